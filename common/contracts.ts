@@ -1,0 +1,348 @@
+/**
+ * The contracts between modules (see docs/architecture.md). Types only: each module owns the behaviour.
+ * Keep these stable; when one must change, change every producer and consumer in the same commit.
+ */
+
+// ---------------------------------------------------------------------------------------------------------
+// Kubernetes and jsPolicy shapes
+
+export type KubeObject = {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    generateName?: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: OwnerReference[];
+    resourceVersion?: string;
+    generation?: number;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+};
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+export const POLICY_TYPES = ['Validating', 'Mutating', 'Controller'] as const;
+export type PolicyType = (typeof POLICY_TYPES)[number];
+
+export const OPERATIONS = ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'] as const;
+export type Operation = (typeof OPERATIONS)[number];
+
+export const VIOLATION_POLICIES = ['Deny', 'Warn', 'Dry'] as const;
+export type ViolationPolicy = (typeof VIOLATION_POLICIES)[number];
+
+/** spec of policy.jspolicy.com/v1beta1 JsPolicy, as jsPolicy's code reads it (see docs/jspolicy.md). */
+export interface JsPolicySpec {
+  type?: PolicyType;
+  operations: string[];
+  resources: string[];
+  apiGroups?: string[];
+  apiVersions?: string[];
+  scope?: 'Cluster' | 'Namespaced' | '*';
+  namespaceSelector?: LabelSelector;
+  objectSelector?: LabelSelector;
+  failurePolicy?: 'Fail' | 'Ignore';
+  matchPolicy?: 'Exact' | 'Equivalent';
+  reinvocationPolicy?: 'Never' | 'IfNeeded';
+  timeoutSeconds?: number;
+  violationPolicy?: ViolationPolicy;
+  auditPolicy?: 'Log' | 'Skip';
+  auditLogSize?: number;
+  dependencies?: Record<string, string>;
+  javascript?: string;
+}
+
+export interface JsPolicy {
+  apiVersion: 'policy.jspolicy.com/v1beta1';
+  kind: 'JsPolicy';
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: OwnerReference[] };
+  spec: JsPolicySpec;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Test cases and suites (public YAML format: docs/suite-format.md)
+
+export type Expectation = 'allow' | 'deny' | 'warn' | 'mutate';
+
+export interface TestCase {
+  name: string;
+  operation?: Operation;
+  object?: KubeObject;
+  oldObject?: KubeObject;
+  namespace?: string;
+  subResource?: string;
+  userInfo?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
+  namespaceLabels?: Record<string, string>;
+  expect: Expectation;
+  message?: string;
+  patched?: unknown;
+  /** Sandbox fixtures: objects for get/list, env map, fetchSync answers. Extension to the shared format. */
+  fixtures?: Fixtures;
+}
+
+export interface Fixtures {
+  objects?: KubeObject[];
+  env?: Record<string, string>;
+  /** url → answer; any other URL makes fetchSync throw as a network error would. */
+  fetch?: Record<string, { status?: number; headers?: Record<string, string>; body?: string }>;
+  /** path → content for readFileSync. */
+  files?: Record<string, string>;
+}
+
+export interface Suite {
+  intent: string;
+  cases: TestCase[];
+  /** Where it was read from, for error messages. */
+  source?: string;
+}
+
+/** What a case actually did in the sandbox. */
+export interface CaseOutcome {
+  /** Did the policy's match rules select the request? When false the request was admitted untouched. */
+  matched: boolean;
+  allowed: boolean;
+  /** allow | deny | warn | mutate, computed the way the suite format defines them. */
+  actual: Expectation;
+  code?: number;
+  reason?: string;
+  message?: string;
+  warnings: string[];
+  /** RFC 6902 patch (Mutating, when there is a difference). */
+  patch?: Array<{ op: string; path: string; value?: unknown; from?: string }>;
+  patchedObject?: unknown;
+  printed: string[];
+  /** Calls to create/update/remove/requeue, recorded, never performed. */
+  calls: Array<{ fn: string; args: unknown[] }>;
+  /** Set when the script threw or ran out of time or memory: the text jsPolicy reports (`Uncaught …`). */
+  error?: string;
+  errorKind?: 'throw' | 'timeout' | 'memory' | 'compile';
+  durationMs: number;
+}
+
+export interface CaseResult {
+  name: string;
+  expected: Expectation;
+  passed: boolean;
+  /** Why it failed, one line, when it failed. */
+  failure?: string;
+  outcome: CaseOutcome;
+}
+
+export interface SuiteResult {
+  passed: boolean;
+  total: number;
+  failed: number;
+  cases: CaseResult[];
+  /** Set when the javascript does not compile: jsPolicy would delete the webhook (fails open). */
+  compileError?: string;
+  durationMs: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The loop
+
+export interface IntentOptions {
+  /** Enforce → violationPolicy Deny, Warn → Warn, Audit → Dry. */
+  mode?: 'Enforce' | 'Warn' | 'Audit';
+  /** The user explicitly asks for failurePolicy Fail (GPTPolicy spec.failurePolicy). */
+  failurePolicy?: 'Fail' | 'Ignore';
+  maxRounds?: number;
+  model?: string;
+  /** Namespaces the user names outside the text (GPTPolicy spec.namespaces, --namespace-hint). */
+  namespaces?: string[];
+}
+
+export interface Intent {
+  text: string;
+  /** The GPTPolicy (or other object) this intent comes from; the JsPolicy will be owned by it. */
+  owner?: OwnerReference;
+  /** Ground truth from the user: never dropped or rewritten by the planner. */
+  examples?: TestCase[];
+  options?: IntentOptions;
+}
+
+export interface PlanTarget {
+  type: PolicyType;
+  resources: string[];
+  apiGroups: string[];
+  apiVersions: string[];
+  operations: Operation[];
+  scope: 'Cluster' | 'Namespaced' | '*';
+  /** Namespaces the intent names; empty = cluster-wide intent (system namespaces are still excluded). */
+  namespaces: string[];
+}
+
+export interface PlanStep {
+  /** A function name, camelCase: the skill to write or reuse. */
+  name: string;
+  description: string;
+  /** Name of a retrieved skill this step reuses, if any. */
+  skill?: string;
+}
+
+export interface Plan {
+  target: PlanTarget;
+  steps: PlanStep[];
+  tests: TestCase[];
+  /** Free-text reasoning of the planner (model mode) or the family matched (offline). */
+  rationale?: string;
+}
+
+export type Severity = 'blocking' | 'advisory';
+
+export interface Finding {
+  /** Stable identifier of the rule, e.g. `catalog/wrong-group`, `safety/failure-policy-fail`. */
+  rule: string;
+  severity: Severity;
+  /** One line: what is wrong and why it is a risk. */
+  message: string;
+  /** A concrete fix a model (or a person) can act on. */
+  fix: string;
+  /** JSON path in the JsPolicy, e.g. `spec.apiGroups[0]`. */
+  path?: string;
+}
+
+export interface FuzzCrash {
+  /** The case the variant was derived from, or `catalog:<kind>` for a generated object. */
+  from: string;
+  /** What was changed, e.g. `removed spec.resourceRef`. */
+  mutation: string;
+  error: string;
+  /** The smallest object found that shows the crash. */
+  object: unknown;
+}
+
+export interface Report {
+  passed: boolean;
+  findings: Finding[];
+  suite?: SuiteResult;
+  fuzz: FuzzCrash[];
+  dryRunErrors: string[];
+}
+
+export type ReviewState = 'candidate' | 'approved' | 'rejected' | 'deprecated';
+
+export interface Review {
+  state: ReviewState;
+  reviewer: string;
+  comment?: string;
+  at: string;
+}
+
+export interface Provenance {
+  intent?: string;
+  model?: string;
+  round?: number;
+  tokens?: number;
+  date: string;
+  source: 'builtin' | 'generated' | 'imported';
+}
+
+export interface Skill {
+  /** Stable id: `<name>@<version>`. */
+  id: string;
+  name: string;
+  version: number;
+  description: string;
+  /** One function declaration, pure, usable inside jsPolicy code. */
+  code: string;
+  /** Cases that exercise it: a tiny policy calling the function, or the policy cases it came from. */
+  tests: SkillTest[];
+  provenance: Provenance;
+  state: ReviewState;
+  reviews: Review[];
+  usage: { retrieved: number; used: number };
+  /** Names of other skills this one calls. */
+  dependsOn?: string[];
+}
+
+export interface SkillTest {
+  name: string;
+  /** Arguments (JSON) → the expected return value (JSON), checked in the sandbox. */
+  args: unknown[];
+  expected: unknown;
+}
+
+/** A whole verified policy kept for its intent, so an identical intent needs no model call. */
+export interface StoredPolicy {
+  id: string;
+  intent: string;
+  /** Normalised intent text used for exact lookup. */
+  key: string;
+  policy: JsPolicy;
+  plan: Plan;
+  skills: string[];
+  provenance: Provenance;
+  state: ReviewState;
+}
+
+export interface TokenUsage {
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  calls: number;
+}
+
+export interface RoundRecord {
+  round: number;
+  draft?: JsPolicy;
+  explanation?: string;
+  report?: Report;
+  critique?: { success: boolean; reasoning: string; critique: string };
+  /** Sizes in characters of the prompts sent this round. */
+  promptChars: { system: number; human: number };
+  usage: TokenUsage;
+  durationMs: number;
+  /** The coder's output could not be used (malformed, schema-violating). */
+  error?: string;
+}
+
+export interface GenerationResult {
+  status: 'succeeded' | 'failed';
+  /** Why it failed, or a one-line summary of success. */
+  reason: string;
+  intent: Intent;
+  plan?: Plan;
+  /** The final policy (succeeded) or the best draft (failed). */
+  policy?: JsPolicy;
+  /** True only when status is succeeded. A failed result is never safe to apply. */
+  safeToApply: boolean;
+  rounds: RoundRecord[];
+  usage: TokenUsage;
+  skillsUsed: string[];
+  skillsAdded: string[];
+  /** `library` when answered from a stored verified policy without a model call. */
+  source: 'model' | 'offline' | 'library';
+  durationMs: number;
+}
+
+export type ProgressEvent =
+  | { type: 'retrieved'; skills: string[] }
+  | { type: 'planned'; plan: Plan }
+  | { type: 'round-started'; round: number }
+  | { type: 'drafted'; round: number; policy?: JsPolicy; error?: string }
+  | { type: 'verified'; round: number; passed: boolean; casesPassed: number; casesTotal: number; blocking: number; advisory: number }
+  | { type: 'critiqued'; round: number; success: boolean; critique: string }
+  | { type: 'finished'; status: GenerationResult['status']; reason: string };

@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+
+/** A command registers itself on the program; `setExit` records the exit code for a normal return. */
+export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
+
+import { registerTest } from './test.js';
+
+export const commands: RegisterCommand[] = [registerTest];

@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { isPolicyforgeError, redactSecrets } from '../../common/index.js';
+import { commands } from './commands/index.js';
+import { exitCodeFor } from './exit-codes.js';
+
+/**
+ * The CLI entry point. Every command lives in its own file under commands/; errors are mapped to exit
+ * codes here and only here (exit-codes.ts): 0 ok, 1 ran but failed, 2 unusable input, 3 dependency down.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('policyforge')
+    .description('Plain-language Kubernetes policy intents → verified, safely scoped jsPolicy JsPolicies')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  let exitCode = 0;
+  const setExit = (code: number): void => {
+    exitCode = code;
+  };
+  for (const register of commands) register(program, setExit);
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    const prefix = isPolicyforgeError(err) ? `${err.code}: ` : '';
+    process.stderr.write(`policyforge: ${prefix}${redactSecrets(message)}\n`);
+    return exitCodeFor(err);
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// Let stdout drain before exiting: large YAML or JSON output is written asynchronously to pipes.
+process.exitCode = code;
