@@ -1,0 +1,2 @@
+export type { ApiResource } from './types.js';
+export { ApiCatalog, builtinCatalog, parseApiVersion } from './catalog.js';

@@ -1,0 +1,175 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A scripted OpenAI-compatible HTTP server for tests. It speaks the real Chat Completions and Embeddings
+ * wire format, so production code drives it through the real ChatOpenAI client with only a base URL
+ * changed. Each chat request takes the next step of the script; every request is recorded for assertions.
+ */
+
+export interface RecordedRequest {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+  /** Convenience: the chat messages sent, flattened to {role, content}. */
+  messages: Array<{ role: string; content: string }>;
+}
+
+export type ScriptStep =
+  /** Answer with a function/tool call carrying these arguments (object → JSON, or a raw string). */
+  | { toolCall: { name?: string; arguments: unknown }; usage?: Usage; delayMs?: number }
+  /** Answer with plain assistant text (e.g. JSON in content for json_schema response_format). */
+  | { content: string; usage?: Usage; delayMs?: number }
+  /** Answer with an HTTP error. */
+  | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
+  /** Never answer within `delayMs` (to exercise client timeouts), then answer with the next field if any. */
+  | { hangMs: number }
+  /** Compute the answer from the request. */
+  | ((req: RecordedRequest) => ScriptStep);
+
+interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export interface ScriptedOpenAIServer {
+  /** Base URL to give the client, ending in /v1. */
+  baseURL: string;
+  requests: RecordedRequest[];
+  /** Chat requests only. */
+  chatRequests(): RecordedRequest[];
+  /** Append steps to the script. */
+  push(...steps: ScriptStep[]): void;
+  /** Used when the script is empty; default: a 500 saying the script ran out. */
+  fallback?: ScriptStep;
+  close(): Promise<void>;
+}
+
+export async function startScriptedOpenAIServer(options: { steps?: ScriptStep[]; fallback?: ScriptStep; embeddingDims?: number } = {}): Promise<ScriptedOpenAIServer> {
+  const script: ScriptStep[] = [...(options.steps ?? [])];
+  const requests: RecordedRequest[] = [];
+  const dims = options.embeddingDims ?? 16;
+  let id = 0;
+
+  const state: ScriptedOpenAIServer = {
+    baseURL: '',
+    requests,
+    chatRequests: () => requests.filter((r) => r.path.endsWith('/chat/completions')),
+    push: (...steps) => script.push(...steps),
+    fallback: options.fallback,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+
+  const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const raw = await readBody(req);
+    let body: any;
+    try {
+      body = raw ? JSON.parse(raw) : {};
+    } catch {
+      return send(res, 400, { error: { message: 'invalid JSON body', type: 'invalid_request_error' } });
+    }
+    const path = (req.url ?? '').split('?')[0];
+    const recorded: RecordedRequest = {
+      path,
+      headers: req.headers,
+      body,
+      messages: Array.isArray(body.messages) ? body.messages.map((m: any) => ({ role: m.role, content: flatten(m.content) })) : [],
+    };
+    requests.push(recorded);
+
+    if (path.endsWith('/embeddings')) {
+      const inputs: string[] = Array.isArray(body.input) ? body.input : [body.input];
+      return send(res, 200, {
+        object: 'list',
+        model: body.model,
+        data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: embed(String(text), dims) })),
+        usage: { prompt_tokens: inputs.join(' ').length, total_tokens: inputs.join(' ').length },
+      });
+    }
+    if (!path.endsWith('/chat/completions')) return send(res, 404, { error: { message: `no route ${path}`, type: 'invalid_request_error' } });
+
+    let step: ScriptStep | undefined = script.shift() ?? state.fallback;
+    if (!step) return send(res, 500, { error: { message: 'scripted server: script exhausted', type: 'server_error' } });
+    while (typeof step === 'function') step = step(recorded);
+
+    if ('hangMs' in step) {
+      await sleep(step.hangMs);
+      if (!res.destroyed) send(res, 504, { error: { message: 'scripted hang elapsed', type: 'server_error' } });
+      return;
+    }
+    if (step.delayMs) await sleep(step.delayMs);
+    if ('status' in step) {
+      return send(res, step.status, step.body ?? { error: { message: `scripted ${step.status}`, type: 'server_error' } }, step.headers);
+    }
+    const usage = step.usage ?? { prompt_tokens: JSON.stringify(body.messages ?? []).length >> 2, completion_tokens: 50 };
+    const message =
+      'toolCall' in step
+        ? {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              {
+                id: `call_${++id}`,
+                type: 'function',
+                function: {
+                  name: step.toolCall.name ?? body.tools?.[0]?.function?.name ?? 'respond',
+                  arguments: typeof step.toolCall.arguments === 'string' ? step.toolCall.arguments : JSON.stringify(step.toolCall.arguments),
+                },
+              },
+            ],
+          }
+        : { role: 'assistant', content: step.content };
+    send(res, 200, {
+      id: `chatcmpl-${++id}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: body.model ?? 'scripted',
+      choices: [{ index: 0, message, finish_reason: 'toolCall' in step ? 'tool_calls' : 'stop', logprobs: null }],
+      usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  return state;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function flatten(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((p: any) => (typeof p === 'string' ? p : p?.text ?? '')).join('');
+  return content == null ? '' : JSON.stringify(content);
+}
+
+/** A deterministic bag-of-words embedding: related texts get nearby vectors, unrelated ones don't. */
+function embed(text: string, dims: number): number[] {
+  const v = new Array<number>(dims).fill(0);
+  for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    let h = 2166136261;
+    for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 16777619);
+    v[Math.abs(h) % dims] += 1;
+  }
+  const norm = Math.hypot(...v) || 1;
+  return v.map((x) => x / norm);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
