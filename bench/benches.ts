@@ -1,0 +1,10 @@
+/** A benchmark returns one markdown section of docs/benchmarks.md. */
+export interface BenchSection {
+  title: string;
+  markdown: string;
+}
+
+export type BenchModule = { run: () => Promise<BenchSection> };
+
+/** name → lazy import of a module exporting run(). Add one line per benchmark with a targeted edit. */
+export const BENCHES: Record<string, () => Promise<BenchModule>> = {};
