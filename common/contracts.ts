@@ -181,6 +181,8 @@ export interface Intent {
   /** Ground truth from the user: never dropped or rewritten by the planner. */
   examples?: TestCase[];
   options?: IntentOptions;
+  /** Errors from a previous attempt the next one must fix (e.g. the API server's server-side dry-run rejection). */
+  feedback?: string[];
 }
 
 export interface PlanTarget {
@@ -296,6 +298,8 @@ export interface StoredPolicy {
   skills: string[];
   provenance: Provenance;
   state: ReviewState;
+  /** Review history (reviewer, comment, time), as skills keep it. */
+  reviews?: Review[];
 }
 
 export interface TokenUsage {

@@ -1,0 +1,103 @@
+import { createHash } from 'node:crypto';
+import { pfError, type Intent, type IntentOptions } from '../../common/index.js';
+import { APPROVALS, MODES, GPTPOLICY, type GPTPolicy, type GPTPolicySpec } from './types.js';
+
+/**
+ * What a GPTPolicy asks for, reduced to the fields that change the generated policy. `mode` and `approval`
+ * are left out on purpose: they only change violationPolicy, which the operator sets without a model call.
+ */
+function generationRelevant(spec: GPTPolicySpec): unknown {
+  return {
+    description: spec.description.trim(),
+    failurePolicy: spec.failurePolicy ?? null,
+    namespaces: [...(spec.namespaces ?? [])].sort(),
+    examples: spec.examples ?? [],
+    model: spec.model ?? null,
+  };
+}
+
+/** Stable hash of the generation-relevant spec: equal specs hash equally whatever the key order. */
+export function specHash(spec: GPTPolicySpec): string {
+  return createHash('sha256').update(canonicalJson(generationRelevant(spec))).digest('hex').slice(0, 16);
+}
+
+/**
+ * The generation job's id: one job per (object uid, spec hash, attempt). Enqueuing it again is a no-op in
+ * the queue, so retries, restarts and a second replica never make the model run twice for the same spec.
+ * BullMQ refuses ':' in custom ids, hence dashes.
+ */
+export function jobIdFor(uid: string, hash: string, attempt = 1): string {
+  return `gptpolicy-${uid}-${hash}${attempt > 1 ? `-r${attempt}` : ''}`;
+}
+
+/** Checks what the CRD schema checks (for clusters without it, and for clear messages naming the field). */
+export function validateGPTPolicy(obj: unknown): GPTPolicy {
+  const o = obj as GPTPolicy;
+  const name = o?.metadata?.name ?? '<unnamed>';
+  const where = `GPTPolicy ${name}`;
+  if (!o || typeof o !== 'object' || !o.metadata?.name) throw pfError('PF_ERR_INPUT_INVALID', where, 'metadata.name is required');
+  const spec = o.spec as GPTPolicySpec | undefined;
+  if (!spec || typeof spec !== 'object') throw pfError('PF_ERR_INPUT_INVALID', where, 'spec is required');
+  if (typeof spec.description !== 'string' || spec.description.trim() === '') {
+    throw pfError('PF_ERR_INPUT_INVALID', where, 'spec.description is required and must be a non-empty string');
+  }
+  if (spec.mode !== undefined && !MODES.includes(spec.mode)) {
+    throw pfError('PF_ERR_INPUT_INVALID', where, `spec.mode must be one of ${MODES.join(', ')}, not "${String(spec.mode)}"`);
+  }
+  if (spec.approval !== undefined && !APPROVALS.includes(spec.approval)) {
+    throw pfError('PF_ERR_INPUT_INVALID', where, `spec.approval must be one of ${APPROVALS.join(', ')}, not "${String(spec.approval)}"`);
+  }
+  if (spec.failurePolicy !== undefined && spec.failurePolicy !== 'Fail' && spec.failurePolicy !== 'Ignore') {
+    throw pfError('PF_ERR_INPUT_INVALID', where, `spec.failurePolicy must be Fail or Ignore, not "${String(spec.failurePolicy)}"`);
+  }
+  if (spec.namespaces !== undefined && (!Array.isArray(spec.namespaces) || spec.namespaces.some((n) => typeof n !== 'string'))) {
+    throw pfError('PF_ERR_INPUT_INVALID', where, 'spec.namespaces must be a list of namespace names');
+  }
+  if (spec.examples !== undefined) {
+    if (!Array.isArray(spec.examples)) throw pfError('PF_ERR_INPUT_INVALID', where, 'spec.examples must be a list');
+    spec.examples.forEach((e, i) => {
+      if (!e || typeof e.name !== 'string') throw pfError('PF_ERR_INPUT_INVALID', where, `spec.examples[${i}].name is required`);
+      if (!['allow', 'deny', 'warn', 'mutate'].includes(e.expect)) {
+        throw pfError('PF_ERR_INPUT_INVALID', where, `spec.examples[${i}] ("${e.name}").expect must be allow, deny, warn or mutate`);
+      }
+    });
+  }
+  return o;
+}
+
+/** The loop's Intent for a GPTPolicy: the JsPolicy will be owned by it. */
+export function intentFor(policy: GPTPolicy, feedback?: string[]): Intent {
+  const spec = policy.spec;
+  const options: IntentOptions = {};
+  if (spec.mode) options.mode = spec.mode;
+  if (spec.failurePolicy) options.failurePolicy = spec.failurePolicy;
+  if (spec.namespaces?.length) options.namespaces = [...spec.namespaces];
+  if (spec.model) options.model = spec.model;
+  const intent: Intent = {
+    text: spec.description.trim(),
+    owner: {
+      apiVersion: `${GPTPOLICY.group}/${GPTPOLICY.version}`,
+      kind: GPTPOLICY.kind,
+      name: policy.metadata.name,
+      uid: policy.metadata.uid ?? '',
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+    options,
+  };
+  if (spec.examples?.length) intent.examples = spec.examples;
+  if (feedback?.length) intent.feedback = feedback;
+  return intent;
+}
+
+/** JSON with object keys sorted, so equal values serialise equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -1,0 +1,668 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import fastJsonPatch from 'fast-json-patch';
+import { parse as parseYaml } from 'yaml';
+
+/**
+ * An in-process Kubernetes API server for tests. It speaks the REST and watch protocol that
+ * @kubernetes/client-node 1.4 uses, so production code talks to it through a KubeConfig whose cluster
+ * server is this URL, with nothing else changed:
+ *
+ * - discovery: /api, /api/v1, /apis, /apis/<group>/<version>;
+ * - list/get/create/replace(PUT)/patch/delete on cluster-scoped and namespaced resources; patches as
+ *   JSON patch, JSON merge patch and server-side apply (applied as a merge: field ownership is not modelled);
+ * - a global resourceVersion; PUT with a stale metadata.resourceVersion → 409 Conflict; PUT without one →
+ *   422 (as for custom resources); metadata.generation bumped on spec changes;
+ * - the status subresource: the main endpoint ignores status, /status ignores everything else;
+ * - ?watch=true streaming (ADDED/MODIFIED/DELETED, BOOKMARK when allowWatchBookmarks=true), an
+ *   ERROR 410 Expired event when the requested resourceVersion was compacted away, timeoutSeconds;
+ * - deletion cascades to dependents through metadata.ownerReferences (background garbage collection);
+ * - dryRun=All: validated and answered, never stored nor watched;
+ * - validators per resource (standing in for CRD schemas and admission webhooks) answer 422 Invalid;
+ * - injected failures: status codes, delays, or a dropped connection, matched by method and path.
+ *
+ * Not modelled: finalizers, field selectors, strategic merge patch (rejected with 415 as for custom
+ * resources), authentication (any bearer token is accepted), pagination (limit/continue are ignored).
+ */
+
+export interface ResourceType {
+  group: string; // '' = core
+  version: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+  /** Enables the /status subresource and its split of spec and status. @defaultValue false */
+  statusSubresource?: boolean;
+  /** Returns error messages for an object about to be stored (create, update, patch, dry-run included). */
+  validate?: (obj: any, operation: 'CREATE' | 'UPDATE') => string[];
+}
+
+export interface InjectedFailure {
+  method?: string;
+  /** Substring of, or pattern for, the request path (without query). */
+  path?: string | RegExp;
+  /** Only requests with ?dryRun=All (true) or without (false). */
+  dryRun?: boolean;
+  /** Answer with this status (a Kubernetes Status body) instead of serving the request. */
+  status?: number;
+  /** Wait this long first (then serve, or fail with `status`). */
+  delayMs?: number;
+  /** Destroy the socket without answering (a timeout or reset, as the client sees it). */
+  drop?: boolean;
+  /** Message placed in the Status body. */
+  message?: string;
+  /** How many matching requests to affect. @defaultValue 1 */
+  times?: number;
+}
+
+export interface RecordedKubeRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  contentType?: string;
+  status: number;
+}
+
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: any;
+  rv: number;
+  key: string; // resource type key
+}
+
+export interface KubeApiServer {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  requests: RecordedKubeRequest[];
+  /** A kubeconfig (YAML string) pointing at this server, for KubeConfig.loadFromString. */
+  kubeconfig(): string;
+  register(type: ResourceType): void;
+  /** Queue a failure for matching requests. */
+  inject(failure: InjectedFailure): void;
+  /** Direct store access for assertions and setup (bypasses injected failures; still emits watch events). */
+  getObject(group: string, plural: string, name: string, namespace?: string): any | undefined;
+  listObjects(group: string, plural: string, namespace?: string): any[];
+  putObject(group: string, plural: string, obj: any): any;
+  deleteObject(group: string, plural: string, name: string, namespace?: string): boolean;
+  /** Forget watch history up to now: watches resuming from an older resourceVersion get 410 Gone. */
+  compact(): void;
+  /** Close every open watch stream (clients must reconnect). */
+  closeWatches(): void;
+  openWatches(): number;
+  close(): Promise<void>;
+}
+
+export const BUILTIN_TYPES: ResourceType[] = [
+  { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false, statusSubresource: true },
+  { group: '', version: 'v1', kind: 'Event', plural: 'events', namespaced: true },
+  { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true },
+  { group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', namespaced: true },
+];
+
+interface Watcher {
+  typeKey: string;
+  namespace?: string;
+  res: ServerResponse;
+  bookmarks?: NodeJS.Timeout;
+  timeout?: NodeJS.Timeout;
+}
+
+export interface KubeApiServerOptions {
+  types?: ResourceType[];
+  /** Interval of BOOKMARK events on watches that allow them. @defaultValue 1000 */
+  bookmarkIntervalMs?: number;
+  /** Watch events kept for resuming watches. @defaultValue 1000 */
+  historySize?: number;
+}
+
+export async function startKubeApiServer(options: KubeApiServerOptions = {}): Promise<KubeApiServer> {
+  const types = new Map<string, ResourceType>();
+  // key: typeKey → (ns/name → object)
+  const store = new Map<string, Map<string, any>>();
+  const history: WatchEvent[] = [];
+  let oldestRetainedRv = 0;
+  let rv = 1;
+  const watchers = new Set<Watcher>();
+  const failures: Array<InjectedFailure & { left: number }> = [];
+  const requests: RecordedKubeRequest[] = [];
+  const bookmarkInterval = options.bookmarkIntervalMs ?? 1000;
+  const historySize = options.historySize ?? 1000;
+
+  const typeKey = (group: string, plural: string): string => `${group}/${plural}`;
+  const objKey = (ns: string | undefined, name: string): string => `${ns ?? ''}/${name}`;
+  const bucket = (key: string): Map<string, any> => {
+    let b = store.get(key);
+    if (!b) store.set(key, (b = new Map()));
+    return b;
+  };
+
+  function register(type: ResourceType): void {
+    types.set(typeKey(type.group, type.plural), type);
+  }
+  for (const t of [...BUILTIN_TYPES, ...(options.types ?? [])]) register(t);
+
+  function apiVersionOf(t: ResourceType): string {
+    return t.group ? `${t.group}/${t.version}` : t.version;
+  }
+
+  function emit(t: ResourceType, type: WatchEvent['type'], object: any): void {
+    const ev: WatchEvent = { type, object: clone(object), rv: Number(object.metadata.resourceVersion), key: typeKey(t.group, t.plural) };
+    history.push(ev);
+    while (history.length > historySize) oldestRetainedRv = history.shift()!.rv;
+    for (const w of watchers) {
+      if (w.typeKey !== ev.key) continue;
+      if (w.namespace && w.namespace !== object.metadata.namespace) continue;
+      writeEvent(w.res, ev.type, ev.object);
+    }
+  }
+
+  function bumpSpecGeneration(t: ResourceType, prev: any, next: any): void {
+    const strip = (o: any): string => {
+      const { metadata: _m, status, ...rest } = o;
+      return JSON.stringify(t.statusSubresource ? rest : { ...rest, status });
+    };
+    next.metadata.generation = strip(prev) === strip(next) ? (prev.metadata.generation ?? 1) : (prev.metadata.generation ?? 1) + 1;
+  }
+
+  /** Stores `next` in place of `prev` (undefined = create). Returns the stored object. */
+  function store_(t: ResourceType, next: any, prev: any | undefined, dryRun: boolean): any {
+    const obj = clone(next);
+    obj.apiVersion = apiVersionOf(t);
+    obj.kind = t.kind;
+    if (!prev) {
+      obj.metadata.uid = randomUUID();
+      obj.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      obj.metadata.generation = 1;
+    } else {
+      obj.metadata.uid = prev.metadata.uid;
+      obj.metadata.creationTimestamp = prev.metadata.creationTimestamp;
+      bumpSpecGeneration(t, prev, obj);
+    }
+    if (dryRun) {
+      obj.metadata.resourceVersion = prev?.metadata.resourceVersion ?? '';
+      return obj;
+    }
+    obj.metadata.resourceVersion = String(++rv);
+    bucket(typeKey(t.group, t.plural)).set(objKey(obj.metadata.namespace, obj.metadata.name), obj);
+    emit(t, prev ? 'MODIFIED' : 'ADDED', obj);
+    return obj;
+  }
+
+  function remove(t: ResourceType, prev: any, dryRun: boolean): any {
+    if (dryRun) return prev;
+    bucket(typeKey(t.group, t.plural)).delete(objKey(prev.metadata.namespace, prev.metadata.name));
+    const gone = clone(prev);
+    gone.metadata.resourceVersion = String(++rv);
+    emit(t, 'DELETED', gone);
+    collectGarbage(prev.metadata.uid);
+    return gone;
+  }
+
+  /** Background cascading deletion: dependents whose ownerReferences name the deleted uid. */
+  function collectGarbage(ownerUid: string): void {
+    for (const [key, objects] of store) {
+      const t = types.get(key);
+      if (!t) continue;
+      for (const obj of [...objects.values()]) {
+        const refs: any[] = obj.metadata.ownerReferences ?? [];
+        if (!refs.some((r) => r.uid === ownerUid)) continue;
+        const rest = refs.filter((r) => r.uid !== ownerUid);
+        if (rest.length === 0) {
+          remove(t, obj, false);
+        } else {
+          store_(t, { ...obj, metadata: { ...obj.metadata, ownerReferences: rest } }, obj, false);
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // HTTP
+
+  const server: Server = createServer((req, res) => {
+    void handle(req, res).catch((err) => {
+      if (!res.headersSent) sendStatus(res, 500, 'InternalError', String(err?.stack ?? err));
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.replace(/\/+$/, '');
+    const query = Object.fromEntries(url.searchParams.entries());
+    const method = req.method ?? 'GET';
+    const record: RecordedKubeRequest = { method, path, query, contentType: req.headers['content-type'], status: 0 };
+    requests.push(record);
+    const body = await readBody(req);
+    const origWriteHead = res.writeHead.bind(res);
+    (res as any).writeHead = (status: number, ...rest: any[]) => {
+      record.status = status;
+      return (origWriteHead as any)(status, ...rest);
+    };
+
+    const failure = failures.find(
+      (f) =>
+        f.left > 0 &&
+        (!f.method || f.method.toUpperCase() === method) &&
+        (!f.path || (typeof f.path === 'string' ? path.includes(f.path) : f.path.test(path))) &&
+        (f.dryRun === undefined || f.dryRun === (query.dryRun === 'All')),
+    );
+    if (failure) {
+      failure.left--;
+      if (failure.delayMs) await new Promise((r) => setTimeout(r, failure.delayMs));
+      if (failure.drop) {
+        record.status = -1;
+        req.socket.destroy();
+        return;
+      }
+      if (failure.status) {
+        return sendStatus(res, failure.status, reasonFor(failure.status), failure.message ?? `injected ${failure.status}`);
+      }
+    }
+
+    // discovery
+    if (path === '/api') return send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
+    if (path === '/apis') return send(res, 200, groupList());
+    if (path === '/version') return send(res, 200, { major: '1', minor: '30', gitVersion: 'v1.30.0-policyforge-test' });
+    if (path === '/healthz' || path === '/readyz' || path === '/livez') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return void res.end('ok');
+    }
+
+    const route = parsePath(path);
+    if (!route) return sendStatus(res, 404, 'NotFound', `the server could not find the requested resource (${path})`);
+    if (route.discovery) return send(res, 200, resourceList(route.group, route.version));
+    const t = types.get(typeKey(route.group, route.plural!));
+    if (!t || t.version !== route.version) {
+      return sendStatus(res, 404, 'NotFound', `the server could not find the requested resource (${path})`);
+    }
+    if (t.namespaced && !route.namespace && route.name) {
+      return sendStatus(res, 404, 'NotFound', `${t.plural} must be addressed in a namespace`);
+    }
+    if (!t.namespaced && route.namespace) {
+      return sendStatus(res, 404, 'NotFound', `${t.plural} is not namespaced`);
+    }
+    if (route.subresource && !(route.subresource === 'status' && t.statusSubresource)) {
+      return sendStatus(res, 404, 'NotFound', `${t.plural} has no subresource ${route.subresource}`);
+    }
+    const dryRun = query.dryRun === 'All';
+    if (query.dryRun !== undefined && query.dryRun !== 'All') {
+      return sendStatus(res, 400, 'BadRequest', `dryRun: unsupported value "${query.dryRun}", supported values: "All"`);
+    }
+    const ns = route.namespace;
+    const objects = bucket(typeKey(t.group, t.plural));
+    const current = route.name ? objects.get(objKey(ns, route.name)) : undefined;
+    const groupResource = t.group ? `${t.plural}.${t.group}` : t.plural;
+
+    if (method === 'GET' && !route.name) {
+      if (query.watch === 'true' || query.watch === '1') return watch(t, ns, query, res);
+      const items = [...objects.values()]
+        .filter((o) => !ns || o.metadata.namespace === ns)
+        .filter((o) => matchesLabels(o, query.labelSelector))
+        .sort((a, b) => objKey(a.metadata.namespace, a.metadata.name).localeCompare(objKey(b.metadata.namespace, b.metadata.name)));
+      return send(res, 200, { apiVersion: apiVersionOf(t), kind: `${t.kind}List`, metadata: { resourceVersion: String(rv) }, items });
+    }
+    if (method === 'GET') {
+      if (!current) return notFound(res, groupResource, route.name!);
+      return send(res, 200, current);
+    }
+
+    let input: any;
+    try {
+      input = decodeBody(body, req.headers['content-type']);
+    } catch (err) {
+      return sendStatus(res, 400, 'BadRequest', `the request body is not valid: ${(err as Error).message}`);
+    }
+
+    if (method === 'POST' && !route.name) {
+      if (!input || typeof input !== 'object' || !input.metadata?.name) {
+        return sendStatus(res, 422, 'Invalid', `${t.kind} "": metadata.name: Required value: name is required`, { kind: t.kind });
+      }
+      if (objects.has(objKey(ns, input.metadata.name))) {
+        return sendStatus(res, 409, 'AlreadyExists', `${groupResource} "${input.metadata.name}" already exists`, {
+          name: input.metadata.name,
+          group: t.group,
+          kind: t.plural,
+        });
+      }
+      if (t.namespaced) input.metadata.namespace = ns;
+      else delete input.metadata.namespace;
+      if (t.statusSubresource) delete input.status;
+      delete input.metadata.resourceVersion;
+      const invalid = t.validate?.(input, 'CREATE') ?? [];
+      if (invalid.length) return invalidObject(res, t, input.metadata.name, invalid);
+      return send(res, 201, store_(t, input, undefined, dryRun));
+    }
+
+    if (!route.name) return sendStatus(res, 405, 'MethodNotAllowed', `${method} is not allowed on a collection`);
+
+    if (method === 'DELETE') {
+      if (!current) return notFound(res, groupResource, route.name);
+      const gone = remove(t, current, dryRun);
+      return send(res, 200, gone);
+    }
+
+    const toStatus = route.subresource === 'status';
+    if (method === 'PUT') {
+      if (!current) return notFound(res, groupResource, route.name);
+      if (!input?.metadata) return sendStatus(res, 400, 'BadRequest', 'the body must be an object with metadata');
+      if (input.metadata.name !== route.name) {
+        return sendStatus(res, 400, 'BadRequest', `the name of the object (${input.metadata.name}) does not match the name on the URL (${route.name})`);
+      }
+      if (!input.metadata.resourceVersion) {
+        return invalidObject(res, t, route.name, ['metadata.resourceVersion: Invalid value: 0x0: must be specified for an update']);
+      }
+      if (input.metadata.resourceVersion !== current.metadata.resourceVersion) return conflict(res, groupResource, route.name);
+      return update(res, t, current, input, toStatus, dryRun);
+    }
+
+    if (method === 'PATCH') {
+      const contentType = String(req.headers['content-type'] ?? '').split(';')[0].trim();
+      let patched: any;
+      try {
+        if (contentType === 'application/json-patch+json') {
+          if (!current) return notFound(res, groupResource, route.name);
+          patched = fastJsonPatch.applyPatch(clone(current), input, true, false).newDocument;
+        } else if (contentType === 'application/merge-patch+json') {
+          if (!current) return notFound(res, groupResource, route.name);
+          patched = mergePatch(clone(current), input);
+        } else if (contentType === 'application/apply-patch+yaml') {
+          if (!query.fieldManager) return sendStatus(res, 400, 'BadRequest', 'fieldManager must be set for apply patches');
+          patched = current ? mergePatch(clone(current), input) : input;
+          if (!current) {
+            if (t.namespaced) patched.metadata.namespace = ns;
+            const invalid = t.validate?.(patched, 'CREATE') ?? [];
+            if (invalid.length) return invalidObject(res, t, route.name, invalid);
+            return send(res, 201, store_(t, patched, undefined, dryRun));
+          }
+        } else {
+          return sendStatus(res, 415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+        }
+      } catch (err) {
+        return sendStatus(res, 422, 'Invalid', `the patch could not be applied: ${(err as Error).message}`);
+      }
+      if (patched?.metadata?.resourceVersion && patched.metadata.resourceVersion !== current.metadata.resourceVersion) {
+        return conflict(res, groupResource, route.name);
+      }
+      return update(res, t, current, patched, toStatus, dryRun);
+    }
+
+    return sendStatus(res, 405, 'MethodNotAllowed', `${method} is not supported`);
+  }
+
+  function update(res: ServerResponse, t: ResourceType, current: any, input: any, toStatus: boolean, dryRun: boolean): void {
+    let next: any;
+    if (t.statusSubresource && toStatus) {
+      next = { ...clone(current), status: input.status };
+    } else if (t.statusSubresource) {
+      next = { ...clone(input), status: current.status };
+      if (current.status === undefined) delete next.status;
+    } else {
+      next = clone(input);
+    }
+    next.metadata = { ...next.metadata, name: current.metadata.name, namespace: current.metadata.namespace };
+    if (toStatus) next.metadata = clone(current.metadata);
+    const invalid = t.validate?.(next, 'UPDATE') ?? [];
+    if (invalid.length) return invalidObject(res, t, current.metadata.name, invalid);
+    send(res, 200, store_(t, next, current, dryRun));
+  }
+
+  function watch(t: ResourceType, ns: string | undefined, query: Record<string, string>, res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    res.flushHeaders();
+    const key = typeKey(t.group, t.plural);
+    const w: Watcher = { typeKey: key, namespace: ns, res };
+    const from = query.resourceVersion;
+    if (!from || from === '0') {
+      for (const o of bucket(key).values()) if (!ns || o.metadata.namespace === ns) writeEvent(res, 'ADDED', o);
+    } else {
+      const since = Number(from);
+      if (!Number.isFinite(since) || since < oldestRetainedRv) {
+        writeEvent(res, 'ERROR', {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: `too old resource version: ${from} (${oldestRetainedRv + 1})`,
+          reason: 'Expired',
+          code: 410,
+        });
+        res.end();
+        return;
+      }
+      for (const ev of history) {
+        if (ev.key !== key || ev.rv <= since) continue;
+        if (ns && ev.object.metadata.namespace !== ns) continue;
+        writeEvent(res, ev.type, ev.object);
+      }
+    }
+    watchers.add(w);
+    if (query.allowWatchBookmarks === 'true') {
+      w.bookmarks = setInterval(() => {
+        writeEvent(res, 'BOOKMARK', { kind: t.kind, apiVersion: apiVersionOf(t), metadata: { resourceVersion: String(rv) } });
+      }, bookmarkInterval);
+    }
+    if (query.timeoutSeconds) w.timeout = setTimeout(() => res.end(), Number(query.timeoutSeconds) * 1000);
+    const cleanup = (): void => {
+      watchers.delete(w);
+      if (w.bookmarks) clearInterval(w.bookmarks);
+      if (w.timeout) clearTimeout(w.timeout);
+    };
+    res.on('close', cleanup);
+    res.on('finish', cleanup);
+  }
+
+  function groupList(): unknown {
+    const groups = new Map<string, Set<string>>();
+    for (const t of types.values()) {
+      if (!t.group) continue;
+      if (!groups.has(t.group)) groups.set(t.group, new Set());
+      groups.get(t.group)!.add(t.version);
+    }
+    return {
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [...groups].map(([name, versions]) => ({
+        name,
+        versions: [...versions].map((v) => ({ groupVersion: `${name}/${v}`, version: v })),
+        preferredVersion: { groupVersion: `${name}/${[...versions][0]}`, version: [...versions][0] },
+      })),
+    };
+  }
+
+  function resourceList(group: string, version: string): unknown {
+    const resources: any[] = [];
+    for (const t of types.values()) {
+      if (t.group !== group || t.version !== version) continue;
+      const verbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
+      resources.push({ name: t.plural, singularName: t.kind.toLowerCase(), namespaced: t.namespaced, kind: t.kind, verbs });
+      if (t.statusSubresource) resources.push({ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
+    }
+    return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  function typeOrThrow(group: string, plural: string): ResourceType {
+    const t = types.get(typeKey(group, plural));
+    if (!t) throw new Error(`kube-api-server: no resource type ${plural}.${group} is registered`);
+    return t;
+  }
+
+  return {
+    url,
+    requests,
+    kubeconfig: () =>
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        '- name: test',
+        '  cluster:',
+        `    server: ${url}`,
+        '    insecure-skip-tls-verify: true',
+        'users:',
+        '- name: test',
+        '  user:',
+        '    token: test-token',
+        'contexts:',
+        '- name: test',
+        '  context: {cluster: test, user: test}',
+        'current-context: test',
+        '',
+      ].join('\n'),
+    register,
+    inject: (failure) => failures.push({ ...failure, left: failure.times ?? 1 }),
+    getObject: (group, plural, name, namespace) => {
+      const o = bucket(typeKey(group, plural)).get(objKey(namespace, name));
+      return o ? clone(o) : undefined;
+    },
+    listObjects: (group, plural, namespace) =>
+      [...bucket(typeKey(group, plural)).values()].filter((o) => !namespace || o.metadata.namespace === namespace).map(clone),
+    putObject: (group, plural, obj) => {
+      const t = typeOrThrow(group, plural);
+      const prev = bucket(typeKey(group, plural)).get(objKey(obj.metadata?.namespace, obj.metadata?.name));
+      return clone(store_(t, obj, prev, false));
+    },
+    deleteObject: (group, plural, name, namespace) => {
+      const t = typeOrThrow(group, plural);
+      const prev = bucket(typeKey(group, plural)).get(objKey(namespace, name));
+      if (!prev) return false;
+      remove(t, prev, false);
+      return true;
+    },
+    compact: () => {
+      oldestRetainedRv = rv;
+      history.length = 0;
+    },
+    closeWatches: () => {
+      for (const w of [...watchers]) w.res.end();
+    },
+    openWatches: () => watchers.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const w of [...watchers]) w.res.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// --------------------------------------------------------------------------------------------------
+// helpers
+
+interface Route {
+  group: string;
+  version: string;
+  namespace?: string;
+  plural?: string;
+  name?: string;
+  subresource?: string;
+  discovery?: boolean;
+}
+
+function parsePath(path: string): Route | undefined {
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (parts[0] === 'api') {
+    if (!parts[1]) return undefined;
+    group = '';
+    version = parts[1];
+    rest = parts.slice(2);
+  } else if (parts[0] === 'apis') {
+    if (!parts[1] || !parts[2]) return undefined;
+    group = parts[1];
+    version = parts[2];
+    rest = parts.slice(3);
+  } else {
+    return undefined;
+  }
+  if (rest.length === 0) return { group, version, discovery: true };
+  let namespace: string | undefined;
+  // /namespaces/<ns>/<plural>… addresses a namespaced resource; /namespaces and /namespaces/<name> the namespace itself
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [plural, name, subresource, ...extra] = rest;
+  if (extra.length) return undefined;
+  return { group, version, namespace, plural, name, subresource };
+}
+
+function decodeBody(body: string, contentType: string | undefined): any {
+  if (!body) return undefined;
+  if (String(contentType ?? '').startsWith('application/apply-patch+yaml')) return parseYaml(body);
+  return JSON.parse(body);
+}
+
+/** RFC 7386 JSON merge patch. */
+export function mergePatch(target: any, patch: any): any {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return clone(patch);
+  const out = target !== null && typeof target === 'object' && !Array.isArray(target) ? target : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+function matchesLabels(obj: any, selector: string | undefined): boolean {
+  if (!selector) return true;
+  const labels = obj.metadata?.labels ?? {};
+  return selector.split(',').every((term) => {
+    const [k, v] = term.split('=');
+    return v === undefined ? k in labels : labels[k] === v;
+  });
+}
+
+function writeEvent(res: ServerResponse, type: string, object: unknown): void {
+  if (!res.writableEnded) res.write(`${JSON.stringify({ type, object })}\n`);
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function sendStatus(res: ServerResponse, code: number, reason: string, message: string, details?: Record<string, unknown>): void {
+  send(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code, ...(details ? { details } : {}) });
+}
+
+function notFound(res: ServerResponse, groupResource: string, name: string): void {
+  sendStatus(res, 404, 'NotFound', `${groupResource} "${name}" not found`, { name });
+}
+
+function conflict(res: ServerResponse, groupResource: string, name: string): void {
+  sendStatus(res, 409, 'Conflict', `Operation cannot be fulfilled on ${groupResource} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name });
+}
+
+function invalidObject(res: ServerResponse, t: ResourceType, name: string, causes: string[]): void {
+  sendStatus(res, 422, 'Invalid', `${t.kind} "${name}" is invalid: ${causes.join(', ')}`, {
+    name,
+    kind: t.kind,
+    causes: causes.map((message) => ({ reason: 'FieldValueInvalid', message })),
+  });
+}
+
+function reasonFor(status: number): string {
+  return (
+    ({ 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout' } as Record<number, string>)[status] ?? 'Unknown'
+  );
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function clone<T>(v: T): T {
+  return v === undefined ? v : structuredClone(v);
+}
