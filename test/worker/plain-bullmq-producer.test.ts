@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Queue, QueueEvents } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnWatched, type WatchedProcess } from '../support/processes.js';
+import { redisForTests, type TestRedis } from '../support/redis.js';
+
+// Another service's view of the queue: this file imports nothing of policyforge, only bullmq and the
+// documented contract in docs/queue.md (queue name, job name, data schema v1). The worker is a separate
+// process running our compiled worker.
+const WORKER = fileURLToPath(new URL('./fixtures/worker-process.mjs', import.meta.url));
+const QUEUE_NAME = 'policyforge-generation';
+
+let redis: TestRedis;
+let worker: WatchedProcess;
+const prefix = `pf-plain-${randomUUID().slice(0, 8)}`;
+
+beforeAll(async () => {
+  redis = await redisForTests();
+  worker = spawnWatched(process.execPath, [WORKER], { env: { REDIS_URL: redis.url, PF_PREFIX: prefix, PF_JOB_MS: '50', LOG_LEVEL: 'warn' } });
+  await worker.waitForLine(/^ready$/);
+});
+afterAll(async () => {
+  worker?.child.kill('SIGTERM');
+  await worker?.exited;
+  await redis?.close();
+});
+
+describe('a producer using plain bullmq', () => {
+  const connection = () => ({ url: redis.url });
+
+  it('enqueues a v1 job that a policyforge worker completes', async () => {
+    const queue = new Queue(QUEUE_NAME, { connection: connection(), prefix });
+    const events = new QueueEvents(QUEUE_NAME, { connection: connection(), prefix });
+    await events.waitUntilReady();
+    try {
+      const job = await queue.add(
+        'generate',
+        { v: 1, intent: { text: 'Deny pods that use the latest image tag', options: { mode: 'Warn' } }, requestedBy: 'billing-service' },
+        { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { age: 3600 } },
+      );
+      const result = await job.waitUntilFinished(events, 20_000);
+      expect(result.status).toBe('succeeded');
+      expect(result.intent).toEqual({ text: 'Deny pods that use the latest image tag', options: { mode: 'Warn' } });
+      expect(typeof result.safeToApply).toBe('boolean');
+    } finally {
+      await events.close();
+      await queue.close();
+    }
+  });
+
+  it('gets a job with data outside the schema failed at once, with a message naming the field', async () => {
+    const queue = new Queue(QUEUE_NAME, { connection: connection(), prefix });
+    const events = new QueueEvents(QUEUE_NAME, { connection: connection(), prefix });
+    await events.waitUntilReady();
+    try {
+      const job = await queue.add('generate', { v: 1, intent: { txt: 'typo in the field name' } }, { attempts: 3 });
+      await expect(job.waitUntilFinished(events, 20_000)).rejects.toThrow(/^PF_ERR_INPUT_INVALID: job \S+: intent\.text: /);
+      const failed = await queue.getJob(job.id!);
+      expect(failed?.attemptsMade).toBe(1);
+    } finally {
+      await events.close();
+      await queue.close();
+    }
+  });
+});

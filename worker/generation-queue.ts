@@ -1,0 +1,212 @@
+import { randomUUID } from 'node:crypto';
+import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { PolicyforgeError } from '../common/index.js';
+import { createRedisClient, withRedis, type RedisConnection } from './connection.js';
+import { GENERATION_JOB_NAME, QUEUE_NAMES, canonicalJson, intentContentKey, parseGenerationJobData, type GenerationJobData } from './job-schema.js';
+import { toJobView, type JobState, type JobView } from './job-view.js';
+import { createHash } from 'node:crypto';
+
+/** How long finished jobs (results and transcripts) are kept. */
+export interface RetentionOptions {
+  /** Seconds a completed job is kept. @defaultValue 604800 (7 days) */
+  completedAgeSeconds?: number;
+  /** Completed jobs kept at most. @defaultValue 1000 */
+  completedCount?: number;
+  /** Seconds a failed job is kept. @defaultValue 2592000 (30 days) */
+  failedAgeSeconds?: number;
+  /** Failed jobs kept at most. @defaultValue 5000 */
+  failedCount?: number;
+}
+
+export interface GenerationQueueOptions {
+  /** Redis URL or ioredis client (a client passed in is not closed by close()). */
+  connection: RedisConnection;
+  /** BullMQ key prefix; every producer and worker sharing jobs must use the same one. @defaultValue 'bull' */
+  prefix?: string;
+  retention?: RetentionOptions;
+  /** Attempts per job; only retryable errors use more than one. @defaultValue 3 */
+  attempts?: number;
+  /** First retry delay; doubles each attempt. @defaultValue 5000 */
+  backoffMs?: number;
+  /** How long an Idempotency-Key is remembered. @defaultValue 86400 */
+  idempotencyTtlSeconds?: number;
+  /** Answer PF_ERR_REDIS_UNAVAILABLE when Redis does not answer within this time. @defaultValue 3000 */
+  redisTimeoutMs?: number;
+}
+
+export interface EnqueueOptions {
+  /** Use this job id (the operator derives one from uid + hash). Default: a random UUID. */
+  jobId?: string;
+  /** A client's Idempotency-Key: the same key with the same data answers the first job again. */
+  idempotencyKey?: string;
+}
+
+export interface EnqueueResult {
+  id: string;
+  /** True when an identical intent was already in flight (or the job id already existed): no new job. */
+  deduplicated: boolean;
+  /** True when the answer comes from an earlier request with the same Idempotency-Key. */
+  replayed?: boolean;
+}
+
+export interface ListJobsOptions {
+  /** @defaultValue all finished and unfinished states */
+  states?: JobState[];
+  /** @defaultValue 0 */
+  start?: number;
+  /** @defaultValue 49 */
+  end?: number;
+}
+
+export interface GenerationQueue {
+  enqueue(data: GenerationJobData, opts?: EnqueueOptions): Promise<EnqueueResult>;
+  getJob(id: string): Promise<JobView | undefined>;
+  /** Most recent first. */
+  listJobs(options?: ListJobsOptions): Promise<JobView[]>;
+  counts(): Promise<Record<string, number>>;
+  /** Throws PF_ERR_REDIS_UNAVAILABLE unless Redis answers. */
+  ping(): Promise<void>;
+  /**
+   * Calls `listener` whenever the job's progress or state changes (via BullMQ's event stream, so a job
+   * running on another machine is seen). Returns the function that stops listening.
+   */
+  watch(id: string, listener: () => void): () => void;
+  /** The BullMQ queue, for dashboards (bull-board) and advanced producers. */
+  readonly queue: Queue;
+  close(): Promise<void>;
+}
+
+const DEFAULTS = {
+  prefix: 'bull',
+  attempts: 3,
+  backoffMs: 5000,
+  idempotencyTtlSeconds: 86_400,
+  redisTimeoutMs: 3000,
+  retention: { completedAgeSeconds: 604_800, completedCount: 1000, failedAgeSeconds: 2_592_000, failedCount: 5000 },
+} as const;
+
+/** BullMQ job options a producer should use; docs/queue.md lists the same values for plain bullmq producers. */
+export function defaultJobOptions(options: Pick<GenerationQueueOptions, 'attempts' | 'backoffMs' | 'retention'> = {}): JobsOptions {
+  const retention = { ...DEFAULTS.retention, ...options.retention };
+  return {
+    attempts: options.attempts ?? DEFAULTS.attempts,
+    backoff: { type: 'exponential', delay: options.backoffMs ?? DEFAULTS.backoffMs },
+    removeOnComplete: { age: retention.completedAgeSeconds, count: retention.completedCount },
+    removeOnFail: { age: retention.failedAgeSeconds, count: retention.failedCount },
+  };
+}
+
+export function createGenerationQueue(options: GenerationQueueOptions): GenerationQueue {
+  const prefix = options.prefix ?? DEFAULTS.prefix;
+  const ownsClient = typeof options.connection === 'string';
+  const client: Redis = createRedisClient(options.connection, 'queue');
+  // Without a listener ioredis prints every reconnect failure; the API reports them as 503s instead.
+  client.on('error', () => {});
+  const queue = new Queue(QUEUE_NAMES.generation, { connection: client, prefix, defaultJobOptions: defaultJobOptions(options) });
+  queue.on('error', () => {});
+  const jobOptions = defaultJobOptions(options);
+  const timeoutMs = options.redisTimeoutMs ?? DEFAULTS.redisTimeoutMs;
+  const idempotencyTtl = options.idempotencyTtlSeconds ?? DEFAULTS.idempotencyTtlSeconds;
+  const redis = <T>(op: () => Promise<T>): Promise<T> => withRedis(op, timeoutMs, client);
+
+  let events: QueueEvents | undefined;
+  const watchers = new Map<string, Set<() => void>>();
+  const notify = ({ jobId }: { jobId: string }): void => {
+    for (const listener of watchers.get(jobId) ?? []) listener();
+  };
+  const startEvents = (): QueueEvents => {
+    if (events) return events;
+    const blocking = createRedisClient(typeof options.connection === 'string' ? options.connection : client.duplicate(), 'worker');
+    blocking.on('error', () => {});
+    events = new QueueEvents(QUEUE_NAMES.generation, { connection: blocking, prefix });
+    events.on('error', () => {});
+    for (const name of ['progress', 'active', 'completed', 'failed', 'waiting', 'retries-exhausted', 'stalled'] as const) {
+      events.on(name as 'progress', notify as never);
+    }
+    const closeBlocking = events.close.bind(events);
+    events.close = async () => {
+      await closeBlocking();
+      blocking.disconnect();
+    };
+    return events;
+  };
+
+  async function enqueue(data: GenerationJobData, opts: EnqueueOptions = {}): Promise<EnqueueResult> {
+    const valid = parseGenerationJobData(data, 'generation job');
+    const contentKey = intentContentKey(valid.intent);
+    const jobId = opts.jobId ?? randomUUID();
+    const idemKey = opts.idempotencyKey ? `${prefix}:${QUEUE_NAMES.generation}:idempotency:${opts.idempotencyKey}` : undefined;
+    const bodyHash = createHash('sha256').update(canonicalJson(valid)).digest('hex');
+
+    if (idemKey) {
+      const claimed = await redis(() => client.set(idemKey, JSON.stringify({ bodyHash }), 'EX', idempotencyTtl, 'NX'));
+      if (claimed !== 'OK') {
+        const earlier = JSON.parse((await redis(() => client.get(idemKey))) ?? '{}') as { bodyHash?: string; jobId?: string };
+        if (earlier.bodyHash !== bodyHash) {
+          throw new PolicyforgeError('PF_ERR_CONFLICT', ['this Idempotency-Key was already used with a different request body'], {
+            details: { idempotencyKey: opts.idempotencyKey },
+          });
+        }
+        if (!earlier.jobId) {
+          throw new PolicyforgeError('PF_ERR_CONFLICT', ['a request with this Idempotency-Key is still being processed; retry shortly'], {
+            details: { idempotencyKey: opts.idempotencyKey },
+          });
+        }
+        return { id: earlier.jobId, deduplicated: true, replayed: true };
+      }
+    }
+
+    try {
+      const existing = opts.jobId ? await redis(() => queue.getJob(jobId)) : undefined;
+      const job = await redis(() =>
+        queue.add(GENERATION_JOB_NAME, valid, { ...jobOptions, jobId, deduplication: { id: contentKey } }),
+      );
+      const id = String(job.id);
+      if (idemKey) await redis(() => client.set(idemKey, JSON.stringify({ bodyHash, jobId: id }), 'EX', idempotencyTtl));
+      return { id, deduplicated: id !== jobId || existing !== undefined };
+    } catch (err) {
+      if (idemKey) await client.del(idemKey).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  return {
+    enqueue,
+    async getJob(id) {
+      const state = await redis(() => queue.getJobState(id));
+      if (state === 'unknown') return undefined;
+      const job = await redis(() => queue.getJob(id));
+      return job ? toJobView(job, state) : undefined;
+    },
+    async listJobs({ states, start = 0, end = 49 } = {}) {
+      const wanted = states ?? ['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed'];
+      const views: JobView[] = [];
+      for (const state of wanted) {
+        const jobs = await redis(() => queue.getJobs([state as never], start, end, false));
+        for (const job of jobs) if (job) views.push(toJobView(job, state));
+      }
+      return views.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, end - start + 1);
+    },
+    counts: () => redis(() => queue.getJobCounts()),
+    async ping() {
+      await redis(() => client.ping());
+    },
+    watch(id, listener) {
+      startEvents();
+      let set = watchers.get(id);
+      if (!set) watchers.set(id, (set = new Set()));
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) watchers.delete(id);
+      };
+    },
+    queue,
+    async close() {
+      await events?.close();
+      await queue.close();
+      if (ownsClient) client.disconnect();
+    },
+  };
+}

@@ -1,0 +1,195 @@
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  PolicyforgeError,
+  isPolicyforgeError,
+  logger as rootLogger,
+  redactSecrets,
+  type GenerationResult,
+  type Intent,
+  type Logger,
+  type ProgressEvent,
+} from '../common/index.js';
+import { createRedisClient, type RedisConnection } from './connection.js';
+import { QUEUE_NAMES, parseGenerationJobData } from './job-schema.js';
+import { encodeFailure, type JobProgress, type JobProgressEvent } from './job-view.js';
+import type { GenerationMetrics } from './metrics.js';
+
+/** What the worker tells the generate function about the job it runs. */
+export interface GenerateContext {
+  jobId: string;
+  /** 1 on the first attempt. */
+  attempt: number;
+  /** Called for every ProgressEvent of the loop; recorded on the job and streamed to watchers. */
+  onProgress: (event: ProgressEvent) => void;
+  /** Aborted when the worker shuts down and hands the job back; the result is then ignored. */
+  signal: AbortSignal;
+}
+
+/** Runs the loop for one intent. Production: the loop's generator; tests inject their own. */
+export type GenerateFn = (intent: Intent, context: GenerateContext) => Promise<GenerationResult>;
+
+export interface GenerationWorkerOptions {
+  connection: RedisConnection;
+  /** Jobs this worker runs at once. @defaultValue 1 */
+  concurrency?: number;
+  generate: GenerateFn;
+  /** Must match the queue's. @defaultValue 'bull' */
+  prefix?: string;
+  /** How long a job's lock lasts without renewal; a worker that dies loses its jobs after this. @defaultValue 30000 */
+  lockDurationMs?: number;
+  /** How often this worker looks for stalled jobs (whose worker died). @defaultValue 30000 */
+  stalledIntervalMs?: number;
+  /** Times a job may stall before it fails. @defaultValue 2 */
+  maxStalledCount?: number;
+  /** On close(), how long running jobs may take to finish before they are handed back. @defaultValue 30000 */
+  shutdownGraceMs?: number;
+  /** Values scrubbed from results and errors (model API key, API token) besides the usual patterns. */
+  secrets?: string[];
+  metrics?: GenerationMetrics;
+  logger?: Logger;
+  /** Start taking jobs at once. @defaultValue true */
+  autorun?: boolean;
+}
+
+export interface GenerationWorker {
+  readonly worker: Worker;
+  /** Jobs running now. */
+  running(): number;
+  /**
+   * Graceful shutdown: takes no new jobs, lets running ones finish for `shutdownGraceMs`, then hands the
+   * rest back to the queue (another worker picks them up) and disconnects.
+   */
+  close(): Promise<void>;
+}
+
+const DEFAULTS = { concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 2, shutdownGraceMs: 30_000 } as const;
+
+const HANDED_BACK = Symbol('handed back');
+
+export function startGenerationWorker(options: GenerationWorkerOptions): GenerationWorker {
+  const log = (options.logger ?? rootLogger()).child({ module: 'worker' });
+  const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
+  const ownsClient = typeof options.connection === 'string';
+  const client: Redis = createRedisClient(options.connection, 'worker');
+  client.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const running = new Map<string, AbortController>();
+  const { metrics } = options;
+
+  const processor = async (job: Job, token?: string): Promise<GenerationResult> => {
+    const jobLog = log.child({ job: { id: job.id, attempt: job.attemptsMade + 1 } });
+    let data;
+    try {
+      data = parseGenerationJobData(job.data, `job ${job.id}`);
+    } catch (err) {
+      metrics?.jobFinished('invalid');
+      throw new UnrecoverableError(encodeFailure('PF_ERR_INPUT_INVALID', (err as Error).message));
+    }
+    const abort = new AbortController();
+    running.set(String(job.id), abort);
+    metrics?.jobStarted(job.processedOn && job.timestamp ? job.processedOn - job.timestamp : undefined);
+    const started = Date.now();
+    jobLog.info({ intent: data.intent.text.slice(0, 120) }, 'generation started');
+
+    // Progress writes are chained so they land in order; a failed write is logged, never fatal.
+    const progress: JobProgress = { round: 0, events: [] };
+    let writes = Promise.resolve();
+    const onProgress = (event: ProgressEvent): void => {
+      if (abort.signal.aborted) return;
+      metrics?.progress(event);
+      if (event.type === 'round-started') progress.round = event.round;
+      progress.events.push(compact(event));
+      const snapshot: JobProgress = { round: progress.round, events: [...progress.events] };
+      writes = writes.then(() => job.updateProgress(snapshot as unknown as object)).catch((err) => jobLog.warn({ err: err.message }, 'progress not recorded'));
+    };
+
+    const handedBack = new Promise<typeof HANDED_BACK>((resolve) => abort.signal.addEventListener('abort', () => resolve(HANDED_BACK), { once: true }));
+    try {
+      const outcome = await Promise.race([
+        options.generate(data.intent, { jobId: String(job.id), attempt: job.attemptsMade + 1, onProgress, signal: abort.signal }),
+        handedBack,
+      ]);
+      if (outcome === HANDED_BACK) {
+        await job.moveToWait(token);
+        jobLog.warn('shutting down: job handed back to the queue');
+        metrics?.jobFinished('handed-back');
+        throw new WaitingError();
+      }
+      await writes;
+      const result = scrub(outcome, secrets);
+      metrics?.jobSucceeded(result, Date.now() - started);
+      jobLog.info({ status: result.status, rounds: result.rounds.length, ms: Date.now() - started }, 'generation finished');
+      return result;
+    } catch (err) {
+      if (err instanceof WaitingError) throw err;
+      await writes;
+      const message = redactSecrets(err instanceof Error ? err.message : String(err), secrets);
+      if (isPolicyforgeError(err) && err.retryable) {
+        const attemptsLeft = (job.opts.attempts ?? 1) - (job.attemptsMade + 1);
+        metrics?.jobFinished(attemptsLeft > 0 ? 'retried' : 'failed');
+        jobLog.warn({ code: err.code, attemptsLeft }, 'transient failure');
+        throw new Error(encodeFailure(err.code, message));
+      }
+      metrics?.jobFinished('failed');
+      const code = isPolicyforgeError(err) ? err.code : 'PF_ERR_INTERNAL';
+      jobLog.error({ code, err: message }, 'generation failed (not retried)');
+      // Unknown errors are bugs: retrying will not help, and the code says so to the reader of the job.
+      const text = isPolicyforgeError(err) ? message : new PolicyforgeError('PF_ERR_INTERNAL', [message]).message;
+      throw new UnrecoverableError(encodeFailure(code, text));
+    } finally {
+      running.delete(String(job.id));
+    }
+  };
+
+  const worker = new Worker(QUEUE_NAMES.generation, processor, {
+    connection: client,
+    prefix: options.prefix ?? 'bull',
+    concurrency: options.concurrency ?? DEFAULTS.concurrency,
+    lockDuration: options.lockDurationMs ?? DEFAULTS.lockDurationMs,
+    stalledInterval: options.stalledIntervalMs ?? DEFAULTS.stalledIntervalMs,
+    maxStalledCount: options.maxStalledCount ?? DEFAULTS.maxStalledCount,
+    autorun: options.autorun ?? true,
+  });
+  worker.on('error', (err) => log.warn({ err: err.message }, 'worker error'));
+  worker.on('stalled', (jobId) => log.warn({ job: { id: jobId } }, 'stalled job taken back (its worker died or hung)'));
+
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    running: () => running.size,
+    close() {
+      closing ??= (async () => {
+        const grace = options.shutdownGraceMs ?? DEFAULTS.shutdownGraceMs;
+        log.info({ running: running.size, graceMs: grace }, 'worker shutting down');
+        const closed = worker.close();
+        const timer = setTimeout(() => {
+          for (const abort of running.values()) abort.abort();
+        }, grace);
+        try {
+          await closed;
+        } finally {
+          clearTimeout(timer);
+          if (ownsClient) client.disconnect();
+        }
+      })();
+      return closing;
+    },
+  };
+}
+
+function compact(event: ProgressEvent): JobProgressEvent {
+  const at = new Date().toISOString();
+  if (event.type === 'drafted') {
+    return { type: 'drafted', round: event.round, hasPolicy: event.policy !== undefined, ...(event.error ? { error: event.error } : {}), at };
+  }
+  return { ...event, at };
+}
+
+/** Known secret values never leave the worker in a result (the loop should not put them there; this makes sure). */
+function scrub(result: GenerationResult, secrets: string[]): GenerationResult {
+  if (secrets.length === 0) return result;
+  let text = JSON.stringify(result);
+  if (!secrets.some((s) => text.includes(s))) return result;
+  for (const s of secrets) text = text.split(JSON.stringify(s).slice(1, -1)).join('[redacted]');
+  return JSON.parse(text) as GenerationResult;
+}

@@ -1,0 +1,37 @@
+/**
+ * worker/: the BullMQ queue of generation jobs and the worker that runs the loop for them.
+ * Producers: createGenerationQueue (the API, the operator) or plain bullmq (docs/queue.md).
+ * Consumers: startGenerationWorker with an injected generate function (production: src/serve.ts).
+ */
+export {
+  QUEUE_NAMES,
+  GENERATION_JOB_NAME,
+  INTENT_LIMITS,
+  intentSchema,
+  generationJobDataSchema,
+  parseGenerationJobData,
+  intentContentKey,
+  canonicalJson,
+  describeIssues,
+  type GenerationJobData,
+} from './job-schema.js';
+export {
+  createGenerationQueue,
+  defaultJobOptions,
+  type GenerationQueue,
+  type GenerationQueueOptions,
+  type RetentionOptions,
+  type EnqueueOptions,
+  type EnqueueResult,
+  type ListJobsOptions,
+} from './generation-queue.js';
+export {
+  startGenerationWorker,
+  type GenerationWorker,
+  type GenerationWorkerOptions,
+  type GenerateFn,
+  type GenerateContext,
+} from './generation-worker.js';
+export { JOB_STATES, decodeFailure, type JobState, type JobView, type JobProgress, type JobProgressEvent } from './job-view.js';
+export { GenerationMetrics, JOB_OUTCOMES, type JobOutcome } from './metrics.js';
+export { createRedisClient, withRedis, isRedisUnavailable, redactUrl, type RedisConnection } from './connection.js';
