@@ -1,0 +1,152 @@
+import fastJsonPatch from 'fast-json-patch';
+import type { CaseOutcome, CaseResult, Expectation, JsPolicy, KubeObject, TestCase } from '../common/index.js';
+import type { RawRun } from './engine.js';
+
+const { compare } = fastJsonPatch;
+
+/**
+ * Turns what the script did into what the client sees, the way jsPolicy's webhook handler does:
+ * policy type (mutate in Validating ends the run without a patch), violationPolicy (Warn turns a
+ * rejection into a warning, Dry admits silently and drops the patch), errors → 500 `Uncaught …`.
+ */
+export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject | undefined): CaseOutcome {
+  const type = policy.spec.type ?? 'Validating';
+  const violation = policy.spec.violationPolicy ?? 'Deny';
+  const name = policy.metadata.name;
+  const warnings = run.warnings.map((w) => `[${name}]: ${w}`);
+  const outcome: CaseOutcome = {
+    matched: true,
+    allowed: true,
+    actual: 'allow',
+    warnings,
+    printed: run.printed,
+    calls: run.calls,
+    durationMs: run.durationMs,
+  };
+  let rejection: { code: number; reason: string; message: string } | undefined;
+  if (run.error) {
+    outcome.error = run.error;
+    outcome.errorKind = run.errorKind;
+    rejection = { code: 500, reason: 'InternalError', message: run.error };
+  } else if (run.verdict?.kind === 'deny') {
+    rejection = { code: run.verdict.code, reason: run.verdict.reason, message: run.verdict.message };
+  } else if (run.verdict?.kind === 'mutate' && type !== 'Validating') {
+    const mutated = JSON.parse(run.verdict.object) as unknown;
+    const patch = compare((original ?? {}) as object, mutated as object);
+    if (patch.length) {
+      outcome.patch = patch as CaseOutcome['patch'];
+      outcome.patchedObject = mutated;
+    }
+  } else if (run.verdict?.kind === 'requeue') {
+    outcome.message = run.verdict.message;
+  }
+
+  if (rejection) {
+    if (type === 'Controller') {
+      // A controller has nothing to reject: deny and errors are recorded as violations only.
+      outcome.code = rejection.code;
+      outcome.reason = rejection.reason;
+      outcome.message = rejection.message;
+    } else if (violation === 'Warn') {
+      outcome.warnings = [...warnings, `[${name}]: ${rejection.message}`];
+      outcome.code = rejection.code;
+      outcome.message = rejection.message;
+    } else if (violation === 'Dry') {
+      outcome.code = rejection.code;
+      outcome.message = rejection.message;
+    } else {
+      outcome.allowed = false;
+      outcome.code = rejection.code;
+      outcome.reason = rejection.reason;
+      outcome.message = rejection.message;
+    }
+  }
+  if (violation === 'Dry' && outcome.patch) {
+    delete outcome.patch;
+    delete outcome.patchedObject;
+  }
+  outcome.actual = actualOf(outcome, type === 'Controller' && rejection !== undefined);
+  return outcome;
+}
+
+function actualOf(o: CaseOutcome, controllerViolation: boolean): Expectation {
+  if (!o.allowed || controllerViolation) return 'deny';
+  if (o.patch && o.patch.length) return 'mutate';
+  if (o.warnings.length) return 'warn';
+  return 'allow';
+}
+
+/** The outcome of a request the policy's rules do not select: admitted untouched. */
+export function unmatchedOutcome(why: string): CaseOutcome {
+  return { matched: false, allowed: true, actual: 'allow', message: `not selected: ${why}`, warnings: [], printed: [], calls: [], durationMs: 0 };
+}
+
+/** Checks an outcome against the case's expectation (README "What each outcome means"). */
+export function judge(testCase: TestCase, outcome: CaseOutcome): CaseResult {
+  const expected = testCase.expect;
+  const fail = (failure: string): CaseResult => ({ name: testCase.name, expected, passed: false, failure, outcome });
+  const got = describeActual(outcome);
+  if (outcome.actual !== expected) return fail(`expected ${expected}, got ${got}`);
+  const needle = testCase.message?.toLowerCase();
+  if (needle !== undefined) {
+    if (expected === 'deny' && !(outcome.message ?? '').toLowerCase().includes(needle)) {
+      return fail(`expected a deny message containing "${testCase.message}", got "${outcome.message ?? ''}"`);
+    }
+    if (expected === 'warn' && !outcome.warnings.some((w) => w.toLowerCase().includes(needle))) {
+      return fail(`expected a warning containing "${testCase.message}", got ${JSON.stringify(outcome.warnings)}`);
+    }
+    if (expected === 'mutate' && !outcome.warnings.some((w) => w.toLowerCase().includes(needle))) {
+      return fail(`expected a warning containing "${testCase.message}", got ${JSON.stringify(outcome.warnings)}`);
+    }
+  }
+  if (expected === 'mutate' && testCase.patched !== undefined) {
+    const diff = subsetDifference(testCase.patched, outcome.patchedObject, '');
+    if (diff) return fail(`the patched object differs at ${diff}`);
+  }
+  return { name: testCase.name, expected, passed: true, outcome };
+}
+
+function describeActual(o: CaseOutcome): string {
+  if (!o.matched) return `allow (${o.message})`;
+  switch (o.actual) {
+    case 'deny':
+      return `deny (${o.code ?? ''}${o.message ? `: ${o.message}` : ''})`;
+    case 'warn':
+      return `warn (${o.warnings.join('; ')})`;
+    case 'mutate':
+      return `mutate (${o.patch?.length ?? 0} patch operation(s))`;
+    default:
+      return o.error ? `allow (${o.error})` : 'allow';
+  }
+}
+
+/**
+ * Where `actual` fails to contain `expected`, or undefined when it does. Objects compare as subsets,
+ * lists element by element (same length), everything else by equality.
+ */
+export function subsetDifference(expected: unknown, actual: unknown, path: string): string | undefined {
+  const here = path || '/';
+  if (Array.isArray(expected)) {
+    if (!Array.isArray(actual)) return `${here} (expected a list, got ${short(actual)})`;
+    if (actual.length !== expected.length) return `${here} (expected ${expected.length} element(s), got ${actual.length})`;
+    for (let i = 0; i < expected.length; i++) {
+      const d = subsetDifference(expected[i], actual[i], `${path}/${i}`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  if (expected !== null && typeof expected === 'object') {
+    if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return `${here} (expected an object, got ${short(actual)})`;
+    for (const [k, v] of Object.entries(expected)) {
+      const d = subsetDifference(v, (actual as Record<string, unknown>)[k], `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      if (d) return d;
+    }
+    return undefined;
+  }
+  return expected === actual ? undefined : `${here} (expected ${short(expected)}, got ${short(actual)})`;
+}
+
+function short(v: unknown): string {
+  const s = v === undefined ? 'nothing' : JSON.stringify(v);
+  return s.length > 80 ? `${s.slice(0, 77)}…` : s;
+}

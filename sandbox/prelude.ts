@@ -1,0 +1,369 @@
+/**
+ * The code that runs INSIDE each isolated-vm context before any policy code: jsPolicy's globals, the
+ * per-case state, and the hardening that lets one context serve many cases without sharing state.
+ *
+ * Why one context per policy and not one per case: creating a context costs ~0.7 ms, 70× the cost of a
+ * case. So a context is created once per policy and made safe to reuse:
+ *  - every built-in reachable from the global object (prototypes, constructors, hidden intrinsics such as
+ *    %ArrayIteratorPrototype%) is frozen, so no case can change what the next one sees; writable
+ *    properties people commonly override on instances (toString, constructor, name, message, …) become
+ *    accessors that define an own property instead, so `obj.toString = f` still works (SES's fix for the
+ *    "override mistake");
+ *  - the built-in globals become read-only, jsPolicy's globals are accessors over the current case's state,
+ *    and after each case every global the case created is deleted; a case that makes that impossible
+ *    (a non-configurable global, a non-extensible global object) marks the context tainted and the host
+ *    throws it away;
+ *  - the policy runs as a function, so its top-level declarations are per-call locals;
+ *  - RegExp's legacy statics (RegExp.$1, lastMatch) are reset so one case's matches are not visible next.
+ *
+ * The ending calls (allow, exit, deny, mutate, requeue) record the verdict in state the policy cannot
+ * reach and throw a sentinel. The host rewrites every catch/finally in the policy so the sentinel cannot
+ * be swallowed; even if it were (code made by eval), later verdicts are ignored: the first one decides.
+ *
+ * This file is plain JavaScript in a string: it is evaluated by V8 inside the isolate, never by Node.
+ */
+export const PRELUDE_SOURCE = String.raw`(function (configJson) {
+  'use strict';
+  const config = JSON.parse(configJson);
+  const G = globalThis;
+  const O = Object;
+  const defineProperty = O.defineProperty, getOwnPropertyDescriptor = O.getOwnPropertyDescriptor;
+  const getPrototypeOf = O.getPrototypeOf, freeze = O.freeze, isExtensible = O.isExtensible, create = O.create;
+  const ownKeys = Reflect.ownKeys, deleteProperty = Reflect.deleteProperty, apply = Reflect.apply;
+  const hasOwn = O.prototype.hasOwnProperty;
+  const JSONparse = JSON.parse, JSONstringify = JSON.stringify;
+  const Str = String, Num = Number, dateNow = Date.now;
+  const ErrorToString = Error.prototype.toString;
+  const SENTINEL = freeze(create(null));
+  const LIMITS = config.limits;
+  const has = (o, k) => o != null && apply(hasOwn, o, [k]);
+  const clip = (s, n) => (s.length > n ? s.slice(0, n) + '… [' + (s.length - n) + ' more chars]' : s);
+  const copy = (v) => (v === undefined ? undefined : JSONparse(JSONstringify(v)));
+
+  let cur = null;
+  let policyFn = null;
+  let tainted = false;
+
+  function stopped() { return cur === null || cur.decided !== null || cur.closed; }
+  function end(verdict) {
+    if (!stopped()) cur.decided = verdict;
+    throw SENTINEL;
+  }
+  function guard() { if (stopped()) throw SENTINEL; }
+  function text(v) { return v === undefined || v === null ? '' : Str(v); }
+
+  function describe(e) {
+    try {
+      if (e !== null && typeof e === 'object') {
+        if (e instanceof Error || (typeof e.message === 'string' && typeof e.name === 'string')) return apply(ErrorToString, e, []);
+        const ctor = e.constructor && typeof e.constructor.name === 'string' ? e.constructor.name : 'Object';
+        return '#<' + ctor + '>';
+      }
+      return Str(e);
+    } catch (_) {
+      return 'exception';
+    }
+  }
+
+  function jsonOrString(v) {
+    if (typeof v === 'string') return v;
+    try {
+      const s = JSONstringify(v);
+      return s === undefined ? Str(v) : s;
+    } catch (_) {
+      return Str(v);
+    }
+  }
+
+  function record(fn, args) {
+    if (cur.calls.length >= LIMITS.calls) { cur.truncated.calls = true; return; }
+    let json;
+    try { json = JSONstringify(args); } catch (e) { json = JSONstringify([describe(e)]); }
+    cur.calls.push({ fn: fn, args: clip(json, LIMITS.callChars) });
+  }
+
+  function sameObject(a, b) {
+    const am = a && a.metadata, bm = b && b.metadata;
+    return !!am && !!bm && a.kind === b.kind && a.apiVersion === b.apiVersion && am.name === bm.name && (am.namespace || '') === (bm.namespace || '');
+  }
+  function fixtureObjects() { return (cur.fixtures && cur.fixtures.objects) || []; }
+
+  const lib = {
+    allow: function allow() { end({ kind: 'allow' }); },
+    exit: function exit() { end({ kind: 'allow' }); },
+    deny: function deny(message, reason, code) {
+      guard();
+      const m = clip(text(message), LIMITS.messageChars);
+      const r = reason === undefined || reason === null || reason === '' ? 'Forbidden' : clip(Str(reason), 256);
+      let c = code === undefined || code === null ? 403 : Num(code);
+      if (!(c >= 100 && c <= 599)) c = 403;
+      end({ kind: 'deny', message: m, reason: r, code: c | 0 });
+    },
+    warn: function warn(message) {
+      guard();
+      if (cur.warnings.length >= LIMITS.warnings) { cur.truncated.warnings = true; return; }
+      cur.warnings.push(clip(text(message), LIMITS.messageChars));
+    },
+    mutate: function mutate(obj) {
+      guard();
+      if (obj === null || typeof obj !== 'object') throw new TypeError('mutate expects the changed object');
+      const json = JSONstringify(obj);
+      if (json.length > LIMITS.objectChars) throw new RangeError('mutate: the object is larger than ' + LIMITS.objectChars + ' characters');
+      end({ kind: 'mutate', object: json });
+    },
+    requeue: function requeue(message) {
+      guard();
+      const m = clip(text(message), LIMITS.messageChars);
+      record('requeue', [m]);
+      end({ kind: 'requeue', message: m });
+    },
+    print: function print() {
+      guard();
+      if (cur.printed.length >= LIMITS.lines) { cur.truncated.printed = true; return; }
+      const parts = [];
+      for (let i = 0; i < arguments.length; i++) parts.push(jsonOrString(arguments[i]));
+      cur.printed.push(clip(parts.join(' '), LIMITS.lineChars));
+    },
+    sleep: function sleep(ms) {
+      guard();
+      let n = Num(ms);
+      if (!(n > 0)) return;
+      if (n > 1000) n = 1000;
+      cur.virtualMs += n;
+      if (cur.virtualMs + (dateNow() - cur.start) > cur.timeoutMs) end({ kind: 'timeout' });
+    },
+    env: function env(name) {
+      guard();
+      const e = cur.fixtures.env;
+      return has(e, name) ? Str(e[name]) : '';
+    },
+    get: function get(kind, apiVersion, name, options) {
+      guard();
+      if (typeof kind !== 'string' || typeof apiVersion !== 'string' || typeof name !== 'string') {
+        throw { reason: 'BadRequest', message: 'get(kind, apiVersion, name) needs three strings' };
+      }
+      const slash = name.indexOf('/');
+      const ns = slash < 0 ? '' : name.slice(0, slash);
+      const n = slash < 0 ? name : name.slice(slash + 1);
+      const objs = fixtureObjects();
+      for (let i = 0; i < objs.length; i++) {
+        const o = objs[i];
+        if (o.kind === kind && o.apiVersion === apiVersion && o.metadata.name === n && (o.metadata.namespace || '') === ns) return copy(o);
+      }
+      return undefined;
+    },
+    list: function list(kind, apiVersion, options) {
+      guard();
+      if (typeof kind !== 'string' || typeof apiVersion !== 'string') {
+        throw { reason: 'BadRequest', message: 'list(kind, apiVersion, options) needs two strings' };
+      }
+      const opts = options || {};
+      const terms = [];
+      if (typeof opts.labelSelector === 'string') {
+        const parts = opts.labelSelector.split(',');
+        for (let i = 0; i < parts.length; i++) {
+          const m = /^\s*([^!=\s]+)\s*==?\s*([^=\s]*)\s*$/.exec(parts[i]);
+          if (m) terms.push([m[1], m[2]]);
+        }
+      }
+      const out = [];
+      const objs = fixtureObjects();
+      for (let i = 0; i < objs.length; i++) {
+        const o = objs[i];
+        if (o.kind !== kind || o.apiVersion !== apiVersion) continue;
+        if (opts.namespace && (o.metadata.namespace || '') !== opts.namespace) continue;
+        const labels = o.metadata.labels || {};
+        let ok = true;
+        for (let j = 0; j < terms.length; j++) if (labels[terms[j][0]] !== terms[j][1]) ok = false;
+        if (ok) out.push(copy(o));
+      }
+      return out;
+    },
+    create: function create(obj) { return write('create', obj); },
+    update: function update(obj) { return write('update', obj); },
+    remove: function remove(obj) { return write('remove', obj); },
+    fetchSync: function fetchSync(url, options) {
+      guard();
+      const u = Str(url);
+      const opts = options || {};
+      record('fetchSync', [u, { method: opts.method ? Str(opts.method) : 'GET' }]);
+      const answers = cur.fixtures.fetch;
+      if (!has(answers, u)) throw new Error('fetchSync ' + u + ': the sandbox has no network (no fixture answers this URL)');
+      const a = answers[u];
+      const status = a.status || 200;
+      const body = a.body || '';
+      return {
+        ok: status >= 200 && status < 300,
+        status: status,
+        statusText: '',
+        headers: copy(a.headers || {}),
+        text: function text() { return body; },
+        json: function json() { return JSONparse(body); },
+      };
+    },
+    readFileSync: function readFileSync(path) {
+      guard();
+      const files = cur.fixtures.files;
+      const p = Str(path);
+      return has(files, p) ? Str(files[p]) : undefined;
+    },
+    atob: function atob(data) { return decode64(Str(data)); },
+    btoa: function btoa(data) { return encode64(Str(data)); },
+  };
+
+  function write(fn, obj) {
+    guard();
+    if (obj === null || typeof obj !== 'object') return { ok: false, reason: 'BadRequest', message: fn + ' expects an object' };
+    record(fn, [obj]);
+    const exists = fixtureObjects().some((o) => sameObject(o, obj));
+    if (fn === 'create' && exists) return { ok: false, reason: 'AlreadyExists', message: 'the object already exists' };
+    if (fn !== 'create' && !exists) return { ok: false, reason: 'NotFound', message: 'the object does not exist' };
+    return fn === 'remove' ? { ok: true } : { ok: true, object: copy(obj) };
+  }
+
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  function encode64(s) {
+    let out = '';
+    for (let i = 0; i < s.length; i += 3) {
+      const a = s.charCodeAt(i), b = s.charCodeAt(i + 1), c = s.charCodeAt(i + 2);
+      if (a > 255 || b > 255 || c > 255) throw new Error('InvalidCharacterError: btoa: the string contains characters outside of the Latin1 range');
+      const n = (a << 16) | ((b || 0) << 8) | (c || 0);
+      out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63] + (i + 1 < s.length ? B64[(n >> 6) & 63] : '=') + (i + 2 < s.length ? B64[n & 63] : '=');
+    }
+    return out;
+  }
+  function decode64(s) {
+    let t = s.replace(/[\t\n\f\r ]/g, '');
+    if (t.length % 4 === 0) t = t.replace(/==?$/, '');
+    if (t.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(t)) throw new Error('InvalidCharacterError: atob: the string is not correctly encoded');
+    let out = '', bits = 0, acc = 0;
+    for (let i = 0; i < t.length; i++) {
+      acc = (acc << 6) | B64.indexOf(t[i]);
+      bits += 6;
+      if (bits >= 8) { bits -= 8; out += Str.fromCharCode((acc >> bits) & 255); }
+    }
+    return out;
+  }
+
+  // --- hardening -------------------------------------------------------------------------------------
+  delete G.FinalizationRegistry; // its callbacks would run during a later case
+  const roots = [];
+  for (const k of ownKeys(G)) {
+    const d = getOwnPropertyDescriptor(G, k);
+    if (d) roots.push(d.value, d.get, d.set);
+  }
+  const extras = [
+    function* () {}, async function () {}, async function* () {},
+    [][Symbol.iterator](), ''[Symbol.iterator](), new Map()[Symbol.iterator](), new Set()[Symbol.iterator](),
+    'a'.matchAll(/a/g), getPrototypeOf(G), (function () { return getOwnPropertyDescriptor(arguments, 'callee').get; })(),
+  ];
+  try { const seg = new Intl.Segmenter('en').segment('a'); extras.push(seg, seg[Symbol.iterator]()); } catch (_) { /* no Intl.Segmenter */ }
+  for (const e of extras) roots.push(e, getPrototypeOf(e));
+  for (const k of ownKeys(lib)) roots.push(lib[k]);
+
+  const OVERRIDABLE = ['constructor', 'toString', 'valueOf', 'toLocaleString', 'name', 'message', 'toJSON'];
+  const seen = new Set();
+  const stack = roots.slice();
+  while (stack.length) {
+    const o = stack.pop();
+    if ((typeof o !== 'object' && typeof o !== 'function') || o === null || o === G || seen.has(o)) continue;
+    seen.add(o);
+    stack.push(getPrototypeOf(o));
+    for (const k of ownKeys(o)) {
+      const d = getOwnPropertyDescriptor(o, k);
+      if (d) stack.push(d.value, d.get, d.set);
+    }
+  }
+  function fixOverride(proto, key) {
+    const d = getOwnPropertyDescriptor(proto, key);
+    if (!d || !('value' in d) || !d.writable || !d.configurable) return;
+    const value = d.value;
+    defineProperty(proto, key, {
+      get: freeze(function () { return value; }),
+      set: freeze(function (v) {
+        if (this === proto) throw new TypeError('Cannot assign to read only property ' + Str(key) + ' of a shared built-in');
+        if (this === null || (typeof this !== 'object' && typeof this !== 'function')) return;
+        defineProperty(this, key, { value: v, writable: true, enumerable: true, configurable: true });
+      }),
+      enumerable: d.enumerable,
+      configurable: false,
+    });
+  }
+  for (const o of seen) {
+    const isProto = has(o, 'constructor') && typeof o.constructor === 'function' && o.constructor.prototype === o;
+    if (isProto || o === O.prototype) for (const k of OVERRIDABLE) fixOverride(o, k);
+  }
+  for (const o of seen) freeze(o);
+
+  // jsPolicy's globals: accessors over the current case, so nothing a case assigns survives it.
+  const PER_CASE = ownKeys(lib).concat(['request']);
+  for (const name of PER_CASE) {
+    defineProperty(G, name, {
+      get: freeze(function () {
+        if (cur !== null && has(cur.overrides, name)) return cur.overrides[name];
+        return name === 'request' ? (cur === null ? undefined : cur.request) : lib[name];
+      }),
+      set: freeze(function (v) { if (cur !== null) cur.overrides[name] = v; }),
+      enumerable: false,
+      configurable: false,
+    });
+  }
+  defineProperty(G, config.stopName, { value: freeze(function () { if (stopped()) throw SENTINEL; }), enumerable: false });
+  defineProperty(G, config.doneName, { value: freeze(function () { return stopped(); }), enumerable: false });
+  for (const k of ownKeys(G)) {
+    const d = getOwnPropertyDescriptor(G, k);
+    if (d && d.configurable) {
+      if ('value' in d) defineProperty(G, k, { value: d.value, writable: false, enumerable: d.enumerable, configurable: false });
+      else defineProperty(G, k, { get: d.get, set: d.set, enumerable: d.enumerable, configurable: false });
+    }
+  }
+  const baseline = new Set(ownKeys(G));
+  const baselineCount = baseline.size;
+  const globalProto = getPrototypeOf(G);
+  const setPrototypeOf = O.setPrototypeOf;
+  const regexReset = /(?:)/;
+
+  function cleanup() {
+    const keys = ownKeys(G);
+    if (keys.length !== baselineCount) {
+      for (const k of keys) if (!baseline.has(k) && !deleteProperty(G, k)) tainted = true;
+    }
+    if (getPrototypeOf(G) !== globalProto) {
+      try { setPrototypeOf(G, globalProto); } catch (_) { tainted = true; }
+    }
+    if (!isExtensible(G)) tainted = true;
+    regexReset.exec('');
+  }
+
+  function finish() {
+    const s = cur;
+    s.closed = true;
+    cleanup();
+    return JSONstringify({
+      decided: s.decided, error: s.error, warnings: s.warnings, printed: s.printed, calls: s.calls,
+      virtualMs: s.virtualMs, truncated: s.truncated, tainted: tainted,
+    });
+  }
+
+  return {
+    setPolicy: function (fn) { policyFn = fn; },
+    runCase: function (inputJson) {
+      const input = JSONparse(inputJson);
+      cur = {
+        request: input.request, fixtures: input.fixtures || {}, timeoutMs: input.timeoutMs, start: dateNow(), virtualMs: 0,
+        decided: null, error: null, warnings: [], printed: [], calls: [], overrides: create(null), closed: false, truncated: {},
+      };
+      try {
+        apply(policyFn, G, []);
+      } catch (e) {
+        if (e !== SENTINEL && cur.decided === null) cur.error = 'Uncaught ' + clip(describe(e), LIMITS.messageChars);
+      }
+      return finish();
+    },
+    // After the host stopped a case (timeout): what it had decided so far, and the same cleanup.
+    abort: function () {
+      if (cur === null || cur.closed) return JSONstringify({ decided: null, error: null, warnings: [], printed: [], calls: [], virtualMs: 0, truncated: {}, tainted: true });
+      return finish();
+    },
+  };
+})`;
