@@ -37,6 +37,7 @@ export const ERRORS = {
   PF_ERR_MODEL_AUTH: { status: 502, exit: 2, message: 'the model provider refused the credentials (%s): check the API key' },
   PF_ERR_MODEL_NOT_FOUND: { status: 502, exit: 2, message: 'the model provider does not know %s' },
   PF_ERR_MODEL_UNAVAILABLE: { status: 503, exit: 3, message: 'the model provider is unavailable: %s', retryable: true },
+  PF_ERR_MODEL_REQUEST: { status: 502, exit: 2, message: 'the model provider rejected the request (%s): %s' },
   PF_ERR_MODEL_OUTPUT: { status: 502, exit: 1, message: 'the model answered with unusable output: %s' },
   PF_ERR_OFFLINE_UNSUPPORTED: {
     status: 422,
@@ -50,6 +51,8 @@ export const ERRORS = {
   // stores and infrastructure
   PF_ERR_STORE_CORRUPT: { status: 500, exit: 3, message: 'the skill store at %s is unreadable (%s); it was left untouched' },
   PF_ERR_STORE_UNAVAILABLE: { status: 503, exit: 3, message: 'the skill store is unavailable: %s', retryable: true },
+  PF_ERR_REVIEW_TRANSITION: { status: 409, exit: 2, message: '%s is %s and cannot become %s (allowed: %s)' },
+  PF_ERR_SKILL_INVALID: { status: 400, exit: 2, message: '%s: %s' },
   PF_ERR_REDIS_UNAVAILABLE: { status: 503, exit: 3, message: 'Redis is unavailable: %s', retryable: true },
   PF_ERR_KUBE_API: { status: 502, exit: 3, message: 'Kubernetes API error: %s', retryable: true },
 

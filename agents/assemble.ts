@@ -1,0 +1,58 @@
+import { createHash } from 'node:crypto';
+import type { Intent, JsPolicy, JsPolicySpec, OwnerReference } from '../common/index.js';
+
+/**
+ * Our code, not the model, decides what a JsPolicy is called and who owns it: the model proposes only a
+ * spec. The name is a DNS subdomain with at least three parts, as jsPolicy requires.
+ */
+
+export const POLICY_NAME_SUFFIX = 'policyforge.dev';
+const STOP = new Set(['a', 'an', 'the', 'of', 'to', 'and', 'or', 'any', 'every', 'all', 'that', 'which', 'with', 'must', 'may', 'be', 'is', 'are', 'on', 'for']);
+
+/** `<slug>.policyforge.dev` from the intent text, or from the owner's name when there is an owner. */
+export function policyNameFor(intent: Intent): string {
+  if (intent.owner) return ownerBasedName(intent.owner);
+  const words = intent.text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim()
+    .split(/\s+/)
+    .filter((w) => w && !STOP.has(w));
+  let slug = '';
+  for (const w of words) {
+    if ((slug ? slug.length + 1 : 0) + w.length > 40) break;
+    slug = slug ? `${slug}-${w}` : w;
+  }
+  if (!slug) slug = 'policy';
+  // Intents sharing their first words must not share a name: add a short hash when words were cut off.
+  if (slug.split('-').length < words.length) slug = `${slug}-${hash(intent.text).slice(0, 6)}`;
+  return `${slug}.${POLICY_NAME_SUFFIX}`;
+}
+
+function ownerBasedName(owner: OwnerReference): string {
+  const base = owner.name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'policy';
+  const name = base.split('.').length >= 3 ? base : `${base}.${POLICY_NAME_SUFFIX}`;
+  return name.length <= 253 ? name : `${hash(owner.uid || base).slice(0, 16)}.${POLICY_NAME_SUFFIX}`;
+}
+
+/** A whole JsPolicy around a proposed spec: kind, apiVersion, name, ownerReferences and mode are ours. */
+export function assemblePolicy(spec: JsPolicySpec, intent: Intent): JsPolicy {
+  const mode = intent.options?.mode;
+  const cleanSpec: JsPolicySpec = { ...spec };
+  delete cleanSpec.dependencies;
+  if (mode) cleanSpec.violationPolicy = mode === 'Warn' ? 'Warn' : mode === 'Audit' ? 'Dry' : 'Deny';
+  return {
+    apiVersion: 'policy.jspolicy.com/v1beta1',
+    kind: 'JsPolicy',
+    metadata: {
+      name: policyNameFor(intent),
+      labels: { 'app.kubernetes.io/managed-by': 'policyforge' },
+      ...(intent.owner ? { ownerReferences: [{ ...intent.owner, controller: true, blockOwnerDeletion: true }] } : {}),
+    },
+    spec: cleanSpec,
+  };
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

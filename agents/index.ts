@@ -1,0 +1,24 @@
+/**
+ * agents/: the planner, the coder and the critic agent with their prompts (agents/prompts/), the model
+ * factory, and the offline (no-model) planner and coder. Nothing here runs generated code.
+ */
+export { loadModelConfig, describeModel, MODEL_DEFAULTS, PROVIDERS, type ModelConfig, type Provider } from './model-config.js';
+export {
+  createChatModel,
+  ModelClient,
+  classify as classifyModelError,
+  retryAfterMs,
+  emptyUsage,
+  addUsage,
+  type ModelClientOptions,
+  type StructuredRequest,
+  type StructuredAnswer,
+} from './chat-model.js';
+export { planIntent, withExamples, catalogHint, PLAN_ATTEMPTS, type PlanInput, type PlanOutput } from './planner.js';
+export { writePolicy, coderMessages, type CoderInput, type CoderOutput, type CoderFeedback } from './coder.js';
+export { reviewPolicy, type ReviewInput, type ReviewOutput } from './critic-agent.js';
+export { assemblePolicy, policyNameFor, POLICY_NAME_SUFFIX } from './assemble.js';
+export { PlanSchema, DraftSchema, SpecSchema, CritiqueSchema, TestCaseSchema } from './schemas.js';
+export { loadPrompt, renderPrompt, PROMPTS, type PromptName } from './prompts.js';
+export { offlineFamilies, understandOffline, OFFLINE_FAMILIES, SYSTEM_NAMESPACES, type OfflineUnderstanding, type OfflineFamily } from './offline/index.js';
+export { createAgents, type Agents } from './agents.js';

@@ -1,0 +1,1000 @@
+import type { ApiCatalog, ApiResource } from '../../catalog/index.js';
+import type { KubeObject, PlanStep, PlanTarget, TestCase } from '../../common/index.js';
+import { act, homeNamespace, js, namespaceGuard, sample, scopeCases, step, targetFor, updateCase, variant, violation, type RuleContext } from './rules.js';
+import { samplePodSpec } from './samples.js';
+import { forbids, hostsIn, keyValuesNear, numberAfter, resourcesIn, unquote, WORKLOAD_KINDS, type KeyValue } from './text.js';
+
+/**
+ * The offline catalogue: intent families the deterministic planner and coder understand without a model.
+ * Each family reads its parameters from the text, plans the target and the test cases (cases that must be
+ * denied, cases that must be allowed, cases just outside the scope) and composes built-in skills into the
+ * policy code. The loop verifies the result exactly as it verifies a model's draft.
+ */
+
+export interface FamilyContext extends RuleContext {
+  catalog: ApiCatalog;
+  /** Resources the text names (namespace phrases removed). */
+  resources: ApiResource[];
+}
+
+export interface FamilySolution {
+  family: string;
+  /** What was understood, one line (shown as the plan's rationale). */
+  summary: string;
+  target: PlanTarget;
+  steps: PlanStep[];
+  tests: TestCase[];
+  javascript: string;
+}
+
+export interface OfflineFamily {
+  id: string;
+  title: string;
+  /** Intents this family solves, as a user would write them. */
+  examples: string[];
+  match(ctx: FamilyContext): FamilySolution | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Pod and workload containers
+
+function workloads(ctx: FamilyContext): ApiResource[] {
+  const named = ctx.resources.filter((r) => (WORKLOAD_KINDS as readonly string[]).includes(r.kind));
+  if (named.length) return named;
+  const pods = ctx.catalog.byKind('v1', 'Pod');
+  return pods ? [pods] : [];
+}
+
+interface ContainerRule {
+  family: string;
+  summary: string;
+  /** JS boolean expression over `c` (a container) and `podSpec` that is true for an offending container. */
+  offends: string;
+  /** JS string expression describing the offence, for the message. */
+  describe: string;
+  skills: PlanStep[];
+  /** Containers that offend, and containers that comply (each gives one case). */
+  offending: Array<{ name: string; container: Record<string, unknown>; podSpec?: Record<string, unknown> }>;
+  compliant: Array<{ name: string; container: Record<string, unknown>; podSpec?: Record<string, unknown> }>;
+  /** Check init (and ephemeral) containers too. @defaultValue true */
+  initContainers?: boolean;
+}
+
+function containerRule(ctx: FamilyContext, rule: ContainerRule): FamilySolution | undefined {
+  const resources = workloads(ctx);
+  if (!resources.length) return undefined;
+  const primary = resources[0];
+  const ns = homeNamespace(ctx);
+  const withSpec = (podSpec: Record<string, unknown>, o: { namespace?: string } = {}): KubeObject => sample(primary, { namespace: o.namespace ?? ns, name: 'app', podSpec });
+  const podSpecFor = (x: { container: Record<string, unknown>; podSpec?: Record<string, unknown> }): Record<string, unknown> => ({ ...samplePodSpec([x.container]), ...x.podSpec });
+  const first = rule.offending[0];
+  const tests: TestCase[] = [
+    ...rule.offending.map((x) => ({ name: `${primary.kind} with ${x.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`, object: withSpec(podSpecFor(x)), expect: violation(ctx) })),
+    ...rule.compliant.map((x) => ({ name: `${primary.kind} with ${x.name} is allowed`, object: withSpec(podSpecFor(x)), expect: 'allow' as const })),
+  ];
+  if (rule.initContainers !== false) {
+    tests.push({
+      name: `${primary.kind} whose init container has ${first.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`,
+      object: withSpec({ ...samplePodSpec([rule.compliant[0].container]), ...first.podSpec, initContainers: [{ name: 'init', image: 'registry.example.com/init:1', ...first.container }] }),
+      expect: violation(ctx),
+    });
+  }
+  tests.push({
+    name: `second container with ${first.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`,
+    object: withSpec({ containers: [{ name: 'ok', image: 'registry.example.com/ok:1', ...rule.compliant[0].container }, { name: 'bad', image: 'registry.example.com/bad:1', ...first.container }], ...first.podSpec }),
+    expect: violation(ctx),
+  });
+  if (primary.kind !== 'Pod' || resources.length > 1) {
+    // A workload rule is about the named kinds: a bare pod is another policy's business.
+  }
+  tests.push(...scopeCases(primary, ctx, (o) => withSpec(podSpecFor(first), o)));
+  tests.push(updateCase(`UPDATE to ${first.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`, withSpec(podSpecFor(rule.compliant[0])), withSpec(podSpecFor(first)), violation(ctx)));
+
+  const list = rule.initContainers === false ? '(podSpec?.containers ?? [])' : 'allContainers(podSpec)';
+  const javascript = `${namespaceGuard(ctx, resources)}const podSpec = podSpecOf(request.object);
+const problems = [];
+for (const c of ${list}) {
+  if (!c || typeof c !== 'object') continue;
+  if (${rule.offends}) problems.push(${rule.describe});
+}
+if (problems.length > 0) {
+  ${act(ctx, `${js(`${rule.summary}: `)} + problems.join('; ')`)}
+}
+`;
+  return {
+    family: rule.family,
+    summary: rule.summary,
+    target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+    steps: [step('podSpecOf', 'the pod spec of a pod or workload'), ...(rule.initContainers === false ? [] : [step('allContainers', 'every container, init and ephemeral included')]), ...rule.skills],
+    tests,
+    javascript,
+  };
+}
+
+const cname = '(c.name || "?")';
+
+const privileged: OfflineFamily = {
+  id: 'privileged',
+  title: 'privileged containers forbidden',
+  examples: ['Block privileged containers.', 'Deployments in namespace prod must not run privileged containers.'],
+  match: (ctx) =>
+    /\bprivileged\b/i.test(ctx.text) && !/escalation/i.test(ctx.text)
+      ? containerRule(ctx, {
+          family: 'privileged',
+          summary: 'privileged containers are not allowed',
+          offends: 'isPrivileged(c)',
+          describe: `'container ' + ${cname} + ' is privileged'`,
+          skills: [step('isPrivileged', 'securityContext.privileged is true')],
+          offending: [{ name: 'a privileged container', container: { securityContext: { privileged: true } } }],
+          compliant: [
+            { name: 'a plain container', container: {} },
+            { name: 'privileged: false', container: { securityContext: { privileged: false } } },
+          ],
+        })
+      : undefined,
+};
+
+const HOST_FIELDS = { network: 'hostNetwork', pid: 'hostPID', ipc: 'hostIPC' } as const;
+
+const hostNamespaces: OfflineFamily = {
+  id: 'host-namespaces',
+  title: "host network / PID / IPC namespaces forbidden",
+  examples: ["Pods must not use the host's network, PID or IPC namespaces.", 'Deny pods with hostNetwork.'],
+  match: (ctx) => {
+    const t = ctx.text;
+    const direct = [...t.matchAll(/\bhost(Network|PID|IPC)\b/gi)].map((m) => m[1].toLowerCase() as keyof typeof HOST_FIELDS);
+    const phrased = /\bhost(?:'s|s')?\s+(?:network|pid|ipc|namespaces?)\b/i.test(t) ? [...t.matchAll(/\b(network|pid|ipc)\b/gi)].map((m) => m[1].toLowerCase() as keyof typeof HOST_FIELDS) : [];
+    let kinds = [...new Set([...direct, ...phrased])];
+    if (kinds.length === 0 && /\bhost namespaces?\b/i.test(t)) kinds = ['network', 'pid', 'ipc'];
+    if (kinds.length === 0) return undefined;
+    const fields = kinds.map((k) => HOST_FIELDS[k]);
+    const sol = containerRule(ctx, {
+      family: 'host-namespaces',
+      summary: `pods must not use ${fields.join(', ')}`,
+      offends: 'false',
+      describe: "''",
+      skills: [],
+      offending: fields.map((f) => ({ name: `${f}: true`, container: {}, podSpec: { [f]: true } })),
+      compliant: [
+        { name: 'no host namespaces', container: {} },
+        { name: `${fields[0]}: false`, container: {}, podSpec: { [fields[0]]: false } },
+      ],
+      initContainers: false,
+    });
+    if (!sol) return undefined;
+    sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
+    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
+    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);
+const used = ${js(fields)}.filter(function (f) { return podSpec?.[f] === true; });
+if (used.length > 0) {
+  ${act(ctx, `'pods must not use the host namespaces: ' + used.join(', ') + ' is set'`)}
+}
+`;
+    return sol;
+  },
+};
+
+const hostPath: OfflineFamily = {
+  id: 'host-path',
+  title: 'hostPath volumes forbidden',
+  examples: ['Pods must not mount hostPath volumes.'],
+  match: (ctx) => {
+    if (!/\bhost ?path\b/i.test(ctx.text)) return undefined;
+    const sol = containerRule(ctx, {
+      family: 'host-path',
+      summary: 'hostPath volumes are not allowed',
+      offends: 'false',
+      describe: "''",
+      skills: [],
+      offending: [{ name: 'a hostPath volume', container: {}, podSpec: { volumes: [{ name: 'h', hostPath: { path: '/var/run' } }] } }],
+      compliant: [
+        { name: 'no volumes', container: {} },
+        { name: 'an emptyDir volume', container: {}, podSpec: { volumes: [{ name: 'e', emptyDir: {} }] } },
+      ],
+      initContainers: false,
+    });
+    if (!sol) return undefined;
+    sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
+    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload'), step('hostPathVolumes', 'the hostPath volumes of a pod spec')];
+    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const volumes = hostPathVolumes(podSpecOf(request.object));
+if (volumes.length > 0) {
+  ${act(ctx, `'hostPath volumes are not allowed: ' + volumes.map(function (v) { return v.name; }).join(', ')`)}
+}
+`;
+    return sol;
+  },
+};
+
+const KNOWN_CAPS = ['ALL', 'NET_ADMIN', 'SYS_ADMIN', 'NET_RAW', 'SYS_PTRACE', 'SYS_MODULE', 'SYS_TIME', 'NET_BIND_SERVICE', 'CHOWN', 'DAC_OVERRIDE', 'SETUID', 'SETGID', 'SYS_BOOT', 'MKNOD'];
+
+const capabilities: OfflineFamily = {
+  id: 'capabilities',
+  title: 'added Linux capabilities forbidden (all, or the ones named)',
+  examples: ['Containers must not add Linux capabilities.', 'Deny containers that add NET_ADMIN or SYS_ADMIN.'],
+  match: (ctx) => {
+    const named = KNOWN_CAPS.filter((c) => new RegExp(`\\b(?:CAP_)?${c}\\b`).test(ctx.text) && c !== 'ALL');
+    if (!/capabilit/i.test(ctx.text) && named.length === 0) return undefined;
+    const offendingCap = named[0] ?? 'NET_ADMIN';
+    return containerRule(ctx, {
+      family: 'capabilities',
+      summary: named.length ? `containers must not add ${named.join(', ')}` : 'containers must not add capabilities',
+      offends: named.length ? `addedCapabilities(c).some(function (k) { return k === 'ALL' || ${js(named)}.indexOf(k) >= 0; })` : 'addedCapabilities(c).length > 0',
+      describe: `'container ' + ${cname} + ' adds ' + addedCapabilities(c).join(',')`,
+      skills: [step('addedCapabilities', 'the capabilities a container adds, normalised')],
+      offending: [{ name: `capability ${offendingCap} added`, container: { securityContext: { capabilities: { add: [offendingCap] } } } }],
+      compliant: [
+        { name: 'no capabilities added', container: {} },
+        { name: 'capabilities only dropped', container: { securityContext: { capabilities: { drop: ['ALL'] } } } },
+        ...(named.length ? [{ name: 'another capability added', container: { securityContext: { capabilities: { add: ['CHOWN'] } } } }] : []),
+      ],
+    });
+  },
+};
+
+const runAsNonRoot: OfflineFamily = {
+  id: 'run-as-non-root',
+  title: 'containers must run as non-root',
+  examples: ['Containers must run as non-root.', 'Deny pods that run as root.'],
+  match: (ctx) =>
+    /\b(non-?root|runAsNonRoot|run(?:s|ning)? as root)\b/i.test(ctx.text)
+      ? containerRule(ctx, {
+          family: 'run-as-non-root',
+          summary: 'containers must run as a non-root user',
+          offends: '!runsAsNonRoot(c, podSpec)',
+          describe: `'container ' + ${cname} + ' may run as root'`,
+          skills: [step('runsAsNonRoot', 'runAsNonRoot or a non-zero runAsUser, container over pod')],
+          offending: [
+            { name: 'no runAsNonRoot', container: {} },
+            { name: 'runAsUser 0', container: { securityContext: { runAsUser: 0 } } },
+          ],
+          compliant: [
+            { name: 'runAsNonRoot at pod level', container: {}, podSpec: { securityContext: { runAsNonRoot: true } } },
+            { name: 'runAsUser 1000', container: { securityContext: { runAsUser: 1000 } } },
+          ],
+        })
+      : undefined,
+};
+
+const imageTag: OfflineFamily = {
+  id: 'image-tag',
+  title: "image tags: no ':latest' / untagged images (or digests required)",
+  examples: ["Do not allow pods whose containers use the ':latest' tag or no tag at all.", 'Images must be pinned by digest.'],
+  match: (ctx) => {
+    const t = ctx.text;
+    const digest = /\bdigest/i.test(t) && /\b(must|require|required|only|pinned)\b/i.test(t);
+    if (!digest && !(/\blatest\b/i.test(t) || /\b(untagged|no tag|without a tag)\b/i.test(t))) return undefined;
+    if (digest) {
+      return containerRule(ctx, {
+        family: 'image-tag',
+        summary: 'images must be pinned by digest',
+        offends: "parseImage(c.image).digest === ''",
+        describe: `'container ' + ${cname} + ' image ' + c.image + ' has no digest'`,
+        skills: [step('parseImage', 'registry, repository, tag and digest of an image reference')],
+        offending: [{ name: 'a tag but no digest', container: { image: 'registry.example.com/app:1.4.2' } }],
+        compliant: [{ name: 'a digest', container: { image: `registry.example.com/app@sha256:${'a'.repeat(64)}` } }],
+      });
+    }
+    return containerRule(ctx, {
+      family: 'image-tag',
+      summary: "images must carry a tag other than ':latest'",
+      offends: "imageTag(c.image) === 'latest'",
+      describe: `'container ' + ${cname} + ' uses ' + (c.image || 'no image') + ' (latest or no tag)'`,
+      skills: [step('imageTag', "an image's tag, 'latest' when it has neither tag nor digest"), step('parseImage', 'parse an image reference')],
+      offending: [
+        { name: "the ':latest' tag", container: { image: 'nginx:latest' } },
+        { name: 'an untagged image', container: { image: 'nginx' } },
+        { name: 'a registry port and no tag', container: { image: 'registry.local:5000/team/app' } },
+      ],
+      compliant: [
+        { name: 'a pinned tag', container: { image: 'registry.example.com/app:1.4.2' } },
+        { name: 'a digest', container: { image: `nginx@sha256:${'a'.repeat(64)}` } },
+        { name: 'a registry port and a tag', container: { image: 'registry.local:5000/team/app:2.1' } },
+      ],
+    });
+  },
+};
+
+const imageRegistry: OfflineFamily = {
+  id: 'image-registry',
+  title: 'image registries allowed (or blocked)',
+  examples: ['Pods may only run images from registry.example.com.', 'Deny images from docker.io.'],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!/\bimages?\b/i.test(t) && !/\bregistr(y|ies)\b/i.test(t)) return undefined;
+    const registries = hostsIn(t);
+    if (registries.length === 0) return undefined;
+    const only = /\bonly\b|\bmust (come|be pulled) from\b/i.test(t) || !forbids(t);
+    const matches = `${js(registries)}.some(function (r) { const ref = parseImage(c.image); return r.indexOf('/') >= 0 ? (ref.registry + '/' + ref.repository).indexOf(r + '/') === 0 : ref.registry === r; })`;
+    const allowedImage = registries[0].includes('/') ? `${registries[0]}/app:1.4.2` : `${registries[0]}/team/app:1.4.2`;
+    const foreign = 'quay.io/other/app:1';
+    return containerRule(ctx, {
+      family: 'image-registry',
+      summary: only ? `images must come from ${registries.join(' or ')}` : `images from ${registries.join(', ')} are not allowed`,
+      offends: only ? `!(${matches})` : matches,
+      describe: `'container ' + ${cname} + ' image ' + c.image + ${js(only ? ` is not from ${registries.join(' or ')}` : ' comes from a blocked registry')}`,
+      skills: [step('parseImage', 'registry, repository, tag and digest of an image reference')],
+      offending: only
+        ? [
+            { name: 'an image from another registry', container: { image: foreign } },
+            { name: 'a Docker Hub image', container: { image: 'nginx:1.27' } },
+            { name: 'a look-alike registry host', container: { image: `${registries[0].split('/')[0]}.evil.io/app:1` } },
+          ]
+        : [{ name: 'an image from a blocked registry', container: { image: allowedImage } }],
+      compliant: only ? [{ name: 'an image from an allowed registry', container: { image: allowedImage } }] : [{ name: 'an image from another registry', container: { image: foreign } }],
+    });
+  },
+};
+
+const RESOURCE_NAMES = ['cpu', 'memory'] as const;
+
+const resourceFields: OfflineFamily = {
+  id: 'resources',
+  title: 'resource requests / limits required',
+  examples: ['Every container in a pod must request CPU and set a memory limit.', 'Containers must set CPU and memory limits.'],
+  match: (ctx) => {
+    const t = ctx.text.toLowerCase();
+    const want = new Set<string>();
+    for (const m of t.matchAll(/\brequests?(?:ing)?\s+(?:for\s+|of\s+)?(cpu|memory)(?:\s+and\s+(cpu|memory))?/g)) [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`requests.${n}`));
+    for (const m of t.matchAll(/\b(cpu|memory)(?:\s+and\s+(cpu|memory))?\s+requests?\b/g)) [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`requests.${n}`));
+    for (const m of t.matchAll(/\b(cpu|memory)(?:\s+and\s+(cpu|memory))?\s+limits?\b/g)) [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`limits.${n}`));
+    for (const m of t.matchAll(/\blimits?\s+(?:for\s+|on\s+|of\s+)?(cpu|memory)(?:\s+and\s+(cpu|memory))?/g)) [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`limits.${n}`));
+    if (want.size === 0) {
+      if (/\b(resource )?requests and limits\b/.test(t)) RESOURCE_NAMES.forEach((n) => (want.add(`requests.${n}`), want.add(`limits.${n}`)));
+      else if (/\bresource limits\b/.test(t)) RESOURCE_NAMES.forEach((n) => want.add(`limits.${n}`));
+      else if (/\bresource requests\b/.test(t)) RESOURCE_NAMES.forEach((n) => want.add(`requests.${n}`));
+    }
+    if (want.size === 0) return undefined;
+    const pairs = [...want].map((w) => w.split('.') as [string, string]);
+    const full: Record<string, Record<string, string>> = {};
+    for (const [section, name] of pairs) (full[section] ??= {})[name] = name === 'cpu' ? '100m' : '256Mi';
+    const missingOne = (drop: [string, string]): Record<string, Record<string, string>> => {
+      const copy = structuredClone(full);
+      delete copy[drop[0]][drop[1]];
+      return copy;
+    };
+    return containerRule(ctx, {
+      family: 'resources',
+      summary: `every container must set ${[...want].join(' and ')}`,
+      offends: `${js(pairs)}.some(function (p) { return !hasResourceField(c, p[0], p[1]); })`,
+      describe: `'container ' + ${cname} + ' lacks ' + ${js(pairs)}.filter(function (p) { return !hasResourceField(c, p[0], p[1]); }).map(function (p) { return 'resources.' + p[0] + '.' + p[1]; }).join(', ')`,
+      skills: [step('hasResourceField', 'a container sets resources.<section>.<name>')],
+      offending: [{ name: 'no resources', container: {} }, ...pairs.map((p) => ({ name: `no ${p[0]}.${p[1]}`, container: { resources: missingOne(p) } }))],
+      compliant: [{ name: `${[...want].join(' and ')} set`, container: { resources: full } }],
+    });
+  },
+};
+
+const PROBES = { readiness: 'readinessProbe', liveness: 'livenessProbe', startup: 'startupProbe' } as const;
+
+const probes: OfflineFamily = {
+  id: 'probes',
+  title: 'readiness / liveness / startup probes required (deny or warn)',
+  examples: ['Warn, but do not block, when a Deployment has a container without a readinessProbe.', 'Pods must define a liveness probe.'],
+  match: (ctx) => {
+    const found = [...ctx.text.matchAll(/\b(readiness|liveness|startup)\s*probes?\b/gi)].map((m) => PROBES[m[1].toLowerCase() as keyof typeof PROBES]);
+    const probeList = [...new Set(found)];
+    if (probeList.length === 0) return undefined;
+    const with_ = Object.fromEntries(probeList.map((p) => [p, { httpGet: { path: '/healthz', port: 8080 } }]));
+    return containerRule(ctx, {
+      family: 'probes',
+      summary: `every container needs ${probeList.join(' and ')}`,
+      offends: `${js(probeList)}.some(function (p) { return !hasProbe(c, p); })`,
+      describe: `'container ' + ${cname} + ' has no ' + ${js(probeList)}.filter(function (p) { return !hasProbe(c, p); }).join(', ')`,
+      skills: [step('hasProbe', 'a container defines the probe')],
+      offending: [{ name: `no ${probeList.join('/')}`, container: {} }],
+      compliant: [{ name: probeList.join(' and '), container: with_ }],
+      // Init containers cannot have probes: only regular containers are checked.
+      initContainers: false,
+    });
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Mutating families
+
+const pullPolicy: OfflineFamily = {
+  id: 'image-pull-policy',
+  title: 'set imagePullPolicy on every container (mutating)',
+  examples: ['In the prod namespace, set imagePullPolicy to Always on every container of a pod.'],
+  match: (ctx) => {
+    const m = /\bimage ?pull ?policy\b.*?\b(Always|IfNotPresent|Never)\b/i.exec(ctx.text);
+    if (!m || !/\b(set|make|force|default|ensure|mutate)\b/i.test(ctx.text)) return undefined;
+    const value = ['Always', 'IfNotPresent', 'Never'].find((v) => v.toLowerCase() === m[1].toLowerCase())!;
+    const resources = workloads(ctx);
+    if (!resources.length) return undefined;
+    const r = resources[0];
+    const ns = homeNamespace(ctx);
+    const other = value === 'Always' ? 'IfNotPresent' : 'Always';
+    const obj = (containers: Array<Record<string, unknown>>, namespace = ns): KubeObject => sample(r, { namespace, name: 'app', podSpec: { containers } });
+    const tests: TestCase[] = [
+      { name: `${r.kind} without imagePullPolicy is mutated`, object: obj([{ name: 'app', image: 'registry.example.com/app:1' }]), expect: 'mutate', patched: patchedContainers(r, [{ name: 'app', imagePullPolicy: value }]) },
+      { name: `${r.kind} with imagePullPolicy ${other} is mutated`, object: obj([{ name: 'app', image: 'registry.example.com/app:1', imagePullPolicy: other }]), expect: 'mutate', patched: patchedContainers(r, [{ name: 'app', imagePullPolicy: value }]) },
+      { name: `${r.kind} already ${value} is left alone`, object: obj([{ name: 'app', image: 'registry.example.com/app:1', imagePullPolicy: value }]), expect: 'allow' },
+      ...scopeCases(r, ctx, (o) => obj([{ name: 'app', image: 'registry.example.com/app:1' }], o.namespace)),
+    ];
+    return {
+      family: 'image-pull-policy',
+      summary: `set imagePullPolicy ${value} on every container`,
+      // CREATE only: a pod's containers are immutable on UPDATE, so a patch there would be refused.
+      target: targetFor(resources, ['CREATE'], 'Mutating', ctx.namespaces),
+      steps: [step('podSpecOf', 'the pod spec of a pod or workload'), step('allContainers', 'every container')],
+      tests,
+      javascript: `${namespaceGuard(ctx, resources)}const obj = request.object;
+let changed = false;
+for (const c of allContainers(podSpecOf(obj))) {
+  if (c && typeof c === 'object' && c.imagePullPolicy !== ${js(value)}) {
+    c.imagePullPolicy = ${js(value)};
+    changed = true;
+  }
+}
+if (changed) {
+  mutate(obj);
+}
+`,
+    };
+  },
+};
+
+function patchedContainers(r: ApiResource, containers: unknown[]): unknown {
+  if (r.kind === 'Pod') return { spec: { containers } };
+  if (r.kind === 'CronJob') return { spec: { jobTemplate: { spec: { template: { spec: { containers } } } } } };
+  if (r.kind === 'PodTemplate') return { template: { spec: { containers } } };
+  return { spec: { template: { spec: { containers } } } };
+}
+
+function metaWord(text: string): 'label' | 'annotation' | undefined {
+  if (/\bannotat/i.test(text)) return 'annotation';
+  if (/\blabel/i.test(text)) return 'label';
+  return undefined;
+}
+
+function subjectResources(ctx: FamilyContext): ApiResource[] {
+  return ctx.resources.filter((r) => !['Binding', 'Role', 'ClusterRole'].includes(r.kind) || ctx.resources.length === 1);
+}
+
+const metadataDefault: OfflineFamily = {
+  id: 'metadata-default',
+  title: 'default a label or annotation when missing (mutating)',
+  examples: ['Give every new Namespace the label team=platform unless it already has a team label.', 'Add the annotation owner=platform to new ConfigMaps.'],
+  match: (ctx) => {
+    if (!/^\s*(give|add|set|default|apply|attach|put|ensure|label|annotate)\b/i.test(ctx.text) && !/\bby default\b/i.test(ctx.text)) return undefined;
+    const word = metaWord(ctx.text);
+    if (!word) return undefined;
+    const kv = keyValuesNear(ctx.text, word).find((k) => k.value !== undefined);
+    const resources = subjectResources(ctx).slice(0, 1);
+    if (!kv || !resources.length) return undefined;
+    const r = resources[0];
+    const field = word === 'label' ? 'labels' : 'annotations';
+    const ns = homeNamespace(ctx);
+    const mk = (meta: Record<string, string> | undefined, namespace = ns): KubeObject => sample(r, { namespace, name: 'sample', ...(meta ? { [field]: meta } : {}) });
+    const other = kv.key === 'env' ? 'tier' : 'env';
+    const tests: TestCase[] = [
+      { name: `${r.kind} without ${field} gets ${kv.key}=${kv.value}`, object: mk(undefined), expect: 'mutate', patched: { metadata: { [field]: { [kv.key]: kv.value } } } },
+      { name: `${r.kind} with another ${word} keeps it and gets ${kv.key}`, object: mk({ [other]: 'x' }), expect: 'mutate', patched: { metadata: { [field]: { [kv.key]: kv.value, [other]: 'x' } } } },
+      { name: `${r.kind} with its own ${kv.key} keeps it`, object: mk({ [kv.key]: `${kv.value}-own` }), expect: 'allow' },
+      { name: `${r.kind} already ${kv.key}=${kv.value} is left alone`, object: mk({ [kv.key]: kv.value! }), expect: 'allow' },
+      ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
+    ];
+    return {
+      family: 'metadata-default',
+      summary: `new ${r.kind} objects get ${word} ${kv.key}=${kv.value} unless they have one`,
+      target: targetFor([r], ['CREATE'], 'Mutating', ctx.namespaces),
+      steps: [step(word === 'label' ? 'getLabel' : 'getAnnotation', `read a ${word}`)],
+      tests,
+      javascript: `${namespaceGuard(ctx, [r])}const obj = request.object;
+if (obj && ${word === 'label' ? 'getLabel' : 'getAnnotation'}(obj, ${js(kv.key)}) === undefined) {
+  obj.metadata = obj.metadata || {};
+  obj.metadata.${field} = Object.assign({}, obj.metadata.${field} || {}, { ${js(kv.key)}: ${js(kv.value)} });
+  mutate(obj);
+}
+`,
+    };
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Labels and annotations
+
+function metadataTargets(ctx: FamilyContext): ApiResource[] {
+  const named = subjectResources(ctx);
+  if (named.length) return named.slice(0, 3);
+  return [];
+}
+
+const metadataRequired: OfflineFamily = {
+  id: 'metadata-required',
+  title: 'labels / annotations required (present, non-empty, or a given value)',
+  examples: ["Every Deployment must carry a non-empty 'team' label.", 'Namespaces must have the annotation owner.'],
+  match: (ctx) => {
+    const t = ctx.text;
+    const word = metaWord(t);
+    if (!word) return undefined;
+    const required = /\b(must|should|need to|needs to|have to|has to|required to|shall)\s+(carry|have|has|include|bear|be (?:labell?ed|annotated)|set|specify|define)\b/i.test(t) || /\brequire[sd]?\b/i.test(t) || /\b(without|missing|lacking|lacks)\b/i.test(t);
+    if (!required) return undefined;
+    const kv = keyValuesNear(t, word)[0];
+    const resources = metadataTargets(ctx);
+    if (!kv || !resources.length) return undefined;
+    return metadataRule(ctx, resources, word, kv, 'required');
+  },
+};
+
+const metadataForbidden: OfflineFamily = {
+  id: 'metadata-forbidden',
+  title: 'labels / annotations forbidden (a key, or a key=value), optionally in named namespaces',
+  examples: ["Deny pods with the label 'env=prod' in the 'test' namespace.", 'Services must not carry the annotation expose=public.'],
+  match: (ctx) => {
+    const word = metaWord(ctx.text);
+    if (!word || !forbids(ctx.text)) return undefined;
+    const kv = keyValuesNear(ctx.text, word)[0];
+    const resources = metadataTargets(ctx);
+    if (!kv || !resources.length) return undefined;
+    return metadataRule(ctx, resources, word, kv, 'forbidden');
+  },
+};
+
+function metadataRule(ctx: FamilyContext, resources: ApiResource[], word: 'label' | 'annotation', kv: KeyValue, mode: 'required' | 'forbidden'): FamilySolution {
+  const r = resources[0];
+  const field = word === 'label' ? 'labels' : 'annotations';
+  const getter = word === 'label' ? 'getLabel' : 'getAnnotation';
+  const ns = homeNamespace(ctx);
+  const mk = (meta: Record<string, string> | undefined, namespace = ns): KubeObject => sample(r, { namespace, name: 'sample', ...(meta ? { [field]: meta } : {}) });
+  const what = kv.value === undefined ? `${word} ${kv.key}` : `${word} ${kv.key}=${kv.value}`;
+  const good = kv.value ?? 'x';
+  const otherValue = kv.value === undefined ? undefined : `${kv.value}-other`;
+  const v = violation(ctx);
+  const tests: TestCase[] =
+    mode === 'forbidden'
+      ? [
+          { name: `${r.kind} with ${what} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk({ [kv.key]: good }), expect: v, message: kv.key },
+          ...(otherValue ? [{ name: `${r.kind} with ${kv.key}=${otherValue} is allowed`, object: mk({ [kv.key]: otherValue }), expect: 'allow' as const }] : []),
+          { name: `${r.kind} without ${field} is allowed`, object: mk(undefined), expect: 'allow' },
+          { name: `${r.kind} with other ${field} only is allowed`, object: mk({ app: 'web' }), expect: 'allow' },
+          ...scopeCases(r, ctx, (o) => mk({ [kv.key]: good }, o.namespace)),
+          updateCase(`${word === 'label' ? 'relabelling' : 'annotating'} to ${what} is ${v === 'warn' ? 'warned' : 'denied'}`, mk(otherValue ? { [kv.key]: otherValue } : undefined), mk({ [kv.key]: good }), v),
+        ]
+      : [
+          { name: `${r.kind} with ${kv.key}=${good} is allowed`, object: mk({ [kv.key]: good }), expect: 'allow' },
+          { name: `${r.kind} without ${field} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk(undefined), expect: v, message: kv.key },
+          { name: `${r.kind} with an empty ${kv.key} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk({ [kv.key]: '' }), expect: v },
+          { name: `${r.kind} with other ${field} only is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk({ app: 'web' }), expect: v },
+          ...(otherValue ? [{ name: `${r.kind} with ${kv.key}=${otherValue} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk({ [kv.key]: otherValue }), expect: v }] : []),
+          ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
+          updateCase(`removing the ${word} ${kv.key} is ${v === 'warn' ? 'warned' : 'denied'}`, mk({ [kv.key]: good }), mk(undefined), v),
+        ];
+  // Another kind carrying the same metadata is outside the scope.
+  const outsider = ctx.catalog.byKind('v1', resources.some((x) => x.kind === 'ConfigMap') ? 'Secret' : 'ConfigMap');
+  if (outsider) {
+    tests.push({
+      name: `a ${outsider.kind} ${mode === 'forbidden' ? `with ${what}` : `without ${field}`} is not this policy's business`,
+      object: sample(outsider, { namespace: ns, name: 'other', ...(mode === 'forbidden' ? { [field]: { [kv.key]: good } } : {}) }),
+      expect: 'allow',
+    });
+  }
+  const cond =
+    mode === 'forbidden'
+      ? kv.value === undefined
+        ? `value !== undefined`
+        : `value === ${js(kv.value)}`
+      : kv.value === undefined
+        ? `value === undefined || value === null || String(value).trim() === ''`
+        : `value !== ${js(kv.value)}`;
+  const message = mode === 'forbidden' ? `${r.kind} objects with ${what} are not allowed${ctx.namespaces.length ? ` in namespace ${ctx.namespaces.join(', ')}` : ''}` : `${r.kind} objects must carry a non-empty ${what}`;
+  return {
+    family: mode === 'forbidden' ? 'metadata-forbidden' : 'metadata-required',
+    summary: message,
+    target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+    steps: [step(getter, `read a ${word}`), ...(ctx.namespaces.length ? [step('inNamespaces', 'the request is in one of the named namespaces')] : [])],
+    tests,
+    javascript: `${namespaceGuard(ctx, resources)}const value = ${getter}(request.object, ${js(kv.key)});
+if (${cond}) {
+  ${act(ctx, js(message))}
+}
+`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Services, ingresses, replicas, RBAC, deletion, immutable fields, field equality
+
+const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] as const;
+
+const serviceType: OfflineFamily = {
+  id: 'service-type',
+  title: 'Service types forbidden (or only some allowed)',
+  examples: ['Services of type NodePort are not allowed.', 'Only ClusterIP services are allowed.'],
+  match: (ctx) => {
+    const svc = ctx.catalog.byKind('v1', 'Service');
+    if (!svc || !/\bservices?\b/i.test(ctx.text)) return undefined;
+    const named = SERVICE_TYPES.filter((s) => new RegExp(`\\b${s}\\b`, 'i').test(ctx.text));
+    if (named.length === 0) return undefined;
+    const only = /\bonly\b/i.test(ctx.text);
+    const forbidden = only ? SERVICE_TYPES.filter((s) => !named.includes(s)) : named;
+    const allowed = SERVICE_TYPES.filter((s) => !forbidden.includes(s));
+    const ns = homeNamespace(ctx);
+    const mk = (type: string, namespace = ns): KubeObject => sample(svc, { namespace, name: 'svc', spec: { type } });
+    const v = violation(ctx);
+    const tests: TestCase[] = [
+      ...forbidden.map((s) => ({ name: `a ${s} Service is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk(s), expect: v })),
+      ...allowed.map((s) => ({ name: `a ${s} Service is allowed`, object: mk(s), expect: 'allow' as const })),
+      updateCase(`changing a Service to ${forbidden[0]} is ${v === 'warn' ? 'warned' : 'denied'}`, mk(allowed[0] ?? 'ClusterIP'), mk(forbidden[0]), v),
+      ...scopeCases(svc, ctx, (o) => mk(forbidden[0], o.namespace)),
+    ];
+    if (!forbidden.includes('ClusterIP')) {
+      const untyped = sample(svc, { namespace: ns, name: 'svc' });
+      delete (untyped.spec as Record<string, unknown>).type;
+      tests.push({ name: 'a Service without a type (ClusterIP) is allowed', object: untyped, expect: 'allow' });
+    }
+    return {
+      family: 'service-type',
+      summary: `Services of type ${forbidden.join(', ')} are not allowed`,
+      target: targetFor([svc], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [],
+      tests,
+      javascript: `${namespaceGuard(ctx, [svc])}const type = request.object?.spec?.type || 'ClusterIP';
+if (${js(forbidden)}.indexOf(type) >= 0) {
+  ${act(ctx, `'Services of type ' + type + ' are not allowed'`)}
+}
+`,
+    };
+  },
+};
+
+const ingressHost: OfflineFamily = {
+  id: 'ingress-host',
+  title: 'Ingress hosts must end in given domains',
+  examples: ['Ingress hosts must end in .example.com.'],
+  match: (ctx) => {
+    const ing = ctx.catalog.byKind('networking.k8s.io/v1', 'Ingress');
+    if (!ing || !/\bingress(es)?\b/i.test(ctx.text) || !/\bhosts?\b/i.test(ctx.text)) return undefined;
+    const suffixes = hostsIn(ctx.text).filter((h) => !h.includes('/'));
+    if (suffixes.length === 0) return undefined;
+    const ns = homeNamespace(ctx);
+    const rule = (host: string): Record<string, unknown> => ({ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } });
+    const mk = (hosts: string[], namespace = ns): KubeObject => sample(ing, { namespace, name: 'web', spec: { rules: hosts.map(rule) } });
+    const s = suffixes[0];
+    const v = violation(ctx);
+    const tests: TestCase[] = [
+      { name: 'a host under the domain is allowed', object: mk([`shop.${s}`]), expect: 'allow' },
+      { name: 'a foreign host is denied', object: mk(['shop.example.invalid']), expect: v },
+      { name: 'one bad host among good ones is denied', object: mk([`a.${s}`, 'b.evil.io']), expect: v },
+      { name: 'a suffix trick without the dot is denied', object: mk([`bad${s}`]), expect: v },
+      { name: 'a TLS host outside the domain is denied', object: sample(ing, { namespace: ns, name: 'web', spec: { rules: [rule(`a.${s}`)], tls: [{ hosts: ['x.evil.io'], secretName: 't' }] } }), expect: v },
+      { name: 'an Ingress without hosts is allowed', object: mk([]), expect: 'allow' },
+      ...scopeCases(ing, ctx, (o) => mk(['shop.example.invalid'], o.namespace)),
+    ];
+    return {
+      family: 'ingress-host',
+      summary: `Ingress hosts must end in ${suffixes.join(' or ')}`,
+      target: targetFor([ing], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [step('ingressHosts', 'every host of an Ingress, rules and TLS'), step('hostHasSuffix', 'a host ends in one of the domains')],
+      tests,
+      javascript: `${namespaceGuard(ctx, [ing])}const bad = ingressHosts(request.object).filter(function (h) { return !hostHasSuffix(h, ${js(suffixes)}); });
+if (bad.length > 0) {
+  ${act(ctx, `'Ingress hosts must end in ${suffixes.join(' or ')}: ' + bad.join(', ')`)}
+}
+`,
+    };
+  },
+};
+
+const replicas: OfflineFamily = {
+  id: 'replicas',
+  title: 'minimum / maximum replicas of workloads',
+  examples: ['Deployments in the prod namespace need at least 2 replicas.', 'StatefulSets may have at most 5 replicas.'],
+  match: (ctx) => {
+    if (!/\breplicas?\b/i.test(ctx.text)) return undefined;
+    const min = numberAfter(ctx.text, /\b(?:at least|minimum of|min(?:imum)?|no fewer than|more than)\s+(\w+)\s+replicas?/i);
+    const max = numberAfter(ctx.text, /\b(?:at most|maximum of|max(?:imum)?|no more than|fewer than)\s+(\w+)\s+replicas?/i);
+    if (min === undefined && max === undefined) return undefined;
+    const lo = min !== undefined && /\bmore than\b/i.test(ctx.text) ? min + 1 : min;
+    const hi = max !== undefined && /\bfewer than\b/i.test(ctx.text) ? max - 1 : max;
+    let resources = ctx.resources.filter((r) => ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController'].includes(r.kind));
+    if (!resources.length) resources = [ctx.catalog.byKind('apps/v1', 'Deployment')!];
+    const r = resources[0];
+    const ns = homeNamespace(ctx);
+    const mk = (n: number | undefined, namespace = ns): KubeObject => {
+      const o = sample(r, { namespace, name: 'api' });
+      if (n === undefined) delete (o.spec as Record<string, unknown>).replicas;
+      else (o.spec as Record<string, unknown>).replicas = n;
+      return o;
+    };
+    const v = violation(ctx);
+    const tests: TestCase[] = [];
+    const bad = lo !== undefined ? lo - 1 : hi! + 1;
+    const goodN = lo !== undefined ? (hi !== undefined ? lo : lo + 1) : Math.max(1, hi!);
+    tests.push({ name: `${goodN} replicas is allowed`, object: mk(goodN), expect: 'allow' });
+    tests.push({ name: `${bad} replicas is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk(bad), expect: v });
+    if (lo !== undefined) tests.push({ name: `exactly ${lo} replicas is allowed`, object: mk(lo), expect: 'allow' });
+    if (hi !== undefined) tests.push({ name: `exactly ${hi} replicas is allowed`, object: mk(hi), expect: 'allow' });
+    if (lo !== undefined && lo > 1) tests.push({ name: 'no replicas field (defaults to 1) is denied', object: mk(undefined), expect: v });
+    tests.push(updateCase(`scaling to ${bad} is ${v === 'warn' ? 'warned' : 'denied'}`, mk(goodN), mk(bad), v));
+    tests.push(...scopeCases(r, ctx, (o) => mk(bad, o.namespace)));
+    const conds = [lo !== undefined ? `replicas < ${lo}` : '', hi !== undefined ? `replicas > ${hi}` : ''].filter(Boolean).join(' || ');
+    const wanted = [lo !== undefined ? `at least ${lo}` : '', hi !== undefined ? `at most ${hi}` : ''].filter(Boolean).join(' and ');
+    return {
+      family: 'replicas',
+      summary: `${r.kind} objects need ${wanted} replicas`,
+      target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [],
+      tests,
+      javascript: `${namespaceGuard(ctx, resources)}const raw = request.object?.spec?.replicas;
+// An absent replicas field means 1, as the API server defaults it.
+const replicas = typeof raw === 'number' ? raw : 1;
+if (${conds}) {
+  ${act(ctx, `'${r.kind} needs ${wanted} replicas, got ' + replicas`)}
+}
+`,
+    };
+  },
+};
+
+const rbacSubjects: OfflineFamily = {
+  id: 'rbac-subjects',
+  title: 'only given subjects may be bound to a role',
+  examples: ['Only the group platform-admins may be bound to the cluster-admin ClusterRole.'],
+  match: (ctx) => {
+    const m = /\bonly\s+(?:the\s+)?(groups?|users?|service ?accounts?)\s+(.+?)\s+(?:may|can|is allowed to|are allowed to)\s+be\s+bound\s+to\s+(?:the\s+)?['"`]?([A-Za-z0-9:._-]+)['"`]?\s*(ClusterRole|Role)?/i.exec(ctx.text);
+    if (!m) return undefined;
+    const kind = /^group/i.test(m[1]) ? 'Group' : /^user/i.test(m[1]) ? 'User' : 'ServiceAccount';
+    const names = m[2].split(/\s*(?:,|\band\b|\bor\b)\s*/).map((s) => unquote(s.trim())).filter(Boolean);
+    const role = m[3];
+    const roleKind = m[4] && /^role$/i.test(m[4]) ? 'Role' : 'ClusterRole';
+    const crb = ctx.catalog.get('rbac.authorization.k8s.io', 'clusterrolebindings')!;
+    const rb = ctx.catalog.get('rbac.authorization.k8s.io', 'rolebindings')!;
+    const resources = roleKind === 'Role' ? [rb] : [crb, rb];
+    const subject = (k: string, n: string): Record<string, unknown> => (k === 'ServiceAccount' ? { kind: k, name: n, namespace: 'default' } : { kind: k, name: n, apiGroup: 'rbac.authorization.k8s.io' });
+    const mk = (r: typeof crb, roleName: string, subjects: Array<Record<string, unknown>>, namespace?: string): KubeObject =>
+      sample(r, { name: 'binding', namespace: namespace ?? 'default', extra: { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: roleName }, subjects } });
+    const primary = resources[0];
+    const v = violation(ctx);
+    const tests: TestCase[] = [
+      { name: `binding ${kind} ${names[0]} to ${role} is allowed`, object: mk(primary, role, [subject(kind, names[0])]), expect: 'allow' },
+      { name: `binding a user to ${role} is denied`, object: mk(primary, role, [subject('User', 'mallory')]), expect: v },
+      { name: `binding a service account to ${role} is denied`, object: mk(primary, role, [subject('ServiceAccount', 'ci')]), expect: v },
+      { name: 'mixed subjects are denied', object: mk(primary, role, [subject(kind, names[0]), subject(kind === 'Group' ? 'User' : 'Group', 'someone')]), expect: v },
+      { name: `binding a user to another role is allowed`, object: mk(primary, 'view', [subject('User', 'mallory')]), expect: 'allow' },
+      { name: `a binding without subjects is allowed`, object: mk(primary, role, []), expect: 'allow' },
+    ];
+    if (resources.includes(rb) && primary !== rb) {
+      tests.push({ name: `a RoleBinding of a user to ${role} is denied`, object: mk(rb, role, [subject('User', 'mallory')], 'team-a'), expect: v });
+    }
+    tests.push(updateCase(`adding a user to a ${role} binding is denied`, mk(primary, role, [subject(kind, names[0])]), mk(primary, role, [subject(kind, names[0]), subject('User', 'mallory')]), v));
+    return {
+      family: 'rbac-subjects',
+      summary: `only ${kind} ${names.join(', ')} may be bound to ${roleKind} ${role}`,
+      target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', []),
+      steps: [step('rbacSubjects', 'the subjects of a binding, normalised')],
+      tests,
+      javascript: `const binding = request.object;
+if (binding?.roleRef?.kind === ${js(roleKind)} && binding?.roleRef?.name === ${js(role)}) {
+  const others = rbacSubjects(binding).filter(function (s) { return !(s.kind === ${js(kind)} && ${js(names)}.indexOf(s.name) >= 0); });
+  if (others.length > 0) {
+    ${act(ctx, `'only ${kind} ${names.join(', ')} may be bound to ${role}; not ' + others.map(function (s) { return s.kind + ' ' + s.name; }).join(', ')`)}
+  }
+}
+`,
+    };
+  },
+};
+
+const deleteProtection: OfflineFamily = {
+  id: 'delete-protection',
+  title: 'deletion protection (by label, annotation or name)',
+  examples: ['Nobody may delete a namespace labelled protected=true.', 'Deny deleting the ConfigMaps named settings.'],
+  match: (ctx) => {
+    if (!/\b(delet\w*|remov\w*)\b/i.test(ctx.text) || !forbids(ctx.text) && !/\bnobody\b|\bno one\b/i.test(ctx.text)) return undefined;
+    const resources = subjectResources(ctx).slice(0, 1);
+    if (!resources.length) return undefined;
+    const r = resources[0];
+    const word = metaWord(ctx.text);
+    const kv = word ? keyValuesNear(ctx.text, word)[0] : undefined;
+    const named = /\b(?:named|called)\s+(.+?)(?:\.|$)/i.exec(ctx.text)?.[1].split(/\s*(?:,|\band\b|\bor\b)\s*/).map((s) => unquote(s.trim())).filter(Boolean);
+    const ns = homeNamespace(ctx);
+    const mk = (meta?: Record<string, string>, name = 'sample', namespace = ns): KubeObject =>
+      sample(r, { namespace, name, ...(meta && word ? { [word === 'label' ? 'labels' : 'annotations']: meta } : {}) });
+    const v = violation(ctx);
+    let cond: string;
+    let what: string;
+    let protectedObj: (namespace?: string) => KubeObject;
+    let ordinary: KubeObject;
+    const getter = word === 'annotation' ? 'getAnnotation' : 'getLabel';
+    if (kv && word) {
+      cond = kv.value === undefined ? `${getter}(old, ${js(kv.key)}) !== undefined` : `${getter}(old, ${js(kv.key)}) === ${js(kv.value)}`;
+      what = `${word} ${kv.key}${kv.value === undefined ? '' : `=${kv.value}`}`;
+      protectedObj = (namespace) => mk({ [kv.key]: kv.value ?? 'x' }, 'protected', namespace);
+      ordinary = mk(kv.value === undefined ? undefined : { [kv.key]: `${kv.value === 'true' ? 'false' : `${kv.value}-other`}` }, 'ordinary');
+    } else if (named?.length) {
+      cond = `${js(named)}.indexOf(old?.metadata?.name) >= 0`;
+      what = `name ${named.join(', ')}`;
+      protectedObj = (namespace) => mk(undefined, named[0], namespace);
+      ordinary = mk(undefined, 'ordinary');
+    } else {
+      return undefined;
+    }
+    const tests: TestCase[] = [
+      { name: `deleting a ${r.kind} with ${what} is denied`, operation: 'DELETE', oldObject: protectedObj(), expect: v },
+      { name: `deleting an ordinary ${r.kind} is allowed`, operation: 'DELETE', oldObject: ordinary, expect: 'allow' },
+      { name: `deleting a ${r.kind} without ${word ?? 'metadata'}s is allowed`, operation: 'DELETE', oldObject: mk(undefined, 'bare'), expect: 'allow' },
+      { name: `creating a ${r.kind} with ${what} is allowed`, object: protectedObj(), expect: 'allow' },
+      ...scopeCases(r, ctx, (o) => protectedObj(o.namespace), 'DELETE'),
+    ];
+    if (named?.length) tests.splice(2, 1);
+    return {
+      family: 'delete-protection',
+      summary: `${r.kind} objects with ${what} may not be deleted`,
+      target: targetFor([r], ['DELETE'], 'Validating', ctx.namespaces),
+      steps: kv ? [step(getter, `read a ${word}`)] : [],
+      tests,
+      javascript: `${namespaceGuard(ctx, [r])}const old = request.oldObject;
+if (request.operation === 'DELETE' && old && ${cond}) {
+  ${act(ctx, `${js(`${r.kind} objects with ${what} may not be deleted: `)} + (old?.metadata?.name || '')`)}
+}
+`,
+    };
+  },
+};
+
+const PATH = /\b((?:spec|metadata|data|roleRef|subjects|rules|template|type)(?:\.[A-Za-z0-9_-]+)+)\b/;
+
+const immutableField: OfflineFamily = {
+  id: 'immutable-field',
+  title: 'immutable fields (deny UPDATEs that change a field path)',
+  examples: ['Deny changes to spec.selector of Deployments.', 'The spec.storageClassName of PersistentVolumeClaims is immutable.'],
+  match: (ctx) => {
+    const path = PATH.exec(ctx.text)?.[1];
+    if (!path || !/\b(immutable|chang\w*|modif\w*|edit\w*|updat\w*)\b/i.test(ctx.text)) return undefined;
+    const r = subjectResources(ctx)[0];
+    if (!r) return undefined;
+    const ns = homeNamespace(ctx);
+    const parts = path.split('.');
+    const mk = (value: unknown, namespace = ns): KubeObject => {
+      const o = sample(r, { namespace, name: 'sample' }) as Record<string, any>;
+      let cur = o;
+      for (const p of parts.slice(0, -1)) cur = cur[p] = cur[p] && typeof cur[p] === 'object' ? cur[p] : {};
+      cur[parts[parts.length - 1]] = value;
+      return o as KubeObject;
+    };
+    const v = violation(ctx);
+    const tests: TestCase[] = [
+      updateCase(`changing ${path} is denied`, mk('before'), mk('after'), v),
+      updateCase(`an UPDATE keeping ${path} is allowed`, mk('before'), variant(mk('before'), (o) => ((o.metadata ??= {}).labels = { touched: 'yes' })), 'allow'),
+      updateCase(`setting ${path} for the first time is denied`, variant(mk('x'), (o) => removePath(o, parts)), mk('after'), v),
+      { name: `creating with any ${path} is allowed`, object: mk('after'), expect: 'allow' },
+      ...(r.namespaced ? [updateCase(`changing ${path} in kube-system is allowed`, mk('before', 'kube-system'), mk('after', 'kube-system'), 'allow')] : []),
+    ];
+    return {
+      family: 'immutable-field',
+      summary: `${path} of ${r.kind} may not change after creation`,
+      target: targetFor([r], ['UPDATE'], 'Validating', ctx.namespaces),
+      steps: [step('fieldChanged', 'a field differs between oldObject and object'), step('getPath', 'read a dotted path')],
+      tests,
+      javascript: `${namespaceGuard(ctx, [r])}if (request.operation === 'UPDATE' && fieldChanged(request, ${js(path)})) {
+  ${act(ctx, js(`${path} of ${r.kind} may not be changed`))}
+}
+`,
+    };
+  },
+};
+
+function removePath(o: Record<string, any>, parts: string[]): void {
+  let cur = o;
+  for (const p of parts.slice(0, -1)) {
+    if (!cur[p] || typeof cur[p] !== 'object') return;
+    cur = cur[p];
+  }
+  delete cur[parts[parts.length - 1]];
+}
+
+const referenceKind: OfflineFamily = {
+  id: 'reference-kind',
+  title: 'resources referencing a kind (spec.resourceRef, e.g. Config Connector) forbidden',
+  examples: ['Deny any IAMPolicy Config Connector resources that reference a Project.'],
+  match: (ctx) => {
+    const m = /\breferenc(?:e|es|ing)\s+(?:a|an|the|any)?\s*['"`]?([A-Z][A-Za-z0-9]+)['"`]?/.exec(ctx.text);
+    if (!m || !forbids(ctx.text)) return undefined;
+    const refKind = m[1];
+    const r = ctx.resources.find((x) => x.kind !== refKind);
+    if (!r) return undefined;
+    const ns = homeNamespace(ctx);
+    const mk = (ref: Record<string, unknown> | undefined, namespace = ns): KubeObject =>
+      sample(r, { namespace, name: 'sample', spec: ref ? { resourceRef: ref } : {} });
+    const otherKind = refKind === 'StorageBucket' ? 'PubSubTopic' : 'StorageBucket';
+    const v = violation(ctx);
+    const tests: TestCase[] = [
+      { name: `${r.kind} referencing a ${refKind} by name is denied`, object: mk({ kind: refKind, name: 'target' }), expect: v },
+      { name: `${r.kind} referencing a ${refKind} by external id is denied`, object: mk({ kind: refKind, external: `${refKind.toLowerCase()}s/target` }), expect: v },
+      { name: `${r.kind} referencing a ${otherKind} is allowed`, object: mk({ kind: otherKind, name: 'other' }), expect: 'allow' },
+      { name: `${r.kind} without a resourceRef is allowed`, object: mk(undefined), expect: 'allow' },
+      updateCase(`changing the reference to a ${refKind} is denied`, mk({ kind: otherKind, name: 'other' }), mk({ kind: refKind, name: 'target' }), v),
+      ...scopeCases(r, ctx, (o) => mk({ kind: refKind, name: 'target' }, o.namespace)),
+    ];
+    return {
+      family: 'reference-kind',
+      summary: `${r.kind} objects must not reference a ${refKind}`,
+      target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [step('getPath', 'read a dotted path without throwing')],
+      tests,
+      javascript: `${namespaceGuard(ctx, [r])}if (getPath(request.object, 'spec.resourceRef.kind') === ${js(refKind)}) {
+  ${act(ctx, js(`${r.kind} must not reference a ${refKind}`))}
+}
+`,
+    };
+  },
+};
+
+const fieldEquality: OfflineFamily = {
+  id: 'field-equality',
+  title: 'a field equal to a value forbidden, on any catalog resource (CRDs included)',
+  examples: ['Deny StorageBuckets where spec.storageClass is COLDLINE.', 'Deny Services whose spec.externalTrafficPolicy is Local.'],
+  match: (ctx) => {
+    const m = new RegExp(`${PATH.source}\\s+(?:is|=|==|equals|set to|of)\\s+['"\`]?([A-Za-z0-9._:/-]+)['"\`]?`).exec(ctx.text);
+    if (!m || !forbids(ctx.text)) return undefined;
+    const r = subjectResources(ctx)[0];
+    if (!r) return undefined;
+    const path = m[1];
+    const raw = m[2].replace(/\.$/, '');
+    const value: unknown = raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+    const parts = path.split('.');
+    const ns = homeNamespace(ctx);
+    const mk = (val: unknown, namespace = ns): KubeObject => {
+      const o = sample(r, { namespace, name: 'sample' }) as Record<string, any>;
+      if (val === undefined) {
+        removePath(o, parts);
+        return o as KubeObject;
+      }
+      let cur = o;
+      for (const p of parts.slice(0, -1)) cur = cur[p] = cur[p] && typeof cur[p] === 'object' ? cur[p] : {};
+      cur[parts[parts.length - 1]] = val;
+      return o as KubeObject;
+    };
+    const other = typeof value === 'boolean' ? !value : typeof value === 'number' ? value + 1 : `${raw}-other`;
+    const v = violation(ctx);
+    const tests: TestCase[] = [
+      { name: `${r.kind} with ${path} ${raw} is denied`, object: mk(value), expect: v },
+      { name: `${r.kind} with another ${path} is allowed`, object: mk(other), expect: 'allow' },
+      { name: `${r.kind} without ${path} is allowed`, object: mk(undefined), expect: 'allow' },
+      updateCase(`changing ${path} to ${raw} is denied`, mk(other), mk(value), v),
+      ...scopeCases(r, ctx, (o) => mk(value, o.namespace)),
+    ];
+    return {
+      family: 'field-equality',
+      summary: `${r.kind} objects with ${path} = ${raw} are not allowed`,
+      target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [step('getPath', 'read a dotted path without throwing')],
+      tests,
+      javascript: `${namespaceGuard(ctx, [r])}if (getPath(request.object, ${js(path)}) === ${js(value)}) {
+  ${act(ctx, js(`${r.kind} objects with ${path} = ${raw} are not allowed`))}
+}
+`,
+    };
+  },
+};
+
+/** Most specific first: the first family that understands the text wins. */
+export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
+  rbacSubjects,
+  deleteProtection,
+  immutableField,
+  pullPolicy,
+  metadataDefault,
+  hostNamespaces,
+  hostPath,
+  privileged,
+  capabilities,
+  runAsNonRoot,
+  imageTag,
+  imageRegistry,
+  resourceFields,
+  probes,
+  serviceType,
+  ingressHost,
+  replicas,
+  referenceKind,
+  fieldEquality,
+  metadataRequired,
+  metadataForbidden,
+];
+
+export function resourcesForContext(text: string, catalog: ApiCatalog): ApiResource[] {
+  return resourcesIn(text, catalog);
+}

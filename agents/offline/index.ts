@@ -1,0 +1,66 @@
+import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
+import { PolicyforgeError, type Intent, type JsPolicySpec, type Plan } from '../../common/index.js';
+import { withExamples } from '../planner.js';
+import { OFFLINE_FAMILIES, type FamilyContext, type FamilySolution } from './families.js';
+import { namespacesIn, resourcesIn, wantsWarning } from './text.js';
+
+export { OFFLINE_FAMILIES, type OfflineFamily, type FamilySolution } from './families.js';
+export { SYSTEM_NAMESPACES } from './rules.js';
+
+/** The catalogue, as `policyforge generate --families` prints it. */
+export function offlineFamilies(): Array<{ id: string; title: string; examples: string[] }> {
+  return OFFLINE_FAMILIES.map((f) => ({ id: f.id, title: f.title, examples: [...f.examples] }));
+}
+
+/** What the offline planner understood: the plan, plus the code its coder will write. */
+export interface OfflineUnderstanding {
+  family: string;
+  plan: Plan;
+  spec: JsPolicySpec;
+}
+
+/**
+ * The deterministic planner and coder in one step: the first family that understands the text plans the
+ * target and the cases and writes the code. Unknown intents fail fast with PF_ERR_OFFLINE_UNSUPPORTED.
+ */
+export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinCatalog()): OfflineUnderstanding {
+  const text = intent.text.trim();
+  const namespaces = [...new Set([...namespacesIn(text), ...(intent.options?.namespaces ?? [])])];
+  // "in the 'test' namespace" names a namespace, not the Namespace kind: drop those phrases before looking for kinds.
+  const kindText = text.replace(/\b(?:in|within|inside|to|for)\s+(?:the\s+)?(?:namespaces?\s+)?[^.;]*?\bnamespaces?\b/gi, ' ').replace(/\b(?:in|within|inside)\s+(?:the\s+)?namespaces?\s+\S+/gi, ' ');
+  const ctx: FamilyContext = { text, catalog, namespaces, warn: wantsWarning(text), resources: resourcesIn(kindText, catalog) };
+  let solution: FamilySolution | undefined;
+  for (const family of OFFLINE_FAMILIES) {
+    solution = family.match(ctx);
+    if (solution) break;
+  }
+  if (!solution) {
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${text}". Configure a model to generate any intent: set OPENAI_API_KEY (OpenAI), or OPENAI_BASE_URL for an OpenAI-compatible server such as Ollama, vLLM or LM Studio (see docs/providers.md); \`policyforge generate --families\` lists what offline mode understands`,
+      ],
+      { details: { families: OFFLINE_FAMILIES.map((f) => f.id) } },
+    );
+  }
+  const plan: Plan = {
+    target: solution.target,
+    steps: solution.steps,
+    tests: withExamples(intent.examples ?? [], solution.tests),
+    rationale: `offline family ${solution.family}: ${solution.summary}`,
+  };
+  const t = solution.target;
+  const spec: JsPolicySpec = {
+    type: t.type,
+    operations: t.operations,
+    resources: t.resources,
+    apiGroups: t.apiGroups,
+    apiVersions: t.apiVersions,
+    scope: t.scope,
+    failurePolicy: 'Ignore',
+    timeoutSeconds: 5,
+    ...(t.type === 'Validating' && ctx.warn ? {} : {}),
+    javascript: `// policyforge offline family: ${solution.family}. ${solution.summary}\n${solution.javascript}`,
+  };
+  return { family: solution.family, plan, spec };
+}

@@ -1,0 +1,126 @@
+import type { ApiCatalog, ApiResource } from '../../catalog/index.js';
+
+/**
+ * Small, deterministic readers of intent text used by the offline families. They look for the phrasings
+ * people use in policy requests ("in the 'test' namespace", "label env=prod", "at least 2 replicas");
+ * they are not a language model, and the family catalogue documents what they understand.
+ */
+
+const QUOTE = `['"\u2018\u2019\u201c\u201d\`]`;
+const NAME = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+
+/** Strips the quotes people put around names and values. */
+export function unquote(s: string): string {
+  return s.replace(new RegExp(`^${QUOTE}+|${QUOTE}+$`, 'g'), '');
+}
+
+/** Namespaces the text names: "in the 'test' namespace", "in namespace prod", "in namespaces a, b and c". */
+export function namespacesIn(text: string): string[] {
+  const out = new Set<string>();
+  const list = `${QUOTE}?${NAME}${QUOTE}?(?:\\s*(?:,|and|or)\\s*${QUOTE}?${NAME}${QUOTE}?)*`;
+  const patterns = [
+    new RegExp(`\\b(?:in|within|inside|to|for)\\s+(?:the\\s+)?(${list})\\s+namespaces?\\b`, 'gi'),
+    new RegExp(`\\b(?:in|within|inside|to|for)\\s+(?:the\\s+)?namespaces?\\s+(${list})`, 'gi'),
+  ];
+  for (const re of patterns) {
+    for (const m of text.matchAll(re)) {
+      for (const part of m[1].split(/\s*(?:,|\band\b|\bor\b)\s*/i)) {
+        const name = unquote(part.trim()).toLowerCase();
+        if (name && !['every', 'all', 'any', 'each', 'a', 'the', 'new', 'other', 'system'].includes(name)) out.add(name);
+      }
+    }
+  }
+  return [...out];
+}
+
+/** `key=value`, `key: value`, `'key'`, "label key with value v" near the word label/annotation. */
+export interface KeyValue {
+  key: string;
+  value?: string;
+}
+
+const KEY = '[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?';
+
+export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyValue[] {
+  const out: KeyValue[] = [];
+  const push = (key: string, value?: string): void => {
+    key = unquote(key);
+    value = value === undefined ? undefined : unquote(value);
+    if (!out.some((o) => o.key === key && o.value === value)) out.push({ key, value });
+  };
+  const w = `${word}(?:s|led|ed)?`;
+  // label 'env=prod' / labelled env=prod / label env: prod
+  for (const m of text.matchAll(new RegExp(`\\b${w}\\s+(?:the\\s+)?${QUOTE}?(${KEY})\\s*[=:]\\s*(${KEY})${QUOTE}?`, 'gi'))) push(m[1], m[2]);
+  // 'env=prod' label
+  for (const m of text.matchAll(new RegExp(`${QUOTE}?(${KEY})\\s*=\\s*(${KEY})${QUOTE}?\\s+${w}\\b`, 'gi'))) push(m[1], m[2]);
+  if (out.length) return out;
+  // label env with (the) value prod
+  for (const m of text.matchAll(new RegExp(`\\b${w}\\s+${QUOTE}?(${KEY})${QUOTE}?\\s+(?:with|set to|of)\\s+(?:the\\s+)?(?:value\\s+)?${QUOTE}?(${KEY})${QUOTE}?`, 'gi'))) push(m[1], m[2]);
+  if (out.length) return out;
+  // a 'team' label / a non-empty team label
+  for (const m of text.matchAll(new RegExp(`${QUOTE}(${KEY})${QUOTE}\\s+${w}\\b`, 'gi'))) push(m[1]);
+  for (const m of text.matchAll(new RegExp(`\\b${w}\\s+${QUOTE}(${KEY})${QUOTE}`, 'gi'))) push(m[1]);
+  if (out.length) return out;
+  for (const m of text.matchAll(new RegExp(`\\b(?:a|an|the|non-empty)\\s+(${KEY})\\s+${w}\\b`, 'gi'))) {
+    if (!['non-empty', 'nonempty', 'empty', 'valid', 'new', 'the', 'this', 'that'].includes(m[1].toLowerCase())) push(m[1]);
+  }
+  return out;
+}
+
+/** The catalog resources whose kind or plural the text names, in order of appearance. */
+export function resourcesIn(text: string, catalog: ApiCatalog): ApiResource[] {
+  const found: Array<{ at: number; r: ApiResource }> = [];
+  const seen = new Set<string>();
+  for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9]*/g)) {
+    const word = m[0];
+    const lower = word.toLowerCase();
+    const candidates = [lower, lower.replace(/es$/, ''), lower.replace(/s$/, '')];
+    for (const c of candidates) {
+      const hits = [...catalog.kindsNamed(c), ...catalog.byPlural(c)];
+      const r = preferred(hits);
+      if (r && !seen.has(`${r.group}/${r.plural}`)) {
+        seen.add(`${r.group}/${r.plural}`);
+        found.push({ at: m.index ?? 0, r });
+        break;
+      }
+      if (r) break;
+    }
+  }
+  return found.sort((a, b) => a.at - b.at).map((f) => f.r);
+}
+
+/** Among resources sharing a kind (Event in core and events.k8s.io), the core/builtin one. */
+function preferred(hits: ApiResource[]): ApiResource | undefined {
+  if (hits.length === 0) return undefined;
+  return hits.find((h) => h.group === '') ?? hits.find((h) => h.source === 'builtin') ?? hits[0];
+}
+
+export const WORKLOAD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'ReplicationController', 'PodTemplate'] as const;
+
+/** The text asks to warn rather than block. */
+export function wantsWarning(text: string): boolean {
+  return /\bwarn(ing|s)?\b/i.test(text) && !/\bdeny\b.*\bwarn/i.test(text);
+}
+
+/** Words that say the policy forbids something (rather than requires it). */
+export function forbids(text: string): boolean {
+  return /\b(deny|denies|block|blocks|forbid|forbids|forbidden|disallow|disallows|reject|rejects|prevent|prevents|not allowed|must not|may not|cannot|can't|no\b|never|refuse)/i.test(text);
+}
+
+/** Hostnames and registry prefixes: something with a dot and no spaces, e.g. registry.example.com or ghcr.io/org. */
+export function hostsIn(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/(?:^|[\s'"`(,])\*?\.?((?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:\/[a-z0-9._/-]*[a-z0-9])?)/gi)) {
+    const v = m[1].toLowerCase();
+    if (!out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
+export function numberAfter(text: string, re: RegExp): number | undefined {
+  const words: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10 };
+  const m = re.exec(text);
+  if (!m) return undefined;
+  const raw = m[1].toLowerCase();
+  return words[raw] ?? (Number.isFinite(Number(raw)) ? Number(raw) : undefined);
+}

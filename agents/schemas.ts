@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { OPERATIONS, POLICY_TYPES } from '../common/index.js';
+
+/**
+ * The shapes the model must answer in. Each is sent as the tool's JSON schema and checked again with zod on
+ * the way back: an answer that does not fit goes back to the model as an error, never into a policy.
+ */
+
+const kubeObject = z
+  .record(z.string(), z.unknown())
+  .refine((o) => typeof o.apiVersion === 'string' && typeof o.kind === 'string', 'a Kubernetes object needs apiVersion and kind');
+
+export const TestCaseSchema = z.object({
+  name: z.string().min(1),
+  operation: z.enum(OPERATIONS).optional(),
+  object: kubeObject.optional(),
+  oldObject: kubeObject.optional(),
+  namespace: z.string().optional(),
+  subResource: z.string().optional(),
+  userInfo: z.object({ username: z.string().optional(), groups: z.array(z.string()).optional() }).optional(),
+  namespaceLabels: z.record(z.string(), z.string()).optional(),
+  expect: z.enum(['allow', 'deny', 'warn', 'mutate']),
+  message: z.string().optional(),
+  patched: z.unknown().optional(),
+});
+
+export const PlanTargetSchema = z.object({
+  type: z.enum(POLICY_TYPES),
+  resources: z.array(z.string().min(1)).min(1),
+  apiGroups: z.array(z.string()).min(1),
+  apiVersions: z.array(z.string()).min(1),
+  operations: z.array(z.enum(OPERATIONS)).min(1),
+  scope: z.enum(['Cluster', 'Namespaced', '*']),
+  namespaces: z.array(z.string()),
+});
+
+export const PlanSchema = z.object({
+  rationale: z.string().describe('two or three sentences: what the policy must do and what it must leave alone'),
+  target: PlanTargetSchema,
+  steps: z
+    .array(z.object({ name: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'a camelCase function name'), description: z.string(), skill: z.string().optional() }))
+    .max(8),
+  tests: z.array(TestCaseSchema).min(2).describe('admission cases: ones that must be denied, ones that must be allowed, ones just outside the scope'),
+});
+export type PlanAnswer = z.infer<typeof PlanSchema>;
+
+const labelSelector = z.object({
+  matchLabels: z.record(z.string(), z.string()).optional(),
+  matchExpressions: z
+    .array(z.object({ key: z.string(), operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']), values: z.array(z.string()).optional() }))
+    .optional(),
+});
+
+/** Only the fields the model may propose. No `dependencies` (npm bundling): policies stay self-contained. */
+export const SpecSchema = z
+  .object({
+    type: z.enum(POLICY_TYPES),
+    operations: z.array(z.string()).min(1),
+    resources: z.array(z.string()).min(1),
+    apiGroups: z.array(z.string()).optional(),
+    apiVersions: z.array(z.string()).optional(),
+    scope: z.enum(['Cluster', 'Namespaced', '*']).optional(),
+    namespaceSelector: labelSelector.optional(),
+    objectSelector: labelSelector.optional(),
+    failurePolicy: z.enum(['Fail', 'Ignore']).optional(),
+    timeoutSeconds: z.number().int().min(1).max(30).optional(),
+    violationPolicy: z.enum(['Deny', 'Warn', 'Dry']).optional(),
+    reinvocationPolicy: z.enum(['Never', 'IfNeeded']).optional(),
+    javascript: z.string().min(1),
+  })
+  .strict();
+
+export const DraftSchema = z.object({
+  explanation: z.string().describe('what changed since the last round and why'),
+  plan: z.string().describe('the steps the code takes, briefly'),
+  spec: SpecSchema,
+});
+export type DraftAnswer = z.infer<typeof DraftSchema>;
+
+export const CritiqueSchema = z.object({
+  reasoning: z.string(),
+  success: z.boolean(),
+  critique: z.string().describe('empty when success; otherwise what to change'),
+  missingCases: z.array(TestCaseSchema).max(6).optional().describe('cases the plan lacks that decide the intent'),
+});
+export type CritiqueAnswer = z.infer<typeof CritiqueSchema>;
