@@ -1,0 +1,217 @@
+import { runInNewContext } from 'node:vm';
+import { parse, type AnyNode, type Node, type Pattern } from 'acorn';
+import { simple, full } from 'acorn-walk';
+
+/** Functions and values jsPolicy defines for policy code (docs: ../shared/jspolicy.md, "Globals"). */
+export const JSPOLICY_GLOBALS = [
+  'request', 'allow', 'exit', 'deny', 'warn', 'mutate', 'requeue', 'print', 'sleep', 'env', 'get', 'list',
+  'create', 'update', 'remove', 'fetchSync', 'readFileSync', 'atob', 'btoa',
+] as const;
+
+/** Host APIs policy code sometimes reaches for that jsPolicy's V8 context does not have, with the fix. */
+export const HOST_APIS: Readonly<Record<string, string>> = {
+  require: 'inline the code, or declare it in spec.dependencies and import it',
+  process: 'read environment variables with env(name)',
+  Buffer: 'use atob()/btoa() for base64',
+  setTimeout: 'use sleep(ms) (at most 1000 ms per call), or drop the delay',
+  setInterval: 'drop the timer: every request runs once, synchronously',
+  setImmediate: 'drop the timer: every request runs once, synchronously',
+  clearTimeout: 'drop the timer', clearInterval: 'drop the timer', clearImmediate: 'drop the timer',
+  queueMicrotask: 'run the code directly: everything is synchronous',
+  __dirname: 'there is no file system module', __filename: 'there is no file system module',
+  module: 'there are no modules: write plain statements', exports: 'there are no modules: write plain statements',
+  global: 'use top-level declarations', fetch: 'use fetchSync(url, {method, headers, body})',
+  XMLHttpRequest: 'use fetchSync(url, …)', TextEncoder: 'work on strings directly', TextDecoder: 'work on strings directly',
+  URL: 'parse the string directly (split/indexOf/regular expressions)', URLSearchParams: 'parse the string directly',
+  structuredClone: 'use JSON.parse(JSON.stringify(x))', performance: 'there is no timer API', crypto: 'there is no crypto API',
+};
+
+let ecmaGlobals: Set<string> | undefined;
+/** The globals a bare V8 context has (ECMAScript built-ins), read from a fresh context, not from Node's. */
+export function ecmaScriptGlobals(): Set<string> {
+  ecmaGlobals ??= new Set(runInNewContext('Object.getOwnPropertyNames(globalThis)') as string[]);
+  ecmaGlobals.add('undefined');
+  ecmaGlobals.add('globalThis');
+  return ecmaGlobals;
+}
+
+export interface KindComparison {
+  /** `request.object.kind`, `request.kind.kind`, … */
+  path: string;
+  kind: string;
+}
+
+export interface CodeFacts {
+  /** Set when the script does not parse as jsPolicy would compile it. */
+  syntaxError?: string;
+  /** The script uses `import` (needs spec.dependencies and jsPolicy's bundling step). */
+  usesImport: boolean;
+  usesAsync: boolean;
+  /** Free identifiers: referenced, never declared, not an ECMAScript or jsPolicy global. */
+  undeclared: Array<{ name: string; called: boolean }>;
+  /** Calls to jsPolicy globals by name, e.g. `{deny: 2, mutate: 1}`. */
+  calls: Record<string, number>;
+  /** `request.object.kind === 'X'` and the like. */
+  kindComparisons: KindComparison[];
+  /** First two arguments of get()/list() when they are string literals. */
+  lookups: Array<{ fn: 'get' | 'list'; kind: string; apiVersion?: string }>;
+  /** Last property names assigned or deleted anywhere (`c.imagePullPolicy = …` → imagePullPolicy). */
+  assignedProperties: string[];
+  /** The code compares request.operation with a literal (it can tell CREATE from UPDATE). */
+  checksOperation: boolean;
+  /** String literals that look like namespace names (DNS labels), for scope experiments. */
+  nameLiterals: string[];
+}
+
+/** Parses jsPolicy code (a classic script, as jsPolicy compiles it) and collects what the lints need. */
+export function codeFacts(javascript: string, options: { hasDependencies?: boolean } = {}): CodeFacts {
+  const facts: CodeFacts = {
+    usesImport: false,
+    usesAsync: false,
+    undeclared: [],
+    calls: {},
+    kindComparisons: [],
+    lookups: [],
+    assignedProperties: [],
+    checksOperation: false,
+    nameLiterals: [],
+  };
+  let ast: Node;
+  try {
+    ast = parse(javascript, { ecmaVersion: 'latest', sourceType: 'script', locations: true });
+  } catch (scriptError) {
+    // `import` only parses as a module; jsPolicy accepts that only through its dependencies bundling step.
+    try {
+      ast = parse(javascript, { ecmaVersion: 'latest', sourceType: 'module', locations: true });
+      facts.usesImport = true;
+      if (!options.hasDependencies) return facts;
+    } catch {
+      facts.syntaxError = (scriptError as Error).message;
+      return facts;
+    }
+  }
+
+  const declared = new Set<string>();
+  const referenced = new Map<string, boolean>(); // name → called somewhere
+  const addPattern = (p: Pattern | null | undefined): void => {
+    if (!p) return;
+    switch (p.type) {
+      case 'Identifier': declared.add(p.name); break;
+      case 'ObjectPattern': for (const prop of p.properties) addPattern(prop.type === 'RestElement' ? prop.argument : prop.value); break;
+      case 'ArrayPattern': for (const el of p.elements) addPattern(el); break;
+      case 'RestElement': addPattern(p.argument); break;
+      case 'AssignmentPattern': addPattern(p.left); break;
+      default: break;
+    }
+  };
+
+  full(ast, (node: AnyNode) => {
+    switch (node.type) {
+      case 'VariableDeclarator': addPattern(node.id); break;
+      case 'FunctionDeclaration':
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression':
+        if ('id' in node && node.id) declared.add(node.id.name);
+        for (const p of node.params) addPattern(p);
+        if (node.async) facts.usesAsync = true;
+        break;
+      case 'ClassDeclaration': if (node.id) declared.add(node.id.name); break;
+      case 'CatchClause': addPattern(node.param); break;
+      case 'ImportSpecifier':
+      case 'ImportDefaultSpecifier':
+      case 'ImportNamespaceSpecifier': declared.add(node.local.name); break;
+      case 'ImportExpression': facts.usesImport = true; break;
+      case 'AwaitExpression': facts.usesAsync = true; break;
+      case 'Literal':
+        if (typeof node.value === 'string' && /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(node.value)) facts.nameLiterals.push(node.value);
+        break;
+      default: break;
+    }
+  });
+
+  simple(ast, {
+    Identifier(node) {
+      if (!referenced.has(node.name)) referenced.set(node.name, false);
+    },
+    CallExpression(node) {
+      const callee = node.callee;
+      if (callee.type === 'Identifier') {
+        referenced.set(callee.name, true);
+        facts.calls[callee.name] = (facts.calls[callee.name] ?? 0) + 1;
+        if ((callee.name === 'get' || callee.name === 'list') && node.arguments[0]?.type === 'Literal' && typeof node.arguments[0].value === 'string') {
+          const v = node.arguments[1];
+          facts.lookups.push({
+            fn: callee.name,
+            kind: node.arguments[0].value,
+            ...(v?.type === 'Literal' && typeof v.value === 'string' ? { apiVersion: v.value } : {}),
+          });
+        }
+      }
+    },
+    BinaryExpression(node) {
+      if (!['===', '==', '!==', '!='].includes(node.operator)) return;
+      for (const [a, b] of [[node.left, node.right], [node.right, node.left]] as const) {
+        const path = memberPath(a as AnyNode);
+        if (!path || b.type !== 'Literal' || typeof b.value !== 'string') continue;
+        noteComparison(facts, path, b.value);
+      }
+    },
+    SwitchStatement(node) {
+      const path = memberPath(node.discriminant as AnyNode);
+      if (!path) return;
+      for (const c of node.cases) if (c.test?.type === 'Literal' && typeof c.test.value === 'string') noteComparison(facts, path, c.test.value);
+    },
+    AssignmentExpression(node) {
+      if (node.left.type === 'MemberExpression') {
+        const name = propertyName(node.left);
+        if (name) facts.assignedProperties.push(name);
+      }
+    },
+    UnaryExpression(node) {
+      if (node.operator === 'delete' && node.argument.type === 'MemberExpression') {
+        const name = propertyName(node.argument);
+        if (name) facts.assignedProperties.push(name);
+      }
+    },
+  });
+
+  const es = ecmaScriptGlobals();
+  const jsp = new Set<string>(JSPOLICY_GLOBALS);
+  for (const [name, called] of referenced) {
+    if (declared.has(name) || es.has(name) || jsp.has(name) || name === 'arguments') continue;
+    facts.undeclared.push({ name, called });
+  }
+  facts.nameLiterals = [...new Set(facts.nameLiterals)];
+  return facts;
+}
+
+function noteComparison(facts: CodeFacts, path: string[], value: string): void {
+  const joined = path.join('.');
+  if (joined === 'request.operation') facts.checksOperation = true;
+  if (path[0] === 'request' && path.length === 3 && path[2] === 'kind' && ['object', 'oldObject', 'kind', 'requestKind'].includes(path[1])) {
+    facts.kindComparisons.push({ path: joined, kind: value });
+  }
+}
+
+/** `request.object?.kind` → ['request', 'object', 'kind']; anything not a plain member chain → undefined. */
+export function memberPath(node: AnyNode): string[] | undefined {
+  let n: AnyNode = node;
+  if (n.type === 'ChainExpression') n = n.expression as AnyNode;
+  const parts: string[] = [];
+  while (n.type === 'MemberExpression') {
+    if (!n.computed && n.property.type === 'Identifier') parts.unshift(n.property.name);
+    else if (n.computed && n.property.type === 'Literal' && typeof n.property.value === 'string') parts.unshift(n.property.value);
+    else return undefined;
+    n = n.object as AnyNode;
+  }
+  if (n.type !== 'Identifier') return undefined;
+  parts.unshift(n.name);
+  return parts;
+}
+
+function propertyName(node: AnyNode): string | undefined {
+  if (node.type !== 'MemberExpression') return undefined;
+  if (!node.computed && node.property.type === 'Identifier') return node.property.name;
+  if (node.property.type === 'Literal' && typeof node.property.value === 'string') return node.property.value;
+  return undefined;
+}

@@ -1,0 +1,5 @@
+export { lintPolicy, SAFE_TIMEOUT_SECONDS, type LintContext } from './lint.js';
+export { harden, scopedSelector } from './harden.js';
+export { renderReport, type RenderOptions } from './render.js';
+export { namespacesFromIntent, selectorMaySelect, selectedNames, SYSTEM_NAMESPACES, NAMESPACE_NAME_LABEL } from './namespaces.js';
+export { codeFacts, JSPOLICY_GLOBALS, type CodeFacts } from './code-facts.js';

@@ -1,0 +1,91 @@
+import type { LabelSelector, LabelSelectorRequirement } from '../common/index.js';
+
+/** The label the API server sets on every namespace: selecting by it cannot be defeated by missing labels. */
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/** Namespaces no generated policy may act in: Kubernetes' own, jsPolicy's and policyforge's. */
+export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', 'jspolicy', 'policyforge'] as const;
+
+const NAME = String.raw`[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?`;
+const QUOTED = String.raw`['"\u2018\u2019\u201c\u201d\`]`;
+const ITEM = String.raw`${QUOTED}?${NAME}${QUOTED}?`;
+const LIST = String.raw`${ITEM}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)${ITEM})*`;
+/** Words that follow "namespace" without being a namespace's name ("a namespace labelled …"). */
+const NOT_NAMES = new Set([
+  'a', 'an', 'the', 'and', 'or', 'is', 'are', 'be', 'has', 'have', 'with', 'without', 'that', 'which', 'where', 'when',
+  'labelled', 'labeled', 'named', 'called', 'must', 'may', 'should', 'can', 'cannot', 'not', 'of', 'in', 'to', 'for',
+  'it', 'its', 'their', 'they', 'this', 'these', 'those', 'any', 'every', 'each', 'all', 'other', 'some', 'no', 'label', 'labels',
+  'annotation', 'annotations', 'unless', 'if', 'except', 'by', 'on', 'from', 'as', 'at', 'only', 'resources', 'objects', 'pods',
+]);
+
+/**
+ * The namespaces a plain-language intent names, deterministically: "in the 'test' namespace",
+ * "in namespace test", "in the prod and staging namespaces", "namespaces `a`, `b`". Names after
+ * "except", "outside" or "other than" are exclusions and are not returned. Lower-case DNS labels only.
+ */
+export function namespacesFromIntent(text: string): string[] {
+  const found: string[] = [];
+  const add = (list: string, quotedOnly = false): void => {
+    for (const raw of list.split(/\s*,\s*|\s+and\s+|\s+or\s+/)) {
+      const quoted = new RegExp(`^${QUOTED}`).test(raw.trim());
+      const name = raw.trim().replace(new RegExp(QUOTED, 'g'), '').replace(/^(?:and|or)\s+/, '');
+      if (!new RegExp(`^${NAME}$`).test(name) || (!quoted && (quotedOnly || NOT_NAMES.has(name)))) continue;
+      if (!found.includes(name)) found.push(name);
+    }
+  };
+  const lower = text.replace(/\s+/g, ' ');
+  const negated = (index: number): boolean => /\b(?:except|outside|other than|not in|excluding|besides)\s+(?:of\s+)?(?:the\s+)?(?:namespaces?\s+)?$/i.test(lower.slice(Math.max(0, index - 40), index));
+  // "in the prod namespace", "in the 'test' and 'staging' namespaces"
+  for (const m of lower.matchAll(new RegExp(String.raw`\b(?:in|inside|within|into|to|for|from|of)\s+(?:the\s+)?(${LIST})\s+namespaces?\b`, 'gi'))) {
+    if (!negated(m.index + m[0].indexOf(m[1]))) add(m[1]);
+  }
+  // "in namespace test", "in namespaces a, b and c"
+  for (const m of lower.matchAll(new RegExp(String.raw`\b(?:in|inside|within|into|to|for|from|of)\s+(?:the\s+)?namespaces?\s+(${LIST})`, 'gi'))) {
+    if (!negated(m.index)) add(m[1]);
+  }
+  // "namespace 'x'" anywhere, when quoted
+  for (const m of lower.matchAll(new RegExp(String.raw`\bnamespaces?\s+(${LIST})`, 'gi'))) {
+    if (!negated(m.index)) add(m[1], true);
+  }
+  return found.filter((n) => n === n.toLowerCase());
+}
+
+/**
+ * Whether a namespaceSelector can select the namespace `name`. Only requirements on
+ * kubernetes.io/metadata.name are decided; any other label might be present, so those never exclude.
+ */
+export function selectorMaySelect(selector: LabelSelector | undefined, name: string): boolean {
+  if (!selector) return true;
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    if (key === NAMESPACE_NAME_LABEL && value !== name) return false;
+  }
+  for (const req of selector.matchExpressions ?? []) {
+    if (req.key !== NAMESPACE_NAME_LABEL) continue;
+    if (!requirementHolds(req, name)) return false;
+  }
+  return true;
+}
+
+function requirementHolds(req: LabelSelectorRequirement, name: string): boolean {
+  switch (req.operator) {
+    case 'In': return (req.values ?? []).includes(name);
+    case 'NotIn': return !(req.values ?? []).includes(name);
+    case 'Exists': return true;
+    case 'DoesNotExist': return false;
+    default: return true;
+  }
+}
+
+/** The namespace names a selector restricts to by name, or undefined when it may select any name. */
+export function selectedNames(selector: LabelSelector | undefined): string[] | undefined {
+  if (!selector) return undefined;
+  let names: string[] | undefined;
+  const intersect = (values: string[]): void => {
+    names = names === undefined ? [...values] : names.filter((n) => values.includes(n));
+  };
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (key === NAMESPACE_NAME_LABEL) intersect([value]);
+  for (const req of selector.matchExpressions ?? []) {
+    if (req.key === NAMESPACE_NAME_LABEL && req.operator === 'In') intersect(req.values ?? []);
+  }
+  return names;
+}

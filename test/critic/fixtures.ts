@@ -1,0 +1,50 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import type { JsPolicy, Suite } from '../../common/index.js';
+
+export const INTENTS_DIR = process.env.POLICYFORGE_INTENTS_DIR ?? '/work/shared/intents';
+
+/** The user's IAMPolicy draft: wrong API group, and code reading spec.resourceRef.kind without guards. */
+export const userIamPolicyDraft = (): JsPolicy => ({
+  apiVersion: 'policy.jspolicy.com/v1beta1',
+  kind: 'JsPolicy',
+  metadata: { name: 'deny-project-iampolicies.example.com' },
+  spec: {
+    type: 'Validating',
+    operations: ['CREATE', 'UPDATE'],
+    resources: ['iampolicies'],
+    apiGroups: ['configconnector.cnrm.cloud.google.com'],
+    javascript: "if (request.object.spec.resourceRef.kind === 'Project') {\n  deny('IAMPolicy must not target a Project');\n}\n",
+  },
+});
+
+/** The user's env=prod draft: pods in every namespace, failurePolicy left at its default (Fail). */
+export const userProdPodsDraft = (): JsPolicy => ({
+  apiVersion: 'policy.jspolicy.com/v1beta1',
+  kind: 'JsPolicy',
+  metadata: { name: 'no-prod-pods-in-test.example.com' },
+  spec: {
+    operations: ['CREATE', 'UPDATE'],
+    resources: ['pods'],
+    javascript: "if (request.namespace === 'test' && request.object.metadata.labels?.env === 'prod') {\n  deny('pods labelled env=prod are not allowed in namespace test');\n}\n",
+  },
+});
+
+export interface Reference {
+  id: string;
+  suite: Suite;
+  policy: JsPolicy;
+}
+
+/** Every intent suite in the shared directory with its reference policy. */
+export function referencePolicies(): Reference[] {
+  return readdirSync(INTENTS_DIR)
+    .filter((f) => f.endsWith('.policy.yaml'))
+    .sort()
+    .map((f) => {
+      const id = f.replace(/\.policy\.yaml$/, '');
+      const suite = parse(readFileSync(join(INTENTS_DIR, `${id}.yaml`), 'utf8')) as Suite;
+      return { id, suite: { ...suite, source: `${id}.yaml` }, policy: parse(readFileSync(join(INTENTS_DIR, f), 'utf8')) as JsPolicy };
+    });
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { JsPolicy, Plan } from '../../common/index.js';
+import { harden, lintPolicy, SYSTEM_NAMESPACES } from '../../critic/index.js';
+import { referencePolicies, userProdPodsDraft } from './fixtures.js';
+
+const testIntent = { text: "Deny pods with the label 'env=prod' in the 'test' namespace." };
+const clusterWide = { text: 'Block privileged containers.' };
+
+function draft(spec: Partial<JsPolicy['spec']>): JsPolicy {
+  return {
+    apiVersion: 'policy.jspolicy.com/v1beta1',
+    kind: 'JsPolicy',
+    metadata: { name: 'draft.policyforge.dev' },
+    spec: { operations: ['CREATE', 'UPDATE'], resources: ['pods'], javascript: "deny('x')", ...spec },
+  };
+}
+
+function plan(target: Partial<Plan['target']>): Plan {
+  return {
+    target: { type: 'Validating', resources: ['pods'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced', namespaces: [], ...target },
+    steps: [],
+    tests: [],
+  };
+}
+
+describe('harden', () => {
+  it('turns the user’s env=prod draft into a policy scoped to namespace test, failing open, with a short timeout', () => {
+    const before = userProdPodsDraft();
+    const snapshot = structuredClone(before);
+    const hardened = harden(before, undefined, testIntent);
+    expect(before).toEqual(snapshot); // the draft is not modified
+    expect(hardened.spec.namespaceSelector).toEqual({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['test'] }] });
+    expect(hardened.spec.failurePolicy).toBe('Ignore');
+    expect(hardened.spec.timeoutSeconds).toBe(5);
+    expect(hardened.spec.apiGroups).toEqual(['']);
+    expect(lintPolicy(hardened, { intent: testIntent }).filter((f) => f.severity === 'blocking')).toEqual([]);
+  });
+
+  it('excludes the system namespaces by name for a cluster-wide intent, merging an existing NotIn', () => {
+    const hardened = harden(draft({}), undefined, clusterWide);
+    expect(hardened.spec.namespaceSelector).toEqual({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...SYSTEM_NAMESPACES] }] });
+    const merged = harden(draft({ namespaceSelector: { matchLabels: { env: 'dev' }, matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['legacy'] }] } }), undefined, clusterWide);
+    expect(merged.spec.namespaceSelector).toEqual({
+      matchLabels: { env: 'dev' },
+      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['legacy', ...SYSTEM_NAMESPACES] }],
+    });
+  });
+
+  it('uses the plan’s namespaces over the intent text, and keeps a selector that is already scoped', () => {
+    expect(harden(draft({}), plan({ namespaces: ['payments', 'billing'] }), clusterWide).spec.namespaceSelector).toEqual({
+      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['payments', 'billing'] }],
+    });
+    const scoped = draft({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'test' } } });
+    expect(harden(scoped, undefined, testIntent).spec.namespaceSelector).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': 'test' } });
+  });
+
+  it('leaves cluster-scoped resources without a namespace selector', () => {
+    const p = draft({ resources: ['clusterrolebindings'], apiGroups: ['rbac.authorization.k8s.io'] });
+    expect(harden(p, undefined, clusterWide).spec.namespaceSelector).toBeUndefined();
+  });
+
+  it('keeps failurePolicy Fail only on explicit opt-in, and maps the mode to violationPolicy', () => {
+    expect(harden(draft({ failurePolicy: 'Fail' }), undefined, testIntent).spec.failurePolicy).toBe('Ignore');
+    expect(harden(draft({}), undefined, { ...testIntent, options: { failurePolicy: 'Fail' } }).spec.failurePolicy).toBe('Fail');
+    expect(harden(draft({}), undefined, { ...testIntent, options: { mode: 'Enforce' } }).spec.violationPolicy).toBe('Deny');
+    expect(harden(draft({}), undefined, { ...testIntent, options: { mode: 'Warn' } }).spec.violationPolicy).toBe('Warn');
+    expect(harden(draft({}), undefined, { ...testIntent, options: { mode: 'Audit' } }).spec.violationPolicy).toBe('Dry');
+    expect(harden(draft({ violationPolicy: 'Warn' }), undefined, testIntent).spec.violationPolicy).toBe('Warn');
+  });
+
+  it('keeps only the operations the intent needs, never adding any', () => {
+    expect(harden(draft({ operations: ['*'] }), undefined, testIntent).spec.operations).toEqual(['CREATE', 'UPDATE']);
+    expect(harden(draft({ operations: ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'] }), undefined, testIntent).spec.operations).toEqual(['CREATE', 'UPDATE']);
+    expect(harden(draft({ operations: ['CREATE', 'DELETE'] }), plan({ operations: ['CREATE', 'UPDATE'] }), testIntent).spec.operations).toEqual(['CREATE']);
+    expect(harden(draft({ operations: ['DELETE'] }), undefined, { text: 'Nobody may delete a namespace labelled protected=true.' }).spec.operations).toEqual(['DELETE']);
+  });
+
+  it('drops status, binding and eviction subresources unless asked, and caps the timeout', () => {
+    expect(harden(draft({ resources: ['pods', 'pods/status', 'pods/binding'] }), undefined, testIntent).spec.resources).toEqual(['pods']);
+    expect(harden(draft({ resources: ['pods/*'] }), undefined, testIntent).spec.resources).toEqual(['pods']);
+    expect(harden(draft({ resources: ['pods/eviction'] }), undefined, { text: 'Deny eviction of pods in namespace test.' }).spec.resources).toEqual(['pods/eviction']);
+    expect(harden(draft({ timeoutSeconds: 30 }), undefined, testIntent).spec.timeoutSeconds).toBe(5);
+    expect(harden(draft({ timeoutSeconds: 2 }), undefined, testIntent).spec.timeoutSeconds).toBe(2);
+  });
+
+  it('replaces * resources with the plan’s and picks the built-in group for an ambiguous plural', () => {
+    expect(harden(draft({ resources: ['*'] }), plan({ resources: ['deployments'], apiGroups: ['apps'] }), clusterWide).spec).toMatchObject({ resources: ['deployments'], apiGroups: ['apps'] });
+    expect(harden(draft({ resources: ['services'] }), undefined, clusterWide).spec.apiGroups).toEqual(['']);
+  });
+
+  it.each(referencePolicies().map((r) => [r.id, r] as const))('reference policy %s lints without blocking findings after harden', (_id, ref) => {
+    const intent = { text: ref.suite.intent };
+    const findings = lintPolicy(harden(ref.policy, undefined, intent), { intent });
+    expect(findings.filter((f) => f.severity === 'blocking')).toEqual([]);
+  });
+});
