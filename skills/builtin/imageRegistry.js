@@ -1,0 +1,3 @@
+function imageRegistry(image) {
+  return parseImage(image).registry;
+}

@@ -1,0 +1,4 @@
+function isPrivileged(container) {
+  const sc = container && container.securityContext;
+  return !!sc && sc.privileged === true;
+}

@@ -1,0 +1,3 @@
+function workloadContainers(obj) {
+  return allContainers(podSpecOf(obj));
+}

@@ -1,0 +1,93 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify as stringifyYaml } from 'yaml';
+import type { Skill, StoredPolicy } from '../common/index.js';
+import { readSkillDir, skillToFiles } from './skill-files.js';
+import type { SkillStore } from './types.js';
+
+/**
+ * Writes one `<name>.js` + `<name>.yaml` pair per skill (the highest version of each name given), so a
+ * team reviews skills in a pull request and imports them elsewhere. Returns the files written.
+ */
+export async function exportSkills(skills: readonly Skill[], dir: string): Promise<string[]> {
+  const latest = new Map<string, Skill>();
+  for (const s of skills) if ((latest.get(s.name)?.version ?? 0) < s.version) latest.set(s.name, s);
+  await mkdir(dir, { recursive: true });
+  const written: string[] = [];
+  for (const skill of [...latest.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const files = skillToFiles(skill);
+    await writeFile(join(dir, `${skill.name}.js`), files.js);
+    await writeFile(join(dir, `${skill.name}.yaml`), files.yaml);
+    written.push(join(dir, `${skill.name}.js`), join(dir, `${skill.name}.yaml`));
+  }
+  return written;
+}
+
+export interface ImportOptions {
+  /** Keep the state and review history the files carry (a trusted source) instead of starting as candidates. @defaultValue false */
+  keepState?: boolean;
+  /** Who imported (recorded in the provenance of candidates). @defaultValue undefined */
+  importedBy?: string;
+  /** @defaultValue () => new Date() */
+  now?: () => Date;
+}
+
+export interface ImportReport {
+  added: string[];
+  duplicates: string[];
+}
+
+/**
+ * Validates every pair in a folder first (nothing is written when one is invalid), then adds them:
+ * as candidates with provenance source `imported`, or, with keepState, in the state they were exported in.
+ */
+export async function importSkills(store: SkillStore, dir: string, options: ImportOptions = {}): Promise<ImportReport> {
+  const pairs = await readSkillDir(dir);
+  const now = options.now ?? (() => new Date());
+  const report: ImportReport = { added: [], duplicates: [] };
+  for (const { meta, code } of pairs) {
+    const provenance = {
+      ...(meta.provenance ?? {}),
+      date: meta.provenance?.date ?? now().toISOString(),
+      source: options.keepState ? (meta.provenance?.source ?? 'imported') : 'imported',
+    } as Skill['provenance'];
+    const put = await store.putSkill({
+      name: meta.name,
+      description: meta.description,
+      code,
+      tests: meta.tests.map((t) => ({ name: t.name, args: t.args, expected: t.expected })),
+      provenance,
+      state: options.keepState ? (meta.state ?? 'candidate') : 'candidate',
+      reviews: options.keepState ? (meta.reviews ?? []) : [],
+      dependsOn: meta.dependsOn,
+    });
+    (put.status === 'duplicate' ? report.duplicates : report.added).push(put.skill.id);
+  }
+  return report;
+}
+
+/** The system message of the fine-tuning examples: what the assistant is being taught to do. */
+export const POLICY_SYSTEM_PROMPT =
+  'You write jsPolicy JsPolicy resources (policy.jspolicy.com/v1beta1) for Kubernetes from a plain-language intent. ' +
+  'Answer with the JsPolicy YAML only: scope it to the namespaces the intent names, exclude system namespaces, ' +
+  'use failurePolicy Ignore unless asked otherwise, only the operations needed, and JavaScript that never throws on unusual objects.';
+
+/**
+ * Approved stored policies as OpenAI chat fine-tuning examples, one JSON object per line:
+ * {"messages":[system, user = the intent, assistant = the verified JsPolicy as YAML]}.
+ */
+export function policiesToOpenAIJsonl(policies: readonly StoredPolicy[]): string {
+  return policies
+    .filter((p) => p.state === 'approved')
+    .map((p) =>
+      JSON.stringify({
+        messages: [
+          { role: 'system', content: POLICY_SYSTEM_PROMPT },
+          { role: 'user', content: p.intent },
+          { role: 'assistant', content: stringifyYaml(p.policy, { lineWidth: 0 }) },
+        ],
+      }),
+    )
+    .map((line) => `${line}\n`)
+    .join('');
+}

@@ -1,0 +1,337 @@
+import type { EmbeddingsInterface } from '@langchain/core/embeddings';
+import {
+  logger as rootLogger,
+  type GenerationResult,
+  type JsPolicy,
+  type Logger,
+  type Plan,
+  type Provenance,
+  type Skill,
+  type SkillTest,
+  type StoredPolicy,
+  type SuiteResult,
+  type TestCase,
+} from '../common/index.js';
+import { builtinSkills } from './builtin.js';
+import { extractSkills, type ExtractedSkill } from './extract.js';
+import { inlineSkills } from './inline.js';
+import { normaliseIntent, sha256 } from './normalise.js';
+import { embeddingHash, embeddingText, SkillIndex } from './retrieval.js';
+import type { SkillStore } from './types.js';
+
+/**
+ * What the library needs from the sandbox (a structural subset of sandbox's SandboxRunner): running a
+ * policy's cases (to see which helper calls they make) and checking a function against its tests.
+ */
+export interface SkillSandbox {
+  runSuite(policy: JsPolicy, cases: TestCase[], options?: { ignoreSelectors?: boolean }): Promise<SuiteResult>;
+  runFunctionTests(code: string, fnName: string, tests: SkillTest[]): Promise<Array<{ name: string; passed: boolean; actual?: unknown; error?: string }>>;
+}
+
+export interface SkillLibraryOptions {
+  /** Embedding model for hybrid retrieval; without it retrieval is lexical only (offline). @defaultValue undefined */
+  embeddings?: EmbeddingsInterface;
+  /** Cache namespace of the vectors (vectors of different models never mix). @defaultValue the client's `model` field, else 'default' */
+  embeddingModel?: string;
+  /** Retrieve candidate skills too (after approved ones). Rejected and deprecated skills are never retrieved. @defaultValue false */
+  includeCandidates?: boolean;
+  /** Used by learn() to turn the calls the policy's cases made into tests for the extracted skills. @defaultValue undefined (skills get no tests) */
+  sandbox?: SkillSandbox;
+  /** Share of the lexical score in hybrid ranking. @defaultValue 0.5 */
+  lexicalWeight?: number;
+  /** Tests kept per extracted skill (distinct argument lists). @defaultValue 5 */
+  maxTestsPerSkill?: number;
+  /** @defaultValue () => new Date() */
+  now?: () => Date;
+  /** @defaultValue logger().child({ module: 'skills' }) */
+  logger?: Logger;
+}
+
+/** A line the traced policy prints for every helper call (see traceHelpers). */
+const TRACE_MARK = '__policyforge_skill_call__';
+
+/**
+ * The skill library: retrieval for the coder (Voyager's top-k), whole verified policies for identical
+ * intents, and learning from successful runs. The index is rebuilt only when the store's revision moves,
+ * and a skill's embedding is computed once per content (cached in the store by hash).
+ */
+export class SkillLibrary {
+  private index?: { revision: number; index: SkillIndex };
+  private readonly vectorCache = new Map<string, number[]>();
+  private readonly queryVectors = new Map<string, number[]>();
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private readonly model: string;
+
+  constructor(readonly store: SkillStore, private readonly options: SkillLibraryOptions = {}) {
+    this.log = options.logger ?? rootLogger().child({ module: 'skills' });
+    this.now = options.now ?? (() => new Date());
+    const clientModel = (options.embeddings as { model?: unknown } | undefined)?.model;
+    this.model = options.embeddingModel ?? (typeof clientModel === 'string' ? clientModel : 'default');
+  }
+
+  /**
+   * The k skills that best fit the query (intent text plus plan steps), approved first; candidates only
+   * with includeCandidates; one version per name (approved preferred, then the highest). Counts as a
+   * retrieval for each skill returned.
+   */
+  async search(query: string, k = 5): Promise<Skill[]> {
+    const index = await this.currentIndex();
+    let queryVector: number[] | undefined;
+    if (this.options.embeddings && index.skills.length) queryVector = await this.embedQuery(query);
+    const hits = index.search(query, k, queryVector, this.options.lexicalWeight ?? 0.5);
+    const skills = hits.map((h) => h.skill);
+    if (skills.length) await this.store.recordUsage(skills.map((s) => s.id), 'retrieved');
+    return skills;
+  }
+
+  /** A stored verified policy for this exact (normalised) intent, unless it was rejected or deprecated. */
+  async lookupPolicy(intentText: string): Promise<StoredPolicy | undefined> {
+    const stored = await this.store.findPolicy(normaliseIntent(intentText));
+    return stored && (stored.state === 'approved' || stored.state === 'candidate') ? stored : undefined;
+  }
+
+  /**
+   * Keeps what a successful run taught: the policy itself (by normalised intent) and its pure helper
+   * functions as candidate skills, each with tests made from the calls the run's cases made to it.
+   * Returns the ids of the skills added (new names or new versions). Failed runs teach nothing.
+   */
+  async learn(result: GenerationResult, suite: TestCase[]): Promise<string[]> {
+    const javascript = result.policy?.spec.javascript;
+    if (result.status !== 'succeeded' || !result.policy || !javascript) return [];
+    if (result.source === 'library') return []; // answered from the library: nothing new to learn
+
+    const provenance: Provenance = {
+      intent: result.intent.text,
+      model: result.intent.options?.model ?? (result.source === 'offline' ? 'offline' : undefined),
+      round: result.rounds.length || undefined,
+      tokens: result.usage.totalTokens,
+      date: this.now().toISOString(),
+      source: 'generated',
+    };
+    await this.storePolicy(result, result.policy, suite, provenance);
+
+    const used = result.skillsUsed.length ? await Promise.all(result.skillsUsed.map((id) => this.store.getSkill(id))) : [];
+    const known = [...builtinSkills, ...used.filter((s): s is Skill => s !== undefined)];
+    const extracted = extractSkills(javascript, { plan: result.plan, provenance, known });
+    if (result.skillsUsed.length) await this.store.recordUsage(result.skillsUsed, 'used');
+    if (!extracted.length) return [];
+
+    const tests = await this.testsFromRun(result.policy, javascript, extracted, suite, known);
+    const added: string[] = [];
+    for (const draft of extracted) {
+      const { form: _form, ...skill } = draft;
+      const put = await this.store.putSkill({ ...skill, tests: tests.get(draft.name) ?? [] });
+      if (put.status !== 'duplicate') added.push(put.skill.id);
+    }
+    if (added.length) this.log.info({ added }, 'learned candidate skills');
+    return added;
+  }
+
+  /** Adds the built-in skills (approved) to the store; unchanged ones are skipped, changed ones become new versions. */
+  async seedBuiltins(): Promise<void> {
+    for (const skill of builtinSkills) {
+      await this.store.putSkill({
+        name: skill.name,
+        description: skill.description,
+        code: skill.code,
+        tests: skill.tests,
+        provenance: skill.provenance,
+        state: 'approved',
+        reviews: skill.reviews,
+        dependsOn: skill.dependsOn,
+      });
+    }
+  }
+
+  /** Drops the cached index (the next search rebuilds it from the store). */
+  invalidate(): void {
+    this.index = undefined;
+  }
+
+  private async storePolicy(result: GenerationResult, policy: JsPolicy, suite: TestCase[], provenance: Provenance): Promise<void> {
+    const key = normaliseIntent(result.intent.text);
+    const existing = await this.store.findPolicy(key);
+    // A person approved the existing answer: a new run does not replace it silently.
+    if (existing?.state === 'approved') return;
+    const plan: Plan = result.plan ?? {
+      target: {
+        type: policy.spec.type ?? 'Validating',
+        resources: policy.spec.resources,
+        apiGroups: policy.spec.apiGroups ?? ['*'],
+        apiVersions: policy.spec.apiVersions ?? ['*'],
+        operations: policy.spec.operations.filter((o): o is Plan['target']['operations'][number] => o !== '*'),
+        scope: policy.spec.scope ?? '*',
+        namespaces: [],
+      },
+      steps: [],
+      tests: suite,
+    };
+    await this.store.putPolicy({
+      id: `policy-${sha256(key).slice(0, 12)}`,
+      intent: result.intent.text,
+      key,
+      policy,
+      plan,
+      skills: result.skillsUsed,
+      provenance,
+      state: 'candidate',
+    });
+  }
+
+  /**
+   * Runs the policy's own cases with each traceable helper wrapped so its calls are printed, then keeps
+   * up to maxTestsPerSkill distinct calls per helper as tests, each checked again on its own in the sandbox
+   * (only passing ones are kept: a helper that is not deterministic gets none).
+   */
+  private async testsFromRun(policy: JsPolicy, javascript: string, extracted: ExtractedSkill[], suite: TestCase[], known: Skill[]): Promise<Map<string, SkillTest[]>> {
+    const out = new Map<string, SkillTest[]>();
+    const sandbox = this.options.sandbox;
+    if (!sandbox || !suite.length) return out;
+    const traced = extracted.filter((s) => s.form === 'function').map((s) => s.name);
+    if (!traced.length) return out;
+    const limit = this.options.maxTestsPerSkill ?? 5;
+    const instrumented: JsPolicy = { ...policy, spec: { ...policy.spec, javascript: traceHelpers(javascript, traced) } };
+    let run: SuiteResult;
+    try {
+      run = await sandbox.runSuite(instrumented, suite);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'could not run the cases to derive skill tests');
+      return out;
+    }
+    const seen = new Map<string, Set<string>>();
+    for (const c of run.cases) {
+      let n = 0;
+      for (const line of c.outcome.printed ?? []) {
+        const at = line.indexOf(TRACE_MARK);
+        if (at < 0) continue;
+        let call: { name: string; args: unknown[]; result: unknown };
+        try {
+          call = JSON.parse(line.slice(at + TRACE_MARK.length));
+        } catch {
+          continue;
+        }
+        const keys = seen.get(call.name) ?? new Set<string>();
+        seen.set(call.name, keys);
+        const argKey = JSON.stringify(call.args);
+        if (keys.has(argKey) || keys.size >= limit) continue;
+        keys.add(argKey);
+        const list = out.get(call.name) ?? [];
+        list.push({ name: `case "${c.name}" call ${++n}`, args: call.args, expected: call.result });
+        out.set(call.name, list);
+      }
+    }
+    // Each skill's tests must hold for the skill alone (with its dependencies), not just inside the policy.
+    const pool = [...known, ...extracted.map((e, i) => ({ ...e, id: `${e.name}@extracted${i}`, version: 0, reviews: [], usage: { retrieved: 0, used: 0 }, state: 'candidate' as const }))];
+    for (const [name, tests] of out) {
+      const draft = extracted.find((e) => e.name === name);
+      if (!draft) continue;
+      const code = inlineSkills(draft.code, pool.filter((s) => s.name !== name));
+      try {
+        const results = await sandbox.runFunctionTests(code, name, tests);
+        const passed = new Set(results.filter((r) => r.passed).map((r) => r.name));
+        out.set(name, tests.filter((t) => passed.has(t.name)));
+      } catch (err) {
+        this.log.warn({ skill: name, err: (err as Error).message }, 'could not check derived skill tests');
+        out.delete(name);
+      }
+    }
+    return out;
+  }
+
+  private async currentIndex(): Promise<SkillIndex> {
+    const revision = await this.store.revision();
+    if (this.index && this.index.revision === revision) return this.index.index;
+    const all = await this.store.listSkills({ state: this.options.includeCandidates ? ['approved', 'candidate'] : ['approved'] });
+    const eligible = pickOnePerName(all);
+    const vectors = this.options.embeddings ? await this.vectorsFor(eligible) : undefined;
+    const index = new SkillIndex(eligible, vectors);
+    this.index = { revision, index };
+    return index;
+  }
+
+  /** Vectors by skill id: memory first, then the store's cache, then the model for what is left. */
+  private async vectorsFor(skills: Skill[]): Promise<Map<string, number[]> | undefined> {
+    const hashes = new Map(skills.map((s) => [s.id, embeddingHash(s)]));
+    const missing = [...new Set(hashes.values())].filter((h) => !this.vectorCache.has(h));
+    if (missing.length) {
+      const stored = await this.store.getEmbeddings(this.model, missing);
+      stored.forEach((v, h) => this.vectorCache.set(h, v));
+    }
+    const toEmbed = new Map<string, string>();
+    for (const s of skills) {
+      const h = hashes.get(s.id)!;
+      if (!this.vectorCache.has(h)) toEmbed.set(h, embeddingText(s));
+    }
+    if (toEmbed.size) {
+      try {
+        const texts = [...toEmbed.values()];
+        const vectors = await this.options.embeddings!.embedDocuments(texts);
+        const fresh = new Map<string, number[]>();
+        [...toEmbed.keys()].forEach((h, i) => {
+          if (vectors[i]) fresh.set(h, vectors[i]);
+        });
+        fresh.forEach((v, h) => this.vectorCache.set(h, v));
+        await this.store.putEmbeddings(this.model, fresh);
+      } catch (err) {
+        // Retrieval still works lexically; the next index build tries again.
+        this.log.warn({ err: (err as Error).message, skills: toEmbed.size }, 'embedding skills failed; ranking lexically');
+      }
+    }
+    const out = new Map<string, number[]>();
+    for (const s of skills) {
+      const v = this.vectorCache.get(hashes.get(s.id)!);
+      if (v) out.set(s.id, v);
+    }
+    return out;
+  }
+
+  private async embedQuery(query: string): Promise<number[] | undefined> {
+    const cached = this.queryVectors.get(query);
+    if (cached) return cached;
+    try {
+      const v = await this.options.embeddings!.embedQuery(query);
+      if (this.queryVectors.size >= 256) this.queryVectors.delete(this.queryVectors.keys().next().value as string);
+      this.queryVectors.set(query, v);
+      return v;
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'embedding the query failed; ranking lexically');
+      return undefined;
+    }
+  }
+}
+
+/** One version per name: the highest approved one, else the highest candidate. */
+function pickOnePerName(skills: Skill[]): Skill[] {
+  const best = new Map<string, Skill>();
+  for (const s of skills) {
+    const cur = best.get(s.name);
+    if (!cur) best.set(s.name, s);
+    else if (s.state === 'approved' && cur.state !== 'approved') best.set(s.name, s);
+    else if (s.state === cur.state && s.version > cur.version) best.set(s.name, s);
+  }
+  return [...best.values()];
+}
+
+/**
+ * Wraps each named top-level function so every call prints one trace line (arguments as they were on
+ * entry, the result). Function declarations are hoisted, so the wrappers are in place before the policy's
+ * own code runs. Tracing never changes what the policy decides: a value that cannot be serialised is
+ * simply not traced.
+ */
+export function traceHelpers(javascript: string, names: readonly string[]): string {
+  const wrap = names.map((n) => `${n} = __policyforgeTrace(${JSON.stringify(n)}, ${n});`).join('\n');
+  return `function __policyforgeTrace(name, fn) {
+  return function () {
+    var args;
+    try { args = JSON.stringify(Array.prototype.slice.call(arguments)); } catch (e) { args = undefined; }
+    var result = fn.apply(this, arguments);
+    if (args !== undefined) {
+      try { print(${JSON.stringify(TRACE_MARK)} + '{"name":' + JSON.stringify(name) + ',"args":' + args + ',"result":' + (result === undefined ? 'null' : JSON.stringify(result)) + '}'); } catch (e) {}
+    }
+    return result;
+  };
+}
+${wrap}
+${javascript}`;
+}
