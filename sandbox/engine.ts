@@ -76,6 +76,8 @@ interface InnerResult {
   virtualMs: number;
   truncated: { printed?: boolean; warnings?: boolean; calls?: boolean };
   tainted: boolean;
+  /** abort() found the case already finished: the error came from a promise job after it. */
+  afterFinish?: boolean;
 }
 
 const TIMED_OUT = 'Script execution timed out.';
@@ -120,7 +122,7 @@ export class PolicyEngine {
       script.release();
       result = { ok: true };
     } catch (err) {
-      result = { ok: false, error: `${COMPILE_FAILURE}: ${err instanceof Error ? err.message : String(err)}` };
+      result = { ok: false, error: `${COMPILE_FAILURE}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}` };
     }
     if (this.compiled.size > 256) this.compiled.clear();
     this.compiled.set(key, result);
@@ -199,9 +201,15 @@ export class PolicyEngine {
           this.dropContext(javascript);
         }
       } else {
-        // The isolate failed in a way the policy did not cause directly (e.g. a result that cannot be
-        // copied): report it as jsPolicy would report an exception, and start from a fresh context.
+        // An error escaped the case: a promise job the policy queued threw after the case finished (its
+        // result then stands), or the isolate failed in a way the policy did not cause directly.
         hostError = { error: `Uncaught Error: ${message}`, errorKind: 'throw' };
+        try {
+          inner = ctx ? (JSON.parse(ctx.abort.applySync(undefined, [], { timeout: 250 })) as InnerResult) : undefined;
+          if (inner?.afterFinish) hostError = undefined;
+        } catch {
+          inner = undefined;
+        }
         this.dropContext(javascript);
       }
     }

@@ -335,19 +335,23 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
     regexReset.exec('');
   }
 
+  let lastResult = null;
   function finish() {
     const s = cur;
     s.closed = true;
     cleanup();
-    return JSONstringify({
+    lastResult = {
       decided: s.decided, error: s.error, warnings: s.warnings, printed: s.printed, calls: s.calls,
       virtualMs: s.virtualMs, truncated: s.truncated, tainted: tainted,
-    });
+    };
+    return JSONstringify(lastResult);
   }
 
   return {
     setPolicy: function (fn) { policyFn = fn; },
     runCase: function (inputJson) {
+      // Promise jobs of the previous case run after it returned: clean up after them too.
+      cleanup();
       const input = JSONparse(inputJson);
       cur = {
         request: input.request, fixtures: input.fixtures || {}, timeoutMs: input.timeoutMs, start: dateNow(), virtualMs: 0,
@@ -361,8 +365,16 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
       return finish();
     },
     // After the host stopped a case (timeout): what it had decided so far, and the same cleanup.
+    // Also used when an error escaped after the case had finished (a promise job of the policy threw):
+    // the case's own result stands.
     abort: function () {
-      if (cur === null || cur.closed) return JSONstringify({ decided: null, error: null, warnings: [], printed: [], calls: [], virtualMs: 0, truncated: {}, tainted: true });
+      if (cur !== null && cur.closed && lastResult !== null) {
+        cleanup();
+        lastResult.tainted = tainted;
+        lastResult.afterFinish = true;
+        return JSONstringify(lastResult);
+      }
+      if (cur === null) return JSONstringify({ decided: null, error: null, warnings: [], printed: [], calls: [], virtualMs: 0, truncated: {}, tainted: true });
       return finish();
     },
   };
