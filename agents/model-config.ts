@@ -59,6 +59,10 @@ export function loadModelConfig(env: Env = process.env): ModelConfig | undefined
   const apiKey = clean(env.OPENAI_API_KEY);
   const baseURL = clean(env.OPENAI_BASE_URL);
 
+  if (env.OPENAI_API_KEY !== undefined && env.OPENAI_API_KEY !== '' && !apiKey) {
+    throw pfError('PF_ERR_CONFIG', 'OPENAI_API_KEY is set but blank; unset it or give the key');
+  }
+
   let provider: Provider | undefined;
   if (rawProvider !== undefined) {
     provider = PROVIDER_ALIASES[rawProvider];
@@ -78,9 +82,6 @@ export function loadModelConfig(env: Env = process.env): ModelConfig | undefined
     provider = baseURL ? 'openai-compatible' : 'openai';
   }
 
-  if (env.OPENAI_API_KEY !== undefined && env.OPENAI_API_KEY !== '' && !apiKey) {
-    throw pfError('PF_ERR_CONFIG', 'OPENAI_API_KEY is set but blank; unset it or give the key');
-  }
   if (apiKey && /\s/.test(apiKey)) throw pfError('PF_ERR_CONFIG', 'OPENAI_API_KEY contains whitespace; check for a stray newline or quote');
   if (provider === 'openai' && !apiKey && !baseURL) {
     throw pfError('PF_ERR_CONFIG', 'POLICYFORGE_PROVIDER=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server)');

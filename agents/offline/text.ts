@@ -7,7 +7,7 @@ import type { ApiCatalog, ApiResource } from '../../catalog/index.js';
  */
 
 const QUOTE = `['"\u2018\u2019\u201c\u201d\`]`;
-const NAME = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
+const NAME = '[a-z0-9](?:[-a-z0-9]*[a-z0-9])?';
 
 /** Strips the quotes people put around names and values. */
 export function unquote(s: string): string {
@@ -39,7 +39,9 @@ export interface KeyValue {
   value?: string;
 }
 
-const KEY = '[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?';
+const KEY = '[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?';
+
+const NOT_KEYS = ['non-empty', 'nonempty', 'empty', 'valid', 'new', 'the', 'this', 'that', 'a', 'an', 'any', 'set', 'value', 'values', 'key', 'keys'];
 
 export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyValue[] {
   const out: KeyValue[] = [];
@@ -62,7 +64,12 @@ export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyVa
   for (const m of text.matchAll(new RegExp(`\\b${w}\\s+${QUOTE}(${KEY})${QUOTE}`, 'gi'))) push(m[1]);
   if (out.length) return out;
   for (const m of text.matchAll(new RegExp(`\\b(?:a|an|the|non-empty)\\s+(${KEY})\\s+${w}\\b`, 'gi'))) {
-    if (!['non-empty', 'nonempty', 'empty', 'valid', 'new', 'the', 'this', 'that'].includes(m[1].toLowerCase())) push(m[1]);
+    if (!NOT_KEYS.includes(m[1].toLowerCase())) push(m[1]);
+  }
+  if (out.length) return out;
+  // the annotation owner.
+  for (const m of text.matchAll(new RegExp(`\\b${w}\\s+(${KEY})\\s*(?:[.,;]|$)`, 'gi'))) {
+    if (!NOT_KEYS.includes(m[1].toLowerCase())) push(m[1]);
   }
   return out;
 }
