@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
+import { join, resolve } from 'node:path';
 import type { JsPolicy, Suite } from '../../common/index.js';
+import { parsePolicy, parseSuite } from '../../sandbox/index.js';
 
-export const INTENTS_DIR = process.env.POLICYFORGE_INTENTS_DIR ?? '/work/shared/intents';
+// The shared intent suites live beside the repository, as in test/sandbox/intents.test.ts.
+export const INTENTS_DIR = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'intents');
 
 /** The user's IAMPolicy draft: wrong API group, and code reading spec.resourceRef.kind without guards. */
 export const userIamPolicyDraft = (): JsPolicy => ({
@@ -44,7 +45,7 @@ export function referencePolicies(): Reference[] {
     .sort()
     .map((f) => {
       const id = f.replace(/\.policy\.yaml$/, '');
-      const suite = parse(readFileSync(join(INTENTS_DIR, `${id}.yaml`), 'utf8')) as Suite;
-      return { id, suite: { ...suite, source: `${id}.yaml` }, policy: parse(readFileSync(join(INTENTS_DIR, f), 'utf8')) as JsPolicy };
+      const suite = parseSuite(readFileSync(join(INTENTS_DIR, `${id}.yaml`), 'utf8'), `${id}.yaml`);
+      return { id, suite, policy: parsePolicy(readFileSync(join(INTENTS_DIR, f), 'utf8'), f) };
     });
 }

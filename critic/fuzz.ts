@@ -1,0 +1,334 @@
+import { builtinCatalog, type ApiCatalog, type ApiResource } from '../catalog/index.js';
+import type { FuzzCrash, JsPolicy, KubeObject, SuiteResult, TestCase } from '../common/index.js';
+import { matchedResources } from './rules.js';
+
+/** What the critic needs from the sandbox (a `SandboxRunner` from sandbox/ satisfies it). */
+export interface SuiteRunner {
+  runSuite(policy: JsPolicy, cases: TestCase[], options?: { ignoreSelectors?: boolean }): Promise<SuiteResult>;
+}
+
+export interface FuzzOptions {
+  /** Resources, for generating objects of the matched kinds. @defaultValue builtinCatalog() */
+  catalog?: ApiCatalog;
+  /** Variants derived from one case, at most. @defaultValue 60 */
+  maxVariantsPerCase?: number;
+  /** Length of the "very large" strings, and items of the "very large" lists. @defaultValue {string: 65536, list: 1000} */
+  large?: { string: number; list: number };
+  /** Rounds of shrinking a crashing object to the smallest one that still crashes. @defaultValue 12 */
+  shrinkRounds?: number;
+}
+
+type Path = Array<string | number>;
+
+interface Variant {
+  from: string;
+  mutation: string;
+  testCase: TestCase;
+  /** Which object of the case was varied (oldObject for DELETE). */
+  field: 'object' | 'oldObject';
+}
+
+/**
+ * Fields the API server guarantees on a well-formed object (validation rejects objects without them),
+ * as path patterns (`[]` = any list index). The fuzzer never removes, nulls or empties these: a crash on
+ * an object that cannot exist is not a finding.
+ */
+const POD_SPEC = [['containers'], ['containers', '[]', 'name'], ['containers', '[]', 'image'], ['initContainers', '[]', 'name'], ['initContainers', '[]', 'image'], ['ephemeralContainers', '[]', 'name'], ['ephemeralContainers', '[]', 'image']];
+const under = (prefix: string[], paths: string[][]): string[][] => [prefix, ...paths.map((p) => [...prefix, ...p])];
+const TEMPLATED = [['spec'], ['spec', 'selector'], ...under(['spec', 'template'], []), ...under(['spec', 'template', 'spec'], POD_SPEC)];
+const REQUIRED: Readonly<Record<string, string[][]>> = {
+  Pod: under(['spec'], POD_SPEC),
+  PodTemplate: under(['template', 'spec'], POD_SPEC),
+  Deployment: TEMPLATED,
+  ReplicaSet: TEMPLATED,
+  StatefulSet: TEMPLATED,
+  DaemonSet: TEMPLATED,
+  ReplicationController: [['spec'], ...under(['spec', 'template', 'spec'], POD_SPEC)],
+  Job: [['spec'], ...under(['spec', 'template', 'spec'], POD_SPEC)],
+  CronJob: [['spec'], ['spec', 'schedule'], ...under(['spec', 'jobTemplate', 'spec', 'template', 'spec'], POD_SPEC)],
+  RoleBinding: [['roleRef'], ['roleRef', 'kind'], ['roleRef', 'name'], ['roleRef', 'apiGroup'], ['subjects', '[]', 'kind'], ['subjects', '[]', 'name']],
+  ClusterRoleBinding: [['roleRef'], ['roleRef', 'kind'], ['roleRef', 'name'], ['roleRef', 'apiGroup'], ['subjects', '[]', 'kind'], ['subjects', '[]', 'name']],
+  Ingress: [['spec', 'rules', '[]', 'http', 'paths'], ['spec', 'rules', '[]', 'http', 'paths', '[]', 'pathType']],
+  Service: [['spec', 'ports', '[]', 'port']],
+};
+const ALWAYS_REQUIRED = [['apiVersion'], ['kind'], ['metadata'], ['metadata', 'name'], ['metadata', 'namespace']];
+
+/** Minimal well-formed bodies (beyond apiVersion/kind/metadata) for kinds whose schema requires some. */
+const SKELETONS: Readonly<Record<string, Record<string, unknown>>> = {
+  Pod: { spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }] } },
+  Deployment: { spec: { selector: { matchLabels: { app: 'a' } }, template: { metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }] } } } },
+  RoleBinding: { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' } },
+  ClusterRoleBinding: { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' } },
+  Namespace: {},
+  ConfigMap: {},
+  Secret: {},
+};
+for (const kind of ['StatefulSet', 'DaemonSet', 'ReplicaSet']) (SKELETONS as Record<string, unknown>)[kind] = SKELETONS.Deployment;
+(SKELETONS as Record<string, unknown>).Job = { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }] } } } };
+(SKELETONS as Record<string, unknown>).CronJob = { spec: { schedule: '0 * * * *', jobTemplate: (SKELETONS as Record<string, unknown>).Job } };
+
+const CRASH_KINDS = new Set(['throw', 'timeout', 'memory']);
+
+/**
+ * Searches for objects on which the policy throws (jsPolicy then denies with 500): variants of every
+ * case's object (optional fields removed, null or empty values, empty lists, missing labels and
+ * annotations, references of other kinds or external ones, very large values) and minimal objects of
+ * every kind the rules match, generated from the catalog. Each distinct error is reported once, with the
+ * smallest object found that still shows it.
+ *
+ * Robustness, not matching, is what is tested: the policy runs with apiGroups and apiVersions widened to
+ * `*` (the catalog lints report wrong groups), so a crash is not hidden behind a rule that never matches.
+ */
+export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: SuiteRunner, options: FuzzOptions = {}): Promise<FuzzCrash[]> {
+  const catalog = options.catalog ?? builtinCatalog();
+  const probe: JsPolicy = { ...policy, spec: { ...policy.spec, apiGroups: ['*'], apiVersions: ['*'], scope: '*' } };
+  const maxPerCase = options.maxVariantsPerCase ?? 60;
+  const large = options.large ?? { string: 65536, list: 1000 };
+
+  const seen = new Set<string>();
+  const variants: Variant[] = [];
+  const push = (v: Variant): void => {
+    const key = JSON.stringify([v.testCase.operation, v.testCase.namespace, v.testCase.object, v.testCase.oldObject]);
+    if (seen.has(key)) return;
+    seen.add(key);
+    variants.push(v);
+  };
+  for (const c of cases) {
+    const field = (c.operation ?? 'CREATE') === 'DELETE' ? 'oldObject' : 'object';
+    const base = c[field];
+    if (!base || typeof base !== 'object') continue;
+    const namespace = c.namespace ?? base.metadata?.namespace;
+    const mk = (obj: KubeObject, mutation: string): Variant => ({
+      from: c.name,
+      mutation,
+      field,
+      testCase: { ...c, name: `${c.name} · ${mutation}`, [field]: obj, ...(namespace ? { namespace } : {}), expect: 'allow', message: undefined, patched: undefined },
+    });
+    push(mk(base, 'the case object unchanged'));
+    for (const { object, mutation } of objectVariants(base, large).slice(0, maxPerCase)) push(mk(object, mutation));
+  }
+
+  // Minimal objects of each matched kind, in the namespace of the first case (selectors are ignored for these).
+  const firstNamespace = cases.map((c) => c.namespace ?? c.object?.metadata?.namespace ?? c.oldObject?.metadata?.namespace).find(Boolean) ?? 'default';
+  const ops = policy.spec.operations ?? [];
+  const operation = ops.includes('CREATE') || ops.includes('*') ? 'CREATE' : ops.includes('UPDATE') ? 'UPDATE' : ops.includes('DELETE') ? 'DELETE' : 'CREATE';
+  const generated: Variant[] = [];
+  for (const resource of generatedKinds(policy, catalog)) {
+    for (const { object, mutation } of generatedObjects(resource, firstNamespace)) {
+      const field = operation === 'DELETE' ? 'oldObject' : 'object';
+      generated.push({
+        from: `catalog:${resource.kind}`,
+        mutation,
+        field,
+        testCase: { name: `catalog:${resource.kind} · ${mutation}`, operation, [field]: object, ...(operation === 'UPDATE' ? { oldObject: object } : {}), ...(resource.namespaced ? { namespace: firstNamespace } : {}), expect: 'allow' },
+      });
+    }
+  }
+
+  const crashesOf = async (list: Variant[], ignoreSelectors: boolean): Promise<Array<{ variant: Variant; error: string }>> => {
+    if (!list.length) return [];
+    const result = await sandbox.runSuite(probe, list.map((v) => v.testCase), { ignoreSelectors });
+    if (result.compileError) return [];
+    return result.cases.flatMap((r, i) => (r.outcome.error && CRASH_KINDS.has(r.outcome.errorKind ?? '') ? [{ variant: list[i], error: r.outcome.error }] : []));
+  };
+  const found = [...(await crashesOf(variants, false)), ...(await crashesOf(generated, true))];
+
+  // One report per distinct error, shrunk to the smallest object that still shows it.
+  const byError = new Map<string, { variant: Variant; error: string }>();
+  for (const f of found) if (!byError.has(normalise(f.error))) byError.set(normalise(f.error), f);
+  const crashes: FuzzCrash[] = [];
+  for (const { variant, error } of byError.values()) {
+    const smallest = await shrink(probe, variant, normalise(error), sandbox, variant.from.startsWith('catalog:'), options.shrinkRounds ?? 12);
+    crashes.push({ from: variant.from, mutation: variant.mutation, error, object: smallest });
+  }
+  return crashes;
+}
+
+/** One key per root cause: `of null` and `of undefined` are the same missing guard. */
+function normalise(error: string): string {
+  return error.replace(/^Uncaught\s+/, '').replace(/\bof null\b/g, 'of undefined').replace(/\s+/g, ' ').trim();
+}
+
+/** Removes one field at a time (largest first) while the same error still occurs. */
+async function shrink(probe: JsPolicy, variant: Variant, error: string, sandbox: SuiteRunner, ignoreSelectors: boolean, rounds: number): Promise<unknown> {
+  let current = variant.testCase[variant.field] as KubeObject;
+  const kind = String(current.kind ?? '');
+  const original = current;
+  for (let round = 0; round < rounds; round++) {
+    const candidates = removablePaths(current, kind)
+      .map((path) => ({ path, size: JSON.stringify(getAt(current, path) ?? null).length }))
+      .sort((a, b) => b.size - a.size)
+      .slice(0, 40)
+      .map(({ path }) => removeAt(current, path))
+      .filter((obj) => wellFormed(original, obj, kind));
+    if (!candidates.length) break;
+    const cases = candidates.map((obj, i) => ({ ...variant.testCase, name: `shrink ${round}.${i}`, [variant.field]: obj }));
+    const result = await sandbox.runSuite(probe, cases, { ignoreSelectors });
+    const hit = result.cases.findIndex((r) => r.outcome.error && normalise(r.outcome.error) === error);
+    if (hit < 0) break;
+    current = candidates[hit];
+  }
+  return current;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Variants of an object
+
+export function objectVariants(base: KubeObject, large: { string: number; list: number }): Array<{ object: KubeObject; mutation: string }> {
+  const kind = String(base.kind ?? '');
+  const out: Array<{ object: KubeObject; mutation: string }> = [];
+  const add = (object: KubeObject, mutation: string): void => {
+    if (wellFormed(base, object, kind)) out.push({ object, mutation });
+  };
+  // Missing metadata first: the most common crash in real policies.
+  for (const key of ['labels', 'annotations', 'ownerReferences']) {
+    if (base.metadata?.[key] !== undefined) add(removeAt(base, ['metadata', key]), `removed metadata.${key}`);
+  }
+  add(setAt(base, ['metadata', 'labels'], {}), 'empty metadata.labels');
+  const paths = allPaths(base).filter((p) => !(p[0] === 'metadata' && ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp'].includes(String(p[1]))));
+  // Removals and nulls, shallow paths first, then empties, references, large values.
+  const byDepth = [...paths].sort((a, b) => a.length - b.length);
+  for (const p of byDepth) if (typeof p[p.length - 1] === 'string') add(removeAt(base, p), `removed ${show(p)}`);
+  for (const p of byDepth) if (typeof p[p.length - 1] === 'string') add(setAt(base, p, null), `${show(p)} set to null`);
+  for (const p of byDepth) {
+    const v = getAt(base, p);
+    if (Array.isArray(v) && v.length) add(setAt(base, p, []), `empty list ${show(p)}`);
+    else if (isObject(v) && Object.keys(v).length) add(setAt(base, p, {}), `empty object ${show(p)}`);
+    else if (typeof v === 'string' && v) add(setAt(base, p, ''), `empty string ${show(p)}`);
+  }
+  for (const p of byDepth) {
+    const v = getAt(base, p);
+    if (!isObject(v) || typeof v.kind !== 'string' || p.length === 0) continue;
+    // A reference (resourceRef, roleRef, ownerReference…): another kind, an external id, a bare name.
+    add(setAt(base, p, { ...v, kind: v.kind === 'Folder' ? 'Organization' : 'Folder' }), `${show(p)} referencing another kind`);
+    add(setAt(base, p, { external: `projects/fuzz-${v.kind.toLowerCase()}` }), `${show(p)} replaced by an external reference`);
+    if (typeof v.name === 'string') add(setAt(base, p, { name: v.name }), `${show(p)} with only a name`);
+  }
+  for (const p of byDepth) {
+    const v = getAt(base, p);
+    if (typeof v === 'string') add(setAt(base, p, v + 'x'.repeat(large.string)), `very large ${show(p)}`);
+    else if (typeof v === 'number') add(setAt(base, p, Number.MAX_SAFE_INTEGER), `${show(p)} set to ${Number.MAX_SAFE_INTEGER}`);
+    else if (Array.isArray(v) && v.length) add(setAt(base, p, Array.from({ length: large.list }, (_, i) => renameItem(v[i % v.length], i))), `${show(p)} with ${large.list} items`);
+  }
+  return out;
+}
+
+/** Copies of list items get distinct names, as the API server requires for containers, ports, …. */
+function renameItem(item: unknown, i: number): unknown {
+  if (isObject(item) && typeof item.name === 'string') return { ...item, name: `${item.name}-${i}` };
+  return item;
+}
+
+function generatedKinds(policy: JsPolicy, catalog: ApiCatalog): ApiResource[] {
+  const spec = { ...policy.spec, apiGroups: ['*'], apiVersions: ['*'] };
+  const all = matchedResources(spec, catalog).filter((r) => r.group !== 'metrics.k8s.io');
+  // A wildcard would mean every kind: keep it to the common workloads.
+  if ((policy.spec.resources ?? []).includes('*')) return all.filter((r) => ['Pod', 'Deployment', 'Service', 'ConfigMap'].includes(r.kind) && r.source === 'builtin');
+  return all.slice(0, 8);
+}
+
+function generatedObjects(resource: ApiResource, namespace: string): Array<{ object: KubeObject; mutation: string }> {
+  const apiVersion = resource.group ? `${resource.group}/${resource.versions[0]}` : resource.versions[0];
+  const metadata = { name: 'fuzz', ...(resource.namespaced ? { namespace } : {}) };
+  const skeleton = SKELETONS[resource.kind] ?? { spec: {} };
+  const out = [{ object: { apiVersion, kind: resource.kind, metadata, ...structuredClone(skeleton) } as KubeObject, mutation: 'minimal object generated from the catalog' }];
+  if (!REQUIRED[resource.kind] && SKELETONS[resource.kind] === undefined) {
+    out.push({ object: { apiVersion, kind: resource.kind, metadata } as KubeObject, mutation: 'object with metadata only, generated from the catalog' });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Paths
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function show(path: Path): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i ? `.${p}` : p)).join('');
+}
+
+function allPaths(obj: unknown, prefix: Path = [], out: Path[] = [], limit = 400): Path[] {
+  if (out.length >= limit) return out;
+  if (Array.isArray(obj)) {
+    obj.slice(0, 5).forEach((v, i) => {
+      out.push([...prefix, i]);
+      allPaths(v, [...prefix, i], out, limit);
+    });
+  } else if (isObject(obj)) {
+    for (const [k, v] of Object.entries(obj)) {
+      if (prefix.length === 0 && (k === 'apiVersion' || k === 'kind')) continue;
+      out.push([...prefix, k]);
+      allPaths(v, [...prefix, k], out, limit);
+    }
+  }
+  return out;
+}
+
+function getAt(obj: unknown, path: Path): unknown {
+  let v: unknown = obj;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[p];
+  }
+  return v;
+}
+
+function setAt<T>(obj: T, path: Path, value: unknown): T {
+  const copy = structuredClone(obj);
+  let v: unknown = copy;
+  for (const p of path.slice(0, -1)) {
+    const next = (v as Record<string | number, unknown>)[p];
+    if (next === null || typeof next !== 'object') {
+      (v as Record<string | number, unknown>)[p] = {};
+    }
+    v = (v as Record<string | number, unknown>)[p];
+  }
+  (v as Record<string | number, unknown>)[path[path.length - 1]] = value;
+  return copy;
+}
+
+function removeAt<T>(obj: T, path: Path): T {
+  const copy = structuredClone(obj);
+  const parent = getAt(copy, path.slice(0, -1));
+  const last = path[path.length - 1];
+  if (Array.isArray(parent) && typeof last === 'number') parent.splice(last, 1);
+  else if (isObject(parent)) delete parent[last as string];
+  return copy;
+}
+
+function removablePaths(obj: KubeObject, kind: string): Path[] {
+  return allPaths(obj).filter((p) => !isRequiredPath(p, kind));
+}
+
+function isRequiredPath(path: Path, kind: string): boolean {
+  const patterns = [...ALWAYS_REQUIRED, ...(REQUIRED[kind] ?? [])];
+  const pattern = path.map((p) => (typeof p === 'number' ? '[]' : p));
+  // A path is protected when it is a required path or an ancestor of one (removing it removes the required field).
+  return patterns.some((req) => pattern.length <= req.length && pattern.every((seg, i) => seg === req[i]));
+}
+
+/** Every required field present in the original is still present (not null, not emptied away) in the variant. */
+function wellFormed(original: KubeObject, variant: KubeObject, kind: string): boolean {
+  const patterns = [...ALWAYS_REQUIRED, ...(REQUIRED[kind] ?? [])];
+  for (const req of patterns) {
+    for (const concrete of expand(original, req)) {
+      const before = getAt(original, concrete);
+      const after = getAt(variant, concrete);
+      if (before === undefined || before === null) continue;
+      if (after === undefined || after === null) return false;
+      if (Array.isArray(before) && before.length && Array.isArray(after) && !after.length) return false;
+    }
+  }
+  return true;
+}
+
+function expand(obj: unknown, pattern: string[], prefix: Path = []): Path[] {
+  if (!pattern.length) return [prefix];
+  const [head, ...rest] = pattern;
+  const v = getAt(obj, prefix);
+  if (head === '[]') return Array.isArray(v) ? v.flatMap((_, i) => expand(obj, rest, [...prefix, i])) : [];
+  return expand(obj, rest, [...prefix, head]);
+}
+

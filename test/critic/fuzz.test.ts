@@ -1,0 +1,87 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { fuzzPolicy, objectVariants } from '../../critic/index.js';
+import { createSandbox } from '../../sandbox/index.js';
+import { referencePolicies, userIamPolicyDraft } from './fixtures.js';
+
+const sandbox = createSandbox();
+afterAll(() => sandbox.close());
+const refs = referencePolicies();
+const iamSuite = refs.find((r) => r.id === 'iampolicy-no-project')!.suite;
+
+describe('fuzzPolicy', () => {
+  it('catches the user’s request.object.spec.resourceRef.kind without optional chaining, with the smallest object', async () => {
+    const crashes = await fuzzPolicy(userIamPolicyDraft(), iamSuite.cases, sandbox);
+    const crash = crashes.find((c) => /reading 'kind'/.test(c.error))!;
+    expect(crash, JSON.stringify(crashes)).toBeDefined();
+    expect(crash.error).toMatch(/^Uncaught TypeError/);
+    expect(crash.mutation).toMatch(/spec\.resourceRef/);
+    const smallest = crash.object as { spec?: Record<string, unknown>; metadata: Record<string, unknown> };
+    expect(smallest.spec?.resourceRef).toBeUndefined();
+    expect(smallest.metadata.labels).toBeUndefined();
+    expect(JSON.stringify(smallest).length).toBeLessThan(200);
+  });
+
+  it('finds the same crash from catalog-generated objects alone, with no cases', async () => {
+    const crashes = await fuzzPolicy(userIamPolicyDraft(), [], sandbox);
+    expect(crashes.map((c) => c.from)).toContain('catalog:IAMPolicy');
+  });
+
+  it('finds crashes on missing labels, empty lists and external references', async () => {
+    const base = refs.find((r) => r.id === 'require-team-label')!;
+    const labels = await fuzzPolicy({ ...base.policy, spec: { ...base.policy.spec, javascript: "if (request.object.metadata.labels.team.length === 0) deny('x')" } }, base.suite.cases, sandbox);
+    expect(labels.some((c) => /labels/.test(c.mutation) || /labels|team/.test(c.error))).toBe(true);
+    const crb = refs.find((r) => r.id === 'cluster-admin-only-platform')!;
+    const list = await fuzzPolicy({ ...crb.policy, spec: { ...crb.policy.spec, javascript: "if (request.object.subjects[0].name !== 'platform-admins') deny('x')" } }, crb.suite.cases, sandbox);
+    expect(list.map((c) => c.error).join(' ')).toMatch(/reading '(name|0)'/);
+    const ext = await fuzzPolicy({ ...userIamPolicyDraft(), spec: { ...userIamPolicyDraft().spec, javascript: "if (request.object.spec?.resourceRef?.name.startsWith('prod')) deny('x')" } }, iamSuite.cases, sandbox);
+    expect(ext.map((c) => c.mutation).join(' ')).toMatch(/external reference|removed spec\.resourceRef\.name|resourceRef/);
+  });
+
+  it('reports nothing for a robust policy', async () => {
+    const ref = refs.find((r) => r.id === 'iampolicy-no-project')!;
+    expect(await fuzzPolicy(ref.policy, ref.suite.cases, sandbox)).toEqual([]);
+  });
+});
+
+describe('objectVariants', () => {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', namespace: 'test', labels: { env: 'prod' }, annotations: { a: 'b' } },
+    spec: { containers: [{ name: 'app', image: 'nginx:1.25', ports: [{ containerPort: 80 }] }], nodeSelector: { zone: 'a' } },
+  };
+  const variants = objectVariants(pod, { string: 100, list: 10 });
+  const mutations = variants.map((v) => v.mutation);
+
+  it('covers every kind of unusual value', () => {
+    expect(mutations).toEqual(expect.arrayContaining([
+      'removed metadata.labels',
+      'removed metadata.annotations',
+      'empty metadata.labels',
+      'removed spec.nodeSelector',
+      'spec.nodeSelector set to null',
+      'empty list spec.containers[0].ports',
+      'empty string metadata.labels.env',
+      'very large spec.containers[0].image',
+      'spec.containers[0].ports[0].containerPort set to 9007199254740991',
+      'spec.containers with 10 items',
+    ]));
+    const many = variants.find((v) => v.mutation === 'spec.containers with 10 items')!.object as typeof pod;
+    expect(new Set(many.spec.containers.map((c) => c.name)).size).toBe(10);
+  });
+
+  it('never produces an object the API server would reject (required fields kept)', () => {
+    expect(mutations).not.toContain('removed spec.containers');
+    expect(mutations).not.toContain('empty list spec.containers');
+    expect(mutations).not.toContain('removed spec.containers[0].image');
+    expect(mutations).not.toContain('removed metadata.name');
+    expect(mutations.some((m) => m.startsWith('removed spec ') || m === 'removed spec')).toBe(false);
+  });
+
+  it('varies references: another kind, an external id, a bare name', () => {
+    const iam = { apiVersion: 'iam.cnrm.cloud.google.com/v1beta1', kind: 'IAMPolicy', metadata: { name: 'p', namespace: 'config' }, spec: { resourceRef: { kind: 'Project', name: 'my-project' } } };
+    const refs = objectVariants(iam, { string: 10, list: 2 });
+    expect(refs.find((v) => v.mutation === 'spec.resourceRef replaced by an external reference')?.object).toMatchObject({ spec: { resourceRef: { external: 'projects/fuzz-project' } } });
+    expect(refs.map((v) => v.mutation)).toEqual(expect.arrayContaining(['spec.resourceRef referencing another kind', 'spec.resourceRef with only a name', 'removed spec.resourceRef']));
+  });
+});
