@@ -74,6 +74,10 @@ export interface GenerationQueue {
   watch(id: string, listener: () => void): () => void;
   /** The BullMQ queue, for dashboards (bull-board) and advanced producers. */
   readonly queue: Queue;
+  /** The producer's fail-fast Redis client (rate limits, readiness); owned by the queue. */
+  readonly client: Redis;
+  /** Runs a Redis operation with this queue's deadline: PF_ERR_REDIS_UNAVAILABLE when Redis does not answer. */
+  withRedis<T>(operation: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -203,6 +207,8 @@ export function createGenerationQueue(options: GenerationQueueOptions): Generati
       };
     },
     queue,
+    client,
+    withRedis: redis,
     async close() {
       await events?.close();
       await queue.close();

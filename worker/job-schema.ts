@@ -53,11 +53,14 @@ const intentOptionsSchema = z.strictObject({
 export const intentSchema = z.strictObject({
   text: z
     .string()
+    .min(1, 'must not be empty')
     .max(INTENT_LIMITS.maxTextChars, `at most ${INTENT_LIMITS.maxTextChars} characters`)
     .refine((t) => t.trim().length > 0, 'must not be empty'),
   owner: ownerReferenceSchema.optional(),
   examples: z.array(exampleSchema).max(INTENT_LIMITS.maxExamples).optional(),
   options: intentOptionsSchema.optional(),
+  /** Errors from a previous attempt the next one must fix (the operator's server-side dry-run rejections). */
+  feedback: z.array(z.string().max(INTENT_LIMITS.maxTextChars)).max(20).optional(),
 });
 
 export const generationJobDataSchema = z.strictObject({
@@ -104,6 +107,7 @@ export function intentContentKey(intent: Intent): string {
     owner: intent.owner?.uid ?? null,
     examples: intent.examples ?? [],
     options: intent.options ?? {},
+    feedback: intent.feedback ?? [],
   });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 40);
 }

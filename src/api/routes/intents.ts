@@ -1,0 +1,239 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { stringify } from 'yaml';
+import { PolicyforgeError, type Intent, type Logger } from '../../../common/index.js';
+import { invalidInput } from '../errors.js';
+import { intentSchema, type GenerationQueue, type JobView } from '../../../worker/index.js';
+
+const intentJsonSchema = z.toJSONSchema(intentSchema, { target: 'draft-7', unrepresentable: 'any' }) as Record<string, unknown>;
+delete intentJsonSchema.$schema;
+
+const TERMINAL = new Set(['completed', 'failed']);
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
+
+export interface IntentRouteDeps {
+  queue: GenerationQueue;
+  logger: Logger;
+  /** POST /v1/intents per client per minute; 0 = unlimited. */
+  intentsPerMinute: number;
+  authenticated: boolean;
+}
+
+export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps): void {
+  const { queue } = deps;
+
+  app.post<{ Body: Intent; Headers: { 'idempotency-key'?: string } }>(
+    '/v1/intents',
+    {
+      schema: {
+        tags: ['intents'],
+        summary: 'Submit an intent; a worker turns it into a verified JsPolicy',
+        description:
+          'Answers 202 with the job id at once. The same intent in flight twice runs once (`deduplicated`). An `Idempotency-Key` header makes retries safe: the same key and body answer the first job again; the same key with another body is a 409.',
+        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', pattern: IDEMPOTENCY_KEY.source } } },
+        body: intentJsonSchema,
+        response: {
+          202: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              deduplicated: { type: 'boolean' },
+              replayed: { type: 'boolean' },
+              links: { type: 'object', properties: { self: { type: 'string' }, events: { type: 'string' }, policy: { type: 'string' } } },
+            },
+          },
+          400: { $ref: 'Error#' },
+          409: { $ref: 'Error#' },
+          413: { $ref: 'Error#' },
+          429: { $ref: 'Error#' },
+          503: { $ref: 'Error#' },
+        },
+      },
+    },
+    async (request, reply) => {
+      const parsed = intentSchema.safeParse(request.body);
+      if (!parsed.success) {
+        throw invalidInput(parsed.error.issues.map((i) => ({ path: fieldPath('body', i.path), message: i.message })));
+      }
+      await rateLimit(request, deps);
+      const idempotencyKey = request.headers['idempotency-key'];
+      const { id, deduplicated, replayed } = await queue.enqueue({ v: 1, intent: parsed.data as Intent, requestedBy: 'api' }, idempotencyKey ? { idempotencyKey } : {});
+      const self = `/v1/intents/${encodeURIComponent(id)}`;
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return reply
+        .status(202)
+        .header('location', self)
+        .send({ id, deduplicated, ...(replayed ? { replayed } : {}), links: { self, events: `${self}/events`, policy: `${self}/policy.yaml` } });
+    },
+  );
+
+  app.get<{ Querystring: { state?: JobView['state']; limit?: number } }>(
+    '/v1/intents',
+    {
+      schema: {
+        tags: ['intents'],
+        summary: 'Recent intents (history), newest first',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            state: { type: 'string', enum: ['waiting', 'delayed', 'active', 'completed', 'failed'] },
+            limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { state, limit = 50 } = request.query;
+      const jobs = await queue.listJobs({ ...(state ? { states: [state] } : {}), start: 0, end: limit - 1 });
+      return {
+        intents: jobs.map((j) => ({
+          id: j.id,
+          state: j.state,
+          text: j.intent?.text,
+          createdAt: j.createdAt,
+          ...(j.finishedAt ? { finishedAt: j.finishedAt } : {}),
+          ...(j.result ? { status: j.result.status, safeToApply: j.result.safeToApply, rounds: j.result.rounds.length } : {}),
+          ...(j.error ? { error: j.error } : {}),
+        })),
+      };
+    },
+  );
+
+  const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
+  const getView = async (id: string): Promise<JobView> => {
+    const view = await queue.getJob(id);
+    if (!view) throw new PolicyforgeError('PF_ERR_NOT_FOUND', [`intent ${id}`]);
+    return view;
+  };
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/intents/:id',
+    {
+      schema: {
+        tags: ['intents'],
+        summary: 'State, progress, result and transcript (result.rounds) of an intent',
+        params: idParams,
+        response: { 404: { $ref: 'Error#' } },
+      },
+    },
+    async (request) => getView(request.params.id),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/v1/intents/:id/policy.yaml',
+    { schema: { tags: ['intents'], summary: 'The resulting JsPolicy as YAML (a download)', params: idParams, produces: ['application/yaml'] } },
+    async (request, reply) => {
+      const view = await getView(request.params.id);
+      const policy = view.result?.policy;
+      if (!policy) throw new PolicyforgeError('PF_ERR_NOT_FOUND', [`a policy for intent ${request.params.id} (state ${view.state})`]);
+      const name = policy.metadata.name.replace(/[^A-Za-z0-9._-]/g, '_');
+      const warning = view.result?.safeToApply ? '' : '# NOT SAFE TO APPLY: this is the best failed draft, kept for review.\n';
+      return reply
+        .header('content-type', 'application/yaml; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${name}.yaml"`)
+        .send(warning + stringify(policy, { lineWidth: 0 }));
+    },
+  );
+
+  app.get<{ Params: { id: string }; Headers: { 'last-event-id'?: string } }>(
+    '/v1/intents/:id/events',
+    {
+      schema: {
+        tags: ['intents'],
+        summary: 'Server-sent events: progress per step, then `completed` or `failed` with the job',
+        description:
+          'Events: `progress` (id = index of the event, so `Last-Event-ID` resumes), `state` on each state change, and a final `completed` or `failed` carrying the whole job view; the stream then ends.',
+        params: idParams,
+        produces: ['text/event-stream'],
+      },
+    },
+    async (request, reply) => {
+      const first = await getView(request.params.id);
+      const lastId = Number(request.headers['last-event-id']);
+      let sent = Number.isInteger(lastId) && lastId >= 0 ? lastId + 1 : 0;
+      let lastState = '';
+      let done = false;
+      reply.hijack();
+      const out = reply.raw;
+      out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      const write = (event: string, data: unknown, id?: number): void => {
+        if (!out.writableEnded) out.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      };
+
+      const emit = (view: JobView): void => {
+        for (; sent < view.progress.events.length; sent++) write('progress', view.progress.events[sent], sent);
+        if (view.state !== lastState) {
+          lastState = view.state;
+          write('state', { state: view.state });
+        }
+        if (TERMINAL.has(view.state)) {
+          write(view.state, view);
+          finish();
+        }
+      };
+      // One refresh at a time; a change noticed meanwhile schedules exactly one more.
+      let busy = false;
+      let again = false;
+      const refresh = async (): Promise<void> => {
+        if (done) return;
+        if (busy) {
+          again = true;
+          return;
+        }
+        busy = true;
+        try {
+          const view = await queue.getJob(request.params.id);
+          if (!view) {
+            write('error', { error: { code: 'PF_ERR_NOT_FOUND', message: `intent ${request.params.id} not found (removed)` } });
+            finish();
+          } else emit(view);
+        } catch (err) {
+          // Redis away for a moment: keep the stream open; the poll tries again.
+          deps.logger.debug({ err: (err as Error).message }, 'event stream refresh failed');
+        } finally {
+          busy = false;
+          if (again && !done) {
+            again = false;
+            void refresh();
+          }
+        }
+      };
+      const unwatch = queue.watch(request.params.id, () => void refresh());
+      const poll = setInterval(() => void refresh(), 1000);
+      const heartbeat = setInterval(() => !out.writableEnded && out.write(': keep-alive\n\n'), 15_000);
+      function finish(): void {
+        if (done) return;
+        done = true;
+        unwatch();
+        clearInterval(poll);
+        clearInterval(heartbeat);
+        out.end();
+      }
+      out.on('close', finish);
+      emit(first);
+    },
+  );
+}
+
+/** Fixed one-minute windows in Redis, so every API replica counts against the same limit. */
+async function rateLimit(request: FastifyRequest, deps: IntentRouteDeps): Promise<void> {
+  if (!deps.intentsPerMinute) return;
+  const window = Math.floor(Date.now() / 60_000);
+  const client = request.headers.authorization ? 'token' : request.ip;
+  const key = `policyforge:ratelimit:intents:${client}:${window}`;
+  const count = await deps.queue.withRedis(async () => {
+    const [[, n]] = (await deps.queue.client.multi().incr(key).expire(key, 61).exec()) as [[Error | null, number]];
+    return n;
+  });
+  if (count > deps.intentsPerMinute) {
+    const retryAfter = 60 - Math.floor((Date.now() / 1000) % 60);
+    throw new PolicyforgeError('PF_ERR_RATE_LIMITED', [`more than ${deps.intentsPerMinute} intents per minute; retry in ${retryAfter} s`], {
+      details: { limitPerMinute: deps.intentsPerMinute, retryAfterSeconds: retryAfter },
+    });
+  }
+}
+
+function fieldPath(root: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : `${out}.${String(p)}`), root);
+}
