@@ -151,6 +151,11 @@ export class ProcessPoolBackend implements Backend {
     return this.call({ op: 'fn', code, fnName, tests, timeoutMs }, (tests.length + 1) * timeoutMs);
   }
 
+  /** Process ids of the live children. */
+  pids(): number[] {
+    return this.workers.map((w) => w.child.pid).filter((p): p is number => p !== undefined);
+  }
+
   /** Test hook: makes the next idle child exit as a crash would. */
   crashOneChild(): Promise<unknown> {
     return this.call({ op: 'crash' }, 1_000);

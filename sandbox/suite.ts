@@ -111,7 +111,7 @@ export function parseSuite(text: string, source = 'suite'): Suite {
   const cases = doc.cases.map((c, i) => parseCase(c, `${source} case ${caseLabel(c, i)}`));
   const seen = new Set<string>();
   for (const c of cases) {
-    if (seen.has(c.name)) throw new PolicyforgeError('PF_ERR_SUITE_INVALID', [`${source} case "${c.name}"`, 'field `name` must be unique in the file']);
+    if (seen.has(c.name)) throw new PolicyforgeError('PF_ERR_SUITE_INVALID', [`${source} case "${c.name}"`, 'field `name`: must be unique in the file']);
     seen.add(c.name);
   }
   return { intent: doc.intent, cases, source };
