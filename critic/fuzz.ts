@@ -176,40 +176,42 @@ async function shrink(probe: JsPolicy, variant: Variant, error: string, sandbox:
 
 export function objectVariants(base: KubeObject, large: { string: number; list: number }): Array<{ object: KubeObject; mutation: string }> {
   const kind = String(base.kind ?? '');
-  const out: Array<{ object: KubeObject; mutation: string }> = [];
-  const add = (object: KubeObject, mutation: string): void => {
-    if (wellFormed(base, object, kind)) out.push({ object, mutation });
+  // One list per kind of change; they are interleaved so a cap on variants still samples every kind.
+  const groups: Record<'metadata' | 'removed' | 'nulls' | 'empty' | 'references' | 'large', Array<{ object: KubeObject; mutation: string }>> = {
+    metadata: [], removed: [], nulls: [], empty: [], references: [], large: [],
+  };
+  const add = (group: keyof typeof groups, object: KubeObject, mutation: string): void => {
+    if (wellFormed(base, object, kind)) groups[group].push({ object, mutation });
   };
   // Missing metadata first: the most common crash in real policies.
   for (const key of ['labels', 'annotations', 'ownerReferences']) {
-    if (base.metadata?.[key] !== undefined) add(removeAt(base, ['metadata', key]), `removed metadata.${key}`);
+    if (base.metadata?.[key] !== undefined) add('metadata', removeAt(base, ['metadata', key]), `removed metadata.${key}`);
   }
-  add(setAt(base, ['metadata', 'labels'], {}), 'empty metadata.labels');
+  add('metadata', setAt(base, ['metadata', 'labels'], {}), 'empty metadata.labels');
   const paths = allPaths(base).filter((p) => !(p[0] === 'metadata' && ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp'].includes(String(p[1]))));
-  // Removals and nulls, shallow paths first, then empties, references, large values.
   const byDepth = [...paths].sort((a, b) => a.length - b.length);
-  for (const p of byDepth) if (typeof p[p.length - 1] === 'string') add(removeAt(base, p), `removed ${show(p)}`);
-  for (const p of byDepth) if (typeof p[p.length - 1] === 'string') add(setAt(base, p, null), `${show(p)} set to null`);
   for (const p of byDepth) {
     const v = getAt(base, p);
-    if (Array.isArray(v) && v.length) add(setAt(base, p, []), `empty list ${show(p)}`);
-    else if (isObject(v) && Object.keys(v).length) add(setAt(base, p, {}), `empty object ${show(p)}`);
-    else if (typeof v === 'string' && v) add(setAt(base, p, ''), `empty string ${show(p)}`);
+    if (typeof p[p.length - 1] === 'string') {
+      add('removed', removeAt(base, p), `removed ${show(p)}`);
+      add('nulls', setAt(base, p, null), `${show(p)} set to null`);
+    }
+    if (Array.isArray(v) && v.length) add('empty', setAt(base, p, []), `empty list ${show(p)}`);
+    else if (isObject(v) && Object.keys(v).length) add('empty', setAt(base, p, {}), `empty object ${show(p)}`);
+    else if (typeof v === 'string' && v) add('empty', setAt(base, p, ''), `empty string ${show(p)}`);
+    if (isObject(v) && typeof v.kind === 'string') {
+      // A reference (resourceRef, roleRef, ownerReference…): another kind, an external id, a bare name.
+      add('references', setAt(base, p, { ...v, kind: v.kind === 'Folder' ? 'Organization' : 'Folder' }), `${show(p)} referencing another kind`);
+      add('references', setAt(base, p, { external: `projects/fuzz-${v.kind.toLowerCase()}` }), `${show(p)} replaced by an external reference`);
+      if (typeof v.name === 'string') add('references', setAt(base, p, { name: v.name }), `${show(p)} with only a name`);
+    }
+    if (typeof v === 'string') add('large', setAt(base, p, v + 'x'.repeat(large.string)), `very large ${show(p)}`);
+    else if (typeof v === 'number') add('large', setAt(base, p, Number.MAX_SAFE_INTEGER), `${show(p)} set to ${Number.MAX_SAFE_INTEGER}`);
+    else if (Array.isArray(v) && v.length) add('large', setAt(base, p, Array.from({ length: large.list }, (_, i) => renameItem(v[i % v.length], i))), `${show(p)} with ${large.list} items`);
   }
-  for (const p of byDepth) {
-    const v = getAt(base, p);
-    if (!isObject(v) || typeof v.kind !== 'string' || p.length === 0) continue;
-    // A reference (resourceRef, roleRef, ownerReference…): another kind, an external id, a bare name.
-    add(setAt(base, p, { ...v, kind: v.kind === 'Folder' ? 'Organization' : 'Folder' }), `${show(p)} referencing another kind`);
-    add(setAt(base, p, { external: `projects/fuzz-${v.kind.toLowerCase()}` }), `${show(p)} replaced by an external reference`);
-    if (typeof v.name === 'string') add(setAt(base, p, { name: v.name }), `${show(p)} with only a name`);
-  }
-  for (const p of byDepth) {
-    const v = getAt(base, p);
-    if (typeof v === 'string') add(setAt(base, p, v + 'x'.repeat(large.string)), `very large ${show(p)}`);
-    else if (typeof v === 'number') add(setAt(base, p, Number.MAX_SAFE_INTEGER), `${show(p)} set to ${Number.MAX_SAFE_INTEGER}`);
-    else if (Array.isArray(v) && v.length) add(setAt(base, p, Array.from({ length: large.list }, (_, i) => renameItem(v[i % v.length], i))), `${show(p)} with ${large.list} items`);
-  }
+  const lists = Object.values(groups);
+  const out: Array<{ object: KubeObject; mutation: string }> = [];
+  for (let i = 0; lists.some((l) => i < l.length); i++) for (const l of lists) if (i < l.length) out.push(l[i]);
   return out;
 }
 

@@ -1,0 +1,93 @@
+import { builtinCatalog, type ApiCatalog } from '../catalog/index.js';
+import { isPolicyforgeError, logger, type Finding, type Intent, type JsPolicy, type Plan, type Report, type SuiteResult } from '../common/index.js';
+import { fuzzPolicy, type SuiteRunner } from './fuzz.js';
+import { lintPolicy } from './lint.js';
+
+export interface VerifyDeps {
+  /** Runs the plan's cases and the fuzz variants (a sandbox/ SandboxRunner). */
+  sandbox: SuiteRunner;
+  /** @defaultValue builtinCatalog() */
+  catalog?: ApiCatalog;
+  intent?: Intent;
+  /** Search for crashes. @defaultValue true */
+  fuzz?: boolean;
+  /** Server-side dry-run of the policy when a cluster is there: the API server's error messages. */
+  dryRun?: (p: JsPolicy) => Promise<string[]>;
+}
+
+/**
+ * Everything the critic checks about a draft, in one report: static lints (schema, code, API catalog,
+ * safety), the plan's cases in the sandbox, fuzzing for crashes, and a server-side dry-run when a cluster
+ * is there. `passed` only when nothing blocking remains: a failing case, a compile error, a fuzz crash, a
+ * blocking finding or a dry-run error each block, and each is also a finding with its fix, so the coder
+ * gets one list. verify() reports; it changes nothing (apply harden() to a draft first).
+ */
+export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Promise<Report> {
+  const log = logger().child({ module: 'critic' });
+  const catalog = deps.catalog ?? builtinCatalog();
+  const findings: Finding[] = lintPolicy(draft, { catalog, plan, intent: deps.intent });
+  const structurallyBroken = findings.some((f) => ['schema/spec', 'schema/javascript'].includes(f.rule));
+
+  let suite: SuiteResult | undefined;
+  if (!structurallyBroken && plan.tests.length) {
+    try {
+      suite = await deps.sandbox.runSuite(draft, plan.tests);
+    } catch (err) {
+      if (!isPolicyforgeError(err, 'PF_ERR_SUITE_INVALID')) throw err;
+      findings.push({ rule: 'suite/invalid', severity: 'blocking', message: err.message, fix: 'correct the test case named in the message (plan.tests)' });
+    }
+  } else if (!plan.tests.length) {
+    findings.push({ rule: 'suite/no-cases', severity: 'advisory', message: 'the plan has no test cases: nothing shows the policy does what was asked', fix: 'add allow and deny cases to the plan' });
+  }
+  if (suite?.compileError && !findings.some((f) => f.rule === 'code/syntax')) {
+    findings.push({ rule: 'code/compile', severity: 'blocking', message: `the javascript does not compile (${suite.compileError}): jsPolicy deletes the webhook and nothing is enforced`, fix: 'fix the error so spec.javascript compiles as a plain script', path: 'spec.javascript' });
+  }
+  for (const c of suite && !suite.compileError ? suite.cases : []) {
+    if (c.passed) continue;
+    findings.push({
+      rule: 'suite/case-failed',
+      severity: 'blocking',
+      message: `case "${c.name}": expected ${c.expected}, got ${c.outcome.actual}${c.failure ? ` — ${c.failure}` : ''}`.replace(/\s+/g, ' '),
+      fix: c.outcome.error ? 'make the code not throw on this object (optional chaining, defaults)' : `change the logic so this request gives ${c.expected}${c.outcome.matched ? '' : ' (the match rules did not select it: check resources, apiGroups, operations and selectors)'}`,
+    });
+  }
+
+  const fuzz = deps.fuzz !== false && !structurallyBroken && !suite?.compileError && !findings.some((f) => f.rule === 'code/syntax')
+    ? await fuzzPolicy(draft, plan.tests, deps.sandbox, { catalog })
+    : [];
+  for (const crash of fuzz) {
+    findings.push({
+      rule: 'fuzz/crash',
+      severity: 'blocking',
+      message: `denies with 500 on ${crash.from} with ${crash.mutation}: ${crash.error}`.replace(/\s+/g, ' '),
+      fix: 'guard the access with optional chaining (?.) and defaults (?? / ||) so an object without that field does not throw',
+      path: 'spec.javascript',
+    });
+  }
+
+  let dryRunErrors: string[] = [];
+  if (deps.dryRun) {
+    try {
+      dryRunErrors = await deps.dryRun(draft);
+    } catch (err) {
+      dryRunErrors = [`dry-run failed: ${err instanceof Error ? err.message : String(err)}`];
+    }
+    for (const e of dryRunErrors) {
+      findings.push({ rule: 'cluster/dry-run', severity: 'blocking', message: `the API server rejects the policy: ${e}`.replace(/\s+/g, ' '), fix: 'correct the field the API server names' });
+    }
+  }
+
+  const blocking = findings.filter((f) => f.severity === 'blocking').length;
+  const passed = blocking === 0 && (suite ? suite.passed : true);
+  log.debug({ policy: draft?.metadata?.name, passed, blocking, cases: suite ? `${suite.total - suite.failed}/${suite.total}` : 'none', crashes: fuzz.length }, 'verified draft');
+  return { passed, findings: sortFindings(findings), ...(suite ? { suite } : {}), fuzz, dryRunErrors };
+}
+
+const ORDER = ['schema/', 'code/', 'suite/', 'fuzz/', 'cluster/', 'catalog/', 'safety/'];
+function sortFindings(findings: Finding[]): Finding[] {
+  const rank = (f: Finding): number => {
+    const i = ORDER.findIndex((p) => f.rule.startsWith(p));
+    return (f.severity === 'blocking' ? 0 : 100) + (i < 0 ? ORDER.length : i);
+  };
+  return findings.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
+}
