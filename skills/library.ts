@@ -48,7 +48,10 @@ export interface SkillLibraryOptions {
 }
 
 /** A line the traced policy prints for every helper call (see traceHelpers). */
-const TRACE_MARK = '__policyforge_skill_call__';
+const TRACE_MARK = '__policyforge_skill_call__ ';
+/** Characters per printed trace chunk (below the sandbox's 2,000-char line clip) and chunks per call. */
+const TRACE_CHUNK = 1500;
+const TRACE_MAX_CHUNKS = 40;
 
 /**
  * The skill library: retrieval for the coder (Voyager's top-k), whole verified policies for identical
@@ -202,15 +205,7 @@ export class SkillLibrary {
     const seen = new Map<string, Set<string>>();
     for (const c of run.cases) {
       let n = 0;
-      for (const line of c.outcome.printed ?? []) {
-        const at = line.indexOf(TRACE_MARK);
-        if (at < 0) continue;
-        let call: { name: string; args: unknown[]; result: unknown };
-        try {
-          call = JSON.parse(line.slice(at + TRACE_MARK.length));
-        } catch {
-          continue;
-        }
+      for (const call of readTrace(c.outcome.printed ?? [])) {
         const keys = seen.get(call.name) ?? new Set<string>();
         seen.set(call.name, keys);
         const argKey = JSON.stringify(call.args);
@@ -321,17 +316,61 @@ function pickOnePerName(skills: Skill[]): Skill[] {
  */
 export function traceHelpers(javascript: string, names: readonly string[]): string {
   const wrap = names.map((n) => `${n} = __policyforgeTrace(${JSON.stringify(n)}, ${n});`).join('\n');
-  return `function __policyforgeTrace(name, fn) {
+  // The sandbox clips printed lines (2,000 chars) and keeps 200 per case: long calls are split into
+  // numbered chunks, calls too big to keep are skipped, and each helper is traced at most 20 times.
+  return `var __policyforgeTraceSeq = 0;
+function __policyforgeTrace(name, fn) {
+  var traced = 0;
   return function () {
     var args;
-    try { args = JSON.stringify(Array.prototype.slice.call(arguments)); } catch (e) { args = undefined; }
+    if (traced < 20) { try { args = JSON.stringify(Array.prototype.slice.call(arguments)); } catch (e) { args = undefined; } }
     var result = fn.apply(this, arguments);
     if (args !== undefined) {
-      try { print(${JSON.stringify(TRACE_MARK)} + '{"name":' + JSON.stringify(name) + ',"args":' + args + ',"result":' + (result === undefined ? 'null' : JSON.stringify(result)) + '}'); } catch (e) {}
+      try {
+        var payload = '{"name":' + JSON.stringify(name) + ',"args":' + args + ',"result":' + (result === undefined ? 'null' : JSON.stringify(result)) + '}';
+        var n = Math.ceil(payload.length / ${TRACE_CHUNK});
+        if (n <= ${TRACE_MAX_CHUNKS}) {
+          traced++;
+          var id = ++__policyforgeTraceSeq;
+          for (var i = 0; i < n; i++) print(${JSON.stringify(TRACE_MARK)} + id + ' ' + i + ' ' + n + ' ' + payload.slice(i * ${TRACE_CHUNK}, (i + 1) * ${TRACE_CHUNK}));
+        }
+      } catch (e) {}
     }
     return result;
   };
 }
 ${wrap}
 ${javascript}`;
+}
+
+/** Reassembles the trace lines of one case into calls (incomplete ones, cut by the line limit, are dropped). */
+export function readTrace(printed: readonly string[]): Array<{ name: string; args: unknown[]; result: unknown }> {
+  const parts = new Map<string, { n: number; chunks: string[] }>();
+  const order: string[] = [];
+  for (const line of printed) {
+    const at = line.indexOf(TRACE_MARK);
+    if (at < 0) continue;
+    const m = /^(\d+) (\d+) (\d+) /.exec(line.slice(at + TRACE_MARK.length));
+    if (!m) continue;
+    const [head, id, i, n] = m;
+    let entry = parts.get(id);
+    if (!entry) {
+      entry = { n: Number(n), chunks: [] };
+      parts.set(id, entry);
+      order.push(id);
+    }
+    entry.chunks[Number(i)] = line.slice(at + TRACE_MARK.length + head.length);
+  }
+  const calls: Array<{ name: string; args: unknown[]; result: unknown }> = [];
+  for (const id of order) {
+    const { n, chunks } = parts.get(id)!;
+    if (chunks.filter((c) => c !== undefined).length !== n) continue;
+    try {
+      const call = JSON.parse(chunks.join('')) as { name: string; args: unknown[]; result: unknown };
+      if (typeof call.name === 'string' && Array.isArray(call.args)) calls.push(call);
+    } catch {
+      // a clipped chunk: not a usable test
+    }
+  }
+  return calls;
 }

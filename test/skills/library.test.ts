@@ -177,6 +177,18 @@ describe('SkillLibrary.learn and lookupPolicy', () => {
     expect((await store.getSkill('isPrivileged@1'))!.usage.used).toBe(1);
   });
 
+  it('turns calls with large arguments (beyond the sandbox\'s printed-line clip) into tests too', async () => {
+    const library = new SkillLibrary(store, { sandbox });
+    const env = Array.from({ length: 120 }, (_, i) => ({ name: `VARIABLE_${i}`, value: `value-${i}-${'x'.repeat(20)}` }));
+    const big: TestCase[] = [{ name: 'big privileged pod', object: pod('big', [{ name: 'app', image: 'nginx:1', env, securityContext: { privileged: true } }]), expect: 'deny' }];
+    expect(JSON.stringify(big[0].object).length).toBeGreaterThan(6000);
+    await library.learn(succeeded('big', PRIVILEGED_JS), big);
+    const skill = (await store.getSkill('privilegedContainers@1'))!;
+    expect(skill.tests).toHaveLength(1);
+    expect(skill.tests[0].args).toEqual([big[0].object]);
+    expect(skill.tests[0].expected).toEqual(['app']);
+  });
+
   it('adds nothing for the same code again, and a new version when the helper changes', async () => {
     const library = new SkillLibrary(store, { sandbox });
     expect(await library.learn(succeeded('a', PRIVILEGED_JS), SUITE)).toEqual(['privilegedContainers@1']);

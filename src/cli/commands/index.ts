@@ -4,5 +4,6 @@ import type { Command } from 'commander';
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
 import { registerTest } from './test.js';
+import { registerSkills } from './skills.js';
 
-export const commands: RegisterCommand[] = [registerTest];
+export const commands: RegisterCommand[] = [registerTest, registerSkills];
