@@ -5,5 +5,8 @@ export type RegisterCommand = (program: Command, setExit: (code: number) => void
 
 import { registerTest } from './test.js';
 import { registerSkills } from './skills.js';
+import { registerGenerate } from './generate.js';
+import { registerServe } from './serve.js';
+import { registerLint } from './lint.js';
 
-export const commands: RegisterCommand[] = [registerTest, registerSkills];
+export const commands: RegisterCommand[] = [registerTest, registerGenerate, registerSkills, registerServe, registerLint];

@@ -1,0 +1,131 @@
+import { writeFile } from 'node:fs/promises';
+import { offlineFamilies } from '../../../agents/index.js';
+import { pfError, type GenerationResult, type Intent, type ProgressEvent } from '../../../common/index.js';
+import { renderReport } from '../../../critic/index.js';
+import { serializePolicy } from '../../../sandbox/index.js';
+import { createGenerator } from '../../loop/index.js';
+import type { RegisterCommand } from './index.js';
+
+interface GenerateFlags {
+  namespaceHint?: string[];
+  out?: string;
+  json?: boolean;
+  maxRounds?: string;
+  families?: boolean;
+  offline?: boolean;
+  store?: string;
+  mode?: 'Enforce' | 'Warn' | 'Audit';
+}
+
+// `policyforge generate "<intent>" [--namespace-hint ns] [--out policy.yaml] [--json] [--max-rounds N] [--families]`
+export const registerGenerate: RegisterCommand = (program, setExit) => {
+  program
+    .command('generate')
+    .description('plain-language intent → a verified, safely scoped JsPolicy (offline for known families, or with a model)')
+    .argument('[intent]', 'the policy intent, in plain language')
+    .option('--namespace-hint <namespace...>', 'namespaces the policy is for, in addition to those the intent names')
+    .option('--out <file>', 'write the JsPolicy YAML to this file instead of stdout')
+    .option('--json', 'print the whole result (rounds, usage, report) as JSON')
+    .option('--max-rounds <n>', 'coder/verify rounds before giving up (default 4)')
+    .option('--families', 'list the intent families offline mode understands, and exit')
+    .option('--offline', 'do not call a model even when one is configured')
+    .option('--store <spec>', 'skill store: a SQLite path or a redis:// URL (default: $POLICYFORGE_SKILL_STORE or ~/.policyforge)')
+    .option('--mode <mode>', 'Enforce (deny), Warn or Audit (dry)')
+    .action(async (text: string | undefined, flags: GenerateFlags) => {
+      if (flags.families) {
+        process.stdout.write(flags.json ? `${JSON.stringify(offlineFamilies(), null, 2)}\n` : renderFamilies());
+        return;
+      }
+      if (!text?.trim()) throw pfError('PF_ERR_INPUT_INVALID', 'generate', 'give the intent in quotes, e.g. policyforge generate "Block privileged containers."');
+      const intent = intentFrom(text, flags);
+      const generator = await createGenerator({ model: flags.offline ? null : undefined, store: flags.store });
+      try {
+        const progress = flags.json ? undefined : progressPrinter();
+        const result = await generator.generate(intent, { onProgress: progress });
+        await report(result, flags);
+        setExit(result.status === 'succeeded' ? 0 : 1);
+      } finally {
+        await generator.close();
+      }
+    });
+};
+
+function intentFrom(text: string, flags: GenerateFlags): Intent {
+  const namespaces = (flags.namespaceHint ?? []).flatMap((n) => n.split(',')).map((n) => n.trim()).filter(Boolean);
+  for (const ns of namespaces) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63) throw pfError('PF_ERR_INPUT_INVALID', '--namespace-hint', `"${ns}" is not a namespace name`);
+  }
+  let maxRounds: number | undefined;
+  if (flags.maxRounds !== undefined) {
+    maxRounds = Number(flags.maxRounds);
+    if (!Number.isInteger(maxRounds) || maxRounds < 1 || maxRounds > 20) throw pfError('PF_ERR_INPUT_INVALID', '--max-rounds', `must be a whole number in 1..20, got ${flags.maxRounds}`);
+  }
+  if (flags.mode !== undefined && !['Enforce', 'Warn', 'Audit'].includes(flags.mode)) throw pfError('PF_ERR_INPUT_INVALID', '--mode', `must be Enforce, Warn or Audit, got ${flags.mode}`);
+  return {
+    text: text.trim(),
+    options: { ...(namespaces.length ? { namespaces } : {}), ...(maxRounds ? { maxRounds } : {}), ...(flags.mode ? { mode: flags.mode } : {}) },
+  };
+}
+
+/** Live progress on stderr, one line per step, so stdout stays the policy. */
+function progressPrinter(): (e: ProgressEvent) => void {
+  const err = (line: string): void => void process.stderr.write(`${line}\n`);
+  return (e) => {
+    switch (e.type) {
+      case 'retrieved':
+        err(`retrieved ${e.skills.length} skill(s)${e.skills.length ? `: ${e.skills.join(', ')}` : ''}`);
+        break;
+      case 'planned':
+        err(`plan: ${e.plan.rationale ?? ''}`.trim());
+        err(`  target ${e.plan.target.type} ${e.plan.target.operations.join(',')} ${e.plan.target.resources.join(',')}${e.plan.target.namespaces.length ? ` in ${e.plan.target.namespaces.join(',')}` : ''}; ${e.plan.tests.length} case(s); steps ${e.plan.steps.map((s) => s.name).join(', ') || '-'}`);
+        break;
+      case 'round-started':
+        err(`round ${e.round}`);
+        break;
+      case 'drafted':
+        err(e.error ? `  draft unusable: ${e.error}` : `  drafted ${e.policy?.metadata.name ?? ''}`);
+        break;
+      case 'verified':
+        err(`  verify: ${e.passed ? 'passed' : 'failed'} · cases ${e.casesPassed}/${e.casesTotal} · ${e.blocking} blocking · ${e.advisory} advisory finding(s)`);
+        break;
+      case 'critiqued':
+        err(`  critic: ${e.success ? 'accepted' : `rejected: ${e.critique}`}`);
+        break;
+      case 'finished':
+        err(`${e.status}: ${e.reason}`);
+        break;
+    }
+  };
+}
+
+async function report(result: GenerationResult, flags: GenerateFlags): Promise<void> {
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (flags.out && result.status === 'succeeded' && result.policy) await writeFile(flags.out, serializePolicy(result.policy));
+    return;
+  }
+  if (result.status === 'succeeded' && result.policy) {
+    const yaml = serializePolicy(result.policy);
+    if (flags.out) {
+      await writeFile(flags.out, yaml);
+      process.stderr.write(`wrote ${flags.out}\n`);
+    } else {
+      process.stdout.write(yaml);
+    }
+    return;
+  }
+  const last = [...result.rounds].reverse().find((r) => r.report);
+  process.stderr.write(`\n${last?.report ? renderReport(last.report) : (result.rounds.at(-1)?.error ?? result.reason)}\n`);
+  process.stderr.write('The best draft is not safe to apply; run with --json to see every round.\n');
+}
+
+function renderFamilies(): string {
+  const lines = ['Offline mode (no model configured) understands these intent families:', ''];
+  for (const f of offlineFamilies()) {
+    lines.push(`  ${f.id.padEnd(20)} ${f.title}`);
+    for (const ex of f.examples) lines.push(`  ${''.padEnd(20)}   e.g. "${ex}"`);
+  }
+  lines.push('', 'Namespaces ("in the test namespace", --namespace-hint) and "warn, do not block" combine with any family.');
+  lines.push('Anything else needs a model: set OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server (docs/providers.md).');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,101 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { startScriptedOpenAIServer } from '../support/scripted-openai-server.js';
+
+const exec = promisify(execFile);
+const home = mkdtempSync(join(tmpdir(), 'pf-cli-gen-'));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+/** The bin with a clean environment: no key, a private POLICYFORGE_HOME. */
+function run(args: string[], env: Record<string, string> = {}) {
+  const clean: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: home, POLICYFORGE_HOME: join(home, 'pf'), LOG_LEVEL: 'silent', ...env };
+  return exec('node', ['bin/policyforge.js', ...args], { env: clean, maxBuffer: 16 * 1024 * 1024 }).then(
+    (r) => ({ ...r, code: 0 }),
+    (e: { stdout: string; stderr: string; code: number }) => ({ stdout: e.stdout, stderr: e.stderr, code: e.code }),
+  );
+}
+
+const DONE_WHEN = "Deny pods with the label 'env=prod' in the 'test' namespace.";
+
+describe('policyforge generate', () => {
+  it('with no key prints a JsPolicy scoped to namespace test, failurePolicy Ignore, that passes the shared suite', async () => {
+    const out = join(home, 'no-prod.yaml');
+    const r = await run(['generate', DONE_WHEN]);
+    expect(r.code, r.stderr).toBe(0);
+    const policy = parse(r.stdout);
+    expect(policy).toMatchObject({ apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy', spec: { failurePolicy: 'Ignore', resources: ['pods'] } });
+    expect(policy.spec.namespaceSelector.matchExpressions).toContainEqual({ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['test'] });
+    // live progress went to stderr, not into the YAML
+    expect(r.stderr).toMatch(/round 1/);
+    expect(r.stderr).toMatch(/cases \d+\/\d+/);
+    const w = await run(['generate', DONE_WHEN, '--out', out]);
+    expect(w.code).toBe(0);
+    expect(parse(readFileSync(out, 'utf8')).spec).toEqual(policy.spec);
+    const t = await run(['test', '/work/shared/intents/no-prod-pods-in-test.yaml', '--policy', out]);
+    expect(t.code, t.stdout + t.stderr).toBe(0);
+  });
+
+  it('--json prints the whole result with rounds and usage', async () => {
+    const r = await run(['generate', 'Services of type NodePort are not allowed.', '--json', '--store', join(home, 'json.sqlite')]);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ status: 'succeeded', source: 'offline', safeToApply: true, usage: { calls: 0 } });
+    expect(result.rounds[0]).toMatchObject({ round: 1, report: { passed: true } });
+  });
+
+  it('--families lists what offline mode solves', async () => {
+    const r = await run(['generate', '--families']);
+    expect(r.code).toBe(0);
+    for (const id of ['metadata-forbidden', 'image-registry', 'rbac-subjects', 'reference-kind', 'delete-protection']) expect(r.stdout).toContain(id);
+  });
+
+  it('exits 2 with PF_ERR_OFFLINE_UNSUPPORTED and how to configure a model for an unknown intent', async () => {
+    const r = await run(['generate', 'Make the cluster cheaper.']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('PF_ERR_OFFLINE_UNSUPPORTED');
+    expect(r.stderr).toContain('OPENAI_BASE_URL');
+  });
+
+  it('exits 2 naming the variable for a bad model configuration', async () => {
+    const r = await run(['generate', DONE_WHEN], { POLICYFORGE_PROVIDER: 'vllm' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/PF_ERR_CONFIG.*OPENAI_BASE_URL/);
+  });
+
+  it('with OPENAI_BASE_URL runs the model path and exits 1 with the last report when no round succeeds', async () => {
+    const server = await startScriptedOpenAIServer();
+    const plan = {
+      rationale: 'deny prod pods in test',
+      target: { type: 'Validating', resources: ['pods'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced', namespaces: ['test'] },
+      steps: [],
+      tests: [
+        { name: 'prod pod denied', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'test', labels: { env: 'prod' } } }, expect: 'deny' },
+        { name: 'dev pod allowed', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'b', namespace: 'test', labels: { env: 'dev' } } }, expect: 'allow' },
+      ],
+    };
+    const denyAll = { explanation: 'x', plan: 'x', spec: { type: 'Validating', operations: ['CREATE', 'UPDATE'], resources: ['pods'], apiGroups: [''], javascript: "deny('no');" } };
+    server.push({ toolCall: { arguments: plan } });
+    server.fallback = { toolCall: { arguments: denyAll } };
+    try {
+      const r = await run(['generate', DONE_WHEN, '--max-rounds', '2', '--store', join(home, 'model.sqlite')], { OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: 'sk-cli-secret-0123456789' });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/round 2/);
+      expect(r.stderr).toMatch(/dev pod allowed/);
+      expect(r.stderr).not.toContain('sk-cli-secret');
+      expect(server.chatRequests().length).toBe(3);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('rejects a bad --max-rounds and --namespace-hint with exit 2', async () => {
+    expect((await run(['generate', DONE_WHEN, '--max-rounds', 'lots'])).code).toBe(2);
+    expect((await run(['generate', DONE_WHEN, '--namespace-hint', 'Not_A_Namespace'])).code).toBe(2);
+  });
+});

@@ -1,0 +1,70 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isPolicyforgeError, type GenerationResult } from '../../common/index.js';
+import { loadSuite } from '../../sandbox/index.js';
+import { generatePolicy } from '../../src/loop/index.js';
+import { loopWorld, type LoopWorld } from './helpers.js';
+
+const INTENTS = '/work/shared/intents';
+const suites = readdirSync(INTENTS).filter((f) => f.endsWith('.yaml') && !f.endsWith('.policy.yaml'));
+
+let world: LoopWorld;
+beforeAll(async () => {
+  world = await loopWorld();
+});
+afterAll(() => world.close());
+
+describe('generatePolicy offline (no model): the same loop and the same verify()', () => {
+  it.each(suites)('%s: generated without a model, verified, and it passes the shared suite', async (file) => {
+    const suite = await loadSuite(join(INTENTS, file));
+    const result = await generatePolicy({ text: suite.intent }, { library: world.library, sandbox: world.sandbox });
+    expect(result.status, result.reason).toBe('succeeded');
+    expect(result.source).toBe('offline');
+    expect(result.safeToApply).toBe(true);
+    expect(result.usage.calls).toBe(0);
+    expect(result.rounds).toHaveLength(1);
+    expect(result.rounds[0].report?.passed).toBe(true);
+    expect(result.policy?.spec.failurePolicy).toBe('Ignore');
+    // The generated policy was never shown this suite: run it now, as `policyforge test` would.
+    const shared = await world.sandbox.runSuite(result.policy!, suite);
+    expect(shared.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`)).toEqual([]);
+  });
+
+  it('scopes the done-when intent to namespace test and keeps system namespaces out', async () => {
+    const result = await generatePolicy({ text: "Deny pods with the label 'env=prod' in the 'test' namespace." }, { library: world.library, sandbox: world.sandbox });
+    const spec = result.policy!.spec;
+    expect(spec.namespaceSelector?.matchExpressions).toContainEqual({ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['test'] });
+    expect(spec).toMatchObject({ type: 'Validating', resources: ['pods'], apiGroups: [''], failurePolicy: 'Ignore' });
+    expect(spec.operations).not.toContain('DELETE');
+    expect(result.policy!.metadata.name).toMatch(/\.policyforge\.dev$/);
+  });
+
+  it('answers an identical intent from the library with no rounds, and marks the source', async () => {
+    const text = 'Block privileged containers in namespace payments.';
+    const first = await generatePolicy({ text }, { library: world.library, sandbox: world.sandbox });
+    expect(first.status).toBe('succeeded');
+    const again: GenerationResult = await generatePolicy({ text: '  block privileged containers in namespace payments ' }, { library: world.library, sandbox: world.sandbox });
+    expect(again.source).toBe('library');
+    expect(again.rounds).toEqual([]);
+    expect(again.policy?.spec.javascript).toBe(first.policy?.spec.javascript);
+    expect(again.safeToApply).toBe(true);
+  });
+
+  it('owns the policy by the GPTPolicy and names it after it', async () => {
+    const owner = { apiVersion: 'gpt.drzzl.io/v1', kind: 'GPTPolicy', name: 'no-nodeports', uid: '1234-abcd' };
+    const result = await generatePolicy({ text: 'Services of type NodePort are not allowed in namespace shop.', owner }, { library: world.library, sandbox: world.sandbox });
+    expect(result.policy?.metadata.name).toBe('no-nodeports.policyforge.dev');
+    expect(result.policy?.metadata.ownerReferences).toEqual([{ ...owner, controller: true, blockOwnerDeletion: true }]);
+  });
+
+  it('fails fast with PF_ERR_OFFLINE_UNSUPPORTED for an intent no family understands', async () => {
+    const err = await generatePolicy({ text: 'Make the cluster cheaper.' }, { library: world.library, sandbox: world.sandbox }).catch((e) => e);
+    expect(isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')).toBe(true);
+  });
+
+  it('rejects an empty intent and a bad maxRounds with PF_ERR_INTENT_INVALID', async () => {
+    await expect(generatePolicy({ text: '  ' }, { library: world.library, sandbox: world.sandbox })).rejects.toMatchObject({ code: 'PF_ERR_INTENT_INVALID' });
+    await expect(generatePolicy({ text: 'Block privileged containers.', options: { maxRounds: 0 } }, { library: world.library, sandbox: world.sandbox })).rejects.toMatchObject({ code: 'PF_ERR_INTENT_INVALID' });
+  });
+});

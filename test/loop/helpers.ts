@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ModelClient, type ModelConfig } from '../../agents/index.js';
+import { createSandbox, type SandboxRunner } from '../../sandbox/index.js';
+import { openSqliteStore, SkillLibrary, type SkillStore } from '../../skills/index.js';
+import { startScriptedOpenAIServer, type ScriptedOpenAIServer, type ScriptStep } from '../support/scripted-openai-server.js';
+
+/** Real parts for loop tests: a SQLite store in a temp dir, the real sandbox, the library seeded with built-ins. */
+export interface LoopWorld {
+  dir: string;
+  store: SkillStore;
+  sandbox: SandboxRunner;
+  library: SkillLibrary;
+  close(): Promise<void>;
+}
+
+export async function loopWorld(): Promise<LoopWorld> {
+  const dir = mkdtempSync(join(tmpdir(), 'pf-loop-'));
+  const store = await openSqliteStore(join(dir, 'skills.sqlite'));
+  const sandbox = createSandbox();
+  const library = new SkillLibrary(store, { sandbox });
+  await library.seedBuiltins();
+  return {
+    dir,
+    store,
+    sandbox,
+    library,
+    close: async () => {
+      await sandbox.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const TEST_KEY = 'sk-test-loopkey0123456789abcdef';
+
+/** A scripted OpenAI-compatible server and a ModelClient on the real ChatOpenAI client, with recorded (not slept) backoff. */
+export async function scriptedModel(steps: ScriptStep[], overrides: Partial<ModelConfig> = {}): Promise<{ server: ScriptedOpenAIServer; client: ModelClient; waits: number[] }> {
+  const server = await startScriptedOpenAIServer({ steps });
+  const waits: number[] = [];
+  const config: ModelConfig = { provider: 'openai-compatible', model: 'scripted', apiKey: TEST_KEY, baseURL: server.baseURL, timeoutMs: 5000, maxRetries: 2, temperature: 0, ...overrides };
+  const client = new ModelClient(config, { delay: async (ms) => void waits.push(ms), random: () => 0.5 });
+  return { server, client, waits };
+}
+
+export function pod(name: string, namespace: string, labels?: Record<string, string>): Record<string, unknown> {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, ...(labels ? { labels } : {}) }, spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1' }] } };
+}
+
+export function iamPolicy(name: string, resourceRef?: Record<string, unknown>): Record<string, unknown> {
+  return {
+    apiVersion: 'iam.cnrm.cloud.google.com/v1beta1',
+    kind: 'IAMPolicy',
+    metadata: { name, namespace: 'config' },
+    spec: { ...(resourceRef ? { resourceRef } : {}), bindings: [{ role: 'roles/viewer', members: ['user:dev@example.com'] }] },
+  };
+}
