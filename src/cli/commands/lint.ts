@@ -1,0 +1,55 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { builtinCatalog, discoverCatalog, type ApiCatalog } from '../../../catalog/index.js';
+import { PolicyforgeError, type Finding, type Intent } from '../../../common/index.js';
+import { lintPolicy } from '../../../critic/index.js';
+import { loadPolicy } from '../../../sandbox/index.js';
+import type { RegisterCommand } from './index.js';
+
+/**
+ * `policyforge lint POLICY.yaml [--intent "…"] [--kubeconfig FILE] [--json]`: the critic's static checks
+ * (schema, code, API catalog, safety). Exit 1 when any finding is blocking, 2 for unusable input.
+ */
+export const registerLint: RegisterCommand = (program, setExit) => {
+  program
+    .command('lint')
+    .description('check a JsPolicy statically: schema, code, API catalog and blast radius')
+    .argument('<policy>', 'JsPolicy YAML')
+    .option('--intent <text>', 'the plain-language intent (its namespaces and operations sharpen the safety checks)')
+    .option('--fail-policy-opt-in', 'the intent explicitly asks for failurePolicy Fail')
+    .option('--kubeconfig <file>', 'merge the API resources this cluster serves into the catalog (discovery)')
+    .option('--json', 'print the findings as JSON')
+    .action(async (policyPath: string, opts: { intent?: string; failPolicyOptIn?: boolean; kubeconfig?: string; json?: boolean }) => {
+      const policy = await loadPolicy(policyPath);
+      const intent: Intent | undefined = opts.intent !== undefined || opts.failPolicyOptIn
+        ? { text: opts.intent ?? '', ...(opts.failPolicyOptIn ? { options: { failurePolicy: 'Fail' as const } } : {}) }
+        : undefined;
+      const catalog = opts.kubeconfig ? await clusterCatalog(opts.kubeconfig) : builtinCatalog();
+      const findings = lintPolicy(policy, { catalog, intent });
+      const blocking = findings.filter((f) => f.severity === 'blocking').length;
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ policy: policy.metadata.name, file: policyPath, blocking, advisory: findings.length - blocking, findings }, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${policyPath}  ×  ${policy.metadata.name}\n${summary(findings, blocking)}\n${findings.map(line).join('\n')}${findings.length ? '\n' : ''}`);
+      }
+      setExit(blocking ? 1 : 0);
+    });
+};
+
+async function clusterCatalog(file: string): Promise<ApiCatalog> {
+  const kubeConfig = new KubeConfig();
+  try {
+    kubeConfig.loadFromFile(file);
+  } catch (err) {
+    throw new PolicyforgeError('PF_ERR_INPUT_FILE', [file, err instanceof Error ? err.message : String(err)]);
+  }
+  return discoverCatalog(kubeConfig);
+}
+
+function summary(findings: Finding[], blocking: number): string {
+  if (!findings.length) return 'no findings';
+  return `${blocking} blocking, ${findings.length - blocking} advisory`;
+}
+
+function line(f: Finding): string {
+  return `${f.severity === 'blocking' ? 'BLOCKING' : 'advisory'} ${f.rule}${f.path ? ` (${f.path})` : ''}: ${f.message}\n  fix: ${f.fix}`;
+}

@@ -1,0 +1,56 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { serializePolicy } from '../../sandbox/index.js';
+import { userIamPolicyDraft } from '../critic/fixtures.js';
+
+const run = promisify(execFile);
+const INTENTS = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'intents');
+const dir = mkdtempSync(join(tmpdir(), 'pf-lint-'));
+const iamDraft = join(dir, 'iam-draft.yaml');
+writeFileSync(iamDraft, serializePolicy(userIamPolicyDraft()));
+
+async function lint(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', ['bin/policyforge.js', 'lint', ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('policyforge lint', () => {
+  it('exits 1 on the user’s IAMPolicy draft and names the group that serves iampolicies, with the fix', async () => {
+    const { code, stdout } = await lint(iamDraft);
+    expect(code).toBe(1);
+    expect(stdout).toContain('BLOCKING catalog/wrong-group (spec.apiGroups): iampolicies is served by iam.cnrm.cloud.google.com');
+    expect(stdout).toContain('fix: set spec.apiGroups to ["iam.cnrm.cloud.google.com"]');
+  });
+
+  it('exits 0 on a well-scoped reference policy, listing advisories', async () => {
+    const { code, stdout } = await lint(join(INTENTS, 'no-prod-pods-in-test.policy.yaml'), '--intent', "Deny pods with the label 'env=prod' in the 'test' namespace.");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/0 blocking, \d+ advisory/);
+    expect(stdout).not.toContain('BLOCKING');
+  });
+
+  it('uses the intent: a policy acting in every namespace is blocking when the intent names one', async () => {
+    const file = join(dir, 'everywhere.yaml');
+    writeFileSync(file, serializePolicy({ ...userIamPolicyDraft(), spec: { operations: ['CREATE'], resources: ['pods'], apiGroups: [''], failurePolicy: 'Ignore', javascript: "deny('x')" } }));
+    const { code, stdout } = await lint(file, '--intent', 'Block pods in namespace payments.', '--json');
+    expect(code).toBe(1);
+    const out = JSON.parse(stdout) as { blocking: number; findings: Array<{ rule: string; severity: string; fix: string }> };
+    expect(out.findings.find((f) => f.rule === 'safety/all-namespaces')).toMatchObject({ severity: 'blocking' });
+    expect(out.blocking).toBe(out.findings.filter((f) => f.severity === 'blocking').length);
+  });
+
+  it('exits 2 naming the file when the policy cannot be read', async () => {
+    const { code, stderr } = await lint(join(dir, 'missing.yaml'));
+    expect(code).toBe(2);
+    expect(stderr).toContain('missing.yaml');
+  });
+});
