@@ -78,6 +78,8 @@ interface InnerResult {
   tainted: boolean;
   /** abort() found the case already finished: the error came from a promise job after it. */
   afterFinish?: boolean;
+  /** The context was found tainted before the case started: run it again in a fresh context. */
+  retry?: boolean;
 }
 
 const TIMED_OUT = 'Script execution timed out.';
@@ -188,6 +190,11 @@ export class PolicyEngine {
     try {
       ctx = this.contextFor(javascript);
       inner = JSON.parse(ctx.runCase.applySync(undefined, [payload], { timeout: Math.max(1, Math.round(input.timeoutMs)) })) as InnerResult;
+      if (inner.retry) {
+        this.dropContext(javascript);
+        ctx = this.contextFor(javascript);
+        inner = JSON.parse(ctx.runCase.applySync(undefined, [payload], { timeout: Math.max(1, Math.round(input.timeoutMs)) })) as InnerResult;
+      }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (this.isolate?.isDisposed) {

@@ -19,7 +19,6 @@ function caseLines(c: CaseResult): string[] {
   const out = [head];
   if (!c.passed && c.failure) out.push(`      why: ${c.failure}`);
   if (o.message && o.matched) out.push(`      message: ${o.message}`);
-  if (!o.matched && !c.passed && o.message) out.push(`      ${o.message}`);
   for (const w of o.warnings) out.push(`      warning: ${w}`);
   if (o.patch?.length) out.push(`      patch: ${JSON.stringify(o.patch)}`);
   for (const p of o.printed) out.push(`      print: ${p}`);

@@ -1,14 +1,41 @@
+import { PolicyforgeError } from '../../../common/index.js';
+import { createSandbox, formatSuiteResult, loadPolicy, loadSuite } from '../../../sandbox/index.js';
 import type { RegisterCommand } from './index.js';
 
-// Owned by the sandbox work (issue 2): `policyforge test SUITE.yaml --policy POLICY.yaml [--json]`.
-export const registerTest: RegisterCommand = (program) => {
+/**
+ * `policyforge test SUITE.yaml --policy POLICY.yaml [--json]`: runs every case of the suite against the
+ * JsPolicy in the sandbox. Exit 0 when all pass, 1 when a case fails, 2 for unusable input (the error
+ * names the file, the case and the field; mapped in exit-codes.ts from the error's code).
+ */
+export const registerTest: RegisterCommand = (program, setExit) => {
   program
     .command('test')
     .description('run a suite of admission cases against a JsPolicy in the sandbox')
-    .argument('<suite>', 'suite YAML')
+    .argument('<suite>', 'suite YAML (format: ../shared/intents/README.md)')
     .requiredOption('--policy <file>', 'JsPolicy YAML')
     .option('--json', 'print the result as JSON')
-    .action(() => {
-      throw new Error('policyforge test is not built yet');
+    .option('--isolation <mode>', "'inline' (this process) or 'process' (a child process)", 'inline')
+    .option('--max-timeout-ms <ms>', 'upper bound of one case, spec.timeoutSeconds applies when lower', '2000')
+    .action(async (suitePath: string, opts: { policy: string; json?: boolean; isolation: string; maxTimeoutMs: string }) => {
+      if (opts.isolation !== 'inline' && opts.isolation !== 'process') {
+        throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--isolation', `must be inline or process, not ${opts.isolation}`]);
+      }
+      const maxTimeoutMs = Number(opts.maxTimeoutMs);
+      if (!Number.isInteger(maxTimeoutMs) || maxTimeoutMs < 1) {
+        throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--max-timeout-ms', `must be a positive integer, not ${opts.maxTimeoutMs}`]);
+      }
+      const [suite, policy] = await Promise.all([loadSuite(suitePath), loadPolicy(opts.policy)]);
+      const sandbox = createSandbox({ isolation: opts.isolation, processes: 1, maxTimeoutMs });
+      try {
+        const result = await sandbox.runSuite(policy, suite);
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify({ suite: suitePath, policy: policy.metadata.name, intent: suite.intent, ...result }, null, 2)}\n`);
+        } else {
+          process.stdout.write(`${suitePath}  ×  ${policy.metadata.name}\n${suite.intent}\n\n${formatSuiteResult(result)}\n`);
+        }
+        setExit(result.passed ? 0 : 1);
+      } finally {
+        await sandbox.close();
+      }
     });
 };
