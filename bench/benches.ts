@@ -8,3 +8,4 @@ export type BenchModule = { run: () => Promise<BenchSection> };
 
 /** name → lazy import of a module exporting run(). Add one line per benchmark with a targeted edit. */
 export const BENCHES: Record<string, () => Promise<BenchModule>> = {};
+BENCHES.fuzz = () => import('./fuzz.js');
