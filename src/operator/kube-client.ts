@@ -1,4 +1,5 @@
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, type ConfigurationOptions, type KubeConfig } from '@kubernetes/client-node';
+import { requestOptions } from './request-options.js';
 import type { JsPolicy } from '../../common/index.js';
 import { GPTPOLICY, JSPOLICY, type GPTPolicy, type GPTPolicyStatus } from './types.js';
 
@@ -32,21 +33,8 @@ export class KubeClient {
   }
 
   /** Per-request options: a timeout signal, and the patch content type when patching. */
-  private opts(contentType?: string): any {
-    const timeoutMs = this.timeoutMs;
-    return {
-      middleware: [
-        {
-          pre: async (ctx: any) => {
-            ctx.setSignal(AbortSignal.timeout(timeoutMs));
-            if (contentType) ctx.setHeaderParam('Content-Type', contentType);
-            return ctx;
-          },
-          post: async (res: any) => res,
-        },
-      ],
-      middlewareMergeStrategy: 'append',
-    };
+  private opts(contentType?: string): ConfigurationOptions {
+    return requestOptions(this.timeoutMs, contentType);
   }
 
   async listGPTPolicies(): Promise<{ items: GPTPolicy[]; metadata?: { resourceVersion?: string } }> {

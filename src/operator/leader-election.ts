@@ -1,4 +1,5 @@
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { CoordinationV1Api, type ConfigurationOptions, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { requestOptions } from './request-options.js';
 import { silentLogger, type Logger } from '../../common/index.js';
 import { kubeErrorInfo } from './retry.js';
 
@@ -136,12 +137,8 @@ export class LeaderElector {
     }
   }
 
-  private reqOpts(): any {
-    const ms = this.timeoutMs;
-    return {
-      middleware: [{ pre: async (ctx: any) => (ctx.setSignal(AbortSignal.timeout(ms)), ctx), post: async (r: any) => r }],
-      middlewareMergeStrategy: 'append',
-    };
+  private reqOpts(): ConfigurationOptions {
+    return requestOptions(this.timeoutMs);
   }
 
   /** One attempt; true when this replica holds the lease afterwards. */

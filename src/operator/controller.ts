@@ -1,0 +1,537 @@
+import { ListWatch, Watch } from '@kubernetes/client-node';
+import { isPolicyforgeError, silentLogger, type JsPolicy, type Logger } from '../../common/index.js';
+import type { GenerationQueue, JobView } from '../../worker/index.js';
+import type { KubeClient } from './kube-client.js';
+import { intendedViolationPolicy, isApproved, isOwnedBy, ownedPolicy, policyNameFor } from './owned-policy.js';
+import { defaultDelay, isNotFound, kubeErrorInfo, withRetry, type RetryOptions } from './retry.js';
+import { intentFor, jobIdFor, specHash, validateGPTPolicy } from './spec.js';
+import { appliedStatus, applyFailedStatus, failedStatus, queuedStatus, sameStatus, type StatusContext } from './status.js';
+import { ANNOTATIONS, GPTPOLICY, PHASES, REASONS, type GPTPolicy, type GPTPolicyStatus } from './types.js';
+
+/** The part of worker/'s GenerationQueue the operator uses. */
+export type OperatorQueue = Pick<GenerationQueue, 'enqueue' | 'getJob'> & Partial<Pick<GenerationQueue, 'watch'>>;
+
+export interface ControllerOptions {
+  kube: KubeClient;
+  queue: OperatorQueue;
+  /** Recorded on jobs as requestedBy. @defaultValue 'policyforge-operator' */
+  requestedBy?: string;
+  /** How often unfinished jobs are checked (besides queue events, when the queue offers them). @defaultValue 2000 */
+  pollIntervalMs?: number;
+  /** Every object is reconciled again this often, whatever the watch said. @defaultValue 300000 */
+  resyncIntervalMs?: number;
+  /** Wait before restarting the list+watch after it failed (doubles up to 30 s). @defaultValue 1000 */
+  watchRestartDelayMs?: number;
+  /** Backoff for API calls (409, 5xx, timeouts). */
+  retry?: RetryOptions;
+  /** Rounds of server-side dry-run feedback before giving up. @defaultValue 1 */
+  dryRunFeedbackRounds?: number;
+  /** Injected clock. @defaultValue () => new Date() */
+  now?: () => Date;
+  /** Injected sleep (backoff, watch restarts). @defaultValue setTimeout */
+  delay?: (ms: number) => Promise<void>;
+  logger?: Logger;
+  /** Record Kubernetes Events for GPTPolicies (best effort). @defaultValue true */
+  events?: boolean;
+}
+
+interface PendingJob {
+  jobId: string;
+  hash: string;
+  round: number;
+  unwatch?: () => void;
+}
+
+/**
+ * Reconciles GPTPolicies into owned JsPolicies. The watch side only decides and enqueues: generation runs
+ * in worker/ (this process or another), and finished jobs are picked up by polling and queue events, so
+ * a slow or dead model never blocks the watch. Work for one GPTPolicy is serialised; different ones run
+ * concurrently.
+ */
+export class GPTPolicyController {
+  private readonly kube: KubeClient;
+  private readonly queue: OperatorQueue;
+  private readonly log: Logger;
+  private readonly now: () => Date;
+  private readonly delay: (ms: number) => Promise<void>;
+  private readonly retry: RetryOptions;
+  private readonly pending = new Map<string, PendingJob>();
+  private readonly locks = new Map<string, Promise<void>>();
+  private readonly inflight = new Set<Promise<void>>();
+  private informer?: ListWatch<GPTPolicy>;
+  private pollTimer?: NodeJS.Timeout;
+  private resyncTimer?: NodeJS.Timeout;
+  private running = false;
+  private watchFailures = 0;
+  /** Counters for /metrics-like introspection and tests. */
+  readonly stats = { reconciles: 0, enqueued: 0, deduplicated: 0, applied: 0, failed: 0, statusWrites: 0 };
+
+  constructor(private readonly options: ControllerOptions) {
+    this.kube = options.kube;
+    this.queue = options.queue;
+    this.log = (options.logger ?? silentLogger).child({ module: 'operator' });
+    this.now = options.now ?? (() => new Date());
+    this.delay = options.delay ?? defaultDelay;
+    this.retry = {
+      delay: this.delay,
+      ...options.retry,
+      onRetry: (err, attempt, ms) => this.log.warn({ err: kubeErrorInfo(err), attempt, backoffMs: ms }, 'retrying a Kubernetes API call'),
+    };
+  }
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Starts list+watch, job polling and resync. Called when this replica becomes the leader. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const path = `/apis/${GPTPOLICY.group}/${GPTPOLICY.version}/${GPTPOLICY.plural}`;
+    const informer = new ListWatch<GPTPolicy>(path, new Watch(this.kube.kubeConfig), () => this.kube.listGPTPolicies() as never, false);
+    this.informer = informer;
+    informer.on('add', (o) => this.schedule(o.metadata.name));
+    informer.on('update', (o) => this.schedule(o.metadata.name));
+    informer.on('delete', (o) => this.forget(o.metadata.name));
+    informer.on('connect', () => {
+      this.watchFailures = 0;
+    });
+    informer.on('error', (err) => {
+      // client-node's ListWatch stops on errors; reconnect with backoff (it relists when the watch expired)
+      if (!this.running || this.informer !== informer) return;
+      const ms = Math.min(30_000, (this.options.watchRestartDelayMs ?? 1000) * 2 ** this.watchFailures++);
+      this.log.warn({ err: kubeErrorInfo(err), restartInMs: ms }, 'GPTPolicy watch failed; restarting');
+      void this.delay(ms).then(() => {
+        if (this.running && this.informer === informer) void informer.start().catch(() => undefined);
+      });
+    });
+    await informer.start();
+    const poll = this.options.pollIntervalMs ?? 2000;
+    this.pollTimer = setInterval(() => void this.pollJobs(), poll);
+    this.resyncTimer = setInterval(() => this.resync(), this.options.resyncIntervalMs ?? 300_000);
+    this.log.info('GPTPolicy controller started');
+  }
+
+  /** Stops everything; unfinished jobs are left to the next leader, which finds them through status.jobId. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    clearInterval(this.pollTimer);
+    clearInterval(this.resyncTimer);
+    const informer = this.informer;
+    this.informer = undefined;
+    await informer?.stop();
+    for (const p of this.pending.values()) p.unwatch?.();
+    this.pending.clear();
+    await this.idle();
+    this.log.info('GPTPolicy controller stopped');
+  }
+
+  /** Resolves when no reconcile or result handling is running (tests, graceful shutdown). */
+  async idle(): Promise<void> {
+    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+  }
+
+  /** Jobs waiting for a result, by GPTPolicy name. */
+  pendingJobs(): Record<string, string> {
+    return Object.fromEntries([...this.pending].map(([name, p]) => [name, p.jobId]));
+  }
+
+  /** Reconcile every cached object again (periodic resync, and on demand). */
+  resync(): void {
+    for (const o of this.informer?.list() ?? []) this.schedule(o.metadata.name);
+  }
+
+  private schedule(name: string): void {
+    if (!this.running) return;
+    this.track(this.withLock(name, () => this.reconcile(name)));
+  }
+
+  private forget(name: string): void {
+    const p = this.pending.get(name);
+    p?.unwatch?.();
+    this.pending.delete(name);
+    // the owned JsPolicy goes with its owner: the API server's garbage collector follows the ownerReference
+    this.log.info({ gptpolicy: name }, 'GPTPolicy deleted; its JsPolicy is garbage-collected through its ownerReference');
+  }
+
+  private track(p: Promise<void>): void {
+    const tracked = p.catch((err) => this.log.error({ err: kubeErrorInfo(err) }, 'reconcile failed')).finally(() => this.inflight.delete(tracked));
+    this.inflight.add(tracked);
+  }
+
+  /** Serialises work per GPTPolicy name. */
+  private withLock(name: string, fn: () => Promise<void>): Promise<void> {
+    const prev = this.locks.get(name) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    const settled = next.catch(() => undefined);
+    this.locks.set(name, settled);
+    void settled.then(() => {
+      if (this.locks.get(name) === settled) this.locks.delete(name);
+    });
+    return next;
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // reconcile: decide, enqueue, never wait for a model
+
+  private async reconcile(name: string): Promise<void> {
+    if (!this.running) return;
+    const cached = this.informer?.get(name);
+    if (!cached) return;
+    this.stats.reconciles++;
+    const log = this.log.child({ gptpolicy: { name, uid: cached.metadata.uid, resourceVersion: cached.metadata.resourceVersion } });
+    let policy: GPTPolicy;
+    try {
+      policy = validateGPTPolicy(cached);
+    } catch (err) {
+      if (!isPolicyforgeError(err)) throw err;
+      const message = err.message;
+      await this.writeStatus(name, (o, ctx) => failedStatus(o.status, ctx, { stage: 'Generated', reason: 'InvalidSpec', message }));
+      return;
+    }
+    const hash = specHash(policy.spec);
+    const status = policy.status;
+
+    if (status?.specHash === hash) {
+      if (status.phase === PHASES.Generating && status.jobId) {
+        // a job started by us or by a previous leader: resume waiting for it
+        if (!this.pending.has(name)) this.watchJob(name, { jobId: status.jobId, hash, round: roundOf(status.jobId) });
+        return;
+      }
+      if (status.phase === PHASES.Ready || status.phase === PHASES.AwaitingApproval) await this.ensureApplied(policy, hash, log);
+      return;
+    }
+
+    if (!status?.specHash && (await this.adoptLegacy(policy, hash, log))) return;
+    await this.enqueue(policy, hash, 1, undefined, log);
+  }
+
+  private async enqueue(policy: GPTPolicy, hash: string, round: number, feedback: string[] | undefined, log: Logger): Promise<void> {
+    const name = policy.metadata.name;
+    const wanted = jobIdFor(policy.metadata.uid ?? '', hash, round);
+    let jobId: string;
+    try {
+      const res = await this.queue.enqueue(
+        { v: 1, intent: intentFor(policy, feedback), requestedBy: this.options.requestedBy ?? 'policyforge-operator' },
+        { jobId: wanted },
+      );
+      jobId = res.id;
+      if (res.deduplicated) this.stats.deduplicated++;
+      else this.stats.enqueued++;
+      log.info({ jobId, deduplicated: res.deduplicated, round }, 'generation job enqueued');
+    } catch (err) {
+      const reason = isPolicyforgeError(err, 'PF_ERR_INPUT_INVALID') ? 'InvalidSpec' : REASONS.QueueUnavailable;
+      const message = err instanceof Error ? err.message : String(err);
+      log.warn({ err: message }, 'could not enqueue the generation job');
+      // no specHash recorded for a queue outage: the next resync tries again
+      await this.writeStatus(name, (o, ctx) => {
+        const s = failedStatus(o.status, ctx, { stage: 'Generated', reason, message });
+        return reason === REASONS.QueueUnavailable ? { ...s, specHash: o.status?.specHash } : s;
+      });
+      return;
+    }
+    await this.writeStatus(name, (o, ctx) => queuedStatus(o.status, ctx, jobId, round), hash);
+    this.watchJob(name, { jobId, hash, round });
+  }
+
+  private watchJob(name: string, job: PendingJob): void {
+    this.pending.get(name)?.unwatch?.();
+    this.pending.set(name, job);
+    if (this.queue.watch) {
+      try {
+        job.unwatch = this.queue.watch(job.jobId, () => void this.checkJob(name, job));
+      } catch (err) {
+        this.log.debug({ err }, 'queue events unavailable; polling only');
+      }
+    }
+    void this.checkJob(name, job);
+  }
+
+  /** Periodic check of every unfinished job (queue events can be missed across reconnects). */
+  async pollJobs(): Promise<void> {
+    await Promise.allSettled([...this.pending].map(([name, job]) => this.checkJob(name, job)));
+  }
+
+  private checking = new Set<string>();
+
+  private async checkJob(name: string, job: PendingJob): Promise<void> {
+    if (!this.running || this.pending.get(name) !== job || this.checking.has(job.jobId)) return;
+    this.checking.add(job.jobId);
+    try {
+      let view: JobView | undefined;
+      try {
+        view = await this.queue.getJob(job.jobId);
+      } catch (err) {
+        this.log.warn({ err: err instanceof Error ? err.message : String(err), jobId: job.jobId }, 'could not read the job; will retry');
+        return;
+      }
+      if (!view) {
+        // the queue lost it (Redis restarted or retention removed it): enqueue again under the same id
+        this.pending.delete(name);
+        job.unwatch?.();
+        this.schedule(name);
+        return;
+      }
+      if (view.state !== 'completed' && view.state !== 'failed') return;
+      if (this.pending.get(name) !== job) return;
+      this.pending.delete(name);
+      job.unwatch?.();
+      this.track(this.withLock(name, () => this.handleFinished(name, job, view!)));
+    } finally {
+      this.checking.delete(job.jobId);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // a job finished: verify against the API server, apply, report
+
+  private async handleFinished(name: string, job: PendingJob, view: JobView): Promise<void> {
+    let policy: GPTPolicy;
+    try {
+      policy = await withRetry(() => this.kube.getGPTPolicy(name), this.retry);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    const log = this.log.child({ gptpolicy: { name, uid: policy.metadata.uid }, jobId: job.jobId });
+    if (specHash(policy.spec) !== job.hash) {
+      log.info('job finished for an older spec; ignored');
+      return;
+    }
+    const result = view.result;
+    if (view.state === 'failed' || !result) {
+      const code = view.error?.code;
+      const reason = code === 'PF_ERR_MODEL_UNAVAILABLE' || code === 'PF_ERR_MODEL_AUTH' ? REASONS.ModelUnavailable : REASONS.GenerationFailed;
+      const message = view.error ? `${view.error.code}: ${view.error.message}` : 'the generation job ended without a result';
+      this.stats.failed++;
+      log.warn({ reason, message }, 'generation failed; any existing JsPolicy is left untouched');
+      await this.writeStatus(name, (o, ctx) => failedStatus(o.status, ctx, { stage: 'Generated', reason, message }), job.hash);
+      await this.event(policy, 'Warning', reason, message);
+      return;
+    }
+    if (result.status !== 'succeeded' || !result.safeToApply || !result.policy) {
+      this.stats.failed++;
+      log.warn({ reason: result.reason }, 'no verified policy; any existing JsPolicy is left untouched');
+      await this.writeStatus(name, (o, ctx) => failedStatus(o.status, ctx, { stage: 'Verified', reason: REASONS.VerificationFailed, message: result.reason, result }), job.hash);
+      await this.event(policy, 'Warning', REASONS.VerificationFailed, result.reason);
+      return;
+    }
+
+    const desired = ownedPolicy(policy, result.policy, job.hash);
+    const existing = await withRetry(() => this.kube.getJsPolicy(desired.metadata.name), this.retry);
+    if (existing && !isOwnedBy(existing, policy)) {
+      const message = `a JsPolicy named ${desired.metadata.name} exists and is not owned by this GPTPolicy; it was left alone (rename or delete it)`;
+      await this.writeStatus(name, (o, ctx) => applyFailedStatus(o.status, ctx, REASONS.NotOwned, message, result), job.hash);
+      await this.event(policy, 'Warning', REASONS.NotOwned, message);
+      return;
+    }
+
+    const dryRunErrors = await this.dryRun(desired, existing);
+    if (dryRunErrors.length) {
+      const maxRounds = 1 + (this.options.dryRunFeedbackRounds ?? 1);
+      log.warn({ dryRunErrors, round: job.round }, 'the API server rejected the policy in a dry-run');
+      if (job.round < maxRounds) {
+        await this.enqueue(policy, job.hash, job.round + 1, dryRunErrors.map((e) => `The Kubernetes API server rejected the JsPolicy (server-side dry-run): ${e}`), log);
+        return;
+      }
+      const message = `the API server rejected the JsPolicy in a server-side dry-run: ${dryRunErrors.join('; ')}`;
+      this.stats.failed++;
+      await this.writeStatus(name, (o, ctx) => failedStatus(o.status, ctx, { stage: 'Verified', reason: REASONS.DryRunRejected, message, result }), job.hash);
+      await this.event(policy, 'Warning', REASONS.DryRunRejected, message);
+      return;
+    }
+
+    let verb: 'created' | 'updated' | 'unchanged';
+    try {
+      verb = await this.apply(desired, policy);
+    } catch (err) {
+      const info = kubeErrorInfo(err);
+      const transient = info.status === undefined || info.status >= 500 || info.status === 429 || info.status === 409;
+      const message = `could not apply JsPolicy ${desired.metadata.name}: ${[info.message, ...info.causes].join('; ')}`;
+      log.warn({ err: info, transient }, 'applying the JsPolicy failed');
+      // transient: no specHash recorded, so the next reconcile re-enqueues the same job id, which the queue
+      // answers with the finished result (no model call), and applying is tried again
+      await this.writeStatus(name, (o, ctx) => ({ ...applyFailedStatus(o.status, ctx, REASONS.ApplyFailed, message, result), ...(transient ? { specHash: o.status?.specHash === job.hash ? undefined : o.status?.specHash } : {}) }), job.hash);
+      await this.event(policy, 'Warning', REASONS.ApplyFailed, message);
+      return;
+    }
+    this.stats.applied++;
+    const approved = isApproved(policy);
+    const violationPolicy = desired.spec.violationPolicy ?? 'Deny';
+    await this.writeStatus(
+      name,
+      (o, ctx) => appliedStatus(o.status, ctx, { result, policyName: desired.metadata.name, approved, violationPolicy, verb }),
+      job.hash,
+    );
+    await this.event(policy, 'Normal', approved ? REASONS.Applied : REASONS.AwaitingApproval, `JsPolicy ${desired.metadata.name} ${verb} (violationPolicy ${violationPolicy})`);
+    log.info({ policy: desired.metadata.name, verb, violationPolicy }, 'JsPolicy applied');
+  }
+
+  /** Server-side dry-run (dryRun=All) of the create or update; API refusals come back as messages. */
+  private async dryRun(desired: JsPolicy, existing: (JsPolicy & { metadata: { resourceVersion?: string } }) | undefined): Promise<string[]> {
+    try {
+      await withRetry(
+        () =>
+          existing
+            ? this.kube.replaceJsPolicy({ ...desired, metadata: { ...desired.metadata, resourceVersion: existing.metadata.resourceVersion } as never }, { dryRun: true })
+            : this.kube.createJsPolicy(desired, { dryRun: true }),
+        this.retry,
+      );
+      return [];
+    } catch (err) {
+      const info = kubeErrorInfo(err);
+      if (info.status === undefined || info.status >= 500 || info.status === 429 || info.status === 409) throw err;
+      return info.causes.length ? info.causes : [info.message];
+    }
+  }
+
+  /** Create or replace the owned JsPolicy; conflicts re-read and retry. */
+  private async apply(desired: JsPolicy, owner: GPTPolicy): Promise<'created' | 'updated' | 'unchanged'> {
+    return withRetry(async () => {
+      const existing = await this.kube.getJsPolicy(desired.metadata.name);
+      if (!existing) {
+        // AlreadyExists (another writer won) is a 409: retried, and the next attempt reads it and replaces
+        await this.kube.createJsPolicy(desired);
+        return 'created';
+      }
+      if (!isOwnedBy(existing, owner)) throw new Error(`JsPolicy ${desired.metadata.name} is not owned by GPTPolicy ${owner.metadata.name}`);
+      if (samePolicy(existing, desired)) return 'unchanged';
+      await this.kube.replaceJsPolicy({
+        ...desired,
+        metadata: { ...existing.metadata, ...desired.metadata, labels: { ...existing.metadata.labels, ...desired.metadata.labels }, annotations: { ...existing.metadata.annotations, ...desired.metadata.annotations } },
+      });
+      return 'updated';
+    }, { ...this.retry, conflicts: true });
+  }
+
+  /**
+   * Steady state for an unchanged spec: the JsPolicy exists and its violationPolicy follows approval and
+   * mode. A JsPolicy deleted by hand is re-applied from the finished job (same id: no model call).
+   */
+  private async ensureApplied(policy: GPTPolicy, hash: string, log: Logger): Promise<void> {
+    const name = policyNameFor(policy);
+    const existing = await withRetry(() => this.kube.getJsPolicy(name), this.retry);
+    if (!existing) {
+      if (policy.status?.jobId) {
+        log.info({ policy: name }, 'owned JsPolicy is missing; re-applying from the finished job');
+        this.watchJob(policy.metadata.name, { jobId: policy.status.jobId, hash, round: roundOf(policy.status.jobId) });
+      }
+      return;
+    }
+    if (!isOwnedBy(existing, policy)) return;
+    const approved = isApproved(policy);
+    const violationPolicy = approved ? intendedViolationPolicy(policy) : 'Dry';
+    const failurePolicy = policy.spec.failurePolicy ?? 'Ignore';
+    if (existing.spec.violationPolicy === violationPolicy && (existing.spec.failurePolicy ?? 'Fail') === failurePolicy) {
+      if ((policy.status?.phase === PHASES.Ready) === approved) return;
+    } else {
+      await withRetry(
+        () =>
+          this.kube.patchJsPolicy(name, {
+            metadata: { annotations: { [ANNOTATIONS.intendedViolationPolicy]: intendedViolationPolicy(policy) } },
+            spec: { violationPolicy, failurePolicy },
+          }),
+        this.retry,
+      );
+      log.info({ policy: name, violationPolicy, approved }, 'JsPolicy violationPolicy updated');
+      await this.event(policy, 'Normal', approved ? REASONS.Applied : REASONS.AwaitingApproval, `JsPolicy ${name} now has violationPolicy ${violationPolicy}`);
+    }
+    await this.writeStatus(
+      policy.metadata.name,
+      (o, ctx) => appliedStatus(o.status, ctx, { policyName: name, approved, violationPolicy, verb: 'updated' }),
+      hash,
+    );
+  }
+
+  /**
+   * The earlier operator marked what it applied with the annotation gpt.drzzl.io/last-applied-description.
+   * When it matches the description and its JsPolicy exists, adopt that JsPolicy once (own it, record the
+   * hash) instead of regenerating: existing objects keep working with no model call.
+   */
+  private async adoptLegacy(policy: GPTPolicy, hash: string, log: Logger): Promise<boolean> {
+    const legacy = policy.metadata.annotations?.[ANNOTATIONS.legacyLastAppliedDescription];
+    if (legacy === undefined || legacy.trim() !== policy.spec.description.trim()) return false;
+    const name = policyNameFor(policy);
+    const existing = await withRetry(() => this.kube.getJsPolicy(name), this.retry);
+    if (!existing) return false;
+    const foreignController = existing.metadata.ownerReferences?.some((r) => r.controller && r.uid !== policy.metadata.uid);
+    if (foreignController) return false;
+    if (!isOwnedBy(existing, policy)) {
+      const refs = [...(existing.metadata.ownerReferences ?? []), { apiVersion: `${GPTPOLICY.group}/${GPTPOLICY.version}`, kind: GPTPOLICY.kind, name: policy.metadata.name, uid: policy.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }];
+      await withRetry(() => this.kube.patchJsPolicy(name, { metadata: { ownerReferences: refs, annotations: { [ANNOTATIONS.specHash]: hash } } }), this.retry);
+    }
+    const approved = isApproved(policy);
+    await this.writeStatus(
+      policy.metadata.name,
+      (o, ctx) => appliedStatus(o.status, ctx, { policyName: name, approved, violationPolicy: existing.spec.violationPolicy ?? 'Deny', verb: 'adopted' }),
+      hash,
+    );
+    log.info({ policy: name }, 'adopted the JsPolicy of the earlier operator (last-applied-description matches)');
+    return true;
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // status and events
+
+  /**
+   * Read-modify-write of the status subresource. `compute` gets the freshest object; a 409 (someone wrote
+   * in between) re-reads and recomputes. Nothing is written when the status would not change.
+   */
+  private async writeStatus(name: string, compute: (o: GPTPolicy, ctx: StatusContext) => GPTPolicyStatus, hash?: string): Promise<void> {
+    try {
+      await withRetry(
+        async () => {
+          const current = await this.kube.getGPTPolicy(name);
+          const ctx: StatusContext = { generation: current.metadata.generation, specHash: hash ?? specHashOf(current), now: this.now() };
+          const next = compute(current, ctx);
+          if (sameStatus(current.status, next)) return;
+          await this.kube.replaceGPTPolicyStatus(current, next);
+          this.stats.statusWrites++;
+        },
+        { ...this.retry, conflicts: true },
+      );
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+  }
+
+  private async event(policy: GPTPolicy, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    if (this.options.events === false) return;
+    try {
+      await this.kube.recordEvent(policy, type, reason, message, this.now());
+    } catch (err) {
+      this.log.debug({ err: kubeErrorInfo(err) }, 'could not record an event');
+    }
+  }
+}
+
+function specHashOf(o: GPTPolicy): string {
+  try {
+    return specHash(o.spec);
+  } catch {
+    return '';
+  }
+}
+
+function roundOf(jobId: string): number {
+  const m = /-r(\d+)$/.exec(jobId);
+  return m ? Number(m[1]) : 1;
+}
+
+function samePolicy(existing: JsPolicy, desired: JsPolicy): boolean {
+  const pick = (p: JsPolicy): string =>
+    JSON.stringify({
+      spec: sortKeys(p.spec),
+      ann: p.metadata.annotations?.[ANNOTATIONS.specHash],
+      refs: (p.metadata.ownerReferences ?? []).map((r) => r.uid),
+    });
+  return pick(existing) === pick(desired);
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return v;
+}

@@ -1,0 +1,15 @@
+/**
+ * src/operator: the GPTPolicy controller (gpt.drzzl.io/v1). Watches GPTPolicies, enqueues generation jobs
+ * on worker/'s queue, dry-runs and applies the owned JsPolicy, reports in the status subresource, and
+ * elects a leader on a Lease. Manifests: deploy/. Guide: docs/operator.md.
+ */
+export { startOperator, type OperatorOptions, type RunningOperator } from './operator.js';
+export { GPTPolicyController, type ControllerOptions, type OperatorQueue } from './controller.js';
+export { KubeClient, type KubeClientOptions } from './kube-client.js';
+export { LeaderElector, microTime, type LeaderElectionOptions } from './leader-election.js';
+export { withRetry, isRetryable, kubeErrorInfo, type RetryOptions, type KubeErrorInfo } from './retry.js';
+export { specHash, jobIdFor, intentFor, validateGPTPolicy } from './spec.js';
+export { setConditions, resultSummary, conditionOf, type ConditionUpdate } from './status.js';
+export { ownedPolicy, policyNameFor, isApproved, isOwnedBy, intendedViolationPolicy } from './owned-policy.js';
+export { kubeDryRun } from './dry-run.js';
+export * from './types.js';

@@ -1,0 +1,285 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createBed, condition, eventually, getGPT, getJsPolicy, gptPolicy, GPT, JSP, type Bed } from './harness.js';
+import { scriptedGenerator, type ScriptedGenerator } from './scripted-generator.js';
+
+// The controller's mechanics, end to end: the production operator (client-node against the in-process API
+// server), a real Redis queue and a real generation worker. The model behind the worker is scripted here
+// (scripted-generator.ts); user-policies.test.ts runs the real loop.
+
+const NAME = 'no-prod-pods-in-test-ns.drzzl.io';
+const DESCRIPTION = "Deny pods with the label 'env=prod' in the 'test' namespace.";
+
+let bed: Bed;
+let model: ScriptedGenerator;
+
+beforeEach(async () => {
+  model = scriptedGenerator();
+  bed = await createBed(model.generate);
+});
+afterEach(async () => bed.close());
+
+const ready = (name = NAME) =>
+  eventually(async () => {
+    const o = await getGPT(bed, name);
+    return o.status?.phase === 'Ready' && condition(o, 'Ready')?.status === 'True' ? o : undefined;
+  }, `${name} to become Ready`);
+
+describe('the GPTPolicy controller', () => {
+  it('turns a GPTPolicy into an owned JsPolicy and reports Ready in the status subresource', async () => {
+    await bed.startOperator();
+    const created = await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    const obj = await ready();
+
+    const policy = await getJsPolicy(bed, NAME);
+    expect(policy.metadata.ownerReferences).toEqual([
+      { apiVersion: 'gpt.drzzl.io/v1', kind: 'GPTPolicy', name: NAME, uid: created.metadata.uid, controller: true, blockOwnerDeletion: true },
+    ]);
+    expect(policy.spec.failurePolicy).toBe('Ignore'); // the draft said Fail; only the GPTPolicy may ask for it
+    expect(policy.spec.violationPolicy).toBe('Deny');
+    expect(policy.spec.namespaceSelector.matchExpressions[0].values).toEqual(['test']);
+    expect(policy.metadata.labels['app.kubernetes.io/managed-by']).toBe('policyforge');
+
+    expect(obj.status).toMatchObject({
+      phase: 'Ready',
+      observedGeneration: 1,
+      policyName: NAME,
+      rounds: 1,
+      cases: { passed: 4, failed: 0, summary: '4/4' },
+      findings: { blocking: 0, advisory: 1, rules: ['safety/advice'] },
+      tokens: { prompt: 1200, completion: 300, total: 1500, calls: 2 },
+    });
+    expect(obj.status.jobId).toContain(created.metadata.uid);
+    expect(obj.status.conditions.map((c: any) => [c.type, c.status, c.reason])).toEqual([
+      ['Generated', 'True', 'Succeeded'],
+      ['Verified', 'True', 'CasesPassed'],
+      ['Applied', 'True', 'Applied'],
+      ['Ready', 'True', 'Ready'],
+    ]);
+    expect(model.calls).toHaveLength(1);
+    expect(model.calls[0]).toMatchObject({ text: DESCRIPTION, owner: { uid: created.metadata.uid, kind: 'GPTPolicy' } });
+  });
+
+  it('regenerates and updates the JsPolicy when the description changes, and deletion removes it', async () => {
+    await bed.startOperator();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    const first = await ready();
+    const before = await getJsPolicy(bed, NAME);
+
+    const changed = "Deny pods with the label 'env=prod' in the 'staging' namespace.";
+    await bed.api.replaceClusterCustomObject({ ...GPT, name: NAME, body: { ...first, spec: { description: changed } } });
+    const second = await eventually(async () => {
+      const o = await getGPT(bed, NAME);
+      return o.status?.phase === 'Ready' && o.status.observedGeneration === 2 ? o : undefined;
+    }, 'the new spec to be applied');
+    const after = await getJsPolicy(bed, NAME);
+    expect(after.metadata.uid).toBe(before.metadata.uid); // updated in place, not recreated
+    expect(after.spec.namespaceSelector.matchExpressions[0].values).toEqual(['staging']);
+    expect(after.metadata.annotations['gpt.drzzl.io/spec-hash']).toBe(second.status.specHash);
+    expect(second.status.jobId).not.toBe(first.status.jobId);
+    expect(model.calls.map((i) => i.text)).toEqual([DESCRIPTION, changed]);
+
+    await bed.api.deleteClusterCustomObject({ ...GPT, name: NAME });
+    await eventually(async () => (await getJsPolicy(bed, NAME)) === undefined, 'the JsPolicy to be garbage-collected');
+  });
+
+  it('does no model call and no write for unchanged objects after a restart', async () => {
+    const first = await bed.startOperator();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    const readyObj = await ready();
+    await first.stop();
+    const writesBefore = bed.server!.requests.filter((r) => r.method !== 'GET').length;
+
+    const second = await bed.startOperator();
+    await eventually(async () => second.controller.stats.reconciles >= 1 && second.controller.idle().then(() => true), 'the restarted operator to reconcile');
+    second.controller.resync();
+    await second.controller.idle();
+
+    expect(model.calls).toHaveLength(1);
+    expect(second.controller.stats).toMatchObject({ enqueued: 0, deduplicated: 0, statusWrites: 0 });
+    expect(bed.server!.requests.filter((r) => r.method !== 'GET').length).toBe(writesBefore);
+    expect((await getGPT(bed, NAME)).metadata.resourceVersion).toBe(readyObj.metadata.resourceVersion);
+  });
+
+  it('resumes waiting for a job a previous leader enqueued, without enqueuing it again', async () => {
+    let release!: () => void;
+    model.gate = new Promise((resolve) => (release = resolve)); // the model is still working when the leader stops
+    const first = await bed.startOperator();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    const generating = await eventually(async () => {
+      const o = await getGPT(bed, NAME);
+      return o.status?.phase === 'Generating' ? o : undefined;
+    }, 'Generating');
+    await first.stop();
+    const second = await bed.startOperator();
+    release();
+    await ready();
+    expect(second.controller.stats.enqueued).toBe(0);
+    expect((await getGPT(bed, NAME)).status.jobId).toBe(generating.status.jobId);
+    expect(model.calls).toHaveLength(1);
+  });
+
+  it('leaves the working JsPolicy untouched during a model outage and says why in the status', async () => {
+    await bed.startOperator();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    const obj = await ready();
+    const before = await getJsPolicy(bed, NAME);
+
+    model.mode = 'outage';
+    await bed.api.replaceClusterCustomObject({ ...GPT, name: NAME, body: { ...obj, spec: { description: `${DESCRIPTION} Also in 'dev'.` } } });
+    const degraded = await eventually(async () => {
+      const o = await getGPT(bed, NAME);
+      return o.status?.phase === 'Degraded' ? o : undefined;
+    }, 'Degraded');
+
+    expect(await getJsPolicy(bed, NAME)).toEqual(before); // same resourceVersion, same spec
+    expect(condition(degraded, 'Generated')).toMatchObject({ status: 'False', reason: 'ModelUnavailable' });
+    expect(condition(degraded, 'Ready')).toMatchObject({ status: 'True', reason: 'PreviousPolicyKept' });
+    expect(degraded.status.lastError).toContain('PF_ERR_MODEL_UNAVAILABLE');
+    expect(degraded.status.observedGeneration).toBe(2);
+  });
+
+  it('never applies a result that failed verification', async () => {
+    model.mode = 'unverified';
+    await bed.startOperator();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    const failed = await eventually(async () => {
+      const o = await getGPT(bed, NAME);
+      return o.status?.phase === 'Failed' ? o : undefined;
+    }, 'Failed');
+    expect(await getJsPolicy(bed, NAME)).toBeUndefined();
+    expect(condition(failed, 'Verified')).toMatchObject({ status: 'False', reason: 'VerificationFailed' });
+    expect(failed.status.cases).toMatchObject({ passed: 2, failed: 2 });
+    expect(condition(failed, 'Ready')).toMatchObject({ status: 'False' });
+  });
+
+  it('survives injected 409s, 500s and dropped connections on every kind of call', async () => {
+    const server = bed.server!;
+    server.inject({ method: 'GET', path: '/gptpolicies', status: 500, times: 1 }); // the first list
+    server.inject({ method: 'PUT', path: /\/status$/, status: 409, times: 2 });
+    server.inject({ method: 'PUT', path: /\/status$/, status: 500, times: 1 });
+    server.inject({ method: 'POST', path: '/jspolicies', dryRun: false, status: 503, times: 2 });
+    server.inject({ method: 'POST', path: '/jspolicies', dryRun: true, status: 500, times: 1 });
+    server.inject({ method: 'GET', path: `/jspolicies/${NAME}`, drop: true, times: 1 });
+    await bed.startOperator();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    await ready();
+    expect(await getJsPolicy(bed, NAME)).toBeDefined();
+    const failedAnswers = server.requests.filter((r) => r.status === 409 || r.status >= 500 || r.status === -1);
+    expect(failedAnswers.length).toBe(8); // every injected failure was met, and retried past
+    expect(model.calls).toHaveLength(1);
+  });
+
+  it("feeds the API server's dry-run rejection back as one more round, then applies the fixed policy", async () => {
+    model.draftOverrides = { timeoutSeconds: 99 }; // jsPolicy's webhook allows 1..30
+    bed.jsPolicyRules.push((o) => (o.spec?.timeoutSeconds > 30 ? [`spec.timeoutSeconds: Invalid value: ${o.spec.timeoutSeconds}: must be between 1 and 30`] : []));
+    await bed.startOperator();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION, mode: 'Warn' }) });
+    const obj = await ready();
+    expect(model.calls).toHaveLength(2);
+    expect(model.calls[1].feedback?.[0]).toContain('spec.timeoutSeconds: Invalid value: 99');
+    expect(obj.status.jobId).toMatch(/-r2$/);
+    expect((await getJsPolicy(bed, NAME)).spec.violationPolicy).toBe('Warn');
+  });
+
+  it('reports a policy the API server keeps refusing, without applying anything', async () => {
+    bed.jsPolicyRules.push((o) => (o.spec?.javascript?.includes('forbidden-marker') ? [] : ['spec.javascript: refused by the test webhook']));
+    await bed.startOperator();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    const failed = await eventually(async () => {
+      const o = await getGPT(bed, NAME);
+      return o.status?.phase === 'Failed' ? o : undefined;
+    }, 'Failed');
+    expect(condition(failed, 'Verified')).toMatchObject({ status: 'False', reason: 'DryRunRejected' });
+    expect(failed.status.lastError).toContain('refused by the test webhook');
+    expect(await getJsPolicy(bed, NAME)).toBeUndefined();
+    expect(bed.server!.listObjects('policy.jspolicy.com', 'jspolicies')).toEqual([]);
+  });
+
+  it('applies with violationPolicy Dry under manual approval until the approval annotation is set', async () => {
+    await bed.startOperator();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION, approval: 'Manual' }) });
+    const waiting = await eventually(async () => {
+      const o = await getGPT(bed, NAME);
+      return o.status?.phase === 'AwaitingApproval' ? o : undefined;
+    }, 'AwaitingApproval');
+    expect((await getJsPolicy(bed, NAME)).spec.violationPolicy).toBe('Dry');
+    expect(condition(waiting, 'Applied')).toMatchObject({ status: 'True', reason: 'AppliedInDryRunMode' });
+    expect(condition(waiting, 'Ready')).toMatchObject({ status: 'False', reason: 'AwaitingApproval' });
+
+    await bed.api.replaceClusterCustomObject({
+      ...GPT,
+      name: NAME,
+      body: { ...waiting, metadata: { ...waiting.metadata, annotations: { 'gpt.drzzl.io/approved': 'true' } } },
+    });
+    await ready();
+    expect((await getJsPolicy(bed, NAME)).spec.violationPolicy).toBe('Deny');
+    expect(model.calls).toHaveLength(1); // approval changes violationPolicy only
+  });
+
+  it('adopts the JsPolicy of the earlier operator once, from its last-applied-description annotation', async () => {
+    const legacyPolicy = {
+      apiVersion: 'policy.jspolicy.com/v1beta1',
+      kind: 'JsPolicy',
+      metadata: { name: NAME },
+      spec: { operations: ['CREATE'], resources: ['pods'], javascript: 'allow();', failurePolicy: 'Ignore' },
+    };
+    await bed.api.createClusterCustomObject({ ...JSP, body: legacyPolicy });
+    const created = await bed.api.createClusterCustomObject({
+      ...GPT,
+      body: gptPolicy(NAME, { description: DESCRIPTION }, { 'gpt.drzzl.io/last-applied-description': DESCRIPTION }),
+    });
+    await bed.startOperator();
+    const obj = await ready();
+    expect(model.calls).toHaveLength(0);
+    expect(condition(obj, 'Generated')).toMatchObject({ reason: 'MigratedFromAnnotation' });
+    const adopted = await getJsPolicy(bed, NAME);
+    expect(adopted.spec.javascript).toBe('allow();');
+    expect(adopted.metadata.ownerReferences[0]).toMatchObject({ uid: created.metadata.uid, controller: true });
+
+    // from now on the spec hash decides: a new description regenerates
+    await bed.api.replaceClusterCustomObject({ ...GPT, name: NAME, body: { ...obj, spec: { description: `${DESCRIPTION} And in 'dev'.` } } });
+    await eventually(async () => (await getGPT(bed, NAME)).status?.observedGeneration === 2 && (await getGPT(bed, NAME)).status.phase === 'Ready', 'regenerated');
+    expect(model.calls).toHaveLength(1);
+  });
+
+  it('refuses to overwrite a JsPolicy of the same name that it does not own', async () => {
+    await bed.api.createClusterCustomObject({
+      ...JSP,
+      body: { apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy', metadata: { name: NAME }, spec: { operations: ['CREATE'], resources: ['pods'], javascript: 'allow();' } },
+    });
+    await bed.startOperator();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    const failed = await eventually(async () => {
+      const o = await getGPT(bed, NAME);
+      return condition(o, 'Applied')?.status === 'False' ? o : undefined;
+    }, 'Applied=False');
+    expect(condition(failed, 'Applied')?.reason).toBe('PolicyNotOwned');
+    expect((await getJsPolicy(bed, NAME)).spec.javascript).toBe('allow();');
+  });
+
+  it('keeps reconciling across watch disconnects and expired resourceVersions', async () => {
+    const op = await bed.startOperator();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    await ready();
+    bed.server!.closeWatches();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy('second.policy.drzzl.io', { description: "Deny pods with the label 'env=prod' in the 'qa' namespace." }) });
+    await ready('second.policy.drzzl.io');
+    bed.server!.compact();
+    bed.server!.closeWatches();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy('third.policy.drzzl.io', { description: "Deny pods with the label 'env=prod' in the 'uat' namespace." }) });
+    await ready('third.policy.drzzl.io');
+    expect(op.controller.stats.applied).toBe(3);
+  });
+
+  it('reports an invalid spec in the status, naming the field', async () => {
+    await bed.startOperator();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy('bad.policy.drzzl.io', { description: DESCRIPTION, mode: 'Loud' }) });
+    const failed = await eventually(async () => {
+      const o = await getGPT(bed, 'bad.policy.drzzl.io');
+      return o.status?.phase === 'Failed' ? o : undefined;
+    }, 'Failed');
+    expect(condition(failed, 'Generated')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    expect(failed.status.lastError).toContain('spec.mode');
+    expect(model.calls).toHaveLength(0);
+  });
+});

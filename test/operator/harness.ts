@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { Redis } from 'ioredis';
+import { createLogger, type GenerationResult, type Intent } from '../../common/index.js';
+import { startOperator, type OperatorOptions, type RunningOperator } from '../../src/operator/index.js';
+import { createGenerationQueue, startGenerationWorker, type GenerateFn, type GenerationQueue, type GenerationWorker } from '../../worker/index.js';
+import { startKubeApiServer, type KubeApiServer, type ResourceType } from '../support/kube-api-server.js';
+
+/**
+ * Test bed for the operator: the in-process Kubernetes API server (or a real cluster, see below), a real
+ * Redis queue with a unique prefix, and a real generation worker around the given generate function.
+ * The operator is started through its production entry point with a KubeConfig pointing at the server.
+ *
+ * Real cluster: POLICYFORGE_E2E_KUBECONFIG=/path/to/kubeconfig runs the same tests that need no injected
+ * failures against that cluster (CRDs from deploy/ and jsPolicy's CRD must be installed). Never in CI.
+ */
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const E2E_KUBECONFIG = process.env.POLICYFORGE_E2E_KUBECONFIG;
+
+/** The GPTPolicy CRD as the server sees it: spec.description required (deploy/crd-gptpolicy.yaml). */
+export const GPTPOLICY_TYPE: ResourceType = {
+  group: 'gpt.drzzl.io',
+  version: 'v1',
+  kind: 'GPTPolicy',
+  plural: 'gptpolicies',
+  namespaced: false,
+  statusSubresource: true,
+  validate: (o) => (typeof o.spec?.description === 'string' && o.spec.description.length > 0 ? [] : ['spec.description: Required value']),
+};
+
+/**
+ * jsPolicy's CRD has no schema; its validating webhook rejects bad values (docs: /work/shared/jspolicy.md).
+ * This validator stands in for that webhook, so dry-runs fail the way they would on a cluster.
+ */
+export function jsPolicyType(extra?: (o: any) => string[]): ResourceType {
+  return {
+    group: 'policy.jspolicy.com',
+    version: 'v1beta1',
+    kind: 'JsPolicy',
+    plural: 'jspolicies',
+    namespaced: false,
+    validate: (o) => {
+      const errors: string[] = [];
+      if (String(o.metadata?.name ?? '').split('.').length < 3) errors.push('metadata.name: must have at least three dot-separated parts');
+      if (!Array.isArray(o.spec?.operations) || o.spec.operations.length === 0) errors.push('spec.operations: Required value');
+      if (!Array.isArray(o.spec?.resources) || o.spec.resources.length === 0) errors.push('spec.resources: Required value');
+      if (o.spec?.violationPolicy !== undefined && !['Deny', 'Warn', 'Dry'].includes(o.spec.violationPolicy)) errors.push(`spec.violationPolicy: Unsupported value: "${o.spec.violationPolicy}"`);
+      if (o.spec?.failurePolicy !== undefined && !['Fail', 'Ignore'].includes(o.spec.failurePolicy)) errors.push(`spec.failurePolicy: Unsupported value: "${o.spec.failurePolicy}"`);
+      return [...errors, ...(extra?.(o) ?? [])];
+    },
+  };
+}
+
+export interface Bed {
+  server?: KubeApiServer;
+  kubeConfig: KubeConfig;
+  api: CustomObjectsApi;
+  prefix: string;
+  queue: GenerationQueue;
+  worker: GenerationWorker;
+  /** Every intent the worker's generate function was called with. */
+  generated: Intent[];
+  operators: RunningOperator[];
+  /** Validation added to the JsPolicy "webhook" (to make the API server refuse a policy). */
+  jsPolicyRules: Array<(o: any) => string[]>;
+  startOperator(options?: Partial<OperatorOptions>): Promise<RunningOperator>;
+  close(): Promise<void>;
+}
+
+export async function createBed(generate: GenerateFn): Promise<Bed> {
+  const jsPolicyRules: Array<(o: any) => string[]> = [];
+  let server: KubeApiServer | undefined;
+  const kubeConfig = new KubeConfig();
+  if (E2E_KUBECONFIG) {
+    kubeConfig.loadFromFile(E2E_KUBECONFIG);
+  } else {
+    server = await startKubeApiServer({ types: [GPTPOLICY_TYPE, jsPolicyType((o) => jsPolicyRules.flatMap((r) => r(o)))] });
+    kubeConfig.loadFromString(server.kubeconfig());
+  }
+  const prefix = `pf-test-operator-${randomBytes(4).toString('hex')}`;
+  const queue = createGenerationQueue({ connection: REDIS_URL, prefix, attempts: 1 });
+  const generated: Intent[] = [];
+  const worker = startGenerationWorker({
+    connection: REDIS_URL,
+    prefix,
+    concurrency: 2,
+    generate: async (intent, ctx) => {
+      generated.push(intent);
+      return generate(intent, ctx);
+    },
+    shutdownGraceMs: 1000,
+  });
+  const operators: RunningOperator[] = [];
+  const bed: Bed = {
+    server,
+    kubeConfig,
+    api: kubeConfig.makeApiClient(CustomObjectsApi),
+    prefix,
+    queue,
+    worker,
+    generated,
+    operators,
+    jsPolicyRules,
+    async startOperator(options = {}) {
+      const op = await startOperator({
+        kubeConfig,
+        queue,
+        leaderElection: false,
+        leaseNamespace: 'policyforge-system',
+        ...(process.env.PF_TEST_LOG ? { logger: createLogger({ level: process.env.PF_TEST_LOG }) } : {}),
+        ...options,
+        controller: { pollIntervalMs: 100, retry: { baseDelayMs: 10, maxDelayMs: 100 }, watchRestartDelayMs: 50, ...options.controller },
+      });
+      operators.push(op);
+      return op;
+    },
+    async close() {
+      for (const op of operators) await op.stop().catch(() => undefined);
+      await worker.close();
+      await queue.close();
+      await server?.close();
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    },
+  };
+  return bed;
+}
+
+export const GPT = { group: 'gpt.drzzl.io', version: 'v1', plural: 'gptpolicies' } as const;
+export const JSP = { group: 'policy.jspolicy.com', version: 'v1beta1', plural: 'jspolicies' } as const;
+
+export function gptPolicy(name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): any {
+  return { apiVersion: 'gpt.drzzl.io/v1', kind: 'GPTPolicy', metadata: { name, ...(annotations ? { annotations } : {}) }, spec };
+}
+
+export async function getGPT(bed: Bed, name: string): Promise<any> {
+  return bed.api.getClusterCustomObject({ ...GPT, name });
+}
+
+export async function getJsPolicy(bed: Bed, name: string): Promise<any | undefined> {
+  try {
+    return await bed.api.getClusterCustomObject({ ...JSP, name });
+  } catch (err) {
+    if ((err as any).code === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Polls until `check` returns a value other than undefined/false (or throws with the last value seen). */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  const start = Date.now();
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v as T;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export function condition(obj: any, type: string): any {
+  return obj?.status?.conditions?.find((c: any) => c.type === type);
+}
+
+export type { GenerationResult };
