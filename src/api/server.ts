@@ -50,7 +50,6 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes ?? 262_144,
     loggerInstance: log,
-    disableRequestLogging: true,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   });
   app.decorateRequest('validationContext');

@@ -43,15 +43,19 @@ export async function redisForTests(): Promise<TestRedis> {
   return startRedisServer();
 }
 
-/** A private redis-server on a free port, no persistence, in its own temporary directory. */
-export async function startRedisServer(): Promise<TestRedis> {
+/**
+ * A private redis-server on a free port in its own temporary directory. With `persist`, every write is
+ * appended and fsynced (appendonly, always), so a stop/restart keeps the data, as a production Redis would.
+ */
+export async function startRedisServer(options: { persist?: boolean } = {}): Promise<TestRedis> {
   if (!redisServerInstalled()) throw new Error(INSTALL_HINT);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'pf-redis-'));
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    const persistence = options.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir], {
       stdio: 'ignore',
     });
     await waitUntil(() => ping(port), 10_000, `redis-server on port ${port} did not answer PING`);

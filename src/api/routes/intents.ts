@@ -162,11 +162,11 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
       };
 
       const emit = (view: JobView): void => {
-        for (; sent < view.progress.events.length; sent++) write('progress', view.progress.events[sent], sent);
         if (view.state !== lastState) {
           lastState = view.state;
           write('state', { state: view.state });
         }
+        for (; sent < view.progress.events.length; sent++) write('progress', view.progress.events[sent], sent);
         if (TERMINAL.has(view.state)) {
           write(view.state, view);
           finish();

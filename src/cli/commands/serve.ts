@@ -1,0 +1,60 @@
+import { loadModelConfig, type ModelConfig } from '../../../agents/index.js';
+import { PolicyforgeError, isPolicyforgeError } from '../../../common/index.js';
+import { loadServiceConfig, type ServiceConfig } from '../../config.js';
+import { startService, type ServiceRole } from '../../serve.js';
+import type { RegisterCommand } from './index.js';
+
+interface ServeFlags {
+  apiOnly?: boolean;
+  workerOnly?: boolean;
+  concurrency?: string;
+  insecureNoAuth?: boolean;
+}
+
+/** `policyforge serve [--api-only|--worker-only] [--concurrency N] [--insecure-no-auth]` */
+export const registerServe: RegisterCommand = (program, setExit) => {
+  program
+    .command('serve')
+    .description('run the HTTP API and generation workers on Redis (REDIS_URL, PORT, POLICYFORGE_API_TOKEN, model settings)')
+    .option('--api-only', 'serve HTTP only; workers run elsewhere')
+    .option('--worker-only', 'run generation workers only (answers /healthz and /metrics on PORT)')
+    .option('--concurrency <n>', 'jobs each worker runs at once (default POLICYFORGE_CONCURRENCY or 2)')
+    .option('--insecure-no-auth', 'serve without POLICYFORGE_API_TOKEN (local experiments only)')
+    .action(async (flags: ServeFlags) => {
+      const role: ServiceRole = flags.apiOnly ? 'api' : flags.workerOnly ? 'worker' : 'all';
+      const { config, model } = readConfiguration(flags, role);
+      // Listen before starting, so a SIGTERM during start-up still shuts down gracefully.
+      const stopped = new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
+      const service = await startService({ config, model, role });
+      process.stdout.write(`policyforge serving (${role === 'all' ? 'API + worker' : role}) on ${service.url}\n`);
+      const signal = await stopped;
+      process.stdout.write(`policyforge: ${signal}: finishing running jobs, then stopping\n`);
+      await service.close();
+      setExit(0);
+    });
+};
+
+/** Service and model settings, validated together: every mistake in one message, each naming its variable or flag. */
+function readConfiguration(flags: ServeFlags, role: ServiceRole): { config: ServiceConfig; model?: ModelConfig } {
+  const problems: string[] = [];
+  if (flags.apiOnly && flags.workerOnly) problems.push('--api-only and --worker-only exclude each other: pass one, or neither for both');
+  let config: ServiceConfig | undefined;
+  let model: ModelConfig | undefined;
+  try {
+    config = loadServiceConfig(process.env, { insecureNoAuth: flags.insecureNoAuth, concurrency: flags.concurrency, role });
+  } catch (err) {
+    if (!isPolicyforgeError(err, 'PF_ERR_CONFIG')) throw err;
+    problems.push(...((err.details?.problems as string[] | undefined) ?? [err.message]));
+  }
+  try {
+    model = loadModelConfig(process.env);
+  } catch (err) {
+    if (!isPolicyforgeError(err, 'PF_ERR_CONFIG')) throw err;
+    problems.push(err.message.replace(/^configuration: /, ''));
+  }
+  if (problems.length || !config) throw new PolicyforgeError('PF_ERR_CONFIG', [problems.join('; ')], { details: { problems } });
+  return { config, ...(model ? { model } : {}) };
+}

@@ -1,0 +1,181 @@
+import Fastify from 'fastify';
+import { Registry } from 'prom-client';
+import type { Redis } from 'ioredis';
+import type { ModelConfig } from '../agents/index.js';
+import { PolicyforgeError, logger as rootLogger, type Logger } from '../common/index.js';
+import { createSandbox, type SandboxRunner } from '../sandbox/index.js';
+import { openRedisStore, type SkillStore } from '../skills/index.js';
+import {
+  GenerationMetrics,
+  createGenerationQueue,
+  createRedisClient,
+  redactUrl,
+  startGenerationWorker,
+  withRedis,
+  type GenerateFn,
+  type GenerationQueue,
+  type GenerationWorker,
+} from '../worker/index.js';
+import { buildApi, createAuthenticator, errorBody } from './api/index.js';
+import type { ServiceConfig } from './config.js';
+import { createGenerator, type Generator } from './loop/index.js';
+
+/** Time allowed to each shutdown step beyond the jobs' grace period. */
+const SHUTDOWN_STEP_MS = 10_000;
+
+export const SERVICE_ROLES = ['all', 'api', 'worker'] as const;
+export type ServiceRole = (typeof SERVICE_ROLES)[number];
+
+export interface ServiceOptions {
+  config: ServiceConfig;
+  /** all: API + worker in one process; api: HTTP only; worker: jobs only (with /healthz and /metrics). @defaultValue 'all' */
+  role?: ServiceRole;
+  /** The model (agents' loadModelConfig); undefined = offline planner/coder. */
+  model?: ModelConfig;
+  /** Replaces the loop (tests, benchmarks); production leaves it unset. */
+  generate?: GenerateFn;
+  /** How long to wait for Redis at start-up. @defaultValue 30000 */
+  redisWaitMs?: number;
+  /** @defaultValue logger() */
+  logger?: Logger;
+}
+
+export interface RunningService {
+  /** http://host:port the process answers on. */
+  url: string;
+  role: ServiceRole;
+  /** Graceful: stop taking requests and jobs, let running jobs finish (up to the grace period), close connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * `policyforge serve`: the HTTP API and/or generation workers on one Redis. Untrusted policy code runs only
+ * in the sandbox's child processes ('process' isolation), never in this process.
+ */
+export async function startService(options: ServiceOptions): Promise<RunningService> {
+  const { config } = options;
+  const role = options.role ?? 'all';
+  const log = (options.logger ?? rootLogger()).child({ module: 'serve' });
+  const metrics = new GenerationMetrics(new Registry(), { defaultMetrics: true });
+  const secrets = [config.apiToken, options.model?.apiKey].filter((s): s is string => !!s);
+  const closers: Array<() => Promise<unknown>> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) {
+      const step = close.toString().replace(/\s+/g, ' ').slice(0, 60);
+      log.debug({ step }, 'shutdown step');
+      // The deadline's timer also keeps the event loop alive while a step waits on unref'd handles
+      // (the sandbox's child processes), so shutdown always completes.
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          log.warn({ step }, 'shutdown step did not finish in time; going on');
+          resolve();
+        }, SHUTDOWN_STEP_MS + config.shutdownGraceMs);
+      });
+      await Promise.race([close().catch((err: unknown) => log.warn({ step, err: (err as Error).message }, 'shutdown step failed')), deadline]);
+      clearTimeout(timer);
+    }
+    log.info('stopped');
+  };
+
+  try {
+    await waitForRedis(config.redisUrl, options.redisWaitMs ?? 30_000, log);
+    const sandbox: SandboxRunner = createSandbox({ isolation: 'process', processes: config.sandboxProcesses });
+    closers.push(() => sandbox.close());
+
+    let worker: GenerationWorker | undefined;
+    if (role !== 'api') {
+      // The worker's store connection waits out a Redis blip (queued commands) rather than failing the job.
+      const storeClient = createRedisClient(config.redisUrl, 'worker');
+      storeClient.on('error', () => undefined);
+      closers.push(async () => storeClient.disconnect());
+      const store = await openRedisStore(storeClient, { prefix: config.skillPrefix });
+      closers.push(() => store.close());
+      let generate = options.generate;
+      if (!generate) {
+        const generator: Generator = await createGenerator({ store, sandbox, isolation: 'process', model: options.model ?? null, logger: log.child({ module: 'loop' }) });
+        closers.push(() => generator.close());
+        generate = (intent, ctx) => generator.generate(intent, { onProgress: ctx.onProgress });
+      }
+      worker = startGenerationWorker({
+        connection: config.redisUrl,
+        prefix: config.queuePrefix,
+        concurrency: config.concurrency,
+        generate,
+        metrics,
+        secrets,
+        shutdownGraceMs: config.shutdownGraceMs,
+        logger: log,
+      });
+      closers.push(() => worker!.close());
+    }
+
+    let url: string;
+    if (role !== 'worker') {
+      const queue: GenerationQueue = createGenerationQueue({
+        connection: config.redisUrl,
+        prefix: config.queuePrefix,
+        attempts: config.jobAttempts,
+        retention: { completedAgeSeconds: config.retentionDays * 86_400, failedAgeSeconds: config.retentionDays * 86_400 },
+      });
+      closers.push(() => queue.close());
+      await queue.ping();
+      const store: SkillStore = await openRedisStore(queue.client, { prefix: config.skillPrefix });
+      closers.push(() => store.close());
+      const app = await buildApi(
+        { queue, store, policies: sandbox, metrics, logger: log.child({ module: 'api' }) },
+        { token: config.apiToken, bodyLimitBytes: config.bodyLimitBytes, intentsPerMinute: config.intentsPerMinute, secrets },
+      );
+      url = await app.listen({ host: config.host, port: config.port });
+      // Closed first on shutdown (closers run in reverse): no new requests while the worker drains.
+      closers.push(() => app.close());
+    } else {
+      url = await startWorkerProbeServer(config, metrics, closers);
+    }
+    log.info({ url, role, concurrency: role === 'api' ? 0 : config.concurrency, redis: redactUrl(config.redisUrl), model: options.model?.model ?? 'offline' }, 'policyforge serving');
+
+    let closing: Promise<void> | undefined;
+    return { url, role, close: () => (closing ??= closeAll()) };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+/** A worker-only process still answers probes and scrapes: /healthz (public) and /metrics (token). */
+async function startWorkerProbeServer(config: ServiceConfig, metrics: GenerationMetrics, closers: Array<() => Promise<unknown>>): Promise<string> {
+  const app = Fastify();
+  const auth = config.apiToken ? createAuthenticator(config.apiToken) : undefined;
+  app.get('/healthz', async () => ({ status: 'ok', role: 'worker' }));
+  app.get('/metrics', async (request, reply) => {
+    if (auth && !auth.check(request)) return reply.status(401).send(errorBody(new PolicyforgeError('PF_ERR_UNAUTHORIZED')));
+    return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  const url = await app.listen({ host: config.host, port: config.port });
+  closers.push(() => app.close());
+  return url;
+}
+
+async function waitForRedis(url: string, waitMs: number, log: Logger): Promise<void> {
+  const client: Redis = createRedisClient(url, 'queue');
+  client.on('error', () => undefined);
+  const deadline = Date.now() + waitMs;
+  let warned = false;
+  try {
+    for (;;) {
+      try {
+        await withRedis(() => client.ping(), 2000, client);
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) {
+          throw new PolicyforgeError('PF_ERR_REDIS_UNAVAILABLE', [`no answer from ${redactUrl(url)} within ${Math.round(waitMs / 1000)} s (${(err as Error).message}); is REDIS_URL right and Redis running?`]);
+        }
+        if (!warned) log.warn({ redis: redactUrl(url) }, 'waiting for Redis');
+        warned = true;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  } finally {
+    client.disconnect();
+  }
+}

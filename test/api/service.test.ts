@@ -1,0 +1,168 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { spawnWatched, type WatchedProcess } from '../support/processes.js';
+import { freePort, startRedisServer, type TestRedis } from '../support/redis.js';
+import { startScriptedOpenAIServer, type ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
+import { readEvents } from './harness.js';
+
+// `policyforge serve` as users run it (the compiled CLI), with the real loop, the process sandbox and a
+// scripted OpenAI-compatible model server in place of the hosted model: production code paths throughout.
+const BIN = fileURLToPath(new URL('../../bin/policyforge.js', import.meta.url));
+const TOKEN = 'service-token-0123456789abcdef';
+const MODEL_KEY = 'sk-service-test-key-0123456789';
+const IAM_INTENT = 'Deny any IAMPolicy Config Connector resources that reference a Project.';
+
+const iamPolicy = (name: string, resourceRef?: Record<string, unknown>) => ({
+  apiVersion: 'iam.cnrm.cloud.google.com/v1beta1',
+  kind: 'IAMPolicy',
+  metadata: { name, namespace: 'config' },
+  spec: { ...(resourceRef ? { resourceRef } : {}), bindings: [{ role: 'roles/viewer', members: ['user:dev@example.com'] }] },
+});
+const plan = {
+  rationale: 'IAMPolicy objects whose spec.resourceRef.kind is Project are denied.',
+  target: { type: 'Validating', resources: ['iampolicies'], apiGroups: ['iam.cnrm.cloud.google.com'], apiVersions: ['v1beta1'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced', namespaces: [] },
+  steps: [{ name: 'referencesProject', description: 'spec.resourceRef.kind is Project' }],
+  tests: [
+    { name: 'IAMPolicy on a Project is denied', object: iamPolicy('p', { kind: 'Project', name: 'my-project' }), expect: 'deny' },
+    { name: 'IAMPolicy on a StorageBucket is allowed', object: iamPolicy('b', { kind: 'StorageBucket', name: 'logs' }), expect: 'allow' },
+    { name: 'IAMPolicy without a resourceRef is allowed', object: iamPolicy('n'), expect: 'allow' },
+  ],
+};
+// Round 1: the wrong API group and an unguarded resourceRef; round 2: fixed.
+const flawedDraft = {
+  explanation: 'deny IAMPolicies on projects',
+  plan: 'read the resourceRef kind',
+  spec: {
+    type: 'Validating',
+    operations: ['CREATE', 'UPDATE'],
+    resources: ['iampolicies'],
+    apiGroups: ['configconnector.cnrm.cloud.google.com'],
+    javascript: "if (request.object.spec.resourceRef.kind === 'Project') { deny('IAMPolicy must not target a Project'); }",
+  },
+};
+const fixedDraft = {
+  explanation: 'the group that serves iampolicies, optional chaining',
+  plan: 'read the resourceRef kind safely',
+  spec: {
+    type: 'Validating',
+    operations: ['CREATE', 'UPDATE'],
+    resources: ['iampolicies'],
+    apiGroups: ['iam.cnrm.cloud.google.com'],
+    scope: 'Namespaced',
+    javascript: "function referencesProject(obj) { return obj?.spec?.resourceRef?.kind === 'Project'; }\nif (referencesProject(request.object)) { deny('IAMPolicy must not target a Project'); }",
+  },
+};
+const approve = { reasoning: 'denies exactly IAMPolicies on projects', success: true, critique: '' };
+
+let redis: TestRedis;
+let model: ScriptedOpenAIServer;
+let service: WatchedProcess;
+let url: string;
+
+const call = (path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response & { json(): Promise<any> }> => {
+  const headers = new Headers(init.headers);
+  headers.set('authorization', `Bearer ${TOKEN}`);
+  if (init.json !== undefined) headers.set('content-type', 'application/json');
+  return fetch(`${url}${path}`, { ...init, headers, ...(init.json !== undefined ? { method: 'POST', body: JSON.stringify(init.json) } : {}) });
+};
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  model = await startScriptedOpenAIServer({
+    steps: [{ toolCall: { arguments: plan } }, { toolCall: { arguments: flawedDraft } }, { toolCall: { arguments: fixedDraft } }, { toolCall: { arguments: approve } }],
+  });
+  const port = await freePort();
+  url = `http://127.0.0.1:${port}`;
+  service = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve', '--concurrency', '1'], {
+    env: {
+      REDIS_URL: redis.url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      POLICYFORGE_API_TOKEN: TOKEN,
+      OPENAI_API_KEY: MODEL_KEY,
+      OPENAI_BASE_URL: model.baseURL,
+      POLICYFORGE_MODEL: 'scripted',
+      POLICYFORGE_MODEL_MAX_RETRIES: '0',
+      POLICYFORGE_SANDBOX_PROCESSES: '1',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  await service.waitForLine(/^policyforge serving \(API \+ worker\) on /, 60_000);
+});
+afterAll(async () => {
+  if (service && service.child.exitCode === null) service.child.kill('SIGKILL');
+  await model?.close();
+  await redis?.close();
+});
+
+describe('policyforge serve', () => {
+  it("takes an intent through its whole life over HTTP and SSE, with the model's flawed first draft fixed in round 2", async () => {
+    const accepted = await call('/v1/intents', { json: { text: IAM_INTENT } });
+    expect(accepted.status).toBe(202);
+    const { id } = await accepted.json();
+
+    const events = await readEvents(await call(`/v1/intents/${id}/events`));
+    expect(events.filter((e) => e.event === 'progress').map((e) => e.data.type)).toEqual([
+      'retrieved', 'planned', 'round-started', 'drafted', 'verified', 'round-started', 'drafted', 'verified', 'critiqued', 'finished',
+    ]);
+    const verified = events.filter((e) => e.event === 'progress' && e.data.type === 'verified').map((e) => e.data.passed);
+    expect(verified).toEqual([false, true]);
+    const final = events.at(-1)!;
+    expect(final.event).toBe('completed');
+    const result = final.data.result;
+    expect(result).toMatchObject({ status: 'succeeded', source: 'model', safeToApply: true });
+    expect(result.rounds).toHaveLength(2);
+    expect(result.rounds[0].report.findings.some((f: { rule: string }) => f.rule === 'catalog/wrong-group')).toBe(true);
+    expect(model.chatRequests().map((c) => c.body.tools?.[0]?.function?.name)).toEqual(['submit_plan', 'submit_policy', 'submit_policy', 'submit_review']);
+    expect(model.chatRequests()[0].headers.authorization).toBe(`Bearer ${MODEL_KEY}`);
+
+    // The transcript and status never carry the model key or the API token.
+    const view = await (await call(`/v1/intents/${id}`)).json();
+    expect(JSON.stringify(view)).not.toContain(MODEL_KEY);
+    expect(JSON.stringify(view)).not.toContain(TOKEN);
+    expect(view.result.rounds[1].critique).toMatchObject({ success: true });
+
+    const yaml = parse(await (await call(`/v1/intents/${id}/policy.yaml`)).text());
+    expect(yaml).toMatchObject({ kind: 'JsPolicy', spec: { apiGroups: ['iam.cnrm.cloud.google.com'], failurePolicy: 'Ignore' } });
+
+    // What the run learned is in the shared (Redis) library, waiting for review.
+    const candidates = (await (await call('/v1/skills?state=candidate')).json()).skills.map((s: { id: string }) => s.id);
+    for (const added of result.skillsAdded) expect(candidates).toContain(added);
+
+    const metrics = await (await call('/metrics')).text();
+    expect(metrics).toMatch(/^policyforge_rounds_total 2$/m);
+    expect(metrics).toMatch(/^policyforge_generation_outcomes_total\{status="succeeded",source="model"\} 1$/m);
+    expect(metrics).toMatch(/^policyforge_model_tokens_total\{kind="prompt"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^policyforge_sandbox_evaluations_total\{origin="generation"\} [1-9]\d*$/m);
+  });
+
+  it('stops gracefully on SIGTERM', async () => {
+    service.child.kill('SIGTERM');
+    const exit = await service.exited;
+    if (exit.code !== 0) console.log(service.stderr().slice(-3000));
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(service.lines).toContain('policyforge: SIGTERM: finishing running jobs, then stopping');
+  });
+});
+
+describe('policyforge serve configuration', () => {
+  it('refuses to start without POLICYFORGE_API_TOKEN, naming it and the way out', async () => {
+    const refused = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve'], { env: { POLICYFORGE_API_TOKEN: '', REDIS_URL: redis.url } });
+    expect((await refused.exited).code).toBe(2);
+    expect(refused.stderr()).toContain('PF_ERR_CONFIG');
+    expect(refused.stderr()).toContain('POLICYFORGE_API_TOKEN is not set');
+    expect(refused.stderr()).toContain('--insecure-no-auth');
+  });
+
+  it('reports every configuration mistake at once', async () => {
+    const refused = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve', '--api-only', '--worker-only', '--concurrency', '0'], {
+      env: { POLICYFORGE_API_TOKEN: 'short', REDIS_URL: 'http://localhost', PORT: 'eighty', POLICYFORGE_PROVIDER: 'claude' },
+    });
+    expect((await refused.exited).code).toBe(2);
+    const err = refused.stderr();
+    for (const part of ['--api-only and --worker-only', 'POLICYFORGE_API_TOKEN is too short', 'REDIS_URL must be a redis://', 'PORT=eighty', '--concurrency=0', 'POLICYFORGE_PROVIDER=claude']) {
+      expect(err).toContain(part);
+    }
+  });
+});
