@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { spawnWatched, type WatchedProcess } from '../support/processes.js';
 import { freePort, startRedisServer, type TestRedis } from '../support/redis.js';
 import { startScriptedOpenAIServer, type ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
-import { readEvents } from './harness.js';
+import { readEvents, type ApiResponse } from './harness.js';
 
 // `policyforge serve` as users run it (the compiled CLI), with the real loop, the process sandbox and a
 // scripted OpenAI-compatible model server in place of the hosted model: production code paths throughout.
@@ -60,11 +60,11 @@ let model: ScriptedOpenAIServer;
 let service: WatchedProcess;
 let url: string;
 
-const call = (path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response & { json(): Promise<any> }> => {
+const call = (path: string, init: RequestInit & { json?: unknown } = {}): Promise<ApiResponse> => {
   const headers = new Headers(init.headers);
   headers.set('authorization', `Bearer ${TOKEN}`);
   if (init.json !== undefined) headers.set('content-type', 'application/json');
-  return fetch(`${url}${path}`, { ...init, headers, ...(init.json !== undefined ? { method: 'POST', body: JSON.stringify(init.json) } : {}) });
+  return fetch(`${url}${path}`, { ...init, headers, ...(init.json !== undefined ? { method: 'POST', body: JSON.stringify(init.json) } : {}) }) as Promise<ApiResponse>;
 };
 
 beforeAll(async () => {
