@@ -1,0 +1,45 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { serializePolicy } from '../../sandbox/index.js';
+import { userIamPolicyDraft } from '../critic/fixtures.js';
+
+const run = promisify(execFile);
+const INTENTS = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'intents');
+
+async function test(...args: string[]): Promise<{ code: number; stdout: string }> {
+  try {
+    return { code: 0, stdout: (await run('node', ['bin/policyforge.js', 'test', ...args])).stdout };
+  } catch (err) {
+    const e = err as { code: number; stdout: string };
+    return { code: e.code, stdout: e.stdout };
+  }
+}
+
+describe('policyforge test --fuzz', () => {
+  it('exits 1 and shows the smallest crashing object when the policy throws on an unusual object', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pf-fuzz-'));
+    const file = join(dir, 'iam.yaml');
+    // The user's draft with the group corrected: every case passes, only fuzzing shows the crash.
+    const draft = userIamPolicyDraft();
+    writeFileSync(file, serializePolicy({ ...draft, spec: { ...draft.spec, apiGroups: ['iam.cnrm.cloud.google.com'] } }));
+    const suite = join(INTENTS, 'iampolicy-no-project.yaml');
+    expect((await test(suite, '--policy', file)).code).toBe(0);
+    const { code, stdout } = await test(suite, '--policy', file, '--fuzz');
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/fuzz: \d+ crash\(es\)/);
+    expect(stdout).toContain("denies with 500 on");
+    expect(stdout).toContain("reading 'kind'");
+    expect(stdout).toContain('smallest object: {');
+  });
+
+  it('reports no crash for a robust reference policy and puts the crashes in --json output', async () => {
+    const suite = join(INTENTS, 'iampolicy-no-project.yaml');
+    const { code, stdout } = await test(suite, '--policy', join(INTENTS, 'iampolicy-no-project.policy.yaml'), '--fuzz', '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ passed: true, fuzz: [] });
+  });
+});
