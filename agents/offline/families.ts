@@ -371,7 +371,7 @@ const probes: OfflineFamily = {
   title: 'readiness / liveness / startup probes required (deny or warn)',
   examples: ['Warn, but do not block, when a Deployment has a container without a readinessProbe.', 'Pods must define a liveness probe.'],
   match: (ctx) => {
-    const found = [...ctx.text.matchAll(/\b(readiness|liveness|startup)\s*probes?\b/gi)].map((m) => PROBES[m[1].toLowerCase() as keyof typeof PROBES]);
+    const found = /probes?\b/i.test(ctx.text) ? [...ctx.text.matchAll(/\b(readiness|liveness|startup)(?:\s*probes?)?\b/gi)].map((m) => PROBES[m[1].toLowerCase() as keyof typeof PROBES]) : [];
     const probeList = [...new Set(found)];
     if (probeList.length === 0) return undefined;
     const with_ = Object.fromEntries(probeList.map((p) => [p, { httpGet: { path: '/healthz', port: 8080 } }]));
@@ -542,13 +542,14 @@ function metadataRule(ctx: FamilyContext, resources: ApiResource[], word: 'label
   const good = kv.value ?? 'x';
   const otherValue = kv.value === undefined ? undefined : `${kv.value}-other`;
   const v = violation(ctx);
+  const otherKey = kv.key === 'app' ? 'tier' : 'app';
   const tests: TestCase[] =
     mode === 'forbidden'
       ? [
           { name: `${r.kind} with ${what} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk({ [kv.key]: good }), expect: v, message: kv.key },
           ...(otherValue ? [{ name: `${r.kind} with ${kv.key}=${otherValue} is allowed`, object: mk({ [kv.key]: otherValue }), expect: 'allow' as const }] : []),
           { name: `${r.kind} without ${field} is allowed`, object: mk(undefined), expect: 'allow' },
-          { name: `${r.kind} with other ${field} only is allowed`, object: mk({ app: 'web' }), expect: 'allow' },
+          { name: `${r.kind} with other ${field} only is allowed`, object: mk({ [otherKey]: 'web' }), expect: 'allow' },
           ...scopeCases(r, ctx, (o) => mk({ [kv.key]: good }, o.namespace)),
           updateCase(`${word === 'label' ? 'relabelling' : 'annotating'} to ${what} is ${v === 'warn' ? 'warned' : 'denied'}`, mk(otherValue ? { [kv.key]: otherValue } : undefined), mk({ [kv.key]: good }), v),
         ]
@@ -556,7 +557,7 @@ function metadataRule(ctx: FamilyContext, resources: ApiResource[], word: 'label
           { name: `${r.kind} with ${kv.key}=${good} is allowed`, object: mk({ [kv.key]: good }), expect: 'allow' },
           { name: `${r.kind} without ${field} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk(undefined), expect: v, message: kv.key },
           { name: `${r.kind} with an empty ${kv.key} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk({ [kv.key]: '' }), expect: v },
-          { name: `${r.kind} with other ${field} only is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk({ app: 'web' }), expect: v },
+          { name: `${r.kind} with other ${field} only is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk({ [otherKey]: 'web' }), expect: v },
           ...(otherValue ? [{ name: `${r.kind} with ${kv.key}=${otherValue} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk({ [kv.key]: otherValue }), expect: v }] : []),
           ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
           updateCase(`removing the ${word} ${kv.key} is ${v === 'warn' ? 'warned' : 'denied'}`, mk({ [kv.key]: good }), mk(undefined), v),
@@ -887,13 +888,14 @@ function removePath(o: Record<string, any>, parts: string[]): void {
 
 const referenceKind: OfflineFamily = {
   id: 'reference-kind',
-  title: 'resources referencing a kind (spec.resourceRef, e.g. Config Connector) forbidden',
+  title: 'Config Connector resources whose spec.resourceRef points at a kind forbidden',
   examples: ['Deny any IAMPolicy Config Connector resources that reference a Project.'],
   match: (ctx) => {
     const m = /\breferenc(?:e|es|ing)\s+(?:a|an|the|any)?\s*['"`]?([A-Z][A-Za-z0-9]+)['"`]?/.exec(ctx.text);
     if (!m || !forbids(ctx.text)) return undefined;
     const refKind = m[1];
-    const r = ctx.resources.find((x) => x.kind !== refKind);
+    // spec.resourceRef is Config Connector's convention; other CRDs name their references differently.
+    const r = ctx.resources.find((x) => x.kind !== refKind && x.group.endsWith('.cnrm.cloud.google.com'));
     if (!r) return undefined;
     const ns = homeNamespace(ctx);
     const mk = (ref: Record<string, unknown> | undefined, namespace = ns): KubeObject =>

@@ -27,7 +27,7 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
   const text = intent.text.trim();
   const namespaces = [...new Set([...namespacesIn(text), ...(intent.options?.namespaces ?? [])])];
   // "in the 'test' namespace" names a namespace, not the Namespace kind: drop those phrases before looking for kinds.
-  const kindText = text.replace(/\b(?:in|within|inside|to|for)\s+(?:the\s+)?(?:namespaces?\s+)?[^.;]*?\bnamespaces?\b/gi, ' ').replace(/\b(?:in|within|inside)\s+(?:the\s+)?namespaces?\s+\S+/gi, ' ');
+  const kindText = stripNamespacePhrases(text, namespaces);
   const ctx: FamilyContext = { text, catalog, namespaces, warn: wantsWarning(text), resources: resourcesIn(kindText, catalog) };
   let solution: FamilySolution | undefined;
   for (const family of OFFLINE_FAMILIES) {
@@ -63,4 +63,14 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
     javascript: `// policyforge offline family: ${solution.family}. ${solution.summary}\n${solution.javascript}`,
   };
   return { family: solution.family, plan, spec };
+}
+
+/** Removes "namespace test", "'test' namespace", "namespaces a" around the names found, so the word is not read as the Namespace kind. */
+function stripNamespacePhrases(text: string, namespaces: readonly string[]): string {
+  let out = text;
+  for (const ns of namespaces) {
+    const name = ns.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`(?:\\bnamespaces?\\s+)?['"\u2018\u2019\u201c\u201d\`]?\\b${name}\\b['"\u2018\u2019\u201c\u201d\`]?(?:\\s+namespaces?\\b)?`, 'gi'), ' ');
+  }
+  return out;
 }

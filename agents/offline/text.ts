@@ -20,7 +20,9 @@ export function namespacesIn(text: string): string[] {
   const list = `${QUOTE}?${NAME}${QUOTE}?(?:\\s*(?:,|and|or)\\s*${QUOTE}?${NAME}${QUOTE}?)*`;
   const patterns = [
     new RegExp(`\\b(?:in|within|inside|to|for)\\s+(?:the\\s+)?(${list})\\s+namespaces?\\b`, 'gi'),
-    new RegExp(`\\b(?:in|within|inside|to|for)\\s+(?:the\\s+)?namespaces?\\s+(${list})`, 'gi'),
+    new RegExp(`\\b(?:in|within|inside|to|for)\\s+(?:the\\s+)?namespaces\\s+(${list})`, 'gi'),
+    // singular "namespace": one name ("In namespace batch, set …" is not a list)
+    new RegExp(`\\b(?:in|within|inside|to|for)\\s+(?:the\\s+)?namespace\\s+(${QUOTE}?${NAME}${QUOTE}?)`, 'gi'),
   ];
   for (const re of patterns) {
     for (const m of text.matchAll(re)) {
@@ -56,6 +58,11 @@ export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyVa
   // 'env=prod' label
   for (const m of text.matchAll(new RegExp(`${QUOTE}?(${KEY})\\s*=\\s*(${KEY})${QUOTE}?\\s+${w}\\b`, 'gi'))) push(m[1], m[2]);
   if (out.length) return out;
+  // "Label new Namespaces with team=platform": a key=value elsewhere in a sentence about labels
+  if (new RegExp(`\\b${w}`, 'i').test(text)) {
+    for (const m of text.matchAll(new RegExp(`(?:^|[\\s'"\`(])(${KEY})=(${KEY})(?=$|[\\s'"\`).,;])`, 'g'))) push(m[1], m[2]);
+  }
+  if (out.length) return out;
   // label env with (the) value prod
   for (const m of text.matchAll(new RegExp(`\\b${w}\\s+${QUOTE}?(${KEY})${QUOTE}?\\s+(?:with|set to|of)\\s+(?:the\\s+)?(?:value\\s+)?${QUOTE}?(${KEY})${QUOTE}?`, 'gi'))) push(m[1], m[2]);
   if (out.length) return out;
@@ -67,12 +74,19 @@ export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyVa
     if (!NOT_KEYS.includes(m[1].toLowerCase())) push(m[1]);
   }
   if (out.length) return out;
+  // the annotation owner on every Service
+  for (const m of text.matchAll(new RegExp(`\\b${w}\\s+(${KEY})\\s+(?:on|to|for|in|of)\\b`, 'gi'))) {
+    if (!NOT_KEYS.includes(m[1].toLowerCase())) push(m[1]);
+  }
+  if (out.length) return out;
   // the annotation owner.
   for (const m of text.matchAll(new RegExp(`\\b${w}\\s+(${KEY})\\s*(?:[.,;]|$)`, 'gi'))) {
     if (!NOT_KEYS.includes(m[1].toLowerCase())) push(m[1]);
   }
   return out;
 }
+
+const AMBIGUOUS = new Set(['policy', 'policie', 'config', 'application', 'workflow', 'gateway', 'rollout', 'issuer', 'certificate', 'sidecar', 'event', 'binding', 'lease', 'template', 'podtemplate', 'project']);
 
 /** The catalog resources whose kind or plural the text names, in order of appearance. */
 export function resourcesIn(text: string, catalog: ApiCatalog): ApiResource[] {
@@ -81,6 +95,10 @@ export function resourcesIn(text: string, catalog: ApiCatalog): ApiResource[] {
   for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9]*/g)) {
     const word = m[0];
     const lower = word.toLowerCase();
+    // Everyday words that are also CRD kinds count only when written as a kind (capitalised), and
+    // "Config Connector" is a product name, not gatekeeper's Config.
+    if (AMBIGUOUS.has(lower.replace(/s$/, '')) && !/^[A-Z]/.test(word)) continue;
+    if (lower === 'config' && /^\s+connector/i.test(text.slice((m.index ?? 0) + word.length))) continue;
     const candidates = [lower, lower.replace(/es$/, ''), lower.replace(/s$/, '')];
     for (const c of candidates) {
       const hits = [...catalog.kindsNamed(c), ...catalog.byPlural(c)];

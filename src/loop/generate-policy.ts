@@ -130,10 +130,11 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
         critique = { success: verdict.success, reasoning: verdict.reasoning, critique: verdict.critique };
         missingCases = usableCases(verdict.missingCases, undefined, log).filter((c) => !plan.tests.some((t) => t.name === c.name));
         plan.tests.push(...missingCases);
+        emit({ type: 'critiqued', round, success: critique.success, critique: critique.critique });
       } else {
+        // Offline there is no critic agent: the family's own cases, passed under verify(), are the judgement.
         critique = { success: true, reasoning: 'verify() passed every planned case; offline mode has no critic agent', critique: '' };
       }
-      emit({ type: 'critiqued', round, success: critique.success, critique: critique.critique });
     }
     rounds.push({ round, draft: policy, explanation: draft.explanation, report, critique, promptChars, usage: roundUsage, durationMs: now() - roundStarted });
     if (!best || score(report) > score(best.report)) best = { policy, report, skillsUsed };
