@@ -77,7 +77,8 @@ export function lintPolicy(policy: JsPolicy, ctx: LintContext = {}): Finding[] {
   };
   schemaRules(policy, add);
   const spec = policy?.spec;
-  if (!spec || typeof spec !== 'object') return findings;
+  // The checks below read the spec's fields as their declared types: a mistyped spec gets schema findings only.
+  if (!spec || typeof spec !== 'object' || findings.some((f) => f.rule === 'schema/type')) return findings;
   const catalog = ctx.catalog ?? builtinCatalog();
   codeRules(policy, catalog, add);
   catalogRules(policy, catalog, add);
@@ -102,6 +103,16 @@ function schemaRules(policy: JsPolicy, add: Add): void {
   if (!spec || typeof spec !== 'object') {
     add({ rule: 'schema/spec', severity: 'blocking', message: 'the policy has no spec', fix: 'add spec with type, operations, resources and javascript', path: 'spec' });
     return;
+  }
+  const types: Array<[string, (v: unknown) => boolean, string]> = [
+    ['operations', isStringList, 'a list of strings'], ['resources', isStringList, 'a list of strings'], ['apiGroups', isStringList, 'a list of strings'],
+    ['apiVersions', isStringList, 'a list of strings'], ['namespaceSelector', isPlainObject, 'a label selector object'], ['objectSelector', isPlainObject, 'a label selector object'],
+    ['javascript', (v) => typeof v === 'string', 'a string'], ['type', (v) => typeof v === 'string', 'a string'], ['timeoutSeconds', (v) => typeof v === 'number', 'a number'],
+  ];
+  for (const [field, ok, what] of types) {
+    if (spec[field] !== undefined && spec[field] !== null && !ok(spec[field])) {
+      add({ rule: 'schema/type', severity: 'blocking', message: `spec.${field} must be ${what}, not ${JSON.stringify(spec[field])?.slice(0, 60)}`, fix: `write spec.${field} as ${what}`, path: `spec.${field}` });
+    }
   }
   for (const key of Object.keys(spec)) {
     if (!SPEC_FIELDS.has(key)) add({ rule: 'schema/unknown-field', severity: 'advisory', message: `spec.${key} is not a JsPolicy field and is dropped by the API server`, fix: `remove spec.${key} (fields: ${[...SPEC_FIELDS].join(', ')})`, path: `spec.${key}` });
@@ -183,6 +194,14 @@ function schemaRules(policy: JsPolicy, add: Add): void {
     const problem = selectorProblem(spec[field]);
     if (problem) add({ rule: 'schema/selector', severity: 'blocking', message: `spec.${field}: ${problem}`, fix: 'use {matchLabels: {key: value}} or matchExpressions [{key, operator: In|NotIn|Exists|DoesNotExist, values}]', path: `spec.${field}` });
   }
+}
+
+function isStringList(v: unknown): boolean {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
+
+function isPlainObject(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function selectorProblem(sel: unknown): string | undefined {

@@ -16,6 +16,9 @@ const NOT_NAMES = new Set([
   'labelled', 'labeled', 'named', 'called', 'must', 'may', 'should', 'can', 'cannot', 'not', 'of', 'in', 'to', 'for',
   'it', 'its', 'their', 'they', 'this', 'these', 'those', 'any', 'every', 'each', 'all', 'other', 'some', 'no', 'label', 'labels',
   'annotation', 'annotations', 'unless', 'if', 'except', 'by', 'on', 'from', 'as', 'at', 'only', 'resources', 'objects', 'pods',
+  // adjectives that qualify "namespaces" rather than name one
+  'system', 'user', 'new', 'existing', 'same', 'different', 'given', 'target', 'own', 'non-system', 'several', 'multiple', 'many',
+  'most', 'both', 'either', 'specific', 'certain', 'particular', 'protected', 'selected', 'matching', 'following', 'those', 'tenant',
 ]);
 
 /**

@@ -224,3 +224,17 @@ describe('lintPolicy: safety (blast radius)', () => {
     expect(findings.slice(firstAdvisory < 0 ? findings.length : firstAdvisory).every((f) => f.severity === 'advisory')).toBe(true);
   });
 });
+
+describe('lintPolicy on malformed input', () => {
+  it('reports mistyped fields as schema findings instead of throwing', () => {
+    const garbage = {
+      apiVersion: 'policy.jspolicy.com/v1beta1',
+      kind: 'JsPolicy',
+      metadata: { name: 'x.y.z' },
+      spec: { operations: 'CREATE', resources: 'pods', apiGroups: 'apps', namespaceSelector: 'test', javascript: 42 },
+    } as unknown as JsPolicy;
+    const findings = lintPolicy(garbage, { intent });
+    expect(findings.filter((f) => f.rule === 'schema/type').map((f) => f.path)).toEqual(['spec.operations', 'spec.resources', 'spec.apiGroups', 'spec.namespaceSelector', 'spec.javascript']);
+    expect(lintPolicy(null as unknown as JsPolicy).map((f) => f.rule)).toEqual(expect.arrayContaining(['schema/api-version', 'schema/name', 'schema/spec']));
+  });
+});

@@ -19,6 +19,8 @@ describe('namespacesFromIntent', () => {
     'Give every new Namespace the label team=platform unless it already has a team label.',
     'Warn, but do not block, when a Deployment has a container without a readinessProbe.',
     'Block privileged pods in every namespace.',
+    'Deny privileged pods in system namespaces.',
+    'Pods in all namespaces must set limits.',
     "Block privileged pods in every namespace except the 'kube-system' namespace.",
   ])('finds none in %j', (text) => {
     expect(namespacesFromIntent(text)).toEqual([]);
