@@ -8,4 +8,7 @@ export type BenchModule = { run: () => Promise<BenchSection> };
 
 /** name → lazy import of a module exporting run(). Add one line per benchmark with a targeted edit. */
 export const BENCHES: Record<string, () => Promise<BenchModule>> = {};
+BENCHES.retrieval = () => import('./retrieval.js');
 BENCHES.fuzz = () => import('./fuzz.js');
+BENCHES.sandbox = () => import('./sandbox.js');
+BENCHES.generate = () => import('./generate.js');

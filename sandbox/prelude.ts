@@ -270,11 +270,8 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
   flagging(O.prototype, '__defineGetter__', -1);
   flagging(O.prototype, '__defineSetter__', -1);
   flagging(Error, 'captureStackTrace', 0);
-  // Indirect eval can declare let/const/class in the context's script scope, which no sweep can undo:
-  // a case that even reads eval gets a fresh context afterwards.
-  const realEval = G.eval;
-  delete G.eval;
-  defineProperty(G, 'eval', { get: function () { tainted = true; return realEval; }, set: function () {}, enumerable: false, configurable: true });
+  // (Indirect eval needs nothing: its let/const/class stay in the eval's own scope, and its var and
+  // function declarations become enumerable globals.)
   const roots = [];
   for (const k of ownKeys(G)) {
     const d = getOwnPropertyDescriptor(G, k);

@@ -170,6 +170,8 @@ export class ProcessPoolBackend implements Backend {
           new Promise<void>((resolve) => {
             if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
             w.child.once('exit', () => resolve());
+            // An idle child is unref'd; hold the loop open until it has really gone.
+            w.child.ref();
             w.child.kill('SIGTERM');
           }),
       ),

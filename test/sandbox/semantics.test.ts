@@ -272,6 +272,19 @@ describe('no state leaks from one case to the next', () => {
     expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['undefined', 'undefined', 'undefined']);
   });
 
+  it.each([
+    ['a non-enumerable global', "Object.defineProperty(globalThis, 'probe', {value: 1, configurable: true})"],
+    ['a global defined through Reflect', "Reflect.defineProperty(globalThis, 'probe', {value: 1, configurable: true})"],
+    ['a legacy getter on the global', "globalThis.__defineGetter__('probe', () => 1)"],
+    ['a stack captured onto the global', 'Error.captureStackTrace(globalThis)'],
+    ['a let declared by indirect eval', "(0, eval)('let probe = 1')"],
+    ['a var declared by indirect eval', "(0, eval)('var probe = 1')"],
+    ['a global set by a promise job after the case', 'Promise.resolve().then(() => { globalThis.probe = 1 })'],
+  ])('%s does not reach the next case', async (_label, code) => {
+    const r = await sandbox.runSuite(policy(`print(typeof probe, typeof globalThis.stack); ${code}`), cases(3));
+    expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['undefined undefined', 'undefined undefined', 'undefined undefined']);
+  });
+
   it('a non-extensible global object taints the context, which is replaced', async () => {
     const r = await sandbox.runSuite(policy("x = 1; print(x); Object.preventExtensions(globalThis);"), cases(2));
     expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['1', '1']);
