@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { serializePolicy } from '../../sandbox/index.js';
+import { startKubeApiServer } from '../support/kube-api-server.js';
 import { userIamPolicyDraft } from '../critic/fixtures.js';
 
 const run = promisify(execFile);
@@ -52,5 +53,27 @@ describe('policyforge lint', () => {
     const { code, stderr } = await lint(join(dir, 'missing.yaml'));
     expect(code).toBe(2);
     expect(stderr).toContain('missing.yaml');
+  });
+
+  it('--kubeconfig merges what the cluster serves: a CRD unknown to the built-in catalog becomes known', async () => {
+    const server = await startKubeApiServer({ types: [{ group: 'widgets.example.com', version: 'v1', kind: 'Widget', plural: 'widgets', namespaced: true }] });
+    try {
+      const kubeconfig = join(dir, 'kubeconfig.yaml');
+      writeFileSync(kubeconfig, server.kubeconfig());
+      const file = join(dir, 'widgets.yaml');
+      writeFileSync(file, serializePolicy({ ...userIamPolicyDraft(), spec: { operations: ['CREATE'], resources: ['widgets'], apiGroups: ['widgets.example.com'], failurePolicy: 'Ignore', javascript: "deny('x')" } }));
+      const offline = JSON.parse((await lint(file, '--json')).stdout) as { findings: Array<{ rule: string; severity: string }> };
+      expect(offline.findings.find((f) => f.rule === 'catalog/unknown-resource')?.severity).toBe('advisory');
+      const live = JSON.parse((await lint(file, '--json', '--kubeconfig', kubeconfig)).stdout) as { findings: Array<{ rule: string }> };
+      expect(live.findings.map((f) => f.rule)).not.toContain('catalog/unknown-resource');
+      expect(server.requests.some((r) => r.path === '/apis/widgets.example.com/v1')).toBe(true);
+      // A resource the cluster does not serve is now a blocking finding.
+      writeFileSync(file, serializePolicy({ ...userIamPolicyDraft(), spec: { operations: ['CREATE'], resources: ['gadgets'], apiGroups: ['widgets.example.com'], failurePolicy: 'Ignore', javascript: "deny('x')" } }));
+      const missing = await lint(file, '--json', '--kubeconfig', kubeconfig);
+      expect(missing.code).toBe(1);
+      expect(JSON.parse(missing.stdout).findings.find((f: { rule: string }) => f.rule === 'catalog/unknown-resource')?.severity).toBe('blocking');
+    } finally {
+      await server.close();
+    }
   });
 });
