@@ -52,47 +52,129 @@ export interface ScoredSkill {
 export class SkillIndex {
   private readonly lexical: MiniSearch<{ id: string; words: string; description: string }>;
   private readonly byId: Map<string, Skill>;
+  /** In how many skills each (stemmed) term occurs. */
+  private readonly documentFrequency = new Map<string, number>();
+  /** Unit-length vectors, one row per skill (same order as `skills`), in one block for fast scans. */
+  private readonly matrix?: Float32Array;
+  private readonly hasVector?: Uint8Array;
+  private readonly dims: number = 0;
 
-  constructor(readonly skills: readonly Skill[], private readonly vectors?: ReadonlyMap<string, number[]>) {
+  constructor(readonly skills: readonly Skill[], vectors?: ReadonlyMap<string, number[]>) {
     this.byId = new Map(skills.map((s) => [s.id, s]));
     this.lexical = new MiniSearch({
       fields: ['words', 'description'],
       idField: 'id',
       tokenize,
       processTerm: (term) => stem(term.toLowerCase()),
-      searchOptions: { boost: { words: 2 }, prefix: (term) => term.length > 3, fuzzy: (term) => (term.length > 5 ? 0.2 : false), combineWith: 'OR' },
+      searchOptions: { boost: { words: 2 }, prefix: (term) => term.length > 3, combineWith: 'OR' },
     });
-    this.lexical.addAll(skills.map((s) => ({ id: s.id, words: tokenize(s.name).join(' '), description: s.description })));
+    const docs = skills.map((s) => ({ id: s.id, words: tokenize(s.name).join(' '), description: s.description }));
+    this.lexical.addAll(docs);
+    for (const d of docs) {
+      for (const term of new Set([...tokenize(d.words), ...tokenize(d.description)].map(stem))) {
+        this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
+      }
+    }
+    const first = vectors && [...vectors.values()][0];
+    if (vectors && first) {
+      this.dims = first.length;
+      this.matrix = new Float32Array(skills.length * this.dims);
+      this.hasVector = new Uint8Array(skills.length);
+      skills.forEach((s, row) => {
+        const v = vectors.get(s.id);
+        if (!v || v.length !== this.dims) return;
+        const n = norm(v);
+        for (let i = 0; i < this.dims; i++) this.matrix![row * this.dims + i] = v[i] / n;
+        this.hasVector![row] = 1;
+      });
+    }
   }
 
   /**
-   * @param queryVector the query's embedding, when an embedding model is configured
-   * @param lexicalWeight share of the lexical score in the hybrid score (the rest is semantic)
+   * The query's terms minus those so common they cannot tell skills apart (in more than 10 % of them),
+   * unless nothing else is left: BM25 would give them almost no weight anyway, and leaving them out keeps
+   * the number of documents to score (the cost of a search) small.
    */
+  private selective(query: string): string {
+    const limit = Math.max(20, this.skills.length * 0.1);
+    const df = (t: string): number => this.documentFrequency.get(stem(t)) ?? 0;
+    // Words no skill contains cannot match (prefixes aside, which only longer common words reach).
+    const present = tokenize(query).filter((t) => df(t) > 0 || t.length > 3);
+    const kept = present.filter((t) => df(t) <= limit && (df(t) > 0 || t.length > 3));
+    if (kept.some((t) => df(t) > 0)) return kept.join(' ');
+    // Every word that matches is common: keep the two rarest of those.
+    const common = present.filter((t) => df(t) > 0).sort((a, b) => df(a) - df(b));
+    return [...kept, ...common.slice(0, 2)].join(' ');
+  }
+
   search(query: string, k: number, queryVector?: number[], lexicalWeight = 0.5): ScoredSkill[] {
-    const hits = this.lexical.search(query);
+    const hits = this.lexical.search(this.selective(query));
     const maxLexical = hits[0]?.score ?? 0;
     const lexicalById = new Map(hits.map((h) => [String(h.id), maxLexical > 0 ? h.score / maxLexical : 0]));
-    const useVectors = queryVector && this.vectors && this.vectors.size > 0;
-    const scored: ScoredSkill[] = [];
-    if (useVectors) {
+    const top = new TopK(k);
+    if (queryVector && this.matrix && this.hasVector && queryVector.length === this.dims) {
       const qn = norm(queryVector);
-      for (const skill of this.skills) {
-        const v = this.vectors!.get(skill.id);
-        const semantic = v ? Math.max(0, cosine(queryVector, v, qn)) : 0;
+      const q = Float32Array.from(queryVector, (x) => x / qn);
+      const dims = this.dims;
+      const m = this.matrix;
+      for (let row = 0; row < this.skills.length; row++) {
+        let semantic = 0;
+        if (this.hasVector[row]) {
+          const base = row * dims;
+          let d0 = 0;
+          let d1 = 0;
+          let d2 = 0;
+          let d3 = 0;
+          let i = 0;
+          for (; i + 3 < dims; i += 4) {
+            d0 += q[i] * m[base + i];
+            d1 += q[i + 1] * m[base + i + 1];
+            d2 += q[i + 2] * m[base + i + 2];
+            d3 += q[i + 3] * m[base + i + 3];
+          }
+          for (; i < dims; i++) d0 += q[i] * m[base + i];
+          const dot = d0 + d1 + d2 + d3;
+          semantic = dot > 0 ? dot : 0;
+        }
+        const skill = this.skills[row];
         const lexical = lexicalById.get(skill.id) ?? 0;
         const score = lexicalWeight * lexical + (1 - lexicalWeight) * semantic;
-        if (score > 0) scored.push({ skill, score, lexical, semantic });
+        if (score > 0) top.offer({ skill, score, lexical, semantic });
       }
     } else {
       for (const [id, lexical] of lexicalById) {
         const skill = this.byId.get(id);
-        if (skill && lexical > 0) scored.push({ skill, score: lexical, lexical });
+        if (skill && lexical > 0) top.offer({ skill, score: lexical, lexical });
       }
     }
-    // Approved skills before candidates, then by score; names break ties so results are stable.
-    scored.sort((a, b) => rank(a.skill) - rank(b.skill) || b.score - a.score || (a.skill.name < b.skill.name ? -1 : 1));
-    return scored.slice(0, k);
+    return top.sorted();
+  }
+}
+
+/** Approved skills before candidates, then by score; names break ties so results are stable. */
+function better(a: ScoredSkill, b: ScoredSkill): boolean {
+  const ra = rank(a.skill);
+  const rb = rank(b.skill);
+  if (ra !== rb) return ra < rb;
+  if (a.score !== b.score) return a.score > b.score;
+  return a.skill.name < b.skill.name;
+}
+
+/** The k best offers, kept sorted (k is small: a linear insertion beats sorting every scored skill). */
+class TopK {
+  private readonly items: ScoredSkill[] = [];
+  constructor(private readonly k: number) {}
+  offer(item: ScoredSkill): void {
+    if (this.k <= 0) return;
+    const items = this.items;
+    if (items.length === this.k && !better(item, items[items.length - 1])) return;
+    let i = items.length;
+    while (i > 0 && better(item, items[i - 1])) i--;
+    items.splice(i, 0, item);
+    if (items.length > this.k) items.pop();
+  }
+  sorted(): ScoredSkill[] {
+    return this.items;
   }
 }
 
@@ -106,16 +188,6 @@ function norm(v: readonly number[]): number {
   return Math.sqrt(s) || 1;
 }
 
-function cosine(a: readonly number[], b: readonly number[], an: number): number {
-  let dot = 0;
-  let bb = 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    dot += a[i] * b[i];
-    bb += b[i] * b[i];
-  }
-  return dot / (an * (Math.sqrt(bb) || 1));
-}
 
 /** The embedding client, its cache namespace and batch size. */
 export interface EmbeddingSource {

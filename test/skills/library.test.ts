@@ -140,6 +140,14 @@ describe('SkillLibrary.search (lexical, offline)', () => {
     expect((await library.search('replica count helper')).map((s) => s.name)).toContain('replicaCount');
   });
 
+  it('still ranks when every query word is common to most skills, and lets a rare word decide', async () => {
+    for (let i = 0; i < 60; i++) await store.putSkill(draft(`common${i}`, `return ${i};`, { description: `privileged container check number ${i}`, state: 'approved' }));
+    await store.putSkill(draft('seccompCheck', 'return 0;', { description: 'privileged container seccomp profile check', state: 'approved' }));
+    expect(await library.search('privileged container check', 5)).toHaveLength(5);
+    expect((await library.search('privileged container seccomp', 1)).map((s) => s.name)).toEqual(['seccompCheck']);
+    expect(await library.search('privileged container', 0)).toEqual([]);
+  });
+
   it('offers one version per name: the approved one over a newer candidate', async () => {
     await store.putSkill({ ...draft('isPrivileged'), code: 'function isPrivileged(c) { return !!c; }', description: 'privileged container check, new' });
     const withCandidates = new SkillLibrary(store, { includeCandidates: true });
