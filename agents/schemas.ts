@@ -40,7 +40,13 @@ export const PlanSchema = z.object({
   steps: z
     .array(z.object({ name: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'a camelCase function name'), description: z.string(), skill: z.string().optional() }))
     .max(8),
-  tests: z.array(TestCaseSchema).min(2).describe('admission cases: ones that must be denied, ones that must be allowed, ones just outside the scope'),
+  tests: z
+    .array(TestCaseSchema)
+    .min(2)
+    .describe('admission cases: ones that must be denied, ones that must be allowed, ones just outside the scope')
+    // Generated policies tend to over-deny: a plan without an allowed case cannot show they do not.
+    .refine((tests) => tests.some((t) => t.expect === 'allow'), 'include cases that must be ALLOWED (compliant objects and objects just outside the scope)')
+    .refine((tests) => tests.some((t) => t.expect !== 'allow'), 'include cases the policy must deny, warn or mutate'),
 });
 export type PlanAnswer = z.infer<typeof PlanSchema>;
 

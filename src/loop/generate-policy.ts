@@ -86,7 +86,11 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
   emit({ type: 'planned', plan });
   log.info({ source: agents.source, steps: plan.steps.map((s) => s.name), cases: plan.tests.length }, 'planned');
 
-  const callable: Skill[] = [...builtinSkills, ...skills];
+  // Voyager retrieves again with the plan: the steps name the helpers the coder will need.
+  const stepsQuery = plan.steps.map((s) => `${s.name}: ${s.description}`).join('\n');
+  const coderSkills = stepsQuery ? await deps.library.search(`${intent.text}\n${stepsQuery}`, RETRIEVED_SKILLS) : skills;
+  if (stepsQuery) emit({ type: 'retrieved', skills: coderSkills.map((s) => s.name) });
+  const callable: Skill[] = [...builtinSkills, ...skills, ...coderSkills];
   const rounds: RoundRecord[] = [];
   let best: { policy: JsPolicy; report: Report; skillsUsed: string[] } | undefined;
   let feedback: CoderFeedback = intent.feedback?.length ? { report: `Errors from the previous attempt:\n${intent.feedback.join('\n')}` } : {};
@@ -96,7 +100,7 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
     emit({ type: 'round-started', round });
 
     // 3. Draft: the coder proposes a spec; unusable output is fed back, not fatal.
-    const draft = await agents.write({ intent, plan, skills, feedback });
+    const draft = await agents.write({ intent, plan, skills: coderSkills, feedback });
     addUsage(usage, draft.usage);
     if (!draft.spec) {
       rounds.push({ round, error: draft.error, promptChars: draft.promptChars, usage: draft.usage, durationMs: now() - roundStarted });

@@ -78,7 +78,7 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
     expect(chats.map((c) => c.body.tools?.[0]?.function?.name)).toEqual(['submit_plan', 'submit_policy', 'submit_policy', 'submit_review']);
     const [system1, human1] = chats[1].messages;
     expect(system1.role).toBe('system');
-    const retrieved = events.find((e) => e.type === 'retrieved');
+    const retrieved = events.filter((e) => e.type === 'retrieved').at(-1); // the second search, with the plan's steps
     expect(retrieved?.type === 'retrieved' && retrieved.skills.length).toBeGreaterThan(0);
     for (const name of retrieved?.type === 'retrieved' ? retrieved.skills : []) expect(system1.content).toContain(`function ${name}(`); // retrieved skills' code
     expect(human1.content).toContain(IAM_INTENT);
@@ -95,7 +95,7 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
     expect(result.usage.calls).toBe(4);
     expect(result.rounds[0].usage.calls).toBe(1);
     expect(result.rounds[1].critique).toEqual({ success: true, reasoning: approve.reasoning, critique: '' });
-    expect(events.map((e) => e.type)).toEqual(['retrieved', 'planned', 'round-started', 'drafted', 'verified', 'round-started', 'drafted', 'verified', 'critiqued', 'finished']);
+    expect(events.map((e) => e.type)).toEqual(['retrieved', 'planned', 'retrieved', 'round-started', 'drafted', 'verified', 'round-started', 'drafted', 'verified', 'critiqued', 'finished']);
     expect(JSON.stringify(result)).not.toContain(TEST_KEY);
   });
 
@@ -187,6 +187,38 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
     const planned = events.find((e) => e.type === 'planned');
     expect(planned?.type === 'planned' && planned.plan.tests[0]).toEqual(example);
     expect(planned?.type === 'planned' && planned.plan.tests.length).toBe(iamPlan.tests.length + 1);
+  });
+
+  it("the critic's missing cases join the plan, and its critique reaches the next round's prompt", async () => {
+    const missing = { name: 'IAMPolicy on a Project in another group casing is denied', object: iamPolicy('c', { kind: 'Project', external: 'projects/y' }), expect: 'deny' };
+    const reject = { reasoning: 'external ids are not covered', success: false, critique: 'cover projects referenced by external id', missingCases: [missing] };
+    const m = await scriptedModel([
+      { toolCall: { arguments: iamPlan } },
+      { toolCall: { arguments: fixedDraft } },
+      { toolCall: { arguments: reject } },
+      { toolCall: { arguments: fixedDraft } },
+      { toolCall: { arguments: approve } },
+    ]);
+    server = m.server;
+    const result = await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client });
+    expect(result.status).toBe('succeeded');
+    expect(result.rounds.map((r) => r.critique?.success)).toEqual([false, true]);
+    expect(result.plan!.tests.map((t) => t.name)).toContain(missing.name);
+    expect(result.rounds[1].report!.suite!.cases.map((c) => c.name)).toContain(missing.name);
+    const round2Human = server.chatRequests()[3].messages[1].content;
+    expect(round2Human).toContain('cover projects referenced by external id');
+    expect(round2Human).toContain(missing.name);
+  });
+
+  it('re-asks the planner when its plan has no case that must be allowed, then gives up with PF_ERR_MODEL_OUTPUT', async () => {
+    const denyOnly = { ...iamPlan, tests: iamPlan.tests.filter((t) => t.expect === 'deny') };
+    const m = await scriptedModel([{ toolCall: { arguments: denyOnly } }, { toolCall: { arguments: denyOnly } }, { toolCall: { arguments: '{oops' } }]);
+    server = m.server;
+    await expect(generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client })).rejects.toMatchObject({ code: 'PF_ERR_MODEL_OUTPUT' });
+    const humans = server.chatRequests().map((c) => c.messages[1].content);
+    expect(humans).toHaveLength(3);
+    expect(humans[1]).toMatch(/must be ALLOWED/);
+    expect(humans[2]).toMatch(/must be ALLOWED/);
   });
 
   it('prompt injection yields at most a JsPolicy, and the lint flags create() in its code', async () => {

@@ -70,10 +70,11 @@ function intentFrom(text: string, flags: GenerateFlags): Intent {
 /** Live progress on stderr, one line per step, so stdout stays the policy. */
 function progressPrinter(): (e: ProgressEvent) => void {
   const err = (line: string): void => void process.stderr.write(`${line}\n`);
+  let searches = 0;
   return (e) => {
     switch (e.type) {
       case 'retrieved':
-        err(`retrieved ${e.skills.length} skill(s)${e.skills.length ? `: ${e.skills.join(', ')}` : ''}`);
+        err(`${searches++ === 0 ? 'retrieved' : 'skills for the coder'}: ${e.skills.length ? e.skills.join(', ') : '(none)'}`);
         break;
       case 'planned':
         err(`plan: ${e.plan.rationale ?? ''}`.trim());
