@@ -125,19 +125,36 @@ export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: S
     }
   }
 
-  const crashesOf = async (list: Variant[], ignoreSelectors: boolean): Promise<Array<{ variant: Variant; error: string }>> => {
+  const crashesOf = async (list: Variant[], ignoreSelectors: boolean): Promise<Array<{ variant: Variant; error: string; kind: string }>> => {
     if (!list.length) return [];
     const result = await sandbox.runSuite(probe, list.map((v) => v.testCase), { ignoreSelectors });
     if (result.compileError) return [];
-    return result.cases.flatMap((r, i) => (r.outcome.error && CRASH_KINDS.has(r.outcome.errorKind ?? '') ? [{ variant: list[i], error: r.outcome.error }] : []));
+    return result.cases.flatMap((r, i) =>
+      r.outcome.error && CRASH_KINDS.has(r.outcome.errorKind ?? '') ? [{ variant: list[i], error: r.outcome.error, kind: r.outcome.errorKind! }] : [],
+    );
   };
-  const found = [...(await crashesOf(variants, false)), ...(await crashesOf(generated, true))];
+  // The unchanged objects first: a policy that already runs out of time on them would spend the timeout
+  // on every variant too, so the search stops there and reports what it has.
+  const unchanged = variants.filter((v) => v.mutation === 'the case object unchanged');
+  const found = [...(await crashesOf(unchanged, false)), ...(await crashesOf(generated, true))];
+  const exhausted = found.some((f) => f.kind !== 'throw');
+  if (!exhausted) found.push(...(await crashesOf(variants.filter((v) => !unchanged.includes(v)), false)));
 
   // One report per distinct error, shrunk to the smallest object that still shows it.
-  const byError = new Map<string, { variant: Variant; error: string }>();
-  for (const f of found) if (!byError.has(normalise(f.error))) byError.set(normalise(f.error), f);
+  // A case-derived variant is preferred over a generated object: it names the case the coder knows.
+  const byError = new Map<string, (typeof found)[number]>();
+  for (const f of found) {
+    const key = normalise(f.error);
+    const had = byError.get(key);
+    if (!had || (had.variant.from.startsWith('catalog:') && !f.variant.from.startsWith('catalog:'))) byError.set(key, f);
+  }
   const crashes: FuzzCrash[] = [];
-  for (const { variant, error } of byError.values()) {
+  for (const { variant, error, kind } of byError.values()) {
+    // Shrinking re-runs the object many times: only for throws, which are fast, never for timeouts.
+    if (kind !== 'throw') {
+      crashes.push({ from: variant.from, mutation: variant.mutation, error, object: variant.testCase[variant.field] });
+      continue;
+    }
     const smallest = await shrink(probe, variant, normalise(error), sandbox, variant.from.startsWith('catalog:'), options.shrinkRounds ?? 12);
     crashes.push({ from: variant.from, mutation: variant.mutation, error, object: smallest });
   }
