@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { assetPath } from '../../common/index.js';
@@ -286,6 +287,22 @@ describe('operations', () => {
       expect(text, name).toContain(`# TYPE ${name} `);
     }
     expect(text).toMatch(/policyforge_queue_jobs\{state="completed"\} [1-9]/);
+  });
+
+  it('publishes a valid OpenAPI 3 document of every route, with bearer security and the error shape', async () => {
+    const document = await (await api.call('/openapi.json')).json();
+    await SwaggerParser.validate(structuredClone(document)); // throws, naming the problem, on an invalid document
+    expect(document.openapi).toBe('3.0.3');
+    expect(Object.keys(document.paths).sort()).toEqual([
+      '/healthz', '/readyz', '/v1/intents', '/v1/intents/{id}', '/v1/intents/{id}/events', '/v1/intents/{id}/policy.yaml',
+      '/v1/policies/test', '/v1/session', '/v1/skills', '/v1/skills/{id}', '/v1/skills/{id}/review',
+    ]);
+    expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
+    expect(document.paths['/healthz'].get.security).toEqual([]);
+    expect(document.paths['/v1/intents'].post.responses['202']).toBeDefined();
+    const ref: string = document.paths['/v1/intents'].post.responses['400'].content['application/json'].schema.$ref;
+    const errorSchema = document.components.schemas[ref.replace('#/components/schemas/', '')];
+    expect(errorSchema.properties.error.required).toEqual(['code', 'message']);
   });
 
   it('serves the docs page and the queue dashboard behind the same auth', async () => {

@@ -5,8 +5,20 @@ import { PolicyforgeError, type Intent, type Logger } from '../../../common/inde
 import { invalidInput } from '../errors.js';
 import { intentSchema, type GenerationQueue, type JobView } from '../../../worker/index.js';
 
-const intentJsonSchema = z.toJSONSchema(intentSchema, { target: 'draft-7', unrepresentable: 'any' }) as Record<string, unknown>;
-delete intentJsonSchema.$schema;
+/** The intent's zod schema (worker/) as JSON Schema, limited to what OpenAPI 3.0 schemas allow. */
+const intentJsonSchema = openApiCompatible(z.toJSONSchema(intentSchema, { target: 'draft-7', unrepresentable: 'any' })) as Record<string, unknown>;
+
+function openApiCompatible(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(openApiCompatible);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === '$schema' || key === 'propertyNames') continue; // not in OpenAPI 3.0's schema object
+    if (key === 'const') out.enum = [value];
+    else out[key] = openApiCompatible(value);
+  }
+  return out;
+}
 
 const TERMINAL = new Set(['completed', 'failed']);
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,200}$/;
