@@ -8,5 +8,6 @@ import { registerSkills } from './skills.js';
 import { registerGenerate } from './generate.js';
 import { registerServe } from './serve.js';
 import { registerLint } from './lint.js';
+import { registerOperator } from './operator.js';
 
-export const commands: RegisterCommand[] = [registerTest, registerGenerate, registerSkills, registerServe, registerLint];
+export const commands: RegisterCommand[] = [registerTest, registerGenerate, registerSkills, registerServe, registerLint, registerOperator];

@@ -1,0 +1,105 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { loadModelConfig, type ModelConfig } from '../../../agents/index.js';
+import { PolicyforgeError, isPolicyforgeError, logger } from '../../../common/index.js';
+import { loadServiceConfig, type ServiceConfig } from '../../config.js';
+import { startOperator } from '../../operator/index.js';
+import { startService, type RunningService } from '../../serve.js';
+import { createGenerationQueue } from '../../../worker/index.js';
+import type { RegisterCommand } from './index.js';
+
+interface OperatorFlags {
+  kubeconfig?: string;
+  context?: string;
+  withWorker?: boolean;
+  leaderElection: boolean;
+  leaseNamespace?: string;
+  leaseName?: string;
+  identity?: string;
+  healthPort: string;
+  resyncSeconds: string;
+}
+
+/**
+ * `policyforge operator`: the GPTPolicy controller (docs/operator.md). Cluster access: --kubeconfig, else
+ * KUBECONFIG or ~/.kube/config, else the in-cluster service account. Queue: REDIS_URL and
+ * POLICYFORGE_QUEUE_PREFIX, shared with `policyforge serve` workers (or --with-worker runs one here).
+ */
+export const registerOperator: RegisterCommand = (program, setExit) => {
+  program
+    .command('operator')
+    .description('watch GPTPolicy resources and apply verified, owned JsPolicies (REDIS_URL, model settings, kubeconfig)')
+    .option('--kubeconfig <file>', 'kubeconfig to use (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--context <name>', 'kubeconfig context to use')
+    .option('--with-worker', 'also run a generation worker in this process (otherwise `policyforge serve` workers take the jobs)')
+    .option('--no-leader-election', 'reconcile without a Lease (a single replica only)')
+    .option('--lease-namespace <ns>', 'namespace of the leader-election Lease (default POD_NAMESPACE or policyforge-system)')
+    .option('--lease-name <name>', 'name of the Lease', 'policyforge-operator')
+    .option('--identity <id>', 'this replica in the Lease (default POD_NAME or hostname)')
+    .option('--health-port <port>', 'serve /healthz and /readyz on this port', '8081')
+    .option('--resync-seconds <n>', 'reconcile every GPTPolicy again this often', '300')
+    .action(async (flags: OperatorFlags) => {
+      const { config, model } = readConfiguration(flags);
+      const kubeConfig = new KubeConfig();
+      try {
+        if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);
+        else kubeConfig.loadFromDefault();
+        if (flags.context) kubeConfig.setCurrentContext(flags.context);
+      } catch (err) {
+        throw new PolicyforgeError('PF_ERR_CONFIG', [`cannot load the kubeconfig: ${(err as Error).message}`]);
+      }
+      if (!kubeConfig.getCurrentCluster()) throw new PolicyforgeError('PF_ERR_CONFIG', ['the kubeconfig has no current cluster; pass --kubeconfig or --context']);
+
+      const stopped = new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      });
+      let worker: RunningService | undefined;
+      if (flags.withWorker) worker = await startService({ config, model, role: 'worker' });
+      const queue = createGenerationQueue({ connection: config.redisUrl, prefix: config.queuePrefix, attempts: config.jobAttempts });
+      await queue.ping();
+      const operator = await startOperator({
+        kubeConfig,
+        queue,
+        identity: flags.identity,
+        leaderElection: flags.leaderElection,
+        leaseNamespace: flags.leaseNamespace,
+        leaseName: flags.leaseName,
+        healthPort: Number(flags.healthPort),
+        controller: { resyncIntervalMs: Number(flags.resyncSeconds) * 1000 },
+        logger: logger(),
+      });
+      process.stdout.write(
+        `policyforge operator ${operator.identity} watching GPTPolicies on ${kubeConfig.getCurrentCluster()?.server}` +
+          `${flags.withWorker ? ` with a worker (model: ${model?.model ?? 'offline'})` : ''}; health on ${operator.healthUrl}\n`,
+      );
+      const signal = await stopped;
+      process.stdout.write(`policyforge operator: ${signal}: releasing the lease and stopping\n`);
+      await operator.stop();
+      await queue.close();
+      await worker?.close();
+      setExit(0);
+    });
+};
+
+function readConfiguration(flags: OperatorFlags): { config: ServiceConfig; model?: ModelConfig } {
+  const problems: string[] = [];
+  for (const [flag, value] of [['--health-port', flags.healthPort], ['--resync-seconds', flags.resyncSeconds]] as const) {
+    if (!/^\d+$/.test(value)) problems.push(`${flag} must be a whole number, not "${value}"`);
+  }
+  let config: ServiceConfig | undefined;
+  let model: ModelConfig | undefined;
+  try {
+    config = loadServiceConfig(process.env, { role: 'worker' });
+  } catch (err) {
+    if (!isPolicyforgeError(err, 'PF_ERR_CONFIG')) throw err;
+    problems.push(...((err.details?.problems as string[] | undefined) ?? [err.message]));
+  }
+  try {
+    model = loadModelConfig(process.env);
+  } catch (err) {
+    if (!isPolicyforgeError(err, 'PF_ERR_CONFIG')) throw err;
+    problems.push(err.message.replace(/^configuration: /, ''));
+  }
+  if (problems.length || !config) throw new PolicyforgeError('PF_ERR_CONFIG', [problems.join('; ')], { details: { problems } });
+  return { config, ...(model ? { model } : {}) };
+}
