@@ -34,18 +34,16 @@ const RISKY_SUBRESOURCES: Readonly<Record<string, string>> = {
   eviction: 'node drains and the descheduler evict through it',
 };
 
-/** Fields the API server refuses to change on UPDATE, by resource: a Mutating policy changing them breaks updates. */
+/** Fields the API server refuses to change on UPDATE, by `group/plural`: a Mutating policy changing them breaks updates. */
 const IMMUTABLE_ON_UPDATE: Readonly<Record<string, readonly string[]>> = {
-  pods: ['imagePullPolicy', 'securityContext', 'resources', 'env', 'envFrom', 'command', 'args', 'ports', 'volumeMounts', 'volumes', 'nodeSelector', 'serviceAccountName', 'hostNetwork', 'hostPID', 'hostIPC', 'runtimeClassName', 'priorityClassName', 'priority', 'affinity', 'initContainers', 'containers', 'restartPolicy', 'dnsPolicy', 'nodeName', 'schedulerName', 'livenessProbe', 'readinessProbe', 'startupProbe'],
-  deployments: ['selector'],
-  replicasets: ['selector'],
-  daemonsets: ['selector'],
-  statefulsets: ['selector', 'serviceName', 'volumeClaimTemplates', 'podManagementPolicy'],
-  jobs: ['selector', 'template', 'completions', 'completionMode'],
-  services: ['clusterIP', 'clusterIPs', 'ipFamilies'],
-  persistentvolumeclaims: ['storageClassName', 'accessModes', 'volumeName', 'volumeMode', 'selector'],
-  configmaps: ['data', 'binaryData'],
-  secrets: ['data', 'stringData', 'type'],
+  '/pods': ['imagePullPolicy', 'securityContext', 'resources', 'env', 'envFrom', 'command', 'args', 'ports', 'volumeMounts', 'volumes', 'nodeSelector', 'serviceAccountName', 'hostNetwork', 'hostPID', 'hostIPC', 'runtimeClassName', 'priorityClassName', 'priority', 'affinity', 'initContainers', 'containers', 'restartPolicy', 'dnsPolicy', 'nodeName', 'schedulerName', 'livenessProbe', 'readinessProbe', 'startupProbe'],
+  'apps/deployments': ['selector'],
+  'apps/replicasets': ['selector'],
+  'apps/daemonsets': ['selector'],
+  'apps/statefulsets': ['selector', 'serviceName', 'volumeClaimTemplates', 'podManagementPolicy'],
+  'batch/jobs': ['selector', 'template', 'completions', 'completionMode'],
+  '/services': ['clusterIP', 'clusterIPs', 'ipFamilies'],
+  '/persistentvolumeclaims': ['storageClassName', 'accessModes', 'volumeName', 'volumeMode', 'selector'],
 };
 
 const ENUMS = {
@@ -263,8 +261,11 @@ function codeRules(policy: JsPolicy, catalog: ApiCatalog, add: Add): void {
   const matched = matchedResources(spec, catalog);
   const wildcard = resourceRules(spec).some((r) => r.plural === '*');
   const deliverable = new Set(matched.map((r) => r.kind.toLowerCase()));
+  // A subresource request (pods/exec, deployments/scale) carries the subresource's kind in request.kind.
+  const subresourceKinds = resourceRules(spec).some((r) => r.subresource);
   for (const cmp of facts.kindComparisons) {
     if (wildcard || deliverable.has(cmp.kind.toLowerCase())) continue;
+    if (subresourceKinds && cmp.path !== 'request.object.kind' && cmp.path !== 'request.oldObject.kind') continue;
     const served = catalog.kindsNamed(cmp.kind);
     add({
       rule: 'catalog/kind-unreachable',
@@ -477,8 +478,8 @@ function safetyRules(policy: JsPolicy, catalog: ApiCatalog, ctx: LintContext, ad
     }
     if (type === 'Mutating' && effectiveOperations(spec).includes('UPDATE') && !facts.checksOperation) {
       for (const r of matched) {
-        const immutable = IMMUTABLE_ON_UPDATE[r.plural];
-        if (!immutable || r.group !== (r.plural === 'deployments' || r.plural.endsWith('sets') ? 'apps' : r.plural === 'jobs' ? 'batch' : '')) continue;
+        const immutable = IMMUTABLE_ON_UPDATE[`${r.group}/${r.plural}`];
+        if (!immutable) continue;
         const touched = facts.assignedProperties.filter((p) => immutable.includes(p));
         if (!touched.length) continue;
         add({
