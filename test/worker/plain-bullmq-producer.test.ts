@@ -6,9 +6,9 @@ import { spawnWatched, type WatchedProcess } from '../support/processes.js';
 import { redisForTests, type TestRedis } from '../support/redis.js';
 
 // Another service's view of the queue: this file imports nothing of policyforge, only bullmq and the
-// documented contract in docs/queue.md (queue name, job name, data schema v1). The worker is a separate
-// process running our compiled worker.
-const WORKER = fileURLToPath(new URL('./fixtures/worker-process.mjs', import.meta.url));
+// documented contract in docs/queue.md (queue name, job name, data schema v1). The worker is
+// `policyforge serve --worker-only` as users run it: the compiled CLI, the real loop (offline model).
+const BIN = fileURLToPath(new URL('../../bin/policyforge.js', import.meta.url));
 const QUEUE_NAME = 'policyforge-generation';
 
 let redis: TestRedis;
@@ -17,8 +17,19 @@ const prefix = `pf-plain-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
   redis = await redisForTests();
-  worker = spawnWatched(process.execPath, [WORKER], { env: { REDIS_URL: redis.url, PF_PREFIX: prefix, PF_JOB_MS: '50', LOG_LEVEL: 'warn' } });
-  await worker.waitForLine(/^ready$/);
+  worker = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve', '--worker-only', '--concurrency', '1'], {
+    env: {
+      REDIS_URL: redis.url,
+      POLICYFORGE_QUEUE_PREFIX: prefix,
+      POLICYFORGE_SKILL_PREFIX: `${prefix}:skills:`,
+      POLICYFORGE_PROVIDER: 'offline',
+      POLICYFORGE_SANDBOX_PROCESSES: '1',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+    },
+  });
+  await worker.waitForLine(/^policyforge serving \(worker\) on /, 60_000);
 });
 afterAll(async () => {
   worker?.child.kill('SIGTERM');
@@ -36,13 +47,15 @@ describe('a producer using plain bullmq', () => {
     try {
       const job = await queue.add(
         'generate',
-        { v: 1, intent: { text: 'Deny pods that use the latest image tag', options: { mode: 'Warn' } }, requestedBy: 'billing-service' },
+        { v: 1, intent: { text: 'Services of type NodePort are not allowed.', options: { maxRounds: 2 } }, requestedBy: 'billing-service' },
         { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { age: 3600 } },
       );
-      const result = await job.waitUntilFinished(events, 20_000);
-      expect(result.status).toBe('succeeded');
-      expect(result.intent).toEqual({ text: 'Deny pods that use the latest image tag', options: { mode: 'Warn' } });
-      expect(typeof result.safeToApply).toBe('boolean');
+      const result = await job.waitUntilFinished(events, 60_000);
+      expect(result).toMatchObject({ status: 'succeeded', safeToApply: true, source: 'offline' });
+      expect(result.intent).toEqual({ text: 'Services of type NodePort are not allowed.', options: { maxRounds: 2 } });
+      expect(result.policy).toMatchObject({ kind: 'JsPolicy', spec: { resources: ['services'] } });
+      const progress = (await queue.getJob(job.id!))?.progress as { events: Array<{ type: string }> };
+      expect(progress.events.at(-1)?.type).toBe('finished');
     } finally {
       await events.close();
       await queue.close();
@@ -55,7 +68,7 @@ describe('a producer using plain bullmq', () => {
     await events.waitUntilReady();
     try {
       const job = await queue.add('generate', { v: 1, intent: { txt: 'typo in the field name' } }, { attempts: 3 });
-      await expect(job.waitUntilFinished(events, 20_000)).rejects.toThrow(/^PF_ERR_INPUT_INVALID: job \S+: intent\.text: /);
+      await expect(job.waitUntilFinished(events, 60_000)).rejects.toThrow(/^PF_ERR_INPUT_INVALID: job \S+: intent\.text: /);
       const failed = await queue.getJob(job.id!);
       expect(failed?.attemptsMade).toBe(1);
     } finally {
