@@ -94,18 +94,24 @@ export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: S
     variants.push(v);
   };
   for (const c of cases) {
-    const field = (c.operation ?? 'CREATE') === 'DELETE' ? 'oldObject' : 'object';
-    const base = c[field];
-    if (!base || typeof base !== 'object') continue;
-    const namespace = c.namespace ?? base.metadata?.namespace;
-    const mk = (obj: KubeObject, mutation: string): Variant => ({
-      from: c.name,
-      mutation,
-      field,
-      testCase: { ...c, name: `${c.name} · ${mutation}`, [field]: obj, ...(namespace ? { namespace } : {}), expect: 'allow', message: undefined, patched: undefined },
-    });
-    push(mk(base, 'the case object unchanged'));
-    for (const { object, mutation } of objectVariants(base, large).slice(0, maxPerCase)) push(mk(object, mutation));
+    const operation = c.operation ?? 'CREATE';
+    // DELETE carries only oldObject; UPDATE carries both, and code comparing them reads both.
+    const fields: Array<'object' | 'oldObject'> = operation === 'DELETE' ? ['oldObject'] : operation === 'UPDATE' && c.oldObject ? ['object', 'oldObject'] : ['object'];
+    for (const field of fields) {
+      const base = c[field];
+      if (!base || typeof base !== 'object') continue;
+      const namespace = c.namespace ?? base.metadata?.namespace;
+      const label = field === 'object' ? '' : 'oldObject: ';
+      const mk = (obj: KubeObject, mutation: string): Variant => ({
+        from: c.name,
+        mutation: `${label}${mutation}`,
+        field,
+        testCase: { ...c, name: `${c.name} · ${label}${mutation}`, [field]: obj, ...(namespace ? { namespace } : {}), expect: 'allow', message: undefined, patched: undefined },
+      });
+      if (field === fields[0]) push(mk(base, 'the case object unchanged'));
+      const limit = field === 'oldObject' && fields.length > 1 ? Math.ceil(maxPerCase / 3) : maxPerCase;
+      for (const { object, mutation } of objectVariants(base, large).slice(0, limit)) push(mk(object, mutation));
+    }
   }
 
   // Minimal objects of each matched kind, in the namespace of the first case (selectors are ignored for these).
@@ -135,7 +141,7 @@ export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: S
   };
   // The unchanged objects first: a policy that already runs out of time on them would spend the timeout
   // on every variant too, so the search stops there and reports what it has.
-  const unchanged = variants.filter((v) => v.mutation === 'the case object unchanged');
+  const unchanged = variants.filter((v) => v.mutation.endsWith('the case object unchanged'));
   const found = [...(await crashesOf(unchanged, false)), ...(await crashesOf(generated, true))];
   const exhausted = found.some((f) => f.kind !== 'throw');
   if (!exhausted) found.push(...(await crashesOf(variants.filter((v) => !unchanged.includes(v)), false)));

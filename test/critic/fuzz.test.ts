@@ -103,3 +103,12 @@ describe('fuzzPolicy on a policy that runs out of time', () => {
     }
   });
 });
+
+describe('fuzzPolicy on UPDATE', () => {
+  it('varies oldObject too: code comparing old and new labels without guards is caught', async () => {
+    const ref = refs.find((r) => r.id === 'no-prod-pods-in-test')!;
+    const javascript = "if (request.operation === 'UPDATE' && request.oldObject.metadata.labels.env !== request.object.metadata.labels?.env) deny('env changed')";
+    const crashes = await fuzzPolicy({ ...ref.policy, spec: { ...ref.policy.spec, javascript } }, ref.suite.cases, sandbox);
+    expect(crashes.find((c) => c.mutation.startsWith('oldObject: '))?.error).toMatch(/reading 'env'/);
+  });
+});
