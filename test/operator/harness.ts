@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
-import { createLogger, type GenerationResult, type Intent } from '../../common/index.js';
+import { assetPath, createLogger, type GenerationResult, type Intent } from '../../common/index.js';
 import { startOperator, type OperatorOptions, type RunningOperator } from '../../src/operator/index.js';
 import { createGenerationQueue, startGenerationWorker, type GenerateFn, type GenerationQueue, type GenerationWorker } from '../../worker/index.js';
 import { startKubeApiServer, type KubeApiServer, type ResourceType } from '../support/kube-api-server.js';
@@ -18,8 +20,12 @@ import { startKubeApiServer, type KubeApiServer, type ResourceType } from '../su
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const E2E_KUBECONFIG = process.env.POLICYFORGE_E2E_KUBECONFIG;
 
-/** The GPTPolicy CRD as the server sees it: spec.description required (deploy/crd-gptpolicy.yaml). */
+/** deploy/crd-gptpolicy.yaml, the manifest users install. */
+export const GPTPOLICY_CRD: any = parseYaml(readFileSync(assetPath('deploy', 'crd-gptpolicy.yaml'), 'utf8'));
+
+/** The GPTPolicy CRD as the server sees it: spec.description required, printer columns from deploy/. */
 export const GPTPOLICY_TYPE: ResourceType = {
+  printerColumns: GPTPOLICY_CRD.spec.versions[0].additionalPrinterColumns,
   group: 'gpt.drzzl.io',
   version: 'v1',
   kind: 'GPTPolicy',

@@ -34,6 +34,8 @@ export interface ResourceType {
   namespaced: boolean;
   /** Enables the /status subresource and its split of spec and status. @defaultValue false */
   statusSubresource?: boolean;
+  /** additionalPrinterColumns of the CRD: served as a meta.k8s.io/v1 Table when the client asks (kubectl get). */
+  printerColumns?: Array<{ name: string; type: string; jsonPath: string; priority?: number; description?: string }>;
   /** Returns error messages for an object about to be stored (create, update, patch, dry-run included). */
   validate?: (obj: any, operation: 'CREATE' | 'UPDATE') => string[];
 }
@@ -301,10 +303,12 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
         .filter((o) => !ns || o.metadata.namespace === ns)
         .filter((o) => matchesLabels(o, query.labelSelector))
         .sort((a, b) => objKey(a.metadata.namespace, a.metadata.name).localeCompare(objKey(b.metadata.namespace, b.metadata.name)));
+      if (wantsTable(req)) return send(res, 200, table(t, items));
       return send(res, 200, { apiVersion: apiVersionOf(t), kind: `${t.kind}List`, metadata: { resourceVersion: String(rv) }, items });
     }
     if (method === 'GET') {
       if (!current) return notFound(res, groupResource, route.name!);
+      if (wantsTable(req)) return send(res, 200, table(t, [current]));
       return send(res, 200, current);
     }
 
@@ -453,6 +457,24 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     res.on('finish', cleanup);
   }
 
+  /** The Table kubectl asks for (Accept: application/json;as=Table;g=meta.k8s.io;v=v1), with the CRD's printer columns. */
+  function table(t: ResourceType, items: any[]): unknown {
+    const columns = t.printerColumns ?? [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }];
+    return {
+      kind: 'Table',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: { resourceVersion: String(rv) },
+      columnDefinitions: [
+        { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
+        ...columns.map((c) => ({ name: c.name, type: c.type, format: '', description: c.description ?? '', priority: c.priority ?? 0 })),
+      ],
+      rows: items.map((o) => ({
+        cells: [o.metadata.name, ...columns.map((c) => cell(c.type, jsonPathValue(o, c.jsonPath)))],
+        object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata },
+      })),
+    };
+  }
+
   function groupList(): unknown {
     const groups = new Map<string, Set<string>>();
     for (const t of types.values()) {
@@ -591,6 +613,46 @@ function parsePath(path: string): Route | undefined {
   const [plural, name, subresource, ...extra] = rest;
   if (extra.length) return undefined;
   return { group, version, namespace, plural, name, subresource };
+}
+
+/** As the API server's table printer: dates become ages (`5s`, `3m`, `2h`, `4d`). */
+function cell(type: string, value: unknown): unknown {
+  if (value === undefined) return null;
+  if (type !== 'date' || typeof value !== 'string') return value;
+  const seconds = Math.max(0, Math.round((Date.now() - Date.parse(value)) / 1000));
+  if (seconds < 120) return `${seconds}s`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 172_800) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}
+
+function wantsTable(req: IncomingMessage): boolean {
+  return /as=Table/.test(String(req.headers.accept ?? ''));
+}
+
+/**
+ * The JSONPath subset CRD printer columns use: `.a.b`, `.a[0]`, `.a[?(@.k=="v")].b`. The first match wins,
+ * as in the API server's column printer.
+ */
+export function jsonPathValue(obj: unknown, path: string): unknown {
+  const tokens = path.replace(/^\./, '').match(/[^.[\]]+|\[[^\]]*\]/g) ?? [];
+  let current: unknown[] = [obj];
+  for (const token of tokens) {
+    const next: unknown[] = [];
+    for (const value of current) {
+      if (value === null || value === undefined) continue;
+      const filter = /^\[\?\(@\.([\w.-]+)\s*==\s*["']([^"']*)["']\)\]$/.exec(token);
+      if (filter) {
+        if (Array.isArray(value)) next.push(...value.filter((v) => v && typeof v === 'object' && String((v as any)[filter[1]]) === filter[2]));
+      } else if (/^\[\d+\]$/.test(token)) {
+        if (Array.isArray(value)) next.push(value[Number(token.slice(1, -1))]);
+      } else if (typeof value === 'object') {
+        next.push((value as Record<string, unknown>)[token]);
+      }
+    }
+    current = next.filter((v) => v !== undefined);
+  }
+  return current[0];
 }
 
 function decodeBody(body: string, contentType: string | undefined): any {

@@ -1,0 +1,108 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { assetPath } from '../../common/index.js';
+import { validateGPTPolicy } from '../../src/operator/index.js';
+import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
+import { GPTPOLICY_CRD, GPTPOLICY_TYPE } from './harness.js';
+
+// deploy/ is what users install: these tests read the manifests themselves.
+
+const DEPLOY = assetPath('deploy');
+const docs = (file: string): any[] => parseAllDocuments(readFileSync(join(DEPLOY, file), 'utf8')).map((d) => d.toJS());
+const all = (): any[] => (parse(readFileSync(join(DEPLOY, 'kustomization.yaml'), 'utf8')).resources as string[]).flatMap(docs);
+const parse = (text: string): any => parseAllDocuments(text)[0].toJS();
+
+describe('deploy/ manifests', () => {
+  it('list every manifest in kustomization.yaml', () => {
+    const listed = parse(readFileSync(join(DEPLOY, 'kustomization.yaml'), 'utf8')).resources;
+    const files = readdirSync(DEPLOY).filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml');
+    expect([...listed].sort()).toEqual(files.sort());
+  });
+
+  it('define a cluster-scoped GPTPolicy CRD where only spec.description is required, with a status subresource', () => {
+    const crd = GPTPOLICY_CRD;
+    expect(crd.metadata.name).toBe('gptpolicies.gpt.drzzl.io');
+    expect(crd.spec.scope).toBe('Cluster');
+    const v1 = crd.spec.versions.find((v: any) => v.name === 'v1');
+    expect(v1.subresources).toEqual({ status: {} });
+    const spec = v1.schema.openAPIV3Schema.properties.spec;
+    expect(spec.required).toEqual(['description']);
+    expect(Object.keys(spec.properties).sort()).toEqual(['approval', 'description', 'examples', 'failurePolicy', 'mode', 'model', 'namespaces']);
+    expect(spec.properties.mode.enum).toEqual(['Enforce', 'Warn', 'Audit']);
+    const status = v1.schema.openAPIV3Schema.properties.status.properties;
+    for (const field of ['phase', 'conditions', 'observedGeneration', 'policyName', 'rounds', 'cases', 'findings', 'tokens', 'lastError']) expect(status).toHaveProperty(field);
+    // every printer column reads a field the schema declares
+    for (const col of v1.additionalPrinterColumns) {
+      const top = col.jsonPath.split('.')[1];
+      expect(['spec', 'status', 'metadata']).toContain(top);
+    }
+  });
+
+  it('grant the operator only gptpolicies (+status), jspolicies, events, its Lease and discovery', () => {
+    const rules = all().filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role').flatMap((r) => r.rules);
+    const granted = rules.flatMap((r: any) => (r.nonResourceURLs ? [`nonResource:${r.verbs.join(',')}`] : r.apiGroups.flatMap((g: string) => r.resources.map((res: string) => `${g}/${res}:${r.verbs.join(',')}`))));
+    expect(granted.sort()).toEqual(
+      [
+        'gpt.drzzl.io/gptpolicies:get,list,watch',
+        'gpt.drzzl.io/gptpolicies/status:get,update,patch',
+        'policy.jspolicy.com/jspolicies:get,list,watch,create,update,patch,delete',
+        '/events:create,patch',
+        'events.k8s.io/events:create,patch',
+        'coordination.k8s.io/leases:create',
+        'coordination.k8s.io/leases:get,update,patch',
+        'nonResource:get',
+      ].sort(),
+    );
+    expect(rules.some((r: any) => r.verbs.includes('*') || r.resources?.includes('*') || r.apiGroups?.includes('*'))).toBe(false);
+    const leaseRule = rules.find((r: any) => r.resources?.includes('leases') && r.verbs.includes('update'));
+    expect(leaseRule.resourceNames).toEqual(['policyforge-operator']);
+  });
+
+  it('run two replicas under the operator ServiceAccount with probes, resources and a locked-down container', () => {
+    const deployment = all().find((d) => d.kind === 'Deployment' && d.metadata.name === 'policyforge-operator');
+    expect(deployment.spec.replicas).toBe(2);
+    const pod = deployment.spec.template.spec;
+    expect(pod.serviceAccountName).toBe('policyforge-operator');
+    expect(all().some((d) => d.kind === 'ServiceAccount' && d.metadata.name === 'policyforge-operator')).toBe(true);
+    const c = pod.containers[0];
+    expect(c.args[0]).toBe('operator');
+    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(c.resources.requests).toBeDefined();
+    expect(c.resources.limits).toBeDefined();
+    expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
+    expect(c.env.map((e: any) => e.name)).toEqual(expect.arrayContaining(['POD_NAME', 'POD_NAMESPACE', 'REDIS_URL']));
+  });
+
+  it("accept the user's example GPTPolicies unchanged", () => {
+    for (const file of readdirSync(join(DEPLOY, 'examples'))) {
+      for (const doc of docs(join('examples', file))) {
+        expect(doc).toMatchObject({ apiVersion: 'gpt.drzzl.io/v1', kind: 'GPTPolicy' });
+        expect(() => validateGPTPolicy(doc)).not.toThrow();
+      }
+    }
+  });
+});
+
+describe('printer columns, as kubectl get shows them', () => {
+  let server: KubeApiServer;
+  beforeEach(async () => {
+    server = await startKubeApiServer({ types: [GPTPOLICY_TYPE] });
+  });
+  afterEach(async () => server.close());
+
+  it('serves Phase, Policy, Cases and Ready from the status through the CRD columns', async () => {
+    server.putObject('gpt.drzzl.io', 'gptpolicies', {
+      metadata: { name: 'a.b.c' },
+      spec: { description: 'd' },
+      status: { phase: 'Ready', policyName: 'a.b.c', cases: { summary: '8/8' }, conditions: [{ type: 'Generated', status: 'True' }, { type: 'Ready', status: 'True', reason: 'Ready' }] },
+    });
+    const res = await fetch(`${server.url}/apis/gpt.drzzl.io/v1/gptpolicies`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } });
+    const table = (await res.json()) as any;
+    const names = table.columnDefinitions.map((c: any) => c.name);
+    const row = Object.fromEntries(names.map((n: string, i: number) => [n, table.rows[0].cells[i]]));
+    expect(row).toMatchObject({ Name: 'a.b.c', Phase: 'Ready', Policy: 'a.b.c', Cases: '8/8', Ready: 'True', Reason: 'Ready' });
+  });
+});
