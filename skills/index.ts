@@ -12,6 +12,6 @@ export { inlineSkills, skillsReferenced, INLINED_MARKER } from './inline.js';
 export { extractSkills, JSPOLICY_HOST_NAMES, type ExtractedSkill, type ExtractOptions } from './extract.js';
 export { builtinSkills, BUILTIN_DIR } from './builtin.js';
 export { normaliseIntent, normaliseCode, codeHash } from './normalise.js';
-export { checkTransition } from './review.js';
+export { checkTransition, checkDraft } from './review.js';
 export { parseSkillFiles, readSkillDir, skillToFiles, type SkillFilePair, type SkillMeta } from './skill-files.js';
 export { exportSkills, importSkills, policiesToOpenAIJsonl, POLICY_SYSTEM_PROMPT, type ImportOptions, type ImportReport } from './exchange.js';

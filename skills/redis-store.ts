@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { PolicyforgeError, pfError, type Review, type ReviewState, type Skill, type StoredPolicy } from '../common/index.js';
 import { codeHash } from './normalise.js';
-import { checkTransition } from './review.js';
+import { checkDraft, checkTransition } from './review.js';
 import { applyFilter, dataOf, materialise, parseJson } from './sqlite-store.js';
 import type { PutSkillResult, ReviewInput, SkillDraft, SkillFilter, SkillStore } from './types.js';
 
@@ -70,6 +70,14 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
 return 1
+`;
+
+/** KEYS: skill hashes; ARGV: the counter (retrieved | used). */
+const RECORD_USAGE = `
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('HINCRBY', KEYS[i], ARGV[1], 1) end
+end
+return #KEYS
 `;
 
 export interface RedisStoreOptions {
@@ -156,6 +164,7 @@ class RedisSkillStore implements SkillStore {
   }
 
   async putSkill(draft: SkillDraft): Promise<PutSkillResult> {
+    checkDraft(draft);
     const hash = codeHash(draft.code);
     const template = materialise(draft, 0);
     const reply = (await this.cmd(() =>
@@ -196,10 +205,10 @@ class RedisSkillStore implements SkillStore {
 
   async recordUsage(ids: readonly string[], kind: 'retrieved' | 'used'): Promise<void> {
     if (!ids.length) return;
-    const multi = this.redis.multi();
-    // Only existing skills are counted: HINCRBY on a missing key would create a half skill.
-    for (const id of ids) multi.eval(`if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('HINCRBY', KEYS[1], ARGV[1], 1) end return 0`, 1, this.k('skill', id), kind);
-    await this.cmd(() => multi.exec());
+    // One script for all ids (one round trip); only existing skills are counted: HINCRBY on a missing key
+    // would create a half skill.
+    const keys = ids.map((id) => this.k('skill', id));
+    await this.cmd(() => this.redis.eval(RECORD_USAGE, keys.length, ...keys, kind));
   }
 
   async putPolicy(policy: StoredPolicy): Promise<void> {

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { PolicyforgeError, isPolicyforgeError, pfError, type ReviewState, type Skill, type StoredPolicy } from '../common/index.js';
 import { codeHash } from './normalise.js';
-import { checkTransition } from './review.js';
+import { checkDraft, checkTransition } from './review.js';
 import type { PutSkillResult, ReviewInput, SkillDraft, SkillFilter, SkillStore } from './types.js';
 
 const SCHEMA_VERSION = 1;
@@ -119,6 +119,7 @@ class SqliteSkillStore implements SkillStore {
   }
 
   async putSkill(draft: SkillDraft): Promise<PutSkillResult> {
+    checkDraft(draft);
     const hash = codeHash(draft.code);
     return this.guard(() =>
       this.db

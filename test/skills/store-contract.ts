@@ -97,6 +97,20 @@ export function describeStoreContract(engine: string, harness: StoreHarness): vo
         expect(await store.findSkillsByName('nothing')).toEqual([]);
       });
 
+      it('refuses a skill that is not one function declaration of its name, writing nothing', async () => {
+        for (const bad of [
+          { ...draft('ok'), name: 'not-an-identifier' },
+          { ...draft('ok'), description: ' ' },
+          { ...draft('ok'), code: 'function other() { return 1; }' },
+          { ...draft('ok'), code: 'function ok() {}\nfunction extra() {}' },
+          { ...draft('ok'), code: 'const ok = () => 1;' },
+          { ...draft('ok'), code: 'function ok( {' },
+        ]) {
+          await expectCode(store.putSkill(bad), 'PF_ERR_SKILL_INVALID');
+        }
+        expect(await store.listSkills()).toEqual([]);
+      });
+
       it('keeps an imported state and review history when the draft carries them', async () => {
         const reviews = [{ state: 'approved' as const, reviewer: 'alice', comment: 'ok', at: '2026-01-01T00:00:00.000Z' }];
         const { skill } = await store.putSkill(draft('imported', 'return 0;', { state: 'approved', reviews }));
