@@ -35,12 +35,22 @@ function ownerBasedName(owner: OwnerReference): string {
   return name.length <= 253 ? name : `${hash(owner.uid || base).slice(0, 16)}.${POLICY_NAME_SUFFIX}`;
 }
 
-/** A whole JsPolicy around a proposed spec: kind, apiVersion, name, ownerReferences and mode are ours. */
+export const MODE_TO_VIOLATION_POLICY = { Enforce: 'Deny', Warn: 'Warn', Audit: 'Dry' } as const;
+
+/**
+ * The intent's mode (GPTPolicy spec.mode) as the policy's violationPolicy. Cases are written and verified
+ * in Enforce terms (what the policy decides); the mode only says what jsPolicy does with a rejection, so
+ * it is applied to the verified policy, not to the one the cases run against.
+ */
+export function applyMode(policy: JsPolicy, mode: keyof typeof MODE_TO_VIOLATION_POLICY | undefined): JsPolicy {
+  if (!mode) return policy;
+  return { ...policy, spec: { ...policy.spec, violationPolicy: MODE_TO_VIOLATION_POLICY[mode] } };
+}
+
+/** A whole JsPolicy around a proposed spec: kind, apiVersion, name and ownerReferences are ours. */
 export function assemblePolicy(spec: JsPolicySpec, intent: Intent): JsPolicy {
-  const mode = intent.options?.mode;
   const cleanSpec: JsPolicySpec = { ...spec };
   delete cleanSpec.dependencies;
-  if (mode) cleanSpec.violationPolicy = mode === 'Warn' ? 'Warn' : mode === 'Audit' ? 'Dry' : 'Deny';
   return {
     apiVersion: 'policy.jspolicy.com/v1beta1',
     kind: 'JsPolicy',

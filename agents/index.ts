@@ -17,7 +17,7 @@ export {
 export { planIntent, withExamples, catalogHint, PLAN_ATTEMPTS, type PlanInput, type PlanOutput } from './planner.js';
 export { writePolicy, coderMessages, type CoderInput, type CoderOutput, type CoderFeedback } from './coder.js';
 export { reviewPolicy, type ReviewInput, type ReviewOutput } from './critic-agent.js';
-export { assemblePolicy, policyNameFor, POLICY_NAME_SUFFIX } from './assemble.js';
+export { assemblePolicy, applyMode, policyNameFor, POLICY_NAME_SUFFIX, MODE_TO_VIOLATION_POLICY } from './assemble.js';
 export { PlanSchema, DraftSchema, SpecSchema, CritiqueSchema, TestCaseSchema } from './schemas.js';
 export { loadPrompt, renderPrompt, PROMPTS, type PromptName } from './prompts.js';
 export { offlineFamilies, understandOffline, OFFLINE_FAMILIES, SYSTEM_NAMESPACES, type OfflineUnderstanding, type OfflineFamily } from './offline/index.js';

@@ -1,5 +1,6 @@
 import {
   addUsage,
+  applyMode,
   assemblePolicy,
   createAgents,
   emptyUsage,
@@ -91,6 +92,9 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
   const coderSkills = stepsQuery ? await deps.library.search(`${intent.text}\n${stepsQuery}`, RETRIEVED_SKILLS) : skills;
   if (stepsQuery) emit({ type: 'retrieved', skills: coderSkills.map((s) => s.name) });
   const callable: Skill[] = [...builtinSkills, ...skills, ...coderSkills];
+  // Drafts are verified in Enforce terms; the mode (Warn/Audit) is applied to the result (see applyMode).
+  const mode = intent.options?.mode;
+  const verifyIntent: Intent = mode ? { ...intent, options: { ...intent.options, mode: undefined } } : intent;
   const rounds: RoundRecord[] = [];
   let best: { policy: JsPolicy; report: Report; skillsUsed: string[] } | undefined;
   let feedback: CoderFeedback = intent.feedback?.length ? { report: `Errors from the previous attempt:\n${intent.feedback.join('\n')}` } : {};
@@ -113,11 +117,11 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
     const assembled = assemblePolicy(draft.spec, intent);
     const skillsUsed = skillIds(draft.spec.javascript ?? '', callable);
     const inlined: JsPolicy = { ...assembled, spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', callable) } };
-    const policy = harden(inlined, plan, intent, catalog);
+    const policy = harden(inlined, plan, verifyIntent, catalog);
     emit({ type: 'drafted', round, policy });
 
     // 5. Verify: lints, schema, catalog, the plan's cases in the sandbox, fuzzing, dry-run.
-    const report = await verify(policy, plan, { sandbox: deps.sandbox, catalog, intent, fuzz: deps.fuzz, dryRun: deps.dryRun });
+    const report = await verify(policy, plan, { sandbox: deps.sandbox, catalog, intent: verifyIntent, fuzz: deps.fuzz, dryRun: deps.dryRun });
     emit(verifiedEvent(round, report));
 
     // 6. Critic: self-verification, only for drafts that passed verify().
@@ -150,7 +154,7 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
         reason: `verified in ${round} round(s): ${report.suite ? `${report.suite.total} case(s) passed` : 'no cases'}, no blocking findings`,
         intent,
         plan,
-        policy,
+        policy: applyMode(policy, mode),
         safeToApply: true,
         rounds,
         usage,
@@ -159,7 +163,8 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
         source: agents.source,
         durationMs: 0,
       };
-      result.skillsAdded = await learn(deps.library, result, plan.tests, log);
+      // The library keeps the verified (Enforce) form; a later lookup applies that intent's own mode.
+      result.skillsAdded = await learn(deps.library, { ...result, policy }, plan.tests, log);
       result.durationMs = now() - started;
       emit({ type: 'finished', status: result.status, reason: result.reason });
       return result;
@@ -179,7 +184,7 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
     reason,
     intent,
     plan,
-    ...(best ? { policy: best.policy } : {}),
+    ...(best ? { policy: applyMode(best.policy, mode) } : {}),
     safeToApply: false,
     rounds,
     usage,
@@ -201,12 +206,13 @@ async function answerFromLibrary(intent: Intent, deps: GenerateDeps, started: nu
   const stored = await deps.library.lookupPolicy(intent.text);
   if (!stored) return undefined;
   const fresh = assemblePolicy(stored.policy.spec, intent);
-  const policy: JsPolicy = { ...fresh, metadata: { ...fresh.metadata, annotations: { ...stored.policy.metadata.annotations, 'policyforge.dev/from-library': stored.id } } };
+  const verified: JsPolicy = { ...fresh, metadata: { ...fresh.metadata, annotations: { ...stored.policy.metadata.annotations, 'policyforge.dev/from-library': stored.id } } };
   // The user's examples are ground truth: a stored answer that contradicts them is not an answer.
   if (intent.examples?.length) {
-    const check = await deps.sandbox.runSuite(policy, intent.examples);
+    const check = await deps.sandbox.runSuite(verified, intent.examples);
     if (!check.passed) return undefined;
   }
+  const policy = applyMode(verified, intent.options?.mode);
   return {
     status: 'succeeded',
     reason: `answered from the skill library (${stored.id}, ${stored.state}) without a model call`,

@@ -58,6 +58,21 @@ describe('generatePolicy offline (no model): the same loop and the same verify()
     expect(result.policy?.metadata.ownerReferences).toEqual([{ ...owner, controller: true, blockOwnerDeletion: true }]);
   });
 
+  it('verifies in Enforce terms and applies the GPTPolicy mode (Warn → violationPolicy Warn) to the result', async () => {
+    const text = 'Services of type LoadBalancer are not allowed in namespace edge.';
+    const result = await generatePolicy({ text, options: { mode: 'Warn' } }, { library: world.library, sandbox: world.sandbox });
+    expect(result.status, result.reason).toBe('succeeded');
+    expect(result.policy?.spec.violationPolicy).toBe('Warn');
+    expect(result.rounds[0].draft?.spec.violationPolicy).not.toBe('Warn');
+    const lb = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'edge' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } };
+    const run = await world.sandbox.runSuite(result.policy!, [{ name: 'LB in edge is admitted with a warning', object: lb, expect: 'warn' }]);
+    expect(run.passed).toBe(true);
+    // The same text without a mode, answered from the library, enforces again.
+    const again = await generatePolicy({ text }, { library: world.library, sandbox: world.sandbox });
+    expect(again.source).toBe('library');
+    expect(again.policy?.spec.violationPolicy).not.toBe('Warn');
+  });
+
   it('fails fast with PF_ERR_OFFLINE_UNSUPPORTED for an intent no family understands', async () => {
     const err = await generatePolicy({ text: 'Make the cluster cheaper.' }, { library: world.library, sandbox: world.sandbox }).catch((e) => e);
     expect(isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')).toBe(true);

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { offlineFamilies } from '../../../agents/index.js';
-import { pfError, type GenerationResult, type Intent, type ProgressEvent } from '../../../common/index.js';
+import { logger, pfError, type GenerationResult, type Intent, type ProgressEvent } from '../../../common/index.js';
 import { renderReport } from '../../../critic/index.js';
 import { serializePolicy } from '../../../sandbox/index.js';
 import { createGenerator } from '../../loop/index.js';
@@ -38,7 +38,9 @@ export const registerGenerate: RegisterCommand = (program, setExit) => {
       }
       if (!text?.trim()) throw pfError('PF_ERR_INPUT_INVALID', 'generate', 'give the intent in quotes, e.g. policyforge generate "Block privileged containers."');
       const intent = intentFrom(text, flags);
-      const generator = await createGenerator({ model: flags.offline ? null : undefined, store: flags.store });
+      // Structured logs (stderr, keys redacted) only when asked for: the progress lines are the CLI's narrative.
+      const log = process.env.LOG_LEVEL ? logger() : undefined;
+      const generator = await createGenerator({ model: flags.offline ? null : undefined, store: flags.store, logger: log });
       try {
         const progress = flags.json ? undefined : progressPrinter();
         const result = await generator.generate(intent, { onProgress: progress });
