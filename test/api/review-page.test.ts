@@ -115,6 +115,7 @@ describe('review page (headless Chromium)', () => {
     expect(await page.locator('#intent-rounds').textContent()).toContain('safety/no-namespace-scope');
     expect(await page.locator('#intent-rounds').textContent()).toContain('accepted');
     expect(await page.locator('#download-yaml').getAttribute('href')).toBe(`/v1/intents/${id}/policy.yaml`);
+    await expect.poll(() => page.locator('#policy-yaml').textContent()).toContain('kind: JsPolicy');
     const download = await page.evaluate(async (href) => (await fetch(href!)).text(), await page.locator('#download-yaml').getAttribute('href'));
     expect(download).toContain('kind: JsPolicy');
     await page.screenshot({ path: `${ARTIFACTS}review-page-intent.png`, fullPage: true });

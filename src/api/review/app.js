@@ -327,8 +327,20 @@ function renderIntent(view) {
       : '',
     result?.policy ? el('h3', {}, 'Final policy ', el('a', { id: 'download-yaml', href: policyYamlUrl, download: `${result.policy.metadata.name}.yaml` }, 'download YAML')) : '',
     result?.policy && !result.safeToApply ? el('p', { class: 'error' }, 'Not safe to apply: the best failed draft, kept for review.') : '',
+    result?.policy ? el('h4', {}, 'javascript') : '',
     result?.policy ? highlight(result.policy.spec.javascript ?? '') : '',
+    result?.policy ? el('h4', {}, 'JsPolicy YAML') : '',
+    result?.policy ? el('pre', { id: 'policy-yaml' }, 'loading…') : '',
   );
+  if (result?.policy) {
+    fetch(policyYamlUrl, { credentials: 'same-origin' })
+      .then((r) => (r.ok ? r.text() : Promise.reject(new Error(`${r.status}`))))
+      .then((yaml) => {
+        const pre = $('#policy-yaml');
+        if (pre) pre.textContent = yaml;
+      })
+      .catch((err) => status(`policy YAML: ${err.message}`, true));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
