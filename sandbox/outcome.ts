@@ -25,9 +25,12 @@ export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject
   };
   let rejection: { code: number; reason: string; message: string } | undefined;
   if (run.error) {
+    // jsPolicy answers an error with a bare 500 (admission.Errored): no reason, and the warnings the
+    // script added are lost.
     outcome.error = run.error;
     outcome.errorKind = run.errorKind;
-    rejection = { code: 500, reason: 'InternalError', message: run.error };
+    outcome.warnings = [];
+    rejection = { code: 500, reason: '', message: run.error };
   } else if (run.verdict?.kind === 'deny') {
     rejection = { code: run.verdict.code, reason: run.verdict.reason, message: run.verdict.message };
   } else if (run.verdict?.kind === 'mutate' && type !== 'Validating') {
@@ -48,7 +51,7 @@ export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject
       outcome.reason = rejection.reason;
       outcome.message = rejection.message;
     } else if (violation === 'Warn') {
-      outcome.warnings = [...warnings, `[${name}]: ${rejection.message}`];
+      outcome.warnings = [...outcome.warnings, `[${name}]: ${rejection.message}`];
       outcome.code = rejection.code;
       outcome.message = rejection.message;
     } else if (violation === 'Dry') {
@@ -57,7 +60,7 @@ export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject
     } else {
       outcome.allowed = false;
       outcome.code = rejection.code;
-      outcome.reason = rejection.reason;
+      if (rejection.reason) outcome.reason = rejection.reason;
       outcome.message = rejection.message;
     }
   }

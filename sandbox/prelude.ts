@@ -106,7 +106,9 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
     },
     mutate: function mutate(obj) {
       guard();
-      if (obj === null || typeof obj !== 'object') throw new TypeError('mutate expects the changed object');
+      // jsPolicy stores the value as the patched object: nothing stored means no patch.
+      if (obj === undefined || obj === null) end({ kind: 'allow' });
+      if (typeof obj !== 'object') throw new TypeError('mutate expects the changed object');
       const json = JSONstringify(obj);
       if (json.length > LIMITS.objectChars) throw new RangeError('mutate: the object is larger than ' + LIMITS.objectChars + ' characters');
       end({ kind: 'mutate', object: json });
@@ -126,25 +128,27 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
     },
     sleep: function sleep(ms) {
       guard();
-      let n = Num(ms);
-      if (!(n > 0)) return;
+      if (typeof ms !== 'number' || !(ms > 0)) return;
+      let n = ms;
       if (n > 1000) n = 1000;
       cur.virtualMs += n;
       if (cur.virtualMs + (dateNow() - cur.start) > cur.timeoutMs) end({ kind: 'timeout' });
     },
     env: function env(name) {
       guard();
+      if (typeof name !== 'string') return undefined;
       const e = cur.fixtures.env;
       return has(e, name) ? Str(e[name]) : '';
     },
     get: function get(kind, apiVersion, name, options) {
       guard();
       if (typeof kind !== 'string' || typeof apiVersion !== 'string' || typeof name !== 'string') {
-        throw { reason: 'BadRequest', message: 'get(kind, apiVersion, name) needs three strings' };
+        throw apiError('WrongArguments', 'kind, group version and name need to be string values');
       }
-      const slash = name.indexOf('/');
-      const ns = slash < 0 ? '' : name.slice(0, slash);
-      const n = slash < 0 ? name : name.slice(slash + 1);
+      // As jsPolicy: "ns/name" only when the name splits into exactly two parts.
+      const parts = name.split('/');
+      const ns = parts.length === 2 ? parts[0] : '';
+      const n = parts.length === 2 ? parts[1] : name;
       const objs = fixtureObjects();
       for (let i = 0; i < objs.length; i++) {
         const o = objs[i];
@@ -155,7 +159,7 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
     list: function list(kind, apiVersion, options) {
       guard();
       if (typeof kind !== 'string' || typeof apiVersion !== 'string') {
-        throw { reason: 'BadRequest', message: 'list(kind, apiVersion, options) needs two strings' };
+        throw apiError('WrongArguments', 'kind and group version need to be string values');
       }
       const opts = options || {};
       const terms = [];
@@ -177,7 +181,8 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
         for (let j = 0; j < terms.length; j++) if (labels[terms[j][0]] !== terms[j][1]) ok = false;
         if (ok) out.push(copy(o));
       }
-      return out;
+      // jsPolicy's Go side omits an empty list from its answer, so list() gives undefined, not [].
+      return out.length ? out : undefined;
     },
     create: function create(obj) { return write('create', obj); },
     update: function update(obj) { return write('update', obj); },
@@ -186,16 +191,17 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
       guard();
       const u = Str(url);
       const opts = options || {};
-      record('fetchSync', [u, { method: opts.method ? Str(opts.method) : 'GET' }]);
+      record('fetchSync', [u, { method: opts.method ? Str(opts.method).toUpperCase() : 'GET' }]);
       const answers = cur.fixtures.fetch;
-      if (!has(answers, u)) throw new Error('fetchSync ' + u + ': the sandbox has no network (no fixture answers this URL)');
+      // jsPolicy throws the error text itself (a string), prefixed "fetchSync: ".
+      if (!has(answers, u)) throw 'fetchSync: Get "' + u + '": the sandbox has no network (no fixture answers this URL)';
       const a = answers[u];
       const status = a.status || 200;
       const body = a.body || '';
       return {
         ok: status >= 200 && status < 300,
         status: status,
-        statusText: '',
+        statusText: status + (has(STATUS_TEXT, status) ? ' ' + STATUS_TEXT[status] : ''),
         headers: copy(a.headers || {}),
         text: function text() { return body; },
         json: function json() { return JSONparse(body); },
@@ -207,40 +213,90 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
       const p = Str(path);
       return has(files, p) ? Str(files[p]) : undefined;
     },
-    atob: function atob(data) { return decode64(Str(data)); },
-    btoa: function btoa(data) { return encode64(Str(data)); },
+    // Go's base64.StdEncoding over UTF-8 bytes, undefined on bad input, as jsPolicy's atob/btoa.
+    atob: function atob(data) { return typeof data === 'string' ? decode64(data) : undefined; },
+    btoa: function btoa(data) { return typeof data === 'string' ? encode64(data) : undefined; },
   };
+
+  const STATUS_TEXT = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found', 304: 'Not Modified', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
+
+  // What jsPolicy throws for API errors: {reason, message} that prints as "reason: message".
+  function apiError(reason, message) {
+    return { reason: reason, message: message, toString: function () { return reason + ': ' + message; } };
+  }
 
   function write(fn, obj) {
     guard();
-    if (obj === null || typeof obj !== 'object') return { ok: false, reason: 'BadRequest', message: fn + ' expects an object' };
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+      const message = 'json: cannot unmarshal ' + (obj === null ? 'null' : Array.isArray(obj) ? 'array' : typeof obj) + ' into Go value of type map[string]interface {}';
+      if (fn === 'remove') return { ok: false, reason: 'UnmarshalObject', message: message };
+      throw apiError('UnmarshalObject', message);
+    }
     record(fn, [obj]);
+    const kind = Str(obj.kind), name = obj.metadata && obj.metadata.name;
     const exists = fixtureObjects().some((o) => sameObject(o, obj));
-    if (fn === 'create' && exists) return { ok: false, reason: 'AlreadyExists', message: 'the object already exists' };
-    if (fn !== 'create' && !exists) return { ok: false, reason: 'NotFound', message: 'the object does not exist' };
-    return fn === 'remove' ? { ok: true } : { ok: true, object: copy(obj) };
+    if (fn === 'create' && exists) return { ok: false, reason: 'AlreadyExists', message: kind + ' "' + name + '" already exists' };
+    if (fn !== 'create' && !exists) return { ok: false, reason: 'NotFound', message: kind + ' "' + name + '" not found' };
+    return { ok: true, object: copy(obj) };
   }
 
   const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  function utf8Bytes(s) {
+    const bytes = [];
+    for (let i = 0; i < s.length; i++) {
+      let c = s.charCodeAt(i);
+      if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
+        const d = s.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d < 0xe000) { c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00); i++; }
+      }
+      if (c >= 0xd800 && c < 0xe000) c = 0xfffd; // a lone surrogate, as Go writes it
+      if (c < 0x80) bytes.push(c);
+      else if (c < 0x800) bytes.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+      else if (c < 0x10000) bytes.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+      else bytes.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    }
+    return bytes;
+  }
   function encode64(s) {
+    const b = utf8Bytes(s);
     let out = '';
-    for (let i = 0; i < s.length; i += 3) {
-      const a = s.charCodeAt(i), b = s.charCodeAt(i + 1), c = s.charCodeAt(i + 2);
-      if (a > 255 || b > 255 || c > 255) throw new Error('InvalidCharacterError: btoa: the string contains characters outside of the Latin1 range');
-      const n = (a << 16) | ((b || 0) << 8) | (c || 0);
-      out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63] + (i + 1 < s.length ? B64[(n >> 6) & 63] : '=') + (i + 2 < s.length ? B64[n & 63] : '=');
+    for (let i = 0; i < b.length; i += 3) {
+      const n = (b[i] << 16) | ((b[i + 1] || 0) << 8) | (b[i + 2] || 0);
+      out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63] + (i + 1 < b.length ? B64[(n >> 6) & 63] : '=') + (i + 2 < b.length ? B64[n & 63] : '=');
     }
     return out;
   }
   function decode64(s) {
-    let t = s.replace(/[\t\n\f\r ]/g, '');
-    if (t.length % 4 === 0) t = t.replace(/==?$/, '');
-    if (t.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(t)) throw new Error('InvalidCharacterError: atob: the string is not correctly encoded');
-    let out = '', bits = 0, acc = 0;
-    for (let i = 0; i < t.length; i++) {
-      acc = (acc << 6) | B64.indexOf(t[i]);
+    // Go's StdEncoding: padding required, CR and LF ignored, anything else invalid.
+    const t = s.replace(/[\r\n]/g, '');
+    if (t.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(t)) return undefined;
+    const body = t.replace(/=+$/, '');
+    if (body.length % 4 === 1) return undefined;
+    const bytes = [];
+    let bits = 0, acc = 0;
+    for (let i = 0; i < body.length; i++) {
+      acc = ((acc << 6) | B64.indexOf(body[i])) & 0xffffff;
       bits += 6;
-      if (bits >= 8) { bits -= 8; out += Str.fromCharCode((acc >> bits) & 255); }
+      if (bits >= 8) { bits -= 8; bytes.push((acc >> bits) & 255); }
+    }
+    return utf8Decode(bytes);
+  }
+  function utf8Decode(b) {
+    let out = '';
+    for (let i = 0; i < b.length; ) {
+      const c = b[i];
+      let cp = 0xfffd, n = 1;
+      if (c < 0x80) cp = c;
+      else if (c >= 0xc2 && c < 0xe0 && (b[i + 1] & 0xc0) === 0x80) { cp = ((c & 31) << 6) | (b[i + 1] & 63); n = 2; }
+      else if (c >= 0xe0 && c < 0xf0 && (b[i + 1] & 0xc0) === 0x80 && (b[i + 2] & 0xc0) === 0x80) {
+        cp = ((c & 15) << 12) | ((b[i + 1] & 63) << 6) | (b[i + 2] & 63); n = 3;
+        if (cp < 0x800 || (cp >= 0xd800 && cp < 0xe000)) { cp = 0xfffd; n = 1; }
+      } else if (c >= 0xf0 && c < 0xf5 && (b[i + 1] & 0xc0) === 0x80 && (b[i + 2] & 0xc0) === 0x80 && (b[i + 3] & 0xc0) === 0x80) {
+        cp = ((c & 7) << 18) | ((b[i + 1] & 63) << 12) | ((b[i + 2] & 63) << 6) | (b[i + 3] & 63); n = 4;
+        if (cp < 0x10000 || cp > 0x10ffff) { cp = 0xfffd; n = 1; }
+      }
+      out += Str.fromCodePoint(cp);
+      i += n;
     }
     return out;
   }

@@ -35,6 +35,16 @@ describe('verdicts', () => {
     expect(o.printed).toEqual(['still running']);
   });
 
+  it('an error drops the warnings added before it (jsPolicy answers a bare 500)', async () => {
+    const o = await one("warn('first'); null.x");
+    expect(o).toMatchObject({ code: 500, warnings: [] });
+    expect(o.reason).toBeUndefined();
+  });
+
+  it('mutate(undefined) ends the script without a patch', async () => {
+    expect(await one("mutate(undefined); deny('unreachable')", { type: 'Mutating' })).toMatchObject({ actual: 'allow', allowed: true });
+  });
+
   it('warnings survive a later deny', async () => {
     const o = await one("warn('first'); deny('then no')");
     expect(o).toMatchObject({ actual: 'deny', warnings: ['[test.policyforge.dev]: first'] });
@@ -226,8 +236,20 @@ describe('globals', () => {
     expect((await one("print(readFileSync('/etc/motd'), readFileSync('/etc/passwd') === undefined)", {}, c)).printed).toEqual(['hi true']);
   });
 
-  it('atob and btoa are base64', async () => {
+  it("atob and btoa are Go's standard base64 over UTF-8, undefined on bad input", async () => {
     expect((await one("print(btoa('policy:forge'), atob('cG9saWN5OmZvcmdl'), atob(btoa('a')))")).printed).toEqual(['cG9saWN5OmZvcmdl policy:forge a']);
+    expect((await one("print(btoa('é✓'), atob('w6ninJM='), typeof atob('not base64!'), typeof atob('YQ'), typeof btoa(5))")).printed).toEqual([
+      'w6ninJM= é✓ undefined undefined undefined',
+    ]);
+  });
+
+  it('list gives undefined, not [], when nothing matches (jsPolicy omits the empty list)', async () => {
+    expect((await one("print(typeof list('Secret', 'v1', {namespace: 'x'}))")).printed).toEqual(['undefined']);
+  });
+
+  it('get and list reject wrong arguments the way jsPolicy does', async () => {
+    const o = await one("try { get('Pod', 'v1') } catch (e) { print(e.reason, String(e)) }");
+    expect(o.printed).toEqual(['WrongArguments WrongArguments: kind, group version and name need to be string values']);
   });
 
   it('no Node.js: require, process, Buffer and setTimeout do not exist', async () => {
