@@ -7,7 +7,7 @@ import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
-import { condition, eventually, GPT, GPTPOLICY_TYPE, gptPolicy, jsPolicyType, JSP, REDIS_URL } from './harness.js';
+import { condition, E2E_KUBECONFIG, eventually, GPT, GPTPOLICY_TYPE, gptPolicy, jsPolicyType, JSP, REDIS_URL } from './harness.js';
 
 // `policyforge operator` as shipped: the real bin (dist/), a kubeconfig file pointing at the in-process API
 // server, Redis, and --with-worker running the real loop offline in the same process.
@@ -56,7 +56,7 @@ function run(args: string[]): { proc: ChildProcess; stdout: () => string; stderr
   return { proc, stdout: () => out, stderr: () => err, exited };
 }
 
-describe('policyforge operator', () => {
+describe.skipIf(!!E2E_KUBECONFIG)('policyforge operator', () => {
   it("runs the user's GPTPolicy to Ready with its own worker, then stops on SIGTERM releasing the lease", async () => {
     const op = run(['--kubeconfig', join(dir, 'kubeconfig'), '--with-worker', '--health-port', '0', '--lease-namespace', 'policyforge-system', '--identity', 'cli-replica']);
     await eventually(async () => op.stdout().includes('watching GPTPolicies'), `the operator to start; stderr: ${op.stderr()}`, 60_000);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBed, condition, eventually, getGPT, getJsPolicy, gptPolicy, GPT, JSP, type Bed } from './harness.js';
+import { createBed, onTestServer, condition, eventually, getGPT, getJsPolicy, gptPolicy, GPT, JSP, type Bed } from './harness.js';
 import { scriptedGenerator, type ScriptedGenerator } from './scripted-generator.js';
 
 // The controller's mechanics, end to end: the production operator (client-node against the in-process API
@@ -82,7 +82,7 @@ describe('the GPTPolicy controller', () => {
     await eventually(async () => (await getJsPolicy(bed, NAME)) === undefined, 'the JsPolicy to be garbage-collected');
   });
 
-  it('does no model call and no write for unchanged objects after a restart', async () => {
+  onTestServer('does no model call and no write for unchanged objects after a restart', async () => {
     const first = await bed.startOperator();
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
     const readyObj = await ready();
@@ -152,7 +152,7 @@ describe('the GPTPolicy controller', () => {
     expect(condition(failed, 'Ready')).toMatchObject({ status: 'False' });
   });
 
-  it('survives injected 409s, 500s and dropped connections on every kind of call', async () => {
+  onTestServer('survives injected 409s, 500s and dropped connections on every kind of call', async () => {
     const server = bed.server!;
     server.inject({ method: 'GET', path: '/gptpolicies', status: 500, times: 1 }); // the first list
     server.inject({ method: 'PUT', path: /\/status$/, status: 409, times: 2 });
@@ -169,7 +169,7 @@ describe('the GPTPolicy controller', () => {
     expect(model.calls).toHaveLength(1);
   });
 
-  it("feeds the API server's dry-run rejection back as one more round, then applies the fixed policy", async () => {
+  onTestServer("feeds the API server's dry-run rejection back as one more round, then applies the fixed policy", async () => {
     model.draftOverrides = { timeoutSeconds: 99 }; // jsPolicy's webhook allows 1..30
     bed.jsPolicyRules.push((o) => (o.spec?.timeoutSeconds > 30 ? [`spec.timeoutSeconds: Invalid value: ${o.spec.timeoutSeconds}: must be between 1 and 30`] : []));
     await bed.startOperator();
@@ -181,7 +181,7 @@ describe('the GPTPolicy controller', () => {
     expect((await getJsPolicy(bed, NAME)).spec.violationPolicy).toBe('Warn');
   });
 
-  it('reports a policy the API server keeps refusing, without applying anything', async () => {
+  onTestServer('reports a policy the API server keeps refusing, without applying anything', async () => {
     bed.jsPolicyRules.push((o) => (o.spec?.javascript?.includes('forbidden-marker') ? [] : ['spec.javascript: refused by the test webhook']));
     await bed.startOperator();
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
@@ -257,7 +257,7 @@ describe('the GPTPolicy controller', () => {
     expect((await getJsPolicy(bed, NAME)).spec.javascript).toBe('allow();');
   });
 
-  it('keeps reconciling across watch disconnects and expired resourceVersions', async () => {
+  onTestServer('keeps reconciling across watch disconnects and expired resourceVersions', async () => {
     const op = await bed.startOperator();
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
     await ready();

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
+import { it } from 'vitest';
 import { assetPath, createLogger, type GenerationResult, type Intent } from '../../common/index.js';
 import { startOperator, type OperatorOptions, type RunningOperator } from '../../src/operator/index.js';
 import { createGenerationQueue, startGenerationWorker, type GenerateFn, type GenerationQueue, type GenerationWorker } from '../../worker/index.js';
@@ -123,6 +124,11 @@ export async function createBed(generate: GenerateFn): Promise<Bed> {
     },
     async close() {
       for (const op of operators) await op.stop().catch(() => undefined);
+      if (!server) {
+        // a real cluster: remove what the test created (the JsPolicies go with their owners)
+        const list = await bed.api.listClusterCustomObject({ ...GPT, labelSelector: 'policyforge.dev/test=operator' });
+        for (const o of list.items ?? []) await bed.api.deleteClusterCustomObject({ ...GPT, name: o.metadata.name }).catch(() => undefined);
+      }
       await worker.close();
       await queue.close();
       await server?.close();
@@ -138,9 +144,15 @@ export async function createBed(generate: GenerateFn): Promise<Bed> {
 export const GPT = { group: 'gpt.drzzl.io', version: 'v1', plural: 'gptpolicies' } as const;
 export const JSP = { group: 'policy.jspolicy.com', version: 'v1beta1', plural: 'jspolicies' } as const;
 
+/** Every GPTPolicy a test creates carries this label, so a run against a real cluster can clean up after itself. */
+export const TEST_LABEL = { 'policyforge.dev/test': 'operator' } as const;
+
 export function gptPolicy(name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): any {
-  return { apiVersion: 'gpt.drzzl.io/v1', kind: 'GPTPolicy', metadata: { name, ...(annotations ? { annotations } : {}) }, spec };
+  return { apiVersion: 'gpt.drzzl.io/v1', kind: 'GPTPolicy', metadata: { name, labels: { ...TEST_LABEL }, ...(annotations ? { annotations } : {}) }, spec };
 }
+
+/** Tests that need the in-process server (injected failures, watch control, request logs) skip on a real cluster. */
+export const onTestServer = E2E_KUBECONFIG ? it.skip : it;
 
 export async function getGPT(bed: Bed, name: string): Promise<any> {
   return bed.api.getClusterCustomObject({ ...GPT, name });

@@ -2,7 +2,7 @@ import { CoordinationV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LeaderElector, type LeaderElectionOptions } from '../../src/operator/index.js';
 import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
-import { createBed, eventually, getGPT, gptPolicy, GPT, type Bed } from './harness.js';
+import { createBed, E2E_KUBECONFIG, eventually, getGPT, gptPolicy, GPT, type Bed } from './harness.js';
 import { scriptedGenerator } from './scripted-generator.js';
 
 const NS = 'policyforge-system';
@@ -13,7 +13,7 @@ function manualClock(start = Date.parse('2026-11-25T20:00:00Z')): { now: () => n
   return { now: () => t, advance: (ms) => (t += ms) };
 }
 
-describe('leader election on a coordination.k8s.io Lease', () => {
+describe.skipIf(!!E2E_KUBECONFIG)('leader election on a coordination.k8s.io Lease', () => {
   let server: KubeApiServer;
   let kc: KubeConfig;
   const electors: LeaderElector[] = [];
