@@ -78,11 +78,11 @@ export function codeFacts(javascript: string, options: { hasDependencies?: boole
   };
   let ast: Node;
   try {
-    ast = parse(javascript, { ecmaVersion: 'latest', sourceType: 'script', locations: true });
+    ast = parse(javascript, { ecmaVersion: 'latest', sourceType: 'script', locations: true, allowHashBang: true });
   } catch (scriptError) {
     // `import` only parses as a module; jsPolicy accepts that only through its dependencies bundling step.
     try {
-      ast = parse(javascript, { ecmaVersion: 'latest', sourceType: 'module', locations: true });
+      ast = parse(javascript, { ecmaVersion: 'latest', sourceType: 'module', locations: true, allowHashBang: true });
       facts.usesImport = true;
       if (!options.hasDependencies) return facts;
     } catch {

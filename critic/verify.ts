@@ -1,5 +1,6 @@
 import { builtinCatalog, type ApiCatalog } from '../catalog/index.js';
 import { isPolicyforgeError, logger, type Finding, type Intent, type JsPolicy, type Plan, type Report, type SuiteResult } from '../common/index.js';
+import { checkCompiles } from '../sandbox/index.js';
 import { fuzzPolicy, type SuiteRunner } from './fuzz.js';
 import { lintPolicy } from './lint.js';
 
@@ -38,6 +39,11 @@ export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Pro
     }
   } else if (!plan.tests.length) {
     findings.push({ rule: 'suite/no-cases', severity: 'advisory', message: 'the plan has no test cases: nothing shows the policy does what was asked', fix: 'add allow and deny cases to the plan' });
+    // No suite run compiled the code in V8: do it here (acorn's parse is the lint's, V8's is jsPolicy's).
+    const compiled = structurallyBroken || findings.some((f) => f.rule === 'code/syntax') ? { ok: true as const } : checkCompiles(draft.spec.javascript ?? '');
+    if (!compiled.ok) {
+      findings.push({ rule: 'code/compile', severity: 'blocking', message: `the javascript does not compile (${compiled.error}): jsPolicy deletes the webhook and nothing is enforced`, fix: 'fix the error so spec.javascript compiles as a plain script', path: 'spec.javascript' });
+    }
   }
   if (suite?.compileError && !findings.some((f) => f.rule === 'code/syntax')) {
     findings.push({ rule: 'code/compile', severity: 'blocking', message: `the javascript does not compile (${suite.compileError}): jsPolicy deletes the webhook and nothing is enforced`, fix: 'fix the error so spec.javascript compiles as a plain script', path: 'spec.javascript' });

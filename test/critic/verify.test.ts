@@ -118,3 +118,17 @@ describe('narrowScope', () => {
     expect(result.finding?.rule).toBe('scope/acts-in-few-namespaces');
   });
 });
+
+describe('verify without cases', () => {
+  it('still compiles the code in V8 and says there are no cases', async () => {
+    const policy = harden(ref('block-nodeport').policy, undefined, { text: 'Services of type NodePort are not allowed.' });
+    const plan = planFor({ intent: '', cases: [] }, { resources: ['services'] });
+    const ok = await verify(policy, plan, { sandbox, fuzz: false });
+    expect(ok.findings.map((f) => f.rule)).toContain('suite/no-cases');
+    expect(ok.passed).toBe(true);
+    // A duplicate lexical declaration does not compile: found by the lint's parse or by V8's compile.
+    const broken = await verify({ ...policy, spec: { ...policy.spec, javascript: "let a = 1; let a = 2; deny('x')" } }, plan, { sandbox, fuzz: false });
+    expect(broken.passed).toBe(false);
+    expect(broken.findings.map((f) => f.rule)).toEqual(expect.arrayContaining([expect.stringMatching(/^code\/(syntax|compile)$/)]));
+  });
+});
