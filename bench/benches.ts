@@ -12,3 +12,4 @@ BENCHES.retrieval = () => import('./retrieval.js');
 BENCHES.fuzz = () => import('./fuzz.js');
 BENCHES.sandbox = () => import('./sandbox.js');
 BENCHES.generate = () => import('./generate.js');
+BENCHES.load = () => import('./load.js');
