@@ -731,15 +731,20 @@ if (${conds}) {
 
 const rbacSubjects: OfflineFamily = {
   id: 'rbac-subjects',
-  title: 'only given subjects may be bound to a role',
-  examples: ['Only the group platform-admins may be bound to the cluster-admin ClusterRole.'],
+  title: 'only given subjects (or nobody) may be bound to a role',
+  examples: ['Only the group platform-admins may be bound to the cluster-admin ClusterRole.', 'Deny bindings to the cluster-admin ClusterRole.'],
   match: (ctx) => {
     const m = /\bonly\s+(?:the\s+)?(groups?|users?|service ?accounts?)\s+(.+?)\s+(?:may|can|is allowed to|are allowed to)\s+be\s+bound\s+to\s+(?:the\s+)?['"`]?([A-Za-z0-9:._-]+)['"`]?\s*(ClusterRole|Role)?/i.exec(ctx.text);
-    if (!m) return undefined;
-    const kind = /^group/i.test(m[1]) ? 'Group' : /^user/i.test(m[1]) ? 'User' : 'ServiceAccount';
-    const names = m[2].split(/\s*(?:,|\band\b|\bor\b)\s*/).map((s) => unquote(s.trim())).filter(Boolean);
-    const role = m[3];
-    const roleKind = m[4] && /^role$/i.test(m[4]) ? 'Role' : 'ClusterRole';
+    // "Nobody may be bound to the cluster-admin ClusterRole" / "Deny bindings to the cluster-admin ClusterRole"
+    const none = m
+      ? undefined
+      : /\b(?:deny|forbid|block|disallow|prevent|reject|nobody|no one|no subject)\b.*?\b(?:bind\w*|bound)\b.*?\bto\s+(?:the\s+)?['"`]?([A-Za-z0-9:._-]+)['"`]?\s+(ClusterRole|Role)\b/i.exec(ctx.text);
+    if (!m && !none) return undefined;
+    const kind = m ? (/^group/i.test(m[1]) ? 'Group' : /^user/i.test(m[1]) ? 'User' : 'ServiceAccount') : 'Group';
+    const names = m ? m[2].split(/\s*(?:,|\band\b|\bor\b)\s*/).map((s) => unquote(s.trim())).filter(Boolean) : [];
+    const role = m ? m[3] : none![1];
+    const roleKindWord = m ? m[4] : none![2];
+    const roleKind = roleKindWord && /^role$/i.test(roleKindWord) ? 'Role' : 'ClusterRole';
     const crb = ctx.catalog.get('rbac.authorization.k8s.io', 'clusterrolebindings')!;
     const rb = ctx.catalog.get('rbac.authorization.k8s.io', 'rolebindings')!;
     const resources = roleKind === 'Role' ? [rb] : [crb, rb];
@@ -748,21 +753,23 @@ const rbacSubjects: OfflineFamily = {
       sample(r, { name: 'binding', namespace: namespace ?? 'default', extra: { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: roleName }, subjects } });
     const primary = resources[0];
     const v = violation(ctx);
+    const allowedSubject = names.length ? [subject(kind, names[0])] : [];
     const tests: TestCase[] = [
-      { name: `binding ${kind} ${names[0]} to ${role} is allowed`, object: mk(primary, role, [subject(kind, names[0])]), expect: 'allow' },
+      ...(names.length ? [{ name: `binding ${kind} ${names[0]} to ${role} is allowed`, object: mk(primary, role, allowedSubject), expect: 'allow' as const }] : []),
       { name: `binding a user to ${role} is denied`, object: mk(primary, role, [subject('User', 'mallory')]), expect: v },
       { name: `binding a service account to ${role} is denied`, object: mk(primary, role, [subject('ServiceAccount', 'ci')]), expect: v },
-      { name: 'mixed subjects are denied', object: mk(primary, role, [subject(kind, names[0]), subject(kind === 'Group' ? 'User' : 'Group', 'someone')]), expect: v },
+      { name: names.length ? 'mixed subjects are denied' : `binding a group to ${role} is denied`, object: mk(primary, role, [...allowedSubject, subject(kind === 'Group' ? 'User' : 'Group', 'someone')]), expect: v },
       { name: `binding a user to another role is allowed`, object: mk(primary, 'view', [subject('User', 'mallory')]), expect: 'allow' },
       { name: `a binding without subjects is allowed`, object: mk(primary, role, []), expect: 'allow' },
     ];
     if (resources.includes(rb) && primary !== rb) {
       tests.push({ name: `a RoleBinding of a user to ${role} is denied`, object: mk(rb, role, [subject('User', 'mallory')], 'team-a'), expect: v });
     }
-    tests.push(updateCase(`adding a user to a ${role} binding is denied`, mk(primary, role, [subject(kind, names[0])]), mk(primary, role, [subject(kind, names[0]), subject('User', 'mallory')]), v));
+    tests.push(updateCase(`adding a user to a ${role} binding is denied`, mk(primary, role, allowedSubject), mk(primary, role, [...allowedSubject, subject('User', 'mallory')]), v));
+    const who = names.length ? `only ${kind} ${names.join(', ')}` : 'nobody';
     return {
       family: 'rbac-subjects',
-      summary: `only ${kind} ${names.join(', ')} may be bound to ${roleKind} ${role}`,
+      summary: `${who} may be bound to ${roleKind} ${role}`,
       target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', []),
       steps: [step('rbacSubjects', 'the subjects of a binding, normalised')],
       tests,
@@ -770,7 +777,7 @@ const rbacSubjects: OfflineFamily = {
 if (binding?.roleRef?.kind === ${js(roleKind)} && binding?.roleRef?.name === ${js(role)}) {
   const others = rbacSubjects(binding).filter(function (s) { return !(s.kind === ${js(kind)} && ${js(names)}.indexOf(s.name) >= 0); });
   if (others.length > 0) {
-    ${act(ctx, `'only ${kind} ${names.join(', ')} may be bound to ${role}; not ' + others.map(function (s) { return s.kind + ' ' + s.name; }).join(', ')`)}
+    ${act(ctx, `'${who} may be bound to ${role}; not ' + others.map(function (s) { return s.kind + ' ' + s.name; }).join(', ')`)}
   }
 }
 `,
@@ -972,15 +979,199 @@ const fieldEquality: OfflineFamily = {
   },
 };
 
+
+// ---------------------------------------------------------------------------------------------------------
+// More container and scope rules
+
+const privilegeEscalation: OfflineFamily = {
+  id: 'privilege-escalation',
+  title: 'allowPrivilegeEscalation: true forbidden',
+  examples: ['Disallow privilege escalation in containers.', 'Containers must not set allowPrivilegeEscalation to true.'],
+  match: (ctx) =>
+    /\bprivilege[- ]?escalation\b|\ballowPrivilegeEscalation\b/i.test(ctx.text)
+      ? containerRule(ctx, {
+          family: 'privilege-escalation',
+          summary: 'containers must not allow privilege escalation',
+          offends: 'c.securityContext?.allowPrivilegeEscalation === true',
+          describe: `'container ' + ${cname} + ' sets allowPrivilegeEscalation: true'`,
+          skills: [],
+          offending: [{ name: 'allowPrivilegeEscalation: true', container: { securityContext: { allowPrivilegeEscalation: true } } }],
+          compliant: [
+            { name: 'no securityContext', container: {} },
+            { name: 'allowPrivilegeEscalation: false', container: { securityContext: { allowPrivilegeEscalation: false } } },
+          ],
+        })
+      : undefined,
+};
+
+const readOnlyRoot: OfflineFamily = {
+  id: 'read-only-root-filesystem',
+  title: 'readOnlyRootFilesystem: true required',
+  examples: ['Containers must use a read-only root filesystem.'],
+  match: (ctx) =>
+    /\bread-?only root ?file ?system\b|\breadOnlyRootFilesystem\b/i.test(ctx.text)
+      ? containerRule(ctx, {
+          family: 'read-only-root-filesystem',
+          summary: 'containers must set readOnlyRootFilesystem: true',
+          offends: 'c.securityContext?.readOnlyRootFilesystem !== true',
+          describe: `'container ' + ${cname} + ' does not set readOnlyRootFilesystem: true'`,
+          skills: [],
+          offending: [
+            { name: 'no securityContext', container: {} },
+            { name: 'readOnlyRootFilesystem: false', container: { securityContext: { readOnlyRootFilesystem: false } } },
+          ],
+          compliant: [{ name: 'readOnlyRootFilesystem: true', container: { securityContext: { readOnlyRootFilesystem: true } } }],
+        })
+      : undefined,
+};
+
+const hostPorts: OfflineFamily = {
+  id: 'host-ports',
+  title: 'hostPort on container ports forbidden',
+  examples: ['Pods must not use hostPort.', 'Deny containers that expose host ports.'],
+  match: (ctx) =>
+    /\bhost ?ports?\b/i.test(ctx.text)
+      ? containerRule(ctx, {
+          family: 'host-ports',
+          summary: 'containers must not use hostPort',
+          offends: '(Array.isArray(c.ports) ? c.ports : []).some(function (p) { return p && typeof p.hostPort === "number" && p.hostPort > 0; })',
+          describe: `'container ' + ${cname} + ' uses a hostPort'`,
+          skills: [],
+          offending: [{ name: 'a hostPort', container: { ports: [{ containerPort: 8080, hostPort: 8080 }] } }],
+          compliant: [
+            { name: 'no ports', container: {} },
+            { name: 'a containerPort only', container: { ports: [{ containerPort: 8080 }] } },
+          ],
+        })
+      : undefined,
+};
+
+const kindInNamespace: OfflineFamily = {
+  id: 'kind-in-namespace',
+  title: 'a kind forbidden in named namespaces (e.g. nothing in default)',
+  examples: ['Pods must not be created in the default namespace.', 'Deny Deployments in namespace legacy.'],
+  match: (ctx) => {
+    if (ctx.namespaces.length === 0 || !forbids(ctx.text) || /\blabel|annotat|image|contain|replica|host|privileged|type\b/i.test(ctx.text)) return undefined;
+    const r = subjectResources(ctx).find((x) => x.namespaced);
+    if (!r) return undefined;
+    const ns = ctx.namespaces[0];
+    const v = violation(ctx);
+    const tests: TestCase[] = [
+      { name: `a ${r.kind} in ${ns} is ${v === 'warn' ? 'warned' : 'denied'}`, object: sample(r, { namespace: ns, name: 'x' }), expect: v, message: ns },
+      { name: `a ${r.kind} in another namespace is allowed`, object: sample(r, { namespace: ns === 'apps' ? 'web' : 'apps', name: 'x' }), expect: 'allow' },
+      { name: `a ${r.kind} in kube-system is allowed`, object: sample(r, { namespace: 'kube-system', name: 'x' }), expect: 'allow' },
+    ];
+    const outsider = ctx.catalog.byKind('v1', r.kind === 'ConfigMap' ? 'Secret' : 'ConfigMap');
+    if (outsider) tests.push({ name: `a ${outsider.kind} in ${ns} is not this policy's business`, object: sample(outsider, { namespace: ns, name: 'x' }), expect: 'allow' });
+    return {
+      family: 'kind-in-namespace',
+      summary: `${r.kind} objects may not be created in namespace ${ctx.namespaces.join(', ')}`,
+      target: targetFor([r], ['CREATE'], 'Validating', ctx.namespaces),
+      steps: [step('inNamespaces', 'the request is in one of the named namespaces')],
+      tests,
+      javascript: `if (inNamespaces(request, ${js(ctx.namespaces)})) {
+  ${act(ctx, `${js(`${r.kind} objects may not be created in namespace `)} + (request.namespace || '')`)}
+}
+`,
+    };
+  },
+};
+
+const fieldRequired: OfflineFamily = {
+  id: 'field-required',
+  title: 'a field path required (set and non-empty), on any catalog resource',
+  examples: ['Pods must set spec.priorityClassName.', 'Deployments must define spec.template.spec.serviceAccountName.'],
+  match: (ctx) => {
+    const path = PATH.exec(ctx.text)?.[1];
+    if (!path || !/\b(must|should|need to|needs to|required?|requires)\s+(?:set|have|define|specify|include|contain)?\b/i.test(ctx.text) || forbids(ctx.text)) return undefined;
+    const r = subjectResources(ctx)[0];
+    if (!r) return undefined;
+    const parts = path.split('.');
+    const ns = homeNamespace(ctx);
+    const mk = (val: unknown, namespace = ns): KubeObject => {
+      const o = sample(r, { namespace, name: 'sample' }) as Record<string, any>;
+      if (val === undefined) {
+        removePath(o, parts);
+        return o as KubeObject;
+      }
+      let cur = o;
+      for (const p of parts.slice(0, -1)) cur = cur[p] = cur[p] && typeof cur[p] === 'object' ? cur[p] : {};
+      cur[parts[parts.length - 1]] = val;
+      return o as KubeObject;
+    };
+    const v = violation(ctx);
+    return {
+      family: 'field-required',
+      summary: `${r.kind} objects must set ${path}`,
+      target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [step('getPath', 'read a dotted path without throwing')],
+      tests: [
+        { name: `${r.kind} with ${path} set is allowed`, object: mk('value'), expect: 'allow' },
+        { name: `${r.kind} without ${path} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk(undefined), expect: v, message: parts[parts.length - 1] },
+        { name: `${r.kind} with an empty ${path} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk(''), expect: v },
+        updateCase(`removing ${path} is ${v === 'warn' ? 'warned' : 'denied'}`, mk('value'), mk(undefined), v),
+        ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
+      ],
+      javascript: `${namespaceGuard(ctx, [r])}const value = getPath(request.object, ${js(path)});
+if (value === undefined || value === null || value === '') {
+  ${act(ctx, js(`${r.kind} objects must set ${path}`))}
+}
+`,
+    };
+  },
+};
+
+
+const immutableMetadata: OfflineFamily = {
+  id: 'immutable-metadata',
+  title: 'a label or annotation that may not change (or be removed) once set',
+  examples: ['The team label of Deployments must not change.', 'Deny changes to the owner annotation on Namespaces.'],
+  match: (ctx) => {
+    const word = metaWord(ctx.text);
+    if (!word || !/\b(immutable|chang\w*|modif\w*|edit\w*|alter\w*)\b/i.test(ctx.text) || PATH.test(ctx.text)) return undefined;
+    const kv = keyValuesNear(ctx.text, word)[0];
+    const r = subjectResources(ctx)[0];
+    if (!kv || !r) return undefined;
+    const field = word === 'label' ? 'labels' : 'annotations';
+    const getter = word === 'label' ? 'getLabel' : 'getAnnotation';
+    const ns = homeNamespace(ctx);
+    const mk = (value: string | undefined, namespace = ns): KubeObject => sample(r, { namespace, name: 'sample', ...(value === undefined ? {} : { [field]: { [kv.key]: value } }) });
+    const v = violation(ctx);
+    return {
+      family: 'immutable-metadata',
+      summary: `the ${word} ${kv.key} of ${r.kind} objects may not change once set`,
+      target: targetFor([r], ['UPDATE'], 'Validating', ctx.namespaces),
+      steps: [step(getter, `read a ${word}`)],
+      tests: [
+        updateCase(`changing the ${word} ${kv.key} is denied`, mk('a'), mk('b'), v),
+        updateCase(`removing the ${word} ${kv.key} is denied`, mk('a'), mk(undefined), v),
+        updateCase(`an UPDATE keeping the ${word} ${kv.key} is allowed`, mk('a'), variant(mk('a'), (o) => ((o.metadata ??= {}).generation = 2)), 'allow'),
+        updateCase(`setting the ${word} ${kv.key} for the first time is allowed`, mk(undefined), mk('a'), 'allow'),
+        { name: `creating with any ${kv.key} is allowed`, object: mk('a'), expect: 'allow' },
+        ...(r.namespaced ? [updateCase(`changing it in kube-system is allowed`, mk('a', 'kube-system'), mk('b', 'kube-system'), 'allow')] : []),
+      ],
+      javascript: `${namespaceGuard(ctx, [r])}const before = ${getter}(request.oldObject, ${js(kv.key)});
+if (request.operation === 'UPDATE' && before !== undefined && ${getter}(request.object, ${js(kv.key)}) !== before) {
+  ${act(ctx, js(`the ${word} ${kv.key} of ${r.kind} objects may not change once set`))}
+}
+`,
+    };
+  },
+};
+
 /** Most specific first: the first family that understands the text wins. */
 export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   rbacSubjects,
   deleteProtection,
   immutableField,
+  immutableMetadata,
   pullPolicy,
   metadataDefault,
   hostNamespaces,
   hostPath,
+  hostPorts,
+  privilegeEscalation,
+  readOnlyRoot,
   privileged,
   capabilities,
   runAsNonRoot,
@@ -993,8 +1184,10 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   replicas,
   referenceKind,
   fieldEquality,
+  fieldRequired,
   metadataRequired,
   metadataForbidden,
+  kindInNamespace,
 ];
 
 export function resourcesForContext(text: string, catalog: ApiCatalog): ApiResource[] {

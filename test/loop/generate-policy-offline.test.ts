@@ -1,6 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { offlineFamilies } from '../../agents/index.js';
 import { isPolicyforgeError, type GenerationResult } from '../../common/index.js';
 import { loadSuite } from '../../sandbox/index.js';
 import { generatePolicy } from '../../src/loop/index.js';
@@ -29,6 +30,13 @@ describe('generatePolicy offline (no model): the same loop and the same verify()
     // The generated policy was never shown this suite: run it now, as `policyforge test` would.
     const shared = await world.sandbox.runSuite(result.policy!, suite);
     expect(shared.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`)).toEqual([]);
+  });
+
+  it.each(offlineFamilies().flatMap((f) => f.examples.map((e) => [f.id, e])))('%s: the documented example "%s" is verified through the loop', async (id, text) => {
+    const result = await generatePolicy({ text }, { library: world.library, sandbox: world.sandbox });
+    expect(result.status, result.reason).toBe('succeeded');
+    expect(result.plan?.rationale).toContain(`offline family ${id}`);
+    expect(result.plan?.tests.some((c) => c.expect === 'allow')).toBe(true);
   });
 
   it('scopes the done-when intent to namespace test and keeps system namespaces out', async () => {
