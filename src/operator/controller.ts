@@ -4,8 +4,8 @@ import type { GenerationQueue, JobView } from '../../worker/index.js';
 import type { KubeClient } from './kube-client.js';
 import { intendedViolationPolicy, isApproved, isOwnedBy, ownedPolicy, policyNameFor } from './owned-policy.js';
 import { defaultDelay, isNotFound, kubeErrorInfo, withRetry, type RetryOptions } from './retry.js';
-import { intentFor, jobIdFor, specHash, validateGPTPolicy } from './spec.js';
-import { appliedStatus, applyFailedStatus, failedStatus, queuedStatus, sameStatus, type StatusContext } from './status.js';
+import { intentFor, jobIdFor, jobIdParts, specHash, validateGPTPolicy } from './spec.js';
+import { appliedStatus, applyFailedStatus, conditionOf, failedStatus, queuedStatus, sameStatus, type StatusContext } from './status.js';
 import { ANNOTATIONS, GPTPOLICY, PHASES, REASONS, type GPTPolicy, type GPTPolicyStatus } from './types.js';
 
 /** The part of worker/'s GenerationQueue the operator uses. */
@@ -24,6 +24,11 @@ export interface ControllerOptions {
   watchRestartDelayMs?: number;
   /** Backoff for API calls (409, 5xx, timeouts). */
   retry?: RetryOptions;
+  /**
+   * After a model outage (or refused credentials), try the same spec again once this much time has passed
+   * since the failure, at the next resync. @defaultValue 600000 (10 minutes)
+   */
+  outageRetryMs?: number;
   /** Rounds of server-side dry-run feedback before giving up. @defaultValue 1 */
   dryRunFeedbackRounds?: number;
   /** Injected clock. @defaultValue () => new Date() */
@@ -39,6 +44,7 @@ interface PendingJob {
   jobId: string;
   hash: string;
   round: number;
+  attempt: number;
   unwatch?: () => void;
 }
 
@@ -196,10 +202,11 @@ export class GPTPolicyController {
     if (status?.specHash === hash) {
       if (status.phase === PHASES.Generating && status.jobId) {
         // a job started by us or by a previous leader: resume waiting for it
-        if (!this.pending.has(name)) this.watchJob(name, { jobId: status.jobId, hash, round: roundOf(status.jobId) });
+        if (!this.pending.has(name)) this.watchJob(name, { jobId: status.jobId, hash, ...jobIdParts(status.jobId) });
         return;
       }
       if (status.phase === PHASES.Ready || status.phase === PHASES.AwaitingApproval) await this.ensureApplied(policy, hash, log);
+      if (status.phase === PHASES.Failed || status.phase === PHASES.Degraded) await this.retryAfterOutage(policy, hash, log);
       return;
     }
 
@@ -207,9 +214,20 @@ export class GPTPolicyController {
     await this.enqueue(policy, hash, 1, undefined, log);
   }
 
-  private async enqueue(policy: GPTPolicy, hash: string, round: number, feedback: string[] | undefined, log: Logger): Promise<void> {
+  /** A model outage is transient: once `outageRetryMs` has passed since it, the same spec gets a new attempt. */
+  private async retryAfterOutage(policy: GPTPolicy, hash: string, log: Logger): Promise<void> {
+    const generated = conditionOf(policy.status, 'Generated');
+    if (generated?.status !== 'False' || generated.reason !== REASONS.ModelUnavailable) return;
+    const since = this.now().getTime() - Date.parse(generated.lastTransitionTime);
+    if (!(since >= (this.options.outageRetryMs ?? 600_000))) return;
+    const attempt = jobIdParts(policy.status?.jobId).attempt + 1;
+    log.info({ attempt, sinceMs: since }, 'retrying generation after a model outage');
+    await this.enqueue(policy, hash, 1, undefined, log, attempt);
+  }
+
+  private async enqueue(policy: GPTPolicy, hash: string, round: number, feedback: string[] | undefined, log: Logger, attempt = 1): Promise<void> {
     const name = policy.metadata.name;
-    const wanted = jobIdFor(policy.metadata.uid ?? '', hash, round);
+    const wanted = jobIdFor(policy.metadata.uid ?? '', hash, round, attempt);
     let jobId: string;
     try {
       const res = await this.queue.enqueue(
@@ -232,7 +250,7 @@ export class GPTPolicyController {
       return;
     }
     await this.writeStatus(name, (o, ctx) => queuedStatus(o.status, ctx, jobId, round), hash);
-    this.watchJob(name, { jobId, hash, round });
+    this.watchJob(name, { jobId, hash, round, attempt });
   }
 
   private watchJob(name: string, job: PendingJob): void {
@@ -332,7 +350,7 @@ export class GPTPolicyController {
       const maxRounds = 1 + (this.options.dryRunFeedbackRounds ?? 1);
       log.warn({ dryRunErrors, round: job.round }, 'the API server rejected the policy in a dry-run');
       if (job.round < maxRounds) {
-        await this.enqueue(policy, job.hash, job.round + 1, dryRunErrors.map((e) => `The Kubernetes API server rejected the JsPolicy (server-side dry-run): ${e}`), log);
+        await this.enqueue(policy, job.hash, job.round + 1, dryRunErrors.map((e) => `The Kubernetes API server rejected the JsPolicy (server-side dry-run): ${e}`), log, job.attempt);
         return;
       }
       const message = `the API server rejected the JsPolicy in a server-side dry-run: ${dryRunErrors.join('; ')}`;
@@ -415,7 +433,7 @@ export class GPTPolicyController {
     if (!existing) {
       if (policy.status?.jobId) {
         log.info({ policy: name }, 'owned JsPolicy is missing; re-applying from the finished job');
-        this.watchJob(policy.metadata.name, { jobId: policy.status.jobId, hash, round: roundOf(policy.status.jobId) });
+        this.watchJob(policy.metadata.name, { jobId: policy.status.jobId, hash, ...jobIdParts(policy.status.jobId) });
       }
       return;
     }
@@ -515,10 +533,6 @@ function specHashOf(o: GPTPolicy): string {
   }
 }
 
-function roundOf(jobId: string): number {
-  const m = /-r(\d+)$/.exec(jobId);
-  return m ? Number(m[1]) : 1;
-}
 
 function samePolicy(existing: JsPolicy, desired: JsPolicy): boolean {
   const pick = (p: JsPolicy): string =>

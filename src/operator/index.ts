@@ -8,7 +8,7 @@ export { GPTPolicyController, type ControllerOptions, type OperatorQueue } from 
 export { KubeClient, type KubeClientOptions } from './kube-client.js';
 export { LeaderElector, microTime, type LeaderElectionOptions } from './leader-election.js';
 export { withRetry, isRetryable, kubeErrorInfo, type RetryOptions, type KubeErrorInfo } from './retry.js';
-export { specHash, jobIdFor, intentFor, validateGPTPolicy } from './spec.js';
+export { specHash, jobIdFor, jobIdParts, intentFor, validateGPTPolicy } from './spec.js';
 export { setConditions, resultSummary, conditionOf, type ConditionUpdate } from './status.js';
 export { ownedPolicy, policyNameFor, isApproved, isOwnedBy, intendedViolationPolicy } from './owned-policy.js';
 export { kubeDryRun } from './dry-run.js';

@@ -22,12 +22,21 @@ export function specHash(spec: GPTPolicySpec): string {
 }
 
 /**
- * The generation job's id: one job per (object uid, spec hash, attempt). Enqueuing it again is a no-op in
- * the queue, so retries, restarts and a second replica never make the model run twice for the same spec.
- * BullMQ refuses ':' in custom ids, hence dashes.
+ * The generation job's id: one job per (object uid, spec hash, attempt, feedback round). Enqueuing it again is
+ * a no-op in the queue, so retries, restarts and a second replica never make the model run twice for the same
+ * spec. `attempt` > 1 only after a model outage (a deliberate new try); `round` > 1 only for the API server's
+ * dry-run feedback. BullMQ refuses ':' in custom ids, hence dashes.
  */
-export function jobIdFor(uid: string, hash: string, attempt = 1): string {
-  return `gptpolicy-${uid}-${hash}${attempt > 1 ? `-r${attempt}` : ''}`;
+export function jobIdFor(uid: string, hash: string, round = 1, attempt = 1): string {
+  return `gptpolicy-${uid}-${hash}${attempt > 1 ? `-a${attempt}` : ''}${round > 1 ? `-r${round}` : ''}`;
+}
+
+/** The feedback round and outage attempt a job id encodes (1 when absent). */
+export function jobIdParts(jobId: string | undefined): { round: number; attempt: number } {
+  return {
+    round: Number(/-r(\d+)$/.exec(jobId ?? '')?.[1] ?? 1),
+    attempt: Number(/-a(\d+)(?:-r\d+)?$/.exec(jobId ?? '')?.[1] ?? 1),
+  };
 }
 
 /** Checks what the CRD schema checks (for clusters without it, and for clear messages naming the field). */

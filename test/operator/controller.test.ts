@@ -138,6 +138,30 @@ describe('the GPTPolicy controller', () => {
     expect(degraded.status.observedGeneration).toBe(2);
   });
 
+  it('tries the same spec again after a model outage once the retry delay has passed by its clock', async () => {
+    let now = Date.parse('2026-11-25T20:00:00Z');
+    model.mode = 'outage';
+    const op = await bed.startOperator({ controller: { now: () => new Date(now), outageRetryMs: 600_000 } });
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    const failed = await eventually(async () => {
+      const o = await getGPT(bed, NAME);
+      return o.status?.phase === 'Failed' ? o : undefined;
+    }, 'Failed');
+    expect(condition(failed, 'Generated')?.reason).toBe('ModelUnavailable');
+
+    model.mode = 'ok'; // the provider is back
+    now += 540_000; // 9 minutes: too early
+    op.controller.resync();
+    await op.controller.idle();
+    expect(model.calls).toHaveLength(1);
+
+    now += 120_000; // 11 minutes after the failure
+    op.controller.resync();
+    const obj = await ready();
+    expect(model.calls).toHaveLength(2);
+    expect(obj.status.jobId).toBe(`${failed.status.jobId}-a2`);
+  });
+
   it('never applies a result that failed verification', async () => {
     model.mode = 'unverified';
     await bed.startOperator();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isPolicyforgeError } from '../../common/index.js';
-import { jobIdFor, ownedPolicy, policyNameFor, setConditions, specHash, validateGPTPolicy, withRetry } from '../../src/operator/index.js';
+import { jobIdFor, jobIdParts, ownedPolicy, policyNameFor, setConditions, specHash, validateGPTPolicy, withRetry } from '../../src/operator/index.js';
 
 const t0 = new Date('2026-11-25T20:00:00Z');
 const t1 = new Date('2026-11-25T20:05:00Z');
@@ -41,6 +41,9 @@ describe('spec hash and job ids', () => {
     expect(jobIdFor('u-1', 'abc')).toBe('gptpolicy-u-1-abc');
     expect(jobIdFor('u-1', 'abc', 2)).toBe('gptpolicy-u-1-abc-r2');
     expect(jobIdFor('u-1', 'abc')).not.toContain(':');
+    expect(jobIdFor('u-1', 'abc', 2, 3)).toBe('gptpolicy-u-1-abc-a3-r2');
+    expect(jobIdParts(jobIdFor('u-1', 'abc', 2, 3))).toEqual({ round: 2, attempt: 3 });
+    expect(jobIdParts(jobIdFor('u-1', 'abc'))).toEqual({ round: 1, attempt: 1 });
   });
 });
 
