@@ -54,18 +54,24 @@ const REQUIRED: Readonly<Record<string, string[][]>> = {
 const ALWAYS_REQUIRED = [['apiVersion'], ['kind'], ['metadata'], ['metadata', 'name'], ['metadata', 'namespace']];
 
 /** Minimal well-formed bodies (beyond apiVersion/kind/metadata) for kinds whose schema requires some. */
+const CONTAINERS = [{ name: 'c', image: 'registry.example.com/app:1.0' }];
+const WORKLOAD = { spec: { selector: { matchLabels: { app: 'a' } }, template: { metadata: { labels: { app: 'a' } }, spec: { containers: CONTAINERS } } } };
+const JOB = { spec: { template: { spec: { restartPolicy: 'Never', containers: CONTAINERS } } } };
+const ROLE_BINDING = { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' } };
 const SKELETONS: Readonly<Record<string, Record<string, unknown>>> = {
-  Pod: { spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }] } },
-  Deployment: { spec: { selector: { matchLabels: { app: 'a' } }, template: { metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }] } } } },
-  RoleBinding: { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' } },
-  ClusterRoleBinding: { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' } },
+  Pod: { spec: { containers: CONTAINERS } },
+  Deployment: WORKLOAD,
+  StatefulSet: WORKLOAD,
+  DaemonSet: WORKLOAD,
+  ReplicaSet: WORKLOAD,
+  Job: JOB,
+  CronJob: { spec: { schedule: '0 * * * *', jobTemplate: JOB } },
+  RoleBinding: ROLE_BINDING,
+  ClusterRoleBinding: ROLE_BINDING,
   Namespace: {},
   ConfigMap: {},
   Secret: {},
 };
-for (const kind of ['StatefulSet', 'DaemonSet', 'ReplicaSet']) (SKELETONS as Record<string, unknown>)[kind] = SKELETONS.Deployment;
-(SKELETONS as Record<string, unknown>).Job = { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }] } } } };
-(SKELETONS as Record<string, unknown>).CronJob = { spec: { schedule: '0 * * * *', jobTemplate: (SKELETONS as Record<string, unknown>).Job } };
 
 const CRASH_KINDS = new Set(['throw', 'timeout', 'memory']);
 
