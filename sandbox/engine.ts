@@ -37,6 +37,8 @@ export interface CaseInput {
   fixtures?: Fixtures;
   /** Wall-clock budget of this case, virtual sleep included. */
   timeoutMs: number;
+  /** The JsPolicy's name, visible to the script as `__policy` as in jsPolicy. */
+  policyName?: string;
 }
 
 export type Verdict =
@@ -182,7 +184,7 @@ export class PolicyEngine {
    */
   run(javascript: string, input: CaseInput): RawRun {
     const started = performance.now();
-    const payload = `{"request":${input.requestJson},"fixtures":${input.fixtures ? JSON.stringify(input.fixtures) : '{}'},"timeoutMs":${Number(input.timeoutMs)}}`;
+    const payload = `{"request":${input.requestJson},"fixtures":${input.fixtures ? JSON.stringify(input.fixtures) : '{}'},"timeoutMs":${Number(input.timeoutMs)}${input.policyName ? `,"policyName":${JSON.stringify(input.policyName)}` : ''}}`;
     let inner: InnerResult | undefined;
     let hostError: { error: string; errorKind: RawRun['errorKind'] } | undefined;
     let ctx: PolicyContext | undefined;

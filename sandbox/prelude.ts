@@ -95,9 +95,10 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
       guard();
       const m = clip(text(message), LIMITS.messageChars);
       const r = reason === undefined || reason === null || reason === '' ? 'Forbidden' : clip(Str(reason), 256);
-      let c = code === undefined || code === null ? 403 : Num(code);
-      if (!(c >= 100 && c <= 599)) c = 403;
-      end({ kind: 'deny', message: m, reason: r, code: c | 0 });
+      // jsPolicy uses the code when it is positive, else the 403 of admission.Denied.
+      const n = Num(code);
+      const c = n > 0 && n < 1000 ? Math.trunc(n) : 403;
+      end({ kind: 'deny', message: m, reason: r, code: c });
     },
     warn: function warn(message) {
       guard();
@@ -377,12 +378,22 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
   for (const o of seen) freeze(o);
 
   // jsPolicy's globals: accessors over the current case, so nothing a case assigns survives it.
-  const PER_CASE = ownKeys(lib).concat(['request']);
+  // request, plus what jsPolicy's prepared context also defines: __policy (the policy name) and the
+  // webpack bundle's exports object, fresh per case.
+  const PER_CASE_DATA = ['request', '__policy', 'exports'];
+  const PER_CASE = ownKeys(lib).concat(PER_CASE_DATA);
   for (const name of PER_CASE) {
     defineProperty(G, name, {
       get: freeze(function () {
         if (cur !== null && has(cur.overrides, name)) return cur.overrides[name];
-        return name === 'request' ? (cur === null ? undefined : cur.request) : lib[name];
+        if (name === 'request') return cur === null ? undefined : cur.request;
+        if (name === '__policy') return cur === null ? undefined : cur.policyName;
+        if (name === 'exports') {
+          if (cur === null) return undefined;
+          if (cur.exports === null) cur.exports = {};
+          return cur.exports;
+        }
+        return lib[name];
       }),
       set: freeze(function (v) { if (cur !== null) cur.overrides[name] = v; }),
       enumerable: false,
@@ -440,6 +451,7 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
       const input = JSONparse(inputJson);
       cur = {
         request: input.request, fixtures: input.fixtures || {}, timeoutMs: input.timeoutMs, start: dateNow(), virtualMs: 0,
+        policyName: input.policyName || '', exports: null,
         decided: null, error: null, warnings: [], printed: [], calls: [], overrides: create(null), closed: false, truncated: {},
       };
       try {

@@ -84,7 +84,8 @@ class Sandbox implements SandboxRunner {
       return { c, request, mismatch };
     });
     const toRun = prepared.filter((p) => p.mismatch === undefined);
-    const inputs: CaseInput[] = toRun.map((p) => ({ requestJson: JSON.stringify(p.request), fixtures: p.c.fixtures, timeoutMs }));
+    const policyName = policy.metadata.name;
+    const inputs: CaseInput[] = toRun.map((p) => ({ requestJson: JSON.stringify(p.request), fixtures: p.c.fixtures, timeoutMs, policyName }));
     const raws = inputs.length ? await this.backend.runCases(javascript, inputs) : [];
     const rawByCase = new Map(toRun.map((p, i) => [p, raws[i]]));
     const results = prepared.map((p) => {

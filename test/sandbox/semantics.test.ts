@@ -252,6 +252,16 @@ describe('globals', () => {
     expect(o.printed).toEqual(['WrongArguments WrongArguments: kind, group version and name need to be string values']);
   });
 
+  it('__policy names the policy and exports is a fresh object, as in jsPolicy\'s prepared context', async () => {
+    const r = await sandbox.runSuite(policy('print(__policy, JSON.stringify(exports)); exports.x = 1;'), [podCase('a', 'allow'), podCase('b', 'allow')]);
+    expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['test.policyforge.dev {}', 'test.policyforge.dev {}']);
+  });
+
+  it('deny uses any positive code and falls back to 403', async () => {
+    expect((await one("deny('x', 'Teapot', 418)")).code).toBe(418);
+    expect((await one("deny('x', undefined, -1)")).code).toBe(403);
+  });
+
   it('no Node.js: require, process, Buffer and setTimeout do not exist', async () => {
     const o = await one("print(typeof require, typeof process, typeof Buffer, typeof setTimeout, typeof module)");
     expect(o.printed).toEqual(['undefined undefined undefined undefined undefined']);
