@@ -13,3 +13,4 @@ BENCHES.fuzz = () => import('./fuzz.js');
 BENCHES.sandbox = () => import('./sandbox.js');
 BENCHES.generate = () => import('./generate.js');
 BENCHES.load = () => import('./load.js');
+BENCHES.operator = () => import('./operator.js');
