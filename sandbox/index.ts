@@ -1,7 +1,22 @@
 /**
  * The sandbox: a faithful offline jsPolicy runtime. Runs JsPolicy javascript in isolated-vm with
- * jsPolicy's globals and semantics (../shared/jspolicy.md), matches requests as the webhook would, and
- * runs suites of admission cases.
+ * jsPolicy's globals and semantics (../shared/jspolicy.md, checked against loft-sh/jspolicy's pkg/vm and
+ * pkg/webhook), matches requests as the webhook would, and runs suites of admission cases.
+ *
+ * Isolation: 'inline' runs the isolate in this process (CLI, tests); 'process' runs it in a pool of
+ * child processes, so a fatal V8 error costs one child (the request in flight fails with
+ * PF_ERR_SANDBOX_CRASHED) and never the service. How one context serves many cases with no shared state:
+ * sandbox/prelude.ts.
+ *
+ * Where the sandbox knowingly differs from jsPolicy:
+ *  - built-ins are frozen (shared across cases), so code that modifies Object.prototype & co. sees the
+ *    write ignored (sloppy mode) or a TypeError (strict mode); own properties shadowing inherited ones
+ *    (obj.toString = …) work as usual;
+ *  - sleep() is virtual: charged against the timeout, not slept;
+ *  - a timeout's message is `Uncaught Error: script execution timed out after N ms` (jsPolicy says
+ *    `script <name> timed out`); uncaught errors give the first line of the error, not its stack;
+ *  - FinalizationRegistry is absent (its callbacks would run during another case);
+ *  - `import` (the dependencies bundling step) is not supported: such a policy fails to compile.
  */
 export { createSandbox, SANDBOX_DEFAULTS, type SandboxOptions, type SandboxRunner, type RunOptions, type FunctionTestResult } from './runner.js';
 export { parseSuite, parseCase, loadSuite, parsePolicy, loadPolicy, serializePolicy } from './suite.js';
