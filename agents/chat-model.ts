@@ -3,7 +3,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import type { AIMessage } from '@langchain/core/messages';
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { z } from 'zod';
-import { PolicyforgeError, redactSecrets, silentLogger, type Logger, type TokenUsage } from '../common/index.js';
+import { isPolicyforgeError, PolicyforgeError, redactSecrets, silentLogger, type Logger, type TokenUsage } from '../common/index.js';
 import { describeModel, type ModelConfig } from './model-config.js';
 
 /**
@@ -79,6 +79,8 @@ export class ModelClient {
   private readonly baseDelayMs: number;
   private readonly maxDelayMs: number;
   private readonly log: Logger;
+  /** How answers are requested; switches to 'json' for good when a server refuses tools. */
+  private structuredOutput: 'tools' | 'json';
 
   constructor(
     readonly config: ModelConfig,
@@ -91,6 +93,7 @@ export class ModelClient {
     this.baseDelayMs = options.baseDelayMs ?? 500;
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
     this.log = (options.logger ?? silentLogger).child({ module: 'agents', model: this.label });
+    this.structuredOutput = config.structuredOutput ?? 'tools';
   }
 
   /**
@@ -100,14 +103,17 @@ export class ModelClient {
    */
   async structured<T>(request: StructuredRequest<T>): Promise<StructuredAnswer<T>> {
     const parameters = toolParameters(request.schema);
-    const runnable = (this.model as ChatOpenAI).bindTools
-      ? (this.model as ChatOpenAI).bindTools([{ type: 'function', function: { name: request.tool, description: request.description, parameters } }], {
-          tool_choice: { type: 'function', function: { name: request.tool } },
-        })
-      : this.model;
-    const messages = [new SystemMessage(request.system), new HumanMessage(request.human)];
-
-    const message = await this.withRetries(() => runnable.invoke(messages) as Promise<AIMessage>);
+    const useTools = this.structuredOutput === 'tools' && typeof (this.model as ChatOpenAI).bindTools === 'function';
+    let message: AIMessage;
+    try {
+      message = useTools ? await this.invokeWithTool(request, parameters) : await this.invokeForJson(request, parameters);
+    } catch (err) {
+      // Some OpenAI-compatible servers reject tools or tool_choice with a 400: answer in JSON text from now on.
+      if (!useTools || !isPolicyforgeError(err, 'PF_ERR_MODEL_REQUEST') || (err.details?.status as number | undefined) !== 400) throw err;
+      this.log.warn({ detail: err.message }, 'the server refused tool calling; asking for JSON in the message instead');
+      this.structuredOutput = 'json';
+      message = await this.invokeForJson(request, parameters);
+    }
     const usage = usageOf(message);
     addUsage(this.usage, usage);
     const { value, raw, error } = extractJson(message, request.tool);
@@ -115,6 +121,20 @@ export class ModelClient {
     const parsed = request.schema.safeParse(value);
     if (!parsed.success) return { ok: false, error: `the answer does not match the schema: ${formatIssues(parsed.error)}`, raw, usage };
     return { ok: true, value: parsed.data, raw, usage };
+  }
+
+  private invokeWithTool(request: StructuredRequest<unknown>, parameters: Record<string, unknown>): Promise<AIMessage> {
+    const runnable = (this.model as ChatOpenAI).bindTools([{ type: 'function', function: { name: request.tool, description: request.description, parameters } }], {
+      tool_choice: { type: 'function', function: { name: request.tool } },
+    });
+    const messages = [new SystemMessage(request.system), new HumanMessage(request.human)];
+    return this.withRetries(() => runnable.invoke(messages));
+  }
+
+  private invokeForJson(request: StructuredRequest<unknown>, parameters: Record<string, unknown>): Promise<AIMessage> {
+    const system = `${request.system}\n\n## Answer format\nAnswer with exactly one JSON object (no prose) for \`${request.tool}\` (${request.description}), matching this JSON schema:\n${JSON.stringify(parameters)}`;
+    const messages = [new SystemMessage(system), new HumanMessage(request.human)];
+    return this.withRetries(() => this.model.invoke(messages));
   }
 
   private async withRetries<R>(call: () => Promise<R>): Promise<R> {

@@ -43,6 +43,12 @@ export interface ModelConfig {
   maxRetries: number;
   /** @defaultValue 0 (deterministic as the provider allows) */
   temperature: number;
+  /**
+   * How structured answers are asked for: a forced tool call, or one JSON object in the message text (for
+   * servers without tool calling). A server that refuses tools with a 400 switches to 'json' by itself.
+   * @defaultValue 'tools'
+   */
+  structuredOutput?: 'tools' | 'json';
 }
 
 export const MODEL_DEFAULTS = { model: 'gpt-4o', timeoutMs: 60_000, maxRetries: 4, temperature: 0 } as const;
@@ -113,6 +119,7 @@ export function loadModelConfig(env: Env = process.env): ModelConfig | undefined
     timeoutMs: integer(env, 'POLICYFORGE_MODEL_TIMEOUT_MS', MODEL_DEFAULTS.timeoutMs, 100, 600_000),
     maxRetries: integer(env, 'POLICYFORGE_MODEL_MAX_RETRIES', MODEL_DEFAULTS.maxRetries, 0, 10),
     temperature: number(env, 'POLICYFORGE_MODEL_TEMPERATURE', MODEL_DEFAULTS.temperature, 0, 2),
+    ...structuredOutput(env),
   };
 }
 
@@ -142,4 +149,11 @@ function number(env: Env, name: string, fallback: number, min: number, max: numb
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min || n > max) throw pfError('PF_ERR_CONFIG', `${name}=${raw} must be a number in ${min}..${max}`);
   return n;
+}
+
+function structuredOutput(env: Env): { structuredOutput?: 'tools' | 'json' } {
+  const raw = clean(env.POLICYFORGE_STRUCTURED_OUTPUT)?.toLowerCase();
+  if (raw === undefined) return {};
+  if (raw !== 'tools' && raw !== 'json') throw pfError('PF_ERR_CONFIG', `POLICYFORGE_STRUCTURED_OUTPUT=${raw} must be tools or json`);
+  return { structuredOutput: raw };
 }

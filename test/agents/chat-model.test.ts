@@ -70,6 +70,25 @@ describe('ModelClient.structured through the real ChatOpenAI client', () => {
     expect(await client.structured(request)).toMatchObject({ ok: true, value: { verdict: 'no' } });
   });
 
+  it('falls back to JSON in the message when a server refuses tool calling with a 400, and stays there', async () => {
+    const refuse = { status: 400, body: { error: { message: '"auto" tool choice requires --enable-auto-tool-choice', type: 'invalid_request_error' } } };
+    const { client, server } = await clientFor([refuse, { content: '{"verdict":"yes","why":"json mode"}' }, { content: '{"verdict":"no","why":"still json"}' }]);
+    expect(await client.structured(request)).toMatchObject({ ok: true, value: { why: 'json mode' } });
+    expect(await client.structured(request)).toMatchObject({ ok: true, value: { why: 'still json' } });
+    const [first, second, third] = server.chatRequests();
+    expect(first.body.tools).toBeDefined();
+    expect(second.body.tools).toBeUndefined();
+    expect(second.messages[0].content).toContain('matching this JSON schema');
+    expect(second.messages[0].content).toContain('"verdict"');
+    expect(third.body.tools).toBeUndefined();
+  });
+
+  it("asks for JSON in the text from the start with structuredOutput 'json'", async () => {
+    const { client, server } = await clientFor([{ content: '{"verdict":"no","why":"x"}' }], { structuredOutput: 'json' });
+    expect((await client.structured(request)).ok).toBe(true);
+    expect(server.chatRequests()[0].body.tools).toBeUndefined();
+  });
+
   it('waits as long as Retry-After says on 429, then succeeds', async () => {
     const { client, waits, server } = await clientFor([{ status: 429, headers: { 'retry-after': '7' } }, good]);
     expect((await client.structured(request)).ok).toBe(true);

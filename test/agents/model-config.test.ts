@@ -54,6 +54,11 @@ describe('loadModelConfig', () => {
     expect(configError({ OPENAI_API_KEY: 'sk-test-123456789', POLICYFORGE_MODEL: 'gpt 4o' })).toMatch(/POLICYFORGE_MODEL="gpt 4o" contains whitespace/);
   });
 
+  it('reads POLICYFORGE_STRUCTURED_OUTPUT for servers without tool calling', () => {
+    expect(loadModelConfig({ OPENAI_BASE_URL: 'http://localhost:1234/v1', POLICYFORGE_STRUCTURED_OUTPUT: 'json' })?.structuredOutput).toBe('json');
+    expect(configError({ OPENAI_BASE_URL: 'http://localhost:1234/v1', POLICYFORGE_STRUCTURED_OUTPUT: 'xml' })).toMatch(/POLICYFORGE_STRUCTURED_OUTPUT=xml must be tools or json/);
+  });
+
   it('describes a model without its key', () => {
     const c = loadModelConfig({ OPENAI_API_KEY: 'sk-secret-abcdefghij', OPENAI_BASE_URL: 'https://llm.internal:8443/v1' })!;
     expect(describeModel(c)).toBe('openai-compatible:gpt-4o at llm.internal:8443');
