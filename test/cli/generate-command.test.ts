@@ -94,6 +94,39 @@ describe('policyforge generate', () => {
     }
   });
 
+  it('with OPENAI_BASE_URL and no key runs the model path to a verified policy on stdout', async () => {
+    const server = await startScriptedOpenAIServer();
+    const prod = (ns: string, env: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: ns, labels: { env } }, spec: { containers: [{ name: 'a', image: 'registry.example.com/a:1' }] } });
+    server.push(
+      {
+        toolCall: {
+          arguments: {
+            rationale: 'deny env=prod pods in test',
+            target: { type: 'Validating', resources: ['pods'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced', namespaces: ['test'] },
+            steps: [],
+            tests: [
+              { name: 'prod pod in test denied', object: prod('test', 'prod'), expect: 'deny' },
+              { name: 'dev pod in test allowed', object: prod('test', 'dev'), expect: 'allow' },
+              { name: 'prod pod elsewhere allowed', object: prod('default', 'prod'), expect: 'allow' },
+            ],
+          },
+        },
+      },
+      { toolCall: { arguments: { explanation: 'x', plan: 'x', spec: { type: 'Validating', operations: ['CREATE', 'UPDATE'], resources: ['pods'], apiGroups: [''], javascript: "if (request.object?.metadata?.labels?.env === 'prod') { deny('env=prod pods are not allowed in test'); }" } } } },
+      { toolCall: { arguments: { reasoning: 'ok', success: true, critique: '' } } },
+    );
+    try {
+      const r = await run(['generate', DONE_WHEN, '--store', join(home, 'model-ok.sqlite')], { OPENAI_BASE_URL: server.baseURL, POLICYFORGE_MODEL: 'local-model' });
+      expect(r.code, r.stderr).toBe(0);
+      const policy = parse(r.stdout);
+      expect(policy.spec.namespaceSelector.matchExpressions).toContainEqual({ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['test'] });
+      expect(r.stderr).toMatch(/critic: accepted/);
+      expect(server.chatRequests().map((c) => c.body.model)).toEqual(['local-model', 'local-model', 'local-model']);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('rejects a bad --max-rounds and --namespace-hint with exit 2', async () => {
     expect((await run(['generate', DONE_WHEN, '--max-rounds', 'lots'])).code).toBe(2);
     expect((await run(['generate', DONE_WHEN, '--namespace-hint', 'Not_A_Namespace'])).code).toBe(2);
