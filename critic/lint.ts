@@ -447,7 +447,8 @@ function safetyRules(policy: JsPolicy, catalog: ApiCatalog, ctx: LintContext, ad
   });
 
   const timeout = spec.timeoutSeconds ?? 10;
-  if (typeof timeout === 'number' && timeout > SAFE_TIMEOUT_SECONDS) {
+  // A Controller policy holds no API request: its timeout only bounds its own run.
+  if (type !== 'Controller' && typeof timeout === 'number' && timeout > SAFE_TIMEOUT_SECONDS) {
     add({ rule: 'safety/timeout', severity: 'advisory', message: `timeoutSeconds is ${timeout}${spec.timeoutSeconds === undefined ? ' (the default)' : ''}: a slow policy holds every matching API request that long`, fix: `set spec.timeoutSeconds: ${SAFE_TIMEOUT_SECONDS} (policy code should answer in milliseconds)`, path: 'spec.timeoutSeconds' });
   }
 
