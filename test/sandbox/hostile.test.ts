@@ -37,6 +37,16 @@ const CORPUS: Hostile[] = [
     verdict: { code: 403, message: /^ReferenceError$/ },
   },
   {
+    name: 'Error.prepareStackTrace to collect the frames of the caller',
+    code: "Error.prepareStackTrace = (e, frames) => frames.map((f) => typeof f.getThis()); const s = new Error('x').stack; deny(typeof s + ' ' + String(Array.isArray(s)))",
+    verdict: { code: 403, message: /^string false$/ },
+  },
+  {
+    name: 'the caller chain of the policy function',
+    code: "function f() { return f.caller } const c = f(); let up = null; try { up = c && c.caller } catch (e) { up = e.name } deny(String(up === null || up === 'TypeError' || up === undefined))",
+    verdict: { code: 403, message: /^true$/ },
+  },
+  {
     name: 'require and import of fs',
     code: "require('fs').readFileSync('/etc/passwd')",
     verdict: { code: 500, message: /^Uncaught ReferenceError: require is not defined/ },
