@@ -36,6 +36,8 @@ export interface ControllerOptions {
   /** Injected sleep (backoff, watch restarts). @defaultValue setTimeout */
   delay?: (ms: number) => Promise<void>;
   logger?: Logger;
+  /** GPTPolicies reconciled at once (each is serialised on its own). @defaultValue 4 */
+  maxConcurrentReconciles?: number;
   /** Record Kubernetes Events for GPTPolicies (best effort). @defaultValue true */
   events?: boolean;
 }
@@ -169,13 +171,28 @@ export class GPTPolicyController {
   /** Serialises work per GPTPolicy name. */
   private withLock(name: string, fn: () => Promise<void>): Promise<void> {
     const prev = this.locks.get(name) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(fn);
+    const next = prev.catch(() => undefined).then(() => this.limited(fn));
     const settled = next.catch(() => undefined);
     this.locks.set(name, settled);
     void settled.then(() => {
       if (this.locks.get(name) === settled) this.locks.delete(name);
     });
     return next;
+  }
+
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  /** At most maxConcurrentReconciles at once, so a thousand objects at start-up do not flood the API server. */
+  private async limited(fn: () => Promise<void>): Promise<void> {
+    if (this.active >= (this.options.maxConcurrentReconciles ?? 4)) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -196,7 +213,18 @@ export class GPTPolicyController {
       await this.writeStatus(name, (o, ctx) => failedStatus(o.status, ctx, { stage: 'Generated', reason: 'InvalidSpec', message }));
       return;
     }
-    const hash = specHash(policy.spec);
+    let hash = specHash(policy.spec);
+    if (policy.status?.specHash !== hash) {
+      // about to enqueue: the watch cache may lag behind our own status write, so decide on a fresh read
+      try {
+        policy = validateGPTPolicy(await withRetry(() => this.kube.getGPTPolicy(name), this.retry));
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (!isPolicyforgeError(err)) throw err;
+        return this.schedule(name); // the spec changed under us and is now invalid: reconcile the new one
+      }
+      hash = specHash(policy.spec);
+    }
     const status = policy.status;
 
     if (status?.specHash === hash) {
@@ -285,10 +313,12 @@ export class GPTPolicyController {
         return;
       }
       if (!view) {
-        // the queue lost it (Redis restarted or retention removed it): enqueue again under the same id
+        // the queue lost it (Redis restarted, or retention removed a finished job whose JsPolicy is now
+        // missing): enqueue it again under the same id; this is the one case where the same spec runs again
+        if (this.pending.get(name) !== job) return;
         this.pending.delete(name);
         job.unwatch?.();
-        this.schedule(name);
+        this.track(this.withLock(name, () => this.requeueLost(name, job)));
         return;
       }
       if (view.state !== 'completed' && view.state !== 'failed') return;
@@ -299,6 +329,14 @@ export class GPTPolicyController {
     } finally {
       this.checking.delete(job.jobId);
     }
+  }
+
+  private async requeueLost(name: string, job: PendingJob): Promise<void> {
+    const cached = this.informer?.get(name);
+    if (!this.running || !cached || specHash(cached.spec) !== job.hash) return;
+    const log = this.log.child({ gptpolicy: { name, uid: cached.metadata.uid }, jobId: job.jobId });
+    log.warn('the generation job is no longer in the queue; enqueuing it again');
+    await this.enqueue(cached, job.hash, 1, undefined, log, job.attempt);
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -374,7 +412,7 @@ export class GPTPolicyController {
       await this.event(policy, 'Warning', REASONS.ApplyFailed, message);
       return;
     }
-    this.stats.applied++;
+    if (verb !== 'unchanged') this.stats.applied++;
     const approved = isApproved(policy);
     const violationPolicy = desired.spec.violationPolicy ?? 'Deny';
     await this.writeStatus(

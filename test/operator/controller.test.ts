@@ -162,6 +162,41 @@ describe('the GPTPolicy controller', () => {
     expect(obj.status.jobId).toBe(`${failed.status.jobId}-a2`);
   });
 
+  it('re-applies a JsPolicy deleted by hand from the finished job, without a model call', async () => {
+    await bed.startOperator();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    await ready();
+    const before = await getJsPolicy(bed, NAME);
+    await bed.api.deleteClusterCustomObject({ ...JSP, name: NAME });
+    const op = bed.operators[0];
+    op.controller.resync();
+    const again = await eventually(async () => getJsPolicy(bed, NAME), 'the JsPolicy to be re-applied');
+    expect(again.metadata.uid).not.toBe(before.metadata.uid);
+    expect(again.spec).toEqual(before.spec);
+    expect(model.calls).toHaveLength(1);
+  });
+
+  it('generates again when the finished job is gone from the queue and the JsPolicy is missing', async () => {
+    await bed.startOperator();
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    const obj = await ready();
+    await bed.queue.queue.remove(obj.status.jobId); // retention removed it
+    await bed.api.deleteClusterCustomObject({ ...JSP, name: NAME });
+    bed.operators[0].controller.resync();
+    await eventually(async () => getJsPolicy(bed, NAME), 'the JsPolicy to be regenerated');
+    expect(model.calls).toHaveLength(2);
+    expect((await getGPT(bed, NAME)).status.jobId).toBe(obj.status.jobId);
+  });
+
+  it('reconciles many GPTPolicies with bounded concurrency', async () => {
+    const op = await bed.startOperator({ controller: { maxConcurrentReconciles: 2 } });
+    const names = Array.from({ length: 8 }, (_, i) => `many-${i}.policy.drzzl.io`);
+    for (const n of names) await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(n, { description: `Deny pods with the label 'env=prod' in the 'ns${names.indexOf(n)}' namespace.` }) });
+    for (const n of names) await ready(n);
+    expect(op.controller.stats.applied).toBe(8);
+    expect(model.calls).toHaveLength(8);
+  });
+
   it('never applies a result that failed verification', async () => {
     model.mode = 'unverified';
     await bed.startOperator();
