@@ -1,5 +1,6 @@
 import type { ApiCatalog } from '../catalog/index.js';
 import { pfError, type Intent, type Plan, type Skill, type TestCase, type TokenUsage } from '../common/index.js';
+import { parseCase } from '../sandbox/index.js';
 import { addUsage, emptyUsage, type ModelClient } from './chat-model.js';
 import { renderPrompt } from './prompts.js';
 import { renderCases, renderSkills } from './render.js';
@@ -40,7 +41,8 @@ export async function planIntent(client: ModelClient, input: PlanInput): Promise
   for (let attempt = 1; attempt <= PLAN_ATTEMPTS; attempt++) {
     const answer = await client.structured({ tool: 'submit_plan', description: 'Submit the admission policy plan', schema: PlanSchema, system, human });
     addUsage(usage, answer.usage);
-    if (answer.ok) {
+    const caseErrors = answer.ok ? suiteFormatErrors(answer.value.tests as TestCase[]) : [];
+    if (answer.ok && caseErrors.length === 0) {
       const plan: Plan = {
         target: { ...answer.value.target, namespaces: mergeNamespaces(answer.value.target.namespaces, input.intent.options?.namespaces) },
         steps: answer.value.steps,
@@ -49,8 +51,8 @@ export async function planIntent(client: ModelClient, input: PlanInput): Promise
       };
       return { plan, usage, promptChars: { system: system.length, human: human.length } };
     }
-    lastError = answer.error;
-    human = `${baseHuman}\n\n## Your previous answer could not be used\n${answer.error}\nAnswer again by calling submit_plan.`;
+    lastError = answer.ok ? `test cases not in the suite format: ${caseErrors.join('; ')}` : answer.error;
+    human = `${baseHuman}\n\n## Your previous answer could not be used\n${lastError}\nAnswer again by calling submit_plan.`;
   }
   throw pfError('PF_ERR_MODEL_OUTPUT', `no usable plan after ${PLAN_ATTEMPTS} attempts: ${lastError}`);
 }
@@ -82,4 +84,17 @@ export function catalogHint(text: string, catalog?: ApiCatalog): string {
     .slice(0, 12)
     .map((r) => `- ${r.kind}: group "${r.group}", plural ${r.plural}, versions ${r.versions.join(',')}, ${r.namespaced ? 'Namespaced' : 'Cluster'}`);
   return rows.length ? rows.join('\n') : '(no resource named in the intent matched the catalog)';
+}
+
+/** The suite-format checks `policyforge test` applies, one message per bad case (its name and field). */
+function suiteFormatErrors(tests: readonly TestCase[]): string[] {
+  const errors: string[] = [];
+  tests.forEach((t, i) => {
+    try {
+      parseCase(t, `tests[${i}] "${t.name}"`);
+    } catch (err) {
+      errors.push((err as Error).message);
+    }
+  });
+  return errors.slice(0, 6);
 }
