@@ -53,8 +53,7 @@ export async function run(): Promise<BenchSection> {
       const total = performance.now() - started;
       totals.push(`| ${isolation} | ${targets.length} | ${runs} | ${(total / 1000).toFixed(2)} s | ${(runs / (total / 1000)).toFixed(0)} |`);
     } finally {
-      // Bounded: at the time of writing, closing a process-isolated sandbox can leave its promise unsettled.
-      await Promise.race([sandbox.close(), new Promise((resolve) => setTimeout(resolve, 2000))]);
+      await sandbox.close();
     }
   }
   return {
