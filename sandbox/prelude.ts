@@ -448,6 +448,7 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
       // the context tainted, the host must run this case in a fresh one.
       cleanup();
       if (tainted) return '{"retry":true,"tainted":true}';
+      lastResult = null; // abort() must never hand back the previous case's result
       const input = JSONparse(inputJson);
       cur = {
         request: input.request, fixtures: input.fixtures || {}, timeoutMs: input.timeoutMs, start: dateNow(), virtualMs: 0,
