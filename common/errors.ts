@@ -55,6 +55,7 @@ export const ERRORS = {
   PF_ERR_SKILL_INVALID: { status: 400, exit: 2, message: '%s: %s' },
   PF_ERR_REDIS_UNAVAILABLE: { status: 503, exit: 3, message: 'Redis is unavailable: %s', retryable: true },
   PF_ERR_KUBE_API: { status: 502, exit: 3, message: 'Kubernetes API error: %s', retryable: true },
+  PF_ERR_KUBE_CRD_MISSING: { status: 500, exit: 2, message: 'the cluster does not serve %s: %s' },
 
   // HTTP
   PF_ERR_UNAUTHORIZED: { status: 401, exit: 2, message: 'missing or invalid bearer token' },

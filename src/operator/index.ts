@@ -5,7 +5,7 @@
  */
 export { startOperator, type OperatorOptions, type RunningOperator } from './operator.js';
 export { GPTPolicyController, type ControllerOptions, type OperatorQueue } from './controller.js';
-export { KubeClient, type KubeClientOptions } from './kube-client.js';
+export { KubeClient, preflight, type KubeClientOptions } from './kube-client.js';
 export { LeaderElector, microTime, type LeaderElectionOptions } from './leader-election.js';
 export { withRetry, isRetryable, kubeErrorInfo, type RetryOptions, type KubeErrorInfo } from './retry.js';
 export { specHash, jobIdFor, jobIdParts, intentFor, validateGPTPolicy } from './spec.js';

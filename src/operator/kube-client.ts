@@ -1,6 +1,7 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, type ConfigurationOptions, type KubeConfig } from '@kubernetes/client-node';
 import { requestOptions } from './request-options.js';
-import type { JsPolicy } from '../../common/index.js';
+import { PolicyforgeError, type JsPolicy } from '../../common/index.js';
+import { kubeErrorInfo, withRetry, type RetryOptions } from './retry.js';
 import { GPTPOLICY, JSPOLICY, type GPTPolicy, type GPTPolicyStatus } from './types.js';
 
 export interface KubeClientOptions {
@@ -117,4 +118,25 @@ export class KubeClient {
       this.opts(),
     );
   }
+}
+
+/**
+ * Start-up check: the API server answers and serves GPTPolicies (and JsPolicies). A missing CRD is a
+ * configuration mistake (exit 2, naming the manifest to apply); an unreachable server is a dependency
+ * being down (exit 3).
+ */
+export async function preflight(kube: KubeClient, retry: RetryOptions = {}): Promise<void> {
+  const check = async (what: string, fix: string, call: () => Promise<unknown>): Promise<void> => {
+    try {
+      await withRetry(call, { retries: 3, ...retry });
+    } catch (err) {
+      const info = kubeErrorInfo(err);
+      if (info.status === 404) throw new PolicyforgeError('PF_ERR_KUBE_CRD_MISSING', [what, fix]);
+      throw new PolicyforgeError('PF_ERR_KUBE_API', [`${kube.kubeConfig.getCurrentCluster()?.server}: ${info.status ? `HTTP ${info.status} ` : ''}${info.message}`], { cause: err });
+    }
+  };
+  await check(`${GPTPOLICY.plural}.${GPTPOLICY.group}/${GPTPOLICY.version}`, 'kubectl apply -f deploy/crd-gptpolicy.yaml', () => kube.listGPTPolicies());
+  await check(`${JSPOLICY.plural}.${JSPOLICY.group}/${JSPOLICY.version}`, 'install jsPolicy (https://www.jspolicy.com/docs/getting-started/installation)', () =>
+    kube.custom.listClusterCustomObject({ group: JSPOLICY.group, version: JSPOLICY.version, plural: JSPOLICY.plural, limit: 1 }),
+  );
 }

@@ -82,6 +82,23 @@ describe.skipIf(!!E2E_KUBECONFIG)('policyforge operator', () => {
     expect(server.getObject('coordination.k8s.io', 'leases', 'policyforge-operator', 'policyforge-system').spec.holderIdentity).toBe('');
   });
 
+  it('exits 2 naming the manifest when the cluster does not serve GPTPolicies, and 3 when the API server is unreachable', async () => {
+    const bare = await startKubeApiServer({ types: [jsPolicyType()] }); // no GPTPolicy CRD
+    try {
+      writeFileSync(join(dir, 'bare'), bare.kubeconfig());
+      const noCrd = run(['--kubeconfig', join(dir, 'bare'), '--no-leader-election']);
+      expect(await noCrd.exited).toBe(2);
+      expect(noCrd.stderr()).toContain('PF_ERR_KUBE_CRD_MISSING');
+      expect(noCrd.stderr()).toContain('deploy/crd-gptpolicy.yaml');
+    } finally {
+      await bare.close();
+    }
+    writeFileSync(join(dir, 'gone'), server.kubeconfig().replace(/127\.0\.0\.1:\d+/, '127.0.0.1:9'));
+    const unreachable = run(['--kubeconfig', join(dir, 'gone'), '--no-leader-election']);
+    expect(await unreachable.exited).toBe(3);
+    expect(unreachable.stderr()).toContain('PF_ERR_KUBE_API');
+  });
+
   it('exits 2 naming the problem when the kubeconfig cannot be read or a flag is not a number', async () => {
     const missing = run(['--kubeconfig', join(dir, 'nope.yaml')]);
     expect(await missing.exited).toBe(2);

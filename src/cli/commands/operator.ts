@@ -2,7 +2,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { loadModelConfig, type ModelConfig } from '../../../agents/index.js';
 import { PolicyforgeError, isPolicyforgeError, logger } from '../../../common/index.js';
 import { loadServiceConfig, type ServiceConfig } from '../../config.js';
-import { startOperator } from '../../operator/index.js';
+import { KubeClient, preflight, startOperator } from '../../operator/index.js';
 import { startService, type RunningService } from '../../serve.js';
 import { createGenerationQueue } from '../../../worker/index.js';
 import type { RegisterCommand } from './index.js';
@@ -48,6 +48,8 @@ export const registerOperator: RegisterCommand = (program, setExit) => {
         throw new PolicyforgeError('PF_ERR_CONFIG', [`cannot load the kubeconfig: ${(err as Error).message}`]);
       }
       if (!kubeConfig.getCurrentCluster()) throw new PolicyforgeError('PF_ERR_CONFIG', ['the kubeconfig has no current cluster; pass --kubeconfig or --context']);
+
+      await preflight(new KubeClient(kubeConfig, { requestTimeoutMs: 10_000 }));
 
       const stopped = new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGTERM', () => resolve('SIGTERM'));
