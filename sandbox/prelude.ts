@@ -308,25 +308,25 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
   // Finding what a case added to the global object must be cheap: Reflect.ownKeys(globalThis) costs
   // ~10 µs (a sorted dictionary walk), Object.keys ~1 µs. Assignments create enumerable properties,
   // which Object.keys sees; the only ways to add a non-enumerable one are these definers, which flag
-  // the case for a full sweep when their target is the global object.
+  // the case for a full sweep whatever their target (a Proxy around the global object would hide it).
   let dirty = false;
-  function flagging(holder, key, targetIndex) {
+  function flagging(holder, key) {
     const original = holder[key];
     const wrapped = {
       [key]: function () {
-        if (arguments[targetIndex] === G || (targetIndex < 0 && (this === G || this === undefined || this === null))) dirty = true;
+        dirty = true;
         return apply(original, this, arguments);
       },
     }[key];
     defineProperty(wrapped, 'length', { value: original.length });
     defineProperty(holder, key, { value: wrapped, writable: true, enumerable: false, configurable: true });
   }
-  flagging(O, 'defineProperty', 0);
-  flagging(O, 'defineProperties', 0);
-  flagging(Reflect, 'defineProperty', 0);
-  flagging(O.prototype, '__defineGetter__', -1);
-  flagging(O.prototype, '__defineSetter__', -1);
-  flagging(Error, 'captureStackTrace', 0);
+  flagging(O, 'defineProperty');
+  flagging(O, 'defineProperties');
+  flagging(Reflect, 'defineProperty');
+  flagging(O.prototype, '__defineGetter__');
+  flagging(O.prototype, '__defineSetter__');
+  flagging(Error, 'captureStackTrace');
   // (Indirect eval needs nothing: its let/const/class stay in the eval's own scope, and its var and
   // function declarations become enumerable globals.)
   const roots = [];

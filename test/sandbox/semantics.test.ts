@@ -307,6 +307,7 @@ describe('no state leaks from one case to the next', () => {
   it.each([
     ['a non-enumerable global', "Object.defineProperty(globalThis, 'probe', {value: 1, configurable: true})"],
     ['a global defined through Reflect', "Reflect.defineProperty(globalThis, 'probe', {value: 1, configurable: true})"],
+    ['a global defined through a Proxy around the global object', "Object.defineProperty(new Proxy(globalThis, {}), 'probe', {value: 1, configurable: true})"],
     ['a legacy getter on the global', "globalThis.__defineGetter__('probe', () => 1)"],
     ['a stack captured onto the global', 'Error.captureStackTrace(globalThis)'],
     ['a let declared by indirect eval', "(0, eval)('let probe = 1')"],
