@@ -82,6 +82,7 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
     try {
       data = parseGenerationJobData(job.data, `job ${job.id}`);
     } catch (err) {
+      jobLog.warn({ err: (err as Error).message }, 'job data does not match schema v1 (docs/queue.md); failed without retries');
       metrics?.jobFinished('invalid');
       throw new UnrecoverableError(encodeFailure('PF_ERR_INPUT_INVALID', (err as Error).message));
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Queue, QueueEvents } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spawnWatched, type WatchedProcess } from '../support/processes.js';
 import { redisForTests, type TestRedis } from '../support/redis.js';
 
@@ -26,10 +26,14 @@ beforeAll(async () => {
       POLICYFORGE_SANDBOX_PROCESSES: '1',
       HOST: '127.0.0.1',
       PORT: '0',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'info',
     },
   });
   await worker.waitForLine(/^policyforge serving \(worker\) on /, 60_000);
+});
+afterEach((context) => {
+  // A failure here is about another process: show what the worker said.
+  if (context.task.result?.state === 'fail') process.stderr.write(`worker stderr:\n${worker.stderr().slice(-4000)}\n`);
 });
 afterAll(async () => {
   worker?.child.kill('SIGTERM');
@@ -68,7 +72,11 @@ describe('a producer using plain bullmq', () => {
     await events.waitUntilReady();
     try {
       const job = await queue.add('generate', { v: 1, intent: { txt: 'typo in the field name' } }, { attempts: 3 });
-      await expect(job.waitUntilFinished(events, 60_000)).rejects.toThrow(/^PF_ERR_INPUT_INVALID: job \S+: intent\.text: /);
+      const outcome = await job.waitUntilFinished(events, 60_000).then(
+        () => 'completed',
+        async (err: Error) => `${err.message} [state ${await queue.getJobState(job.id!)}, attempts ${(await queue.getJob(job.id!))?.attemptsMade}]`,
+      );
+      expect(outcome).toMatch(/^PF_ERR_INPUT_INVALID: job \S+: intent\.text: /);
       const failed = await queue.getJob(job.id!);
       expect(failed?.attemptsMade).toBe(1);
     } finally {
