@@ -1,8 +1,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import type { Skill, StoredPolicy } from '../common/index.js';
-import { readSkillDir, skillToFiles } from './skill-files.js';
+import { pfError, type Skill, type StoredPolicy } from '../common/index.js';
+import { inlineSkills } from './inline.js';
+import type { SkillSandbox } from './library.js';
+import { readSkillDir, skillToFiles, type SkillFilePair } from './skill-files.js';
 import type { SkillStore } from './types.js';
 
 /**
@@ -30,6 +32,11 @@ export interface ImportOptions {
   importedBy?: string;
   /** @defaultValue () => new Date() */
   now?: () => Date;
+  /**
+   * When given, every skill's tests run in it (with the skills it calls, from the folder or the store's
+   * approved ones) before anything is added; one failing test refuses the whole import. @defaultValue undefined
+   */
+  sandbox?: Pick<SkillSandbox, 'runFunctionTests'>;
 }
 
 export interface ImportReport {
@@ -44,6 +51,7 @@ export interface ImportReport {
 export async function importSkills(store: SkillStore, dir: string, options: ImportOptions = {}): Promise<ImportReport> {
   const pairs = await readSkillDir(dir);
   const now = options.now ?? (() => new Date());
+  if (options.sandbox) await checkTests(store, pairs, options.sandbox);
   const report: ImportReport = { added: [], duplicates: [] };
   for (const { meta, code } of pairs) {
     const provenance = {
@@ -64,6 +72,29 @@ export async function importSkills(store: SkillStore, dir: string, options: Impo
     (put.status === 'duplicate' ? report.duplicates : report.added).push(put.skill.id);
   }
   return report;
+}
+
+async function checkTests(store: SkillStore, pairs: SkillFilePair[], sandbox: Pick<SkillSandbox, 'runFunctionTests'>): Promise<void> {
+  const asSkill = ({ meta, code }: SkillFilePair): Skill => ({
+    id: `${meta.name}@import`,
+    name: meta.name,
+    version: Number.MAX_SAFE_INTEGER, // the folder's version of a name wins over the store's
+    description: meta.description,
+    code,
+    tests: meta.tests,
+    provenance: { date: '', source: 'imported' },
+    state: 'candidate',
+    reviews: [],
+    usage: { retrieved: 0, used: 0 },
+  });
+  const pool = [...(await store.listSkills({ state: 'approved', latestOnly: true })), ...pairs.map(asSkill)];
+  for (const pair of pairs) {
+    if (!pair.meta.tests.length) continue;
+    const code = inlineSkills(pair.code, pool.filter((s) => s.name !== pair.meta.name));
+    const results = await sandbox.runFunctionTests(code, pair.meta.name, pair.meta.tests);
+    const failed = results.find((r) => !r.passed);
+    if (failed) throw pfError('PF_ERR_SKILL_INVALID', `${pair.source} test "${failed.name}"`, `fails in the sandbox: ${failed.error ?? 'wrong result'}`);
+  }
 }
 
 /** The system message of the fine-tuning examples: what the assistant is being taught to do. */

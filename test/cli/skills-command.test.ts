@@ -30,7 +30,8 @@ async function cli(home: string, ...args: string[]): Promise<{ stdout: string; s
   }
 }
 
-describe('policyforge skills', () => {
+// Each case drives the real bin several times (a few seconds each on a loaded machine).
+describe('policyforge skills', { timeout: 180_000 }, () => {
   it('list: the built-in skills, approved, in a fresh home', async () => {
     const { stdout, code } = await cli(newHome(), 'list', '--json');
     expect(code).toBe(0);
@@ -106,6 +107,11 @@ describe('policyforge skills', () => {
     writeFileSync(join(dir, 'zzBroken.js'), 'function other(x) { return x; }\n');
     const wrongName = await cli(home, 'import', dir);
     expect(wrongName.stderr).toContain('must hold exactly one function declaration named zzBroken');
+    writeFileSync(join(dir, 'zzBroken.js'), 'function zzBroken(x) { return x; }\n');
+    writeFileSync(join(dir, 'zzBroken.yaml'), 'name: zzBroken\ndescription: echo\ntests:\n  - {name: echoes, args: [1], expected: 2}\n');
+    const failing = await cli(home, 'import', dir);
+    expect(failing.code).toBe(2);
+    expect(failing.stderr).toContain('zzBroken.yaml test "echoes": fails in the sandbox: expected 2, got 1');
     expect((await cli(home, 'show', 'zzBroken')).code).toBe(2);
   });
 

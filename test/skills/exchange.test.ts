@@ -1,14 +1,19 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
 import { isPolicyforgeError } from '../../common/index.js';
-import { builtinSkills, exportSkills, importSkills, openSqliteStore, parseSkillFiles, policiesToOpenAIJsonl, type SkillStore } from '../../skills/index.js';
+import { createSandbox, type SandboxRunner } from '../../sandbox/index.js';
+import { builtinSkills, exportSkills, importSkills, openSqliteStore, parseSkillFiles, policiesToOpenAIJsonl, SkillLibrary, type SkillStore } from '../../skills/index.js';
 import { draft, storedPolicy } from './store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pf-exchange-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const sandbox: SandboxRunner = createSandbox();
+afterAll(async () => {
+  await sandbox.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 let n = 0;
 let store: SkillStore;
 beforeEach(async () => {
@@ -90,6 +95,23 @@ describe('export and import', () => {
     expect(isPolicyforgeError(err, 'PF_ERR_INPUT_FILE')).toBe(true);
     expect((err as Error).message).toContain('zz.js');
     expect(await store.listSkills()).toEqual([]);
+  });
+
+  it('with a sandbox, runs every imported skill\'s tests first (using the store\'s approved skills) and refuses the folder on a failure', async () => {
+    await new SkillLibrary(store).seedBuiltins();
+    const out = join(dir, 'tested');
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out);
+    writeFileSync(join(out, 'tagOf.js'), 'function tagOf(c) {\n  return imageTag(c && c.image);\n}\n');
+    writeFileSync(join(out, 'tagOf.yaml'), 'name: tagOf\ndescription: tag of a container image\ntests:\n  - {name: tagged, args: [{image: "nginx:1.2"}], expected: "1.2"}\n  - {name: untagged, args: [{image: nginx}], expected: latest}\n');
+    expect((await importSkills(store, out, { sandbox })).added).toEqual(['tagOf@1']);
+
+    writeFileSync(join(out, 'tagOf.yaml'), 'name: tagOf\ndescription: tag of a container image\ntests:\n  - {name: wrong, args: [{image: "nginx:1.2"}], expected: "1.3"}\n');
+    writeFileSync(join(out, 'tagOf.js'), 'function tagOf(c) {\n  return imageTag(c.image);\n}\n');
+    const err = await importSkills(store, out, { sandbox }).catch((e: Error) => e);
+    expect(isPolicyforgeError(err, 'PF_ERR_SKILL_INVALID')).toBe(true);
+    expect((err as Error).message).toContain(`${join(out, 'tagOf.yaml')} test "wrong": fails in the sandbox: expected "1.3", got "1.2"`);
+    expect((await store.findSkillsByName('tagOf')).map((s) => s.id)).toEqual(['tagOf@1']);
   });
 
   it('names a folder that does not exist', async () => {

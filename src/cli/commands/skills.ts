@@ -12,6 +12,7 @@ import {
   SkillLibrary,
   type SkillStore,
 } from '../../../skills/index.js';
+import { createSandbox } from '../../../sandbox/index.js';
 import type { RegisterCommand } from './index.js';
 
 interface StoreFlags {
@@ -129,9 +130,16 @@ export const registerSkills: RegisterCommand = (program) => {
   withStore(skills.command('import').description('validate and add the skill file pairs of a folder (as candidates unless --keep-state)'))
     .argument('<dir>', 'folder of <name>.js + <name>.yaml pairs')
     .option('--keep-state', 'keep the review state and history the files carry (trusted source)')
-    .action((dir: string, flags: StoreFlags & { keepState?: boolean }) =>
+    .option('--no-tests', 'do not run the skills\' tests in the sandbox before importing')
+    .action((dir: string, flags: StoreFlags & { keepState?: boolean; tests: boolean }) =>
       withLibrary(flags, async (store) => {
-        const report = await importSkills(store, dir, { keepState: flags.keepState });
+        const sandbox = flags.tests ? createSandbox() : undefined;
+        let report: Awaited<ReturnType<typeof importSkills>>;
+        try {
+          report = await importSkills(store, dir, { keepState: flags.keepState, sandbox });
+        } finally {
+          await sandbox?.close();
+        }
         print(flags, report, () =>
           [`added ${report.added.length}: ${report.added.join(', ') || '-'}`, `already present ${report.duplicates.length}: ${report.duplicates.join(', ') || '-'}`].join('\n'),
         );
