@@ -1,7 +1,7 @@
 import { builtinCatalog, type ApiCatalog } from '../catalog/index.js';
 import type { Intent, JsPolicy, LabelSelector, Operation, Plan } from '../common/index.js';
 import { SAFE_TIMEOUT_SECONDS } from './lint.js';
-import { NAMESPACE_NAME_LABEL, selectedNames, selectorMaySelect, SYSTEM_NAMESPACES } from './namespaces.js';
+import { NAMESPACE_NAME_LABEL, namespaceExclusionsFromIntent, selectedNames, selectorMaySelect, SYSTEM_NAMESPACES } from './namespaces.js';
 import { effectiveGroups, intendedNamespaces, matchedResources, neededOperations, resourceRules } from './rules.js';
 
 const MODE_TO_VIOLATION_POLICY = { Enforce: 'Deny', Warn: 'Warn', Audit: 'Dry' } as const;
@@ -37,7 +37,7 @@ export function harden(policy: JsPolicy, plan?: Plan, intent?: Intent, catalog: 
   const matched = matchedResources(spec, catalog);
   const selectorApplies =
     rules.some((r) => r.plural === '*' || catalog.byPlural(r.plural).length === 0) || matched.some((r) => r.namespaced || (r.group === '' && r.plural === 'namespaces'));
-  if (selectorApplies) spec.namespaceSelector = scopedSelector(spec.namespaceSelector, intendedNamespaces(plan, intent));
+  if (selectorApplies) spec.namespaceSelector = scopedSelector(spec.namespaceSelector, intendedNamespaces(plan, intent), excludedNamespaces(intent));
   return hardened;
 }
 
@@ -97,9 +97,10 @@ function explicitGroups(policy: JsPolicy, plan: Plan | undefined, catalog: ApiCa
  * The draft's selector, ANDed with `kubernetes.io/metadata.name In [intended]` (or NotIn the system
  * namespaces for a cluster-wide intent). Selecting by name works even for namespaces without labels.
  */
-export function scopedSelector(selector: LabelSelector | undefined, intended: readonly string[]): LabelSelector {
+export function scopedSelector(selector: LabelSelector | undefined, intended: readonly string[], excluded: readonly string[] = []): LabelSelector {
   const out: LabelSelector = structuredClone(selector ?? {});
-  const wanted = intended.filter((n) => !(SYSTEM_NAMESPACES as readonly string[]).includes(n));
+  const banned = [...SYSTEM_NAMESPACES, ...excluded.filter((n) => !(SYSTEM_NAMESPACES as readonly string[]).includes(n))];
+  const wanted = intended.filter((n) => !banned.includes(n));
   const expressions = [...(out.matchExpressions ?? [])];
   if (wanted.length) {
     const names = selectedNames(out);
@@ -114,12 +115,17 @@ export function scopedSelector(selector: LabelSelector | undefined, intended: re
     }
   }
   const probe: LabelSelector = { ...out, matchExpressions: expressions };
-  const reachable = SYSTEM_NAMESPACES.filter((n) => selectorMaySelect(probe, n));
+  const reachable = banned.filter((n) => selectorMaySelect(probe, n));
   if (reachable.length) {
     const existing = expressions.find((e) => e.key === NAMESPACE_NAME_LABEL && e.operator === 'NotIn');
-    if (existing) existing.values = [...new Set([...(existing.values ?? []), ...SYSTEM_NAMESPACES])];
-    else expressions.push({ key: NAMESPACE_NAME_LABEL, operator: 'NotIn', values: [...SYSTEM_NAMESPACES] });
+    if (existing) existing.values = [...new Set([...(existing.values ?? []), ...banned])];
+    else expressions.push({ key: NAMESPACE_NAME_LABEL, operator: 'NotIn', values: banned });
   }
   if (expressions.length) out.matchExpressions = expressions;
   return out;
+}
+
+/** Namespaces the intent explicitly leaves out ("… except the 'legacy' namespace"). */
+function excludedNamespaces(intent?: Intent): string[] {
+  return intent ? namespaceExclusionsFromIntent(intent.text) : [];
 }

@@ -7,7 +7,7 @@
 export { lintPolicy, SAFE_TIMEOUT_SECONDS, type LintContext } from './lint.js';
 export { harden, scopedSelector } from './harden.js';
 export { renderReport, type RenderOptions } from './render.js';
-export { namespacesFromIntent, selectorMaySelect, selectedNames, SYSTEM_NAMESPACES, NAMESPACE_NAME_LABEL } from './namespaces.js';
+export { namespacesFromIntent, namespaceExclusionsFromIntent, selectorMaySelect, selectedNames, SYSTEM_NAMESPACES, NAMESPACE_NAME_LABEL } from './namespaces.js';
 export { intendedNamespaces, neededOperations } from './rules.js';
 export { codeFacts, JSPOLICY_GLOBALS, type CodeFacts } from './code-facts.js';
 export { fuzzPolicy, objectVariants, type FuzzOptions, type SuiteRunner } from './fuzz.js';

@@ -1,7 +1,7 @@
 import { builtinCatalog, type ApiCatalog, type ApiResource } from '../catalog/index.js';
 import { OPERATIONS, POLICY_TYPES, VIOLATION_POLICIES, type Finding, type Intent, type JsPolicy, type LabelSelector, type Plan } from '../common/index.js';
 import { codeFacts, HOST_APIS } from './code-facts.js';
-import { NAMESPACE_NAME_LABEL, selectedNames, selectorMaySelect, SYSTEM_NAMESPACES } from './namespaces.js';
+import { NAMESPACE_NAME_LABEL, namespaceExclusionsFromIntent, selectedNames, selectorMaySelect, SYSTEM_NAMESPACES } from './namespaces.js';
 import { effectiveGroups, effectiveOperations, intendedNamespaces, matchedResources, neededOperations, resourceRules, showGroup } from './rules.js';
 
 export interface LintContext {
@@ -388,6 +388,17 @@ function safetyRules(policy: JsPolicy, catalog: ApiCatalog, ctx: LintContext, ad
         path: 'spec.namespaceSelector',
       });
     }
+  }
+  const excluded = ctx.intent ? namespaceExclusionsFromIntent(ctx.intent.text) : [];
+  const excludedReachable = selectorApplies ? excluded.filter((n) => !(SYSTEM_NAMESPACES as readonly string[]).includes(n) && selectorMaySelect(sel, n)) : [];
+  if (excludedReachable.length) {
+    add({
+      rule: 'safety/all-namespaces',
+      severity: 'blocking',
+      message: `the policy can act in ${excludedReachable.join(', ')}, which the intent excludes`,
+      fix: `add {key: ${NAMESPACE_NAME_LABEL}, operator: NotIn, values: [${excludedReachable.join(', ')}]} to spec.namespaceSelector.matchExpressions`,
+      path: 'spec.namespaceSelector',
+    });
   }
   if (selectorApplies) {
     const reachable = SYSTEM_NAMESPACES.filter((n) => selectorMaySelect(sel, n));

@@ -53,6 +53,29 @@ export function namespacesFromIntent(text: string): string[] {
   return found.filter((n) => n === n.toLowerCase());
 }
 
+const EXCEPT = String.raw`\b(?:except|excluding|other than|outside(?:\s+of)?|but not|not in|besides)\s+(?:(?:in|for)\s+)?(?:the\s+)?`;
+
+/**
+ * The namespaces an intent explicitly leaves out: "every namespace except the 'legacy' namespace",
+ * "all pods outside namespaces sandbox and scratch". Same name rules as namespacesFromIntent.
+ */
+export function namespaceExclusionsFromIntent(text: string): string[] {
+  const found: string[] = [];
+  const lower = text.replace(/\s+/g, ' ');
+  const patterns = [new RegExp(`${EXCEPT}(${LIST})\\s+namespaces?\\b`, 'gi'), new RegExp(`${EXCEPT}namespaces?\\s+(${LIST})`, 'gi')];
+  for (const re of patterns) {
+    for (const m of lower.matchAll(re)) {
+      for (const raw of m[1].split(/\s*,\s*|\s+and\s+|\s+or\s+/)) {
+        const quoted = new RegExp(`^${QUOTED}`).test(raw.trim());
+        const name = raw.trim().replace(new RegExp(QUOTED, 'g'), '');
+        if (!new RegExp(`^${NAME}$`).test(name) || (!quoted && NOT_NAMES.has(name)) || found.includes(name)) continue;
+        found.push(name);
+      }
+    }
+  }
+  return found;
+}
+
 /**
  * Whether a namespaceSelector can select the namespace `name`. Only requirements on
  * kubernetes.io/metadata.name are decided; any other label might be present, so those never exclude.

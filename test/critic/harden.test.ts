@@ -46,6 +46,15 @@ describe('harden', () => {
     });
   });
 
+  it('excludes, by name, namespaces the intent leaves out, and lint blocks a policy that reaches them', () => {
+    const except = { text: "Block privileged pods in every namespace except the 'legacy' namespace." };
+    const hardened = harden(draft({}), undefined, except);
+    expect(hardened.spec.namespaceSelector).toEqual({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...SYSTEM_NAMESPACES, 'legacy'] }] });
+    expect(lintPolicy(hardened, { intent: except }).filter((f) => f.severity === 'blocking')).toEqual([]);
+    const unscoped = harden(draft({}), undefined, clusterWide);
+    expect(lintPolicy(unscoped, { intent: except }).find((f) => f.rule === 'safety/all-namespaces')?.message).toContain('legacy, which the intent excludes');
+  });
+
   it('uses the plan’s namespaces over the intent text, and keeps a selector that is already scoped', () => {
     expect(harden(draft({}), plan({ namespaces: ['payments', 'billing'] }), clusterWide).spec.namespaceSelector).toEqual({
       matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['payments', 'billing'] }],

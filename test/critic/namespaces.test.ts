@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { namespacesFromIntent, selectedNames, selectorMaySelect } from '../../critic/index.js';
+import { namespaceExclusionsFromIntent, namespacesFromIntent, selectedNames, selectorMaySelect } from '../../critic/index.js';
 
 describe('namespacesFromIntent', () => {
   it.each([
@@ -35,5 +35,17 @@ describe('selector analysis by namespace name', () => {
     expect(selectorMaySelect(undefined, 'kube-system')).toBe(true);
     expect(selectedNames({ matchLabels: { 'kubernetes.io/metadata.name': 'test' } })).toEqual(['test']);
     expect(selectedNames(sel)).toBeUndefined();
+  });
+});
+
+describe('namespaceExclusionsFromIntent', () => {
+  it.each([
+    ["Block privileged pods in every namespace except the 'legacy' namespace.", ['legacy']],
+    ['Require limits on pods outside namespaces sandbox and scratch.', ['sandbox', 'scratch']],
+    ['Deny LoadBalancer services in all namespaces other than the edge namespace.', ['edge']],
+    ["Deny pods with the label 'env=prod' in the 'test' namespace.", []],
+    ['Block privileged containers, except when the intent says otherwise.', []],
+  ])('finds the namespaces %j leaves out', (text, expected) => {
+    expect(namespaceExclusionsFromIntent(text)).toEqual(expected);
   });
 });
