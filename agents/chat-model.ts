@@ -1,4 +1,5 @@
-import { ChatOpenAI } from '@langchain/openai';
+import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
+import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { AIMessage } from '@langchain/core/messages';
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
@@ -28,6 +29,18 @@ export function createChatModel(config: ModelConfig): BaseChatModel {
         configuration: config.baseURL ? { baseURL: config.baseURL } : undefined,
       });
   }
+}
+
+/** The embeddings client for skill retrieval, when the configuration names an embedding model. */
+export function createEmbeddings(config: ModelConfig): EmbeddingsInterface | undefined {
+  if (!config.embeddingsModel) return undefined;
+  return new OpenAIEmbeddings({
+    model: config.embeddingsModel,
+    apiKey: config.apiKey ?? 'no-key-configured',
+    timeout: config.timeoutMs,
+    maxRetries: config.maxRetries,
+    configuration: config.baseURL ? { baseURL: config.baseURL } : undefined,
+  });
 }
 
 export interface ModelClientOptions {

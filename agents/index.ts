@@ -5,6 +5,7 @@
 export { loadModelConfig, describeModel, MODEL_DEFAULTS, PROVIDERS, type ModelConfig, type Provider } from './model-config.js';
 export {
   createChatModel,
+  createEmbeddings,
   ModelClient,
   classify as classifyModelError,
   retryAfterMs,

@@ -49,6 +49,8 @@ export interface ModelConfig {
    * @defaultValue 'tools'
    */
   structuredOutput?: 'tools' | 'json';
+  /** Embedding model for hybrid skill retrieval (POLICYFORGE_EMBEDDINGS_MODEL); lexical retrieval only when unset. */
+  embeddingsModel?: string;
 }
 
 export const MODEL_DEFAULTS = { model: 'gpt-4o', timeoutMs: 60_000, maxRetries: 4, temperature: 0 } as const;
@@ -120,6 +122,7 @@ export function loadModelConfig(env: Env = process.env): ModelConfig | undefined
     maxRetries: integer(env, 'POLICYFORGE_MODEL_MAX_RETRIES', MODEL_DEFAULTS.maxRetries, 0, 10),
     temperature: number(env, 'POLICYFORGE_MODEL_TEMPERATURE', MODEL_DEFAULTS.temperature, 0, 2),
     ...structuredOutput(env),
+    ...(clean(env.POLICYFORGE_EMBEDDINGS_MODEL) ? { embeddingsModel: clean(env.POLICYFORGE_EMBEDDINGS_MODEL) } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import { loadModelConfig, ModelClient, type ModelConfig } from '../../agents/index.js';
+import { createEmbeddings, loadModelConfig, ModelClient, type ModelConfig } from '../../agents/index.js';
 import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import { silentLogger, type GenerationResult, type Intent, type JsPolicy, type Logger, type ProgressEvent } from '../../common/index.js';
 import { createSandbox, type SandboxRunner } from '../../sandbox/index.js';
@@ -54,7 +54,10 @@ export async function createGenerator(options: GeneratorOptions = {}): Promise<G
   const store: SkillStore = isStore(options.store) ? options.store : await openSkillStore(options.store ?? skillStoreConfigFromEnv(env), env);
   const ownSandbox = !options.sandbox;
   const sandbox = options.sandbox ?? createSandbox({ isolation: options.isolation ?? 'inline', catalog });
-  const library = new SkillLibrary(store, { sandbox, includeCandidates: options.includeCandidates, logger });
+  // Hybrid retrieval when an embedding model is configured (POLICYFORGE_EMBEDDINGS_MODEL); lexical otherwise.
+  const embeddingsConfig = options.client?.config ?? model;
+  const embeddings = embeddingsConfig ? createEmbeddings(embeddingsConfig) : undefined;
+  const library = new SkillLibrary(store, { sandbox, includeCandidates: options.includeCandidates, logger, embeddings, embeddingModel: embeddingsConfig?.embeddingsModel });
   if (options.seedBuiltins !== false) await library.seedBuiltins();
   const client = options.client ?? (model ? new ModelClient(model, { logger }) : undefined);
 
