@@ -410,14 +410,16 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
     }
   }
   const baseline = new Set(ownKeys(G));
-  const baselineEnumerable = O.keys(G).length;
-  const keysOf = O.keys;
+  const keysOf = O.keys, symbolsOf = O.getOwnPropertySymbols;
+  const baselineEnumerable = keysOf(G).length;
+  const baselineSymbols = symbolsOf(G).length;
   const globalProto = getPrototypeOf(G);
   const setPrototypeOf = O.setPrototypeOf;
   const regexReset = /(?:)/;
 
   function cleanup() {
-    if (dirty || keysOf(G).length !== baselineEnumerable) {
+    // Object.keys misses symbol keys (globalThis[Symbol.for('x')] = …): count those too.
+    if (dirty || keysOf(G).length !== baselineEnumerable || symbolsOf(G).length !== baselineSymbols) {
       dirty = false;
       const keys = ownKeys(G);
       for (const k of keys) if (!baseline.has(k) && !deleteProperty(G, k)) tainted = true;

@@ -318,6 +318,11 @@ describe('no state leaks from one case to the next', () => {
     expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['undefined undefined', 'undefined undefined', 'undefined undefined']);
   });
 
+  it('a symbol-keyed global does not reach the next case', async () => {
+    const r = await sandbox.runSuite(policy("print(typeof globalThis[Symbol.for('probe')]); globalThis[Symbol.for('probe')] = 1;"), cases(3));
+    expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['undefined', 'undefined', 'undefined']);
+  });
+
   it('a non-extensible global object taints the context, which is replaced', async () => {
     const r = await sandbox.runSuite(policy("x = 1; print(x); Object.preventExtensions(globalThis);"), cases(2));
     expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['1', '1']);
