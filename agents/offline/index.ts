@@ -7,6 +7,12 @@ import { namespacesIn, resourcesIn, wantsWarning } from './text.js';
 export { OFFLINE_FAMILIES, type OfflineFamily, type FamilySolution } from './families.js';
 export { SYSTEM_NAMESPACES } from './rules.js';
 
+/** Families that check unrelated things: two of them matching one intent means two rules were asked for. */
+const INDEPENDENT_RULES = new Set([
+  'privileged', 'privilege-escalation', 'read-only-root-filesystem', 'host-namespaces', 'host-path', 'host-ports', 'capabilities',
+  'run-as-non-root', 'image-tag', 'image-registry', 'resources', 'probes', 'service-type', 'ingress-host', 'replicas',
+]);
+
 /** The catalogue, as `policyforge generate --families` prints it. */
 export function offlineFamilies(): Array<{ id: string; title: string; examples: string[] }> {
   return OFFLINE_FAMILIES.map((f) => ({ id: f.id, title: f.title, examples: [...f.examples] }));
@@ -33,6 +39,14 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
   for (const family of OFFLINE_FAMILIES) {
     solution = family.match(ctx);
     if (solution) break;
+  }
+  // One family writes one rule: an intent that combines independent rules would silently lose all but the
+  // first, so it is refused rather than half-solved.
+  const combined = OFFLINE_FAMILIES.filter((f) => INDEPENDENT_RULES.has(f.id) && f.match(ctx) !== undefined).map((f) => f.id);
+  if (combined.length > 1) {
+    throw new PolicyforgeError('PF_ERR_OFFLINE_UNSUPPORTED', [
+      `"${text}" combines ${combined.length} rules (${combined.join(', ')}); offline mode writes one rule per policy. Generate them one at a time, or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+    ]);
   }
   if (!solution) {
     throw new PolicyforgeError(

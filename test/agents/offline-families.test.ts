@@ -60,6 +60,17 @@ describe('offline planner and coder', () => {
     expect((err as Error).message).toContain('OPENAI_BASE_URL');
   });
 
+  it('refuses an intent that combines independent rules instead of solving only the first', () => {
+    let err: unknown;
+    try {
+      understandOffline({ text: 'Block privileged containers and hostPath volumes.' });
+    } catch (e) {
+      err = e;
+    }
+    expect(isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')).toBe(true);
+    expect((err as Error).message).toMatch(/combines 2 rules \(host-path, privileged\)/);
+  });
+
   it('documents every family with examples that the family itself understands', () => {
     for (const f of offlineFamilies()) {
       for (const ex of f.examples) expect(understandOffline({ text: ex }).family, ex).toBe(f.id);
