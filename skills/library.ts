@@ -37,6 +37,8 @@ export interface SkillLibraryOptions {
   includeCandidates?: boolean;
   /** Used by learn() to turn the calls the policy's cases made into tests for the extracted skills. @defaultValue undefined (skills get no tests) */
   sandbox?: SkillSandbox;
+  /** After embedding skills failed, how long the lexical-only index is used before trying again. @defaultValue 60000 */
+  embeddingRetryMs?: number;
   /** Share of the lexical score in hybrid ranking. @defaultValue 0.5 */
   lexicalWeight?: number;
   /** Tests kept per extracted skill (distinct argument lists). @defaultValue 5 */
@@ -59,7 +61,7 @@ const TRACE_MAX_CHUNKS = 40;
  * and a skill's embedding is computed once per content (cached in the store by hash).
  */
 export class SkillLibrary {
-  private index?: { revision: number; index: SkillIndex };
+  private index?: { revision: number; index: SkillIndex; missingVectors: boolean; builtAt: number };
   private readonly vectorCache = new Map<string, number[]>();
   private readonly queryVectors = new Map<string, number[]>();
   private readonly log: Logger;
@@ -236,12 +238,15 @@ export class SkillLibrary {
 
   private async currentIndex(): Promise<SkillIndex> {
     const revision = await this.store.revision();
-    if (this.index && this.index.revision === revision) return this.index.index;
+    const fresh = this.index && this.index.revision === revision;
+    // An index built while the embedding model was failing is retried after a while, not kept forever.
+    const retryEmbeddings = fresh && this.index!.missingVectors && this.now().getTime() - this.index!.builtAt >= (this.options.embeddingRetryMs ?? 60_000);
+    if (fresh && !retryEmbeddings) return this.index!.index;
     const all = await this.store.listSkills({ state: this.options.includeCandidates ? ['approved', 'candidate'] : ['approved'] });
     const eligible = pickOnePerName(all);
     const vectors = this.options.embeddings ? await this.vectorsFor(eligible) : undefined;
     const index = new SkillIndex(eligible, vectors);
-    this.index = { revision, index };
+    this.index = { revision, index, missingVectors: !!vectors && vectors.size < eligible.length, builtAt: this.now().getTime() };
     return index;
   }
 

@@ -288,6 +288,36 @@ describe('SkillLibrary with embeddings (scripted OpenAI server, real OpenAIEmbed
     expect(hits[0].name).toBe('a1');
   });
 
+  it('tries the embedding model again a while after it failed, without a store change', async () => {
+    let now = Date.parse('2026-11-25T12:00:00Z');
+    let calls = 0;
+    let down = true;
+    const flaky = {
+      embedDocuments: async (texts: string[]) => {
+        calls++;
+        if (down) throw new Error('503 from the embedding provider');
+        return texts.map(() => [1, 0]);
+      },
+      embedQuery: async () => [1, 0],
+    };
+    const library = new SkillLibrary(store, { embeddings: flaky, logger: silentLogger, now: () => new Date(now), embeddingRetryMs: 60_000 });
+    await library.seedBuiltins();
+    expect((await library.search('privileged containers')).map((s) => s.name)).toContain('isPrivileged');
+    await library.search('privileged containers');
+    expect(calls).toBe(1);
+    down = false;
+    now += 59_000;
+    await library.search('privileged containers');
+    expect(calls).toBe(1);
+    now += 2_000;
+    await library.search('privileged containers');
+    expect(calls).toBe(2);
+    await library.search('privileged containers');
+    now += 120_000;
+    await library.search('privileged containers');
+    expect(calls).toBe(2); // all vectors cached now: no retry needed
+  });
+
   it('falls back to lexical ranking when the embedding model is unreachable', async () => {
     const library = new SkillLibrary(store, {
       embeddings: new OpenAIEmbeddings({ apiKey: 'sk-test-not-a-key', model: 'm', configuration: { baseURL: 'http://127.0.0.1:1/v1' }, maxRetries: 0 }),
