@@ -53,7 +53,7 @@ export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Pro
     findings.push({
       rule: 'suite/case-failed',
       severity: 'blocking',
-      message: `case "${c.name}": expected ${c.expected}, got ${c.outcome.actual}${c.failure ? ` — ${c.failure}` : ''}`.replace(/\s+/g, ' '),
+      message: `case "${c.name}": ${c.failure ?? `expected ${c.expected}, got ${c.outcome.actual}`}`.replace(/\s+/g, ' '),
       fix: c.outcome.error ? 'make the code not throw on this object (optional chaining, defaults)' : `change the logic so this request gives ${c.expected}${c.outcome.matched ? '' : ' (the match rules did not select it: check resources, apiGroups, operations and selectors)'}`,
     });
   }
@@ -89,7 +89,7 @@ export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Pro
   return { passed, findings: sortFindings(findings), ...(suite ? { suite } : {}), fuzz, dryRunErrors };
 }
 
-const ORDER = ['schema/', 'code/', 'suite/', 'fuzz/', 'cluster/', 'catalog/', 'safety/'];
+const ORDER = ['schema/', 'code/', 'catalog/', 'suite/', 'fuzz/', 'cluster/', 'safety/'];
 function sortFindings(findings: Finding[]): Finding[] {
   const rank = (f: Finding): number => {
     const i = ORDER.findIndex((p) => f.rule.startsWith(p));

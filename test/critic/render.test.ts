@@ -29,9 +29,10 @@ describe('renderReport', () => {
     const text = renderReport(report());
     const lines = text.split('\n');
     expect(lines[0]).toBe('FAILED · cases 1/2 passed · 1 blocking · 1 advisory · 1 fuzz crash');
-    expect(lines[1]).toContain('case "prod pod denied": expected deny, got allow');
-    expect(lines[2]).toContain("denies with 500 on prod pod denied with removed spec.resourceRef: Uncaught TypeError");
-    expect(lines[3]).toBe('- [blocking] catalog/wrong-group: catalog/wrong-group is wrong → fix: fix catalog/wrong-group');
+    // the root cause (a catalog finding) before the cases it explains
+    expect(lines[1]).toBe('- [blocking] catalog/wrong-group: catalog/wrong-group is wrong → fix: fix catalog/wrong-group');
+    expect(lines[2]).toBe('- [blocking] case "prod pod denied": expected deny, got allow');
+    expect(lines[3]).toContain("denies with 500 on prod pod denied with removed spec.resourceRef: Uncaught TypeError");
     expect(lines[4]).toBe('- [advisory] safety/timeout: safety/timeout is wrong → fix: fix safety/timeout');
     expect(text).not.toContain('dev pod allowed');
   });
