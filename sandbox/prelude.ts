@@ -409,6 +409,25 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
       else defineProperty(G, k, { get: d.get, set: d.set, enumerable: d.enumerable, configurable: false });
     }
   }
+  // A second pass over everything now reachable: the accessors and helpers defined above (and the
+  // .prototype objects of their functions) must be as immutable as the built-ins.
+  const again = [getPrototypeOf(G)];
+  for (const k of ownKeys(G)) {
+    const d = getOwnPropertyDescriptor(G, k);
+    if (d) again.push(d.value, d.get, d.set);
+  }
+  const frozenSeen = new Set();
+  while (again.length) {
+    const o = again.pop();
+    if ((typeof o !== 'object' && typeof o !== 'function') || o === null || o === G || frozenSeen.has(o)) continue;
+    frozenSeen.add(o);
+    freeze(o);
+    again.push(getPrototypeOf(o));
+    for (const k of ownKeys(o)) {
+      const d = getOwnPropertyDescriptor(o, k);
+      if (d) again.push(d.value, d.get, d.set);
+    }
+  }
   const baseline = new Set(ownKeys(G));
   const keysOf = O.keys, symbolsOf = O.getOwnPropertySymbols;
   const baselineEnumerable = keysOf(G).length;

@@ -318,6 +318,32 @@ describe('no state leaks from one case to the next', () => {
     expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['undefined undefined', 'undefined undefined', 'undefined undefined']);
   });
 
+  it('every object reachable from the global object is frozen, except the per-case request and exports', async () => {
+    const walk = `
+      const seen = new Set([globalThis, request, exports]);
+      const stack = [Object.getPrototypeOf(globalThis)];
+      for (const k of Reflect.ownKeys(globalThis)) {
+        const d = Object.getOwnPropertyDescriptor(globalThis, k);
+        stack.push(d.get, d.set, k === 'request' || k === 'exports' ? undefined : d.value);
+      }
+      const open = [];
+      while (stack.length) {
+        const o = stack.pop();
+        if ((typeof o !== 'object' && typeof o !== 'function') || o === null || seen.has(o)) continue;
+        seen.add(o);
+        if (!Object.isFrozen(o)) open.push(String(o.name || Object.prototype.toString.call(o)));
+        stack.push(Object.getPrototypeOf(o));
+        for (const k of Reflect.ownKeys(o)) {
+          const d = Object.getOwnPropertyDescriptor(o, k);
+          stack.push(d.value, d.get, d.set);
+        }
+      }
+      print(seen.size > 500, JSON.stringify(open));`;
+    const o = await one(walk);
+    expect(o.error).toBeUndefined();
+    expect(o.printed).toEqual(['true []']);
+  });
+
   it('a symbol-keyed global does not reach the next case', async () => {
     const r = await sandbox.runSuite(policy("print(typeof globalThis[Symbol.for('probe')]); globalThis[Symbol.for('probe')] = 1;"), cases(3));
     expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['undefined', 'undefined', 'undefined']);
