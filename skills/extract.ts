@@ -13,8 +13,10 @@ export const JSPOLICY_HOST_NAMES = [
 ] as const;
 
 export interface ExtractedSkill extends SkillDraft {
-  /** `function` helpers can be traced while the policy's cases run (to turn those calls into tests). */
+  /** How the policy wrote it: `const` helpers are rewritten as declarations (same behaviour, see analyse.ts). */
   form: 'function' | 'const';
+  /** Where the helper is in the policy's source, [start, end). */
+  span: [number, number];
 }
 
 export interface ExtractOptions {
@@ -67,6 +69,7 @@ export function extractSkills(javascript: string, options: ExtractOptions = {}):
         state: 'candidate',
         ...(dependsOn.length ? { dependsOn } : {}),
         form: f.form,
+        span: [f.start, f.end],
       } satisfies ExtractedSkill;
     });
 }

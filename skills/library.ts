@@ -125,7 +125,7 @@ export class SkillLibrary {
     const tests = await this.testsFromRun(result.policy, javascript, extracted, suite, known);
     const added: string[] = [];
     for (const draft of extracted) {
-      const { form: _form, ...skill } = draft;
+      const { form: _form, span: _span, ...skill } = draft;
       const put = await this.store.putSkill({ ...skill, tests: tests.get(draft.name) ?? [] });
       if (put.status !== 'duplicate') added.push(put.skill.id);
     }
@@ -193,10 +193,14 @@ export class SkillLibrary {
     const out = new Map<string, SkillTest[]>();
     const sandbox = this.options.sandbox;
     if (!sandbox || !suite.length) return out;
-    const traced = extracted.filter((s) => s.form === 'function').map((s) => s.name);
-    if (!traced.length) return out;
     const limit = this.options.maxTestsPerSkill ?? 5;
-    const instrumented: JsPolicy = { ...policy, spec: { ...policy.spec, javascript: traceHelpers(javascript, traced) } };
+    // `const f = (…) => …` bindings cannot be wrapped: run the cases with them as the declarations they
+    // were extracted as (the same behaviour; arrows using this/arguments are never extracted).
+    let source = javascript;
+    for (const s of [...extracted].filter((e) => e.form === 'const').sort((a, b) => b.span[0] - a.span[0])) {
+      source = source.slice(0, s.span[0]) + s.code.trim() + source.slice(s.span[1]);
+    }
+    const instrumented: JsPolicy = { ...policy, spec: { ...policy.spec, javascript: traceHelpers(source, extracted.map((s) => s.name)) } };
     let run: SuiteResult;
     try {
       run = await sandbox.runSuite(instrumented, suite);

@@ -185,6 +185,18 @@ describe('SkillLibrary.learn and lookupPolicy', () => {
     expect((await store.getSkill('isPrivileged@1'))!.usage.used).toBe(1);
   });
 
+  it('derives tests for helpers written as const arrow functions too', async () => {
+    const library = new SkillLibrary(store, { sandbox });
+    const js = `const privilegedNames = (obj) => workloadContainers(obj).filter(isPrivileged).map((c) => c.name);
+const names = privilegedNames(request.object);
+if (names.length) deny('privileged: ' + names.join(', '));
+`;
+    expect(await library.learn(succeeded('arrow', js), SUITE)).toEqual(['privilegedNames@1']);
+    const skill = (await store.getSkill('privilegedNames@1'))!;
+    expect(skill.code.startsWith('function privilegedNames(obj) {')).toBe(true);
+    expect(skill.tests.map((t) => t.expected)).toEqual([['app'], []]);
+  });
+
   it('turns calls with large arguments (beyond the sandbox\'s printed-line clip) into tests too', async () => {
     const library = new SkillLibrary(store, { sandbox });
     const env = Array.from({ length: 120 }, (_, i) => ({ name: `VARIABLE_${i}`, value: `value-${i}-${'x'.repeat(20)}` }));
