@@ -463,7 +463,8 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
   }
 
   return {
-    setPolicy: function (fn) { policyFn = fn; },
+    // The policy's own function is shared by every case and reachable (arguments.callee, f.caller).
+    setPolicy: function (fn) { policyFn = freeze(fn); freeze(fn.prototype); },
     runCase: function (inputJson) {
       // Promise jobs of the previous case run after it returned: clean up after them too. If they left
       // the context tainted, the host must run this case in a fresh one.

@@ -344,6 +344,14 @@ describe('no state leaks from one case to the next', () => {
     expect(o.printed).toEqual(['true []']);
   });
 
+  it("the policy's own function (arguments.callee, f.caller) carries nothing to the next case", async () => {
+    const r = await sandbox.runSuite(
+      policy("const self = arguments.callee; print(String(self.note), String(self.prototype.note)); self.note = 1; self.prototype.note = 2; function f() { return f.caller } f().other = 3;"),
+      cases(2),
+    );
+    expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['undefined undefined', 'undefined undefined']);
+  });
+
   it('a symbol-keyed global does not reach the next case', async () => {
     const r = await sandbox.runSuite(policy("print(typeof globalThis[Symbol.for('probe')]); globalThis[Symbol.for('probe')] = 1;"), cases(3));
     expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['undefined', 'undefined', 'undefined']);
