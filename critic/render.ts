@@ -26,7 +26,7 @@ export function renderReport(report: Report, options: RenderOptions = {}): strin
   ].join(' · ');
 
   // Findings derived from cases, crashes and dry-runs are rendered from those (with their objects).
-  const derived = (f: Finding): boolean => f.rule === 'suite/case-failed' || f.rule === 'fuzz/crash' || f.rule === 'code/compile' || f.rule === 'cluster/dry-run';
+  const derived = (f: Finding): boolean => f.rule === 'suite/case-failed' || f.rule === 'fuzz/crash' || (f.rule === 'code/compile' && !!suite?.compileError) || f.rule === 'cluster/dry-run';
   // Root causes first: a wrong group or a syntax error explains the failing cases below it.
   const structural = blocking.filter((f) => !derived(f) && /^(schema|code|catalog|suite)\//.test(f.rule));
   const otherBlocking = blocking.filter((f) => !derived(f) && !structural.includes(f));

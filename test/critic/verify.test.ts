@@ -132,5 +132,6 @@ describe('verify without cases', () => {
     const broken = await verify({ ...policy, spec: { ...policy.spec, javascript } }, plan, { sandbox, fuzz: false });
     expect(broken.passed).toBe(false);
     expect(broken.findings.find((f) => f.rule === 'code/compile')?.message).toContain('Duplicate capture group name');
+    expect(renderReport(broken)).toContain('code/compile');
   });
 });
