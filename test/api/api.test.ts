@@ -185,6 +185,18 @@ describe('intents', () => {
     gate.open();
   });
 
+  it('ends open event streams when the server closes, so shutdown is not held open', async () => {
+    const closing = await startApi(redis.url, { intentsPerMinute: 0 });
+    const { id } = await (await closing.call('/v1/intents', { json: { text: 'A job no worker runs here' } })).json();
+    const stream = await closing.call(`/v1/intents/${id}/events`);
+    const reading = stream.text();
+    const started = Date.now();
+    await closing.app.close();
+    expect(await reading).toContain('event: state');
+    expect(Date.now() - started).toBeLessThan(5000);
+    await closing.close();
+  });
+
   it('answers 404 for an unknown intent, its events and its policy', async () => {
     for (const path of ['/v1/intents/no-such-id', '/v1/intents/no-such-id/events', '/v1/intents/no-such-id/policy.yaml']) {
       const response = await api.call(path);

@@ -33,6 +33,11 @@ export interface IntentRouteDeps {
 
 export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps): void {
   const { queue } = deps;
+  // Open event streams end when the server closes, or they would hold a graceful shutdown open.
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const finish of [...streams]) finish();
+  });
 
   app.post<{ Body: Intent; Headers: { 'idempotency-key'?: string } }>(
     '/v1/intents',
@@ -217,12 +222,14 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
       function finish(): void {
         if (done) return;
         done = true;
+        streams.delete(finish);
         unwatch();
         clearInterval(poll);
         clearInterval(heartbeat);
         out.end();
       }
       out.on('close', finish);
+      streams.add(finish);
       emit(first);
     },
   );
