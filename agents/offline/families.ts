@@ -442,6 +442,13 @@ function patchedContainers(r: ApiResource, containers: unknown[]): unknown {
   return { spec: { template: { spec: { containers } } } };
 }
 
+/** The one key=value the text names; undefined when it names several keys (several rules: not one family's job). */
+function singleKeyValue(text: string, word: 'label' | 'annotation', needValue = false): KeyValue | undefined {
+  const all = keyValuesNear(text, word).filter((k) => !needValue || k.value !== undefined);
+  const pairs = new Set([...text.matchAll(/([A-Za-z0-9][-A-Za-z0-9_./]*)=[A-Za-z0-9]/g)].map((m) => m[1]));
+  return new Set(all.map((k) => k.key)).size === 1 && pairs.size <= 1 ? all[0] : undefined;
+}
+
 function metaWord(text: string): 'label' | 'annotation' | undefined {
   if (/\bannotat/i.test(text)) return 'annotation';
   if (/\blabel/i.test(text)) return 'label';
@@ -460,7 +467,7 @@ const metadataDefault: OfflineFamily = {
     if (!/^\s*(give|add|set|default|apply|attach|put|ensure|label|annotate)\b/i.test(ctx.text) && !/\bby default\b/i.test(ctx.text)) return undefined;
     const word = metaWord(ctx.text);
     if (!word) return undefined;
-    const kv = keyValuesNear(ctx.text, word).find((k) => k.value !== undefined);
+    const kv = singleKeyValue(ctx.text, word, true);
     const resources = subjectResources(ctx).slice(0, 1);
     if (!kv || !resources.length) return undefined;
     const r = resources[0];
@@ -511,7 +518,7 @@ const metadataRequired: OfflineFamily = {
     if (!word) return undefined;
     const required = /\b(must|should|need to|needs to|have to|has to|required to|shall)\s+(carry|have|has|include|bear|be (?:labell?ed|annotated)|set|specify|define)\b/i.test(t) || /\brequire[sd]?\b/i.test(t) || /\b(without|missing|lacking|lacks)\b/i.test(t);
     if (!required) return undefined;
-    const kv = keyValuesNear(t, word)[0];
+    const kv = singleKeyValue(t, word);
     const resources = metadataTargets(ctx);
     if (!kv || !resources.length) return undefined;
     return metadataRule(ctx, resources, word, kv, 'required');
@@ -525,7 +532,7 @@ const metadataForbidden: OfflineFamily = {
   match: (ctx) => {
     const word = metaWord(ctx.text);
     if (!word || !forbids(ctx.text)) return undefined;
-    const kv = keyValuesNear(ctx.text, word)[0];
+    const kv = singleKeyValue(ctx.text, word);
     const resources = metadataTargets(ctx);
     if (!kv || !resources.length) return undefined;
     return metadataRule(ctx, resources, word, kv, 'forbidden');

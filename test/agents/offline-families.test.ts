@@ -69,6 +69,7 @@ describe('offline planner and coder', () => {
     }
     expect(isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')).toBe(true);
     expect((err as Error).message).toMatch(/combines 2 rules \(host-path, privileged\)/);
+    expect(() => understandOffline({ text: 'Pods must carry the labels team=a and app=b.' })).toThrow(/does not understand/);
   });
 
   it('documents every family with examples that the family itself understands', () => {
