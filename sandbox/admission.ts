@@ -85,7 +85,8 @@ export function requestNamespace(testCase: TestCase, resolved: ResolvedResource,
   // (/api/v1/namespaces/<name>), except on create where the URL has no name yet.
   if (resolved.group === '' && resolved.plural === 'namespaces') return operation === 'CREATE' ? '' : (obj?.metadata?.name ?? '');
   if (!resolved.namespaced) return '';
-  return obj?.metadata?.namespace ?? '';
+  // A namespaced object without a namespace is created where kubectl sends it: "default".
+  return obj?.metadata?.namespace || 'default';
 }
 
 /**

@@ -52,6 +52,7 @@ describe('buildAdmissionRequest', () => {
     expect(req({ object: ns }).namespace).toBe('');
     expect(req({ operation: 'DELETE', oldObject: ns }).namespace).toBe('billing');
     expect(req({ object: pod('a', 'dev'), namespace: 'other' }).namespace).toBe('other');
+    expect(req({ object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } } }).namespace).toBe('default');
   });
 
   it('subresource requests name the parent resource', () => {
