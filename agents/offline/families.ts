@@ -84,9 +84,6 @@ function containerRule(ctx: FamilyContext, rule: ContainerRule): FamilySolution 
     object: withSpec({ containers: [{ name: 'ok', image: 'registry.example.com/ok:1', ...rule.compliant[0].container }, { name: 'bad', image: 'registry.example.com/bad:1', ...first.container }], ...first.podSpec }),
     expect: violation(ctx),
   });
-  if (primary.kind !== 'Pod' || resources.length > 1) {
-    // A workload rule is about the named kinds: a bare pod is another policy's business.
-  }
   tests.push(...scopeCases(primary, ctx, (o) => withSpec(podSpecFor(first), o)));
   tests.push(updateCase(`UPDATE to ${first.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`, withSpec(podSpecFor(rule.compliant[0])), withSpec(podSpecFor(first)), violation(ctx)));
 

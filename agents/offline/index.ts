@@ -73,7 +73,6 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
     scope: t.scope,
     failurePolicy: 'Ignore',
     timeoutSeconds: 5,
-    ...(t.type === 'Validating' && ctx.warn ? {} : {}),
     javascript: `// policyforge offline family: ${solution.family}. ${solution.summary}\n${solution.javascript}`,
   };
   return { family: solution.family, plan, spec };
