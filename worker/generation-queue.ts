@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PolicyforgeError } from '../common/index.js';
 import { createRedisClient, withRedis, type RedisConnection } from './connection.js';
 import { GENERATION_JOB_NAME, QUEUE_NAMES, canonicalJson, intentContentKey, parseGenerationJobData, type GenerationJobData } from './job-schema.js';
 import { toJobView, type JobState, type JobView } from './job-view.js';
-import { createHash } from 'node:crypto';
 
 /** How long finished jobs (results and transcripts) are kept. */
 export interface RetentionOptions {

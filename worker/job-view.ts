@@ -40,8 +40,6 @@ export interface JobView {
   queuedMs?: number;
 }
 
-export const EMPTY_PROGRESS: JobProgress = { round: 0, events: [] };
-
 /** `state` must be read before `job` (so a job seen `completed` or `failed` also carries its result or error). */
 export function toJobView(job: Job, state: string): JobView {
   return {
@@ -49,7 +47,7 @@ export function toJobView(job: Job, state: string): JobView {
     state: (JOB_STATES as readonly string[]).includes(state) ? (state as JobState) : 'unknown',
     intent: job.data?.intent,
     ...(job.data?.requestedBy ? { requestedBy: job.data.requestedBy } : {}),
-    progress: isProgress(job.progress) ? job.progress : EMPTY_PROGRESS,
+    progress: isProgress(job.progress) ? job.progress : { round: 0, events: [] },
     ...(state === 'completed' && job.returnvalue ? { result: job.returnvalue as GenerationResult } : {}),
     ...(job.failedReason ? { error: decodeFailure(job.failedReason) } : {}),
     attempts: { made: job.attemptsMade, max: job.opts.attempts ?? 1 },
