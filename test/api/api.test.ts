@@ -179,6 +179,9 @@ describe('intents', () => {
     expect(replay.status).toBe(202);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect((await replay.json()).id).toBe((await keyed.json()).id);
+    const badKey = await api.call('/v1/intents', { json: { text: 'Require limits' }, headers: { 'idempotency-key': 'has spaces and ünïcode' } });
+    expect(badKey.status).toBe(400);
+    expect((await errorOf(badKey)).message).toMatch(/^headers\.idempotency-key: must match pattern/);
     const conflict = await api.call('/v1/intents', { json: { text: 'Something else' }, headers: { 'idempotency-key': 'order-42' } });
     expect(conflict.status).toBe(409);
     expect((await errorOf(conflict)).code).toBe('PF_ERR_CONFLICT');

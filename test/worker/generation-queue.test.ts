@@ -8,6 +8,7 @@ import {
   type GenerateFn,
   type GenerationQueue,
   type JobView,
+  type RetentionOptions,
 } from '../../worker/index.js';
 import { redisForTests, type TestRedis } from '../support/redis.js';
 import { finishedGeneration } from './fixtures/results.js';
@@ -25,9 +26,12 @@ afterAll(async () => {
   await redis?.close();
 });
 
-function setup(generate: GenerateFn, options: { concurrency?: number; attempts?: number; backoffMs?: number; shutdownGraceMs?: number } = {}) {
+function setup(
+  generate: GenerateFn,
+  options: { concurrency?: number; attempts?: number; backoffMs?: number; shutdownGraceMs?: number; retention?: RetentionOptions } = {},
+) {
   const prefix = `pf-test-${randomUUID().slice(0, 8)}`;
-  const queue = createGenerationQueue({ connection: redis.url, prefix, attempts: options.attempts, backoffMs: options.backoffMs ?? 10 });
+  const queue = createGenerationQueue({ connection: redis.url, prefix, attempts: options.attempts, backoffMs: options.backoffMs ?? 10, retention: options.retention });
   const metrics = new GenerationMetrics();
   const worker = startGenerationWorker({
     connection: redis.url,
@@ -171,6 +175,19 @@ describe('generation queue and worker (real Redis)', () => {
     const view = await waitFor(queue, id);
     expect(calls).toBe(1);
     expect(view.error).toEqual({ code: 'PF_ERR_INTERNAL', message: 'internal error: cannot read properties of undefined' });
+  });
+
+  it('keeps finished results only as long as the retention says', async () => {
+    const { queue } = setup(async (i) => finishedGeneration(i), { retention: { completedCount: 2 } });
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) {
+      const { id } = await queue.enqueue({ v: 1, intent: intent(`Retention intent ${n}`) });
+      await waitFor(queue, id);
+      ids.push(id);
+    }
+    expect(await queue.getJob(ids[0])).toBeUndefined(); // the oldest result was removed
+    expect((await queue.getJob(ids[1]))?.state).toBe('completed');
+    expect((await queue.getJob(ids[2]))?.result?.status).toBe('succeeded');
   });
 
   it('refuses invalid job data at enqueue, naming the field', async () => {
