@@ -2,7 +2,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { PolicyforgeError, pfError, type Review, type ReviewState, type Skill, type StoredPolicy } from '../common/index.js';
 import { codeHash } from './normalise.js';
 import { checkDraft, checkTransition } from './review.js';
-import { applyFilter, dataOf, materialise, parseJson } from './sqlite-store.js';
+import { applyFilter, dataOf, materialise, parseJson } from './records.js';
 import type { PutSkillResult, ReviewInput, SkillDraft, SkillFilter, SkillStore } from './types.js';
 
 const SCHEMA_VERSION = '1';
