@@ -22,7 +22,8 @@ function run(args: string[], env: Record<string, string> = {}) {
 
 const DONE_WHEN = "Deny pods with the label 'env=prod' in the 'test' namespace.";
 
-describe('policyforge generate', () => {
+// Each case starts the real bin (which re-executes node once); on a loaded 2-core machine that takes seconds.
+describe('policyforge generate', { timeout: 180_000 }, () => {
   it('with no key prints a JsPolicy scoped to namespace test, failurePolicy Ignore, that passes the shared suite', async () => {
     const out = join(home, 'no-prod.yaml');
     const r = await run(['generate', DONE_WHEN]);
