@@ -1,6 +1,6 @@
-import { ListWatch, Watch } from '@kubernetes/client-node';
 import { isPolicyforgeError, silentLogger, type JsPolicy, type Logger } from '../../common/index.js';
 import type { GenerationQueue, JobView } from '../../worker/index.js';
+import { Informer } from './informer.js';
 import type { KubeClient } from './kube-client.js';
 import { intendedViolationPolicy, isApproved, isOwnedBy, ownedPolicy, policyNameFor } from './owned-policy.js';
 import { defaultDelay, isNotFound, kubeErrorInfo, withRetry, type RetryOptions } from './retry.js';
@@ -22,6 +22,8 @@ export interface ControllerOptions {
   resyncIntervalMs?: number;
   /** Wait before restarting the list+watch after it failed (doubles up to 30 s). @defaultValue 1000 */
   watchRestartDelayMs?: number;
+  /** Watches are renewed after a random 1–2× this (the server ends them), so dead connections are replaced. @defaultValue 300 */
+  watchTimeoutSeconds?: number;
   /** Backoff for API calls (409, 5xx, timeouts). */
   retry?: RetryOptions;
   /**
@@ -66,11 +68,10 @@ export class GPTPolicyController {
   private readonly pending = new Map<string, PendingJob>();
   private readonly locks = new Map<string, Promise<void>>();
   private readonly inflight = new Set<Promise<void>>();
-  private informer?: ListWatch<GPTPolicy>;
+  private informer?: Informer<GPTPolicy>;
   private pollTimer?: NodeJS.Timeout;
   private resyncTimer?: NodeJS.Timeout;
   private running = false;
-  private watchFailures = 0;
   /** Counters for /metrics-like introspection and tests. */
   readonly stats = { reconciles: 0, enqueued: 0, deduplicated: 0, applied: 0, failed: 0, statusWrites: 0 };
 
@@ -95,24 +96,19 @@ export class GPTPolicyController {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    const path = `/apis/${GPTPOLICY.group}/${GPTPOLICY.version}/${GPTPOLICY.plural}`;
-    const informer = new ListWatch<GPTPolicy>(path, new Watch(this.kube.kubeConfig), () => this.kube.listGPTPolicies() as never, false);
+    const informer = new Informer<GPTPolicy>({
+      kubeConfig: this.kube.kubeConfig,
+      path: `/apis/${GPTPOLICY.group}/${GPTPOLICY.version}/${GPTPOLICY.plural}`,
+      list: () => this.kube.listGPTPolicies(),
+      onAdd: (o) => this.schedule(o.metadata.name),
+      onUpdate: (o) => this.schedule(o.metadata.name),
+      onDelete: (o) => this.forget(o.metadata.name),
+      backoffMs: this.options.watchRestartDelayMs,
+      watchTimeoutSeconds: this.options.watchTimeoutSeconds,
+      delay: this.delay,
+      logger: this.log,
+    });
     this.informer = informer;
-    informer.on('add', (o) => this.schedule(o.metadata.name));
-    informer.on('update', (o) => this.schedule(o.metadata.name));
-    informer.on('delete', (o) => this.forget(o.metadata.name));
-    informer.on('connect', () => {
-      this.watchFailures = 0;
-    });
-    informer.on('error', (err) => {
-      // client-node's ListWatch stops on errors; reconnect with backoff (it relists when the watch expired)
-      if (!this.running || this.informer !== informer) return;
-      const ms = Math.min(30_000, (this.options.watchRestartDelayMs ?? 1000) * 2 ** this.watchFailures++);
-      this.log.warn({ err: kubeErrorInfo(err), restartInMs: ms }, 'GPTPolicy watch failed; restarting');
-      void this.delay(ms).then(() => {
-        if (this.running && this.informer === informer) void informer.start().catch(() => undefined);
-      });
-    });
     await informer.start();
     const poll = this.options.pollIntervalMs ?? 2000;
     this.pollTimer = setInterval(() => void this.pollJobs(), poll);
