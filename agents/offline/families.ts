@@ -1163,9 +1163,63 @@ if (request.operation === 'UPDATE' && before !== undefined && ${getter}(request.
   },
 };
 
+
+const VERB_OPERATIONS: Record<string, Array<'CREATE' | 'UPDATE' | 'DELETE'>> = {
+  create: ['CREATE'], add: ['CREATE'], make: ['CREATE'],
+  update: ['UPDATE'], modify: ['UPDATE'], change: ['UPDATE'], edit: ['UPDATE'], patch: ['UPDATE'],
+  delete: ['DELETE'], remove: ['DELETE'],
+  manage: ['CREATE', 'UPDATE', 'DELETE'], write: ['CREATE', 'UPDATE', 'DELETE'],
+};
+
+const requesterGroups: OfflineFamily = {
+  id: 'requester',
+  title: 'only given groups or users may create / update / delete a kind',
+  examples: ['Only members of the group platform-admins may create Namespaces.', 'Only the user alice may delete ConfigMaps in namespace shop.'],
+  match: (ctx) => {
+    const m = /\bonly\s+(?:members\s+of\s+)?(?:the\s+)?(groups?|users?)\s+(.+?)\s+(?:may|can|are allowed to|is allowed to)\s+((?:create|add|make|update|modify|change|edit|patch|delete|remove|manage|write)(?:\s*(?:,|and|or)\s*(?:create|add|make|update|modify|change|edit|patch|delete|remove|manage|write))*)\b/i.exec(ctx.text);
+    if (!m || /\bbound\b|\bbind/i.test(ctx.text)) return undefined;
+    const byGroup = /^group/i.test(m[1]);
+    const names = m[2].split(/\s*(?:,|\band\b|\bor\b)\s*/).map((x) => unquote(x.trim())).filter(Boolean);
+    const operations = [...new Set(m[3].toLowerCase().split(/\s*(?:,|and|or)\s*/).flatMap((v) => VERB_OPERATIONS[v.trim()] ?? []))];
+    const r = subjectResources(ctx).find((x) => !['Group', 'User'].includes(x.kind));
+    if (!r || names.length === 0 || operations.length === 0) return undefined;
+    const ns = homeNamespace(ctx);
+    const insider = byGroup ? { username: 'alice', groups: [names[0], 'system:authenticated'] } : { username: names[0], groups: ['system:authenticated'] };
+    const outsider = byGroup ? { username: 'mallory', groups: ['developers', 'system:authenticated'] } : { username: 'mallory', groups: ['system:authenticated'] };
+    const v = violation(ctx);
+    const request = (op: 'CREATE' | 'UPDATE' | 'DELETE', userInfo: TestCase['userInfo'], namespace = ns): Omit<TestCase, 'name' | 'expect'> => {
+      const obj = sample(r, { namespace, name: 'x' });
+      if (op === 'DELETE') return { operation: op, oldObject: obj, userInfo };
+      if (op === 'UPDATE') return { operation: op, object: variant(obj, (o) => ((o.metadata ??= {}).labels = { changed: 'yes' })), oldObject: obj, userInfo };
+      return { object: obj, userInfo };
+    };
+    const who = `${byGroup ? 'members of' : 'the user'} ${names.join(', ')}`;
+    const tests: TestCase[] = operations.flatMap((op) => [
+      { name: `${op} of a ${r.kind} by ${who} is allowed`, ...request(op, insider), expect: 'allow' as const },
+      { name: `${op} of a ${r.kind} by someone else is denied`, ...request(op, outsider), expect: v },
+    ]);
+    const other = (['CREATE', 'UPDATE', 'DELETE'] as const).find((op) => !operations.includes(op));
+    if (other) tests.push({ name: `${other} of a ${r.kind} by someone else is not this policy's business`, ...request(other, outsider), expect: 'allow' });
+    tests.push(...(r.namespaced ? [{ name: `a ${r.kind} in kube-system is allowed`, ...request(operations[0], outsider, 'kube-system'), expect: 'allow' as const }] : []));
+    const check = byGroup ? `userInGroups(request, ${js(names)})` : `${js(names)}.indexOf(request.userInfo?.username) >= 0`;
+    return {
+      family: 'requester',
+      summary: `only ${who} may ${operations.join('/').toLowerCase()} ${r.kind} objects`,
+      target: targetFor([r], operations, 'Validating', ctx.namespaces),
+      steps: byGroup ? [step('userInGroups', 'the requesting user is in one of the groups')] : [],
+      tests,
+      javascript: `${namespaceGuard(ctx, [r])}if (!(${check})) {
+  ${act(ctx, `${js(`only ${who} may ${operations.join('/').toLowerCase()} ${r.kind} objects; not `)} + (request.userInfo?.username || 'this user')`)}
+}
+`,
+    };
+  },
+};
+
 /** Most specific first: the first family that understands the text wins. */
 export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   rbacSubjects,
+  requesterGroups,
   deleteProtection,
   immutableField,
   immutableMetadata,
