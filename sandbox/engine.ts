@@ -151,7 +151,14 @@ export class PolicyEngine {
     const config = JSON.stringify({ limits: OUTPUT_LIMITS, stopName: this.stopName, doneName: this.doneName });
     const api = init.applySync(undefined, [config], { result: { reference: true } }) as unknown as ivm.Reference<Record<string, unknown>>;
     const { code } = instrumentPolicy(javascript, this.stopName, this.doneName);
-    const script = isolate.compileScriptSync(wrapPolicy(code), { filename: 'policy.js' });
+    let script: ivm.Script;
+    try {
+      script = isolate.compileScriptSync(wrapPolicy(code), { filename: 'policy.js' });
+    } catch {
+      // Should the rewrite ever produce code V8 rejects, run the source as written: the first-verdict
+      // rule still holds in the prelude, only a swallowed stop would then run on to the timeout.
+      script = isolate.compileScriptSync(wrapPolicy(javascript), { filename: 'policy.js' });
+    }
     const fn = script.runSync(context, { reference: true, timeout: 1000 }) as ivm.Reference<() => void>;
     script.release();
     (api.getSync('setPolicy', { reference: true }) as ivm.Reference<(f: unknown) => void>).applySync(undefined, [fn.derefInto()]);
