@@ -228,6 +228,18 @@ describe('the GPTPolicy controller', () => {
     expect(model.calls).toHaveLength(1);
   });
 
+  onTestServer('gives up on a hung request after its timeout and retries it', async () => {
+    bed.server!.inject({ method: 'GET', path: `/jspolicies/${NAME}`, delayMs: 2000, times: 1 }); // hangs past the 300 ms timeout
+    bed.server!.inject({ method: 'PUT', path: /\/status$/, delayMs: 2000, times: 1 });
+    await bed.startOperator({ kube: { requestTimeoutMs: 300 } });
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    await ready();
+    const hung = bed.server!.requests.filter((r) => (r.path.endsWith(`/jspolicies/${NAME}`) && r.method === 'GET') || r.path.endsWith('/status'));
+    expect(hung.filter((r) => r.clientClosed)).toHaveLength(2); // both hung requests were abandoned by the client…
+    expect(hung.length).toBeGreaterThan(2); // …and retried
+    expect(await getJsPolicy(bed, NAME)).toBeDefined();
+  });
+
   onTestServer("feeds the API server's dry-run rejection back as one more round, then applies the fixed policy", async () => {
     model.draftOverrides = { timeoutSeconds: 99 }; // jsPolicy's webhook allows 1..30
     bed.jsPolicyRules.push((o) => (o.spec?.timeoutSeconds > 30 ? [`spec.timeoutSeconds: Invalid value: ${o.spec.timeoutSeconds}: must be between 1 and 30`] : []));

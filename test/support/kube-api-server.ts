@@ -64,6 +64,8 @@ export interface RecordedKubeRequest {
   query: Record<string, string>;
   contentType?: string;
   status: number;
+  /** The client went away before the answer was complete (its timeout, or a watch it aborted). */
+  clientClosed?: boolean;
 }
 
 export interface WatchEvent {
@@ -236,6 +238,9 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     const method = req.method ?? 'GET';
     const record: RecordedKubeRequest = { method, path, query, contentType: req.headers['content-type'], status: 0 };
     requests.push(record);
+    res.on('close', () => {
+      if (!res.writableFinished) record.clientClosed = true;
+    });
     const body = await readBody(req);
     const origWriteHead = res.writeHead.bind(res);
     (res as any).writeHead = (status: number, ...rest: any[]) => {
