@@ -73,6 +73,8 @@ export interface GenerationQueue {
   watch(id: string, listener: () => void): () => void;
   /** The BullMQ queue, for dashboards (bull-board) and advanced producers. */
   readonly queue: Queue;
+  /** The key prefix (shared with workers); other keys of the service (rate limits) go under it too. */
+  readonly prefix: string;
   /** The producer's fail-fast Redis client (rate limits, readiness); owned by the queue. */
   readonly client: Redis;
   /** Runs a Redis operation with this queue's deadline: PF_ERR_REDIS_UNAVAILABLE when Redis does not answer. */
@@ -206,6 +208,7 @@ export function createGenerationQueue(options: GenerationQueueOptions): Generati
       };
     },
     queue,
+    prefix,
     client,
     withRedis: redis,
     async close() {

@@ -38,6 +38,8 @@ export interface ApiOptions {
   dashboard?: boolean;
   /** Values never echoed in error messages (the token, the model key). */
   secrets?: string[];
+  /** Clock (ms) for rate-limit windows. @defaultValue Date.now */
+  now?: () => number;
 }
 
 export const API_VERSION = '1.0.0';
@@ -109,7 +111,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
 
   await app.register(async (scope) => {
     registerHealthRoutes(scope, deps);
-    registerIntentRoutes(scope, { queue, logger: log, intentsPerMinute: options.intentsPerMinute ?? 60, authenticated: !!auth });
+    registerIntentRoutes(scope, { queue, logger: log, intentsPerMinute: options.intentsPerMinute ?? 60, authenticated: !!auth, now: options.now ?? Date.now });
     registerSkillRoutes(scope, { store: deps.store, queue });
     registerPolicyRoutes(scope, { policies: deps.policies, metrics });
     registerReviewPage(scope, auth);

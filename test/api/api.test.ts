@@ -209,14 +209,17 @@ describe('intents', () => {
   });
 
   it('limits intents per client per minute with 429 and Retry-After', async () => {
-    const limited = await startApi(redis.url, { intentsPerMinute: 2 });
+    let now = Date.parse('2026-11-25T12:00:10Z');
+    const limited = await startApi(redis.url, { intentsPerMinute: 2, now: () => now });
     try {
       const statuses = [];
       for (const n of [1, 2, 3]) statuses.push((await limited.call('/v1/intents', { json: { text: `Limit test ${n}` } })).status);
       expect(statuses).toEqual([202, 202, 429]);
       const refused = await limited.call('/v1/intents', { json: { text: 'Limit test 4' } });
-      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(refused.headers.get('retry-after')).toBe('50');
       expect((await errorOf(refused)).code).toBe('PF_ERR_RATE_LIMITED');
+      now += 60_000; // the next minute's window
+      expect((await limited.call('/v1/intents', { json: { text: 'Limit test 5' } })).status).toBe(202);
     } finally {
       await limited.close();
     }

@@ -29,6 +29,8 @@ export interface IntentRouteDeps {
   /** POST /v1/intents per client per minute; 0 = unlimited. */
   intentsPerMinute: number;
   authenticated: boolean;
+  /** Clock for the rate-limit windows. */
+  now: () => number;
 }
 
 export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps): void {
@@ -238,15 +240,16 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
 /** Fixed one-minute windows in Redis, so every API replica counts against the same limit. */
 async function rateLimit(request: FastifyRequest, deps: IntentRouteDeps): Promise<void> {
   if (!deps.intentsPerMinute) return;
-  const window = Math.floor(Date.now() / 60_000);
+  const now = deps.now();
+  const window = Math.floor(now / 60_000);
   const client = request.headers.authorization ? 'token' : request.ip;
-  const key = `policyforge:ratelimit:intents:${client}:${window}`;
+  const key = `${deps.queue.prefix}:policyforge:ratelimit:intents:${client}:${window}`;
   const count = await deps.queue.withRedis(async () => {
     const [[, n]] = (await deps.queue.client.multi().incr(key).expire(key, 61).exec()) as [[Error | null, number]];
     return n;
   });
   if (count > deps.intentsPerMinute) {
-    const retryAfter = 60 - Math.floor((Date.now() / 1000) % 60);
+    const retryAfter = 60 - Math.floor((now / 1000) % 60);
     throw new PolicyforgeError('PF_ERR_RATE_LIMITED', [`more than ${deps.intentsPerMinute} intents per minute; retry in ${retryAfter} s`], {
       details: { limitPerMinute: deps.intentsPerMinute, retryAfterSeconds: retryAfter },
     });
