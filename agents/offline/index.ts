@@ -2,7 +2,7 @@ import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import { PolicyforgeError, type Intent, type JsPolicySpec, type Plan } from '../../common/index.js';
 import { withExamples } from '../planner.js';
 import { OFFLINE_FAMILIES, type FamilyContext, type FamilySolution } from './families.js';
-import { namespacesIn, resourcesIn, wantsWarning } from './text.js';
+import { excludedNamespacesIn, namespacesIn, resourcesIn, wantsWarning } from './text.js';
 
 export { OFFLINE_FAMILIES, type OfflineFamily, type FamilySolution } from './families.js';
 export { SYSTEM_NAMESPACES } from './rules.js';
@@ -33,8 +33,9 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
   const text = intent.text.trim();
   const namespaces = [...new Set([...namespacesIn(text), ...(intent.options?.namespaces ?? [])])];
   // "in the 'test' namespace" names a namespace, not the Namespace kind: drop those phrases before looking for kinds.
-  const kindText = stripNamespacePhrases(text, namespaces);
-  const ctx: FamilyContext = { text, catalog, namespaces, warn: wantsWarning(text), resources: resourcesIn(kindText, catalog) };
+  const excluded = excludedNamespacesIn(text).filter((n) => !namespaces.includes(n));
+  const kindText = stripNamespacePhrases(text, [...namespaces, ...excluded]);
+  const ctx: FamilyContext = { text, catalog, namespaces, excluded, warn: wantsWarning(text), resources: resourcesIn(kindText, catalog) };
   let solution: FamilySolution | undefined;
   for (const family of OFFLINE_FAMILIES) {
     solution = family.match(ctx);

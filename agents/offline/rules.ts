@@ -10,6 +10,8 @@ export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease
 export interface RuleContext {
   text: string;
   namespaces: string[];
+  /** Namespaces the intent leaves out ("except in namespace dev"). */
+  excluded: string[];
   warn: boolean;
 }
 
@@ -51,6 +53,7 @@ export function scopeCases(r: ApiResource, ctx: RuleContext, violating: (o: Samp
       : { name, object: violating({ namespace: ns }), expect: 'allow' };
   const other = outsideNamespace(ctx);
   if (other) out.push(place(other, `violating ${r.kind} in namespace ${other} (outside the scope) is allowed`));
+  for (const ns of ctx.excluded) out.push(place(ns, `violating ${r.kind} in the excluded namespace ${ns} is allowed`));
   out.push(place('kube-system', `violating ${r.kind} in kube-system is allowed`));
   return out;
 }
@@ -72,8 +75,11 @@ export function violation(ctx: RuleContext): TestCase['expect'] {
 
 /** Code that admits requests outside the named namespaces (the selector does this too; belt and braces). */
 export function namespaceGuard(ctx: RuleContext, resources: ApiResource[]): string {
-  if (ctx.namespaces.length === 0 || !resources.some((r) => r.namespaced)) return '';
-  return `if (!inNamespaces(request, ${js(ctx.namespaces)})) {\n  allow();\n}\n`;
+  if (!resources.some((r) => r.namespaced)) return '';
+  let code = '';
+  if (ctx.namespaces.length) code += `if (!inNamespaces(request, ${js(ctx.namespaces)})) {\n  allow();\n}\n`;
+  if (ctx.excluded.length) code += `if (inNamespaces(request, ${js(ctx.excluded)})) {\n  allow();\n}\n`;
+  return code;
 }
 
 export function js(value: unknown): string {

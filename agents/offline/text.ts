@@ -16,23 +16,37 @@ export function unquote(s: string): string {
 
 /** Namespaces the text names: "in the 'test' namespace", "in namespace prod", "in namespaces a, b and c". */
 export function namespacesIn(text: string): string[] {
-  const out = new Set<string>();
+  return scanNamespaces(text).named;
+}
+
+/** Namespaces the text leaves out: "except in namespace dev", "outside the sandbox namespace", "but not in a and b". */
+export function excludedNamespacesIn(text: string): string[] {
+  return scanNamespaces(text).excluded;
+}
+
+function scanNamespaces(text: string): { named: string[]; excluded: string[] } {
+  const named = new Set<string>();
+  const excluded = new Set<string>();
   const list = `${QUOTE}?${NAME}${QUOTE}?(?:\\s*(?:,|and|or)\\s*${QUOTE}?${NAME}${QUOTE}?)*`;
+  const lead = '(?:in|within|inside|to|for|outside(?:\\s+of)?|except|excluding|besides|other\\s+than)';
   const patterns = [
-    new RegExp(`\\b(?:in|within|inside|to|for)\\s+(?:the\\s+)?(${list})\\s+namespaces?\\b`, 'gi'),
-    new RegExp(`\\b(?:in|within|inside|to|for)\\s+(?:the\\s+)?namespaces\\s+(${list})`, 'gi'),
+    new RegExp(`\\b${lead}\\s+(?:the\\s+)?(${list})\\s+namespaces?\\b`, 'gi'),
+    new RegExp(`\\b${lead}\\s+(?:the\\s+)?namespaces\\s+(${list})`, 'gi'),
     // singular "namespace": one name ("In namespace batch, set …" is not a list)
-    new RegExp(`\\b(?:in|within|inside|to|for)\\s+(?:the\\s+)?namespace\\s+(${QUOTE}?${NAME}${QUOTE}?)`, 'gi'),
+    new RegExp(`\\b${lead}\\s+(?:the\\s+)?namespace\\s+(${QUOTE}?${NAME}${QUOTE}?)`, 'gi'),
   ];
   for (const re of patterns) {
     for (const m of text.matchAll(re)) {
+      const before = text.slice(Math.max(0, (m.index ?? 0) - 30), (m.index ?? 0) + m[0].length - m[1].length);
+      const negated = /\b(?:except|outside|excluding|besides|other\s+than|not\s+in|but\s+not)\b/i.test(before);
       for (const part of m[1].split(/\s*(?:,|\band\b|\bor\b)\s*/i)) {
         const name = unquote(part.trim()).toLowerCase();
-        if (name && !['every', 'all', 'any', 'each', 'a', 'the', 'new', 'other', 'system'].includes(name)) out.add(name);
+        if (name && !['every', 'all', 'any', 'each', 'a', 'the', 'new', 'other', 'system', 'in', 'of'].includes(name)) (negated ? excluded : named).add(name);
       }
     }
   }
-  return [...out];
+  for (const n of excluded) named.delete(n);
+  return { named: [...named], excluded: [...excluded] };
 }
 
 /** `key=value`, `key: value`, `'key'`, "label key with value v" near the word label/annotation. */

@@ -48,6 +48,18 @@ describe('generatePolicy offline (no model): the same loop and the same verify()
     expect(result.policy!.metadata.name).toMatch(/\.policyforge\.dev$/);
   });
 
+  it('leaves out the namespaces an intent excepts', async () => {
+    const result = await generatePolicy({ text: 'Block privileged containers in every namespace except the sandbox namespace.' }, { library: world.library, sandbox: world.sandbox });
+    expect(result.status, result.reason).toBe('succeeded');
+    expect(result.plan?.target.namespaces).toEqual([]);
+    const privileged = (ns: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: ns }, spec: { containers: [{ name: 'a', image: 'registry.example.com/a:1', securityContext: { privileged: true } }] } });
+    const run = await world.sandbox.runSuite(result.policy!, [
+      { name: 'privileged in sandbox is allowed', object: privileged('sandbox'), expect: 'allow' },
+      { name: 'privileged in shop is denied', object: privileged('shop'), expect: 'deny' },
+    ]);
+    expect(run.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`)).toEqual([]);
+  });
+
   it('answers an identical intent from the library with no rounds, and marks the source', async () => {
     const text = 'Block privileged containers in namespace payments.';
     const first = await generatePolicy({ text }, { library: world.library, sandbox: world.sandbox });
