@@ -33,7 +33,8 @@ export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject
     rejection = { code: 500, reason: '', message: run.error };
   } else if (run.verdict?.kind === 'deny') {
     rejection = { code: run.verdict.code, reason: run.verdict.reason, message: run.verdict.message };
-  } else if (run.verdict?.kind === 'mutate' && type !== 'Validating') {
+  } else if (run.verdict?.kind === 'mutate' && type === 'Mutating') {
+    // Only Mutating policies patch: in Validating and Controller policies mutate() just ends the run.
     const mutated = JSON.parse(run.verdict.object) as unknown;
     const patch = compare((original ?? {}) as object, mutated as object);
     if (patch.length) {

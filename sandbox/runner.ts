@@ -80,7 +80,13 @@ class Sandbox implements SandboxRunner {
     const timeoutMs = Math.min((spec.timeoutSeconds ?? SANDBOX_DEFAULTS.specTimeoutSeconds) * 1000, this.maxTimeoutMs);
     const prepared = list.map((c) => {
       const request = buildAdmissionRequest(c, spec.type, this.catalog);
-      const mismatch = explainMismatch(spec, request, c.namespaceLabels ?? {}, { ignoreSelectors: options.ignoreSelectors, catalog: this.catalog });
+      // A Controller sees an update as CREATE and matches its selectors against the object the event
+      // carries (the deleted one on DELETE): match with that operation on the webhook-shaped request.
+      const matchOn =
+        spec.type === 'Controller'
+          ? buildAdmissionRequest({ ...c, operation: (c.operation ?? 'CREATE') === 'DELETE' ? 'DELETE' : 'CREATE' }, 'Validating', this.catalog)
+          : request;
+      const mismatch = explainMismatch(spec, matchOn, c.namespaceLabels ?? {}, { ignoreSelectors: options.ignoreSelectors, catalog: this.catalog });
       return { c, request, mismatch };
     });
     const toRun = prepared.filter((p) => p.mismatch === undefined);

@@ -173,6 +173,20 @@ describe('policy types and violationPolicy', () => {
     expect(o.printed).toEqual(['DELETE undefined web dev']);
   });
 
+  it('Controller: mutate ends the run without a patch (jsPolicy patches for Mutating policies only)', async () => {
+    const o = await one("const x = request.object; x.metadata.labels = {a: 'b'}; mutate(x); deny('unreachable')", { type: 'Controller', operations: ['CREATE'] });
+    expect(o).toMatchObject({ actual: 'allow', allowed: true });
+    expect(o.patch).toBeUndefined();
+  });
+
+  it("Controller: selectors match the event's object, the deleted one on DELETE", async () => {
+    const spec = { type: 'Controller' as const, operations: ['*'], objectSelector: { matchLabels: { app: 'web' } } };
+    const del: TestCase = { name: 'd', operation: 'DELETE', oldObject: pod('web', 'dev', { app: 'web' }), expect: 'deny' };
+    expect((await one("deny('seen ' + request.operation)", spec, del)).message).toBe('seen DELETE');
+    const upd: TestCase = { name: 'u', operation: 'UPDATE', object: pod('web', 'dev', { app: 'api' }), oldObject: pod('web', 'dev', { app: 'web' }), expect: 'allow' };
+    expect((await one("deny('seen')", spec, upd)).matched).toBe(false);
+  });
+
   it('Controller: deny records a violation, requeue is recorded', async () => {
     const d = await one("deny('bad')", { type: 'Controller', operations: ['CREATE'] });
     expect(d).toMatchObject({ actual: 'deny', allowed: true, message: 'bad' });
