@@ -51,10 +51,10 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
   const secrets = [...(options.secrets ?? []), ...(options.token ? [options.token] : [])];
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes ?? 262_144,
-    loggerInstance: log,
+    // Per-request access lines (info) would drown the log in probes and scrapes; Fastify's warnings stay.
+    loggerInstance: log.child({}, { level: 'warn' }),
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   });
-  app.decorateRequest('validationContext');
 
   // One error shape for everything, mapped in one place.
   app.setErrorHandler((err, request, reply) => {
