@@ -1,20 +1,29 @@
 #!/usr/bin/env node
 // isolated-vm 5 refuses to load in a process started from Node's startup snapshot, so the CLI
 // re-executes itself once with --no-node-snapshot before loading the compiled entry point.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 if (!process.execArgv.includes('--no-node-snapshot')) {
   const self = fileURLToPath(import.meta.url);
-  const child = spawnSync(process.execPath, ['--no-node-snapshot', ...process.execArgv, self, ...process.argv.slice(2)], {
+  const child = spawn(process.execPath, ['--no-node-snapshot', ...process.execArgv, self, ...process.argv.slice(2)], {
     stdio: 'inherit',
   });
-  if (child.error) {
-    process.stderr.write(`policyforge: cannot start node: ${child.error.message}\n`);
-    process.exit(2);
+  // The wrapper is what a supervisor (kubelet, docker, systemd, a shell) signals: pass the signal on so
+  // `policyforge serve` and `policyforge operator` shut down gracefully instead of being orphaned.
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+    process.on(signal, () => {
+      if (child.exitCode === null) child.kill(signal);
+    });
   }
-  process.exit(child.status ?? 128 + (constants.signals[child.signal] ?? 1));
+  child.on('error', (err) => {
+    process.stderr.write(`policyforge: cannot start node: ${err.message}\n`);
+    process.exit(2);
+  });
+  child.on('exit', (code, signal) => {
+    process.exit(code ?? 128 + (constants.signals[signal] ?? 1));
+  });
 } else {
   const entry = new URL('../dist/src/cli/main.js', import.meta.url);
   try {
