@@ -1,0 +1,83 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ProgressEvent } from '../../common/index.js';
+import { generatePolicy } from '../../src/loop/index.js';
+import type { ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
+import { loopWorld, scriptedModel, type LoopWorld } from './helpers.js';
+import { INTENT_ALL, INTENT_PROD, privilegedModel } from './privileged-model.js';
+
+let world: LoopWorld;
+let server: ScriptedOpenAIServer | undefined;
+beforeEach(async () => {
+  world = await loopWorld();
+});
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  await world.close();
+});
+
+async function modelWorld() {
+  const m = await scriptedModel([]);
+  m.server.fallback = privilegedModel;
+  server = m.server;
+  return m;
+}
+
+describe('two related intents in a row (model mode, scripted server): the second reuses what the first taught', () => {
+  it('an approved skill learned by the first run is retrieved into the second run\'s coder prompt and listed in skillsUsed', async () => {
+    const m = await modelWorld();
+    const first = await generatePolicy({ text: INTENT_ALL }, { library: world.library, sandbox: world.sandbox, client: m.client });
+    expect(first.status).toBe('succeeded');
+    // The built-ins the first draft called are reported, and its own helper became a candidate skill.
+    expect(first.skillsUsed).toEqual(expect.arrayContaining(['allContainers@1', 'isPrivileged@1']));
+    expect(first.skillsAdded).toContain('privilegedContainers@1');
+    await world.store.reviewSkill('privilegedContainers@1', { state: 'approved', reviewer: 'alice', comment: 'pure, tested' });
+
+    const callsBefore = m.server.chatRequests().length;
+    const events: ProgressEvent[] = [];
+    const second = await generatePolicy({ text: INTENT_PROD }, { library: world.library, sandbox: world.sandbox, client: m.client, onProgress: (e) => events.push(e) });
+    expect(second.status).toBe('succeeded');
+    expect(second.skillsUsed).toContain('privilegedContainers@1');
+    const retrieved = events.filter((e): e is Extract<ProgressEvent, { type: 'retrieved' }> => e.type === 'retrieved').flatMap((e) => e.skills);
+    expect(retrieved).toContain('privilegedContainers');
+
+    const coder = m.server.chatRequests().slice(callsBefore).find((r) => r.body.tools?.[0]?.function?.name === 'submit_policy')!;
+    expect(coder.messages[0].content).toContain('function privilegedContainers(');
+    // The draft only called the skill; the applied policy carries its code (and its dependencies) inlined.
+    const js = second.policy!.spec.javascript!;
+    expect(js).toContain('function privilegedContainers(');
+    expect(js).toContain('function isPrivileged(');
+    expect(second.safeToApply).toBe(true);
+  });
+
+  it('a rejected skill is never retrieved: the second run neither sees nor uses it, and writes the helper itself', async () => {
+    const m = await modelWorld();
+    const first = await generatePolicy({ text: INTENT_ALL }, { library: world.library, sandbox: world.sandbox, client: m.client });
+    expect(first.skillsAdded).toContain('privilegedContainers@1');
+    await world.store.reviewSkill('privilegedContainers@1', { state: 'rejected', reviewer: 'bob', comment: 'not reviewed as safe' });
+
+    const callsBefore = m.server.chatRequests().length;
+    const events: ProgressEvent[] = [];
+    const second = await generatePolicy({ text: INTENT_PROD }, { library: world.library, sandbox: world.sandbox, client: m.client, onProgress: (e) => events.push(e) });
+    expect(second.status).toBe('succeeded');
+    expect(second.skillsUsed).not.toContain('privilegedContainers@1');
+    const retrieved = events.filter((e): e is Extract<ProgressEvent, { type: 'retrieved' }> => e.type === 'retrieved').flatMap((e) => e.skills);
+    expect(retrieved.length).toBeGreaterThan(0);
+    expect(retrieved).not.toContain('privilegedContainers');
+    const [planner, coder] = m.server.chatRequests().slice(callsBefore);
+    expect(planner.messages[1].content).not.toMatch(/^- privilegedContainers:/m); // the planner's list of retrieved skills
+    expect(coder.body.tools[0].function.name).toBe('submit_policy');
+    expect(coder.messages[0].content).not.toContain('function privilegedContainers('); // the coder's retrieved code
+    expect((await world.store.getSkill('privilegedContainers@1'))!.usage.retrieved).toBe(0);
+  });
+
+  it('the first intent asked again is answered from the library without a model call', async () => {
+    const m = await modelWorld();
+    await generatePolicy({ text: INTENT_ALL }, { library: world.library, sandbox: world.sandbox, client: m.client });
+    const calls = m.server.chatRequests().length;
+    const again = await generatePolicy({ text: INTENT_ALL }, { library: world.library, sandbox: world.sandbox, client: m.client });
+    expect(again).toMatchObject({ status: 'succeeded', source: 'library', safeToApply: true });
+    expect(again.usage.calls).toBe(0);
+    expect(m.server.chatRequests()).toHaveLength(calls);
+  });
+});
