@@ -27,6 +27,15 @@ interface Worker {
 /** Time a child gets beyond the sum of its cases' budgets before it is presumed hung and killed. */
 const WATCHDOG_SLACK_MS = 10_000;
 
+export const PROCESS_POOL_DEFAULTS = { closeGraceMs: 2_000 } as const;
+
+export interface ProcessPoolOptions {
+  processes: number;
+  memoryLimitMb: number;
+  /** How long close() lets a child exit on SIGTERM before it sends SIGKILL. @defaultValue 2000 */
+  closeGraceMs?: number;
+}
+
 const log = () => logger().child({ module: 'sandbox' });
 
 /** The compiled child entry: beside this file in dist/, or dist/sandbox/ when running from TS sources. */
@@ -47,11 +56,12 @@ export class ProcessPoolBackend implements Backend {
   private readonly queue: Work[] = [];
   private nextId = 1;
   private closed = false;
+  private closing?: Promise<void>;
   private readonly entry: string;
   /** Children replaced after a crash (stats and tests). */
   crashes = 0;
 
-  constructor(private readonly options: { processes: number; memoryLimitMb: number }) {
+  constructor(private readonly options: ProcessPoolOptions) {
     this.entry = childEntry();
   }
 
@@ -161,20 +171,37 @@ export class ProcessPoolBackend implements Backend {
     return this.call({ op: 'crash' }, 1_000);
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops every child and resolves once each has exited. Idle children are unref'd (they must not keep a
+   * CLI alive), so while waiting the children and a grace timer are ref'd: otherwise a caller awaiting
+   * close() at top level would see the event loop drain with the promise unsettled (exit code 13). A child
+   * still alive after the grace period (stopped, wedged in native code) is killed with SIGKILL.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.stopChildren();
+    return this.closing;
+  }
+
+  private async stopChildren(): Promise<void> {
     this.closed = true;
     for (const work of this.queue.splice(0)) work.reject(new PolicyforgeError('PF_ERR_CONFIG', ['the sandbox is closed']));
-    await Promise.all(
-      this.workers.splice(0).map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
-            w.child.once('exit', () => resolve());
-            // An idle child is unref'd; hold the loop open until it has really gone.
-            w.child.ref();
-            w.child.kill('SIGTERM');
-          }),
-      ),
-    );
+    const graceMs = this.options.closeGraceMs ?? PROCESS_POOL_DEFAULTS.closeGraceMs;
+    await Promise.all(this.workers.splice(0).map((w) => stopChild(w.child, graceMs)));
   }
+}
+
+function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const escalate = setTimeout(() => {
+      log().warn({ pid: child.pid, graceMs }, 'sandbox child ignored SIGTERM; killing it');
+      child.kill('SIGKILL');
+    }, graceMs);
+    child.once('exit', () => {
+      clearTimeout(escalate);
+      resolve();
+    });
+    child.ref();
+    child.kill('SIGTERM');
+  });
 }

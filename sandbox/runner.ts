@@ -51,6 +51,7 @@ export function createSandbox(options: SandboxOptions = {}): SandboxRunner {
 
 class Sandbox implements SandboxRunner {
   private closed = false;
+  private closing?: Promise<void>;
 
   constructor(
     private readonly backend: Backend,
@@ -114,10 +115,11 @@ class Sandbox implements SandboxRunner {
     });
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /** Idempotent: every caller waits for the same shutdown (a second close() must not return while children still run). */
+  close(): Promise<void> {
     this.closed = true;
-    await this.backend.close();
+    this.closing ??= this.backend.close();
+    return this.closing;
   }
 }
 

@@ -63,8 +63,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     for (const close of closers.reverse()) {
       const step = close.toString().replace(/\s+/g, ' ').slice(0, 60);
       log.debug({ step }, 'shutdown step');
-      // The deadline's timer also keeps the event loop alive while a step waits on unref'd handles
-      // (the sandbox's child processes), so shutdown always completes.
+      // Every step settles on its own (the sandbox's close() holds the loop open and SIGKILLs children that
+      // ignore SIGTERM); the deadline is only for a dependency that genuinely hangs (Redis, a stuck job).
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
