@@ -18,7 +18,11 @@ export async function main(argv: string[]): Promise<number> {
   const setExit = (code: number): void => {
     exitCode = code;
   };
-  for (const register of commands) register(program, setExit);
+  // Only the command being run is loaded; an unknown name or a top-level --help loads them all so that
+  // commander can list them and reject the unknown one.
+  const named = argv.find((a) => !a.startsWith('-'));
+  const wanted = named && named in commands ? [named] : Object.keys(commands);
+  for (const name of wanted) (await commands[name]())(program, setExit);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

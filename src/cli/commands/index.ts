@@ -3,11 +3,16 @@ import type { Command } from 'commander';
 /** A command registers itself on the program; `setExit` records the exit code for a normal return. */
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-import { registerTest } from './test.js';
-import { registerSkills } from './skills.js';
-import { registerGenerate } from './generate.js';
-import { registerServe } from './serve.js';
-import { registerLint } from './lint.js';
-import { registerOperator } from './operator.js';
-
-export const commands: RegisterCommand[] = [registerTest, registerGenerate, registerSkills, registerServe, registerLint, registerOperator];
+/**
+ * Every command, by name, loaded on demand: `policyforge test …` should not pay for loading the HTTP
+ * server, the Kubernetes client and the model clients. main.ts loads only the command being run (all of
+ * them for the top-level help).
+ */
+export const commands: Record<string, () => Promise<RegisterCommand>> = {
+  test: async () => (await import('./test.js')).registerTest,
+  generate: async () => (await import('./generate.js')).registerGenerate,
+  skills: async () => (await import('./skills.js')).registerSkills,
+  serve: async () => (await import('./serve.js')).registerServe,
+  lint: async () => (await import('./lint.js')).registerLint,
+  operator: async () => (await import('./operator.js')).registerOperator,
+};
