@@ -14,3 +14,4 @@ BENCHES.sandbox = () => import('./sandbox.js');
 BENCHES.generate = () => import('./generate.js');
 BENCHES.load = () => import('./load.js');
 BENCHES.operator = () => import('./operator.js');
+BENCHES['library-prompts'] = () => import('./library-prompts.js');
