@@ -93,8 +93,10 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
   if (stepsQuery) emit({ type: 'retrieved', skills: coderSkills.map((s) => s.name) });
   const callable: Skill[] = [...builtinSkills, ...skills, ...coderSkills];
   // Drafts are verified in Enforce terms; the mode (Warn/Audit) is applied to the result (see applyMode).
+  // With a mode asked for, harden() sets violationPolicy Deny on every draft, so a violationPolicy the draft
+  // carries itself (a model that read "warn" somewhere) cannot turn the planned denials into warnings.
   const mode = intent.options?.mode;
-  const verifyIntent: Intent = mode ? { ...intent, options: { ...intent.options, mode: undefined } } : intent;
+  const verifyIntent = enforceTerms(intent);
   const rounds: RoundRecord[] = [];
   let best: { policy: JsPolicy; report: Report; skillsUsed: string[] } | undefined;
   let feedback: CoderFeedback = intent.feedback?.length ? { report: `Errors from the previous attempt:\n${intent.feedback.join('\n')}` } : {};
@@ -195,6 +197,11 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
   };
 }
 
+/** The intent as drafts are verified: a mode asked for becomes Enforce (violationPolicy Deny); none stays none. */
+function enforceTerms(intent: Intent): Intent {
+  return intent.options?.mode ? { ...intent, options: { ...intent.options, mode: 'Enforce' } } : intent;
+}
+
 function checkIntent(intent: Intent): void {
   if (!intent || typeof intent.text !== 'string' || !intent.text.trim()) throw pfError('PF_ERR_INTENT_INVALID', 'text must be a non-empty string');
   const max = intent.options?.maxRounds;
@@ -207,9 +214,10 @@ async function answerFromLibrary(intent: Intent, deps: GenerateDeps, started: nu
   if (!stored) return undefined;
   const fresh = assemblePolicy(stored.policy.spec, intent);
   const verified: JsPolicy = { ...fresh, metadata: { ...fresh.metadata, annotations: { ...stored.policy.metadata.annotations, 'policyforge.dev/from-library': stored.id } } };
-  // The user's examples are ground truth: a stored answer that contradicts them is not an answer.
+  // The user's examples are ground truth: a stored answer that contradicts them is not an answer. With a
+  // mode asked for they are in Enforce terms, as in the loop, whatever violationPolicy was stored.
   if (intent.examples?.length) {
-    const check = await deps.sandbox.runSuite(verified, intent.examples);
+    const check = await deps.sandbox.runSuite(applyMode(verified, enforceTerms(intent).options?.mode), intent.examples);
     if (!check.passed) return undefined;
   }
   const policy = applyMode(verified, intent.options?.mode);
