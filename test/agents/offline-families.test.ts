@@ -1,14 +1,12 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assemblePolicy, offlineFamilies, understandOffline } from '../../agents/index.js';
 import { isPolicyforgeError, type Intent, type JsPolicy } from '../../common/index.js';
 import { harden } from '../../critic/index.js';
 import { createSandbox, loadSuite } from '../../sandbox/index.js';
 import { builtinSkills, inlineSkills } from '../../skills/index.js';
+import { sharedIntent, sharedSuiteFiles } from '../support/shared-intents.js';
 
-const INTENTS = '/work/shared/intents';
-const suites = readdirSync(INTENTS).filter((f) => f.endsWith('.yaml') && !f.endsWith('.policy.yaml'));
+const suites = sharedSuiteFiles();
 const sandbox = createSandbox();
 afterAll(() => sandbox.close());
 
@@ -21,7 +19,7 @@ function offlinePolicy(intent: Intent): { policy: JsPolicy; plan: ReturnType<typ
 
 describe('offline planner and coder', () => {
   it.each(suites)('%s: the family understands the intent, its own cases pass, and so does the shared suite', async (file) => {
-    const suite = await loadSuite(join(INTENTS, file));
+    const suite = await loadSuite(sharedIntent(file));
     const { policy, plan } = offlinePolicy({ text: suite.intent });
     const own = await sandbox.runSuite(policy, plan.tests);
     expect(own.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`)).toEqual([]);

@@ -12,8 +12,8 @@ let redis: TestRedis;
 let api: ApiHarness;
 let gate: { open: () => void; promise: Promise<void> };
 
-const nodeportSuite = readFileSync(assetPath('..', 'shared', 'intents', 'block-nodeport.yaml'), 'utf8');
-const nodeportPolicy = readFileSync(assetPath('..', 'shared', 'intents', 'block-nodeport.policy.yaml'), 'utf8');
+const nodeportSuite = readFileSync(assetPath('examples', 'no-nodeport-services.yaml'), 'utf8');
+const nodeportPolicy = readFileSync(assetPath('examples', 'no-nodeport-services.policy.yaml'), 'utf8');
 
 function newGate() {
   let open!: () => void;

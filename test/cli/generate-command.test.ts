@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startScriptedOpenAIServer } from '../support/scripted-openai-server.js';
+import { haveSharedIntents, sharedIntent } from '../support/shared-intents.js';
 
 const exec = promisify(execFile);
 const home = mkdtempSync(join(tmpdir(), 'pf-cli-gen-'));
@@ -37,7 +38,7 @@ describe('policyforge generate', { timeout: 180_000 }, () => {
     const w = await run(['generate', DONE_WHEN, '--out', out]);
     expect(w.code).toBe(0);
     expect(parse(readFileSync(out, 'utf8')).spec).toEqual(policy.spec);
-    const t = await run(['test', '/work/shared/intents/no-prod-pods-in-test.yaml', '--policy', out]);
+    const t = await run(['test', haveSharedIntents ? sharedIntent('no-prod-pods-in-test.yaml') : 'examples/no-prod-pods-in-test.yaml', '--policy', out]);
     expect(t.code, t.stdout + t.stderr).toBe(0);
   });
 

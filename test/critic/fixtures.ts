@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { JsPolicy, Suite } from '../../common/index.js';
 import { parsePolicy, parseSuite } from '../../sandbox/index.js';
+import { SHARED_INTENTS, sharedIntentIds } from '../support/shared-intents.js';
 
-// The shared intent suites live beside the repository, as in test/sandbox/intents.test.ts.
-export const INTENTS_DIR = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'intents');
+export const INTENTS_DIR = SHARED_INTENTS;
 
 /** The user's IAMPolicy draft: wrong API group, and code reading spec.resourceRef.kind without guards. */
 export const userIamPolicyDraft = (): JsPolicy => ({
@@ -40,12 +40,8 @@ export interface Reference {
 
 /** Every intent suite in the shared directory with its reference policy. */
 export function referencePolicies(): Reference[] {
-  return readdirSync(INTENTS_DIR)
-    .filter((f) => f.endsWith('.policy.yaml'))
-    .sort()
-    .map((f) => {
-      const id = f.replace(/\.policy\.yaml$/, '');
-      const suite = parseSuite(readFileSync(join(INTENTS_DIR, `${id}.yaml`), 'utf8'), `${id}.yaml`);
-      return { id, suite, policy: parsePolicy(readFileSync(join(INTENTS_DIR, f), 'utf8'), f) };
-    });
+  return sharedIntentIds().map((id) => {
+    const suite = parseSuite(readFileSync(join(INTENTS_DIR, `${id}.yaml`), 'utf8'), `${id}.yaml`);
+    return { id, suite, policy: parsePolicy(readFileSync(join(INTENTS_DIR, `${id}.policy.yaml`), 'utf8'), `${id}.policy.yaml`) };
+  });
 }

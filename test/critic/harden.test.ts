@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { JsPolicy, Plan } from '../../common/index.js';
 import { harden, lintPolicy, SYSTEM_NAMESPACES } from '../../critic/index.js';
 import { referencePolicies, userProdPodsDraft } from './fixtures.js';
+import { haveSharedIntents } from '../support/shared-intents.js';
 
 const testIntent = { text: "Deny pods with the label 'env=prod' in the 'test' namespace." };
 const clusterWide = { text: 'Block privileged containers.' };
@@ -23,7 +24,7 @@ function plan(target: Partial<Plan['target']>): Plan {
   };
 }
 
-describe('harden', () => {
+describe.skipIf(!haveSharedIntents)('harden', () => {
   it('turns the user’s env=prod draft into a policy scoped to namespace test, failing open, with a short timeout', () => {
     const before = userProdPodsDraft();
     const snapshot = structuredClone(before);

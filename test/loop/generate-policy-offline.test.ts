@@ -1,14 +1,12 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineFamilies } from '../../agents/index.js';
 import { isPolicyforgeError, type GenerationResult } from '../../common/index.js';
 import { loadSuite } from '../../sandbox/index.js';
 import { generatePolicy } from '../../src/loop/index.js';
+import { sharedIntent, sharedSuiteFiles } from '../support/shared-intents.js';
 import { loopWorld, type LoopWorld } from './helpers.js';
 
-const INTENTS = '/work/shared/intents';
-const suites = readdirSync(INTENTS).filter((f) => f.endsWith('.yaml') && !f.endsWith('.policy.yaml'));
+const suites = sharedSuiteFiles();
 
 let world: LoopWorld;
 beforeAll(async () => {
@@ -18,7 +16,7 @@ afterAll(() => world.close());
 
 describe('generatePolicy offline (no model): the same loop and the same verify()', () => {
   it.each(suites)('%s: generated without a model, verified, and it passes the shared suite', async (file) => {
-    const suite = await loadSuite(join(INTENTS, file));
+    const suite = await loadSuite(sharedIntent(file));
     const result = await generatePolicy({ text: suite.intent }, { library: world.library, sandbox: world.sandbox });
     expect(result.status, result.reason).toBe('succeeded');
     expect(result.source).toBe('offline');

@@ -7,6 +7,7 @@ import type { JsPolicy } from '../../common/index.js';
 import { createSandbox, loadSuite, type SandboxRunner } from '../../sandbox/index.js';
 import { createGenerator, type Generator } from '../../src/loop/index.js';
 import type { GenerateFn } from '../../worker/index.js';
+import { SHARED_INTENTS, haveSharedIntents } from '../support/shared-intents.js';
 import { startScriptedOpenAIServer, type ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
 import { condition, createBed, eventually, getGPT, getJsPolicy, gptPolicy, GPT, type Bed } from './harness.js';
 
@@ -15,7 +16,7 @@ import { condition, createBed, eventually, getGPT, getJsPolicy, gptPolicy, GPT, 
 // configured, exactly as the operator runs without OPENAI_API_KEY). The applied JsPolicy is then run in the
 // sandbox against the shared intent suites, so "Ready" is checked against what the policy actually does.
 
-const SHARED = '/work/shared/intents';
+const SHARED = SHARED_INTENTS;
 const USER_NAME = 'no-prod-pods-in-test-ns.drzzl.io';
 const USER_DESCRIPTION = "Deny pods with the label 'env=prod' in the 'test' namespace.";
 const IAM_NAME = 'no-project-iampolicies.drzzl.io';
@@ -63,7 +64,7 @@ async function sharedSuitePasses(policy: JsPolicy, suite: string): Promise<{ pas
   return { passed: result.passed, total: result.total, failures: result.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`) };
 }
 
-describe("the user's GPTPolicies through the operator and the real loop", () => {
+describe.skipIf(!haveSharedIntents)("the user's GPTPolicies through the operator and the real loop", () => {
   it("turns the user's GPTPolicy into a JsPolicy scoped to namespace test, failurePolicy Ignore, owned by it, Ready with its cases passed", async () => {
     await bed.startOperator();
     const created = await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(USER_NAME, { description: USER_DESCRIPTION }) });
