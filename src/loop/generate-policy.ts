@@ -22,6 +22,7 @@ import {
   type Report,
   type RoundRecord,
   type Skill,
+  type StoredPolicy,
   type TestCase,
 } from '../../common/index.js';
 import { harden, renderReport, verify } from '../../critic/index.js';
@@ -211,7 +212,7 @@ function checkIntent(intent: Intent): void {
 /** An identical (normalised) intent verified before: its policy, renamed and owned for this intent. */
 async function answerFromLibrary(intent: Intent, deps: GenerateDeps, started: number, now: () => number): Promise<GenerationResult | undefined> {
   const stored = await deps.library.lookupPolicy(intent.text);
-  if (!stored) return undefined;
+  if (!stored || !sameScope(stored, intent)) return undefined;
   const fresh = assemblePolicy(stored.policy.spec, intent);
   const verified: JsPolicy = { ...fresh, metadata: { ...fresh.metadata, annotations: { ...stored.policy.metadata.annotations, 'policyforge.dev/from-library': stored.id } } };
   // The user's examples are ground truth: a stored answer that contradicts them is not an answer. With a
@@ -235,6 +236,19 @@ async function answerFromLibrary(intent: Intent, deps: GenerateDeps, started: nu
     source: 'library',
     durationMs: now() - started,
   };
+}
+
+/**
+ * The library is keyed by intent text, but options outside the text change what a policy may touch: a
+ * stored cluster-wide answer must not serve a request scoped to namespaces, nor an Ignore policy one that
+ * asked for Fail. Such a request goes through the loop.
+ */
+function sameScope(stored: StoredPolicy, intent: Intent): boolean {
+  const asked = [...new Set(intent.options?.namespaces ?? [])].sort();
+  const had = [...new Set(stored.plan.target.namespaces)].sort();
+  if (asked.length && asked.join(',') !== had.join(',')) return false;
+  const failurePolicy = intent.options?.failurePolicy;
+  return !failurePolicy || (stored.policy.spec.failurePolicy ?? 'Fail') === failurePolicy;
 }
 
 /** Cases that are well-formed in the suite format; the user's examples must be, generated ones are dropped if not. */

@@ -3,13 +3,14 @@ import type { GenerationResult, JsPolicy, TestCase } from '../../common/index.js
 import { createSandbox, loadSuite, type SandboxRunner } from '../../sandbox/index.js';
 import { generatePolicy } from '../../src/loop/index.js';
 import type { ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
+import { haveSharedIntents, sharedIntent } from '../support/shared-intents.js';
 import { loopWorld, scriptedModel, type LoopWorld } from './helpers.js';
 
 // An intent's mode (Enforce/Warn/Audit, GPTPolicy spec.mode) says what jsPolicy does with a rejection; the
 // planned cases say what the policy decides. Drafts are verified in Enforce terms and the mode is applied
 // to the result, so a Warn or Audit intent succeeds and its policy then warns or only records violations.
 const NODEPORT = 'Services of type NodePort are not allowed.';
-const SHARED_SUITE = '/work/shared/intents/block-nodeport.yaml';
+const SHARED_SUITE = sharedIntent('block-nodeport.yaml');
 
 const EXPECTED_VIOLATION_POLICY = { Warn: 'Warn', Audit: 'Dry' } as const;
 
@@ -72,6 +73,7 @@ describe('generatePolicy with options.mode (offline)', () => {
     const policy = await expectModeHonoured(result, mode);
 
     // The shared suite (Enforce terms), restated for the mode, holds for the generated policy too.
+    if (!haveSharedIntents) return;
     const shared = await loadSuite(SHARED_SUITE);
     const run = await world.sandbox.runSuite(policy, shared.cases.map((c) => underMode(c, mode)));
     expect(failures(run)).toEqual([]);

@@ -1,0 +1,51 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { generatePolicy } from '../../src/loop/index.js';
+import { loopWorld, type LoopWorld } from './helpers.js';
+
+// The library answers an identical intent without a model call, but only when the request asks for no
+// other scope: options outside the text (GPTPolicy spec.namespaces, spec.failurePolicy) decide what the
+// policy may touch, and a stored cluster-wide answer must never serve a request scoped to a namespace.
+const NODEPORT = 'Services of type NodePort are not allowed.';
+
+let world: LoopWorld;
+beforeEach(async () => {
+  world = await loopWorld();
+});
+afterEach(async () => {
+  await world.close();
+});
+
+function selectedNamespaces(spec: { namespaceSelector?: { matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } }): string[] {
+  return (spec.namespaceSelector?.matchExpressions ?? [])
+    .filter((e) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'In')
+    .flatMap((e) => e.values ?? []);
+}
+
+describe('answers from the library', () => {
+  it('serve the same intent with the same scope, without a model call', async () => {
+    const first = await generatePolicy({ text: NODEPORT }, { library: world.library, sandbox: world.sandbox });
+    expect(first.source).toBe('offline');
+    const again = await generatePolicy({ text: NODEPORT }, { library: world.library, sandbox: world.sandbox });
+    expect(again.source).toBe('library');
+    expect(again.usage.calls).toBe(0);
+  });
+
+  it('never serve a request scoped to namespaces with a stored cluster-wide policy', async () => {
+    const clusterWide = await generatePolicy({ text: NODEPORT }, { library: world.library, sandbox: world.sandbox });
+    expect(selectedNamespaces(clusterWide.policy!.spec)).toEqual([]);
+
+    const scoped = await generatePolicy({ text: NODEPORT, options: { namespaces: ['shop'] } }, { library: world.library, sandbox: world.sandbox });
+    expect(scoped.status, scoped.reason).toBe('succeeded');
+    expect(scoped.source).not.toBe('library');
+    expect(selectedNamespaces(scoped.policy!.spec)).toEqual(['shop']);
+  });
+
+  it('never serve a request that asks for failurePolicy Fail with a stored Ignore policy', async () => {
+    const first = await generatePolicy({ text: NODEPORT }, { library: world.library, sandbox: world.sandbox });
+    expect(first.policy!.spec.failurePolicy).toBe('Ignore');
+
+    const failClosed = await generatePolicy({ text: NODEPORT, options: { failurePolicy: 'Fail' } }, { library: world.library, sandbox: world.sandbox });
+    expect(failClosed.source).not.toBe('library');
+    expect(failClosed.policy?.spec.failurePolicy).toBe('Fail');
+  });
+});
