@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBed, onTestServer, condition, eventually, getGPT, getJsPolicy, gptPolicy, GPT, JSP, type Bed } from './harness.js';
+import { createBed, onTestServer, condition, editGPT, eventually, getGPT, getJsPolicy, gptPolicy, GPT, JSP, type Bed } from './harness.js';
 import { scriptedGenerator, type ScriptedGenerator } from './scripted-generator.js';
 
 // The controller's mechanics, end to end: the production operator (client-node against the in-process API
@@ -66,7 +66,7 @@ describe('the GPTPolicy controller', () => {
     const before = await getJsPolicy(bed, NAME);
 
     const changed = "Deny pods with the label 'env=prod' in the 'staging' namespace.";
-    await bed.api.replaceClusterCustomObject({ ...GPT, name: NAME, body: { ...first, spec: { description: changed } } });
+    await editGPT(bed, NAME, (o) => ({ ...o, spec: { description: changed } }));
     const second = await eventually(async () => {
       const o = await getGPT(bed, NAME);
       return o.status?.phase === 'Ready' && o.status.observedGeneration === 2 ? o : undefined;
@@ -125,7 +125,7 @@ describe('the GPTPolicy controller', () => {
     const before = await getJsPolicy(bed, NAME);
 
     model.mode = 'outage';
-    await bed.api.replaceClusterCustomObject({ ...GPT, name: NAME, body: { ...obj, spec: { description: `${DESCRIPTION} Also in 'dev'.` } } });
+    await editGPT(bed, NAME, (o) => ({ ...o, spec: { description: `${DESCRIPTION} Also in 'dev'.` } }));
     const degraded = await eventually(async () => {
       const o = await getGPT(bed, NAME);
       return o.status?.phase === 'Degraded' ? o : undefined;
@@ -277,11 +277,7 @@ describe('the GPTPolicy controller', () => {
     expect(condition(waiting, 'Applied')).toMatchObject({ status: 'True', reason: 'AppliedInDryRunMode' });
     expect(condition(waiting, 'Ready')).toMatchObject({ status: 'False', reason: 'AwaitingApproval' });
 
-    await bed.api.replaceClusterCustomObject({
-      ...GPT,
-      name: NAME,
-      body: { ...waiting, metadata: { ...waiting.metadata, annotations: { 'gpt.drzzl.io/approved': 'true' } } },
-    });
+    await editGPT(bed, NAME, (o) => ({ ...o, metadata: { ...o.metadata, annotations: { 'gpt.drzzl.io/approved': 'true' } } }));
     await ready();
     expect((await getJsPolicy(bed, NAME)).spec.violationPolicy).toBe('Deny');
     expect(model.calls).toHaveLength(1); // approval changes violationPolicy only
@@ -308,7 +304,7 @@ describe('the GPTPolicy controller', () => {
     expect(adopted.metadata.ownerReferences[0]).toMatchObject({ uid: created.metadata.uid, controller: true });
 
     // from now on the spec hash decides: a new description regenerates
-    await bed.api.replaceClusterCustomObject({ ...GPT, name: NAME, body: { ...obj, spec: { description: `${DESCRIPTION} And in 'dev'.` } } });
+    await editGPT(bed, NAME, (o) => ({ ...o, spec: { description: `${DESCRIPTION} And in 'dev'.` } }));
     await eventually(async () => (await getGPT(bed, NAME)).status?.observedGeneration === 2 && (await getGPT(bed, NAME)).status.phase === 'Ready', 'regenerated');
     expect(model.calls).toHaveLength(1);
   });

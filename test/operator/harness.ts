@@ -158,6 +158,21 @@ export async function getGPT(bed: Bed, name: string): Promise<any> {
   return bed.api.getClusterCustomObject({ ...GPT, name });
 }
 
+/**
+ * Changes a GPTPolicy as `kubectl edit` does: read, change, replace. The operator writes status in between
+ * (which moves resourceVersion on), so a 409 means read again, exactly as a person's edit would.
+ */
+export async function editGPT(bed: Bed, name: string, change: (current: any) => any): Promise<any> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await getGPT(bed, name);
+    try {
+      return await bed.api.replaceClusterCustomObject({ ...GPT, name, body: change(current) });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409 || attempt >= 10) throw err;
+    }
+  }
+}
+
 export async function getJsPolicy(bed: Bed, name: string): Promise<any | undefined> {
   try {
     return await bed.api.getClusterCustomObject({ ...JSP, name });

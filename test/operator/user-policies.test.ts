@@ -9,7 +9,7 @@ import { createGenerator, type Generator } from '../../src/loop/index.js';
 import type { GenerateFn } from '../../worker/index.js';
 import { SHARED_INTENTS, haveSharedIntents } from '../support/shared-intents.js';
 import { startScriptedOpenAIServer, type ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
-import { condition, createBed, eventually, getGPT, getJsPolicy, gptPolicy, GPT, type Bed } from './harness.js';
+import { condition, createBed, editGPT, eventually, getGPT, getJsPolicy, gptPolicy, GPT, type Bed } from './harness.js';
 
 // The user's own GPTPolicies through the whole system: the production operator (client-node against the
 // in-process API server), a real Redis queue and worker, and the real loop (offline planner/coder: no model
@@ -110,7 +110,7 @@ describe.skipIf(!haveSharedIntents)("the user's GPTPolicies through the operator
     const obj = await readyPolicy(USER_NAME);
 
     const staging = "Deny pods with the label 'env=prod' in the 'staging' namespace.";
-    await bed.api.replaceClusterCustomObject({ ...GPT, name: USER_NAME, body: { ...obj, spec: { description: staging } } });
+    await editGPT(bed, USER_NAME, (o) => ({ ...o, spec: { description: staging } }));
     await eventually(async () => {
       const o = await getGPT(bed, USER_NAME);
       return o.status?.phase === 'Ready' && o.status.observedGeneration === 2;
@@ -151,7 +151,7 @@ describe.skipIf(!haveSharedIntents)("the user's GPTPolicies through the operator
       const before = await getJsPolicy(bed, USER_NAME);
 
       current = withModel; // the operator's workers now use the model, whose provider answers 503
-      await bed.api.replaceClusterCustomObject({ ...GPT, name: USER_NAME, body: { ...obj, spec: { description: "Deny pods with the label 'env=prod' in the 'uat' namespace." } } });
+      await editGPT(bed, USER_NAME, (o) => ({ ...o, spec: { description: "Deny pods with the label 'env=prod' in the 'uat' namespace." } }));
       const degraded = await eventually(async () => {
         const o = await getGPT(bed, USER_NAME);
         return o.status?.phase === 'Degraded' ? o : undefined;
