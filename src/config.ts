@@ -1,4 +1,5 @@
-import { PolicyforgeError } from '../common/index.js';
+import { loadModelConfig, type ModelConfig } from '../agents/index.js';
+import { PolicyforgeError, isPolicyforgeError } from '../common/index.js';
 
 /**
  * Service configuration (`policyforge serve`), read from the environment once at start-up. Every mistake
@@ -111,4 +112,27 @@ export function loadServiceConfig(env: Env = process.env, flags: ServiceFlags = 
     throw new PolicyforgeError('PF_ERR_CONFIG', [problems.join('; ')], { details: { problems } });
   }
   return config;
+}
+
+/**
+ * Service and model settings validated together, for `serve` and `operator`: every mistake in one
+ * PF_ERR_CONFIG, each naming its variable or flag. `problems` are the command's own flag mistakes.
+ */
+export function loadRunConfig(env: Env, flags: ServiceFlags, problems: string[] = []): { config: ServiceConfig; model?: ModelConfig } {
+  let config: ServiceConfig | undefined;
+  let model: ModelConfig | undefined;
+  try {
+    config = loadServiceConfig(env, flags);
+  } catch (err) {
+    if (!isPolicyforgeError(err, 'PF_ERR_CONFIG')) throw err;
+    problems.push(...((err.details?.problems as string[] | undefined) ?? [err.message]));
+  }
+  try {
+    model = loadModelConfig(env);
+  } catch (err) {
+    if (!isPolicyforgeError(err, 'PF_ERR_CONFIG')) throw err;
+    problems.push(err.message.replace(/^configuration: /, ''));
+  }
+  if (problems.length || !config) throw new PolicyforgeError('PF_ERR_CONFIG', [problems.join('; ')], { details: { problems } });
+  return { config, ...(model ? { model } : {}) };
 }

@@ -1,7 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { loadModelConfig, type ModelConfig } from '../../../agents/index.js';
-import { PolicyforgeError, isPolicyforgeError, logger } from '../../../common/index.js';
-import { loadServiceConfig, type ServiceConfig } from '../../config.js';
+import type { ModelConfig } from '../../../agents/index.js';
+import { PolicyforgeError, logger } from '../../../common/index.js';
+import { loadRunConfig, type ServiceConfig } from '../../config.js';
 import { KubeClient, preflight, startOperator } from '../../operator/index.js';
 import { startService, type RunningService } from '../../serve.js';
 import { createGenerationQueue } from '../../../worker/index.js';
@@ -88,20 +88,5 @@ function readConfiguration(flags: OperatorFlags): { config: ServiceConfig; model
   for (const [flag, value] of [['--health-port', flags.healthPort], ['--resync-seconds', flags.resyncSeconds]] as const) {
     if (!/^\d+$/.test(value)) problems.push(`${flag} must be a whole number, not "${value}"`);
   }
-  let config: ServiceConfig | undefined;
-  let model: ModelConfig | undefined;
-  try {
-    config = loadServiceConfig(process.env, { role: 'worker' });
-  } catch (err) {
-    if (!isPolicyforgeError(err, 'PF_ERR_CONFIG')) throw err;
-    problems.push(...((err.details?.problems as string[] | undefined) ?? [err.message]));
-  }
-  try {
-    model = loadModelConfig(process.env);
-  } catch (err) {
-    if (!isPolicyforgeError(err, 'PF_ERR_CONFIG')) throw err;
-    problems.push(err.message.replace(/^configuration: /, ''));
-  }
-  if (problems.length || !config) throw new PolicyforgeError('PF_ERR_CONFIG', [problems.join('; ')], { details: { problems } });
-  return { config, ...(model ? { model } : {}) };
+  return loadRunConfig(process.env, { role: 'worker' }, problems);
 }

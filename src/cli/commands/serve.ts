@@ -1,6 +1,5 @@
-import { loadModelConfig, type ModelConfig } from '../../../agents/index.js';
-import { PolicyforgeError, isPolicyforgeError } from '../../../common/index.js';
-import { loadServiceConfig, type ServiceConfig } from '../../config.js';
+import type { ModelConfig } from '../../../agents/index.js';
+import { loadRunConfig, type ServiceConfig } from '../../config.js';
 import { startService, type ServiceRole } from '../../serve.js';
 import type { RegisterCommand } from './index.js';
 
@@ -41,20 +40,5 @@ export const registerServe: RegisterCommand = (program, setExit) => {
 function readConfiguration(flags: ServeFlags, role: ServiceRole): { config: ServiceConfig; model?: ModelConfig } {
   const problems: string[] = [];
   if (flags.apiOnly && flags.workerOnly) problems.push('--api-only and --worker-only exclude each other: pass one, or neither for both');
-  let config: ServiceConfig | undefined;
-  let model: ModelConfig | undefined;
-  try {
-    config = loadServiceConfig(process.env, { insecureNoAuth: flags.insecureNoAuth, concurrency: flags.concurrency, role });
-  } catch (err) {
-    if (!isPolicyforgeError(err, 'PF_ERR_CONFIG')) throw err;
-    problems.push(...((err.details?.problems as string[] | undefined) ?? [err.message]));
-  }
-  try {
-    model = loadModelConfig(process.env);
-  } catch (err) {
-    if (!isPolicyforgeError(err, 'PF_ERR_CONFIG')) throw err;
-    problems.push(err.message.replace(/^configuration: /, ''));
-  }
-  if (problems.length || !config) throw new PolicyforgeError('PF_ERR_CONFIG', [problems.join('; ')], { details: { problems } });
-  return { config, ...(model ? { model } : {}) };
+  return loadRunConfig(process.env, { insecureNoAuth: flags.insecureNoAuth, concurrency: flags.concurrency, role }, problems);
 }
