@@ -859,13 +859,7 @@ const immutableField: OfflineFamily = {
     if (!r) return undefined;
     const ns = homeNamespace(ctx);
     const parts = path.split('.');
-    const mk = (value: unknown, namespace = ns): KubeObject => {
-      const o = sample(r, { namespace, name: 'sample' }) as Record<string, any>;
-      let cur = o;
-      for (const p of parts.slice(0, -1)) cur = cur[p] = cur[p] && typeof cur[p] === 'object' ? cur[p] : {};
-      cur[parts[parts.length - 1]] = value;
-      return o as KubeObject;
-    };
+    const mk = (value: unknown, namespace = ns): KubeObject => sampleWithField(r, namespace, parts, value);
     const v = violation(ctx);
     const tests: TestCase[] = [
       updateCase(`changing ${path} is denied`, mk('before'), mk('after'), v),
@@ -887,6 +881,19 @@ const immutableField: OfflineFamily = {
     };
   },
 };
+
+/** A sample `resource` object with the dotted field `parts` set to `value`, or removed when it is undefined. */
+function sampleWithField(resource: ApiResource, namespace: string | undefined, parts: string[], value: unknown): KubeObject {
+  const o = sample(resource, { namespace, name: 'sample' }) as Record<string, any>;
+  if (value === undefined) {
+    removePath(o, parts);
+    return o as KubeObject;
+  }
+  let cur = o;
+  for (const p of parts.slice(0, -1)) cur = cur[p] = cur[p] && typeof cur[p] === 'object' ? cur[p] : {};
+  cur[parts[parts.length - 1]] = value;
+  return o as KubeObject;
+}
 
 function removePath(o: Record<string, any>, parts: string[]): void {
   let cur = o;
@@ -949,17 +956,7 @@ const fieldEquality: OfflineFamily = {
     const value: unknown = raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     const parts = path.split('.');
     const ns = homeNamespace(ctx);
-    const mk = (val: unknown, namespace = ns): KubeObject => {
-      const o = sample(r, { namespace, name: 'sample' }) as Record<string, any>;
-      if (val === undefined) {
-        removePath(o, parts);
-        return o as KubeObject;
-      }
-      let cur = o;
-      for (const p of parts.slice(0, -1)) cur = cur[p] = cur[p] && typeof cur[p] === 'object' ? cur[p] : {};
-      cur[parts[parts.length - 1]] = val;
-      return o as KubeObject;
-    };
+    const mk = (value: unknown, namespace = ns): KubeObject => sampleWithField(r, namespace, parts, value);
     const other = typeof value === 'boolean' ? !value : typeof value === 'number' ? value + 1 : `${raw}-other`;
     const v = violation(ctx);
     const tests: TestCase[] = [
@@ -1092,17 +1089,7 @@ const fieldRequired: OfflineFamily = {
     if (!r) return undefined;
     const parts = path.split('.');
     const ns = homeNamespace(ctx);
-    const mk = (val: unknown, namespace = ns): KubeObject => {
-      const o = sample(r, { namespace, name: 'sample' }) as Record<string, any>;
-      if (val === undefined) {
-        removePath(o, parts);
-        return o as KubeObject;
-      }
-      let cur = o;
-      for (const p of parts.slice(0, -1)) cur = cur[p] = cur[p] && typeof cur[p] === 'object' ? cur[p] : {};
-      cur[parts[parts.length - 1]] = val;
-      return o as KubeObject;
-    };
+    const mk = (value: unknown, namespace = ns): KubeObject => sampleWithField(r, namespace, parts, value);
     const v = violation(ctx);
     return {
       family: 'field-required',
