@@ -4,6 +4,7 @@ import { parse } from 'yaml';
 import { spawnWatched, type WatchedProcess } from '../support/processes.js';
 import { freePort, startRedisServer, type TestRedis } from '../support/redis.js';
 import { startScriptedOpenAIServer, type ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
+import { approve, fixedDraft, flawedDraft, IAM_INTENT, iamPlan } from '../support/user-iam-story.js';
 import { readEvents, type ApiResponse } from './harness.js';
 
 // `policyforge serve` as users run it (the compiled CLI), with the real loop, the process sandbox and a
@@ -11,50 +12,6 @@ import { readEvents, type ApiResponse } from './harness.js';
 const BIN = fileURLToPath(new URL('../../bin/policyforge.js', import.meta.url));
 const TOKEN = 'service-token-0123456789abcdef';
 const MODEL_KEY = 'sk-service-test-key-0123456789';
-const IAM_INTENT = 'Deny any IAMPolicy Config Connector resources that reference a Project.';
-
-const iamPolicy = (name: string, resourceRef?: Record<string, unknown>) => ({
-  apiVersion: 'iam.cnrm.cloud.google.com/v1beta1',
-  kind: 'IAMPolicy',
-  metadata: { name, namespace: 'config' },
-  spec: { ...(resourceRef ? { resourceRef } : {}), bindings: [{ role: 'roles/viewer', members: ['user:dev@example.com'] }] },
-});
-const plan = {
-  rationale: 'IAMPolicy objects whose spec.resourceRef.kind is Project are denied.',
-  target: { type: 'Validating', resources: ['iampolicies'], apiGroups: ['iam.cnrm.cloud.google.com'], apiVersions: ['v1beta1'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced', namespaces: [] },
-  steps: [{ name: 'referencesProject', description: 'spec.resourceRef.kind is Project' }],
-  tests: [
-    { name: 'IAMPolicy on a Project is denied', object: iamPolicy('p', { kind: 'Project', name: 'my-project' }), expect: 'deny' },
-    { name: 'IAMPolicy on a StorageBucket is allowed', object: iamPolicy('b', { kind: 'StorageBucket', name: 'logs' }), expect: 'allow' },
-    { name: 'IAMPolicy without a resourceRef is allowed', object: iamPolicy('n'), expect: 'allow' },
-  ],
-};
-// Round 1: the wrong API group and an unguarded resourceRef; round 2: fixed.
-const flawedDraft = {
-  explanation: 'deny IAMPolicies on projects',
-  plan: 'read the resourceRef kind',
-  spec: {
-    type: 'Validating',
-    operations: ['CREATE', 'UPDATE'],
-    resources: ['iampolicies'],
-    apiGroups: ['configconnector.cnrm.cloud.google.com'],
-    javascript: "if (request.object.spec.resourceRef.kind === 'Project') { deny('IAMPolicy must not target a Project'); }",
-  },
-};
-const fixedDraft = {
-  explanation: 'the group that serves iampolicies, optional chaining',
-  plan: 'read the resourceRef kind safely',
-  spec: {
-    type: 'Validating',
-    operations: ['CREATE', 'UPDATE'],
-    resources: ['iampolicies'],
-    apiGroups: ['iam.cnrm.cloud.google.com'],
-    scope: 'Namespaced',
-    javascript: "function referencesProject(obj) { return obj?.spec?.resourceRef?.kind === 'Project'; }\nif (referencesProject(request.object)) { deny('IAMPolicy must not target a Project'); }",
-  },
-};
-const approve = { reasoning: 'denies exactly IAMPolicies on projects', success: true, critique: '' };
-
 let redis: TestRedis;
 let model: ScriptedOpenAIServer;
 let service: WatchedProcess;
@@ -70,7 +27,7 @@ const call = (path: string, init: RequestInit & { json?: unknown } = {}): Promis
 beforeAll(async () => {
   redis = await startRedisServer();
   model = await startScriptedOpenAIServer({
-    steps: [{ toolCall: { arguments: plan } }, { toolCall: { arguments: flawedDraft } }, { toolCall: { arguments: fixedDraft } }, { toolCall: { arguments: approve } }],
+    steps: [{ toolCall: { arguments: iamPlan } }, { toolCall: { arguments: flawedDraft } }, { toolCall: { arguments: fixedDraft } }, { toolCall: { arguments: approve } }],
   });
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;

@@ -2,49 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPolicyforgeError, type ProgressEvent } from '../../common/index.js';
 import { generatePolicy } from '../../src/loop/index.js';
 import type { ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
-import { iamPolicy, loopWorld, pod, scriptedModel, TEST_KEY, type LoopWorld } from './helpers.js';
-
-const IAM_INTENT = 'Deny any IAMPolicy Config Connector resources that reference a Project.';
-
-const iamPlan = {
-  rationale: 'IAMPolicy objects whose spec.resourceRef.kind is Project are denied; every other reference is allowed.',
-  target: { type: 'Validating', resources: ['iampolicies'], apiGroups: ['iam.cnrm.cloud.google.com'], apiVersions: ['v1beta1'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced', namespaces: [] },
-  steps: [{ name: 'referencesProject', description: 'spec.resourceRef.kind is Project' }],
-  tests: [
-    { name: 'IAMPolicy on a Project is denied', object: iamPolicy('p', { kind: 'Project', name: 'my-project' }), expect: 'deny' },
-    { name: 'IAMPolicy on a Project by external id is denied', object: iamPolicy('e', { kind: 'Project', external: 'projects/x' }), expect: 'deny' },
-    { name: 'IAMPolicy on a StorageBucket is allowed', object: iamPolicy('b', { kind: 'StorageBucket', name: 'logs' }), expect: 'allow' },
-    { name: 'IAMPolicy without a resourceRef is allowed', object: iamPolicy('n'), expect: 'allow' },
-  ],
-};
-
-// The user's real first draft: the wrong group and an unguarded resourceRef.
-const flawedDraft = {
-  explanation: 'deny IAMPolicies on projects',
-  plan: 'read the resourceRef kind',
-  spec: {
-    type: 'Validating',
-    operations: ['CREATE', 'UPDATE'],
-    resources: ['iampolicies'],
-    apiGroups: ['configconnector.cnrm.cloud.google.com'],
-    javascript: "if (request.object.spec.resourceRef.kind === 'Project') { deny('IAMPolicy must not target a Project'); }",
-  },
-};
-
-const fixedDraft = {
-  explanation: 'use the group that serves iampolicies and optional chaining',
-  plan: 'read the resourceRef kind safely',
-  spec: {
-    type: 'Validating',
-    operations: ['CREATE', 'UPDATE'],
-    resources: ['iampolicies'],
-    apiGroups: ['iam.cnrm.cloud.google.com'],
-    scope: 'Namespaced',
-    javascript: "function referencesProject(obj) { return obj?.spec?.resourceRef?.kind === 'Project'; }\nif (referencesProject(request.object)) { deny('IAMPolicy must not target a Project'); }",
-  },
-};
-
-const approve = { reasoning: 'denies exactly IAMPolicies on projects', success: true, critique: '' };
+import { approve, fixedDraft, flawedDraft, IAM_INTENT, iamPlan, iamPolicy } from '../support/user-iam-story.js';
+import { loopWorld, pod, scriptedModel, TEST_KEY, type LoopWorld } from './helpers.js';
 
 let world: LoopWorld;
 let server: ScriptedOpenAIServer | undefined;

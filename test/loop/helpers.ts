@@ -48,12 +48,3 @@ export async function scriptedModel(steps: ScriptStep[], overrides: Partial<Mode
 export function pod(name: string, namespace: string, labels?: Record<string, string>): Record<string, unknown> {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, ...(labels ? { labels } : {}) }, spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1' }] } };
 }
-
-export function iamPolicy(name: string, resourceRef?: Record<string, unknown>): Record<string, unknown> {
-  return {
-    apiVersion: 'iam.cnrm.cloud.google.com/v1beta1',
-    kind: 'IAMPolicy',
-    metadata: { name, namespace: 'config' },
-    spec: { ...(resourceRef ? { resourceRef } : {}), bindings: [{ role: 'roles/viewer', members: ['user:dev@example.com'] }] },
-  };
-}
