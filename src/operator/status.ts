@@ -125,14 +125,26 @@ export function failedStatus(
       ? { type: 'Ready', status: 'True', reason: REASONS.PreviousPolicyKept, message: `the latest spec failed (${failure.reason}); the JsPolicy from the previous spec stays in force, untouched` }
       : { type: 'Ready', status: 'False', reason: failure.reason, message },
   );
+  return failureOutcome(prev, ctx, { keepsPolicy, summary, message, updates });
+}
+
+/**
+ * The status after any failure: Degraded while an earlier JsPolicy stays in force, Failed otherwise.
+ * `message` (lastError) is already clipped and redacted; setConditions does the same for conditions.
+ */
+function failureOutcome(
+  prev: GPTPolicyStatus | undefined,
+  ctx: StatusContext,
+  outcome: { keepsPolicy: boolean; summary: Partial<GPTPolicyStatus>; message: string; updates: ConditionUpdate[] },
+): GPTPolicyStatus {
   return {
     ...prev,
-    ...summary,
-    phase: keepsPolicy ? PHASES.Degraded : PHASES.Failed,
+    ...outcome.summary,
+    phase: outcome.keepsPolicy ? PHASES.Degraded : PHASES.Failed,
     observedGeneration: ctx.generation,
     specHash: ctx.specHash,
-    lastError: message,
-    conditions: setConditions(prev?.conditions, updates, ctx.generation, ctx.now),
+    lastError: outcome.message,
+    conditions: setConditions(prev?.conditions, outcome.updates, ctx.generation, ctx.now),
   };
 }
 
@@ -186,26 +198,17 @@ export function appliedStatus(
 /** Applying failed for a reason retries will not fix (the name belongs to another object, or the API refuses it). */
 export function applyFailedStatus(prev: GPTPolicyStatus | undefined, ctx: StatusContext, reason: string, message: string, result?: GenerationResult): GPTPolicyStatus {
   const keepsPolicy = hasWorkingPolicy(prev) && reason !== REASONS.NotOwned;
-  const summary = result ? resultSummary(result) : {};
-  return {
-    ...prev,
-    ...summary,
-    phase: keepsPolicy ? PHASES.Degraded : PHASES.Failed,
-    observedGeneration: ctx.generation,
-    specHash: ctx.specHash,
-    lastError: clip(redactSecrets(message)),
-    conditions: setConditions(
-      prev?.conditions,
-      [
-        { type: 'Applied', status: 'False', reason, message },
-        keepsPolicy
-          ? { type: 'Ready', status: 'True', reason: REASONS.PreviousPolicyKept, message: 'the JsPolicy from the previous spec stays in force' }
-          : { type: 'Ready', status: 'False', reason, message },
-      ],
-      ctx.generation,
-      ctx.now,
-    ),
-  };
+  return failureOutcome(prev, ctx, {
+    keepsPolicy,
+    summary: result ? resultSummary(result) : {},
+    message: clip(redactSecrets(message)),
+    updates: [
+      { type: 'Applied', status: 'False', reason, message },
+      keepsPolicy
+        ? { type: 'Ready', status: 'True', reason: REASONS.PreviousPolicyKept, message: 'the JsPolicy from the previous spec stays in force' }
+        : { type: 'Ready', status: 'False', reason, message },
+    ],
+  });
 }
 
 /** A working JsPolicy of ours is in force (Applied True now), so a failure must not be reported as an outage. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isPolicyforgeError } from '../../common/index.js';
 import { jobIdFor, jobIdParts, ownedPolicy, policyNameFor, setConditions, specHash, validateGPTPolicy, withRetry } from '../../src/operator/index.js';
+import { applyFailedStatus, failedStatus } from '../../src/operator/status.js';
 
 const t0 = new Date('2026-11-25T20:00:00Z');
 const t1 = new Date('2026-11-25T20:05:00Z');
@@ -123,5 +124,21 @@ describe('withRetry', () => {
     calls = 0;
     await expect(withRetry(() => (calls++, Promise.reject(apiError(422))), { delay: async () => undefined })).rejects.toMatchObject({ code: 422 });
     expect(calls).toBe(1);
+  });
+});
+
+describe('failure statuses', () => {
+  const ctx = { generation: 2, specHash: 'abc', now: new Date('2026-11-25T00:00:00Z') };
+  const leaky = 'PUT failed: Authorization: Bearer sk-live-0123456789abcdefghij was refused';
+
+  it.each([
+    ['applying', () => applyFailedStatus(undefined, ctx, 'ApplyFailed', leaky)],
+    ['generating', () => failedStatus(undefined, ctx, { stage: 'Generated', reason: 'ModelUnavailable', message: leaky })],
+  ])('after %s carry no credential in lastError or any condition', (_what, build) => {
+    const status = build();
+    expect(status.phase).toBe('Failed');
+    const texts = [status.lastError, ...(status.conditions ?? []).map((c) => c.message)].join('\n');
+    expect(texts).toContain('refused');
+    expect(texts).not.toContain('sk-live-0123456789abcdefghij');
   });
 });
