@@ -4,17 +4,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isAlive } from '../support/processes.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function childrenOf(pid: number): number[] {
   try {
@@ -49,7 +41,7 @@ describe('the policyforge bin wrapper', () => {
 
     wrapper.kill('SIGTERM');
     const [code] = await once(wrapper, 'exit');
-    await expect.poll(() => alive(inner), { timeout: 10_000, interval: 100 }).toBe(false);
+    await expect.poll(() => isAlive(inner), { timeout: 10_000, interval: 100 }).toBe(false);
     // the inner process handled SIGTERM (graceful shutdown, exit 0) and the wrapper passed its code through
     expect({ code, output }).toMatchObject({ code: 0 });
   });

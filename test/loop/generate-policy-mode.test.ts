@@ -1,10 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GenerationResult, JsPolicy, TestCase } from '../../common/index.js';
 import { createSandbox, loadSuite, type SandboxRunner } from '../../sandbox/index.js';
 import { generatePolicy } from '../../src/loop/index.js';
-import type { ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
 import { haveSharedIntents, sharedIntent } from '../support/shared-intents.js';
-import { loopWorld, scriptedModel, type LoopWorld } from './helpers.js';
+import { freshLoopWorldEachTest, scriptedModel } from './helpers.js';
 
 // An intent's mode (Enforce/Warn/Audit, GPTPolicy spec.mode) says what jsPolicy does with a rejection; the
 // planned cases say what the policy decides. Drafts are verified in Enforce terms and the mode is applied
@@ -28,16 +27,7 @@ function failures(run: { cases: Array<{ name: string; passed: boolean; failure?:
   return run.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`);
 }
 
-let world: LoopWorld;
-let server: ScriptedOpenAIServer | undefined;
-beforeEach(async () => {
-  world = await loopWorld();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await world.close();
-});
+const world = freshLoopWorldEachTest();
 
 async function expectModeHonoured(result: GenerationResult, mode: 'Warn' | 'Audit', sandbox: SandboxRunner = world.sandbox): Promise<JsPolicy> {
   expect(result.status, result.reason).toBe('succeeded');
@@ -138,7 +128,6 @@ describe('generatePolicy with options.mode (model)', () => {
 
   it("a draft's own violationPolicy does not change what is verified: mode Audit succeeds in round 1 and returns Dry", async () => {
     const m = await scriptedModel([{ toolCall: { arguments: plan } }, { toolCall: { arguments: draft } }, { toolCall: { arguments: approve } }]);
-    server = m.server;
     const result = await generatePolicy({ text: NODEPORT, options: { mode: 'Audit' } }, { library: world.library, sandbox: world.sandbox, client: m.client });
     expect(result.source).toBe('model');
     expect(result.rounds).toHaveLength(1);

@@ -1,25 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isPolicyforgeError, type ProgressEvent } from '../../common/index.js';
 import { generatePolicy } from '../../src/loop/index.js';
-import type { ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
 import { approve, fixedDraft, flawedDraft, IAM_INTENT, iamPlan, iamPolicy } from '../support/user-iam-story.js';
-import { loopWorld, pod, scriptedModel, TEST_KEY, type LoopWorld } from './helpers.js';
+import { freshLoopWorldEachTest, pod, scriptedModel, TEST_KEY } from './helpers.js';
 
-let world: LoopWorld;
-let server: ScriptedOpenAIServer | undefined;
-beforeEach(async () => {
-  world = await loopWorld();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await world.close();
-});
+const world = freshLoopWorldEachTest();
 
 describe('generatePolicy with a model (scripted OpenAI-compatible server, real ChatOpenAI client)', () => {
   it("turns the user's flawed IAMPolicy draft into a verified policy: round 1's findings reach round 2's prompt", async () => {
     const m = await scriptedModel([{ toolCall: { arguments: iamPlan } }, { toolCall: { arguments: flawedDraft } }, { toolCall: { arguments: fixedDraft } }, { toolCall: { arguments: approve } }]);
-    server = m.server;
+    const server = m.server;
     const events: ProgressEvent[] = [];
     const result = await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client, onProgress: (e) => events.push(e) });
 
@@ -61,7 +51,7 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
   it('a model that never gets it right ends after maxRounds with a failed result, the best draft and every round', async () => {
     const denyAll = { explanation: 'deny', plan: 'deny', spec: { type: 'Validating', operations: ['CREATE', 'UPDATE'], resources: ['iampolicies'], apiGroups: ['iam.cnrm.cloud.google.com'], javascript: "deny('no');" } };
     const m = await scriptedModel([{ toolCall: { arguments: iamPlan } }, { toolCall: { arguments: flawedDraft } }]);
-    server = m.server;
+    const server = m.server;
     server.fallback = { toolCall: { arguments: denyAll } };
     const result = await generatePolicy({ text: IAM_INTENT, options: { maxRounds: 3 } }, { library: world.library, sandbox: world.sandbox, client: m.client });
 
@@ -85,7 +75,7 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
       { toolCall: { arguments: fixedDraft } },
       { toolCall: { arguments: approve } },
     ]);
-    server = m.server;
+    const server = m.server;
     const result = await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client });
 
     expect(result.status).toBe('succeeded');
@@ -100,7 +90,6 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
 
   it('retries a 429 (honouring Retry-After) and 500s inside a round, and records the usage', async () => {
     const m = await scriptedModel([{ toolCall: { arguments: iamPlan } }, { status: 429, headers: { 'retry-after': '3' } }, { status: 500 }, { toolCall: { arguments: fixedDraft } }, { toolCall: { arguments: approve } }]);
-    server = m.server;
     const result = await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client });
     expect(result.status).toBe('succeeded');
     expect(m.waits).toEqual([3000, 750]);
@@ -109,7 +98,7 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
 
   it('ends at once with PF_ERR_MODEL_AUTH on a 401', async () => {
     const m = await scriptedModel([{ status: 401 }, { toolCall: { arguments: iamPlan } }]);
-    server = m.server;
+    const server = m.server;
     let err: unknown;
     try {
       await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client });
@@ -123,7 +112,7 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
 
   it('gives up with PF_ERR_MODEL_UNAVAILABLE when every attempt times out', async () => {
     const m = await scriptedModel([{ hangMs: 1000 }, { hangMs: 1000 }], { timeoutMs: 200, maxRetries: 1 });
-    server = m.server;
+    const server = m.server;
     let err: unknown;
     try {
       await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client });
@@ -137,7 +126,7 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
   it('keeps the user examples in the plan first and verbatim even when the model leaves them out', async () => {
     const example = { name: 'my own IAMPolicy on a Project', object: iamPolicy('mine', { kind: 'Project', name: 'x' }), expect: 'deny' as const };
     const m = await scriptedModel([{ toolCall: { arguments: iamPlan } }, { status: 401 }]);
-    server = m.server;
+    const server = m.server;
     const events: ProgressEvent[] = [];
     await expect(
       generatePolicy({ text: IAM_INTENT, examples: [example] }, { library: world.library, sandbox: world.sandbox, client: m.client, onProgress: (e) => events.push(e) }),
@@ -158,7 +147,7 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
       { toolCall: { arguments: fixedDraft } },
       { toolCall: { arguments: approve } },
     ]);
-    server = m.server;
+    const server = m.server;
     const result = await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client });
     expect(result.status).toBe('succeeded');
     expect(result.rounds.map((r) => r.critique?.success)).toEqual([false, true]);
@@ -172,7 +161,7 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
   it('re-asks the planner when its plan has no case that must be allowed, then gives up with PF_ERR_MODEL_OUTPUT', async () => {
     const denyOnly = { ...iamPlan, tests: iamPlan.tests.filter((t) => t.expect === 'deny') };
     const m = await scriptedModel([{ toolCall: { arguments: denyOnly } }, { toolCall: { arguments: denyOnly } }, { toolCall: { arguments: '{oops' } }]);
-    server = m.server;
+    const server = m.server;
     await expect(generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client })).rejects.toMatchObject({ code: 'PF_ERR_MODEL_OUTPUT' });
     const humans = server.chatRequests().map((c) => c.messages[1].content);
     expect(humans).toHaveLength(3);
@@ -183,7 +172,7 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
   it('re-asks the planner, naming the case and field, when a planned case is not in the suite format', async () => {
     const broken = { ...iamPlan, tests: [...iamPlan.tests, { name: 'retargeting to a Project is denied', operation: 'UPDATE', object: iamPolicy('u', { kind: 'Project', name: 'p' }), expect: 'deny' }] };
     const m = await scriptedModel([{ toolCall: { arguments: broken } }, { toolCall: { arguments: iamPlan } }, { toolCall: { arguments: fixedDraft } }, { toolCall: { arguments: approve } }]);
-    server = m.server;
+    const server = m.server;
     const result = await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client });
     expect(result.status).toBe('succeeded');
     const retry = server.chatRequests()[1].messages[1].content;
@@ -217,7 +206,7 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
       },
     };
     const m = await scriptedModel([{ toolCall: { arguments: plan } }]);
-    server = m.server;
+    const server = m.server;
     server.fallback = { toolCall: { arguments: hijacked } };
     const result = await generatePolicy({ text: injected, options: { maxRounds: 2 } }, { library: world.library, sandbox: world.sandbox, client: m.client });
 

@@ -1,19 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generatePolicy } from '../../src/loop/index.js';
-import { loopWorld, type LoopWorld } from './helpers.js';
+import { freshLoopWorldEachTest } from './helpers.js';
 
 // The library answers an identical intent without a model call, but only when the request asks for no
 // other scope: options outside the text (GPTPolicy spec.namespaces, spec.failurePolicy) decide what the
 // policy may touch, and a stored cluster-wide answer must never serve a request scoped to a namespace.
 const NODEPORT = 'Services of type NodePort are not allowed.';
 
-let world: LoopWorld;
-beforeEach(async () => {
-  world = await loopWorld();
-});
-afterEach(async () => {
-  await world.close();
-});
+const world = freshLoopWorldEachTest();
 
 function selectedNamespaces(spec: { namespaceSelector?: { matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } }): string[] {
   return (spec.namespaceSelector?.matchExpressions ?? [])

@@ -1,25 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../common/index.js';
 import { generatePolicy } from '../../src/loop/index.js';
-import type { ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
-import { loopWorld, scriptedModel, type LoopWorld } from './helpers.js';
+import { freshLoopWorldEachTest, scriptedModel } from './helpers.js';
 import { INTENT_ALL, INTENT_PROD, privilegedModel } from './privileged-model.js';
 
-let world: LoopWorld;
-let server: ScriptedOpenAIServer | undefined;
-beforeEach(async () => {
-  world = await loopWorld();
-});
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-  await world.close();
-});
+const world = freshLoopWorldEachTest();
 
 async function modelWorld() {
   const m = await scriptedModel([]);
   m.server.fallback = privilegedModel;
-  server = m.server;
   return m;
 }
 

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../common/index.js';
 import { ProcessPoolBackend } from '../../sandbox/process-pool.js';
+import { isAlive } from '../support/processes.js';
 
 // close() of 'process' isolation must settle on its own: idle children are unref'd, and a CLI that awaits
 // close() at top level exits with code 13 (unsettled top-level await) if nothing keeps the loop alive while
@@ -37,15 +38,6 @@ async function runScript(file: string): Promise<{ code: number | null; stdout: s
   } catch (err) {
     const e = err as { code?: number | string; stdout?: string; stderr?: string };
     return { code: typeof e.code === 'number' ? e.code : null, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -97,11 +89,11 @@ console.log('closed');
     const pool = new ProcessPoolBackend({ processes: 1, memoryLimitMb: 32, closeGraceMs: 200 });
     await pool.checkCompiles('allow()');
     const [pid] = pool.pids();
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     // A stopped process keeps SIGTERM pending; only SIGKILL ends it.
     process.kill(pid, 'SIGSTOP');
     await pool.close();
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
     expect(pool.pids()).toEqual([]);
   });
 });

@@ -48,3 +48,13 @@ export function spawnWatched(command: string, args: string[], options: { env?: N
     },
   };
 }
+
+/** Whether a process with this pid exists (signal 0 checks without delivering anything). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
