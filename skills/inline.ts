@@ -11,9 +11,17 @@ export const INLINED_MARKER = '// policyforge skills:';
  * given, the highest is used.
  */
 export function inlineSkills(javascript: string, skills: readonly Skill[]): string {
+  const needed = skillsToInline(javascript, skills);
+  if (needed.length === 0) return javascript;
+  const header = `${INLINED_MARKER} ${needed.map((s) => s.id).join(', ')}`;
+  return `${header}\n${needed.map((s) => s.code.trim()).join('\n\n')}\n\n${javascript}`;
+}
+
+/** The skills inlineSkills would prepend to this code, dependencies before their callers. */
+export function skillsToInline(javascript: string, skills: readonly Skill[]): Skill[] {
   const byName = new Map<string, Skill>();
   for (const s of skills) if ((byName.get(s.name)?.version ?? 0) < s.version) byName.set(s.name, s);
-  if (byName.size === 0) return javascript;
+  if (byName.size === 0) return [];
 
   const declared = topLevelDeclarations(javascript);
   const needed: Skill[] = [];
@@ -28,10 +36,7 @@ export function inlineSkills(javascript: string, skills: readonly Skill[]): stri
   };
   const refs = [...referencedIdentifiers(javascript)].filter((n) => byName.has(n)).sort();
   for (const name of refs) visit(name);
-  if (needed.length === 0) return javascript;
-
-  const header = `${INLINED_MARKER} ${needed.map((s) => s.id).join(', ')}`;
-  return `${header}\n${needed.map((s) => s.code.trim()).join('\n\n')}\n\n${javascript}`;
+  return needed;
 }
 
 /** Names of the given skills that this skill calls. */
