@@ -2,7 +2,7 @@ import type { ApiCatalog } from '../catalog/index.js';
 import type { Intent, JsPolicy, JsPolicySpec, Plan, Skill, SuiteResult, TokenUsage } from '../common/index.js';
 import { emptyUsage, type ModelClient } from './chat-model.js';
 import { writePolicy, type CoderFeedback } from './coder.js';
-import { reviewPolicy, type ReviewOutput } from './critic-agent.js';
+import { reviewPolicy, type ReviewInput, type ReviewOutput } from './critic-agent.js';
 import { understandOffline } from './offline/index.js';
 import { planIntent } from './planner.js';
 
@@ -26,7 +26,7 @@ export interface Agents {
     promptChars: { system: number; human: number };
   }>;
   /** Self-verification after verify() passed; absent offline. */
-  review?(input: { intent: Intent; plan: Plan; policy: JsPolicy; suite?: SuiteResult }): Promise<ReviewOutput>;
+  review?(input: ReviewInput): Promise<ReviewOutput>;
 }
 
 export function createAgents(options: { client?: ModelClient; catalog?: ApiCatalog }): Agents {

@@ -1,8 +1,8 @@
 import { stringify } from 'yaml';
-import type { Intent, JsPolicy, Plan, SuiteResult, TestCase, TokenUsage } from '../common/index.js';
+import type { Intent, JsPolicy, Plan, Skill, SuiteResult, TestCase, TokenUsage } from '../common/index.js';
 import type { ModelClient } from './chat-model.js';
 import { renderPrompt } from './prompts.js';
-import { clip, renderPlan } from './render.js';
+import { clip, renderPlan, renderSkillsForReview } from './render.js';
 import { CritiqueSchema } from './schemas.js';
 
 /**
@@ -13,7 +13,10 @@ import { CritiqueSchema } from './schemas.js';
 export interface ReviewInput {
   intent: Intent;
   plan: Plan;
+  /** The verified policy with the code as the coder wrote it: library skills it calls are not inlined here. */
   policy: JsPolicy;
+  /** The library skills the policy calls (directly or through each other), inlined when it is applied. */
+  skills?: readonly Skill[];
   suite?: SuiteResult;
 }
 
@@ -33,6 +36,7 @@ export async function reviewPolicy(client: ModelClient, input: ReviewInput): Pro
     intent: input.intent.text,
     plan: renderPlan(input.plan, 4000),
     policy: clip(stringify(input.policy, { lineWidth: 0 }), 8000),
+    skills: renderSkillsForReview(input.skills ?? []),
     cases: cases.join('\n') || '(none)',
   });
   const promptChars = { system: system.length, human: human.length };

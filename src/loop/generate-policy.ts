@@ -27,7 +27,7 @@ import {
 } from '../../common/index.js';
 import { harden, renderReport, verify } from '../../critic/index.js';
 import { parseCase, type SandboxRunner } from '../../sandbox/index.js';
-import { builtinSkills, inlineSkills, skillsReferenced, type SkillLibrary } from '../../skills/index.js';
+import { builtinSkills, inlineSkills, skillsReferenced, skillsToInline, type SkillLibrary } from '../../skills/index.js';
 
 export interface GenerateDeps {
   library: SkillLibrary;
@@ -134,7 +134,10 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
     let promptChars = draft.promptChars;
     if (report.passed) {
       if (agents.review) {
-        const verdict = await agents.review({ intent, plan, policy, suite: report.suite });
+        // The critic reads the code as the coder wrote it; the skills it calls are listed, not repeated.
+        const asWritten: JsPolicy = { ...policy, spec: { ...policy.spec, javascript: assembled.spec.javascript } };
+        const calls = skillsToInline(assembled.spec.javascript ?? '', callable);
+        const verdict = await agents.review({ intent, plan, policy: asWritten, skills: calls, suite: report.suite });
         addUsage(usage, verdict.usage);
         addUsage(roundUsage, verdict.usage);
         promptChars = { system: promptChars.system + verdict.promptChars.system, human: promptChars.human + verdict.promptChars.human };
