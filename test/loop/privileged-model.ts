@@ -83,6 +83,11 @@ const OWN_CONTAINERS = `function containersOf(podSpec) {
   }
   return out;
 }`;
+/** The walk as first written by many policy authors: spec.containers only (see containersOnlyFirstModel). */
+const OWN_CONTAINERS_ONLY = `function containersOf(podSpec) {
+  if (!podSpec || typeof podSpec !== 'object' || !Array.isArray(podSpec.containers)) return [];
+  return podSpec.containers.filter((c) => c && typeof c === 'object');
+}`;
 const OWN_PRIVILEGED = `function privilegedContainers(podSpec) {
   return containersOf(podSpec)
     .filter((c) => c.securityContext?.privileged === true)
@@ -94,15 +99,18 @@ const SKILL_PRIVILEGED = `function privilegedContainers(podSpec) {
     .map((c) => String(c.name ?? '(unnamed)'));
 }`;
 
-function draftAnswer(req: RecordedRequest): Obj {
+function draftAnswer(req: RecordedRequest, containersOnlyFirst: boolean): Obj {
   const system = req.messages[0]?.content ?? '';
   const human = req.messages[1]?.content ?? '';
   const prod = human.includes(INTENT_PROD);
-  const has = (name: string): boolean => system.includes(`function ${name}(`);
+  // A skill is callable when the prompt shows its code or lists its signature (a skill a shown skill calls).
+  const has = (name: string): boolean => system.includes(`function ${name}(`) || system.includes(`// ${name}(`);
+  // The report of the last round names a failing init-container case: the walk must cover every list.
+  const toldAboutInit = /\[blocking\] case "[^"]*init container/.test(human);
   const helpers: string[] = [];
   if (!has('privilegedContainers')) {
     if (has('allContainers') && has('isPrivileged')) helpers.push(SKILL_PRIVILEGED);
-    else helpers.push(OWN_CONTAINERS, OWN_PRIVILEGED);
+    else helpers.push(containersOnlyFirst && !toldAboutInit ? OWN_CONTAINERS_ONLY : OWN_CONTAINERS, OWN_PRIVILEGED);
   }
   const inScope = prod ? (has('inNamespaces') ? "inNamespaces(request, ['prod'])" : "request.namespace === 'prod'") : '';
   const decision = [
@@ -135,9 +143,25 @@ const APPROVE = { reasoning: 'denies exactly pods with a privileged container (i
 
 /** One scripted answer, chosen by the tool the loop asks for (submit_plan, submit_policy, submit_review). */
 export function privilegedModel(req: RecordedRequest): ScriptStep {
+  return answer(req, false);
+}
+
+/**
+ * The same model, except that when no skill in its prompt walks the containers and it writes the walk itself,
+ * its first draft reads spec.containers only, and it covers init and ephemeral containers once the report names
+ * a failing init-container case. That first draft is the gap policy libraries written by people shipped and
+ * fixed later: trivy-checks KSV017 (PR #536), kubescape regolibrary C-0057 (PR #734, issue #709), kubescape
+ * cel-admission-library C-0057 (#107), polaris (#1203), kyverno/policies (#650). A model without memory makes
+ * it again on every fresh run; a verified skill is the library's memory of the fix.
+ */
+export function containersOnlyFirstModel(req: RecordedRequest): ScriptStep {
+  return answer(req, true);
+}
+
+function answer(req: RecordedRequest, containersOnlyFirst: boolean): ScriptStep {
   const tool = req.body?.tools?.[0]?.function?.name;
   if (tool === 'submit_plan') return { toolCall: { arguments: planAnswer(req) } };
-  if (tool === 'submit_policy') return { toolCall: { arguments: draftAnswer(req) } };
+  if (tool === 'submit_policy') return { toolCall: { arguments: draftAnswer(req, containersOnlyFirst) } };
   if (tool === 'submit_review') return { toolCall: { arguments: APPROVE } };
   return { status: 400, body: { error: { message: `privileged model: no answer for tool ${String(tool)}`, type: 'invalid_request_error' } } };
 }

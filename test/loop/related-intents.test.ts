@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../common/index.js';
 import { generatePolicy } from '../../src/loop/index.js';
+import { join } from 'node:path';
+import { openSqliteStore, SkillLibrary } from '../../skills/index.js';
 import { freshLoopWorldEachTest, scriptedModel } from './helpers.js';
-import { INTENT_ALL, INTENT_PROD, privilegedModel } from './privileged-model.js';
+import { containersOnlyFirstModel, INTENT_ALL, INTENT_PROD, privilegedModel } from './privileged-model.js';
 
 const world = freshLoopWorldEachTest();
 
@@ -32,6 +34,16 @@ describe('two related intents in a row (model mode, scripted server): the second
 
     const coder = m.server.chatRequests().slice(callsBefore).find((r) => r.body.tools?.[0]?.function?.name === 'submit_policy')!;
     expect(coder.messages[0].content).toContain('function privilegedContainers(');
+    // Skills privilegedContainers calls are listed by signature, not repeated, when they were retrieved too.
+    for (const callee of ['allContainers', 'isPrivileged']) {
+      if (retrieved.includes(callee)) expect(coder.messages[0].content).not.toContain(`function ${callee}(`);
+    }
+    // The critic reads the draft as written plus the list of approved skills it calls, not their bodies.
+    const critic = m.server.chatRequests().slice(callsBefore).find((r) => r.body.tools?.[0]?.function?.name === 'submit_review')!;
+    expect(critic.messages[1].content).toContain('privilegedContainers(request.object?.spec)');
+    expect(critic.messages[1].content).toMatch(/^- privilegedContainers\(podSpec\): .*\(approved by alice; \d+ sandbox test\(s\)\)$/m);
+    expect(critic.messages[1].content).not.toContain('function privilegedContainers(');
+    expect(critic.messages[1].content).not.toContain('function allContainers(');
     // The draft only called the skill; the applied policy carries its code (and its dependencies) inlined.
     const js = second.policy!.spec.javascript!;
     expect(js).toContain('function privilegedContainers(');
@@ -68,5 +80,23 @@ describe('two related intents in a row (model mode, scripted server): the second
     expect(again).toMatchObject({ status: 'succeeded', source: 'library', safeToApply: true });
     expect(again.usage.calls).toBe(0);
     expect(m.server.chatRequests()).toHaveLength(calls);
+  });
+
+  it('a model without memory repeats its containers-only first draft on every fresh run; with the library it is right in round 1, on a smaller prompt', async () => {
+    const m = await scriptedModel([]);
+    m.server.fallback = containersOnlyFirstModel;
+    const emptyStore = await openSqliteStore(join(world.dir, 'no-library.sqlite'));
+    const bare = await generatePolicy({ text: INTENT_PROD }, { library: new SkillLibrary(emptyStore, { sandbox: world.sandbox }), sandbox: world.sandbox, client: m.client }).finally(() => emptyStore.close());
+    expect(bare.status).toBe('succeeded');
+    expect(bare.rounds).toHaveLength(2);
+    expect(bare.rounds[0].report?.suite?.cases.filter((c) => !c.passed).map((c) => c.name)).toEqual(['a privileged init container is denied']);
+
+    const first = await generatePolicy({ text: INTENT_ALL }, { library: world.library, sandbox: world.sandbox, client: m.client });
+    await world.store.reviewSkill('privilegedContainers@1', { state: 'approved', reviewer: 'alice' });
+    const second = await generatePolicy({ text: INTENT_PROD }, { library: world.library, sandbox: world.sandbox, client: m.client });
+    expect(first.rounds).toHaveLength(1); // the built-in allContainers walks every list
+    expect(second.rounds).toHaveLength(1);
+    expect(second.skillsUsed).toContain('privilegedContainers@1');
+    expect(second.usage.promptTokens).toBeLessThan(bare.usage.promptTokens);
   });
 });
