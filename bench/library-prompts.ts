@@ -5,15 +5,16 @@ import { getEncoding } from 'js-tiktoken';
 import type { ModelConfig } from '../agents/index.js';
 import type { GenerationResult, ProgressEvent } from '../common/index.js';
 import { createGenerator, type Generator } from '../src/loop/index.js';
-import { INTENT_ALL, INTENT_PROD, privilegedModel } from '../test/loop/privileged-model.js';
+import { containersOnlyFirstModel, INTENT_ALL, INTENT_PROD, privilegedModel } from '../test/loop/privileged-model.js';
 import { startScriptedOpenAIServer, type RecordedRequest, type ScriptedOpenAIServer, type ScriptStep } from '../test/support/scripted-openai-server.js';
 import type { BenchSection } from './benches.js';
 
 /**
  * Issue 5's done-when, measured: the two related intents ("block privileged containers", then "… in namespace
  * prod") through the real loop in model mode against the scripted OpenAI-compatible server, with and without
- * the skill library, then the first intent again. The scripted model reads its own prompt (see
- * test/loop/privileged-model.ts): it calls a skill only when the library put the skill's code in its prompt,
+ * the skill library, then the first intent again, for two scripted models (a careful one, and one whose own
+ * container walk misses init containers in its first draft). Each reads its own prompt (see
+ * test/loop/privileged-model.ts): it calls a skill only when the library put the skill in its prompt,
  * otherwise it writes the helper itself. Figures come from the requests the server received.
  */
 
@@ -45,9 +46,9 @@ interface RunFigures {
 }
 
 /** Wraps the scripted model so each answer's size is recorded next to its request. */
-function recordingModel(answers: Map<RecordedRequest, string>): (req: RecordedRequest) => ScriptStep {
+function recordingModel(answers: Map<RecordedRequest, string>, scripted: (req: RecordedRequest) => ScriptStep): (req: RecordedRequest) => ScriptStep {
   return (req) => {
-    const step = privilegedModel(req);
+    const step = scripted(req);
     if (typeof step === 'object' && 'toolCall' in step) answers.set(req, JSON.stringify(step.toolCall.arguments));
     return step;
   };
@@ -79,11 +80,18 @@ async function measure(server: ScriptedOpenAIServer, answers: Map<RecordedReques
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
-export async function run(): Promise<BenchSection> {
+interface Scenario {
+  name: string;
+  runs: RunFigures[];
+  approved: string[];
+}
+
+/** a1–a3 without a library, c2 with the built-ins only, b1–b3 with the library (run 1's skills approved). */
+async function runScenario(name: string, scripted: (req: RecordedRequest) => ScriptStep): Promise<Scenario> {
   const home = mkdtempSync(join(tmpdir(), 'pf-bench-libprompts-'));
   const server = await startScriptedOpenAIServer();
   const answers = new Map<RecordedRequest, string>();
-  server.fallback = recordingModel(answers);
+  server.fallback = recordingModel(answers, scripted);
   const model: ModelConfig = { provider: 'openai-compatible', model: 'scripted', apiKey: 'sk-bench-not-a-real-key', baseURL: server.baseURL, timeoutMs: 30_000, maxRetries: 0, temperature: 0 };
   const runs: RunFigures[] = [];
   const opened: Generator[] = [];
@@ -119,17 +127,16 @@ export async function run(): Promise<BenchSection> {
     await server.close();
     rmSync(home, { recursive: true, force: true });
   }
+  return { name, runs, approved };
+}
 
-  const byLabel = (prefix: string): RunFigures => runs.find((r) => r.label.startsWith(prefix))!;
-  const a2 = byLabel('a2');
-  const b2 = byLabel('b2');
-  const c2 = byLabel('c2');
-  const prompt = (r: RunFigures): number => sum(r.calls.map((c) => c.messageTokens + c.toolTokens));
+const prompt = (r: RunFigures): number => sum(r.calls.map((c) => c.messageTokens + c.toolTokens));
+const pct = (x: number, base: number): string => `${x >= base ? '+' : ''}${(((x - base) / base) * 100).toFixed(0)} %`;
+
+function summaryTable(runs: RunFigures[]): string[] {
   const coderCall = (r: RunFigures): CallFigures | undefined => r.calls.find((c) => c.tool === 'submit_policy');
-  const pct = (x: number, base: number): string => `${x >= base ? '+' : ''}${(((x - base) / base) * 100).toFixed(0)} %`;
-
-  const summary = [
-    '| run | intent | source | model calls | rounds | prompt chars (all calls) | server prompt_tokens | o200k prompt tokens (messages + tool schema) | coder system prompt chars | answer tokens (o200k) | skillsUsed |',
+  return [
+    '| run | intent | source | model calls | rounds | prompt chars (all calls) | server prompt_tokens | o200k prompt tokens (messages + tool schema) | coder system prompt chars (round 1) | answer tokens (o200k) | skillsUsed |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...runs.map((r) =>
       [
@@ -147,18 +154,34 @@ export async function run(): Promise<BenchSection> {
       ].join(' | ').replace(/^/, '| ').concat(' |'),
     ),
   ];
-  const perCall = [
-    '| run | call | system chars | human chars | server prompt_tokens | o200k message tokens | o200k tool-schema tokens | answer chars |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...runs.flatMap((r) => r.calls.map((c) => `| ${r.label} | ${c.tool} | ${c.systemChars} | ${c.humanChars} | ${c.serverPromptTokens} | ${c.messageTokens} | ${c.toolTokens} | ${c.answerChars} |`)),
-  ];
-  const delta = (x: RunFigures, y: RunFigures, tool: string): string => {
-    const d = sum(x.calls.filter((c) => c.tool === tool).map((c) => c.messageTokens)) - sum(y.calls.filter((c) => c.tool === tool).map((c) => c.messageTokens));
-    return `${d >= 0 ? '+' : ''}${d}`;
+}
+
+function findings(s: Scenario): string[] {
+  const byLabel = (prefix: string): RunFigures => s.runs.find((r) => r.label.startsWith(prefix))!;
+  const [a2, b2, c2, a3, b3] = ['a2', 'b2', 'c2', 'a3', 'b3'].map(byLabel);
+  const tokensOf = (r: RunFigures, tool: string): number => sum(r.calls.filter((c) => c.tool === tool).map((c) => c.messageTokens));
+  const delta = (tool: string): string => {
+    const d = tokensOf(b2, tool) - tokensOf(a2, tool);
+    return `${tool} ${d >= 0 ? '+' : ''}${d}`;
   };
-  const b2Coder = coderCall(b2);
-  const a2Coder = coderCall(a2);
-  const learnedUsed = b2.result.skillsUsed.filter((id) => approved.includes(id));
+  const learnedUsed = b2.result.skillsUsed.filter((id) => s.approved.includes(id));
+  return [
+    `- Reuse: run b2 lists ${learnedUsed.length ? learnedUsed.join(', ') : "NONE of run 1's learned skills"} in \`skillsUsed\` (all: ${b2.result.skillsUsed.join(', ') || 'none'}); its coder was given ${b2.coderSkills.join(', ') || 'nothing'}.`,
+    `- Prompt of intent 2: **${prompt(a2)}** o200k tokens without the library (${a2.result.rounds.length} round(s), ${a2.calls.length} calls), ${prompt(c2)} with the built-ins only, **${prompt(b2)}** with the library (${b2.result.rounds.length} round(s), ${b2.calls.length} calls): **${pct(prompt(b2), prompt(a2))}**.`,
+    `- By call (o200k message tokens, library − none): ${['submit_plan', 'submit_policy', 'submit_review'].map(delta).join(', ')}.`,
+    `- Answers the model writes for intent 2: ${sum(a2.calls.map((c) => c.answerTokens))} → ${sum(b2.calls.map((c) => c.answerTokens))} o200k tokens.`,
+    `- Intent 1 again: ${b3.calls.length} model calls and ${prompt(b3)} prompt tokens with the library (answered from it), ${a3.calls.length} calls and ${prompt(a3)} prompt tokens without.`,
+  ];
+}
+
+export async function run(): Promise<BenchSection> {
+  const scenarios = [await runScenario('careful', privilegedModel), await runScenario('containers-only first draft', containersOnlyFirstModel)];
+  const [careful, forgetful] = scenarios;
+  const perCall = [
+    '| scenario | run | call | system chars | human chars | server prompt_tokens | o200k message tokens | o200k tool-schema tokens | answer chars |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...scenarios.flatMap((s) => s.runs.flatMap((r) => r.calls.map((c) => `| ${s.name} | ${r.label} | ${c.tool} | ${c.systemChars} | ${c.humanChars} | ${c.serverPromptTokens} | ${c.messageTokens} | ${c.toolTokens} | ${c.answerChars} |`))),
+  ];
 
   return {
     title: 'Skill library and prompt size (library-prompts, model mode, scripted server)',
@@ -166,32 +189,43 @@ export async function run(): Promise<BenchSection> {
       'Command: `npm run bench -- library-prompts`. The real loop (`createGenerator` → `generatePolicy`, fuzzing on) in',
       'model mode against the scripted OpenAI-compatible server (test/support), through the real ChatOpenAI client.',
       `Intent 1 "${INTENT_ALL}", intent 2 "${INTENT_PROD}". The scripted model (test/loop/privileged-model.ts)`,
-      'answers planner, coder and critic from its own prompt: it calls a skill only when the library put that skill',
-      "in its prompt, otherwise it writes the helper itself; every draft passes verify() in round 1 and the critic accepts",
-      'it, so rounds and calls are the same with and without the library *by construction* (a real model may need',
-      'more rounds without the library; this bench does not claim that). Runs:',
-      '- **a1–a3, no library**: a fresh empty store per run (no built-ins, nothing learned carries over).',
-      '- **c2, built-ins only**: intent 2 on a store seeded with the built-in skills, nothing learned.',
-      `- **b1–b3, library**: built-ins seeded; after b1 its learned skill(s) (${approved.join(', ') || 'none'}) are approved as a reviewer would; then intent 2; then intent 1 again.`,
+      'answers planner, coder and critic from its own prompt: it calls a skill only when the library put that skill in',
+      'its prompt, otherwise it writes the helper itself. Two models, the same except for one habit:',
+      '- **careful**: its own helpers are right the first time, so every run passes in round 1 with or without the library.',
+      '  The library cannot save a round here; this is the worst case for it.',
+      '- **containers-only first draft**: when it writes the container walk itself, its first draft reads `spec.containers`',
+      "  only and misses init and ephemeral containers; the report's failing init-container case makes it fix that in",
+      '  round 2. Policy libraries written by people shipped this exact gap and fixed it later (trivy-checks KSV017, kubescape',
+      '  C-0057, polaris #1203, kyverno/policies #650). A model without memory repeats it on every fresh run; a verified',
+      "  skill that walks every container list is the library's memory of the fix.",
+      '',
+      'Runs, per model: **a1–a3** without a library (a fresh empty store each, no built-ins); **c2** intent 2 with the built-in',
+      "skills only; **b1–b3** with the library: built-ins seeded, b1's learned skills approved as a reviewer would, then intent 2,",
+      'then intent 1 again. What the library puts in prompts: the planner gets the retrieved skills\' one-line descriptions;',
+      "the coder gets the retrieved skills' code, except skills a shown skill calls, which are listed by signature; the critic",
+      "reads the draft as written plus a list of the approved skills it calls (unreviewed skills with their code).",
       '',
       '"server prompt_tokens" is what the scripted server reports (its estimate: JSON of the messages / 4); "o200k" is',
       "gpt-4o's tokenizer (js-tiktoken) over the message texts plus the tool definition, which providers also bill as prompt.",
       '',
-      ...summary,
+      `### careful model`,
       '',
-      '**What this shows.**',
-      `- Reuse: run b2 lists ${learnedUsed.length ? learnedUsed.join(', ') : 'NONE of run 1\'s learned skills'} in \`skillsUsed\` (all: ${b2.result.skillsUsed.join(', ') || 'none'}); its coder was given ${b2.coderSkills.join(', ') || 'nothing'}.`,
-      `- Prompt size of intent 2: ${prompt(a2)} o200k tokens without the library, ${prompt(c2)} with built-ins only, ${prompt(b2)} with the library (${pct(prompt(b2), prompt(a2))} vs none).` +
-        (prompt(b2) > prompt(a2)
-          ? ' The prompt is LARGER with the library: the coder\'s system prompt carries the retrieved skills\' code' +
-            ` (${b2Coder?.systemChars ?? '?'} chars vs ${a2Coder?.systemChars ?? '?'} without), and the planner's prompt lists their descriptions. The issue's "smaller prompt" is not what happens here.`
-          : ' The prompt is smaller with the library.'),
-      `- Where intent 2's prompt grows (o200k message tokens, library − none): ${['submit_plan', 'submit_policy', 'submit_review'].map((t) => `${t} ${delta(b2, a2, t)}`).join(', ')}` +
-        ' (planner: the retrieved skills\' descriptions; coder: their code; critic: the policy it judges carries the skills inlined).',
-      `- Where the saving is: the answer the model must write for intent 2 (${sum(a2.calls.map((c) => c.answerTokens))} → ${sum(b2.calls.map((c) => c.answerTokens))} o200k tokens of tool-call arguments, the coder no longer writes the helpers;` +
-        ' output tokens cost more than input tokens at most providers), and above all the identical intent:' +
-        ` b3 answers intent 1 with ${byLabel('b3').calls.length} model calls and 0 prompt tokens, where a3 spends ${byLabel('a3').calls.length} calls and ${prompt(byLabel('a3'))} prompt tokens again.`,
-      '- The applied policy is the same size or larger with skills (their code is inlined so the policy is self-contained); that is not a prompt cost.',
+      ...summaryTable(careful.runs),
+      '',
+      ...findings(careful),
+      '',
+      `### containers-only first draft`,
+      '',
+      ...summaryTable(forgetful.runs),
+      '',
+      ...findings(forgetful),
+      '',
+      '**Reading.** The library makes intent 2\'s prompt smaller when it saves a round, which is what a skill is for: the',
+      "fix a past run paid for is not paid again. When the model would have been right anyway, the library's text (skill",
+      'descriptions for the planner, the code of the skills the coder may call) costs a little more than the helper code it',
+      'saves, and the saving is in answer tokens (output, billed higher at most providers) and in the identical intent,',
+      'which costs no model call at all. The applied policy carries the skills inlined so it is self-contained; that is',
+      'not a prompt cost.',
       '',
       '<details><summary>Every chat request</summary>',
       '',
