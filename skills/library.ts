@@ -6,6 +6,7 @@ import {
   type Logger,
   type Plan,
   type Provenance,
+  type ReviewState,
   type Skill,
   type SkillTest,
   type StoredPolicy,
@@ -35,6 +36,14 @@ export interface SkillLibraryOptions {
   embeddingModel?: string;
   /** Retrieve candidate skills too (after approved ones). Rejected and deprecated skills are never retrieved. @defaultValue false */
   includeCandidates?: boolean;
+  /**
+   * Retrieve exactly the skills in these review states instead (approved still ranked before the others);
+   * for reviewers, who search candidates, rejected or deprecated skills only when they ask to. Overrides
+   * includeCandidates. @defaultValue undefined (approved, plus candidates with includeCandidates)
+   */
+  states?: readonly ReviewState[];
+  /** Count `usage.retrieved` for the skills search returns; off for searches that are not retrievals for a policy (a reviewer's lookup). @defaultValue true */
+  countRetrievals?: boolean;
   /** Used by learn() to turn the calls the policy's cases made into tests for the extracted skills. @defaultValue undefined (skills get no tests) */
   sandbox?: SkillSandbox;
   /** After embedding skills failed, how long the lexical-only index is used before trying again. @defaultValue 60000 */
@@ -77,8 +86,8 @@ export class SkillLibrary {
 
   /**
    * The k skills that best fit the query (intent text plus plan steps), approved first; candidates only
-   * with includeCandidates; one version per name (approved preferred, then the highest). Counts as a
-   * retrieval for each skill returned.
+   * with includeCandidates (or exactly the `states` asked for); one version per name (approved preferred,
+   * then the highest). Counts as a retrieval for each skill returned (unless countRetrievals is false).
    */
   async search(query: string, k = 5): Promise<Skill[]> {
     const index = await this.currentIndex();
@@ -86,7 +95,7 @@ export class SkillLibrary {
     if (this.options.embeddings && index.skills.length) queryVector = await this.embedQuery(query);
     const hits = index.search(query, k, queryVector, this.options.lexicalWeight ?? 0.5);
     const skills = hits.map((h) => h.skill);
-    if (skills.length) await this.store.recordUsage(skills.map((s) => s.id), 'retrieved');
+    if (skills.length && (this.options.countRetrievals ?? true)) await this.store.recordUsage(skills.map((s) => s.id), 'retrieved');
     return skills;
   }
 
@@ -246,7 +255,7 @@ export class SkillLibrary {
     // An index built while the embedding model was failing is retried after a while, not kept forever.
     const retryEmbeddings = fresh && this.index!.missingVectors && this.now().getTime() - this.index!.builtAt >= (this.options.embeddingRetryMs ?? 60_000);
     if (fresh && !retryEmbeddings) return this.index!.index;
-    const all = await this.store.listSkills({ state: this.options.includeCandidates ? ['approved', 'candidate'] : ['approved'] });
+    const all = await this.store.listSkills({ state: this.options.states ?? (this.options.includeCandidates ? ['approved', 'candidate'] : ['approved']) });
     const eligible = pickOnePerName(all);
     const vectors = this.options.embeddings ? await this.vectorsFor(eligible) : undefined;
     const index = new SkillIndex(eligible, vectors);
