@@ -76,6 +76,12 @@ describe('review page (headless Chromium)', () => {
   it('searches and filters by state', async () => {
     await page.locator('#skill-search').fill('image');
     await expect.poll(() => page.locator('#skill-list li').allTextContents()).toEqual([expect.stringContaining('imageTag@1')]);
+    // The search is the ranked one of `policyforge skills search`: best match first (getLabel comes first
+    // in store order), and for reviewers it reaches candidates too, after the approved skills.
+    await page.locator('#skill-search').fill('image tag label');
+    await expect.poll(() => page.locator('#skill-list li').allTextContents()).toEqual([expect.stringContaining('imageTag@1'), expect.stringContaining('getLabel@1')]);
+    await page.locator('#skill-search').fill('IAMPolicy project');
+    await expect.poll(() => page.locator('#skill-list li').allTextContents()).toEqual(['referencesProject@1candidate']);
     await page.locator('#skill-search').fill('');
     await page.locator('#state-filter').selectOption('candidate');
     await expect.poll(() => page.locator('#skill-list li').allTextContents()).toEqual(['referencesProject@1candidate']);

@@ -119,6 +119,9 @@ async function loadSkills() {
   const state = $('#state-filter').value;
   if (q) params.set('q', q);
   if (state) params.set('state', state);
+  // A search is ranked (best first) and sees approved skills only unless asked: reviewers search the
+  // candidates too (after the approved ones); rejected and deprecated ones by picking that state.
+  if (q && !state) params.set('candidates', 'true');
   try {
     const { skills } = await api(`/v1/skills?${params}`);
     $('#skill-count').textContent = `${skills.length} skill${skills.length === 1 ? '' : 's'}`;

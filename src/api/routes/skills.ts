@@ -1,14 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { PolicyforgeError, type ReviewState, type Skill } from '../../../common/index.js';
+import { PolicyforgeError, type ReviewState } from '../../../common/index.js';
+import { SkillLibrary, type SkillStore } from '../../../skills/index.js';
 import type { GenerationQueue } from '../../../worker/index.js';
 
-/** The part of skills/ SkillStore the API uses. */
-export interface SkillStoreForApi {
-  ping(): Promise<void>;
-  getSkill(id: string): Promise<Skill | undefined>;
-  listSkills(filter?: { state?: ReviewState | readonly ReviewState[]; query?: string; latestOnly?: boolean }): Promise<Skill[]>;
-  reviewSkill(id: string, review: { state: ReviewState; reviewer: string; comment?: string }): Promise<Skill>;
-}
+/**
+ * The skill store the API uses: the whole skills/ SkillStore, since searching goes through SkillLibrary
+ * (its index needs the revision, the lists and the embedding cache).
+ */
+export type SkillStoreForApi = SkillStore;
 
 const STATES = ['candidate', 'approved', 'rejected', 'deprecated'] as const;
 
@@ -35,28 +34,53 @@ export function registerSkillRoutes(app: FastifyInstance, deps: { store: SkillSt
   // Store calls go through the queue's Redis deadline: a Redis that went away answers 503 instead of hanging.
   const guarded = <T>(op: () => Promise<T>): Promise<T> => deps.queue.withRedis(op);
 
-  app.get<{ Querystring: { q?: string; state?: ReviewState; latest?: boolean } }>(
+  // Searching goes through SkillLibrary.search, as `policyforge skills search` and the loop do: the same
+  // ranking and review-state rules. One library per set of states, each caching its index until the
+  // store's revision moves. A reviewer's search is not a retrieval for a policy: usage is not counted.
+  const libraries = new Map<string, SkillLibrary>();
+  const libraryFor = (states: readonly ReviewState[]): SkillLibrary => {
+    const key = states.join(',');
+    let library = libraries.get(key);
+    if (!library) libraries.set(key, (library = new SkillLibrary(store, { states, countRetrievals: false })));
+    return library;
+  };
+
+  app.get<{ Querystring: { q?: string; state?: ReviewState; latest?: boolean; candidates?: boolean; limit?: number } }>(
     '/v1/skills',
     {
       schema: {
         tags: ['skills'],
         summary: 'List and search the skill library',
+        description:
+          'Without `q`: every skill (every version unless `latest`), ordered by name then version, optionally of one `state`. ' +
+          'With `q`: the ranked search of `policyforge skills search` and the generation loop (SkillLibrary.search: MiniSearch BM25+ ' +
+          'over name words and description), best first, one version per name (approved preferred, then the highest). ' +
+          'Which review states a search sees is explicit: approved skills only by default; `candidates=true` adds candidates ' +
+          '(ranked after every approved skill, like `--candidates`); `state` searches that one state only (the only way to ' +
+          'search rejected or deprecated skills). A search does not count as a retrieval in `usage.retrieved`.',
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
-            q: { type: 'string', maxLength: 200, description: 'Case-insensitive text in the name or description' },
-            state: { type: 'string', enum: STATES },
-            latest: { type: 'boolean', description: 'Only the highest version of each name' },
+            q: { type: 'string', maxLength: 200, description: 'Search text (an intent, words of a name or description): ranked results, best first' },
+            state: { type: 'string', enum: STATES, description: 'Only skills in this review state (with `q`: search this state only)' },
+            latest: { type: 'boolean', description: 'Only the highest version of each name (a search always gives one version per name)' },
+            candidates: { type: 'boolean', default: false, description: 'With `q` and no `state`: search candidate skills too, after the approved ones' },
+            limit: { type: 'integer', minimum: 1, maximum: 100, description: 'At most this many skills; with `q` the default is 20 (without `q`, no limit)' },
           },
         },
         response: { 200: { type: 'object', properties: { skills: { type: 'array', items: skillSchema } } } },
       },
     },
     async (request) => {
-      const { q, state, latest } = request.query;
-      const skills = await guarded(() => store.listSkills({ ...(state ? { state } : {}), ...(q ? { query: q } : {}), ...(latest ? { latestOnly: true } : {}) }));
-      return { skills };
+      const { q, state, latest, candidates, limit } = request.query;
+      if (q && q.trim()) {
+        const states: readonly ReviewState[] = state ? [state] : candidates ? ['approved', 'candidate'] : ['approved'];
+        const skills = await guarded(() => libraryFor(states).search(q, limit ?? 20));
+        return { skills };
+      }
+      const skills = await guarded(() => store.listSkills({ ...(state ? { state } : {}), ...(latest ? { latestOnly: true } : {}) }));
+      return { skills: limit ? skills.slice(0, limit) : skills };
     },
   );
 
