@@ -44,23 +44,59 @@ export interface ScoredSkill {
   semantic?: number;
 }
 
+/** What the vector part of the last search did (the bench reports it; the ranking is the same either way). */
+export interface VectorScanStats {
+  /** 'int8': a quantised scan chose which rows to score exactly; 'exact': every row was scored exactly. */
+  path: 'int8' | 'exact';
+  rows: number;
+  /** Rows whose exact score was computed. */
+  rescored: number;
+}
+
+/**
+ * Above this k the int8 pre-selection is skipped: it keeps the k-th best lower bound in a sorted buffer
+ * (linear insertion), and with a k that large most rows would be rescored anyway.
+ */
+const MAX_FAST_K = 256;
+
 /**
  * A search index over one snapshot of the eligible skills: MiniSearch (BM25+, prefix and fuzzy matching)
  * over the name's words and the description, plus, when vectors are given, cosine similarity between the
  * query's embedding and each description's. Scores are combined after scaling the lexical one to 0..1.
+ *
+ * The vector part must stay under 10 ms over 10,000 skills with 1536-dim vectors (issue 5). A flat scan
+ * of the float rows in plain JavaScript cannot: it is ~15 M multiply-adds, ~23 ms here whether the rows
+ * are Float32 or Float64 (Float64 saves the float32→float64 conversions but doubles the memory read, 123 MB
+ * per 10k skills; measured ~18 ms), and an int8 scan in scalar JavaScript is no faster (~17-21 ms). So
+ * a search runs in two stages, the first in WebAssembly SIMD (see QuantisedRows), and returns exactly
+ * what the flat float scan (`searchExact`) returns:
+ *  1. int8 copies of the unit rows are scanned 16 lanes at a time (~2 ms for 10k × 1536); each gives an
+ *     approximate cosine and a proven bound on its error, so each row's score lies in [lo, hi];
+ *  2. only rows whose hi reaches the k-th best lo (per approved/candidate class) can be in the top k:
+ *     those, usually a few dozen, are scored exactly from the float rows with the same arithmetic as
+ *     the flat scan, and ranked as before.
  */
 export class SkillIndex {
   private readonly lexical: MiniSearch<{ id: string; words: string; description: string }>;
   private readonly byId: Map<string, Skill>;
+  private readonly rowById: Map<string, number>;
   /** In how many skills each (stemmed) term occurs. */
   private readonly documentFrequency = new Map<string, number>();
+  /** Per row, the first key of the ranking (0 approved, 1 candidate), so the scan reads no Skill objects. */
+  private readonly rankOf: Uint8Array;
   /** Unit-length vectors, one row per skill (same order as `skills`), in one block for fast scans. */
   private readonly matrix?: Float32Array;
   private readonly hasVector?: Uint8Array;
   private readonly dims: number = 0;
+  /** int8 copies of `matrix` for the first stage; absent without WebAssembly (then every row is scored exactly). */
+  private readonly quantised?: QuantisedRows;
+  /** What the vector part of the last search did. */
+  lastScan?: VectorScanStats;
 
   constructor(readonly skills: readonly Skill[], vectors?: ReadonlyMap<string, number[]>) {
     this.byId = new Map(skills.map((s) => [s.id, s]));
+    this.rowById = new Map(skills.map((s, row) => [s.id, row]));
+    this.rankOf = Uint8Array.from(skills, (s) => rank(s));
     this.lexical = new MiniSearch({
       fields: ['words', 'description'],
       idField: 'id',
@@ -87,6 +123,7 @@ export class SkillIndex {
         for (let i = 0; i < this.dims; i++) this.matrix![row * this.dims + i] = v[i] / n;
         this.hasVector![row] = 1;
       });
+      this.quantised = QuantisedRows.build(this.matrix, skills.length, this.dims);
     }
   }
 
@@ -107,49 +144,332 @@ export class SkillIndex {
     return [...kept, ...common.slice(0, 2)].join(' ');
   }
 
+  /** The k best skills for the query: approved before candidates, then by score, then by name. */
   search(query: string, k: number, queryVector?: number[], lexicalWeight = 0.5): ScoredSkill[] {
+    return this.ranked(query, k, queryVector, lexicalWeight, 'fast');
+  }
+
+  /**
+   * The reference ranking `search` must equal: every row's cosine computed from the float rows (a flat
+   * scan). For tests and the bench; slower with long vectors.
+   */
+  searchExact(query: string, k: number, queryVector?: number[], lexicalWeight = 0.5): ScoredSkill[] {
+    return this.ranked(query, k, queryVector, lexicalWeight, 'exact');
+  }
+
+  /**
+   * The top k by the int8 approximation alone, without the exact second stage (semantic scores are the
+   * approximations): what quantisation on its own would return. Only for measuring what the second stage buys.
+   */
+  searchApproximate(query: string, k: number, queryVector: number[], lexicalWeight = 0.5): ScoredSkill[] {
+    return this.ranked(query, k, queryVector, lexicalWeight, 'approximate');
+  }
+
+  private ranked(query: string, k: number, queryVector: number[] | undefined, lexicalWeight: number, mode: 'fast' | 'exact' | 'approximate'): ScoredSkill[] {
     const hits = this.lexical.search(this.selective(query));
     const maxLexical = hits[0]?.score ?? 0;
-    const lexicalById = new Map(hits.map((h) => [String(h.id), maxLexical > 0 ? h.score / maxLexical : 0]));
     const top = new TopK(k);
-    if (queryVector && this.matrix && this.hasVector && queryVector.length === this.dims) {
-      const qn = norm(queryVector);
-      const q = Float32Array.from(queryVector, (x) => x / qn);
-      const dims = this.dims;
-      const m = this.matrix;
-      for (let row = 0; row < this.skills.length; row++) {
-        let semantic = 0;
-        if (this.hasVector[row]) {
-          const base = row * dims;
-          let d0 = 0;
-          let d1 = 0;
-          let d2 = 0;
-          let d3 = 0;
-          let i = 0;
-          for (; i + 3 < dims; i += 4) {
-            d0 += q[i] * m[base + i];
-            d1 += q[i + 1] * m[base + i + 1];
-            d2 += q[i + 2] * m[base + i + 2];
-            d3 += q[i + 3] * m[base + i + 3];
-          }
-          for (; i < dims; i++) d0 += q[i] * m[base + i];
-          const dot = d0 + d1 + d2 + d3;
-          semantic = dot > 0 ? dot : 0;
-        }
-        const skill = this.skills[row];
-        const lexical = lexicalById.get(skill.id) ?? 0;
-        const score = lexicalWeight * lexical + (1 - lexicalWeight) * semantic;
-        if (score > 0) top.offer({ skill, score, lexical, semantic });
-      }
-    } else {
-      for (const [id, lexical] of lexicalById) {
-        const skill = this.byId.get(id);
+    if (!(queryVector && this.matrix && this.hasVector && queryVector.length === this.dims)) {
+      for (const h of hits) {
+        const skill = this.byId.get(String(h.id));
+        const lexical = maxLexical > 0 ? h.score / maxLexical : 0;
         if (skill && lexical > 0) top.offer({ skill, score: lexical, lexical });
       }
+      return top.sorted();
     }
+    const rows = this.skills.length;
+    // Lexical scores by row, so neither stage looks up a Map per row.
+    const lexical = new Float64Array(rows);
+    for (const h of hits) {
+      const row = this.rowById.get(String(h.id));
+      if (row !== undefined) lexical[row] = maxLexical > 0 ? h.score / maxLexical : 0;
+    }
+    const qn = norm(queryVector);
+    const q = Float32Array.from(queryVector, (x) => x / qn);
+    const { matrix, hasVector, dims } = this;
+    const w = lexicalWeight;
+    const v = 1 - lexicalWeight;
+    // Exactly the flat scan's arithmetic, so a rescored row scores as it always did.
+    const offerExact = (row: number): void => {
+      const dot = hasVector[row] ? exactDot(q, matrix, row * dims, dims) : 0;
+      const semantic = dot > 0 ? dot : 0;
+      const score = w * lexical[row] + v * semantic;
+      if (score > 0) top.offer({ skill: this.skills[row], score, lexical: lexical[row], semantic });
+    };
+    const quantised = this.quantised;
+    if (!quantised || mode === 'exact' || k <= 0 || k > MAX_FAST_K || k >= rows) {
+      for (let row = 0; row < rows; row++) offerExact(row);
+      this.lastScan = { path: 'exact', rows, rescored: rows };
+      return top.sorted();
+    }
+
+    const approx = new Float64Array(rows);
+    const bound = new Float64Array(rows);
+    quantised.scan(q, approx, bound);
+    if (mode === 'approximate') {
+      for (let row = 0; row < rows; row++) {
+        const semantic = approx[row] > 0 ? approx[row] : 0;
+        const score = w * lexical[row] + v * semantic;
+        if (score > 0) top.offer({ skill: this.skills[row], score, lexical: lexical[row], semantic });
+      }
+      return top.sorted();
+    }
+    // Each row's exact score lies in [lo, hi]: the clamp at 0, the products by a constant and the sum are
+    // all monotone, also after rounding, so bounding the cosine bounds the score computed from it.
+    const lo = new Float64Array(rows);
+    const hi = new Float64Array(rows);
+    for (let row = 0; row < rows; row++) {
+      const down = approx[row] - bound[row];
+      const up = approx[row] + bound[row];
+      const sLo = down > 0 ? down : 0;
+      const sHi = up > 0 ? up : 0;
+      const x = w * lexical[row];
+      lo[row] = v >= 0 ? x + v * sLo : x + v * sHi;
+      hi[row] = v >= 0 ? x + v * sHi : x + v * sLo;
+    }
+    // Approved rows first. If k rows of a class surely score above 0 (lo > 0) they are surely offered, so
+    // a row of that class whose hi is below the k-th best lo cannot make the top k, nor can any row of a
+    // later class; otherwise every row of the class that may score above 0 is rescored, and the next
+    // class is considered too. Ties on the bound are rescored (names break exact ties).
+    let rescored = 0;
+    for (let cls = 0; cls <= 1; cls++) {
+      const floor = kthLargestPositive(lo, this.rankOf, cls, k);
+      for (let row = 0; row < rows; row++) {
+        if (this.rankOf[row] !== cls || !(hi[row] > 0) || hi[row] < floor) continue;
+        offerExact(row);
+        rescored++;
+      }
+      if (floor > 0) break;
+    }
+    this.lastScan = { path: 'int8', rows, rescored };
     return top.sorted();
   }
 }
+
+/** The k-th largest positive value of `values` among rows of class `cls`; -Infinity if fewer than k. */
+function kthLargestPositive(values: Float64Array, classOf: Uint8Array, cls: number, k: number): number {
+  const best = new Float64Array(k); // descending
+  let count = 0;
+  for (let row = 0; row < values.length; row++) {
+    const x = values[row];
+    if (classOf[row] !== cls || !(x > 0) || (count === k && x <= best[k - 1])) continue;
+    let i = count < k ? count++ : k - 1;
+    while (i > 0 && best[i - 1] < x) {
+      best[i] = best[i - 1];
+      i--;
+    }
+    best[i] = x;
+  }
+  return count === k ? best[k - 1] : -Infinity;
+}
+
+/** The dot product as the flat scan always computed it (four float64 partial sums over float32 inputs). */
+function exactDot(q: Float32Array, m: Float32Array, base: number, dims: number): number {
+  let d0 = 0;
+  let d1 = 0;
+  let d2 = 0;
+  let d3 = 0;
+  let i = 0;
+  for (; i + 3 < dims; i += 4) {
+    d0 += q[i] * m[base + i];
+    d1 += q[i + 1] * m[base + i + 1];
+    d2 += q[i + 2] * m[base + i + 2];
+    d3 += q[i + 3] * m[base + i + 3];
+  }
+  for (; i < dims; i++) d0 += q[i] * m[base + i];
+  return d0 + d1 + d2 + d3;
+}
+
+/**
+ * Slack added to every error bound for floating-point rounding in computing the approximation, the bound
+ * itself and the exact dot product (each off by well under 1e-12 for unit vectors of a few thousand dims).
+ */
+const ROUNDING_SLACK = 1e-9;
+
+/**
+ * int8 copies of the unit rows, in WebAssembly memory, scanned by a SIMD kernel. Row r is stored as
+ * x̂ = round(x · 127 / max|x|) with its step s_r = max|x| / 127, and the query likewise (q̂, s_q), so
+ * q·x ≈ (q̂·x̂) s_q s_r. The error of that is at most |q|·|x − s_r x̂| + |q − s_q q̂|·|s_r x̂| (split the
+ * difference, then Cauchy–Schwarz); the two row norms are computed once here, the query's per search.
+ * Memory: one byte per dimension (15.4 MB for 10k × 1536) beside the 4-byte float rows kept for the exact
+ * stage, plus 16 bytes a row for the norms.
+ */
+class QuantisedRows {
+  private constructor(
+    private readonly dot: (q: number, m: number, rows: number, stride: number, out: number) => void,
+    private readonly rows: number,
+    private readonly dims: number,
+    private readonly stride: number,
+    private readonly q: Int8Array,
+    private readonly out: Int32Array,
+    private readonly outOffset: number,
+    private readonly matrixOffset: number,
+    /** s_r, |x − s_r x̂| and |s_r x̂| per row. */
+    private readonly step: Float64Array,
+    private readonly error: Float64Array,
+    private readonly length: Float64Array,
+  ) {}
+
+  /** undefined when the kernel cannot run here (no WebAssembly SIMD, or no room): callers scan exactly. */
+  static build(matrix: Float32Array, rows: number, dims: number): QuantisedRows | undefined {
+    const module = int8Kernel();
+    if (!module || !wasm || rows === 0 || dims === 0) return undefined;
+    const stride = Math.ceil(dims / 16) * 16; // rows padded with zeros to whole 16-byte lanes
+    const outOffset = stride;
+    const matrixOffset = outOffset + Math.ceil((rows * 4) / 16) * 16;
+    const bytes = matrixOffset + rows * stride;
+    if (bytes > 2 ** 31) return undefined; // the kernel's offsets are i32
+    let exports: Record<string, unknown>;
+    let buffer: ArrayBuffer;
+    try {
+      const memory = new wasm.Memory({ initial: Math.ceil(bytes / 65536) });
+      exports = new wasm.Instance(module, { env: { memory } }).exports;
+      buffer = memory.buffer; // never grown, so views on it stay valid
+    } catch {
+      return undefined;
+    }
+    const m = new Int8Array(buffer, matrixOffset, rows * stride);
+    const step = new Float64Array(rows);
+    const error = new Float64Array(rows);
+    const length = new Float64Array(rows);
+    for (let row = 0; row < rows; row++) {
+      const base = row * dims;
+      let max = 0;
+      for (let i = 0; i < dims; i++) max = Math.max(max, Math.abs(matrix[base + i]));
+      if (max === 0) continue; // no vector: all zeros, exactly
+      if (!Number.isFinite(max)) {
+        error[row] = Infinity; // a vector with NaN or ∞ in it: no bound, so the row is always rescored
+        continue;
+      }
+      const s = max / 127;
+      let e = 0;
+      let l = 0;
+      for (let i = 0; i < dims; i++) {
+        const x = matrix[base + i];
+        const c = Math.max(-127, Math.min(127, Math.round(x / s)));
+        m[row * stride + i] = c;
+        e += (x - c * s) ** 2;
+        l += (c * s) ** 2;
+      }
+      step[row] = s;
+      error[row] = Math.sqrt(e);
+      length[row] = Math.sqrt(l);
+    }
+    const dot = exports.dot as (q: number, m: number, rows: number, stride: number, out: number) => void;
+    return new QuantisedRows(dot, rows, dims, stride, new Int8Array(buffer, 0, stride), new Int32Array(buffer, outOffset, rows), outOffset, matrixOffset, step, error, length);
+  }
+
+  /** Approximate cosines of the unit query q with every row, and bounds: |exact − approx[r]| ≤ bound[r]. */
+  scan(q: Float32Array, approx: Float64Array, bound: Float64Array): void {
+    let max = 0;
+    for (let i = 0; i < this.dims; i++) max = Math.max(max, Math.abs(q[i]));
+    const s = max / 127;
+    let qLength = 0;
+    let qError = 0;
+    for (let i = 0; i < this.dims; i++) {
+      const c = s > 0 ? Math.max(-127, Math.min(127, Math.round(q[i] / s))) : 0;
+      this.q[i] = c;
+      qLength += q[i] * q[i];
+      qError += (q[i] - c * s) ** 2;
+    }
+    qLength = Math.sqrt(qLength);
+    qError = Math.sqrt(qError);
+    this.dot(0, this.matrixOffset, this.rows, this.stride, this.outOffset);
+    const { out, step, error, length } = this;
+    for (let row = 0; row < this.rows; row++) {
+      approx[row] = out[row] * s * step[row];
+      const b = qLength * error[row] + qError * length[row] + ROUNDING_SLACK;
+      bound[row] = b === b ? b : Infinity; // NaN (an unbounded row times a zero query): no bound either
+    }
+  }
+}
+
+/** The parts of the WebAssembly API used here (the project's TypeScript libs do not declare it). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+}
+const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+
+let kernelModule: object | null | undefined;
+function int8Kernel(): object | undefined {
+  if (kernelModule === undefined) {
+    try {
+      kernelModule = wasm ? new wasm.Module(INT8_DOT_WASM) : null;
+    } catch {
+      kernelModule = null; // an engine without WebAssembly SIMD: every search scans exactly
+    }
+  }
+  return kernelModule ?? undefined;
+}
+
+/**
+ * A WebAssembly module with one function, assembled here rather than shipped as an opaque blob:
+ *
+ *   dot(q, m, rows, stride, out): for each of `rows` rows of `stride` int8 values starting at m,
+ *   out[row] = Σ q[i]·m[i] (i32), 16 lanes at a time; q and every row are padded to `stride` (a
+ *   multiple of 16) with zeros. Memory is imported (env.memory).
+ *
+ * Per 16 bytes: two v128 loads, i16x8.extmul_low/high_i8x16_s (products fit i16: |c| ≤ 127, and so does
+ * the sum of two, ≤ 32258), i16x8.add, i32x4.extadd_pairwise_i16x8_s, i32x4.add. The i32 sum cannot
+ * overflow below 130,000 dimensions.
+ */
+const INT8_DOT_WASM = (() => {
+  const u = (n: number): number[] => {
+    const out: number[] = [];
+    do {
+      let b = n & 0x7f;
+      n >>>= 7;
+      if (n) b |= 0x80;
+      out.push(b);
+    } while (n);
+    return out;
+  };
+  const vec = (items: number[][]): number[] => [...u(items.length), ...items.flat()];
+  const section = (id: number, bytes: number[]): number[] => [id, ...u(bytes.length), ...bytes];
+  const name = (text: string): number[] => vec([...Buffer.from(text)].map((b) => [b]));
+  const [I32, V128] = [0x7f, 0x7b];
+  const get = (i: number) => [0x20, i];
+  const set = (i: number) => [0x21, i];
+  const tee = (i: number) => [0x22, i];
+  const simd = (op: number, ...immediates: number[]) => [0xfd, ...u(op), ...immediates];
+  const load = simd(0x00, 4, 0); // v128.load align=16 offset=0
+  const [Q, M, ROWS, STRIDE, OUT, I, ACC, QV, MV] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const lane = (l: number) => [...get(ACC), ...simd(0x1b, l)]; // i32x4.extract_lane
+  const body = [
+    ...[0x03, 0x40], // loop (rows)
+    ...simd(0x0c, ...new Array<number>(16).fill(0)), ...set(ACC), // acc = 0
+    ...[0x41, 0], ...set(I), // i = 0
+    ...[0x03, 0x40], // loop (lanes)
+    ...get(Q), ...get(I), 0x6a, ...load, ...set(QV),
+    ...get(M), ...get(I), 0x6a, ...load, ...set(MV),
+    ...get(ACC),
+    ...get(QV), ...get(MV), ...simd(0x9c), // i16x8.extmul_low_i8x16_s
+    ...get(QV), ...get(MV), ...simd(0x9d), // i16x8.extmul_high_i8x16_s
+    ...simd(0x8e), // i16x8.add
+    ...simd(0x7e), // i32x4.extadd_pairwise_i16x8_s
+    ...simd(0xae), // i32x4.add
+    ...set(ACC),
+    ...get(I), 0x41, 16, 0x6a, ...tee(I), ...get(STRIDE), 0x49, 0x0d, 0, // i += 16; br_if i <u stride
+    0x0b, // end lanes
+    ...get(OUT), ...lane(0), ...lane(1), 0x6a, ...lane(2), 0x6a, ...lane(3), 0x6a, 0x36, 2, 0, // *out = Σ lanes
+    ...get(OUT), 0x41, 4, 0x6a, ...set(OUT), // out += 4
+    ...get(M), ...get(STRIDE), 0x6a, ...set(M), // m += stride
+    ...get(ROWS), 0x41, 0x7f, 0x6a, ...tee(ROWS), 0x0d, 0, // rows -= 1; br_if rows != 0
+    0x0b, // end rows
+    0x0b, // end function
+  ];
+  const code = [...vec([[1, I32], [3, V128]]), ...body]; // locals: i; acc, qv, mv
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0], // magic, version 1
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0]])), // type: (i32 × 5) → ()
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 1]])), // import env.memory, min 1 page
+    ...section(3, vec([[0]])), // one function of type 0
+    ...section(7, vec([[...name('dot'), 0x00, 0]])), // export it as "dot"
+    ...section(10, vec([[...u(code.length), ...code]])),
+  ]);
+})();
 
 /** Approved skills before candidates, then by score; names break ties so results are stable. */
 function better(a: ScoredSkill, b: ScoredSkill): boolean {
