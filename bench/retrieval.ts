@@ -5,8 +5,9 @@ import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { Redis } from 'ioredis';
-import { silentLogger } from '../common/index.js';
+import { silentLogger, type Skill } from '../common/index.js';
 import { openRedisStore, openSqliteStore, SkillLibrary, type SkillStore } from '../skills/index.js';
+import { embeddingText, SkillIndex, type ScoredSkill } from '../skills/retrieval.js';
 import type { BenchSection } from './benches.js';
 
 /**
@@ -41,7 +42,7 @@ function pick<T>(list: readonly T[], i: number): T {
 /** Deterministic bag-of-words vectors, computed in-process (stands in for an embedding API). */
 class HashEmbeddings implements EmbeddingsInterface {
   constructor(readonly dims: number) {}
-  private embed(text: string): number[] {
+  embed(text: string): number[] {
     const v = new Array<number>(this.dims).fill(0);
     for (const w of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
       let h = 2166136261;
@@ -109,10 +110,129 @@ async function measure(storeName: string, mode: string, store: SkillStore, embed
   return { store: storeName, mode, indexMs, p50: percentile(times, 50), p95: percentile(times, 95), max: times[times.length - 1] };
 }
 
+/** Deterministic generator (mulberry32) for the random vector sets, so reruns compare like with like. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(random: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+}
+
+interface Agreement {
+  set: string;
+  queries: number;
+  /** Queries whose `search` top 5 equals `searchExact`'s (skills, order and scores). */
+  identical: number;
+  /** The same for the int8 approximation alone (no exact second stage), and its mean top-5 overlap. */
+  approxIdentical: number;
+  approxOverlap: number;
+  rescoredMean: number;
+  rescoredMax: number;
+  fastP50: number;
+  fastP95: number;
+  exactP50: number;
+  exactP95: number;
+}
+
+/**
+ * Ranking agreement and the cost of the ranking alone (SkillIndex directly, no store): the two-stage
+ * search against the flat float scan it must equal, and the int8 approximation on its own.
+ */
+function agreement(set: string, skills: Skill[], vectors: Map<string, number[]>, queries: { text: string; vector: number[] }[]): Agreement {
+  const index = new SkillIndex(skills, vectors);
+  const same = (a: ScoredSkill[], b: ScoredSkill[]) => a.length === b.length && a.every((h, i) => h.skill.id === b[i].skill.id && h.score === b[i].score);
+  let identical = 0;
+  let approxIdentical = 0;
+  let overlap = 0;
+  const rescored: number[] = [];
+  const fast: number[] = [];
+  const exact: number[] = [];
+  // Timed apart (each after a warm-up pass), so one scan does not run on caches the other just filled.
+  const timed = (search: (text: string, vector: number[]) => unknown, into: number[]): void => {
+    for (let round = 0; round < 2; round++) {
+      for (const { text, vector } of queries) {
+        const t = performance.now();
+        search(text, vector);
+        if (round === 1) into.push(performance.now() - t);
+      }
+    }
+  };
+  timed((text, vector) => {
+    index.search(text, 5, vector);
+    const scan = index.lastScan;
+    if (rescored.length < queries.length) rescored.push(scan?.path === 'int8' ? scan.rescored : skills.length);
+  }, fast);
+  timed((text, vector) => index.searchExact(text, 5, vector), exact);
+  for (const { text, vector } of queries) {
+    const got = index.search(text, 5, vector);
+    const want = index.searchExact(text, 5, vector);
+    if (same(got, want)) identical++;
+    const approx = index.searchApproximate(text, 5, vector);
+    if (approx.map((h) => h.skill.id).join() === want.map((h) => h.skill.id).join()) approxIdentical++;
+    const wanted = new Set(want.map((h) => h.skill.id));
+    overlap += want.length ? approx.filter((h) => wanted.has(h.skill.id)).length / want.length : 1;
+  }
+  fast.sort((a, b) => a - b);
+  exact.sort((a, b) => a - b);
+  return {
+    set,
+    queries: queries.length,
+    identical,
+    approxIdentical,
+    approxOverlap: overlap / queries.length,
+    rescoredMean: rescored.reduce((a, b) => a + b, 0) / rescored.length,
+    rescoredMax: Math.max(...rescored),
+    fastP50: percentile(fast, 50),
+    fastP95: percentile(fast, 95),
+    exactP50: percentile(exact, 50),
+    exactP95: percentile(exact, 95),
+  };
+}
+
+/** The bench's skills (approved and candidates) with the hashing vectors, and with two random vector sets. */
+async function agreements(store: SkillStore): Promise<Agreement[]> {
+  const skills = await store.listSkills({ state: ['approved', 'candidate'] });
+  const dims = 1536;
+  const hashing = new HashEmbeddings(dims);
+  const texts = QUERIES.flatMap((q) => [q, `${q} quickly`]);
+  const hashVectors = new Map(skills.map((s) => [s.id, hashing.embed(embeddingText(s))]));
+  const hashQueries = await Promise.all(texts.map(async (text) => ({ text, vector: await hashing.embedQuery(text) })));
+  const out = [agreement('bench skills, hashing vectors, its 20 queries', skills, hashVectors, hashQueries)];
+  hashVectors.clear();
+
+  // Dense vectors like real embeddings: isotropic, then clustered (100 topics, every query near one, so
+  // ~100 skills compete for its top 5).
+  const random = rng(5);
+  const isotropic = new Map(skills.map((s) => [s.id, Array.from({ length: dims }, () => gaussian(random))]));
+  const rows = [...isotropic.values()];
+  const randomQueries = Array.from({ length: 200 }, (_, i) => ({
+    text: pick(QUERIES, i),
+    // Half in random directions, half near a skill's vector (a query that resembles one skill).
+    vector: i % 2 ? rows[Math.floor(random() * rows.length)].map((x) => x + gaussian(random)) : Array.from({ length: dims }, () => gaussian(random)),
+  }));
+  out.push(agreement('random dense vectors', skills, isotropic, randomQueries));
+  isotropic.clear();
+
+  const centres = Array.from({ length: 100 }, () => Array.from({ length: dims }, () => gaussian(random)));
+  const clustered = new Map(skills.map((s, i) => [s.id, centres[i % centres.length].map((x) => x + gaussian(random))]));
+  const clusterQueries = Array.from({ length: 200 }, (_, i) => ({ text: pick(QUERIES, i), vector: centres[Math.floor(random() * centres.length)].map((x) => x + gaussian(random)) }));
+  out.push(agreement('random dense vectors around 100 topics', skills, clustered, clusterQueries));
+  return out;
+}
+
 export async function run(): Promise<BenchSection> {
   const rows: Row[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'pf-bench-retrieval-'));
   let fillMs = 0;
+  let agreed: Agreement[] = [];
   try {
     const sqlite = await openSqliteStore(join(dir, 'skills.sqlite'));
     let t = performance.now();
@@ -121,6 +241,7 @@ export async function run(): Promise<BenchSection> {
     rows.push(await measure('SQLite', 'lexical', sqlite));
     rows.push(await measure('SQLite', 'hybrid, 256-dim vectors', sqlite, new HashEmbeddings(256)));
     rows.push(await measure('SQLite', 'hybrid, 1536-dim vectors', sqlite, new HashEmbeddings(1536)));
+    agreed = await agreements(sqlite);
     await sqlite.close();
 
     const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -151,6 +272,18 @@ export async function run(): Promise<BenchSection> {
     '| --- | --- | ---: | ---: | ---: | ---: |',
     ...rows.map((r) => `| ${r.store} | ${r.mode} | ${r.indexMs.toFixed(0)} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.max)} |`),
   ];
+  const agreementTable = [
+    '| vectors (1536-dim) | queries | top 5 = exact top 5 | int8 alone: same top 5 | int8 alone: top-5 overlap | rows rescored exactly, mean / max | ranking p50 / p95 ms | flat float scan p50 / p95 ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...agreed.map(
+      (a) =>
+        `| ${a.set} | ${a.queries} | ${a.identical} / ${a.queries} | ${a.approxIdentical} / ${a.queries} | ${(a.approxOverlap * 100).toFixed(1)} % | ${a.rescoredMean.toFixed(0)} / ${a.rescoredMax} | ${f(a.fastP50)} / ${f(a.fastP95)} | ${f(a.exactP50)} / ${f(a.exactP95)} |`,
+    ),
+  ];
+  const indexed = 10_000;
+  const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
+  const floatBytes = indexed * 1536 * 4;
+  const int8Bytes = indexed * (Math.ceil(1536 / 16) * 16 + 4 + 3 * 8);
   return {
     title: 'Skill retrieval over 10,000 skills',
     markdown: `${SKILLS.toLocaleString('en')} generated skills (90 % approved, 10 % candidates) plus the 26 built-ins; ${SEARCHES} searches
@@ -162,10 +295,29 @@ Filling the SQLite store with ${SKILLS.toLocaleString('en')} skills (one transac
 
 ${table.join('\n')}
 
-Reading: lexical retrieval (the offline default) is a few milliseconds; hybrid cost grows with the vector
-size because every eligible skill's vector is compared with the query's (a flat scan, no approximate index).
-With OpenAI's embedding models ask for short vectors (\`new OpenAIEmbeddings({ dimensions: 256 })\`) to stay
-near the target; the load average above (2 cores shared by several agents) inflates every figure.
+How hybrid ranking stays under the target: a flat scan of the float rows in JavaScript is ~15 M multiply-adds
+for 10k × 1536 (~23 ms on a quiet machine, Float32 or Float64 rows alike; an int8 scan in scalar JavaScript is
+no faster). \`SkillIndex\` instead scans int8 copies of the unit rows with a WebAssembly SIMD kernel (~2 ms),
+which gives every row an approximate cosine *and a proven bound on its error*; only rows whose best possible
+score reaches the k-th best worst-case score are then scored exactly, from the float rows, with the flat scan's
+own arithmetic. So the result is the flat scan's result, not an approximation of it; what varies with the data
+is how many rows the second stage rescores (all of them, at worst, for vectors closer together than one int8
+step). Memory per ${indexed.toLocaleString('en')} skills × 1536 dims: float rows ${mb(floatBytes)} MB (as before) + int8 rows and per-row norms
+${mb(int8Bytes)} MB (Float64 rows instead would be ${mb(floatBytes * 2)} MB, and a micro-benchmark of their flat scan still took ~18 ms).
+
+Agreement with the flat float scan (\`SkillIndex.searchExact\`) over the bench's ${SKILLS.toLocaleString('en')} skills plus
+built-ins, approved and candidates, k = 5, lexical weight 0.5, ranking only (no store): the bench's hashing
+vectors with its queries, and seeded random dense vectors (half the queries near one skill's vector), isotropic
+and around 100 topics. "int8 alone" is the first stage's ranking without the exact second stage, shown
+to say what the second stage buys.
+
+${agreementTable.join('\n')}
+
+Reading: the two-stage search brings hybrid ranking with 1536-dim vectors under the 10 ms target without
+changing any result (with the flat scan this bench measured p50 23.5 ms for 1536-dim and 6.8 ms for 256-dim
+vectors at load 0.7). The first stage alone would change a top 5 for a few percent of dense-vector queries
+(one member or the order, "int8 alone" above); the exact second stage leaves none changed. The load average
+above (2 cores shared by several agents) inflates every figure.
 
 Command: \`npm run bench -- retrieval\`.`,
   };
