@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { INTENT_ALL, INTENT_PROD, privilegedModel } from '../loop/privileged-model.js';
 import { startScriptedOpenAIServer } from '../support/scripted-openai-server.js';
 import { haveSharedIntents, sharedIntent } from '../support/shared-intents.js';
 
@@ -124,6 +125,31 @@ describe('policyforge generate', { timeout: 180_000 }, () => {
       expect(policy.spec.namespaceSelector.matchExpressions).toContainEqual({ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['test'] });
       expect(r.stderr).toMatch(/critic: accepted/);
       expect(server.chatRequests().map((c) => c.body.model)).toEqual(['local-model', 'local-model', 'local-model']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("two related intents in a row (issue 5): the second run's --json lists the skill the first taught and a reviewer approved; the first intent again costs no model call", async () => {
+    const server = await startScriptedOpenAIServer();
+    server.fallback = privilegedModel;
+    const store = join(home, 'related.sqlite');
+    const env = { OPENAI_BASE_URL: server.baseURL, POLICYFORGE_MODEL: 'scripted' };
+    try {
+      const first = await run(['generate', INTENT_ALL, '--json', '--store', store], env);
+      expect(first.code, first.stderr).toBe(0);
+      expect(JSON.parse(first.stdout).skillsAdded).toContain('privilegedContainers@1');
+      const review = await run(['skills', 'approve', 'privilegedContainers@1', '--reviewer', 'alice', '--comment', 'pure, tested', '--store', store]);
+      expect(review.code, review.stderr).toBe(0);
+
+      const second = JSON.parse((await run(['generate', INTENT_PROD, '--json', '--store', store], env)).stdout);
+      expect(second).toMatchObject({ status: 'succeeded', source: 'model' });
+      expect(second.skillsUsed).toContain('privilegedContainers@1');
+
+      const calls = server.chatRequests().length;
+      const again = JSON.parse((await run(['generate', INTENT_ALL, '--json', '--store', store], env)).stdout);
+      expect(again).toMatchObject({ status: 'succeeded', source: 'library', usage: { calls: 0 } });
+      expect(server.chatRequests()).toHaveLength(calls);
     } finally {
       await server.close();
     }
