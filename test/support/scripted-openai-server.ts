@@ -42,10 +42,21 @@ export interface ScriptedOpenAIServer {
   push(...steps: ScriptStep[]): void;
   /** Used when the script is empty; default: a 500 saying the script ran out. */
   fallback?: ScriptStep;
+  /** Embeddings requests only (`input` a string for embedQuery, an array for embedDocuments). */
+  embeddingRequests(): RecordedRequest[];
+  /**
+   * The vector for one embeddings input, chosen by the test (undefined: the built-in bag-of-words vector).
+   * Every vector of one response must have the same length, as a real model's do. Settable at any time.
+   */
+  embed?: (text: string) => number[] | undefined;
+  /** While set, every embeddings request is answered with this HTTP error (a provider outage). */
+  embeddingFailure?: { status: number; body?: unknown };
   close(): Promise<void>;
 }
 
-export async function startScriptedOpenAIServer(options: { steps?: ScriptStep[]; fallback?: ScriptStep; embeddingDims?: number } = {}): Promise<ScriptedOpenAIServer> {
+export async function startScriptedOpenAIServer(
+  options: { steps?: ScriptStep[]; fallback?: ScriptStep; embeddingDims?: number; embed?: (text: string) => number[] | undefined } = {},
+): Promise<ScriptedOpenAIServer> {
   const script: ScriptStep[] = [...(options.steps ?? [])];
   const requests: RecordedRequest[] = [];
   const dims = options.embeddingDims ?? 16;
@@ -57,6 +68,8 @@ export async function startScriptedOpenAIServer(options: { steps?: ScriptStep[];
     chatRequests: () => requests.filter((r) => r.path.endsWith('/chat/completions')),
     push: (...steps) => script.push(...steps),
     fallback: options.fallback,
+    embeddingRequests: () => requests.filter((r) => r.path.endsWith('/embeddings')),
+    embed: options.embed,
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());
@@ -81,12 +94,29 @@ export async function startScriptedOpenAIServer(options: { steps?: ScriptStep[];
     requests.push(recorded);
 
     if (path.endsWith('/embeddings')) {
-      const inputs: string[] = Array.isArray(body.input) ? body.input : [body.input];
+      if (state.embeddingFailure) {
+        const { status, body: failure } = state.embeddingFailure;
+        return send(res, status, failure ?? { error: { message: `scripted ${status}`, type: 'server_error' } });
+      }
+      // OpenAI accepts one string or an array of strings (token arrays are not needed by any client here).
+      const inputs: unknown[] = Array.isArray(body.input) ? body.input : [body.input];
+      if (!inputs.length || inputs.some((t) => typeof t !== 'string')) {
+        return send(res, 400, { error: { message: "'input' must be a string or a non-empty array of strings", type: 'invalid_request_error', param: 'input' } });
+      }
+      const format = body.encoding_format ?? 'float';
+      if (format !== 'float' && format !== 'base64') {
+        return send(res, 400, { error: { message: `encoding_format must be float or base64, not ${format}`, type: 'invalid_request_error', param: 'encoding_format' } });
+      }
+      const texts = inputs as string[];
+      // The openai client asks for base64 (little-endian float32) unless told otherwise and decodes it itself;
+      // a float array sent back to it would be misread as bytes, so the format asked for is the one answered.
+      const encode = (v: number[]): number[] | string => (format === 'base64' ? Buffer.from(Float32Array.from(v).buffer).toString('base64') : v);
+      const tokens = texts.reduce((n, t) => n + (t.match(/\S+/g)?.length ?? 0), 0);
       return send(res, 200, {
         object: 'list',
+        data: texts.map((text, index) => ({ object: 'embedding', index, embedding: encode(state.embed?.(text) ?? embed(text, dims)) })),
         model: body.model,
-        data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: embed(String(text), dims) })),
-        usage: { prompt_tokens: inputs.join(' ').length, total_tokens: inputs.join(' ').length },
+        usage: { prompt_tokens: tokens, total_tokens: tokens },
       });
     }
     if (!path.endsWith('/chat/completions')) return send(res, 404, { error: { message: `no route ${path}`, type: 'invalid_request_error' } });
