@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { Registry } from 'prom-client';
 import type { Redis } from 'ioredis';
-import type { ModelConfig } from '../agents/index.js';
+import { createEmbeddings, type ModelConfig } from '../agents/index.js';
 import { PolicyforgeError, logger as rootLogger, type Logger } from '../common/index.js';
 import { createSandbox, type SandboxRunner } from '../sandbox/index.js';
 import { openRedisStore, type SkillStore } from '../skills/index.js';
@@ -17,6 +17,7 @@ import {
   type GenerationWorker,
 } from '../worker/index.js';
 import { buildApi, createAuthenticator, errorBody } from './api/index.js';
+import { redactingEmbeddings } from './api/routes/skills.js';
 import type { ServiceConfig } from './config.js';
 import { createGenerator, type Generator } from './loop/index.js';
 
@@ -122,8 +123,17 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       await queue.ping();
       const store: SkillStore = await openRedisStore(queue.client, { prefix: config.skillPrefix });
       closers.push(() => store.close());
+      // The loop's embeddings and cache key (src/loop/create-generator.ts), so GET /v1/skills?q= ranks as the coder's retrieval does.
+      const embeddings = options.model ? createEmbeddings(options.model) : undefined;
       const app = await buildApi(
-        { queue, store, policies: sandbox, metrics, logger: log.child({ module: 'api' }) },
+        {
+          queue,
+          store,
+          policies: sandbox,
+          metrics,
+          logger: log.child({ module: 'api' }),
+          ...(embeddings ? { embeddings: redactingEmbeddings(embeddings, secrets), embeddingModel: options.model?.embeddingsModel } : {}),
+        },
         { token: config.apiToken, bodyLimitBytes: config.bodyLimitBytes, intentsPerMinute: config.intentsPerMinute, secrets },
       );
       url = await app.listen({ host: config.host, port: config.port });

@@ -13,12 +13,19 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerIntentRoutes } from './routes/intents.js';
 import { registerPolicyRoutes, type PolicyTester } from './routes/policies.js';
 import { registerReviewPage } from './routes/review-page.js';
-import { registerSkillRoutes, type SkillStoreForApi } from './routes/skills.js';
+import { registerSkillRoutes, type SkillSearchEmbeddings, type SkillStoreForApi } from './routes/skills.js';
 
 export interface ApiDeps {
   queue: GenerationQueue;
   /** The skill store (skills/ SkillStore; the API uses this subset). */
   store: SkillStoreForApi;
+  /**
+   * The loop's embeddings (agents' createEmbeddings(model), wrapped by redactingEmbeddings) for GET /v1/skills?q=,
+   * so a reviewer's search ranks as the coder's retrieval does; undefined: lexical ranking only (offline).
+   */
+  embeddings?: SkillSearchEmbeddings['embeddings'];
+  /** The model's embeddingsModel: the key of the vectors cached in the store, the same as the loop's. */
+  embeddingModel?: string;
   /** Runs suites against policies for POST /v1/policies/test (production: sandbox/ with 'process' isolation). */
   policies: PolicyTester;
   /** The process's metrics registry; the API adds its HTTP and queue metrics to it. @defaultValue a new one */
@@ -112,7 +119,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
   await app.register(async (scope) => {
     registerHealthRoutes(scope, deps);
     registerIntentRoutes(scope, { queue, logger: log, intentsPerMinute: options.intentsPerMinute ?? 60, authenticated: !!auth, now: options.now ?? Date.now });
-    registerSkillRoutes(scope, { store: deps.store, queue });
+    registerSkillRoutes(scope, { store: deps.store, queue, embeddings: deps.embeddings, embeddingModel: deps.embeddingModel, logger: log });
     registerPolicyRoutes(scope, { policies: deps.policies, metrics });
     registerReviewPage(scope, auth);
     scope.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {

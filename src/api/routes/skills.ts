@@ -1,5 +1,6 @@
+import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { FastifyInstance } from 'fastify';
-import { PolicyforgeError, type ReviewState } from '../../../common/index.js';
+import { PolicyforgeError, redactSecrets, type Logger, type ReviewState } from '../../../common/index.js';
 import { SkillLibrary, type SkillStore } from '../../../skills/index.js';
 import type { GenerationQueue } from '../../../worker/index.js';
 
@@ -10,6 +11,33 @@ import type { GenerationQueue } from '../../../worker/index.js';
 export type SkillStoreForApi = SkillStore;
 
 const STATES = ['candidate', 'approved', 'rejected', 'deprecated'] as const;
+
+/**
+ * What makes a search hybrid, exactly as the generation loop builds it (src/loop/create-generator.ts):
+ * agents' createEmbeddings(model) and the model's `embeddingsModel` as the cache namespace, so the skill
+ * vectors the loop stored are found under the same key (and the other way round).
+ */
+export interface SkillSearchEmbeddings {
+  embeddings?: EmbeddingsInterface;
+  /** SkillLibrary's embeddingModel: the key of the vectors cached in the store. */
+  embeddingModel?: string;
+}
+
+/**
+ * The embeddings client with its errors' messages scrubbed of the given secrets (and anything shaped like
+ * a key): SkillLibrary logs the message when embedding fails and it falls back to lexical ranking, and a
+ * provider's error text may echo the key. Keeps the client's `model`, which SkillLibrary falls back to as
+ * the cache key when no embeddingModel is given.
+ */
+export function redactingEmbeddings(embeddings: EmbeddingsInterface, secrets: readonly (string | undefined)[]): EmbeddingsInterface {
+  const scrub = (err: unknown): Error => new Error(redactSecrets(err instanceof Error ? err.message : String(err), secrets));
+  const model = (embeddings as { model?: unknown }).model;
+  return {
+    ...(typeof model === 'string' ? { model } : {}),
+    embedDocuments: (texts) => embeddings.embedDocuments(texts).catch((err: unknown) => Promise.reject(scrub(err))),
+    embedQuery: (text) => embeddings.embedQuery(text).catch((err: unknown) => Promise.reject(scrub(err))),
+  } as EmbeddingsInterface;
+}
 
 const skillSchema = {
   type: 'object',
@@ -29,19 +57,40 @@ const skillSchema = {
   },
 } as const;
 
-export function registerSkillRoutes(app: FastifyInstance, deps: { store: SkillStoreForApi; queue: GenerationQueue }): void {
+export function registerSkillRoutes(
+  app: FastifyInstance,
+  deps: { store: SkillStoreForApi; queue: GenerationQueue; logger?: Logger } & SkillSearchEmbeddings,
+): void {
   const { store } = deps;
   // Store calls go through the queue's Redis deadline: a Redis that went away answers 503 instead of hanging.
   const guarded = <T>(op: () => Promise<T>): Promise<T> => deps.queue.withRedis(op);
+  // The libraries see the store through the same deadline, one store call at a time: a search also waits on
+  // the embedding model (its own timeout; a failure falls back to lexical ranking), which is not Redis.
+  const guardedStore = new Proxy(store, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (...args: unknown[]) => guarded(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)) : value;
+    },
+  });
 
   // Searching goes through SkillLibrary.search, as `policyforge skills search` and the loop do: the same
-  // ranking and review-state rules. One library per set of states, each caching its index until the
-  // store's revision moves. A reviewer's search is not a retrieval for a policy: usage is not counted.
+  // ranking (hybrid with the loop's embeddings when a model with an embedding model is configured) and
+  // review-state rules. One library per set of states, each caching its index until the store's revision
+  // moves. A reviewer's search is not a retrieval for a policy: usage is not counted.
   const libraries = new Map<string, SkillLibrary>();
   const libraryFor = (states: readonly ReviewState[]): SkillLibrary => {
     const key = states.join(',');
     let library = libraries.get(key);
-    if (!library) libraries.set(key, (library = new SkillLibrary(store, { states, countRetrievals: false })));
+    if (!library) {
+      library = new SkillLibrary(guardedStore, {
+        states,
+        countRetrievals: false,
+        embeddings: deps.embeddings,
+        embeddingModel: deps.embeddingModel,
+        ...(deps.logger ? { logger: deps.logger.child({ module: 'skills' }) } : {}),
+      });
+      libraries.set(key, library);
+    }
     return library;
   };
 
@@ -54,7 +103,9 @@ export function registerSkillRoutes(app: FastifyInstance, deps: { store: SkillSt
         description:
           'Without `q`: every skill (every version unless `latest`), ordered by name then version, optionally of one `state`. ' +
           'With `q`: the ranked search of `policyforge skills search` and the generation loop (SkillLibrary.search: MiniSearch BM25+ ' +
-          'over name words and description), best first, one version per name (approved preferred, then the highest). ' +
+          'over name words and description, combined with embedding similarity when the server runs with an embedding model ' +
+          '(POLICYFORGE_EMBEDDINGS_MODEL), exactly as the loop ranks for the coder; lexical only if the embedding model fails), ' +
+          'best first, one version per name (approved preferred, then the highest). ' +
           'Which review states a search sees is explicit: approved skills only by default; `candidates=true` adds candidates ' +
           '(ranked after every approved skill, like `--candidates`); `state` searches that one state only (the only way to ' +
           'search rejected or deprecated skills). A search does not count as a retrieval in `usage.retrieved`.',
@@ -76,7 +127,7 @@ export function registerSkillRoutes(app: FastifyInstance, deps: { store: SkillSt
       const { q, state, latest, candidates, limit } = request.query;
       if (q && q.trim()) {
         const states: readonly ReviewState[] = state ? [state] : candidates ? ['approved', 'candidate'] : ['approved'];
-        const skills = await guarded(() => libraryFor(states).search(q, limit ?? 20));
+        const skills = await libraryFor(states).search(q, limit ?? 20);
         return { skills };
       }
       const skills = await guarded(() => store.listSkills({ ...(state ? { state } : {}), ...(latest ? { latestOnly: true } : {}) }));
