@@ -13,6 +13,7 @@ import {
   type SkillStore,
 } from '../../../skills/index.js';
 import { createSandbox } from '../../../sandbox/index.js';
+import { redactingEmbeddings, type SkillSearchEmbeddings } from '../../api/routes/skills.js';
 import type { RegisterCommand } from './index.js';
 
 interface StoreFlags {
@@ -55,14 +56,19 @@ export const registerSkills: RegisterCommand = (program) => {
     .argument('<query...>', 'intent text (and plan steps)')
     .option('-k, --top <n>', 'how many', '5')
     .option('--candidates', 'include candidate skills (after approved ones)')
-    .action((query: string[], flags: StoreFlags & { top: string; candidates?: boolean }) =>
-      withLibrary(flags, async (store) => {
-        const k = Number(flags.top);
-        if (!Number.isInteger(k) || k < 1) throw pfError('PF_ERR_INPUT_INVALID', '--top', `"${flags.top}" is not a positive whole number`);
-        const found = await new SkillLibrary(store, { includeCandidates: flags.candidates }).search(query.join(' '), k);
+    .option('--lexical', 'rank by words only (BM25+), without the embedding model even when one is configured')
+    .option('--offline', 'do not call a model even when one is configured (as generate --offline): lexical ranking')
+    .action(async (query: string[], flags: StoreFlags & { top: string; candidates?: boolean; lexical?: boolean; offline?: boolean }) => {
+      const k = Number(flags.top);
+      if (!Number.isInteger(k) || k < 1) throw pfError('PF_ERR_INPUT_INVALID', '--top', `"${flags.top}" is not a positive whole number`);
+      // The model configuration is read as generate reads it (a bad one is the same PF_ERR_CONFIG, exit 2,
+      // before the store is opened), and the embeddings are the loop's, under the loop's cache key.
+      const ranking = flags.lexical || flags.offline ? {} : await loopEmbeddings();
+      await withLibrary(flags, async (store) => {
+        const found = await new SkillLibrary(store, { includeCandidates: flags.candidates, ...ranking }).search(query.join(' '), k);
         print(flags, found, () => found.map(skillLine).join('\n') || '(no matching skills)');
-      }),
-    );
+      });
+    });
 
   withStore(skills.command('show').description('a skill (id, or name for its highest version) or a stored policy (policy-… id)'))
     .argument('<id>', 'e.g. imageTag@1, imageTag, or policy-0123abcd4567')
@@ -146,6 +152,22 @@ export const registerSkills: RegisterCommand = (program) => {
       }),
     );
 };
+
+/**
+ * The embeddings src/loop/create-generator.ts gives the loop's SkillLibrary, from the same environment:
+ * createEmbeddings(model) and the model's embeddingsModel as the store's cache key, so the search ranks as
+ * the coder's retrieval does and reuses (and fills) the same cached skill vectors. Nothing when no model
+ * or no embedding model (POLICYFORGE_EMBEDDINGS_MODEL) is configured. If the embedding model fails,
+ * SkillLibrary ranks lexically and logs a warning on stderr (key scrubbed), as it does for the loop.
+ * agents/ (langchain) is loaded only here, so the other subcommands do not pay for it.
+ */
+async function loopEmbeddings(): Promise<SkillSearchEmbeddings> {
+  const { createEmbeddings, loadModelConfig } = await import('../../../agents/index.js');
+  const model = loadModelConfig(process.env);
+  const embeddings = model ? createEmbeddings(model) : undefined;
+  if (!model || !embeddings) return {};
+  return { embeddings: redactingEmbeddings(embeddings, [model.apiKey]), embeddingModel: model.embeddingsModel };
+}
 
 /** Opens the store, makes sure the built-in skills are in it, runs `fn`, closes the store. */
 async function withLibrary(flags: StoreFlags, fn: (store: SkillStore) => Promise<void>): Promise<void> {
