@@ -1,4 +1,4 @@
-import MiniSearch from 'minisearch';
+import SearchableMap from 'minisearch/SearchableMap';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { Skill } from '../common/index.js';
 import { sha256 } from './normalise.js';
@@ -20,7 +20,7 @@ export function tokenize(text: string): string[] {
 }
 
 /** Plural and verb endings folded so "containers"/"container" and "privileged"/"privilege" meet. */
-function stem(word: string): string {
+export function stem(word: string): string {
   if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
   if (word.length > 4 && word.endsWith('ed')) return word.slice(0, -2).replace(/e$/, '');
   if (word.length > 3 && word.endsWith('es') && /(ss|x|ch|sh)es$/.test(word)) return word.slice(0, -2);
@@ -60,8 +60,8 @@ export interface VectorScanStats {
 const MAX_FAST_K = 256;
 
 /**
- * A search index over one snapshot of the eligible skills: MiniSearch (BM25+, prefix and fuzzy matching)
- * over the name's words and the description, plus, when vectors are given, cosine similarity between the
+ * A search index over one snapshot of the eligible skills: BM25+ with prefix matching, scored as MiniSearch
+ * scores it (LexicalIndex), over the name's words and the description, plus, when vectors are given, cosine similarity between the
  * query's embedding and each description's. Scores are combined after scaling the lexical one to 0..1.
  *
  * The vector part must stay under 10 ms over 10,000 skills with 1536-dim vectors (issue 5). A flat scan
@@ -77,9 +77,7 @@ const MAX_FAST_K = 256;
  *     the flat scan, and ranked as before.
  */
 export class SkillIndex {
-  private readonly lexical: MiniSearch<{ id: string; words: string; description: string }>;
-  private readonly byId: Map<string, Skill>;
-  private readonly rowById: Map<string, number>;
+  private readonly lexical: LexicalIndex;
   /** In how many skills each (stemmed) term occurs. */
   private readonly documentFrequency = new Map<string, number>();
   /** Per row, the first key of the ranking (0 approved, 1 candidate), so the scan reads no Skill objects. */
@@ -94,20 +92,11 @@ export class SkillIndex {
   lastScan?: VectorScanStats;
 
   constructor(readonly skills: readonly Skill[], vectors?: ReadonlyMap<string, number[]>) {
-    this.byId = new Map(skills.map((s) => [s.id, s]));
-    this.rowById = new Map(skills.map((s, row) => [s.id, row]));
     this.rankOf = Uint8Array.from(skills, (s) => rank(s));
-    this.lexical = new MiniSearch({
-      fields: ['words', 'description'],
-      idField: 'id',
-      tokenize,
-      processTerm: (term) => stem(term.toLowerCase()),
-      searchOptions: { boost: { words: 2 }, prefix: (term) => term.length > 3, combineWith: 'OR' },
-    });
-    const docs = skills.map((s) => ({ id: s.id, words: tokenize(s.name).join(' '), description: s.description }));
-    this.lexical.addAll(docs);
-    for (const d of docs) {
-      for (const term of new Set([...tokenize(d.words), ...tokenize(d.description)].map(stem))) {
+    const docs = skills.map((s) => [tokenize(tokenize(s.name).join(' ')), tokenize(s.description)]);
+    this.lexical = new LexicalIndex(docs);
+    for (const fields of docs) {
+      for (const term of new Set(fields.flat().map(stem))) {
         this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
       }
     }
@@ -128,20 +117,42 @@ export class SkillIndex {
   }
 
   /**
-   * The query's terms minus those so common they cannot tell skills apart (in more than 10 % of them),
-   * unless nothing else is left: BM25 would give them almost no weight anyway, and leaving them out keeps
-   * the number of documents to score (the cost of a search) small.
+   * The query's terms minus those so common they cannot tell skills apart (in more than 10 % of them):
+   * BM25 would give them almost no weight anyway. When every word that matches is that common, all of
+   * them are kept and returned as `required` too: the skills holding every one of them rank first.
    */
-  private selective(query: string): string {
+  private selective(query: string): { terms: string[]; required: string[] } {
     const limit = Math.max(20, this.skills.length * 0.1);
     const df = (t: string): number => this.documentFrequency.get(stem(t)) ?? 0;
     // Words no skill contains cannot match (prefixes aside, which only longer common words reach).
     const present = tokenize(query).filter((t) => df(t) > 0 || t.length > 3);
     const kept = present.filter((t) => df(t) <= limit && (df(t) > 0 || t.length > 3));
-    if (kept.some((t) => df(t) > 0)) return kept.join(' ');
-    // Every word that matches is common: keep the two rarest of those.
-    const common = present.filter((t) => df(t) > 0).sort((a, b) => df(a) - df(b));
-    return [...kept, ...common.slice(0, 2)].join(' ');
+    if (kept.some((t) => df(t) > 0)) return { terms: kept.map(stem), required: [] };
+    const common = present.filter((t) => df(t) > 0).map(stem);
+    return { terms: [...kept.map(stem), ...common], required: common };
+  }
+
+  /**
+   * Lexical scores by row, scaled to 0..1 (0: no match): BM25+ as MiniSearch computes it (the OR of the
+   * terms, the name's words boosted 2, prefix matches for terms over 3 letters, each skill's sum times the
+   * number of query terms it matched). A query whose matching words are all common is an AND of them:
+   * only skills holding every one score, and `rest` holds the OR's scores of the others (for lexical
+   * ranking to fill up to k with); when no skill holds them all it is the OR.
+   */
+  private lexicalScores(query: string): { scores: Float64Array; rest?: Float64Array } {
+    const { terms, required } = this.selective(query);
+    const { scores, matched } = this.lexical.score(terms, required);
+    const all = new Set(required).size;
+    if (all && matched.includes(all)) {
+      const rest = new Float64Array(scores.length);
+      for (let row = 0; row < scores.length; row++) {
+        if (matched[row] === all) continue;
+        rest[row] = scores[row];
+        scores[row] = 0;
+      }
+      return { scores: scaled(scores), rest: scaled(rest) };
+    }
+    return { scores: scaled(scores) };
   }
 
   /** The k best skills for the query: approved before candidates, then by score, then by name. */
@@ -166,24 +177,24 @@ export class SkillIndex {
   }
 
   private ranked(query: string, k: number, queryVector: number[] | undefined, lexicalWeight: number, mode: 'fast' | 'exact' | 'approximate'): ScoredSkill[] {
-    const hits = this.lexical.search(this.selective(query));
-    const maxLexical = hits[0]?.score ?? 0;
+    // Lexical scores by row, so neither stage looks up a Map per row.
+    const { scores: lexical, rest } = this.lexicalScores(query);
     const top = new TopK(k);
     if (!(queryVector && this.matrix && this.hasVector && queryVector.length === this.dims)) {
-      for (const h of hits) {
-        const skill = this.byId.get(String(h.id));
-        const lexical = maxLexical > 0 ? h.score / maxLexical : 0;
-        if (skill && lexical > 0) top.offer({ skill, score: lexical, lexical });
+      for (let row = 0; row < lexical.length; row++) {
+        if (lexical[row] > 0) top.offer({ skill: this.skills[row], score: lexical[row], lexical: lexical[row] });
       }
-      return top.sorted();
+      const first = top.sorted();
+      if (!rest || first.length >= k) return first;
+      // Fewer than k skills hold every common word: the OR's best others follow them (approved skills
+      // still before candidates; the sort is stable, so within a state those holding every word stay first).
+      const more = new TopK(k);
+      for (let row = 0; row < rest.length; row++) {
+        if (rest[row] > 0) more.offer({ skill: this.skills[row], score: rest[row], lexical: rest[row] });
+      }
+      return [...first, ...more.sorted()].sort((a, b) => rank(a.skill) - rank(b.skill)).slice(0, k);
     }
     const rows = this.skills.length;
-    // Lexical scores by row, so neither stage looks up a Map per row.
-    const lexical = new Float64Array(rows);
-    for (const h of hits) {
-      const row = this.rowById.get(String(h.id));
-      if (row !== undefined) lexical[row] = maxLexical > 0 ? h.score / maxLexical : 0;
-    }
     const qn = norm(queryVector);
     const q = Float32Array.from(queryVector, (x) => x / qn);
     const { matrix, hasVector, dims } = this;
@@ -243,6 +254,140 @@ export class SkillIndex {
     }
     this.lastScan = { path: 'int8', rows, rescored };
     return top.sorted();
+  }
+}
+
+/** The scores divided by the largest, in place. */
+function scaled(scores: Float64Array): Float64Array {
+  let max = 0;
+  for (let row = 0; row < scores.length; row++) if (scores[row] > max) max = scores[row];
+  if (max > 0) for (let row = 0; row < scores.length; row++) scores[row] /= max;
+  return scores;
+}
+
+/** The skills holding one term in one field, and how often each does. */
+interface Posting {
+  rows: Int32Array;
+  tf: Float64Array;
+}
+
+/** MiniSearch's BM25+ parameters (k1, b, and the lower bound d that makes it BM25+). */
+const BM25 = { k: 1.2, b: 0.7, d: 0.5 };
+/** Field boosts: the name's words count twice the description's. */
+const FIELD_BOOST = [2, 1];
+/** Weight of a prefix match, as MiniSearch's default: 0.375 · length / (length + 0.3 · extra letters). */
+const PREFIX_WEIGHT = 0.375;
+
+/**
+ * BM25+ over the skills' fields with MiniSearch's arithmetic (same scores; a test pins them to MiniSearch's),
+ * kept as typed postings so a search is a few tight loops over the matching rows. MiniSearch itself builds an
+ * object per matching (term, skill) and a result object per hit, then sorts every hit: ~10 ms per 10,000
+ * matching skills, so a query of words most skills hold took tens of milliseconds where this takes well under one.
+ */
+class LexicalIndex {
+  /** Per stemmed term and field: the rows holding it and how often. */
+  private readonly postings = new Map<string, Posting[]>();
+  /**
+   * The same, as MiniSearch's radix tree with the terms inserted in the same order, for prefix matches: it
+   * lists them in the order MiniSearch adds their scores, so the sums round alike.
+   */
+  private readonly tree = new SearchableMap<Posting[]>();
+  /** Distinct (unstemmed) words per row and field, and their averages, as MiniSearch counts field length. */
+  private readonly fieldLength: Float64Array;
+  private readonly averageLength: number[];
+  private readonly rows: number;
+
+  /** `docs[row][field]`: the field's words (tokenized, not yet stemmed). */
+  constructor(docs: readonly (readonly string[])[][]) {
+    this.rows = docs.length;
+    const fields = FIELD_BOOST.length;
+    this.fieldLength = new Float64Array(docs.length * fields);
+    this.averageLength = new Array<number>(fields).fill(0);
+    const building = new Map<string, Map<number, number>[]>();
+    docs.forEach((doc, row) => {
+      for (let f = 0; f < fields; f++) {
+        const words = doc[f] ?? [];
+        const length = new Set(words).size;
+        this.fieldLength[row * fields + f] = length;
+        // MiniSearch's running average, step by step, so the scores match it to the last bit.
+        this.averageLength[f] = (this.averageLength[f] * row + length) / (row + 1);
+        for (const word of words) {
+          const term = stem(word);
+          if (!term) continue;
+          let perField = building.get(term);
+          if (!perField) building.set(term, (perField = Array.from({ length: fields }, () => new Map<number, number>())));
+          perField[f].set(row, (perField[f].get(row) ?? 0) + 1);
+        }
+      }
+    });
+    for (const [term, perField] of building) {
+      const postings = perField.map((m) => ({ rows: Int32Array.from(m.keys()), tf: Float64Array.from(m.values()) }));
+      this.postings.set(term, postings);
+      this.tree.set(term, postings);
+    }
+  }
+
+  /**
+   * Per row: the OR of the (stemmed) terms' BM25+ scores times the number of distinct terms it matched, and
+   * how many of the distinct `required` terms it matched.
+   */
+  score(terms: readonly string[], required: readonly string[]): { scores: Float64Array; matched: Uint16Array } {
+    const scores = new Float64Array(this.rows);
+    const quality = new Uint16Array(this.rows);
+    const matched = new Uint16Array(this.rows);
+    const termScores = new Float64Array(this.rows);
+    // The rows the current term reached, so a term costs its postings and not a pass over every row.
+    const touched = new Int32Array(this.rows);
+    const hit = new Uint8Array(this.rows);
+    const seen = new Set<string>();
+    const needed = new Set(required);
+    for (const term of terms) {
+      let count = this.add(this.postings.get(term), 1, termScores, hit, touched, 0);
+      if (term.length > 3) {
+        for (const [other, postings] of this.tree.atPrefix(term)) {
+          const extra = other.length - term.length;
+          if (extra) count = this.add(postings, (PREFIX_WEIGHT * other.length) / (other.length + 0.3 * extra), termScores, hit, touched, count);
+        }
+      }
+      const first = !seen.has(term);
+      seen.add(term);
+      const counts = first && needed.has(term);
+      for (let i = 0; i < count; i++) {
+        const row = touched[i];
+        scores[row] += termScores[row];
+        if (first) quality[row]++;
+        if (counts) matched[row]++;
+        termScores[row] = 0;
+        hit[row] = 0;
+      }
+    }
+    for (let row = 0; row < this.rows; row++) scores[row] *= quality[row];
+    return { scores, matched };
+  }
+
+  /** Adds one term's weighted scores into `into`; returns the new count of rows listed in `touched`. */
+  private add(perField: Posting[] | undefined, weight: number, into: Float64Array, hit: Uint8Array, touched: Int32Array, count: number): number {
+    if (!perField) return count;
+    const fields = FIELD_BOOST.length;
+    const n = this.rows;
+    for (let f = 0; f < fields; f++) {
+      const { rows, tf } = perField[f];
+      if (!rows.length) continue;
+      const idf = Math.log(1 + (n - rows.length + 0.5) / (rows.length + 0.5));
+      const boost = weight * FIELD_BOOST[f];
+      const average = this.averageLength[f];
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i];
+        const t = tf[i];
+        const raw = idf * (BM25.d + (t * (BM25.k + 1)) / (t + BM25.k * (1 - BM25.b + (BM25.b * this.fieldLength[row * fields + f]) / average)));
+        into[row] += boost * raw;
+        if (!hit[row]) {
+          hit[row] = 1;
+          touched[count++] = row;
+        }
+      }
+    }
+    return count;
   }
 }
 
