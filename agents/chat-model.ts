@@ -34,13 +34,31 @@ export function createChatModel(config: ModelConfig): BaseChatModel {
 /** The embeddings client for skill retrieval, when the configuration names an embedding model. */
 export function createEmbeddings(config: ModelConfig): EmbeddingsInterface | undefined {
   if (!config.embeddingsModel) return undefined;
-  return new OpenAIEmbeddings({
+  const client = new OpenAIEmbeddings({
     model: config.embeddingsModel,
     apiKey: config.apiKey ?? 'no-key-configured',
     timeout: config.timeoutMs,
     maxRetries: config.maxRetries,
     configuration: config.baseURL ? { baseURL: config.baseURL } : undefined,
   });
+  return redactingEmbeddings(client, [config.apiKey]);
+}
+
+/**
+ * The embeddings client with its errors' messages scrubbed of the given secrets (and anything shaped like
+ * a key): SkillLibrary logs the message when embedding fails and it falls back to lexical ranking, and a
+ * provider's error text may echo the key. Every caller (the loop, `skills search`, the API) gets it from
+ * createEmbeddings. Keeps the client's `model`, which SkillLibrary falls back to as the cache key when no
+ * embeddingModel is given.
+ */
+export function redactingEmbeddings(embeddings: EmbeddingsInterface, secrets: readonly (string | undefined)[]): EmbeddingsInterface {
+  const scrub = (err: unknown): Error => new Error(redactSecrets(err instanceof Error ? err.message : String(err), secrets));
+  const model = (embeddings as { model?: unknown }).model;
+  return {
+    ...(typeof model === 'string' ? { model } : {}),
+    embedDocuments: (texts) => embeddings.embedDocuments(texts).catch((err: unknown) => Promise.reject(scrub(err))),
+    embedQuery: (text) => embeddings.embedQuery(text).catch((err: unknown) => Promise.reject(scrub(err))),
+  } as EmbeddingsInterface;
 }
 
 export interface ModelClientOptions {

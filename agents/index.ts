@@ -6,6 +6,7 @@ export { loadModelConfig, describeModel, MODEL_DEFAULTS, PROVIDERS, type ModelCo
 export {
   createChatModel,
   createEmbeddings,
+  redactingEmbeddings,
   ModelClient,
   classify as classifyModelError,
   retryAfterMs,

@@ -17,7 +17,6 @@ import {
   type GenerationWorker,
 } from '../worker/index.js';
 import { buildApi, createAuthenticator, errorBody } from './api/index.js';
-import { redactingEmbeddings } from './api/routes/skills.js';
 import type { ServiceConfig } from './config.js';
 import { createGenerator, type Generator } from './loop/index.js';
 
@@ -132,7 +131,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           policies: sandbox,
           metrics,
           logger: log.child({ module: 'api' }),
-          ...(embeddings ? { embeddings: redactingEmbeddings(embeddings, secrets), embeddingModel: options.model?.embeddingsModel } : {}),
+          ...(embeddings ? { embeddings, embeddingModel: options.model?.embeddingsModel } : {}),
         },
         { token: config.apiToken, bodyLimitBytes: config.bodyLimitBytes, intentsPerMinute: config.intentsPerMinute, secrets },
       );

@@ -20,7 +20,7 @@ export interface ApiDeps {
   /** The skill store (skills/ SkillStore; the API uses this subset). */
   store: SkillStoreForApi;
   /**
-   * The loop's embeddings (agents' createEmbeddings(model), wrapped by redactingEmbeddings) for GET /v1/skills?q=,
+   * The loop's embeddings (agents' createEmbeddings(model), whose errors carry no key) for GET /v1/skills?q=,
    * so a reviewer's search ranks as the coder's retrieval does; undefined: lexical ranking only (offline).
    */
   embeddings?: SkillSearchEmbeddings['embeddings'];

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ModelClient, retryAfterMs, type ModelConfig } from '../../agents/index.js';
+import { createEmbeddings, ModelClient, retryAfterMs, type ModelConfig } from '../../agents/index.js';
 import { isPolicyforgeError } from '../../common/index.js';
 import { startScriptedOpenAIServer, type ScriptedOpenAIServer, type ScriptStep } from '../support/scripted-openai-server.js';
 
@@ -140,6 +140,27 @@ describe('ModelClient.structured through the real ChatOpenAI client', () => {
     const missing = await clientFor([{ status: 404, body: { error: { message: 'The model scripted-model does not exist', type: 'invalid_request_error' } } }]);
     expect(await codeOf(missing.client.structured(request))).toBe('PF_ERR_MODEL_NOT_FOUND');
     expect(missing.server.chatRequests()).toHaveLength(1);
+  });
+});
+
+describe('createEmbeddings through the real OpenAIEmbeddings client', () => {
+  const config = (baseURL: string): ModelConfig => ({ provider: 'openai-compatible', model: 'scripted-model', embeddingsModel: 'scripted-embeddings', apiKey: KEY, baseURL, timeoutMs: 2000, maxRetries: 0, temperature: 0 });
+
+  it('embeds with the configured model, and is absent without an embedding model', async () => {
+    server = await startScriptedOpenAIServer({ embed: (text) => (text === 'pods' ? [1, 0, 0] : [0, 1, 0]) });
+    const embeddings = createEmbeddings(config(server.baseURL))!;
+    expect(await embeddings.embedQuery('pods')).toEqual([1, 0, 0]);
+    expect(createEmbeddings({ ...config(server.baseURL), embeddingsModel: undefined })).toBeUndefined();
+  });
+
+  it("never lets the key out through an error: a provider message that echoes it is scrubbed (the library logs these when it falls back to lexical ranking)", async () => {
+    server = await startScriptedOpenAIServer();
+    server.embeddingFailure = { status: 400, body: { error: { message: `invalid key ${KEY} for this model`, type: 'invalid_request_error' } } };
+    const embeddings = createEmbeddings(config(server.baseURL))!;
+    const failure = await embeddings.embedQuery('pods').then(() => undefined, (err: unknown) => err as Error);
+    expect(failure).toBeInstanceOf(Error);
+    expect(failure!.message).toMatch(/invalid key/);
+    expect(failure!.message).not.toContain(KEY);
   });
 });
 

@@ -1,6 +1,6 @@
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import type { FastifyInstance } from 'fastify';
-import { PolicyforgeError, redactSecrets, type Logger, type ReviewState } from '../../../common/index.js';
+import { PolicyforgeError, type Logger, type ReviewState } from '../../../common/index.js';
 import { SkillLibrary, type SkillStore } from '../../../skills/index.js';
 import type { GenerationQueue } from '../../../worker/index.js';
 
@@ -21,22 +21,6 @@ export interface SkillSearchEmbeddings {
   embeddings?: EmbeddingsInterface;
   /** SkillLibrary's embeddingModel: the key of the vectors cached in the store. */
   embeddingModel?: string;
-}
-
-/**
- * The embeddings client with its errors' messages scrubbed of the given secrets (and anything shaped like
- * a key): SkillLibrary logs the message when embedding fails and it falls back to lexical ranking, and a
- * provider's error text may echo the key. Keeps the client's `model`, which SkillLibrary falls back to as
- * the cache key when no embeddingModel is given.
- */
-export function redactingEmbeddings(embeddings: EmbeddingsInterface, secrets: readonly (string | undefined)[]): EmbeddingsInterface {
-  const scrub = (err: unknown): Error => new Error(redactSecrets(err instanceof Error ? err.message : String(err), secrets));
-  const model = (embeddings as { model?: unknown }).model;
-  return {
-    ...(typeof model === 'string' ? { model } : {}),
-    embedDocuments: (texts) => embeddings.embedDocuments(texts).catch((err: unknown) => Promise.reject(scrub(err))),
-    embedQuery: (text) => embeddings.embedQuery(text).catch((err: unknown) => Promise.reject(scrub(err))),
-  } as EmbeddingsInterface;
 }
 
 const skillSchema = {

@@ -13,7 +13,7 @@ import {
   type SkillStore,
 } from '../../../skills/index.js';
 import { createSandbox } from '../../../sandbox/index.js';
-import { redactingEmbeddings, type SkillSearchEmbeddings } from '../../api/routes/skills.js';
+import type { SkillSearchEmbeddings } from '../../api/routes/skills.js';
 import type { RegisterCommand } from './index.js';
 
 interface StoreFlags {
@@ -166,7 +166,7 @@ async function loopEmbeddings(): Promise<SkillSearchEmbeddings> {
   const model = loadModelConfig(process.env);
   const embeddings = model ? createEmbeddings(model) : undefined;
   if (!model || !embeddings) return {};
-  return { embeddings: redactingEmbeddings(embeddings, [model.apiKey]), embeddingModel: model.embeddingsModel };
+  return { embeddings, embeddingModel: model.embeddingsModel };
 }
 
 /** Opens the store, makes sure the built-in skills are in it, runs `fn`, closes the store. */
