@@ -19,12 +19,15 @@ export function tokenize(text: string): string[] {
     .filter((w) => w.length > 1 && !STOP_WORDS.has(w));
 }
 
-/** Plural and verb endings folded so "containers"/"container" and "privileged"/"privilege" meet. */
+/**
+ * Plural and verb endings folded so "containers"/"container", "namespaces"/"namespace" and
+ * "privileged"/"privilege" meet: a final e goes too once the s is gone, as it does for the singular.
+ */
 export function stem(word: string): string {
   if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
   if (word.length > 4 && word.endsWith('ed')) return word.slice(0, -2).replace(/e$/, '');
   if (word.length > 3 && word.endsWith('es') && /(ss|x|ch|sh)es$/.test(word)) return word.slice(0, -2);
-  if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss')) return word.slice(0, -1);
+  if (word.length > 3 && word.endsWith('s') && !word.endsWith('ss')) return word.slice(0, -1).replace(/e$/, '');
   return word.replace(/e$/, '');
 }
 

@@ -77,6 +77,22 @@ function miniSearchRanking(skills: Skill[], query: string): { id: string; score:
 
 const holds = (s: Skill, word: string) => new Set(tokenize(`${tokenize(s.name).join(' ')} ${s.description}`).map(stem)).has(stem(word));
 
+describe('stem', () => {
+  it('folds a plural onto its singular, also for words ending in e', () => {
+    for (const [plural, singular] of [['namespaces', 'namespace'], ['images', 'image'], ['containers', 'container'], ['policies', 'policy'], ['ingresses', 'ingress'], ['probes', 'probe'], ['matches', 'match']]) {
+      expect(stem(plural), plural).toBe(stem(singular));
+    }
+    expect(stem('privileged')).toBe(stem('privilege'));
+  });
+
+  it('lets a plural query find a skill whose text has only the singular', () => {
+    const only = [skill('namespaceOf', 'the namespace of a request', 'approved')];
+    expect(new SkillIndex(only).search('namespaces', 5).map((h) => h.skill.id)).toEqual(['namespaceOf@1']);
+    const images = [skill('tagOf', 'the tag of an image reference', 'approved')];
+    expect(new SkillIndex(images).search('images', 5).map((h) => h.skill.id)).toEqual(['tagOf@1']);
+  });
+});
+
 describe('SkillIndex lexical ranking', () => {
   const skills = library(1500);
   const index = new SkillIndex(skills);
