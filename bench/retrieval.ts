@@ -10,6 +10,7 @@ import { openRedisStore, openSqliteStore, SkillLibrary, type SkillStore } from '
 import MiniSearch from 'minisearch';
 import { embeddingText, SkillIndex, stem, tokenize, type ScoredSkill } from '../skills/retrieval.js';
 import type { BenchSection } from './benches.js';
+import { gaussian, rng } from '../test/support/seeded-random.js';
 
 /**
  * Retrieval over 10,000 skills (issue 5: p50 under 10 ms). The library keeps its index in memory and
@@ -136,22 +137,6 @@ async function measure(storeName: string, mode: string, store: SkillStore, embed
   }
   times.sort((a, b) => a - b);
   return { store: storeName, mode, indexMs, p50: percentile(times, 50), p95: percentile(times, 95), max: times[times.length - 1] };
-}
-
-/** Deterministic generator (mulberry32) for the random vector sets, so reruns compare like with like. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(random: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
 interface Agreement {

@@ -2,6 +2,7 @@ import MiniSearch from 'minisearch';
 import { describe, expect, it } from 'vitest';
 import type { Skill } from '../../common/index.js';
 import { SkillIndex, stem, tokenize } from '../../skills/retrieval.js';
+import { rng } from '../support/seeded-random.js';
 
 function skill(name: string, description: string, state: 'approved' | 'candidate' = 'approved'): Skill {
   return {
@@ -15,18 +16,6 @@ function skill(name: string, description: string, state: 'approved' | 'candidate
     state,
     reviews: [],
     usage: { retrieved: 0, used: 0 },
-  };
-}
-
-/** Deterministic generator (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

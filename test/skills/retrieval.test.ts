@@ -1,22 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Skill } from '../../common/index.js';
 import { SkillIndex, type ScoredSkill } from '../../skills/retrieval.js';
-
-/** Deterministic generator (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(random: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
+import { gaussian, rng } from '../support/seeded-random.js';
 
 const NOUNS = ['container', 'image', 'label', 'namespace', 'ingress', 'probe', 'volume', 'secret', 'registry', 'port'];
 const VERBS = ['has', 'get', 'count', 'list', 'check', 'match'];
