@@ -1,21 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Skill } from '../../common/index.js';
 import { renderSkills, renderSkillsForReview, skillSignature } from '../../agents/render.js';
+import { aSkill } from '../support/skill-fixture.js';
 
 function skill(name: string, code: string, extra: Partial<Skill> = {}): Skill {
-  return {
-    id: `${name}@1`,
-    name,
-    version: 1,
+  return aSkill(name, {
     description: `what ${name} does`,
     code,
     tests: [{ name: 't', args: [], expected: null }],
-    provenance: { source: 'builtin' } as Skill['provenance'],
-    state: 'approved',
     reviews: [{ state: 'approved', reviewer: 'alice', at: '2026-11-25T00:00:00Z' }],
-    usage: { retrieved: 0, used: 0 },
     ...extra,
-  };
+  });
 }
 
 const all = skill('allContainers', 'function allContainers(podSpec) {\n  return podSpec.containers || [];\n}');

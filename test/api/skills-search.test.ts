@@ -3,6 +3,7 @@ import type { ReviewState, Skill } from '../../common/index.js';
 import { SkillLibrary } from '../../skills/index.js';
 import { redisForTests, type TestRedis } from '../support/redis.js';
 import { startApi, type ApiHarness } from './harness.js';
+import { aSkill } from '../support/skill-fixture.js';
 
 // GET /v1/skills?q=… over real HTTP: the ranked search of `policyforge skills search` (SkillLibrary.search),
 // not the store's plain filter. The skills are chosen so that store order (by name) is not rank order: the
@@ -11,18 +12,7 @@ import { startApi, type ApiHarness } from './harness.js';
 const QUERY = 'privileged container';
 
 function skill(name: string, description: string, state: ReviewState): Skill {
-  return {
-    id: `${name}@1`,
-    name,
-    version: 1,
-    description,
-    code: `function ${name}(x) {\n  return x;\n}`,
-    tests: [],
-    provenance: { date: '2026-11-25T10:00:00.000Z', source: 'generated' },
-    state,
-    reviews: [],
-    usage: { retrieved: 0, used: 0 },
-  };
+  return aSkill(name, { description, state });
 }
 
 let redis: TestRedis;

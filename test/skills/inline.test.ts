@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { checkCompiles } from '../../sandbox/index.js';
 import { builtinSkills, INLINED_MARKER, inlineSkills, skillsReferenced, type SkillDraft } from '../../skills/index.js';
 import type { Skill } from '../../common/index.js';
+import { aSkill } from '../support/skill-fixture.js';
 
 function declarationsIn(code: string): string[] {
   return [...code.matchAll(/^function ([A-Za-z_$][\w$]*)\(/gm)].map((m) => m[1]);
 }
 
 function skill(name: string, code: string, version = 1, extra: Partial<SkillDraft> = {}): Skill {
-  return { id: `${name}@${version}`, name, version, description: name, code, tests: [], provenance: { date: 'd', source: 'generated' }, state: 'approved', reviews: [], usage: { retrieved: 0, used: 0 }, ...extra } as Skill;
+  return aSkill(name, { code, version, ...(extra as Partial<Skill>) });
 }
 
 describe('inlineSkills', () => {

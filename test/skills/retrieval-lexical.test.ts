@@ -3,20 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { Skill } from '../../common/index.js';
 import { SkillIndex, stem, tokenize } from '../../skills/retrieval.js';
 import { rng } from '../support/seeded-random.js';
+import { aSkill } from '../support/skill-fixture.js';
 
 function skill(name: string, description: string, state: 'approved' | 'candidate' = 'approved'): Skill {
-  return {
-    id: `${name}@1`,
-    name,
-    version: 1,
-    description,
-    code: `function ${name}(obj) { return obj; }`,
-    tests: [],
-    provenance: { date: '2026-11-25T00:00:00.000Z', source: 'generated' },
-    state,
-    reviews: [],
-    usage: { retrieved: 0, used: 0 },
-  };
+  return aSkill(name, { description, state });
 }
 
 const VERBS = ['has', 'get', 'count', 'list', 'check', 'match'];

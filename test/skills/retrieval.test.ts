@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Skill } from '../../common/index.js';
 import { SkillIndex, type ScoredSkill } from '../../skills/retrieval.js';
 import { gaussian, rng } from '../support/seeded-random.js';
+import { aSkill } from '../support/skill-fixture.js';
 
 const NOUNS = ['container', 'image', 'label', 'namespace', 'ingress', 'probe', 'volume', 'secret', 'registry', 'port'];
 const VERBS = ['has', 'get', 'count', 'list', 'check', 'match'];
@@ -10,18 +11,7 @@ function skill(i: number, state: 'approved' | 'candidate'): Skill {
   const verb = VERBS[i % VERBS.length];
   const noun = NOUNS[Math.floor(i / VERBS.length) % NOUNS.length];
   const name = `${verb}${noun.charAt(0).toUpperCase()}${noun.slice(1)}${i}`;
-  return {
-    id: `${name}@1`,
-    name,
-    version: 1,
-    description: `${verb} the ${noun}s of an object (variant ${i})`,
-    code: `function ${name}(obj) { return obj; }`,
-    tests: [],
-    provenance: { date: '2026-11-25T00:00:00.000Z', source: 'generated' },
-    state,
-    reviews: [],
-    usage: { retrieved: 0, used: 0 },
-  };
+  return aSkill(name, { description: `${verb} the ${noun}s of an object (variant ${i})`, state });
 }
 
 interface Generated {
