@@ -3,6 +3,7 @@ import { isPolicyforgeError, logger, type Finding, type Intent, type JsPolicy, t
 import { checkCompiles } from '../sandbox/index.js';
 import { fuzzPolicy, type SuiteRunner } from './fuzz.js';
 import { lintPolicy } from './lint.js';
+import { narrowScope } from './narrow.js';
 
 export interface VerifyDeps {
   /** Runs the plan's cases and the fuzz variants (a sandbox/ SandboxRunner). */
@@ -18,8 +19,8 @@ export interface VerifyDeps {
 
 /**
  * Everything the critic checks about a draft, in one report: static lints (schema, code, API catalog,
- * safety), the plan's cases in the sandbox, fuzzing for crashes, and a server-side dry-run when a cluster
- * is there. `passed` only when nothing blocking remains: a failing case, a compile error, a fuzz crash, a
+ * safety), the plan's cases in the sandbox, a scope experiment for cluster-wide plans (narrowScope),
+ * fuzzing for crashes, and a server-side dry-run when a cluster is there. `passed` only when nothing blocking remains: a failing case, a compile error, a fuzz crash, a
  * blocking finding or a dry-run error each block, and each is also a finding with its fix, so the coder
  * gets one list. verify() reports; it changes nothing (apply harden() to a draft first).
  */
@@ -56,6 +57,14 @@ export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Pro
       message: `case "${c.name}": ${c.failure ?? `expected ${c.expected}, got ${c.outcome.actual}`}`.replace(/\s+/g, ' '),
       fix: c.outcome.error ? 'make the code not throw on this object (optional chaining, defaults)' : `change the logic so this request gives ${c.expected}${c.outcome.matched ? '' : ' (the match rules did not select it: check resources, apiGroups, operations and selectors)'}`,
     });
+  }
+
+  // Where the code acts with its selectors ignored: a cluster-wide plan whose code only ever acts in a few
+  // namespaces most likely missed the namespaces the intent meant (the user's env=prod-in-test policy, planned
+  // for every namespace). Advisory: the intent decides the scope, the experiment only raises the question.
+  if (suite?.passed && !suite.compileError && !(plan.target.namespaces ?? []).length) {
+    const scope = await narrowScope(draft, plan, deps.sandbox);
+    if (scope.finding?.rule === 'scope/acts-in-few-namespaces') findings.push(scope.finding);
   }
 
   const fuzz = deps.fuzz !== false && !structurallyBroken && !suite?.compileError && !findings.some((f) => f.rule === 'code/syntax')

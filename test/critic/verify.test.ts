@@ -121,6 +121,27 @@ describe.skipIf(!haveSharedIntents)('narrowScope', () => {
   });
 });
 
+describe.skipIf(!haveSharedIntents)('verify: the scope experiment', () => {
+  const suite = ref('no-prod-pods-in-test').suite;
+
+  it('asks about a cluster-wide plan whose code only acts in a few namespaces (advisory: it passes)', async () => {
+    const plan = planFor(suite);
+    const report = await verify(harden(userProdPodsDraft(), plan), plan, { sandbox, fuzz: false });
+    const finding = report.findings.find((f) => f.rule === 'scope/acts-in-few-namespaces');
+    expect(finding).toMatchObject({ severity: 'advisory', path: 'spec.namespaceSelector' });
+    expect(finding?.message).toContain('test');
+    expect(report.passed).toBe(true);
+  });
+
+  it('says nothing when the plan names the namespaces, or when the code acts everywhere', async () => {
+    const scoped = await verify(userProdPodsDraft(), planFor(suite, { namespaces: ['test'] }), { sandbox, fuzz: false });
+    expect(scoped.findings.map((f) => f.rule)).not.toContain('scope/acts-in-few-namespaces');
+    const everywhere = { ...userProdPodsDraft(), spec: { ...userProdPodsDraft().spec, javascript: "if (request.object.metadata.labels?.env === 'prod') deny('x')" } };
+    const anyPod = await verify(everywhere, planFor({ intent: '', cases: suite.cases.filter((c) => c.expect === 'deny') } as Suite), { sandbox, fuzz: false });
+    expect(anyPod.findings.map((f) => f.rule)).not.toContain('scope/acts-in-few-namespaces');
+  });
+});
+
 describe.skipIf(!haveSharedIntents)('verify without cases', () => {
   it('still compiles the code in V8 and says there are no cases', async () => {
     const policy = harden(ref('block-nodeport').policy, undefined, { text: 'Services of type NodePort are not allowed.' });
