@@ -10,10 +10,10 @@ import {
   REVIEW_STATES,
   skillStoreConfigFromEnv,
   SkillLibrary,
+  type SkillLibraryOptions,
   type SkillStore,
 } from '../../../skills/index.js';
 import { createSandbox } from '../../../sandbox/index.js';
-import type { SkillSearchEmbeddings } from '../../api/routes/skills.js';
 import type { RegisterCommand } from './index.js';
 
 interface StoreFlags {
@@ -161,7 +161,7 @@ export const registerSkills: RegisterCommand = (program) => {
  * SkillLibrary ranks lexically and logs a warning on stderr (key scrubbed), as it does for the loop.
  * agents/ (langchain) is loaded only here, so the other subcommands do not pay for it.
  */
-async function loopEmbeddings(): Promise<SkillSearchEmbeddings> {
+async function loopEmbeddings(): Promise<Pick<SkillLibraryOptions, 'embeddings' | 'embeddingModel'>> {
   const { createEmbeddings, loadModelConfig } = await import('../../../agents/index.js');
   const model = loadModelConfig(process.env);
   const embeddings = model ? createEmbeddings(model) : undefined;
