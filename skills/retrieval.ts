@@ -81,8 +81,6 @@ const MAX_FAST_K = 256;
  */
 export class SkillIndex {
   private readonly lexical: LexicalIndex;
-  /** In how many skills each (stemmed) term occurs. */
-  private readonly documentFrequency = new Map<string, number>();
   /** Per row, the first key of the ranking (0 approved, 1 candidate), so the scan reads no Skill objects. */
   private readonly rankOf: Uint8Array;
   /** Unit-length vectors, one row per skill (same order as `skills`), in one block for fast scans. */
@@ -98,11 +96,6 @@ export class SkillIndex {
     this.rankOf = Uint8Array.from(skills, (s) => rank(s));
     const docs = skills.map((s) => [tokenize(tokenize(s.name).join(' ')), tokenize(s.description)]);
     this.lexical = new LexicalIndex(docs);
-    for (const fields of docs) {
-      for (const term of new Set(fields.flat().map(stem))) {
-        this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
-      }
-    }
     const first = vectors && [...vectors.values()][0];
     if (vectors && first) {
       this.dims = first.length;
@@ -126,7 +119,7 @@ export class SkillIndex {
    */
   private selective(query: string): { terms: string[]; required: string[] } {
     const limit = Math.max(20, this.skills.length * 0.1);
-    const df = (t: string): number => this.documentFrequency.get(stem(t)) ?? 0;
+    const df = (t: string): number => this.lexical.documentFrequency(stem(t));
     // Words no skill contains cannot match (prefixes aside, which only longer common words reach).
     const present = tokenize(query).filter((t) => df(t) > 0 || t.length > 3);
     const kept = present.filter((t) => df(t) <= limit && (df(t) > 0 || t.length > 3));
@@ -295,6 +288,8 @@ class LexicalIndex {
    * lists them in the order MiniSearch adds their scores, so the sums round alike.
    */
   private readonly tree = new SearchableMap<Posting[]>();
+  /** In how many skills each (stemmed) term occurs, in any field. */
+  private readonly skillsHolding = new Map<string, number>();
   /** Distinct (unstemmed) words per row and field, and their averages, as MiniSearch counts field length. */
   private readonly fieldLength: Float64Array;
   private readonly averageLength: number[];
@@ -327,7 +322,13 @@ class LexicalIndex {
       const postings = perField.map((m) => ({ rows: Int32Array.from(m.keys()), tf: Float64Array.from(m.values()) }));
       this.postings.set(term, postings);
       this.tree.set(term, postings);
+      this.skillsHolding.set(term, new Set(perField.flatMap((m) => [...m.keys()])).size);
     }
+  }
+
+  /** In how many skills the (stemmed) term occurs. */
+  documentFrequency(term: string): number {
+    return this.skillsHolding.get(term) ?? 0;
   }
 
   /**
