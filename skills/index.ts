@@ -8,7 +8,7 @@ export { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { openRedisStore, type RedisStoreOptions } from './redis-store.js';
 export { openSkillStore, parseStoreSpec, skillStoreConfigFromEnv, SQLITE_STORE_FILE, type SkillStoreConfig } from './open-store.js';
 export { SkillLibrary, traceHelpers, readTrace, type SkillLibraryOptions, type SkillSandbox } from './library.js';
-export { inlineSkills, skillsToInline, skillsReferenced, INLINED_MARKER } from './inline.js';
+export { inlineSkills, prependSkills, skillsToInline, skillsReferenced, INLINED_MARKER } from './inline.js';
 export { extractSkills, JSPOLICY_HOST_NAMES, type ExtractedSkill, type ExtractOptions } from './extract.js';
 export { builtinSkills, BUILTIN_DIR } from './builtin.js';
 export { normaliseIntent, normaliseCode, codeHash } from './normalise.js';

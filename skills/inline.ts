@@ -11,7 +11,11 @@ export const INLINED_MARKER = '// policyforge skills:';
  * given, the highest is used.
  */
 export function inlineSkills(javascript: string, skills: readonly Skill[]): string {
-  const needed = skillsToInline(javascript, skills);
+  return prependSkills(javascript, skillsToInline(javascript, skills));
+}
+
+/** The code with the declarations of `needed` (skillsToInline's answer for it) prepended under the marker. */
+export function prependSkills(javascript: string, needed: readonly Skill[]): string {
   if (needed.length === 0) return javascript;
   const header = `${INLINED_MARKER} ${needed.map((s) => s.id).join(', ')}`;
   return `${header}\n${needed.map((s) => s.code.trim()).join('\n\n')}\n\n${javascript}`;

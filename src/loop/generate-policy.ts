@@ -27,7 +27,7 @@ import {
 } from '../../common/index.js';
 import { harden, renderReport, verify } from '../../critic/index.js';
 import { parseCase, type SandboxRunner } from '../../sandbox/index.js';
-import { builtinSkills, inlineSkills, skillsReferenced, skillsToInline, type SkillLibrary } from '../../skills/index.js';
+import { builtinSkills, prependSkills, skillsReferenced, skillsToInline, type SkillLibrary } from '../../skills/index.js';
 
 export interface GenerateDeps {
   library: SkillLibrary;
@@ -119,7 +119,9 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
     // 4. Harden: our code names and owns the policy, inlines the skills it calls, applies the safety defaults.
     const assembled = assemblePolicy(draft.spec, intent);
     const skillsUsed = skillIds(draft.spec.javascript ?? '', callable);
-    const inlined: JsPolicy = { ...assembled, spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', callable) } };
+    const asWritten = assembled.spec.javascript ?? '';
+    const calls = skillsToInline(asWritten, callable);
+    const inlined: JsPolicy = { ...assembled, spec: { ...assembled.spec, javascript: prependSkills(asWritten, calls) } };
     const policy = harden(inlined, plan, verifyIntent, catalog);
     emit({ type: 'drafted', round, policy });
 
@@ -135,9 +137,8 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
     if (report.passed) {
       if (agents.review) {
         // The critic reads the code as the coder wrote it; the skills it calls are listed, not repeated.
-        const asWritten: JsPolicy = { ...policy, spec: { ...policy.spec, javascript: assembled.spec.javascript } };
-        const calls = skillsToInline(assembled.spec.javascript ?? '', callable);
-        const verdict = await agents.review({ intent, plan, policy: asWritten, skills: calls, suite: report.suite });
+        const reviewed: JsPolicy = { ...policy, spec: { ...policy.spec, javascript: asWritten } };
+        const verdict = await agents.review({ intent, plan, policy: reviewed, skills: calls, suite: report.suite });
         addUsage(usage, verdict.usage);
         addUsage(roundUsage, verdict.usage);
         promptChars = { system: promptChars.system + verdict.promptChars.system, human: promptChars.human + verdict.promptChars.human };
