@@ -1,3 +1,4 @@
+import { text } from 'node:stream/consumers';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -241,7 +242,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     res.on('close', () => {
       if (!res.writableFinished) record.clientClosed = true;
     });
-    const body = await readBody(req);
+    const body = await text(req);
     const origWriteHead = res.writeHead.bind(res);
     (res as any).writeHead = (status: number, ...rest: any[]) => {
       record.status = status;
@@ -721,14 +722,6 @@ function reasonFor(status: number): string {
   );
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function clone<T>(v: T): T {
   return v === undefined ? v : structuredClone(v);

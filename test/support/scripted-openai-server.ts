@@ -1,3 +1,4 @@
+import { text } from 'node:stream/consumers';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -77,7 +78,7 @@ export async function startScriptedOpenAIServer(
   };
 
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-    const raw = await readBody(req);
+    const raw = await text(req);
     let body: any;
     try {
       body = raw ? JSON.parse(raw) : {};
@@ -173,14 +174,6 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function flatten(content: unknown): string {
   if (typeof content === 'string') return content;
