@@ -99,12 +99,7 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
   it('ends at once with PF_ERR_MODEL_AUTH on a 401', async () => {
     const m = await scriptedModel([{ status: 401 }, { toolCall: { arguments: iamPlan } }]);
     const server = m.server;
-    let err: unknown;
-    try {
-      await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client });
-    } catch (e) {
-      err = e;
-    }
+    const err = await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client }).catch((e: unknown) => e);
     expect(isPolicyforgeError(err, 'PF_ERR_MODEL_AUTH')).toBe(true);
     expect(server.chatRequests()).toHaveLength(1);
     expect(m.waits).toEqual([]);
@@ -113,12 +108,7 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
   it('gives up with PF_ERR_MODEL_UNAVAILABLE when every attempt times out', async () => {
     const m = await scriptedModel([{ hangMs: 1000 }, { hangMs: 1000 }], { timeoutMs: 200, maxRetries: 1 });
     const server = m.server;
-    let err: unknown;
-    try {
-      await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client });
-    } catch (e) {
-      err = e;
-    }
+    const err = await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client }).catch((e: unknown) => e);
     expect(isPolicyforgeError(err, 'PF_ERR_MODEL_UNAVAILABLE')).toBe(true);
     expect(server.chatRequests()).toHaveLength(2);
   });

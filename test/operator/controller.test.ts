@@ -24,6 +24,12 @@ const ready = (name = NAME) =>
     return o.status?.phase === 'Ready' && condition(o, 'Ready')?.status === 'True' ? o : undefined;
   }, `${name} to become Ready`);
 
+const inPhase = (phase: string, name = NAME) =>
+  eventually(async () => {
+    const o = await getGPT(bed, name);
+    return o.status?.phase === phase ? o : undefined;
+  }, phase);
+
 describe('the GPTPolicy controller', () => {
   it('turns a GPTPolicy into an owned JsPolicy and reports Ready in the status subresource', async () => {
     await bed.startOperator();
@@ -105,10 +111,7 @@ describe('the GPTPolicy controller', () => {
     model.gate = new Promise((resolve) => (release = resolve)); // the model is still working when the leader stops
     const first = await bed.startOperator();
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
-    const generating = await eventually(async () => {
-      const o = await getGPT(bed, NAME);
-      return o.status?.phase === 'Generating' ? o : undefined;
-    }, 'Generating');
+    const generating = await inPhase('Generating');
     await first.stop();
     const second = await bed.startOperator();
     release();
@@ -126,10 +129,7 @@ describe('the GPTPolicy controller', () => {
 
     model.mode = 'outage';
     await editGPT(bed, NAME, (o) => ({ ...o, spec: { description: `${DESCRIPTION} Also in 'dev'.` } }));
-    const degraded = await eventually(async () => {
-      const o = await getGPT(bed, NAME);
-      return o.status?.phase === 'Degraded' ? o : undefined;
-    }, 'Degraded');
+    const degraded = await inPhase('Degraded');
 
     expect(await getJsPolicy(bed, NAME)).toEqual(before); // same resourceVersion, same spec
     expect(condition(degraded, 'Generated')).toMatchObject({ status: 'False', reason: 'ModelUnavailable' });
@@ -143,10 +143,7 @@ describe('the GPTPolicy controller', () => {
     model.mode = 'outage';
     const op = await bed.startOperator({ controller: { now: () => new Date(now), outageRetryMs: 600_000 } });
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
-    const failed = await eventually(async () => {
-      const o = await getGPT(bed, NAME);
-      return o.status?.phase === 'Failed' ? o : undefined;
-    }, 'Failed');
+    const failed = await inPhase('Failed');
     expect(condition(failed, 'Generated')?.reason).toBe('ModelUnavailable');
 
     model.mode = 'ok'; // the provider is back
@@ -201,10 +198,7 @@ describe('the GPTPolicy controller', () => {
     model.mode = 'unverified';
     await bed.startOperator();
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
-    const failed = await eventually(async () => {
-      const o = await getGPT(bed, NAME);
-      return o.status?.phase === 'Failed' ? o : undefined;
-    }, 'Failed');
+    const failed = await inPhase('Failed');
     expect(await getJsPolicy(bed, NAME)).toBeUndefined();
     expect(condition(failed, 'Verified')).toMatchObject({ status: 'False', reason: 'VerificationFailed' });
     expect(failed.status.cases).toMatchObject({ passed: 2, failed: 2 });
@@ -256,10 +250,7 @@ describe('the GPTPolicy controller', () => {
     bed.jsPolicyRules.push((o) => (o.spec?.javascript?.includes('forbidden-marker') ? [] : ['spec.javascript: refused by the test webhook']));
     await bed.startOperator();
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
-    const failed = await eventually(async () => {
-      const o = await getGPT(bed, NAME);
-      return o.status?.phase === 'Failed' ? o : undefined;
-    }, 'Failed');
+    const failed = await inPhase('Failed');
     expect(condition(failed, 'Verified')).toMatchObject({ status: 'False', reason: 'DryRunRejected' });
     expect(failed.status.lastError).toContain('refused by the test webhook');
     expect(await getJsPolicy(bed, NAME)).toBeUndefined();
@@ -269,10 +260,7 @@ describe('the GPTPolicy controller', () => {
   it('applies with violationPolicy Dry under manual approval until the approval annotation is set', async () => {
     await bed.startOperator();
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION, approval: 'Manual' }) });
-    const waiting = await eventually(async () => {
-      const o = await getGPT(bed, NAME);
-      return o.status?.phase === 'AwaitingApproval' ? o : undefined;
-    }, 'AwaitingApproval');
+    const waiting = await inPhase('AwaitingApproval');
     expect((await getJsPolicy(bed, NAME)).spec.violationPolicy).toBe('Dry');
     expect(condition(waiting, 'Applied')).toMatchObject({ status: 'True', reason: 'AppliedInDryRunMode' });
     expect(condition(waiting, 'Ready')).toMatchObject({ status: 'False', reason: 'AwaitingApproval' });
@@ -341,10 +329,7 @@ describe('the GPTPolicy controller', () => {
   it('reports an invalid spec in the status, naming the field', async () => {
     await bed.startOperator();
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy('bad.policy.drzzl.io', { description: DESCRIPTION, mode: 'Loud' }) });
-    const failed = await eventually(async () => {
-      const o = await getGPT(bed, 'bad.policy.drzzl.io');
-      return o.status?.phase === 'Failed' ? o : undefined;
-    }, 'Failed');
+    const failed = await inPhase('Failed', 'bad.policy.drzzl.io');
     expect(condition(failed, 'Generated')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
     expect(failed.status.lastError).toContain('spec.mode');
     expect(model.calls).toHaveLength(0);
