@@ -1,4 +1,6 @@
-import { ApisApi, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1APIResourceList } from '@kubernetes/client-node';
+// Types only: the client (826 modules) is loaded when a cluster is actually contacted, so commands that
+// only read the built-in catalog (`test`, `lint` without --kubeconfig) start without it.
+import type { KubeConfig, V1APIResourceList } from '@kubernetes/client-node';
 import { PolicyforgeError } from '../common/index.js';
 import { builtinCatalog, type ApiCatalog } from './catalog.js';
 import type { ApiResource } from './types.js';
@@ -17,6 +19,7 @@ export interface DiscoveryOptions {
  * kubectl does; failing to list the groups at all is an error.
  */
 export async function discoverResources(kubeConfig: KubeConfig, options: Pick<DiscoveryOptions, 'concurrency'> = {}): Promise<ApiResource[]> {
+  const { ApisApi, CoreV1Api, CustomObjectsApi } = await import('@kubernetes/client-node');
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const apis = kubeConfig.makeApiClient(ApisApi);
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { isPolicyforgeError, redactSecrets } from '../../common/index.js';
+import { readFileSync } from 'node:fs';
+import { assetPath, isPolicyforgeError, redactSecrets } from '../../common/index.js';
 import { commands } from './commands/index.js';
 import { exitCodeFor } from './exit-codes.js';
 
@@ -10,7 +11,7 @@ import { exitCodeFor } from './exit-codes.js';
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('policyforge')
     .description('Plain-language Kubernetes policy intents → verified, safely scoped jsPolicy JsPolicies')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -21,7 +22,9 @@ export async function main(argv: string[]): Promise<number> {
   // Only the command being run is loaded; an unknown name or a top-level --help loads them all so that
   // commander can list them and reject the unknown one.
   const named = argv.find((a) => !a.startsWith('-'));
-  const wanted = named && named in commands ? [named] : Object.keys(commands);
+  // `--version` alone needs no command at all.
+  const versionOnly = !named && argv.some((a) => a === '--version' || a === '-V');
+  const wanted = versionOnly ? [] : named && named in commands ? [named] : Object.keys(commands);
   for (const name of wanted) (await commands[name]())(program, setExit);
 
   try {
@@ -38,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const code = await main(process.argv.slice(2));
-// Let stdout drain before exiting: large YAML or JSON output is written asynchronously to pipes.
-process.exitCode = code;
+/** The version in package.json, as bin/policyforge.js prints it for a bare `--version`. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(assetPath('package.json'), 'utf8')) as { version: string }).version;
+}

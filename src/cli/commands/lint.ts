@@ -1,4 +1,3 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { builtinCatalog, discoverCatalog, type ApiCatalog } from '../../../catalog/index.js';
 import { PolicyforgeError, type Finding, type Intent } from '../../../common/index.js';
 import { lintPolicy } from '../../../critic/index.js';
@@ -36,6 +35,8 @@ export const registerLint: RegisterCommand = (program, setExit) => {
 };
 
 async function clusterCatalog(file: string): Promise<ApiCatalog> {
+  // Loaded only with --kubeconfig: a plain lint never needs the Kubernetes client.
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kubeConfig = new KubeConfig();
   try {
     kubeConfig.loadFromFile(file);
