@@ -101,8 +101,12 @@ export class SkillLibrary {
 
   /** A stored verified policy for this exact (normalised) intent, unless it was rejected or deprecated. */
   async lookupPolicy(intentText: string): Promise<StoredPolicy | undefined> {
-    const stored = await this.store.findPolicy(normaliseIntent(intentText));
-    return stored && (stored.state === 'approved' || stored.state === 'candidate') ? stored : undefined;
+    const key = normaliseIntent(intentText);
+    const stored = await this.store.findPolicy(key);
+    // The stored intent is keyed again with today's rules: a key written by an older, case-folding
+    // normaliser ("env=PROD" stored under "env=prod") must not answer an intent it no longer equals.
+    if (!stored || normaliseIntent(stored.intent) !== key) return undefined;
+    return stored.state === 'approved' || stored.state === 'candidate' ? stored : undefined;
   }
 
   /**

@@ -1,25 +1,45 @@
 import { createHash } from 'node:crypto';
 import { tokenizer } from 'acorn';
 
-/** Words that change nothing about what an intent asks for. */
-const FILLER_WORDS = new Set(['a', 'an', 'the', 'please', 'any', 'all']);
+/** Words that change nothing about what an intent asks for (articles and courtesy; never quantifiers). */
+const FILLER_WORDS = new Set(['a', 'an', 'the', 'please']);
+
+/** A quoted span: straight or typographic single/double quotes, or backticks, closed by the same kind (an apostrophe inside a word opens nothing). */
+const QUOTED = /(?<![\p{L}\p{N}])'([^']*)'(?![\p{L}\p{N}])|"([^"]*)"|‘([^’]*)’|“([^”]*)”|`([^`]*)`/gu;
 
 /**
- * The lookup key of an intent: Unicode-normalised, lower case, quotes and sentence punctuation dropped,
- * filler words removed, whitespace collapsed. Two intents with the same key are answered by the same
- * stored policy, so this only removes what cannot change the meaning ("Deny pods labelled 'env=prod'."
- * and "deny pods labelled env=prod" agree; names, numbers, `=`, `/`, `.` inside words are kept).
+ * The lookup key of an intent. Two intents with the same key are answered by the same stored policy, so the
+ * key removes only what cannot change the meaning: Unicode form, runs of whitespace, sentence punctuation,
+ * brackets, articles, quote marks, and the capital letter that starts a sentence. Values stay exact: case is
+ * never folded elsewhere ("env=PROD" is not "env=prod"), and a quoted span is kept verbatim, punctuation and
+ * inner spaces included ("'prod.'" is not "prod"). "Deny pods labelled 'env=prod'." and "deny pods labelled
+ * env=prod" agree.
  */
 export function normaliseIntent(text: string): string {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[‘’“”"'`]/g, ' ')
-    .replace(/[.,;:!?]+(?=\s|$)/g, ' ')
-    .replace(/[()[\]{}]/g, ' ')
-    .split(/\s+/)
-    .filter((w) => w !== '' && !FILLER_WORDS.has(w))
-    .join(' ');
+  const words: string[] = [];
+  let sentenceStart = true;
+  const plain = (span: string): void => {
+    const cleaned = span.replace(/[()[\]{}]/g, ' ');
+    for (const raw of cleaned.split(/\s+/)) {
+      if (raw === '') continue;
+      const ends = /[.!?]+$/.test(raw);
+      let word = raw.replace(/[.,;:!?]+$/, '');
+      if (sentenceStart && /^[A-Z][a-z'’-]*$/.test(word)) word = word.toLowerCase();
+      sentenceStart = ends;
+      if (word !== '' && !FILLER_WORDS.has(word)) words.push(word);
+    }
+  };
+  const normalised = text.normalize('NFKC');
+  let at = 0;
+  for (const m of normalised.matchAll(QUOTED)) {
+    plain(normalised.slice(at, m.index));
+    const quoted = m.slice(1).find((g) => g !== undefined) ?? '';
+    if (quoted !== '') words.push(quoted);
+    sentenceStart = false;
+    at = m.index + m[0].length;
+  }
+  plain(normalised.slice(at));
+  return words.join(' ');
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generatePolicy } from '../../src/loop/index.js';
+import { normaliseIntent } from '../../skills/index.js';
 import { freshLoopWorldEachTest } from './helpers.js';
 
 // The library answers an identical intent without a model call, but only when the request asks for no
@@ -41,5 +42,26 @@ describe('answers from the library', () => {
     const failClosed = await generatePolicy({ text: NODEPORT, options: { failurePolicy: 'Fail' } }, { library: world.library, sandbox: world.sandbox });
     expect(failClosed.source).not.toBe('library');
     expect(failClosed.policy?.spec.failurePolicy).toBe('Fail');
+  });
+
+  // Issue 11: values are matched exactly. The lookup key folds neither case nor quoted text.
+  it("never answer 'env=PROD' with the policy stored for 'env=prod'", async () => {
+    const lower = await generatePolicy({ text: "Deny pods with the label 'env=prod' in the 'test' namespace." }, { library: world.library, sandbox: world.sandbox });
+    expect(lower.status, lower.reason).toBe('succeeded');
+    const same = await generatePolicy({ text: "deny pods with the label env=prod in the test namespace" }, { library: world.library, sandbox: world.sandbox });
+    expect(same.source).toBe('library');
+
+    const upper = await generatePolicy({ text: "Deny pods with the label 'env=PROD' in the 'test' namespace." }, { library: world.library, sandbox: world.sandbox });
+    expect(upper.source).not.toBe('library');
+    expect(upper.policy?.spec.javascript ?? '').not.toMatch(/"prod"/);
+  });
+
+  it('never answer from a policy stored under a key an older, case-folding normaliser wrote', async () => {
+    const stored = await generatePolicy({ text: NODEPORT }, { library: world.library, sandbox: world.sandbox });
+    const kept = await world.store.findPolicy(normaliseIntent(NODEPORT));
+    // As an older store holds it: the intent said NODEPORT, the key was folded to nodeport.
+    await world.store.putPolicy({ ...kept!, intent: 'Services of type NODEPORT are not allowed.' });
+    expect(stored.status).toBe('succeeded');
+    expect(await world.library.lookupPolicy(NODEPORT)).toBeUndefined();
   });
 });

@@ -4,7 +4,8 @@ import { codeHash, normaliseCode, normaliseIntent } from '../../skills/index.js'
 describe('normaliseIntent', () => {
   it.each([
     ["Deny pods with the label 'env=prod' in the 'test' namespace.", 'deny pods with label env=prod in test namespace'],
-    ['  deny   PODS with the label "env=prod" in the test namespace ', 'deny pods with label env=prod in test namespace'],
+    ['  deny   pods with the label "env=prod" in the test namespace ', 'deny pods with label env=prod in test namespace'],
+    ["Deny pods labelled env=prod. Don't touch 'kube-system'.", "deny pods labelled env=prod don't touch kube-system"],
     ['Ingress hosts must end in .example.com!', 'ingress hosts must end in .example.com'],
     ['Require limits (cpu, memory); please.', 'require limits cpu memory'],
   ])('%s → %s', (text, key) => {
@@ -22,6 +23,19 @@ describe('normaliseIntent', () => {
       'Deny pods labelled env=dev',
     ].map(normaliseIntent);
     expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  // Issue 11: an identical-intent answer must match values exactly. Only the sentence's first capital is
+  // folded; a quoted span keeps its case, punctuation and inner spaces.
+  it.each([
+    ["Deny pods with the label 'env=prod' in the 'test' namespace.", "Deny pods with the label 'env=PROD' in the 'test' namespace."],
+    ['Deny pods labelled env=prod', 'Deny pods labelled env=Prod'],
+    ["Deny pods labelled 'prod.'", 'Deny pods labelled prod'],
+    ["Deny pods labelled 'env = prod'", "Deny pods labelled 'env=prod'"],
+    ['Images must come from registry.k8s.io', 'Images must come from Registry.k8s.io'],
+    ['Block all privileged containers', 'Block privileged containers'],
+  ])('keeps values exact: %s ≠ %s', (a, b) => {
+    expect(normaliseIntent(a)).not.toBe(normaliseIntent(b));
   });
 });
 
