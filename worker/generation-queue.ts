@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { PolicyforgeError } from '../common/index.js';
+import { PolicyforgeError, isPolicyforgeError } from '../common/index.js';
 import { createRedisClient, withRedis, type RedisConnection } from './connection.js';
 import { GENERATION_JOB_NAME, QUEUE_NAMES, canonicalJson, intentContentKey, parseGenerationJobData, type GenerationJobData } from './job-schema.js';
 import { toJobView, type JobState, type JobView } from './job-view.js';
@@ -30,6 +30,11 @@ export interface GenerationQueueOptions {
   backoffMs?: number;
   /** How long an Idempotency-Key is remembered. @defaultValue 86400 */
   idempotencyTtlSeconds?: number;
+  /**
+   * How long an Idempotency-Key claim is kept while its job is not known to exist (the request timed out
+   * or failed between claim and enqueue); a retry within it finishes the same enqueue. @defaultValue 120
+   */
+  idempotencyClaimTtlSeconds?: number;
   /** Answer PF_ERR_REDIS_UNAVAILABLE when Redis does not answer within this time. @defaultValue 3000 */
   redisTimeoutMs?: number;
 }
@@ -82,11 +87,23 @@ export interface GenerationQueue {
   close(): Promise<void>;
 }
 
+/** What an Idempotency-Key remembers: the body it came with and the job id chosen for it. */
+interface IdempotencyRecord {
+  bodyHash?: string;
+  jobId?: string;
+  /** Set once the job is known to be in the queue. */
+  enqueued?: boolean;
+}
+
+/** Deletes a claim only while it is still the one this request wrote. */
+const RELEASE_CLAIM = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
 const DEFAULTS = {
   prefix: 'bull',
   attempts: 3,
   backoffMs: 5000,
   idempotencyTtlSeconds: 86_400,
+  idempotencyClaimTtlSeconds: 120,
   redisTimeoutMs: 3000,
   retention: { completedAgeSeconds: 604_800, completedCount: 1000, failedAgeSeconds: 2_592_000, failedCount: 5000 },
 } as const;
@@ -113,6 +130,7 @@ export function createGenerationQueue(options: GenerationQueueOptions): Generati
   const jobOptions = defaultJobOptions(options);
   const timeoutMs = options.redisTimeoutMs ?? DEFAULTS.redisTimeoutMs;
   const idempotencyTtl = options.idempotencyTtlSeconds ?? DEFAULTS.idempotencyTtlSeconds;
+  const claimTtl = Math.min(options.idempotencyClaimTtlSeconds ?? DEFAULTS.idempotencyClaimTtlSeconds, idempotencyTtl);
   const redis = <T>(op: () => Promise<T>): Promise<T> => withRedis(op, timeoutMs, client);
 
   let events: QueueEvents | undefined;
@@ -137,41 +155,54 @@ export function createGenerationQueue(options: GenerationQueueOptions): Generati
     return events;
   };
 
+  /**
+   * An Idempotency-Key record names the job id before the job is added, so claim and enqueue act as one
+   * step: whoever finds the record (a retry after a timeout, a second concurrent request) adds the same job
+   * id again, which BullMQ answers with the existing job. Until the job is known to exist the record lives
+   * `claimTtl` seconds, so a claim whose job never came is forgotten quickly.
+   */
   async function enqueue(data: GenerationJobData, opts: EnqueueOptions = {}): Promise<EnqueueResult> {
     const valid = parseGenerationJobData(data, 'generation job');
     const contentKey = intentContentKey(valid.intent);
-    const jobId = opts.jobId ?? randomUUID();
+    let jobId = opts.jobId ?? randomUUID();
     const idemKey = opts.idempotencyKey ? `${prefix}:${QUEUE_NAMES.generation}:idempotency:${opts.idempotencyKey}` : undefined;
     const bodyHash = createHash('sha256').update(canonicalJson(valid)).digest('hex');
+    let replayed = false;
 
     if (idemKey) {
-      const claimed = await redis(() => client.set(idemKey, JSON.stringify({ bodyHash }), 'EX', idempotencyTtl, 'NX'));
+      const claim: IdempotencyRecord = { bodyHash, jobId };
+      const claimed = await redis(() => client.set(idemKey, JSON.stringify(claim), 'EX', claimTtl, 'NX'));
       if (claimed !== 'OK') {
-        const earlier = JSON.parse((await redis(() => client.get(idemKey))) ?? '{}') as { bodyHash?: string; jobId?: string };
+        const earlier = JSON.parse((await redis(() => client.get(idemKey))) ?? '{}') as IdempotencyRecord;
         if (earlier.bodyHash !== bodyHash) {
           throw new PolicyforgeError('PF_ERR_CONFLICT', ['this Idempotency-Key was already used with a different request body'], {
             details: { idempotencyKey: opts.idempotencyKey },
           });
         }
-        if (!earlier.jobId) {
-          throw new PolicyforgeError('PF_ERR_CONFLICT', ['a request with this Idempotency-Key is still being processed; retry shortly'], {
-            details: { idempotencyKey: opts.idempotencyKey },
-          });
-        }
-        return { id: earlier.jobId, deduplicated: true, replayed: true };
+        if (earlier.jobId && earlier.enqueued) return { id: earlier.jobId, deduplicated: true, replayed: true };
+        // claimed earlier, job not confirmed (that request timed out or is still running): finish its add
+        if (earlier.jobId) jobId = earlier.jobId;
+        replayed = true;
       }
     }
 
     try {
-      const existing = opts.jobId ? await redis(() => queue.getJob(jobId)) : undefined;
+      const existing = opts.jobId || replayed ? await redis(() => queue.getJob(jobId)) : undefined;
       const job = await redis(() =>
         queue.add(GENERATION_JOB_NAME, valid, { ...jobOptions, jobId, deduplication: { id: contentKey } }),
       );
       const id = String(job.id);
-      if (idemKey) await redis(() => client.set(idemKey, JSON.stringify({ bodyHash, jobId: id }), 'EX', idempotencyTtl));
-      return { id, deduplicated: id !== jobId || existing !== undefined };
+      if (idemKey) {
+        const record: IdempotencyRecord = { bodyHash, jobId: id, enqueued: true };
+        await redis(() => client.set(idemKey, JSON.stringify(record), 'EX', idempotencyTtl));
+      }
+      return { id, deduplicated: id !== jobId || existing !== undefined, ...(replayed ? { replayed } : {}) };
     } catch (err) {
-      if (idemKey) await client.del(idemKey).catch(() => undefined);
+      // Refused before reaching Redis (not an outage): nothing was added, so the key is free again at once.
+      // On an outage the claim stays for claimTtl: the add may still land, and a retry repeats it harmlessly.
+      if (idemKey && !isPolicyforgeError(err, 'PF_ERR_REDIS_UNAVAILABLE')) {
+        await client.eval(RELEASE_CLAIM, 1, idemKey, JSON.stringify({ bodyHash, jobId })).catch(() => undefined);
+      }
       throw err;
     }
   }
