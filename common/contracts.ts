@@ -340,6 +340,30 @@ export interface GenerationResult {
   /** `library` when answered from a stored verified policy without a model call. */
   source: 'model' | 'offline' | 'library';
   durationMs: number;
+  /** What the verified policy would do to the objects given with `generate --against` (src/impact). */
+  impact?: ImpactSummary;
+}
+
+/** What a policy would do to existing objects or recorded requests: the impact preview (src/impact). */
+export interface ImpactSummary {
+  /** Where the objects came from (paths, `-`, `cluster`). */
+  sources: string[];
+  /** Objects and recorded requests read and replayed. */
+  checked: number;
+  /** Of those, selected by the policy's match rules at least once. */
+  selected: number;
+  wouldDeny: number;
+  wouldWarn: number;
+  wouldMutate: number;
+  /** Entries read but not replayable (audit events without an object, reads, …), by why. */
+  skipped: Record<string, number>;
+  /** Deny, warn and mutate reasons, most frequent first, a few examples each. */
+  reasons: Array<{ verdict: 'deny' | 'warn' | 'mutate'; reason: string; count: number; examples: string[] }>;
+  /** Caveats, e.g. namespaces whose labels were not in the source (namespaceSelector matched by name only). */
+  notes: string[];
+  /** Generation only: wouldDeny is above the threshold, so the draft is reported instead of passed as safe. */
+  overThreshold?: boolean;
+  durationMs: number;
 }
 
 export type ProgressEvent =

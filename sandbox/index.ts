@@ -25,6 +25,7 @@ export { matchesPolicy, explainMismatch, selectorMatches, NAMESPACE_NAME_LABEL, 
 export { formatSuiteResult } from './format.js';
 export { subsetDifference } from './outcome.js';
 export { COMPILE_FAILURE } from './instrument.js';
+export { PolicyReplayer, type ReplayRequest, type ReplayerOptions } from './replay.js';
 export { OUTPUT_LIMITS, PolicyEngine, type CaseInput, type RawRun, type CompileResult } from './engine.js';
 import { PolicyEngine, type CompileResult } from './engine.js';
 

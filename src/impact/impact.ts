@@ -1,0 +1,254 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { CaseOutcome, ImpactSummary, JsPolicy, KubeObject, LabelSelector, Operation } from '../../common/index.js';
+import { PolicyforgeError } from '../../common/index.js';
+import { NAMESPACE_NAME_LABEL, PolicyReplayer, type ReplayRequest, type ReplayerOptions } from '../../sandbox/index.js';
+import { readFileEntries, sourceFiles, totalBytes, type ReadSourceOptions, type SourceEntry } from './sources.js';
+
+/**
+ * The impact preview: what a JsPolicy would do to objects that exist and to requests a cluster recorded,
+ * before it enforces anything. Entries stream from the sources into one PolicyReplayer (the policy is
+ * compiled once); only the counts, the reasons with a few examples, and the namespaces' labels are kept,
+ * so memory does not grow with the source. Every verdict goes to `onVerdict` as it is decided.
+ */
+
+export type ImpactVerdictKind = 'deny' | 'warn' | 'mutate' | 'allow' | 'not-selected';
+
+/** One object's or recorded request's verdict (the `--json` rows). */
+export interface ImpactVerdict {
+  /** Where it was read: file:line, `cluster`. */
+  at: string;
+  /** `Pod test/api`, or for audit events `create Pod test/api by alice`. */
+  ref: string;
+  /** The worst of its requests: deny > warn > mutate > allow > not-selected. */
+  verdict: ImpactVerdictKind;
+  requests: Array<{ operation: Operation; verdict: ImpactVerdictKind; code?: number; message?: string; warnings?: string[]; patch?: string[]; notSelected?: string }>;
+}
+
+export interface ImpactProgress {
+  checked: number;
+  bytes: number;
+  /** Undefined when a source's size is not known (stdin, a cluster). */
+  totalBytes?: number;
+}
+
+export interface ImpactOptions extends ReplayerOptions {
+  /** File, folder or `-` sources; `cluster` is read by the caller and passed as `entries`. */
+  sources?: string[];
+  /** More entries (a live cluster), replayed after the sources. */
+  entries?: { name: string; read: () => AsyncIterable<SourceEntry> };
+  stdin?: ReadSourceOptions['stdin'];
+  onVerdict?: (verdict: ImpactVerdict) => void | Promise<void>;
+  onProgress?: (progress: ImpactProgress) => void;
+  /** Examples kept per reason. @defaultValue 3 */
+  examplesPerReason?: number;
+  /** Distinct reasons kept; further ones are counted under "(other reasons)". @defaultValue 200 */
+  maxReasons?: number;
+}
+
+const RANK: Record<ImpactVerdictKind, number> = { 'not-selected': 0, allow: 1, mutate: 2, warn: 3, deny: 4 };
+/** How long replaying may hold the event loop before reading on and reporting progress. */
+const SLICE_MS = 20;
+
+export async function previewImpact(policy: JsPolicy, options: ImpactOptions): Promise<ImpactSummary> {
+  const started = performance.now();
+  const sources = options.sources ?? [];
+  const files: string[] = [];
+  for (const s of sources) files.push(...(await sourceFiles(s)));
+  if (files.filter((f) => f === '-').length > 1) throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--against', 'stdin (-) can be read only once']);
+  const replayer = new PolicyReplayer(policy, options);
+  if (!replayer.compiled.ok) {
+    replayer.close();
+    throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [policy.metadata.name, replayer.compiled.error]);
+  }
+  const tally = new Tally(options.examplesPerReason ?? 3, options.maxReasons ?? 200);
+  const namespaces = new NamespaceLabels(policy.spec.namespaceSelector);
+  const controller = policy.spec.type === 'Controller';
+  const progress: ImpactProgress = { checked: 0, bytes: 0, totalBytes: await totalBytes(files) };
+  try {
+    // Namespace labels must be known before the objects in them: read them from the files first when the
+    // selector looks at labels other than the name (stdin and clusters supply them as they come).
+    if (namespaces.needed) {
+      for (const f of files.filter((x) => x !== '-')) {
+        for await (const e of readFileEntries(f)) if (e.type === 'object' && e.object.kind === 'Namespace') namespaces.add(e.object);
+      }
+    }
+    let sliceStart = performance.now();
+    const replayAll = async (entries: AsyncIterable<SourceEntry>): Promise<void> => {
+      for await (const entry of entries) {
+        if (entry.type === 'skipped') {
+          tally.skip(entry.why);
+          continue;
+        }
+        if (entry.type === 'namespace') {
+          namespaces.add(entry.object);
+          continue;
+        }
+        const verdict = entry.type === 'object' ? replayObject(replayer, entry.object, entry.at, controller, namespaces) : replayRequest(replayer, entry.request, entry.ref, entry.at, namespaces);
+        tally.add(verdict, entry.type === 'object' ? entry.object : (entry.request.object ?? entry.request.oldObject));
+        progress.checked++;
+        if (options.onVerdict) await options.onVerdict(verdict);
+        if (performance.now() - sliceStart > SLICE_MS) {
+          options.onProgress?.(progress);
+          await yieldToLoop();
+          sliceStart = performance.now();
+        }
+      }
+    };
+    for (const f of files) await replayAll(readFileEntries(f, { stdin: options.stdin, onBytes: (n) => void (progress.bytes += n) }));
+    if (options.entries) await replayAll(options.entries.read());
+    options.onProgress?.(progress);
+  } finally {
+    replayer.close();
+  }
+  const names = [...sources, ...(options.entries ? [options.entries.name] : [])];
+  return tally.summary(names, namespaces.notes(), performance.now() - started);
+}
+
+function describe(obj: KubeObject | undefined): string {
+  const ns = obj?.metadata?.namespace;
+  return `${obj?.kind ?? '?'} ${ns ? `${ns}/` : ''}${obj?.metadata?.name ?? obj?.metadata?.generateName ?? '(no name)'}`;
+}
+
+function replayObject(replayer: PolicyReplayer, object: KubeObject, at: string, controller: boolean, namespaces: NamespaceLabels): ImpactVerdict {
+  if (object.kind === 'Namespace' && object.apiVersion === 'v1') namespaces.add(object);
+  const namespaceLabels = namespaces.labelsFor(object.metadata?.namespace ?? '');
+  // A controller is level-triggered: it sees an existing object once, as CREATE. A webhook sees it
+  // created, and updated without a change (oldObject = object), as any later edit would start.
+  const requests: ReplayRequest[] = controller
+    ? [{ operation: 'CREATE', object, namespaceLabels }]
+    : [
+        { operation: 'CREATE', object, namespaceLabels },
+        { operation: 'UPDATE', object, oldObject: object, namespaceLabels },
+      ];
+  return verdictOf(replayer, requests, describe(object), at);
+}
+
+function replayRequest(replayer: PolicyReplayer, request: ReplayRequest, ref: string, at: string, namespaces: NamespaceLabels): ImpactVerdict {
+  const obj = request.object ?? request.oldObject;
+  if (obj?.kind === 'Namespace' && request.operation !== 'DELETE') namespaces.add(obj);
+  return verdictOf(replayer, [{ ...request, namespaceLabels: namespaces.labelsFor(request.namespace ?? obj?.metadata?.namespace ?? '') }], ref, at);
+}
+
+function verdictOf(replayer: PolicyReplayer, requests: ReplayRequest[], ref: string, at: string): ImpactVerdict {
+  const results = requests.map((r) => ({ operation: r.operation, ...rowOf(replayer.replay(r)) }));
+  const verdict = results.reduce<ImpactVerdictKind>((worst, r) => (RANK[r.verdict] > RANK[worst] ? r.verdict : worst), 'not-selected');
+  return { at, ref, verdict, requests: results };
+}
+
+function rowOf(o: CaseOutcome): Omit<ImpactVerdict['requests'][number], 'operation'> {
+  if (!o.matched) return { verdict: 'not-selected', notSelected: (o.message ?? '').replace(/^not selected: /, '') };
+  const verdict: ImpactVerdictKind = o.actual;
+  return {
+    verdict,
+    ...(o.code !== undefined ? { code: o.code } : {}),
+    ...(o.message !== undefined ? { message: o.message } : {}),
+    ...(o.warnings.length ? { warnings: o.warnings } : {}),
+    ...(o.patch?.length ? { patch: o.patch.map((p) => `${p.op} ${p.path}`) } : {}),
+  };
+}
+
+/** Counts and reasons, bounded: a few examples per reason, at most maxReasons reasons. */
+class Tally {
+  private checked = 0;
+  private selected = 0;
+  private readonly counts = { deny: 0, warn: 0, mutate: 0 };
+  private readonly skipped: Record<string, number> = {};
+  private readonly reasons = new Map<string, { verdict: 'deny' | 'warn' | 'mutate'; reason: string; count: number; examples: string[] }>();
+
+  constructor(
+    private readonly examplesPerReason: number,
+    private readonly maxReasons: number,
+  ) {}
+
+  skip(why: string): void {
+    this.skipped[why] = (this.skipped[why] ?? 0) + 1;
+  }
+
+  add(v: ImpactVerdict, obj: KubeObject | undefined): void {
+    this.checked++;
+    if (v.verdict === 'not-selected') return;
+    this.selected++;
+    if (v.verdict === 'allow') return;
+    this.counts[v.verdict]++;
+    const row = v.requests.find((r) => r.verdict === v.verdict)!;
+    const text =
+      v.verdict === 'deny' ? `${row.code ?? ''}${row.message ? ` ${row.message}` : ''}`.trim() : v.verdict === 'warn' ? (row.warnings ?? []).join('; ') : `patches ${(row.patch ?? []).join(', ')}`;
+    const reason = genericReason(text, obj);
+    const key = `${v.verdict}\u0000${reason}`;
+    let r = this.reasons.get(key);
+    if (!r) {
+      if (this.reasons.size >= this.maxReasons) {
+        const otherKey = `${v.verdict}\u0000(other reasons)`;
+        r = this.reasons.get(otherKey);
+        if (!r) this.reasons.set(otherKey, (r = { verdict: v.verdict, reason: '(other reasons)', count: 0, examples: [] }));
+      } else {
+        this.reasons.set(key, (r = { verdict: v.verdict, reason, count: 0, examples: [] }));
+      }
+    }
+    r.count++;
+    if (r.examples.length < this.examplesPerReason) r.examples.push(`${v.ref} (${v.at})`);
+  }
+
+  summary(sources: string[], notes: string[], durationMs: number): ImpactSummary {
+    const order = { deny: 0, warn: 1, mutate: 2 };
+    const reasons = [...this.reasons.values()].sort((a, b) => order[a.verdict] - order[b.verdict] || b.count - a.count);
+    return {
+      sources,
+      checked: this.checked,
+      selected: this.selected,
+      wouldDeny: this.counts.deny,
+      wouldWarn: this.counts.warn,
+      wouldMutate: this.counts.mutate,
+      skipped: this.skipped,
+      reasons,
+      notes,
+      durationMs: Math.round(durationMs),
+    };
+  }
+}
+
+/** A reason without the object's own name and namespace, so one rule broken by many objects is one group. */
+function genericReason(text: string, obj: KubeObject | undefined): string {
+  let out = text;
+  const name = obj?.metadata?.name;
+  const ns = obj?.metadata?.namespace;
+  if (name && name.length >= 3) out = out.split(name).join('<name>');
+  if (ns && ns.length >= 3) out = out.split(ns).join('<namespace>');
+  return out.length > 300 ? `${out.slice(0, 299)}…` : out;
+}
+
+/**
+ * The labels of the namespaces a source shows (Namespace objects), for namespaceSelector. A namespace
+ * not shown is matched on the name label only (which the API server sets on every namespace), and said.
+ */
+class NamespaceLabels {
+  private readonly labels = new Map<string, Record<string, string>>();
+  private readonly unknown = new Set<string>();
+  /** The selector reads labels other than the name label: the source's Namespace objects matter. */
+  readonly needed: boolean;
+
+  constructor(private readonly selector: LabelSelector | undefined) {
+    const keys = [...Object.keys(selector?.matchLabels ?? {}), ...(selector?.matchExpressions ?? []).map((e) => e.key)];
+    this.needed = keys.some((k) => k !== NAMESPACE_NAME_LABEL);
+  }
+
+  add(ns: KubeObject): void {
+    const name = ns.metadata?.name;
+    if (name) this.labels.set(name, { ...(ns.metadata?.labels ?? {}), [NAMESPACE_NAME_LABEL]: name });
+  }
+
+  labelsFor(namespace: string): Record<string, string> {
+    if (!namespace) return {};
+    const known = this.labels.get(namespace);
+    if (known) return known;
+    if (this.needed && this.unknown.size < 1000) this.unknown.add(namespace);
+    return {};
+  }
+
+  notes(): string[] {
+    if (!this.unknown.size) return [];
+    const names = [...this.unknown].sort();
+    const shown = names.slice(0, 10).join(', ') + (names.length > 10 ? `, … (${names.length} in all)` : '');
+    return [`namespaceSelector reads namespace labels, but the source showed no Namespace object for ${shown} before its objects: matched on ${NAMESPACE_NAME_LABEL} only (add \`kubectl get namespaces -o yaml\` to the sources)`];
+  }
+}
