@@ -15,3 +15,4 @@ BENCHES.generate = () => import('./generate.js');
 BENCHES.load = () => import('./load.js');
 BENCHES.operator = () => import('./operator.js');
 BENCHES['library-prompts'] = () => import('./library-prompts.js');
+BENCHES.corpus = () => import('./corpus.js');
