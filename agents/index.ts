@@ -20,7 +20,7 @@ export { planIntent, withExamples, catalogHint, PLAN_ATTEMPTS, type PlanInput, t
 export { writePolicy, coderMessages, type CoderInput, type CoderOutput, type CoderFeedback } from './coder.js';
 export { reviewPolicy, type ReviewInput, type ReviewOutput } from './critic-agent.js';
 export { assemblePolicy, applyMode, policyNameFor, POLICY_NAME_SUFFIX, MODE_TO_VIOLATION_POLICY } from './assemble.js';
-export { PlanSchema, DraftSchema, SpecSchema, CritiqueSchema, TestCaseSchema } from './schemas.js';
-export { loadPrompt, renderPrompt, PROMPTS, type PromptName } from './prompts.js';
+export { PlanSchema, DraftSchema, SpecSchema, CritiqueSchema, TestCaseSchema, SideEffectSchema } from './schemas.js';
+export { loadPrompt, renderPrompt, unfenced, INTENT_FENCE, PROMPTS, type PromptName } from './prompts.js';
 export { offlineFamilies, understandOffline, OFFLINE_FAMILIES, SYSTEM_NAMESPACES, type OfflineUnderstanding, type OfflineFamily } from './offline/index.js';
 export { createAgents, type Agents } from './agents.js';

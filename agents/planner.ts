@@ -47,6 +47,8 @@ export async function planIntent(client: ModelClient, input: PlanInput): Promise
         target: { ...answer.value.target, namespaces: mergeNamespaces(answer.value.target.namespaces, input.intent.options?.namespaces) },
         steps: answer.value.steps,
         tests: withExamples(input.intent.examples ?? [], answer.value.tests as TestCase[]),
+        // Kept as declared, even when not allowed: verify() judges the declarations and the code against them.
+        sideEffects: answer.value.sideEffects ?? [],
         rationale: answer.value.rationale,
       };
       return { plan, usage, promptChars: { system: system.length, human: human.length } };

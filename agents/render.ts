@@ -4,7 +4,8 @@ import type { Plan, Skill, TestCase } from '../common/index.js';
 /** Compact text forms of plans, skills and cases for prompts. */
 
 export function renderPlan(plan: Plan, maxChars = 8000): string {
-  return clip(stringify({ target: plan.target, steps: plan.steps, tests: plan.tests.map(caseForPrompt) }, { lineWidth: 0 }), maxChars);
+  const sideEffects = plan.sideEffects?.length ? { sideEffects: plan.sideEffects } : {};
+  return clip(stringify({ target: plan.target, ...sideEffects, steps: plan.steps, tests: plan.tests.map(caseForPrompt) }, { lineWidth: 0 }), maxChars);
 }
 
 /** `name(params)` from a skill's declaration: how a skill is listed when its body is not shown. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { OPERATIONS, POLICY_TYPES } from '../common/index.js';
+import { OPERATIONS, POLICY_TYPES, SIDE_EFFECT_FNS } from '../common/index.js';
 
 /**
  * The shapes the model must answer in. Each is sent as the tool's JSON schema and checked again with zod on
@@ -34,9 +34,21 @@ export const PlanTargetSchema = z.object({
   namespaces: z.array(z.string()),
 });
 
+/** A side effect the plan declares; critic/side-effects.ts decides whether it may be declared at all. */
+export const SideEffectSchema = z.object({
+  fn: z.enum(SIDE_EFFECT_FNS),
+  kinds: z.array(z.string().min(1)).optional().describe('for create/update/remove: the kinds written'),
+  reason: z.string().min(1).describe("the intent's words that ask for it"),
+});
+
 export const PlanSchema = z.object({
   rationale: z.string().describe('two or three sentences: what the policy must do and what it must leave alone'),
   target: PlanTargetSchema,
+  sideEffects: z
+    .array(SideEffectSchema)
+    .max(8)
+    .optional()
+    .describe('empty unless the intent asks the policy to create/update/delete objects, call a URL, read a file or an environment variable'),
   steps: z
     .array(z.object({ name: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'a camelCase function name'), description: z.string(), skill: z.string().optional() }))
     .max(8),

@@ -133,7 +133,10 @@ export interface CaseOutcome {
   patch?: Array<{ op: string; path: string; value?: unknown; from?: string }>;
   patchedObject?: unknown;
   printed: string[];
-  /** Calls to create/update/remove/requeue, recorded, never performed. */
+  /**
+   * Side effects, recorded, never performed: create/update/remove/requeue/fetchSync with their arguments,
+   * env (the name read) and readFileSync (the path). verify() checks each against Plan.sideEffects.
+   */
   calls: Array<{ fn: string; args: unknown[] }>;
   /** Set when the script threw or ran out of time or memory: the text jsPolicy reports (`Uncaught …`). */
   error?: string;
@@ -172,6 +175,12 @@ export interface IntentOptions {
   model?: string;
   /** Namespaces the user names outside the text (GPTPolicy spec.namespaces, --namespace-hint). */
   namespaces?: string[];
+  /**
+   * The operator or the user explicitly allows a Controller policy to delete objects (remove()). Without it
+   * verify() blocks any deletion, whatever the approval mode: violationPolicy Dry does not stop a Controller's
+   * side effects. @defaultValue false
+   */
+  allowDeletes?: boolean;
 }
 
 export interface Intent {
@@ -204,10 +213,29 @@ export interface PlanStep {
   skill?: string;
 }
 
+/** Host functions whose calls are side effects (or reads outside the request) a plan must declare. */
+export const SIDE_EFFECT_FNS = ['create', 'update', 'remove', 'fetchSync', 'readFileSync', 'env', 'requeue', 'get', 'list'] as const;
+export type SideEffectFn = (typeof SIDE_EFFECT_FNS)[number];
+
+/**
+ * One thing the policy may do beyond deciding the request. get/list (read-only lookups) need no declaration;
+ * everything else the sandbox records must be declared, and never touches system namespaces, webhook
+ * configurations, JsPolicies, GPTPolicies, RBAC, leases or CRDs, nor deletes namespaces (critic/side-effects.ts).
+ */
+export interface DeclaredSideEffect {
+  fn: SideEffectFn;
+  /** Kinds written (create/update/remove: required), e.g. ['ConfigMap']. */
+  kinds?: string[];
+  /** Why the intent needs it, in the intent's words. */
+  reason: string;
+}
+
 export interface Plan {
   target: PlanTarget;
   steps: PlanStep[];
   tests: TestCase[];
+  /** What the policy may do beyond deciding the request. @defaultValue [] (nothing: a pure policy) */
+  sideEffects?: DeclaredSideEffect[];
   /** Free-text reasoning of the planner (model mode) or the family matched (offline). */
   rationale?: string;
 }

@@ -1,6 +1,6 @@
 import { runInNewContext } from 'node:vm';
 import { parse, type AnyNode, type Node, type Pattern } from 'acorn';
-import { simple, full } from 'acorn-walk';
+import { ancestor, simple, full } from 'acorn-walk';
 
 /** Functions and values jsPolicy defines for policy code (docs: ../shared/jspolicy.md, "Globals"). */
 export const JSPOLICY_GLOBALS = [
@@ -61,7 +61,21 @@ export interface CodeFacts {
   checksOperation: boolean;
   /** String literals that look like namespace names (DNS labels), for scope experiments. */
   nameLiterals: string[];
+  /**
+   * References to host functions with side effects (SIDE_EFFECT_GLOBALS), by any route the text shows: a call,
+   * an alias (`const r = remove`), `globalThis.remove`, `globalThis['remove']`, `this.remove`.
+   */
+  sideEffectRefs: Record<string, number>;
+  /** Ways the code reaches globals the text does not name: `globalThis[expr]`, `this[expr]`, eval, Function, … */
+  indirections: string[];
 }
+
+/** jsPolicy globals whose calls the sandbox records as side effects (get/list are read-only lookups). */
+export const SIDE_EFFECT_GLOBALS = ['create', 'update', 'remove', 'fetchSync', 'readFileSync', 'env', 'requeue'] as const;
+/** Names of the global object itself. */
+const GLOBAL_OBJECT_NAMES = new Set(['globalThis', 'self', 'global', 'window']);
+/** Globals that run text as code. */
+const CODE_FROM_TEXT = new Set(['eval', 'Function']);
 
 /** Parses jsPolicy code (a classic script, as jsPolicy compiles it) and collects what the lints need. */
 export function codeFacts(javascript: string, options: { hasDependencies?: boolean } = {}): CodeFacts {
@@ -75,6 +89,8 @@ export function codeFacts(javascript: string, options: { hasDependencies?: boole
     assignedProperties: [],
     checksOperation: false,
     nameLiterals: [],
+    sideEffectRefs: {},
+    indirections: [],
   };
   let ast: Node;
   try {
@@ -175,6 +191,8 @@ export function codeFacts(javascript: string, options: { hasDependencies?: boole
     },
   });
 
+  noteIndirection(ast, declared, facts);
+
   const es = ecmaScriptGlobals();
   const jsp = new Set<string>(JSPOLICY_GLOBALS);
   for (const [name, called] of referenced) {
@@ -183,6 +201,56 @@ export function codeFacts(javascript: string, options: { hasDependencies?: boole
   }
   facts.nameLiterals = [...new Set(facts.nameLiterals)];
   return facts;
+}
+
+/**
+ * Side-effect references by any route, and reaches for globals by computed names. A first line only: code
+ * can always hide a name better than a lint can read it, so verify() judges what the sandbox recorded.
+ */
+function noteIndirection(ast: Node, declared: Set<string>, facts: CodeFacts): void {
+  const effects = new Set<string>(SIDE_EFFECT_GLOBALS);
+  const note = (what: string): void => {
+    if (!facts.indirections.includes(what)) facts.indirections.push(what);
+  };
+  const refer = (name: string): void => {
+    facts.sideEffectRefs[name] = (facts.sideEffectRefs[name] ?? 0) + 1;
+  };
+  // `this` is the global object except inside classes and object methods (policy code is a sloppy script).
+  const inMethod = (ancestors: Node[]): boolean =>
+    ancestors.some((a) => a.type === 'ClassBody' || a.type === 'MethodDefinition' || (a.type === 'Property' && /Function/.test((a as AnyNode & { value: Node }).value?.type ?? '')));
+  const isGlobalObject = (n: AnyNode, ancestors: Node[]): boolean =>
+    (n.type === 'Identifier' && GLOBAL_OBJECT_NAMES.has(n.name) && !declared.has(n.name)) || (n.type === 'ThisExpression' && !inMethod(ancestors));
+  ancestor(ast, {
+    Identifier(node, _state, ancestors) {
+      if (declared.has(node.name)) return;
+      if (effects.has(node.name)) refer(node.name);
+      if (CODE_FROM_TEXT.has(node.name)) note(`${node.name} (runs text as code)`);
+      const parent = ancestors[ancestors.length - 2] as AnyNode | undefined;
+      if (GLOBAL_OBJECT_NAMES.has(node.name) && !(parent?.type === 'MemberExpression' && parent.object === node)) note(`${node.name} used as a value`);
+    },
+    ThisExpression(node, _state, ancestors) {
+      const parent = ancestors[ancestors.length - 2] as AnyNode | undefined;
+      if (!inMethod(ancestors) && !(parent?.type === 'MemberExpression' && parent.object === node)) note('this (the global object) used as a value');
+    },
+    MemberExpression(node, _state, ancestors) {
+      const key = !node.computed && node.property.type === 'Identifier' ? node.property.name : node.property.type === 'Literal' && typeof node.property.value === 'string' ? node.property.value : undefined;
+      if (isGlobalObject(node.object as AnyNode, ancestors)) {
+        const holder = node.object.type === 'ThisExpression' ? 'this' : (node.object as { name: string }).name;
+        if (key === undefined) note(`${holder}[…] (a global chosen by a computed name)`);
+        else if (effects.has(key)) refer(key);
+        else if (CODE_FROM_TEXT.has(key)) note(`${holder}.${key} (runs text as code)`);
+      }
+      // `[].constructor.constructor('return this')()`: the Function constructor reached through any value.
+      const parent = ancestors[ancestors.length - 2] as AnyNode | undefined;
+      if (key === 'constructor' && (parent?.type === 'CallExpression' || parent?.type === 'NewExpression') && parent.callee === node) note('….constructor(…) (the Function constructor reached through a value)');
+      if (key === 'constructor' && parent?.type === 'MemberExpression' && parent.object === node && !parent.computed && parent.property.type === 'Identifier' && parent.property.name === 'constructor') {
+        note('….constructor.constructor (the Function constructor reached through a value)');
+      }
+    },
+    WithStatement() {
+      note('with (…) (names resolved through an object)');
+    },
+  });
 }
 
 function noteComparison(facts: CodeFacts, path: string[], value: string): void {

@@ -1,6 +1,6 @@
 import { builtinCatalog, type ApiCatalog, type ApiResource } from '../catalog/index.js';
 import { OPERATIONS, POLICY_TYPES, VIOLATION_POLICIES, type Finding, type Intent, type JsPolicy, type LabelSelector, type Plan } from '../common/index.js';
-import { codeFacts, HOST_APIS } from './code-facts.js';
+import { codeFacts, HOST_APIS, SIDE_EFFECT_GLOBALS } from './code-facts.js';
 import { NAMESPACE_NAME_LABEL, namespaceExclusionsFromIntent, selectedNames, selectorMaySelect, SYSTEM_NAMESPACES } from './namespaces.js';
 import { effectiveGroups, effectiveOperations, intendedNamespaces, matchedResources, neededOperations, resourceRules, showGroup } from './rules.js';
 
@@ -245,6 +245,9 @@ function codeRules(policy: JsPolicy, catalog: ApiCatalog, add: Add): void {
       });
     }
   }
+  for (const how of facts.indirections) {
+    add({ rule: 'code/indirect-global', severity: 'blocking', message: `the code reaches globals by a route the text does not name: ${how}; a policy has no reason to, and it can hide side effects`, fix: 'call jsPolicy functions by their names (deny, warn, mutate, get, list); no eval, Function, globalThis[…] or this[…]', path: 'spec.javascript' });
+  }
   if (facts.usesAsync) {
     add({ rule: 'code/async', severity: 'advisory', message: 'the code uses async/await: every jsPolicy host function is synchronous and a verdict inside a promise may come too late', fix: 'write synchronous code', path: 'spec.javascript' });
   }
@@ -476,9 +479,24 @@ function safetyRules(policy: JsPolicy, catalog: ApiCatalog, ctx: LintContext, ad
     });
   }
 
-  if (type !== 'Controller' && typeof spec.javascript === 'string') {
-    const facts = codeFacts(spec.javascript, { hasDependencies: !!spec.dependencies });
-    const sideEffects = ['create', 'update', 'remove', 'fetchSync'].filter((fn) => facts.calls[fn]);
+  // Every policy type: a side-effect function the code names (called, aliased, or through globalThis/this)
+  // must be declared by the plan. The sandbox's record of what the code did is checked too (verify()).
+  const facts = typeof spec.javascript === 'string' ? codeFacts(spec.javascript, { hasDependencies: !!spec.dependencies }) : undefined;
+  const inWebhook = type !== 'Controller' ? ['create', 'update', 'remove', 'fetchSync'].filter((fn) => facts?.sideEffectRefs[fn]) : [];
+  for (const fn of SIDE_EFFECT_GLOBALS.filter((f) => facts?.sideEffectRefs[f] && !inWebhook.includes(f))) {
+    // Statically only the function is known, not the kinds it writes: those are judged on behaviour.
+    if ((ctx.plan?.sideEffects ?? []).some((d) => d.fn === fn)) continue;
+    add({
+      rule: 'code/undeclared-side-effect',
+      severity: ctx.plan ? 'blocking' : 'advisory',
+      message: `the code uses ${fn}()${ctx.plan ? ', which the plan does not declare' : ' (a side effect: verify() needs a plan that declares it)'}${fn === 'remove' ? ': it deletes objects' : ''}`,
+      fix: `remove the ${fn}() call unless the intent asks for it (then the plan declares it in sideEffects)`,
+      path: 'spec.javascript',
+    });
+  }
+
+  if (type !== 'Controller' && facts) {
+    const sideEffects = inWebhook;
     if (sideEffects.length) {
       add({
         rule: 'safety/side-effects',

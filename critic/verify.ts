@@ -4,6 +4,7 @@ import { checkCompiles } from '../sandbox/index.js';
 import { fuzzPolicy, type SuiteRunner } from './fuzz.js';
 import { lintPolicy } from './lint.js';
 import { narrowScope } from './narrow.js';
+import { declaredSideEffectFindings, observedSideEffectFindings, type ObservedCall } from './side-effects.js';
 
 export interface VerifyDeps {
   /** Runs the plan's cases and the fuzz variants (a sandbox/ SandboxRunner). */
@@ -27,13 +28,16 @@ export interface VerifyDeps {
 export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Promise<Report> {
   const log = logger().child({ module: 'critic' });
   const catalog = deps.catalog ?? builtinCatalog();
-  const findings: Finding[] = lintPolicy(draft, { catalog, plan, intent: deps.intent });
+  const findings: Finding[] = [...declaredSideEffectFindings(plan, deps.intent), ...lintPolicy(draft, { catalog, plan, intent: deps.intent })];
+  // Behaviour is the judge: every run below (cases, scope probes, fuzz variants) goes through this recorder.
+  const observed: ObservedCall[] = [];
+  const sandbox = recordingCalls(deps.sandbox, observed);
   const structurallyBroken = findings.some((f) => ['schema/spec', 'schema/javascript'].includes(f.rule));
 
   let suite: SuiteResult | undefined;
   if (!structurallyBroken && plan.tests.length) {
     try {
-      suite = await deps.sandbox.runSuite(draft, plan.tests);
+      suite = await sandbox.runSuite(draft, plan.tests);
     } catch (err) {
       if (!isPolicyforgeError(err, 'PF_ERR_SUITE_INVALID')) throw err;
       findings.push({ rule: 'suite/invalid', severity: 'blocking', message: err.message, fix: 'correct the test case named in the message (plan.tests)' });
@@ -63,12 +67,12 @@ export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Pro
   // namespaces most likely missed the namespaces the intent meant (the user's env=prod-in-test policy, planned
   // for every namespace). Advisory: the intent decides the scope, the experiment only raises the question.
   if (suite?.passed && !suite.compileError && !(plan.target.namespaces ?? []).length) {
-    const scope = await narrowScope(draft, plan, deps.sandbox);
+    const scope = await narrowScope(draft, plan, sandbox);
     if (scope.finding?.rule === 'scope/acts-in-few-namespaces') findings.push(scope.finding);
   }
 
   const fuzz = deps.fuzz !== false && !structurallyBroken && !suite?.compileError && !findings.some((f) => f.rule === 'code/syntax')
-    ? await fuzzPolicy(draft, plan.tests, deps.sandbox, { catalog })
+    ? await fuzzPolicy(draft, plan.tests, sandbox, { catalog })
     : [];
   for (const crash of fuzz) {
     findings.push({
@@ -79,6 +83,8 @@ export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Pro
       path: 'spec.javascript',
     });
   }
+
+  findings.push(...observedSideEffectFindings(observed, plan, deps.intent));
 
   let dryRunErrors: string[] = [];
   if (deps.dryRun) {
@@ -98,7 +104,19 @@ export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Pro
   return { passed, findings: sortFindings(findings), ...(suite ? { suite } : {}), fuzz, dryRunErrors };
 }
 
-const ORDER = ['schema/', 'code/', 'catalog/', 'suite/', 'fuzz/', 'cluster/', 'safety/'];
+/** Wraps the sandbox so every case it runs has its recorded calls (side effects) collected. */
+function recordingCalls(sandbox: SuiteRunner, into: ObservedCall[]): SuiteRunner {
+  return {
+    async runSuite(policy, cases, options) {
+      const result = await sandbox.runSuite(policy, cases, options);
+      for (const c of result.cases) for (const call of c.outcome.calls) into.push({ case: c.name, fn: call.fn, args: call.args });
+      return result;
+    },
+  };
+}
+
+// What the policy does (plan/, behaviour/) first: it is the most serious and the loop's reason names it.
+const ORDER = ['plan/', 'behaviour/', 'schema/', 'code/', 'catalog/', 'suite/', 'fuzz/', 'cluster/', 'safety/'];
 function sortFindings(findings: Finding[]): Finding[] {
   const rank = (f: Finding): number => {
     const i = ORDER.findIndex((p) => f.rule.startsWith(p));

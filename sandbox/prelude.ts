@@ -76,7 +76,9 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
   }
 
   function record(fn, args) {
-    if (cur.calls.length >= LIMITS.calls) { cur.truncated.calls = true; return; }
+    if (cur.truncated.calls) return;
+    // The last slot says the record is incomplete, so a flood of calls cannot hide a later side effect.
+    if (cur.calls.length >= LIMITS.calls - 1) { cur.truncated.calls = true; cur.calls.push({ fn: 'calls-truncated', args: '[' + LIMITS.calls + ']' }); return; }
     let json;
     try { json = JSONstringify(args); } catch (e) { json = JSONstringify([describe(e)]); }
     cur.calls.push({ fn: fn, args: clip(json, LIMITS.callChars) });
@@ -138,6 +140,7 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
     env: function env(name) {
       guard();
       if (typeof name !== 'string') return undefined;
+      record('env', [name]); // the jsPolicy pod's environment is not the request: verify() checks it was declared
       const e = cur.fixtures.env;
       return has(e, name) ? Str(e[name]) : '';
     },
@@ -212,6 +215,7 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
       guard();
       const files = cur.fixtures.files;
       const p = Str(path);
+      record('readFileSync', [p]); // the jsPolicy container's files (its service account token among them)
       return has(files, p) ? Str(files[p]) : undefined;
     },
     // Go's base64.StdEncoding over UTF-8 bytes, undefined on bad input, as jsPolicy's atob/btoa.
