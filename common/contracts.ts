@@ -176,6 +176,11 @@ export interface IntentOptions {
   /** Namespaces the user names outside the text (GPTPolicy spec.namespaces, --namespace-hint). */
   namespaces?: string[];
   /**
+   * An intent about a pod's spec also applies to every kind carrying a pod template (Deployment, StatefulSet,
+   * DaemonSet, ReplicaSet, Job, CronJob, ReplicationController). @defaultValue true
+   */
+  podControllers?: boolean;
+  /**
    * The operator or the user explicitly allows a Controller policy to delete objects (remove()). Without it
    * verify() blocks any deletion, whatever the approval mode: violationPolicy Dry does not stop a Controller's
    * side effects. @defaultValue false

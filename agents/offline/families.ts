@@ -2,6 +2,7 @@ import type { ApiCatalog, ApiResource } from '../../catalog/index.js';
 import type { KubeObject, PlanStep, PlanTarget, TestCase } from '../../common/index.js';
 import { act, homeNamespace, js, namespaceGuard, sample, scopeCases, step, targetFor, updateCase, variant, violation, type RuleContext } from './rules.js';
 import { samplePodSpec } from './samples.js';
+import type { Phrase } from './reading.js';
 import { forbids, hostsIn, keyValuesNear, numberAfter, resourcesIn, unquote, WORKLOAD_KINDS, type KeyValue } from './text.js';
 
 /**
@@ -15,6 +16,12 @@ export interface FamilyContext extends RuleContext {
   catalog: ApiCatalog;
   /** Resources the text names (namespace phrases removed). */
   resources: ApiResource[];
+  /** The operative statement negates what this family's phrases describe (reading.ts placeWords). */
+  negated: boolean;
+  /** An imperative add / set / default: only mutating families answer it. */
+  mode: 'validate' | 'mutate';
+  /** A pod-spec rule also covers every kind carrying a pod template (IntentOptions.podControllers). */
+  podControllers: boolean;
 }
 
 export interface FamilySolution {
@@ -25,6 +32,10 @@ export interface FamilySolution {
   steps: PlanStep[];
   tests: TestCase[];
   javascript: string;
+  /** forbid: the statement must negate the family's phrases; require: it must not; mutate: it sets a value. */
+  polarity: 'forbid' | 'require' | 'mutate';
+  /** Kinds the text may name without the plan targeting them (the ClusterRole a binding refers to). */
+  placesKinds?: string[];
 }
 
 export interface OfflineFamily {
@@ -32,18 +43,44 @@ export interface OfflineFamily {
   title: string;
   /** Intents this family solves, as a user would write them. */
   examples: string[];
+  /** The words this family places (reading.ts): any other content word of the statement refuses the intent. */
+  phrases: readonly Phrase[];
   match(ctx: FamilyContext): FamilySolution | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // Pod and workload containers
 
+/** Kinds whose objects carry a pod template, with the apiVersion the catalog knows them by. */
+const POD_CONTROLLERS = [
+  ['apps/v1', 'Deployment'], ['apps/v1', 'StatefulSet'], ['apps/v1', 'DaemonSet'], ['apps/v1', 'ReplicaSet'],
+  ['batch/v1', 'Job'], ['batch/v1', 'CronJob'], ['v1', 'ReplicationController'],
+] as const;
+
+/**
+ * The kinds a pod-spec rule targets: the workload kinds the text names, else Pods and (unless turned off)
+ * every pod controller, as Kyverno's rule auto-generation does: a Deployment whose pods would be denied is
+ * denied itself instead of being admitted with pods that never appear.
+ */
 function workloads(ctx: FamilyContext): ApiResource[] {
   const named = ctx.resources.filter((r) => (WORKLOAD_KINDS as readonly string[]).includes(r.kind));
-  if (named.length) return named;
+  if (named.some((r) => r.kind !== 'Pod')) return named;
   const pods = ctx.catalog.byKind('v1', 'Pod');
-  return pods ? [pods] : [];
+  if (!pods) return [];
+  if (!ctx.podControllers) return [pods];
+  return [pods, ...POD_CONTROLLERS.map(([v, k]) => ctx.catalog.byKind(v, k)).filter((r): r is ApiResource => r !== undefined)];
 }
+
+/** Label and annotation words, for the metadata families. */
+const META_PHRASE = /\b(?:labels?|labell?ed|labell?ing|annotations?|annotated|annotating)\b/i;
+
+/** Words every pod-spec family places: the pod's parts, not conditions of their own. */
+const POD_PHRASES: readonly Phrase[] = [
+  /\b(?:(?:init(?:ial)?|ephemeral|regular|app(?:lication)?|sidecar)\s+)?containers?\b/i,
+  /\bpod(?:'s)?\s+(?:spec(?:ification)?s?|templates?)\b/i,
+  /\bsecurity\s?contexts?\b/i,
+  /\b(?:workloads?|pod controllers?)\b/i,
+];
 
 interface ContainerRule {
   family: string;
@@ -58,6 +95,8 @@ interface ContainerRule {
   compliant: Array<{ name: string; container: Record<string, unknown>; podSpec?: Record<string, unknown> }>;
   /** Check init (and ephemeral) containers too. @defaultValue true */
   initContainers?: boolean;
+  /** forbid: the offence is what the text names ("privileged"); require: the text names the compliant state. */
+  polarity: 'forbid' | 'require';
 }
 
 function containerRule(ctx: FamilyContext, rule: ContainerRule): FamilySolution | undefined {
@@ -85,6 +124,7 @@ function containerRule(ctx: FamilyContext, rule: ContainerRule): FamilySolution 
     expect: violation(ctx),
   });
   tests.push(...scopeCases(primary, ctx, (o) => withSpec(podSpecFor(first), o)));
+  if (primary.kind === 'Pod') tests.push(...controllerCases(ctx, resources, podSpecFor(first), podSpecFor(rule.compliant[0])));
   tests.push(updateCase(`UPDATE to ${first.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`, withSpec(podSpecFor(rule.compliant[0])), withSpec(podSpecFor(first)), violation(ctx)));
 
   const list = rule.initContainers === false ? '(podSpec?.containers ?? [])' : 'allContainers(podSpec)';
@@ -105,7 +145,20 @@ if (problems.length > 0) {
     steps: [step('podSpecOf', 'the pod spec of a pod or workload'), ...(rule.initContainers === false ? [] : [step('allContainers', 'every container, init and ephemeral included')]), ...rule.skills],
     tests,
     javascript,
+    polarity: rule.polarity,
   };
+}
+
+/** A deny and an allow case on a Deployment and on a CronJob (whose pod spec sits under jobTemplate), when targeted. */
+function controllerCases(ctx: FamilyContext, resources: ApiResource[], offending: Record<string, unknown>, compliant: Record<string, unknown>): TestCase[] {
+  const ns = homeNamespace(ctx);
+  const v = violation(ctx);
+  return resources
+    .filter((r) => r.kind === 'Deployment' || r.kind === 'CronJob')
+    .flatMap((r) => [
+      { name: `a ${r.kind} whose pod template violates the rule is ${v === 'warn' ? 'warned' : 'denied'}`, object: sample(r, { namespace: ns, name: 'app', podSpec: offending }), expect: v },
+      { name: `a ${r.kind} whose pod template complies is allowed`, object: sample(r, { namespace: ns, name: 'app', podSpec: compliant }), expect: 'allow' as const },
+    ]);
 }
 
 const cname = '(c.name || "?")';
@@ -113,7 +166,8 @@ const cname = '(c.name || "?")';
 const privileged: OfflineFamily = {
   id: 'privileged',
   title: 'privileged containers forbidden',
-  examples: ['Block privileged containers.', 'Deployments in namespace prod must not run privileged containers.'],
+  examples: ['Block privileged containers.', 'Deployments in namespace prod must not run privileged containers.', 'This policy ensures Pods do not call for privileged mode.'],
+  phrases: [...POD_PHRASES, /\bprivileged(?:\s+(?:mode|access|pods?))?\b/i, /\b(?:call|ask)(?:s)?\s+for\b/i, /\b(?:run|runs|running)\s+(?:as|in)\b/i],
   match: (ctx) =>
     /\bprivileged\b/i.test(ctx.text) && !/escalation/i.test(ctx.text)
       ? containerRule(ctx, {
@@ -127,6 +181,7 @@ const privileged: OfflineFamily = {
             { name: 'a plain container', container: {} },
             { name: 'privileged: false', container: { securityContext: { privileged: false } } },
           ],
+          polarity: 'forbid',
         })
       : undefined,
 };
@@ -136,9 +191,18 @@ const HOST_FIELDS = { network: 'hostNetwork', pid: 'hostPID', ipc: 'hostIPC' } a
 const hostNamespaces: OfflineFamily = {
   id: 'host-namespaces',
   title: "host network / PID / IPC namespaces forbidden",
-  examples: ["Pods must not use the host's network, PID or IPC namespaces.", 'Deny pods with hostNetwork.'],
+  examples: ["Pods must not use the host's network, PID or IPC namespaces.", 'Deny pods with hostNetwork.', 'This policy ensures fields which make use of these host namespaces are unset or set to `false`.'],
+  phrases: [
+    ...POD_PHRASES,
+    /\bhost(?:'s|s')?\s+(?:(?:network|pid|ipc|process id|inter-process communication)(?:\s*(?:,|or|and)\s*(?:the\s+)?(?:host(?:'s)?\s+)?(?:network|pid|ipc))*)?\s*(?:namespaces?)?/i,
+    /\bhost(?:Network|PID|IPC)\b/i,
+    /\b(?:network|pid|ipc)\b/i,
+    /\b(?:share|shares|sharing|access)\b/i,
+  ],
   match: (ctx) => {
     const t = ctx.text;
+    // "pods in the host namespace" may mean a Namespace named host: too ambiguous to read either way.
+    if (/\b(?:in|into|inside|within)\s+(?:the\s+|a\s+)?[`'"]?host[`'"]?\s+namespace\b/i.test(t)) return undefined;
     const direct = [...t.matchAll(/\bhost(Network|PID|IPC)\b/gi)].map((m) => m[1].toLowerCase() as keyof typeof HOST_FIELDS);
     const phrased = /\bhost(?:'s|s')?\s+(?:network|pid|ipc|namespaces?)\b/i.test(t) ? [...t.matchAll(/\b(network|pid|ipc)\b/gi)].map((m) => m[1].toLowerCase() as keyof typeof HOST_FIELDS) : [];
     let kinds = [...new Set([...direct, ...phrased])];
@@ -157,6 +221,7 @@ const hostNamespaces: OfflineFamily = {
         { name: `${fields[0]}: false`, container: {}, podSpec: { [fields[0]]: false } },
       ],
       initContainers: false,
+      polarity: 'forbid',
     });
     if (!sol) return undefined;
     sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
@@ -174,7 +239,8 @@ if (used.length > 0) {
 const hostPath: OfflineFamily = {
   id: 'host-path',
   title: 'hostPath volumes forbidden',
-  examples: ['Pods must not mount hostPath volumes.'],
+  examples: ['Pods must not mount hostPath volumes.', 'This policy ensures no hostPath volumes are in use.'],
+  phrases: [...POD_PHRASES, /\bhost\s?path(?:\s+volumes?)?\b/i, /\bvolumes?\b/i, /\bmount(?:s|ed|ing)?\b/i, /\bin use\b/i],
   match: (ctx) => {
     if (!/\bhost ?path\b/i.test(ctx.text)) return undefined;
     const sol = containerRule(ctx, {
@@ -189,6 +255,7 @@ const hostPath: OfflineFamily = {
         { name: 'an emptyDir volume', container: {}, podSpec: { volumes: [{ name: 'e', emptyDir: {} }] } },
       ],
       initContainers: false,
+      polarity: 'forbid',
     });
     if (!sol) return undefined;
     sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
@@ -208,6 +275,7 @@ const capabilities: OfflineFamily = {
   id: 'capabilities',
   title: 'added Linux capabilities forbidden (all, or the ones named)',
   examples: ['Containers must not add Linux capabilities.', 'Deny containers that add NET_ADMIN or SYS_ADMIN.'],
+  phrases: [...POD_PHRASES, /\b(?:linux\s+)?capabilit(?:y|ies)\b/i, /\badd(?:s|ed|ing)?\b/i, /\bCAP_/],
   match: (ctx) => {
     const named = KNOWN_CAPS.filter((c) => new RegExp(`\\b(?:CAP_)?${c}\\b`).test(ctx.text) && c !== 'ALL');
     if (!/capabilit/i.test(ctx.text) && named.length === 0) return undefined;
@@ -224,6 +292,7 @@ const capabilities: OfflineFamily = {
         { name: 'capabilities only dropped', container: { securityContext: { capabilities: { drop: ['ALL'] } } } },
         ...(named.length ? [{ name: 'another capability added', container: { securityContext: { capabilities: { add: ['CHOWN'] } } } }] : []),
       ],
+      polarity: 'forbid',
     });
   },
 };
@@ -231,34 +300,72 @@ const capabilities: OfflineFamily = {
 const runAsNonRoot: OfflineFamily = {
   id: 'run-as-non-root',
   title: 'containers must run as non-root',
-  examples: ['Containers must run as non-root.', 'Deny pods that run as root.'],
-  match: (ctx) =>
-    /\b(non-?root|runAsNonRoot|run(?:s|ning)? as root)\b/i.test(ctx.text)
-      ? containerRule(ctx, {
-          family: 'run-as-non-root',
-          summary: 'containers must run as a non-root user',
-          offends: '!runsAsNonRoot(c, podSpec)',
-          describe: `'container ' + ${cname} + ' may run as root'`,
-          skills: [step('runsAsNonRoot', 'runAsNonRoot or a non-zero runAsUser, container over pod')],
-          offending: [
-            { name: 'no runAsNonRoot', container: {} },
-            { name: 'runAsUser 0', container: { securityContext: { runAsUser: 0 } } },
-          ],
-          compliant: [
-            { name: 'runAsNonRoot at pod level', container: {}, podSpec: { securityContext: { runAsNonRoot: true } } },
-            { name: 'runAsUser 1000', container: { securityContext: { runAsUser: 1000 } } },
-          ],
-        })
-      : undefined,
+  examples: ['Containers must run as non-root.', 'Deny pods that run as root.', 'This policy ensures `runAsNonRoot` is set to `true`.'],
+  phrases: [
+    ...POD_PHRASES,
+    /\b(?:(?:run|runs|running)\s+as\s+)?(?:a\s+)?non-?root(?:\s+users?)?\b/i,
+    /\brunAsNonRoot\b/i,
+    [/\b(?:run|runs|running)\s+as\s+(?:the\s+)?root(?:\s+user)?\b/i, 'not'],
+    /\b(?:run|runs|running)\b/i,
+  ],
+  match: (ctx) => {
+    if (!/\b(non-?root|runAsNonRoot|run(?:s|ning)? as root)\b/i.test(ctx.text)) return undefined;
+    // Naming the field asks for the field: runAsNonRoot: true (container over pod); a runAsUser does not count.
+    if (/\brunAsNonRoot\b/.test(ctx.text)) {
+      return containerRule(ctx, {
+        family: 'run-as-non-root',
+        summary: 'containers must set runAsNonRoot: true (in the container or the pod securityContext)',
+        offends: '(typeof c.securityContext?.runAsNonRoot === "boolean" ? c.securityContext.runAsNonRoot : podSpec?.securityContext?.runAsNonRoot) !== true',
+        describe: `'container ' + ${cname} + ' does not set runAsNonRoot: true'`,
+        skills: [],
+        offending: [
+          { name: 'no runAsNonRoot', container: {} },
+          { name: 'runAsNonRoot: false over a pod-level true', container: { securityContext: { runAsNonRoot: false } }, podSpec: { securityContext: { runAsNonRoot: true } } },
+          { name: 'only runAsUser 1000', container: { securityContext: { runAsUser: 1000 } } },
+        ],
+        compliant: [
+          { name: 'runAsNonRoot at pod level', container: {}, podSpec: { securityContext: { runAsNonRoot: true } } },
+          { name: 'runAsNonRoot in the container', container: { securityContext: { runAsNonRoot: true } } },
+        ],
+        polarity: 'require',
+      });
+    }
+    return containerRule(ctx, {
+      family: 'run-as-non-root',
+      summary: 'containers must run as a non-root user',
+      offends: '!runsAsNonRoot(c, podSpec)',
+      describe: `'container ' + ${cname} + ' may run as root'`,
+      skills: [step('runsAsNonRoot', 'runAsNonRoot or a non-zero runAsUser, container over pod')],
+      offending: [
+        { name: 'no runAsNonRoot', container: {} },
+        { name: 'runAsUser 0', container: { securityContext: { runAsUser: 0 } } },
+      ],
+      compliant: [
+        { name: 'runAsNonRoot at pod level', container: {}, podSpec: { securityContext: { runAsNonRoot: true } } },
+        { name: 'runAsUser 1000', container: { securityContext: { runAsUser: 1000 } } },
+      ],
+      polarity: 'require',
+    });
+  },
 };
 
 const imageTag: OfflineFamily = {
   id: 'image-tag',
   title: "image tags: no ':latest' / untagged images (or digests required)",
-  examples: ["Do not allow pods whose containers use the ':latest' tag or no tag at all.", 'Images must be pinned by digest.'],
+  examples: ["Do not allow pods whose containers use the ':latest' tag or no tag at all.", 'Images must be pinned by digest.', 'This policy validates that the image specifies a tag and that it is not called `latest`.'],
+  phrases: [
+    ...POD_PHRASES,
+    /[`'"\u2018\u2019]?:?latest[`'"\u2018\u2019]?(?:\s+(?:image\s+)?tags?)?/i,
+    /\b(?:no\s+(?:image\s+)?tag(?:\s+at\s+all)?|without\s+(?:a|any)\s+tag|untagged)\b/i,
+    /\b(?:sha-?(?:256)?\s+)?(?:checksums?|digests?)(?:\s+rather\s+than\s+(?:image\s+)?tags?)?\b/i,
+    /\b(?:image\s+)?tags?\b/i,
+    /\b(?:container\s+)?images?\b/i,
+    /\b(?:pinned|referenced)\s+(?:by|to|with)\b/i,
+    /\b(?:called|named)\b/i,
+  ],
   match: (ctx) => {
     const t = ctx.text;
-    const digest = /\bdigest/i.test(t) && /\b(must|require|required|only|pinned)\b/i.test(t);
+    const digest = /\b(digest|checksum)/i.test(t) && /\b(must|require|required|only|pinned|use|uses)\b/i.test(t) && !/\blatest\b/i.test(t);
     if (!digest && !(/\blatest\b/i.test(t) || /\b(untagged|no tag|without a tag)\b/i.test(t))) return undefined;
     if (digest) {
       return containerRule(ctx, {
@@ -269,6 +376,7 @@ const imageTag: OfflineFamily = {
         skills: [step('parseImage', 'registry, repository, tag and digest of an image reference')],
         offending: [{ name: 'a tag but no digest', container: { image: 'registry.example.com/app:1.4.2' } }],
         compliant: [{ name: 'a digest', container: { image: `registry.example.com/app@sha256:${'a'.repeat(64)}` } }],
+        polarity: 'require',
       });
     }
     return containerRule(ctx, {
@@ -287,6 +395,7 @@ const imageTag: OfflineFamily = {
         { name: 'a digest', container: { image: `nginx@sha256:${'a'.repeat(64)}` } },
         { name: 'a registry port and a tag', container: { image: 'registry.local:5000/team/app:2.1' } },
       ],
+      polarity: 'forbid',
     });
   },
 };
@@ -294,13 +403,23 @@ const imageTag: OfflineFamily = {
 const imageRegistry: OfflineFamily = {
   id: 'image-registry',
   title: 'image registries allowed (or blocked)',
-  examples: ['Pods may only run images from registry.example.com.', 'Deny images from docker.io.'],
+  examples: ['Pods may only run images from registry.example.com.', 'Deny images from docker.io.', 'This policy validates that container images only originate from the registry `eu.foo.io` or `bar.io`.'],
+  phrases: [
+    ...POD_PHRASES,
+    /\bonly\b(?=(?:\s+\S+){0,3}?\s+(?:images?|come|comes|originate|originates|be\s+pulled|pulled|from|registr\w*)\b)/i,
+    /\b(?:container\s+)?images?\b/i,
+    /\b(?:image\s+)?registr(?:y|ies)\b/i,
+    /\b(?:come|comes|coming|originate|originates|originating|pulled|pull|pulls|hosted|stored)\b/i,
+    /\b(?:approved|trusted|allowed|permitted)\b/i,
+  ],
   match: (ctx) => {
     const t = ctx.text;
     if (!/\bimages?\b/i.test(t) && !/\bregistr(y|ies)\b/i.test(t)) return undefined;
     const registries = hostsIn(t);
     if (registries.length === 0) return undefined;
-    const only = /\bonly\b|\bmust (come|be pulled) from\b/i.test(t) || !forbids(t);
+    // Read through the statement's polarity: "must come from" / "only from" is an allow-list, "deny images from" a block-list.
+    const only = !ctx.negated;
+    if (ctx.negated && /\bonly\b/i.test(t)) return undefined;
     const matches = `${js(registries)}.some(function (r) { const ref = parseImage(c.image); return r.indexOf('/') >= 0 ? (ref.registry + '/' + ref.repository).indexOf(r + '/') === 0 : ref.registry === r; })`;
     const allowedImage = registries[0].includes('/') ? `${registries[0]}/app:1.4.2` : `${registries[0]}/team/app:1.4.2`;
     const foreign = 'quay.io/other/app:1';
@@ -318,6 +437,7 @@ const imageRegistry: OfflineFamily = {
           ]
         : [{ name: 'an image from a blocked registry', container: { image: allowedImage } }],
       compliant: only ? [{ name: 'an image from an allowed registry', container: { image: allowedImage } }] : [{ name: 'an image from another registry', container: { image: foreign } }],
+      polarity: only ? 'require' : 'forbid',
     });
   },
 };
@@ -327,7 +447,8 @@ const RESOURCE_NAMES = ['cpu', 'memory'] as const;
 const resourceFields: OfflineFamily = {
   id: 'resources',
   title: 'resource requests / limits required',
-  examples: ['Every container in a pod must request CPU and set a memory limit.', 'Containers must set CPU and memory limits.'],
+  examples: ['Every container in a pod must request CPU and set a memory limit.', 'Containers must set CPU and memory limits.', 'This policy validates that all containers have something specified for memory and CPU requests and memory limits.'],
+  phrases: [...POD_PHRASES, /\b(?:cpu|memory)\b/i, /\bresources?\b/i, /\brequest(?:s|ed|ing)?\b/i, /\blimit(?:s|ed)?\b/i],
   match: (ctx) => {
     const t = ctx.text.toLowerCase();
     const want = new Set<string>();
@@ -357,6 +478,7 @@ const resourceFields: OfflineFamily = {
       skills: [step('hasResourceField', 'a container sets resources.<section>.<name>')],
       offending: [{ name: 'no resources', container: {} }, ...pairs.map((p) => ({ name: `no ${p[0]}.${p[1]}`, container: { resources: missingOne(p) } }))],
       compliant: [{ name: `${[...want].join(' and ')} set`, container: { resources: full } }],
+      polarity: 'require',
     });
   },
 };
@@ -366,22 +488,34 @@ const PROBES = { readiness: 'readinessProbe', liveness: 'livenessProbe', startup
 const probes: OfflineFamily = {
   id: 'probes',
   title: 'readiness / liveness / startup probes required (deny or warn)',
-  examples: ['Warn, but do not block, when a Deployment has a container without a readinessProbe.', 'Pods must define a liveness probe.'],
+  examples: [
+    'Warn, but do not block, when a Deployment has a container without a readinessProbe.',
+    'Pods must define a liveness probe.',
+    'This policy validates that all containers have one of livenessProbe, readinessProbe, or startupProbe defined.',
+  ],
+  phrases: [...POD_PHRASES, /\b(?:readiness|liveness|startup)(?:\s*probes?)?\b/i, /\bprobes?\b/i, /\b(?:at\s+least\s+)?(?:one|any)\s+of(?:\s+the)?\b|\beither\b/i, /\bconfigured\b/i],
   match: (ctx) => {
     const found = /probes?\b/i.test(ctx.text) ? [...ctx.text.matchAll(/\b(readiness|liveness|startup)(?:\s*probes?)?\b/gi)].map((m) => PROBES[m[1].toLowerCase() as keyof typeof PROBES]) : [];
     const probeList = [...new Set(found)];
     if (probeList.length === 0) return undefined;
+    // "one of A, B or C" / "either A or B" / "A or B": any one will do; "A and B": every one is needed.
+    const list = /\b(?:readiness|liveness|startup)\w*(?:\s*(?:,|\band\b|\bor\b)\s*(?:a\s+|an\s+)?(?:readiness|liveness|startup)\w*)+/i.exec(ctx.text)?.[0] ?? '';
+    const anyOf = probeList.length > 1 && (/\b(?:one|any)\s+of\b|\beither\b/i.test(ctx.text) || (/\bor\b/i.test(list) && !/\band\b/i.test(list)));
+    if (probeList.length > 1 && /\bor\b/i.test(list) && /\band\b/i.test(list)) return undefined;
     const with_ = Object.fromEntries(probeList.map((p) => [p, { httpGet: { path: '/healthz', port: 8080 } }]));
+    const only = (p: string): Record<string, unknown> => ({ [p]: { httpGet: { path: '/healthz', port: 8080 } } });
+    const words = probeList.join(anyOf ? ' or ' : ' and ');
     return containerRule(ctx, {
       family: 'probes',
-      summary: `every container needs ${probeList.join(' and ')}`,
-      offends: `${js(probeList)}.some(function (p) { return !hasProbe(c, p); })`,
-      describe: `'container ' + ${cname} + ' has no ' + ${js(probeList)}.filter(function (p) { return !hasProbe(c, p); }).join(', ')`,
+      summary: anyOf ? `every container needs at least one of ${probeList.join(', ')}` : `every container needs ${words}`,
+      offends: anyOf ? `!${js(probeList)}.some(function (p) { return hasProbe(c, p); })` : `${js(probeList)}.some(function (p) { return !hasProbe(c, p); })`,
+      describe: anyOf ? `'container ' + ${cname} + ' has none of ${probeList.join(', ')}'` : `'container ' + ${cname} + ' has no ' + ${js(probeList)}.filter(function (p) { return !hasProbe(c, p); }).join(', ')`,
       skills: [step('hasProbe', 'a container defines the probe')],
-      offending: [{ name: `no ${probeList.join('/')}`, container: {} }],
-      compliant: [{ name: probeList.join(' and '), container: with_ }],
+      offending: anyOf ? [{ name: `none of ${probeList.join('/')}`, container: {} }] : [{ name: `no ${probeList.join('/')}`, container: {} }, ...(probeList.length > 1 ? [{ name: `only ${probeList[0]}`, container: only(probeList[0]) }] : [])],
+      compliant: anyOf ? [{ name: `only ${probeList[probeList.length - 1]}`, container: only(probeList[probeList.length - 1]) }, { name: `only ${probeList[0]}`, container: only(probeList[0]) }, { name: words, container: with_ }] : [{ name: words, container: with_ }],
       // Init containers cannot have probes: only regular containers are checked.
       initContainers: false,
+      polarity: 'require',
     });
   },
 };
@@ -393,6 +527,7 @@ const pullPolicy: OfflineFamily = {
   id: 'image-pull-policy',
   title: 'set imagePullPolicy on every container (mutating)',
   examples: ['In the prod namespace, set imagePullPolicy to Always on every container of a pod.'],
+  phrases: [...POD_PHRASES, /\bimage\s?pull\s?polic(?:y|ies)\b/i, /\b(?:set|make|force|default|ensure|mutate)\b/i, /\b(?:Always|IfNotPresent|Never)\b/],
   match: (ctx) => {
     const m = /\bimage ?pull ?policy\b.*?\b(Always|IfNotPresent|Never)\b/i.exec(ctx.text);
     if (!m || !/\b(set|make|force|default|ensure|mutate)\b/i.test(ctx.text)) return undefined;
@@ -410,6 +545,7 @@ const pullPolicy: OfflineFamily = {
       ...scopeCases(r, ctx, (o) => obj([{ name: 'app', image: 'registry.example.com/app:1' }], o.namespace)),
     ];
     return {
+      polarity: 'mutate',
       family: 'image-pull-policy',
       summary: `set imagePullPolicy ${value} on every container`,
       // CREATE only: a pod's containers are immutable on UPDATE, so a patch there would be refused.
@@ -460,6 +596,7 @@ const metadataDefault: OfflineFamily = {
   id: 'metadata-default',
   title: 'default a label or annotation when missing (mutating)',
   examples: ['Give every new Namespace the label team=platform unless it already has a team label.', 'Add the annotation owner=platform to new ConfigMaps.'],
+  phrases: [/\bunless\s+(?:it|they)\s+already\s+(?:has|have)\s+(?:a|an|the|one)?\s*[`'"]?[A-Za-z0-9_./-]+[`'"]?\s+(?:label|annotation)\b/i, META_PHRASE, /\b(?:give|add|set|default|apply|attach|put|label|annotate)\b/i, /\bby default\b/i, /\bwhen missing\b/i],
   match: (ctx) => {
     if (!/^\s*(give|add|set|default|apply|attach|put|ensure|label|annotate)\b/i.test(ctx.text) && !/\bby default\b/i.test(ctx.text)) return undefined;
     const word = metaWord(ctx.text);
@@ -480,6 +617,7 @@ const metadataDefault: OfflineFamily = {
       ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
     ];
     return {
+      polarity: 'mutate',
       family: 'metadata-default',
       summary: `new ${r.kind} objects get ${word} ${kv.key}=${kv.value} unless they have one`,
       target: targetFor([r], ['CREATE'], 'Mutating', ctx.namespaces),
@@ -509,12 +647,12 @@ const metadataRequired: OfflineFamily = {
   id: 'metadata-required',
   title: 'labels / annotations required (present, non-empty, or a given value)',
   examples: ["Every Deployment must carry a non-empty 'team' label.", 'Namespaces must have the annotation owner.'],
+  phrases: [META_PHRASE, /\bnon-?empty\b/i, /\bwith\s+(?:some|a|any)\s+value\b/i, /\bkeys?\b/i, /\b(?:bear|missing|lacking|lacks)\b/i],
   match: (ctx) => {
     const t = ctx.text;
     const word = metaWord(t);
     if (!word) return undefined;
-    const required = /\b(must|should|need to|needs to|have to|has to|required to|shall)\s+(carry|have|has|include|bear|be (?:labell?ed|annotated)|set|specify|define)\b/i.test(t) || /\brequire[sd]?\b/i.test(t) || /\b(without|missing|lacking|lacks)\b/i.test(t);
-    if (!required) return undefined;
+    // Whether the statement requires or forbids is its polarity (reading.ts), checked against this family's.
     const kv = singleKeyValue(t, word);
     const resources = metadataTargets(ctx);
     if (!kv || !resources.length) return undefined;
@@ -526,9 +664,10 @@ const metadataForbidden: OfflineFamily = {
   id: 'metadata-forbidden',
   title: 'labels / annotations forbidden (a key, or a key=value), optionally in named namespaces',
   examples: ["Deny pods with the label 'env=prod' in the 'test' namespace.", 'Services must not carry the annotation expose=public.'],
+  phrases: [META_PHRASE, /\bkeys?\b/i],
   match: (ctx) => {
     const word = metaWord(ctx.text);
-    if (!word || !forbids(ctx.text)) return undefined;
+    if (!word || !ctx.negated) return undefined;
     const kv = singleKeyValue(ctx.text, word);
     const resources = metadataTargets(ctx);
     if (!kv || !resources.length) return undefined;
@@ -585,6 +724,7 @@ function metadataRule(ctx: FamilyContext, resources: ApiResource[], word: 'label
         : `value !== ${js(kv.value)}`;
   const message = mode === 'forbidden' ? `${r.kind} objects with ${what} are not allowed${ctx.namespaces.length ? ` in namespace ${ctx.namespaces.join(', ')}` : ''}` : `${r.kind} objects must carry a non-empty ${what}`;
   return {
+    polarity: mode === 'forbidden' ? 'forbid' : 'require',
     family: mode === 'forbidden' ? 'metadata-forbidden' : 'metadata-required',
     summary: message,
     target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
@@ -607,6 +747,7 @@ const serviceType: OfflineFamily = {
   id: 'service-type',
   title: 'Service types forbidden (or only some allowed)',
   examples: ['Services of type NodePort are not allowed.', 'Only ClusterIP services are allowed.'],
+  phrases: [/\bonly\b(?=\s+(?:services?\s+of\s+type\s+|(?:type\s+)?(?:ClusterIP|NodePort|LoadBalancer|ExternalName)\b))/i, /\b(?:ClusterIP|NodePort|LoadBalancer|ExternalName)\b/i, /\bservice\s+types?\b/i],
   match: (ctx) => {
     const svc = ctx.catalog.byKind('v1', 'Service');
     if (!svc || !/\bservices?\b/i.test(ctx.text)) return undefined;
@@ -630,6 +771,7 @@ const serviceType: OfflineFamily = {
       tests.push({ name: 'a Service without a type (ClusterIP) is allowed', object: untyped, expect: 'allow' });
     }
     return {
+      polarity: only ? 'require' : 'forbid',
       family: 'service-type',
       summary: `Services of type ${forbidden.join(', ')} are not allowed`,
       target: targetFor([svc], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
@@ -648,6 +790,7 @@ const ingressHost: OfflineFamily = {
   id: 'ingress-host',
   title: 'Ingress hosts must end in given domains',
   examples: ['Ingress hosts must end in .example.com.'],
+  phrases: [/\bhost\s?(?:names?)?s?\b/i, /\bend(?:s|ing)?\s+(?:in|with)\b/i, /\b(?:domains?|suffix(?:es)?|sub-?domains?)\b/i, /\bunder\b/i, /\brules?\b/i],
   match: (ctx) => {
     const ing = ctx.catalog.byKind('networking.k8s.io/v1', 'Ingress');
     if (!ing || !/\bingress(es)?\b/i.test(ctx.text) || !/\bhosts?\b/i.test(ctx.text)) return undefined;
@@ -668,6 +811,7 @@ const ingressHost: OfflineFamily = {
       ...scopeCases(ing, ctx, (o) => mk(['shop.example.invalid'], o.namespace)),
     ];
     return {
+      polarity: 'require',
       family: 'ingress-host',
       summary: `Ingress hosts must end in ${suffixes.join(' or ')}`,
       target: targetFor([ing], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
@@ -686,6 +830,7 @@ const replicas: OfflineFamily = {
   id: 'replicas',
   title: 'minimum / maximum replicas of workloads',
   examples: ['Deployments in the prod namespace need at least 2 replicas.', 'StatefulSets may have at most 5 replicas.'],
+  phrases: [/\breplicas?\b/i, /\b(?:at\s+least|minimum\s+of|min(?:imum)?|no\s+fewer\s+than|more\s+than|at\s+most|maximum\s+of|max(?:imum)?|no\s+more\s+than|fewer\s+than)\b/i],
   match: (ctx) => {
     if (!/\breplicas?\b/i.test(ctx.text)) return undefined;
     const min = numberAfter(ctx.text, /\b(?:at least|minimum of|min(?:imum)?|no fewer than|more than)\s+(\w+)\s+replicas?/i);
@@ -717,6 +862,7 @@ const replicas: OfflineFamily = {
     const conds = [lo !== undefined ? `replicas < ${lo}` : '', hi !== undefined ? `replicas > ${hi}` : ''].filter(Boolean).join(' || ');
     const wanted = [lo !== undefined ? `at least ${lo}` : '', hi !== undefined ? `at most ${hi}` : ''].filter(Boolean).join(' and ');
     return {
+      polarity: 'require',
       family: 'replicas',
       summary: `${r.kind} objects need ${wanted} replicas`,
       target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
@@ -737,6 +883,7 @@ const rbacSubjects: OfflineFamily = {
   id: 'rbac-subjects',
   title: 'only given subjects (or nobody) may be bound to a role',
   examples: ['Only the group platform-admins may be bound to the cluster-admin ClusterRole.', 'Deny bindings to the cluster-admin ClusterRole.'],
+  phrases: [/\bonly\b/i, /\b(?:groups?|users?|service\s?accounts?|subjects?|members?)\b/i, /\b(?:bound|bind(?:s|ing|ings)?)\b/i, /\b(?:nobody|no one)\b/i, /\bto\b/i],
   match: (ctx) => {
     const m = /\bonly\s+(?:the\s+)?(groups?|users?|service ?accounts?)\s+(.+?)\s+(?:may|can|is allowed to|are allowed to)\s+be\s+bound\s+to\s+(?:the\s+)?['"`]?([A-Za-z0-9:._-]+)['"`]?\s*(ClusterRole|Role)?/i.exec(ctx.text);
     // "Nobody may be bound to the cluster-admin ClusterRole" / "Deny bindings to the cluster-admin ClusterRole"
@@ -772,6 +919,8 @@ const rbacSubjects: OfflineFamily = {
     tests.push(updateCase(`adding a user to a ${role} binding is denied`, mk(primary, role, allowedSubject), mk(primary, role, [...allowedSubject, subject('User', 'mallory')]), v));
     const who = names.length ? `only ${kind} ${names.join(', ')}` : 'nobody';
     return {
+      polarity: m ? 'require' : 'forbid',
+      placesKinds: [roleKind],
       family: 'rbac-subjects',
       summary: `${who} may be bound to ${roleKind} ${role}`,
       target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', []),
@@ -793,6 +942,7 @@ const deleteProtection: OfflineFamily = {
   id: 'delete-protection',
   title: 'deletion protection (by label, annotation or name)',
   examples: ['Nobody may delete a namespace labelled protected=true.', 'Deny deleting the ConfigMaps named settings.'],
+  phrases: [META_PHRASE, /\bdelet(?:e|es|ed|ing|ion)\b/i, /\b(?:named|called)\b/i, /\bprotect(?:ed|ion)?\b(?!=)/i],
   match: (ctx) => {
     if (!/\b(delet\w*|remov\w*)\b/i.test(ctx.text) || !forbids(ctx.text) && !/\bnobody\b|\bno one\b/i.test(ctx.text)) return undefined;
     const resources = subjectResources(ctx).slice(0, 1);
@@ -832,6 +982,7 @@ const deleteProtection: OfflineFamily = {
     ];
     if (named?.length) tests.splice(2, 1);
     return {
+      polarity: 'forbid',
       family: 'delete-protection',
       summary: `${r.kind} objects with ${what} may not be deleted`,
       target: targetFor([r], ['DELETE'], 'Validating', ctx.namespaces),
@@ -852,6 +1003,7 @@ const immutableField: OfflineFamily = {
   id: 'immutable-field',
   title: 'immutable fields (deny UPDATEs that change a field path)',
   examples: ['Deny changes to spec.selector of Deployments.', 'The spec.storageClassName of PersistentVolumeClaims is immutable.'],
+  phrases: [/\b(?:chang(?:e|es|ed|ing)|modif(?:y|ies|ied|ying|ications?)|edit(?:s|ed|ing)?|alter(?:s|ed|ing|ations?)?|updat(?:e|es|ed|ing))\b/i, /\b(?:after\s+creation|once\s+(?:set|created))\b/i],
   match: (ctx) => {
     const path = PATH.exec(ctx.text)?.[1];
     if (!path || !/\b(immutable|chang\w*|modif\w*|edit\w*|updat\w*)\b/i.test(ctx.text)) return undefined;
@@ -869,6 +1021,7 @@ const immutableField: OfflineFamily = {
       ...(r.namespaced ? [updateCase(`changing ${path} in kube-system is allowed`, mk('before', 'kube-system'), mk('after', 'kube-system'), 'allow')] : []),
     ];
     return {
+      polarity: 'forbid',
       family: 'immutable-field',
       summary: `${path} of ${r.kind} may not change after creation`,
       target: targetFor([r], ['UPDATE'], 'Validating', ctx.namespaces),
@@ -908,6 +1061,7 @@ const referenceKind: OfflineFamily = {
   id: 'reference-kind',
   title: 'Config Connector resources whose spec.resourceRef points at a kind forbidden',
   examples: ['Deny any IAMPolicy Config Connector resources that reference a Project.'],
+  phrases: [/\breferenc(?:e|es|ing)\s+(?:a|an|the|any)?\s*['"`]?[A-Z][A-Za-z0-9]+['"`]?/, /\bconfig\s+connector\b/i],
   match: (ctx) => {
     const m = /\breferenc(?:e|es|ing)\s+(?:a|an|the|any)?\s*['"`]?([A-Z][A-Za-z0-9]+)['"`]?/.exec(ctx.text);
     if (!m || !forbids(ctx.text)) return undefined;
@@ -929,6 +1083,7 @@ const referenceKind: OfflineFamily = {
       ...scopeCases(r, ctx, (o) => mk({ kind: refKind, name: 'target' }, o.namespace)),
     ];
     return {
+      polarity: 'forbid',
       family: 'reference-kind',
       summary: `${r.kind} objects must not reference a ${refKind}`,
       target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
@@ -942,12 +1097,15 @@ const referenceKind: OfflineFamily = {
   },
 };
 
+const FIELD_EQUALS = new RegExp(`${PATH.source}\\s+(?:is|=|==|equals|set to|of)\\s+['"\`]?([A-Za-z0-9._:/-]+)['"\`]?`);
+
 const fieldEquality: OfflineFamily = {
   id: 'field-equality',
   title: 'a field equal to a value forbidden, on any catalog resource (CRDs included)',
   examples: ['Deny StorageBuckets where spec.storageClass is COLDLINE.', 'Deny Services whose spec.externalTrafficPolicy is Local.'],
+  phrases: [FIELD_EQUALS, /\b(?:where|whose)\b/i],
   match: (ctx) => {
-    const m = new RegExp(`${PATH.source}\\s+(?:is|=|==|equals|set to|of)\\s+['"\`]?([A-Za-z0-9._:/-]+)['"\`]?`).exec(ctx.text);
+    const m = FIELD_EQUALS.exec(ctx.text);
     if (!m || !forbids(ctx.text)) return undefined;
     const r = subjectResources(ctx)[0];
     if (!r) return undefined;
@@ -967,6 +1125,7 @@ const fieldEquality: OfflineFamily = {
       ...scopeCases(r, ctx, (o) => mk(value, o.namespace)),
     ];
     return {
+      polarity: 'forbid',
       family: 'field-equality',
       summary: `${r.kind} objects with ${path} = ${raw} are not allowed`,
       target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
@@ -987,28 +1146,36 @@ const fieldEquality: OfflineFamily = {
 const privilegeEscalation: OfflineFamily = {
   id: 'privilege-escalation',
   title: 'allowPrivilegeEscalation: true forbidden',
-  examples: ['Disallow privilege escalation in containers.', 'Containers must not set allowPrivilegeEscalation to true.'],
-  match: (ctx) =>
-    /\bprivilege[- ]?escalation\b|\ballowPrivilegeEscalation\b/i.test(ctx.text)
-      ? containerRule(ctx, {
-          family: 'privilege-escalation',
-          summary: 'containers must not allow privilege escalation',
-          offends: 'c.securityContext?.allowPrivilegeEscalation === true',
-          describe: `'container ' + ${cname} + ' sets allowPrivilegeEscalation: true'`,
-          skills: [],
-          offending: [{ name: 'allowPrivilegeEscalation: true', container: { securityContext: { allowPrivilegeEscalation: true } } }],
-          compliant: [
-            { name: 'no securityContext', container: {} },
-            { name: 'allowPrivilegeEscalation: false', container: { securityContext: { allowPrivilegeEscalation: false } } },
-          ],
-        })
-      : undefined,
+  examples: ['Disallow privilege escalation in containers.', 'Containers must not set allowPrivilegeEscalation to true.', 'This policy ensures the `allowPrivilegeEscalation` field is set to `false`.'],
+  phrases: [...POD_PHRASES, /\b(?:allow\s+)?privilege[- ]?escalation\b/i, /\ballowPrivilegeEscalation\b/i, /\bescalat(?:e|ing)\s+privileges?\b/i],
+  match: (ctx) => {
+    if (!/\bprivilege[- ]?escalation\b|\ballowPrivilegeEscalation\b/i.test(ctx.text)) return undefined;
+    // "is set to false" asks for the explicit value: a container that leaves the field out is denied too.
+    const explicit = /\bfalse\b/i.test(ctx.text);
+    return containerRule(ctx, {
+      family: 'privilege-escalation',
+      summary: explicit ? 'containers must set allowPrivilegeEscalation: false' : 'containers must not allow privilege escalation',
+      offends: explicit ? 'c.securityContext?.allowPrivilegeEscalation !== false' : 'c.securityContext?.allowPrivilegeEscalation === true',
+      describe: explicit ? `'container ' + ${cname} + ' does not set allowPrivilegeEscalation: false'` : `'container ' + ${cname} + ' sets allowPrivilegeEscalation: true'`,
+      skills: [],
+      offending: [
+        { name: 'allowPrivilegeEscalation: true', container: { securityContext: { allowPrivilegeEscalation: true } } },
+        ...(explicit ? [{ name: 'no securityContext', container: {} }] : []),
+      ],
+      compliant: [
+        ...(explicit ? [] : [{ name: 'no securityContext', container: {} }]),
+        { name: 'allowPrivilegeEscalation: false', container: { securityContext: { allowPrivilegeEscalation: false } } },
+      ],
+      polarity: 'forbid',
+    });
+  },
 };
 
 const readOnlyRoot: OfflineFamily = {
   id: 'read-only-root-filesystem',
   title: 'readOnlyRootFilesystem: true required',
-  examples: ['Containers must use a read-only root filesystem.'],
+  examples: ['Containers must use a read-only root filesystem.', 'This policy validates that containers define a securityContext with `readOnlyRootFilesystem: true`.'],
+  phrases: [...POD_PHRASES, /\b(?:read-?only|immutable)\s+root\s?file\s?systems?\b/i, /\breadOnlyRootFilesystem\b/i, /\bmount(?:ed)?\s+(?:as\s+)?read-?only\b/i],
   match: (ctx) =>
     /\bread-?only root ?file ?system\b|\breadOnlyRootFilesystem\b/i.test(ctx.text)
       ? containerRule(ctx, {
@@ -1022,6 +1189,7 @@ const readOnlyRoot: OfflineFamily = {
             { name: 'readOnlyRootFilesystem: false', container: { securityContext: { readOnlyRootFilesystem: false } } },
           ],
           compliant: [{ name: 'readOnlyRootFilesystem: true', container: { securityContext: { readOnlyRootFilesystem: true } } }],
+          polarity: 'require',
         })
       : undefined,
 };
@@ -1029,7 +1197,8 @@ const readOnlyRoot: OfflineFamily = {
 const hostPorts: OfflineFamily = {
   id: 'host-ports',
   title: 'hostPort on container ports forbidden',
-  examples: ['Pods must not use hostPort.', 'Deny containers that expose host ports.'],
+  examples: ['Pods must not use hostPort.', 'Deny containers that expose host ports.', 'This policy ensures the `hostPort` field is unset or set to `0`.'],
+  phrases: [...POD_PHRASES, /\bhost\s?ports?\b/i, /\b(?:container\s?)?ports?\b/i, /\bexpos(?:e|es|ed|ing)\b/i, /\bbind(?:s|ing)?\s+to\b/i],
   match: (ctx) =>
     /\bhost ?ports?\b/i.test(ctx.text)
       ? containerRule(ctx, {
@@ -1043,6 +1212,7 @@ const hostPorts: OfflineFamily = {
             { name: 'no ports', container: {} },
             { name: 'a containerPort only', container: { ports: [{ containerPort: 8080 }] } },
           ],
+          polarity: 'forbid',
         })
       : undefined,
 };
@@ -1051,6 +1221,7 @@ const kindInNamespace: OfflineFamily = {
   id: 'kind-in-namespace',
   title: 'a kind forbidden in named namespaces (e.g. nothing in default)',
   examples: ['Pods must not be created in the default namespace.', 'Deny Deployments in namespace legacy.'],
+  phrases: [],
   match: (ctx) => {
     if (ctx.namespaces.length === 0 || !forbids(ctx.text) || /\blabel|annotat|image|contain|replica|host|privileged|type\b/i.test(ctx.text)) return undefined;
     const r = subjectResources(ctx).find((x) => x.namespaced);
@@ -1065,6 +1236,7 @@ const kindInNamespace: OfflineFamily = {
     const outsider = ctx.catalog.byKind('v1', r.kind === 'ConfigMap' ? 'Secret' : 'ConfigMap');
     if (outsider) tests.push({ name: `a ${outsider.kind} in ${ns} is not this policy's business`, object: sample(outsider, { namespace: ns, name: 'x' }), expect: 'allow' });
     return {
+      polarity: 'forbid',
       family: 'kind-in-namespace',
       summary: `${r.kind} objects may not be created in namespace ${ctx.namespaces.join(', ')}`,
       target: targetFor([r], ['CREATE'], 'Validating', ctx.namespaces),
@@ -1082,6 +1254,7 @@ const fieldRequired: OfflineFamily = {
   id: 'field-required',
   title: 'a field path required (set and non-empty), on any catalog resource',
   examples: ['Pods must set spec.priorityClassName.', 'Deployments must define spec.template.spec.serviceAccountName.'],
+  phrases: [PATH, /\b(?:non-?empty|a\s+value)\b/i],
   match: (ctx) => {
     const path = PATH.exec(ctx.text)?.[1];
     if (!path || !/\b(must|should|need to|needs to|required?|requires)\s+(?:set|have|define|specify|include|contain)?\b/i.test(ctx.text) || forbids(ctx.text)) return undefined;
@@ -1092,6 +1265,7 @@ const fieldRequired: OfflineFamily = {
     const mk = (value: unknown, namespace = ns): KubeObject => sampleWithField(r, namespace, parts, value);
     const v = violation(ctx);
     return {
+      polarity: 'require',
       family: 'field-required',
       summary: `${r.kind} objects must set ${path}`,
       target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
@@ -1117,6 +1291,7 @@ const immutableMetadata: OfflineFamily = {
   id: 'immutable-metadata',
   title: 'a label or annotation that may not change (or be removed) once set',
   examples: ['The team label of Deployments must not change.', 'Deny changes to the owner annotation on Namespaces.'],
+  phrases: [META_PHRASE, /\b(?:immutable|chang(?:e|es|ed|ing)|modif(?:y|ies|ied|ying|ications?)|edit(?:s|ed|ing)?|alter(?:s|ed|ing|ations?)?)\b/i, /\b(?:or|and)\s+(?:remov(?:e|ed|al|ing)|delet(?:e|ed|ion|ing))\b/i, /\b(?:once\s+set|after\s+creation)\b/i],
   match: (ctx) => {
     const word = metaWord(ctx.text);
     if (!word || !/\b(immutable|chang\w*|modif\w*|edit\w*|alter\w*)\b/i.test(ctx.text) || PATH.test(ctx.text)) return undefined;
@@ -1129,6 +1304,7 @@ const immutableMetadata: OfflineFamily = {
     const mk = (value: string | undefined, namespace = ns): KubeObject => sample(r, { namespace, name: 'sample', ...(value === undefined ? {} : { [field]: { [kv.key]: value } }) });
     const v = violation(ctx);
     return {
+      polarity: 'forbid',
       family: 'immutable-metadata',
       summary: `the ${word} ${kv.key} of ${r.kind} objects may not change once set`,
       target: targetFor([r], ['UPDATE'], 'Validating', ctx.namespaces),
@@ -1162,6 +1338,7 @@ const requesterGroups: OfflineFamily = {
   id: 'requester',
   title: 'only given groups or users may create / update / delete a kind',
   examples: ['Only members of the group platform-admins may create Namespaces.', 'Only the user alice may delete ConfigMaps in namespace shop.'],
+  phrases: [/\bonly\s+(?:members\s+of\s+)?(?:the\s+)?(?:groups?|users?)\s+(.+?)\s+(?:may|can|are allowed to|is allowed to)\b/i, /\b(?:create|add|make|update|modify|change|edit|patch|delete|remove|manage|write)\b/i],
   match: (ctx) => {
     const m = /\bonly\s+(?:members\s+of\s+)?(?:the\s+)?(groups?|users?)\s+(.+?)\s+(?:may|can|are allowed to|is allowed to)\s+((?:create|add|make|update|modify|change|edit|patch|delete|remove|manage|write)(?:\s*(?:,|and|or)\s*(?:create|add|make|update|modify|change|edit|patch|delete|remove|manage|write))*)\b/i.exec(ctx.text);
     if (!m || /\bbound\b|\bbind/i.test(ctx.text)) return undefined;
@@ -1190,6 +1367,7 @@ const requesterGroups: OfflineFamily = {
     tests.push(...(r.namespaced ? [{ name: `a ${r.kind} in kube-system is allowed`, ...request(operations[0], outsider, 'kube-system'), expect: 'allow' as const }] : []));
     const check = byGroup ? `userInGroups(request, ${js(names)})` : `${js(names)}.indexOf(request.userInfo?.username) >= 0`;
     return {
+      polarity: 'require',
       family: 'requester',
       summary: `only ${who} may ${operations.join('/').toLowerCase()} ${r.kind} objects`,
       target: targetFor([r], operations, 'Validating', ctx.namespaces),

@@ -1,11 +1,13 @@
 import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import { PolicyforgeError, type Intent, type JsPolicySpec, type Plan } from '../../common/index.js';
 import { withExamples } from '../planner.js';
-import { OFFLINE_FAMILIES, type FamilyContext, type FamilySolution } from './families.js';
+import { OFFLINE_FAMILIES, type FamilyContext, type FamilySolution, type OfflineFamily } from './families.js';
+import { placeWords, readIntent, type Placement, type Unplaced } from './reading.js';
 import { excludedNamespacesIn, namespacesIn, resourcesIn, wantsWarning } from './text.js';
 
 export { OFFLINE_FAMILIES, type OfflineFamily, type FamilySolution } from './families.js';
 export { SYSTEM_NAMESPACES } from './rules.js';
+export { readIntent, placeWords, type Reading, type Placement } from './reading.js';
 
 /** Families that check unrelated things: two of them matching one intent means two rules were asked for. */
 const INDEPENDENT_RULES = new Set([
@@ -26,43 +28,62 @@ export interface OfflineUnderstanding {
 }
 
 /**
- * The deterministic planner and coder in one step: the first family that understands the text plans the
- * target and the cases and writes the code. Unknown intents fail fast with PF_ERR_OFFLINE_UNSUPPORTED.
+ * The deterministic planner and coder in one step. The intent is read first (operative statement vs
+ * rationale, see reading.ts); a family claims it only when every word of the operative statement is placed
+ * by that family and the statement's polarity is the family's. Unknown intents fail fast with
+ * PF_ERR_OFFLINE_UNSUPPORTED naming the words nothing could place and the closest families.
  */
 export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinCatalog()): OfflineUnderstanding {
   const text = intent.text.trim();
-  const namespaces = [...new Set([...namespacesIn(text), ...(intent.options?.namespaces ?? [])])];
+  const reading = readIntent(text);
+  const operative = reading.operative;
+  // "host namespaces" are the host's network / PID / IPC namespaces (catalog fields), never a Namespace named host.
+  const hostWords = /\bhost(?:'s)?\s+namespaces?\b/i.test(operative);
+  const named = namespacesIn(operative).filter((n) => !(hostWords && n === 'host'));
+  const namespaces = [...new Set([...named, ...(intent.options?.namespaces ?? [])])];
   // "in the 'test' namespace" names a namespace, not the Namespace kind: drop those phrases before looking for kinds.
-  const excluded = excludedNamespacesIn(text).filter((n) => !namespaces.includes(n));
-  const kindText = stripNamespacePhrases(text, [...namespaces, ...excluded]);
-  const ctx: FamilyContext = { text, catalog, namespaces, excluded, warn: wantsWarning(text), resources: resourcesIn(kindText, catalog) };
+  const excluded = excludedNamespacesIn(operative).filter((n) => !namespaces.includes(n) && !(hostWords && n === 'host'));
+  const kindText = stripNamespacePhrases(operative, [...namespaces, ...excluded]);
+  const base = {
+    text: operative,
+    catalog,
+    namespaces,
+    excluded,
+    warn: wantsWarning(operative),
+    resources: resourcesIn(kindText, catalog),
+    mode: reading.mode,
+    podControllers: intent.options?.podControllers !== false,
+  };
   let solution: FamilySolution | undefined;
+  const claimed: string[] = [];
+  const misses: Unplaced[] = [];
   for (const family of OFFLINE_FAMILIES) {
-    solution = family.match(ctx);
-    if (solution) break;
+    const placement = placeWords(operative, { phrases: family.phrases, namespaces: [...namespaces, ...excluded], catalog });
+    const ctx: FamilyContext = { ...base, negated: placement.negated };
+    const candidate = family.match(ctx);
+    if (!candidate) continue;
+    claimed.push(family.id);
+    const miss = unplacedBy(candidate, placement, reading.mode, namespaces);
+    if (miss) {
+      misses.push({ family: family.id, ...miss });
+      continue;
+    }
+    solution ??= candidate;
   }
   // One family writes one rule: an intent that combines independent rules would silently lose all but the
   // first, so it is refused rather than half-solved.
-  const combined = OFFLINE_FAMILIES.filter((f) => INDEPENDENT_RULES.has(f.id) && f.match(ctx) !== undefined).map((f) => f.id);
-  if (combined.length > 1) {
+  const combined = claimed.filter((id) => INDEPENDENT_RULES.has(id));
+  if (combined.length > 1 && (!solution || !combined.includes(solution.family))) {
     throw new PolicyforgeError('PF_ERR_OFFLINE_UNSUPPORTED', [
       `"${text}" combines ${combined.length} rules (${combined.join(', ')}); offline mode writes one rule per policy. Generate them one at a time, or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
     ]);
   }
-  if (!solution) {
-    throw new PolicyforgeError(
-      'PF_ERR_OFFLINE_UNSUPPORTED',
-      [
-        `"${text}". Configure a model to generate any intent: set OPENAI_API_KEY (OpenAI), or OPENAI_BASE_URL for an OpenAI-compatible server such as Ollama, vLLM or LM Studio (see docs/providers.md); \`policyforge generate --families\` lists what offline mode understands`,
-      ],
-      { details: { families: OFFLINE_FAMILIES.map((f) => f.id) } },
-    );
-  }
+  if (!solution) throw refusal(text, operative, misses, reading.rationale);
   const plan: Plan = {
     target: solution.target,
     steps: solution.steps,
     tests: withExamples(intent.examples ?? [], solution.tests),
-    rationale: `offline family ${solution.family}: ${solution.summary}`,
+    rationale: `offline family ${solution.family}: ${solution.summary}${podControllerNote(solution.target)}`,
   };
   const t = solution.target;
   const spec: JsPolicySpec = {
@@ -88,3 +109,64 @@ function stripNamespacePhrases(text: string, namespaces: readonly string[]): str
   }
   return out;
 }
+
+/** Why a family's candidate cannot be claimed: words it did not place, a polarity or a mode it does not have. */
+function unplacedBy(sol: FamilySolution, p: Placement, mode: 'validate' | 'mutate', namespaces: readonly string[]): { words: string[]; reason?: string } | undefined {
+  // A plain word the family took as a value (a label key, an object name) is placed when the code uses it as a string.
+  const words = p.unplaced.filter((w) => QUANTIFIER_WORDS.has(w.toLowerCase()) || !sol.javascript.includes(JSON.stringify(w)));
+  const targeted = new Set(sol.target.resources);
+  for (const k of p.kinds) if (!targeted.has(k.resource.plural) && !(sol.placesKinds ?? []).includes(k.resource.kind)) words.push(k.word);
+  const haystack = `${sol.javascript}\n${namespaces.join(' ')}`;
+  for (const v of p.values) {
+    const parts = v.split(/[=:]/).map((x) => x.replace(/^[\s'"`.*]+|[\s'"`.,;]+$/g, '')).filter(Boolean);
+    if (!parts.every((x) => haystack.includes(x) || (x.includes('.') && haystack.includes(x.toLowerCase())))) words.push(v);
+  }
+  if (words.length) return { words };
+  const wanted = sol.polarity;
+  if (wanted === 'mutate' ? mode !== 'mutate' || p.negated : mode === 'mutate') return { words: [], reason: wanted === 'mutate' ? 'the intent does not ask to set a value' : 'the intent asks to add or set a value (a mutation), not to deny' };
+  if (wanted === 'forbid' && !p.negated) return { words: [], reason: 'the intent requires what this family would forbid' };
+  if (wanted === 'require' && p.negated) return { words: [], reason: 'the intent forbids what this family would require' };
+  return undefined;
+}
+
+function refusal(text: string, operative: string, misses: Unplaced[], rationale: string[]): PolicyforgeError {
+  const closest = [...misses].sort((a, b) => a.words.length - b.words.length).slice(0, 3);
+  const fallback = closest.length ? [] : nearestFamilies(operative);
+  const lines = [
+    ...closest.map((m) => {
+      const f = OFFLINE_FAMILIES.find((x) => x.id === m.family)!;
+      const why = m.words.length ? `could not place ${m.words.map((w) => `"${w}"`).join(', ')}` : m.reason;
+      return `${m.family} (${why}; e.g. "${f.examples[0]}")`;
+    }),
+    ...fallback.map((f) => `${f.id} (e.g. "${f.examples[0]}")`),
+  ];
+  const unplaced = [...new Set(closest.flatMap((m) => m.words))];
+  return new PolicyforgeError(
+    'PF_ERR_OFFLINE_UNSUPPORTED',
+    [
+      `"${text}". ${unplaced.length ? `Words not understood: ${unplaced.join(', ')}. ` : ''}Closest offline families: ${lines.join('; ') || 'none'}. Configure a model to generate any intent: set OPENAI_API_KEY (OpenAI), or OPENAI_BASE_URL for an OpenAI-compatible server such as Ollama, vLLM or LM Studio (see docs/providers.md); \`policyforge generate --families\` lists what offline mode understands`,
+    ],
+    { details: { families: OFFLINE_FAMILIES.map((f) => f.id), unplaced, closest: closest.map((m) => m.family), operative, rationale } },
+  );
+}
+
+/** Families sharing the most words with the statement, when none of them claimed it. */
+function nearestFamilies(operative: string): OfflineFamily[] {
+  const words = new Set(operative.toLowerCase().match(/[a-z]{4,}/g) ?? []);
+  return OFFLINE_FAMILIES.map((f) => ({ f, score: [...new Set(`${f.title} ${f.examples.join(' ')}`.toLowerCase().match(/[a-z]{4,}/g) ?? [])].filter((w) => words.has(w)).length }))
+    .filter((x) => x.score > 0)
+    .sort((a, b) => b.score - a.score)
+    .slice(0, 2)
+    .map((x) => x.f);
+}
+
+/** "Applies to Pods and to the pod template of …", when the plan reaches into pod controllers. */
+function podControllerNote(target: Plan['target']): string {
+  const controllers = target.resources.filter((r) => r !== 'pods' && POD_CONTROLLER_PLURALS.includes(r));
+  return target.resources.includes('pods') && controllers.length ? `; applies to Pods and to the pod template of every pod controller (${controllers.join(', ')})` : '';
+}
+
+/** Quantifiers are never placed by being a value: "only", "unless" change the rule's meaning. */
+const QUANTIFIER_WORDS = new Set(['only', 'except', 'excluding', 'unless', 'but', 'either', 'neither', 'nor', 'one', 'least', 'most', 'other', 'than', 'instead', 'rather', 'besides', 'apart', 'unlike']);
+
+const POD_CONTROLLER_PLURALS = ['deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'cronjobs', 'replicationcontrollers'];

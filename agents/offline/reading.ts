@@ -1,0 +1,197 @@
+import type { ApiCatalog, ApiResource } from '../../catalog/index.js';
+import { resourcesIn } from './text.js';
+
+/**
+ * The offline planner's reading of an intent, before any family sees it. Policy descriptions mix what must
+ * happen (the operative statement: "…must not…", "This policy ensures…", "Deny…") with why ("…because…",
+ * "…can lead to…", "…will be frozen…"). Only the operative statement is read; the rationale is never mined
+ * for keywords. A family may claim an intent only when every content word of the operative statement is
+ * placed (as a kind, a field, a value, a namespace, a verb, a polarity word or a function word) and the
+ * statement's polarity is the family's: anything left over is a refusal that names the words.
+ */
+
+export interface Reading {
+  /** The operative statement(s), lead-ins such as "This policy ensures that" removed. */
+  operative: string;
+  /** Sentences and clauses set aside as rationale (never read for keywords). */
+  rationale: string[];
+  /** An imperative add/set/default/inject: only a mutating family may claim it. */
+  mode: 'validate' | 'mutate';
+}
+
+/** Where a family's reading of the operative statement stands once its own phrases have been placed. */
+export interface Placement {
+  /** An odd number of negations: the statement forbids what the family's phrases describe. */
+  negated: boolean;
+  /** Words nothing placed, in order (quantifiers such as only / unless / except included). */
+  unplaced: string[];
+  /** Kind words the statement names (must be kinds the plan targets). */
+  kinds: Array<{ word: string; resource: ApiResource }>;
+  /** Values (quoted, dotted, numeric, key=value, camelCase fields) that the policy must actually use. */
+  values: string[];
+}
+
+const SENTENCE_END = /(?<=[.!?;])\s+(?=[A-Z`'"(\u2018\u201c])|\n+/;
+
+/** Clause openers after which a sentence explains why, not what. */
+const RATIONALE_CLAUSE = /\s*(?:,\s*|\s+)(?:because|since|as (?:this|it|they|these|that)|so that|in order to|(?<=,\s*)which (?:can|could|may|might|would|will|allows?|helps?|reduces?|prevents?)|for (?:security|compliance|performance|cost) reasons|to (?:avoid|prevent|reduce|ensure|help|protect|limit|minimi[sz]e|mitigate|improve)\b|as (?:a|an) (?:best practice|security measure)|(?:\(|-|–|—)\s*(?:e\.g\.|see|this|for)).*$/i;
+
+/** Sentences that say what the policy does or what must hold. */
+const OPERATIVE_SENTENCE =
+  /^(?:this|the) (?:policy|rule)\b|\b(?:must|shall|should|need to|needs to|have to|has to|are required to|is required to|may not|may only|can only|cannot|can't|mustn't|shouldn't)\b|\b(?:is|are) (?:not )?(?:allowed|permitted|forbidden|prohibited|disallowed|denied|blocked|rejected|required|immutable)\b|^(?:please\s+)?(?:deny|require|block|disallow|forbid|prevent|reject|ensure|enforce|restrict|only|do not|don't|never|warn|audit|add|set|give|label|annotate|default|inject|mutate|protect|limit|allow|nobody|no one|no\b|every|all|each|any)\b/i;
+
+/** A sentence about consequences, history or advice, even if it contains "must" or "should". */
+const RATIONALE_SENTENCE =
+  /\b(?:can lead to|could lead to|may lead to|leads to|will be frozen|is deprecated|are deprecated|has been deprecated|best practice|it is (?:important|recommended|common|advised|advisable|a good idea)|is recommended|are recommended|this can|this could|this may|can be used to|could be used to|may be used to|allows? (?:an )?attackers?|for example|e\.g\.|use of this policy|requires customi[sz]ation|known issue|auto-?generation|see:|https?:\/\/)/i;
+
+/** "This policy ensures that …": the lead-in is not part of what is required. Negating leads become "deny". */
+const POLICY_LEAD = /^(?:this|the) (?:policy|rule)\s+(?:also\s+|further\s+|additionally\s+)?(?:(ensures?|validates?|checks?(?: to ensure)?|verif(?:y|ies)|requires?|enforces?|makes? sure|mandates?|will (?:ensure|validate|check|require))|(prevents?|blocks?|denies|disallows?|forbids?|rejects?|will (?:prevent|block|deny|disallow|forbid|reject)))(?:\s+that)?\s+/i;
+
+/** Splits an intent into its operative statement and its rationale. */
+export function readIntent(text: string): Reading {
+  const sentences = text.split(SENTENCE_END).map((s) => s.trim()).filter(Boolean);
+  const rationale: string[] = [];
+  const policySentences: string[] = [];
+  const operative: string[] = [];
+  for (const raw of sentences) {
+    const s = raw.replace(/[.!;]+$/, '');
+    if (RATIONALE_SENTENCE.test(s) && !/^(?:this|the) (?:policy|rule)\s+(?!is\b)/i.test(s)) {
+      rationale.push(raw);
+      continue;
+    }
+    const isPolicy = /^(?:this|the) (?:policy|rule)\b/i.test(s);
+    const led = s.replace(POLICY_LEAD, (_m, neutral: string | undefined, negating: string | undefined) => (negating && !neutral ? 'deny ' : ''));
+    const clause = led.replace(RATIONALE_CLAUSE, '');
+    if (clause !== led) rationale.push(led.slice(clause.length).trim());
+    if (isPolicy) policySentences.push(clause);
+    else if (OPERATIVE_SENTENCE.test(clause)) operative.push(clause);
+    else rationale.push(raw);
+  }
+  // A description's own "This policy …" sentence is what the policy does; the must/should sentences around
+  // it motivate it. Without one, every operative sentence is read, and with none the whole text is.
+  let chosen = policySentences.length ? policySentences : operative;
+  if (chosen.length === 0) chosen = sentences.map((s) => s.replace(/[.!;]+$/, ''));
+  if (policySentences.length) rationale.push(...operative);
+  const statements = chosen;
+  const joined = statements.join('. ');
+  return { operative: joined, rationale, mode: mutationMode(statements) };
+}
+
+/** Imperative add / set / default / inject / give / label / annotate at the head of a statement. */
+function mutationMode(statements: string[]): Reading['mode'] {
+  return statements.some((s) => /^(?:please\s+)?(?:(?:in|for|on) [^,]+,\s*)?(?:add|set|default|inject|give|assign|label|annotate|mutate|patch|append|insert|attach|put|apply)\b/i.test(s) || /\b(?:by default|(?:is|are|be) defaulted|adds|injects|defaults)\b/i.test(s))
+    ? 'mutate'
+    : 'validate';
+}
+
+/** Words that carry no condition of their own. */
+const FUNCTION_WORDS = new Set(
+  `a an the this that these those of in on at to for from with by as and or is are be been being was were it its it's they them their there
+   which who whose whom where when whenever if then any all every each must should shall may might can could need needs required require
+   requires requiring ensure ensures ensured make sure policy rule rules cluster kubernetes k8s object objects resource resources field fields new
+   also both so do does did have has having had use uses using used run runs running specify specifies specified specifying define defines
+   defined defining declare declares declared contain contains containing include includes including carry carries carrying set sets
+   setting allow allows allowed allowing permit permits permitted admitted accepted create creates created creating creation exist exists
+   present explicitly kind kinds type types within inside across cluster-wide clusterwide namespaced please validate validates validated
+   check checks checked verify verifies verified enforce enforces enforced get gets provide provides provided via whether own something make use of`.split(/\s+/).filter(Boolean),
+);
+
+/** Words that negate what follows: an odd count means the statement forbids what the family's phrases describe. */
+const NEGATORS = new Set(
+  `not no never without nobody none nothing cannot can't don't doesn't mustn't shouldn't isn't aren't won't
+   deny denies denied denying block blocks blocked blocking disallow disallows disallowed disallowing forbid forbids forbidden forbidding
+   prevent prevents prevented preventing reject rejects rejected rejecting prohibit prohibits prohibited prohibiting refuse refuses refused
+   disable disables disabled immutable unset`.split(/\s+/).filter(Boolean),
+);
+
+/** Quantifiers and exceptions: read only when a family's phrase consumes them, otherwise the intent is refused. */
+const QUANTIFIERS = new Set(`only except excluding unless but either neither nor one least most other than instead rather besides apart unlike`.split(/\s+/));
+
+/** "restrict X to Y" means "only Y"; plain "restrict X" is read as a ban. */
+const RESTRICT = /\brestrict(?:s|ed|ing)?\b(?![^.]*\bto\b)/gi;
+
+/** A family's phrase; `[re, 'not']` reads the phrase as a negation ("run as root" for a non-root rule). */
+export type Phrase = RegExp | readonly [RegExp, 'not'];
+
+/** Phrasings every family reads the same way: booleans, "unset or false", and warn-instead-of-deny. */
+const GENERIC_PHRASES: ReadonlyArray<[RegExp, string]> = [
+  [/\b(?:is |are |be )?(?:unset|not set|undefined|absent|omitted)\s*,?\s*or\s+(?:explicitly\s+)?(?:set\s+to\s+)?[`'"]?(?:false|0|zero)[`'"]?/gi, ' not '],
+  [/(?:\bset\s+to|\bis|\bare|\bbe|:)\s*[`'"]?false\b[`'"]?/gi, ' not '],
+  [/(?:\bset\s+to|\bis|\bare|\bbe|:)\s*[`'"]?true\b[`'"]?/gi, ' '],
+  [/\bwarn(?:s|ing)?\s*,?\s*(?:but|and)?\s*(?:do(?:es)?\s+not|don't|not)\s+(?:block|deny|reject)(?:\s+(?:it|them))?\s*,?/gi, ' deny '],
+  [/\bwarn(?:s|ing)?\b/gi, ' deny '],
+  [/\bmake use of\b/gi, ' '],
+];
+
+const QUOTE_CHARS = `'"\u2018\u2019\u201c\u201d\``;
+
+/**
+ * Places the words of an operative statement. `phrases` are the family's own words (removed first, so
+ * "no tag at all" or "host namespaces" are read as one thing), `namespaces` the names the statement scopes
+ * to or excludes (removed with their lead words), `mutating` lets add/set/default words stand as verbs.
+ */
+export function placeWords(statement: string, o: { phrases: readonly Phrase[]; namespaces: readonly string[]; catalog: ApiCatalog }): Placement {
+  let s = ` ${statement} `;
+  s = removeNamespacePhrases(s, o.namespaces);
+  for (const p of o.phrases) {
+    const [re, becomes] = Array.isArray(p) ? p : [p, ' '];
+    s = s.replace(new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`), becomes === 'not' ? ' not ' : ' ');
+  }
+  for (const [re, becomes] of GENERIC_PHRASES) s = s.replace(re, becomes);
+  s = s.replace(RESTRICT, ' deny ');
+  // "is not allowed", "do not allow": one negation, read through the tokens below.
+  const unplaced: string[] = [];
+  const values: string[] = [];
+  const kinds: Placement['kinds'] = [];
+  let negations = 0;
+  const tokenRe = new RegExp(`[${QUOTE_CHARS}]([^${QUOTE_CHARS}]+)[${QUOTE_CHARS}]|[A-Za-z0-9*][A-Za-z0-9._/:=@*+-]*[A-Za-z0-9*]|[A-Za-z0-9]`, 'g');
+  for (const m of s.matchAll(tokenRe)) {
+    const quoted = m[1] !== undefined;
+    const raw = (m[1] ?? m[0]).trim().replace(/['\u2019]s$/i, '');
+    if (!raw) continue;
+    const word = raw.toLowerCase();
+    if (!quoted && NEGATORS.has(word)) {
+      negations++;
+      continue;
+    }
+    if (!quoted && QUANTIFIERS.has(word)) {
+      unplaced.push(raw);
+      continue;
+    }
+    if (!quoted && FUNCTION_WORDS.has(word)) continue;
+    if (/^[a-z]+(?:['\u2019]t)$/i.test(raw)) {
+      negations++;
+      continue;
+    }
+    const kind = !quoted && /^[A-Za-z]+$/.test(raw) ? resourcesIn(raw, o.catalog)[0] : undefined;
+    if (kind) {
+      kinds.push({ word: raw, resource: kind });
+      continue;
+    }
+    if (quoted || /[0-9._/:=@*-]/.test(raw) || /[a-z][A-Z]/.test(raw)) {
+      values.push(raw.replace(/^[.*]+/, ''));
+      continue;
+    }
+    unplaced.push(raw);
+  }
+  return { negated: negations % 2 === 1, unplaced, kinds, values };
+}
+
+/** Removes "in the 'test' namespace", "except in namespaces a and b", "in every namespace" with their lead words. */
+function removeNamespacePhrases(text: string, namespaces: readonly string[]): string {
+  let out = text;
+  const q = `[${QUOTE_CHARS}]?`;
+  const lead = `(?:(?:but\\s+)?not\\s+in|except(?:\\s+(?:in|for))?|excluding|outside(?:\\s+of)?|other\\s+than|besides|apart\\s+from|in|within|inside|to|for)`;
+  for (const ns of namespaces) {
+    const name = ns.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    out = out.replace(new RegExp(`(?:\\b${lead}\\s+)?(?:the\\s+)?(?:namespaces?\\s+)?${q}\\b${name}\\b${q}(?:\\s+namespaces?\\b)?`, 'gi'), ' ');
+  }
+  return out.replace(/\b(?:in|across|for)\s+(?:every|all|any|each)\s+namespaces?\b/gi, ' ').replace(/\b(?:every|all|any|each)\s+namespaces?\b(?=\s+(?:except|excluding|but|other))/gi, ' ');
+}
+
+/** The words of a refusal: what could not be placed, and the families whose phrasing came closest. */
+export interface Unplaced {
+  family: string;
+  words: string[];
+  reason?: string;
+}
