@@ -60,7 +60,7 @@ export async function previewImpact(policy: JsPolicy, options: ImpactOptions): P
     replayer.close();
     throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [policy.metadata.name, replayer.compiled.error]);
   }
-  const tally = new Tally(options.examplesPerReason ?? 3, options.maxReasons ?? 200);
+  const tally = new Tally(policy.metadata.name, options.examplesPerReason ?? 3, options.maxReasons ?? 200);
   const namespaces = new NamespaceLabels(policy.spec.namespaceSelector);
   const controller = policy.spec.type === 'Controller';
   const progress: ImpactProgress = { checked: 0, bytes: 0, totalBytes: await totalBytes(files) };
@@ -155,10 +155,16 @@ class Tally {
   private readonly skipped: Record<string, number> = {};
   private readonly reasons = new Map<string, { verdict: 'deny' | 'warn' | 'mutate'; reason: string; count: number; examples: string[] }>();
 
+  /** jsPolicy prefixes warnings with `[<policy name>]: `: the same on every one, so left out of reasons. */
+  private readonly warningPrefix: string;
+
   constructor(
+    policyName: string,
     private readonly examplesPerReason: number,
     private readonly maxReasons: number,
-  ) {}
+  ) {
+    this.warningPrefix = `[${policyName}]: `;
+  }
 
   skip(why: string): void {
     this.skipped[why] = (this.skipped[why] ?? 0) + 1;
@@ -172,7 +178,7 @@ class Tally {
     this.counts[v.verdict]++;
     const row = v.requests.find((r) => r.verdict === v.verdict)!;
     const text =
-      v.verdict === 'deny' ? `${row.code ?? ''}${row.message ? ` ${row.message}` : ''}`.trim() : v.verdict === 'warn' ? (row.warnings ?? []).join('; ') : `patches ${(row.patch ?? []).join(', ')}`;
+      v.verdict === 'deny' ? `${row.code ?? ''}${row.message ? ` ${row.message}` : ''}`.trim() : v.verdict === 'warn' ? (row.warnings ?? []).map((w) => w.replace(this.warningPrefix, '')).join('; ') : `patches ${(row.patch ?? []).join(', ')}`;
     const reason = genericReason(text, obj);
     const key = `${v.verdict}\u0000${reason}`;
     let r = this.reasons.get(key);
@@ -212,8 +218,10 @@ function genericReason(text: string, obj: KubeObject | undefined): string {
   let out = text;
   const name = obj?.metadata?.name;
   const ns = obj?.metadata?.namespace;
-  if (name && name.length >= 3) out = out.split(name).join('<name>');
-  if (ns && ns.length >= 3) out = out.split(ns).join('<namespace>');
+  // Whole words only: a namespace called "test" must not turn "impact.test.example.com" into a placeholder.
+  const word = (w: string): RegExp => new RegExp(`(?<![\\w.-])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g');
+  if (name && name.length >= 3) out = out.replace(word(name), '<name>');
+  if (ns && ns.length >= 3) out = out.replace(word(ns), '<namespace>');
   return out.length > 300 ? `${out.slice(0, 299)}…` : out;
 }
 

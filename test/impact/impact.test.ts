@@ -1,0 +1,90 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { JsPolicy, JsPolicySpec, KubeObject } from '../../common/index.js';
+import { formatImpact, previewImpact, type ImpactVerdict } from '../../src/impact/index.js';
+
+function policy(spec: Partial<JsPolicySpec> & { javascript: string }): JsPolicy {
+  return {
+    apiVersion: 'policy.jspolicy.com/v1beta1',
+    kind: 'JsPolicy',
+    metadata: { name: 'impact.test.policyforge.dev' },
+    spec: { operations: ['CREATE', 'UPDATE'], resources: ['pods'], apiGroups: [''], ...spec },
+  };
+}
+
+const pod = (name: string, namespace: string, labels: Record<string, string> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace, labels },
+  spec: { containers: [{ name: 'app', image: 'nginx:1.27' }] },
+});
+
+async function manifests(...objects: KubeObject[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'pf-impact-'));
+  const path = join(dir, 'objects.yaml');
+  await writeFile(path, objects.map((o) => JSON.stringify(o)).join('\n---\n'));
+  return path;
+}
+
+describe('previewImpact', () => {
+  it('counts what the policy would deny, warn and mutate, grouped by reason with the object names taken out', async () => {
+    const source = await manifests(pod('api-1', 'test', { env: 'prod' }), pod('api-2', 'test', { env: 'prod' }), pod('web', 'test', { tier: 'front' }), pod('db', 'test'));
+    const p = policy({
+      javascript: `const l = request.object.metadata.labels || {};
+        if (l.env === 'prod') deny('pod ' + request.name + ' is prod');
+        if (l.tier) warn('tier label is deprecated');`,
+    });
+    const verdicts: ImpactVerdict[] = [];
+    const s = await previewImpact(p, { sources: [source], onVerdict: (v) => void verdicts.push(v) });
+    expect(s).toMatchObject({ checked: 4, selected: 4, wouldDeny: 2, wouldWarn: 1, wouldMutate: 0, skipped: {} });
+    expect(s.reasons).toEqual([
+      { verdict: 'deny', reason: '403 pod <name> is prod', count: 2, examples: [`Pod test/api-1 (${source}:1)`, `Pod test/api-2 (${source}:3)`] },
+      { verdict: 'warn', reason: 'tier label is deprecated', count: 1, examples: [`Pod test/web (${source}:5)`] },
+    ]);
+    expect(verdicts.map((v) => v.verdict)).toEqual(['deny', 'deny', 'warn', 'allow']);
+    expect(formatImpact(s, p.metadata.name)).toContain('would deny 2 of 4 objects; warn 1; mutate 0');
+  });
+
+  it('replays an existing object as CREATE and as a no-op UPDATE whose oldObject is the object', async () => {
+    const source = await manifests(pod('api', 'test'));
+    const p = policy({ javascript: `if (request.operation === 'UPDATE' && request.oldObject.metadata.name === request.object.metadata.name) deny('update seen');` });
+    const verdicts: ImpactVerdict[] = [];
+    const s = await previewImpact(p, { sources: [source], onVerdict: (v) => void verdicts.push(v) });
+    expect(s.wouldDeny).toBe(1);
+    expect(verdicts[0].requests.map((r) => `${r.operation} ${r.verdict}`)).toEqual(['CREATE allow', 'UPDATE deny']);
+  });
+
+  it('counts a policy that throws on an object as a denial with 500, as jsPolicy answers', async () => {
+    const source = await manifests(pod('bare', 'test'));
+    const s = await previewImpact(policy({ javascript: 'if (request.object.spec.securityContext.runAsNonRoot !== true) deny("root");' }), { sources: [source] });
+    expect(s.wouldDeny).toBe(1);
+    expect(s.reasons[0].reason).toMatch(/^500 Uncaught TypeError/);
+  });
+
+  it('applies the webhook rules: objects the policy does not select are counted, not run', async () => {
+    const source = await manifests(pod('api', 'test'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'test' } }, pod('kube-proxy', 'kube-system'));
+    const s = await previewImpact(
+      policy({ javascript: 'deny("all")', namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] }] } }),
+      { sources: [source] },
+    );
+    expect(s).toMatchObject({ checked: 3, selected: 1, wouldDeny: 1 });
+  });
+
+  it("reads namespace labels from the source's Namespace objects for namespaceSelector, and says when they are missing", async () => {
+    const ns = (name: string, labels: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
+    // The Namespace comes after the pods: the labels are read before replaying.
+    const source = await manifests(pod('a', 'shop'), pod('b', 'lab'), pod('c', 'elsewhere'), ns('shop', { team: 'payments' }), ns('lab', { team: 'research' }));
+    const p = policy({ javascript: 'deny("payments only")', namespaceSelector: { matchLabels: { team: 'payments' } } });
+    const verdicts: ImpactVerdict[] = [];
+    const s = await previewImpact(p, { sources: [source], onVerdict: (v) => void verdicts.push(v) });
+    expect(verdicts.filter((v) => v.verdict === 'deny').map((v) => v.ref)).toEqual(['Pod shop/a']);
+    expect(s.notes).toEqual([expect.stringContaining('no Namespace object for elsewhere')]);
+  });
+
+  it('refuses a policy that does not compile, naming it', async () => {
+    const source = await manifests(pod('a', 'test'));
+    await expect(previewImpact(policy({ javascript: 'if (' }), { sources: [source] })).rejects.toMatchObject({ code: 'PF_ERR_POLICY_INVALID' });
+  });
+});
