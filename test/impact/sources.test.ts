@@ -18,7 +18,7 @@ async function file(name: string, text: string): Promise<string> {
   return path;
 }
 
-const names = (entries: SourceEntry[]): string[] => entries.map((e) => (e.type === 'object' ? `${e.object.kind}/${e.object.metadata?.name}` : e.type === 'request' ? e.ref : `skipped: ${e.why}`));
+const names = (entries: SourceEntry[]): string[] => entries.map((e) => (e.type === 'object' ? `${e.object.kind}/${e.object.metadata?.name}` : e.type === 'request' ? e.ref : e.type === 'skipped' ? `skipped: ${e.why}` : `namespace ${e.object.metadata?.name}`));
 
 const auditEvent = (over: Record<string, unknown>): Record<string, unknown> => ({
   kind: 'Event',
