@@ -4,7 +4,7 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import type { AIMessage } from '@langchain/core/messages';
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { z } from 'zod';
-import { isPolicyforgeError, PolicyforgeError, redactSecrets, silentLogger, type Logger, type TokenUsage } from '../common/index.js';
+import { isPolicyforgeError, PolicyforgeError, redactAndClip, redactSecrets, silentLogger, type Logger, type TokenUsage } from '../common/index.js';
 import { describeModel, type ModelConfig } from './model-config.js';
 
 /**
@@ -32,16 +32,44 @@ export function createChatModel(config: ModelConfig): BaseChatModel {
 }
 
 /** The embeddings client for skill retrieval, when the configuration names an embedding model. */
-export function createEmbeddings(config: ModelConfig): EmbeddingsInterface | undefined {
+export function createEmbeddings(config: ModelConfig, options: { failFastForMs?: number; now?: () => number } = {}): EmbeddingsInterface | undefined {
   if (!config.embeddingsModel) return undefined;
   const client = new OpenAIEmbeddings({
     model: config.embeddingsModel,
     apiKey: config.apiKey ?? 'no-key-configured',
     timeout: config.timeoutMs,
-    maxRetries: config.maxRetries,
+    // No retries inside the client: its own backoff (p-retry, up to ~64 s on an outage) ran before the
+    // lexical fallback on every run. One attempt, then SkillLibrary ranks by words.
+    maxRetries: 0,
     configuration: config.baseURL ? { baseURL: config.baseURL } : undefined,
   });
-  return redactingEmbeddings(client, [config.apiKey]);
+  return failFastEmbeddings(redactingEmbeddings(client, [config.apiKey]), options.failFastForMs ?? EMBEDDINGS_FAIL_FAST_MS, options.now);
+}
+
+/** After an embeddings failure, how long later calls fail at once (lexical ranking) instead of asking again. */
+export const EMBEDDINGS_FAIL_FAST_MS = 10 * 60_000;
+
+/**
+ * Embeddings that, once they failed, fail at once for `forMs` with the same (already scrubbed) error: an
+ * outage costs one call per process (per window, for a long-running service), not one per search.
+ */
+export function failFastEmbeddings(embeddings: EmbeddingsInterface, forMs: number, now: () => number = Date.now): EmbeddingsInterface {
+  let failed: { error: Error; until: number } | undefined;
+  const guard = <R>(call: () => Promise<R>): Promise<R> => {
+    if (failed && now() < failed.until) return Promise.reject(failed.error);
+    failed = undefined;
+    return call().catch((err: unknown) => {
+      const error = err instanceof Error ? err : new Error(String(err));
+      failed = { error: new Error(`${error.message} (embeddings off for ${Math.round(forMs / 1000)} s after this failure)`), until: now() + forMs };
+      throw error;
+    });
+  };
+  const model = (embeddings as { model?: unknown }).model;
+  return {
+    ...(typeof model === 'string' ? { model } : {}),
+    embedDocuments: (texts) => guard(() => embeddings.embedDocuments(texts)),
+    embedQuery: (text) => guard(() => embeddings.embedQuery(text)),
+  } as EmbeddingsInterface;
 }
 
 /**
@@ -86,7 +114,17 @@ export interface StructuredRequest<T> {
 
 export type StructuredAnswer<T> =
   | { ok: true; value: T; raw: string; usage: TokenUsage }
-  | { ok: false; error: string; raw: string; usage: TokenUsage };
+  | { ok: false; error: string; raw: string; usage: TokenUsage; kind?: UnusableAnswer };
+
+/** Why an answer could not be used: malformed or off-schema, cut off at the output limit, or a refusal. */
+export type UnusableAnswer = 'invalid' | 'cut-off' | 'refused';
+
+/** Appended to the ask when the first answer was cut off at the output limit. */
+const CUT_OFF_NOTE =
+  'Your previous answer was cut off at the output length limit. Answer again, shorter: keep the code minimal, without comments, and the explanation to one sentence.';
+
+/** Answers that decline the task instead of answering it (checked only when no JSON was found). */
+const REFUSAL = /^\s*(?:I['’]m sorry|I am sorry|sorry[,.]|I can(?:no|['’])t (?:help|assist|do|comply|provide)|I cannot|I am unable|I['’]m unable|I won['’]t|I will not)\b/i;
 
 export const emptyUsage = (): TokenUsage => ({ promptTokens: 0, completionTokens: 0, totalTokens: 0, calls: 0 });
 
@@ -133,6 +171,15 @@ export class ModelClient {
    * JSON or violates the schema is returned as `{ok: false, error}` for the caller to feed back.
    */
   async structured<T>(request: StructuredRequest<T>): Promise<StructuredAnswer<T>> {
+    const first = await this.structuredOnce(request);
+    if (first.ok || first.kind !== 'cut-off') return first;
+    // Cut off at the output limit: ask once more for a shorter answer before reporting it.
+    this.log.warn({ tool: request.tool }, 'the answer was cut off at the output limit; asking once for a shorter one');
+    const second = await this.structuredOnce({ ...request, human: `${request.human}\n\n${CUT_OFF_NOTE}` });
+    return { ...second, usage: addUsage({ ...first.usage }, second.usage) };
+  }
+
+  private async structuredOnce<T>(request: StructuredRequest<T>): Promise<StructuredAnswer<T>> {
     const parameters = toolParameters(request.schema);
     const useTools = this.structuredOutput === 'tools' && typeof (this.model as ChatOpenAI).bindTools === 'function';
     let message: AIMessage;
@@ -147,10 +194,10 @@ export class ModelClient {
     }
     const usage = usageOf(message);
     addUsage(this.usage, usage);
-    const { value, raw, error } = extractJson(message, request.tool);
-    if (error !== undefined) return { ok: false, error, raw, usage };
+    const { value, raw, error, kind } = extractJson(message, request.tool);
+    if (error !== undefined) return { ok: false, error, raw, usage, kind: kind ?? 'invalid' };
     const parsed = request.schema.safeParse(value);
-    if (!parsed.success) return { ok: false, error: `the answer does not match the schema: ${formatIssues(parsed.error)}`, raw, usage };
+    if (!parsed.success) return { ok: false, error: `the answer does not match the schema: ${formatIssues(parsed.error)}`, raw, usage, kind: 'invalid' };
     return { ok: true, value: parsed.data, raw, usage };
   }
 
@@ -159,22 +206,29 @@ export class ModelClient {
       tool_choice: { type: 'function', function: { name: request.tool } },
     });
     const messages = [new SystemMessage(request.system), new HumanMessage(request.human)];
-    return this.withRetries(() => runnable.invoke(messages));
+    return this.withRetries((signal) => runnable.invoke(messages, { signal }));
   }
 
   private invokeForJson(request: StructuredRequest<unknown>, parameters: Record<string, unknown>): Promise<AIMessage> {
     const system = `${request.system}\n\n## Answer format\nAnswer with exactly one JSON object (no prose) for \`${request.tool}\` (${request.description}), matching this JSON schema:\n${JSON.stringify(parameters)}`;
     const messages = [new SystemMessage(system), new HumanMessage(request.human)];
-    return this.withRetries(() => this.model.invoke(messages));
+    return this.withRetries((signal) => this.model.invoke(messages, { signal }));
   }
 
-  private async withRetries<R>(call: () => Promise<R>): Promise<R> {
+  /**
+   * One deadline per attempt, over the whole call: the client's own timeout stops at the response headers,
+   * so a body that stalls after them would hold the call for minutes. The signal aborts the request and
+   * the body read alike.
+   */
+  private async withRetries<R>(call: (signal: AbortSignal) => Promise<R>): Promise<R> {
     for (let attempt = 0; ; attempt++) {
       const started = Date.now();
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(), this.config.timeoutMs);
       try {
-        return await call();
+        return await call(deadline.signal);
       } catch (err) {
-        const failure = classify(err, this.config);
+        const failure = deadline.signal.aborted ? timedOut(this.config.timeoutMs) : classify(err, this.config);
         const detail = redactSecrets(failure.detail, [this.config.apiKey]);
         if (!failure.retryable) {
           this.log.warn({ attempt, status: failure.status, detail }, 'model call failed; not retried');
@@ -193,6 +247,8 @@ export class ModelClient {
             : Math.round(backoff / 2 + (backoff / 2) * this.random());
         this.log.info({ attempt, status: failure.status, waitMs, tookMs: Date.now() - started, detail }, 'model call failed; retrying');
         await this.delay(waitMs);
+      } finally {
+        clearTimeout(timer);
       }
     }
   }
@@ -206,11 +262,30 @@ interface Failure {
   toError(detail: string, cause: unknown): PolicyforgeError;
 }
 
-/** Decides what a failed call means: 401/403/404 and other 4xx end at once; 408/409/429/5xx/network/timeout retry. */
-export function classify(err: unknown, config: Pick<ModelConfig, 'model'>): Failure {
-  const e = err as { status?: unknown; name?: string; message?: string; headers?: unknown; code?: string };
-  const status = typeof e?.status === 'number' ? e.status : undefined;
-  const detail = `${status ?? e?.name ?? 'error'}: ${e?.message ?? String(err)}`.slice(0, 400);
+function timedOut(timeoutMs: number): Failure {
+  const detail = `no complete answer within ${timeoutMs} ms (POLICYFORGE_MODEL_TIMEOUT_MS)`;
+  return { retryable: true, detail, toError: (d) => new PolicyforgeError('PF_ERR_MODEL_UNAVAILABLE', [d]) };
+}
+
+/**
+ * Decides what a failed call means: a prompt longer than the model's context ends at once (not an outage;
+ * the caller may shrink it); 401/403/404 and other 4xx end at once; 408/409/429/5xx/network/timeout retry.
+ * The provider's text is redacted before it is shortened, so a key straddling the cut cannot leak a prefix.
+ */
+export function classify(err: unknown, config: Pick<ModelConfig, 'model' | 'apiKey'>): Failure {
+  const e = err as { status?: unknown; name?: string; message?: string; headers?: unknown; code?: string; cause?: { status?: unknown } };
+  const status = typeof e?.status === 'number' ? e.status : typeof e?.cause?.status === 'number' ? e.cause.status : undefined;
+  const detail = redactAndClip(`${status ?? e?.name ?? 'error'}: ${e?.message ?? String(err)}`, 400, [config.apiKey]);
+  if (e?.name === 'ContextOverflowError' || /context_length_exceeded|maximum context length/i.test(`${e?.code ?? ''} ${e?.message ?? ''}`)) {
+    const tokens = contextTokens(e?.message ?? '');
+    const counts = tokens ? `${tokens.requested} tokens sent, the model "${config.model}" takes at most ${tokens.limit}` : `the model "${config.model}" cannot take it`;
+    return {
+      status,
+      retryable: false,
+      detail,
+      toError: () => new PolicyforgeError('PF_ERR_MODEL_CONTEXT_TOO_LONG', [counts], { details: { status, ...(tokens ?? {}) } }),
+    };
+  }
   if (status === 401 || status === 403) {
     return { status, retryable: false, detail, toError: (d, cause) => new PolicyforgeError('PF_ERR_MODEL_AUTH', [`HTTP ${status}`], { cause: new Error(d), details: { status } }) };
   }
@@ -245,6 +320,14 @@ export function retryAfterMs(headers: unknown, now: number = Date.now()): number
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** "maximum context length is 8192 tokens. However, your messages resulted in 9500 tokens" → both numbers. */
+function contextTokens(message: string): { limit: number; requested: number } | undefined {
+  const limit = /maximum context length is (\d+)/i.exec(message)?.[1];
+  const requested = /resulted in (\d+) tokens|requested (\d+) tokens|(\d+) tokens? (?:in|of) (?:the )?(?:messages|prompt|input)/i.exec(message);
+  const asked = requested?.slice(1).find(Boolean);
+  return limit && asked ? { limit: Number(limit), requested: Number(asked) } : undefined;
+}
+
 function usageOf(message: AIMessage): TokenUsage {
   const u = message.usage_metadata;
   return {
@@ -255,22 +338,48 @@ function usageOf(message: AIMessage): TokenUsage {
   };
 }
 
-/** The tool call's arguments, or JSON in the text content (servers without tool calling). */
-function extractJson(message: AIMessage, tool: string): { value?: unknown; raw: string; error?: string } {
+/**
+ * The tool call's arguments, or JSON in the text content (servers without tool calling): the whole text,
+ * a fenced block inside prose, or the outermost {…} of the text. An answer cut off at the output limit
+ * (finish_reason length) and a refusal are told apart from malformed JSON.
+ */
+function extractJson(message: AIMessage, tool: string): { value?: unknown; raw: string; error?: string; kind?: UnusableAnswer } {
+  const finish = (message.response_metadata as { finish_reason?: unknown } | undefined)?.finish_reason;
+  const cutOff = finish === 'length';
+  const cutOffError = `the answer was cut off at the model's output limit (finish_reason: length); call ${tool} with a shorter answer`;
   const call = message.tool_calls?.find((c) => c.name === tool) ?? message.tool_calls?.[0];
-  if (call) return { value: call.args, raw: JSON.stringify(call.args) };
+  if (call && !cutOff) return { value: call.args, raw: JSON.stringify(call.args) };
   const invalid = message.invalid_tool_calls?.[0];
+  if (cutOff) return { raw: call ? JSON.stringify(call.args) : String(invalid?.args ?? textOf(message)), error: cutOffError, kind: 'cut-off' };
   if (invalid) {
     return { raw: String(invalid.args ?? ''), error: `the ${tool} arguments are not valid JSON (${invalid.error ?? 'parse error'}); answer with one JSON object` };
   }
-  const text = typeof message.content === 'string' ? message.content : message.content.map((p) => ('text' in p ? p.text : '')).join('');
-  const body = text.trim().replace(/^```(?:json)?\s*/i, '').replace(/```\s*$/, '').trim();
-  if (!body) return { raw: text, error: `the answer was empty; call ${tool} with one JSON object` };
-  try {
-    return { value: JSON.parse(body), raw: text };
-  } catch (err) {
-    return { raw: text, error: `the answer is not valid JSON (${(err as Error).message}); call ${tool} with one JSON object` };
+  const text = textOf(message);
+  if (!text.trim()) return { raw: text, error: `the answer was empty; call ${tool} with one JSON object` };
+  let firstError: Error | undefined;
+  for (const candidate of jsonCandidates(text)) {
+    try {
+      return { value: JSON.parse(candidate), raw: text };
+    } catch (err) {
+      firstError ??= err as Error;
+    }
   }
+  if (REFUSAL.test(text)) return { raw: text, error: `the model refused: ${text.trim().slice(0, 300)}`, kind: 'refused' };
+  return { raw: text, error: `the answer is not valid JSON (${firstError?.message ?? 'no JSON object found'}); call ${tool} with one JSON object` };
+}
+
+function textOf(message: AIMessage): string {
+  return typeof message.content === 'string' ? message.content : message.content.map((p) => ('text' in p ? p.text : '')).join('');
+}
+
+/** Where the JSON may be, most literal first: the whole text, each fenced block, the outermost braces. */
+function jsonCandidates(text: string): string[] {
+  const out = [text.trim().replace(/^```(?:json)?\s*/i, '').replace(/```\s*$/, '').trim()];
+  for (const fence of text.matchAll(/```(?:json|JSON)?[ \t]*\n([\s\S]*?)```/g)) out.push(fence[1].trim());
+  const open = text.indexOf('{');
+  const close = text.lastIndexOf('}');
+  if (open >= 0 && close > open) out.push(text.slice(open, close + 1));
+  return [...new Set(out)].filter(Boolean);
 }
 
 function formatIssues(error: z.ZodError): string {

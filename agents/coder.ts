@@ -1,4 +1,4 @@
-import type { Intent, JsPolicySpec, Plan, Skill, TokenUsage } from '../common/index.js';
+import { isPolicyforgeError, type Intent, type JsPolicySpec, type Plan, type Skill, type TokenUsage } from '../common/index.js';
 import type { ModelClient } from './chat-model.js';
 import { renderPrompt } from './prompts.js';
 import { clip, renderPlan, renderSkills } from './render.js';
@@ -52,6 +52,31 @@ export function coderMessages(input: CoderInput): { system: string; human: strin
 }
 
 export async function writePolicy(client: ModelClient, input: CoderInput): Promise<CoderOutput> {
+  try {
+    return await writePolicyOnce(client, input);
+  } catch (err) {
+    // A prompt longer than the model's context: send less once (half the skills, shorter feedback), then give up.
+    if (!isPolicyforgeError(err, 'PF_ERR_MODEL_CONTEXT_TOO_LONG')) throw err;
+    return writePolicyOnce(client, shrink(input));
+  }
+}
+
+/** The same ask, smaller: the better-ranked half of the skills and the feedback cut to its start. */
+export function shrink(input: CoderInput): CoderInput {
+  const f = input.feedback;
+  return {
+    ...input,
+    skills: input.skills.slice(0, Math.floor(input.skills.length / 2)),
+    feedback: {
+      ...(f.code ? { code: clip(f.code, 2000) } : {}),
+      ...(f.report ? { report: clip(f.report, 1500) } : {}),
+      ...(f.critique ? { critique: clip(f.critique, 800) } : {}),
+      ...(f.error ? { error: clip(f.error, 400) } : {}),
+    },
+  };
+}
+
+async function writePolicyOnce(client: ModelClient, input: CoderInput): Promise<CoderOutput> {
   const { system, human } = coderMessages(input);
   const promptChars = { system: system.length, human: human.length };
   const answer = await client.structured({ tool: 'submit_policy', description: 'Submit the JsPolicy spec', schema: DraftSchema, system, human });

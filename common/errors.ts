@@ -39,6 +39,7 @@ export const ERRORS = {
   PF_ERR_MODEL_UNAVAILABLE: { status: 503, exit: 3, message: 'the model provider is unavailable: %s', retryable: true },
   PF_ERR_MODEL_REQUEST: { status: 502, exit: 2, message: 'the model provider rejected the request (%s): %s' },
   PF_ERR_MODEL_OUTPUT: { status: 502, exit: 1, message: 'the model answered with unusable output: %s' },
+  PF_ERR_MODEL_CONTEXT_TOO_LONG: { status: 502, exit: 2, message: 'the prompt is too long for the model: %s; use a model with a larger context or a shorter intent' },
   PF_ERR_OFFLINE_UNSUPPORTED: {
     status: 422,
     exit: 2,

@@ -1,4 +1,4 @@
 export * from './contracts.js';
 export * from './errors.js';
-export { createLogger, logger, silentLogger, redactSecrets, type Logger } from './logger.js';
+export { createLogger, logger, silentLogger, redactSecrets, redactAndClip, type Logger } from './logger.js';
 export { packageRoot, assetPath, policyforgeHome } from './paths.js';

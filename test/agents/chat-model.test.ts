@@ -3,7 +3,9 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createEmbeddings, ModelClient, retryAfterMs, type ModelConfig } from '../../agents/index.js';
-import { isPolicyforgeError } from '../../common/index.js';
+import { writePolicy } from '../../agents/coder.js';
+import { builtinSkills } from '../../skills/index.js';
+import { isPolicyforgeError, type Plan } from '../../common/index.js';
 import { startScriptedOpenAIServer, type ScriptedOpenAIServer, type ScriptStep } from '../support/scripted-openai-server.js';
 
 const KEY = 'sk-test-supersecretkey0123456789';
@@ -143,6 +145,99 @@ describe('ModelClient.structured through the real ChatOpenAI client', () => {
   });
 });
 
+describe('the model path under faults', () => {
+  it('holds one deadline over the whole call: a body that stalls after the headers is abandoned and retried', { timeout: 15_000 }, async () => {
+    const { client, server } = await clientFor([{ stallAfterHeadersMs: 120_000 }, good], { timeoutMs: 400 });
+    expect(await client.structured(request)).toMatchObject({ ok: true, value: { verdict: 'yes' } });
+    expect(server.chatRequests()).toHaveLength(2);
+  });
+
+  const tooLong = {
+    status: 400,
+    body: {
+      error: {
+        message: "This model's maximum context length is 8192 tokens. However, your messages resulted in 9500 tokens. Please reduce the length of the messages.",
+        type: 'invalid_request_error',
+        param: 'messages',
+        code: 'context_length_exceeded',
+      },
+    },
+  };
+
+  it('says a prompt is too long for the model, with the token counts, and does not retry it as an outage', async () => {
+    const { client, server, waits } = await clientFor([tooLong, tooLong, tooLong, good]);
+    const err = await client.structured(request).then(() => undefined, (e: unknown) => e);
+    expect(isPolicyforgeError(err, 'PF_ERR_MODEL_CONTEXT_TOO_LONG')).toBe(true);
+    expect((err as Error).message).toMatch(/prompt is too long for the model: 9500 tokens sent, the model "scripted-model" takes at most 8192/);
+    expect(server.chatRequests()).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+
+  it('the coder sends less once (half the skills, shorter feedback) when the prompt is too long, then uses the answer', async () => {
+    const draft = { toolCall: { arguments: { plan: 'allow', spec: { type: 'Validating', operations: ['CREATE'], resources: ['pods'], javascript: 'allow();' }, explanation: 'x' } } };
+    const { client, server } = await clientFor([tooLong, draft]);
+    const skills = builtinSkills.filter((s) => !s.dependsOn?.length).slice(0, 4);
+    const out = await writePolicy(client, {
+      intent: { text: 'deny pods without an owner label' },
+      plan: { target: { type: 'Validating', resources: ['pods'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], scope: 'Namespaced', namespaces: [] }, steps: [], tests: [] } as Plan,
+      skills,
+      feedback: { report: 'r'.repeat(5000), code: 'c'.repeat(5000) },
+    });
+    expect(out.error, out.error).toBeUndefined();
+    const [first, second] = server.chatRequests();
+    expect(second.messages[0].content.length).toBeLessThan(first.messages[0].content.length);
+    expect(first.messages[0].content).toContain(`function ${skills[3].name}`);
+    expect(second.messages[0].content).not.toContain(`function ${skills[3].name}`);
+    expect(second.messages[1].content.length).toBeLessThan(first.messages[1].content.length - 5000);
+  });
+
+  it('the coder gives up when the shrunk prompt is still too long', async () => {
+    const { client, server } = await clientFor([tooLong, tooLong]);
+    const input = { intent: { text: 'x' }, plan: { target: { type: 'Validating', resources: ['pods'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], scope: 'Namespaced', namespaces: [] }, steps: [], tests: [] } as Plan, skills: [], feedback: {} };
+    await expect(writePolicy(client, input)).rejects.toMatchObject({ code: 'PF_ERR_MODEL_CONTEXT_TOO_LONG' });
+    expect(server.chatRequests()).toHaveLength(2);
+  });
+
+  it('says an answer was cut off at the output limit (finish_reason length) and asks once for a shorter one', async () => {
+    const { client, server } = await clientFor([{ content: '{"verdict":"yes","why":"because it is a very long', finishReason: 'length' }, { content: '{"verdict":"yes","why":"short"}' }], { structuredOutput: 'json' });
+    expect(await client.structured(request)).toMatchObject({ ok: true, value: { why: 'short' }, usage: { calls: 2 } });
+    expect(server.chatRequests()[1].messages[1].content).toMatch(/cut off at the output length limit/);
+  });
+
+  it('reports an answer cut off twice as cut off, not as invalid JSON (tool calls too)', async () => {
+    const cut = { toolCall: { arguments: '{"verdict":"yes","why":"tr' }, finishReason: 'length' };
+    const { client, server } = await clientFor([cut, cut, good]);
+    const answer = await client.structured(request);
+    expect(answer).toMatchObject({ ok: false, kind: 'cut-off' });
+    expect(!answer.ok && answer.error).toMatch(/^the answer was cut off at the model's output limit/);
+    expect(server.chatRequests()).toHaveLength(2);
+  });
+
+  it('says the model refused when it answers with a refusal instead of the JSON', async () => {
+    const { client } = await clientFor([{ content: "I'm sorry, but I can't help with that." }, { content: 'I cannot assist with this request.' }], { structuredOutput: 'json' });
+    expect(await client.structured(request)).toMatchObject({ ok: false, kind: 'refused', error: "the model refused: I'm sorry, but I can't help with that." });
+    expect(await client.structured(request)).toMatchObject({ ok: false, kind: 'refused', error: 'the model refused: I cannot assist with this request.' });
+  });
+
+  it('extracts a fenced JSON answer from the prose around it', async () => {
+    const { client } = await clientFor([{ content: 'Sure! Here is the answer:\n\n```json\n{"verdict":"no","why":"fenced"}\n```\n\nLet me know if you need more.' }], { structuredOutput: 'json' });
+    expect(await client.structured(request)).toMatchObject({ ok: true, value: { why: 'fenced' } });
+  });
+
+  for (const key of [KEY, 'Zq8vR2mT7xLp4Nw9Kc3Hb6Yd1Fg5Js']) {
+    it(`redacts a provider message before cutting it: a key straddling the cut leaks nothing (${key.startsWith('sk-') ? 'with' : 'without'} sk-)`, async () => {
+      for (const offset of [360, 370, 375, 380, 384]) {
+        const message = `${'x'.repeat(offset)} ${key} trailing`;
+        const { client, lines, server } = await clientFor([{ status: 400, body: { error: { message, type: 'invalid_request_error' } } }], { apiKey: key, structuredOutput: 'json' });
+        const err = (await client.structured(request).then(() => undefined, (e: unknown) => e)) as Error;
+        const seen = `${err.message} ${JSON.stringify(err)} ${lines.join('')}`;
+        for (let n = 6; n <= key.length; n++) expect(seen, `offset ${offset}, ${n} characters`).not.toContain(key.slice(0, n));
+        await server.close();
+      }
+    });
+  }
+});
+
 describe('createEmbeddings through the real OpenAIEmbeddings client', () => {
   const config = (baseURL: string): ModelConfig => ({ provider: 'openai-compatible', model: 'scripted-model', embeddingsModel: 'scripted-embeddings', apiKey: KEY, baseURL, timeoutMs: 2000, maxRetries: 0, temperature: 0 });
 
@@ -151,6 +246,15 @@ describe('createEmbeddings through the real OpenAIEmbeddings client', () => {
     const embeddings = createEmbeddings(config(server.baseURL))!;
     expect(await embeddings.embedQuery('pods')).toEqual([1, 0, 0]);
     expect(createEmbeddings({ ...config(server.baseURL), embeddingsModel: undefined })).toBeUndefined();
+  });
+
+  it('tries a failing embedding model once (no client-side retries) and then fails fast, so retrieval falls back to words at once', async () => {
+    server = await startScriptedOpenAIServer();
+    server.embeddingFailure = { status: 503 };
+    const embeddings = createEmbeddings({ ...config(server.baseURL), maxRetries: 4 })!;
+    await expect(embeddings.embedQuery('pods')).rejects.toThrow(/503/);
+    await expect(embeddings.embedDocuments(['pods', 'nodes'])).rejects.toThrow(/embeddings off for 600 s/);
+    expect(server.embeddingRequests()).toHaveLength(1);
   });
 
   it("never lets the key out through an error: a provider message that echoes it is scrubbed (the library logs these when it falls back to lexical ranking)", async () => {

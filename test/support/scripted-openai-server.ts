@@ -18,13 +18,15 @@ export interface RecordedRequest {
 
 export type ScriptStep =
   /** Answer with a function/tool call carrying these arguments (object → JSON, or a raw string). */
-  | { toolCall: { name?: string; arguments: unknown }; usage?: Usage; delayMs?: number }
+  | { toolCall: { name?: string; arguments: unknown }; usage?: Usage; delayMs?: number; finishReason?: string }
   /** Answer with plain assistant text (e.g. JSON in content for json_schema response_format). */
-  | { content: string; usage?: Usage; delayMs?: number }
+  | { content: string; usage?: Usage; delayMs?: number; finishReason?: string }
   /** Answer with an HTTP error. */
   | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
   /** Never answer within `delayMs` (to exercise client timeouts), then answer with the next field if any. */
   | { hangMs: number }
+  /** Send 200 and its headers and the first bytes of a body at once, then nothing for `stallMs` (a body that stalls). */
+  | { stallAfterHeadersMs: number }
   /** Compute the answer from the request. */
   | ((req: RecordedRequest) => ScriptStep);
 
@@ -131,6 +133,13 @@ export async function startScriptedOpenAIServer(
       if (!res.destroyed) send(res, 504, { error: { message: 'scripted hang elapsed', type: 'server_error' } });
       return;
     }
+    if ('stallAfterHeadersMs' in step) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"id":"chatcmpl-stalled","object":"chat.completion",');
+      await sleep(step.stallAfterHeadersMs);
+      if (!res.destroyed) res.end('"choices":[]}');
+      return;
+    }
     if (step.delayMs) await sleep(step.delayMs);
     if ('status' in step) {
       return send(res, step.status, step.body ?? { error: { message: `scripted ${step.status}`, type: 'server_error' } }, step.headers);
@@ -158,7 +167,7 @@ export async function startScriptedOpenAIServer(
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: body.model ?? 'scripted',
-      choices: [{ index: 0, message, finish_reason: 'toolCall' in step ? 'tool_calls' : 'stop', logprobs: null }],
+      choices: [{ index: 0, message, finish_reason: step.finishReason ?? ('toolCall' in step ? 'tool_calls' : 'stop'), logprobs: null }],
       usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
     });
   });
