@@ -4,7 +4,8 @@ import { emptyUsage, type ModelClient } from './chat-model.js';
 import { writePolicy, type CoderFeedback } from './coder.js';
 import { reviewPolicy, type ReviewInput, type ReviewOutput } from './critic-agent.js';
 import { understandOffline } from './offline/index.js';
-import { planIntent } from './planner.js';
+import { judgeCases, type JudgeInput, type JudgeOutput } from './judge.js';
+import { planIntent, type PlanObjections } from './planner.js';
 
 /**
  * The three agents behind one interface, so the loop reads the same with a model and without one.
@@ -17,7 +18,8 @@ export interface Agents {
   label: string;
   /** The coder answers the same for the same input: a failed round cannot be improved by asking again. */
   deterministic: boolean;
-  plan(intent: Intent, skills: readonly Skill[], catalog?: ApiCatalog): Promise<{ plan: Plan; usage: TokenUsage; promptChars: { system: number; human: number } }>;
+  /** `replan`: the plan sent back and the objections to it (model mode; offline plans are not re-asked). */
+  plan(intent: Intent, skills: readonly Skill[], catalog?: ApiCatalog, replan?: PlanObjections): Promise<{ plan: Plan; usage: TokenUsage; promptChars: { system: number; human: number } }>;
   write(input: { intent: Intent; plan: Plan; skills: readonly Skill[]; feedback: CoderFeedback }): Promise<{
     spec?: JsPolicySpec;
     explanation?: string;
@@ -27,6 +29,8 @@ export interface Agents {
   }>;
   /** Self-verification after verify() passed; absent offline. */
   review?(input: ReviewInput): Promise<ReviewOutput>;
+  /** The independent judge of the reading (a fresh context); absent offline, where nothing checks the reading. */
+  judge?(input: JudgeInput): Promise<JudgeOutput>;
 }
 
 export function createAgents(options: { client?: ModelClient; catalog?: ApiCatalog }): Agents {
@@ -36,9 +40,10 @@ export function createAgents(options: { client?: ModelClient; catalog?: ApiCatal
       source: 'model',
       label: client.label,
       deterministic: false,
-      plan: (intent, skills, catalog) => planIntent(client, { intent, skills, catalog: catalog ?? options.catalog }),
+      plan: (intent, skills, catalog, replan) => planIntent(client, { intent, skills, catalog: catalog ?? options.catalog, replan }),
       write: (input) => writePolicy(client, input),
       review: (input) => reviewPolicy(client, input),
+      judge: (input) => judgeCases(client, input),
     };
   }
   let understood: ReturnType<typeof understandOffline> | undefined;

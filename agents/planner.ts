@@ -15,6 +15,14 @@ export interface PlanInput {
   intent: Intent;
   skills: readonly Skill[];
   catalog?: ApiCatalog;
+  /** A re-plan: the plan sent back and the objections to it (the judge's, the catalog check's). */
+  replan?: PlanObjections;
+}
+
+/** Why a plan was sent back to the planner: it answers with a new plan that meets every objection. */
+export interface PlanObjections {
+  previous: Plan;
+  objections: string[];
 }
 
 export interface PlanOutput {
@@ -28,7 +36,7 @@ export const PLAN_ATTEMPTS = 3;
 
 export async function planIntent(client: ModelClient, input: PlanInput): Promise<PlanOutput> {
   const system = renderPrompt('planner', { reference: renderPrompt('reference', {}) });
-  const baseHuman = renderPrompt('plannerHuman', {
+  let baseHuman = renderPrompt('plannerHuman', {
     intent: input.intent.text,
     namespaces: input.intent.options?.namespaces?.join(', ') || '(none)',
     examples: renderCases(input.intent.examples ?? []),
@@ -36,6 +44,7 @@ export async function planIntent(client: ModelClient, input: PlanInput): Promise
     catalog: catalogHint(input.intent.text, input.catalog),
   });
   const usage = emptyUsage();
+  if (input.replan) baseHuman += replanSection(input.replan);
   let human = baseHuman;
   let lastError = '';
   for (let attempt = 1; attempt <= PLAN_ATTEMPTS; attempt++) {
@@ -99,4 +108,23 @@ function suiteFormatErrors(tests: readonly TestCase[]): string[] {
     }
   });
   return errors.slice(0, 6);
+}
+
+/** The re-plan section of the planner's message: the objections first, then the cases they are about. */
+function replanSection(replan: PlanObjections): string {
+  const cases = replan.previous.tests.map((t) => `- ${t.name}: ${t.operation ?? 'CREATE'} → ${t.expect}`).join('\n');
+  return [
+    '',
+    '',
+    '## Your previous plan was sent back',
+    'An independent reading of the intent objected to it. Read the intent again and plan anew: fix the target and',
+    'every case the objections name (a verdict the intent does not demand is a misreading of the intent, not a',
+    'detail of the code). Keep what was right.',
+    '',
+    '### Objections',
+    ...replan.objections.map((o) => `- ${o}`),
+    '',
+    '### The previous cases',
+    cases || '(none)',
+  ].join('\n');
 }

@@ -10,6 +10,8 @@ export const PROMPTS = {
   coderHuman: 'coder-human.md',
   critic: 'critic.md',
   criticHuman: 'critic-human.md',
+  judge: 'judge.md',
+  judgeHuman: 'judge-human.md',
 } as const;
 export type PromptName = keyof typeof PROMPTS;
 

@@ -102,3 +102,18 @@ export const CritiqueSchema = z.object({
   missingCases: z.array(TestCaseSchema).max(6).optional().describe('cases the plan lacks that decide the intent'),
 });
 export type CritiqueAnswer = z.infer<typeof CritiqueSchema>;
+
+/** The independent judge's answer: for each planned case, does the intent demand its expected verdict? */
+export const JudgementSchema = z.object({
+  verdicts: z
+    .array(
+      z.object({
+        case: z.string().min(1).describe('the case name, exactly as given'),
+        verdict: z.enum(['agree', 'disagree', 'unsure']).describe('agree: the intent demands this verdict; disagree: it demands another; unsure: it does not say'),
+        reason: z.string().describe('one sentence, quoting the words of the intent that decide it'),
+      }),
+    )
+    .describe('one entry per case, in the order given'),
+});
+export type JudgementAnswer = z.infer<typeof JudgementSchema>;
+

@@ -373,6 +373,13 @@ export interface GenerationResult {
   /** `library` when answered from a stored verified policy without a model call. */
   source: 'model' | 'offline' | 'library';
   durationMs: number;
+  /**
+   * What the policy does, rendered by our code from the plan's target and cases (agents/restate.ts), never
+   * copied from the intent text, so a reviewer can spot a misreading. Always set by generatePolicy.
+   */
+  restatement?: Restatement;
+  /** The independent judge's verdicts on the planned cases (model mode); `judged: false` offline. */
+  judgement?: Judgement;
   /** What the verified policy would do to the objects given with `generate --against` (src/impact). */
   impact?: ImpactSummary;
 }
@@ -399,9 +406,46 @@ export interface ImpactSummary {
   durationMs: number;
 }
 
+/** The understanding, shown: what the policy denies, allows, warns about, mutates and never touches. */
+export interface Restatement {
+  /** One sentence, e.g. "Denies CREATE/UPDATE of Pods in namespace test whose label env is "prod"." */
+  summary: string;
+  denies: string[];
+  allows: string[];
+  warns: string[];
+  mutates: string[];
+  /** Kinds, operations and namespaces the policy does not match, system namespaces included. */
+  neverTouches: string[];
+  /** A judge with a fresh context checked every planned verdict against the intent (model mode only). */
+  judged: boolean;
+  /** summary, then one "denies: …" line per non-empty list, then the judged line: the printed form. */
+  text: string;
+}
+
+export type JudgeVerdict = 'agree' | 'disagree' | 'unsure';
+
+export interface CaseJudgement {
+  /** The planned case's name. */
+  case: string;
+  verdict: JudgeVerdict;
+  reason: string;
+}
+
+export interface Judgement {
+  /** False offline (no model: the reading was not independently checked) or when no judge answer was usable. */
+  judged: boolean;
+  /** The last judge answer's verdicts, one per planned case it read. */
+  cases: CaseJudgement[];
+  /** Plans sent back to the planner because the judge or the catalog check objected. */
+  replans: number;
+  /** Why the reading was not judged, or what the judge objected to last. */
+  note?: string;
+}
+
 export type ProgressEvent =
   | { type: 'retrieved'; skills: string[] }
   | { type: 'planned'; plan: Plan }
+  | { type: 'judged'; agreed: number; disagreed: number; unsure: number; objections: string[] }
   | { type: 'round-started'; round: number }
   | { type: 'drafted'; round: number; policy?: JsPolicy; error?: string }
   | { type: 'verified'; round: number; passed: boolean; casesPassed: number; casesTotal: number; blocking: number; advisory: number }

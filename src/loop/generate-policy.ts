@@ -2,12 +2,17 @@ import {
   addUsage,
   applyMode,
   assemblePolicy,
+  caseCatalogObjections,
   createAgents,
   emptyUsage,
+  judgeObjections,
   ModelClient,
+  restate,
+  withRestatement,
   type Agents,
   type CoderFeedback,
   type ModelConfig,
+  type PlanObjections,
 } from '../../agents/index.js';
 import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import {
@@ -16,6 +21,7 @@ import {
   type GenerationResult,
   type Intent,
   type JsPolicy,
+  type Judgement,
   type Logger,
   type Plan,
   type ProgressEvent,
@@ -24,6 +30,7 @@ import {
   type Skill,
   type StoredPolicy,
   type TestCase,
+  type TokenUsage,
 } from '../../common/index.js';
 import { harden, renderReport, verify } from '../../critic/index.js';
 import { parseCase, type SandboxRunner } from '../../sandbox/index.js';
@@ -51,6 +58,10 @@ export interface GenerateDeps {
 /** @defaultValue 4, as Voyager's bounded retries; intent.options.maxRounds overrides it. */
 export const DEFAULT_MAX_ROUNDS = 4;
 const RETRIEVED_SKILLS = 5;
+/** Plans sent back to the planner when the judge or the catalog check objects, before the run fails. @defaultValue 2 */
+export const MAX_REPLANS = 2;
+/** Marks a policy whose reading an independent judge checked (kept with the library's copy). */
+const JUDGED_ANNOTATION = 'policyforge.dev/judged';
 
 /**
  * The loop, after Voyager's learn loop: retrieve skills, plan, then rounds of draft → harden → verify →
@@ -81,12 +92,12 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
   const skills = await deps.library.search(intent.text, RETRIEVED_SKILLS);
   emit({ type: 'retrieved', skills: skills.map((s) => s.name) });
 
-  // 2. Plan: target, steps and test cases; the user's examples are part of it, unchanged.
-  const planned = await agents.plan(intent, skills, catalog);
-  addUsage(usage, planned.usage);
-  const plan: Plan = { ...planned.plan, tests: usableCases(planned.plan.tests, intent, log) };
-  emit({ type: 'planned', plan });
-  log.info({ source: agents.source, steps: plan.steps.map((s) => s.name), cases: plan.tests.length }, 'planned');
+  // 2. Plan, and check the reading before any code is written: the case objects against the API catalog,
+  //    then (model mode) an independent judge of every planned verdict. Objections go back to the planner.
+  const checked = await planAndCheckReading(intent, agents, skills, catalog, usage, emit, log);
+  const plan = checked.plan;
+  let judgement = checked.judgement;
+  if (checked.objections.length) return readingRejected(intent, checked, agents, usage, catalog, now() - started, emit, log);
 
   // Voyager retrieves again with the plan: the steps name the helpers the coder will need.
   const stepsQuery = plan.steps.map((s) => `${s.name}: ${s.description}`).join('\n');
@@ -144,6 +155,10 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
         promptChars = { system: promptChars.system + verdict.promptChars.system, human: promptChars.human + verdict.promptChars.human };
         critique = { success: verdict.success, reasoning: verdict.reasoning, critique: verdict.critique };
         missingCases = usableCases(verdict.missingCases, undefined, log).filter((c) => !plan.tests.some((t) => t.name === c.name));
+        // The judge reads the critic's cases too: a case the intent does not demand is not added.
+        const judgedCritic = await judgeAddedCases(agents, intent, plan, missingCases, catalog, judgement, usage, emit);
+        judgement = judgedCritic.judgement;
+        missingCases = judgedCritic.accepted;
         plan.tests.push(...missingCases);
         emit({ type: 'critiqued', round, success: critique.success, critique: critique.critique });
       } else {
@@ -156,12 +171,15 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
 
     // 7. Success: keep what the run taught (Voyager's skill library) and return.
     if (report.passed && critique?.success) {
+      const shown = shownPolicy(applyMode(policy, mode), plan, catalog, judgement);
       const result: GenerationResult = {
         status: 'succeeded',
-        reason: `verified in ${round} round(s): ${report.suite ? `${report.suite.total} case(s) passed` : 'no cases'}, no blocking findings`,
+        reason: `verified in ${round} round(s): ${report.suite ? `${report.suite.total} case(s) passed` : 'no cases'}, no blocking findings${judgement.judged ? '' : '; the reading was not independently judged'}`,
         intent,
         plan,
-        policy: applyMode(policy, mode),
+        policy: shown.policy,
+        restatement: shown.restatement,
+        judgement,
         safeToApply: true,
         rounds,
         usage,
@@ -171,7 +189,7 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
         durationMs: 0,
       };
       // The library keeps the verified (Enforce) form; a later lookup applies that intent's own mode.
-      result.skillsAdded = await learn(deps.library, { ...result, policy }, plan.tests, log);
+      result.skillsAdded = await learn(deps.library, { ...result, policy: shownPolicy(policy, plan, catalog, judgement).policy }, plan.tests, log);
       result.durationMs = now() - started;
       emit({ type: 'finished', status: result.status, reason: result.reason });
       return result;
@@ -186,12 +204,15 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
   const reason = failureReason(rounds, best?.report);
   emit({ type: 'finished', status: 'failed', reason });
   log.warn({ rounds: rounds.length, reason }, 'no verified policy');
+  const shown = best ? shownPolicy(applyMode(best.policy, mode), plan, catalog, judgement) : undefined;
   return {
     status: 'failed',
     reason,
     intent,
     plan,
-    ...(best ? { policy: applyMode(best.policy, mode) } : {}),
+    ...(shown ? { policy: shown.policy } : {}),
+    restatement: shown?.restatement ?? restate({ plan, catalog, judged: judgement.judged, judgedNote: judgement.note }),
+    judgement,
     safeToApply: false,
     rounds,
     usage,
@@ -200,6 +221,150 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
     source: agents.source,
     durationMs: now() - started,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Checking the reading (issue 11): the plan's cases against the catalog, then an independent judge
+
+interface CheckedPlan {
+  plan: Plan;
+  judgement: Judgement;
+  /** Left after MAX_REPLANS re-plans (or at once offline): the run stops with them, no code is written. */
+  objections: string[];
+}
+
+const OFFLINE_NOTE = "offline: no model judged the reading; the offline reader's strictness is the guard";
+
+/**
+ * Plans, then checks the reading before any code is written. The case objects must be ones the API catalog
+ * serves; then, with a model, a judge with a fresh context says per case whether the intent demands the
+ * planned verdict (judging the plan is cheap: one call, before the coder's first round). Any objection goes
+ * back to the planner, at most MAX_REPLANS times; a deterministic (offline) planner is not asked again.
+ */
+async function planAndCheckReading(
+  intent: Intent,
+  agents: Agents,
+  skills: readonly Skill[],
+  catalog: ApiCatalog,
+  usage: TokenUsage,
+  emit: (e: ProgressEvent) => void,
+  log: Logger,
+): Promise<CheckedPlan> {
+  const examples = (intent.examples ?? []).map((e) => e.name);
+  let replan: PlanObjections | undefined;
+  for (let replans = 0; ; replans++) {
+    // The planner: target, steps and test cases; the user's examples are part of it, unchanged.
+    const planned = await agents.plan(intent, skills, catalog, replan);
+    addUsage(usage, planned.usage);
+    const plan: Plan = { ...planned.plan, tests: usableCases(planned.plan.tests, intent, log) };
+    emit({ type: 'planned', plan });
+    log.info({ source: agents.source, steps: plan.steps.map((s) => s.name), cases: plan.tests.length, replans }, 'planned');
+
+    let objections = caseCatalogObjections(plan, catalog, examples);
+    let judgement: Judgement = { judged: false, cases: [], replans, note: agents.judge ? 'not judged: the plan failed the catalog check' : OFFLINE_NOTE };
+    if (!objections.length) {
+      const judged = await judgeCasesOf(agents, intent, plan, plan.tests, catalog, usage, emit);
+      judgement = { ...judged.judgement, replans };
+      objections = judged.objections;
+    }
+    if (!objections.length || agents.deterministic || replans >= MAX_REPLANS) return { plan, judgement, objections };
+    log.info({ objections: objections.length, replans: replans + 1 }, 're-planning: the reading was objected to');
+    replan = { previous: plan, objections };
+  }
+}
+
+/** The judge's verdicts on `cases` (the whole plan, or the critic's additions); offline there is no judge. */
+async function judgeCasesOf(
+  agents: Agents,
+  intent: Intent,
+  plan: Plan,
+  cases: readonly TestCase[],
+  catalog: ApiCatalog,
+  usage: TokenUsage,
+  emit: (e: ProgressEvent) => void,
+): Promise<{ judgement: Judgement; objections: string[] }> {
+  if (!agents.judge) return { judgement: { judged: false, cases: [], replans: 0, note: OFFLINE_NOTE }, objections: [] };
+  const restatement = restate({ plan, catalog, judged: false });
+  const answer = await agents.judge({ intent, restatement, cases });
+  addUsage(usage, answer.usage);
+  if (!answer.ok) {
+    // An unusable judge answer blocks nothing, but the result says the reading was not checked.
+    return { judgement: { judged: false, cases: [], replans: 0, note: `the judge's answer could not be used: ${answer.error ?? 'no answer'}` }, objections: [] };
+  }
+  const objections = judgeObjections(answer.verdicts, cases);
+  const count = (v: string): number => answer.verdicts.filter((x) => x.verdict === v).length;
+  emit({ type: 'judged', agreed: count('agree'), disagreed: count('disagree'), unsure: count('unsure'), objections });
+  const note = objections.length ? objections.slice(0, 3).join('; ') : `agreed with ${count('agree')} of ${cases.length} case(s)${count('unsure') ? `, unsure of ${count('unsure')}` : ''}`;
+  return { judgement: { judged: true, cases: answer.verdicts, replans: 0, note }, objections };
+}
+
+/**
+ * The critic's missing cases are judged before they join the plan: one the judge disagrees with is a
+ * misreading of the critic's and is left out (it would make the coder chase a verdict the intent does not ask for).
+ */
+async function judgeAddedCases(
+  agents: Agents,
+  intent: Intent,
+  plan: Plan,
+  added: TestCase[],
+  catalog: ApiCatalog,
+  judgement: Judgement,
+  usage: TokenUsage,
+  emit: (e: ProgressEvent) => void,
+): Promise<{ accepted: TestCase[]; judgement: Judgement }> {
+  if (!added.length || !agents.judge) return { accepted: added, judgement };
+  const judged = await judgeCasesOf(agents, intent, { ...plan, tests: [...plan.tests, ...added] }, added, catalog, usage, emit);
+  const rejected = new Set(judged.judgement.cases.filter((c) => c.verdict === 'disagree').map((c) => c.case));
+  const merged: Judgement = {
+    judged: judgement.judged && judged.judgement.judged,
+    cases: [...judgement.cases, ...judged.judgement.cases],
+    replans: judgement.replans,
+    note: judged.judgement.judged ? judgement.note : `the critic's cases were not judged: ${judged.judgement.note ?? ''}`,
+  };
+  return { accepted: added.filter((c) => !rejected.has(c.name)), judgement: merged };
+}
+
+/** The run ends before any code: the reading is still objected to after the re-plans. Nothing is stored. */
+function readingRejected(
+  intent: Intent,
+  checked: CheckedPlan,
+  agents: Agents,
+  usage: TokenUsage,
+  catalog: ApiCatalog,
+  durationMs: number,
+  emit: (e: ProgressEvent) => void,
+  log: Logger,
+): GenerationResult {
+  const { plan, judgement, objections } = checked;
+  const who = objections.some((o) => o.startsWith('judge:')) ? 'the independent judge disagreed with the plan' : "the plan's case objects are not served by the API catalog";
+  const reason = `${who} after ${judgement.replans} re-plan(s): ${objections.slice(0, 3).join('; ')}${objections.length > 3 ? `; … ${objections.length - 3} more` : ''}`;
+  emit({ type: 'finished', status: 'failed', reason });
+  log.warn({ objections }, 'reading rejected: no code written');
+  return {
+    status: 'failed',
+    reason,
+    intent,
+    plan,
+    restatement: restate({ plan, catalog, judged: judgement.judged, judgedNote: judgement.note }),
+    judgement,
+    safeToApply: false,
+    rounds: [],
+    usage,
+    skillsUsed: [],
+    skillsAdded: [],
+    source: agents.source,
+    durationMs,
+  };
+}
+
+/** The policy as shown: the restatement rendered from the plan and this policy, carried as annotations. */
+function shownPolicy(policy: JsPolicy, plan: Plan, catalog: ApiCatalog, judgement: Judgement): { policy: JsPolicy; restatement: GenerationResult['restatement'] & object } {
+  const restatement = restate({ plan, policy, catalog, judged: judgement.judged, judgedNote: judgement.note });
+  const annotated = withRestatement(policy, restatement);
+  const annotations = { ...annotated.metadata.annotations };
+  if (judgement.judged) annotations[JUDGED_ANNOTATION] = 'true';
+  else delete annotations[JUDGED_ANNOTATION];
+  return { policy: { ...annotated, metadata: { ...annotated.metadata, annotations } }, restatement };
 }
 
 /** The intent as drafts are verified: a mode asked for becomes Enforce (violationPolicy Deny); none stays none. */
@@ -225,13 +390,17 @@ async function answerFromLibrary(intent: Intent, deps: GenerateDeps, started: nu
     const check = await deps.sandbox.runSuite(applyMode(verified, enforceTerms(intent).options?.mode), intent.examples);
     if (!check.passed) return undefined;
   }
-  const policy = applyMode(verified, intent.options?.mode);
+  const judged = stored.policy.metadata.annotations?.[JUDGED_ANNOTATION] === 'true';
+  const judgement: Judgement = { judged, cases: [], replans: 0, note: judged ? 'judged when it was generated' : 'not judged when it was generated' };
+  const shown = shownPolicy(applyMode(verified, intent.options?.mode), stored.plan, deps.catalog ?? builtinCatalog(), judgement);
   return {
     status: 'succeeded',
     reason: `answered from the skill library (${stored.id}, ${stored.state}) without a model call`,
     intent,
     plan: stored.plan,
-    policy,
+    policy: shown.policy,
+    restatement: shown.restatement,
+    judgement,
     safeToApply: true,
     rounds: [],
     usage: emptyUsage(),
@@ -303,8 +472,10 @@ function failureReason(rounds: RoundRecord[], best?: Report): string {
   const parts = [
     failing.length ? `${failing.length} failing case(s): ${failing.slice(0, 3).join('; ')}` : '',
     blocking.length ? `blocking: ${[...new Set(blocking)].slice(0, 4).join(', ')}` : '',
+    // What the code did, or the plan allowed it to do, is named: the call, its case and its arguments (critic/side-effects.ts).
+    best.findings.find((f) => f.severity === 'blocking' && /^(plan|behaviour)\//.test(f.rule))?.message ?? '',
     best.fuzz.length ? `${best.fuzz.length} fuzz crash(es)` : '',
-    best.passed ? `the critic did not accept it: ${rounds.at(-1)?.critique?.critique ?? ''}` : '',
+    best.passed ? `the critic did not accept it: ${rounds.at(-1)?.critique?.critique?.trim() || 'the critic rejected it without a reason'}` : '',
   ].filter(Boolean);
   return `no verified policy after ${n} round(s): ${parts.join('; ') || 'verification failed'}`;
 }

@@ -41,10 +41,12 @@ describe('generatePolicy with a model (scripted OpenAI-compatible server, real C
     // Our code owns kind, apiVersion, name and the safety defaults.
     expect(result.policy).toMatchObject({ apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy', spec: { failurePolicy: 'Ignore', apiGroups: ['iam.cnrm.cloud.google.com'] } });
     expect(result.policy!.metadata.name.split('.').length).toBeGreaterThanOrEqual(3);
-    expect(result.usage.calls).toBe(4);
+    expect(result.usage.calls).toBe(5); // and the judge's one call, before the coder's first round
+    expect(server.judgeRequests()).toHaveLength(1);
+    expect(result.judgement).toMatchObject({ judged: true, replans: 0 });
     expect(result.rounds[0].usage.calls).toBe(1);
     expect(result.rounds[1].critique).toEqual({ success: true, reasoning: approve.reasoning, critique: '' });
-    expect(events.map((e) => e.type)).toEqual(['retrieved', 'planned', 'retrieved', 'round-started', 'drafted', 'verified', 'round-started', 'drafted', 'verified', 'critiqued', 'finished']);
+    expect(events.map((e) => e.type)).toEqual(['retrieved', 'planned', 'judged', 'retrieved', 'round-started', 'drafted', 'verified', 'round-started', 'drafted', 'verified', 'critiqued', 'finished']);
     expect(JSON.stringify(result)).not.toContain(TEST_KEY);
   });
 

@@ -6,6 +6,9 @@ import type { AddressInfo } from 'node:net';
  * A scripted OpenAI-compatible HTTP server for tests. It speaks the real Chat Completions and Embeddings
  * wire format, so production code drives it through the real ChatOpenAI client with only a base URL
  * changed. Each chat request takes the next step of the script; every request is recorded for assertions.
+ * The loop's independent judge (tool `submit_judgement`) answers from its own script, `judgements`, so a
+ * script of planner, coder and critic steps reads in order; with none scripted, the judge agrees with
+ * every case it is shown.
  */
 
 export interface RecordedRequest {
@@ -39,8 +42,14 @@ export interface ScriptedOpenAIServer {
   /** Base URL to give the client, ending in /v1. */
   baseURL: string;
   requests: RecordedRequest[];
-  /** Chat requests only. */
+  /** Chat requests only, the judge's left out (see judgeRequests). */
   chatRequests(): RecordedRequest[];
+  /** The judge's chat requests (tool `submit_judgement`), in order. */
+  judgeRequests(): RecordedRequest[];
+  /** Steps the judge's requests take, in order; when empty, `judgeFallback`. */
+  judgements: ScriptStep[];
+  /** @defaultValue a judge that agrees with every case in the request (agreeingJudge) */
+  judgeFallback: ScriptStep;
   /** Append steps to the script. */
   push(...steps: ScriptStep[]): void;
   /** Used when the script is empty; default: a 500 saying the script ran out. */
@@ -68,7 +77,10 @@ export async function startScriptedOpenAIServer(
   const state: ScriptedOpenAIServer = {
     baseURL: '',
     requests,
-    chatRequests: () => requests.filter((r) => r.path.endsWith('/chat/completions')),
+    chatRequests: () => requests.filter((r) => r.path.endsWith('/chat/completions') && !isJudgeRequest(r)),
+    judgeRequests: () => requests.filter((r) => r.path.endsWith('/chat/completions') && isJudgeRequest(r)),
+    judgements: [],
+    judgeFallback: agreeingJudge,
     push: (...steps) => script.push(...steps),
     fallback: options.fallback,
     embeddingRequests: () => requests.filter((r) => r.path.endsWith('/embeddings')),
@@ -124,7 +136,7 @@ export async function startScriptedOpenAIServer(
     }
     if (!path.endsWith('/chat/completions')) return send(res, 404, { error: { message: `no route ${path}`, type: 'invalid_request_error' } });
 
-    let step: ScriptStep | undefined = script.shift() ?? state.fallback;
+    let step: ScriptStep | undefined = isJudgeRequest(recorded) ? (state.judgements.shift() ?? state.judgeFallback) : (script.shift() ?? state.fallback);
     if (!step) return send(res, 500, { error: { message: 'scripted server: script exhausted', type: 'server_error' } });
     while (typeof step === 'function') step = step(recorded);
 
@@ -205,3 +217,31 @@ function embed(text: string, dims: number): number[] {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** A request to the loop's judge: its tool (or, when asked for JSON in the message, its system prompt) names submit_judgement. */
+function isJudgeRequest(r: RecordedRequest): boolean {
+  return r.body?.tools?.[0]?.function?.name === 'submit_judgement' || (r.messages[0]?.content ?? '').includes('`submit_judgement`');
+}
+
+/** The cases a judge request shows (`### case N: name` lines of the human message). */
+export function judgedCaseNames(r: RecordedRequest): string[] {
+  const human = r.messages.find((m) => m.role === 'user')?.content ?? '';
+  return [...human.matchAll(/^### case \d+: (.+)$/gm)].map((m) => m[1]);
+}
+
+/** A judge that agrees with every case it is shown. */
+export const agreeingJudge: ScriptStep = (r) => ({
+  toolCall: { arguments: { verdicts: judgedCaseNames(r).map((name) => ({ case: name, verdict: 'agree', reason: 'the intent demands it' })) } },
+});
+
+/** A judge that disagrees with the named cases (reason given) and agrees with the rest. */
+export function judgeDisagreeing(objections: Record<string, string>): ScriptStep {
+  return (r) => ({
+    toolCall: {
+      arguments: {
+        verdicts: judgedCaseNames(r).map((name) => (name in objections ? { case: name, verdict: 'disagree', reason: objections[name] } : { case: name, verdict: 'agree', reason: 'the intent demands it' })),
+      },
+    },
+  });
+}
+
