@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { PolicyforgeError, isPolicyforgeError } from '../common/index.js';
 import { createRedisClient, withRedis, type RedisConnection } from './connection.js';
 import { GENERATION_JOB_NAME, QUEUE_NAMES, canonicalJson, intentContentKey, parseGenerationJobData, type GenerationJobData } from './job-schema.js';
-import { toJobView, type JobState, type JobView } from './job-view.js';
+import { isSupersededFailure, supersededKey, toJobView, type JobState, type JobView } from './job-view.js';
 
 /** How long finished jobs (results and transcripts) are kept. */
 export interface RetentionOptions {
@@ -69,6 +69,13 @@ export interface GenerationQueue {
   /** Most recent first. */
   listJobs(options?: ListJobsOptions): Promise<JobView[]>;
   counts(): Promise<Record<string, number>>;
+  /**
+   * A newer request replaces this job (the operator: a newer spec of the same object). Not started: it is
+   * removed. Running: it is flagged, and its worker stops it within `supersededCheckMs` and fails it as
+   * superseded (no more model calls). Finished or gone: nothing to do. Enqueuing the same id again (the
+   * spec changed back) clears the flag, and a job that already ended superseded is replaced by a fresh one.
+   */
+  supersede(id: string): Promise<'removed' | 'stopping' | 'finished'>;
   /** Throws PF_ERR_REDIS_UNAVAILABLE unless Redis answers. */
   ping(): Promise<void>;
   /**
@@ -94,6 +101,9 @@ interface IdempotencyRecord {
   /** Set once the job is known to be in the queue. */
   enqueued?: boolean;
 }
+
+/** A superseded job's flag outlives any run of it. */
+const SUPERSEDED_FLAG_TTL_SECONDS = 86_400;
 
 /** Deletes a claim only while it is still the one this request wrote. */
 const RELEASE_CLAIM = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
@@ -187,7 +197,15 @@ export function createGenerationQueue(options: GenerationQueueOptions): Generati
     }
 
     try {
-      const existing = opts.jobId || replayed ? await redis(() => queue.getJob(jobId)) : undefined;
+      let existing = opts.jobId || replayed ? await redis(() => queue.getJob(jobId)) : undefined;
+      if (opts.jobId) {
+        // asked for again by id: whatever superseded it no longer does
+        await redis(() => client.del(supersededKey(prefix, jobId)));
+        if (existing && isSupersededFailure(existing.failedReason)) {
+          await redis(() => queue.remove(jobId));
+          existing = undefined;
+        }
+      }
       const job = await redis(() =>
         queue.add(GENERATION_JOB_NAME, valid, { ...jobOptions, jobId, deduplication: { id: contentKey } }),
       );
@@ -225,6 +243,17 @@ export function createGenerationQueue(options: GenerationQueueOptions): Generati
       return views.sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, end - start + 1);
     },
     counts: () => redis(() => queue.getJobCounts()),
+    async supersede(id) {
+      const state = await redis(() => queue.getJobState(id));
+      if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
+        // removal fails (0) when a worker took the job meanwhile: then it is flagged like a running one
+        if ((await redis(() => queue.remove(id))) === 1) return 'removed';
+      } else if (state !== 'active') {
+        return 'finished';
+      }
+      await redis(() => client.set(supersededKey(prefix, id), '1', 'EX', SUPERSEDED_FLAG_TTL_SECONDS));
+      return 'stopping';
+    },
     async ping() {
       await redis(() => client.ping());
     },

@@ -12,7 +12,7 @@ import {
 } from '../common/index.js';
 import { createRedisClient, type RedisConnection } from './connection.js';
 import { QUEUE_NAMES, parseGenerationJobData } from './job-schema.js';
-import { encodeFailure, type JobProgress, type JobProgressEvent } from './job-view.js';
+import { SUPERSEDED_MESSAGE, encodeFailure, supersededKey, type JobProgress, type JobProgressEvent } from './job-view.js';
 import type { GenerationMetrics } from './metrics.js';
 
 /** What the worker tells the generate function about the job it runs. */
@@ -42,6 +42,8 @@ export interface GenerationWorkerOptions {
   stalledIntervalMs?: number;
   /** Times a job may stall before it fails. @defaultValue 2 */
   maxStalledCount?: number;
+  /** How often a running job checks whether a newer request superseded it (GenerationQueue.supersede). @defaultValue 2000 */
+  supersededCheckMs?: number;
   /** On close(), how long running jobs may take to finish before they are handed back. @defaultValue 30000 */
   shutdownGraceMs?: number;
   /** Values scrubbed from results and errors (model API key, API token) besides the usual patterns. */
@@ -63,9 +65,11 @@ export interface GenerationWorker {
   close(): Promise<void>;
 }
 
-const DEFAULTS = { concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 2, shutdownGraceMs: 30_000 } as const;
+const DEFAULTS = { concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 2, shutdownGraceMs: 30_000, supersededCheckMs: 2000 } as const;
 
+/** Why a running job's AbortSignal fired (its `reason`). */
 const HANDED_BACK = Symbol('handed back');
+const SUPERSEDED = Symbol('superseded');
 
 export function startGenerationWorker(options: GenerationWorkerOptions): GenerationWorker {
   const log = (options.logger ?? rootLogger()).child({ module: 'worker' });
@@ -74,6 +78,7 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
   const client: Redis = createRedisClient(options.connection, 'worker');
   client.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
   const running = new Map<string, AbortController>();
+  const prefix = options.prefix ?? 'bull';
   const { metrics } = options;
 
   const processor = async (job: Job, token?: string): Promise<GenerationResult> => {
@@ -88,6 +93,12 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
     }
     const abort = new AbortController();
     running.set(String(job.id), abort);
+    const isSuperseded = async (): Promise<boolean> => (await client.exists(supersededKey(prefix, String(job.id)))) === 1;
+    const supersededCheck = setInterval(() => {
+      isSuperseded()
+        .then((yes) => yes && !abort.signal.aborted && abort.abort(SUPERSEDED))
+        .catch(() => undefined);
+    }, options.supersededCheckMs ?? DEFAULTS.supersededCheckMs);
     metrics?.jobStarted(job.processedOn && job.timestamp ? job.processedOn - job.timestamp : undefined);
     const started = Date.now();
     jobLog.info({ intent: data.intent.text.slice(0, 120) }, 'generation started');
@@ -104,12 +115,22 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
       writes = writes.then(() => job.updateProgress(snapshot as unknown as object)).catch((err) => jobLog.warn({ err: err.message }, 'progress not recorded'));
     };
 
-    const handedBack = new Promise<typeof HANDED_BACK>((resolve) => abort.signal.addEventListener('abort', () => resolve(HANDED_BACK), { once: true }));
+    const stopped = new Promise<typeof HANDED_BACK | typeof SUPERSEDED>((resolve) =>
+      abort.signal.addEventListener('abort', () => resolve(abort.signal.reason === SUPERSEDED ? SUPERSEDED : HANDED_BACK), { once: true }),
+    );
     try {
-      const outcome = await Promise.race([
-        options.generate(data.intent, { jobId: String(job.id), attempt: job.attemptsMade + 1, onProgress, signal: abort.signal }),
-        handedBack,
-      ]);
+      if (await isSuperseded().catch(() => false)) abort.abort(SUPERSEDED);
+      const outcome = abort.signal.aborted
+        ? await stopped
+        : await Promise.race([
+            options.generate(data.intent, { jobId: String(job.id), attempt: job.attemptsMade + 1, onProgress, signal: abort.signal }),
+            stopped,
+          ]);
+      if (outcome === SUPERSEDED) {
+        jobLog.info('superseded by a newer request: stopped without finishing');
+        metrics?.jobFinished('superseded');
+        throw new UnrecoverableError(encodeFailure('PF_ERR_CONFLICT', SUPERSEDED_MESSAGE));
+      }
       if (outcome === HANDED_BACK) {
         await job.moveToWait(token);
         jobLog.warn('shutting down: job handed back to the queue');
@@ -122,7 +143,7 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
       jobLog.info({ status: result.status, rounds: result.rounds.length, ms: Date.now() - started }, 'generation finished');
       return result;
     } catch (err) {
-      if (err instanceof WaitingError) throw err;
+      if (err instanceof WaitingError || outcomeIsFinal(err)) throw err;
       await writes;
       const message = redactSecrets(err instanceof Error ? err.message : String(err), secrets);
       if (isPolicyforgeError(err) && err.retryable) {
@@ -138,6 +159,7 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
       const text = isPolicyforgeError(err) ? message : new PolicyforgeError('PF_ERR_INTERNAL', [message]).message;
       throw new UnrecoverableError(encodeFailure(code, text));
     } finally {
+      clearInterval(supersededCheck);
       running.delete(String(job.id));
     }
   };
@@ -164,7 +186,7 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
         log.info({ running: running.size, graceMs: grace }, 'worker shutting down');
         const closed = worker.close();
         const timer = setTimeout(() => {
-          for (const abort of running.values()) abort.abort();
+          for (const abort of running.values()) abort.abort(HANDED_BACK);
         }, grace);
         try {
           await closed;
@@ -176,6 +198,11 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
       return closing;
     },
   };
+}
+
+/** The superseded ending is already encoded: the catch-all below must pass it through unchanged. */
+function outcomeIsFinal(err: unknown): boolean {
+  return err instanceof UnrecoverableError && err.message === encodeFailure('PF_ERR_CONFLICT', SUPERSEDED_MESSAGE);
 }
 
 function compact(event: ProgressEvent): JobProgressEvent {

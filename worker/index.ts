@@ -32,6 +32,6 @@ export {
   type GenerateFn,
   type GenerateContext,
 } from './generation-worker.js';
-export { JOB_STATES, decodeFailure, type JobState, type JobView, type JobProgress, type JobProgressEvent } from './job-view.js';
+export { JOB_STATES, SUPERSEDED_MESSAGE, decodeFailure, type JobState, type JobView, type JobProgress, type JobProgressEvent } from './job-view.js';
 export { GenerationMetrics, JOB_OUTCOMES, type JobOutcome } from './metrics.js';
 export { createRedisClient, withRedis, isRedisUnavailable, redactUrl, type RedisConnection } from './connection.js';

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import type { ErrorCode, GenerationResult, Intent, ProgressEvent } from '../common/index.js';
 import { ERRORS } from '../common/index.js';
+import { QUEUE_NAMES } from './job-schema.js';
 
 /** BullMQ's job states plus `unknown` (removed between two reads). */
 export const JOB_STATES = ['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed', 'waiting-children', 'unknown'] as const;
@@ -70,4 +71,16 @@ export function decodeFailure(reason: string): { code: ErrorCode; message: strin
   const match = /^(PF_ERR_[A-Z_]+): ([\s\S]*)$/.exec(reason);
   if (match && match[1] in ERRORS) return { code: match[1] as ErrorCode, message: match[2] };
   return { code: 'PF_ERR_INTERNAL', message: reason };
+}
+
+/** How a job stopped because a newer request replaced it ends: PF_ERR_CONFLICT with this message. */
+export const SUPERSEDED_MESSAGE = 'superseded by a newer request for the same object; stopped without finishing';
+
+export function isSupersededFailure(reason: string | undefined): boolean {
+  return !!reason && reason === encodeFailure('PF_ERR_CONFLICT', SUPERSEDED_MESSAGE);
+}
+
+/** The Redis key that flags a running job as superseded (set by the queue, read by the job's worker). */
+export function supersededKey(prefix: string, jobId: string): string {
+  return `${prefix}:${QUEUE_NAMES.generation}:superseded:${jobId}`;
 }

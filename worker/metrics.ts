@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { GenerationResult, ProgressEvent } from '../common/index.js';
 
 /** How a job attempt ended, as counted in `policyforge_jobs_total{outcome}`. */
-export const JOB_OUTCOMES = ['succeeded', 'failed-generation', 'failed', 'retried', 'invalid', 'handed-back'] as const;
+export const JOB_OUTCOMES = ['succeeded', 'failed-generation', 'failed', 'retried', 'invalid', 'handed-back', 'superseded'] as const;
 export type JobOutcome = (typeof JOB_OUTCOMES)[number];
 
 /**

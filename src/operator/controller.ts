@@ -1,15 +1,15 @@
 import { isPolicyforgeError, silentLogger, type JsPolicy, type Logger } from '../../common/index.js';
-import type { GenerationQueue, JobView } from '../../worker/index.js';
+import { SUPERSEDED_MESSAGE, type GenerationQueue, type JobView } from '../../worker/index.js';
 import { Informer } from './informer.js';
 import type { KubeClient } from './kube-client.js';
 import { intendedViolationPolicy, isApproved, isOwnedBy, ownedPolicy, policyNameFor } from './owned-policy.js';
 import { defaultDelay, isNotFound, kubeErrorInfo, withRetry, type RetryOptions } from './retry.js';
 import { intentFor, jobIdFor, jobIdParts, specHash, validateGPTPolicy } from './spec.js';
 import { appliedStatus, applyFailedStatus, conditionOf, failedStatus, queuedStatus, sameStatus, type StatusContext } from './status.js';
-import { ANNOTATIONS, GPTPOLICY, PHASES, REASONS, type GPTPolicy, type GPTPolicyStatus } from './types.js';
+import { ANNOTATIONS, GPTPOLICY, JSPOLICY, PHASES, REASONS, type GPTPolicy, type GPTPolicyStatus } from './types.js';
 
 /** The part of worker/'s GenerationQueue the operator uses. */
-export type OperatorQueue = Pick<GenerationQueue, 'enqueue' | 'getJob'> & Partial<Pick<GenerationQueue, 'watch'>>;
+export type OperatorQueue = Pick<GenerationQueue, 'enqueue' | 'getJob'> & Partial<Pick<GenerationQueue, 'watch' | 'supersede'>>;
 
 export interface ControllerOptions {
   kube: KubeClient;
@@ -31,6 +31,12 @@ export interface ControllerOptions {
    * since the failure, at the next resync. @defaultValue 600000 (10 minutes)
    */
   outageRetryMs?: number;
+  /**
+   * Backoff for an object held up by something outside it: the queue did not take its job, or the JsPolicy
+   * name it needs belongs to another object. Doubles from `baseMs` up to `maxMs`; a JsPolicy deletion (the
+   * name freed) retries at once. @defaultValue { baseMs: 5000, maxMs: 300000 }
+   */
+  requeueBackoff?: { baseMs?: number; maxMs?: number };
   /** Rounds of server-side dry-run feedback before giving up. @defaultValue 1 */
   dryRunFeedbackRounds?: number;
   /** Injected clock. @defaultValue () => new Date() */
@@ -69,6 +75,9 @@ export class GPTPolicyController {
   private readonly locks = new Map<string, Promise<void>>();
   private readonly inflight = new Set<Promise<void>>();
   private informer?: Informer<GPTPolicy>;
+  private jsPolicies?: Informer<JsPolicy & { metadata: { resourceVersion?: string } }>;
+  /** Objects waiting to be tried again (requeueBackoff), by GPTPolicy name. */
+  private readonly backoff = new Map<string, { failures: number; timer?: NodeJS.Timeout }>();
   private pollTimer?: NodeJS.Timeout;
   private resyncTimer?: NodeJS.Timeout;
   private running = false;
@@ -109,7 +118,23 @@ export class GPTPolicyController {
       logger: this.log,
     });
     this.informer = informer;
+    // the owned kind: a JsPolicy that goes away may free the name a GPTPolicy is waiting for (PolicyNotOwned),
+    // or be ours deleted by hand (re-applied at once rather than at the next resync)
+    const jsPolicies = new Informer<JsPolicy & { metadata: { resourceVersion?: string } }>({
+      kubeConfig: this.kube.kubeConfig,
+      path: `/apis/${JSPOLICY.group}/${JSPOLICY.version}/${JSPOLICY.plural}`,
+      list: () => this.kube.listJsPolicies(),
+      onAdd: () => undefined,
+      onUpdate: () => undefined,
+      onDelete: (o) => this.jsPolicyDeleted(o.metadata.name),
+      backoffMs: this.options.watchRestartDelayMs,
+      watchTimeoutSeconds: this.options.watchTimeoutSeconds,
+      delay: this.delay,
+      logger: this.log,
+    });
+    this.jsPolicies = jsPolicies;
     await informer.start();
+    await jsPolicies.start();
     const poll = this.options.pollIntervalMs ?? 2000;
     this.pollTimer = setInterval(() => void this.pollJobs(), poll);
     this.resyncTimer = setInterval(() => this.resync(), this.options.resyncIntervalMs ?? 300_000);
@@ -125,6 +150,10 @@ export class GPTPolicyController {
     const informer = this.informer;
     this.informer = undefined;
     await informer?.stop();
+    await this.jsPolicies?.stop();
+    this.jsPolicies = undefined;
+    for (const b of this.backoff.values()) clearTimeout(b.timer);
+    this.backoff.clear();
     for (const p of this.pending.values()) p.unwatch?.();
     this.pending.clear();
     await this.idle();
@@ -151,7 +180,47 @@ export class GPTPolicyController {
     this.track(this.withLock(name, () => this.reconcile(name)));
   }
 
+  /** Try `name` again after the next backoff step (doubling per consecutive failure). */
+  private retryLater(name: string, why: string): void {
+    if (!this.running) return;
+    const entry = this.backoff.get(name) ?? { failures: 0 };
+    clearTimeout(entry.timer);
+    const { baseMs = 5000, maxMs = 300_000 } = this.options.requeueBackoff ?? {};
+    const ms = Math.min(maxMs, baseMs * 2 ** entry.failures++);
+    entry.timer = setTimeout(() => {
+      entry.timer = undefined;
+      this.schedule(name);
+    }, ms);
+    entry.timer.unref?.();
+    this.backoff.set(name, entry);
+    this.log.info({ gptpolicy: name, why, retryInMs: ms }, 'will try again');
+  }
+
+  /** The hold-up cleared (or the object is gone): the next failure starts the backoff from the beginning. */
+  private backoffDone(name: string): void {
+    clearTimeout(this.backoff.get(name)?.timer);
+    this.backoff.delete(name);
+  }
+
+  /** A retry is waiting on its timer: reconciles triggered meanwhile (our own status writes) leave it alone. */
+  private backingOff(name: string): boolean {
+    return this.backoff.get(name)?.timer !== undefined;
+  }
+
+  private jsPolicyDeleted(policyName: string): void {
+    for (const o of this.informer?.list() ?? []) {
+      if (policyNameFor(o) !== policyName) continue;
+      const entry = this.backoff.get(o.metadata.name);
+      if (entry) {
+        clearTimeout(entry.timer);
+        entry.timer = undefined;
+      }
+      this.schedule(o.metadata.name);
+    }
+  }
+
   private forget(name: string): void {
+    this.backoffDone(name);
     const p = this.pending.get(name);
     p?.unwatch?.();
     this.pending.delete(name);
@@ -230,12 +299,27 @@ export class GPTPolicyController {
         return;
       }
       if (status.phase === PHASES.Ready || status.phase === PHASES.AwaitingApproval) await this.ensureApplied(policy, hash, log);
-      if (status.phase === PHASES.Failed || status.phase === PHASES.Degraded) await this.retryAfterOutage(policy, hash, log);
+      if (status.phase === PHASES.Failed || status.phase === PHASES.Degraded) {
+        if (conditionOf(status, 'Applied')?.reason === REASONS.NotOwned) await this.retryNotOwned(policy, hash, log);
+        else await this.retryAfterOutage(policy, hash, log);
+      }
       return;
     }
 
     if (!status?.specHash && (await this.adoptLegacy(policy, hash, log))) return;
     await this.enqueue(policy, hash, 1, undefined, log);
+  }
+
+  /**
+   * The JsPolicy name belonged to another object (a deleted owner whose JsPolicy the garbage collector has
+   * not removed yet, or someone else's policy): apply the finished job again (no model call) on the backoff
+   * timer or as soon as that JsPolicy is deleted.
+   */
+  private async retryNotOwned(policy: GPTPolicy, hash: string, log: Logger): Promise<void> {
+    const jobId = policy.status?.jobId;
+    if (!jobId || this.backingOff(policy.metadata.name) || this.pending.has(policy.metadata.name)) return;
+    log.info({ jobId }, 'trying again to apply a JsPolicy whose name was taken');
+    this.watchJob(policy.metadata.name, { jobId, hash, ...jobIdParts(jobId) });
   }
 
   /** A model outage is transient: once `outageRetryMs` has passed since it, the same spec gets a new attempt. */
@@ -252,6 +336,12 @@ export class GPTPolicyController {
   private async enqueue(policy: GPTPolicy, hash: string, round: number, feedback: string[] | undefined, log: Logger, attempt = 1): Promise<void> {
     const name = policy.metadata.name;
     const wanted = jobIdFor(policy.metadata.uid ?? '', hash, round, attempt);
+    // jobs for older specs of this object that are still queued or running
+    const superseded = new Set<string>();
+    const previous = this.pending.get(name);
+    if (previous && previous.hash !== hash) superseded.add(previous.jobId);
+    if (policy.status?.jobId && policy.status.specHash !== hash) superseded.add(policy.status.jobId);
+    superseded.delete(wanted);
     let jobId: string;
     try {
       const res = await this.queue.enqueue(
@@ -266,15 +356,30 @@ export class GPTPolicyController {
       const reason = isPolicyforgeError(err, 'PF_ERR_INPUT_INVALID') ? 'InvalidSpec' : REASONS.QueueUnavailable;
       const message = err instanceof Error ? err.message : String(err);
       log.warn({ err: message }, 'could not enqueue the generation job');
-      // no specHash recorded for a queue outage: the next resync tries again
+      // no specHash recorded for a queue outage: the retry (with backoff) enqueues again
       await this.writeStatus(name, (o, ctx) => {
         const s = failedStatus(o.status, ctx, { stage: 'Generated', reason, message });
         return reason === REASONS.QueueUnavailable ? { ...s, specHash: o.status?.specHash } : s;
       });
+      if (reason === REASONS.QueueUnavailable) this.retryLater(name, 'queue unavailable');
       return;
     }
+    this.backoffDone(name);
+    for (const old of superseded) await this.supersede(old, log);
     await this.writeStatus(name, (o, ctx) => queuedStatus(o.status, ctx, jobId, round), hash);
     this.watchJob(name, { jobId, hash, round, attempt });
+  }
+
+  /** One pending job per object: a job for an older spec is removed from the queue, or stopped if running. */
+  private async supersede(jobId: string, log: Logger): Promise<void> {
+    if (!this.queue.supersede) return;
+    try {
+      const outcome = await this.queue.supersede(jobId);
+      if (outcome !== 'finished') log.info({ superseded: jobId, outcome }, 'job for an older spec superseded');
+    } catch (err) {
+      // best effort: a job that runs anyway finishes for an older spec, and its result is ignored
+      log.warn({ err: err instanceof Error ? err.message : String(err), superseded: jobId }, 'could not supersede the job for an older spec');
+    }
   }
 
   private watchJob(name: string, job: PendingJob): void {
@@ -352,6 +457,12 @@ export class GPTPolicyController {
       return;
     }
     const result = view.result;
+    if (view.state === 'failed' && view.error?.code === 'PF_ERR_CONFLICT' && view.error.message === SUPERSEDED_MESSAGE) {
+      // stopped for a newer spec, and the spec is back to this one: run it again (the queue replaces it)
+      log.info('the job was superseded, and its spec is current again; enqueuing it again');
+      await this.enqueue(policy, job.hash, job.round, undefined, log, job.attempt);
+      return;
+    }
     if (view.state === 'failed' || !result) {
       const code = view.error?.code;
       const reason = code === 'PF_ERR_MODEL_UNAVAILABLE' || code === 'PF_ERR_MODEL_AUTH' ? REASONS.ModelUnavailable : REASONS.GenerationFailed;
@@ -376,8 +487,10 @@ export class GPTPolicyController {
       const message = `a JsPolicy named ${desired.metadata.name} exists and is not owned by this GPTPolicy; it was left alone (rename or delete it)`;
       await this.writeStatus(name, (o, ctx) => applyFailedStatus(o.status, ctx, REASONS.NotOwned, message, result), job.hash);
       await this.event(policy, 'Warning', REASONS.NotOwned, message);
+      this.retryLater(name, 'JsPolicy name taken');
       return;
     }
+    this.backoffDone(name);
 
     const dryRunErrors = await this.dryRun(desired, existing);
     if (dryRunErrors.length) {

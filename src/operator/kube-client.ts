@@ -64,6 +64,11 @@ export class KubeClient {
     }
   }
 
+  /** Every JsPolicy (ours and others'): the controller watches them to react when a name it needs is freed. */
+  async listJsPolicies(): Promise<{ items: Array<JsPolicy & { metadata: { resourceVersion?: string } }>; metadata?: { resourceVersion?: string } }> {
+    return this.custom.listClusterCustomObject({ group: JSPOLICY.group, version: JSPOLICY.version, plural: JSPOLICY.plural }, this.opts());
+  }
+
   async createJsPolicy(policy: JsPolicy, options: { dryRun?: boolean } = {}): Promise<JsPolicy> {
     return this.custom.createClusterCustomObject(
       { group: JSPOLICY.group, version: JSPOLICY.version, plural: JSPOLICY.plural, body: policy, fieldManager: this.component, ...(options.dryRun ? { dryRun: 'All' } : {}) },

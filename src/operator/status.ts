@@ -203,6 +203,13 @@ export function applyFailedStatus(prev: GPTPolicyStatus | undefined, ctx: Status
     summary: result ? resultSummary(result) : {},
     message: clip(redactSecrets(message)),
     updates: [
+      // a result here was generated and passed the cases and the dry-run: only applying it failed
+      ...(result
+        ? [
+            { type: 'Generated' as const, status: 'True' as const, reason: REASONS.Succeeded, message: result.reason || `generated in ${result.rounds.length} round(s)` },
+            { type: 'Verified' as const, status: 'True' as const, reason: REASONS.CasesPassed, message: 'the generated policy passed its cases' },
+          ]
+        : []),
       { type: 'Applied', status: 'False', reason, message },
       keepsPolicy
         ? { type: 'Ready', status: 'True', reason: REASONS.PreviousPolicyKept, message: 'the JsPolicy from the previous spec stays in force' }

@@ -75,7 +75,13 @@ export interface Bed {
   close(): Promise<void>;
 }
 
-export async function createBed(generate: GenerateFn): Promise<Bed> {
+export interface BedOptions {
+  /** Another Redis (a private one a test stops and restarts). @defaultValue REDIS_URL */
+  redisUrl?: string;
+}
+
+export async function createBed(generate: GenerateFn, bedOptions: BedOptions = {}): Promise<Bed> {
+  const redisUrl = bedOptions.redisUrl ?? REDIS_URL;
   const jsPolicyRules: Array<(o: any) => string[]> = [];
   let server: KubeApiServer | undefined;
   const kubeConfig = new KubeConfig();
@@ -86,12 +92,13 @@ export async function createBed(generate: GenerateFn): Promise<Bed> {
     kubeConfig.loadFromString(server.kubeconfig());
   }
   const prefix = `pf-test-operator-${randomBytes(4).toString('hex')}`;
-  const queue = createGenerationQueue({ connection: REDIS_URL, prefix, attempts: 1 });
+  const queue = createGenerationQueue({ connection: redisUrl, prefix, attempts: 1 });
   const generated: Intent[] = [];
   const worker = startGenerationWorker({
-    connection: REDIS_URL,
+    connection: redisUrl,
     prefix,
     concurrency: 2,
+    supersededCheckMs: 100,
     generate: async (intent, ctx) => {
       generated.push(intent);
       return generate(intent, ctx);
@@ -132,7 +139,7 @@ export async function createBed(generate: GenerateFn): Promise<Bed> {
       await worker.close();
       await queue.close();
       await server?.close();
-      const redis = new Redis(REDIS_URL);
+      const redis = new Redis(redisUrl);
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length) await redis.del(...keys);
       redis.disconnect();

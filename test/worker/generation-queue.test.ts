@@ -9,6 +9,7 @@ import {
   type GenerationQueue,
   type JobView,
   type RetentionOptions,
+  SUPERSEDED_MESSAGE,
 } from '../../worker/index.js';
 import { redisForTests, type TestRedis } from '../support/redis.js';
 import { finishedGeneration } from './fixtures/results.js';
@@ -28,7 +29,7 @@ afterAll(async () => {
 
 function setup(
   generate: GenerateFn,
-  options: { concurrency?: number; attempts?: number; backoffMs?: number; shutdownGraceMs?: number; retention?: RetentionOptions } = {},
+  options: { concurrency?: number; attempts?: number; backoffMs?: number; shutdownGraceMs?: number; retention?: RetentionOptions; supersededCheckMs?: number } = {},
 ) {
   const prefix = `pf-test-${randomUUID().slice(0, 8)}`;
   const queue = createGenerationQueue({ connection: redis.url, prefix, attempts: options.attempts, backoffMs: options.backoffMs ?? 10, retention: options.retention });
@@ -41,6 +42,7 @@ function setup(
     metrics,
     logger: silentLogger,
     shutdownGraceMs: options.shutdownGraceMs,
+    supersededCheckMs: options.supersededCheckMs,
   });
   cleanups.push(async () => {
     await worker.close();
@@ -255,5 +257,42 @@ describe('generation queue and worker (real Redis)', () => {
     cleanups.push(() => second.close());
     const view = await waitFor(queue, id);
     expect(view.result?.reason).toBe('second worker');
+  });
+
+  it('supersede: removes a job not yet started, stops a running one, and runs the same id afresh when it is asked for again', async () => {
+    const release = gate();
+    const started: string[] = [];
+    let abortedSignals = 0;
+    const { queue, metrics } = setup(
+      async (i, ctx) => {
+        started.push(i.text);
+        ctx.signal.addEventListener('abort', () => abortedSignals++);
+        if (i.text.startsWith('v1')) await release.promise;
+        return finishedGeneration(i);
+      },
+      { concurrency: 1, supersededCheckMs: 50 },
+    );
+    const v1 = await queue.enqueue({ v: 1, intent: intent('v1 of the spec') }, { jobId: 'object-a-v1' });
+    await waitFor(queue, v1.id, ['active']);
+    const v2 = await queue.enqueue({ v: 1, intent: intent('v2 of the spec') }, { jobId: 'object-a-v2' });
+    const v3 = await queue.enqueue({ v: 1, intent: intent('v3 of the spec') }, { jobId: 'object-a-v3' });
+    expect(await queue.supersede(v2.id)).toBe('removed');
+    expect(await queue.getJob(v2.id)).toBeUndefined();
+    expect(await queue.supersede(v1.id)).toBe('stopping');
+    const stopped = await waitFor(queue, v1.id, ['failed']);
+    expect(stopped.error).toEqual({ code: 'PF_ERR_CONFLICT', message: SUPERSEDED_MESSAGE });
+    expect(stopped.attempts.made).toBe(1);
+    expect(abortedSignals).toBe(1);
+    expect((await waitFor(queue, v3.id)).state).toBe('completed');
+    expect(await queue.supersede(v3.id)).toBe('finished');
+    expect(started).toEqual(['v1 of the spec', 'v3 of the spec']);
+    expect(await metrics.registry.metrics()).toMatch(/policyforge_jobs_total\{outcome="superseded"\} 1/);
+
+    // the spec changes back to v1: the same job id runs again from the start instead of answering "superseded"
+    release.open();
+    const again = await queue.enqueue({ v: 1, intent: intent('v1 of the spec') }, { jobId: 'object-a-v1' });
+    expect(again).toEqual({ id: 'object-a-v1', deduplicated: false });
+    expect((await waitFor(queue, again.id)).state).toBe('completed');
+    expect(started).toEqual(['v1 of the spec', 'v3 of the spec', 'v1 of the spec']);
   });
 });
