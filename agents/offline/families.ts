@@ -74,6 +74,9 @@ function workloads(ctx: FamilyContext): ApiResource[] {
 /** Label and annotation words, for the metadata families. */
 const META_PHRASE = /\b(?:labels?|labell?ed|labell?ing|annotations?|annotated|annotating)\b/i;
 
+/** "annotation x, set to `false`": the value of a label or annotation, not a negation (the value must be in the code). */
+const SET_TO_VALUE = /,?\s*\b(?:set\s+to|with\s+(?:the\s+)?value)\b(?=\s*[`'"]?[A-Za-z0-9])/i;
+
 /** Words every pod-spec family places: the pod's parts, not conditions of their own. */
 const POD_PHRASES: readonly Phrase[] = [
   /\b(?:(?:init(?:ial)?|ephemeral|regular|app(?:lication)?|sidecar)\s+)?containers?\b/i,
@@ -411,6 +414,9 @@ const imageRegistry: OfflineFamily = {
     /\b(?:image\s+)?registr(?:y|ies)\b/i,
     /\b(?:come|comes|coming|originate|originates|originating|pulled|pull|pulls|hosted|stored)\b/i,
     /\b(?:approved|trusted|allowed|permitted)\b/i,
+    /\b(?:container\s+)?repositor(?:y|ies)\b/i,
+    /\b(?:the\s+)?list\s+of\s+prefixes\b/i,
+    /\bbegin(?:s|ning)?\s+with(?:\s+a\s+string\s+from\s+the\s+specified\s+list)?\b/i,
   ],
   match: (ctx) => {
     const t = ctx.text;
@@ -647,7 +653,7 @@ const metadataRequired: OfflineFamily = {
   id: 'metadata-required',
   title: 'labels / annotations required (present, non-empty, or a given value)',
   examples: ["Every Deployment must carry a non-empty 'team' label.", 'Namespaces must have the annotation owner.'],
-  phrases: [META_PHRASE, /\bnon-?empty\b/i, /\bwith\s+(?:some|a|any)\s+value\b/i, /\bkeys?\b/i, /\b(?:bear|missing|lacking|lacks)\b/i],
+  phrases: [SET_TO_VALUE, META_PHRASE, /\bnon-?empty\b/i, /\bwith\s+(?:some|a|any)\s+value\b/i, /\bkeys?\b/i, /\b(?:bear|missing|lacking|lacks)\b/i],
   match: (ctx) => {
     const t = ctx.text;
     const word = metaWord(t);
@@ -664,7 +670,7 @@ const metadataForbidden: OfflineFamily = {
   id: 'metadata-forbidden',
   title: 'labels / annotations forbidden (a key, or a key=value), optionally in named namespaces',
   examples: ["Deny pods with the label 'env=prod' in the 'test' namespace.", 'Services must not carry the annotation expose=public.'],
-  phrases: [META_PHRASE, /\bkeys?\b/i],
+  phrases: [SET_TO_VALUE, META_PHRASE, /\bkeys?\b/i],
   match: (ctx) => {
     const word = metaWord(ctx.text);
     if (!word || !ctx.negated) return undefined;

@@ -58,7 +58,7 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
   const claimed: string[] = [];
   const misses: Unplaced[] = [];
   for (const family of OFFLINE_FAMILIES) {
-    const placement = placeWords(operative, { phrases: family.phrases, namespaces: [...namespaces, ...excluded], catalog });
+    const placement = placeWords(reading.statements, { phrases: family.phrases, namespaces: [...namespaces, ...excluded], catalog });
     const ctx: FamilyContext = { ...base, negated: placement.negated };
     const candidate = family.match(ctx);
     if (!candidate) continue;
@@ -116,12 +116,12 @@ function unplacedBy(sol: FamilySolution, p: Placement, mode: 'validate' | 'mutat
   const words = p.unplaced.filter((w) => QUANTIFIER_WORDS.has(w.toLowerCase()) || !sol.javascript.includes(JSON.stringify(w)));
   const targeted = new Set(sol.target.resources);
   for (const k of p.kinds) if (!targeted.has(k.resource.plural) && !(sol.placesKinds ?? []).includes(k.resource.kind)) words.push(k.word);
-  const haystack = `${sol.javascript}\n${namespaces.join(' ')}`;
   for (const v of p.values) {
     const parts = v.split(/[=:]/).map((x) => x.replace(/^[\s'"`.*]+|[\s'"`.,;]+$/g, '')).filter(Boolean);
-    if (!parts.every((x) => haystack.includes(x) || (x.includes('.') && haystack.includes(x.toLowerCase())))) words.push(v);
+    if (!parts.every((x) => usesValue(sol.javascript, x) || namespaces.includes(x))) words.push(v);
   }
   if (words.length) return { words };
+  if (p.conflict) return { words: [], reason: 'one statement forbids what another requires' };
   const wanted = sol.polarity;
   if (wanted === 'mutate' ? mode !== 'mutate' || p.negated : mode === 'mutate') return { words: [], reason: wanted === 'mutate' ? 'the intent does not ask to set a value' : 'the intent asks to add or set a value (a mutation), not to deny' };
   if (wanted === 'forbid' && !p.negated) return { words: [], reason: 'the intent requires what this family would forbid' };
@@ -164,6 +164,17 @@ function nearestFamilies(operative: string): OfflineFamily[] {
 function podControllerNote(target: Plan['target']): string {
   const controllers = target.resources.filter((r) => r !== 'pods' && POD_CONTROLLER_PLURALS.includes(r));
   return target.resources.includes('pods') && controllers.length ? `; applies to Pods and to the pod template of every pod controller (${controllers.join(', ')})` : '';
+}
+
+/**
+ * The policy code uses a value the text names: as a string literal ("team", "registry.k8s.io"), a number in a
+ * comparison (2 replicas), or inside a dotted literal (a host under a domain). Values are compared exactly:
+ * 'PROD' is not 'prod'.
+ */
+function usesValue(javascript: string, value: string): boolean {
+  if (javascript.includes(JSON.stringify(value))) return true;
+  if (/^\d+$/.test(value)) return new RegExp(`(?<![\\w.])${value}(?![\\w.])`).test(javascript);
+  return /[./]/.test(value) && (javascript.includes(`"${value}`) || javascript.includes(`${value}"`));
 }
 
 /** Quantifiers are never placed by being a value: "only", "unless" change the rule's meaning. */

@@ -11,8 +11,10 @@ import { resourcesIn } from './text.js';
  */
 
 export interface Reading {
-  /** The operative statement(s), lead-ins such as "This policy ensures that" removed. */
+  /** The operative statement(s), lead-ins such as "This policy ensures that" removed, joined. */
   operative: string;
+  /** The same, one entry per sentence: polarity is read per statement. */
+  statements: string[];
   /** Sentences and clauses set aside as rationale (never read for keywords). */
   rationale: string[];
   /** An imperative add/set/default/inject: only a mutating family may claim it. */
@@ -23,6 +25,8 @@ export interface Reading {
 export interface Placement {
   /** An odd number of negations: the statement forbids what the family's phrases describe. */
   negated: boolean;
+  /** Two statements disagree: one negates what the other asks for. */
+  conflict?: boolean;
   /** Words nothing placed, in order (quantifiers such as only / unless / except included). */
   unplaced: string[];
   /** Kind words the statement names (must be kinds the plan targets). */
@@ -38,23 +42,32 @@ const RATIONALE_CLAUSE = /\s*(?:,\s*|\s+)(?:because|since|as (?:this|it|they|the
 
 /** Sentences that say what the policy does or what must hold. */
 const OPERATIVE_SENTENCE =
-  /^(?:this|the) (?:policy|rule)\b|\b(?:must|shall|should|need to|needs to|have to|has to|are required to|is required to|may not|may only|can only|cannot|can't|mustn't|shouldn't)\b|\b(?:is|are) (?:not )?(?:allowed|permitted|forbidden|prohibited|disallowed|denied|blocked|rejected|required|immutable)\b|^(?:please\s+)?(?:deny|require|block|disallow|forbid|prevent|reject|ensure|enforce|restrict|only|do not|don't|never|warn|audit|add|set|give|label|annotate|default|inject|mutate|protect|limit|allow|nobody|no one|no\b|every|all|each|any)\b/i;
+  /^(?:this|the) (?:policy|rule)\b|\b(?:must|shall|should|need to|needs to|have to|has to|are required to|is required to|may not|may only|can only|cannot|can't|mustn't|shouldn't)\b|\b(?:is|are) (?:not )?(?:allowed|permitted|forbidden|prohibited|disallowed|denied|blocked|rejected|required|immutable)\b|^(?:please\s+)?(?:deny|denies|require|requires|block|blocks|disallow|disallows|forbid|forbids|prevent|prevents|reject|rejects|ensure|ensures|enforce|enforces|restrict|restricts|only|do not|don't|never|warn|warns|audit|add|adds|set|sets|give|label|annotate|default|inject|mutate|protect|protects|limit|limits|allow|nobody|no one|no\b|every|all|each|any)\b/i;
 
 /** A sentence about consequences, history or advice, even if it contains "must" or "should". */
 const RATIONALE_SENTENCE =
-  /\b(?:can lead to|could lead to|may lead to|leads to|will be frozen|is deprecated|are deprecated|has been deprecated|best practice|it is (?:important|recommended|common|advised|advisable|a good idea)|is recommended|are recommended|this can|this could|this may|can be used to|could be used to|may be used to|allows? (?:an )?attackers?|for example|e\.g\.|use of this policy|requires customi[sz]ation|known issue|auto-?generation|see:|https?:\/\/)/i;
+  /\b(?:can lead to|could lead to|may lead to|leads to|will be frozen|is deprecated|are deprecated|has been deprecated|best practice|it is (?:important|recommended|common|advised|advisable|a good idea)|is recommended|are recommended|this can|this could|this may|can be used to|could be used to|may be used to|allows? (?:an )?attackers?|for example|e\.g\.|use of this policy|requires customi[sz]ation|known issue|auto-?generation|see:|https?:\/\/|corresponds to|for more information|to prevent bypasses|if exact matches)/i;
 
 /** "This policy ensures that …": the lead-in is not part of what is required. Negating leads become "deny". */
 const POLICY_LEAD = /^(?:this|the) (?:policy|rule)\s+(?:also\s+|further\s+|additionally\s+)?(?:(ensures?|validates?|checks?(?: to ensure)?|verif(?:y|ies)|requires?|enforces?|makes? sure|mandates?|will (?:ensure|validate|check|require))|(prevents?|blocks?|denies|disallows?|forbids?|rejects?|will (?:prevent|block|deny|disallow|forbid|reject)))(?:\s+that)?\s+/i;
 
 /** Splits an intent into its operative statement and its rationale. */
 export function readIntent(text: string): Reading {
-  const sentences = text.split(SENTENCE_END).map((s) => s.trim()).filter(Boolean);
+  // Links point at background reading, never at what the policy must do.
+  const sentences = text.replace(/\s*\(?\bhttps?:\/\/\S+/gi, '').split(SENTENCE_END).map((s) => s.trim()).filter(Boolean);
   const rationale: string[] = [];
   const policySentences: string[] = [];
   const operative: string[] = [];
+  /** "Exempt images: x." / "Applies to Pod objects …": parameters and scope, always read. */
+  const parameters: string[] = [];
+  /** Neither marked as rationale nor phrased as a rule: read unless a "This policy …" sentence says what is done. */
+  const unmarked: string[] = [];
   for (const raw of sentences) {
     const s = raw.replace(/[.!;]+$/, '');
+    if (/^[A-Z][^:.]{1,80}:\s*\S/.test(s) || /^applies to\b/i.test(s)) {
+      parameters.push(s);
+      continue;
+    }
     if (RATIONALE_SENTENCE.test(s) && !/^(?:this|the) (?:policy|rule)\s+(?!is\b)/i.test(s)) {
       rationale.push(raw);
       continue;
@@ -65,16 +78,21 @@ export function readIntent(text: string): Reading {
     if (clause !== led) rationale.push(led.slice(clause.length).trim());
     if (isPolicy) policySentences.push(clause);
     else if (OPERATIVE_SENTENCE.test(clause)) operative.push(clause);
-    else rationale.push(raw);
+    else unmarked.push(clause);
   }
   // A description's own "This policy …" sentence is what the policy does; the must/should sentences around
-  // it motivate it. Without one, every operative sentence is read, and with none the whole text is.
-  let chosen = policySentences.length ? policySentences : operative;
+  // it motivate it. Without one, every sentence not marked as rationale is read.
+  let chosen: string[];
+  if (policySentences.length) {
+    chosen = [...policySentences, ...parameters];
+    rationale.push(...operative, ...unmarked);
+  } else {
+    chosen = [...operative, ...unmarked, ...parameters];
+  }
   if (chosen.length === 0) chosen = sentences.map((s) => s.replace(/[.!;]+$/, ''));
-  if (policySentences.length) rationale.push(...operative);
   const statements = chosen;
   const joined = statements.join('. ');
-  return { operative: joined, rationale, mode: mutationMode(statements) };
+  return { operative: joined, statements, rationale, mode: mutationMode(statements) };
 }
 
 /** Imperative add / set / default / inject / give / label / annotate at the head of a statement. */
@@ -92,7 +110,7 @@ const FUNCTION_WORDS = new Set(
    also both so do does did have has having had use uses using used run runs running specify specifies specified specifying define defines
    defined defining declare declares declared contain contains containing include includes including carry carries carrying set sets
    setting allow allows allowed allowing permit permits permitted admitted accepted create creates created creating creation exist exists
-   present explicitly kind kinds type types within inside across cluster-wide clusterwide namespaced please validate validates validated
+   present explicitly kind kinds type types applies within inside across cluster-wide clusterwide namespaced please validate validates validated
    check checks checked verify verifies verified enforce enforces enforced get gets provide provides provided via whether own something make use of`.split(/\s+/).filter(Boolean),
 );
 
@@ -130,13 +148,36 @@ const QUOTE_CHARS = `'"\u2018\u2019\u201c\u201d\``;
  * "no tag at all" or "host namespaces" are read as one thing), `namespaces` the names the statement scopes
  * to or excludes (removed with their lead words), `mutating` lets add/set/default words stand as verbs.
  */
-export function placeWords(statement: string, o: { phrases: readonly Phrase[]; namespaces: readonly string[]; catalog: ApiCatalog }): Placement {
+export function placeWords(statements: string | readonly string[], o: PlaceOptions): Placement {
+  const each = (typeof statements === 'string' ? [statements] : statements).map((st) => placeStatement(st, o));
+  // Each statement's polarity counts when it speaks about the family's subject or negates something; a
+  // scope line ("Applies to Pod objects …") has none. Statements that disagree are not read at all.
+  const counted = each.filter((p) => p.aboutSubject || p.negated);
+  const negated = counted.some((p) => p.negated);
+  return {
+    negated,
+    conflict: counted.some((p) => p.negated !== negated),
+    unplaced: each.flatMap((p) => p.unplaced),
+    kinds: each.flatMap((p) => p.kinds),
+    values: each.flatMap((p) => p.values),
+  };
+}
+
+interface PlaceOptions {
+  phrases: readonly Phrase[];
+  namespaces: readonly string[];
+  catalog: ApiCatalog;
+}
+
+function placeStatement(statement: string, o: PlaceOptions): Placement & { aboutSubject: boolean } {
   let s = ` ${statement} `;
   s = removeNamespacePhrases(s, o.namespaces);
+  const before = s;
   for (const p of o.phrases) {
     const [re, becomes] = Array.isArray(p) ? p : [p, ' '];
     s = s.replace(new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`), becomes === 'not' ? ' not ' : ' ');
   }
+  const aboutSubject = s !== before;
   for (const [re, becomes] of GENERIC_PHRASES) s = s.replace(re, becomes);
   s = s.replace(RESTRICT, ' deny ');
   // "is not allowed", "do not allow": one negation, read through the tokens below.
@@ -174,7 +215,7 @@ export function placeWords(statement: string, o: { phrases: readonly Phrase[]; n
     }
     unplaced.push(raw);
   }
-  return { negated: negations % 2 === 1, unplaced, kinds, values };
+  return { negated: negations % 2 === 1, unplaced, kinds, values, aboutSubject };
 }
 
 /** Removes "in the 'test' namespace", "except in namespaces a and b", "in every namespace" with their lead words. */
@@ -184,7 +225,7 @@ function removeNamespacePhrases(text: string, namespaces: readonly string[]): st
   const lead = `(?:(?:but\\s+)?not\\s+in|except(?:\\s+(?:in|for))?|excluding|outside(?:\\s+of)?|other\\s+than|besides|apart\\s+from|in|within|inside|to|for)`;
   for (const ns of namespaces) {
     const name = ns.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    out = out.replace(new RegExp(`(?:\\b${lead}\\s+)?(?:the\\s+)?(?:namespaces?\\s+)?${q}\\b${name}\\b${q}(?:\\s+namespaces?\\b)?`, 'gi'), ' ');
+    out = out.replace(new RegExp(`(?:\\b${lead}\\s+)?(?:the\\s+)?(?:namespaces?\\s+)?${q}\\b${name}\\b${q}(?:\\s+namespaces?\\b)?(?:\\s+only\\b)?`, 'gi'), ' ');
   }
   return out.replace(/\b(?:in|across|for)\s+(?:every|all|any|each)\s+namespaces?\b/gi, ' ').replace(/\b(?:every|all|any|each)\s+namespaces?\b(?=\s+(?:except|excluding|but|other))/gi, ' ');
 }
