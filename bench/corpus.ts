@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { assetPath, isPolicyforgeError, type GenerationResult, type Intent, type Suite } from '../common/index.js';
@@ -9,8 +9,9 @@ import type { BenchSection } from './benches.js';
 
 /**
  * The development corpus (bench/corpus/): every suite's intent generated offline exactly as `policyforge
- * generate --offline` does (a fresh SQLite skill store per intent, so no earlier answer leaks; fuzzing off
- * for speed), then the suite's reference cases run on the result as `policyforge test` runs them.
+ * generate --offline` does (a fresh SQLite skill store per intent, so no earlier answer leaks; fuzzing on, as
+ * in the CLI; POLICYFORGE_CORPUS_FUZZ=0 turns it off), then the suite's reference cases run on the result as
+ * `policyforge test` runs them.
  * Each suite is refused, agrees, or VERIFIED BUT WRONG: reported as safe to apply while some reference case
  * fails. Writes bench/corpus/last-report.json beside the docs/benchmarks.md section.
  *
@@ -94,19 +95,21 @@ export interface CorpusReport {
   code: string;
   command: string;
   machine: { nproc: number; node: string; loadAverage1m: number };
-  settings: { model: 'none (offline)'; fuzz: false; store: 'fresh SQLite per suite'; filter?: string };
+  settings: { model: 'none (offline)'; fuzz: boolean; store: 'fresh SQLite per suite'; filter?: string };
   corpora: Array<{ name: string; suites: number; refused: number; agrees: number; verifiedButWrong: number; durationMs: number }>;
-  suites: Array<SuiteOutcome & { corpus: string; id: string }>;
+  /** `variant`: the converter's (bench/corpus/<corpus>/index.json), when the corpus has one. */
+  suites: Array<SuiteOutcome & { corpus: string; id: string; variant?: string }>;
 }
 
 /** Runs every suite of every source, sequentially (2 shared cores), one fresh store per generation. */
-export async function runCorpus(sources: CorpusSource[], filter?: string): Promise<CorpusReport> {
+export async function runCorpus(sources: CorpusSource[], options: { filter?: string; fuzz?: boolean } = {}): Promise<CorpusReport> {
+  const { filter, fuzz = true } = options;
   const report: CorpusReport = {
     generatedAt: new Date().toISOString(),
     code: codeVersion(),
     command: 'npm run bench -- corpus',
     machine: { nproc: cpus().length, node: process.version, loadAverage1m: Number(loadavg()[0].toFixed(2)) },
-    settings: { model: 'none (offline)', fuzz: false, store: 'fresh SQLite per suite', ...(filter ? { filter } : {}) },
+    settings: { model: 'none (offline)', fuzz, store: 'fresh SQLite per suite', ...(filter ? { filter } : {}) },
     corpora: [],
     suites: [],
   };
@@ -120,11 +123,12 @@ export async function runCorpus(sources: CorpusSource[], filter?: string): Promi
         .filter((f) => !filter || f.includes(filter))
         .sort();
       const counts = { refused: 0, agrees: 0, verifiedButWrong: 0 };
+      const variants = variantsOf(source.dir);
       for (const [i, file] of files.entries()) {
         const suite = await loadSuite(join(source.dir, file));
         const store = join(home, `${source.name.replace(/\W+/g, '-')}-${i}.sqlite`);
         // As the CLI's `generate --offline`: createGenerator with no model; the sandbox is shared to save start-up.
-        const generator = await createGenerator({ model: null, store, sandbox, fuzz: false });
+        const generator = await createGenerator({ model: null, store, sandbox, fuzz });
         let outcome: SuiteOutcome;
         try {
           outcome = await evaluateSuite(suite, (intent) => generator.generate(intent), sandbox);
@@ -133,7 +137,8 @@ export async function runCorpus(sources: CorpusSource[], filter?: string): Promi
           rmSync(store, { force: true });
         }
         counts[outcome.outcome === 'verified-but-wrong' ? 'verifiedButWrong' : outcome.outcome]++;
-        report.suites.push({ corpus: source.name, id: file.replace(/\.yaml$/, ''), ...outcome });
+        const id = file.replace(/\.yaml$/, '');
+        report.suites.push({ corpus: source.name, id, ...(variants.has(id) ? { variant: variants.get(id) } : {}), ...outcome });
         process.stderr.write(`  ${source.name} ${file}: ${outcome.outcome}${outcome.code ? ` (${outcome.code})` : ''}\n`);
       }
       report.corpora.push({ name: source.name, suites: files.length, ...counts, durationMs: Math.round(performance.now() - started) });
@@ -143,6 +148,14 @@ export async function runCorpus(sources: CorpusSource[], filter?: string): Promi
     rmSync(home, { recursive: true, force: true });
   }
   return report;
+}
+
+/** id → variant from the converter's index.json, when the corpus has one. */
+function variantsOf(dir: string): Map<string, string> {
+  const index = join(dir, 'index.json');
+  if (!existsSync(index)) return new Map();
+  const suites = (JSON.parse(readFileSync(index, 'utf8')) as { suites?: Array<{ id: string; variant: string }> }).suites ?? [];
+  return new Map(suites.map((s) => [s.id, s.variant]));
 }
 
 /** POLICYFORGE_CODE_COMMIT (a run from an exported tree), else the checkout's commit and whether it was dirty. */
@@ -161,7 +174,7 @@ export function renderCorpusSection(report: CorpusReport): string {
   const lines = [
     'Command: `npm run bench -- corpus` (writes this section and `bench/corpus/last-report.json`, per-suite outcomes).',
     'Each suite\'s intent is generated offline as `policyforge generate --offline` does (no model, a fresh SQLite skill',
-    'store per intent, fuzzing off for speed), then the suite\'s reference cases run on the result as `policyforge test`',
+    `store per intent, fuzzing ${report.settings.fuzz ? 'on as in the CLI' : 'off (POLICYFORGE_CORPUS_FUZZ=0)'}), then the suite's reference cases run on the result as \`policyforge test\``,
     'runs them. **refused**: PF_ERR_OFFLINE_UNSUPPORTED or a failed generation (honest). **agrees**: reported safe to',
     'apply and every reference case passes. **verified but wrong**: reported safe to apply while a reference case fails.',
     'The gatekeeper-library corpus is converted from the OPA Gatekeeper library (bench/corpus/gatekeeper/README.md);',
@@ -170,9 +183,19 @@ export function renderCorpusSection(report: CorpusReport): string {
     '',
     '| corpus | suites | refused | agrees | verified but wrong | share of produced policies that are wrong | wall time |',
     '| --- | --- | --- | --- | --- | --- | --- |',
-    ...report.corpora.map((c) => {
-      const produced = c.agrees + c.verifiedButWrong;
-      return `| ${c.name} | ${c.suites} | ${c.refused} | ${c.agrees} | **${c.verifiedButWrong}** | ${produced ? `${Math.round((100 * c.verifiedButWrong) / produced)} %` : '-'} | ${(c.durationMs / 1000).toFixed(1)} s |`;
+    ...report.corpora.flatMap((c) => {
+      const row = (name: string, n: { suites: number; refused: number; agrees: number; verifiedButWrong: number }, time: string): string => {
+        const produced = n.agrees + n.verifiedButWrong;
+        return `| ${name} | ${n.suites} | ${n.refused} | ${n.agrees} | **${n.verifiedButWrong}** | ${produced ? `${Math.round((100 * n.verifiedButWrong) / produced)} %` : '-'} | ${time} |`;
+      };
+      const mine = report.suites.filter((s) => s.corpus === c.name);
+      const variants = [...new Set(mine.map((s) => s.variant).filter((v): v is string => Boolean(v)))].sort();
+      const byVariant = variants.map((v) => {
+        const of = mine.filter((s) => s.variant === v);
+        const count = (o: Outcome): number => of.filter((s) => s.outcome === o).length;
+        return row(`↳ variant ${v}`, { suites: of.length, refused: count('refused'), agrees: count('agrees'), verifiedButWrong: count('verified-but-wrong') }, '');
+      });
+      return [row(c.name, c, `${(c.durationMs / 1000).toFixed(1)} s`), ...(variants.length > 1 ? byVariant : [])];
     }),
   ];
   const wrong = report.suites.filter((s) => s.outcome === 'verified-but-wrong');
@@ -195,7 +218,7 @@ function cell(text: string, max: number): string {
 
 export async function run(): Promise<BenchSection> {
   const filter = process.env.POLICYFORGE_CORPUS_FILTER || undefined;
-  const report = await runCorpus(corpusSources(), filter);
+  const report = await runCorpus(corpusSources(), { filter, fuzz: process.env.POLICYFORGE_CORPUS_FUZZ !== '0' });
   // A filtered run never overwrites the full report others read.
   writeFileSync(assetPath('bench', 'corpus', filter ? 'last-report.partial.json' : 'last-report.json'), `${JSON.stringify(report, null, 2)}\n`);
   return { title: 'Development corpus (offline generate vs reference cases)', markdown: renderCorpusSection(report) };
