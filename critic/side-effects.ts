@@ -105,7 +105,11 @@ export function observedSideEffectFindings(calls: readonly ObservedCall[], plan:
     if (!rule && !isDeclared(declared, call.fn, target?.kind)) {
       [rule, why] = [
         'behaviour/undeclared-side-effect',
-        call.fn === 'calls-truncated' ? 'the case made more recorded calls than the sandbox keeps, so the rest of what it did is unknown' : `the plan does not declare ${call.fn}${target?.kind ? ` on ${target.kind}` : ''}`,
+        call.fn === 'calls-truncated'
+          ? 'the case made more recorded calls than the sandbox keeps, so the rest of what it did is unknown'
+          : isWrite(call.fn) && !target
+            ? 'what it writes could not be read from the record'
+            : `the plan does not declare ${call.fn}${target?.kind ? ` on ${target.kind}` : ''}`,
       ];
     }
     if (!rule) continue;

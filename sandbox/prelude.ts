@@ -81,7 +81,14 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
     if (cur.calls.length >= LIMITS.calls - 1) { cur.truncated.calls = true; cur.calls.push({ fn: 'calls-truncated', args: '[' + LIMITS.calls + ']' }); return; }
     let json;
     try { json = JSONstringify(args); } catch (e) { json = JSONstringify([describe(e)]); }
+    if (json.length > LIMITS.callChars && (fn === 'create' || fn === 'update' || fn === 'remove')) json = writeIdentity(json);
     cur.calls.push({ fn: fn, args: clip(json, LIMITS.callChars) });
+  }
+  // A write too large to record whole is recorded by what it writes (kind, name, namespace), never as an
+  // unreadable clipped prefix: verify() must always see the target. Read from the JSON, so getters run once.
+  function writeIdentity(json) {
+    const o = JSONparse(json)[0] || {}, m = o.metadata || {};
+    return JSONstringify([{ apiVersion: o.apiVersion, kind: o.kind, metadata: { name: m.name, namespace: m.namespace }, recorded: 'identity only: the object has ' + json.length + ' characters' }]);
   }
 
   function sameObject(a, b) {
