@@ -15,9 +15,11 @@ interface GenerateFlags {
   offline?: boolean;
   store?: string;
   mode?: 'Enforce' | 'Warn' | 'Audit';
+  /** false with --no-pod-controllers (commander's negated option; true otherwise). */
+  podControllers?: boolean;
 }
 
-// `policyforge generate "<intent>" [--namespace-hint ns] [--out policy.yaml] [--json] [--max-rounds N] [--families]`
+// `policyforge generate "<intent>" [--namespace-hint ns] [--out policy.yaml] [--json] [--max-rounds N] [--families] [--no-pod-controllers]`
 export const registerGenerate: RegisterCommand = (program, setExit) => {
   program
     .command('generate')
@@ -31,6 +33,7 @@ export const registerGenerate: RegisterCommand = (program, setExit) => {
     .option('--offline', 'do not call a model even when one is configured')
     .option('--store <spec>', 'skill store: a SQLite path or a redis:// URL (default: $POLICYFORGE_SKILL_STORE or ~/.policyforge)')
     .option('--mode <mode>', 'Enforce (deny), Warn or Audit (dry)')
+    .option('--no-pod-controllers', "a pod-spec intent covers Pods only, not the pod templates of Deployments, Jobs, CronJobs, …")
     .action(async (text: string | undefined, flags: GenerateFlags) => {
       if (flags.families) {
         process.stdout.write(flags.json ? `${JSON.stringify(offlineFamilies(), null, 2)}\n` : renderFamilies());
@@ -65,7 +68,12 @@ function intentFrom(text: string, flags: GenerateFlags): Intent {
   if (flags.mode !== undefined && !['Enforce', 'Warn', 'Audit'].includes(flags.mode)) throw pfError('PF_ERR_INPUT_INVALID', '--mode', `must be Enforce, Warn or Audit, got ${flags.mode}`);
   return {
     text: text.trim(),
-    options: { ...(namespaces.length ? { namespaces } : {}), ...(maxRounds ? { maxRounds } : {}), ...(flags.mode ? { mode: flags.mode } : {}) },
+    options: {
+      ...(namespaces.length ? { namespaces } : {}),
+      ...(maxRounds ? { maxRounds } : {}),
+      ...(flags.mode ? { mode: flags.mode } : {}),
+      ...(flags.podControllers === false ? { podControllers: false } : {}),
+    },
   };
 }
 
