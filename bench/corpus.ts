@@ -26,6 +26,8 @@ export interface SuiteOutcome {
   /** Why it was refused: the error code (PF_ERR_OFFLINE_UNSUPPORTED, …) or `failed` for a failed generation. */
   code?: string;
   reason?: string;
+  /** A refusal's structured details (e.g. the words the reader could not place), when the error carries them. */
+  details?: Record<string, unknown>;
   /** The planner's one-line account of its reading (plan.rationale), when it produced a plan. */
   reading?: string;
   /** Reference cases passed / run, when a policy was produced. */
@@ -49,7 +51,9 @@ export async function evaluateSuite(suite: Suite, generate: Generate, sandbox: S
     result = await generate({ text: suite.intent });
   } catch (err) {
     const code = isPolicyforgeError(err) ? err.code : 'error';
-    return { ...base, outcome: 'refused', code, reason: firstLine(err instanceof Error ? err.message : String(err)), durationMs: performance.now() - started };
+    const details = isPolicyforgeError(err) ? err.details : undefined;
+    const reason = firstLine(err instanceof Error ? err.message : String(err), 1000);
+    return { ...base, outcome: 'refused', code, reason, ...(details ? { details } : {}), durationMs: performance.now() - started };
   }
   const reading = result.plan?.rationale;
   if (result.status !== 'succeeded' || !result.safeToApply || !result.policy) {
@@ -70,9 +74,9 @@ export async function evaluateSuite(suite: Suite, generate: Generate, sandbox: S
   };
 }
 
-function firstLine(text: string): string {
+function firstLine(text: string, max = 300): string {
   const line = text.split('\n')[0];
-  return line.length > 300 ? `${line.slice(0, 297)}…` : line;
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
 export interface CorpusSource {

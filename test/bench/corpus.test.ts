@@ -114,11 +114,11 @@ describe('bench/corpus: classifying a generation against the reference cases', (
     expect(out.failing).toBeUndefined();
   });
 
-  it('PF_ERR_OFFLINE_UNSUPPORTED and a failed generation are refused, even when the best draft would pass', async () => {
+  it('PF_ERR_OFFLINE_UNSUPPORTED (with its details) and a failed generation are refused, even when the best draft would pass', async () => {
     const unsupported: Generate = async () => {
-      throw new PolicyforgeError('PF_ERR_OFFLINE_UNSUPPORTED', ['"…". Configure a model']);
+      throw new PolicyforgeError('PF_ERR_OFFLINE_UNSUPPORTED', ['"…". Configure a model'], { details: { unplaced: ['specified', 'list'] } });
     };
-    expect(await evaluateSuite(suite, unsupported, sandbox)).toMatchObject({ outcome: 'refused', code: 'PF_ERR_OFFLINE_UNSUPPORTED' });
+    expect(await evaluateSuite(suite, unsupported, sandbox)).toMatchObject({ outcome: 'refused', code: 'PF_ERR_OFFLINE_UNSUPPORTED', details: { unplaced: ['specified', 'list'] } });
     const failed = result('failed', policy("deny('everything');"));
     expect(await evaluateSuite(suite, answering(failed), sandbox)).toMatchObject({ outcome: 'refused', code: 'failed', reason: 'verification failed after 4 rounds' });
   });
