@@ -47,6 +47,8 @@ describe('deploy/ manifests', () => {
       [
         'gpt.drzzl.io/gptpolicies:get,list,watch',
         'gpt.drzzl.io/gptpolicies/status:get,update,patch',
+        // blockOwnerDeletion under OwnerReferencesPermissionEnforcement
+        'gpt.drzzl.io/gptpolicies/finalizers:update',
         'policy.jspolicy.com/jspolicies:get,list,watch,create,update,patch,delete',
         '/events:create,patch',
         'events.k8s.io/events:create,patch',
@@ -74,6 +76,27 @@ describe('deploy/ manifests', () => {
     expect(c.resources.limits).toBeDefined();
     expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
     expect(c.env.map((e: any) => e.name)).toEqual(expect.arrayContaining(['POD_NAME', 'POD_NAMESPACE', 'REDIS_URL']));
+  });
+
+  it('run Redis with an append-only file on a persistent volume, here and in docker-compose.yml, so a restart keeps accepted jobs', () => {
+    const redis = all().find((d) => d.kind === 'Deployment' && d.metadata.name === 'policyforge-redis');
+    const pod = redis.spec.template.spec;
+    const args: string[] = pod.containers[0].args;
+    const flag = (name: string): string | undefined => args[args.indexOf(name) + 1];
+    expect(flag('--appendonly')).toBe('yes');
+    expect(flag('--maxmemory-policy')).toBe('noeviction');
+    const dir = flag('--dir');
+    const mount = pod.containers[0].volumeMounts.find((m: any) => m.mountPath === dir);
+    const volume = pod.volumes.find((v: any) => v.name === mount.name);
+    const claim = all().find((d) => d.kind === 'PersistentVolumeClaim' && d.metadata.name === volume.persistentVolumeClaim.claimName);
+    expect(claim.spec.resources.requests.storage).toBeDefined();
+    expect(redis.spec.strategy.type).toBe('Recreate');
+
+    const compose = parse(readFileSync(assetPath('docker-compose.yml'), 'utf8'));
+    const command: string[] = compose.services.redis.command;
+    expect(command[command.indexOf('--appendonly') + 1]).toBe('yes');
+    expect(compose.services.redis.volumes.some((v: string) => v.endsWith(':/data'))).toBe(true);
+    expect(Object.keys(compose.volumes)).toContain(compose.services.redis.volumes[0].split(':')[0]);
   });
 
   it("accept the user's example GPTPolicies unchanged", () => {
