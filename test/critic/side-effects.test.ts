@@ -52,13 +52,11 @@ const EXPIRE_CASES: TestCase[] = [
 ];
 
 describe('verify judges what the code does against the side effects the plan declares', () => {
-  it('passes a Controller whose only side effect is the create its plan declares and its intent asks for', async () => {
-    const report = await verified(policy('Controller', COPY_CODE), plan('Controller', COPY_CASES, [{ fn: 'create', kinds: ['ConfigMap'], reason: 'copy ConfigMaps into shared' }]), COPY_INTENT);
-    expect(report.passed, renderReport(report)).toBe(true);
-    expect(report.suite?.cases[0].outcome.calls.map((c) => c.fn)).toEqual(['create']);
-  });
+  it('passes a Controller whose create its plan declares, and blocks the same code when the plan declares nothing, naming the call, the case and its arguments', async () => {
+    const declared = await verified(policy('Controller', COPY_CODE), plan('Controller', COPY_CASES, [{ fn: 'create', kinds: ['ConfigMap'], reason: 'copy ConfigMaps into shared' }]), COPY_INTENT);
+    expect(declared.passed, renderReport(declared)).toBe(true);
+    expect(declared.suite?.cases[0].outcome.calls.map((c) => c.fn)).toEqual(['create']);
 
-  it('blocks the same code when the plan declares nothing, naming the call, the case and its arguments', async () => {
     const report = await verified(policy('Controller', COPY_CODE), plan('Controller', COPY_CASES), COPY_INTENT);
     expect(report.passed).toBe(false);
     const [finding] = blocking(report, 'behaviour/undeclared-side-effect');
@@ -175,6 +173,9 @@ describe('the lints see side effects through indirection, for every policy type'
     ]) {
       expect(rules('Validating', code), code).toContain('code/indirect-global');
     }
+    // Ordinary dynamic access stays quiet: computed keys on objects, `this` inside a class.
+    const ordinary = "class Box { constructor(o) { this.o = o; } label(k) { return this.o?.metadata?.labels?.[k]; } }\nconst key = 'env';\nconst labels = request.object?.metadata?.labels ?? {};\nif (labels[key] === 'prod' || new Box(request.object).label(key) === 'prod') deny('no prod');";
+    expect(lint('Validating', ordinary).filter((f) => f.rule === 'code/indirect-global' || f.rule === 'safety/side-effects' || f.rule === 'code/undeclared-side-effect')).toEqual([]);
   });
 
   it('sees side-effect functions through aliases and literal names on globalThis/this', () => {
@@ -182,11 +183,6 @@ describe('the lints see side effects through indirection, for every policy type'
       const found = lint('Validating', code).find((f) => f.rule === 'safety/side-effects');
       expect(found?.message, code).toContain('remove()');
     }
-  });
-
-  it('leaves ordinary dynamic access alone', () => {
-    const code = "class Box { constructor(o) { this.o = o; } label(k) { return this.o?.metadata?.labels?.[k]; } }\nconst key = 'env';\nconst labels = request.object?.metadata?.labels ?? {};\nif (labels[key] === 'prod' || new Box(request.object).label(key) === 'prod') deny('no prod');";
-    expect(lint('Validating', code).filter((f) => f.rule === 'code/indirect-global' || f.rule === 'safety/side-effects' || f.rule === 'code/undeclared-side-effect')).toEqual([]);
   });
 
   it('checks Controller policies against the plan: undeclared side effects block, declared ones pass', () => {
