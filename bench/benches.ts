@@ -16,3 +16,4 @@ BENCHES.load = () => import('./load.js');
 BENCHES.operator = () => import('./operator.js');
 BENCHES['library-prompts'] = () => import('./library-prompts.js');
 BENCHES.corpus = () => import('./corpus.js');
+BENCHES.impact = () => import('./impact.js');

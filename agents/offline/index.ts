@@ -78,7 +78,16 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
       `"${text}" combines ${combined.length} rules (${combined.join(', ')}); offline mode writes one rule per policy. Generate them one at a time, or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
     ]);
   }
-  if (!solution) throw refusal(text, operative, misses, reading.rationale);
+  if (!solution) {
+    // No family claimed it: say what the nearest families could not place.
+    if (misses.length === 0) {
+      for (const f of nearestFamilies(operative)) {
+        const p = placeWords(reading.statements, { phrases: f.phrases, namespaces: [...namespaces, ...excluded], catalog });
+        misses.push({ family: f.id, words: [...p.unplaced, ...p.values] });
+      }
+    }
+    throw refusal(text, operative, misses, reading.rationale);
+  }
   const plan: Plan = {
     target: solution.target,
     steps: solution.steps,
@@ -131,14 +140,12 @@ function unplacedBy(sol: FamilySolution, p: Placement, mode: 'validate' | 'mutat
 
 function refusal(text: string, operative: string, misses: Unplaced[], rationale: string[]): PolicyforgeError {
   const closest = [...misses].sort((a, b) => a.words.length - b.words.length).slice(0, 3);
-  const fallback = closest.length ? [] : nearestFamilies(operative);
   const lines = [
     ...closest.map((m) => {
       const f = OFFLINE_FAMILIES.find((x) => x.id === m.family)!;
       const why = m.words.length ? `could not place ${m.words.map((w) => `"${w}"`).join(', ')}` : m.reason;
       return `${m.family} (${why}; e.g. "${f.examples[0]}")`;
     }),
-    ...fallback.map((f) => `${f.id} (e.g. "${f.examples[0]}")`),
   ];
   const unplaced = [...new Set(closest.flatMap((m) => m.words))];
   return new PolicyforgeError(

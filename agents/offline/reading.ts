@@ -54,7 +54,7 @@ const POLICY_LEAD = /^(?:this|the) (?:policy|rule)\s+(?:also\s+|further\s+|addit
 /** Splits an intent into its operative statement and its rationale. */
 export function readIntent(text: string): Reading {
   // Links point at background reading, never at what the policy must do.
-  const sentences = text.replace(/\s*\(?\bhttps?:\/\/\S+/gi, '').split(SENTENCE_END).map((s) => s.trim()).filter(Boolean);
+  const sentences = text.replace(/\s*\(?(?:(?:for more information,?\s*)?\bsee:?\s*)?\bhttps?:\/\/\S+/gi, '').split(SENTENCE_END).map((s) => s.trim()).filter(Boolean);
   const rationale: string[] = [];
   const policySentences: string[] = [];
   const operative: string[] = [];

@@ -4,6 +4,7 @@ import { logger, pfError, type GenerationResult, type Intent, type ProgressEvent
 import { renderReport } from '../../../critic/index.js';
 import { serializePolicy } from '../../../sandbox/index.js';
 import { createGenerator } from '../../loop/index.js';
+import { DEFAULT_DENY_THRESHOLD, generationImpact, impactWarning, parseDenyThreshold } from './against.js';
 import type { RegisterCommand } from './index.js';
 
 interface GenerateFlags {
@@ -17,6 +18,11 @@ interface GenerateFlags {
   mode?: 'Enforce' | 'Warn' | 'Audit';
   /** false with --no-pod-controllers (commander's negated option; true otherwise). */
   podControllers?: boolean;
+  /** Impact preview sources (src/impact): files, folders, `-`, `cluster`. */
+  against?: string[];
+  denyThreshold?: string;
+  kubeconfig?: string;
+  context?: string;
 }
 
 // `policyforge generate "<intent>" [--namespace-hint ns] [--out policy.yaml] [--json] [--max-rounds N] [--families] [--no-pod-controllers]`
@@ -34,6 +40,10 @@ export const registerGenerate: RegisterCommand = (program, setExit) => {
     .option('--store <spec>', 'skill store: a SQLite path or a redis:// URL (default: $POLICYFORGE_SKILL_STORE or ~/.policyforge)')
     .option('--mode <mode>', 'Enforce (deny), Warn or Audit (dry)')
     .option('--no-pod-controllers', "a pod-spec intent covers Pods only, not the pod templates of Deployments, Jobs, CronJobs, …")
+    .option('--against <source...>', 'replay existing objects (manifests, Lists, audit logs, - or cluster) through the verified policy: the impact preview')
+    .option('--deny-threshold <share>', `with --against: a policy denying more than this share of the objects is reported, not passed as safe (default ${DEFAULT_DENY_THRESHOLD * 100}%)`)
+    .option('--kubeconfig <file>', 'with --against cluster: kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--context <name>', 'with --against cluster: kubeconfig context')
     .action(async (text: string | undefined, flags: GenerateFlags) => {
       if (flags.families) {
         process.stdout.write(flags.json ? `${JSON.stringify(offlineFamilies(), null, 2)}\n` : renderFamilies());
@@ -41,14 +51,21 @@ export const registerGenerate: RegisterCommand = (program, setExit) => {
       }
       if (!text?.trim()) throw pfError('PF_ERR_INPUT_INVALID', 'generate', 'give the intent in quotes, e.g. policyforge generate "Block privileged containers."');
       const intent = intentFrom(text, flags);
+      const denyThreshold = parseDenyThreshold(flags.denyThreshold);
       // Structured logs (stderr, keys redacted) only when asked for: the progress lines are the CLI's narrative.
       const log = process.env.LOG_LEVEL ? logger() : undefined;
       const generator = await createGenerator({ model: flags.offline ? null : undefined, store: flags.store, logger: log });
       try {
         const progress = flags.json ? undefined : progressPrinter();
         const result = await generator.generate(intent, { onProgress: progress });
+        if (flags.against && result.status === 'succeeded' && result.policy) {
+          // Evidence from outside the plan's own reading: what the verified policy does to what exists.
+          result.impact = await generationImpact(result.policy, flags.against, denyThreshold, flags);
+          if (result.impact.overThreshold) result.safeToApply = false;
+        }
         await report(result, flags);
-        setExit(result.status === 'succeeded' ? 0 : 1);
+        if (result.impact && !flags.json) process.stderr.write(`${impactWarning(result.impact, denyThreshold)}\n`);
+        setExit(result.status === 'succeeded' && !result.impact?.overThreshold ? 0 : 1);
       } finally {
         await generator.close();
       }

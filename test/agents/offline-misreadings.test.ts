@@ -1,0 +1,167 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { assemblePolicy, understandOffline } from '../../agents/index.js';
+import { isPolicyforgeError, type Intent, type KubeObject, type TestCase } from '../../common/index.js';
+import { harden } from '../../critic/index.js';
+import { createSandbox } from '../../sandbox/index.js';
+import { builtinSkills, inlineSkills } from '../../skills/index.js';
+
+// Each class of misreading seen on real-world intents (issue 11) must now be read right, with cases that
+// match what the person meant, or refused with the words that could not be placed. The phrasings differ
+// from the issue's examples on purpose.
+
+const sandbox = createSandbox();
+afterAll(() => sandbox.close());
+
+function refusal(text: string): { message: string; unplaced: string[] } {
+  try {
+    const u = understandOffline({ text });
+    throw new Error(`expected a refusal, got family ${u.family}: ${u.plan.rationale}`);
+  } catch (err) {
+    if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
+    return { message: err.message, unplaced: ((err.details as { unplaced?: string[] } | undefined)?.unplaced ?? []) };
+  }
+}
+
+/** Generates offline and runs cases written here, from the intent's true meaning, against the policy. */
+async function failuresOn(text: string, cases: TestCase[]): Promise<string[]> {
+  const intent: Intent = { text };
+  const u = understandOffline(intent);
+  const assembled = assemblePolicy(u.spec, intent);
+  const inlined = { ...assembled, spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) } };
+  const policy = harden(inlined, u.plan, intent);
+  const own = await sandbox.runSuite(policy, u.plan.tests);
+  const run = await sandbox.runSuite(policy, cases);
+  return [...own.cases, ...run.cases].filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`);
+}
+
+function pod(spec: Record<string, unknown>, namespace = 'default'): KubeObject {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace }, spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }], ...spec } };
+}
+
+function podWith(container: Record<string, unknown>): KubeObject {
+  return pod({ containers: [{ name: 'c', image: 'registry.example.com/app:1.0', ...container }] });
+}
+
+describe('inverted readings', () => {
+  it('refuses a ban on a field that a family can only require', () => {
+    expect(refusal('This policy forbids any container from defining CPU limits.').message).toMatch(/forbids what this family would require/);
+    expect(refusal('No container may set a memory limit.').message).toMatch(/resources/);
+  });
+
+  it('refuses "only allowed in <namespace>" rather than read it as a ban inside that namespace', () => {
+    expect(refusal('LoadBalancer services are only allowed in the edge namespace.').unplaced).toContain('only');
+    expect(refusal('NodePort Services are only permitted in namespace ingress.').unplaced).toContain('only');
+  });
+
+  it('refuses a migration note whose rule is only implied, and reads a ban on the old registry as a ban', async () => {
+    expect(refusal('k8s.gcr.io will be frozen, use registry.k8s.io.').unplaced).toEqual(expect.arrayContaining(['frozen']));
+    expect(
+      await failuresOn('Images from k8s.gcr.io are not allowed.', [
+        { name: 'old registry denied', object: podWith({ image: 'k8s.gcr.io/pause:3.9' }), expect: 'deny' },
+        { name: 'new registry allowed', object: podWith({ image: 'registry.k8s.io/pause:3.9' }), expect: 'allow' },
+        { name: 'any other registry allowed', object: podWith({ image: 'nginx:1.27' }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('reads two statements that each negate once as one ban, not as a double negation', async () => {
+    const text = 'Disallowed container repositories that begin with a string from the specified list.\nThe list of prefixes a container image is not allowed to have: k8s.gcr.io/.';
+    expect(
+      await failuresOn(text, [
+        { name: 'k8s.gcr.io denied', object: podWith({ image: 'k8s.gcr.io/pause:3.9' }), expect: 'deny' },
+        { name: 'others allowed', object: podWith({ image: 'quay.io/org/app:1' }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+});
+
+describe('the subject comes from the operative statement, never the rationale', () => {
+  it('does not turn "the latest version of …" into an image-tag rule', async () => {
+    const r = refusal('This policy applies the baseline profile from the latest version of the Pod Security Standards.');
+    expect(r.unplaced).toEqual(expect.arrayContaining(['baseline', 'profile', 'version']));
+    expect(
+      await failuresOn('Upgrading to the latest version of Kubernetes is recommended. Pods must not use hostNetwork.', [
+        { name: 'a latest-tagged image is none of this policy’s business', object: podWith({ image: 'nginx:latest' }), expect: 'allow' },
+        { name: 'hostNetwork denied', object: pod({ hostNetwork: true }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('does not read escalate / bind / impersonate verbs in Roles as pods allowing privilege escalation', () => {
+    const r = refusal('Roles granting these verbs can lead to privilege escalation. This policy prevents Roles from granting the escalate, bind or impersonate verbs.');
+    expect(r.unplaced).toEqual(expect.arrayContaining(['escalate', 'impersonate']));
+  });
+
+  it('reads "host namespaces" as hostNetwork / hostPID / hostIPC, never a Namespace named host', async () => {
+    expect(
+      await failuresOn('Pods must not share host namespaces.', [
+        { name: 'a plain pod in a namespace named host is allowed', object: pod({}, 'host'), expect: 'allow' },
+        { name: 'hostPID in default is denied', object: pod({ hostPID: true }), expect: 'deny' },
+        { name: 'hostIPC is denied', object: pod({ hostIPC: true }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    expect(understandOffline({ text: 'Pods must not share host namespaces.' }).plan.target.namespaces).toEqual([]);
+    refusal('Deny pods in the host namespace.');
+  });
+});
+
+describe('conditions are kept or the intent is refused', () => {
+  it('"one of liveness, readiness or startup probes": any one of them will do', async () => {
+    const text = 'This policy validates that all containers have one of livenessProbe, readinessProbe, or startupProbe defined.';
+    const probe = { httpGet: { path: '/', port: 80 } };
+    expect(
+      await failuresOn(text, [
+        { name: 'only a startupProbe is allowed', object: podWith({ startupProbe: probe }), expect: 'allow' },
+        { name: 'only a livenessProbe is allowed', object: podWith({ livenessProbe: probe }), expect: 'allow' },
+        { name: 'no probe is denied', object: podWith({}), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    expect(await failuresOn('Containers must define a liveness or a readiness probe.', [{ name: 'readiness alone is allowed', object: podWith({ readinessProbe: probe }), expect: 'allow' }])).toEqual([]);
+    expect(await failuresOn('Containers must define liveness and readiness probes.', [{ name: 'readiness alone is denied', object: podWith({ readinessProbe: probe }), expect: 'deny' }])).toEqual([]);
+    refusal('Containers must define liveness and readiness or startup probes.');
+  });
+
+  it('refuses "unless", "but" and "other than" clauses it cannot express', () => {
+    expect(refusal('Privileged containers are denied unless the pod has the label trusted=true.').unplaced).toContain('unless');
+    expect(refusal('Containers must not be privileged, but init containers may be.').unplaced).toContain('but');
+    expect(refusal('Block hostPath volumes other than /var/log.').unplaced).toEqual(expect.arrayContaining(['other', 'than']));
+  });
+
+  it('keeps a namespace exception it can express', async () => {
+    expect(
+      await failuresOn('Privileged containers are denied except in namespace system-tools.', [
+        { name: 'privileged in system-tools is allowed', object: pod({ containers: [{ name: 'c', image: 'a.io/b:1', securityContext: { privileged: true } }] }, 'system-tools'), expect: 'allow' },
+        { name: 'privileged in shop is denied', object: pod({ containers: [{ name: 'c', image: 'a.io/b:1', securityContext: { privileged: true } }] }, 'shop'), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+});
+
+describe('the kind of policy follows the verb', () => {
+  it('refuses an add / default request instead of writing a deny', () => {
+    expect(refusal('Add default requests of cpu 100m to containers.').unplaced).toEqual(expect.arrayContaining(['100m']));
+    expect(refusal('Set default CPU requests of 250m on every container.').unplaced).toEqual(expect.arrayContaining(['default', '250m']));
+  });
+
+  it('"may not be changed or removed" guards UPDATEs against oldObject; deletion stays allowed', async () => {
+    const text = 'The owner label of Namespaces may not be changed or removed.';
+    expect(understandOffline({ text }).plan.target.operations).toEqual(['UPDATE']);
+    const ns = (labels?: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', ...(labels ? { labels } : {}) } });
+    expect(
+      await failuresOn(text, [
+        { name: 'removing the owner label is denied', operation: 'UPDATE', oldObject: ns({ owner: 'a' }), object: ns({}), expect: 'deny' },
+        { name: 'changing the owner label is denied', operation: 'UPDATE', oldObject: ns({ owner: 'a' }), object: ns({ owner: 'b' }), expect: 'deny' },
+        { name: 'deleting the namespace is allowed', operation: 'DELETE', oldObject: ns({ owner: 'a' }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+});
+
+describe('a refusal says what it could not place and what it can do', () => {
+  it('names the unplaced words and the closest family with an example phrasing', () => {
+    const r = refusal('Containers must not mount the docker socket.');
+    expect(r.unplaced).toEqual(expect.arrayContaining(['docker', 'socket']));
+    expect(r.message).toMatch(/Closest offline families: host-path \(could not place .*"docker".*e\.g\. "Pods must not mount hostPath volumes\."\)/);
+  });
+});
+
