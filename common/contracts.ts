@@ -140,8 +140,32 @@ export interface CaseOutcome {
   calls: Array<{ fn: string; args: unknown[] }>;
   /** Set when the script threw or ran out of time or memory: the text jsPolicy reports (`Uncaught …`). */
   error?: string;
-  errorKind?: 'throw' | 'timeout' | 'memory' | 'compile';
+  errorKind?: 'throw' | 'timeout' | 'memory' | 'compile' | 'decode';
+  /** On a timeout: which limit applied and what decided the request (jsPolicy: the API server's failurePolicy). */
+  timeout?: TimeoutDecision;
+  /** What jsPolicy would write to the policy's JsPolicyViolations (rejections and errors, also under Warn and Dry). */
+  violation?: ViolationRecord;
   durationMs: number;
+}
+
+export interface TimeoutDecision {
+  limitMs: number;
+  /** policy: spec.timeoutSeconds; default: jsPolicy's 10 s; cap: a shorter limit of the loop, the service or --max-timeout-ms. */
+  limitSource: 'policy' | 'default' | 'cap';
+  failurePolicy: 'Fail' | 'Ignore';
+  /** failurePolicy: the API server's deadline passed first (the webhook's timeout is the VM's); sandbox-cap: only the shorter cap ran out. */
+  decidedBy: 'failurePolicy' | 'sandbox-cap';
+}
+
+export interface ViolationRecord {
+  /** The policy's violationPolicy, or Controller for Controller policies. */
+  action: 'Deny' | 'Warn' | 'Dry' | 'Controller';
+  code: number;
+  reason: string;
+  /** Longer than 256 bytes: the first 253 and "...", as jsPolicy stores it. */
+  message: string;
+  requestInfo: { kind: string; apiVersion: string; namespace?: string; name?: string; operation: string };
+  userInfo: { username?: string; uid?: string };
 }
 
 export interface CaseResult {

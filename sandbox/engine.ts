@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import ivm from 'isolated-vm';
 import type { Fixtures } from '../common/index.js';
-import { COMPILE_FAILURE, instrumentPolicy, wrapPolicy } from './instrument.js';
+import { COMPILE_FAILURE, changesBuiltins, instrumentPolicy, wrapPolicy } from './instrument.js';
 import { PRELUDE_SOURCE } from './prelude.js';
 
 /**
@@ -16,13 +16,23 @@ export const OUTPUT_LIMITS = {
   lines: 200,
   lineChars: 2_000,
   warnings: 100,
-  /** deny/warn/requeue message length */
-  messageChars: 4_096,
+  /**
+   * deny/warn/requeue message length. jsPolicy clips none; this bound only keeps what a policy can make
+   * the host hold finite (the terminal output clips further, and says so).
+   */
+  messageChars: 1_048_576,
   calls: 200,
   callChars: 65_536,
   /** mutate(obj) serialised size */
   objectChars: 4_000_000,
+  /** What one run may grow resizable ArrayBuffers by: they live outside the isolate's heap limit. */
+  bufferGrowthBytes: 4 * 1024 * 1024,
 } as const;
+
+/** The prelude's file name: its frames are dropped from the stacks a policy's errors report. */
+const PRELUDE_FILE = 'policyforge-prelude.js';
+/** Fresh (unhardened, single-use) contexts made on one isolate before it is replaced: released contexts are collected lazily. */
+const FRESH_CONTEXTS_PER_ISOLATE = 32;
 
 export interface EngineOptions {
   /** V8 heap limit per isolate. @defaultValue 64 */
@@ -43,6 +53,7 @@ export interface CaseInput {
 
 export type Verdict =
   | { kind: 'allow' }
+  | { kind: 'error'; message: string }
   | { kind: 'deny'; message: string; reason: string; code: number }
   | { kind: 'mutate'; object: string }
   | { kind: 'requeue'; message: string }
@@ -52,9 +63,13 @@ export type Verdict =
 export interface RawRun {
   /** The first ending call; undefined when the script ran to its end (allowed) or failed. */
   verdict?: Verdict;
-  /** `Uncaught …` when the script threw, ran out of time or memory. */
+  /** `Uncaught …` when the script threw, ran out of time or memory; encoding/json's text when its result does not decode. */
   error?: string;
-  errorKind?: 'throw' | 'timeout' | 'memory';
+  errorKind?: 'throw' | 'timeout' | 'memory' | 'decode';
+  /** The wall-clock limit the run had (ms). */
+  timeoutMs?: number;
+  /** The run used a fresh, unfrozen context of its own (the policy changes built-ins, as polyfills do). */
+  fresh?: boolean;
   warnings: string[];
   printed: string[];
   calls: Array<{ fn: string; args: unknown[] }>;
@@ -66,12 +81,14 @@ export type CompileResult = { ok: true } | { ok: false; error: string };
 interface PolicyContext {
   context: ivm.Context;
   runCase: ivm.Reference<(input: string) => string>;
+  collect: ivm.Reference<() => string>;
   abort: ivm.Reference<() => string>;
 }
 
 interface InnerResult {
   decided: (Verdict & { kind: string }) | null;
   error: string | null;
+  decodeError?: string | null;
   warnings: string[];
   printed: string[];
   calls: Array<{ fn: string; args: string }>;
@@ -88,14 +105,18 @@ const TIMED_OUT = 'Script execution timed out.';
 
 export class PolicyEngine {
   private isolate?: ivm.Isolate;
+  /** The isolate of single-use contexts (policies that change built-ins), replaced every few contexts. */
+  private freshIsolate?: ivm.Isolate;
+  private freshMade = 0;
   private readonly contexts = new Map<string, PolicyContext>();
   private readonly compiled = new Map<string, CompileResult>();
+  private readonly changesBuiltins = new Map<string, boolean>();
   private readonly memoryLimitMb: number;
   private readonly maxContexts: number;
   /** Names of the in-isolate stop helpers, random per engine so policy code cannot name them in advance. */
   private readonly stopName = `__pf_stop_${randomBytes(6).toString('hex')}`;
   private readonly doneName = `__pf_done_${randomBytes(6).toString('hex')}`;
-  private lastSource?: string;
+  private lastKey?: string;
   private lastContext?: PolicyContext;
   /** Isolates recreated after a memory limit or a fatal error (for tests and stats). */
   recycled = 0;
@@ -108,10 +129,17 @@ export class PolicyEngine {
   private iso(): ivm.Isolate {
     if (!this.isolate || this.isolate.isDisposed) {
       if (this.isolate) this.recycled++;
-      this.contexts.clear();
+      this.forgetContexts();
       this.isolate = new ivm.Isolate({ memoryLimit: this.memoryLimitMb });
     }
     return this.isolate;
+  }
+
+  /** Every context of a disposed isolate is gone with it: none may be handed out again. */
+  private forgetContexts(): void {
+    this.contexts.clear();
+    this.lastKey = undefined;
+    this.lastContext = undefined;
   }
 
   /** V8's verdict on the source exactly as jsPolicy would compile it (a script, not a module). */
@@ -133,11 +161,39 @@ export class PolicyEngine {
     return result;
   }
 
-  private contextFor(javascript: string): PolicyContext {
-    // Suites run one policy many times: skip the map lookup when it is the same source as last time.
-    if (javascript === this.lastSource && this.lastContext && this.contexts.has(this.lastSource)) return this.lastContext;
-    const key = javascript;
-    this.lastSource = javascript;
+  /** Builds a context: prelude, then the policy compiled into it as a function. */
+  private makeContext(isolate: ivm.Isolate, javascript: string, filename: string, harden: boolean): PolicyContext {
+    const context = isolate.createContextSync();
+    const init = context.evalSync(PRELUDE_SOURCE, { reference: true, filename: PRELUDE_FILE }) as ivm.Reference<(c: string) => unknown>;
+    const config = JSON.stringify({ limits: OUTPUT_LIMITS, stopName: this.stopName, doneName: this.doneName, preludeFile: PRELUDE_FILE, harden });
+    const api = init.applySync(undefined, [config], { result: { reference: true } }) as unknown as ivm.Reference<Record<string, unknown>>;
+    const { code } = instrumentPolicy(javascript, this.stopName, this.doneName);
+    // Named after the policy and shifted one line up (wrapPolicy's first line), so stack lines read as
+    // jsPolicy's do: `at <policy>:<line>:<column>`.
+    const origin = { filename, lineOffset: -1 };
+    let script: ivm.Script;
+    try {
+      script = isolate.compileScriptSync(wrapPolicy(code), origin);
+    } catch {
+      // Should the rewrite ever produce code V8 rejects, run the source as written: the first-verdict
+      // rule still holds in the prelude, only a swallowed stop would then run on to the timeout.
+      script = isolate.compileScriptSync(wrapPolicy(javascript), origin);
+    }
+    const fn = script.runSync(context, { reference: true, timeout: 1000 }) as ivm.Reference<() => void>;
+    script.release();
+    (api.getSync('setPolicy', { reference: true }) as ivm.Reference<(f: unknown) => void>).applySync(undefined, [fn.derefInto()]);
+    return {
+      context,
+      runCase: api.getSync('runCase', { reference: true }) as ivm.Reference<(input: string) => string>,
+      collect: api.getSync('collect', { reference: true }) as ivm.Reference<() => string>,
+      abort: api.getSync('abort', { reference: true }) as ivm.Reference<() => string>,
+    };
+  }
+
+  private contextFor(key: string, javascript: string, filename: string): PolicyContext {
+    // Suites run one policy many times: skip the map lookup when it is the same policy as last time.
+    if (key === this.lastKey && this.lastContext && this.contexts.has(key)) return this.lastContext;
+    this.lastKey = key;
     const existing = this.contexts.get(key);
     if (existing) {
       this.contexts.delete(key);
@@ -145,28 +201,7 @@ export class PolicyEngine {
       this.lastContext = existing;
       return existing;
     }
-    const isolate = this.iso();
-    const context = isolate.createContextSync();
-    const init = context.evalSync(PRELUDE_SOURCE, { reference: true, filename: 'policyforge-prelude.js' }) as ivm.Reference<(c: string) => unknown>;
-    const config = JSON.stringify({ limits: OUTPUT_LIMITS, stopName: this.stopName, doneName: this.doneName });
-    const api = init.applySync(undefined, [config], { result: { reference: true } }) as unknown as ivm.Reference<Record<string, unknown>>;
-    const { code } = instrumentPolicy(javascript, this.stopName, this.doneName);
-    let script: ivm.Script;
-    try {
-      script = isolate.compileScriptSync(wrapPolicy(code), { filename: 'policy.js' });
-    } catch {
-      // Should the rewrite ever produce code V8 rejects, run the source as written: the first-verdict
-      // rule still holds in the prelude, only a swallowed stop would then run on to the timeout.
-      script = isolate.compileScriptSync(wrapPolicy(javascript), { filename: 'policy.js' });
-    }
-    const fn = script.runSync(context, { reference: true, timeout: 1000 }) as ivm.Reference<() => void>;
-    script.release();
-    (api.getSync('setPolicy', { reference: true }) as ivm.Reference<(f: unknown) => void>).applySync(undefined, [fn.derefInto()]);
-    const ctx: PolicyContext = {
-      context,
-      runCase: api.getSync('runCase', { reference: true }) as ivm.Reference<(input: string) => string>,
-      abort: api.getSync('abort', { reference: true }) as ivm.Reference<() => string>,
-    };
+    const ctx = this.makeContext(this.iso(), javascript, filename, true);
     this.contexts.set(key, ctx);
     this.lastContext = ctx;
     while (this.contexts.size > this.maxContexts) {
@@ -177,12 +212,34 @@ export class PolicyEngine {
     return ctx;
   }
 
-  private dropContext(javascript: string): void {
-    const key = javascript;
+  /** A single-use, unfrozen context, as jsPolicy gives every request (vmpool.Put recreates the context). */
+  private freshContext(javascript: string, filename: string): PolicyContext {
+    if (!this.freshIsolate || this.freshIsolate.isDisposed || this.freshMade >= FRESH_CONTEXTS_PER_ISOLATE) {
+      if (this.freshIsolate && !this.freshIsolate.isDisposed) this.freshIsolate.dispose();
+      this.freshIsolate = new ivm.Isolate({ memoryLimit: this.memoryLimitMb });
+      this.freshMade = 0;
+    }
+    this.freshMade++;
+    return this.makeContext(this.freshIsolate, javascript, filename, false);
+  }
+
+  private dropContext(key: string): void {
     const ctx = this.contexts.get(key);
     if (!ctx) return;
     this.contexts.delete(key);
+    if (this.lastKey === key) this.lastContext = undefined;
     if (this.isolate && !this.isolate.isDisposed) ctx.context.release();
+  }
+
+  /** Does the policy change built-ins (polyfills)? Then each case gets a fresh, unfrozen context. */
+  private needsFreshContext(javascript: string): boolean {
+    let v = this.changesBuiltins.get(javascript);
+    if (v === undefined) {
+      v = changesBuiltins(javascript);
+      if (this.changesBuiltins.size > 256) this.changesBuiltins.clear();
+      this.changesBuiltins.set(javascript, v);
+    }
+    return v;
   }
 
   /**
@@ -191,33 +248,44 @@ export class PolicyEngine {
    */
   run(javascript: string, input: CaseInput): RawRun {
     const started = performance.now();
-    const payload = `{"request":${input.requestJson},"fixtures":${input.fixtures ? JSON.stringify(input.fixtures) : '{}'},"timeoutMs":${Number(input.timeoutMs)}${input.policyName ? `,"policyName":${JSON.stringify(input.policyName)}` : ''}}`;
+    const policyName = input.policyName || 'policy.js';
+    const timeoutMs = Math.max(1, Math.round(input.timeoutMs));
+    const payload = `{"request":${input.requestJson},"fixtures":${input.fixtures ? JSON.stringify(input.fixtures) : '{}'},"timeoutMs":${Number(input.timeoutMs)},"policyName":${JSON.stringify(input.policyName ?? '')}}`;
+    const fresh = this.needsFreshContext(javascript);
+    const key = `${policyName}\n${javascript}`;
     let inner: InnerResult | undefined;
     let hostError: { error: string; errorKind: RawRun['errorKind'] } | undefined;
     let ctx: PolicyContext | undefined;
+    const isolate = (): ivm.Isolate | undefined => (fresh ? this.freshIsolate : this.isolate);
+    const forget = (): void => {
+      if (fresh) return;
+      this.dropContext(key);
+    };
     try {
-      ctx = this.contextFor(javascript);
-      inner = JSON.parse(ctx.runCase.applySync(undefined, [payload], { timeout: Math.max(1, Math.round(input.timeoutMs)) })) as InnerResult;
+      ctx = fresh ? this.freshContext(javascript, policyName) : this.contextFor(key, javascript, policyName);
+      inner = this.runIn(ctx, payload, timeoutMs);
       if (inner.retry) {
-        this.dropContext(javascript);
-        ctx = this.contextFor(javascript);
-        inner = JSON.parse(ctx.runCase.applySync(undefined, [payload], { timeout: Math.max(1, Math.round(input.timeoutMs)) })) as InnerResult;
+        forget();
+        ctx = this.contextFor(key, javascript, policyName);
+        inner = this.runIn(ctx, payload, timeoutMs);
       }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (this.isolate?.isDisposed) {
+      if (isolate()?.isDisposed) {
+        // The isolate is gone with everything in it: the next case starts on a new one.
+        if (!fresh) this.forgetContexts();
         hostError = { error: `Uncaught RangeError: the policy ran out of memory (sandbox limit ${this.memoryLimitMb} MB)`, errorKind: 'memory' };
       } else if (message === TIMED_OUT) {
-        hostError = { error: `Uncaught Error: script execution timed out after ${input.timeoutMs} ms`, errorKind: 'timeout' };
+        // pkg/vm/vm.go 253-256: the VM gives up with "script <origin> timed out".
+        hostError = { error: `script ${policyName} timed out`, errorKind: 'timeout' };
         try {
           inner = ctx ? (JSON.parse(ctx.abort.applySync(undefined, [], { timeout: 250 })) as InnerResult) : undefined;
         } catch {
           inner = undefined;
-          this.dropContext(javascript);
+          forget();
         }
       } else {
-        // An error escaped the case: a promise job the policy queued threw after the case finished (its
-        // result then stands), or the isolate failed in a way the policy did not cause directly.
+        // The isolate failed in a way the policy did not cause directly.
         hostError = { error: `Uncaught Error: ${message}`, errorKind: 'throw' };
         try {
           inner = ctx ? (JSON.parse(ctx.abort.applySync(undefined, [], { timeout: 250 })) as InnerResult) : undefined;
@@ -225,27 +293,53 @@ export class PolicyEngine {
         } catch {
           inner = undefined;
         }
-        this.dropContext(javascript);
+        forget();
       }
+    } finally {
+      if (fresh && ctx && this.freshIsolate && !this.freshIsolate.isDisposed) ctx.context.release();
     }
-    if (inner?.tainted) this.dropContext(javascript);
+    if (inner?.tainted) forget();
     const durationMs = performance.now() - started;
-    const base = {
+    const base: RawRun = {
       warnings: inner?.warnings ?? [],
       printed: inner?.printed ?? [],
       calls: (inner?.calls ?? []).map((c) => ({ fn: c.fn, args: parseArgs(c.args) })),
       durationMs: durationMs + (inner?.virtualMs ?? 0),
+      timeoutMs,
+      ...(fresh ? { fresh: true } : {}),
     };
     if (inner?.truncated.printed) base.printed.push(`… more lines dropped (limit ${OUTPUT_LIMITS.lines})`);
     if (inner?.truncated.warnings) base.warnings.push(`… more warnings dropped (limit ${OUTPUT_LIMITS.warnings})`);
     const decided = inner?.decided ?? undefined;
     if (decided && decided.kind === 'timeout') {
-      return { ...base, error: `Uncaught Error: script execution timed out after ${input.timeoutMs} ms (sleep counted)`, errorKind: 'timeout' };
+      return { ...base, error: `script ${policyName} timed out`, errorKind: 'timeout' };
     }
+    // A verdict given before the run was stopped stands: upstream's exit() ends the script on the spot.
     if (decided) return { ...base, verdict: decided };
     if (hostError) return { ...base, ...hostError };
     if (inner?.error) return { ...base, error: inner.error, errorKind: 'throw' };
+    if (inner?.decodeError) return { ...base, error: inner.decodeError, errorKind: 'decode' };
     return base;
+  }
+
+  /**
+   * Starts the case, lets isolated-vm run the promise jobs it queued (at the end of that call, as v8go
+   * does at the end of RunScript), then reads the result. An error a promise job leaves unhandled is
+   * not the script's error: jsPolicy never looks at it.
+   */
+  private runIn(ctx: PolicyContext, payload: string, timeoutMs: number): InnerResult {
+    const begun = performance.now();
+    let started: string;
+    try {
+      started = ctx.runCase.applySync(undefined, [payload], { timeout: timeoutMs });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (message === TIMED_OUT || this.isolate?.isDisposed || this.freshIsolate?.isDisposed) throw err;
+      started = '';
+    }
+    if (started) return JSON.parse(started) as InnerResult;
+    const left = Math.max(1, Math.round(timeoutMs - (performance.now() - begun)));
+    return JSON.parse(ctx.collect.applySync(undefined, [], { timeout: Math.max(left, 50) })) as InnerResult;
   }
 
   /**
@@ -286,6 +380,9 @@ export class PolicyEngine {
     this.contexts.clear();
     if (this.isolate && !this.isolate.isDisposed) this.isolate.dispose();
     this.isolate = undefined;
+    if (this.freshIsolate && !this.freshIsolate.isDisposed) this.freshIsolate.dispose();
+    this.freshIsolate = undefined;
+    this.forgetContexts();
   }
 }
 

@@ -22,7 +22,8 @@ export { createSandbox, SANDBOX_DEFAULTS, type SandboxOptions, type SandboxRunne
 export { parseSuite, parseCase, loadSuite, parsePolicy, loadPolicy, serializePolicy } from './suite.js';
 export { buildAdmissionRequest, pluralise, resolveResource, DEFAULT_USER_INFO, type AdmissionRequest, type ControllerRequest } from './admission.js';
 export { matchesPolicy, explainMismatch, selectorMatches, NAMESPACE_NAME_LABEL, type MatchOptions } from './matching.js';
-export { formatSuiteResult } from './format.js';
+export { formatSuiteResult, escapeForTerminal, describeTimeout, TERMINAL_TEXT_CHARS } from './format.js';
+export { runLimit, apiServerTimeoutMessage, JSPOLICY_DEFAULT_TIMEOUT_SECONDS, type RunLimit } from './outcome.js';
 export { subsetDifference } from './outcome.js';
 export { COMPILE_FAILURE } from './instrument.js';
 export { PolicyReplayer, type ReplayRequest, type ReplayerOptions } from './replay.js';

@@ -55,3 +55,71 @@ export function instrumentPolicy(javascript: string, stopName: string, doneName:
 export function wrapPolicy(code: string): string {
   return `(function () {\n${code}\n})`;
 }
+
+/** Globals whose objects are built-ins: writing to them (or through a `prototype`) changes what every case sees. */
+const BUILTIN_GLOBALS = new Set([
+  'Object', 'Function', 'Array', 'Number', 'Boolean', 'String', 'Symbol', 'BigInt', 'Date', 'Promise', 'RegExp', 'Map', 'Set',
+  'WeakMap', 'WeakSet', 'WeakRef', 'Proxy', 'Reflect', 'JSON', 'Math', 'Intl', 'ArrayBuffer', 'DataView', 'Int8Array',
+  'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array',
+  'BigInt64Array', 'BigUint64Array', 'Error', 'AggregateError', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError',
+  'TypeError', 'URIError', 'globalThis', 'console',
+]);
+const DEFINERS = new Set(['defineProperty', 'defineProperties', 'setPrototypeOf', 'assign', 'set', 'deleteProperty', '__defineGetter__', '__defineSetter__']);
+
+interface MemberNode extends Node {
+  type: 'MemberExpression';
+  object: Node;
+  property: Node & { name?: string; value?: unknown };
+  computed: boolean;
+}
+
+/** Walks a member chain (`A.b.prototype.c`): its root identifier and whether a link names a prototype. */
+function chainOf(node: Node): { root?: string; throughPrototype: boolean } {
+  let n: Node = node;
+  let throughPrototype = false;
+  while (n.type === 'MemberExpression') {
+    const m = n as MemberNode;
+    const key = m.computed ? m.property.value : m.property.name;
+    if (key === 'prototype' || key === '__proto__') throughPrototype = true;
+    n = m.object;
+  }
+  return { root: n.type === 'Identifier' ? (n as Node & { name: string }).name : n.type === 'ThisExpression' ? 'this' : undefined, throughPrototype };
+}
+
+function touchesBuiltin(target: Node): boolean {
+  if (target.type !== 'MemberExpression' && target.type !== 'Identifier') return false;
+  const { root, throughPrototype } = chainOf(target);
+  return throughPrototype || (root !== undefined && BUILTIN_GLOBALS.has(root) && target.type === 'MemberExpression');
+}
+
+/**
+ * Does the code (visibly) change built-ins, as polyfills do (`Array.prototype.x = …`, `Object.defineProperty(String.prototype, …)`,
+ * `Math.foo = …`)? jsPolicy gives every request a fresh context whose built-ins are not frozen, so such code
+ * works there; the sandbox then runs each case in a fresh, unfrozen context of its own too (slower), and
+ * keeps one frozen context per policy for everything else. Unparsable code answers false (V8 decides).
+ */
+export function changesBuiltins(javascript: string): boolean {
+  let ast: Node;
+  try {
+    ast = parse(javascript, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true, allowReturnOutsideFunction: true });
+  } catch {
+    return false;
+  }
+  let found = false;
+  full(ast, (node) => {
+    if (found) return;
+    const n = node as Node & { left?: Node; argument?: Node; operator?: string; callee?: Node; arguments?: Node[] };
+    if (n.type === 'AssignmentExpression' && n.left && touchesBuiltin(n.left)) found = true;
+    else if (n.type === 'UpdateExpression' && n.argument && touchesBuiltin(n.argument)) found = true;
+    else if (n.type === 'UnaryExpression' && n.operator === 'delete' && n.argument && touchesBuiltin(n.argument)) found = true;
+    else if (n.type === 'CallExpression' && n.callee?.type === 'MemberExpression') {
+      const callee = n.callee as MemberNode;
+      const name = callee.computed ? callee.property.value : callee.property.name;
+      if (typeof name === 'string' && DEFINERS.has(name)) {
+        const first = n.arguments?.[0];
+        if (name.startsWith('__define') ? touchesBuiltin(callee.object) || callee.object.type === 'ThisExpression' : first !== undefined && (touchesBuiltin(first) || (first.type === 'Identifier' && BUILTIN_GLOBALS.has((first as Node & { name: string }).name)))) found = true;
+      }
+    }
+  });
+  return found;
+}

@@ -1,6 +1,32 @@
 import fastJsonPatch from 'fast-json-patch';
-import type { CaseOutcome, CaseResult, Expectation, JsPolicy, KubeObject, TestCase } from '../common/index.js';
+import type { CaseOutcome, CaseResult, Expectation, JsPolicy, KubeObject, TestCase, TimeoutDecision, ViolationRecord } from '../common/index.js';
+import type { AdmissionRequest, ControllerRequest } from './admission.js';
 import type { RawRun } from './engine.js';
+
+/** jsPolicy's own timeout when spec.timeoutSeconds is unset (pkg/webhook/handler.go 72-75; pkg/controllers/jspolicy.go 692-695). */
+export const JSPOLICY_DEFAULT_TIMEOUT_SECONDS = 10;
+
+/** The limit a run had and where it came from. */
+export interface RunLimit {
+  limitMs: number;
+  limitSource: TimeoutDecision['limitSource'];
+}
+
+/** The limit that applies: the policy's own (or jsPolicy's default), unless a shorter cap is set. */
+export function runLimit(policy: JsPolicy, capMs?: number): RunLimit {
+  const own = (policy.spec.timeoutSeconds ?? JSPOLICY_DEFAULT_TIMEOUT_SECONDS) * 1000;
+  if (capMs !== undefined && capMs < own) return { limitMs: capMs, limitSource: 'cap' };
+  return { limitMs: own, limitSource: policy.spec.timeoutSeconds !== undefined ? 'policy' : 'default' };
+}
+
+/**
+ * The API server's answer when a webhook call passes its deadline under failurePolicy Fail: the webhook is
+ * named after the policy and served at /policy/<name> by the jspolicy service (pkg/controllers/jspolicy.go
+ * 646-657), and the call's error is wrapped as an internal error (read from the code, not observed).
+ */
+export function apiServerTimeoutMessage(policyName: string, timeoutSeconds: number): string {
+  return `Internal error occurred: failed calling webhook "${policyName}": failed to call webhook: Post "https://jspolicy.jspolicy.svc:443/policy/${policyName}?timeout=${timeoutSeconds}s": context deadline exceeded`;
+}
 
 const { compare } = fastJsonPatch;
 
@@ -9,7 +35,7 @@ const { compare } = fastJsonPatch;
  * policy type (mutate in Validating ends the run without a patch), violationPolicy (Warn turns a
  * rejection into a warning, Dry admits silently and drops the patch), errors → 500 `Uncaught …`.
  */
-export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject | undefined): CaseOutcome {
+export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject | undefined, limit?: RunLimit, request?: AdmissionRequest | ControllerRequest): CaseOutcome {
   const type = policy.spec.type ?? 'Validating';
   const violation = policy.spec.violationPolicy ?? 'Deny';
   const name = policy.metadata.name;
@@ -45,7 +71,33 @@ export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject
     outcome.message = run.verdict.message;
   }
 
+  // The webhook's timeout is the VM's (pkg/controllers/jspolicy.go 692-695; pkg/webhook/handler.go 72-84),
+  // so the API server's deadline passes first and failurePolicy decides; the VM's own "script <name> timed
+  // out" never reaches the client. When only a shorter cap ran out, the cluster could still see the script
+  // finish: the sandbox then keeps the 500, and says so.
+  if (run.errorKind === 'timeout' && limit && type !== 'Controller') {
+    const failurePolicy = policy.spec.failurePolicy ?? 'Fail';
+    const byCap = limit.limitSource === 'cap';
+    outcome.timeout = { limitMs: limit.limitMs, limitSource: limit.limitSource, failurePolicy, decidedBy: byCap ? 'sandbox-cap' : 'failurePolicy' };
+    if (!byCap) {
+      outcome.violation = violationOf(policy, request, { code: 500, reason: '', message: run.error ?? '' });
+      if (failurePolicy === 'Ignore') {
+        outcome.message = run.error;
+        outcome.actual = 'allow';
+        return outcome;
+      }
+      outcome.allowed = false;
+      outcome.code = 500;
+      outcome.reason = 'InternalError';
+      outcome.message = apiServerTimeoutMessage(name, Math.round(limit.limitMs / 1000));
+      outcome.actual = 'deny';
+      return outcome;
+    }
+    rejection = { ...rejection!, message: `${run.error} (the sandbox's cap of ${limit.limitMs} ms; the policy's own limit is ${runLimit(policy).limitMs} ms, in a cluster the script may still finish)` };
+  }
+
   if (rejection) {
+    outcome.violation = violationOf(policy, request, rejection);
     if (type === 'Controller') {
       // A controller has nothing to reject: deny and errors are recorded as violations only.
       outcome.code = rejection.code;
@@ -71,6 +123,30 @@ export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject
   }
   outcome.actual = actualOf(outcome, type === 'Controller' && rejection !== undefined);
   return outcome;
+}
+
+/** What jsPolicy writes to JsPolicyViolations for a rejection (pkg/webhook/audit.go 53-59, 95-129); none under auditPolicy Skip. */
+function violationOf(policy: JsPolicy, request: AdmissionRequest | ControllerRequest | undefined, rejection: { code: number; reason: string; message: string }): ViolationRecord | undefined {
+  if (policy.spec.auditPolicy === 'Skip' || !request) return undefined;
+  const action = policy.spec.type === 'Controller' ? 'Controller' : (policy.spec.violationPolicy ?? 'Deny');
+  const bytes = Buffer.from(rejection.message, 'utf8');
+  const message = bytes.length > 256 ? `${bytes.subarray(0, 253).toString('utf8')}...` : rejection.message;
+  const kind = request.kind;
+  const userInfo = 'userInfo' in request ? (request.userInfo as { username?: string; uid?: string }) : {};
+  return {
+    action,
+    code: rejection.code,
+    reason: rejection.reason,
+    message,
+    requestInfo: {
+      kind: kind.kind,
+      apiVersion: kind.group ? `${kind.group}/${kind.version}` : kind.version,
+      ...(request.namespace ? { namespace: request.namespace } : {}),
+      ...(request.name ? { name: request.name } : {}),
+      operation: request.operation,
+    },
+    userInfo: { ...(userInfo.username ? { username: userInfo.username } : {}), ...(userInfo.uid ? { uid: userInfo.uid } : {}) },
+  };
 }
 
 function actualOf(o: CaseOutcome, controllerViolation: boolean): Expectation {

@@ -35,6 +35,8 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
   const Str = String, Num = Number, dateNow = Date.now;
   const ErrorToString = Error.prototype.toString;
   const SENTINEL = freeze(create(null));
+  const PRELUDE_FILE = config.preludeFile;
+  const HARDEN = config.harden !== false;
   const LIMITS = config.limits;
   const has = (o, k) => o != null && apply(hasOwn, o, [k]);
   const clip = (s, n) => (s.length > n ? s.slice(0, n) + '… [' + (s.length - n) + ' more chars]' : s);
@@ -44,7 +46,9 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
   let policyFn = null;
   let tainted = false;
 
-  function stopped() { return cur === null || cur.decided !== null || cur.closed; }
+  // An uncaught error ends the run too: jsPolicy returns it before the result is read, so a verdict a
+  // promise job gives afterwards does not count.
+  function stopped() { return cur === null || cur.decided !== null || cur.error !== null || cur.closed; }
   function end(verdict) {
     if (!stopped()) cur.decided = verdict;
     throw SENTINEL;
@@ -65,6 +69,27 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
     }
   }
 
+  // What jsPolicy reports for an uncaught exception (pkg/vm/vm.go 260-276): v8go's StackTrace (the
+  // exception's stack property) as "Uncaught <stack>" when there is one, else the exception's own
+  // string form with no "Uncaught" (vm_test.go: throw "test" gives "test"). The frames of this
+  // prelude's own plumbing are dropped: upstream's script has none below the policy.
+  function uncaught(e) {
+    try {
+      if (e !== null && (typeof e === 'object' || typeof e === 'function')) {
+        const stack = e.stack;
+        if (typeof stack === 'string' && stack !== '') {
+          const lines = stack.split('\n');
+          const kept = [];
+          for (let i = 0; i < lines.length; i++) if (lines[i].indexOf(PRELUDE_FILE) < 0) kept.push(lines[i]);
+          return 'Uncaught ' + kept.join('\n');
+        }
+      }
+      return Str(e);
+    } catch (_) {
+      return describe(e);
+    }
+  }
+
   function jsonOrString(v) {
     if (typeof v === 'string') return v;
     try {
@@ -73,6 +98,28 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
     } catch (_) {
       return Str(v);
     }
+  }
+
+  // jsPolicy decodes the script's __response into a Go struct (pkg/webhook/handler.go 90-95, 200-210):
+  // a value of the wrong JSON type fails the whole request with encoding/json's UnmarshalTypeError text.
+  // Returns that text, or null when the value decodes (undefined is omitted, null leaves the zero value).
+  function goField(v, field, goType) {
+    if (v === undefined || v === null || typeof v === 'function' || typeof v === 'symbol') return null;
+    let kind;
+    if (typeof v === 'string') kind = 'string';
+    else if (typeof v === 'number') {
+      if (v !== v || v === Infinity || v === -Infinity) return null; // JSON.stringify writes null
+      kind = 'number';
+    } else if (typeof v === 'boolean') kind = 'bool';
+    else if (Array.isArray(v)) kind = 'array';
+    else kind = 'object';
+    if (goType === 'string' && kind === 'string') return null;
+    if (goType === 'int' && kind === 'number') {
+      if (Num.isInteger(v) && v >= -9223372036854775808 && v <= 9223372036854775807) return null;
+      kind = 'number ' + JSONstringify(v);
+    }
+    if (goType !== 'string' && goType !== 'int' && kind === 'object') return null;
+    return 'json: cannot unmarshal ' + kind + ' into Go struct field Response.' + field + ' of type ' + goType;
   }
 
   function record(fn, args) {
@@ -100,31 +147,39 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
   const lib = {
     allow: function allow() { end({ kind: 'allow' }); },
     exit: function exit() { end({ kind: 'allow' }); },
+    // deny/warn/mutate/requeue store what they are given, as jsPolicy's __response does; the values are
+    // decoded as Go would decode them when the run ends (decodeError).
     deny: function deny(message, reason, code) {
       guard();
+      const bad = goField(message, 'message', 'string') || goField(reason, 'reason', 'string') || goField(code, 'code', 'int');
+      if (bad !== null) end({ kind: 'error', message: bad });
       const m = clip(text(message), LIMITS.messageChars);
       const r = reason === undefined || reason === null || reason === '' ? 'Forbidden' : clip(Str(reason), 256);
-      // jsPolicy uses the code when it is positive, else the 403 of admission.Denied.
-      const n = Num(code);
-      const c = n > 0 && n < 1000 ? Math.trunc(n) : 403;
+      // jsPolicy uses the code when it is positive (as Go's int32), else the 403 of admission.Denied.
+      const n = typeof code === 'number' ? code : 0;
+      const c = n > 0 ? (n | 0) || 403 : 403;
       end({ kind: 'deny', message: m, reason: r, code: c });
     },
     warn: function warn(message) {
       guard();
+      if (cur.badWarning === null) cur.badWarning = goField(message, 'warnings', 'string');
       if (cur.warnings.length >= LIMITS.warnings) { cur.truncated.warnings = true; return; }
       cur.warnings.push(clip(text(message), LIMITS.messageChars));
     },
     mutate: function mutate(obj) {
       guard();
       // jsPolicy stores the value as the patched object: nothing stored means no patch.
+      const bad = goField(obj, 'patched', 'map[string]interface {}');
+      if (bad !== null) end({ kind: 'error', message: bad });
       if (obj === undefined || obj === null) end({ kind: 'allow' });
-      if (typeof obj !== 'object') throw new TypeError('mutate expects the changed object');
       const json = JSONstringify(obj);
       if (json.length > LIMITS.objectChars) throw new RangeError('mutate: the object is larger than ' + LIMITS.objectChars + ' characters');
       end({ kind: 'mutate', object: json });
     },
     requeue: function requeue(message) {
       guard();
+      const bad = goField(message, 'message', 'string');
+      if (bad !== null) end({ kind: 'error', message: bad });
       const m = clip(text(message), LIMITS.messageChars);
       record('requeue', [m]);
       end({ kind: 'requeue', message: m });
@@ -133,7 +188,16 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
       guard();
       if (cur.printed.length >= LIMITS.lines) { cur.truncated.printed = true; return; }
       const parts = [];
-      for (let i = 0; i < arguments.length; i++) parts.push(jsonOrString(arguments[i]));
+      // As jsPolicy's printFn (pkg/vm/vm.go 577-587): strings raw, anything else JSON.stringify'd; what
+      // JSON.stringify throws (a circular object, a BigInt) reaches the script, as v8go leaves it pending.
+      for (let i = 0; i < arguments.length; i++) {
+        const a = arguments[i];
+        if (typeof a === 'string') parts.push(a);
+        else {
+          const j = JSONstringify(a);
+          parts.push(j === undefined ? Str(a) : j);
+        }
+      }
       cur.printed.push(clip(parts.join(' '), LIMITS.lineChars));
     },
     sleep: function sleep(ms) {
@@ -313,14 +377,57 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
     return out;
   }
 
-  // --- hardening -------------------------------------------------------------------------------------
+  // --- what policies never get ----------------------------------------------------------------------
   delete G.FinalizationRegistry; // its callbacks would run during a later case
+  // WebAssembly memories and shared buffers live outside the isolate's heap limit, and a never-settling
+  // Atomics.waitAsync keeps them alive across cases (and can abort the process). jsPolicy's v8go has
+  // none of them for policies to rely on; critic lint says why when code names them.
+  delete G.WebAssembly;
+  delete G.SharedArrayBuffer;
+  delete G.Atomics;
+  // Resizable ArrayBuffers grow outside the heap limit too: bound what one case may grow them by.
+  const ABproto = ArrayBuffer.prototype;
+  for (const method of ['resize', 'transfer', 'transferToFixedLength']) {
+    const original = ABproto[method];
+    if (typeof original !== 'function') continue;
+    const bounded = {
+      [method]: function (newLength) {
+        const want = newLength === undefined ? 0 : Num(newLength);
+        const grows = want > this.byteLength ? want - this.byteLength : 0;
+        if (cur !== null && grows > 0) {
+          if (cur.grown + grows > LIMITS.bufferGrowthBytes) {
+            throw new RangeError('ArrayBuffer.prototype.' + method + ': the sandbox lets one run grow buffers by at most ' + LIMITS.bufferGrowthBytes + ' bytes');
+          }
+          cur.grown += grows;
+        }
+        return apply(original, this, arguments);
+      },
+    }[method];
+    defineProperty(bounded, 'length', { value: original.length });
+    defineProperty(ABproto, method, { value: bounded, writable: true, enumerable: false, configurable: true });
+  }
+  // sleep() is virtual: the clock the script reads advances by what it slept, as upstream's real sleep does.
+  const RealDate = Date;
+  const virtualNow = function now() { return dateNow() + (cur !== null ? cur.virtualMs : 0); };
+  defineProperty(RealDate, 'now', { value: virtualNow, writable: true, enumerable: false, configurable: true });
+  const VirtualDate = new Proxy(RealDate, {
+    construct: function (target, args, newTarget) {
+      return Reflect.construct(target, args.length === 0 ? [virtualNow()] : args, newTarget === VirtualDate ? target : newTarget);
+    },
+    apply: function () { return Str(new RealDate(virtualNow())); },
+  });
+  defineProperty(RealDate.prototype, 'constructor', { value: VirtualDate, writable: true, enumerable: false, configurable: true });
+  defineProperty(G, 'Date', { value: VirtualDate, writable: true, enumerable: false, configurable: true });
+
+  // --- hardening -------------------------------------------------------------------------------------
 
   // Finding what a case added to the global object must be cheap: Reflect.ownKeys(globalThis) costs
   // ~10 µs (a sorted dictionary walk), Object.keys ~1 µs. Assignments create enumerable properties,
   // which Object.keys sees; the only ways to add a non-enumerable one are these definers, which flag
   // the case for a full sweep whatever their target (a Proxy around the global object would hide it).
   let dirty = false;
+  if (HARDEN) harden();
+  function harden() {
   function flagging(holder, key) {
     const original = holder[key];
     const wrapped = {
@@ -387,6 +494,7 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
     if (isProto || o === O.prototype) for (const k of OVERRIDABLE) fixOverride(o, k);
   }
   for (const o of seen) freeze(o);
+  }
 
   // jsPolicy's globals: accessors over the current case, so nothing a case assigns survives it.
   // request, plus what jsPolicy's prepared context also defines: __policy (the policy name) and the
@@ -413,6 +521,8 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
   }
   defineProperty(G, config.stopName, { value: freeze(function () { if (stopped()) throw SENTINEL; }), enumerable: false });
   defineProperty(G, config.doneName, { value: freeze(function () { return stopped(); }), enumerable: false });
+  if (HARDEN) hardenGlobals();
+  function hardenGlobals() {
   for (const k of ownKeys(G)) {
     const d = getOwnPropertyDescriptor(G, k);
     if (d && d.configurable) {
@@ -438,6 +548,7 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
       const d = getOwnPropertyDescriptor(o, k);
       if (d) again.push(d.value, d.get, d.set);
     }
+  }
   }
   const baseline = new Set(ownKeys(G));
   const keysOf = O.keys, symbolsOf = O.getOwnPropertySymbols;
@@ -465,9 +576,16 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
   function finish() {
     const s = cur;
     s.closed = true;
-    cleanup();
+    if (HARDEN) cleanup();
+    // The result is decoded as jsPolicy's handler decodes it (an error comes first, then the decoding).
+    let decided = s.decided, decodeError = null;
+    if (s.error === null) {
+      if (s.badWarning !== null) decodeError = s.badWarning;
+      else if (decided !== null && decided.kind === 'error') decodeError = decided.message;
+      if (decodeError !== null) decided = null;
+    }
     lastResult = {
-      decided: s.decided, error: s.error, warnings: s.warnings, printed: s.printed, calls: s.calls,
+      decided: decided, error: s.error, decodeError: decodeError, warnings: s.warnings, printed: s.printed, calls: s.calls,
       virtualMs: s.virtualMs, truncated: s.truncated, tainted: tainted,
     };
     return JSONstringify(lastResult);
@@ -476,23 +594,31 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
   return {
     // The policy's own function is shared by every case and reachable (arguments.callee, f.caller).
     setPolicy: function (fn) { policyFn = freeze(fn); freeze(fn.prototype); },
+    // runCase starts a case and returns nothing (or a retry request); the host then calls collect. Between
+    // the two calls isolated-vm runs the isolate's promise jobs, as v8go runs them when the script ends
+    // and before jsPolicy reads __response: a warn from .then or a deny after await counts.
     runCase: function (inputJson) {
-      // Promise jobs of the previous case run after it returned: clean up after them too. If they left
-      // the context tainted, the host must run this case in a fresh one.
-      cleanup();
+      // A context reused across cases is cleaned before each. If the cleanup left it tainted, the host
+      // must run this case in a fresh one.
+      if (HARDEN) cleanup();
       if (tainted) return '{"retry":true,"tainted":true}';
       lastResult = null; // abort() must never hand back the previous case's result
       const input = JSONparse(inputJson);
       cur = {
         request: input.request, fixtures: input.fixtures || {}, timeoutMs: input.timeoutMs, start: dateNow(), virtualMs: 0,
         policyName: input.policyName || '', exports: null,
-        decided: null, error: null, warnings: [], printed: [], calls: [], overrides: create(null), closed: false, truncated: {},
+        decided: null, error: null, badWarning: null, warnings: [], printed: [], calls: [], overrides: create(null), closed: false, truncated: {},
+        grown: 0,
       };
       try {
         apply(policyFn, G, []);
       } catch (e) {
-        if (e !== SENTINEL && cur.decided === null) cur.error = 'Uncaught ' + clip(describe(e), LIMITS.messageChars);
+        if (e !== SENTINEL && cur.decided === null) cur.error = clip(uncaught(e), LIMITS.messageChars);
       }
+      return '';
+    },
+    collect: function () {
+      if (cur === null || cur.closed) return lastResult === null ? '{"retry":true,"tainted":true}' : JSONstringify(lastResult);
       return finish();
     },
     // After the host stopped a case (timeout): what it had decided so far, and the same cleanup.
@@ -500,7 +626,7 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
     // the case's own result stands.
     abort: function () {
       if (cur !== null && cur.closed && lastResult !== null) {
-        cleanup();
+        if (HARDEN) cleanup();
         lastResult.tainted = tainted;
         lastResult.afterFinish = true;
         return JSONstringify(lastResult);

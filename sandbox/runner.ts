@@ -4,7 +4,7 @@ import { buildAdmissionRequest, isControllerRequest } from './admission.js';
 import { InlineBackend, type Backend } from './backend.js';
 import type { CaseInput } from './engine.js';
 import { explainMismatch } from './matching.js';
-import { interpretRun, judge, unmatchedOutcome } from './outcome.js';
+import { interpretRun, judge, runLimit, unmatchedOutcome } from './outcome.js';
 import { ProcessPoolBackend } from './process-pool.js';
 
 export interface SandboxOptions {
@@ -14,8 +14,12 @@ export interface SandboxOptions {
   processes?: number;
   /** V8 heap limit per isolate, in MB. @defaultValue 64 */
   memoryLimitMb?: number;
-  /** Upper bound of a case's wall-clock time; spec.timeoutSeconds applies when smaller. @defaultValue 2000 */
-  maxTimeoutMs?: number;
+  /**
+   * A cap on a case's wall-clock time below jsPolicy's own limit (spec.timeoutSeconds, else 10 s), for drafts
+   * in the loop and the service; null runs every case with jsPolicy's own limit (`policyforge test`). Each
+   * timed-out outcome says which limit applied. @defaultValue 2000
+   */
+  maxTimeoutMs?: number | null;
   /** Resolves kind → resource plural and scope. @defaultValue builtinCatalog() */
   catalog?: ApiCatalog;
 }
@@ -46,7 +50,8 @@ export function createSandbox(options: SandboxOptions = {}): SandboxRunner {
     (options.isolation ?? SANDBOX_DEFAULTS.isolation) === 'process'
       ? new ProcessPoolBackend({ processes: options.processes ?? SANDBOX_DEFAULTS.processes, memoryLimitMb })
       : new InlineBackend(memoryLimitMb);
-  return new Sandbox(backend, options.catalog ?? builtinCatalog(), options.maxTimeoutMs ?? SANDBOX_DEFAULTS.maxTimeoutMs);
+  const cap = options.maxTimeoutMs === null ? undefined : (options.maxTimeoutMs ?? SANDBOX_DEFAULTS.maxTimeoutMs);
+  return new Sandbox(backend, options.catalog ?? builtinCatalog(), cap);
 }
 
 class Sandbox implements SandboxRunner {
@@ -56,7 +61,7 @@ class Sandbox implements SandboxRunner {
   constructor(
     private readonly backend: Backend,
     private readonly catalog: ApiCatalog,
-    private readonly maxTimeoutMs: number,
+    private readonly maxTimeoutMs: number | undefined,
   ) {}
 
   async runSuite(policy: JsPolicy, cases: Suite | TestCase[], options: RunOptions = {}): Promise<SuiteResult> {
@@ -78,7 +83,8 @@ class Sandbox implements SandboxRunner {
       }));
       return { passed: false, total: list.length, failed: list.length, cases: results, compileError: compiled.error, durationMs: performance.now() - started };
     }
-    const timeoutMs = Math.min((spec.timeoutSeconds ?? SANDBOX_DEFAULTS.specTimeoutSeconds) * 1000, this.maxTimeoutMs);
+    const limit = runLimit(policy, this.maxTimeoutMs);
+    const timeoutMs = limit.limitMs;
     const prepared = list.map((c) => {
       const request = buildAdmissionRequest(c, spec.type, this.catalog);
       // A Controller sees an update as CREATE and matches its selectors against the object the event
@@ -98,7 +104,7 @@ class Sandbox implements SandboxRunner {
     const results = prepared.map((p) => {
       const raw = rawByCase.get(p);
       const original = isControllerRequest(p.request) ? p.request.object : p.request.object;
-      const outcome = raw ? interpretRun(policy, raw, original) : unmatchedOutcome(p.mismatch ?? 'not run');
+      const outcome = raw ? interpretRun(policy, raw, original, limit, p.request) : unmatchedOutcome(p.mismatch ?? 'not run');
       return judge(p.c, outcome);
     });
     const failed = results.filter((r) => !r.passed).length;
@@ -107,7 +113,7 @@ class Sandbox implements SandboxRunner {
 
   async runFunctionTests(code: string, fnName: string, tests: SkillTest[]): Promise<FunctionTestResult[]> {
     if (this.closed) throw new PolicyforgeError('PF_ERR_CONFIG', ['the sandbox is closed']);
-    const runs = await this.backend.runFunctionTests(code, fnName, tests.map((t) => ({ name: t.name, args: t.args })), this.maxTimeoutMs);
+    const runs = await this.backend.runFunctionTests(code, fnName, tests.map((t) => ({ name: t.name, args: t.args })), this.maxTimeoutMs ?? SANDBOX_DEFAULTS.specTimeoutSeconds * 1000);
     return runs.map((r, i) => {
       if (r.error !== undefined) return { name: r.name, passed: false, error: r.error };
       const passed = deepEqual(r.actual, tests[i].expected);

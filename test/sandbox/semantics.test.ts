@@ -58,12 +58,14 @@ describe('verdicts', () => {
   it('a thrown error is a rejection with code 500 and message Uncaught …', async () => {
     const o = await one('request.object.spec.resourceRef.kind');
     expect(o).toMatchObject({ allowed: false, actual: 'deny', code: 500, errorKind: 'throw' });
-    expect(o.message).toBe("Uncaught TypeError: Cannot read properties of undefined (reading 'kind')");
+    // pkg/vm/vm.go 266-268: "Uncaught " + v8go's StackTrace, the V8 stack with the policy's name as origin.
+    expect(o.message).toBe("Uncaught TypeError: Cannot read properties of undefined (reading 'kind')\n    at test.policyforge.dev:1:33");
   });
 
-  it('throwing a non-error value is reported the way V8 prints it', async () => {
-    expect((await one("throw 'boom'")).message).toBe('Uncaught boom');
-    expect((await one('throw {a: 1}')).message).toBe('Uncaught #<Object>');
+  it('throwing a non-error value gives its string form with no "Uncaught" (vm_test.go 60-64: throw "test" gives "test")', async () => {
+    expect((await one("throw 'boom'")).message).toBe('boom');
+    expect((await one('throw {a: 1}')).message).toBe('[object Object]');
+    expect((await one("throw {toString: () => 'NotFound: x'}")).message).toBe('NotFound: x');
   });
 
   it('failurePolicy Ignore does not turn an error into an admission', async () => {
@@ -71,10 +73,11 @@ describe('verdicts', () => {
     expect(o).toMatchObject({ allowed: false, code: 500 });
   });
 
-  it('running past the timeout is a rejection with code 500', async () => {
+  it('running past a cap below the policy\'s own limit is a rejection with code 500 that says which limit ran out', async () => {
     const o = await one('while (true) {}');
-    expect(o).toMatchObject({ allowed: false, code: 500, errorKind: 'timeout' });
-    expect(o.message).toMatch(/^Uncaught Error: script execution timed out after 300 ms/);
+    expect(o).toMatchObject({ allowed: false, code: 500, errorKind: 'timeout', timeout: { limitMs: 300, limitSource: 'cap', decidedBy: 'sandbox-cap' } });
+    // pkg/vm/vm.go 253-256: the VM's own text is "script <origin> timed out"
+    expect(o.message).toMatch(/^script test\.policyforge\.dev timed out \(the sandbox's cap of 300 ms; the policy's own limit is 10000 ms/);
   });
 
   it('spec.timeoutSeconds applies when below the sandbox maximum, and sleep is charged against it', async () => {

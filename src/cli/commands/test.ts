@@ -1,6 +1,6 @@
 import { PolicyforgeError, type FuzzCrash } from '../../../common/index.js';
 import { fuzzPolicy } from '../../../critic/index.js';
-import { createSandbox, formatSuiteResult, loadPolicy, loadSuite } from '../../../sandbox/index.js';
+import { createSandbox, escapeForTerminal, formatSuiteResult, loadPolicy, loadSuite, runLimit } from '../../../sandbox/index.js';
 import { testAgainst } from './against.js';
 import type { RegisterCommand } from './index.js';
 
@@ -21,14 +21,14 @@ export const registerTest: RegisterCommand = (program, setExit) => {
     .option('--context <name>', 'with --against cluster: kubeconfig context')
     .option('--json', 'print the result as JSON')
     .option('--fuzz', 'also search for objects on which the policy throws (denied with 500); exit 1 on any')
-    .option('--isolation <mode>', "'inline' (this process) or 'process' (a child process)", 'inline')
-    .option('--max-timeout-ms <ms>', 'upper bound of one case, spec.timeoutSeconds applies when lower', '2000')
-    .action(async (suitePath: string | undefined, opts: { policy: string; json?: boolean; fuzz?: boolean; isolation: string; maxTimeoutMs: string; against?: string[]; failOn?: string; kubeconfig?: string; context?: string }) => {
+    .option('--isolation <mode>', "'process' (a child process: a crash of the policy's isolate is exit 3, never this process's death) or 'inline' (this process)", 'process')
+    .option('--max-timeout-ms <ms>', "cap one case below jsPolicy's own limit (spec.timeoutSeconds, else 10 s); by default the policy's own limit applies")
+    .action(async (suitePath: string | undefined, opts: { policy: string; json?: boolean; fuzz?: boolean; isolation: string; maxTimeoutMs?: string; against?: string[]; failOn?: string; kubeconfig?: string; context?: string }) => {
       if (opts.isolation !== 'inline' && opts.isolation !== 'process') {
         throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--isolation', `must be inline or process, not ${opts.isolation}`]);
       }
-      const maxTimeoutMs = Number(opts.maxTimeoutMs);
-      if (!Number.isInteger(maxTimeoutMs) || maxTimeoutMs < 1) {
+      const maxTimeoutMs = opts.maxTimeoutMs === undefined ? undefined : Number(opts.maxTimeoutMs);
+      if (maxTimeoutMs !== undefined && (!Number.isInteger(maxTimeoutMs) || maxTimeoutMs < 1)) {
         throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--max-timeout-ms', `must be a positive integer, not ${opts.maxTimeoutMs}`]);
       }
       if (opts.against) {
@@ -37,15 +37,18 @@ export const registerTest: RegisterCommand = (program, setExit) => {
       }
       if (suitePath === undefined) throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['test', 'give a suite file, or --against SOURCE for an impact preview']);
       const [suite, policy] = await Promise.all([loadSuite(suitePath), loadPolicy(opts.policy)]);
-      const sandbox = createSandbox({ isolation: opts.isolation, processes: 1, maxTimeoutMs });
+      const sandbox = createSandbox({ isolation: opts.isolation, processes: 1, maxTimeoutMs: maxTimeoutMs ?? null });
+      const limit = runLimit(policy, maxTimeoutMs);
+      const limitText = `${limit.limitMs} ms per case (${limit.limitSource === 'policy' ? 'spec.timeoutSeconds' : limit.limitSource === 'default' ? "jsPolicy's default" : '--max-timeout-ms, below the policy\'s own limit'})`;
       try {
         const result = await sandbox.runSuite(policy, suite);
         const fuzz: FuzzCrash[] | undefined = opts.fuzz && !result.compileError ? await fuzzPolicy(policy, suite.cases, sandbox) : undefined;
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ suite: suitePath, policy: policy.metadata.name, intent: suite.intent, ...result, ...(fuzz ? { fuzz } : {}) }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ suite: suitePath, policy: policy.metadata.name, intent: suite.intent, limit, ...result, ...(fuzz ? { fuzz } : {}) }, null, 2)}\n`);
         } else {
-          process.stdout.write(`${suitePath}  ×  ${policy.metadata.name}\n${suite.intent}\n\n${formatSuiteResult(result)}\n`);
-          if (fuzz) process.stdout.write(`\nfuzz: ${fuzz.length ? `${fuzz.length} crash(es)` : 'no crash found'}\n${fuzz.map((c) => `✗ denies with 500 on ${c.from} with ${c.mutation}: ${c.error}\n  smallest object: ${JSON.stringify(c.object)}\n`).join('')}`);
+          // Names, intent, messages and prints may come from a model or a policy: escaped, never raw.
+          process.stdout.write(`${escapeForTerminal(suitePath, 500)}  ×  ${policy.metadata.name}\n${escapeForTerminal(suite.intent)}\ntime limit: ${limitText}\n\n${formatSuiteResult(result)}\n`);
+          if (fuzz) process.stdout.write(`\nfuzz: ${fuzz.length ? `${fuzz.length} crash(es)` : 'no crash found'}\n${fuzz.map((c) => `✗ denies with 500 on ${escapeForTerminal(c.from, 200)} with ${escapeForTerminal(c.mutation, 200)}: ${escapeForTerminal(c.error)}\n  smallest object: ${escapeForTerminal(JSON.stringify(c.object))}\n`).join('')}`);
         }
         setExit(result.passed && !fuzz?.length ? 0 : 1);
       } finally {
