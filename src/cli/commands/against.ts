@@ -69,9 +69,11 @@ export async function generationImpact(policy: JsPolicy, sources: string[], deny
 /** The warning line generate prints under the restatement. */
 export function impactWarning(summary: ImpactSummary, denyThreshold: number): string {
   const share = summary.checked ? ((100 * summary.wouldDeny) / summary.checked).toFixed(1) : '0';
+  const top = summary.reasons.find((r) => r.verdict === 'deny');
+  const example = top ? `\n  most often (${top.count}×): ${top.reason}${top.examples[0] ? `, e.g. ${top.examples[0]}` : ''}` : '';
   return summary.overThreshold
-    ? `warning: this policy ${impactHeadline(summary)} (${share} % denied, above the ${(denyThreshold * 100).toFixed(1)} % threshold): not safe to enforce as is; check the reasons (--json: impact) before applying`
-    : `impact: ${impactHeadline(summary)}`;
+    ? `warning: this policy ${impactHeadline(summary)} (${share} % denied, above the ${(denyThreshold * 100).toFixed(1)} % threshold): not safe to enforce as is; check the reasons (--json: impact) before applying${example}`
+    : `impact: ${impactHeadline(summary)}${example}`;
 }
 
 export function parseDenyThreshold(text: string | undefined): number {
@@ -82,7 +84,7 @@ export function parseDenyThreshold(text: string | undefined): number {
 }
 
 /** generate --against: a draft denying more than this share of existing objects is reported, not passed as safe. */
-export const DEFAULT_DENY_THRESHOLD = 0.05;
+export const DEFAULT_DENY_THRESHOLD = 0.1;
 
 function impactOptions(policy: JsPolicy, sources: string[], flags: AgainstFlags): ImpactOptions {
   const files = sources.filter((s) => s !== 'cluster');
