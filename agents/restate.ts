@@ -111,13 +111,15 @@ function namespaceScope(plan: Plan, policy?: JsPolicy): Scope {
   const fromSelector = exprs.filter((e) => e.operator === 'In').flatMap((e) => e.values ?? []);
   const included = fromSelector.length ? fromSelector : plan.target.namespaces;
   const excludedByPolicy = exprs.filter((e) => e.operator === 'NotIn').flatMap((e) => e.values ?? []);
-  const excluded = [...new Set([...excludedByPolicy, ...(included.length ? [] : SYSTEM_NAMESPACES)])];
+  // The policy's own selector is the truth; a plan alone will be hardened to exclude the system namespaces.
+  const excluded = policy ? excludedByPolicy : included.length ? [] : [...SYSTEM_NAMESPACES];
   const clusterScoped = (policy?.spec.scope ?? plan.target.scope) === 'Cluster';
   if (clusterScoped) return { included: [], excluded, clusterScoped, phrase: '(cluster-scoped)', never: 'namespaced objects' };
   if (included.length) {
     const names = included.join(', ');
     return { included, excluded, clusterScoped, phrase: `in namespace${included.length > 1 ? 's' : ''} ${names}`, never: `other namespaces (system namespaces included)` };
   }
+  if (!excluded.length) return { included, excluded, clusterScoped, phrase: 'in every namespace, system namespaces included', never: 'no namespace' };
   return { included, excluded, clusterScoped, phrase: 'in every namespace but the system ones', never: `the system namespaces (${excluded.join(', ')})` };
 }
 
@@ -240,7 +242,10 @@ function missingFeatures(c: TestCase, allowed: TestCase[], features: Map<TestCas
   const present = (prefix: string): boolean => [...mine.keys()].some((k) => k === prefix || k.startsWith(`${prefix}.`) || k.startsWith(`${prefix}[`));
   const top = (path: string): string => {
     const cuts = [...path.matchAll(/[.[]/g)].map((m) => m.index);
-    for (const cut of cuts) if (cut > 0 && !present(path.slice(0, cut))) return path.slice(0, cut);
+    for (const cut of cuts) {
+      const prefix = path.slice(0, cut);
+      if (cut > 0 && !/^(metadata|metadata\.labels|metadata\.annotations|spec)$/.test(prefix) && !present(prefix)) return prefix;
+    }
     return path;
   };
   return [...new Set(lacking.map(top))];

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { restate, restatementAnnotation } from '../../agents/index.js';
+import { builtinCatalog } from '../../catalog/index.js';
+import type { JsPolicy, Plan, TestCase } from '../../common/index.js';
+
+// Issue 11 item 2: the restatement is rendered from the plan's target and cases — never from the intent —
+// so that a reviewer spots a misreading in ten seconds.
+
+const catalog = builtinCatalog();
+const pod = (name: string, namespace: string, labels?: Record<string, string>): TestCase['object'] => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace, ...(labels ? { labels } : {}) },
+  spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1' }] },
+});
+const target = (over: Partial<Plan['target']> = {}): Plan['target'] => ({ type: 'Validating', resources: ['pods'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced', namespaces: ['test'], ...over });
+const labelPlan = (deny: string, allow: string): Plan => ({
+  target: target(),
+  steps: [],
+  tests: [
+    { name: 'the denied pod', object: pod('a', 'test', { env: deny }), expect: 'deny' },
+    { name: 'the allowed pod', object: pod('b', 'test', { env: allow }), expect: 'allow' },
+    { name: 'a pod without labels', object: pod('c', 'test'), expect: 'allow' },
+    { name: 'the same pod in another namespace', object: pod('d', 'default', { env: deny }), expect: 'allow' },
+  ],
+});
+
+describe('restate', () => {
+  it('says what is denied, allowed and never touched, from the cases alone', () => {
+    const r = restate({ plan: labelPlan('prod', 'dev'), catalog, judged: true });
+    expect(r.summary).toBe(
+      'Denies CREATE/UPDATE of Pods in namespace test whose label env="prod"; allows Pods in namespace test without label env or with another label env (e.g. "dev"); never touches other namespaces (system namespaces included).',
+    );
+    expect(r.denies).toEqual(['CREATE Pod in test with label env="prod" ("the denied pod")']);
+    expect(r.allows[0]).toBe('CREATE Pod in test with label env="dev" ("the allowed pod")');
+    expect(r.neverTouches).toEqual(['other kinds', 'DELETE/CONNECT requests', 'namespaces other than test']);
+    expect(r.text.split('\n')).toEqual([r.summary, `denies: ${r.denies.join('; ')}`, `allows: ${r.allows.join('; ')}`, `never touches: ${r.neverTouches.join('; ')}`, expect.stringMatching(/^judged: every planned verdict/)]);
+  });
+
+  it('shows an inverted reading as inverted: the sentence names the value that is denied', () => {
+    const right = restate({ plan: labelPlan('prod', 'dev'), catalog, judged: false });
+    const inverted = restate({ plan: labelPlan('dev', 'prod'), catalog, judged: false });
+    expect(right.summary).toContain('whose label env="prod"');
+    expect(inverted.summary).toContain('whose label env="dev"');
+    expect(inverted.text).toMatch(/^judged: no — the reading was not independently checked$/m);
+  });
+
+  it('keeps values exact: case and quoting are shown as the cases have them', () => {
+    expect(restate({ plan: labelPlan('PROD', 'prod'), catalog, judged: false }).summary).toContain('whose label env="PROD"');
+  });
+
+  it('names pod controllers, mutations, updates and the policy’s own namespace selection and mode', () => {
+    const plan: Plan = {
+      target: target({ type: 'Mutating', resources: ['pods', 'deployments', 'cronjobs'], apiGroups: ['', 'apps', 'batch'], namespaces: [], operations: ['CREATE'] }),
+      steps: [],
+      tests: [
+        { name: 'a pod without a team label gets one', object: pod('a', 'shop'), expect: 'mutate', patched: { ...pod('a', 'shop', { team: 'platform' }) } },
+        { name: 'a pod with a team label is left alone', object: pod('b', 'shop', { team: 'x' }), expect: 'allow' },
+      ],
+    };
+    const policy: JsPolicy = {
+      apiVersion: 'policy.jspolicy.com/v1beta1',
+      kind: 'JsPolicy',
+      metadata: { name: 'x.policyforge.dev' },
+      spec: { type: 'Mutating', operations: ['CREATE'], resources: ['pods', 'deployments', 'cronjobs'], namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'jspolicy'] }] } },
+    };
+    const r = restate({ plan, policy, catalog, judged: false });
+    expect(r.summary).toMatch(/^Mutates CREATE of Pods \(and the pod templates of Deployments, CronJobs\) in every namespace but the system ones/);
+    expect(r.mutates).toEqual(['CREATE Pod in shop without label team ("a pod without a team label gets one"): sets label team="platform"']);
+    expect(r.neverTouches).toContain('namespaces kube-system, jspolicy');
+    expect(r.neverTouches).toContain('UPDATE/DELETE/CONNECT requests');
+
+    const warned = restate({ plan: labelPlan('prod', 'dev'), policy: { ...policy, spec: { ...policy.spec, type: 'Validating', violationPolicy: 'Warn' } }, catalog, judged: false });
+    expect(warned.summary).toMatch(/^Warns on CREATE of Pods/);
+    expect(warned.denies).toEqual([]);
+    expect(warned.warns[0]).toContain('label env="prod"');
+  });
+
+  it('describes an UPDATE by what it changes', () => {
+    const plan: Plan = {
+      target: target({ operations: ['UPDATE'] }),
+      steps: [],
+      tests: [
+        { name: 'changing env', operation: 'UPDATE', oldObject: pod('a', 'test', { env: 'a' }), object: pod('a', 'test', { env: 'b' }), expect: 'deny' },
+        { name: 'keeping env', operation: 'UPDATE', oldObject: pod('a', 'test', { env: 'a' }), object: pod('a', 'test', { env: 'a' }), expect: 'allow' },
+      ],
+    };
+    expect(restate({ plan, catalog, judged: false }).denies[0]).toContain('changing label env "a" → "b"');
+  });
+
+  it('gives a one-line annotation with the judged state', () => {
+    const r = restate({ plan: labelPlan('prod', 'dev'), catalog, judged: false });
+    const line = restatementAnnotation(r);
+    expect(line).not.toMatch(/\n/);
+    expect(line).toBe(`${r.summary} (not independently judged)`);
+  });
+});
