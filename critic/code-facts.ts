@@ -246,6 +246,10 @@ function noteIndirection(ast: Node, declared: Set<string>, facts: CodeFacts): vo
       if (key === 'constructor' && parent?.type === 'MemberExpression' && parent.object === node && !parent.computed && parent.property.type === 'Identifier' && parent.property.name === 'constructor') {
         note('….constructor.constructor (the Function constructor reached through a value)');
       }
+      // The constructor of a function, or of a prototype read from one: Function, AsyncFunction, GeneratorFunction.
+      const owner = node.object as AnyNode;
+      const ofPrototype = owner.type === 'CallExpression' && owner.callee.type === 'MemberExpression' && !owner.callee.computed && owner.callee.property.type === 'Identifier' && owner.callee.property.name === 'getPrototypeOf';
+      if (key === 'constructor' && (/Function|Class/.test(owner.type) || ofPrototype)) note('….constructor of a function (the Function constructor reached through a value)');
     },
     WithStatement() {
       note('with (…) (names resolved through an object)');

@@ -169,6 +169,8 @@ describe('the lints see side effects through indirection, for every policy type'
       "new Function('return remove')()(request.object); deny('x');",
       "Reflect.get(globalThis, 'rem' + 'ove')(request.object); deny('x');",
       "[].constructor.constructor('return this')().remove(request.object); deny('x');",
+      "const F = Object.getPrototypeOf(function () {}).constructor; F('return this')().remove(request.object); deny('x');",
+      "const F = (() => 0).constructor; F('return this')().remove(request.object); deny('x');",
       "const g = self; deny(String(g));",
     ]) {
       expect(rules('Validating', code), code).toContain('code/indirect-global');
