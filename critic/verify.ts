@@ -21,7 +21,9 @@ export interface VerifyDeps {
 /**
  * Everything the critic checks about a draft, in one report: static lints (schema, code, API catalog,
  * safety), the plan's cases in the sandbox, a scope experiment for cluster-wide plans (narrowScope),
- * fuzzing for crashes, and a server-side dry-run when a cluster is there. `passed` only when nothing blocking remains: a failing case, a compile error, a fuzz crash, a
+ * fuzzing for crashes, and a server-side dry-run when a cluster is there. Behaviour is judged too: every side
+ * effect the sandbox recorded in any of those runs is checked against the plan's declared sideEffects, and the
+ * declarations against the intent (critic/side-effects.ts). `passed` only when nothing blocking remains: a failing case, a compile error, a fuzz crash, a
  * blocking finding or a dry-run error each block, and each is also a finding with its fix, so the coder
  * gets one list. verify() reports; it changes nothing (apply harden() to a draft first).
  */
