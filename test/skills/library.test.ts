@@ -162,11 +162,12 @@ describe('SkillLibrary.learn and lookupPolicy', () => {
     await library.seedBuiltins();
     expect(await library.lookupPolicy('Block privileged containers.')).toBeUndefined();
     await library.learn(succeeded('Block privileged containers.', PRIVILEGED_JS), SUITE);
-    const stored = await library.lookupPolicy('  block PRIVILEGED "containers"');
+    const stored = await library.lookupPolicy('  block privileged "containers"');
     expect(stored).toMatchObject({ intent: 'Block privileged containers.', state: 'candidate', skills: ['workloadContainers@1', 'isPrivileged@1'] });
     expect(stored!.policy.spec.javascript).toContain('function privilegedContainers');
     expect(stored!.provenance).toMatchObject({ model: 'gpt-test', round: 1, tokens: 120, source: 'generated' });
     expect(await library.lookupPolicy('block privileged containers in namespace prod')).toBeUndefined();
+    expect(await library.lookupPolicy('Block PRIVILEGED containers.')).toBeUndefined(); // values are exact: no case folding
   });
 
   it('extracts helpers as candidate skills whose tests are the calls the cases made, checked in the sandbox', async () => {
