@@ -1,0 +1,117 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { createSandbox, runLimit } from '../../sandbox/index.js';
+import { podCase, policy } from './helpers.js';
+
+// Issue 13: the offline runtime behaves as jsPolicy does. Each case cites the upstream source it follows
+// (loft-sh/jspolicy at d524b26).
+const sandbox = createSandbox({ maxTimeoutMs: 2_000 });
+afterAll(() => sandbox.close());
+
+async function one(javascript: string, spec: Parameters<typeof policy>[1] = {}) {
+  return (await sandbox.runSuite(policy(javascript, spec), [podCase('c', 'deny')])).cases[0].outcome;
+}
+
+describe('result decoding (item 3): the result is decoded into Go types', () => {
+  // pkg/webhook/handler.go 90-95 (json.Unmarshal into Response, a 500 on error) and 200-210 (the Response struct)
+  it('a non-string deny message is a 500 with encoding/json\'s text', async () => {
+    expect(await one('deny(42)')).toMatchObject({ code: 500, errorKind: 'decode', message: 'json: cannot unmarshal number into Go struct field Response.message of type string' });
+    expect((await one("deny({ why: 'x' })")).message).toBe('json: cannot unmarshal object into Go struct field Response.message of type string');
+  });
+
+  it('a string or fractional code is a 500', async () => {
+    expect((await one("deny('no', 'Forbidden', '403')")).message).toBe('json: cannot unmarshal string into Go struct field Response.code of type int');
+    expect((await one("deny('no', 'Forbidden', 403.5)")).message).toBe('json: cannot unmarshal number 403.5 into Go struct field Response.code of type int');
+  });
+
+  it('an array or a string to mutate is a 500, in Validating policies too', async () => {
+    expect((await one('mutate([])', { type: 'Mutating' })).message).toBe('json: cannot unmarshal array into Go struct field Response.patched of type map[string]interface {}');
+    expect((await one("mutate('x')")).message).toBe('json: cannot unmarshal string into Go struct field Response.patched of type map[string]interface {}');
+  });
+
+  it('a non-string warning fails the whole request, even when the script allows it', async () => {
+    const o = await one('warn({ a: 1 }); allow()');
+    expect(o).toMatchObject({ allowed: false, code: 500, message: 'json: cannot unmarshal object into Go struct field Response.warnings of type string' });
+  });
+
+  it('null and undefined decode to Go zero values', async () => {
+    expect(await one('deny(null, undefined, null)')).toMatchObject({ code: 403, reason: 'Forbidden', message: '' });
+  });
+});
+
+describe('fresh state per request (item 4): built-ins are not frozen, and nothing survives the request', () => {
+  // pkg/webhook/handler.go 154-163: every request runs on a VM whose context vmPool.Put recreates
+  // (pkg/vm/vm.go 228-237 RecreateContext), from a plain v8go context whose built-ins are writable.
+  const polyfill = "if (!Array.prototype.last) { Array.prototype.last = function () { return this[this.length - 1] } } String.prototype.shout = function () { return this.toUpperCase() + '!' }; deny(String([1, 2, 3].last()) + ' ' + 'no'.shout())";
+
+  it('a policy may extend prototypes (polyfills)', async () => {
+    expect((await one(polyfill)).message).toBe('3 NO!');
+  });
+
+  it('what one case added to a prototype is gone in the next case and in other policies', async () => {
+    const r = await sandbox.runSuite(policy(`if (typeof [].last === 'function') deny('leaked'); ${polyfill}`), [podCase('a', 'deny', { message: '3 NO!' }), podCase('b', 'deny', { message: '3 NO!' })]);
+    expect(r.passed, JSON.stringify(r.cases.map((c) => c.outcome.message))).toBe(true);
+    expect((await one("deny(typeof [].last + ' ' + typeof ''.shout)")).message).toBe('undefined undefined');
+  });
+});
+
+describe('error messages (item 7)', () => {
+  // pkg/vm/vm.go 263-271
+  it('an Error gives "Uncaught " and the V8 stack with the policy as origin, no frames of the sandbox', async () => {
+    const o = await one("function check(o) {\n  throw new Error('bad ' + o.kind)\n}\ncheck(request.object)");
+    expect(o.message).toBe('Uncaught Error: bad Pod\n    at check (test.policyforge.dev:2:9)\n    at test.policyforge.dev:4:1');
+  });
+
+  it('deny messages are not clipped', async () => {
+    expect((await one("deny('m'.repeat(100000))")).message).toHaveLength(100_000);
+  });
+});
+
+describe('smaller ones (item 8)', () => {
+  // pkg/vm/vm.go 278-296: sleep really sleeps, so Date.now() advances
+  it('sleep advances Date.now() and new Date()', async () => {
+    const o = await one('const t = Date.now(); const d = new Date().getTime(); sleep(700); deny(String(Date.now() - t >= 700) + String(new Date().getTime() - d >= 700))');
+    expect(o.message).toBe('truetrue');
+  });
+
+  // pkg/vm/vm.go 577-587: printFn JSON-stringifies non-strings; what V8's JSON.stringify throws reaches the script
+  it('print of a circular object throws', async () => {
+    expect((await one('const a = {}; a.self = a; try { print(a) } catch (e) { deny(e.name) }')).message).toBe('TypeError');
+  });
+});
+
+describe('timeouts (item 2)', () => {
+  // pkg/webhook/handler.go 72-75: timeoutSeconds, else 10 s
+  it("jsPolicy's own limit applies unless a shorter cap is set, and the result says which", () => {
+    expect(runLimit(policy('allow()'))).toEqual({ limitMs: 10_000, limitSource: 'default' });
+    expect(runLimit(policy('allow()', { timeoutSeconds: 3 }))).toEqual({ limitMs: 3_000, limitSource: 'policy' });
+    expect(runLimit(policy('allow()', { timeoutSeconds: 3 }), 2_000)).toEqual({ limitMs: 2_000, limitSource: 'cap' });
+    expect(runLimit(policy('allow()', { timeoutSeconds: 1 }), 2_000)).toEqual({ limitMs: 1_000, limitSource: 'policy' });
+  });
+
+  it('failurePolicy Ignore admits a request whose script ran past the policy\'s own limit', async () => {
+    const o = await one('while (true) {}', { timeoutSeconds: 1, failurePolicy: 'Ignore' });
+    expect(o).toMatchObject({ allowed: true, actual: 'allow', timeout: { limitMs: 1000, limitSource: 'policy', failurePolicy: 'Ignore', decidedBy: 'failurePolicy' } });
+  });
+});
+
+describe('violation records (item 9)', () => {
+  // pkg/webhook/audit.go 53-59 (action), 95-129 (what is recorded; messages over 256 bytes clipped to 253 + "...")
+  it('a Warn policy records what it would have denied, clipped as jsPolicy clips it', async () => {
+    const o = await one("deny('x'.repeat(300), 'TooLong', 422)", { violationPolicy: 'Warn' });
+    expect(o.allowed).toBe(true);
+    expect(o.violation).toEqual({
+      action: 'Warn',
+      code: 422,
+      reason: 'TooLong',
+      message: `${'x'.repeat(253)}...`,
+      requestInfo: { kind: 'Pod', apiVersion: 'v1', namespace: 'default', name: 'web', operation: 'CREATE' },
+      userInfo: { username: 'kubernetes-admin' },
+    });
+  });
+
+  it('Dry records too; auditPolicy Skip records nothing; an admission records nothing', async () => {
+    expect((await one("deny('no')", { violationPolicy: 'Dry' })).violation).toMatchObject({ action: 'Dry', code: 403, reason: 'Forbidden', message: 'no' });
+    expect((await one("deny('no')", { auditPolicy: 'Skip' })).violation).toBeUndefined();
+    expect((await one('allow()')).violation).toBeUndefined();
+  });
+});
