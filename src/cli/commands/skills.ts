@@ -139,7 +139,8 @@ export const registerSkills: RegisterCommand = (program) => {
     .option('--no-tests', 'do not run the skills\' tests in the sandbox before importing')
     .action((dir: string, flags: StoreFlags & { keepState?: boolean; tests: boolean }) =>
       withLibrary(flags, async (store) => {
-        const sandbox = flags.tests ? createSandbox() : undefined;
+        // The skills' code is untrusted: it runs in a child process, so a crash is exit 3, never this process's death.
+        const sandbox = flags.tests ? createSandbox({ isolation: 'process', processes: 1 }) : undefined;
         let report: Awaited<ReturnType<typeof importSkills>>;
         try {
           report = await importSkills(store, dir, { keepState: flags.keepState, sandbox });
