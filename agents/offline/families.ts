@@ -276,10 +276,20 @@ const KNOWN_CAPS = ['ALL', 'NET_ADMIN', 'SYS_ADMIN', 'NET_RAW', 'SYS_PTRACE', 'S
 
 const capabilities: OfflineFamily = {
   id: 'capabilities',
-  title: 'added Linux capabilities forbidden (all, or the ones named)',
-  examples: ['Containers must not add Linux capabilities.', 'Deny containers that add NET_ADMIN or SYS_ADMIN.'],
-  phrases: [...POD_PHRASES, /\b(?:linux\s+)?capabilit(?:y|ies)\b/i, /\badd(?:s|ed|ing)?\b/i, /\bCAP_/],
+  title: 'added Linux capabilities forbidden (all, or the ones named), or ALL capabilities dropped',
+  examples: ['Containers must not add Linux capabilities.', 'Deny containers that add NET_ADMIN or SYS_ADMIN.', 'Containers must drop ALL capabilities.'],
+  phrases: [
+    ...POD_PHRASES,
+    /[`'"]?\bdrop:?\s*\[\s*[`'"]?ALL[`'"]?\s*\][`'"]?/i,
+    /\b(?:linux\s+)?capabilit(?:y|ies)\b/i,
+    /\badd(?:s|ed|ing)?\b/i,
+    /\bdrop(?:s|ped|ping)?\b/i,
+    /\bALL\b/,
+    /\babilit(?:y|ies)\b/i,
+    /\bCAP_/,
+  ],
   match: (ctx) => {
+    if (/\bdrop/i.test(ctx.text)) return dropAll(ctx);
     const named = KNOWN_CAPS.filter((c) => new RegExp(`\\b(?:CAP_)?${c}\\b`).test(ctx.text) && c !== 'ALL');
     if (!/capabilit/i.test(ctx.text) && named.length === 0) return undefined;
     const offendingCap = named[0] ?? 'NET_ADMIN';
@@ -299,6 +309,28 @@ const capabilities: OfflineFamily = {
     });
   },
 };
+
+/** "Containers must drop ALL capabilities": every container lists ALL (any case) in capabilities.drop. */
+function dropAll(ctx: FamilyContext): FamilySolution | undefined {
+  const all = /\bdrop(?:s|ped|ping)?:?\s*\[?\s*[`'"]?ALL\b|\bALL\s+capabilities\b|\ball\s+capabilities\s+(?:must|should|are|to)\s+be\s+dropped\b/i;
+  if (!all.test(ctx.text) || /\badd/i.test(ctx.text)) return undefined;
+  return containerRule(ctx, {
+    family: 'capabilities',
+    summary: 'containers must drop ALL capabilities',
+    offends: `!(Array.isArray(c.securityContext?.capabilities?.drop) && c.securityContext.capabilities.drop.some(function (k) { return String(k).toUpperCase() === 'ALL'; }))`,
+    describe: `'container ' + ${cname} + ' does not drop ALL capabilities'`,
+    skills: [],
+    offending: [
+      { name: 'no capabilities dropped', container: {} },
+      { name: 'only NET_RAW dropped', container: { securityContext: { capabilities: { drop: ['NET_RAW'] } } } },
+    ],
+    compliant: [
+      { name: 'ALL dropped', container: { securityContext: { capabilities: { drop: ['ALL'] } } } },
+      { name: 'ALL dropped, NET_BIND_SERVICE added back', container: { securityContext: { capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } } },
+    ],
+    polarity: 'require',
+  });
+}
 
 const runAsNonRoot: OfflineFamily = {
   id: 'run-as-non-root',
@@ -410,6 +442,7 @@ const imageRegistry: OfflineFamily = {
   phrases: [
     ...POD_PHRASES,
     /\bonly\b(?=(?:\s+\S+){0,3}?\s+(?:images?|come|comes|originate|originates|be\s+pulled|pulled|from|registr\w*)\b)/i,
+    /(?<=\bfrom\s+[`'"]?[a-z0-9.-]+\.[a-z]{2,}[^\s]*(?:\s+(?:or|and)\s+[`'"]?[a-z0-9.-]+\.[a-z]{2,}[^\s]*)*\s+)only\b/i,
     /\b(?:container\s+)?images?\b/i,
     /\b(?:image\s+)?registr(?:y|ies)\b/i,
     /\b(?:come|comes|coming|originate|originates|originating|pulled|pull|pulls|hosted|stored)\b/i,
@@ -836,14 +869,21 @@ const replicas: OfflineFamily = {
   id: 'replicas',
   title: 'minimum / maximum replicas of workloads',
   examples: ['Deployments in the prod namespace need at least 2 replicas.', 'StatefulSets may have at most 5 replicas.'],
-  phrases: [/\breplicas?\b/i, /\b(?:at\s+least|minimum\s+of|min(?:imum)?|no\s+fewer\s+than|more\s+than|at\s+most|maximum\s+of|max(?:imum)?|no\s+more\s+than|fewer\s+than)\b/i],
+  phrases: [/\breplicas?\b/i, /\b(?:at\s+least|minimum\s+of|min(?:imum)?|no\s+fewer\s+than|more\s+than|at\s+most|maximum\s+of|max(?:imum)?|no\s+more\s+than|fewer\s+than)(?:\s+(?:one|two|three|four|five|six|seven|eight|nine|ten)\b)?/i],
   match: (ctx) => {
     if (!/\breplicas?\b/i.test(ctx.text)) return undefined;
-    const min = numberAfter(ctx.text, /\b(?:at least|minimum of|min(?:imum)?|no fewer than|more than)\s+(\w+)\s+replicas?/i);
-    const max = numberAfter(ctx.text, /\b(?:at most|maximum of|max(?:imum)?|no more than|fewer than)\s+(\w+)\s+replicas?/i);
+    const min = numberAfter(ctx.text, /\b(?:at least|minimum of|min(?:imum)?|no fewer than|(?<!\bno\s)more than)\s+(\w+)\s+replicas?/i);
+    const max = numberAfter(ctx.text, /\b(?:at most|maximum of|max(?:imum)?|no more than|(?<!\bno\s)fewer than)\s+(\w+)\s+replicas?/i);
     if (min === undefined && max === undefined) return undefined;
-    const lo = min !== undefined && /\bmore than\b/i.test(ctx.text) ? min + 1 : min;
-    const hi = max !== undefined && /\bfewer than\b/i.test(ctx.text) ? max - 1 : max;
+    const moreThan = /(?<!\bno\s)\bmore than\b/i.test(ctx.text);
+    const fewerThan = /(?<!\bno\s)\bfewer than\b/i.test(ctx.text);
+    let lo = min !== undefined && moreThan ? min + 1 : min;
+    let hi = max !== undefined && fewerThan ? max - 1 : max;
+    // "must not have more than 5" is "at most 5"; a negated "at least" is not read.
+    if (ctx.negated) {
+      if ((min !== undefined && !moreThan) || (max !== undefined && !fewerThan)) return undefined;
+      [lo, hi] = [max, min];
+    }
     let resources = ctx.resources.filter((r) => ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController'].includes(r.kind));
     if (!resources.length) resources = [ctx.catalog.byKind('apps/v1', 'Deployment')!];
     const r = resources[0];
@@ -868,7 +908,7 @@ const replicas: OfflineFamily = {
     const conds = [lo !== undefined ? `replicas < ${lo}` : '', hi !== undefined ? `replicas > ${hi}` : ''].filter(Boolean).join(' || ');
     const wanted = [lo !== undefined ? `at least ${lo}` : '', hi !== undefined ? `at most ${hi}` : ''].filter(Boolean).join(' and ');
     return {
-      polarity: 'require',
+      polarity: ctx.negated ? 'forbid' : 'require',
       family: 'replicas',
       summary: `${r.kind} objects need ${wanted} replicas`,
       target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),

@@ -64,7 +64,7 @@ export function readIntent(text: string): Reading {
   const unmarked: string[] = [];
   for (const raw of sentences) {
     const s = raw.replace(/[.!;]+$/, '');
-    if (/^[A-Z][^:.]{1,80}:\s*\S/.test(s) || /^applies to\b/i.test(s)) {
+    if (/^[A-Z][A-Za-z ,()/-]{1,80}:\s+\S/.test(s) || /^applies to\b/i.test(s)) {
       parameters.push(s);
       continue;
     }

@@ -75,6 +75,26 @@ describe('inverted readings', () => {
   });
 });
 
+describe('bounds keep their direction', () => {
+  it('"no more than 4" is an upper bound and "must not have more than 5" is "at most 5"', async () => {
+    const deployment = (replicas: number): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'shop' }, spec: { replicas, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'a.io/b:1' }] } } } });
+    expect(
+      await failuresOn('Deployments must have no more than 4 replicas.', [
+        { name: '4 is allowed', object: deployment(4), expect: 'allow' },
+        { name: '1 is allowed', object: deployment(1), expect: 'allow' },
+        { name: '5 is denied', object: deployment(5), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    expect(
+      await failuresOn('Deployments may not have more than 5 replicas.', [
+        { name: '5 is allowed', object: deployment(5), expect: 'allow' },
+        { name: '6 is denied', object: deployment(6), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    refusal('Deployments must not have at least 3 replicas.');
+  });
+});
+
 describe('the subject comes from the operative statement, never the rationale', () => {
   it('does not turn "the latest version of …" into an image-tag rule', async () => {
     const r = refusal('This policy applies the baseline profile from the latest version of the Pod Security Standards.');
@@ -152,6 +172,42 @@ describe('the kind of policy follows the verb', () => {
         { name: 'removing the owner label is denied', operation: 'UPDATE', oldObject: ns({ owner: 'a' }), object: ns({}), expect: 'deny' },
         { name: 'changing the owner label is denied', operation: 'UPDATE', oldObject: ns({ owner: 'a' }), object: ns({ owner: 'b' }), expect: 'deny' },
         { name: 'deleting the namespace is allowed', operation: 'DELETE', oldObject: ns({ owner: 'a' }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+});
+
+describe('description styles that are fully placed are read', () => {
+  it('"This policy ensures that all containers explicitly drop ALL" after a rationale sentence', async () => {
+    const text = 'Capabilities grant privileged actions without full root. This policy ensures that every container explicitly specifies `drop: ["ALL"]`.';
+    const caps = (c: Record<string, unknown>) => podWith({ securityContext: { capabilities: c } });
+    expect(
+      await failuresOn(text, [
+        { name: 'drop ALL is allowed', object: caps({ drop: ['ALL'] }), expect: 'allow' },
+        { name: 'drop all (lower case) is allowed', object: caps({ drop: ['all'] }), expect: 'allow' },
+        { name: 'dropping only NET_RAW is denied', object: caps({ drop: ['NET_RAW'] }), expect: 'deny' },
+        { name: 'no securityContext is denied', object: podWith({}), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    refusal('Containers must drop ALL capabilities and add NET_ADMIN.');
+  });
+
+  it('"… is set to `false`" asks for the explicit value', async () => {
+    const text = 'Escalating privileges through setuid binaries should not be possible. This policy ensures the `allowPrivilegeEscalation` field is set to `false`.';
+    expect(
+      await failuresOn(text, [
+        { name: 'false is allowed', object: podWith({ securityContext: { allowPrivilegeEscalation: false } }), expect: 'allow' },
+        { name: 'unset is denied', object: podWith({}), expect: 'deny' },
+        { name: 'true is denied', object: podWith({ securityContext: { allowPrivilegeEscalation: true } }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('naming runAsNonRoot asks for that field; a runAsUser alone does not satisfy it', async () => {
+    expect(
+      await failuresOn('This policy ensures `runAsNonRoot` is set to `true`.', [
+        { name: 'pod-level true is allowed', object: pod({ securityContext: { runAsNonRoot: true } }), expect: 'allow' },
+        { name: 'runAsUser 1000 alone is denied', object: podWith({ securityContext: { runAsUser: 1000 } }), expect: 'deny' },
       ]),
     ).toEqual([]);
   });
