@@ -92,7 +92,12 @@ const policySchema = z.object({
 function readYaml(text: string, source: string): unknown {
   const doc = parseDocument(text, { prettyErrors: false });
   if (doc.errors.length) throw new PolicyforgeError('PF_ERR_INPUT_YAML', [source, doc.errors[0].message]);
-  return doc.toJS({ maxAliasCount: 100 });
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // yaml refuses alias bombs ("Excessive alias count …"): bad input, not a crash.
+    throw new PolicyforgeError('PF_ERR_INPUT_YAML', [source, (err as Error).message]);
+  }
 }
 
 function fieldPath(path: readonly PropertyKey[]): string {

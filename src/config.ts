@@ -10,10 +10,24 @@ export interface ServiceConfig {
   redisUrl: string;
   /** PORT. @defaultValue 8080 */
   port: number;
-  /** HOST. @defaultValue '0.0.0.0' */
+  /** HOST. @defaultValue '0.0.0.0'; '127.0.0.1' when auth is off (--insecure-no-auth) and HOST is not set */
   host: string;
   /** POLICYFORGE_API_TOKEN; undefined only with --insecure-no-auth. */
   apiToken?: string;
+  /** POLICYFORGE_ADMIN_TOKEN: writes on /admin/queues and Redis's server details; unset = the dashboard is read-only. */
+  adminToken?: string;
+  /** POLICYFORGE_REQUEST_TIMEOUT_MS: time to receive a whole request (headers and body). @defaultValue 30000 */
+  requestTimeoutMs: number;
+  /** POLICYFORGE_TEST_MAX_CASES: cases per POST /v1/policies/test. @defaultValue 200 */
+  testMaxCases: number;
+  /** POLICYFORGE_TEST_TIME_LIMIT_MS: wall-clock time per POST /v1/policies/test. @defaultValue 20000 */
+  testTimeLimitMs: number;
+  /** POLICYFORGE_TEST_MAX_OUTPUT_BYTES: answer size per POST /v1/policies/test. @defaultValue 1048576 */
+  testMaxOutputBytes: number;
+  /** POLICYFORGE_TEST_RATE_LIMIT_PER_MINUTE: policy tests a client may run per minute (0 = unlimited). @defaultValue 30 */
+  testsPerMinute: number;
+  /** POLICYFORGE_TEST_SANDBOX_PROCESSES: the test route's own sandbox children (generation keeps its own). @defaultValue 1 */
+  testSandboxProcesses: number;
   /** POLICYFORGE_QUEUE_PREFIX: BullMQ key prefix shared by API and workers. @defaultValue 'bull' */
   queuePrefix: string;
   /** POLICYFORGE_SKILL_PREFIX: key prefix of the Redis skill store. @defaultValue 'policyforge:skills:' */
@@ -47,10 +61,39 @@ export const SERVICE_DEFAULTS = {
   intentsPerMinute: 60,
   sandboxProcesses: 2,
   shutdownGraceMs: 30_000,
+  requestTimeoutMs: 30_000,
+  testMaxCases: 200,
+  testTimeLimitMs: 20_000,
+  testMaxOutputBytes: 1_048_576,
+  testsPerMinute: 30,
+  testSandboxProcesses: 1,
 } as const;
 
 /** The shortest API token accepted: a guessable token is worse than none because it looks safe. */
 export const MIN_TOKEN_LENGTH = 16;
+/** The least estimated entropy of a token (`openssl rand -hex 32` has 256 bits). */
+export const MIN_TOKEN_BITS = 128;
+/** The fewest distinct characters in a token: `aaaa…` or `abab…` is long but guessable. */
+export const MIN_TOKEN_DISTINCT = 10;
+
+/**
+ * Why a token is too weak, or undefined. The entropy estimate is length × log2(alphabet), the alphabet
+ * being the character classes used (hex digits only: 16); repetition is caught by the distinct-character
+ * count. A token needs both MIN_TOKEN_BITS and MIN_TOKEN_DISTINCT.
+ */
+export function tokenWeakness(name: string, token: string): string | undefined {
+  if (token.length < MIN_TOKEN_LENGTH) return `${name} is too short (${token.length} characters): use at least ${MIN_TOKEN_LENGTH}`;
+  const distinct = new Set(token).size;
+  const hex = /^[0-9a-f]+$/i.test(token);
+  const alphabet = hex
+    ? 16
+    : (/[a-z]/.test(token) ? 26 : 0) + (/[A-Z]/.test(token) ? 26 : 0) + (/[0-9]/.test(token) ? 10 : 0) + (/[^A-Za-z0-9]/.test(token) ? 32 : 0);
+  const bits = Math.floor(token.length * Math.log2(alphabet));
+  const fix = 'use a random secret, e.g. `openssl rand -hex 32`';
+  if (distinct < MIN_TOKEN_DISTINCT) return `${name} uses only ${distinct} distinct character(s), so it is guessable: ${fix}`;
+  if (bits < MIN_TOKEN_BITS) return `${name} is too weak (about ${bits} bits of entropy, ${MIN_TOKEN_BITS} needed): ${fix}`;
+  return undefined;
+}
 
 export interface ServiceFlags {
   /** --insecure-no-auth: serve without a token (local experiments only). */
@@ -87,17 +130,28 @@ export function loadServiceConfig(env: Env = process.env, flags: ServiceFlags = 
   if (role !== 'worker') {
     if (!apiToken && !flags.insecureNoAuth) {
       problems.push('POLICYFORGE_API_TOKEN is not set: set it to a random secret (e.g. `openssl rand -hex 32`), or pass --insecure-no-auth for a local experiment');
-    } else if (apiToken && apiToken.length < MIN_TOKEN_LENGTH) {
-      problems.push(`POLICYFORGE_API_TOKEN is too short (${apiToken.length} characters): use at least ${MIN_TOKEN_LENGTH}`);
+    } else if (apiToken) {
+      const weak = tokenWeakness('POLICYFORGE_API_TOKEN', apiToken);
+      if (weak) problems.push(weak);
     }
   }
+  const adminToken = text('POLICYFORGE_ADMIN_TOKEN');
+  if (adminToken && role !== 'worker') {
+    const weak = tokenWeakness('POLICYFORGE_ADMIN_TOKEN', adminToken);
+    if (weak) problems.push(weak);
+    else if (adminToken === apiToken) problems.push('POLICYFORGE_ADMIN_TOKEN must differ from POLICYFORGE_API_TOKEN: the admin token grants more');
+    else if (!apiToken) problems.push('POLICYFORGE_ADMIN_TOKEN needs POLICYFORGE_API_TOKEN: without auth there is no admin');
+  }
+  // With auth off, only this machine may connect unless HOST says otherwise.
+  const host = text('HOST') ?? (!apiToken && role !== 'worker' ? '127.0.0.1' : SERVICE_DEFAULTS.host);
 
   const concurrencyName = flags.concurrency !== undefined ? '--concurrency' : 'POLICYFORGE_CONCURRENCY';
   const config: ServiceConfig = {
     redisUrl,
     port: integer('PORT', SERVICE_DEFAULTS.port, 0, 65_535),
-    host: text('HOST') ?? SERVICE_DEFAULTS.host,
+    host,
     ...(apiToken ? { apiToken } : {}),
+    ...(adminToken && apiToken && role !== 'worker' ? { adminToken } : {}),
     queuePrefix: text('POLICYFORGE_QUEUE_PREFIX') ?? SERVICE_DEFAULTS.queuePrefix,
     skillPrefix: text('POLICYFORGE_SKILL_PREFIX') ?? SERVICE_DEFAULTS.skillPrefix,
     concurrency: integer(concurrencyName, SERVICE_DEFAULTS.concurrency, 1, 64, flags.concurrency ?? text('POLICYFORGE_CONCURRENCY')),
@@ -107,6 +161,12 @@ export function loadServiceConfig(env: Env = process.env, flags: ServiceFlags = 
     intentsPerMinute: integer('POLICYFORGE_RATE_LIMIT_PER_MINUTE', SERVICE_DEFAULTS.intentsPerMinute, 0, 100_000),
     sandboxProcesses: integer('POLICYFORGE_SANDBOX_PROCESSES', SERVICE_DEFAULTS.sandboxProcesses, 1, 32),
     shutdownGraceMs: integer('POLICYFORGE_SHUTDOWN_GRACE_MS', SERVICE_DEFAULTS.shutdownGraceMs, 0, 3_600_000),
+    requestTimeoutMs: integer('POLICYFORGE_REQUEST_TIMEOUT_MS', SERVICE_DEFAULTS.requestTimeoutMs, 1000, 600_000),
+    testMaxCases: integer('POLICYFORGE_TEST_MAX_CASES', SERVICE_DEFAULTS.testMaxCases, 1, 10_000),
+    testTimeLimitMs: integer('POLICYFORGE_TEST_TIME_LIMIT_MS', SERVICE_DEFAULTS.testTimeLimitMs, 100, 600_000),
+    testMaxOutputBytes: integer('POLICYFORGE_TEST_MAX_OUTPUT_BYTES', SERVICE_DEFAULTS.testMaxOutputBytes, 1024, 64 * 1024 * 1024),
+    testsPerMinute: integer('POLICYFORGE_TEST_RATE_LIMIT_PER_MINUTE', SERVICE_DEFAULTS.testsPerMinute, 0, 100_000),
+    testSandboxProcesses: integer('POLICYFORGE_TEST_SANDBOX_PROCESSES', SERVICE_DEFAULTS.testSandboxProcesses, 1, 32),
   };
   if (problems.length) {
     throw new PolicyforgeError('PF_ERR_CONFIG', [problems.join('; ')], { details: { problems } });

@@ -1,6 +1,5 @@
 import Fastify from 'fastify';
 import { Registry } from 'prom-client';
-import type { Redis } from 'ioredis';
 import { createEmbeddings, type ModelConfig } from '../agents/index.js';
 import { PolicyforgeError, logger as rootLogger, type Logger } from '../common/index.js';
 import { createSandbox, type SandboxRunner } from '../sandbox/index.js';
@@ -11,7 +10,7 @@ import {
   createRedisClient,
   redactUrl,
   startGenerationWorker,
-  withRedis,
+  waitForRedis as waitForRedisUp,
   type GenerateFn,
   type GenerationQueue,
   type GenerationWorker,
@@ -57,7 +56,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   const role = options.role ?? 'all';
   const log = (options.logger ?? rootLogger()).child({ module: 'serve' });
   const metrics = new GenerationMetrics(new Registry(), { defaultMetrics: true });
-  const secrets = [config.apiToken, options.model?.apiKey].filter((s): s is string => !!s);
+  const secrets = [config.apiToken, config.adminToken, options.model?.apiKey].filter((s): s is string => !!s);
   const closers: Array<() => Promise<unknown>> = [];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.reverse()) {
@@ -80,8 +79,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 
   try {
     await waitForRedis(config.redisUrl, options.redisWaitMs ?? 30_000, log);
-    const sandbox: SandboxRunner = createSandbox({ isolation: 'process', processes: config.sandboxProcesses });
-    closers.push(() => sandbox.close());
+    const sandboxes = serviceSandboxes(config, role);
+    for (const s of [sandboxes.generation, sandboxes.tests]) if (s) closers.push(() => s.close());
 
     let worker: GenerationWorker | undefined;
     if (role !== 'api') {
@@ -93,7 +92,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       closers.push(() => store.close());
       let generate = options.generate;
       if (!generate) {
-        const generator: Generator = await createGenerator({ store, sandbox, isolation: 'process', model: options.model ?? null, logger: log.child({ module: 'loop' }) });
+        const generator: Generator = await createGenerator({ store, sandbox: sandboxes.generation!, isolation: 'process', model: options.model ?? null, logger: log.child({ module: 'loop' }) });
         closers.push(() => generator.close());
         generate = (intent, ctx) => generator.generate(intent, { onProgress: ctx.onProgress });
       }
@@ -128,13 +127,35 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         {
           queue,
           store,
-          policies: sandbox,
+          policies: sandboxes.tests!,
           metrics,
           logger: log.child({ module: 'api' }),
           ...(embeddings ? { embeddings, embeddingModel: options.model?.embeddingsModel } : {}),
         },
-        { token: config.apiToken, bodyLimitBytes: config.bodyLimitBytes, intentsPerMinute: config.intentsPerMinute, secrets },
+        {
+          token: config.apiToken,
+          adminToken: config.adminToken,
+          bodyLimitBytes: config.bodyLimitBytes,
+          requestTimeoutMs: config.requestTimeoutMs,
+          intentsPerMinute: config.intentsPerMinute,
+          policyTests: {
+            maxCases: config.testMaxCases,
+            timeLimitMs: config.testTimeLimitMs,
+            maxOutputBytes: config.testMaxOutputBytes,
+            perMinute: config.testsPerMinute,
+            maxConcurrent: config.testSandboxProcesses * 2,
+          },
+          secrets,
+        },
       );
+      if (!config.apiToken) {
+        log.warn(
+          { host: config.host },
+          isLoopback(config.host)
+            ? 'authentication is off: listening on this machine only (127.0.0.1); set HOST to listen elsewhere'
+            : `authentication is off and HOST=${config.host} was given: anyone who can reach this address can use the API`,
+        );
+      }
       url = await app.listen({ host: config.host, port: config.port });
       // Closed first on shutdown (closers run in reverse): no new requests while the worker drains.
       closers.push(() => app.close());
@@ -151,13 +172,28 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
   }
 }
 
+/**
+ * The sandboxes a role needs: generation's pool for the worker, and a separate pool for POST
+ * /v1/policies/test, so tests sent over HTTP never hold the sandboxes generation waits for.
+ */
+export function serviceSandboxes(config: Pick<ServiceConfig, 'sandboxProcesses' | 'testSandboxProcesses'>, role: ServiceRole): { generation?: SandboxRunner; tests?: SandboxRunner } {
+  return {
+    ...(role !== 'api' ? { generation: createSandbox({ isolation: 'process', processes: config.sandboxProcesses }) } : {}),
+    ...(role !== 'worker' ? { tests: createSandbox({ isolation: 'process', processes: config.testSandboxProcesses }) } : {}),
+  };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 /** A worker-only process still answers probes and scrapes: /healthz (public) and /metrics (token). */
 async function startWorkerProbeServer(config: ServiceConfig, metrics: GenerationMetrics, closers: Array<() => Promise<unknown>>): Promise<string> {
   const app = Fastify();
-  const auth = config.apiToken ? createAuthenticator(config.apiToken) : undefined;
+  const auth = config.apiToken ? createAuthenticator({ token: config.apiToken, adminToken: config.adminToken }) : undefined;
   app.get('/healthz', async () => ({ status: 'ok', role: 'worker' }));
   app.get('/metrics', async (request, reply) => {
-    if (auth && !auth.check(request)) return reply.status(401).send(errorBody(new PolicyforgeError('PF_ERR_UNAUTHORIZED')));
+    if (auth && !auth.bearerRole(request)) return reply.status(401).send(errorBody(new PolicyforgeError('PF_ERR_UNAUTHORIZED')));
     return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   const url = await app.listen({ host: config.host, port: config.port });
@@ -166,25 +202,6 @@ async function startWorkerProbeServer(config: ServiceConfig, metrics: Generation
 }
 
 async function waitForRedis(url: string, waitMs: number, log: Logger): Promise<void> {
-  const client: Redis = createRedisClient(url, 'queue');
-  client.on('error', () => undefined);
-  const deadline = Date.now() + waitMs;
-  let warned = false;
-  try {
-    for (;;) {
-      try {
-        await withRedis(() => client.ping(), 2000, client);
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) {
-          throw new PolicyforgeError('PF_ERR_REDIS_UNAVAILABLE', [`no answer from ${redactUrl(url)} within ${Math.round(waitMs / 1000)} s (${(err as Error).message}); is REDIS_URL right and Redis running?`]);
-        }
-        if (!warned) log.warn({ redis: redactUrl(url) }, 'waiting for Redis');
-        warned = true;
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
-  } finally {
-    client.disconnect();
-  }
+  // a wrong password, host, port or database fails at once, naming the cause; an absent Redis is waited for
+  await waitForRedisUp(url, { waitMs, onWaiting: (err) => log.warn({ redis: redactUrl(url), err: err.message }, 'waiting for Redis') });
 }

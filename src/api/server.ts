@@ -3,15 +3,16 @@ import swaggerUi from '@fastify/swagger-ui';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import Fastify from 'fastify';
+import { createServer } from 'node:http';
+import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
 import { Gauge, Histogram } from 'prom-client';
 import { PolicyforgeError, logger as rootLogger, type Logger } from '../../common/index.js';
 import { GenerationMetrics, JOB_STATES, type GenerationQueue } from '../../worker/index.js';
-import { createAuthenticator, requireAuth } from './auth.js';
+import { createAuthenticator, dashboardGuard, memorySessions, redisSessions, requireAuth, type SessionStore } from './auth.js';
 import { errorBody, errorBodySchema, toPolicyforgeError } from './errors.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerIntentRoutes } from './routes/intents.js';
-import { registerPolicyRoutes, type PolicyTester } from './routes/policies.js';
+import { registerPolicyRoutes, type PolicyTester, type PolicyTestLimits } from './routes/policies.js';
 import { registerReviewPage } from './routes/review-page.js';
 import { registerSkillRoutes, type SkillSearchEmbeddings, type SkillStoreForApi } from './routes/skills.js';
 
@@ -26,7 +27,10 @@ export interface ApiDeps {
   embeddings?: SkillSearchEmbeddings['embeddings'];
   /** The model's embeddingsModel: the key of the vectors cached in the store, the same as the loop's. */
   embeddingModel?: string;
-  /** Runs suites against policies for POST /v1/policies/test (production: sandbox/ with 'process' isolation). */
+  /**
+   * Runs suites against policies for POST /v1/policies/test (production: sandbox/ with 'process' isolation,
+   * a pool of its own so tests sent over HTTP never take generation's sandboxes).
+   */
   policies: PolicyTester;
   /** The process's metrics registry; the API adds its HTTP and queue metrics to it. @defaultValue a new one */
   metrics?: GenerationMetrics;
@@ -37,8 +41,18 @@ export interface ApiDeps {
 export interface ApiOptions {
   /** The bearer token; undefined serves without auth (only with --insecure-no-auth). */
   token?: string;
+  /** The admin token: writes on the queue dashboard and Redis's server details. Unset: the dashboard is read-only for everyone. */
+  adminToken?: string;
+  /** Where browser sessions live. @defaultValue Redis (the queue's connection) */
+  sessions?: SessionStore;
   /** Largest request body in bytes. @defaultValue 262144 */
   bodyLimitBytes?: number;
+  /** Time to receive a whole request, headers and body; a slower (trickling) client is answered 408 and closed. @defaultValue 30000 */
+  requestTimeoutMs?: number;
+  /** Time to receive the request headers. @defaultValue 10000 (at most requestTimeoutMs) */
+  headersTimeoutMs?: number;
+  /** Limits of POST /v1/policies/test. @defaultValue POLICY_TEST_LIMITS */
+  policyTests?: Partial<PolicyTestLimits>;
   /** POST /v1/intents per client per minute; 0 = unlimited. @defaultValue 60 */
   intentsPerMinute?: number;
   /** Mount the bull-board queue dashboard at /admin/queues. @defaultValue true */
@@ -51,13 +65,32 @@ export interface ApiOptions {
 
 export const API_VERSION = '1.0.0';
 
+/** Longest path parameter (ids); a longer one is a 414 in the one error shape, without the URL echoed. */
+export const MAX_PARAM_LENGTH = 200;
+
 /** Builds the HTTP API (not listening): the caller calls `app.listen()` and `app.close()`. */
 export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
   const log = deps.logger ?? rootLogger().child({ module: 'api' });
   const metrics = deps.metrics ?? new GenerationMetrics();
-  const secrets = [...(options.secrets ?? []), ...(options.token ? [options.token] : [])];
+  const secrets = [...(options.secrets ?? []), ...(options.token ? [options.token] : []), ...(options.adminToken ? [options.adminToken] : [])];
+  const requestTimeout = options.requestTimeoutMs ?? 30_000;
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
   const app = Fastify({
     bodyLimit: options.bodyLimitBytes ?? 262_144,
+    // Node closes a request not fully received in time with 408 (slow, trickled bodies); it checks every
+    // connectionsCheckingInterval, so that is kept well under the timeout.
+    requestTimeout,
+    serverFactory: (handler) =>
+      createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(headersTimeout / 2))) }, handler),
+    maxParamLength: MAX_PARAM_LENGTH,
+    // Fastify's own early answers (a too-long id, a malformed URL) in the one error shape, never echoing the URL.
+    frameworkErrors: (err: FastifyError, _request, reply) => {
+      const pf =
+        err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+          ? new PolicyforgeError('PF_ERR_URI_TOO_LONG', [`a path parameter of ${MAX_PARAM_LENGTH}`])
+          : new PolicyforgeError('PF_ERR_INPUT_INVALID', ['url', 'is malformed']);
+      return (reply as unknown as FastifyReply).status(pf.status).send(errorBody(pf));
+    },
     // Per-request access lines (info) would drown the log in probes and scrapes; Fastify's warnings stay.
     loggerInstance: log.child({}, { level: 'warn' }),
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
@@ -72,13 +105,17 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
     return reply.status(pf.status).send(errorBody(pf, secrets));
   });
   app.setNotFoundHandler((request, reply) => {
-    const pf = new PolicyforgeError('PF_ERR_NOT_FOUND', [`route ${request.method} ${request.url.split('?')[0]}`]);
+    const path = request.url.split('?')[0];
+    const pf = new PolicyforgeError('PF_ERR_NOT_FOUND', [`route ${request.method} ${path.length > 120 ? `${path.slice(0, 120)}…` : path}`]);
     return reply.status(404).send(errorBody(pf));
   });
 
-  const auth = options.token ? createAuthenticator(options.token) : undefined;
+  const sessions = options.sessions ?? (deps.queue.client ? redisSessions(deps.queue) : memorySessions());
+  const auth = options.token ? createAuthenticator({ token: options.token, adminToken: options.adminToken }, sessions) : undefined;
   if (!auth) log.warn('serving WITHOUT authentication (--insecure-no-auth): anyone who can reach this port can use the API');
   app.addHook('onRequest', requireAuth(auth));
+  const dashboardPrefix = '/admin/queues';
+  if (options.dashboard ?? true) app.addHook('onRequest', dashboardGuard(dashboardPrefix));
 
   const httpSeconds = new Histogram({
     name: 'policyforge_http_request_duration_seconds',
@@ -119,8 +156,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
   await app.register(async (scope) => {
     registerHealthRoutes(scope, deps);
     registerIntentRoutes(scope, { queue, logger: log, intentsPerMinute: options.intentsPerMinute ?? 60, authenticated: !!auth, now: options.now ?? Date.now });
+    registerPolicyRoutes(scope, { policies: deps.policies, metrics, queue, now: options.now ?? Date.now, limits: options.policyTests });
     registerSkillRoutes(scope, { store: deps.store, queue, embeddings: deps.embeddings, embeddingModel: deps.embeddingModel, logger: log });
-    registerPolicyRoutes(scope, { policies: deps.policies, metrics });
     registerReviewPage(scope, auth);
     scope.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
       reply.header('content-type', metrics.registry.contentType);
@@ -133,9 +170,10 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
 
   if (options.dashboard ?? true) {
     const board = new FastifyAdapter();
-    createBullBoard({ queues: [new BullMQAdapter(queue.queue, { readOnlyMode: false })], serverAdapter: board as never }); // fastify adapter pins @bull-board/api 9.10.1: same shape, distinct type
-    board.setBasePath('/admin/queues');
-    await app.register(board.registerPlugin() as never, { prefix: '/admin/queues' });
+    // Read-only unless an admin token is configured; even then dashboardGuard lets only admins write.
+    createBullBoard({ queues: [new BullMQAdapter(queue.queue, { readOnlyMode: !options.adminToken })], serverAdapter: board as never }); // fastify adapter pins @bull-board/api 9.10.1: same shape, distinct type
+    board.setBasePath(dashboardPrefix);
+    await app.register(board.registerPlugin() as never, { prefix: dashboardPrefix });
   }
   return app;
 }

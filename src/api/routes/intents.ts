@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { stringify } from 'yaml';
 import { PolicyforgeError, type Intent, type Logger } from '../../../common/index.js';
 import { invalidInput } from '../errors.js';
+import { rateLimit } from '../rate-limit.js';
 import { intentSchema, type GenerationQueue, type JobView } from '../../../worker/index.js';
 
 /** The intent's zod schema (worker/) as JSON Schema, limited to what OpenAPI 3.0 schemas allow. */
@@ -41,9 +42,13 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
     for (const finish of [...streams]) finish();
   });
 
+  const uncoerced = new WeakMap<object, unknown>();
   app.post<{ Body: Intent; Headers: { 'idempotency-key'?: string } }>(
     '/v1/intents',
     {
+      preValidation: async (request) => {
+        if (request.body && typeof request.body === 'object') uncoerced.set(request, structuredClone(request.body));
+      },
       schema: {
         tags: ['intents'],
         summary: 'Submit an intent; a worker turns it into a verified JsPolicy',
@@ -70,11 +75,12 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
       },
     },
     async (request, reply) => {
-      const parsed = intentSchema.safeParse(request.body);
+      // The body as sent, not as schema validation coerced it (it turns 12345 into "12345" for query strings' sake).
+      const parsed = intentSchema.safeParse(uncoerced.get(request) ?? request.body);
       if (!parsed.success) {
         throw invalidInput(parsed.error.issues.map((i) => ({ path: fieldPath('body', i.path), message: i.message })));
       }
-      await rateLimit(request, deps);
+      await rateLimit(request, deps, 'intents', deps.intentsPerMinute, 'intents');
       const idempotencyKey = request.headers['idempotency-key'];
       const { id, deduplicated, replayed } = await queue.enqueue({ v: 1, intent: parsed.data as Intent, requestedBy: 'api' }, idempotencyKey ? { idempotencyKey } : {});
       const self = `/v1/intents/${encodeURIComponent(id)}`;
@@ -235,25 +241,6 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
       emit(first);
     },
   );
-}
-
-/** Fixed one-minute windows in Redis, so every API replica counts against the same limit. */
-async function rateLimit(request: FastifyRequest, deps: IntentRouteDeps): Promise<void> {
-  if (!deps.intentsPerMinute) return;
-  const now = deps.now();
-  const window = Math.floor(now / 60_000);
-  const client = request.headers.authorization ? 'token' : request.ip;
-  const key = `${deps.queue.prefix}:policyforge:ratelimit:intents:${client}:${window}`;
-  const count = await deps.queue.withRedis(async () => {
-    const [[, n]] = (await deps.queue.client.multi().incr(key).expire(key, 61).exec()) as [[Error | null, number]];
-    return n;
-  });
-  if (count > deps.intentsPerMinute) {
-    const retryAfter = 60 - Math.floor((now / 1000) % 60);
-    throw new PolicyforgeError('PF_ERR_RATE_LIMITED', [`more than ${deps.intentsPerMinute} intents per minute; retry in ${retryAfter} s`], {
-      details: { limitPerMinute: deps.intentsPerMinute, retryAfterSeconds: retryAfter },
-    });
-  }
 }
 
 function fieldPath(root: string, path: readonly PropertyKey[]): string {

@@ -43,12 +43,13 @@ export function registerReviewPage(app: FastifyInstance, auth: Authenticator | u
       },
     },
     async (request, reply) => {
-      if (auth) reply.header('set-cookie', auth.sessionCookie(request.protocol === 'https'));
+      // A new random session per login, stored server-side with the caller's role (user or admin).
+      if (auth && request.identity) reply.header('set-cookie', await auth.startSession(request.identity, request.protocol === 'https'));
       return { authenticated: true, auth: !!auth };
     },
   );
-  app.delete('/v1/session', { config: { public: true }, schema: { tags: ['session'], summary: 'Forget the browser session', security: [] } }, async (_request, reply) => {
-    if (auth) reply.header('set-cookie', auth.clearCookie());
+  app.delete('/v1/session', { config: { public: true }, schema: { tags: ['session'], summary: 'End the browser session (revoked server-side)', security: [] } }, async (request, reply) => {
+    if (auth) reply.header('set-cookie', await auth.endSession(request));
     return reply.status(204).send();
   });
 }
