@@ -36,6 +36,10 @@ describe('policyforge generate', { timeout: 180_000 }, () => {
     // live progress went to stderr, not into the YAML
     expect(r.stderr).toMatch(/round 1/);
     expect(r.stderr).toMatch(/cases \d+\/\d+/);
+    // issue 11: what it does, in our words from the cases, and that no model judged the reading
+    expect(r.stderr).toMatch(/what it does:\n {2}Denies CREATE\/UPDATE of Pods in namespace test whose label env="prod"/);
+    expect(r.stderr).toMatch(/^ {2}judged: no — the reading was not independently checked/m);
+    expect(policy.metadata.annotations['policyforge.dev/restatement']).toMatch(/^Denies CREATE\/UPDATE of Pods in namespace test whose label env="prod".*\(not independently judged\)$/);
     const w = await run(['generate', DONE_WHEN, '--out', out]);
     expect(w.code).toBe(0);
     expect(parse(readFileSync(out, 'utf8')).spec).toEqual(policy.spec);
@@ -49,6 +53,8 @@ describe('policyforge generate', { timeout: 180_000 }, () => {
     const result = JSON.parse(r.stdout);
     expect(result).toMatchObject({ status: 'succeeded', source: 'offline', safeToApply: true, usage: { calls: 0 } });
     expect(result.rounds[0]).toMatchObject({ round: 1, report: { passed: true } });
+    expect(result.restatement).toMatchObject({ judged: false, summary: expect.stringMatching(/^Denies CREATE\/UPDATE of Services .*whose spec\.type is "NodePort"/) });
+    expect(result.judgement).toMatchObject({ judged: false, replans: 0 });
   });
 
   it('--families lists what offline mode solves', async () => {

@@ -107,6 +107,10 @@ function progressPrinter(): (e: ProgressEvent) => void {
         err(`plan: ${e.plan.rationale ?? ''}`.trim());
         err(`  target ${e.plan.target.type} ${e.plan.target.operations.join(',')} ${e.plan.target.resources.join(',')}${e.plan.target.namespaces.length ? ` in ${e.plan.target.namespaces.join(',')}` : ''}; ${e.plan.tests.length} case(s); steps ${e.plan.steps.map((s) => s.name).join(', ') || '-'}`);
         break;
+      case 'judged':
+        err(`  judge: agrees with ${e.agreed}, disagrees with ${e.disagreed}, unsure of ${e.unsure} case(s)${e.disagreed ? ' → re-plan' : ''}`);
+        for (const o of e.objections.slice(0, 3)) err(`    ${o}`);
+        break;
       case 'round-started':
         err(`round ${e.round}`);
         break;
@@ -127,6 +131,8 @@ function progressPrinter(): (e: ProgressEvent) => void {
 }
 
 async function report(result: GenerationResult, flags: GenerateFlags): Promise<void> {
+  // What the policy does, in our words from its cases (never the intent's): read it before applying.
+  if (!flags.json && result.restatement) process.stderr.write(`\n${result.status === 'succeeded' ? 'what it does' : 'what the best plan would do (not verified)'}:\n${result.restatement.text.replace(/^/gm, '  ')}\n\n`);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     if (flags.out && result.status === 'succeeded' && result.policy) await writeFile(flags.out, serializePolicy(result.policy));
