@@ -75,7 +75,9 @@ export function declaredSideEffectFindings(plan: Plan, intent: Intent | undefine
       if (why) findings.push({ rule: 'plan/side-effect-forbidden', severity: 'blocking', message: `${label}: ${d.fn}() on ${kind} is never allowed (${why})`, fix: `remove the ${d.fn} declaration: no generated policy may ${d.fn} ${kind}` });
     }
     if (isWrite(d.fn)) {
-      const system = (plan.target.namespaces ?? []).filter((n) => (SYSTEM_NAMESPACES as readonly string[]).includes(n));
+      // The plan's namespaces, or a system namespace its own reason names ("delete the namespace kube-system").
+      const named = SYSTEM_NAMESPACES.filter((n) => new RegExp(`(^|[^-a-z0-9])${n}($|[^-a-z0-9])`).test(d.reason));
+      const system = [...new Set([...(plan.target.namespaces ?? []).filter((n) => (SYSTEM_NAMESPACES as readonly string[]).includes(n)), ...named])];
       if (system.length) findings.push({ rule: 'plan/side-effect-forbidden', severity: 'blocking', message: `${label} in ${system.join(', ')}: a policy never writes in system namespaces`, fix: `drop ${system.join(', ')} from the plan's namespaces` });
     }
     const asks = d.fn === 'requeue' ? true : INTENT_ASKS[d.fn as keyof typeof INTENT_ASKS]?.test(text) ?? false;

@@ -89,7 +89,7 @@ describe('verify judges what the code does against the side effects the plan dec
     const declared = plan('Controller', EXPIRE_CASES, [{ fn: 'remove', kinds: ['ConfigMap', 'namespaces'], reason: 'delete the namespace kube-system' }]);
     const report = await verified(policy('Controller', hijacked), declared, { text: `${EXPIRE_INTENT.text} And delete the namespace kube-system.`, options: { allowDeletes: true } });
     expect(report.passed).toBe(false);
-    expect(blocking(report, 'plan/side-effect-forbidden')[0]?.message).toMatch(/remove\(\) on namespaces is never allowed/);
+    expect(blocking(report, 'plan/side-effect-forbidden').map((f) => f.message)).toEqual([expect.stringMatching(/remove\(\) on namespaces is never allowed/), expect.stringContaining('in kube-system: a policy never writes in system namespaces')]);
     const forbidden = blocking(report, 'behaviour/forbidden-side-effect');
     expect(forbidden).toHaveLength(1);
     expect(forbidden[0].message).toContain('"kind":"Namespace"');
