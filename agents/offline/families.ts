@@ -286,6 +286,7 @@ const capabilities: OfflineFamily = {
     /\bdrop(?:s|ped|ping)?\b/i,
     /\bALL\b/,
     /\babilit(?:y|ies)\b/i,
+    /\bexplicitly\b/i,
     /\bCAP_/,
   ],
   match: (ctx) => {
@@ -441,7 +442,7 @@ const imageRegistry: OfflineFamily = {
   examples: ['Pods may only run images from registry.example.com.', 'Deny images from docker.io.', 'This policy validates that container images only originate from the registry `eu.foo.io` or `bar.io`.'],
   phrases: [
     ...POD_PHRASES,
-    /\bonly\b(?=(?:\s+\S+){0,3}?\s+(?:images?|come|comes|originate|originates|be\s+pulled|pulled|from|registr\w*)\b)/i,
+    /\bonly\b(?=\s+(?:(?:be|run|use|pull|contain)\s+)?(?:(?:container\s+)?images?|come|comes|originate|originates|be\s+pulled|pulled|from|registr\w*)\b)/i,
     /(?<=\bfrom\s+[`'"]?[a-z0-9.-]+\.[a-z]{2,}[^\s]*(?:\s+(?:or|and)\s+[`'"]?[a-z0-9.-]+\.[a-z]{2,}[^\s]*)*\s+)only\b/i,
     /\b(?:container\s+)?images?\b/i,
     /\b(?:image\s+)?registr(?:y|ies)\b/i,
@@ -487,7 +488,7 @@ const resourceFields: OfflineFamily = {
   id: 'resources',
   title: 'resource requests / limits required',
   examples: ['Every container in a pod must request CPU and set a memory limit.', 'Containers must set CPU and memory limits.', 'This policy validates that all containers have something specified for memory and CPU requests and memory limits.'],
-  phrases: [...POD_PHRASES, /\b(?:cpu|memory)\b/i, /\bresources?\b/i, /\brequest(?:s|ed|ing)?\b/i, /\blimit(?:s|ed)?\b/i],
+  phrases: [...POD_PHRASES, /\bexplicitly\b/i, /\b(?:cpu|memory)\b/i, /\bresources?\b/i, /\brequest(?:s|ed|ing)?\b/i, /\blimit(?:s|ed)?\b/i],
   match: (ctx) => {
     const t = ctx.text.toLowerCase();
     const want = new Set<string>();
@@ -832,7 +833,7 @@ const ingressHost: OfflineFamily = {
   phrases: [/\bhost\s?(?:names?)?s?\b/i, /\bend(?:s|ing)?\s+(?:in|with)\b/i, /\b(?:domains?|suffix(?:es)?|sub-?domains?)\b/i, /\bunder\b/i, /\brules?\b/i],
   match: (ctx) => {
     const ing = ctx.catalog.byKind('networking.k8s.io/v1', 'Ingress');
-    if (!ing || !/\bingress(es)?\b/i.test(ctx.text) || !/\bhosts?\b/i.test(ctx.text)) return undefined;
+    if (!ing || !/\bingress(es)?\b/i.test(ctx.text) || !/\bhost(?:s|names?)?\b/i.test(ctx.text)) return undefined;
     const suffixes = hostsIn(ctx.text).filter((h) => !h.includes('/'));
     if (suffixes.length === 0) return undefined;
     const ns = homeNamespace(ctx);
@@ -929,7 +930,7 @@ const rbacSubjects: OfflineFamily = {
   id: 'rbac-subjects',
   title: 'only given subjects (or nobody) may be bound to a role',
   examples: ['Only the group platform-admins may be bound to the cluster-admin ClusterRole.', 'Deny bindings to the cluster-admin ClusterRole.'],
-  phrases: [/\bonly\b/i, /\b(?:groups?|users?|service\s?accounts?|subjects?|members?)\b/i, /\b(?:bound|bind(?:s|ing|ings)?)\b/i, /\b(?:nobody|no one)\b/i, /\bto\b/i],
+  phrases: [/\bonly\b(?=\s+(?:members\s+of\s+)?(?:the\s+)?(?:groups?|users?|service\s?accounts?)\b)/i, /\b(?:groups?|users?|service\s?accounts?|subjects?|members?)\b/i, /\b(?:bound|bind(?:s|ing|ings)?)\b/i, /\b(?:nobody|no one)\b/i, /\bto\b/i],
   match: (ctx) => {
     const m = /\bonly\s+(?:the\s+)?(groups?|users?|service ?accounts?)\s+(.+?)\s+(?:may|can|is allowed to|are allowed to)\s+be\s+bound\s+to\s+(?:the\s+)?['"`]?([A-Za-z0-9:._-]+)['"`]?\s*(ClusterRole|Role)?/i.exec(ctx.text);
     // "Nobody may be bound to the cluster-admin ClusterRole" / "Deny bindings to the cluster-admin ClusterRole"
@@ -1193,7 +1194,7 @@ const privilegeEscalation: OfflineFamily = {
   id: 'privilege-escalation',
   title: 'allowPrivilegeEscalation: true forbidden',
   examples: ['Disallow privilege escalation in containers.', 'Containers must not set allowPrivilegeEscalation to true.', 'This policy ensures the `allowPrivilegeEscalation` field is set to `false`.'],
-  phrases: [...POD_PHRASES, /\b(?:allow\s+)?privilege[- ]?escalation\b/i, /\ballowPrivilegeEscalation\b/i, /\bescalat(?:e|ing)\s+privileges?\b/i],
+  phrases: [...POD_PHRASES, /\bexplicitly\b/i, /\b(?:allow\s+)?privilege[- ]?escalation\b/i, /\ballowPrivilegeEscalation\b/i, /\bescalat(?:e|ing)\s+privileges?\b/i],
   match: (ctx) => {
     if (!/\bprivilege[- ]?escalation\b|\ballowPrivilegeEscalation\b/i.test(ctx.text)) return undefined;
     // "is set to false" asks for the explicit value: a container that leaves the field out is denied too.
@@ -1221,7 +1222,7 @@ const readOnlyRoot: OfflineFamily = {
   id: 'read-only-root-filesystem',
   title: 'readOnlyRootFilesystem: true required',
   examples: ['Containers must use a read-only root filesystem.', 'This policy validates that containers define a securityContext with `readOnlyRootFilesystem: true`.'],
-  phrases: [...POD_PHRASES, /\b(?:read-?only|immutable)\s+root\s?file\s?systems?\b/i, /\breadOnlyRootFilesystem\b/i, /\bmount(?:ed)?\s+(?:as\s+)?read-?only\b/i],
+  phrases: [...POD_PHRASES, /\bexplicitly\b/i, /\b(?:read-?only|immutable)\s+root\s?file\s?systems?\b/i, /\breadOnlyRootFilesystem\b/i, /\bmount(?:ed)?\s+(?:as\s+)?read-?only\b/i],
   match: (ctx) =>
     /\bread-?only root ?file ?system\b|\breadOnlyRootFilesystem\b/i.test(ctx.text)
       ? containerRule(ctx, {

@@ -51,6 +51,8 @@ describe('inverted readings', () => {
   it('refuses "only allowed in <namespace>" rather than read it as a ban inside that namespace', () => {
     expect(refusal('LoadBalancer services are only allowed in the edge namespace.').unplaced).toContain('only');
     expect(refusal('NodePort Services are only permitted in namespace ingress.').unplaced).toContain('only');
+    // "only" about who may use a registry is not "images must come from it" inside that namespace.
+    expect(refusal('Only pods in namespace ci may use images from registry.corp.io.').unplaced).toContain('Only');
   });
 
   it('refuses a migration note whose rule is only implied, and reads a ban on the old registry as a ban', async () => {
@@ -190,6 +192,10 @@ describe('description styles that are fully placed are read', () => {
       ]),
     ).toEqual([]);
     refusal('Containers must drop ALL capabilities and add NET_ADMIN.');
+  });
+
+  it('refuses "explicitly" where the family would also admit an unset field', () => {
+    expect(refusal('The privileged field must be explicitly set to false.').unplaced).toContain('explicitly');
   });
 
   it('"… is set to `false`" asks for the explicit value', async () => {
