@@ -139,3 +139,46 @@ export function buildAdmissionRequest(testCase: TestCase, policyType: PolicyType
 export function isControllerRequest(r: AdmissionRequest | ControllerRequest): r is ControllerRequest {
   return !('uid' in r);
 }
+
+/**
+ * The request as jsPolicy puts it in front of the script: `json.Marshal` of controller-runtime's
+ * admission.Request (pkg/webhook/handler.go 170-177), i.e. admission/v1's field order and omitempty rules:
+ * name and namespace absent when empty, an absent object/oldObject/options as `null` (runtime.RawExtension
+ * marshals as null), userInfo fields absent when empty. A Controller request is the same struct with only
+ * name, namespace, operation, kind and object set (pkg/controller/policy.go 224-241): `uid: ""`,
+ * `resource` of empty strings, `userInfo: {}`, `oldObject: null`, `options: null`.
+ */
+export function marshalRequest(request: AdmissionRequest | ControllerRequest): string {
+  if (isControllerRequest(request)) {
+    return JSON.stringify({
+      uid: '',
+      kind: request.kind,
+      resource: { group: '', version: '', resource: '' },
+      ...(request.name ? { name: request.name } : {}),
+      ...(request.namespace ? { namespace: request.namespace } : {}),
+      operation: request.operation,
+      userInfo: {},
+      object: request.object ?? null,
+      oldObject: null,
+      options: null,
+    });
+  }
+  const u = request.userInfo;
+  return JSON.stringify({
+    uid: request.uid,
+    kind: request.kind,
+    resource: request.resource,
+    ...(request.subResource ? { subResource: request.subResource } : {}),
+    requestKind: request.requestKind,
+    requestResource: request.requestResource,
+    ...(request.requestSubResource ? { requestSubResource: request.requestSubResource } : {}),
+    ...(request.name ? { name: request.name } : {}),
+    ...(request.namespace ? { namespace: request.namespace } : {}),
+    operation: request.operation,
+    userInfo: { ...(u.username ? { username: u.username } : {}), ...(u.uid ? { uid: u.uid } : {}), ...(u.groups?.length ? { groups: u.groups } : {}), ...(u.extra && Object.keys(u.extra).length ? { extra: u.extra } : {}) },
+    object: request.object ?? null,
+    oldObject: request.oldObject ?? null,
+    dryRun: request.dryRun,
+    options: request.options ?? null,
+  });
+}

@@ -20,7 +20,7 @@
  */
 export { createSandbox, SANDBOX_DEFAULTS, type SandboxOptions, type SandboxRunner, type RunOptions, type FunctionTestResult } from './runner.js';
 export { parseSuite, parseCase, loadSuite, parsePolicy, loadPolicy, serializePolicy } from './suite.js';
-export { buildAdmissionRequest, pluralise, resolveResource, DEFAULT_USER_INFO, type AdmissionRequest, type ControllerRequest } from './admission.js';
+export { buildAdmissionRequest, marshalRequest, pluralise, resolveResource, DEFAULT_USER_INFO, type AdmissionRequest, type ControllerRequest } from './admission.js';
 export { matchesPolicy, explainMismatch, selectorMatches, NAMESPACE_NAME_LABEL, type MatchOptions } from './matching.js';
 export { formatSuiteResult, escapeForTerminal, describeTimeout, TERMINAL_TEXT_CHARS } from './format.js';
 export { runLimit, apiServerTimeoutMessage, JSPOLICY_DEFAULT_TIMEOUT_SECONDS, type RunLimit } from './outcome.js';

@@ -1,6 +1,6 @@
 import { builtinCatalog, type ApiCatalog } from '../catalog/index.js';
 import { PolicyforgeError, type CaseResult, type JsPolicy, type SkillTest, type Suite, type SuiteResult, type TestCase } from '../common/index.js';
-import { buildAdmissionRequest, isControllerRequest } from './admission.js';
+import { buildAdmissionRequest, isControllerRequest, marshalRequest } from './admission.js';
 import { InlineBackend, type Backend } from './backend.js';
 import type { CaseInput } from './engine.js';
 import { explainMismatch } from './matching.js';
@@ -98,7 +98,7 @@ class Sandbox implements SandboxRunner {
     });
     const toRun = prepared.filter((p) => p.mismatch === undefined);
     const policyName = policy.metadata.name;
-    const inputs: CaseInput[] = toRun.map((p) => ({ requestJson: JSON.stringify(p.request), fixtures: p.c.fixtures, timeoutMs, policyName }));
+    const inputs: CaseInput[] = toRun.map((p) => ({ requestJson: marshalRequest(p.request), fixtures: p.c.fixtures, timeoutMs, policyName }));
     const raws = inputs.length ? await this.backend.runCases(javascript, inputs) : [];
     const rawByCase = new Map(toRun.map((p, i) => [p, raws[i]]));
     const results = prepared.map((p) => {

@@ -164,16 +164,21 @@ describe('policy types and violationPolicy', () => {
     expect(m.patch).toBeUndefined();
   });
 
-  it('Controller: an update arrives as CREATE with only name, namespace, operation, kind and object', async () => {
+  it('Controller: an update arrives as CREATE; only name, namespace, operation, kind and object are set', async () => {
+    // pkg/controller/policy.go 224-241: the same admission.Request struct, marshalled whole
     const c: TestCase = { name: 'u', operation: 'UPDATE', object: pod('web', 'dev'), oldObject: pod('web', 'dev'), expect: 'allow' };
-    const o = await one('print(JSON.stringify(Object.keys(request).sort()), request.operation)', { type: 'Controller', operations: ['CREATE'] }, c);
-    expect(o.printed).toEqual(['["kind","name","namespace","object","operation"] CREATE']);
+    const o = await one("print(JSON.stringify(Object.assign({}, request, { object: request.object.kind })))", { type: 'Controller', operations: ['CREATE'] }, c);
+    expect(JSON.parse(o.printed[0])).toEqual({
+      uid: '', kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: '', resource: '' }, name: 'web', namespace: 'dev',
+      operation: 'CREATE', userInfo: {}, object: 'Pod', oldObject: null, options: null,
+    });
   });
 
   it('Controller: a deletion arrives without the object', async () => {
     const c: TestCase = { name: 'd', operation: 'DELETE', oldObject: pod('web', 'dev'), expect: 'allow' };
     const o = await one("print(request.operation, typeof request.object, request.name, request.namespace)", { type: 'Controller', operations: ['*'] }, c);
-    expect(o.printed).toEqual(['DELETE undefined web dev']);
+    expect(o.printed).toEqual(['DELETE object web dev']);
+    expect((await one('print(String(request.object))', { type: 'Controller', operations: ['*'] }, c)).printed).toEqual(['null']);
   });
 
   it('Controller: mutate ends the run without a patch (jsPolicy patches for Mutating policies only)', async () => {

@@ -115,3 +115,19 @@ describe('violation records (item 9)', () => {
     expect((await one('allow()')).violation).toBeUndefined();
   });
 });
+
+describe('the request object (item 6): the Go-marshalled admission/v1 shape', () => {
+  // pkg/webhook/handler.go 170-177 (json.Marshal of admission.Request); admission/v1 AdmissionRequest's
+  // omitempty name/namespace and runtime.RawExtension's null for an empty object/oldObject/options.
+  it('CREATE: oldObject is null, dryRun and options are present, an empty name is absent', async () => {
+    const generated = { apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'web-', namespace: 'default' } };
+    const r = await sandbox.runSuite(policy("print(JSON.stringify([request.oldObject, 'name' in request, request.namespace, request.dryRun, request.options.kind]))"), [podCase('c', 'allow', { object: generated })]);
+    expect(JSON.parse(r.cases[0].outcome.printed[0])).toEqual([null, false, 'default', false, 'CreateOptions']);
+  });
+
+  it('DELETE: object is null; a cluster-scoped object has no namespace key', async () => {
+    const role = policy("print(JSON.stringify([request.object, 'namespace' in request, request.name]))", { operations: ['DELETE'], resources: ['clusterroles'] });
+    const d = await sandbox.runSuite(role, [{ name: 'd', operation: 'DELETE', oldObject: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'viewer' } }, expect: 'allow' }]);
+    expect(JSON.parse(d.cases[0].outcome.printed[0])).toEqual([null, false, 'viewer']);
+  });
+});
