@@ -26,6 +26,16 @@ beforeAll(async () => {
     generate: async (intent, ctx) => {
       ctx.onProgress({ type: 'round-started', round: 1 });
       return finishedGeneration(intent, {
+        restatement: {
+          summary: 'Denies CREATE of Pods in every namespace but the system ones whose label env="prod"; never touches the system namespaces.',
+          denies: ['CREATE Pod in default with label env="prod" ("prod pod is denied")'],
+          allows: [],
+          warns: [],
+          mutates: [],
+          neverTouches: ['other kinds'],
+          judged: false,
+          text: 'Denies CREATE of Pods in every namespace but the system ones whose label env="prod"; never touches the system namespaces.\ndenies: CREATE Pod in default with label env="prod" ("prod pod is denied")\njudged: no — the reading was not independently checked',
+        },
         rounds: [
           {
             round: 1,
@@ -118,6 +128,10 @@ describe('review page (headless Chromium)', () => {
     await page.locator('.tab[data-view=intents]').click();
     await page.locator(`[data-intent-id="${id}"]`).click();
     await expect.poll(() => page.locator('#intent-rounds tr').count()).toBe(2);
+    // issue 11: what it does, rendered from the cases, in the history and the detail, flagged when not judged
+    expect(await page.locator(`[data-intent-id="${id}"] + p.restatement`).textContent()).toBe('Denies CREATE of Pods in every namespace but the system ones whose label env="prod"; never touches the system namespaces. (not independently judged)');
+    expect(await page.locator('#intent-restatement').textContent()).toContain('denies: CREATE Pod in default with label env="prod"');
+    expect(await page.locator('#intent-restatement').getAttribute('class')).toBe('restatement unjudged');
     expect(await page.locator('#intent-rounds').textContent()).toContain('safety/no-namespace-scope');
     expect(await page.locator('#intent-rounds').textContent()).toContain('accepted');
     expect(await page.locator('#download-yaml').getAttribute('href')).toBe(`/v1/intents/${id}/policy.yaml`);

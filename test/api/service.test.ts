@@ -75,6 +75,8 @@ describe('policyforge serve', () => {
     expect(result).toMatchObject({ status: 'succeeded', source: 'model', safeToApply: true });
     expect(result.rounds).toHaveLength(2);
     expect(result.rounds[0].report.findings.some((f: { rule: string }) => f.rule === 'catalog/wrong-group')).toBe(true);
+    expect(result.restatement).toMatchObject({ judged: true, summary: expect.stringMatching(/^Denies CREATE\/UPDATE of IAMPolicies/) });
+    expect(result.judgement).toMatchObject({ judged: true, replans: 0 });
     expect(model.chatRequests().map((c) => c.body.tools?.[0]?.function?.name)).toEqual(['submit_plan', 'submit_policy', 'submit_policy', 'submit_review']);
     expect(model.chatRequests()[0].headers.authorization).toBe(`Bearer ${MODEL_KEY}`);
 
@@ -83,6 +85,9 @@ describe('policyforge serve', () => {
     expect(JSON.stringify(view)).not.toContain(MODEL_KEY);
     expect(JSON.stringify(view)).not.toContain(TOKEN);
     expect(view.result.rounds[1].critique).toMatchObject({ success: true });
+    // The history lists what each policy does, in the restatement's one sentence.
+    const history = (await (await call('/v1/intents')).json()).intents;
+    expect(history.find((i: { id: string }) => i.id === id)).toMatchObject({ restatement: result.restatement.summary, judged: true });
 
     const yaml = parse(await (await call(`/v1/intents/${id}/policy.yaml`)).text());
     expect(yaml).toMatchObject({ kind: 'JsPolicy', spec: { apiGroups: ['iam.cnrm.cloud.google.com'], failurePolicy: 'Ignore' } });

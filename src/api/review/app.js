@@ -243,6 +243,8 @@ async function loadIntents() {
           'li',
           {},
           el('button', { type: 'button', 'data-intent-id': i.id, onclick: () => openIntent(i.id) }, el('span', {}, i.text), el('span', { class: `badge state-${i.status ?? i.state}` }, i.status ?? i.state)),
+          // What the policy does, rendered from its cases (not the intent): an inversion shows here at a glance.
+          i.restatement ? el('p', { class: 'restatement muted' }, `${i.restatement}${i.judged === false ? ' (not independently judged)' : ''}`) : '',
         ),
       ),
     );
@@ -309,6 +311,8 @@ function renderIntent(view) {
     ),
     result ? el('p', {}, result.reason) : el('p', { class: 'muted' }, `round ${view.progress.round}, ${view.progress.events.at(-1)?.type ?? 'waiting'}`),
     view.error ? el('p', { class: 'error' }, `${view.error.code}: ${view.error.message}`) : '',
+    result?.restatement ? el('h3', {}, 'What it does') : '',
+    result?.restatement ? el('pre', { id: 'intent-restatement', class: result.restatement.judged ? 'restatement' : 'restatement unjudged' }, result.restatement.text) : '',
     rounds.length ? el('h3', {}, 'Rounds') : '',
     rounds.length
       ? el(

@@ -119,6 +119,7 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
           createdAt: j.createdAt,
           ...(j.finishedAt ? { finishedAt: j.finishedAt } : {}),
           ...(j.result ? { status: j.result.status, safeToApply: j.result.safeToApply, rounds: j.result.rounds.length } : {}),
+          ...(j.result?.restatement ? { restatement: j.result.restatement.summary, judged: j.result.restatement.judged } : {}),
           ...(j.error ? { error: j.error } : {}),
         })),
       };
