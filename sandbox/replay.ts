@@ -1,9 +1,9 @@
 import { builtinCatalog, type ApiCatalog } from '../catalog/index.js';
 import type { CaseOutcome, JsPolicy, KubeObject, Operation, TestCase } from '../common/index.js';
-import { buildAdmissionRequest, isControllerRequest } from './admission.js';
+import { buildAdmissionRequest, isControllerRequest, marshalRequest } from './admission.js';
 import { PolicyEngine, type CompileResult } from './engine.js';
 import { explainMismatch } from './matching.js';
-import { interpretRun, unmatchedOutcome } from './outcome.js';
+import { interpretRun, runLimit, unmatchedOutcome, type RunLimit } from './outcome.js';
 import { SANDBOX_DEFAULTS } from './runner.js';
 
 /**
@@ -36,7 +36,10 @@ export interface ReplayerOptions {
   catalog?: ApiCatalog;
   /** V8 heap limit of the isolate, in MB. @defaultValue 64 */
   memoryLimitMb?: number;
-  /** Upper bound of one request's wall-clock time; spec.timeoutSeconds applies when smaller. @defaultValue 2000 */
+  /**
+   * Cap on one request's wall-clock time below the policy's own limit (spec.timeoutSeconds, else jsPolicy's
+   * 10 s): a replay of many objects cannot wait 10 s on each. @defaultValue 2000
+   */
   maxTimeoutMs?: number;
 }
 
@@ -44,7 +47,7 @@ export class PolicyReplayer {
   private readonly engine: PolicyEngine;
   private readonly catalog: ApiCatalog;
   private readonly javascript: string;
-  private readonly timeoutMs: number;
+  private readonly limit: RunLimit;
   /** Set by the constructor: a policy that does not compile replays nothing (jsPolicy would delete its webhook). */
   readonly compiled: CompileResult;
 
@@ -55,8 +58,7 @@ export class PolicyReplayer {
     this.engine = new PolicyEngine({ memoryLimitMb: options.memoryLimitMb ?? SANDBOX_DEFAULTS.memoryLimitMb, maxContexts: 1 });
     this.catalog = options.catalog ?? builtinCatalog();
     this.javascript = policy.spec.javascript ?? '';
-    const maxTimeoutMs = options.maxTimeoutMs ?? SANDBOX_DEFAULTS.maxTimeoutMs;
-    this.timeoutMs = Math.min((policy.spec.timeoutSeconds ?? SANDBOX_DEFAULTS.specTimeoutSeconds) * 1000, maxTimeoutMs);
+    this.limit = runLimit(policy, options.maxTimeoutMs ?? SANDBOX_DEFAULTS.maxTimeoutMs);
     this.compiled = this.engine.checkCompiles(this.javascript);
   }
 
@@ -84,8 +86,8 @@ export class PolicyReplayer {
       spec.type === 'Controller' ? buildAdmissionRequest({ ...asCase, operation: r.operation === 'DELETE' ? 'DELETE' : 'CREATE' }, 'Validating', this.catalog) : request;
     const mismatch = explainMismatch(spec, matchOn, r.namespaceLabels ?? {}, { catalog: this.catalog });
     if (mismatch !== undefined) return unmatchedOutcome(mismatch);
-    const raw = this.engine.run(this.javascript, { requestJson: JSON.stringify(request), timeoutMs: this.timeoutMs, policyName: this.policy.metadata.name });
-    return interpretRun(this.policy, raw, isControllerRequest(request) ? request.object : request.object);
+    const raw = this.engine.run(this.javascript, { requestJson: marshalRequest(request), timeoutMs: this.limit.limitMs, policyName: this.policy.metadata.name });
+    return interpretRun(this.policy, raw, isControllerRequest(request) ? request.object : request.object, this.limit, request);
   }
 
   close(): void {

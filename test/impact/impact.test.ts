@@ -83,6 +83,16 @@ describe('previewImpact', () => {
     expect(s.notes).toEqual([expect.stringContaining('no Namespace object for elsewhere')]);
   });
 
+  it('lets failurePolicy decide a request whose script runs past the policy\'s own timeout, as the API server does', async () => {
+    const source = await manifests(pod('slow', 'test'));
+    const spin = { javascript: 'while (true) {}', timeoutSeconds: 1, operations: ['CREATE'] };
+    const ignored = await previewImpact(policy({ ...spin, failurePolicy: 'Ignore' }), { sources: [source] });
+    expect(ignored).toMatchObject({ selected: 1, wouldDeny: 0 });
+    const failed = await previewImpact(policy({ ...spin, failurePolicy: 'Fail' }), { sources: [source] });
+    expect(failed.wouldDeny).toBe(1);
+    expect(failed.reasons[0].reason).toMatch(/^500 Internal error occurred: failed calling webhook .*context deadline exceeded/);
+  });
+
   it('refuses a policy that does not compile, naming it', async () => {
     const source = await manifests(pod('a', 'test'));
     await expect(previewImpact(policy({ javascript: 'if (' }), { sources: [source] })).rejects.toMatchObject({ code: 'PF_ERR_POLICY_INVALID' });
