@@ -15,11 +15,47 @@ import { SYSTEM_NAMESPACES } from './namespaces.js';
  *   the approval mode: violationPolicy Dry does not stop a Controller's side effects.
  */
 
-/** A recorded call, with the case (or probe) it happened in. */
+/** A recorded call, with the case (or probe) it first happened in. */
 export interface ObservedCall {
   case: string;
   fn: string;
   args: unknown[];
+  /** Runs (cases, probes, fuzz variants) that made the same call. @defaultValue 1 */
+  runs?: number;
+}
+
+/** Distinct calls kept per verify(); beyond it the record says it was cut, which blocks. @defaultValue 1000 */
+export const MAX_DISTINCT_CALLS = 1000;
+
+/**
+ * The calls of every run of one verify(), one entry per distinct call (fn and target, or fn and arguments)
+ * with the number of runs that made it: hundreds of fuzz variants repeating a call cost one entry.
+ */
+export class CallRecord {
+  private readonly byKey = new Map<string, ObservedCall>();
+  private cut = false;
+
+  add(caseName: string, call: { fn: string; args: unknown[] }): void {
+    const key = callKey(call.fn, call.args);
+    const had = this.byKey.get(key);
+    if (had) {
+      had.runs = (had.runs ?? 1) + 1;
+    } else if (this.byKey.size < MAX_DISTINCT_CALLS) {
+      this.byKey.set(key, { case: caseName, fn: call.fn, args: call.args, runs: 1 });
+    } else if (!this.cut) {
+      this.cut = true;
+      this.byKey.set('calls-truncated', { case: caseName, fn: 'calls-truncated', args: [MAX_DISTINCT_CALLS], runs: 1 });
+    }
+  }
+
+  calls(): ObservedCall[] {
+    return [...this.byKey.values()];
+  }
+}
+
+function callKey(fn: string, args: unknown[]): string {
+  const target = isWrite(fn) ? targetOf(args[0]) : undefined;
+  return `${fn}|${target ? `${target.kind}|${target.namespace}|${target.name}` : JSON.stringify(args).slice(0, 300)}`;
 }
 
 /** Host functions that write to the cluster. */
@@ -92,7 +128,7 @@ export function declaredSideEffectFindings(plan: Plan, intent: Intent | undefine
 /** Checks every recorded call against the declarations: undeclared or forbidden side effects are blocking. */
 export function observedSideEffectFindings(calls: readonly ObservedCall[], plan: Plan, intent: Intent | undefined): Finding[] {
   const declared = plan.sideEffects ?? [];
-  const byKey = new Map<string, { call: ObservedCall; rule: string; why: string; cases: Set<string> }>();
+  const byKey = new Map<string, { call: ObservedCall; rule: string; why: string; runs: number }>();
   let deletes: ObservedCall | undefined;
   for (const call of calls) {
     if (READS.includes(call.fn)) continue;
@@ -108,22 +144,22 @@ export function observedSideEffectFindings(calls: readonly ObservedCall[], plan:
       [rule, why] = [
         'behaviour/undeclared-side-effect',
         call.fn === 'calls-truncated'
-          ? 'the case made more recorded calls than the sandbox keeps, so the rest of what it did is unknown'
+          ? 'more calls were made than the sandbox or verify() keep, so the rest of what the policy did is unknown'
           : isWrite(call.fn) && !target
             ? 'what it writes could not be read from the record'
             : `the plan does not declare ${call.fn}${target?.kind ? ` on ${target.kind}` : ''}`,
       ];
     }
     if (!rule) continue;
-    const key = `${rule}|${call.fn}|${target ? `${target.kind}|${target.namespace}|${target.name}` : JSON.stringify(call.args).slice(0, 200)}`;
+    const key = `${rule}|${callKey(call.fn, call.args)}`;
     const had = byKey.get(key);
-    if (had) had.cases.add(call.case);
-    else byKey.set(key, { call, rule, why, cases: new Set([call.case]) });
+    if (had) had.runs += call.runs ?? 1;
+    else byKey.set(key, { call, rule, why, runs: call.runs ?? 1 });
   }
-  const findings: Finding[] = [...byKey.values()].map(({ call, rule, why, cases }) => ({
+  const findings: Finding[] = [...byKey.values()].map(({ call, rule, why, runs }) => ({
     rule,
     severity: 'blocking' as const,
-    message: `${call.fn}(${showArgs(call.args)}) in case "${call.case}"${cases.size > 1 ? ` and ${cases.size - 1} other run(s)` : ''}: ${why}`,
+    message: `${call.fn}(${showArgs(call.args)}) in case "${call.case}"${runs > 1 ? ` and ${runs - 1} other run(s)` : ''}: ${why}`,
     fix: rule === 'behaviour/forbidden-side-effect' ? `remove the ${call.fn}() call: no generated policy may do this` : `remove the ${call.fn}() call, or plan it as a side effect the intent asks for (plan.sideEffects)`,
     path: 'spec.javascript',
   }));

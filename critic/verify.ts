@@ -4,7 +4,7 @@ import { checkCompiles } from '../sandbox/index.js';
 import { fuzzPolicy, type SuiteRunner } from './fuzz.js';
 import { lintPolicy } from './lint.js';
 import { narrowScope } from './narrow.js';
-import { declaredSideEffectFindings, observedSideEffectFindings, type ObservedCall } from './side-effects.js';
+import { CallRecord, declaredSideEffectFindings, observedSideEffectFindings } from './side-effects.js';
 
 export interface VerifyDeps {
   /** Runs the plan's cases and the fuzz variants (a sandbox/ SandboxRunner). */
@@ -32,7 +32,7 @@ export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Pro
   const catalog = deps.catalog ?? builtinCatalog();
   const findings: Finding[] = [...declaredSideEffectFindings(plan, deps.intent), ...lintPolicy(draft, { catalog, plan, intent: deps.intent })];
   // Behaviour is the judge: every run below (cases, scope probes, fuzz variants) goes through this recorder.
-  const observed: ObservedCall[] = [];
+  const observed = new CallRecord();
   const sandbox = recordingCalls(deps.sandbox, observed);
   const structurallyBroken = findings.some((f) => ['schema/spec', 'schema/javascript'].includes(f.rule));
 
@@ -86,7 +86,7 @@ export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Pro
     });
   }
 
-  findings.push(...observedSideEffectFindings(observed, plan, deps.intent));
+  findings.push(...observedSideEffectFindings(observed.calls(), plan, deps.intent));
 
   let dryRunErrors: string[] = [];
   if (deps.dryRun) {
@@ -107,11 +107,11 @@ export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Pro
 }
 
 /** Wraps the sandbox so every case it runs has its recorded calls (side effects) collected. */
-function recordingCalls(sandbox: SuiteRunner, into: ObservedCall[]): SuiteRunner {
+function recordingCalls(sandbox: SuiteRunner, into: CallRecord): SuiteRunner {
   return {
     async runSuite(policy, cases, options) {
       const result = await sandbox.runSuite(policy, cases, options);
-      for (const c of result.cases) for (const call of c.outcome.calls) into.push({ case: c.name, fn: call.fn, args: call.args });
+      for (const c of result.cases) for (const call of c.outcome.calls) into.add(c.name, call);
       return result;
     },
   };

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DeclaredSideEffect, Intent, JsPolicy, Plan, Report, TestCase } from '../../common/index.js';
-import { harden, lintPolicy, renderReport, verify } from '../../critic/index.js';
+import { CallRecord, harden, lintPolicy, MAX_DISTINCT_CALLS, observedSideEffectFindings, renderReport, verify } from '../../critic/index.js';
 import { createSandbox } from '../../sandbox/index.js';
 
 const sandbox = createSandbox();
@@ -153,7 +153,23 @@ describe('verify judges what the code does against the side effects the plan dec
     const report = await verified(policy('Validating', code), plan('Validating', cases, [{ fn: 'env', reason: 'the environment variable X' }]), { text: 'Deny ConfigMaps labelled env=prod in namespace apps, reading the environment variable X.' });
     const calls = report.suite!.cases[0].outcome.calls;
     expect(calls.at(-1)?.fn).toBe('calls-truncated');
-    expect(blocking(report, 'behaviour/undeclared-side-effect')[0]?.message).toMatch(/^calls-truncated\(.*the rest of what it did is unknown/);
+    expect(blocking(report, 'behaviour/undeclared-side-effect')[0]?.message).toMatch(/^calls-truncated\(200\) in case "prod denied".*the rest of what the policy did is unknown/);
+  });
+});
+
+describe('CallRecord: the calls of every run of one verify()', () => {
+  it('keeps one entry per distinct call with its run count, and says when it stopped keeping them', () => {
+    const record = new CallRecord();
+    for (let i = 0; i < 5; i++) record.add(`variant ${i}`, { fn: 'remove', args: [{ kind: 'Namespace', metadata: { name: 'kube-system' }, i }] });
+    expect(record.calls()).toEqual([{ case: 'variant 0', fn: 'remove', args: [{ kind: 'Namespace', metadata: { name: 'kube-system' }, i: 0 }], runs: 5 }]);
+    for (let i = 0; i < MAX_DISTINCT_CALLS + 10; i++) record.add('flood', { fn: 'env', args: [`VAR_${i}`] });
+    const calls = record.calls();
+    expect(calls).toHaveLength(MAX_DISTINCT_CALLS + 1);
+    expect(calls.at(-1)?.fn).toBe('calls-truncated');
+    const findings = observedSideEffectFindings(calls, plan('Controller', [], [{ fn: 'env', reason: 'environment variables' }]), { text: 'read environment variables', options: { allowDeletes: true } });
+    expect(findings.map((f) => f.rule)).toEqual(['behaviour/forbidden-side-effect', 'behaviour/undeclared-side-effect']);
+    expect(findings[0].message).toContain('and 4 other run(s)');
+    expect(findings[1].message).toMatch(/^calls-truncated\(1000\) in case "flood"/);
   });
 });
 
