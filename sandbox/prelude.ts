@@ -41,6 +41,46 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
   const has = (o, k) => o != null && apply(hasOwn, o, [k]);
   const clip = (s, n) => (s.length > n ? s.slice(0, n) + '… [' + (s.length - n) + ' more chars]' : s);
   const copy = (v) => (v === undefined ? undefined : JSONparse(JSONstringify(v)));
+  // Objects from the API come through Go's map marshalling: keys sorted at every level.
+  function sortedCopy(v) {
+    if (v === null || typeof v !== 'object') return v;
+    if (Array.isArray(v)) { const a = []; for (let i = 0; i < v.length; i++) a.push(sortedCopy(v[i])); return a; }
+    const out = {};
+    const keys = O.keys(v).sort();
+    for (let i = 0; i < keys.length; i++) out[keys[i]] = sortedCopy(v[keys[i]]);
+    return out;
+  }
+  const fromApi = (v) => sortedCopy(copy(v));
+  // The resource an API error names (configmaps "x" not found, deployments.apps "x" …): the usual plural.
+  function qualifiedResource(kind, apiVersion) {
+    const k = Str(kind).toLowerCase();
+    const plural = /[^aeiou]y$/.test(k) ? k.slice(0, -1) + 'ies' : /(s|x|z|ch|sh)$/.test(k) ? k + 'es' : k + 's';
+    const slash = Str(apiVersion).indexOf('/');
+    return slash > 0 ? plural + '.' + Str(apiVersion).slice(0, slash) : plural;
+  }
+  // metav1.ParseToLabelSelector's grammar (k8s.io/apimachinery labels.Parse): key, !key, key=v, key==v,
+  // key!=v, key in (…), key notin (…). Only = and == terms filter (pkg/vm/vm.go 399-409 applies MatchLabels).
+  const LABEL_KEY = '(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?/)?[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?';
+  const LABEL_VALUE = '(?:[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?)?';
+  const TERM = new RegExp('^\\s*(?:!\\s*(' + LABEL_KEY + ')|(' + LABEL_KEY + ')\\s*(?:(==?|!=)\\s*(' + LABEL_VALUE + ')|\\s(in|notin)\\s*\\(\\s*(' + LABEL_VALUE + '(?:\\s*,\\s*' + LABEL_VALUE + ')*)\\s*\\))?)\\s*$');
+  function parseSelector(selector) {
+    const terms = [];
+    const parts = [];
+    let depth = 0, start = 0;
+    for (let i = 0; i < selector.length; i++) {
+      const c = selector[i];
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+      else if (c === ',' && depth === 0) { parts.push(selector.slice(start, i)); start = i + 1; }
+    }
+    parts.push(selector.slice(start));
+    for (let i = 0; i < parts.length; i++) {
+      const m = TERM.exec(parts[i]);
+      if (!m) throw apiError('ParseLabelSelector', "couldn't parse the selector string \"" + selector + '": unable to parse requirement: invalid term "' + parts[i].trim() + '"');
+      if (m[3] === '=' || m[3] === '==') terms.push([m[2], m[4]]);
+    }
+    return terms;
+  }
 
   let cur = null;
   let policyFn = null;
@@ -227,7 +267,7 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
       const objs = fixtureObjects();
       for (let i = 0; i < objs.length; i++) {
         const o = objs[i];
-        if (o.kind === kind && o.apiVersion === apiVersion && o.metadata.name === n && (o.metadata.namespace || '') === ns) return copy(o);
+        if (o.kind === kind && o.apiVersion === apiVersion && o.metadata.name === n && (o.metadata.namespace || '') === ns) return fromApi(o);
       }
       return undefined;
     },
@@ -237,24 +277,19 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
         throw apiError('WrongArguments', 'kind and group version need to be string values');
       }
       const opts = options || {};
-      const terms = [];
-      if (typeof opts.labelSelector === 'string') {
-        const parts = opts.labelSelector.split(',');
-        for (let i = 0; i < parts.length; i++) {
-          const m = /^\s*([^!=\s]+)\s*==?\s*([^=\s]*)\s*$/.exec(parts[i]);
-          if (m) terms.push([m[1], m[2]]);
-        }
-      }
+      const terms = typeof opts.labelSelector === 'string' && opts.labelSelector !== '' ? parseSelector(opts.labelSelector) : [];
+      // pkg/vm/vm.go 364-367: 'ConfigMap' and 'ConfigMapList' name the same list
+      const listKind = kind.slice(-4) === 'List' ? kind : kind + 'List';
       const out = [];
       const objs = fixtureObjects();
       for (let i = 0; i < objs.length; i++) {
         const o = objs[i];
-        if (o.kind !== kind || o.apiVersion !== apiVersion) continue;
+        if (o.kind + 'List' !== listKind || o.apiVersion !== apiVersion) continue;
         if (opts.namespace && (o.metadata.namespace || '') !== opts.namespace) continue;
         const labels = o.metadata.labels || {};
         let ok = true;
         for (let j = 0; j < terms.length; j++) if (labels[terms[j][0]] !== terms[j][1]) ok = false;
-        if (ok) out.push(copy(o));
+        if (ok) out.push(fromApi(o));
       }
       // jsPolicy's Go side omits an empty list from its answer, so list() gives undefined, not [].
       return out.length ? out : undefined;
@@ -264,12 +299,21 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
     remove: function remove(obj) { return write('remove', obj); },
     fetchSync: function fetchSync(url, options) {
       guard();
-      const u = Str(url);
-      const opts = options || {};
-      record('fetchSync', [u, { method: opts.method ? Str(opts.method).toUpperCase() : 'GET' }]);
+      // jsPolicy throws the error text itself (a string), prefixed "fetchSync: " (pkg/vm/vm.go 593-616, 682-698),
+      // after decoding the options into FetchOptions (vm.go 700-705).
+      if (arguments.length === 0) throw 'fetchSync: no arguments provided';
+      if (typeof url !== 'string') throw 'fetchSync: url is not a string';
+      const u = url;
+      const opts = options === undefined || options === null ? {} : options;
+      const bad = goOption(opts.method, 'method', 'string') || goOption(opts.body, 'body', 'string') || goOption(opts.insecure, 'insecure', 'bool') ||
+        (opts.headers !== undefined && opts.headers !== null && (typeof opts.headers !== 'object' || Array.isArray(opts.headers)) ? goOption(opts.headers, 'headers', 'map[string]string') : null);
+      if (bad !== null) throw 'fetchSync: error unmarshalling options: ' + bad;
+      const method = typeof opts.method === 'string' && opts.method !== '' ? opts.method.toUpperCase() : 'GET';
+      record('fetchSync', [u, { method: method }]);
       const answers = cur.fixtures.fetch;
-      // jsPolicy throws the error text itself (a string), prefixed "fetchSync: ".
-      if (!has(answers, u)) throw 'fetchSync: Get "' + u + '": the sandbox has no network (no fixture answers this URL)';
+      // Go's url.Error names the method as Get, Post, Put … (net/http client.go)
+      const op = method.charAt(0) + method.slice(1).toLowerCase();
+      if (!has(answers, u)) throw 'fetchSync: ' + op + ' "' + u + '": the sandbox has no network (no fixture answers this URL)';
       const a = answers[u];
       const status = a.status || 200;
       const body = a.body || '';
@@ -297,6 +341,13 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
   const STATUS_TEXT = { 200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 301: 'Moved Permanently', 302: 'Found', 304: 'Not Modified', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' };
 
   // What jsPolicy throws for API errors: {reason, message} that prints as "reason: message".
+  function goOption(v, field, goType) {
+    if (v === undefined || v === null) return null;
+    const kind = typeof v === 'string' ? 'string' : typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'bool' : Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : null;
+    if (kind === null || (goType === 'string' && kind === 'string') || (goType === 'bool' && kind === 'bool') || (goType === 'map[string]string' && kind === 'object')) return null;
+    return 'json: cannot unmarshal ' + kind + ' into Go struct field FetchOptions.' + field + ' of type ' + goType;
+  }
+
   function apiError(reason, message) {
     return { reason: reason, message: message, toString: function () { return reason + ': ' + message; } };
   }
@@ -309,11 +360,30 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
       throw apiError('UnmarshalObject', message);
     }
     record(fn, [obj]);
-    const kind = Str(obj.kind), name = obj.metadata && obj.metadata.name;
-    const exists = fixtureObjects().some((o) => sameObject(o, obj));
-    if (fn === 'create' && exists) return { ok: false, reason: 'AlreadyExists', message: kind + ' "' + name + '" already exists' };
-    if (fn !== 'create' && !exists) return { ok: false, reason: 'NotFound', message: kind + ' "' + name + '" not found' };
-    return { ok: true, object: copy(obj) };
+    const name = obj.metadata && obj.metadata.name;
+    const resource = qualifiedResource(obj.kind, obj.apiVersion);
+    const objs = fixtureObjects();
+    let existing = null;
+    for (let i = 0; i < objs.length; i++) if (sameObject(objs[i], obj)) existing = objs[i];
+    // As the API server words them (k8s.io/apimachinery errors.NewAlreadyExists / NewNotFound)
+    if (fn === 'create' && existing) return { ok: false, reason: 'AlreadyExists', message: resource + ' "' + name + '" already exists' };
+    if (fn !== 'create' && !existing) return { ok: false, reason: 'NotFound', message: resource + ' "' + name + '" not found' };
+    const out = copy(obj);
+    if (fn !== 'remove' && out.metadata && typeof out.metadata === 'object') {
+      // What the API server fills in: uid and creationTimestamp on create, a new resourceVersion on every write.
+      const prior = existing && existing.metadata ? existing.metadata : {};
+      cur.writes = (cur.writes || 0) + 1;
+      out.metadata.uid = fn === 'create' ? fakeUid(cur.writes) : (prior.uid || fakeUid(cur.writes));
+      out.metadata.resourceVersion = Str((Num(prior.resourceVersion) || 1000) + cur.writes);
+      if (fn === 'create') out.metadata.creationTimestamp = new RealDate(virtualNow()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      else if (prior.creationTimestamp) out.metadata.creationTimestamp = prior.creationTimestamp;
+    }
+    return { ok: true, object: sortedCopy(out) };
+  }
+
+  function fakeUid(n) {
+    const h = ('00000000' + (n >>> 0).toString(16)).slice(-8);
+    return '00000000-0000-4000-8000-0000' + h;
   }
 
   const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';

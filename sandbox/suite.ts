@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
-import { OPERATIONS, POLICY_TYPES, PolicyforgeError, VIOLATION_POLICIES, type JsPolicy, type Suite, type TestCase } from '../common/index.js';
+import { INPUT_FILE_MAX_BYTES, OPERATIONS, POLICY_TYPES, PolicyforgeError, readInputFile, VIOLATION_POLICIES, type JsPolicy, type Suite, type TestCase } from '../common/index.js';
 
 /**
  * Suites (`../shared/intents/README.md` format) and JsPolicy documents: YAML in, typed values out.
@@ -175,7 +174,6 @@ export function parsePolicy(text: string, source = 'policy'): JsPolicy {
     if (spec.operations.some((o) => o !== 'CREATE' && o !== 'DELETE' && o !== '*')) fail('spec.operations', 'a Controller policy allows only CREATE, DELETE or `*`');
     if (spec.resources.some((r) => r.includes('*'))) fail('spec.resources', 'a Controller policy cannot use `*`');
   }
-  if (spec.reinvocationPolicy === 'IfNeeded' && spec.type !== 'Mutating') fail('spec.reinvocationPolicy', 'IfNeeded applies to Mutating policies only');
   return policy;
 }
 
@@ -188,10 +186,7 @@ export function serializePolicy(policy: JsPolicy): string {
   return stringify(policy, { lineWidth: 0, blockQuote: 'literal' });
 }
 
+/** Size-capped, regular files only (common/input-file.ts): a FIFO would hang the read, /dev/zero or a huge file exhaust memory. */
 async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new PolicyforgeError('PF_ERR_INPUT_FILE', [path, (err as NodeJS.ErrnoException).code ?? String(err)], { cause: err });
-  }
+  return readInputFile(path, { maxBytes: INPUT_FILE_MAX_BYTES });
 }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSandbox, runLimit } from '../../sandbox/index.js';
+import { createSandbox, parsePolicy, runLimit } from '../../sandbox/index.js';
 import { podCase, policy } from './helpers.js';
 
 // Issue 13: the offline runtime behaves as jsPolicy does. Each case cites the upstream source it follows
@@ -129,5 +129,53 @@ describe('the request object (item 6): the Go-marshalled admission/v1 shape', ()
     const role = policy("print(JSON.stringify([request.object, 'namespace' in request, request.name]))", { operations: ['DELETE'], resources: ['clusterroles'] });
     const d = await sandbox.runSuite(role, [{ name: 'd', operation: 'DELETE', oldObject: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'viewer' } }, expect: 'allow' }]);
     expect(JSON.parse(d.cases[0].outcome.printed[0])).toEqual([null, false, 'viewer']);
+  });
+});
+
+describe('the host functions answer as upstream does (items 7 and 8)', () => {
+  const cm = (name: string, labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'default', labels }, data: { z: '1', a: '2' } });
+  const withFixtures = (objects: unknown[]) => ({ fixtures: { objects } }) as never;
+
+  // pkg/vm/vm.go 593-616, 682-698: options decoded into FetchOptions (700-705); Go's url.Error names the method
+  it('fetchSync errors name the real method; an object body throws', async () => {
+    expect((await one("try { fetchSync('https://x.example', { method: 'post', body: 'b' }) } catch (e) { deny(e) }")).message).toMatch(/^fetchSync: Post "https:\/\/x\.example": /);
+    expect((await one("try { fetchSync('https://x.example', { method: 'POST', body: { a: 1 } }) } catch (e) { deny(e) }")).message).toBe(
+      'fetchSync: error unmarshalling options: json: cannot unmarshal object into Go struct field FetchOptions.body of type string',
+    );
+  });
+
+  it('API errors read as the API server writes them', async () => {
+    const r = await sandbox.runSuite(policy("const a = update({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'default' } }); const b = create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' } }); deny(a.message + ' | ' + b.ok)"), [podCase('c', 'deny', withFixtures([]))]);
+    expect(r.cases[0].outcome.message).toBe('configmaps "x" not found | true');
+    const dup = await sandbox.runSuite(policy("deny(create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' } }).message)"), [podCase('c', 'deny', withFixtures([{ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' } }]))]);
+    expect(dup.cases[0].outcome.message).toBe('deployments.apps "web" already exists');
+  });
+
+  it('create and update answer with what the API server fills in (uid, resourceVersion, creationTimestamp)', async () => {
+    const r = await sandbox.runSuite(policy("const o = create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'new', namespace: 'default' } }).object.metadata; deny([typeof o.uid, typeof o.resourceVersion, typeof o.creationTimestamp].join(' '))"), [podCase('c', 'deny', withFixtures([]))]);
+    expect(r.cases[0].outcome.message).toBe('string string string');
+  });
+
+  // objects come through Go's map marshalling (unstructured.Unstructured): keys sorted
+  it('get() and list() give objects with sorted keys; list accepts the List kind', async () => {
+    const r = await sandbox.runSuite(policy("deny(JSON.stringify(get('ConfigMap', 'v1', 'default/a')) + ' ' + list('ConfigMapList', 'v1').length)"), [podCase('c', 'deny', withFixtures([cm('a'), cm('b')]))]);
+    expect(r.cases[0].outcome.message).toBe('{"apiVersion":"v1","data":{"a":"2","z":"1"},"kind":"ConfigMap","metadata":{"labels":{},"name":"a","namespace":"default"}} 2');
+  });
+
+  // pkg/vm/vm.go 399-409: metav1.ParseToLabelSelector; a parse error throws {reason: ParseLabelSelector}
+  it('a bad labelSelector throws; set-based terms parse but only key=value terms filter', async () => {
+    const bad = await sandbox.runSuite(policy("try { list('ConfigMap', 'v1', { labelSelector: 'a=b=c' }) } catch (e) { deny(e.reason) }"), [podCase('c', 'deny', withFixtures([cm('a')]))]);
+    expect(bad.cases[0].outcome.message).toBe('ParseLabelSelector');
+    const ok = await sandbox.runSuite(policy("deny(String(list('ConfigMap', 'v1', { labelSelector: 'team=a,env in (x,y),!legacy' }).length))"), [podCase('c', 'deny', withFixtures([cm('a', { team: 'a' }), cm('b', { team: 'b' })]))]);
+    expect(ok.cases[0].outcome.message).toBe('1');
+  });
+});
+
+describe('policy documents (item 8)', () => {
+  // pkg/controllers/jspolicy.go 599-602 copies reinvocationPolicy into the webhook; nothing rejects it on a
+  // Validating policy (a ValidatingWebhook has no such field, so it is ignored)
+  it('reinvocationPolicy on a Validating policy is accepted and ignored', () => {
+    const doc = 'apiVersion: policy.jspolicy.com/v1beta1\nkind: JsPolicy\nmetadata: {name: a.b.c}\nspec: {operations: [CREATE], resources: [pods], reinvocationPolicy: IfNeeded, javascript: "allow()"}\n';
+    expect(parsePolicy(doc).spec.reinvocationPolicy).toBe('IfNeeded');
   });
 });
