@@ -61,7 +61,7 @@ export const ERRORS = {
   // HTTP
   PF_ERR_UNAUTHORIZED: { status: 401, exit: 2, message: 'missing or invalid bearer token' },
   PF_ERR_FORBIDDEN: { status: 403, exit: 2, message: 'forbidden: %s' },
-  PF_ERR_URI_TOO_LONG: { status: 414, exit: 2, message: 'the request URL is longer than %s characters' },
+  PF_ERR_URI_TOO_LONG: { status: 414, exit: 2, message: 'the request URL is too long: %s' },
   PF_ERR_RATE_LIMITED: { status: 429, exit: 3, message: 'too many requests: %s', retryable: true },
   PF_ERR_PAYLOAD_TOO_LARGE: { status: 413, exit: 2, message: '%s' },
   PF_ERR_LIMIT_EXCEEDED: { status: 422, exit: 2, message: 'limit exceeded: %s' },

@@ -1,28 +1,47 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { pfError, type Skill, type StoredPolicy } from '../common/index.js';
 import { inlineSkills } from './inline.js';
 import type { SkillSandbox } from './library.js';
-import { readSkillDir, skillToFiles, type SkillFilePair } from './skill-files.js';
+import { readSkillDir, SKILL_NAME, skillToFiles, type SkillFilePair } from './skill-files.js';
 import type { SkillStore } from './types.js';
 
 /**
  * Writes one `<name>.js` + `<name>.yaml` pair per skill (the highest version of each name given), so a
- * team reviews skills in a pull request and imports them elsewhere. Returns the files written.
+ * team reviews skills in a pull request and imports them elsewhere. Returns the files written. Names come
+ * from a store anyone may have filled: every name must be an identifier (no `../`), and no file is written
+ * through a symbolic link planted in the folder.
  */
 export async function exportSkills(skills: readonly Skill[], dir: string): Promise<string[]> {
   const latest = new Map<string, Skill>();
-  for (const s of skills) if ((latest.get(s.name)?.version ?? 0) < s.version) latest.set(s.name, s);
+  for (const s of skills) {
+    if (!SKILL_NAME.test(s.name)) throw pfError('PF_ERR_SKILL_INVALID', `skill ${JSON.stringify(s.name.slice(0, 80))}`, 'its name is not a JavaScript identifier, so it cannot be a file name; nothing was written');
+    if ((latest.get(s.name)?.version ?? 0) < s.version) latest.set(s.name, s);
+  }
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
   for (const skill of [...latest.values()].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const files = skillToFiles(skill);
-    await writeFile(join(dir, `${skill.name}.js`), files.js);
-    await writeFile(join(dir, `${skill.name}.yaml`), files.yaml);
+    await writeNoFollow(join(dir, `${skill.name}.js`), files.js);
+    await writeNoFollow(join(dir, `${skill.name}.yaml`), files.yaml);
     written.push(join(dir, `${skill.name}.js`), join(dir, `${skill.name}.yaml`));
   }
   return written;
+}
+
+/** Creates or truncates a regular file; a symbolic link in its place is refused (O_NOFOLLOW), not followed. */
+async function writeNoFollow(path: string, text: string): Promise<void> {
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644).catch((err: NodeJS.ErrnoException) => {
+    throw pfError('PF_ERR_INPUT_FILE', path, err.code === 'ELOOP' ? 'it is a symbolic link; export does not write through links' : (err.code ?? String(err)));
+  });
+  try {
+    if (!(await handle.stat()).isFile()) throw pfError('PF_ERR_INPUT_FILE', path, 'it is not a regular file; export writes only regular files');
+    await handle.writeFile(text);
+  } finally {
+    await handle.close();
+  }
 }
 
 export interface ImportOptions {

@@ -1,9 +1,9 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
-import { pfError, type Skill } from '../common/index.js';
+import { pfError, readInputFile, type Skill } from '../common/index.js';
 import { topLevelFunctions } from './analyse.js';
 import { REVIEW_STATES } from './types.js';
 
@@ -19,9 +19,15 @@ const reviewSchema = z.object({
   at: z.string().min(1),
 });
 
+/** A skill's name: a JavaScript identifier, which is also what makes it safe as a file name. */
+export const SKILL_NAME = /^[A-Za-z_$][\w$]*$/;
+
+/** Largest skill file `skills import` reads (code or metadata). */
+export const SKILL_FILE_MAX_BYTES = 256 * 1024;
+
 const skillMetaSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z_$][\w$]*$/, 'must be a JavaScript identifier'),
+    name: z.string().regex(SKILL_NAME, 'must be a JavaScript identifier'),
     id: z.string().optional(),
     version: z.number().int().positive().optional(),
     description: z.string().min(1, 'must say in one line what the function does'),
@@ -81,7 +87,11 @@ export function parseSkillFiles(code: string, yamlText: string, source: { js: st
   return { meta, code: code.trim() + '\n', source: source.yaml };
 }
 
-/** Reads every `<name>.yaml` + `<name>.js` pair of a folder (sorted by name). A yaml without its js is an error. */
+/**
+ * Reads every `<name>.yaml` + `<name>.js` pair of a folder (sorted by name). A yaml without its js is an
+ * error. The folder may come from anyone: symbolic links are not followed, only regular files are read,
+ * and each file is capped at SKILL_FILE_MAX_BYTES.
+ */
 export async function readSkillDir(dir: string): Promise<SkillFilePair[]> {
   let entries: string[];
   try {
@@ -94,9 +104,10 @@ export async function readSkillDir(dir: string): Promise<SkillFilePair[]> {
     const base = file.slice(0, -'.yaml'.length);
     const yamlPath = join(dir, file);
     const jsPath = join(dir, `${base}.js`);
-    const yamlText = await readFile(yamlPath, 'utf8');
-    const code = await readFile(jsPath, 'utf8').catch((err: Error) => {
-      throw pfError('PF_ERR_INPUT_FILE', jsPath, `${err.message} (every ${file} needs its ${base}.js)`);
+    const read = { maxBytes: SKILL_FILE_MAX_BYTES, followSymlinks: false };
+    const yamlText = await readInputFile(yamlPath, read);
+    const code = await readInputFile(jsPath, read).catch((err: Error) => {
+      throw err.message.includes('ENOENT') ? pfError('PF_ERR_INPUT_FILE', jsPath, `ENOENT (every ${file} needs its ${base}.js)`) : err;
     });
     out.push(parseSkillFiles(code, yamlText, { js: jsPath, yaml: yamlPath }));
   }

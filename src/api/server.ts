@@ -87,7 +87,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
     frameworkErrors: (err: FastifyError, _request, reply) => {
       const pf =
         err.code === 'FST_ERR_MAX_PARAM_LENGTH'
-          ? new PolicyforgeError('PF_ERR_URI_TOO_LONG', [`a path parameter of ${MAX_PARAM_LENGTH}`])
+          ? new PolicyforgeError('PF_ERR_URI_TOO_LONG', [`a path parameter (an id) may have at most ${MAX_PARAM_LENGTH} characters`])
           : new PolicyforgeError('PF_ERR_INPUT_INVALID', ['url', 'is malformed']);
       return (reply as unknown as FastifyReply).status(pf.status).send(errorBody(pf));
     },

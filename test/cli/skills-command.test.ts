@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -178,5 +178,15 @@ describe('policyforge skills', { timeout: 180_000 }, () => {
     expect(code).toBe(3);
     expect(stderr).toContain(`PF_ERR_STORE_CORRUPT: the skill store at ${file} is unreadable`);
     expect(readFileSync(file, 'utf8')).toBe('garbage'.repeat(1000));
+  });
+
+  it('import stops with exit 2 on a file linked to /dev/zero instead of reading it until memory runs out', async () => {
+    const folder = join(root, `zero-${++homes}`);
+    mkdirSync(folder);
+    writeFileSync(join(folder, 'okName.js'), 'function okName(x) { return x; }\n');
+    symlinkSync('/dev/zero', join(folder, 'okName.yaml'));
+    const { stderr, code } = await cli(newHome(), 'import', folder, '--no-tests');
+    expect(code).toBe(2);
+    expect(stderr).toContain(`cannot read ${join(folder, 'okName.yaml')}: it is a symbolic link, which is not followed here`);
   });
 });

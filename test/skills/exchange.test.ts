@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -129,5 +130,61 @@ describe('policiesToOpenAIJsonl', () => {
     expect(messages[1]).toEqual({ role: 'user', content: 'Deny A.' });
     expect(parseYaml(messages[2].content)).toMatchObject({ apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy' });
     expect(policiesToOpenAIJsonl([])).toBe('');
+  });
+});
+
+describe('export and import of a folder someone else may have filled', () => {
+  const fresh = (name: string): string => {
+    const d = join(dir, `${name}-${++n}`);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  const skill = (name: string) => ({ ...builtinSkills[0], id: `${name}@1`, name, code: `function ${name}(x) { return x; }\n`, version: 1 });
+
+  it('export refuses a stored name that is not an identifier and writes nothing, in the folder or outside it', async () => {
+    const out = fresh('escape');
+    const err = await exportSkills([skill('okName'), skill('../../escaped')], join(out, 'skills')).then(() => undefined, (e: unknown) => e as Error);
+    expect(isPolicyforgeError(err, 'PF_ERR_SKILL_INVALID')).toBe(true);
+    expect(err!.message).toMatch(/"\.\.\/\.\.\/escaped".*not a JavaScript identifier/);
+    expect(readdirSync(out)).toEqual([]);
+  });
+
+  it('export does not write through a symbolic link planted in the folder', async () => {
+    const out = fresh('planted');
+    const target = join(fresh('target'), 'victim.txt');
+    writeFileSync(target, 'untouched');
+    symlinkSync(target, join(out, 'okName.js'));
+    const err = await exportSkills([skill('okName')], out).then(() => undefined, (e: unknown) => e as Error);
+    expect(isPolicyforgeError(err, 'PF_ERR_INPUT_FILE')).toBe(true);
+    expect(err!.message).toMatch(/okName\.js.*symbolic link/);
+    expect(readFileSync(target, 'utf8')).toBe('untouched');
+  });
+
+  it('import does not follow symbolic links out of the folder', async () => {
+    const src = fresh('links');
+    const outside = fresh('outside');
+    await exportSkills([skill('okName')], outside);
+    symlinkSync(join(outside, 'okName.yaml'), join(src, 'okName.yaml'));
+    symlinkSync(join(outside, 'okName.js'), join(src, 'okName.js'));
+    const err = await importSkills(store, src).then(() => undefined, (e: unknown) => e as Error);
+    expect(isPolicyforgeError(err, 'PF_ERR_INPUT_FILE')).toBe(true);
+    expect(err!.message).toMatch(/okName\.yaml: it is a symbolic link, which is not followed here/);
+    expect(await store.findSkillsByName('okName')).toEqual([]);
+  });
+
+  it('import stops at once on /dev/zero, a FIFO or an oversized file, with a clear error', async () => {
+    const zero = fresh('zero');
+    writeFileSync(join(zero, 'okName.js'), 'function okName(x) { return x; }\n');
+    symlinkSync('/dev/zero', join(zero, 'okName.yaml'));
+    expect((await importSkills(store, zero).catch((e: Error) => e)) as Error).toMatchObject({ code: 'PF_ERR_INPUT_FILE', message: expect.stringMatching(/symbolic link/) });
+
+    const fifo = fresh('fifo');
+    execFileSync('mkfifo', [join(fifo, 'okName.yaml')]);
+    expect((await importSkills(store, fifo).catch((e: Error) => e)) as Error).toMatchObject({ code: 'PF_ERR_INPUT_FILE', message: expect.stringMatching(/okName\.yaml: it is not a regular file \(a FIFO\)/) });
+
+    const big = fresh('big');
+    writeFileSync(join(big, 'okName.yaml'), `description: ${'x'.repeat(300 * 1024)}\n`);
+    writeFileSync(join(big, 'okName.js'), 'function okName(x) { return x; }\n');
+    expect((await importSkills(store, big).catch((e: Error) => e)) as Error).toMatchObject({ code: 'PF_ERR_INPUT_FILE', message: expect.stringMatching(/the limit is 262144/) });
   });
 });

@@ -1,0 +1,46 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// Files given to the CLI are read with a size cap, and only when they are regular files (common/input-file.ts).
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'pf-cli-input-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    execFile('node', ['bin/policyforge.js', ...args], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 99) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('policyforge test with unusable input files', { timeout: 120_000 }, () => {
+  it('exits 2 at once on a FIFO as the suite, saying it is not a regular file', async () => {
+    const fifo = join(dir, 'suite.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const r = await cli('test', fifo, '--policy', 'examples/no-nodeport-services.policy.yaml');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/PF_ERR_INPUT_FILE/);
+    expect(r.stderr).toContain(`cannot read ${fifo}: it is not a regular file (a FIFO)`);
+  });
+
+  it('exits 2 on a suite over the size cap, naming the limit', async () => {
+    const big = join(dir, 'big.yaml');
+    writeFileSync(big, `intent: x\n# ${'y'.repeat(5 * 1024 * 1024)}\ncases: []\n`);
+    const r = await cli('test', big, '--policy', 'examples/no-nodeport-services.policy.yaml');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the limit is 4194304/);
+  });
+
+  it('exits 2 on a YAML alias bomb, as invalid YAML', async () => {
+    const bomb = join(dir, 'bomb.yaml');
+    writeFileSync(bomb, ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n'));
+    const r = await cli('test', bomb, '--policy', 'examples/no-nodeport-services.policy.yaml');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/PF_ERR_INPUT_YAML/);
+  });
+});
