@@ -20,8 +20,8 @@ const SLICE_MS = 10;
 export class InlineBackend implements Backend {
   readonly engine: PolicyEngine;
 
-  constructor(memoryLimitMb?: number) {
-    this.engine = new PolicyEngine({ memoryLimitMb });
+  constructor(memoryLimitMb?: number, globalContext?: string) {
+    this.engine = new PolicyEngine({ memoryLimitMb, globalContext });
   }
 
   async checkCompiles(javascript: string): Promise<CompileResult> {

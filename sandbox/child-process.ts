@@ -7,7 +7,7 @@ import type { ChildRequest, ChildResponse } from './process-pool.js';
  * parent sees this process exit and replaces it.
  */
 const memoryLimitMb = Number(process.argv[2]) || 64;
-const engine = new PolicyEngine({ memoryLimitMb });
+const engine = new PolicyEngine({ memoryLimitMb, globalContext: process.env.POLICYFORGE_SANDBOX_GLOBAL_CONTEXT ?? '' });
 
 process.on('message', (raw) => {
   const msg = raw as ChildRequest;

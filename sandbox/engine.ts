@@ -39,6 +39,8 @@ export interface EngineOptions {
   memoryLimitMb?: number;
   /** Contexts (compiled policies) kept alive per isolate. @defaultValue 16 */
   maxContexts?: number;
+  /** jsPolicy's GLOBAL_CONTEXT: code run in every context before the policy (pkg/vm/vm.go 214). */
+  globalContext?: string;
 }
 
 export interface CaseInput {
@@ -113,6 +115,7 @@ export class PolicyEngine {
   private readonly changesBuiltins = new Map<string, boolean>();
   private readonly memoryLimitMb: number;
   private readonly maxContexts: number;
+  private readonly globalContext: string;
   /** Names of the in-isolate stop helpers, random per engine so policy code cannot name them in advance. */
   private readonly stopName = `__pf_stop_${randomBytes(6).toString('hex')}`;
   private readonly doneName = `__pf_done_${randomBytes(6).toString('hex')}`;
@@ -124,6 +127,7 @@ export class PolicyEngine {
   constructor(options: EngineOptions = {}) {
     this.memoryLimitMb = Math.max(8, options.memoryLimitMb ?? 64);
     this.maxContexts = options.maxContexts ?? 16;
+    this.globalContext = options.globalContext ?? '';
   }
 
   private iso(): ivm.Isolate {
@@ -165,7 +169,7 @@ export class PolicyEngine {
   private makeContext(isolate: ivm.Isolate, javascript: string, filename: string, harden: boolean): PolicyContext {
     const context = isolate.createContextSync();
     const init = context.evalSync(PRELUDE_SOURCE, { reference: true, filename: PRELUDE_FILE }) as ivm.Reference<(c: string) => unknown>;
-    const config = JSON.stringify({ limits: OUTPUT_LIMITS, stopName: this.stopName, doneName: this.doneName, preludeFile: PRELUDE_FILE, harden });
+    const config = JSON.stringify({ limits: OUTPUT_LIMITS, stopName: this.stopName, doneName: this.doneName, preludeFile: PRELUDE_FILE, harden, globalContext: this.globalContext });
     const api = init.applySync(undefined, [config], { result: { reference: true } }) as unknown as ivm.Reference<Record<string, unknown>>;
     const { code } = instrumentPolicy(javascript, this.stopName, this.doneName);
     // Named after the policy and shifted one line up (wrapPolicy's first line), so stack lines read as

@@ -496,6 +496,10 @@ export const PRELUDE_SOURCE = String.raw`(function (configJson) {
   // which Object.keys sees; the only ways to add a non-enumerable one are these definers, which flag
   // the case for a full sweep whatever their target (a Proxy around the global object would hide it).
   let dirty = false;
+  // GLOBAL_CONTEXT (an environment variable of the jsPolicy pod): code jsPolicy runs in every context
+  // before the policy (pkg/vm/vm.go 214), as global code, so it may define helpers and polyfills. Here it
+  // runs before the built-ins are frozen, and what it defines becomes part of every case's globals.
+  if (typeof config.globalContext === 'string' && config.globalContext !== '') (0, eval)(config.globalContext);
   if (HARDEN) harden();
   function harden() {
   function flagging(holder, key) {

@@ -34,6 +34,8 @@ export interface ProcessPoolOptions {
   memoryLimitMb: number;
   /** How long close() lets a child exit on SIGTERM before it sends SIGKILL. @defaultValue 2000 */
   closeGraceMs?: number;
+  /** jsPolicy's GLOBAL_CONTEXT, handed to each child. */
+  globalContext?: string;
 }
 
 const log = () => logger().child({ module: 'sandbox' });
@@ -68,6 +70,7 @@ export class ProcessPoolBackend implements Backend {
   private spawn(): Worker {
     const child = fork(this.entry, [String(this.options.memoryLimitMb)], {
       execArgv: ['--no-node-snapshot'],
+      env: { ...process.env, POLICYFORGE_SANDBOX_GLOBAL_CONTEXT: this.options.globalContext ?? '' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
     });

@@ -20,6 +20,8 @@ export interface SandboxOptions {
    * timed-out outcome says which limit applied. @defaultValue 2000
    */
   maxTimeoutMs?: number | null;
+  /** jsPolicy's GLOBAL_CONTEXT: code run in every context before the policy (pkg/vm/vm.go 214). @defaultValue none */
+  globalContext?: string;
   /** Resolves kind → resource plural and scope. @defaultValue builtinCatalog() */
   catalog?: ApiCatalog;
 }
@@ -48,8 +50,8 @@ export function createSandbox(options: SandboxOptions = {}): SandboxRunner {
   const memoryLimitMb = options.memoryLimitMb ?? SANDBOX_DEFAULTS.memoryLimitMb;
   const backend: Backend =
     (options.isolation ?? SANDBOX_DEFAULTS.isolation) === 'process'
-      ? new ProcessPoolBackend({ processes: options.processes ?? SANDBOX_DEFAULTS.processes, memoryLimitMb })
-      : new InlineBackend(memoryLimitMb);
+      ? new ProcessPoolBackend({ processes: options.processes ?? SANDBOX_DEFAULTS.processes, memoryLimitMb, globalContext: options.globalContext })
+      : new InlineBackend(memoryLimitMb, options.globalContext);
   const cap = options.maxTimeoutMs === null ? undefined : (options.maxTimeoutMs ?? SANDBOX_DEFAULTS.maxTimeoutMs);
   return new Sandbox(backend, options.catalog ?? builtinCatalog(), cap);
 }

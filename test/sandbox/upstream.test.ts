@@ -179,3 +179,16 @@ describe('policy documents (item 8)', () => {
     expect(parsePolicy(doc).spec.reinvocationPolicy).toBe('IfNeeded');
   });
 });
+
+describe('GLOBAL_CONTEXT (item 9)', () => {
+  // pkg/vm/vm.go 214: os.Getenv("GLOBAL_CONTEXT") is appended to prepare-context.js, run in every context
+  it('code run in every context before the policy: its helpers and polyfills are there in every case', async () => {
+    const box = createSandbox({ globalContext: "function teamOf(o) { return (o.metadata.labels || {}).team || 'none' }\nString.prototype.twice = function () { return this + this }" });
+    try {
+      const r = await box.runSuite(policy("deny(teamOf(request.object) + ' ' + 'ab'.twice())"), [podCase('a', 'deny', { message: 'none abab' }), podCase('b', 'deny', { message: 'none abab' })]);
+      expect(r.passed, JSON.stringify(r.cases.map((c) => c.outcome.message))).toBe(true);
+    } finally {
+      await box.close();
+    }
+  });
+});

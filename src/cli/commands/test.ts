@@ -1,8 +1,17 @@
+import { readFile } from 'node:fs/promises';
 import { PolicyforgeError, type FuzzCrash } from '../../../common/index.js';
 import { fuzzPolicy } from '../../../critic/index.js';
 import { createSandbox, escapeForTerminal, formatSuiteResult, loadPolicy, loadSuite, runLimit } from '../../../sandbox/index.js';
 import { testAgainst } from './against.js';
 import type { RegisterCommand } from './index.js';
+
+async function readGlobalContext(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new PolicyforgeError('PF_ERR_INPUT_FILE', [path, (err as NodeJS.ErrnoException).code ?? String(err)], { cause: err });
+  }
+}
 
 /**
  * `policyforge test SUITE.yaml --policy POLICY.yaml [--json] [--fuzz]`: runs every case of the suite against the
@@ -22,8 +31,9 @@ export const registerTest: RegisterCommand = (program, setExit) => {
     .option('--json', 'print the result as JSON')
     .option('--fuzz', 'also search for objects on which the policy throws (denied with 500); exit 1 on any')
     .option('--isolation <mode>', "'process' (a child process: a crash of the policy's isolate is exit 3, never this process's death) or 'inline' (this process)", 'process')
+    .option('--global-context <file>', "JavaScript run in every context before the policy, as jsPolicy's GLOBAL_CONTEXT environment variable")
     .option('--max-timeout-ms <ms>', "cap one case below jsPolicy's own limit (spec.timeoutSeconds, else 10 s); by default the policy's own limit applies")
-    .action(async (suitePath: string | undefined, opts: { policy: string; json?: boolean; fuzz?: boolean; isolation: string; maxTimeoutMs?: string; against?: string[]; failOn?: string; kubeconfig?: string; context?: string }) => {
+    .action(async (suitePath: string | undefined, opts: { policy: string; json?: boolean; fuzz?: boolean; isolation: string; maxTimeoutMs?: string; globalContext?: string; against?: string[]; failOn?: string; kubeconfig?: string; context?: string }) => {
       if (opts.isolation !== 'inline' && opts.isolation !== 'process') {
         throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--isolation', `must be inline or process, not ${opts.isolation}`]);
       }
@@ -36,8 +46,8 @@ export const registerTest: RegisterCommand = (program, setExit) => {
         return testAgainst(opts.policy, opts.against, { ...opts, maxTimeoutMs }, setExit);
       }
       if (suitePath === undefined) throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['test', 'give a suite file, or --against SOURCE for an impact preview']);
-      const [suite, policy] = await Promise.all([loadSuite(suitePath), loadPolicy(opts.policy)]);
-      const sandbox = createSandbox({ isolation: opts.isolation, processes: 1, maxTimeoutMs: maxTimeoutMs ?? null });
+      const [suite, policy, globalContext] = await Promise.all([loadSuite(suitePath), loadPolicy(opts.policy), opts.globalContext === undefined ? undefined : readGlobalContext(opts.globalContext)]);
+      const sandbox = createSandbox({ isolation: opts.isolation, processes: 1, maxTimeoutMs: maxTimeoutMs ?? null, globalContext });
       const limit = runLimit(policy, maxTimeoutMs);
       const limitText = `${limit.limitMs} ms per case (${limit.limitSource === 'policy' ? 'spec.timeoutSeconds' : limit.limitSource === 'default' ? "jsPolicy's default" : '--max-timeout-ms, below the policy\'s own limit'})`;
       try {
