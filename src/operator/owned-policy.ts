@@ -1,3 +1,4 @@
+import { RESTATEMENT_ANNOTATION } from '../../agents/index.js';
 import type { JsPolicy, OwnerReference } from '../../common/index.js';
 import { ANNOTATIONS, GPTPOLICY, JSPOLICY, LABELS, MODE_VIOLATION_POLICY, type GPTPolicy } from './types.js';
 
@@ -48,7 +49,12 @@ export function ownedPolicy(owner: GPTPolicy, generated: JsPolicy, specHash: str
     metadata: {
       name: policyNameFor(owner),
       labels: { [LABELS.managedBy]: 'policyforge', [LABELS.owner]: owner.metadata.name.slice(0, 63).replace(/[^A-Za-z0-9]+$/, '') },
-      annotations: { [ANNOTATIONS.specHash]: specHash, [ANNOTATIONS.intendedViolationPolicy]: intended },
+      annotations: {
+        [ANNOTATIONS.specHash]: specHash,
+        [ANNOTATIONS.intendedViolationPolicy]: intended,
+        // What the policy does, as our code rendered it from the verified plan (issue 11): kept for kubectl readers.
+        ...(generated.metadata.annotations?.[RESTATEMENT_ANNOTATION] ? { [RESTATEMENT_ANNOTATION]: generated.metadata.annotations[RESTATEMENT_ANNOTATION] } : {}),
+      },
       ownerReferences: [ownerReferenceFor(owner)],
     },
     spec: {

@@ -46,7 +46,7 @@ export function conditionOf(status: GPTPolicyStatus | undefined, type: Condition
 }
 
 /** The figures a finished generation contributes to the status. */
-export function resultSummary(result: GenerationResult): Pick<GPTPolicyStatus, 'rounds' | 'source' | 'cases' | 'findings' | 'tokens'> {
+export function resultSummary(result: GenerationResult): Pick<GPTPolicyStatus, 'rounds' | 'source' | 'cases' | 'findings' | 'tokens' | 'restatement' | 'judged'> {
   const withReport = [...result.rounds].reverse().find((r) => r.report);
   const report = withReport?.report;
   const suite = report?.suite;
@@ -68,7 +68,14 @@ export function resultSummary(result: GenerationResult): Pick<GPTPolicyStatus, '
       total: result.usage.totalTokens,
       calls: result.usage.calls,
     },
+    ...(result.restatement ? { restatement: clipRestatement(result.restatement.text), judged: result.restatement.judged } : {}),
   };
+}
+
+/** The restatement is several short lines; a status keeps the first MAX_RESTATEMENT characters of them. */
+const MAX_RESTATEMENT = 2048;
+function clipRestatement(text: string): string {
+  return text.length > MAX_RESTATEMENT ? `${text.slice(0, MAX_RESTATEMENT - 1)}…` : text;
 }
 
 export interface StatusContext {

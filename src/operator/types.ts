@@ -97,6 +97,10 @@ export interface GPTPolicyStatus {
   cases?: { passed: number; failed: number; summary: string };
   findings?: { blocking: number; advisory: number; rules: string[] };
   tokens?: { prompt: number; completion: number; total: number; calls: number };
+  /** What the generated policy does, rendered from its plan and cases (never from the intent text): read it before trusting the policy. */
+  restatement?: string;
+  /** An independent model judge checked every planned verdict against the intent (false offline). */
+  judged?: boolean;
   lastError?: string;
   conditions?: Condition[];
 }

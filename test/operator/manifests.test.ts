@@ -32,7 +32,7 @@ describe('deploy/ manifests', () => {
     expect(Object.keys(spec.properties).sort()).toEqual(['approval', 'description', 'examples', 'failurePolicy', 'mode', 'model', 'namespaces']);
     expect(spec.properties.mode.enum).toEqual(['Enforce', 'Warn', 'Audit']);
     const status = v1.schema.openAPIV3Schema.properties.status.properties;
-    for (const field of ['phase', 'conditions', 'observedGeneration', 'policyName', 'rounds', 'cases', 'findings', 'tokens', 'lastError']) expect(status).toHaveProperty(field);
+    for (const field of ['phase', 'conditions', 'observedGeneration', 'policyName', 'rounds', 'cases', 'findings', 'tokens', 'restatement', 'judged', 'lastError']) expect(status).toHaveProperty(field);
     // every printer column reads a field the schema declares
     for (const col of v1.additionalPrinterColumns) {
       const top = col.jsonPath.split('.')[1];

@@ -84,6 +84,11 @@ describe.skipIf(!haveSharedIntents)("the user's GPTPolicies through the operator
     expect(obj.status.cases.failed).toBe(0);
     expect(obj.status.source).toBe('offline');
     expect(obj.status.tokens.total).toBe(0); // offline: no model, no tokens
+    // issue 11: what the policy does, in our words from its cases, and that no model judged the reading
+    expect(obj.status.restatement).toMatch(/^Denies CREATE\/UPDATE of Pods .*in namespace test whose label env="prod"/);
+    expect(obj.status.restatement).toMatch(/^judged: no/m);
+    expect(obj.status.judged).toBe(false);
+    expect(policy.metadata.annotations?.['policyforge.dev/restatement']).toMatch(/^Denies CREATE\/UPDATE of Pods/);
     expect(condition(obj, 'Verified')).toMatchObject({ status: 'True', reason: 'CasesPassed' });
     expect(condition(obj, 'Ready')).toMatchObject({ status: 'True' });
 
