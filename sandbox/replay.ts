@@ -1,19 +1,18 @@
 import { builtinCatalog, type ApiCatalog } from '../catalog/index.js';
 import type { CaseOutcome, JsPolicy, KubeObject, Operation, TestCase } from '../common/index.js';
-import { buildAdmissionRequest, isControllerRequest, marshalRequest } from './admission.js';
-import { PolicyEngine, type CompileResult } from './engine.js';
+import { buildAdmissionRequest, isControllerRequest, marshalRequest, type AdmissionRequest, type ControllerRequest } from './admission.js';
+import { InlineBackend, type Backend } from './backend.js';
+import type { CompileResult } from './engine.js';
 import { explainMismatch } from './matching.js';
 import { interpretRun, runLimit, unmatchedOutcome, type RunLimit } from './outcome.js';
+import { ProcessPoolBackend } from './process-pool.js';
 import { SANDBOX_DEFAULTS } from './runner.js';
 
 /**
  * Replays recorded or existing objects through one JsPolicy as admission requests (the impact preview,
- * src/impact). Unlike runSuite it has no expectations and sees requests one at a time as a source streams
- * them, so it holds one engine with the policy compiled once in one context: the per-request cost is
- * building the request, matching, and one run in the already-hardened context.
- *
- * Runs inline (in this process): the CLI's `test --against` and `generate --against` use it, as `test`
- * runs suites inline. A service replaying uploads should run it in a sandbox child process instead.
+ * src/impact). Unlike runSuite it has no expectations and sees requests in batches as a source streams
+ * them; the policy is compiled once into one context of one engine (inline, or in one sandbox child
+ * process), so a request costs building it, matching, and one run in the already-hardened context.
  */
 
 /** One request to replay: what an API server would have sent the webhook. */
@@ -32,6 +31,8 @@ export interface ReplayRequest {
 }
 
 export interface ReplayerOptions {
+  /** 'process' runs the policy in a sandbox child process (a fatal isolate error costs the child); 'inline' in this process. @defaultValue 'process' */
+  isolation?: 'inline' | 'process';
   /** Resolves kind → resource plural and scope. @defaultValue builtinCatalog() */
   catalog?: ApiCatalog;
   /** V8 heap limit of the isolate, in MB. @defaultValue 64 */
@@ -44,31 +45,53 @@ export interface ReplayerOptions {
 }
 
 export class PolicyReplayer {
-  private readonly engine: PolicyEngine;
-  private readonly catalog: ApiCatalog;
-  private readonly javascript: string;
-  private readonly limit: RunLimit;
-  /** Set by the constructor: a policy that does not compile replays nothing (jsPolicy would delete its webhook). */
-  readonly compiled: CompileResult;
-
-  constructor(
+  private constructor(
     readonly policy: JsPolicy,
-    options: ReplayerOptions = {},
-  ) {
-    this.engine = new PolicyEngine({ memoryLimitMb: options.memoryLimitMb ?? SANDBOX_DEFAULTS.memoryLimitMb, maxContexts: 1 });
-    this.catalog = options.catalog ?? builtinCatalog();
-    this.javascript = policy.spec.javascript ?? '';
-    this.limit = runLimit(policy, options.maxTimeoutMs ?? SANDBOX_DEFAULTS.maxTimeoutMs);
-    this.compiled = this.engine.checkCompiles(this.javascript);
+    private readonly backend: Backend,
+    private readonly catalog: ApiCatalog,
+    private readonly limit: RunLimit,
+    /** A policy that does not compile replays nothing (jsPolicy would delete its webhook). */
+    readonly compiled: CompileResult,
+  ) {}
+
+  static async open(policy: JsPolicy, options: ReplayerOptions = {}): Promise<PolicyReplayer> {
+    const memoryLimitMb = options.memoryLimitMb ?? SANDBOX_DEFAULTS.memoryLimitMb;
+    const backend: Backend = (options.isolation ?? 'process') === 'process' ? new ProcessPoolBackend({ processes: 1, memoryLimitMb }) : new InlineBackend(memoryLimitMb);
+    try {
+      const compiled = await backend.checkCompiles(policy.spec.javascript ?? '');
+      const limit = runLimit(policy, options.maxTimeoutMs ?? SANDBOX_DEFAULTS.maxTimeoutMs);
+      return new PolicyReplayer(policy, backend, options.catalog ?? builtinCatalog(), limit, compiled);
+    } catch (err) {
+      await backend.close();
+      throw err;
+    }
   }
 
   /**
-   * What the policy does to this request, as the client would see it: not selected (matched false),
-   * allowed, warned, mutated or denied (an uncaught error denies with 500). Synchronous: the caller
-   * decides when to yield to the event loop.
+   * What the policy does to each request, as the client would see it: not selected (matched false),
+   * allowed, warned, mutated or denied (an uncaught error denies with 500; a timeout is decided by
+   * failurePolicy, as the API server decides it). One call to the backend per batch.
    */
-  replay(r: ReplayRequest): CaseOutcome {
-    if (!this.compiled.ok) return unmatchedOutcome(`the policy does not compile (${this.compiled.error})`);
+  async replayBatch(requests: ReplayRequest[]): Promise<CaseOutcome[]> {
+    if (!this.compiled.ok) return requests.map(() => unmatchedOutcome(`the policy does not compile (${(this.compiled as { error: string }).error})`));
+    const prepared = requests.map((r) => this.prepare(r));
+    const toRun = prepared.filter((p): p is { request: AdmissionRequest | ControllerRequest; mismatch: undefined } => p.mismatch === undefined);
+    const policyName = this.policy.metadata.name;
+    const raws = toRun.length
+      ? await this.backend.runCases(
+          this.policy.spec.javascript ?? '',
+          toRun.map((p) => ({ requestJson: marshalRequest(p.request), timeoutMs: this.limit.limitMs, policyName })),
+        )
+      : [];
+    let next = 0;
+    return prepared.map((p) => {
+      if (p.mismatch !== undefined) return unmatchedOutcome(p.mismatch);
+      const raw = raws[next++];
+      return interpretRun(this.policy, raw, isControllerRequest(p.request) ? p.request.object : p.request.object, this.limit, p.request);
+    });
+  }
+
+  private prepare(r: ReplayRequest): { request: AdmissionRequest | ControllerRequest; mismatch: string | undefined } {
     const spec = this.policy.spec;
     const asCase: TestCase = {
       name: '',
@@ -84,13 +107,10 @@ export class PolicyReplayer {
     // A Controller sees an update as CREATE: match on the webhook-shaped request with that operation (as runSuite does).
     const matchOn =
       spec.type === 'Controller' ? buildAdmissionRequest({ ...asCase, operation: r.operation === 'DELETE' ? 'DELETE' : 'CREATE' }, 'Validating', this.catalog) : request;
-    const mismatch = explainMismatch(spec, matchOn, r.namespaceLabels ?? {}, { catalog: this.catalog });
-    if (mismatch !== undefined) return unmatchedOutcome(mismatch);
-    const raw = this.engine.run(this.javascript, { requestJson: marshalRequest(request), timeoutMs: this.limit.limitMs, policyName: this.policy.metadata.name });
-    return interpretRun(this.policy, raw, isControllerRequest(request) ? request.object : request.object, this.limit, request);
+    return { request, mismatch: explainMismatch(spec, matchOn, r.namespaceLabels ?? {}, { catalog: this.catalog }) };
   }
 
-  close(): void {
-    this.engine.dispose();
+  close(): Promise<void> {
+    return this.backend.close();
   }
 }

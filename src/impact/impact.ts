@@ -1,4 +1,3 @@
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { CaseOutcome, ImpactSummary, JsPolicy, KubeObject, LabelSelector, Operation } from '../../common/index.js';
 import { PolicyforgeError } from '../../common/index.js';
 import { NAMESPACE_NAME_LABEL, PolicyReplayer, type ReplayRequest, type ReplayerOptions } from '../../sandbox/index.js';
@@ -43,11 +42,11 @@ export interface ImpactOptions extends ReplayerOptions {
   examplesPerReason?: number;
   /** Distinct reasons kept; further ones are counted under "(other reasons)". @defaultValue 200 */
   maxReasons?: number;
+  /** Entries replayed per backend call (memory holds one batch). @defaultValue 128 */
+  batchSize?: number;
 }
 
 const RANK: Record<ImpactVerdictKind, number> = { 'not-selected': 0, allow: 1, mutate: 2, warn: 3, deny: 4 };
-/** How long replaying may hold the event loop before reading on and reporting progress. */
-const SLICE_MS = 20;
 
 export async function previewImpact(policy: JsPolicy, options: ImpactOptions): Promise<ImpactSummary> {
   const started = performance.now();
@@ -55,15 +54,16 @@ export async function previewImpact(policy: JsPolicy, options: ImpactOptions): P
   const files: string[] = [];
   for (const s of sources) files.push(...(await sourceFiles(s)));
   if (files.filter((f) => f === '-').length > 1) throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--against', 'stdin (-) can be read only once']);
-  const replayer = new PolicyReplayer(policy, options);
+  const replayer = await PolicyReplayer.open(policy, options);
   if (!replayer.compiled.ok) {
-    replayer.close();
+    await replayer.close();
     throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [policy.metadata.name, replayer.compiled.error]);
   }
   const tally = new Tally(policy.metadata.name, options.examplesPerReason ?? 3, options.maxReasons ?? 200);
   const namespaces = new NamespaceLabels(policy.spec.namespaceSelector);
   const controller = policy.spec.type === 'Controller';
   const progress: ImpactProgress = { checked: 0, bytes: 0, totalBytes: await totalBytes(files) };
+  const batchSize = options.batchSize ?? 128;
   try {
     // Namespace labels must be known before the objects in them: read them from the files first when the
     // selector looks at labels other than the name (stdin and clusters supply them as they come).
@@ -72,36 +72,49 @@ export async function previewImpact(policy: JsPolicy, options: ImpactOptions): P
         for await (const e of readFileEntries(f)) if (e.type === 'object' && e.object.kind === 'Namespace') namespaces.add(e.object);
       }
     }
-    let sliceStart = performance.now();
-    const replayAll = async (entries: AsyncIterable<SourceEntry>): Promise<void> => {
-      for await (const entry of entries) {
-        if (entry.type === 'skipped') {
-          tally.skip(entry.why);
-          continue;
-        }
-        if (entry.type === 'namespace') {
-          namespaces.add(entry.object);
-          continue;
-        }
-        const verdict = entry.type === 'object' ? replayObject(replayer, entry.object, entry.at, controller, namespaces) : replayRequest(replayer, entry.request, entry.ref, entry.at, namespaces);
-        tally.add(verdict, entry.type === 'object' ? entry.object : (entry.request.object ?? entry.request.oldObject));
+    // Entries wait in a bounded batch (their requests already carry the namespace labels known when they
+    // were read), so one backend call serves many requests; verdicts still come out in source order.
+    const batch: Pending[] = [];
+    const flush = async (): Promise<void> => {
+      if (!batch.length) return;
+      const outcomes = await replayer.replayBatch(batch.flatMap((p) => p.requests));
+      let i = 0;
+      for (const p of batch) {
+        const rows = p.requests.map((r) => ({ operation: r.operation, ...rowOf(outcomes[i++]) }));
+        const verdict: ImpactVerdict = { at: p.at, ref: p.ref, verdict: rows.reduce<ImpactVerdictKind>((w, r) => (RANK[r.verdict] > RANK[w] ? r.verdict : w), 'not-selected'), requests: rows };
+        tally.add(verdict, p.object);
         progress.checked++;
         if (options.onVerdict) await options.onVerdict(verdict);
-        if (performance.now() - sliceStart > SLICE_MS) {
-          options.onProgress?.(progress);
-          await yieldToLoop();
-          sliceStart = performance.now();
+      }
+      batch.length = 0;
+      options.onProgress?.(progress);
+    };
+    const replayAll = async (entries: AsyncIterable<SourceEntry>): Promise<void> => {
+      for await (const entry of entries) {
+        if (entry.type === 'skipped') tally.skip(entry.why);
+        else if (entry.type === 'namespace') namespaces.add(entry.object);
+        else {
+          batch.push(entry.type === 'object' ? objectRequests(entry.object, entry.at, controller, namespaces) : recordedRequest(entry.request, entry.ref, entry.at, namespaces));
+          if (batch.length >= batchSize) await flush();
         }
       }
+      await flush();
     };
     for (const f of files) await replayAll(readFileEntries(f, { stdin: options.stdin, onBytes: (n) => void (progress.bytes += n) }));
     if (options.entries) await replayAll(options.entries.read());
-    options.onProgress?.(progress);
   } finally {
-    replayer.close();
+    await replayer.close();
   }
   const names = [...sources, ...(options.entries ? [options.entries.name] : [])];
   return tally.summary(names, namespaces.notes(), performance.now() - started);
+}
+
+/** An entry read, its requests built, waiting for its batch to run. */
+interface Pending {
+  at: string;
+  ref: string;
+  object: KubeObject | undefined;
+  requests: ReplayRequest[];
 }
 
 function describe(obj: KubeObject | undefined): string {
@@ -109,7 +122,7 @@ function describe(obj: KubeObject | undefined): string {
   return `${obj?.kind ?? '?'} ${ns ? `${ns}/` : ''}${obj?.metadata?.name ?? obj?.metadata?.generateName ?? '(no name)'}`;
 }
 
-function replayObject(replayer: PolicyReplayer, object: KubeObject, at: string, controller: boolean, namespaces: NamespaceLabels): ImpactVerdict {
+function objectRequests(object: KubeObject, at: string, controller: boolean, namespaces: NamespaceLabels): Pending {
   if (object.kind === 'Namespace' && object.apiVersion === 'v1') namespaces.add(object);
   const namespaceLabels = namespaces.labelsFor(object.metadata?.namespace ?? '');
   // A controller is level-triggered: it sees an existing object once, as CREATE. A webhook sees it
@@ -120,19 +133,13 @@ function replayObject(replayer: PolicyReplayer, object: KubeObject, at: string, 
         { operation: 'CREATE', object, namespaceLabels },
         { operation: 'UPDATE', object, oldObject: object, namespaceLabels },
       ];
-  return verdictOf(replayer, requests, describe(object), at);
+  return { at, ref: describe(object), object, requests };
 }
 
-function replayRequest(replayer: PolicyReplayer, request: ReplayRequest, ref: string, at: string, namespaces: NamespaceLabels): ImpactVerdict {
+function recordedRequest(request: ReplayRequest, ref: string, at: string, namespaces: NamespaceLabels): Pending {
   const obj = request.object ?? request.oldObject;
   if (obj?.kind === 'Namespace' && request.operation !== 'DELETE') namespaces.add(obj);
-  return verdictOf(replayer, [{ ...request, namespaceLabels: namespaces.labelsFor(request.namespace ?? obj?.metadata?.namespace ?? '') }], ref, at);
-}
-
-function verdictOf(replayer: PolicyReplayer, requests: ReplayRequest[], ref: string, at: string): ImpactVerdict {
-  const results = requests.map((r) => ({ operation: r.operation, ...rowOf(replayer.replay(r)) }));
-  const verdict = results.reduce<ImpactVerdictKind>((worst, r) => (RANK[r.verdict] > RANK[worst] ? r.verdict : worst), 'not-selected');
-  return { at, ref, verdict, requests: results };
+  return { at, ref, object: obj, requests: [{ ...request, namespaceLabels: namespaces.labelsFor(request.namespace ?? obj?.metadata?.namespace ?? '') }] };
 }
 
 function rowOf(o: CaseOutcome): Omit<ImpactVerdict['requests'][number], 'operation'> {

@@ -47,6 +47,20 @@ describe('previewImpact', () => {
     expect(formatImpact(s, p.metadata.name)).toContain('would deny 2 of 4 objects; warn 1; mutate 0');
   });
 
+  it('gives the same verdicts in this process (inline) as in a sandbox child process (the default)', async () => {
+    const objects = Array.from({ length: 300 }, (_, i) => pod(`p-${i}`, 'test', i % 7 ? {} : { env: 'prod' }));
+    const source = await manifests(...objects);
+    const p = policy({ javascript: `if (request.object.metadata.labels.env === 'prod') deny('prod');` });
+    const verdictsBy = async (isolation: 'inline' | 'process'): Promise<string[]> => {
+      const out: string[] = [];
+      await previewImpact(p, { sources: [source], isolation, batchSize: 64, onVerdict: (v) => void out.push(`${v.ref} ${v.verdict}`) });
+      return out;
+    };
+    const inline = await verdictsBy('inline');
+    expect(inline.filter((v) => v.endsWith('deny'))).toHaveLength(43);
+    expect(await verdictsBy('process')).toEqual(inline);
+  });
+
   it('replays an existing object as CREATE and as a no-op UPDATE whose oldObject is the object', async () => {
     const source = await manifests(pod('api', 'test'));
     const p = policy({ javascript: `if (request.operation === 'UPDATE' && request.oldObject.metadata.name === request.object.metadata.name) deny('update seen');` });

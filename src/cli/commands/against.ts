@@ -16,6 +16,8 @@ export interface AgainstFlags {
   kubeconfig?: string;
   context?: string;
   maxTimeoutMs?: number;
+  /** Where the policy runs: a sandbox child process (default) or this process. */
+  isolation?: string;
 }
 
 const FAIL_ON = ['deny', 'warn'] as const;
@@ -93,6 +95,7 @@ function impactOptions(policy: JsPolicy, sources: string[], flags: AgainstFlags)
     sources: files,
     ...(wantsCluster ? { entries: clusterEntries(loadKubeConfig(flags), policy) } : {}),
     ...(flags.maxTimeoutMs ? { maxTimeoutMs: flags.maxTimeoutMs } : {}),
+    ...(flags.isolation === 'inline' || flags.isolation === 'process' ? { isolation: flags.isolation } : {}),
   };
 }
 
