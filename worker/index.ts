@@ -34,4 +34,4 @@ export {
 } from './generation-worker.js';
 export { JOB_STATES, SUPERSEDED_MESSAGE, decodeFailure, type JobState, type JobView, type JobProgress, type JobProgressEvent } from './job-view.js';
 export { GenerationMetrics, JOB_OUTCOMES, type JobOutcome } from './metrics.js';
-export { createRedisClient, withRedis, isRedisUnavailable, redactUrl, type RedisConnection } from './connection.js';
+export { createRedisClient, withRedis, isRedisUnavailable, redactUrl, probeRedis, waitForRedis, explainRedisError, type RedisConnection } from './connection.js';

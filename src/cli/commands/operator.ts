@@ -4,7 +4,7 @@ import { PolicyforgeError, logger } from '../../../common/index.js';
 import { loadRunConfig, type ServiceConfig } from '../../config.js';
 import { KubeClient, preflight, startOperator } from '../../operator/index.js';
 import { startService, type RunningService } from '../../serve.js';
-import { createGenerationQueue } from '../../../worker/index.js';
+import { createGenerationQueue, waitForRedis } from '../../../worker/index.js';
 import type { RegisterCommand } from './index.js';
 
 interface OperatorFlags {
@@ -57,8 +57,9 @@ export const registerOperator: RegisterCommand = (program, setExit) => {
       });
       let worker: RunningService | undefined;
       if (flags.withWorker) worker = await startService({ config, model, role: 'worker' });
+      // a wrong password, host, port or database fails at once, naming the cause; an absent Redis is waited for
+      await waitForRedis(config.redisUrl, { waitMs: 30_000, onWaiting: (err) => logger().warn({ err: err.message }, 'waiting for Redis') });
       const queue = createGenerationQueue({ connection: config.redisUrl, prefix: config.queuePrefix, attempts: config.jobAttempts });
-      await queue.ping();
       const operator = await startOperator({
         kubeConfig,
         queue,
