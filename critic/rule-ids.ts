@@ -61,7 +61,7 @@ export const RULES = {
   'plan/side-effect-in-webhook': 'writes and fetchSync are declared only for Controller policies',
   'plan/side-effect-unscoped': 'declared writes name the kinds they write',
   'behaviour/undeclared-side-effect': 'every side effect the sandbox recorded in any case, probe or fuzz run is declared by the plan',
-  'behaviour/forbidden-side-effect': 'no recorded write to forbidden kinds or system namespaces, nor a namespace deletion, whatever the plan declares',
+  'behaviour/forbidden-side-effect': 'no recorded write to forbidden kinds or system namespaces, nor a namespace deletion, nor fetchSync to the API server, loopback or metadata services, nor reading the pod’s credentials, whatever the plan declares',
   'suite/case-failed': 'every planned case gives its expected outcome',
   'suite/invalid': 'the planned cases are well-formed',
   'suite/no-cases': 'the plan has cases',

@@ -10,7 +10,9 @@ import { SYSTEM_NAMESPACES } from './namespaces.js';
  *   `plan.sideEffects`; anything undeclared is blocking, naming the call, the case and its arguments.
  * - A plan may declare a side effect only where the intent asks for it (a verb in the intent, see INTENT_ASKS),
  *   writes only in Controller policies and only for named kinds, and never on the targets in
- *   FORBIDDEN_KINDS, on system namespaces, nor the deletion of a namespace: such a plan is blocked.
+ *   FORBIDDEN_KINDS, on system namespaces, nor the deletion of a namespace: such a plan is blocked. Whatever
+ *   is declared, the code never writes those, never fetches from the API server, loopback or metadata
+ *   services (FORBIDDEN_HOSTS), never reads the pod's credentials (FORBIDDEN_FILES).
  * - A deletion (remove) needs the operator's or the user's explicit `intent.options.allowDeletes`, whatever
  *   the approval mode: violationPolicy Dry does not stop a Controller's side effects.
  */
@@ -136,10 +138,8 @@ export function observedSideEffectFindings(calls: readonly ObservedCall[], plan:
     if (call.fn === 'remove') deletes ??= call;
     let rule = '';
     let why = '';
-    if (target) {
-      const forbidden = forbiddenTarget(call.fn, target);
-      if (forbidden) [rule, why] = ['behaviour/forbidden-side-effect', forbidden];
-    }
+    const forbidden = target ? forbiddenTarget(call.fn, target) : forbiddenRead(call.fn, call.args[0]);
+    if (forbidden) [rule, why] = ['behaviour/forbidden-side-effect', forbidden];
     if (!rule && !isDeclared(declared, call.fn, target?.kind)) {
       [rule, why] = [
         'behaviour/undeclared-side-effect',
@@ -207,6 +207,22 @@ function forbiddenTarget(fn: string, t: Target): string | undefined {
   if (byKind) return `${fn}() on ${t.kind} is never allowed (${byKind})`;
   if (system.includes(t.namespace)) return `it writes in the system namespace ${t.namespace}`;
   if (t.kind.toLowerCase() === 'namespace' && system.includes(t.name)) return `it writes the system namespace ${t.name}`;
+  return undefined;
+}
+
+/** Hosts a fetchSync must never reach: the cluster's own API server, loopback, cloud metadata services. */
+const FORBIDDEN_HOSTS = /^(kubernetes(\.default)?(\.svc)?(\.cluster\.local)?|localhost|127\.\d+\.\d+\.\d+|\[?::1\]?|0\.0\.0\.0|169\.254\.\d+\.\d+|metadata(\.google\.internal)?)$/i;
+/** Files a policy must never read: the jsPolicy pod's credentials. */
+const FORBIDDEN_FILES = /^\/(var\/)?run\/secrets\//;
+
+/** fetchSync to the API server or a metadata service, readFileSync of credentials: never, whatever is declared. */
+function forbiddenRead(fn: string, arg: unknown): string | undefined {
+  if (typeof arg !== 'string') return undefined;
+  if (fn === 'fetchSync') {
+    const host = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(arg.trim())?.[1] ?? '';
+    if (FORBIDDEN_HOSTS.test(host)) return `it calls ${host}: the cluster's API server, a loopback address or a metadata service, with jsPolicy's identity`;
+  }
+  if (fn === 'readFileSync' && FORBIDDEN_FILES.test(arg.replace(/\/+/g, '/'))) return "it reads the jsPolicy pod's credentials";
   return undefined;
 }
 

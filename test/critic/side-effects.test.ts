@@ -120,15 +120,33 @@ describe('verify judges what the code does against the side effects the plan dec
   });
 
   it('checks reads outside the request too: readFileSync and env are recorded and must be declared', async () => {
-    const code = "const token = readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/token');\nconst region = env('REGION');\nif (request.object?.metadata?.labels?.env === 'prod') deny('no prod ' + region);";
+    const code = "const motd = readFileSync('/etc/policy/allowed-registries');\nconst region = env('REGION');\nif (request.object?.metadata?.labels?.env === 'prod') deny('no prod ' + region);";
     const cases: TestCase[] = [
       { name: 'prod denied', namespace: 'apps', object: configMap('p', 'apps', { env: 'prod' }), expect: 'deny' },
       { name: 'dev allowed', namespace: 'apps', object: configMap('d', 'apps', { env: 'dev' }), expect: 'allow' },
     ];
     const report = await verified(policy('Validating', code), plan('Validating', cases), { text: 'Deny ConfigMaps labelled env=prod in namespace apps.' });
     const messages = blocking(report, 'behaviour/undeclared-side-effect').map((f) => f.message);
-    expect(messages).toEqual(expect.arrayContaining([expect.stringContaining('readFileSync("/var/run/secrets/kubernetes.io/serviceaccount/token") in case "prod denied"'), expect.stringContaining('env("REGION")')]));
-    expect(report.suite?.cases[0].outcome.calls).toEqual([{ fn: 'readFileSync', args: ['/var/run/secrets/kubernetes.io/serviceaccount/token'] }, { fn: 'env', args: ['REGION'] }]);
+    expect(messages).toEqual(expect.arrayContaining([expect.stringContaining('readFileSync("/etc/policy/allowed-registries") in case "prod denied"'), expect.stringContaining('env("REGION")')]));
+    expect(report.suite?.cases[0].outcome.calls).toEqual([{ fn: 'readFileSync', args: ['/etc/policy/allowed-registries'] }, { fn: 'env', args: ['REGION'] }]);
+  });
+
+  it('never allows reading the pod\'s credentials or calling the API server or a metadata service, even when declared', async () => {
+    const code = "const t = readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/token');\ntry { fetchSync('https://kubernetes.default.svc/api/v1/namespaces/kube-system', { method: 'DELETE' }); } catch (e) {}\ntry { fetchSync('http://169.254.169.254/latest/meta-data/'); } catch (e) {}\ntry { fetchSync('https://hooks.example.com/notify'); } catch (e) {}\nif (request.object?.metadata?.labels?.expired === 'true') deny('expired');";
+    const cases: TestCase[] = [
+      { name: 'an expired ConfigMap is reported', namespace: 'apps', object: configMap('old', 'apps', { expired: 'true' }), expect: 'deny' },
+      { name: 'a current ConfigMap is fine', namespace: 'apps', object: configMap('new', 'apps'), expect: 'allow' },
+    ];
+    const declared = plan('Controller', cases, [{ fn: 'readFileSync', reason: 'read the file' }, { fn: 'fetchSync', reason: 'call the endpoint' }]);
+    const report = await verified(policy('Controller', code), declared, { text: 'Report expired ConfigMaps in namespace apps, read the token file and call the endpoint https://hooks.example.com/notify.' });
+    const forbidden = blocking(report, 'behaviour/forbidden-side-effect').map((f) => f.message);
+    expect(forbidden).toEqual([
+      expect.stringMatching(/^readFileSync\("\/var\/run\/secrets\/kubernetes.io\/serviceaccount\/token"\) in case "an expired ConfigMap is reported" and \d+ other run\(s\): it reads the jsPolicy pod's credentials$/),
+      expect.stringContaining('it calls kubernetes.default.svc'),
+      expect.stringContaining('it calls 169.254.169.254'),
+    ]);
+    // The declared call to an ordinary endpoint is not a finding.
+    expect(report.findings.filter((f) => f.message.includes('hooks.example.com'))).toEqual([]);
   });
 
   it('judges the fuzz runs too: a deletion that only happens on an object without labels is found', async () => {
