@@ -62,17 +62,22 @@ export function readIntent(text: string): Reading {
   const parameters: string[] = [];
   /** Neither marked as rationale nor phrased as a rule: read unless a "This policy …" sentence says what is done. */
   const unmarked: string[] = [];
+  /** Rule-shaped sentences that also carry a rationale marker. */
+  const unmarkedRules: string[] = [];
   for (const raw of sentences) {
     const s = raw.replace(/[.!;]+$/, '');
     if (/^[A-Z][A-Za-z ,()/-]{1,80}:\s+\S/.test(s) || /^applies to\b/i.test(s)) {
       parameters.push(s);
       continue;
     }
-    if (RATIONALE_SENTENCE.test(s) && !/^(?:this|the) (?:policy|rule)\s+(?!is\b)/i.test(s)) {
-      rationale.push(raw);
+    const isPolicy = /^(?:this|the) (?:policy|rule)\s+(?!is\b)/i.test(s);
+    if (RATIONALE_SENTENCE.test(s) && !isPolicy) {
+      // A rule with an aside ("…must not add capabilities, e.g. NET_ADMIN") is still a rule: it is read (and
+      // refused if the aside cannot be placed) unless a "This policy" sentence says what is done.
+      if (OPERATIVE_SENTENCE.test(s)) unmarkedRules.push(s);
+      else rationale.push(raw);
       continue;
     }
-    const isPolicy = /^(?:this|the) (?:policy|rule)\b/i.test(s);
     const led = s.replace(POLICY_LEAD, (_m, neutral: string | undefined, negating: string | undefined) => (negating && !neutral ? 'deny ' : ''));
     const clause = led.replace(RATIONALE_CLAUSE, '');
     if (clause !== led) rationale.push(led.slice(clause.length).trim());
@@ -85,9 +90,9 @@ export function readIntent(text: string): Reading {
   let chosen: string[];
   if (policySentences.length) {
     chosen = [...policySentences, ...parameters];
-    rationale.push(...operative, ...unmarked);
+    rationale.push(...operative, ...unmarked, ...unmarkedRules);
   } else {
-    chosen = [...operative, ...unmarked, ...parameters];
+    chosen = [...operative, ...unmarkedRules, ...unmarked, ...parameters];
   }
   if (chosen.length === 0) chosen = sentences.map((s) => s.replace(/[.!;]+$/, ''));
   const statements = chosen;
