@@ -245,6 +245,12 @@ describe('the independent judge sends a misread plan back to the planner', () =>
     expect(judged).toContain('expected verdict: deny');
     expect(result.restatement?.text).toMatch(/^Denies CREATE\/UPDATE of IAMPolicies in every namespace but the system ones/);
     expect(result.restatement?.text).toMatch(/^judged: every planned verdict was checked/m);
+
+    // The library's answer to the same intent says it was judged when it was generated.
+    const again = await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client });
+    expect(again.source).toBe('library');
+    expect(again.judgement).toMatchObject({ judged: true, note: 'judged when it was generated' });
+    expect(again.restatement?.summary).toBe(result.restatement?.summary);
   });
 
   it('judges the cases the critic adds: one the intent does not demand is left out of the plan', async () => {

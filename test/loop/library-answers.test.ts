@@ -23,6 +23,10 @@ describe('answers from the library', () => {
     const again = await generatePolicy({ text: NODEPORT }, { library: world.library, sandbox: world.sandbox });
     expect(again.source).toBe('library');
     expect(again.usage.calls).toBe(0);
+    // The answer says what it does, rendered again from the stored plan, and that it was never judged.
+    expect(again.restatement?.summary).toBe(first.restatement?.summary);
+    expect(again.restatement?.text).toMatch(/^judged: no — the reading was not independently checked \(not judged when it was generated\)$/m);
+    expect(again.policy?.metadata.annotations?.['policyforge.dev/restatement']).toBe(first.policy?.metadata.annotations?.['policyforge.dev/restatement']);
   });
 
   it('never serve a request scoped to namespaces with a stored cluster-wide policy', async () => {
