@@ -149,6 +149,10 @@ describe('conditions are kept or the intent is refused', () => {
     expect(refusal('Block hostPath volumes other than /var/log.').unplaced).toEqual(expect.arrayContaining(['other', 'than']));
   });
 
+  it('does not drop a second rule because it carries an aside', () => {
+    expect(refusal('Images must come from registry.corp.io. Containers must not run privileged, e.g. with privileged: true.').message).toMatch(/combines 2 rules/);
+  });
+
   it('keeps a namespace exception it can express', async () => {
     expect(
       await failuresOn('Privileged containers are denied except in namespace system-tools.', [
