@@ -1,7 +1,7 @@
-import fastJsonPatch from 'fast-json-patch';
 import type { CaseOutcome, CaseResult, Expectation, JsPolicy, KubeObject, TestCase, TimeoutDecision, ViolationRecord } from '../common/index.js';
 import type { AdmissionRequest, ControllerRequest } from './admission.js';
 import type { RawRun } from './engine.js';
+import { createPatch } from './patch.js';
 
 /** jsPolicy's own timeout when spec.timeoutSeconds is unset (pkg/webhook/handler.go 72-75; pkg/controllers/jspolicy.go 692-695). */
 export const JSPOLICY_DEFAULT_TIMEOUT_SECONDS = 10;
@@ -27,8 +27,6 @@ export function runLimit(policy: JsPolicy, capMs?: number): RunLimit {
 export function apiServerTimeoutMessage(policyName: string, timeoutSeconds: number): string {
   return `Internal error occurred: failed calling webhook "${policyName}": failed to call webhook: Post "https://jspolicy.jspolicy.svc:443/policy/${policyName}?timeout=${timeoutSeconds}s": context deadline exceeded`;
 }
-
-const { compare } = fastJsonPatch;
 
 /**
  * Turns what the script did into what the client sees, the way jsPolicy's webhook handler does:
@@ -62,7 +60,7 @@ export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject
   } else if (run.verdict?.kind === 'mutate' && type === 'Mutating') {
     // Only Mutating policies patch: in Validating and Controller policies mutate() just ends the run.
     const mutated = JSON.parse(run.verdict.object) as unknown;
-    const patch = compare((original ?? {}) as object, mutated as object);
+    const patch = createPatch(original ?? {}, mutated);
     if (patch.length) {
       outcome.patch = patch as CaseOutcome['patch'];
       outcome.patchedObject = mutated;

@@ -192,3 +192,17 @@ describe('GLOBAL_CONTEXT (item 9)', () => {
     }
   });
 });
+
+describe('mutate patches (item 8)', () => {
+  // pkg/webhook/handler.go 113-127: admission.PatchResponseFromRaw → gomodules.xyz/jsonpatch/v2 CreatePatch
+  // (vendored jsonpatch.go 187-236 handleValues, 276-334 compareEditDistance/backtrace)
+  it('removing one list element is one remove op', async () => {
+    const object = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { containers: [{ name: 'a', image: 'a', args: ['x', 'y', 'z'] }], tolerations: [{ key: 'a' }, { key: 'b' }, { key: 'c' }] } };
+    const p = policy('const o = request.object; o.spec.tolerations.splice(1, 1); o.spec.containers[0].args.splice(0, 1); mutate(o)', { type: 'Mutating' });
+    const r = await sandbox.runSuite(p, [podCase('c', 'mutate', { object })]);
+    expect(r.cases[0].outcome.patch).toEqual([
+      { op: 'remove', path: '/spec/containers/0/args/0' },
+      { op: 'remove', path: '/spec/tolerations/1' },
+    ]);
+  });
+});
