@@ -474,8 +474,6 @@ function failureReason(rounds: RoundRecord[], best?: Report): string {
     blocking.length ? `blocking: ${[...new Set(blocking)].slice(0, 4).join(', ')}` : '',
     // What the code did, or the plan allowed it to do, is named: the call, its case and its arguments (critic/side-effects.ts).
     best.findings.find((f) => f.severity === 'blocking' && /^(plan|behaviour)\//.test(f.rule))?.message ?? '',
-    // What the code did, or the plan allowed it to do, is named: the call, its case and its arguments (critic/side-effects.ts).
-    best.findings.find((f) => f.severity === 'blocking' && /^(plan|behaviour)\//.test(f.rule))?.message ?? '',
     best.fuzz.length ? `${best.fuzz.length} fuzz crash(es)` : '',
     best.passed ? (rounds.at(-1)?.critique?.critique?.trim() ? `the critic did not accept it: ${rounds.at(-1)?.critique?.critique}` : 'the critic rejected it without a reason') : '',
   ].filter(Boolean);
