@@ -94,7 +94,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       if (!generate) {
         const generator: Generator = await createGenerator({ store, sandbox: sandboxes.generation!, isolation: 'process', model: options.model ?? null, logger: log.child({ module: 'loop' }) });
         closers.push(() => generator.close());
-        generate = (intent, ctx) => generator.generate(intent, { onProgress: ctx.onProgress });
+        generate = (intent, ctx) => generator.generate(intent, { onProgress: ctx.onProgress, signal: ctx.signal });
       }
       worker = startGenerationWorker({
         connection: config.redisUrl,

@@ -32,7 +32,8 @@ export interface GeneratorOptions {
 }
 
 export interface Generator {
-  generate(intent: Intent, options?: { onProgress?: (e: ProgressEvent) => void }): Promise<GenerationResult>;
+  /** `signal`: stop between steps once aborted (the worker's job was handed back or superseded). */
+  generate(intent: Intent, options?: { onProgress?: (e: ProgressEvent) => void; signal?: AbortSignal }): Promise<GenerationResult>;
   readonly library: SkillLibrary;
   readonly sandbox: SandboxRunner;
   /** The model in use, or undefined offline. */
@@ -66,7 +67,7 @@ export async function createGenerator(options: GeneratorOptions = {}): Promise<G
     sandbox,
     model: client?.config ?? model,
     generate: (intent, o = {}) =>
-      generatePolicy(intent, { library, sandbox, catalog, client, logger, onProgress: o.onProgress, fuzz: options.fuzz, dryRun: options.dryRun }),
+      generatePolicy(intent, { library, sandbox, catalog, client, logger, onProgress: o.onProgress, signal: o.signal, fuzz: options.fuzz, dryRun: options.dryRun }),
     close: async () => {
       if (ownSandbox) await sandbox.close();
       if (ownStore) await store.close();

@@ -53,6 +53,8 @@ export interface GenerateDeps {
   fuzz?: boolean;
   /** @defaultValue Date.now */
   now?: () => number;
+  /** Aborted when the run is no longer wanted (its job was handed back or superseded): checked between steps. */
+  signal?: AbortSignal;
 }
 
 /** @defaultValue 4, as Voyager's bounded retries; intent.options.maxRounds overrides it. */
@@ -75,6 +77,7 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
   const log = (deps.logger ?? silentLogger).child({ module: 'loop' });
   const emit = (e: ProgressEvent): void => deps.onProgress?.(e);
   const catalog = deps.catalog ?? builtinCatalog();
+  const sandbox = deps.signal ? stopsWhenAborted(deps.sandbox, deps.signal) : deps.sandbox;
   const maxRounds = intent.options?.maxRounds ?? DEFAULT_MAX_ROUNDS;
 
   // 0. An intent already answered and verified: from the library, with no model call.
@@ -94,6 +97,7 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
 
   // 2. Plan, and check the reading before any code is written: the case objects against the API catalog,
   //    then (model mode) an independent judge of every planned verdict. Objections go back to the planner.
+  deps.signal?.throwIfAborted();
   const checked = await planAndCheckReading(intent, agents, skills, catalog, usage, emit, log);
   const plan = checked.plan;
   let judgement = checked.judgement;
@@ -114,6 +118,7 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
   let feedback: CoderFeedback = intent.feedback?.length ? { report: `Errors from the previous attempt:\n${intent.feedback.join('\n')}` } : {};
 
   for (let round = 1; round <= maxRounds; round++) {
+    deps.signal?.throwIfAborted();
     const roundStarted = now();
     emit({ type: 'round-started', round });
 
@@ -137,7 +142,9 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
     emit({ type: 'drafted', round, policy });
 
     // 5. Verify: lints, schema, catalog, the plan's cases in the sandbox, fuzzing, dry-run.
-    const report = await verify(policy, plan, { sandbox: deps.sandbox, catalog, intent: verifyIntent, fuzz: deps.fuzz, dryRun: deps.dryRun });
+    deps.signal?.throwIfAborted();
+    const report = await verify(policy, plan, { sandbox, catalog, intent: verifyIntent, fuzz: deps.fuzz, dryRun: deps.dryRun });
+    deps.signal?.throwIfAborted();
     emit(verifiedEvent(round, report));
 
     // 6. Critic: self-verification, only for drafts that passed verify().
@@ -189,6 +196,7 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
         durationMs: 0,
       };
       // The library keeps the verified (Enforce) form; a later lookup applies that intent's own mode.
+      deps.signal?.throwIfAborted();
       result.skillsAdded = await learn(deps.library, { ...result, policy: shownPolicy(policy, plan, catalog, judgement).policy }, plan.tests, log);
       result.durationMs = now() - started;
       emit({ type: 'finished', status: result.status, reason: result.reason });
@@ -488,4 +496,19 @@ async function learn(library: SkillLibrary, result: GenerationResult, suite: Tes
     log.warn({ err: (err as Error).message }, 'could not add skills to the library');
     return [];
   }
+}
+
+/** The sandbox, refusing new work once `signal` is aborted: a run handed back stops between suites. */
+function stopsWhenAborted(sandbox: SandboxRunner, signal: AbortSignal): SandboxRunner {
+  return {
+    async runSuite(policy, cases, options) {
+      signal.throwIfAborted();
+      return sandbox.runSuite(policy, cases, options);
+    },
+    async runFunctionTests(code, fnName, tests) {
+      signal.throwIfAborted();
+      return sandbox.runFunctionTests(code, fnName, tests);
+    },
+    close: () => sandbox.close(),
+  };
 }
