@@ -82,7 +82,7 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
     requestTimeout,
     serverFactory: (handler) =>
       createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(headersTimeout / 2))) }, handler),
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Fastify's own early answers (a too-long id, a malformed URL) in the one error shape, never echoing the URL.
     frameworkErrors: (err: FastifyError, _request, reply) => {
       const pf =

@@ -26,7 +26,7 @@ export interface PolicyTestLimits {
 export const POLICY_TEST_LIMITS: PolicyTestLimits = { maxCases: 200, timeLimitMs: 20_000, maxOutputBytes: 1_048_576, perMinute: 30, maxConcurrent: 2 };
 
 /** Cases per sandbox call: the request checks for a hang-up, its deadline and its output size between batches. */
-const BATCH = 10;
+const BATCH = 5;
 
 const yamlOrObject = (what: string) => ({
   description: `${what} as a JSON object or as YAML text (the public suite/policy format)`,
