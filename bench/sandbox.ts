@@ -17,6 +17,16 @@ import type { BenchSection } from './benches.js';
 const EVALUATIONS = 60_000;
 const NAIVE_EVALUATIONS = 1_500;
 
+/**
+ * The sandbox row as measured on this machine just before issue 13's fresh-state work (promise jobs run
+ * before the result is read: a second call per case; fresh unfrozen contexts for policies that change
+ * built-ins), same command, 2026-12-01, load average 5.1: the reference for what that change cost.
+ */
+const BEFORE_FRESH_STATE = { perCpuSecond: 48_117, p50Us: 16.4, load: 5.1 };
+
+/** Prefixed to every policy for the fresh-context row: a polyfill, so each case gets a fresh, unfrozen context. */
+const POLYFILL = 'if (!Array.prototype.pfBenchLast) { Array.prototype.pfBenchLast = function () { return this[this.length - 1] } }\n';
+
 interface Work {
   id: string;
   javascript: string;
@@ -158,6 +168,11 @@ export async function run(): Promise<BenchSection> {
   }, 'isolated-vm, one hardened context per policy reused across cases, per-case state reset, 64 MB / 2 s limits');
   const heap = (engine as unknown as { isolate?: ivm.Isolate }).isolate?.getHeapStatisticsSync();
   const rssAfterSandbox = process.memoryUsage().rss;
+  const polyfilled = work.map((w) => ({ ...w, javascript: POLYFILL + w.javascript }));
+  const polyfillRow = measure('policyforge sandbox, a policy that changes built-ins', polyfilled, NAIVE_EVALUATIONS, (w, r) => {
+    const out = engine.run(w.javascript, { requestJson: r, timeoutMs: 2000 });
+    if (out.error || !out.fresh) throw new Error(`${w.id}: ${out.error ?? 'not run in a fresh context'}`);
+  }, 'polyfill detected: a fresh, unfrozen context per case, as jsPolicy gives every request');
 
   // End to end through runSuite: request building, matching, verdict interpretation, patches, judging.
   const runner = createSandbox();
@@ -182,7 +197,7 @@ export async function run(): Promise<BenchSection> {
   fresh.dispose();
   engine.dispose();
 
-  const rows = [sandboxRow, vmRow, freshRow];
+  const rows = [sandboxRow, polyfillRow, vmRow, freshRow];
   const table = [
     '| runtime | evaluations | per wall-clock s | per CPU s | p50 µs | p99 µs | note |',
     '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
@@ -214,6 +229,14 @@ ${table}
   global object frozen (so no case can change what the next sees), jsPolicy's globals as accessors over the
   current case's state, and a per-case sweep of new globals (Object.keys + flagged definers, ~1 µs instead
   of ~10 µs for Reflect.ownKeys). See \`sandbox/prelude.ts\`.
+- What fresh state per request cost (issue 13 item 4, 5): each case is now two calls into the isolate (the
+  promise jobs a case queued run between them, as v8go runs them before jsPolicy reads the result), ~4 µs
+  more per case: ${fmt(cpuRate(sandboxRow), 0)} evaluations per CPU second and p50 ${fmt(percentile([...sandboxRow.latencies].sort((a, b) => a - b), 50) * 1000)} µs here, against
+  ${fmt(BEFORE_FRESH_STATE.perCpuSecond, 0)} and ${fmt(BEFORE_FRESH_STATE.p50Us)} µs just before (load ${fmt(BEFORE_FRESH_STATE.load)}; compare the per-CPU column, the load differs).
+  Policies that visibly change built-ins (polyfills: \`X.prototype.y = …\`, \`Object.defineProperty(String.prototype, …)\`)
+  get a fresh, unfrozen context per case instead, as upstream does: ${fmt(cpuRate(polyfillRow), 0)} evaluations per CPU second,
+  ${fmt(cpuRate(sandboxRow) / cpuRate(polyfillRow), 0)}× slower than the shared frozen context and ${fmt(cpuRate(polyfillRow) / cpuRate(freshRow), 1)}× the naive row's rate (the prelude is bigger than the naive row's, the hardening walk is skipped).
+  Everything else keeps the frozen shared context.
 - Memory: isolate heap ${heap ? `${fmt(heap.used_heap_size / 2 ** 20)} MB used of ${fmt(heap.total_heap_size / 2 ** 20)} MB` : 'n/a'} after
   ${work.length} policy contexts; process RSS ${fmt(rssBefore / 2 ** 20, 0)} MB → ${fmt(rssAfterSandbox / 2 ** 20, 0)} MB over the sandbox run.
 

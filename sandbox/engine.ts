@@ -303,6 +303,9 @@ export class PolicyEngine {
       if (fresh && ctx && this.freshIsolate && !this.freshIsolate.isDisposed) ctx.context.release();
     }
     if (inner?.tainted) forget();
+    // In a fresh, unfrozen context the policy can reach the built-ins the prelude reports with: take
+    // nothing from there on trust that the host goes on to use.
+    if (fresh && inner) inner = checkedShape(inner);
     const durationMs = performance.now() - started;
     const base: RawRun = {
       warnings: inner?.warnings ?? [],
@@ -388,6 +391,28 @@ export class PolicyEngine {
     this.freshIsolate = undefined;
     this.forgetContexts();
   }
+}
+
+const VERDICTS = new Set(['allow', 'deny', 'mutate', 'requeue', 'timeout', 'error']);
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+function checkedShape(inner: InnerResult): InnerResult {
+  const d = inner.decided as Record<string, unknown> | null;
+  const decided =
+    d && typeof d === 'object' && typeof d.kind === 'string' && VERDICTS.has(d.kind)
+      ? ({ ...d, message: typeof d.message === 'string' ? d.message : '', reason: typeof d.reason === 'string' ? d.reason : 'Forbidden', code: typeof d.code === 'number' ? d.code : 403, object: typeof d.object === 'string' ? d.object : '{}' } as unknown as InnerResult['decided'])
+      : null;
+  return {
+    decided,
+    error: typeof inner.error === 'string' ? inner.error : null,
+    decodeError: typeof inner.decodeError === 'string' ? inner.decodeError : null,
+    warnings: strings(inner.warnings).slice(0, OUTPUT_LIMITS.warnings),
+    printed: strings(inner.printed).slice(0, OUTPUT_LIMITS.lines),
+    calls: (Array.isArray(inner.calls) ? inner.calls : []).filter((c) => c && typeof c.fn === 'string' && typeof c.args === 'string').slice(0, OUTPUT_LIMITS.calls),
+    virtualMs: typeof inner.virtualMs === 'number' && inner.virtualMs >= 0 ? inner.virtualMs : 0,
+    truncated: inner.truncated && typeof inner.truncated === 'object' ? inner.truncated : {},
+    tainted: true,
+  };
 }
 
 function parseArgs(json: string): unknown[] {
