@@ -110,6 +110,11 @@ export class PolicyReplayer {
     return { request, mismatch: explainMismatch(spec, matchOn, r.namespaceLabels ?? {}, { catalog: this.catalog }) };
   }
 
+  /** The per-request time limit that applies (the policy's own, or the cap). */
+  get limitMs(): number {
+    return this.limit.limitMs;
+  }
+
   close(): Promise<void> {
     return this.backend.close();
   }

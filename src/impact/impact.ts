@@ -44,6 +44,11 @@ export interface ImpactOptions extends ReplayerOptions {
   maxReasons?: number;
   /** Entries replayed per backend call (memory holds one batch). @defaultValue 128 */
   batchSize?: number;
+  /**
+   * Stop after this many requests ran out of time: a policy that times out on ordinary objects would
+   * otherwise hold a large replay for hours, and the answer (it times out) is already clear. @defaultValue 20
+   */
+  maxTimeouts?: number;
 }
 
 const RANK: Record<ImpactVerdictKind, number> = { 'not-selected': 0, allow: 1, mutate: 2, warn: 3, deny: 4 };
@@ -64,6 +69,9 @@ export async function previewImpact(policy: JsPolicy, options: ImpactOptions): P
   const controller = policy.spec.type === 'Controller';
   const progress: ImpactProgress = { checked: 0, bytes: 0, totalBytes: await totalBytes(files) };
   const batchSize = options.batchSize ?? 128;
+  const maxTimeouts = options.maxTimeouts ?? 20;
+  let timeouts = 0;
+  const notes: string[] = [];
   try {
     // Namespace labels must be known before the objects in them: read them from the files first when the
     // selector looks at labels other than the name (stdin and clusters supply them as they come).
@@ -78,6 +86,7 @@ export async function previewImpact(policy: JsPolicy, options: ImpactOptions): P
     const flush = async (): Promise<void> => {
       if (!batch.length) return;
       const outcomes = await replayer.replayBatch(batch.flatMap((p) => p.requests));
+      timeouts += outcomes.filter((o) => o.errorKind === 'timeout').length;
       let i = 0;
       for (const p of batch) {
         const rows = p.requests.map((r) => ({ operation: r.operation, ...rowOf(outcomes[i++]) }));
@@ -96,17 +105,19 @@ export async function previewImpact(policy: JsPolicy, options: ImpactOptions): P
         else {
           batch.push(entry.type === 'object' ? objectRequests(entry.object, entry.at, controller, namespaces) : recordedRequest(entry.request, entry.ref, entry.at, namespaces));
           if (batch.length >= batchSize) await flush();
+          if (timeouts >= maxTimeouts) break;
         }
       }
       await flush();
     };
-    for (const f of files) await replayAll(readFileEntries(f, { stdin: options.stdin, onBytes: (n) => void (progress.bytes += n) }));
-    if (options.entries) await replayAll(options.entries.read());
+    for (const f of files) if (timeouts < maxTimeouts) await replayAll(readFileEntries(f, { stdin: options.stdin, onBytes: (n) => void (progress.bytes += n) }));
+    if (options.entries && timeouts < maxTimeouts) await replayAll(options.entries.read());
+    if (timeouts >= maxTimeouts) notes.push(`stopped after ${timeouts} requests ran out of time (limit ${replayer.limitMs} ms each): the rest of the sources was not replayed`);
   } finally {
     await replayer.close();
   }
   const names = [...sources, ...(options.entries ? [options.entries.name] : [])];
-  return tally.summary(names, namespaces.notes(), performance.now() - started);
+  return tally.summary(names, [...notes, ...namespaces.notes()], performance.now() - started);
 }
 
 /** An entry read, its requests built, waiting for its batch to run. */

@@ -107,6 +107,13 @@ describe('previewImpact', () => {
     expect(failed.reasons[0].reason).toMatch(/^500 Internal error occurred: failed calling webhook .*context deadline exceeded/);
   });
 
+  it('stops a replay after maxTimeouts requests ran out of time, and says so', async () => {
+    const source = await manifests(...Array.from({ length: 10 }, (_, i) => pod(`slow-${i}`, 'test')));
+    const s = await previewImpact(policy({ javascript: 'while (true) {}', failurePolicy: 'Fail', operations: ['CREATE'] }), { sources: [source], maxTimeoutMs: 50, maxTimeouts: 3, batchSize: 1 });
+    expect(s.checked).toBe(3);
+    expect(s.notes[0]).toMatch(/^stopped after 3 requests ran out of time \(limit 50 ms each\)/);
+  });
+
   it('refuses a policy that does not compile, naming it', async () => {
     const source = await manifests(pod('a', 'test'));
     await expect(previewImpact(policy({ javascript: 'if (' }), { sources: [source] })).rejects.toMatchObject({ code: 'PF_ERR_POLICY_INVALID' });
