@@ -144,6 +144,27 @@ describe('policyforge serve --api-only and --worker-only', () => {
 });
 
 describe('policyforge serve configuration', () => {
+  it('with --insecure-no-auth listens on 127.0.0.1 only, and says so, unless HOST is given', async () => {
+    const port = await freePort();
+    const open = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve', '--api-only', '--insecure-no-auth'], {
+      env: { POLICYFORGE_API_TOKEN: '', HOST: '', PORT: String(port), REDIS_URL: redis.url, POLICYFORGE_PROVIDER: 'offline', LOG_LEVEL: 'warn' },
+    });
+    try {
+      const serving = await open.waitForLine(/^policyforge serving \(api\) on /, 60_000);
+      expect(serving).toContain(`http://127.0.0.1:${port}`);
+      expect(open.stderr()).toContain('authentication is off: listening on this machine only (127.0.0.1); set HOST to listen elsewhere');
+    } finally {
+      open.child.kill('SIGTERM');
+      await open.exited;
+    }
+  });
+
+  it('refuses a guessable token', async () => {
+    const refused = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve'], { env: { POLICYFORGE_API_TOKEN: 'aaaaaaaaaaaaaaaa', REDIS_URL: redis.url } });
+    expect((await refused.exited).code).toBe(2);
+    expect(refused.stderr()).toContain('POLICYFORGE_API_TOKEN uses only 1 distinct character(s), so it is guessable');
+  });
+
   it('refuses to start without POLICYFORGE_API_TOKEN, naming it and the way out', async () => {
     const refused = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve'], { env: { POLICYFORGE_API_TOKEN: '', REDIS_URL: redis.url } });
     expect((await refused.exited).code).toBe(2);
