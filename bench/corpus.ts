@@ -51,13 +51,14 @@ export async function evaluateSuite(suite: Suite, generate: Generate, sandbox: S
     result = await generate({ text: suite.intent });
   } catch (err) {
     const code = isPolicyforgeError(err) ? err.code : 'error';
-    const details = isPolicyforgeError(err) ? err.details : undefined;
-    const reason = firstLine(err instanceof Error ? err.message : String(err), 1000);
-    return { ...base, outcome: 'refused', code, reason, ...(details ? { details } : {}), durationMs: performance.now() - started };
+    // `families` is the whole offline catalogue, the same in every refusal: left out of the report.
+    const { families: _catalogue, ...details } = (isPolicyforgeError(err) ? err.details : undefined) ?? {};
+    const reason = oneLine(err instanceof Error ? err.message : String(err), 1000);
+    return { ...base, outcome: 'refused', code, reason, ...(Object.keys(details).length ? { details } : {}), durationMs: performance.now() - started };
   }
   const reading = result.plan?.rationale;
   if (result.status !== 'succeeded' || !result.safeToApply || !result.policy) {
-    return { ...base, outcome: 'refused', code: 'failed', reason: firstLine(result.reason), reading, durationMs: performance.now() - started };
+    return { ...base, outcome: 'refused', code: 'failed', reason: oneLine(result.reason), reading, durationMs: performance.now() - started };
   }
   const run = await sandbox.runSuite(result.policy, suite);
   const failing = run.cases
@@ -69,13 +70,14 @@ export async function evaluateSuite(suite: Suite, generate: Generate, sandbox: S
     reading,
     passed: run.total - run.failed,
     ...(failing.length ? { failing } : {}),
-    ...(run.compileError ? { reason: `does not compile: ${firstLine(run.compileError)}` } : {}),
+    ...(run.compileError ? { reason: `does not compile: ${oneLine(run.compileError)}` } : {}),
     durationMs: performance.now() - started,
   };
 }
 
-function firstLine(text: string, max = 300): string {
-  const line = text.split('\n')[0];
+/** Whitespace collapsed (messages quote intents, which may span lines), cut at `max`. */
+function oneLine(text: string, max = 300): string {
+  const line = text.replace(/\s+/g, ' ').trim();
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
