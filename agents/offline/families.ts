@@ -1282,15 +1282,24 @@ const kindInNamespace: OfflineFamily = {
     ];
     const outsider = ctx.catalog.byKind('v1', r.kind === 'ConfigMap' ? 'Secret' : 'ConfigMap');
     if (outsider) tests.push({ name: `a ${outsider.kind} in ${ns} is not this policy's business`, object: sample(outsider, { namespace: ns, name: 'x' }), expect: 'allow' });
+    // No Pods in a namespace means no pod controllers there either: their pods would be refused one by one.
+    const resources = r.kind === 'Pod' ? workloads(ctx) : [r];
+    for (const c of resources.filter((x) => x.kind === 'Deployment' || x.kind === 'CronJob')) {
+      tests.push(
+        { name: `a ${c.kind} in ${ns} is ${v === 'warn' ? 'warned' : 'denied'}`, object: sample(c, { namespace: ns, name: 'x' }), expect: v },
+        { name: `a ${c.kind} in another namespace is allowed`, object: sample(c, { namespace: ns === 'apps' ? 'web' : 'apps', name: 'x' }), expect: 'allow' },
+      );
+    }
+    const what = resources.length > 1 ? 'Pods and pod controllers' : `${r.kind} objects`;
     return {
       polarity: 'forbid',
       family: 'kind-in-namespace',
-      summary: `${r.kind} objects may not be created in namespace ${ctx.namespaces.join(', ')}`,
-      target: targetFor([r], ['CREATE'], 'Validating', ctx.namespaces),
+      summary: `${what} may not be created in namespace ${ctx.namespaces.join(', ')}`,
+      target: targetFor(resources, ['CREATE'], 'Validating', ctx.namespaces),
       steps: [step('inNamespaces', 'the request is in one of the named namespaces')],
       tests,
       javascript: `if (inNamespaces(request, ${js(ctx.namespaces)})) {
-  ${act(ctx, `${js(`${r.kind} objects may not be created in namespace `)} + (request.namespace || '')`)}
+  ${act(ctx, `${js(`${what} may not be created in namespace `)} + (request.namespace || '')`)}
 }
 `,
     };

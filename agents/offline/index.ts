@@ -143,7 +143,7 @@ function refusal(text: string, operative: string, misses: Unplaced[], rationale:
   const lines = [
     ...closest.map((m) => {
       const f = OFFLINE_FAMILIES.find((x) => x.id === m.family)!;
-      const why = m.words.length ? `could not place ${m.words.map((w) => `"${w}"`).join(', ')}` : m.reason;
+      const why = m.words.length ? `could not place ${m.words.map((w) => `"${w}"`).join(', ')}` : (m.reason ?? 'the statement does not name what this family checks');
       return `${m.family} (${why}; e.g. "${f.examples[0]}")`;
     }),
   ];

@@ -75,6 +75,18 @@ describe('pod-spec intents cover pod controllers by default', () => {
     ).toEqual([]);
   });
 
+  it('"no Pods in namespace default" also keeps pod controllers out of it', async () => {
+    const u = understandOffline({ text: 'Pods must not be created in the default namespace.' });
+    expect(u.plan.target.resources).toEqual(['pods', ...CONTROLLER_RESOURCES]);
+    const inDefault = { ...workload('Deployment', plain), metadata: { name: 'w', namespace: 'default' } };
+    expect(
+      await failuresOn({ text: 'Pods must not be created in the default namespace.' }, [
+        { name: 'a Deployment in default is denied', object: inDefault, expect: 'deny' },
+        { name: 'a Deployment in shop is allowed', object: workload('Deployment', plain), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
   it('targets only the kinds an intent names', () => {
     expect(understandOffline({ text: 'Deployments must not run privileged containers.' }).plan.target.resources).toEqual(['deployments']);
   });
