@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import ivm from 'isolated-vm';
 import type { Fixtures } from '../common/index.js';
-import { COMPILE_FAILURE, changesBuiltins, instrumentPolicy, wrapPolicy } from './instrument.js';
+import { COMPILE_FAILURE, changesBuiltins, instrumentPolicy, parsesWithTopLevelReturn, wrapPolicy } from './instrument.js';
 import { PRELUDE_SOURCE } from './prelude.js';
 
 /**
@@ -146,7 +146,7 @@ export class PolicyEngine {
     this.lastContext = undefined;
   }
 
-  /** V8's verdict on the source exactly as jsPolicy would compile it (a script, not a module). */
+  /** V8's verdict on the source as jsPolicy would compile it (a script, not a module; a top-level return allowed). */
   checkCompiles(javascript: string): CompileResult {
     // Keyed by the source itself: V8 caches a string's hash, so this is cheaper than any digest.
     const key = javascript;
@@ -154,11 +154,21 @@ export class PolicyEngine {
     if (cached) return cached;
     let result: CompileResult;
     try {
-      const script = this.iso().compileScriptSync(javascript, { filename: 'policy.js' });
-      script.release();
+      this.iso().compileScriptSync(javascript, { filename: 'policy.js' }).release();
       result = { ok: true };
     } catch (err) {
       result = { ok: false, error: `${COMPILE_FAILURE}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}` };
+      // webpack's bundling step (pkg/bundle/bundle.go) wraps the policy in a function, so a top-level return
+      // compiles in jsPolicy: accept it when the source is one whole program with it (acorn), so code that
+      // closes the sandbox's own wrapper early is still refused.
+      if (err instanceof Error && /Illegal return statement/.test(err.message) && parsesWithTopLevelReturn(javascript)) {
+        try {
+          this.iso().compileScriptSync(wrapPolicy(javascript), { filename: 'policy.js', lineOffset: -1 }).release();
+          result = { ok: true };
+        } catch {
+          // keep the first error
+        }
+      }
     }
     if (this.compiled.size > 256) this.compiled.clear();
     this.compiled.set(key, result);

@@ -9,14 +9,15 @@
  * sandbox/prelude.ts.
  *
  * Where the sandbox knowingly differs from jsPolicy:
- *  - built-ins are frozen (shared across cases), so code that modifies Object.prototype & co. sees the
- *    write ignored (sloppy mode) or a TypeError (strict mode); own properties shadowing inherited ones
- *    (obj.toString = …) work as usual;
- *  - sleep() is virtual: charged against the timeout, not slept;
- *  - a timeout's message is `Uncaught Error: script execution timed out after N ms` (jsPolicy says
- *    `script <name> timed out`); uncaught errors give the first line of the error, not its stack;
- *  - FinalizationRegistry is absent (its callbacks would run during another case);
- *  - `import` (the dependencies bundling step) is not supported: such a policy fails to compile.
+ *  - a policy whose code visibly changes built-ins (polyfills) gets a fresh, unfrozen context per case, as
+ *    upstream gives every request; any other policy shares one frozen context per policy, where a write to a
+ *    built-in that only obfuscated code can make (e.g. through a computed global name) is ignored or throws;
+ *  - sleep() is virtual: charged against the timeout and added to Date.now()/new Date(), not slept;
+ *  - WebAssembly, SharedArrayBuffer and Atomics are absent, FinalizationRegistry too, and a resizable
+ *    ArrayBuffer grows by at most OUTPUT_LIMITS.bufferGrowthBytes per case (v8go's V8 has none of them);
+ *  - messages are bounded (OUTPUT_LIMITS) only to keep the host's memory finite;
+ *  - bundling (`spec.dependencies`, `import`/`require`) is not supported: such a policy fails to compile
+ *    (a top-level return works, as webpack's wrapper allows it); the "all VMs busy" deadline is not modelled.
  */
 export { createSandbox, SANDBOX_DEFAULTS, type SandboxOptions, type SandboxRunner, type RunOptions, type FunctionTestResult } from './runner.js';
 export { parseSuite, parseCase, loadSuite, parsePolicy, loadPolicy, serializePolicy } from './suite.js';

@@ -24,7 +24,7 @@ interface TryNode extends Node {
 export function instrumentPolicy(javascript: string, stopName: string, doneName: string): { code: string; instrumented: boolean } {
   let ast: Node;
   try {
-    ast = parse(javascript, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true });
+    ast = parse(javascript, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true, allowReturnOutsideFunction: true });
   } catch {
     return { code: javascript, instrumented: false };
   }
@@ -122,4 +122,14 @@ export function changesBuiltins(javascript: string): boolean {
     }
   });
   return found;
+}
+
+/** Is the source one whole script when a top-level return is allowed (as webpack's function wrapper allows it)? */
+export function parsesWithTopLevelReturn(javascript: string): boolean {
+  try {
+    parse(javascript, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true, allowReturnOutsideFunction: true });
+    return true;
+  } catch {
+    return false;
+  }
 }

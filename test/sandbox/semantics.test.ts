@@ -393,8 +393,13 @@ describe('compilation', () => {
     expect(!bad.ok && bad.error).toMatch(/^fails to compile: jsPolicy would delete this policy's webhook \(fails open\): SyntaxError/);
   });
 
-  it('a top-level return is a syntax error, as in a script', () => {
-    expect(checkCompiles('return 1').ok).toBe(false);
+  // issue 13 item 1: jsPolicy bundles the policy with webpack (pkg/bundle/bundle.go), which wraps it in a function
+  it('a top-level return compiles and ends the script, as in a bundled policy', async () => {
+    expect(checkCompiles('return 1').ok).toBe(true);
+    const o = await one("if (request.object.metadata.name === 'web') return; deny('not web')");
+    expect(o).toMatchObject({ actual: 'allow', allowed: true });
+    const caught = await one("try { if (true) return; } catch (e) {} finally { } deny('after')");
+    expect(caught.actual).toBe('allow');
   });
 
   it('a policy that does not compile fails every case, and the webhook would fail open', async () => {
@@ -406,6 +411,7 @@ describe('compilation', () => {
 
   it('code that tries to break out of the wrapper does not compile', () => {
     expect(checkCompiles("}); deny('x'); (function () {").ok).toBe(false);
+    expect(checkCompiles("return; }); deny('x'); (function () {").ok).toBe(false);
   });
 });
 
