@@ -43,4 +43,12 @@ describe('policyforge test with unusable input files', { timeout: 120_000 }, () 
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/PF_ERR_INPUT_YAML/);
   });
+
+  it('exits 2 at once on a FIFO as the --global-context file', async () => {
+    const fifo = join(dir, 'context.js');
+    execFileSync('mkfifo', [fifo]);
+    const r = await cli('test', 'examples/no-nodeport-services.yaml', '--policy', 'examples/no-nodeport-services.policy.yaml', '--global-context', fifo);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`cannot read ${fifo}: it is not a regular file (a FIFO)`);
+  });
 });

@@ -1,16 +1,12 @@
-import { readFile } from 'node:fs/promises';
-import { PolicyforgeError, type FuzzCrash } from '../../../common/index.js';
+import { INPUT_FILE_MAX_BYTES, PolicyforgeError, readInputFile, type FuzzCrash } from '../../../common/index.js';
 import { fuzzPolicy } from '../../../critic/index.js';
 import { createSandbox, escapeForTerminal, formatSuiteResult, loadPolicy, loadSuite, runLimit } from '../../../sandbox/index.js';
 import { testAgainst } from './against.js';
 import type { RegisterCommand } from './index.js';
 
+/** Size-capped, regular files only (common/input-file.ts), as suites and policies are read. */
 async function readGlobalContext(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new PolicyforgeError('PF_ERR_INPUT_FILE', [path, (err as NodeJS.ErrnoException).code ?? String(err)], { cause: err });
-  }
+  return readInputFile(path, { maxBytes: INPUT_FILE_MAX_BYTES });
 }
 
 /**
