@@ -583,6 +583,15 @@ const pullPolicy: OfflineFamily = {
       { name: `${r.kind} with imagePullPolicy ${other} is mutated`, object: obj([{ name: 'app', image: 'registry.example.com/app:1', imagePullPolicy: other }]), expect: 'mutate', patched: patchedContainers(r, [{ name: 'app', imagePullPolicy: value }]) },
       { name: `${r.kind} already ${value} is left alone`, object: obj([{ name: 'app', image: 'registry.example.com/app:1', imagePullPolicy: value }]), expect: 'allow' },
       ...scopeCases(r, ctx, (o) => obj([{ name: 'app', image: 'registry.example.com/app:1' }], o.namespace)),
+      // The pod template of a controller is patched the same way (CronJob: under jobTemplate).
+      ...resources
+        .filter((c) => r.kind === 'Pod' && (c.kind === 'Deployment' || c.kind === 'CronJob'))
+        .map((c) => ({
+          name: `${c.kind} without imagePullPolicy is mutated`,
+          object: sample(c, { namespace: ns, name: 'app', podSpec: { containers: [{ name: 'app', image: 'registry.example.com/app:1' }] } }),
+          expect: 'mutate' as const,
+          patched: patchedContainers(c, [{ name: 'app', imagePullPolicy: value }]),
+        })),
     ];
     return {
       polarity: 'mutate',

@@ -87,6 +87,12 @@ describe('pod-spec intents cover pod controllers by default', () => {
     ).toEqual([]);
   });
 
+  it('a mutation of every container patches the pod template of a Deployment and a CronJob', async () => {
+    const u = understandOffline({ text: 'In the prod namespace, set imagePullPolicy to Always on every container of a pod.' });
+    expect(u.plan.tests.filter((c) => c.expect === 'mutate').map((c) => c.object?.kind)).toEqual(expect.arrayContaining(['Deployment', 'CronJob']));
+    expect(await failuresOn({ text: 'In the prod namespace, set imagePullPolicy to Always on every container of a pod.' }, [])).toEqual([]);
+  });
+
   it('targets only the kinds an intent names', () => {
     expect(understandOffline({ text: 'Deployments must not run privileged containers.' }).plan.target.resources).toEqual(['deployments']);
   });
