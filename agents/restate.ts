@@ -203,6 +203,38 @@ function featuresOf(object: KubeObject | Record<string, unknown>): Map<string, s
     }
   };
   walk(object, '', 0);
+  return podSpecFeatures(out);
+}
+
+/** Where a pod's spec sits in a Pod and in the kinds that carry a pod template. */
+const POD_SPEC = /^spec\.(?:(?:jobTemplate\.spec\.)?template\.spec\.)?/;
+const CONTAINER = /^(?:containers|initContainers|ephemeralContainers)\[\d+\]\.(.+)$/;
+
+/**
+ * A pod's spec is described the same way whatever carries it (a Pod, a Deployment's template, a CronJob's
+ * job template), and a container's fields as "any container: …" whichever list and index hold it, so the
+ * cases of one rule share the feature that decides them ("any container: securityContext.privileged is true").
+ */
+function podSpecFeatures(features: Map<string, string>): Map<string, string> {
+  const kind = features.has('spec.template.spec.containers[0].name') || features.has('spec.jobTemplate.spec.template.spec.containers[0].name') || features.has('spec.containers[0].name');
+  if (!kind) return features;
+  const out = new Map<string, string>();
+  const containerValues = new Map<string, Set<string>>();
+  for (const [path, value] of features) {
+    const prefix = POD_SPEC.exec(path)?.[0] ?? '';
+    const inPod = prefix !== '' && (prefix !== 'spec.' || features.has('spec.containers[0].name'));
+    const rest = inPod ? path.slice(prefix.length) : '';
+    const container = inPod ? CONTAINER.exec(rest) : null;
+    if (container) {
+      const key = `any container: ${container[1]}`;
+      containerValues.set(key, (containerValues.get(key) ?? new Set()).add(value));
+    } else if (inPod && !/^(template|jobTemplate|selector|replicas|schedule)\b/.test(rest)) {
+      out.set(`pod spec: ${rest}`, value);
+    } else {
+      out.set(path, value);
+    }
+  }
+  for (const [key, values] of containerValues) out.set(key, [...values].sort().join(' or '));
   return out;
 }
 
@@ -244,7 +276,7 @@ function missingFeatures(c: TestCase, allowed: TestCase[], features: Map<TestCas
     const cuts = [...path.matchAll(/[.[]/g)].map((m) => m.index);
     for (const cut of cuts) {
       const prefix = path.slice(0, cut);
-      if (cut > 0 && !/^(metadata|metadata\.labels|metadata\.annotations|spec)$/.test(prefix) && !present(prefix)) return prefix;
+      if (cut > 0 && !/^(metadata|metadata\.labels|metadata\.annotations|spec|any container:|pod spec:)$/.test(prefix) && !present(prefix)) return prefix;
     }
     return path;
   };
@@ -307,7 +339,7 @@ function allowPhrase(cases: TestCase[], resources: readonly string[], scope: Sco
 }
 
 function renderPath(path: string): string {
-  path = path.replace(/^spec\.(jobTemplate\.spec\.)?template\.spec\./, 'pod template: ');
+  path = path.replace(/^spec\.(jobTemplate\.spec\.)?template\.spec\./, 'pod spec: ').replace(/^any container: /, 'container ').replace(/^pod spec: /, 'pod spec.');
   const label = /^metadata\.labels\.(.+)$/.exec(path);
   if (label) return `label ${label[1]}`;
   const annotation = /^metadata\.annotations\.(.+)$/.exec(path);

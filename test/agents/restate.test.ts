@@ -76,6 +76,22 @@ describe('restate', () => {
     expect(warned.warns[0]).toContain('label env="prod"');
   });
 
+  it('reads a pod spec the same in a Pod and in a pod template, and a container whichever list holds it', () => {
+    const containers = (privileged: boolean) => [{ name: 'ok', image: 'a:1' }, { name: 'x', image: 'a:1', securityContext: { privileged } }];
+    const deployment = (privileged: boolean) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'shop' }, spec: { replicas: 1, template: { spec: { containers: containers(privileged) } } } });
+    const plan: Plan = {
+      target: target({ resources: ['pods', 'deployments'], apiGroups: ['', 'apps'], namespaces: [] }),
+      steps: [],
+      tests: [
+        { name: 'privileged init container', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'shop' }, spec: { initContainers: [{ name: 'i', image: 'a:1', securityContext: { privileged: true } }], containers: [{ name: 'ok', image: 'a:1' }] } }, expect: 'deny' },
+        { name: 'privileged deployment', object: deployment(true), expect: 'deny' },
+        { name: 'unprivileged deployment', object: deployment(false), expect: 'allow' },
+      ],
+    };
+    const r = restate({ plan, catalog, judged: false });
+    expect(r.summary).toMatch(/^Denies CREATE\/UPDATE of Pods \(and the pod templates of Deployments\) in every namespace but the system ones whose container securityContext\.privileged is true; allows Pods .* with another container securityContext\.privileged \(e\.g\. false\)/);
+  });
+
   it('describes an UPDATE by what it changes', () => {
     const plan: Plan = {
       target: target({ operations: ['UPDATE'] }),

@@ -73,8 +73,8 @@ const misreadings: Misreading[] = [
       apiGroups: [''],
       javascript: "for (const c of request.object?.spec?.containers ?? []) { if (c?.resources?.limits?.cpu !== undefined) { deny(`container ${c?.name} defines a CPU limit`); } }",
     }),
-    misreadShows: /denies: CREATE Pod in default without spec\.containers\[0\]\.resources/,
-    fixedShows: /Denies CREATE\/UPDATE of Pods in every namespace but the system ones whose spec\.containers\[0\]\.resources\.limits\.cpu is "500m"/,
+    misreadShows: /denies: CREATE Pod in default without container resources/,
+    fixedShows: /Denies CREATE\/UPDATE of Pods in every namespace but the system ones whose container resources\.limits\.cpu is "500m"/,
   },
   {
     cls: 'condition dropped',
