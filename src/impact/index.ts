@@ -9,3 +9,4 @@ export { readFileEntries, sourceFiles, type SourceEntry, type ReadSourceOptions 
 export { auditEntry, isAuditEvent, type AuditEntry } from './audit.js';
 export { formatImpact, impactHeadline } from './format.js';
 export { clusterEntries, type ClusterSourceOptions } from './cluster.js';
+export { assessClusterImpact, impactStatus, impactCondition, IMPACT_CONDITION, type ImpactStatus } from './status.js';
