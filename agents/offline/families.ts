@@ -501,7 +501,8 @@ const resourceFields: OfflineFamily = {
       else if (/\bresource limits\b/.test(t)) RESOURCE_NAMES.forEach((n) => want.add(`limits.${n}`));
       else if (/\bresource requests\b/.test(t)) RESOURCE_NAMES.forEach((n) => want.add(`requests.${n}`));
     }
-    if (want.size === 0) return undefined;
+    // "CPU or memory limits", "requests or limits": one of several is a condition this family does not write.
+    if (want.size === 0 || /\bor\b|\beither\b/i.test(t)) return undefined;
     const pairs = [...want].map((w) => w.split('.') as [string, string]);
     const full: Record<string, Record<string, string>> = {};
     for (const [section, name] of pairs) (full[section] ??= {})[name] = name === 'cpu' ? '100m' : '256Mi';

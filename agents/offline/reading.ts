@@ -187,6 +187,8 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
   s = s.replace(RESTRICT, ' deny ');
   // "is not allowed", "do not allow": one negation, read through the tokens below.
   const unplaced: string[] = [];
+  // "deny pods where all containers …" is a different rule from "… any container …": not read.
+  for (const m of s.matchAll(/\b(?:where|if|when|whose|in which)\s+(all|every|each)\b/gi)) unplaced.push(m[1]);
   const values: string[] = [];
   const kinds: Placement['kinds'] = [];
   let negations = 0;

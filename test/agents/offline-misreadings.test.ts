@@ -149,6 +149,12 @@ describe('conditions are kept or the intent is refused', () => {
     expect(refusal('Block hostPath volumes other than /var/log.').unplaced).toEqual(expect.arrayContaining(['other', 'than']));
   });
 
+  it('refuses "either of" requirements and "where all …" conditions it would read as something stricter', () => {
+    refusal('Containers must set CPU or memory limits.');
+    refusal('Containers must set resource requests or limits.');
+    expect(refusal('Deny pods where all containers are privileged.').unplaced).toContain('all');
+  });
+
   it('does not drop a second rule because it carries an aside', () => {
     expect(refusal('Images must come from registry.corp.io. Containers must not run privileged, e.g. with privileged: true.').message).toMatch(/combines 2 rules/);
   });
