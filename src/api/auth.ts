@@ -164,7 +164,8 @@ export function requireAuth(auth: Authenticator | undefined) {
 /** The queue dashboard's extra rule: reads for every authenticated caller, writes and Redis's server details for admins only. */
 export function dashboardGuard(prefix: string) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
-    const path = request.url.split('?')[0];
+    // The route that matched, not the URL as sent: `/admin/%71ueues/api/r%65dis/stats` reaches the same handler.
+    const path = request.routeOptions.url ?? request.url.split('?')[0];
     if (path !== prefix && !path.startsWith(`${prefix}/`)) return undefined;
     if (request.identity?.role === 'admin') return undefined;
     const write = request.method !== 'GET' && request.method !== 'HEAD';
