@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { builtinCatalog, type ApiCatalog, type ApiResource } from '../catalog/index.js';
 import type { FuzzCrash, JsPolicy, KubeObject, SuiteResult, TestCase } from '../common/index.js';
 import { matchedResources } from './rules.js';
@@ -12,7 +13,13 @@ export interface FuzzOptions {
   catalog?: ApiCatalog;
   /** Variants derived from one case, at most. @defaultValue 60 */
   maxVariantsPerCase?: number;
-  /** Length of the "very large" strings, and items of the "very large" lists. @defaultValue {string: 65536, list: 1000} */
+  /**
+   * Length of the "very large" strings, and items of the "very large" lists. Longer than anything a policy
+   * reads in practice (names ≤ 253, label values ≤ 63 characters; a pod has a handful of containers), and
+   * enough for what large values find: a regular expression backtracking on a long value, a loop per item.
+   * Bigger ones found nothing more and cost most of the fuzzing time: copying, marshalling and diffing a
+   * 64 KiB string or a 1,000-item list per variant (issue 17). @defaultValue {string: 4096, list: 32}
+   */
   large?: { string: number; list: number };
   /** Rounds of shrinking a crashing object to the smallest one that still crashes. @defaultValue 12 */
   shrinkRounds?: number;
@@ -75,6 +82,8 @@ const SKELETONS: Readonly<Record<string, Record<string, unknown>>> = {
 
 const CRASH_KINDS = new Set(['throw', 'timeout', 'memory']);
 
+const DEFAULT_LARGE = { string: 4096, list: 32 };
+
 /**
  * Searches for objects on which the policy throws (jsPolicy then denies with 500): variants of every
  * case's object (optional fields removed, null or empty values, empty lists, missing labels and
@@ -89,12 +98,15 @@ export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: S
   const catalog = options.catalog ?? builtinCatalog();
   const probe: JsPolicy = { ...policy, spec: { ...policy.spec, apiGroups: ['*'], apiVersions: ['*'], scope: '*' } };
   const maxPerCase = options.maxVariantsPerCase ?? 60;
-  const large = options.large ?? { string: 65536, list: 1000 };
+  const large = options.large ?? DEFAULT_LARGE;
 
+  // A variant is its case's request (operation, namespace, object, oldObject) plus one mutation, so it is
+  // keyed by a hash of the request, computed once per case, and the mutation's text (path and kind):
+  // identical cases yield each variant once, and no variant, large ones included, is serialised to compare it.
   const seen = new Set<string>();
   const variants: Variant[] = [];
-  const push = (v: Variant): void => {
-    const key = JSON.stringify([v.testCase.operation, v.testCase.namespace, v.testCase.object, v.testCase.oldObject]);
+  const push = (v: Variant, requestHash: string): void => {
+    const key = `${requestHash} ${v.mutation}`;
     if (seen.has(key)) return;
     seen.add(key);
     variants.push(v);
@@ -103,6 +115,7 @@ export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: S
     const operation = c.operation ?? 'CREATE';
     // DELETE carries only oldObject; UPDATE carries both, and code comparing them reads both.
     const fields: Array<'object' | 'oldObject'> = operation === 'DELETE' ? ['oldObject'] : operation === 'UPDATE' && c.oldObject ? ['object', 'oldObject'] : ['object'];
+    const requestHash = createHash('sha1').update(JSON.stringify([operation, c.namespace ?? c[fields[0]]?.metadata?.namespace, c.object, c.oldObject])).digest('base64');
     for (const field of fields) {
       const base = c[field];
       if (!base || typeof base !== 'object') continue;
@@ -114,9 +127,9 @@ export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: S
         field,
         testCase: { ...c, name: `${c.name} · ${label}${mutation}`, [field]: obj, ...(namespace ? { namespace } : {}), expect: 'allow', message: undefined, patched: undefined },
       });
-      if (field === fields[0]) push(mk(base, 'the case object unchanged'));
+      if (field === fields[0]) push(mk(base, 'the case object unchanged'), requestHash);
       const limit = field === 'oldObject' && fields.length > 1 ? Math.ceil(maxPerCase / 3) : maxPerCase;
-      for (const { object, mutation } of objectVariants(base, large).slice(0, limit)) push(mk(object, mutation));
+      for (const { object, mutation } of objectVariants(base, large).slice(0, limit)) push(mk(object, mutation), requestHash);
     }
   }
 
@@ -137,20 +150,31 @@ export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: S
     }
   }
 
-  const crashesOf = async (list: Variant[], ignoreSelectors: boolean): Promise<Array<{ variant: Variant; error: string; kind: string }>> => {
-    if (!list.length) return [];
-    const result = await sandbox.runSuite(probe, list.map((v) => v.testCase), { ignoreSelectors });
-    if (result.compileError) return [];
-    return result.cases.flatMap((r, i) =>
-      r.outcome.error && CRASH_KINDS.has(r.outcome.errorKind ?? '') ? [{ variant: list[i], error: r.outcome.error, kind: r.outcome.errorKind! }] : [],
-    );
+  // As few sandbox calls as the search allows: selectors only matter when the policy has some, and without
+  // them the generated objects go in the first call too; the other variants all go in one call.
+  const selectorsMatter = Boolean(probe.spec.namespaceSelector || probe.spec.objectSelector);
+  const crashesOf = async (batches: Array<{ list: Variant[]; ignoreSelectors: boolean }>): Promise<Array<{ variant: Variant; error: string; kind: string }>> => {
+    const out: Array<{ variant: Variant; error: string; kind: string }> = [];
+    for (const { list, ignoreSelectors } of batches) {
+      if (!list.length) continue;
+      const result = await sandbox.runSuite(probe, list.map((v) => v.testCase), { ignoreSelectors });
+      if (result.compileError) return [];
+      result.cases.forEach((r, i) => {
+        if (r.outcome.error && CRASH_KINDS.has(r.outcome.errorKind ?? '')) out.push({ variant: list[i], error: r.outcome.error, kind: r.outcome.errorKind! });
+      });
+    }
+    return out;
   };
   // The unchanged objects first: a policy that already runs out of time on them would spend the timeout
   // on every variant too, so the search stops there and reports what it has.
   const unchanged = variants.filter((v) => v.mutation.endsWith('the case object unchanged'));
-  const found = [...(await crashesOf(unchanged, false)), ...(await crashesOf(generated, true))];
+  const found = await crashesOf(
+    selectorsMatter
+      ? [{ list: unchanged, ignoreSelectors: false }, { list: generated, ignoreSelectors: true }]
+      : [{ list: [...unchanged, ...generated], ignoreSelectors: false }],
+  );
   const exhausted = found.some((f) => f.kind !== 'throw');
-  if (!exhausted) found.push(...(await crashesOf(variants.filter((v) => !unchanged.includes(v)), false)));
+  if (!exhausted) found.push(...(await crashesOf([{ list: variants.filter((v) => !v.mutation.endsWith('the case object unchanged')), ignoreSelectors: false }])));
 
   // One report per distinct error, shrunk to the smallest object that still shows it.
   // A case-derived variant is preferred over a generated object: it names the case the coder knows.
@@ -160,17 +184,14 @@ export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: S
     const had = byError.get(key);
     if (!had || (had.variant.from.startsWith('catalog:') && !f.variant.from.startsWith('catalog:'))) byError.set(key, f);
   }
-  const crashes: FuzzCrash[] = [];
-  for (const { variant, error, kind } of byError.values()) {
-    // Shrinking re-runs the object many times: only for throws, which are fast, never for timeouts.
-    if (kind !== 'throw') {
-      crashes.push({ from: variant.from, mutation: variant.mutation, error, object: variant.testCase[variant.field] });
-      continue;
-    }
-    const smallest = await shrink(probe, variant, normalise(error), sandbox, variant.from.startsWith('catalog:'), options.shrinkRounds ?? 12);
-    crashes.push({ from: variant.from, mutation: variant.mutation, error, object: smallest });
-  }
-  return crashes;
+  // Shrinking re-runs the object many times: only for throws, which are fast, never for timeouts.
+  const reports = [...byError.values()];
+  const shrinking = reports
+    .filter((r) => r.kind === 'throw')
+    .map((r) => new Shrinker(r.variant, normalise(r.error), selectorsMatter && r.variant.from.startsWith('catalog:')));
+  await shrinkTogether(probe, shrinking, sandbox, options.shrinkRounds ?? 12);
+  const smallest = new Map(shrinking.map((s) => [s.variant, s.current]));
+  return reports.map(({ variant, error }) => ({ from: variant.from, mutation: variant.mutation, error, object: smallest.get(variant) ?? variant.testCase[variant.field] }));
 }
 
 /** One key per root cause: `of null` and `of undefined` are the same missing guard. */
@@ -178,26 +199,52 @@ function normalise(error: string): string {
   return error.replace(/^Uncaught\s+/, '').replace(/\bof null\b/g, 'of undefined').replace(/\s+/g, ' ').trim();
 }
 
-/** Removes one field at a time (largest first) while the same error still occurs. */
-async function shrink(probe: JsPolicy, variant: Variant, error: string, sandbox: SuiteRunner, ignoreSelectors: boolean, rounds: number): Promise<unknown> {
-  let current = variant.testCase[variant.field] as KubeObject;
-  const kind = String(current.kind ?? '');
-  const original = current;
-  for (let round = 0; round < rounds; round++) {
-    const candidates = removablePaths(current, kind)
+/** One crash being shrunk: removes one field per round (largest first) while the same error still occurs. */
+class Shrinker {
+  current: KubeObject;
+  done = false;
+  private readonly kind: string;
+  private readonly original: KubeObject;
+  constructor(readonly variant: Variant, readonly error: string, readonly ignoreSelectors: boolean) {
+    this.original = this.current = variant.testCase[variant.field] as KubeObject;
+    this.kind = String(this.current.kind ?? '');
+  }
+  /** This round's smaller objects: the current one with one removable field removed, largest first. */
+  candidates(): KubeObject[] {
+    const current = this.current;
+    return removablePaths(current, this.kind)
       .map((path) => ({ path, size: JSON.stringify(getAt(current, path) ?? null).length }))
       .sort((a, b) => b.size - a.size)
       .slice(0, 40)
       .map(({ path }) => removeAt(current, path))
-      .filter((obj) => wellFormed(original, obj, kind));
-    if (!candidates.length) break;
-    const cases = candidates.map((obj, i) => ({ ...variant.testCase, name: `shrink ${round}.${i}`, [variant.field]: obj }));
-    const result = await sandbox.runSuite(probe, cases, { ignoreSelectors });
-    const hit = result.cases.findIndex((r) => r.outcome.error && normalise(r.outcome.error) === error);
-    if (hit < 0) break;
-    current = candidates[hit];
+      .filter((obj) => wellFormed(this.original, obj, this.kind));
   }
-  return current;
+}
+
+/**
+ * Shrinks every crash at once: each round sends the candidates of all crashes still shrinking in one sandbox
+ * call (one per selector setting), instead of a call per crash and round.
+ */
+async function shrinkTogether(probe: JsPolicy, shrinkers: Shrinker[], sandbox: SuiteRunner, rounds: number): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    for (const ignoreSelectors of [false, true]) {
+      const active = shrinkers.filter((s) => !s.done && s.ignoreSelectors === ignoreSelectors);
+      const batch = active.map((s) => ({ s, candidates: s.candidates() }));
+      for (const b of batch) if (!b.candidates.length) b.s.done = true;
+      const cases = batch.flatMap(({ s, candidates }) => candidates.map((obj, i) => ({ ...s.variant.testCase, name: `shrink ${round}.${i}`, [s.variant.field]: obj })));
+      if (!cases.length) continue;
+      const result = await sandbox.runSuite(probe, cases, { ignoreSelectors });
+      let offset = 0;
+      for (const { s, candidates } of batch) {
+        const mine = result.cases.slice(offset, offset + candidates.length);
+        offset += candidates.length;
+        if (!candidates.length) continue;
+        const hit = mine.findIndex((r) => r.outcome.error && normalise(r.outcome.error) === s.error);
+        if (hit < 0) s.done = true;
+        else s.current = candidates[hit];
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -306,27 +353,35 @@ function getAt(obj: unknown, path: Path): unknown {
   return v;
 }
 
+/**
+ * Copies of `obj` with one value changed copy only the containers along the path; everything else is shared
+ * with `obj` (variants are never mutated after they are made, so sharing is safe, and a variant costs its
+ * path rather than a deep copy of the whole object).
+ */
+function shallowCopy(v: unknown): Record<string | number, unknown> {
+  return (Array.isArray(v) ? [...v] : { ...(v as object) }) as Record<string | number, unknown>;
+}
+
 function setAt<T>(obj: T, path: Path, value: unknown): T {
-  const copy = structuredClone(obj);
-  let v: unknown = copy;
+  const copy = shallowCopy(obj);
+  let v = copy;
   for (const p of path.slice(0, -1)) {
-    const next = (v as Record<string | number, unknown>)[p];
-    if (next === null || typeof next !== 'object') {
-      (v as Record<string | number, unknown>)[p] = {};
-    }
-    v = (v as Record<string | number, unknown>)[p];
+    const next = v[p];
+    v = v[p] = next === null || typeof next !== 'object' ? {} : shallowCopy(next);
   }
-  (v as Record<string | number, unknown>)[path[path.length - 1]] = value;
-  return copy;
+  v[path[path.length - 1]] = value;
+  return copy as T;
 }
 
 function removeAt<T>(obj: T, path: Path): T {
-  const copy = structuredClone(obj);
-  const parent = getAt(copy, path.slice(0, -1));
+  if (getAt(obj, path.slice(0, -1)) === null || typeof getAt(obj, path.slice(0, -1)) !== 'object') return obj;
+  const copy = shallowCopy(obj);
+  let parent = copy;
+  for (const p of path.slice(0, -1)) parent = parent[p] = shallowCopy(parent[p]);
   const last = path[path.length - 1];
   if (Array.isArray(parent) && typeof last === 'number') parent.splice(last, 1);
   else if (isObject(parent)) delete parent[last as string];
-  return copy;
+  return copy as T;
 }
 
 function removablePaths(obj: KubeObject, kind: string): Path[] {

@@ -45,6 +45,47 @@ describe.skipIf(!haveSharedIntents)('fuzzPolicy', () => {
   });
 });
 
+describe.skipIf(!haveSharedIntents)('fuzzPolicy: the cost of a search', () => {
+  type Call = { names: string[]; size: number; ignoreSelectors?: boolean };
+  const recording = (calls: Call[]) => ({
+    runSuite: (p: Parameters<typeof sandbox.runSuite>[0], c: Parameters<typeof sandbox.runSuite>[1] & unknown[], o?: { ignoreSelectors?: boolean }) => {
+      calls.push({ names: c.map((x) => x.name), size: Math.max(...c.map((x) => JSON.stringify(x).length)), ignoreSelectors: o?.ignoreSelectors });
+      return sandbox.runSuite(p, c, o);
+    },
+  });
+
+  it('sends the unchanged objects with the catalog objects, then every other variant, in two sandbox calls', async () => {
+    const ref = refs.find((r) => r.id === 'iampolicy-no-project')!;
+    expect(ref.policy.spec.namespaceSelector ?? ref.policy.spec.objectSelector).toBeUndefined();
+    const calls: Call[] = [];
+    expect(await fuzzPolicy(ref.policy, ref.suite.cases, recording(calls))).toEqual([]);
+    expect(calls).toHaveLength(2);
+    expect(calls[0].names.some((n) => n.startsWith('catalog:'))).toBe(true);
+  });
+
+  it('keeps "very large" values bounded: beyond any name or label, far below 64 KiB', async () => {
+    const ref = refs.find((r) => r.id === 'iampolicy-no-project')!;
+    const calls: Call[] = [];
+    await fuzzPolicy(ref.policy, ref.suite.cases, recording(calls));
+    const largest = Math.max(...calls.map((c) => c.size));
+    expect(largest).toBeGreaterThan(4096);
+    expect(largest).toBeLessThan(16 * 1024);
+  });
+
+  it('shrinks every crash in the same sandbox calls, one per round', async () => {
+    const calls: Call[] = [];
+    // Two unguarded reads, two crashes, each shrunk from a case's object.
+    const javascript = "if (request.object.spec.bindings[0].role === 'x' || request.object.spec.resourceRef.kind === 'Project') deny('no')";
+    const crashes = await fuzzPolicy({ ...userIamPolicyDraft(), spec: { ...userIamPolicyDraft().spec, javascript } }, iamSuite().cases, recording(calls));
+    expect(crashes.filter((c) => !c.from.startsWith('catalog:')).length, JSON.stringify(crashes)).toBeGreaterThan(1);
+    const rounds = calls.map((c) => [...new Set(c.names.filter((n) => n.startsWith('shrink ')).map((n) => n.split('.')[0]))]).filter((r) => r.length);
+    expect(rounds.length).toBeGreaterThan(0);
+    // Each round's candidates of every crash travel together: no round is spread over two calls.
+    const all = rounds.flat();
+    expect(new Set(all).size).toBe(all.length);
+  });
+});
+
 describe.skipIf(!haveSharedIntents)('objectVariants', () => {
   const pod = {
     apiVersion: 'v1',
