@@ -43,7 +43,7 @@ export function createEmbeddings(config: ModelConfig, options: { failFastForMs?:
     maxRetries: 0,
     configuration: config.baseURL ? { baseURL: config.baseURL } : undefined,
   });
-  return failFastEmbeddings(redactingEmbeddings(client, [config.apiKey]), options.failFastForMs ?? EMBEDDINGS_FAIL_FAST_MS, options.now);
+  return failFastEmbeddings(redactingEmbeddings(client, [config.apiKey]), options.failFastForMs ?? EMBEDDINGS_FAIL_FAST_MS, options.now, config.timeoutMs);
 }
 
 /** After an embeddings failure, how long later calls fail at once (lexical ranking) instead of asking again. */
@@ -53,12 +53,12 @@ export const EMBEDDINGS_FAIL_FAST_MS = 10 * 60_000;
  * Embeddings that, once they failed, fail at once for `forMs` with the same (already scrubbed) error: an
  * outage costs one call per process (per window, for a long-running service), not one per search.
  */
-export function failFastEmbeddings(embeddings: EmbeddingsInterface, forMs: number, now: () => number = Date.now): EmbeddingsInterface {
+export function failFastEmbeddings(embeddings: EmbeddingsInterface, forMs: number, now: () => number = Date.now, deadlineMs?: number): EmbeddingsInterface {
   let failed: { error: Error; until: number } | undefined;
   const guard = <R>(call: () => Promise<R>): Promise<R> => {
     if (failed && now() < failed.until) return Promise.reject(failed.error);
     failed = undefined;
-    return call().catch((err: unknown) => {
+    return withDeadline(call(), deadlineMs).catch((err: unknown) => {
       const error = err instanceof Error ? err : new Error(String(err));
       failed = { error: new Error(`${error.message} (embeddings off for ${Math.round(forMs / 1000)} s after this failure)`), until: now() + forMs };
       throw error;
@@ -87,6 +87,19 @@ export function redactingEmbeddings(embeddings: EmbeddingsInterface, secrets: re
     embedDocuments: (texts) => embeddings.embedDocuments(texts).catch((err: unknown) => Promise.reject(scrub(err))),
     embedQuery: (text) => embeddings.embedQuery(text).catch((err: unknown) => Promise.reject(scrub(err))),
   } as EmbeddingsInterface;
+}
+
+/**
+ * The embeddings client takes no AbortSignal and its own timeout stops at the response headers: a body
+ * that stalls after them is given up at the deadline (the socket closes when the server gives up).
+ */
+function withDeadline<R>(work: Promise<R>, ms: number | undefined): Promise<R> {
+  if (!ms) return work;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`no complete answer within ${ms} ms (POLICYFORGE_MODEL_TIMEOUT_MS)`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
 
 export interface ModelClientOptions {

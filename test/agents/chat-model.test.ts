@@ -257,6 +257,13 @@ describe('createEmbeddings through the real OpenAIEmbeddings client', () => {
     expect(server.embeddingRequests()).toHaveLength(1);
   });
 
+  it('gives up an embeddings answer whose body stalls after the headers at the model deadline', { timeout: 15_000 }, async () => {
+    server = await startScriptedOpenAIServer();
+    server.embeddingStallMs = 120_000;
+    const embeddings = createEmbeddings({ ...config(server.baseURL), timeoutMs: 400 })!;
+    await expect(embeddings.embedQuery('pods')).rejects.toThrow(/no complete answer within 400 ms/);
+  });
+
   it("never lets the key out through an error: a provider message that echoes it is scrubbed (the library logs these when it falls back to lexical ranking)", async () => {
     server = await startScriptedOpenAIServer();
     server.embeddingFailure = { status: 400, body: { error: { message: `invalid key ${KEY} for this model`, type: 'invalid_request_error' } } };

@@ -63,6 +63,8 @@ export interface ScriptedOpenAIServer {
   embed?: (text: string) => number[] | undefined;
   /** While set, every embeddings request is answered with this HTTP error (a provider outage). */
   embeddingFailure?: { status: number; body?: unknown };
+  /** While set, every embeddings request gets 200 and its headers, then no body for this long (a stalled body). */
+  embeddingStallMs?: number;
   close(): Promise<void>;
 }
 
@@ -109,6 +111,13 @@ export async function startScriptedOpenAIServer(
     requests.push(recorded);
 
     if (path.endsWith('/embeddings')) {
+      if (state.embeddingStallMs) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"object":"list",');
+        await sleep(state.embeddingStallMs);
+        if (!res.destroyed) res.end('"data":[]}');
+        return;
+      }
       if (state.embeddingFailure) {
         const { status, body: failure } = state.embeddingFailure;
         return send(res, status, failure ?? { error: { message: `scripted ${status}`, type: 'server_error' } });
