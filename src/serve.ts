@@ -189,7 +189,7 @@ function isLoopback(host: string): boolean {
 
 /** A worker-only process still answers probes and scrapes: /healthz (public) and /metrics (token). */
 async function startWorkerProbeServer(config: ServiceConfig, metrics: GenerationMetrics, closers: Array<() => Promise<unknown>>): Promise<string> {
-  const app = Fastify();
+  const app = Fastify({ requestTimeout: config.requestTimeoutMs, bodyLimit: 1024 });
   const auth = config.apiToken ? createAuthenticator({ token: config.apiToken, adminToken: config.adminToken }) : undefined;
   app.get('/healthz', async () => ({ status: 'ok', role: 'worker' }));
   app.get('/metrics', async (request, reply) => {
