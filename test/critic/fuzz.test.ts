@@ -49,7 +49,8 @@ describe.skipIf(!haveSharedIntents)('fuzzPolicy: the cost of a search', () => {
   type Call = { names: string[]; size: number; ignoreSelectors?: boolean };
   const recording = (calls: Call[]) => ({
     runSuite: (p: Parameters<typeof sandbox.runSuite>[0], c: Parameters<typeof sandbox.runSuite>[1] & unknown[], o?: { ignoreSelectors?: boolean }) => {
-      calls.push({ names: c.map((x) => x.name), size: Math.max(...c.map((x) => JSON.stringify(x).length)), ignoreSelectors: o?.ignoreSelectors });
+      const list = c as Array<{ name: string }>;
+      calls.push({ names: list.map((x) => x.name), size: Math.max(...list.map((x) => JSON.stringify(x).length)), ignoreSelectors: o?.ignoreSelectors });
       return sandbox.runSuite(p, c, o);
     },
   });
