@@ -91,9 +91,17 @@ export class SkillIndex {
   private readonly quantised?: QuantisedRows;
   /** What the vector part of the last search did. */
   lastScan?: VectorScanStats;
+  /**
+   * Per-row buffers reused by every search (a search is synchronous, so one set serves them all): at
+   * 100,000 skills, allocating them per query cost more than the scoring. `rest` is non-zero only on the
+   * rows the last query's terms reached, and is cleared there before the next one.
+   */
+  private readonly rest: Float64Array;
+  private scan?: { approx: Float64Array; bound: Float64Array; lo: Float64Array; hi: Float64Array };
 
   constructor(readonly skills: readonly Skill[], vectors?: ReadonlyMap<string, number[]>) {
     this.rankOf = Uint8Array.from(skills, (s) => rank(s));
+    this.rest = new Float64Array(skills.length);
     const docs = skills.map((s) => [tokenize(tokenize(s.name).join(' ')), tokenize(s.description)]);
     this.lexical = new LexicalIndex(docs);
     const first = vectors && [...vectors.values()][0];
@@ -135,20 +143,24 @@ export class SkillIndex {
    * only skills holding every one score, and `rest` holds the OR's scores of the others (for lexical
    * ranking to fill up to k with); when no skill holds them all it is the OR.
    */
-  private lexicalScores(query: string): { scores: Float64Array; rest?: Float64Array } {
+  private lexicalScores(query: string): { scores: Float64Array; rows: Int32Array; rest?: Float64Array } {
     const { terms, required } = this.selective(query);
-    const { scores, matched } = this.lexical.score(terms, required);
+    // The rows the previous query reached are still listed (until score() runs): clear its `rest` there.
+    const previous = this.lexical.reached();
+    for (let i = 0; i < previous.length; i++) this.rest[previous[i]] = 0;
+    const { scores, matched, rows } = this.lexical.score(terms, required);
     const all = new Set(required).size;
-    if (all && matched.includes(all)) {
-      const rest = new Float64Array(scores.length);
-      for (let row = 0; row < scores.length; row++) {
+    if (all && rows.some((row) => matched[row] === all)) {
+      const rest = this.rest;
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i];
         if (matched[row] === all) continue;
         rest[row] = scores[row];
         scores[row] = 0;
       }
-      return { scores: scaled(scores), rest: scaled(rest) };
+      return { scores: scaled(scores, rows), rows, rest: scaled(rest, rows) };
     }
-    return { scores: scaled(scores) };
+    return { scores: scaled(scores, rows), rows };
   }
 
   /** The k best skills for the query: approved before candidates, then by score, then by name. */
@@ -174,10 +186,13 @@ export class SkillIndex {
 
   private ranked(query: string, k: number, queryVector: number[] | undefined, lexicalWeight: number, mode: 'fast' | 'exact' | 'approximate'): ScoredSkill[] {
     // Lexical scores by row, so neither stage looks up a Map per row.
-    const { scores: lexical, rest } = this.lexicalScores(query);
+    const { scores: lexical, rows: reached, rest } = this.lexicalScores(query);
     const top = new TopK(k);
     if (!(queryVector && this.matrix && this.hasVector && queryVector.length === this.dims)) {
-      for (let row = 0; row < lexical.length; row++) {
+      // Only the rows the query's terms reached can score: the work is theirs, not the library's size.
+      // The ranking is a total order (state, score, name), so the order rows are offered in does not matter.
+      for (let i = 0; i < reached.length; i++) {
+        const row = reached[i];
         if (lexical[row] > 0) top.offer({ skill: this.skills[row], score: lexical[row], lexical: lexical[row] });
       }
       const first = top.sorted();
@@ -185,7 +200,8 @@ export class SkillIndex {
       // Fewer than k skills hold every common word: the OR's best others follow them (approved skills
       // still before candidates; the sort is stable, so within a state those holding every word stay first).
       const more = new TopK(k);
-      for (let row = 0; row < rest.length; row++) {
+      for (let i = 0; i < reached.length; i++) {
+        const row = reached[i];
         if (rest[row] > 0) more.offer({ skill: this.skills[row], score: rest[row], lexical: rest[row] });
       }
       return [...first, ...more.sorted()].sort((a, b) => rank(a.skill) - rank(b.skill)).slice(0, k);
@@ -210,8 +226,8 @@ export class SkillIndex {
       return top.sorted();
     }
 
-    const approx = new Float64Array(rows);
-    const bound = new Float64Array(rows);
+    this.scan ??= { approx: new Float64Array(rows), bound: new Float64Array(rows), lo: new Float64Array(rows), hi: new Float64Array(rows) };
+    const { approx, bound, lo, hi } = this.scan;
     quantised.scan(q, approx, bound);
     if (mode === 'approximate') {
       for (let row = 0; row < rows; row++) {
@@ -223,8 +239,6 @@ export class SkillIndex {
     }
     // Each row's exact score lies in [lo, hi]: the clamp at 0, the products by a constant and the sum are
     // all monotone, also after rounding, so bounding the cosine bounds the score computed from it.
-    const lo = new Float64Array(rows);
-    const hi = new Float64Array(rows);
     for (let row = 0; row < rows; row++) {
       const down = approx[row] - bound[row];
       const up = approx[row] + bound[row];
@@ -253,11 +267,11 @@ export class SkillIndex {
   }
 }
 
-/** The scores divided by the largest, in place. */
-function scaled(scores: Float64Array): Float64Array {
+/** The scores divided by the largest, in place; only `rows` hold any (the others are 0). */
+function scaled(scores: Float64Array, rows: Int32Array): Float64Array {
   let max = 0;
-  for (let row = 0; row < scores.length; row++) if (scores[row] > max) max = scores[row];
-  if (max > 0) for (let row = 0; row < scores.length; row++) scores[row] /= max;
+  for (let i = 0; i < rows.length; i++) if (scores[rows[i]] > max) max = scores[rows[i]];
+  if (max > 0) for (let i = 0; i < rows.length; i++) scores[rows[i]] /= max;
   return scores;
 }
 
@@ -294,10 +308,31 @@ class LexicalIndex {
   private readonly fieldLength: Float64Array;
   private readonly averageLength: number[];
   private readonly rows: number;
+  /**
+   * Per-row buffers of score(), allocated once: dense, so a row's sums are one typed-array access, and zero
+   * except on the rows the last query reached (listed in `union`), which the next query clears first.
+   */
+  private readonly scores: Float64Array;
+  private readonly quality: Uint16Array;
+  private readonly matched: Uint16Array;
+  private readonly termScores: Float64Array;
+  private readonly touched: Int32Array;
+  private readonly hit: Uint8Array;
+  private readonly union: Int32Array;
+  private readonly inUnion: Uint8Array;
+  private unionCount = 0;
 
   /** `docs[row][field]`: the field's words (tokenized, not yet stemmed). */
   constructor(docs: readonly (readonly string[])[][]) {
     this.rows = docs.length;
+    this.scores = new Float64Array(this.rows);
+    this.quality = new Uint16Array(this.rows);
+    this.matched = new Uint16Array(this.rows);
+    this.termScores = new Float64Array(this.rows);
+    this.touched = new Int32Array(this.rows);
+    this.hit = new Uint8Array(this.rows);
+    this.union = new Int32Array(this.rows);
+    this.inUnion = new Uint8Array(this.rows);
     const fields = FIELD_BOOST.length;
     this.fieldLength = new Float64Array(docs.length * fields);
     this.averageLength = new Array<number>(fields).fill(0);
@@ -335,14 +370,17 @@ class LexicalIndex {
    * Per row: the OR of the (stemmed) terms' BM25+ scores times the number of distinct terms it matched, and
    * how many of the distinct `required` terms it matched.
    */
-  score(terms: readonly string[], required: readonly string[]): { scores: Float64Array; matched: Uint16Array } {
-    const scores = new Float64Array(this.rows);
-    const quality = new Uint16Array(this.rows);
-    const matched = new Uint16Array(this.rows);
-    const termScores = new Float64Array(this.rows);
+  score(terms: readonly string[], required: readonly string[]): { scores: Float64Array; matched: Uint16Array; rows: Int32Array } {
+    const { scores, quality, matched, termScores, touched, hit, union, inUnion } = this;
+    for (let i = 0; i < this.unionCount; i++) {
+      const row = union[i];
+      scores[row] = 0;
+      quality[row] = 0;
+      matched[row] = 0;
+      inUnion[row] = 0;
+    }
+    let reached = 0;
     // The rows the current term reached, so a term costs its postings and not a pass over every row.
-    const touched = new Int32Array(this.rows);
-    const hit = new Uint8Array(this.rows);
     const seen = new Set<string>();
     const needed = new Set(required);
     for (const term of terms) {
@@ -363,10 +401,20 @@ class LexicalIndex {
         if (counts) matched[row]++;
         termScores[row] = 0;
         hit[row] = 0;
+        if (!inUnion[row]) {
+          inUnion[row] = 1;
+          union[reached++] = row;
+        }
       }
     }
-    for (let row = 0; row < this.rows; row++) scores[row] *= quality[row];
-    return { scores, matched };
+    this.unionCount = reached;
+    for (let i = 0; i < reached; i++) scores[union[i]] *= quality[union[i]];
+    return { scores, matched, rows: union.subarray(0, reached) };
+  }
+
+  /** The rows the last score() reached (valid until the next call). */
+  reached(): Int32Array {
+    return this.union.subarray(0, this.unionCount);
   }
 
   /** Adds one term's weighted scores into `into`; returns the new count of rows listed in `touched`. */
