@@ -56,6 +56,7 @@ function recordingModel(answers: Map<RecordedRequest, string>, scripted: (req: R
 
 async function measure(server: ScriptedOpenAIServer, answers: Map<RecordedRequest, string>, generator: Generator, label: string, intent: string): Promise<RunFigures> {
   const before = server.chatRequests().length;
+  const judgedBefore = server.judgeRequests().length;
   const events: ProgressEvent[] = [];
   const result = await generator.generate({ text: intent }, { onProgress: (e) => events.push(e) });
   if (result.status !== 'succeeded') throw new Error(`library-prompts: ${label} "${intent}" did not succeed: ${result.reason}`);
@@ -73,7 +74,9 @@ async function measure(server: ScriptedOpenAIServer, answers: Map<RecordedReques
       answerTokens: tokens(answer),
     };
   });
-  if (result.usage.calls !== calls.length) throw new Error(`library-prompts: ${label}: the result counts ${result.usage.calls} model calls, the server saw ${calls.length}`);
+  // The judge's call (one per plan, the same with or without a library) is counted, not measured here.
+  const judged = server.judgeRequests().length - judgedBefore;
+  if (result.usage.calls !== calls.length + judged) throw new Error(`library-prompts: ${label}: the result counts ${result.usage.calls} model calls, the server saw ${calls.length} and ${judged} judge call(s)`);
   const retrieved = events.filter((e): e is Extract<ProgressEvent, { type: 'retrieved' }> => e.type === 'retrieved');
   return { label, intent, result, calls, coderSkills: retrieved.at(-1)?.skills ?? [] };
 }
