@@ -356,7 +356,7 @@ export class PolicyEngine {
     }
     if (started) return JSON.parse(started) as InnerResult;
     const left = Math.max(1, Math.round(timeoutMs - (performance.now() - begun)));
-    return JSON.parse(ctx.collect.applySync(undefined, [], { timeout: Math.max(left, 50) })) as InnerResult;
+    return JSON.parse(ctx.collect.applySync(undefined, [], { timeout: Math.max(left, 250) })) as InnerResult;
   }
 
   /**
