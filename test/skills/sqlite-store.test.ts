@@ -128,3 +128,27 @@ describe('the SQLite store on disk', () => {
   });
 });
 
+
+describe('stored embeddings', () => {
+  it('are kept as float64 bytes, read back to the bit, and rows written as JSON still read', async () => {
+    const path = join(dir, 'vectors.sqlite');
+    const store = await openSqliteStore(path);
+    try {
+      const vector = [0.1 + 0.2, 1 / 3, -0, 1e-300, -123456.789];
+      await store.putEmbeddings('m', new Map([['h', vector]]));
+      const db = new Database(path, { readonly: true });
+      const row = db.prepare('SELECT vector FROM embeddings WHERE hash = ?').get('h') as { vector: unknown };
+      db.close();
+      // Bytes, not decimals to parse: reading 100,000 stored vectors back is a copy.
+      expect(Buffer.isBuffer(row.vector) && row.vector.length).toBe(vector.length * 8);
+      const got = (await store.getEmbeddings('m', ['h'])).get('h')!;
+      expect(got.map((x) => Object.is(x, -0) ? '-0' : x)).toEqual(vector.map((x) => Object.is(x, -0) ? '-0' : x));
+      const legacy = new Database(path);
+      legacy.prepare('INSERT INTO embeddings (model, hash, vector) VALUES (?, ?, ?)').run('m', 'old', JSON.stringify([0.5, 0.25]));
+      legacy.close();
+      expect((await store.getEmbeddings('m', ['old'])).get('old')).toEqual([0.5, 0.25]);
+    } finally {
+      await store.close();
+    }
+  });
+});
