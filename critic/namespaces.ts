@@ -19,6 +19,8 @@ const NOT_NAMES = new Set([
   // adjectives that qualify "namespaces" rather than name one
   'system', 'user', 'new', 'existing', 'same', 'different', 'given', 'target', 'own', 'non-system', 'several', 'multiple', 'many',
   'most', 'both', 'either', 'specific', 'certain', 'particular', 'protected', 'selected', 'matching', 'following', 'those', 'tenant',
+  // "access to host namespaces": the node's network / PID / IPC namespaces, not a Namespace named host (quote it to mean one)
+  'host',
 ]);
 
 /**
@@ -37,7 +39,10 @@ export function namespacesFromIntent(text: string): string[] {
     }
   };
   const lower = text.replace(/\s+/g, ' ');
-  const negated = (index: number): boolean => /\b(?:except|outside|other than|not in|excluding|besides)\s+(?:of\s+)?(?:the\s+)?(?:namespaces?\s+)?$/i.test(lower.slice(Math.max(0, index - 40), index));
+  // Names after "except …" are exclusions; names a permission is limited to ("only allowed in edge") are
+  // where the thing is allowed, so the policy acts everywhere else: neither is the policy's scope.
+  const negated = (index: number): boolean =>
+    /\b(?:except|outside|other than|not in|excluding|besides)\s+(?:of\s+)?(?:the\s+)?(?:namespaces?\s+)?$/i.test(lower.slice(Math.max(0, index - 40), index)) || allowListed(lower, index);
   // "in the prod namespace", "in the 'test' and 'staging' namespaces"
   for (const m of lower.matchAll(new RegExp(String.raw`\b(?:in|inside|within|into|to|for|from|of)\s+(?:the\s+)?(${LIST})\s+namespaces?\b`, 'gi'))) {
     if (!negated(m.index + m[0].indexOf(m[1]))) add(m[1]);
@@ -63,17 +68,38 @@ export function namespaceExclusionsFromIntent(text: string): string[] {
   const found: string[] = [];
   const lower = text.replace(/\s+/g, ' ');
   const patterns = [new RegExp(`${EXCEPT}(${LIST})\\s+namespaces?\\b`, 'gi'), new RegExp(`${EXCEPT}namespaces?\\s+(${LIST})`, 'gi')];
-  for (const re of patterns) {
-    for (const m of lower.matchAll(re)) {
-      for (const raw of m[1].split(/\s*,\s*|\s+and\s+|\s+or\s+/)) {
-        const quoted = new RegExp(`^${QUOTED}`).test(raw.trim());
-        const name = raw.trim().replace(new RegExp(QUOTED, 'g'), '');
-        if (!new RegExp(`^${NAME}$`).test(name) || (!quoted && NOT_NAMES.has(name)) || found.includes(name)) continue;
-        found.push(name);
-      }
+  const lists: string[] = [];
+  for (const re of patterns) for (const m of lower.matchAll(re)) lists.push(m[1]);
+  // "LoadBalancer services are only allowed in the 'edge' namespace": the policy acts outside edge.
+  const scoped = [
+    new RegExp(String.raw`\b(?:in|inside|within|into|to)\s+(?:the\s+)?(${LIST})\s+namespaces?\b`, 'gi'),
+    new RegExp(String.raw`\b(?:in|inside|within|into|to)\s+(?:the\s+)?namespaces?\s+(${LIST})`, 'gi'),
+  ];
+  for (const re of scoped) for (const m of lower.matchAll(re)) if (allowListed(lower, m.index)) lists.push(m[1]);
+  for (const list of lists) {
+    for (const raw of list.split(/\s*,\s*|\s+and\s+|\s+or\s+/)) {
+      const quoted = new RegExp(`^${QUOTED}`).test(raw.trim());
+      const name = raw.trim().replace(new RegExp(QUOTED, 'g'), '');
+      if (!new RegExp(`^${NAME}$`).test(name) || (!quoted && NOT_NAMES.has(name)) || found.includes(name)) continue;
+      found.push(name);
     }
   }
   return found;
+}
+
+/**
+ * Whether the namespace phrase at `index` says where something is *allowed* rather than where the policy
+ * acts: "are only allowed in", "may only run in", "permitted only within", "restricted to". The clause
+ * before it must pair "only" (or solely, exclusively) with a permission, or restrict to the namespace.
+ */
+function allowListed(text: string, index: number): boolean {
+  // Only what directly precedes the phrase counts: "can only run as non-root in prod" scopes to prod.
+  const before = text.slice(Math.max(0, index - 60), index).replace(/\s+(?:in|inside|within|into|to)?\s*(?:the\s+)?(?:namespaces?\s+)?$/i, ' ');
+  return (
+    /\b(?:restricted|limited|confined)\s*$/i.test(before) ||
+    /\b(?:only|solely|exclusively)\s+(?:be\s+)?(?:allowed|permitted|used|created|deployed|scheduled|run|exist)\s*$/i.test(before) ||
+    /\b(?:allowed|permitted)\s+(?:only|solely|exclusively)\s*$/i.test(before)
+  );
 }
 
 /**

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { namespaceExclusionsFromIntent, namespacesFromIntent, selectedNames, selectorMaySelect } from '../../critic/index.js';
+import { builtinCatalog } from '../../catalog/index.js';
+import type { Plan } from '../../common/index.js';
+import { harden, lintPolicy, namespaceExclusionsFromIntent, namespacesFromIntent, selectedNames, selectorMaySelect } from '../../critic/index.js';
 
 describe('namespacesFromIntent', () => {
   it.each([
@@ -47,5 +49,44 @@ describe('namespaceExclusionsFromIntent', () => {
     ['Block privileged containers, except when the intent says otherwise.', []],
   ])('finds the namespaces %j leaves out', (text, expected) => {
     expect(namespaceExclusionsFromIntent(text)).toEqual(expected);
+  });
+});
+
+describe('a namespace a permission is limited to is where the thing is allowed, not where the policy acts', () => {
+  it.each([
+    ['LoadBalancer services are only allowed in the edge namespace.', 'edge'],
+    ['Services of type LoadBalancer may only be created in namespace edge.', 'edge'],
+    ["Pods are permitted only in the 'sandbox' namespace.", 'sandbox'],
+    ['Privileged pods are restricted to the ops namespace.', 'ops'],
+  ])('%j: the policy acts everywhere except %s', (text, allowedIn) => {
+    expect(namespacesFromIntent(text)).toEqual([]);
+    expect(namespaceExclusionsFromIntent(text)).toEqual([allowedIn]);
+  });
+
+  it.each([
+    ['Containers can only run as non-root in the prod namespace.', 'prod'],
+    ['Deny pods only in the test namespace.', 'test'],
+  ])('%j still scopes to %s: the "only" qualifies something else', (text, scope) => {
+    expect(namespacesFromIntent(text)).toEqual([scope]);
+    expect(namespaceExclusionsFromIntent(text)).toEqual([]);
+  });
+
+  it('hardens an "only allowed in edge" plan to every namespace but edge, and the lint accepts it', () => {
+    const intent = { text: 'LoadBalancer services are only allowed in the edge namespace.' };
+    const plan: Plan = {
+      target: { type: 'Validating', resources: ['services'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced', namespaces: [] },
+      steps: [],
+      tests: [],
+    };
+    const policy = harden(
+      { apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy', metadata: { name: 'lb.policyforge.dev' }, spec: { operations: ['CREATE', 'UPDATE'], resources: ['services'], javascript: 'allow();' } },
+      plan,
+      intent,
+      builtinCatalog(),
+    );
+    const names = policy.spec.namespaceSelector?.matchExpressions?.find((e) => e.operator === 'NotIn')?.values ?? [];
+    expect(names).toContain('edge');
+    expect(policy.spec.namespaceSelector?.matchExpressions?.some((e) => e.operator === 'In')).toBe(false);
+    expect(lintPolicy(policy, { catalog: builtinCatalog(), plan, intent }).filter((f) => f.rule === 'safety/all-namespaces')).toEqual([]);
   });
 });
