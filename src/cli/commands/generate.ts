@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { offlineFamilies } from '../../../agents/index.js';
 import { logger, pfError, type GenerationResult, type Intent, type ProgressEvent } from '../../../common/index.js';
 import { renderReport } from '../../../critic/index.js';
-import { serializePolicy } from '../../../sandbox/index.js';
+import { escapeForTerminal, serializePolicy } from '../../../sandbox/index.js';
 import { createGenerator } from '../../loop/index.js';
 import { DEFAULT_DENY_THRESHOLD, generationImpact, impactWarning, parseDenyThreshold } from './against.js';
 import type { RegisterCommand } from './index.js';
@@ -54,7 +54,8 @@ export const registerGenerate: RegisterCommand = (program, setExit) => {
       const denyThreshold = parseDenyThreshold(flags.denyThreshold);
       // Structured logs (stderr, keys redacted) only when asked for: the progress lines are the CLI's narrative.
       const log = process.env.LOG_LEVEL ? logger() : undefined;
-      const generator = await createGenerator({ model: flags.offline ? null : undefined, store: flags.store, logger: log });
+      // Model-written code runs in sandbox child processes: a crash of its isolate is exit 3, never this process's death.
+      const generator = await createGenerator({ model: flags.offline ? null : undefined, store: flags.store, logger: log, isolation: 'process' });
       try {
         const progress = flags.json ? undefined : progressPrinter();
         const result = await generator.generate(intent, { onProgress: progress });
@@ -96,7 +97,8 @@ function intentFrom(text: string, flags: GenerateFlags): Intent {
 
 /** Live progress on stderr, one line per step, so stdout stays the policy. */
 function progressPrinter(): (e: ProgressEvent) => void {
-  const err = (line: string): void => void process.stderr.write(`${line}\n`);
+  // Plans, critiques, errors and reasons carry model text: control characters escaped, never raw.
+  const err = (line: string): void => void process.stderr.write(`${escapeForTerminal(line, 4_000)}\n`);
   let searches = 0;
   return (e) => {
     switch (e.type) {
@@ -132,7 +134,7 @@ function progressPrinter(): (e: ProgressEvent) => void {
 
 async function report(result: GenerationResult, flags: GenerateFlags): Promise<void> {
   // What the policy does, in our words from its cases (never the intent's): read it before applying.
-  if (!flags.json && result.restatement) process.stderr.write(`\n${result.status === 'succeeded' ? 'what it does' : 'what the best plan would do (not verified)'}:\n${result.restatement.text.replace(/^/gm, '  ')}\n\n`);
+  if (!flags.json && result.restatement) process.stderr.write(`\n${result.status === 'succeeded' ? 'what it does' : 'what the best plan would do (not verified)'}:\n${multiline(result.restatement.text).replace(/^/gm, '  ')}\n\n`);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     if (flags.out && result.status === 'succeeded' && result.policy) await writeFile(flags.out, serializePolicy(result.policy));
@@ -149,7 +151,7 @@ async function report(result: GenerationResult, flags: GenerateFlags): Promise<v
     return;
   }
   const last = [...result.rounds].reverse().find((r) => r.report);
-  process.stderr.write(`\n${last?.report ? renderReport(last.report) : (result.rounds.at(-1)?.error ?? result.reason)}\n`);
+  process.stderr.write(`\n${multiline(last?.report ? renderReport(last.report) : (result.rounds.at(-1)?.error ?? result.reason))}\n`);
   process.stderr.write('The best draft is not safe to apply; run with --json to see every round.\n');
 }
 
@@ -162,4 +164,9 @@ function renderFamilies(): string {
   lines.push('', 'Namespaces ("in the test namespace", --namespace-hint) and "warn, do not block" combine with any family.');
   lines.push('Anything else needs a model: set OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server (docs/providers.md).');
   return `${lines.join('\n')}\n`;
+}
+
+/** Multi-line text that may carry model output: each line escaped, the line breaks kept. */
+function multiline(text: string): string {
+  return text.split('\n').map((line) => escapeForTerminal(line, 4_000)).join('\n');
 }
