@@ -1274,6 +1274,213 @@ const hostPorts: OfflineFamily = {
       : undefined,
 };
 
+// ---------------------------------------------------------------------------------------------------------
+// Pod Security Standards controls read field by field: seccomp, runAsUser, procMount, the service account
+// token, and a Service's externalIPs. Each reads only the phrasings whose meaning is unambiguous; "unset or"
+// is read as "unset is allowed", its absence as "the value must be set".
+
+const SECCOMP_TYPES = ['RuntimeDefault', 'Localhost', 'Unconfined'] as const;
+
+/** "unset or …": the field may also be left out. */
+const UNSET_OR = /\b(?:is\s+|are\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set|undefined|absent|omitted|left\s+out)\s*,?\s*or\b/i;
+
+const seccomp: OfflineFamily = {
+  id: 'seccomp',
+  title: 'seccomp profile type: one of the named types required (or Unconfined forbidden)',
+  examples: ['This policy ensures the seccomp profile is set to `RuntimeDefault` or `Localhost`.', 'Containers must not set the seccomp profile to `Unconfined`.'],
+  phrases: [
+    ...POD_PHRASES,
+    UNSET_OR,
+    /\b(?:explicitly\s+set\s+to(?:\s+one\s+of)?|set\s+to\s+one\s+of|one\s+of)\b/i,
+    /\bseccomp(?:\s*profiles?)?(?:\s+types?)?\b|\bseccompProfile(?:\.type)?\b/i,
+    /\b(?:profile\s+)?types?\b/i,
+    /[`'"]?\b(?:RuntimeDefault|Localhost|Unconfined)\b[`'"]?/,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!/\bseccomp/i.test(t)) return undefined;
+    const named = SECCOMP_TYPES.filter((s) => new RegExp(`\\b${s}\\b`).test(t));
+    if (named.length === 0) return undefined;
+    const unsetAllowed = UNSET_OR.test(t);
+    const banUnconfined = named.length === 1 && named[0] === 'Unconfined';
+    // "RuntimeDefault or Localhost, not Unconfined" mixes an allow-list and a ban: not read.
+    if (!banUnconfined && named.includes('Unconfined')) return undefined;
+    const typeOf = '(function (sc) { return sc && sc.seccompProfile && typeof sc.seccompProfile === "object" ? sc.seccompProfile.type : undefined; })';
+    const pod = `${typeOf}(podSpec?.securityContext)`;
+    const own = `${typeOf}(c.securityContext)`;
+    const offends = banUnconfined
+      ? `${pod} === "Unconfined" || ${own} === "Unconfined"`
+      : `[${pod}, ${own}].some(function (v) { return v !== undefined && ${js(named)}.indexOf(v) < 0; })${unsetAllowed ? '' : ` || (${own} === undefined && ${pod} === undefined)`}`;
+    const good = named.includes('RuntimeDefault') || banUnconfined ? 'RuntimeDefault' : named[0];
+    const profile = (type: string): Record<string, unknown> => ({ seccompProfile: type === 'Localhost' ? { type, localhostProfile: 'profiles/app.json' } : { type } });
+    const stranger = 'Unconfined';
+    return containerRule(ctx, {
+      family: 'seccomp',
+      summary: banUnconfined
+        ? 'the seccomp profile (pod or container) must not be Unconfined'
+        : `every container's seccomp profile (its own, else the pod's) must be ${unsetAllowed ? 'unset or ' : ''}${named.join(' or ')}`,
+      offends,
+      describe: `'container ' + ${cname} + ' seccomp profile ' + (${own} || ${pod} || 'unset')`,
+      skills: [],
+      offending: [
+        { name: `seccomp ${stranger} in the container`, container: { securityContext: profile(stranger) } },
+        { name: `seccomp ${stranger} at pod level`, container: {}, podSpec: { securityContext: profile(stranger) } },
+        ...(unsetAllowed || banUnconfined ? [] : [{ name: 'no seccomp profile', container: {} }]),
+      ],
+      compliant: [
+        { name: `seccomp ${good} at pod level`, container: {}, podSpec: { securityContext: profile(good) } },
+        { name: `seccomp ${good} in the container`, container: { securityContext: profile(good) } },
+        ...(unsetAllowed || banUnconfined ? [{ name: 'no seccomp profile', container: {} }] : []),
+        ...(!banUnconfined && named.length > 1 ? [{ name: `seccomp ${named[1]}`, container: { securityContext: profile(named[1]) } }] : []),
+      ],
+      polarity: banUnconfined ? 'forbid' : 'require',
+    });
+  },
+};
+
+const runAsUser: OfflineFamily = {
+  id: 'run-as-user',
+  title: 'runAsUser 0 (root) forbidden in the pod or container securityContext',
+  examples: ['This policy ensures containers do not set `runAsUser` to `0`.', 'This policy ensures `runAsUser` is either unset or set to a number greater than zero.'],
+  phrases: [
+    ...POD_PHRASES,
+    [/\b(?:is\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?(?:a\s+)?(?:number|value|UID|user\s+ID)?\s*(?:greater\s+than|above|higher\s+than)\s+(?:zero|0)\b/i, 'not'],
+    /\brunAsUser\b/i,
+    /\b(?:to|of|as|=|:)?\s*(?:zero|root|UID\s+0|user\s+ID\s+0)\b/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!/\brunAsUser\b/.test(t)) return undefined;
+    const unsetOr = /\b(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?(?:a\s+)?(?:number|value|UID|user\s+ID)?\s*(?:greater\s+than|above|higher\s+than)\s+(?:zero|0)\b/i.test(t);
+    if (!unsetOr && !/(?:^|[^\w.])(?:0|zero|root)(?![\w.])/i.test(t)) return undefined;
+    return containerRule(ctx, {
+      family: 'run-as-user',
+      summary: 'runAsUser must not be 0 (root), in the pod or the container securityContext',
+      offends: 'podSpec?.securityContext?.runAsUser === 0 || c.securityContext?.runAsUser === 0',
+      describe: `'container ' + ${cname} + ' runs as runAsUser 0'`,
+      skills: [],
+      offending: [
+        { name: 'runAsUser 0 in the container', container: { securityContext: { runAsUser: 0 } } },
+        { name: 'runAsUser 0 at pod level', container: {}, podSpec: { securityContext: { runAsUser: 0 } } },
+      ],
+      compliant: [
+        { name: 'no runAsUser', container: {} },
+        { name: 'runAsUser 1000', container: { securityContext: { runAsUser: 1000 } } },
+        { name: 'runAsUser 1000 at pod level', container: {}, podSpec: { securityContext: { runAsUser: 1000 } } },
+      ],
+      polarity: 'forbid',
+    });
+  },
+};
+
+const procMount: OfflineFamily = {
+  id: 'proc-mount',
+  title: 'procMount other than Default (Unmasked) forbidden',
+  examples: ['This policy ensures the `procMount` field is unset or set to `Default`.', 'Containers must not set procMount to `Unmasked`.'],
+  phrases: [
+    ...POD_PHRASES,
+    [/\b(?:is\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?[`'"]?Default[`'"]?/i, 'not'],
+    [/\b(?:be|is|set\s+to)\s+[`'"]?Default[`'"]?/i, 'not'],
+    /\b(?:the\s+)?(?:default\s+)?(?:proc\s?mount|procMount)(?:\s+types?)?\b/i,
+    /[`'"]?\bUnmasked\b[`'"]?/,
+    /\bto\b/i,
+  ],
+  match: (ctx) => {
+    if (!/\bproc\s?mount\b/i.test(ctx.text)) return undefined;
+    return containerRule(ctx, {
+      family: 'proc-mount',
+      summary: 'containers must leave procMount unset or Default (Unmasked is not allowed)',
+      offends: 'c.securityContext?.procMount !== undefined && c.securityContext?.procMount !== "Default"',
+      describe: `'container ' + ${cname} + ' uses procMount ' + c.securityContext.procMount + ' (only "Default" is allowed; "Unmasked" is not)'`,
+      skills: [],
+      offending: [{ name: 'procMount Unmasked', container: { securityContext: { procMount: 'Unmasked' } } }],
+      compliant: [
+        { name: 'no procMount', container: {} },
+        { name: 'procMount Default', container: { securityContext: { procMount: 'Default' } } },
+      ],
+      polarity: 'forbid',
+    });
+  },
+};
+
+const automountToken: OfflineFamily = {
+  id: 'automount-token',
+  title: 'pods must not automount the service account token (automountServiceAccountToken: false)',
+  examples: ['This policy ensures Pods set `automountServiceAccountToken` to `false`.', 'Pods must not automount service account tokens.'],
+  phrases: [
+    ...POD_PHRASES,
+    /\bautomountServiceAccountToken\b/i,
+    /\b(?:auto-?)?mount(?:s|ed|ing)?(?:\s+of)?\b|\bautomount(?:s|ed|ing)?\b/i,
+    /\b(?:(?:the|their|its)\s+)?service\s?accounts?\s+(?:api\s+)?(?:tokens?|credentials)\b/i,
+    /\b(?:api\s+)?(?:tokens?|credentials)\b/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!/\bautomountServiceAccountToken\b|\b(?:auto-?)?mount\w*\b[^.]*\bservice\s?accounts?\s+(?:api\s+)?(?:tokens?|credentials)\b/i.test(t)) return undefined;
+    // "unset or false" would allow the default (true): not the same rule, not read.
+    if (/\b(?:unset|not\s+set|absent|omitted)\b/i.test(t)) return undefined;
+    const sol = containerRule(ctx, {
+      family: 'automount-token',
+      summary: 'pods must set automountServiceAccountToken: false',
+      offends: 'false',
+      describe: "''",
+      skills: [],
+      offending: [
+        { name: 'automountServiceAccountToken unset (defaults to true)', container: {} },
+        { name: 'automountServiceAccountToken: true', container: {}, podSpec: { automountServiceAccountToken: true } },
+      ],
+      compliant: [
+        { name: 'automountServiceAccountToken: false', container: {}, podSpec: { automountServiceAccountToken: false } },
+      ],
+      initContainers: false,
+      polarity: 'forbid',
+    });
+    if (!sol) return undefined;
+    sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
+    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
+    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);
+if (podSpec && podSpec.automountServiceAccountToken !== false) {
+  ${act(ctx, `'pods must set automountServiceAccountToken: false'`)}
+}
+`;
+    return sol;
+  },
+};
+
+const externalIps: OfflineFamily = {
+  id: 'external-ips',
+  title: 'Services with externalIPs forbidden',
+  examples: ['This policy ensures Services do not use `externalIPs`.', 'Services must not set external IPs.'],
+  phrases: [/\bexternal\s?IPs?(?:\s+(?:addresses|field))?\b|\bexternalIPs\b/i, /\bspec\.externalIPs\b/i],
+  match: (ctx) => {
+    const svc = ctx.catalog.byKind('v1', 'Service');
+    if (!svc || !/\bexternal\s?IPs?\b/i.test(ctx.text)) return undefined;
+    const ns = homeNamespace(ctx);
+    const mk = (ips: string[] | undefined, namespace = ns): KubeObject => sample(svc, { namespace, name: 'svc', spec: { type: 'ClusterIP', ...(ips ? { externalIPs: ips } : {}) } });
+    const v = violation(ctx);
+    const verb = v === 'warn' ? 'warned' : 'denied';
+    return {
+      polarity: 'forbid',
+      family: 'external-ips',
+      summary: 'Services may not set externalIPs',
+      target: targetFor([svc], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [],
+      tests: [
+        { name: `a Service with an external IP is ${verb}`, object: mk(['203.0.113.10']), expect: v },
+        { name: 'a Service without externalIPs is allowed', object: mk(undefined), expect: 'allow' },
+        { name: 'a Service with an empty externalIPs list is allowed', object: mk([]), expect: 'allow' },
+        updateCase(`adding an external IP is ${verb}`, mk(undefined), mk(['203.0.113.10']), v),
+        ...scopeCases(svc, ctx, (o) => mk(['203.0.113.10'], o.namespace)),
+      ],
+      javascript: `${namespaceGuard(ctx, [svc])}const ips = request.object?.spec?.externalIPs;
+if (Array.isArray(ips) && ips.length > 0) {
+  ${act(ctx, `'Services may not set externalIPs: ' + ips.join(', ')`)}
+}
+`,
+    };
+  },
+};
+
 const kindInNamespace: OfflineFamily = {
   id: 'kind-in-namespace',
   title: 'a kind forbidden in named namespaces (e.g. nothing in default)',
@@ -1459,6 +1666,11 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   hostNamespaces,
   hostPath,
   hostPorts,
+  seccomp,
+  runAsUser,
+  procMount,
+  automountToken,
+  externalIps,
   privilegeEscalation,
   readOnlyRoot,
   privileged,

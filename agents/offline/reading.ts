@@ -141,6 +141,9 @@ const GENERIC_PHRASES: ReadonlyArray<[RegExp, string]> = [
   [/\b(?:is |are |be )?(?:unset|not set|undefined|absent|omitted)\s*,?\s*or\s+(?:explicitly\s+)?(?:set\s+to\s+)?[`'"]?(?:false|0|zero)[`'"]?/gi, ' not '],
   [/(?:\bset\s+to|\bis|\bare|\bbe|:)\s*[`'"]?false\b[`'"]?/gi, ' not '],
   [/(?:\bset\s+to|\bis|\bare|\bbe|:)\s*[`'"]?true\b[`'"]?/gi, ' '],
+  // "set `hostNetwork` to `false`": the field, then its value, after a verb that sets it.
+  [/(?<=\bsets?\b[^.]{0,60}?)\bto\s+[`'"]?false\b[`'"]?/gi, ' not '],
+  [/(?<=\bsets?\b[^.]{0,60}?)\bto\s+[`'"]?true\b[`'"]?/gi, ' '],
   [/\bwarn(?:s|ing)?\s*,?\s*(?:but|and)?\s*(?:do(?:es)?\s+not|don't|not)\s+(?:block|deny|reject)(?:\s+(?:it|them))?\s*,?/gi, ' deny '],
   [/\bwarn(?:s|ing)?\b/gi, ' deny '],
   [/\bmake use of\b/gi, ' '],

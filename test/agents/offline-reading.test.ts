@@ -67,6 +67,12 @@ describe('placeWords: every content word placed, polarity and quantifiers unders
     expect(place('restricts images to registry.example.com', [/\bimages\b/]).negated).toBe(false);
   });
 
+  it('reads "set `field` to `false`" as a negation and "… to `true`" as none', () => {
+    const host = [/\bhostNetwork\b/];
+    expect(place('Pods set `hostNetwork` to `false`', host)).toMatchObject({ negated: true, unplaced: [], values: [] });
+    expect(place('Pods set `hostNetwork` to `true`', host)).toMatchObject({ negated: false, unplaced: [], values: [] });
+  });
+
   it('leaves quantifiers and exceptions unplaced unless a phrase consumed them', () => {
     const privileged = [/\bprivileged containers\b/i];
     expect(place('Privileged containers are denied unless the pod is trusted', privileged).unplaced).toEqual(['unless', 'trusted']);

@@ -1,0 +1,434 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { assemblePolicy, understandOffline } from '../../agents/index.js';
+import type { Expectation, KubeObject, TestCase } from '../../common/index.js';
+import { harden } from '../../critic/index.js';
+import { createSandbox } from '../../sandbox/index.js';
+import { builtinSkills, inlineSkills } from '../../skills/index.js';
+
+// Offline mode on intents written the way policy libraries describe the common rules: a sentence of
+// rationale, then "This policy ensures / validates / requires …". Our own wordings (not any library's text).
+// Each one is either read as the right family, proved by running the generated policy on cases written here
+// by hand from what the sentence means, or refused because the rule is not expressible offline or not read
+// with certainty. A wrong reading is the one outcome never accepted.
+
+const sandbox = createSandbox();
+afterAll(() => sandbox.close());
+
+const NS = 'shop';
+const IMAGE = 'registry.example.com/app:1.0';
+
+function container(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name: 'app', image: IMAGE, ...extra };
+}
+function sc(securityContext: Record<string, unknown>): Record<string, unknown> {
+  return container({ securityContext });
+}
+function pod(containers: Array<Record<string, unknown>> = [container()], spec: Record<string, unknown> = {}, namespace = NS): KubeObject {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace }, spec: { containers, ...spec } };
+}
+function deployment(containers: Array<Record<string, unknown>>, spec: Record<string, unknown> = {}, extra: { replicas?: number; labels?: Record<string, string> } = {}): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'd', namespace: NS, ...(extra.labels ? { labels: extra.labels } : {}) },
+    spec: { ...(extra.replicas !== undefined ? { replicas: extra.replicas } : {}), selector: { matchLabels: { app: 'a' } }, template: { metadata: { labels: { app: 'a' } }, spec: { containers, ...spec } } },
+  };
+}
+function service(spec: Record<string, unknown>): KubeObject {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: NS }, spec: { ports: [{ port: 80 }], ...spec } };
+}
+function ingress(host: string): KubeObject {
+  const backend = { service: { name: 'web', port: { number: 80 } } };
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i', namespace: NS }, spec: { rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }] } };
+}
+function namespaceObject(labels: Record<string, string> | undefined): KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', ...(labels ? { labels } : {}) } };
+}
+const seccomp = (type: string): Record<string, unknown> => ({ seccompProfile: type === 'Localhost' ? { type, localhostProfile: 'p.json' } : { type } });
+
+/** [case name, object (or [oldObject, object] for an UPDATE), expected verdict] */
+type Check = [string, KubeObject | [KubeObject, KubeObject], Expectation];
+
+const READ: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'Privileged mode disables most security mechanisms and must not be allowed. This policy ensures Pods do not call for privileged mode.',
+    family: 'privileged',
+    checks: [
+      ['privileged container', pod([sc({ privileged: true })]), 'deny'],
+      ['privileged Deployment', deployment([sc({ privileged: true })]), 'deny'],
+      ['plain container', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'Host namespaces (Process ID namespace, Inter-Process Communication namespace, and network namespace) allow access to shared information and can be used to elevate privileges. Pods should not be allowed access to host namespaces. This policy ensures fields which make use of these host namespaces are unset or set to `false`.',
+    family: 'host-namespaces',
+    checks: [
+      ['hostPID', pod(undefined, { hostPID: true }), 'deny'],
+      ['hostIPC', pod(undefined, { hostIPC: true }), 'deny'],
+      ['hostNetwork', pod(undefined, { hostNetwork: true }), 'deny'],
+      ['all false', pod(undefined, { hostNetwork: false, hostPID: false, hostIPC: false }), 'allow'],
+    ],
+  },
+  {
+    text: "The ':latest' tag is mutable and can lead to unexpected errors if the image changes. A best practice is to use an immutable tag that maps to a specific version of an application Pod. This policy validates that the image specifies a tag and that it is not called `latest`.",
+    family: 'image-tag',
+    checks: [
+      ['latest', pod([container({ image: 'nginx:latest' })]), 'deny'],
+      ['no tag', pod([container({ image: 'nginx' })]), 'deny'],
+      ['pinned tag', pod([container({ image: 'nginx:1.27.1' })]), 'allow'],
+    ],
+  },
+  {
+    text: 'Containers that run as root can take over the node if they break out. This policy ensures that containers set `runAsNonRoot` to `true`.',
+    family: 'run-as-non-root',
+    checks: [
+      ['runAsNonRoot true', pod([sc({ runAsNonRoot: true })]), 'allow'],
+      ['pod-level runAsNonRoot', pod(undefined, { securityContext: { runAsNonRoot: true } }), 'allow'],
+      ['nothing set', pod(), 'deny'],
+    ],
+  },
+  {
+    text: 'Containers must be required to run as non-root users. This policy ensures `runAsNonRoot` is set to `true`.',
+    family: 'run-as-non-root',
+    checks: [
+      ['runAsNonRoot false', pod([sc({ runAsNonRoot: false })]), 'deny'],
+      ['runAsNonRoot true', pod([sc({ runAsNonRoot: true })]), 'allow'],
+    ],
+  },
+  {
+    text: 'Privilege escalation, such as via set-user-ID or set-group-ID file mode, should not be allowed. This policy ensures the `allowPrivilegeEscalation` field is set to `false`.',
+    family: 'privilege-escalation',
+    checks: [
+      ['explicit false', pod([sc({ allowPrivilegeEscalation: false })]), 'allow'],
+      ['unset', pod(), 'deny'],
+      ['true', pod([sc({ allowPrivilegeEscalation: true })]), 'deny'],
+    ],
+  },
+  {
+    text: 'HostPath volumes let pods access the filesystem of the node and are a common escape path. This policy ensures no hostPath volumes are in use.',
+    family: 'host-path',
+    checks: [
+      ['hostPath volume', pod(undefined, { volumes: [{ name: 'h', hostPath: { path: '/etc' } }] }), 'deny'],
+      ['emptyDir volume', pod(undefined, { volumes: [{ name: 'e', emptyDir: {} }] }), 'allow'],
+    ],
+  },
+  {
+    text: 'Access to host ports allows potential snooping of network traffic and should not be allowed. This policy ensures the `hostPort` field is unset or set to `0`.',
+    family: 'host-ports',
+    checks: [
+      ['hostPort 80', pod([container({ ports: [{ containerPort: 80, hostPort: 80 }] })]), 'deny'],
+      ['hostPort 0', pod([container({ ports: [{ containerPort: 80, hostPort: 0 }] })]), 'allow'],
+      ['containerPort only', pod([container({ ports: [{ containerPort: 80 }] })]), 'allow'],
+    ],
+  },
+  {
+    text: 'Adding capabilities beyond the default set must not be allowed. This policy ensures containers do not add capabilities.',
+    family: 'capabilities',
+    checks: [
+      ['adds NET_ADMIN', pod([sc({ capabilities: { add: ['NET_ADMIN'] } })]), 'deny'],
+      ['drops ALL', pod([sc({ capabilities: { drop: ['ALL'] } })]), 'allow'],
+    ],
+  },
+  {
+    text: 'Containers should drop all Linux capabilities and add back only the ones they need. This policy ensures that all containers explicitly drop `ALL` capabilities.',
+    family: 'capabilities',
+    checks: [
+      ['drops ALL', pod([sc({ capabilities: { drop: ['ALL'] } })]), 'allow'],
+      ['drops NET_RAW only', pod([sc({ capabilities: { drop: ['NET_RAW'] } })]), 'deny'],
+      ['drops nothing', pod(), 'deny'],
+    ],
+  },
+  {
+    text: 'All capabilities should be dropped from a Pod, with only those required added back. This policy ensures that all containers explicitly specify the `drop: ["ALL"]` ability.',
+    family: 'capabilities',
+    checks: [
+      ['drops ALL', pod([sc({ capabilities: { drop: ['ALL'] } })]), 'allow'],
+      ['drops nothing', pod(), 'deny'],
+    ],
+  },
+  {
+    text: 'A read-only root file system prevents tampering with the container image at runtime. This policy validates that containers define a securityContext with `readOnlyRootFilesystem: true`.',
+    family: 'read-only-root-filesystem',
+    checks: [
+      ['read-only', pod([sc({ readOnlyRootFilesystem: true })]), 'allow'],
+      ['unset', pod(), 'deny'],
+    ],
+  },
+  {
+    text: 'Workloads without resource requests and limits can starve their neighbours. This policy validates that all containers have CPU and memory requests and memory limits.',
+    family: 'resources',
+    checks: [
+      ['all three', pod([container({ resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } } })]), 'allow'],
+      ['no memory limit', pod([container({ resources: { requests: { cpu: '100m', memory: '64Mi' } } })]), 'deny'],
+      ['no cpu request', pod([container({ resources: { requests: { memory: '64Mi' }, limits: { memory: '128Mi' } } })]), 'deny'],
+    ],
+  },
+  {
+    text: 'Liveness and readiness probes let the kubelet restart and route around broken Pods. This policy validates that all containers define a liveness probe and a readiness probe.',
+    family: 'probes',
+    checks: [
+      ['both', pod([container({ livenessProbe: { tcpSocket: { port: 80 } }, readinessProbe: { tcpSocket: { port: 80 } } })]), 'allow'],
+      ['liveness only', pod([container({ livenessProbe: { tcpSocket: { port: 80 } } })]), 'deny'],
+    ],
+  },
+  {
+    text: 'Probes tell Kubernetes whether a container is alive. This policy validates that all containers have one of livenessProbe, readinessProbe, or startupProbe defined.',
+    family: 'probes',
+    checks: [
+      ['startup only', pod([container({ startupProbe: { tcpSocket: { port: 80 } } })]), 'allow'],
+      ['none', pod(), 'deny'],
+    ],
+  },
+  {
+    text: 'Images from unknown registries may contain vulnerabilities. This policy validates that container images only originate from the registry `registry.corp.example` or `mirror.example.io`.',
+    family: 'image-registry',
+    checks: [
+      ['first registry', pod([container({ image: 'registry.corp.example/team/app:1' })]), 'allow'],
+      ['second registry', pod([container({ image: 'mirror.example.io/app:1' })]), 'allow'],
+      ['Docker Hub', pod([container({ image: 'nginx:1.27' })]), 'deny'],
+    ],
+  },
+  {
+    text: 'A NodePort Service opens a port on every node of the cluster. This policy blocks Services of type NodePort.',
+    family: 'service-type',
+    checks: [
+      ['NodePort', service({ type: 'NodePort' }), 'deny'],
+      ['ClusterIP', service({ type: 'ClusterIP' }), 'allow'],
+    ],
+  },
+  {
+    text: 'A NodePort Service uses a host port that a NetworkPolicy cannot control. This policy validates that any new Services do not use the `NodePort` type.',
+    family: 'service-type',
+    checks: [
+      ['NodePort', service({ type: 'NodePort' }), 'deny'],
+      ['LoadBalancer', service({ type: 'LoadBalancer' }), 'allow'],
+    ],
+  },
+  {
+    text: 'Services of type LoadBalancer provision cloud load balancers that cost money. This policy restricts use of the LoadBalancer Service type.',
+    family: 'service-type',
+    checks: [
+      ['LoadBalancer', service({ type: 'LoadBalancer' }), 'deny'],
+      ['NodePort', service({ type: 'NodePort' }), 'allow'],
+    ],
+  },
+  {
+    text: 'Labels identify the application a workload belongs to. This policy validates that Deployments carry the label `app.kubernetes.io/name`.',
+    family: 'metadata-required',
+    checks: [
+      ['labelled', deployment([container()], {}, { labels: { 'app.kubernetes.io/name': 'shop' } }), 'allow'],
+      ['unlabelled', deployment([container()]), 'deny'],
+    ],
+  },
+  {
+    text: 'Define and use labels that identify the application. This policy validates that the label `app.kubernetes.io/name` is specified with some value on Pods.',
+    family: 'metadata-required',
+    checks: [
+      ['labelled', { ...pod(), metadata: { name: 'p', namespace: NS, labels: { 'app.kubernetes.io/name': 'shop' } } }, 'allow'],
+      ['unlabelled', pod(), 'deny'],
+    ],
+  },
+  {
+    text: 'The default namespace makes it hard to separate teams. This policy prevents Pods from being created in the `default` namespace.',
+    family: 'kind-in-namespace',
+    checks: [
+      ['in default', pod(undefined, {}, 'default'), 'deny'],
+      ['in shop', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'A single replica leaves no room for node failures. This policy requires Deployments to have at least 2 replicas.',
+    family: 'replicas',
+    checks: [
+      ['1 replica', deployment([container()], {}, { replicas: 1 }), 'deny'],
+      ['3 replicas', deployment([container()], {}, { replicas: 3 }), 'allow'],
+    ],
+  },
+  {
+    text: 'Image tags can be moved to point at different content. This policy ensures images are pinned by digest.',
+    family: 'image-tag',
+    checks: [
+      ['digest', pod([container({ image: `nginx@sha256:${'b'.repeat(64)}` })]), 'allow'],
+      ['tag only', pod([container({ image: 'nginx:1.27' })]), 'deny'],
+    ],
+  },
+  {
+    text: 'Using the latest version of the Pod Security Standards is recommended. This policy ensures Pods do not use hostNetwork.',
+    family: 'host-namespaces',
+    checks: [
+      ['hostNetwork', pod(undefined, { hostNetwork: true }), 'deny'],
+      ['a latest tag is not this rule', pod([container({ image: 'nginx:latest' })]), 'allow'],
+      ['hostPID is not this rule', pod(undefined, { hostPID: true }), 'allow'],
+    ],
+  },
+  {
+    text: 'Host ports should not be used. This policy ensures `hostNetwork` is set to `false`.',
+    family: 'host-namespaces',
+    checks: [
+      ['hostNetwork', pod(undefined, { hostNetwork: true }), 'deny'],
+      ['hostNetwork false', pod(undefined, { hostNetwork: false }), 'allow'],
+    ],
+  },
+  {
+    text: 'This policy ensures that every Ingress host ends in `.apps.example.com`.',
+    family: 'ingress-host',
+    checks: [
+      ['under the domain', ingress('shop.apps.example.com'), 'allow'],
+      ['elsewhere', ingress('shop.example.org'), 'deny'],
+    ],
+  },
+  {
+    text: 'Seccomp profiles restrict the system calls a container can make. This policy ensures the seccomp profile is set to `RuntimeDefault` or `Localhost`.',
+    family: 'seccomp',
+    checks: [
+      ['pod-level RuntimeDefault', pod(undefined, { securityContext: seccomp('RuntimeDefault') }), 'allow'],
+      ['container Localhost', pod([sc(seccomp('Localhost'))]), 'allow'],
+      ['no profile', pod(), 'deny'],
+      ['Unconfined', pod([sc(seccomp('Unconfined'))]), 'deny'],
+      ['pod RuntimeDefault, container Unconfined', pod([sc(seccomp('Unconfined'))], { securityContext: seccomp('RuntimeDefault') }), 'deny'],
+    ],
+  },
+  {
+    text: 'The seccomp profile must not be explicitly set to Unconfined. This policy ensures that seccomp is unset or set to `RuntimeDefault` or `Localhost`.',
+    family: 'seccomp',
+    checks: [
+      ['no profile', pod(), 'allow'],
+      ['RuntimeDefault', pod([sc(seccomp('RuntimeDefault'))]), 'allow'],
+      ['pod-level Unconfined', pod(undefined, { securityContext: seccomp('Unconfined') }), 'deny'],
+    ],
+  },
+  {
+    text: 'The seccomp profile must be set. This policy ensures Pods set `seccompProfile.type` to `RuntimeDefault`.',
+    family: 'seccomp',
+    checks: [
+      ['RuntimeDefault', pod(undefined, { securityContext: seccomp('RuntimeDefault') }), 'allow'],
+      ['Localhost', pod([sc(seccomp('Localhost'))]), 'deny'],
+      ['no profile', pod(), 'deny'],
+    ],
+  },
+  {
+    text: 'Pods should not run with the Unconfined seccomp profile. This policy ensures the seccomp profile is not set to `Unconfined`.',
+    family: 'seccomp',
+    checks: [
+      ['Unconfined', pod([sc(seccomp('Unconfined'))]), 'deny'],
+      ['no profile', pod(), 'allow'],
+      ['Localhost', pod([sc(seccomp('Localhost'))]), 'allow'],
+    ],
+  },
+  {
+    text: 'Running as root user ID 0 is dangerous. This policy ensures containers do not set `runAsUser` to `0`.',
+    family: 'run-as-user',
+    checks: [
+      ['container runAsUser 0', pod([sc({ runAsUser: 0 })]), 'deny'],
+      ['pod runAsUser 0', pod(undefined, { securityContext: { runAsUser: 0 } }), 'deny'],
+      ['runAsUser 1000', pod([sc({ runAsUser: 1000 })]), 'allow'],
+      ['unset', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'Running as root is risky. This policy ensures `runAsUser` is either unset or set to a number greater than zero.',
+    family: 'run-as-user',
+    checks: [
+      ['unset', pod(), 'allow'],
+      ['runAsUser 0', pod([sc({ runAsUser: 0 })]), 'deny'],
+      ['runAsUser 10001', pod(undefined, { securityContext: { runAsUser: 10001 } }), 'allow'],
+    ],
+  },
+  {
+    text: 'Service account tokens give API access to anything in the Pod. This policy ensures Pods set `automountServiceAccountToken` to `false`.',
+    family: 'automount-token',
+    checks: [
+      ['false', pod(undefined, { automountServiceAccountToken: false }), 'allow'],
+      ['unset (true by default)', pod(), 'deny'],
+      ['true', pod(undefined, { automountServiceAccountToken: true }), 'deny'],
+      ['Deployment template unset', deployment([container()]), 'deny'],
+    ],
+  },
+  {
+    text: 'Kubernetes mounts ServiceAccount credentials in each Pod by default. This policy ensures that mounting of ServiceAccount tokens is blocked.',
+    family: 'automount-token',
+    checks: [
+      ['false', pod(undefined, { automountServiceAccountToken: false }), 'allow'],
+      ['unset', pod(), 'deny'],
+    ],
+  },
+  {
+    text: 'External IPs on Services can be used to intercept traffic (CVE-2020-8554). This policy ensures Services do not use `externalIPs`.',
+    family: 'external-ips',
+    checks: [
+      ['an external IP', service({ externalIPs: ['198.51.100.7'] }), 'deny'],
+      ['none', service({}), 'allow'],
+    ],
+  },
+  {
+    text: 'The default /proc masks reduce the attack surface. This policy ensures the `procMount` field is unset or set to `Default`.',
+    family: 'proc-mount',
+    checks: [
+      ['Unmasked', pod([sc({ procMount: 'Unmasked' })]), 'deny'],
+      ['Default', pod([sc({ procMount: 'Default' })]), 'allow'],
+      ['unset', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'The owner label is used for billing. This policy ensures the label `owner` on Namespaces cannot be changed or removed.',
+    family: 'immutable-metadata',
+    checks: [
+      ['changed', [namespaceObject({ owner: 'a' }), namespaceObject({ owner: 'b' })], 'deny'],
+      ['removed', [namespaceObject({ owner: 'a' }), namespaceObject(undefined)], 'deny'],
+      ['kept', [namespaceObject({ owner: 'a' }), namespaceObject({ owner: 'a', extra: 'x' })], 'allow'],
+    ],
+  },
+];
+
+/** Not expressible offline, or not readable with certainty: an honest refusal. */
+const REFUSED: Array<[string, string]> = [
+  ['AppArmor profiles restrict what a container may do. This policy ensures the AppArmor profile is not set to `unconfined`.', 'no AppArmor family'],
+  ['SELinux options can be used to escalate privileges. This policy ensures that the `seLinuxOptions` type is one of the allowed values.', 'the allowed values are not named'],
+  ['Sysctls can disable security mechanisms or affect all containers on a host. This policy ensures only a safe subset of sysctls can be set.', 'the safe subset is not named'],
+  ['Only some volume types are safe. This policy restricts volumes to `configMap`, `emptyDir`, `secret` and `persistentVolumeClaim`.', 'no volume-type family'],
+  ['This policy ensures containers are not privileged and do not allow privilege escalation.', 'two rules in one statement'],
+  ['Workloads without requests are hard to schedule. This policy adds default CPU requests of 100m to containers that lack them.', 'a mutation no family writes'],
+  ['CPU limits throttle applications. This policy ensures that no container defines CPU limits.', 'forbids what the resources family requires'],
+  ['LoadBalancer Services cost money. This policy ensures LoadBalancer Services are only allowed in the `edge` namespace.', '"only allowed in" a namespace'],
+  ['Windows HostProcess containers get privileged access to the node. This policy ensures Pods do not use HostProcess containers.', 'no HostProcess family'],
+  ['This policy ensures Pods set `automountServiceAccountToken` to `true`.', 'requires what the automount family forbids'],
+  ['This policy ensures that `automountServiceAccountToken` is unset or set to `false`.', 'unset would allow the default (true): not the same rule'],
+  ['This policy ensures the seccomp profile is set to `RuntimeDefault`, not `Unconfined`.', 'an allow-list and a ban mixed'],
+  ['This policy ensures Services only use external IPs from `203.0.113.0/24`.', 'an allow-list of addresses'],
+  ['This policy ensures the `procMount` field is set to `Unmasked`.', 'requires what the family forbids'],
+  ['This policy ensures that `runAsUser` is set to `0`.', 'requires root'],
+  ['This policy ensures that `runAsUser` is set to a non-zero value.', '"set to" may demand the field: not read'],
+];
+
+async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
+  const u = understandOffline({ text });
+  const assembled = assemblePolicy(u.spec, { text });
+  const inlined = { ...assembled, spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) } };
+  const policy = harden(inlined, u.plan, { text });
+  const cases: TestCase[] = checks.map(([name, o, expect]) => (Array.isArray(o) ? { name, operation: 'UPDATE', oldObject: o[0], object: o[1], expect } : { name, object: o, expect }));
+  // The planner's own cases must pass too: they are what "verified" rests on.
+  const run = await sandbox.runSuite(policy, [...cases, ...u.plan.tests]);
+  return run.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`);
+}
+
+describe('offline mode on library-style descriptions (rationale + "This policy ensures …")', () => {
+  it.each(READ.map((r) => [r.family, r.text, r] as const))('%s: "%s"', async (_family, _text, r) => {
+    expect(understandOffline({ text: r.text }).family).toBe(r.family);
+    expect(await failuresOn(r.text, r.checks)).toEqual([]);
+  });
+
+  it.each(REFUSED)('refuses "%s" (%s)', (text) => {
+    let code: string | undefined;
+    try {
+      understandOffline({ text });
+    } catch (e) {
+      code = (e as { code?: string }).code;
+    }
+    expect(code).toBe('PF_ERR_OFFLINE_UNSUPPORTED');
+  });
+
+  it('covers at least 30 intents, most of them read', () => {
+    expect(READ.length + REFUSED.length).toBeGreaterThanOrEqual(30);
+    expect(READ.length).toBeGreaterThan(REFUSED.length);
+  });
+});
