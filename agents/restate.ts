@@ -1,5 +1,5 @@
 import type { ApiCatalog } from '../catalog/index.js';
-import { OPERATIONS, type JsPolicy, type KubeObject, type Plan, type Restatement, type TestCase } from '../common/index.js';
+import { isPodControllerResource, OPERATIONS, type JsPolicy, type KubeObject, type Plan, type Restatement, type TestCase } from '../common/index.js';
 import { SYSTEM_NAMESPACES } from './offline/index.js';
 
 /**
@@ -20,8 +20,6 @@ export interface RestateInput {
   judgedNote?: string;
 }
 
-/** Kinds whose objects carry a pod template: an intent about a pod's spec also covers them. */
-const POD_CONTROLLERS = ['deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'cronjobs', 'replicationcontrollers'];
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 /** Paths that identify an object rather than describe it, or that are shown apart (kind, namespace). */
 const IDENTITY = /^(apiVersion|kind|metadata\.(name|generateName|namespace|uid|resourceVersion|creationTimestamp|generation))$/;
@@ -127,7 +125,7 @@ function kindsPhrase(resources: readonly string[], apiGroups: readonly string[] 
   const named = resources.map((r) => ({ resource: r, kind: kindOf(r, apiGroups, catalog) }));
   if (resources.includes('*')) return { phrase: 'every kind', short: 'objects' };
   const pods = named.find((n) => n.resource === 'pods');
-  const controllers = named.filter((n) => POD_CONTROLLERS.includes(n.resource));
+  const controllers = named.filter((n) => isPodControllerResource(n.resource));
   const others = named.filter((n) => n !== pods && !controllers.includes(n));
   const parts: string[] = [];
   if (pods && controllers.length) parts.push(`${plural(pods.kind)} (and the pod templates of ${controllers.map((c) => plural(c.kind)).join(', ')})`);

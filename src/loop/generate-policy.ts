@@ -16,6 +16,7 @@ import {
 } from '../../agents/index.js';
 import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import {
+  isPodControllerResource,
   pfError,
   silentLogger,
   type GenerationResult,
@@ -429,7 +430,11 @@ function sameScope(stored: StoredPolicy, intent: Intent): boolean {
   const had = [...new Set(stored.plan.target.namespaces)].sort();
   if (asked.length && asked.join(',') !== had.join(',')) return false;
   const failurePolicy = intent.options?.failurePolicy;
-  return !failurePolicy || (stored.policy.spec.failurePolicy ?? 'Fail') === failurePolicy;
+  if (failurePolicy && (stored.policy.spec.failurePolicy ?? 'Fail') !== failurePolicy) return false;
+  // A request that keeps pod controllers out must not get an answer that covers them.
+  if (intent.options?.podControllers === false && stored.plan.target.resources.some(isPodControllerResource)) return false;
+  // Deletes need this request's own approval, whatever an earlier request approved.
+  return intent.options?.allowDeletes === true || !(stored.plan.sideEffects ?? []).some((d) => d.fn === 'remove');
 }
 
 /** Cases that are well-formed in the suite format; the user's examples must be, generated ones are dropped if not. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generatePolicy } from '../../src/loop/index.js';
+import type { JsPolicy } from '../../common/index.js';
 import { normaliseIntent } from '../../skills/index.js';
 import { freshLoopWorldEachTest } from './helpers.js';
 
@@ -67,5 +68,44 @@ describe('answers from the library', () => {
     await world.store.putPolicy({ ...kept!, intent: 'Services of type NODEPORT are not allowed.' });
     expect(stored.status).toBe('succeeded');
     expect(await world.library.lookupPolicy(NODEPORT)).toBeUndefined();
+  });
+});
+
+describe('answers from the library respect what this request allows', () => {
+  const PRIVILEGED = 'Block privileged containers.';
+
+  it('never serve a request that keeps pod controllers out with a stored answer that covers them', async () => {
+    const first = await generatePolicy({ text: PRIVILEGED }, { library: world.library, sandbox: world.sandbox });
+    expect(first.status, first.reason).toBe('succeeded');
+    expect(first.policy!.spec.resources).toContain('deployments');
+
+    const podsOnly = await generatePolicy({ text: PRIVILEGED, options: { podControllers: false } }, { library: world.library, sandbox: world.sandbox });
+    expect(podsOnly.source).not.toBe('library');
+    expect(podsOnly.policy!.spec.resources).not.toContain('deployments');
+  });
+
+  it('never serve a stored policy that deletes to a request that did not approve deletes', async () => {
+    const text = 'Delete ConfigMaps named scratch when they are created in namespace sandbox.';
+    const plan = {
+      target: { type: 'Controller' as const, resources: ['configmaps'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE' as const], scope: 'Namespaced' as const, namespaces: ['sandbox'] },
+      steps: [],
+      tests: [],
+      sideEffects: [{ fn: 'remove' as const, kinds: ['ConfigMap'], reason: 'the intent asks to delete them' }],
+    };
+    const policy: JsPolicy = {
+      apiVersion: 'policy.jspolicy.com/v1beta1',
+      kind: 'JsPolicy',
+      metadata: { name: 'delete-scratch.policyforge.dev' },
+      spec: { type: 'Controller', operations: ['CREATE'], resources: ['configmaps'], javascript: "if (request.name === 'scratch') remove(request.object);" },
+    };
+    await world.library.learn(
+      { status: 'succeeded', reason: 'approved deletes', intent: { text, options: { allowDeletes: true } }, plan, policy, safeToApply: true, rounds: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, calls: 0 }, skillsUsed: [], skillsAdded: [], source: 'model', durationMs: 0 },
+      [],
+    );
+    const approved = await generatePolicy({ text, options: { allowDeletes: true } }, { library: world.library, sandbox: world.sandbox });
+    expect(approved.source).toBe('library');
+
+    const unapproved = await generatePolicy({ text }, { library: world.library, sandbox: world.sandbox }).catch((err: Error) => err);
+    expect(unapproved instanceof Error ? 'refused' : unapproved.source).not.toBe('library');
   });
 });
