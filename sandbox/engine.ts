@@ -113,6 +113,7 @@ export class PolicyEngine {
   private readonly contexts = new Map<string, PolicyContext>();
   private readonly compiled = new Map<string, CompileResult>();
   private readonly changesBuiltins = new Map<string, boolean>();
+  private readonly preludes = new WeakMap<ivm.Isolate, ivm.Script>();
   private readonly memoryLimitMb: number;
   private readonly maxContexts: number;
   private readonly globalContext: string;
@@ -178,7 +179,13 @@ export class PolicyEngine {
   /** Builds a context: prelude, then the policy compiled into it as a function. */
   private makeContext(isolate: ivm.Isolate, javascript: string, filename: string, harden: boolean): PolicyContext {
     const context = isolate.createContextSync();
-    const init = context.evalSync(PRELUDE_SOURCE, { reference: true, filename: PRELUDE_FILE }) as ivm.Reference<(c: string) => unknown>;
+    // Compiled once per isolate: a fresh context per case would otherwise recompile the whole prelude.
+    let prelude = this.preludes.get(isolate);
+    if (!prelude) {
+      prelude = isolate.compileScriptSync(PRELUDE_SOURCE, { filename: PRELUDE_FILE });
+      this.preludes.set(isolate, prelude);
+    }
+    const init = prelude.runSync(context, { reference: true }) as ivm.Reference<(c: string) => unknown>;
     const config = JSON.stringify({ limits: OUTPUT_LIMITS, stopName: this.stopName, doneName: this.doneName, preludeFile: PRELUDE_FILE, harden, globalContext: this.globalContext });
     const api = init.applySync(undefined, [config], { result: { reference: true } }) as unknown as ivm.Reference<Record<string, unknown>>;
     const { code } = instrumentPolicy(javascript, this.stopName, this.doneName);
