@@ -48,6 +48,10 @@ const intentOptionsSchema = z.strictObject({
   maxRounds: z.number().int().min(1).max(INTENT_LIMITS.maxRounds).optional(),
   model: z.string().min(1).max(200).optional(),
   namespaces: z.array(z.string().min(1).max(63)).max(INTENT_LIMITS.maxNamespaces).optional(),
+  /** false: a pod-spec intent covers Pods only, not pod controllers' templates. */
+  podControllers: z.boolean().optional(),
+  /** Explicit approval for a Controller policy that deletes (never implied by an approval mode). */
+  allowDeletes: z.boolean().optional(),
 });
 
 export const intentSchema = z.strictObject({

@@ -18,6 +18,7 @@ interface GenerateFlags {
   mode?: 'Enforce' | 'Warn' | 'Audit';
   /** false with --no-pod-controllers (commander's negated option; true otherwise). */
   podControllers?: boolean;
+  allowDeletes?: boolean;
   /** Impact preview sources (src/impact): files, folders, `-`, `cluster`. */
   against?: string[];
   denyThreshold?: string;
@@ -40,6 +41,7 @@ export const registerGenerate: RegisterCommand = (program, setExit) => {
     .option('--store <spec>', 'skill store: a SQLite path or a redis:// URL (default: $POLICYFORGE_SKILL_STORE or ~/.policyforge)')
     .option('--mode <mode>', 'Enforce (deny), Warn or Audit (dry)')
     .option('--no-pod-controllers', "a pod-spec intent covers Pods only, not the pod templates of Deployments, Jobs, CronJobs, …")
+    .option('--allow-deletes', 'approve a Controller policy that deletes objects the intent asks it to delete (never implied otherwise)')
     .option('--against <source...>', 'replay existing objects (manifests, Lists, audit logs, - or cluster) through the verified policy: the impact preview')
     .option('--deny-threshold <share>', `with --against: a policy denying more than this share of the objects is reported, not passed as safe (default ${DEFAULT_DENY_THRESHOLD * 100}%)`)
     .option('--kubeconfig <file>', 'with --against cluster: kubeconfig (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
@@ -91,6 +93,7 @@ function intentFrom(text: string, flags: GenerateFlags): Intent {
       ...(maxRounds ? { maxRounds } : {}),
       ...(flags.mode ? { mode: flags.mode } : {}),
       ...(flags.podControllers === false ? { podControllers: false } : {}),
+      ...(flags.allowDeletes ? { allowDeletes: true } : {}),
     },
   };
 }
