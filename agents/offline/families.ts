@@ -1381,6 +1381,8 @@ const procMount: OfflineFamily = {
     ...POD_PHRASES,
     [/\b(?:is\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?[`'"]?Default[`'"]?/i, 'not'],
     [/\b(?:be|is|set\s+to)\s+[`'"]?Default[`'"]?/i, 'not'],
+    // "nothing but the default procMount can be specified": no procMount other than Default.
+    [/\bnothing\s+but\s+(?:the\s+)?[`'"]?default[`'"]?\s+(?:proc\s?mount|procMount)(?:\s+types?)?\b/i, 'not'],
     /\b(?:the\s+)?(?:default\s+)?(?:proc\s?mount|procMount)(?:\s+types?)?\b/i,
     /[`'"]?\bUnmasked\b[`'"]?/,
     /\bto\b/i,

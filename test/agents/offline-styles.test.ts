@@ -370,6 +370,103 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    text: 'Workloads in the default namespace are hard to manage. This policy ensures containers do not use privileged mode.',
+    family: 'privileged',
+    checks: [
+      // The namespace named in the rationale is not the policy's scope.
+      ['privileged in shop', pod([sc({ privileged: true })]), 'deny'],
+      ['privileged in default', pod([sc({ privileged: true })], {}, 'default'), 'deny'],
+    ],
+  },
+  {
+    text: 'Privileged containers are not allowed, except in the `ci` namespace.',
+    family: 'privileged',
+    checks: [
+      ['privileged in shop', pod([sc({ privileged: true })]), 'deny'],
+      ['privileged in ci', pod([sc({ privileged: true })], {}, 'ci'), 'allow'],
+    ],
+  },
+  {
+    text: 'This policy ensures that Pods do not set `hostNetwork`, `hostPID` or `hostIPC` to `true`.',
+    family: 'host-namespaces',
+    checks: [
+      ['hostIPC', pod(undefined, { hostIPC: true }), 'deny'],
+      ['none', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'This policy ensures that `hostPID` and `hostIPC` are unset or set to `false`.',
+    family: 'host-namespaces',
+    checks: [
+      ['hostPID', pod(undefined, { hostPID: true }), 'deny'],
+      ['hostNetwork is not this rule', pod(undefined, { hostNetwork: true }), 'allow'],
+    ],
+  },
+  {
+    text: 'Running containers without CPU limits is risky. This policy ensures every container sets a CPU limit.',
+    family: 'resources',
+    checks: [
+      ['cpu limit', pod([container({ resources: { limits: { cpu: '500m' } } })]), 'allow'],
+      ['memory limit only', pod([container({ resources: { limits: { memory: '1Gi' } } })]), 'deny'],
+    ],
+  },
+  {
+    text: 'Memory limits keep a noisy neighbour from exhausting a node. This policy requires that every container specifies a memory limit.',
+    family: 'resources',
+    checks: [
+      ['memory limit', pod([container({ resources: { limits: { memory: '1Gi' } } })]), 'allow'],
+      ['none', pod(), 'deny'],
+    ],
+  },
+  {
+    text: 'Images from Docker Hub are not trusted. This policy blocks images from `docker.io`.',
+    family: 'image-registry',
+    checks: [
+      ['docker.io', pod([container({ image: 'docker.io/library/nginx:1.27' })]), 'deny'],
+      ['own registry', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'Tags are mutable and can be overwritten. This policy checks to ensure that all images use SHA checksums rather than tags.',
+    family: 'image-tag',
+    checks: [
+      ['digest', pod([container({ image: `nginx@sha256:${'c'.repeat(64)}` })]), 'allow'],
+      ['tag', pod([container({ image: 'nginx:1.27' })]), 'deny'],
+    ],
+  },
+  {
+    text: 'A Service of type LoadBalancer makes the cloud provider create a load balancer, which adds cost. This policy restricts use of the Service type LoadBalancer.',
+    family: 'service-type',
+    checks: [
+      ['LoadBalancer', service({ type: 'LoadBalancer' }), 'deny'],
+      ['ClusterIP', service({}), 'allow'],
+    ],
+  },
+  {
+    text: 'External IPs can be abused for MITM attacks. This policy validates that the `externalIPs` field is not set on a Service.',
+    family: 'external-ips',
+    checks: [
+      ['an external IP', service({ externalIPs: ['198.51.100.7'] }), 'deny'],
+      ['none', service({}), 'allow'],
+    ],
+  },
+  {
+    text: 'The default /proc masks reduce attack surface and should be required. This policy ensures nothing but the default procMount can be specified.',
+    family: 'proc-mount',
+    checks: [
+      ['Unmasked', pod([sc({ procMount: 'Unmasked' })]), 'deny'],
+      ['unset', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'The seccomp profile must not be explicitly set to Unconfined. This policy, requiring Kubernetes v1.19 or later, ensures that seccomp is unset or set to `RuntimeDefault` or `Localhost`.',
+    family: 'seccomp',
+    checks: [
+      ['no profile', pod(), 'allow'],
+      ['Unconfined', pod([sc(seccomp('Unconfined'))]), 'deny'],
+    ],
+  },
+  {
     text: 'The owner label is used for billing. This policy ensures the label `owner` on Namespaces cannot be changed or removed.',
     family: 'immutable-metadata',
     checks: [
@@ -398,6 +495,15 @@ const REFUSED: Array<[string, string]> = [
   ['This policy ensures the `procMount` field is set to `Unmasked`.', 'requires what the family forbids'],
   ['This policy ensures that `runAsUser` is set to `0`.', 'requires root'],
   ['This policy ensures that `runAsUser` is set to a non-zero value.', '"set to" may demand the field: not read'],
+  ['Adding capabilities other than `NET_BIND_SERVICE` is disallowed. In addition, all containers must explicitly drop `ALL` capabilities.', 'two rules, one with an exception'],
+  ['This policy ensures the `hostProcess` field, if present, is set to `false`.', 'no HostProcess family'],
+  ['This policy ensures that all containers explicitly drop the CAP_NET_RAW ability.', 'dropping one named capability is not written'],
+  ['Adding capabilities beyond those listed in the policy must be disallowed.', 'the list is not named'],
+  ['This policy ensures that the `seLinuxOptions` field is undefined.', 'no SELinux family'],
+  ['Define and use labels that identify an application. This policy validates that the label `app.kubernetes.io/name` is specified with some value.', 'no kind named'],
+  ['This policy ensures that there is a hostname for each rule defined.', 'no kind named'],
+  ['This policy ensures that every Deployment has at least 3 replicas unless it is in the `dev` namespace.', '"unless" not read'],
+  ['This policy, applied to new clusters only, ensures containers are not privileged.', 'an aside the reading cannot place'],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
