@@ -53,6 +53,18 @@ describe('policyforge test with untrusted policies', { timeout: 240_000 }, () =>
     expect(r.stdout).toMatch(/^time limit: 10000 ms per case \(jsPolicy's default\)$/m);
   });
 
+  // pkg/vm/vm.go 214: GLOBAL_CONTEXT is run in every context before the policy
+  it('--global-context FILE is run before the policy, as jsPolicy\'s GLOBAL_CONTEXT', async () => {
+    const f = await files("if (isProd(request.object)) deny('prod'); allow()");
+    const global = join(f.suite, '..', 'global.js');
+    await writeFile(global, "function isProd(o) { return o.metadata.name === 'web' }");
+    const r = await cli('test', f.suite, '--policy', f.policy, '--global-context', global);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL {2}a pod {2}expected allow, got deny \(403\)/m);
+    const without = await cli('test', f.suite, '--policy', f.policy);
+    expect(without.stdout).toMatch(/ReferenceError: isProd is not defined/);
+  });
+
   // pkg/controllers/jspolicy.go 692-695: the webhook's timeout is the policy's; pkg/webhook/handler.go 72-84:
   // the VM gets the same timeout, so the API server gives up first and failurePolicy decides.
   it('a script that runs past its timeout is decided by failurePolicy, and the output says so', async () => {
