@@ -193,7 +193,7 @@ export class SkillIndex {
       // The ranking is a total order (state, score, name), so the order rows are offered in does not matter.
       for (let i = 0; i < reached.length; i++) {
         const row = reached[i];
-        if (lexical[row] > 0) top.offer({ skill: this.skills[row], score: lexical[row], lexical: lexical[row] });
+        if (lexical[row] > 0 && top.admits(this.skills[row], lexical[row])) top.offer({ skill: this.skills[row], score: lexical[row], lexical: lexical[row] });
       }
       const first = top.sorted();
       if (!rest || first.length >= k) return first;
@@ -202,7 +202,7 @@ export class SkillIndex {
       const more = new TopK(k);
       for (let i = 0; i < reached.length; i++) {
         const row = reached[i];
-        if (rest[row] > 0) more.offer({ skill: this.skills[row], score: rest[row], lexical: rest[row] });
+        if (rest[row] > 0 && more.admits(this.skills[row], rest[row])) more.offer({ skill: this.skills[row], score: rest[row], lexical: rest[row] });
       }
       return [...first, ...more.sorted()].sort((a, b) => rank(a.skill) - rank(b.skill)).slice(0, k);
     }
@@ -681,6 +681,21 @@ function better(a: ScoredSkill, b: ScoredSkill): boolean {
 class TopK {
   private readonly items: ScoredSkill[] = [];
   constructor(private readonly k: number) {}
+  /**
+   * Whether an offer of this skill and score would be kept (what offer() checks first), so a caller scanning
+   * thousands of rows builds an offer object only for those that can enter the top k.
+   */
+  admits(skill: Skill, score: number): boolean {
+    if (this.k <= 0) return false;
+    const items = this.items;
+    if (items.length < this.k) return true;
+    const worst = items[items.length - 1];
+    const ra = rank(skill);
+    const rb = rank(worst.skill);
+    if (ra !== rb) return ra < rb;
+    if (score !== worst.score) return score > worst.score;
+    return skill.name < worst.skill.name;
+  }
   offer(item: ScoredSkill): void {
     if (this.k <= 0) return;
     const items = this.items;

@@ -124,3 +124,19 @@ describe('SkillIndex lexical ranking', () => {
     expect(more.slice(20)).toEqual(new Array(20).fill('podLabel'));
   });
 });
+
+describe('SkillIndex: one index, many queries', () => {
+  it('a query ranks as it would on a fresh index, whatever was searched before (buffers are reused between searches)', () => {
+    const skills = library(600);
+    const queries = ['privileged containers', 'pod container label namespace', 'latest image tag', 'containers in a pod', 'missing probes', 'label every pod in the namespace', 'nothing matches zzz'];
+    const shared = new SkillIndex(skills);
+    const vector = (q: string) => Array.from({ length: 8 }, (_, i) => ((q.length * (i + 3)) % 7) - 3);
+    const vectors = new Map(skills.map((s, i) => [s.id, Array.from({ length: 8 }, (_, j) => ((i * (j + 1)) % 5) - 2)]));
+    const sharedHybrid = new SkillIndex(skills, vectors);
+    const summary = (hits: ReturnType<SkillIndex['search']>) => hits.map((h) => [h.skill.name, h.score]);
+    for (const q of [...queries, ...queries.reverse()]) {
+      expect(summary(shared.search(q, 5)), q).toEqual(summary(new SkillIndex(skills).search(q, 5)));
+      expect(summary(sharedHybrid.search(q, 5, vector(q))), q).toEqual(summary(new SkillIndex(skills, vectors).search(q, 5, vector(q))));
+    }
+  });
+});
