@@ -83,7 +83,18 @@ const POD_PHRASES: readonly Phrase[] = [
   /\bpod(?:'s)?\s+(?:spec(?:ification)?s?|templates?)\b/i,
   /\bsecurity\s?contexts?\b/i,
   /\b(?:workloads?|pod controllers?)\b/i,
+  /\bexempt(?:ed)?\s+images?\s*:/i,
 ];
+
+/**
+ * "Exempt images: a.io/*, special": containers whose image equals an entry, or starts with an entry's text
+ * before a trailing `*`, are not checked (Gatekeeper's exemptImages). Only container-by-container rules read
+ * it; a pod-level rule that cannot skip one container refuses the intent instead.
+ */
+export function exemptImagesIn(text: string): string[] {
+  const m = /\bexempt(?:ed)?\s+images?\s*:\s*([^\n]+?)(?:\.(?:\s|$)|$)/i.exec(text);
+  return m ? m[1].split(/\s*,\s*/).map((x) => unquote(x.trim())).filter(Boolean) : [];
+}
 
 interface ContainerRule {
   family: string;
@@ -129,13 +140,25 @@ function containerRule(ctx: FamilyContext, rule: ContainerRule): FamilySolution 
   tests.push(...scopeCases(primary, ctx, (o) => withSpec(podSpecFor(first), o)));
   if (primary.kind === 'Pod') tests.push(...controllerCases(ctx, resources, podSpecFor(first), podSpecFor(rule.compliant[0])));
   tests.push(updateCase(`UPDATE to ${first.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`, withSpec(podSpecFor(rule.compliant[0])), withSpec(podSpecFor(first)), violation(ctx)));
+  const exempt = exemptImagesIn(ctx.text);
+  // Cases for the exemption when the offence is not the image itself (an image rule's cases would change meaning).
+  for (const e of 'image' in first.container ? [] : exempt) {
+    const image = e.endsWith('*') ? `${e.slice(0, -1)}app:1` : e;
+    const other = e.endsWith('*') ? `x${e.slice(0, -1)}app:1` : `${e}-other:1`;
+    const withImage = (img: string): KubeObject => withSpec({ ...podSpecFor(first), containers: [{ name: 'app', ...first.container, image: img }] });
+    tests.push({ name: `an exempt image (${image}) with ${first.name} is allowed`, object: withImage(image), expect: 'allow' });
+    tests.push({ name: `a look-alike image (${other}) with ${first.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`, object: withImage(other), expect: violation(ctx) });
+  }
 
   const list = rule.initContainers === false ? '(podSpec?.containers ?? [])' : 'allContainers(podSpec)';
+  const skipExempt = exempt.length
+    ? `  if (${js(exempt)}.some(function (e) { return e.slice(-1) === '*' ? String(c.image || '').indexOf(e.slice(0, -1)) === 0 : c.image === e; })) continue;\n`
+    : '';
   const javascript = `${namespaceGuard(ctx, resources)}const podSpec = podSpecOf(request.object);
 const problems = [];
 for (const c of ${list}) {
   if (!c || typeof c !== 'object') continue;
-  if (${rule.offends}) problems.push(${rule.describe});
+${skipExempt}  if (${rule.offends}) problems.push(${rule.describe});
 }
 if (problems.length > 0) {
   ${act(ctx, `${js(`${rule.summary}: `)} + problems.join('; ')`)}
@@ -226,7 +249,8 @@ const hostNamespaces: OfflineFamily = {
       initContainers: false,
       polarity: 'forbid',
     });
-    if (!sol) return undefined;
+    // A pod-level field cannot exempt one container's image.
+    if (!sol || exemptImagesIn(ctx.text).length) return undefined;
     sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
     sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
     sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);
@@ -260,7 +284,8 @@ const hostPath: OfflineFamily = {
       initContainers: false,
       polarity: 'forbid',
     });
-    if (!sol) return undefined;
+    // A pod-level field cannot exempt one container's image.
+    if (!sol || exemptImagesIn(ctx.text).length) return undefined;
     sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
     sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload'), step('hostPathVolumes', 'the hostPath volumes of a pod spec')];
     sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const volumes = hostPathVolumes(podSpecOf(request.object));
@@ -455,6 +480,8 @@ const imageRegistry: OfflineFamily = {
   match: (ctx) => {
     const t = ctx.text;
     if (!/\bimages?\b/i.test(t) && !/\bregistr(y|ies)\b/i.test(t)) return undefined;
+    // "Exempt images: a.io/*" names images the rule skips, not the registries it is about.
+    if (exemptImagesIn(t).length) return undefined;
     const registries = hostsIn(t);
     if (registries.length === 0) return undefined;
     // Read through the statement's polarity: "must come from" / "only from" is an allow-list, "deny images from" a block-list.
@@ -1437,7 +1464,8 @@ const automountToken: OfflineFamily = {
       initContainers: false,
       polarity: 'forbid',
     });
-    if (!sol) return undefined;
+    // A pod-level field cannot exempt one container's image.
+    if (!sol || exemptImagesIn(ctx.text).length) return undefined;
     sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
     sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
     sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);

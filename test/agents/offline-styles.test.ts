@@ -467,6 +467,17 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    text: 'Containers must use a read-only root filesystem.\nExempt images: trusted.example.io/*, specialprogram.',
+    family: 'read-only-root-filesystem',
+    checks: [
+      ['exempt by prefix', pod([container({ image: 'trusted.example.io/tools/debug:1' })]), 'allow'],
+      ['exempt exactly', pod([container({ image: 'specialprogram' })]), 'allow'],
+      ['not exempt: a longer name', pod([container({ image: 'specialprogram:2' })]), 'deny'],
+      ['not exempt', pod(), 'deny'],
+      ['an exempt container does not exempt its neighbour', pod([container({ image: 'specialprogram' }), container({ name: 'b' })]), 'deny'],
+    ],
+  },
+  {
     text: 'The owner label is used for billing. This policy ensures the label `owner` on Namespaces cannot be changed or removed.',
     family: 'immutable-metadata',
     checks: [
@@ -504,6 +515,8 @@ const REFUSED: Array<[string, string]> = [
   ['This policy ensures that there is a hostname for each rule defined.', 'no kind named'],
   ['This policy ensures that every Deployment has at least 3 replicas unless it is in the `dev` namespace.', '"unless" not read'],
   ['This policy, applied to new clusters only, ensures containers are not privileged.', 'an aside the reading cannot place'],
+  ['Pods must not use hostNetwork.\nExempt images: trusted.example.io/*.', 'a pod-level field cannot exempt one image'],
+  ['Images must come from registry.example.com.\nExempt images: trusted.example.io/*.', 'an exemption list is not a registry list'],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
