@@ -1,7 +1,7 @@
 import { once } from 'node:events';
-import { KubeConfig } from '@kubernetes/client-node';
 import { PolicyforgeError, type ImpactSummary, type JsPolicy } from '../../../common/index.js';
 import { loadPolicy } from '../../../sandbox/index.js';
+import { loadKubeConfig } from '../kubeconfig.js';
 import { clusterEntries, formatImpact, impactHeadline, previewImpact, type ImpactOptions, type ImpactProgress } from '../../impact/index.js';
 
 /**
@@ -28,7 +28,7 @@ export async function testAgainst(policyPath: string, sources: string[], flags: 
     throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--fail-on', `must be deny or warn, not ${flags.failOn}`]);
   }
   const policy = await loadPolicy(policyPath);
-  const options = impactOptions(policy, sources, flags);
+  const options = await impactOptions(policy, sources, flags);
   const progress = process.stderr.isTTY ? progressLine() : undefined;
   let summary: ImpactSummary;
   if (flags.json) {
@@ -63,7 +63,7 @@ export async function testAgainst(policyPath: string, sources: string[], flags: 
  * objects checked) the result says so (impact.overThreshold, safeToApply false) instead of passing as safe.
  */
 export async function generationImpact(policy: JsPolicy, sources: string[], denyThreshold: number, flags: AgainstFlags): Promise<ImpactSummary> {
-  const summary = await previewImpact(policy, impactOptions(policy, sources, flags));
+  const summary = await previewImpact(policy, await impactOptions(policy, sources, flags));
   const over = summary.checked > 0 && summary.wouldDeny / summary.checked > denyThreshold;
   return over ? { ...summary, overThreshold: true } : summary;
 }
@@ -88,30 +88,18 @@ export function parseDenyThreshold(text: string | undefined): number {
 /** generate --against: a draft denying more than this share of existing objects is reported, not passed as safe. */
 export const DEFAULT_DENY_THRESHOLD = 0.1;
 
-function impactOptions(policy: JsPolicy, sources: string[], flags: AgainstFlags): ImpactOptions {
+async function impactOptions(policy: JsPolicy, sources: string[], flags: AgainstFlags): Promise<ImpactOptions> {
   const files = sources.filter((s) => s !== 'cluster');
   const wantsCluster = files.length !== sources.length;
   return {
     sources: files,
-    ...(wantsCluster ? { entries: clusterEntries(loadKubeConfig(flags), policy) } : {}),
+    ...(wantsCluster ? { entries: clusterEntries(await loadKubeConfig(flags), policy) } : {}),
     ...(flags.maxTimeoutMs ? { maxTimeoutMs: flags.maxTimeoutMs } : {}),
     ...(flags.isolation === 'inline' || flags.isolation === 'process' ? { isolation: flags.isolation } : {}),
   };
 }
 
 /** --kubeconfig, else KUBECONFIG or ~/.kube/config, else the in-cluster service account (as `operator`). */
-function loadKubeConfig(flags: AgainstFlags): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  try {
-    if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);
-    else kubeConfig.loadFromDefault();
-    if (flags.context) kubeConfig.setCurrentContext(flags.context);
-  } catch (err) {
-    throw new PolicyforgeError('PF_ERR_CONFIG', [`cannot load the kubeconfig: ${(err as Error).message}`]);
-  }
-  return kubeConfig;
-}
-
 /** One self-overwriting progress line on stderr (a terminal only). */
 function progressLine(): { update: (p: ImpactProgress) => void; done: () => void } {
   const started = performance.now();

@@ -1,7 +1,8 @@
 import { builtinCatalog, discoverCatalog, type ApiCatalog } from '../../../catalog/index.js';
-import { PolicyforgeError, type Finding, type Intent } from '../../../common/index.js';
+import type { Finding, Intent } from '../../../common/index.js';
 import { lintPolicy } from '../../../critic/index.js';
 import { loadPolicy } from '../../../sandbox/index.js';
+import { loadKubeConfig } from '../kubeconfig.js';
 import type { RegisterCommand } from './index.js';
 
 /**
@@ -35,15 +36,7 @@ export const registerLint: RegisterCommand = (program, setExit) => {
 };
 
 async function clusterCatalog(file: string): Promise<ApiCatalog> {
-  // Loaded only with --kubeconfig: a plain lint never needs the Kubernetes client.
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kubeConfig = new KubeConfig();
-  try {
-    kubeConfig.loadFromFile(file);
-  } catch (err) {
-    throw new PolicyforgeError('PF_ERR_INPUT_FILE', [file, err instanceof Error ? err.message : String(err)]);
-  }
-  return discoverCatalog(kubeConfig);
+  return discoverCatalog(await loadKubeConfig({ kubeconfig: file }));
 }
 
 function summary(findings: Finding[], blocking: number): string {

@@ -1,10 +1,10 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import type { ModelConfig } from '../../../agents/index.js';
 import { PolicyforgeError, logger } from '../../../common/index.js';
 import { loadRunConfig, type ServiceConfig } from '../../config.js';
 import { KubeClient, preflight, startOperator } from '../../operator/index.js';
 import { startService, type RunningService } from '../../serve.js';
 import { createGenerationQueue, waitForRedis } from '../../../worker/index.js';
+import { loadKubeConfig } from '../kubeconfig.js';
 import type { RegisterCommand } from './index.js';
 
 interface OperatorFlags {
@@ -39,14 +39,7 @@ export const registerOperator: RegisterCommand = (program, setExit) => {
     .option('--resync-seconds <n>', 'reconcile every GPTPolicy again this often', '300')
     .action(async (flags: OperatorFlags) => {
       const { config, model } = readConfiguration(flags);
-      const kubeConfig = new KubeConfig();
-      try {
-        if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);
-        else kubeConfig.loadFromDefault();
-        if (flags.context) kubeConfig.setCurrentContext(flags.context);
-      } catch (err) {
-        throw new PolicyforgeError('PF_ERR_CONFIG', [`cannot load the kubeconfig: ${(err as Error).message}`]);
-      }
+      const kubeConfig = await loadKubeConfig(flags);
       if (!kubeConfig.getCurrentCluster()) throw new PolicyforgeError('PF_ERR_CONFIG', ['the kubeconfig has no current cluster; pass --kubeconfig or --context']);
 
       await preflight(new KubeClient(kubeConfig, { requestTimeoutMs: 10_000 }));
