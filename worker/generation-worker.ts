@@ -126,7 +126,9 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
             options.generate(data.intent, { jobId: String(job.id), attempt: job.attemptsMade + 1, onProgress, signal: abort.signal }),
             stopped,
           ]);
-      if (outcome === SUPERSEDED) {
+      // superseded while it ran, too late for the periodic check: the result is for a request nobody wants
+      const lateSupersede = outcome !== HANDED_BACK && outcome !== SUPERSEDED && (await isSuperseded().catch(() => false));
+      if (outcome === SUPERSEDED || lateSupersede) {
         jobLog.info('superseded by a newer request: stopped without finishing');
         metrics?.jobFinished('superseded');
         throw new UnrecoverableError(encodeFailure('PF_ERR_CONFLICT', SUPERSEDED_MESSAGE));

@@ -365,9 +365,13 @@ export class GPTPolicyController {
       return;
     }
     this.backoffDone(name);
+    // watched before the status write, which may fail (edits racing it): the next reconcile still knows this
+    // job, to supersede it or to wait for it
+    this.watchJob(name, { jobId, hash, round, attempt });
+    // only once the new job is the one watched (else a removed old job would look lost and be re-enqueued),
+    // and before the status says Queued: whoever sees the new job there sees the old ones superseded
     for (const old of superseded) await this.supersede(old, log);
     await this.writeStatus(name, (o, ctx) => queuedStatus(o.status, ctx, jobId, round), hash);
-    this.watchJob(name, { jobId, hash, round, attempt });
   }
 
   /** One pending job per object: a job for an older spec is removed from the queue, or stopped if running. */
@@ -433,8 +437,16 @@ export class GPTPolicyController {
   }
 
   private async requeueLost(name: string, job: PendingJob): Promise<void> {
-    const cached = this.informer?.get(name);
-    if (!this.running || !cached || specHash(cached.spec) !== job.hash) return;
+    if (!this.running || this.pending.has(name)) return;
+    // decided on a fresh read: the watch cache may still show the spec a superseded (removed) job was for
+    let cached: GPTPolicy;
+    try {
+      cached = await withRetry(() => this.kube.getGPTPolicy(name), this.retry);
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
+    if (specHash(cached.spec) !== job.hash || cached.status?.jobId !== job.jobId) return;
     const log = this.log.child({ gptpolicy: { name, uid: cached.metadata.uid }, jobId: job.jobId });
     log.warn('the generation job is no longer in the queue; enqueuing it again');
     await this.enqueue(cached, job.hash, 1, undefined, log, job.attempt);
