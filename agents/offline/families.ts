@@ -1517,7 +1517,8 @@ const kindInNamespace: OfflineFamily = {
   examples: ['Pods must not be created in the default namespace.', 'Deny Deployments in namespace legacy.'],
   phrases: [],
   match: (ctx) => {
-    if (ctx.namespaces.length === 0 || !forbids(ctx.text) || /\blabel|annotat|image|contain|replica|host|privileged|type\b/i.test(ctx.text)) return undefined;
+    // The statement's polarity (reading.ts) says whether it forbids: "Pods are not created in …" does, without a deny verb.
+    if (ctx.namespaces.length === 0 || !(ctx.negated || forbids(ctx.text)) || /\blabel|annotat|image|contain|replica|host|privileged|type\b/i.test(ctx.text)) return undefined;
     const r = subjectResources(ctx).find((x) => x.namespaced);
     if (!r) return undefined;
     const ns = ctx.namespaces[0];

@@ -79,7 +79,9 @@ export function readIntent(text: string): Reading {
       else rationale.push(raw);
       continue;
     }
-    const led = s.replace(POLICY_LEAD, (_m, neutral: string | undefined, negating: string | undefined) => (negating && !neutral ? 'deny ' : ''));
+    // "Pods specify a Namespace name other than `default`" says where they may not be: read as "not … in".
+    const plain = s.replace(/\b(?:must\s+|should\s+)?(?:specify|specifies|use|uses|have|has)\s+a\s+namespace(?:\s+name)?\s+other\s+than\s+(?=[`'"\u2018\u201c]?[a-z0-9-]+[`'"\u2019\u201d]?\s*$)/i, 'are not created in the namespace ');
+    const led = plain.replace(POLICY_LEAD, (_m, neutral: string | undefined, negating: string | undefined) => (negating && !neutral ? 'deny ' : ''));
     const clause = led.replace(RATIONALE_CLAUSE, '');
     if (clause !== led) rationale.push(led.slice(clause.length).trim());
     if (isPolicy) policySentences.push(clause);

@@ -478,6 +478,30 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    text: 'Deployments with a single replica cannot be highly available. This policy validates that Deployments have more than one replica.',
+    family: 'replicas',
+    checks: [
+      ['1 replica', deployment([container()], {}, { replicas: 1 }), 'deny'],
+      ['2 replicas', deployment([container()], {}, { replicas: 2 }), 'allow'],
+    ],
+  },
+  {
+    text: 'Namespaces isolate workloads, and the default Namespace should not be used. This policy validates that Pods specify a Namespace name other than `default`.',
+    family: 'kind-in-namespace',
+    checks: [
+      ['in default', pod(undefined, {}, 'default'), 'deny'],
+      ['in shop', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'This policy ensures that Pods are not created in the `default` namespace.',
+    family: 'kind-in-namespace',
+    checks: [
+      ['in default', pod(undefined, {}, 'default'), 'deny'],
+      ['in shop', pod(), 'allow'],
+    ],
+  },
+  {
     text: 'The owner label is used for billing. This policy ensures the label `owner` on Namespaces cannot be changed or removed.',
     family: 'immutable-metadata',
     checks: [
@@ -515,6 +539,10 @@ const REFUSED: Array<[string, string]> = [
   ['This policy ensures that there is a hostname for each rule defined.', 'no kind named'],
   ['This policy ensures that every Deployment has at least 3 replicas unless it is in the `dev` namespace.', '"unless" not read'],
   ['This policy, applied to new clusters only, ensures containers are not privileged.', 'an aside the reading cannot place'],
+  ['This policy ensures that ServiceAccounts set `automountServiceAccountToken` to `false`.', 'about ServiceAccount objects, not pods'],
+  ['Ephemeral containers are for debugging only. This policy blocks the use of ephemeral containers.', 'no family forbids a container list'],
+  ['This policy ensures that initContainers are not privileged.', 'init containers only is a narrower rule than the family writes'],
+  ['This policy validates that Pods use a namespace other than `default` or `kube-public`.', 'a list after "other than" is not read'],
   ['Pods must not use hostNetwork.\nExempt images: trusted.example.io/*.', 'a pod-level field cannot exempt one image'],
   ['Images must come from registry.example.com.\nExempt images: trusted.example.io/*.', 'an exemption list is not a registry list'],
 ];
