@@ -68,7 +68,20 @@ export interface CodeFacts {
   sideEffectRefs: Record<string, number>;
   /** Ways the code reaches globals the text does not name: `globalThis[expr]`, `this[expr]`, eval, Function, … */
   indirections: string[];
+  /** ECMAScript globals the sandbox takes away (WebAssembly, SharedArrayBuffer, Atomics) that the code names. */
+  unavailable: string[];
+  /**
+   * Verdict arguments jsPolicy cannot decode into its Go types (a 500 `json: cannot unmarshal …`): a message
+   * that is a non-string literal, a code that is a string, an array or primitive literal given to mutate.
+   */
+  undecodable: string[];
 }
+
+/**
+ * Globals the sandbox removes: policies have no use for them, and WebAssembly memory, shared buffers and
+ * Atomics waits escape the isolate's memory limit (issue 12). Upstream jsPolicy has them; we refuse them.
+ */
+export const UNAVAILABLE_GLOBALS = ['WebAssembly', 'SharedArrayBuffer', 'Atomics'] as const;
 
 /** jsPolicy globals whose calls the sandbox records as side effects (get/list are read-only lookups). */
 export const SIDE_EFFECT_GLOBALS = ['create', 'update', 'remove', 'fetchSync', 'readFileSync', 'env', 'requeue'] as const;
@@ -82,6 +95,8 @@ export function codeFacts(javascript: string, options: { hasDependencies?: boole
   const facts: CodeFacts = {
     usesImport: false,
     usesAsync: false,
+    unavailable: [],
+    undecodable: [],
     undeclared: [],
     calls: {},
     kindComparisons: [],
@@ -154,6 +169,7 @@ export function codeFacts(javascript: string, options: { hasDependencies?: boole
       if (callee.type === 'Identifier') {
         referenced.set(callee.name, true);
         facts.calls[callee.name] = (facts.calls[callee.name] ?? 0) + 1;
+        noteUndecodable(facts, callee.name, node.arguments as AnyNode[]);
         if ((callee.name === 'get' || callee.name === 'list') && node.arguments[0]?.type === 'Literal' && typeof node.arguments[0].value === 'string') {
           const v = node.arguments[1];
           facts.lookups.push({
@@ -195,12 +211,41 @@ export function codeFacts(javascript: string, options: { hasDependencies?: boole
 
   const es = ecmaScriptGlobals();
   const jsp = new Set<string>(JSPOLICY_GLOBALS);
+  const unavailable = new Set<string>(UNAVAILABLE_GLOBALS);
   for (const [name, called] of referenced) {
+    if (unavailable.has(name) && !declared.has(name)) facts.unavailable.push(name);
     if (declared.has(name) || es.has(name) || jsp.has(name) || name === 'arguments') continue;
     facts.undeclared.push({ name, called });
   }
   facts.nameLiterals = [...new Set(facts.nameLiterals)];
   return facts;
+}
+
+/** What upstream's Go decoding would reject in a verdict call whose arguments are literals. */
+function noteUndecodable(facts: CodeFacts, fn: string, args: AnyNode[]): void {
+  const literal = (n: AnyNode | undefined): 'string' | 'number' | 'boolean' | 'null' | 'array' | 'object' | undefined => {
+    if (!n) return undefined;
+    if (n.type === 'Literal') return n.value === null ? 'null' : (typeof n.value as 'string' | 'number' | 'boolean');
+    if (n.type === 'TemplateLiteral') return 'string';
+    if (n.type === 'ArrayExpression') return 'array';
+    if (n.type === 'ObjectExpression') return 'object';
+    return undefined;
+  };
+  const note = (what: string): void => {
+    if (!facts.undecodable.includes(what)) facts.undecodable.push(what);
+  };
+  if (fn === 'deny' || fn === 'warn') {
+    const message = literal(args[0]);
+    if (message && message !== 'string' && message !== 'null') note(`${fn}() with a ${message} message (jsPolicy expects a string)`);
+    const reason = literal(args[1]);
+    if (fn === 'deny' && reason && reason !== 'string' && reason !== 'null') note(`deny() with a ${reason} reason (jsPolicy expects a string)`);
+    const code = literal(args[2]);
+    if (fn === 'deny' && code && code !== 'number') note(`deny() with a ${code} code (jsPolicy expects a whole number)`);
+  }
+  if (fn === 'mutate') {
+    const patched = literal(args[0]);
+    if (patched && patched !== 'object') note(`mutate() with a ${patched} (jsPolicy expects the changed object)`);
+  }
 }
 
 /**

@@ -248,6 +248,12 @@ function codeRules(policy: JsPolicy, catalog: ApiCatalog, add: Add): void {
   for (const how of facts.indirections) {
     add({ rule: 'code/indirect-global', severity: 'blocking', message: `the code reaches globals by a route the text does not name: ${how}; a policy has no reason to, and it can hide side effects`, fix: 'call jsPolicy functions by their names (deny, warn, mutate, get, list); no eval, Function, globalThis[…] or this[…]', path: 'spec.javascript' });
   }
+  for (const name of facts.unavailable) {
+    add({ rule: 'code/unavailable-global', severity: 'blocking', message: `the code uses ${name}, which policyforge's sandbox takes away: its memory escapes the isolate's limit, and no policy needs it`, fix: `write the check with plain objects, arrays and strings; no ${name}`, path: 'spec.javascript' });
+  }
+  for (const what of facts.undecodable) {
+    add({ rule: 'code/result-type', severity: 'blocking', message: `${what}: jsPolicy decodes the result into Go types and answers 500 json: cannot unmarshal, denying the request`, fix: 'deny(message: string, reason?: string, code?: number), warn(message: string), mutate(object)', path: 'spec.javascript' });
+  }
   if (facts.usesAsync) {
     add({ rule: 'code/async', severity: 'advisory', message: 'the code uses async/await: every jsPolicy host function is synchronous and a verdict inside a promise may come too late', fix: 'write synchronous code', path: 'spec.javascript' });
   }

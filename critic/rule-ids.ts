@@ -33,6 +33,8 @@ export const RULES = {
   'code/mutate-in-validating': 'mutate() only in Mutating policies',
   'code/requeue-outside-controller': 'requeue() only in Controller policies',
   'code/no-verdict': 'the code can deny, warn or mutate',
+  'code/unavailable-global': 'no WebAssembly, SharedArrayBuffer or Atomics (the sandbox takes them away: their memory escapes the limit)',
+  'code/result-type': 'deny/warn messages are strings, deny codes numbers, mutate gets an object (jsPolicy decodes them into Go types)',
   'code/indirect-global': 'no globals reached by computed names, eval, Function or the global object as a value (they hide side effects)',
   'code/undeclared-side-effect': 'every side-effect function the code names (create, update, remove, fetchSync, readFileSync, env, requeue) is declared by the plan',
   'catalog/not-plural': 'resources name plurals, not kinds, singulars or short names',

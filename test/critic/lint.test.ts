@@ -94,6 +94,15 @@ describe('lintPolicy: code', () => {
     ['import without dependencies', "import x from 'y'; deny('x')", 'code/import'],
     ['a function never declared (a skill not inlined)', "if (!hasLabel(request.object, 'team')) deny('x')", 'code/undefined-function'],
     ['mutate in a Validating policy', 'request.object.metadata.labels = {}; mutate(request.object);', 'code/mutate-in-validating'],
+    // The sandbox takes these away (issue 12): their memory escapes the isolate's limit.
+    ['WebAssembly', "const m = new WebAssembly.Memory({ initial: 1 }); deny('x')", 'code/unavailable-global'],
+    ['SharedArrayBuffer', "const b = new SharedArrayBuffer(8); deny('x')", 'code/unavailable-global'],
+    ['Atomics', "Atomics.waitAsync(new Int32Array(4), 0, 0, 1); deny('x')", 'code/unavailable-global'],
+    // jsPolicy decodes verdicts into Go types (pkg/vm/vm.go): these answer 500 json: cannot unmarshal.
+    ['a number as a deny message', 'deny(42)', 'code/result-type'],
+    ['an object as a warn message', "warn({ text: 'x' })", 'code/result-type'],
+    ['a string as a deny code', "deny('x', 'Forbidden', '403')", 'code/result-type'],
+    ['an array given to mutate', 'mutate([request.object])', 'code/result-type'],
   ])('blocks %s', (_label, javascript, rule) => {
     const f = lintPolicy(good({ javascript }), { intent }).find((x) => x.rule === rule);
     expect(f?.severity).toBe('blocking');
@@ -107,6 +116,11 @@ describe('lintPolicy: code', () => {
       "try { print(atob(btoa('x'))); } catch (e) { warn(String(e)); }",
     ].join('\n');
     expect(rules(lintPolicy(good({ javascript }), { intent }), 'blocking')).toEqual([]);
+  });
+
+  it('accepts verdicts with string messages, a numeric code and computed arguments', () => {
+    const javascript = "const m = 'no ' + 'prod'; if (request.object) deny(m, 'Forbidden', 403); warn(`x ${m}`); deny(null);";
+    expect(rules(lintPolicy(good({ javascript }), { intent })).filter((r) => r === 'code/result-type')).toEqual([]);
   });
 
   it('flags a kind check the rules can never deliver, naming where that kind is served', () => {
