@@ -41,6 +41,18 @@ describe('the in-process Kubernetes API server, through client-node', () => {
     expect(Number(list.metadata.resourceVersion)).toBeGreaterThanOrEqual(Number(created.metadata.resourceVersion));
   });
 
+  it('pages a list with limit and continue tokens, as the API server does', async () => {
+    for (const name of ['a', 'b', 'c']) await api.createClusterCustomObject({ ...base, body: widget(name) });
+    const first = await api.listClusterCustomObject({ ...base, limit: 1 });
+    expect(first.items.map((i: any) => i.metadata.name)).toEqual(['a']);
+    expect(first.metadata).toMatchObject({ remainingItemCount: 2 });
+    const rest = await api.listClusterCustomObject({ ...base, limit: 5, _continue: first.metadata.continue });
+    expect(rest.items.map((i: any) => i.metadata.name)).toEqual(['b', 'c']);
+    expect(rest.metadata.continue).toBeUndefined();
+    expect(rest.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
+    await expect(api.listClusterCustomObject({ ...base, limit: 1, _continue: 'not a token' })).rejects.toMatchObject({ code: 400 });
+  });
+
   it('answers 409 AlreadyExists, 404 NotFound and 422 Invalid as the real server does', async () => {
     await api.createClusterCustomObject({ ...base, body: widget('a') });
     await expect(api.createClusterCustomObject({ ...base, body: widget('a') })).rejects.toMatchObject({ code: 409 });

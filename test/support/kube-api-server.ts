@@ -24,7 +24,8 @@ import { parse as parseYaml } from 'yaml';
  * - injected failures: status codes, delays, or a dropped connection, matched by method and path.
  *
  * Not modelled: finalizers, field selectors, strategic merge patch (rejected with 415 as for custom
- * resources), authentication (any bearer token is accepted), pagination (limit/continue are ignored).
+ * resources), authentication (any bearer token is accepted). Pagination (limit/continue) pages the current
+ * objects after the token's key; a real server pages one snapshot, and expires tokens (410) after minutes.
  */
 
 export interface ResourceType {
@@ -310,7 +311,29 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
         .filter((o) => matchesLabels(o, query.labelSelector))
         .sort((a, b) => objKey(a.metadata.namespace, a.metadata.name).localeCompare(objKey(b.metadata.namespace, b.metadata.name)));
       if (wantsTable(req)) return send(res, 200, table(t, items));
-      return send(res, 200, { apiVersion: apiVersionOf(t), kind: `${t.kind}List`, metadata: { resourceVersion: String(rv) }, items });
+      // limit/continue as the API server pages: the token carries the list's resourceVersion and the last key
+      let page = items;
+      let listRv = String(rv);
+      if (query.continue) {
+        let token: { rv?: string; after?: string };
+        try {
+          token = JSON.parse(Buffer.from(query.continue, 'base64').toString('utf8'));
+        } catch {
+          return sendStatus(res, 400, 'BadRequest', 'continue key is not valid: illegal base64 data');
+        }
+        if (typeof token.rv !== 'string' || typeof token.after !== 'string') return sendStatus(res, 400, 'BadRequest', 'continue key is not valid');
+        listRv = token.rv;
+        page = page.filter((o) => objKey(o.metadata.namespace, o.metadata.name) > token.after!);
+      }
+      const limit = Number(query.limit ?? 0);
+      const metadata: Record<string, unknown> = { resourceVersion: listRv };
+      if (limit > 0 && page.length > limit) {
+        const last = page[limit - 1];
+        metadata.continue = Buffer.from(JSON.stringify({ rv: listRv, after: objKey(last.metadata.namespace, last.metadata.name) })).toString('base64');
+        metadata.remainingItemCount = page.length - limit;
+        page = page.slice(0, limit);
+      }
+      return send(res, 200, { apiVersion: apiVersionOf(t), kind: `${t.kind}List`, metadata, items: page });
     }
     if (method === 'GET') {
       if (!current) return notFound(res, groupResource, route.name!);
