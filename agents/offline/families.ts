@@ -1511,6 +1511,39 @@ if (Array.isArray(ips) && ips.length > 0) {
   },
 };
 
+const hostProcess: OfflineFamily = {
+  id: 'host-process',
+  title: 'Windows HostProcess containers forbidden (windowsOptions.hostProcess: true, pod or container)',
+  examples: ['This policy ensures the `hostProcess` field, if present, is set to `false`.', 'Pods must not run HostProcess containers.'],
+  phrases: [
+    ...POD_PHRASES,
+    /\b(?:windows\s+)?(?:hostProcess|host\s?process)(?:\s+(?:field|containers?|pods?|mode))?\b/i,
+    /\bwindowsOptions(?:\.hostProcess)?\b/i,
+    /\bif\s+present\b/i,
+    /\b(?:run|runs|running)\b/i,
+  ],
+  match: (ctx) => {
+    if (!/\bhost\s?process\b/i.test(ctx.text)) return undefined;
+    const flag = (where: string): string => `(${where} && ${where}.windowsOptions && ${where}.windowsOptions.hostProcess === true)`;
+    return containerRule(ctx, {
+      family: 'host-process',
+      summary: 'HostProcess containers (windowsOptions.hostProcess: true, in the pod or a container) are not allowed',
+      offends: `${flag('podSpec?.securityContext')} || ${flag('c.securityContext')}`,
+      describe: `'container ' + ${cname} + ' runs as a HostProcess container'`,
+      skills: [],
+      offending: [
+        { name: 'hostProcess: true in the container', container: { securityContext: { windowsOptions: { hostProcess: true } } } },
+        { name: 'hostProcess: true at pod level', container: {}, podSpec: { securityContext: { windowsOptions: { hostProcess: true } } } },
+      ],
+      compliant: [
+        { name: 'no windowsOptions', container: {} },
+        { name: 'hostProcess: false', container: { securityContext: { windowsOptions: { hostProcess: false } } } },
+      ],
+      polarity: 'forbid',
+    });
+  },
+};
+
 const kindInNamespace: OfflineFamily = {
   id: 'kind-in-namespace',
   title: 'a kind forbidden in named namespaces (e.g. nothing in default)',
@@ -1702,6 +1735,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   procMount,
   automountToken,
   externalIps,
+  hostProcess,
   privilegeEscalation,
   readOnlyRoot,
   privileged,

@@ -502,6 +502,24 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    text: 'Windows pods can run HostProcess containers, which get privileged access to the Windows node. This policy ensures the `hostProcess` field, if present, is set to `false`.',
+    family: 'host-process',
+    checks: [
+      ['container hostProcess', pod([sc({ windowsOptions: { hostProcess: true } })]), 'deny'],
+      ['pod-level hostProcess', pod(undefined, { securityContext: { windowsOptions: { hostProcess: true } } }), 'deny'],
+      ['hostProcess false', pod([sc({ windowsOptions: { hostProcess: false } })]), 'allow'],
+      ['other windowsOptions', pod([sc({ windowsOptions: { runAsUserName: 'app' } })]), 'allow'],
+    ],
+  },
+  {
+    text: 'Windows HostProcess containers get privileged access to the node. This policy ensures Pods do not use HostProcess containers.',
+    family: 'host-process',
+    checks: [
+      ['container hostProcess', pod([sc({ windowsOptions: { hostProcess: true } })]), 'deny'],
+      ['privileged is not this rule', pod([sc({ privileged: true })]), 'allow'],
+    ],
+  },
+  {
     text: 'The owner label is used for billing. This policy ensures the label `owner` on Namespaces cannot be changed or removed.',
     family: 'immutable-metadata',
     checks: [
@@ -522,7 +540,6 @@ const REFUSED: Array<[string, string]> = [
   ['Workloads without requests are hard to schedule. This policy adds default CPU requests of 100m to containers that lack them.', 'a mutation no family writes'],
   ['CPU limits throttle applications. This policy ensures that no container defines CPU limits.', 'forbids what the resources family requires'],
   ['LoadBalancer Services cost money. This policy ensures LoadBalancer Services are only allowed in the `edge` namespace.', '"only allowed in" a namespace'],
-  ['Windows HostProcess containers get privileged access to the node. This policy ensures Pods do not use HostProcess containers.', 'no HostProcess family'],
   ['This policy ensures Pods set `automountServiceAccountToken` to `true`.', 'requires what the automount family forbids'],
   ['This policy ensures that `automountServiceAccountToken` is unset or set to `false`.', 'unset would allow the default (true): not the same rule'],
   ['This policy ensures the seccomp profile is set to `RuntimeDefault`, not `Unconfined`.', 'an allow-list and a ban mixed'],
@@ -531,7 +548,6 @@ const REFUSED: Array<[string, string]> = [
   ['This policy ensures that `runAsUser` is set to `0`.', 'requires root'],
   ['This policy ensures that `runAsUser` is set to a non-zero value.', '"set to" may demand the field: not read'],
   ['Adding capabilities other than `NET_BIND_SERVICE` is disallowed. In addition, all containers must explicitly drop `ALL` capabilities.', 'two rules, one with an exception'],
-  ['This policy ensures the `hostProcess` field, if present, is set to `false`.', 'no HostProcess family'],
   ['This policy ensures that all containers explicitly drop the CAP_NET_RAW ability.', 'dropping one named capability is not written'],
   ['Adding capabilities beyond those listed in the policy must be disallowed.', 'the list is not named'],
   ['This policy ensures that the `seLinuxOptions` field is undefined.', 'no SELinux family'],
@@ -539,6 +555,8 @@ const REFUSED: Array<[string, string]> = [
   ['This policy ensures that there is a hostname for each rule defined.', 'no kind named'],
   ['This policy ensures that every Deployment has at least 3 replicas unless it is in the `dev` namespace.', '"unless" not read'],
   ['This policy, applied to new clusters only, ensures containers are not privileged.', 'an aside the reading cannot place'],
+  ['This policy ensures the `hostProcess` field is set to `true`.', 'requires what the family forbids'],
+  ['This policy ensures that `hostProcess` and `privileged` are unset or set to `false`.', 'two rules in one statement'],
   ['This policy ensures that ServiceAccounts set `automountServiceAccountToken` to `false`.', 'about ServiceAccount objects, not pods'],
   ['Ephemeral containers are for debugging only. This policy blocks the use of ephemeral containers.', 'no family forbids a container list'],
   ['This policy ensures that initContainers are not privileged.', 'init containers only is a narrower rule than the family writes'],
