@@ -20,7 +20,7 @@
  *    (a top-level return works, as webpack's wrapper allows it); the "all VMs busy" deadline is not modelled.
  */
 export { createSandbox, SANDBOX_DEFAULTS, type SandboxOptions, type SandboxRunner, type RunOptions, type FunctionTestResult } from './runner.js';
-export { parseSuite, parseCase, loadSuite, parsePolicy, loadPolicy, serializePolicy } from './suite.js';
+export { parseSuite, parseCase, loadSuite, parsePolicy, loadPolicy, loadPolicyDocument, serializePolicy } from './suite.js';
 export { buildAdmissionRequest, marshalRequest, pluralise, resolveResource, DEFAULT_USER_INFO, type AdmissionRequest, type ControllerRequest } from './admission.js';
 export { matchesPolicy, explainMismatch, selectorMatches, NAMESPACE_NAME_LABEL, type MatchOptions } from './matching.js';
 export { formatSuiteResult, escapeForTerminal, describeTimeout, TERMINAL_TEXT_CHARS } from './format.js';

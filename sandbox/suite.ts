@@ -181,6 +181,19 @@ export async function loadPolicy(path: string): Promise<JsPolicy> {
   return parsePolicy(await readText(path), path);
 }
 
+/**
+ * A JsPolicy document as written, schema unchecked, for `policyforge lint`, which reports every schema
+ * problem as a finding in one run. Only what is not a policy document at all is an error: a file that
+ * cannot be read, text that is not YAML, or a document that is not a mapping.
+ */
+export async function loadPolicyDocument(path: string): Promise<JsPolicy> {
+  const raw = readYaml(await readText(path), path);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [path, 'the document is not a mapping (a JsPolicy is apiVersion, kind, metadata and spec)']);
+  }
+  return raw as JsPolicy;
+}
+
 /** YAML for a JsPolicy, block-style javascript so it reads like the source. */
 export function serializePolicy(policy: JsPolicy): string {
   return stringify(policy, { lineWidth: 0, blockQuote: 'literal' });

@@ -50,6 +50,32 @@ describe('policyforge lint', () => {
     expect(out.blocking).toBe(out.findings.filter((f) => f.severity === 'blocking').length);
   });
 
+  it('lists every problem of a policy in one run, schema errors included (issue 16)', async () => {
+    const file = join(dir, 'several-problems.yaml');
+    writeFileSync(file, [
+      'apiVersion: policy.jspolicy.com/v1beta1',
+      'kind: JsPolicy',
+      'metadata: {name: short}',
+      'spec:',
+      '  operations: [CREATE]',
+      '  resources: [pods]',
+      '  violationPolicy: warn',
+      "  javascript: \"const _ = require('lodash'); deny('x');\"",
+    ].join('\n'));
+    const { code, stdout } = await lint(file, '--json');
+    expect(code).toBe(1);
+    const rules = (JSON.parse(stdout) as { findings: Array<{ rule: string }> }).findings.map((f) => f.rule);
+    expect(rules).toEqual(expect.arrayContaining(['schema/name', 'schema/enum', 'code/host-api']));
+  });
+
+  it('exits 2 for a document that is not a policy at all', async () => {
+    const file = join(dir, 'a-list.yaml');
+    writeFileSync(file, '- a\n- b\n');
+    const { code, stderr } = await lint(file);
+    expect(code).toBe(2);
+    expect(stderr).toContain('a-list.yaml');
+  });
+
   it('exits 2 naming the file when the policy cannot be read', async () => {
     const { code, stderr } = await lint(join(dir, 'missing.yaml'));
     expect(code).toBe(2);

@@ -1,7 +1,7 @@
 import { builtinCatalog, discoverCatalog, type ApiCatalog } from '../../../catalog/index.js';
 import type { Finding, Intent } from '../../../common/index.js';
 import { lintPolicy } from '../../../critic/index.js';
-import { loadPolicy } from '../../../sandbox/index.js';
+import { loadPolicyDocument } from '../../../sandbox/index.js';
 import { loadKubeConfig } from '../kubeconfig.js';
 import type { RegisterCommand } from './index.js';
 
@@ -19,7 +19,8 @@ export const registerLint: RegisterCommand = (program, setExit) => {
     .option('--kubeconfig <file>', 'merge the API resources this cluster serves into the catalog (discovery)')
     .option('--json', 'print the findings as JSON')
     .action(async (policyPath: string, opts: { intent?: string; failPolicyOptIn?: boolean; kubeconfig?: string; json?: boolean }) => {
-      const policy = await loadPolicy(policyPath);
+      // Schema problems are findings like any other: one run lists them all (exit 2 only for no policy at all).
+      const policy = await loadPolicyDocument(policyPath);
       const intent: Intent | undefined = opts.intent !== undefined || opts.failPolicyOptIn
         ? { text: opts.intent ?? '', ...(opts.failPolicyOptIn ? { options: { failurePolicy: 'Fail' as const } } : {}) }
         : undefined;
@@ -27,9 +28,9 @@ export const registerLint: RegisterCommand = (program, setExit) => {
       const findings = lintPolicy(policy, { catalog, intent });
       const blocking = findings.filter((f) => f.severity === 'blocking').length;
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ policy: policy.metadata.name, file: policyPath, blocking, advisory: findings.length - blocking, findings }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ policy: policy.metadata?.name, file: policyPath, blocking, advisory: findings.length - blocking, findings }, null, 2)}\n`);
       } else {
-        process.stdout.write(`${policyPath}  ×  ${policy.metadata.name}\n${summary(findings, blocking)}\n${findings.map(line).join('\n')}${findings.length ? '\n' : ''}`);
+        process.stdout.write(`${policyPath}  ×  ${policy.metadata?.name ?? "(no name)"}\n${summary(findings, blocking)}\n${findings.map(line).join('\n')}${findings.length ? '\n' : ''}`);
       }
       setExit(blocking ? 1 : 0);
     });
