@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { silentLogger, type Skill } from '../common/index.js';
 import { openRedisStore, openSqliteStore, SkillLibrary, type SkillStore } from '../skills/index.js';
 import MiniSearch from 'minisearch';
-import { embeddingText, SkillIndex, stem, tokenize, type ScoredSkill } from '../skills/retrieval.js';
+import { embeddingHash as embeddingHashOf, embeddingText, SkillIndex, stem, tokenize, type ScoredSkill } from '../skills/retrieval.js';
 import type { BenchSection } from './benches.js';
 import { gaussian, rng } from '../test/support/seeded-random.js';
 
@@ -86,10 +86,10 @@ class HashEmbeddings implements EmbeddingsInterface {
   }
 }
 
-async function fill(store: SkillStore): Promise<void> {
+async function fill(store: SkillStore, count = SKILLS): Promise<void> {
   await new SkillLibrary(store, { logger: silentLogger }).seedBuiltins();
   const random = rng(11);
-  for (let i = 0; i < SKILLS; i++) {
+  for (let i = 0; i < count; i++) {
     const verb = pick(VERBS, i);
     const noun = pick(NOUNS, Math.floor(i / VERBS.length));
     const adj = pick(ADJECTIVES, Math.floor(i / (VERBS.length * NOUNS.length)));
@@ -123,8 +123,8 @@ interface Row {
   max: number;
 }
 
-async function measure(storeName: string, mode: string, store: SkillStore, embeddings?: EmbeddingsInterface, queries: readonly string[] = QUERIES): Promise<Row> {
-  const library = new SkillLibrary(store, { embeddings, embeddingModel: mode, logger: silentLogger });
+async function measure(storeName: string, mode: string, store: SkillStore, embeddings?: EmbeddingsInterface, queries: readonly string[] = QUERIES, model = mode): Promise<Row> {
+  const library = new SkillLibrary(store, { embeddings, embeddingModel: model, logger: silentLogger });
   let t = performance.now();
   await library.search(QUERIES[0]); // builds the index (and embeds every skill once, when hybrid)
   const indexMs = performance.now() - t;
@@ -243,6 +243,75 @@ async function agreements(store: SkillStore): Promise<Agreement[]> {
 
 const HARD = 'lexical, hard queries (every word common)';
 
+/** Counts the texts embedded, so a restart can show it embedded none of the stored skills. */
+class CountingEmbeddings extends HashEmbeddings {
+  documents = 0;
+  override async embedDocuments(texts: string[]): Promise<number[][]> {
+    this.documents += texts.length;
+    return super.embedDocuments(texts);
+  }
+}
+
+interface ScaleRow {
+  skills: number;
+  fillS: number;
+  lexical: Row;
+  hybrid: Row;
+  /** After closing and reopening the store: a new library's first search and its searches, vectors read back. */
+  restart: Row;
+  embeddedOnRestart: number;
+  rankingP50: number;
+  flatP50: number;
+}
+
+/**
+ * Issue 17: the same searches at 1k, 10k and 100k skills through `SkillLibrary` on SQLite: lexical, hybrid
+ * 1536-dim, and after a restart (store closed and reopened, a new library: stored vectors are read back, not
+ * re-embedded). Beside them, the hybrid ranking alone (SkillIndex) and the brute-force flat cosine scan of the
+ * same rows (`searchExact`), timed interleaved.
+ */
+async function scale(dir: string, sizes: number[]): Promise<ScaleRow[]> {
+  const out: ScaleRow[] = [];
+  for (const n of sizes) {
+    const path = join(dir, `scale-${n}.sqlite`);
+    let store = await openSqliteStore(path);
+    let t = performance.now();
+    await fill(store, n);
+    const fillS = (performance.now() - t) / 1000;
+    const lexical = await measure('SQLite', 'lexical', store);
+    const hybrid = await measure('SQLite', 'hybrid, 1536-dim vectors', store, new HashEmbeddings(1536), QUERIES, 'scale-1536');
+    await store.close();
+    store = await openSqliteStore(path);
+    const counting = new CountingEmbeddings(1536);
+    const restart = await measure('SQLite', 'hybrid, 1536-dim, after a restart', store, counting, QUERIES, 'scale-1536');
+    const skills = await store.listSkills({ state: ['approved', 'candidate'] });
+    const stored = await store.getEmbeddings('scale-1536', skills.map((sk) => embeddingHashOf(sk)));
+    await store.close();
+    const vectors = new Map(skills.map((sk) => [sk.id, stored.get(embeddingHashOf(sk))!]));
+    stored.clear();
+    const index = new SkillIndex(skills, vectors);
+    vectors.clear();
+    const queries = QUERIES.map((q) => ({ text: q, vector: counting.embed(q) }));
+    const fast: number[] = [];
+    const flat: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (const { text, vector } of queries) {
+        t = performance.now();
+        index.search(text, 5, vector);
+        if (round) fast.push(performance.now() - t);
+        t = performance.now();
+        index.searchExact(text, 5, vector);
+        if (round) flat.push(performance.now() - t);
+      }
+    }
+    fast.sort((a, b) => a - b);
+    flat.sort((a, b) => a - b);
+    out.push({ skills: n, fillS, lexical, hybrid, restart, embeddedOnRestart: counting.documents, rankingP50: percentile(fast, 50), flatP50: percentile(flat, 50) });
+    rmSync(path, { force: true });
+  }
+  return out;
+}
+
 interface RankingRow {
   queries: string;
   p50: number;
@@ -308,7 +377,10 @@ export async function run(): Promise<BenchSection> {
   let agreed: Agreement[] = [];
   let shares = new Map<string, number>();
   let ranking: RankingRow[] = [];
+  let scaled: ScaleRow[] = [];
+  const sizes = (process.env.POLICYFORGE_BENCH_RETRIEVAL_SIZES ?? '1000,10000,100000').split(',').map(Number).filter((n) => n > 0);
   try {
+    scaled = await scale(dir, sizes);
     const sqlite = await openSqliteStore(join(dir, 'skills.sqlite'));
     let t = performance.now();
     await fill(sqlite);
@@ -366,13 +438,36 @@ export async function run(): Promise<BenchSection> {
         `| ${a.set} | ${a.queries} | ${a.identical} / ${a.queries} | ${a.approxIdentical} / ${a.queries} | ${(a.approxOverlap * 100).toFixed(1)} % | ${a.rescoredMean.toFixed(0)} / ${a.rescoredMax} | ${f(a.fastP50)} / ${f(a.fastP95)} | ${f(a.exactP50)} / ${f(a.exactP95)} |`,
     ),
   ];
+  const scaleTable = [
+    '| skills | fill s | lexical: first search ms / p50 ms | hybrid 1536-dim: first search (embeds every skill) ms / p50 ms | after a restart: first search ms / p50 ms / skills embedded | hybrid ranking alone p50 ms | brute-force flat cosine scan p50 ms |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...scaled.map(
+      (r) =>
+        `| ${r.skills.toLocaleString('en')} | ${r.fillS.toFixed(1)} | ${r.lexical.indexMs.toFixed(0)} / ${f(r.lexical.p50)} | ${r.hybrid.indexMs.toFixed(0)} / ${f(r.hybrid.p50)} | ${r.restart.indexMs.toFixed(0)} / ${f(r.restart.p50)} / ${r.embeddedOnRestart} | ${f(r.rankingP50)} | ${f(r.flatP50)} |`,
+    ),
+  ];
   const indexed = 10_000;
   const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
   const floatBytes = indexed * 1536 * 4;
   const int8Bytes = indexed * (Math.ceil(1536 / 16) * 16 + 4 + 3 * 8);
   return {
-    title: 'Skill retrieval over 10,000 skills',
-    markdown: `${SKILLS.toLocaleString('en')} generated skills (90 % approved, 10 % candidates) plus the 26 built-ins; ${SEARCHES} searches
+    title: 'Skill retrieval over 1k, 10k and 100k skills',
+    markdown: `### At 1k, 10k and 100k skills (issue 17)
+
+The same generated skills and intent-like queries (${SEARCHES} searches, k = 5) through \`SkillLibrary.search\` on
+SQLite at each size, then the store closed and reopened and a new library searching: its first search reads
+the stored vectors back (the "skills embedded" column counts texts sent to the embedding function: 0 means
+none was re-embedded). Last two columns: the hybrid ranking alone (\`SkillIndex.search\`, no store) and the
+brute-force scan it must equal (\`searchExact\`: every row's float cosine), timed interleaved. Targets: p50
+under 10 ms for lexical and hybrid 1536-dim at 100k; first search after a restart under 2 s.
+
+${scaleTable.join('\n')}
+
+${SCALE_READING}
+
+### At 10,000 skills (issue 5)
+
+${SKILLS.toLocaleString('en')} generated skills (90 % approved, 10 % candidates) plus the 26 built-ins; ${SEARCHES} searches
 of 10 intent-like queries, k = 5, through \`SkillLibrary.search\` (revision check + ranking + usage-count
 write per search). Each description says what the skill does ("Check the latest images …") and, like real
 helpers about pods, where it looks: "of each container", "in the pod", "selected by label", "within its
@@ -431,3 +526,43 @@ above (2 cores shared by several agents) inflates every figure.
 Command: \`npm run bench -- retrieval\`.`,
   };
 }
+
+/** What the scale table shows and why (written from the measured run; the figures above are re-measured). */
+const SCALE_READING = [
+  'Reading (measured 2026-12-01 at load average 7-18 on 2 cores; wall times are inflated several-fold, so the',
+  'CPU times below were measured too). Before/after of this change (issue 17), `SkillIndex.search` alone over',
+  '100,000 generated skills, the previous `skills/retrieval.ts` (git `5b12347^`) and the current one in one',
+  'process, interleaved, 15 queries × 5 rounds, same results for every query (90 / 90, scores to the bit):',
+  '',
+  '| 100,000 skills | before p50 wall / CPU ms | after p50 wall / CPU ms | rows the query\'s terms reach, mean |',
+  '| --- | ---: | ---: | ---: |',
+  '| lexical | 62.6 / 12.0 | 57.3 / 11.1 | 32,523 |',
+  '| hybrid 1536-dim | 98.0 / 26.4 | 92.3 / 24.3 | (every row: the vector stage) |',
+  '',
+  'What changed: a lexical search no longer allocates six arrays the size of the library and passes over every',
+  'row (scores, scaling, ranking): its buffers are allocated once per index and only the rows the query\'s terms',
+  'reach are read, scaled, offered and cleared; the vector stage reuses its four per-row buffers; an offer',
+  'object is built only for a row that can enter the top k. SQLite stores vectors as float64 bytes instead of',
+  'JSON text, so a restart reads them back by copying (the same numbers to the bit), and none is re-embedded',
+  '(the "skills embedded" column: 0 at every size).',
+  '',
+  'Goals not met, and why:',
+  '- Lexical p50 < 10 ms at 100k: ~11 ms of CPU per query is the BM25+ arithmetic over the postings the query',
+  '  reaches: a third of the library on average here, because "container", "pod", "label" and "namespace" are',
+  '  in 25-60 % of the skills and a query of only such words is scored as their AND plus the OR\'s partial',
+  '  matches. The per-query work is now proportional to those rows, not to the library, but those rows are',
+  '  ~32,000. Next step: score the AND\'s intersection first (walk the rarest word\'s postings, look the others',
+  '  up) and the OR\'s partial matches only when fewer than k skills hold every word.',
+  '- Hybrid 1536-dim p50 < 10 ms at 100k: the exact ranking (ADR 0004) scans an int8 copy of every row, 154 MB',
+  '  per query at 100k; that read alone is ~10-15 ms at this machine\'s memory bandwidth when it is quiet (24',
+  '  ms CPU here under load). Under 10 ms needs a first stage that reads fewer bytes per row with a proven error',
+  '  bound (4-bit codes, or a low-dimensional projection plus a residual bound) or one that skips rows (clusters',
+  '  with bounds); an approximate index (HNSW) would change rankings, which ADR 0004 rules out.',
+  '- First search after a restart < 2 s at 100k: it reads 100,000 skills and vectors (1.2 GB of float64 in',
+  '  SQLite), hashes every description, builds the lexical index (a Map and a radix tree over every term) and',
+  '  normalises and quantises 154 M floats, all in JavaScript on one thread, and the library keeps every vector',
+  '  as a `number[]` in its cache, a 1.2 GB heap that the garbage collector marks (the p50 through the library',
+  '  at 100k is also several times the ranking alone, same cause). Next steps: keep vectors as typed arrays',
+  '  (cache and index), store the normalised float32 and int8 rows so a restart maps them instead of',
+  '  recomputing them, and persist the lexical postings.',
+].join('\n');
