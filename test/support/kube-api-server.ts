@@ -116,7 +116,7 @@ interface Watcher {
 
 export interface KubeApiServerOptions {
   types?: ResourceType[];
-  /** Interval of BOOKMARK events on watches that allow them. @defaultValue 1000 */
+  /** Interval of BOOKMARK events on watches that allow them (the API server sends one about every minute). @defaultValue 60000 */
   bookmarkIntervalMs?: number;
   /** Watch events kept for resuming watches. @defaultValue 1000 */
   historySize?: number;
@@ -132,7 +132,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   const watchers = new Set<Watcher>();
   const failures: Array<InjectedFailure & { left: number }> = [];
   const requests: RecordedKubeRequest[] = [];
-  const bookmarkInterval = options.bookmarkIntervalMs ?? 1000;
+  const bookmarkInterval = options.bookmarkIntervalMs ?? 60_000;
   const historySize = options.historySize ?? 1000;
 
   const typeKey = (group: string, plural: string): string => `${group}/${plural}`;
