@@ -299,12 +299,24 @@ if (volumes.length > 0) {
 
 const KNOWN_CAPS = ['ALL', 'NET_ADMIN', 'SYS_ADMIN', 'NET_RAW', 'SYS_PTRACE', 'SYS_MODULE', 'SYS_TIME', 'NET_BIND_SERVICE', 'CHOWN', 'DAC_OVERRIDE', 'SETUID', 'SETGID', 'SYS_BOOT', 'MKNOD'];
 
+const ADD_OTHER_THAN = /\b(?:adding|add(?:s|ed)?)\s+(?:linux\s+)?capabilities\s+other\s+than\b/i;
+
+/** The capabilities an "adding capabilities other than X, Y is disallowed" clause allows; undefined without one. */
+function addAllowList(text: string): string[] | undefined {
+  const m = new RegExp(`${ADD_OTHER_THAN.source}\\s+(.+?)(?=\\s+(?:is|are|must|may|should|can|will)\\b|[.;]|$)`, 'i').exec(text);
+  if (!m) return undefined;
+  return KNOWN_CAPS.filter((c) => c !== 'ALL' && new RegExp(`\\b(?:CAP_)?${c}\\b`).test(m[1]));
+}
+
 const capabilities: OfflineFamily = {
   id: 'capabilities',
   title: 'added Linux capabilities forbidden (all, or the ones named), or ALL capabilities dropped',
   examples: ['Containers must not add Linux capabilities.', 'Deny containers that add NET_ADMIN or SYS_ADMIN.', 'Containers must drop ALL capabilities.'],
   phrases: [
     ...POD_PHRASES,
+    // "Adding capabilities other than X is disallowed": only X may be added (read with the negation it carries).
+    [ADD_OTHER_THAN, 'not'],
+    /\bin\s+addition\b/i,
     /[`'"]?\bdrop:?\s*\[\s*[`'"]?ALL[`'"]?\s*\][`'"]?/i,
     /\b(?:linux\s+)?capabilit(?:y|ies)\b/i,
     /\badd(?:s|ed|ing)?\b/i,
@@ -315,7 +327,28 @@ const capabilities: OfflineFamily = {
     /\bCAP_/,
   ],
   match: (ctx) => {
-    if (/\bdrop/i.test(ctx.text)) return dropAll(ctx);
+    const allowList = addAllowList(ctx.text);
+    if (allowList && allowList.length === 0) return undefined;
+    if (/\bdrop/i.test(ctx.text)) return dropAll(ctx, allowList);
+    if (allowList) {
+      const other = allowList.includes('NET_ADMIN') ? 'SYS_ADMIN' : 'NET_ADMIN';
+      return containerRule(ctx, {
+        family: 'capabilities',
+        summary: `containers may add no capabilities other than ${allowList.join(', ')}`,
+        offends: `addedCapabilities(c).some(function (k) { return ${js(allowList)}.indexOf(k) < 0; })`,
+        describe: `'container ' + ${cname} + ' adds ' + addedCapabilities(c).join(',')`,
+        skills: [step('addedCapabilities', 'the capabilities a container adds, normalised')],
+        offending: [
+          { name: `capability ${other} added`, container: { securityContext: { capabilities: { add: [other] } } } },
+          { name: 'ALL added', container: { securityContext: { capabilities: { add: ['ALL'] } } } },
+        ],
+        compliant: [
+          { name: 'no capabilities added', container: {} },
+          { name: `${allowList[0]} added`, container: { securityContext: { capabilities: { add: [allowList[0]] } } } },
+        ],
+        polarity: 'require',
+      });
+    }
     const named = KNOWN_CAPS.filter((c) => new RegExp(`\\b(?:CAP_)?${c}\\b`).test(ctx.text) && c !== 'ALL');
     if (!/capabilit/i.test(ctx.text) && named.length === 0) return undefined;
     const offendingCap = named[0] ?? 'NET_ADMIN';
@@ -337,22 +370,26 @@ const capabilities: OfflineFamily = {
 };
 
 /** "Containers must drop ALL capabilities": every container lists ALL (any case) in capabilities.drop. */
-function dropAll(ctx: FamilyContext): FamilySolution | undefined {
+function dropAll(ctx: FamilyContext, allowList?: string[]): FamilySolution | undefined {
   const all = /\bdrop(?:s|ped|ping)?:?\s*\[?\s*[`'"]?ALL\b|\bALL\s+capabilities\b|\ball\s+capabilities\s+(?:must|should|are|to)\s+be\s+dropped\b/i;
-  if (!all.test(ctx.text) || /\badd/i.test(ctx.text)) return undefined;
+  // Any other "add" is a second condition this rule does not write; an "other than X" allow-list is.
+  if (!all.test(ctx.text) || (/\badd/i.test(ctx.text) && !allowList)) return undefined;
+  const dropsAll = `(Array.isArray(c.securityContext?.capabilities?.drop) && c.securityContext.capabilities.drop.some(function (k) { return String(k).toUpperCase() === 'ALL'; }))`;
+  const other = allowList?.includes('NET_ADMIN') ? 'SYS_ADMIN' : 'NET_ADMIN';
   return containerRule(ctx, {
     family: 'capabilities',
-    summary: 'containers must drop ALL capabilities',
-    offends: `!(Array.isArray(c.securityContext?.capabilities?.drop) && c.securityContext.capabilities.drop.some(function (k) { return String(k).toUpperCase() === 'ALL'; }))`,
-    describe: `'container ' + ${cname} + ' does not drop ALL capabilities'`,
-    skills: [],
+    summary: allowList ? `containers must drop ALL capabilities and may add back only ${allowList.join(', ')}` : 'containers must drop ALL capabilities',
+    offends: allowList ? `!${dropsAll} || addedCapabilities(c).some(function (k) { return ${js(allowList)}.indexOf(k) < 0; })` : `!${dropsAll}`,
+    describe: `'container ' + ${cname} + ${js(allowList ? ` must drop ALL and add back only ${allowList.join(', ')}` : ' does not drop ALL capabilities')}`,
+    skills: allowList ? [step('addedCapabilities', 'the capabilities a container adds, normalised')] : [],
     offending: [
       { name: 'no capabilities dropped', container: {} },
       { name: 'only NET_RAW dropped', container: { securityContext: { capabilities: { drop: ['NET_RAW'] } } } },
+      ...(allowList ? [{ name: `ALL dropped, ${other} added`, container: { securityContext: { capabilities: { drop: ['ALL'], add: [other] } } } }] : []),
     ],
     compliant: [
       { name: 'ALL dropped', container: { securityContext: { capabilities: { drop: ['ALL'] } } } },
-      { name: 'ALL dropped, NET_BIND_SERVICE added back', container: { securityContext: { capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } } } },
+      { name: `ALL dropped, ${allowList?.[0] ?? 'NET_BIND_SERVICE'} added back`, container: { securityContext: { capabilities: { drop: ['ALL'], add: [allowList?.[0] ?? 'NET_BIND_SERVICE'] } } } },
     ],
     polarity: 'require',
   });

@@ -520,6 +520,24 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    text: 'Adding capabilities other than `NET_BIND_SERVICE` is disallowed. In addition, all containers must explicitly drop `ALL` capabilities.',
+    family: 'capabilities',
+    checks: [
+      ['drops ALL, adds NET_BIND_SERVICE', pod([sc({ capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } })]), 'allow'],
+      ['drops ALL, adds SYS_TIME', pod([sc({ capabilities: { drop: ['ALL'], add: ['SYS_TIME'] } })]), 'deny'],
+      ['adds NET_BIND_SERVICE, drops nothing', pod([sc({ capabilities: { add: ['NET_BIND_SERVICE'] } })]), 'deny'],
+    ],
+  },
+  {
+    text: 'This policy ensures that adding capabilities other than `NET_BIND_SERVICE` and `CHOWN` is not allowed.',
+    family: 'capabilities',
+    checks: [
+      ['adds CHOWN', pod([sc({ capabilities: { add: ['CHOWN'] } })]), 'allow'],
+      ['adds nothing', pod(), 'allow'],
+      ['adds SYS_ADMIN', pod([sc({ capabilities: { add: ['CHOWN', 'SYS_ADMIN'] } })]), 'deny'],
+    ],
+  },
+  {
     text: 'The owner label is used for billing. This policy ensures the label `owner` on Namespaces cannot be changed or removed.',
     family: 'immutable-metadata',
     checks: [
@@ -547,7 +565,6 @@ const REFUSED: Array<[string, string]> = [
   ['This policy ensures the `procMount` field is set to `Unmasked`.', 'requires what the family forbids'],
   ['This policy ensures that `runAsUser` is set to `0`.', 'requires root'],
   ['This policy ensures that `runAsUser` is set to a non-zero value.', '"set to" may demand the field: not read'],
-  ['Adding capabilities other than `NET_BIND_SERVICE` is disallowed. In addition, all containers must explicitly drop `ALL` capabilities.', 'two rules, one with an exception'],
   ['This policy ensures that all containers explicitly drop the CAP_NET_RAW ability.', 'dropping one named capability is not written'],
   ['Adding capabilities beyond those listed in the policy must be disallowed.', 'the list is not named'],
   ['This policy ensures that the `seLinuxOptions` field is undefined.', 'no SELinux family'],
@@ -555,6 +572,8 @@ const REFUSED: Array<[string, string]> = [
   ['This policy ensures that there is a hostname for each rule defined.', 'no kind named'],
   ['This policy ensures that every Deployment has at least 3 replicas unless it is in the `dev` namespace.', '"unless" not read'],
   ['This policy, applied to new clusters only, ensures containers are not privileged.', 'an aside the reading cannot place'],
+  ['Adding capabilities other than the ones listed is disallowed.', 'the list is not named'],
+  ['Containers must drop `ALL` capabilities and must not add any.', 'two statements about capabilities the family does not combine'],
   ['This policy ensures the `hostProcess` field is set to `true`.', 'requires what the family forbids'],
   ['This policy ensures that `hostProcess` and `privileged` are unset or set to `false`.', 'two rules in one statement'],
   ['This policy ensures that ServiceAccounts set `automountServiceAccountToken` to `false`.', 'about ServiceAccount objects, not pods'],
