@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Intent, JsPolicy, JsPolicySpec, OwnerReference } from '../common/index.js';
+import { MODE_TO_VIOLATION_POLICY, type Intent, type JsPolicy, type JsPolicySpec, type OwnerReference } from '../common/index.js';
 
 /**
  * Our code, not the model, decides what a JsPolicy is called and who owns it: the model proposes only a
@@ -35,7 +35,7 @@ function ownerBasedName(owner: OwnerReference): string {
   return name.length <= 253 ? name : `${hash(owner.uid || base).slice(0, 16)}.${POLICY_NAME_SUFFIX}`;
 }
 
-export const MODE_TO_VIOLATION_POLICY = { Enforce: 'Deny', Warn: 'Warn', Audit: 'Dry' } as const;
+export { MODE_TO_VIOLATION_POLICY };
 
 /**
  * The intent's mode (GPTPolicy spec.mode) as the policy's violationPolicy. Cases are written and verified

@@ -1,5 +1,5 @@
 import type { ApiCatalog } from '../catalog/index.js';
-import { isPodControllerResource, OPERATIONS, type JsPolicy, type KubeObject, type Plan, type Restatement, type TestCase } from '../common/index.js';
+import { isPodControllerResource, NAMESPACE_NAME_LABEL, OPERATIONS, type JsPolicy, type KubeObject, type Plan, type Restatement, type TestCase } from '../common/index.js';
 import { SYSTEM_NAMESPACES } from './offline/index.js';
 
 /**
@@ -20,7 +20,6 @@ export interface RestateInput {
   judgedNote?: string;
 }
 
-const NAME_LABEL = 'kubernetes.io/metadata.name';
 /** Paths that identify an object rather than describe it, or that are shown apart (kind, namespace). */
 const IDENTITY = /^(apiVersion|kind|metadata\.(name|generateName|namespace|uid|resourceVersion|creationTimestamp|generation))$/;
 /** At most this many differences are named per case, and this many cases per list. */
@@ -105,7 +104,7 @@ interface Scope {
 }
 
 function namespaceScope(plan: Plan, policy?: JsPolicy): Scope {
-  const exprs = policy?.spec.namespaceSelector?.matchExpressions?.filter((e) => e.key === NAME_LABEL) ?? [];
+  const exprs = policy?.spec.namespaceSelector?.matchExpressions?.filter((e) => e.key === NAMESPACE_NAME_LABEL) ?? [];
   const fromSelector = exprs.filter((e) => e.operator === 'In').flatMap((e) => e.values ?? []);
   const included = fromSelector.length ? fromSelector : plan.target.namespaces;
   const excludedByPolicy = exprs.filter((e) => e.operator === 'NotIn').flatMap((e) => e.values ?? []);

@@ -3,4 +3,13 @@ export * from './errors.js';
 export { createLogger, logger, silentLogger, redactSecrets, redactAndClip, type Logger } from './logger.js';
 export { packageRoot, assetPath, policyforgeHome } from './paths.js';
 export { readInputFile, INPUT_FILE_MAX_BYTES, type ReadInputOptions } from './input-file.js';
-export { POD_CONTROLLER_RESOURCES, isPodControllerResource, type PodControllerResource } from './kubernetes.js';
+export {
+  POD_CONTROLLER_RESOURCES,
+  isPodControllerResource,
+  NAMESPACE_NAME_LABEL,
+  SYSTEM_NAMESPACES,
+  MODE_TO_VIOLATION_POLICY,
+  type PodControllerResource,
+  type PolicyMode,
+} from './kubernetes.js';
+export { canonicalJson, sortKeys } from './canonical-json.js';

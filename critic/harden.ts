@@ -1,10 +1,9 @@
 import { builtinCatalog, type ApiCatalog } from '../catalog/index.js';
-import type { Intent, JsPolicy, LabelSelector, Operation, Plan } from '../common/index.js';
+import { MODE_TO_VIOLATION_POLICY, type Intent, type JsPolicy, type LabelSelector, type Operation, type Plan } from '../common/index.js';
 import { SAFE_TIMEOUT_SECONDS } from './lint.js';
 import { NAMESPACE_NAME_LABEL, namespaceExclusionsFromIntent, selectedNames, selectorMaySelect, SYSTEM_NAMESPACES } from './namespaces.js';
 import { effectiveGroups, intendedNamespaces, matchedResources, neededOperations, resourceRules } from './rules.js';
 
-const MODE_TO_VIOLATION_POLICY = { Enforce: 'Deny', Warn: 'Warn', Audit: 'Dry' } as const;
 const RISKY_SUBRESOURCES = ['status', 'binding', 'eviction'];
 
 /**

@@ -1,10 +1,6 @@
-import type { LabelSelector, LabelSelectorRequirement } from '../common/index.js';
+import { NAMESPACE_NAME_LABEL, SYSTEM_NAMESPACES, type LabelSelector, type LabelSelectorRequirement } from '../common/index.js';
 
-/** The label the API server sets on every namespace: selecting by it cannot be defeated by missing labels. */
-export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
-
-/** Namespaces no generated policy may act in: Kubernetes' own, jsPolicy's and policyforge's. */
-export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', 'jspolicy', 'policyforge'] as const;
+export { NAMESPACE_NAME_LABEL, SYSTEM_NAMESPACES };
 
 const NAME = String.raw`[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?`;
 const QUOTED = String.raw`['"\u2018\u2019\u201c\u201d\`]`;

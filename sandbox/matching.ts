@@ -1,9 +1,9 @@
 import { builtinCatalog, type ApiCatalog } from '../catalog/index.js';
-import type { JsPolicySpec, KubeObject, LabelSelector } from '../common/index.js';
+import { NAMESPACE_NAME_LABEL, type JsPolicySpec, type KubeObject, type LabelSelector } from '../common/index.js';
 import { isControllerRequest, pluralise, type AdmissionRequest, type ControllerRequest } from './admission.js';
 
 /** The label every namespace carries (set by the API server), which selectors can match by name. */
-export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+export { NAMESPACE_NAME_LABEL };
 
 export interface MatchOptions {
   /** Skip namespaceSelector and objectSelector (scope experiments run the script regardless). @defaultValue false */

@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { PolicyforgeError, isPolicyforgeError } from '../common/index.js';
+import { canonicalJson, PolicyforgeError, isPolicyforgeError } from '../common/index.js';
 import { createRedisClient, withRedis, type RedisConnection } from './connection.js';
-import { GENERATION_JOB_NAME, QUEUE_NAMES, canonicalJson, intentContentKey, parseGenerationJobData, type GenerationJobData } from './job-schema.js';
+import { GENERATION_JOB_NAME, QUEUE_NAMES, intentContentKey, parseGenerationJobData, type GenerationJobData } from './job-schema.js';
 import { isSupersededFailure, supersededKey, toJobView, type JobState, type JobView } from './job-view.js';
 
 /** How long finished jobs (results and transcripts) are kept. */

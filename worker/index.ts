@@ -11,7 +11,6 @@ export {
   generationJobDataSchema,
   parseGenerationJobData,
   intentContentKey,
-  canonicalJson,
   describeIssues,
   type GenerationJobData,
 } from './job-schema.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { OPERATIONS, PolicyforgeError, type Intent } from '../common/index.js';
+import { canonicalJson, OPERATIONS, PolicyforgeError, type Intent } from '../common/index.js';
 
 /**
  * The generation job's data, version 1: the public contract for anyone who enqueues with plain bullmq
@@ -116,20 +116,3 @@ export function intentContentKey(intent: Intent): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 40);
 }
 
-/** JSON with object keys sorted, so equal content hashes equally whatever the key order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value as Record<string, unknown>)
-        .sort()
-        .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
-    );
-  }
-  return value;
-}
