@@ -538,6 +538,22 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    text: 'As workloads share cluster resources, it is important to limit resources requested and consumed by each Pod. It is recommended to require resource requests and limits per Pod, especially for memory and CPU. If a Namespace level request or limit is specified, defaults will automatically be applied to each Pod based on the LimitRange configuration. This policy validates that all containers have something specified for memory and CPU requests and memory limits.',
+    family: 'resources',
+    checks: [
+      ['all three', pod([container({ resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } } })]), 'allow'],
+      ['no requests', pod([container({ resources: { limits: { memory: '128Mi' } } })]), 'deny'],
+    ],
+  },
+  {
+    text: 'Namespaces segment and isolate cluster resources. As a best practice, workloads should be isolated with Namespaces and the default Namespace should not be used. This policy validates that Pods specify a Namespace name other than `default`. Rule auto-generation is disabled here because Pod controllers need to specify the `namespace` field under the top-level `metadata` object and not at the Pod template level.',
+    family: 'kind-in-namespace',
+    checks: [
+      ['Deployment in default', { ...deployment([container()]), metadata: { name: 'd', namespace: 'default' } }, 'deny'],
+      ['Pod in shop', pod(), 'allow'],
+    ],
+  },
+  {
     text: 'The owner label is used for billing. This policy ensures the label `owner` on Namespaces cannot be changed or removed.',
     family: 'immutable-metadata',
     checks: [
