@@ -72,6 +72,21 @@ describe('PolicyNotOwned clears', () => {
     expect(model.calls).toHaveLength(1);
   });
 
+  onTestServer('recovers from kubectl delete + re-create while the garbage collector still holds the old JsPolicy', async () => {
+    model = scriptedGenerator();
+    bed = await createBed(model.generate, { garbageCollectionDelayMs: 1500 });
+    await bed.startOperator({ controller: { requeueBackoff: { baseMs: 600_000 }, resyncIntervalMs: 600_000 } });
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    await ready();
+    await bed.api.deleteClusterCustomObject({ ...GPT, name: NAME });
+    const recreated = await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    // the old JsPolicy (owned by the deleted uid) is still there: PolicyNotOwned until GC removes it
+    await notOwned();
+    const obj = await ready();
+    expect(obj.metadata.uid).toBe(recreated.metadata.uid);
+    expect((await getJsPolicy(bed, NAME)).metadata.ownerReferences[0].uid).toBe(recreated.metadata.uid);
+  });
+
   it('tries again with backoff, so a name handed over without a deletion is applied too', async () => {
     model = scriptedGenerator();
     bed = await createBed(model.generate);

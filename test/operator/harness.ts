@@ -78,6 +78,8 @@ export interface Bed {
 export interface BedOptions {
   /** Another Redis (a private one a test stops and restarts). @defaultValue REDIS_URL */
   redisUrl?: string;
+  /** The test API server's garbage-collection lag (a real cluster's GC is not instant). @defaultValue 0 */
+  garbageCollectionDelayMs?: number;
 }
 
 export async function createBed(generate: GenerateFn, bedOptions: BedOptions = {}): Promise<Bed> {
@@ -88,7 +90,10 @@ export async function createBed(generate: GenerateFn, bedOptions: BedOptions = {
   if (E2E_KUBECONFIG) {
     kubeConfig.loadFromFile(E2E_KUBECONFIG);
   } else {
-    server = await startKubeApiServer({ types: [GPTPOLICY_TYPE, jsPolicyType((o) => jsPolicyRules.flatMap((r) => r(o)))] });
+    server = await startKubeApiServer({
+      types: [GPTPOLICY_TYPE, jsPolicyType((o) => jsPolicyRules.flatMap((r) => r(o)))],
+      garbageCollectionDelayMs: bedOptions.garbageCollectionDelayMs,
+    });
     kubeConfig.loadFromString(server.kubeconfig());
   }
   const prefix = `pf-test-operator-${randomBytes(4).toString('hex')}`;

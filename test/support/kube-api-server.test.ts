@@ -117,6 +117,35 @@ describe('the in-process Kubernetes API server, through client-node', () => {
     expect(server.listObjects('example.com', 'parts').map((p) => p.metadata.name)).toEqual(['p2']);
   });
 
+  it('keeps dependents with propagationPolicy Orphan, dropping only the reference to the deleted owner', async () => {
+    const owner = await api.createClusterCustomObject({ ...base, body: widget('owner') });
+    const ref = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'owner', uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
+    await api.createClusterCustomObject({ group: 'example.com', version: 'v1', plural: 'parts', body: { metadata: { name: 'p1', ownerReferences: [ref] } } });
+    await api.deleteClusterCustomObject({ ...base, name: 'owner', propagationPolicy: 'Orphan' });
+    const parts = server.listObjects('example.com', 'parts');
+    expect(parts.map((p) => [p.metadata.name, p.metadata.ownerReferences])).toEqual([['p1', undefined]]);
+  });
+
+  it('collects the dependents of a background deletion after the garbage collector\'s delay, not with the owner', async () => {
+    const lagged = await startKubeApiServer({ types: [WIDGET, PART], garbageCollectionDelayMs: 300 });
+    try {
+      const kcl = new KubeConfig();
+      kcl.loadFromString(lagged.kubeconfig());
+      const lapi = kcl.makeApiClient(CustomObjectsApi);
+      const owner = await lapi.createClusterCustomObject({ ...base, body: widget('owner') });
+      const ref = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'owner', uid: owner.metadata.uid, controller: true };
+      await lapi.createClusterCustomObject({ group: 'example.com', version: 'v1', plural: 'parts', body: { metadata: { name: 'p1', ownerReferences: [ref] } } });
+      await lapi.deleteClusterCustomObject({ ...base, name: 'owner' });
+      // the window a re-created owner meets: its dependent of the same name is still there, owned by the old uid
+      expect(lagged.listObjects('example.com', 'parts').map((p) => p.metadata.name)).toEqual(['p1']);
+      const deadline = Date.now() + 5000;
+      while (lagged.listObjects('example.com', 'parts').length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(lagged.listObjects('example.com', 'parts')).toEqual([]);
+    } finally {
+      await lagged.close();
+    }
+  });
+
   it('serves discovery for /api and /apis', async () => {
     const res = await fetch(`${server.url}/apis`);
     const groups = (await res.json()) as any;

@@ -18,7 +18,8 @@ import { parse as parseYaml } from 'yaml';
  * - the status subresource: the main endpoint ignores status, /status ignores everything else;
  * - ?watch=true streaming (ADDED/MODIFIED/DELETED, BOOKMARK when allowWatchBookmarks=true), an
  *   ERROR 410 Expired event when the requested resourceVersion was compacted away, timeoutSeconds;
- * - deletion cascades to dependents through metadata.ownerReferences (background garbage collection);
+ * - deletion cascades to dependents through metadata.ownerReferences: propagationPolicy Background (after
+ *   garbageCollectionDelayMs), Foreground (dependents first) or Orphan (dependents kept, reference dropped);
  * - dryRun=All: validated and answered, never stored nor watched;
  * - validators per resource (standing in for CRD schemas and admission webhooks) answer 422 Invalid;
  * - injected failures: status codes, delays, or a dropped connection, matched by method and path.
@@ -118,6 +119,11 @@ export interface KubeApiServerOptions {
   types?: ResourceType[];
   /** Interval of BOOKMARK events on watches that allow them (the API server sends one about every minute). @defaultValue 60000 */
   bookmarkIntervalMs?: number;
+  /**
+   * How long the garbage collector takes to delete the dependents of a deleted owner (background
+   * propagation); a real cluster takes from milliseconds to minutes. @defaultValue 0 (at once, but after the owner)
+   */
+  garbageCollectionDelayMs?: number;
   /** Watch events kept for resuming watches. @defaultValue 1000 */
   historySize?: number;
 }
@@ -195,17 +201,41 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     return obj;
   }
 
-  function remove(t: ResourceType, prev: any, dryRun: boolean): any {
+  /**
+   * propagationPolicy: Background (default) deletes the owner, then its dependents after the GC delay;
+   * Foreground deletes the dependents first; Orphan keeps them and drops their ownerReference to it.
+   */
+  function remove(t: ResourceType, prev: any, dryRun: boolean, propagation = 'Background'): any {
     if (dryRun) return prev;
+    if (propagation === 'Foreground') collectGarbage(prev.metadata.uid);
     bucket(typeKey(t.group, t.plural)).delete(objKey(prev.metadata.namespace, prev.metadata.name));
     const gone = clone(prev);
     gone.metadata.resourceVersion = String(++rv);
     emit(t, 'DELETED', gone);
-    collectGarbage(prev.metadata.uid);
+    if (propagation === 'Orphan') orphan(prev.metadata.uid);
+    else if (propagation !== 'Foreground') {
+      const gcDelay = options.garbageCollectionDelayMs ?? 0;
+      if (gcDelay > 0) setTimeout(() => collectGarbage(prev.metadata.uid), gcDelay).unref();
+      else collectGarbage(prev.metadata.uid);
+    }
     return gone;
   }
 
-  /** Background cascading deletion: dependents whose ownerReferences name the deleted uid. */
+  /** Dependents of a deleted owner kept (propagationPolicy Orphan): only the reference to it goes. */
+  function orphan(ownerUid: string): void {
+    for (const [key, objects] of store) {
+      const t = types.get(key);
+      if (!t) continue;
+      for (const obj of [...objects.values()]) {
+        const refs: any[] = obj.metadata.ownerReferences ?? [];
+        if (!refs.some((r) => r.uid === ownerUid)) continue;
+        const rest = refs.filter((r) => r.uid !== ownerUid);
+        store_(t, { ...obj, metadata: { ...obj.metadata, ownerReferences: rest.length ? rest : undefined } }, obj, false);
+      }
+    }
+  }
+
+  /** Cascading deletion: dependents whose ownerReferences name the deleted uid. */
   function collectGarbage(ownerUid: string): void {
     for (const [key, objects] of store) {
       const t = types.get(key);
@@ -372,7 +402,11 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
 
     if (method === 'DELETE') {
       if (!current) return notFound(res, groupResource, route.name);
-      const gone = remove(t, current, dryRun);
+      const propagation = String(input?.propagationPolicy ?? query.propagationPolicy ?? 'Background');
+      if (!['Background', 'Foreground', 'Orphan'].includes(propagation)) {
+        return sendStatus(res, 400, 'BadRequest', `propagationPolicy: Unsupported value: "${propagation}": supported values: "Foreground", "Background", "Orphan"`);
+      }
+      const gone = remove(t, current, dryRun, propagation);
       return send(res, 200, gone);
     }
 
