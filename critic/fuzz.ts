@@ -80,7 +80,8 @@ const SKELETONS: Readonly<Record<string, Record<string, unknown>>> = {
   Secret: {},
 };
 
-const CRASH_KINDS = new Set(['throw', 'timeout', 'memory']);
+// What jsPolicy answers with a 500: a throw, a timeout, memory, and a verdict it cannot decode into Go types.
+const CRASH_KINDS = new Set(['throw', 'timeout', 'memory', 'decode']);
 
 const DEFAULT_LARGE = { string: 4096, list: 32 };
 

@@ -39,6 +39,14 @@ describe.skipIf(!haveSharedIntents)('fuzzPolicy', () => {
     expect(ext.map((c) => c.error).join(' ')).toMatch(/reading 'startsWith'/);
   });
 
+  it('finds a verdict jsPolicy cannot decode on an unusual object (a 500 like a throw)', async () => {
+    const base = refs.find((r) => r.id === 'require-team-label')!;
+    // A team label holding a number-like value is fine; without one, deny() gets a number, which Go cannot decode.
+    const javascript = "const team = request.object?.metadata?.labels?.team; if (!team) deny(team === undefined ? 0 : 'no team label');";
+    const crashes = await fuzzPolicy({ ...base.policy, spec: { ...base.policy.spec, javascript } }, base.suite.cases, sandbox);
+    expect(crashes.map((c) => c.error).join(' ')).toMatch(/cannot unmarshal/);
+  });
+
   it('reports nothing for a robust policy', async () => {
     const ref = refs.find((r) => r.id === 'iampolicy-no-project')!;
     expect(await fuzzPolicy(ref.policy, ref.suite.cases, sandbox)).toEqual([]);
