@@ -226,6 +226,11 @@ describe('the in-process Kubernetes API server, through client-node', () => {
     const got = await leases.readNamespacedLease({ namespace: 'ns', name: 'l' });
     expect(got.spec?.holderIdentity).toBe('me');
     expect(String(got.spec?.renewTime)).toBe(renewTime);
+    // a built-in kind takes an update without resourceVersion (unconditional), unlike a custom resource
+    const replaced = await leases.replaceNamespacedLease({ namespace: 'ns', name: 'l', body: { metadata: { name: 'l' }, spec: { holderIdentity: 'you' } } });
+    expect(replaced.spec?.holderIdentity).toBe('you');
+    await api.createClusterCustomObject({ ...base, body: widget('w') });
+    await expect(api.replaceClusterCustomObject({ ...base, name: 'w', body: widget('w', 2) })).rejects.toMatchObject({ code: 422 });
   });
 });
 

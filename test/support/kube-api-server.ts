@@ -14,7 +14,7 @@ import { parse as parseYaml } from 'yaml';
  * - list/get/create/replace(PUT)/patch/delete on cluster-scoped and namespaced resources; patches as
  *   JSON patch, JSON merge patch and server-side apply (applied as a merge: field ownership is not modelled);
  * - a global resourceVersion; PUT with a stale metadata.resourceVersion → 409 Conflict; PUT without one →
- *   422 (as for custom resources); metadata.generation bumped on spec changes;
+ *   422 for custom resources, an unconditional update for built-in kinds; metadata.generation bumped on spec changes;
  * - the status subresource: the main endpoint ignores status, /status ignores everything else;
  * - ?watch=true streaming (ADDED/MODIFIED/DELETED, BOOKMARK when allowWatchBookmarks=true), an
  *   ERROR 410 Expired event when the requested resourceVersion was compacted away, timeoutSeconds;
@@ -417,10 +417,11 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       if (input.metadata.name !== route.name) {
         return sendStatus(res, 400, 'BadRequest', `the name of the object (${input.metadata.name}) does not match the name on the URL (${route.name})`);
       }
-      if (!input.metadata.resourceVersion) {
+      // custom resources need a resourceVersion on update; built-in kinds (Leases, Events) allow an unconditional one
+      if (!input.metadata.resourceVersion && !BUILTIN_TYPES.includes(t)) {
         return invalidObject(res, t, route.name, ['metadata.resourceVersion: Invalid value: 0x0: must be specified for an update']);
       }
-      if (input.metadata.resourceVersion !== current.metadata.resourceVersion) return conflict(res, groupResource, route.name);
+      if (input.metadata.resourceVersion && input.metadata.resourceVersion !== current.metadata.resourceVersion) return conflict(res, groupResource, route.name);
       return update(res, t, current, input, toStatus, dryRun);
     }
 
