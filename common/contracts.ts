@@ -232,6 +232,11 @@ export interface PlanTarget {
   scope: 'Cluster' | 'Namespaced' | '*';
   /** Namespaces the intent names; empty = cluster-wide intent (system namespaces are still excluded). */
   namespaces: string[];
+  /**
+   * The planner read `namespaces` from the operative statement alone (the offline reader): the list is final and
+   * the critic does not fall back to the intent's whole text, whose rationale may name namespaces.
+   */
+  namespacesFinal?: boolean;
 }
 
 export interface PlanStep {

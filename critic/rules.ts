@@ -63,10 +63,10 @@ export function neededOperations(plan?: Plan, intent?: Intent): Operation[] | un
 /** The namespaces the policy is meant for: the plan's, else those the intent names. Empty = cluster-wide. */
 export function intendedNamespaces(plan?: Plan, intent?: Intent): string[] {
   if (plan?.target.namespaces?.length) return plan.target.namespaces;
-  // A plan's empty list means cluster-wide (common/contracts.ts PlanTarget): reading the intent's text again
-  // would pick up namespaces its rationale mentions ("Pods in the default namespace are hard to manage. This
-  // policy ensures …") and scope a cluster-wide rule to them. The text is the fallback without a plan only.
-  if (plan && Array.isArray(plan.target.namespaces)) return [...new Set(intent?.options?.namespaces ?? [])];
+  // A reader that kept the rationale apart said "cluster-wide": reading the intent's whole text again would pick
+  // up namespaces its rationale mentions ("Pods in the default namespace are hard to manage. This policy
+  // ensures …") and scope the rule to them.
+  if (plan?.target.namespacesFinal) return [...new Set(intent?.options?.namespaces ?? [])];
   const names = new Set<string>([...(intent ? namespacesFromIntent(intent.text) : []), ...(intent?.options?.namespaces ?? [])]);
   return [...names];
 }

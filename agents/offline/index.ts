@@ -89,7 +89,8 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
     throw refusal(text, operative, misses, reading.rationale);
   }
   const plan: Plan = {
-    target: solution.target,
+    // Namespaces were read from the operative statement only (reading.ts): the critic must not re-read the rationale.
+    target: { ...solution.target, namespacesFinal: true },
     steps: solution.steps,
     tests: withExamples(intent.examples ?? [], solution.tests),
     rationale: `offline family ${solution.family}: ${solution.summary}${podControllerNote(solution.target)}`,
