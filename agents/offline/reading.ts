@@ -53,8 +53,9 @@ const POLICY_LEAD = /^(?:this|the) (?:policy|rule)(?:,\s*(?:requiring|which requ
 
 /** Splits an intent into its operative statement and its rationale. */
 export function readIntent(text: string): Reading {
-  // Links point at background reading, never at what the policy must do.
-  const sentences = text.replace(/\s*\(?(?:(?:for more information,?\s*)?\bsee:?\s*)?\bhttps?:\/\/\S+/gi, '').split(SENTENCE_END).map((s) => s.trim()).filter(Boolean);
+  // Links point at background reading; a parenthetical list of examples ("(such as via set-user-ID …)") illustrates
+  // the rule without adding a condition.
+  const sentences = text.replace(/\s*\(?(?:(?:for more information,?\s*)?\bsee:?\s*)?\bhttps?:\/\/\S+/gi, '').replace(/\s*\((?:such as|e\.g\.,?|for example,?|for instance,?)\s[^()]*\)/gi, '').split(SENTENCE_END).map((s) => s.trim()).filter(Boolean);
   const rationale: string[] = [];
   const policySentences: string[] = [];
   const operative: string[] = [];
@@ -119,7 +120,8 @@ const FUNCTION_WORDS = new Set(
    defined defining declare declares declared contain contains containing include includes including carry carries carrying set sets
    setting allow allows allowed allowing permit permits permitted admitted accepted create creates created creating creation exist exists
    present kind kinds type types applies usage within inside across cluster-wide clusterwide namespaced please validate validates validated
-   check checks checked verify verifies verified enforce enforces enforced get gets provide provides provided via whether own something make use of`.split(/\s+/).filter(Boolean),
+   check checks checked verify verifies verified enforce enforces enforced get gets provide provides provided via whether own something make use of
+   entirely completely altogether`.split(/\s+/).filter(Boolean),
 );
 
 /** Words that negate what follows: an odd count means the statement forbids what the family's phrases describe. */

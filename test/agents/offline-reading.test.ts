@@ -23,6 +23,11 @@ describe('readIntent: the operative statement, apart from the rationale', () => 
     expect(r.operative).not.toMatch(/latest|k8s\.gcr\.io|https/);
   });
 
+  it('drops a parenthetical list of examples, keeping the rule around it', () => {
+    expect(readIntent('Privilege escalation (such as via set-user-ID or set-group-ID file mode) should not be allowed.').operative).toBe('Privilege escalation should not be allowed');
+    expect(readIntent('Images (for example nginx) must be pinned by digest.').operative).toBe('Images must be pinned by digest');
+  });
+
   it('cuts a "because …" clause off the rule it explains', () => {
     expect(readIntent('Containers must not be privileged because privileged containers can escape.').operative).toBe('Containers must not be privileged');
   });

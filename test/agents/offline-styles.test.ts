@@ -554,6 +554,30 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    text: 'Privilege escalation (such as via set-user-ID or set-group-ID file mode) should not be allowed.',
+    family: 'privilege-escalation',
+    checks: [
+      ['true', pod([sc({ allowPrivilegeEscalation: true })]), 'deny'],
+      ['false', pod([sc({ allowPrivilegeEscalation: false })]), 'allow'],
+    ],
+  },
+  {
+    text: 'HostPorts should be disallowed entirely.',
+    family: 'host-ports',
+    checks: [
+      ['hostPort 8080', pod([container({ ports: [{ containerPort: 8080, hostPort: 8080 }] })]), 'deny'],
+      ['no hostPort', pod([container({ ports: [{ containerPort: 8080 }] })]), 'allow'],
+    ],
+  },
+  {
+    text: 'Sharing the host namespaces must be disallowed.',
+    family: 'host-namespaces',
+    checks: [
+      ['hostNetwork', pod(undefined, { hostNetwork: true }), 'deny'],
+      ['none', pod(), 'allow'],
+    ],
+  },
+  {
     text: 'The owner label is used for billing. This policy ensures the label `owner` on Namespaces cannot be changed or removed.',
     family: 'immutable-metadata',
     checks: [
@@ -588,6 +612,9 @@ const REFUSED: Array<[string, string]> = [
   ['This policy ensures that there is a hostname for each rule defined.', 'no kind named'],
   ['This policy ensures that every Deployment has at least 3 replicas unless it is in the `dev` namespace.', '"unless" not read'],
   ['This policy, applied to new clusters only, ensures containers are not privileged.', 'an aside the reading cannot place'],
+  ['Privileged Pods disable most security mechanisms and must be disallowed.', 'rationale and rule in one sentence'],
+  ['Seccomp profile must be explicitly set to one of the allowed values. Both the Unconfined profile and the absence of a profile are prohibited.', 'the allowed values are not named'],
+  ['Images must come from approved registries (such as registry.example.com).', 'an example is not the list'],
   ['Adding capabilities other than the ones listed is disallowed.', 'the list is not named'],
   ['Containers must drop `ALL` capabilities and must not add any.', 'two statements about capabilities the family does not combine'],
   ['This policy ensures the `hostProcess` field is set to `true`.', 'requires what the family forbids'],
