@@ -146,7 +146,8 @@ export async function waitForRedis(url: string, options: { waitMs: number; onWai
   let warned = false;
   for (;;) {
     try {
-      return await probeRedis(url);
+      // 5 s per attempt: a loaded machine or a slow resolver must not turn a clear answer into "no answer"
+      return await probeRedis(url, 5000);
     } catch (err) {
       if (!isPolicyforgeError(err, 'PF_ERR_REDIS_UNAVAILABLE')) throw err;
       if (Date.now() > deadline) {
