@@ -121,10 +121,11 @@ describe('policyforge skills', { timeout: 180_000 }, () => {
     await cli(home, 'export', dir, '--state', 'approved');
     for (const f of readdirSync(dir)) if (!f.startsWith('hasLabel.')) rmSync(join(dir, f));
     writeFileSync(join(dir, 'hasLabel.js'), 'function hasLabel(obj, key, value) {\n  return !!(obj && obj.metadata && obj.metadata.labels && key in obj.metadata.labels) && (value === undefined || obj.metadata.labels[key] === value);\n}\n');
-    await cli(home, 'import', dir);
+    const imported = await cli(home, 'import', dir);
+    expect(imported.code, imported.stderr).toBe(0);
 
     const approved = await cli(home, 'approve', 'hasLabel@2', '--comment', 'simpler', '--json');
-    expect(approved.code).toBe(0);
+    expect(approved.code, approved.stderr).toBe(0);
     expect(JSON.parse(approved.stdout)).toMatchObject({ state: 'approved', reviews: [{ state: 'approved', reviewer: 'ci-reviewer', comment: 'simpler' }] });
     const deprecated = await cli(home, 'deprecate', 'hasLabel@1', '--reviewer', 'alice', '--comment', 'superseded by hasLabel@2');
     expect(deprecated.stdout.trim()).toBe('hasLabel@1 is now deprecated');
