@@ -1,4 +1,4 @@
-import { isPolicyforgeError, silentLogger, type JsPolicy, type Logger } from '../../common/index.js';
+import { isPolicyforgeError, silentLogger, sortKeys, type JsPolicy, type Logger } from '../../common/index.js';
 import { SUPERSEDED_MESSAGE, type GenerationQueue, type JobView } from '../../worker/index.js';
 import { Informer } from './informer.js';
 import type { KubeClient } from './kube-client.js';
@@ -703,8 +703,3 @@ function samePolicy(existing: JsPolicy, desired: JsPolicy): boolean {
   return pick(existing) === pick(desired);
 }
 
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
-  return v;
-}

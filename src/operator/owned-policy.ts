@@ -1,6 +1,6 @@
 import { RESTATEMENT_ANNOTATION } from '../../agents/index.js';
-import type { JsPolicy, OwnerReference } from '../../common/index.js';
-import { ANNOTATIONS, GPTPOLICY, JSPOLICY, LABELS, MODE_VIOLATION_POLICY, type GPTPolicy } from './types.js';
+import { MODE_TO_VIOLATION_POLICY, type JsPolicy, type OwnerReference } from '../../common/index.js';
+import { ANNOTATIONS, GPTPOLICY, JSPOLICY, LABELS, type GPTPolicy } from './types.js';
 
 /**
  * The JsPolicy's name: the GPTPolicy's own name when it is already a valid JsPolicy name (a DNS subdomain
@@ -32,7 +32,7 @@ export function isApproved(owner: GPTPolicy): boolean {
 }
 
 export function intendedViolationPolicy(owner: GPTPolicy): 'Deny' | 'Warn' | 'Dry' {
-  return MODE_VIOLATION_POLICY[owner.spec.mode ?? 'Enforce'];
+  return MODE_TO_VIOLATION_POLICY[owner.spec.mode ?? 'Enforce'];
 }
 
 /**

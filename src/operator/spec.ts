@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { pfError, type Intent, type IntentOptions } from '../../common/index.js';
+import { canonicalJson, pfError, type Intent, type IntentOptions } from '../../common/index.js';
 import { APPROVALS, MODES, GPTPOLICY, type GPTPolicy, type GPTPolicySpec } from './types.js';
 
 /**
@@ -13,6 +13,9 @@ function generationRelevant(spec: GPTPolicySpec): unknown {
     namespaces: [...(spec.namespaces ?? [])].sort(),
     examples: spec.examples ?? [],
     model: spec.model ?? null,
+    // Only when set, so the hash of every GPTPolicy written before these fields existed stays the same.
+    ...(spec.podControllers === false ? { podControllers: false } : {}),
+    ...(spec.allowDeletes === true ? { allowDeletes: true } : {}),
   };
 }
 
@@ -62,6 +65,9 @@ export function validateGPTPolicy(obj: unknown): GPTPolicy {
   if (spec.namespaces !== undefined && (!Array.isArray(spec.namespaces) || spec.namespaces.some((n) => typeof n !== 'string'))) {
     throw pfError('PF_ERR_INPUT_INVALID', where, 'spec.namespaces must be a list of namespace names');
   }
+  for (const field of ['podControllers', 'allowDeletes'] as const) {
+    if (spec[field] !== undefined && typeof spec[field] !== 'boolean') throw pfError('PF_ERR_INPUT_INVALID', where, `spec.${field} must be true or false`);
+  }
   if (spec.examples !== undefined) {
     if (!Array.isArray(spec.examples)) throw pfError('PF_ERR_INPUT_INVALID', where, 'spec.examples must be a list');
     spec.examples.forEach((e, i) => {
@@ -82,6 +88,8 @@ export function intentFor(policy: GPTPolicy, feedback?: string[]): Intent {
   if (spec.failurePolicy) options.failurePolicy = spec.failurePolicy;
   if (spec.namespaces?.length) options.namespaces = [...spec.namespaces];
   if (spec.model) options.model = spec.model;
+  if (spec.podControllers === false) options.podControllers = false;
+  if (spec.allowDeletes === true) options.allowDeletes = true;
   const intent: Intent = {
     text: spec.description.trim(),
     owner: {
@@ -97,16 +105,4 @@ export function intentFor(policy: GPTPolicy, feedback?: string[]): Intent {
   if (spec.examples?.length) intent.examples = spec.examples;
   if (feedback?.length) intent.feedback = feedback;
   return intent;
-}
-
-/** JSON with object keys sorted, so equal values serialise equally. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

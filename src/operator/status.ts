@@ -1,4 +1,4 @@
-import { redactSecrets, type GenerationResult } from '../../common/index.js';
+import { canonicalJson, redactSecrets, type GenerationResult } from '../../common/index.js';
 import {
   CONDITION_TYPES,
   PHASES,
@@ -8,7 +8,6 @@ import {
   type GPTPolicyStatus,
   type Phase,
 } from './types.js';
-import { canonicalJson } from './spec.js';
 
 /** A condition to set; lastTransitionTime and observedGeneration are filled in by `setConditions`. */
 export interface ConditionUpdate {

@@ -22,7 +22,6 @@ export const LABELS = {
 
 export const MODES = ['Enforce', 'Warn', 'Audit'] as const;
 export type Mode = (typeof MODES)[number];
-export const MODE_VIOLATION_POLICY = { Enforce: 'Deny', Warn: 'Warn', Audit: 'Dry' } as const satisfies Record<Mode, string>;
 
 export const APPROVALS = ['Auto', 'Manual'] as const;
 export type Approval = (typeof APPROVALS)[number];
@@ -37,6 +36,10 @@ export interface GPTPolicySpec {
   namespaces?: string[];
   examples?: TestCase[];
   model?: string;
+  /** false: a pod-spec intent covers Pods only, not the pod templates of controllers. @defaultValue true */
+  podControllers?: boolean;
+  /** Approves a Controller policy that deletes what the description asks it to delete. @defaultValue false */
+  allowDeletes?: boolean;
 }
 
 export const PHASES = {

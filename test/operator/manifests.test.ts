@@ -29,7 +29,7 @@ describe('deploy/ manifests', () => {
     expect(v1.subresources).toEqual({ status: {} });
     const spec = v1.schema.openAPIV3Schema.properties.spec;
     expect(spec.required).toEqual(['description']);
-    expect(Object.keys(spec.properties).sort()).toEqual(['approval', 'description', 'examples', 'failurePolicy', 'mode', 'model', 'namespaces']);
+    expect(Object.keys(spec.properties).sort()).toEqual(['allowDeletes', 'approval', 'description', 'examples', 'failurePolicy', 'mode', 'model', 'namespaces', 'podControllers']);
     expect(spec.properties.mode.enum).toEqual(['Enforce', 'Warn', 'Audit']);
     const status = v1.schema.openAPIV3Schema.properties.status.properties;
     for (const field of ['phase', 'conditions', 'observedGeneration', 'policyName', 'rounds', 'cases', 'findings', 'tokens', 'restatement', 'judged', 'lastError']) expect(status).toHaveProperty(field);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isPolicyforgeError } from '../../common/index.js';
-import { jobIdFor, jobIdParts, ownedPolicy, policyNameFor, setConditions, specHash, validateGPTPolicy, withRetry } from '../../src/operator/index.js';
+import { intentFor, jobIdFor, jobIdParts, ownedPolicy, policyNameFor, setConditions, specHash, validateGPTPolicy, withRetry } from '../../src/operator/index.js';
 import { applyFailedStatus, failedStatus } from '../../src/operator/status.js';
 
 const t0 = new Date('2026-11-25T20:00:00Z');
@@ -36,6 +36,23 @@ describe('spec hash and job ids', () => {
     const b = specHash({ namespaces: ['a', 'b'], description: 'x ', approval: 'Manual', mode: 'Audit' } as never);
     expect(a).toBe(b);
     expect(specHash({ description: 'y' })).not.toBe(specHash({ description: 'x' }));
+  });
+
+  it('keeps the hash of GPTPolicies written before this release, so upgrading regenerates nothing', () => {
+    // Values computed by the release before podControllers/allowDeletes and the shared canonicalJson.
+    expect(specHash({ description: "Deny pods with the label 'env=prod' in the 'test' namespace." })).toBe('bb92c0efecc31217');
+    const examples = [{ name: 'n', expect: 'deny' as const, object: { kind: 'Pod', metadata: { name: 'a' } } }];
+    expect(specHash({ description: 'x', namespaces: ['b', 'a'], failurePolicy: 'Fail', examples, model: 'gpt-4o' })).toBe('c858865ce273ced5');
+  });
+
+  it('podControllers: false and allowDeletes change the hash and reach the intent; absent they change nothing', () => {
+    const plain = { description: 'Block privileged containers.' };
+    expect(specHash({ ...plain, podControllers: true })).toBe(specHash(plain));
+    expect(specHash({ ...plain, podControllers: false })).not.toBe(specHash(plain));
+    expect(specHash({ ...plain, allowDeletes: true })).not.toBe(specHash(plain));
+    const policy = { apiVersion: 'gpt.drzzl.io/v1', kind: 'GPTPolicy', metadata: { name: 'p', uid: 'u' }, spec: { ...plain, podControllers: false, allowDeletes: true } };
+    expect(intentFor(validateGPTPolicy(policy)).options).toMatchObject({ podControllers: false, allowDeletes: true });
+    expect(() => validateGPTPolicy({ ...policy, spec: { ...plain, allowDeletes: 'yes' } })).toThrow(/spec.allowDeletes must be true or false/);
   });
 
   it('derives one job id per uid, hash and feedback round, without colons (BullMQ refuses them)', () => {
