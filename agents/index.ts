@@ -22,7 +22,7 @@ export { reviewPolicy, type ReviewInput, type ReviewOutput } from './critic-agen
 export { assemblePolicy, applyMode, policyNameFor, POLICY_NAME_SUFFIX, MODE_TO_VIOLATION_POLICY } from './assemble.js';
 export { PlanSchema, DraftSchema, SpecSchema, CritiqueSchema, TestCaseSchema, SideEffectSchema } from './schemas.js';
 export { loadPrompt, renderPrompt, unfenced, INTENT_FENCE, PROMPTS, type PromptName } from './prompts.js';
-export { offlineFamilies, understandOffline, OFFLINE_FAMILIES, SYSTEM_NAMESPACES, type OfflineUnderstanding, type OfflineFamily } from './offline/index.js';
+export { offlineFamilies, understandOffline, OFFLINE_FAMILIES, type OfflineUnderstanding, type OfflineFamily } from './offline/index.js';
 export { createAgents, type Agents } from './agents.js';
 export { judgeCases, judgeObjections, type JudgeInput, type JudgeOutput } from './judge.js';
 export { caseCatalogObjections } from './case-catalog.js';

@@ -1,6 +1,5 @@
 import type { ApiCatalog } from '../catalog/index.js';
-import { isPodControllerResource, NAMESPACE_NAME_LABEL, OPERATIONS, type JsPolicy, type KubeObject, type Plan, type Restatement, type TestCase } from '../common/index.js';
-import { SYSTEM_NAMESPACES } from './offline/index.js';
+import { isPodControllerResource, NAMESPACE_NAME_LABEL, OPERATIONS, SYSTEM_NAMESPACES, type JsPolicy, type KubeObject, type Plan, type Restatement, type TestCase } from '../common/index.js';
 
 /**
  * The understanding, shown (issue 11): what a plan's policy denies, allows, warns about, mutates and never

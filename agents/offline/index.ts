@@ -1,12 +1,11 @@
 import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
-import { PolicyforgeError, type Intent, type JsPolicySpec, type Plan } from '../../common/index.js';
+import { isPodControllerResource, PolicyforgeError, type Intent, type JsPolicySpec, type Plan } from '../../common/index.js';
 import { withExamples } from '../planner.js';
 import { OFFLINE_FAMILIES, type FamilyContext, type FamilySolution, type OfflineFamily } from './families.js';
 import { placeWords, readIntent, type Placement, type Unplaced } from './reading.js';
 import { excludedNamespacesIn, namespacesIn, resourcesIn, wantsWarning } from './text.js';
 
 export { OFFLINE_FAMILIES, type OfflineFamily, type FamilySolution } from './families.js';
-export { SYSTEM_NAMESPACES } from './rules.js';
 export { readIntent, placeWords, type Reading, type Placement } from './reading.js';
 
 /** Families that check unrelated things: two of them matching one intent means two rules were asked for. */
@@ -170,7 +169,7 @@ function nearestFamilies(operative: string): OfflineFamily[] {
 
 /** "Applies to Pods and to the pod template of …", when the plan reaches into pod controllers. */
 function podControllerNote(target: Plan['target']): string {
-  const controllers = target.resources.filter((r) => r !== 'pods' && POD_CONTROLLER_PLURALS.includes(r));
+  const controllers = target.resources.filter(isPodControllerResource);
   return target.resources.includes('pods') && controllers.length ? `; applies to Pods and to the pod template of every pod controller (${controllers.join(', ')})` : '';
 }
 
@@ -188,4 +187,3 @@ function usesValue(javascript: string, value: string): boolean {
 /** Quantifiers are never placed by being a value: "only", "unless" change the rule's meaning. */
 const QUANTIFIER_WORDS = new Set(['only', 'except', 'excluding', 'unless', 'but', 'either', 'neither', 'nor', 'one', 'least', 'most', 'other', 'than', 'instead', 'rather', 'besides', 'apart', 'unlike']);
 
-const POD_CONTROLLER_PLURALS = ['deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'cronjobs', 'replicationcontrollers'];

@@ -4,9 +4,6 @@ import { sampleObject, variant, type SampleOptions } from './samples.js';
 
 /** Building blocks the offline families share: targets, scope cases, code fragments. */
 
-/** Namespaces every generated policy leaves alone (design.md safety defaults). */
-export const SYSTEM_NAMESPACES = ['kube-system', 'kube-public', 'kube-node-lease', 'jspolicy', 'policyforge'] as const;
-
 export interface RuleContext {
   text: string;
   namespaces: string[];
