@@ -178,6 +178,20 @@ export class ModelClient {
     this.structuredOutput = config.structuredOutput ?? 'tools';
   }
 
+  /** Set on a run's view of this client (withSignal): aborting it stops the call in flight and its retries. */
+  private runSignal?: AbortSignal;
+
+  /**
+   * This client for one run: the same model, settings and usage counters, but a call in flight is aborted,
+   * and not retried, once `signal` aborts (a job handed back at shutdown or superseded by a newer spec).
+   */
+  withSignal(signal: AbortSignal | undefined): ModelClient {
+    if (!signal) return this;
+    const view = Object.create(this) as ModelClient;
+    view.runSignal = signal;
+    return view;
+  }
+
   /**
    * One structured call. Transport failures are retried and end in a thrown PolicyforgeError
    * (PF_ERR_MODEL_AUTH / _NOT_FOUND / _REQUEST at once, _UNAVAILABLE after the retries). Output that is not
@@ -235,12 +249,17 @@ export class ModelClient {
    */
   private async withRetries<R>(call: (signal: AbortSignal) => Promise<R>): Promise<R> {
     for (let attempt = 0; ; attempt++) {
+      this.runSignal?.throwIfAborted();
       const started = Date.now();
       const deadline = new AbortController();
       const timer = setTimeout(() => deadline.abort(), this.config.timeoutMs);
+      const stop = (): void => deadline.abort();
+      this.runSignal?.addEventListener('abort', stop, { once: true });
       try {
         return await call(deadline.signal);
       } catch (err) {
+        // The run was stopped: its reason, not a timeout to retry.
+        this.runSignal?.throwIfAborted();
         const failure = deadline.signal.aborted ? timedOut(this.config.timeoutMs) : classify(err, this.config);
         const detail = redactSecrets(failure.detail, [this.config.apiKey]);
         if (!failure.retryable) {
@@ -262,6 +281,7 @@ export class ModelClient {
         await this.delay(waitMs);
       } finally {
         clearTimeout(timer);
+        this.runSignal?.removeEventListener('abort', stop);
       }
     }
   }

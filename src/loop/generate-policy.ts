@@ -88,7 +88,8 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
     return stored;
   }
 
-  const client = deps.client ?? (deps.model ? new ModelClient(deps.model, { logger: deps.logger }) : undefined);
+  // A stopped run also stops the model call in flight, not only the next step.
+  const client = (deps.client ?? (deps.model ? new ModelClient(deps.model, { logger: deps.logger }) : undefined))?.withSignal(deps.signal);
   const agents: Agents = createAgents({ client, catalog });
   const usage = emptyUsage();
 

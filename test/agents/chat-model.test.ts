@@ -152,6 +152,17 @@ describe('the model path under faults', () => {
     expect(server.chatRequests()).toHaveLength(2);
   });
 
+  it('stops a call in flight, without retrying, when the run it belongs to is stopped (issue 15: handed-back jobs)', { timeout: 20_000 }, async () => {
+    const { client, server } = await clientFor([{ stallAfterHeadersMs: 120_000 }, good], { timeoutMs: 60_000 });
+    const run = new AbortController();
+    const reason = new Error('handed back at shutdown');
+    setTimeout(() => run.abort(reason), 200);
+    await expect(client.withSignal(run.signal).structured(request)).rejects.toBe(reason);
+    expect(server.chatRequests()).toHaveLength(1);
+    // The client itself is not stopped: another run's calls go on.
+    expect(await client.structured(request)).toMatchObject({ ok: true, value: { verdict: 'yes' } });
+  });
+
   const tooLong = {
     status: 400,
     body: {
