@@ -237,6 +237,11 @@ export interface PlanTarget {
    * the critic does not fall back to the intent's whole text, whose rationale may name namespaces.
    */
   namespacesFinal?: boolean;
+  /**
+   * With `namespacesFinal`: the namespaces the operative statement leaves out ("… except the legacy namespace").
+   * The critic then reads exclusions from here, not from the whole text, whose rationale may say "except" too.
+   */
+  excludedNamespaces?: string[];
 }
 
 export interface PlanStep {

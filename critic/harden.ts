@@ -1,8 +1,8 @@
 import { builtinCatalog, type ApiCatalog } from '../catalog/index.js';
 import { MODE_TO_VIOLATION_POLICY, type Intent, type JsPolicy, type LabelSelector, type Operation, type Plan } from '../common/index.js';
 import { SAFE_TIMEOUT_SECONDS } from './lint.js';
-import { NAMESPACE_NAME_LABEL, namespaceExclusionsFromIntent, selectedNames, selectorMaySelect, SYSTEM_NAMESPACES } from './namespaces.js';
-import { effectiveGroups, intendedNamespaces, matchedResources, neededOperations, resourceRules } from './rules.js';
+import { NAMESPACE_NAME_LABEL, selectedNames, selectorMaySelect, SYSTEM_NAMESPACES } from './namespaces.js';
+import { effectiveGroups, excludedNamespaces, intendedNamespaces, matchedResources, neededOperations, resourceRules } from './rules.js';
 
 const RISKY_SUBRESOURCES = ['status', 'binding', 'eviction'];
 
@@ -36,7 +36,7 @@ export function harden(policy: JsPolicy, plan?: Plan, intent?: Intent, catalog: 
   const matched = matchedResources(spec, catalog);
   const selectorApplies =
     rules.some((r) => r.plural === '*' || catalog.byPlural(r.plural).length === 0) || matched.some((r) => r.namespaced || (r.group === '' && r.plural === 'namespaces'));
-  if (selectorApplies) spec.namespaceSelector = scopedSelector(spec.namespaceSelector, intendedNamespaces(plan, intent), excludedNamespaces(intent));
+  if (selectorApplies) spec.namespaceSelector = scopedSelector(spec.namespaceSelector, intendedNamespaces(plan, intent), excludedNamespaces(plan, intent));
   return hardened;
 }
 
@@ -124,7 +124,3 @@ export function scopedSelector(selector: LabelSelector | undefined, intended: re
   return out;
 }
 
-/** Namespaces the intent explicitly leaves out ("… except the 'legacy' namespace"). */
-function excludedNamespaces(intent?: Intent): string[] {
-  return intent ? namespaceExclusionsFromIntent(intent.text) : [];
-}

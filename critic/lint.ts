@@ -1,8 +1,8 @@
 import { builtinCatalog, type ApiCatalog, type ApiResource } from '../catalog/index.js';
 import { OPERATIONS, POLICY_TYPES, VIOLATION_POLICIES, type Finding, type Intent, type JsPolicy, type LabelSelector, type Plan } from '../common/index.js';
 import { codeFacts, HOST_APIS, SIDE_EFFECT_GLOBALS } from './code-facts.js';
-import { NAMESPACE_NAME_LABEL, namespaceExclusionsFromIntent, selectedNames, selectorMaySelect, SYSTEM_NAMESPACES } from './namespaces.js';
-import { effectiveGroups, effectiveOperations, intendedNamespaces, matchedResources, neededOperations, resourceRules, showGroup } from './rules.js';
+import { NAMESPACE_NAME_LABEL, selectedNames, selectorMaySelect, SYSTEM_NAMESPACES } from './namespaces.js';
+import { effectiveGroups, effectiveOperations, excludedNamespaces, intendedNamespaces, matchedResources, neededOperations, resourceRules, showGroup } from './rules.js';
 
 export interface LintContext {
   /** Resources that exist. @defaultValue builtinCatalog() */
@@ -398,7 +398,7 @@ function safetyRules(policy: JsPolicy, catalog: ApiCatalog, ctx: LintContext, ad
       });
     }
   }
-  const excluded = ctx.intent ? namespaceExclusionsFromIntent(ctx.intent.text) : [];
+  const excluded = excludedNamespaces(ctx.plan, ctx.intent);
   const excludedReachable = selectorApplies ? excluded.filter((n) => !(SYSTEM_NAMESPACES as readonly string[]).includes(n) && selectorMaySelect(sel, n)) : [];
   if (excludedReachable.length) {
     add({

@@ -1,6 +1,6 @@
 import type { ApiCatalog, ApiResource } from '../catalog/index.js';
 import type { Intent, JsPolicySpec, Operation, Plan } from '../common/index.js';
-import { namespacesFromIntent } from './namespaces.js';
+import { namespaceExclusionsFromIntent, namespacesFromIntent } from './namespaces.js';
 
 /** One entry of spec.resources split into its resource and subresource parts. */
 export interface ResourceRule {
@@ -58,6 +58,15 @@ export function neededOperations(plan?: Plan, intent?: Intent): Operation[] | un
   if (/\b(delet|remov|destroy)/i.test(intent.text)) ops.push('DELETE');
   if (/\b(exec|attach|port-?forward|connect|proxy)/i.test(intent.text)) ops.push('CONNECT');
   return ops;
+}
+
+/**
+ * The namespaces the policy must leave out: from a final reading (the offline reader read them from the
+ * operative statement alone), else from the intent's text ("every namespace except the 'legacy' namespace").
+ */
+export function excludedNamespaces(plan?: Plan, intent?: Intent): string[] {
+  if (plan?.target.namespacesFinal) return [...new Set(plan.target.excludedNamespaces ?? [])];
+  return intent ? namespaceExclusionsFromIntent(intent.text) : [];
 }
 
 /** The namespaces the policy is meant for: the plan's, else those the intent names. Empty = cluster-wide. */

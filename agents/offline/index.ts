@@ -89,7 +89,7 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
   }
   const plan: Plan = {
     // Namespaces were read from the operative statement only (reading.ts): the critic must not re-read the rationale.
-    target: { ...solution.target, namespacesFinal: true },
+    target: { ...solution.target, namespacesFinal: true, ...(excluded.length ? { excludedNamespaces: excluded } : {}) },
     steps: solution.steps,
     tests: withExamples(intent.examples ?? [], solution.tests),
     rationale: `offline family ${solution.family}: ${solution.summary}${podControllerNote(solution.target)}`,

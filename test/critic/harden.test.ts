@@ -56,6 +56,19 @@ describe.skipIf(!haveSharedIntents)('harden', () => {
     expect(lintPolicy(unscoped, { intent: except }).find((f) => f.rule === 'safety/all-namespaces')?.message).toContain('legacy, which the intent excludes');
   });
 
+  it('takes exclusions from a final reading, not from the rationale, which may say "except" too', () => {
+    const text = "Privileged pods must not be created. Teams often ask for every namespace except the 'legacy' namespace to be spared.";
+    const read = plan({ namespacesFinal: true });
+    const hardened = harden(draft({}), read, { text });
+    expect(hardened.spec.namespaceSelector).toEqual({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...SYSTEM_NAMESPACES] }] });
+    expect(lintPolicy(hardened, { plan: read, intent: { text } }).filter((f) => f.rule === 'safety/all-namespaces')).toEqual([]);
+
+    const excepting = plan({ namespacesFinal: true, excludedNamespaces: ['legacy'] });
+    const scoped = harden(draft({}), excepting, { text });
+    expect(scoped.spec.namespaceSelector?.matchExpressions?.[0].values).toContain('legacy');
+    expect(lintPolicy(hardened, { plan: excepting, intent: { text } }).find((f) => f.rule === 'safety/all-namespaces')?.message).toContain('legacy');
+  });
+
   it('uses the plan’s namespaces over the intent text, and keeps a selector that is already scoped', () => {
     expect(harden(draft({}), plan({ namespaces: ['payments', 'billing'] }), clusterWide).spec.namespaceSelector).toEqual({
       matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['payments', 'billing'] }],
