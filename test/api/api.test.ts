@@ -6,7 +6,7 @@ import { assetPath } from '../../common/index.js';
 import { builtinSkills } from '../../skills/index.js';
 import { redisForTests, type TestRedis } from '../support/redis.js';
 import { finishedGeneration } from '../worker/fixtures/results.js';
-import { TOKEN, readEvents, startApi, type ApiHarness, type ApiResponse } from './harness.js';
+import { TOKEN, errorOf, readEvents, startApi, type ApiHarness, type ApiResponse } from './harness.js';
 
 let redis: TestRedis;
 let api: ApiHarness;
@@ -44,12 +44,6 @@ afterAll(async () => {
   await api?.close();
   await redis?.close();
 });
-
-async function errorOf(response: ApiResponse): Promise<{ code: string; message: string; details?: any }> {
-  const body = await response.json();
-  expect(Object.keys(body)).toEqual(['error']);
-  return body.error;
-}
 
 describe('authentication', () => {
   it('refuses every API route without the bearer token, with the one error shape', async () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
 import type { AddressInfo } from 'node:net';
 import { silentLogger, type Skill } from '../../common/index.js';
 import { createSandbox, type SandboxRunner } from '../../sandbox/index.js';
@@ -86,4 +87,11 @@ export async function readEvents(response: Response): Promise<Array<{ event: str
       }
       return { event: fields.event, ...(fields.id ? { id: fields.id } : {}), data: JSON.parse(fields.data) };
     });
+}
+
+/** The error of an error response: the body is exactly `{"error": {code, message, details?}}`. */
+export async function errorOf(response: ApiResponse): Promise<{ code: string; message: string; details?: any }> {
+  const body = await response.json();
+  expect(Object.keys(body)).toEqual(['error']);
+  return body.error;
 }

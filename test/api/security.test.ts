@@ -8,7 +8,7 @@ import { openRedisStore } from '../../skills/index.js';
 import { buildApi } from '../../src/api/index.js';
 import { GenerationMetrics, createGenerationQueue } from '../../worker/index.js';
 import { redisForTests, type TestRedis } from '../support/redis.js';
-import { TOKEN, startApi, type ApiHarness, type ApiResponse } from './harness.js';
+import { TOKEN, errorOf, startApi, type ApiHarness, type ApiResponse } from './harness.js';
 
 // What the service guarantees a token holder, an admin and a stranger (README "Security"): limits per
 // request, one rate-limit bucket per client, sessions that are random and revocable, a read-only dashboard.
@@ -32,12 +32,6 @@ afterAll(async () => {
   await api?.close();
   await redis?.close();
 });
-
-async function errorOf(response: ApiResponse): Promise<{ code: string; message: string; details?: any }> {
-  const body = await response.json();
-  expect(Object.keys(body)).toEqual(['error']);
-  return body.error;
-}
 
 const cookieOf = (response: Response): string => response.headers.get('set-cookie')!.split(';')[0];
 
