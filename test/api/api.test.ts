@@ -6,7 +6,7 @@ import { assetPath } from '../../common/index.js';
 import { builtinSkills } from '../../skills/index.js';
 import { redisForTests, type TestRedis } from '../support/redis.js';
 import { finishedGeneration } from '../worker/fixtures/results.js';
-import { TOKEN, errorOf, readEvents, startApi, type ApiHarness, type ApiResponse } from './harness.js';
+import { TOKEN, errorOf, readEvents, startApi, type ApiHarness } from './harness.js';
 
 let redis: TestRedis;
 let api: ApiHarness;

@@ -8,7 +8,7 @@ import { openRedisStore } from '../../skills/index.js';
 import { buildApi } from '../../src/api/index.js';
 import { GenerationMetrics, createGenerationQueue } from '../../worker/index.js';
 import { redisForTests, type TestRedis } from '../support/redis.js';
-import { TOKEN, errorOf, startApi, type ApiHarness, type ApiResponse } from './harness.js';
+import { TOKEN, errorOf, startApi, type ApiHarness } from './harness.js';
 
 // What the service guarantees a token holder, an admin and a stranger (README "Security"): limits per
 // request, one rate-limit bucket per client, sessions that are random and revocable, a read-only dashboard.
