@@ -221,35 +221,30 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     return gone;
   }
 
-  /** Dependents of a deleted owner kept (propagationPolicy Orphan): only the reference to it goes. */
-  function orphan(ownerUid: string): void {
+  /** Every object whose ownerReferences name `ownerUid`, with its type and its other owner references. */
+  function* dependentsOf(ownerUid: string): Generator<{ t: ResourceType; obj: any; rest: any[] }> {
     for (const [key, objects] of store) {
       const t = types.get(key);
       if (!t) continue;
       for (const obj of [...objects.values()]) {
         const refs: any[] = obj.metadata.ownerReferences ?? [];
-        if (!refs.some((r) => r.uid === ownerUid)) continue;
-        const rest = refs.filter((r) => r.uid !== ownerUid);
-        store_(t, { ...obj, metadata: { ...obj.metadata, ownerReferences: rest.length ? rest : undefined } }, obj, false);
+        if (refs.some((r) => r.uid === ownerUid)) yield { t, obj, rest: refs.filter((r) => r.uid !== ownerUid) };
       }
+    }
+  }
+
+  /** Dependents of a deleted owner kept (propagationPolicy Orphan): only the reference to it goes. */
+  function orphan(ownerUid: string): void {
+    for (const { t, obj, rest } of dependentsOf(ownerUid)) {
+      store_(t, { ...obj, metadata: { ...obj.metadata, ownerReferences: rest.length ? rest : undefined } }, obj, false);
     }
   }
 
   /** Cascading deletion: dependents whose ownerReferences name the deleted uid. */
   function collectGarbage(ownerUid: string): void {
-    for (const [key, objects] of store) {
-      const t = types.get(key);
-      if (!t) continue;
-      for (const obj of [...objects.values()]) {
-        const refs: any[] = obj.metadata.ownerReferences ?? [];
-        if (!refs.some((r) => r.uid === ownerUid)) continue;
-        const rest = refs.filter((r) => r.uid !== ownerUid);
-        if (rest.length === 0) {
-          remove(t, obj, false);
-        } else {
-          store_(t, { ...obj, metadata: { ...obj.metadata, ownerReferences: rest } }, obj, false);
-        }
-      }
+    for (const { t, obj, rest } of dependentsOf(ownerUid)) {
+      if (rest.length === 0) remove(t, obj, false);
+      else store_(t, { ...obj, metadata: { ...obj.metadata, ownerReferences: rest } }, obj, false);
     }
   }
 
