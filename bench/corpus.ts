@@ -86,11 +86,12 @@ export interface CorpusSource {
   dir: string;
 }
 
-/** The corpora this bench runs: the Gatekeeper-derived suites, and our own shared intents when present. */
+/** The corpora this bench runs: the Gatekeeper- and Polaris-derived suites, and our own shared intents when present. */
 export function corpusSources(env: NodeJS.ProcessEnv = process.env): CorpusSource[] {
   const shared = resolve(env.POLICYFORGE_SHARED_INTENTS ?? env.POLICYFORGE_INTENTS_DIR ?? join(assetPath(), '..', 'shared', 'intents'));
   return [
     { name: 'gatekeeper-library', dir: assetPath('bench', 'corpus', 'gatekeeper') },
+    { name: 'polaris-checks', dir: assetPath('bench', 'corpus', 'polaris') },
     ...(existsSync(shared) ? [{ name: 'shared intents', dir: shared }] : []),
   ];
 }
@@ -183,7 +184,8 @@ export function renderCorpusSection(report: CorpusReport): string {
     `store per intent, fuzzing ${report.settings.fuzz ? 'on as in the CLI' : 'off (POLICYFORGE_CORPUS_FUZZ=0)'}), then the suite's reference cases run on the result as \`policyforge test\``,
     'runs them. **refused**: PF_ERR_OFFLINE_UNSUPPORTED or a failed generation (honest). **agrees**: reported safe to',
     'apply and every reference case passes. **verified but wrong**: reported safe to apply while a reference case fails.',
-    'The gatekeeper-library corpus is converted from the OPA Gatekeeper library (bench/corpus/gatekeeper/README.md);',
+    'The gatekeeper-library corpus is converted from the OPA Gatekeeper library (bench/corpus/gatekeeper/README.md),',
+    'the polaris-checks corpus from the Fairwinds Polaris checks and their test objects (bench/corpus/polaris/README.md);',
     `"shared intents" are our own suites (../shared/intents). Code: ${report.code}. Machine: nproc ${report.machine.nproc}, Node ${report.machine.node}, load ${report.machine.loadAverage1m}.`,
     ...(report.settings.filter ? ['', `**Partial run**: only suites whose id contains \`${report.settings.filter}\`.`] : []),
     '',
