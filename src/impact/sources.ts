@@ -32,6 +32,8 @@ export interface ReadSourceOptions {
   stdin?: Readable;
   /** Called with the number of bytes read so far, for progress. */
   onBytes?: (bytes: number) => void;
+  /** What `-` is called where entries and errors say where they were read (an API upload: `against`). @defaultValue 'stdin' */
+  name?: string;
 }
 
 const MANIFEST_FILE = /\.(ya?ml|json|jsonl|ndjson|log)$/i;
@@ -70,7 +72,7 @@ export async function totalBytes(files: string[]): Promise<number | undefined> {
 /** Every entry of one file (or stdin), in order. */
 export async function* readFileEntries(file: string, options: ReadSourceOptions = {}): AsyncGenerator<SourceEntry> {
   const input: Readable = file === '-' ? (options.stdin ?? process.stdin) : createReadStream(file);
-  const name = file === '-' ? 'stdin' : file;
+  const name = file === '-' ? (options.name ?? 'stdin') : file;
   if (options.onBytes) {
     const onBytes = options.onBytes;
     input.on('data', (chunk: Buffer | string) => onBytes(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length));
