@@ -3,7 +3,7 @@ import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { canonicalJson, PolicyforgeError, isPolicyforgeError } from '../common/index.js';
 import { createRedisClient, withRedis, type RedisConnection } from './connection.js';
-import { GENERATION_JOB_NAME, QUEUE_NAMES, intentContentKey, parseGenerationJobData, type GenerationJobData } from './job-schema.js';
+import { GENERATION_JOB_NAME, QUEUE_NAMES, jobContentKey, parseGenerationJobData, type GenerationJobData } from './job-schema.js';
 import { isSupersededFailure, supersededKey, toJobView, type JobState, type JobView } from './job-view.js';
 
 /** How long finished jobs (results and transcripts) are kept. */
@@ -173,7 +173,7 @@ export function createGenerationQueue(options: GenerationQueueOptions): Generati
    */
   async function enqueue(data: GenerationJobData, opts: EnqueueOptions = {}): Promise<EnqueueResult> {
     const valid = parseGenerationJobData(data, 'generation job');
-    const contentKey = intentContentKey(valid.intent);
+    const contentKey = jobContentKey(valid);
     let jobId = opts.jobId ?? randomUUID();
     const idemKey = opts.idempotencyKey ? `${prefix}:${QUEUE_NAMES.generation}:idempotency:${opts.idempotencyKey}` : undefined;
     const bodyHash = createHash('sha256').update(canonicalJson(valid)).digest('hex');

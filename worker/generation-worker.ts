@@ -11,7 +11,7 @@ import {
   type ProgressEvent,
 } from '../common/index.js';
 import { createRedisClient, type RedisConnection } from './connection.js';
-import { QUEUE_NAMES, parseGenerationJobData } from './job-schema.js';
+import { QUEUE_NAMES, parseGenerationJobData, type AgainstRef } from './job-schema.js';
 import { SUPERSEDED_MESSAGE, encodeFailure, supersededKey, type JobProgress, type JobProgressEvent } from './job-view.js';
 import type { GenerationMetrics } from './metrics.js';
 
@@ -24,6 +24,8 @@ export interface GenerateContext {
   onProgress: (event: ProgressEvent) => void;
   /** Aborted when the worker shuts down and hands the job back; the result is then ignored. */
   signal: AbortSignal;
+  /** The upload the verified policy is to be replayed against (the impact preview), when the job names one. */
+  against?: AgainstRef;
 }
 
 /** Runs the loop for one intent. Production: the loop's generator; tests inject their own. */
@@ -123,7 +125,7 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
       const outcome = abort.signal.aborted
         ? await stopped
         : await Promise.race([
-            options.generate(data.intent, { jobId: String(job.id), attempt: job.attemptsMade + 1, onProgress, signal: abort.signal }),
+            options.generate(data.intent, { jobId: String(job.id), attempt: job.attemptsMade + 1, onProgress, signal: abort.signal, ...(data.against ? { against: data.against } : {}) }),
             stopped,
           ]);
       // superseded while it ran, too late for the periodic check: the result is for a request nobody wants

@@ -11,8 +11,11 @@ export {
   generationJobDataSchema,
   parseGenerationJobData,
   intentContentKey,
+  jobContentKey,
+  againstRefSchema,
   describeIssues,
   type GenerationJobData,
+  type AgainstRef,
 } from './job-schema.js';
 export {
   createGenerationQueue,

@@ -67,14 +67,31 @@ export const intentSchema = z.strictObject({
   feedback: z.array(z.string().max(INTENT_LIMITS.maxTextChars)).max(20).optional(),
 });
 
+/**
+ * An impact-preview upload the verified policy is replayed against (issue 14). The objects are not in the
+ * job: they are stored once under their sha256, beside the queue (src/impact/upload.ts), so that reading
+ * or listing jobs never carries megabytes of manifests; the job names them.
+ */
+export const againstRefSchema = z.strictObject({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex sha256'),
+  bytes: z.number().int().min(0),
+  /** Objects and recorded requests the upload holds. */
+  objects: z.number().int().min(0),
+  /** A policy denying more than this share of them is reported as such, not passed as safe. */
+  denyThreshold: z.number().min(0).max(1),
+});
+
+export type AgainstRef = z.infer<typeof againstRefSchema>;
+
 export const generationJobDataSchema = z.strictObject({
   v: z.literal(1),
   intent: intentSchema,
   /** Who asked (API token subject, operator, service name): recorded, never used for authorisation. */
   requestedBy: z.string().max(200).optional(),
+  against: againstRefSchema.optional(),
 });
 
-export type GenerationJobData = { v: 1; intent: Intent; requestedBy?: string };
+export type GenerationJobData = { v: 1; intent: Intent; requestedBy?: string; against?: AgainstRef };
 
 /** One line per problem, each naming its field: `intent.text: must not be empty`. */
 export function describeIssues(error: z.ZodError, root = ''): string {
@@ -114,5 +131,12 @@ export function intentContentKey(intent: Intent): string {
     feedback: intent.feedback ?? [],
   });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 40);
+}
+
+/** The key two jobs share when they ask for the same thing: the intent's, and the upload it is replayed against. */
+export function jobContentKey(data: Pick<GenerationJobData, 'intent' | 'against'>): string {
+  const key = intentContentKey(data.intent);
+  if (!data.against) return key;
+  return createHash('sha256').update(`${key}\u0000${data.against.sha256}\u0000${data.against.denyThreshold}`).digest('hex').slice(0, 40);
 }
 
