@@ -17,8 +17,10 @@ import {
 import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import {
   isPodControllerResource,
+  isPolicyforgeError,
   pfError,
   silentLogger,
+  type Finding,
   type GenerationResult,
   type Intent,
   type JsPolicy,
@@ -36,6 +38,7 @@ import {
 import { harden, renderReport, verify } from '../../critic/index.js';
 import { parseCase, type SandboxRunner } from '../../sandbox/index.js';
 import { builtinSkills, prependSkills, skillsReferenced, skillsToInline, type SkillLibrary } from '../../skills/index.js';
+import { checkpointOf, resumableCheckpoint, type LoopCheckpoint, type RunState } from './checkpoint.js';
 
 export interface GenerateDeps {
   library: SkillLibrary;
@@ -48,7 +51,11 @@ export interface GenerateDeps {
   client?: ModelClient;
   onProgress?: (e: ProgressEvent) => void;
   logger?: Logger;
-  /** Server-side dry-run against a cluster, when there is one: the API server's errors. */
+  /**
+   * Server-side dry-run against a cluster, when there is one: the API server's errors. Called on a draft
+   * that passed verify(), in the form the result would carry (mode applied, annotated); its errors are
+   * the round's blocking `cluster/dry-run` findings and so the next round's feedback.
+   */
   dryRun?: (p: JsPolicy) => Promise<string[]>;
   /** Run the fuzzer in verify(). @defaultValue true */
   fuzz?: boolean;
@@ -56,6 +63,17 @@ export interface GenerateDeps {
   now?: () => number;
   /** Aborted when the run is no longer wanted (its job was handed back or superseded): checked between steps. */
   signal?: AbortSignal;
+  /**
+   * A checkpoint an earlier run of this same intent passed to `onCheckpoint` (a JSON copy will do): the
+   * run goes on after its last round without asking the model again. Anything else is ignored (logged).
+   */
+  resume?: unknown;
+  /**
+   * Receives the run's checkpoint once the plan is checked and after every round that does not end the
+   * run. Awaited, so a caller that persists it knows the round is kept before the next one starts; a
+   * rejection is logged and the run goes on.
+   */
+  onCheckpoint?: (checkpoint: LoopCheckpoint) => Promise<void> | void;
 }
 
 /** @defaultValue 4, as Voyager's bounded retries; intent.options.maxRounds overrides it. */
@@ -66,171 +84,312 @@ export const MAX_REPLANS = 2;
 /** Marks a policy whose reading an independent judge checked (kept with the library's copy). */
 const JUDGED_ANNOTATION = 'policyforge.dev/judged';
 
+/** What a run carries from step to step besides its RunState: the request, its parts and its clock. */
+interface RunBase {
+  intent: Intent;
+  deps: GenerateDeps;
+  catalog: ApiCatalog;
+  /** Refuses new work once the run is aborted. */
+  sandbox: SandboxRunner;
+  /** Drafts are verified in Enforce terms (enforceTerms); the mode asked for is applied to the result. */
+  verifyIntent: Intent;
+  mode: NonNullable<Intent['options']>['mode'];
+  log: Logger;
+  emit: (e: ProgressEvent) => void;
+  now: () => number;
+  started: number;
+}
+
+interface Run extends RunBase {
+  agents: Agents;
+}
+
+/** How a round ended: a verified draft the critic accepted, another round, or no point in another. */
+type RoundOutcome = { ended: 'verified'; policy: JsPolicy; report: Report; skillsUsed: string[] } | { ended: 'again' } | { ended: 'stuck' };
+
 /**
- * The loop, after Voyager's learn loop: retrieve skills, plan, then rounds of draft → harden → verify →
- * critic until a draft passes both, and keep what it taught. Every round is recorded; the best draft is
- * kept; a failed result is never safe to apply.
+ * The loop, after Voyager's learn(): retrieve skills, plan and check the reading, then rounds (runRound,
+ * Voyager's step()) until a draft passes verify, the dry-run and the critic; keep what it taught. Every
+ * round is recorded, the best draft is kept, a failed result is never safe to apply, and every result is
+ * built by resultOf. A checkpoint after the plan and after each round lets a re-run resume (GenerateDeps.resume).
  */
 export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promise<GenerationResult> {
   checkIntent(intent);
-  const now = deps.now ?? Date.now;
-  const started = now();
-  const log = (deps.logger ?? silentLogger).child({ module: 'loop' });
-  const emit = (e: ProgressEvent): void => deps.onProgress?.(e);
-  const catalog = deps.catalog ?? builtinCatalog();
-  const sandbox = deps.signal ? stopsWhenAborted(deps.sandbox, deps.signal) : deps.sandbox;
-  const maxRounds = intent.options?.maxRounds ?? DEFAULT_MAX_ROUNDS;
+  const base = startRun(intent, deps);
 
   // 0. An intent already answered and verified: from the library, with no model call.
-  const stored = await answerFromLibrary(intent, deps, started, now);
-  if (stored) {
-    emit({ type: 'finished', status: stored.status, reason: stored.reason });
-    return stored;
+  const stored = await answerFromLibrary(base);
+  if (stored) return finished(base, stored);
+
+  const run: Run = { ...base, agents: agentsFor(deps) };
+  // 1–2. Retrieve skills, plan and check the reading; or take all of that, and the rounds already paid
+  //      for, from a checkpoint of this intent.
+  const resumed = resumableCheckpoint(deps.resume, intent, run.log);
+  const { state, objections } = resumed ? resumeFrom(run, resumed) : await prepare(run);
+  if (objections.length) {
+    run.log.warn({ objections }, 'reading rejected: no code written');
+    return finished(run, resultOf(run, state, { status: 'failed', reason: rejectionReason(state.judgement, objections), source: run.agents.source }));
+  }
+  if (!resumed) await checkpoint(run, state);
+
+  // 3. Rounds: draft → harden → verify → dry-run → critic, each told what was wrong with the last.
+  const maxRounds = intent.options?.maxRounds ?? DEFAULT_MAX_ROUNDS;
+  for (let round = state.rounds.length + 1; round <= maxRounds; round++) {
+    const outcome = await runRound(run, state, round);
+    // 4. Success: keep what the run taught (Voyager's skill library) and return.
+    if (outcome.ended === 'verified') return finished(run, await succeeded(run, state, round, outcome));
+    if (outcome.ended === 'stuck') break;
+    await checkpoint(run, state);
   }
 
+  // 5. No draft passed: the best one, never safe to apply.
+  const reason = failureReason(state.rounds, bestOf(state)?.report);
+  run.log.warn({ rounds: state.rounds.length, reason }, 'no verified policy');
+  return finished(run, resultOf(run, state, { status: 'failed', reason, source: run.agents.source }));
+}
+
+/**
+ * One round, Voyager's step(): the coder drafts from the last round's errors; our code hardens the draft;
+ * verify() runs lints, the plan's and the critic's cases and the fuzzer; a verified draft is dry-run by the
+ * API server and read by the critic, whose added cases (judged first) must pass too before the round may
+ * end the run. The round is recorded in `state`, with the next round's feedback.
+ */
+async function runRound(run: Run, state: RunState, round: number): Promise<RoundOutcome> {
+  const { intent, agents, deps, emit } = run;
+  deps.signal?.throwIfAborted();
+  const roundStarted = run.now();
+  emit({ type: 'round-started', round });
+  const plan = planWithCases(state);
+
+  // Draft: the coder proposes a spec; unusable output is fed back, not fatal.
+  const draft = await agents.write({ intent, plan, skills: state.coderSkills, feedback: state.feedback });
+  addUsage(state.usage, draft.usage);
+  if (!draft.spec) {
+    state.rounds.push({ round, error: draft.error, promptChars: draft.promptChars, usage: draft.usage, durationMs: run.now() - roundStarted });
+    emit({ type: 'drafted', round, error: draft.error });
+    state.feedback = { ...state.feedback, error: draft.error };
+    return { ended: 'again' };
+  }
+
+  // Harden: our code names and owns the policy, inlines the skills it calls, applies the safety defaults.
+  const callable: Skill[] = [...builtinSkills, ...state.skills, ...state.coderSkills];
+  const assembled = assemblePolicy(draft.spec, intent);
+  const skillsUsed = skillIds(draft.spec.javascript ?? '', callable);
+  const asWritten = assembled.spec.javascript ?? '';
+  const calls = skillsToInline(asWritten, callable);
+  const inlined: JsPolicy = { ...assembled, spec: { ...assembled.spec, javascript: prependSkills(asWritten, calls) } };
+  const policy = harden(inlined, plan, run.verifyIntent, run.catalog);
+  emit({ type: 'drafted', round, policy });
+
+  // Verify: lints, schema, catalog, the cases in the sandbox, fuzzing; then the API server's dry-run.
+  let report = await verifyDraft(run, policy, plan, round);
+  if (report.passed && deps.dryRun) report = await dryRunApplied(run, state, policy, report, round);
+
+  // Critic: self-verification, only for drafts that passed. Offline there is no critic agent: the
+  // family's own cases, passed under verify(), are the judgement.
+  let critique: RoundRecord['critique'];
+  let added: TestCase[] = [];
+  const roundUsage = { ...draft.usage };
+  let promptChars = draft.promptChars;
+  if (report.passed && agents.review) {
+    // The critic reads the code as the coder wrote it; the skills it calls are listed, not repeated.
+    const reviewed: JsPolicy = { ...policy, spec: { ...policy.spec, javascript: asWritten } };
+    const verdict = await agents.review({ intent, plan, policy: reviewed, skills: calls, suite: report.suite });
+    addUsage(state.usage, verdict.usage);
+    addUsage(roundUsage, verdict.usage);
+    promptChars = { system: promptChars.system + verdict.promptChars.system, human: promptChars.human + verdict.promptChars.human };
+    critique = { success: verdict.success, reasoning: verdict.reasoning, critique: verdict.critique };
+    const missing = usableCases(verdict.missingCases, undefined, run.log).filter((c) => !plan.tests.some((t) => t.name === c.name));
+    // The judge reads the critic's cases too: a case the intent does not demand is not added.
+    const judged = await judgeAddedCases(agents, intent, plan, missing, run.catalog, state.judgement, state.usage, emit);
+    state.judgement = judged.judgement;
+    added = judged.accepted;
+    emit({ type: 'critiqued', round, success: critique.success, critique: critique.critique });
+    // A draft the critic accepts while naming cases the suite lacked is not verified until they have run.
+    if (critique.success && added.length) report = await verifyDraft(run, policy, { ...plan, tests: [...plan.tests, ...added] }, round);
+  } else if (report.passed) {
+    critique = { success: true, reasoning: 'verify() passed every planned case; offline mode has no critic agent', critique: '' };
+  }
+  state.added = [...state.added, ...added];
+  const best = bestOf(state);
+  if (!best || score(report) > score(best.report)) state.best = { round, skillsUsed };
+  state.rounds.push({ round, draft: policy, explanation: draft.explanation, report, critique, promptChars, usage: roundUsage, durationMs: run.now() - roundStarted });
+
+  if (report.passed && critique?.success) return { ended: 'verified', policy, report, skillsUsed };
+  // Otherwise the report and the critique are the next round's feedback (Voyager's "errors").
+  state.feedback = { code: draft.spec.javascript, report: renderReport(report), critique: critique?.critique };
+  // A deterministic coder would answer the same again: stop unless the critic changed the cases.
+  return agents.deterministic && added.length === 0 ? { ended: 'stuck' } : { ended: 'again' };
+}
+
+function startRun(intent: Intent, deps: GenerateDeps): RunBase {
+  const now = deps.now ?? Date.now;
+  const log = (deps.logger ?? silentLogger).child({ module: 'loop' });
+  return {
+    intent,
+    deps,
+    catalog: deps.catalog ?? builtinCatalog(),
+    sandbox: deps.signal ? stopsWhenAborted(deps.sandbox, deps.signal) : deps.sandbox,
+    // With a mode asked for, harden() sets violationPolicy Deny on every draft, so a violationPolicy the
+    // draft carries itself (a model that read "warn" somewhere) cannot turn the planned denials into warnings.
+    verifyIntent: enforceTerms(intent),
+    mode: intent.options?.mode,
+    log,
+    emit: (e) => deps.onProgress?.(e),
+    now,
+    started: now(),
+  };
+}
+
+function agentsFor(deps: GenerateDeps): Agents {
   // A stopped run also stops the model call in flight, not only the next step.
   const client = (deps.client ?? (deps.model ? new ModelClient(deps.model, { logger: deps.logger }) : undefined))?.withSignal(deps.signal);
-  const agents: Agents = createAgents({ client, catalog });
-  const usage = emptyUsage();
+  return createAgents({ client, catalog: deps.catalog ?? builtinCatalog() });
+}
 
-  // 1. Retrieval: the top skills for this intent (Voyager's top-5).
+/**
+ * Steps 1 and 2: the top skills for this intent (Voyager's top-5); the plan, its reading checked before any
+ * code is written (the case objects against the API catalog, then in model mode an independent judge of
+ * every planned verdict, objections going back to the planner); then retrieval again with the plan's steps,
+ * which name the helpers the coder will need.
+ */
+async function prepare(run: Run): Promise<{ state: RunState; objections: string[] }> {
+  const { intent, deps, emit } = run;
+  const usage = emptyUsage();
   const skills = await deps.library.search(intent.text, RETRIEVED_SKILLS);
   emit({ type: 'retrieved', skills: skills.map((s) => s.name) });
 
-  // 2. Plan, and check the reading before any code is written: the case objects against the API catalog,
-  //    then (model mode) an independent judge of every planned verdict. Objections go back to the planner.
   deps.signal?.throwIfAborted();
-  const checked = await planAndCheckReading(intent, agents, skills, catalog, usage, emit, log);
-  const plan = checked.plan;
-  let judgement = checked.judgement;
-  if (checked.objections.length) return readingRejected(intent, checked, agents, usage, catalog, now() - started, emit, log);
+  const checked = await planAndCheckReading(intent, run.agents, skills, run.catalog, usage, emit, run.log);
+  const feedback: CoderFeedback = intent.feedback?.length ? { report: `Errors from the previous attempt:\n${intent.feedback.join('\n')}` } : {};
+  const state: RunState = { skills, coderSkills: skills, plan: checked.plan, judgement: checked.judgement, added: [], rounds: [], feedback, usage };
+  if (checked.objections.length) return { state, objections: checked.objections };
 
-  // Voyager retrieves again with the plan: the steps name the helpers the coder will need.
-  const stepsQuery = plan.steps.map((s) => `${s.name}: ${s.description}`).join('\n');
-  const coderSkills = stepsQuery ? await deps.library.search(`${intent.text}\n${stepsQuery}`, RETRIEVED_SKILLS) : skills;
-  if (stepsQuery) emit({ type: 'retrieved', skills: coderSkills.map((s) => s.name) });
-  const callable: Skill[] = [...builtinSkills, ...skills, ...coderSkills];
-  // Drafts are verified in Enforce terms; the mode (Warn/Audit) is applied to the result (see applyMode).
-  // With a mode asked for, harden() sets violationPolicy Deny on every draft, so a violationPolicy the draft
-  // carries itself (a model that read "warn" somewhere) cannot turn the planned denials into warnings.
-  const mode = intent.options?.mode;
-  const verifyIntent = enforceTerms(intent);
-  const rounds: RoundRecord[] = [];
-  let best: { policy: JsPolicy; report: Report; skillsUsed: string[] } | undefined;
-  let feedback: CoderFeedback = intent.feedback?.length ? { report: `Errors from the previous attempt:\n${intent.feedback.join('\n')}` } : {};
-
-  for (let round = 1; round <= maxRounds; round++) {
-    deps.signal?.throwIfAborted();
-    const roundStarted = now();
-    emit({ type: 'round-started', round });
-
-    // 3. Draft: the coder proposes a spec; unusable output is fed back, not fatal.
-    const draft = await agents.write({ intent, plan, skills: coderSkills, feedback });
-    addUsage(usage, draft.usage);
-    if (!draft.spec) {
-      rounds.push({ round, error: draft.error, promptChars: draft.promptChars, usage: draft.usage, durationMs: now() - roundStarted });
-      emit({ type: 'drafted', round, error: draft.error });
-      feedback = { ...feedback, error: draft.error };
-      continue;
-    }
-
-    // 4. Harden: our code names and owns the policy, inlines the skills it calls, applies the safety defaults.
-    const assembled = assemblePolicy(draft.spec, intent);
-    const skillsUsed = skillIds(draft.spec.javascript ?? '', callable);
-    const asWritten = assembled.spec.javascript ?? '';
-    const calls = skillsToInline(asWritten, callable);
-    const inlined: JsPolicy = { ...assembled, spec: { ...assembled.spec, javascript: prependSkills(asWritten, calls) } };
-    const policy = harden(inlined, plan, verifyIntent, catalog);
-    emit({ type: 'drafted', round, policy });
-
-    // 5. Verify: lints, schema, catalog, the plan's cases in the sandbox, fuzzing, dry-run.
-    deps.signal?.throwIfAborted();
-    const report = await verify(policy, plan, { sandbox, catalog, intent: verifyIntent, fuzz: deps.fuzz, dryRun: deps.dryRun });
-    deps.signal?.throwIfAborted();
-    emit(verifiedEvent(round, report));
-
-    // 6. Critic: self-verification, only for drafts that passed verify().
-    let critique: RoundRecord['critique'];
-    let missingCases: TestCase[] = [];
-    const roundUsage = { ...draft.usage };
-    let promptChars = draft.promptChars;
-    if (report.passed) {
-      if (agents.review) {
-        // The critic reads the code as the coder wrote it; the skills it calls are listed, not repeated.
-        const reviewed: JsPolicy = { ...policy, spec: { ...policy.spec, javascript: asWritten } };
-        const verdict = await agents.review({ intent, plan, policy: reviewed, skills: calls, suite: report.suite });
-        addUsage(usage, verdict.usage);
-        addUsage(roundUsage, verdict.usage);
-        promptChars = { system: promptChars.system + verdict.promptChars.system, human: promptChars.human + verdict.promptChars.human };
-        critique = { success: verdict.success, reasoning: verdict.reasoning, critique: verdict.critique };
-        missingCases = usableCases(verdict.missingCases, undefined, log).filter((c) => !plan.tests.some((t) => t.name === c.name));
-        // The judge reads the critic's cases too: a case the intent does not demand is not added.
-        const judgedCritic = await judgeAddedCases(agents, intent, plan, missingCases, catalog, judgement, usage, emit);
-        judgement = judgedCritic.judgement;
-        missingCases = judgedCritic.accepted;
-        plan.tests.push(...missingCases);
-        emit({ type: 'critiqued', round, success: critique.success, critique: critique.critique });
-      } else {
-        // Offline there is no critic agent: the family's own cases, passed under verify(), are the judgement.
-        critique = { success: true, reasoning: 'verify() passed every planned case; offline mode has no critic agent', critique: '' };
-      }
-    }
-    rounds.push({ round, draft: policy, explanation: draft.explanation, report, critique, promptChars, usage: roundUsage, durationMs: now() - roundStarted });
-    if (!best || score(report) > score(best.report)) best = { policy, report, skillsUsed };
-
-    // 7. Success: keep what the run taught (Voyager's skill library) and return.
-    if (report.passed && critique?.success) {
-      const shown = shownPolicy(applyMode(policy, mode), plan, catalog, judgement);
-      const result: GenerationResult = {
-        status: 'succeeded',
-        reason: `verified in ${round} round(s): ${report.suite ? `${report.suite.total} case(s) passed` : 'no cases'}, no blocking findings${judgement.judged ? '' : '; the reading was not independently judged'}`,
-        intent,
-        plan,
-        policy: shown.policy,
-        restatement: shown.restatement,
-        judgement,
-        safeToApply: true,
-        rounds,
-        usage,
-        skillsUsed,
-        skillsAdded: [],
-        source: agents.source,
-        durationMs: 0,
-      };
-      // The library keeps the verified (Enforce) form; a later lookup applies that intent's own mode.
-      deps.signal?.throwIfAborted();
-      result.skillsAdded = await learn(deps.library, { ...result, policy: shownPolicy(policy, plan, catalog, judgement).policy }, plan.tests, log);
-      result.durationMs = now() - started;
-      emit({ type: 'finished', status: result.status, reason: result.reason });
-      return result;
-    }
-
-    // Otherwise the report and the critique are the next round's feedback (Voyager's "errors").
-    feedback = { code: draft.spec.javascript, report: renderReport(report), critique: critique?.critique };
-    // A deterministic coder would answer the same again: stop unless the critic changed the cases.
-    if (agents.deterministic && missingCases.length === 0) break;
+  const stepsQuery = checked.plan.steps.map((s) => `${s.name}: ${s.description}`).join('\n');
+  if (stepsQuery) {
+    state.coderSkills = await deps.library.search(`${intent.text}\n${stepsQuery}`, RETRIEVED_SKILLS);
+    emit({ type: 'retrieved', skills: state.coderSkills.map((s) => s.name) });
   }
+  return { state, objections: [] };
+}
 
-  const reason = failureReason(rounds, best?.report);
-  emit({ type: 'finished', status: 'failed', reason });
-  log.warn({ rounds: rounds.length, reason }, 'no verified policy');
-  const shown = best ? shownPolicy(applyMode(best.policy, mode), plan, catalog, judgement) : undefined;
+/** A checkpoint of this intent taken up: what it holds is not asked for again. */
+function resumeFrom(run: Run, checkpoint: LoopCheckpoint): { state: RunState; objections: string[] } {
+  const { v: _v, intentKey: _key, ...state } = checkpoint;
+  run.log.info({ rounds: state.rounds.length, calls: state.usage.calls }, 'resumed from a checkpoint: its plan and rounds are not asked for again');
+  return { state, objections: [] };
+}
+
+async function checkpoint(run: Run, state: RunState): Promise<void> {
+  if (!run.deps.onCheckpoint) return;
+  try {
+    await run.deps.onCheckpoint(checkpointOf(run.intent, state));
+  } catch (err) {
+    // A checkpoint only saves work on a re-run: losing one must not cost this run.
+    run.log.warn({ err: (err as Error).message }, 'checkpoint not kept: a re-run would start from an earlier step');
+  }
+}
+
+async function verifyDraft(run: Run, policy: JsPolicy, plan: Plan, round: number): Promise<Report> {
+  run.deps.signal?.throwIfAborted();
+  const report = await verify(policy, plan, { sandbox: run.sandbox, catalog: run.catalog, intent: run.verifyIntent, fuzz: run.deps.fuzz });
+  run.deps.signal?.throwIfAborted();
+  run.emit(verifiedEvent(round, report));
+  return report;
+}
+
+/**
+ * The API server reads a verified draft as the result would carry it (mode applied, annotated): its
+ * refusals are blocking findings, so the round fails and the next one is told which field to correct.
+ */
+async function dryRunApplied(run: Run, state: RunState, policy: JsPolicy, report: Report, round: number): Promise<Report> {
+  const applied = shownPolicy(applyMode(policy, run.mode), planWithCases(state), run.catalog, state.judgement).policy;
+  let errors: string[];
+  try {
+    errors = await run.deps.dryRun!(applied);
+  } catch (err) {
+    // An unreachable API server is a fault to retry (a job resumes from its checkpoint), not the draft's.
+    if (isPolicyforgeError(err) && err.retryable) throw err;
+    errors = [`dry-run failed: ${err instanceof Error ? err.message : String(err)}`];
+  }
+  run.deps.signal?.throwIfAborted();
+  if (!errors.length) return report;
+  const findings: Finding[] = errors.map((e) => ({
+    rule: 'cluster/dry-run',
+    severity: 'blocking',
+    message: `the API server rejects the policy: ${e}`.replace(/\s+/g, ' '),
+    fix: 'correct the field the API server names',
+  }));
+  const refused: Report = { ...report, passed: false, findings: [...findings, ...report.findings], dryRunErrors: errors };
+  run.emit(verifiedEvent(round, refused));
+  return refused;
+}
+
+/** The critic accepted a verified draft: the run succeeds, and the library learns from it first. */
+async function succeeded(run: Run, state: RunState, round: number, outcome: RoundOutcome & { ended: 'verified' }): Promise<GenerationResult> {
+  const { report, policy, skillsUsed } = outcome;
+  const cases = report.suite ? `${report.suite.total} case(s) passed` : 'no cases';
+  const judged = state.judgement.judged ? '' : '; the reading was not independently judged';
+  const reason = `verified in ${round} round(s): ${cases}, no blocking findings${judged}`;
+  const ending = { status: 'succeeded', reason, policy, skillsUsed, source: run.agents.source } as const;
+  run.deps.signal?.throwIfAborted();
+  // The library keeps the verified (Enforce) form; a later lookup applies that intent's own mode.
+  const skillsAdded = await learn(run.deps.library, resultOf(run, state, { ...ending, enforceTerms: true }), planWithCases(state).tests, run.log);
+  return resultOf(run, state, { ...ending, skillsAdded });
+}
+
+interface Ending {
+  status: GenerationResult['status'];
+  reason: string;
+  source: GenerationResult['source'];
+  /** The policy in Enforce terms; the best round's draft when not given. */
+  policy?: JsPolicy;
+  skillsUsed?: string[];
+  skillsAdded?: string[];
+  /** Keep the policy in Enforce terms (the library's copy) instead of applying the mode asked for. */
+  enforceTerms?: boolean;
+}
+
+/**
+ * Every result is built here, whichever way the run ended: the plan with the critic's cases, the policy as
+ * shown (the mode applied, the restatement and the judged mark annotated), the transcript and the usage.
+ */
+function resultOf(run: RunBase, state: RunState, ending: Ending): GenerationResult {
+  const plan = planWithCases(state);
+  const policy = ending.policy ?? bestOf(state)?.policy;
+  const shown = policy ? shownPolicy(ending.enforceTerms ? policy : applyMode(policy, run.mode), plan, run.catalog, state.judgement) : undefined;
+  const { judged, note } = state.judgement;
   return {
-    status: 'failed',
-    reason,
-    intent,
+    status: ending.status,
+    reason: ending.reason,
+    intent: run.intent,
     plan,
     ...(shown ? { policy: shown.policy } : {}),
-    restatement: shown?.restatement ?? restate({ plan, catalog, judged: judgement.judged, judgedNote: judgement.note }),
-    judgement,
-    safeToApply: false,
-    rounds,
-    usage,
-    skillsUsed: best?.skillsUsed ?? [],
-    skillsAdded: [],
-    source: agents.source,
-    durationMs: now() - started,
+    restatement: shown?.restatement ?? restate({ plan, catalog: run.catalog, judged, judgedNote: note }),
+    judgement: state.judgement,
+    safeToApply: ending.status === 'succeeded',
+    rounds: state.rounds,
+    usage: state.usage,
+    skillsUsed: ending.skillsUsed ?? state.best?.skillsUsed ?? [],
+    skillsAdded: ending.skillsAdded ?? [],
+    source: ending.source,
+    durationMs: run.now() - run.started,
   };
+}
+
+function finished(run: RunBase, result: GenerationResult): GenerationResult {
+  run.emit({ type: 'finished', status: result.status, reason: result.reason });
+  return result;
+}
+
+/** The plan as emitted with the critic's accepted cases after its own: a new object, the plan is never changed. */
+function planWithCases(state: RunState): Plan {
+  return state.added.length ? { ...state.plan, tests: [...state.plan.tests, ...state.added] } : state.plan;
+}
+
+function bestOf(state: RunState): { policy: JsPolicy; report: Report } | undefined {
+  const record = state.best && state.rounds.find((r) => r.round === state.best?.round);
+  return record?.draft && record.report ? { policy: record.draft, report: record.report } : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -334,37 +493,11 @@ async function judgeAddedCases(
   return { accepted: added.filter((c) => !rejected.has(c.name)), judgement: merged };
 }
 
-/** The run ends before any code: the reading is still objected to after the re-plans. Nothing is stored. */
-function readingRejected(
-  intent: Intent,
-  checked: CheckedPlan,
-  agents: Agents,
-  usage: TokenUsage,
-  catalog: ApiCatalog,
-  durationMs: number,
-  emit: (e: ProgressEvent) => void,
-  log: Logger,
-): GenerationResult {
-  const { plan, judgement, objections } = checked;
+/** Why the run ended before any code: the reading is still objected to after the re-plans. Nothing is stored. */
+function rejectionReason(judgement: Judgement, objections: string[]): string {
   const who = objections.some((o) => o.startsWith('judge:')) ? 'the independent judge disagreed with the plan' : "the plan's case objects are not served by the API catalog";
-  const reason = `${who} after ${judgement.replans} re-plan(s): ${objections.slice(0, 3).join('; ')}${objections.length > 3 ? `; … ${objections.length - 3} more` : ''}`;
-  emit({ type: 'finished', status: 'failed', reason });
-  log.warn({ objections }, 'reading rejected: no code written');
-  return {
-    status: 'failed',
-    reason,
-    intent,
-    plan,
-    restatement: restate({ plan, catalog, judged: judgement.judged, judgedNote: judgement.note }),
-    judgement,
-    safeToApply: false,
-    rounds: [],
-    usage,
-    skillsUsed: [],
-    skillsAdded: [],
-    source: agents.source,
-    durationMs,
-  };
+  const more = objections.length > 3 ? `; … ${objections.length - 3} more` : '';
+  return `${who} after ${judgement.replans} re-plan(s): ${objections.slice(0, 3).join('; ')}${more}`;
 }
 
 /** The policy as shown: the restatement rendered from the plan and this policy, carried as annotations. */
@@ -389,36 +522,25 @@ function checkIntent(intent: Intent): void {
 }
 
 /** An identical (normalised) intent verified before: its policy, renamed and owned for this intent. */
-async function answerFromLibrary(intent: Intent, deps: GenerateDeps, started: number, now: () => number): Promise<GenerationResult | undefined> {
+async function answerFromLibrary(run: RunBase): Promise<GenerationResult | undefined> {
+  const { intent, deps } = run;
   const stored = await deps.library.lookupPolicy(intent.text);
   if (!stored || !sameScope(stored, intent)) return undefined;
   const fresh = assemblePolicy(stored.policy.spec, intent);
-  const verified: JsPolicy = { ...fresh, metadata: { ...fresh.metadata, annotations: { ...stored.policy.metadata.annotations, 'policyforge.dev/from-library': stored.id } } };
+  const annotations = { ...stored.policy.metadata.annotations, 'policyforge.dev/from-library': stored.id };
+  const verified: JsPolicy = { ...fresh, metadata: { ...fresh.metadata, annotations } };
   // The user's examples are ground truth: a stored answer that contradicts them is not an answer. With a
   // mode asked for they are in Enforce terms, as in the loop, whatever violationPolicy was stored.
   if (intent.examples?.length) {
-    const check = await deps.sandbox.runSuite(applyMode(verified, enforceTerms(intent).options?.mode), intent.examples);
+    const check = await run.sandbox.runSuite(applyMode(verified, run.verifyIntent.options?.mode), intent.examples);
     if (!check.passed) return undefined;
   }
   const judged = stored.policy.metadata.annotations?.[JUDGED_ANNOTATION] === 'true';
-  const judgement: Judgement = { judged, cases: [], replans: 0, note: judged ? 'judged when it was generated' : 'not judged when it was generated' };
-  const shown = shownPolicy(applyMode(verified, intent.options?.mode), stored.plan, deps.catalog ?? builtinCatalog(), judgement);
-  return {
-    status: 'succeeded',
-    reason: `answered from the skill library (${stored.id}, ${stored.state}) without a model call`,
-    intent,
-    plan: stored.plan,
-    policy: shown.policy,
-    restatement: shown.restatement,
-    judgement,
-    safeToApply: true,
-    rounds: [],
-    usage: emptyUsage(),
-    skillsUsed: stored.skills,
-    skillsAdded: [],
-    source: 'library',
-    durationMs: now() - started,
-  };
+  const note = judged ? 'judged when it was generated' : 'not judged when it was generated';
+  const judgement: Judgement = { judged, cases: [], replans: 0, note };
+  const state: RunState = { skills: [], coderSkills: [], plan: stored.plan, judgement, added: [], rounds: [], feedback: {}, usage: emptyUsage() };
+  const reason = `answered from the skill library (${stored.id}, ${stored.state}) without a model call`;
+  return resultOf(run, state, { status: 'succeeded', reason, policy: verified, skillsUsed: stored.skills, source: 'library' });
 }
 
 /**
