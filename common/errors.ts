@@ -32,6 +32,8 @@ export const ERRORS = {
 
   // sandbox
   PF_ERR_SANDBOX_CRASHED: { status: 500, exit: 3, message: 'sandbox process failed: %s', retryable: true },
+  /** A JsPolicy's spec.dependencies could not be installed for bundling (offline, not in the registry, …). */
+  PF_ERR_DEPENDENCY_INSTALL: { status: 422, exit: 2, message: "cannot install the policy's dependency %s: %s" },
 
   // models
   PF_ERR_MODEL_AUTH: { status: 502, exit: 2, message: 'the model provider refused the credentials (%s): check the API key' },
