@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
-import { MODE_TO_VIOLATION_POLICY, type Intent, type JsPolicy, type JsPolicySpec, type OwnerReference } from '../common/index.js';
+import { MODE_TO_VIOLATION_POLICY, ownJsPolicy, ownerPolicyName, POLICY_NAME_SUFFIX, type Intent, type JsPolicy, type JsPolicySpec } from '../common/index.js';
 
 /**
  * Our code, not the model, decides what a JsPolicy is called and who owns it: the model proposes only a
  * spec. The name is a DNS subdomain with at least three parts, as jsPolicy requires.
  */
 
-export const POLICY_NAME_SUFFIX = 'policyforge.dev';
+export { POLICY_NAME_SUFFIX };
 const STOP = new Set(['a', 'an', 'the', 'of', 'to', 'and', 'or', 'any', 'every', 'all', 'that', 'which', 'with', 'must', 'may', 'be', 'is', 'are', 'on', 'for']);
 
 /** `<slug>.policyforge.dev` from the intent text, or from the owner's name when there is an owner. */
 export function policyNameFor(intent: Intent): string {
-  if (intent.owner) return ownerBasedName(intent.owner);
+  if (intent.owner) return ownerPolicyName(intent.owner);
   const words = intent.text
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, ' ')
@@ -29,12 +29,6 @@ export function policyNameFor(intent: Intent): string {
   return `${slug}.${POLICY_NAME_SUFFIX}`;
 }
 
-function ownerBasedName(owner: OwnerReference): string {
-  const base = owner.name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'policy';
-  const name = base.split('.').length >= 3 ? base : `${base}.${POLICY_NAME_SUFFIX}`;
-  return name.length <= 253 ? name : `${hash(owner.uid || base).slice(0, 16)}.${POLICY_NAME_SUFFIX}`;
-}
-
 export { MODE_TO_VIOLATION_POLICY };
 
 /**
@@ -47,20 +41,12 @@ export function applyMode(policy: JsPolicy, mode: keyof typeof MODE_TO_VIOLATION
   return { ...policy, spec: { ...policy.spec, violationPolicy: MODE_TO_VIOLATION_POLICY[mode] } };
 }
 
-/** A whole JsPolicy around a proposed spec: kind, apiVersion, name and ownerReferences are ours. */
+/**
+ * A whole JsPolicy around a proposed spec, through common's one envelope (ownJsPolicy): the operator wraps
+ * the result in the same one, so what is verified here is what it applies.
+ */
 export function assemblePolicy(spec: JsPolicySpec, intent: Intent): JsPolicy {
-  const cleanSpec: JsPolicySpec = { ...spec };
-  delete cleanSpec.dependencies;
-  return {
-    apiVersion: 'policy.jspolicy.com/v1beta1',
-    kind: 'JsPolicy',
-    metadata: {
-      name: policyNameFor(intent),
-      labels: { 'app.kubernetes.io/managed-by': 'policyforge' },
-      ...(intent.owner ? { ownerReferences: [{ ...intent.owner, controller: true, blockOwnerDeletion: true }] } : {}),
-    },
-    spec: cleanSpec,
-  };
+  return ownJsPolicy(spec, intent.owner, { name: policyNameFor(intent), failurePolicy: intent.options?.failurePolicy });
 }
 
 function hash(text: string): string {

@@ -13,3 +13,4 @@ export {
   type PolicyMode,
 } from './kubernetes.js';
 export { canonicalJson, sortKeys } from './canonical-json.js';
+export { ownJsPolicy, ownerPolicyName, ownerLabelKey, POLICY_NAME_SUFFIX, MANAGED_BY_LABEL, type EnvelopeOptions } from './envelope.js';

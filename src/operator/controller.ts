@@ -1,12 +1,25 @@
 import { isPolicyforgeError, silentLogger, sortKeys, type JsPolicy, type Logger } from '../../common/index.js';
 import { SUPERSEDED_MESSAGE, type GenerationQueue, type JobView } from '../../worker/index.js';
+import { assessClusterImpact, type ClusterSourceOptions } from '../impact/index.js';
 import { Informer } from './informer.js';
 import type { KubeClient } from './kube-client.js';
-import { intendedViolationPolicy, isApproved, isOwnedBy, ownedPolicy, policyNameFor } from './owned-policy.js';
+import { intendedViolationPolicy, isApproved, isExplicitlyApproved, isOwnedBy, ownedPolicy, ownerReferenceFor, policyNameFor } from './owned-policy.js';
+import { isStaged, observeRollout, rolloutFrom, ROLLOUT_COMMANDS, STAGES, type RolloutCommand, type RolloutTransition } from './rollout.js';
 import { defaultDelay, isNotFound, kubeErrorInfo, withRetry, type RetryOptions } from './retry.js';
 import { intentFor, jobIdFor, jobIdParts, specHash, validateGPTPolicy } from './spec.js';
-import { appliedStatus, applyFailedStatus, conditionOf, failedStatus, queuedStatus, sameStatus, type StatusContext } from './status.js';
-import { ANNOTATIONS, GPTPOLICY, JSPOLICY, PHASES, REASONS, type GPTPolicy, type GPTPolicyStatus } from './types.js';
+import { appliedStatus, applyFailedStatus, conditionOf, failedStatus, queuedStatus, sameStatus, type Hold, type StatusContext } from './status.js';
+import {
+  ANNOTATIONS,
+  GPTPOLICY,
+  JSPOLICY,
+  PHASES,
+  REASONS,
+  type GPTPolicy,
+  type GPTPolicyImpact,
+  type GPTPolicyStatus,
+  type RolloutStage,
+  type RolloutStatus,
+} from './types.js';
 
 /** The part of worker/'s GenerationQueue the operator uses. */
 export type OperatorQueue = Pick<GenerationQueue, 'enqueue' | 'getJob'> & Partial<Pick<GenerationQueue, 'watch' | 'supersede'>>;
@@ -48,6 +61,13 @@ export interface ControllerOptions {
   maxConcurrentReconciles?: number;
   /** Record Kubernetes Events for GPTPolicies (best effort). @defaultValue true */
   events?: boolean;
+  /**
+   * The impact preview of every new draft before it enforces (status.impact): its options, or false to skip
+   * it (no status.impact, no impact hold). @defaultValue {}
+   */
+  impact?: false | ClusterSourceOptions;
+  /** How often GPTPolicies in a staged rollout are observed (violations counted, windows checked). @defaultValue 30000 */
+  rolloutCheckIntervalMs?: number;
 }
 
 interface PendingJob {
@@ -80,6 +100,7 @@ export class GPTPolicyController {
   private readonly backoff = new Map<string, { failures: number; timer?: NodeJS.Timeout }>();
   private pollTimer?: NodeJS.Timeout;
   private resyncTimer?: NodeJS.Timeout;
+  private rolloutTimer?: NodeJS.Timeout;
   private running = false;
   /** Counters for /metrics-like introspection and tests. */
   readonly stats = { reconciles: 0, enqueued: 0, deduplicated: 0, applied: 0, failed: 0, statusWrites: 0 };
@@ -138,6 +159,7 @@ export class GPTPolicyController {
     const poll = this.options.pollIntervalMs ?? 2000;
     this.pollTimer = setInterval(() => void this.pollJobs(), poll);
     this.resyncTimer = setInterval(() => this.resync(), this.options.resyncIntervalMs ?? 300_000);
+    this.rolloutTimer = setInterval(() => this.observeRollouts(), this.options.rolloutCheckIntervalMs ?? 30_000);
     this.log.info('GPTPolicy controller started');
   }
 
@@ -147,6 +169,7 @@ export class GPTPolicyController {
     this.running = false;
     clearInterval(this.pollTimer);
     clearInterval(this.resyncTimer);
+    clearInterval(this.rolloutTimer);
     const informer = this.informer;
     this.informer = undefined;
     await informer?.stop();
@@ -298,7 +321,7 @@ export class GPTPolicyController {
         if (!this.pending.has(name)) this.watchJob(name, { jobId: status.jobId, hash, ...jobIdParts(status.jobId) });
         return;
       }
-      if (status.phase === PHASES.Ready || status.phase === PHASES.AwaitingApproval) await this.ensureApplied(policy, hash, log);
+      if (status.phase === PHASES.Ready || status.phase === PHASES.AwaitingApproval || status.phase === PHASES.RollingOut) await this.ensureApplied(policy, hash, log);
       if (status.phase === PHASES.Failed || status.phase === PHASES.Degraded) {
         if (conditionOf(status, 'Applied')?.reason === REASONS.NotOwned) await this.retryNotOwned(policy, hash, log);
         else await this.retryAfterOutage(policy, hash, log);
@@ -493,10 +516,11 @@ export class GPTPolicyController {
       return;
     }
 
-    const desired = ownedPolicy(policy, result.policy, job.hash);
-    const existing = await withRetry(() => this.kube.getJsPolicy(desired.metadata.name), this.retry);
+    // the draft in the mode's terms: its name is checked, the API server dry-runs it, its impact is assessed
+    const draft = ownedPolicy(policy, result.policy, intendedViolationPolicy(policy));
+    const existing = await withRetry(() => this.kube.getJsPolicy(draft.metadata.name), this.retry);
     if (existing && !isOwnedBy(existing, policy)) {
-      const message = `a JsPolicy named ${desired.metadata.name} exists and is not owned by this GPTPolicy; it was left alone (rename or delete it)`;
+      const message = `a JsPolicy named ${draft.metadata.name} exists and is not owned by this GPTPolicy; it was left alone (rename or delete it)`;
       await this.writeStatus(name, (o, ctx) => applyFailedStatus(o.status, ctx, REASONS.NotOwned, message, result), job.hash);
       await this.event(policy, 'Warning', REASONS.NotOwned, message);
       this.retryLater(name, 'JsPolicy name taken');
@@ -504,7 +528,7 @@ export class GPTPolicyController {
     }
     this.backoffDone(name);
 
-    const dryRunErrors = await this.dryRun(desired, existing);
+    const dryRunErrors = await this.dryRun(draft, existing);
     if (dryRunErrors.length) {
       const maxRounds = 1 + (this.options.dryRunFeedbackRounds ?? 1);
       log.warn({ dryRunErrors, round: job.round }, 'the API server rejected the policy in a dry-run');
@@ -518,6 +542,19 @@ export class GPTPolicyController {
       await this.event(policy, 'Warning', REASONS.DryRunRejected, message);
       return;
     }
+
+    // before it first enforces: what it would do to the objects that exist (read-only, in a sandbox child)
+    const impact = await this.assessImpact(draft, job.jobId, log);
+    // a staged rollout starts at Dry for every new draft; re-applying the same draft keeps where it stood
+    const previous = policy.status?.rollout;
+    const rollout = isStaged(policy.spec)
+      ? previous?.jobId === job.jobId
+        ? previous
+        : rolloutFrom('Dry', policy.spec.rollout, intendedViolationPolicy(policy), job.jobId, this.now())
+      : undefined;
+    const decision = decide(policy, job.hash, impact, rollout);
+    // the loop's policy in common's envelope, with the violationPolicy decided here and nothing else changed
+    const desired = ownedPolicy(policy, result.policy, decision.violationPolicy);
 
     let verb: 'created' | 'updated' | 'unchanged';
     try {
@@ -534,15 +571,34 @@ export class GPTPolicyController {
       return;
     }
     if (verb !== 'unchanged') this.stats.applied++;
-    const approved = isApproved(policy);
-    const violationPolicy = desired.spec.violationPolicy ?? 'Deny';
+    const violationPolicy = decision.violationPolicy;
     await this.writeStatus(
       name,
-      (o, ctx) => appliedStatus(o.status, ctx, { result, policyName: desired.metadata.name, approved, violationPolicy, verb }),
+      (o, ctx) => appliedStatus(o.status, ctx, { result, policyName: desired.metadata.name, violationPolicy, verb, hold: decision.hold, impact, rollout: rollout ?? null }),
       job.hash,
     );
-    await this.event(policy, 'Normal', approved ? REASONS.Applied : REASONS.AwaitingApproval, `JsPolicy ${desired.metadata.name} ${verb} (violationPolicy ${violationPolicy})`);
-    log.info({ policy: desired.metadata.name, verb, violationPolicy }, 'JsPolicy applied');
+    if (impact?.wouldDeny) await this.event(policy, 'Warning', REASONS.WouldDeny, `the draft would deny ${impact.wouldDeny} of ${impact.checked} existing object(s)`);
+    await this.event(policy, decision.hold ? 'Warning' : 'Normal', decision.hold?.reason ?? REASONS.Applied, `JsPolicy ${desired.metadata.name} ${verb} (violationPolicy ${violationPolicy})${decision.hold ? `: ${decision.hold.message}` : ''}`);
+    log.info({ policy: desired.metadata.name, verb, violationPolicy, hold: decision.hold?.reason }, 'JsPolicy applied');
+  }
+
+  /**
+   * status.impact for a draft: the objects of the kinds it matches, listed read-only, replayed through it in a
+   * sandbox child process (never in this process). A failure (RBAC, a policy that does not compile) is kept
+   * as `error`: nothing is known, and approval Auto then holds the draft in Dry as it would for denials.
+   */
+  private async assessImpact(draft: JsPolicy, jobId: string, log: Logger): Promise<GPTPolicyImpact | undefined> {
+    const options = this.options.impact;
+    if (options === false) return undefined;
+    try {
+      const status = await assessClusterImpact(this.kube.kubeConfig, draft, { ...options, now: this.now });
+      log.info({ checked: status.checked, wouldDeny: status.wouldDeny, wouldWarn: status.wouldWarn }, 'impact on existing objects assessed');
+      return { jobId, ...status };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      log.warn({ err: message }, 'could not assess the impact on existing objects');
+      return { jobId, when: this.now().toISOString().replace(/\.\d+Z$/, 'Z'), error: message.slice(0, 1024) };
+    }
   }
 
   /** Server-side dry-run (dryRun=All) of the create or update; API refusals come back as messages. */
@@ -583,8 +639,10 @@ export class GPTPolicyController {
   }
 
   /**
-   * Steady state for an unchanged spec: the JsPolicy exists and its violationPolicy follows approval and
-   * mode. A JsPolicy deleted by hand is re-applied from the finished job (same id: no model call).
+   * Steady state for an unchanged spec: the JsPolicy exists and its violationPolicy follows the mode, the
+   * approval, the impact hold and the rollout stage. A staged rollout is observed here (violations counted,
+   * windows checked, commands taken). A JsPolicy deleted by hand is re-applied from the finished job (same
+   * id: no model call).
    */
   private async ensureApplied(policy: GPTPolicy, hash: string, log: Logger): Promise<void> {
     const name = policyNameFor(policy);
@@ -597,28 +655,80 @@ export class GPTPolicyController {
       return;
     }
     if (!isOwnedBy(existing, policy)) return;
-    const approved = isApproved(policy);
-    const violationPolicy = approved ? intendedViolationPolicy(policy) : 'Dry';
+    const status = policy.status;
+    const jobId = status?.jobId;
+    // only an assessment of the draft in force counts (policies applied before impact existed have none)
+    const impact = status?.impact && status.impact.jobId === jobId ? status.impact : undefined;
+    const current = existing.spec.violationPolicy ?? 'Deny';
+    let rollout: RolloutStatus | undefined;
+    let transitions: RolloutTransition[] = [];
+    if (isStaged(policy.spec)) {
+      const target = intendedViolationPolicy(policy);
+      // switched to Staged while in force: not demoted, the rollout goes on from what is enforced now
+      const prev = status?.rollout && status.rollout.jobId === jobId ? status.rollout : rolloutFrom(current, policy.spec.rollout, target, jobId, this.now());
+      const command = rolloutCommand(policy);
+      const watching = prev.state !== 'Complete' || prev.target !== target || command !== undefined;
+      const violations = watching ? await withRetry(() => this.kube.getJsPolicyViolations(name), this.retry) : [];
+      const d = observeRollout({
+        prev,
+        spec: policy.spec.rollout,
+        target,
+        approved: isApproved(policy, hash),
+        violations,
+        auditLogSize: existing.spec.auditLogSize,
+        command,
+        policyName: name,
+        now: this.now(),
+      });
+      // the command goes before anything acts on it: if removing it fails, nothing was done twice
+      if (d.consumed && !(await this.consumeCommand(policy, log))) return;
+      rollout = d.status;
+      transitions = d.transitions;
+    }
+    const decision = decide(policy, hash, impact, rollout);
+    const violationPolicy = decision.violationPolicy;
     const failurePolicy = policy.spec.failurePolicy ?? 'Ignore';
-    if (existing.spec.violationPolicy === violationPolicy && (existing.spec.failurePolicy ?? 'Fail') === failurePolicy) {
-      if ((policy.status?.phase === PHASES.Ready) === approved) return;
-    } else {
-      await withRetry(
-        () =>
-          this.kube.patchJsPolicy(name, {
-            metadata: { annotations: { [ANNOTATIONS.intendedViolationPolicy]: intendedViolationPolicy(policy) } },
-            spec: { violationPolicy, failurePolicy },
-          }),
-        this.retry,
-      );
-      log.info({ policy: name, violationPolicy, approved }, 'JsPolicy violationPolicy updated');
-      await this.event(policy, 'Normal', approved ? REASONS.Applied : REASONS.AwaitingApproval, `JsPolicy ${name} now has violationPolicy ${violationPolicy}`);
+    const expectedPhase = decision.hold?.phase ?? PHASES.Ready;
+    const changed = current !== violationPolicy || (existing.spec.failurePolicy ?? 'Fail') !== failurePolicy;
+    if (!changed && status?.phase === expectedPhase && sameStatus(status?.rollout as never, rollout as never) && !transitions.length) return;
+    if (changed) {
+      await withRetry(() => this.kube.patchJsPolicy(name, { spec: { violationPolicy, failurePolicy } }), this.retry);
+      log.info({ policy: name, violationPolicy, hold: decision.hold?.reason }, 'JsPolicy violationPolicy updated');
     }
     await this.writeStatus(
       policy.metadata.name,
-      (o, ctx) => appliedStatus(o.status, ctx, { policyName: name, approved, violationPolicy, verb: 'updated' }),
+      (o, ctx) => appliedStatus(o.status, ctx, { policyName: name, violationPolicy, verb: 'updated', hold: decision.hold, rollout: rollout ?? null }),
       hash,
     );
+    for (const t of transitions) await this.event(policy, t.type, t.reason, t.message);
+    if (changed && !transitions.length) {
+      await this.event(policy, decision.hold ? 'Warning' : 'Normal', decision.hold?.reason ?? REASONS.Applied, `JsPolicy ${name} now has violationPolicy ${violationPolicy}`);
+    }
+  }
+
+  /** Removes the rollout command annotation, only from the object it was read on (409 otherwise). */
+  private async consumeCommand(policy: GPTPolicy, log: Logger): Promise<boolean> {
+    try {
+      await this.kube.patchGPTPolicyMetadata(policy.metadata.name, {
+        resourceVersion: policy.metadata.resourceVersion,
+        annotations: { [ANNOTATIONS.rollout]: null },
+      });
+      return true;
+    } catch (err) {
+      const info = kubeErrorInfo(err);
+      // changed meanwhile: its watch event reconciles again with the new object
+      if (info.status === 409 || info.status === 404) return false;
+      log.warn({ err: info }, 'could not remove the rollout command annotation; not acting on it');
+      return false;
+    }
+  }
+
+  /** Every GPTPolicy whose staged rollout is not complete, or that carries a command, is observed again. */
+  private observeRollouts(): void {
+    for (const o of this.informer?.list() ?? []) {
+      const r = o.status?.rollout;
+      if (isStaged(o.spec ?? {}) && (r?.state !== 'Complete' || rolloutCommand(o) !== undefined)) this.schedule(o.metadata.name);
+    }
   }
 
   /**
@@ -635,13 +745,15 @@ export class GPTPolicyController {
     const foreignController = existing.metadata.ownerReferences?.some((r) => r.controller && r.uid !== policy.metadata.uid);
     if (foreignController) return false;
     if (!isOwnedBy(existing, policy)) {
-      const refs = [...(existing.metadata.ownerReferences ?? []), { apiVersion: `${GPTPOLICY.group}/${GPTPOLICY.version}`, kind: GPTPOLICY.kind, name: policy.metadata.name, uid: policy.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }];
-      await withRetry(() => this.kube.patchJsPolicy(name, { metadata: { ownerReferences: refs, annotations: { [ANNOTATIONS.specHash]: hash } } }), this.retry);
+      const refs = [...(existing.metadata.ownerReferences ?? []), ownerReferenceFor(policy)];
+      await withRetry(() => this.kube.patchJsPolicy(name, { metadata: { ownerReferences: refs } }), this.retry);
     }
-    const approved = isApproved(policy);
+    const violationPolicy = existing.spec.violationPolicy ?? 'Deny';
+    // what the earlier operator applied stays as it was; ensureApplied then makes it follow the spec
+    const hold = isApproved(policy, hash) ? undefined : approvalHold();
     await this.writeStatus(
       policy.metadata.name,
-      (o, ctx) => appliedStatus(o.status, ctx, { policyName: name, approved, violationPolicy: existing.spec.violationPolicy ?? 'Deny', verb: 'adopted' }),
+      (o, ctx) => appliedStatus(o.status, ctx, { policyName: name, violationPolicy, verb: 'adopted', hold }),
       hash,
     );
     log.info({ policy: name }, 'adopted the JsPolicy of the earlier operator (last-applied-description matches)');
@@ -697,9 +809,67 @@ function samePolicy(existing: JsPolicy, desired: JsPolicy): boolean {
   const pick = (p: JsPolicy): string =>
     JSON.stringify({
       spec: sortKeys(p.spec),
-      ann: p.metadata.annotations?.[ANNOTATIONS.specHash],
+      annotations: sortKeys(p.metadata.annotations ?? {}),
+      labels: sortKeys(p.metadata.labels ?? {}),
       refs: (p.metadata.ownerReferences ?? []).map((r) => r.uid),
     });
   return pick(existing) === pick(desired);
+}
+
+/** The value of the rollout command annotation, when it is one the operator knows. */
+function rolloutCommand(policy: GPTPolicy): RolloutCommand | undefined {
+  const value = policy.metadata.annotations?.[ANNOTATIONS.rollout]?.trim().toLowerCase();
+  return ROLLOUT_COMMANDS.find((c) => c === value);
+}
+
+function approvalHold(): Hold {
+  return {
+    phase: PHASES.AwaitingApproval,
+    reason: REASONS.AwaitingApproval,
+    message: 'approve with: kubectl annotate gptpolicy <name> gpt.drzzl.io/approved=true',
+    appliedReason: REASONS.AppliedDryRun,
+    appliedMessage: 'until approved (annotation gpt.drzzl.io/approved: "true")',
+  };
+}
+
+/**
+ * The violationPolicy to apply and why it is not the mode's, in this order: Manual approval not given (Dry);
+ * a staged rollout (its stage); approval Auto with a draft that would deny existing objects, or whose impact
+ * is unknown, and no approval by a person (Dry); else the mode's.
+ */
+export function decide(
+  policy: GPTPolicy,
+  hash: string,
+  impact: GPTPolicyImpact | undefined,
+  rollout: RolloutStatus | undefined,
+): { violationPolicy: RolloutStage; hold?: Hold } {
+  const intended = intendedViolationPolicy(policy);
+  if (!isApproved(policy, hash)) return { violationPolicy: 'Dry', hold: approvalHold() };
+  if (rollout) {
+    const stage = STAGES.indexOf(rollout.stage) <= STAGES.indexOf(intended) ? rollout.stage : intended;
+    if (rollout.state === 'Complete' && stage === intended) return { violationPolicy: stage };
+    const held = rollout.state === 'Held' || rollout.state === 'AwaitingApproval';
+    return {
+      violationPolicy: stage,
+      hold: { phase: PHASES.RollingOut, reason: held ? REASONS.RolloutHeld : REASONS.RollingOut, message: rollout.message, appliedMessage: `(rollout stage ${stage} of ${intended})` },
+    };
+  }
+  const wouldDeny = impact && (impact.error !== undefined || (impact.wouldDeny ?? 0) > 0);
+  if (wouldDeny && intended !== 'Dry' && !isExplicitlyApproved(policy, hash)) {
+    const what = impact.error !== undefined
+      ? `its impact on existing objects is unknown (${impact.error})`
+      : `it would deny ${impact.wouldDeny} of ${impact.checked} existing object(s), e.g. ${impact.examples?.[0]?.object ?? '?'}: ${impact.examples?.[0]?.reason ?? ''}`;
+    return {
+      violationPolicy: 'Dry',
+      hold: {
+        phase: PHASES.AwaitingApproval,
+        reason: REASONS.ImpactHold,
+        message: `kept in Dry because ${what}; after reading status.impact, approve this draft with: kubectl annotate gptpolicy ${policy.metadata.name} gpt.drzzl.io/approved=${hash} --overwrite`,
+        appliedReason: REASONS.AppliedDryRun,
+        appliedMessage: 'until a person approves it (it would deny existing objects)',
+      },
+    };
+  }
+  return { violationPolicy: intended };
 }
 

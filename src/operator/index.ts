@@ -10,6 +10,5 @@ export { LeaderElector, microTime, type LeaderElectionOptions } from './leader-e
 export { withRetry, isRetryable, kubeErrorInfo, type RetryOptions, type KubeErrorInfo } from './retry.js';
 export { specHash, jobIdFor, jobIdParts, intentFor, validateGPTPolicy } from './spec.js';
 export { setConditions, resultSummary, conditionOf, type ConditionUpdate } from './status.js';
-export { ownedPolicy, policyNameFor, isApproved, isOwnedBy, intendedViolationPolicy } from './owned-policy.js';
-export { kubeDryRun } from './dry-run.js';
+export { ownedPolicy, policyNameFor, isApproved, isExplicitlyApproved, isOwnedBy, intendedViolationPolicy, ownerReferenceFor } from './owned-policy.js';
 export * from './types.js';

@@ -2,7 +2,8 @@ import { CoreV1Api, CustomObjectsApi, PatchStrategy, type ConfigurationOptions, 
 import { requestOptions } from './request-options.js';
 import { PolicyforgeError, type JsPolicy } from '../../common/index.js';
 import { kubeErrorInfo, withRetry, type RetryOptions } from './retry.js';
-import { GPTPOLICY, JSPOLICY, type GPTPolicy, type GPTPolicyStatus } from './types.js';
+import type { PolicyViolation } from './rollout.js';
+import { GPTPOLICY, JSPOLICY, JSPOLICY_VIOLATIONS, type GPTPolicy, type GPTPolicyStatus } from './types.js';
 
 export interface KubeClientOptions {
   /** Every request is aborted after this long (it then counts as a retryable timeout). @defaultValue 30000 */
@@ -53,6 +54,34 @@ export class KubeClient {
       { group: GPTPOLICY.group, version: GPTPOLICY.version, plural: GPTPOLICY.plural, name: policy.metadata.name, body, fieldManager: this.component },
       this.opts(),
     );
+  }
+
+  /**
+   * A merge patch of a GPTPolicy's metadata (the operator removes a rollout command once it acted on it).
+   * Pass metadata.resourceVersion in the patch to make it conditional: a changed object answers 409.
+   */
+  async patchGPTPolicyMetadata(name: string, metadata: Record<string, unknown>): Promise<GPTPolicy> {
+    return this.custom.patchClusterCustomObject(
+      { group: GPTPOLICY.group, version: GPTPOLICY.version, plural: GPTPOLICY.plural, name, body: { metadata }, fieldManager: this.component },
+      this.opts(PatchStrategy.MergePatch),
+    );
+  }
+
+  /**
+   * What jsPolicy recorded for a policy: its JsPolicyViolations (same name as the JsPolicy) keeps the last
+   * auditLogSize violations. jsPolicy creates it at the first violation, so none yet is an empty list.
+   */
+  async getJsPolicyViolations(name: string): Promise<PolicyViolation[]> {
+    try {
+      const o = (await this.custom.getClusterCustomObject(
+        { group: JSPOLICY.group, version: JSPOLICY.version, plural: JSPOLICY_VIOLATIONS.plural, name },
+        this.opts(),
+      )) as { status?: { violations?: PolicyViolation[] } };
+      return o.status?.violations ?? [];
+    } catch (err) {
+      if ((err as any)?.code === 404) return [];
+      throw err;
+    }
   }
 
   async getJsPolicy(name: string): Promise<(JsPolicy & { metadata: { uid?: string; resourceVersion?: string } }) | undefined> {

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, pfError, type Intent, type IntentOptions } from '../../common/index.js';
-import { APPROVALS, MODES, GPTPOLICY, type GPTPolicy, type GPTPolicySpec } from './types.js';
+import { ownerReferenceFor } from './owned-policy.js';
+import { validateRollout } from './rollout.js';
+import { APPROVALS, MODES, type GPTPolicy, type GPTPolicySpec } from './types.js';
 
 /**
- * What a GPTPolicy asks for, reduced to the fields that change the generated policy. `mode` and `approval`
- * are left out on purpose: they only change violationPolicy, which the operator sets without a model call.
+ * What a GPTPolicy asks for, reduced to the fields that change the generated policy. `mode`, `approval` and
+ * `rollout` are left out on purpose: they only change violationPolicy, which the operator sets without a
+ * model call.
  */
 function generationRelevant(spec: GPTPolicySpec): unknown {
   return {
@@ -68,6 +71,7 @@ export function validateGPTPolicy(obj: unknown): GPTPolicy {
   for (const field of ['podControllers', 'allowDeletes'] as const) {
     if (spec[field] !== undefined && typeof spec[field] !== 'boolean') throw pfError('PF_ERR_INPUT_INVALID', where, `spec.${field} must be true or false`);
   }
+  validateRollout(spec.rollout, where);
   if (spec.examples !== undefined) {
     if (!Array.isArray(spec.examples)) throw pfError('PF_ERR_INPUT_INVALID', where, 'spec.examples must be a list');
     spec.examples.forEach((e, i) => {
@@ -92,14 +96,7 @@ export function intentFor(policy: GPTPolicy, feedback?: string[]): Intent {
   if (spec.allowDeletes === true) options.allowDeletes = true;
   const intent: Intent = {
     text: spec.description.trim(),
-    owner: {
-      apiVersion: `${GPTPOLICY.group}/${GPTPOLICY.version}`,
-      kind: GPTPOLICY.kind,
-      name: policy.metadata.name,
-      uid: policy.metadata.uid ?? '',
-      controller: true,
-      blockOwnerDeletion: true,
-    },
+    owner: ownerReferenceFor(policy),
     options,
   };
   if (spec.examples?.length) intent.examples = spec.examples;

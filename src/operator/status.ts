@@ -1,12 +1,15 @@
 import { canonicalJson, redactSecrets, type GenerationResult } from '../../common/index.js';
+import { impactCondition, type ImpactStatus } from '../impact/index.js';
 import {
   CONDITION_TYPES,
   PHASES,
   REASONS,
   type Condition,
   type ConditionType,
+  type GPTPolicyImpact,
   type GPTPolicyStatus,
   type Phase,
+  type RolloutStatus,
 } from './types.js';
 
 /** A condition to set; lastTransitionTime and observedGeneration are filled in by `setConditions`. */
@@ -22,7 +25,7 @@ const MAX_MESSAGE = 1024;
 
 /**
  * Merges condition updates into the previous list the Kubernetes way: lastTransitionTime changes only when
- * a condition's status changes; the list stays in the order Generated, Verified, Applied, Ready.
+ * a condition's status changes; the list stays in the order Generated, Verified, ImpactAssessed, Applied, Ready.
  */
 export function setConditions(previous: Condition[] | undefined, updates: ConditionUpdate[], generation: number | undefined, now: Date): Condition[] {
   const byType = new Map<string, Condition>((previous ?? []).map((c) => [c.type, c]));
@@ -154,12 +157,41 @@ function failureOutcome(
   };
 }
 
+/** Why the applied JsPolicy is not (yet) at the violationPolicy the mode asks for. */
+export interface Hold {
+  phase: typeof PHASES.AwaitingApproval | typeof PHASES.RollingOut;
+  /** The Ready condition's reason and message. */
+  reason: string;
+  message: string;
+  /** The Applied condition's reason and message suffix, when they differ from the plain ones. */
+  appliedReason?: string;
+  appliedMessage?: string;
+}
+
+export interface AppliedOutcome {
+  result?: GenerationResult;
+  policyName: string;
+  violationPolicy: string;
+  verb: 'created' | 'updated' | 'unchanged' | 'adopted';
+  /** Undefined: in force as the mode asks (phase Ready). */
+  hold?: Hold;
+  /** Written with its ImpactAssessed condition when given. */
+  impact?: GPTPolicyImpact;
+  /** A staged rollout's state; null removes it (strategy Immediate). */
+  rollout?: RolloutStatus | null;
+}
+
+/** The ImpactAssessed condition for status.impact. */
+export function impactConditionUpdate(impact: GPTPolicyImpact): ConditionUpdate {
+  if (impact.error !== undefined || impact.checked === undefined) {
+    return { type: 'ImpactAssessed', status: 'False', reason: REASONS.ImpactUnknown, message: `could not list and replay the existing objects: ${impact.error ?? 'no result'}` };
+  }
+  const c = impactCondition(impact as ImpactStatus);
+  return { type: 'ImpactAssessed', status: c.status, reason: c.reason, message: c.message };
+}
+
 /** The JsPolicy was created or updated. */
-export function appliedStatus(
-  prev: GPTPolicyStatus | undefined,
-  ctx: StatusContext,
-  applied: { result?: GenerationResult; policyName: string; approved: boolean; violationPolicy: string; verb: 'created' | 'updated' | 'unchanged' | 'adopted' },
-): GPTPolicyStatus {
+export function appliedStatus(prev: GPTPolicyStatus | undefined, ctx: StatusContext, applied: AppliedOutcome): GPTPolicyStatus {
   const summary = applied.result ? resultSummary(applied.result) : {};
   const cases = summary.cases ?? prev?.cases;
   const updates: ConditionUpdate[] = [];
@@ -175,21 +207,18 @@ export function appliedStatus(
     updates.push({ type: 'Generated', status: 'True', reason: REASONS.Migrated, message: 'adopted the JsPolicy the earlier operator applied for this description' });
     updates.push({ type: 'Verified', status: 'Unknown', reason: REASONS.Migrated, message: 'adopted without re-verification; change the description to regenerate and verify' });
   }
+  if (applied.impact) updates.push(impactConditionUpdate(applied.impact));
+  const hold = applied.hold;
+  const plain = `JsPolicy ${applied.policyName} ${applied.verb} with violationPolicy ${applied.violationPolicy}`;
   updates.push({
     type: 'Applied',
     status: 'True',
-    reason: applied.approved ? REASONS.Applied : REASONS.AppliedDryRun,
-    message: applied.approved
-      ? `JsPolicy ${applied.policyName} ${applied.verb} with violationPolicy ${applied.violationPolicy}`
-      : `JsPolicy ${applied.policyName} ${applied.verb} with violationPolicy Dry until approved (annotation gpt.drzzl.io/approved: "true")`,
+    reason: hold?.appliedReason ?? REASONS.Applied,
+    message: hold?.appliedMessage ? `${plain} ${hold.appliedMessage}` : plain,
   });
-  updates.push(
-    applied.approved
-      ? { type: 'Ready', status: 'True', reason: REASONS.Ready, message: `JsPolicy ${applied.policyName} is in force` }
-      : { type: 'Ready', status: 'False', reason: REASONS.AwaitingApproval, message: 'approve with: kubectl annotate gptpolicy <name> gpt.drzzl.io/approved=true' },
-  );
-  const phase: Phase = applied.approved ? PHASES.Ready : PHASES.AwaitingApproval;
-  return {
+  updates.push(hold ? { type: 'Ready', status: 'False', reason: hold.reason, message: hold.message } : { type: 'Ready', status: 'True', reason: REASONS.Ready, message: `JsPolicy ${applied.policyName} is in force` });
+  const phase: Phase = hold?.phase ?? PHASES.Ready;
+  const next: GPTPolicyStatus = {
     ...prev,
     ...summary,
     phase,
@@ -199,6 +228,10 @@ export function appliedStatus(
     lastError: undefined,
     conditions: setConditions(prev?.conditions, updates, ctx.generation, ctx.now),
   };
+  if (applied.impact) next.impact = applied.impact;
+  if (applied.rollout === null) delete next.rollout;
+  else if (applied.rollout) next.rollout = applied.rollout;
+  return next;
 }
 
 /** Applying failed for a reason retries will not fix (the name belongs to another object, or the API refuses it). */

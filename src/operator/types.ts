@@ -1,23 +1,22 @@
 import type { KubeObject, TestCase } from '../../common/index.js';
+import type { ImpactStatus } from '../impact/index.js';
 
 /** The GPTPolicy resource (gpt.drzzl.io/v1, cluster-scoped); schema in deploy/crd-gptpolicy.yaml. */
 export const GPTPOLICY = { group: 'gpt.drzzl.io', version: 'v1', plural: 'gptpolicies', kind: 'GPTPolicy' } as const;
 export const JSPOLICY = { group: 'policy.jspolicy.com', version: 'v1beta1', plural: 'jspolicies', kind: 'JsPolicy' } as const;
+/** jsPolicy's record of a policy's violations (one per JsPolicy, same name, owned by it). */
+export const JSPOLICY_VIOLATIONS = { group: 'policy.jspolicy.com', version: 'v1beta1', plural: 'jspolicyviolations', kind: 'JsPolicyViolations' } as const;
 
 export const ANNOTATIONS = {
   /** `"true"` approves a GPTPolicy with `spec.approval: Manual`: its JsPolicy then enforces. */
   approved: 'gpt.drzzl.io/approved',
   /** Written by the earlier operator; read once to adopt its JsPolicy without regenerating. */
   legacyLastAppliedDescription: 'gpt.drzzl.io/last-applied-description',
-  /** On the JsPolicy: the hash of the GPTPolicy spec it was generated from. */
-  specHash: 'gpt.drzzl.io/spec-hash',
-  /** On the JsPolicy: the violationPolicy the GPTPolicy's mode asks for (applied once approved). */
-  intendedViolationPolicy: 'gpt.drzzl.io/intended-violation-policy',
-} as const;
-
-export const LABELS = {
-  managedBy: 'app.kubernetes.io/managed-by',
-  owner: 'gpt.drzzl.io/owner',
+  /**
+   * A person's command to a staged rollout: `promote` (one stage on, now; removed once done), `resume` (a
+   * fresh window in the current stage after a hold; removed once done), `hold` (stay; remove it to resume).
+   */
+  rollout: 'gpt.drzzl.io/rollout',
 } as const;
 
 export const MODES = ['Enforce', 'Warn', 'Audit'] as const;
@@ -40,6 +39,46 @@ export interface GPTPolicySpec {
   podControllers?: boolean;
   /** Approves a Controller policy that deletes what the description asks it to delete. @defaultValue false */
   allowDeletes?: boolean;
+  /** How a new draft reaches the mode's violationPolicy. @defaultValue { strategy: 'Immediate' } */
+  rollout?: GPTPolicyRolloutSpec;
+}
+
+export type RolloutStage = 'Dry' | 'Warn' | 'Deny';
+
+export interface GPTPolicyRolloutSpec {
+  /** Immediate: the mode's violationPolicy at once (as always). Staged: Dry → Warn → Deny. @defaultValue 'Immediate' */
+  strategy?: 'Immediate' | 'Staged';
+  /** Observation window per stage, a Go-style duration (30m, 1h, 24h). @defaultValue '1h' */
+  window?: string;
+  /** Violations jsPolicy may record in a stage's window for it to be promoted. @defaultValue 0 */
+  violationBudget?: number;
+}
+
+/** status.rollout: where a staged rollout stands and why. */
+export interface RolloutStatus {
+  /** The generation job whose draft this rollout carries (a re-apply of the same draft keeps its rollout). */
+  jobId?: string;
+  stage: RolloutStage;
+  /** The mode's violationPolicy: where the rollout ends. */
+  target: RolloutStage;
+  stageStartedAt: string;
+  windowEndsAt: string;
+  window: string;
+  budget: number;
+  /** Violations jsPolicy recorded in this stage's window (at most what its log keeps). */
+  violations: number;
+  state: 'Observing' | 'Held' | 'AwaitingApproval' | 'Complete';
+  /** Observing, BudgetExceeded, ViolationLogFull, ManualHold, AwaitingApproval, RolloutComplete. */
+  reason: string;
+  message: string;
+}
+
+/** status.impact: what the draft would do to the objects that exist (src/impact), or why that is unknown. */
+export interface GPTPolicyImpact extends Partial<ImpactStatus> {
+  /** The generation job whose draft was assessed. */
+  jobId?: string;
+  /** Set when the assessment failed (RBAC, sandbox): then nothing is known. */
+  error?: string;
 }
 
 export const PHASES = {
@@ -48,13 +87,15 @@ export const PHASES = {
   Ready: 'Ready',
   AwaitingApproval: 'AwaitingApproval',
   /** Generation or verification failed and there is no working policy. */
+  /** A staged rollout is on its way to the mode's violationPolicy. */
+  RollingOut: 'RollingOut',
   Failed: 'Failed',
   /** The latest spec failed; the previously applied JsPolicy stays in force untouched. */
   Degraded: 'Degraded',
 } as const;
 export type Phase = (typeof PHASES)[keyof typeof PHASES];
 
-export const CONDITION_TYPES = ['Generated', 'Verified', 'Applied', 'Ready'] as const;
+export const CONDITION_TYPES = ['Generated', 'Verified', 'ImpactAssessed', 'Applied', 'Ready'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 /** Reasons used in conditions; stable, CamelCase, for kubectl and alerts. */
@@ -77,6 +118,13 @@ export const REASONS = {
   Migrated: 'MigratedFromAnnotation',
   Ready: 'Ready',
   NotReady: 'NotReady',
+  WouldDeny: 'WouldDeny',
+  NoDenials: 'NoDenials',
+  ImpactUnknown: 'ImpactUnknown',
+  /** Approval Auto, but the draft would deny existing objects (or that is unknown): Dry until approved. */
+  ImpactHold: 'ImpactNeedsApproval',
+  RollingOut: 'RollingOut',
+  RolloutHeld: 'RolloutHeld',
 } as const;
 export type Reason = (typeof REASONS)[keyof typeof REASONS];
 
@@ -104,6 +152,10 @@ export interface GPTPolicyStatus {
   restatement?: string;
   /** An independent model judge checked every planned verdict against the intent (false offline). */
   judged?: boolean;
+  /** What the draft would do to the objects that exist, assessed before it first enforces. */
+  impact?: GPTPolicyImpact;
+  /** A staged rollout's stage, window, counts and why it holds. */
+  rollout?: RolloutStatus;
   lastError?: string;
   conditions?: Condition[];
 }

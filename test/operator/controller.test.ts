@@ -58,9 +58,11 @@ describe('the GPTPolicy controller', () => {
     expect(obj.status.conditions.map((c: any) => [c.type, c.status, c.reason])).toEqual([
       ['Generated', 'True', 'Succeeded'],
       ['Verified', 'True', 'CasesPassed'],
+      ['ImpactAssessed', 'True', 'NoDenials'],
       ['Applied', 'True', 'Applied'],
       ['Ready', 'True', 'Ready'],
     ]);
+    expect(obj.status.impact).toMatchObject({ checked: 0, wouldDeny: 0, wouldWarn: 0, examples: [], jobId: obj.status.jobId });
     expect(model.calls).toHaveLength(1);
     expect(model.calls[0]).toMatchObject({ text: DESCRIPTION, owner: { uid: created.metadata.uid, kind: 'GPTPolicy' } });
   });
@@ -80,7 +82,7 @@ describe('the GPTPolicy controller', () => {
     const after = await getJsPolicy(bed, NAME);
     expect(after.metadata.uid).toBe(before.metadata.uid); // updated in place, not recreated
     expect(after.spec.namespaceSelector.matchExpressions[0].values).toEqual(['staging']);
-    expect(after.metadata.annotations['gpt.drzzl.io/spec-hash']).toBe(second.status.specHash);
+    expect(after.spec.javascript).toContain(changed);
     expect(second.status.jobId).not.toBe(first.status.jobId);
     expect(model.calls.map((i) => i.text)).toEqual([DESCRIPTION, changed]);
 

@@ -65,6 +65,7 @@ describe('PolicyNotOwned clears', () => {
     expect(obj.status.conditions.map((c: any) => [c.type, c.status])).toEqual([
       ['Generated', 'True'],
       ['Verified', 'True'],
+      ['ImpactAssessed', 'True'],
       ['Applied', 'True'],
       ['Ready', 'True'],
     ]);

@@ -29,10 +29,13 @@ describe('deploy/ manifests', () => {
     expect(v1.subresources).toEqual({ status: {} });
     const spec = v1.schema.openAPIV3Schema.properties.spec;
     expect(spec.required).toEqual(['description']);
-    expect(Object.keys(spec.properties).sort()).toEqual(['allowDeletes', 'approval', 'description', 'examples', 'failurePolicy', 'mode', 'model', 'namespaces', 'podControllers']);
+    expect(Object.keys(spec.properties).sort()).toEqual(['allowDeletes', 'approval', 'description', 'examples', 'failurePolicy', 'mode', 'model', 'namespaces', 'podControllers', 'rollout']);
+    expect(spec.properties.rollout.properties.strategy).toMatchObject({ enum: ['Immediate', 'Staged'], default: 'Immediate' });
     expect(spec.properties.mode.enum).toEqual(['Enforce', 'Warn', 'Audit']);
     const status = v1.schema.openAPIV3Schema.properties.status.properties;
-    for (const field of ['phase', 'conditions', 'observedGeneration', 'policyName', 'rounds', 'cases', 'findings', 'tokens', 'restatement', 'judged', 'lastError']) expect(status).toHaveProperty(field);
+    for (const field of ['phase', 'conditions', 'observedGeneration', 'policyName', 'rounds', 'cases', 'findings', 'tokens', 'restatement', 'judged', 'impact', 'rollout', 'lastError']) expect(status).toHaveProperty(field);
+    expect(Object.keys(status.impact.properties).sort()).toEqual(['checked', 'error', 'examples', 'jobId', 'when', 'wouldDeny', 'wouldWarn']);
+    expect(v1.additionalPrinterColumns.find((c: any) => c.name === 'Would-Deny').jsonPath).toBe('.status.impact.wouldDeny');
     // every printer column reads a field the schema declares
     for (const col of v1.additionalPrinterColumns) {
       const top = col.jsonPath.split('.')[1];
@@ -40,16 +43,18 @@ describe('deploy/ manifests', () => {
     }
   });
 
-  it('grant the operator only gptpolicies (+status), jspolicies, events, its Lease and discovery', () => {
+  it('grant the operator only gptpolicies (+status), jspolicies (+violations), events, its Lease, discovery and view', () => {
     const rules = all().filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role').flatMap((r) => r.rules);
     const granted = rules.flatMap((r: any) => (r.nonResourceURLs ? [`nonResource:${r.verbs.join(',')}`] : r.apiGroups.flatMap((g: string) => r.resources.map((res: string) => `${g}/${res}:${r.verbs.join(',')}`))));
     expect(granted.sort()).toEqual(
       [
-        'gpt.drzzl.io/gptpolicies:get,list,watch',
+        // patch: removing a rollout command annotation once acted on
+        'gpt.drzzl.io/gptpolicies:get,list,watch,patch',
         'gpt.drzzl.io/gptpolicies/status:get,update,patch',
         // blockOwnerDeletion under OwnerReferencesPermissionEnforcement
         'gpt.drzzl.io/gptpolicies/finalizers:update',
         'policy.jspolicy.com/jspolicies:get,list,watch,create,update,patch,delete',
+        'policy.jspolicy.com/jspolicyviolations:get',
         '/events:create,patch',
         'events.k8s.io/events:create,patch',
         'coordination.k8s.io/leases:create',
@@ -60,6 +65,9 @@ describe('deploy/ manifests', () => {
     expect(rules.some((r: any) => r.verbs.includes('*') || r.resources?.includes('*') || r.apiGroups?.includes('*'))).toBe(false);
     const leaseRule = rules.find((r: any) => r.resources?.includes('leases') && r.verbs.includes('update'));
     expect(leaseRule.resourceNames).toEqual(['policyforge-operator']);
+    // the impact preview reads existing objects through the built-in read-only `view` role, nothing broader
+    const bindings = all().filter((d) => d.kind === 'ClusterRoleBinding' || d.kind === 'RoleBinding');
+    expect(bindings.map((b) => b.roleRef.name).sort()).toEqual(['policyforge-operator', 'policyforge-operator-leader-election', 'view'].sort());
   });
 
   it('run two replicas under the operator ServiceAccount with probes, resources and a locked-down container', () => {

@@ -93,14 +93,14 @@ describe('the owned JsPolicy', () => {
   const draft = { apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy', metadata: { name: 'model.chose.this', ownerReferences: [] }, spec: { operations: ['CREATE'], resources: ['pods'], failurePolicy: 'Fail', violationPolicy: 'Warn' } } as never;
 
   it('takes only the spec from the draft; name, owner, failurePolicy and violationPolicy are ours', () => {
-    const p = ownedPolicy(owner, draft, 'h');
+    const p = ownedPolicy(owner, draft, 'Deny');
     expect(p.metadata.name).toBe('a.b.c');
     expect(p.metadata.ownerReferences).toEqual([{ apiVersion: 'gpt.drzzl.io/v1', kind: 'GPTPolicy', name: 'a.b.c', uid: 'u', controller: true, blockOwnerDeletion: true }]);
     expect(p.spec).toMatchObject({ failurePolicy: 'Ignore', violationPolicy: 'Deny', operations: ['CREATE'] });
   });
 
   it('honours an explicit failurePolicy Fail, Audit mode, and gives short names a policy domain', () => {
-    const p = ownedPolicy({ ...(owner as object), spec: { description: 'd', failurePolicy: 'Fail', mode: 'Audit' } } as never, draft, 'h');
+    const p = ownedPolicy({ ...(owner as object), spec: { description: 'd', failurePolicy: 'Fail', mode: 'Audit' } } as never, draft, 'Dry');
     expect(p.spec).toMatchObject({ failurePolicy: 'Fail', violationPolicy: 'Dry' });
     expect(policyNameFor({ metadata: { name: 'short' } } as never)).toBe('short.gpt.drzzl.io');
   });
