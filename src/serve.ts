@@ -94,7 +94,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       if (!generate) {
         const generator: Generator = await createGenerator({ store, sandbox: sandboxes.generation!, isolation: 'process', model: options.model ?? null, logger: log.child({ module: 'loop' }) });
         closers.push(() => generator.close());
-        generate = (intent, ctx) => generator.generate(intent, { onProgress: ctx.onProgress, signal: ctx.signal });
+        // The context carries onProgress, signal, resume and onCheckpoint: a re-run job resumes its rounds.
+        generate = (intent, ctx) => generator.generate(intent, ctx);
       }
       worker = startGenerationWorker({
         connection: config.redisUrl,

@@ -10,9 +10,10 @@ import {
   type Logger,
   type ProgressEvent,
 } from '../common/index.js';
+import { checkpointKey, checkpointStore } from './checkpoint.js';
 import { createRedisClient, type RedisConnection } from './connection.js';
 import { QUEUE_NAMES, parseGenerationJobData, type AgainstRef } from './job-schema.js';
-import { SUPERSEDED_MESSAGE, encodeFailure, supersededKey, type JobProgress, type JobProgressEvent } from './job-view.js';
+import { SUPERSEDED_MESSAGE, encodeFailure, isProgress, supersededKey, type JobProgress, type JobProgressEvent } from './job-view.js';
 import type { GenerationMetrics } from './metrics.js';
 
 /** What the worker tells the generate function about the job it runs. */
@@ -103,10 +104,14 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
     }, options.supersededCheckMs ?? DEFAULTS.supersededCheckMs);
     metrics?.jobStarted(job.processedOn && job.timestamp ? job.processedOn - job.timestamp : undefined);
     const started = Date.now();
-    jobLog.info({ intent: data.intent.text.slice(0, 120) }, 'generation started');
+    const checkpoints = checkpointStore(client, checkpointKey(prefix, String(job.id)), job.timestamp, (v) => scrub(v, secrets), jobLog);
+    const resume = await checkpoints.load();
+    jobLog.info({ intent: data.intent.text.slice(0, 120), resumed: resume !== undefined }, 'generation started');
 
-    // Progress writes are chained so they land in order; a failed write is logged, never fatal.
-    const progress: JobProgress = { round: 0, events: [] };
+    // Progress writes are chained so they land in order; a failed write is logged, never fatal. A resumed
+    // run goes on from the progress its earlier run recorded, as it goes on from its rounds.
+    const earlier = resume !== undefined && isProgress(job.progress) ? job.progress : undefined;
+    const progress: JobProgress = { round: earlier?.round ?? 0, events: [...(earlier?.events ?? [])] };
     let writes = Promise.resolve();
     const onProgress = (event: ProgressEvent): void => {
       if (abort.signal.aborted) return;
@@ -133,6 +138,7 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
       if (outcome === SUPERSEDED || lateSupersede) {
         jobLog.info('superseded by a newer request: stopped without finishing');
         metrics?.jobFinished('superseded');
+        await checkpoints.drop();
         throw new UnrecoverableError(encodeFailure('PF_ERR_CONFLICT', SUPERSEDED_MESSAGE));
       }
       if (outcome === HANDED_BACK) {
@@ -142,6 +148,8 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
         throw new WaitingError();
       }
       await writes;
+      // Dropped just before the job completes: a worker lost in between re-runs it from the start, once.
+      await checkpoints.drop();
       const result = scrub(outcome, secrets);
       metrics?.jobSucceeded(result, Date.now() - started);
       jobLog.info({ status: result.status, rounds: result.rounds.length, ms: Date.now() - started }, 'generation finished');
@@ -154,9 +162,12 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
         const attemptsLeft = (job.opts.attempts ?? 1) - (job.attemptsMade + 1);
         metrics?.jobFinished(attemptsLeft > 0 ? 'retried' : 'failed');
         jobLog.warn({ code: err.code, attemptsLeft }, 'transient failure');
+        // A retry resumes from the rounds this attempt paid for; the last attempt leaves nothing to resume.
+        if (attemptsLeft <= 0) await checkpoints.drop();
         throw new Error(encodeFailure(err.code, message));
       }
       metrics?.jobFinished('failed');
+      await checkpoints.drop();
       const code = isPolicyforgeError(err) ? err.code : 'PF_ERR_INTERNAL';
       jobLog.error({ code, err: message }, 'generation failed (not retried)');
       // Unknown errors are bugs: retrying will not help, and the code says so to the reader of the job.
@@ -217,11 +228,14 @@ function compact(event: ProgressEvent): JobProgressEvent {
   return { ...event, at };
 }
 
-/** Known secret values never leave the worker in a result (the loop should not put them there; this makes sure). */
-function scrub(result: GenerationResult, secrets: string[]): GenerationResult {
-  if (secrets.length === 0) return result;
-  let text = JSON.stringify(result);
-  if (!secrets.some((s) => text.includes(s))) return result;
+/**
+ * Known secret values never leave the worker in a result or a checkpoint (the loop should not put them
+ * there; this makes sure).
+ */
+function scrub<T>(value: T, secrets: string[]): T {
+  if (secrets.length === 0) return value;
+  let text = JSON.stringify(value);
+  if (!secrets.some((s) => text.includes(s))) return value;
   for (const s of secrets) text = text.split(JSON.stringify(s).slice(1, -1)).join('[redacted]');
-  return JSON.parse(text) as GenerationResult;
+  return JSON.parse(text) as T;
 }

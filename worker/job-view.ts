@@ -58,7 +58,7 @@ export function toJobView(job: Job, state: string): JobView {
   };
 }
 
-function isProgress(value: unknown): value is JobProgress {
+export function isProgress(value: unknown): value is JobProgress {
   return !!value && typeof value === 'object' && Array.isArray((value as JobProgress).events);
 }
 

@@ -1,9 +1,9 @@
 import { createEmbeddings, loadModelConfig, ModelClient, type ModelConfig } from '../../agents/index.js';
 import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
-import { silentLogger, type GenerationResult, type Intent, type JsPolicy, type Logger, type ProgressEvent } from '../../common/index.js';
+import { silentLogger, type GenerationResult, type Intent, type JsPolicy, type Logger } from '../../common/index.js';
 import { createSandbox, type SandboxRunner } from '../../sandbox/index.js';
 import { openSkillStore, skillStoreConfigFromEnv, SkillLibrary, type SkillStore, type SkillStoreConfig } from '../../skills/index.js';
-import { generatePolicy } from './generate-policy.js';
+import { generatePolicy, type GenerateDeps } from './generate-policy.js';
 
 export interface GeneratorOptions {
   /** A store, its config, or a spec string (path or redis:// URL). @defaultValue POLICYFORGE_SKILL_STORE, else SQLite under POLICYFORGE_HOME */
@@ -31,9 +31,15 @@ export interface GeneratorOptions {
   dryRun?: (p: JsPolicy) => Promise<string[]>;
 }
 
+export type GenerateOptions = Pick<GenerateDeps, 'onProgress' | 'signal' | 'resume' | 'onCheckpoint'>;
+
 export interface Generator {
-  /** `signal`: stop between steps once aborted (the worker's job was handed back or superseded). */
-  generate(intent: Intent, options?: { onProgress?: (e: ProgressEvent) => void; signal?: AbortSignal }): Promise<GenerationResult>;
+  /**
+   * `signal`: stop between steps once aborted (the worker's job was handed back or superseded); `resume` and
+   * `onCheckpoint`: GenerateDeps', so a queue job resumes the rounds an earlier run of it paid for. The
+   * worker's GenerateContext has these fields, so `generate(intent, context)` passes them through.
+   */
+  generate(intent: Intent, options?: GenerateOptions): Promise<GenerationResult>;
   readonly library: SkillLibrary;
   readonly sandbox: SandboxRunner;
   /** The model in use, or undefined offline. */
@@ -67,7 +73,10 @@ export async function createGenerator(options: GeneratorOptions = {}): Promise<G
     sandbox,
     model: client?.config ?? model,
     generate: (intent, o = {}) =>
-      generatePolicy(intent, { library, sandbox, catalog, client, logger, onProgress: o.onProgress, signal: o.signal, fuzz: options.fuzz, dryRun: options.dryRun }),
+      generatePolicy(intent, {
+        ...{ library, sandbox, catalog, client, logger, fuzz: options.fuzz, dryRun: options.dryRun },
+        ...{ onProgress: o.onProgress, signal: o.signal, resume: o.resume, onCheckpoint: o.onCheckpoint },
+      }),
     close: async () => {
       if (ownSandbox) await sandbox.close();
       if (ownStore) await store.close();

@@ -1,3 +1,7 @@
-/** The loop: generatePolicy (plan → judge the reading → draft → harden → verify → critic → learn) and a generator wiring its defaults. */
+/**
+ * The loop: generatePolicy (plan → judge the reading → rounds of draft → harden → verify → dry-run → critic →
+ * learn), its checkpoint for resuming, and a generator wiring its defaults.
+ */
 export { generatePolicy, DEFAULT_MAX_ROUNDS, MAX_REPLANS, type GenerateDeps } from './generate-policy.js';
-export { createGenerator, type Generator, type GeneratorOptions } from './create-generator.js';
+export { CHECKPOINT_VERSION, checkpointKeyOf, type LoopCheckpoint, type RunState } from './checkpoint.js';
+export { createGenerator, type Generator, type GeneratorOptions, type GenerateOptions } from './create-generator.js';
