@@ -153,8 +153,13 @@ export interface TimeoutDecision {
   /** policy: spec.timeoutSeconds; default: jsPolicy's 10 s; cap: a shorter limit of the loop, the service or --max-timeout-ms. */
   limitSource: 'policy' | 'default' | 'cap';
   failurePolicy: 'Fail' | 'Ignore';
-  /** failurePolicy: the API server's deadline passed first (the webhook's timeout is the VM's); sandbox-cap: only the shorter cap ran out. */
-  decidedBy: 'failurePolicy' | 'sandbox-cap';
+  /**
+   * failurePolicy: the API server's deadline passed first (the webhook's timeout is the VM's); sandbox-cap: only
+   * the shorter cap ran out; vm-pool: all of jsPolicy's VMs stayed busy past the deadline, the script never ran.
+   */
+  decidedBy: 'failurePolicy' | 'sandbox-cap' | 'vm-pool';
+  /** How long the request waited for a free VM before its script could start (RunOptions.vmWaitMs). */
+  vmWaitMs?: number;
 }
 
 export interface ViolationRecord {
