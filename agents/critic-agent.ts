@@ -21,6 +21,7 @@ export interface ReviewInput {
 }
 
 export interface ReviewOutput {
+  /** The critic's own verdict. Cases it adds are the loop's to judge and run before a success counts. */
   success: boolean;
   reasoning: string;
   critique: string;
@@ -47,5 +48,5 @@ export async function reviewPolicy(client: ModelClient, input: ReviewInput): Pro
   }
   const v = answer.value;
   const missingCases = (v.missingCases ?? []) as TestCase[];
-  return { success: v.success && missingCases.length === 0, reasoning: v.reasoning, critique: v.critique, missingCases, usage: answer.usage, promptChars };
+  return { success: v.success, reasoning: v.reasoning, critique: v.critique, missingCases, usage: answer.usage, promptChars };
 }
