@@ -17,6 +17,7 @@ import {
 } from '../worker/index.js';
 import { buildApi, createAuthenticator, errorBody } from './api/index.js';
 import type { ServiceConfig } from './config.js';
+import { withImpactPreview } from './impact/index.js';
 import { createGenerator, type Generator } from './loop/index.js';
 
 /** Time allowed to each shutdown step beyond the jobs' grace period. */
@@ -97,6 +98,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         // The context carries onProgress, signal, resume and onCheckpoint: a re-run job resumes its rounds.
         generate = (intent, ctx) => generator.generate(intent, ctx);
       }
+      // A job naming an `against` upload: its verified policy is replayed against it (in a sandbox child process).
+      generate = withImpactPreview(generate, { client: storeClient, prefix: config.queuePrefix, logger: log });
       worker = startGenerationWorker({
         connection: config.redisUrl,
         prefix: config.queuePrefix,

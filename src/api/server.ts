@@ -10,9 +10,11 @@ import { PolicyforgeError, logger as rootLogger, type Logger } from '../../commo
 import { GenerationMetrics, JOB_STATES, type GenerationQueue } from '../../worker/index.js';
 import { createAuthenticator, dashboardGuard, memorySessions, redisSessions, requireAuth, type SessionStore } from './auth.js';
 import { errorBody, errorBodySchema, toPolicyforgeError } from './errors.js';
+import { UPLOAD_LIMITS, type UploadLimits } from '../impact/index.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerImpactRoutes } from './routes/impact.js';
 import { registerIntentRoutes } from './routes/intents.js';
-import { registerPolicyRoutes, type PolicyTester, type PolicyTestLimits } from './routes/policies.js';
+import { POLICY_TEST_LIMITS, registerPolicyRoutes, type PolicyTester, type PolicyTestLimits } from './routes/policies.js';
 import { registerReviewPage } from './routes/review-page.js';
 import { registerSkillRoutes, type SkillSearchEmbeddings, type SkillStoreForApi } from './routes/skills.js';
 
@@ -53,6 +55,11 @@ export interface ApiOptions {
   headersTimeoutMs?: number;
   /** Limits of POST /v1/policies/test. @defaultValue POLICY_TEST_LIMITS */
   policyTests?: Partial<PolicyTestLimits>;
+  /**
+   * Bounds of the objects sent to replay a policy against (`against` on POST /v1/intents and /v1/impact,
+   * POST /v1/against uploads). @defaultValue UPLOAD_LIMITS (src/impact/upload.ts)
+   */
+  against?: Partial<UploadLimits>;
   /** POST /v1/intents per client per minute; 0 = unlimited. @defaultValue 60 */
   intentsPerMinute?: number;
   /** Mount the bull-board queue dashboard at /admin/queues. @defaultValue true */
@@ -97,8 +104,10 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
   });
 
   // One error shape for everything, mapped in one place.
+  const againstLimits: UploadLimits = { ...UPLOAD_LIMITS, ...options.against };
   app.setErrorHandler((err, request, reply) => {
-    const pf = toPolicyforgeError(err, { bodyLimitBytes: options.bodyLimitBytes ?? 262_144 });
+    // A route may have its own body limit (POST /v1/against): the 413 names the one that applied.
+    const pf = toPolicyforgeError(err, { bodyLimitBytes: request.routeOptions?.bodyLimit ?? options.bodyLimitBytes ?? 262_144 });
     if (pf.status >= 500) log.error({ err: (pf.cause as Error | undefined)?.message ?? pf.message, code: pf.code, url: request.url }, 'request failed');
     if (pf.code === 'PF_ERR_REDIS_UNAVAILABLE' || pf.code === 'PF_ERR_STORE_UNAVAILABLE') reply.header('retry-after', '5');
     if (pf.code === 'PF_ERR_RATE_LIMITED') reply.header('retry-after', String(pf.details?.retryAfterSeconds ?? 60));
@@ -155,7 +164,15 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
 
   await app.register(async (scope) => {
     registerHealthRoutes(scope, deps);
-    registerIntentRoutes(scope, { queue, logger: log, intentsPerMinute: options.intentsPerMinute ?? 60, authenticated: !!auth, now: options.now ?? Date.now });
+    registerIntentRoutes(scope, { queue, logger: log, intentsPerMinute: options.intentsPerMinute ?? 60, authenticated: !!auth, now: options.now ?? Date.now, against: againstLimits });
+    // Previews share the policy tests' budget: both run untrusted code in sandbox child processes on request.
+    registerImpactRoutes(scope, {
+      queue,
+      now: options.now ?? Date.now,
+      limits: againstLimits,
+      perMinute: options.policyTests?.perMinute ?? POLICY_TEST_LIMITS.perMinute,
+      maxConcurrent: options.policyTests?.maxConcurrent ?? POLICY_TEST_LIMITS.maxConcurrent,
+    });
     registerPolicyRoutes(scope, { policies: deps.policies, metrics, queue, now: options.now ?? Date.now, limits: options.policyTests });
     registerSkillRoutes(scope, { store: deps.store, queue, embeddings: deps.embeddings, embeddingModel: deps.embeddingModel, logger: log });
     registerReviewPage(scope, auth);

@@ -10,3 +10,17 @@ export { auditEntry, isAuditEvent, type AuditEntry } from './audit.js';
 export { formatImpact, impactHeadline } from './format.js';
 export { clusterEntries, type ClusterSourceOptions } from './cluster.js';
 export { assessClusterImpact, impactStatus, impactCondition, IMPACT_CONDITION, type ImpactStatus } from './status.js';
+export {
+  inspectUpload,
+  previewUpload,
+  applyDenyThreshold,
+  storeUpload,
+  loadUpload,
+  uploadKey,
+  withImpactPreview,
+  UPLOAD_LIMITS,
+  DEFAULT_DENY_THRESHOLD,
+  type UploadLimits,
+  type InspectedUpload,
+  type GenerationImpactDeps,
+} from './upload.js';

@@ -5,6 +5,7 @@ import { silentLogger, type Skill } from '../../common/index.js';
 import { createSandbox, type SandboxRunner } from '../../sandbox/index.js';
 import { openRedisStore, type SkillStore } from '../../skills/index.js';
 import { buildApi, type ApiOptions, type ApiServer } from '../../src/api/index.js';
+import { withImpactPreview } from '../../src/impact/index.js';
 import { GenerationMetrics, createGenerationQueue, startGenerationWorker, type GenerateFn, type GenerationQueue, type GenerationWorker } from '../../worker/index.js';
 
 /** A fetch Response whose JSON body tests read freely. */
@@ -43,8 +44,16 @@ export async function startApi(redisUrl: string, options: ApiOptions & { generat
   const app = await buildApi({ queue, store, policies: sandbox, metrics, logger: silentLogger }, { token: TOKEN, ...options });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  // Wired as src/serve.ts wires it: a job naming an `against` upload has its verified policy replayed against it.
   const worker = options.generate
-    ? startGenerationWorker({ connection: redisUrl, prefix, generate: options.generate, metrics, logger: silentLogger, concurrency: 2 })
+    ? startGenerationWorker({
+        connection: redisUrl,
+        prefix,
+        generate: withImpactPreview(options.generate, { client: queue.client, prefix }),
+        metrics,
+        logger: silentLogger,
+        concurrency: 2,
+      })
     : undefined;
   return {
     url,

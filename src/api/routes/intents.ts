@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { stringify } from 'yaml';
-import { PolicyforgeError, type Intent, type Logger } from '../../../common/index.js';
+import { PolicyforgeError, type GenerationResult, type Intent, type Logger } from '../../../common/index.js';
+import { impactHeadline, type UploadLimits } from '../../impact/index.js';
 import { invalidInput } from '../errors.js';
 import { rateLimit } from '../rate-limit.js';
 import { intentSchema, type GenerationQueue, type JobView } from '../../../worker/index.js';
+import { againstBodyProperties, resolveAgainst, type AgainstFields } from './impact.js';
 
 /** The intent's zod schema (worker/) as JSON Schema, limited to what OpenAPI 3.0 schemas allow. */
 const intentJsonSchema = openApiCompatible(z.toJSONSchema(intentSchema, { target: 'draft-7', unrepresentable: 'any' })) as Record<string, unknown>;
@@ -32,6 +34,8 @@ export interface IntentRouteDeps {
   authenticated: boolean;
   /** Clock for the rate-limit windows. */
   now: () => number;
+  /** Bounds of an `against` upload (the impact preview of the verified policy). */
+  against: UploadLimits;
 }
 
 export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps): void {
@@ -43,7 +47,12 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
   });
 
   const uncoerced = new WeakMap<object, unknown>();
-  app.post<{ Body: Intent; Headers: { 'idempotency-key'?: string } }>(
+  // The intent, plus the objects its verified policy is to be replayed against (not part of the intent).
+  const bodySchema = {
+    ...intentJsonSchema,
+    properties: { ...(intentJsonSchema.properties as Record<string, unknown>), ...againstBodyProperties(deps.against) },
+  };
+  app.post<{ Body: Intent & AgainstFields; Headers: { 'idempotency-key'?: string } }>(
     '/v1/intents',
     {
       preValidation: async (request) => {
@@ -53,9 +62,9 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
         tags: ['intents'],
         summary: 'Submit an intent; a worker turns it into a verified JsPolicy',
         description:
-          'Answers 202 with the job id at once. The same intent in flight twice runs once (`deduplicated`). An `Idempotency-Key` header makes retries safe: the same key and body answer the first job again; the same key with another body is a 409.',
+          'Answers 202 with the job id at once. The same intent in flight twice runs once (`deduplicated`). An `Idempotency-Key` header makes retries safe: the same key and body answer the first job again; the same key with another body is a 409. With `against` (or `againstId`), the verified policy is replayed against those objects: `result.impact`, and a policy denying more than `denyThreshold` of them is not safe to apply.',
         headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', pattern: IDEMPOTENCY_KEY.source } } },
-        body: intentJsonSchema,
+        body: bodySchema,
         response: {
           202: {
             type: 'object',
@@ -64,9 +73,14 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
               deduplicated: { type: 'boolean' },
               replayed: { type: 'boolean' },
               links: { type: 'object', properties: { self: { type: 'string' }, events: { type: 'string' }, policy: { type: 'string' } } },
+              against: {
+                type: 'object',
+                properties: { againstId: { type: 'string' }, bytes: { type: 'integer' }, objects: { type: 'integer' }, denyThreshold: { type: 'number' } },
+              },
             },
           },
           400: { $ref: 'Error#' },
+          404: { $ref: 'Error#' },
           409: { $ref: 'Error#' },
           413: { $ref: 'Error#' },
           429: { $ref: 'Error#' },
@@ -76,19 +90,31 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
     },
     async (request, reply) => {
       // The body as sent, not as schema validation coerced it (it turns 12345 into "12345" for query strings' sake).
-      const parsed = intentSchema.safeParse(uncoerced.get(request) ?? request.body);
+      const { against, againstId, denyThreshold, ...body } = (uncoerced.get(request) ?? request.body) as Intent & AgainstFields;
+      const parsed = intentSchema.safeParse(body);
       if (!parsed.success) {
         throw invalidInput(parsed.error.issues.map((i) => ({ path: fieldPath('body', i.path), message: i.message })));
       }
       await rateLimit(request, deps, 'intents', deps.intentsPerMinute, 'intents');
+      // Checked and stored before the job exists, so a bad upload is this request's 400/413, not a failed job.
+      const resolved = await resolveAgainst({ against, againstId, denyThreshold }, { queue, limits: deps.against }, { store: true });
       const idempotencyKey = request.headers['idempotency-key'];
-      const { id, deduplicated, replayed } = await queue.enqueue({ v: 1, intent: parsed.data as Intent, requestedBy: 'api' }, idempotencyKey ? { idempotencyKey } : {});
+      const { id, deduplicated, replayed } = await queue.enqueue(
+        { v: 1, intent: parsed.data as Intent, requestedBy: 'api', ...(resolved ? { against: resolved.ref } : {}) },
+        idempotencyKey ? { idempotencyKey } : {},
+      );
       const self = `/v1/intents/${encodeURIComponent(id)}`;
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply
         .status(202)
         .header('location', self)
-        .send({ id, deduplicated, ...(replayed ? { replayed } : {}), links: { self, events: `${self}/events`, policy: `${self}/policy.yaml` } });
+        .send({
+          id,
+          deduplicated,
+          ...(replayed ? { replayed } : {}),
+          links: { self, events: `${self}/events`, policy: `${self}/policy.yaml` },
+          ...(resolved ? { against: { againstId: resolved.ref.sha256, bytes: resolved.ref.bytes, objects: resolved.ref.objects, denyThreshold: resolved.ref.denyThreshold } } : {}),
+        });
     },
   );
 
@@ -120,6 +146,8 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
           ...(j.finishedAt ? { finishedAt: j.finishedAt } : {}),
           ...(j.result ? { status: j.result.status, safeToApply: j.result.safeToApply, rounds: j.result.rounds.length } : {}),
           ...(j.result?.restatement ? { restatement: j.result.restatement.summary, judged: j.result.restatement.judged } : {}),
+          // Beside the restatement: what the policy would do to the objects sent with the intent.
+          ...(j.result?.impact ? { impact: impactHeadline(j.result.impact), ...(j.result.impact.overThreshold ? { overThreshold: true } : {}) } : {}),
           ...(j.error ? { error: j.error } : {}),
         })),
       };
@@ -154,7 +182,7 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
       const policy = view.result?.policy;
       if (!policy) throw new PolicyforgeError('PF_ERR_NOT_FOUND', [`a policy for intent ${request.params.id} (state ${view.state})`]);
       const name = policy.metadata.name.replace(/[^A-Za-z0-9._-]/g, '_');
-      const warning = view.result?.safeToApply ? '' : '# NOT SAFE TO APPLY: this is the best failed draft, kept for review.\n';
+      const warning = view.result ? notSafeHeader(view.result) : '';
       return reply
         .header('content-type', 'application/yaml; charset=utf-8')
         .header('content-disposition', `attachment; filename="${name}.yaml"`)
@@ -242,6 +270,16 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
       emit(first);
     },
   );
+}
+
+/** The comment a policy download starts with when the result is not safe to apply, saying why. */
+function notSafeHeader(result: GenerationResult): string {
+  if (result.safeToApply) return '';
+  if (result.status !== 'succeeded') return '# NOT SAFE TO APPLY: this is the best failed draft, kept for review.\n';
+  if (result.impact?.overThreshold) {
+    return `# NOT SAFE TO APPLY as is: verified, but it ${impactHeadline(result.impact)} (above the deny threshold); see the intent's result.impact.\n`;
+  }
+  return "# NOT SAFE TO APPLY as is: verified, but the impact preview did not finish; see the intent's result.reason.\n";
 }
 
 function fieldPath(root: string, path: readonly PropertyKey[]): string {
