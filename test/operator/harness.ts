@@ -59,6 +59,50 @@ export function jsPolicyType(extra?: (o: any) => string[]): ResourceType {
   };
 }
 
+/**
+ * jsPolicy's JsPolicyViolations (policy.jspolicy.com/v1beta1, cluster-scoped, status subresource), modelled on
+ * its CRD (chart/crds/crds.yaml, pkg/apis/policy/v1beta1/jspolicyviolations_types.go): one per JsPolicy, same
+ * name, status.violations the last auditLogSize entries. The validator checks the schema's field types.
+ */
+export const JSPOLICY_VIOLATIONS_TYPE: ResourceType = {
+  group: 'policy.jspolicy.com',
+  version: 'v1beta1',
+  kind: 'JsPolicyViolations',
+  plural: 'jspolicyviolations',
+  namespaced: false,
+  statusSubresource: true,
+  validate: (o) => {
+    const violations = o.status?.violations;
+    if (violations === undefined) return [];
+    if (!Array.isArray(violations)) return ['status.violations: Invalid value: must be an array'];
+    const strings = ['action', 'reason', 'message', 'timestamp'];
+    return violations.flatMap((v: any, i: number) => [
+      ...strings.filter((k) => v?.[k] !== undefined && typeof v[k] !== 'string').map((k) => `status.violations[${i}].${k}: Invalid value: must be a string`),
+      ...(v?.code !== undefined && !Number.isInteger(v.code) ? [`status.violations[${i}].code: Invalid value: must be an integer`] : []),
+      ...(v?.timestamp !== undefined && Number.isNaN(Date.parse(v.timestamp)) ? [`status.violations[${i}].timestamp: Invalid value: must be a date-time`] : []),
+    ]);
+  },
+};
+
+/** Pods, for tests whose drafts are assessed against existing objects. */
+export const POD_TYPE: ResourceType = { group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true };
+
+/**
+ * One violation as jsPolicy's webhook records it (pkg/webhook/audit.go buildViolation): the action is the
+ * policy's violationPolicy at the time, the timestamp metav1.Time (seconds).
+ */
+export function violation(action: 'Deny' | 'Warn' | 'Dry', at: Date, name = 'p1', message = 'denied'): any {
+  return {
+    action,
+    code: 403,
+    reason: 'Forbidden',
+    message,
+    requestInfo: { kind: 'Pod', apiVersion: 'v1', name, namespace: 'test', operation: 'CREATE' },
+    userInfo: { username: 'alice', uid: 'u-alice' },
+    timestamp: at.toISOString().replace(/\.\d+Z$/, 'Z'),
+  };
+}
+
 export interface Bed {
   server?: KubeApiServer;
   kubeConfig: KubeConfig;
@@ -80,6 +124,8 @@ export interface BedOptions {
   redisUrl?: string;
   /** The test API server's garbage-collection lag (a real cluster's GC is not instant). @defaultValue 0 */
   garbageCollectionDelayMs?: number;
+  /** More resource types for the test API server (Pods for the impact preview). */
+  types?: ResourceType[];
 }
 
 export async function createBed(generate: GenerateFn, bedOptions: BedOptions = {}): Promise<Bed> {
@@ -91,7 +137,7 @@ export async function createBed(generate: GenerateFn, bedOptions: BedOptions = {
     kubeConfig.loadFromFile(E2E_KUBECONFIG);
   } else {
     server = await startKubeApiServer({
-      types: [GPTPOLICY_TYPE, jsPolicyType((o) => jsPolicyRules.flatMap((r) => r(o)))],
+      types: [GPTPOLICY_TYPE, jsPolicyType((o) => jsPolicyRules.flatMap((r) => r(o))), JSPOLICY_VIOLATIONS_TYPE, ...(bedOptions.types ?? [])],
       garbageCollectionDelayMs: bedOptions.garbageCollectionDelayMs,
     });
     kubeConfig.loadFromString(server.kubeconfig());
