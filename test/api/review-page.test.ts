@@ -140,4 +140,24 @@ describe('review page (headless Chromium)', () => {
     expect(download).toContain('kind: JsPolicy');
     await page.screenshot({ path: `${ARTIFACTS}review-page-intent.png`, fullPage: true });
   });
+
+  it('submits an intent with objects to replay against and shows the impact beside the restatement (issue 14)', async () => {
+    const pod = (name: string, env: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  namespace: shop\n  name: ${name}\n  labels: {env: ${env}}\n`;
+    const manifests = [pod('web', 'prod'), pod('api', 'prod'), pod('debug', 'dev')].join('---\n');
+    await page.locator('#intent-text').fill('Deny pods labelled env=prod, with the shop objects');
+    await page.locator('#intent-against').setInputFiles({ name: 'shop.yaml', mimeType: 'application/yaml', buffer: Buffer.from(manifests) });
+    await page.locator('#intent-form button[type=submit]').click();
+    // The page uploads the file (POST /v1/against), submits the intent naming it, and opens it; it
+    // completes in the worker, whose impact preview replays the fixture's prod-denying policy.
+    await expect.poll(() => page.locator('#impact-headline').textContent(), { timeout: 30_000 }).toBe('would deny 2 of 3 objects; warn 0; mutate 0 · 3 selected by its match rules');
+    expect(await page.locator('#intent-impact').getAttribute('class')).toBe('impact over');
+    expect(await page.locator('#impact-warning').textContent()).toContain('not safe to enforce as is');
+    expect(await page.locator('#impact-reasons tr').allTextContents()).toEqual(['verdictobjectsreasone.g.', 'deny2403 no prodPod shop/web (against:1)Pod shop/api (against:8)']);
+    // Beside the restatement: the restatement comes first, the impact right after it.
+    expect(await page.locator('#intent-restatement + h3 + #intent-impact').count()).toBe(1);
+    expect(await page.locator('#intent-detail p.error').allTextContents()).toContain('Not safe to apply as is: verified, but it would deny more of the objects sent than the threshold allows (see above).');
+    await page.locator('.tab[data-view=intents]').click();
+    await expect.poll(() => page.locator('p.impact').allTextContents()).toContain('impact: would deny 2 of 3 objects; warn 0; mutate 0 — above the deny threshold');
+    await page.screenshot({ path: `${ARTIFACTS}review-page-impact.png`, fullPage: true });
+  });
 });

@@ -224,9 +224,15 @@ $('#intent-form').addEventListener('submit', async (event) => {
   const text = $('#intent-text').value.trim();
   if (!text) return;
   try {
-    const { id, deduplicated } = await api('/v1/intents', { method: 'POST', body: JSON.stringify({ text }) });
+    // Existing objects to replay the verified policy against (the impact preview): uploaded as they are,
+    // then named by id, so a large file is not squeezed into the JSON body.
+    const file = $('#intent-against').files?.[0];
+    let againstId;
+    if (file) ({ againstId } = await api('/v1/against', { method: 'POST', body: await file.text(), headers: { 'content-type': 'text/plain' } }));
+    const { id, deduplicated } = await api('/v1/intents', { method: 'POST', body: JSON.stringify({ text, ...(againstId ? { againstId } : {}) }) });
     status(deduplicated ? `already running as ${id}` : `submitted as ${id}`);
     $('#intent-text').value = '';
+    $('#intent-against').value = '';
     await loadIntents();
     openIntent(id);
   } catch (err) {
@@ -245,6 +251,8 @@ async function loadIntents() {
           el('button', { type: 'button', 'data-intent-id': i.id, onclick: () => openIntent(i.id) }, el('span', {}, i.text), el('span', { class: `badge state-${i.status ?? i.state}` }, i.status ?? i.state)),
           // What the policy does, rendered from its cases (not the intent): an inversion shows here at a glance.
           i.restatement ? el('p', { class: 'restatement muted' }, `${i.restatement}${i.judged === false ? ' (not independently judged)' : ''}`) : '',
+          // Beside it, what it would do to the objects sent with the intent.
+          i.impact ? el('p', { class: `impact ${i.overThreshold ? 'error' : 'muted'}` }, `impact: ${i.impact}${i.overThreshold ? ' — above the deny threshold' : ''}`) : '',
         ),
       ),
     );
@@ -313,6 +321,8 @@ function renderIntent(view) {
     view.error ? el('p', { class: 'error' }, `${view.error.code}: ${view.error.message}`) : '',
     result?.restatement ? el('h3', {}, 'What it does') : '',
     result?.restatement ? el('pre', { id: 'intent-restatement', class: result.restatement.judged ? 'restatement' : 'restatement unjudged' }, result.restatement.text) : '',
+    result?.impact ? el('h3', {}, 'What it would do to the objects sent') : '',
+    result?.impact ? renderImpact(result.impact) : '',
     rounds.length ? el('h3', {}, 'Rounds') : '',
     rounds.length
       ? el(
@@ -333,7 +343,7 @@ function renderIntent(view) {
         )
       : '',
     result?.policy ? el('h3', {}, 'Final policy ', el('a', { id: 'download-yaml', href: policyYamlUrl, download: `${result.policy.metadata.name}.yaml` }, 'download YAML')) : '',
-    result?.policy && !result.safeToApply ? el('p', { class: 'error' }, 'Not safe to apply: the best failed draft, kept for review.') : '',
+    result?.policy && !result.safeToApply ? el('p', { class: 'error' }, notSafeText(result)) : '',
     result?.policy ? el('h4', {}, 'javascript') : '',
     result?.policy ? highlight(result.policy.spec.javascript ?? '') : '',
     result?.policy ? el('h4', {}, 'JsPolicy YAML') : '',
@@ -348,6 +358,37 @@ function renderIntent(view) {
       })
       .catch((err) => status(`policy YAML: ${err.message}`, true));
   }
+}
+
+const number = new Intl.NumberFormat('en-US');
+
+/** Why a result with a policy is not safe to apply: a failed draft, or a verified one the impact preview holds back. */
+function notSafeText(result) {
+  if (result.status !== 'succeeded') return 'Not safe to apply: the best failed draft, kept for review.';
+  if (result.impact?.overThreshold) return 'Not safe to apply as is: verified, but it would deny more of the objects sent than the threshold allows (see above).';
+  return `Not safe to apply as is: ${result.reason}`;
+}
+
+/** The impact preview (ImpactSummary): the headline as the CLI prints it, then each reason with examples. */
+function renderImpact(impact) {
+  const headline = `would deny ${number.format(impact.wouldDeny)} of ${number.format(impact.checked)} object${impact.checked === 1 ? '' : 's'}; warn ${number.format(impact.wouldWarn)}; mutate ${number.format(impact.wouldMutate)}`;
+  const skipped = Object.entries(impact.skipped ?? {});
+  return el(
+    'section',
+    { id: 'intent-impact', class: impact.overThreshold ? 'impact over' : 'impact' },
+    el('p', { id: 'impact-headline' }, headline, el('span', { class: 'muted' }, ` · ${number.format(impact.selected)} selected by its match rules`)),
+    impact.overThreshold ? el('p', { id: 'impact-warning', class: 'error' }, 'Above the deny threshold: not safe to enforce as is. Check the reasons below before applying.') : '',
+    impact.reasons.length
+      ? el(
+          'table',
+          { id: 'impact-reasons' },
+          el('tr', {}, el('th', {}, 'verdict'), el('th', {}, 'objects'), el('th', {}, 'reason'), el('th', {}, 'e.g.')),
+          ...impact.reasons.map((r) => el('tr', { class: r.verdict }, el('td', {}, r.verdict), el('td', {}, number.format(r.count)), el('td', {}, r.reason), el('td', {}, el('ul', {}, ...r.examples.map((e) => el('li', {}, e)))))),
+        )
+      : '',
+    skipped.length ? el('p', { class: 'muted' }, `skipped: ${skipped.map(([why, n]) => `${number.format(n)} × ${why}`).join('; ')}`) : '',
+    ...(impact.notes ?? []).map((n) => el('p', { class: 'muted' }, `note: ${n}`)),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------
