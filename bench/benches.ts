@@ -17,3 +17,4 @@ BENCHES.operator = () => import('./operator.js');
 BENCHES['library-prompts'] = () => import('./library-prompts.js');
 BENCHES.corpus = () => import('./corpus.js');
 BENCHES.impact = () => import('./impact.js');
+BENCHES['sandbox-process'] = () => import('./sandbox-process.js');
