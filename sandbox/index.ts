@@ -16,11 +16,18 @@
  *  - WebAssembly, SharedArrayBuffer and Atomics are absent, FinalizationRegistry too, and a resizable
  *    ArrayBuffer grows by at most OUTPUT_LIMITS.bufferGrowthBytes per case (v8go's V8 has none of them);
  *  - messages are bounded (OUTPUT_LIMITS) only to keep the host's memory finite;
- *  - bundling (`spec.dependencies`, `import`/`require`) is not supported: such a policy fails to compile
- *    (a top-level return works, as webpack's wrapper allows it); the "all VMs busy" deadline is not modelled.
+ *  - webpack bundles only a policy that webpack would change (dependencies, import/require, module names:
+ *    sandbox/bundle.ts); any other runs as written in a function wrapper, which is what its bundle amounts to
+ *    (a top-level return works) but for terser's renaming, visible in stack traces and function names;
+ *  - bundling runs nothing of the policy on the host: npm installs with --ignore-scripts (jsPolicy's flag
+ *    does not exist in npm, so its install scripts run), git dependencies are refused, and webpack's magic
+ *    comments are ignored (webpack evaluates them);
+ *  - the "all VMs busy" wait is modelled only as given (RunOptions.vmWaitMs), not from concurrent load.
  */
-export { createSandbox, SANDBOX_DEFAULTS, type SandboxOptions, type SandboxRunner, type RunOptions, type FunctionTestResult } from './runner.js';
+export { createSandbox, SANDBOX_DEFAULTS, type SandboxOptions, type SandboxRunner, type RunOptions, type FunctionTestResult, type PolicyBundle } from './runner.js';
 export { parseSuite, parseCase, loadSuite, parsePolicy, loadPolicy, loadPolicyDocument, serializePolicy } from './suite.js';
+export { parsePolicyFile, loadPolicyFile, parsePolicyBundles, loadPolicyBundles } from './suite.js';
+export { bundlePolicy, needsBundling, decodeBundle, encodeBundle, defaultCacheDir, webpackConfig, BUNDLE_TIMEOUT_MS, type BundleOptions, type BundleResult } from './bundle.js';
 export { buildAdmissionRequest, marshalRequest, pluralise, resolveResource, DEFAULT_USER_INFO, type AdmissionRequest, type ControllerRequest } from './admission.js';
 export { matchesPolicy, explainMismatch, selectorMatches, NAMESPACE_NAME_LABEL, type MatchOptions } from './matching.js';
 export { formatSuiteResult, escapeForTerminal, describeTimeout, TERMINAL_TEXT_CHARS } from './format.js';

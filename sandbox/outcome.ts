@@ -33,7 +33,7 @@ export function apiServerTimeoutMessage(policyName: string, timeoutSeconds: numb
  * policy type (mutate in Validating ends the run without a patch), violationPolicy (Warn turns a
  * rejection into a warning, Dry admits silently and drops the patch), errors → 500 `Uncaught …`.
  */
-export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject | undefined, limit?: RunLimit, request?: AdmissionRequest | ControllerRequest): CaseOutcome {
+export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject | undefined, limit?: RunLimit, request?: AdmissionRequest | ControllerRequest, vmWaitMs = 0): CaseOutcome {
   const type = policy.spec.type ?? 'Validating';
   const violation = policy.spec.violationPolicy ?? 'Deny';
   const name = policy.metadata.name;
@@ -73,10 +73,16 @@ export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject
   // so the API server's deadline passes first and failurePolicy decides; the VM's own "script <name> timed
   // out" never reaches the client. When only a shorter cap ran out, the cluster could still see the script
   // finish: the sandbox then keeps the 500, and says so.
+  // A request that first waited for a VM (all VM_POOL_SIZE busy: pkg/vm/vmpool/vmpool.go 37-49) has that much
+  // less of the API server's deadline left; a wait past the whole deadline means the script never ran.
   if (run.errorKind === 'timeout' && limit && type !== 'Controller') {
     const failurePolicy = policy.spec.failurePolicy ?? 'Fail';
-    const byCap = limit.limitSource === 'cap';
-    outcome.timeout = { limitMs: limit.limitMs, limitSource: limit.limitSource, failurePolicy, decidedBy: byCap ? 'sandbox-cap' : 'failurePolicy' };
+    const own = runLimit(policy);
+    const wait = Math.max(0, vmWaitMs);
+    const byCap = limit.limitSource === 'cap' && limit.limitMs < own.limitMs - wait;
+    const decidedBy = byCap ? 'sandbox-cap' : wait >= own.limitMs ? 'vm-pool' : 'failurePolicy';
+    const decisive = byCap ? limit : own;
+    outcome.timeout = { limitMs: decisive.limitMs, limitSource: decisive.limitSource, failurePolicy, decidedBy, ...(wait > 0 ? { vmWaitMs: wait } : {}) };
     if (!byCap) {
       outcome.violation = violationOf(policy, request, { code: 500, reason: '', message: run.error ?? '' });
       if (failurePolicy === 'Ignore') {
@@ -87,7 +93,7 @@ export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject
       outcome.allowed = false;
       outcome.code = 500;
       outcome.reason = 'InternalError';
-      outcome.message = apiServerTimeoutMessage(name, Math.round(limit.limitMs / 1000));
+      outcome.message = apiServerTimeoutMessage(name, Math.round(own.limitMs / 1000));
       outcome.actual = 'deny';
       return outcome;
     }

@@ -1,5 +1,6 @@
-import { parseDocument, stringify } from 'yaml';
+import { parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
+import type { PolicyBundle } from './runner.js';
 import { INPUT_FILE_MAX_BYTES, OPERATIONS, POLICY_TYPES, PolicyforgeError, readInputFile, VIOLATION_POLICIES, type JsPolicy, type Suite, type TestCase } from '../common/index.js';
 
 /**
@@ -83,7 +84,7 @@ const policySchema = z.object({
       auditPolicy: z.enum(['Log', 'Skip']).optional(),
       auditLogSize: z.number().int().min(1).optional(),
       dependencies: z.record(z.string(), z.string()).optional(),
-      javascript: z.string().min(1, 'is empty: jsPolicy would need a JsPolicyBundle, which the sandbox cannot run'),
+      javascript: z.string().optional(),
     })
     .loose(),
 });
@@ -152,9 +153,16 @@ export async function loadSuite(path: string): Promise<Suite> {
   return parseSuite(await readText(path), path);
 }
 
-/** Parses and validates a JsPolicy document the way jsPolicy's own webhook would accept it. */
-export function parsePolicy(text: string, source = 'policy'): JsPolicy {
-  const raw = readYaml(text, source);
+/**
+ * Parses and validates a JsPolicy document the way jsPolicy's own webhook would accept it. Without
+ * `bundleOnly` it must carry spec.javascript (policyforge never makes JsPolicyBundles); with it an empty one
+ * means the policy runs a JsPolicyBundle of its name (parsePolicyFile).
+ */
+export function parsePolicy(text: string, source = 'policy', options: { bundleOnly?: boolean } = {}): JsPolicy {
+  return checkPolicy(readYaml(text, source), source, options);
+}
+
+function checkPolicy(raw: unknown, source: string, options: { bundleOnly?: boolean }): JsPolicy {
   const parsed = policySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -165,6 +173,7 @@ export function parsePolicy(text: string, source = 'policy'): JsPolicy {
   const fail = (field: string, why: string): never => {
     throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [source, `field \`${field}\`: ${why}`]);
   };
+  if (!spec.javascript && !options.bundleOnly) fail('spec.javascript', 'is empty: jsPolicy would run a JsPolicyBundle of the same name (policyforge test --bundle)');
   if (spec.operations.includes('*') && spec.operations.length > 1) fail('spec.operations', '`*` must be alone');
   for (const f of ['apiGroups', 'apiVersions'] as const) {
     const list = spec[f];
@@ -179,6 +188,70 @@ export function parsePolicy(text: string, source = 'policy'): JsPolicy {
 
 export async function loadPolicy(path: string): Promise<JsPolicy> {
   return parsePolicy(await readText(path), path);
+}
+
+const bundleSchema = z.object({
+  apiVersion: z.literal('policy.jspolicy.com/v1beta1'),
+  kind: z.literal('JsPolicyBundle'),
+  metadata: z.object({ name: z.string().min(1) }).loose(),
+  spec: z.object({ bundle: z.string().regex(/^[A-Za-z0-9+/=\s]*$/, 'must be base64 (gzipped javascript)').optional() }).loose(),
+});
+
+/** The documents of a YAML stream (`---` separated), empty ones skipped, as kubectl apply -f reads a file. */
+function readYamlStream(text: string, source: string): unknown[] {
+  const docs = parseAllDocuments(text, { prettyErrors: false });
+  if (!Array.isArray(docs)) return [];
+  const out: unknown[] = [];
+  for (const doc of docs) {
+    if (doc.errors.length) throw new PolicyforgeError('PF_ERR_INPUT_YAML', [source, doc.errors[0].message]);
+    try {
+      const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+      if (value !== null && value !== undefined) out.push(value);
+    } catch (err) {
+      throw new PolicyforgeError('PF_ERR_INPUT_YAML', [source, (err as Error).message]);
+    }
+  }
+  return out;
+}
+
+function checkBundle(raw: unknown, source: string): PolicyBundle {
+  const parsed = bundleSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [source, `JsPolicyBundle field \`${fieldPath(issue.path) || '(document)'}\`: ${issue.message}`]);
+  }
+  return parsed.data as PolicyBundle;
+}
+
+const kindOf = (doc: unknown) => (doc && typeof doc === 'object' ? (doc as { kind?: unknown }).kind : undefined);
+
+/**
+ * A policy file as `kubectl apply -f` takes it: one JsPolicy, and the JsPolicyBundles it may come with (a
+ * policy without spec.javascript runs the bundle of its name, as upstream's examples/by-feature/precompiled.yaml).
+ */
+export function parsePolicyFile(text: string, source = 'policy'): { policy: JsPolicy; bundles: PolicyBundle[] } {
+  const docs = readYamlStream(text, source);
+  const policies = docs.filter((d) => kindOf(d) !== 'JsPolicyBundle');
+  if (policies.length !== 1) {
+    throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [source, `expected one JsPolicy document, found ${policies.length} (besides JsPolicyBundles)`]);
+  }
+  const bundles = docs.filter((d) => kindOf(d) === 'JsPolicyBundle').map((d) => checkBundle(d, source));
+  return { policy: checkPolicy(policies[0], source, { bundleOnly: true }), bundles };
+}
+
+/** The JsPolicyBundle documents of a file (`policyforge test --bundle`). */
+export function parsePolicyBundles(text: string, source = 'bundle'): PolicyBundle[] {
+  const docs = readYamlStream(text, source);
+  if (docs.length === 0) throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [source, 'holds no JsPolicyBundle']);
+  return docs.map((d) => checkBundle(d, source));
+}
+
+export async function loadPolicyFile(path: string): Promise<{ policy: JsPolicy; bundles: PolicyBundle[] }> {
+  return parsePolicyFile(await readText(path), path);
+}
+
+export async function loadPolicyBundles(path: string): Promise<PolicyBundle[]> {
+  return parsePolicyBundles(await readText(path), path);
 }
 
 /**
