@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSandbox, parsePolicy, runLimit } from '../../sandbox/index.js';
+import { apiServerTimeoutMessage, createSandbox, describeTimeout, parsePolicy, runLimit } from '../../sandbox/index.js';
 import { podCase, policy } from './helpers.js';
 
 // Issue 13: the offline runtime behaves as jsPolicy does. Each case cites the upstream source it follows
@@ -91,6 +91,49 @@ describe('timeouts (item 2)', () => {
   it('failurePolicy Ignore admits a request whose script ran past the policy\'s own limit', async () => {
     const o = await one('while (true) {}', { timeoutSeconds: 1, failurePolicy: 'Ignore' });
     expect(o).toMatchObject({ allowed: true, actual: 'allow', timeout: { limitMs: 1000, limitSource: 'policy', failurePolicy: 'Ignore', decidedBy: 'failurePolicy' } });
+  });
+});
+
+describe('all VMs busy (item 2): a request waits for one of VM_POOL_SIZE VMs until the API server gives up', () => {
+  // pkg/vm/vmpool/vmpool.go 37-49: Get blocks on a semaphore of VM_POOL_SIZE (cmd/jspolicy/main.go 50, 69-77)
+  // with the request's context, and returns nil when that context ends; pkg/webhook/handler.go 154-168 then
+  // answers ctx.Err(). The context is the HTTP request's (webhook.go 117), which ends when the API server hangs
+  // up at its deadline, the policy's timeoutSeconds (jspolicy.go 692-695): failurePolicy decides.
+  const onePod = [podCase('c', 'deny')];
+
+  it('a wait past the deadline: the script never runs, failurePolicy Fail rejects with the API server\'s message', async () => {
+    const r = await sandbox.runSuite(policy("print('ran'); deny('no')", { timeoutSeconds: 2 }), onePod, { vmWaitMs: 2_000 });
+    const o = r.cases[0].outcome;
+    expect(o).toMatchObject({ allowed: false, code: 500, message: apiServerTimeoutMessage('test.policyforge.dev', 2), printed: [] });
+    expect(o.timeout).toEqual({ limitMs: 2_000, limitSource: 'policy', failurePolicy: 'Fail', decidedBy: 'vm-pool', vmWaitMs: 2_000 });
+    // webhook.go 123-130 still logs the handler's 500 as a violation, after the connection is gone.
+    expect(o.violation).toMatchObject({ code: 500, message: 'context canceled' });
+    expect(describeTimeout(o.timeout!)).toBe("all of jsPolicy's VMs stayed busy for 2000 ms, past the API server's deadline of 2000 ms (spec.timeoutSeconds): the script never ran, failurePolicy Fail decided (rejected)");
+  });
+
+  it('failurePolicy Ignore admits it', async () => {
+    const o = (await sandbox.runSuite(policy("deny('no')", { failurePolicy: 'Ignore' }), onePod, { vmWaitMs: 10_000 })).cases[0].outcome;
+    expect(o).toMatchObject({ allowed: true, actual: 'allow', timeout: { limitMs: 10_000, limitSource: 'default', decidedBy: 'vm-pool' } });
+  });
+
+  it('a shorter wait leaves the script less of the deadline: what finished in time alone now runs into it', async () => {
+    const slow = policy("sleep(700); deny('slow no')", { timeoutSeconds: 1 });
+    expect((await sandbox.runSuite(slow, onePod)).cases[0].outcome).toMatchObject({ code: 403, message: 'slow no' });
+    const o = (await sandbox.runSuite(slow, onePod, { vmWaitMs: 500 })).cases[0].outcome;
+    expect(o).toMatchObject({ allowed: false, code: 500, message: apiServerTimeoutMessage('test.policyforge.dev', 1) });
+    expect(o.timeout).toEqual({ limitMs: 1_000, limitSource: 'policy', failurePolicy: 'Fail', decidedBy: 'failurePolicy', vmWaitMs: 500 });
+    expect(describeTimeout(o.timeout!)).toBe('waited 500 ms for a free VM, then ran into the API server\'s deadline of 1000 ms (spec.timeoutSeconds): failurePolicy Fail decided (rejected)');
+  });
+
+  it('a script that finishes within what is left is decided by the script', async () => {
+    const o = (await sandbox.runSuite(policy("sleep(300); deny('no')", { timeoutSeconds: 1 }), onePod, { vmWaitMs: 500 })).cases[0].outcome;
+    expect(o).toMatchObject({ code: 403, message: 'no' });
+    expect(o.timeout).toBeUndefined();
+  });
+
+  it('a Controller policy just waits: its context has no deadline (pkg/controller/policy.go 172, 244)', async () => {
+    const r = await sandbox.runSuite(policy("deny('no')", { type: 'Controller', operations: ['CREATE'] }), onePod, { vmWaitMs: 60_000 });
+    expect(r.cases[0].outcome).toMatchObject({ code: 403, message: 'no' });
   });
 });
 
