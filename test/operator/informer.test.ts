@@ -77,10 +77,20 @@ describe('the informer', () => {
     expect(informer.list().map((o) => o.metadata.name)).toEqual(['b.b.c']);
   });
 
-  it('keeps its resourceVersion fresh from bookmarks', async () => {
+  it('keeps its resourceVersion fresh from bookmarks: after compaction a watch resumes from one, without relisting', async () => {
     const { informer } = await setup(30);
     await informer.start();
-    await eventually(async () => informer.stats.bookmarks >= 3, 'bookmarks');
+    await eventually(async () => server.openWatches() === 1, 'a watch');
+    // History moves on in another resource: this watch gets no event, only bookmarks carry the newer version.
+    const lease = server.putObject('coordination.k8s.io', 'leases', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l', namespace: 'default' } });
+    const seen = informer.stats.bookmarks;
+    await eventually(async () => informer.stats.bookmarks >= seen + 2, 'bookmarks after the change');
+    server.compact();
+    server.closeWatches();
+    await eventually(async () => informer.stats.watches >= 2 && server.openWatches() === 1, 'the resumed watch');
+    const resumed = server.requests.filter((r) => r.query.watch === 'true').at(-1)!;
+    expect(Number(resumed.query.resourceVersion)).toBeGreaterThanOrEqual(Number(lease.metadata.resourceVersion));
+    expect(informer.stats).toMatchObject({ lists: 1, expired: 0 });
   });
 
   it('reopens a watch that delivers nothing, not even bookmarks, within the stall limit', async () => {
