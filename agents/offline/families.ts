@@ -111,6 +111,8 @@ interface ContainerRule {
   initContainers?: boolean;
   /** forbid: the offence is what the text names ("privileged"); require: the text names the compliant state. */
   polarity: 'forbid' | 'require';
+  /** Declarations the `offends` expression uses, placed after `podSpec` (e.g. the pod's metadata). */
+  prelude?: string;
 }
 
 function containerRule(ctx: FamilyContext, rule: ContainerRule): FamilySolution | undefined {
@@ -155,7 +157,7 @@ function containerRule(ctx: FamilyContext, rule: ContainerRule): FamilySolution 
     ? `  if (${js(exempt)}.some(function (e) { return e.slice(-1) === '*' ? String(c.image || '').indexOf(e.slice(0, -1)) === 0 : c.image === e; })) continue;\n`
     : '';
   const javascript = `${namespaceGuard(ctx, resources)}const podSpec = podSpecOf(request.object);
-const problems = [];
+${rule.prelude ?? ''}const problems = [];
 for (const c of ${list}) {
   if (!c || typeof c !== 'object') continue;
 ${skipExempt}  if (${rule.offends}) problems.push(${rule.describe});
@@ -455,6 +457,8 @@ const imageTag: OfflineFamily = {
     ...POD_PHRASES,
     /[`'"\u2018\u2019]?:?latest[`'"\u2018\u2019]?(?:\s+(?:image\s+)?tags?)?/i,
     /\b(?:no\s+(?:image\s+)?tag(?:\s+at\s+all)?|without\s+(?:a|any)\s+tag|untagged)\b/i,
+    // "an image tag is either not specified or `latest`": untagged or latest, the family's two offences.
+    /\b(?:is\s+)?either\s+(?:not\s+specified|unspecified|missing)\s+or\b/i,
     /\b(?:sha-?(?:256)?\s+)?(?:checksums?|digests?)(?:\s+rather\s+than\s+(?:image\s+)?tags?)?\b/i,
     /\b(?:image\s+)?tags?\b/i,
     /\b(?:container\s+)?images?\b/i,
@@ -552,10 +556,20 @@ const resourceFields: OfflineFamily = {
   id: 'resources',
   title: 'resource requests / limits required',
   examples: ['Every container in a pod must request CPU and set a memory limit.', 'Containers must set CPU and memory limits.', 'This policy validates that all containers have something specified for memory and CPU requests and memory limits.'],
-  phrases: [...POD_PHRASES, /\bexplicitly\b/i, /\b(?:cpu|memory)\b/i, /\bresources?\b/i, /\brequest(?:s|ed|ing)?\b/i, /\blimit(?:s|ed)?\b/i],
+  phrases: [
+    ...POD_PHRASES,
+    /\b(?:spec\.containers(?:\[\])?\.)?resources\.(?:requests|limits)\.(?:cpu|memory)\b/i,
+    /\bexplicitly\b/i,
+    /\b(?:cpu|memory)\b/i,
+    /\bresources?\b/i,
+    /\brequest(?:s|ed|ing)?\b/i,
+    /\blimit(?:s|ed)?\b/i,
+  ],
   match: (ctx) => {
     const t = ctx.text.toLowerCase();
     const want = new Set<string>();
+    // `resources.limits.cpu`: the field path itself.
+    for (const m of t.matchAll(/\bresources\.(requests|limits)\.(cpu|memory)\b/g)) want.add(`${m[1]}.${m[2]}`);
     for (const m of t.matchAll(/\brequests?(?:ing)?\s+(?:for\s+|of\s+)?(cpu|memory)(?:\s+and\s+(cpu|memory))?/g)) [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`requests.${n}`));
     for (const m of t.matchAll(/\b(cpu|memory)(?:\s+and\s+(cpu|memory))?\s+requests?\b/g)) [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`requests.${n}`));
     for (const m of t.matchAll(/\b(cpu|memory)(?:\s+and\s+(cpu|memory))?\s+limits?\b/g)) [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`limits.${n}`));
@@ -1266,13 +1280,15 @@ const fieldEquality: OfflineFamily = {
 
 const privilegeEscalation: OfflineFamily = {
   id: 'privilege-escalation',
-  title: 'allowPrivilegeEscalation: true forbidden',
+  title: 'privilege escalation forbidden (allowPrivilegeEscalation: false required; unset allows escalation)',
   examples: ['Disallow privilege escalation in containers.', 'Containers must not set allowPrivilegeEscalation to true.', 'This policy ensures the `allowPrivilegeEscalation` field is set to `false`.'],
   phrases: [...POD_PHRASES, /\bexplicitly\b/i, /\b(?:allow\s+)?privilege[- ]?escalation\b/i, /\ballowPrivilegeEscalation\b/i, /\bescalat(?:e|ing)\s+privileges?\b/i],
   match: (ctx) => {
     if (!/\bprivilege[- ]?escalation\b|\ballowPrivilegeEscalation\b/i.test(ctx.text)) return undefined;
-    // "is set to false" asks for the explicit value: a container that leaves the field out is denied too.
-    const explicit = /\bfalse\b/i.test(ctx.text);
+    // Unset means escalation is allowed (the kernel's no_new_privs is only set by an explicit false), so "privilege
+    // escalation is not allowed" and "is set to false" both deny a container that leaves the field out. Only a
+    // statement about the value true ("must not set allowPrivilegeEscalation to true") leaves unset alone.
+    const explicit = !/\bsets?\b[^.]*\btrue\b/i.test(ctx.text);
     return containerRule(ctx, {
       family: 'privilege-escalation',
       summary: explicit ? 'containers must set allowPrivilegeEscalation: false' : 'containers must not allow privilege escalation',
@@ -1296,9 +1312,17 @@ const readOnlyRoot: OfflineFamily = {
   id: 'read-only-root-filesystem',
   title: 'readOnlyRootFilesystem: true required',
   examples: ['Containers must use a read-only root filesystem.', 'This policy validates that containers define a securityContext with `readOnlyRootFilesystem: true`.'],
-  phrases: [...POD_PHRASES, /\bexplicitly\b/i, /\b(?:read-?only|immutable)\s+root\s?file\s?systems?\b/i, /\breadOnlyRootFilesystem\b/i, /\bmount(?:ed)?\s+(?:as\s+)?read-?only\b/i],
+  phrases: [
+    ...POD_PHRASES,
+    /\bexplicitly\b/i,
+    /\b(?:read-?only|immutable)\s+root\s?file\s?systems?\b/i,
+    /\breadOnlyRootFilesystem\b/i,
+    /\bmount(?:ed)?\s+(?:as\s+)?read-?only\b/i,
+    /\b(?:(?:the|its|their)\s+)?(?:root\s+)?file\s?systems?\s+(?:should|must|shall|needs?\s+to|has\s+to|have\s+to)\s+be\s+read[- ]only\b/i,
+  ],
   match: (ctx) =>
-    /\bread-?only root ?file ?system\b|\breadOnlyRootFilesystem\b/i.test(ctx.text)
+    // "The filesystem should be read only": a container's own filesystem is its root filesystem (volumes are mounted).
+    /\bread-?only root ?file ?system\b|\breadOnlyRootFilesystem\b|\bfile\s?systems?\s+(?:should|must|shall|needs?\s+to|has\s+to|have\s+to)\s+be\s+read[- ]only\b/i.test(ctx.text)
       ? containerRule(ctx, {
           family: 'read-only-root-filesystem',
           summary: 'containers must set readOnlyRootFilesystem: true',
@@ -1447,6 +1471,8 @@ const procMount: OfflineFamily = {
     [/\b(?:be|is|set\s+to)\s+[`'"]?Default[`'"]?/i, 'not'],
     // "nothing but the default procMount can be specified": no procMount other than Default.
     [/\bnothing\s+but\s+(?:the\s+)?[`'"]?default[`'"]?\s+(?:proc\s?mount|procMount)(?:\s+types?)?\b/i, 'not'],
+    // "must not be changed from the default": anything but Default is the offence.
+    /\b(?:be\s+)?changed\s+from\s+(?:the\s+)?[`'"]?default[`'"]?(?:\s+(?:value|type))?/i,
     /\b(?:the\s+)?(?:default\s+)?(?:proc\s?mount|procMount)(?:\s+types?)?\b/i,
     /[`'"]?\bUnmasked\b[`'"]?/,
     /\bto\b/i,
@@ -1755,6 +1781,456 @@ const requesterGroups: OfflineFamily = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------
+// Image pull policy (validating), AppArmor, SELinux, sysctls and volume types: the values the text names,
+// read as an allow-list or a ban. A name the family does not know, or a list it cannot split, is a refusal.
+
+const pullPolicyRequired: OfflineFamily = {
+  id: 'image-pull-policy-required',
+  title: 'every container must set imagePullPolicy to the named value (validating)',
+  examples: ['Image pull policy should be "Always".', 'Containers must set imagePullPolicy to `Always`.'],
+  phrases: [...POD_PHRASES, /\bimage\s?pull\s?polic(?:y|ies)\b|\bimagePullPolicy\b/i, /[`'"]?\b(?:Always|IfNotPresent|Never)\b[`'"]?/i],
+  match: (ctx) => {
+    if (ctx.mode === 'mutate') return undefined;
+    const named = [...ctx.text.matchAll(/\b(Always|IfNotPresent|Never)\b/gi)].map((m) => m[1].toLowerCase());
+    if (!/\bimage\s?pull\s?policy\b|\bimagePullPolicy\b/i.test(ctx.text) || new Set(named).size !== 1) return undefined;
+    const value = ['Always', 'IfNotPresent', 'Never'].find((v) => v.toLowerCase() === named[0])!;
+    const other = value === 'Always' ? 'IfNotPresent' : 'Always';
+    return containerRule(ctx, {
+      family: 'image-pull-policy-required',
+      summary: `every container must set imagePullPolicy: ${value}`,
+      offends: `c.imagePullPolicy !== ${js(value)}`,
+      describe: `'container ' + ${cname} + ' has imagePullPolicy ' + (c.imagePullPolicy || 'unset')`,
+      skills: [],
+      offending: [
+        { name: 'no imagePullPolicy', container: {} },
+        { name: `imagePullPolicy ${other}`, container: { imagePullPolicy: other } },
+      ],
+      compliant: [{ name: `imagePullPolicy ${value}`, container: { imagePullPolicy: value } }],
+      polarity: 'require',
+    });
+  },
+};
+
+/** The items of a list: "a, b and c" / "`a`, `b`, or `c`", quotes and a final full stop removed. */
+function listItems(raw: string): string[] {
+  return raw
+    .replace(/\.\s*$/, '')
+    .split(/\s*(?:,|\band\b|\bor\b|\bas\s+well\s+as\b)\s*/i)
+    .map((x) => unquote(x.trim()).replace(/\.$/, ''))
+    .filter(Boolean);
+}
+
+/** The pod's metadata (Pod, pod template, CronJob's job template), where per-container annotations live. */
+const POD_META_JS = `const podMeta = (function (o) {
+  if (!o || typeof o !== 'object') return {};
+  if (o.kind === 'Pod') return o.metadata || {};
+  const s = o.spec || {};
+  const t = o.kind === 'CronJob' ? ((s.jobTemplate || {}).spec || {}).template : o.kind === 'PodTemplate' ? o.template : s.template;
+  return (t && t.metadata) || {};
+})(request.object);
+`;
+
+const APPARMOR_ANNOTATION = 'container.apparmor.security.beta.kubernetes.io/';
+
+/** "RuntimeDefault" / "runtime/default" / "Localhost" / "localhost/x" / "unconfined" → the annotation's spelling. */
+function appArmorName(raw: string): string | undefined {
+  const v = raw.replace(/[.,]+$/, '');
+  const lower = v.toLowerCase();
+  if (lower === 'runtimedefault' || lower === 'runtime/default') return 'runtime/default';
+  if (lower === 'localhost') return 'localhost/*';
+  if (lower === 'unconfined') return 'unconfined';
+  if (/^localhost\/[A-Za-z0-9_.*/-]+$/.test(v)) return v;
+  return undefined;
+}
+
+const APPARMOR_VALUE = /[`'"]?(?:\bRuntimeDefault\b|\bLocalhost\b(?!\/)|\bUnconfined\b|\bruntime\/default\b|\blocalhost\/[A-Za-z0-9_.*/-]*[A-Za-z0-9_*]|\bunconfined\b)[`'"]?/gi;
+
+const apparmor: OfflineFamily = {
+  id: 'apparmor',
+  title: 'AppArmor profile: only the named profiles allowed, or unconfined forbidden (annotation or appArmorProfile)',
+  examples: [
+    'Containers must not run with the `unconfined` AppArmor profile.',
+    'The AppArmor profile of every container must be `runtime/default` or `localhost/*`.',
+    'This policy ensures the AppArmor profile is unset or set to `RuntimeDefault`.',
+  ],
+  phrases: [
+    ...POD_PHRASES,
+    UNSET_OR,
+    /^\s*configures\b/i,
+    /\b(?:an?\s+)?(?:allow-?list|array|list)\s+of\b/i,
+    /\bfor\s+use\s+by\b/i,
+    /\bapp\s?armor(?:\s+profiles?)?\b|\bappArmorProfile(?:\.type)?\b/i,
+    /\b(?:explicitly\s+set\s+to(?:\s+one\s+of)?|set\s+to\s+one\s+of|one\s+of)\b/i,
+    /\bprofiles?(?:\s+types?)?\b/i,
+    APPARMOR_VALUE,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!/\bapp\s?armor/i.test(t)) return undefined;
+    const rawNames = [...t.matchAll(APPARMOR_VALUE)].map((m) => unquote(m[0]));
+    const names = rawNames.map(appArmorName);
+    if (!names.length || names.some((n) => n === undefined)) return undefined;
+    const ban = names.every((n) => n === 'unconfined');
+    // "runtime/default, not unconfined" mixes an allow-list and a ban: not read.
+    if (!ban && names.includes('unconfined')) return undefined;
+    const unsetAllowed = ban || UNSET_OR.test(t);
+    const prelude = `${POD_META_JS}const appArmorOf = function (c) {
+  const a = (podMeta.annotations || {})[${js(APPARMOR_ANNOTATION)} + c.name];
+  if (typeof a === 'string' && a) return a;
+  const field = function (sc) {
+    const p = sc && sc.appArmorProfile;
+    if (!p || typeof p !== 'object' || !p.type) return undefined;
+    if (p.type === 'RuntimeDefault') return 'runtime/default';
+    if (p.type === 'Localhost') return 'localhost/' + (p.localhostProfile || '');
+    if (p.type === 'Unconfined') return 'unconfined';
+    return String(p.type);
+  };
+  return field(c.securityContext) || field(podSpec && podSpec.securityContext);
+};
+const appArmorNamed = ${js(rawNames)}.map(function (n) {
+  const l = n.toLowerCase();
+  return l === 'runtimedefault' ? 'runtime/default' : l === 'localhost' ? 'localhost/*' : l === 'unconfined' ? 'unconfined' : n;
+});
+const appArmorAllowed = function (p) {
+  return appArmorNamed.some(function (a) { return a.slice(-1) === '*' ? p.indexOf(a.slice(0, -1)) === 0 : p === a; });
+};
+`;
+    const field = (type: string): Record<string, unknown> => ({ appArmorProfile: type === 'Localhost' ? { type, localhostProfile: 'profiles/other' } : { type } });
+    const good = ban || names.includes('runtime/default') ? 'RuntimeDefault' : 'Localhost';
+    const localhostOk = names.some((n) => n === 'localhost/*');
+    const offending = ban
+      ? [
+          { name: 'AppArmor Unconfined in the container', container: { securityContext: field('Unconfined') } },
+          { name: 'AppArmor Unconfined at pod level', container: {}, podSpec: { securityContext: field('Unconfined') } },
+        ]
+      : [
+          { name: 'AppArmor Unconfined in the container', container: { securityContext: field('Unconfined') } },
+          { name: 'AppArmor Unconfined at pod level', container: {}, podSpec: { securityContext: field('Unconfined') } },
+          ...(unsetAllowed ? [] : [{ name: 'no AppArmor profile', container: {} }]),
+          ...(localhostOk || good === 'Localhost' ? [] : [{ name: 'a Localhost profile not named', container: { securityContext: field('Localhost') } }]),
+        ];
+    const compliant = [
+      { name: `AppArmor ${good} in the container`, container: { securityContext: field(good) } },
+      { name: `AppArmor ${good} in the container over Unconfined at pod level`, container: { securityContext: field(good) }, podSpec: { securityContext: field('Unconfined') } },
+      ...(unsetAllowed ? [{ name: 'no AppArmor profile', container: {} }] : []),
+    ];
+    const sol = containerRule(ctx, {
+      family: 'apparmor',
+      summary: ban
+        ? 'no container may run with the unconfined AppArmor profile (annotation, container or pod appArmorProfile)'
+        : `every container's AppArmor profile must be ${unsetAllowed ? 'unset or ' : ''}${[...new Set(names)].join(' or ')}`,
+      offends: ban ? 'appArmorOf(c) === "unconfined"' : `${unsetAllowed ? 'appArmorOf(c) !== undefined && ' : ''}!appArmorAllowed(appArmorOf(c) || '')`,
+      describe: `'container ' + ${cname} + ' AppArmor profile ' + (appArmorOf(c) || 'unset')`,
+      skills: [],
+      offending,
+      compliant,
+      polarity: ban ? 'forbid' : 'require',
+      prelude,
+    });
+    if (!sol) return undefined;
+    // The annotation form, on a Pod (a controller carries it on its pod template, which the samples do not set).
+    const primary = workloads(ctx)[0];
+    if (primary?.kind === 'Pod') {
+      const v = violation(ctx);
+      const annotated = (value: string): KubeObject =>
+        sample(primary, { namespace: homeNamespace(ctx), name: 'app', annotations: { [`${APPARMOR_ANNOTATION}c0`]: value }, podSpec: samplePodSpec([{}]) });
+      sol.tests.push(
+        { name: 'the annotation unconfined is denied', object: annotated('unconfined'), expect: v },
+        { name: `the annotation ${ban ? 'runtime/default' : names[0]} is allowed`, object: annotated(ban ? 'runtime/default' : names[0]!.replace('*', 'app')), expect: 'allow' },
+      );
+    }
+    return sol;
+  },
+};
+
+/** One allowed SELinux configuration: "type container_t" or "type x and level s0". */
+type SeLinuxConfig = Partial<Record<'type' | 'user' | 'role' | 'level', string>>;
+
+const SELINUX_NAME = /\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/;
+
+const selinux: OfflineFamily = {
+  id: 'selinux',
+  title: 'SELinux options: none at all, or only the named types or configurations',
+  examples: [
+    'This policy ensures that the `seLinuxOptions` field is undefined.',
+    'The SELinux type of every container must be one of container_t, container_init_t or container_kvm_t.',
+    'Defines an allow-list of seLinuxOptions configurations: type container_t, type container_init_t.',
+  ],
+  phrases: [
+    ...POD_PHRASES,
+    [/\b(?:is|are|be)\s+(?:undefined|unset|not\s+set|absent|omitted)\b/i, 'not'],
+    /^\s*defines\b/i,
+    /\b(?:an?\s+)?(?:allow-?list|array|list)\s+of\b/i,
+    /\bse\s?linux(?:\s*options)?\b|\bseLinuxOptions(?:\.type)?\b/i,
+    /\b(?:configurations?|configs?|fields?|types?|options)\b/i,
+    /\bone\s+of\b/i,
+    new RegExp(`\\b(?:(?:type|user|role|level)\\s+)?[\`'"]?${SELINUX_NAME.source}[\`'"]?`, 'i'),
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!/\bse\s?linux/i.test(t)) return undefined;
+    const lists = [...t.matchAll(/\b(?:configurations?|types?)\b[^.:\n]{0,40}?(?::|\b(?:must|should|shall)\s+be\s+one\s+of\b|\bis\s+one\s+of\b)\s*([^\n]+?)(?=\.(?:\s|$)|$)/gi)].map((m) => m[1]);
+    const check = (configs: SeLinuxConfig[], whole: boolean): string =>
+      whole
+        ? `${js(configs)}.some(function (a) { return ['level', 'role', 'type', 'user'].every(function (f) { return !o[f] || o[f] === a[f]; }); })`
+        : `!o.type || ${js(configs.map((c) => c.type))}.indexOf(o.type) >= 0`;
+    let configs: SeLinuxConfig[] | undefined;
+    let whole = false;
+    if (lists.length === 1) {
+      // "configurations: type a, type b and level s0" names whole option sets; "types: a, b" names types alone.
+      whole = /\bconfigurations?\b/i.test(t);
+      configs = [];
+      for (const item of lists[0].split(/\s*,\s*|\s+or\s+/)) {
+        const config: SeLinuxConfig = {};
+        for (const part of item.split(/\s+and\s+/)) {
+          const m = whole ? /^(type|user|role|level)\s+[`'"]?([A-Za-z0-9_:.-]+?)[`'"]?$/.exec(part.trim()) : /^[`'"]?([a-z][a-z0-9_]*)[`'"]?$/.exec(part.trim());
+          if (!m) return undefined;
+          if (whole) config[m[1] as keyof SeLinuxConfig] = m[2];
+          else config.type = m[1];
+        }
+        configs.push(config);
+      }
+      if (!configs.length || (!whole && configs.some((c) => !SELINUX_NAME.test(c.type ?? '')))) return undefined;
+    } else if (lists.length > 1 || SELINUX_NAME.test(t)) {
+      return undefined;
+    }
+    const none = configs === undefined;
+    const offendsOf = (o: string): string => (none ? `(${o} && typeof ${o} === 'object' && Object.keys(${o}).length > 0)` : `(${o} && typeof ${o} === 'object' && !(function (o) { return ${check(configs!, whole)}; })(${o}))`);
+    const pod = 'podSpec?.securityContext?.seLinuxOptions';
+    const own = 'c.securityContext?.seLinuxOptions';
+    const firstType = configs?.[0]?.type ?? 'container_t';
+    const goodOptions: Record<string, string> = configs ? Object.fromEntries(Object.entries(configs[0])) : {};
+    return containerRule(ctx, {
+      family: 'selinux',
+      summary: none
+        ? 'no pod or container may set seLinuxOptions'
+        : whole
+          ? `every seLinuxOptions (pod or container) must match one of: ${configs!.map((c) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(' and ')).join('; ')}`
+          : `the SELinux type (pod or container) must be unset or one of ${configs!.map((c) => c.type).join(', ')}`,
+      offends: `${offendsOf(pod)} || ${offendsOf(own)}`,
+      describe: `'container ' + ${cname} + ' seLinuxOptions ' + JSON.stringify(${own} || ${pod})`,
+      skills: [],
+      offending: [
+        { name: 'seLinuxOptions type spc_t in the container', container: { securityContext: { seLinuxOptions: { type: 'spc_t' } } } },
+        { name: 'seLinuxOptions type spc_t at pod level', container: {}, podSpec: { securityContext: { seLinuxOptions: { type: 'spc_t' } } } },
+        ...(none || whole ? [{ name: 'a custom SELinux user', container: { securityContext: { seLinuxOptions: { ...goodOptions, user: 'sysadm_u' } } } }] : []),
+      ],
+      compliant: [
+        { name: 'no seLinuxOptions', container: {} },
+        ...(none
+          ? []
+          : [
+              { name: `seLinuxOptions type ${firstType}`, container: { securityContext: { seLinuxOptions: goodOptions } } },
+              { name: `seLinuxOptions type ${firstType} at pod level`, container: {}, podSpec: { securityContext: { seLinuxOptions: goodOptions } } },
+            ]),
+        ...(!none && !whole ? [{ name: 'an allowed type with a custom level', container: { securityContext: { seLinuxOptions: { type: firstType, level: 's0:c1,c2' } } } }] : []),
+      ],
+      polarity: none ? 'forbid' : 'require',
+    });
+  },
+};
+
+/** A sysctl name or pattern: kernel.shm_rmid_forced, net.*, net.ipv4.ip_local_port_range. */
+const SYSCTL_NAME = /(?:kernel|net|vm|fs|user|abi|dev|debug)(?:\.[A-Za-z0-9_*-]+)+/;
+
+const SYSCTL_LIST_ITEMS = `(?:none|\\*|[\`'"]?${SYSCTL_NAME.source}[\`'"]?)(?:\\s*(?:,|\\band\\b|\\bor\\b)\\s*(?:[\`'"]?${SYSCTL_NAME.source}[\`'"]?|\\*))*`;
+
+const sysctls: OfflineFamily = {
+  id: 'sysctls',
+  title: 'sysctls (pod securityContext.sysctls): none, only the named ones, or not the named ones',
+  examples: [
+    'Pods must not set any sysctls.',
+    'Only the sysctls net.ipv4.ip_local_port_range and net.ipv4.tcp_syncookies may be set.',
+    'Pods must not set the kernel.* sysctls.',
+  ],
+  phrases: [
+    ...POD_PHRASES,
+    // The lists (names with underscores are not words the reader tokenises): placed whole, read by match().
+    new RegExp(`\\b(?:an?\\s+)?allow-?list\\s+of\\s+(?:unsafe\\s+)?sysctls\\s*:\\s*${SYSCTL_LIST_ITEMS}`, 'i'),
+    new RegExp(`\\b(?:an?\\s+)?disallow-?list\\s+of\\s+sysctls\\s*:\\s*${SYSCTL_LIST_ITEMS}`, 'i'),
+    [new RegExp(`\\b(?:sysctls\\s+)?other\\s+than\\s+(?:the\\s+)?(?:sysctls\\s+)?${SYSCTL_LIST_ITEMS}`, 'i'), 'not'],
+    new RegExp(`\\bonly\\s+(?:the\\s+)?(?:sysctls\\s+)?${SYSCTL_LIST_ITEMS}(?:\\s+sysctls)?`, 'i'),
+    new RegExp(`[\`'"]?${SYSCTL_NAME.source}[\`'"]?`, 'gi'),
+    // Gatekeeper's description of its two lists, which is how this family combines them.
+    // (its "containers" is placed by the pod phrases, which run first)
+    /^\s*controls\s+the\s+[`'"]?sysctls?[`'"]?\s+profile\s+used\s+by\b/i,
+    /\bwhen\s+specified\s*,?\s*any\s+sysctl\s+not\s+in\s+the\s+[`'"]?allowed(?:Unsafe)?Sysctls[`'"]?\s+(?:parameter|list)\s+is\s+considered\s+(?:to\s+be\s+)?forbidden\b/i,
+    /\b(?:the\s+)?[`'"]?forbiddenSysctls[`'"]?\s+(?:parameter|list)\s+takes\s+precedence\s+over\s+the\s+[`'"]?allowed(?:Unsafe)?Sysctls[`'"]?\s+(?:parameter|list)\b/i,
+    /\b(?:any\s+)?sysctls?\b/i,
+    /\bsafe\b(?=\s+sysctls?\b)/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!/\bsysctls?\b/i.test(t)) return undefined;
+    // Safe / unsafe sets are the kubelet's, not named here: not read.
+    if (/\b(?:un)?safe\s+(?:subset|set|sysctls?)\b/i.test(t) && !/allow-?list\s+of\s+unsafe/i.test(t)) return undefined;
+    const itemsOf = (re: RegExp): string[] | undefined => {
+      const m = re.exec(t);
+      return m ? (m[1].trim().toLowerCase() === 'none' ? [] : listItems(m[1])) : undefined;
+    };
+    const items = `(${SYSCTL_LIST_ITEMS})`;
+    let allowed = itemsOf(new RegExp(`\\ballow-?list\\s+of\\s+(?:unsafe\\s+)?sysctls\\s*:\\s*${items}`, 'i'))
+      ?? itemsOf(new RegExp(`\\bonly\\s+(?:the\\s+)?(?:sysctls\\s+)?${items}`, 'i'))
+      ?? itemsOf(new RegExp(`\\bother\\s+than\\s+(?:the\\s+)?(?:sysctls\\s+)?${items}`, 'i'));
+    let forbidden = itemsOf(new RegExp(`\\bdisallow-?list\\s+of\\s+sysctls\\s*:\\s*${items}`, 'i'));
+    const named = [...t.matchAll(new RegExp(SYSCTL_NAME.source, 'gi'))].map((m) => m[0]);
+    const listed = [...(allowed ?? []), ...(forbidden ?? [])];
+    // Lists ("an allow-list of sysctls: …", "only …", "other than …") carry the rule themselves: the statement
+    // around them must not negate it. A ban ("must not set … sysctls") must.
+    const fromLists = allowed !== undefined || forbidden !== undefined;
+    if (!fromLists) {
+      // "must not set (any | the kernel.*) sysctls": a ban on the names, or on every sysctl.
+      if (!ctx.negated) return undefined;
+      forbidden = named.length ? named : ['*'];
+    } else if (named.some((n) => !listed.includes(n))) {
+      return undefined;
+    }
+    const matches = `function (list, n) { return list.some(function (p) { return p === '*' || (p.slice(-1) === '*' ? n.indexOf(p.slice(0, -1)) === 0 : n === p); }); }`;
+    const conds = [forbidden ? `m(${js(forbidden)}, n)` : '', allowed ? `!m(${js(allowed)}, n)` : ''].filter(Boolean).join(' || ');
+    const forbiddenAll = (forbidden ?? []).includes('*') || (allowed !== undefined && allowed.length === 0);
+    const badName = forbidden && forbidden.length && !forbidden.includes('*') ? forbidden[0].replace('*', 'sem') : allowed && !allowed.includes('*') ? 'kernel.msgmax' : 'kernel.sem';
+    const goodName = forbiddenAll ? undefined : allowed?.length ? allowed.find((a) => a !== '*')?.replace('*', 'ip_local_port_range') ?? 'net.ipv4.ip_local_port_range' : 'net.ipv4.ip_local_port_range';
+    // The cases follow the code's own matcher (so a list like "kernel.*" and "net.*" is checked as written).
+    const m = (list: string[], n: string): boolean => list.some((p) => p === '*' || (p.endsWith('*') ? n.startsWith(p.slice(0, -1)) : n === p));
+    const violates = (n: string): boolean => Boolean((forbidden && m(forbidden, n)) || (allowed && !m(allowed, n)));
+    if (!violates(badName) || (goodName && violates(goodName))) return undefined;
+    const withSysctls = (names: string[]): Record<string, unknown> => ({ securityContext: { sysctls: names.map((name) => ({ name, value: '1' })) } });
+    const sol = containerRule(ctx, {
+      family: 'sysctls',
+      summary: forbiddenAll
+        ? 'pods may not set any sysctls'
+        : [forbidden ? `pods may not set the sysctls ${forbidden.join(', ')}` : '', allowed ? `pods may set only the sysctls ${allowed.join(', ')}` : ''].filter(Boolean).join('; '),
+      offends: 'false',
+      describe: "''",
+      skills: [],
+      offending: [{ name: `the sysctl ${badName}`, container: {}, podSpec: withSysctls([badName]) }],
+      compliant: [{ name: 'no sysctls', container: {} }, ...(goodName ? [{ name: `the sysctl ${goodName}`, container: {}, podSpec: withSysctls([goodName]) }] : [])],
+      initContainers: false,
+      polarity: fromLists ? 'require' : 'forbid',
+    });
+    // A pod-level field cannot exempt one container's image.
+    if (!sol || exemptImagesIn(t).length) return undefined;
+    sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
+    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
+    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);
+const m = ${matches};
+const list = podSpec?.securityContext?.sysctls;
+const bad = (Array.isArray(list) ? list : []).map(function (s) { return String((s && s.name) || ''); }).filter(function (n) { return ${conds}; });
+if (bad.length > 0) {
+  ${act(ctx, `${js(`${sol.summary}: `)} + bad.join(', ')`)}
+}
+`;
+    return sol;
+  },
+};
+
+const VOLUME_TYPES = [
+  'awsElasticBlockStore', 'azureDisk', 'azureFile', 'cephfs', 'cinder', 'configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'fc',
+  'flexVolume', 'flocker', 'gcePersistentDisk', 'gitRepo', 'glusterfs', 'hostPath', 'image', 'iscsi', 'nfs', 'persistentVolumeClaim',
+  'photonPersistentDisk', 'portworxVolume', 'projected', 'quobyte', 'rbd', 'scaleIO', 'secret', 'storageos', 'vsphereVolume',
+] as const;
+
+const VOLUME_NAME = `[\`'"]?(?:${VOLUME_TYPES.join('|')})[\`'"]?`;
+const VOLUME_LIST = `${VOLUME_NAME}(?:\\s*(?:,|\\band\\b|\\bor\\b)\\s*${VOLUME_NAME})*`;
+
+/** Where a list of volume types is said to be the allowed ones, or the forbidden ones. */
+const VOLUME_ALLOW = [
+  new RegExp(`\\b(?:an?\\s+)?(?:allow-?list|array|list)\\s+of\\s+(?:allowed\\s+)?volume\\s+types\\s*:\\s*(${VOLUME_LIST})`, 'i'),
+  new RegExp(`\\brestrict(?:s|ed)?\\s+(?:mountable\\s+|the\\s+)?volumes?(?:\\s+types?)?\\s+to\\s+(?:the\\s+types\\s+)?(${VOLUME_LIST})`, 'i'),
+  new RegExp(`\\bonly\\s+(?:(?:use|mount|have|specify)\\s+)?(?:the\\s+)?(?:volume\\s+types?\\s+)?(${VOLUME_LIST})(?:\\s+volumes?(?:\\s+types?)?)?`, 'i'),
+  new RegExp(`\\bvolumes?(?:\\s+types?)?\\s+other\\s+than\\s+(${VOLUME_LIST})`, 'i'),
+];
+const VOLUME_FORBID = [
+  new RegExp(`\\b(?:an?\\s+)?(?:disallow-?list|deny-?list)\\s+of\\s+volume\\s+types\\s*:\\s*(${VOLUME_LIST})`, 'i'),
+  new RegExp(`(?:^|\\s)(${VOLUME_LIST})\\s+volumes?\\b`, 'i'),
+  new RegExp(`\\bvolumes?\\s+of\\s+(?:the\\s+)?types?\\s+(${VOLUME_LIST})`, 'i'),
+];
+
+const volumeTypes: OfflineFamily = {
+  id: 'volume-types',
+  title: 'volume types: only the named types allowed, or the named types forbidden',
+  examples: [
+    'Pods may only use configMap, emptyDir, secret and persistentVolumeClaim volumes.',
+    'This policy restricts volumes to `configMap`, `emptyDir`, `projected` and `secret`.',
+    'nfs and gitRepo volumes are not allowed.',
+  ],
+  phrases: [
+    ...POD_PHRASES,
+    // "Restricts mountable volume types to those specified by the user": the list follows as a parameter line.
+    /\brestrict(?:s|ed)?\s+(?:mountable\s+)?volume\s+types\s+to\s+those\s+specified(?:\s+by\s+the\s+user)?\b/i,
+    /\brestrict(?:s|ed)?\b(?=[^.]*\bvolumes?\b[^.]*\bto\b)/i,
+    /\bonly\b(?=\s+(?:(?:use|mount|have|specify)\s+)?(?:the\s+)?(?:volume\s+types?\s+)?[`'"]?[a-zA-Z]+[`'"]?(?:\s*(?:,|\band\b|\bor\b)\s*[`'"]?[a-zA-Z]+[`'"]?)*\s+volumes?\b)/i,
+    /\b(?:an?\s+)?(?:allow-?list|disallow-?list|deny-?list|array|list)\s+of\b/i,
+    [/\bother\s+than\b/i, 'not'],
+    /\b[`'"]?volumes[`'"]?\s+is\s+an?\s+array\s+of\b/i,
+    /\b(?:mountable\s+)?volumes?(?:\s+(?:types?|sources?|kinds?))?\b/i,
+    /\b(?:of\s+)?(?:the\s+)?types?\b/i,
+    /\b(?:mount|mounts|mounted|mounting)\b/i,
+    new RegExp(VOLUME_NAME, 'i'),
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!/\bvolumes?\b/i.test(t)) return undefined;
+    const canonical = (raw: string): string | undefined => VOLUME_TYPES.find((v) => v.toLowerCase() === unquote(raw).toLowerCase());
+    const first = (res: RegExp[]): string[] | undefined => {
+      for (const re of res) {
+        const m = re.exec(t);
+        if (m) return listItems(m[1]).map((x) => canonical(x) ?? x);
+      }
+      return undefined;
+    };
+    const allowed = first(VOLUME_ALLOW);
+    const forbidden = allowed ? undefined : first(VOLUME_FORBID);
+    const list = allowed ?? forbidden;
+    if (!list?.length || list.some((x) => !(VOLUME_TYPES as readonly string[]).includes(x))) return undefined;
+    // Every type the text names must be in the list read (one list per rule).
+    const named = [...t.matchAll(new RegExp(`\\b(?:${VOLUME_TYPES.join('|')})\\b`, 'gi'))].map((m) => canonical(m[0])!);
+    if (named.some((n) => !list.includes(n))) return undefined;
+    // A ban on hostPath alone is the host-path family's.
+    if (forbidden && forbidden.length === 1 && forbidden[0] === 'hostPath') return undefined;
+    const bad = allowed ? (['hostPath', 'nfs', 'gitRepo'].find((x) => !allowed.includes(x)) ?? 'rbd') : forbidden![0];
+    const good = allowed ? allowed[0] : (['emptyDir', 'configMap', 'secret'].find((x) => !forbidden!.includes(x)) ?? 'projected');
+    const volume = (type: string, name = 'v'): Record<string, unknown> => ({ name, [type]: type === 'hostPath' ? { path: '/var' } : type === 'nfs' ? { server: 'nfs.example.com', path: '/' } : {} });
+    const sol = containerRule(ctx, {
+      family: 'volume-types',
+      summary: allowed ? `pods may use only ${allowed.join(', ')} volumes` : `pods may not use ${forbidden!.join(', ')} volumes`,
+      offends: 'false',
+      describe: "''",
+      skills: [],
+      offending: [
+        { name: `a ${bad} volume`, container: {}, podSpec: { volumes: [volume(bad)] } },
+        { name: `a ${good} volume beside a ${bad} volume`, container: {}, podSpec: { volumes: [volume(good, 'ok'), volume(bad)] } },
+      ],
+      compliant: [{ name: 'no volumes', container: {} }, { name: `a ${good} volume`, container: {}, podSpec: { volumes: [volume(good)] } }],
+      initContainers: false,
+      polarity: allowed ? 'require' : 'forbid',
+    });
+    // A pod-level field cannot exempt one container's image.
+    if (!sol || exemptImagesIn(t).length) return undefined;
+    sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
+    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
+    const typeCheck = allowed
+      ? `${js(allowed)}.indexOf(k) < 0 && ${js(allowed)}.indexOf('*') < 0`
+      : `${js(forbidden)}.indexOf(k) >= 0`;
+    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);
+const volumes = Array.isArray(podSpec?.volumes) ? podSpec.volumes : [];
+const bad = [];
+for (const v of volumes) {
+  if (!v || typeof v !== 'object') continue;
+  // A volume's type is its one key besides the name.
+  for (const k of Object.keys(v)) {
+    if (k !== 'name' && ${typeCheck}) bad.push((v.name || '?') + ' (' + k + ')');
+  }
+}
+if (bad.length > 0) {
+  ${act(ctx, `${js(`${sol.summary}: `)} + bad.join(', ')`)}
+}
+`;
+    return sol;
+  },
+};
+
 /** Most specific first: the first family that understands the text wins. */
 export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   rbacSubjects,
@@ -1773,6 +2249,10 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   automountToken,
   externalIps,
   hostProcess,
+  apparmor,
+  selinux,
+  sysctls,
+  volumeTypes,
   privilegeEscalation,
   readOnlyRoot,
   privileged,
@@ -1780,6 +2260,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   runAsNonRoot,
   imageTag,
   imageRegistry,
+  pullPolicyRequired,
   resourceFields,
   probes,
   serviceType,

@@ -46,7 +46,7 @@ const OPERATIVE_SENTENCE =
 
 /** A sentence about consequences, history or advice, even if it contains "must" or "should". */
 const RATIONALE_SENTENCE =
-  /\b(?:can lead to|could lead to|may lead to|leads to|will be frozen|is deprecated|are deprecated|has been deprecated|best practice|it is (?:important|recommended|common|advised|advisable|a good idea)|is recommended|are recommended|this can|this could|this may|can be used to|could be used to|may be used to|allows? (?:an )?attackers?|for example|e\.g\.|use of this policy|requires customi[sz]ation|known issue|auto-?generation|see:|https?:\/\/|corresponds to|for more information|to prevent bypasses|if exact matches)/i;
+  /\b(?:can lead to|could lead to|may lead to|leads to|will be frozen|is deprecated|are deprecated|has been deprecated|best practice|it is (?:important|recommended|common|advised|advisable|a good idea)|is recommended|are recommended|this can|this could|this may|can be used to|could be used to|may be used to|allows? (?:an )?attackers?|for example|e\.g\.|use of this policy|requires customi[sz]ation|known issue|auto-?generation|see:|https?:\/\/|corresponds to|for (?:more |further )?information|to prevent bypasses|if exact matches)/i;
 
 /** "This policy ensures that …": the lead-in is not part of what is required. Negating leads become "deny". */
 const POLICY_LEAD = /^(?:this|the) (?:policy|rule)(?:,\s*(?:requiring|which requires|available (?:in|from|since)|supported (?:in|from|since))\s+Kubernetes\s+v?[\d.]+(?:\s+or\s+(?:later|newer|above|higher))?\s*,)?\s+(?:also\s+|further\s+|additionally\s+)?(?:(ensures?|validates?|checks?(?: to ensure)?|verif(?:y|ies)|requires?|enforces?|makes? sure|mandates?|will (?:ensure|validate|check|require))|(prevents?|blocks?|denies|disallows?|forbids?|rejects?|will (?:prevent|block|deny|disallow|forbid|reject)))(?:\s+that)?\s+/i;
@@ -82,7 +82,9 @@ export function readIntent(text: string): Reading {
     }
     // "Pods specify a Namespace name other than `default`" says where they may not be: read as "not … in".
     const plain = s.replace(/\b(?:must\s+|should\s+)?(?:specify|specifies|use|uses|have|has)\s+a\s+namespace(?:\s+name)?\s+other\s+than\s+(?=[`'"\u2018\u201c]?[a-z0-9-]+[`'"\u2019\u201d]?\s*$)/i, 'are not created in the namespace ');
-    const led = plain.replace(POLICY_LEAD, (_m, neutral: string | undefined, negating: string | undefined) => (negating && !neutral ? 'deny ' : ''));
+    // "Fails when X" (a check's wording): the object is denied when X holds, i.e. "deny when X".
+    const plainRule = plain.replace(/^(?:it\s+)?fails\s+(?=when\b|if\b)/i, 'deny ');
+    const led = plainRule.replace(POLICY_LEAD, (_m, neutral: string | undefined, negating: string | undefined) => (negating && !neutral ? 'deny ' : ''));
     const clause = led.replace(RATIONALE_CLAUSE, '');
     if (clause !== led) rationale.push(led.slice(clause.length).trim());
     if (isPolicy) policySentences.push(clause);
@@ -121,7 +123,7 @@ const FUNCTION_WORDS = new Set(
    setting allow allows allowed allowing permit permits permitted admitted accepted create creates created creating creation exist exists
    present kind kinds type types applies usage within inside across cluster-wide clusterwide namespaced please validate validates validated
    check checks checked verify verifies verified enforce enforces enforced get gets provide provides provided via whether own something make use of
-   entirely completely altogether`.split(/\s+/).filter(Boolean),
+   entirely completely altogether attribute attributes configured`.split(/\s+/).filter(Boolean),
 );
 
 /** Words that negate what follows: an odd count means the statement forbids what the family's phrases describe. */
@@ -145,6 +147,8 @@ export type Phrase = RegExp | readonly [RegExp, 'not'];
 const GENERIC_PHRASES: ReadonlyArray<[RegExp, string]> = [
   [/\b(?:is |are |be )?(?:unset|not set|undefined|absent|omitted)\s*,?\s*or\s+(?:explicitly\s+)?(?:set\s+to\s+)?[`'"]?(?:false|0|zero)[`'"]?/gi, ' not '],
   [/(?:\bset\s+to|\bis|\bare|\bbe|:)\s*[`'"]?false\b[`'"]?/gi, ' not '],
+  // "is not true": the field is unset or false (the family decides which counts), one negation.
+  [/\b(?:is|are|be)\s+not\s+(?:set\s+to\s+)?[`'"]?true\b[`'"]?/gi, ' not '],
   [/(?:\bset\s+to|\bis|\bare|\bbe|:)\s*[`'"]?true\b[`'"]?/gi, ' '],
   // "set `hostNetwork` to `false`": the field, then its value, after a verb that sets it.
   [/(?<=\bsets?\b[^.]{0,60}?)\bto\s+[`'"]?false\b[`'"]?/gi, ' not '],

@@ -44,6 +44,10 @@ function ingress(host: string): KubeObject {
 function namespaceObject(labels: Record<string, string> | undefined): KubeObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', ...(labels ? { labels } : {}) } };
 }
+const APPARMOR = 'container.apparmor.security.beta.kubernetes.io/';
+function annotatedPod(annotations: Record<string, string>): KubeObject {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: NS, annotations }, spec: { containers: [container()] } };
+}
 const seccomp = (type: string): Record<string, unknown> => ({ seccompProfile: type === 'Localhost' ? { type, localhostProfile: 'p.json' } : { type } });
 
 /** [case name, object (or [oldObject, object] for an UPDATE), expected verdict] */
@@ -586,14 +590,151 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['kept', [namespaceObject({ owner: 'a' }), namespaceObject({ owner: 'a', extra: 'x' })], 'allow'],
     ],
   },
+  {
+    text: 'AppArmor profiles restrict what a container may do. This policy ensures the AppArmor profile is not set to `unconfined`.',
+    family: 'apparmor',
+    checks: [
+      ['container Unconfined', pod([sc({ appArmorProfile: { type: 'Unconfined' } })]), 'deny'],
+      ['pod Unconfined', pod(undefined, { securityContext: { appArmorProfile: { type: 'Unconfined' } } }), 'deny'],
+      ['annotation unconfined', annotatedPod({ [`${APPARMOR}app`]: 'unconfined' }), 'deny'],
+      ['Deployment with Unconfined', deployment([sc({ appArmorProfile: { type: 'Unconfined' } })]), 'deny'],
+      ['RuntimeDefault', pod([sc({ appArmorProfile: { type: 'RuntimeDefault' } })]), 'allow'],
+      ['annotation runtime/default', annotatedPod({ [`${APPARMOR}app`]: 'runtime/default' }), 'allow'],
+      ['no profile', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'An unconfined process can lead to a compromised node. The AppArmor profile of every container must be `runtime/default` or `localhost/*`.',
+    family: 'apparmor',
+    checks: [
+      ['runtime/default', pod([sc({ appArmorProfile: { type: 'RuntimeDefault' } })]), 'allow'],
+      ['localhost profile', pod([sc({ appArmorProfile: { type: 'Localhost', localhostProfile: 'k8s-nginx' } })]), 'allow'],
+      ['no profile (the rule asks for one)', pod(), 'deny'],
+      ['container Unconfined over a good pod default', pod([sc({ appArmorProfile: { type: 'Unconfined' } })], { securityContext: { appArmorProfile: { type: 'RuntimeDefault' } } }), 'deny'],
+      ['container RuntimeDefault over a pod Unconfined', pod([sc({ appArmorProfile: { type: 'RuntimeDefault' } })], { securityContext: { appArmorProfile: { type: 'Unconfined' } } }), 'allow'],
+    ],
+  },
+  {
+    text: 'Only some volume types are safe. This policy restricts volumes to `configMap`, `emptyDir`, `secret` and `persistentVolumeClaim`.',
+    family: 'volume-types',
+    checks: [
+      ['hostPath', pod(undefined, { volumes: [{ name: 'h', hostPath: { path: '/etc' } }] }), 'deny'],
+      ['nfs', pod(undefined, { volumes: [{ name: 'n', nfs: { server: 'nfs.example.com', path: '/' } }] }), 'deny'],
+      ['emptyDir beside hostPath', pod(undefined, { volumes: [{ name: 'e', emptyDir: {} }, { name: 'h', hostPath: { path: '/' } }] }), 'deny'],
+      ['Deployment with hostPath', deployment([container()], { volumes: [{ name: 'h', hostPath: { path: '/' } }] }), 'deny'],
+      ['configMap and secret', pod(undefined, { volumes: [{ name: 'c', configMap: { name: 'x' } }, { name: 's', secret: { secretName: 'y' } }] }), 'allow'],
+      ['a claim', pod(undefined, { volumes: [{ name: 'p', persistentVolumeClaim: { claimName: 'data' } }] }), 'allow'],
+      ['no volumes', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'Network file systems can be used to bypass node isolation. Volumes of type nfs or gitRepo are not allowed.',
+    family: 'volume-types',
+    checks: [
+      ['nfs', pod(undefined, { volumes: [{ name: 'n', nfs: { server: 'nfs.example.com', path: '/' } }] }), 'deny'],
+      ['gitRepo', pod(undefined, { volumes: [{ name: 'g', gitRepo: { repository: 'https://example.com/r.git' } }] }), 'deny'],
+      ['hostPath is not this rule', pod(undefined, { volumes: [{ name: 'h', hostPath: { path: '/' } }] }), 'allow'],
+      ['emptyDir', pod(undefined, { volumes: [{ name: 'e', emptyDir: {} }] }), 'allow'],
+    ],
+  },
+  {
+    text: 'This policy ensures that the `seLinuxOptions` field is undefined.',
+    family: 'selinux',
+    checks: [
+      ['container options', pod([sc({ seLinuxOptions: { type: 'container_t' } })]), 'deny'],
+      ['pod options', pod(undefined, { securityContext: { seLinuxOptions: { level: 's0:c1,c2' } } }), 'deny'],
+      ['none', pod(), 'allow'],
+      ['other securityContext fields', pod([sc({ runAsNonRoot: true })]), 'allow'],
+    ],
+  },
+  {
+    text: 'Custom SELinux types can lead to host access. The SELinux type of every container must be one of container_t, container_init_t or container_kvm_t.',
+    family: 'selinux',
+    checks: [
+      ['container_t', pod([sc({ seLinuxOptions: { type: 'container_t' } })]), 'allow'],
+      ['container_kvm_t at pod level', pod(undefined, { securityContext: { seLinuxOptions: { type: 'container_kvm_t' } } }), 'allow'],
+      ['spc_t', pod([sc({ seLinuxOptions: { type: 'spc_t' } })]), 'deny'],
+      ['spc_t at pod level', pod(undefined, { securityContext: { seLinuxOptions: { type: 'spc_t' } } }), 'deny'],
+      ['no options', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'Sysctls can be used to change the node kernel. Pods must not set any sysctls.',
+    family: 'sysctls',
+    checks: [
+      ['a safe sysctl', pod(undefined, { securityContext: { sysctls: [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65535' }] } }), 'deny'],
+      ['none', pod(), 'allow'],
+      ['an empty list', pod(undefined, { securityContext: { sysctls: [] } }), 'allow'],
+    ],
+  },
+  {
+    text: 'Only the sysctls net.ipv4.ip_local_port_range and net.ipv4.tcp_syncookies may be set.',
+    family: 'sysctls',
+    checks: [
+      ['listed', pod(undefined, { securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] } }), 'allow'],
+      ['not listed', pod(undefined, { securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '65536' }] } }), 'deny'],
+      ['one of each', pod(undefined, { securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }, { name: 'net.core.somaxconn', value: '1024' }] } }), 'deny'],
+      ['none', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'Pods must not set the kernel.* sysctls.',
+    family: 'sysctls',
+    checks: [
+      ['kernel.msgmax', pod(undefined, { securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '65536' }] } }), 'deny'],
+      ['net sysctl', pod(undefined, { securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] } }), 'allow'],
+    ],
+  },
+  {
+    text: 'Cached images can lead to stale code running. Image pull policy should be "Always".',
+    family: 'image-pull-policy-required',
+    checks: [
+      ['Always', pod([container({ imagePullPolicy: 'Always' })]), 'allow'],
+      ['IfNotPresent', pod([container({ imagePullPolicy: 'IfNotPresent' })]), 'deny'],
+      ['unset', pod(), 'deny'],
+    ],
+  },
+  {
+    text: 'Fails when `securityContext.readOnlyRootFilesystem` is not true.',
+    family: 'read-only-root-filesystem',
+    checks: [
+      ['true', pod([sc({ readOnlyRootFilesystem: true })]), 'allow'],
+      ['false', pod([sc({ readOnlyRootFilesystem: false })]), 'deny'],
+      ['unset', pod(), 'deny'],
+    ],
+  },
+  {
+    text: 'Fails when `hostIPC` attribute is configured.',
+    family: 'host-namespaces',
+    checks: [
+      ['hostIPC', pod(undefined, { hostIPC: true }), 'deny'],
+      ['hostNetwork is another rule', pod(undefined, { hostNetwork: true }), 'allow'],
+      ['none', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'The filesystem should be read only.',
+    family: 'read-only-root-filesystem',
+    checks: [
+      ['true', pod([sc({ readOnlyRootFilesystem: true })]), 'allow'],
+      ['unset', pod(), 'deny'],
+    ],
+  },
+  {
+    text: 'Privilege escalation should not be allowed.',
+    family: 'privilege-escalation',
+    checks: [
+      ['unset (escalation is allowed by default)', pod(), 'deny'],
+      ['false', pod([sc({ allowPrivilegeEscalation: false })]), 'allow'],
+      ['true', pod([sc({ allowPrivilegeEscalation: true })]), 'deny'],
+    ],
+  },
 ];
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
 const REFUSED: Array<[string, string]> = [
-  ['AppArmor profiles restrict what a container may do. This policy ensures the AppArmor profile is not set to `unconfined`.', 'no AppArmor family'],
   ['SELinux options can be used to escalate privileges. This policy ensures that the `seLinuxOptions` type is one of the allowed values.', 'the allowed values are not named'],
   ['Sysctls can disable security mechanisms or affect all containers on a host. This policy ensures only a safe subset of sysctls can be set.', 'the safe subset is not named'],
-  ['Only some volume types are safe. This policy restricts volumes to `configMap`, `emptyDir`, `secret` and `persistentVolumeClaim`.', 'no volume-type family'],
   ['This policy ensures containers are not privileged and do not allow privilege escalation.', 'two rules in one statement'],
   ['Workloads without requests are hard to schedule. This policy adds default CPU requests of 100m to containers that lack them.', 'a mutation no family writes'],
   ['CPU limits throttle applications. This policy ensures that no container defines CPU limits.', 'forbids what the resources family requires'],
@@ -607,7 +748,6 @@ const REFUSED: Array<[string, string]> = [
   ['This policy ensures that `runAsUser` is set to a non-zero value.', '"set to" may demand the field: not read'],
   ['This policy ensures that all containers explicitly drop the CAP_NET_RAW ability.', 'dropping one named capability is not written'],
   ['Adding capabilities beyond those listed in the policy must be disallowed.', 'the list is not named'],
-  ['This policy ensures that the `seLinuxOptions` field is undefined.', 'no SELinux family'],
   ['Define and use labels that identify an application. This policy validates that the label `app.kubernetes.io/name` is specified with some value.', 'no kind named'],
   ['This policy ensures that there is a hostname for each rule defined.', 'no kind named'],
   ['This policy ensures that every Deployment has at least 3 replicas unless it is in the `dev` namespace.', '"unless" not read'],
@@ -625,6 +765,20 @@ const REFUSED: Array<[string, string]> = [
   ['This policy validates that Pods use a namespace other than `default` or `kube-public`.', 'a list after "other than" is not read'],
   ['Pods must not use hostNetwork.\nExempt images: trusted.example.io/*.', 'a pod-level field cannot exempt one image'],
   ['Images must come from registry.example.com.\nExempt images: trusted.example.io/*.', 'an exemption list is not a registry list'],
+  ['Containers must use the `unconfined` AppArmor profile.', 'requires what the AppArmor ban forbids'],
+  ['The AppArmor profile must be `runtime/default`, not `unconfined`.', 'an allow-list and a ban mixed'],
+  ['Pods must set seLinuxOptions.', 'requires what the SELinux ban forbids'],
+  ['The SELinux user must be one of system_u.', 'only types (or whole configurations) are read'],
+  ['Sysctls other than kernel.shm_rmid_forced are allowed.', 'the list would be inverted'],
+  ['Only the safe sysctls may be set.', 'the safe set is not named'],
+  ['Pods must not set the kernel.msgmax sysctl unless they are in namespace db.', '"unless" not read'],
+  ['emptyDir volumes must set a sizeLimit.', 'a volume field, not a volume type'],
+  ['Pods should not use emptyDir volumes larger than 1Gi.', 'a size, not a type'],
+  ['Volumes of type hostPath are only allowed in namespace ops.', '"only allowed in" a namespace'],
+  ['Image pull policy should not be `Always`.', 'forbids what the family requires'],
+  ['Fails when a liveness probe is configured.', '"fails when" a probe is set: the probes family requires it'],
+  ['Fails when an Ingress lacks TLS settings.', 'no TLS family'],
+  ['Only RuntimeDefault AppArmor profiles are allowed for privileged containers.', 'two rules in one statement'],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
