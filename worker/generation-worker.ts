@@ -27,6 +27,13 @@ export interface GenerateContext {
   signal: AbortSignal;
   /** The upload the verified policy is to be replayed against (the impact preview), when the job names one. */
   against?: AgainstRef;
+  /**
+   * What an earlier run of this job checkpointed (its worker died, or lost its lock in a Redis outage):
+   * give it to the loop as GenerateDeps.resume. Undefined on a first run.
+   */
+  resume?: unknown;
+  /** Keeps a loop checkpoint for a re-run of this job (GenerateDeps.onCheckpoint); never rejects. */
+  onCheckpoint?: (checkpoint: unknown) => Promise<void>;
 }
 
 /** Runs the loop for one intent. Production: the loop's generator; tests inject their own. */
@@ -130,7 +137,11 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
       const outcome = abort.signal.aborted
         ? await stopped
         : await Promise.race([
-            options.generate(data.intent, { jobId: String(job.id), attempt: job.attemptsMade + 1, onProgress, signal: abort.signal, ...(data.against ? { against: data.against } : {}) }),
+            options.generate(data.intent, {
+              ...{ jobId: String(job.id), attempt: job.attemptsMade + 1, onProgress, signal: abort.signal },
+              ...(data.against ? { against: data.against } : {}),
+              ...{ resume, onCheckpoint: checkpoints.save },
+            }),
             stopped,
           ]);
       // superseded while it ran, too late for the periodic check: the result is for a request nobody wants

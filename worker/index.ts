@@ -35,5 +35,6 @@ export {
   type GenerateContext,
 } from './generation-worker.js';
 export { JOB_STATES, SUPERSEDED_MESSAGE, decodeFailure, type JobState, type JobView, type JobProgress, type JobProgressEvent } from './job-view.js';
+export { checkpointKey, CHECKPOINT_TTL_SECONDS, CHECKPOINT_WAIT_MS } from './checkpoint.js';
 export { GenerationMetrics, JOB_OUTCOMES, type JobOutcome } from './metrics.js';
 export { createRedisClient, withRedis, isRedisUnavailable, redactUrl, probeRedis, waitForRedis, explainRedisError, type RedisConnection } from './connection.js';
