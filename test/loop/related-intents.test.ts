@@ -34,9 +34,11 @@ describe('two related intents in a row (model mode, scripted server): the second
 
     const coder = m.server.chatRequests().slice(callsBefore).find((r) => r.body.tools?.[0]?.function?.name === 'submit_policy')!;
     expect(coder.messages[0].content).toContain('function privilegedContainers(');
-    // Skills privilegedContainers calls are listed by signature, not repeated, when they were retrieved too.
+    // Skills privilegedContainers calls are retrieved too, and listed by signature, their bodies not repeated.
     for (const callee of ['allContainers', 'isPrivileged']) {
-      if (retrieved.includes(callee)) expect(coder.messages[0].content).not.toContain(`function ${callee}(`);
+      expect(retrieved).toContain(callee);
+      expect(coder.messages[0].content).toMatch(new RegExp(`^// ${callee}\\([^)]*\\): `, 'm'));
+      expect(coder.messages[0].content).not.toContain(`function ${callee}(`);
     }
     // The critic reads the draft as written plus the list of approved skills it calls, not their bodies.
     const critic = m.server.chatRequests().slice(callsBefore).find((r) => r.body.tools?.[0]?.function?.name === 'submit_review')!;
