@@ -172,6 +172,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
       limits: againstLimits,
       perMinute: options.policyTests?.perMinute ?? POLICY_TEST_LIMITS.perMinute,
       maxConcurrent: options.policyTests?.maxConcurrent ?? POLICY_TEST_LIMITS.maxConcurrent,
+      // An upload serves an intent: as many as intents.
+      uploadsPerMinute: options.intentsPerMinute ?? 60,
     });
     registerPolicyRoutes(scope, { policies: deps.policies, metrics, queue, now: options.now ?? Date.now, limits: options.policyTests });
     registerSkillRoutes(scope, { store: deps.store, queue, embeddings: deps.embeddings, embeddingModel: deps.embeddingModel, logger: log });

@@ -308,7 +308,8 @@ describe('operations', () => {
     await SwaggerParser.validate(structuredClone(document)); // throws, naming the problem, on an invalid document
     expect(document.openapi).toBe('3.0.3');
     expect(Object.keys(document.paths).sort()).toEqual([
-      '/healthz', '/readyz', '/v1/against', '/v1/impact', '/v1/intents', '/v1/intents/{id}', '/v1/intents/{id}/events', '/v1/intents/{id}/policy.yaml',
+      '/healthz', '/readyz', '/v1/against', '/v1/impact',
+      '/v1/intents', '/v1/intents/{id}', '/v1/intents/{id}/events', '/v1/intents/{id}/policy.yaml',
       '/v1/policies/test', '/v1/session', '/v1/skills', '/v1/skills/{id}', '/v1/skills/{id}/review',
     ]);
     expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });

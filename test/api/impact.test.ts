@@ -124,6 +124,23 @@ describe('POST /v1/against (uploads larger than a JSON body) and againstId', () 
   });
 });
 
+describe('uploads are rate-limited like intents', () => {
+  it('answers 429 past the per-minute limit, with retry-after', async () => {
+    const limited = await startApi(redis.url, { intentsPerMinute: 2, against: LIMITS });
+    try {
+      const upload = () => limited.call('/v1/against', { method: 'POST', body: MANIFESTS, headers: { 'content-type': 'application/yaml' } });
+      expect((await upload()).status).toBe(201);
+      expect((await upload()).status).toBe(201);
+      const third = await upload();
+      expect(third.status).toBe(429);
+      expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect((await errorOf(third)).message).toMatch(/^too many requests: more than 2 uploads per minute; retry in \d+ s$/);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('bounds and errors, before anything is queued', () => {
   const intent = (extra: Record<string, unknown>) => api.call('/v1/intents', { json: { text: 'Deny pods labelled env=prod (refused)', ...extra } });
 

@@ -89,6 +89,8 @@ export interface ImpactRouteDeps extends RateLimitDeps {
   limits: UploadLimits;
   /** POST /v1/impact per client per minute; 0 = unlimited. */
   perMinute: number;
+  /** POST /v1/against per client per minute (each is kept in Redis for ttlSeconds); 0 = unlimited. */
+  uploadsPerMinute: number;
   /** Previews this process runs at once (each is a sandbox child process); more are refused with 429. */
   maxConcurrent: number;
 }
@@ -124,10 +126,12 @@ export function registerImpactRoutes(app: FastifyInstance, deps: ImpactRouteDeps
             400: { $ref: 'Error#' },
             413: { $ref: 'Error#' },
             415: { $ref: 'Error#' },
+            429: { $ref: 'Error#' },
           },
         },
       },
       async (request, reply) => {
+        await rateLimit(request, deps, 'against', deps.uploadsPerMinute, 'uploads');
         const upload = await inspectUpload(request.body, limits, 'body');
         await deps.queue.withRedis(() => storeUpload(deps.queue.client, deps.queue.prefix, upload, limits.ttlSeconds));
         const expiresAt = new Date(deps.now() + limits.ttlSeconds * 1000).toISOString();
