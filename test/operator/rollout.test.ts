@@ -1,5 +1,5 @@
 import { afterEach, describe, expect } from 'vitest';
-import { condition, createBed, eventually, getGPT, getJsPolicy, gptPolicy, onTestServer, violation, GPT, type Bed } from './harness.js';
+import { condition, createBed, editGPT, eventually, getGPT, getJsPolicy, gptPolicy, onTestServer, violation, GPT, type Bed } from './harness.js';
 import { scriptedGenerator, type ScriptedGenerator } from './scripted-generator.js';
 import type { RunningOperator } from '../../src/operator/index.js';
 
@@ -212,5 +212,18 @@ describe('a staged rollout', () => {
     expect(done.status.rollout.stage).toBe('Warn');
     expect(done.status.phase).toBe('Ready');
     expect(await violationPolicy()).toBe('Warn');
+  });
+
+  onTestServer('does not demote a policy already in force when its GPTPolicy switches to Staged, and generates nothing', async () => {
+    await start({ strategy: 'Immediate' });
+    await eventually(async () => (await getGPT(bed!, NAME)).status?.phase === 'Ready', 'Ready at once');
+    expect(await violationPolicy()).toBe('Deny');
+    expect((await getGPT(bed!, NAME)).status.rollout).toBeUndefined();
+    await editGPT(bed!, NAME, (o) => ({ ...o, spec: { ...o.spec, rollout: { strategy: 'Staged', window: '1h' } } }));
+    const staged = await rolloutWhere('the rollout recorded', () => true);
+    expect(staged.status.rollout).toMatchObject({ stage: 'Deny', target: 'Deny', state: 'Complete' });
+    expect(staged.status.phase).toBe('Ready');
+    expect(await violationPolicy()).toBe('Deny');
+    expect(model.calls).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
+import { dirname } from 'node:path';
 import { INPUT_FILE_MAX_BYTES, PolicyforgeError, readInputFile, type FuzzCrash } from '../../../common/index.js';
 import { fuzzPolicy } from '../../../critic/index.js';
-import { createSandbox, escapeForTerminal, formatSuiteResult, loadPolicy, loadSuite, runLimit } from '../../../sandbox/index.js';
+import { createSandbox, escapeForTerminal, formatSuiteResult, loadPolicyBundles, loadPolicyFile, loadSuite, runLimit } from '../../../sandbox/index.js';
 import { testAgainst } from './against.js';
 import type { RegisterCommand } from './index.js';
 
@@ -29,7 +30,9 @@ export const registerTest: RegisterCommand = (program, setExit) => {
     .option('--isolation <mode>', "'process' (a child process: a crash of the policy's isolate is exit 3, never this process's death) or 'inline' (this process)", 'process')
     .option('--global-context <file>', "JavaScript run in every context before the policy, as jsPolicy's GLOBAL_CONTEXT environment variable")
     .option('--max-timeout-ms <ms>', "cap one case below jsPolicy's own limit (spec.timeoutSeconds, else 10 s); by default the policy's own limit applies")
-    .action(async (suitePath: string | undefined, opts: { policy: string; json?: boolean; fuzz?: boolean; isolation: string; maxTimeoutMs?: string; globalContext?: string; against?: string[]; failOn?: string; kubeconfig?: string; context?: string }) => {
+    .option('--bundle <file>', 'JsPolicyBundle YAML: what a policy without spec.javascript runs (it may also follow the policy in its own file, after ---)')
+    .option('--vm-wait-ms <ms>', "each request first waits this long for one of jsPolicy's VMs, all busy (VM_POOL_SIZE); past the policy's deadline failurePolicy decides")
+    .action(async (suitePath: string | undefined, opts: { policy: string; json?: boolean; fuzz?: boolean; isolation: string; maxTimeoutMs?: string; globalContext?: string; against?: string[]; failOn?: string; kubeconfig?: string; context?: string; bundle?: string; vmWaitMs?: string }) => {
       if (opts.isolation !== 'inline' && opts.isolation !== 'process') {
         throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--isolation', `must be inline or process, not ${opts.isolation}`]);
       }
@@ -37,20 +40,23 @@ export const registerTest: RegisterCommand = (program, setExit) => {
       if (maxTimeoutMs !== undefined && (!Number.isInteger(maxTimeoutMs) || maxTimeoutMs < 1)) {
         throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--max-timeout-ms', `must be a positive integer, not ${opts.maxTimeoutMs}`]);
       }
+      const vmWaitMs = opts.vmWaitMs === undefined ? 0 : Number(opts.vmWaitMs);
+      if (!Number.isInteger(vmWaitMs) || vmWaitMs < 0) throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--vm-wait-ms', `must be a whole number of ms, not ${opts.vmWaitMs}`]);
       if (opts.against) {
         if (suitePath !== undefined) throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--against', `replays objects instead of a suite: drop ${suitePath} or --against`]);
         return testAgainst(opts.policy, opts.against, { ...opts, maxTimeoutMs }, setExit);
       }
       if (suitePath === undefined) throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['test', 'give a suite file, or --against SOURCE for an impact preview']);
-      const [suite, policy, globalContext] = await Promise.all([loadSuite(suitePath), loadPolicy(opts.policy), opts.globalContext === undefined ? undefined : readGlobalContext(opts.globalContext)]);
-      const sandbox = createSandbox({ isolation: opts.isolation, processes: 1, maxTimeoutMs: maxTimeoutMs ?? null, globalContext });
+      const [suite, { policy, bundles }, globalContext, given] = await Promise.all([loadSuite(suitePath), loadPolicyFile(opts.policy), opts.globalContext === undefined ? undefined : readGlobalContext(opts.globalContext), opts.bundle === undefined ? [] : loadPolicyBundles(opts.bundle)]);
+      // Relative file: dependencies resolve against the policy file's folder, as a package.json's do against its own.
+      const sandbox = createSandbox({ isolation: opts.isolation, processes: 1, maxTimeoutMs: maxTimeoutMs ?? null, globalContext, bundles: [...bundles, ...given], bundling: { baseDir: dirname(opts.policy) } });
       const limit = runLimit(policy, maxTimeoutMs);
-      const limitText = `${limit.limitMs} ms per case (${limit.limitSource === 'policy' ? 'spec.timeoutSeconds' : limit.limitSource === 'default' ? "jsPolicy's default" : '--max-timeout-ms, below the policy\'s own limit'})`;
+      const limitText = `${limit.limitMs} ms per case (${limit.limitSource === 'policy' ? 'spec.timeoutSeconds' : limit.limitSource === 'default' ? "jsPolicy's default" : '--max-timeout-ms, below the policy\'s own limit'})${vmWaitMs ? `; each request first waits ${vmWaitMs} ms for a free VM (--vm-wait-ms)` : ''}`;
       try {
-        const result = await sandbox.runSuite(policy, suite);
+        const result = await sandbox.runSuite(policy, suite, { vmWaitMs });
         const fuzz: FuzzCrash[] | undefined = opts.fuzz && !result.compileError ? await fuzzPolicy(policy, suite.cases, sandbox) : undefined;
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ suite: suitePath, policy: policy.metadata.name, intent: suite.intent, limit, ...result, ...(fuzz ? { fuzz } : {}) }, null, 2)}\n`);
+          process.stdout.write(`${JSON.stringify({ suite: suitePath, policy: policy.metadata.name, intent: suite.intent, limit: vmWaitMs ? { ...limit, vmWaitMs } : limit, ...result, ...(fuzz ? { fuzz } : {}) }, null, 2)}\n`);
         } else {
           // Names, intent, messages and prints may come from a model or a policy: escaped, never raw.
           process.stdout.write(`${escapeForTerminal(suitePath, 500)}  ×  ${policy.metadata.name}\n${escapeForTerminal(suite.intent)}\ntime limit: ${limitText}\n\n${formatSuiteResult(result)}\n`);
