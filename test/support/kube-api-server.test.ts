@@ -28,6 +28,12 @@ beforeEach(async () => {
 afterEach(async () => server.close());
 
 const widget = (name: string, size = 1): any => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name }, spec: { size } });
+const PARTS = { group: 'example.com', version: 'v1', plural: 'parts' };
+const part = (name: string, owner?: unknown): any => ({
+  apiVersion: 'example.com/v1',
+  kind: 'Part',
+  metadata: { name, ...(owner ? { ownerReferences: [owner] } : {}) },
+});
 
 describe('the in-process Kubernetes API server, through client-node', () => {
   it('creates, gets and lists with uid, resourceVersion and generation', async () => {
@@ -61,7 +67,10 @@ describe('the in-process Kubernetes API server, through client-node', () => {
     delete bad.spec.size;
     const err: any = await api.createClusterCustomObject({ ...base, body: bad }).catch((e) => e);
     expect(err.code).toBe(422);
-    expect(JSON.parse(err.body).details.causes[0].message).toContain('spec.size');
+    expect(JSON.parse(err.body)).toMatchObject({
+      message: 'Widget.example.com "b" is invalid: spec.size: Required value',
+      details: { causes: [{ reason: 'FieldValueRequired', field: 'spec.size', message: 'Required value' }] },
+    });
   });
 
   it('rejects a replace with a stale resourceVersion (409) and bumps generation only on spec changes', async () => {
@@ -111,8 +120,8 @@ describe('the in-process Kubernetes API server, through client-node', () => {
   it('deletes dependents through ownerReferences (garbage collection)', async () => {
     const owner = await api.createClusterCustomObject({ ...base, body: widget('owner') });
     const ref = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'owner', uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
-    await api.createClusterCustomObject({ group: 'example.com', version: 'v1', plural: 'parts', body: { metadata: { name: 'p1', ownerReferences: [ref] } } });
-    await api.createClusterCustomObject({ group: 'example.com', version: 'v1', plural: 'parts', body: { metadata: { name: 'p2' } } });
+    await api.createClusterCustomObject({ ...PARTS, body: part('p1', ref) });
+    await api.createClusterCustomObject({ ...PARTS, body: part('p2') });
     await api.deleteClusterCustomObject({ ...base, name: 'owner' });
     expect(server.listObjects('example.com', 'parts').map((p) => p.metadata.name)).toEqual(['p2']);
   });
@@ -120,7 +129,7 @@ describe('the in-process Kubernetes API server, through client-node', () => {
   it('keeps dependents with propagationPolicy Orphan, dropping only the reference to the deleted owner', async () => {
     const owner = await api.createClusterCustomObject({ ...base, body: widget('owner') });
     const ref = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'owner', uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
-    await api.createClusterCustomObject({ group: 'example.com', version: 'v1', plural: 'parts', body: { metadata: { name: 'p1', ownerReferences: [ref] } } });
+    await api.createClusterCustomObject({ ...PARTS, body: part('p1', ref) });
     await api.deleteClusterCustomObject({ ...base, name: 'owner', propagationPolicy: 'Orphan' });
     const parts = server.listObjects('example.com', 'parts');
     expect(parts.map((p) => [p.metadata.name, p.metadata.ownerReferences])).toEqual([['p1', undefined]]);
@@ -134,7 +143,7 @@ describe('the in-process Kubernetes API server, through client-node', () => {
       const lapi = kcl.makeApiClient(CustomObjectsApi);
       const owner = await lapi.createClusterCustomObject({ ...base, body: widget('owner') });
       const ref = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'owner', uid: owner.metadata.uid, controller: true };
-      await lapi.createClusterCustomObject({ group: 'example.com', version: 'v1', plural: 'parts', body: { metadata: { name: 'p1', ownerReferences: [ref] } } });
+      await lapi.createClusterCustomObject({ ...PARTS, body: part('p1', ref) });
       await lapi.deleteClusterCustomObject({ ...base, name: 'owner' });
       // the window a re-created owner meets: its dependent of the same name is still there, owned by the old uid
       expect(lagged.listObjects('example.com', 'parts').map((p) => p.metadata.name)).toEqual(['p1']);

@@ -4,6 +4,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import fastJsonPatch from 'fast-json-patch';
 import { parse as parseYaml } from 'yaml';
+import { conflictMessage, recordUpdate, serverSideApply, type ManagedFieldsEntry, type Scope } from './managed-fields.js';
+import { byGroupVersion, openApiV2, openApiV3, openApiV3Root } from './openapi.js';
+import {
+  applyDefaults,
+  fieldErrorMessage,
+  goQuote,
+  prune,
+  validateObject,
+  type CustomResourceDefinition,
+  type FieldError,
+  type JSONSchemaProps,
+} from './structural-schema.js';
 
 /**
  * An in-process Kubernetes API server for tests. It speaks the REST and watch protocol that
@@ -12,7 +24,15 @@ import { parse as parseYaml } from 'yaml';
  *
  * - discovery: /api, /api/v1, /apis, /apis/<group>/<version>;
  * - list/get/create/replace(PUT)/patch/delete on cluster-scoped and namespaced resources; patches as
- *   JSON patch, JSON merge patch and server-side apply (applied as a merge: field ownership is not modelled);
+ *   JSON patch, JSON merge patch and server-side apply (fieldManager, force, conflicts 409), every write
+ *   recorded in metadata.managedFields (./managed-fields.ts: leaf fields, lists atomic);
+ * - a CRD's structural schema (resourceTypeFromCrd, ./structural-schema.ts): unknown fields pruned unless
+ *   x-kubernetes-preserve-unknown-fields, and reported per fieldValidation (Strict: 400, Warn, the default:
+ *   Warning headers, Ignore); an apply with an unknown field fails (500, as the API server answers);
+ *   defaults applied; OpenAPI validation (types, enums, required, patterns, bounds, date-time) and
+ *   metadata.name answered 422 Invalid with the API server's field errors; /status validated the same way;
+ *   a custom resource without kind is refused (400), as its decoder does;
+ * - /openapi/v3 (and /openapi/v2 as JSON) describing every resource, so kubectl validates server-side;
  * - a global resourceVersion; PUT with a stale metadata.resourceVersion → 409 Conflict; PUT without one →
  *   422 for custom resources, an unconditional update for built-in kinds; metadata.generation bumped on spec changes;
  * - the status subresource: the main endpoint ignores status, /status ignores everything else;
@@ -39,8 +59,32 @@ export interface ResourceType {
   statusSubresource?: boolean;
   /** additionalPrinterColumns of the CRD: served as a meta.k8s.io/v1 Table when the client asks (kubectl get). */
   printerColumns?: Array<{ name: string; type: string; jsonPath: string; priority?: number; description?: string }>;
-  /** Returns error messages for an object about to be stored (create, update, patch, dry-run included). */
+  /**
+   * The structural schema (a CRD's openAPIV3Schema): pruning, defaulting and validation as the API server
+   * applies them to custom resources. Without it nothing is pruned, defaulted or schema-validated.
+   */
+  schema?: JSONSchemaProps;
+  /**
+   * Returns error messages (`field: detail`) for an object about to be stored (create, update, patch,
+   * dry-run included), after the schema's checks: an admission webhook's refusals.
+   */
   validate?: (obj: any, operation: 'CREATE' | 'UPDATE') => string[];
+}
+
+/** A ResourceType from a CustomResourceDefinition: its served version's schema, status subresource and columns. */
+export function resourceTypeFromCrd(crd: CustomResourceDefinition, extra: Partial<ResourceType> = {}): ResourceType {
+  const version = crd.spec.versions.find((v) => v.storage) ?? crd.spec.versions[0];
+  return {
+    group: crd.spec.group,
+    version: version.name,
+    kind: crd.spec.names.kind,
+    plural: crd.spec.names.plural,
+    namespaced: crd.spec.scope === 'Namespaced',
+    statusSubresource: version.subresources?.status !== undefined,
+    ...(version.additionalPrinterColumns ? { printerColumns: version.additionalPrinterColumns } : {}),
+    ...(version.schema ? { schema: version.schema.openAPIV3Schema } : {}),
+    ...extra,
+  };
 }
 
 export interface InjectedFailure {
@@ -106,6 +150,17 @@ export const BUILTIN_TYPES: ResourceType[] = [
   { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', namespaced: true },
   { group: 'events.k8s.io', version: 'v1', kind: 'Event', plural: 'events', namespaced: true },
 ];
+
+/** One write request: where it goes and who makes it. */
+interface Write {
+  t: ResourceType;
+  dryRun: boolean;
+  toStatus: boolean;
+  /** fieldManager, else the User-Agent's product, as the API server names managers. */
+  manager: string;
+  /** Warning headers to send (unknown fields under fieldValidation=Warn). */
+  warnings: string[];
+}
 
 interface Watcher {
   typeKey: string;
@@ -304,6 +359,20 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       return void res.end('ok');
     }
 
+    if (path === '/openapi/v3') return send(res, 200, openApiV3Root([...types.values()]));
+    if (path.startsWith('/openapi/v3/')) {
+      const members = byGroupVersion([...types.values()]).get(path.slice('/openapi/v3/'.length));
+      if (!members) return sendStatus(res, 404, 'NotFound', `the server could not find the requested resource (${path})`);
+      return send(res, 200, openApiV3(members));
+    }
+    if (path === '/openapi/v2') {
+      // served as JSON only: a client asking for the protobuf form alone (client-go) gets 406 and falls back
+      if (!/json|\*\/\*/.test(String(req.headers.accept ?? '*/*'))) {
+        return sendStatus(res, 406, 'NotAcceptable', 'only application/json is served');
+      }
+      return send(res, 200, openApiV2([...types.values()]));
+    }
+
     const route = parsePath(path);
     if (!route) return sendStatus(res, 404, 'NotFound', `the server could not find the requested resource (${path})`);
     if (route.discovery) return send(res, 200, resourceList(route.group, route.version));
@@ -373,10 +442,42 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       return sendStatus(res, 400, 'BadRequest', `the request body is not valid: ${(err as Error).message}`);
     }
 
+    const directive = query.fieldValidation ?? 'Warn';
+    if (!['Strict', 'Warn', 'Ignore'].includes(directive)) {
+      return sendStatus(res, 400, 'BadRequest', `fieldValidation: Unsupported value: "${directive}": supported values: "Ignore", "Strict", "Warn"`);
+    }
+    const w: Write = {
+      t,
+      dryRun,
+      toStatus: route.subresource === 'status',
+      manager: query.fieldManager || String(req.headers['user-agent'] ?? 'unknown').split('/')[0],
+      warnings: [],
+    };
+    /**
+     * Prunes unknown fields and reports them per fieldValidation; false when the request was answered (Strict).
+     * A create or update names the kind (`… cannot be handled as a …`), a patch does not (patch.go).
+     */
+    const pruned = (obj: any, decoding: boolean): boolean => {
+      if (!t.schema || !obj || typeof obj !== 'object') return true;
+      const unknown = prune(obj, t.schema).map((f) => `unknown field ${goQuote(f)}`);
+      if (!unknown.length || directive === 'Ignore') return true;
+      if (directive === 'Warn') {
+        w.warnings.push(...unknown);
+        return true;
+      }
+      const strict = `strict decoding error: ${unknown.join(', ')}`;
+      sendStatus(res, 400, 'BadRequest', decoding ? `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${strict}` : strict);
+      return false;
+    };
+    // custom resources are decoded as unstructured objects, which need a kind (built-in types take the URL's)
+    const needsKind = (method === 'POST' || method === 'PUT') && !BUILTIN_TYPES.includes(t) && input && typeof input === 'object';
+    if (needsKind && !input.kind) return sendStatus(res, 400, 'BadRequest', `Object 'Kind' is missing in '${body.trim()}'`);
+
     if (method === 'POST' && !route.name) {
       if (!input || typeof input !== 'object' || !input.metadata?.name) {
         return sendStatus(res, 422, 'Invalid', `${t.kind} "": metadata.name: Required value: name is required`, { kind: t.kind });
       }
+      if (!pruned(input, true)) return;
       if (objects.has(objKey(ns, input.metadata.name))) {
         return sendStatus(res, 409, 'AlreadyExists', `${groupResource} "${input.metadata.name}" already exists`, {
           name: input.metadata.name,
@@ -388,9 +489,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       else delete input.metadata.namespace;
       if (t.statusSubresource) delete input.status;
       delete input.metadata.resourceVersion;
-      const invalid = t.validate?.(input, 'CREATE') ?? [];
-      if (invalid.length) return invalidObject(res, t, input.metadata.name, invalid);
-      return send(res, 201, store_(t, input, undefined, dryRun));
+      return create(res, w, input, (obj) => recordUpdate([], w.manager, apiVersionOf(t), scopeOf(w), undefined, obj));
     }
 
     if (!route.name) return sendStatus(res, 405, 'MethodNotAllowed', `${method} is not allowed on a collection`);
@@ -405,23 +504,28 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       return send(res, 200, gone);
     }
 
-    const toStatus = route.subresource === 'status';
     if (method === 'PUT') {
       if (!current) return notFound(res, groupResource, route.name);
       if (!input?.metadata) return sendStatus(res, 400, 'BadRequest', 'the body must be an object with metadata');
       if (input.metadata.name !== route.name) {
         return sendStatus(res, 400, 'BadRequest', `the name of the object (${input.metadata.name}) does not match the name on the URL (${route.name})`);
       }
+      if (!pruned(input, true)) return;
       // custom resources need a resourceVersion on update; built-in kinds (Leases, Events) allow an unconditional one
       if (!input.metadata.resourceVersion && !BUILTIN_TYPES.includes(t)) {
         return invalidObject(res, t, route.name, ['metadata.resourceVersion: Invalid value: 0x0: must be specified for an update']);
       }
       if (input.metadata.resourceVersion && input.metadata.resourceVersion !== current.metadata.resourceVersion) return conflict(res, groupResource, route.name);
-      return update(res, t, current, input, toStatus, dryRun);
+      return update(res, w, current, input);
     }
 
     if (method === 'PATCH') {
       const contentType = String(req.headers['content-type'] ?? '').split(';')[0].trim();
+      const apply = contentType === 'application/apply-patch+yaml';
+      const patchOptionsInvalid = (cause: string): void =>
+        sendStatus(res, 422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: ${cause}`, { group: 'meta.k8s.io', kind: 'PatchOptions' });
+      if (query.force !== undefined && !apply) return patchOptionsInvalid('force: Forbidden: may not be specified for non-apply patch');
+      if (apply && !query.fieldManager) return patchOptionsInvalid('fieldManager: Required value: is required for apply patch');
       let patched: any;
       try {
         if (contentType === 'application/json-patch+json') {
@@ -430,15 +534,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
         } else if (contentType === 'application/merge-patch+json') {
           if (!current) return notFound(res, groupResource, route.name);
           patched = mergePatch(clone(current), input);
-        } else if (contentType === 'application/apply-patch+yaml') {
-          if (!query.fieldManager) return sendStatus(res, 400, 'BadRequest', 'fieldManager must be set for apply patches');
-          patched = current ? mergePatch(clone(current), input) : input;
-          if (!current) {
-            if (t.namespaced) patched.metadata.namespace = ns;
-            const invalid = t.validate?.(patched, 'CREATE') ?? [];
-            if (invalid.length) return invalidObject(res, t, route.name, invalid);
-            return send(res, 201, store_(t, patched, undefined, dryRun));
-          }
+        } else if (apply) {
+          return serverSideApplyRequest(res, w, current, input, query.force === 'true', route.name, ns);
         } else {
           return sendStatus(res, 415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
         }
@@ -448,16 +545,76 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       if (patched?.metadata?.resourceVersion && patched.metadata.resourceVersion !== current.metadata.resourceVersion) {
         return conflict(res, groupResource, route.name);
       }
-      return update(res, t, current, patched, toStatus, dryRun);
+      if (!pruned(patched, false)) return;
+      return update(res, w, current, patched);
     }
 
     return sendStatus(res, 405, 'MethodNotAllowed', `${method} is not supported`);
   }
 
-  function update(res: ServerResponse, t: ResourceType, current: any, input: any, toStatus: boolean, dryRun: boolean): void {
+  const scopeOf = (w: Write): Scope => ({ statusSubresource: Boolean(w.t.statusSubresource), toStatus: w.toStatus });
+
+  /**
+   * Server-side apply: the configuration must fit the schema whatever fieldValidation says (the API server
+   * answers 500 with structured-merge-diff's error), then fields are merged by ownership (./managed-fields.ts).
+   */
+  function serverSideApplyRequest(res: ServerResponse, w: Write, current: any, config: any, force: boolean, name: string, ns?: string): void {
+    const { t } = w;
+    if (!config || typeof config !== 'object' || Array.isArray(config)) {
+      return sendStatus(res, 400, 'BadRequest', 'the apply configuration must be an object');
+    }
+    if (t.schema) {
+      const unknown = prune(clone(config), t.schema);
+      if (unknown.length) {
+        const id = `${ns ?? ''}/${name}; ${apiVersionOf(t)}, Kind=${t.kind}`;
+        const why = unknown.map((f) => `.${f.replace(/\[(\d+)\]/g, '[$1]')}: field not declared in schema`).join('\n');
+        return send(res, 500, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `failed to create typed patch object (${id}): ${why}`, code: 500 });
+      }
+    }
+    if (current && config.metadata?.resourceVersion && config.metadata.resourceVersion !== current.metadata.resourceVersion) {
+      return conflict(res, t.group ? `${t.plural}.${t.group}` : t.plural, name);
+    }
+    const base = current ?? { apiVersion: apiVersionOf(t), kind: t.kind, metadata: { name, ...(t.namespaced ? { namespace: ns } : {}) } };
+    const result = serverSideApply(managedOf(current), w.manager, apiVersionOf(t), scopeOf(w), base, config, force);
+    if (!result.ok) {
+      return sendStatus(res, 409, 'Conflict', conflictMessage(result.conflicts), {
+        causes: result.conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${c.manager}`, field: c.field })),
+      });
+    }
+    if (!current) {
+      if (w.toStatus) return notFound(res, t.group ? `${t.plural}.${t.group}` : t.plural, name);
+      if (t.statusSubresource) delete result.object.status;
+      return create(res, w, result.object, () => result.managedFields);
+    }
+    return update(res, w, current, result.object, result.managedFields);
+  }
+
+  function managedOf(obj: any | undefined): ManagedFieldsEntry[] {
+    return clone(obj?.metadata?.managedFields ?? []);
+  }
+
+  /** Defaults, then the schema's validation and the type's own (a webhook's), as the API server orders them. */
+  function admit(t: ResourceType, obj: any, operation: 'CREATE' | 'UPDATE'): FieldError[] {
+    if (t.schema) applyDefaults(obj, t.schema);
+    const errors = t.schema ? validateObject(obj, t.schema) : [];
+    return [...errors, ...(t.validate?.(obj, operation) ?? []).map(parseFieldError)];
+  }
+
+  function create(res: ServerResponse, w: Write, obj: any, managed: (obj: any) => ManagedFieldsEntry[]): void {
+    const invalid = admit(w.t, obj, 'CREATE');
+    if (invalid.length) return invalidObject(res, w.t, obj.metadata.name, invalid);
+    obj.metadata.managedFields = managed(obj);
+    if (!obj.metadata.managedFields.length) delete obj.metadata.managedFields;
+    sendWithWarnings(res, 201, store_(w.t, obj, undefined, w.dryRun), w.warnings);
+  }
+
+  /** Stores an update of `current`; `managed`: the apply's managedFields (else the update is recorded). */
+  function update(res: ServerResponse, w: Write, current: any, input: any, managed?: ManagedFieldsEntry[]): void {
+    const { t, toStatus } = w;
     let next: any;
     if (t.statusSubresource && toStatus) {
       next = { ...clone(current), status: input.status };
+      if (input.status === undefined) delete next.status;
     } else if (t.statusSubresource) {
       next = { ...clone(input), status: current.status };
       if (current.status === undefined) delete next.status;
@@ -466,9 +623,11 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     }
     next.metadata = { ...next.metadata, name: current.metadata.name, namespace: current.metadata.namespace };
     if (toStatus) next.metadata = clone(current.metadata);
-    const invalid = t.validate?.(next, 'UPDATE') ?? [];
+    const invalid = admit(t, next, 'UPDATE');
     if (invalid.length) return invalidObject(res, t, current.metadata.name, invalid);
-    send(res, 200, store_(t, next, current, dryRun));
+    next.metadata.managedFields = managed ?? recordUpdate(managedOf(current), w.manager, apiVersionOf(t), scopeOf(w), current, next);
+    if (!next.metadata.managedFields.length) delete next.metadata.managedFields;
+    sendWithWarnings(res, 200, store_(t, next, current, w.dryRun), w.warnings);
   }
 
   function watch(t: ResourceType, ns: string | undefined, query: Record<string, string>, res: ServerResponse): void {
@@ -604,6 +763,12 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       [...bucket(typeKey(group, plural)).values()].filter((o) => !namespace || o.metadata.namespace === namespace).map(clone),
     putObject: (group, plural, obj) => {
       const t = typeOrThrow(group, plural);
+      // stored as the API server would store it: pruned and defaulted (not validated: setup may need anything)
+      obj = clone(obj);
+      if (t.schema) {
+        prune(obj, t.schema);
+        applyDefaults(obj, t.schema);
+      }
       const prev = bucket(typeKey(group, plural)).get(objKey(obj.metadata?.namespace, obj.metadata?.name));
       return clone(store_(t, obj, prev, false));
     },
@@ -761,12 +926,39 @@ function conflict(res: ServerResponse, groupResource: string, name: string): voi
   sendStatus(res, 409, 'Conflict', `Operation cannot be fulfilled on ${groupResource} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name });
 }
 
-function invalidObject(res: ServerResponse, t: ResourceType, name: string, causes: string[]): void {
-  sendStatus(res, 422, 'Invalid', `${t.kind} "${name}" is invalid: ${causes.join(', ')}`, {
+/** 422 Invalid as errors.NewInvalid builds it: `Kind.group "name" is invalid: <error>` or `…: [<e1>, <e2>]`. */
+function invalidObject(res: ServerResponse, t: ResourceType, name: string, errors: Array<string | FieldError>): void {
+  const fieldErrors = errors.map((e) => (typeof e === 'string' ? parseFieldError(e) : e));
+  const messages = fieldErrors.map(fieldErrorMessage);
+  const qualified = t.group ? `${t.kind}.${t.group}` : t.kind;
+  const aggregate = messages.length === 1 ? messages[0] : `[${messages.join(', ')}]`;
+  sendStatus(res, 422, 'Invalid', `${qualified} "${name}" is invalid: ${aggregate}`, {
     name,
+    group: t.group,
     kind: t.kind,
-    causes: causes.map((message) => ({ reason: 'FieldValueInvalid', message })),
+    causes: fieldErrors.map((e) => ({ reason: e.type, message: e.body, field: e.field })),
   });
+}
+
+/** A validator's `field: detail` message as a field error (its type read from the detail's wording). */
+function parseFieldError(message: string): FieldError {
+  const at = message.indexOf(': ');
+  if (at < 0) return { type: 'FieldValueInvalid', field: '', body: message };
+  const body = message.slice(at + 2);
+  const type = body.startsWith('Required value')
+    ? 'FieldValueRequired'
+    : body.startsWith('Unsupported value')
+      ? 'FieldValueNotSupported'
+      : body.startsWith('Forbidden')
+        ? 'FieldValueForbidden'
+        : 'FieldValueInvalid';
+  return { type, field: message.slice(0, at), body };
+}
+
+/** Warning headers as the API server sends them (RFC 7234 code 299), one per warning. */
+function sendWithWarnings(res: ServerResponse, status: number, body: unknown, warnings: string[]): void {
+  if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${goQuote(w)}`));
+  send(res, status, body);
 }
 
 function reasonFor(status: number): string {
