@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import ivm from 'isolated-vm';
 import type { Fixtures } from '../common/index.js';
+// errors.js directly, not the index: the sandbox child loads this file and should not pay for the logger.
+import { PolicyforgeError } from '../common/errors.js';
 import { COMPILE_FAILURE, changesBuiltins, instrumentPolicy, parsesWithTopLevelReturn, wrapPolicy } from './instrument.js';
 import { PRELUDE_SOURCE } from './prelude.js';
 
@@ -105,6 +107,18 @@ interface InnerResult {
 
 const TIMED_OUT = 'Script execution timed out.';
 
+/**
+ * isolated-vm on Node 20+ can crash the whole process creating an isolate in a process started from
+ * Node's startup snapshot (laverdet/isolated-vm#420; its README requires --no-node-snapshot). The CLI
+ * skips its re-exec for commands whose isolates live in sandbox children (bin/policyforge.js): if one of
+ * them ever created an isolate in its own process, this refuses (exit 2) instead of risking that crash.
+ */
+function assertNoNodeSnapshot(): void {
+  const flag = '--no-node-snapshot';
+  if (process.execArgv.includes(flag) || (process.env.NODE_OPTIONS ?? '').split(/\s+/).includes(flag)) return;
+  throw new PolicyforgeError('PF_ERR_CONFIG', [`isolated-vm needs node ${flag} (Node 20+): start node with it to run policies in this process`]);
+}
+
 export class PolicyEngine {
   private isolate?: ivm.Isolate;
   /** The isolate of single-use contexts (policies that change built-ins), replaced every few contexts. */
@@ -126,6 +140,7 @@ export class PolicyEngine {
   recycled = 0;
 
   constructor(options: EngineOptions = {}) {
+    assertNoNodeSnapshot();
     this.memoryLimitMb = Math.max(8, options.memoryLimitMb ?? 64);
     this.maxContexts = options.maxContexts ?? 16;
     this.globalContext = options.globalContext ?? '';
