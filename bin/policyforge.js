@@ -1,18 +1,45 @@
 #!/usr/bin/env node
-// isolated-vm 5 refuses to load in a process started from Node's startup snapshot, so the CLI
-// re-executes itself once with --no-node-snapshot before loading the compiled entry point.
+// isolated-vm 5 crashes creating an isolate in a process started from Node's startup snapshot
+// (laverdet/isolated-vm#420), so a command that may run isolates in this process re-executes node once with
+// --no-node-snapshot before loading the compiled entry point. Commands whose isolates all live in sandbox
+// child processes (forked with --no-node-snapshot) skip that second node start: `test` (process isolation,
+// the default), `lint` and help (no isolate at all). sandbox/engine.ts refuses to create an isolate without the
+// flag, so a command wrongly listed here fails with PF_ERR_CONFIG instead of running untrusted code in a
+// snapshotted process.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2);
+
+/** Whether this command line runs isolates only in sandbox child processes (or none): no re-exec needed. */
+function isolatesOnlyInChildren(argv) {
+  const command = argv.find((a) => !a.startsWith('-'));
+  // help (bare --help, `help`) only lists the commands; lint never runs policy code.
+  if (command === undefined || command === 'help' || command === 'lint') return true;
+  if (command !== 'test') return false;
+  const inline = argv.some((a, i) => a === '--isolation=inline' || (a === '--isolation' && argv[i + 1] === 'inline'));
+  return !inline;
+}
+
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  // The version needs neither isolated-vm nor any command: answer before re-executing node.
+  // The version needs neither isolated-vm nor any command: answer before loading anything.
   const { readFileSync } = await import('node:fs');
   process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
-} else if (!process.execArgv.includes('--no-node-snapshot')) {
+} else if (process.execArgv.includes('--no-node-snapshot') || isolatesOnlyInChildren(args)) {
+  const entry = new URL('../dist/src/cli/run.js', import.meta.url);
+  try {
+    await import(entry.href);
+  } catch (err) {
+    if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/src/cli/run.js')) {
+      process.stderr.write('policyforge: not built yet; run `npm ci` (or `npm run build`) in the checkout first\n');
+      process.exit(2);
+    }
+    throw err;
+  }
+} else {
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ['--no-node-snapshot', ...process.execArgv, self, ...process.argv.slice(2)], {
+  const child = spawn(process.execPath, ['--no-node-snapshot', ...process.execArgv, self, ...args], {
     stdio: 'inherit',
   });
   // The wrapper is what a supervisor (kubelet, docker, systemd, a shell) signals: pass the signal on so
@@ -29,15 +56,4 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   child.on('exit', (code, signal) => {
     process.exit(code ?? 128 + (constants.signals[signal] ?? 1));
   });
-} else {
-  const entry = new URL('../dist/src/cli/run.js', import.meta.url);
-  try {
-    await import(entry.href);
-  } catch (err) {
-    if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('dist/src/cli/run.js')) {
-      process.stderr.write('policyforge: not built yet; run `npm ci` (or `npm run build`) in the checkout first\n');
-      process.exit(2);
-    }
-    throw err;
-  }
 }
