@@ -1,40 +1,77 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from './run-cli.js';
 
-const run = promisify(execFile);
+/**
+ * The real bin, for what only a process shows: exit codes, the re-exec with --no-node-snapshot and the
+ * refusal to create an isolate without it. Commands' behaviour is tested in-process (run-cli.ts); signals
+ * in bin-signals.test.ts, untrusted code killing a sandbox child in test-untrusted.test.ts.
+ */
+function node(args: string[]): Promise<CliRun> {
+  return new Promise((done) => {
+    execFile('node', args, { timeout: 120_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 99) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
 
-describe('the policyforge bin', () => {
+const bin = (...args: string[]): Promise<CliRun> => node(['bin/policyforge.js', ...args]);
+const SUITE = ['examples/no-prod-pods-in-test.yaml', '--policy', 'examples/no-prod-pods-in-test.policy.yaml'];
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
+describe('the policyforge bin', { timeout: 240_000 }, () => {
   it('prints its commands with --help and exits 0', async () => {
-    const { stdout } = await run('node', ['bin/policyforge.js', '--help']);
+    const { stdout, code } = await bin('--help');
+    expect(code).toBe(0);
     expect(stdout).toContain('Usage: policyforge');
     expect(stdout).toContain('test');
   });
 
   it('exits 2 on an unknown command', async () => {
-    await expect(run('node', ['bin/policyforge.js', 'no-such-command'])).rejects.toMatchObject({ code: 2 });
+    expect((await bin('no-such-command')).code).toBe(2);
+  });
+
+  it('prints the package version for a bare --version', async () => {
+    expect((await bin('--version')).stdout.trim()).toBe(version);
+  });
+
+  it('test: exit 0 when every case passes and 1 when one fails, policies run in a sandbox child (no re-exec)', async () => {
+    const passing = await bin('test', ...SUITE);
+    expect(passing.code, passing.stderr).toBe(0);
+    expect(passing.stdout).toMatch(/^PASS {2}6\/6/m);
+    const failing = await bin('test', 'examples/warn-many-replicas.yaml', '--policy', 'examples/no-prod-pods-in-test.policy.yaml');
+    expect(failing.code, failing.stderr).toBe(1);
+    expect(failing.stdout).toMatch(/^FAIL {2}\d+\/\d+ case\(s\) passed/m);
+  });
+
+  it('test --isolation inline re-executes node with --no-node-snapshot and runs the policy in that process', async () => {
+    const r = await bin('test', ...SUITE, '--isolation=inline');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^PASS {2}6\/6/m);
+  });
+
+  it('a process without --no-node-snapshot refuses to create an isolate (exit 2) instead of risking a crash', async () => {
+    // The compiled entry started directly, skipping the bin's re-exec: isolated-vm would run in a snapshot process.
+    const r = await node(['dist/src/cli/run.js', 'test', ...SUITE, '--isolation', 'inline']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('PF_ERR_CONFIG: configuration: isolated-vm needs node --no-node-snapshot');
+    expect(r.stdout).toBe('');
   });
 });
 
-describe('main(argv), in-process', () => {
-  it('runs a command without spawning a process: importing main.ts does not start the CLI', async () => {
-    const { main } = await import('../../src/cli/main.js');
-    const stdout: string[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string | Uint8Array) => (stdout.push(String(chunk)), true)) as typeof process.stdout.write;
-    try {
-      expect(await main(['--version'])).toBe(0);
-    } finally {
-      process.stdout.write = write;
-    }
-    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
-    expect(stdout.join('').trim()).toBe(version);
+describe('main(argv, io), in-process', () => {
+  it('runs a command without spawning a process, writing to the streams it is given', async () => {
+    expect(await runCli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    const help = await runCli(['test', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: policyforge test');
   });
 
-  it('prints the package version for a bare --version, from the bin too', async () => {
-    const { stdout } = await run('node', ['bin/policyforge.js', '--version']);
-    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
-    expect(stdout.trim()).toBe(version);
+  it('maps errors to exit codes and writes them to its stderr', async () => {
+    const r = await runCli(['test', 'examples/nope.yaml', '--policy', 'examples/no-prod-pods-in-test.policy.yaml']);
+    expect(r).toMatchObject({ code: 2, stdout: '' });
+    expect(r.stderr).toContain('policyforge: PF_ERR_INPUT_FILE: cannot read examples/nope.yaml');
   });
 });

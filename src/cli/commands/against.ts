@@ -1,8 +1,10 @@
 import { once } from 'node:events';
 import { PolicyforgeError, type ImpactSummary, type JsPolicy } from '../../../common/index.js';
 import { loadPolicy } from '../../../sandbox/index.js';
+import type { CliIo } from '../io.js';
 import { loadKubeConfig } from '../kubeconfig.js';
 import { clusterEntries, formatImpact, impactHeadline, previewImpact, type ImpactOptions, type ImpactProgress } from '../../impact/index.js';
+import type { CommandContext } from './index.js';
 
 /**
  * The CLI side of the impact preview (src/impact): `test --policy P --against SOURCE…` and
@@ -23,17 +25,17 @@ export interface AgainstFlags {
 const FAIL_ON = ['deny', 'warn'] as const;
 
 /** `policyforge test --policy P --against SOURCE…`: exit 0 unless --fail-on deny|warn finds one. */
-export async function testAgainst(policyPath: string, sources: string[], flags: AgainstFlags, setExit: (code: number) => void): Promise<void> {
+export async function testAgainst(policyPath: string, sources: string[], flags: AgainstFlags, { setExit, io }: CommandContext): Promise<void> {
   if (flags.failOn !== undefined && !(FAIL_ON as readonly string[]).includes(flags.failOn)) {
     throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--fail-on', `must be deny or warn, not ${flags.failOn}`]);
   }
   const policy = await loadPolicy(policyPath);
-  const options = await impactOptions(policy, sources, flags);
-  const progress = process.stderr.isTTY ? progressLine() : undefined;
+  const options = await impactOptions(policy, sources, flags, io);
+  const progress = io.stderr.isTTY ? progressLine(io) : undefined;
   let summary: ImpactSummary;
   if (flags.json) {
     // Every verdict, streamed as it is decided (a large source never sits in memory); the summary last.
-    const out = process.stdout;
+    const out = io.stdout;
     const write = async (text: string): Promise<void> => {
       if (!out.write(text)) await once(out, 'drain');
     };
@@ -52,7 +54,7 @@ export async function testAgainst(policyPath: string, sources: string[], flags: 
   } else {
     summary = await previewImpact(policy, { ...options, onProgress: progress?.update });
     progress?.done();
-    process.stdout.write(formatImpact(summary, policy.metadata.name));
+    io.stdout.write(formatImpact(summary, policy.metadata.name));
   }
   const failing = flags.failOn === 'deny' ? summary.wouldDeny : flags.failOn === 'warn' ? summary.wouldDeny + summary.wouldWarn : 0;
   setExit(failing > 0 ? 1 : 0);
@@ -62,8 +64,8 @@ export async function testAgainst(policyPath: string, sources: string[], flags: 
  * `generate --against SOURCE…`: the verified policy's impact. Above `denyThreshold` (a fraction of the
  * objects checked) the result says so (impact.overThreshold, safeToApply false) instead of passing as safe.
  */
-export async function generationImpact(policy: JsPolicy, sources: string[], denyThreshold: number, flags: AgainstFlags): Promise<ImpactSummary> {
-  const summary = await previewImpact(policy, await impactOptions(policy, sources, flags));
+export async function generationImpact(policy: JsPolicy, sources: string[], denyThreshold: number, flags: AgainstFlags, io: CliIo): Promise<ImpactSummary> {
+  const summary = await previewImpact(policy, await impactOptions(policy, sources, flags, io));
   const over = summary.checked > 0 && summary.wouldDeny / summary.checked > denyThreshold;
   return over ? { ...summary, overThreshold: true } : summary;
 }
@@ -88,20 +90,20 @@ export function parseDenyThreshold(text: string | undefined): number {
 /** generate --against: a draft denying more than this share of existing objects is reported, not passed as safe. */
 export const DEFAULT_DENY_THRESHOLD = 0.1;
 
-async function impactOptions(policy: JsPolicy, sources: string[], flags: AgainstFlags): Promise<ImpactOptions> {
+async function impactOptions(policy: JsPolicy, sources: string[], flags: AgainstFlags, io: CliIo): Promise<ImpactOptions> {
   const files = sources.filter((s) => s !== 'cluster');
   const wantsCluster = files.length !== sources.length;
   return {
     sources: files,
+    ...(files.includes('-') ? { stdin: io.stdin } : {}),
     ...(wantsCluster ? { entries: clusterEntries(await loadKubeConfig(flags), policy) } : {}),
     ...(flags.maxTimeoutMs ? { maxTimeoutMs: flags.maxTimeoutMs } : {}),
     ...(flags.isolation === 'inline' || flags.isolation === 'process' ? { isolation: flags.isolation } : {}),
   };
 }
 
-/** --kubeconfig, else KUBECONFIG or ~/.kube/config, else the in-cluster service account (as `operator`). */
 /** One self-overwriting progress line on stderr (a terminal only). */
-function progressLine(): { update: (p: ImpactProgress) => void; done: () => void } {
+function progressLine(io: CliIo): { update: (p: ImpactProgress) => void; done: () => void } {
   const started = performance.now();
   let last = 0;
   let shown = false;
@@ -112,11 +114,11 @@ function progressLine(): { update: (p: ImpactProgress) => void; done: () => void
       last = now;
       const rate = Math.round(p.checked / Math.max(0.001, (now - started) / 1000));
       const share = p.totalBytes ? ` · ${Math.min(100, Math.floor((100 * p.bytes) / p.totalBytes))} %` : '';
-      process.stderr.write(`\r\u001b[2Kreplayed ${p.checked.toLocaleString('en-US')} objects${share} · ${rate.toLocaleString('en-US')}/s`);
+      io.stderr.write(`\r\u001b[2Kreplayed ${p.checked.toLocaleString('en-US')} objects${share} · ${rate.toLocaleString('en-US')}/s`);
       shown = true;
     },
     done: () => {
-      if (shown) process.stderr.write('\r\u001b[2K');
+      if (shown) io.stderr.write('\r\u001b[2K');
     },
   };
 }

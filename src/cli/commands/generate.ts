@@ -5,6 +5,7 @@ import { renderReport } from '../../../critic/index.js';
 import { escapeForTerminal, serializePolicy } from '../../../sandbox/index.js';
 import { createGenerator } from '../../loop/index.js';
 import { DEFAULT_DENY_THRESHOLD, generationImpact, impactWarning, parseDenyThreshold } from './against.js';
+import type { CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
 
 interface GenerateFlags {
@@ -27,7 +28,7 @@ interface GenerateFlags {
 }
 
 // `policyforge generate "<intent>" [--namespace-hint ns] [--out policy.yaml] [--json] [--max-rounds N] [--families] [--no-pod-controllers]`
-export const registerGenerate: RegisterCommand = (program, setExit) => {
+export const registerGenerate: RegisterCommand = (program, { setExit, io }) => {
   program
     .command('generate')
     .description('plain-language intent → a verified, safely scoped JsPolicy (offline for known families, or with a model)')
@@ -48,26 +49,26 @@ export const registerGenerate: RegisterCommand = (program, setExit) => {
     .option('--context <name>', 'with --against cluster: kubeconfig context')
     .action(async (text: string | undefined, flags: GenerateFlags) => {
       if (flags.families) {
-        process.stdout.write(flags.json ? `${JSON.stringify(offlineFamilies(), null, 2)}\n` : renderFamilies());
+        io.stdout.write(flags.json ? `${JSON.stringify(offlineFamilies(), null, 2)}\n` : renderFamilies());
         return;
       }
       if (!text?.trim()) throw pfError('PF_ERR_INPUT_INVALID', 'generate', 'give the intent in quotes, e.g. policyforge generate "Block privileged containers."');
       const intent = intentFrom(text, flags);
       const denyThreshold = parseDenyThreshold(flags.denyThreshold);
       // Structured logs (stderr, keys redacted) only when asked for: the progress lines are the CLI's narrative.
-      const log = process.env.LOG_LEVEL ? logger() : undefined;
+      const log = io.env.LOG_LEVEL ? logger() : undefined;
       // Model-written code runs in sandbox child processes: a crash of its isolate is exit 3, never this process's death.
-      const generator = await createGenerator({ model: flags.offline ? null : undefined, store: flags.store, logger: log, isolation: 'process' });
+      const generator = await createGenerator({ model: flags.offline ? null : undefined, store: flags.store, logger: log, isolation: 'process', env: io.env });
       try {
-        const progress = flags.json ? undefined : progressPrinter();
+        const progress = flags.json ? undefined : progressPrinter(io);
         const result = await generator.generate(intent, { onProgress: progress });
         if (flags.against && result.status === 'succeeded' && result.policy) {
           // Evidence from outside the plan's own reading: what the verified policy does to what exists.
-          result.impact = await generationImpact(result.policy, flags.against, denyThreshold, flags);
+          result.impact = await generationImpact(result.policy, flags.against, denyThreshold, flags, io);
           if (result.impact.overThreshold) result.safeToApply = false;
         }
-        await report(result, flags);
-        if (result.impact && !flags.json) process.stderr.write(`${impactWarning(result.impact, denyThreshold)}\n`);
+        await report(result, flags, io);
+        if (result.impact && !flags.json) io.stderr.write(`${impactWarning(result.impact, denyThreshold)}\n`);
         setExit(result.status === 'succeeded' && !result.impact?.overThreshold ? 0 : 1);
       } finally {
         await generator.close();
@@ -99,9 +100,9 @@ function intentFrom(text: string, flags: GenerateFlags): Intent {
 }
 
 /** Live progress on stderr, one line per step, so stdout stays the policy. */
-function progressPrinter(): (e: ProgressEvent) => void {
+function progressPrinter(io: CliIo): (e: ProgressEvent) => void {
   // Plans, critiques, errors and reasons carry model text: control characters escaped, never raw.
-  const err = (line: string): void => void process.stderr.write(`${escapeForTerminal(line, 4_000)}\n`);
+  const err = (line: string): void => void io.stderr.write(`${escapeForTerminal(line, 4_000)}\n`);
   let searches = 0;
   return (e) => {
     switch (e.type) {
@@ -135,11 +136,11 @@ function progressPrinter(): (e: ProgressEvent) => void {
   };
 }
 
-async function report(result: GenerationResult, flags: GenerateFlags): Promise<void> {
+async function report(result: GenerationResult, flags: GenerateFlags, io: CliIo): Promise<void> {
   // What the policy does, in our words from its cases (never the intent's): read it before applying.
-  if (!flags.json && result.restatement) process.stderr.write(`\n${result.status === 'succeeded' ? 'what it does' : 'what the best plan would do (not verified)'}:\n${multiline(result.restatement.text).replace(/^/gm, '  ')}\n\n`);
+  if (!flags.json && result.restatement) io.stderr.write(`\n${result.status === 'succeeded' ? 'what it does' : 'what the best plan would do (not verified)'}:\n${multiline(result.restatement.text).replace(/^/gm, '  ')}\n\n`);
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     if (flags.out && result.status === 'succeeded' && result.policy) await writeFile(flags.out, serializePolicy(result.policy));
     return;
   }
@@ -147,15 +148,15 @@ async function report(result: GenerationResult, flags: GenerateFlags): Promise<v
     const yaml = serializePolicy(result.policy);
     if (flags.out) {
       await writeFile(flags.out, yaml);
-      process.stderr.write(`wrote ${flags.out}\n`);
+      io.stderr.write(`wrote ${flags.out}\n`);
     } else {
-      process.stdout.write(yaml);
+      io.stdout.write(yaml);
     }
     return;
   }
   const last = [...result.rounds].reverse().find((r) => r.report);
-  process.stderr.write(`\n${multiline(last?.report ? renderReport(last.report) : (result.rounds.at(-1)?.error ?? result.reason))}\n`);
-  process.stderr.write('The best draft is not safe to apply; run with --json to see every round.\n');
+  io.stderr.write(`\n${multiline(last?.report ? renderReport(last.report) : (result.rounds.at(-1)?.error ?? result.reason))}\n`);
+  io.stderr.write('The best draft is not safe to apply; run with --json to see every round.\n');
 }
 
 function renderFamilies(): string {

@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
+import type { CliIo } from '../io.js';
 
-/** A command registers itself on the program; `setExit` records the exit code for a normal return. */
-export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
+/** What a command gets besides the program: `setExit` records the exit code for a normal return. */
+export interface CommandContext {
+  setExit: (code: number) => void;
+  /** Where it reads and writes (main's io): never process.stdout/stderr directly. */
+  io: CliIo;
+}
+
+/** A command registers itself on the program. */
+export type RegisterCommand = (program: Command, context: CommandContext) => void;
 
 /**
  * Every command, by name, loaded on demand: `policyforge test …` should not pay for loading the HTTP

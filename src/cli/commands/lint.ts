@@ -9,7 +9,7 @@ import type { RegisterCommand } from './index.js';
  * `policyforge lint POLICY.yaml [--intent "…"] [--kubeconfig FILE] [--json]`: the critic's static checks
  * (schema, code, API catalog, safety). Exit 1 when any finding is blocking, 2 for unusable input.
  */
-export const registerLint: RegisterCommand = (program, setExit) => {
+export const registerLint: RegisterCommand = (program, { setExit, io }) => {
   program
     .command('lint')
     .description('check a JsPolicy statically: schema, code, API catalog and blast radius')
@@ -28,9 +28,9 @@ export const registerLint: RegisterCommand = (program, setExit) => {
       const findings = lintPolicy(policy, { catalog, intent });
       const blocking = findings.filter((f) => f.severity === 'blocking').length;
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ policy: policy.metadata?.name, file: policyPath, blocking, advisory: findings.length - blocking, findings }, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify({ policy: policy.metadata?.name, file: policyPath, blocking, advisory: findings.length - blocking, findings }, null, 2)}\n`);
       } else {
-        process.stdout.write(`${policyPath}  ×  ${policy.metadata?.name ?? "(no name)"}\n${summary(findings, blocking)}\n${findings.map(line).join('\n')}${findings.length ? '\n' : ''}`);
+        io.stdout.write(`${policyPath}  ×  ${policy.metadata?.name ?? "(no name)"}\n${summary(findings, blocking)}\n${findings.map(line).join('\n')}${findings.length ? '\n' : ''}`);
       }
       setExit(blocking ? 1 : 0);
     });

@@ -24,7 +24,7 @@ interface OperatorFlags {
  * KUBECONFIG or ~/.kube/config, else the in-cluster service account. Queue: REDIS_URL and
  * POLICYFORGE_QUEUE_PREFIX, shared with `policyforge serve` workers (or --with-worker runs one here).
  */
-export const registerOperator: RegisterCommand = (program, setExit) => {
+export const registerOperator: RegisterCommand = (program, { setExit, io }) => {
   program
     .command('operator')
     .description('watch GPTPolicy resources and apply verified, owned JsPolicies (REDIS_URL, model settings, kubeconfig)')
@@ -38,7 +38,7 @@ export const registerOperator: RegisterCommand = (program, setExit) => {
     .option('--health-port <port>', 'serve /healthz and /readyz on this port', '8081')
     .option('--resync-seconds <n>', 'reconcile every GPTPolicy again this often', '300')
     .action(async (flags: OperatorFlags) => {
-      const { config, model } = readConfiguration(flags);
+      const { config, model } = readConfiguration(flags, io.env);
       const kubeConfig = await loadKubeConfig(flags);
       if (!kubeConfig.getCurrentCluster()) throw new PolicyforgeError('PF_ERR_CONFIG', ['the kubeconfig has no current cluster; pass --kubeconfig or --context']);
 
@@ -64,12 +64,12 @@ export const registerOperator: RegisterCommand = (program, setExit) => {
         controller: { resyncIntervalMs: Number(flags.resyncSeconds) * 1000 },
         logger: logger(),
       });
-      process.stdout.write(
+      io.stdout.write(
         `policyforge operator ${operator.identity} watching GPTPolicies on ${kubeConfig.getCurrentCluster()?.server}` +
           `${flags.withWorker ? ` with a worker (model: ${model?.model ?? 'offline'})` : ''}; health on ${operator.healthUrl}\n`,
       );
       const signal = await stopped;
-      process.stdout.write(`policyforge operator: ${signal}: releasing the lease and stopping\n`);
+      io.stdout.write(`policyforge operator: ${signal}: releasing the lease and stopping\n`);
       await operator.stop();
       await queue.close();
       await worker?.close();
@@ -77,10 +77,10 @@ export const registerOperator: RegisterCommand = (program, setExit) => {
     });
 };
 
-function readConfiguration(flags: OperatorFlags): { config: ServiceConfig; model?: ModelConfig } {
+function readConfiguration(flags: OperatorFlags, env: NodeJS.ProcessEnv): { config: ServiceConfig; model?: ModelConfig } {
   const problems: string[] = [];
   for (const [flag, value] of [['--health-port', flags.healthPort], ['--resync-seconds', flags.resyncSeconds]] as const) {
     if (!/^\d+$/.test(value)) problems.push(`${flag} must be a whole number, not "${value}"`);
   }
-  return loadRunConfig(process.env, { role: 'worker' }, problems);
+  return loadRunConfig(env, { role: 'worker' }, problems);
 }

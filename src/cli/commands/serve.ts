@@ -11,7 +11,7 @@ interface ServeFlags {
 }
 
 /** `policyforge serve [--api-only|--worker-only] [--concurrency N] [--insecure-no-auth]` */
-export const registerServe: RegisterCommand = (program, setExit) => {
+export const registerServe: RegisterCommand = (program, { setExit, io }) => {
   program
     .command('serve')
     .description('run the HTTP API and generation workers on Redis (REDIS_URL, PORT, POLICYFORGE_API_TOKEN, model settings)')
@@ -21,24 +21,24 @@ export const registerServe: RegisterCommand = (program, setExit) => {
     .option('--insecure-no-auth', 'serve without POLICYFORGE_API_TOKEN (local experiments only)')
     .action(async (flags: ServeFlags) => {
       const role: ServiceRole = flags.apiOnly ? 'api' : flags.workerOnly ? 'worker' : 'all';
-      const { config, model } = readConfiguration(flags, role);
+      const { config, model } = readConfiguration(flags, role, io.env);
       // Listen before starting, so a SIGTERM during start-up still shuts down gracefully.
       const stopped = new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGTERM', () => resolve('SIGTERM'));
         process.once('SIGINT', () => resolve('SIGINT'));
       });
       const service = await startService({ config, model, role });
-      process.stdout.write(`policyforge serving (${role === 'all' ? 'API + worker' : role}) on ${service.url}\n`);
+      io.stdout.write(`policyforge serving (${role === 'all' ? 'API + worker' : role}) on ${service.url}\n`);
       const signal = await stopped;
-      process.stdout.write(`policyforge: ${signal}: finishing running jobs, then stopping\n`);
+      io.stdout.write(`policyforge: ${signal}: finishing running jobs, then stopping\n`);
       await service.close();
       setExit(0);
     });
 };
 
 /** Service and model settings, validated together: every mistake in one message, each naming its variable or flag. */
-function readConfiguration(flags: ServeFlags, role: ServiceRole): { config: ServiceConfig; model?: ModelConfig } {
+function readConfiguration(flags: ServeFlags, role: ServiceRole, env: NodeJS.ProcessEnv): { config: ServiceConfig; model?: ModelConfig } {
   const problems: string[] = [];
   if (flags.apiOnly && flags.workerOnly) problems.push('--api-only and --worker-only exclude each other: pass one, or neither for both');
-  return loadRunConfig(process.env, { insecureNoAuth: flags.insecureNoAuth, concurrency: flags.concurrency, role }, problems);
+  return loadRunConfig(env, { insecureNoAuth: flags.insecureNoAuth, concurrency: flags.concurrency, role }, problems);
 }

@@ -14,6 +14,7 @@ import {
   type SkillStore,
 } from '../../../skills/index.js';
 import { createSandbox } from '../../../sandbox/index.js';
+import type { CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
 
 interface StoreFlags {
@@ -29,7 +30,9 @@ interface ReviewFlags extends StoreFlags {
 // `policyforge skills list|search|show|approve|reject|deprecate|export|import` — review and exchange of the
 // skill library. Every subcommand opens the configured store (--store, $POLICYFORGE_SKILL_STORE, or the
 // SQLite file under $POLICYFORGE_HOME) with the built-in skills seeded.
-export const registerSkills: RegisterCommand = (program) => {
+export const registerSkills: RegisterCommand = (program, { io }) => {
+  const print = (flags: StoreFlags, value: unknown, human: () => string): void => printTo(io, flags, value, human);
+  const withLibrary = (flags: StoreFlags, fn: (store: SkillStore) => Promise<void>): Promise<void> => openLibrary(io, flags, fn);
   const skills = program.command('skills').description('review, search and exchange the skill library');
   const withStore = (cmd: Command): Command =>
     cmd
@@ -63,7 +66,7 @@ export const registerSkills: RegisterCommand = (program) => {
       if (!Number.isInteger(k) || k < 1) throw pfError('PF_ERR_INPUT_INVALID', '--top', `"${flags.top}" is not a positive whole number`);
       // The model configuration is read as generate reads it (a bad one is the same PF_ERR_CONFIG, exit 2,
       // before the store is opened), and the embeddings are the loop's, under the loop's cache key.
-      const ranking = flags.lexical || flags.offline ? {} : await loopEmbeddings();
+      const ranking = flags.lexical || flags.offline ? {} : await loopEmbeddings(io.env);
       await withLibrary(flags, async (store) => {
         const found = await new SkillLibrary(store, { includeCandidates: flags.candidates, ...ranking }).search(query.join(' '), k);
         print(flags, found, () => found.map(skillLine).join('\n') || '(no matching skills)');
@@ -92,7 +95,7 @@ export const registerSkills: RegisterCommand = (program) => {
       .option('--comment <text>', 'why')
       .action((id: string, flags: ReviewFlags) =>
         withLibrary(flags, async (store) => {
-          const input = { state, reviewer: flags.reviewer ?? defaultReviewer(), ...(flags.comment ? { comment: flags.comment } : {}) };
+          const input = { state, reviewer: flags.reviewer ?? defaultReviewer(io.env), ...(flags.comment ? { comment: flags.comment } : {}) };
           if (id.startsWith('policy-')) {
             const p = await store.reviewPolicy(id, input);
             print(flags, p, () => `${p.id} is now ${p.state}`);
@@ -121,8 +124,8 @@ export const registerSkills: RegisterCommand = (program) => {
           const count = jsonl ? jsonl.trimEnd().split('\n').length : 0;
           if (flags.out) {
             await writeFile(flags.out, jsonl);
-            process.stderr.write(`wrote ${count} fine-tuning example(s) (approved stored policies) to ${flags.out}\n`);
-          } else process.stdout.write(jsonl);
+            io.stderr.write(`wrote ${count} fine-tuning example(s) (approved stored policies) to ${flags.out}\n`);
+          } else io.stdout.write(jsonl);
           return;
         }
         if (flags.format !== 'files') throw pfError('PF_ERR_INPUT_INVALID', '--format', `"${flags.format}" is not files or openai-jsonl`);
@@ -162,17 +165,17 @@ export const registerSkills: RegisterCommand = (program) => {
  * SkillLibrary ranks lexically and logs a warning on stderr (key scrubbed), as it does for the loop.
  * agents/ (langchain) is loaded only here, so the other subcommands do not pay for it.
  */
-async function loopEmbeddings(): Promise<Pick<SkillLibraryOptions, 'embeddings' | 'embeddingModel'>> {
+async function loopEmbeddings(env: NodeJS.ProcessEnv): Promise<Pick<SkillLibraryOptions, 'embeddings' | 'embeddingModel'>> {
   const { createEmbeddings, loadModelConfig } = await import('../../../agents/index.js');
-  const model = loadModelConfig(process.env);
+  const model = loadModelConfig(env);
   const embeddings = model ? createEmbeddings(model) : undefined;
   if (!model || !embeddings) return {};
   return { embeddings, embeddingModel: model.embeddingsModel };
 }
 
 /** Opens the store, makes sure the built-in skills are in it, runs `fn`, closes the store. */
-async function withLibrary(flags: StoreFlags, fn: (store: SkillStore) => Promise<void>): Promise<void> {
-  const store = await openSkillStore(flags.store ?? skillStoreConfigFromEnv());
+async function openLibrary(io: CliIo, flags: StoreFlags, fn: (store: SkillStore) => Promise<void>): Promise<void> {
+  const store = await openSkillStore(flags.store ?? skillStoreConfigFromEnv(io.env));
   try {
     await new SkillLibrary(store).seedBuiltins();
     await fn(store);
@@ -181,8 +184,8 @@ async function withLibrary(flags: StoreFlags, fn: (store: SkillStore) => Promise
   }
 }
 
-function print(flags: StoreFlags, value: unknown, human: () => string): void {
-  process.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+function printTo(io: CliIo, flags: StoreFlags, value: unknown, human: () => string): void {
+  io.stdout.write(flags.json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
 }
 
 function parseState(state: string): ReviewState {
@@ -196,11 +199,11 @@ async function findSkill(store: SkillStore, idOrName: string): Promise<Skill> {
   return skill;
 }
 
-function defaultReviewer(): string {
+function defaultReviewer(env: NodeJS.ProcessEnv): string {
   try {
-    return process.env.POLICYFORGE_REVIEWER || userInfo().username;
+    return env.POLICYFORGE_REVIEWER || userInfo().username;
   } catch {
-    return process.env.USER || 'unknown';
+    return env.USER || 'unknown';
   }
 }
 

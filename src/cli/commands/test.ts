@@ -1,8 +1,6 @@
 import { dirname } from 'node:path';
 import { INPUT_FILE_MAX_BYTES, PolicyforgeError, readInputFile, type FuzzCrash } from '../../../common/index.js';
-import { fuzzPolicy } from '../../../critic/index.js';
 import { createSandbox, escapeForTerminal, formatSuiteResult, loadPolicyBundles, loadPolicyFile, loadSuite, runLimit } from '../../../sandbox/index.js';
-import { testAgainst } from './against.js';
 import type { RegisterCommand } from './index.js';
 
 /** Size-capped, regular files only (common/input-file.ts), as suites and policies are read. */
@@ -10,12 +8,29 @@ async function readGlobalContext(path: string): Promise<string> {
   return readInputFile(path, { maxBytes: INPUT_FILE_MAX_BYTES });
 }
 
+interface TestFlags {
+  policy: string;
+  json?: boolean;
+  fuzz?: boolean;
+  isolation: string;
+  maxTimeoutMs?: string;
+  globalContext?: string;
+  against?: string[];
+  failOn?: string;
+  kubeconfig?: string;
+  context?: string;
+  bundle?: string;
+  vmWaitMs?: string;
+}
+
 /**
  * `policyforge test SUITE.yaml --policy POLICY.yaml [--json] [--fuzz]`: runs every case of the suite against the
  * JsPolicy in the sandbox. Exit 0 when all pass, 1 when a case fails, 2 for unusable input (the error
  * names the file, the case and the field; mapped in exit-codes.ts from the error's code).
+ * The impact preview (against.ts → src/impact) and the fuzzer (critic/) are loaded only when asked for:
+ * a plain suite run is the start-up path CI pays for every policy (docs/benchmarks.md, CLI start-up).
  */
-export const registerTest: RegisterCommand = (program, setExit) => {
+export const registerTest: RegisterCommand = (program, { setExit, io }) => {
   program
     .command('test')
     .description('run a suite of admission cases against a JsPolicy in the sandbox')
@@ -32,7 +47,7 @@ export const registerTest: RegisterCommand = (program, setExit) => {
     .option('--max-timeout-ms <ms>', "cap one case below jsPolicy's own limit (spec.timeoutSeconds, else 10 s); by default the policy's own limit applies")
     .option('--bundle <file>', 'JsPolicyBundle YAML: what a policy without spec.javascript runs (it may also follow the policy in its own file, after ---)')
     .option('--vm-wait-ms <ms>', "each request first waits this long for one of jsPolicy's VMs, all busy (VM_POOL_SIZE); past the policy's deadline failurePolicy decides")
-    .action(async (suitePath: string | undefined, opts: { policy: string; json?: boolean; fuzz?: boolean; isolation: string; maxTimeoutMs?: string; globalContext?: string; against?: string[]; failOn?: string; kubeconfig?: string; context?: string; bundle?: string; vmWaitMs?: string }) => {
+    .action(async (suitePath: string | undefined, opts: TestFlags) => {
       if (opts.isolation !== 'inline' && opts.isolation !== 'process') {
         throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--isolation', `must be inline or process, not ${opts.isolation}`]);
       }
@@ -44,7 +59,8 @@ export const registerTest: RegisterCommand = (program, setExit) => {
       if (!Number.isInteger(vmWaitMs) || vmWaitMs < 0) throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--vm-wait-ms', `must be a whole number of ms, not ${opts.vmWaitMs}`]);
       if (opts.against) {
         if (suitePath !== undefined) throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--against', `replays objects instead of a suite: drop ${suitePath} or --against`]);
-        return testAgainst(opts.policy, opts.against, { ...opts, maxTimeoutMs }, setExit);
+        const { testAgainst } = await import('./against.js');
+        return testAgainst(opts.policy, opts.against, { ...opts, maxTimeoutMs }, { setExit, io });
       }
       if (suitePath === undefined) throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['test', 'give a suite file, or --against SOURCE for an impact preview']);
       const [suite, { policy, bundles }, globalContext, given] = await Promise.all([loadSuite(suitePath), loadPolicyFile(opts.policy), opts.globalContext === undefined ? undefined : readGlobalContext(opts.globalContext), opts.bundle === undefined ? [] : loadPolicyBundles(opts.bundle)]);
@@ -54,13 +70,17 @@ export const registerTest: RegisterCommand = (program, setExit) => {
       const limitText = `${limit.limitMs} ms per case (${limit.limitSource === 'policy' ? 'spec.timeoutSeconds' : limit.limitSource === 'default' ? "jsPolicy's default" : '--max-timeout-ms, below the policy\'s own limit'})${vmWaitMs ? `; each request first waits ${vmWaitMs} ms for a free VM (--vm-wait-ms)` : ''}`;
       try {
         const result = await sandbox.runSuite(policy, suite, { vmWaitMs });
-        const fuzz: FuzzCrash[] | undefined = opts.fuzz && !result.compileError ? await fuzzPolicy(policy, suite.cases, sandbox) : undefined;
+        let fuzz: FuzzCrash[] | undefined;
+        if (opts.fuzz && !result.compileError) {
+          const { fuzzPolicy } = await import('../../../critic/index.js');
+          fuzz = await fuzzPolicy(policy, suite.cases, sandbox);
+        }
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify({ suite: suitePath, policy: policy.metadata.name, intent: suite.intent, limit: vmWaitMs ? { ...limit, vmWaitMs } : limit, ...result, ...(fuzz ? { fuzz } : {}) }, null, 2)}\n`);
+          io.stdout.write(`${JSON.stringify({ suite: suitePath, policy: policy.metadata.name, intent: suite.intent, limit: vmWaitMs ? { ...limit, vmWaitMs } : limit, ...result, ...(fuzz ? { fuzz } : {}) }, null, 2)}\n`);
         } else {
           // Names, intent, messages and prints may come from a model or a policy: escaped, never raw.
-          process.stdout.write(`${escapeForTerminal(suitePath, 500)}  ×  ${policy.metadata.name}\n${escapeForTerminal(suite.intent)}\ntime limit: ${limitText}\n\n${formatSuiteResult(result)}\n`);
-          if (fuzz) process.stdout.write(`\nfuzz: ${fuzz.length ? `${fuzz.length} crash(es)` : 'no crash found'}\n${fuzz.map((c) => `✗ denies with 500 on ${escapeForTerminal(c.from, 200)} with ${escapeForTerminal(c.mutation, 200)}: ${escapeForTerminal(c.error)}\n  smallest object: ${escapeForTerminal(JSON.stringify(c.object))}\n`).join('')}`);
+          io.stdout.write(`${escapeForTerminal(suitePath, 500)}  ×  ${policy.metadata.name}\n${escapeForTerminal(suite.intent)}\ntime limit: ${limitText}\n\n${formatSuiteResult(result)}\n`);
+          if (fuzz) io.stdout.write(`\nfuzz: ${fuzz.length ? `${fuzz.length} crash(es)` : 'no crash found'}\n${fuzz.map((c) => `✗ denies with 500 on ${escapeForTerminal(c.from, 200)} with ${escapeForTerminal(c.mutation, 200)}: ${escapeForTerminal(c.error)}\n  smallest object: ${escapeForTerminal(JSON.stringify(c.object))}\n`).join('')}`);
         }
         setExit(result.passed && !fuzz?.length ? 0 : 1);
       } finally {
