@@ -1996,6 +1996,9 @@ const selinux: OfflineFamily = {
       return undefined;
     }
     const none = configs === undefined;
+    // The ban reads "seLinuxOptions must be unset"; a statement about types or allowed values without naming
+    // them ("must use one of the allowed types") is not a ban.
+    if (none && /\b(?:one\s+of|types?|allowed|configurations?|values?)\b/i.test(t)) return undefined;
     const offendsOf = (o: string): string => (none ? `(${o} && typeof ${o} === 'object' && Object.keys(${o}).length > 0)` : `(${o} && typeof ${o} === 'object' && !(function (o) { return ${check(configs!, whole)}; })(${o}))`);
     const pod = 'podSpec?.securityContext?.seLinuxOptions';
     const own = 'c.securityContext?.seLinuxOptions';

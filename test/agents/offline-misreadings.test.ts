@@ -229,6 +229,86 @@ describe('description styles that are fully placed are read', () => {
   });
 });
 
+describe('"Fails when …" (a check that describes the failing object) reads as "deny when …"', () => {
+  it('reads the condition with its polarity, and refuses when it inverts what a family checks', async () => {
+    expect(
+      await failuresOn('Fails when `resources.limits.memory` attribute is not configured.', [
+        { name: 'a memory limit is allowed', object: podWith({ resources: { limits: { memory: '128Mi' } } }), expect: 'allow' },
+        { name: 'no memory limit is denied', object: podWith({ resources: { limits: { cpu: '1' } } }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    // "fails when a probe is configured" would deny every probe: the probes family requires them, so it is refused.
+    expect(refusal('Fails when a readiness probe is configured.').message).toMatch(/forbids what this family would require/);
+    expect(refusal('Fails when the container is not privileged.').message).toMatch(/requires what this family would forbid/);
+  });
+
+  it('privilege escalation: an unset field allows escalation, so "is true" denies it too; only "set … to true" does not', async () => {
+    expect(
+      await failuresOn('Fails when `securityContext.allowPrivilegeEscalation` is true.', [
+        { name: 'unset is denied', object: podWith({}), expect: 'deny' },
+        { name: 'false is allowed', object: podWith({ securityContext: { allowPrivilegeEscalation: false } }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    expect(
+      await failuresOn('Containers must not set allowPrivilegeEscalation to true.', [
+        { name: 'unset is allowed', object: podWith({}), expect: 'allow' },
+        { name: 'true is denied', object: podWith({ securityContext: { allowPrivilegeEscalation: true } }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+});
+
+describe('AppArmor, SELinux, sysctls and volume types: lists read as written, inversions refused', () => {
+  const deploymentWith = (annotations: Record<string, string>): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'd', namespace: 'default' },
+    spec: {
+      selector: { matchLabels: { app: 'a' } },
+      template: { metadata: { labels: { app: 'a' }, annotations }, spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }] } },
+    },
+  });
+
+  it('finds the AppArmor annotation on a pod template, not only on a Pod', async () => {
+    expect(
+      await failuresOn('Containers must not run with the `unconfined` AppArmor profile.', [
+        { name: 'template annotation unconfined is denied', object: deploymentWith({ 'container.apparmor.security.beta.kubernetes.io/c': 'unconfined' }), expect: 'deny' },
+        { name: 'another container\'s annotation does not count', object: deploymentWith({ 'container.apparmor.security.beta.kubernetes.io/other': 'unconfined' }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('refuses a requirement that a ban family would turn around', () => {
+    expect(refusal('Containers must use the `unconfined` AppArmor profile.').message).toMatch(/requires what this family would forbid/);
+    expect(refusal('Pods must set seLinuxOptions.').message).toMatch(/requires what this family would forbid/);
+    expect(refusal('Image pull policy should not be `Always`.').message).toMatch(/forbids what this family would require/);
+  });
+
+  it('refuses "other than X are allowed" (the list would be read backwards) and sets that are not named', () => {
+    expect(refusal('Sysctls other than kernel.shm_rmid_forced are allowed.').message).toMatch(/forbids what this family would require/);
+    expect(refusal('Only the safe sysctls may be set.').unplaced).toEqual(expect.arrayContaining(['safe']));
+    // Neither the allowed types (not named) nor a ban on seLinuxOptions (which "must not use" would become).
+    expect(refusal('SELinux options must use one of the allowed types.').message).toMatch(/SELinux options must use/);
+    expect(refusal('SELinux options must not use one of the allowed types.').message).toMatch(/must not use/);
+  });
+
+  it('refuses volume conditions that are not about the type', () => {
+    expect(refusal('emptyDir volumes must set a sizeLimit.').unplaced).toContain('sizeLimit');
+    expect(refusal('Pods should not use emptyDir volumes larger than 1Gi.').unplaced).toEqual(expect.arrayContaining(['larger', '1Gi']));
+    expect(refusal('Volumes of type hostPath are only allowed in namespace ops.').unplaced).toContain('only');
+  });
+
+  it('a volume type allow-list denies every other type, one bad volume among good ones included', async () => {
+    expect(
+      await failuresOn('Pods may only use configMap, secret and projected volumes.', [
+        { name: 'configMap and projected are allowed', object: pod({ volumes: [{ name: 'a', configMap: { name: 'x' } }, { name: 'b', projected: { sources: [] } }] }), expect: 'allow' },
+        { name: 'an emptyDir among them is denied', object: pod({ volumes: [{ name: 'a', configMap: { name: 'x' } }, { name: 'b', emptyDir: {} }] }), expect: 'deny' },
+        { name: 'a claim is denied', object: pod({ volumes: [{ name: 'p', persistentVolumeClaim: { claimName: 'd' } }] }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+});
+
 describe('a refusal says what it could not place and what it can do', () => {
   it('names the unplaced words and the closest family with an example phrasing', () => {
     const r = refusal('Containers must not mount the docker socket.');
