@@ -14,7 +14,8 @@ import { UPLOAD_LIMITS, type UploadLimits } from '../impact/index.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerImpactRoutes } from './routes/impact.js';
 import { registerIntentRoutes } from './routes/intents.js';
-import { POLICY_TEST_LIMITS, registerPolicyRoutes, type PolicyTester, type PolicyTestLimits } from './routes/policies.js';
+import { POLICY_TEST_LIMITS, registerPolicyRoutes } from './routes/policies.js';
+import type { PolicyTester, PolicyTestLimits } from './routes/policies.js';
 import { registerReviewPage } from './routes/review-page.js';
 import { registerSkillRoutes, type SkillSearchEmbeddings, type SkillStoreForApi } from './routes/skills.js';
 
@@ -107,7 +108,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
   const againstLimits: UploadLimits = { ...UPLOAD_LIMITS, ...options.against };
   app.setErrorHandler((err, request, reply) => {
     // A route may have its own body limit (POST /v1/against): the 413 names the one that applied.
-    const pf = toPolicyforgeError(err, { bodyLimitBytes: request.routeOptions?.bodyLimit ?? options.bodyLimitBytes ?? 262_144 });
+    const bodyLimitBytes = request.routeOptions?.bodyLimit ?? options.bodyLimitBytes ?? 262_144;
+    const pf = toPolicyforgeError(err, { bodyLimitBytes });
     if (pf.status >= 500) log.error({ err: (pf.cause as Error | undefined)?.message ?? pf.message, code: pf.code, url: request.url }, 'request failed');
     if (pf.code === 'PF_ERR_REDIS_UNAVAILABLE' || pf.code === 'PF_ERR_STORE_UNAVAILABLE') reply.header('retry-after', '5');
     if (pf.code === 'PF_ERR_RATE_LIMITED') reply.header('retry-after', String(pf.details?.retryAfterSeconds ?? 60));
@@ -164,7 +166,14 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
 
   await app.register(async (scope) => {
     registerHealthRoutes(scope, deps);
-    registerIntentRoutes(scope, { queue, logger: log, intentsPerMinute: options.intentsPerMinute ?? 60, authenticated: !!auth, now: options.now ?? Date.now, against: againstLimits });
+    registerIntentRoutes(scope, {
+      queue,
+      logger: log,
+      intentsPerMinute: options.intentsPerMinute ?? 60,
+      authenticated: !!auth,
+      now: options.now ?? Date.now,
+      against: againstLimits,
+    });
     // Previews share the policy tests' budget: both run untrusted code in sandbox child processes on request.
     registerImpactRoutes(scope, {
       queue,

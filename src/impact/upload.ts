@@ -3,7 +3,8 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import type { Redis } from 'ioredis';
-import { PolicyforgeError, isPolicyforgeError, type ImpactSummary, type JsPolicy, type Logger } from '../../common/index.js';
+import { PolicyforgeError, isPolicyforgeError } from '../../common/index.js';
+import type { ImpactSummary, JsPolicy, Logger } from '../../common/index.js';
 // Types only from worker/index (BullMQ stays out of the CLI's start-up); the queue's name from its schema module.
 import type { AgainstRef, GenerateFn } from '../../worker/index.js';
 import { QUEUE_NAMES } from '../../worker/job-schema.js';
@@ -33,13 +34,21 @@ export interface UploadLimits {
   timeLimitMs: number;
 }
 
-export const UPLOAD_LIMITS: UploadLimits = { maxBytes: 4 * 1024 * 1024, maxObjects: 10_000, ttlSeconds: 86_400, timeLimitMs: 60_000 };
+export const UPLOAD_LIMITS: UploadLimits = {
+  maxBytes: 4 * 1024 * 1024,
+  maxObjects: 10_000,
+  ttlSeconds: 86_400,
+  timeLimitMs: 60_000,
+};
 
 /** The same default as `generate --against --deny-threshold` (src/cli/commands/against.ts). */
 export const DEFAULT_DENY_THRESHOLD = 0.1;
 
 /** JSON characters one upload may expand to once parsed: YAML aliases can repeat a subtree many times. */
 const EXPANSION_FACTOR = 8;
+
+/** What to do about an upload over a cap. */
+const FEWER = 'send fewer objects, or replay a large source with the CLI (policyforge test --against)';
 
 export interface InspectedUpload {
   text: string;
@@ -55,22 +64,31 @@ export interface InspectedUpload {
 export function uploadText(value: unknown, field = 'against'): string {
   if (typeof value === 'string') return value;
   if (value !== null && typeof value === 'object') return JSON.stringify(value);
-  throw new PolicyforgeError('PF_ERR_INPUT_INVALID', [field, 'must be YAML or JSON text, a Kubernetes object, a List, or an array of objects']);
+  throw new PolicyforgeError('PF_ERR_INPUT_INVALID', [
+    field,
+    'must be YAML or JSON text, a Kubernetes object, a List, or an array of objects',
+  ]);
 }
 
 /**
  * Reads an upload whole, once, to refuse it before any work is queued: too many bytes or objects (413),
  * a document that is not YAML (400, naming `against:LINE`), nothing replayable in it (400).
  */
-export async function inspectUpload(value: unknown, limits: Pick<UploadLimits, 'maxBytes' | 'maxObjects'>, field = 'against'): Promise<InspectedUpload> {
+export async function inspectUpload(
+  value: unknown,
+  limits: Pick<UploadLimits, 'maxBytes' | 'maxObjects'>,
+  field = 'against',
+): Promise<InspectedUpload> {
   const text = uploadText(value, field);
   const bytes = Buffer.byteLength(text);
   if (bytes > limits.maxBytes) {
     throw new PolicyforgeError('PF_ERR_PAYLOAD_TOO_LARGE', [
-      `${field} is ${bytes} bytes, more than the limit of ${limits.maxBytes} bytes; send fewer objects, or replay a large source with the CLI (policyforge test --against)`,
+      `${field} is ${bytes} bytes, more than the limit of ${limits.maxBytes} bytes; ${FEWER}`,
     ], { details: { field, limit: 'maxBytes', maxBytes: limits.maxBytes, bytes } });
   }
-  if (!text.trim()) throw new PolicyforgeError('PF_ERR_INPUT_INVALID', [field, 'is empty; send manifests, a List or audit-log lines']);
+  if (!text.trim()) {
+    throw new PolicyforgeError('PF_ERR_INPUT_INVALID', [field, 'is empty; send manifests, a List or audit-log lines']);
+  }
   let objects = 0;
   let expanded = 0;
   const maxExpanded = EXPANSION_FACTOR * Math.max(bytes, 1024);
@@ -82,19 +100,21 @@ export async function inspectUpload(value: unknown, limits: Pick<UploadLimits, '
     }
     if (++objects > limits.maxObjects) {
       throw new PolicyforgeError('PF_ERR_PAYLOAD_TOO_LARGE', [
-        `${field} holds more than ${limits.maxObjects} objects (the limit; counted up to ${entry.at}); send fewer, or replay a large source with the CLI (policyforge test --against)`,
+        `${field} holds more than ${limits.maxObjects} objects (the limit; counted up to ${entry.at}); ${FEWER}`,
       ], { details: { field, limit: 'maxObjects', maxObjects: limits.maxObjects } });
     }
     expanded += jsonSize(entry.type === 'request' ? entry.request : entry.object, maxExpanded - expanded);
     if (expanded > maxExpanded) {
       throw new PolicyforgeError('PF_ERR_PAYLOAD_TOO_LARGE', [
-        `${field} expands to more than ${maxExpanded} characters of JSON once parsed (at ${entry.at}; YAML aliases repeating a subtree?)`,
+        `${field} expands to more than ${maxExpanded} characters of JSON once parsed ` +
+          `(at ${entry.at}; YAML aliases repeating a subtree?)`,
       ], { details: { field, limit: 'expansion', maxExpandedChars: maxExpanded } });
     }
   }
   if (objects === 0) {
     const why = Object.entries(skipped).map(([w, n]) => `${n} × ${w}`).join('; ');
-    throw new PolicyforgeError('PF_ERR_INPUT_INVALID', [field, `holds no Kubernetes object or recorded request to replay${why ? ` (skipped: ${why})` : ''}`]);
+    const what = `holds no Kubernetes object or recorded request to replay${why ? ` (skipped: ${why})` : ''}`;
+    throw new PolicyforgeError('PF_ERR_INPUT_INVALID', [field, what]);
   }
   return { text, sha256: createHash('sha256').update(text).digest('hex'), bytes, objects, skipped };
 }
@@ -150,7 +170,12 @@ export interface UploadPreviewOptions {
  * What `policy` would do to an upload, in a sandbox child process. Entries run in small batches so a
  * deadline or a stop is noticed within one batch; past the deadline it ends with PF_ERR_LIMIT_EXCEEDED.
  */
-export async function previewUpload(policy: JsPolicy, upload: { text: string; objects?: number }, denyThreshold: number, options: UploadPreviewOptions = {}): Promise<ImpactSummary> {
+export async function previewUpload(
+  policy: JsPolicy,
+  upload: { text: string; objects?: number },
+  denyThreshold: number,
+  options: UploadPreviewOptions = {},
+): Promise<ImpactSummary> {
   const started = Date.now();
   const timeLimitMs = options.timeLimitMs ?? UPLOAD_LIMITS.timeLimitMs;
   let replayed = 0;
@@ -161,10 +186,14 @@ export async function previewUpload(policy: JsPolicy, upload: { text: string; ob
     ...(options.maxTimeoutMs ? { maxTimeoutMs: options.maxTimeoutMs } : {}),
     onVerdict: () => {
       replayed++;
-      if (options.stopped?.()) throw new PolicyforgeError('PF_ERR_LIMIT_EXCEEDED', ['the impact preview was stopped (the client or the job went away)']);
+      if (options.stopped?.()) {
+        const why = 'the impact preview was stopped (the client or the job went away)';
+        throw new PolicyforgeError('PF_ERR_LIMIT_EXCEEDED', [why]);
+      }
       if (Date.now() - started > timeLimitMs) {
         const of = upload.objects ? ` of ${upload.objects}` : '';
-        throw new PolicyforgeError('PF_ERR_LIMIT_EXCEEDED', [`the impact preview ran longer than ${timeLimitMs} ms (${replayed}${of} objects replayed); send fewer objects or a faster policy`], {
+        const what = `the impact preview ran longer than ${timeLimitMs} ms (${replayed}${of} objects replayed)`;
+        throw new PolicyforgeError('PF_ERR_LIMIT_EXCEEDED', [`${what}; send fewer objects or a faster policy`], {
           details: { limit: 'timeLimitMs', timeLimitMs, replayed },
         });
       }
@@ -182,17 +211,27 @@ const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
 
 /** Stores an inspected upload for `ttlSeconds` (again: a later job naming it keeps it longer). */
-export async function storeUpload(client: Pick<Redis, 'set'>, prefix: string, upload: Pick<InspectedUpload, 'text' | 'sha256'>, ttlSeconds: number): Promise<void> {
+export async function storeUpload(
+  client: Pick<Redis, 'set'>,
+  prefix: string,
+  upload: Pick<InspectedUpload, 'text' | 'sha256'>,
+  ttlSeconds: number,
+): Promise<void> {
   await client.set(uploadKey(prefix, upload.sha256), await gzipAsync(upload.text), 'EX', ttlSeconds);
 }
 
 /** A stored upload's text, or undefined when it expired; a stored value that does not hash to its key is refused. */
-export async function loadUpload(client: Pick<Redis, 'getBuffer'>, prefix: string, sha256: string): Promise<string | undefined> {
+export async function loadUpload(
+  client: Pick<Redis, 'getBuffer'>,
+  prefix: string,
+  sha256: string,
+): Promise<string | undefined> {
   const stored = await client.getBuffer(uploadKey(prefix, sha256));
   if (!stored) return undefined;
   const text = (await gunzipAsync(stored)).toString('utf8');
   if (createHash('sha256').update(text).digest('hex') !== sha256) {
-    throw new PolicyforgeError('PF_ERR_INTERNAL', [`the stored against upload ${sha256.slice(0, 12)}… does not match its hash`]);
+    const which = sha256.slice(0, 12);
+    throw new PolicyforgeError('PF_ERR_INTERNAL', [`the stored against upload ${which}… does not match its hash`]);
   }
   return text;
 }
@@ -227,8 +266,11 @@ export function withImpactPreview(generate: GenerateFn, deps: GenerationImpactDe
     const notSafe = (why: string) => ({ ...result, safeToApply: false, reason: `${result.reason}; ${why}` });
     const text = await loadUpload(deps.client, deps.prefix, ref.sha256);
     if (text === undefined) {
-      deps.logger?.warn({ job: { id: context.jobId }, sha256: ref.sha256 }, 'against upload expired before the job ran');
-      return notSafe('the impact preview did not run: the uploaded objects (against) expired before the job ran; submit them again, so it is not passed as safe');
+      deps.logger?.warn({ job: { id: context.jobId }, sha256: ref.sha256 }, 'against upload gone before the job ran');
+      return notSafe(
+        'the impact preview did not run: the uploaded objects (against) expired before the job ran; ' +
+          'submit them again, so it is not passed as safe',
+      );
     }
     try {
       const impact = await previewUpload(result.policy, { text, objects: ref.objects }, ref.denyThreshold, {
@@ -237,7 +279,8 @@ export function withImpactPreview(generate: GenerateFn, deps: GenerationImpactDe
       });
       if (!impact.overThreshold) return { ...result, impact };
       const share = impact.checked ? impact.wouldDeny / impact.checked : 0;
-      return { ...notSafe(`but it ${impactHeadline(impact)} (${percent(share)} denied, above the ${percent(ref.denyThreshold)} threshold): not safe to enforce as is`), impact };
+      const above = `${percent(share)} denied, above the ${percent(ref.denyThreshold)} threshold`;
+      return { ...notSafe(`but it ${impactHeadline(impact)} (${above}): not safe to enforce as is`), impact };
     } catch (err) {
       if (context.signal.aborted) throw err;
       deps.logger?.warn({ job: { id: context.jobId }, err: (err as Error).message }, 'impact preview failed');

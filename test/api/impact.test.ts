@@ -164,7 +164,7 @@ describe('bounds and errors, before anything is queued', () => {
     expect(response.status).toBe(413);
     const error = await errorOf(response);
     // An array sent as JSON is one line: every object in it reads as line 1.
-    expect(error.message).toBe('body.against holds more than 6 objects (the limit; counted up to body.against:1); send fewer, or replay a large source with the CLI (policyforge test --against)');
+    expect(error.message).toBe('body.against holds more than 6 objects (the limit; counted up to body.against:1); send fewer objects, or replay a large source with the CLI (policyforge test --against)');
     expect(error.details).toMatchObject({ limit: 'maxObjects', maxObjects: 6 });
   });
 

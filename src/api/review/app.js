@@ -228,8 +228,12 @@ $('#intent-form').addEventListener('submit', async (event) => {
     // then named by id, so a large file is not squeezed into the JSON body.
     const file = $('#intent-against').files?.[0];
     let againstId;
-    if (file) ({ againstId } = await api('/v1/against', { method: 'POST', body: await file.text(), headers: { 'content-type': 'text/plain' } }));
-    const { id, deduplicated } = await api('/v1/intents', { method: 'POST', body: JSON.stringify({ text, ...(againstId ? { againstId } : {}) }) });
+    if (file) {
+      const upload = { method: 'POST', body: await file.text(), headers: { 'content-type': 'text/plain' } };
+      ({ againstId } = await api('/v1/against', upload));
+    }
+    const body = JSON.stringify({ text, ...(againstId ? { againstId } : {}) });
+    const { id, deduplicated } = await api('/v1/intents', { method: 'POST', body });
     status(deduplicated ? `already running as ${id}` : `submitted as ${id}`);
     $('#intent-text').value = '';
     $('#intent-against').value = '';
@@ -252,7 +256,9 @@ async function loadIntents() {
           // What the policy does, rendered from its cases (not the intent): an inversion shows here at a glance.
           i.restatement ? el('p', { class: 'restatement muted' }, `${i.restatement}${i.judged === false ? ' (not independently judged)' : ''}`) : '',
           // Beside it, what it would do to the objects sent with the intent.
-          i.impact ? el('p', { class: `impact ${i.overThreshold ? 'error' : 'muted'}` }, `impact: ${i.impact}${i.overThreshold ? ' — above the deny threshold' : ''}`) : '',
+          i.impact
+            ? el('p', { class: `impact ${i.overThreshold ? 'error' : 'muted'}` }, `impact: ${i.impact}${i.overThreshold ? ' — above the deny threshold' : ''}`)
+            : '',
         ),
       ),
     );
@@ -365,28 +371,43 @@ const number = new Intl.NumberFormat('en-US');
 /** Why a result with a policy is not safe to apply: a failed draft, or a verified one the impact preview holds back. */
 function notSafeText(result) {
   if (result.status !== 'succeeded') return 'Not safe to apply: the best failed draft, kept for review.';
-  if (result.impact?.overThreshold) return 'Not safe to apply as is: verified, but it would deny more of the objects sent than the threshold allows (see above).';
+  if (result.impact?.overThreshold) {
+    return 'Not safe to apply as is: verified, but it would deny more of the objects sent than the threshold allows (see above).';
+  }
   return `Not safe to apply as is: ${result.reason}`;
 }
 
 /** The impact preview (ImpactSummary): the headline as the CLI prints it, then each reason with examples. */
 function renderImpact(impact) {
-  const headline = `would deny ${number.format(impact.wouldDeny)} of ${number.format(impact.checked)} object${impact.checked === 1 ? '' : 's'}; warn ${number.format(impact.wouldWarn)}; mutate ${number.format(impact.wouldMutate)}`;
+  const n = (x) => number.format(x);
+  const objects = `${n(impact.checked)} object${impact.checked === 1 ? '' : 's'}`;
+  const headline = `would deny ${n(impact.wouldDeny)} of ${objects}; warn ${n(impact.wouldWarn)}; mutate ${n(impact.wouldMutate)}`;
   const skipped = Object.entries(impact.skipped ?? {});
   return el(
     'section',
     { id: 'intent-impact', class: impact.overThreshold ? 'impact over' : 'impact' },
-    el('p', { id: 'impact-headline' }, headline, el('span', { class: 'muted' }, ` · ${number.format(impact.selected)} selected by its match rules`)),
-    impact.overThreshold ? el('p', { id: 'impact-warning', class: 'error' }, 'Above the deny threshold: not safe to enforce as is. Check the reasons below before applying.') : '',
+    el('p', { id: 'impact-headline' }, headline, el('span', { class: 'muted' }, ` · ${n(impact.selected)} selected by its match rules`)),
+    impact.overThreshold
+      ? el('p', { id: 'impact-warning', class: 'error' }, 'Above the deny threshold: not safe to enforce as is. Check the reasons below before applying.')
+      : '',
     impact.reasons.length
       ? el(
           'table',
           { id: 'impact-reasons' },
           el('tr', {}, el('th', {}, 'verdict'), el('th', {}, 'objects'), el('th', {}, 'reason'), el('th', {}, 'e.g.')),
-          ...impact.reasons.map((r) => el('tr', { class: r.verdict }, el('td', {}, r.verdict), el('td', {}, number.format(r.count)), el('td', {}, r.reason), el('td', {}, el('ul', {}, ...r.examples.map((e) => el('li', {}, e)))))),
+          ...impact.reasons.map((r) =>
+            el(
+              'tr',
+              { class: r.verdict },
+              el('td', {}, r.verdict),
+              el('td', {}, n(r.count)),
+              el('td', {}, r.reason),
+              el('td', {}, el('ul', {}, ...r.examples.map((e) => el('li', {}, e)))),
+            ),
+          ),
         )
       : '',
-    skipped.length ? el('p', { class: 'muted' }, `skipped: ${skipped.map(([why, n]) => `${number.format(n)} × ${why}`).join('; ')}`) : '',
+    skipped.length ? el('p', { class: 'muted' }, `skipped: ${skipped.map(([why, count]) => `${n(count)} × ${why}`).join('; ')}`) : '',
     ...(impact.notes ?? []).map((n) => el('p', { class: 'muted' }, `note: ${n}`)),
   );
 }

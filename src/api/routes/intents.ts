@@ -5,7 +5,7 @@ import { PolicyforgeError, type GenerationResult, type Intent, type Logger } fro
 import { impactHeadline, type UploadLimits } from '../../impact/index.js';
 import { invalidInput } from '../errors.js';
 import { rateLimit } from '../rate-limit.js';
-import { intentSchema, type GenerationQueue, type JobView } from '../../../worker/index.js';
+import { intentSchema, type AgainstRef, type GenerationQueue, type JobView } from '../../../worker/index.js';
 import { againstBodyProperties, resolveAgainst, type AgainstFields } from './impact.js';
 
 /** The intent's zod schema (worker/) as JSON Schema, limited to what OpenAPI 3.0 schemas allow. */
@@ -62,7 +62,9 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
         tags: ['intents'],
         summary: 'Submit an intent; a worker turns it into a verified JsPolicy',
         description:
-          'Answers 202 with the job id at once. The same intent in flight twice runs once (`deduplicated`). An `Idempotency-Key` header makes retries safe: the same key and body answer the first job again; the same key with another body is a 409. With `against` (or `againstId`), the verified policy is replayed against those objects: `result.impact`, and a policy denying more than `denyThreshold` of them is not safe to apply.',
+          'Answers 202 with the job id at once. The same intent in flight twice runs once (`deduplicated`). An `Idempotency-Key` header makes retries safe: the same key and body answer the first job again; the same key with another body is a 409.' +
+          ' With `against` (or `againstId`), the verified policy is replayed against those objects: `result.impact`,' +
+          ' and a policy denying more than `denyThreshold` of them is not safe to apply.',
         headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', pattern: IDEMPOTENCY_KEY.source } } },
         body: bodySchema,
         response: {
@@ -75,7 +77,12 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
               links: { type: 'object', properties: { self: { type: 'string' }, events: { type: 'string' }, policy: { type: 'string' } } },
               against: {
                 type: 'object',
-                properties: { againstId: { type: 'string' }, bytes: { type: 'integer' }, objects: { type: 'integer' }, denyThreshold: { type: 'number' } },
+                properties: {
+                  againstId: { type: 'string' },
+                  bytes: { type: 'integer' },
+                  objects: { type: 'integer' },
+                  denyThreshold: { type: 'number' },
+                },
               },
             },
           },
@@ -90,14 +97,17 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
     },
     async (request, reply) => {
       // The body as sent, not as schema validation coerced it (it turns 12345 into "12345" for query strings' sake).
-      const { against, againstId, denyThreshold, ...body } = (uncoerced.get(request) ?? request.body) as Intent & AgainstFields;
+      const sent = (uncoerced.get(request) ?? request.body) as Intent & AgainstFields;
+      const { against, againstId, denyThreshold, ...body } = sent;
       const parsed = intentSchema.safeParse(body);
       if (!parsed.success) {
         throw invalidInput(parsed.error.issues.map((i) => ({ path: fieldPath('body', i.path), message: i.message })));
       }
       await rateLimit(request, deps, 'intents', deps.intentsPerMinute, 'intents');
       // Checked and stored before the job exists, so a bad upload is this request's 400/413, not a failed job.
-      const resolved = await resolveAgainst({ against, againstId, denyThreshold }, { queue, limits: deps.against }, { store: true });
+      const resolved = await resolveAgainst({ against, againstId, denyThreshold }, { queue, limits: deps.against }, {
+        store: true,
+      });
       const idempotencyKey = request.headers['idempotency-key'];
       const { id, deduplicated, replayed } = await queue.enqueue(
         { v: 1, intent: parsed.data as Intent, requestedBy: 'api', ...(resolved ? { against: resolved.ref } : {}) },
@@ -113,7 +123,7 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
           deduplicated,
           ...(replayed ? { replayed } : {}),
           links: { self, events: `${self}/events`, policy: `${self}/policy.yaml` },
-          ...(resolved ? { against: { againstId: resolved.ref.sha256, bytes: resolved.ref.bytes, objects: resolved.ref.objects, denyThreshold: resolved.ref.denyThreshold } } : {}),
+          ...(resolved ? { against: againstView(resolved.ref) } : {}),
         });
     },
   );
@@ -147,7 +157,9 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
           ...(j.result ? { status: j.result.status, safeToApply: j.result.safeToApply, rounds: j.result.rounds.length } : {}),
           ...(j.result?.restatement ? { restatement: j.result.restatement.summary, judged: j.result.restatement.judged } : {}),
           // Beside the restatement: what the policy would do to the objects sent with the intent.
-          ...(j.result?.impact ? { impact: impactHeadline(j.result.impact), ...(j.result.impact.overThreshold ? { overThreshold: true } : {}) } : {}),
+          ...(j.result?.impact
+            ? { impact: impactHeadline(j.result.impact), ...(j.result.impact.overThreshold && { overThreshold: true }) }
+            : {}),
           ...(j.error ? { error: j.error } : {}),
         })),
       };
@@ -277,9 +289,19 @@ function notSafeHeader(result: GenerationResult): string {
   if (result.safeToApply) return '';
   if (result.status !== 'succeeded') return '# NOT SAFE TO APPLY: this is the best failed draft, kept for review.\n';
   if (result.impact?.overThreshold) {
-    return `# NOT SAFE TO APPLY as is: verified, but it ${impactHeadline(result.impact)} (above the deny threshold); see the intent's result.impact.\n`;
+    const what = `it ${impactHeadline(result.impact)} (above the deny threshold)`;
+    return `# NOT SAFE TO APPLY as is: verified, but ${what}; see the intent's result.impact.\n`;
   }
   return "# NOT SAFE TO APPLY as is: verified, but the impact preview did not finish; see the intent's result.reason.\n";
+}
+
+/** What the 202 says about the objects the policy will be replayed against. */
+function againstView(ref: AgainstRef): { againstId: string; bytes: number; objects: number; denyThreshold: number } {
+  return { againstId: ref.sha256, ...pick(ref, 'bytes', 'objects', 'denyThreshold') };
+}
+
+function pick<T extends object, K extends keyof T>(value: T, ...keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((k) => [k, value[k]])) as Pick<T, K>;
 }
 
 function fieldPath(root: string, path: readonly PropertyKey[]): string {
