@@ -1,30 +1,23 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { INTENT_ALL, INTENT_PROD, privilegedModel } from '../loop/privileged-model.js';
 import { startScriptedOpenAIServer } from '../support/scripted-openai-server.js';
 import { haveSharedIntents, sharedIntent } from '../support/shared-intents.js';
+import { runCli, type CliRun } from './run-cli.js';
 
-const exec = promisify(execFile);
 const home = mkdtempSync(join(tmpdir(), 'pf-cli-gen-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
-/** The bin with a clean environment: no key, a private POLICYFORGE_HOME. */
-function run(args: string[], env: Record<string, string> = {}) {
-  const clean: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: home, POLICYFORGE_HOME: join(home, 'pf'), LOG_LEVEL: 'silent', ...env };
-  return exec('node', ['bin/policyforge.js', ...args], { env: clean, maxBuffer: 16 * 1024 * 1024 }).then(
-    (r) => ({ ...r, code: 0 }),
-    (e: { stdout: string; stderr: string; code: number }) => ({ stdout: e.stdout, stderr: e.stderr, code: e.code }),
-  );
+/** In-process (run-cli.ts) with a clean environment: no key, a private POLICYFORGE_HOME. */
+function run(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { cleanEnv: { PATH: process.env.PATH ?? '', HOME: home, POLICYFORGE_HOME: join(home, 'pf'), LOG_LEVEL: 'silent', ...env } });
 }
 
 const DONE_WHEN = "Deny pods with the label 'env=prod' in the 'test' namespace.";
 
-// Each case starts the real bin (which re-executes node once); on a loaded 2-core machine that takes seconds.
 describe('policyforge generate', { timeout: 180_000 }, () => {
   it('with no key prints a JsPolicy scoped to namespace test, failurePolicy Ignore, that passes the shared suite', async () => {
     const out = join(home, 'no-prod.yaml');

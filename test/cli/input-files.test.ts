@@ -1,22 +1,15 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, type CliRun } from './run-cli.js';
 
 // Files given to the CLI are read with a size cap, and only when they are regular files (common/input-file.ts).
-const ROOT = resolve(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'pf-cli-input-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile('node', ['bin/policyforge.js', ...args], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 99) : 0;
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (...args: string[]): Promise<CliRun> => runCli(args);
 
 describe('policyforge test with unusable input files', { timeout: 120_000 }, () => {
   it('exits 2 at once on a FIFO as the suite, saying it is not a regular file', async () => {

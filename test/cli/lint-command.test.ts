@@ -1,29 +1,20 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { serializePolicy } from '../../sandbox/index.js';
 import { startKubeApiServer } from '../support/kube-api-server.js';
 import { userIamPolicyDraft } from '../critic/fixtures.js';
 import { SHARED_INTENTS, haveSharedIntents } from '../support/shared-intents.js';
+import { runCli, type CliRun } from './run-cli.js';
 
-const run = promisify(execFile);
 const INTENTS = SHARED_INTENTS;
 const dir = mkdtempSync(join(tmpdir(), 'pf-lint-'));
 const iamDraft = join(dir, 'iam-draft.yaml');
 writeFileSync(iamDraft, serializePolicy(userIamPolicyDraft()));
 
-async function lint(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', ['bin/policyforge.js', 'lint', ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** `policyforge lint …` in-process (run-cli.ts). */
+const lint = (...args: string[]): Promise<CliRun> => runCli(['lint', ...args]);
 
 describe('policyforge lint', () => {
   it('exits 1 on the user’s IAMPolicy draft and names the group that serves iampolicies, with the fix', async () => {

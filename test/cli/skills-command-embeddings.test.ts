@@ -9,10 +9,12 @@ import { builtinSkills, openSqliteStore } from '../../skills/index.js';
 import { embeddingText } from '../../skills/retrieval.js';
 import { createGenerator } from '../../src/loop/index.js';
 import { startScriptedOpenAIServer, type ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
+import { runCli, type CliRun } from './run-cli.js';
 
 // `policyforge skills search` with a model configured ranks as the generation loop does: the loop's
 // embeddings (OPENAI_BASE_URL → the scripted OpenAI-compatible server, real OpenAIEmbeddings client) and the
-// loop's cache key, so vectors either of them stored are reused by the other. Driven through the real bin.
+// loop's cache key, so vectors either of them stored are reused by the other. In-process through main(argv),
+// and through the real bin where a log line on stderr is the point.
 
 const exec = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), 'pf-skills-emb-'));
@@ -53,10 +55,18 @@ function modelEnv(): Record<string, string> {
   return { OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: SECRET, POLICYFORGE_EMBEDDINGS_MODEL: EMBED_MODEL, POLICYFORGE_MODEL_MAX_RETRIES: '0' };
 }
 
-/** The real bin with a clean environment (no key from the machine running the tests) plus `env`. */
-function run(args: string[], env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string; code: number }> {
-  const clean: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: root, POLICYFORGE_HOME: join(root, 'home'), LOG_LEVEL: 'warn', ...env };
-  return exec('node', ['bin/policyforge.js', ...args], { env: clean, maxBuffer: 16 * 1024 * 1024 }).then(
+function cleanEnv(env: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: root, POLICYFORGE_HOME: join(root, 'home'), LOG_LEVEL: 'warn', ...env };
+}
+
+/** In-process (run-cli.ts) with a clean environment (no key from the machine running the tests) plus `env`. */
+function run(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return runCli(args, { cleanEnv: cleanEnv(env) });
+}
+
+/** The real bin, for what only a process shows: the structured log lines it writes to its stderr. */
+function runBin(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return exec('node', ['bin/policyforge.js', ...args], { env: cleanEnv(env), maxBuffer: 16 * 1024 * 1024 }).then(
     (r) => ({ ...r, code: 0 }),
     (e: { stdout: string; stderr: string; code: number }) => ({ stdout: e.stdout, stderr: e.stderr, code: e.code }),
   );
@@ -146,7 +156,7 @@ describe('policyforge skills search with a model configured', { timeout: 180_000
   it('an embedding model that fails: the lexical answer and a warning on stderr, without the key', async () => {
     const store = newStore();
     server.embeddingFailure = { status: 500, body: { error: { message: `upstream refused key ${SECRET}`, type: 'server_error' } } };
-    const r = await run(['skills', 'search', 'block', 'privileged', 'containers', '--store', store, '--json'], modelEnv());
+    const r = await runBin(['skills', 'search', 'block', 'privileged', 'containers', '--store', store, '--json'], modelEnv());
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
     expect(r.stderr).toContain('ranking lexically');

@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Skill } from '../../common/index.js';
 import { builtinSkills, openSqliteStore } from '../../skills/index.js';
+import { runCli, type CliRun } from './run-cli.js';
 
-const execFileAsync = promisify(execFile);
 const root = mkdtempSync(join(tmpdir(), 'pf-skills-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -17,20 +15,11 @@ function newHome(): string {
   return join(root, `home-${++homes}`);
 }
 
-/** Runs the real bin; resolves with stdout/stderr and the exit code (never rejects on a non-zero exit). */
-async function cli(home: string, ...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await execFileAsync('node', ['bin/policyforge.js', 'skills', ...args], {
-      env: { ...process.env, POLICYFORGE_HOME: home, POLICYFORGE_SKILL_STORE: '', POLICYFORGE_REVIEWER: 'ci-reviewer', LOG_LEVEL: 'silent' },
-    });
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
+/** `policyforge skills …` in-process (run-cli.ts) with its own home and reviewer. */
+function cli(home: string, ...args: string[]): Promise<CliRun> {
+  return runCli(['skills', ...args], { env: { POLICYFORGE_HOME: home, POLICYFORGE_SKILL_STORE: '', POLICYFORGE_REVIEWER: 'ci-reviewer', LOG_LEVEL: 'silent' } });
 }
 
-// Each case drives the real bin several times (a few seconds each on a loaded machine).
 describe('policyforge skills', { timeout: 180_000 }, () => {
   it('list: the built-in skills, approved, in a fresh home', async () => {
     const { stdout, code } = await cli(newHome(), 'list', '--json');

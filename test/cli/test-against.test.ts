@@ -1,12 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
+import { runCli, type CliRun } from './run-cli.js';
 
-// The impact preview through the real bin (bin/policyforge.js → dist/): `test --policy P --against SOURCE…`
-// and `generate --against SOURCE…`, on the example snapshot (examples/impact/), stdin and the test API server.
+// The impact preview in-process through main(argv) (run-cli.ts): `test --policy P --against SOURCE…` and
+// `generate --against SOURCE…`, on the example snapshot (examples/impact/), stdin and the test API server.
 
 const home = mkdtempSync(join(tmpdir(), 'pf-cli-impact-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
@@ -15,21 +15,9 @@ const INVERTED = 'examples/impact/no-prod-pods-in-test.inverted.policy.yaml';
 const CORRECT = 'examples/no-prod-pods-in-test.policy.yaml';
 const SNAPSHOT = 'examples/impact/cluster-snapshot';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], stdin?: string): Promise<Run> {
-  const env = { PATH: process.env.PATH ?? '', HOME: home, POLICYFORGE_HOME: join(home, 'pf'), LOG_LEVEL: 'silent' };
-  return new Promise((done) => {
-    const child = execFile('node', ['bin/policyforge.js', ...args], { env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 99) : 0;
-      done({ code, stdout, stderr });
-    });
-    if (stdin !== undefined) child.stdin?.end(stdin);
-  });
+/** A clean environment (no kubeconfig or key from the machine running the tests), stdin when given. */
+function cli(args: string[], stdin?: string): Promise<CliRun> {
+  return runCli(args, { stdin, cleanEnv: { PATH: process.env.PATH ?? '', HOME: home, POLICYFORGE_HOME: join(home, 'pf'), LOG_LEVEL: 'silent' } });
 }
 
 let server: KubeApiServer | undefined;

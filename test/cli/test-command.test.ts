@@ -1,28 +1,15 @@
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { sharedIntentIds, SHARED_INTENTS } from '../support/shared-intents.js';
+import { runCli, type CliRun } from './run-cli.js';
 
-// `policyforge test` through the real bin (bin/policyforge.js → dist/, built by the global setup).
+// `policyforge test` in-process through main(argv) (run-cli.ts); the sandbox runs in its child process as
+// the bin's does. The bin itself: main.test.ts and test-untrusted.test.ts.
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const INTENTS = resolve(ROOT, '..', 'shared', 'intents');
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(...args: string[]): Promise<Run> {
-  return new Promise((done) => {
-    execFile('node', ['bin/policyforge.js', ...args], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 99) : 0;
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const cli = (...args: string[]): Promise<CliRun> => runCli(args);
 
 async function tempFile(name: string, text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pf-cli-'));
@@ -31,7 +18,6 @@ async function tempFile(name: string, text: string): Promise<string> {
   return path;
 }
 
-// Each run starts a Node process that loads the whole CLI: slow on a loaded machine, hence the timeout.
 describe('policyforge test', { timeout: 240_000 }, () => {
   it('exits 0 and prints one line per case and a summary when every case passes', async () => {
     const r = await cli('test', 'examples/no-prod-pods-in-test.yaml', '--policy', 'examples/no-prod-pods-in-test.policy.yaml');
@@ -96,19 +82,17 @@ describe('policyforge test', { timeout: 240_000 }, () => {
     expect(noPolicy.stderr).toContain("required option '--policy <file>' not specified");
   });
 
-  it('runs in a child process with --isolation process', async () => {
-    const r = await cli('test', 'examples/warn-many-replicas.yaml', '--policy', 'examples/warn-many-replicas.policy.yaml', '--isolation', 'process');
+  it('runs in this process with --isolation inline (the default is a sandbox child process)', async () => {
+    const r = await cli('test', 'examples/warn-many-replicas.yaml', '--policy', 'examples/warn-many-replicas.policy.yaml', '--isolation', 'inline');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^PASS {2}4\/4/m);
   });
 
-  const ids = existsSync(INTENTS) ? readdirSync(INTENTS).filter((f) => f.endsWith('.policy.yaml')).map((f) => f.slice(0, -'.policy.yaml'.length)) : [];
+  // The suites live where POLICYFORGE_SHARED_INTENTS points (test/support/shared-intents.ts), ../shared/intents by default.
+  const ids = sharedIntentIds();
   it.skipIf(!ids.length)('exits 0 for every shared intent suite with its reference policy', async () => {
-    const runs: Array<[string, Run]> = [];
-    for (let i = 0; i < ids.length; i += 4) {
-      const batch = ids.slice(i, i + 4);
-      runs.push(...(await Promise.all(batch.map(async (id) => [id, await cli('test', join(INTENTS, `${id}.yaml`), '--policy', join(INTENTS, `${id}.policy.yaml`))] as [string, Run]))));
-    }
-    expect(runs.filter(([, r]) => r.code !== 0).map(([id, r]) => `${id}: ${r.code} ${r.stdout}${r.stderr}`)).toEqual([]);
+    const runs: Array<[string, CliRun]> = [];
+    for (const id of ids) runs.push([id, await cli('test', join(SHARED_INTENTS, `${id}.yaml`), '--policy', join(SHARED_INTENTS, `${id}.policy.yaml`))]);
+    expect(runs.map(([id, r]) => `${id}: ${r.code}${r.code ? ` ${r.stdout}${r.stderr}` : ''}`)).toEqual(ids.map((id) => `${id}: 0`));
   });
 });

@@ -1,24 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { serializePolicy } from '../../sandbox/index.js';
 import { userIamPolicyDraft } from '../critic/fixtures.js';
 import { SHARED_INTENTS, haveSharedIntents } from '../support/shared-intents.js';
+import { runCli, type CliRun } from './run-cli.js';
 
-const run = promisify(execFile);
 const INTENTS = SHARED_INTENTS;
 
-async function test(...args: string[]): Promise<{ code: number; stdout: string }> {
-  try {
-    return { code: 0, stdout: (await run('node', ['bin/policyforge.js', 'test', ...args])).stdout };
-  } catch (err) {
-    const e = err as { code: number; stdout: string };
-    return { code: e.code, stdout: e.stdout };
-  }
-}
+/** `policyforge test …` in-process (run-cli.ts). */
+const test = (...args: string[]): Promise<CliRun> => runCli(['test', ...args]);
 
 describe.skipIf(!haveSharedIntents)('policyforge test --fuzz', () => {
   it('exits 1 and shows the smallest crashing object when the policy throws on an unusual object', async () => {
