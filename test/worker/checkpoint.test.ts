@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { checkpointKey, createGenerationQueue, type GenerationQueue, type JobView } from '../../worker/index.js';
+import { silentLogger } from '../../common/index.js';
+import { createGenerator } from '../../src/loop/index.js';
+import { checkpointKey, createGenerationQueue, startGenerationWorker, type GenerationQueue, type JobView } from '../../worker/index.js';
 import { spawnWatched, type WatchedProcess } from '../support/processes.js';
 import { redisForTests, type TestRedis } from '../support/redis.js';
 import { startScriptedOpenAIServer, type ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
@@ -107,5 +109,43 @@ describe('a job re-run after its worker died', () => {
     expect(view.progress.events.filter((e) => e.type === 'round-started').map((e) => e.type === 'round-started' && e.round)).toEqual([1, 2]);
     // Done: nothing left to resume.
     expect(await client.exists(checkpointKey(prefix, id))).toBe(0);
+  });
+
+  it('a retry after a transient model failure resumes from the rounds its failed attempt paid for', async () => {
+    const server = await startScriptedOpenAIServer({
+      steps: [{ toolCall: { arguments: iamPlan } }, { toolCall: { arguments: flawedDraft } }, { status: 503 }, { toolCall: { arguments: fixedDraft } }, { toolCall: { arguments: approve } }],
+    });
+    servers.push(server);
+    const prefix = `pf-ckpt-retry-${randomUUID().slice(0, 8)}`;
+    const queue = createGenerationQueue({ connection: redis.url, prefix, attempts: 2, backoffMs: 100 });
+    queues.push(queue);
+    const model = { provider: 'openai-compatible' as const, model: 'scripted', apiKey: KEY, baseURL: server.baseURL, timeoutMs: 10_000, maxRetries: 0, temperature: 0 };
+    const generator = await createGenerator({ store: join(dir, 'retry.sqlite'), model, fuzz: false });
+    const attempts: Array<{ attempt: number; resumed: boolean }> = [];
+    const worker = startGenerationWorker({
+      connection: redis.url,
+      prefix,
+      logger: silentLogger,
+      secrets: [KEY],
+      generate: (intent, ctx) => {
+        attempts.push({ attempt: ctx.attempt, resumed: ctx.resume !== undefined });
+        return generator.generate(intent, ctx);
+      },
+    });
+    try {
+      const { id } = await queue.enqueue({ v: 1, intent: { text: IAM_INTENT } });
+      const view = await waitForState(queue, id, 'completed');
+
+      expect(attempts).toEqual([{ attempt: 1, resumed: false }, { attempt: 2, resumed: true }]);
+      expect(view.result?.status, view.result?.reason).toBe('succeeded');
+      expect(view.result?.rounds.map((r) => r.round)).toEqual([1, 2]);
+      // Attempt 2 asked only for round 2 (again: the 503 answered nothing) and the critic.
+      expect(tools(server)).toEqual(['submit_plan', 'submit_policy', 'submit_policy', 'submit_policy', 'submit_review']);
+      expect(server.judgeRequests()).toHaveLength(1);
+      expect(await client.exists(checkpointKey(prefix, id))).toBe(0);
+    } finally {
+      await worker.close();
+      await generator.close();
+    }
   });
 });
