@@ -76,6 +76,19 @@ describe('POST /v1/intents with against', () => {
     expect((await settled(second.id)).result.impact.overThreshold).toBe(true);
   });
 
+  it('an Idempotency-Key names the upload too: the same key with other objects is a 409', async () => {
+    const headers = { 'idempotency-key': `impact-${Date.now()}` };
+    const text = 'Deny pods labelled env=prod (idempotent)';
+    const first = await api.call('/v1/intents', { json: { text, against: MANIFESTS }, headers });
+    expect(first.status).toBe(202);
+    const again = await api.call('/v1/intents', { json: { text, against: MANIFESTS }, headers });
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect((await again.json()).id).toBe((await first.json()).id);
+    const other = await api.call('/v1/intents', { json: { text, against: [pod('x', 'y', 'prod')] }, headers });
+    expect(other.status).toBe(409);
+    expect((await errorOf(other)).code).toBe('PF_ERR_CONFLICT');
+  });
+
   it('takes a JSON List and an array of objects as well as YAML text', async () => {
     const list = { apiVersion: 'v1', kind: 'List', items: [pod('a', 'one', 'prod'), pod('a', 'two', 'dev')] };
     const fromList = await (await api.call('/v1/intents', { json: { text: 'Deny pods labelled env=prod (list)', against: list } })).json();
