@@ -71,7 +71,7 @@ const TRACE_MAX_CHUNKS = 40;
  */
 export class SkillLibrary {
   private index?: { revision: number; index: SkillIndex; missingVectors: boolean; builtAt: number };
-  private readonly vectorCache = new Map<string, number[]>();
+  private readonly vectorCache = new Map<string, ArrayLike<number>>();
   private readonly queryVectors = new Map<string, number[]>();
   private readonly log: Logger;
   private readonly now: () => Date;
@@ -268,7 +268,7 @@ export class SkillLibrary {
   }
 
   /** Vectors by skill id: memory first, then the store's cache, then the model for what is left. */
-  private async vectorsFor(skills: Skill[]): Promise<Map<string, number[]> | undefined> {
+  private async vectorsFor(skills: Skill[]): Promise<Map<string, ArrayLike<number>> | undefined> {
     const hashes = new Map(skills.map((s) => [s.id, embeddingHash(s)]));
     const missing = [...new Set(hashes.values())].filter((h) => !this.vectorCache.has(h));
     if (missing.length) {
@@ -295,7 +295,7 @@ export class SkillLibrary {
         this.log.warn({ err: (err as Error).message, skills: toEmbed.size }, 'embedding skills failed; ranking lexically');
       }
     }
-    const out = new Map<string, number[]>();
+    const out = new Map<string, ArrayLike<number>>();
     for (const s of skills) {
       const v = this.vectorCache.get(hashes.get(s.id)!);
       if (v) out.set(s.id, v);

@@ -246,8 +246,8 @@ class RedisSkillStore implements SkillStore {
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
-  async getEmbeddings(model: string, hashes: readonly string[]): Promise<Map<string, number[]>> {
-    const out = new Map<string, number[]>();
+  async getEmbeddings(model: string, hashes: readonly string[]): Promise<Map<string, ArrayLike<number>>> {
+    const out = new Map<string, ArrayLike<number>>();
     if (!hashes.length) return out;
     const values = await this.cmd(() => this.redis.hmget(this.k('embeddings', model), ...hashes));
     hashes.forEach((h, i) => {
@@ -257,10 +257,10 @@ class RedisSkillStore implements SkillStore {
     return out;
   }
 
-  async putEmbeddings(model: string, vectors: ReadonlyMap<string, number[]>): Promise<void> {
+  async putEmbeddings(model: string, vectors: ReadonlyMap<string, ArrayLike<number>>): Promise<void> {
     if (!vectors.size) return;
     const flat: string[] = [];
-    vectors.forEach((v, h) => flat.push(h, JSON.stringify(v)));
+    vectors.forEach((v, h) => flat.push(h, JSON.stringify(Array.from(v))));
     await this.cmd(() => this.redis.hset(this.k('embeddings', model), ...flat));
   }
 

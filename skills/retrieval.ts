@@ -99,12 +99,12 @@ export class SkillIndex {
   private readonly rest: Float64Array;
   private scan?: { approx: Float64Array; bound: Float64Array; lo: Float64Array; hi: Float64Array };
 
-  constructor(readonly skills: readonly Skill[], vectors?: ReadonlyMap<string, number[]>) {
+  constructor(readonly skills: readonly Skill[], vectors?: ReadonlyMap<string, ArrayLike<number>>) {
     this.rankOf = Uint8Array.from(skills, (s) => rank(s));
     this.rest = new Float64Array(skills.length);
     const docs = skills.map((s) => [tokenize(tokenize(s.name).join(' ')), tokenize(s.description)]);
     this.lexical = new LexicalIndex(docs);
-    const first = vectors && [...vectors.values()][0];
+    const first = vectors?.values().next().value;
     if (vectors && first) {
       this.dims = first.length;
       this.matrix = new Float32Array(skills.length * this.dims);
@@ -827,7 +827,7 @@ function rank(skill: Skill): number {
   return skill.state === 'approved' ? 0 : 1;
 }
 
-function norm(v: readonly number[]): number {
+function norm(v: ArrayLike<number>): number {
   let s = 0;
   for (let i = 0; i < v.length; i++) s += v[i] * v[i];
   return Math.sqrt(s) || 1;

@@ -26,7 +26,11 @@ CREATE INDEX IF NOT EXISTS skills_code_hash ON skills (code_hash);
 CREATE INDEX IF NOT EXISTS skills_state ON skills (state);
 CREATE TABLE IF NOT EXISTS policies (id TEXT PRIMARY KEY, key TEXT NOT NULL UNIQUE, state TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, hash TEXT NOT NULL, vector TEXT NOT NULL, PRIMARY KEY (model, hash));
+CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, hash)) WITHOUT ROWID;
 `;
+
+/** From this many hashes on, getEmbeddings reads the model's vectors in one pass instead of one lookup each. */
+const SCAN_FROM = 256;
 
 interface SkillRow {
   id: string;
@@ -208,23 +212,48 @@ class SqliteSkillStore implements SkillStore {
     return rows.map((r) => parseJson<StoredPolicy>(r.data, this.path, `policy ${r.id}`));
   }
 
-  async getEmbeddings(model: string, hashes: readonly string[]): Promise<Map<string, number[]>> {
-    const out = new Map<string, number[]>();
-    const stmt = this.db.prepare('SELECT vector FROM embeddings WHERE model = ? AND hash = ?');
+  /**
+   * Vectors come back as Float32Array views on the bytes SQLite returns (no parsing, no copy, off the heap):
+   * at 100,000 skills × 1536 dims that is 614 MB of typed arrays instead of 1.2 GB of number[] for the
+   * garbage collector. Written by earlier versions (float64 bytes or JSON in `embeddings`) still read.
+   */
+  async getEmbeddings(model: string, hashes: readonly string[]): Promise<Map<string, ArrayLike<number>>> {
+    const out = new Map<string, ArrayLike<number>>();
+    if (!hashes.length) return out;
     this.guard(() => {
+      if (hashes.length >= SCAN_FROM) {
+        // Most of a library at once (an index build after a restart): one sequential pass over the model's
+        // rows beats a B-tree lookup per hash.
+        const wanted = new Set(hashes);
+        for (const row of this.db.prepare('SELECT hash, vector FROM vectors WHERE model = ?').iterate(model) as Iterable<{ hash: string; vector: Buffer }>) {
+          if (wanted.has(row.hash)) out.set(row.hash, float32Of(row.vector));
+        }
+      } else {
+        const stmt = this.db.prepare('SELECT vector FROM vectors WHERE model = ? AND hash = ?');
+        for (const hash of hashes) {
+          const row = stmt.get(model, hash) as { vector: Buffer } | undefined;
+          if (row) out.set(hash, float32Of(row.vector));
+        }
+      }
+      if (out.size === hashes.length) return;
+      const legacy = this.db.prepare('SELECT vector FROM embeddings WHERE model = ? AND hash = ?');
       for (const hash of hashes) {
-        const row = stmt.get(model, hash) as { vector: string | Buffer } | undefined;
+        if (out.has(hash)) continue;
+        const row = legacy.get(model, hash) as { vector: string | Buffer } | undefined;
         if (row) out.set(hash, typeof row.vector === 'string' ? parseJson<number[]>(row.vector, this.path, `embedding ${hash}`) : fromFloat64Bytes(row.vector));
       }
     });
     return out;
   }
 
-  async putEmbeddings(model: string, vectors: ReadonlyMap<string, number[]>): Promise<void> {
-    const stmt = this.db.prepare('INSERT OR REPLACE INTO embeddings (model, hash, vector) VALUES (?, ?, ?)');
-    // Raw float64 bytes rather than JSON text: the same numbers to the bit, and reading 100,000 stored
-    // 1536-dim vectors back is a copy instead of parsing gigabytes of decimals (older JSON rows still read).
-    this.guard(() => this.db.transaction(() => vectors.forEach((v, hash) => stmt.run(model, hash, Buffer.from(Float64Array.from(v).buffer)))).immediate());
+  async putEmbeddings(model: string, vectors: ReadonlyMap<string, ArrayLike<number>>): Promise<void> {
+    const stmt = this.db.prepare('INSERT OR REPLACE INTO vectors (model, hash, vector) VALUES (?, ?, ?)');
+    // Float32 bytes: the precision embedding APIs produce (OpenAI's vectors are float32), half the bytes of
+    // float64 to read back after a restart, and no decimals to parse.
+    this.guard(() => this.db.transaction(() => vectors.forEach((v, hash) => {
+      const bytes = Float32Array.from(v);
+      stmt.run(model, hash, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    })).immediate());
   }
 
   async revision(): Promise<number> {
@@ -262,7 +291,15 @@ function corrupt(path: string, err: unknown): PolicyforgeError {
   return new PolicyforgeError('PF_ERR_STORE_CORRUPT', [path, (err as Error)?.message ?? String(err)], { cause: err });
 }
 
-/** A vector stored as float64 bytes (putEmbeddings), back as numbers. */
+/** Float32 bytes as a Float32Array: a view when the Buffer is 4-byte aligned (better-sqlite3 gives each its own), else a copy. */
+function float32Of(bytes: Buffer): Float32Array {
+  if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  const copy = new Float32Array(bytes.length / 4);
+  new Uint8Array(copy.buffer).set(bytes);
+  return copy;
+}
+
+/** A vector an earlier version stored as float64 bytes, back as numbers. */
 function fromFloat64Bytes(bytes: Buffer): number[] {
   // Copied out: the Buffer may not be 8-byte aligned for a Float64Array view.
   const copy = new Float64Array(bytes.length / 8);

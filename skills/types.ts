@@ -79,9 +79,12 @@ export interface SkillStore {
   getPolicy(id: string): Promise<StoredPolicy | undefined>;
   reviewPolicy(id: string, review: ReviewInput): Promise<StoredPolicy>;
   listPolicies(): Promise<StoredPolicy[]>;
-  /** Cached embedding vectors by content hash, per embedding model. */
-  getEmbeddings(model: string, hashes: readonly string[]): Promise<Map<string, number[]>>;
-  putEmbeddings(model: string, vectors: ReadonlyMap<string, number[]>): Promise<void>;
+  /**
+   * Cached embedding vectors by content hash, per embedding model. A store may hand them back as typed arrays
+   * (SQLite: Float32Array, the precision embedding models produce), which keeps 100,000 of them off the heap.
+   */
+  getEmbeddings(model: string, hashes: readonly string[]): Promise<Map<string, ArrayLike<number>>>;
+  putEmbeddings(model: string, vectors: ReadonlyMap<string, ArrayLike<number>>): Promise<void>;
   /** Changes whenever a skill is added or changes state (not on usage counts): lets readers cache an index. */
   revision(): Promise<number>;
   close(): Promise<void>;

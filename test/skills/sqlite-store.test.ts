@@ -130,23 +130,57 @@ describe('the SQLite store on disk', () => {
 
 
 describe('stored embeddings', () => {
-  it('are kept as float64 bytes, read back to the bit, and rows written as JSON still read', async () => {
+  it('are kept as float32 bytes and read back as the float32 of what was put, to the bit', async () => {
     const path = join(dir, 'vectors.sqlite');
     const store = await openSqliteStore(path);
     try {
-      const vector = [0.1 + 0.2, 1 / 3, -0, 1e-300, -123456.789];
+      const vector = [0.1 + 0.2, 1 / 3, -0, 1e-30, -123456.789];
       await store.putEmbeddings('m', new Map([['h', vector]]));
       const db = new Database(path, { readonly: true });
-      const row = db.prepare('SELECT vector FROM embeddings WHERE hash = ?').get('h') as { vector: unknown };
+      const row = db.prepare('SELECT vector FROM vectors WHERE hash = ?').get('h') as { vector: unknown };
       db.close();
-      // Bytes, not decimals to parse: reading 100,000 stored vectors back is a copy.
-      expect(Buffer.isBuffer(row.vector) && row.vector.length).toBe(vector.length * 8);
+      // Bytes, not decimals to parse: reading 100,000 stored vectors back is a view on what SQLite returns.
+      expect(Buffer.isBuffer(row.vector) && row.vector.length).toBe(vector.length * 4);
       const got = (await store.getEmbeddings('m', ['h'])).get('h')!;
-      expect(got.map((x) => Object.is(x, -0) ? '-0' : x)).toEqual(vector.map((x) => Object.is(x, -0) ? '-0' : x));
+      expect(got).toBeInstanceOf(Float32Array);
+      const bits = (v: ArrayLike<number>) => Array.from(v, (x) => (Object.is(x, -0) ? '-0' : x));
+      expect(bits(got)).toEqual(bits(Float32Array.from(vector)));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rows written by earlier versions (float64 bytes, JSON) still read', async () => {
+    const path = join(dir, 'legacy-vectors.sqlite');
+    const store = await openSqliteStore(path);
+    try {
       const legacy = new Database(path);
-      legacy.prepare('INSERT INTO embeddings (model, hash, vector) VALUES (?, ?, ?)').run('m', 'old', JSON.stringify([0.5, 0.25]));
+      const insert = legacy.prepare('INSERT INTO embeddings (model, hash, vector) VALUES (?, ?, ?)');
+      insert.run('m', 'json', JSON.stringify([0.5, 0.25]));
+      insert.run('m', 'f64', Buffer.from(Float64Array.from([1 / 3, -2]).buffer));
       legacy.close();
-      expect((await store.getEmbeddings('m', ['old'])).get('old')).toEqual([0.5, 0.25]);
+      await store.putEmbeddings('m', new Map([['new', [1, 2]]]));
+      const got = await store.getEmbeddings('m', ['json', 'f64', 'new', 'none']);
+      expect([...got.keys()].sort()).toEqual(['f64', 'json', 'new']);
+      expect(Array.from(got.get('json')!)).toEqual([0.5, 0.25]);
+      expect(Array.from(got.get('f64')!)).toEqual([1 / 3, -2]);
+      expect(Array.from(got.get('new')!)).toEqual([1, 2]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a request for a whole library (one pass over the model) returns exactly the vectors asked for', async () => {
+    const path = join(dir, 'many-vectors.sqlite');
+    const store = await openSqliteStore(path);
+    try {
+      const all = new Map(Array.from({ length: 600 }, (_, i) => [`h${i}`, [i, -i, i / 7]] as [string, number[]]));
+      await store.putEmbeddings('m', all);
+      await store.putEmbeddings('other', new Map([['h1', [9, 9, 9]]]));
+      const asked = [...all.keys()].filter((_, i) => i % 2 === 1).concat(['missing']);
+      const got = await store.getEmbeddings('m', asked);
+      expect([...got.keys()].sort()).toEqual(asked.filter((h) => h !== 'missing').sort());
+      for (const [hash, v] of got) expect(Array.from(v)).toEqual(Array.from(Float32Array.from(all.get(hash)!)));
     } finally {
       await store.close();
     }

@@ -219,7 +219,9 @@ export function describeStoreContract(engine: string, harness: StoreHarness): vo
       it('returns only the vectors stored for that model', async () => {
         await store.putEmbeddings('m1', new Map([['h1', [0.1, 0.2]], ['h2', [0.3, 0.4]]]));
         const got = await store.getEmbeddings('m1', ['h1', 'h3']);
-        expect([...got.entries()]).toEqual([['h1', [0.1, 0.2]]]);
+        expect([...got.keys()]).toEqual(['h1']);
+        // At least float32 precision (SQLite keeps float32, what embedding models produce; Redis the decimals).
+        Array.from(got.get('h1')!).forEach((x, i) => expect(x).toBeCloseTo([0.1, 0.2][i], 7));
         expect((await store.getEmbeddings('m2', ['h1'])).size).toBe(0);
       });
     });
