@@ -177,6 +177,21 @@ describe('a custom resource with a structural schema', () => {
   });
 });
 
+describe('validation ratcheting (Kubernetes 1.30+)', () => {
+  it('lets an update keep a value a stricter schema now refuses, but not change it to another invalid one', async () => {
+    // stored before the enum existed: the API server only validates what a write changes
+    server.putObject('example.com', 'gadgets', gadget('old', { size: 1, color: 'green' }));
+    const stored = server.getObject('example.com', 'gadgets', 'old');
+    const status = await call('PUT', `${GADGETS}/old/status`, { ...stored, status: { phase: 'Ready' } });
+    expect([status.status, status.body.status]).toEqual([200, { phase: 'Ready' }]);
+    const changed = await call('PUT', `${GADGETS}/old`, { ...status.body, spec: { size: 1, color: 'pink' } });
+    expect([changed.status, changed.body.message]).toEqual([
+      422,
+      'Gadget.example.com "old" is invalid: spec.color: Unsupported value: "pink": supported values: "red", "blue"',
+    ]);
+  });
+});
+
 describe('server-side apply and managedFields', () => {
   const APPLY = 'application/apply-patch+yaml';
   const apply = (manager: string, yaml: string, extra = ''): Promise<Answer> =>

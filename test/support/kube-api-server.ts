@@ -1,5 +1,6 @@
 import { text } from 'node:stream/consumers';
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fastJsonPatch from 'fast-json-patch';
@@ -593,10 +594,19 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     return clone(obj?.metadata?.managedFields ?? []);
   }
 
-  /** Defaults, then the schema's validation and the type's own (a webhook's), as the API server orders them. */
-  function admit(t: ResourceType, obj: any, operation: 'CREATE' | 'UPDATE'): FieldError[] {
+  /**
+   * Defaults, then the schema's validation and the type's own (a webhook's), as the API server orders them.
+   * On update the schema's errors on values the update leaves unchanged are dropped (CRD validation
+   * ratcheting, on by default since Kubernetes 1.30), so an object stored before a stricter CRD can still
+   * have its status written.
+   */
+  function admit(t: ResourceType, obj: any, operation: 'CREATE' | 'UPDATE', old?: any): FieldError[] {
     if (t.schema) applyDefaults(obj, t.schema);
-    const errors = t.schema ? validateObject(obj, t.schema) : [];
+    let errors = t.schema ? validateObject(obj, t.schema) : [];
+    if (old) {
+      const unchanged = (e: FieldError): boolean => isDeepStrictEqual(valueAt(obj, e.field), valueAt(old, e.field));
+      errors = errors.filter((e) => e.type === 'FieldValueRequired' || !unchanged(e));
+    }
     return [...errors, ...(t.validate?.(obj, operation) ?? []).map(parseFieldError)];
   }
 
@@ -623,7 +633,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     }
     next.metadata = { ...next.metadata, name: current.metadata.name, namespace: current.metadata.namespace };
     if (toStatus) next.metadata = clone(current.metadata);
-    const invalid = admit(t, next, 'UPDATE');
+    const invalid = admit(t, next, 'UPDATE', current);
     if (invalid.length) return invalidObject(res, t, current.metadata.name, invalid);
     next.metadata.managedFields = managed ?? recordUpdate(managedOf(current), w.manager, apiVersionOf(t), scopeOf(w), current, next);
     if (!next.metadata.managedFields.length) delete next.metadata.managedFields;
@@ -877,6 +887,16 @@ export function jsonPathValue(obj: unknown, path: string): unknown {
     current = next.filter((v) => v !== undefined);
   }
   return current[0];
+}
+
+/** The value at a field error's path (`spec.a`, `status.conditions[1]`). */
+function valueAt(obj: unknown, field: string): unknown {
+  let v: any = obj;
+  for (const key of field.match(/[^.[\]]+/g) ?? []) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = v[key];
+  }
+  return v;
 }
 
 function decodeBody(body: string, contentType: string | undefined): any {
