@@ -7,7 +7,8 @@ import { it } from 'vitest';
 import { assetPath, createLogger, type GenerationResult, type Intent } from '../../common/index.js';
 import { startOperator, type OperatorOptions, type RunningOperator } from '../../src/operator/index.js';
 import { createGenerationQueue, startGenerationWorker, type GenerateFn, type GenerationQueue, type GenerationWorker } from '../../worker/index.js';
-import { startKubeApiServer, type KubeApiServer, type ResourceType } from '../support/kube-api-server.js';
+import { JSPOLICY_SCHEMA, JSPOLICY_VIOLATIONS_SCHEMA } from '../support/jspolicy-schemas.js';
+import { resourceTypeFromCrd, startKubeApiServer, type KubeApiServer, type ResourceType } from '../support/kube-api-server.js';
 
 /**
  * Test bed for the operator: the in-process Kubernetes API server (or a real cluster, see below), a real
@@ -24,21 +25,13 @@ export const E2E_KUBECONFIG = process.env.POLICYFORGE_E2E_KUBECONFIG;
 /** deploy/crd-gptpolicy.yaml, the manifest users install. */
 export const GPTPOLICY_CRD: any = parseYaml(readFileSync(assetPath('deploy', 'crd-gptpolicy.yaml'), 'utf8'));
 
-/** The GPTPolicy CRD as the server sees it: spec.description required, printer columns from deploy/. */
-export const GPTPOLICY_TYPE: ResourceType = {
-  printerColumns: GPTPOLICY_CRD.spec.versions[0].additionalPrinterColumns,
-  group: 'gpt.drzzl.io',
-  version: 'v1',
-  kind: 'GPTPolicy',
-  plural: 'gptpolicies',
-  namespaced: false,
-  statusSubresource: true,
-  validate: (o) => (typeof o.spec?.description === 'string' && o.spec.description.length > 0 ? [] : ['spec.description: Required value']),
-};
+/** The GPTPolicy CRD as the server sees it: deploy/'s schema (pruning, defaults, validation), status, columns. */
+export const GPTPOLICY_TYPE: ResourceType = resourceTypeFromCrd(GPTPOLICY_CRD);
 
 /**
- * jsPolicy's CRD has no schema; its validating webhook rejects bad values (docs: /work/shared/jspolicy.md).
- * This validator stands in for that webhook, so dry-runs fail the way they would on a cluster.
+ * jsPolicy's CRD schema has types only (pruning and type checks); its validating webhook rejects bad values
+ * (docs: /work/shared/jspolicy.md). This validator stands in for that webhook, so dry-runs fail the way they
+ * would on a cluster.
  */
 export function jsPolicyType(extra?: (o: any) => string[]): ResourceType {
   return {
@@ -47,6 +40,8 @@ export function jsPolicyType(extra?: (o: any) => string[]): ResourceType {
     kind: 'JsPolicy',
     plural: 'jspolicies',
     namespaced: false,
+    statusSubresource: true,
+    schema: JSPOLICY_SCHEMA,
     validate: (o) => {
       const errors: string[] = [];
       if (String(o.metadata?.name ?? '').split('.').length < 3) errors.push('metadata.name: must have at least three dot-separated parts');
@@ -71,6 +66,7 @@ export const JSPOLICY_VIOLATIONS_TYPE: ResourceType = {
   plural: 'jspolicyviolations',
   namespaced: false,
   statusSubresource: true,
+  schema: JSPOLICY_VIOLATIONS_SCHEMA,
   validate: (o) => {
     const violations = o.status?.violations;
     if (violations === undefined) return [];
