@@ -18,3 +18,4 @@ BENCHES['library-prompts'] = () => import('./library-prompts.js');
 BENCHES.corpus = () => import('./corpus.js');
 BENCHES.impact = () => import('./impact.js');
 BENCHES['sandbox-process'] = () => import('./sandbox-process.js');
+BENCHES['cli-startup'] = () => import('./cli-startup.js');
