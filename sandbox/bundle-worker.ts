@@ -10,7 +10,9 @@ import { webpackConfig, type WorkerAnswer } from './bundle.js';
  * prefetching, so they are switched off: webpack then only parses.
  */
 type CommentOptions = { options: null; errors: null };
-const parserProto = webpack.javascript.JavascriptParser.prototype as unknown as { parseCommentOptions: (range: unknown) => CommentOptions };
+const parserProto = webpack.javascript.JavascriptParser.prototype as unknown as {
+  parseCommentOptions: (range: unknown) => CommentOptions;
+};
 parserProto.parseCommentOptions = () => ({ options: null, errors: null });
 
 process.once('message', (raw) => {
@@ -22,7 +24,9 @@ process.once('message', (raw) => {
       if (!stats || stats.hasErrors()) {
         const errors = stats?.toJson({ all: false, errors: true }).errors ?? [];
         // As webpack-cli prints them: `ERROR in <module> <line:column>` and the message.
-        return answer({ ok: false, errors: errors.map((e) => `ERROR in ${e.moduleName ?? '(bundle)'}${e.loc ? ` ${e.loc}` : ''}\n${e.message}`) });
+        const where = (e: (typeof errors)[number]) => `${e.moduleName ?? '(bundle)'}${e.loc ? ` ${e.loc}` : ''}`;
+        const texts = errors.map((e) => `ERROR in ${where(e)}\n${e.message}`);
+        return answer({ ok: false, errors: texts });
       }
       return answer({ ok: true });
     });

@@ -25,7 +25,10 @@ import { PolicyforgeError, logger, packageRoot } from '../common/index.js';
  *    run needs no network at all; finished bundles are cached too.
  */
 
-/** jsPolicy's webpack configuration (pkg/bundle/bundle.go 19-29), with the folder as its context (webpack-cli runs in it there). */
+/**
+ * jsPolicy's webpack configuration (pkg/bundle/bundle.go 19-29), with the folder as its context (webpack-cli
+ * runs in it there).
+ */
 export function webpackConfig(dir: string): Record<string, unknown> {
   return {
     mode: 'production',
@@ -35,7 +38,7 @@ export function webpackConfig(dir: string): Record<string, unknown> {
   };
 }
 
-/** jsPolicy's bundling deadline, for npm and again for webpack (pkg/controllers/jspolicy.go 37, 51-58: BUNDLE_TIMEOUT). */
+/** jsPolicy's bundling deadline, for npm and again for webpack (jspolicy.go 37, 51-58: BUNDLE_TIMEOUT). */
 export const BUNDLE_TIMEOUT_MS = 30_000;
 
 export interface BundleOptions {
@@ -46,7 +49,10 @@ export interface BundleOptions {
   cacheDir?: string;
   /** npm may use only what its own cache holds (`npm install --offline`). @defaultValue POLICYFORGE_OFFLINE=1 */
   offline?: boolean;
-  /** The folder relative `file:` specs are resolved against (the policy file's folder in `policyforge test`). @defaultValue the working directory */
+  /**
+   * The folder relative `file:` specs are resolved against (the policy file's folder in `policyforge test`).
+   * @defaultValue the working directory
+   */
   baseDir?: string;
   /** Deadline of npm install, and again of webpack. @defaultValue BUNDLE_TIMEOUT_MS */
   timeoutMs?: number;
@@ -68,7 +74,12 @@ const WEBPACK_NAMES = new Set([
   'require', 'module', 'exports', 'define', '__dirname', '__filename', 'global', 'process', '__non_webpack_require__',
   '__resourceQuery', '__system_context__',
 ]);
-const WEBPACK_WORDS = /\b(?:import|export|require|module|exports|define|__dirname|__filename|global|process|this|__webpack_\w+|__non_webpack_require__|__resourceQuery|__system_context__)\b/;
+/** Nodes under which `this` is not the module's own. */
+const OWN_THIS = new Set(['FunctionDeclaration', 'FunctionExpression', 'PropertyDefinition', 'StaticBlock']);
+const WEBPACK_WORDS = new RegExp(
+  '\\b(?:import|export|require|module|exports|define|__dirname|__filename|global|process|this|__webpack_\\w+|' +
+    '__non_webpack_require__|__resourceQuery|__system_context__)\\b',
+);
 
 /**
  * Would webpack change what this policy does? jsPolicy bundles every policy, but for a plain script its
@@ -82,7 +93,9 @@ export function needsBundling(javascript: string, dependencies?: Record<string, 
   if (!WEBPACK_WORDS.test(javascript)) return false;
   let ast: Node;
   try {
-    ast = parse(javascript, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true, allowReturnOutsideFunction: true });
+    ast = parse(javascript, {
+      ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true, allowReturnOutsideFunction: true,
+    });
   } catch {
     try {
       parse(javascript, { ecmaVersion: 'latest', sourceType: 'module', allowHashBang: true });
@@ -94,21 +107,24 @@ export function needsBundling(javascript: string, dependencies?: Record<string, 
   let found = false;
   full(ast, (node) => {
     if (found) return;
-    if (node.type === 'Identifier' && WEBPACK_NAMES.has((node as Node & { name: string }).name)) found = true;
-    else if (node.type === 'Identifier' && (node as Node & { name: string }).name.startsWith('__webpack_')) found = true;
+    const name = node.type === 'Identifier' ? (node as Node & { name: string }).name : undefined;
+    if (name !== undefined && (WEBPACK_NAMES.has(name) || name.startsWith('__webpack_'))) found = true;
     else if (node.type === 'ImportExpression' || node.type === 'MetaProperty') found = true;
   });
   if (found) return true;
   // Top-level `this` is module.exports in webpack's module wrapper.
   ancestor(ast, {
     ThisExpression(_node, _state, ancestors) {
-      if (!ancestors.some((a) => a.type === 'FunctionDeclaration' || a.type === 'FunctionExpression' || a.type === 'PropertyDefinition' || a.type === 'StaticBlock')) found = true;
+      if (!ancestors.some((a) => OWN_THIS.has(a.type))) found = true;
     },
   });
   return found;
 }
 
-/** The text of a JsPolicyBundle's spec.bundle: gzip, base64 in YAML/JSON (pkg/util/compress/compress.go; Go marshals []byte as base64). */
+/**
+ * The text of a JsPolicyBundle's spec.bundle: gzip (pkg/util/compress/compress.go), base64 in YAML and JSON as Go
+ * marshals []byte.
+ */
 export function decodeBundle(base64: string, maxBytes = 16 * 1024 * 1024): string {
   return gunzipSync(Buffer.from(base64, 'base64'), { maxOutputLength: maxBytes }).toString('utf8');
 }
@@ -121,16 +137,22 @@ const PACKAGE_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
 const GIT_SPEC = /^(?:git\+|git:|github:|gitlab:|bitbucket:|gist:)|^[\w.-]+\/[\w.-]+(?:#.*)?$|\.git(?:#.*)?$/;
 
 /** Checks spec.dependencies and turns relative `file:` specs into absolute ones. */
-function resolveDependencies(dependencies: Record<string, string>, baseDir: string): { deps: Record<string, string>; localDirs: boolean; identity: string[] } {
+function resolveDependencies(
+  dependencies: Record<string, string>,
+  baseDir: string,
+): { deps: Record<string, string>; localDirs: boolean; identity: string[] } {
   const deps: Record<string, string> = {};
   const identity: string[] = [];
   let localDirs = false;
   for (const name of Object.keys(dependencies).sort()) {
     const spec = String(dependencies[name]).trim();
     const where = `spec.dependencies.${name}`;
-    if (!PACKAGE_NAME.test(name)) throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [where, 'is not a valid npm package name']);
+    if (!PACKAGE_NAME.test(name)) {
+      throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [where, 'is not a valid npm package name']);
+    }
     if (GIT_SPEC.test(spec)) {
-      throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [where, `${spec} is a git dependency: npm would clone it and run its prepare script on this host; publish it, or pack it and use file:<tarball>`]);
+      const why = 'npm would clone it and run its prepare script on this host; publish it, or use file:<tarball>';
+      throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [where, `${spec} is a git dependency: ${why}`]);
     }
     if (spec.startsWith('file:')) {
       const path = spec.slice(5);
@@ -139,7 +161,8 @@ function resolveDependencies(dependencies: Record<string, string>, baseDir: stri
       try {
         st = statSync(abs);
       } catch {
-        throw new PolicyforgeError('PF_ERR_DEPENDENCY_INSTALL', [name, `${spec}: ${abs} does not exist`], { details: { packages: [name] } });
+        const details = { packages: [name] };
+        throw new PolicyforgeError('PF_ERR_DEPENDENCY_INSTALL', [name, `${spec}: ${abs} does not exist`], { details });
       }
       // A folder is linked, not copied: its content can change under the same spec, so it is read afresh.
       if (st.isDirectory()) localDirs = true;
@@ -161,7 +184,8 @@ function webpackVersion(): string {
     try {
       webpackVersionCache = (createRequire(import.meta.url)('webpack/package.json') as { version: string }).version;
     } catch (err) {
-      throw new PolicyforgeError('PF_ERR_CONFIG', ['bundling spec.javascript needs the webpack package: reinstall policyforge'], { cause: err });
+      const why = 'bundling spec.javascript needs the webpack package: reinstall policyforge';
+      throw new PolicyforgeError('PF_ERR_CONFIG', [why], { cause: err });
     }
   }
   return webpackVersionCache;
@@ -172,11 +196,16 @@ function webpackVersion(): string {
  * when jsPolicy's bundling would fail (it then marks the policy CompileFailed and deletes its webhook).
  * Throws PF_ERR_DEPENDENCY_INSTALL, naming the package, when a dependency cannot be installed here.
  */
-export async function bundlePolicy(javascript: string, dependencies: Record<string, string> = {}, options: BundleOptions = {}): Promise<BundleResult> {
+export async function bundlePolicy(
+  javascript: string,
+  dependencies: Record<string, string> = {},
+  options: BundleOptions = {},
+): Promise<BundleResult> {
   const cacheDir = options.cacheDir ?? defaultCacheDir();
   const timeoutMs = options.timeoutMs ?? BUNDLE_TIMEOUT_MS;
   const { deps, localDirs, identity } = resolveDependencies(dependencies, options.baseDir ?? process.cwd());
-  const bundleKey = sha(JSON.stringify({ webpack: webpackVersion(), config: webpackConfig('.'), javascript, identity }));
+  const config = webpackConfig('.');
+  const bundleKey = sha(JSON.stringify({ webpack: webpackVersion(), config, javascript, identity }));
   const bundleFile = join(cacheDir, 'bundles', `${bundleKey}.json`);
   if (!localDirs) {
     try {
@@ -187,11 +216,19 @@ export async function bundlePolicy(javascript: string, dependencies: Record<stri
       // not bundled yet
     }
   }
-  const modules = Object.keys(deps).length ? await installDependencies(deps, identity, cacheDir, timeoutMs, options) : undefined;
+  const modules = Object.keys(deps).length
+    ? await installDependencies(deps, identity, cacheDir, timeoutMs, options)
+    : undefined;
   const dir = await mkdtemp(join(tmpdir(), 'policyforge-bundle-'));
   try {
     // The package jsPolicy writes (bundle.go 60-88), its dependencies already installed.
-    const pkg = { name: 'my_package', description: 'this is a temporary package', version: '1.0.0', main: './index.js', dependencies: deps };
+    const pkg = {
+      name: 'my_package',
+      description: 'this is a temporary package',
+      version: '1.0.0',
+      main: './index.js',
+      dependencies: deps,
+    };
     await writeFile(join(dir, 'index.js'), javascript);
     await writeFile(join(dir, 'package.json'), JSON.stringify(pkg));
     if (modules) await symlink(modules, join(dir, 'node_modules'), 'dir');
@@ -211,7 +248,13 @@ export async function bundlePolicy(javascript: string, dependencies: Record<stri
 }
 
 /** Installs the dependencies once per distinct list into the cache; returns its node_modules folder. */
-async function installDependencies(deps: Record<string, string>, identity: string[], cacheDir: string, timeoutMs: number, options: BundleOptions): Promise<string> {
+async function installDependencies(
+  deps: Record<string, string>,
+  identity: string[],
+  cacheDir: string,
+  timeoutMs: number,
+  options: BundleOptions,
+): Promise<string> {
   const root = join(cacheDir, 'deps');
   const target = join(root, sha(JSON.stringify(identity)));
   const modules = join(target, 'node_modules');
@@ -219,9 +262,11 @@ async function installDependencies(deps: Record<string, string>, identity: strin
   await mkdir(root, { recursive: true });
   const work = await mkdtemp(join(root, '.install-'));
   try {
-    await writeFile(join(work, 'package.json'), JSON.stringify({ name: 'policyforge-policy-deps', version: '1.0.0', private: true, dependencies: deps }));
+    const pkg = { name: 'policyforge-policy-deps', version: '1.0.0', private: true, dependencies: deps };
+    await writeFile(join(work, 'package.json'), JSON.stringify(pkg));
     const offline = options.offline ?? process.env.POLICYFORGE_OFFLINE === '1';
-    const args = ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-update-notifier', '--package-lock=false', '--loglevel=error', offline ? '--offline' : '--prefer-offline'];
+    const args = ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--no-update-notifier'];
+    args.push('--package-lock=false', '--loglevel=error', offline ? '--offline' : '--prefer-offline');
     const run = await runCommand('npm', args, work, timeoutMs, { ...process.env, ...options.npmEnv });
     if (run.code !== 0) throw installError(deps, run, offline, timeoutMs);
     await writeFile(join(work, '.complete'), new Date().toISOString());
@@ -238,14 +283,22 @@ async function installDependencies(deps: Record<string, string>, identity: strin
 }
 
 /** npm's failure as a typed error naming the package(s) it could not get. */
-function installError(deps: Record<string, string>, run: CommandResult, offline: boolean, timeoutMs: number): PolicyforgeError {
+function installError(
+  deps: Record<string, string>,
+  run: CommandResult,
+  offline: boolean,
+  timeoutMs: number,
+): PolicyforgeError {
   const out = run.output;
   const names = Object.keys(deps);
   const code = /npm (?:error|ERR!) code (\w+)/.exec(out)?.[1] ?? (run.timedOut ? 'ETIMEDOUT' : `exit ${run.code}`);
-  const named = names.filter((n) => out.includes(`/${n.replace('/', '%2f')}`) || out.includes(`/${n}`) || out.includes(`${n}@`) || out.includes(`'${n}'`));
+  const forms = (n: string) => [`/${n.replace('/', '%2f')}`, `/${n}`, `${n}@`, `'${n}'`];
+  const named = names.filter((n) => forms(n).some((form) => out.includes(form)));
   // A failing transitive dependency shows up by its own name in npm's output.
-  const other = /(?:GET|request to) \S+?\/((?:@[\w.-]+(?:\/|%2f))?[\w.-]+?)(?:\/-\/\S+)?(?:\s|$| failed)/i.exec(out)?.[1]?.replace('%2f', '/');
-  const culprits = named.length ? named : other && !names.includes(other) ? [`${names.join(', ')} (through ${other})`] : names;
+  const fetched = /(?:GET|request to) \S+?\/((?:@[\w.-]+(?:\/|%2f))?[\w.-]+?)(?:\/-\/\S+)?(?:\s|$| failed)/i;
+  const other = fetched.exec(out)?.[1]?.replace('%2f', '/');
+  const through = other && !names.includes(other) ? [`${names.join(', ')} (through ${other})`] : names;
+  const culprits = named.length ? named : through;
   const reason = run.timedOut
     ? `npm install did not finish within ${timeoutMs} ms`
     : code === 'ENOTCACHED'
@@ -257,7 +310,8 @@ function installError(deps: Record<string, string>, run: CommandResult, offline:
           : /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH/.test(code)
             ? 'the registry cannot be reached'
             : `npm failed (${code})`;
-  const hint = offline ? 'install it once with network access, or give it as file:<folder or tarball>' : 'check the name and range, or give it as file:<folder or tarball>';
+  const first = offline ? 'install it once with network access' : 'check the name and range';
+  const hint = `${first}, or give it as file:<folder or tarball>`;
   return new PolicyforgeError('PF_ERR_DEPENDENCY_INSTALL', [culprits.join(', '), `${reason}; ${hint}`], {
     details: { packages: named.length ? named : names, npmCode: code, npmOutput: out.slice(-2_000) },
   });
@@ -269,7 +323,13 @@ interface CommandResult {
   timedOut: boolean;
 }
 
-function runCommand(cmd: string, args: string[], cwd: string, timeoutMs: number, env: NodeJS.ProcessEnv): Promise<CommandResult> {
+function runCommand(
+  cmd: string,
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+  env: NodeJS.ProcessEnv,
+): Promise<CommandResult> {
   return new Promise((done, fail) => {
     // Its own process group, so the deadline ends npm and whatever it started.
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -286,7 +346,8 @@ function runCommand(cmd: string, args: string[], cwd: string, timeoutMs: number,
     }, timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
-      fail(new PolicyforgeError('PF_ERR_CONFIG', [`bundling spec.dependencies needs ${cmd} on PATH (${err.message})`], { cause: err }));
+      const why = `bundling spec.dependencies needs ${cmd} on PATH (${err.message})`;
+      fail(new PolicyforgeError('PF_ERR_CONFIG', [why], { cause: err }));
     });
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -307,8 +368,13 @@ function killGroup(pid: number | undefined): void {
 /** The compiled worker: beside this file in dist/, or dist/sandbox/ when running from the TS sources. */
 function workerEntry(): string {
   const here = fileURLToPath(import.meta.url);
-  const candidate = here.endsWith('.ts') ? join(packageRoot, 'dist', 'sandbox', 'bundle-worker.js') : join(here, '..', 'bundle-worker.js');
-  if (!existsSync(candidate)) throw new PolicyforgeError('PF_ERR_CONFIG', [`bundling needs the compiled worker ${candidate}: run \`npm run build\``]);
+  const candidate = here.endsWith('.ts')
+    ? join(packageRoot, 'dist', 'sandbox', 'bundle-worker.js')
+    : join(here, '..', 'bundle-worker.js');
+  if (!existsSync(candidate)) {
+    const why = `bundling needs the compiled worker ${candidate}: run \`npm run build\``;
+    throw new PolicyforgeError('PF_ERR_CONFIG', [why]);
+  }
   return candidate;
 }
 
@@ -318,7 +384,11 @@ export type WorkerAnswer = { ok: true } | { ok: false; errors: string[] };
 /** Runs webpack over `dir` in a child process; the bundle is read from dir/dist/bundle.js. */
 async function runWebpack(dir: string, timeoutMs: number): Promise<BundleResult> {
   const answer = await new Promise<WorkerAnswer | { crashed: string }>((done) => {
-    const child = fork(workerEntry(), [], { execArgv: ['--max-old-space-size=1024'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], detached: true });
+    const child = fork(workerEntry(), [], {
+      execArgv: ['--max-old-space-size=1024'],
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      detached: true,
+    });
     let stderr = '';
     let settled = false;
     const settle = (v: WorkerAnswer | { crashed: string }) => {
@@ -332,14 +402,21 @@ async function runWebpack(dir: string, timeoutMs: number): Promise<BundleResult>
       if (stderr.length < 8_000) stderr += b.toString('utf8');
     });
     // As jsPolicy words its deadline (bundle.go 137-140).
-    const timer = setTimeout(() => settle({ ok: false, errors: [`the command webpack-cli --config webpack.config.js timed out after ${timeoutMs / 1000}s`] }), timeoutMs);
+    const late = `the command webpack-cli --config webpack.config.js timed out after ${timeoutMs / 1000}s`;
+    const timer = setTimeout(() => settle({ ok: false, errors: [late] }), timeoutMs);
     child.on('message', (m) => settle(m as WorkerAnswer));
     child.on('error', (err) => settle({ crashed: err.message }));
-    child.on('exit', (code, signal) => settle({ crashed: `exit ${code ?? signal}${stderr ? `: ${stderr.trim().slice(-1_000)}` : ''}` }));
+    child.on('exit', (code, signal) => {
+      settle({ crashed: `exit ${code ?? signal}${stderr ? `: ${stderr.trim().slice(-1_000)}` : ''}` });
+    });
     child.send({ dir });
   });
-  if ('crashed' in answer) throw new PolicyforgeError('PF_ERR_SANDBOX_CRASHED', [`the webpack worker failed (${answer.crashed})`]);
+  if ('crashed' in answer) {
+    throw new PolicyforgeError('PF_ERR_SANDBOX_CRASHED', [`the webpack worker failed (${answer.crashed})`]);
+  }
   // The temporary folder's name is random: left in, the same policy would fail with a different text each run.
-  if (!answer.ok) return { ok: false, error: `error bundling javascript: ${answer.errors.join('\n').split(dir).join('.')}` };
+  if (!answer.ok) {
+    return { ok: false, error: `error bundling javascript: ${answer.errors.join('\n').split(dir).join('.')}` };
+  }
   return { ok: true, javascript: await readFile(join(dir, 'dist', 'bundle.js'), 'utf8'), cached: false };
 }
