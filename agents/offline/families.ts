@@ -2234,6 +2234,96 @@ if (bad.length > 0) {
   },
 };
 
+const ingressTls: OfflineFamily = {
+  id: 'ingress-tls',
+  title: 'Ingresses must configure TLS (a non-empty spec.tls)',
+  examples: ['Every Ingress must have TLS configured.', 'Fails when an Ingress lacks TLS settings.'],
+  phrases: [
+    /\b(?:spec\.)?tls\b(?:\s+(?:settings|configuration|config|section|block|entry|entries)\b)?/i,
+    [/\b(?:lacks?|lacking|missing|without)\b/i, 'not'],
+    /\b(?:enabled|configured|defined)\b/i,
+  ],
+  match: (ctx) => {
+    const ing = ctx.catalog.byKind('networking.k8s.io/v1', 'Ingress');
+    if (!ing || !/\bingress(?:es)?\b/i.test(ctx.text) || !/\btls\b/i.test(ctx.text)) return undefined;
+    // TLS for some hosts only, or a particular secret, is another rule.
+    if (ctx.resources.some((r) => r.kind !== 'Ingress')) return undefined;
+    const ns = homeNamespace(ctx);
+    const rule = { host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } };
+    const mk = (tls: unknown[] | undefined, namespace = ns): KubeObject => sample(ing, { namespace, name: 'web', spec: { rules: [rule], ...(tls ? { tls } : {}) } });
+    const v = violation(ctx);
+    const verb = v === 'warn' ? 'warned' : 'denied';
+    const withTls = [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }];
+    return {
+      polarity: 'require',
+      family: 'ingress-tls',
+      summary: 'Ingresses must configure TLS (spec.tls with at least one entry)',
+      target: targetFor([ing], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [],
+      tests: [
+        { name: 'an Ingress with TLS is allowed', object: mk(withTls), expect: 'allow' },
+        { name: `an Ingress without TLS is ${verb}`, object: mk(undefined), expect: v },
+        { name: `an Ingress with an empty TLS list is ${verb}`, object: mk([]), expect: v },
+        updateCase(`removing TLS is ${verb}`, mk(withTls), mk(undefined), v),
+        ...scopeCases(ing, ctx, (o) => mk(undefined, o.namespace)),
+      ],
+      javascript: `${namespaceGuard(ctx, [ing])}const tls = request.object?.spec?.tls;
+if (!Array.isArray(tls) || tls.length === 0) {
+  ${act(ctx, "'Ingresses must configure TLS (spec.tls)'")}
+}
+`,
+    };
+  },
+};
+
+/** Pod spec fields a rule may require by name: the field, and how people write it. */
+const POD_FIELDS: ReadonlyArray<{ field: string; words: RegExp; list?: boolean; sample: unknown }> = [
+  { field: 'priorityClassName', words: /\bpriority\s?class(?:\s?name)?(?:es)?\b|\bpriorityClassName\b/i, sample: 'high-priority' },
+  { field: 'runtimeClassName', words: /\bruntime\s?class(?:\s?name)?(?:es)?\b|\bruntimeClassName\b/i, sample: 'gvisor' },
+  {
+    field: 'topologySpreadConstraints',
+    words: /\btopology\s?spread\s?constraints?\b|\btopologySpreadConstraints\b/i,
+    list: true,
+    sample: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'app' } } }],
+  },
+];
+
+const podFieldRequired: OfflineFamily = {
+  id: 'pod-field-required',
+  title: 'a pod spec field required: priorityClassName, runtimeClassName or topologySpreadConstraints',
+  examples: ['Pods must set a priority class.', 'Fails when there is no topology spread constraint on the pod.'],
+  phrases: [...POD_PHRASES, ...POD_FIELDS.map((f) => f.words), /\b(?:configured|defined|specified)\b/i],
+  match: (ctx) => {
+    // A field path ("spec.priorityClassName") is field-required's, on whatever kind the text names.
+    if (PATH.test(ctx.text)) return undefined;
+    const named = POD_FIELDS.filter((f) => f.words.test(ctx.text));
+    if (named.length !== 1) return undefined;
+    const f = named[0];
+    const sol = containerRule(ctx, {
+      family: 'pod-field-required',
+      summary: `pods must set ${f.field}`,
+      offends: 'false',
+      describe: "''",
+      skills: [],
+      offending: [{ name: `no ${f.field}`, container: {} }, { name: `an empty ${f.field}`, container: {}, podSpec: { [f.field]: f.list ? [] : '' } }],
+      compliant: [{ name: `${f.field} set`, container: {}, podSpec: { [f.field]: f.sample } }],
+      initContainers: false,
+      polarity: 'require',
+    });
+    // A pod-level field cannot exempt one container's image.
+    if (!sol || exemptImagesIn(ctx.text).length) return undefined;
+    sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
+    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
+    const missing = f.list ? `!Array.isArray(value) || value.length === 0` : `typeof value !== 'string' || value === ''`;
+    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const value = podSpecOf(request.object)?.${f.field};
+if (${missing}) {
+  ${act(ctx, js(`pods must set ${f.field}`))}
+}
+`;
+    return sol;
+  },
+};
+
 /** Most specific first: the first family that understands the text wins. */
 export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   rbacSubjects,
@@ -2268,6 +2358,8 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   probes,
   serviceType,
   ingressHost,
+  ingressTls,
+  podFieldRequired,
   replicas,
   referenceKind,
   fieldEquality,

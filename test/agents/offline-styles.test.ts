@@ -721,6 +721,31 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    text: 'Plain HTTP can be used to read session cookies. Every Ingress must have TLS configured.',
+    family: 'ingress-tls',
+    checks: [
+      ['with TLS', { ...ingress('shop.example.com'), spec: { ...(ingress('shop.example.com').spec as object), tls: [{ hosts: ['shop.example.com'], secretName: 't' }] } }, 'allow'],
+      ['without TLS', ingress('shop.example.com'), 'deny'],
+    ],
+  },
+  {
+    text: 'Fails when there is no topology spread constraint on the pod.',
+    family: 'pod-field-required',
+    checks: [
+      ['none', deployment([container()]), 'deny'],
+      ['an empty list', deployment([container()], { topologySpreadConstraints: [] }), 'deny'],
+      ['one constraint', deployment([container()], { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway' }] }), 'allow'],
+    ],
+  },
+  {
+    text: 'Pods must set a priority class.',
+    family: 'pod-field-required',
+    checks: [
+      ['none', pod(), 'deny'],
+      ['set', pod(undefined, { priorityClassName: 'batch-low' }), 'allow'],
+    ],
+  },
+  {
     text: 'Privilege escalation should not be allowed.',
     family: 'privilege-escalation',
     checks: [
@@ -777,8 +802,11 @@ const REFUSED: Array<[string, string]> = [
   ['Volumes of type hostPath are only allowed in namespace ops.', '"only allowed in" a namespace'],
   ['Image pull policy should not be `Always`.', 'forbids what the family requires'],
   ['Fails when a liveness probe is configured.', '"fails when" a probe is set: the probes family requires it'],
-  ['Fails when an Ingress lacks TLS settings.', 'no TLS family'],
   ['Only RuntimeDefault AppArmor profiles are allowed for privileged containers.', 'two rules in one statement'],
+  ['Ingress does not have TLS configured', 'a description of the failing object: read as a ban on TLS, so refused'],
+  ['Pod should be configured with a valid topology spread constraint', 'validity is not read'],
+  ['Pods must set the priority class high.', 'a value, not only presence'],
+  ['Ingress TLS must use the secret wildcard-cert.', 'a particular secret'],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
