@@ -40,12 +40,17 @@ export function ownerLabelKey(owner: OwnerReference): string {
   return `${ownerGroup(owner) || POLICY_NAME_SUFFIX}/owner`;
 }
 
-export function ownJsPolicy(spec: JsPolicySpec, owner: OwnerReference | undefined, options: EnvelopeOptions = {}): JsPolicy {
+export function ownJsPolicy(
+  spec: JsPolicySpec,
+  owner: OwnerReference | undefined,
+  options: EnvelopeOptions = {},
+): JsPolicy {
   const cleanSpec: JsPolicySpec = { ...spec, failurePolicy: options.failurePolicy === 'Fail' ? 'Fail' : 'Ignore' };
   // npm dependencies are bundled by the jsPolicy pod from the registry: no model may ask for one.
   delete cleanSpec.dependencies;
   if (options.violationPolicy) cleanSpec.violationPolicy = options.violationPolicy;
-  const annotations = options.annotations && Object.keys(options.annotations).length ? { ...options.annotations } : undefined;
+  const given = options.annotations;
+  const annotations = given && Object.keys(given).length ? { ...given } : undefined;
   return {
     apiVersion: 'policy.jspolicy.com/v1beta1',
     kind: 'JsPolicy',

@@ -3,11 +3,15 @@ import { SUPERSEDED_MESSAGE, type GenerationQueue, type JobView } from '../../wo
 import { assessClusterImpact, type ClusterSourceOptions } from '../impact/index.js';
 import { Informer } from './informer.js';
 import type { KubeClient } from './kube-client.js';
-import { intendedViolationPolicy, isApproved, isExplicitlyApproved, isOwnedBy, ownedPolicy, ownerReferenceFor, policyNameFor } from './owned-policy.js';
-import { isStaged, observeRollout, rolloutFrom, ROLLOUT_COMMANDS, STAGES, type RolloutCommand, type RolloutTransition } from './rollout.js';
+import { approvalHold, decide } from './decide.js';
+import { intendedViolationPolicy, isApproved, isOwnedBy, ownedPolicy, ownerReferenceFor } from './owned-policy.js';
+import { policyNameFor } from './owned-policy.js';
+import { isStaged, observeRollout, rolloutFrom, ROLLOUT_COMMANDS } from './rollout.js';
+import type { RolloutCommand, RolloutTransition } from './rollout.js';
 import { defaultDelay, isNotFound, kubeErrorInfo, withRetry, type RetryOptions } from './retry.js';
 import { intentFor, jobIdFor, jobIdParts, specHash, validateGPTPolicy } from './spec.js';
-import { appliedStatus, applyFailedStatus, conditionOf, failedStatus, queuedStatus, sameStatus, type Hold, type StatusContext } from './status.js';
+import { appliedStatus, applyFailedStatus, conditionOf, failedStatus, queuedStatus, sameStatus } from './status.js';
+import type { StatusContext } from './status.js';
 import {
   ANNOTATIONS,
   GPTPOLICY,
@@ -17,7 +21,6 @@ import {
   type GPTPolicy,
   type GPTPolicyImpact,
   type GPTPolicyStatus,
-  type RolloutStage,
   type RolloutStatus,
 } from './types.js';
 
@@ -66,7 +69,7 @@ export interface ControllerOptions {
    * it (no status.impact, no impact hold). @defaultValue {}
    */
   impact?: false | ClusterSourceOptions;
-  /** How often GPTPolicies in a staged rollout are observed (violations counted, windows checked). @defaultValue 30000 */
+  /** How often staged rollouts under way are observed (violations counted, windows checked). @defaultValue 30000 */
   rolloutCheckIntervalMs?: number;
 }
 
@@ -321,7 +324,8 @@ export class GPTPolicyController {
         if (!this.pending.has(name)) this.watchJob(name, { jobId: status.jobId, hash, ...jobIdParts(status.jobId) });
         return;
       }
-      if (status.phase === PHASES.Ready || status.phase === PHASES.AwaitingApproval || status.phase === PHASES.RollingOut) await this.ensureApplied(policy, hash, log);
+      const applied: string[] = [PHASES.Ready, PHASES.AwaitingApproval, PHASES.RollingOut];
+      if (status.phase && applied.includes(status.phase)) await this.ensureApplied(policy, hash, log);
       if (status.phase === PHASES.Failed || status.phase === PHASES.Degraded) {
         if (conditionOf(status, 'Applied')?.reason === REASONS.NotOwned) await this.retryNotOwned(policy, hash, log);
         else await this.retryAfterOutage(policy, hash, log);
@@ -520,7 +524,9 @@ export class GPTPolicyController {
     const draft = ownedPolicy(policy, result.policy, intendedViolationPolicy(policy));
     const existing = await withRetry(() => this.kube.getJsPolicy(draft.metadata.name), this.retry);
     if (existing && !isOwnedBy(existing, policy)) {
-      const message = `a JsPolicy named ${draft.metadata.name} exists and is not owned by this GPTPolicy; it was left alone (rename or delete it)`;
+      const message =
+        `a JsPolicy named ${draft.metadata.name} exists and is not owned by this GPTPolicy; ` +
+        'it was left alone (rename or delete it)';
       await this.writeStatus(name, (o, ctx) => applyFailedStatus(o.status, ctx, REASONS.NotOwned, message, result), job.hash);
       await this.event(policy, 'Warning', REASONS.NotOwned, message);
       this.retryLater(name, 'JsPolicy name taken');
@@ -574,11 +580,26 @@ export class GPTPolicyController {
     const violationPolicy = decision.violationPolicy;
     await this.writeStatus(
       name,
-      (o, ctx) => appliedStatus(o.status, ctx, { result, policyName: desired.metadata.name, violationPolicy, verb, hold: decision.hold, impact, rollout: rollout ?? null }),
+      (o, ctx) =>
+        appliedStatus(o.status, ctx, {
+          result,
+          policyName: desired.metadata.name,
+          violationPolicy,
+          verb,
+          hold: decision.hold,
+          impact,
+          rollout: rollout ?? null,
+        }),
       job.hash,
     );
-    if (impact?.wouldDeny) await this.event(policy, 'Warning', REASONS.WouldDeny, `the draft would deny ${impact.wouldDeny} of ${impact.checked} existing object(s)`);
-    await this.event(policy, decision.hold ? 'Warning' : 'Normal', decision.hold?.reason ?? REASONS.Applied, `JsPolicy ${desired.metadata.name} ${verb} (violationPolicy ${violationPolicy})${decision.hold ? `: ${decision.hold.message}` : ''}`);
+    if (impact?.wouldDeny) {
+      const message = `the draft would deny ${impact.wouldDeny} of ${impact.checked} existing object(s)`;
+      await this.event(policy, 'Warning', REASONS.WouldDeny, message);
+    }
+    const hold = decision.hold;
+    const applied = `JsPolicy ${desired.metadata.name} ${verb} (violationPolicy ${violationPolicy})`;
+    const message = hold ? `${applied}: ${hold.message}` : applied;
+    await this.event(policy, hold ? 'Warning' : 'Normal', hold?.reason ?? REASONS.Applied, message);
     log.info({ policy: desired.metadata.name, verb, violationPolicy, hold: decision.hold?.reason }, 'JsPolicy applied');
   }
 
@@ -592,7 +613,8 @@ export class GPTPolicyController {
     if (options === false) return undefined;
     try {
       const status = await assessClusterImpact(this.kube.kubeConfig, draft, { ...options, now: this.now });
-      log.info({ checked: status.checked, wouldDeny: status.wouldDeny, wouldWarn: status.wouldWarn }, 'impact on existing objects assessed');
+      const { checked, wouldDeny, wouldWarn } = status;
+      log.info({ checked, wouldDeny, wouldWarn }, 'impact on existing objects assessed');
       return { jobId, ...status };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -665,7 +687,10 @@ export class GPTPolicyController {
     if (isStaged(policy.spec)) {
       const target = intendedViolationPolicy(policy);
       // switched to Staged while in force: not demoted, the rollout goes on from what is enforced now
-      const prev = status?.rollout && status.rollout.jobId === jobId ? status.rollout : rolloutFrom(current, policy.spec.rollout, target, jobId, this.now());
+      const prev =
+        status?.rollout && status.rollout.jobId === jobId
+          ? status.rollout
+          : rolloutFrom(current, policy.spec.rollout, target, jobId, this.now());
       const command = rolloutCommand(policy);
       const watching = prev.state !== 'Complete' || prev.target !== target || command !== undefined;
       const violations = watching ? await withRetry(() => this.kube.getJsPolicyViolations(name), this.retry) : [];
@@ -690,19 +715,29 @@ export class GPTPolicyController {
     const failurePolicy = policy.spec.failurePolicy ?? 'Ignore';
     const expectedPhase = decision.hold?.phase ?? PHASES.Ready;
     const changed = current !== violationPolicy || (existing.spec.failurePolicy ?? 'Fail') !== failurePolicy;
-    if (!changed && status?.phase === expectedPhase && sameStatus(status?.rollout as never, rollout as never) && !transitions.length) return;
+    const sameRollout = sameStatus(status?.rollout as never, rollout as never);
+    if (!changed && status?.phase === expectedPhase && sameRollout && !transitions.length) return;
     if (changed) {
       await withRetry(() => this.kube.patchJsPolicy(name, { spec: { violationPolicy, failurePolicy } }), this.retry);
       log.info({ policy: name, violationPolicy, hold: decision.hold?.reason }, 'JsPolicy violationPolicy updated');
     }
     await this.writeStatus(
       policy.metadata.name,
-      (o, ctx) => appliedStatus(o.status, ctx, { policyName: name, violationPolicy, verb: 'updated', hold: decision.hold, rollout: rollout ?? null }),
+      (o, ctx) =>
+        appliedStatus(o.status, ctx, {
+          policyName: name,
+          violationPolicy,
+          verb: 'updated',
+          hold: decision.hold,
+          rollout: rollout ?? null,
+        }),
       hash,
     );
     for (const t of transitions) await this.event(policy, t.type, t.reason, t.message);
     if (changed && !transitions.length) {
-      await this.event(policy, decision.hold ? 'Warning' : 'Normal', decision.hold?.reason ?? REASONS.Applied, `JsPolicy ${name} now has violationPolicy ${violationPolicy}`);
+      const type = decision.hold ? 'Warning' : 'Normal';
+      const message = `JsPolicy ${name} now has violationPolicy ${violationPolicy}`;
+      await this.event(policy, type, decision.hold?.reason ?? REASONS.Applied, message);
     }
   }
 
@@ -727,7 +762,8 @@ export class GPTPolicyController {
   private observeRollouts(): void {
     for (const o of this.informer?.list() ?? []) {
       const r = o.status?.rollout;
-      if (isStaged(o.spec ?? {}) && (r?.state !== 'Complete' || rolloutCommand(o) !== undefined)) this.schedule(o.metadata.name);
+      const underWay = r?.state !== 'Complete' || rolloutCommand(o) !== undefined;
+      if (isStaged(o.spec ?? {}) && underWay) this.schedule(o.metadata.name);
     }
   }
 
@@ -821,55 +857,3 @@ function rolloutCommand(policy: GPTPolicy): RolloutCommand | undefined {
   const value = policy.metadata.annotations?.[ANNOTATIONS.rollout]?.trim().toLowerCase();
   return ROLLOUT_COMMANDS.find((c) => c === value);
 }
-
-function approvalHold(): Hold {
-  return {
-    phase: PHASES.AwaitingApproval,
-    reason: REASONS.AwaitingApproval,
-    message: 'approve with: kubectl annotate gptpolicy <name> gpt.drzzl.io/approved=true',
-    appliedReason: REASONS.AppliedDryRun,
-    appliedMessage: 'until approved (annotation gpt.drzzl.io/approved: "true")',
-  };
-}
-
-/**
- * The violationPolicy to apply and why it is not the mode's, in this order: Manual approval not given (Dry);
- * a staged rollout (its stage); approval Auto with a draft that would deny existing objects, or whose impact
- * is unknown, and no approval by a person (Dry); else the mode's.
- */
-export function decide(
-  policy: GPTPolicy,
-  hash: string,
-  impact: GPTPolicyImpact | undefined,
-  rollout: RolloutStatus | undefined,
-): { violationPolicy: RolloutStage; hold?: Hold } {
-  const intended = intendedViolationPolicy(policy);
-  if (!isApproved(policy, hash)) return { violationPolicy: 'Dry', hold: approvalHold() };
-  if (rollout) {
-    const stage = STAGES.indexOf(rollout.stage) <= STAGES.indexOf(intended) ? rollout.stage : intended;
-    if (rollout.state === 'Complete' && stage === intended) return { violationPolicy: stage };
-    const held = rollout.state === 'Held' || rollout.state === 'AwaitingApproval';
-    return {
-      violationPolicy: stage,
-      hold: { phase: PHASES.RollingOut, reason: held ? REASONS.RolloutHeld : REASONS.RollingOut, message: rollout.message, appliedMessage: `(rollout stage ${stage} of ${intended})` },
-    };
-  }
-  const wouldDeny = impact && (impact.error !== undefined || (impact.wouldDeny ?? 0) > 0);
-  if (wouldDeny && intended !== 'Dry' && !isExplicitlyApproved(policy, hash)) {
-    const what = impact.error !== undefined
-      ? `its impact on existing objects is unknown (${impact.error})`
-      : `it would deny ${impact.wouldDeny} of ${impact.checked} existing object(s), e.g. ${impact.examples?.[0]?.object ?? '?'}: ${impact.examples?.[0]?.reason ?? ''}`;
-    return {
-      violationPolicy: 'Dry',
-      hold: {
-        phase: PHASES.AwaitingApproval,
-        reason: REASONS.ImpactHold,
-        message: `kept in Dry because ${what}; after reading status.impact, approve this draft with: kubectl annotate gptpolicy ${policy.metadata.name} gpt.drzzl.io/approved=${hash} --overwrite`,
-        appliedReason: REASONS.AppliedDryRun,
-        appliedMessage: 'until a person approves it (it would deny existing objects)',
-      },
-    };
-  }
-  return { violationPolicy: intended };
-}
-

@@ -10,5 +10,16 @@ export { LeaderElector, microTime, type LeaderElectionOptions } from './leader-e
 export { withRetry, isRetryable, kubeErrorInfo, type RetryOptions, type KubeErrorInfo } from './retry.js';
 export { specHash, jobIdFor, jobIdParts, intentFor, validateGPTPolicy } from './spec.js';
 export { setConditions, resultSummary, conditionOf, type ConditionUpdate } from './status.js';
-export { ownedPolicy, policyNameFor, isApproved, isExplicitlyApproved, isOwnedBy, intendedViolationPolicy, ownerReferenceFor } from './owned-policy.js';
+export {
+  ownedPolicy,
+  policyNameFor,
+  isApproved,
+  isExplicitlyApproved,
+  isOwnedBy,
+  intendedViolationPolicy,
+  ownerReferenceFor,
+} from './owned-policy.js';
+export { decide } from './decide.js';
+export { observeRollout, rolloutFrom, countViolations, parseDuration } from './rollout.js';
+export type { PolicyViolation, RolloutCommand, RolloutDecision, RolloutTransition } from './rollout.js';
 export * from './types.js';

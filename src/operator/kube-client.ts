@@ -62,7 +62,7 @@ export class KubeClient {
    */
   async patchGPTPolicyMetadata(name: string, metadata: Record<string, unknown>): Promise<GPTPolicy> {
     return this.custom.patchClusterCustomObject(
-      { group: GPTPOLICY.group, version: GPTPOLICY.version, plural: GPTPOLICY.plural, name, body: { metadata }, fieldManager: this.component },
+      { ...gptPolicies(), name, body: { metadata }, fieldManager: this.component },
       this.opts(PatchStrategy.MergePatch),
     );
   }
@@ -152,6 +152,10 @@ export class KubeClient {
       this.opts(),
     );
   }
+}
+
+function gptPolicies(): { group: string; version: string; plural: string } {
+  return { group: GPTPOLICY.group, version: GPTPOLICY.version, plural: GPTPOLICY.plural };
 }
 
 /**

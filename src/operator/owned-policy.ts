@@ -1,4 +1,5 @@
-import { MODE_TO_VIOLATION_POLICY, ownJsPolicy, ownerPolicyName, type JsPolicy, type OwnerReference } from '../../common/index.js';
+import { MODE_TO_VIOLATION_POLICY, ownJsPolicy, ownerPolicyName } from '../../common/index.js';
+import type { JsPolicy, OwnerReference } from '../../common/index.js';
 import { ANNOTATIONS, GPTPOLICY, type GPTPolicy } from './types.js';
 
 /** The JsPolicy's name: common's one rule for owned policies (`<name>` or `<name>.gpt.drzzl.io`). */

@@ -41,16 +41,17 @@ export function parseDuration(text: string): number | undefined {
 export function validateRollout(rollout: unknown, where: string): void {
   if (rollout === undefined) return;
   const r = rollout as GPTPolicyRolloutSpec;
-  if (!r || typeof r !== 'object' || Array.isArray(r)) throw pfError('PF_ERR_INPUT_INVALID', where, 'spec.rollout must be an object');
+  const invalid = (message: string) => pfError('PF_ERR_INPUT_INVALID', where, message);
+  if (!r || typeof r !== 'object' || Array.isArray(r)) throw invalid('spec.rollout must be an object');
   if (r.strategy !== undefined && r.strategy !== 'Immediate' && r.strategy !== 'Staged') {
-    throw pfError('PF_ERR_INPUT_INVALID', where, `spec.rollout.strategy must be Immediate or Staged, not "${String(r.strategy)}"`);
+    throw invalid(`spec.rollout.strategy must be Immediate or Staged, not "${String(r.strategy)}"`);
   }
   if (r.window !== undefined && (typeof r.window !== 'string' || !parseDuration(r.window))) {
-    throw pfError('PF_ERR_INPUT_INVALID', where, `spec.rollout.window must be a duration such as 30m, 1h or 24h, not "${String(r.window)}"`);
+    throw invalid(`spec.rollout.window must be a duration such as 30m, 1h or 24h, not "${String(r.window)}"`);
   }
   const b = r.violationBudget;
   if (b !== undefined && (!Number.isInteger(b) || b < 0 || b > 38)) {
-    throw pfError('PF_ERR_INPUT_INVALID', where, 'spec.rollout.violationBudget must be a whole number from 0 to 38 (jsPolicy keeps at most 39 violations)');
+    throw invalid('spec.rollout.violationBudget must be a whole number from 0 to 38 (jsPolicy keeps 39 at most)');
   }
 }
 
@@ -72,40 +73,70 @@ function floorSecond(d: Date): Date {
   return new Date(Math.floor(d.getTime() / 1000) * 1000);
 }
 
-function windowMs(spec: GPTPolicyRolloutSpec | undefined): number {
+function windowMs(spec: Spec): number {
   return parseDuration(spec?.window ?? DEFAULT_WINDOW) ?? 3_600_000;
 }
 
 /** A fresh window in `stage` from now. */
-function inStage(prev: RolloutStatus, stage: RolloutStage, spec: GPTPolicyRolloutSpec | undefined, now: Date): RolloutStatus {
+type Spec = GPTPolicyRolloutSpec | undefined;
+
+function inStage(prev: RolloutStatus, stage: RolloutStage, spec: Spec, now: Date): RolloutStatus {
   const start = floorSecond(now);
+  const ends = new Date(start.getTime() + windowMs(spec));
+  const budget = spec?.violationBudget ?? DEFAULT_BUDGET;
   const complete = stage === prev.target;
   return {
     ...prev,
     stage,
     stageStartedAt: iso(start),
-    windowEndsAt: iso(new Date(start.getTime() + windowMs(spec))),
+    windowEndsAt: iso(ends),
     window: spec?.window ?? DEFAULT_WINDOW,
-    budget: spec?.violationBudget ?? DEFAULT_BUDGET,
+    budget,
     violations: 0,
     state: complete ? 'Complete' : 'Observing',
     reason: complete ? 'RolloutComplete' : 'Observing',
-    message: complete ? `in force with violationPolicy ${stage}` : observingMessage(stage, prev.target, 0, spec?.violationBudget ?? DEFAULT_BUDGET, new Date(start.getTime() + windowMs(spec))),
+    message: complete ? inForce(stage) : observingMessage({ ...prev, stage, budget }, 0, ends),
   };
 }
 
-function observingMessage(stage: RolloutStage, target: RolloutStage, violations: number, budget: number, ends: Date): string {
-  const next = STAGES[STAGES.indexOf(stage) + 1] ?? target;
-  return `stage ${stage} of ${stagesTo(target).join(' → ')}: ${violations} violation(s) so far (budget ${budget}); promotes to ${next} at ${iso(ends)} if still within budget`;
+function nextStage(stage: RolloutStage): RolloutStage {
+  return STAGES[Math.min(STAGES.indexOf(stage) + 1, STAGES.length - 1)];
+}
+
+const inForce = (stage: RolloutStage): string => `in force with violationPolicy ${stage}`;
+
+function observingMessage(r: Pick<RolloutStatus, 'stage' | 'target' | 'budget'>, count: number, ends: Date): string {
+  return (
+    `stage ${r.stage} of ${stagesTo(r.target).join(' → ')}: ${count} violation(s) so far (budget ${r.budget}); ` +
+    `promotes to ${nextStage(r.stage)} at ${iso(ends)} if still within budget`
+  );
 }
 
 /**
  * A rollout at `stage` with a fresh window: Dry for a new draft; for a policy already in force when its
  * GPTPolicy switches to Staged, what it enforces now (it is not demoted; it goes on from there).
  */
-export function rolloutFrom(stage: RolloutStage, spec: GPTPolicyRolloutSpec | undefined, target: RolloutStage, jobId: string | undefined, now: Date): RolloutStatus {
+export function rolloutFrom(
+  stage: RolloutStage,
+  spec: GPTPolicyRolloutSpec | undefined,
+  target: RolloutStage,
+  jobId: string | undefined,
+  now: Date,
+): RolloutStatus {
   const capped = STAGES.indexOf(stage) <= STAGES.indexOf(target) ? stage : target;
-  const base: RolloutStatus = { jobId, stage: capped, target, stageStartedAt: '', windowEndsAt: '', window: '', budget: 0, violations: 0, state: 'Observing', reason: 'Observing', message: '' };
+  const base: RolloutStatus = {
+    jobId,
+    stage: capped,
+    target,
+    stageStartedAt: '',
+    windowEndsAt: '',
+    window: '',
+    budget: 0,
+    violations: 0,
+    state: 'Observing',
+    reason: 'Observing',
+    message: '',
+  };
   return inStage(base, capped, spec, now);
 }
 
@@ -149,6 +180,42 @@ export interface ObserveInput {
   now: Date;
 }
 
+const completeEvent = (stage: RolloutStage): RolloutTransition => ({
+  type: 'Normal',
+  reason: 'RolloutComplete',
+  message: `rollout complete: violationPolicy ${stage}`,
+});
+
+/** The next stage with a fresh window, and its events. */
+function promote(observed: RolloutStatus, input: ObserveInput, why: string, consumed: boolean): RolloutDecision {
+  const promoted = inStage(observed, nextStage(observed.stage), input.spec, input.now);
+  const transitions: RolloutTransition[] = [{ type: 'Normal', reason: 'RolloutPromoted', message: why }];
+  if (promoted.state === 'Complete') transitions.push(completeEvent(promoted.stage));
+  return { status: promoted, transitions, consumed };
+}
+
+function heldEvent(type: RolloutTransition['type'], message: string): RolloutTransition {
+  return { type, reason: 'RolloutHeld', message };
+}
+
+function held(
+  observed: RolloutStatus,
+  why: { reason: string; message: string },
+  event: RolloutTransition | undefined,
+  consumed: boolean,
+): RolloutDecision {
+  return { status: { ...observed, state: 'Held', ...why }, transitions: event ? [event] : [], consumed };
+}
+
+function waiting(
+  observed: RolloutStatus,
+  state: 'Observing' | 'AwaitingApproval',
+  message: string,
+  consumed: boolean,
+): RolloutDecision {
+  return { status: { ...observed, state, reason: state, message }, transitions: [], consumed };
+}
+
 /**
  * One observation: count, then promote, hold, resume or wait. Never more than one stage per observation,
  * so no stage is skipped, whatever the clock did meanwhile.
@@ -156,76 +223,77 @@ export interface ObserveInput {
 export function observeRollout(input: ObserveInput): RolloutDecision {
   const { spec, target, now, command } = input;
   let prev: RolloutStatus = { ...input.prev, target };
-  const transitions: RolloutTransition[] = [];
   const budget = spec?.violationBudget ?? DEFAULT_BUDGET;
+  const consumed = command === 'promote' || command === 'resume';
   // the mode was lowered below the current stage: the stage follows at once (less enforcement is never a risk)
   if (STAGES.indexOf(prev.stage) > STAGES.indexOf(target)) prev = { ...prev, stage: target };
   if (prev.stage === target) {
-    const done = { ...prev, state: 'Complete' as const, reason: 'RolloutComplete', message: `in force with violationPolicy ${target}` };
-    return { status: done, transitions: prev.state === 'Complete' ? [] : [{ type: 'Normal', reason: 'RolloutComplete', message: `rollout complete: violationPolicy ${target}` }], consumed: command === 'promote' || command === 'resume' };
+    const done: RolloutStatus = { ...prev, state: 'Complete', reason: 'RolloutComplete', message: inForce(target) };
+    return { status: done, transitions: prev.state === 'Complete' ? [] : [completeEvent(target)], consumed };
   }
-  const next = STAGES[STAGES.indexOf(prev.stage) + 1];
+  const stage = prev.stage;
+  const next = nextStage(stage);
   const count = countViolations(input.violations, prev, now);
-  const logSize = input.auditLogSize !== undefined && input.auditLogSize >= 0 && input.auditLogSize < 40 ? input.auditLogSize : DEFAULT_AUDIT_LOG_SIZE;
+  const size = input.auditLogSize;
+  const logSize = size !== undefined && size >= 0 && size < 40 ? size : DEFAULT_AUDIT_LOG_SIZE;
   const observed: RolloutStatus = { ...prev, violations: count, budget };
+  const tally = `${count} violation(s) in ${stage}, budget ${budget}`;
 
   if (command === 'promote') {
     if (!input.approved) {
+      const message = 'approve first (annotation gpt.drzzl.io/approved), then promote';
+      const refused = `not promoted from ${stage}: the GPTPolicy needs approval first (approval: Manual)`;
       return {
-        status: { ...observed, state: 'AwaitingApproval', reason: 'AwaitingApproval', message: 'approve first (annotation gpt.drzzl.io/approved), then promote' },
-        transitions: [{ type: 'Warning', reason: 'RolloutCommandRefused', message: `not promoted from ${prev.stage}: the GPTPolicy needs approval first (approval: Manual)` }],
-        consumed: true,
+        status: { ...observed, state: 'AwaitingApproval', reason: 'AwaitingApproval', message },
+        transitions: [{ type: 'Warning', reason: 'RolloutCommandRefused', message: refused }],
+        consumed,
       };
     }
-    const promoted = inStage(observed, next, spec, now);
-    return {
-      status: promoted,
-      transitions: [
-        { type: 'Normal', reason: 'RolloutPromoted', message: `promoted by hand from ${prev.stage} to ${next} (${count} violation(s) in ${prev.stage}, budget ${budget})` },
-        ...(promoted.state === 'Complete' ? [{ type: 'Normal' as const, reason: 'RolloutComplete' as const, message: `rollout complete: violationPolicy ${next}` }] : []),
-      ],
-      consumed: true,
-    };
+    return promote(observed, input, `promoted by hand from ${stage} to ${next} (${tally})`, consumed);
   }
   if (command === 'hold') {
-    const held: RolloutStatus = { ...observed, state: 'Held', reason: 'ManualHold', message: `held by hand in stage ${prev.stage} (annotation gpt.drzzl.io/rollout=hold); ${count} violation(s) so far. Remove the annotation to resume with a fresh window` };
+    const message =
+      `held by hand in stage ${stage} (annotation gpt.drzzl.io/rollout=hold); ${count} violation(s) so far. ` +
+      'Remove the annotation to resume with a fresh window';
     const fresh = prev.reason !== 'ManualHold';
-    return { status: held, transitions: fresh ? [{ type: 'Normal', reason: 'RolloutHeld', message: `held by hand in stage ${prev.stage}` }] : [], consumed: false };
+    const event = fresh ? heldEvent('Normal', `held by hand in stage ${stage}`) : undefined;
+    return held(observed, { reason: 'ManualHold', message }, event, false);
   }
   // a hold by hand ends when its annotation goes; `resume` ends any hold: both start a fresh window
-  if ((prev.state === 'Held' && prev.reason === 'ManualHold') || (command === 'resume' && prev.state === 'Held')) {
-    const resumed = inStage(observed, prev.stage, spec, now);
-    return { status: resumed, transitions: [{ type: 'Normal', reason: 'RolloutResumed', message: `resumed in stage ${prev.stage} with a fresh window until ${resumed.windowEndsAt}` }], consumed: command === 'resume' };
+  if (prev.state === 'Held' && (prev.reason === 'ManualHold' || command === 'resume')) {
+    const resumed = inStage(observed, stage, spec, now);
+    const message = `resumed in stage ${stage} with a fresh window until ${resumed.windowEndsAt}`;
+    return { status: resumed, transitions: [{ type: 'Normal', reason: 'RolloutResumed', message }], consumed };
   }
-  const consumed = command === 'resume';
   if (prev.state === 'Held') return { status: { ...prev, budget }, transitions: [], consumed };
 
   if (count > budget) {
-    const message = `held in stage ${prev.stage}: ${count} violation(s) since ${prev.stageStartedAt}, over the budget of ${budget}. Read them with kubectl get jspolicyviolations ${input.policyName} -o yaml; promote by hand (gpt.drzzl.io/rollout=promote) or start a fresh window (gpt.drzzl.io/rollout=resume)`;
-    return {
-      status: { ...observed, state: 'Held', reason: 'BudgetExceeded', message },
-      transitions: [{ type: 'Warning', reason: 'RolloutHeld', message: `held in stage ${prev.stage}: ${count} violation(s) in the window, budget ${budget}` }],
-      consumed,
-    };
+    const message =
+      `held in stage ${stage}: ${count} violation(s) since ${prev.stageStartedAt}, over the budget of ${budget}. ` +
+      `Read them with kubectl get jspolicyviolations ${input.policyName} -o yaml; promote by hand ` +
+      '(gpt.drzzl.io/rollout=promote) or start a fresh window (gpt.drzzl.io/rollout=resume)';
+    const short = `held in stage ${stage}: ${count} violation(s) in the window, budget ${budget}`;
+    return held(observed, { reason: 'BudgetExceeded', message }, heldEvent('Warning', short), consumed);
   }
   if (count >= logSize) {
     // jsPolicy dropped older entries: more may have happened than it still shows, so the budget cannot be checked
-    const message = `held in stage ${prev.stage}: jsPolicy keeps only the last ${logSize} violations and all of them are in this window, so the budget of ${budget} cannot be checked; lower the budget below ${logSize} or promote by hand`;
-    return { status: { ...observed, state: 'Held', reason: 'ViolationLogFull', message }, transitions: [{ type: 'Warning', reason: 'RolloutHeld', message }], consumed };
+    const message =
+      `held in stage ${stage}: jsPolicy keeps only the last ${logSize} violations and all of them are in ` +
+      'this window, ' +
+      `so the budget of ${budget} cannot be checked; lower the budget below ${logSize} or promote by hand`;
+    return held(observed, { reason: 'ViolationLogFull', message }, heldEvent('Warning', message), consumed);
   }
-  if (now.getTime() < Date.parse(prev.windowEndsAt)) {
-    return { status: { ...observed, state: 'Observing', reason: 'Observing', message: observingMessage(prev.stage, target, count, budget, new Date(Date.parse(prev.windowEndsAt))) }, transitions: [], consumed };
+  const ends = new Date(Date.parse(prev.windowEndsAt));
+  if (now.getTime() < ends.getTime()) {
+    return waiting(observed, 'Observing', observingMessage(observed, count, ends), consumed);
   }
   if (!input.approved) {
-    return { status: { ...observed, state: 'AwaitingApproval', reason: 'AwaitingApproval', message: `the ${prev.stage} window passed within budget (${count} of ${budget}); approve (annotation gpt.drzzl.io/approved) to go on to ${next}` }, transitions: [], consumed };
+    const message =
+      `the ${stage} window passed within budget (${count} of ${budget}); ` +
+      `approve (annotation gpt.drzzl.io/approved) to go on to ${next}`;
+    return waiting(observed, 'AwaitingApproval', message, consumed);
   }
-  const promoted = inStage(observed, next, spec, now);
-  return {
-    status: promoted,
-    transitions: [
-      { type: 'Normal', reason: 'RolloutPromoted', message: `promoted from ${prev.stage} to ${next}: ${count} violation(s) in the ${prev.window} window (budget ${budget})` },
-      ...(promoted.state === 'Complete' ? [{ type: 'Normal' as const, reason: 'RolloutComplete' as const, message: `rollout complete: violationPolicy ${next}` }] : []),
-    ],
-    consumed,
-  };
+  const why = `promoted from ${stage} to ${next}: ${count} violation(s) in the ${prev.window} window` +
+    ` (budget ${budget})`;
+  return promote(observed, input, why, consumed);
 }

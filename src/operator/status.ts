@@ -184,14 +184,19 @@ export interface AppliedOutcome {
 /** The ImpactAssessed condition for status.impact. */
 export function impactConditionUpdate(impact: GPTPolicyImpact): ConditionUpdate {
   if (impact.error !== undefined || impact.checked === undefined) {
-    return { type: 'ImpactAssessed', status: 'False', reason: REASONS.ImpactUnknown, message: `could not list and replay the existing objects: ${impact.error ?? 'no result'}` };
+    const message = `could not list and replay the existing objects: ${impact.error ?? 'no result'}`;
+    return { type: 'ImpactAssessed', status: 'False', reason: REASONS.ImpactUnknown, message };
   }
   const c = impactCondition(impact as ImpactStatus);
   return { type: 'ImpactAssessed', status: c.status, reason: c.reason, message: c.message };
 }
 
 /** The JsPolicy was created or updated. */
-export function appliedStatus(prev: GPTPolicyStatus | undefined, ctx: StatusContext, applied: AppliedOutcome): GPTPolicyStatus {
+export function appliedStatus(
+  prev: GPTPolicyStatus | undefined,
+  ctx: StatusContext,
+  applied: AppliedOutcome,
+): GPTPolicyStatus {
   const summary = applied.result ? resultSummary(applied.result) : {};
   const cases = summary.cases ?? prev?.cases;
   const updates: ConditionUpdate[] = [];
@@ -216,7 +221,11 @@ export function appliedStatus(prev: GPTPolicyStatus | undefined, ctx: StatusCont
     reason: hold?.appliedReason ?? REASONS.Applied,
     message: hold?.appliedMessage ? `${plain} ${hold.appliedMessage}` : plain,
   });
-  updates.push(hold ? { type: 'Ready', status: 'False', reason: hold.reason, message: hold.message } : { type: 'Ready', status: 'True', reason: REASONS.Ready, message: `JsPolicy ${applied.policyName} is in force` });
+  updates.push(
+    hold
+      ? { type: 'Ready', status: 'False', reason: hold.reason, message: hold.message }
+      : { type: 'Ready', status: 'True', reason: REASONS.Ready, message: `JsPolicy ${applied.policyName} is in force` },
+  );
   const phase: Phase = hold?.phase ?? PHASES.Ready;
   const next: GPTPolicyStatus = {
     ...prev,

@@ -5,7 +5,12 @@ import type { ImpactStatus } from '../impact/index.js';
 export const GPTPOLICY = { group: 'gpt.drzzl.io', version: 'v1', plural: 'gptpolicies', kind: 'GPTPolicy' } as const;
 export const JSPOLICY = { group: 'policy.jspolicy.com', version: 'v1beta1', plural: 'jspolicies', kind: 'JsPolicy' } as const;
 /** jsPolicy's record of a policy's violations (one per JsPolicy, same name, owned by it). */
-export const JSPOLICY_VIOLATIONS = { group: 'policy.jspolicy.com', version: 'v1beta1', plural: 'jspolicyviolations', kind: 'JsPolicyViolations' } as const;
+export const JSPOLICY_VIOLATIONS = {
+  group: 'policy.jspolicy.com',
+  version: 'v1beta1',
+  plural: 'jspolicyviolations',
+  kind: 'JsPolicyViolations',
+} as const;
 
 export const ANNOTATIONS = {
   /** `"true"` approves a GPTPolicy with `spec.approval: Manual`: its JsPolicy then enforces. */

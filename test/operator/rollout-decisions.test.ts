@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { specHash, validateGPTPolicy } from '../../src/operator/index.js';
-import { countViolations, observeRollout, parseDuration, rolloutFrom } from '../../src/operator/rollout.js';
+import { countViolations, observeRollout, parseDuration, rolloutFrom, specHash, validateGPTPolicy } from '../../src/operator/index.js';
 import { violation } from './harness.js';
 
 // src/operator/rollout.ts: the staged rollout's decisions, as pure functions of the status, the spec, the
