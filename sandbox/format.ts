@@ -40,12 +40,16 @@ export function formatSuiteResult(result: SuiteResult): string {
 /** One line on a timed-out case: the limit that applied and what decided the request. */
 export function describeTimeout(t: NonNullable<CaseOutcome['timeout']>): string {
   const limit = `${t.limitMs} ms (${t.limitSource === 'policy' ? 'spec.timeoutSeconds' : t.limitSource === 'default' ? "jsPolicy's default 10 s" : "the sandbox's cap, below the policy's own limit"})`;
-  const verdict = `failurePolicy ${t.failurePolicy} decided (${t.failurePolicy === 'Ignore' ? 'admitted' : 'rejected'})`;
+  const decision = t.failurePolicy === 'Ignore' ? 'admitted' : 'rejected';
+  const verdict = `failurePolicy ${t.failurePolicy} decided (${decision})`;
   if (t.decidedBy === 'sandbox-cap') return `timed out at ${limit}: rejected with 500 here; in a cluster the script may still finish`;
   if (t.decidedBy === 'vm-pool') {
-    return `all of jsPolicy's VMs stayed busy for ${t.vmWaitMs} ms, past the API server's deadline of ${limit}: the script never ran, ${verdict}`;
+    const busy = `all of jsPolicy's VMs stayed busy for ${t.vmWaitMs} ms, past the API server's deadline of ${limit}`;
+    return `${busy}: the script never ran, ${verdict}`;
   }
-  if (t.vmWaitMs) return `waited ${t.vmWaitMs} ms for a free VM, then ran into the API server's deadline of ${limit}: ${verdict}`;
+  if (t.vmWaitMs) {
+    return `waited ${t.vmWaitMs} ms for a free VM, then ran into the API server's deadline of ${limit}: ${verdict}`;
+  }
   return `timed out at ${limit}: the API server's deadline passed first, so ${verdict}`;
 }
 

@@ -24,10 +24,13 @@
  *    comments are ignored (webpack evaluates them);
  *  - the "all VMs busy" wait is modelled only as given (RunOptions.vmWaitMs), not from concurrent load.
  */
-export { createSandbox, SANDBOX_DEFAULTS, type SandboxOptions, type SandboxRunner, type RunOptions, type FunctionTestResult, type PolicyBundle } from './runner.js';
+export { createSandbox, SANDBOX_DEFAULTS, type SandboxOptions, type SandboxRunner, type RunOptions, type FunctionTestResult } from './runner.js';
+export type { PolicyBundle } from './runner.js';
 export { parseSuite, parseCase, loadSuite, parsePolicy, loadPolicy, loadPolicyDocument, serializePolicy } from './suite.js';
 export { parsePolicyFile, loadPolicyFile, parsePolicyBundles, loadPolicyBundles } from './suite.js';
-export { bundlePolicy, needsBundling, decodeBundle, encodeBundle, defaultCacheDir, webpackConfig, BUNDLE_TIMEOUT_MS, type BundleOptions, type BundleResult } from './bundle.js';
+export { bundlePolicy, needsBundling, decodeBundle, encodeBundle, defaultCacheDir } from './bundle.js';
+export { webpackConfig, BUNDLE_TIMEOUT_MS } from './bundle.js';
+export type { BundleOptions, BundleResult } from './bundle.js';
 export { buildAdmissionRequest, marshalRequest, pluralise, resolveResource, DEFAULT_USER_INFO, type AdmissionRequest, type ControllerRequest } from './admission.js';
 export { matchesPolicy, explainMismatch, selectorMatches, NAMESPACE_NAME_LABEL, type MatchOptions } from './matching.js';
 export { formatSuiteResult, escapeForTerminal, describeTimeout, TERMINAL_TEXT_CHARS } from './format.js';

@@ -82,7 +82,8 @@ export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject
     const byCap = limit.limitSource === 'cap' && limit.limitMs < own.limitMs - wait;
     const decidedBy = byCap ? 'sandbox-cap' : wait >= own.limitMs ? 'vm-pool' : 'failurePolicy';
     const decisive = byCap ? limit : own;
-    outcome.timeout = { limitMs: decisive.limitMs, limitSource: decisive.limitSource, failurePolicy, decidedBy, ...(wait > 0 ? { vmWaitMs: wait } : {}) };
+    const { limitMs, limitSource } = decisive;
+    outcome.timeout = { limitMs, limitSource, failurePolicy, decidedBy, ...(wait > 0 ? { vmWaitMs: wait } : {}) };
     if (!byCap) {
       outcome.violation = violationOf(policy, request, { code: 500, reason: '', message: run.error ?? '' });
       if (failurePolicy === 'Ignore') {

@@ -35,7 +35,7 @@ export interface SandboxOptions {
   bundling?: BundleOptions;
 }
 
-/** A JsPolicyBundle: spec.bundle is the gzipped javascript, base64 in YAML (pkg/apis/policy/v1beta1/jspolicybundle_types.go). */
+/** A JsPolicyBundle: spec.bundle is the gzipped javascript, base64 in YAML (jspolicybundle_types.go). */
 export interface PolicyBundle {
   apiVersion?: string;
   kind?: 'JsPolicyBundle';
@@ -54,6 +54,9 @@ export interface RunOptions {
    */
   vmWaitMs?: number;
 }
+
+/** A run in which no script ran: each request failed the same way before it. */
+const nothingRan = (): RawRun => ({ warnings: [], printed: [], calls: [], durationMs: 0 });
 
 /** What a policy runs: its (bundled) javascript, or why it cannot run at all. */
 type Script =
@@ -111,12 +114,15 @@ class Sandbox implements SandboxRunner {
     if (!javascript) {
       const encoded = this.bundles.get(policy.metadata.name);
       // jspolicy.go 296-297: no javascript and no bundle fails the policy; its webhook is deleted.
-      if (encoded === undefined) return { ok: false, compileError: `${COMPILE_FAILURE}: couldn't find js policy bundle, but no javascript provided` };
+      if (encoded === undefined) {
+        return { ok: false, compileError: `${COMPILE_FAILURE}: couldn't find js policy bundle, but no javascript provided` };
+      }
       try {
         return { ok: true, javascript: decodeBundle(encoded), precompiled: true };
       } catch {
         // handler.go 145-149: every request is answered with this 500.
-        return { ok: false, requestError: `error decompressing javascript bundle for js policy ${policy.metadata.name}` };
+        const requestError = `error decompressing javascript bundle for js policy ${policy.metadata.name}`;
+        return { ok: false, requestError };
       }
     }
     const dependencies = policy.spec.dependencies ?? {};
@@ -188,18 +194,23 @@ class Sandbox implements SandboxRunner {
     if (deadlineLeftMs <= 0) {
       // No VM came free before the API server gave up: jsPolicy's pool hands out nothing and the handler
       // answers ctx.Err(), "context canceled", to a closed connection (vmpool.go 37-41; handler.go 155-168).
-      raws = toRun.map(() => ({ error: 'context canceled', errorKind: 'timeout', warnings: [], printed: [], calls: [], durationMs: vmWaitMs }));
+      const canceled = { error: 'context canceled', errorKind: 'timeout', durationMs: vmWaitMs } as const;
+      raws = toRun.map(() => ({ ...nothingRan(), ...canceled }));
     } else if (requestError !== undefined) {
-      raws = toRun.map(() => ({ error: requestError, errorKind: 'throw', warnings: [], printed: [], calls: [], durationMs: 0 }));
+      raws = toRun.map(() => ({ ...nothingRan(), error: requestError, errorKind: 'throw' }));
     } else {
-      const inputs: CaseInput[] = toRun.map((p) => ({ requestJson: marshalRequest(p.request), fixtures: p.c.fixtures, timeoutMs, policyName }));
+      const inputs: CaseInput[] = toRun.map((p) => {
+        return { requestJson: marshalRequest(p.request), fixtures: p.c.fixtures, timeoutMs, policyName };
+      });
       raws = inputs.length ? await this.backend.runCases(javascript, inputs) : [];
     }
     const rawByCase = new Map(toRun.map((p, i) => [p, raws[i]]));
     const results = prepared.map((p) => {
       const raw = rawByCase.get(p);
       const original = isControllerRequest(p.request) ? p.request.object : p.request.object;
-      const outcome = raw ? interpretRun(policy, raw, original, limit, p.request, vmWaitMs) : unmatchedOutcome(p.mismatch ?? 'not run');
+      const outcome = raw
+        ? interpretRun(policy, raw, original, limit, p.request, vmWaitMs)
+        : unmatchedOutcome(p.mismatch ?? 'not run');
       return judge(p.c, outcome);
     });
     const failed = results.filter((r) => !r.passed).length;

@@ -173,7 +173,9 @@ function checkPolicy(raw: unknown, source: string, options: { bundleOnly?: boole
   const fail = (field: string, why: string): never => {
     throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [source, `field \`${field}\`: ${why}`]);
   };
-  if (!spec.javascript && !options.bundleOnly) fail('spec.javascript', 'is empty: jsPolicy would run a JsPolicyBundle of the same name (policyforge test --bundle)');
+  if (!spec.javascript && !options.bundleOnly) {
+    fail('spec.javascript', 'is empty: jsPolicy would run a JsPolicyBundle of the same name (test --bundle)');
+  }
   if (spec.operations.includes('*') && spec.operations.length > 1) fail('spec.operations', '`*` must be alone');
   for (const f of ['apiGroups', 'apiVersions'] as const) {
     const list = spec[f];
@@ -194,7 +196,9 @@ const bundleSchema = z.object({
   apiVersion: z.literal('policy.jspolicy.com/v1beta1'),
   kind: z.literal('JsPolicyBundle'),
   metadata: z.object({ name: z.string().min(1) }).loose(),
-  spec: z.object({ bundle: z.string().regex(/^[A-Za-z0-9+/=\s]*$/, 'must be base64 (gzipped javascript)').optional() }).loose(),
+  spec: z
+    .object({ bundle: z.string().regex(/^[A-Za-z0-9+/=\s]*$/, 'must be base64 (gzipped javascript)').optional() })
+    .loose(),
 });
 
 /** The documents of a YAML stream (`---` separated), empty ones skipped, as kubectl apply -f reads a file. */
@@ -218,7 +222,9 @@ function checkBundle(raw: unknown, source: string): PolicyBundle {
   const parsed = bundleSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [source, `JsPolicyBundle field \`${fieldPath(issue.path) || '(document)'}\`: ${issue.message}`]);
+    const field = fieldPath(issue.path) || '(document)';
+    const why = `JsPolicyBundle field \`${field}\`: ${issue.message}`;
+    throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [source, why]);
   }
   return parsed.data as PolicyBundle;
 }
@@ -233,7 +239,8 @@ export function parsePolicyFile(text: string, source = 'policy'): { policy: JsPo
   const docs = readYamlStream(text, source);
   const policies = docs.filter((d) => kindOf(d) !== 'JsPolicyBundle');
   if (policies.length !== 1) {
-    throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [source, `expected one JsPolicy document, found ${policies.length} (besides JsPolicyBundles)`]);
+    const found = `expected one JsPolicy document, found ${policies.length} (besides JsPolicyBundles)`;
+    throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [source, found]);
   }
   const bundles = docs.filter((d) => kindOf(d) === 'JsPolicyBundle').map((d) => checkBundle(d, source));
   return { policy: checkPolicy(policies[0], source, { bundleOnly: true }), bundles };
