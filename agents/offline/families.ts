@@ -2324,6 +2324,67 @@ if (${missing}) {
   },
 };
 
+const GROUP_FIELDS = ['runAsGroup', 'fsGroup', 'supplementalGroups'] as const;
+
+const rootGroup: OfflineFamily = {
+  id: 'root-group',
+  title: 'the root group (GID 0) forbidden in the named fields: runAsGroup (pod or container), fsGroup, supplementalGroups',
+  examples: [
+    'This policy ensures `runAsGroup`, `fsGroup` and `supplementalGroups` are not set to `0`.',
+    'Containers must not set `runAsGroup` to `0`.',
+  ],
+  phrases: [
+    ...POD_PHRASES,
+    [/\b(?:is\s+|are\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?(?:a\s+)?(?:number|value|GID|group\s+ID)?\s*(?:greater\s+than|above|higher\s+than)\s+(?:zero|0)\b/i, 'not'],
+    /\b(?:runAsGroup|fsGroup|supplementalGroups)\b/,
+    /\b(?:to|of|as|=|:)?\s*(?:zero|root\s+group|GID\s+0|group\s+ID\s+0)\b/i,
+    /\b(?:contain|contains|include|includes)\b/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    const fields = GROUP_FIELDS.filter((f) => new RegExp(`\\b${f}\\b`).test(t));
+    if (!fields.length) return undefined;
+    const unsetOr = /\b(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?(?:a\s+)?(?:number|value|GID|group\s+ID)?\s*(?:greater\s+than|above|higher\s+than)\s+(?:zero|0)\b/i.test(t);
+    if (!unsetOr && !/(?:^|[^\w.])(?:0|zero)(?![\w.])|\broot\s+group\b/i.test(t)) return undefined;
+    const conds: string[] = [];
+    if (fields.includes('runAsGroup')) conds.push('podSpec?.securityContext?.runAsGroup === 0', 'c.securityContext?.runAsGroup === 0');
+    if (fields.includes('fsGroup')) conds.push('podSpec?.securityContext?.fsGroup === 0');
+    if (fields.includes('supplementalGroups')) {
+      conds.push('(Array.isArray(podSpec?.securityContext?.supplementalGroups) && podSpec.securityContext.supplementalGroups.indexOf(0) >= 0)');
+    }
+    const offending = [
+      ...(fields.includes('runAsGroup')
+        ? [
+            { name: 'runAsGroup 0 in the container', container: { securityContext: { runAsGroup: 0 } } },
+            { name: 'runAsGroup 0 at pod level', container: {}, podSpec: { securityContext: { runAsGroup: 0 } } },
+          ]
+        : []),
+      ...(fields.includes('fsGroup') ? [{ name: 'fsGroup 0', container: {}, podSpec: { securityContext: { fsGroup: 0 } } }] : []),
+      ...(fields.includes('supplementalGroups')
+        ? [{ name: 'supplementalGroups with 0', container: {}, podSpec: { securityContext: { supplementalGroups: [1000, 0] } } }]
+        : []),
+    ];
+    const good = Object.fromEntries(fields.map((f) => [f, f === 'supplementalGroups' ? [1000] : 1000]));
+    return containerRule(ctx, {
+      family: 'root-group',
+      summary: `${fields.join(', ')} must not be 0 (the root group)`,
+      offends: conds.join(' || '),
+      describe: `'container ' + ${cname} + ' runs with the root group (GID 0)'`,
+      skills: [],
+      offending,
+      compliant: [
+        { name: 'no group fields', container: {} },
+        {
+          name: 'non-zero groups',
+          container: fields.includes('runAsGroup') ? { securityContext: { runAsGroup: 1000 } } : {},
+          podSpec: { securityContext: good },
+        },
+      ],
+      polarity: 'forbid',
+    });
+  },
+};
+
 /** Most specific first: the first family that understands the text wins. */
 export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   rbacSubjects,
@@ -2338,6 +2399,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   hostPorts,
   seccomp,
   runAsUser,
+  rootGroup,
   procMount,
   automountToken,
   externalIps,

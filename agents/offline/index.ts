@@ -11,7 +11,7 @@ export { readIntent, placeWords, type Reading, type Placement } from './reading.
 /** Families that check unrelated things: two of them matching one intent means two rules were asked for. */
 const INDEPENDENT_RULES = new Set([
   'privileged', 'privilege-escalation', 'read-only-root-filesystem', 'host-namespaces', 'host-path', 'host-ports', 'capabilities',
-  'run-as-non-root', 'seccomp', 'run-as-user', 'proc-mount', 'automount-token', 'external-ips', 'host-process', 'apparmor', 'selinux', 'sysctls', 'volume-types',
+  'run-as-non-root', 'seccomp', 'run-as-user', 'root-group', 'proc-mount', 'automount-token', 'external-ips', 'host-process', 'apparmor', 'selinux', 'sysctls', 'volume-types',
   'image-pull-policy-required', 'image-tag', 'image-registry', 'resources', 'probes', 'service-type', 'ingress-host', 'ingress-tls', 'pod-field-required', 'replicas',
 ]);
 

@@ -746,6 +746,27 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    text: 'Files owned by group 0 can be read by a root-group process. This policy ensures `runAsGroup`, `fsGroup` and `supplementalGroups` are not set to `0`.',
+    family: 'root-group',
+    checks: [
+      ['container runAsGroup 0', pod([sc({ runAsGroup: 0 })]), 'deny'],
+      ['pod fsGroup 0', pod(undefined, { securityContext: { fsGroup: 0 } }), 'deny'],
+      ['supplementalGroups with 0', pod(undefined, { securityContext: { supplementalGroups: [3000, 0] } }), 'deny'],
+      ['Deployment runAsGroup 0', deployment([container()], { securityContext: { runAsGroup: 0 } }), 'deny'],
+      ['non-zero groups', pod([sc({ runAsGroup: 3000 })], { securityContext: { fsGroup: 2000, supplementalGroups: [4000] } }), 'allow'],
+      ['unset', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'This policy ensures `fsGroup` is either unset or set to a number greater than zero.',
+    family: 'root-group',
+    checks: [
+      ['fsGroup 0', pod(undefined, { securityContext: { fsGroup: 0 } }), 'deny'],
+      ['runAsGroup 0 is another field', pod([sc({ runAsGroup: 0 })]), 'allow'],
+      ['fsGroup 2000', pod(undefined, { securityContext: { fsGroup: 2000 } }), 'allow'],
+    ],
+  },
+  {
     text: 'Privilege escalation should not be allowed.',
     family: 'privilege-escalation',
     checks: [
@@ -807,6 +828,9 @@ const REFUSED: Array<[string, string]> = [
   ['Pod should be configured with a valid topology spread constraint', 'validity is not read'],
   ['Pods must set the priority class high.', 'a value, not only presence'],
   ['Ingress TLS must use the secret wildcard-cert.', 'a particular secret'],
+  ['This policy ensures `runAsGroup` is set to `0`.', 'requires the root group'],
+  ['Pods must set `fsGroup`.', 'presence, not the root group'],
+  ['The runAsUser and runAsGroup fields must not be 0.', 'two rules in one statement'],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
