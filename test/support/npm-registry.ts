@@ -26,7 +26,8 @@ export interface PackedPackage {
 
 /** Packs a package folder as `npm pack` does, running none of its scripts. */
 export async function packFolder(folder: string, into: string): Promise<PackedPackage> {
-  const { stdout } = await promisify(execFile)('npm', ['pack', folder, '--ignore-scripts', '--json', '--pack-destination', into], { cwd: into });
+  const args = ['pack', folder, '--ignore-scripts', '--json', '--pack-destination', into];
+  const { stdout } = await promisify(execFile)('npm', args, { cwd: into });
   const [info] = JSON.parse(stdout) as Array<{ name: string; version: string; filename: string }>;
   return { name: info.name, version: info.version, tarball: await readFile(join(into, info.filename)) };
 }
