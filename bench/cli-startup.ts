@@ -28,20 +28,35 @@ interface Command {
 
 const COMMANDS: Command[] = [
   { what: '`node -e 0` (floor)', args: ['-e', '0'], goal: '' },
-  { what: 'node --no-node-snapshot + isolated-vm, one script in one isolate (floor)', args: ['--no-node-snapshot', '-e', ISOLATE_ONE_SCRIPT], goal: '' },
+  {
+    what: 'node --no-node-snapshot + isolated-vm, one script in one isolate (floor)',
+    args: ['--no-node-snapshot', '-e', ISOLATE_ONE_SCRIPT],
+    goal: '',
+  },
   { what: '`policyforge --version`', args: ['bin/policyforge.js', '--version'], goal: '< 0.15 s' },
   { what: '`policyforge lint <policy>` (no findings)', args: ['bin/policyforge.js', 'lint', SUITE[2]], goal: '' },
-  { what: '`policyforge test <6-case suite> --policy …` (default: sandbox child process)', args: ['bin/policyforge.js', 'test', ...SUITE], goal: '≤ 0.25 s' },
-  { what: 'same, `--isolation inline` (re-executes node with --no-node-snapshot)', args: ['bin/policyforge.js', 'test', ...SUITE, '--isolation', 'inline'], goal: '≤ 0.25 s' },
+  {
+    what: '`policyforge test <6-case suite> --policy …` (default: sandbox child process)',
+    args: ['bin/policyforge.js', 'test', ...SUITE],
+    goal: '≤ 0.25 s',
+  },
+  {
+    what: 'same, `--isolation inline` (re-executes node with --no-node-snapshot)',
+    args: ['bin/policyforge.js', 'test', ...SUITE, '--isolation', 'inline'],
+    goal: '≤ 0.25 s',
+  },
 ];
 
 function timed(args: string[], ok: number[]): Promise<{ wallS: number; cpuS: number }> {
   return new Promise((resolve, reject) => {
-    execFile('/usr/bin/time', ['-f', 'PFTIME %e %U %S', process.execPath, ...args], { cwd: assetPath(), encoding: 'utf8' }, (err, _stdout, stderr) => {
+    const time = ['-f', 'PFTIME %e %U %S', process.execPath, ...args];
+    execFile('/usr/bin/time', time, { cwd: assetPath(), encoding: 'utf8' }, (err, _stdout, stderr) => {
       const m = /PFTIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(stderr);
-      const code = typeof (err as { code?: unknown } | null)?.code === 'number' ? (err as { code: number }).code : 0;
+      const exit = (err as { code?: unknown } | null)?.code;
+      const code = typeof exit === 'number' ? exit : 0;
       if (!m || !ok.includes(code)) {
-        return reject(new PolicyforgeError('PF_ERR_INTERNAL', [`${args.join(' ')} exited with ${code}: ${stderr.slice(-400)}`]));
+        const why = `${args.join(' ')} exited with ${code}: ${stderr.slice(-400)}`;
+        return reject(new PolicyforgeError('PF_ERR_INTERNAL', [why]));
       }
       resolve({ wallS: Number(m[1]), cpuS: Number(m[2]) + Number(m[3]) });
     });
@@ -74,8 +89,9 @@ export async function run(): Promise<BenchSection> {
   return {
     title: 'CLI start-up, cold (issue 17)',
     markdown: [
-      `${RUNS} runs of each command, taking turns, after one uncounted round; load average ${loadBefore.toFixed(2)} before, ` +
-        `${loadAfter.toFixed(2)} after. CPU is user + system of the process and every process it waited for.`,
+      `${RUNS} runs of each command, taking turns, after one uncounted round; ` +
+        `load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after. ` +
+        'CPU is user + system of the process and every process it waited for.',
       '',
       '| command | wall, median | wall, best | CPU, median | goal |',
       '| --- | ---: | ---: | ---: | ---: |',

@@ -116,7 +116,9 @@ const TIMED_OUT = 'Script execution timed out.';
 function assertNoNodeSnapshot(): void {
   const flag = '--no-node-snapshot';
   if (process.execArgv.includes(flag) || (process.env.NODE_OPTIONS ?? '').split(/\s+/).includes(flag)) return;
-  throw new PolicyforgeError('PF_ERR_CONFIG', [`isolated-vm needs node ${flag} (Node 20+): start node with it to run policies in this process`]);
+  throw new PolicyforgeError('PF_ERR_CONFIG', [
+    `isolated-vm needs node ${flag} (Node 20+): start node with it to run policies in this process`,
+  ]);
 }
 
 export class PolicyEngine {

@@ -13,7 +13,8 @@ afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 /** In-process (run-cli.ts) with a clean environment: no key, a private POLICYFORGE_HOME. */
 function run(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  return runCli(args, { cleanEnv: { PATH: process.env.PATH ?? '', HOME: home, POLICYFORGE_HOME: join(home, 'pf'), LOG_LEVEL: 'silent', ...env } });
+  const clean = { PATH: process.env.PATH ?? '', HOME: home, POLICYFORGE_HOME: join(home, 'pf'), LOG_LEVEL: 'silent' };
+  return runCli(args, { cleanEnv: { ...clean, ...env } });
 }
 
 const DONE_WHEN = "Deny pods with the label 'env=prod' in the 'test' namespace.";

@@ -11,8 +11,8 @@ import { runCli, type CliRun } from './run-cli.js';
 function node(args: string[]): Promise<CliRun> {
   return new Promise((done) => {
     execFile('node', args, { timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 99) : 0;
-      done({ code, stdout, stderr });
+      const exit = (err as { code?: unknown } | null)?.code;
+      done({ code: err ? (typeof exit === 'number' ? exit : 99) : 0, stdout, stderr });
     });
   });
 }
@@ -37,22 +37,23 @@ describe('the policyforge bin', { timeout: 240_000 }, () => {
     expect((await bin('--version')).stdout.trim()).toBe(version);
   });
 
-  it('test: exit 0 when every case passes and 1 when one fails, policies run in a sandbox child (no re-exec)', async () => {
+  it('test: exit 0 when every case passes, 1 when one fails; a sandbox child runs them (no re-exec)', async () => {
     const passing = await bin('test', ...SUITE);
     expect(passing.code, passing.stderr).toBe(0);
     expect(passing.stdout).toMatch(/^PASS {2}6\/6/m);
-    const failing = await bin('test', 'examples/warn-many-replicas.yaml', '--policy', 'examples/no-prod-pods-in-test.policy.yaml');
+    const wrongPolicy = ['--policy', 'examples/no-prod-pods-in-test.policy.yaml'];
+    const failing = await bin('test', 'examples/warn-many-replicas.yaml', ...wrongPolicy);
     expect(failing.code, failing.stderr).toBe(1);
     expect(failing.stdout).toMatch(/^FAIL {2}\d+\/\d+ case\(s\) passed/m);
   });
 
-  it('test --isolation inline re-executes node with --no-node-snapshot and runs the policy in that process', async () => {
+  it('test --isolation inline re-executes node with --no-node-snapshot and runs the policy there', async () => {
     const r = await bin('test', ...SUITE, '--isolation=inline');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^PASS {2}6\/6/m);
   });
 
-  it('a process without --no-node-snapshot refuses to create an isolate (exit 2) instead of risking a crash', async () => {
+  it('a process without --no-node-snapshot refuses to create an isolate (exit 2), not risking a crash', async () => {
     // The compiled entry started directly, skipping the bin's re-exec: isolated-vm would run in a snapshot process.
     const r = await node(['dist/src/cli/run.js', 'test', ...SUITE, '--isolation', 'inline']);
     expect(r.code).toBe(2);

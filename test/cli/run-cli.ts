@@ -39,7 +39,8 @@ export function runCli(argv: string[], options: CliRunOptions = {}): Promise<Cli
 async function runNow(argv: string[], options: CliRunOptions): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
-  const restoreEnv = options.cleanEnv ? replaceEnv(options.cleanEnv) : options.env ? replaceEnv({ ...process.env, ...options.env }) : undefined;
+  const next = options.cleanEnv ?? (options.env ? { ...process.env, ...options.env } : undefined);
+  const restoreEnv = next ? replaceEnv(next) : undefined;
   const cwd = process.cwd();
   if (options.cwd) process.chdir(options.cwd);
   try {

@@ -17,7 +17,8 @@ function newHome(): string {
 
 /** `policyforge skills …` in-process (run-cli.ts) with its own home and reviewer. */
 function cli(home: string, ...args: string[]): Promise<CliRun> {
-  return runCli(['skills', ...args], { env: { POLICYFORGE_HOME: home, POLICYFORGE_SKILL_STORE: '', POLICYFORGE_REVIEWER: 'ci-reviewer', LOG_LEVEL: 'silent' } });
+  const env = { POLICYFORGE_HOME: home, POLICYFORGE_SKILL_STORE: '', POLICYFORGE_REVIEWER: 'ci-reviewer', LOG_LEVEL: 'silent' };
+  return runCli(['skills', ...args], { env });
 }
 
 describe('policyforge skills', { timeout: 180_000 }, () => {

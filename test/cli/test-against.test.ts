@@ -17,7 +17,8 @@ const SNAPSHOT = 'examples/impact/cluster-snapshot';
 
 /** A clean environment (no kubeconfig or key from the machine running the tests), stdin when given. */
 function cli(args: string[], stdin?: string): Promise<CliRun> {
-  return runCli(args, { stdin, cleanEnv: { PATH: process.env.PATH ?? '', HOME: home, POLICYFORGE_HOME: join(home, 'pf'), LOG_LEVEL: 'silent' } });
+  const cleanEnv = { PATH: process.env.PATH ?? '', HOME: home, POLICYFORGE_HOME: join(home, 'pf'), LOG_LEVEL: 'silent' };
+  return runCli(args, { stdin, cleanEnv });
 }
 
 let server: KubeApiServer | undefined;

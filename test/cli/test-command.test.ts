@@ -88,7 +88,8 @@ describe('policyforge test', { timeout: 240_000 }, () => {
     expect(r.stdout).toMatch(/^PASS {2}4\/4/m);
   });
 
-  // The suites live where POLICYFORGE_SHARED_INTENTS points (test/support/shared-intents.ts), ../shared/intents by default.
+  // The suites live where POLICYFORGE_SHARED_INTENTS points (test/support/shared-intents.ts),
+  // ../shared/intents by default.
   const ids = sharedIntentIds();
   it.skipIf(!ids.length)('exits 0 for every shared intent suite with its reference policy', async () => {
     const runs: Array<[string, CliRun]> = [];

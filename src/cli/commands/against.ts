@@ -25,7 +25,12 @@ export interface AgainstFlags {
 const FAIL_ON = ['deny', 'warn'] as const;
 
 /** `policyforge test --policy P --against SOURCE…`: exit 0 unless --fail-on deny|warn finds one. */
-export async function testAgainst(policyPath: string, sources: string[], flags: AgainstFlags, { setExit, io }: CommandContext): Promise<void> {
+export async function testAgainst(
+  policyPath: string,
+  sources: string[],
+  flags: AgainstFlags,
+  { setExit, io }: CommandContext,
+): Promise<void> {
   if (flags.failOn !== undefined && !(FAIL_ON as readonly string[]).includes(flags.failOn)) {
     throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--fail-on', `must be deny or warn, not ${flags.failOn}`]);
   }
@@ -64,7 +69,13 @@ export async function testAgainst(policyPath: string, sources: string[], flags: 
  * `generate --against SOURCE…`: the verified policy's impact. Above `denyThreshold` (a fraction of the
  * objects checked) the result says so (impact.overThreshold, safeToApply false) instead of passing as safe.
  */
-export async function generationImpact(policy: JsPolicy, sources: string[], denyThreshold: number, flags: AgainstFlags, io: CliIo): Promise<ImpactSummary> {
+export async function generationImpact(
+  policy: JsPolicy,
+  sources: string[],
+  denyThreshold: number,
+  flags: AgainstFlags,
+  io: CliIo,
+): Promise<ImpactSummary> {
   const summary = await previewImpact(policy, await impactOptions(policy, sources, flags, io));
   const over = summary.checked > 0 && summary.wouldDeny / summary.checked > denyThreshold;
   return over ? { ...summary, overThreshold: true } : summary;
@@ -90,7 +101,12 @@ export function parseDenyThreshold(text: string | undefined): number {
 /** generate --against: a draft denying more than this share of existing objects is reported, not passed as safe. */
 export const DEFAULT_DENY_THRESHOLD = 0.1;
 
-async function impactOptions(policy: JsPolicy, sources: string[], flags: AgainstFlags, io: CliIo): Promise<ImpactOptions> {
+async function impactOptions(
+  policy: JsPolicy,
+  sources: string[],
+  flags: AgainstFlags,
+  io: CliIo,
+): Promise<ImpactOptions> {
   const files = sources.filter((s) => s !== 'cluster');
   const wantsCluster = files.length !== sources.length;
   return {

@@ -32,7 +32,8 @@ interface ReviewFlags extends StoreFlags {
 // SQLite file under $POLICYFORGE_HOME) with the built-in skills seeded.
 export const registerSkills: RegisterCommand = (program, { io }) => {
   const print = (flags: StoreFlags, value: unknown, human: () => string): void => printTo(io, flags, value, human);
-  const withLibrary = (flags: StoreFlags, fn: (store: SkillStore) => Promise<void>): Promise<void> => openLibrary(io, flags, fn);
+  const withLibrary = (flags: StoreFlags, fn: (store: SkillStore) => Promise<void>): Promise<void> =>
+    openLibrary(io, flags, fn);
   const skills = program.command('skills').description('review, search and exchange the skill library');
   const withStore = (cmd: Command): Command =>
     cmd
