@@ -21,5 +21,5 @@ export {
 } from './owned-policy.js';
 export { decide } from './decide.js';
 export { observeRollout, rolloutFrom, countViolations, parseDuration } from './rollout.js';
-export type { PolicyViolation, RolloutCommand, RolloutDecision, RolloutTransition } from './rollout.js';
+export type { ObserveInput, PolicyViolation, RolloutCommand, RolloutDecision, RolloutTransition } from './rollout.js';
 export * from './types.js';

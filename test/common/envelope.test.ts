@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, ownJsPolicy, ownerPolicyName, type JsPolicySpec, type OwnerReference } from '../../common/index.js';
+import { canonicalJson, ownJsPolicy, ownerPolicyName } from '../../common/index.js';
+import type { JsPolicySpec, OwnerReference } from '../../common/index.js';
 
 // common/envelope.ts: the one JsPolicy envelope the loop verifies and the operator applies (issue 16).
 
 const owner: OwnerReference = { apiVersion: 'gpt.drzzl.io/v1', kind: 'GPTPolicy', name: 'no-nodeports', uid: 'u-1' };
-const spec: JsPolicySpec = { operations: ['CREATE'], resources: ['services'], failurePolicy: 'Fail', violationPolicy: 'Warn', dependencies: { lodash: '^4' }, javascript: 'allow();' };
+const spec: JsPolicySpec = {
+  operations: ['CREATE'],
+  resources: ['services'],
+  failurePolicy: 'Fail',
+  violationPolicy: 'Warn',
+  dependencies: { lodash: '^4' },
+  javascript: 'allow();',
+};
 
 describe('ownJsPolicy', () => {
   it('names, labels and owns the policy from the owner; the model proposes only the spec', () => {
@@ -15,12 +23,16 @@ describe('ownJsPolicy', () => {
       ownerReferences: [{ ...owner, controller: true, blockOwnerDeletion: true }],
     });
     // failurePolicy Fail only when the owner asks; no npm dependencies; violationPolicy kept unless given
-    expect(p.spec).toEqual({ operations: ['CREATE'], resources: ['services'], failurePolicy: 'Ignore', violationPolicy: 'Warn', javascript: 'allow();' });
-    expect(ownJsPolicy(spec, owner, { failurePolicy: 'Fail', violationPolicy: 'Dry' }).spec).toMatchObject({ failurePolicy: 'Fail', violationPolicy: 'Dry' });
+    const { dependencies, ...rest } = spec;
+    expect(dependencies).toBeDefined();
+    expect(p.spec).toEqual({ ...rest, failurePolicy: 'Ignore' });
+    const asked = ownJsPolicy(spec, owner, { failurePolicy: 'Fail', violationPolicy: 'Dry' });
+    expect(asked.spec).toMatchObject({ failurePolicy: 'Fail', violationPolicy: 'Dry' });
   });
 
-  it('changes nothing when it wraps its own result again with the same owner (what the operator does to the loop’s)', () => {
-    const once = ownJsPolicy(spec, owner, { annotations: { 'policyforge.dev/restatement': 'Denies …' }, failurePolicy: 'Fail' });
+  it('changes nothing when it wraps its own result again with the same owner (as the operator does)', () => {
+    const annotations = { 'policyforge.dev/restatement': 'Denies …' };
+    const once = ownJsPolicy(spec, owner, { annotations, failurePolicy: 'Fail' });
     const twice = ownJsPolicy(once.spec, owner, { annotations: once.metadata.annotations, failurePolicy: 'Fail' });
     expect(canonicalJson(twice)).toBe(canonicalJson(once));
   });

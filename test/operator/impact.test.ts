@@ -1,5 +1,6 @@
 import { afterEach, describe, expect } from 'vitest';
-import { condition, createBed, editGPT, eventually, getGPT, getJsPolicy, gptPolicy, onTestServer, GPT, POD_TYPE, type Bed } from './harness.js';
+import { condition, createBed, editGPT, eventually, getGPT, getJsPolicy, gptPolicy, onTestServer } from './harness.js';
+import { GPT, POD_TYPE, type Bed } from './harness.js';
 import { scriptedGenerator, type ScriptedGenerator } from './scripted-generator.js';
 
 // Issue 14 item 4: before a draft's JsPolicy first enforces (and after each regeneration) the operator lists
@@ -18,7 +19,12 @@ afterEach(async () => {
   bed = undefined;
 });
 
-const pod = (namespace: string, name: string, labels: Record<string, string> = {}) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, labels }, spec: {} });
+const pod = (namespace: string, name: string, labels: Record<string, string> = {}) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace, labels },
+  spec: {},
+});
 
 async function startWithPods(): Promise<Bed> {
   model = scriptedGenerator();
@@ -33,7 +39,10 @@ async function startWithPods(): Promise<Bed> {
 }
 
 const annotate = async (b: Bed, annotations: Record<string, string>) =>
-  editGPT(b, NAME, (o) => ({ ...o, metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, ...annotations } } }));
+  editGPT(b, NAME, (o) => ({
+    ...o,
+    metadata: { ...o.metadata, annotations: { ...o.metadata.annotations, ...annotations } },
+  }));
 
 describe('the impact preview in the operator', () => {
   onTestServer('holds a draft that would deny existing objects in Dry under approval Auto, until a person approves that draft', async () => {
@@ -58,9 +67,11 @@ describe('the impact preview in the operator', () => {
       when: '2026-12-01T08:00:00Z',
     });
     expect(condition(held, 'ImpactAssessed')).toMatchObject({ status: 'True', reason: 'WouldDeny' });
-    expect(condition(held, 'ImpactAssessed').message).toContain('would deny 2 of 3 existing object(s), e.g. Pod test/api-prod');
+    const assessed = condition(held, 'ImpactAssessed').message;
+    expect(assessed).toContain('would deny 2 of 3 existing object(s), e.g. Pod test/api-prod');
     expect(condition(held, 'Ready')).toMatchObject({ status: 'False', reason: 'ImpactNeedsApproval' });
-    expect(condition(held, 'Ready').message).toContain(`kubectl annotate gptpolicy ${NAME} gpt.drzzl.io/approved=${held.status.specHash}`);
+    const approve = `kubectl annotate gptpolicy ${NAME} gpt.drzzl.io/approved=${held.status.specHash}`;
+    expect(condition(held, 'Ready').message).toContain(approve);
     expect((await getJsPolicy(bed, NAME)).spec.violationPolicy).toBe('Dry');
     // read-only: every request about pods was a GET (discovery, then paged lists of the selected namespace only)
     const podRequests = bed.server!.requests.filter((r) => r.path.includes('/pods'));
@@ -68,7 +79,8 @@ describe('the impact preview in the operator', () => {
     expect(podRequests.every((r) => r.method === 'GET' && r.path === '/api/v1/namespaces/test/pods')).toBe(true);
 
     // kubectl get gptpolicies shows the would-deny count
-    const res = await fetch(`${bed.server!.url}/apis/gpt.drzzl.io/v1/gptpolicies`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } });
+    const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+    const res = await fetch(`${bed.server!.url}/apis/gpt.drzzl.io/v1/gptpolicies`, { headers: { accept } });
     const table = (await res.json()) as any;
     const column = table.columnDefinitions.findIndex((c: any) => c.name === 'Would-Deny');
     expect(table.rows[0].cells[column]).toBe(2);
@@ -90,14 +102,20 @@ describe('the impact preview in the operator', () => {
       const o = await getGPT(bed!, NAME);
       return o.status.observedGeneration === 2 && o.status.phase === 'AwaitingApproval' ? o : undefined;
     }, 'the new draft assessed and held');
-    expect(again.status.impact).toMatchObject({ jobId: again.status.jobId, checked: 1, wouldDeny: 1, examples: [{ object: 'Pod shop/shop-prod', verdict: 'deny' }] });
+    expect(again.status.impact).toMatchObject({
+      jobId: again.status.jobId,
+      checked: 1,
+      wouldDeny: 1,
+      examples: [{ object: 'Pod shop/shop-prod', verdict: 'deny' }],
+    });
     expect(again.status.impact.jobId).not.toBe(held.status.jobId);
     expect((await getJsPolicy(bed, NAME)).spec.violationPolicy).toBe('Dry');
   });
 
   onTestServer('enforces at once when the draft would deny none of the existing objects', async () => {
     bed = await startWithPods();
-    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: "Deny pods with the label 'env=prod' in the 'empty' namespace." }) });
+    const description = "Deny pods with the label 'env=prod' in the 'empty' namespace.";
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description }) });
     const ready = await eventually(async () => {
       const o = await getGPT(bed!, NAME);
       return o.status?.phase === 'Ready' ? o : undefined;
@@ -109,7 +127,9 @@ describe('the impact preview in the operator', () => {
 
   onTestServer('reports an impact it cannot assess (403 listing pods) and keeps the draft in Dry under approval Auto', async () => {
     bed = await startWithPods();
-    bed.server!.inject({ method: 'GET', path: '/pods', status: 403, message: 'pods is forbidden: User "system:serviceaccount:policyforge-system:policyforge-operator" cannot list resource "pods"', times: 1000 });
+    const user = 'system:serviceaccount:policyforge-system:policyforge-operator';
+    const message = `pods is forbidden: User "${user}" cannot list resource "pods"`;
+    bed.server!.inject({ method: 'GET', path: '/pods', status: 403, message, times: 1000 });
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
     const held = await eventually(async () => {
       const o = await getGPT(bed!, NAME);

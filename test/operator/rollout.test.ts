@@ -1,5 +1,6 @@
 import { afterEach, describe, expect } from 'vitest';
-import { condition, createBed, editGPT, eventually, getGPT, getJsPolicy, gptPolicy, onTestServer, violation, GPT, type Bed } from './harness.js';
+import { condition, createBed, editGPT, eventually, getGPT, getJsPolicy, gptPolicy, onTestServer } from './harness.js';
+import { violation, GPT, type Bed } from './harness.js';
 import { scriptedGenerator, type ScriptedGenerator } from './scripted-generator.js';
 import type { RunningOperator } from '../../src/operator/index.js';
 
@@ -36,7 +37,12 @@ function recordViolations(entries: any[]): void {
   bed!.server!.putObject('policy.jspolicy.com', 'jspolicyviolations', {
     apiVersion: 'policy.jspolicy.com/v1beta1',
     kind: 'JsPolicyViolations',
-    metadata: { name: NAME, ownerReferences: [{ apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy', name: NAME, uid: policy.metadata.uid, controller: true }] },
+    metadata: {
+      name: NAME,
+      ownerReferences: [
+        { apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy', name: NAME, uid: policy.metadata.uid, controller: true },
+      ],
+    },
     status: { violations: entries },
   });
 }
@@ -104,12 +110,18 @@ describe('a staged rollout', () => {
     clock = at(20);
     const counted = await rolloutWhere('the violation counted', (r) => r.violations === 1);
     expect(counted.status.rollout).toMatchObject({ stage: 'Dry', state: 'Observing' });
-    expect(counted.status.rollout.message).toContain('1 violation(s) so far (budget 1); promotes to Warn at 2026-12-01T09:00:00Z');
+    const observing = '1 violation(s) so far (budget 1); promotes to Warn at 2026-12-01T09:00:00Z';
+    expect(counted.status.rollout.message).toContain(observing);
 
     // the clock jumps ten hours: one stage, not two (the Warn window starts now)
     clock = at(600);
     const warn = await rolloutWhere('promotion to Warn', (r) => r.stage === 'Warn');
-    expect(warn.status.rollout).toMatchObject({ stageStartedAt: '2026-12-01T18:00:00Z', windowEndsAt: '2026-12-01T19:00:00Z', violations: 0, state: 'Observing' });
+    expect(warn.status.rollout).toMatchObject({
+      stageStartedAt: '2026-12-01T18:00:00Z',
+      windowEndsAt: '2026-12-01T19:00:00Z',
+      violations: 0,
+      state: 'Observing',
+    });
     expect(await violationPolicy()).toBe('Warn');
     recordViolations([violation('Dry', at(10), 'p1'), violation('Warn', at(601), 'p2')]);
     clock = at(610);
@@ -145,13 +157,18 @@ describe('a staged rollout', () => {
 
     clock = at(180);
     await observedAgain();
-    expect((await getGPT(bed!, NAME)).status.rollout).toMatchObject({ stage: 'Dry', state: 'Held', reason: 'BudgetExceeded' });
+    const after = (await getGPT(bed!, NAME)).status.rollout;
+    expect(after).toMatchObject({ stage: 'Dry', state: 'Held', reason: 'BudgetExceeded' });
     expect(await violationPolicy()).toBe('Dry');
 
     // resume: a fresh Dry window from now, the old violations left behind; the command is taken once
     await annotate('gpt.drzzl.io/rollout', 'resume');
     const resumed = await rolloutWhere('the fresh window', (r) => r.state === 'Observing');
-    expect(resumed.status.rollout).toMatchObject({ stage: 'Dry', stageStartedAt: '2026-12-01T11:00:00Z', violations: 0 });
+    expect(resumed.status.rollout).toMatchObject({
+      stage: 'Dry',
+      stageStartedAt: '2026-12-01T11:00:00Z',
+      violations: 0,
+    });
     expect(resumed.metadata.annotations?.['gpt.drzzl.io/rollout']).toBeUndefined();
     clock = at(241);
     await rolloutWhere('promotion to Warn', (r) => r.stage === 'Warn');
@@ -172,7 +189,8 @@ describe('a staged rollout', () => {
     expect(held.status.rollout.message).toContain('held by hand in stage Dry');
     clock = at(120);
     await observedAgain();
-    expect((await getGPT(bed!, NAME)).status.rollout).toMatchObject({ stage: 'Dry', state: 'Held', reason: 'ManualHold' });
+    const still = (await getGPT(bed!, NAME)).status.rollout;
+    expect(still).toMatchObject({ stage: 'Dry', state: 'Held', reason: 'ManualHold' });
     expect(await violationPolicy()).toBe('Dry');
 
     // promote replaces the hold: one stage on at once (the Warn window not waited for), then the command is gone
@@ -205,7 +223,8 @@ describe('a staged rollout', () => {
     model = scriptedGenerator();
     bed = await createBed(model.generate);
     op = await bed.startOperator({ controller: { now: () => clock, rolloutCheckIntervalMs: 50 } });
-    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION, mode: 'Warn', rollout: { strategy: 'Staged', window: '30m' } }) });
+    const spec = { description: DESCRIPTION, mode: 'Warn', rollout: { strategy: 'Staged', window: '30m' } };
+    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, spec) });
     await rolloutWhere('Dry of Dry → Warn', (r) => r.stage === 'Dry' && r.target === 'Warn');
     clock = at(31);
     const done = await rolloutWhere('complete at Warn', (r) => r.state === 'Complete');
