@@ -25,7 +25,9 @@ export const IMPACT_CONDITION = 'ImpactAssessed';
 
 export async function assessClusterImpact(kubeConfig: KubeConfig, policy: JsPolicy, options: ClusterSourceOptions & { now?: () => Date } = {}): Promise<ImpactStatus> {
   const when = (options.now ?? (() => new Date()))();
-  const summary = await previewImpact(policy, { entries: clusterEntries(kubeConfig, policy, options), examplesPerReason: 10 });
+  // isolation 'process' said outright: an operator must never run a policy in its own process
+  const entries = clusterEntries(kubeConfig, policy, options);
+  const summary = await previewImpact(policy, { entries, examplesPerReason: 10, isolation: 'process' });
   return impactStatus(summary, when);
 }
 
