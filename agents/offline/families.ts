@@ -1789,7 +1789,11 @@ const pullPolicyRequired: OfflineFamily = {
   id: 'image-pull-policy-required',
   title: 'every container must set imagePullPolicy to the named value (validating)',
   examples: ['Image pull policy should be "Always".', 'Containers must set imagePullPolicy to `Always`.'],
-  phrases: [...POD_PHRASES, /\bimage\s?pull\s?polic(?:y|ies)\b|\bimagePullPolicy\b/i, /[`'"]?\b(?:Always|IfNotPresent|Never)\b[`'"]?/i],
+  phrases: [
+    ...POD_PHRASES,
+    /\bimage\s?pull\s?polic(?:y|ies)\b|\bimagePullPolicy\b/i,
+    /[`'"]?\b(?:Always|IfNotPresent|Never)\b[`'"]?/i,
+  ],
   match: (ctx) => {
     if (ctx.mode === 'mutate') return undefined;
     const named = [...ctx.text.matchAll(/\b(Always|IfNotPresent|Never)\b/gi)].map((m) => m[1].toLowerCase());
@@ -1826,7 +1830,8 @@ const POD_META_JS = `const podMeta = (function (o) {
   if (!o || typeof o !== 'object') return {};
   if (o.kind === 'Pod') return o.metadata || {};
   const s = o.spec || {};
-  const t = o.kind === 'CronJob' ? ((s.jobTemplate || {}).spec || {}).template : o.kind === 'PodTemplate' ? o.template : s.template;
+  const t = o.kind === 'CronJob' ? ((s.jobTemplate || {}).spec || {}).template
+    : o.kind === 'PodTemplate' ? o.template : s.template;
   return (t && t.metadata) || {};
 })(request.object);
 `;
@@ -1844,7 +1849,16 @@ function appArmorName(raw: string): string | undefined {
   return undefined;
 }
 
-const APPARMOR_VALUE = /[`'"]?(?:\bRuntimeDefault\b|\bLocalhost\b(?!\/)|\bUnconfined\b|\bruntime\/default\b|\blocalhost\/[A-Za-z0-9_.*/-]*[A-Za-z0-9_*]|\bunconfined\b)[`'"]?/gi;
+const APPARMOR_VALUE = new RegExp(
+  `[\`'"]?(?:${[
+    '\\bRuntimeDefault\\b',
+    '\\bLocalhost\\b(?!/)',
+    '\\bUnconfined\\b',
+    '\\bruntime/default\\b',
+    '\\blocalhost/[A-Za-z0-9_.*/-]*[A-Za-z0-9_*]',
+  ].join('|')})[\`'"]?`,
+  'gi',
+);
 
 const apparmor: OfflineFamily = {
   id: 'apparmor',
@@ -1890,29 +1904,40 @@ const apparmor: OfflineFamily = {
 };
 const appArmorNamed = ${js(rawNames)}.map(function (n) {
   const l = n.toLowerCase();
-  return l === 'runtimedefault' ? 'runtime/default' : l === 'localhost' ? 'localhost/*' : l === 'unconfined' ? 'unconfined' : n;
+  if (l === 'runtimedefault') return 'runtime/default';
+  if (l === 'localhost') return 'localhost/*';
+  return l === 'unconfined' ? 'unconfined' : n;
 });
 const appArmorAllowed = function (p) {
   return appArmorNamed.some(function (a) { return a.slice(-1) === '*' ? p.indexOf(a.slice(0, -1)) === 0 : p === a; });
 };
 `;
-    const field = (type: string): Record<string, unknown> => ({ appArmorProfile: type === 'Localhost' ? { type, localhostProfile: 'profiles/other' } : { type } });
+    const field = (type: string): Record<string, unknown> => ({
+      appArmorProfile: type === 'Localhost' ? { type, localhostProfile: 'profiles/other' } : { type },
+    });
+    const podUnconfined = { securityContext: field('Unconfined') };
     const good = ban || names.includes('runtime/default') ? 'RuntimeDefault' : 'Localhost';
     const localhostOk = names.some((n) => n === 'localhost/*');
     const offending = ban
       ? [
           { name: 'AppArmor Unconfined in the container', container: { securityContext: field('Unconfined') } },
-          { name: 'AppArmor Unconfined at pod level', container: {}, podSpec: { securityContext: field('Unconfined') } },
+          { name: 'AppArmor Unconfined at pod level', container: {}, podSpec: podUnconfined },
         ]
       : [
           { name: 'AppArmor Unconfined in the container', container: { securityContext: field('Unconfined') } },
-          { name: 'AppArmor Unconfined at pod level', container: {}, podSpec: { securityContext: field('Unconfined') } },
+          { name: 'AppArmor Unconfined at pod level', container: {}, podSpec: podUnconfined },
           ...(unsetAllowed ? [] : [{ name: 'no AppArmor profile', container: {} }]),
-          ...(localhostOk || good === 'Localhost' ? [] : [{ name: 'a Localhost profile not named', container: { securityContext: field('Localhost') } }]),
+          ...(localhostOk || good === 'Localhost'
+            ? []
+            : [{ name: 'a Localhost profile not named', container: { securityContext: field('Localhost') } }]),
         ];
     const compliant = [
       { name: `AppArmor ${good} in the container`, container: { securityContext: field(good) } },
-      { name: `AppArmor ${good} in the container over Unconfined at pod level`, container: { securityContext: field(good) }, podSpec: { securityContext: field('Unconfined') } },
+      {
+        name: `AppArmor ${good} in the container over Unconfined at pod level`,
+        container: { securityContext: field(good) },
+        podSpec: podUnconfined,
+      },
       ...(unsetAllowed ? [{ name: 'no AppArmor profile', container: {} }] : []),
     ];
     const sol = containerRule(ctx, {
@@ -1920,7 +1945,9 @@ const appArmorAllowed = function (p) {
       summary: ban
         ? 'no container may run with the unconfined AppArmor profile (annotation, container or pod appArmorProfile)'
         : `every container's AppArmor profile must be ${unsetAllowed ? 'unset or ' : ''}${[...new Set(names)].join(' or ')}`,
-      offends: ban ? 'appArmorOf(c) === "unconfined"' : `${unsetAllowed ? 'appArmorOf(c) !== undefined && ' : ''}!appArmorAllowed(appArmorOf(c) || '')`,
+      offends: ban
+        ? 'appArmorOf(c) === "unconfined"'
+        : `${unsetAllowed ? 'appArmorOf(c) !== undefined && ' : ''}!appArmorAllowed(appArmorOf(c) || '')`,
       describe: `'container ' + ${cname} + ' AppArmor profile ' + (appArmorOf(c) || 'unset')`,
       skills: [],
       offending,
@@ -1934,10 +1961,16 @@ const appArmorAllowed = function (p) {
     if (primary?.kind === 'Pod') {
       const v = violation(ctx);
       const annotated = (value: string): KubeObject =>
-        sample(primary, { namespace: homeNamespace(ctx), name: 'app', annotations: { [`${APPARMOR_ANNOTATION}c0`]: value }, podSpec: samplePodSpec([{}]) });
+        sample(primary, {
+          namespace: homeNamespace(ctx),
+          name: 'app',
+          annotations: { [`${APPARMOR_ANNOTATION}c0`]: value },
+          podSpec: samplePodSpec([{}]),
+        });
+      const allowedValue = ban ? 'runtime/default' : names[0]!.replace('*', 'app');
       sol.tests.push(
         { name: 'the annotation unconfined is denied', object: annotated('unconfined'), expect: v },
-        { name: `the annotation ${ban ? 'runtime/default' : names[0]} is allowed`, object: annotated(ban ? 'runtime/default' : names[0]!.replace('*', 'app')), expect: 'allow' },
+        { name: `the annotation ${allowedValue} is allowed`, object: annotated(allowedValue), expect: 'allow' },
       );
     }
     return sol;
@@ -1970,10 +2003,13 @@ const selinux: OfflineFamily = {
   match: (ctx) => {
     const t = ctx.text;
     if (!/\bse\s?linux/i.test(t)) return undefined;
-    const lists = [...t.matchAll(/\b(?:configurations?|types?)\b[^.:\n]{0,40}?(?::|\b(?:must|should|shall)\s+be\s+one\s+of\b|\bis\s+one\s+of\b)\s*([^\n]+?)(?=\.(?:\s|$)|$)/gi)].map((m) => m[1]);
+    const listRe = /\b(?:configurations?|types?)\b[^.:\n]{0,40}?(?::|\b(?:must|should|shall)\s+be\s+one\s+of\b|\bis\s+one\s+of\b)\s*/;
+    const lists = [...t.matchAll(new RegExp(`${listRe.source}([^\\n]+?)(?=\\.(?:\\s|$)|$)`, 'gi'))].map((m) => m[1]);
     const check = (configs: SeLinuxConfig[], whole: boolean): string =>
       whole
-        ? `${js(configs)}.some(function (a) { return ['level', 'role', 'type', 'user'].every(function (f) { return !o[f] || o[f] === a[f]; }); })`
+        ? `${js(configs)}.some(function (a) {
+  return ['level', 'role', 'type', 'user'].every(function (f) { return !o[f] || o[f] === a[f]; });
+})`
         : `!o.type || ${js(configs.map((c) => c.type))}.indexOf(o.type) >= 0`;
     let configs: SeLinuxConfig[] | undefined;
     let whole = false;
@@ -1984,7 +2020,9 @@ const selinux: OfflineFamily = {
       for (const item of lists[0].split(/\s*,\s*|\s+or\s+/)) {
         const config: SeLinuxConfig = {};
         for (const part of item.split(/\s+and\s+/)) {
-          const m = whole ? /^(type|user|role|level)\s+[`'"]?([A-Za-z0-9_:.-]+?)[`'"]?$/.exec(part.trim()) : /^[`'"]?([a-z][a-z0-9_]*)[`'"]?$/.exec(part.trim());
+          const m = whole
+            ? /^(type|user|role|level)\s+[`'"]?([A-Za-z0-9_:.-]+?)[`'"]?$/.exec(part.trim())
+            : /^[`'"]?([a-z][a-z0-9_]*)[`'"]?$/.exec(part.trim());
           if (!m) return undefined;
           if (whole) config[m[1] as keyof SeLinuxConfig] = m[2];
           else config.type = m[1];
@@ -1999,35 +2037,48 @@ const selinux: OfflineFamily = {
     // The ban reads "seLinuxOptions must be unset"; a statement about types or allowed values without naming
     // them ("must use one of the allowed types") is not a ban.
     if (none && /\b(?:one\s+of|types?|allowed|configurations?|values?)\b/i.test(t)) return undefined;
-    const offendsOf = (o: string): string => (none ? `(${o} && typeof ${o} === 'object' && Object.keys(${o}).length > 0)` : `(${o} && typeof ${o} === 'object' && !(function (o) { return ${check(configs!, whole)}; })(${o}))`);
+    const offendsOf = (o: string): string =>
+      none
+        ? `(${o} && typeof ${o} === 'object' && Object.keys(${o}).length > 0)`
+        : `(${o} && typeof ${o} === 'object' && !(function (o) { return ${check(configs!, whole)}; })(${o}))`;
     const pod = 'podSpec?.securityContext?.seLinuxOptions';
     const own = 'c.securityContext?.seLinuxOptions';
     const firstType = configs?.[0]?.type ?? 'container_t';
     const goodOptions: Record<string, string> = configs ? Object.fromEntries(Object.entries(configs[0])) : {};
+    const spc = { seLinuxOptions: { type: 'spc_t' } };
+    const customUser = { seLinuxOptions: { ...goodOptions, user: 'sysadm_u' } };
+    const good = { securityContext: { seLinuxOptions: goodOptions } };
     return containerRule(ctx, {
       family: 'selinux',
       summary: none
         ? 'no pod or container may set seLinuxOptions'
         : whole
-          ? `every seLinuxOptions (pod or container) must match one of: ${configs!.map((c) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(' and ')).join('; ')}`
+          ? `every seLinuxOptions (pod or container) must match one of: ${configs!
+              .map((c) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(' and '))
+              .join('; ')}`
           : `the SELinux type (pod or container) must be unset or one of ${configs!.map((c) => c.type).join(', ')}`,
       offends: `${offendsOf(pod)} || ${offendsOf(own)}`,
       describe: `'container ' + ${cname} + ' seLinuxOptions ' + JSON.stringify(${own} || ${pod})`,
       skills: [],
       offending: [
-        { name: 'seLinuxOptions type spc_t in the container', container: { securityContext: { seLinuxOptions: { type: 'spc_t' } } } },
-        { name: 'seLinuxOptions type spc_t at pod level', container: {}, podSpec: { securityContext: { seLinuxOptions: { type: 'spc_t' } } } },
-        ...(none || whole ? [{ name: 'a custom SELinux user', container: { securityContext: { seLinuxOptions: { ...goodOptions, user: 'sysadm_u' } } } }] : []),
+        { name: 'seLinuxOptions type spc_t in the container', container: { securityContext: spc } },
+        { name: 'seLinuxOptions type spc_t at pod level', container: {}, podSpec: { securityContext: spc } },
+        ...(none || whole ? [{ name: 'a custom SELinux user', container: { securityContext: customUser } }] : []),
       ],
       compliant: [
         { name: 'no seLinuxOptions', container: {} },
         ...(none
           ? []
           : [
-              { name: `seLinuxOptions type ${firstType}`, container: { securityContext: { seLinuxOptions: goodOptions } } },
-              { name: `seLinuxOptions type ${firstType} at pod level`, container: {}, podSpec: { securityContext: { seLinuxOptions: goodOptions } } },
+              { name: `seLinuxOptions type ${firstType}`, container: good },
+              { name: `seLinuxOptions type ${firstType} at pod level`, container: {}, podSpec: good },
             ]),
-        ...(!none && !whole ? [{ name: 'an allowed type with a custom level', container: { securityContext: { seLinuxOptions: { type: firstType, level: 's0:c1,c2' } } } }] : []),
+        ...(!none && !whole
+          ? [{
+              name: 'an allowed type with a custom level',
+              container: { securityContext: { seLinuxOptions: { type: firstType, level: 's0:c1,c2' } } },
+            }]
+          : []),
       ],
       polarity: none ? 'forbid' : 'require',
     });
@@ -2037,7 +2088,8 @@ const selinux: OfflineFamily = {
 /** A sysctl name or pattern: kernel.shm_rmid_forced, net.*, net.ipv4.ip_local_port_range. */
 const SYSCTL_NAME = /(?:kernel|net|vm|fs|user|abi|dev|debug)(?:\.[A-Za-z0-9_*-]+)+/;
 
-const SYSCTL_LIST_ITEMS = `(?:none|\\*|[\`'"]?${SYSCTL_NAME.source}[\`'"]?)(?:\\s*(?:,|\\band\\b|\\bor\\b)\\s*(?:[\`'"]?${SYSCTL_NAME.source}[\`'"]?|\\*))*`;
+const SYSCTL_QUOTED = `[\`'"]?${SYSCTL_NAME.source}[\`'"]?`;
+const SYSCTL_LIST_ITEMS = `(?:none|\\*|${SYSCTL_QUOTED})(?:\\s*(?:,|\\band\\b|\\bor\\b)\\s*(?:${SYSCTL_QUOTED}|\\*))*`;
 
 const sysctls: OfflineFamily = {
   id: 'sysctls',
@@ -2058,8 +2110,16 @@ const sysctls: OfflineFamily = {
     // Gatekeeper's description of its two lists, which is how this family combines them.
     // (its "containers" is placed by the pod phrases, which run first)
     /^\s*controls\s+the\s+[`'"]?sysctls?[`'"]?\s+profile\s+used\s+by\b/i,
-    /\bwhen\s+specified\s*,?\s*any\s+sysctl\s+not\s+in\s+the\s+[`'"]?allowed(?:Unsafe)?Sysctls[`'"]?\s+(?:parameter|list)\s+is\s+considered\s+(?:to\s+be\s+)?forbidden\b/i,
-    /\b(?:the\s+)?[`'"]?forbiddenSysctls[`'"]?\s+(?:parameter|list)\s+takes\s+precedence\s+over\s+the\s+[`'"]?allowed(?:Unsafe)?Sysctls[`'"]?\s+(?:parameter|list)\b/i,
+    new RegExp(
+      '\\bwhen\\s+specified\\s*,?\\s*any\\s+sysctl\\s+not\\s+in\\s+the\\s+[`\'"]?allowed(?:Unsafe)?Sysctls[`\'"]?\\s+' +
+        '(?:parameter|list)\\s+is\\s+considered\\s+(?:to\\s+be\\s+)?forbidden\\b',
+      'i',
+    ),
+    new RegExp(
+      '\\b(?:the\\s+)?[`\'"]?forbiddenSysctls[`\'"]?\\s+(?:parameter|list)\\s+takes\\s+precedence\\s+over\\s+' +
+        'the\\s+[`\'"]?allowed(?:Unsafe)?Sysctls[`\'"]?\\s+(?:parameter|list)\\b',
+      'i',
+    ),
     /\b(?:any\s+)?sysctls?\b/i,
     /\bsafe\b(?=\s+sysctls?\b)/i,
   ],
@@ -2089,26 +2149,46 @@ const sysctls: OfflineFamily = {
     } else if (named.some((n) => !listed.includes(n))) {
       return undefined;
     }
-    const matches = `function (list, n) { return list.some(function (p) { return p === '*' || (p.slice(-1) === '*' ? n.indexOf(p.slice(0, -1)) === 0 : n === p); }); }`;
-    const conds = [forbidden ? `m(${js(forbidden)}, n)` : '', allowed ? `!m(${js(allowed)}, n)` : ''].filter(Boolean).join(' || ');
+    const matches = `function (list, n) {
+  return list.some(function (p) { return p === '*' || (p.slice(-1) === '*' ? n.indexOf(p.slice(0, -1)) === 0 : n === p); });
+}`;
+    const conds = [forbidden ? `m(${js(forbidden)}, n)` : '', allowed ? `!m(${js(allowed)}, n)` : '']
+      .filter(Boolean)
+      .join(' || ');
     const forbiddenAll = (forbidden ?? []).includes('*') || (allowed !== undefined && allowed.length === 0);
-    const badName = forbidden && forbidden.length && !forbidden.includes('*') ? forbidden[0].replace('*', 'sem') : allowed && !allowed.includes('*') ? 'kernel.msgmax' : 'kernel.sem';
-    const goodName = forbiddenAll ? undefined : allowed?.length ? allowed.find((a) => a !== '*')?.replace('*', 'ip_local_port_range') ?? 'net.ipv4.ip_local_port_range' : 'net.ipv4.ip_local_port_range';
+    const portRange = 'net.ipv4.ip_local_port_range';
+    let badName = 'kernel.sem';
+    if (forbidden?.length && !forbidden.includes('*')) badName = forbidden[0].replace('*', 'sem');
+    else if (allowed && !allowed.includes('*')) badName = 'kernel.msgmax';
+    let goodName: string | undefined = portRange;
+    if (forbiddenAll) goodName = undefined;
+    else if (allowed?.length) goodName = allowed.find((a) => a !== '*')?.replace('*', 'ip_local_port_range') ?? portRange;
     // The cases follow the code's own matcher (so a list like "kernel.*" and "net.*" is checked as written).
-    const m = (list: string[], n: string): boolean => list.some((p) => p === '*' || (p.endsWith('*') ? n.startsWith(p.slice(0, -1)) : n === p));
+    const m = (list: string[], n: string): boolean =>
+      list.some((p) => p === '*' || (p.endsWith('*') ? n.startsWith(p.slice(0, -1)) : n === p));
     const violates = (n: string): boolean => Boolean((forbidden && m(forbidden, n)) || (allowed && !m(allowed, n)));
     if (!violates(badName) || (goodName && violates(goodName))) return undefined;
-    const withSysctls = (names: string[]): Record<string, unknown> => ({ securityContext: { sysctls: names.map((name) => ({ name, value: '1' })) } });
+    const withSysctls = (names: string[]): Record<string, unknown> => ({
+      securityContext: { sysctls: names.map((name) => ({ name, value: '1' })) },
+    });
     const sol = containerRule(ctx, {
       family: 'sysctls',
       summary: forbiddenAll
         ? 'pods may not set any sysctls'
-        : [forbidden ? `pods may not set the sysctls ${forbidden.join(', ')}` : '', allowed ? `pods may set only the sysctls ${allowed.join(', ')}` : ''].filter(Boolean).join('; '),
+        : [
+            forbidden ? `pods may not set the sysctls ${forbidden.join(', ')}` : '',
+            allowed ? `pods may set only the sysctls ${allowed.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join('; '),
       offends: 'false',
       describe: "''",
       skills: [],
       offending: [{ name: `the sysctl ${badName}`, container: {}, podSpec: withSysctls([badName]) }],
-      compliant: [{ name: 'no sysctls', container: {} }, ...(goodName ? [{ name: `the sysctl ${goodName}`, container: {}, podSpec: withSysctls([goodName]) }] : [])],
+      compliant: [
+        { name: 'no sysctls', container: {} },
+        ...(goodName ? [{ name: `the sysctl ${goodName}`, container: {}, podSpec: withSysctls([goodName]) }] : []),
+      ],
       initContainers: false,
       polarity: fromLists ? 'require' : 'forbid',
     });
@@ -2119,7 +2199,9 @@ const sysctls: OfflineFamily = {
     sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);
 const m = ${matches};
 const list = podSpec?.securityContext?.sysctls;
-const bad = (Array.isArray(list) ? list : []).map(function (s) { return String((s && s.name) || ''); }).filter(function (n) { return ${conds}; });
+const bad = (Array.isArray(list) ? list : [])
+  .map(function (s) { return String((s && s.name) || ''); })
+  .filter(function (n) { return ${conds}; });
 if (bad.length > 0) {
   ${act(ctx, `${js(`${sol.summary}: `)} + bad.join(', ')`)}
 }
@@ -2129,9 +2211,10 @@ if (bad.length > 0) {
 };
 
 const VOLUME_TYPES = [
-  'awsElasticBlockStore', 'azureDisk', 'azureFile', 'cephfs', 'cinder', 'configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'fc',
-  'flexVolume', 'flocker', 'gcePersistentDisk', 'gitRepo', 'glusterfs', 'hostPath', 'image', 'iscsi', 'nfs', 'persistentVolumeClaim',
-  'photonPersistentDisk', 'portworxVolume', 'projected', 'quobyte', 'rbd', 'scaleIO', 'secret', 'storageos', 'vsphereVolume',
+  'awsElasticBlockStore', 'azureDisk', 'azureFile', 'cephfs', 'cinder', 'configMap', 'csi', 'downwardAPI',
+  'emptyDir', 'ephemeral', 'fc', 'flexVolume', 'flocker', 'gcePersistentDisk', 'gitRepo', 'glusterfs', 'hostPath',
+  'image', 'iscsi', 'nfs', 'persistentVolumeClaim', 'photonPersistentDisk', 'portworxVolume', 'projected', 'quobyte',
+  'rbd', 'scaleIO', 'secret', 'storageos', 'vsphereVolume',
 ] as const;
 
 const VOLUME_NAME = `[\`'"]?(?:${VOLUME_TYPES.join('|')})[\`'"]?`;
@@ -2140,8 +2223,15 @@ const VOLUME_LIST = `${VOLUME_NAME}(?:\\s*(?:,|\\band\\b|\\bor\\b)\\s*${VOLUME_N
 /** Where a list of volume types is said to be the allowed ones, or the forbidden ones. */
 const VOLUME_ALLOW = [
   new RegExp(`\\b(?:an?\\s+)?(?:allow-?list|array|list)\\s+of\\s+(?:allowed\\s+)?volume\\s+types\\s*:\\s*(${VOLUME_LIST})`, 'i'),
-  new RegExp(`\\brestrict(?:s|ed)?\\s+(?:mountable\\s+|the\\s+)?volumes?(?:\\s+types?)?\\s+to\\s+(?:the\\s+types\\s+)?(${VOLUME_LIST})`, 'i'),
-  new RegExp(`\\bonly\\s+(?:(?:use|mount|have|specify)\\s+)?(?:the\\s+)?(?:volume\\s+types?\\s+)?(${VOLUME_LIST})(?:\\s+volumes?(?:\\s+types?)?)?`, 'i'),
+  new RegExp(
+    `\\brestrict(?:s|ed)?\\s+(?:mountable\\s+|the\\s+)?volumes?(?:\\s+types?)?\\s+to\\s+(?:the\\s+types\\s+)?(${VOLUME_LIST})`,
+    'i',
+  ),
+  new RegExp(
+    `\\bonly\\s+(?:(?:use|mount|have|specify)\\s+)?(?:the\\s+)?(?:volume\\s+types?\\s+)?(${VOLUME_LIST})` +
+      '(?:\\s+volumes?(?:\\s+types?)?)?',
+    'i',
+  ),
   new RegExp(`\\bvolumes?(?:\\s+types?)?\\s+other\\s+than\\s+(${VOLUME_LIST})`, 'i'),
 ];
 const VOLUME_FORBID = [

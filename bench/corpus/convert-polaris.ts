@@ -100,7 +100,8 @@ export function convertPolaris(root: string, catalog: ApiCatalog = builtinCatalo
     for (const [variant, text] of texts) {
       const id = `${check}--${variant}`;
       if (!text) {
-        skipped.push({ id, check, reason: variant === 'docs' ? 'no description of its own in docs/checks' : 'no failureMessage' });
+        const reason = variant === 'docs' ? 'no description of its own in docs/checks' : 'no failureMessage';
+        skipped.push({ id, check, reason });
         continue;
       }
       if (!cases.some((c) => c.expect === 'deny') || !cases.some((c) => c.expect === 'allow')) {
@@ -115,9 +116,13 @@ export function convertPolaris(root: string, catalog: ApiCatalog = builtinCatalo
 }
 
 /** One Polaris test file → one case, or why it cannot be one. */
-function convertObject(text: string, name: string, catalog: ApiCatalog): { testCase: TestCase; change?: string } | { reason: string } {
+type Converted = { testCase: TestCase; change?: string } | { reason: string };
+
+function convertObject(text: string, name: string, catalog: ApiCatalog): Converted {
   const docs = parseAllDocuments(text).map((d) => d.toJS() as unknown).filter((d) => d && typeof d === 'object');
-  if (docs.length !== 1) return { reason: 'several objects in one file: the verdict depends on objects besides the one admitted' };
+  if (docs.length !== 1) {
+    return { reason: 'several objects in one file: the verdict depends on objects besides the one admitted' };
+  }
   const object = docs[0] as KubeObject & Yaml;
   if (!object.kind || !object.apiVersion) return { reason: 'the object has no apiVersion/kind' };
   const { version } = parseApiVersion(object.apiVersion);
@@ -135,7 +140,8 @@ function convertObject(text: string, name: string, catalog: ApiCatalog): { testC
   }
   const expect = name.includes('failure') ? 'deny' : 'allow';
   const namespace = object.metadata?.namespace ?? (resource.namespaced ? 'default' : undefined);
-  const testCase: TestCase = { name, object, ...(namespace && namespace !== object.metadata?.namespace ? { namespace } : {}), expect };
+  const own = namespace && namespace !== object.metadata?.namespace ? { namespace } : {};
+  const testCase: TestCase = { name, object, ...own, expect };
   return { testCase, ...(change ? { change } : {}) };
 }
 
@@ -157,7 +163,12 @@ export function writePolarisCorpus(conversion: PolarisConversion, out: string, c
   for (const f of readdirSync(out)) if (f.endsWith('.yaml')) rmSync(join(out, f));
   for (const s of conversion.suites) writeFileSync(join(out, `${s.id}.yaml`), renderPolarisSuite(s, commit));
   const index = {
-    source: { repository: `https://github.com/${POLARIS_REPOSITORY}`, commit, licence: 'Apache-2.0', attribution: 'Copyright FairwindsOps, Inc.' },
+    source: {
+      repository: `https://github.com/${POLARIS_REPOSITORY}`,
+      commit,
+      licence: 'Apache-2.0',
+      attribution: 'Copyright FairwindsOps, Inc.',
+    },
     suites: conversion.suites.map((s) => ({
       id: s.id,
       file: `${s.id}.yaml`,
@@ -175,7 +186,8 @@ export function writePolarisCorpus(conversion: PolarisConversion, out: string, c
 
 /** A bare git dir (the `fetch` mirror) is exported to a temporary tree; a checkout is used as it is. */
 function checkout(source: string): { root: string; commit: string; cleanup: () => void } {
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: source, encoding: 'utf8', maxBuffer: 1 << 30 }).trim();
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, { cwd: source, encoding: 'utf8', maxBuffer: 1 << 30 }).trim();
   let commit = 'unknown';
   try {
     commit = git('rev-parse', 'HEAD');
@@ -202,7 +214,8 @@ async function main(argv: string[]): Promise<void> {
     const conversion = convertPolaris(tree.root);
     writePolarisCorpus(conversion, out, tree.commit);
     const cases = conversion.suites.reduce((n, s) => n + s.cases.length, 0);
-    process.stderr.write(`${conversion.suites.length} suites (${cases} cases), ${conversion.skipped.length} skipped → ${out}\n`);
+    const skipped = conversion.skipped.length;
+    process.stderr.write(`${conversion.suites.length} suites (${cases} cases), ${skipped} skipped → ${out}\n`);
   } finally {
     tree.cleanup();
   }
