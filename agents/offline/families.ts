@@ -2265,7 +2265,8 @@ const volumeTypes: OfflineFamily = {
   match: (ctx) => {
     const t = ctx.text;
     if (!/\bvolumes?\b/i.test(t)) return undefined;
-    const canonical = (raw: string): string | undefined => VOLUME_TYPES.find((v) => v.toLowerCase() === unquote(raw).toLowerCase());
+    const canonical = (raw: string): string | undefined =>
+      VOLUME_TYPES.find((v) => v.toLowerCase() === unquote(raw).toLowerCase());
     const first = (res: RegExp[]): string[] | undefined => {
       for (const re of res) {
         const m = re.exec(t);
@@ -2284,7 +2285,8 @@ const volumeTypes: OfflineFamily = {
     if (forbidden && forbidden.length === 1 && forbidden[0] === 'hostPath') return undefined;
     const bad = allowed ? (['hostPath', 'nfs', 'gitRepo'].find((x) => !allowed.includes(x)) ?? 'rbd') : forbidden![0];
     const good = allowed ? allowed[0] : (['emptyDir', 'configMap', 'secret'].find((x) => !forbidden!.includes(x)) ?? 'projected');
-    const volume = (type: string, name = 'v'): Record<string, unknown> => ({ name, [type]: type === 'hostPath' ? { path: '/var' } : type === 'nfs' ? { server: 'nfs.example.com', path: '/' } : {} });
+    const sources: Record<string, unknown> = { hostPath: { path: '/var' }, nfs: { server: 'nfs.example.com', path: '/' } };
+    const volume = (type: string, name = 'v'): Record<string, unknown> => ({ name, [type]: sources[type] ?? {} });
     const sol = containerRule(ctx, {
       family: 'volume-types',
       summary: allowed ? `pods may use only ${allowed.join(', ')} volumes` : `pods may not use ${forbidden!.join(', ')} volumes`,
@@ -2293,9 +2295,16 @@ const volumeTypes: OfflineFamily = {
       skills: [],
       offending: [
         { name: `a ${bad} volume`, container: {}, podSpec: { volumes: [volume(bad)] } },
-        { name: `a ${good} volume beside a ${bad} volume`, container: {}, podSpec: { volumes: [volume(good, 'ok'), volume(bad)] } },
+        {
+          name: `a ${good} volume beside a ${bad} volume`,
+          container: {},
+          podSpec: { volumes: [volume(good, 'ok'), volume(bad)] },
+        },
       ],
-      compliant: [{ name: 'no volumes', container: {} }, { name: `a ${good} volume`, container: {}, podSpec: { volumes: [volume(good)] } }],
+      compliant: [
+        { name: 'no volumes', container: {} },
+        { name: `a ${good} volume`, container: {}, podSpec: { volumes: [volume(good)] } },
+      ],
       initContainers: false,
       polarity: allowed ? 'require' : 'forbid',
     });
@@ -2339,8 +2348,10 @@ const ingressTls: OfflineFamily = {
     // TLS for some hosts only, or a particular secret, is another rule.
     if (ctx.resources.some((r) => r.kind !== 'Ingress')) return undefined;
     const ns = homeNamespace(ctx);
-    const rule = { host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } };
-    const mk = (tls: unknown[] | undefined, namespace = ns): KubeObject => sample(ing, { namespace, name: 'web', spec: { rules: [rule], ...(tls ? { tls } : {}) } });
+    const backend = { service: { name: 'web', port: { number: 80 } } };
+    const rule = { host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } };
+    const mk = (tls: unknown[] | undefined, namespace = ns): KubeObject =>
+      sample(ing, { namespace, name: 'web', spec: { rules: [rule], ...(tls ? { tls } : {}) } });
     const v = violation(ctx);
     const verb = v === 'warn' ? 'warned' : 'denied';
     const withTls = [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }];
@@ -2368,13 +2379,24 @@ if (!Array.isArray(tls) || tls.length === 0) {
 
 /** Pod spec fields a rule may require by name: the field, and how people write it. */
 const POD_FIELDS: ReadonlyArray<{ field: string; words: RegExp; list?: boolean; sample: unknown }> = [
-  { field: 'priorityClassName', words: /\bpriority\s?class(?:\s?name)?(?:es)?\b|\bpriorityClassName\b/i, sample: 'high-priority' },
+  {
+    field: 'priorityClassName',
+    words: /\bpriority\s?class(?:\s?name)?(?:es)?\b|\bpriorityClassName\b/i,
+    sample: 'high-priority',
+  },
   { field: 'runtimeClassName', words: /\bruntime\s?class(?:\s?name)?(?:es)?\b|\bruntimeClassName\b/i, sample: 'gvisor' },
   {
     field: 'topologySpreadConstraints',
     words: /\btopology\s?spread\s?constraints?\b|\btopologySpreadConstraints\b/i,
     list: true,
-    sample: [{ maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'app' } } }],
+    sample: [
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'DoNotSchedule',
+        labelSelector: { matchLabels: { app: 'app' } },
+      },
+    ],
   },
 ];
 
@@ -2395,7 +2417,10 @@ const podFieldRequired: OfflineFamily = {
       offends: 'false',
       describe: "''",
       skills: [],
-      offending: [{ name: `no ${f.field}`, container: {} }, { name: `an empty ${f.field}`, container: {}, podSpec: { [f.field]: f.list ? [] : '' } }],
+      offending: [
+        { name: `no ${f.field}`, container: {} },
+        { name: `an empty ${f.field}`, container: {}, podSpec: { [f.field]: f.list ? [] : '' } },
+      ],
       compliant: [{ name: `${f.field} set`, container: {}, podSpec: { [f.field]: f.sample } }],
       initContainers: false,
       polarity: 'require',
@@ -2416,16 +2441,24 @@ if (${missing}) {
 
 const GROUP_FIELDS = ['runAsGroup', 'fsGroup', 'supplementalGroups'] as const;
 
+/** "unset or set to a number greater than zero": 0 is the offence, unset is fine. */
+const UNSET_OR_ABOVE_ZERO = new RegExp(
+  '\\b(?:unset|not\\s+set)\\s*,?\\s*or\\s+(?:set\\s+to\\s+)?(?:a\\s+)?(?:number|value|GID|group\\s+ID)?\\s*' +
+    '(?:greater\\s+than|above|higher\\s+than)\\s+(?:zero|0)\\b',
+  'i',
+);
+
 const rootGroup: OfflineFamily = {
   id: 'root-group',
-  title: 'the root group (GID 0) forbidden in the named fields: runAsGroup (pod or container), fsGroup, supplementalGroups',
+  title: 'the root group (GID 0) forbidden in the named fields: runAsGroup (pod or container), fsGroup, '
+    + 'supplementalGroups',
   examples: [
     'This policy ensures `runAsGroup`, `fsGroup` and `supplementalGroups` are not set to `0`.',
     'Containers must not set `runAsGroup` to `0`.',
   ],
   phrases: [
     ...POD_PHRASES,
-    [/\b(?:is\s+|are\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?(?:a\s+)?(?:number|value|GID|group\s+ID)?\s*(?:greater\s+than|above|higher\s+than)\s+(?:zero|0)\b/i, 'not'],
+    [new RegExp(`\\b(?:is\\s+|are\\s+|be\\s+)?(?:either\\s+)?${UNSET_OR_ABOVE_ZERO.source}`, 'i'), 'not'],
     /\b(?:runAsGroup|fsGroup|supplementalGroups)\b/,
     /\b(?:to|of|as|=|:)?\s*(?:zero|root\s+group|GID\s+0|group\s+ID\s+0)\b/i,
     /\b(?:contain|contains|include|includes)\b/i,
@@ -2434,13 +2467,15 @@ const rootGroup: OfflineFamily = {
     const t = ctx.text;
     const fields = GROUP_FIELDS.filter((f) => new RegExp(`\\b${f}\\b`).test(t));
     if (!fields.length) return undefined;
-    const unsetOr = /\b(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?(?:a\s+)?(?:number|value|GID|group\s+ID)?\s*(?:greater\s+than|above|higher\s+than)\s+(?:zero|0)\b/i.test(t);
+    const unsetOr = UNSET_OR_ABOVE_ZERO.test(t);
     if (!unsetOr && !/(?:^|[^\w.])(?:0|zero)(?![\w.])|\broot\s+group\b/i.test(t)) return undefined;
     const conds: string[] = [];
-    if (fields.includes('runAsGroup')) conds.push('podSpec?.securityContext?.runAsGroup === 0', 'c.securityContext?.runAsGroup === 0');
+    if (fields.includes('runAsGroup')) {
+      conds.push('podSpec?.securityContext?.runAsGroup === 0', 'c.securityContext?.runAsGroup === 0');
+    }
     if (fields.includes('fsGroup')) conds.push('podSpec?.securityContext?.fsGroup === 0');
     if (fields.includes('supplementalGroups')) {
-      conds.push('(Array.isArray(podSpec?.securityContext?.supplementalGroups) && podSpec.securityContext.supplementalGroups.indexOf(0) >= 0)');
+      conds.push('(podSpec?.securityContext?.supplementalGroups || []).indexOf(0) >= 0');
     }
     const offending = [
       ...(fields.includes('runAsGroup')
@@ -2449,9 +2484,11 @@ const rootGroup: OfflineFamily = {
             { name: 'runAsGroup 0 at pod level', container: {}, podSpec: { securityContext: { runAsGroup: 0 } } },
           ]
         : []),
-      ...(fields.includes('fsGroup') ? [{ name: 'fsGroup 0', container: {}, podSpec: { securityContext: { fsGroup: 0 } } }] : []),
+      ...(fields.includes('fsGroup')
+        ? [{ name: 'fsGroup 0', container: {}, podSpec: { securityContext: { fsGroup: 0 } } }]
+        : []),
       ...(fields.includes('supplementalGroups')
-        ? [{ name: 'supplementalGroups with 0', container: {}, podSpec: { securityContext: { supplementalGroups: [1000, 0] } } }]
+        ? [{ name: 'supplementalGroups with 0', container: {}, podSpec: { securityContext: { supplementalGroups: [1, 0] } } }]
         : []),
     ];
     const good = Object.fromEntries(fields.map((f) => [f, f === 'supplementalGroups' ? [1000] : 1000]));
