@@ -1,11 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect } from 'vitest';
 import { canonicalJson, type JsPolicy } from '../../common/index.js';
-import { createSandbox, type SandboxRunner } from '../../sandbox/index.js';
-import { createGenerator, type Generator } from '../../src/loop/index.js';
 import { createBed, eventually, getGPT, getJsPolicy, gptPolicy, onTestServer, GPT, type Bed } from './harness.js';
+import { openOfflineLoop, type OfflineLoop } from './offline-loop.js';
 
 // Issue 16: the policy verified is the policy applied. The loop wraps every draft in common's one envelope
 // (ownJsPolicy) before verifying it; the operator wraps the loop's result in the same envelope with the same
@@ -13,23 +9,15 @@ import { createBed, eventually, getGPT, getJsPolicy, gptPolicy, onTestServer, GP
 // the API server stores is compared, in canonical JSON, with the one the job returned: only violationPolicy
 // may differ, and only as the mode and rollout stage say.
 
-let home: string;
-let sandbox: SandboxRunner;
-let loop: Generator;
+let loop: OfflineLoop;
 let bed: Bed;
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), 'pf-envelope-'));
-  sandbox = createSandbox({ isolation: 'inline' });
-  loop = await createGenerator({ store: join(home, 'skills.sqlite'), sandbox, model: null });
+  loop = await openOfflineLoop('pf-envelope-');
 });
-afterAll(async () => {
-  await loop.close();
-  await sandbox.close();
-  rmSync(home, { recursive: true, force: true });
-});
+afterAll(async () => loop.close());
 beforeEach(async () => {
-  bed = await createBed((intent, ctx) => loop.generate(intent, { onProgress: ctx.onProgress }));
+  bed = await createBed((intent, ctx) => loop.generator.generate(intent, { onProgress: ctx.onProgress }));
 });
 afterEach(async () => bed.close());
 

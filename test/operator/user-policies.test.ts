@@ -1,15 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadModelConfig } from '../../agents/index.js';
 import type { JsPolicy } from '../../common/index.js';
-import { createSandbox, loadSuite, type SandboxRunner } from '../../sandbox/index.js';
+import { loadSuite, type SandboxRunner } from '../../sandbox/index.js';
 import { createGenerator, type Generator } from '../../src/loop/index.js';
 import type { GenerateFn } from '../../worker/index.js';
 import { SHARED_INTENTS, haveSharedIntents } from '../support/shared-intents.js';
 import { startScriptedOpenAIServer, type ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
 import { condition, createBed, editGPT, eventually, getGPT, getJsPolicy, gptPolicy, GPT, type Bed } from './harness.js';
+import { openOfflineLoop, type OfflineLoop } from './offline-loop.js';
 
 // The user's own GPTPolicies through the whole system: the production operator (client-node against the
 // in-process API server), a real Redis queue and worker, and the real loop (offline planner/coder: no model
@@ -22,6 +21,7 @@ const USER_DESCRIPTION = "Deny pods with the label 'env=prod' in the 'test' name
 const IAM_NAME = 'no-project-iampolicies.drzzl.io';
 const IAM_DESCRIPTION = 'Deny any IAMPolicy Config Connector resources that reference a Project.';
 
+let loop: OfflineLoop;
 let home: string;
 let sandbox: SandboxRunner;
 let offline: Generator;
@@ -30,15 +30,10 @@ let bed: Bed;
 let current: Generator;
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), 'pf-operator-'));
-  sandbox = createSandbox({ isolation: 'inline' });
-  offline = await createGenerator({ store: join(home, 'skills.sqlite'), sandbox, model: null });
+  loop = await openOfflineLoop('pf-operator-');
+  ({ home, sandbox, generator: offline } = loop);
 });
-afterAll(async () => {
-  await offline.close();
-  await sandbox.close();
-  rmSync(home, { recursive: true, force: true });
-});
+afterAll(async () => loop.close());
 
 beforeEach(async () => {
   current = offline;
