@@ -654,7 +654,12 @@ export class GPTPolicyController {
       if (samePolicy(existing, desired)) return 'unchanged';
       await this.kube.replaceJsPolicy({
         ...desired,
-        metadata: { ...existing.metadata, ...desired.metadata, labels: { ...existing.metadata.labels, ...desired.metadata.labels }, annotations: { ...existing.metadata.annotations, ...desired.metadata.annotations } },
+        metadata: {
+          ...existing.metadata,
+          ...desired.metadata,
+          labels: { ...existing.metadata.labels, ...desired.metadata.labels },
+          annotations: withoutLegacy({ ...existing.metadata.annotations, ...desired.metadata.annotations }),
+        },
       });
       return 'updated';
     }, { ...this.retry, conflicts: true });
@@ -850,6 +855,16 @@ function samePolicy(existing: JsPolicy, desired: JsPolicy): boolean {
       refs: (p.metadata.ownerReferences ?? []).map((r) => r.uid),
     });
   return pick(existing) === pick(desired);
+}
+
+/**
+ * Annotations operators before the one envelope wrote on the JsPolicy (the spec hash, the mode's
+ * violationPolicy): the GPTPolicy's status says both now, and a stale copy would mislead, so an update drops them.
+ */
+const LEGACY_ANNOTATIONS = ['gpt.drzzl.io/spec-hash', 'gpt.drzzl.io/intended-violation-policy'];
+
+function withoutLegacy(annotations: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(annotations).filter(([k]) => !LEGACY_ANNOTATIONS.includes(k)));
 }
 
 /** The value of the rollout command annotation, when it is one the operator knows. */

@@ -1,4 +1,6 @@
+import { PatchStrategy } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { requestOptions } from '../../src/operator/request-options.js';
 import { createBed, onTestServer, condition, editGPT, eventually, getGPT, getJsPolicy, gptPolicy, GPT, JSP, type Bed } from './harness.js';
 import { scriptedGenerator, type ScriptedGenerator } from './scripted-generator.js';
 
@@ -72,6 +74,12 @@ describe('the GPTPolicy controller', () => {
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
     const first = await ready();
     const before = await getJsPolicy(bed, NAME);
+    // what an operator before the one envelope left on its JsPolicy: dropped by the next update
+    const legacy = { 'gpt.drzzl.io/spec-hash': first.status.specHash, 'gpt.drzzl.io/intended-violation-policy': 'Deny' };
+    await bed.api.patchClusterCustomObject(
+      { ...JSP, name: NAME, body: { metadata: { annotations: legacy } } },
+      requestOptions(10_000, PatchStrategy.MergePatch),
+    );
 
     const changed = "Deny pods with the label 'env=prod' in the 'staging' namespace.";
     await editGPT(bed, NAME, (o) => ({ ...o, spec: { description: changed } }));
@@ -83,6 +91,7 @@ describe('the GPTPolicy controller', () => {
     expect(after.metadata.uid).toBe(before.metadata.uid); // updated in place, not recreated
     expect(after.spec.namespaceSelector.matchExpressions[0].values).toEqual(['staging']);
     expect(after.spec.javascript).toContain(changed);
+    expect(Object.keys(after.metadata.annotations ?? {}).filter((k) => k in legacy)).toEqual([]);
     expect(second.status.jobId).not.toBe(first.status.jobId);
     expect(model.calls.map((i) => i.text)).toEqual([DESCRIPTION, changed]);
 
