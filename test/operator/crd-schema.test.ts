@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBed, eventually, getGPT, gptPolicy, GPT, type Bed } from './harness.js';
+import { createBed, eventually, getGPT, gptPolicy, GPT, onTestServer, type Bed } from './harness.js';
 import { scriptedGenerator, type ScriptedGenerator } from './scripted-generator.js';
 
 // The GPTPolicy CRD (deploy/crd-gptpolicy.yaml) decides what reaches the operator: the API server prunes any
@@ -47,5 +47,11 @@ describe('the GPTPolicy CRD schema', () => {
     expect(JSON.parse(err.body).details.causes).toEqual([
       { reason: 'FieldValueTooMany', field: 'spec.examples', message: 'Too many: 51: must have at most 50 items' },
     ]);
+  });
+
+  onTestServer('fails any operator test whose writes lost a field to pruning: the test bed checks every answer', async () => {
+    const own = await createBed(model.generate);
+    await own.api.createClusterCustomObject({ ...GPT, body: gptPolicy('pruned.policy.drzzl.io', { description: DESCRIPTION, colour: 'red' }) });
+    await expect(own.close()).rejects.toThrow('the API server pruned fields: POST /apis/gpt.drzzl.io/v1/gptpolicies: unknown field "spec.colour"');
   });
 });

@@ -107,6 +107,7 @@ describe('a custom resource with a structural schema', () => {
       ['metadata.labelz', 'spec.colour', 'spec.nested.drop', 'top'].map((f) => `299 - "unknown field \\"${f}\\""`).join(', '),
     );
     expect(server.getObject('example.com', 'gadgets', 'a').spec).toEqual(created.body.spec);
+    expect(server.requests.at(-1)?.warnings).toEqual(['metadata.labelz', 'spec.colour', 'spec.nested.drop', 'top'].map((f) => `unknown field "${f}"`));
   });
 
   it('refuses unknown fields with fieldValidation=Strict (400, the decoder\'s message) and drops them silently with Ignore', async () => {

@@ -114,6 +114,8 @@ export interface RecordedKubeRequest {
   status: number;
   /** The client went away before the answer was complete (its timeout, or a watch it aborted). */
   clientClosed?: boolean;
+  /** Warning headers of the answer (unknown fields pruned under fieldValidation=Warn). */
+  warnings?: string[];
 }
 
 export interface WatchEvent {
@@ -154,6 +156,7 @@ export const BUILTIN_TYPES: ResourceType[] = [
 
 /** One write request: where it goes and who makes it. */
 interface Write {
+  record: RecordedKubeRequest;
   t: ResourceType;
   dryRun: boolean;
   toStatus: boolean;
@@ -448,6 +451,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       return sendStatus(res, 400, 'BadRequest', `fieldValidation: Unsupported value: "${directive}": supported values: "Ignore", "Strict", "Warn"`);
     }
     const w: Write = {
+      record,
       t,
       dryRun,
       toStatus: route.subresource === 'status',
@@ -464,6 +468,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       if (!unknown.length || directive === 'Ignore') return true;
       if (directive === 'Warn') {
         w.warnings.push(...unknown);
+        w.record.warnings = w.warnings;
         return true;
       }
       const strict = `strict decoding error: ${unknown.join(', ')}`;
