@@ -190,6 +190,11 @@ export async function createBed(generate: GenerateFn, bedOptions: BedOptions = {
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length) await redis.del(...keys);
       redis.disconnect();
+      // a field the CRD does not declare is pruned by a cluster without a word to the operator: fail the test
+      const pruned = (server?.requests ?? []).filter((r) => r.warnings?.length);
+      if (pruned.length) {
+        throw new Error(`the API server pruned fields: ${pruned.map((r) => `${r.method} ${r.path}: ${r.warnings!.join(', ')}`).join('; ')}`);
+      }
     },
   };
   return bed;
