@@ -106,17 +106,19 @@ export class SkillIndex {
     this.lexical = new LexicalIndex(docs);
     const first = vectors?.values().next().value;
     if (vectors && first) {
-      this.dims = first.length;
-      this.matrix = new Float32Array(skills.length * this.dims);
-      this.hasVector = new Uint8Array(skills.length);
-      skills.forEach((s, row) => {
-        const v = vectors.get(s.id);
-        if (!v || v.length !== this.dims) return;
+      const dims = (this.dims = first.length);
+      const matrix = (this.matrix = new Float32Array(skills.length * dims));
+      const hasVector = (this.hasVector = new Uint8Array(skills.length));
+      // Locals, not fields, in the loop: at 100,000 × 1536 this pass is 154 M divisions.
+      for (let row = 0; row < skills.length; row++) {
+        const v = vectors.get(skills[row].id);
+        if (!v || v.length !== dims) continue;
         const n = norm(v);
-        for (let i = 0; i < this.dims; i++) this.matrix![row * this.dims + i] = v[i] / n;
-        this.hasVector![row] = 1;
-      });
-      this.quantised = QuantisedRows.build(this.matrix, skills.length, this.dims);
+        const base = row * dims;
+        for (let i = 0; i < dims; i++) matrix[base + i] = v[i] / n;
+        hasVector[row] = 1;
+      }
+      this.quantised = QuantisedRows.build(matrix, skills.length, dims);
     }
   }
 
@@ -630,7 +632,11 @@ class QuantisedRows {
     for (let row = 0; row < rows; row++) {
       const base = row * dims;
       let max = 0;
-      for (let i = 0; i < dims; i++) max = Math.max(max, Math.abs(matrix[base + i]));
+      for (let i = 0; i < dims; i++) {
+        const a = Math.abs(matrix[base + i]);
+        if (a > max || a !== a) max = a !== a ? NaN : a;
+        if (max !== max) break;
+      }
       if (max === 0) continue; // no vector: all zeros, exactly
       if (!Number.isFinite(max)) {
         error[row] = Infinity; // a vector with NaN or ∞ in it: no bound, so the row is always rescored
