@@ -16,6 +16,8 @@ let model: ScriptedGenerator;
 beforeEach(async () => {
   model = scriptedGenerator();
   bed = await createBed(model.generate);
+  // a bed closed before its worker's Redis connection is up leaves ioredis an unhandled rejection
+  await bed.worker.worker.waitUntilReady();
 });
 afterEach(async () => bed.close());
 
@@ -51,6 +53,7 @@ describe('the GPTPolicy CRD schema', () => {
 
   onTestServer('fails any operator test whose writes lost a field to pruning: the test bed checks every answer', async () => {
     const own = await createBed(model.generate);
+    await own.worker.worker.waitUntilReady();
     await own.api.createClusterCustomObject({ ...GPT, body: gptPolicy('pruned.policy.drzzl.io', { description: DESCRIPTION, colour: 'red' }) });
     await expect(own.close()).rejects.toThrow('the API server pruned fields: POST /apis/gpt.drzzl.io/v1/gptpolicies: unknown field "spec.colour"');
   });
