@@ -64,12 +64,12 @@ export function checkpointStore(
       const text = JSON.stringify({ jobCreatedAt, checkpoint: scrub(checkpoint) } satisfies Stored);
       writes = writes
         .then(async () => void (await client.set(key, text, 'EX', CHECKPOINT_TTL_SECONDS)))
-        .catch((err: Error) => log.warn({ err: err.message }, 'checkpoint not written: a re-run would start from an earlier step'));
+        .catch((err: Error) => log.warn({ err: err.message }, 'checkpoint not written: a re-run starts earlier'));
       await atMost(writes, CHECKPOINT_WAIT_MS);
     },
     async drop() {
       await atMost(writes, CHECKPOINT_WAIT_MS);
-      await client.del(key).catch((err: Error) => log.warn({ err: err.message }, 'checkpoint not removed: it expires on its own'));
+      await client.del(key).catch((err: Error) => log.warn({ err: err.message }, 'checkpoint not removed: it expires'));
     },
   };
 }

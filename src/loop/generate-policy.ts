@@ -37,7 +37,13 @@ import {
 } from '../../common/index.js';
 import { harden, renderReport, verify } from '../../critic/index.js';
 import { parseCase, type SandboxRunner } from '../../sandbox/index.js';
-import { builtinSkills, prependSkills, skillsReferenced, skillsToInline, type SkillLibrary } from '../../skills/index.js';
+import {
+  builtinSkills,
+  prependSkills,
+  skillsReferenced,
+  skillsToInline,
+  type SkillLibrary,
+} from '../../skills/index.js';
 import { checkpointOf, resumableCheckpoint, type LoopCheckpoint, type RunState } from './checkpoint.js';
 
 export interface GenerateDeps {
@@ -105,13 +111,17 @@ interface Run extends RunBase {
 }
 
 /** How a round ended: a verified draft the critic accepted, another round, or no point in another. */
-type RoundOutcome = { ended: 'verified'; policy: JsPolicy; report: Report; skillsUsed: string[] } | { ended: 'again' } | { ended: 'stuck' };
+type RoundOutcome =
+  | { ended: 'verified'; policy: JsPolicy; report: Report; skillsUsed: string[] }
+  | { ended: 'again' }
+  | { ended: 'stuck' };
 
 /**
  * The loop, after Voyager's learn(): retrieve skills, plan and check the reading, then rounds (runRound,
  * Voyager's step()) until a draft passes verify, the dry-run and the critic; keep what it taught. Every
  * round is recorded, the best draft is kept, a failed result is never safe to apply, and every result is
- * built by resultOf. A checkpoint after the plan and after each round lets a re-run resume (GenerateDeps.resume).
+ * built by resultOf. A checkpoint after the plan and after each round lets a re-run resume
+ * (GenerateDeps.resume).
  */
 export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promise<GenerationResult> {
   checkIntent(intent);
@@ -128,7 +138,8 @@ export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promis
   const { state, objections } = resumed ? resumeFrom(run, resumed) : await prepare(run);
   if (objections.length) {
     run.log.warn({ objections }, 'reading rejected: no code written');
-    return finished(run, resultOf(run, state, { status: 'failed', reason: rejectionReason(state.judgement, objections), source: run.agents.source }));
+    const reason = rejectionReason(state.judgement, objections);
+    return finished(run, resultOf(run, state, { status: 'failed', reason, source: run.agents.source }));
   }
   if (!resumed) await checkpoint(run, state);
 
@@ -165,7 +176,8 @@ async function runRound(run: Run, state: RunState, round: number): Promise<Round
   const draft = await agents.write({ intent, plan, skills: state.coderSkills, feedback: state.feedback });
   addUsage(state.usage, draft.usage);
   if (!draft.spec) {
-    state.rounds.push({ round, error: draft.error, promptChars: draft.promptChars, usage: draft.usage, durationMs: run.now() - roundStarted });
+    const durationMs = run.now() - roundStarted;
+    state.rounds.push({ round, error: draft.error, promptChars: draft.promptChars, usage: draft.usage, durationMs });
     emit({ type: 'drafted', round, error: draft.error });
     state.feedback = { ...state.feedback, error: draft.error };
     return { ended: 'again' };
@@ -197,23 +209,35 @@ async function runRound(run: Run, state: RunState, round: number): Promise<Round
     const verdict = await agents.review({ intent, plan, policy: reviewed, skills: calls, suite: report.suite });
     addUsage(state.usage, verdict.usage);
     addUsage(roundUsage, verdict.usage);
-    promptChars = { system: promptChars.system + verdict.promptChars.system, human: promptChars.human + verdict.promptChars.human };
+    promptChars = {
+      system: promptChars.system + verdict.promptChars.system,
+      human: promptChars.human + verdict.promptChars.human,
+    };
     critique = { success: verdict.success, reasoning: verdict.reasoning, critique: verdict.critique };
-    const missing = usableCases(verdict.missingCases, undefined, run.log).filter((c) => !plan.tests.some((t) => t.name === c.name));
+    const planned = new Set(plan.tests.map((t) => t.name));
+    const missing = usableCases(verdict.missingCases, undefined, run.log).filter((c) => !planned.has(c.name));
     // The judge reads the critic's cases too: a case the intent does not demand is not added.
-    const judged = await judgeAddedCases(agents, intent, plan, missing, run.catalog, state.judgement, state.usage, emit);
+    const judged = await judgeAddedCases(
+      agents, intent, plan, missing, run.catalog, state.judgement, state.usage, emit,
+    );
     state.judgement = judged.judgement;
     added = judged.accepted;
     emit({ type: 'critiqued', round, success: critique.success, critique: critique.critique });
     // A draft the critic accepts while naming cases the suite lacked is not verified until they have run.
-    if (critique.success && added.length) report = await verifyDraft(run, policy, { ...plan, tests: [...plan.tests, ...added] }, round);
+    if (critique.success && added.length) {
+      report = await verifyDraft(run, policy, { ...plan, tests: [...plan.tests, ...added] }, round);
+    }
   } else if (report.passed) {
-    critique = { success: true, reasoning: 'verify() passed every planned case; offline mode has no critic agent', critique: '' };
+    const reasoning = 'verify() passed every planned case; offline mode has no critic agent';
+    critique = { success: true, reasoning, critique: '' };
   }
   state.added = [...state.added, ...added];
   const best = bestOf(state);
   if (!best || score(report) > score(best.report)) state.best = { round, skillsUsed };
-  state.rounds.push({ round, draft: policy, explanation: draft.explanation, report, critique, promptChars, usage: roundUsage, durationMs: run.now() - roundStarted });
+  const durationMs = run.now() - roundStarted;
+  const { explanation } = draft;
+  const usage = roundUsage;
+  state.rounds.push({ round, draft: policy, explanation, report, critique, promptChars, usage, durationMs });
 
   if (report.passed && critique?.success) return { ended: 'verified', policy, report, skillsUsed };
   // Otherwise the report and the critique are the next round's feedback (Voyager's "errors").
@@ -243,8 +267,8 @@ function startRun(intent: Intent, deps: GenerateDeps): RunBase {
 
 function agentsFor(deps: GenerateDeps): Agents {
   // A stopped run also stops the model call in flight, not only the next step.
-  const client = (deps.client ?? (deps.model ? new ModelClient(deps.model, { logger: deps.logger }) : undefined))?.withSignal(deps.signal);
-  return createAgents({ client, catalog: deps.catalog ?? builtinCatalog() });
+  const client = deps.client ?? (deps.model ? new ModelClient(deps.model, { logger: deps.logger }) : undefined);
+  return createAgents({ client: client?.withSignal(deps.signal), catalog: deps.catalog ?? builtinCatalog() });
 }
 
 /**
@@ -261,8 +285,11 @@ async function prepare(run: Run): Promise<{ state: RunState; objections: string[
 
   deps.signal?.throwIfAborted();
   const checked = await planAndCheckReading(intent, run.agents, skills, run.catalog, usage, emit, run.log);
-  const feedback: CoderFeedback = intent.feedback?.length ? { report: `Errors from the previous attempt:\n${intent.feedback.join('\n')}` } : {};
-  const state: RunState = { skills, coderSkills: skills, plan: checked.plan, judgement: checked.judgement, added: [], rounds: [], feedback, usage };
+  const feedback: CoderFeedback = intent.feedback?.length
+    ? { report: `Errors from the previous attempt:\n${intent.feedback.join('\n')}` }
+    : {};
+  const { plan, judgement } = checked;
+  const state: RunState = { skills, coderSkills: skills, plan, judgement, added: [], rounds: [], feedback, usage };
   if (checked.objections.length) return { state, objections: checked.objections };
 
   const stepsQuery = checked.plan.steps.map((s) => `${s.name}: ${s.description}`).join('\n');
@@ -276,7 +303,8 @@ async function prepare(run: Run): Promise<{ state: RunState; objections: string[
 /** A checkpoint of this intent taken up: what it holds is not asked for again. */
 function resumeFrom(run: Run, checkpoint: LoopCheckpoint): { state: RunState; objections: string[] } {
   const { v: _v, intentKey: _key, ...state } = checkpoint;
-  run.log.info({ rounds: state.rounds.length, calls: state.usage.calls }, 'resumed from a checkpoint: its plan and rounds are not asked for again');
+  const paid = { rounds: state.rounds.length, calls: state.usage.calls };
+  run.log.info(paid, 'resumed from a checkpoint: its plan and rounds are not asked for again');
   return { state, objections: [] };
 }
 
@@ -292,7 +320,8 @@ async function checkpoint(run: Run, state: RunState): Promise<void> {
 
 async function verifyDraft(run: Run, policy: JsPolicy, plan: Plan, round: number): Promise<Report> {
   run.deps.signal?.throwIfAborted();
-  const report = await verify(policy, plan, { sandbox: run.sandbox, catalog: run.catalog, intent: run.verifyIntent, fuzz: run.deps.fuzz });
+  const { sandbox, catalog, verifyIntent: intent } = run;
+  const report = await verify(policy, plan, { sandbox, catalog, intent, fuzz: run.deps.fuzz });
   run.deps.signal?.throwIfAborted();
   run.emit(verifiedEvent(round, report));
   return report;
@@ -302,7 +331,13 @@ async function verifyDraft(run: Run, policy: JsPolicy, plan: Plan, round: number
  * The API server reads a verified draft as the result would carry it (mode applied, annotated): its
  * refusals are blocking findings, so the round fails and the next one is told which field to correct.
  */
-async function dryRunApplied(run: Run, state: RunState, policy: JsPolicy, report: Report, round: number): Promise<Report> {
+async function dryRunApplied(
+  run: Run,
+  state: RunState,
+  policy: JsPolicy,
+  report: Report,
+  round: number,
+): Promise<Report> {
   const applied = shownPolicy(applyMode(policy, run.mode), planWithCases(state), run.catalog, state.judgement).policy;
   let errors: string[];
   try {
@@ -320,13 +355,23 @@ async function dryRunApplied(run: Run, state: RunState, policy: JsPolicy, report
     message: `the API server rejects the policy: ${e}`.replace(/\s+/g, ' '),
     fix: 'correct the field the API server names',
   }));
-  const refused: Report = { ...report, passed: false, findings: [...findings, ...report.findings], dryRunErrors: errors };
+  const refused: Report = {
+    ...report,
+    passed: false,
+    findings: [...findings, ...report.findings],
+    dryRunErrors: errors,
+  };
   run.emit(verifiedEvent(round, refused));
   return refused;
 }
 
 /** The critic accepted a verified draft: the run succeeds, and the library learns from it first. */
-async function succeeded(run: Run, state: RunState, round: number, outcome: RoundOutcome & { ended: 'verified' }): Promise<GenerationResult> {
+async function succeeded(
+  run: Run,
+  state: RunState,
+  round: number,
+  outcome: RoundOutcome & { ended: 'verified' },
+): Promise<GenerationResult> {
   const { report, policy, skillsUsed } = outcome;
   const cases = report.suite ? `${report.suite.total} case(s) passed` : 'no cases';
   const judged = state.judgement.judged ? '' : '; the reading was not independently judged';
@@ -334,7 +379,8 @@ async function succeeded(run: Run, state: RunState, round: number, outcome: Roun
   const ending = { status: 'succeeded', reason, policy, skillsUsed, source: run.agents.source } as const;
   run.deps.signal?.throwIfAborted();
   // The library keeps the verified (Enforce) form; a later lookup applies that intent's own mode.
-  const skillsAdded = await learn(run.deps.library, resultOf(run, state, { ...ending, enforceTerms: true }), planWithCases(state).tests, run.log);
+  const stored = resultOf(run, state, { ...ending, enforceTerms: true });
+  const skillsAdded = await learn(run.deps.library, stored, planWithCases(state).tests, run.log);
   return resultOf(run, state, { ...ending, skillsAdded });
 }
 
@@ -357,7 +403,8 @@ interface Ending {
 function resultOf(run: RunBase, state: RunState, ending: Ending): GenerationResult {
   const plan = planWithCases(state);
   const policy = ending.policy ?? bestOf(state)?.policy;
-  const shown = policy ? shownPolicy(ending.enforceTerms ? policy : applyMode(policy, run.mode), plan, run.catalog, state.judgement) : undefined;
+  const form = policy && (ending.enforceTerms ? policy : applyMode(policy, run.mode));
+  const shown = form ? shownPolicy(form, plan, run.catalog, state.judgement) : undefined;
   const { judged, note } = state.judgement;
   return {
     status: ending.status,
