@@ -20,7 +20,10 @@ const scriptLimit = Number(process.env.POLICYFORGE_SANDBOX_SCRIPTS) || 64;
 
 function script(ref: ScriptRef): string {
   const javascript = ref.javascript ?? scripts.get(ref.id);
-  if (javascript === undefined) throw new PolicyforgeError('PF_ERR_INTERNAL', [`script ${ref.id} is not held by this sandbox child (the pool's list disagrees)`]);
+  if (javascript === undefined) {
+    const why = `script ${ref.id} is not held by this sandbox child (the pool's list disagrees)`;
+    throw new PolicyforgeError('PF_ERR_INTERNAL', [why]);
+  }
   scripts.delete(ref.id);
   scripts.set(ref.id, javascript);
   if (scripts.size > scriptLimit) scripts.delete(scripts.keys().next().value as number);

@@ -421,7 +421,8 @@ class LexicalIndex {
       const t = entryCount[e];
       const f = slot % fields;
       postRows[at] = row;
-      postParts[at] = BM25.d + (t * (BM25.k + 1)) / (t + BM25.k * (1 - BM25.b + (BM25.b * this.fieldLength[row * fields + f]) / this.averageLength[f]));
+      const length = this.fieldLength[row * fields + f];
+      postParts[at] = BM25.d + (t * (BM25.k + 1)) / (t + BM25.k * (1 - BM25.b + (BM25.b * length) / this.averageLength[f]));
     }
     this.offset = offset;
     this.postRows = postRows;
@@ -510,7 +511,14 @@ class LexicalIndex {
   }
 
   /** Adds one term's weighted scores into `into`; returns the new count of rows listed in `touched`. */
-  private add(id: number | undefined, weight: number, into: Float64Array, hit: Uint8Array, touched: Int32Array, count: number): number {
+  private add(
+    id: number | undefined,
+    weight: number,
+    into: Float64Array,
+    hit: Uint8Array,
+    touched: Int32Array,
+    count: number,
+  ): number {
     if (id === undefined) return count;
     const fields = FIELD_BOOST.length;
     const n = this.rows;

@@ -26,7 +26,9 @@ CREATE INDEX IF NOT EXISTS skills_code_hash ON skills (code_hash);
 CREATE INDEX IF NOT EXISTS skills_state ON skills (state);
 CREATE TABLE IF NOT EXISTS policies (id TEXT PRIMARY KEY, key TEXT NOT NULL UNIQUE, state TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS embeddings (model TEXT NOT NULL, hash TEXT NOT NULL, vector TEXT NOT NULL, PRIMARY KEY (model, hash));
-CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, hash)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS vectors (
+  model TEXT NOT NULL, hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, hash)
+) WITHOUT ROWID;
 `;
 
 /** From this many hashes on, getEmbeddings reads the model's vectors in one pass instead of one lookup each. */
@@ -225,7 +227,8 @@ class SqliteSkillStore implements SkillStore {
         // Most of a library at once (an index build after a restart): one sequential pass over the model's
         // rows beats a B-tree lookup per hash.
         const wanted = new Set(hashes);
-        for (const row of this.db.prepare('SELECT hash, vector FROM vectors WHERE model = ?').iterate(model) as Iterable<{ hash: string; vector: Buffer }>) {
+        const rows = this.db.prepare('SELECT hash, vector FROM vectors WHERE model = ?').iterate(model);
+        for (const row of rows as Iterable<{ hash: string; vector: Buffer }>) {
           if (wanted.has(row.hash)) out.set(row.hash, float32Of(row.vector));
         }
       } else {
@@ -291,7 +294,10 @@ function corrupt(path: string, err: unknown): PolicyforgeError {
   return new PolicyforgeError('PF_ERR_STORE_CORRUPT', [path, (err as Error)?.message ?? String(err)], { cause: err });
 }
 
-/** Float32 bytes as a Float32Array: a view when the Buffer is 4-byte aligned (better-sqlite3 gives each its own), else a copy. */
+/**
+ * Float32 bytes as a Float32Array: a view when the Buffer is 4-byte aligned (better-sqlite3 gives each its
+ * own), else a copy.
+ */
 function float32Of(bytes: Buffer): Float32Array {
   if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
   const copy = new Float32Array(bytes.length / 4);
