@@ -7,9 +7,10 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/index.js';
 import { createGenerator } from '../../src/loop/index.js';
-import { checkpointKey, createGenerationQueue, startGenerationWorker, type GenerationQueue, type JobView } from '../../worker/index.js';
+import { checkpointKey, createGenerationQueue, startGenerationWorker, type GenerationQueue } from '../../worker/index.js';
 import { spawnWatched, type WatchedProcess } from '../support/processes.js';
 import { redisForTests, type TestRedis } from '../support/redis.js';
+import { waitForState } from './fixtures/wait.js';
 import { startScriptedOpenAIServer, type ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
 import { approve, fixedDraft, flawedDraft, IAM_INTENT, iamPlan } from '../support/user-iam-story.js';
 
@@ -54,16 +55,6 @@ function startWorker(env: Record<string, string>): WatchedProcess {
   return p;
 }
 
-async function waitForState(queue: GenerationQueue, id: string, state: JobView['state'], timeoutMs = 60_000): Promise<JobView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const view = await queue.getJob(id);
-    if (view?.state === state) return view;
-    if (Date.now() > deadline) throw new Error(`job ${id} is ${view?.state ?? 'gone'} after ${timeoutMs} ms, wanted ${state}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 const tools = (server: ScriptedOpenAIServer): string[] => server.chatRequests().map((c) => c.body.tools?.[0]?.function?.name);
 
 describe('a job re-run after its worker died', () => {
@@ -97,7 +88,7 @@ describe('a job re-run after its worker died', () => {
 
     const second = startWorker({ ...env, PF_STORE: join(dir, 'second.sqlite') });
     await second.waitForLine(new RegExp(`^resumed ${id} 1$`), 30_000);
-    const view = await waitForState(queue, id, 'completed');
+    const view = await waitForState(queue, id, 'completed', 60_000);
 
     expect(view.result?.status, view.result?.reason).toBe('succeeded');
     expect(view.result?.rounds.map((r) => r.round)).toEqual([1, 2]);
@@ -134,7 +125,7 @@ describe('a job re-run after its worker died', () => {
     });
     try {
       const { id } = await queue.enqueue({ v: 1, intent: { text: IAM_INTENT } });
-      const view = await waitForState(queue, id, 'completed');
+      const view = await waitForState(queue, id, 'completed', 60_000);
 
       expect(attempts).toEqual([{ attempt: 1, resumed: false }, { attempt: 2, resumed: true }]);
       expect(view.result?.status, view.result?.reason).toBe('succeeded');

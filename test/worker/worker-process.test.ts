@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createGenerationQueue, type GenerationQueue, type JobView } from '../../worker/index.js';
+import { createGenerationQueue, type GenerationQueue } from '../../worker/index.js';
 import { spawnWatched, type WatchedProcess } from '../support/processes.js';
 import { redisForTests, type TestRedis } from '../support/redis.js';
+import { waitForState } from './fixtures/wait.js';
 
 // Worker processes run the compiled worker (dist/, built by the test setup) the way production does.
 const WORKER = fileURLToPath(new URL('./fixtures/worker-process.mjs', import.meta.url));
@@ -30,16 +31,6 @@ function startWorker(prefix: string, env: Record<string, string> = {}): WatchedP
   const p = spawnWatched(process.execPath, [WORKER], { env: { REDIS_URL: redis.url, PF_PREFIX: prefix, LOG_LEVEL: 'warn', ...env } });
   processes.push(p);
   return p;
-}
-
-async function waitForState(queue: GenerationQueue, id: string, state: JobView['state'], timeoutMs = 30_000): Promise<JobView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const view = await queue.getJob(id);
-    if (view?.state === state) return view;
-    if (Date.now() > deadline) throw new Error(`job ${id} is ${view?.state ?? 'gone'} after ${timeoutMs} ms, wanted ${state}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('worker processes', () => {
