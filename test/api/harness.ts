@@ -15,6 +15,23 @@ export interface ApiResponse extends Response {
 
 export const TOKEN = 'test-token-0123456789abcdef';
 
+export type ApiCall = (path: string, init?: RequestInit & { json?: unknown; token?: string | null }) => Promise<ApiResponse>;
+
+/**
+ * fetch against an API at baseUrl() with a bearer token (`token: null` sends none); `json` posts it as the body.
+ * The URL is read per call because the service tests learn it only after their process has started.
+ */
+export function apiCaller(baseUrl: () => string, defaultToken: string = TOKEN): ApiCall {
+  return (path, init = {}) => {
+    const { json, token, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (token !== null && !headers.has('authorization')) headers.set('authorization', `Bearer ${token ?? defaultToken}`);
+    if (json !== undefined) headers.set('content-type', 'application/json');
+    const body = json !== undefined ? { body: JSON.stringify(json), method: rest.method ?? 'POST' } : {};
+    return fetch(`${baseUrl()}${path}`, { ...rest, headers, ...body }) as Promise<ApiResponse>;
+  };
+}
+
 /** A running API on a free port, with its own queue prefix and skill store prefix on the given Redis. */
 export interface ApiHarness {
   url: string;
@@ -26,7 +43,7 @@ export interface ApiHarness {
   prefix: string;
   worker?: GenerationWorker;
   /** fetch against the API with the bearer token (unless headers say otherwise). */
-  call(path: string, init?: RequestInit & { json?: unknown; token?: string | null }): Promise<ApiResponse>;
+  call: ApiCall;
   close(): Promise<void>;
 }
 
@@ -64,13 +81,7 @@ export async function startApi(redisUrl: string, options: ApiOptions & { generat
     metrics,
     prefix,
     worker,
-    call(path, init = {}) {
-      const { json, token, ...rest } = init;
-      const headers = new Headers(rest.headers);
-      if (token !== null && !headers.has('authorization')) headers.set('authorization', `Bearer ${token ?? TOKEN}`);
-      if (json !== undefined) headers.set('content-type', 'application/json');
-      return fetch(`${url}${path}`, { ...rest, headers, ...(json !== undefined ? { body: JSON.stringify(json), method: rest.method ?? 'POST' } : {}) }) as Promise<ApiResponse>;
-    },
+    call: apiCaller(() => url),
     async close() {
       await worker?.close();
       await app.close();

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnWatched, type WatchedProcess } from '../support/processes.js';
 import { freePort, startRedisServer, type TestRedis } from '../support/redis.js';
-import type { ApiResponse } from './harness.js';
+import { apiCaller } from './harness.js';
 
 // The impact preview through `policyforge serve` as users run it (the compiled CLI): the real offline loop
 // verifies a policy, and the worker src/serve.ts wires replays it against the objects sent with the intent,
@@ -13,13 +13,7 @@ let redis: TestRedis;
 let service: WatchedProcess;
 let url: string;
 
-const call = (path: string, init: RequestInit & { json?: unknown } = {}): Promise<ApiResponse> => {
-  const headers = new Headers(init.headers);
-  headers.set('authorization', `Bearer ${TOKEN}`);
-  if (init.json !== undefined) headers.set('content-type', 'application/json');
-  const body = init.json !== undefined ? { method: 'POST', body: JSON.stringify(init.json) } : {};
-  return fetch(`${url}${path}`, { ...init, headers, ...body }) as Promise<ApiResponse>;
-};
+const call = apiCaller(() => url, TOKEN);
 
 const pod = (namespace: string, name: string, hostNetwork: boolean) => ({
   apiVersion: 'v1',

@@ -5,7 +5,7 @@ import { spawnWatched, type WatchedProcess } from '../support/processes.js';
 import { freePort, startRedisServer, type TestRedis } from '../support/redis.js';
 import { startScriptedOpenAIServer, type ScriptedOpenAIServer } from '../support/scripted-openai-server.js';
 import { approve, fixedDraft, flawedDraft, IAM_INTENT, iamPlan } from '../support/user-iam-story.js';
-import { readEvents, type ApiResponse } from './harness.js';
+import { apiCaller, readEvents } from './harness.js';
 
 // `policyforge serve` as users run it (the compiled CLI), with the real loop, the process sandbox and a
 // scripted OpenAI-compatible model server in place of the hosted model: production code paths throughout.
@@ -17,12 +17,7 @@ let model: ScriptedOpenAIServer;
 let service: WatchedProcess;
 let url: string;
 
-const call = (path: string, init: RequestInit & { json?: unknown } = {}): Promise<ApiResponse> => {
-  const headers = new Headers(init.headers);
-  headers.set('authorization', `Bearer ${TOKEN}`);
-  if (init.json !== undefined) headers.set('content-type', 'application/json');
-  return fetch(`${url}${path}`, { ...init, headers, ...(init.json !== undefined ? { method: 'POST', body: JSON.stringify(init.json) } : {}) }) as Promise<ApiResponse>;
-};
+const call = apiCaller(() => url, TOKEN);
 
 beforeAll(async () => {
   redis = await startRedisServer();
