@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { assetPath, type JsPolicy, type Suite } from '../common/index.js';
-import { createSandbox, loadPolicy, loadSuite, type SandboxRunner } from '../sandbox/index.js';
+import { readFileSync } from 'node:fs';
+import type { JsPolicy, Suite } from '../common/index.js';
+import { createSandbox, type SandboxRunner } from '../sandbox/index.js';
 import type { ProcessPoolBackend } from '../sandbox/process-pool.js';
 import type { BenchSection } from './benches.js';
+import { loadBenchSuites } from './shared-suites.js';
 
 /**
  * 'process' isolation beside inline isolation (issue 17): `runSuite` over the shared intent suites, one
@@ -21,18 +21,6 @@ const ROUND_TRIPS = 4_000;
 interface Loaded {
   policy: JsPolicy;
   suite: Suite;
-}
-
-async function loadSuites(): Promise<{ loaded: Loaded[]; source: string }> {
-  const shared = join(assetPath(), '..', 'shared', 'intents');
-  const dir = existsSync(shared) ? shared : assetPath('examples');
-  const ids = readdirSync(dir)
-    .filter((f) => f.endsWith('.policy.yaml'))
-    .map((f) => f.slice(0, -'.policy.yaml'.length))
-    .sort();
-  const loaded: Loaded[] = [];
-  for (const id of ids) loaded.push({ policy: await loadPolicy(join(dir, `${id}.policy.yaml`)), suite: await loadSuite(join(dir, `${id}.yaml`)) });
-  return { loaded, source: dir === shared ? '../shared/intents' : 'examples/' };
 }
 
 /** User + system CPU ms of these processes so far (/proc/<pid>/stat, clock ticks of 10 ms). */
@@ -117,7 +105,7 @@ function fmt(n: number, digits = 0): string {
 }
 
 export async function run(): Promise<BenchSection> {
-  const { loaded, source } = await loadSuites();
+  const { loaded, source } = await loadBenchSuites();
   const inline = createSandbox({ isolation: 'inline' });
   const child = createSandbox({ isolation: 'process', processes: 1 });
   // Warm-up: contexts compiled, the child started, compile verdicts known.

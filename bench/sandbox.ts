@@ -1,11 +1,10 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import vm from 'node:vm';
 import ivm from 'isolated-vm';
 import { builtinCatalog } from '../catalog/index.js';
-import { assetPath, type JsPolicy, type Suite } from '../common/index.js';
-import { PolicyEngine, buildAdmissionRequest, createSandbox, explainMismatch, loadPolicy, loadSuite } from '../sandbox/index.js';
+import type { JsPolicy, Suite } from '../common/index.js';
+import { PolicyEngine, buildAdmissionRequest, createSandbox, explainMismatch } from '../sandbox/index.js';
 import type { BenchSection } from './benches.js';
+import { loadBenchSuites } from './shared-suites.js';
 
 /**
  * Sandbox throughput: case evaluations per second on one core for the shared intent suites, against a
@@ -34,26 +33,17 @@ interface Work {
 }
 
 async function loadWork(): Promise<{ work: Work[]; source: string; loaded: Array<{ policy: JsPolicy; suite: Suite }> }> {
-  const shared = join(assetPath(), '..', 'shared', 'intents');
-  const dir = existsSync(shared) ? shared : assetPath('examples');
-  const ids = readdirSync(dir)
-    .filter((f) => f.endsWith('.policy.yaml'))
-    .map((f) => f.slice(0, -'.policy.yaml'.length))
-    .sort();
+  const { loaded, source } = await loadBenchSuites();
   const catalog = builtinCatalog();
   const work: Work[] = [];
-  const loaded: Array<{ policy: JsPolicy; suite: Suite }> = [];
-  for (const id of ids) {
-    const policy: JsPolicy = await loadPolicy(join(dir, `${id}.policy.yaml`));
-    const suite: Suite = await loadSuite(join(dir, `${id}.yaml`));
-    loaded.push({ policy, suite });
+  for (const { id, policy, suite } of loaded) {
     const requests = suite.cases
       .map((c) => buildAdmissionRequest(c, policy.spec.type, catalog))
       .filter((r, i) => explainMismatch(policy.spec, r, suite.cases[i].namespaceLabels ?? {}) === undefined)
       .map((r) => JSON.stringify(r));
     if (requests.length) work.push({ id, javascript: policy.spec.javascript ?? '', requests });
   }
-  return { work, source: dir === shared ? '../shared/intents' : 'examples/', loaded };
+  return { work, source, loaded };
 }
 
 interface Row {
