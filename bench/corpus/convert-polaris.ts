@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
 import { builtinCatalog, parseApiVersion, type ApiCatalog } from '../../catalog/index.js';
 import { assetPath, type KubeObject, type TestCase } from '../../common/index.js';
+import { checkoutCorpus } from './checkout.js';
 
 /**
  * Turns the Fairwinds Polaris checks (pkg/config/checks/<check>.yaml, their test objects under
@@ -185,23 +184,6 @@ export function writePolarisCorpus(conversion: PolarisConversion, out: string, c
 }
 
 /** A bare git dir (the `fetch` mirror) is exported to a temporary tree; a checkout is used as it is. */
-function checkout(source: string): { root: string; commit: string; cleanup: () => void } {
-  const git = (...args: string[]): string =>
-    execFileSync('git', args, { cwd: source, encoding: 'utf8', maxBuffer: 1 << 30 }).trim();
-  let commit = 'unknown';
-  try {
-    commit = git('rev-parse', 'HEAD');
-  } catch {
-    // not a git repository: a plain copy
-  }
-  if (existsSync(join(source, 'pkg', 'config', 'checks'))) return { root: source, commit, cleanup: () => {} };
-  const root = mkdtempSync(join(tmpdir(), 'pf-polaris-'));
-  const tar = join(root, 'polaris.tar');
-  git('archive', '-o', tar, 'HEAD', 'pkg/config/checks', 'test/checks', 'docs/checks');
-  execFileSync('tar', ['-xf', tar, '-C', root]);
-  return { root, commit, cleanup: () => rmSync(root, { recursive: true, force: true }) };
-}
-
 async function main(argv: string[]): Promise<void> {
   const [source, outArg] = argv;
   if (!source) {
@@ -209,7 +191,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const out = outArg ? resolve(outArg) : assetPath('bench', 'corpus', 'polaris');
-  const tree = checkout(resolve(source));
+  const tree = checkoutCorpus(resolve(source), { marker: join('pkg', 'config', 'checks'), paths: ['pkg/config/checks', 'test/checks', 'docs/checks'], name: 'polaris' });
   try {
     const conversion = convertPolaris(tree.root);
     writePolarisCorpus(conversion, out, tree.commit);

@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseDocument, stringify } from 'yaml';
 import { builtinCatalog, parseApiVersion, type ApiCatalog, type ApiResource } from '../../catalog/index.js';
 import { assetPath, type KubeObject, type TestCase } from '../../common/index.js';
+import { checkoutCorpus } from './checkout.js';
 
 /**
  * Turns the OPA Gatekeeper library (templates, their samples and each template's gator `suite.yaml`) into
@@ -298,22 +297,6 @@ export function renderSuiteFile(s: ConvertedSuite, commit: string): string {
 }
 
 /** A bare git dir (the `fetch` mirror) is exported to a temporary tree; a checkout is used as it is. */
-function checkout(source: string): { root: string; commit: string; cleanup: () => void } {
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: source, encoding: 'utf8', maxBuffer: 1 << 30 }).trim();
-  let commit = 'unknown';
-  try {
-    commit = git('rev-parse', 'HEAD');
-  } catch {
-    // not a git repository: a plain copy of the library
-  }
-  if (existsSync(join(source, 'library'))) return { root: source, commit, cleanup: () => {} };
-  const root = mkdtempSync(join(tmpdir(), 'pf-gatekeeper-'));
-  const tar = join(root, 'library.tar');
-  git('archive', '-o', tar, 'HEAD', 'library');
-  execFileSync('tar', ['-xf', tar, '-C', root]);
-  return { root, commit, cleanup: () => rmSync(root, { recursive: true, force: true }) };
-}
-
 /** Writes `<out>/<id>.yaml` per suite and `<out>/index.json` (source, suites, skipped samples). */
 export function writeCorpus(conversion: Conversion, out: string, commit: string): void {
   mkdirSync(out, { recursive: true });
@@ -344,7 +327,7 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const out = outArg ? resolve(outArg) : assetPath('bench', 'corpus', 'gatekeeper');
-  const tree = checkout(resolve(source));
+  const tree = checkoutCorpus(resolve(source), { marker: 'library', paths: ['library'], name: 'gatekeeper' });
   try {
     const conversion = convertLibrary(tree.root);
     writeCorpus(conversion, out, tree.commit);
