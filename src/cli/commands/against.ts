@@ -3,7 +3,7 @@ import { PolicyforgeError, type ImpactSummary, type JsPolicy } from '../../../co
 import { loadPolicy } from '../../../sandbox/index.js';
 import type { CliIo } from '../io.js';
 import { loadKubeConfig } from '../kubeconfig.js';
-import { clusterEntries, formatImpact, impactHeadline, previewImpact, type ImpactOptions, type ImpactProgress } from '../../impact/index.js';
+import { DEFAULT_DENY_THRESHOLD, clusterEntries, formatImpact, impactHeadline, previewImpact, type ImpactOptions, type ImpactProgress } from '../../impact/index.js';
 import type { CommandContext } from './index.js';
 
 /**
@@ -97,9 +97,6 @@ export function parseDenyThreshold(text: string | undefined): number {
   if (!Number.isFinite(value) || value < 0 || value > 1) throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--deny-threshold', `must be a fraction 0..1 or a percentage (5%), not ${text}`]);
   return value;
 }
-
-/** generate --against: a draft denying more than this share of existing objects is reported, not passed as safe. */
-export const DEFAULT_DENY_THRESHOLD = 0.1;
 
 async function impactOptions(
   policy: JsPolicy,

@@ -4,7 +4,8 @@ import { logger, pfError, type GenerationResult, type Intent, type ProgressEvent
 import { renderReport } from '../../../critic/index.js';
 import { escapeForTerminal, serializePolicy } from '../../../sandbox/index.js';
 import { createGenerator } from '../../loop/index.js';
-import { DEFAULT_DENY_THRESHOLD, generationImpact, impactWarning, parseDenyThreshold } from './against.js';
+import { DEFAULT_DENY_THRESHOLD } from '../../impact/index.js';
+import { generationImpact, impactWarning, parseDenyThreshold } from './against.js';
 import type { CliIo } from '../io.js';
 import type { RegisterCommand } from './index.js';
 
