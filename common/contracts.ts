@@ -77,7 +77,12 @@ export interface JsPolicySpec {
 export interface JsPolicy {
   apiVersion: 'policy.jspolicy.com/v1beta1';
   kind: 'JsPolicy';
-  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: OwnerReference[] };
+  metadata: {
+    name: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: OwnerReference[];
+  };
   spec: JsPolicySpec;
 }
 
@@ -257,8 +262,45 @@ export interface PlanStep {
   skill?: string;
 }
 
+/**
+ * What jsPolicy defines for policy code (../shared/jspolicy.md, "Globals"): the request and the host functions.
+ * A helper that touches one decides or reads the request itself, so it is policy logic, not a pure skill.
+ */
+export const JSPOLICY_HOST_NAMES = [
+  'request',
+  'allow',
+  'exit',
+  'deny',
+  'mutate',
+  'warn',
+  'requeue',
+  'print',
+  'sleep',
+  'env',
+  'get',
+  'list',
+  'create',
+  'update',
+  'remove',
+  'fetchSync',
+  'readFileSync',
+] as const;
+
+/** Every global jsPolicy gives policy code: its host names plus the base64 functions of its V8 context. */
+export const JSPOLICY_GLOBALS = [...JSPOLICY_HOST_NAMES, 'atob', 'btoa'] as const;
+
 /** Host functions whose calls are side effects (or reads outside the request) a plan must declare. */
-export const SIDE_EFFECT_FNS = ['create', 'update', 'remove', 'fetchSync', 'readFileSync', 'env', 'requeue', 'get', 'list'] as const;
+export const SIDE_EFFECT_FNS = [
+  'create',
+  'update',
+  'remove',
+  'fetchSync',
+  'readFileSync',
+  'env',
+  'requeue',
+  'get',
+  'list',
+] as const;
 export type SideEffectFn = (typeof SIDE_EFFECT_FNS)[number];
 
 /**
@@ -487,6 +529,14 @@ export type ProgressEvent =
   | { type: 'judged'; agreed: number; disagreed: number; unsure: number; objections: string[] }
   | { type: 'round-started'; round: number }
   | { type: 'drafted'; round: number; policy?: JsPolicy; error?: string }
-  | { type: 'verified'; round: number; passed: boolean; casesPassed: number; casesTotal: number; blocking: number; advisory: number }
+  | {
+      type: 'verified';
+      round: number;
+      passed: boolean;
+      casesPassed: number;
+      casesTotal: number;
+      blocking: number;
+      advisory: number;
+    }
   | { type: 'critiqued'; round: number; success: boolean; critique: string }
   | { type: 'finished'; status: GenerationResult['status']; reason: string };

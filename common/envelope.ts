@@ -30,7 +30,11 @@ export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
  * `short.gpt.drzzl.io`, the name the operator has always used, so existing JsPolicies keep theirs).
  */
 export function ownerPolicyName(owner: OwnerReference): string {
-  const base = owner.name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'policy';
+  const base =
+    owner.name
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]+/g, '-')
+      .replace(/^[-.]+|[-.]+$/g, '') || 'policy';
   const name = base.split('.').length >= 3 ? base : `${base}.${ownerGroup(owner) || POLICY_NAME_SUFFIX}`;
   return name.length <= 253 ? name : `${hash(owner.uid || base).slice(0, 16)}.${POLICY_NAME_SUFFIX}`;
 }

@@ -36,12 +36,20 @@ export const ERRORS = {
   PF_ERR_DEPENDENCY_INSTALL: { status: 422, exit: 2, message: "cannot install the policy's dependency %s: %s" },
 
   // models
-  PF_ERR_MODEL_AUTH: { status: 502, exit: 2, message: 'the model provider refused the credentials (%s): check the API key' },
+  PF_ERR_MODEL_AUTH: {
+    status: 502,
+    exit: 2,
+    message: 'the model provider refused the credentials (%s): check the API key',
+  },
   PF_ERR_MODEL_NOT_FOUND: { status: 502, exit: 2, message: 'the model provider does not know %s' },
   PF_ERR_MODEL_UNAVAILABLE: { status: 503, exit: 3, message: 'the model provider is unavailable: %s', retryable: true },
   PF_ERR_MODEL_REQUEST: { status: 502, exit: 2, message: 'the model provider rejected the request (%s): %s' },
   PF_ERR_MODEL_OUTPUT: { status: 502, exit: 1, message: 'the model answered with unusable output: %s' },
-  PF_ERR_MODEL_CONTEXT_TOO_LONG: { status: 502, exit: 2, message: 'the prompt is too long for the model: %s; use a model with a larger context or a shorter intent' },
+  PF_ERR_MODEL_CONTEXT_TOO_LONG: {
+    status: 502,
+    exit: 2,
+    message: 'the prompt is too long for the model: %s; use a model with a larger context or a shorter intent',
+  },
   PF_ERR_OFFLINE_UNSUPPORTED: {
     status: 422,
     exit: 2,
@@ -52,7 +60,11 @@ export const ERRORS = {
   PF_ERR_GENERATION_FAILED: { status: 422, exit: 1, message: 'no verified policy after %s round(s): %s' },
 
   // stores and infrastructure
-  PF_ERR_STORE_CORRUPT: { status: 500, exit: 3, message: 'the skill store at %s is unreadable (%s); it was left untouched' },
+  PF_ERR_STORE_CORRUPT: {
+    status: 500,
+    exit: 3,
+    message: 'the skill store at %s is unreadable (%s); it was left untouched',
+  },
   PF_ERR_STORE_UNAVAILABLE: { status: 503, exit: 3, message: 'the skill store is unavailable: %s', retryable: true },
   PF_ERR_REVIEW_TRANSITION: { status: 409, exit: 2, message: '%s is %s and cannot become %s (allowed: %s)' },
   PF_ERR_SKILL_INVALID: { status: 400, exit: 2, message: '%s: %s' },
@@ -67,7 +79,11 @@ export const ERRORS = {
   PF_ERR_RATE_LIMITED: { status: 429, exit: 3, message: 'too many requests: %s', retryable: true },
   PF_ERR_PAYLOAD_TOO_LARGE: { status: 413, exit: 2, message: '%s' },
   PF_ERR_LIMIT_EXCEEDED: { status: 422, exit: 2, message: 'limit exceeded: %s' },
-  PF_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, exit: 2, message: 'unsupported content type %s: send application/json' },
+  PF_ERR_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    exit: 2,
+    message: 'unsupported content type %s: send application/json',
+  },
   PF_ERR_INTERNAL: { status: 500, exit: 1, message: 'internal error: %s' },
 } as const satisfies Record<string, ErrorSpec>;
 
@@ -81,7 +97,11 @@ export class PolicyforgeError extends Error {
   /** Structured detail for API bodies and `--json` output (never secrets). */
   readonly details?: Record<string, unknown>;
 
-  constructor(code: ErrorCode, args: readonly unknown[] = [], options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(
+    code: ErrorCode,
+    args: readonly unknown[] = [],
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
     const spec: ErrorSpec = ERRORS[code];
     super(format(spec.message, args), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PolicyforgeError';

@@ -23,7 +23,8 @@ export async function readInputFile(path: string, options: ReadInputOptions): Pr
     throw new PolicyforgeError('PF_ERR_INPUT_FILE', [path, why], { cause });
   };
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
-  const flags = constants.O_RDONLY | constants.O_NONBLOCK | (options.followSymlinks === false ? constants.O_NOFOLLOW : 0);
+  const flags =
+    constants.O_RDONLY | constants.O_NONBLOCK | (options.followSymlinks === false ? constants.O_NOFOLLOW : 0);
   const handle = await open(path, flags).catch((err: NodeJS.ErrnoException) =>
     fail(err.code === 'ELOOP' ? 'it is a symbolic link, which is not followed here' : (err.code ?? String(err)), err),
   );
@@ -47,7 +48,13 @@ export async function readInputFile(path: string, options: ReadInputOptions): Pr
   }
 }
 
-function kindOf(stat: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+function kindOf(stat: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}): string {
   if (stat.isDirectory()) return 'a directory';
   if (stat.isFIFO()) return 'a FIFO';
   if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';

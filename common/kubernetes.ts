@@ -4,7 +4,15 @@
  */
 
 /** Resources whose objects carry a pod template: an intent about a pod's spec covers them by default. */
-export const POD_CONTROLLER_RESOURCES = ['deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'cronjobs', 'replicationcontrollers'] as const;
+export const POD_CONTROLLER_RESOURCES = [
+  'deployments',
+  'statefulsets',
+  'daemonsets',
+  'replicasets',
+  'jobs',
+  'cronjobs',
+  'replicationcontrollers',
+] as const;
 export type PodControllerResource = (typeof POD_CONTROLLER_RESOURCES)[number];
 
 export function isPodControllerResource(plural: string): plural is PodControllerResource {

@@ -6,9 +6,24 @@ import { pino, type Logger } from 'pino';
  * from providers sometimes echo a key back).
  */
 const SECRET_PATHS = [
-  'apiKey', 'openAIApiKey', 'token', 'authorization', 'Authorization', 'password', 'secret',
-  '*.apiKey', '*.openAIApiKey', '*.token', '*.authorization', '*.Authorization', '*.password', '*.secret',
-  'headers.authorization', 'req.headers.authorization', 'config.apiKey', 'model.apiKey',
+  'apiKey',
+  'openAIApiKey',
+  'token',
+  'authorization',
+  'Authorization',
+  'password',
+  'secret',
+  '*.apiKey',
+  '*.openAIApiKey',
+  '*.token',
+  '*.authorization',
+  '*.Authorization',
+  '*.password',
+  '*.secret',
+  'headers.authorization',
+  'req.headers.authorization',
+  'config.apiKey',
+  'model.apiKey',
 ];
 
 export type { Logger };
@@ -57,7 +72,8 @@ export function redactSecrets(text: string, knownSecrets: readonly (string | und
   for (const s of known) {
     out = out.split(s).join('[redacted]');
     if (s.length >= 8) out = out.replace(spacedPattern(s), '[redacted]');
-    for (const core of base64Cores(s)) if (out.includes(core)) out = out.replace(BASE64_RUN, (run) => (run.includes(core) ? '[redacted]' : run));
+    for (const core of base64Cores(s))
+      if (out.includes(core)) out = out.replace(BASE64_RUN, (run) => (run.includes(core) ? '[redacted]' : run));
     out = out.replace(truncatedPattern(s), '[redacted]');
   }
   out = out.replace(BASE64_RUN, (run) => (looksSecret(decodeBase64(run), known) ? '[redacted]' : run));
@@ -94,9 +110,14 @@ function truncatedPattern(secret: string): RegExp {
 function base64Cores(secret: string): string[] {
   const cores: string[] = [];
   for (let shift = 0; shift < 3; shift++) {
-    const encoded = Buffer.concat([Buffer.alloc(shift), Buffer.from(secret)]).toString('base64').replace(/=+$/, '');
+    const encoded = Buffer.concat([Buffer.alloc(shift), Buffer.from(secret)])
+      .toString('base64')
+      .replace(/=+$/, '');
     const start = shift ? 4 : 0;
-    const end = (shift + Buffer.byteLength(secret)) % 3 ? Math.floor((shift + Buffer.byteLength(secret)) / 3) * 4 : encoded.length;
+    const end =
+      (shift + Buffer.byteLength(secret)) % 3
+        ? Math.floor((shift + Buffer.byteLength(secret)) / 3) * 4
+        : encoded.length;
     const core = encoded.slice(start, end);
     if (core.length >= 12) cores.push(core);
   }

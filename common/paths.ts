@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pfError } from './errors.js';
 
 /**
  * The package root (the folder holding package.json). Non-code assets (prompts, the review page,
@@ -15,7 +16,7 @@ function findRoot(start: string): string {
   for (;;) {
     if (existsSync(join(dir, 'package.json')) && !dir.endsWith('dist')) return dir;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`policyforge: no package.json above ${start}`);
+    if (parent === dir) throw pfError('PF_ERR_CONFIG', `policyforge: no package.json above ${start}`);
     dir = parent;
   }
 }

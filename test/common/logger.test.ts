@@ -8,7 +8,11 @@ describe('redactSecrets', () => {
   it('redacts a known key split by spaces or line breaks, and an unknown sk- key split into chunks', () => {
     const spaced = `${BARE.slice(0, 10)} ${BARE.slice(10, 20)}\n${BARE.slice(20)}`;
     expect(redactSecrets(`bad key ${spaced} here`, [BARE])).toBe('bad key [redacted] here');
-    expect(redactSecrets(`Incorrect API key provided: ${KEY.slice(0, 12)} ${KEY.slice(12, 24)} ${KEY.slice(24)}. You can find`)).toBe('Incorrect API key provided: [redacted]. You can find');
+    expect(
+      redactSecrets(
+        `Incorrect API key provided: ${KEY.slice(0, 12)} ${KEY.slice(12, 24)} ${KEY.slice(24)}. You can find`,
+      ),
+    ).toBe('Incorrect API key provided: [redacted]. You can find');
   });
 
   it('redacts a key base64-encoded at any byte alignment, known or shaped like a key', () => {
