@@ -31,7 +31,10 @@ export interface ControllerRequest {
 }
 
 /** The default requester: a cluster administrator, as `kubectl` with an admin kubeconfig. */
-export const DEFAULT_USER_INFO = { username: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] } as const;
+export const DEFAULT_USER_INFO = {
+  username: 'kubernetes-admin',
+  groups: ['system:masters', 'system:authenticated'],
+} as const;
 
 /** Subresource request bodies whose kind is not the parent's (exec options, evictions, scale …). */
 const SUBRESOURCE_PARENTS: Record<string, { group: string; plural: string }> = {
@@ -43,7 +46,12 @@ const SUBRESOURCE_PARENTS: Record<string, { group: string; plural: string }> = {
   Binding: { group: '', plural: 'pods' },
 };
 
-const OPTIONS_KIND: Record<Operation, string> = { CREATE: 'CreateOptions', UPDATE: 'UpdateOptions', DELETE: 'DeleteOptions', CONNECT: '' };
+const OPTIONS_KIND: Record<Operation, string> = {
+  CREATE: 'CreateOptions',
+  UPDATE: 'UpdateOptions',
+  DELETE: 'DeleteOptions',
+  CONNECT: '',
+};
 
 /** What the catalog (or the usual pluralisation, for kinds it does not know) says about a kind. */
 export interface ResolvedResource {
@@ -62,7 +70,14 @@ export function resolveResource(obj: KubeObject, catalog: ApiCatalog, subResourc
   const parent = subResource ? SUBRESOURCE_PARENTS[kind] : undefined;
   if (parent) {
     const r = catalog.get(parent.group, parent.plural);
-    return { group: parent.group, version: r?.versions[0] ?? 'v1', kind, plural: parent.plural, namespaced: r?.namespaced ?? true, known: Boolean(r) };
+    return {
+      group: parent.group,
+      version: r?.versions[0] ?? 'v1',
+      kind,
+      plural: parent.plural,
+      namespaced: r?.namespaced ?? true,
+      known: Boolean(r),
+    };
   }
   const r = catalog.byKind(obj.apiVersion ?? 'v1', kind);
   if (r) return { group, version, kind, plural: r.plural, namespaced: r.namespaced, known: true };
@@ -83,7 +98,8 @@ export function requestNamespace(testCase: TestCase, resolved: ResolvedResource,
   const obj = testCase.object ?? testCase.oldObject;
   // RequestInfo takes the namespace from the URL; for the namespaces resource itself that is the name
   // (/api/v1/namespaces/<name>), except on create where the URL has no name yet.
-  if (resolved.group === '' && resolved.plural === 'namespaces') return operation === 'CREATE' ? '' : (obj?.metadata?.name ?? '');
+  if (resolved.group === '' && resolved.plural === 'namespaces')
+    return operation === 'CREATE' ? '' : (obj?.metadata?.name ?? '');
   if (!resolved.namespaced) return '';
   // A namespaced object without a namespace is created where kubectl sends it: "default".
   return obj?.metadata?.namespace || 'default';
@@ -93,7 +109,11 @@ export function requestNamespace(testCase: TestCase, resolved: ResolvedResource,
  * The AdmissionRequest the API server would send for this case (or the Controller request shape for
  * Controller policies): kind/resource/plural from the catalog, a uid, the default admin userInfo.
  */
-export function buildAdmissionRequest(testCase: TestCase, policyType: PolicyType | undefined, catalog: ApiCatalog): AdmissionRequest | ControllerRequest {
+export function buildAdmissionRequest(
+  testCase: TestCase,
+  policyType: PolicyType | undefined,
+  catalog: ApiCatalog,
+): AdmissionRequest | ControllerRequest {
   const operation = testCase.operation ?? 'CREATE';
   const obj = testCase.object ?? testCase.oldObject ?? {};
   const resolved = resolveResource(obj, catalog, testCase.subResource);
@@ -112,7 +132,12 @@ export function buildAdmissionRequest(testCase: TestCase, policyType: PolicyType
   }
   const resource = { group: resolved.group, version: resolved.version, resource: resolved.plural };
   const userInfo = testCase.userInfo
-    ? { username: testCase.userInfo.username ?? '', groups: testCase.userInfo.groups ?? [], ...(testCase.userInfo.uid ? { uid: testCase.userInfo.uid } : {}), ...(testCase.userInfo.extra ? { extra: testCase.userInfo.extra } : {}) }
+    ? {
+        username: testCase.userInfo.username ?? '',
+        groups: testCase.userInfo.groups ?? [],
+        ...(testCase.userInfo.uid ? { uid: testCase.userInfo.uid } : {}),
+        ...(testCase.userInfo.extra ? { extra: testCase.userInfo.extra } : {}),
+      }
     : { username: DEFAULT_USER_INFO.username, groups: [...DEFAULT_USER_INFO.groups] };
   const request: AdmissionRequest = {
     uid: randomUUID(),
@@ -129,7 +154,10 @@ export function buildAdmissionRequest(testCase: TestCase, policyType: PolicyType
     dryRun: false,
   };
   if (operation !== 'DELETE' && testCase.object) request.object = testCase.object;
-  if ((operation === 'UPDATE' || operation === 'DELETE') && (testCase.oldObject ?? (operation === 'DELETE' ? testCase.object : undefined))) {
+  if (
+    (operation === 'UPDATE' || operation === 'DELETE') &&
+    (testCase.oldObject ?? (operation === 'DELETE' ? testCase.object : undefined))
+  ) {
     request.oldObject = testCase.oldObject ?? testCase.object;
   }
   if (OPTIONS_KIND[operation]) request.options = { apiVersion: 'meta.k8s.io/v1', kind: OPTIONS_KIND[operation] };
@@ -175,7 +203,12 @@ export function marshalRequest(request: AdmissionRequest | ControllerRequest): s
     ...(request.name ? { name: request.name } : {}),
     ...(request.namespace ? { namespace: request.namespace } : {}),
     operation: request.operation,
-    userInfo: { ...(u.username ? { username: u.username } : {}), ...(u.uid ? { uid: u.uid } : {}), ...(u.groups?.length ? { groups: u.groups } : {}), ...(u.extra && Object.keys(u.extra).length ? { extra: u.extra } : {}) },
+    userInfo: {
+      ...(u.username ? { username: u.username } : {}),
+      ...(u.uid ? { uid: u.uid } : {}),
+      ...(u.groups?.length ? { groups: u.groups } : {}),
+      ...(u.extra && Object.keys(u.extra).length ? { extra: u.extra } : {}),
+    },
     object: request.object ?? null,
     oldObject: request.oldObject ?? null,
     dryRun: request.dryRun,

@@ -6,7 +6,12 @@ import { PolicyEngine } from './engine.js';
 export interface Backend {
   checkCompiles(javascript: string): Promise<CompileResult>;
   runCases(javascript: string, inputs: CaseInput[]): Promise<RawRun[]>;
-  runFunctionTests(code: string, fnName: string, tests: Array<{ name: string; args: unknown[] }>, timeoutMs: number): Promise<Array<{ name: string; actual?: unknown; error?: string }>>;
+  runFunctionTests(
+    code: string,
+    fnName: string,
+    tests: Array<{ name: string; args: unknown[] }>,
+    timeoutMs: number,
+  ): Promise<Array<{ name: string; actual?: unknown; error?: string }>>;
   close(): Promise<void>;
 }
 
@@ -41,7 +46,12 @@ export class InlineBackend implements Backend {
     return out;
   }
 
-  async runFunctionTests(code: string, fnName: string, tests: Array<{ name: string; args: unknown[] }>, timeoutMs: number) {
+  async runFunctionTests(
+    code: string,
+    fnName: string,
+    tests: Array<{ name: string; args: unknown[] }>,
+    timeoutMs: number,
+  ) {
     return this.engine.runFunctionTests(code, fnName, tests, timeoutMs);
   }
 

@@ -7,9 +7,9 @@ import { homedir, tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { parse, type Node } from 'acorn';
+import type { Node } from 'acorn';
 import { ancestor, full } from 'acorn-walk';
-import { PolicyforgeError, logger, packageRoot } from '../common/index.js';
+import { PolicyforgeError, logger, packageRoot, parsePolicyCode } from '../common/index.js';
 
 /**
  * Bundling as jsPolicy does it (loft-sh/jspolicy pkg/bundle/bundle.go): the policy's javascript becomes
@@ -71,8 +71,17 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /** Free names webpack gives a meaning to (require, module, …), checked only when the source mentions one. */
 const WEBPACK_NAMES = new Set([
-  'require', 'module', 'exports', 'define', '__dirname', '__filename', 'global', 'process', '__non_webpack_require__',
-  '__resourceQuery', '__system_context__',
+  'require',
+  'module',
+  'exports',
+  'define',
+  '__dirname',
+  '__filename',
+  'global',
+  'process',
+  '__non_webpack_require__',
+  '__resourceQuery',
+  '__system_context__',
 ]);
 /** Nodes under which `this` is not the module's own. */
 const OWN_THIS = new Set(['FunctionDeclaration', 'FunctionExpression', 'PropertyDefinition', 'StaticBlock']);
@@ -91,19 +100,10 @@ const WEBPACK_WORDS = new RegExp(
 export function needsBundling(javascript: string, dependencies?: Record<string, string>): boolean {
   if (dependencies && Object.keys(dependencies).length > 0) return true;
   if (!WEBPACK_WORDS.test(javascript)) return false;
-  let ast: Node;
-  try {
-    ast = parse(javascript, {
-      ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true, allowReturnOutsideFunction: true,
-    });
-  } catch {
-    try {
-      parse(javascript, { ecmaVersion: 'latest', sourceType: 'module', allowHashBang: true });
-      return true;
-    } catch {
-      return false; // V8 decides: it fails to compile either way
-    }
-  }
+  const parsed = parsePolicyCode(javascript);
+  const ast: Node | undefined = parsed.script;
+  // Code that parses only as a module goes to webpack; code that parses as neither fails to compile either way.
+  if (!ast) return parsed.module !== undefined;
   let found = false;
   full(ast, (node) => {
     if (found) return;
@@ -302,7 +302,7 @@ function installError(
   const reason = run.timedOut
     ? `npm install did not finish within ${timeoutMs} ms`
     : code === 'ENOTCACHED'
-      ? 'not in npm\'s cache, and offline mode allows no download'
+      ? "not in npm's cache, and offline mode allows no download"
       : code === 'E404'
         ? 'not in the registry'
         : code === 'ETARGET'

@@ -3,7 +3,9 @@ import ivm from 'isolated-vm';
 import type { Fixtures } from '../common/index.js';
 // errors.js directly, not the index: the sandbox child loads this file and should not pay for the logger.
 import { PolicyforgeError } from '../common/errors.js';
-import { COMPILE_FAILURE, changesBuiltins, instrumentPolicy, parsesWithTopLevelReturn, wrapPolicy } from './instrument.js';
+// policy-code.js directly, not the index, for the same reason.
+import { parsePolicyCode } from '../common/policy-code.js';
+import { COMPILE_FAILURE, changesBuiltins, instrumentPolicy, wrapPolicy } from './instrument.js';
 import { PRELUDE_SOURCE } from './prelude.js';
 
 /**
@@ -175,11 +177,18 @@ export class PolicyEngine {
       this.iso().compileScriptSync(javascript, { filename: 'policy.js' }).release();
       result = { ok: true };
     } catch (err) {
-      result = { ok: false, error: `${COMPILE_FAILURE}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}` };
+      result = {
+        ok: false,
+        error: `${COMPILE_FAILURE}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+      };
       // webpack's bundling step (pkg/bundle/bundle.go) wraps the policy in a function, so a top-level return
       // compiles in jsPolicy: accept it when the source is one whole program with it (acorn), so code that
       // closes the sandbox's own wrapper early is still refused.
-      if (err instanceof Error && /Illegal return statement/.test(err.message) && parsesWithTopLevelReturn(javascript)) {
+      if (
+        err instanceof Error &&
+        /Illegal return statement/.test(err.message) &&
+        parsePolicyCode(javascript).script !== undefined
+      ) {
         try {
           this.iso().compileScriptSync(wrapPolicy(javascript), { filename: 'policy.js', lineOffset: -1 }).release();
           result = { ok: true };
@@ -203,8 +212,17 @@ export class PolicyEngine {
       this.preludes.set(isolate, prelude);
     }
     const init = prelude.runSync(context, { reference: true }) as ivm.Reference<(c: string) => unknown>;
-    const config = JSON.stringify({ limits: OUTPUT_LIMITS, stopName: this.stopName, doneName: this.doneName, preludeFile: PRELUDE_FILE, harden, globalContext: this.globalContext });
-    const api = init.applySync(undefined, [config], { result: { reference: true } }) as unknown as ivm.Reference<Record<string, unknown>>;
+    const config = JSON.stringify({
+      limits: OUTPUT_LIMITS,
+      stopName: this.stopName,
+      doneName: this.doneName,
+      preludeFile: PRELUDE_FILE,
+      harden,
+      globalContext: this.globalContext,
+    });
+    const api = init.applySync(undefined, [config], { result: { reference: true } }) as unknown as ivm.Reference<
+      Record<string, unknown>
+    >;
     const { code } = instrumentPolicy(javascript, this.stopName, this.doneName);
     // Named after the policy and shifted one line up (wrapPolicy's first line), so stack lines read as
     // jsPolicy's do: `at <policy>:<line>:<column>`.
@@ -219,7 +237,9 @@ export class PolicyEngine {
     }
     const fn = script.runSync(context, { reference: true, timeout: 1000 }) as ivm.Reference<() => void>;
     script.release();
-    (api.getSync('setPolicy', { reference: true }) as ivm.Reference<(f: unknown) => void>).applySync(undefined, [fn.derefInto()]);
+    (api.getSync('setPolicy', { reference: true }) as ivm.Reference<(f: unknown) => void>).applySync(undefined, [
+      fn.derefInto(),
+    ]);
     return {
       context,
       runCase: api.getSync('runCase', { reference: true }) as ivm.Reference<(input: string) => string>,
@@ -312,7 +332,10 @@ export class PolicyEngine {
       if (isolate()?.isDisposed) {
         // The isolate is gone with everything in it: the next case starts on a new one.
         if (!fresh) this.forgetContexts();
-        hostError = { error: `Uncaught RangeError: the policy ran out of memory (sandbox limit ${this.memoryLimitMb} MB)`, errorKind: 'memory' };
+        hostError = {
+          error: `Uncaught RangeError: the policy ran out of memory (sandbox limit ${this.memoryLimitMb} MB)`,
+          errorKind: 'memory',
+        };
       } else if (message === TIMED_OUT) {
         // pkg/vm/vm.go 253-256: the VM gives up with "script <origin> timed out".
         hostError = { error: `script ${policyName} timed out`, errorKind: 'timeout' };
@@ -387,7 +410,12 @@ export class PolicyEngine {
    * Runs `code` (function declarations) and calls `fnName(...args)` for each test in one fresh,
    * unhardened context: skill functions are pure, and the context is discarded afterwards.
    */
-  runFunctionTests(code: string, fnName: string, tests: Array<{ name: string; args: unknown[] }>, timeoutMs: number): Array<{ name: string; actual?: unknown; error?: string }> {
+  runFunctionTests(
+    code: string,
+    fnName: string,
+    tests: Array<{ name: string; args: unknown[] }>,
+    timeoutMs: number,
+  ): Array<{ name: string; actual?: unknown; error?: string }> {
     const compiled = this.checkCompiles(code);
     if (!compiled.ok) return tests.map((t) => ({ name: t.name, error: compiled.error }));
     const isolate = this.iso();
@@ -400,16 +428,32 @@ export class PolicyEngine {
       ) as ivm.Reference<(n: string, a: string) => string>;
       return tests.map((t) => {
         try {
-          const out = JSON.parse(call.applySync(undefined, [fnName, JSON.stringify(t.args)], { timeout: timeoutMs })) as { v?: unknown; u?: 1 };
+          const out = JSON.parse(
+            call.applySync(undefined, [fnName, JSON.stringify(t.args)], { timeout: timeoutMs }),
+          ) as { v?: unknown; u?: 1 };
           return { name: t.name, actual: out.u ? undefined : out.v };
         } catch (err) {
-          if (isolate.isDisposed) return { name: t.name, error: `Uncaught RangeError: out of memory (sandbox limit ${this.memoryLimitMb} MB)` };
+          if (isolate.isDisposed)
+            return {
+              name: t.name,
+              error: `Uncaught RangeError: out of memory (sandbox limit ${this.memoryLimitMb} MB)`,
+            };
           const m = err instanceof Error ? err.message : String(err);
-          return { name: t.name, error: m === TIMED_OUT ? `Uncaught Error: timed out after ${timeoutMs} ms` : `Uncaught ${err instanceof Error ? `${err.name}: ${m}` : m}` };
+          return {
+            name: t.name,
+            error:
+              m === TIMED_OUT
+                ? `Uncaught Error: timed out after ${timeoutMs} ms`
+                : `Uncaught ${err instanceof Error ? `${err.name}: ${m}` : m}`,
+          };
         }
       });
     } catch (err) {
-      const m = isolate.isDisposed ? `out of memory (sandbox limit ${this.memoryLimitMb} MB)` : err instanceof Error ? err.message : String(err);
+      const m = isolate.isDisposed
+        ? `out of memory (sandbox limit ${this.memoryLimitMb} MB)`
+        : err instanceof Error
+          ? err.message
+          : String(err);
       return tests.map((t) => ({ name: t.name, error: `Uncaught ${m}` }));
     } finally {
       if (!isolate.isDisposed) context.release();
@@ -434,7 +478,13 @@ function checkedShape(inner: InnerResult): InnerResult {
   const d = inner.decided as Record<string, unknown> | null;
   const decided =
     d && typeof d === 'object' && typeof d.kind === 'string' && VERDICTS.has(d.kind)
-      ? ({ ...d, message: typeof d.message === 'string' ? d.message : '', reason: typeof d.reason === 'string' ? d.reason : 'Forbidden', code: typeof d.code === 'number' ? d.code : 403, object: typeof d.object === 'string' ? d.object : '{}' } as unknown as InnerResult['decided'])
+      ? ({
+          ...d,
+          message: typeof d.message === 'string' ? d.message : '',
+          reason: typeof d.reason === 'string' ? d.reason : 'Forbidden',
+          code: typeof d.code === 'number' ? d.code : 403,
+          object: typeof d.object === 'string' ? d.object : '{}',
+        } as unknown as InnerResult['decided'])
       : null;
   return {
     decided,
@@ -442,7 +492,9 @@ function checkedShape(inner: InnerResult): InnerResult {
     decodeError: typeof inner.decodeError === 'string' ? inner.decodeError : null,
     warnings: strings(inner.warnings).slice(0, OUTPUT_LIMITS.warnings),
     printed: strings(inner.printed).slice(0, OUTPUT_LIMITS.lines),
-    calls: (Array.isArray(inner.calls) ? inner.calls : []).filter((c) => c && typeof c.fn === 'string' && typeof c.args === 'string').slice(0, OUTPUT_LIMITS.calls),
+    calls: (Array.isArray(inner.calls) ? inner.calls : [])
+      .filter((c) => c && typeof c.fn === 'string' && typeof c.args === 'string')
+      .slice(0, OUTPUT_LIMITS.calls),
     virtualMs: typeof inner.virtualMs === 'number' && inner.virtualMs >= 0 ? inner.virtualMs : 0,
     truncated: inner.truncated && typeof inner.truncated === 'object' ? inner.truncated : {},
     tainted: true,
@@ -457,4 +509,3 @@ function parseArgs(json: string): unknown[] {
     return [json];
   }
 }
-

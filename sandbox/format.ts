@@ -16,13 +16,17 @@ export function escapeForTerminal(text: string, maxChars = TERMINAL_TEXT_CHARS):
     more = s.length - maxChars;
     s = s.slice(0, maxChars);
   }
-  const escaped = s.replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, (c) => {
-    if (c === '\n') return '\\n';
-    if (c === '\r') return '\\r';
-    if (c === '\t') return '\\t';
-    const code = c.charCodeAt(0);
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
+  const escaped = s.replace(
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what this escapes
+    /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g,
+    (c) => {
+      if (c === '\n') return '\\n';
+      if (c === '\r') return '\\r';
+      if (c === '\t') return '\\t';
+      const code = c.charCodeAt(0);
+      return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    },
+  );
   return more ? `${escaped}… [${more} more chars; --json shows all]` : escaped;
 }
 
@@ -33,7 +37,9 @@ export function formatSuiteResult(result: SuiteResult): string {
   for (const c of result.cases) lines.push(...caseLines(c));
   const passed = result.total - result.failed;
   lines.push('');
-  lines.push(`${result.passed ? 'PASS' : 'FAIL'}  ${passed}/${result.total} case(s) passed${result.failed ? `, ${result.failed} failed` : ''} in ${result.durationMs.toFixed(1)} ms`);
+  lines.push(
+    `${result.passed ? 'PASS' : 'FAIL'}  ${passed}/${result.total} case(s) passed${result.failed ? `, ${result.failed} failed` : ''} in ${result.durationMs.toFixed(1)} ms`,
+  );
   return lines.join('\n');
 }
 
@@ -42,7 +48,8 @@ export function describeTimeout(t: NonNullable<CaseOutcome['timeout']>): string 
   const limit = `${t.limitMs} ms (${t.limitSource === 'policy' ? 'spec.timeoutSeconds' : t.limitSource === 'default' ? "jsPolicy's default 10 s" : "the sandbox's cap, below the policy's own limit"})`;
   const decision = t.failurePolicy === 'Ignore' ? 'admitted' : 'rejected';
   const verdict = `failurePolicy ${t.failurePolicy} decided (${decision})`;
-  if (t.decidedBy === 'sandbox-cap') return `timed out at ${limit}: rejected with 500 here; in a cluster the script may still finish`;
+  if (t.decidedBy === 'sandbox-cap')
+    return `timed out at ${limit}: rejected with 500 here; in a cluster the script may still finish`;
   if (t.decidedBy === 'vm-pool') {
     const busy = `all of jsPolicy's VMs stayed busy for ${t.vmWaitMs} ms, past the API server's deadline of ${limit}`;
     return `${busy}: the script never ran, ${verdict}`;
@@ -63,9 +70,15 @@ function caseLines(c: CaseResult): string[] {
   if (o.timeout) out.push(`      timeout: ${describeTimeout(o.timeout)}`);
   if (o.message && o.matched) out.push(`      message: ${escapeForTerminal(o.message)}`);
   for (const w of o.warnings) out.push(`      warning: ${escapeForTerminal(w)}`);
-  if (o.violation) out.push(`      violation (${o.violation.action}): ${o.violation.code}${o.violation.reason ? ` ${escapeForTerminal(o.violation.reason, 200)}` : ''} ${escapeForTerminal(o.violation.message)}`);
+  if (o.violation)
+    out.push(
+      `      violation (${o.violation.action}): ${o.violation.code}${o.violation.reason ? ` ${escapeForTerminal(o.violation.reason, 200)}` : ''} ${escapeForTerminal(o.violation.message)}`,
+    );
   if (o.patch?.length) out.push(`      patch: ${escapeForTerminal(JSON.stringify(o.patch))}`);
   for (const p of o.printed) out.push(`      print: ${escapeForTerminal(p)}`);
-  for (const call of o.calls) out.push(`      call: ${escapeForTerminal(`${call.fn}(${call.args.map((a) => JSON.stringify(a)).join(', ')}`, 200)})`);
+  for (const call of o.calls)
+    out.push(
+      `      call: ${escapeForTerminal(`${call.fn}(${call.args.map((a) => JSON.stringify(a)).join(', ')}`, 200)})`,
+    );
   return out;
 }

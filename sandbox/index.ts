@@ -24,30 +24,47 @@
  *    comments are ignored (webpack evaluates them);
  *  - the "all VMs busy" wait is modelled only as given (RunOptions.vmWaitMs), not from concurrent load.
  */
-export { createSandbox, SANDBOX_DEFAULTS, type SandboxOptions, type SandboxRunner, type RunOptions, type FunctionTestResult } from './runner.js';
+export {
+  createSandbox,
+  SANDBOX_DEFAULTS,
+  type SandboxOptions,
+  type SandboxRunner,
+  type RunOptions,
+  type FunctionTestResult,
+} from './runner.js';
 export type { PolicyBundle } from './runner.js';
-export { parseSuite, parseCase, loadSuite, parsePolicy, loadPolicy, loadPolicyDocument, serializePolicy } from './suite.js';
+export {
+  parseSuite,
+  parseCase,
+  loadSuite,
+  parsePolicy,
+  loadPolicy,
+  loadPolicyDocument,
+  serializePolicy,
+} from './suite.js';
 export { parsePolicyFile, loadPolicyFile, parsePolicyBundles, loadPolicyBundles } from './suite.js';
 export { bundlePolicy, needsBundling, decodeBundle, encodeBundle, defaultCacheDir } from './bundle.js';
 export { webpackConfig, BUNDLE_TIMEOUT_MS } from './bundle.js';
 export type { BundleOptions, BundleResult } from './bundle.js';
-export { buildAdmissionRequest, marshalRequest, pluralise, resolveResource, DEFAULT_USER_INFO, type AdmissionRequest, type ControllerRequest } from './admission.js';
-export { matchesPolicy, explainMismatch, selectorMatches, NAMESPACE_NAME_LABEL, type MatchOptions } from './matching.js';
+export {
+  buildAdmissionRequest,
+  marshalRequest,
+  pluralise,
+  resolveResource,
+  DEFAULT_USER_INFO,
+  type AdmissionRequest,
+  type ControllerRequest,
+} from './admission.js';
+export {
+  matchesPolicy,
+  explainMismatch,
+  selectorMatches,
+  NAMESPACE_NAME_LABEL,
+  type MatchOptions,
+} from './matching.js';
 export { formatSuiteResult, escapeForTerminal, describeTimeout, TERMINAL_TEXT_CHARS } from './format.js';
 export { runLimit, apiServerTimeoutMessage, JSPOLICY_DEFAULT_TIMEOUT_SECONDS, type RunLimit } from './outcome.js';
 export { subsetDifference } from './outcome.js';
 export { COMPILE_FAILURE } from './instrument.js';
-export { PolicyReplayer, type ReplayRequest, type ReplayerOptions } from './replay.js';
+export { PolicyReplayer, ReplayPool, type ReplayRequest, type ReplayerOptions } from './replay.js';
 export { OUTPUT_LIMITS, PolicyEngine, type CaseInput, type RawRun, type CompileResult } from './engine.js';
-import { PolicyEngine, type CompileResult } from './engine.js';
-
-let checker: PolicyEngine | undefined;
-
-/**
- * Does this javascript compile as jsPolicy would compile it? When it does not, jsPolicy deletes the
- * policy's webhook and the policy silently stops being enforced (fails open).
- */
-export function checkCompiles(javascript: string): CompileResult {
-  checker ??= new PolicyEngine({ memoryLimitMb: 16, maxContexts: 1 });
-  return checker.checkCompiles(javascript);
-}

@@ -1,5 +1,7 @@
-import { parse, type Node } from 'acorn';
+import type { Node } from 'acorn';
 import { full } from 'acorn-walk';
+// policy-code.js directly, not the index: the sandbox child loads this file and should not pay for the logger.
+import { parsePolicyCode } from '../common/policy-code.js';
 
 /** The message for a policy whose javascript does not compile (jsPolicy then deletes its webhook). */
 export const COMPILE_FAILURE = "fails to compile: jsPolicy would delete this policy's webhook (fails open)";
@@ -21,13 +23,13 @@ interface TryNode extends Node {
  * Returns the source unchanged when acorn cannot parse it (V8 decides compile errors, not acorn); the
  * host-side "first verdict decides" rule still holds then.
  */
-export function instrumentPolicy(javascript: string, stopName: string, doneName: string): { code: string; instrumented: boolean } {
-  let ast: Node;
-  try {
-    ast = parse(javascript, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true, allowReturnOutsideFunction: true });
-  } catch {
-    return { code: javascript, instrumented: false };
-  }
+export function instrumentPolicy(
+  javascript: string,
+  stopName: string,
+  doneName: string,
+): { code: string; instrumented: boolean } {
+  const ast = parsePolicyCode(javascript).script;
+  if (!ast) return { code: javascript, instrumented: false };
   const inserts: Array<{ at: number; text: string }> = [];
   full(ast, (node) => {
     if (node.type === 'CatchClause') {
@@ -58,13 +60,61 @@ export function wrapPolicy(code: string): string {
 
 /** Globals whose objects are built-ins: writing to them (or through a `prototype`) changes what every case sees. */
 const BUILTIN_GLOBALS = new Set([
-  'Object', 'Function', 'Array', 'Number', 'Boolean', 'String', 'Symbol', 'BigInt', 'Date', 'Promise', 'RegExp', 'Map', 'Set',
-  'WeakMap', 'WeakSet', 'WeakRef', 'Proxy', 'Reflect', 'JSON', 'Math', 'Intl', 'ArrayBuffer', 'DataView', 'Int8Array',
-  'Uint8Array', 'Uint8ClampedArray', 'Int16Array', 'Uint16Array', 'Int32Array', 'Uint32Array', 'Float32Array', 'Float64Array',
-  'BigInt64Array', 'BigUint64Array', 'Error', 'AggregateError', 'EvalError', 'RangeError', 'ReferenceError', 'SyntaxError',
-  'TypeError', 'URIError', 'globalThis', 'console',
+  'Object',
+  'Function',
+  'Array',
+  'Number',
+  'Boolean',
+  'String',
+  'Symbol',
+  'BigInt',
+  'Date',
+  'Promise',
+  'RegExp',
+  'Map',
+  'Set',
+  'WeakMap',
+  'WeakSet',
+  'WeakRef',
+  'Proxy',
+  'Reflect',
+  'JSON',
+  'Math',
+  'Intl',
+  'ArrayBuffer',
+  'DataView',
+  'Int8Array',
+  'Uint8Array',
+  'Uint8ClampedArray',
+  'Int16Array',
+  'Uint16Array',
+  'Int32Array',
+  'Uint32Array',
+  'Float32Array',
+  'Float64Array',
+  'BigInt64Array',
+  'BigUint64Array',
+  'Error',
+  'AggregateError',
+  'EvalError',
+  'RangeError',
+  'ReferenceError',
+  'SyntaxError',
+  'TypeError',
+  'URIError',
+  'globalThis',
+  'console',
 ]);
-const DEFINERS = new Set(['defineProperty', 'defineProperties', 'setPrototypeOf', 'assign', 'set', 'deleteProperty', '__defineGetter__', '__defineSetter__']);
+const DEFINERS = new Set([
+  'defineProperty',
+  'defineProperties',
+  'setPrototypeOf',
+  'assign',
+  'set',
+  'deleteProperty',
+  '__defineGetter__',
+  '__defineSetter__',
+]);
 
 interface MemberNode extends Node {
   type: 'MemberExpression';
@@ -83,7 +133,11 @@ function chainOf(node: Node): { root?: string; throughPrototype: boolean } {
     if (key === 'prototype' || key === '__proto__') throughPrototype = true;
     n = m.object;
   }
-  return { root: n.type === 'Identifier' ? (n as Node & { name: string }).name : n.type === 'ThisExpression' ? 'this' : undefined, throughPrototype };
+  return {
+    root:
+      n.type === 'Identifier' ? (n as Node & { name: string }).name : n.type === 'ThisExpression' ? 'this' : undefined,
+    throughPrototype,
+  };
 }
 
 function touchesBuiltin(target: Node): boolean {
@@ -99,37 +153,31 @@ function touchesBuiltin(target: Node): boolean {
  * keeps one frozen context per policy for everything else. Unparsable code answers false (V8 decides).
  */
 export function changesBuiltins(javascript: string): boolean {
-  let ast: Node;
-  try {
-    ast = parse(javascript, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true, allowReturnOutsideFunction: true });
-  } catch {
-    return false;
-  }
+  const ast = parsePolicyCode(javascript).script;
+  if (!ast) return false;
   let found = false;
   full(ast, (node) => {
     if (found) return;
     const n = node as Node & { left?: Node; argument?: Node; operator?: string; callee?: Node; arguments?: Node[] };
     if (n.type === 'AssignmentExpression' && n.left && touchesBuiltin(n.left)) found = true;
     else if (n.type === 'UpdateExpression' && n.argument && touchesBuiltin(n.argument)) found = true;
-    else if (n.type === 'UnaryExpression' && n.operator === 'delete' && n.argument && touchesBuiltin(n.argument)) found = true;
+    else if (n.type === 'UnaryExpression' && n.operator === 'delete' && n.argument && touchesBuiltin(n.argument))
+      found = true;
     else if (n.type === 'CallExpression' && n.callee?.type === 'MemberExpression') {
       const callee = n.callee as MemberNode;
       const name = callee.computed ? callee.property.value : callee.property.name;
       if (typeof name === 'string' && DEFINERS.has(name)) {
         const first = n.arguments?.[0];
-        if (name.startsWith('__define') ? touchesBuiltin(callee.object) || callee.object.type === 'ThisExpression' : first !== undefined && (touchesBuiltin(first) || (first.type === 'Identifier' && BUILTIN_GLOBALS.has((first as Node & { name: string }).name)))) found = true;
+        if (
+          name.startsWith('__define')
+            ? touchesBuiltin(callee.object) || callee.object.type === 'ThisExpression'
+            : first !== undefined &&
+              (touchesBuiltin(first) ||
+                (first.type === 'Identifier' && BUILTIN_GLOBALS.has((first as Node & { name: string }).name)))
+        )
+          found = true;
       }
     }
   });
   return found;
-}
-
-/** Is the source one whole script when a top-level return is allowed (as webpack's function wrapper allows it)? */
-export function parsesWithTopLevelReturn(javascript: string): boolean {
-  try {
-    parse(javascript, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true, allowReturnOutsideFunction: true });
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -13,7 +13,10 @@ export interface MatchOptions {
 }
 
 /** Kubernetes label selector semantics: every matchLabels pair and every expression must hold. */
-export function selectorMatches(selector: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(
+  selector: LabelSelector | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   if (!selector) return true;
   const l = labels ?? {};
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (l[k] !== v) return false;
@@ -70,15 +73,18 @@ export function explainMismatch(
   const controller = isControllerRequest(request);
   const { group, version } = request.kind;
   const plural = controller
-    ? (catalog.byKind(group ? `${group}/${version}` : version, request.kind.kind)?.plural ?? pluralise(request.kind.kind))
+    ? (catalog.byKind(group ? `${group}/${version}` : version, request.kind.kind)?.plural ??
+      pluralise(request.kind.kind))
     : request.resource.resource;
   const resGroup = controller ? group : request.resource.group;
   const resVersion = controller ? version : request.resource.version;
   const subResource = controller ? '' : (request.subResource ?? '');
   const operations = spec.operations ?? [];
-  if (!operations.includes('*') && !operations.includes(request.operation)) return `operation ${request.operation} is not in spec.operations`;
+  if (!operations.includes('*') && !operations.includes(request.operation))
+    return `operation ${request.operation} is not in spec.operations`;
   const resLabel = subResource ? `${plural}/${subResource}` : plural;
-  if (!(spec.resources ?? []).some((r) => resourceRuleMatches(r, plural, subResource))) return `resource ${resLabel} is not in spec.resources`;
+  if (!(spec.resources ?? []).some((r) => resourceRuleMatches(r, plural, subResource)))
+    return `resource ${resLabel} is not in spec.resources`;
   if (!listMatches(spec.apiGroups, resGroup)) return `group "${resGroup}" is not in spec.apiGroups`;
   if (!listMatches(spec.apiVersions, resVersion)) return `version ${resVersion} is not in spec.apiVersions`;
   const isNamespace = resGroup === '' && plural === 'namespaces';
@@ -95,15 +101,20 @@ export function explainMismatch(
       // For the namespaces resource the selector is matched against the namespace object itself.
       const ns = obj ?? old;
       const labels = { ...(ns?.metadata?.labels ?? {}), [NAMESPACE_NAME_LABEL]: ns?.metadata?.name ?? request.name };
-      if (!selectorMatches(spec.namespaceSelector, labels)) return `namespace ${request.name} does not match spec.namespaceSelector`;
+      if (!selectorMatches(spec.namespaceSelector, labels))
+        return `namespace ${request.name} does not match spec.namespaceSelector`;
     } else if (namespaced) {
       const labels = { [NAMESPACE_NAME_LABEL]: request.namespace, ...namespaceLabels };
-      if (!selectorMatches(spec.namespaceSelector, labels)) return `namespace "${request.namespace}" does not match spec.namespaceSelector`;
+      if (!selectorMatches(spec.namespaceSelector, labels))
+        return `namespace "${request.namespace}" does not match spec.namespaceSelector`;
     }
   }
   if (spec.objectSelector) {
     const candidates = [obj, old].filter((o): o is KubeObject => Boolean(o));
-    const any = candidates.length === 0 ? selectorMatches(spec.objectSelector, {}) : candidates.some((o) => selectorMatches(spec.objectSelector, o.metadata?.labels));
+    const any =
+      candidates.length === 0
+        ? selectorMatches(spec.objectSelector, {})
+        : candidates.some((o) => selectorMatches(spec.objectSelector, o.metadata?.labels));
     if (!any) return 'the object labels do not match spec.objectSelector';
   }
   return undefined;

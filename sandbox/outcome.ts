@@ -1,4 +1,13 @@
-import type { CaseOutcome, CaseResult, Expectation, JsPolicy, KubeObject, TestCase, TimeoutDecision, ViolationRecord } from '../common/index.js';
+import type {
+  CaseOutcome,
+  CaseResult,
+  Expectation,
+  JsPolicy,
+  KubeObject,
+  TestCase,
+  TimeoutDecision,
+  ViolationRecord,
+} from '../common/index.js';
 import type { AdmissionRequest, ControllerRequest } from './admission.js';
 import type { RawRun } from './engine.js';
 import { createPatch } from './patch.js';
@@ -33,7 +42,14 @@ export function apiServerTimeoutMessage(policyName: string, timeoutSeconds: numb
  * policy type (mutate in Validating ends the run without a patch), violationPolicy (Warn turns a
  * rejection into a warning, Dry admits silently and drops the patch), errors → 500 `Uncaught …`.
  */
-export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject | undefined, limit?: RunLimit, request?: AdmissionRequest | ControllerRequest, vmWaitMs = 0): CaseOutcome {
+export function interpretRun(
+  policy: JsPolicy,
+  run: RawRun,
+  original: KubeObject | undefined,
+  limit?: RunLimit,
+  request?: AdmissionRequest | ControllerRequest,
+  vmWaitMs = 0,
+): CaseOutcome {
   const type = policy.spec.type ?? 'Validating';
   const violation = policy.spec.violationPolicy ?? 'Deny';
   const name = policy.metadata.name;
@@ -98,7 +114,11 @@ export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject
       outcome.actual = 'deny';
       return outcome;
     }
-    rejection = { ...rejection!, message: `${run.error} (the sandbox's cap of ${limit.limitMs} ms; the policy's own limit is ${runLimit(policy).limitMs} ms, in a cluster the script may still finish)` };
+    rejection = {
+      code: 500,
+      reason: '',
+      message: `${run.error} (the sandbox's cap of ${limit.limitMs} ms; the policy's own limit is ${runLimit(policy).limitMs} ms, in a cluster the script may still finish)`,
+    };
   }
 
   if (rejection) {
@@ -131,7 +151,11 @@ export function interpretRun(policy: JsPolicy, run: RawRun, original: KubeObject
 }
 
 /** What jsPolicy writes to JsPolicyViolations for a rejection (pkg/webhook/audit.go 53-59, 95-129); none under auditPolicy Skip. */
-function violationOf(policy: JsPolicy, request: AdmissionRequest | ControllerRequest | undefined, rejection: { code: number; reason: string; message: string }): ViolationRecord | undefined {
+function violationOf(
+  policy: JsPolicy,
+  request: AdmissionRequest | ControllerRequest | undefined,
+  rejection: { code: number; reason: string; message: string },
+): ViolationRecord | undefined {
   if (policy.spec.auditPolicy === 'Skip' || !request) return undefined;
   const action = policy.spec.type === 'Controller' ? 'Controller' : (policy.spec.violationPolicy ?? 'Deny');
   const bytes = Buffer.from(rejection.message, 'utf8');
@@ -150,7 +174,10 @@ function violationOf(policy: JsPolicy, request: AdmissionRequest | ControllerReq
       ...(request.name ? { name: request.name } : {}),
       operation: request.operation,
     },
-    userInfo: { ...(userInfo.username ? { username: userInfo.username } : {}), ...(userInfo.uid ? { uid: userInfo.uid } : {}) },
+    userInfo: {
+      ...(userInfo.username ? { username: userInfo.username } : {}),
+      ...(userInfo.uid ? { uid: userInfo.uid } : {}),
+    },
   };
 }
 
@@ -163,7 +190,16 @@ function actualOf(o: CaseOutcome, controllerViolation: boolean): Expectation {
 
 /** The outcome of a request the policy's rules do not select: admitted untouched. */
 export function unmatchedOutcome(why: string): CaseOutcome {
-  return { matched: false, allowed: true, actual: 'allow', message: `not selected: ${why}`, warnings: [], printed: [], calls: [], durationMs: 0 };
+  return {
+    matched: false,
+    allowed: true,
+    actual: 'allow',
+    message: `not selected: ${why}`,
+    warnings: [],
+    printed: [],
+    calls: [],
+    durationMs: 0,
+  };
 }
 
 /** Checks an outcome against the case's expectation (README "What each outcome means"). */
@@ -213,7 +249,8 @@ export function subsetDifference(expected: unknown, actual: unknown, path: strin
   const here = path || '/';
   if (Array.isArray(expected)) {
     if (!Array.isArray(actual)) return `${here} (expected a list, got ${short(actual)})`;
-    if (actual.length !== expected.length) return `${here} (expected ${expected.length} element(s), got ${actual.length})`;
+    if (actual.length !== expected.length)
+      return `${here} (expected ${expected.length} element(s), got ${actual.length})`;
     for (let i = 0; i < expected.length; i++) {
       const d = subsetDifference(expected[i], actual[i], `${path}/${i}`);
       if (d) return d;
@@ -221,9 +258,14 @@ export function subsetDifference(expected: unknown, actual: unknown, path: strin
     return undefined;
   }
   if (expected !== null && typeof expected === 'object') {
-    if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return `${here} (expected an object, got ${short(actual)})`;
+    if (actual === null || typeof actual !== 'object' || Array.isArray(actual))
+      return `${here} (expected an object, got ${short(actual)})`;
     for (const [k, v] of Object.entries(expected)) {
-      const d = subsetDifference(v, (actual as Record<string, unknown>)[k], `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      const d = subsetDifference(
+        v,
+        (actual as Record<string, unknown>)[k],
+        `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+      );
       if (d) return d;
     }
     return undefined;

@@ -51,7 +51,8 @@ function values(a: Json, b: Json, path: string, patch: PatchOperation[]): PatchO
       if (!Object.prototype.hasOwnProperty.call(a, key)) patch.push(op('add', p, bo[key]));
       else patch = values(a[key], bo[key], p, patch);
     }
-    for (const key of Object.keys(a)) if (!Object.prototype.hasOwnProperty.call(bo, key)) patch.push(op('remove', pointer(path, key)));
+    for (const key of Object.keys(a))
+      if (!Object.prototype.hasOwnProperty.call(bo, key)) patch.push(op('remove', pointer(path, key)));
     return patch;
   }
   return a === b ? patch : [...patch, op('replace', path, b)];
@@ -63,14 +64,20 @@ const basic = (v: Json): boolean => typeof v === 'string' || typeof v === 'numbe
 function simpleArray(list: Json[]): boolean {
   for (const v of list) {
     if (basic(v)) continue;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) return Object.values(v).every((x) => x === null || basic(x));
+    if (v !== null && typeof v === 'object' && !Array.isArray(v))
+      return Object.values(v).every((x) => x === null || basic(x));
     return false;
   }
   return true;
 }
 
 function deepEqual(x: Json, y: Json): boolean {
-  return JSON.stringify(x) === JSON.stringify(y) || (kindOf(x) === 'object' && kindOf(y) === 'object' && sameObject(x as Record<string, Json>, y as Record<string, Json>));
+  return (
+    JSON.stringify(x) === JSON.stringify(y) ||
+    (kindOf(x) === 'object' &&
+      kindOf(y) === 'object' &&
+      sameObject(x as Record<string, Json>, y as Record<string, Json>))
+  );
 }
 
 function sameObject(x: Record<string, Json>, y: Record<string, Json>): boolean {
@@ -83,10 +90,14 @@ function sameObject(x: Record<string, Json>, y: Record<string, Json>): boolean {
 function editDistance(s: Json[], t: Json[], path: string): PatchOperation[] {
   const m = s.length;
   const n = t.length;
-  const d: number[][] = Array.from({ length: m + 1 }, (_, i) => Array.from({ length: n + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: m + 1 }, (_, i) =>
+    Array.from({ length: n + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let j = 1; j <= n; j++) {
     for (let i = 1; i <= m; i++) {
-      d[i][j] = deepEqual(s[i - 1], t[j - 1]) ? d[i - 1][j - 1] : Math.min(d[i - 1][j - 1] + 1, d[i][j - 1] + 1, d[i - 1][j] + 1);
+      d[i][j] = deepEqual(s[i - 1], t[j - 1])
+        ? d[i - 1][j - 1]
+        : Math.min(d[i - 1][j - 1] + 1, d[i][j - 1] + 1, d[i - 1][j] + 1);
     }
   }
   const out: PatchOperation[] = [];

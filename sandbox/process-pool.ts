@@ -1,9 +1,7 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PolicyforgeError, logger, packageRoot } from '../common/index.js';
+import type { ChildProcess } from 'node:child_process';
+import { PolicyforgeError, logger } from '../common/index.js';
 import type { Backend } from './backend.js';
+import { SCRIPTS_PER_CHILD, childEntry, forkSandboxChild, takePrestartedChild, unrefChild } from './child-fork.js';
 import type { CaseInput, CompileResult, RawRun } from './engine.js';
 
 /**
@@ -56,8 +54,7 @@ interface Worker {
   scripts: number[];
 }
 
-/** Policy sources a child keeps by id; the pool's mirror of each child's list uses the same bound. */
-export const SCRIPTS_PER_CHILD = 64;
+export { SCRIPTS_PER_CHILD, childEntry };
 
 /** Compile verdicts the pool remembers, so a suite of an already-checked policy costs one message, not two. */
 const COMPILE_VERDICTS = 256;
@@ -80,14 +77,6 @@ export interface ProcessPoolOptions {
 }
 
 const log = () => logger().child({ module: 'sandbox' });
-
-/** The compiled child entry: beside this file in dist/, or dist/sandbox/ when running from TS sources. */
-export function childEntry(): string {
-  const here = fileURLToPath(import.meta.url);
-  const candidate = here.endsWith('.ts') ? join(packageRoot, 'dist', 'sandbox', 'child-process.js') : join(here, '..', 'child-process.js');
-  if (!existsSync(candidate)) throw new PolicyforgeError('PF_ERR_CONFIG', [`process isolation needs the compiled sandbox child ${candidate}: run \`npm run build\``]);
-  return candidate;
-}
 
 /**
  * 'process' isolation: isolates live in a pool of child processes started with --no-node-snapshot.
@@ -124,19 +113,13 @@ export class ProcessPoolBackend implements Backend {
   }
 
   private spawn(): Worker {
-    const child = fork(this.entry, [String(this.options.memoryLimitMb)], {
-      execArgv: ['--no-node-snapshot'],
-      env: {
-        ...process.env,
-        POLICYFORGE_SANDBOX_GLOBAL_CONTEXT: this.options.globalContext ?? '',
-        POLICYFORGE_SANDBOX_SCRIPTS: String(SCRIPTS_PER_CHILD),
-      },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      // JSON, not 'advanced': a suite's round trip measured ~70 µs instead of ~180 µs ('advanced' wraps V8's
-      // serializer in JavaScript per message), and everything sent is JSON already: requests and fixtures are
-      // stringified into the isolate, results are parsed out of it, so nothing 'advanced' would keep is lost.
-      serialization: 'json',
-    });
+    const config = {
+      entry: this.entry,
+      memoryLimitMb: this.options.memoryLimitMb,
+      globalContext: this.options.globalContext ?? '',
+    };
+    // A child the CLI forked before loading its modules (src/cli/run.ts) has had time to start: adopt it.
+    const child = takePrestartedChild(config) ?? forkSandboxChild(config);
     const worker: Worker = { child, stderr: '', scripts: [] };
     child.stderr?.on('data', (d: Buffer) => {
       worker.stderr = (worker.stderr + d.toString()).slice(-2000);
@@ -150,9 +133,7 @@ export class ProcessPoolBackend implements Backend {
   }
 
   private idle(w: Worker): void {
-    w.child.unref();
-    (w.child.channel as { unref?: () => void } | undefined)?.unref?.();
-    (w.child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+    unrefChild(w.child);
   }
 
   private busy(w: Worker): void {
@@ -225,7 +206,7 @@ export class ProcessPoolBackend implements Backend {
    * the first child free. A request marked solo goes alone.
    */
   private takeBatch(): Work[] {
-    if (this.queue[0].solo) return [this.queue.shift()!];
+    if (this.queue[0].solo) return this.queue.splice(0, 1);
     const idle = this.workers.filter((x) => !x.busy && x.child.connected).length;
     const free = Math.max(1, idle + Math.max(0, this.options.processes - this.workers.length));
     let n = Math.min(MAX_BATCH, Math.ceil(this.queue.length / free));
@@ -292,7 +273,12 @@ export class ProcessPoolBackend implements Backend {
     return this.call({ op: 'run', javascript, inputs }, budget);
   }
 
-  runFunctionTests(code: string, fnName: string, tests: Array<{ name: string; args: unknown[] }>, timeoutMs: number): Promise<Array<{ name: string; actual?: unknown; error?: string }>> {
+  runFunctionTests(
+    code: string,
+    fnName: string,
+    tests: Array<{ name: string; args: unknown[] }>,
+    timeoutMs: number,
+  ): Promise<Array<{ name: string; actual?: unknown; error?: string }>> {
     return this.call({ op: 'fn', code, fnName, tests, timeoutMs }, (tests.length + 1) * timeoutMs);
   }
 
@@ -319,7 +305,8 @@ export class ProcessPoolBackend implements Backend {
 
   private async stopChildren(): Promise<void> {
     this.closed = true;
-    for (const work of this.queue.splice(0)) work.reject(new PolicyforgeError('PF_ERR_CONFIG', ['the sandbox is closed']));
+    for (const work of this.queue.splice(0))
+      work.reject(new PolicyforgeError('PF_ERR_CONFIG', ['the sandbox is closed']));
     const graceMs = this.options.closeGraceMs ?? PROCESS_POOL_DEFAULTS.closeGraceMs;
     await Promise.all(this.workers.splice(0).map((w) => stopChild(w.child, graceMs)));
   }

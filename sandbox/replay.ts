@@ -1,6 +1,12 @@
 import { builtinCatalog, type ApiCatalog } from '../catalog/index.js';
 import type { CaseOutcome, JsPolicy, KubeObject, Operation, TestCase } from '../common/index.js';
-import { buildAdmissionRequest, isControllerRequest, marshalRequest, type AdmissionRequest, type ControllerRequest } from './admission.js';
+import {
+  buildAdmissionRequest,
+  isControllerRequest,
+  marshalRequest,
+  type AdmissionRequest,
+  type ControllerRequest,
+} from './admission.js';
 import { InlineBackend, type Backend } from './backend.js';
 import type { CompileResult } from './engine.js';
 import { explainMismatch } from './matching.js';
@@ -30,7 +36,30 @@ export interface ReplayRequest {
   namespaceLabels?: Record<string, string>;
 }
 
+/**
+ * One sandbox child kept for many replays (the operator's impact previews): a replayer opened with it runs
+ * there and leaves it open; whoever made the pool closes it. Starting a child per preview was most of the
+ * operator's cost at scale (docs/benchmarks.md, operator at 500).
+ */
+export class ReplayPool {
+  /** @internal */
+  readonly backend: Backend;
+
+  constructor(options: { memoryLimitMb?: number } = {}) {
+    this.backend = new ProcessPoolBackend({
+      processes: 1,
+      memoryLimitMb: options.memoryLimitMb ?? SANDBOX_DEFAULTS.memoryLimitMb,
+    });
+  }
+
+  close(): Promise<void> {
+    return this.backend.close();
+  }
+}
+
 export interface ReplayerOptions {
+  /** Run in this long-lived child instead of starting one (isolation and memoryLimitMb are the pool's then). */
+  pool?: ReplayPool;
   /** 'process' runs the policy in a sandbox child process (a fatal isolate error costs the child); 'inline' in this process. @defaultValue 'process' */
   isolation?: 'inline' | 'process';
   /** Resolves kind → resource plural and scope. @defaultValue builtinCatalog() */
@@ -52,17 +81,24 @@ export class PolicyReplayer {
     private readonly limit: RunLimit,
     /** A policy that does not compile replays nothing (jsPolicy would delete its webhook). */
     readonly compiled: CompileResult,
+    /** False when the backend is a ReplayPool's: close() leaves it to its owner. */
+    private readonly ownsBackend: boolean,
   ) {}
 
   static async open(policy: JsPolicy, options: ReplayerOptions = {}): Promise<PolicyReplayer> {
     const memoryLimitMb = options.memoryLimitMb ?? SANDBOX_DEFAULTS.memoryLimitMb;
-    const backend: Backend = (options.isolation ?? 'process') === 'process' ? new ProcessPoolBackend({ processes: 1, memoryLimitMb }) : new InlineBackend(memoryLimitMb);
+    const owns = !options.pool;
+    const backend: Backend =
+      options.pool?.backend ??
+      ((options.isolation ?? 'process') === 'process'
+        ? new ProcessPoolBackend({ processes: 1, memoryLimitMb })
+        : new InlineBackend(memoryLimitMb));
     try {
       const compiled = await backend.checkCompiles(policy.spec.javascript ?? '');
       const limit = runLimit(policy, options.maxTimeoutMs ?? SANDBOX_DEFAULTS.maxTimeoutMs);
-      return new PolicyReplayer(policy, backend, options.catalog ?? builtinCatalog(), limit, compiled);
+      return new PolicyReplayer(policy, backend, options.catalog ?? builtinCatalog(), limit, compiled, owns);
     } catch (err) {
-      await backend.close();
+      if (owns) await backend.close();
       throw err;
     }
   }
@@ -73,9 +109,14 @@ export class PolicyReplayer {
    * failurePolicy, as the API server decides it). One call to the backend per batch.
    */
   async replayBatch(requests: ReplayRequest[]): Promise<CaseOutcome[]> {
-    if (!this.compiled.ok) return requests.map(() => unmatchedOutcome(`the policy does not compile (${(this.compiled as { error: string }).error})`));
+    if (!this.compiled.ok)
+      return requests.map(() =>
+        unmatchedOutcome(`the policy does not compile (${(this.compiled as { error: string }).error})`),
+      );
     const prepared = requests.map((r) => this.prepare(r));
-    const toRun = prepared.filter((p): p is { request: AdmissionRequest | ControllerRequest; mismatch: undefined } => p.mismatch === undefined);
+    const toRun = prepared.filter(
+      (p): p is { request: AdmissionRequest | ControllerRequest; mismatch: undefined } => p.mismatch === undefined,
+    );
     const policyName = this.policy.metadata.name;
     const raws = toRun.length
       ? await this.backend.runCases(
@@ -87,7 +128,13 @@ export class PolicyReplayer {
     return prepared.map((p) => {
       if (p.mismatch !== undefined) return unmatchedOutcome(p.mismatch);
       const raw = raws[next++];
-      return interpretRun(this.policy, raw, isControllerRequest(p.request) ? p.request.object : p.request.object, this.limit, p.request);
+      return interpretRun(
+        this.policy,
+        raw,
+        isControllerRequest(p.request) ? p.request.object : p.request.object,
+        this.limit,
+        p.request,
+      );
     });
   }
 
@@ -106,7 +153,13 @@ export class PolicyReplayer {
     const request = buildAdmissionRequest(asCase, spec.type, this.catalog);
     // A Controller sees an update as CREATE: match on the webhook-shaped request with that operation (as runSuite does).
     const matchOn =
-      spec.type === 'Controller' ? buildAdmissionRequest({ ...asCase, operation: r.operation === 'DELETE' ? 'DELETE' : 'CREATE' }, 'Validating', this.catalog) : request;
+      spec.type === 'Controller'
+        ? buildAdmissionRequest(
+            { ...asCase, operation: r.operation === 'DELETE' ? 'DELETE' : 'CREATE' },
+            'Validating',
+            this.catalog,
+          )
+        : request;
     return { request, mismatch: explainMismatch(spec, matchOn, r.namespaceLabels ?? {}, { catalog: this.catalog }) };
   }
 
@@ -116,6 +169,6 @@ export class PolicyReplayer {
   }
 
   close(): Promise<void> {
-    return this.backend.close();
+    return this.ownsBackend ? this.backend.close() : Promise.resolve();
   }
 }

@@ -1,7 +1,16 @@
 import { builtinCatalog, type ApiCatalog } from '../catalog/index.js';
-import { PolicyforgeError, type CaseResult, type JsPolicy, type SkillTest, type Suite, type SuiteResult, type TestCase } from '../common/index.js';
+import {
+  PolicyforgeError,
+  type CaseResult,
+  type JsPolicy,
+  type SkillTest,
+  type Suite,
+  type SuiteResult,
+  type TestCase,
+} from '../common/index.js';
 import { buildAdmissionRequest, isControllerRequest, marshalRequest } from './admission.js';
 import { InlineBackend, type Backend } from './backend.js';
+import { DEFAULT_MEMORY_LIMIT_MB } from './child-fork.js';
 import { bundlePolicy, decodeBundle, needsBundling, type BundleOptions, type BundleResult } from './bundle.js';
 import type { CaseInput, RawRun } from './engine.js';
 import { COMPILE_FAILURE } from './instrument.js';
@@ -77,13 +86,23 @@ export interface SandboxRunner {
   close(): Promise<void>;
 }
 
-export const SANDBOX_DEFAULTS = { isolation: 'inline', processes: 2, memoryLimitMb: 64, maxTimeoutMs: 2000, specTimeoutSeconds: 10 } as const;
+export const SANDBOX_DEFAULTS = {
+  isolation: 'inline',
+  processes: 2,
+  memoryLimitMb: DEFAULT_MEMORY_LIMIT_MB,
+  maxTimeoutMs: 2000,
+  specTimeoutSeconds: 10,
+} as const;
 
 export function createSandbox(options: SandboxOptions = {}): SandboxRunner {
   const memoryLimitMb = options.memoryLimitMb ?? SANDBOX_DEFAULTS.memoryLimitMb;
   const backend: Backend =
     (options.isolation ?? SANDBOX_DEFAULTS.isolation) === 'process'
-      ? new ProcessPoolBackend({ processes: options.processes ?? SANDBOX_DEFAULTS.processes, memoryLimitMb, globalContext: options.globalContext })
+      ? new ProcessPoolBackend({
+          processes: options.processes ?? SANDBOX_DEFAULTS.processes,
+          memoryLimitMb,
+          globalContext: options.globalContext,
+        })
       : new InlineBackend(memoryLimitMb, options.globalContext);
   const cap = options.maxTimeoutMs === null ? undefined : (options.maxTimeoutMs ?? SANDBOX_DEFAULTS.maxTimeoutMs);
   const bundles = new Map((options.bundles ?? []).map((b) => [b.metadata.name, b.spec.bundle ?? '']));
@@ -115,7 +134,10 @@ class Sandbox implements SandboxRunner {
       const encoded = this.bundles.get(policy.metadata.name);
       // jspolicy.go 296-297: no javascript and no bundle fails the policy; its webhook is deleted.
       if (encoded === undefined) {
-        return { ok: false, compileError: `${COMPILE_FAILURE}: couldn't find js policy bundle, but no javascript provided` };
+        return {
+          ok: false,
+          compileError: `${COMPILE_FAILURE}: couldn't find js policy bundle, but no javascript provided`,
+        };
       }
       try {
         return { ok: true, javascript: decodeBundle(encoded), precompiled: true };
@@ -143,9 +165,10 @@ class Sandbox implements SandboxRunner {
   async runSuite(policy: JsPolicy, cases: Suite | TestCase[], options: RunOptions = {}): Promise<SuiteResult> {
     if (this.closed) throw new PolicyforgeError('PF_ERR_CONFIG', ['the sandbox is closed']);
     const started = performance.now();
+    // Trusted as TestCases: each was parsed where it came in (parseSuite/parseCase with common's TestCaseSchema,
+    // IntentSchema for examples, the planner for a model's cases). No schema again here: the fuzzer's variants
+    // are malformed objects on purpose, and a suite already parsed would be parsed twice.
     const list = Array.isArray(cases) ? cases : cases.cases;
-    const source = Array.isArray(cases) ? 'cases' : (cases.source ?? 'suite');
-    list.forEach((c, i) => checkCase(c, i, source));
     const spec = policy.spec;
     const script = await this.scriptOf(policy);
     const javascript = script.ok ? script.javascript : '';
@@ -168,9 +191,26 @@ class Sandbox implements SandboxRunner {
         expected: c.expect,
         passed: false,
         failure: error,
-        outcome: { matched: false, allowed: true, actual: 'allow', warnings: [], printed: [], calls: [], error, errorKind: 'compile', durationMs: 0 },
+        outcome: {
+          matched: false,
+          allowed: true,
+          actual: 'allow',
+          warnings: [],
+          printed: [],
+          calls: [],
+          error,
+          errorKind: 'compile',
+          durationMs: 0,
+        },
       }));
-      return { passed: false, total: list.length, failed: list.length, cases: results, compileError: error, durationMs: performance.now() - started };
+      return {
+        passed: false,
+        total: list.length,
+        failed: list.length,
+        cases: results,
+        compileError: error,
+        durationMs: performance.now() - started,
+      };
     }
     const limit = runLimit(policy, this.maxTimeoutMs);
     // The API server's deadline is the policy's own limit, counted from the request's arrival (outcome.ts).
@@ -183,9 +223,16 @@ class Sandbox implements SandboxRunner {
       // carries (the deleted one on DELETE): match with that operation on the webhook-shaped request.
       const matchOn =
         spec.type === 'Controller'
-          ? buildAdmissionRequest({ ...c, operation: (c.operation ?? 'CREATE') === 'DELETE' ? 'DELETE' : 'CREATE' }, 'Validating', this.catalog)
+          ? buildAdmissionRequest(
+              { ...c, operation: (c.operation ?? 'CREATE') === 'DELETE' ? 'DELETE' : 'CREATE' },
+              'Validating',
+              this.catalog,
+            )
           : request;
-      const mismatch = explainMismatch(spec, matchOn, c.namespaceLabels ?? {}, { ignoreSelectors: options.ignoreSelectors, catalog: this.catalog });
+      const mismatch = explainMismatch(spec, matchOn, c.namespaceLabels ?? {}, {
+        ignoreSelectors: options.ignoreSelectors,
+        catalog: this.catalog,
+      });
       return { c, request, mismatch };
     });
     const toRun = prepared.filter((p) => p.mismatch === undefined);
@@ -214,16 +261,32 @@ class Sandbox implements SandboxRunner {
       return judge(p.c, outcome);
     });
     const failed = results.filter((r) => !r.passed).length;
-    return { passed: failed === 0, total: results.length, failed, cases: results, durationMs: performance.now() - started };
+    return {
+      passed: failed === 0,
+      total: results.length,
+      failed,
+      cases: results,
+      durationMs: performance.now() - started,
+    };
   }
 
   async runFunctionTests(code: string, fnName: string, tests: SkillTest[]): Promise<FunctionTestResult[]> {
     if (this.closed) throw new PolicyforgeError('PF_ERR_CONFIG', ['the sandbox is closed']);
-    const runs = await this.backend.runFunctionTests(code, fnName, tests.map((t) => ({ name: t.name, args: t.args })), this.maxTimeoutMs ?? SANDBOX_DEFAULTS.specTimeoutSeconds * 1000);
+    const runs = await this.backend.runFunctionTests(
+      code,
+      fnName,
+      tests.map((t) => ({ name: t.name, args: t.args })),
+      this.maxTimeoutMs ?? SANDBOX_DEFAULTS.specTimeoutSeconds * 1000,
+    );
     return runs.map((r, i) => {
       if (r.error !== undefined) return { name: r.name, passed: false, error: r.error };
       const passed = deepEqual(r.actual, tests[i].expected);
-      return { name: r.name, passed, actual: r.actual, ...(passed ? {} : { error: `expected ${JSON.stringify(tests[i].expected)}, got ${JSON.stringify(r.actual)}` }) };
+      return {
+        name: r.name,
+        passed,
+        actual: r.actual,
+        ...(passed ? {} : { error: `expected ${JSON.stringify(tests[i].expected)}, got ${JSON.stringify(r.actual)}` }),
+      };
     });
   }
 
@@ -235,28 +298,17 @@ class Sandbox implements SandboxRunner {
   }
 }
 
-/** The checks that keep a hand-built TestCase[] (from a plan, a model) from failing obscurely later. */
-function checkCase(c: TestCase, index: number, source: string): void {
-  const where = `${source} case ${c && typeof c.name === 'string' && c.name ? `"${c.name}"` : `#${index + 1}`}`;
-  const fail = (field: string, why: string): never => {
-    throw new PolicyforgeError('PF_ERR_SUITE_INVALID', [where, `field \`${field}\`: ${why}`]);
-  };
-  if (!c || typeof c !== 'object') fail('(case)', 'must be an object');
-  if (typeof c.name !== 'string' || !c.name) fail('name', 'is required');
-  if (!['allow', 'deny', 'warn', 'mutate'].includes(c.expect)) fail('expect', 'must be allow, deny, warn or mutate');
-  const op = c.operation ?? 'CREATE';
-  if (!['CREATE', 'UPDATE', 'DELETE', 'CONNECT'].includes(op)) fail('operation', 'must be CREATE, UPDATE, DELETE or CONNECT');
-  const obj = op === 'DELETE' ? (c.oldObject ?? c.object) : c.object;
-  if (!obj || typeof obj !== 'object' || Array.isArray(obj)) fail(op === 'DELETE' ? 'oldObject' : 'object', 'must be a Kubernetes object');
-  if (typeof obj?.kind !== 'string' || typeof obj?.apiVersion !== 'string') fail(op === 'DELETE' ? 'oldObject' : 'object', 'needs apiVersion and kind');
-}
-
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Number.isNaN(a) && Number.isNaN(b);
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return Number.isNaN(a) && Number.isNaN(b);
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return ka.every(
+    (k) =>
+      Object.prototype.hasOwnProperty.call(b, k) &&
+      deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
 }

@@ -1,92 +1,44 @@
 import { parseAllDocuments, parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
 import type { PolicyBundle } from './runner.js';
-import { INPUT_FILE_MAX_BYTES, OPERATIONS, POLICY_TYPES, PolicyforgeError, readInputFile, VIOLATION_POLICIES, type JsPolicy, type Suite, type TestCase } from '../common/index.js';
+import {
+  fieldPath,
+  INPUT_FILE_MAX_BYTES,
+  JsPolicySpecSchema,
+  parseCase,
+  PolicyforgeError,
+  readInputFile,
+  type JsPolicy,
+  type Suite,
+} from '../common/index.js';
 
 /**
  * Suites (`../shared/intents/README.md` format) and JsPolicy documents: YAML in, typed values out.
  * Every error names the file, the case (by name, or by index when it has none) and the field.
  */
 
-const EXPECTATIONS = ['allow', 'deny', 'warn', 'mutate'] as const;
-
 const labels = z.record(z.string(), z.string());
-const kubeObject = z
-  .object({
-    apiVersion: z.string().min(1),
-    kind: z.string().min(1),
-    metadata: z.object({ name: z.string().optional(), generateName: z.string().optional(), namespace: z.string().optional(), labels: labels.optional(), annotations: labels.optional() }).loose(),
-  })
-  .loose();
-const fixtureObject = kubeObject.extend({ metadata: z.object({ name: z.string().min(1), namespace: z.string().optional(), labels: labels.optional() }).loose() });
-
-const caseSchema = z
-  .object({
-    name: z.string().min(1),
-    operation: z.enum(OPERATIONS).optional(),
-    object: kubeObject.optional(),
-    oldObject: kubeObject.optional(),
-    namespace: z.string().optional(),
-    subResource: z.string().min(1).optional(),
-    userInfo: z
-      .object({ username: z.string().optional(), uid: z.string().optional(), groups: z.array(z.string()).optional(), extra: z.record(z.string(), z.array(z.string())).optional() })
-      .strict()
-      .optional(),
-    namespaceLabels: labels.optional(),
-    expect: z.enum(EXPECTATIONS),
-    message: z.string().optional(),
-    patched: z.unknown().optional(),
-    fixtures: z
-      .object({
-        objects: z.array(fixtureObject).optional(),
-        env: z.record(z.string(), z.string()).optional(),
-        fetch: z.record(z.string(), z.object({ status: z.number().int().min(100).max(599).optional(), headers: z.record(z.string(), z.string()).optional(), body: z.string().optional() }).strict()).optional(),
-        files: z.record(z.string(), z.string()).optional(),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict();
-
-const selector = z
-  .object({
-    matchLabels: labels.optional(),
-    matchExpressions: z.array(z.object({ key: z.string().min(1), operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']), values: z.array(z.string()).optional() }).strict()).optional(),
-  })
-  .strict();
 
 const policySchema = z.object({
   apiVersion: z.literal('policy.jspolicy.com/v1beta1'),
   kind: z.literal('JsPolicy'),
   metadata: z
     .object({
-      name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?){2,}$/, 'must be a DNS subdomain with at least three dot-separated parts, e.g. no-prod-pods.example.com'),
+      name: z
+        .string()
+        .regex(
+          /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?){2,}$/,
+          'must be a DNS subdomain with at least three dot-separated parts, e.g. no-prod-pods.example.com',
+        ),
       labels: labels.optional(),
       annotations: labels.optional(),
-      ownerReferences: z.array(z.object({ apiVersion: z.string(), kind: z.string(), name: z.string(), uid: z.string() }).loose()).optional(),
+      ownerReferences: z
+        .array(z.object({ apiVersion: z.string(), kind: z.string(), name: z.string(), uid: z.string() }).loose())
+        .optional(),
     })
     .loose(),
-  spec: z
-    .object({
-      type: z.enum(POLICY_TYPES).optional(),
-      operations: z.array(z.enum([...OPERATIONS, '*'])).min(1),
-      resources: z.array(z.string().min(1)).min(1),
-      apiGroups: z.array(z.string()).optional(),
-      apiVersions: z.array(z.string().min(1)).optional(),
-      scope: z.enum(['Cluster', 'Namespaced', '*']).optional(),
-      namespaceSelector: selector.optional(),
-      objectSelector: selector.optional(),
-      failurePolicy: z.enum(['Fail', 'Ignore']).optional(),
-      matchPolicy: z.enum(['Exact', 'Equivalent']).optional(),
-      reinvocationPolicy: z.enum(['Never', 'IfNeeded']).optional(),
-      timeoutSeconds: z.number().int().min(1).max(30).optional(),
-      violationPolicy: z.enum(VIOLATION_POLICIES).optional(),
-      auditPolicy: z.enum(['Log', 'Skip']).optional(),
-      auditLogSize: z.number().int().min(1).optional(),
-      dependencies: z.record(z.string(), z.string()).optional(),
-      javascript: z.string().optional(),
-    })
-    .loose(),
+  // common's JsPolicy spec (what jsPolicy's webhook accepts); fields it does not know are left to the lints.
+  spec: JsPolicySpecSchema.loose(),
 });
 
 function readYaml(text: string, source: string): unknown {
@@ -100,23 +52,30 @@ function readYaml(text: string, source: string): unknown {
   }
 }
 
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
-}
-
 /** Parses one suite; `source` (a file name) appears in every error. */
 export function parseSuite(text: string, source = 'suite'): Suite {
   const raw = readYaml(text, source);
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new PolicyforgeError('PF_ERR_SUITE_INVALID', [source, 'a suite is a mapping with `intent` and `cases`']);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+    throw new PolicyforgeError('PF_ERR_SUITE_INVALID', [source, 'a suite is a mapping with `intent` and `cases`']);
   const doc = raw as Record<string, unknown>;
-  if (typeof doc.intent !== 'string' || !doc.intent.trim()) throw new PolicyforgeError('PF_ERR_SUITE_INVALID', [source, 'field `intent` must be a non-empty string']);
-  if (!Array.isArray(doc.cases) || doc.cases.length === 0) throw new PolicyforgeError('PF_ERR_SUITE_INVALID', [source, 'field `cases` must be a non-empty list']);
+  if (typeof doc.intent !== 'string' || !doc.intent.trim())
+    throw new PolicyforgeError('PF_ERR_SUITE_INVALID', [source, 'field `intent` must be a non-empty string']);
+  if (!Array.isArray(doc.cases) || doc.cases.length === 0)
+    throw new PolicyforgeError('PF_ERR_SUITE_INVALID', [source, 'field `cases` must be a non-empty list']);
   const extra = Object.keys(doc).filter((k) => k !== 'intent' && k !== 'cases');
-  if (extra.length) throw new PolicyforgeError('PF_ERR_SUITE_INVALID', [source, `unknown field \`${extra[0]}\` (a suite has only intent and cases)`]);
+  if (extra.length)
+    throw new PolicyforgeError('PF_ERR_SUITE_INVALID', [
+      source,
+      `unknown field \`${extra[0]}\` (a suite has only intent and cases)`,
+    ]);
   const cases = doc.cases.map((c, i) => parseCase(c, `${source} case ${caseLabel(c, i)}`));
   const seen = new Set<string>();
   for (const c of cases) {
-    if (seen.has(c.name)) throw new PolicyforgeError('PF_ERR_SUITE_INVALID', [`${source} case "${c.name}"`, 'field `name`: must be unique in the file']);
+    if (seen.has(c.name))
+      throw new PolicyforgeError('PF_ERR_SUITE_INVALID', [
+        `${source} case "${c.name}"`,
+        'field `name`: must be unique in the file',
+      ]);
     seen.add(c.name);
   }
   return { intent: doc.intent, cases, source };
@@ -127,27 +86,8 @@ function caseLabel(c: unknown, index: number): string {
   return typeof name === 'string' && name ? `"${name}"` : `#${index + 1}`;
 }
 
-/** Validates one case object; `where` names it in errors (`suite.yaml case "x"`). */
-export function parseCase(value: unknown, where: string): TestCase {
-  const parsed = caseSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = fieldPath(issue.path) || '(case)';
-    throw new PolicyforgeError('PF_ERR_SUITE_INVALID', [where, `field \`${field}\`: ${issue.message}`]);
-  }
-  const c = parsed.data as TestCase;
-  const op = c.operation ?? 'CREATE';
-  const fail = (field: string, why: string): never => {
-    throw new PolicyforgeError('PF_ERR_SUITE_INVALID', [where, `field \`${field}\`: ${why}`]);
-  };
-  if (op === 'DELETE') {
-    if (!c.oldObject && !c.object) fail('oldObject', 'a DELETE case needs the object being deleted as oldObject');
-  } else if (!c.object) fail('object', `a ${op} case needs an object`);
-  if (op === 'UPDATE' && !c.oldObject) fail('oldObject', 'an UPDATE case needs the previous object as oldObject');
-  if (c.patched !== undefined && c.expect !== 'mutate') fail('patched', 'only a case expecting mutate may give patched');
-  if (c.expect === 'allow' && c.message !== undefined) fail('message', 'an allow case has no message to match');
-  return c;
-}
+/** One case of the suite format: common's parseCase (TestCaseSchema), where suites have always exported it. */
+export { parseCase };
 
 export async function loadSuite(path: string): Promise<Suite> {
   return parseSuite(await readText(path), path);
@@ -166,7 +106,10 @@ function checkPolicy(raw: unknown, source: string, options: { bundleOnly?: boole
   const parsed = policySchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [source, `field \`${fieldPath(issue.path) || '(document)'}\`: ${issue.message}`]);
+    throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [
+      source,
+      `field \`${fieldPath(issue.path) || '(document)'}\`: ${issue.message}`,
+    ]);
   }
   const policy = parsed.data as JsPolicy;
   const spec = policy.spec;
@@ -182,7 +125,8 @@ function checkPolicy(raw: unknown, source: string, options: { bundleOnly?: boole
     if (list && list.includes('*') && list.length > 1) fail(`spec.${f}`, '`*` must be alone');
   }
   if (spec.type === 'Controller') {
-    if (spec.operations.some((o) => o !== 'CREATE' && o !== 'DELETE' && o !== '*')) fail('spec.operations', 'a Controller policy allows only CREATE, DELETE or `*`');
+    if (spec.operations.some((o) => o !== 'CREATE' && o !== 'DELETE' && o !== '*'))
+      fail('spec.operations', 'a Controller policy allows only CREATE, DELETE or `*`');
     if (spec.resources.some((r) => r.includes('*'))) fail('spec.resources', 'a Controller policy cannot use `*`');
   }
   return policy;
@@ -197,7 +141,12 @@ const bundleSchema = z.object({
   kind: z.literal('JsPolicyBundle'),
   metadata: z.object({ name: z.string().min(1) }).loose(),
   spec: z
-    .object({ bundle: z.string().regex(/^[A-Za-z0-9+/=\s]*$/, 'must be base64 (gzipped javascript)').optional() })
+    .object({
+      bundle: z
+        .string()
+        .regex(/^[A-Za-z0-9+/=\s]*$/, 'must be base64 (gzipped javascript)')
+        .optional(),
+    })
     .loose(),
 });
 
@@ -269,7 +218,10 @@ export async function loadPolicyBundles(path: string): Promise<PolicyBundle[]> {
 export async function loadPolicyDocument(path: string): Promise<JsPolicy> {
   const raw = readYaml(await readText(path), path);
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [path, 'the document is not a mapping (a JsPolicy is apiVersion, kind, metadata and spec)']);
+    throw new PolicyforgeError('PF_ERR_POLICY_INVALID', [
+      path,
+      'the document is not a mapping (a JsPolicy is apiVersion, kind, metadata and spec)',
+    ]);
   }
   return raw as JsPolicy;
 }

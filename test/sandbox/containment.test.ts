@@ -27,17 +27,29 @@ describe('memory outside the heap limit is not available to policies', () => {
   it('a resizable ArrayBuffer grows by at most a bounded amount per run', async () => {
     const o = await one('const b = new ArrayBuffer(1, { maxByteLength: 2 ** 30 }); b.resize(2 ** 28); allow()');
     expect(o).toMatchObject({ code: 500, errorKind: 'throw' });
-    expect(o.message).toMatch(/^Uncaught RangeError: ArrayBuffer\.prototype\.resize: the sandbox lets one run grow buffers by at most 4194304 bytes/);
-    const small = await one("const b = new ArrayBuffer(1, { maxByteLength: 1024 }); b.resize(1024); deny(String(b.byteLength))");
+    expect(o.message).toMatch(
+      /^Uncaught RangeError: ArrayBuffer\.prototype\.resize: the sandbox lets one run grow buffers by at most 4194304 bytes/,
+    );
+    const small = await one(
+      'const b = new ArrayBuffer(1, { maxByteLength: 1024 }); b.resize(1024); deny(String(b.byteLength))',
+    );
     expect(small.message).toBe('1024');
   });
 });
 
-describe('a case never inherits another case\'s fate', () => {
+describe("a case never inherits another case's fate", () => {
   it('after one case runs out of memory, the next cases of the same policy run on a rebuilt isolate', async () => {
-    const p = policy("if (request.object.metadata.name === 'bomb') { const a = []; for (;;) a.push(new Array(1e6).fill(1)); } deny('ran ' + request.object.metadata.name)");
-    const bomb = podCase('bomb', 'deny', { object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bomb', namespace: 'default' } } });
-    const after = (n: string) => podCase(n, 'deny', { message: `ran ${n}`, object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: n, namespace: 'default' } } });
+    const p = policy(
+      "if (request.object.metadata.name === 'bomb') { const a = []; for (;;) a.push(new Array(1e6).fill(1)); } deny('ran ' + request.object.metadata.name)",
+    );
+    const bomb = podCase('bomb', 'deny', {
+      object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bomb', namespace: 'default' } },
+    });
+    const after = (n: string) =>
+      podCase(n, 'deny', {
+        message: `ran ${n}`,
+        object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: n, namespace: 'default' } },
+      });
     const r = await roomy.runSuite(p, [bomb, after('next'), after('and-next')]);
     expect(r.cases[0].outcome.errorKind).toBe('memory');
     expect(r.cases[1].outcome, JSON.stringify(r.cases[1].outcome)).toMatchObject({ code: 403, message: 'ran next' });
@@ -52,19 +64,28 @@ describe('deny() and warn() from promise callbacks count (v8go runs promise jobs
   // pkg/webhook/handler.go 181-192: __response is read after RunScriptWithTimeout returns; v8go's RunScript
   // (pkg/vm/vm.go 260-261) runs the microtask queue when the script ends.
   it('a deny from .then', async () => {
-    expect(await one("Promise.resolve().then(() => deny('from then'))")).toMatchObject({ actual: 'deny', code: 403, message: 'from then' });
+    expect(await one("Promise.resolve().then(() => deny('from then'))")).toMatchObject({
+      actual: 'deny',
+      code: 403,
+      message: 'from then',
+    });
   });
 
   it('a deny after await', async () => {
-    expect(await one("(async () => { await null; await null; deny('after await') })()")).toMatchObject({ actual: 'deny', message: 'after await' });
+    expect(await one("(async () => { await null; await null; deny('after await') })()")).toMatchObject({
+      actual: 'deny',
+      message: 'after await',
+    });
   });
 
   it('a warn from .then', async () => {
-    const r = await sandbox.runSuite(policy("Promise.resolve().then(() => warn('late warning'))"), [podCase('c', 'warn')]);
+    const r = await sandbox.runSuite(policy("Promise.resolve().then(() => warn('late warning'))"), [
+      podCase('c', 'warn'),
+    ]);
     expect(r.cases[0].outcome.warnings).toEqual(['[test.policyforge.dev]: late warning']);
   });
 
-  it('an error in a promise job is not the script\'s error (nobody reads it) and the request is admitted', async () => {
+  it("an error in a promise job is not the script's error (nobody reads it) and the request is admitted", async () => {
     const o = await one("Promise.resolve().then(() => { throw new Error('lost') })");
     expect(o).toMatchObject({ actual: 'allow', allowed: true });
   });
@@ -79,14 +100,19 @@ describe('text from a policy or a model is printed escaped', () => {
   const forged = '\u001b[2K\r\u001b[32mok  \u001b[0m all good\nPASS  9/9 case(s) passed\u202e';
 
   it('escapeForTerminal turns every control and bidi character into a visible escape', () => {
-    expect(escapeForTerminal(forged)).toBe('\\x1b[2K\\r\\x1b[32mok  \\x1b[0m all good\\nPASS  9/9 case(s) passed\\u202e');
+    expect(escapeForTerminal(forged)).toBe(
+      '\\x1b[2K\\r\\x1b[32mok  \\x1b[0m all good\\nPASS  9/9 case(s) passed\\u202e',
+    );
     expect(escapeForTerminal('x'.repeat(10), 4)).toBe('xxxx… [6 more chars; --json shows all]');
   });
 
   it('a suite run cannot forge or hide lines: deny messages, warnings, prints and case names are escaped', async () => {
-    const p = policy(`print(${JSON.stringify(forged)}); warn(${JSON.stringify(forged)}); deny(${JSON.stringify(forged)})`);
+    const p = policy(
+      `print(${JSON.stringify(forged)}); warn(${JSON.stringify(forged)}); deny(${JSON.stringify(forged)})`,
+    );
     const r = await sandbox.runSuite(p, [podCase(`name${forged}`, 'allow')]);
     const text = formatSuiteResult(r);
+    // eslint-disable-next-line no-control-regex -- the point: no control character reaches the terminal
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
     // every line the output has is one the formatter wrote: the case line and its details
     expect(text.split('\n').filter((l) => /^(ok|PASS)/.test(l))).toEqual([]);

@@ -10,7 +10,12 @@ export function policy(javascript: string, spec: Partial<JsPolicySpec> = {}, nam
   };
 }
 
-export function pod(name = 'web', namespace = 'default', labels?: Record<string, string>, extra: Record<string, unknown> = {}): KubeObject {
+export function pod(
+  name = 'web',
+  namespace = 'default',
+  labels?: Record<string, string>,
+  extra: Record<string, unknown> = {},
+): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',

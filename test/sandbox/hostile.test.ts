@@ -9,7 +9,9 @@ const sandbox = createSandbox({ maxTimeoutMs: 500, memoryLimitMb: 32 });
 const roomy = createSandbox({ maxTimeoutMs: 10_000, memoryLimitMb: 32 });
 afterAll(() => Promise.all([sandbox.close(), roomy.close()]));
 
-const FOLLOW_UP = policy("if (request.object.metadata.labels?.env === 'prod') deny('prod'); print(typeof process, typeof hostile)");
+const FOLLOW_UP = policy(
+  "if (request.object.metadata.labels?.env === 'prod') deny('prod'); print(typeof process, typeof hostile)",
+);
 
 interface Hostile {
   name: string;
@@ -52,7 +54,11 @@ const CORPUS: Hostile[] = [
     name: 'require and import of fs',
     code: "require('fs').readFileSync('/etc/passwd')",
     // As in jsPolicy, webpack bundles it first and finds no 'fs' for its web target: nothing runs at all.
-    verdict: { errorKind: 'compile', actual: 'allow', error: /error bundling javascript: .*\nModule not found: Error: Can't resolve 'fs'/ },
+    verdict: {
+      errorKind: 'compile',
+      actual: 'allow',
+      error: /error bundling javascript: .*\nModule not found: Error: Can't resolve 'fs'/,
+    },
   },
   {
     name: 'dynamic import',
@@ -126,8 +132,7 @@ const CORPUS: Hostile[] = [
   },
   {
     name: 'WebAssembly infinite loop',
-    code:
-      "const bytes = new Uint8Array([0,97,115,109,1,0,0,0,1,4,1,96,0,0,3,2,1,0,7,5,1,1,102,0,0,10,9,1,7,0,3,64,12,0,11,11]); new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.f()",
+    code: 'const bytes = new Uint8Array([0,97,115,109,1,0,0,0,1,4,1,96,0,0,3,2,1,0,7,5,1,1,102,0,0,10,9,1,7,0,3,64,12,0,11,11]); new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.f()',
     verdict: { code: 500 },
   },
 ];
@@ -147,7 +152,12 @@ describe('the hostile corpus is contained', () => {
     // the host is untouched and the next, ordinary case still runs correctly
     expect(typeof process.pid).toBe('number');
     expect(process.memoryUsage().rss - before).toBeLessThan(512 * 2 ** 20);
-    const next = await (h.slow ? roomy : sandbox).runSuite(FOLLOW_UP, [podCase('prod', 'deny', { object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'dev', labels: { env: 'prod' } } } }), podCase('dev', 'allow')]);
+    const next = await (h.slow ? roomy : sandbox).runSuite(FOLLOW_UP, [
+      podCase('prod', 'deny', {
+        object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'dev', labels: { env: 'prod' } } },
+      }),
+      podCase('dev', 'allow'),
+    ]);
     expect(next.passed, JSON.stringify(next.cases)).toBe(true);
     expect(next.cases[1].outcome.printed).toEqual(['undefined undefined']);
   });

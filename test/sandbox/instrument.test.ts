@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { checkCompiles } from '../../sandbox/index.js';
+import { PolicyEngine } from '../../sandbox/index.js';
 import { instrumentPolicy, wrapPolicy } from '../../sandbox/instrument.js';
+
+/** V8's compile verdict, from an engine of this test's own (the sandbox keeps no module-global engine). */
+const checkEngine = new PolicyEngine({ memoryLimitMb: 16, maxContexts: 1 });
+const checkCompiles = (javascript: string) => checkEngine.checkCompiles(javascript);
 
 // The rewrite that keeps try/catch/finally from swallowing the verdict must leave valid code behind.
 const SOURCES = [

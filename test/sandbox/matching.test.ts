@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { builtinCatalog } from '../../catalog/index.js';
-import { buildAdmissionRequest, createSandbox, explainMismatch, matchesPolicy, selectorMatches } from '../../sandbox/index.js';
+import {
+  buildAdmissionRequest,
+  createSandbox,
+  explainMismatch,
+  matchesPolicy,
+  selectorMatches,
+} from '../../sandbox/index.js';
 import type { AdmissionRequest } from '../../sandbox/index.js';
 import type { JsPolicySpec, KubeObject, TestCase } from '../../common/index.js';
 import { pod, podCase, policy } from './helpers.js';
@@ -13,7 +19,9 @@ const req = (c: Partial<TestCase> & { object?: KubeObject }): AdmissionRequest =
 
 describe('buildAdmissionRequest', () => {
   it('derives kind, resource and plural from the catalog, with a uid and an admin user by default', () => {
-    const r = req({ object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'prod' } } });
+    const r = req({
+      object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'prod' } },
+    });
     expect(r).toMatchObject({
       kind: { group: 'apps', version: 'v1', kind: 'Deployment' },
       resource: { group: 'apps', version: 'v1', resource: 'deployments' },
@@ -30,10 +38,24 @@ describe('buildAdmissionRequest', () => {
   });
 
   it('knows CRD plurals from the catalog and pluralises unknown kinds by the usual rules', () => {
-    expect(req({ object: { apiVersion: 'iam.cnrm.cloud.google.com/v1beta1', kind: 'IAMPolicy', metadata: { name: 'p', namespace: 'a' } } }).resource.resource).toBe('iampolicies');
-    expect(req({ object: { apiVersion: 'example.com/v1', kind: 'Proxy', metadata: { name: 'p' } } }).resource.resource).toBe('proxies');
-    expect(req({ object: { apiVersion: 'example.com/v1', kind: 'Gateway', metadata: { name: 'p' } } }).resource.resource).toBe('gateways');
-    expect(req({ object: { apiVersion: 'example.com/v1', kind: 'Mailbox', metadata: { name: 'p' } } }).resource.resource).toBe('mailboxes');
+    expect(
+      req({
+        object: {
+          apiVersion: 'iam.cnrm.cloud.google.com/v1beta1',
+          kind: 'IAMPolicy',
+          metadata: { name: 'p', namespace: 'a' },
+        },
+      }).resource.resource,
+    ).toBe('iampolicies');
+    expect(
+      req({ object: { apiVersion: 'example.com/v1', kind: 'Proxy', metadata: { name: 'p' } } }).resource.resource,
+    ).toBe('proxies');
+    expect(
+      req({ object: { apiVersion: 'example.com/v1', kind: 'Gateway', metadata: { name: 'p' } } }).resource.resource,
+    ).toBe('gateways');
+    expect(
+      req({ object: { apiVersion: 'example.com/v1', kind: 'Mailbox', metadata: { name: 'p' } } }).resource.resource,
+    ).toBe('mailboxes');
   });
 
   it('DELETE carries oldObject and no object; UPDATE carries both', () => {
@@ -47,7 +69,10 @@ describe('buildAdmissionRequest', () => {
   });
 
   it('namespaces: cluster-scoped objects have no namespace; a Namespace request carries its own name except on create', () => {
-    expect(req({ object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r' } } }).namespace).toBe('');
+    expect(
+      req({ object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r' } } })
+        .namespace,
+    ).toBe('');
     const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'billing' } };
     expect(req({ object: ns }).namespace).toBe('');
     expect(req({ operation: 'DELETE', oldObject: ns }).namespace).toBe('billing');
@@ -56,7 +81,11 @@ describe('buildAdmissionRequest', () => {
   });
 
   it('subresource requests name the parent resource', () => {
-    const r = req({ operation: 'CONNECT', subResource: 'exec', object: { apiVersion: 'v1', kind: 'PodExecOptions', metadata: { name: 'web', namespace: 'dev' } } });
+    const r = req({
+      operation: 'CONNECT',
+      subResource: 'exec',
+      object: { apiVersion: 'v1', kind: 'PodExecOptions', metadata: { name: 'web', namespace: 'dev' } },
+    });
     expect(r.resource).toEqual({ group: '', version: 'v1', resource: 'pods' });
     expect(r.subResource).toBe('exec');
   });
@@ -71,8 +100,17 @@ describe('matchesPolicy', () => {
   });
 
   it('resources: plural, *, and subresource rules', () => {
-    const exec = req({ operation: 'CONNECT', subResource: 'exec', object: { apiVersion: 'v1', kind: 'PodExecOptions', metadata: { name: 'web', namespace: 'dev' } } });
-    const scale = req({ operation: 'UPDATE', subResource: 'scale', object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'dev' } }, oldObject: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'dev' } } });
+    const exec = req({
+      operation: 'CONNECT',
+      subResource: 'exec',
+      object: { apiVersion: 'v1', kind: 'PodExecOptions', metadata: { name: 'web', namespace: 'dev' } },
+    });
+    const scale = req({
+      operation: 'UPDATE',
+      subResource: 'scale',
+      object: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'dev' } },
+      oldObject: { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'dev' } },
+    });
     expect(matchesPolicy(spec({ resources: ['pods'] }), p)).toBe(true);
     expect(matchesPolicy(spec({ resources: ['services'] }), p)).toBe(false);
     expect(matchesPolicy(spec({ resources: ['*'] }), p)).toBe(true);
@@ -95,7 +133,9 @@ describe('matchesPolicy', () => {
   });
 
   it('scope: Cluster, Namespaced, *', () => {
-    const crb = req({ object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'b' } } });
+    const crb = req({
+      object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'b' } },
+    });
     expect(matchesPolicy(spec({ scope: 'Namespaced' }), p)).toBe(true);
     expect(matchesPolicy(spec({ scope: 'Cluster' }), p)).toBe(false);
     expect(matchesPolicy(spec({ scope: 'Cluster' }), crb)).toBe(true);
@@ -104,7 +144,11 @@ describe('matchesPolicy', () => {
   });
 
   it('namespaceSelector matches kubernetes.io/metadata.name and the extra namespace labels', () => {
-    const byName = spec({ namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'dev'] }] } });
+    const byName = spec({
+      namespaceSelector: {
+        matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'dev'] }],
+      },
+    });
     expect(matchesPolicy(byName, p)).toBe(false);
     expect(matchesPolicy(byName, req({ object: pod('a', 'prod') }))).toBe(true);
     const byLabel = spec({ namespaceSelector: { matchLabels: { env: 'prod' } } });
@@ -114,9 +158,18 @@ describe('matchesPolicy', () => {
 
   it('namespaceSelector does not filter cluster-scoped objects, and matches a Namespace by its own labels', () => {
     const sel = spec({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prod' } } });
-    expect(matchesPolicy(sel, req({ object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r' } } }))).toBe(true);
-    expect(matchesPolicy(sel, req({ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod' } } }))).toBe(true);
-    expect(matchesPolicy(sel, req({ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev' } } }))).toBe(false);
+    expect(
+      matchesPolicy(
+        sel,
+        req({ object: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'r' } } }),
+      ),
+    ).toBe(true);
+    expect(
+      matchesPolicy(sel, req({ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod' } } })),
+    ).toBe(true);
+    expect(
+      matchesPolicy(sel, req({ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev' } } })),
+    ).toBe(false);
   });
 
   it("objectSelector: the object's labels; oldObject's on DELETE; either on UPDATE", () => {
@@ -124,7 +177,12 @@ describe('matchesPolicy', () => {
     expect(matchesPolicy(sel, p)).toBe(true);
     expect(matchesPolicy(sel, req({ object: pod('a', 'dev') }))).toBe(false);
     expect(matchesPolicy(sel, req({ operation: 'DELETE', oldObject: pod('a', 'dev', { app: 'web' }) }))).toBe(true);
-    expect(matchesPolicy(sel, req({ operation: 'UPDATE', object: pod('a', 'dev'), oldObject: pod('a', 'dev', { app: 'web' }) }))).toBe(true);
+    expect(
+      matchesPolicy(
+        sel,
+        req({ operation: 'UPDATE', object: pod('a', 'dev'), oldObject: pod('a', 'dev', { app: 'web' }) }),
+      ),
+    ).toBe(true);
   });
 
   it('label selector operators', () => {
@@ -142,8 +200,13 @@ describe('matching inside runSuite', () => {
   it('a request the rules do not select is admitted untouched without running the script', async () => {
     const sandbox = createSandbox();
     try {
-      const scoped = policy("deny('always')", { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prod' } } });
-      const r = await sandbox.runSuite(scoped, [podCase('dev', 'allow'), podCase('prod', 'deny', { object: pod('a', 'prod') })]);
+      const scoped = policy("deny('always')", {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prod' } },
+      });
+      const r = await sandbox.runSuite(scoped, [
+        podCase('dev', 'allow'),
+        podCase('prod', 'deny', { object: pod('a', 'prod') }),
+      ]);
       expect(r.passed).toBe(true);
       expect(r.cases[0].outcome).toMatchObject({ matched: false, allowed: true, actual: 'allow' });
       expect(r.cases[0].outcome.message).toContain('does not match spec.namespaceSelector');
@@ -151,7 +214,11 @@ describe('matching inside runSuite', () => {
       const all = await sandbox.runSuite(scoped, [podCase('dev', 'deny')], { ignoreSelectors: true });
       expect(all.cases[0].outcome).toMatchObject({ matched: true, actual: 'deny' });
       // but never past operations/resources
-      const other = await sandbox.runSuite(scoped, [podCase('del', 'allow', { operation: 'DELETE', object: undefined, oldObject: pod('a', 'prod') })], { ignoreSelectors: true });
+      const other = await sandbox.runSuite(
+        scoped,
+        [podCase('del', 'allow', { operation: 'DELETE', object: undefined, oldObject: pod('a', 'prod') })],
+        { ignoreSelectors: true },
+      );
       expect(other.cases[0].outcome.matched).toBe(false);
     } finally {
       await sandbox.close();

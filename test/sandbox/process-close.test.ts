@@ -33,7 +33,10 @@ ${body}
 /** Runs a script; a hang is cut off (SIGKILL) long after a working close() would have returned. */
 async function runScript(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--no-node-snapshot', file], { timeout: 45_000, killSignal: 'SIGKILL' });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--no-node-snapshot', file], {
+      timeout: 45_000,
+      killSignal: 'SIGKILL',
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number | string; stdout?: string; stderr?: string };

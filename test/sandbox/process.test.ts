@@ -12,10 +12,15 @@ afterAll(() => sandbox.close());
 
 describe("'process' isolation", () => {
   it('gives the same verdicts as inline isolation', async () => {
-    const r = await sandbox.runSuite(policy("if (request.object.metadata.labels?.env === 'prod') deny('prod'); warn('checked')"), [
-      podCase('prod', 'deny', { object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'x', labels: { env: 'prod' } } } }),
-      podCase('dev', 'warn', { message: 'checked' }),
-    ]);
+    const r = await sandbox.runSuite(
+      policy("if (request.object.metadata.labels?.env === 'prod') deny('prod'); warn('checked')"),
+      [
+        podCase('prod', 'deny', {
+          object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'a', namespace: 'x', labels: { env: 'prod' } } },
+        }),
+        podCase('dev', 'warn', { message: 'checked' }),
+      ],
+    );
     expect(r.passed).toBe(true);
     expect(r.cases[0].outcome).toMatchObject({ code: 403, message: 'prod' });
   });
@@ -23,15 +28,23 @@ describe("'process' isolation", () => {
   it('runs the shared intent suites', async () => {
     const dir = resolve(import.meta.dirname, '..', '..', '..', 'shared', 'intents');
     if (!existsSync(dir)) return console.warn(`[policyforge] ${dir} not found: skipping`);
-    const ids = readdirSync(dir).filter((f) => f.endsWith('.policy.yaml')).map((f) => f.slice(0, -'.policy.yaml'.length));
-    const results = await Promise.all(ids.map(async (id) => sandbox.runSuite(await loadPolicy(join(dir, `${id}.policy.yaml`)), await loadSuite(join(dir, `${id}.yaml`)))));
+    const ids = readdirSync(dir)
+      .filter((f) => f.endsWith('.policy.yaml'))
+      .map((f) => f.slice(0, -'.policy.yaml'.length));
+    const results = await Promise.all(
+      ids.map(async (id) =>
+        sandbox.runSuite(await loadPolicy(join(dir, `${id}.policy.yaml`)), await loadSuite(join(dir, `${id}.yaml`))),
+      ),
+    );
     expect(results.map((r) => r.passed)).toEqual(ids.map(() => true));
   });
 
   it('survives memory bombs and timeouts in the child, and the next suite runs', async () => {
     const roomy = createSandbox({ isolation: 'process', processes: 1, maxTimeoutMs: 10_000, memoryLimitMb: 32 });
     try {
-      const bomb = await roomy.runSuite(policy('const a = []; for (;;) a.push(new Array(1e6).fill(1));'), [podCase('bomb', 'deny')]);
+      const bomb = await roomy.runSuite(policy('const a = []; for (;;) a.push(new Array(1e6).fill(1));'), [
+        podCase('bomb', 'deny'),
+      ]);
       expect(bomb.cases[0].outcome).toMatchObject({ code: 500, errorKind: 'memory' });
       const next = await roomy.runSuite(policy("deny('fine')"), [podCase('next', 'deny', { message: 'fine' })]);
       expect(next.passed).toBe(true);
@@ -47,7 +60,9 @@ describe("'process' isolation", () => {
       expect(isPolicyforgeError(err, 'PF_ERR_SANDBOX_CRASHED')).toBe(true);
       expect((err as Error).message).toMatch(/child \d+ died \(exit code 70\)/);
       expect(pool.crashes).toBe(1);
-      const runs = await pool.runCases("deny('after the crash')", [{ requestJson: '{"operation":"CREATE"}', timeoutMs: 500 }]);
+      const runs = await pool.runCases("deny('after the crash')", [
+        { requestJson: '{"operation":"CREATE"}', timeoutMs: 500 },
+      ]);
       expect(runs[0].verdict).toEqual({ kind: 'deny', message: 'after the crash', reason: 'Forbidden', code: 403 });
     } finally {
       await pool.close();
@@ -74,7 +89,9 @@ describe("'process' isolation", () => {
     const s = createSandbox({ isolation: 'process', processes: 1 });
     await s.runSuite(policy('allow()'), [podCase('a', 'allow')]);
     await s.close();
-    await expect(s.runSuite(policy('allow()'), [podCase('a', 'allow')])).rejects.toSatisfy((e) => isPolicyforgeError(e));
+    await expect(s.runSuite(policy('allow()'), [podCase('a', 'allow')])).rejects.toSatisfy((e) =>
+      isPolicyforgeError(e),
+    );
   });
 });
 
@@ -82,7 +99,11 @@ describe("'process' isolation", () => {
 function untimed(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(untimed);
   if (!value || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== 'durationMs').map(([k, v]) => [k, untimed(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => k !== 'durationMs')
+      .map(([k, v]) => [k, untimed(v)]),
+  );
 }
 
 describe("'process' isolation's messages", () => {
@@ -91,7 +112,9 @@ describe("'process' isolation's messages", () => {
     if (!existsSync(dir)) return console.warn(`[policyforge] ${dir} not found: skipping`);
     const inline = createSandbox({ isolation: 'inline', maxTimeoutMs: 500, memoryLimitMb: 32 });
     try {
-      const ids = readdirSync(dir).filter((f) => f.endsWith('.policy.yaml')).map((f) => f.slice(0, -'.policy.yaml'.length));
+      const ids = readdirSync(dir)
+        .filter((f) => f.endsWith('.policy.yaml'))
+        .map((f) => f.slice(0, -'.policy.yaml'.length));
       for (const id of ids) {
         const [p, suite] = [await loadPolicy(join(dir, `${id}.policy.yaml`)), await loadSuite(join(dir, `${id}.yaml`))];
         expect(untimed(await sandbox.runSuite(p, suite)), id).toEqual(untimed(await inline.runSuite(p, suite)));
@@ -105,7 +128,12 @@ describe("'process' isolation's messages", () => {
     const pool = new ProcessPoolBackend({ processes: 1, memoryLimitMb: 32 });
     try {
       const runs = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => pool.runCases(`deny('policy ${i}')`, [{ requestJson: '{}', timeoutMs: 5_000 }, { requestJson: '{}', timeoutMs: 5_000 }])),
+        Array.from({ length: 8 }, (_, i) =>
+          pool.runCases(`deny('policy ${i}')`, [
+            { requestJson: '{}', timeoutMs: 5_000 },
+            { requestJson: '{}', timeoutMs: 5_000 },
+          ]),
+        ),
       );
       expect(runs.map((r) => r.map((run) => run.verdict?.kind === 'deny' && run.verdict.message))).toEqual(
         Array.from({ length: 8 }, (_, i) => [`policy ${i}`, `policy ${i}`]),
@@ -133,7 +161,7 @@ describe("'process' isolation's messages", () => {
     }
   });
 
-  it("asks a child once whether a policy compiles, and remembers failures too", async () => {
+  it('asks a child once whether a policy compiles, and remembers failures too', async () => {
     const pool = new ProcessPoolBackend({ processes: 1, memoryLimitMb: 32 });
     try {
       expect(await pool.checkCompiles("deny('x')")).toEqual({ ok: true });
@@ -154,13 +182,23 @@ describe("'process' isolation's messages", () => {
     const sent: ChildRequest[] = [];
     try {
       const n = SCRIPTS_PER_CHILD + 6;
-      const order = [...Array.from({ length: n }, (_, i) => i), ...Array.from({ length: n }, (_, i) => n - 1 - i), 3, 3];
+      const order = [
+        ...Array.from({ length: n }, (_, i) => i),
+        ...Array.from({ length: n }, (_, i) => n - 1 - i),
+        3,
+        3,
+      ];
       for (const i of order) {
         const runs = await pool.runCases(`deny('policy ${i}')`, [{ requestJson: '{}', timeoutMs: 5_000 }]);
-        expect(runs[0].verdict, `policy ${i}: ${runs[0].error}`).toMatchObject({ kind: 'deny', message: `policy ${i}` });
+        expect(runs[0].verdict, `policy ${i}: ${runs[0].error}`).toMatchObject({
+          kind: 'deny',
+          message: `policy ${i}`,
+        });
         if (sent.length === 0) spyOnMessages(pool, sent);
       }
-      const withSource = sent.map((m) => m.items.some((item) => item.op === 'run' && item.script.javascript !== undefined));
+      const withSource = sent.map((m) =>
+        m.items.some((item) => item.op === 'run' && item.script.javascript !== undefined),
+      );
       // Every policy once on the way up; on the way down the most recent SCRIPTS_PER_CHILD are still held,
       // the rest (the least recently used) are sent again; the last two runs of policy 3 name it by id.
       expect(withSource.filter(Boolean).length).toBe(n - 1 + 6);
@@ -174,7 +212,9 @@ describe("'process' isolation's messages", () => {
 /** Records the messages the pool sends from now on (its children are started once the first is sent). */
 function spyOnMessages(pool: ProcessPoolBackend, sent: ChildRequest[]): void {
   for (const pid of pool.pids()) {
-    const worker = (pool as unknown as { workers: Array<{ child: { pid: number; send: (m: ChildRequest) => boolean } }> }).workers.find((w) => w.child.pid === pid)!;
+    const worker = (
+      pool as unknown as { workers: Array<{ child: { pid: number; send: (m: ChildRequest) => boolean } }> }
+    ).workers.find((w) => w.child.pid === pid)!;
     const send = worker.child.send.bind(worker.child);
     worker.child.send = (m: ChildRequest) => {
       sent.push(m);

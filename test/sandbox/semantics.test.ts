@@ -1,7 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkCompiles, createSandbox } from '../../sandbox/index.js';
+import { PolicyEngine, createSandbox } from '../../sandbox/index.js';
 import type { TestCase } from '../../common/index.js';
 import { pod, podCase, policy } from './helpers.js';
+
+/** V8's compile verdict, from an engine of this test's own (the sandbox keeps no module-global engine). */
+const checkEngine = new PolicyEngine({ memoryLimitMb: 16, maxContexts: 1 });
+const checkCompiles = (javascript: string) => checkEngine.checkCompiles(javascript);
 
 // jsPolicy's decision rules, one test each (../shared/jspolicy.md "How a request is decided").
 const sandbox = createSandbox({ maxTimeoutMs: 300 });
@@ -42,7 +46,10 @@ describe('verdicts', () => {
   });
 
   it('mutate(undefined) ends the script without a patch', async () => {
-    expect(await one("mutate(undefined); deny('unreachable')", { type: 'Mutating' })).toMatchObject({ actual: 'allow', allowed: true });
+    expect(await one("mutate(undefined); deny('unreachable')", { type: 'Mutating' })).toMatchObject({
+      actual: 'allow',
+      allowed: true,
+    });
   });
 
   it('warnings survive a later deny', async () => {
@@ -59,7 +66,9 @@ describe('verdicts', () => {
     const o = await one('request.object.spec.resourceRef.kind');
     expect(o).toMatchObject({ allowed: false, actual: 'deny', code: 500, errorKind: 'throw' });
     // pkg/vm/vm.go 266-268: "Uncaught " + v8go's StackTrace, the V8 stack with the policy's name as origin.
-    expect(o.message).toBe("Uncaught TypeError: Cannot read properties of undefined (reading 'kind')\n    at test.policyforge.dev:1:33");
+    expect(o.message).toBe(
+      "Uncaught TypeError: Cannot read properties of undefined (reading 'kind')\n    at test.policyforge.dev:1:33",
+    );
   });
 
   it('throwing a non-error value gives its string form with no "Uncaught" (vm_test.go 60-64: throw "test" gives "test")', async () => {
@@ -73,19 +82,30 @@ describe('verdicts', () => {
     expect(o).toMatchObject({ allowed: false, code: 500 });
   });
 
-  it('running past a cap below the policy\'s own limit is a rejection with code 500 that says which limit ran out', async () => {
+  it("running past a cap below the policy's own limit is a rejection with code 500 that says which limit ran out", async () => {
     const o = await one('while (true) {}');
-    expect(o).toMatchObject({ allowed: false, code: 500, errorKind: 'timeout', timeout: { limitMs: 300, limitSource: 'cap', decidedBy: 'sandbox-cap' } });
+    expect(o).toMatchObject({
+      allowed: false,
+      code: 500,
+      errorKind: 'timeout',
+      timeout: { limitMs: 300, limitSource: 'cap', decidedBy: 'sandbox-cap' },
+    });
     // pkg/vm/vm.go 253-256: the VM's own text is "script <origin> timed out"
-    expect(o.message).toMatch(/^script test\.policyforge\.dev timed out \(the sandbox's cap of 300 ms; the policy's own limit is 10000 ms/);
+    expect(o.message).toMatch(
+      /^script test\.policyforge\.dev timed out \(the sandbox's cap of 300 ms; the policy's own limit is 10000 ms/,
+    );
   });
 
   it('spec.timeoutSeconds applies when below the sandbox maximum, and sleep is charged against it', async () => {
     const fast = createSandbox({ maxTimeoutMs: 5000 });
     try {
-      const r = await fast.runSuite(policy('for (let i = 0; i < 5; i++) sleep(1000); allow()', { timeoutSeconds: 2 }), [podCase('c', 'allow')]);
+      const r = await fast.runSuite(policy('for (let i = 0; i < 5; i++) sleep(1000); allow()', { timeoutSeconds: 2 }), [
+        podCase('c', 'allow'),
+      ]);
       expect(r.cases[0].outcome).toMatchObject({ code: 500, errorKind: 'timeout' });
-      const ok = await fast.runSuite(policy("sleep(5000); sleep(500); deny('after sleeping')", { timeoutSeconds: 2 }), [podCase('c', 'deny')]);
+      const ok = await fast.runSuite(policy("sleep(5000); sleep(500); deny('after sleeping')", { timeoutSeconds: 2 }), [
+        podCase('c', 'deny'),
+      ]);
       expect(ok.cases[0].outcome).toMatchObject({ code: 403, message: 'after sleeping' });
       // sleep is virtual: the case is charged 1.5 s but does not take it
       expect(ok.cases[0].outcome.durationMs).toBeGreaterThanOrEqual(1500);
@@ -117,7 +137,7 @@ describe('the first ending call decides, even through try/catch/finally', () => 
   });
 
   it('a decided case that keeps running keeps its verdict when it times out', async () => {
-    const o = await one("eval(\"try { deny('decided') } catch (e) { while (true) {} }\")");
+    const o = await one('eval("try { deny(\'decided\') } catch (e) { while (true) {} }")');
     expect(o).toMatchObject({ actual: 'deny', message: 'decided', code: 403 });
   });
 
@@ -158,7 +178,11 @@ describe('policy types and violationPolicy', () => {
   });
 
   it('Dry: a rejection is admitted silently and a patch is dropped', async () => {
-    expect(await one("deny('no')", { violationPolicy: 'Dry' })).toMatchObject({ allowed: true, actual: 'allow', warnings: [] });
+    expect(await one("deny('no')", { violationPolicy: 'Dry' })).toMatchObject({
+      allowed: true,
+      actual: 'allow',
+      warnings: [],
+    });
     const m = await one(mutating, { type: 'Mutating', violationPolicy: 'Dry' });
     expect(m.actual).toBe('allow');
     expect(m.patch).toBeUndefined();
@@ -166,32 +190,70 @@ describe('policy types and violationPolicy', () => {
 
   it('Controller: an update arrives as CREATE; only name, namespace, operation, kind and object are set', async () => {
     // pkg/controller/policy.go 224-241: the same admission.Request struct, marshalled whole
-    const c: TestCase = { name: 'u', operation: 'UPDATE', object: pod('web', 'dev'), oldObject: pod('web', 'dev'), expect: 'allow' };
-    const o = await one("print(JSON.stringify(Object.assign({}, request, { object: request.object.kind })))", { type: 'Controller', operations: ['CREATE'] }, c);
+    const c: TestCase = {
+      name: 'u',
+      operation: 'UPDATE',
+      object: pod('web', 'dev'),
+      oldObject: pod('web', 'dev'),
+      expect: 'allow',
+    };
+    const o = await one(
+      'print(JSON.stringify(Object.assign({}, request, { object: request.object.kind })))',
+      { type: 'Controller', operations: ['CREATE'] },
+      c,
+    );
     expect(JSON.parse(o.printed[0])).toEqual({
-      uid: '', kind: { group: '', version: 'v1', kind: 'Pod' }, resource: { group: '', version: '', resource: '' }, name: 'web', namespace: 'dev',
-      operation: 'CREATE', userInfo: {}, object: 'Pod', oldObject: null, options: null,
+      uid: '',
+      kind: { group: '', version: 'v1', kind: 'Pod' },
+      resource: { group: '', version: '', resource: '' },
+      name: 'web',
+      namespace: 'dev',
+      operation: 'CREATE',
+      userInfo: {},
+      object: 'Pod',
+      oldObject: null,
+      options: null,
     });
   });
 
   it('Controller: a deletion arrives without the object', async () => {
     const c: TestCase = { name: 'd', operation: 'DELETE', oldObject: pod('web', 'dev'), expect: 'allow' };
-    const o = await one("print(request.operation, typeof request.object, request.name, request.namespace)", { type: 'Controller', operations: ['*'] }, c);
+    const o = await one(
+      'print(request.operation, typeof request.object, request.name, request.namespace)',
+      { type: 'Controller', operations: ['*'] },
+      c,
+    );
     expect(o.printed).toEqual(['DELETE object web dev']);
-    expect((await one('print(String(request.object))', { type: 'Controller', operations: ['*'] }, c)).printed).toEqual(['null']);
+    expect((await one('print(String(request.object))', { type: 'Controller', operations: ['*'] }, c)).printed).toEqual([
+      'null',
+    ]);
   });
 
   it('Controller: mutate ends the run without a patch (jsPolicy patches for Mutating policies only)', async () => {
-    const o = await one("const x = request.object; x.metadata.labels = {a: 'b'}; mutate(x); deny('unreachable')", { type: 'Controller', operations: ['CREATE'] });
+    const o = await one("const x = request.object; x.metadata.labels = {a: 'b'}; mutate(x); deny('unreachable')", {
+      type: 'Controller',
+      operations: ['CREATE'],
+    });
     expect(o).toMatchObject({ actual: 'allow', allowed: true });
     expect(o.patch).toBeUndefined();
   });
 
   it("Controller: selectors match the event's object, the deleted one on DELETE", async () => {
     const spec = { type: 'Controller' as const, operations: ['*'], objectSelector: { matchLabels: { app: 'web' } } };
-    const del: TestCase = { name: 'd', operation: 'DELETE', oldObject: pod('web', 'dev', { app: 'web' }), expect: 'deny' };
+    const del: TestCase = {
+      name: 'd',
+      operation: 'DELETE',
+      oldObject: pod('web', 'dev', { app: 'web' }),
+      expect: 'deny',
+    };
     expect((await one("deny('seen ' + request.operation)", spec, del)).message).toBe('seen DELETE');
-    const upd: TestCase = { name: 'u', operation: 'UPDATE', object: pod('web', 'dev', { app: 'api' }), oldObject: pod('web', 'dev', { app: 'web' }), expect: 'allow' };
+    const upd: TestCase = {
+      name: 'u',
+      operation: 'UPDATE',
+      object: pod('web', 'dev', { app: 'api' }),
+      oldObject: pod('web', 'dev', { app: 'web' }),
+      expect: 'allow',
+    };
     expect((await one("deny('seen')", spec, upd)).matched).toBe(false);
   });
 
@@ -246,8 +308,14 @@ describe('globals', () => {
   });
 
   it('fetchSync answers only from fixtures and throws like a network error otherwise', async () => {
-    const c = podCase('f', 'allow', { fixtures: { fetch: { 'https://api.example.com/ok': { status: 200, body: '{"allowed":true}' } } } });
-    const o = await one("const r = fetchSync('https://api.example.com/ok'); print(r.ok, r.status, r.json().allowed); fetchSync('https://elsewhere.example.com/')", {}, c);
+    const c = podCase('f', 'allow', {
+      fixtures: { fetch: { 'https://api.example.com/ok': { status: 200, body: '{"allowed":true}' } } },
+    });
+    const o = await one(
+      "const r = fetchSync('https://api.example.com/ok'); print(r.ok, r.status, r.json().allowed); fetchSync('https://elsewhere.example.com/')",
+      {},
+      c,
+    );
     expect(o.printed).toEqual(['true 200 true']);
     expect(o).toMatchObject({ code: 500 });
     expect(o.message).toContain('the sandbox has no network');
@@ -255,14 +323,19 @@ describe('globals', () => {
 
   it('readFileSync reads fixture files and gives undefined otherwise', async () => {
     const c = podCase('r', 'allow', { fixtures: { files: { '/etc/motd': 'hi' } } });
-    expect((await one("print(readFileSync('/etc/motd'), readFileSync('/etc/passwd') === undefined)", {}, c)).printed).toEqual(['hi true']);
+    expect(
+      (await one("print(readFileSync('/etc/motd'), readFileSync('/etc/passwd') === undefined)", {}, c)).printed,
+    ).toEqual(['hi true']);
   });
 
   it("atob and btoa are Go's standard base64 over UTF-8, undefined on bad input", async () => {
-    expect((await one("print(btoa('policy:forge'), atob('cG9saWN5OmZvcmdl'), atob(btoa('a')))")).printed).toEqual(['cG9saWN5OmZvcmdl policy:forge a']);
-    expect((await one("print(btoa('é✓'), atob('w6ninJM='), typeof atob('not base64!'), typeof atob('YQ'), typeof btoa(5))")).printed).toEqual([
-      'w6ninJM= é✓ undefined undefined undefined',
+    expect((await one("print(btoa('policy:forge'), atob('cG9saWN5OmZvcmdl'), atob(btoa('a')))")).printed).toEqual([
+      'cG9saWN5OmZvcmdl policy:forge a',
     ]);
+    expect(
+      (await one("print(btoa('é✓'), atob('w6ninJM='), typeof atob('not base64!'), typeof atob('YQ'), typeof btoa(5))"))
+        .printed,
+    ).toEqual(['w6ninJM= é✓ undefined undefined undefined']);
   });
 
   it('list gives undefined, not [], when nothing matches (jsPolicy omits the empty list)', async () => {
@@ -274,8 +347,11 @@ describe('globals', () => {
     expect(o.printed).toEqual(['WrongArguments WrongArguments: kind, group version and name need to be string values']);
   });
 
-  it('__policy names the policy and exports is a fresh object, as in jsPolicy\'s prepared context', async () => {
-    const r = await sandbox.runSuite(policy('print(__policy, JSON.stringify(exports)); exports.x = 1;'), [podCase('a', 'allow'), podCase('b', 'allow')]);
+  it("__policy names the policy and exports is a fresh object, as in jsPolicy's prepared context", async () => {
+    const r = await sandbox.runSuite(policy('print(__policy, JSON.stringify(exports)); exports.x = 1;'), [
+      podCase('a', 'allow'),
+      podCase('b', 'allow'),
+    ]);
     expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['test.policyforge.dev {}', 'test.policyforge.dev {}']);
   });
 
@@ -284,10 +360,10 @@ describe('globals', () => {
     expect((await one("deny('x', undefined, -1)")).code).toBe(403);
   });
 
-  it('no Node.js: process, Buffer and setTimeout do not exist; require and module are webpack\'s', async () => {
+  it("no Node.js: process, Buffer and setTimeout do not exist; require and module are webpack's", async () => {
     // The policy is bundled as in jsPolicy (pkg/bundle/bundle.go), and webpack answers `typeof require` and
     // `typeof module` itself at build time; nothing of Node.js is there when the bundle runs.
-    const o = await one("print(typeof require, typeof process, typeof Buffer, typeof setTimeout, typeof module)");
+    const o = await one('print(typeof require, typeof process, typeof Buffer, typeof setTimeout, typeof module)');
     expect(o.printed).toEqual(['function undefined undefined undefined object']);
   });
 });
@@ -296,42 +372,67 @@ describe('no state leaks from one case to the next', () => {
   const cases = (n: number) => Array.from({ length: n }, (_, i) => podCase(`c${i}`, 'allow'));
 
   it('globals created by a case are gone in the next one', async () => {
-    const r = await sandbox.runSuite(policy("print(typeof leaked, typeof implicit, typeof globalThis.viaThis); globalThis.leaked = 1; implicit = 2; this.viaThis = 3; var local = 4;"), cases(3));
-    expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['undefined undefined undefined', 'undefined undefined undefined', 'undefined undefined undefined']);
+    const r = await sandbox.runSuite(
+      policy(
+        'print(typeof leaked, typeof implicit, typeof globalThis.viaThis); globalThis.leaked = 1; implicit = 2; this.viaThis = 3; var local = 4;',
+      ),
+      cases(3),
+    );
+    expect(r.cases.map((c) => c.outcome.printed[0])).toEqual([
+      'undefined undefined undefined',
+      'undefined undefined undefined',
+      'undefined undefined undefined',
+    ]);
   });
 
   it('reassigning a jsPolicy global lasts for its case only', async () => {
-    const r = await sandbox.runSuite(policy("if (typeof deny !== 'function') warn('deny was replaced'); deny = () => {};"), cases(2));
+    const r = await sandbox.runSuite(
+      policy("if (typeof deny !== 'function') warn('deny was replaced'); deny = () => {};"),
+      cases(2),
+    );
     expect(r.cases.map((c) => c.outcome.actual)).toEqual(['allow', 'allow']);
   });
 
   it('built-in prototypes cannot be polluted for later cases', async () => {
     const r = await sandbox.runSuite(
-      policy("print(String(({}).polluted), String([].polluted)); try { Object.prototype.polluted = 'yes'; Array.prototype.polluted = 'yes'; } catch (e) { print(e.name) }"),
+      policy(
+        "print(String(({}).polluted), String([].polluted)); try { Object.prototype.polluted = 'yes'; Array.prototype.polluted = 'yes'; } catch (e) { print(e.name) }",
+      ),
       cases(2),
     );
     expect(r.cases[1].outcome.printed[0]).toBe('undefined undefined');
   });
 
   it('overriding an inherited method on an own object still works (override mistake fixed)', async () => {
-    const o = await one("const o = {}; o.toString = () => 'custom'; const e = new Error(); e.message = 'm'; print(String(o), e.message)");
+    const o = await one(
+      "const o = {}; o.toString = () => 'custom'; const e = new Error(); e.message = 'm'; print(String(o), e.message)",
+    );
     expect(o.printed).toEqual(['custom m']);
   });
 
   it("RegExp's legacy statics do not carry one case's match into the next", async () => {
-    const r = await sandbox.runSuite(policy("print(JSON.stringify(RegExp.$1)); /(secret-\\d+)/.exec('x secret-42 y');"), cases(2));
+    const r = await sandbox.runSuite(
+      policy("print(JSON.stringify(RegExp.$1)); /(secret-\\d+)/.exec('x secret-42 y');"),
+      cases(2),
+    );
     expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['""', '""']);
   });
 
   it('a non-configurable global taints the context, which is replaced', async () => {
-    const r = await sandbox.runSuite(policy("print(typeof stuck); Object.defineProperty(globalThis, 'stuck', {value: 1});"), cases(3));
+    const r = await sandbox.runSuite(
+      policy("print(typeof stuck); Object.defineProperty(globalThis, 'stuck', {value: 1});"),
+      cases(3),
+    );
     expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['undefined', 'undefined', 'undefined']);
   });
 
   it.each([
     ['a non-enumerable global', "Object.defineProperty(globalThis, 'probe', {value: 1, configurable: true})"],
     ['a global defined through Reflect', "Reflect.defineProperty(globalThis, 'probe', {value: 1, configurable: true})"],
-    ['a global defined through a Proxy around the global object', "Object.defineProperty(new Proxy(globalThis, {}), 'probe', {value: 1, configurable: true})"],
+    [
+      'a global defined through a Proxy around the global object',
+      "Object.defineProperty(new Proxy(globalThis, {}), 'probe', {value: 1, configurable: true})",
+    ],
     ['a legacy getter on the global', "globalThis.__defineGetter__('probe', () => 1)"],
     ['a stack captured onto the global', 'Error.captureStackTrace(globalThis)'],
     ['a let declared by indirect eval', "(0, eval)('let probe = 1')"],
@@ -339,7 +440,11 @@ describe('no state leaks from one case to the next', () => {
     ['a global set by a promise job after the case', 'Promise.resolve().then(() => { globalThis.probe = 1 })'],
   ])('%s does not reach the next case', async (_label, code) => {
     const r = await sandbox.runSuite(policy(`print(typeof probe, typeof globalThis.stack); ${code}`), cases(3));
-    expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['undefined undefined', 'undefined undefined', 'undefined undefined']);
+    expect(r.cases.map((c) => c.outcome.printed[0])).toEqual([
+      'undefined undefined',
+      'undefined undefined',
+      'undefined undefined',
+    ]);
   });
 
   it('every object reachable from the global object is frozen, except the per-case request and exports', async () => {
@@ -370,19 +475,24 @@ describe('no state leaks from one case to the next', () => {
 
   it("the policy's own function (arguments.callee, f.caller) carries nothing to the next case", async () => {
     const r = await sandbox.runSuite(
-      policy("const self = arguments.callee; print(String(self.note), String(self.prototype.note)); self.note = 1; self.prototype.note = 2; function f() { return f.caller } f().other = 3;"),
+      policy(
+        'const self = arguments.callee; print(String(self.note), String(self.prototype.note)); self.note = 1; self.prototype.note = 2; function f() { return f.caller } f().other = 3;',
+      ),
       cases(2),
     );
     expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['undefined undefined', 'undefined undefined']);
   });
 
   it('a symbol-keyed global does not reach the next case', async () => {
-    const r = await sandbox.runSuite(policy("print(typeof globalThis[Symbol.for('probe')]); globalThis[Symbol.for('probe')] = 1;"), cases(3));
+    const r = await sandbox.runSuite(
+      policy("print(typeof globalThis[Symbol.for('probe')]); globalThis[Symbol.for('probe')] = 1;"),
+      cases(3),
+    );
     expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['undefined', 'undefined', 'undefined']);
   });
 
   it('a non-extensible global object taints the context, which is replaced', async () => {
-    const r = await sandbox.runSuite(policy("x = 1; print(x); Object.preventExtensions(globalThis);"), cases(2));
+    const r = await sandbox.runSuite(policy('x = 1; print(x); Object.preventExtensions(globalThis);'), cases(2));
     expect(r.cases.map((c) => c.outcome.printed[0])).toEqual(['1', '1']);
   });
 });
@@ -392,7 +502,9 @@ describe('compilation', () => {
     expect(checkCompiles("deny('x')")).toEqual({ ok: true });
     const bad = checkCompiles('if (');
     expect(bad.ok).toBe(false);
-    expect(!bad.ok && bad.error).toMatch(/^fails to compile: jsPolicy would delete this policy's webhook \(fails open\): SyntaxError/);
+    expect(!bad.ok && bad.error).toMatch(
+      /^fails to compile: jsPolicy would delete this policy's webhook \(fails open\): SyntaxError/,
+    );
   });
 
   // issue 13 item 1: jsPolicy bundles the policy with webpack (pkg/bundle/bundle.go), which wraps it in a function
@@ -419,7 +531,8 @@ describe('compilation', () => {
 
 describe('runFunctionTests', () => {
   it('calls the named function with each test and compares the result', async () => {
-    const code = 'function imageTag(image) { const i = image.lastIndexOf(":"); return i < 0 ? "latest" : image.slice(i + 1); }';
+    const code =
+      'function imageTag(image) { const i = image.lastIndexOf(":"); return i < 0 ? "latest" : image.slice(i + 1); }';
     const r = await sandbox.runFunctionTests(code, 'imageTag', [
       { name: 'tagged', args: ['nginx:1.2'], expected: '1.2' },
       { name: 'untagged', args: ['nginx'], expected: 'latest' },
