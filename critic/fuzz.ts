@@ -40,9 +40,22 @@ interface Variant {
  * as path patterns (`[]` = any list index). The fuzzer never removes, nulls or empties these: a crash on
  * an object that cannot exist is not a finding.
  */
-const POD_SPEC = [['containers'], ['containers', '[]', 'name'], ['containers', '[]', 'image'], ['initContainers', '[]', 'name'], ['initContainers', '[]', 'image'], ['ephemeralContainers', '[]', 'name'], ['ephemeralContainers', '[]', 'image']];
+const POD_SPEC = [
+  ['containers'],
+  ['containers', '[]', 'name'],
+  ['containers', '[]', 'image'],
+  ['initContainers', '[]', 'name'],
+  ['initContainers', '[]', 'image'],
+  ['ephemeralContainers', '[]', 'name'],
+  ['ephemeralContainers', '[]', 'image'],
+];
 const under = (prefix: string[], paths: string[][]): string[][] => [prefix, ...paths.map((p) => [...prefix, ...p])];
-const TEMPLATED = [['spec'], ['spec', 'selector'], ...under(['spec', 'template'], []), ...under(['spec', 'template', 'spec'], POD_SPEC)];
+const TEMPLATED = [
+  ['spec'],
+  ['spec', 'selector'],
+  ...under(['spec', 'template'], []),
+  ...under(['spec', 'template', 'spec'], POD_SPEC),
+];
 const REQUIRED: Readonly<Record<string, string[][]>> = {
   Pod: under(['spec'], POD_SPEC),
   PodTemplate: under(['template', 'spec'], POD_SPEC),
@@ -53,16 +66,38 @@ const REQUIRED: Readonly<Record<string, string[][]>> = {
   ReplicationController: [['spec'], ...under(['spec', 'template', 'spec'], POD_SPEC)],
   Job: [['spec'], ...under(['spec', 'template', 'spec'], POD_SPEC)],
   CronJob: [['spec'], ['spec', 'schedule'], ...under(['spec', 'jobTemplate', 'spec', 'template', 'spec'], POD_SPEC)],
-  RoleBinding: [['roleRef'], ['roleRef', 'kind'], ['roleRef', 'name'], ['roleRef', 'apiGroup'], ['subjects', '[]', 'kind'], ['subjects', '[]', 'name']],
-  ClusterRoleBinding: [['roleRef'], ['roleRef', 'kind'], ['roleRef', 'name'], ['roleRef', 'apiGroup'], ['subjects', '[]', 'kind'], ['subjects', '[]', 'name']],
-  Ingress: [['spec', 'rules', '[]', 'http', 'paths'], ['spec', 'rules', '[]', 'http', 'paths', '[]', 'pathType']],
+  RoleBinding: [
+    ['roleRef'],
+    ['roleRef', 'kind'],
+    ['roleRef', 'name'],
+    ['roleRef', 'apiGroup'],
+    ['subjects', '[]', 'kind'],
+    ['subjects', '[]', 'name'],
+  ],
+  ClusterRoleBinding: [
+    ['roleRef'],
+    ['roleRef', 'kind'],
+    ['roleRef', 'name'],
+    ['roleRef', 'apiGroup'],
+    ['subjects', '[]', 'kind'],
+    ['subjects', '[]', 'name'],
+  ],
+  Ingress: [
+    ['spec', 'rules', '[]', 'http', 'paths'],
+    ['spec', 'rules', '[]', 'http', 'paths', '[]', 'pathType'],
+  ],
   Service: [['spec', 'ports', '[]', 'port']],
 };
 const ALWAYS_REQUIRED = [['apiVersion'], ['kind'], ['metadata'], ['metadata', 'name'], ['metadata', 'namespace']];
 
 /** Minimal well-formed bodies (beyond apiVersion/kind/metadata) for kinds whose schema requires some. */
 const CONTAINERS = [{ name: 'c', image: 'registry.example.com/app:1.0' }];
-const WORKLOAD = { spec: { selector: { matchLabels: { app: 'a' } }, template: { metadata: { labels: { app: 'a' } }, spec: { containers: CONTAINERS } } } };
+const WORKLOAD = {
+  spec: {
+    selector: { matchLabels: { app: 'a' } },
+    template: { metadata: { labels: { app: 'a' } }, spec: { containers: CONTAINERS } },
+  },
+};
 const JOB = { spec: { template: { spec: { restartPolicy: 'Never', containers: CONTAINERS } } } };
 const ROLE_BINDING = { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' } };
 const SKELETONS: Readonly<Record<string, Record<string, unknown>>> = {
@@ -95,7 +130,12 @@ const DEFAULT_LARGE = { string: 4096, list: 32 };
  * Robustness, not matching, is what is tested: the policy runs with apiGroups and apiVersions widened to
  * `*` (the catalog lints report wrong groups), so a crash is not hidden behind a rule that never matches.
  */
-export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: SuiteRunner, options: FuzzOptions = {}): Promise<FuzzCrash[]> {
+export async function fuzzPolicy(
+  policy: JsPolicy,
+  cases: TestCase[],
+  sandbox: SuiteRunner,
+  options: FuzzOptions = {},
+): Promise<FuzzCrash[]> {
   const catalog = options.catalog ?? builtinCatalog();
   const probe: JsPolicy = { ...policy, spec: { ...policy.spec, apiGroups: ['*'], apiVersions: ['*'], scope: '*' } };
   const maxPerCase = options.maxVariantsPerCase ?? 60;
@@ -115,8 +155,15 @@ export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: S
   for (const c of cases) {
     const operation = c.operation ?? 'CREATE';
     // DELETE carries only oldObject; UPDATE carries both, and code comparing them reads both.
-    const fields: Array<'object' | 'oldObject'> = operation === 'DELETE' ? ['oldObject'] : operation === 'UPDATE' && c.oldObject ? ['object', 'oldObject'] : ['object'];
-    const requestHash = createHash('sha1').update(JSON.stringify([operation, c.namespace ?? c[fields[0]]?.metadata?.namespace, c.object, c.oldObject])).digest('base64');
+    const fields: Array<'object' | 'oldObject'> =
+      operation === 'DELETE'
+        ? ['oldObject']
+        : operation === 'UPDATE' && c.oldObject
+          ? ['object', 'oldObject']
+          : ['object'];
+    const requestHash = createHash('sha1')
+      .update(JSON.stringify([operation, c.namespace ?? c[fields[0]]?.metadata?.namespace, c.object, c.oldObject]))
+      .digest('base64');
     for (const field of fields) {
       const base = c[field];
       if (!base || typeof base !== 'object') continue;
@@ -126,18 +173,36 @@ export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: S
         from: c.name,
         mutation: `${label}${mutation}`,
         field,
-        testCase: { ...c, name: `${c.name} · ${label}${mutation}`, [field]: obj, ...(namespace ? { namespace } : {}), expect: 'allow', message: undefined, patched: undefined },
+        testCase: {
+          ...c,
+          name: `${c.name} · ${label}${mutation}`,
+          [field]: obj,
+          ...(namespace ? { namespace } : {}),
+          expect: 'allow',
+          message: undefined,
+          patched: undefined,
+        },
       });
       if (field === fields[0]) push(mk(base, 'the case object unchanged'), requestHash);
       const limit = field === 'oldObject' && fields.length > 1 ? Math.ceil(maxPerCase / 3) : maxPerCase;
-      for (const { object, mutation } of objectVariants(base, large).slice(0, limit)) push(mk(object, mutation), requestHash);
+      for (const { object, mutation } of objectVariants(base, large).slice(0, limit))
+        push(mk(object, mutation), requestHash);
     }
   }
 
   // Minimal objects of each matched kind, in the namespace of the first case (selectors are ignored for these).
-  const firstNamespace = cases.map((c) => c.namespace ?? c.object?.metadata?.namespace ?? c.oldObject?.metadata?.namespace).find(Boolean) ?? 'default';
+  const firstNamespace =
+    cases.map((c) => c.namespace ?? c.object?.metadata?.namespace ?? c.oldObject?.metadata?.namespace).find(Boolean) ??
+    'default';
   const ops = policy.spec.operations ?? [];
-  const operation = ops.includes('CREATE') || ops.includes('*') ? 'CREATE' : ops.includes('UPDATE') ? 'UPDATE' : ops.includes('DELETE') ? 'DELETE' : 'CREATE';
+  const operation =
+    ops.includes('CREATE') || ops.includes('*')
+      ? 'CREATE'
+      : ops.includes('UPDATE')
+        ? 'UPDATE'
+        : ops.includes('DELETE')
+          ? 'DELETE'
+          : 'CREATE';
   const generated: Variant[] = [];
   for (const resource of generatedKinds(policy, catalog)) {
     for (const { object, mutation } of generatedObjects(resource, firstNamespace)) {
@@ -146,7 +211,14 @@ export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: S
         from: `catalog:${resource.kind}`,
         mutation,
         field,
-        testCase: { name: `catalog:${resource.kind} · ${mutation}`, operation, [field]: object, ...(operation === 'UPDATE' ? { oldObject: object } : {}), ...(resource.namespaced ? { namespace: firstNamespace } : {}), expect: 'allow' },
+        testCase: {
+          name: `catalog:${resource.kind} · ${mutation}`,
+          operation,
+          [field]: object,
+          ...(operation === 'UPDATE' ? { oldObject: object } : {}),
+          ...(resource.namespaced ? { namespace: firstNamespace } : {}),
+          expect: 'allow',
+        },
       });
     }
   }
@@ -154,14 +226,22 @@ export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: S
   // As few sandbox calls as the search allows: selectors only matter when the policy has some, and without
   // them the generated objects go in the first call too; the other variants all go in one call.
   const selectorsMatter = Boolean(probe.spec.namespaceSelector || probe.spec.objectSelector);
-  const crashesOf = async (batches: Array<{ list: Variant[]; ignoreSelectors: boolean }>): Promise<Array<{ variant: Variant; error: string; kind: string }>> => {
+  const crashesOf = async (
+    batches: Array<{ list: Variant[]; ignoreSelectors: boolean }>,
+  ): Promise<Array<{ variant: Variant; error: string; kind: string }>> => {
     const out: Array<{ variant: Variant; error: string; kind: string }> = [];
     for (const { list, ignoreSelectors } of batches) {
       if (!list.length) continue;
-      const result = await sandbox.runSuite(probe, list.map((v) => v.testCase), { ignoreSelectors });
+      const result = await sandbox.runSuite(
+        probe,
+        list.map((v) => v.testCase),
+        { ignoreSelectors },
+      );
       if (result.compileError) return [];
       result.cases.forEach((r, i) => {
-        if (r.outcome.error && CRASH_KINDS.has(r.outcome.errorKind ?? '')) out.push({ variant: list[i], error: r.outcome.error, kind: r.outcome.errorKind! });
+        const kind = r.outcome.errorKind;
+        if (r.outcome.error && kind && CRASH_KINDS.has(kind))
+          out.push({ variant: list[i], error: r.outcome.error, kind });
       });
     }
     return out;
@@ -171,11 +251,19 @@ export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: S
   const unchanged = variants.filter((v) => v.mutation.endsWith('the case object unchanged'));
   const found = await crashesOf(
     selectorsMatter
-      ? [{ list: unchanged, ignoreSelectors: false }, { list: generated, ignoreSelectors: true }]
+      ? [
+          { list: unchanged, ignoreSelectors: false },
+          { list: generated, ignoreSelectors: true },
+        ]
       : [{ list: [...unchanged, ...generated], ignoreSelectors: false }],
   );
   const exhausted = found.some((f) => f.kind !== 'throw');
-  if (!exhausted) found.push(...(await crashesOf([{ list: variants.filter((v) => !v.mutation.endsWith('the case object unchanged')), ignoreSelectors: false }])));
+  if (!exhausted)
+    found.push(
+      ...(await crashesOf([
+        { list: variants.filter((v) => !v.mutation.endsWith('the case object unchanged')), ignoreSelectors: false },
+      ])),
+    );
 
   // One report per distinct error, shrunk to the smallest object that still shows it.
   // A case-derived variant is preferred over a generated object: it names the case the coder knows.
@@ -183,7 +271,8 @@ export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: S
   for (const f of found) {
     const key = normalise(f.error);
     const had = byError.get(key);
-    if (!had || (had.variant.from.startsWith('catalog:') && !f.variant.from.startsWith('catalog:'))) byError.set(key, f);
+    if (!had || (had.variant.from.startsWith('catalog:') && !f.variant.from.startsWith('catalog:')))
+      byError.set(key, f);
   }
   // Shrinking re-runs the object many times: only for throws, which are fast, never for timeouts.
   const reports = [...byError.values()];
@@ -192,12 +281,21 @@ export async function fuzzPolicy(policy: JsPolicy, cases: TestCase[], sandbox: S
     .map((r) => new Shrinker(r.variant, normalise(r.error), selectorsMatter && r.variant.from.startsWith('catalog:')));
   await shrinkTogether(probe, shrinking, sandbox, options.shrinkRounds ?? 12);
   const smallest = new Map(shrinking.map((s) => [s.variant, s.current]));
-  return reports.map(({ variant, error }) => ({ from: variant.from, mutation: variant.mutation, error, object: smallest.get(variant) ?? variant.testCase[variant.field] }));
+  return reports.map(({ variant, error }) => ({
+    from: variant.from,
+    mutation: variant.mutation,
+    error,
+    object: smallest.get(variant) ?? variant.testCase[variant.field],
+  }));
 }
 
 /** One key per root cause: `of null` and `of undefined` are the same missing guard. */
 function normalise(error: string): string {
-  return error.replace(/^Uncaught\s+/, '').replace(/\bof null\b/g, 'of undefined').replace(/\s+/g, ' ').trim();
+  return error
+    .replace(/^Uncaught\s+/, '')
+    .replace(/\bof null\b/g, 'of undefined')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** One crash being shrunk: removes one field per round (largest first) while the same error still occurs. */
@@ -206,7 +304,11 @@ class Shrinker {
   done = false;
   private readonly kind: string;
   private readonly original: KubeObject;
-  constructor(readonly variant: Variant, readonly error: string, readonly ignoreSelectors: boolean) {
+  constructor(
+    readonly variant: Variant,
+    readonly error: string,
+    readonly ignoreSelectors: boolean,
+  ) {
     this.original = this.current = variant.testCase[variant.field] as KubeObject;
     this.kind = String(this.current.kind ?? '');
   }
@@ -226,13 +328,20 @@ class Shrinker {
  * Shrinks every crash at once: each round sends the candidates of all crashes still shrinking in one sandbox
  * call (one per selector setting), instead of a call per crash and round.
  */
-async function shrinkTogether(probe: JsPolicy, shrinkers: Shrinker[], sandbox: SuiteRunner, rounds: number): Promise<void> {
+async function shrinkTogether(
+  probe: JsPolicy,
+  shrinkers: Shrinker[],
+  sandbox: SuiteRunner,
+  rounds: number,
+): Promise<void> {
   for (let round = 0; round < rounds; round++) {
     for (const ignoreSelectors of [false, true]) {
       const active = shrinkers.filter((s) => !s.done && s.ignoreSelectors === ignoreSelectors);
       const batch = active.map((s) => ({ s, candidates: s.candidates() }));
       for (const b of batch) if (!b.candidates.length) b.s.done = true;
-      const cases = batch.flatMap(({ s, candidates }) => candidates.map((obj, i) => ({ ...s.variant.testCase, name: `shrink ${round}.${i}`, [s.variant.field]: obj })));
+      const cases = batch.flatMap(({ s, candidates }) =>
+        candidates.map((obj, i) => ({ ...s.variant.testCase, name: `shrink ${round}.${i}`, [s.variant.field]: obj })),
+      );
       if (!cases.length) continue;
       const result = await sandbox.runSuite(probe, cases, { ignoreSelectors });
       let offset = 0;
@@ -251,21 +360,39 @@ async function shrinkTogether(probe: JsPolicy, shrinkers: Shrinker[], sandbox: S
 // ---------------------------------------------------------------------------------------------------------
 // Variants of an object
 
-export function objectVariants(base: KubeObject, large: { string: number; list: number }): Array<{ object: KubeObject; mutation: string }> {
+export function objectVariants(
+  base: KubeObject,
+  large: { string: number; list: number },
+): Array<{ object: KubeObject; mutation: string }> {
   const kind = String(base.kind ?? '');
   // One list per kind of change; they are interleaved so a cap on variants still samples every kind.
-  const groups: Record<'metadata' | 'removed' | 'nulls' | 'empty' | 'references' | 'large', Array<{ object: KubeObject; mutation: string }>> = {
-    metadata: [], removed: [], nulls: [], empty: [], references: [], large: [],
+  const groups: Record<
+    'metadata' | 'removed' | 'nulls' | 'empty' | 'references' | 'large',
+    Array<{ object: KubeObject; mutation: string }>
+  > = {
+    metadata: [],
+    removed: [],
+    nulls: [],
+    empty: [],
+    references: [],
+    large: [],
   };
   const add = (group: keyof typeof groups, object: KubeObject, mutation: string): void => {
     if (wellFormed(base, object, kind)) groups[group].push({ object, mutation });
   };
   // Missing metadata first: the most common crash in real policies.
   for (const key of ['labels', 'annotations', 'ownerReferences']) {
-    if (base.metadata?.[key] !== undefined) add('metadata', removeAt(base, ['metadata', key]), `removed metadata.${key}`);
+    if (base.metadata?.[key] !== undefined)
+      add('metadata', removeAt(base, ['metadata', key]), `removed metadata.${key}`);
   }
   add('metadata', setAt(base, ['metadata', 'labels'], {}), 'empty metadata.labels');
-  const paths = allPaths(base).filter((p) => !(p[0] === 'metadata' && ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp'].includes(String(p[1]))));
+  const paths = allPaths(base).filter(
+    (p) =>
+      !(
+        p[0] === 'metadata' &&
+        ['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp'].includes(String(p[1]))
+      ),
+  );
   const byDepth = [...paths].sort((a, b) => a.length - b.length);
   for (const p of byDepth) {
     const v = getAt(base, p);
@@ -278,13 +405,32 @@ export function objectVariants(base: KubeObject, large: { string: number; list: 
     else if (typeof v === 'string' && v) add('empty', setAt(base, p, ''), `empty string ${show(p)}`);
     if (isObject(v) && typeof v.kind === 'string') {
       // A reference (resourceRef, roleRef, ownerReference…): another kind, an external id, a bare name.
-      add('references', setAt(base, p, { ...v, kind: v.kind === 'Folder' ? 'Organization' : 'Folder' }), `${show(p)} referencing another kind`);
-      add('references', setAt(base, p, { external: `projects/fuzz-${v.kind.toLowerCase()}` }), `${show(p)} replaced by an external reference`);
-      if (typeof v.name === 'string') add('references', setAt(base, p, { name: v.name }), `${show(p)} with only a name`);
+      add(
+        'references',
+        setAt(base, p, { ...v, kind: v.kind === 'Folder' ? 'Organization' : 'Folder' }),
+        `${show(p)} referencing another kind`,
+      );
+      add(
+        'references',
+        setAt(base, p, { external: `projects/fuzz-${v.kind.toLowerCase()}` }),
+        `${show(p)} replaced by an external reference`,
+      );
+      if (typeof v.name === 'string')
+        add('references', setAt(base, p, { name: v.name }), `${show(p)} with only a name`);
     }
     if (typeof v === 'string') add('large', setAt(base, p, v + 'x'.repeat(large.string)), `very large ${show(p)}`);
-    else if (typeof v === 'number') add('large', setAt(base, p, Number.MAX_SAFE_INTEGER), `${show(p)} set to ${Number.MAX_SAFE_INTEGER}`);
-    else if (Array.isArray(v) && v.length) add('large', setAt(base, p, Array.from({ length: large.list }, (_, i) => renameItem(v[i % v.length], i))), `${show(p)} with ${large.list} items`);
+    else if (typeof v === 'number')
+      add('large', setAt(base, p, Number.MAX_SAFE_INTEGER), `${show(p)} set to ${Number.MAX_SAFE_INTEGER}`);
+    else if (Array.isArray(v) && v.length)
+      add(
+        'large',
+        setAt(
+          base,
+          p,
+          Array.from({ length: large.list }, (_, i) => renameItem(v[i % v.length], i)),
+        ),
+        `${show(p)} with ${large.list} items`,
+      );
   }
   const lists = Object.values(groups);
   const out: Array<{ object: KubeObject; mutation: string }> = [];
@@ -302,7 +448,8 @@ function generatedKinds(policy: JsPolicy, catalog: ApiCatalog): ApiResource[] {
   const spec = { ...policy.spec, apiGroups: ['*'], apiVersions: ['*'] };
   const all = matchedResources(spec, catalog).filter((r) => r.group !== 'metrics.k8s.io');
   // A wildcard would mean every kind: keep it to the common workloads.
-  if ((policy.spec.resources ?? []).includes('*')) return all.filter((r) => ['Pod', 'Deployment', 'Service', 'ConfigMap'].includes(r.kind) && r.source === 'builtin');
+  if ((policy.spec.resources ?? []).includes('*'))
+    return all.filter((r) => ['Pod', 'Deployment', 'Service', 'ConfigMap'].includes(r.kind) && r.source === 'builtin');
   return all.slice(0, 8);
 }
 
@@ -310,9 +457,17 @@ function generatedObjects(resource: ApiResource, namespace: string): Array<{ obj
   const apiVersion = resource.group ? `${resource.group}/${resource.versions[0]}` : resource.versions[0];
   const metadata = { name: 'fuzz', ...(resource.namespaced ? { namespace } : {}) };
   const skeleton = SKELETONS[resource.kind] ?? { spec: {} };
-  const out = [{ object: { apiVersion, kind: resource.kind, metadata, ...structuredClone(skeleton) } as KubeObject, mutation: 'minimal object generated from the catalog' }];
+  const out = [
+    {
+      object: { apiVersion, kind: resource.kind, metadata, ...structuredClone(skeleton) } as KubeObject,
+      mutation: 'minimal object generated from the catalog',
+    },
+  ];
   if (!REQUIRED[resource.kind] && SKELETONS[resource.kind] === undefined) {
-    out.push({ object: { apiVersion, kind: resource.kind, metadata } as KubeObject, mutation: 'object with metadata only, generated from the catalog' });
+    out.push({
+      object: { apiVersion, kind: resource.kind, metadata } as KubeObject,
+      mutation: 'object with metadata only, generated from the catalog',
+    });
   }
   return out;
 }
@@ -418,4 +573,3 @@ function expand(obj: unknown, pattern: string[], prefix: Path = []): Path[] {
   if (head === '[]') return Array.isArray(v) ? v.flatMap((_, i) => expand(obj, rest, [...prefix, i])) : [];
   return expand(obj, rest, [...prefix, head]);
 }
-

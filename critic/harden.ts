@@ -1,8 +1,22 @@
 import { builtinCatalog, type ApiCatalog } from '../catalog/index.js';
-import { MODE_TO_VIOLATION_POLICY, type Intent, type JsPolicy, type LabelSelector, type Operation, type Plan } from '../common/index.js';
+import {
+  MODE_TO_VIOLATION_POLICY,
+  type Intent,
+  type JsPolicy,
+  type LabelSelector,
+  type Operation,
+  type Plan,
+} from '../common/index.js';
 import { SAFE_TIMEOUT_SECONDS } from './lint.js';
 import { NAMESPACE_NAME_LABEL, selectedNames, selectorMaySelect, SYSTEM_NAMESPACES } from './namespaces.js';
-import { effectiveGroups, excludedNamespaces, intendedNamespaces, matchedResources, neededOperations, resourceRules } from './rules.js';
+import {
+  effectiveGroups,
+  excludedNamespaces,
+  intendedNamespaces,
+  matchedResources,
+  neededOperations,
+  resourceRules,
+} from './rules.js';
 
 const RISKY_SUBRESOURCES = ['status', 'binding', 'eviction'];
 
@@ -14,7 +28,12 @@ const RISKY_SUBRESOURCES = ['status', 'binding', 'eviction'];
  * violationPolicy from the intent's mode. It only ever narrows what is matched, never widens it, so inside
  * the intended scope the policy decides exactly as before. Returns a new object; the draft is untouched.
  */
-export function harden(policy: JsPolicy, plan?: Plan, intent?: Intent, catalog: ApiCatalog = builtinCatalog()): JsPolicy {
+export function harden(
+  policy: JsPolicy,
+  plan?: Plan,
+  intent?: Intent,
+  catalog: ApiCatalog = builtinCatalog(),
+): JsPolicy {
   const hardened = structuredClone(policy);
   const spec = hardened.spec;
   if (!spec || typeof spec !== 'object') return hardened;
@@ -22,7 +41,10 @@ export function harden(policy: JsPolicy, plan?: Plan, intent?: Intent, catalog: 
 
   if (type !== 'Controller') {
     spec.failurePolicy = intent?.options?.failurePolicy === 'Fail' ? 'Fail' : 'Ignore';
-    spec.timeoutSeconds = Math.min(typeof spec.timeoutSeconds === 'number' && spec.timeoutSeconds >= 1 ? spec.timeoutSeconds : SAFE_TIMEOUT_SECONDS, SAFE_TIMEOUT_SECONDS);
+    spec.timeoutSeconds = Math.min(
+      typeof spec.timeoutSeconds === 'number' && spec.timeoutSeconds >= 1 ? spec.timeoutSeconds : SAFE_TIMEOUT_SECONDS,
+      SAFE_TIMEOUT_SECONDS,
+    );
     spec.operations = minimalOperations(spec.operations, plan, intent);
   }
   const mode = intent?.options?.mode;
@@ -35,8 +57,14 @@ export function harden(policy: JsPolicy, plan?: Plan, intent?: Intent, catalog: 
   const rules = resourceRules(spec);
   const matched = matchedResources(spec, catalog);
   const selectorApplies =
-    rules.some((r) => r.plural === '*' || catalog.byPlural(r.plural).length === 0) || matched.some((r) => r.namespaced || (r.group === '' && r.plural === 'namespaces'));
-  if (selectorApplies) spec.namespaceSelector = scopedSelector(spec.namespaceSelector, intendedNamespaces(plan, intent), excludedNamespaces(plan, intent));
+    rules.some((r) => r.plural === '*' || catalog.byPlural(r.plural).length === 0) ||
+    matched.some((r) => r.namespaced || (r.group === '' && r.plural === 'namespaces'));
+  if (selectorApplies)
+    spec.namespaceSelector = scopedSelector(
+      spec.namespaceSelector,
+      intendedNamespaces(plan, intent),
+      excludedNamespaces(plan, intent),
+    );
   return hardened;
 }
 
@@ -55,7 +83,9 @@ function minimalOperations(operations: string[] | undefined, plan?: Plan, intent
 function minimalResources(resources: string[] | undefined, plan?: Plan, intent?: Intent): string[] {
   const list = Array.isArray(resources) ? resources : [];
   const planned = plan?.target.resources ?? [];
-  const asked = (sub: string): boolean => planned.some((r) => r.endsWith(`/${sub}`) || r.endsWith('/*')) || new RegExp(`\\b${sub}`, 'i').test(intent?.text ?? '');
+  const asked = (sub: string): boolean =>
+    planned.some((r) => r.endsWith(`/${sub}`) || r.endsWith('/*')) ||
+    new RegExp(`\\b${sub}`, 'i').test(intent?.text ?? '');
   const out: string[] = [];
   for (const raw of list) {
     const [plural, sub] = raw.split('/');
@@ -96,16 +126,26 @@ function explicitGroups(policy: JsPolicy, plan: Plan | undefined, catalog: ApiCa
  * The draft's selector, ANDed with `kubernetes.io/metadata.name In [intended]` (or NotIn the system
  * namespaces for a cluster-wide intent). Selecting by name works even for namespaces without labels.
  */
-export function scopedSelector(selector: LabelSelector | undefined, intended: readonly string[], excluded: readonly string[] = []): LabelSelector {
+export function scopedSelector(
+  selector: LabelSelector | undefined,
+  intended: readonly string[],
+  excluded: readonly string[] = [],
+): LabelSelector {
   const out: LabelSelector = structuredClone(selector ?? {});
-  const banned = [...SYSTEM_NAMESPACES, ...excluded.filter((n) => !(SYSTEM_NAMESPACES as readonly string[]).includes(n))];
+  const banned = [
+    ...SYSTEM_NAMESPACES,
+    ...excluded.filter((n) => !(SYSTEM_NAMESPACES as readonly string[]).includes(n)),
+  ];
   const wanted = intended.filter((n) => !banned.includes(n));
   const expressions = [...(out.matchExpressions ?? [])];
   if (wanted.length) {
     const names = selectedNames(out);
     if (!names || names.some((n) => !wanted.includes(n))) {
       // A matchLabels entry on the name label that the In list covers would be redundant: fold it in.
-      if (out.matchLabels?.[NAMESPACE_NAME_LABEL] !== undefined && wanted.includes(out.matchLabels[NAMESPACE_NAME_LABEL])) {
+      if (
+        out.matchLabels?.[NAMESPACE_NAME_LABEL] !== undefined &&
+        wanted.includes(out.matchLabels[NAMESPACE_NAME_LABEL])
+      ) {
         const { [NAMESPACE_NAME_LABEL]: _folded, ...rest } = out.matchLabels;
         out.matchLabels = rest;
         if (!Object.keys(rest).length) delete out.matchLabels;
@@ -123,4 +163,3 @@ export function scopedSelector(selector: LabelSelector | undefined, intended: re
   if (expressions.length) out.matchExpressions = expressions;
   return out;
 }
-

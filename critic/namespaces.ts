@@ -1,4 +1,9 @@
-import { NAMESPACE_NAME_LABEL, SYSTEM_NAMESPACES, type LabelSelector, type LabelSelectorRequirement } from '../common/index.js';
+import {
+  NAMESPACE_NAME_LABEL,
+  SYSTEM_NAMESPACES,
+  type LabelSelector,
+  type LabelSelectorRequirement,
+} from '../common/index.js';
 
 export { NAMESPACE_NAME_LABEL, SYSTEM_NAMESPACES };
 
@@ -8,13 +13,92 @@ const ITEM = String.raw`${QUOTED}?${NAME}${QUOTED}?`;
 const LIST = String.raw`${ITEM}(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+)${ITEM})*`;
 /** Words that follow "namespace" without being a namespace's name ("a namespace labelled …"). */
 const NOT_NAMES = new Set([
-  'a', 'an', 'the', 'and', 'or', 'is', 'are', 'be', 'has', 'have', 'with', 'without', 'that', 'which', 'where', 'when',
-  'labelled', 'labeled', 'named', 'called', 'must', 'may', 'should', 'can', 'cannot', 'not', 'of', 'in', 'to', 'for',
-  'it', 'its', 'their', 'they', 'this', 'these', 'those', 'any', 'every', 'each', 'all', 'other', 'some', 'no', 'label', 'labels',
-  'annotation', 'annotations', 'unless', 'if', 'except', 'by', 'on', 'from', 'as', 'at', 'only', 'resources', 'objects', 'pods',
+  'a',
+  'an',
+  'the',
+  'and',
+  'or',
+  'is',
+  'are',
+  'be',
+  'has',
+  'have',
+  'with',
+  'without',
+  'that',
+  'which',
+  'where',
+  'when',
+  'labelled',
+  'labeled',
+  'named',
+  'called',
+  'must',
+  'may',
+  'should',
+  'can',
+  'cannot',
+  'not',
+  'of',
+  'in',
+  'to',
+  'for',
+  'it',
+  'its',
+  'their',
+  'they',
+  'this',
+  'these',
+  'those',
+  'any',
+  'every',
+  'each',
+  'all',
+  'other',
+  'some',
+  'no',
+  'label',
+  'labels',
+  'annotation',
+  'annotations',
+  'unless',
+  'if',
+  'except',
+  'by',
+  'on',
+  'from',
+  'as',
+  'at',
+  'only',
+  'resources',
+  'objects',
+  'pods',
   // adjectives that qualify "namespaces" rather than name one
-  'system', 'user', 'new', 'existing', 'same', 'different', 'given', 'target', 'own', 'non-system', 'several', 'multiple', 'many',
-  'most', 'both', 'either', 'specific', 'certain', 'particular', 'protected', 'selected', 'matching', 'following', 'those', 'tenant',
+  'system',
+  'user',
+  'new',
+  'existing',
+  'same',
+  'different',
+  'given',
+  'target',
+  'own',
+  'non-system',
+  'several',
+  'multiple',
+  'many',
+  'most',
+  'both',
+  'either',
+  'specific',
+  'certain',
+  'particular',
+  'protected',
+  'selected',
+  'matching',
+  'following',
+  'those',
+  'tenant',
   // "access to host namespaces": the node's network / PID / IPC namespaces, not a Namespace named host (quote it to mean one)
   'host',
 ]);
@@ -29,7 +113,10 @@ export function namespacesFromIntent(text: string): string[] {
   const add = (list: string, quotedOnly = false): void => {
     for (const raw of list.split(/\s*,\s*|\s+and\s+|\s+or\s+/)) {
       const quoted = new RegExp(`^${QUOTED}`).test(raw.trim());
-      const name = raw.trim().replace(new RegExp(QUOTED, 'g'), '').replace(/^(?:and|or)\s+/, '');
+      const name = raw
+        .trim()
+        .replace(new RegExp(QUOTED, 'g'), '')
+        .replace(/^(?:and|or)\s+/, '');
       if (!new RegExp(`^${NAME}$`).test(name) || (!quoted && (quotedOnly || NOT_NAMES.has(name)))) continue;
       if (!found.includes(name)) found.push(name);
     }
@@ -38,13 +125,19 @@ export function namespacesFromIntent(text: string): string[] {
   // Names after "except …" are exclusions; names a permission is limited to ("only allowed in edge") are
   // where the thing is allowed, so the policy acts everywhere else: neither is the policy's scope.
   const negated = (index: number): boolean =>
-    /\b(?:except|outside|other than|not in|excluding|besides)\s+(?:of\s+)?(?:the\s+)?(?:namespaces?\s+)?$/i.test(lower.slice(Math.max(0, index - 40), index)) || allowListed(lower, index);
+    /\b(?:except|outside|other than|not in|excluding|besides)\s+(?:of\s+)?(?:the\s+)?(?:namespaces?\s+)?$/i.test(
+      lower.slice(Math.max(0, index - 40), index),
+    ) || allowListed(lower, index);
   // "in the prod namespace", "in the 'test' and 'staging' namespaces"
-  for (const m of lower.matchAll(new RegExp(String.raw`\b(?:in|inside|within|into|to|for|from|of)\s+(?:the\s+)?(${LIST})\s+namespaces?\b`, 'gi'))) {
+  for (const m of lower.matchAll(
+    new RegExp(String.raw`\b(?:in|inside|within|into|to|for|from|of)\s+(?:the\s+)?(${LIST})\s+namespaces?\b`, 'gi'),
+  )) {
     if (!negated(m.index + m[0].indexOf(m[1]))) add(m[1]);
   }
   // "in namespace test", "in namespaces a, b and c"
-  for (const m of lower.matchAll(new RegExp(String.raw`\b(?:in|inside|within|into|to|for|from|of)\s+(?:the\s+)?namespaces?\s+(${LIST})`, 'gi'))) {
+  for (const m of lower.matchAll(
+    new RegExp(String.raw`\b(?:in|inside|within|into|to|for|from|of)\s+(?:the\s+)?namespaces?\s+(${LIST})`, 'gi'),
+  )) {
     if (!negated(m.index)) add(m[1]);
   }
   // "namespace 'x'" anywhere, when quoted
@@ -63,7 +156,10 @@ const EXCEPT = String.raw`\b(?:except|excluding|other than|outside(?:\s+of)?|but
 export function namespaceExclusionsFromIntent(text: string): string[] {
   const found: string[] = [];
   const lower = text.replace(/\s+/g, ' ');
-  const patterns = [new RegExp(`${EXCEPT}(${LIST})\\s+namespaces?\\b`, 'gi'), new RegExp(`${EXCEPT}namespaces?\\s+(${LIST})`, 'gi')];
+  const patterns = [
+    new RegExp(`${EXCEPT}(${LIST})\\s+namespaces?\\b`, 'gi'),
+    new RegExp(`${EXCEPT}namespaces?\\s+(${LIST})`, 'gi'),
+  ];
   const lists: string[] = [];
   for (const re of patterns) for (const m of lower.matchAll(re)) lists.push(m[1]);
   // "LoadBalancer services are only allowed in the 'edge' namespace": the policy acts outside edge.
@@ -90,10 +186,14 @@ export function namespaceExclusionsFromIntent(text: string): string[] {
  */
 function allowListed(text: string, index: number): boolean {
   // Only what directly precedes the phrase counts: "can only run as non-root in prod" scopes to prod.
-  const before = text.slice(Math.max(0, index - 60), index).replace(/\s+(?:in|inside|within|into|to)?\s*(?:the\s+)?(?:namespaces?\s+)?$/i, ' ');
+  const before = text
+    .slice(Math.max(0, index - 60), index)
+    .replace(/\s+(?:in|inside|within|into|to)?\s*(?:the\s+)?(?:namespaces?\s+)?$/i, ' ');
   return (
     /\b(?:restricted|limited|confined)\s*$/i.test(before) ||
-    /\b(?:only|solely|exclusively)\s+(?:be\s+)?(?:allowed|permitted|used|created|deployed|scheduled|run|exist)\s*$/i.test(before) ||
+    /\b(?:only|solely|exclusively)\s+(?:be\s+)?(?:allowed|permitted|used|created|deployed|scheduled|run|exist)\s*$/i.test(
+      before,
+    ) ||
     /\b(?:allowed|permitted)\s+(?:only|solely|exclusively)\s*$/i.test(before)
   );
 }
@@ -116,11 +216,16 @@ export function selectorMaySelect(selector: LabelSelector | undefined, name: str
 
 function requirementHolds(req: LabelSelectorRequirement, name: string): boolean {
   switch (req.operator) {
-    case 'In': return (req.values ?? []).includes(name);
-    case 'NotIn': return !(req.values ?? []).includes(name);
-    case 'Exists': return true;
-    case 'DoesNotExist': return false;
-    default: return true;
+    case 'In':
+      return (req.values ?? []).includes(name);
+    case 'NotIn':
+      return !(req.values ?? []).includes(name);
+    case 'Exists':
+      return true;
+    case 'DoesNotExist':
+      return false;
+    default:
+      return true;
   }
 }
 
@@ -131,7 +236,8 @@ export function selectedNames(selector: LabelSelector | undefined): string[] | u
   const intersect = (values: string[]): void => {
     names = names === undefined ? [...values] : names.filter((n) => values.includes(n));
   };
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) if (key === NAMESPACE_NAME_LABEL) intersect([value]);
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {}))
+    if (key === NAMESPACE_NAME_LABEL) intersect([value]);
   for (const req of selector.matchExpressions ?? []) {
     if (req.key === NAMESPACE_NAME_LABEL && req.operator === 'In') intersect(req.values ?? []);
   }

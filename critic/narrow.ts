@@ -35,13 +35,25 @@ export async function narrowScope(policy: JsPolicy, plan: Plan, sandbox: SuiteRu
   const intended = (plan.target.namespaces ?? []).filter((n) => !system.includes(n));
   const movable = plan.tests.filter((c) => namespaceOf(c) !== undefined);
   const literals = typeof policy.spec.javascript === 'string' ? codeFacts(policy.spec.javascript).nameLiterals : [];
-  const probed = [...new Set([...intended, ...movable.map((c) => namespaceOf(c)!), ...literals.slice(0, 10), 'default', UNRELATED_NAMESPACE])].filter((n) => !system.includes(n));
+  const probed = [
+    ...new Set([
+      ...intended,
+      ...movable.flatMap((c) => namespaceOf(c) ?? []),
+      ...literals.slice(0, 10),
+      'default',
+      UNRELATED_NAMESPACE,
+    ]),
+  ].filter((n) => !system.includes(n));
   const unchanged = { policy, narrowed: false, intended, probed, actsIn: [] as string[] };
   if (!movable.length) return unchanged;
 
   const moved: Array<{ ns: string; testCase: TestCase }> = [];
   for (const c of movable) for (const ns of probed) moved.push({ ns, testCase: moveTo(c, ns) });
-  const result = await sandbox.runSuite(policy, moved.map((m) => m.testCase), { ignoreSelectors: true });
+  const result = await sandbox.runSuite(
+    policy,
+    moved.map((m) => m.testCase),
+    { ignoreSelectors: true },
+  );
   if (result.compileError) return unchanged;
   const acts = new Set<string>();
   result.cases.forEach((r, i) => {
@@ -79,7 +91,10 @@ export async function narrowScope(policy: JsPolicy, plan: Plan, sandbox: SuiteRu
       },
     };
   }
-  const narrowedPolicy: JsPolicy = { ...policy, spec: { ...policy.spec, namespaceSelector: scopedSelector(policy.spec.namespaceSelector, intended) } };
+  const narrowedPolicy: JsPolicy = {
+    ...policy,
+    spec: { ...policy.spec, namespaceSelector: scopedSelector(policy.spec.namespaceSelector, intended) },
+  };
   return {
     policy: narrowedPolicy,
     narrowed: true,
@@ -101,6 +116,16 @@ function namespaceOf(c: TestCase): string | undefined {
 }
 
 function moveTo(c: TestCase, ns: string): TestCase {
-  const move = <T extends TestCase['object']>(o: T): T => (o ? { ...o, metadata: { ...(o.metadata ?? {}), namespace: ns } } : o);
-  return { ...c, name: `${c.name} @ ${ns}`, namespace: ns, object: move(c.object), oldObject: move(c.oldObject), expect: 'allow', message: undefined, patched: undefined };
+  const move = <T extends TestCase['object']>(o: T): T =>
+    o ? { ...o, metadata: { ...(o.metadata ?? {}), namespace: ns } } : o;
+  return {
+    ...c,
+    name: `${c.name} @ ${ns}`,
+    namespace: ns,
+    object: move(c.object),
+    oldObject: move(c.oldObject),
+    expect: 'allow',
+    message: undefined,
+    patched: undefined,
+  };
 }

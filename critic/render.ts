@@ -26,21 +26,29 @@ export function renderReport(report: Report, options: RenderOptions = {}): strin
   ].join(' · ');
 
   // Findings derived from cases, crashes and dry-runs are rendered from those (with their objects).
-  const derived = (f: Finding): boolean => f.rule === 'suite/case-failed' || f.rule === 'fuzz/crash' || (f.rule === 'code/compile' && !!suite?.compileError) || f.rule === 'cluster/dry-run';
+  const derived = (f: Finding): boolean =>
+    f.rule === 'suite/case-failed' ||
+    f.rule === 'fuzz/crash' ||
+    (f.rule === 'code/compile' && !!suite?.compileError) ||
+    f.rule === 'cluster/dry-run';
   // Root causes first: a wrong group or a syntax error explains the failing cases below it.
   const structural = blocking.filter((f) => !derived(f) && /^(schema|code|catalog|suite)\//.test(f.rule));
   const otherBlocking = blocking.filter((f) => !derived(f) && !structural.includes(f));
   const render = (objectChars: number): string[] => {
     const lines: string[] = [];
-    if (suite?.compileError) lines.push(`- [blocking] code/compile: ${oneLine(suite.compileError)} → fix: make spec.javascript compile`);
+    if (suite?.compileError)
+      lines.push(`- [blocking] code/compile: ${oneLine(suite.compileError)} → fix: make spec.javascript compile`);
     for (const f of structural) lines.push(findingLine(f));
     for (const c of suite?.compileError ? [] : (suite?.cases ?? [])) {
       if (c.passed) continue;
       const why = c.failure ?? `expected ${c.expected}, got ${c.outcome.actual}`;
-      lines.push(`- [blocking] case "${c.name}": ${oneLine(why)}${c.outcome.error && !why.includes(c.outcome.error) ? ` (error: ${oneLine(c.outcome.error)})` : ''}`);
+      lines.push(
+        `- [blocking] case "${c.name}": ${oneLine(why)}${c.outcome.error && !why.includes(c.outcome.error) ? ` (error: ${oneLine(c.outcome.error)})` : ''}`,
+      );
     }
     for (const crash of report.fuzz) lines.push(crashLine(crash, objectChars));
-    for (const e of report.dryRunErrors) lines.push(`- [blocking] cluster/dry-run: ${oneLine(e)} → fix: correct the field the API server names`);
+    for (const e of report.dryRunErrors)
+      lines.push(`- [blocking] cluster/dry-run: ${oneLine(e)} → fix: correct the field the API server names`);
     for (const f of otherBlocking) lines.push(findingLine(f));
     for (const f of advisory) lines.push(findingLine(f));
     return lines;

@@ -26,13 +26,15 @@ export function matchedResources(spec: JsPolicySpec, catalog: ApiCatalog): ApiRe
   const groups = effectiveGroups(spec);
   const versions = spec.apiVersions?.length ? spec.apiVersions : ['*'];
   const rules = resourceRules(spec);
-  return catalog.all().filter(
-    (r) =>
-      (groups.includes('*') || groups.includes(r.group)) &&
-      (versions.includes('*') || r.versions.some((v) => versions.includes(v))) &&
-      rules.some((rule) => rule.plural === '*' || rule.plural === r.plural) &&
-      (spec.scope === undefined || spec.scope === '*' || (spec.scope === 'Namespaced') === r.namespaced),
-  );
+  return catalog
+    .all()
+    .filter(
+      (r) =>
+        (groups.includes('*') || groups.includes(r.group)) &&
+        (versions.includes('*') || r.versions.some((v) => versions.includes(v))) &&
+        rules.some((rule) => rule.plural === '*' || rule.plural === r.plural) &&
+        (spec.scope === undefined || spec.scope === '*' || (spec.scope === 'Namespaced') === r.namespaced),
+    );
 }
 
 /** `''` is shown as `"" (core)` so a fix is unambiguous. */
@@ -52,7 +54,8 @@ export function effectiveOperations(spec: Pick<JsPolicySpec, 'operations'>): Ope
  * CONNECT when the text speaks of deleting or of exec/attach/port-forward. Undefined when neither is known.
  */
 export function neededOperations(plan?: Plan, intent?: Intent): Operation[] | undefined {
-  if (plan?.target.operations?.length) return plan.target.operations.includes('*' as Operation) ? undefined : plan.target.operations;
+  if (plan?.target.operations?.length)
+    return plan.target.operations.includes('*' as Operation) ? undefined : plan.target.operations;
   if (!intent) return undefined;
   const ops: Operation[] = ['CREATE', 'UPDATE'];
   if (/\b(delet|remov|destroy)/i.test(intent.text)) ops.push('DELETE');
@@ -76,6 +79,9 @@ export function intendedNamespaces(plan?: Plan, intent?: Intent): string[] {
   // up namespaces its rationale mentions ("Pods in the default namespace are hard to manage. This policy
   // ensures …") and scope the rule to them.
   if (plan?.target.namespacesFinal) return [...new Set(intent?.options?.namespaces ?? [])];
-  const names = new Set<string>([...(intent ? namespacesFromIntent(intent.text) : []), ...(intent?.options?.namespaces ?? [])]);
+  const names = new Set<string>([
+    ...(intent ? namespacesFromIntent(intent.text) : []),
+    ...(intent?.options?.namespaces ?? []),
+  ]);
   return [...names];
 }

@@ -67,10 +67,37 @@ const READS: readonly string[] = ['get', 'list'];
 
 /** Kinds no generated policy may write, whatever the plan or the intent says (lower-case kind and plural). */
 const FORBIDDEN: ReadonlyArray<[string[], string]> = [
-  [['validatingwebhookconfiguration', 'validatingwebhookconfigurations', 'mutatingwebhookconfiguration', 'mutatingwebhookconfigurations', 'validatingadmissionpolicy', 'validatingadmissionpolicies', 'validatingadmissionpolicybinding', 'validatingadmissionpolicybindings'], 'admission webhooks and policies guard the cluster'],
-  [['jspolicy', 'jspolicies', 'jspolicybundle', 'jspolicybundles', 'jspolicyviolations'], 'a policy must not change jsPolicy’s own policies'],
+  [
+    [
+      'validatingwebhookconfiguration',
+      'validatingwebhookconfigurations',
+      'mutatingwebhookconfiguration',
+      'mutatingwebhookconfigurations',
+      'validatingadmissionpolicy',
+      'validatingadmissionpolicies',
+      'validatingadmissionpolicybinding',
+      'validatingadmissionpolicybindings',
+    ],
+    'admission webhooks and policies guard the cluster',
+  ],
+  [
+    ['jspolicy', 'jspolicies', 'jspolicybundle', 'jspolicybundles', 'jspolicyviolations'],
+    'a policy must not change jsPolicy’s own policies',
+  ],
   [['gptpolicy', 'gptpolicies'], 'GPTPolicies own the generated JsPolicies'],
-  [['role', 'roles', 'rolebinding', 'rolebindings', 'clusterrole', 'clusterroles', 'clusterrolebinding', 'clusterrolebindings'], 'RBAC decides who may do what: a policy that writes it can grant itself anything'],
+  [
+    [
+      'role',
+      'roles',
+      'rolebinding',
+      'rolebindings',
+      'clusterrole',
+      'clusterroles',
+      'clusterrolebinding',
+      'clusterrolebindings',
+    ],
+    'RBAC decides who may do what: a policy that writes it can grant itself anything',
+  ],
   [['lease', 'leases'], 'node heartbeats and leader election live in leases'],
   [['customresourcedefinition', 'customresourcedefinitions'], 'deleting a CRD deletes every object of its kind'],
 ];
@@ -81,10 +108,14 @@ const FORBIDDEN_KINDS = new Map(FORBIDDEN.flatMap(([names, why]) => names.map((n
  * text. It decides whether a declaration may exist at all; what it may touch is decided by the lists above.
  */
 const INTENT_ASKS: Readonly<Record<Exclude<SideEffectFn, 'get' | 'list' | 'requeue'>, RegExp>> = {
-  create: /\b(create[sd]?|creating|add(s|ed|ing)?|generat(e|es|ed|ing)|cop(y|ies|ied|ying)|provision(s|ed|ing)?|clon(e|es|ed|ing)|sync(s|ed|ing)?|mak(e|es|ing))\b/i,
-  update: /\b(updat(e|es|ed|ing)|patch(es|ed|ing)?|annotat(e|es|ed|ing)|relabel(s|led|ling)?|modif(y|ies|ied|ying)|sync(s|ed|ing)?|add(s|ed|ing)? (an? |the )?(label|annotation)s?)\b/i,
-  remove: /\b(delet(e|es|ed|ing)|remov(e|es|ed|ing)|clean(s|ed|ing)? ?up|garbage|prun(e|es|ed|ing)|purg(e|es|ed|ing)|destroy(s|ed|ing)?|evict(s|ed|ing)?)\b/i,
-  fetchSync: /(https?:\/\/|\burls?\b|\bendpoints?\b|\bfetch(es|ed|ing)?\b|\bhttp\b|\bexternal (service|api|system)s?\b)/i,
+  create:
+    /\b(create[sd]?|creating|add(s|ed|ing)?|generat(e|es|ed|ing)|cop(y|ies|ied|ying)|provision(s|ed|ing)?|clon(e|es|ed|ing)|sync(s|ed|ing)?|mak(e|es|ing))\b/i,
+  update:
+    /\b(updat(e|es|ed|ing)|patch(es|ed|ing)?|annotat(e|es|ed|ing)|relabel(s|led|ling)?|modif(y|ies|ied|ying)|sync(s|ed|ing)?|add(s|ed|ing)? (an? |the )?(label|annotation)s?)\b/i,
+  remove:
+    /\b(delet(e|es|ed|ing)|remov(e|es|ed|ing)|clean(s|ed|ing)? ?up|garbage|prun(e|es|ed|ing)|purg(e|es|ed|ing)|destroy(s|ed|ing)?|evict(s|ed|ing)?)\b/i,
+  fetchSync:
+    /(https?:\/\/|\burls?\b|\bendpoints?\b|\bfetch(es|ed|ing)?\b|\bhttp\b|\bexternal (service|api|system)s?\b)/i,
   readFileSync: /\bfiles?\b/i,
   env: /\b(environment variables?|env vars?)\b/i,
 };
@@ -103,32 +134,69 @@ export function declaredSideEffectFindings(plan: Plan, intent: Intent | undefine
     if (READS.includes(d.fn)) continue;
     const label = `the plan declares ${d.fn}${d.kinds?.length ? ` on ${d.kinds.join(', ')}` : ''}`;
     if ((isWrite(d.fn) || d.fn === 'fetchSync') && type !== 'Controller') {
-      findings.push({ rule: 'plan/side-effect-in-webhook', severity: 'blocking', message: `${label} in a ${type} policy: it would run on every admission (dry runs and retries included)`, fix: 'decide from the request alone; side effects belong to Controller policies the intent asks for' });
+      findings.push({
+        rule: 'plan/side-effect-in-webhook',
+        severity: 'blocking',
+        message: `${label} in a ${type} policy: it would run on every admission (dry runs and retries included)`,
+        fix: 'decide from the request alone; side effects belong to Controller policies the intent asks for',
+      });
     }
     if (isWrite(d.fn) && !d.kinds?.length) {
-      findings.push({ rule: 'plan/side-effect-unscoped', severity: 'blocking', message: `${label} without naming the kinds it writes`, fix: `list the kinds ${d.fn}() may touch in sideEffects[].kinds` });
+      findings.push({
+        rule: 'plan/side-effect-unscoped',
+        severity: 'blocking',
+        message: `${label} without naming the kinds it writes`,
+        fix: `list the kinds ${d.fn}() may touch in sideEffects[].kinds`,
+      });
     }
     for (const kind of d.kinds ?? []) {
       const why = forbiddenKind(d.fn, kind);
-      if (why) findings.push({ rule: 'plan/side-effect-forbidden', severity: 'blocking', message: `${label}: ${d.fn}() on ${kind} is never allowed (${why})`, fix: `remove the ${d.fn} declaration: no generated policy may ${d.fn} ${kind}` });
+      if (why)
+        findings.push({
+          rule: 'plan/side-effect-forbidden',
+          severity: 'blocking',
+          message: `${label}: ${d.fn}() on ${kind} is never allowed (${why})`,
+          fix: `remove the ${d.fn} declaration: no generated policy may ${d.fn} ${kind}`,
+        });
     }
     if (isWrite(d.fn)) {
       // The plan's namespaces, or a system namespace its own reason names ("delete the namespace kube-system").
       const named = SYSTEM_NAMESPACES.filter((n) => new RegExp(`(^|[^-a-z0-9])${n}($|[^-a-z0-9])`).test(d.reason));
-      const system = [...new Set([...(plan.target.namespaces ?? []).filter((n) => (SYSTEM_NAMESPACES as readonly string[]).includes(n)), ...named])];
-      if (system.length) findings.push({ rule: 'plan/side-effect-forbidden', severity: 'blocking', message: `${label} in ${system.join(', ')}: a policy never writes in system namespaces`, fix: `drop ${system.join(', ')} from the plan's namespaces` });
+      const system = [
+        ...new Set([
+          ...(plan.target.namespaces ?? []).filter((n) => (SYSTEM_NAMESPACES as readonly string[]).includes(n)),
+          ...named,
+        ]),
+      ];
+      if (system.length)
+        findings.push({
+          rule: 'plan/side-effect-forbidden',
+          severity: 'blocking',
+          message: `${label} in ${system.join(', ')}: a policy never writes in system namespaces`,
+          fix: `drop ${system.join(', ')} from the plan's namespaces`,
+        });
     }
-    const asks = d.fn === 'requeue' ? true : INTENT_ASKS[d.fn as keyof typeof INTENT_ASKS]?.test(text) ?? false;
+    const asks = d.fn === 'requeue' ? true : (INTENT_ASKS[d.fn as keyof typeof INTENT_ASKS]?.test(text) ?? false);
     if (!asks) {
-      findings.push({ rule: 'plan/side-effect-not-asked', severity: 'blocking', message: `${label}, but the intent does not ask for it (no verb for ${d.fn} in the intent's text)`, fix: `remove the ${d.fn} declaration and the code that calls ${d.fn}()` });
+      findings.push({
+        rule: 'plan/side-effect-not-asked',
+        severity: 'blocking',
+        message: `${label}, but the intent does not ask for it (no verb for ${d.fn} in the intent's text)`,
+        fix: `remove the ${d.fn} declaration and the code that calls ${d.fn}()`,
+      });
     }
   }
-  if (declared.some((d) => d.fn === 'remove') && intent?.options?.allowDeletes !== true) findings.push(deleteNeedsApproval('the plan declares remove()'));
+  if (declared.some((d) => d.fn === 'remove') && intent?.options?.allowDeletes !== true)
+    findings.push(deleteNeedsApproval('the plan declares remove()'));
   return findings;
 }
 
 /** Checks every recorded call against the declarations: undeclared or forbidden side effects are blocking. */
-export function observedSideEffectFindings(calls: readonly ObservedCall[], plan: Plan, intent: Intent | undefined): Finding[] {
+export function observedSideEffectFindings(
+  calls: readonly ObservedCall[],
+  plan: Plan,
+  intent: Intent | undefined,
+): Finding[] {
   const declared = plan.sideEffects ?? [];
   const byKey = new Map<string, { call: ObservedCall; rule: string; why: string; runs: number }>();
   let deletes: ObservedCall | undefined;
@@ -160,16 +228,22 @@ export function observedSideEffectFindings(calls: readonly ObservedCall[], plan:
     rule,
     severity: 'blocking' as const,
     message: `${call.fn}(${showArgs(call.args)}) in case "${call.case}"${runs > 1 ? ` and ${runs - 1} other run(s)` : ''}: ${why}`,
-    fix: rule === 'behaviour/forbidden-side-effect' ? `remove the ${call.fn}() call: no generated policy may do this` : `remove the ${call.fn}() call, or plan it as a side effect the intent asks for (plan.sideEffects)`,
+    fix:
+      rule === 'behaviour/forbidden-side-effect'
+        ? `remove the ${call.fn}() call: no generated policy may do this`
+        : `remove the ${call.fn}() call, or plan it as a side effect the intent asks for (plan.sideEffects)`,
     path: 'spec.javascript',
   }));
-  if (deletes && intent?.options?.allowDeletes !== true) findings.push(deleteNeedsApproval(`the code called remove(${showArgs(deletes.args)}) in case "${deletes.case}"`));
+  if (deletes && intent?.options?.allowDeletes !== true)
+    findings.push(deleteNeedsApproval(`the code called remove(${showArgs(deletes.args)}) in case "${deletes.case}"`));
   return findings;
 }
 
 /** Whether the plan declares `fn` (on `kind`, for writes). */
 export function isDeclared(declared: readonly DeclaredSideEffect[], fn: string, kind?: string): boolean {
-  return declared.some((d) => d.fn === fn && (!isWrite(fn) || (kind !== undefined && (d.kinds ?? []).some((k) => sameKind(k, kind)))));
+  return declared.some(
+    (d) => d.fn === fn && (!isWrite(fn) || (kind !== undefined && (d.kinds ?? []).some((k) => sameKind(k, kind)))),
+  );
 }
 
 function deleteNeedsApproval(what: string): Finding {
@@ -190,14 +264,19 @@ interface Target {
 function targetOf(obj: unknown): Target | undefined {
   if (obj === null || typeof obj !== 'object') return undefined;
   const o = obj as { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown } };
-  return { kind: String(o.kind ?? ''), name: String(o.metadata?.name ?? ''), namespace: String(o.metadata?.namespace ?? '') };
+  return {
+    kind: String(o.kind ?? ''),
+    name: String(o.metadata?.name ?? ''),
+    namespace: String(o.metadata?.namespace ?? ''),
+  };
 }
 
 function forbiddenKind(fn: string, kind: string): string | undefined {
   const k = kind.toLowerCase();
   const why = FORBIDDEN_KINDS.get(k);
   if (why) return why;
-  if (fn === 'remove' && (k === 'namespace' || k === 'namespaces')) return 'deleting a namespace deletes everything in it';
+  if (fn === 'remove' && (k === 'namespace' || k === 'namespaces'))
+    return 'deleting a namespace deletes everything in it';
   return undefined;
 }
 
@@ -206,12 +285,14 @@ function forbiddenTarget(fn: string, t: Target): string | undefined {
   const byKind = forbiddenKind(fn, t.kind);
   if (byKind) return `${fn}() on ${t.kind} is never allowed (${byKind})`;
   if (system.includes(t.namespace)) return `it writes in the system namespace ${t.namespace}`;
-  if (t.kind.toLowerCase() === 'namespace' && system.includes(t.name)) return `it writes the system namespace ${t.name}`;
+  if (t.kind.toLowerCase() === 'namespace' && system.includes(t.name))
+    return `it writes the system namespace ${t.name}`;
   return undefined;
 }
 
 /** Hosts a fetchSync must never reach: the cluster's own API server, loopback, cloud metadata services. */
-const FORBIDDEN_HOSTS = /^(kubernetes(\.default)?(\.svc)?(\.cluster\.local)?|localhost|127\.\d+\.\d+\.\d+|\[?::1\]?|0\.0\.0\.0|169\.254\.\d+\.\d+|metadata(\.google\.internal)?)$/i;
+const FORBIDDEN_HOSTS =
+  /^(kubernetes(\.default)?(\.svc)?(\.cluster\.local)?|localhost|127\.\d+\.\d+\.\d+|\[?::1\]?|0\.0\.0\.0|169\.254\.\d+\.\d+|metadata(\.google\.internal)?)$/i;
 /** Files a policy must never read: the jsPolicy pod's credentials. */
 const FORBIDDEN_FILES = /^\/(var\/)?run\/secrets\//;
 
@@ -220,9 +301,11 @@ function forbiddenRead(fn: string, arg: unknown): string | undefined {
   if (typeof arg !== 'string') return undefined;
   if (fn === 'fetchSync') {
     const host = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(arg.trim())?.[1] ?? '';
-    if (FORBIDDEN_HOSTS.test(host)) return `it calls ${host}: the cluster's API server, a loopback address or a metadata service, with jsPolicy's identity`;
+    if (FORBIDDEN_HOSTS.test(host))
+      return `it calls ${host}: the cluster's API server, a loopback address or a metadata service, with jsPolicy's identity`;
   }
-  if (fn === 'readFileSync' && FORBIDDEN_FILES.test(arg.replace(/\/+/g, '/'))) return "it reads the jsPolicy pod's credentials";
+  if (fn === 'readFileSync' && FORBIDDEN_FILES.test(arg.replace(/\/+/g, '/')))
+    return "it reads the jsPolicy pod's credentials";
   return undefined;
 }
 
@@ -233,6 +316,6 @@ function sameKind(declared: string, kind: string): boolean {
 }
 
 function showArgs(args: unknown[]): string {
-  const s = args.map((a) => (typeof a === 'string' ? JSON.stringify(a) : JSON.stringify(a) ?? String(a))).join(', ');
+  const s = args.map((a) => (typeof a === 'string' ? JSON.stringify(a) : (JSON.stringify(a) ?? String(a)))).join(', ');
   return s.length > 160 ? `${s.slice(0, 157)}…` : s;
 }

@@ -1,6 +1,15 @@
 import { builtinCatalog, type ApiCatalog } from '../catalog/index.js';
-import { isPolicyforgeError, logger, type Finding, type Intent, type JsPolicy, type Plan, type Report, type SuiteResult } from '../common/index.js';
-import { checkCompiles } from '../sandbox/index.js';
+import {
+  isPolicyforgeError,
+  logger,
+  parseCase,
+  type Finding,
+  type Intent,
+  type JsPolicy,
+  type Plan,
+  type Report,
+  type SuiteResult,
+} from '../common/index.js';
 import { fuzzPolicy, type SuiteRunner } from './fuzz.js';
 import { lintPolicy } from './lint.js';
 import { narrowScope } from './narrow.js';
@@ -30,7 +39,10 @@ export interface VerifyDeps {
 export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Promise<Report> {
   const log = logger().child({ module: 'critic' });
   const catalog = deps.catalog ?? builtinCatalog();
-  const findings: Finding[] = [...declaredSideEffectFindings(plan, deps.intent), ...lintPolicy(draft, { catalog, plan, intent: deps.intent })];
+  const findings: Finding[] = [
+    ...declaredSideEffectFindings(plan, deps.intent),
+    ...lintPolicy(draft, { catalog, plan, intent: deps.intent }),
+  ];
   // Behaviour is the judge: every run below (cases, scope probes, fuzz variants) goes through this recorder.
   const observed = new CallRecord();
   const sandbox = recordingCalls(deps.sandbox, observed);
@@ -39,29 +51,62 @@ export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Pro
   let suite: SuiteResult | undefined;
   if (!structurallyBroken && plan.tests.length) {
     try {
-      suite = await sandbox.runSuite(draft, plan.tests);
+      // The plan's cases in the suite format (common's TestCaseSchema): the sandbox trusts what it is given.
+      const cases = plan.tests.map((c, i) => parseCase(c, `plan case ${c.name ? `"${c.name}"` : `#${i + 1}`}`));
+      suite = await sandbox.runSuite(draft, cases);
     } catch (err) {
       if (!isPolicyforgeError(err, 'PF_ERR_SUITE_INVALID')) throw err;
-      findings.push({ rule: 'suite/invalid', severity: 'blocking', message: err.message, fix: 'correct the test case named in the message (plan.tests)' });
+      findings.push({
+        rule: 'suite/invalid',
+        severity: 'blocking',
+        message: err.message,
+        fix: 'correct the test case named in the message (plan.tests)',
+      });
     }
   } else if (!plan.tests.length) {
-    findings.push({ rule: 'suite/no-cases', severity: 'advisory', message: 'the plan has no test cases: nothing shows the policy does what was asked', fix: 'add allow and deny cases to the plan' });
-    // No suite run compiled the code in V8: do it here (acorn's parse is the lint's, V8's is jsPolicy's).
-    const compiled = structurallyBroken || findings.some((f) => f.rule === 'code/syntax') ? { ok: true as const } : checkCompiles(draft.spec.javascript ?? '');
-    if (!compiled.ok) {
-      findings.push({ rule: 'code/compile', severity: 'blocking', message: `the javascript does not compile (${compiled.error}): jsPolicy deletes the webhook and nothing is enforced`, fix: 'fix the error so spec.javascript compiles as a plain script', path: 'spec.javascript' });
+    findings.push({
+      rule: 'suite/no-cases',
+      severity: 'advisory',
+      message: 'the plan has no test cases: nothing shows the policy does what was asked',
+      fix: 'add allow and deny cases to the plan',
+    });
+    // No suite run compiled the code in V8: an empty suite does (acorn's parse is the lint's, V8's is jsPolicy's).
+    // It goes through the sandbox the suites use, bundled as they would bundle it, so under 'process' isolation
+    // no isolate is made in this process (the design keeps isolates out of the service).
+    if (!structurallyBroken && !findings.some((f) => f.rule === 'code/syntax')) {
+      const compiled = await sandbox.runSuite(draft, []);
+      if (compiled.compileError) {
+        findings.push({
+          rule: 'code/compile',
+          severity: 'blocking',
+          message: `the javascript does not compile (${compiled.compileError}): jsPolicy deletes the webhook and nothing is enforced`,
+          fix: 'fix the error so spec.javascript compiles as a plain script',
+          path: 'spec.javascript',
+        });
+      }
     }
   }
   if (suite?.compileError && !findings.some((f) => f.rule === 'code/syntax')) {
-    findings.push({ rule: 'code/compile', severity: 'blocking', message: `the javascript does not compile (${suite.compileError}): jsPolicy deletes the webhook and nothing is enforced`, fix: 'fix the error so spec.javascript compiles as a plain script', path: 'spec.javascript' });
+    findings.push({
+      rule: 'code/compile',
+      severity: 'blocking',
+      message: `the javascript does not compile (${suite.compileError}): jsPolicy deletes the webhook and nothing is enforced`,
+      fix: 'fix the error so spec.javascript compiles as a plain script',
+      path: 'spec.javascript',
+    });
   }
   for (const c of suite && !suite.compileError ? suite.cases : []) {
     if (c.passed) continue;
     findings.push({
       rule: 'suite/case-failed',
       severity: 'blocking',
-      message: `case "${c.name}": ${c.failure ?? `expected ${c.expected}, got ${c.outcome.actual}`}`.replace(/\s+/g, ' '),
-      fix: c.outcome.error ? 'make the code not throw on this object (optional chaining, defaults)' : `change the logic so this request gives ${c.expected}${c.outcome.matched ? '' : ' (the match rules did not select it: check resources, apiGroups, operations and selectors)'}`,
+      message: `case "${c.name}": ${c.failure ?? `expected ${c.expected}, got ${c.outcome.actual}`}`.replace(
+        /\s+/g,
+        ' ',
+      ),
+      fix: c.outcome.error
+        ? 'make the code not throw on this object (optional chaining, defaults)'
+        : `change the logic so this request gives ${c.expected}${c.outcome.matched ? '' : ' (the match rules did not select it: check resources, apiGroups, operations and selectors)'}`,
     });
   }
 
@@ -73,9 +118,13 @@ export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Pro
     if (scope.finding?.rule === 'scope/acts-in-few-namespaces') findings.push(scope.finding);
   }
 
-  const fuzz = deps.fuzz !== false && !structurallyBroken && !suite?.compileError && !findings.some((f) => f.rule === 'code/syntax')
-    ? await fuzzPolicy(draft, plan.tests, sandbox, { catalog })
-    : [];
+  const fuzz =
+    deps.fuzz !== false &&
+    !structurallyBroken &&
+    !suite?.compileError &&
+    !findings.some((f) => f.rule === 'code/syntax')
+      ? await fuzzPolicy(draft, plan.tests, sandbox, { catalog })
+      : [];
   for (const crash of fuzz) {
     findings.push({
       rule: 'fuzz/crash',
@@ -96,13 +145,27 @@ export async function verify(draft: JsPolicy, plan: Plan, deps: VerifyDeps): Pro
       dryRunErrors = [`dry-run failed: ${err instanceof Error ? err.message : String(err)}`];
     }
     for (const e of dryRunErrors) {
-      findings.push({ rule: 'cluster/dry-run', severity: 'blocking', message: `the API server rejects the policy: ${e}`.replace(/\s+/g, ' '), fix: 'correct the field the API server names' });
+      findings.push({
+        rule: 'cluster/dry-run',
+        severity: 'blocking',
+        message: `the API server rejects the policy: ${e}`.replace(/\s+/g, ' '),
+        fix: 'correct the field the API server names',
+      });
     }
   }
 
   const blocking = findings.filter((f) => f.severity === 'blocking').length;
   const passed = blocking === 0 && (suite ? suite.passed : true);
-  log.debug({ policy: draft?.metadata?.name, passed, blocking, cases: suite ? `${suite.total - suite.failed}/${suite.total}` : 'none', crashes: fuzz.length }, 'verified draft');
+  log.debug(
+    {
+      policy: draft?.metadata?.name,
+      passed,
+      blocking,
+      cases: suite ? `${suite.total - suite.failed}/${suite.total}` : 'none',
+      crashes: fuzz.length,
+    },
+    'verified draft',
+  );
   return { passed, findings: sortFindings(findings), ...(suite ? { suite } : {}), fuzz, dryRunErrors };
 }
 
@@ -124,5 +187,8 @@ function sortFindings(findings: Finding[]): Finding[] {
     const i = ORDER.findIndex((p) => f.rule.startsWith(p));
     return (f.severity === 'blocking' ? 0 : 100) + (i < 0 ? ORDER.length : i);
   };
-  return findings.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
+  return findings
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+    .map(({ f }) => f);
 }

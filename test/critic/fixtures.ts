@@ -16,7 +16,8 @@ export const userIamPolicyDraft = (): JsPolicy => ({
     operations: ['CREATE', 'UPDATE'],
     resources: ['iampolicies'],
     apiGroups: ['configconnector.cnrm.cloud.google.com'],
-    javascript: "if (request.object.spec.resourceRef.kind === 'Project') {\n  deny('IAMPolicy must not target a Project');\n}\n",
+    javascript:
+      "if (request.object.spec.resourceRef.kind === 'Project') {\n  deny('IAMPolicy must not target a Project');\n}\n",
   },
 });
 
@@ -28,7 +29,8 @@ export const userProdPodsDraft = (): JsPolicy => ({
   spec: {
     operations: ['CREATE', 'UPDATE'],
     resources: ['pods'],
-    javascript: "if (request.namespace === 'test' && request.object.metadata.labels?.env === 'prod') {\n  deny('pods labelled env=prod are not allowed in namespace test');\n}\n",
+    javascript:
+      "if (request.namespace === 'test' && request.object.metadata.labels?.env === 'prod') {\n  deny('pods labelled env=prod are not allowed in namespace test');\n}\n",
   },
 });
 
@@ -42,6 +44,10 @@ export interface Reference {
 export function referencePolicies(): Reference[] {
   return sharedIntentIds().map((id) => {
     const suite = parseSuite(readFileSync(join(INTENTS_DIR, `${id}.yaml`), 'utf8'), `${id}.yaml`);
-    return { id, suite, policy: parsePolicy(readFileSync(join(INTENTS_DIR, `${id}.policy.yaml`), 'utf8'), `${id}.policy.yaml`) };
+    return {
+      id,
+      suite,
+      policy: parsePolicy(readFileSync(join(INTENTS_DIR, `${id}.policy.yaml`), 'utf8'), `${id}.policy.yaml`),
+    };
   });
 }

@@ -29,12 +29,39 @@ describe.skipIf(!haveSharedIntents)('fuzzPolicy', () => {
 
   it('finds crashes on missing labels, empty lists and external references', async () => {
     const base = refs.find((r) => r.id === 'require-team-label')!;
-    const labels = await fuzzPolicy({ ...base.policy, spec: { ...base.policy.spec, javascript: "if (request.object.metadata.labels.team.length === 0) deny('x')" } }, base.suite.cases, sandbox);
+    const labels = await fuzzPolicy(
+      {
+        ...base.policy,
+        spec: { ...base.policy.spec, javascript: "if (request.object.metadata.labels.team.length === 0) deny('x')" },
+      },
+      base.suite.cases,
+      sandbox,
+    );
     expect(labels.some((c) => /labels/.test(c.mutation) || /labels|team/.test(c.error))).toBe(true);
     const crb = refs.find((r) => r.id === 'cluster-admin-only-platform')!;
-    const list = await fuzzPolicy({ ...crb.policy, spec: { ...crb.policy.spec, javascript: "if (request.object.subjects[0].name !== 'platform-admins') deny('x')" } }, crb.suite.cases, sandbox);
+    const list = await fuzzPolicy(
+      {
+        ...crb.policy,
+        spec: {
+          ...crb.policy.spec,
+          javascript: "if (request.object.subjects[0].name !== 'platform-admins') deny('x')",
+        },
+      },
+      crb.suite.cases,
+      sandbox,
+    );
     expect(list.map((c) => c.error).join(' ')).toMatch(/reading '(name|0)'/);
-    const ext = await fuzzPolicy({ ...userIamPolicyDraft(), spec: { ...userIamPolicyDraft().spec, javascript: "if (request.object.spec?.resourceRef?.name.startsWith('prod')) deny('x')" } }, iamSuite().cases, sandbox);
+    const ext = await fuzzPolicy(
+      {
+        ...userIamPolicyDraft(),
+        spec: {
+          ...userIamPolicyDraft().spec,
+          javascript: "if (request.object.spec?.resourceRef?.name.startsWith('prod')) deny('x')",
+        },
+      },
+      iamSuite().cases,
+      sandbox,
+    );
     // The suite itself has an IAMPolicy whose resourceRef is external (no name): the unchanged object crashes.
     expect(ext.map((c) => c.error).join(' ')).toMatch(/reading 'startsWith'/);
   });
@@ -42,8 +69,13 @@ describe.skipIf(!haveSharedIntents)('fuzzPolicy', () => {
   it('finds a verdict jsPolicy cannot decode on an unusual object (a 500 like a throw)', async () => {
     const base = refs.find((r) => r.id === 'require-team-label')!;
     // A team label holding a number-like value is fine; without one, deny() gets a number, which Go cannot decode.
-    const javascript = "const team = request.object?.metadata?.labels?.team; if (!team) deny(team === undefined ? 0 : 'no team label');";
-    const crashes = await fuzzPolicy({ ...base.policy, spec: { ...base.policy.spec, javascript } }, base.suite.cases, sandbox);
+    const javascript =
+      "const team = request.object?.metadata?.labels?.team; if (!team) deny(team === undefined ? 0 : 'no team label');";
+    const crashes = await fuzzPolicy(
+      { ...base.policy, spec: { ...base.policy.spec, javascript } },
+      base.suite.cases,
+      sandbox,
+    );
     expect(crashes.map((c) => c.error).join(' ')).toMatch(/cannot unmarshal/);
   });
 
@@ -56,9 +88,17 @@ describe.skipIf(!haveSharedIntents)('fuzzPolicy', () => {
 describe.skipIf(!haveSharedIntents)('fuzzPolicy: the cost of a search', () => {
   type Call = { names: string[]; size: number; ignoreSelectors?: boolean };
   const recording = (calls: Call[]) => ({
-    runSuite: (p: Parameters<typeof sandbox.runSuite>[0], c: Parameters<typeof sandbox.runSuite>[1] & unknown[], o?: { ignoreSelectors?: boolean }) => {
+    runSuite: (
+      p: Parameters<typeof sandbox.runSuite>[0],
+      c: Parameters<typeof sandbox.runSuite>[1] & unknown[],
+      o?: { ignoreSelectors?: boolean },
+    ) => {
       const list = c as Array<{ name: string }>;
-      calls.push({ names: list.map((x) => x.name), size: Math.max(...list.map((x) => JSON.stringify(x).length)), ignoreSelectors: o?.ignoreSelectors });
+      calls.push({
+        names: list.map((x) => x.name),
+        size: Math.max(...list.map((x) => JSON.stringify(x).length)),
+        ignoreSelectors: o?.ignoreSelectors,
+      });
       return sandbox.runSuite(p, c, o);
     },
   });
@@ -84,10 +124,17 @@ describe.skipIf(!haveSharedIntents)('fuzzPolicy: the cost of a search', () => {
   it('shrinks every crash in the same sandbox calls, one per round', async () => {
     const calls: Call[] = [];
     // Two unguarded reads, two crashes, each shrunk from a case's object.
-    const javascript = "if (request.object.spec.bindings[0].role === 'x' || request.object.spec.resourceRef.kind === 'Project') deny('no')";
-    const crashes = await fuzzPolicy({ ...userIamPolicyDraft(), spec: { ...userIamPolicyDraft().spec, javascript } }, iamSuite().cases, recording(calls));
+    const javascript =
+      "if (request.object.spec.bindings[0].role === 'x' || request.object.spec.resourceRef.kind === 'Project') deny('no')";
+    const crashes = await fuzzPolicy(
+      { ...userIamPolicyDraft(), spec: { ...userIamPolicyDraft().spec, javascript } },
+      iamSuite().cases,
+      recording(calls),
+    );
     expect(crashes.filter((c) => !c.from.startsWith('catalog:')).length, JSON.stringify(crashes)).toBeGreaterThan(1);
-    const rounds = calls.map((c) => [...new Set(c.names.filter((n) => n.startsWith('shrink ')).map((n) => n.split('.')[0]))]).filter((r) => r.length);
+    const rounds = calls
+      .map((c) => [...new Set(c.names.filter((n) => n.startsWith('shrink ')).map((n) => n.split('.')[0]))])
+      .filter((r) => r.length);
     expect(rounds.length).toBeGreaterThan(0);
     // Each round's candidates of every crash travel together: no round is spread over two calls.
     const all = rounds.flat();
@@ -100,24 +147,29 @@ describe.skipIf(!haveSharedIntents)('objectVariants', () => {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'web', namespace: 'test', labels: { env: 'prod' }, annotations: { a: 'b' } },
-    spec: { containers: [{ name: 'app', image: 'nginx:1.25', ports: [{ containerPort: 80 }] }], nodeSelector: { zone: 'a' } },
+    spec: {
+      containers: [{ name: 'app', image: 'nginx:1.25', ports: [{ containerPort: 80 }] }],
+      nodeSelector: { zone: 'a' },
+    },
   };
   const variants = objectVariants(pod, { string: 100, list: 10 });
   const mutations = variants.map((v) => v.mutation);
 
   it('covers every kind of unusual value', () => {
-    expect(mutations).toEqual(expect.arrayContaining([
-      'removed metadata.labels',
-      'removed metadata.annotations',
-      'empty metadata.labels',
-      'removed spec.nodeSelector',
-      'spec.nodeSelector set to null',
-      'empty list spec.containers[0].ports',
-      'empty string metadata.labels.env',
-      'very large spec.containers[0].image',
-      'spec.containers[0].ports[0].containerPort set to 9007199254740991',
-      'spec.containers with 10 items',
-    ]));
+    expect(mutations).toEqual(
+      expect.arrayContaining([
+        'removed metadata.labels',
+        'removed metadata.annotations',
+        'empty metadata.labels',
+        'removed spec.nodeSelector',
+        'spec.nodeSelector set to null',
+        'empty list spec.containers[0].ports',
+        'empty string metadata.labels.env',
+        'very large spec.containers[0].image',
+        'spec.containers[0].ports[0].containerPort set to 9007199254740991',
+        'spec.containers with 10 items',
+      ]),
+    );
     const many = variants.find((v) => v.mutation === 'spec.containers with 10 items')!.object as typeof pod;
     expect(new Set(many.spec.containers.map((c) => c.name)).size).toBe(10);
   });
@@ -131,10 +183,23 @@ describe.skipIf(!haveSharedIntents)('objectVariants', () => {
   });
 
   it('varies references: another kind, an external id, a bare name', () => {
-    const iam = { apiVersion: 'iam.cnrm.cloud.google.com/v1beta1', kind: 'IAMPolicy', metadata: { name: 'p', namespace: 'config' }, spec: { resourceRef: { kind: 'Project', name: 'my-project' } } };
+    const iam = {
+      apiVersion: 'iam.cnrm.cloud.google.com/v1beta1',
+      kind: 'IAMPolicy',
+      metadata: { name: 'p', namespace: 'config' },
+      spec: { resourceRef: { kind: 'Project', name: 'my-project' } },
+    };
     const refs = objectVariants(iam, { string: 10, list: 2 });
-    expect(refs.find((v) => v.mutation === 'spec.resourceRef replaced by an external reference')?.object).toMatchObject({ spec: { resourceRef: { external: 'projects/fuzz-project' } } });
-    expect(refs.map((v) => v.mutation)).toEqual(expect.arrayContaining(['spec.resourceRef referencing another kind', 'spec.resourceRef with only a name', 'removed spec.resourceRef']));
+    expect(refs.find((v) => v.mutation === 'spec.resourceRef replaced by an external reference')?.object).toMatchObject(
+      { spec: { resourceRef: { external: 'projects/fuzz-project' } } },
+    );
+    expect(refs.map((v) => v.mutation)).toEqual(
+      expect.arrayContaining([
+        'spec.resourceRef referencing another kind',
+        'spec.resourceRef with only a name',
+        'removed spec.resourceRef',
+      ]),
+    );
   });
 });
 
@@ -143,7 +208,16 @@ describe.skipIf(!haveSharedIntents)('fuzzPolicy on a policy that runs out of tim
     const ref = refs.find((r) => r.id === 'no-prod-pods-in-test')!;
     const slow = createSandbox({ maxTimeoutMs: 100 });
     let runs = 0;
-    const counting = { runSuite: (p: Parameters<typeof slow.runSuite>[0], c: Parameters<typeof slow.runSuite>[1] & unknown[], o?: { ignoreSelectors?: boolean }) => { runs += c.length; return slow.runSuite(p, c, o); } };
+    const counting = {
+      runSuite: (
+        p: Parameters<typeof slow.runSuite>[0],
+        c: Parameters<typeof slow.runSuite>[1] & unknown[],
+        o?: { ignoreSelectors?: boolean },
+      ) => {
+        runs += c.length;
+        return slow.runSuite(p, c, o);
+      },
+    };
     try {
       const looping = { ...ref.policy, spec: { ...ref.policy.spec, javascript: 'while (true) {}' } };
       const crashes = await fuzzPolicy(looping, ref.suite.cases, counting);
@@ -158,8 +232,13 @@ describe.skipIf(!haveSharedIntents)('fuzzPolicy on a policy that runs out of tim
 describe.skipIf(!haveSharedIntents)('fuzzPolicy on UPDATE', () => {
   it('varies oldObject too: code comparing old and new labels without guards is caught', async () => {
     const ref = refs.find((r) => r.id === 'no-prod-pods-in-test')!;
-    const javascript = "if (request.operation === 'UPDATE' && request.oldObject.metadata.labels.env !== request.object.metadata.labels?.env) deny('env changed')";
-    const crashes = await fuzzPolicy({ ...ref.policy, spec: { ...ref.policy.spec, javascript } }, ref.suite.cases, sandbox);
+    const javascript =
+      "if (request.operation === 'UPDATE' && request.oldObject.metadata.labels.env !== request.object.metadata.labels?.env) deny('env changed')";
+    const crashes = await fuzzPolicy(
+      { ...ref.policy, spec: { ...ref.policy.spec, javascript } },
+      ref.suite.cases,
+      sandbox,
+    );
     expect(crashes.find((c) => c.mutation.startsWith('oldObject: '))?.error).toMatch(/reading 'env'/);
   });
 });

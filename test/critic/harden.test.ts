@@ -18,7 +18,16 @@ function draft(spec: Partial<JsPolicy['spec']>): JsPolicy {
 
 function plan(target: Partial<Plan['target']>): Plan {
   return {
-    target: { type: 'Validating', resources: ['pods'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced', namespaces: [], ...target },
+    target: {
+      type: 'Validating',
+      resources: ['pods'],
+      apiGroups: [''],
+      apiVersions: ['v1'],
+      operations: ['CREATE', 'UPDATE'],
+      scope: 'Namespaced',
+      namespaces: [],
+      ...target,
+    },
     steps: [],
     tests: [],
   };
@@ -30,7 +39,9 @@ describe.skipIf(!haveSharedIntents)('harden', () => {
     const snapshot = structuredClone(before);
     const hardened = harden(before, undefined, testIntent);
     expect(before).toEqual(snapshot); // the draft is not modified
-    expect(hardened.spec.namespaceSelector).toEqual({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['test'] }] });
+    expect(hardened.spec.namespaceSelector).toEqual({
+      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['test'] }],
+    });
     expect(hardened.spec.failurePolicy).toBe('Ignore');
     expect(hardened.spec.timeoutSeconds).toBe(5);
     expect(hardened.spec.apiGroups).toEqual(['']);
@@ -39,42 +50,73 @@ describe.skipIf(!haveSharedIntents)('harden', () => {
 
   it('excludes the system namespaces by name for a cluster-wide intent, merging an existing NotIn', () => {
     const hardened = harden(draft({}), undefined, clusterWide);
-    expect(hardened.spec.namespaceSelector).toEqual({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...SYSTEM_NAMESPACES] }] });
-    const merged = harden(draft({ namespaceSelector: { matchLabels: { env: 'dev' }, matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['legacy'] }] } }), undefined, clusterWide);
+    expect(hardened.spec.namespaceSelector).toEqual({
+      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...SYSTEM_NAMESPACES] }],
+    });
+    const merged = harden(
+      draft({
+        namespaceSelector: {
+          matchLabels: { env: 'dev' },
+          matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['legacy'] }],
+        },
+      }),
+      undefined,
+      clusterWide,
+    );
     expect(merged.spec.namespaceSelector).toEqual({
       matchLabels: { env: 'dev' },
-      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['legacy', ...SYSTEM_NAMESPACES] }],
+      matchExpressions: [
+        { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['legacy', ...SYSTEM_NAMESPACES] },
+      ],
     });
   });
 
   it('excludes, by name, namespaces the intent leaves out, and lint blocks a policy that reaches them', () => {
     const except = { text: "Block privileged pods in every namespace except the 'legacy' namespace." };
     const hardened = harden(draft({}), undefined, except);
-    expect(hardened.spec.namespaceSelector).toEqual({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...SYSTEM_NAMESPACES, 'legacy'] }] });
+    expect(hardened.spec.namespaceSelector).toEqual({
+      matchExpressions: [
+        { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...SYSTEM_NAMESPACES, 'legacy'] },
+      ],
+    });
     expect(lintPolicy(hardened, { intent: except }).filter((f) => f.severity === 'blocking')).toEqual([]);
     const unscoped = harden(draft({}), undefined, clusterWide);
-    expect(lintPolicy(unscoped, { intent: except }).find((f) => f.rule === 'safety/all-namespaces')?.message).toContain('legacy, which the intent excludes');
+    expect(lintPolicy(unscoped, { intent: except }).find((f) => f.rule === 'safety/all-namespaces')?.message).toContain(
+      'legacy, which the intent excludes',
+    );
   });
 
   it('takes exclusions from a final reading, not from the rationale, which may say "except" too', () => {
-    const text = "Privileged pods must not be created. Teams often ask for every namespace except the 'legacy' namespace to be spared.";
+    const text =
+      "Privileged pods must not be created. Teams often ask for every namespace except the 'legacy' namespace to be spared.";
     const read = plan({ namespacesFinal: true });
     const hardened = harden(draft({}), read, { text });
-    expect(hardened.spec.namespaceSelector).toEqual({ matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...SYSTEM_NAMESPACES] }] });
-    expect(lintPolicy(hardened, { plan: read, intent: { text } }).filter((f) => f.rule === 'safety/all-namespaces')).toEqual([]);
+    expect(hardened.spec.namespaceSelector).toEqual({
+      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [...SYSTEM_NAMESPACES] }],
+    });
+    expect(
+      lintPolicy(hardened, { plan: read, intent: { text } }).filter((f) => f.rule === 'safety/all-namespaces'),
+    ).toEqual([]);
 
     const excepting = plan({ namespacesFinal: true, excludedNamespaces: ['legacy'] });
     const scoped = harden(draft({}), excepting, { text });
     expect(scoped.spec.namespaceSelector?.matchExpressions?.[0].values).toContain('legacy');
-    expect(lintPolicy(hardened, { plan: excepting, intent: { text } }).find((f) => f.rule === 'safety/all-namespaces')?.message).toContain('legacy');
+    expect(
+      lintPolicy(hardened, { plan: excepting, intent: { text } }).find((f) => f.rule === 'safety/all-namespaces')
+        ?.message,
+    ).toContain('legacy');
   });
 
   it('uses the plan’s namespaces over the intent text, and keeps a selector that is already scoped', () => {
-    expect(harden(draft({}), plan({ namespaces: ['payments', 'billing'] }), clusterWide).spec.namespaceSelector).toEqual({
+    expect(
+      harden(draft({}), plan({ namespaces: ['payments', 'billing'] }), clusterWide).spec.namespaceSelector,
+    ).toEqual({
       matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['payments', 'billing'] }],
     });
     const scoped = draft({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'test' } } });
-    expect(harden(scoped, undefined, testIntent).spec.namespaceSelector).toEqual({ matchLabels: { 'kubernetes.io/metadata.name': 'test' } });
+    expect(harden(scoped, undefined, testIntent).spec.namespaceSelector).toEqual({
+      matchLabels: { 'kubernetes.io/metadata.name': 'test' },
+    });
   });
 
   it('leaves cluster-scoped resources without a namespace selector', () => {
@@ -84,36 +126,63 @@ describe.skipIf(!haveSharedIntents)('harden', () => {
 
   it('keeps failurePolicy Fail only on explicit opt-in, and maps the mode to violationPolicy', () => {
     expect(harden(draft({ failurePolicy: 'Fail' }), undefined, testIntent).spec.failurePolicy).toBe('Ignore');
-    expect(harden(draft({}), undefined, { ...testIntent, options: { failurePolicy: 'Fail' } }).spec.failurePolicy).toBe('Fail');
-    expect(harden(draft({}), undefined, { ...testIntent, options: { mode: 'Enforce' } }).spec.violationPolicy).toBe('Deny');
-    expect(harden(draft({}), undefined, { ...testIntent, options: { mode: 'Warn' } }).spec.violationPolicy).toBe('Warn');
-    expect(harden(draft({}), undefined, { ...testIntent, options: { mode: 'Audit' } }).spec.violationPolicy).toBe('Dry');
+    expect(harden(draft({}), undefined, { ...testIntent, options: { failurePolicy: 'Fail' } }).spec.failurePolicy).toBe(
+      'Fail',
+    );
+    expect(harden(draft({}), undefined, { ...testIntent, options: { mode: 'Enforce' } }).spec.violationPolicy).toBe(
+      'Deny',
+    );
+    expect(harden(draft({}), undefined, { ...testIntent, options: { mode: 'Warn' } }).spec.violationPolicy).toBe(
+      'Warn',
+    );
+    expect(harden(draft({}), undefined, { ...testIntent, options: { mode: 'Audit' } }).spec.violationPolicy).toBe(
+      'Dry',
+    );
     expect(harden(draft({ violationPolicy: 'Warn' }), undefined, testIntent).spec.violationPolicy).toBe('Warn');
   });
 
   it('keeps only the operations the intent needs, never adding any', () => {
     expect(harden(draft({ operations: ['*'] }), undefined, testIntent).spec.operations).toEqual(['CREATE', 'UPDATE']);
-    expect(harden(draft({ operations: ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'] }), undefined, testIntent).spec.operations).toEqual(['CREATE', 'UPDATE']);
-    expect(harden(draft({ operations: ['CREATE', 'DELETE'] }), plan({ operations: ['CREATE', 'UPDATE'] }), testIntent).spec.operations).toEqual(['CREATE']);
-    expect(harden(draft({ operations: ['DELETE'] }), undefined, { text: 'Nobody may delete a namespace labelled protected=true.' }).spec.operations).toEqual(['DELETE']);
+    expect(
+      harden(draft({ operations: ['CREATE', 'UPDATE', 'DELETE', 'CONNECT'] }), undefined, testIntent).spec.operations,
+    ).toEqual(['CREATE', 'UPDATE']);
+    expect(
+      harden(draft({ operations: ['CREATE', 'DELETE'] }), plan({ operations: ['CREATE', 'UPDATE'] }), testIntent).spec
+        .operations,
+    ).toEqual(['CREATE']);
+    expect(
+      harden(draft({ operations: ['DELETE'] }), undefined, {
+        text: 'Nobody may delete a namespace labelled protected=true.',
+      }).spec.operations,
+    ).toEqual(['DELETE']);
   });
 
   it('drops status, binding and eviction subresources unless asked, and caps the timeout', () => {
-    expect(harden(draft({ resources: ['pods', 'pods/status', 'pods/binding'] }), undefined, testIntent).spec.resources).toEqual(['pods']);
+    expect(
+      harden(draft({ resources: ['pods', 'pods/status', 'pods/binding'] }), undefined, testIntent).spec.resources,
+    ).toEqual(['pods']);
     expect(harden(draft({ resources: ['pods/*'] }), undefined, testIntent).spec.resources).toEqual(['pods']);
-    expect(harden(draft({ resources: ['pods/eviction'] }), undefined, { text: 'Deny eviction of pods in namespace test.' }).spec.resources).toEqual(['pods/eviction']);
+    expect(
+      harden(draft({ resources: ['pods/eviction'] }), undefined, { text: 'Deny eviction of pods in namespace test.' })
+        .spec.resources,
+    ).toEqual(['pods/eviction']);
     expect(harden(draft({ timeoutSeconds: 30 }), undefined, testIntent).spec.timeoutSeconds).toBe(5);
     expect(harden(draft({ timeoutSeconds: 2 }), undefined, testIntent).spec.timeoutSeconds).toBe(2);
   });
 
   it('replaces * resources with the plan’s and picks the built-in group for an ambiguous plural', () => {
-    expect(harden(draft({ resources: ['*'] }), plan({ resources: ['deployments'], apiGroups: ['apps'] }), clusterWide).spec).toMatchObject({ resources: ['deployments'], apiGroups: ['apps'] });
+    expect(
+      harden(draft({ resources: ['*'] }), plan({ resources: ['deployments'], apiGroups: ['apps'] }), clusterWide).spec,
+    ).toMatchObject({ resources: ['deployments'], apiGroups: ['apps'] });
     expect(harden(draft({ resources: ['services'] }), undefined, clusterWide).spec.apiGroups).toEqual(['']);
   });
 
-  it.each(referencePolicies().map((r) => [r.id, r] as const))('reference policy %s lints without blocking findings after harden', (_id, ref) => {
-    const intent = { text: ref.suite.intent };
-    const findings = lintPolicy(harden(ref.policy, undefined, intent), { intent });
-    expect(findings.filter((f) => f.severity === 'blocking')).toEqual([]);
-  });
+  it.each(referencePolicies().map((r) => [r.id, r] as const))(
+    'reference policy %s lints without blocking findings after harden',
+    (_id, ref) => {
+      const intent = { text: ref.suite.intent };
+      const findings = lintPolicy(harden(ref.policy, undefined, intent), { intent });
+      expect(findings.filter((f) => f.severity === 'blocking')).toEqual([]);
+    },
+  );
 });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { builtinCatalog } from '../../catalog/index.js';
 import type { Plan } from '../../common/index.js';
-import { harden, lintPolicy, namespaceExclusionsFromIntent, namespacesFromIntent, selectedNames, selectorMaySelect } from '../../critic/index.js';
+import {
+  harden,
+  lintPolicy,
+  namespaceExclusionsFromIntent,
+  namespacesFromIntent,
+  selectedNames,
+  selectorMaySelect,
+} from '../../critic/index.js';
 
 describe('namespacesFromIntent', () => {
   it.each([
@@ -31,7 +38,10 @@ describe('namespacesFromIntent', () => {
 
 describe('selector analysis by namespace name', () => {
   it('decides only kubernetes.io/metadata.name requirements; other labels might be present', () => {
-    const sel = { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn' as const, values: ['kube-system'] }], matchLabels: { env: 'prod' } };
+    const sel = {
+      matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn' as const, values: ['kube-system'] }],
+      matchLabels: { env: 'prod' },
+    };
     expect(selectorMaySelect(sel, 'kube-system')).toBe(false);
     expect(selectorMaySelect(sel, 'default')).toBe(true);
     expect(selectorMaySelect(undefined, 'kube-system')).toBe(true);
@@ -74,12 +84,25 @@ describe('a namespace a permission is limited to is where the thing is allowed, 
   it('hardens an "only allowed in edge" plan to every namespace but edge, and the lint accepts it', () => {
     const intent = { text: 'LoadBalancer services are only allowed in the edge namespace.' };
     const plan: Plan = {
-      target: { type: 'Validating', resources: ['services'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced', namespaces: [] },
+      target: {
+        type: 'Validating',
+        resources: ['services'],
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        operations: ['CREATE', 'UPDATE'],
+        scope: 'Namespaced',
+        namespaces: [],
+      },
       steps: [],
       tests: [],
     };
     const policy = harden(
-      { apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy', metadata: { name: 'lb.policyforge.dev' }, spec: { operations: ['CREATE', 'UPDATE'], resources: ['services'], javascript: 'allow();' } },
+      {
+        apiVersion: 'policy.jspolicy.com/v1beta1',
+        kind: 'JsPolicy',
+        metadata: { name: 'lb.policyforge.dev' },
+        spec: { operations: ['CREATE', 'UPDATE'], resources: ['services'], javascript: 'allow();' },
+      },
       plan,
       intent,
       builtinCatalog(),
@@ -87,6 +110,8 @@ describe('a namespace a permission is limited to is where the thing is allowed, 
     const names = policy.spec.namespaceSelector?.matchExpressions?.find((e) => e.operator === 'NotIn')?.values ?? [];
     expect(names).toContain('edge');
     expect(policy.spec.namespaceSelector?.matchExpressions?.some((e) => e.operator === 'In')).toBe(false);
-    expect(lintPolicy(policy, { catalog: builtinCatalog(), plan, intent }).filter((f) => f.rule === 'safety/all-namespaces')).toEqual([]);
+    expect(
+      lintPolicy(policy, { catalog: builtinCatalog(), plan, intent }).filter((f) => f.rule === 'safety/all-namespaces'),
+    ).toEqual([]);
   });
 });

@@ -2,8 +2,22 @@ import { describe, expect, it } from 'vitest';
 import type { CaseOutcome, Finding, Report } from '../../common/index.js';
 import { renderReport } from '../../critic/index.js';
 
-const outcome = (actual: CaseOutcome['actual'], extra: Partial<CaseOutcome> = {}): CaseOutcome => ({ matched: true, allowed: actual !== 'deny', actual, warnings: [], printed: [], calls: [], durationMs: 1, ...extra });
-const finding = (rule: string, severity: Finding['severity']): Finding => ({ rule, severity, message: `${rule} is wrong`, fix: `fix ${rule}` });
+const outcome = (actual: CaseOutcome['actual'], extra: Partial<CaseOutcome> = {}): CaseOutcome => ({
+  matched: true,
+  allowed: actual !== 'deny',
+  actual,
+  warnings: [],
+  printed: [],
+  calls: [],
+  durationMs: 1,
+  ...extra,
+});
+const finding = (rule: string, severity: Finding['severity']): Finding => ({
+  rule,
+  severity,
+  message: `${rule} is wrong`,
+  fix: `fix ${rule}`,
+});
 
 function report(): Report {
   return {
@@ -15,11 +29,24 @@ function report(): Report {
       failed: 1,
       durationMs: 3,
       cases: [
-        { name: 'prod pod denied', expected: 'deny', passed: false, failure: 'expected deny, got allow', outcome: outcome('allow') },
+        {
+          name: 'prod pod denied',
+          expected: 'deny',
+          passed: false,
+          failure: 'expected deny, got allow',
+          outcome: outcome('allow'),
+        },
         { name: 'dev pod allowed', expected: 'allow', passed: true, outcome: outcome('allow') },
       ],
     },
-    fuzz: [{ from: 'prod pod denied', mutation: 'removed spec.resourceRef', error: "Uncaught TypeError: Cannot read properties of undefined (reading 'kind')", object: { spec: { x: 'y'.repeat(2000) } } }],
+    fuzz: [
+      {
+        from: 'prod pod denied',
+        mutation: 'removed spec.resourceRef',
+        error: "Uncaught TypeError: Cannot read properties of undefined (reading 'kind')",
+        object: { spec: { x: 'y'.repeat(2000) } },
+      },
+    ],
     dryRunErrors: [],
   };
 }
@@ -30,9 +57,11 @@ describe('renderReport', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe('FAILED · cases 1/2 passed · 1 blocking · 1 advisory · 1 fuzz crash');
     // the root cause (a catalog finding) before the cases it explains
-    expect(lines[1]).toBe('- [blocking] catalog/wrong-group: catalog/wrong-group is wrong → fix: fix catalog/wrong-group');
+    expect(lines[1]).toBe(
+      '- [blocking] catalog/wrong-group: catalog/wrong-group is wrong → fix: fix catalog/wrong-group',
+    );
     expect(lines[2]).toBe('- [blocking] case "prod pod denied": expected deny, got allow');
-    expect(lines[3]).toContain("denies with 500 on prod pod denied with removed spec.resourceRef: Uncaught TypeError");
+    expect(lines[3]).toContain('denies with 500 on prod pod denied with removed spec.resourceRef: Uncaught TypeError');
     expect(lines[4]).toBe('- [advisory] safety/timeout: safety/timeout is wrong → fix: fix safety/timeout');
     expect(text).not.toContain('dev pod allowed');
   });
@@ -51,6 +80,8 @@ describe('renderReport', () => {
   });
 
   it('says PASSED for a clean report', () => {
-    expect(renderReport({ passed: true, findings: [], fuzz: [], dryRunErrors: [] })).toBe('PASSED · cases not run · 0 blocking · 0 advisory · 0 fuzz crashes');
+    expect(renderReport({ passed: true, findings: [], fuzz: [], dryRunErrors: [] })).toBe(
+      'PASSED · cases not run · 0 blocking · 0 advisory · 0 fuzz crashes',
+    );
   });
 });
