@@ -1,5 +1,6 @@
-import { parse, type Comment, type Node, type Program } from 'acorn';
+import type { AnyNode, Comment, Function as FunctionNode, Node, Pattern } from 'acorn';
 import { full } from 'acorn-walk';
+import { parsePolicyCode } from '../common/policy-code.js';
 
 /** A top-level function of a script, as written. */
 export interface FunctionInfo {
@@ -18,44 +19,34 @@ export interface FunctionInfo {
   form: 'function' | 'const';
 }
 
-const PARSE_OPTIONS = { ecmaVersion: 'latest', sourceType: 'script', allowReturnOutsideFunction: true } as const;
-
-export function parseScript(code: string, onComment?: Comment[]): Program | undefined {
-  try {
-    return parse(code, { ...PARSE_OPTIONS, onComment });
-  } catch {
-    return undefined;
-  }
-}
-
 /** Every identifier name used in the code (a superset of what it calls; good enough to pick skills). */
 export function referencedIdentifiers(code: string): Set<string> {
-  const program = parseScript(code);
+  const program = parsePolicyCode(code).script;
   const names = new Set<string>();
   if (!program) {
     // Unparseable code still gets its skills: fall back to a word scan.
     for (const m of code.matchAll(/[A-Za-z_$][\w$]*/g)) names.add(m[0]);
     return names;
   }
-  full(program, (node: Node) => {
-    if (node.type === 'Identifier') names.add((node as unknown as { name: string }).name);
+  full(program, (node) => {
+    if (node.type === 'Identifier') names.add(node.name);
   });
   return names;
 }
 
 /** Names declared at the top level of a script (functions, variables, classes). */
 export function topLevelDeclarations(code: string): Set<string> {
-  const program = parseScript(code);
+  const program = parsePolicyCode(code).script;
   const names = new Set<string>();
   if (!program) {
     for (const m of code.matchAll(/\bfunction\s+([A-Za-z_$][\w$]*)\s*\(/g)) names.add(m[1]);
     for (const m of code.matchAll(/\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=/g)) names.add(m[1]);
     return names;
   }
-  for (const stmt of program.body as any[]) {
+  for (const stmt of program.body) {
     if ((stmt.type === 'FunctionDeclaration' || stmt.type === 'ClassDeclaration') && stmt.id) names.add(stmt.id.name);
     if (stmt.type === 'VariableDeclaration') {
-      for (const d of stmt.declarations) if (d.id?.type === 'Identifier') names.add(d.id.name);
+      for (const d of stmt.declarations) if (d.id.type === 'Identifier') names.add(d.id.name);
     }
   }
   return names;
@@ -66,49 +57,70 @@ export function topLevelDeclarations(code: string): Set<string> {
  * (rewritten as declarations so every skill has one shape).
  */
 export function topLevelFunctions(code: string): FunctionInfo[] {
-  const comments: Comment[] = [];
-  const program = parseScript(code, comments);
+  const { script: program, comments } = parsePolicyCode(code);
   if (!program) return [];
   const out: FunctionInfo[] = [];
-  for (const stmt of program.body as any[]) {
-    if (stmt.type === 'FunctionDeclaration' && stmt.id && !stmt.generator && !stmt.async) {
+  for (const stmt of program.body) {
+    if (stmt.type === 'FunctionDeclaration' && !stmt.generator && !stmt.async) {
       const text = code.slice(stmt.start, stmt.end);
-      out.push({ name: stmt.id.name, code: text, start: stmt.start, end: stmt.end, comment: commentAbove(code, comments, stmt.start), references: refsOf(stmt.body), free: freeIdentifiers(stmt), form: 'function' });
+      out.push({
+        name: stmt.id.name,
+        code: text,
+        start: stmt.start,
+        end: stmt.end,
+        comment: commentAbove(code, comments, stmt.start),
+        references: refsOf(stmt.body),
+        free: freeIdentifiers(stmt),
+        form: 'function',
+      });
       continue;
     }
     if (stmt.type === 'VariableDeclaration' && stmt.kind === 'const' && stmt.declarations.length === 1) {
       const d = stmt.declarations[0];
       const init = d.init;
-      if (d.id?.type !== 'Identifier' || !init || init.async || init.generator) continue;
+      if (d.id.type !== 'Identifier' || !init) continue;
       if (init.type !== 'ArrowFunctionExpression' && init.type !== 'FunctionExpression') continue;
-      const params = init.params.map((p: any) => code.slice(p.start, p.end)).join(', ');
-      const body = init.body.type === 'BlockStatement' ? code.slice(init.body.start, init.body.end) : `{\n  return ${code.slice(init.body.start, init.body.end)};\n}`;
+      if (init.async || init.generator) continue;
+      const params = init.params.map((p) => code.slice(p.start, p.end)).join(', ');
+      const body =
+        init.body.type === 'BlockStatement'
+          ? code.slice(init.body.start, init.body.end)
+          : `{\n  return ${code.slice(init.body.start, init.body.end)};\n}`;
       // An arrow function has no own `this`/`arguments`; helpers that use them are left alone.
       const refs = refsOf(init.body);
       if (init.type === 'ArrowFunctionExpression' && (refs.has('arguments') || usesThis(init.body))) continue;
-      out.push({ name: d.id.name, code: `function ${d.id.name}(${params}) ${body}`, start: stmt.start, end: stmt.end, comment: commentAbove(code, comments, stmt.start), references: refs, free: freeIdentifiers(init), form: 'const' });
+      out.push({
+        name: d.id.name,
+        code: `function ${d.id.name}(${params}) ${body}`,
+        start: stmt.start,
+        end: stmt.end,
+        comment: commentAbove(code, comments, stmt.start),
+        references: refs,
+        free: freeIdentifiers(init),
+        form: 'const',
+      });
     }
   }
   return out;
 }
 
-function refsOf(node: any): Set<string> {
+function refsOf(node: Node): Set<string> {
   const names = new Set<string>();
-  full(node, (n: Node) => {
-    if (n.type === 'Identifier') names.add((n as unknown as { name: string }).name);
+  full(node, (n) => {
+    if (n.type === 'Identifier') names.add(n.name);
   });
   return names;
 }
 
-function usesThis(node: any): boolean {
+function usesThis(node: Node): boolean {
   let found = false;
-  full(node, (n: Node) => {
+  full(node, (n) => {
     if (n.type === 'ThisExpression') found = true;
   });
   return found;
 }
 
-function commentAbove(code: string, comments: Comment[], start: number): string | undefined {
+function commentAbove(code: string, comments: readonly Comment[], start: number): string | undefined {
   const lines: string[] = [];
   let cursor = start;
   for (let i = comments.length - 1; i >= 0; i--) {
@@ -127,10 +139,10 @@ function commentAbove(code: string, comments: Comment[], start: number): string 
  * catch parameters anywhere inside count as declared; scopes are not told apart, which only errs towards
  * calling a name declared).
  */
-export function freeIdentifiers(fn: any): Set<string> {
+export function freeIdentifiers(fn: FunctionNode): Set<string> {
   const declared = new Set<string>();
-  const notReferences = new Set<any>();
-  const addPattern = (p: any): void => {
+  const notReferences = new Set<AnyNode>();
+  const addPattern = (p: Pattern | null | undefined): void => {
     if (!p) return;
     if (p.type === 'Identifier') {
       declared.add(p.name);
@@ -142,7 +154,7 @@ export function freeIdentifiers(fn: any): Set<string> {
     else if (p.type === 'AssignmentPattern') addPattern(p.left);
   };
   if (fn.id) declared.add(fn.id.name);
-  full(fn, (n: any) => {
+  full(fn, (n) => {
     if (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression') {
       if (n.id) {
         declared.add(n.id.name);
@@ -152,11 +164,18 @@ export function freeIdentifiers(fn: any): Set<string> {
     } else if (n.type === 'VariableDeclarator') addPattern(n.id);
     else if (n.type === 'CatchClause') addPattern(n.param);
     else if (n.type === 'MemberExpression' && !n.computed) notReferences.add(n.property);
-    else if ((n.type === 'Property' || n.type === 'MethodDefinition' || n.type === 'PropertyDefinition') && !n.computed && !n.shorthand) notReferences.add(n.key);
-    else if (n.type === 'LabeledStatement' || n.type === 'BreakStatement' || n.type === 'ContinueStatement') notReferences.add(n.label);
+    else if (
+      (n.type === 'Property' || n.type === 'MethodDefinition' || n.type === 'PropertyDefinition') &&
+      !n.computed &&
+      !(n.type === 'Property' && n.shorthand)
+    )
+      notReferences.add(n.key);
+    else if (n.type === 'LabeledStatement' || n.type === 'BreakStatement' || n.type === 'ContinueStatement') {
+      if (n.label) notReferences.add(n.label);
+    }
   });
   const free = new Set<string>();
-  full(fn, (n: any) => {
+  full(fn, (n) => {
     if (n.type === 'Identifier' && !notReferences.has(n) && !declared.has(n.name)) free.add(n.name);
   });
   return free;

@@ -23,7 +23,9 @@ function loadBuiltins(): Skill[] {
       tests: meta.tests,
       provenance: { date: BUILTIN_DATE, source: 'builtin' },
       state: 'approved',
-      reviews: [{ state: 'approved', reviewer: 'policyforge', comment: 'built-in skill; tests run in CI', at: BUILTIN_DATE }],
+      reviews: [
+        { state: 'approved', reviewer: 'policyforge', comment: 'built-in skill; tests run in CI', at: BUILTIN_DATE },
+      ],
       usage: { retrieved: 0, used: 0 },
       ...(deps.length ? { dependsOn: deps } : {}),
     } satisfies Skill;

@@ -17,7 +17,12 @@ import type { SkillStore } from './types.js';
 export async function exportSkills(skills: readonly Skill[], dir: string): Promise<string[]> {
   const latest = new Map<string, Skill>();
   for (const s of skills) {
-    if (!SKILL_NAME.test(s.name)) throw pfError('PF_ERR_SKILL_INVALID', `skill ${JSON.stringify(s.name.slice(0, 80))}`, 'its name is not a JavaScript identifier, so it cannot be a file name; nothing was written');
+    if (!SKILL_NAME.test(s.name))
+      throw pfError(
+        'PF_ERR_SKILL_INVALID',
+        `skill ${JSON.stringify(s.name.slice(0, 80))}`,
+        'its name is not a JavaScript identifier, so it cannot be a file name; nothing was written',
+      );
     if ((latest.get(s.name)?.version ?? 0) < s.version) latest.set(s.name, s);
   }
   await mkdir(dir, { recursive: true });
@@ -33,11 +38,20 @@ export async function exportSkills(skills: readonly Skill[], dir: string): Promi
 
 /** Creates or truncates a regular file; a symbolic link in its place is refused (O_NOFOLLOW), not followed. */
 async function writeNoFollow(path: string, text: string): Promise<void> {
-  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o644).catch((err: NodeJS.ErrnoException) => {
-    throw pfError('PF_ERR_INPUT_FILE', path, err.code === 'ELOOP' ? 'it is a symbolic link; export does not write through links' : (err.code ?? String(err)));
+  const handle = await open(
+    path,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+    0o644,
+  ).catch((err: NodeJS.ErrnoException) => {
+    throw pfError(
+      'PF_ERR_INPUT_FILE',
+      path,
+      err.code === 'ELOOP' ? 'it is a symbolic link; export does not write through links' : (err.code ?? String(err)),
+    );
   });
   try {
-    if (!(await handle.stat()).isFile()) throw pfError('PF_ERR_INPUT_FILE', path, 'it is not a regular file; export writes only regular files');
+    if (!(await handle.stat()).isFile())
+      throw pfError('PF_ERR_INPUT_FILE', path, 'it is not a regular file; export writes only regular files');
     await handle.writeFile(text);
   } finally {
     await handle.close();
@@ -93,7 +107,11 @@ export async function importSkills(store: SkillStore, dir: string, options: Impo
   return report;
 }
 
-async function checkTests(store: SkillStore, pairs: SkillFilePair[], sandbox: Pick<SkillSandbox, 'runFunctionTests'>): Promise<void> {
+async function checkTests(
+  store: SkillStore,
+  pairs: SkillFilePair[],
+  sandbox: Pick<SkillSandbox, 'runFunctionTests'>,
+): Promise<void> {
   const asSkill = ({ meta, code }: SkillFilePair): Skill => ({
     id: `${meta.name}@import`,
     name: meta.name,
@@ -109,10 +127,18 @@ async function checkTests(store: SkillStore, pairs: SkillFilePair[], sandbox: Pi
   const pool = [...(await store.listSkills({ state: 'approved', latestOnly: true })), ...pairs.map(asSkill)];
   for (const pair of pairs) {
     if (!pair.meta.tests.length) continue;
-    const code = inlineSkills(pair.code, pool.filter((s) => s.name !== pair.meta.name));
+    const code = inlineSkills(
+      pair.code,
+      pool.filter((s) => s.name !== pair.meta.name),
+    );
     const results = await sandbox.runFunctionTests(code, pair.meta.name, pair.meta.tests);
     const failed = results.find((r) => !r.passed);
-    if (failed) throw pfError('PF_ERR_SKILL_INVALID', `${pair.source} test "${failed.name}"`, `fails in the sandbox: ${failed.error ?? 'wrong result'}`);
+    if (failed)
+      throw pfError(
+        'PF_ERR_SKILL_INVALID',
+        `${pair.source} test "${failed.name}"`,
+        `fails in the sandbox: ${failed.error ?? 'wrong result'}`,
+      );
   }
 }
 

@@ -1,16 +1,7 @@
-import type { Plan, Provenance, Skill } from '../common/index.js';
+import { JSPOLICY_HOST_NAMES, type Plan, type Provenance, type Skill } from '../common/index.js';
 import { topLevelFunctions } from './analyse.js';
 import { codeHash } from './normalise.js';
 import type { SkillDraft } from './types.js';
-
-/**
- * jsPolicy host functions and the request: a helper that touches them decides or reads the request
- * itself, so it is policy logic, not a reusable pure skill.
- */
-export const JSPOLICY_HOST_NAMES = [
-  'request', 'allow', 'exit', 'deny', 'mutate', 'warn', 'requeue', 'print', 'sleep', 'env',
-  'get', 'list', 'create', 'update', 'remove', 'fetchSync', 'readFileSync',
-] as const;
 
 export interface ExtractedSkill extends SkillDraft {
   /** How the policy wrote it: `const` helpers are rewritten as declarations (same behaviour, see analyse.ts). */
@@ -62,7 +53,10 @@ export function extractSkills(javascript: string, options: ExtractOptions = {}):
       const dependsOn = [...f.free].filter((n) => (names.has(n) || knownNames.has(n)) && n !== f.name).sort();
       return {
         name: f.name,
-        description: steps.get(f.name) ?? f.comment ?? `Helper ${f.name} from the verified policy for "${provenance.intent ?? 'an intent'}".`,
+        description:
+          steps.get(f.name) ??
+          f.comment ??
+          `Helper ${f.name} from the verified policy for "${provenance.intent ?? 'an intent'}".`,
         code: f.code.trim() + '\n',
         tests: [],
         provenance,

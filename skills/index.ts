@@ -6,12 +6,25 @@ export type { SkillStore, SkillDraft, SkillFilter, PutSkillResult, ReviewInput }
 export { REVIEW_STATES, REVIEW_TRANSITIONS } from './types.js';
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 export { openRedisStore, type RedisStoreOptions } from './redis-store.js';
-export { openSkillStore, parseStoreSpec, skillStoreConfigFromEnv, SQLITE_STORE_FILE, type SkillStoreConfig } from './open-store.js';
+export {
+  openSkillStore,
+  parseStoreSpec,
+  skillStoreConfigFromEnv,
+  SQLITE_STORE_FILE,
+  type SkillStoreConfig,
+} from './open-store.js';
 export { SkillLibrary, traceHelpers, readTrace, type SkillLibraryOptions, type SkillSandbox } from './library.js';
 export { inlineSkills, prependSkills, skillsToInline, skillsReferenced, INLINED_MARKER } from './inline.js';
-export { extractSkills, JSPOLICY_HOST_NAMES, type ExtractedSkill, type ExtractOptions } from './extract.js';
+export { extractSkills, type ExtractedSkill, type ExtractOptions } from './extract.js';
 export { builtinSkills, BUILTIN_DIR } from './builtin.js';
 export { normaliseIntent, normaliseCode, codeHash } from './normalise.js';
 export { checkTransition, checkDraft } from './review.js';
 export { parseSkillFiles, readSkillDir, skillToFiles, type SkillFilePair, type SkillMeta } from './skill-files.js';
-export { exportSkills, importSkills, policiesToOpenAIJsonl, POLICY_SYSTEM_PROMPT, type ImportOptions, type ImportReport } from './exchange.js';
+export {
+  exportSkills,
+  importSkills,
+  policiesToOpenAIJsonl,
+  POLICY_SYSTEM_PROMPT,
+  type ImportOptions,
+  type ImportReport,
+} from './exchange.js';

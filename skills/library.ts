@@ -17,7 +17,7 @@ import { builtinSkills } from './builtin.js';
 import { extractSkills, type ExtractedSkill } from './extract.js';
 import { inlineSkills } from './inline.js';
 import { normaliseIntent, sha256 } from './normalise.js';
-import { embeddingHash, embeddingText, SkillIndex } from './retrieval.js';
+import { embeddingHash, embeddingText, SkillIndex, type IndexedSkill } from './retrieval.js';
 import type { SkillStore } from './types.js';
 
 /**
@@ -26,7 +26,11 @@ import type { SkillStore } from './types.js';
  */
 export interface SkillSandbox {
   runSuite(policy: JsPolicy, cases: TestCase[], options?: { ignoreSelectors?: boolean }): Promise<SuiteResult>;
-  runFunctionTests(code: string, fnName: string, tests: SkillTest[]): Promise<Array<{ name: string; passed: boolean; actual?: unknown; error?: string }>>;
+  runFunctionTests(
+    code: string,
+    fnName: string,
+    tests: SkillTest[],
+  ): Promise<Array<{ name: string; passed: boolean; actual?: unknown; error?: string }>>;
 }
 
 export interface SkillLibraryOptions {
@@ -52,6 +56,12 @@ export interface SkillLibraryOptions {
   lexicalWeight?: number;
   /** Tests kept per extracted skill (distinct argument lists). @defaultValue 5 */
   maxTestsPerSkill?: number;
+  /**
+   * Persist the built retrieval index in the store (when it can keep one: SQLite), so the first search
+   * after a restart restores it instead of rebuilding it from every skill. false: the library neither
+   * writes nor reads a persisted index (it always builds its own). @defaultValue true
+   */
+  persistIndex?: boolean;
   /** @defaultValue () => new Date() */
   now?: () => Date;
   /** @defaultValue logger().child({ module: 'skills' }) */
@@ -70,14 +80,29 @@ const TRACE_MAX_CHUNKS = 40;
  * and a skill's embedding is computed once per content (cached in the store by hash).
  */
 export class SkillLibrary {
-  private index?: { revision: number; index: SkillIndex; missingVectors: boolean; builtAt: number };
+  private index?: {
+    revision: number;
+    index: SkillIndex<IndexedSkill>;
+    missingVectors: boolean;
+    builtAt: number;
+    /** Restored from the store's snapshot: its rows hold id, name and state only. */
+    restored: boolean;
+  };
+  /**
+   * How this library got its indexes: built from the skills, restored from the store's snapshot, snapshots
+   * rejected (stale stamp, damaged, unreadable: rebuilt instead) and snapshots persisted.
+   */
+  readonly indexStats = { built: 0, restored: 0, rejected: 0, persisted: 0 };
   private readonly vectorCache = new Map<string, ArrayLike<number>>();
   private readonly queryVectors = new Map<string, number[]>();
   private readonly log: Logger;
   private readonly now: () => Date;
   private readonly model: string;
 
-  constructor(readonly store: SkillStore, private readonly options: SkillLibraryOptions = {}) {
+  constructor(
+    readonly store: SkillStore,
+    private readonly options: SkillLibraryOptions = {},
+  ) {
     this.log = options.logger ?? rootLogger().child({ module: 'skills' });
     this.now = options.now ?? (() => new Date());
     const clientModel = (options.embeddings as { model?: unknown } | undefined)?.model;
@@ -90,12 +115,23 @@ export class SkillLibrary {
    * then the highest). Counts as a retrieval for each skill returned (unless countRetrievals is false).
    */
   async search(query: string, k = 5): Promise<Skill[]> {
-    const index = await this.currentIndex();
+    const { index, restored } = await this.currentIndex();
     let queryVector: number[] | undefined;
-    if (this.options.embeddings && index.skills.length) queryVector = await this.embedQuery(query);
+    const embeddings = this.options.embeddings;
+    if (embeddings && index.skills.length) queryVector = await this.embedQuery(embeddings, query);
     const hits = index.search(query, k, queryVector, this.options.lexicalWeight ?? 0.5);
-    const skills = hits.map((h) => h.skill);
-    if (skills.length && (this.options.countRetrievals ?? true)) await this.store.recordUsage(skills.map((s) => s.id), 'retrieved');
+    // A restored index knows ids, names and states: the k skills are read whole (with today's usage counts).
+    const states = this.states();
+    const skills = restored
+      ? (await Promise.all(hits.map((h) => this.store.getSkill(h.skill.id)))).filter(
+          (s): s is Skill => s !== undefined && states.includes(s.state),
+        )
+      : hits.map((h) => h.skill as Skill);
+    if (skills.length && (this.options.countRetrievals ?? true))
+      await this.store.recordUsage(
+        skills.map((s) => s.id),
+        'retrieved',
+      );
     return skills;
   }
 
@@ -129,7 +165,9 @@ export class SkillLibrary {
     };
     await this.storePolicy(result, result.policy, suite, provenance);
 
-    const used = result.skillsUsed.length ? await Promise.all(result.skillsUsed.map((id) => this.store.getSkill(id))) : [];
+    const used = result.skillsUsed.length
+      ? await Promise.all(result.skillsUsed.map((id) => this.store.getSkill(id)))
+      : [];
     const known = [...builtinSkills, ...used.filter((s): s is Skill => s !== undefined)];
     const extracted = extractSkills(javascript, { plan: result.plan, provenance, known });
     if (result.skillsUsed.length) await this.store.recordUsage(result.skillsUsed, 'used');
@@ -167,7 +205,12 @@ export class SkillLibrary {
     this.index = undefined;
   }
 
-  private async storePolicy(result: GenerationResult, policy: JsPolicy, suite: TestCase[], provenance: Provenance): Promise<void> {
+  private async storePolicy(
+    result: GenerationResult,
+    policy: JsPolicy,
+    suite: TestCase[],
+    provenance: Provenance,
+  ): Promise<void> {
     const key = normaliseIntent(result.intent.text);
     const existing = await this.store.findPolicy(key);
     // A person approved the existing answer: a new run does not replace it silently.
@@ -202,7 +245,13 @@ export class SkillLibrary {
    * up to maxTestsPerSkill distinct calls per helper as tests, each checked again on its own in the sandbox
    * (only passing ones are kept: a helper that is not deterministic gets none).
    */
-  private async testsFromRun(policy: JsPolicy, javascript: string, extracted: ExtractedSkill[], suite: TestCase[], known: Skill[]): Promise<Map<string, SkillTest[]>> {
+  private async testsFromRun(
+    policy: JsPolicy,
+    javascript: string,
+    extracted: ExtractedSkill[],
+    suite: TestCase[],
+    known: Skill[],
+  ): Promise<Map<string, SkillTest[]>> {
     const out = new Map<string, SkillTest[]>();
     const sandbox = this.options.sandbox;
     if (!sandbox || !suite.length) return out;
@@ -213,7 +262,16 @@ export class SkillLibrary {
     for (const s of [...extracted].filter((e) => e.form === 'const').sort((a, b) => b.span[0] - a.span[0])) {
       source = source.slice(0, s.span[0]) + s.code.trim() + source.slice(s.span[1]);
     }
-    const instrumented: JsPolicy = { ...policy, spec: { ...policy.spec, javascript: traceHelpers(source, extracted.map((s) => s.name)) } };
+    const instrumented: JsPolicy = {
+      ...policy,
+      spec: {
+        ...policy.spec,
+        javascript: traceHelpers(
+          source,
+          extracted.map((s) => s.name),
+        ),
+      },
+    };
     let run: SuiteResult;
     try {
       run = await sandbox.runSuite(instrumented, suite);
@@ -236,15 +294,31 @@ export class SkillLibrary {
       }
     }
     // Each skill's tests must hold for the skill alone (with its dependencies), not just inside the policy.
-    const pool = [...known, ...extracted.map((e, i) => ({ ...e, id: `${e.name}@extracted${i}`, version: 0, reviews: [], usage: { retrieved: 0, used: 0 }, state: 'candidate' as const }))];
+    const pool = [
+      ...known,
+      ...extracted.map((e, i) => ({
+        ...e,
+        id: `${e.name}@extracted${i}`,
+        version: 0,
+        reviews: [],
+        usage: { retrieved: 0, used: 0 },
+        state: 'candidate' as const,
+      })),
+    ];
     for (const [name, tests] of out) {
       const draft = extracted.find((e) => e.name === name);
       if (!draft) continue;
-      const code = inlineSkills(draft.code, pool.filter((s) => s.name !== name));
+      const code = inlineSkills(
+        draft.code,
+        pool.filter((s) => s.name !== name),
+      );
       try {
         const results = await sandbox.runFunctionTests(code, name, tests);
         const passed = new Set(results.filter((r) => r.passed).map((r) => r.name));
-        out.set(name, tests.filter((t) => passed.has(t.name)));
+        out.set(
+          name,
+          tests.filter((t) => passed.has(t.name)),
+        );
       } catch (err) {
         this.log.warn({ skill: name, err: (err as Error).message }, 'could not check derived skill tests');
         out.delete(name);
@@ -253,61 +327,126 @@ export class SkillLibrary {
     return out;
   }
 
-  private async currentIndex(): Promise<SkillIndex> {
+  private states(): readonly ReviewState[] {
+    return this.options.states ?? (this.options.includeCandidates ? ['approved', 'candidate'] : ['approved']);
+  }
+
+  /**
+   * The index for the store's current revision: the one in memory; else the store's persisted snapshot
+   * when it was taken at this revision for the same states and model (and its CRCs and shape check out);
+   * else built from the skills, then persisted for the next start.
+   */
+  private async currentIndex(): Promise<NonNullable<SkillLibrary['index']>> {
     const revision = await this.store.revision();
-    const fresh = this.index && this.index.revision === revision;
+    const current = this.index?.revision === revision ? this.index : undefined;
     // An index built while the embedding model was failing is retried after a while, not kept forever.
-    const retryEmbeddings = fresh && this.index!.missingVectors && this.now().getTime() - this.index!.builtAt >= (this.options.embeddingRetryMs ?? 60_000);
-    if (fresh && !retryEmbeddings) return this.index!.index;
-    const all = await this.store.listSkills({ state: this.options.states ?? (this.options.includeCandidates ? ['approved', 'candidate'] : ['approved']) });
+    const retryEmbeddings =
+      !!current &&
+      current.missingVectors &&
+      this.now().getTime() - current.builtAt >= (this.options.embeddingRetryMs ?? 60_000);
+    if (current && !retryEmbeddings) return current;
+    const states = this.states();
+    const key = `retrieval:${[...states].sort().join(',')}:${this.options.embeddings ? `model=${this.model}` : 'lexical'}`;
+    // Which skills an index holds is decided here (pickOnePerName): a version that decides otherwise rebuilds.
+    const stamp = { key, revision, pick: PICK_FINGERPRINT };
+    const persist = this.options.persistIndex ?? true;
+    const restored = persist && !retryEmbeddings ? await this.restoreIndex(key, revision, stamp) : undefined;
+    if (restored) {
+      this.index = { revision, index: restored, missingVectors: false, builtAt: this.now().getTime(), restored: true };
+      return this.index;
+    }
+    const all = await this.store.listSkills({ state: states });
     const eligible = pickOnePerName(all);
-    const vectors = this.options.embeddings ? await this.vectorsFor(eligible) : undefined;
-    const index = new SkillIndex(eligible, vectors);
-    this.index = { revision, index, missingVectors: !!vectors && vectors.size < eligible.length, builtAt: this.now().getTime() };
-    return index;
+    const embeddings = this.options.embeddings;
+    const embedded = embeddings ? await this.vectorsFor(embeddings, eligible) : undefined;
+    const index = new SkillIndex(eligible, embedded?.vectors);
+    this.indexStats.built++;
+    const missingVectors = !!embedded && embedded.vectors.size < eligible.length;
+    this.index = { revision, index, missingVectors, builtAt: this.now().getTime(), restored: false };
+    // A restored index reads its rows' vectors from the store: one built on vectors the store could not keep
+    // would rank differently after a restart, so it is not persisted.
+    if (persist && this.store.putIndexSnapshot && !missingVectors && !embedded?.unstored) {
+      try {
+        const snapshot = index.snapshot(stamp, embedded && ((s) => embedded.hashes.get(s.id)));
+        if (snapshot && (await this.store.putIndexSnapshot(key, revision, snapshot))) this.indexStats.persisted++;
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, key }, 'could not persist the retrieval index');
+      }
+    }
+    return this.index;
+  }
+
+  /** The store's snapshot of this index at this revision, restored; undefined to build instead. */
+  private async restoreIndex(
+    key: string,
+    revision: number,
+    stamp: Record<string, unknown>,
+  ): Promise<SkillIndex<IndexedSkill> | undefined> {
+    const store = this.store;
+    if (!store.getIndexSnapshot || (this.options.embeddings && !store.vectorReader)) return undefined;
+    try {
+      const snapshot = await store.getIndexSnapshot(key, revision);
+      if (!snapshot) return undefined;
+      const index = SkillIndex.restore(snapshot, stamp, this.options.embeddings && store.vectorReader?.(this.model));
+      this.indexStats.restored++;
+      return index;
+    } catch (err) {
+      this.indexStats.rejected++;
+      this.log.warn({ err: (err as Error).message, key }, 'persisted retrieval index not used; rebuilding it');
+      return undefined;
+    }
   }
 
   /** Vectors by skill id: memory first, then the store's cache, then the model for what is left. */
-  private async vectorsFor(skills: Skill[]): Promise<Map<string, ArrayLike<number>> | undefined> {
-    const hashes = new Map(skills.map((s) => [s.id, embeddingHash(s)]));
+  private async vectorsFor(
+    embeddings: EmbeddingsInterface,
+    skills: Skill[],
+  ): Promise<{ vectors: Map<string, ArrayLike<number>>; hashes: Map<string, string>; unstored: boolean }> {
+    const hashed = skills.map((s) => ({ skill: s, hash: embeddingHash(s) }));
+    const hashes = new Map(hashed.map(({ skill, hash }) => [skill.id, hash]));
     const missing = [...new Set(hashes.values())].filter((h) => !this.vectorCache.has(h));
     if (missing.length) {
       const stored = await this.store.getEmbeddings(this.model, missing);
       stored.forEach((v, h) => this.vectorCache.set(h, v));
     }
     const toEmbed = new Map<string, string>();
-    for (const s of skills) {
-      const h = hashes.get(s.id)!;
-      if (!this.vectorCache.has(h)) toEmbed.set(h, embeddingText(s));
-    }
+    for (const { skill, hash } of hashed) if (!this.vectorCache.has(hash)) toEmbed.set(hash, embeddingText(skill));
+    let unstored = false;
     if (toEmbed.size) {
       try {
         const texts = [...toEmbed.values()];
-        const vectors = await this.options.embeddings!.embedDocuments(texts);
-        const fresh = new Map<string, number[]>();
+        const vectors = await embeddings.embedDocuments(texts);
+        // Kept as float32, the precision the store keeps: an index built now and one restored after a
+        // restart (which reads the stored vectors) then score the same rows with the same bits.
+        const fresh = new Map<string, Float32Array>();
         [...toEmbed.keys()].forEach((h, i) => {
-          if (vectors[i]) fresh.set(h, vectors[i]);
+          if (vectors[i]) fresh.set(h, Float32Array.from(vectors[i]));
         });
         fresh.forEach((v, h) => this.vectorCache.set(h, v));
+        unstored = fresh.size > 0;
         await this.store.putEmbeddings(this.model, fresh);
+        unstored = false;
       } catch (err) {
         // Retrieval still works lexically; the next index build tries again.
-        this.log.warn({ err: (err as Error).message, skills: toEmbed.size }, 'embedding skills failed; ranking lexically');
+        this.log.warn(
+          { err: (err as Error).message, skills: toEmbed.size },
+          'embedding skills failed; ranking lexically',
+        );
       }
     }
     const out = new Map<string, ArrayLike<number>>();
-    for (const s of skills) {
-      const v = this.vectorCache.get(hashes.get(s.id)!);
-      if (v) out.set(s.id, v);
+    for (const { skill, hash } of hashed) {
+      const v = this.vectorCache.get(hash);
+      if (v) out.set(skill.id, v);
     }
-    return out;
+    return { vectors: out, hashes, unstored };
   }
 
-  private async embedQuery(query: string): Promise<number[] | undefined> {
+  private async embedQuery(embeddings: EmbeddingsInterface, query: string): Promise<number[] | undefined> {
     const cached = this.queryVectors.get(query);
     if (cached) return cached;
     try {
-      const v = await this.options.embeddings!.embedQuery(query);
+      const v = await embeddings.embedQuery(query);
       if (this.queryVectors.size >= 256) this.queryVectors.delete(this.queryVectors.keys().next().value as string);
       this.queryVectors.set(query, v);
       return v;
@@ -329,6 +468,9 @@ function pickOnePerName(skills: Skill[]): Skill[] {
   }
   return [...best.values()];
 }
+
+/** Part of a persisted index's stamp: a version whose pickOnePerName differs rebuilds rather than restores. */
+const PICK_FINGERPRINT = sha256(String(pickOnePerName)).slice(0, 16);
 
 /**
  * Wraps each named top-level function so every call prints one trace line (arguments as they were on
@@ -385,7 +527,9 @@ export function readTrace(printed: readonly string[]): Array<{ name: string; arg
   }
   const calls: Array<{ name: string; args: unknown[]; result: unknown }> = [];
   for (const id of order) {
-    const { n, chunks } = parts.get(id)!;
+    const entry = parts.get(id);
+    if (!entry) continue;
+    const { n, chunks } = entry;
     if (chunks.filter((c) => c !== undefined).length !== n) continue;
     try {
       const call = JSON.parse(chunks.join('')) as { name: string; args: unknown[]; result: unknown };

@@ -55,7 +55,10 @@ export function normaliseCode(code: string): string {
     }
     return parts.join(' ');
   } catch {
-    return code.replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, ' ').replace(/\s+/g, ' ').trim();
+    return code
+      .replace(/\/\/[^\n]*|\/\*[\s\S]*?\*\//g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
   }
 }
 

@@ -27,15 +27,23 @@ export type SkillStoreConfig =
  * The store a config names. `fromEnv`-style strings are accepted too: a redis:// URL means Redis, anything
  * else is a SQLite file path (the CLI's `--store` and POLICYFORGE_SKILL_STORE use this form).
  */
-export async function openSkillStore(config: SkillStoreConfig | string = { type: 'sqlite' }, env: NodeJS.ProcessEnv = process.env): Promise<SkillStore> {
+export async function openSkillStore(
+  config: SkillStoreConfig | string = { type: 'sqlite' },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<SkillStore> {
   const resolved = typeof config === 'string' ? parseStoreSpec(config) : config;
   switch (resolved.type) {
     case 'sqlite':
       return openSqliteStore(resolved.path ?? join(policyforgeHome(env), SQLITE_STORE_FILE));
     case 'redis':
-      return openRedisStore(resolved.client ?? resolved.url ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379', { prefix: resolved.prefix });
+      return openRedisStore(resolved.client ?? resolved.url ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379', {
+        prefix: resolved.prefix,
+      });
     default:
-      throw pfError('PF_ERR_CONFIG', `unknown skill store type ${JSON.stringify((resolved as { type: unknown }).type)} (sqlite or redis)`);
+      throw pfError(
+        'PF_ERR_CONFIG',
+        `unknown skill store type ${JSON.stringify((resolved as { type: unknown }).type)} (sqlite or redis)`,
+      );
   }
 }
 

@@ -1,5 +1,12 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { PolicyforgeError, pfError, type Review, type ReviewState, type Skill, type StoredPolicy } from '../common/index.js';
+import {
+  PolicyforgeError,
+  pfError,
+  type Review,
+  type ReviewState,
+  type Skill,
+  type StoredPolicy,
+} from '../common/index.js';
 import { codeHash } from './normalise.js';
 import { checkDraft, checkTransition } from './review.js';
 import { applyFilter, dataOf, materialise, parseJson } from './records.js';
@@ -92,10 +99,18 @@ export interface RedisStoreOptions {
  * server), so concurrent writers on any number of machines never lose or duplicate a version.
  * Given a URL it opens (and on close, quits) its own connection; given a client it borrows it.
  */
-export async function openRedisStore(urlOrClient: string | Redis, options: RedisStoreOptions = {}): Promise<SkillStore> {
+export async function openRedisStore(
+  urlOrClient: string | Redis,
+  options: RedisStoreOptions = {},
+): Promise<SkillStore> {
   const owned = typeof urlOrClient === 'string';
   const client = owned
-    ? new Redis(urlOrClient, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: true, retryStrategy: () => null } satisfies RedisOptions)
+    ? new Redis(urlOrClient, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: true,
+        retryStrategy: () => null,
+      } satisfies RedisOptions)
     : urlOrClient;
   if (owned) {
     client.on('error', () => undefined); // surfaced by the command that failed
@@ -103,7 +118,11 @@ export async function openRedisStore(urlOrClient: string | Redis, options: Redis
       await client.connect();
     } catch (err) {
       client.disconnect();
-      throw new PolicyforgeError('PF_ERR_STORE_UNAVAILABLE', [`Redis at ${redactUrl(urlOrClient)}: ${(err as Error).message}`], { cause: err });
+      throw new PolicyforgeError(
+        'PF_ERR_STORE_UNAVAILABLE',
+        [`Redis at ${redactUrl(urlOrClient)}: ${(err as Error).message}`],
+        { cause: err },
+      );
     }
   }
   const store = new RedisSkillStore(client, owned, options);
@@ -121,7 +140,11 @@ class RedisSkillStore implements SkillStore {
   private readonly prefix: string;
   private readonly now: () => Date;
 
-  constructor(private readonly redis: Redis, private readonly owned: boolean, options: RedisStoreOptions) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly owned: boolean,
+    options: RedisStoreOptions,
+  ) {
     this.prefix = options.prefix ?? 'policyforge:skills:';
     this.location = `redis:${this.prefix}`;
     this.now = options.now ?? (() => new Date());
@@ -135,11 +158,17 @@ class RedisSkillStore implements SkillStore {
     const meta = this.k('meta');
     const schema = await this.cmd(async () => {
       const type = await this.redis.type(meta);
-      if (type !== 'none' && type !== 'hash') throw pfError('PF_ERR_STORE_CORRUPT', `${this.location} (key ${meta})`, `expected a hash, found a ${type}`);
+      if (type !== 'none' && type !== 'hash')
+        throw pfError('PF_ERR_STORE_CORRUPT', `${this.location} (key ${meta})`, `expected a hash, found a ${type}`);
       await this.redis.hsetnx(meta, 'schema', SCHEMA_VERSION);
       return this.redis.hget(meta, 'schema');
     });
-    if (schema !== SCHEMA_VERSION) throw pfError('PF_ERR_STORE_CORRUPT', `${this.location} (key ${meta})`, `schema version ${schema}, expected ${SCHEMA_VERSION}`);
+    if (schema !== SCHEMA_VERSION)
+      throw pfError(
+        'PF_ERR_STORE_CORRUPT',
+        `${this.location} (key ${meta})`,
+        `schema version ${schema}, expected ${SCHEMA_VERSION}`,
+      );
   }
 
   async ping(): Promise<void> {
@@ -196,7 +225,18 @@ class RedisSkillStore implements SkillStore {
       if (!skill) throw pfError('PF_ERR_NOT_FOUND', `skill ${id}`);
       const record = checkTransition(id, skill.state, review, this.now);
       const key = this.k('skill', id);
-      const ok = await this.cmd(() => this.redis.eval(REVIEW_SKILL, 3, key, `${key}:reviews`, this.k('meta'), skill.state, record.state, JSON.stringify(record)));
+      const ok = await this.cmd(() =>
+        this.redis.eval(
+          REVIEW_SKILL,
+          3,
+          key,
+          `${key}:reviews`,
+          this.k('meta'),
+          skill.state,
+          record.state,
+          JSON.stringify(record),
+        ),
+      );
       if (ok === 1) return { ...skill, state: record.state, reviews: [...skill.reviews, record] };
       if (ok === -1) throw pfError('PF_ERR_NOT_FOUND', `skill ${id}`);
       // Another reviewer changed the state between our read and the script: check the transition again.
@@ -212,7 +252,18 @@ class RedisSkillStore implements SkillStore {
   }
 
   async putPolicy(policy: StoredPolicy): Promise<void> {
-    await this.cmd(() => this.redis.eval(PUT_POLICY, 3, this.k('policies'), this.k('policy-ids'), this.k('policy-keys'), policy.key, policy.id, JSON.stringify(policy)));
+    await this.cmd(() =>
+      this.redis.eval(
+        PUT_POLICY,
+        3,
+        this.k('policies'),
+        this.k('policy-ids'),
+        this.k('policy-keys'),
+        policy.key,
+        policy.id,
+        JSON.stringify(policy),
+      ),
+    );
   }
 
   async findPolicy(key: string): Promise<StoredPolicy | undefined> {
@@ -233,7 +284,9 @@ class RedisSkillStore implements SkillStore {
       const policy = parseJson<StoredPolicy>(before, this.location, `policy ${id}`);
       const record = checkTransition(id, policy.state, review, this.now);
       const after: StoredPolicy = { ...policy, state: record.state, reviews: [...(policy.reviews ?? []), record] };
-      const ok = await this.cmd(() => this.redis.eval(REPLACE_IF_UNCHANGED, 1, this.k('policies'), key, before, JSON.stringify(after)));
+      const ok = await this.cmd(() =>
+        this.redis.eval(REPLACE_IF_UNCHANGED, 1, this.k('policies'), key, before, JSON.stringify(after)),
+      );
       if (ok === 1) return after;
       if (ok === -1) throw pfError('PF_ERR_NOT_FOUND', `stored policy ${id}`);
     }
@@ -287,8 +340,17 @@ class RedisSkillStore implements SkillStore {
       if (err) throw pfError('PF_ERR_STORE_CORRUPT', `${this.location} (skill ${id})`, err.message);
       const h = hash as Record<string, string>;
       if (!h || Object.keys(h).length === 0) return undefined;
-      if (!h.name || !h.version || !h.state || !h.data) throw pfError('PF_ERR_STORE_CORRUPT', `${this.location} (key ${this.k('skill', id)})`, 'a skill hash lacks name, version, state or data');
-      const data = parseJson<ReturnType<typeof dataOf>>(h.data, `${this.location} (key ${this.k('skill', id)})`, `skill ${id}`);
+      if (!h.name || !h.version || !h.state || !h.data)
+        throw pfError(
+          'PF_ERR_STORE_CORRUPT',
+          `${this.location} (key ${this.k('skill', id)})`,
+          'a skill hash lacks name, version, state or data',
+        );
+      const data = parseJson<ReturnType<typeof dataOf>>(
+        h.data,
+        `${this.location} (key ${this.k('skill', id)})`,
+        `skill ${id}`,
+      );
       return {
         id,
         name: h.name,
@@ -308,7 +370,8 @@ class RedisSkillStore implements SkillStore {
     } catch (err) {
       if (err instanceof PolicyforgeError) throw err;
       const message = (err as Error).message ?? String(err);
-      if (message.includes('WRONGTYPE')) throw new PolicyforgeError('PF_ERR_STORE_CORRUPT', [this.location, message], { cause: err });
+      if (message.includes('WRONGTYPE'))
+        throw new PolicyforgeError('PF_ERR_STORE_CORRUPT', [this.location, message], { cause: err });
       throw new PolicyforgeError('PF_ERR_STORE_UNAVAILABLE', [`${this.location}: ${message}`], { cause: err });
     }
   }

@@ -3,14 +3,30 @@ import { topLevelFunctions } from './analyse.js';
 import { REVIEW_STATES, REVIEW_TRANSITIONS, type ReviewInput, type SkillDraft } from './types.js';
 
 /** Checks a review against REVIEW_TRANSITIONS and returns the record to keep; throws PF_ERR_REVIEW_TRANSITION. */
-export function checkTransition(id: string, from: ReviewState, review: ReviewInput, now: () => Date = () => new Date()): Review {
+export function checkTransition(
+  id: string,
+  from: ReviewState,
+  review: ReviewInput,
+  now: () => Date = () => new Date(),
+): Review {
   if (!(REVIEW_STATES as readonly string[]).includes(review.state)) {
-    throw pfError('PF_ERR_SKILL_INVALID', `review of ${id}`, `unknown state "${review.state}" (one of ${REVIEW_STATES.join(', ')})`);
+    throw pfError(
+      'PF_ERR_SKILL_INVALID',
+      `review of ${id}`,
+      `unknown state "${review.state}" (one of ${REVIEW_STATES.join(', ')})`,
+    );
   }
-  if (!review.reviewer || !review.reviewer.trim()) throw pfError('PF_ERR_SKILL_INVALID', `review of ${id}`, 'a reviewer is required');
+  if (!review.reviewer || !review.reviewer.trim())
+    throw pfError('PF_ERR_SKILL_INVALID', `review of ${id}`, 'a reviewer is required');
   const allowed: readonly ReviewState[] = REVIEW_TRANSITIONS[from];
   if (!allowed.includes(review.state)) {
-    throw pfError('PF_ERR_REVIEW_TRANSITION', id, from, review.state, allowed.length ? allowed.join(', ') : 'none: make a new version instead');
+    throw pfError(
+      'PF_ERR_REVIEW_TRANSITION',
+      id,
+      from,
+      review.state,
+      allowed.length ? allowed.join(', ') : 'none: make a new version instead',
+    );
   }
   return {
     state: review.state,
@@ -26,8 +42,10 @@ export function checkTransition(id: string, from: ReviewState, review: ReviewInp
  */
 export function checkDraft(draft: SkillDraft): void {
   const where = `skill ${JSON.stringify(draft?.name ?? '')}`;
-  if (!draft || typeof draft.name !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(draft.name)) throw pfError('PF_ERR_SKILL_INVALID', where, 'name must be a JavaScript identifier');
-  if (typeof draft.description !== 'string' || !draft.description.trim()) throw pfError('PF_ERR_SKILL_INVALID', where, 'description is required');
+  if (!draft || typeof draft.name !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(draft.name))
+    throw pfError('PF_ERR_SKILL_INVALID', where, 'name must be a JavaScript identifier');
+  if (typeof draft.description !== 'string' || !draft.description.trim())
+    throw pfError('PF_ERR_SKILL_INVALID', where, 'description is required');
   if (!Array.isArray(draft.tests)) throw pfError('PF_ERR_SKILL_INVALID', where, 'tests must be a list');
   const fns = typeof draft.code === 'string' ? topLevelFunctions(draft.code) : [];
   if (fns.length !== 1 || fns[0].name !== draft.name || fns[0].form !== 'function') {

@@ -73,11 +73,17 @@ export function parseSkillFiles(code: string, yamlText: string, source: { js: st
   const meta = parsed.data;
   const names = new Set<string>();
   for (const t of meta.tests) {
-    if (names.has(t.name)) throw pfError('PF_ERR_SKILL_INVALID', `${source.yaml} test "${t.name}"`, 'test names must be unique');
+    if (names.has(t.name))
+      throw pfError('PF_ERR_SKILL_INVALID', `${source.yaml} test "${t.name}"`, 'test names must be unique');
     names.add(t.name);
   }
   const fns = topLevelFunctions(code);
-  if (fns.length !== 1 || fns[0].name !== meta.name || fns[0].start !== code.search(/\S/) || code.slice(fns[0].end).trim() !== '') {
+  if (
+    fns.length !== 1 ||
+    fns[0].name !== meta.name ||
+    fns[0].start !== code.search(/\S/) ||
+    code.slice(fns[0].end).trim() !== ''
+  ) {
     throw pfError(
       'PF_ERR_SKILL_INVALID',
       source.js,
@@ -107,7 +113,9 @@ export async function readSkillDir(dir: string): Promise<SkillFilePair[]> {
     const read = { maxBytes: SKILL_FILE_MAX_BYTES, followSymlinks: false };
     const yamlText = await readInputFile(yamlPath, read);
     const code = await readInputFile(jsPath, read).catch((err: Error) => {
-      throw err.message.includes('ENOENT') ? pfError('PF_ERR_INPUT_FILE', jsPath, `ENOENT (every ${file} needs its ${base}.js)`) : err;
+      throw err.message.includes('ENOENT')
+        ? pfError('PF_ERR_INPUT_FILE', jsPath, `ENOENT (every ${file} needs its ${base}.js)`)
+        : err;
     });
     out.push(parseSkillFiles(code, yamlText, { js: jsPath, yaml: yamlPath }));
   }

@@ -1,7 +1,13 @@
 import type { Provenance, Review, ReviewState, Skill, StoredPolicy } from '../common/index.js';
+import type { IndexSnapshot } from './retrieval.js';
 
 /** The review states, in the order a skill normally moves through them. */
-export const REVIEW_STATES = ['candidate', 'approved', 'rejected', 'deprecated'] as const satisfies readonly ReviewState[];
+export const REVIEW_STATES = [
+  'candidate',
+  'approved',
+  'rejected',
+  'deprecated',
+] as const satisfies readonly ReviewState[];
 
 /**
  * Which state may follow which. A candidate is approved or rejected by a person; an approved skill can
@@ -85,6 +91,15 @@ export interface SkillStore {
    */
   getEmbeddings(model: string, hashes: readonly string[]): Promise<Map<string, ArrayLike<number>>>;
   putEmbeddings(model: string, vectors: ReadonlyMap<string, ArrayLike<number>>): Promise<void>;
+  /**
+   * The retrieval index persisted under `key` (SkillIndex.snapshot), only if it was stored at this revision.
+   * Optional: a store without it has its index rebuilt at every start.
+   */
+  getIndexSnapshot?(key: string, revision: number): Promise<IndexSnapshot | undefined>;
+  /** Stores the index under `key` (replacing the previous one) unless the revision has moved; whether it did. */
+  putIndexSnapshot?(key: string, revision: number, snapshot: IndexSnapshot): Promise<boolean>;
+  /** A synchronous reader of stored vectors by hash, for an index restored from a snapshot (with the two above). */
+  vectorReader?(model: string): (hash: string) => ArrayLike<number> | undefined;
   /** Changes whenever a skill is added or changes state (not on usage counts): lets readers cache an index. */
   revision(): Promise<number>;
   close(): Promise<void>;

@@ -5,20 +5,56 @@ import { BUILTIN_DIR, builtinSkills, inlineSkills } from '../../skills/index.js'
 
 /** The names and arities the offline planner and coder compose (the brief's list): renaming one breaks them. */
 const CONTRACT: Record<string, number> = {
-  getPath: 2, podSpecOf: 1, allContainers: 1, workloadContainers: 1, parseImage: 1, imageTag: 1, imageRegistry: 1,
-  getLabel: 2, hasLabel: 3, getAnnotation: 2, inNamespaces: 2, parseQuantity: 1, hasResourceField: 3, isPrivileged: 1,
-  usesHostNamespaces: 1, hostPathVolumes: 1, addedCapabilities: 1, runsAsNonRoot: 2, hasProbe: 2, userInGroups: 2,
-  rbacSubjects: 1, selectorMatches: 2, ownerKinds: 1, fieldChanged: 2, ingressHosts: 1, hostHasSuffix: 2,
+  getPath: 2,
+  podSpecOf: 1,
+  allContainers: 1,
+  workloadContainers: 1,
+  parseImage: 1,
+  imageTag: 1,
+  imageRegistry: 1,
+  getLabel: 2,
+  hasLabel: 3,
+  getAnnotation: 2,
+  inNamespaces: 2,
+  parseQuantity: 1,
+  hasResourceField: 3,
+  isPrivileged: 1,
+  usesHostNamespaces: 1,
+  hostPathVolumes: 1,
+  addedCapabilities: 1,
+  runsAsNonRoot: 2,
+  hasProbe: 2,
+  userInGroups: 2,
+  rbacSubjects: 1,
+  selectorMatches: 2,
+  ownerKinds: 1,
+  fieldChanged: 2,
+  ingressHosts: 1,
+  hostHasSuffix: 2,
 };
 
 /** Well-formed but unusual values a policy meets: nothing here may make a skill throw. */
 const ODD_VALUES: unknown[] = [
-  undefined, null, {}, [], '', 0, 'x', true,
-  { metadata: {} }, { metadata: { labels: null, annotations: null, ownerReferences: null } },
-  { kind: 'Pod' }, { kind: 'Pod', spec: null }, { kind: 'Deployment', spec: { template: null } },
-  { kind: 'CronJob', spec: { jobTemplate: {} } }, { containers: [null, {}], initContainers: 'nope', volumes: [null] },
-  { securityContext: null, resources: { limits: null } }, { spec: { rules: [null, {}], tls: [{ hosts: null }] } },
-  { userInfo: {}, object: null, oldObject: {} }, { matchExpressions: [null], matchLabels: null }, { subjects: [null, { kind: 1 }] },
+  undefined,
+  null,
+  {},
+  [],
+  '',
+  0,
+  'x',
+  true,
+  { metadata: {} },
+  { metadata: { labels: null, annotations: null, ownerReferences: null } },
+  { kind: 'Pod' },
+  { kind: 'Pod', spec: null },
+  { kind: 'Deployment', spec: { template: null } },
+  { kind: 'CronJob', spec: { jobTemplate: {} } },
+  { containers: [null, {}], initContainers: 'nope', volumes: [null] },
+  { securityContext: null, resources: { limits: null } },
+  { spec: { rules: [null, {}], tls: [{ hosts: null }] } },
+  { userInfo: {}, object: null, oldObject: {} },
+  { matchExpressions: [null], matchLabels: null },
+  { subjects: [null, { kind: 1 }] },
 ];
 
 let sandbox: SandboxRunner;
@@ -48,7 +84,11 @@ describe('the built-in skill library', () => {
 
   it('keeps one reviewable .js + .yaml pair per skill in skills/builtin', () => {
     const files = readdirSync(BUILTIN_DIR).sort();
-    expect(files).toEqual(Object.keys(CONTRACT).flatMap((n) => [`${n}.js`, `${n}.yaml`]).sort());
+    expect(files).toEqual(
+      Object.keys(CONTRACT)
+        .flatMap((n) => [`${n}.js`, `${n}.yaml`])
+        .sort(),
+    );
   });
 
   it('records which skills each one calls', () => {
@@ -70,10 +110,16 @@ describe('the built-in skill library', () => {
       const arity = CONTRACT[skill.name];
       const calls = ODD_VALUES.flatMap((v, i) => [
         { name: `all args = value ${i}`, args: Array.from({ length: arity }, () => v), expected: null },
-        { name: `first arg = value ${i}`, args: [v, ...SECOND_ARGS[skill.name] ?? []], expected: null },
+        { name: `first arg = value ${i}`, args: [v, ...(SECOND_ARGS[skill.name] ?? [])], expected: null },
       ]);
-      const results = await sandbox.runFunctionTests(standalone(skill.name), skill.name, JSON.parse(JSON.stringify(calls)));
-      expect(results.filter((r) => r.error && !r.error.startsWith('expected')).map((r) => `${r.name}: ${r.error}`)).toEqual([]);
+      const results = await sandbox.runFunctionTests(
+        standalone(skill.name),
+        skill.name,
+        JSON.parse(JSON.stringify(calls)),
+      );
+      expect(
+        results.filter((r) => r.error && !r.error.startsWith('expected')).map((r) => `${r.name}: ${r.error}`),
+      ).toEqual([]);
     });
   }
 
@@ -88,14 +134,17 @@ describe('the built-in skill library', () => {
       ['getAnnotation', [{ metadata: {} }, 'owner']],
     ];
     for (const [name, args] of cases) {
-      const [r] = await sandbox.runFunctionTests(standalone(name), name, [{ name: 'missing', args, expected: 'unused' }]);
+      const [r] = await sandbox.runFunctionTests(standalone(name), name, [
+        { name: 'missing', args, expected: 'unused' },
+      ]);
       expect(r.error, `${name}(${JSON.stringify(args)})`).toContain('got undefined');
       expect(r.actual).toBeUndefined();
     }
   });
 
   it('uses nothing a jsPolicy runtime lacks (no require, process, Buffer, timers)', () => {
-    for (const s of builtinSkills) expect(s.code, s.name).not.toMatch(/\b(require|process|Buffer|setTimeout|setInterval|globalThis|import)\b/);
+    for (const s of builtinSkills)
+      expect(s.code, s.name).not.toMatch(/\b(require|process|Buffer|setTimeout|setInterval|globalThis|import)\b/);
   });
 });
 

@@ -18,8 +18,24 @@ if (bad.length) rejectAll(bad.map((c) => c.name));
 `;
 
 describe('extractSkills', () => {
-  const plan = { target: { type: 'Validating' as const, resources: ['pods'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE' as const], scope: '*' as const, namespaces: [] }, steps: [{ name: 'badImages', description: 'Containers whose image is untagged or :latest.' }], tests: [] };
-  const extracted = extractSkills(inlineSkills(policy, builtinSkills), { plan, known: builtinSkills, provenance: { intent: 'disallow latest', date: 'd', source: 'generated' } });
+  const plan = {
+    target: {
+      type: 'Validating' as const,
+      resources: ['pods'],
+      apiGroups: [''],
+      apiVersions: ['v1'],
+      operations: ['CREATE' as const],
+      scope: '*' as const,
+      namespaces: [],
+    },
+    steps: [{ name: 'badImages', description: 'Containers whose image is untagged or :latest.' }],
+    tests: [],
+  };
+  const extracted = extractSkills(inlineSkills(policy, builtinSkills), {
+    plan,
+    known: builtinSkills,
+    provenance: { intent: 'disallow latest', date: 'd', source: 'generated' },
+  });
 
   it('takes the pure top-level helpers and leaves out those using jsPolicy globals or request, directly or not', () => {
     expect(extracted.map((s) => s.name)).toEqual(['untaggedOrLatest', 'badImages']);
@@ -30,13 +46,19 @@ describe('extractSkills', () => {
   });
 
   it('describes a helper by its plan step, else by the comment above it', () => {
-    expect(extracted.find((s) => s.name === 'badImages')!.description).toBe('Containers whose image is untagged or :latest.');
-    expect(extracted.find((s) => s.name === 'untaggedOrLatest')!.description).toBe('true when the image is untagged or tagged latest');
+    expect(extracted.find((s) => s.name === 'badImages')!.description).toBe(
+      'Containers whose image is untagged or :latest.',
+    );
+    expect(extracted.find((s) => s.name === 'untaggedOrLatest')!.description).toBe(
+      'true when the image is untagged or tagged latest',
+    );
   });
 
   it('rewrites a const arrow helper as a function declaration and records what it calls', () => {
     const s = extracted.find((x) => x.name === 'badImages')!;
-    expect(s.code).toBe("function badImages(containers) {\n  return containers.filter((c) => untaggedOrLatest(c.image || ''));\n}\n");
+    expect(s.code).toBe(
+      "function badImages(containers) {\n  return containers.filter((c) => untaggedOrLatest(c.image || ''));\n}\n",
+    );
     expect(s.dependsOn).toEqual(['untaggedOrLatest']);
     expect(s.form).toBe('const');
     expect(s).toMatchObject({ state: 'candidate', provenance: { intent: 'disallow latest' } });

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { checkCompiles } from '../../sandbox/index.js';
+import { PolicyEngine } from '../../sandbox/index.js';
 import { builtinSkills, INLINED_MARKER, inlineSkills, skillsReferenced, type SkillDraft } from '../../skills/index.js';
 import type { Skill } from '../../common/index.js';
 import { aSkill } from '../support/skill-fixture.js';
+
+/** V8's compile verdict, from an engine of this test's own (the sandbox keeps no module-global engine). */
+const checkEngine = new PolicyEngine({ memoryLimitMb: 16, maxContexts: 1 });
+const checkCompiles = (javascript: string) => checkEngine.checkCompiles(javascript);
 
 function declarationsIn(code: string): string[] {
   return [...code.matchAll(/^function ([A-Za-z_$][\w$]*)\(/gm)].map((m) => m[1]);
@@ -19,7 +23,9 @@ describe('inlineSkills', () => {
     const out = inlineSkills(policy, builtinSkills);
     expect(declarationsIn(out)).toEqual(['isPrivileged', 'allContainers', 'podSpecOf', 'workloadContainers']);
     expect(out.endsWith(policy)).toBe(true);
-    expect(out.split('\n')[0]).toBe(`${INLINED_MARKER} isPrivileged@1, allContainers@1, podSpecOf@1, workloadContainers@1`);
+    expect(out.split('\n')[0]).toBe(
+      `${INLINED_MARKER} isPrivileged@1, allContainers@1, podSpecOf@1, workloadContainers@1`,
+    );
     expect(checkCompiles(out)).toEqual({ ok: true });
   });
 
@@ -41,7 +47,11 @@ describe('inlineSkills', () => {
   });
 
   it('uses the highest version given, and follows dependsOn as well as calls', () => {
-    const skills = [skill('helper', 'function helper() { return 1; }'), skill('helper', 'function helper() { return 2; }', 2), skill('outer', 'function outer() { return 0; }', 1, { dependsOn: ['helper'] })];
+    const skills = [
+      skill('helper', 'function helper() { return 1; }'),
+      skill('helper', 'function helper() { return 2; }', 2),
+      skill('outer', 'function outer() { return 0; }', 1, { dependsOn: ['helper'] }),
+    ];
     const out = inlineSkills('outer();', skills);
     expect(out).toContain('return 2;');
     expect(out).not.toContain('return 1;');
@@ -49,7 +59,10 @@ describe('inlineSkills', () => {
   });
 
   it('does not loop on skills that call each other', () => {
-    const skills = [skill('ping', 'function ping(n) { return n > 0 ? pong(n - 1) : 0; }'), skill('pong', 'function pong(n) { return ping(n); }')];
+    const skills = [
+      skill('ping', 'function ping(n) { return n > 0 ? pong(n - 1) : 0; }'),
+      skill('pong', 'function pong(n) { return ping(n); }'),
+    ];
     expect(declarationsIn(inlineSkills('ping(3);', skills))).toEqual(['pong', 'ping']);
   });
 

@@ -44,12 +44,24 @@ function policyOf(javascript: string): JsPolicy {
     apiVersion: 'policy.jspolicy.com/v1beta1',
     kind: 'JsPolicy',
     metadata: { name: 'no-privileged.policyforge.dev' },
-    spec: { type: 'Validating', operations: ['CREATE', 'UPDATE'], resources: ['pods'], apiGroups: [''], failurePolicy: 'Ignore', javascript },
+    spec: {
+      type: 'Validating',
+      operations: ['CREATE', 'UPDATE'],
+      resources: ['pods'],
+      apiGroups: [''],
+      failurePolicy: 'Ignore',
+      javascript,
+    },
   };
 }
 
 const SUITE: TestCase[] = [
-  { name: 'privileged pod is denied', object: pod('p', [{ name: 'app', image: 'nginx:1', securityContext: { privileged: true } }]), expect: 'deny', message: 'privileged' },
+  {
+    name: 'privileged pod is denied',
+    object: pod('p', [{ name: 'app', image: 'nginx:1', securityContext: { privileged: true } }]),
+    expect: 'deny',
+    message: 'privileged',
+  },
   { name: 'plain pod is allowed', object: pod('q', [{ name: 'app', image: 'nginx:1' }]), expect: 'allow' },
 ];
 
@@ -60,7 +72,14 @@ function succeeded(intent: string, javascript: string, extra: Partial<Generation
     intent: { text: intent, options: { model: 'gpt-test' } },
     policy: policyOf(inlineSkills(javascript, builtinSkills)),
     safeToApply: true,
-    rounds: [{ round: 1, promptChars: { system: 10, human: 10 }, usage: { promptTokens: 100, completionTokens: 20, totalTokens: 120, calls: 1 }, durationMs: 5 }],
+    rounds: [
+      {
+        round: 1,
+        promptChars: { system: 10, human: 10 },
+        usage: { promptTokens: 100, completionTokens: 20, totalTokens: 120, calls: 1 },
+        durationMs: 5,
+      },
+    ],
     usage: { promptTokens: 100, completionTokens: 20, totalTokens: 120, calls: 1 },
     skillsUsed: ['workloadContainers@1', 'isPrivileged@1'],
     skillsAdded: [],
@@ -77,7 +96,9 @@ describe('SkillLibrary.seedBuiltins', () => {
     await library.seedBuiltins();
     const skills = await store.listSkills();
     expect(skills).toHaveLength(builtinSkills.length);
-    expect(skills.every((s) => s.state === 'approved' && s.version === 1 && s.provenance.source === 'builtin')).toBe(true);
+    expect(skills.every((s) => s.state === 'approved' && s.version === 1 && s.provenance.source === 'builtin')).toBe(
+      true,
+    );
   });
 });
 
@@ -114,8 +135,12 @@ describe('SkillLibrary.search (lexical, offline)', () => {
   });
 
   it('never retrieves rejected or deprecated skills, and candidates only when asked, after approved ones', async () => {
-    await store.putSkill(draft('privilegedContainerNames', 'return [];', { description: 'names of privileged containers of a pod' }));
-    await store.putSkill(draft('privilegedRejected', 'return 0;', { description: 'privileged containers rejected helper' }));
+    await store.putSkill(
+      draft('privilegedContainerNames', 'return [];', { description: 'names of privileged containers of a pod' }),
+    );
+    await store.putSkill(
+      draft('privilegedRejected', 'return 0;', { description: 'privileged containers rejected helper' }),
+    );
     await store.reviewSkill('privilegedRejected@1', { state: 'rejected', reviewer: 'alice' });
     await store.reviewSkill('isPrivileged@1', { state: 'deprecated', reviewer: 'alice', comment: 'testing' });
 
@@ -136,20 +161,37 @@ describe('SkillLibrary.search (lexical, offline)', () => {
 
   it('sees skills another writer added (the index follows the store revision)', async () => {
     expect((await library.search('replica count helper')).map((s) => s.name)).not.toContain('replicaCount');
-    await store.putSkill(draft('replicaCount', 'return 1;', { description: 'replica count helper', state: 'approved' }));
+    await store.putSkill(
+      draft('replicaCount', 'return 1;', { description: 'replica count helper', state: 'approved' }),
+    );
     expect((await library.search('replica count helper')).map((s) => s.name)).toContain('replicaCount');
   });
 
   it('still ranks when every query word is common to most skills, and lets a rare word decide', async () => {
-    for (let i = 0; i < 60; i++) await store.putSkill(draft(`common${i}`, `return ${i};`, { description: `privileged container check number ${i}`, state: 'approved' }));
-    await store.putSkill(draft('seccompCheck', 'return 0;', { description: 'privileged container seccomp profile check', state: 'approved' }));
+    for (let i = 0; i < 60; i++)
+      await store.putSkill(
+        draft(`common${i}`, `return ${i};`, {
+          description: `privileged container check number ${i}`,
+          state: 'approved',
+        }),
+      );
+    await store.putSkill(
+      draft('seccompCheck', 'return 0;', {
+        description: 'privileged container seccomp profile check',
+        state: 'approved',
+      }),
+    );
     expect(await library.search('privileged container check', 5)).toHaveLength(5);
     expect((await library.search('privileged container seccomp', 1)).map((s) => s.name)).toEqual(['seccompCheck']);
     expect(await library.search('privileged container', 0)).toEqual([]);
   });
 
   it('offers one version per name: the approved one over a newer candidate', async () => {
-    await store.putSkill({ ...draft('isPrivileged'), code: 'function isPrivileged(c) { return !!c; }', description: 'privileged container check, new' });
+    await store.putSkill({
+      ...draft('isPrivileged'),
+      code: 'function isPrivileged(c) { return !!c; }',
+      description: 'privileged container check, new',
+    });
     const withCandidates = new SkillLibrary(store, { includeCandidates: true });
     const hits = (await withCandidates.search('privileged container', 10)).filter((s) => s.name === 'isPrivileged');
     expect(hits.map((s) => s.id)).toEqual(['isPrivileged@1']);
@@ -163,7 +205,11 @@ describe('SkillLibrary.learn and lookupPolicy', () => {
     expect(await library.lookupPolicy('Block privileged containers.')).toBeUndefined();
     await library.learn(succeeded('Block privileged containers.', PRIVILEGED_JS), SUITE);
     const stored = await library.lookupPolicy('  block privileged "containers"');
-    expect(stored).toMatchObject({ intent: 'Block privileged containers.', state: 'candidate', skills: ['workloadContainers@1', 'isPrivileged@1'] });
+    expect(stored).toMatchObject({
+      intent: 'Block privileged containers.',
+      state: 'candidate',
+      skills: ['workloadContainers@1', 'isPrivileged@1'],
+    });
     expect(stored!.policy.spec.javascript).toContain('function privilegedContainers');
     expect(stored!.provenance).toMatchObject({ model: 'gpt-test', round: 1, tokens: 120, source: 'generated' });
     expect(await library.lookupPolicy('block privileged containers in namespace prod')).toBeUndefined();
@@ -176,7 +222,18 @@ describe('SkillLibrary.learn and lookupPolicy', () => {
     const added = await library.learn(succeeded('Block privileged containers.', PRIVILEGED_JS), SUITE);
     expect(added).toEqual(['privilegedContainers@1']);
     const skill = (await store.getSkill('privilegedContainers@1'))!;
-    expect(skill).toMatchObject({ state: 'candidate', dependsOn: ['isPrivileged', 'workloadContainers'], provenance: { intent: 'Block privileged containers.', model: 'gpt-test', round: 1, tokens: 120, date: '2026-11-25T13:00:00.000Z', source: 'generated' } });
+    expect(skill).toMatchObject({
+      state: 'candidate',
+      dependsOn: ['isPrivileged', 'workloadContainers'],
+      provenance: {
+        intent: 'Block privileged containers.',
+        model: 'gpt-test',
+        round: 1,
+        tokens: 120,
+        date: '2026-11-25T13:00:00.000Z',
+        source: 'generated',
+      },
+    });
     expect(skill.tests.map((t) => [t.name, t.expected])).toEqual([
       ['case "privileged pod is denied" call 1', ['app']],
       ['case "plain pod is allowed" call 1', []],
@@ -198,10 +255,19 @@ if (names.length) deny('privileged: ' + names.join(', '));
     expect(skill.tests.map((t) => t.expected)).toEqual([['app'], []]);
   });
 
-  it('turns calls with large arguments (beyond the sandbox\'s printed-line clip) into tests too', async () => {
+  it("turns calls with large arguments (beyond the sandbox's printed-line clip) into tests too", async () => {
     const library = new SkillLibrary(store, { sandbox });
-    const env = Array.from({ length: 120 }, (_, i) => ({ name: `VARIABLE_${i}`, value: `value-${i}-${'x'.repeat(20)}` }));
-    const big: TestCase[] = [{ name: 'big privileged pod', object: pod('big', [{ name: 'app', image: 'nginx:1', env, securityContext: { privileged: true } }]), expect: 'deny' }];
+    const env = Array.from({ length: 120 }, (_, i) => ({
+      name: `VARIABLE_${i}`,
+      value: `value-${i}-${'x'.repeat(20)}`,
+    }));
+    const big: TestCase[] = [
+      {
+        name: 'big privileged pod',
+        object: pod('big', [{ name: 'app', image: 'nginx:1', env, securityContext: { privileged: true } }]),
+        expect: 'deny',
+      },
+    ];
     expect(JSON.stringify(big[0].object).length).toBeGreaterThan(6000);
     await library.learn(succeeded('big', PRIVILEGED_JS), big);
     const skill = (await store.getSkill('privilegedContainers@1'))!;
@@ -220,7 +286,9 @@ if (names.length) deny('privileged: ' + names.join(', '));
 
   it('learns nothing from a failed run, or from an answer the library itself gave', async () => {
     const library = new SkillLibrary(store, { sandbox });
-    expect(await library.learn(succeeded('x', PRIVILEGED_JS, { status: 'failed', safeToApply: false }), SUITE)).toEqual([]);
+    expect(await library.learn(succeeded('x', PRIVILEGED_JS, { status: 'failed', safeToApply: false }), SUITE)).toEqual(
+      [],
+    );
     expect(await library.learn(succeeded('y', PRIVILEGED_JS, { source: 'library' }), SUITE)).toEqual([]);
     expect(await store.listPolicies()).toEqual([]);
     expect(await store.listSkills()).toEqual([]);
@@ -239,11 +307,19 @@ if (names.length) deny('privileged: ' + names.join(', '));
     await store.reviewPolicy(stored.id, { state: 'rejected', reviewer: 'alice', comment: 'too broad' });
     expect(await library.lookupPolicy('Block privileged containers')).toBeUndefined();
 
-    await library.learn(succeeded('Block privileged containers', PRIVILEGED_JS.replace('are not allowed', 'are forbidden')), SUITE);
+    await library.learn(
+      succeeded('Block privileged containers', PRIVILEGED_JS.replace('are not allowed', 'are forbidden')),
+      SUITE,
+    );
     const again = (await library.lookupPolicy('Block privileged containers'))!;
     await store.reviewPolicy(again.id, { state: 'approved', reviewer: 'alice' });
-    await library.learn(succeeded('Block privileged containers', PRIVILEGED_JS.replace('are not allowed', 'are banned')), SUITE);
-    expect((await library.lookupPolicy('Block privileged containers'))!.policy.spec.javascript).toContain('are forbidden');
+    await library.learn(
+      succeeded('Block privileged containers', PRIVILEGED_JS.replace('are not allowed', 'are banned')),
+      SUITE,
+    );
+    expect((await library.lookupPolicy('Block privileged containers'))!.policy.spec.javascript).toContain(
+      'are forbidden',
+    );
   });
 
   it('a second, related intent retrieves the skill the first run taught', async () => {
@@ -266,9 +342,17 @@ describe('SkillLibrary with embeddings (scripted OpenAI server, real OpenAIEmbed
     await server.close();
   });
 
-  const embeddings = () => new OpenAIEmbeddings({ apiKey: 'sk-test-not-a-key', model: 'text-embedding-3-small', configuration: { baseURL: server.baseURL }, maxRetries: 0 });
+  const embeddings = () =>
+    new OpenAIEmbeddings({
+      apiKey: 'sk-test-not-a-key',
+      model: 'text-embedding-3-small',
+      configuration: { baseURL: server.baseURL },
+      maxRetries: 0,
+    });
   const embeddingRequests = () => server.requests.filter((r) => r.path.endsWith('/embeddings'));
-  const documentsEmbedded = () => embeddingRequests().flatMap((r) => (Array.isArray(r.body.input) && r.body.input.length > 1 ? r.body.input : [])).length;
+  const documentsEmbedded = () =>
+    embeddingRequests().flatMap((r) => (Array.isArray(r.body.input) && r.body.input.length > 1 ? r.body.input : []))
+      .length;
 
   it('embeds each skill description once, ever: later searches and later libraries reuse the stored vectors', async () => {
     const library = new SkillLibrary(store, { embeddings: embeddings() });
@@ -285,9 +369,13 @@ describe('SkillLibrary with embeddings (scripted OpenAI server, real OpenAIEmbed
     await fresh.search('block privileged containers');
     expect(documentsEmbedded()).toBe(builtinSkills.length);
 
-    await store.putSkill(draft('replicaCount', 'return 1;', { description: 'replica count of a workload', state: 'approved' }));
+    await store.putSkill(
+      draft('replicaCount', 'return 1;', { description: 'replica count of a workload', state: 'approved' }),
+    );
     await fresh.search('minimum replicas');
-    const last = embeddingRequests().filter((r) => Array.isArray(r.body.input)).map((r) => r.body.input as string[]);
+    const last = embeddingRequests()
+      .filter((r) => Array.isArray(r.body.input))
+      .map((r) => r.body.input as string[]);
     expect(last.some((inputs) => inputs.length === 1 && inputs[0].includes('replica count of a workload'))).toBe(true);
     expect(embeddingRequests().every((r) => r.body.model === 'text-embedding-3-small')).toBe(true);
   });
@@ -313,7 +401,12 @@ describe('SkillLibrary with embeddings (scripted OpenAI server, real OpenAIEmbed
       },
       embedQuery: async () => [1, 0],
     };
-    const library = new SkillLibrary(store, { embeddings: flaky, logger: silentLogger, now: () => new Date(now), embeddingRetryMs: 60_000 });
+    const library = new SkillLibrary(store, {
+      embeddings: flaky,
+      logger: silentLogger,
+      now: () => new Date(now),
+      embeddingRetryMs: 60_000,
+    });
     await library.seedBuiltins();
     expect((await library.search('privileged containers')).map((s) => s.name)).toContain('isPrivileged');
     await library.search('privileged containers');
@@ -333,7 +426,12 @@ describe('SkillLibrary with embeddings (scripted OpenAI server, real OpenAIEmbed
 
   it('falls back to lexical ranking when the embedding model is unreachable', async () => {
     const library = new SkillLibrary(store, {
-      embeddings: new OpenAIEmbeddings({ apiKey: 'sk-test-not-a-key', model: 'm', configuration: { baseURL: 'http://127.0.0.1:1/v1' }, maxRetries: 0 }),
+      embeddings: new OpenAIEmbeddings({
+        apiKey: 'sk-test-not-a-key',
+        model: 'm',
+        configuration: { baseURL: 'http://127.0.0.1:1/v1' },
+        maxRetries: 0,
+      }),
       logger: silentLogger,
     });
     await library.seedBuiltins();

@@ -4,7 +4,10 @@ import { codeHash, normaliseCode, normaliseIntent } from '../../skills/index.js'
 describe('normaliseIntent', () => {
   it.each([
     ["Deny pods with the label 'env=prod' in the 'test' namespace.", 'deny pods with label env=prod in test namespace'],
-    ['  deny   pods with the label "env=prod" in the test namespace ', 'deny pods with label env=prod in test namespace'],
+    [
+      '  deny   pods with the label "env=prod" in the test namespace ',
+      'deny pods with label env=prod in test namespace',
+    ],
     ["Deny pods labelled env=prod. Don't touch 'kube-system'.", "deny pods labelled env=prod don't touch kube-system"],
     ['Ingress hosts must end in .example.com!', 'ingress hosts must end in .example.com'],
     ['Require limits (cpu, memory); please.', 'require limits cpu memory'],
@@ -28,7 +31,10 @@ describe('normaliseIntent', () => {
   // Issue 11: an identical-intent answer must match values exactly. Only the sentence's first capital is
   // folded; a quoted span keeps its case, punctuation and inner spaces.
   it.each([
-    ["Deny pods with the label 'env=prod' in the 'test' namespace.", "Deny pods with the label 'env=PROD' in the 'test' namespace."],
+    [
+      "Deny pods with the label 'env=prod' in the 'test' namespace.",
+      "Deny pods with the label 'env=PROD' in the 'test' namespace.",
+    ],
     ['Deny pods labelled env=prod', 'Deny pods labelled env=Prod'],
     ["Deny pods labelled 'prod.'", 'Deny pods labelled prod'],
     ["Deny pods labelled 'env = prod'", "Deny pods labelled 'env=prod'"],

@@ -82,7 +82,10 @@ describe('the Redis store', () => {
     expect(await client.ping()).toBe('PONG');
     await client.quit();
     expect(parseStoreSpec(url)).toEqual({ type: 'redis', url });
-    const byUrl = await openSkillStore({ ...(parseStoreSpec(url) as { type: 'redis'; url: string }), prefix: `${runPrefix}by-url:` });
+    const byUrl = await openSkillStore({
+      ...(parseStoreSpec(url) as { type: 'redis'; url: string }),
+      prefix: `${runPrefix}by-url:`,
+    });
     expect(byUrl.location).toBe(`redis:${runPrefix}by-url:`);
     await byUrl.close();
   });

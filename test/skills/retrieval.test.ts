@@ -37,8 +37,10 @@ function generate(seed: number, count: number, dims: number): Generated {
     const kind = random();
     if (kind < 0.05) continue; // no vector (not embedded yet)
     let v: number[];
-    if (kind < 0.15 && previous.length) v = [...previous]; // exact duplicate
-    else if (kind < 0.4 && previous.length) v = previous.map((x) => x + gaussian(random) * 1e-4); // near duplicate
+    if (kind < 0.15 && previous.length)
+      v = [...previous]; // exact duplicate
+    else if (kind < 0.4 && previous.length)
+      v = previous.map((x) => x + gaussian(random) * 1e-4); // near duplicate
     else v = Array.from({ length: dims }, () => gaussian(random) * (0.1 + random())); // uneven scale, not unit length
     vectors.set(s.id, v);
     previous = v;
@@ -74,7 +76,14 @@ function cosine(a: number[], b: number[]): number {
  * taken from a lexical-only search over all skills) and the float64 cosine of the raw vectors; approved
  * before candidates, then score, then name; scores of 0 or less are not results.
  */
-function straightforward(g: Generated, index: SkillIndex, text: string, query: number[], k: number, w: number): ScoredSkill[] {
+function straightforward(
+  g: Generated,
+  index: SkillIndex,
+  text: string,
+  query: number[],
+  k: number,
+  w: number,
+): ScoredSkill[] {
   const lexical = new Map(index.search(text, g.skills.length).map((h) => [h.skill.id, h.lexical]));
   return g.skills
     .map((s) => {
@@ -86,7 +95,15 @@ function straightforward(g: Generated, index: SkillIndex, text: string, query: n
     })
     .filter((h) => h.score > 0)
     .sort((a, b) =>
-      a.skill.state !== b.skill.state ? (a.skill.state === 'approved' ? -1 : 1) : b.score !== a.score ? b.score - a.score : a.skill.name < b.skill.name ? -1 : 1,
+      a.skill.state !== b.skill.state
+        ? a.skill.state === 'approved'
+          ? -1
+          : 1
+        : b.score !== a.score
+          ? b.score - a.score
+          : a.skill.name < b.skill.name
+            ? -1
+            : 1,
     )
     .slice(0, k);
 }
@@ -168,10 +185,14 @@ describe('SkillIndex vector search (int8 pre-selection, exact second stage)', ()
     // An approved skill, the only one whose description has its number: the best lexical match below.
     const at = g2.skills.findIndex((s, i) => i >= 30 && s.state === 'approved');
     const broken = g2.skills[at];
-    g2.vectors.set(broken.id, Array.from({ length: 32 }, (_, i) => (i === 5 ? Number.NaN : 1)));
+    g2.vectors.set(
+      broken.id,
+      Array.from({ length: 32 }, (_, i) => (i === 5 ? Number.NaN : 1)),
+    );
     const index2 = new SkillIndex(g2.skills, g2.vectors);
     for (const q of [...queries(g2, 6), new Array<number>(32).fill(0)]) {
-      for (const text of ['list the ports', 'zzzz']) expect(index2.search(text, 5, q, 0.5)).toEqual(index2.searchExact(text, 5, q, 0.5));
+      for (const text of ['list the ports', 'zzzz'])
+        expect(index2.search(text, 5, q, 0.5)).toEqual(index2.searchExact(text, 5, q, 0.5));
       const hits = index2.search(`variant ${at}`, 5, q, 0.5);
       expect(hits).toEqual(index2.searchExact(`variant ${at}`, 5, q, 0.5));
       expect(hits.map((h) => h.skill.id)).toContain(broken.id);

@@ -43,7 +43,7 @@ describe('the SQLite store on disk', () => {
 
   it('refuses a file that is not a database, naming it, and leaves every byte as it was', async () => {
     const path = join(dir, 'garbage.sqlite');
-    const garbage = Buffer.from('this is not a sqlite database, it is someone\'s notes\n'.repeat(200));
+    const garbage = Buffer.from("this is not a sqlite database, it is someone's notes\n".repeat(200));
     writeFileSync(path, garbage);
     const before = statSync(path).mtimeMs;
     const err = await openError(path);
@@ -55,7 +55,7 @@ describe('the SQLite store on disk', () => {
     expect(existsSync(`${path}-wal`)).toBe(false);
   });
 
-  it('refuses another application\'s SQLite database instead of adding tables to it', async () => {
+  it("refuses another application's SQLite database instead of adding tables to it", async () => {
     const path = join(dir, 'other-app.sqlite');
     const db = new Database(path);
     db.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices (total) VALUES (9.5);');
@@ -127,7 +127,6 @@ describe('the SQLite store on disk', () => {
     }
   });
 });
-
 
 describe('stored embeddings', () => {
   it('are kept as float32 bytes and read back as the float32 of what was put, to the bit', async () => {

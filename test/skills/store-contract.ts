@@ -14,13 +14,24 @@ export interface StoreHarness {
   corruptSkill(id: string): Promise<void>;
 }
 
-export function draft(name: string, body = `return ${JSON.stringify(name)};`, extra: Partial<SkillDraft> = {}): SkillDraft {
+export function draft(
+  name: string,
+  body = `return ${JSON.stringify(name)};`,
+  extra: Partial<SkillDraft> = {},
+): SkillDraft {
   return {
     name,
     description: `${name} does one thing`,
     code: `function ${name}(x) {\n  ${body}\n}\n`,
     tests: [{ name: 'returns its name', args: [1], expected: name }],
-    provenance: { date: '2026-11-25T10:00:00.000Z', source: 'generated', intent: 'test intent', model: 'm', round: 1, tokens: 10 },
+    provenance: {
+      date: '2026-11-25T10:00:00.000Z',
+      source: 'generated',
+      intent: 'test intent',
+      model: 'm',
+      round: 1,
+      tokens: 10,
+    },
     ...extra,
   };
 }
@@ -30,8 +41,25 @@ export function storedPolicy(key: string, extra: Partial<StoredPolicy> = {}): St
     id: `policy-${key.replace(/\W+/g, '-')}`,
     intent: key,
     key,
-    policy: { apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy', metadata: { name: 'p.example.com' }, spec: { operations: ['CREATE'], resources: ['pods'], javascript: 'allow();' } },
-    plan: { target: { type: 'Validating', resources: ['pods'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], scope: 'Namespaced', namespaces: [] }, steps: [], tests: [] },
+    policy: {
+      apiVersion: 'policy.jspolicy.com/v1beta1',
+      kind: 'JsPolicy',
+      metadata: { name: 'p.example.com' },
+      spec: { operations: ['CREATE'], resources: ['pods'], javascript: 'allow();' },
+    },
+    plan: {
+      target: {
+        type: 'Validating',
+        resources: ['pods'],
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        operations: ['CREATE'],
+        scope: 'Namespaced',
+        namespaces: [],
+      },
+      steps: [],
+      tests: [],
+    },
     skills: [],
     provenance: { date: '2026-11-25T10:00:00.000Z', source: 'generated' },
     state: 'candidate',
@@ -65,7 +93,14 @@ export function describeStoreContract(engine: string, harness: StoreHarness): vo
       it('stores a new name as version 1, a candidate with zero usage and no reviews', async () => {
         const put = await store.putSkill(draft('imageTagOf'));
         expect(put.status).toBe('added');
-        expect(put.skill).toMatchObject({ id: 'imageTagOf@1', name: 'imageTagOf', version: 1, state: 'candidate', reviews: [], usage: { retrieved: 0, used: 0 } });
+        expect(put.skill).toMatchObject({
+          id: 'imageTagOf@1',
+          name: 'imageTagOf',
+          version: 1,
+          state: 'candidate',
+          reviews: [],
+          usage: { retrieved: 0, used: 0 },
+        });
         expect(await store.getSkill('imageTagOf@1')).toEqual(put.skill);
       });
 
@@ -73,12 +108,21 @@ export function describeStoreContract(engine: string, harness: StoreHarness): vo
         const d = draft('withDeps', 'return getPath(x, "a");', { dependsOn: ['getPath'] });
         const { skill } = await store.putSkill(d);
         const back = await store.getSkill(skill.id);
-        expect(back).toMatchObject({ code: d.code, tests: d.tests, provenance: d.provenance, dependsOn: ['getPath'], description: d.description });
+        expect(back).toMatchObject({
+          code: d.code,
+          tests: d.tests,
+          provenance: d.provenance,
+          dependsOn: ['getPath'],
+          description: d.description,
+        });
       });
 
       it('skips a duplicate whose code differs only in comments and layout, returning the stored skill', async () => {
         await store.putSkill(draft('dupe', 'return 1 + 2;'));
-        const again = await store.putSkill({ ...draft('dupe'), code: 'function dupe(x) { /* same */ return 1+2; } // trailing\n' });
+        const again = await store.putSkill({
+          ...draft('dupe'),
+          code: 'function dupe(x) { /* same */ return 1+2; } // trailing\n',
+        });
         expect(again.status).toBe('duplicate');
         expect(again.skill.id).toBe('dupe@1');
         expect(await store.findSkillsByName('dupe')).toHaveLength(1);
@@ -112,7 +156,9 @@ export function describeStoreContract(engine: string, harness: StoreHarness): vo
       });
 
       it('keeps an imported state and review history when the draft carries them', async () => {
-        const reviews = [{ state: 'approved' as const, reviewer: 'alice', comment: 'ok', at: '2026-01-01T00:00:00.000Z' }];
+        const reviews = [
+          { state: 'approved' as const, reviewer: 'alice', comment: 'ok', at: '2026-01-01T00:00:00.000Z' },
+        ];
         const { skill } = await store.putSkill(draft('imported', 'return 0;', { state: 'approved', reviews }));
         expect(await store.getSkill(skill.id)).toMatchObject({ state: 'approved', reviews });
       });
@@ -135,9 +181,15 @@ export function describeStoreContract(engine: string, harness: StoreHarness): vo
     describe('review', () => {
       it('approves a candidate and records reviewer, comment and time', async () => {
         await store.putSkill(draft('reviewed'));
-        const skill = await store.reviewSkill('reviewed@1', { state: 'approved', reviewer: 'alice', comment: 'reads well' });
+        const skill = await store.reviewSkill('reviewed@1', {
+          state: 'approved',
+          reviewer: 'alice',
+          comment: 'reads well',
+        });
         expect(skill.state).toBe('approved');
-        expect(skill.reviews).toEqual([{ state: 'approved', reviewer: 'alice', comment: 'reads well', at: '2026-11-25T12:00:00.000Z' }]);
+        expect(skill.reviews).toEqual([
+          { state: 'approved', reviewer: 'alice', comment: 'reads well', at: '2026-11-25T12:00:00.000Z' },
+        ]);
         const other = await harness.open();
         try {
           expect(await other.getSkill('reviewed@1')).toMatchObject({ state: 'approved', reviews: skill.reviews });
@@ -149,16 +201,26 @@ export function describeStoreContract(engine: string, harness: StoreHarness): vo
       it('deprecates an approved skill later, keeping both reviews in order', async () => {
         await store.putSkill(draft('aging'));
         await store.reviewSkill('aging@1', { state: 'approved', reviewer: 'alice' });
-        const s = await store.reviewSkill('aging@1', { state: 'deprecated', reviewer: 'bob', comment: 'superseded by aging@2' });
+        const s = await store.reviewSkill('aging@1', {
+          state: 'deprecated',
+          reviewer: 'bob',
+          comment: 'superseded by aging@2',
+        });
         expect(s.reviews.map((r) => `${r.state}:${r.reviewer}`)).toEqual(['approved:alice', 'deprecated:bob']);
       });
 
       it('refuses transitions the review flow does not allow, with a typed error naming both states', async () => {
         await store.putSkill(draft('strict'));
-        const err = await expectCode(store.reviewSkill('strict@1', { state: 'deprecated', reviewer: 'x' }), 'PF_ERR_REVIEW_TRANSITION');
+        const err = await expectCode(
+          store.reviewSkill('strict@1', { state: 'deprecated', reviewer: 'x' }),
+          'PF_ERR_REVIEW_TRANSITION',
+        );
         expect(err.message).toContain('strict@1 is candidate and cannot become deprecated');
         await store.reviewSkill('strict@1', { state: 'rejected', reviewer: 'x' });
-        await expectCode(store.reviewSkill('strict@1', { state: 'approved', reviewer: 'x' }), 'PF_ERR_REVIEW_TRANSITION');
+        await expectCode(
+          store.reviewSkill('strict@1', { state: 'approved', reviewer: 'x' }),
+          'PF_ERR_REVIEW_TRANSITION',
+        );
         expect((await store.getSkill('strict@1'))!.reviews).toHaveLength(1);
       });
 
@@ -201,23 +263,41 @@ export function describeStoreContract(engine: string, harness: StoreHarness): vo
         await store.putPolicy(storedPolicy('require team label', { id: 'policy-new', intent: 'Require team label.' }));
         expect((await store.findPolicy('require team label'))!.id).toBe('policy-new');
         expect(await store.getPolicy('policy-require-team-label')).toBeUndefined();
-        expect((await store.listPolicies()).map((p) => p.id)).toEqual(['policy-deny-privileged-containers', 'policy-new']);
+        expect((await store.listPolicies()).map((p) => p.id)).toEqual([
+          'policy-deny-privileged-containers',
+          'policy-new',
+        ]);
         expect(await store.findPolicy('nothing')).toBeUndefined();
       });
 
       it('reviews a stored policy with the same transitions as skills', async () => {
         await store.putPolicy(storedPolicy('k'));
-        const approved = await store.reviewPolicy('policy-k', { state: 'approved', reviewer: 'alice', comment: 'fine' });
-        expect(approved.reviews).toEqual([{ state: 'approved', reviewer: 'alice', comment: 'fine', at: '2026-11-25T12:00:00.000Z' }]);
+        const approved = await store.reviewPolicy('policy-k', {
+          state: 'approved',
+          reviewer: 'alice',
+          comment: 'fine',
+        });
+        expect(approved.reviews).toEqual([
+          { state: 'approved', reviewer: 'alice', comment: 'fine', at: '2026-11-25T12:00:00.000Z' },
+        ]);
         expect((await store.findPolicy('k'))!.state).toBe('approved');
-        await expectCode(store.reviewPolicy('policy-k', { state: 'rejected', reviewer: 'a' }), 'PF_ERR_REVIEW_TRANSITION');
+        await expectCode(
+          store.reviewPolicy('policy-k', { state: 'rejected', reviewer: 'a' }),
+          'PF_ERR_REVIEW_TRANSITION',
+        );
         await expectCode(store.reviewPolicy('policy-none', { state: 'approved', reviewer: 'a' }), 'PF_ERR_NOT_FOUND');
       });
     });
 
     describe('embedding cache', () => {
       it('returns only the vectors stored for that model', async () => {
-        await store.putEmbeddings('m1', new Map([['h1', [0.1, 0.2]], ['h2', [0.3, 0.4]]]));
+        await store.putEmbeddings(
+          'm1',
+          new Map([
+            ['h1', [0.1, 0.2]],
+            ['h2', [0.3, 0.4]],
+          ]),
+        );
         const got = await store.getEmbeddings('m1', ['h1', 'h3']);
         expect([...got.keys()]).toEqual(['h1']);
         // At least float32 precision (SQLite keeps float32, what embedding models produce; Redis the decimals).
@@ -230,7 +310,9 @@ export function describeStoreContract(engine: string, harness: StoreHarness): vo
       it('two handles adding versions of one name in parallel get distinct consecutive versions, none lost', async () => {
         const other = await harness.open();
         try {
-          const writes = Array.from({ length: 30 }, (_, i) => (i % 2 ? store : other).putSkill(draft('racy', `return ${i};`)));
+          const writes = Array.from({ length: 30 }, (_, i) =>
+            (i % 2 ? store : other).putSkill(draft('racy', `return ${i};`)),
+          );
           const results = await Promise.all(writes);
           expect(results.every((r) => r.status !== 'duplicate')).toBe(true);
           const versions = (await store.findSkillsByName('racy')).map((s) => s.version);
@@ -244,7 +326,9 @@ export function describeStoreContract(engine: string, harness: StoreHarness): vo
       it('the same code written by many writers at once is stored once', async () => {
         const other = await harness.open();
         try {
-          const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? store : other).putSkill(draft('once'))));
+          const results = await Promise.all(
+            Array.from({ length: 10 }, (_, i) => (i % 2 ? store : other).putSkill(draft('once'))),
+          );
           expect(results.filter((r) => r.status === 'added')).toHaveLength(1);
           expect(await store.findSkillsByName('once')).toHaveLength(1);
         } finally {
@@ -256,7 +340,9 @@ export function describeStoreContract(engine: string, harness: StoreHarness): vo
         await store.putSkill(draft('busy'));
         const other = await harness.open();
         try {
-          await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? store : other).recordUsage(['busy@1'], 'retrieved')));
+          await Promise.all(
+            Array.from({ length: 40 }, (_, i) => (i % 2 ? store : other).recordUsage(['busy@1'], 'retrieved')),
+          );
           expect((await store.getSkill('busy@1'))!.usage.retrieved).toBe(40);
         } finally {
           await other.close();
