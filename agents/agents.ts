@@ -1,5 +1,5 @@
 import type { ApiCatalog } from '../catalog/index.js';
-import type { Intent, JsPolicy, JsPolicySpec, Plan, Skill, SuiteResult, TokenUsage } from '../common/index.js';
+import type { Intent, JsPolicySpec, Plan, Skill, TokenUsage } from '../common/index.js';
 import { emptyUsage, type ModelClient } from './chat-model.js';
 import { writePolicy, type CoderFeedback } from './coder.js';
 import { reviewPolicy, type ReviewInput, type ReviewOutput } from './critic-agent.js';
@@ -19,7 +19,12 @@ export interface Agents {
   /** The coder answers the same for the same input: a failed round cannot be improved by asking again. */
   deterministic: boolean;
   /** `replan`: the plan sent back and the objections to it (model mode; offline plans are not re-asked). */
-  plan(intent: Intent, skills: readonly Skill[], catalog?: ApiCatalog, replan?: PlanObjections): Promise<{ plan: Plan; usage: TokenUsage; promptChars: { system: number; human: number } }>;
+  plan(
+    intent: Intent,
+    skills: readonly Skill[],
+    catalog?: ApiCatalog,
+    replan?: PlanObjections,
+  ): Promise<{ plan: Plan; usage: TokenUsage; promptChars: { system: number; human: number } }>;
   write(input: { intent: Intent; plan: Plan; skills: readonly Skill[]; feedback: CoderFeedback }): Promise<{
     spec?: JsPolicySpec;
     explanation?: string;
@@ -40,7 +45,8 @@ export function createAgents(options: { client?: ModelClient; catalog?: ApiCatal
       source: 'model',
       label: client.label,
       deterministic: false,
-      plan: (intent, skills, catalog, replan) => planIntent(client, { intent, skills, catalog: catalog ?? options.catalog, replan }),
+      plan: (intent, skills, catalog, replan) =>
+        planIntent(client, { intent, skills, catalog: catalog ?? options.catalog, replan }),
       write: (input) => writePolicy(client, input),
       review: (input) => reviewPolicy(client, input),
       judge: (input) => judgeCases(client, input),

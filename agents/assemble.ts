@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { MODE_TO_VIOLATION_POLICY, ownJsPolicy, ownerPolicyName, POLICY_NAME_SUFFIX, type Intent, type JsPolicy, type JsPolicySpec } from '../common/index.js';
+import {
+  MODE_TO_VIOLATION_POLICY,
+  ownJsPolicy,
+  ownerPolicyName,
+  POLICY_NAME_SUFFIX,
+  type Intent,
+  type JsPolicy,
+  type JsPolicySpec,
+} from '../common/index.js';
 
 /**
  * Our code, not the model, decides what a JsPolicy is called and who owns it: the model proposes only a
@@ -7,7 +15,28 @@ import { MODE_TO_VIOLATION_POLICY, ownJsPolicy, ownerPolicyName, POLICY_NAME_SUF
  */
 
 export { POLICY_NAME_SUFFIX };
-const STOP = new Set(['a', 'an', 'the', 'of', 'to', 'and', 'or', 'any', 'every', 'all', 'that', 'which', 'with', 'must', 'may', 'be', 'is', 'are', 'on', 'for']);
+const STOP = new Set([
+  'a',
+  'an',
+  'the',
+  'of',
+  'to',
+  'and',
+  'or',
+  'any',
+  'every',
+  'all',
+  'that',
+  'which',
+  'with',
+  'must',
+  'may',
+  'be',
+  'is',
+  'are',
+  'on',
+  'for',
+]);
 
 /** `<slug>.policyforge.dev` from the intent text, or from the owner's name when there is an owner. */
 export function policyNameFor(intent: Intent): string {

@@ -12,7 +12,10 @@ export function caseCatalogObjections(plan: Plan, catalog: ApiCatalog, examples:
   const out: string[] = [];
   for (const c of plan.tests) {
     if (examples.includes(c.name)) continue;
-    for (const [field, object] of [['object', c.object], ['oldObject', c.oldObject]] as const) {
+    for (const [field, object] of [
+      ['object', c.object],
+      ['oldObject', c.oldObject],
+    ] as const) {
       if (!object?.apiVersion || !object.kind) continue;
       const problem = apiVersionProblem(object.apiVersion, object.kind, catalog);
       if (problem) out.push(`catalog: case "${c.name}" ${field}: ${problem}`);
@@ -28,6 +31,7 @@ function apiVersionProblem(apiVersion: string, kind: string, catalog: ApiCatalog
   const served = named.find((r) => r.group === group);
   const where = named.map((r) => `${r.group ? `${r.group}/` : ''}${r.versions[0]}`).join(' or ');
   if (!served) return `${kind} is not served by apiVersion ${apiVersion}; use apiVersion ${where}`;
-  if (!served.versions.includes(version)) return `${kind} in group "${group}" is served at ${served.versions.join(', ')}, not ${version}`;
+  if (!served.versions.includes(version))
+    return `${kind} in group "${group}" is served at ${served.versions.join(', ')}, not ${version}`;
   return undefined;
 }

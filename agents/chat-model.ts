@@ -4,7 +4,15 @@ import type { BaseChatModel } from '@langchain/core/language_models/chat_models'
 import type { AIMessage } from '@langchain/core/messages';
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { z } from 'zod';
-import { isPolicyforgeError, PolicyforgeError, redactAndClip, redactSecrets, silentLogger, type Logger, type TokenUsage } from '../common/index.js';
+import {
+  isPolicyforgeError,
+  PolicyforgeError,
+  redactAndClip,
+  redactSecrets,
+  silentLogger,
+  type Logger,
+  type TokenUsage,
+} from '../common/index.js';
 import { describeModel, type ModelConfig } from './model-config.js';
 
 /**
@@ -32,7 +40,10 @@ export function createChatModel(config: ModelConfig): BaseChatModel {
 }
 
 /** The embeddings client for skill retrieval, when the configuration names an embedding model. */
-export function createEmbeddings(config: ModelConfig, options: { failFastForMs?: number; now?: () => number } = {}): EmbeddingsInterface | undefined {
+export function createEmbeddings(
+  config: ModelConfig,
+  options: { failFastForMs?: number; now?: () => number } = {},
+): EmbeddingsInterface | undefined {
   if (!config.embeddingsModel) return undefined;
   const client = new OpenAIEmbeddings({
     model: config.embeddingsModel,
@@ -43,7 +54,12 @@ export function createEmbeddings(config: ModelConfig, options: { failFastForMs?:
     maxRetries: 0,
     configuration: config.baseURL ? { baseURL: config.baseURL } : undefined,
   });
-  return failFastEmbeddings(redactingEmbeddings(client, [config.apiKey]), options.failFastForMs ?? EMBEDDINGS_FAIL_FAST_MS, options.now, config.timeoutMs);
+  return failFastEmbeddings(
+    redactingEmbeddings(client, [config.apiKey]),
+    options.failFastForMs ?? EMBEDDINGS_FAIL_FAST_MS,
+    options.now,
+    config.timeoutMs,
+  );
 }
 
 /** After an embeddings failure, how long later calls fail at once (lexical ranking) instead of asking again. */
@@ -53,14 +69,22 @@ export const EMBEDDINGS_FAIL_FAST_MS = 10 * 60_000;
  * Embeddings that, once they failed, fail at once for `forMs` with the same (already scrubbed) error: an
  * outage costs one call per process (per window, for a long-running service), not one per search.
  */
-export function failFastEmbeddings(embeddings: EmbeddingsInterface, forMs: number, now: () => number = Date.now, deadlineMs?: number): EmbeddingsInterface {
+export function failFastEmbeddings(
+  embeddings: EmbeddingsInterface,
+  forMs: number,
+  now: () => number = Date.now,
+  deadlineMs?: number,
+): EmbeddingsInterface {
   let failed: { error: Error; until: number } | undefined;
   const guard = <R>(call: () => Promise<R>): Promise<R> => {
     if (failed && now() < failed.until) return Promise.reject(failed.error);
     failed = undefined;
     return withDeadline(call(), deadlineMs).catch((err: unknown) => {
       const error = err instanceof Error ? err : new Error(String(err));
-      failed = { error: new Error(`${error.message} (embeddings off for ${Math.round(forMs / 1000)} s after this failure)`), until: now() + forMs };
+      failed = {
+        error: new Error(`${error.message} (embeddings off for ${Math.round(forMs / 1000)} s after this failure)`),
+        until: now() + forMs,
+      };
       throw error;
     });
   };
@@ -79,8 +103,12 @@ export function failFastEmbeddings(embeddings: EmbeddingsInterface, forMs: numbe
  * createEmbeddings. Keeps the client's `model`, which SkillLibrary falls back to as the cache key when no
  * embeddingModel is given.
  */
-export function redactingEmbeddings(embeddings: EmbeddingsInterface, secrets: readonly (string | undefined)[]): EmbeddingsInterface {
-  const scrub = (err: unknown): Error => new Error(redactSecrets(err instanceof Error ? err.message : String(err), secrets));
+export function redactingEmbeddings(
+  embeddings: EmbeddingsInterface,
+  secrets: readonly (string | undefined)[],
+): EmbeddingsInterface {
+  const scrub = (err: unknown): Error =>
+    new Error(redactSecrets(err instanceof Error ? err.message : String(err), secrets));
   const model = (embeddings as { model?: unknown }).model;
   return {
     ...(typeof model === 'string' ? { model } : {}),
@@ -97,7 +125,10 @@ function withDeadline<R>(work: Promise<R>, ms: number | undefined): Promise<R> {
   if (!ms) return work;
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no complete answer within ${ms} ms (POLICYFORGE_MODEL_TIMEOUT_MS)`)), ms);
+    timer = setTimeout(
+      () => reject(new Error(`no complete answer within ${ms} ms (POLICYFORGE_MODEL_TIMEOUT_MS)`)),
+      ms,
+    );
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
@@ -137,7 +168,8 @@ const CUT_OFF_NOTE =
   'Your previous answer was cut off at the output length limit. Answer again, shorter: keep the code minimal, without comments, and the explanation to one sentence.';
 
 /** Answers that decline the task instead of answering it (checked only when no JSON was found). */
-const REFUSAL = /^\s*(?:I['’]m sorry|I am sorry|sorry[,.]|I can(?:no|['’])t (?:help|assist|do|comply|provide)|I cannot|I am unable|I['’]m unable|I won['’]t|I will not)\b/i;
+const REFUSAL =
+  /^\s*(?:I['’]m sorry|I am sorry|sorry[,.]|I can(?:no|['’])t (?:help|assist|do|comply|provide)|I cannot|I am unable|I['’]m unable|I won['’]t|I will not)\b/i;
 
 export const emptyUsage = (): TokenUsage => ({ promptTokens: 0, completionTokens: 0, totalTokens: 0, calls: 0 });
 
@@ -211,10 +243,17 @@ export class ModelClient {
     const useTools = this.structuredOutput === 'tools' && typeof (this.model as ChatOpenAI).bindTools === 'function';
     let message: AIMessage;
     try {
-      message = useTools ? await this.invokeWithTool(request, parameters) : await this.invokeForJson(request, parameters);
+      message = useTools
+        ? await this.invokeWithTool(request, parameters)
+        : await this.invokeForJson(request, parameters);
     } catch (err) {
       // Some OpenAI-compatible servers reject tools or tool_choice with a 400: answer in JSON text from now on.
-      if (!useTools || !isPolicyforgeError(err, 'PF_ERR_MODEL_REQUEST') || (err.details?.status as number | undefined) !== 400) throw err;
+      if (
+        !useTools ||
+        !isPolicyforgeError(err, 'PF_ERR_MODEL_REQUEST') ||
+        (err.details?.status as number | undefined) !== 400
+      )
+        throw err;
       this.log.warn({ detail: err.message }, 'the server refused tool calling; asking for JSON in the message instead');
       this.structuredOutput = 'json';
       message = await this.invokeForJson(request, parameters);
@@ -224,14 +263,24 @@ export class ModelClient {
     const { value, raw, error, kind } = extractJson(message, request.tool);
     if (error !== undefined) return { ok: false, error, raw, usage, kind: kind ?? 'invalid' };
     const parsed = request.schema.safeParse(value);
-    if (!parsed.success) return { ok: false, error: `the answer does not match the schema: ${formatIssues(parsed.error)}`, raw, usage, kind: 'invalid' };
+    if (!parsed.success)
+      return {
+        ok: false,
+        error: `the answer does not match the schema: ${formatIssues(parsed.error)}`,
+        raw,
+        usage,
+        kind: 'invalid',
+      };
     return { ok: true, value: parsed.data, raw, usage };
   }
 
   private invokeWithTool(request: StructuredRequest<unknown>, parameters: Record<string, unknown>): Promise<AIMessage> {
-    const runnable = (this.model as ChatOpenAI).bindTools([{ type: 'function', function: { name: request.tool, description: request.description, parameters } }], {
-      tool_choice: { type: 'function', function: { name: request.tool } },
-    });
+    const runnable = (this.model as ChatOpenAI).bindTools(
+      [{ type: 'function', function: { name: request.tool, description: request.description, parameters } }],
+      {
+        tool_choice: { type: 'function', function: { name: request.tool } },
+      },
+    );
     const messages = [new SystemMessage(request.system), new HumanMessage(request.human)];
     return this.withRetries((signal) => runnable.invoke(messages, { signal }));
   }
@@ -277,7 +326,10 @@ export class ModelClient {
           failure.retryAfterMs !== undefined
             ? Math.min(this.maxDelayMs, failure.retryAfterMs)
             : Math.round(backoff / 2 + (backoff / 2) * this.random());
-        this.log.info({ attempt, status: failure.status, waitMs, tookMs: Date.now() - started, detail }, 'model call failed; retrying');
+        this.log.info(
+          { attempt, status: failure.status, waitMs, tookMs: Date.now() - started, detail },
+          'model call failed; retrying',
+        );
         await this.delay(waitMs);
       } finally {
         clearTimeout(timer);
@@ -306,34 +358,69 @@ function timedOut(timeoutMs: number): Failure {
  * The provider's text is redacted before it is shortened, so a key straddling the cut cannot leak a prefix.
  */
 export function classify(err: unknown, config: Pick<ModelConfig, 'model' | 'apiKey'>): Failure {
-  const e = err as { status?: unknown; name?: string; message?: string; headers?: unknown; code?: string; cause?: { status?: unknown } };
-  const status = typeof e?.status === 'number' ? e.status : typeof e?.cause?.status === 'number' ? e.cause.status : undefined;
+  const e = err as {
+    status?: unknown;
+    name?: string;
+    message?: string;
+    headers?: unknown;
+    code?: string;
+    cause?: { status?: unknown };
+  };
+  const status =
+    typeof e?.status === 'number' ? e.status : typeof e?.cause?.status === 'number' ? e.cause.status : undefined;
   const detail = redactAndClip(`${status ?? e?.name ?? 'error'}: ${e?.message ?? String(err)}`, 400, [config.apiKey]);
-  if (e?.name === 'ContextOverflowError' || /context_length_exceeded|maximum context length/i.test(`${e?.code ?? ''} ${e?.message ?? ''}`)) {
+  if (
+    e?.name === 'ContextOverflowError' ||
+    /context_length_exceeded|maximum context length/i.test(`${e?.code ?? ''} ${e?.message ?? ''}`)
+  ) {
     const tokens = contextTokens(e?.message ?? '');
-    const counts = tokens ? `${tokens.requested} tokens sent, the model "${config.model}" takes at most ${tokens.limit}` : `the model "${config.model}" cannot take it`;
+    const counts = tokens
+      ? `${tokens.requested} tokens sent, the model "${config.model}" takes at most ${tokens.limit}`
+      : `the model "${config.model}" cannot take it`;
     return {
       status,
       retryable: false,
       detail,
-      toError: () => new PolicyforgeError('PF_ERR_MODEL_CONTEXT_TOO_LONG', [counts], { details: { status, ...(tokens ?? {}) } }),
+      toError: () =>
+        new PolicyforgeError('PF_ERR_MODEL_CONTEXT_TOO_LONG', [counts], { details: { status, ...(tokens ?? {}) } }),
     };
   }
   if (status === 401 || status === 403) {
-    return { status, retryable: false, detail, toError: (d, cause) => new PolicyforgeError('PF_ERR_MODEL_AUTH', [`HTTP ${status}`], { cause: new Error(d), details: { status } }) };
+    return {
+      status,
+      retryable: false,
+      detail,
+      toError: (d) =>
+        new PolicyforgeError('PF_ERR_MODEL_AUTH', [`HTTP ${status}`], { cause: new Error(d), details: { status } }),
+    };
   }
   if (status === 404) {
     return {
       status,
       retryable: false,
       detail,
-      toError: (d) => new PolicyforgeError('PF_ERR_MODEL_NOT_FOUND', [`the model "${config.model}" or its endpoint (HTTP 404)`], { cause: new Error(d), details: { status } }),
+      toError: (d) =>
+        new PolicyforgeError('PF_ERR_MODEL_NOT_FOUND', [`the model "${config.model}" or its endpoint (HTTP 404)`], {
+          cause: new Error(d),
+          details: { status },
+        }),
     };
   }
   if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 409 && status !== 429) {
-    return { status, retryable: false, detail, toError: (d) => new PolicyforgeError('PF_ERR_MODEL_REQUEST', [`HTTP ${status}`, d], { details: { status } }) };
+    return {
+      status,
+      retryable: false,
+      detail,
+      toError: (d) => new PolicyforgeError('PF_ERR_MODEL_REQUEST', [`HTTP ${status}`, d], { details: { status } }),
+    };
   }
-  return { status, retryable: true, retryAfterMs: retryAfterMs(e?.headers), detail, toError: (d) => new PolicyforgeError('PF_ERR_MODEL_UNAVAILABLE', [d]) };
+  return {
+    status,
+    retryable: true,
+    retryAfterMs: retryAfterMs(e?.headers),
+    detail,
+    toError: (d) => new PolicyforgeError('PF_ERR_MODEL_UNAVAILABLE', [d]),
+  };
 }
 
 /** Retry-After (seconds or an HTTP date) or retry-after-ms, from a Headers object or a plain record. */
@@ -356,7 +443,10 @@ export function retryAfterMs(headers: unknown, now: number = Date.now()): number
 /** "maximum context length is 8192 tokens. However, your messages resulted in 9500 tokens" → both numbers. */
 function contextTokens(message: string): { limit: number; requested: number } | undefined {
   const limit = /maximum context length is (\d+)/i.exec(message)?.[1];
-  const requested = /resulted in (\d+) tokens|requested (\d+) tokens|(\d+) tokens? (?:in|of) (?:the )?(?:messages|prompt|input)/i.exec(message);
+  const requested =
+    /resulted in (\d+) tokens|requested (\d+) tokens|(\d+) tokens? (?:in|of) (?:the )?(?:messages|prompt|input)/i.exec(
+      message,
+    );
   const asked = requested?.slice(1).find(Boolean);
   return limit && asked ? { limit: Number(limit), requested: Number(asked) } : undefined;
 }
@@ -376,16 +466,27 @@ function usageOf(message: AIMessage): TokenUsage {
  * a fenced block inside prose, or the outermost {…} of the text. An answer cut off at the output limit
  * (finish_reason length) and a refusal are told apart from malformed JSON.
  */
-function extractJson(message: AIMessage, tool: string): { value?: unknown; raw: string; error?: string; kind?: UnusableAnswer } {
+function extractJson(
+  message: AIMessage,
+  tool: string,
+): { value?: unknown; raw: string; error?: string; kind?: UnusableAnswer } {
   const finish = (message.response_metadata as { finish_reason?: unknown } | undefined)?.finish_reason;
   const cutOff = finish === 'length';
   const cutOffError = `the answer was cut off at the model's output limit (finish_reason: length); call ${tool} with a shorter answer`;
   const call = message.tool_calls?.find((c) => c.name === tool) ?? message.tool_calls?.[0];
   if (call && !cutOff) return { value: call.args, raw: JSON.stringify(call.args) };
   const invalid = message.invalid_tool_calls?.[0];
-  if (cutOff) return { raw: call ? JSON.stringify(call.args) : String(invalid?.args ?? textOf(message)), error: cutOffError, kind: 'cut-off' };
+  if (cutOff)
+    return {
+      raw: call ? JSON.stringify(call.args) : String(invalid?.args ?? textOf(message)),
+      error: cutOffError,
+      kind: 'cut-off',
+    };
   if (invalid) {
-    return { raw: String(invalid.args ?? ''), error: `the ${tool} arguments are not valid JSON (${invalid.error ?? 'parse error'}); answer with one JSON object` };
+    return {
+      raw: String(invalid.args ?? ''),
+      error: `the ${tool} arguments are not valid JSON (${invalid.error ?? 'parse error'}); answer with one JSON object`,
+    };
   }
   const text = textOf(message);
   if (!text.trim()) return { raw: text, error: `the answer was empty; call ${tool} with one JSON object` };
@@ -397,17 +498,29 @@ function extractJson(message: AIMessage, tool: string): { value?: unknown; raw: 
       firstError ??= err as Error;
     }
   }
-  if (REFUSAL.test(text)) return { raw: text, error: `the model refused: ${text.trim().slice(0, 300)}`, kind: 'refused' };
-  return { raw: text, error: `the answer is not valid JSON (${firstError?.message ?? 'no JSON object found'}); call ${tool} with one JSON object` };
+  if (REFUSAL.test(text))
+    return { raw: text, error: `the model refused: ${text.trim().slice(0, 300)}`, kind: 'refused' };
+  return {
+    raw: text,
+    error: `the answer is not valid JSON (${firstError?.message ?? 'no JSON object found'}); call ${tool} with one JSON object`,
+  };
 }
 
 function textOf(message: AIMessage): string {
-  return typeof message.content === 'string' ? message.content : message.content.map((p) => ('text' in p ? p.text : '')).join('');
+  return typeof message.content === 'string'
+    ? message.content
+    : message.content.map((p) => ('text' in p ? p.text : '')).join('');
 }
 
 /** Where the JSON may be, most literal first: the whole text, each fenced block, the outermost braces. */
 function jsonCandidates(text: string): string[] {
-  const out = [text.trim().replace(/^```(?:json)?\s*/i, '').replace(/```\s*$/, '').trim()];
+  const out = [
+    text
+      .trim()
+      .replace(/^```(?:json)?\s*/i, '')
+      .replace(/```\s*$/, '')
+      .trim(),
+  ];
   for (const fence of text.matchAll(/```(?:json|JSON)?[ \t]*\n([\s\S]*?)```/g)) out.push(fence[1].trim());
   const open = text.indexOf('{');
   const close = text.lastIndexOf('}');

@@ -1,4 +1,11 @@
-import { isPolicyforgeError, type Intent, type JsPolicySpec, type Plan, type Skill, type TokenUsage } from '../common/index.js';
+import {
+  isPolicyforgeError,
+  type Intent,
+  type JsPolicySpec,
+  type Plan,
+  type Skill,
+  type TokenUsage,
+} from '../common/index.js';
 import type { ModelClient } from './chat-model.js';
 import { renderPrompt } from './prompts.js';
 import { clip, renderPlan, renderSkills } from './render.js';
@@ -38,9 +45,14 @@ export interface CoderOutput {
 }
 
 export function coderMessages(input: CoderInput): { system: string; human: string } {
-  const system = renderPrompt('coder', { reference: renderPrompt('reference', {}), skills: renderSkills(input.skills) });
+  const system = renderPrompt('coder', {
+    reference: renderPrompt('reference', {}),
+    skills: renderSkills(input.skills),
+  });
   const f = input.feedback;
-  const report = [f.error ? `Your last answer could not be used: ${f.error}` : '', f.report ?? ''].filter(Boolean).join('\n\n');
+  const report = [f.error ? `Your last answer could not be used: ${f.error}` : '', f.report ?? '']
+    .filter(Boolean)
+    .join('\n\n');
   const human = renderPrompt('coderHuman', {
     intent: input.intent.text,
     plan: renderPlan(input.plan),
@@ -79,7 +91,18 @@ export function shrink(input: CoderInput): CoderInput {
 async function writePolicyOnce(client: ModelClient, input: CoderInput): Promise<CoderOutput> {
   const { system, human } = coderMessages(input);
   const promptChars = { system: system.length, human: human.length };
-  const answer = await client.structured({ tool: 'submit_policy', description: 'Submit the JsPolicy spec', schema: DraftSchema, system, human });
+  const answer = await client.structured({
+    tool: 'submit_policy',
+    description: 'Submit the JsPolicy spec',
+    schema: DraftSchema,
+    system,
+    human,
+  });
   if (!answer.ok) return { error: answer.error, usage: answer.usage, promptChars };
-  return { spec: answer.value.spec as JsPolicySpec, explanation: answer.value.explanation, usage: answer.usage, promptChars };
+  return {
+    spec: answer.value.spec as JsPolicySpec,
+    explanation: answer.value.explanation,
+    usage: answer.usage,
+    promptChars,
+  };
 }

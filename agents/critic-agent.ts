@@ -32,7 +32,10 @@ export interface ReviewOutput {
 
 export async function reviewPolicy(client: ModelClient, input: ReviewInput): Promise<ReviewOutput> {
   const system = renderPrompt('critic', {});
-  const cases = (input.suite?.cases ?? []).map((c) => `- ${c.passed ? 'PASS' : 'FAIL'} ${c.name}: expected ${c.expected}, got ${c.outcome.actual}${c.outcome.message ? ` (${c.outcome.message})` : ''}`);
+  const cases = (input.suite?.cases ?? []).map(
+    (c) =>
+      `- ${c.passed ? 'PASS' : 'FAIL'} ${c.name}: expected ${c.expected}, got ${c.outcome.actual}${c.outcome.message ? ` (${c.outcome.message})` : ''}`,
+  );
   const human = renderPrompt('criticHuman', {
     intent: input.intent.text,
     plan: renderPlan(input.plan, 4000),
@@ -41,12 +44,32 @@ export async function reviewPolicy(client: ModelClient, input: ReviewInput): Pro
     cases: cases.join('\n') || '(none)',
   });
   const promptChars = { system: system.length, human: human.length };
-  const answer = await client.structured({ tool: 'submit_review', description: 'Submit the review of the policy', schema: CritiqueSchema, system, human });
+  const answer = await client.structured({
+    tool: 'submit_review',
+    description: 'Submit the review of the policy',
+    schema: CritiqueSchema,
+    system,
+    human,
+  });
   if (!answer.ok) {
     // An unusable review never approves a policy: the round counts as not yet successful.
-    return { success: false, reasoning: 'the critic answer could not be used', critique: `critic output unusable: ${answer.error}`, missingCases: [], usage: answer.usage, promptChars };
+    return {
+      success: false,
+      reasoning: 'the critic answer could not be used',
+      critique: `critic output unusable: ${answer.error}`,
+      missingCases: [],
+      usage: answer.usage,
+      promptChars,
+    };
   }
   const v = answer.value;
   const missingCases = (v.missingCases ?? []) as TestCase[];
-  return { success: v.success, reasoning: v.reasoning, critique: v.critique, missingCases, usage: answer.usage, promptChars };
+  return {
+    success: v.success,
+    reasoning: v.reasoning,
+    critique: v.critique,
+    missingCases,
+    usage: answer.usage,
+    promptChars,
+  };
 }

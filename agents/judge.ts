@@ -40,12 +40,20 @@ export async function judgeCases(client: ModelClient, input: JudgeInput): Promis
     cases: clip(input.cases.map(renderCaseForJudge).join('\n\n'), CASES_CHARS),
   });
   const promptChars = { system: system.length, human: human.length };
-  const answer = await client.structured({ tool: 'submit_judgement', description: 'Submit whether the intent demands each planned verdict', schema: JudgementSchema, system, human });
+  const answer = await client.structured({
+    tool: 'submit_judgement',
+    description: 'Submit whether the intent demands each planned verdict',
+    schema: JudgementSchema,
+    system,
+    human,
+  });
   if (!answer.ok) return { ok: false, verdicts: [], error: answer.error, usage: answer.usage, promptChars };
   const given = new Map(answer.value.verdicts.map((v) => [v.case.trim(), v]));
   const verdicts = input.cases.map((c): CaseJudgement => {
     const v = given.get(c.name.trim());
-    return v ? { case: c.name, verdict: v.verdict, reason: v.reason } : { case: c.name, verdict: 'unsure', reason: 'the judge gave no verdict for this case' };
+    return v
+      ? { case: c.name, verdict: v.verdict, reason: v.reason }
+      : { case: c.name, verdict: 'unsure', reason: 'the judge gave no verdict for this case' };
   });
   return { ok: true, verdicts, usage: answer.usage, promptChars };
 }
@@ -67,7 +75,8 @@ function renderCaseForJudge(c: TestCase, i: number): string {
   if (c.userInfo) head.push(`user: ${JSON.stringify(c.userInfo)}`);
   if (c.object) head.push(`object:\n${objectSummary(c.object)}`);
   if (c.oldObject) head.push(`oldObject (before the update):\n${objectSummary(c.oldObject)}`);
-  if (c.expect === 'mutate' && c.patched !== undefined) head.push(`expected after mutation:\n${objectSummary(c.patched as KubeObject)}`);
+  if (c.expect === 'mutate' && c.patched !== undefined)
+    head.push(`expected after mutation:\n${objectSummary(c.patched as KubeObject)}`);
   head.push(`expected verdict: ${c.expect}${c.message ? ` (message: ${c.message})` : ''}`);
   return head.join('\n');
 }
@@ -75,6 +84,13 @@ function renderCaseForJudge(c: TestCase, i: number): string {
 /** The object as YAML without the fields that only identify it (uid, resourceVersion, …), clipped. */
 function objectSummary(object: KubeObject): string {
   const { metadata, ...rest } = object;
-  const { uid: _u, resourceVersion: _r, creationTimestamp: _c, generation: _g, managedFields: _m, ...meta } = (metadata ?? {}) as Record<string, unknown>;
+  const {
+    uid: _u,
+    resourceVersion: _r,
+    creationTimestamp: _c,
+    generation: _g,
+    managedFields: _m,
+    ...meta
+  } = (metadata ?? {}) as Record<string, unknown>;
   return clip(stringify({ ...rest, metadata: meta }, { lineWidth: 0 }).trimEnd(), CASE_CHARS);
 }

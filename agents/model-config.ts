@@ -90,24 +90,35 @@ export function loadModelConfig(env: Env = process.env): ModelConfig | undefined
     provider = baseURL ? 'openai-compatible' : 'openai';
   }
 
-  if (apiKey && /\s/.test(apiKey)) throw pfError('PF_ERR_CONFIG', 'OPENAI_API_KEY contains whitespace; check for a stray newline or quote');
+  if (apiKey && /\s/.test(apiKey))
+    throw pfError('PF_ERR_CONFIG', 'OPENAI_API_KEY contains whitespace; check for a stray newline or quote');
   if (provider === 'openai' && !apiKey && !baseURL) {
-    throw pfError('PF_ERR_CONFIG', 'POLICYFORGE_PROVIDER=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server)');
+    throw pfError(
+      'PF_ERR_CONFIG',
+      'POLICYFORGE_PROVIDER=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server)',
+    );
   }
   if (provider === 'openai-compatible' && !baseURL) {
-    throw pfError('PF_ERR_CONFIG', `POLICYFORGE_PROVIDER=${rawProvider} needs OPENAI_BASE_URL, e.g. http://localhost:11434/v1 for Ollama`);
+    throw pfError(
+      'PF_ERR_CONFIG',
+      `POLICYFORGE_PROVIDER=${rawProvider} needs OPENAI_BASE_URL, e.g. http://localhost:11434/v1 for Ollama`,
+    );
   }
   if (baseURL) {
     let url: URL;
     try {
       url = new URL(baseURL);
     } catch {
-      throw pfError('PF_ERR_CONFIG', `OPENAI_BASE_URL=${baseURL} is not a URL; expected e.g. http://localhost:11434/v1`);
+      throw pfError(
+        'PF_ERR_CONFIG',
+        `OPENAI_BASE_URL=${baseURL} is not a URL; expected e.g. http://localhost:11434/v1`,
+      );
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw pfError('PF_ERR_CONFIG', `OPENAI_BASE_URL must use http or https, not ${url.protocol}`);
     }
-    if (url.username || url.password) throw pfError('PF_ERR_CONFIG', 'OPENAI_BASE_URL must not carry credentials; put the key in OPENAI_API_KEY');
+    if (url.username || url.password)
+      throw pfError('PF_ERR_CONFIG', 'OPENAI_BASE_URL must not carry credentials; put the key in OPENAI_API_KEY');
   }
 
   const model = clean(env.POLICYFORGE_MODEL) ?? MODEL_DEFAULTS.model;
@@ -150,13 +161,15 @@ function number(env: Env, name: string, fallback: number, min: number, max: numb
   const raw = clean(env[name]);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) throw pfError('PF_ERR_CONFIG', `${name}=${raw} must be a number in ${min}..${max}`);
+  if (!Number.isFinite(n) || n < min || n > max)
+    throw pfError('PF_ERR_CONFIG', `${name}=${raw} must be a number in ${min}..${max}`);
   return n;
 }
 
 function structuredOutput(env: Env): { structuredOutput?: 'tools' | 'json' } {
   const raw = clean(env.POLICYFORGE_STRUCTURED_OUTPUT)?.toLowerCase();
   if (raw === undefined) return {};
-  if (raw !== 'tools' && raw !== 'json') throw pfError('PF_ERR_CONFIG', `POLICYFORGE_STRUCTURED_OUTPUT=${raw} must be tools or json`);
+  if (raw !== 'tools' && raw !== 'json')
+    throw pfError('PF_ERR_CONFIG', `POLICYFORGE_STRUCTURED_OUTPUT=${raw} must be tools or json`);
   return { structuredOutput: raw };
 }

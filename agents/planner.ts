@@ -3,7 +3,7 @@ import { pfError, type Intent, type Plan, type Skill, type TestCase, type TokenU
 import { parseCase } from '../sandbox/index.js';
 import { addUsage, emptyUsage, type ModelClient } from './chat-model.js';
 import { renderPrompt } from './prompts.js';
-import { renderCases, renderSkills } from './render.js';
+import { renderCases } from './render.js';
 import { PlanSchema } from './schemas.js';
 
 /**
@@ -48,12 +48,21 @@ export async function planIntent(client: ModelClient, input: PlanInput): Promise
   let human = baseHuman;
   let lastError = '';
   for (let attempt = 1; attempt <= PLAN_ATTEMPTS; attempt++) {
-    const answer = await client.structured({ tool: 'submit_plan', description: 'Submit the admission policy plan', schema: PlanSchema, system, human });
+    const answer = await client.structured({
+      tool: 'submit_plan',
+      description: 'Submit the admission policy plan',
+      schema: PlanSchema,
+      system,
+      human,
+    });
     addUsage(usage, answer.usage);
     const caseErrors = answer.ok ? suiteFormatErrors(answer.value.tests as TestCase[]) : [];
     if (answer.ok && caseErrors.length === 0) {
       const plan: Plan = {
-        target: { ...answer.value.target, namespaces: mergeNamespaces(answer.value.target.namespaces, input.intent.options?.namespaces) },
+        target: {
+          ...answer.value.target,
+          namespaces: mergeNamespaces(answer.value.target.namespaces, input.intent.options?.namespaces),
+        },
         steps: answer.value.steps,
         tests: withExamples(input.intent.examples ?? [], answer.value.tests as TestCase[]),
         // Kept as declared, even when not allowed: verify() judges the declarations and the code against them.
@@ -93,7 +102,10 @@ export function catalogHint(text: string, catalog?: ApiCatalog): string {
     .all()
     .filter((r) => words.has(r.kind.toLowerCase()) || words.has(r.plural) || words.has(r.singular ?? ''))
     .slice(0, 12)
-    .map((r) => `- ${r.kind}: group "${r.group}", plural ${r.plural}, versions ${r.versions.join(',')}, ${r.namespaced ? 'Namespaced' : 'Cluster'}`);
+    .map(
+      (r) =>
+        `- ${r.kind}: group "${r.group}", plural ${r.plural}, versions ${r.versions.join(',')}, ${r.namespaced ? 'Namespaced' : 'Cluster'}`,
+    );
   return rows.length ? rows.join('\n') : '(no resource named in the intent matched the catalog)';
 }
 

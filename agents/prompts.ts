@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { assetPath } from '../common/index.js';
+import { assetPath, pfError } from '../common/index.js';
 
 /** Prompts live as text files in agents/prompts/ (as Voyager keeps them), read once and filled with {{slots}}. */
 export const PROMPTS = {
@@ -38,7 +38,7 @@ const FENCE_LIKE = /<\s*\/?\s*intent[\s\-_\u2010-\u2015]*data\s*>/gi;
 /** `text` without anything that reads as a fence delimiter (repeated: removing one must not form another). */
 export function unfenced(text: string): string {
   let out = text;
-  for (let before = ''; before !== out; ) {
+  for (let before = ''; before !== out;) {
     before = out;
     out = out.replace(FENCE_LIKE, '');
   }
@@ -49,7 +49,7 @@ export function unfenced(text: string): string {
 export function renderPrompt(name: PromptName, values: Record<string, string>): string {
   return loadPrompt(name).replace(/\{\{(\w+)\}\}/g, (_m, key: string) => {
     const v = values[key];
-    if (v === undefined) throw new Error(`prompt ${name}: no value for {{${key}}}`);
+    if (v === undefined) throw pfError('PF_ERR_INTERNAL', `prompt ${name}: no value for {{${key}}}`);
     return unfenced(v);
   });
 }

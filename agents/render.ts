@@ -5,7 +5,13 @@ import type { Plan, Skill, TestCase } from '../common/index.js';
 
 export function renderPlan(plan: Plan, maxChars = 8000): string {
   const sideEffects = plan.sideEffects?.length ? { sideEffects: plan.sideEffects } : {};
-  return clip(stringify({ target: plan.target, ...sideEffects, steps: plan.steps, tests: plan.tests.map(caseForPrompt) }, { lineWidth: 0 }), maxChars);
+  return clip(
+    stringify(
+      { target: plan.target, ...sideEffects, steps: plan.steps, tests: plan.tests.map(caseForPrompt) },
+      { lineWidth: 0 },
+    ),
+    maxChars,
+  );
 }
 
 /** `name(params)` from a skill's declaration: how a skill is listed when its body is not shown. */
@@ -38,8 +44,15 @@ export function renderSkills(skills: readonly Skill[]): string {
   shown.forEach(visit);
   for (const s of skills) if (!shown.includes(s) && !listed.has(s.name)) shown.push(s); // a cycle nobody outside calls
   const full = skills.filter((s) => shown.includes(s)).map((s) => `// ${s.name}: ${s.description}\n${s.code.trim()}`);
-  const byName = skills.filter((s) => listed.has(s.name) && !shown.includes(s)).map((s) => `// ${skillSignature(s)}: ${s.description}`);
-  return [...full, ...(byName.length ? [`// Called by the skills above (also callable; their code is added for you):\n${byName.join('\n')}`] : [])].join('\n\n');
+  const byName = skills
+    .filter((s) => listed.has(s.name) && !shown.includes(s))
+    .map((s) => `// ${skillSignature(s)}: ${s.description}`);
+  return [
+    ...full,
+    ...(byName.length
+      ? [`// Called by the skills above (also callable; their code is added for you):\n${byName.join('\n')}`]
+      : []),
+  ].join('\n\n');
 }
 
 /**

@@ -1,5 +1,15 @@
 import type { ApiCatalog } from '../catalog/index.js';
-import { isPodControllerResource, NAMESPACE_NAME_LABEL, OPERATIONS, SYSTEM_NAMESPACES, type JsPolicy, type KubeObject, type Plan, type Restatement, type TestCase } from '../common/index.js';
+import {
+  isPodControllerResource,
+  NAMESPACE_NAME_LABEL,
+  OPERATIONS,
+  SYSTEM_NAMESPACES,
+  type JsPolicy,
+  type KubeObject,
+  type Plan,
+  type Restatement,
+  type TestCase,
+} from '../common/index.js';
 
 /**
  * The understanding, shown (issue 11): what a plan's policy denies, allows, warns about, mutates and never
@@ -20,7 +30,8 @@ export interface RestateInput {
 }
 
 /** Paths that identify an object rather than describe it, or that are shown apart (kind, namespace). */
-const IDENTITY = /^(apiVersion|kind|metadata\.(name|generateName|namespace|uid|resourceVersion|creationTimestamp|generation))$/;
+const IDENTITY =
+  /^(apiVersion|kind|metadata\.(name|generateName|namespace|uid|resourceVersion|creationTimestamp|generation))$/;
 /** At most this many differences are named per case, and this many cases per list. */
 const MAX_FEATURES = 3;
 const MAX_ITEMS = 8;
@@ -38,13 +49,27 @@ export function restate(input: RestateInput): Restatement {
   const scope = namespaceScope(plan, policy);
   const kinds = kindsPhrase(resources, spec?.apiGroups ?? plan.target.apiGroups, catalog);
   const cases = plan.tests.filter((c) => c.object ?? c.oldObject);
-  const features = new Map(cases.map((c) => [c, featuresOf(c.object ?? c.oldObject ?? {})]));
+  const features = caseFeatures();
   const decided = cases.filter((c) => c.expect !== 'allow' && inScope(c, resources, scope));
   const allowedInScope = cases.filter((c) => c.expect === 'allow' && inScope(c, resources, scope));
-  const common = noiseFeatures([...features.values()], decided.map((c) => features.get(c)!), allowedInScope.map((c) => features.get(c)!));
-  const deciding = decidingFeatures(decided.map((c) => features.get(c)!), common);
+  const common = noiseFeatures(
+    cases.map(features),
+    decided.map((c) => features(c)),
+    allowedInScope.map((c) => features(c)),
+  );
+  const deciding = decidingFeatures(
+    decided.map((c) => features(c)),
+    common,
+  );
 
-  const describe = (c: TestCase): string => describeCase(c, features.get(c)!, common, deciding, c.expect === 'allow' ? [] : missingFeatures(c, allowedInScope, features));
+  const describe = (c: TestCase): string =>
+    describeCase(
+      c,
+      features(c),
+      common,
+      deciding,
+      c.expect === 'allow' ? [] : missingFeatures(c, allowedInScope, features),
+    );
   const warnMode = spec?.violationPolicy === 'Warn';
   const byVerdict = (e: TestCase['expect']): string[] => cases.filter((c) => c.expect === e).map(describe);
   const denies = warnMode ? [] : byVerdict('deny');
@@ -53,9 +78,22 @@ export function restate(input: RestateInput): Restatement {
   const allows = byVerdict('allow');
   const neverTouches = neverTouched(cases, resources, operations, allOperations, scope, catalog);
 
-  const verb = type === 'Mutating' ? 'Mutates' : type === 'Controller' ? 'Acts on' : warnMode ? 'Warns on' : spec?.violationPolicy === 'Dry' ? 'Audits (dry run, never blocks)' : 'Denies';
+  const verb =
+    type === 'Mutating'
+      ? 'Mutates'
+      : type === 'Controller'
+        ? 'Acts on'
+        : warnMode
+          ? 'Warns on'
+          : spec?.violationPolicy === 'Dry'
+            ? 'Audits (dry run, never blocks)'
+            : 'Denies';
   const ops = allOperations ? 'every operation' : operations.join('/');
-  const condition = deciding.length ? ` whose ${deciding.map(renderFeature).join(' and ')}` : decided.length ? ` in the ${decided.length} way(s) listed under ${warnMode ? 'warns' : type === 'Mutating' ? 'mutates' : 'denies'}` : '';
+  const condition = deciding.length
+    ? ` whose ${deciding.map(renderFeature).join(' and ')}`
+    : decided.length
+      ? ` in the ${decided.length} way(s) listed under ${warnMode ? 'warns' : type === 'Mutating' ? 'mutates' : 'denies'}`
+      : '';
   const allowed = allowPhrase(cases, resources, scope, deciding, features, kinds.short);
   const summary = `${verb} ${ops} of ${kinds.phrase} ${scope.phrase}${condition}${allowed ? `; allows ${allowed}` : ''}; never touches ${scope.never}.`;
   const judgedLine = input.judged
@@ -81,13 +119,21 @@ export function restatementAnnotation(r: Restatement): string {
 
 /** The policy with the restatement annotation set (our code owns metadata). */
 export function withRestatement(policy: JsPolicy, r: Restatement): JsPolicy {
-  return { ...policy, metadata: { ...policy.metadata, annotations: { ...policy.metadata.annotations, [RESTATEMENT_ANNOTATION]: restatementAnnotation(r) } } };
+  return {
+    ...policy,
+    metadata: {
+      ...policy.metadata,
+      annotations: { ...policy.metadata.annotations, [RESTATEMENT_ANNOTATION]: restatementAnnotation(r) },
+    },
+  };
 }
 
 function listLine(label: string, items: string[]): string[] {
   if (!items.length) return [];
   const shown = items.slice(0, MAX_ITEMS);
-  return [`${label}: ${shown.join('; ')}${items.length > shown.length ? `; … ${items.length - shown.length} more` : ''}`];
+  return [
+    `${label}: ${shown.join('; ')}${items.length > shown.length ? `; … ${items.length - shown.length} more` : ''}`,
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -110,23 +156,48 @@ function namespaceScope(plan: Plan, policy?: JsPolicy): Scope {
   // The policy's own selector is the truth; a plan alone will be hardened to exclude the system namespaces.
   const excluded = policy ? excludedByPolicy : included.length ? [] : [...SYSTEM_NAMESPACES];
   const clusterScoped = (policy?.spec.scope ?? plan.target.scope) === 'Cluster';
-  if (clusterScoped) return { included: [], excluded, clusterScoped, phrase: '(cluster-scoped)', never: 'namespaced objects' };
+  if (clusterScoped)
+    return { included: [], excluded, clusterScoped, phrase: '(cluster-scoped)', never: 'namespaced objects' };
   if (included.length) {
     const names = included.join(', ');
-    return { included, excluded, clusterScoped, phrase: `in namespace${included.length > 1 ? 's' : ''} ${names}`, never: `other namespaces (system namespaces included)` };
+    return {
+      included,
+      excluded,
+      clusterScoped,
+      phrase: `in namespace${included.length > 1 ? 's' : ''} ${names}`,
+      never: `other namespaces (system namespaces included)`,
+    };
   }
-  if (!excluded.length) return { included, excluded, clusterScoped, phrase: 'in every namespace, system namespaces included', never: 'no namespace' };
-  return { included, excluded, clusterScoped, phrase: 'in every namespace but the system ones', never: `the system namespaces (${excluded.join(', ')})` };
+  if (!excluded.length)
+    return {
+      included,
+      excluded,
+      clusterScoped,
+      phrase: 'in every namespace, system namespaces included',
+      never: 'no namespace',
+    };
+  return {
+    included,
+    excluded,
+    clusterScoped,
+    phrase: 'in every namespace but the system ones',
+    never: `the system namespaces (${excluded.join(', ')})`,
+  };
 }
 
-function kindsPhrase(resources: readonly string[], apiGroups: readonly string[] | undefined, catalog?: ApiCatalog): { phrase: string; short: string } {
+function kindsPhrase(
+  resources: readonly string[],
+  apiGroups: readonly string[] | undefined,
+  catalog?: ApiCatalog,
+): { phrase: string; short: string } {
   const named = resources.map((r) => ({ resource: r, kind: kindOf(r, apiGroups, catalog) }));
   if (resources.includes('*')) return { phrase: 'every kind', short: 'objects' };
   const pods = named.find((n) => n.resource === 'pods');
   const controllers = named.filter((n) => isPodControllerResource(n.resource));
   const others = named.filter((n) => n !== pods && !controllers.includes(n));
   const parts: string[] = [];
-  if (pods && controllers.length) parts.push(`${plural(pods.kind)} (and the pod templates of ${controllers.map((c) => plural(c.kind)).join(', ')})`);
+  if (pods && controllers.length)
+    parts.push(`${plural(pods.kind)} (and the pod templates of ${controllers.map((c) => plural(c.kind)).join(', ')})`);
   else parts.push(...[pods, ...controllers].filter((n) => n !== undefined).map((n) => plural(n.kind)));
   parts.push(...others.map((n) => plural(n.kind)));
   return { phrase: parts.join(', '), short: plural(named[0]?.kind ?? 'objects') };
@@ -165,10 +236,20 @@ function inScope(c: TestCase, resources: readonly string[], scope: Scope): boole
   return !scope.excluded.includes(ns);
 }
 
-function neverTouched(cases: TestCase[], resources: readonly string[], operations: readonly string[], allOperations: boolean, scope: Scope, catalog?: ApiCatalog): string[] {
+function neverTouched(
+  cases: TestCase[],
+  resources: readonly string[],
+  operations: readonly string[],
+  allOperations: boolean,
+  scope: Scope,
+  catalog?: ApiCatalog,
+): string[] {
   const out: string[] = [];
-  const otherKinds = [...new Set(cases.filter((c) => !kindMatches(c, resources)).map((c) => (c.object ?? c.oldObject)?.kind ?? '?'))];
-  if (!resources.includes('*')) out.push(`other kinds${otherKinds.length ? ` (e.g. ${otherKinds.map(plural).join(', ')})` : ''}`);
+  const otherKinds = [
+    ...new Set(cases.filter((c) => !kindMatches(c, resources)).map((c) => (c.object ?? c.oldObject)?.kind ?? '?')),
+  ];
+  if (!resources.includes('*'))
+    out.push(`other kinds${otherKinds.length ? ` (e.g. ${otherKinds.map(plural).join(', ')})` : ''}`);
   const missingOps = allOperations ? [] : OPERATIONS.filter((o) => !operations.includes(o));
   if (missingOps.length) out.push(`${missingOps.join('/')} requests`);
   if (!scope.clusterScoped) {
@@ -183,6 +264,21 @@ function neverTouched(cases: TestCase[], resources: readonly string[], operation
 // Cases: what sets them apart
 
 /** Leaf `path → value` pairs of an object (array items by index), identity fields left out. */
+type CaseFeatures = (c: TestCase) => Map<string, string>;
+
+/** Each case's features, computed once per case on first use. */
+function caseFeatures(): CaseFeatures {
+  const memo = new Map<TestCase, Map<string, string>>();
+  return (c) => {
+    let found = memo.get(c);
+    if (!found) {
+      found = featuresOf(c.object ?? c.oldObject ?? {});
+      memo.set(c, found);
+    }
+    return found;
+  };
+}
+
 function featuresOf(object: KubeObject | Record<string, unknown>): Map<string, string> {
   const out = new Map<string, string>();
   const walk = (value: unknown, path: string, depth: number): void => {
@@ -212,7 +308,10 @@ const CONTAINER = /^(?:containers|initContainers|ephemeralContainers)\[\d+\]\.(.
  * cases of one rule share the feature that decides them ("any container: securityContext.privileged is true").
  */
 function podSpecFeatures(features: Map<string, string>): Map<string, string> {
-  const kind = features.has('spec.template.spec.containers[0].name') || features.has('spec.jobTemplate.spec.template.spec.containers[0].name') || features.has('spec.containers[0].name');
+  const kind =
+    features.has('spec.template.spec.containers[0].name') ||
+    features.has('spec.jobTemplate.spec.template.spec.containers[0].name') ||
+    features.has('spec.containers[0].name');
   if (!kind) return features;
   const out = new Map<string, string>();
   const containerValues = new Map<string, Set<string>>();
@@ -239,7 +338,11 @@ function podSpecFeatures(features: Map<string, string>): Map<string, string> {
  * those that an in-scope denied (warned, mutated) case and an in-scope allowed case both have (a container's
  * name, its image in a privileged-container plan).
  */
-function noiseFeatures(all: Array<Map<string, string>>, decided: Array<Map<string, string>>, allowed: Array<Map<string, string>>): Set<string> {
+function noiseFeatures(
+  all: Array<Map<string, string>>,
+  decided: Array<Map<string, string>>,
+  allowed: Array<Map<string, string>>,
+): Set<string> {
   const key = ([p, v]: [string, string]): string => `${p}=${v}`;
   const noise = new Set<string>();
   if (all.length >= 2) {
@@ -255,31 +358,45 @@ function noiseFeatures(all: Array<Map<string, string>>, decided: Array<Map<strin
 function decidingFeatures(decided: Array<Map<string, string>>, common: Set<string>): Array<[string, string]> {
   if (!decided.length) return [];
   const [first, ...rest] = decided;
-  return [...first].filter(([p, v]) => !common.has(`${p}=${v}`) && rest.every((m) => m.get(p) === v)).slice(0, MAX_FEATURES);
+  return [...first]
+    .filter(([p, v]) => !common.has(`${p}=${v}`) && rest.every((m) => m.get(p) === v))
+    .slice(0, MAX_FEATURES);
 }
 
 /** Paths every in-scope allowed case of the same kind has and this case lacks ("no readinessProbe"). */
-function missingFeatures(c: TestCase, allowed: TestCase[], features: Map<TestCase, Map<string, string>>): string[] {
+function missingFeatures(c: TestCase, allowed: TestCase[], features: CaseFeatures): string[] {
   const kind = (c.object ?? c.oldObject)?.kind;
-  const peers = allowed.filter((a) => (a.object ?? a.oldObject)?.kind === kind).map((a) => features.get(a)!);
+  const peers = allowed.filter((a) => (a.object ?? a.oldObject)?.kind === kind).map((a) => features(a));
   if (!peers.length) return [];
-  const mine = features.get(c)!;
+  const mine = features(c);
   const [first, ...rest] = peers;
   const lacking = [...first.keys()].filter((p) => !mine.has(p) && rest.every((m) => m.has(p)));
   // Named by the highest part that is absent as a whole: "readinessProbe", not each of its leaves.
-  const present = (prefix: string): boolean => [...mine.keys()].some((k) => k === prefix || k.startsWith(`${prefix}.`) || k.startsWith(`${prefix}[`));
+  const present = (prefix: string): boolean =>
+    [...mine.keys()].some((k) => k === prefix || k.startsWith(`${prefix}.`) || k.startsWith(`${prefix}[`));
   const top = (path: string): string => {
     const cuts = [...path.matchAll(/[.[]/g)].map((m) => m.index);
     for (const cut of cuts) {
       const prefix = path.slice(0, cut);
-      if (cut > 0 && !/^(metadata|metadata\.labels|metadata\.annotations|spec|any container:|pod spec:)$/.test(prefix) && !present(prefix)) return prefix;
+      if (
+        cut > 0 &&
+        !/^(metadata|metadata\.labels|metadata\.annotations|spec|any container:|pod spec:)$/.test(prefix) &&
+        !present(prefix)
+      )
+        return prefix;
     }
     return path;
   };
   return [...new Set(lacking.map(top))];
 }
 
-function describeCase(c: TestCase, features: Map<string, string>, common: Set<string>, deciding: Array<[string, string]>, missing: string[]): string {
+function describeCase(
+  c: TestCase,
+  features: Map<string, string>,
+  common: Set<string>,
+  deciding: Array<[string, string]>,
+  missing: string[],
+): string {
   const object = c.object ?? c.oldObject;
   const ns = caseNamespace(c);
   const head = `${c.operation ?? 'CREATE'} ${object?.kind ?? 'object'}${ns ? ` in ${ns}` : ''}`;
@@ -296,7 +413,9 @@ function describeCase(c: TestCase, features: Map<string, string>, common: Set<st
     if (!deciding.some(([p]) => p === f[0])) has.push(renderFeature(f));
   }
   const changed = c.operation === 'UPDATE' && c.oldObject && c.object ? changedPhrase(c.oldObject, c.object) : '';
-  const parts = [has.length ? ` with ${has.join(', ')}` : '', lacks.length ? ` without ${lacks.join(', ')}` : ''].join('');
+  const parts = [has.length ? ` with ${has.join(', ')}` : '', lacks.length ? ` without ${lacks.join(', ')}` : ''].join(
+    '',
+  );
   return `${head}${parts}${changed} ("${c.name}")`;
 }
 
@@ -304,7 +423,9 @@ function changedPhrase(oldObject: KubeObject, object: KubeObject): string {
   const before = featuresOf(oldObject);
   const after = featuresOf(object);
   const changes: string[] = [];
-  for (const [p, v] of before) if (after.get(p) !== v) changes.push(after.has(p) ? `${renderPath(p)} ${v} → ${after.get(p)}` : `${renderPath(p)} removed`);
+  for (const [p, v] of before)
+    if (after.get(p) !== v)
+      changes.push(after.has(p) ? `${renderPath(p)} ${v} → ${after.get(p)}` : `${renderPath(p)} removed`);
   for (const [p, v] of after) if (!before.has(p)) changes.push(`${renderPath(p)} added as ${v}`);
   return changes.length ? `, changing ${changes.slice(0, 2).join(', ')}` : ', unchanged';
 }
@@ -313,29 +434,45 @@ function patchPhrase(c: TestCase): string {
   if (c.patched === undefined || c.patched === null || typeof c.patched !== 'object' || !c.object) return '';
   const before = featuresOf(c.object);
   const after = featuresOf(c.patched as Record<string, unknown>);
-  const sets = [...after].filter(([p, v]) => before.get(p) !== v).slice(0, MAX_FEATURES).map(renderFeature);
+  const sets = [...after]
+    .filter(([p, v]) => before.get(p) !== v)
+    .slice(0, MAX_FEATURES)
+    .map(renderFeature);
   return sets.length ? `: sets ${sets.join(', ')}` : '';
 }
 
-function allowPhrase(cases: TestCase[], resources: readonly string[], scope: Scope, deciding: Array<[string, string]>, features: Map<TestCase, Map<string, string>>, kinds: string): string {
+function allowPhrase(
+  cases: TestCase[],
+  resources: readonly string[],
+  scope: Scope,
+  deciding: Array<[string, string]>,
+  features: CaseFeatures,
+  kinds: string,
+): string {
   const allowed = cases.filter((c) => c.expect === 'allow');
   if (!allowed.length) return '';
   const inside = allowed.filter((c) => inScope(c, resources, scope));
   if (deciding.length && inside.length) {
     const [p, v] = deciding[0];
-    const without = inside.filter((c) => features.get(c)!.get(p) === undefined).length;
+    const without = inside.filter((c) => features(c).get(p) === undefined).length;
     const other = inside.filter((c) => {
-      const mine = features.get(c)!.get(p);
+      const mine = features(c).get(p);
       return mine !== undefined && mine !== v;
     });
-    const parts = [without ? `without ${renderPath(p)}` : '', other.length ? `with another ${renderPath(p)} (e.g. ${other[0] && features.get(other[0])!.get(p)})` : ''].filter(Boolean);
+    const parts = [
+      without ? `without ${renderPath(p)}` : '',
+      other.length ? `with another ${renderPath(p)} (e.g. ${other[0] && features(other[0]).get(p)})` : '',
+    ].filter(Boolean);
     if (parts.length) return `${kinds} ${scope.phrase} ${parts.join(' or ')}`;
   }
   return `${allowed.length} planned case(s) (${inside.length} in scope)`;
 }
 
 function renderPath(path: string): string {
-  path = path.replace(/^spec\.(jobTemplate\.spec\.)?template\.spec\./, 'pod spec: ').replace(/^any container: /, 'container ').replace(/^pod spec: /, 'pod spec.');
+  path = path
+    .replace(/^spec\.(jobTemplate\.spec\.)?template\.spec\./, 'pod spec: ')
+    .replace(/^any container: /, 'container ')
+    .replace(/^pod spec: /, 'pod spec.');
   const label = /^metadata\.labels\.(.+)$/.exec(path);
   if (label) return `label ${label[1]}`;
   const annotation = /^metadata\.annotations\.(.+)$/.exec(path);
@@ -344,5 +481,8 @@ function renderPath(path: string): string {
 }
 
 function renderFeature([path, value]: [string, string]): string {
-  return `${renderPath(path)} ${/^(label|annotation) /.test(renderPath(path)) ? '=' : 'is'} ${value}`.replace(' = ', '=');
+  return `${renderPath(path)} ${/^(label|annotation) /.test(renderPath(path)) ? '=' : 'is'} ${value}`.replace(
+    ' = ',
+    '=',
+  );
 }

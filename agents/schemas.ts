@@ -1,28 +1,17 @@
 import { z } from 'zod';
-import { OPERATIONS, POLICY_TYPES, SIDE_EFFECT_FNS } from '../common/index.js';
+import { OPERATIONS, POLICY_TYPES, SIDE_EFFECT_FNS, TestCaseFieldsSchema } from '../common/index.js';
 
 /**
  * The shapes the model must answer in. Each is sent as the tool's JSON schema and checked again with zod on
  * the way back: an answer that does not fit goes back to the model as an error, never into a policy.
  */
 
-const kubeObject = z
-  .record(z.string(), z.unknown())
-  .refine((o) => typeof o.apiVersion === 'string' && typeof o.kind === 'string', 'a Kubernetes object needs apiVersion and kind');
-
-export const TestCaseSchema = z.object({
-  name: z.string().min(1),
-  operation: z.enum(OPERATIONS).optional(),
-  object: kubeObject.optional(),
-  oldObject: kubeObject.optional(),
-  namespace: z.string().optional(),
-  subResource: z.string().optional(),
-  userInfo: z.object({ username: z.string().optional(), groups: z.array(z.string()).optional() }).optional(),
-  namespaceLabels: z.record(z.string(), z.string()).optional(),
-  expect: z.enum(['allow', 'deny', 'warn', 'mutate']),
-  message: z.string().optional(),
-  patched: z.unknown().optional(),
-});
+/**
+ * A case as the model writes it: common's suite-format fields (the rules between them are checked by parseCase
+ * when the answer comes back, since JSON Schema cannot say them). No fixtures: a model's case does not bring
+ * its own cluster objects, environment or fetch answers; those are the user's sandbox extension.
+ */
+export const TestCaseSchema = TestCaseFieldsSchema.omit({ fixtures: true });
 
 export const PlanTargetSchema = z.object({
   type: z.enum(POLICY_TYPES),
@@ -48,16 +37,27 @@ export const PlanSchema = z.object({
     .array(SideEffectSchema)
     .max(8)
     .optional()
-    .describe('empty unless the intent asks the policy to create/update/delete objects, call a URL, read a file or an environment variable'),
+    .describe(
+      'empty unless the intent asks the policy to create/update/delete objects, call a URL, read a file or an environment variable',
+    ),
   steps: z
-    .array(z.object({ name: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'a camelCase function name'), description: z.string(), skill: z.string().optional() }))
+    .array(
+      z.object({
+        name: z.string().regex(/^[a-z][A-Za-z0-9]*$/, 'a camelCase function name'),
+        description: z.string(),
+        skill: z.string().optional(),
+      }),
+    )
     .max(8),
   tests: z
     .array(TestCaseSchema)
     .min(2)
     .describe('admission cases: ones that must be denied, ones that must be allowed, ones just outside the scope')
     // Generated policies tend to over-deny: a plan without an allowed case cannot show they do not.
-    .refine((tests) => tests.some((t) => t.expect === 'allow'), 'include cases that must be ALLOWED (compliant objects and objects just outside the scope)')
+    .refine(
+      (tests) => tests.some((t) => t.expect === 'allow'),
+      'include cases that must be ALLOWED (compliant objects and objects just outside the scope)',
+    )
     .refine((tests) => tests.some((t) => t.expect !== 'allow'), 'include cases the policy must deny, warn or mutate'),
 });
 export type PlanAnswer = z.infer<typeof PlanSchema>;
@@ -65,7 +65,13 @@ export type PlanAnswer = z.infer<typeof PlanSchema>;
 const labelSelector = z.object({
   matchLabels: z.record(z.string(), z.string()).optional(),
   matchExpressions: z
-    .array(z.object({ key: z.string(), operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']), values: z.array(z.string()).optional() }))
+    .array(
+      z.object({
+        key: z.string(),
+        operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+        values: z.array(z.string()).optional(),
+      }),
+    )
     .optional(),
 });
 
@@ -109,11 +115,12 @@ export const JudgementSchema = z.object({
     .array(
       z.object({
         case: z.string().min(1).describe('the case name, exactly as given'),
-        verdict: z.enum(['agree', 'disagree', 'unsure']).describe('agree: the intent demands this verdict; disagree: it demands another; unsure: it does not say'),
+        verdict: z
+          .enum(['agree', 'disagree', 'unsure'])
+          .describe('agree: the intent demands this verdict; disagree: it demands another; unsure: it does not say'),
         reason: z.string().describe('one sentence, quoting the words of the intent that decide it'),
       }),
     )
     .describe('one entry per case, in the order given'),
 });
 export type JudgementAnswer = z.infer<typeof JudgementSchema>;
-

@@ -1,9 +1,31 @@
 import type { ApiCatalog, ApiResource } from '../../catalog/index.js';
 import type { KubeObject, PlanStep, PlanTarget, TestCase } from '../../common/index.js';
-import { act, homeNamespace, js, namespaceGuard, sample, scopeCases, step, targetFor, updateCase, variant, violation, type RuleContext } from './rules.js';
+import {
+  act,
+  homeNamespace,
+  js,
+  namespaceGuard,
+  sample,
+  scopeCases,
+  step,
+  targetFor,
+  updateCase,
+  variant,
+  violation,
+  type RuleContext,
+} from './rules.js';
 import { samplePodSpec } from './samples.js';
 import type { Phrase } from './reading.js';
-import { forbids, hostsIn, keyValuesNear, numberAfter, resourcesIn, unquote, WORKLOAD_KINDS, type KeyValue } from './text.js';
+import {
+  forbids,
+  hostsIn,
+  keyValuesNear,
+  numberAfter,
+  resourcesIn,
+  unquote,
+  WORKLOAD_KINDS,
+  type KeyValue,
+} from './text.js';
 
 /**
  * The offline catalogue: intent families the deterministic planner and coder understand without a model.
@@ -53,8 +75,13 @@ export interface OfflineFamily {
 
 /** Kinds whose objects carry a pod template, with the apiVersion the catalog knows them by. */
 const POD_CONTROLLERS = [
-  ['apps/v1', 'Deployment'], ['apps/v1', 'StatefulSet'], ['apps/v1', 'DaemonSet'], ['apps/v1', 'ReplicaSet'],
-  ['batch/v1', 'Job'], ['batch/v1', 'CronJob'], ['v1', 'ReplicationController'],
+  ['apps/v1', 'Deployment'],
+  ['apps/v1', 'StatefulSet'],
+  ['apps/v1', 'DaemonSet'],
+  ['apps/v1', 'ReplicaSet'],
+  ['batch/v1', 'Job'],
+  ['batch/v1', 'CronJob'],
+  ['v1', 'ReplicationController'],
 ] as const;
 
 /**
@@ -68,7 +95,10 @@ function workloads(ctx: FamilyContext): ApiResource[] {
   const pods = ctx.catalog.byKind('v1', 'Pod');
   if (!pods) return [];
   if (!ctx.podControllers) return [pods];
-  return [pods, ...POD_CONTROLLERS.map(([v, k]) => ctx.catalog.byKind(v, k)).filter((r): r is ApiResource => r !== undefined)];
+  return [
+    pods,
+    ...POD_CONTROLLERS.map(([v, k]) => ctx.catalog.byKind(v, k)).filter((r): r is ApiResource => r !== undefined),
+  ];
 }
 
 /** Label and annotation words, for the metadata families. */
@@ -93,7 +123,12 @@ const POD_PHRASES: readonly Phrase[] = [
  */
 export function exemptImagesIn(text: string): string[] {
   const m = /\bexempt(?:ed)?\s+images?\s*:\s*([^\n]+?)(?:\.(?:\s|$)|$)/i.exec(text);
-  return m ? m[1].split(/\s*,\s*/).map((x) => unquote(x.trim())).filter(Boolean) : [];
+  return m
+    ? m[1]
+        .split(/\s*,\s*/)
+        .map((x) => unquote(x.trim()))
+        .filter(Boolean)
+    : [];
 }
 
 interface ContainerRule {
@@ -115,41 +150,91 @@ interface ContainerRule {
   prelude?: string;
 }
 
+/**
+ * Makes containerRule's solution a rule on the pod spec, not on each container: its per-container case goes
+ * (one container cannot offend alone), and an intent that exempts images is refused (a pod-level field cannot
+ * exempt one container's image). False when refused; the family then writes its own steps and code.
+ */
+function podLevel(ctx: FamilyContext, sol: FamilySolution): boolean {
+  if (exemptImagesIn(ctx.text).length) return false;
+  sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
+  return true;
+}
+
 function containerRule(ctx: FamilyContext, rule: ContainerRule): FamilySolution | undefined {
   const resources = workloads(ctx);
   if (!resources.length) return undefined;
   const primary = resources[0];
   const ns = homeNamespace(ctx);
-  const withSpec = (podSpec: Record<string, unknown>, o: { namespace?: string } = {}): KubeObject => sample(primary, { namespace: o.namespace ?? ns, name: 'app', podSpec });
-  const podSpecFor = (x: { container: Record<string, unknown>; podSpec?: Record<string, unknown> }): Record<string, unknown> => ({ ...samplePodSpec([x.container]), ...x.podSpec });
+  const withSpec = (podSpec: Record<string, unknown>, o: { namespace?: string } = {}): KubeObject =>
+    sample(primary, { namespace: o.namespace ?? ns, name: 'app', podSpec });
+  const podSpecFor = (x: {
+    container: Record<string, unknown>;
+    podSpec?: Record<string, unknown>;
+  }): Record<string, unknown> => ({ ...samplePodSpec([x.container]), ...x.podSpec });
   const first = rule.offending[0];
   const tests: TestCase[] = [
-    ...rule.offending.map((x) => ({ name: `${primary.kind} with ${x.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`, object: withSpec(podSpecFor(x)), expect: violation(ctx) })),
-    ...rule.compliant.map((x) => ({ name: `${primary.kind} with ${x.name} is allowed`, object: withSpec(podSpecFor(x)), expect: 'allow' as const })),
+    ...rule.offending.map((x) => ({
+      name: `${primary.kind} with ${x.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`,
+      object: withSpec(podSpecFor(x)),
+      expect: violation(ctx),
+    })),
+    ...rule.compliant.map((x) => ({
+      name: `${primary.kind} with ${x.name} is allowed`,
+      object: withSpec(podSpecFor(x)),
+      expect: 'allow' as const,
+    })),
   ];
   if (rule.initContainers !== false) {
     tests.push({
       name: `${primary.kind} whose init container has ${first.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`,
-      object: withSpec({ ...samplePodSpec([rule.compliant[0].container]), ...first.podSpec, initContainers: [{ name: 'init', image: 'registry.example.com/init:1', ...first.container }] }),
+      object: withSpec({
+        ...samplePodSpec([rule.compliant[0].container]),
+        ...first.podSpec,
+        initContainers: [{ name: 'init', image: 'registry.example.com/init:1', ...first.container }],
+      }),
       expect: violation(ctx),
     });
   }
   tests.push({
     name: `second container with ${first.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`,
-    object: withSpec({ containers: [{ name: 'ok', image: 'registry.example.com/ok:1', ...rule.compliant[0].container }, { name: 'bad', image: 'registry.example.com/bad:1', ...first.container }], ...first.podSpec }),
+    object: withSpec({
+      containers: [
+        { name: 'ok', image: 'registry.example.com/ok:1', ...rule.compliant[0].container },
+        { name: 'bad', image: 'registry.example.com/bad:1', ...first.container },
+      ],
+      ...first.podSpec,
+    }),
     expect: violation(ctx),
   });
   tests.push(...scopeCases(primary, ctx, (o) => withSpec(podSpecFor(first), o)));
-  if (primary.kind === 'Pod') tests.push(...controllerCases(ctx, resources, podSpecFor(first), podSpecFor(rule.compliant[0])));
-  tests.push(updateCase(`UPDATE to ${first.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`, withSpec(podSpecFor(rule.compliant[0])), withSpec(podSpecFor(first)), violation(ctx)));
+  if (primary.kind === 'Pod')
+    tests.push(...controllerCases(ctx, resources, podSpecFor(first), podSpecFor(rule.compliant[0])));
+  tests.push(
+    updateCase(
+      `UPDATE to ${first.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`,
+      withSpec(podSpecFor(rule.compliant[0])),
+      withSpec(podSpecFor(first)),
+      violation(ctx),
+    ),
+  );
   const exempt = exemptImagesIn(ctx.text);
   // Cases for the exemption when the offence is not the image itself (an image rule's cases would change meaning).
   for (const e of 'image' in first.container ? [] : exempt) {
     const image = e.endsWith('*') ? `${e.slice(0, -1)}app:1` : e;
     const other = e.endsWith('*') ? `x${e.slice(0, -1)}app:1` : `${e}-other:1`;
-    const withImage = (img: string): KubeObject => withSpec({ ...podSpecFor(first), containers: [{ name: 'app', ...first.container, image: img }] });
-    tests.push({ name: `an exempt image (${image}) with ${first.name} is allowed`, object: withImage(image), expect: 'allow' });
-    tests.push({ name: `a look-alike image (${other}) with ${first.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`, object: withImage(other), expect: violation(ctx) });
+    const withImage = (img: string): KubeObject =>
+      withSpec({ ...podSpecFor(first), containers: [{ name: 'app', ...first.container, image: img }] });
+    tests.push({
+      name: `an exempt image (${image}) with ${first.name} is allowed`,
+      object: withImage(image),
+      expect: 'allow',
+    });
+    tests.push({
+      name: `a look-alike image (${other}) with ${first.name} is ${violation(ctx) === 'warn' ? 'warned' : 'denied'}`,
+      object: withImage(other),
+      expect: violation(ctx),
+    });
   }
 
   const list = rule.initContainers === false ? '(podSpec?.containers ?? [])' : 'allContainers(podSpec)';
@@ -170,7 +255,11 @@ if (problems.length > 0) {
     family: rule.family,
     summary: rule.summary,
     target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
-    steps: [step('podSpecOf', 'the pod spec of a pod or workload'), ...(rule.initContainers === false ? [] : [step('allContainers', 'every container, init and ephemeral included')]), ...rule.skills],
+    steps: [
+      step('podSpecOf', 'the pod spec of a pod or workload'),
+      ...(rule.initContainers === false ? [] : [step('allContainers', 'every container, init and ephemeral included')]),
+      ...rule.skills,
+    ],
     tests,
     javascript,
     polarity: rule.polarity,
@@ -178,14 +267,27 @@ if (problems.length > 0) {
 }
 
 /** A deny and an allow case on a Deployment and on a CronJob (whose pod spec sits under jobTemplate), when targeted. */
-function controllerCases(ctx: FamilyContext, resources: ApiResource[], offending: Record<string, unknown>, compliant: Record<string, unknown>): TestCase[] {
+function controllerCases(
+  ctx: FamilyContext,
+  resources: ApiResource[],
+  offending: Record<string, unknown>,
+  compliant: Record<string, unknown>,
+): TestCase[] {
   const ns = homeNamespace(ctx);
   const v = violation(ctx);
   return resources
     .filter((r) => r.kind === 'Deployment' || r.kind === 'CronJob')
     .flatMap((r) => [
-      { name: `a ${r.kind} whose pod template violates the rule is ${v === 'warn' ? 'warned' : 'denied'}`, object: sample(r, { namespace: ns, name: 'app', podSpec: offending }), expect: v },
-      { name: `a ${r.kind} whose pod template complies is allowed`, object: sample(r, { namespace: ns, name: 'app', podSpec: compliant }), expect: 'allow' as const },
+      {
+        name: `a ${r.kind} whose pod template violates the rule is ${v === 'warn' ? 'warned' : 'denied'}`,
+        object: sample(r, { namespace: ns, name: 'app', podSpec: offending }),
+        expect: v,
+      },
+      {
+        name: `a ${r.kind} whose pod template complies is allowed`,
+        object: sample(r, { namespace: ns, name: 'app', podSpec: compliant }),
+        expect: 'allow' as const,
+      },
     ]);
 }
 
@@ -194,8 +296,17 @@ const cname = '(c.name || "?")';
 const privileged: OfflineFamily = {
   id: 'privileged',
   title: 'privileged containers forbidden',
-  examples: ['Block privileged containers.', 'Deployments in namespace prod must not run privileged containers.', 'This policy ensures Pods do not call for privileged mode.'],
-  phrases: [...POD_PHRASES, /\bprivileged(?:\s+(?:mode|access|pods?))?\b/i, /\b(?:call|ask)(?:s)?\s+for\b/i, /\b(?:run|runs|running)\s+(?:as|in)\b/i],
+  examples: [
+    'Block privileged containers.',
+    'Deployments in namespace prod must not run privileged containers.',
+    'This policy ensures Pods do not call for privileged mode.',
+  ],
+  phrases: [
+    ...POD_PHRASES,
+    /\bprivileged(?:\s+(?:mode|access|pods?))?\b/i,
+    /\b(?:call|ask)(?:s)?\s+for\b/i,
+    /\b(?:run|runs|running)\s+(?:as|in)\b/i,
+  ],
   match: (ctx) =>
     /\bprivileged\b/i.test(ctx.text) && !/escalation/i.test(ctx.text)
       ? containerRule(ctx, {
@@ -218,21 +329,29 @@ const HOST_FIELDS = { network: 'hostNetwork', pid: 'hostPID', ipc: 'hostIPC' } a
 
 const hostNamespaces: OfflineFamily = {
   id: 'host-namespaces',
-  title: "host network / PID / IPC namespaces forbidden",
-  examples: ["Pods must not use the host's network, PID or IPC namespaces.", 'Deny pods with hostNetwork.', 'This policy ensures fields which make use of these host namespaces are unset or set to `false`.'],
+  title: 'host network / PID / IPC namespaces forbidden',
+  examples: [
+    "Pods must not use the host's network, PID or IPC namespaces.",
+    'Deny pods with hostNetwork.',
+    'This policy ensures fields which make use of these host namespaces are unset or set to `false`.',
+  ],
   phrases: [
     ...POD_PHRASES,
-    /\bhost(?:'s|s')?\s+(?:(?:network|pid|ipc|process id|inter-process communication)(?:\s*(?:,|or|and)\s*(?:the\s+)?(?:host(?:'s)?\s+)?(?:network|pid|ipc))*)?\s*(?:namespaces?)?/i,
+    /\bhost(?:'s|s')?\s+(?:(?:network(?:ing)?|pid|ipc|process id|inter-process communication)(?:\s*(?:,|or|and)\s*(?:the\s+)?(?:host(?:'s)?\s+)?(?:network|pid|ipc))*)?\s*(?:namespaces?)?/i,
     /\bhost(?:Network|PID|IPC)\b/i,
-    /\b(?:network|pid|ipc)\b/i,
+    /\b(?:network(?:ing)?|pid|ipc)\b/i,
     /\b(?:share|shares|sharing|access)\b/i,
   ],
   match: (ctx) => {
     const t = ctx.text;
     // "pods in the host namespace" may mean a Namespace named host: too ambiguous to read either way.
     if (/\b(?:in|into|inside|within)\s+(?:the\s+|a\s+)?[`'"]?host[`'"]?\s+namespace\b/i.test(t)) return undefined;
-    const direct = [...t.matchAll(/\bhost(Network|PID|IPC)\b/gi)].map((m) => m[1].toLowerCase() as keyof typeof HOST_FIELDS);
-    const phrased = /\bhost(?:'s|s')?\s+(?:network|pid|ipc|namespaces?)\b/i.test(t) ? [...t.matchAll(/\b(network|pid|ipc)\b/gi)].map((m) => m[1].toLowerCase() as keyof typeof HOST_FIELDS) : [];
+    const direct = [...t.matchAll(/\bhost(Network|PID|IPC)\b/gi)].map(
+      (m) => m[1].toLowerCase() as keyof typeof HOST_FIELDS,
+    );
+    const phrased = /\bhost(?:'s|s')?\s+(?:network(?:ing)?|pid|ipc|namespaces?)\b/i.test(t)
+      ? [...t.matchAll(/\b(network|pid|ipc)(?:ing)?\b/gi)].map((m) => m[1].toLowerCase() as keyof typeof HOST_FIELDS)
+      : [];
     let kinds = [...new Set([...direct, ...phrased])];
     if (kinds.length === 0 && /\bhost namespaces?\b/i.test(t)) kinds = ['network', 'pid', 'ipc'];
     if (kinds.length === 0) return undefined;
@@ -251,9 +370,7 @@ const hostNamespaces: OfflineFamily = {
       initContainers: false,
       polarity: 'forbid',
     });
-    // A pod-level field cannot exempt one container's image.
-    if (!sol || exemptImagesIn(ctx.text).length) return undefined;
-    sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
+    if (!sol || !podLevel(ctx, sol)) return undefined;
     sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
     sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);
 const used = ${js(fields)}.filter(function (f) { return podSpec?.[f] === true; });
@@ -269,7 +386,13 @@ const hostPath: OfflineFamily = {
   id: 'host-path',
   title: 'hostPath volumes forbidden',
   examples: ['Pods must not mount hostPath volumes.', 'This policy ensures no hostPath volumes are in use.'],
-  phrases: [...POD_PHRASES, /\bhost\s?path(?:\s+volumes?)?\b/i, /\bvolumes?\b/i, /\bmount(?:s|ed|ing)?\b/i, /\bin use\b/i],
+  phrases: [
+    ...POD_PHRASES,
+    /\bhost\s?path(?:\s+volumes?)?\b/i,
+    /\bvolumes?\b/i,
+    /\bmount(?:s|ed|ing)?\b/i,
+    /\bin use\b/i,
+  ],
   match: (ctx) => {
     if (!/\bhost ?path\b/i.test(ctx.text)) return undefined;
     const sol = containerRule(ctx, {
@@ -278,7 +401,13 @@ const hostPath: OfflineFamily = {
       offends: 'false',
       describe: "''",
       skills: [],
-      offending: [{ name: 'a hostPath volume', container: {}, podSpec: { volumes: [{ name: 'h', hostPath: { path: '/var/run' } }] } }],
+      offending: [
+        {
+          name: 'a hostPath volume',
+          container: {},
+          podSpec: { volumes: [{ name: 'h', hostPath: { path: '/var/run' } }] },
+        },
+      ],
       compliant: [
         { name: 'no volumes', container: {} },
         { name: 'an emptyDir volume', container: {}, podSpec: { volumes: [{ name: 'e', emptyDir: {} }] } },
@@ -286,10 +415,11 @@ const hostPath: OfflineFamily = {
       initContainers: false,
       polarity: 'forbid',
     });
-    // A pod-level field cannot exempt one container's image.
-    if (!sol || exemptImagesIn(ctx.text).length) return undefined;
-    sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
-    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload'), step('hostPathVolumes', 'the hostPath volumes of a pod spec')];
+    if (!sol || !podLevel(ctx, sol)) return undefined;
+    sol.steps = [
+      step('podSpecOf', 'the pod spec of a pod or workload'),
+      step('hostPathVolumes', 'the hostPath volumes of a pod spec'),
+    ];
     sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const volumes = hostPathVolumes(podSpecOf(request.object));
 if (volumes.length > 0) {
   ${act(ctx, `'hostPath volumes are not allowed: ' + volumes.map(function (v) { return v.name; }).join(', ')`)}
@@ -299,13 +429,31 @@ if (volumes.length > 0) {
   },
 };
 
-const KNOWN_CAPS = ['ALL', 'NET_ADMIN', 'SYS_ADMIN', 'NET_RAW', 'SYS_PTRACE', 'SYS_MODULE', 'SYS_TIME', 'NET_BIND_SERVICE', 'CHOWN', 'DAC_OVERRIDE', 'SETUID', 'SETGID', 'SYS_BOOT', 'MKNOD'];
+const KNOWN_CAPS = [
+  'ALL',
+  'NET_ADMIN',
+  'SYS_ADMIN',
+  'NET_RAW',
+  'SYS_PTRACE',
+  'SYS_MODULE',
+  'SYS_TIME',
+  'NET_BIND_SERVICE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'SETUID',
+  'SETGID',
+  'SYS_BOOT',
+  'MKNOD',
+];
 
 const ADD_OTHER_THAN = /\b(?:adding|add(?:s|ed)?)\s+(?:linux\s+)?capabilities\s+other\s+than\b/i;
 
 /** The capabilities an "adding capabilities other than X, Y is disallowed" clause allows; undefined without one. */
 function addAllowList(text: string): string[] | undefined {
-  const m = new RegExp(`${ADD_OTHER_THAN.source}\\s+(.+?)(?=\\s+(?:is|are|must|may|should|can|will)\\b|[.;]|$)`, 'i').exec(text);
+  const m = new RegExp(
+    `${ADD_OTHER_THAN.source}\\s+(.+?)(?=\\s+(?:is|are|must|may|should|can|will)\\b|[.;]|$)`,
+    'i',
+  ).exec(text);
   if (!m) return undefined;
   return KNOWN_CAPS.filter((c) => c !== 'ALL' && new RegExp(`\\b(?:CAP_)?${c}\\b`).test(m[1]));
 }
@@ -313,7 +461,11 @@ function addAllowList(text: string): string[] | undefined {
 const capabilities: OfflineFamily = {
   id: 'capabilities',
   title: 'added Linux capabilities forbidden (all, or the ones named), or ALL capabilities dropped',
-  examples: ['Containers must not add Linux capabilities.', 'Deny containers that add NET_ADMIN or SYS_ADMIN.', 'Containers must drop ALL capabilities.'],
+  examples: [
+    'Containers must not add Linux capabilities.',
+    'Deny containers that add NET_ADMIN or SYS_ADMIN.',
+    'Containers must drop ALL capabilities.',
+  ],
   phrases: [
     ...POD_PHRASES,
     // "Adding capabilities other than X is disallowed": only X may be added (read with the negation it carries).
@@ -357,14 +509,23 @@ const capabilities: OfflineFamily = {
     return containerRule(ctx, {
       family: 'capabilities',
       summary: named.length ? `containers must not add ${named.join(', ')}` : 'containers must not add capabilities',
-      offends: named.length ? `addedCapabilities(c).some(function (k) { return k === 'ALL' || ${js(named)}.indexOf(k) >= 0; })` : 'addedCapabilities(c).length > 0',
+      offends: named.length
+        ? `addedCapabilities(c).some(function (k) { return k === 'ALL' || ${js(named)}.indexOf(k) >= 0; })`
+        : 'addedCapabilities(c).length > 0',
       describe: `'container ' + ${cname} + ' adds ' + addedCapabilities(c).join(',')`,
       skills: [step('addedCapabilities', 'the capabilities a container adds, normalised')],
-      offending: [{ name: `capability ${offendingCap} added`, container: { securityContext: { capabilities: { add: [offendingCap] } } } }],
+      offending: [
+        {
+          name: `capability ${offendingCap} added`,
+          container: { securityContext: { capabilities: { add: [offendingCap] } } },
+        },
+      ],
       compliant: [
         { name: 'no capabilities added', container: {} },
         { name: 'capabilities only dropped', container: { securityContext: { capabilities: { drop: ['ALL'] } } } },
-        ...(named.length ? [{ name: 'another capability added', container: { securityContext: { capabilities: { add: ['CHOWN'] } } } }] : []),
+        ...(named.length
+          ? [{ name: 'another capability added', container: { securityContext: { capabilities: { add: ['CHOWN'] } } } }]
+          : []),
       ],
       polarity: 'forbid',
     });
@@ -373,25 +534,42 @@ const capabilities: OfflineFamily = {
 
 /** "Containers must drop ALL capabilities": every container lists ALL (any case) in capabilities.drop. */
 function dropAll(ctx: FamilyContext, allowList?: string[]): FamilySolution | undefined {
-  const all = /\bdrop(?:s|ped|ping)?:?\s*\[?\s*[`'"]?ALL\b|\bALL\s+capabilities\b|\ball\s+capabilities\s+(?:must|should|are|to)\s+be\s+dropped\b/i;
+  const all =
+    /\bdrop(?:s|ped|ping)?:?\s*\[?\s*[`'"]?ALL\b|\bALL\s+capabilities\b|\ball\s+capabilities\s+(?:must|should|are|to)\s+be\s+dropped\b/i;
   // Any other "add" is a second condition this rule does not write; an "other than X" allow-list is.
   if (!all.test(ctx.text) || (/\badd/i.test(ctx.text) && !allowList)) return undefined;
   const dropsAll = `(Array.isArray(c.securityContext?.capabilities?.drop) && c.securityContext.capabilities.drop.some(function (k) { return String(k).toUpperCase() === 'ALL'; }))`;
   const other = allowList?.includes('NET_ADMIN') ? 'SYS_ADMIN' : 'NET_ADMIN';
   return containerRule(ctx, {
     family: 'capabilities',
-    summary: allowList ? `containers must drop ALL capabilities and may add back only ${allowList.join(', ')}` : 'containers must drop ALL capabilities',
-    offends: allowList ? `!${dropsAll} || addedCapabilities(c).some(function (k) { return ${js(allowList)}.indexOf(k) < 0; })` : `!${dropsAll}`,
+    summary: allowList
+      ? `containers must drop ALL capabilities and may add back only ${allowList.join(', ')}`
+      : 'containers must drop ALL capabilities',
+    offends: allowList
+      ? `!${dropsAll} || addedCapabilities(c).some(function (k) { return ${js(allowList)}.indexOf(k) < 0; })`
+      : `!${dropsAll}`,
     describe: `'container ' + ${cname} + ${js(allowList ? ` must drop ALL and add back only ${allowList.join(', ')}` : ' does not drop ALL capabilities')}`,
     skills: allowList ? [step('addedCapabilities', 'the capabilities a container adds, normalised')] : [],
     offending: [
       { name: 'no capabilities dropped', container: {} },
       { name: 'only NET_RAW dropped', container: { securityContext: { capabilities: { drop: ['NET_RAW'] } } } },
-      ...(allowList ? [{ name: `ALL dropped, ${other} added`, container: { securityContext: { capabilities: { drop: ['ALL'], add: [other] } } } }] : []),
+      ...(allowList
+        ? [
+            {
+              name: `ALL dropped, ${other} added`,
+              container: { securityContext: { capabilities: { drop: ['ALL'], add: [other] } } },
+            },
+          ]
+        : []),
     ],
     compliant: [
       { name: 'ALL dropped', container: { securityContext: { capabilities: { drop: ['ALL'] } } } },
-      { name: `ALL dropped, ${allowList?.[0] ?? 'NET_BIND_SERVICE'} added back`, container: { securityContext: { capabilities: { drop: ['ALL'], add: [allowList?.[0] ?? 'NET_BIND_SERVICE'] } } } },
+      {
+        name: `ALL dropped, ${allowList?.[0] ?? 'NET_BIND_SERVICE'} added back`,
+        container: {
+          securityContext: { capabilities: { drop: ['ALL'], add: [allowList?.[0] ?? 'NET_BIND_SERVICE'] } },
+        },
+      },
     ],
     polarity: 'require',
   });
@@ -400,7 +578,11 @@ function dropAll(ctx: FamilyContext, allowList?: string[]): FamilySolution | und
 const runAsNonRoot: OfflineFamily = {
   id: 'run-as-non-root',
   title: 'containers must run as non-root',
-  examples: ['Containers must run as non-root.', 'Deny pods that run as root.', 'This policy ensures `runAsNonRoot` is set to `true`.'],
+  examples: [
+    'Containers must run as non-root.',
+    'Deny pods that run as root.',
+    'This policy ensures `runAsNonRoot` is set to `true`.',
+  ],
   phrases: [
     ...POD_PHRASES,
     /\b(?:(?:run|runs|running)\s+as\s+)?(?:a\s+)?non-?root(?:\s+users?)?\b/i,
@@ -415,12 +597,17 @@ const runAsNonRoot: OfflineFamily = {
       return containerRule(ctx, {
         family: 'run-as-non-root',
         summary: 'containers must set runAsNonRoot: true (in the container or the pod securityContext)',
-        offends: '(typeof c.securityContext?.runAsNonRoot === "boolean" ? c.securityContext.runAsNonRoot : podSpec?.securityContext?.runAsNonRoot) !== true',
+        offends:
+          '(typeof c.securityContext?.runAsNonRoot === "boolean" ? c.securityContext.runAsNonRoot : podSpec?.securityContext?.runAsNonRoot) !== true',
         describe: `'container ' + ${cname} + ' does not set runAsNonRoot: true'`,
         skills: [],
         offending: [
           { name: 'no runAsNonRoot', container: {} },
-          { name: 'runAsNonRoot: false over a pod-level true', container: { securityContext: { runAsNonRoot: false } }, podSpec: { securityContext: { runAsNonRoot: true } } },
+          {
+            name: 'runAsNonRoot: false over a pod-level true',
+            container: { securityContext: { runAsNonRoot: false } },
+            podSpec: { securityContext: { runAsNonRoot: true } },
+          },
           { name: 'only runAsUser 1000', container: { securityContext: { runAsUser: 1000 } } },
         ],
         compliant: [
@@ -452,7 +639,11 @@ const runAsNonRoot: OfflineFamily = {
 const imageTag: OfflineFamily = {
   id: 'image-tag',
   title: "image tags: no ':latest' / untagged images (or digests required)",
-  examples: ["Do not allow pods whose containers use the ':latest' tag or no tag at all.", 'Images must be pinned by digest.', 'This policy validates that the image specifies a tag and that it is not called `latest`.'],
+  examples: [
+    "Do not allow pods whose containers use the ':latest' tag or no tag at all.",
+    'Images must be pinned by digest.',
+    'This policy validates that the image specifies a tag and that it is not called `latest`.',
+  ],
   phrases: [
     ...POD_PHRASES,
     /[`'"\u2018\u2019]?:?latest[`'"\u2018\u2019]?(?:\s+(?:image\s+)?tags?)?/i,
@@ -467,7 +658,10 @@ const imageTag: OfflineFamily = {
   ],
   match: (ctx) => {
     const t = ctx.text;
-    const digest = /\b(digest|checksum)/i.test(t) && /\b(must|require|required|only|pinned|use|uses)\b/i.test(t) && !/\blatest\b/i.test(t);
+    const digest =
+      /\b(digest|checksum)/i.test(t) &&
+      /\b(must|require|required|only|pinned|use|uses)\b/i.test(t) &&
+      !/\blatest\b/i.test(t);
     if (!digest && !(/\blatest\b/i.test(t) || /\b(untagged|no tag|without a tag)\b/i.test(t))) return undefined;
     if (digest) {
       return containerRule(ctx, {
@@ -486,7 +680,10 @@ const imageTag: OfflineFamily = {
       summary: "images must carry a tag other than ':latest'",
       offends: "imageTag(c.image) === 'latest'",
       describe: `'container ' + ${cname} + ' uses ' + (c.image || 'no image') + ' (latest or no tag)'`,
-      skills: [step('imageTag', "an image's tag, 'latest' when it has neither tag nor digest"), step('parseImage', 'parse an image reference')],
+      skills: [
+        step('imageTag', "an image's tag, 'latest' when it has neither tag nor digest"),
+        step('parseImage', 'parse an image reference'),
+      ],
       offending: [
         { name: "the ':latest' tag", container: { image: 'nginx:latest' } },
         { name: 'an untagged image', container: { image: 'nginx' } },
@@ -505,7 +702,11 @@ const imageTag: OfflineFamily = {
 const imageRegistry: OfflineFamily = {
   id: 'image-registry',
   title: 'image registries allowed (or blocked)',
-  examples: ['Pods may only run images from registry.example.com.', 'Deny images from docker.io.', 'This policy validates that container images only originate from the registry `eu.foo.io` or `bar.io`.'],
+  examples: [
+    'Pods may only run images from registry.example.com.',
+    'Deny images from docker.io.',
+    'This policy validates that container images only originate from the registry `eu.foo.io` or `bar.io`.',
+  ],
   phrases: [
     ...POD_PHRASES,
     /\bonly\b(?=\s+(?:(?:be|run|use|pull|contain)\s+)?(?:(?:container\s+)?images?|come|comes|originate|originates|be\s+pulled|pulled|from|registr\w*)\b)/i,
@@ -533,7 +734,9 @@ const imageRegistry: OfflineFamily = {
     const foreign = 'quay.io/other/app:1';
     return containerRule(ctx, {
       family: 'image-registry',
-      summary: only ? `images must come from ${registries.join(' or ')}` : `images from ${registries.join(', ')} are not allowed`,
+      summary: only
+        ? `images must come from ${registries.join(' or ')}`
+        : `images from ${registries.join(', ')} are not allowed`,
       offends: only ? `!(${matches})` : matches,
       describe: `'container ' + ${cname} + ' image ' + c.image + ${js(only ? ` is not from ${registries.join(' or ')}` : ' comes from a blocked registry')}`,
       skills: [step('parseImage', 'registry, repository, tag and digest of an image reference')],
@@ -541,10 +744,15 @@ const imageRegistry: OfflineFamily = {
         ? [
             { name: 'an image from another registry', container: { image: foreign } },
             { name: 'a Docker Hub image', container: { image: 'nginx:1.27' } },
-            { name: 'a look-alike registry host', container: { image: `${registries[0].split('/')[0]}.evil.io/app:1` } },
+            {
+              name: 'a look-alike registry host',
+              container: { image: `${registries[0].split('/')[0]}.evil.io/app:1` },
+            },
           ]
         : [{ name: 'an image from a blocked registry', container: { image: allowedImage } }],
-      compliant: only ? [{ name: 'an image from an allowed registry', container: { image: allowedImage } }] : [{ name: 'an image from another registry', container: { image: foreign } }],
+      compliant: only
+        ? [{ name: 'an image from an allowed registry', container: { image: allowedImage } }]
+        : [{ name: 'an image from another registry', container: { image: foreign } }],
       polarity: only ? 'require' : 'forbid',
     });
   },
@@ -555,7 +763,11 @@ const RESOURCE_NAMES = ['cpu', 'memory'] as const;
 const resourceFields: OfflineFamily = {
   id: 'resources',
   title: 'resource requests / limits required',
-  examples: ['Every container in a pod must request CPU and set a memory limit.', 'Containers must set CPU and memory limits.', 'This policy validates that all containers have something specified for memory and CPU requests and memory limits.'],
+  examples: [
+    'Every container in a pod must request CPU and set a memory limit.',
+    'Containers must set CPU and memory limits.',
+    'This policy validates that all containers have something specified for memory and CPU requests and memory limits.',
+  ],
   phrases: [
     ...POD_PHRASES,
     /\b(?:spec\.containers(?:\[\])?\.)?resources\.(?:requests|limits)\.(?:cpu|memory)\b/i,
@@ -570,12 +782,17 @@ const resourceFields: OfflineFamily = {
     const want = new Set<string>();
     // `resources.limits.cpu`: the field path itself.
     for (const m of t.matchAll(/\bresources\.(requests|limits)\.(cpu|memory)\b/g)) want.add(`${m[1]}.${m[2]}`);
-    for (const m of t.matchAll(/\brequests?(?:ing)?\s+(?:for\s+|of\s+)?(cpu|memory)(?:\s+and\s+(cpu|memory))?/g)) [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`requests.${n}`));
-    for (const m of t.matchAll(/\b(cpu|memory)(?:\s+and\s+(cpu|memory))?\s+requests?\b/g)) [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`requests.${n}`));
-    for (const m of t.matchAll(/\b(cpu|memory)(?:\s+and\s+(cpu|memory))?\s+limits?\b/g)) [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`limits.${n}`));
-    for (const m of t.matchAll(/\blimits?\s+(?:for\s+|on\s+|of\s+)?(cpu|memory)(?:\s+and\s+(cpu|memory))?/g)) [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`limits.${n}`));
+    for (const m of t.matchAll(/\brequests?(?:ing)?\s+(?:for\s+|of\s+)?(cpu|memory)(?:\s+and\s+(cpu|memory))?/g))
+      [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`requests.${n}`));
+    for (const m of t.matchAll(/\b(cpu|memory)(?:\s+and\s+(cpu|memory))?\s+requests?\b/g))
+      [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`requests.${n}`));
+    for (const m of t.matchAll(/\b(cpu|memory)(?:\s+and\s+(cpu|memory))?\s+limits?\b/g))
+      [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`limits.${n}`));
+    for (const m of t.matchAll(/\blimits?\s+(?:for\s+|on\s+|of\s+)?(cpu|memory)(?:\s+and\s+(cpu|memory))?/g))
+      [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`limits.${n}`));
     if (want.size === 0) {
-      if (/\b(resource )?requests and limits\b/.test(t)) RESOURCE_NAMES.forEach((n) => (want.add(`requests.${n}`), want.add(`limits.${n}`)));
+      if (/\b(resource )?requests and limits\b/.test(t))
+        RESOURCE_NAMES.forEach((n) => (want.add(`requests.${n}`), want.add(`limits.${n}`)));
       else if (/\bresource limits\b/.test(t)) RESOURCE_NAMES.forEach((n) => want.add(`limits.${n}`));
       else if (/\bresource requests\b/.test(t)) RESOURCE_NAMES.forEach((n) => want.add(`requests.${n}`));
     }
@@ -595,7 +812,10 @@ const resourceFields: OfflineFamily = {
       offends: `${js(pairs)}.some(function (p) { return !hasResourceField(c, p[0], p[1]); })`,
       describe: `'container ' + ${cname} + ' lacks ' + ${js(pairs)}.filter(function (p) { return !hasResourceField(c, p[0], p[1]); }).map(function (p) { return 'resources.' + p[0] + '.' + p[1]; }).join(', ')`,
       skills: [step('hasResourceField', 'a container sets resources.<section>.<name>')],
-      offending: [{ name: 'no resources', container: {} }, ...pairs.map((p) => ({ name: `no ${p[0]}.${p[1]}`, container: { resources: missingOne(p) } }))],
+      offending: [
+        { name: 'no resources', container: {} },
+        ...pairs.map((p) => ({ name: `no ${p[0]}.${p[1]}`, container: { resources: missingOne(p) } })),
+      ],
       compliant: [{ name: `${[...want].join(' and ')} set`, container: { resources: full } }],
       polarity: 'require',
     });
@@ -612,26 +832,58 @@ const probes: OfflineFamily = {
     'Pods must define a liveness probe.',
     'This policy validates that all containers have one of livenessProbe, readinessProbe, or startupProbe defined.',
   ],
-  phrases: [...POD_PHRASES, /\b(?:readiness|liveness|startup)(?:\s*probes?)?\b/i, /\bprobes?\b/i, /\b(?:at\s+least\s+)?(?:one|any)\s+of(?:\s+the)?\b|\beither\b/i, /\bconfigured\b/i],
+  phrases: [
+    ...POD_PHRASES,
+    /\b(?:readiness|liveness|startup)(?:\s*probes?)?\b/i,
+    /\bprobes?\b/i,
+    /\b(?:at\s+least\s+)?(?:one|any)\s+of(?:\s+the)?\b|\beither\b/i,
+    /\bconfigured\b/i,
+  ],
   match: (ctx) => {
-    const found = /probes?\b/i.test(ctx.text) ? [...ctx.text.matchAll(/\b(readiness|liveness|startup)(?:\s*probes?)?\b/gi)].map((m) => PROBES[m[1].toLowerCase() as keyof typeof PROBES]) : [];
+    const found = /probes?\b/i.test(ctx.text)
+      ? [...ctx.text.matchAll(/\b(readiness|liveness|startup)(?:\s*probes?)?\b/gi)].map(
+          (m) => PROBES[m[1].toLowerCase() as keyof typeof PROBES],
+        )
+      : [];
     const probeList = [...new Set(found)];
     if (probeList.length === 0) return undefined;
     // "one of A, B or C" / "either A or B" / "A or B": any one will do; "A and B": every one is needed.
-    const list = /\b(?:readiness|liveness|startup)\w*(?:\s*(?:,|\band\b|\bor\b)\s*(?:a\s+|an\s+)?(?:readiness|liveness|startup)\w*)+/i.exec(ctx.text)?.[0] ?? '';
-    const anyOf = probeList.length > 1 && (/\b(?:one|any)\s+of\b|\beither\b/i.test(ctx.text) || (/\bor\b/i.test(list) && !/\band\b/i.test(list)));
+    const list =
+      /\b(?:readiness|liveness|startup)\w*(?:\s*(?:,|\band\b|\bor\b)\s*(?:a\s+|an\s+)?(?:readiness|liveness|startup)\w*)+/i.exec(
+        ctx.text,
+      )?.[0] ?? '';
+    const anyOf =
+      probeList.length > 1 &&
+      (/\b(?:one|any)\s+of\b|\beither\b/i.test(ctx.text) || (/\bor\b/i.test(list) && !/\band\b/i.test(list)));
     if (probeList.length > 1 && /\bor\b/i.test(list) && /\band\b/i.test(list)) return undefined;
     const with_ = Object.fromEntries(probeList.map((p) => [p, { httpGet: { path: '/healthz', port: 8080 } }]));
     const only = (p: string): Record<string, unknown> => ({ [p]: { httpGet: { path: '/healthz', port: 8080 } } });
     const words = probeList.join(anyOf ? ' or ' : ' and ');
     return containerRule(ctx, {
       family: 'probes',
-      summary: anyOf ? `every container needs at least one of ${probeList.join(', ')}` : `every container needs ${words}`,
-      offends: anyOf ? `!${js(probeList)}.some(function (p) { return hasProbe(c, p); })` : `${js(probeList)}.some(function (p) { return !hasProbe(c, p); })`,
-      describe: anyOf ? `'container ' + ${cname} + ' has none of ${probeList.join(', ')}'` : `'container ' + ${cname} + ' has no ' + ${js(probeList)}.filter(function (p) { return !hasProbe(c, p); }).join(', ')`,
+      summary: anyOf
+        ? `every container needs at least one of ${probeList.join(', ')}`
+        : `every container needs ${words}`,
+      offends: anyOf
+        ? `!${js(probeList)}.some(function (p) { return hasProbe(c, p); })`
+        : `${js(probeList)}.some(function (p) { return !hasProbe(c, p); })`,
+      describe: anyOf
+        ? `'container ' + ${cname} + ' has none of ${probeList.join(', ')}'`
+        : `'container ' + ${cname} + ' has no ' + ${js(probeList)}.filter(function (p) { return !hasProbe(c, p); }).join(', ')`,
       skills: [step('hasProbe', 'a container defines the probe')],
-      offending: anyOf ? [{ name: `none of ${probeList.join('/')}`, container: {} }] : [{ name: `no ${probeList.join('/')}`, container: {} }, ...(probeList.length > 1 ? [{ name: `only ${probeList[0]}`, container: only(probeList[0]) }] : [])],
-      compliant: anyOf ? [{ name: `only ${probeList[probeList.length - 1]}`, container: only(probeList[probeList.length - 1]) }, { name: `only ${probeList[0]}`, container: only(probeList[0]) }, { name: words, container: with_ }] : [{ name: words, container: with_ }],
+      offending: anyOf
+        ? [{ name: `none of ${probeList.join('/')}`, container: {} }]
+        : [
+            { name: `no ${probeList.join('/')}`, container: {} },
+            ...(probeList.length > 1 ? [{ name: `only ${probeList[0]}`, container: only(probeList[0]) }] : []),
+          ],
+      compliant: anyOf
+        ? [
+            { name: `only ${probeList[probeList.length - 1]}`, container: only(probeList[probeList.length - 1]) },
+            { name: `only ${probeList[0]}`, container: only(probeList[0]) },
+            { name: words, container: with_ },
+          ]
+        : [{ name: words, container: with_ }],
       // Init containers cannot have probes: only regular containers are checked.
       initContainers: false,
       polarity: 'require',
@@ -646,28 +898,53 @@ const pullPolicy: OfflineFamily = {
   id: 'image-pull-policy',
   title: 'set imagePullPolicy on every container (mutating)',
   examples: ['In the prod namespace, set imagePullPolicy to Always on every container of a pod.'],
-  phrases: [...POD_PHRASES, /\bimage\s?pull\s?polic(?:y|ies)\b/i, /\b(?:set|make|force|default|ensure|mutate)\b/i, /\b(?:Always|IfNotPresent|Never)\b/],
+  phrases: [
+    ...POD_PHRASES,
+    /\bimage\s?pull\s?polic(?:y|ies)\b/i,
+    /\b(?:set|make|force|default|ensure|mutate)\b/i,
+    /\b(?:Always|IfNotPresent|Never)\b/,
+  ],
   match: (ctx) => {
     const m = /\bimage ?pull ?policy\b.*?\b(Always|IfNotPresent|Never)\b/i.exec(ctx.text);
     if (!m || !/\b(set|make|force|default|ensure|mutate)\b/i.test(ctx.text)) return undefined;
-    const value = ['Always', 'IfNotPresent', 'Never'].find((v) => v.toLowerCase() === m[1].toLowerCase())!;
+    const value = ['Always', 'IfNotPresent', 'Never'].find((v) => v.toLowerCase() === m[1].toLowerCase());
     const resources = workloads(ctx);
+    if (!value) return undefined;
     if (!resources.length) return undefined;
     const r = resources[0];
     const ns = homeNamespace(ctx);
     const other = value === 'Always' ? 'IfNotPresent' : 'Always';
-    const obj = (containers: Array<Record<string, unknown>>, namespace = ns): KubeObject => sample(r, { namespace, name: 'app', podSpec: { containers } });
+    const obj = (containers: Array<Record<string, unknown>>, namespace = ns): KubeObject =>
+      sample(r, { namespace, name: 'app', podSpec: { containers } });
     const tests: TestCase[] = [
-      { name: `${r.kind} without imagePullPolicy is mutated`, object: obj([{ name: 'app', image: 'registry.example.com/app:1' }]), expect: 'mutate', patched: patchedContainers(r, [{ name: 'app', imagePullPolicy: value }]) },
-      { name: `${r.kind} with imagePullPolicy ${other} is mutated`, object: obj([{ name: 'app', image: 'registry.example.com/app:1', imagePullPolicy: other }]), expect: 'mutate', patched: patchedContainers(r, [{ name: 'app', imagePullPolicy: value }]) },
-      { name: `${r.kind} already ${value} is left alone`, object: obj([{ name: 'app', image: 'registry.example.com/app:1', imagePullPolicy: value }]), expect: 'allow' },
+      {
+        name: `${r.kind} without imagePullPolicy is mutated`,
+        object: obj([{ name: 'app', image: 'registry.example.com/app:1' }]),
+        expect: 'mutate',
+        patched: patchedContainers(r, [{ name: 'app', imagePullPolicy: value }]),
+      },
+      {
+        name: `${r.kind} with imagePullPolicy ${other} is mutated`,
+        object: obj([{ name: 'app', image: 'registry.example.com/app:1', imagePullPolicy: other }]),
+        expect: 'mutate',
+        patched: patchedContainers(r, [{ name: 'app', imagePullPolicy: value }]),
+      },
+      {
+        name: `${r.kind} already ${value} is left alone`,
+        object: obj([{ name: 'app', image: 'registry.example.com/app:1', imagePullPolicy: value }]),
+        expect: 'allow',
+      },
       ...scopeCases(r, ctx, (o) => obj([{ name: 'app', image: 'registry.example.com/app:1' }], o.namespace)),
       // The pod template of a controller is patched the same way (CronJob: under jobTemplate).
       ...resources
         .filter((c) => r.kind === 'Pod' && (c.kind === 'Deployment' || c.kind === 'CronJob'))
         .map((c) => ({
           name: `${c.kind} without imagePullPolicy is mutated`,
-          object: sample(c, { namespace: ns, name: 'app', podSpec: { containers: [{ name: 'app', image: 'registry.example.com/app:1' }] } }),
+          object: sample(c, {
+            namespace: ns,
+            name: 'app',
+            podSpec: { containers: [{ name: 'app', image: 'registry.example.com/app:1' }] },
+          }),
           expect: 'mutate' as const,
           patched: patchedContainers(c, [{ name: 'app', imagePullPolicy: value }]),
         })),
@@ -717,31 +994,66 @@ function metaWord(text: string): 'label' | 'annotation' | undefined {
 }
 
 function subjectResources(ctx: FamilyContext): ApiResource[] {
-  return ctx.resources.filter((r) => !['Binding', 'Role', 'ClusterRole'].includes(r.kind) || ctx.resources.length === 1);
+  return ctx.resources.filter(
+    (r) => !['Binding', 'Role', 'ClusterRole'].includes(r.kind) || ctx.resources.length === 1,
+  );
 }
 
 const metadataDefault: OfflineFamily = {
   id: 'metadata-default',
   title: 'default a label or annotation when missing (mutating)',
-  examples: ['Give every new Namespace the label team=platform unless it already has a team label.', 'Add the annotation owner=platform to new ConfigMaps.'],
-  phrases: [/\bunless\s+(?:it|they)\s+already\s+(?:has|have)\s+(?:a|an|the|one)?\s*[`'"]?[A-Za-z0-9_./-]+[`'"]?\s+(?:label|annotation)\b/i, META_PHRASE, /\b(?:give|add|set|default|apply|attach|put|label|annotate)\b/i, /\bby default\b/i, /\bwhen missing\b/i],
+  examples: [
+    'Give every new Namespace the label team=platform unless it already has a team label.',
+    'Add the annotation owner=platform to new ConfigMaps.',
+  ],
+  phrases: [
+    /\bunless\s+(?:it|they)\s+already\s+(?:has|have)\s+(?:a|an|the|one)?\s*[`'"]?[A-Za-z0-9_./-]+[`'"]?\s+(?:label|annotation)\b/i,
+    META_PHRASE,
+    /\b(?:give|add|set|default|apply|attach|put|label|annotate)\b/i,
+    /\bby default\b/i,
+    /\bwhen missing\b/i,
+  ],
   match: (ctx) => {
-    if (!/^\s*(give|add|set|default|apply|attach|put|ensure|label|annotate)\b/i.test(ctx.text) && !/\bby default\b/i.test(ctx.text)) return undefined;
+    if (
+      !/^\s*(give|add|set|default|apply|attach|put|ensure|label|annotate)\b/i.test(ctx.text) &&
+      !/\bby default\b/i.test(ctx.text)
+    )
+      return undefined;
     const word = metaWord(ctx.text);
     if (!word) return undefined;
     const kv = singleKeyValue(ctx.text, word, true);
     const resources = subjectResources(ctx).slice(0, 1);
-    if (!kv || !resources.length) return undefined;
+    if (!kv?.value || !resources.length) return undefined;
+    const value = kv.value;
     const r = resources[0];
     const field = word === 'label' ? 'labels' : 'annotations';
     const ns = homeNamespace(ctx);
-    const mk = (meta: Record<string, string> | undefined, namespace = ns): KubeObject => sample(r, { namespace, name: 'sample', ...(meta ? { [field]: meta } : {}) });
+    const mk = (meta: Record<string, string> | undefined, namespace = ns): KubeObject =>
+      sample(r, { namespace, name: 'sample', ...(meta ? { [field]: meta } : {}) });
     const other = kv.key === 'env' ? 'tier' : 'env';
     const tests: TestCase[] = [
-      { name: `${r.kind} without ${field} gets ${kv.key}=${kv.value}`, object: mk(undefined), expect: 'mutate', patched: { metadata: { [field]: { [kv.key]: kv.value } } } },
-      { name: `${r.kind} with another ${word} keeps it and gets ${kv.key}`, object: mk({ [other]: 'x' }), expect: 'mutate', patched: { metadata: { [field]: { [kv.key]: kv.value, [other]: 'x' } } } },
-      { name: `${r.kind} with its own ${kv.key} keeps it`, object: mk({ [kv.key]: `${kv.value}-own` }), expect: 'allow' },
-      { name: `${r.kind} already ${kv.key}=${kv.value} is left alone`, object: mk({ [kv.key]: kv.value! }), expect: 'allow' },
+      {
+        name: `${r.kind} without ${field} gets ${kv.key}=${kv.value}`,
+        object: mk(undefined),
+        expect: 'mutate',
+        patched: { metadata: { [field]: { [kv.key]: kv.value } } },
+      },
+      {
+        name: `${r.kind} with another ${word} keeps it and gets ${kv.key}`,
+        object: mk({ [other]: 'x' }),
+        expect: 'mutate',
+        patched: { metadata: { [field]: { [kv.key]: kv.value, [other]: 'x' } } },
+      },
+      {
+        name: `${r.kind} with its own ${kv.key} keeps it`,
+        object: mk({ [kv.key]: `${kv.value}-own` }),
+        expect: 'allow',
+      },
+      {
+        name: `${r.kind} already ${kv.key}=${kv.value} is left alone`,
+        object: mk({ [kv.key]: value }),
+        expect: 'allow',
+      },
       ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
     ];
     return {
@@ -775,7 +1087,14 @@ const metadataRequired: OfflineFamily = {
   id: 'metadata-required',
   title: 'labels / annotations required (present, non-empty, or a given value)',
   examples: ["Every Deployment must carry a non-empty 'team' label.", 'Namespaces must have the annotation owner.'],
-  phrases: [SET_TO_VALUE, META_PHRASE, /\bnon-?empty\b/i, /\bwith\s+(?:some|a|any)\s+value\b/i, /\bkeys?\b/i, /\b(?:bear|missing|lacking|lacks)\b/i],
+  phrases: [
+    SET_TO_VALUE,
+    META_PHRASE,
+    /\bnon-?empty\b/i,
+    /\bwith\s+(?:some|a|any)\s+value\b/i,
+    /\bkeys?\b/i,
+    /\b(?:bear|missing|lacking|lacks)\b/i,
+  ],
   match: (ctx) => {
     const t = ctx.text;
     const word = metaWord(t);
@@ -791,7 +1110,10 @@ const metadataRequired: OfflineFamily = {
 const metadataForbidden: OfflineFamily = {
   id: 'metadata-forbidden',
   title: 'labels / annotations forbidden (a key, or a key=value), optionally in named namespaces',
-  examples: ["Deny pods with the label 'env=prod' in the 'test' namespace.", 'Services must not carry the annotation expose=public.'],
+  examples: [
+    "Deny pods with the label 'env=prod' in the 'test' namespace.",
+    'Services must not carry the annotation expose=public.',
+  ],
   phrases: [SET_TO_VALUE, META_PHRASE, /\bkeys?\b/i],
   match: (ctx) => {
     const word = metaWord(ctx.text);
@@ -803,12 +1125,19 @@ const metadataForbidden: OfflineFamily = {
   },
 };
 
-function metadataRule(ctx: FamilyContext, resources: ApiResource[], word: 'label' | 'annotation', kv: KeyValue, mode: 'required' | 'forbidden'): FamilySolution {
+function metadataRule(
+  ctx: FamilyContext,
+  resources: ApiResource[],
+  word: 'label' | 'annotation',
+  kv: KeyValue,
+  mode: 'required' | 'forbidden',
+): FamilySolution {
   const r = resources[0];
   const field = word === 'label' ? 'labels' : 'annotations';
   const getter = word === 'label' ? 'getLabel' : 'getAnnotation';
   const ns = homeNamespace(ctx);
-  const mk = (meta: Record<string, string> | undefined, namespace = ns): KubeObject => sample(r, { namespace, name: 'sample', ...(meta ? { [field]: meta } : {}) });
+  const mk = (meta: Record<string, string> | undefined, namespace = ns): KubeObject =>
+    sample(r, { namespace, name: 'sample', ...(meta ? { [field]: meta } : {}) });
   const what = kv.value === undefined ? `${word} ${kv.key}` : `${word} ${kv.key}=${kv.value}`;
   const good = kv.value ?? 'x';
   const otherValue = kv.value === undefined ? undefined : `${kv.value}-other`;
@@ -817,28 +1146,76 @@ function metadataRule(ctx: FamilyContext, resources: ApiResource[], word: 'label
   const tests: TestCase[] =
     mode === 'forbidden'
       ? [
-          { name: `${r.kind} with ${what} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk({ [kv.key]: good }), expect: v, message: kv.key },
-          ...(otherValue ? [{ name: `${r.kind} with ${kv.key}=${otherValue} is allowed`, object: mk({ [kv.key]: otherValue }), expect: 'allow' as const }] : []),
+          {
+            name: `${r.kind} with ${what} is ${v === 'warn' ? 'warned' : 'denied'}`,
+            object: mk({ [kv.key]: good }),
+            expect: v,
+            message: kv.key,
+          },
+          ...(otherValue
+            ? [
+                {
+                  name: `${r.kind} with ${kv.key}=${otherValue} is allowed`,
+                  object: mk({ [kv.key]: otherValue }),
+                  expect: 'allow' as const,
+                },
+              ]
+            : []),
           { name: `${r.kind} without ${field} is allowed`, object: mk(undefined), expect: 'allow' },
           { name: `${r.kind} with other ${field} only is allowed`, object: mk({ [otherKey]: 'web' }), expect: 'allow' },
           ...scopeCases(r, ctx, (o) => mk({ [kv.key]: good }, o.namespace)),
-          updateCase(`${word === 'label' ? 'relabelling' : 'annotating'} to ${what} is ${v === 'warn' ? 'warned' : 'denied'}`, mk(otherValue ? { [kv.key]: otherValue } : undefined), mk({ [kv.key]: good }), v),
+          updateCase(
+            `${word === 'label' ? 'relabelling' : 'annotating'} to ${what} is ${v === 'warn' ? 'warned' : 'denied'}`,
+            mk(otherValue ? { [kv.key]: otherValue } : undefined),
+            mk({ [kv.key]: good }),
+            v,
+          ),
         ]
       : [
           { name: `${r.kind} with ${kv.key}=${good} is allowed`, object: mk({ [kv.key]: good }), expect: 'allow' },
-          { name: `${r.kind} without ${field} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk(undefined), expect: v, message: kv.key },
-          { name: `${r.kind} with an empty ${kv.key} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk({ [kv.key]: '' }), expect: v },
-          { name: `${r.kind} with other ${field} only is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk({ [otherKey]: 'web' }), expect: v },
-          ...(otherValue ? [{ name: `${r.kind} with ${kv.key}=${otherValue} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk({ [kv.key]: otherValue }), expect: v }] : []),
+          {
+            name: `${r.kind} without ${field} is ${v === 'warn' ? 'warned' : 'denied'}`,
+            object: mk(undefined),
+            expect: v,
+            message: kv.key,
+          },
+          {
+            name: `${r.kind} with an empty ${kv.key} is ${v === 'warn' ? 'warned' : 'denied'}`,
+            object: mk({ [kv.key]: '' }),
+            expect: v,
+          },
+          {
+            name: `${r.kind} with other ${field} only is ${v === 'warn' ? 'warned' : 'denied'}`,
+            object: mk({ [otherKey]: 'web' }),
+            expect: v,
+          },
+          ...(otherValue
+            ? [
+                {
+                  name: `${r.kind} with ${kv.key}=${otherValue} is ${v === 'warn' ? 'warned' : 'denied'}`,
+                  object: mk({ [kv.key]: otherValue }),
+                  expect: v,
+                },
+              ]
+            : []),
           ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
-          updateCase(`removing the ${word} ${kv.key} is ${v === 'warn' ? 'warned' : 'denied'}`, mk({ [kv.key]: good }), mk(undefined), v),
+          updateCase(
+            `removing the ${word} ${kv.key} is ${v === 'warn' ? 'warned' : 'denied'}`,
+            mk({ [kv.key]: good }),
+            mk(undefined),
+            v,
+          ),
         ];
   // Another kind carrying the same metadata is outside the scope.
   const outsider = ctx.catalog.byKind('v1', resources.some((x) => x.kind === 'ConfigMap') ? 'Secret' : 'ConfigMap');
   if (outsider) {
     tests.push({
       name: `a ${outsider.kind} ${mode === 'forbidden' ? `with ${what}` : `without ${field}`} is not this policy's business`,
-      object: sample(outsider, { namespace: ns, name: 'other', ...(mode === 'forbidden' ? { [field]: { [kv.key]: good } } : {}) }),
+      object: sample(outsider, {
+        namespace: ns,
+        name: 'other',
+        ...(mode === 'forbidden' ? { [field]: { [kv.key]: good } } : {}),
+      }),
       expect: 'allow',
     });
   }
@@ -850,13 +1227,19 @@ function metadataRule(ctx: FamilyContext, resources: ApiResource[], word: 'label
       : kv.value === undefined
         ? `value === undefined || value === null || String(value).trim() === ''`
         : `value !== ${js(kv.value)}`;
-  const message = mode === 'forbidden' ? `${r.kind} objects with ${what} are not allowed${ctx.namespaces.length ? ` in namespace ${ctx.namespaces.join(', ')}` : ''}` : `${r.kind} objects must carry a non-empty ${what}`;
+  const message =
+    mode === 'forbidden'
+      ? `${r.kind} objects with ${what} are not allowed${ctx.namespaces.length ? ` in namespace ${ctx.namespaces.join(', ')}` : ''}`
+      : `${r.kind} objects must carry a non-empty ${what}`;
   return {
     polarity: mode === 'forbidden' ? 'forbid' : 'require',
     family: mode === 'forbidden' ? 'metadata-forbidden' : 'metadata-required',
     summary: message,
     target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
-    steps: [step(getter, `read a ${word}`), ...(ctx.namespaces.length ? [step('inNamespaces', 'the request is in one of the named namespaces')] : [])],
+    steps: [
+      step(getter, `read a ${word}`),
+      ...(ctx.namespaces.length ? [step('inNamespaces', 'the request is in one of the named namespaces')] : []),
+    ],
     tests,
     javascript: `${namespaceGuard(ctx, resources)}const value = ${getter}(request.object, ${js(kv.key)});
 if (${cond}) {
@@ -875,7 +1258,11 @@ const serviceType: OfflineFamily = {
   id: 'service-type',
   title: 'Service types forbidden (or only some allowed)',
   examples: ['Services of type NodePort are not allowed.', 'Only ClusterIP services are allowed.'],
-  phrases: [/\bonly\b(?=\s+(?:services?\s+of\s+type\s+|(?:type\s+)?(?:ClusterIP|NodePort|LoadBalancer|ExternalName)\b))/i, /\b(?:ClusterIP|NodePort|LoadBalancer|ExternalName)\b/i, /\bservice\s+types?\b/i],
+  phrases: [
+    /\bonly\b(?=\s+(?:services?\s+of\s+type\s+|(?:type\s+)?(?:ClusterIP|NodePort|LoadBalancer|ExternalName)\b))/i,
+    /\b(?:ClusterIP|NodePort|LoadBalancer|ExternalName)\b/i,
+    /\bservice\s+types?\b/i,
+  ],
   match: (ctx) => {
     const svc = ctx.catalog.byKind('v1', 'Service');
     if (!svc || !/\bservices?\b/i.test(ctx.text)) return undefined;
@@ -888,9 +1275,18 @@ const serviceType: OfflineFamily = {
     const mk = (type: string, namespace = ns): KubeObject => sample(svc, { namespace, name: 'svc', spec: { type } });
     const v = violation(ctx);
     const tests: TestCase[] = [
-      ...forbidden.map((s) => ({ name: `a ${s} Service is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk(s), expect: v })),
+      ...forbidden.map((s) => ({
+        name: `a ${s} Service is ${v === 'warn' ? 'warned' : 'denied'}`,
+        object: mk(s),
+        expect: v,
+      })),
       ...allowed.map((s) => ({ name: `a ${s} Service is allowed`, object: mk(s), expect: 'allow' as const })),
-      updateCase(`changing a Service to ${forbidden[0]} is ${v === 'warn' ? 'warned' : 'denied'}`, mk(allowed[0] ?? 'ClusterIP'), mk(forbidden[0]), v),
+      updateCase(
+        `changing a Service to ${forbidden[0]} is ${v === 'warn' ? 'warned' : 'denied'}`,
+        mk(allowed[0] ?? 'ClusterIP'),
+        mk(forbidden[0]),
+        v,
+      ),
       ...scopeCases(svc, ctx, (o) => mk(forbidden[0], o.namespace)),
     ];
     if (!forbidden.includes('ClusterIP')) {
@@ -918,15 +1314,25 @@ const ingressHost: OfflineFamily = {
   id: 'ingress-host',
   title: 'Ingress hosts must end in given domains',
   examples: ['Ingress hosts must end in .example.com.'],
-  phrases: [/\bhost\s?(?:names?)?s?\b/i, /\bend(?:s|ing)?\s+(?:in|with)\b/i, /\b(?:domains?|suffix(?:es)?|sub-?domains?)\b/i, /\bunder\b/i, /\brules?\b/i],
+  phrases: [
+    /\bhost\s?(?:names?)?s?\b/i,
+    /\bend(?:s|ing)?\s+(?:in|with)\b/i,
+    /\b(?:domains?|suffix(?:es)?|sub-?domains?)\b/i,
+    /\bunder\b/i,
+    /\brules?\b/i,
+  ],
   match: (ctx) => {
     const ing = ctx.catalog.byKind('networking.k8s.io/v1', 'Ingress');
     if (!ing || !/\bingress(es)?\b/i.test(ctx.text) || !/\bhost(?:s|names?)?\b/i.test(ctx.text)) return undefined;
     const suffixes = hostsIn(ctx.text).filter((h) => !h.includes('/'));
     if (suffixes.length === 0) return undefined;
     const ns = homeNamespace(ctx);
-    const rule = (host: string): Record<string, unknown> => ({ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } });
-    const mk = (hosts: string[], namespace = ns): KubeObject => sample(ing, { namespace, name: 'web', spec: { rules: hosts.map(rule) } });
+    const rule = (host: string): Record<string, unknown> => ({
+      host,
+      http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] },
+    });
+    const mk = (hosts: string[], namespace = ns): KubeObject =>
+      sample(ing, { namespace, name: 'web', spec: { rules: hosts.map(rule) } });
     const s = suffixes[0];
     const v = violation(ctx);
     const tests: TestCase[] = [
@@ -934,7 +1340,15 @@ const ingressHost: OfflineFamily = {
       { name: 'a foreign host is denied', object: mk(['shop.example.invalid']), expect: v },
       { name: 'one bad host among good ones is denied', object: mk([`a.${s}`, 'b.evil.io']), expect: v },
       { name: 'a suffix trick without the dot is denied', object: mk([`bad${s}`]), expect: v },
-      { name: 'a TLS host outside the domain is denied', object: sample(ing, { namespace: ns, name: 'web', spec: { rules: [rule(`a.${s}`)], tls: [{ hosts: ['x.evil.io'], secretName: 't' }] } }), expect: v },
+      {
+        name: 'a TLS host outside the domain is denied',
+        object: sample(ing, {
+          namespace: ns,
+          name: 'web',
+          spec: { rules: [rule(`a.${s}`)], tls: [{ hosts: ['x.evil.io'], secretName: 't' }] },
+        }),
+        expect: v,
+      },
       { name: 'an Ingress without hosts is allowed', object: mk([]), expect: 'allow' },
       ...scopeCases(ing, ctx, (o) => mk(['shop.example.invalid'], o.namespace)),
     ];
@@ -943,7 +1357,10 @@ const ingressHost: OfflineFamily = {
       family: 'ingress-host',
       summary: `Ingress hosts must end in ${suffixes.join(' or ')}`,
       target: targetFor([ing], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
-      steps: [step('ingressHosts', 'every host of an Ingress, rules and TLS'), step('hostHasSuffix', 'a host ends in one of the domains')],
+      steps: [
+        step('ingressHosts', 'every host of an Ingress, rules and TLS'),
+        step('hostHasSuffix', 'a host ends in one of the domains'),
+      ],
       tests,
       javascript: `${namespaceGuard(ctx, [ing])}const bad = ingressHosts(request.object).filter(function (h) { return !hostHasSuffix(h, ${js(suffixes)}); });
 if (bad.length > 0) {
@@ -957,12 +1374,24 @@ if (bad.length > 0) {
 const replicas: OfflineFamily = {
   id: 'replicas',
   title: 'minimum / maximum replicas of workloads',
-  examples: ['Deployments in the prod namespace need at least 2 replicas.', 'StatefulSets may have at most 5 replicas.'],
-  phrases: [/\breplicas?\b/i, /\b(?:at\s+least|minimum\s+of|min(?:imum)?|no\s+fewer\s+than|more\s+than|at\s+most|maximum\s+of|max(?:imum)?|no\s+more\s+than|fewer\s+than)(?:\s+(?:one|two|three|four|five|six|seven|eight|nine|ten)\b)?/i],
+  examples: [
+    'Deployments in the prod namespace need at least 2 replicas.',
+    'StatefulSets may have at most 5 replicas.',
+  ],
+  phrases: [
+    /\breplicas?\b/i,
+    /\b(?:at\s+least|minimum\s+of|min(?:imum)?|no\s+fewer\s+than|more\s+than|at\s+most|maximum\s+of|max(?:imum)?|no\s+more\s+than|fewer\s+than)(?:\s+(?:one|two|three|four|five|six|seven|eight|nine|ten)\b)?/i,
+  ],
   match: (ctx) => {
     if (!/\breplicas?\b/i.test(ctx.text)) return undefined;
-    const min = numberAfter(ctx.text, /\b(?:at least|minimum of|min(?:imum)?|no fewer than|(?<!\bno\s)more than)\s+(\w+)\s+replicas?/i);
-    const max = numberAfter(ctx.text, /\b(?:at most|maximum of|max(?:imum)?|no more than|(?<!\bno\s)fewer than)\s+(\w+)\s+replicas?/i);
+    const min = numberAfter(
+      ctx.text,
+      /\b(?:at least|minimum of|min(?:imum)?|no fewer than|(?<!\bno\s)more than)\s+(\w+)\s+replicas?/i,
+    );
+    const max = numberAfter(
+      ctx.text,
+      /\b(?:at most|maximum of|max(?:imum)?|no more than|(?<!\bno\s)fewer than)\s+(\w+)\s+replicas?/i,
+    );
     if (min === undefined && max === undefined) return undefined;
     const moreThan = /(?<!\bno\s)\bmore than\b/i.test(ctx.text);
     const fewerThan = /(?<!\bno\s)\bfewer than\b/i.test(ctx.text);
@@ -973,9 +1402,13 @@ const replicas: OfflineFamily = {
       if ((min !== undefined && !moreThan) || (max !== undefined && !fewerThan)) return undefined;
       [lo, hi] = [max, min];
     }
-    let resources = ctx.resources.filter((r) => ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController'].includes(r.kind));
-    if (!resources.length) resources = [ctx.catalog.byKind('apps/v1', 'Deployment')!];
+    let resources = ctx.resources.filter((r) =>
+      ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController'].includes(r.kind),
+    );
+    const deployment = ctx.catalog.byKind('apps/v1', 'Deployment');
+    if (!resources.length && deployment) resources = [deployment];
     const r = resources[0];
+    if (!r) return undefined;
     const ns = homeNamespace(ctx);
     const mk = (n: number | undefined, namespace = ns): KubeObject => {
       const o = sample(r, { namespace, name: 'api' });
@@ -985,17 +1418,23 @@ const replicas: OfflineFamily = {
     };
     const v = violation(ctx);
     const tests: TestCase[] = [];
-    const bad = lo !== undefined ? lo - 1 : hi! + 1;
-    const goodN = lo !== undefined ? (hi !== undefined ? lo : lo + 1) : Math.max(1, hi!);
+    if (lo === undefined && hi === undefined) return undefined;
+    const bad = lo !== undefined ? lo - 1 : (hi ?? 0) + 1;
+    const goodN = lo !== undefined ? (hi !== undefined ? lo : lo + 1) : Math.max(1, hi ?? 1);
     tests.push({ name: `${goodN} replicas is allowed`, object: mk(goodN), expect: 'allow' });
     tests.push({ name: `${bad} replicas is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk(bad), expect: v });
     if (lo !== undefined) tests.push({ name: `exactly ${lo} replicas is allowed`, object: mk(lo), expect: 'allow' });
     if (hi !== undefined) tests.push({ name: `exactly ${hi} replicas is allowed`, object: mk(hi), expect: 'allow' });
-    if (lo !== undefined && lo > 1) tests.push({ name: 'no replicas field (defaults to 1) is denied', object: mk(undefined), expect: v });
+    if (lo !== undefined && lo > 1)
+      tests.push({ name: 'no replicas field (defaults to 1) is denied', object: mk(undefined), expect: v });
     tests.push(updateCase(`scaling to ${bad} is ${v === 'warn' ? 'warned' : 'denied'}`, mk(goodN), mk(bad), v));
     tests.push(...scopeCases(r, ctx, (o) => mk(bad, o.namespace)));
-    const conds = [lo !== undefined ? `replicas < ${lo}` : '', hi !== undefined ? `replicas > ${hi}` : ''].filter(Boolean).join(' || ');
-    const wanted = [lo !== undefined ? `at least ${lo}` : '', hi !== undefined ? `at most ${hi}` : ''].filter(Boolean).join(' and ');
+    const conds = [lo !== undefined ? `replicas < ${lo}` : '', hi !== undefined ? `replicas > ${hi}` : '']
+      .filter(Boolean)
+      .join(' || ');
+    const wanted = [lo !== undefined ? `at least ${lo}` : '', hi !== undefined ? `at most ${hi}` : '']
+      .filter(Boolean)
+      .join(' and ');
     return {
       polarity: ctx.negated ? 'forbid' : 'require',
       family: 'replicas',
@@ -1017,41 +1456,109 @@ if (${conds}) {
 const rbacSubjects: OfflineFamily = {
   id: 'rbac-subjects',
   title: 'only given subjects (or nobody) may be bound to a role',
-  examples: ['Only the group platform-admins may be bound to the cluster-admin ClusterRole.', 'Deny bindings to the cluster-admin ClusterRole.'],
-  phrases: [/\bonly\b(?=\s+(?:members\s+of\s+)?(?:the\s+)?(?:groups?|users?|service\s?accounts?)\b)/i, /\b(?:groups?|users?|service\s?accounts?|subjects?|members?)\b/i, /\b(?:bound|bind(?:s|ing|ings)?)\b/i, /\b(?:nobody|no one)\b/i, /\bto\b/i],
+  examples: [
+    'Only the group platform-admins may be bound to the cluster-admin ClusterRole.',
+    'Deny bindings to the cluster-admin ClusterRole.',
+  ],
+  phrases: [
+    /\bonly\b(?=\s+(?:members\s+of\s+)?(?:the\s+)?(?:groups?|users?|service\s?accounts?)\b)/i,
+    /\b(?:groups?|users?|service\s?accounts?|subjects?|members?)\b/i,
+    /\b(?:bound|bind(?:s|ing|ings)?)\b/i,
+    /\b(?:nobody|no one)\b/i,
+    /\bto\b/i,
+  ],
   match: (ctx) => {
-    const m = /\bonly\s+(?:the\s+)?(groups?|users?|service ?accounts?)\s+(.+?)\s+(?:may|can|is allowed to|are allowed to)\s+be\s+bound\s+to\s+(?:the\s+)?['"`]?([A-Za-z0-9:._-]+)['"`]?\s*(ClusterRole|Role)?/i.exec(ctx.text);
+    const m =
+      /\bonly\s+(?:the\s+)?(groups?|users?|service ?accounts?)\s+(.+?)\s+(?:may|can|is allowed to|are allowed to)\s+be\s+bound\s+to\s+(?:the\s+)?['"`]?([A-Za-z0-9:._-]+)['"`]?\s*(ClusterRole|Role)?/i.exec(
+        ctx.text,
+      );
     // "Nobody may be bound to the cluster-admin ClusterRole" / "Deny bindings to the cluster-admin ClusterRole"
     const none = m
       ? undefined
-      : /\b(?:deny|forbid|block|disallow|prevent|reject|nobody|no one|no subject)\b.*?\b(?:bind\w*|bound)\b.*?\bto\s+(?:the\s+)?['"`]?([A-Za-z0-9:._-]+)['"`]?\s+(ClusterRole|Role)\b/i.exec(ctx.text);
-    if (!m && !none) return undefined;
+      : /\b(?:deny|forbid|block|disallow|prevent|reject|nobody|no one|no subject)\b.*?\b(?:bind\w*|bound)\b.*?\bto\s+(?:the\s+)?['"`]?([A-Za-z0-9:._-]+)['"`]?\s+(ClusterRole|Role)\b/i.exec(
+          ctx.text,
+        );
+    const bound = m ?? none;
+    if (!bound) return undefined;
     const kind = m ? (/^group/i.test(m[1]) ? 'Group' : /^user/i.test(m[1]) ? 'User' : 'ServiceAccount') : 'Group';
-    const names = m ? m[2].split(/\s*(?:,|\band\b|\bor\b)\s*/).map((s) => unquote(s.trim())).filter(Boolean) : [];
-    const role = m ? m[3] : none![1];
-    const roleKindWord = m ? m[4] : none![2];
+    const names = m
+      ? m[2]
+          .split(/\s*(?:,|\band\b|\bor\b)\s*/)
+          .map((s) => unquote(s.trim()))
+          .filter(Boolean)
+      : [];
+    const role = m ? m[3] : bound[1];
+    const roleKindWord = m ? m[4] : bound[2];
     const roleKind = roleKindWord && /^role$/i.test(roleKindWord) ? 'Role' : 'ClusterRole';
-    const crb = ctx.catalog.get('rbac.authorization.k8s.io', 'clusterrolebindings')!;
-    const rb = ctx.catalog.get('rbac.authorization.k8s.io', 'rolebindings')!;
+    const crb = ctx.catalog.get('rbac.authorization.k8s.io', 'clusterrolebindings');
+    const rb = ctx.catalog.get('rbac.authorization.k8s.io', 'rolebindings');
+    if (!crb || !rb) return undefined;
     const resources = roleKind === 'Role' ? [rb] : [crb, rb];
-    const subject = (k: string, n: string): Record<string, unknown> => (k === 'ServiceAccount' ? { kind: k, name: n, namespace: 'default' } : { kind: k, name: n, apiGroup: 'rbac.authorization.k8s.io' });
-    const mk = (r: typeof crb, roleName: string, subjects: Array<Record<string, unknown>>, namespace?: string): KubeObject =>
-      sample(r, { name: 'binding', namespace: namespace ?? 'default', extra: { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: roleName }, subjects } });
+    const subject = (k: string, n: string): Record<string, unknown> =>
+      k === 'ServiceAccount'
+        ? { kind: k, name: n, namespace: 'default' }
+        : { kind: k, name: n, apiGroup: 'rbac.authorization.k8s.io' };
+    const mk = (
+      r: typeof crb,
+      roleName: string,
+      subjects: Array<Record<string, unknown>>,
+      namespace?: string,
+    ): KubeObject =>
+      sample(r, {
+        name: 'binding',
+        namespace: namespace ?? 'default',
+        extra: { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: roleKind, name: roleName }, subjects },
+      });
     const primary = resources[0];
     const v = violation(ctx);
     const allowedSubject = names.length ? [subject(kind, names[0])] : [];
     const tests: TestCase[] = [
-      ...(names.length ? [{ name: `binding ${kind} ${names[0]} to ${role} is allowed`, object: mk(primary, role, allowedSubject), expect: 'allow' as const }] : []),
-      { name: `binding a user to ${role} is denied`, object: mk(primary, role, [subject('User', 'mallory')]), expect: v },
-      { name: `binding a service account to ${role} is denied`, object: mk(primary, role, [subject('ServiceAccount', 'ci')]), expect: v },
-      { name: names.length ? 'mixed subjects are denied' : `binding a group to ${role} is denied`, object: mk(primary, role, [...allowedSubject, subject(kind === 'Group' ? 'User' : 'Group', 'someone')]), expect: v },
-      { name: `binding a user to another role is allowed`, object: mk(primary, 'view', [subject('User', 'mallory')]), expect: 'allow' },
+      ...(names.length
+        ? [
+            {
+              name: `binding ${kind} ${names[0]} to ${role} is allowed`,
+              object: mk(primary, role, allowedSubject),
+              expect: 'allow' as const,
+            },
+          ]
+        : []),
+      {
+        name: `binding a user to ${role} is denied`,
+        object: mk(primary, role, [subject('User', 'mallory')]),
+        expect: v,
+      },
+      {
+        name: `binding a service account to ${role} is denied`,
+        object: mk(primary, role, [subject('ServiceAccount', 'ci')]),
+        expect: v,
+      },
+      {
+        name: names.length ? 'mixed subjects are denied' : `binding a group to ${role} is denied`,
+        object: mk(primary, role, [...allowedSubject, subject(kind === 'Group' ? 'User' : 'Group', 'someone')]),
+        expect: v,
+      },
+      {
+        name: `binding a user to another role is allowed`,
+        object: mk(primary, 'view', [subject('User', 'mallory')]),
+        expect: 'allow',
+      },
       { name: `a binding without subjects is allowed`, object: mk(primary, role, []), expect: 'allow' },
     ];
     if (resources.includes(rb) && primary !== rb) {
-      tests.push({ name: `a RoleBinding of a user to ${role} is denied`, object: mk(rb, role, [subject('User', 'mallory')], 'team-a'), expect: v });
+      tests.push({
+        name: `a RoleBinding of a user to ${role} is denied`,
+        object: mk(rb, role, [subject('User', 'mallory')], 'team-a'),
+        expect: v,
+      });
     }
-    tests.push(updateCase(`adding a user to a ${role} binding is denied`, mk(primary, role, allowedSubject), mk(primary, role, [...allowedSubject, subject('User', 'mallory')]), v));
+    tests.push(
+      updateCase(
+        `adding a user to a ${role} binding is denied`,
+        mk(primary, role, allowedSubject),
+        mk(primary, role, [...allowedSubject, subject('User', 'mallory')]),
+        v,
+      ),
+    );
     const who = names.length ? `only ${kind} ${names.join(', ')}` : 'nobody';
     return {
       polarity: m ? 'require' : 'forbid',
@@ -1079,13 +1586,18 @@ const deleteProtection: OfflineFamily = {
   examples: ['Nobody may delete a namespace labelled protected=true.', 'Deny deleting the ConfigMaps named settings.'],
   phrases: [META_PHRASE, /\bdelet(?:e|es|ed|ing|ion)\b/i, /\b(?:named|called)\b/i, /\bprotect(?:ed|ion)?\b(?!=)/i],
   match: (ctx) => {
-    if (!/\b(delet\w*|remov\w*)\b/i.test(ctx.text) || !forbids(ctx.text) && !/\bnobody\b|\bno one\b/i.test(ctx.text)) return undefined;
+    if (!/\b(delet\w*|remov\w*)\b/i.test(ctx.text) || (!forbids(ctx.text) && !/\bnobody\b|\bno one\b/i.test(ctx.text)))
+      return undefined;
     const resources = subjectResources(ctx).slice(0, 1);
     if (!resources.length) return undefined;
     const r = resources[0];
     const word = metaWord(ctx.text);
     const kv = word ? keyValuesNear(ctx.text, word)[0] : undefined;
-    const named = /\b(?:named|called)\s+(.+?)(?:\.|$)/i.exec(ctx.text)?.[1].split(/\s*(?:,|\band\b|\bor\b)\s*/).map((s) => unquote(s.trim())).filter(Boolean);
+    const named = /\b(?:named|called)\s+(.+?)(?:\.|$)/i
+      .exec(ctx.text)?.[1]
+      .split(/\s*(?:,|\band\b|\bor\b)\s*/)
+      .map((s) => unquote(s.trim()))
+      .filter(Boolean);
     const ns = homeNamespace(ctx);
     const mk = (meta?: Record<string, string>, name = 'sample', namespace = ns): KubeObject =>
       sample(r, { namespace, name, ...(meta && word ? { [word === 'label' ? 'labels' : 'annotations']: meta } : {}) });
@@ -1096,10 +1608,16 @@ const deleteProtection: OfflineFamily = {
     let ordinary: KubeObject;
     const getter = word === 'annotation' ? 'getAnnotation' : 'getLabel';
     if (kv && word) {
-      cond = kv.value === undefined ? `${getter}(old, ${js(kv.key)}) !== undefined` : `${getter}(old, ${js(kv.key)}) === ${js(kv.value)}`;
+      cond =
+        kv.value === undefined
+          ? `${getter}(old, ${js(kv.key)}) !== undefined`
+          : `${getter}(old, ${js(kv.key)}) === ${js(kv.value)}`;
       what = `${word} ${kv.key}${kv.value === undefined ? '' : `=${kv.value}`}`;
       protectedObj = (namespace) => mk({ [kv.key]: kv.value ?? 'x' }, 'protected', namespace);
-      ordinary = mk(kv.value === undefined ? undefined : { [kv.key]: `${kv.value === 'true' ? 'false' : `${kv.value}-other`}` }, 'ordinary');
+      ordinary = mk(
+        kv.value === undefined ? undefined : { [kv.key]: `${kv.value === 'true' ? 'false' : `${kv.value}-other`}` },
+        'ordinary',
+      );
     } else if (named?.length) {
       cond = `${js(named)}.indexOf(old?.metadata?.name) >= 0`;
       what = `name ${named.join(', ')}`;
@@ -1109,9 +1627,19 @@ const deleteProtection: OfflineFamily = {
       return undefined;
     }
     const tests: TestCase[] = [
-      { name: `deleting a ${r.kind} with ${what} is denied`, operation: 'DELETE', oldObject: protectedObj(), expect: v },
+      {
+        name: `deleting a ${r.kind} with ${what} is denied`,
+        operation: 'DELETE',
+        oldObject: protectedObj(),
+        expect: v,
+      },
       { name: `deleting an ordinary ${r.kind} is allowed`, operation: 'DELETE', oldObject: ordinary, expect: 'allow' },
-      { name: `deleting a ${r.kind} without ${word ?? 'metadata'}s is allowed`, operation: 'DELETE', oldObject: mk(undefined, 'bare'), expect: 'allow' },
+      {
+        name: `deleting a ${r.kind} without ${word ?? 'metadata'}s is allowed`,
+        operation: 'DELETE',
+        oldObject: mk(undefined, 'bare'),
+        expect: 'allow',
+      },
       { name: `creating a ${r.kind} with ${what} is allowed`, object: protectedObj(), expect: 'allow' },
       ...scopeCases(r, ctx, (o) => protectedObj(o.namespace), 'DELETE'),
     ];
@@ -1137,8 +1665,14 @@ const PATH = /\b((?:spec|metadata|data|roleRef|subjects|rules|template|type)(?:\
 const immutableField: OfflineFamily = {
   id: 'immutable-field',
   title: 'immutable fields (deny UPDATEs that change a field path)',
-  examples: ['Deny changes to spec.selector of Deployments.', 'The spec.storageClassName of PersistentVolumeClaims is immutable.'],
-  phrases: [/\b(?:chang(?:e|es|ed|ing)|modif(?:y|ies|ied|ying|ications?)|edit(?:s|ed|ing)?|alter(?:s|ed|ing|ations?)?|updat(?:e|es|ed|ing))\b/i, /\b(?:after\s+creation|once\s+(?:set|created))\b/i],
+  examples: [
+    'Deny changes to spec.selector of Deployments.',
+    'The spec.storageClassName of PersistentVolumeClaims is immutable.',
+  ],
+  phrases: [
+    /\b(?:chang(?:e|es|ed|ing)|modif(?:y|ies|ied|ying|ications?)|edit(?:s|ed|ing)?|alter(?:s|ed|ing|ations?)?|updat(?:e|es|ed|ing))\b/i,
+    /\b(?:after\s+creation|once\s+(?:set|created))\b/i,
+  ],
   match: (ctx) => {
     const path = PATH.exec(ctx.text)?.[1];
     if (!path || !/\b(immutable|chang\w*|modif\w*|edit\w*|updat\w*)\b/i.test(ctx.text)) return undefined;
@@ -1150,17 +1684,39 @@ const immutableField: OfflineFamily = {
     const v = violation(ctx);
     const tests: TestCase[] = [
       updateCase(`changing ${path} is denied`, mk('before'), mk('after'), v),
-      updateCase(`an UPDATE keeping ${path} is allowed`, mk('before'), variant(mk('before'), (o) => ((o.metadata ??= {}).labels = { touched: 'yes' })), 'allow'),
-      updateCase(`setting ${path} for the first time is denied`, variant(mk('x'), (o) => removePath(o, parts)), mk('after'), v),
+      updateCase(
+        `an UPDATE keeping ${path} is allowed`,
+        mk('before'),
+        variant(mk('before'), (o) => ((o.metadata ??= {}).labels = { touched: 'yes' })),
+        'allow',
+      ),
+      updateCase(
+        `setting ${path} for the first time is denied`,
+        variant(mk('x'), (o) => removePath(o, parts)),
+        mk('after'),
+        v,
+      ),
       { name: `creating with any ${path} is allowed`, object: mk('after'), expect: 'allow' },
-      ...(r.namespaced ? [updateCase(`changing ${path} in kube-system is allowed`, mk('before', 'kube-system'), mk('after', 'kube-system'), 'allow')] : []),
+      ...(r.namespaced
+        ? [
+            updateCase(
+              `changing ${path} in kube-system is allowed`,
+              mk('before', 'kube-system'),
+              mk('after', 'kube-system'),
+              'allow',
+            ),
+          ]
+        : []),
     ];
     return {
       polarity: 'forbid',
       family: 'immutable-field',
       summary: `${path} of ${r.kind} may not change after creation`,
       target: targetFor([r], ['UPDATE'], 'Validating', ctx.namespaces),
-      steps: [step('fieldChanged', 'a field differs between oldObject and object'), step('getPath', 'read a dotted path')],
+      steps: [
+        step('fieldChanged', 'a field differs between oldObject and object'),
+        step('getPath', 'read a dotted path'),
+      ],
       tests,
       javascript: `${namespaceGuard(ctx, [r])}if (request.operation === 'UPDATE' && fieldChanged(request, ${js(path)})) {
   ${act(ctx, js(`${path} of ${r.kind} may not be changed`))}
@@ -1171,23 +1727,35 @@ const immutableField: OfflineFamily = {
 };
 
 /** A sample `resource` object with the dotted field `parts` set to `value`, or removed when it is undefined. */
-function sampleWithField(resource: ApiResource, namespace: string | undefined, parts: string[], value: unknown): KubeObject {
-  const o = sample(resource, { namespace, name: 'sample' }) as Record<string, any>;
+function sampleWithField(
+  resource: ApiResource,
+  namespace: string | undefined,
+  parts: string[],
+  value: unknown,
+): KubeObject {
+  const o = sample(resource, { namespace, name: 'sample' });
   if (value === undefined) {
     removePath(o, parts);
-    return o as KubeObject;
+    return o;
   }
-  let cur = o;
-  for (const p of parts.slice(0, -1)) cur = cur[p] = cur[p] && typeof cur[p] === 'object' ? cur[p] : {};
+  let cur: JsonObject = o;
+  for (const p of parts.slice(0, -1)) {
+    const next = cur[p];
+    cur = cur[p] = next && typeof next === 'object' ? (next as JsonObject) : {};
+  }
   cur[parts[parts.length - 1]] = value;
-  return o as KubeObject;
+  return o;
 }
 
-function removePath(o: Record<string, any>, parts: string[]): void {
+/** A Kubernetes object, or any object inside one, as plain JSON. */
+type JsonObject = Record<string, unknown>;
+
+function removePath(o: JsonObject, parts: string[]): void {
   let cur = o;
   for (const p of parts.slice(0, -1)) {
-    if (!cur[p] || typeof cur[p] !== 'object') return;
-    cur = cur[p];
+    const next = cur[p];
+    if (!next || typeof next !== 'object') return;
+    cur = next as JsonObject;
   }
   delete cur[parts[parts.length - 1]];
 }
@@ -1210,11 +1778,28 @@ const referenceKind: OfflineFamily = {
     const otherKind = refKind === 'StorageBucket' ? 'PubSubTopic' : 'StorageBucket';
     const v = violation(ctx);
     const tests: TestCase[] = [
-      { name: `${r.kind} referencing a ${refKind} by name is denied`, object: mk({ kind: refKind, name: 'target' }), expect: v },
-      { name: `${r.kind} referencing a ${refKind} by external id is denied`, object: mk({ kind: refKind, external: `${refKind.toLowerCase()}s/target` }), expect: v },
-      { name: `${r.kind} referencing a ${otherKind} is allowed`, object: mk({ kind: otherKind, name: 'other' }), expect: 'allow' },
+      {
+        name: `${r.kind} referencing a ${refKind} by name is denied`,
+        object: mk({ kind: refKind, name: 'target' }),
+        expect: v,
+      },
+      {
+        name: `${r.kind} referencing a ${refKind} by external id is denied`,
+        object: mk({ kind: refKind, external: `${refKind.toLowerCase()}s/target` }),
+        expect: v,
+      },
+      {
+        name: `${r.kind} referencing a ${otherKind} is allowed`,
+        object: mk({ kind: otherKind, name: 'other' }),
+        expect: 'allow',
+      },
       { name: `${r.kind} without a resourceRef is allowed`, object: mk(undefined), expect: 'allow' },
-      updateCase(`changing the reference to a ${refKind} is denied`, mk({ kind: otherKind, name: 'other' }), mk({ kind: refKind, name: 'target' }), v),
+      updateCase(
+        `changing the reference to a ${refKind} is denied`,
+        mk({ kind: otherKind, name: 'other' }),
+        mk({ kind: refKind, name: 'target' }),
+        v,
+      ),
       ...scopeCases(r, ctx, (o) => mk({ kind: refKind, name: 'target' }, o.namespace)),
     ];
     return {
@@ -1237,7 +1822,10 @@ const FIELD_EQUALS = new RegExp(`${PATH.source}\\s+(?:is|=|==|equals|set to|of)\
 const fieldEquality: OfflineFamily = {
   id: 'field-equality',
   title: 'a field equal to a value forbidden, on any catalog resource (CRDs included)',
-  examples: ['Deny StorageBuckets where spec.storageClass is COLDLINE.', 'Deny Services whose spec.externalTrafficPolicy is Local.'],
+  examples: [
+    'Deny StorageBuckets where spec.storageClass is COLDLINE.',
+    'Deny Services whose spec.externalTrafficPolicy is Local.',
+  ],
   phrases: [FIELD_EQUALS, /\b(?:where|whose)\b/i],
   match: (ctx) => {
     const m = FIELD_EQUALS.exec(ctx.text);
@@ -1246,7 +1834,8 @@ const fieldEquality: OfflineFamily = {
     if (!r) return undefined;
     const path = m[1];
     const raw = m[2].replace(/\.$/, '');
-    const value: unknown = raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+    const value: unknown =
+      raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     const parts = path.split('.');
     const ns = homeNamespace(ctx);
     const mk = (value: unknown, namespace = ns): KubeObject => sampleWithField(r, namespace, parts, value);
@@ -1274,15 +1863,24 @@ const fieldEquality: OfflineFamily = {
   },
 };
 
-
 // ---------------------------------------------------------------------------------------------------------
 // More container and scope rules
 
 const privilegeEscalation: OfflineFamily = {
   id: 'privilege-escalation',
   title: 'privilege escalation forbidden (allowPrivilegeEscalation: false required; unset allows escalation)',
-  examples: ['Disallow privilege escalation in containers.', 'Containers must not set allowPrivilegeEscalation to true.', 'This policy ensures the `allowPrivilegeEscalation` field is set to `false`.'],
-  phrases: [...POD_PHRASES, /\bexplicitly\b/i, /\b(?:allow\s+)?privilege[- ]?escalation\b/i, /\ballowPrivilegeEscalation\b/i, /\bescalat(?:e|ing)\s+privileges?\b/i],
+  examples: [
+    'Disallow privilege escalation in containers.',
+    'Containers must not set allowPrivilegeEscalation to true.',
+    'This policy ensures the `allowPrivilegeEscalation` field is set to `false`.',
+  ],
+  phrases: [
+    ...POD_PHRASES,
+    /\bexplicitly\b/i,
+    /\b(?:allow\s+)?privilege[- ]?escalation\b/i,
+    /\ballowPrivilegeEscalation\b/i,
+    /\bescalat(?:e|ing)\s+privileges?\b/i,
+  ],
   match: (ctx) => {
     if (!/\bprivilege[- ]?escalation\b|\ballowPrivilegeEscalation\b/i.test(ctx.text)) return undefined;
     // Unset means escalation is allowed (the kernel's no_new_privs is only set by an explicit false), so "privilege
@@ -1291,9 +1889,15 @@ const privilegeEscalation: OfflineFamily = {
     const explicit = !/\bsets?\b[^.]*\btrue\b/i.test(ctx.text);
     return containerRule(ctx, {
       family: 'privilege-escalation',
-      summary: explicit ? 'containers must set allowPrivilegeEscalation: false' : 'containers must not allow privilege escalation',
-      offends: explicit ? 'c.securityContext?.allowPrivilegeEscalation !== false' : 'c.securityContext?.allowPrivilegeEscalation === true',
-      describe: explicit ? `'container ' + ${cname} + ' does not set allowPrivilegeEscalation: false'` : `'container ' + ${cname} + ' sets allowPrivilegeEscalation: true'`,
+      summary: explicit
+        ? 'containers must set allowPrivilegeEscalation: false'
+        : 'containers must not allow privilege escalation',
+      offends: explicit
+        ? 'c.securityContext?.allowPrivilegeEscalation !== false'
+        : 'c.securityContext?.allowPrivilegeEscalation === true',
+      describe: explicit
+        ? `'container ' + ${cname} + ' does not set allowPrivilegeEscalation: false'`
+        : `'container ' + ${cname} + ' sets allowPrivilegeEscalation: true'`,
       skills: [],
       offending: [
         { name: 'allowPrivilegeEscalation: true', container: { securityContext: { allowPrivilegeEscalation: true } } },
@@ -1301,7 +1905,10 @@ const privilegeEscalation: OfflineFamily = {
       ],
       compliant: [
         ...(explicit ? [] : [{ name: 'no securityContext', container: {} }]),
-        { name: 'allowPrivilegeEscalation: false', container: { securityContext: { allowPrivilegeEscalation: false } } },
+        {
+          name: 'allowPrivilegeEscalation: false',
+          container: { securityContext: { allowPrivilegeEscalation: false } },
+        },
       ],
       polarity: 'forbid',
     });
@@ -1311,7 +1918,10 @@ const privilegeEscalation: OfflineFamily = {
 const readOnlyRoot: OfflineFamily = {
   id: 'read-only-root-filesystem',
   title: 'readOnlyRootFilesystem: true required',
-  examples: ['Containers must use a read-only root filesystem.', 'This policy validates that containers define a securityContext with `readOnlyRootFilesystem: true`.'],
+  examples: [
+    'Containers must use a read-only root filesystem.',
+    'This policy validates that containers define a securityContext with `readOnlyRootFilesystem: true`.',
+  ],
   phrases: [
     ...POD_PHRASES,
     /\bexplicitly\b/i,
@@ -1322,7 +1932,9 @@ const readOnlyRoot: OfflineFamily = {
   ],
   match: (ctx) =>
     // "The filesystem should be read only": a container's own filesystem is its root filesystem (volumes are mounted).
-    /\bread-?only root ?file ?system\b|\breadOnlyRootFilesystem\b|\bfile\s?systems?\s+(?:should|must|shall|needs?\s+to|has\s+to|have\s+to)\s+be\s+read[- ]only\b/i.test(ctx.text)
+    /\bread-?only root ?file ?system\b|\breadOnlyRootFilesystem\b|\bfile\s?systems?\s+(?:should|must|shall|needs?\s+to|has\s+to|have\s+to)\s+be\s+read[- ]only\b/i.test(
+      ctx.text,
+    )
       ? containerRule(ctx, {
           family: 'read-only-root-filesystem',
           summary: 'containers must set readOnlyRootFilesystem: true',
@@ -1331,9 +1943,14 @@ const readOnlyRoot: OfflineFamily = {
           skills: [],
           offending: [
             { name: 'no securityContext', container: {} },
-            { name: 'readOnlyRootFilesystem: false', container: { securityContext: { readOnlyRootFilesystem: false } } },
+            {
+              name: 'readOnlyRootFilesystem: false',
+              container: { securityContext: { readOnlyRootFilesystem: false } },
+            },
           ],
-          compliant: [{ name: 'readOnlyRootFilesystem: true', container: { securityContext: { readOnlyRootFilesystem: true } } }],
+          compliant: [
+            { name: 'readOnlyRootFilesystem: true', container: { securityContext: { readOnlyRootFilesystem: true } } },
+          ],
           polarity: 'require',
         })
       : undefined,
@@ -1342,14 +1959,25 @@ const readOnlyRoot: OfflineFamily = {
 const hostPorts: OfflineFamily = {
   id: 'host-ports',
   title: 'hostPort on container ports forbidden',
-  examples: ['Pods must not use hostPort.', 'Deny containers that expose host ports.', 'This policy ensures the `hostPort` field is unset or set to `0`.'],
-  phrases: [...POD_PHRASES, /\bhost\s?ports?\b/i, /\b(?:container\s?)?ports?\b/i, /\bexpos(?:e|es|ed|ing)\b/i, /\bbind(?:s|ing)?\s+to\b/i],
+  examples: [
+    'Pods must not use hostPort.',
+    'Deny containers that expose host ports.',
+    'This policy ensures the `hostPort` field is unset or set to `0`.',
+  ],
+  phrases: [
+    ...POD_PHRASES,
+    /\bhost\s?ports?\b/i,
+    /\b(?:container\s?)?ports?\b/i,
+    /\bexpos(?:e|es|ed|ing)\b/i,
+    /\bbind(?:s|ing)?\s+to\b/i,
+  ],
   match: (ctx) =>
     /\bhost ?ports?\b/i.test(ctx.text)
       ? containerRule(ctx, {
           family: 'host-ports',
           summary: 'containers must not use hostPort',
-          offends: '(Array.isArray(c.ports) ? c.ports : []).some(function (p) { return p && typeof p.hostPort === "number" && p.hostPort > 0; })',
+          offends:
+            '(Array.isArray(c.ports) ? c.ports : []).some(function (p) { return p && typeof p.hostPort === "number" && p.hostPort > 0; })',
           describe: `'container ' + ${cname} + ' uses a hostPort'`,
           skills: [],
           offending: [{ name: 'a hostPort', container: { ports: [{ containerPort: 8080, hostPort: 8080 }] } }],
@@ -1370,12 +1998,16 @@ const hostPorts: OfflineFamily = {
 const SECCOMP_TYPES = ['RuntimeDefault', 'Localhost', 'Unconfined'] as const;
 
 /** "unset or …": the field may also be left out. */
-const UNSET_OR = /\b(?:is\s+|are\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set|undefined|absent|omitted|left\s+out)\s*,?\s*or\b/i;
+const UNSET_OR =
+  /\b(?:is\s+|are\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set|undefined|absent|omitted|left\s+out)\s*,?\s*or\b/i;
 
 const seccomp: OfflineFamily = {
   id: 'seccomp',
   title: 'seccomp profile type: one of the named types required (or Unconfined forbidden)',
-  examples: ['This policy ensures the seccomp profile is set to `RuntimeDefault` or `Localhost`.', 'Containers must not set the seccomp profile to `Unconfined`.'],
+  examples: [
+    'This policy ensures the seccomp profile is set to `RuntimeDefault` or `Localhost`.',
+    'Containers must not set the seccomp profile to `Unconfined`.',
+  ],
   phrases: [
     ...POD_PHRASES,
     UNSET_OR,
@@ -1393,14 +2025,17 @@ const seccomp: OfflineFamily = {
     const banUnconfined = named.length === 1 && named[0] === 'Unconfined';
     // "RuntimeDefault or Localhost, not Unconfined" mixes an allow-list and a ban: not read.
     if (!banUnconfined && named.includes('Unconfined')) return undefined;
-    const typeOf = '(function (sc) { return sc && sc.seccompProfile && typeof sc.seccompProfile === "object" ? sc.seccompProfile.type : undefined; })';
+    const typeOf =
+      '(function (sc) { return sc && sc.seccompProfile && typeof sc.seccompProfile === "object" ? sc.seccompProfile.type : undefined; })';
     const pod = `${typeOf}(podSpec?.securityContext)`;
     const own = `${typeOf}(c.securityContext)`;
     const offends = banUnconfined
       ? `${pod} === "Unconfined" || ${own} === "Unconfined"`
       : `[${pod}, ${own}].some(function (v) { return v !== undefined && ${js(named)}.indexOf(v) < 0; })${unsetAllowed ? '' : ` || (${own} === undefined && ${pod} === undefined)`}`;
     const good = named.includes('RuntimeDefault') || banUnconfined ? 'RuntimeDefault' : named[0];
-    const profile = (type: string): Record<string, unknown> => ({ seccompProfile: type === 'Localhost' ? { type, localhostProfile: 'profiles/app.json' } : { type } });
+    const profile = (type: string): Record<string, unknown> => ({
+      seccompProfile: type === 'Localhost' ? { type, localhostProfile: 'profiles/app.json' } : { type },
+    });
     const stranger = 'Unconfined';
     return containerRule(ctx, {
       family: 'seccomp',
@@ -1419,7 +2054,9 @@ const seccomp: OfflineFamily = {
         { name: `seccomp ${good} at pod level`, container: {}, podSpec: { securityContext: profile(good) } },
         { name: `seccomp ${good} in the container`, container: { securityContext: profile(good) } },
         ...(unsetAllowed || banUnconfined ? [{ name: 'no seccomp profile', container: {} }] : []),
-        ...(!banUnconfined && named.length > 1 ? [{ name: `seccomp ${named[1]}`, container: { securityContext: profile(named[1]) } }] : []),
+        ...(!banUnconfined && named.length > 1
+          ? [{ name: `seccomp ${named[1]}`, container: { securityContext: profile(named[1]) } }]
+          : []),
       ],
       polarity: banUnconfined ? 'forbid' : 'require',
     });
@@ -1429,17 +2066,26 @@ const seccomp: OfflineFamily = {
 const runAsUser: OfflineFamily = {
   id: 'run-as-user',
   title: 'runAsUser 0 (root) forbidden in the pod or container securityContext',
-  examples: ['This policy ensures containers do not set `runAsUser` to `0`.', 'This policy ensures `runAsUser` is either unset or set to a number greater than zero.'],
+  examples: [
+    'This policy ensures containers do not set `runAsUser` to `0`.',
+    'This policy ensures `runAsUser` is either unset or set to a number greater than zero.',
+  ],
   phrases: [
     ...POD_PHRASES,
-    [/\b(?:is\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?(?:a\s+)?(?:number|value|UID|user\s+ID)?\s*(?:greater\s+than|above|higher\s+than)\s+(?:zero|0)\b/i, 'not'],
+    [
+      /\b(?:is\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?(?:a\s+)?(?:number|value|UID|user\s+ID)?\s*(?:greater\s+than|above|higher\s+than)\s+(?:zero|0)\b/i,
+      'not',
+    ],
     /\brunAsUser\b/i,
     /\b(?:to|of|as|=|:)?\s*(?:zero|root|UID\s+0|user\s+ID\s+0)\b/i,
   ],
   match: (ctx) => {
     const t = ctx.text;
     if (!/\brunAsUser\b/.test(t)) return undefined;
-    const unsetOr = /\b(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?(?:a\s+)?(?:number|value|UID|user\s+ID)?\s*(?:greater\s+than|above|higher\s+than)\s+(?:zero|0)\b/i.test(t);
+    const unsetOr =
+      /\b(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?(?:a\s+)?(?:number|value|UID|user\s+ID)?\s*(?:greater\s+than|above|higher\s+than)\s+(?:zero|0)\b/i.test(
+        t,
+      );
     if (!unsetOr && !/(?:^|[^\w.])(?:0|zero|root)(?![\w.])/i.test(t)) return undefined;
     return containerRule(ctx, {
       family: 'run-as-user',
@@ -1464,7 +2110,10 @@ const runAsUser: OfflineFamily = {
 const procMount: OfflineFamily = {
   id: 'proc-mount',
   title: 'procMount other than Default (Unmasked) forbidden',
-  examples: ['This policy ensures the `procMount` field is unset or set to `Default`.', 'Containers must not set procMount to `Unmasked`.'],
+  examples: [
+    'This policy ensures the `procMount` field is unset or set to `Default`.',
+    'Containers must not set procMount to `Unmasked`.',
+  ],
   phrases: [
     ...POD_PHRASES,
     [/\b(?:is\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?[`'"]?Default[`'"]?/i, 'not'],
@@ -1498,7 +2147,10 @@ const procMount: OfflineFamily = {
 const automountToken: OfflineFamily = {
   id: 'automount-token',
   title: 'pods must not automount the service account token (automountServiceAccountToken: false)',
-  examples: ['This policy ensures Pods set `automountServiceAccountToken` to `false`.', 'Pods must not automount service account tokens.'],
+  examples: [
+    'This policy ensures Pods set `automountServiceAccountToken` to `false`.',
+    'Pods must not automount service account tokens.',
+  ],
   phrases: [
     ...POD_PHRASES,
     /\bautomountServiceAccountToken\b/i,
@@ -1508,7 +2160,12 @@ const automountToken: OfflineFamily = {
   ],
   match: (ctx) => {
     const t = ctx.text;
-    if (!/\bautomountServiceAccountToken\b|\b(?:auto-?)?mount\w*\b[^.]*\bservice\s?accounts?\s+(?:api\s+)?(?:tokens?|credentials)\b/i.test(t)) return undefined;
+    if (
+      !/\bautomountServiceAccountToken\b|\b(?:auto-?)?mount\w*\b[^.]*\bservice\s?accounts?\s+(?:api\s+)?(?:tokens?|credentials)\b/i.test(
+        t,
+      )
+    )
+      return undefined;
     // "unset or false" would allow the default (true): not the same rule, not read.
     if (/\b(?:unset|not\s+set|absent|omitted)\b/i.test(t)) return undefined;
     const sol = containerRule(ctx, {
@@ -1522,14 +2179,16 @@ const automountToken: OfflineFamily = {
         { name: 'automountServiceAccountToken: true', container: {}, podSpec: { automountServiceAccountToken: true } },
       ],
       compliant: [
-        { name: 'automountServiceAccountToken: false', container: {}, podSpec: { automountServiceAccountToken: false } },
+        {
+          name: 'automountServiceAccountToken: false',
+          container: {},
+          podSpec: { automountServiceAccountToken: false },
+        },
       ],
       initContainers: false,
       polarity: 'forbid',
     });
-    // A pod-level field cannot exempt one container's image.
-    if (!sol || exemptImagesIn(ctx.text).length) return undefined;
-    sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
+    if (!sol || !podLevel(ctx, sol)) return undefined;
     sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
     sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);
 if (podSpec && podSpec.automountServiceAccountToken !== false) {
@@ -1549,7 +2208,8 @@ const externalIps: OfflineFamily = {
     const svc = ctx.catalog.byKind('v1', 'Service');
     if (!svc || !/\bexternal\s?IPs?\b/i.test(ctx.text)) return undefined;
     const ns = homeNamespace(ctx);
-    const mk = (ips: string[] | undefined, namespace = ns): KubeObject => sample(svc, { namespace, name: 'svc', spec: { type: 'ClusterIP', ...(ips ? { externalIPs: ips } : {}) } });
+    const mk = (ips: string[] | undefined, namespace = ns): KubeObject =>
+      sample(svc, { namespace, name: 'svc', spec: { type: 'ClusterIP', ...(ips ? { externalIPs: ips } : {}) } });
     const v = violation(ctx);
     const verb = v === 'warn' ? 'warned' : 'denied';
     return {
@@ -1577,7 +2237,10 @@ if (Array.isArray(ips) && ips.length > 0) {
 const hostProcess: OfflineFamily = {
   id: 'host-process',
   title: 'Windows HostProcess containers forbidden (windowsOptions.hostProcess: true, pod or container)',
-  examples: ['This policy ensures the `hostProcess` field, if present, is set to `false`.', 'Pods must not run HostProcess containers.'],
+  examples: [
+    'This policy ensures the `hostProcess` field, if present, is set to `false`.',
+    'Pods must not run HostProcess containers.',
+  ],
   phrases: [
     ...POD_PHRASES,
     /\b(?:windows\s+)?(?:hostProcess|host\s?process)(?:\s+(?:field|containers?|pods?|mode))?\b/i,
@@ -1587,7 +2250,8 @@ const hostProcess: OfflineFamily = {
   ],
   match: (ctx) => {
     if (!/\bhost\s?process\b/i.test(ctx.text)) return undefined;
-    const flag = (where: string): string => `(${where} && ${where}.windowsOptions && ${where}.windowsOptions.hostProcess === true)`;
+    const flag = (where: string): string =>
+      `(${where} && ${where}.windowsOptions && ${where}.windowsOptions.hostProcess === true)`;
     return containerRule(ctx, {
       family: 'host-process',
       summary: 'HostProcess containers (windowsOptions.hostProcess: true, in the pod or a container) are not allowed',
@@ -1595,8 +2259,15 @@ const hostProcess: OfflineFamily = {
       describe: `'container ' + ${cname} + ' runs as a HostProcess container'`,
       skills: [],
       offending: [
-        { name: 'hostProcess: true in the container', container: { securityContext: { windowsOptions: { hostProcess: true } } } },
-        { name: 'hostProcess: true at pod level', container: {}, podSpec: { securityContext: { windowsOptions: { hostProcess: true } } } },
+        {
+          name: 'hostProcess: true in the container',
+          container: { securityContext: { windowsOptions: { hostProcess: true } } },
+        },
+        {
+          name: 'hostProcess: true at pod level',
+          container: {},
+          podSpec: { securityContext: { windowsOptions: { hostProcess: true } } },
+        },
       ],
       compliant: [
         { name: 'no windowsOptions', container: {} },
@@ -1614,24 +2285,55 @@ const kindInNamespace: OfflineFamily = {
   phrases: [],
   match: (ctx) => {
     // The statement's polarity (reading.ts) says whether it forbids: "Pods are not created in …" does, without a deny verb.
-    if (ctx.namespaces.length === 0 || !(ctx.negated || forbids(ctx.text)) || /\blabel|annotat|image|contain|replica|host|privileged|type\b/i.test(ctx.text)) return undefined;
+    if (
+      ctx.namespaces.length === 0 ||
+      !(ctx.negated || forbids(ctx.text)) ||
+      /\blabel|annotat|image|contain|replica|host|privileged|type\b/i.test(ctx.text)
+    )
+      return undefined;
     const r = subjectResources(ctx).find((x) => x.namespaced);
     if (!r) return undefined;
     const ns = ctx.namespaces[0];
     const v = violation(ctx);
     const tests: TestCase[] = [
-      { name: `a ${r.kind} in ${ns} is ${v === 'warn' ? 'warned' : 'denied'}`, object: sample(r, { namespace: ns, name: 'x' }), expect: v, message: ns },
-      { name: `a ${r.kind} in another namespace is allowed`, object: sample(r, { namespace: ns === 'apps' ? 'web' : 'apps', name: 'x' }), expect: 'allow' },
-      { name: `a ${r.kind} in kube-system is allowed`, object: sample(r, { namespace: 'kube-system', name: 'x' }), expect: 'allow' },
+      {
+        name: `a ${r.kind} in ${ns} is ${v === 'warn' ? 'warned' : 'denied'}`,
+        object: sample(r, { namespace: ns, name: 'x' }),
+        expect: v,
+        message: ns,
+      },
+      {
+        name: `a ${r.kind} in another namespace is allowed`,
+        object: sample(r, { namespace: ns === 'apps' ? 'web' : 'apps', name: 'x' }),
+        expect: 'allow',
+      },
+      {
+        name: `a ${r.kind} in kube-system is allowed`,
+        object: sample(r, { namespace: 'kube-system', name: 'x' }),
+        expect: 'allow',
+      },
     ];
     const outsider = ctx.catalog.byKind('v1', r.kind === 'ConfigMap' ? 'Secret' : 'ConfigMap');
-    if (outsider) tests.push({ name: `a ${outsider.kind} in ${ns} is not this policy's business`, object: sample(outsider, { namespace: ns, name: 'x' }), expect: 'allow' });
+    if (outsider)
+      tests.push({
+        name: `a ${outsider.kind} in ${ns} is not this policy's business`,
+        object: sample(outsider, { namespace: ns, name: 'x' }),
+        expect: 'allow',
+      });
     // No Pods in a namespace means no pod controllers there either: their pods would be refused one by one.
     const resources = r.kind === 'Pod' ? workloads(ctx) : [r];
     for (const c of resources.filter((x) => x.kind === 'Deployment' || x.kind === 'CronJob')) {
       tests.push(
-        { name: `a ${c.kind} in ${ns} is ${v === 'warn' ? 'warned' : 'denied'}`, object: sample(c, { namespace: ns, name: 'x' }), expect: v },
-        { name: `a ${c.kind} in another namespace is allowed`, object: sample(c, { namespace: ns === 'apps' ? 'web' : 'apps', name: 'x' }), expect: 'allow' },
+        {
+          name: `a ${c.kind} in ${ns} is ${v === 'warn' ? 'warned' : 'denied'}`,
+          object: sample(c, { namespace: ns, name: 'x' }),
+          expect: v,
+        },
+        {
+          name: `a ${c.kind} in another namespace is allowed`,
+          object: sample(c, { namespace: ns === 'apps' ? 'web' : 'apps', name: 'x' }),
+          expect: 'allow',
+        },
       );
     }
     const what = resources.length > 1 ? 'Pods and pod controllers' : `${r.kind} objects`;
@@ -1657,7 +2359,14 @@ const fieldRequired: OfflineFamily = {
   phrases: [PATH, /\b(?:non-?empty|a\s+value)\b/i],
   match: (ctx) => {
     const path = PATH.exec(ctx.text)?.[1];
-    if (!path || !/\b(must|should|need to|needs to|required?|requires)\s+(?:set|have|define|specify|include|contain)?\b/i.test(ctx.text) || forbids(ctx.text)) return undefined;
+    if (
+      !path ||
+      !/\b(must|should|need to|needs to|required?|requires)\s+(?:set|have|define|specify|include|contain)?\b/i.test(
+        ctx.text,
+      ) ||
+      forbids(ctx.text)
+    )
+      return undefined;
     const r = subjectResources(ctx)[0];
     if (!r) return undefined;
     const parts = path.split('.');
@@ -1672,7 +2381,12 @@ const fieldRequired: OfflineFamily = {
       steps: [step('getPath', 'read a dotted path without throwing')],
       tests: [
         { name: `${r.kind} with ${path} set is allowed`, object: mk('value'), expect: 'allow' },
-        { name: `${r.kind} without ${path} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk(undefined), expect: v, message: parts[parts.length - 1] },
+        {
+          name: `${r.kind} without ${path} is ${v === 'warn' ? 'warned' : 'denied'}`,
+          object: mk(undefined),
+          expect: v,
+          message: parts[parts.length - 1],
+        },
         { name: `${r.kind} with an empty ${path} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk(''), expect: v },
         updateCase(`removing ${path} is ${v === 'warn' ? 'warned' : 'denied'}`, mk('value'), mk(undefined), v),
         ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
@@ -1686,22 +2400,28 @@ if (value === undefined || value === null || value === '') {
   },
 };
 
-
 const immutableMetadata: OfflineFamily = {
   id: 'immutable-metadata',
   title: 'a label or annotation that may not change (or be removed) once set',
   examples: ['The team label of Deployments must not change.', 'Deny changes to the owner annotation on Namespaces.'],
-  phrases: [META_PHRASE, /\b(?:immutable|chang(?:e|es|ed|ing)|modif(?:y|ies|ied|ying|ications?)|edit(?:s|ed|ing)?|alter(?:s|ed|ing|ations?)?)\b/i, /\b(?:or|and)\s+(?:remov(?:e|ed|al|ing)|delet(?:e|ed|ion|ing))\b/i, /\b(?:once\s+set|after\s+creation)\b/i],
+  phrases: [
+    META_PHRASE,
+    /\b(?:immutable|chang(?:e|es|ed|ing)|modif(?:y|ies|ied|ying|ications?)|edit(?:s|ed|ing)?|alter(?:s|ed|ing|ations?)?)\b/i,
+    /\b(?:or|and)\s+(?:remov(?:e|ed|al|ing)|delet(?:e|ed|ion|ing))\b/i,
+    /\b(?:once\s+set|after\s+creation)\b/i,
+  ],
   match: (ctx) => {
     const word = metaWord(ctx.text);
-    if (!word || !/\b(immutable|chang\w*|modif\w*|edit\w*|alter\w*)\b/i.test(ctx.text) || PATH.test(ctx.text)) return undefined;
+    if (!word || !/\b(immutable|chang\w*|modif\w*|edit\w*|alter\w*)\b/i.test(ctx.text) || PATH.test(ctx.text))
+      return undefined;
     const kv = keyValuesNear(ctx.text, word)[0];
     const r = subjectResources(ctx)[0];
     if (!kv || !r) return undefined;
     const field = word === 'label' ? 'labels' : 'annotations';
     const getter = word === 'label' ? 'getLabel' : 'getAnnotation';
     const ns = homeNamespace(ctx);
-    const mk = (value: string | undefined, namespace = ns): KubeObject => sample(r, { namespace, name: 'sample', ...(value === undefined ? {} : { [field]: { [kv.key]: value } }) });
+    const mk = (value: string | undefined, namespace = ns): KubeObject =>
+      sample(r, { namespace, name: 'sample', ...(value === undefined ? {} : { [field]: { [kv.key]: value } }) });
     const v = violation(ctx);
     return {
       polarity: 'forbid',
@@ -1712,10 +2432,24 @@ const immutableMetadata: OfflineFamily = {
       tests: [
         updateCase(`changing the ${word} ${kv.key} is denied`, mk('a'), mk('b'), v),
         updateCase(`removing the ${word} ${kv.key} is denied`, mk('a'), mk(undefined), v),
-        updateCase(`an UPDATE keeping the ${word} ${kv.key} is allowed`, mk('a'), variant(mk('a'), (o) => ((o.metadata ??= {}).generation = 2)), 'allow'),
+        updateCase(
+          `an UPDATE keeping the ${word} ${kv.key} is allowed`,
+          mk('a'),
+          variant(mk('a'), (o) => ((o.metadata ??= {}).generation = 2)),
+          'allow',
+        ),
         updateCase(`setting the ${word} ${kv.key} for the first time is allowed`, mk(undefined), mk('a'), 'allow'),
         { name: `creating with any ${kv.key} is allowed`, object: mk('a'), expect: 'allow' },
-        ...(r.namespaced ? [updateCase(`changing it in kube-system is allowed`, mk('a', 'kube-system'), mk('b', 'kube-system'), 'allow')] : []),
+        ...(r.namespaced
+          ? [
+              updateCase(
+                `changing it in kube-system is allowed`,
+                mk('a', 'kube-system'),
+                mk('b', 'kube-system'),
+                'allow',
+              ),
+            ]
+          : []),
       ],
       javascript: `${namespaceGuard(ctx, [r])}const before = ${getter}(request.oldObject, ${js(kv.key)});
 if (request.operation === 'UPDATE' && before !== undefined && ${getter}(request.object, ${js(kv.key)}) !== before) {
@@ -1726,35 +2460,75 @@ if (request.operation === 'UPDATE' && before !== undefined && ${getter}(request.
   },
 };
 
-
 const VERB_OPERATIONS: Record<string, Array<'CREATE' | 'UPDATE' | 'DELETE'>> = {
-  create: ['CREATE'], add: ['CREATE'], make: ['CREATE'],
-  update: ['UPDATE'], modify: ['UPDATE'], change: ['UPDATE'], edit: ['UPDATE'], patch: ['UPDATE'],
-  delete: ['DELETE'], remove: ['DELETE'],
-  manage: ['CREATE', 'UPDATE', 'DELETE'], write: ['CREATE', 'UPDATE', 'DELETE'],
+  create: ['CREATE'],
+  add: ['CREATE'],
+  make: ['CREATE'],
+  update: ['UPDATE'],
+  modify: ['UPDATE'],
+  change: ['UPDATE'],
+  edit: ['UPDATE'],
+  patch: ['UPDATE'],
+  delete: ['DELETE'],
+  remove: ['DELETE'],
+  manage: ['CREATE', 'UPDATE', 'DELETE'],
+  write: ['CREATE', 'UPDATE', 'DELETE'],
 };
 
 const requesterGroups: OfflineFamily = {
   id: 'requester',
   title: 'only given groups or users may create / update / delete a kind',
-  examples: ['Only members of the group platform-admins may create Namespaces.', 'Only the user alice may delete ConfigMaps in namespace shop.'],
-  phrases: [/\bonly\s+(?:members\s+of\s+)?(?:the\s+)?(?:groups?|users?)\s+(.+?)\s+(?:may|can|are allowed to|is allowed to)\b/i, /\b(?:create|add|make|update|modify|change|edit|patch|delete|remove|manage|write)\b/i],
+  examples: [
+    'Only members of the group platform-admins may create Namespaces.',
+    'Only the user alice may delete ConfigMaps in namespace shop.',
+  ],
+  phrases: [
+    /\bonly\s+(?:members\s+of\s+)?(?:the\s+)?(?:groups?|users?)\s+(.+?)\s+(?:may|can|are allowed to|is allowed to)\b/i,
+    /\b(?:create|add|make|update|modify|change|edit|patch|delete|remove|manage|write)\b/i,
+  ],
   match: (ctx) => {
-    const m = /\bonly\s+(?:members\s+of\s+)?(?:the\s+)?(groups?|users?)\s+(.+?)\s+(?:may|can|are allowed to|is allowed to)\s+((?:create|add|make|update|modify|change|edit|patch|delete|remove|manage|write)(?:\s*(?:,|and|or)\s*(?:create|add|make|update|modify|change|edit|patch|delete|remove|manage|write))*)\b/i.exec(ctx.text);
+    const m =
+      /\bonly\s+(?:members\s+of\s+)?(?:the\s+)?(groups?|users?)\s+(.+?)\s+(?:may|can|are allowed to|is allowed to)\s+((?:create|add|make|update|modify|change|edit|patch|delete|remove|manage|write)(?:\s*(?:,|and|or)\s*(?:create|add|make|update|modify|change|edit|patch|delete|remove|manage|write))*)\b/i.exec(
+        ctx.text,
+      );
     if (!m || /\bbound\b|\bbind/i.test(ctx.text)) return undefined;
     const byGroup = /^group/i.test(m[1]);
-    const names = m[2].split(/\s*(?:,|\band\b|\bor\b)\s*/).map((x) => unquote(x.trim())).filter(Boolean);
-    const operations = [...new Set(m[3].toLowerCase().split(/\s*(?:,|and|or)\s*/).flatMap((v) => VERB_OPERATIONS[v.trim()] ?? []))];
+    const names = m[2]
+      .split(/\s*(?:,|\band\b|\bor\b)\s*/)
+      .map((x) => unquote(x.trim()))
+      .filter(Boolean);
+    const operations = [
+      ...new Set(
+        m[3]
+          .toLowerCase()
+          .split(/\s*(?:,|and|or)\s*/)
+          .flatMap((v) => VERB_OPERATIONS[v.trim()] ?? []),
+      ),
+    ];
     const r = subjectResources(ctx).find((x) => !['Group', 'User'].includes(x.kind));
     if (!r || names.length === 0 || operations.length === 0) return undefined;
     const ns = homeNamespace(ctx);
-    const insider = byGroup ? { username: 'alice', groups: [names[0], 'system:authenticated'] } : { username: names[0], groups: ['system:authenticated'] };
-    const outsider = byGroup ? { username: 'mallory', groups: ['developers', 'system:authenticated'] } : { username: 'mallory', groups: ['system:authenticated'] };
+    const insider = byGroup
+      ? { username: 'alice', groups: [names[0], 'system:authenticated'] }
+      : { username: names[0], groups: ['system:authenticated'] };
+    const outsider = byGroup
+      ? { username: 'mallory', groups: ['developers', 'system:authenticated'] }
+      : { username: 'mallory', groups: ['system:authenticated'] };
     const v = violation(ctx);
-    const request = (op: 'CREATE' | 'UPDATE' | 'DELETE', userInfo: TestCase['userInfo'], namespace = ns): Omit<TestCase, 'name' | 'expect'> => {
+    const request = (
+      op: 'CREATE' | 'UPDATE' | 'DELETE',
+      userInfo: TestCase['userInfo'],
+      namespace = ns,
+    ): Omit<TestCase, 'name' | 'expect'> => {
       const obj = sample(r, { namespace, name: 'x' });
       if (op === 'DELETE') return { operation: op, oldObject: obj, userInfo };
-      if (op === 'UPDATE') return { operation: op, object: variant(obj, (o) => ((o.metadata ??= {}).labels = { changed: 'yes' })), oldObject: obj, userInfo };
+      if (op === 'UPDATE')
+        return {
+          operation: op,
+          object: variant(obj, (o) => ((o.metadata ??= {}).labels = { changed: 'yes' })),
+          oldObject: obj,
+          userInfo,
+        };
       return { object: obj, userInfo };
     };
     const who = `${byGroup ? 'members of' : 'the user'} ${names.join(', ')}`;
@@ -1763,9 +2537,26 @@ const requesterGroups: OfflineFamily = {
       { name: `${op} of a ${r.kind} by someone else is denied`, ...request(op, outsider), expect: v },
     ]);
     const other = (['CREATE', 'UPDATE', 'DELETE'] as const).find((op) => !operations.includes(op));
-    if (other) tests.push({ name: `${other} of a ${r.kind} by someone else is not this policy's business`, ...request(other, outsider), expect: 'allow' });
-    tests.push(...(r.namespaced ? [{ name: `a ${r.kind} in kube-system is allowed`, ...request(operations[0], outsider, 'kube-system'), expect: 'allow' as const }] : []));
-    const check = byGroup ? `userInGroups(request, ${js(names)})` : `${js(names)}.indexOf(request.userInfo?.username) >= 0`;
+    if (other)
+      tests.push({
+        name: `${other} of a ${r.kind} by someone else is not this policy's business`,
+        ...request(other, outsider),
+        expect: 'allow',
+      });
+    tests.push(
+      ...(r.namespaced
+        ? [
+            {
+              name: `a ${r.kind} in kube-system is allowed`,
+              ...request(operations[0], outsider, 'kube-system'),
+              expect: 'allow' as const,
+            },
+          ]
+        : []),
+    );
+    const check = byGroup
+      ? `userInGroups(request, ${js(names)})`
+      : `${js(names)}.indexOf(request.userInfo?.username) >= 0`;
     return {
       polarity: 'require',
       family: 'requester',
@@ -1798,7 +2589,8 @@ const pullPolicyRequired: OfflineFamily = {
     if (ctx.mode === 'mutate') return undefined;
     const named = [...ctx.text.matchAll(/\b(Always|IfNotPresent|Never)\b/gi)].map((m) => m[1].toLowerCase());
     if (!/\bimage\s?pull\s?policy\b|\bimagePullPolicy\b/i.test(ctx.text) || new Set(named).size !== 1) return undefined;
-    const value = ['Always', 'IfNotPresent', 'Never'].find((v) => v.toLowerCase() === named[0])!;
+    const value = ['Always', 'IfNotPresent', 'Never'].find((v) => v.toLowerCase() === named[0]);
+    if (!value) return undefined;
     const other = value === 'Always' ? 'IfNotPresent' : 'Always';
     return containerRule(ctx, {
       family: 'image-pull-policy-required',
@@ -1967,7 +2759,7 @@ const appArmorAllowed = function (p) {
           annotations: { [`${APPARMOR_ANNOTATION}c0`]: value },
           podSpec: samplePodSpec([{}]),
         });
-      const allowedValue = ban ? 'runtime/default' : names[0]!.replace('*', 'app');
+      const allowedValue = ban ? 'runtime/default' : (names[0] ?? 'runtime/default').replace('*', 'app');
       sol.tests.push(
         { name: 'the annotation unconfined is denied', object: annotated('unconfined'), expect: v },
         { name: `the annotation ${allowedValue} is allowed`, object: annotated(allowedValue), expect: 'allow' },
@@ -2003,7 +2795,8 @@ const selinux: OfflineFamily = {
   match: (ctx) => {
     const t = ctx.text;
     if (!/\bse\s?linux/i.test(t)) return undefined;
-    const listRe = /\b(?:configurations?|types?)\b[^.:\n]{0,40}?(?::|\b(?:must|should|shall)\s+be\s+one\s+of\b|\bis\s+one\s+of\b)\s*/;
+    const listRe =
+      /\b(?:configurations?|types?)\b[^.:\n]{0,40}?(?::|\b(?:must|should|shall)\s+be\s+one\s+of\b|\bis\s+one\s+of\b)\s*/;
     const lists = [...t.matchAll(new RegExp(`${listRe.source}([^\\n]+?)(?=\\.(?:\\s|$)|$)`, 'gi'))].map((m) => m[1]);
     const check = (configs: SeLinuxConfig[], whole: boolean): string =>
       whole
@@ -2040,7 +2833,7 @@ const selinux: OfflineFamily = {
     const offendsOf = (o: string): string =>
       none
         ? `(${o} && typeof ${o} === 'object' && Object.keys(${o}).length > 0)`
-        : `(${o} && typeof ${o} === 'object' && !(function (o) { return ${check(configs!, whole)}; })(${o}))`;
+        : `(${o} && typeof ${o} === 'object' && !(function (o) { return ${check(configs ?? [], whole)}; })(${o}))`;
     const pod = 'podSpec?.securityContext?.seLinuxOptions';
     const own = 'c.securityContext?.seLinuxOptions';
     const firstType = configs?.[0]?.type ?? 'container_t';
@@ -2053,10 +2846,14 @@ const selinux: OfflineFamily = {
       summary: none
         ? 'no pod or container may set seLinuxOptions'
         : whole
-          ? `every seLinuxOptions (pod or container) must match one of: ${configs!
-              .map((c) => Object.entries(c).map(([k, v]) => `${k} ${v}`).join(' and '))
+          ? `every seLinuxOptions (pod or container) must match one of: ${(configs ?? [])
+              .map((c) =>
+                Object.entries(c)
+                  .map(([k, v]) => `${k} ${v}`)
+                  .join(' and '),
+              )
               .join('; ')}`
-          : `the SELinux type (pod or container) must be unset or one of ${configs!.map((c) => c.type).join(', ')}`,
+          : `the SELinux type (pod or container) must be unset or one of ${(configs ?? []).map((c) => c.type).join(', ')}`,
       offends: `${offendsOf(pod)} || ${offendsOf(own)}`,
       describe: `'container ' + ${cname} + ' seLinuxOptions ' + JSON.stringify(${own} || ${pod})`,
       skills: [],
@@ -2074,10 +2871,12 @@ const selinux: OfflineFamily = {
               { name: `seLinuxOptions type ${firstType} at pod level`, container: {}, podSpec: good },
             ]),
         ...(!none && !whole
-          ? [{
-              name: 'an allowed type with a custom level',
-              container: { securityContext: { seLinuxOptions: { type: firstType, level: 's0:c1,c2' } } },
-            }]
+          ? [
+              {
+                name: 'an allowed type with a custom level',
+                container: { securityContext: { seLinuxOptions: { type: firstType, level: 's0:c1,c2' } } },
+              },
+            ]
           : []),
       ],
       polarity: none ? 'forbid' : 'require',
@@ -2133,9 +2932,10 @@ const sysctls: OfflineFamily = {
       return m ? (m[1].trim().toLowerCase() === 'none' ? [] : listItems(m[1])) : undefined;
     };
     const items = `(${SYSCTL_LIST_ITEMS})`;
-    let allowed = itemsOf(new RegExp(`\\ballow-?list\\s+of\\s+(?:unsafe\\s+)?sysctls\\s*:\\s*${items}`, 'i'))
-      ?? itemsOf(new RegExp(`\\bonly\\s+(?:the\\s+)?(?:sysctls\\s+)?${items}`, 'i'))
-      ?? itemsOf(new RegExp(`\\bother\\s+than\\s+(?:the\\s+)?(?:sysctls\\s+)?${items}`, 'i'));
+    const allowed =
+      itemsOf(new RegExp(`\\ballow-?list\\s+of\\s+(?:unsafe\\s+)?sysctls\\s*:\\s*${items}`, 'i')) ??
+      itemsOf(new RegExp(`\\bonly\\s+(?:the\\s+)?(?:sysctls\\s+)?${items}`, 'i')) ??
+      itemsOf(new RegExp(`\\bother\\s+than\\s+(?:the\\s+)?(?:sysctls\\s+)?${items}`, 'i'));
     let forbidden = itemsOf(new RegExp(`\\bdisallow-?list\\s+of\\s+sysctls\\s*:\\s*${items}`, 'i'));
     const named = [...t.matchAll(new RegExp(SYSCTL_NAME.source, 'gi'))].map((m) => m[0]);
     const listed = [...(allowed ?? []), ...(forbidden ?? [])];
@@ -2162,7 +2962,8 @@ const sysctls: OfflineFamily = {
     else if (allowed && !allowed.includes('*')) badName = 'kernel.msgmax';
     let goodName: string | undefined = portRange;
     if (forbiddenAll) goodName = undefined;
-    else if (allowed?.length) goodName = allowed.find((a) => a !== '*')?.replace('*', 'ip_local_port_range') ?? portRange;
+    else if (allowed?.length)
+      goodName = allowed.find((a) => a !== '*')?.replace('*', 'ip_local_port_range') ?? portRange;
     // The cases follow the code's own matcher (so a list like "kernel.*" and "net.*" is checked as written).
     const m = (list: string[], n: string): boolean =>
       list.some((p) => p === '*' || (p.endsWith('*') ? n.startsWith(p.slice(0, -1)) : n === p));
@@ -2192,9 +2993,7 @@ const sysctls: OfflineFamily = {
       initContainers: false,
       polarity: fromLists ? 'require' : 'forbid',
     });
-    // A pod-level field cannot exempt one container's image.
-    if (!sol || exemptImagesIn(t).length) return undefined;
-    sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
+    if (!sol || !podLevel(ctx, sol)) return undefined;
     sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
     sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);
 const m = ${matches};
@@ -2211,10 +3010,36 @@ if (bad.length > 0) {
 };
 
 const VOLUME_TYPES = [
-  'awsElasticBlockStore', 'azureDisk', 'azureFile', 'cephfs', 'cinder', 'configMap', 'csi', 'downwardAPI',
-  'emptyDir', 'ephemeral', 'fc', 'flexVolume', 'flocker', 'gcePersistentDisk', 'gitRepo', 'glusterfs', 'hostPath',
-  'image', 'iscsi', 'nfs', 'persistentVolumeClaim', 'photonPersistentDisk', 'portworxVolume', 'projected', 'quobyte',
-  'rbd', 'scaleIO', 'secret', 'storageos', 'vsphereVolume',
+  'awsElasticBlockStore',
+  'azureDisk',
+  'azureFile',
+  'cephfs',
+  'cinder',
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'fc',
+  'flexVolume',
+  'flocker',
+  'gcePersistentDisk',
+  'gitRepo',
+  'glusterfs',
+  'hostPath',
+  'image',
+  'iscsi',
+  'nfs',
+  'persistentVolumeClaim',
+  'photonPersistentDisk',
+  'portworxVolume',
+  'projected',
+  'quobyte',
+  'rbd',
+  'scaleIO',
+  'secret',
+  'storageos',
+  'vsphereVolume',
 ] as const;
 
 const VOLUME_NAME = `[\`'"]?(?:${VOLUME_TYPES.join('|')})[\`'"]?`;
@@ -2222,7 +3047,10 @@ const VOLUME_LIST = `${VOLUME_NAME}(?:\\s*(?:,|\\band\\b|\\bor\\b)\\s*${VOLUME_N
 
 /** Where a list of volume types is said to be the allowed ones, or the forbidden ones. */
 const VOLUME_ALLOW = [
-  new RegExp(`\\b(?:an?\\s+)?(?:allow-?list|array|list)\\s+of\\s+(?:allowed\\s+)?volume\\s+types\\s*:\\s*(${VOLUME_LIST})`, 'i'),
+  new RegExp(
+    `\\b(?:an?\\s+)?(?:allow-?list|array|list)\\s+of\\s+(?:allowed\\s+)?volume\\s+types\\s*:\\s*(${VOLUME_LIST})`,
+    'i',
+  ),
   new RegExp(
     `\\brestrict(?:s|ed)?\\s+(?:mountable\\s+|the\\s+)?volumes?(?:\\s+types?)?\\s+to\\s+(?:the\\s+types\\s+)?(${VOLUME_LIST})`,
     'i',
@@ -2279,17 +3107,27 @@ const volumeTypes: OfflineFamily = {
     const list = allowed ?? forbidden;
     if (!list?.length || list.some((x) => !(VOLUME_TYPES as readonly string[]).includes(x))) return undefined;
     // Every type the text names must be in the list read (one list per rule).
-    const named = [...t.matchAll(new RegExp(`\\b(?:${VOLUME_TYPES.join('|')})\\b`, 'gi'))].map((m) => canonical(m[0])!);
+    const named = [...t.matchAll(new RegExp(`\\b(?:${VOLUME_TYPES.join('|')})\\b`, 'gi'))].map(
+      (m) => canonical(m[0]) ?? m[0],
+    );
     if (named.some((n) => !list.includes(n))) return undefined;
     // A ban on hostPath alone is the host-path family's.
     if (forbidden && forbidden.length === 1 && forbidden[0] === 'hostPath') return undefined;
-    const bad = allowed ? (['hostPath', 'nfs', 'gitRepo'].find((x) => !allowed.includes(x)) ?? 'rbd') : forbidden![0];
-    const good = allowed ? allowed[0] : (['emptyDir', 'configMap', 'secret'].find((x) => !forbidden!.includes(x)) ?? 'projected');
-    const sources: Record<string, unknown> = { hostPath: { path: '/var' }, nfs: { server: 'nfs.example.com', path: '/' } };
+    const banned = forbidden ?? [];
+    const bad = allowed ? (['hostPath', 'nfs', 'gitRepo'].find((x) => !allowed.includes(x)) ?? 'rbd') : banned[0];
+    const good = allowed
+      ? allowed[0]
+      : (['emptyDir', 'configMap', 'secret'].find((x) => !banned.includes(x)) ?? 'projected');
+    const sources: Record<string, unknown> = {
+      hostPath: { path: '/var' },
+      nfs: { server: 'nfs.example.com', path: '/' },
+    };
     const volume = (type: string, name = 'v'): Record<string, unknown> => ({ name, [type]: sources[type] ?? {} });
     const sol = containerRule(ctx, {
       family: 'volume-types',
-      summary: allowed ? `pods may use only ${allowed.join(', ')} volumes` : `pods may not use ${forbidden!.join(', ')} volumes`,
+      summary: allowed
+        ? `pods may use only ${allowed.join(', ')} volumes`
+        : `pods may not use ${banned.join(', ')} volumes`,
       offends: 'false',
       describe: "''",
       skills: [],
@@ -2308,9 +3146,7 @@ const volumeTypes: OfflineFamily = {
       initContainers: false,
       polarity: allowed ? 'require' : 'forbid',
     });
-    // A pod-level field cannot exempt one container's image.
-    if (!sol || exemptImagesIn(t).length) return undefined;
-    sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
+    if (!sol || !podLevel(ctx, sol)) return undefined;
     sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
     const typeCheck = allowed
       ? `${js(allowed)}.indexOf(k) < 0 && ${js(allowed)}.indexOf('*') < 0`
@@ -2384,7 +3220,11 @@ const POD_FIELDS: ReadonlyArray<{ field: string; words: RegExp; list?: boolean; 
     words: /\bpriority\s?class(?:\s?name)?(?:es)?\b|\bpriorityClassName\b/i,
     sample: 'high-priority',
   },
-  { field: 'runtimeClassName', words: /\bruntime\s?class(?:\s?name)?(?:es)?\b|\bruntimeClassName\b/i, sample: 'gvisor' },
+  {
+    field: 'runtimeClassName',
+    words: /\bruntime\s?class(?:\s?name)?(?:es)?\b|\bruntimeClassName\b/i,
+    sample: 'gvisor',
+  },
   {
     field: 'topologySpreadConstraints',
     words: /\btopology\s?spread\s?constraints?\b|\btopologySpreadConstraints\b/i,
@@ -2425,11 +3265,11 @@ const podFieldRequired: OfflineFamily = {
       initContainers: false,
       polarity: 'require',
     });
-    // A pod-level field cannot exempt one container's image.
-    if (!sol || exemptImagesIn(ctx.text).length) return undefined;
-    sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
+    if (!sol || !podLevel(ctx, sol)) return undefined;
     sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
-    const missing = f.list ? `!Array.isArray(value) || value.length === 0` : `typeof value !== 'string' || value === ''`;
+    const missing = f.list
+      ? `!Array.isArray(value) || value.length === 0`
+      : `typeof value !== 'string' || value === ''`;
     sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const value = podSpecOf(request.object)?.${f.field};
 if (${missing}) {
   ${act(ctx, js(`pods must set ${f.field}`))}
@@ -2450,8 +3290,9 @@ const UNSET_OR_ABOVE_ZERO = new RegExp(
 
 const rootGroup: OfflineFamily = {
   id: 'root-group',
-  title: 'the root group (GID 0) forbidden in the named fields: runAsGroup (pod or container), fsGroup, '
-    + 'supplementalGroups',
+  title:
+    'the root group (GID 0) forbidden in the named fields: runAsGroup (pod or container), fsGroup, ' +
+    'supplementalGroups',
   examples: [
     'This policy ensures `runAsGroup`, `fsGroup` and `supplementalGroups` are not set to `0`.',
     'Containers must not set `runAsGroup` to `0`.',
@@ -2488,7 +3329,13 @@ const rootGroup: OfflineFamily = {
         ? [{ name: 'fsGroup 0', container: {}, podSpec: { securityContext: { fsGroup: 0 } } }]
         : []),
       ...(fields.includes('supplementalGroups')
-        ? [{ name: 'supplementalGroups with 0', container: {}, podSpec: { securityContext: { supplementalGroups: [1, 0] } } }]
+        ? [
+            {
+              name: 'supplementalGroups with 0',
+              container: {},
+              podSpec: { securityContext: { supplementalGroups: [1, 0] } },
+            },
+          ]
         : []),
     ];
     const good = Object.fromEntries(fields.map((f) => [f, f === 'supplementalGroups' ? [1000] : 1000]));
@@ -2512,9 +3359,814 @@ const rootGroup: OfflineFamily = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------
+// RBAC rules: what a Role or ClusterRole grants
+
+/** Verbs that open a connection to a subresource (pods/exec and the like): kubectl exec uses create, websockets get. */
+const CONNECT_VERBS = ['create', 'get', '*'];
+/** Verbs that let a role holder grant or assume more than it has. */
+const RBAC_SPECIAL_VERBS = ['escalate', 'bind', 'impersonate'] as const;
+/**
+ * Roles the API server (system:*) or the managed platform (gce:*, eks:*) reconciles, and the default user-facing
+ * ClusterRoles: a webhook that denies writes to them breaks that reconciliation, so rules about what a role
+ * grants never apply to them.
+ */
+const PLATFORM_ROLE_PREFIXES = ['system:', 'gce:', 'eks:'];
+const DEFAULT_ROLES = ['cluster-admin', 'admin', 'edit', 'view'];
+
+const rbacRules: OfflineFamily = {
+  id: 'rbac-rules',
+  title: 'what Roles / ClusterRoles may grant: wildcards, the escalate / bind / impersonate verbs, named resources',
+  examples: [
+    'Roles and ClusterRoles must not use wildcards in their verbs.',
+    'ClusterRoles must not grant the escalate, bind or impersonate verbs.',
+    'Fails when the ClusterRole allows pods/exec or pods/attach.',
+    'Roles must not grant access to Secrets.',
+  ],
+  phrases: [
+    /\bRBAC\b/,
+    /\b(?:grant|grants|granted|granting|give|gives|giving|access|permissions?|privileges?|rules?|verbs?)\b/i,
+    /\b(?:the\s+)?(?:use|usage)\s+of\b/i,
+    /\bwildcards?(?:\s*\(?\s*[`'"]?\*[`'"]?\s*\)?)?/i,
+    /[`'"]\*[`'"]/,
+    /\b(?:escalate|bind|impersonate)\b/i,
+    /\b[a-z]+\/(?:exec|attach|portforward|proxy)\b/gi,
+    /\b(?:on|to|with|in)\b/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    const roleKinds = ctx.resources.filter((r) => r.kind === 'Role' || r.kind === 'ClusterRole');
+    if (!roleKinds.length && !/\bRBAC\b/.test(t)) return undefined;
+    const roles = ctx.catalog.get('rbac.authorization.k8s.io', 'roles');
+    const clusterRoles = ctx.catalog.get('rbac.authorization.k8s.io', 'clusterroles');
+    if (!roles || !clusterRoles) return undefined;
+    // "roles" in lower case, the plural "Roles" (as RBAC policy libraries use it for both), or RBAC means both
+    // kinds; a singular kind word ("… a Role …", "ClusterRoles") names that kind. The restatement says which.
+    const generic = /\broles?\b/.test(t) || /\bRoles\b/.test(t);
+    const both = !roleKinds.length || (generic && !roleKinds.some((r) => r.kind === 'ClusterRole'));
+    const resources = both ? [roles, clusterRoles] : roleKinds;
+    // Bindings are rbac-subjects' and rbac-requester's: a text naming one is not about what a role grants.
+    if (ctx.resources.some((r) => /Binding$/.test(r.kind))) return undefined;
+    const wildcard = /\bwildcards?\b|[`'"(]\*[`'")]/i.test(t);
+    const verbs = RBAC_SPECIAL_VERBS.filter((v) => new RegExp(`\\b${v}\\b`, 'i').test(t));
+    const subresources = [...t.matchAll(/\b([a-z]+)\/(exec|attach|portforward|proxy)\b/gi)].map((m) => ({
+      plural: m[1].toLowerCase(),
+      sub: m[2].toLowerCase(),
+    }));
+    const others = ctx.resources.filter((r) => r.kind !== 'Role' && r.kind !== 'ClusterRole');
+    // Kind words inside "pods/exec" name the subresource's parent, not a resource of their own.
+    const named = others.filter((r) => !subresources.some((s) => s.plural === r.plural));
+    type Grant = { group: string; resource: string; verbs?: string[] };
+    const grants: Grant[] = [
+      ...subresources.map((s) => ({
+        group: ctx.catalog.byPlural(s.plural)[0]?.group ?? '',
+        resource: `${s.plural}/${s.sub}`,
+        verbs: CONNECT_VERBS,
+      })),
+      ...named.map((r) => ({ group: r.group, resource: r.plural })),
+    ];
+    // One rule per policy: wildcards, verbs, or resources, never two of them at once.
+    const modes = [wildcard, verbs.length > 0, grants.length > 0].filter(Boolean).length;
+    if (modes !== 1) return undefined;
+    if (subresources.some((s) => !ctx.catalog.byPlural(s.plural).length)) return undefined;
+    const lists: Array<'verbs' | 'resources'> = [];
+    if (wildcard) {
+      if (/\bverbs?\b/i.test(t)) lists.push('verbs');
+      if (/\bresources?\b/i.test(t)) lists.push('resources');
+      if (!lists.length) return undefined;
+    }
+    const ns = homeNamespace(ctx);
+    const primary = resources[0];
+    const rule = (apiGroups: string[], res: string[], vs: string[]): Record<string, unknown> => ({
+      apiGroups,
+      resources: res,
+      verbs: vs,
+    });
+    const mk = (
+      r: ApiResource,
+      rules: Array<Record<string, unknown>>,
+      name = 'team-role',
+      namespace = ns,
+    ): KubeObject => sample(r, { name, namespace, extra: { rules } });
+    const plain = rule([''], ['configmaps'], ['get', 'list']);
+    const v = violation(ctx);
+    const word = v === 'warn' ? 'warned' : 'denied';
+    const offending: Array<[string, Record<string, unknown>]> = [];
+    const compliant: Array<[string, Record<string, unknown>]> = [['a plain read rule', plain]];
+    let condition: string;
+    let what: string;
+    if (wildcard) {
+      for (const l of lists)
+        offending.push([`'*' in ${l}`, l === 'verbs' ? rule([''], ['configmaps'], ['*']) : rule([''], ['*'], ['get'])]);
+      if (!lists.includes('resources')) compliant.push([`'*' in resources only`, rule([''], ['*'], ['get'])]);
+      if (!lists.includes('verbs')) compliant.push([`'*' in verbs only`, rule([''], ['configmaps'], ['*'])]);
+      condition = lists.map((l) => `listOf(r.${l}).indexOf('*') >= 0`).join(' || ');
+      what = `a wildcard ('*') in ${lists.join(' or ')}`;
+    } else if (verbs.length) {
+      for (const vb of verbs)
+        offending.push([`the ${vb} verb`, rule(['rbac.authorization.k8s.io'], ['clusterroles'], [vb])]);
+      offending.push([`the '*' verb`, rule(['rbac.authorization.k8s.io'], ['clusterroles'], ['*'])]);
+      compliant.push(['read access to roles', rule(['rbac.authorization.k8s.io'], ['clusterroles'], ['get', 'list'])]);
+      condition = `listOf(r.verbs).some(function (x) { return x === '*' || ${js(verbs)}.indexOf(x) >= 0; })`;
+      what = `the ${verbs.join(', ')} verb${verbs.length > 1 ? 's' : ''}`;
+    } else {
+      const checks = grants.map((g) => {
+        const [base] = g.resource.split('/');
+        const resourceHit = `(res.indexOf('*') >= 0 || res.indexOf(${js(g.resource)}) >= 0${g.resource.includes('/') ? ` || res.indexOf(${js(`${base}/*`)}) >= 0` : ''})`;
+        const groupHit = `(groups.indexOf('*') >= 0 || groups.indexOf(${js(g.group)}) >= 0)`;
+        const verbHit = g.verbs ? `vs.some(function (x) { return ${js(g.verbs)}.indexOf(x) >= 0; })` : 'vs.length > 0';
+        return `(${groupHit} && ${resourceHit} && ${verbHit})`;
+      });
+      condition = `(function () { const groups = listOf(r.apiGroups); const res = listOf(r.resources); const vs = listOf(r.verbs); return ${checks.join(' || ')}; })()`;
+      what = `access to ${grants.map((g) => g.resource).join(', ')}`;
+      for (const g of grants) {
+        const vb = g.verbs ? ['create'] : ['get'];
+        offending.push([`${g.resource} (${vb[0]})`, rule([g.group], [g.resource], vb)]);
+        offending.push([`${g.resource} through '*' resources`, rule([g.group], ['*'], vb)]);
+        offending.push([`${g.resource} through '*' apiGroups`, rule(['*'], [g.resource], ['*'])]);
+        if (g.verbs) compliant.push([`${g.resource} with the list verb only`, rule([g.group], [g.resource], ['list'])]);
+      }
+      compliant.push([
+        `the same resources in another API group`,
+        rule(
+          ['example.com'],
+          grants.map((g) => g.resource),
+          ['get'],
+        ),
+      ]);
+    }
+    const tests: TestCase[] = [
+      ...offending.map(([n, r]) => ({
+        name: `${primary.kind} granting ${n} is ${word}`,
+        object: mk(primary, [plain, r]),
+        expect: v,
+      })),
+      ...compliant.map(([n, r]) => ({
+        name: `${primary.kind} with ${n} is allowed`,
+        object: mk(primary, [r]),
+        expect: 'allow' as const,
+      })),
+      { name: `${primary.kind} without rules is allowed`, object: mk(primary, []), expect: 'allow' },
+      {
+        name: `the platform's own ${primary.kind} system:test is allowed`,
+        object: mk(primary, [offending[0][1]], 'system:test'),
+        expect: 'allow',
+      },
+      updateCase(
+        `UPDATE adding ${offending[0][0]} is ${word}`,
+        mk(primary, [plain]),
+        mk(primary, [plain, offending[0][1]]),
+        v,
+      ),
+    ];
+    for (const r of resources.slice(1))
+      tests.push({
+        name: `${r.kind} granting ${offending[0][0]} is ${word}`,
+        object: mk(r, [offending[0][1]]),
+        expect: v,
+      });
+    tests.push(...scopeCases(primary, ctx, (o) => mk(primary, [offending[0][1]], 'team-role', o.namespace)));
+    const summary = `${resources.map((r) => `${r.kind}s`).join(' and ')} must not grant ${what} (the platform's own roles — system:*, gce:*, eks:*, cluster-admin, admin, edit, view — are left alone)`;
+    return {
+      family: 'rbac-rules',
+      summary,
+      target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [],
+      tests,
+      javascript: `${namespaceGuard(ctx, resources)}function listOf(x) { return Array.isArray(x) ? x : []; }
+const role = request.object;
+const name = String(role?.metadata?.name || '');
+const platform = ${js(PLATFORM_ROLE_PREFIXES)}.some(function (p) { return name.indexOf(p) === 0; }) || ${js(DEFAULT_ROLES)}.indexOf(name) >= 0;
+const offending = platform ? [] : listOf(role?.rules).filter(function (r) { return r && typeof r === 'object' && (${condition}); });
+if (offending.length > 0) {
+  ${act(ctx, `${js(`${roleKindWords(resources)} must not grant ${what}: `)} + JSON.stringify(offending[0])`)}
+}
+`,
+      polarity: 'forbid',
+      placesKinds: named
+        .map((r) => r.kind)
+        .concat(subresources.flatMap((s) => ctx.catalog.byPlural(s.plural).map((r) => r.kind))),
+    };
+  },
+};
+
+function roleKindWords(resources: ApiResource[]): string {
+  return resources.map((r) => `${r.kind}s`).join(' and ');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Secrets as environment variables, container runtime sockets, scheduling fields
+
+const SECRET_ENV_WORDS = /\b(?:environment|env)\s*(?:variables?|vars?)\b|\benvFrom\b|\benv\b/i;
+
+const secretEnv: OfflineFamily = {
+  id: 'secret-env',
+  title: 'Secrets exposed as environment variables forbidden (env[].valueFrom.secretKeyRef, envFrom[].secretRef)',
+  examples: [
+    'Secrets must not be used as environment variables.',
+    'This policy ensures no container reads a Secret through env or envFrom.',
+  ],
+  phrases: [
+    ...POD_PHRASES,
+    /\bsecrets?\b/i,
+    SECRET_ENV_WORDS,
+    /\b(?:secretKeyRef|secretRef)\b/i,
+    /\b(?:as|from|in|into|through|via|by)\b/i,
+    /\b(?:use|uses|used|using|usage|consum\w*|read\w*|expos\w*|reference\w*|pass\w*|inject\w*)\b/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!/\bsecrets?\b|\bsecret(?:KeyRef|Ref)\b/i.test(t) || !SECRET_ENV_WORDS.test(t)) return undefined;
+    // Only a ban is read: "Secrets must be mounted as files, not environment variables" names two forms.
+    if (!ctx.negated || /\b(?:volumes?|files?|mount\w*)\b/i.test(t)) return undefined;
+    const offends =
+      '(Array.isArray(c.env) && c.env.some(function (e) { return !!(e && e.valueFrom && e.valueFrom.secretKeyRef); })) || (Array.isArray(c.envFrom) && c.envFrom.some(function (e) { return !!(e && e.secretRef); }))';
+    const sol = containerRule(ctx, {
+      family: 'secret-env',
+      summary:
+        'no container may take a Secret as environment variables (env valueFrom.secretKeyRef or envFrom secretRef)',
+      offends,
+      describe: `'container ' + ${cname} + ' takes a Secret as environment variables'`,
+      skills: [],
+      offending: [
+        {
+          name: 'an env var from a secretKeyRef',
+          container: { env: [{ name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] },
+        },
+        { name: 'envFrom a secretRef', container: { envFrom: [{ secretRef: { name: 'db' } }] } },
+      ],
+      compliant: [
+        { name: 'a plain env var', container: { env: [{ name: 'MODE', value: 'prod' }] } },
+        {
+          name: 'an env var from a configMapKeyRef',
+          container: { env: [{ name: 'MODE', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'mode' } } }] },
+        },
+        { name: 'envFrom a configMapRef', container: { envFrom: [{ configMapRef: { name: 'cfg' } }] } },
+        {
+          name: 'a Secret mounted as a volume',
+          container: { volumeMounts: [{ name: 's', mountPath: '/etc/secret' }] },
+          podSpec: { volumes: [{ name: 's', secret: { secretName: 'db' } }] },
+        },
+      ],
+      polarity: 'forbid',
+    });
+    if (!sol) return undefined;
+    // "Secrets" names the Secret kind as the thing exposed, not a kind the policy selects.
+    sol.placesKinds = ['Secret'];
+    return sol;
+  },
+};
+
+/** The container runtimes' sockets, as their packages install them (/var/run is a link to /run on most nodes). */
+const RUNTIME_SOCKETS: Array<{ runtime: string; words: RegExp; paths: string[] }> = [
+  {
+    runtime: 'docker',
+    words: /\bdocker(?:d)?\b/i,
+    paths: ['/var/run/docker.sock', '/run/docker.sock'],
+  },
+  {
+    runtime: 'containerd',
+    words: /\bcontainerd\b/i,
+    paths: ['/var/run/containerd/containerd.sock', '/run/containerd/containerd.sock'],
+  },
+  { runtime: 'cri-o', words: /\bcri-?o\b/i, paths: ['/var/run/crio/crio.sock', '/run/crio/crio.sock'] },
+  {
+    runtime: 'cri-dockerd',
+    words: /\bcri-dockerd\b/i,
+    paths: ['/var/run/cri-dockerd.sock', '/run/cri-dockerd.sock'],
+  },
+];
+
+const runtimeSocket: OfflineFamily = {
+  id: 'runtime-socket',
+  title: 'hostPath mounts of a container runtime socket (Docker, containerd, CRI-O) forbidden',
+  examples: [
+    'Pods must not mount the Docker socket.',
+    'This policy ensures no pod mounts the socket of a container runtime (Docker, containerd or CRI-O).',
+  ],
+  phrases: [
+    ...POD_PHRASES,
+    /(?:\/[\w.-]+)+\.sock\b/g,
+    /\b(?:cri-dockerd|docker(?:d)?|containerd|cri-o|crio)\b/gi,
+    /\b(?:container\s+)?(?:runtime|engine|daemon|CRI)(?:\s+engines?)?\b/gi,
+    /\b(?:unix\s+)?sockets?\b|\.sock\b/i,
+    /\bhost\s?path(?:\s+volumes?)?\b|\bvolumes?\b|\bbind\s+mounts?\b/i,
+    /\b(?:mount|mounts|mounted|mounting|use|uses|used|using|access\w*|expos\w*)\b/i,
+    /\b(?:the|a|an|of|its|their|on|from|into|in|any|or|and|node'?s?|host'?s?)\b/gi,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!/\bsockets?\b|\.sock\b/i.test(t) || !ctx.negated) return undefined;
+    // A socket path names its runtime; a path that is no runtime's socket is not read.
+    const pathsNamed = [...t.matchAll(/(?:\/[\w.-]+)+\.sock\b/g)].map((m) => m[0]);
+    if (pathsNamed.some((p) => !RUNTIME_SOCKETS.some((r) => r.paths.includes(p)))) return undefined;
+    // "cri-dockerd" is its own runtime, not Docker's socket
+    const others = t.replace(/\bcri-dockerd\b/gi, ' ').replace(/(?:\/[\w.-]+)+\.sock\b/g, ' ');
+    const named = RUNTIME_SOCKETS.filter(
+      (r) => r.words.test(r.runtime === 'cri-dockerd' ? t : others) || pathsNamed.some((p) => r.paths.includes(p)),
+    );
+    const generic = /\b(?:container\s+)?(?:runtime|engine|daemon|CRI)\b/i.test(t);
+    // "the socket" with no runtime named says nothing about which; a named one is checked alone.
+    const runtimes = named.length ? named : generic ? RUNTIME_SOCKETS : [];
+    if (!runtimes.length) return undefined;
+    // Named paths are taken as written; a runtime named by word covers where its packages put the socket.
+    const paths = pathsNamed.length ? [...new Set(pathsNamed)] : runtimes.flatMap((r) => r.paths);
+    const names = runtimes.map((r) => r.runtime).join(', ');
+    const hostPath = (path: string): Record<string, unknown> => ({ volumes: [{ name: 'sock', hostPath: { path } }] });
+    const sol = containerRule(ctx, {
+      family: 'runtime-socket',
+      summary: `pods may not mount the ${names} socket${runtimes.length > 1 ? 's' : ''} through hostPath (${paths.join(', ')})`,
+      offends: 'false',
+      describe: "''",
+      skills: [],
+      offending: [
+        ...paths.map((p) => ({ name: `a hostPath of ${p}`, container: {}, podSpec: hostPath(p) })),
+        { name: `a hostPath of ${paths[0]}/`, container: {}, podSpec: hostPath(`${paths[0]}/`) },
+      ],
+      compliant: [
+        { name: 'no volumes', container: {} },
+        { name: 'a hostPath of another file', container: {}, podSpec: hostPath('/var/log/app.log') },
+        { name: 'an emptyDir volume', container: {}, podSpec: { volumes: [{ name: 'e', emptyDir: {} }] } },
+      ],
+      initContainers: false,
+      polarity: 'forbid',
+    });
+    if (!sol || !podLevel(ctx, sol)) return undefined;
+    sol.steps = [
+      step('podSpecOf', 'the pod spec of a pod or workload'),
+      step('hostPathVolumes', 'the hostPath volumes of a pod spec'),
+    ];
+    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const sockets = ${js(paths)};
+const mounted = hostPathVolumes(podSpecOf(request.object)).filter(function (v) {
+  const path = String((v.hostPath && v.hostPath.path) || '').replace(/\\/+$/, '');
+  return sockets.indexOf(path) >= 0;
+});
+if (mounted.length > 0) {
+  ${act(ctx, `'pods may not mount a container runtime socket: ' + mounted.map(function (v) { return v.hostPath.path; }).join(', ')`)}
+}
+`;
+    return sol;
+  },
+};
+
+/** Pod spec fields that pin scheduling, which a ban on "using" them reads as "set to a non-empty value". */
+const SCHEDULING_FIELDS: Array<{ field: string; words: RegExp; sample: unknown }> = [
+  { field: 'nodeName', words: /\bnode\s?Name\b/i, sample: 'node-1' },
+  { field: 'nodeSelector', words: /\bnode\s?Selectors?\b/i, sample: { disktype: 'ssd' } },
+];
+
+const schedulingFields: OfflineFamily = {
+  id: 'scheduling-fields',
+  title: 'pod spec nodeName / nodeSelector forbidden',
+  examples: ['Pods must not set nodeName.', 'This policy prevents the use of nodeSelector or nodeName in pods.'],
+  phrases: [
+    ...POD_PHRASES,
+    /\bnode\s?Name\b|\bnode\s?Selectors?\b/gi,
+    /\b(?:fields?|the\s+use\s+of|use|uses|using|set|sets|setting|specify\w*|defin\w*)\b/i,
+    /\b(?:or|and|either|any|of|the)\b/gi,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    const named = SCHEDULING_FIELDS.filter((f) => f.words.test(t));
+    if (!named.length || !ctx.negated) return undefined;
+    // "only nodeSelector may be used", "unless", "except": an allow-list or an exception, not a plain ban.
+    if (/\b(?:only|unless|except|other\s+than|instead)\b/i.test(t)) return undefined;
+    const fields = named.map((f) => f.field);
+    const empty = (f: (typeof SCHEDULING_FIELDS)[number]): unknown => (typeof f.sample === 'string' ? '' : {});
+    const sol = containerRule(ctx, {
+      family: 'scheduling-fields',
+      summary: `pods may not set ${fields.join(' or ')}`,
+      offends: 'false',
+      describe: "''",
+      skills: [],
+      offending: named.map((f) => ({ name: `${f.field} set`, container: {}, podSpec: { [f.field]: f.sample } })),
+      compliant: [
+        { name: `no ${fields.join(' or ')}`, container: {} },
+        ...named.map((f) => ({ name: `an empty ${f.field}`, container: {}, podSpec: { [f.field]: empty(f) } })),
+        {
+          name: 'node affinity instead',
+          container: {},
+          podSpec: {
+            affinity: {
+              nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                  nodeSelectorTerms: [{ matchExpressions: [{ key: 'disktype', operator: 'In', values: ['ssd'] }] }],
+                },
+              },
+            },
+          },
+        },
+      ],
+      initContainers: false,
+      polarity: 'forbid',
+    });
+    if (!sol || !podLevel(ctx, sol)) return undefined;
+    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
+    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object) || {};
+const set = ${js(fields)}.filter(function (f) {
+  const v = podSpec[f];
+  return typeof v === 'string' ? v !== '' : !!v && typeof v === 'object' && Object.keys(v).length > 0;
+});
+if (set.length > 0) {
+  ${act(ctx, `'pods may not set ' + set.join(', ')`)}
+}
+`;
+    return sol;
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Ingress hosts left blank or wildcarded; probes and lifecycle hooks aimed at another host
+
+const ingressOpenHost: OfflineFamily = {
+  id: 'ingress-open-host',
+  title: 'Ingress rules with a blank (missing or empty) or wildcard (*) host forbidden',
+  examples: [
+    'Ingresses must not have a blank or wildcard host.',
+    'Users should not be able to create Ingresses with an empty hostname.',
+  ],
+  phrases: [
+    // "Users should not be able to create …": who and how, around the negation (placed by the reader)
+    /\b(?:users?|anyone)\b(?=\s+(?:should|must|may|can)\b)/i,
+    /\b(?:be\s+able\s+to\s+)?(?:create|submit)\b/i,
+    /\bhost\s?names?\b|\bhosts?\b/i,
+    /\b(?:blank|empty|missing|unset|wildcard(?:ed)?s?)\b/gi,
+    /\(\s*[`'"]?\*[`'"]?\s*\)|[`'"]\*[`'"]/,
+    /\b(?:rules?|with|a|an|or|and|the|any|their|its)\b/gi,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    const ing = ctx.catalog.byKind('networking.k8s.io/v1', 'Ingress');
+    if (!ing || !/\bingress(?:es)?\b/i.test(t) || !/\bhost(?:s|\s?names?)?\b/i.test(t) || !ctx.negated)
+      return undefined;
+    // Hosts under a domain are ingress-host's; a TLS section is ingress-tls's.
+    if (hostsIn(t).length || /\btls\b/i.test(t)) return undefined;
+    const blank = /\b(?:blank|empty|missing|unset)\b/i.test(t);
+    const wildcard = /\bwildcard/i.test(t) || /\(\s*[`'"]?\*[`'"]?\s*\)|[`'"]\*[`'"]/.test(t);
+    if (!blank && !wildcard) return undefined;
+    const ns = homeNamespace(ctx);
+    const rule = (host?: string): Record<string, unknown> => ({
+      ...(host === undefined ? {} : { host }),
+      http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] },
+    });
+    const mk = (rules: Array<Record<string, unknown>>, namespace = ns): KubeObject =>
+      sample(ing, { namespace, name: 'web', spec: { rules } });
+    const v = violation(ctx);
+    const word = v === 'warn' ? 'warned' : 'denied';
+    const what = [blank ? 'a blank host' : '', wildcard ? 'a wildcard (*) host' : ''].filter(Boolean).join(' or ');
+    const tests: TestCase[] = [
+      { name: 'a rule for shop.example.com is allowed', object: mk([rule('shop.example.com')]), expect: 'allow' },
+    ];
+    if (blank)
+      tests.push(
+        { name: `a rule without a host is ${word}`, object: mk([rule()]), expect: v },
+        { name: `a rule with an empty host is ${word}`, object: mk([rule('')]), expect: v },
+        { name: `a blank host beside a named one is ${word}`, object: mk([rule('a.example.com'), rule()]), expect: v },
+      );
+    else tests.push({ name: 'a rule without a host is not this rule', object: mk([rule()]), expect: 'allow' });
+    if (wildcard)
+      tests.push(
+        { name: `a rule for *.example.com is ${word}`, object: mk([rule('*.example.com')]), expect: v },
+        {
+          name: `a wildcard beside a named host is ${word}`,
+          object: mk([rule('a.example.com'), rule('*.example.com')]),
+          expect: v,
+        },
+      );
+    else tests.push({ name: 'a wildcard host is not this rule', object: mk([rule('*.example.com')]), expect: 'allow' });
+    tests.push(
+      updateCase(
+        `UPDATE adding ${what} is ${word}`,
+        mk([rule('a.example.com')]),
+        mk([rule('a.example.com'), rule(wildcard ? '*.example.com' : '')]),
+        v,
+      ),
+      ...scopeCases(ing, ctx, (o) => mk([rule(wildcard ? '*.example.com' : '')], o.namespace)),
+    );
+    const conditions = [
+      blank ? "typeof r.host !== 'string' || r.host === ''" : '',
+      wildcard ? "(typeof r.host === 'string' && r.host.indexOf('*') >= 0)" : '',
+    ].filter(Boolean);
+    return {
+      polarity: 'forbid',
+      family: 'ingress-open-host',
+      summary: `Ingress rules may not have ${what}`,
+      target: targetFor([ing], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [],
+      tests,
+      javascript: `${namespaceGuard(ctx, [ing])}const rules = Array.isArray(request.object?.spec?.rules) ? request.object.spec.rules : [];
+const open = rules.filter(function (r) { return r && typeof r === 'object' && (${conditions.join(' || ')}); });
+if (open.length > 0) {
+  ${act(ctx, js(`Ingress rules may not have ${what}`))}
+}
+`,
+    };
+  },
+};
+
+const PROBE_FIELDS = ['livenessProbe', 'readinessProbe', 'startupProbe'];
+const HOOK_FIELDS = ['postStart', 'preStop'];
+
+const handlerHost: OfflineFamily = {
+  id: 'handler-host',
+  title: 'the host field of probes and lifecycle hooks (httpGet.host, tcpSocket.host) forbidden',
+  examples: [
+    'Probes and lifecycle hooks must not set a host.',
+    'This policy disallows the host field in liveness, readiness and startup probes.',
+  ],
+  phrases: [
+    ...POD_PHRASES,
+    /\bthe\s+(?:baseline|restricted)\s+(?:profile|level)(?:\s*\(\s*v?[\d.]+\+?\s*\))?\s+requires\s+that\b/i,
+    /\b(?:liveness|readiness|startup)(?:\s*probes?)?\b|\b(?:liveness|readiness|startup)Probe\b/gi,
+    /\bprobes?\b/gi,
+    /\blifecycle\s+hooks?\b|\bhooks?\b|\blifecycle\b/gi,
+    /\bpostStart\b|\bpreStop\b/gi,
+    /\b(?:httpGet|tcpSocket)(?:\.host)?\b/gi,
+    /\bhost(?:\s+field)?s?\b/gi,
+    /\b(?:field|specify\w*|set|sets|setting|defin\w*|use|uses|using|in|of|and|or|the|a|an|any)\b/gi,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!/\bhost\b/i.test(t) || !ctx.negated) return undefined;
+    const probes = /\bprobes?\b|Probe\b/i.test(t);
+    const hooks = /\blifecycle\b|\bhooks?\b|\bpostStart\b|\bpreStop\b/i.test(t);
+    if (!probes && !hooks) return undefined;
+    // A host namespace or a host path is another rule.
+    if (/\bhost\s?(?:namespaces?|network|pid|ipc|path|ports?)\b/i.test(t)) return undefined;
+    const fields = [...(probes ? PROBE_FIELDS : []), ...(hooks ? HOOK_FIELDS : [])];
+    const handlerOf = (f: string): string =>
+      PROBE_FIELDS.includes(f) ? `c.${f}` : `(c.lifecycle && c.lifecycle.${f})`;
+    const offends = fields
+      .map(
+        (f) =>
+          `(function (h) { return !!h && !!((h.httpGet && h.httpGet.host) || (h.tcpSocket && h.tcpSocket.host)); })(${handlerOf(f)})`,
+      )
+      .join(' || ');
+    const where = [probes ? 'probes' : '', hooks ? 'lifecycle hooks' : ''].filter(Boolean).join(' and ');
+    const httpGet = (host?: string): Record<string, unknown> => ({
+      httpGet: { path: '/healthz', port: 8080, ...(host === undefined ? {} : { host }) },
+    });
+    const offending = [
+      ...(probes
+        ? [
+            { name: 'a liveness probe with httpGet.host', container: { livenessProbe: httpGet('10.0.0.1') } },
+            {
+              name: 'a readiness probe with tcpSocket.host',
+              container: { readinessProbe: { tcpSocket: { port: 80, host: 'node.local' } } },
+            },
+          ]
+        : []),
+      ...(hooks
+        ? [
+            {
+              name: 'a preStop hook with httpGet.host',
+              container: { lifecycle: { preStop: httpGet('169.254.169.254') } },
+            },
+          ]
+        : []),
+    ];
+    const compliant = [
+      {
+        name: 'a probe without a host',
+        container: { livenessProbe: httpGet(), readinessProbe: { tcpSocket: { port: 80 } } },
+      },
+      { name: 'a hook with an empty host', container: { lifecycle: { postStart: httpGet('') } } },
+      ...(!probes
+        ? [{ name: 'a probe with a host (not named)', container: { livenessProbe: httpGet('10.0.0.1') } }]
+        : []),
+      ...(!hooks
+        ? [{ name: 'a hook with a host (not named)', container: { lifecycle: { preStop: httpGet('10.0.0.1') } } }]
+        : []),
+    ];
+    return containerRule(ctx, {
+      family: 'handler-host',
+      summary: `${where} may not set a host (httpGet.host or tcpSocket.host)`,
+      offends,
+      describe: `'container ' + ${cname} + ' sets a host in a probe or lifecycle hook'`,
+      skills: [],
+      offending,
+      compliant,
+      polarity: 'forbid',
+    });
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Well-known fields of built-in kinds, named without their path ("CronJobs must set concurrencyPolicy to Forbid")
+
+interface KnownField {
+  path: string;
+  /** intOrString: a number or a percentage ("2", "50%"), as the API's IntOrString. */
+  type: 'string' | 'number' | 'boolean' | 'intOrString';
+  /** The values the API server accepts, where it enumerates them. */
+  values?: readonly string[];
+}
+
+/**
+ * Fields a description names by their bare name, by kind. Only fields whose name is unique within the kind
+ * (a bare "replicas" could be a Deployment's or an HPA's bounds) and whose meaning does not depend on context.
+ */
+const KNOWN_FIELDS: Readonly<Record<string, Readonly<Record<string, KnownField>>>> = {
+  Ingress: { ingressClassName: { path: 'spec.ingressClassName', type: 'string' } },
+  Service: {
+    externalTrafficPolicy: { path: 'spec.externalTrafficPolicy', type: 'string', values: ['Cluster', 'Local'] },
+    internalTrafficPolicy: { path: 'spec.internalTrafficPolicy', type: 'string', values: ['Cluster', 'Local'] },
+    sessionAffinity: { path: 'spec.sessionAffinity', type: 'string', values: ['None', 'ClientIP'] },
+    loadBalancerClass: { path: 'spec.loadBalancerClass', type: 'string' },
+  },
+  CronJob: {
+    concurrencyPolicy: { path: 'spec.concurrencyPolicy', type: 'string', values: ['Allow', 'Forbid', 'Replace'] },
+    startingDeadlineSeconds: { path: 'spec.startingDeadlineSeconds', type: 'number' },
+    timeZone: { path: 'spec.timeZone', type: 'string' },
+  },
+  Job: {
+    ttlSecondsAfterFinished: { path: 'spec.ttlSecondsAfterFinished', type: 'number' },
+    activeDeadlineSeconds: { path: 'spec.activeDeadlineSeconds', type: 'number' },
+    backoffLimit: { path: 'spec.backoffLimit', type: 'number' },
+  },
+  PersistentVolumeClaim: {
+    storageClassName: { path: 'spec.storageClassName', type: 'string' },
+    volumeMode: { path: 'spec.volumeMode', type: 'string', values: ['Filesystem', 'Block'] },
+  },
+  StorageClass: {
+    allowVolumeExpansion: { path: 'allowVolumeExpansion', type: 'boolean' },
+    reclaimPolicy: { path: 'reclaimPolicy', type: 'string', values: ['Delete', 'Retain'] },
+    volumeBindingMode: { path: 'volumeBindingMode', type: 'string', values: ['Immediate', 'WaitForFirstConsumer'] },
+  },
+  Deployment: {
+    revisionHistoryLimit: { path: 'spec.revisionHistoryLimit', type: 'number' },
+    progressDeadlineSeconds: { path: 'spec.progressDeadlineSeconds', type: 'number' },
+  },
+  PodDisruptionBudget: {
+    minAvailable: { path: 'spec.minAvailable', type: 'intOrString' },
+    maxUnavailable: { path: 'spec.maxUnavailable', type: 'intOrString' },
+  },
+};
+
+const KNOWN_FIELD_NAMES = [...new Set(Object.values(KNOWN_FIELDS).flatMap((f) => Object.keys(f)))];
+const KNOWN_FIELD_WORD = new RegExp(`\\b(?:${KNOWN_FIELD_NAMES.join('|')})\\b`, 'g');
+/** What may follow the field before the value: "to", "=", "is", "set to"; nothing only for an enumerated value. */
+const VALUE_AFTER = /^\s*(?:(?:is|be|equals?|set\s+to|to|of|=|==|:)\s*)?[`'"]?([A-Za-z0-9._:/%-]+?)[`'"]?(?=[\s.,;]|$)/;
+
+const knownField: OfflineFamily = {
+  id: 'known-field',
+  title: `a well-known field of a built-in kind required, required to hold a value, or forbidden a value (${KNOWN_FIELD_NAMES.join(', ')})`,
+  examples: [
+    'CronJobs must set concurrencyPolicy to Forbid.',
+    'Ingresses must set ingressClassName.',
+    'Services must not use externalTrafficPolicy Local.',
+  ],
+  phrases: [
+    // An enumerated or boolean value right after its field is the field's value, never a verb: "to Forbid" is
+    // not a negation, "to false" not a "not".
+    ...Object.values(KNOWN_FIELDS).flatMap((fields) =>
+      Object.entries(fields).flatMap(([name, f]) => {
+        const values = f.type === 'boolean' ? ['true', 'false'] : (f.values ?? []);
+        return values.length ? [new RegExp(`(?<=\\b${name}\\b[^.]{0,24}?)\\b(?:${values.join('|')})\\b`, 'g')] : [];
+      }),
+    ),
+    KNOWN_FIELD_WORD,
+    /\b(?:set|sets|setting|define\w*|specify\w*|have|has|use|uses|using|with|to|be|is|equals?|of|the|a|an|field|value)\b/gi,
+    /[=:]/g,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    const r = subjectResources(ctx)[0];
+    if (!r || ctx.resources.length !== 1) return undefined;
+    const fields = KNOWN_FIELDS[r.kind];
+    if (!fields) return undefined;
+    const named = [...t.matchAll(KNOWN_FIELD_WORD)];
+    if (named.length !== 1 || !(named[0][0] in fields)) return undefined;
+    const name = named[0][0];
+    const field = fields[name];
+    // Bounds ("at most", "greater than", "between") are not equality; "only"/"unless" add conditions.
+    if (
+      /\b(?:at\s+(?:most|least)|more\s+than|less\s+than|fewer\s+than|greater|between|maximum|minimum|only|unless|except)\b/i.test(
+        t,
+      )
+    )
+      return undefined;
+    const rest = t.slice((named[0].index ?? 0) + name.length);
+    const m = VALUE_AFTER.exec(rest);
+    const connector = m ? /^\s*(?:is|be|equals?|set\s+to|to|of|=|==|:)\s*/.test(rest) : false;
+    let raw = m?.[1];
+    // A bare word after the field is its value only when the field enumerates it.
+    if (raw && !connector && !(field.values ?? []).includes(raw)) raw = undefined;
+    if (raw && field.values && !field.values.includes(raw)) return undefined;
+    let value: unknown = raw;
+    if (raw !== undefined) {
+      if (field.type === 'boolean') {
+        if (raw !== 'true' && raw !== 'false') return undefined;
+        value = raw === 'true';
+      } else if (field.type === 'number') {
+        if (!/^\d+$/.test(raw)) return undefined;
+        value = Number(raw);
+      } else if (field.type === 'intOrString') {
+        if (!/^\d+%?$/.test(raw)) return undefined;
+        value = raw.endsWith('%') ? raw : Number(raw);
+      }
+    }
+    const path = field.path;
+    const parts = path.split('.');
+    const ns = homeNamespace(ctx);
+    const mk = (v: unknown, namespace = ns): KubeObject => sampleWithField(r, namespace, parts, v);
+    const v = violation(ctx);
+    const word = v === 'warn' ? 'warned' : 'denied';
+    const sampleValue: unknown =
+      field.type === 'boolean'
+        ? true
+        : field.type === 'number'
+          ? 30
+          : field.type === 'intOrString'
+            ? 1
+            : (field.values?.[0] ?? 'standard');
+    const other: unknown =
+      value === undefined
+        ? undefined
+        : typeof value === 'boolean'
+          ? !value
+          : typeof value === 'number'
+            ? value + 1
+            : ((field.values ?? []).find((x) => x !== value) ?? `${String(value)}-other`);
+    const show = value === undefined ? '' : JSON.stringify(value);
+    const base = {
+      target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [step('getPath', 'read a dotted path without throwing')],
+    };
+    if (ctx.negated) {
+      // "must not use externalTrafficPolicy Local": that value is forbidden; other values and unset are fine.
+      if (value === undefined) return undefined;
+      return {
+        ...base,
+        polarity: 'forbid',
+        family: 'known-field',
+        summary: `${r.kind} objects may not set ${path} to ${show}`,
+        tests: [
+          { name: `${r.kind} with ${path} ${show} is ${word}`, object: mk(value), expect: v },
+          { name: `${r.kind} with ${path} ${JSON.stringify(other)} is allowed`, object: mk(other), expect: 'allow' },
+          { name: `${r.kind} without ${path} is allowed`, object: mk(undefined), expect: 'allow' },
+          updateCase(`UPDATE to ${path} ${show} is ${word}`, mk(other), mk(value), v),
+          ...scopeCases(r, ctx, (o) => mk(value, o.namespace)),
+        ],
+        javascript: `${namespaceGuard(ctx, [r])}if (getPath(request.object, ${js(path)}) === ${js(value)}) {
+  ${act(ctx, js(`${r.kind} objects may not set ${path} to ${show}`))}
+}
+`,
+      };
+    }
+    if (value !== undefined) {
+      return {
+        ...base,
+        polarity: 'require',
+        family: 'known-field',
+        summary: `${r.kind} objects must set ${path} to ${show}`,
+        tests: [
+          { name: `${r.kind} with ${path} ${show} is allowed`, object: mk(value), expect: 'allow' },
+          { name: `${r.kind} with ${path} ${JSON.stringify(other)} is ${word}`, object: mk(other), expect: v },
+          { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v },
+          updateCase(`UPDATE away from ${show} is ${word}`, mk(value), mk(other), v),
+          ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
+        ],
+        javascript: `${namespaceGuard(ctx, [r])}if (getPath(request.object, ${js(path)}) !== ${js(value)}) {
+  ${act(ctx, js(`${r.kind} objects must set ${path} to ${show}`))}
+}
+`,
+      };
+    }
+    // "must set ingressClassName": present and not empty.
+    if (!/\b(?:must|should|need\s+to|needs\s+to|required?|requires)\b/i.test(t)) return undefined;
+    return {
+      ...base,
+      polarity: 'require',
+      family: 'known-field',
+      summary: `${r.kind} objects must set ${path}`,
+      tests: [
+        { name: `${r.kind} with ${path} set is allowed`, object: mk(sampleValue), expect: 'allow' },
+        { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v, message: name },
+        ...(field.type === 'string'
+          ? [{ name: `${r.kind} with an empty ${path} is ${word}`, object: mk(''), expect: v }]
+          : []),
+        updateCase(`removing ${path} is ${word}`, mk(sampleValue), mk(undefined), v),
+        ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
+      ],
+      javascript: `${namespaceGuard(ctx, [r])}const value = getPath(request.object, ${js(path)});
+if (value === undefined || value === null || value === '') {
+  ${act(ctx, js(`${r.kind} objects must set ${path}`))}
+}
+`,
+    };
+  },
+};
+
 /** Most specific first: the first family that understands the text wins. */
 export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   rbacSubjects,
+  rbacRules,
+  secretEnv,
+  runtimeSocket,
+  schedulingFields,
+  ingressOpenHost,
+  handlerHost,
   requesterGroups,
   deleteProtection,
   immutableField,
@@ -2551,6 +4203,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   podFieldRequired,
   replicas,
   referenceKind,
+  knownField,
   fieldEquality,
   fieldRequired,
   metadataRequired,

@@ -1,5 +1,12 @@
 import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
-import { isPodControllerResource, PolicyforgeError, type Intent, type JsPolicySpec, type Plan } from '../../common/index.js';
+import {
+  isPodControllerResource,
+  PolicyforgeError,
+  SYSTEM_NAMESPACES,
+  type Intent,
+  type JsPolicySpec,
+  type Plan,
+} from '../../common/index.js';
 import { withExamples } from '../planner.js';
 import { OFFLINE_FAMILIES, type FamilyContext, type FamilySolution, type OfflineFamily } from './families.js';
 import { placeWords, readIntent, type Placement, type Unplaced } from './reading.js';
@@ -10,9 +17,35 @@ export { readIntent, placeWords, type Reading, type Placement } from './reading.
 
 /** Families that check unrelated things: two of them matching one intent means two rules were asked for. */
 const INDEPENDENT_RULES = new Set([
-  'privileged', 'privilege-escalation', 'read-only-root-filesystem', 'host-namespaces', 'host-path', 'host-ports', 'capabilities',
-  'run-as-non-root', 'seccomp', 'run-as-user', 'root-group', 'proc-mount', 'automount-token', 'external-ips', 'host-process', 'apparmor', 'selinux', 'sysctls', 'volume-types',
-  'image-pull-policy-required', 'image-tag', 'image-registry', 'resources', 'probes', 'service-type', 'ingress-host', 'ingress-tls', 'pod-field-required', 'replicas',
+  'privileged',
+  'privilege-escalation',
+  'read-only-root-filesystem',
+  'host-namespaces',
+  'host-path',
+  'host-ports',
+  'capabilities',
+  'run-as-non-root',
+  'seccomp',
+  'run-as-user',
+  'root-group',
+  'proc-mount',
+  'automount-token',
+  'external-ips',
+  'host-process',
+  'apparmor',
+  'selinux',
+  'sysctls',
+  'volume-types',
+  'image-pull-policy-required',
+  'image-tag',
+  'image-registry',
+  'resources',
+  'probes',
+  'service-type',
+  'ingress-host',
+  'ingress-tls',
+  'pod-field-required',
+  'replicas',
 ]);
 
 /** The catalogue, as `policyforge generate --families` prints it. */
@@ -41,8 +74,21 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
   const hostWords = /\bhost(?:'s)?\s+namespaces?\b/i.test(operative);
   const named = namespacesIn(operative).filter((n) => !(hostWords && n === 'host'));
   const namespaces = [...new Set([...named, ...(intent.options?.namespaces ?? [])])];
+  // Every policy leaves the system namespaces alone (a mistake there stops the control plane, jsPolicy or
+  // policyforge from recovering): a rule that exists only to act in one cannot be honoured, so it is refused.
+  const system = namespaces.filter((n) => (SYSTEM_NAMESPACES as readonly string[]).includes(n));
+  if (system.length)
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${text}" acts in ${system.join(', ')}: policyforge never writes a policy that acts in the system namespaces (${SYSTEM_NAMESPACES.join(', ')}), whose webhooks and controllers a mistake would stop from recovering`,
+      ],
+      { details: { unplaced: system } },
+    );
   // "in the 'test' namespace" names a namespace, not the Namespace kind: drop those phrases before looking for kinds.
-  const excluded = excludedNamespacesIn(operative).filter((n) => !namespaces.includes(n) && !(hostWords && n === 'host'));
+  const excluded = excludedNamespacesIn(operative).filter(
+    (n) => !namespaces.includes(n) && !(hostWords && n === 'host'),
+  );
   const kindText = stripNamespacePhrases(operative, [...namespaces, ...excluded]);
   const base = {
     text: operative,
@@ -58,7 +104,11 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
   const claimed: string[] = [];
   const misses: Unplaced[] = [];
   for (const family of OFFLINE_FAMILIES) {
-    const placement = placeWords(reading.statements, { phrases: family.phrases, namespaces: [...namespaces, ...excluded], catalog });
+    const placement = placeWords(reading.statements, {
+      phrases: family.phrases,
+      namespaces: [...namespaces, ...excluded],
+      catalog,
+    });
     const ctx: FamilyContext = { ...base, negated: placement.negated };
     const candidate = family.match(ctx);
     if (!candidate) continue;
@@ -82,7 +132,11 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
     // No family claimed it: say what the nearest families could not place.
     if (misses.length === 0) {
       for (const f of nearestFamilies(operative)) {
-        const p = placeWords(reading.statements, { phrases: f.phrases, namespaces: [...namespaces, ...excluded], catalog });
+        const p = placeWords(reading.statements, {
+          phrases: f.phrases,
+          namespaces: [...namespaces, ...excluded],
+          catalog,
+        });
         misses.push({ family: f.id, words: [...p.unplaced, ...p.values] });
       }
     }
@@ -115,27 +169,53 @@ function stripNamespacePhrases(text: string, namespaces: readonly string[]): str
   let out = text;
   for (const ns of namespaces) {
     const name = ns.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    out = out.replace(new RegExp(`(?:\\bnamespaces?\\s+)?['"\u2018\u2019\u201c\u201d\`]?\\b${name}\\b['"\u2018\u2019\u201c\u201d\`]?(?:\\s+namespaces?\\b)?`, 'gi'), ' ');
+    out = out.replace(
+      new RegExp(
+        `(?:\\bnamespaces?\\s+)?['"\u2018\u2019\u201c\u201d\`]?\\b${name}\\b['"\u2018\u2019\u201c\u201d\`]?(?:\\s+namespaces?\\b)?`,
+        'gi',
+      ),
+      ' ',
+    );
   }
   return out;
 }
 
 /** Why a family's candidate cannot be claimed: words it did not place, a polarity or a mode it does not have. */
-function unplacedBy(sol: FamilySolution, p: Placement, mode: 'validate' | 'mutate', namespaces: readonly string[]): { words: string[]; reason?: string } | undefined {
+function unplacedBy(
+  sol: FamilySolution,
+  p: Placement,
+  mode: 'validate' | 'mutate',
+  namespaces: readonly string[],
+): { words: string[]; reason?: string } | undefined {
   // A plain word the family took as a value (a label key, an object name) is placed when the code uses it as a string.
-  const words = p.unplaced.filter((w) => QUANTIFIER_WORDS.has(w.toLowerCase()) || !sol.javascript.includes(JSON.stringify(w)));
+  const words = p.unplaced.filter(
+    (w) => QUANTIFIER_WORDS.has(w.toLowerCase()) || !sol.javascript.includes(JSON.stringify(w)),
+  );
   const targeted = new Set(sol.target.resources);
-  for (const k of p.kinds) if (!targeted.has(k.resource.plural) && !(sol.placesKinds ?? []).includes(k.resource.kind)) words.push(k.word);
+  for (const k of p.kinds)
+    if (!targeted.has(k.resource.plural) && !(sol.placesKinds ?? []).includes(k.resource.kind)) words.push(k.word);
   for (const v of p.values) {
-    const parts = v.split(/[=:]/).map((x) => x.replace(/^[\s'"`.*]+|[\s'"`.,;]+$/g, '')).filter(Boolean);
+    const parts = v
+      .split(/[=:]/)
+      .map((x) => x.replace(/^[\s'"`.*]+|[\s'"`.,;]+$/g, ''))
+      .filter(Boolean);
     if (!parts.every((x) => usesValue(sol.javascript, x) || namespaces.includes(x))) words.push(v);
   }
   if (words.length) return { words };
   if (p.conflict) return { words: [], reason: 'one statement forbids what another requires' };
   const wanted = sol.polarity;
-  if (wanted === 'mutate' ? mode !== 'mutate' || p.negated : mode === 'mutate') return { words: [], reason: wanted === 'mutate' ? 'the intent does not ask to set a value' : 'the intent asks to add or set a value (a mutation), not to deny' };
-  if (wanted === 'forbid' && !p.negated) return { words: [], reason: 'the intent requires what this family would forbid' };
-  if (wanted === 'require' && p.negated) return { words: [], reason: 'the intent forbids what this family would require' };
+  if (wanted === 'mutate' ? mode !== 'mutate' || p.negated : mode === 'mutate')
+    return {
+      words: [],
+      reason:
+        wanted === 'mutate'
+          ? 'the intent does not ask to set a value'
+          : 'the intent asks to add or set a value (a mutation), not to deny',
+    };
+  if (wanted === 'forbid' && !p.negated)
+    return { words: [], reason: 'the intent requires what this family would forbid' };
+  if (wanted === 'require' && p.negated)
+    return { words: [], reason: 'the intent forbids what this family would require' };
   return undefined;
 }
 
@@ -143,9 +223,11 @@ function refusal(text: string, operative: string, misses: Unplaced[], rationale:
   const closest = [...misses].sort((a, b) => a.words.length - b.words.length).slice(0, 3);
   const lines = [
     ...closest.map((m) => {
-      const f = OFFLINE_FAMILIES.find((x) => x.id === m.family)!;
-      const why = m.words.length ? `could not place ${m.words.map((w) => `"${w}"`).join(', ')}` : (m.reason ?? 'the statement does not name what this family checks');
-      return `${m.family} (${why}; e.g. "${f.examples[0]}")`;
+      const example = OFFLINE_FAMILIES.find((x) => x.id === m.family)?.examples[0];
+      const why = m.words.length
+        ? `could not place ${m.words.map((w) => `"${w}"`).join(', ')}`
+        : (m.reason ?? 'the statement does not name what this family checks');
+      return `${m.family} (${why}${example ? `; e.g. "${example}"` : ''})`;
     }),
   ];
   const unplaced = [...new Set(closest.flatMap((m) => m.words))];
@@ -154,24 +236,57 @@ function refusal(text: string, operative: string, misses: Unplaced[], rationale:
     [
       `"${text}". ${unplaced.length ? `Words not understood: ${unplaced.join(', ')}. ` : ''}Closest offline families: ${lines.join('; ') || 'none'}. Configure a model to generate any intent: set OPENAI_API_KEY (OpenAI), or OPENAI_BASE_URL for an OpenAI-compatible server such as Ollama, vLLM or LM Studio (see docs/providers.md); \`policyforge generate --families\` lists what offline mode understands`,
     ],
-    { details: { families: OFFLINE_FAMILIES.map((f) => f.id), unplaced, closest: closest.map((m) => m.family), operative, rationale } },
+    {
+      details: {
+        families: OFFLINE_FAMILIES.map((f) => f.id),
+        unplaced,
+        closest: closest.map((m) => m.family),
+        operative,
+        rationale,
+      },
+    },
   );
 }
 
 /** Families sharing the most words with the statement, when none of them claimed it. */
 function nearestFamilies(operative: string): OfflineFamily[] {
   const words = new Set(operative.toLowerCase().match(/[a-z]{4,}/g) ?? []);
-  return OFFLINE_FAMILIES.map((f) => ({ f, score: [...new Set(`${f.title} ${f.examples.join(' ')}`.toLowerCase().match(/[a-z]{4,}/g) ?? [])].filter((w) => words.has(w)).length }))
+  const vocabulary = familyVocabulary();
+  // A word most families share ("must", "pods", "containers") says little about which one is near: rarer
+  // shared words weigh more (inverse document frequency over the families' titles and examples).
+  return vocabulary.families
+    .map(({ f, terms }) => ({
+      f,
+      score: [...terms]
+        .filter((w) => words.has(w))
+        .reduce((sum, w) => sum + Math.log(OFFLINE_FAMILIES.length / (vocabulary.df.get(w) ?? 1)), 0),
+    }))
     .filter((x) => x.score > 0)
     .sort((a, b) => b.score - a.score)
     .slice(0, 2)
     .map((x) => x.f);
 }
 
+let vocabularyCache: { families: Array<{ f: OfflineFamily; terms: Set<string> }>; df: Map<string, number> } | undefined;
+
+function familyVocabulary(): NonNullable<typeof vocabularyCache> {
+  if (vocabularyCache) return vocabularyCache;
+  const families = OFFLINE_FAMILIES.map((f) => ({
+    f,
+    terms: new Set(`${f.title} ${f.examples.join(' ')}`.toLowerCase().match(/[a-z]{4,}/g) ?? []),
+  }));
+  const df = new Map<string, number>();
+  for (const { terms } of families) for (const w of terms) df.set(w, (df.get(w) ?? 0) + 1);
+  vocabularyCache = { families, df };
+  return vocabularyCache;
+}
+
 /** "Applies to Pods and to the pod template of …", when the plan reaches into pod controllers. */
 function podControllerNote(target: Plan['target']): string {
   const controllers = target.resources.filter(isPodControllerResource);
-  return target.resources.includes('pods') && controllers.length ? `; applies to Pods and to the pod template of every pod controller (${controllers.join(', ')})` : '';
+  return target.resources.includes('pods') && controllers.length
+    ? `; applies to Pods and to the pod template of every pod controller (${controllers.join(', ')})`
+    : '';
 }
 
 /**
@@ -186,5 +301,23 @@ function usesValue(javascript: string, value: string): boolean {
 }
 
 /** Quantifiers are never placed by being a value: "only", "unless" change the rule's meaning. */
-const QUANTIFIER_WORDS = new Set(['only', 'except', 'excluding', 'unless', 'but', 'either', 'neither', 'nor', 'one', 'least', 'most', 'other', 'than', 'instead', 'rather', 'besides', 'apart', 'unlike']);
-
+const QUANTIFIER_WORDS = new Set([
+  'only',
+  'except',
+  'excluding',
+  'unless',
+  'but',
+  'either',
+  'neither',
+  'nor',
+  'one',
+  'least',
+  'most',
+  'other',
+  'than',
+  'instead',
+  'rather',
+  'besides',
+  'apart',
+  'unlike',
+]);

@@ -38,7 +38,8 @@ export interface Placement {
 const SENTENCE_END = /(?<=[.!?;])\s+(?=[A-Z`'"(\u2018\u201c])|\n+/;
 
 /** Clause openers after which a sentence explains why, not what. */
-const RATIONALE_CLAUSE = /\s*(?:,\s*|\s+)(?:because|since|as (?:this|it|they|these|that)|so that|in order to|(?<=,\s*)which (?:can|could|may|might|would|will|allows?|helps?|reduces?|prevents?)|for (?:security|compliance|performance|cost) reasons|to (?:avoid|prevent|reduce|ensure|help|protect|limit|minimi[sz]e|mitigate|improve)\b|as (?:a|an) (?:best practice|security measure)|(?:\(|-|–|—)\s*(?:e\.g\.|see|this|for)).*$/i;
+const RATIONALE_CLAUSE =
+  /\s*(?:,\s*|\s+)(?:because|since|as (?:this|it|they|these|that)|so that|in order to|(?<=,\s*)which (?:can|could|may|might|would|will|allows?|helps?|reduces?|prevents?)|for (?:security|compliance|performance|cost) reasons|to (?:avoid|prevent|reduce|ensure|help|protect|limit|minimi[sz]e|mitigate|improve)\b|as (?:a|an) (?:best practice|security measure)|(?:\(|-|–|—)\s*(?:e\.g\.|see|this|for)).*$/i;
 
 /** Sentences that say what the policy does or what must hold. */
 const OPERATIVE_SENTENCE =
@@ -46,16 +47,22 @@ const OPERATIVE_SENTENCE =
 
 /** A sentence about consequences, history or advice, even if it contains "must" or "should". */
 const RATIONALE_SENTENCE =
-  /\b(?:can lead to|could lead to|may lead to|leads to|will be frozen|is deprecated|are deprecated|has been deprecated|best practice|it is (?:important|recommended|common|advised|advisable|a good idea)|is recommended|are recommended|this can|this could|this may|can be used to|could be used to|may be used to|allows? (?:an )?attackers?|for example|e\.g\.|use of this policy|requires customi[sz]ation|known issue|auto-?generation|see:|https?:\/\/|corresponds to|for (?:more |further )?information|to prevent bypasses|if exact matches)/i;
+  /^this (?!policy\b|rule\b)(?:prevents|stops|protects|avoids|keeps|reduces|helps|limits|mitigates|closes|removes)\b|\b(?:can lead to|could lead to|may lead to|leads to|will be frozen|is deprecated|are deprecated|has been deprecated|best practice|it is (?:important|recommended|common|advised|advisable|a good idea)|is recommended|are recommended|this can|this could|this may|can be used to|could be used to|may be used to|allows? (?:an )?attackers?|for example|e\.g\.|use of this policy|requires customi[sz]ation|known issue|auto-?generation|see:|https?:\/\/|corresponds to|for (?:more |further )?information|to prevent bypasses|if exact matches)/i;
 
 /** "This policy ensures that …": the lead-in is not part of what is required. Negating leads become "deny". */
-const POLICY_LEAD = /^(?:this|the) (?:policy|rule)(?:,\s*(?:requiring|which requires|available (?:in|from|since)|supported (?:in|from|since))\s+Kubernetes\s+v?[\d.]+(?:\s+or\s+(?:later|newer|above|higher))?\s*,)?\s+(?:also\s+|further\s+|additionally\s+)?(?:(ensures?|validates?|checks?(?: to ensure)?|verif(?:y|ies)|requires?|enforces?|makes? sure|mandates?|will (?:ensure|validate|check|require))|(prevents?|blocks?|denies|disallows?|forbids?|rejects?|will (?:prevent|block|deny|disallow|forbid|reject)))(?:\s+that)?\s+/i;
+const POLICY_LEAD =
+  /^(?:this|the) (?:policy|rule)(?:,\s*(?:requiring|which requires|available (?:in|from|since)|supported (?:in|from|since))\s+Kubernetes\s+v?[\d.]+(?:\s+or\s+(?:later|newer|above|higher))?\s*,)?\s+(?:also\s+|further\s+|additionally\s+)?(?:(ensures?|validates?|checks?(?: to ensure)?|verif(?:y|ies)|requires?|enforces?|makes? sure|mandates?|will (?:ensure|validate|check|require))|(prevents?|blocks?|denies|disallows?|forbids?|rejects?|will (?:prevent|block|deny|disallow|forbid|reject)))(?:\s+that)?\s+/i;
 
 /** Splits an intent into its operative statement and its rationale. */
 export function readIntent(text: string): Reading {
   // Links point at background reading; a parenthetical list of examples ("(such as via set-user-ID …)") illustrates
   // the rule without adding a condition.
-  const sentences = text.replace(/\s*\(?(?:(?:for more information,?\s*)?\bsee:?\s*)?\bhttps?:\/\/\S+/gi, '').replace(/\s*\((?:such as|e\.g\.,?|for example,?|for instance,?)\s[^()]*\)/gi, '').split(SENTENCE_END).map((s) => s.trim()).filter(Boolean);
+  const sentences = text
+    .replace(/\s*\(?(?:(?:for more information,?\s*)?\bsee:?\s*)?\bhttps?:\/\/\S+/gi, '')
+    .replace(/\s*\((?:such as|e\.g\.,?|for example,?|for instance,?)\s[^()]*\)/gi, '')
+    .split(SENTENCE_END)
+    .map((s) => s.trim())
+    .filter(Boolean);
   const rationale: string[] = [];
   const policySentences: string[] = [];
   const operative: string[] = [];
@@ -81,10 +88,15 @@ export function readIntent(text: string): Reading {
       continue;
     }
     // "Pods specify a Namespace name other than `default`" says where they may not be: read as "not … in".
-    const plain = s.replace(/\b(?:must\s+|should\s+)?(?:specify|specifies|use|uses|have|has)\s+a\s+namespace(?:\s+name)?\s+other\s+than\s+(?=[`'"\u2018\u201c]?[a-z0-9-]+[`'"\u2019\u201d]?\s*$)/i, 'are not created in the namespace ');
+    const plain = s.replace(
+      /\b(?:must\s+|should\s+)?(?:specify|specifies|use|uses|have|has)\s+a\s+namespace(?:\s+name)?\s+other\s+than\s+(?=[`'"\u2018\u201c]?[a-z0-9-]+[`'"\u2019\u201d]?\s*$)/i,
+      'are not created in the namespace ',
+    );
     // "Fails when X" (a check's wording): the object is denied when X holds, i.e. "deny when X".
     const plainRule = plain.replace(/^(?:it\s+)?fails\s+(?=when\b|if\b)/i, 'deny ');
-    const led = plainRule.replace(POLICY_LEAD, (_m, neutral: string | undefined, negating: string | undefined) => (negating && !neutral ? 'deny ' : ''));
+    const led = plainRule.replace(POLICY_LEAD, (_m, neutral: string | undefined, negating: string | undefined) =>
+      negating && !neutral ? 'deny ' : '',
+    );
     const clause = led.replace(RATIONALE_CLAUSE, '');
     if (clause !== led) rationale.push(led.slice(clause.length).trim());
     if (isPolicy) policySentences.push(clause);
@@ -108,7 +120,12 @@ export function readIntent(text: string): Reading {
 
 /** Imperative add / set / default / inject / give / label / annotate at the head of a statement. */
 function mutationMode(statements: string[]): Reading['mode'] {
-  return statements.some((s) => /^(?:please\s+)?(?:(?:in|for|on) [^,]+,\s*)?(?:add|set|default|inject|give|assign|label|annotate|mutate|patch|append|insert|attach|put|apply)\b/i.test(s) || /\b(?:by default|(?:is|are|be) defaulted|adds|injects|defaults)\b/i.test(s))
+  return statements.some(
+    (s) =>
+      /^(?:please\s+)?(?:(?:in|for|on) [^,]+,\s*)?(?:add|set|default|inject|give|assign|label|annotate|mutate|patch|append|insert|attach|put|apply)\b/i.test(
+        s,
+      ) || /\b(?:by default|(?:is|are|be) defaulted|adds|injects|defaults)\b/i.test(s),
+  )
     ? 'mutate'
     : 'validate';
 }
@@ -123,7 +140,9 @@ const FUNCTION_WORDS = new Set(
    setting allow allows allowed allowing permit permits permitted admitted accepted create creates created creating creation exist exists
    present kind kinds type types applies usage within inside across cluster-wide clusterwide namespaced please validate validates validated
    check checks checked verify verifies verified enforce enforces enforced get gets provide provides provided via whether own something make use of
-   entirely completely altogether attribute attributes configured`.split(/\s+/).filter(Boolean),
+   entirely completely altogether attribute attributes configured`
+    .split(/\s+/)
+    .filter(Boolean),
 );
 
 /** Words that negate what follows: an odd count means the statement forbids what the family's phrases describe. */
@@ -131,11 +150,17 @@ const NEGATORS = new Set(
   `not no never without nobody none nothing cannot can't don't doesn't mustn't shouldn't isn't aren't won't
    deny denies denied denying block blocks blocked blocking disallow disallows disallowed disallowing forbid forbids forbidden forbidding
    prevent prevents prevented preventing reject rejects rejected rejecting prohibit prohibits prohibited prohibiting refuse refuses refused
-   disable disables disabled immutable unset`.split(/\s+/).filter(Boolean),
+   disable disables disabled immutable unset`
+    .split(/\s+/)
+    .filter(Boolean),
 );
 
 /** Quantifiers and exceptions: read only when a family's phrase consumes them, otherwise the intent is refused. */
-const QUANTIFIERS = new Set(`only except excluding unless but either neither nor one least most other than instead rather besides apart unlike`.split(/\s+/));
+const QUANTIFIERS = new Set(
+  `only except excluding unless but either neither nor one least most other than instead rather besides apart unlike`.split(
+    /\s+/,
+  ),
+);
 
 /** "restrict X to Y" means "only Y"; plain "restrict X" is read as a ban. */
 const RESTRICT = /\brestrict(?:s|ed|ing)?\b(?![^.]*\bto\b)/gi;
@@ -145,7 +170,10 @@ export type Phrase = RegExp | readonly [RegExp, 'not'];
 
 /** Phrasings every family reads the same way: booleans, "unset or false", and warn-instead-of-deny. */
 const GENERIC_PHRASES: ReadonlyArray<[RegExp, string]> = [
-  [/\b(?:is |are |be )?(?:unset|not set|undefined|absent|omitted)\s*,?\s*or\s+(?:explicitly\s+)?(?:set\s+to\s+)?[`'"]?(?:false|0|zero)[`'"]?/gi, ' not '],
+  [
+    /\b(?:is |are |be )?(?:unset|not set|undefined|absent|omitted)\s*,?\s*or\s+(?:explicitly\s+)?(?:set\s+to\s+)?[`'"]?(?:false|0|zero)[`'"]?/gi,
+    ' not ',
+  ],
   [/(?:\bset\s+to|\bis|\bare|\bbe|:)\s*[`'"]?false\b[`'"]?/gi, ' not '],
   // "is not true": the field is unset or false (the family decides which counts), one negation.
   [/\b(?:is|are|be)\s+not\s+(?:set\s+to\s+)?[`'"]?true\b[`'"]?/gi, ' not '],
@@ -153,7 +181,10 @@ const GENERIC_PHRASES: ReadonlyArray<[RegExp, string]> = [
   // "set `hostNetwork` to `false`": the field, then its value, after a verb that sets it.
   [/(?<=\bsets?\b[^.]{0,60}?)\bto\s+[`'"]?false\b[`'"]?/gi, ' not '],
   [/(?<=\bsets?\b[^.]{0,60}?)\bto\s+[`'"]?true\b[`'"]?/gi, ' '],
-  [/\bwarn(?:s|ing)?\s*,?\s*(?:but|and)?\s*(?:do(?:es)?\s+not|don't|not)\s+(?:block|deny|reject)(?:\s+(?:it|them))?\s*,?/gi, ' deny '],
+  [
+    /\bwarn(?:s|ing)?\s*,?\s*(?:but|and)?\s*(?:do(?:es)?\s+not|don't|not)\s+(?:block|deny|reject)(?:\s+(?:it|them))?\s*,?/gi,
+    ' deny ',
+  ],
   [/\bwarn(?:s|ing)?\b/gi, ' deny '],
   [/\bmake use of\b/gi, ' '],
 ];
@@ -192,7 +223,10 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
   const before = s;
   for (const p of o.phrases) {
     const [re, becomes] = Array.isArray(p) ? p : [p, ' '];
-    s = s.replace(new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`), becomes === 'not' ? ' not ' : ' ');
+    s = s.replace(
+      new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`),
+      becomes === 'not' ? ' not ' : ' ',
+    );
   }
   const aboutSubject = s !== before;
   for (const [re, becomes] of GENERIC_PHRASES) s = s.replace(re, becomes);
@@ -204,7 +238,10 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
   const values: string[] = [];
   const kinds: Placement['kinds'] = [];
   let negations = 0;
-  const tokenRe = new RegExp(`[${QUOTE_CHARS}]([^${QUOTE_CHARS}]+)[${QUOTE_CHARS}]|[A-Za-z0-9*][A-Za-z0-9._/:=@*+-]*[A-Za-z0-9*]|[A-Za-z0-9]`, 'g');
+  const tokenRe = new RegExp(
+    `[${QUOTE_CHARS}]([^${QUOTE_CHARS}]+)[${QUOTE_CHARS}]|[A-Za-z0-9*][A-Za-z0-9._/:=@*+-]*[A-Za-z0-9*]|[A-Za-z0-9]`,
+    'g',
+  );
   for (const m of s.matchAll(tokenRe)) {
     const quoted = m[1] !== undefined;
     const raw = (m[1] ?? m[0]).trim().replace(/['\u2019]s$/i, '');
@@ -244,9 +281,17 @@ function removeNamespacePhrases(text: string, namespaces: readonly string[]): st
   const lead = `(?:(?:but\\s+)?not\\s+in|except(?:\\s+(?:in|for))?|excluding|outside(?:\\s+of)?|other\\s+than|besides|apart\\s+from|in|within|inside|to|for)`;
   for (const ns of namespaces) {
     const name = ns.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    out = out.replace(new RegExp(`(?:\\b${lead}\\s+)?(?:the\\s+)?(?:namespaces?\\s+)?${q}\\b${name}\\b${q}(?:\\s+namespaces?\\b)?(?:\\s+only\\b)?`, 'gi'), ' ');
+    out = out.replace(
+      new RegExp(
+        `(?:\\b${lead}\\s+)?(?:the\\s+)?(?:namespaces?\\s+)?${q}\\b${name}\\b${q}(?:\\s+namespaces?\\b)?(?:\\s+only\\b)?`,
+        'gi',
+      ),
+      ' ',
+    );
   }
-  return out.replace(/\b(?:in|across|for)\s+(?:every|all|any|each)\s+namespaces?\b/gi, ' ').replace(/\b(?:every|all|any|each)\s+namespaces?\b(?=\s+(?:except|excluding|but|other))/gi, ' ');
+  return out
+    .replace(/\b(?:in|across|for)\s+(?:every|all|any|each)\s+namespaces?\b/gi, ' ')
+    .replace(/\b(?:every|all|any|each)\s+namespaces?\b(?=\s+(?:except|excluding|but|other))/gi, ' ');
 }
 
 /** The words of a refusal: what could not be placed, and the families whose phrasing came closest. */

@@ -12,7 +12,12 @@ export interface RuleContext {
   warn: boolean;
 }
 
-export function targetFor(resources: ApiResource[], operations: PlanTarget['operations'], type: PlanTarget['type'], namespaces: string[]): PlanTarget {
+export function targetFor(
+  resources: ApiResource[],
+  operations: PlanTarget['operations'],
+  type: PlanTarget['type'],
+  namespaces: string[],
+): PlanTarget {
   const namespaced = resources.every((r) => r.namespaced);
   const clusterScoped = resources.every((r) => !r.namespaced);
   return {
@@ -41,7 +46,12 @@ export function outsideNamespace(ctx: RuleContext): string | undefined {
  * Cases that pin the scope: the violating object in a namespace the intent does not name and in
  * kube-system must be admitted untouched (namespaced resources only).
  */
-export function scopeCases(r: ApiResource, ctx: RuleContext, violating: (o: SampleOptions) => KubeObject, op: 'CREATE' | 'DELETE' = 'CREATE'): TestCase[] {
+export function scopeCases(
+  r: ApiResource,
+  ctx: RuleContext,
+  violating: (o: SampleOptions) => KubeObject,
+  op: 'CREATE' | 'DELETE' = 'CREATE',
+): TestCase[] {
   if (!r.namespaced) return [];
   const out: TestCase[] = [];
   const place = (ns: string, name: string): TestCase =>

@@ -41,7 +41,12 @@ export function sampleObject(r: ApiResource, o: SampleOptions = {}): KubeObject 
     case 'Deployment':
     case 'StatefulSet':
     case 'ReplicaSet':
-      obj.spec = { replicas: 1, selector: { matchLabels: app }, template: { metadata: { labels: app }, spec: podSpec }, ...o.spec };
+      obj.spec = {
+        replicas: 1,
+        selector: { matchLabels: app },
+        template: { metadata: { labels: app }, spec: podSpec },
+        ...o.spec,
+      };
       break;
     case 'DaemonSet':
       obj.spec = { selector: { matchLabels: app }, template: { metadata: { labels: app }, spec: podSpec }, ...o.spec };
@@ -53,7 +58,11 @@ export function sampleObject(r: ApiResource, o: SampleOptions = {}): KubeObject 
       obj.spec = { template: { spec: { ...podSpec, restartPolicy: 'Never' } }, ...o.spec };
       break;
     case 'CronJob':
-      obj.spec = { schedule: '0 * * * *', jobTemplate: { spec: { template: { spec: { ...podSpec, restartPolicy: 'Never' } } } }, ...o.spec };
+      obj.spec = {
+        schedule: '0 * * * *',
+        jobTemplate: { spec: { template: { spec: { ...podSpec, restartPolicy: 'Never' } } } },
+        ...o.spec,
+      };
       break;
     case 'PodTemplate':
       obj.template = { metadata: { labels: app }, spec: podSpec };

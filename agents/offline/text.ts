@@ -41,7 +41,8 @@ function scanNamespaces(text: string): { named: string[]; excluded: string[] } {
       const negated = /\b(?:except|outside|excluding|besides|other\s+than|not\s+in|but\s+not)\b/i.test(before);
       for (const part of m[1].split(/\s*(?:,|\band\b|\bor\b)\s*/i)) {
         const name = unquote(part.trim()).toLowerCase();
-        if (name && !['every', 'all', 'any', 'each', 'a', 'the', 'new', 'other', 'system', 'in', 'of'].includes(name)) (negated ? excluded : named).add(name);
+        if (name && !['every', 'all', 'any', 'each', 'a', 'the', 'new', 'other', 'system', 'in', 'of'].includes(name))
+          (negated ? excluded : named).add(name);
       }
     }
   }
@@ -57,7 +58,24 @@ export interface KeyValue {
 
 const KEY = '[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?';
 
-const NOT_KEYS = ['non-empty', 'nonempty', 'empty', 'valid', 'new', 'the', 'this', 'that', 'a', 'an', 'any', 'set', 'value', 'values', 'key', 'keys'];
+const NOT_KEYS = [
+  'non-empty',
+  'nonempty',
+  'empty',
+  'valid',
+  'new',
+  'the',
+  'this',
+  'that',
+  'a',
+  'an',
+  'any',
+  'set',
+  'value',
+  'values',
+  'key',
+  'keys',
+];
 
 export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyValue[] {
   const out: KeyValue[] = [];
@@ -68,17 +86,28 @@ export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyVa
   };
   const w = `${word}(?:s|led|ed)?`;
   // label 'env=prod' / labelled env=prod / label env: prod
-  for (const m of text.matchAll(new RegExp(`\\b${w}\\s+(?:the\\s+)?${QUOTE}?(${KEY})\\s*[=:]\\s*(${KEY})${QUOTE}?`, 'gi'))) push(m[1], m[2]);
+  for (const m of text.matchAll(
+    new RegExp(`\\b${w}\\s+(?:the\\s+)?${QUOTE}?(${KEY})\\s*[=:]\\s*(${KEY})${QUOTE}?`, 'gi'),
+  ))
+    push(m[1], m[2]);
   // 'env=prod' label
-  for (const m of text.matchAll(new RegExp(`${QUOTE}?(${KEY})\\s*=\\s*(${KEY})${QUOTE}?\\s+${w}\\b`, 'gi'))) push(m[1], m[2]);
+  for (const m of text.matchAll(new RegExp(`${QUOTE}?(${KEY})\\s*=\\s*(${KEY})${QUOTE}?\\s+${w}\\b`, 'gi')))
+    push(m[1], m[2]);
   if (out.length) return out;
   // "Label new Namespaces with team=platform": a key=value elsewhere in a sentence about labels
   if (new RegExp(`\\b${w}`, 'i').test(text)) {
-    for (const m of text.matchAll(new RegExp(`(?:^|[\\s'"\`(])(${KEY})=(${KEY})(?=$|[\\s'"\`).,;])`, 'g'))) push(m[1], m[2]);
+    for (const m of text.matchAll(new RegExp(`(?:^|[\\s'"\`(])(${KEY})=(${KEY})(?=$|[\\s'"\`).,;])`, 'g')))
+      push(m[1], m[2]);
   }
   if (out.length) return out;
   // label env with (the) value prod
-  for (const m of text.matchAll(new RegExp(`\\b${w}\\s+${QUOTE}?(${KEY})${QUOTE}?\\s+(?:with|set to|of)\\s+(?:the\\s+)?(?:value\\s+)?${QUOTE}?(${KEY})${QUOTE}?`, 'gi'))) push(m[1], m[2]);
+  for (const m of text.matchAll(
+    new RegExp(
+      `\\b${w}\\s+${QUOTE}?(${KEY})${QUOTE}?\\s+(?:with|set to|of)\\s+(?:the\\s+)?(?:value\\s+)?${QUOTE}?(${KEY})${QUOTE}?`,
+      'gi',
+    ),
+  ))
+    push(m[1], m[2]);
   if (out.length) return out;
   // a 'team' label / a non-empty team label
   for (const m of text.matchAll(new RegExp(`${QUOTE}(${KEY})${QUOTE}\\s+${w}\\b`, 'gi'))) push(m[1]);
@@ -100,7 +129,24 @@ export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyVa
   return out;
 }
 
-const AMBIGUOUS = new Set(['policy', 'policie', 'config', 'application', 'workflow', 'gateway', 'rollout', 'issuer', 'certificate', 'sidecar', 'event', 'binding', 'lease', 'template', 'podtemplate', 'project']);
+const AMBIGUOUS = new Set([
+  'policy',
+  'policie',
+  'config',
+  'application',
+  'workflow',
+  'gateway',
+  'rollout',
+  'issuer',
+  'certificate',
+  'sidecar',
+  'event',
+  'binding',
+  'lease',
+  'template',
+  'podtemplate',
+  'project',
+]);
 
 /** The catalog resources whose kind or plural the text names, in order of appearance. */
 export function resourcesIn(text: string, catalog: ApiCatalog): ApiResource[] {
@@ -134,7 +180,17 @@ function preferred(hits: ApiResource[]): ApiResource | undefined {
   return hits.find((h) => h.group === '') ?? hits.find((h) => h.source === 'builtin') ?? hits[0];
 }
 
-export const WORKLOAD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'ReplicationController', 'PodTemplate'] as const;
+export const WORKLOAD_KINDS = [
+  'Pod',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'Job',
+  'CronJob',
+  'ReplicationController',
+  'PodTemplate',
+] as const;
 
 /** The text asks to warn rather than block. */
 export function wantsWarning(text: string): boolean {
@@ -143,13 +199,17 @@ export function wantsWarning(text: string): boolean {
 
 /** Words that say the policy forbids something (rather than requires it). */
 export function forbids(text: string): boolean {
-  return /\b(deny|denies|block|blocks|forbid|forbids|forbidden|disallow|disallows|reject|rejects|prevent|prevents|not allowed|must not|may not|cannot|can't|no\b|never|refuse)/i.test(text);
+  return /\b(deny|denies|block|blocks|forbid|forbids|forbidden|disallow|disallows|reject|rejects|prevent|prevents|not allowed|must not|may not|cannot|can't|no\b|never|refuse)/i.test(
+    text,
+  );
 }
 
 /** Hostnames and registry prefixes: something with a dot and no spaces, e.g. registry.example.com or ghcr.io/org. */
 export function hostsIn(text: string): string[] {
   const out: string[] = [];
-  for (const m of text.matchAll(/(?:^|[\s'"`(,])\*?\.?((?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:\/[a-z0-9._/-]*[a-z0-9])?)/gi)) {
+  for (const m of text.matchAll(
+    /(?:^|[\s'"`(,])\*?\.?((?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:\/[a-z0-9._/-]*[a-z0-9])?)/gi,
+  )) {
     const v = m[1].toLowerCase();
     if (!out.includes(v)) out.push(v);
   }
@@ -157,7 +217,18 @@ export function hostsIn(text: string): string[] {
 }
 
 export function numberAfter(text: string, re: RegExp): number | undefined {
-  const words: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10 };
+  const words: Record<string, number> = {
+    one: 1,
+    two: 2,
+    three: 3,
+    four: 4,
+    five: 5,
+    six: 6,
+    seven: 7,
+    eight: 8,
+    nine: 9,
+    ten: 10,
+  };
   const m = re.exec(text);
   if (!m) return undefined;
   const raw = m[1].toLowerCase();

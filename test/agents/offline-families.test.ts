@@ -10,22 +10,32 @@ const suites = sharedSuiteFiles();
 const sandbox = createSandbox();
 afterAll(() => sandbox.close());
 
-function offlinePolicy(intent: Intent): { policy: JsPolicy; plan: ReturnType<typeof understandOffline>['plan']; family: string } {
+function offlinePolicy(intent: Intent): {
+  policy: JsPolicy;
+  plan: ReturnType<typeof understandOffline>['plan'];
+  family: string;
+} {
   const u = understandOffline(intent);
   const assembled = assemblePolicy(u.spec, intent);
-  const inlined = { ...assembled, spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) } };
+  const inlined = {
+    ...assembled,
+    spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) },
+  };
   return { policy: harden(inlined, u.plan, intent), plan: u.plan, family: u.family };
 }
 
 describe('offline planner and coder', () => {
-  it.each(suites)('%s: the family understands the intent, its own cases pass, and so does the shared suite', async (file) => {
-    const suite = await loadSuite(sharedIntent(file));
-    const { policy, plan } = offlinePolicy({ text: suite.intent });
-    const own = await sandbox.runSuite(policy, plan.tests);
-    expect(own.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`)).toEqual([]);
-    const shared = await sandbox.runSuite(policy, suite);
-    expect(shared.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`)).toEqual([]);
-  });
+  it.each(suites)(
+    '%s: the family understands the intent, its own cases pass, and so does the shared suite',
+    async (file) => {
+      const suite = await loadSuite(sharedIntent(file));
+      const { policy, plan } = offlinePolicy({ text: suite.intent });
+      const own = await sandbox.runSuite(policy, plan.tests);
+      expect(own.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`)).toEqual([]);
+      const shared = await sandbox.runSuite(policy, suite);
+      expect(shared.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`)).toEqual([]);
+    },
+  );
 
   it('plans cases that must be allowed and cases just outside the scope, not only denials', () => {
     const { plan } = offlinePolicy({ text: "Deny pods with the label 'env=prod' in the 'test' namespace." });
@@ -36,8 +46,15 @@ describe('offline planner and coder', () => {
   });
 
   it('keeps the user examples first and verbatim', () => {
-    const example = { name: 'my pod', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x', namespace: 'test', labels: { env: 'prod' } } }, expect: 'deny' as const };
-    const u = understandOffline({ text: "Deny pods with the label 'env=prod' in the 'test' namespace.", examples: [example] });
+    const example = {
+      name: 'my pod',
+      object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x', namespace: 'test', labels: { env: 'prod' } } },
+      expect: 'deny' as const,
+    };
+    const u = understandOffline({
+      text: "Deny pods with the label 'env=prod' in the 'test' namespace.",
+      examples: [example],
+    });
     expect(u.plan.tests[0]).toBe(example);
   });
 
@@ -67,7 +84,9 @@ describe('offline planner and coder', () => {
     }
     expect(isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')).toBe(true);
     expect((err as Error).message).toMatch(/combines 2 rules \(host-path, privileged\)/);
-    expect(() => understandOffline({ text: 'Pods must carry the labels team=a and app=b.' })).toThrow(/does not understand/);
+    expect(() => understandOffline({ text: 'Pods must carry the labels team=a and app=b.' })).toThrow(
+      /does not understand/,
+    );
   });
 
   it('documents every family with examples that the family itself understands', () => {

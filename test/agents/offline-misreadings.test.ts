@@ -18,7 +18,7 @@ function refusal(text: string): { message: string; unplaced: string[] } {
     throw new Error(`expected a refusal, got family ${u.family}: ${u.plan.rationale}`);
   } catch (err) {
     if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
-    return { message: err.message, unplaced: ((err.details as { unplaced?: string[] } | undefined)?.unplaced ?? []) };
+    return { message: err.message, unplaced: (err.details as { unplaced?: string[] } | undefined)?.unplaced ?? [] };
   }
 }
 
@@ -27,7 +27,10 @@ async function failuresOn(text: string, cases: TestCase[]): Promise<string[]> {
   const intent: Intent = { text };
   const u = understandOffline(intent);
   const assembled = assemblePolicy(u.spec, intent);
-  const inlined = { ...assembled, spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) } };
+  const inlined = {
+    ...assembled,
+    spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) },
+  };
   const policy = harden(inlined, u.plan, intent);
   const own = await sandbox.runSuite(policy, u.plan.tests);
   const run = await sandbox.runSuite(policy, cases);
@@ -35,7 +38,12 @@ async function failuresOn(text: string, cases: TestCase[]): Promise<string[]> {
 }
 
 function pod(spec: Record<string, unknown>, namespace = 'default'): KubeObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace }, spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }], ...spec } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace },
+    spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }], ...spec },
+  };
 }
 
 function podWith(container: Record<string, unknown>): KubeObject {
@@ -43,8 +51,34 @@ function podWith(container: Record<string, unknown>): KubeObject {
 }
 
 describe('inverted readings', () => {
+  it('reads a value that is also a negating word ("to Forbid") as the value, never as a ban', async () => {
+    const text = 'CronJobs must set concurrencyPolicy to Forbid.';
+    const u = understandOffline({ text });
+    expect(u.plan.rationale).toMatch(/must set spec\.concurrencyPolicy to "Forbid"/);
+    const cron = (concurrencyPolicy?: string): KubeObject => ({
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'c', namespace: 'default' },
+      spec: {
+        schedule: '0 * * * *',
+        ...(concurrencyPolicy ? { concurrencyPolicy } : {}),
+        jobTemplate: {
+          spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x:1' }] } } },
+        },
+      },
+    });
+    expect(
+      await failuresOn(text, [
+        { name: 'Forbid is what is asked', object: cron('Forbid'), expect: 'allow' },
+        { name: 'Allow is not', object: cron('Allow'), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+
   it('refuses a ban on a field that a family can only require', () => {
-    expect(refusal('This policy forbids any container from defining CPU limits.').message).toMatch(/forbids what this family would require/);
+    expect(refusal('This policy forbids any container from defining CPU limits.').message).toMatch(
+      /forbids what this family would require/,
+    );
     expect(refusal('No container may set a memory limit.').message).toMatch(/resources/);
   });
 
@@ -56,7 +90,9 @@ describe('inverted readings', () => {
   });
 
   it('refuses a migration note whose rule is only implied, and reads a ban on the old registry as a ban', async () => {
-    expect(refusal('k8s.gcr.io will be frozen, use registry.k8s.io.').unplaced).toEqual(expect.arrayContaining(['frozen']));
+    expect(refusal('k8s.gcr.io will be frozen, use registry.k8s.io.').unplaced).toEqual(
+      expect.arrayContaining(['frozen']),
+    );
     expect(
       await failuresOn('Images from k8s.gcr.io are not allowed.', [
         { name: 'old registry denied', object: podWith({ image: 'k8s.gcr.io/pause:3.9' }), expect: 'deny' },
@@ -67,7 +103,8 @@ describe('inverted readings', () => {
   });
 
   it('reads two statements that each negate once as one ban, not as a double negation', async () => {
-    const text = 'Disallowed container repositories that begin with a string from the specified list.\nThe list of prefixes a container image is not allowed to have: k8s.gcr.io/.';
+    const text =
+      'Disallowed container repositories that begin with a string from the specified list.\nThe list of prefixes a container image is not allowed to have: k8s.gcr.io/.';
     expect(
       await failuresOn(text, [
         { name: 'k8s.gcr.io denied', object: podWith({ image: 'k8s.gcr.io/pause:3.9' }), expect: 'deny' },
@@ -79,7 +116,16 @@ describe('inverted readings', () => {
 
 describe('bounds keep their direction', () => {
   it('"no more than 4" is an upper bound and "must not have more than 5" is "at most 5"', async () => {
-    const deployment = (replicas: number): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'shop' }, spec: { replicas, selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'a.io/b:1' }] } } } });
+    const deployment = (replicas: number): KubeObject => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd', namespace: 'shop' },
+      spec: {
+        replicas,
+        selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'c', image: 'a.io/b:1' }] } },
+      },
+    });
     expect(
       await failuresOn('Deployments must have no more than 4 replicas.', [
         { name: '4 is allowed', object: deployment(4), expect: 'allow' },
@@ -99,19 +145,46 @@ describe('bounds keep their direction', () => {
 
 describe('the subject comes from the operative statement, never the rationale', () => {
   it('does not turn "the latest version of …" into an image-tag rule', async () => {
-    const r = refusal('This policy applies the baseline profile from the latest version of the Pod Security Standards.');
+    const r = refusal(
+      'This policy applies the baseline profile from the latest version of the Pod Security Standards.',
+    );
     expect(r.unplaced).toEqual(expect.arrayContaining(['baseline', 'profile', 'version']));
     expect(
       await failuresOn('Upgrading to the latest version of Kubernetes is recommended. Pods must not use hostNetwork.', [
-        { name: 'a latest-tagged image is none of this policy’s business', object: podWith({ image: 'nginx:latest' }), expect: 'allow' },
+        {
+          name: 'a latest-tagged image is none of this policy’s business',
+          object: podWith({ image: 'nginx:latest' }),
+          expect: 'allow',
+        },
         { name: 'hostNetwork denied', object: pod({ hostNetwork: true }), expect: 'deny' },
       ]),
     ).toEqual([]);
   });
 
-  it('does not read escalate / bind / impersonate verbs in Roles as pods allowing privilege escalation', () => {
-    const r = refusal('Roles granting these verbs can lead to privilege escalation. This policy prevents Roles from granting the escalate, bind or impersonate verbs.');
-    expect(r.unplaced).toEqual(expect.arrayContaining(['escalate', 'impersonate']));
+  it('reads escalate / bind / impersonate verbs in Roles as what the roles grant, never pods allowing privilege escalation', async () => {
+    const text =
+      'Roles granting these verbs can lead to privilege escalation. This policy prevents Roles from granting the escalate, bind or impersonate verbs.';
+    const u = understandOffline({ text });
+    expect(u.family).toBe('rbac-rules');
+    expect([...u.plan.target.resources].sort()).toEqual(['clusterroles', 'roles']);
+    const clusterRole = (verbs: string[]): KubeObject =>
+      ({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'team' },
+        rules: [{ apiGroups: [''], resources: ['users'], verbs }],
+      }) as KubeObject;
+    expect(
+      await failuresOn(text, [
+        { name: 'impersonate is denied', object: clusterRole(['impersonate']), expect: 'deny' },
+        { name: 'get users is allowed', object: clusterRole(['get']), expect: 'allow' },
+        {
+          name: "a pod allowing privilege escalation is not this policy's business",
+          object: podWith({ securityContext: { allowPrivilegeEscalation: true } }),
+          expect: 'allow',
+        },
+      ]),
+    ).toEqual([]);
   });
 
   it('reads "host namespaces" as hostNetwork / hostPID / hostIPC, never a Namespace named host', async () => {
@@ -129,7 +202,8 @@ describe('the subject comes from the operative statement, never the rationale', 
 
 describe('conditions are kept or the intent is refused', () => {
   it('"one of liveness, readiness or startup probes": any one of them will do', async () => {
-    const text = 'This policy validates that all containers have one of livenessProbe, readinessProbe, or startupProbe defined.';
+    const text =
+      'This policy validates that all containers have one of livenessProbe, readinessProbe, or startupProbe defined.';
     const probe = { httpGet: { path: '/', port: 80 } };
     expect(
       await failuresOn(text, [
@@ -138,15 +212,27 @@ describe('conditions are kept or the intent is refused', () => {
         { name: 'no probe is denied', object: podWith({}), expect: 'deny' },
       ]),
     ).toEqual([]);
-    expect(await failuresOn('Containers must define a liveness or a readiness probe.', [{ name: 'readiness alone is allowed', object: podWith({ readinessProbe: probe }), expect: 'allow' }])).toEqual([]);
-    expect(await failuresOn('Containers must define liveness and readiness probes.', [{ name: 'readiness alone is denied', object: podWith({ readinessProbe: probe }), expect: 'deny' }])).toEqual([]);
+    expect(
+      await failuresOn('Containers must define a liveness or a readiness probe.', [
+        { name: 'readiness alone is allowed', object: podWith({ readinessProbe: probe }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    expect(
+      await failuresOn('Containers must define liveness and readiness probes.', [
+        { name: 'readiness alone is denied', object: podWith({ readinessProbe: probe }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
     refusal('Containers must define liveness and readiness or startup probes.');
   });
 
   it('refuses "unless", "but" and "other than" clauses it cannot express', () => {
-    expect(refusal('Privileged containers are denied unless the pod has the label trusted=true.').unplaced).toContain('unless');
+    expect(refusal('Privileged containers are denied unless the pod has the label trusted=true.').unplaced).toContain(
+      'unless',
+    );
     expect(refusal('Containers must not be privileged, but init containers may be.').unplaced).toContain('but');
-    expect(refusal('Block hostPath volumes other than /var/log.').unplaced).toEqual(expect.arrayContaining(['other', 'than']));
+    expect(refusal('Block hostPath volumes other than /var/log.').unplaced).toEqual(
+      expect.arrayContaining(['other', 'than']),
+    );
   });
 
   it('refuses "either of" requirements and "where all …" conditions it would read as something stricter', () => {
@@ -156,14 +242,31 @@ describe('conditions are kept or the intent is refused', () => {
   });
 
   it('does not drop a second rule because it carries an aside', () => {
-    expect(refusal('Images must come from registry.corp.io. Containers must not run privileged, e.g. with privileged: true.').message).toMatch(/combines 2 rules/);
+    expect(
+      refusal('Images must come from registry.corp.io. Containers must not run privileged, e.g. with privileged: true.')
+        .message,
+    ).toMatch(/combines 2 rules/);
   });
 
   it('keeps a namespace exception it can express', async () => {
     expect(
       await failuresOn('Privileged containers are denied except in namespace system-tools.', [
-        { name: 'privileged in system-tools is allowed', object: pod({ containers: [{ name: 'c', image: 'a.io/b:1', securityContext: { privileged: true } }] }, 'system-tools'), expect: 'allow' },
-        { name: 'privileged in shop is denied', object: pod({ containers: [{ name: 'c', image: 'a.io/b:1', securityContext: { privileged: true } }] }, 'shop'), expect: 'deny' },
+        {
+          name: 'privileged in system-tools is allowed',
+          object: pod(
+            { containers: [{ name: 'c', image: 'a.io/b:1', securityContext: { privileged: true } }] },
+            'system-tools',
+          ),
+          expect: 'allow',
+        },
+        {
+          name: 'privileged in shop is denied',
+          object: pod(
+            { containers: [{ name: 'c', image: 'a.io/b:1', securityContext: { privileged: true } }] },
+            'shop',
+          ),
+          expect: 'deny',
+        },
       ]),
     ).toEqual([]);
   });
@@ -171,19 +274,44 @@ describe('conditions are kept or the intent is refused', () => {
 
 describe('the kind of policy follows the verb', () => {
   it('refuses an add / default request instead of writing a deny', () => {
-    expect(refusal('Add default requests of cpu 100m to containers.').unplaced).toEqual(expect.arrayContaining(['100m']));
-    expect(refusal('Set default CPU requests of 250m on every container.').unplaced).toEqual(expect.arrayContaining(['default', '250m']));
+    expect(refusal('Add default requests of cpu 100m to containers.').unplaced).toEqual(
+      expect.arrayContaining(['100m']),
+    );
+    expect(refusal('Set default CPU requests of 250m on every container.').unplaced).toEqual(
+      expect.arrayContaining(['default', '250m']),
+    );
   });
 
   it('"may not be changed or removed" guards UPDATEs against oldObject; deletion stays allowed', async () => {
     const text = 'The owner label of Namespaces may not be changed or removed.';
     expect(understandOffline({ text }).plan.target.operations).toEqual(['UPDATE']);
-    const ns = (labels?: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', ...(labels ? { labels } : {}) } });
+    const ns = (labels?: Record<string, string>): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'shop', ...(labels ? { labels } : {}) },
+    });
     expect(
       await failuresOn(text, [
-        { name: 'removing the owner label is denied', operation: 'UPDATE', oldObject: ns({ owner: 'a' }), object: ns({}), expect: 'deny' },
-        { name: 'changing the owner label is denied', operation: 'UPDATE', oldObject: ns({ owner: 'a' }), object: ns({ owner: 'b' }), expect: 'deny' },
-        { name: 'deleting the namespace is allowed', operation: 'DELETE', oldObject: ns({ owner: 'a' }), expect: 'allow' },
+        {
+          name: 'removing the owner label is denied',
+          operation: 'UPDATE',
+          oldObject: ns({ owner: 'a' }),
+          object: ns({}),
+          expect: 'deny',
+        },
+        {
+          name: 'changing the owner label is denied',
+          operation: 'UPDATE',
+          oldObject: ns({ owner: 'a' }),
+          object: ns({ owner: 'b' }),
+          expect: 'deny',
+        },
+        {
+          name: 'deleting the namespace is allowed',
+          operation: 'DELETE',
+          oldObject: ns({ owner: 'a' }),
+          expect: 'allow',
+        },
       ]),
     ).toEqual([]);
   });
@@ -191,7 +319,8 @@ describe('the kind of policy follows the verb', () => {
 
 describe('description styles that are fully placed are read', () => {
   it('"This policy ensures that all containers explicitly drop ALL" after a rationale sentence', async () => {
-    const text = 'Capabilities grant privileged actions without full root. This policy ensures that every container explicitly specifies `drop: ["ALL"]`.';
+    const text =
+      'Capabilities grant privileged actions without full root. This policy ensures that every container explicitly specifies `drop: ["ALL"]`.';
     const caps = (c: Record<string, unknown>) => podWith({ securityContext: { capabilities: c } });
     expect(
       await failuresOn(text, [
@@ -209,12 +338,21 @@ describe('description styles that are fully placed are read', () => {
   });
 
   it('"… is set to `false`" asks for the explicit value', async () => {
-    const text = 'Escalating privileges through setuid binaries should not be possible. This policy ensures the `allowPrivilegeEscalation` field is set to `false`.';
+    const text =
+      'Escalating privileges through setuid binaries should not be possible. This policy ensures the `allowPrivilegeEscalation` field is set to `false`.';
     expect(
       await failuresOn(text, [
-        { name: 'false is allowed', object: podWith({ securityContext: { allowPrivilegeEscalation: false } }), expect: 'allow' },
+        {
+          name: 'false is allowed',
+          object: podWith({ securityContext: { allowPrivilegeEscalation: false } }),
+          expect: 'allow',
+        },
         { name: 'unset is denied', object: podWith({}), expect: 'deny' },
-        { name: 'true is denied', object: podWith({ securityContext: { allowPrivilegeEscalation: true } }), expect: 'deny' },
+        {
+          name: 'true is denied',
+          object: podWith({ securityContext: { allowPrivilegeEscalation: true } }),
+          expect: 'deny',
+        },
       ]),
     ).toEqual([]);
   });
@@ -222,8 +360,16 @@ describe('description styles that are fully placed are read', () => {
   it('naming runAsNonRoot asks for that field; a runAsUser alone does not satisfy it', async () => {
     expect(
       await failuresOn('This policy ensures `runAsNonRoot` is set to `true`.', [
-        { name: 'pod-level true is allowed', object: pod({ securityContext: { runAsNonRoot: true } }), expect: 'allow' },
-        { name: 'runAsUser 1000 alone is denied', object: podWith({ securityContext: { runAsUser: 1000 } }), expect: 'deny' },
+        {
+          name: 'pod-level true is allowed',
+          object: pod({ securityContext: { runAsNonRoot: true } }),
+          expect: 'allow',
+        },
+        {
+          name: 'runAsUser 1000 alone is denied',
+          object: podWith({ securityContext: { runAsUser: 1000 } }),
+          expect: 'deny',
+        },
       ]),
     ).toEqual([]);
   });
@@ -233,26 +379,42 @@ describe('"Fails when …" (a check that describes the failing object) reads as 
   it('reads the condition with its polarity, and refuses when it inverts what a family checks', async () => {
     expect(
       await failuresOn('Fails when `resources.limits.memory` attribute is not configured.', [
-        { name: 'a memory limit is allowed', object: podWith({ resources: { limits: { memory: '128Mi' } } }), expect: 'allow' },
+        {
+          name: 'a memory limit is allowed',
+          object: podWith({ resources: { limits: { memory: '128Mi' } } }),
+          expect: 'allow',
+        },
         { name: 'no memory limit is denied', object: podWith({ resources: { limits: { cpu: '1' } } }), expect: 'deny' },
       ]),
     ).toEqual([]);
     // "fails when a probe is configured" would deny every probe: the probes family requires them, so it is refused.
-    expect(refusal('Fails when a readiness probe is configured.').message).toMatch(/forbids what this family would require/);
-    expect(refusal('Fails when the container is not privileged.').message).toMatch(/requires what this family would forbid/);
+    expect(refusal('Fails when a readiness probe is configured.').message).toMatch(
+      /forbids what this family would require/,
+    );
+    expect(refusal('Fails when the container is not privileged.').message).toMatch(
+      /requires what this family would forbid/,
+    );
   });
 
   it('privilege escalation: an unset field allows escalation, so "is true" denies it too; only "set … to true" does not', async () => {
     expect(
       await failuresOn('Fails when `securityContext.allowPrivilegeEscalation` is true.', [
         { name: 'unset is denied', object: podWith({}), expect: 'deny' },
-        { name: 'false is allowed', object: podWith({ securityContext: { allowPrivilegeEscalation: false } }), expect: 'allow' },
+        {
+          name: 'false is allowed',
+          object: podWith({ securityContext: { allowPrivilegeEscalation: false } }),
+          expect: 'allow',
+        },
       ]),
     ).toEqual([]);
     expect(
       await failuresOn('Containers must not set allowPrivilegeEscalation to true.', [
         { name: 'unset is allowed', object: podWith({}), expect: 'allow' },
-        { name: 'true is denied', object: podWith({ securityContext: { allowPrivilegeEscalation: true } }), expect: 'deny' },
+        {
+          name: 'true is denied',
+          object: podWith({ securityContext: { allowPrivilegeEscalation: true } }),
+          expect: 'deny',
+        },
       ]),
     ).toEqual([]);
   });
@@ -265,27 +427,44 @@ describe('AppArmor, SELinux, sysctls and volume types: lists read as written, in
     metadata: { name: 'd', namespace: 'default' },
     spec: {
       selector: { matchLabels: { app: 'a' } },
-      template: { metadata: { labels: { app: 'a' }, annotations }, spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }] } },
+      template: {
+        metadata: { labels: { app: 'a' }, annotations },
+        spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }] },
+      },
     },
   });
 
   it('finds the AppArmor annotation on a pod template, not only on a Pod', async () => {
     expect(
       await failuresOn('Containers must not run with the `unconfined` AppArmor profile.', [
-        { name: 'template annotation unconfined is denied', object: deploymentWith({ 'container.apparmor.security.beta.kubernetes.io/c': 'unconfined' }), expect: 'deny' },
-        { name: 'another container\'s annotation does not count', object: deploymentWith({ 'container.apparmor.security.beta.kubernetes.io/other': 'unconfined' }), expect: 'allow' },
+        {
+          name: 'template annotation unconfined is denied',
+          object: deploymentWith({ 'container.apparmor.security.beta.kubernetes.io/c': 'unconfined' }),
+          expect: 'deny',
+        },
+        {
+          name: "another container's annotation does not count",
+          object: deploymentWith({ 'container.apparmor.security.beta.kubernetes.io/other': 'unconfined' }),
+          expect: 'allow',
+        },
       ]),
     ).toEqual([]);
   });
 
   it('refuses a requirement that a ban family would turn around', () => {
-    expect(refusal('Containers must use the `unconfined` AppArmor profile.').message).toMatch(/requires what this family would forbid/);
+    expect(refusal('Containers must use the `unconfined` AppArmor profile.').message).toMatch(
+      /requires what this family would forbid/,
+    );
     expect(refusal('Pods must set seLinuxOptions.').message).toMatch(/requires what this family would forbid/);
-    expect(refusal('Image pull policy should not be `Always`.').message).toMatch(/forbids what this family would require/);
+    expect(refusal('Image pull policy should not be `Always`.').message).toMatch(
+      /forbids what this family would require/,
+    );
   });
 
   it('refuses "other than X are allowed" (the list would be read backwards) and sets that are not named', () => {
-    expect(refusal('Sysctls other than kernel.shm_rmid_forced are allowed.').message).toMatch(/forbids what this family would require/);
+    expect(refusal('Sysctls other than kernel.shm_rmid_forced are allowed.').message).toMatch(
+      /forbids what this family would require/,
+    );
     expect(refusal('Only the safe sysctls may be set.').unplaced).toEqual(expect.arrayContaining(['safe']));
     // Neither the allowed types (not named) nor a ban on seLinuxOptions (which "must not use" would become).
     expect(refusal('SELinux options must use one of the allowed types.').message).toMatch(/SELinux options must use/);
@@ -294,26 +473,66 @@ describe('AppArmor, SELinux, sysctls and volume types: lists read as written, in
 
   it('refuses volume conditions that are not about the type', () => {
     expect(refusal('emptyDir volumes must set a sizeLimit.').unplaced).toContain('sizeLimit');
-    expect(refusal('Pods should not use emptyDir volumes larger than 1Gi.').unplaced).toEqual(expect.arrayContaining(['larger', '1Gi']));
+    expect(refusal('Pods should not use emptyDir volumes larger than 1Gi.').unplaced).toEqual(
+      expect.arrayContaining(['larger', '1Gi']),
+    );
     expect(refusal('Volumes of type hostPath are only allowed in namespace ops.').unplaced).toContain('only');
   });
 
   it('a volume type allow-list denies every other type, one bad volume among good ones included', async () => {
     expect(
       await failuresOn('Pods may only use configMap, secret and projected volumes.', [
-        { name: 'configMap and projected are allowed', object: pod({ volumes: [{ name: 'a', configMap: { name: 'x' } }, { name: 'b', projected: { sources: [] } }] }), expect: 'allow' },
-        { name: 'an emptyDir among them is denied', object: pod({ volumes: [{ name: 'a', configMap: { name: 'x' } }, { name: 'b', emptyDir: {} }] }), expect: 'deny' },
-        { name: 'a claim is denied', object: pod({ volumes: [{ name: 'p', persistentVolumeClaim: { claimName: 'd' } }] }), expect: 'deny' },
+        {
+          name: 'configMap and projected are allowed',
+          object: pod({
+            volumes: [
+              { name: 'a', configMap: { name: 'x' } },
+              { name: 'b', projected: { sources: [] } },
+            ],
+          }),
+          expect: 'allow',
+        },
+        {
+          name: 'an emptyDir among them is denied',
+          object: pod({
+            volumes: [
+              { name: 'a', configMap: { name: 'x' } },
+              { name: 'b', emptyDir: {} },
+            ],
+          }),
+          expect: 'deny',
+        },
+        {
+          name: 'a claim is denied',
+          object: pod({ volumes: [{ name: 'p', persistentVolumeClaim: { claimName: 'd' } }] }),
+          expect: 'deny',
+        },
       ]),
     ).toEqual([]);
   });
 });
 
-describe('a refusal says what it could not place and what it can do', () => {
-  it('names the unplaced words and the closest family with an example phrasing', () => {
-    const r = refusal('Containers must not mount the docker socket.');
-    expect(r.unplaced).toEqual(expect.arrayContaining(['docker', 'socket']));
-    expect(r.message).toMatch(/Closest offline families: host-path \(could not place .*"docker".*e\.g\. "Pods must not mount hostPath volumes\."\)/);
+describe('a rule that exists only to act in a system namespace is refused up front', () => {
+  it('names the namespace and why, instead of a draft that fails its own cases', () => {
+    for (const text of [
+      'Pods must not run in the kube-system namespace.',
+      "Deny pods with the label 'debug=true' in the kube-public namespace.",
+    ]) {
+      const r = refusal(text);
+      expect(r.message).toMatch(
+        /acts in kube-(system|public): policyforge never writes a policy that acts in the system namespaces/,
+      );
+      expect(r.unplaced).toEqual([expect.stringMatching(/^kube-(system|public)$/)]);
+    }
   });
 });
 
+describe('a refusal says what it could not place and what it can do', () => {
+  it('names the unplaced words and the closest family with an example phrasing', () => {
+    const r = refusal('Containers must not mount the kubelet directory of the node.');
+    expect(r.unplaced).toEqual(expect.arrayContaining(['kubelet', 'directory']));
+    expect(r.message).toMatch(
+      /Closest offline families: .*host-path \(could not place "kubelet", "directory"; e\.g\. "Pods must not mount hostPath volumes\."\)/,
+    );
+  });
+});

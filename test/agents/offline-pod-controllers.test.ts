@@ -11,12 +11,23 @@ import { builtinSkills, inlineSkills } from '../../skills/index.js';
 const sandbox = createSandbox();
 afterAll(() => sandbox.close());
 
-const CONTROLLER_RESOURCES = ['deployments', 'statefulsets', 'daemonsets', 'replicasets', 'jobs', 'cronjobs', 'replicationcontrollers'];
+const CONTROLLER_RESOURCES = [
+  'deployments',
+  'statefulsets',
+  'daemonsets',
+  'replicasets',
+  'jobs',
+  'cronjobs',
+  'replicationcontrollers',
+];
 
 async function failuresOn(intent: Intent, cases: TestCase[]): Promise<string[]> {
   const u = understandOffline(intent);
   const assembled = assemblePolicy(u.spec, intent);
-  const inlined = { ...assembled, spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) } };
+  const inlined = {
+    ...assembled,
+    spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) },
+  };
   const policy = harden(inlined, u.plan, intent);
   const run = await sandbox.runSuite(policy, [...u.plan.tests, ...cases]);
   return run.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`);
@@ -30,13 +41,23 @@ function workload(kind: string, containers: unknown[]): KubeObject {
   const meta = { name: 'w', namespace: 'shop' };
   switch (kind) {
     case 'CronJob':
-      return { apiVersion: 'batch/v1', kind, metadata: meta, spec: { schedule: '* * * * *', jobTemplate: { spec: { template } } } };
+      return {
+        apiVersion: 'batch/v1',
+        kind,
+        metadata: meta,
+        spec: { schedule: '* * * * *', jobTemplate: { spec: { template } } },
+      };
     case 'Job':
       return { apiVersion: 'batch/v1', kind, metadata: meta, spec: { template } };
     case 'ReplicationController':
       return { apiVersion: 'v1', kind, metadata: meta, spec: { selector: { app: 'a' }, template } };
     default:
-      return { apiVersion: 'apps/v1', kind, metadata: meta, spec: { selector: { matchLabels: { app: 'a' } }, template } };
+      return {
+        apiVersion: 'apps/v1',
+        kind,
+        metadata: meta,
+        spec: { selector: { matchLabels: { app: 'a' } }, template },
+      };
   }
 }
 
@@ -46,13 +67,21 @@ describe('pod-spec intents cover pod controllers by default', () => {
     expect(u.plan.target.resources).toEqual(['pods', ...CONTROLLER_RESOURCES]);
     expect(u.plan.target.apiGroups).toEqual(['', 'apps', 'batch']);
     expect(u.spec.resources).toEqual(u.plan.target.resources);
-    expect(u.plan.rationale).toMatch(/applies to Pods and to the pod template of every pod controller \(deployments, .*cronjobs/);
+    expect(u.plan.rationale).toMatch(
+      /applies to Pods and to the pod template of every pod controller \(deployments, .*cronjobs/,
+    );
   });
 
   it('plans a deny and an allow case on a Deployment and on a CronJob', () => {
     const { tests } = understandOffline({ text: 'Pods must not mount hostPath volumes.' }).plan;
     for (const kind of ['Deployment', 'CronJob']) {
-      expect(tests.filter((c) => c.object?.kind === kind).map((c) => c.expect).sort(), kind).toEqual(['allow', 'deny']);
+      expect(
+        tests
+          .filter((c) => c.object?.kind === kind)
+          .map((c) => c.expect)
+          .sort(),
+        kind,
+      ).toEqual(['allow', 'deny']);
     }
   });
 
@@ -88,17 +117,30 @@ describe('pod-spec intents cover pod controllers by default', () => {
   });
 
   it('a mutation of every container patches the pod template of a Deployment and a CronJob', async () => {
-    const u = understandOffline({ text: 'In the prod namespace, set imagePullPolicy to Always on every container of a pod.' });
-    expect(u.plan.tests.filter((c) => c.expect === 'mutate').map((c) => c.object?.kind)).toEqual(expect.arrayContaining(['Deployment', 'CronJob']));
-    expect(await failuresOn({ text: 'In the prod namespace, set imagePullPolicy to Always on every container of a pod.' }, [])).toEqual([]);
+    const u = understandOffline({
+      text: 'In the prod namespace, set imagePullPolicy to Always on every container of a pod.',
+    });
+    expect(u.plan.tests.filter((c) => c.expect === 'mutate').map((c) => c.object?.kind)).toEqual(
+      expect.arrayContaining(['Deployment', 'CronJob']),
+    );
+    expect(
+      await failuresOn(
+        { text: 'In the prod namespace, set imagePullPolicy to Always on every container of a pod.' },
+        [],
+      ),
+    ).toEqual([]);
   });
 
   it('targets only the kinds an intent names', () => {
-    expect(understandOffline({ text: 'Deployments must not run privileged containers.' }).plan.target.resources).toEqual(['deployments']);
+    expect(
+      understandOffline({ text: 'Deployments must not run privileged containers.' }).plan.target.resources,
+    ).toEqual(['deployments']);
   });
 
   it('leaves rules that are not about the pod spec alone', () => {
-    expect(understandOffline({ text: "Deny pods with the label 'env=prod' in the 'test' namespace." }).plan.target.resources).toEqual(['pods']);
+    expect(
+      understandOffline({ text: "Deny pods with the label 'env=prod' in the 'test' namespace." }).plan.target.resources,
+    ).toEqual(['pods']);
   });
 
   it('turns off with podControllers: false', () => {

@@ -3,33 +3,49 @@ import { placeWords, readIntent } from '../../agents/offline/index.js';
 import { builtinCatalog } from '../../catalog/index.js';
 
 const catalog = builtinCatalog();
-const place = (statements: string | string[], phrases: RegExp[] = [], namespaces: string[] = []) => placeWords(statements, { phrases, namespaces, catalog });
+const place = (statements: string | string[], phrases: RegExp[] = [], namespaces: string[] = []) =>
+  placeWords(statements, { phrases, namespaces, catalog });
 
 describe('readIntent: the operative statement, apart from the rationale', () => {
   it('reads the "This policy …" sentence and sets the sentences that motivate it aside', () => {
-    const r = readIntent('Privileged mode disables most security mechanisms and must not be allowed. This policy ensures Pods do not call for privileged mode.');
+    const r = readIntent(
+      'Privileged mode disables most security mechanisms and must not be allowed. This policy ensures Pods do not call for privileged mode.',
+    );
     expect(r.operative).toBe('Pods do not call for privileged mode');
     expect(r.rationale.join(' ')).toContain('disables most security mechanisms');
   });
 
   it('turns a negating lead ("This policy prevents …") into a deny and drops a neutral one ("… ensures that …")', () => {
-    expect(readIntent('This policy prevents binding to the cluster-admin ClusterRole.').operative).toBe('deny binding to the cluster-admin ClusterRole');
-    expect(readIntent('This policy validates that all containers set limits.').operative).toBe('all containers set limits');
+    expect(readIntent('This policy prevents binding to the cluster-admin ClusterRole.').operative).toBe(
+      'deny binding to the cluster-admin ClusterRole',
+    );
+    expect(readIntent('This policy validates that all containers set limits.').operative).toBe(
+      'all containers set limits',
+    );
   });
 
   it('never reads consequences, history, advice or links', () => {
-    const r = readIntent('The k8s.gcr.io registry will be frozen soon. Using the latest version of the Pod Security Standards is recommended. Pods must not use hostNetwork. See https://kubernetes.io/docs/x.');
+    const r = readIntent(
+      'The k8s.gcr.io registry will be frozen soon. Using the latest version of the Pod Security Standards is recommended. Pods must not use hostNetwork. See https://kubernetes.io/docs/x.',
+    );
     expect(r.operative).toBe('Pods must not use hostNetwork');
     expect(r.operative).not.toMatch(/latest|k8s\.gcr\.io|https/);
   });
 
   it('drops a parenthetical list of examples, keeping the rule around it', () => {
-    expect(readIntent('Privilege escalation (such as via set-user-ID or set-group-ID file mode) should not be allowed.').operative).toBe('Privilege escalation should not be allowed');
-    expect(readIntent('Images (for example nginx) must be pinned by digest.').operative).toBe('Images must be pinned by digest');
+    expect(
+      readIntent('Privilege escalation (such as via set-user-ID or set-group-ID file mode) should not be allowed.')
+        .operative,
+    ).toBe('Privilege escalation should not be allowed');
+    expect(readIntent('Images (for example nginx) must be pinned by digest.').operative).toBe(
+      'Images must be pinned by digest',
+    );
   });
 
   it('cuts a "because …" clause off the rule it explains', () => {
-    expect(readIntent('Containers must not be privileged because privileged containers can escape.').operative).toBe('Containers must not be privileged');
+    expect(readIntent('Containers must not be privileged because privileged containers can escape.').operative).toBe(
+      'Containers must not be privileged',
+    );
   });
 
   it('always reads parameter and scope lines, even beside a "This policy" sentence', () => {
@@ -53,7 +69,11 @@ describe('placeWords: every content word placed, polarity and quantifiers unders
   });
 
   it("places the family's phrases first, so a phrase with a negation in it is read as one thing", () => {
-    const p = place("Do not allow images with the ':latest' tag or no tag at all", [/[`']:?latest[`']\s+tag/, /\bno tag at all\b/, /\bimages?\b/]);
+    const p = place("Do not allow images with the ':latest' tag or no tag at all", [
+      /[`']:?latest[`']\s+tag/,
+      /\bno tag at all\b/,
+      /\bimages?\b/,
+    ]);
     expect(p.unplaced).toEqual([]);
     expect(p.negated).toBe(true);
   });
@@ -80,20 +100,32 @@ describe('placeWords: every content word placed, polarity and quantifiers unders
 
   it('leaves quantifiers and exceptions unplaced unless a phrase consumed them', () => {
     const privileged = [/\bprivileged containers\b/i];
-    expect(place('Privileged containers are denied unless the pod is trusted', privileged).unplaced).toEqual(['unless', 'trusted']);
-    expect(place('LoadBalancer Services are only allowed in the edge namespace', [/\bLoadBalancer\b/], ['edge']).unplaced).toEqual(['only']);
+    expect(place('Privileged containers are denied unless the pod is trusted', privileged).unplaced).toEqual([
+      'unless',
+      'trusted',
+    ]);
+    expect(
+      place('LoadBalancer Services are only allowed in the edge namespace', [/\bLoadBalancer\b/], ['edge']).unplaced,
+    ).toEqual(['only']);
     expect(place('Privileged containers are denied except in namespace dev', privileged, ['dev']).unplaced).toEqual([]);
   });
 
   it('collects values (quoted, dotted, key=value, camelCase) for the family to prove it uses them', () => {
-    expect(place("Deny pods labelled 'env=prod' from registry.example.com with hostNetwork", [/\blabelled\b/]).values).toEqual(['env=prod', 'registry.example.com', 'hostNetwork']);
+    expect(
+      place("Deny pods labelled 'env=prod' from registry.example.com with hostNetwork", [/\blabelled\b/]).values,
+    ).toEqual(['env=prod', 'registry.example.com', 'hostNetwork']);
   });
 
   it('reads polarity per statement and flags statements that disagree', () => {
     const images = [/\bimages?\b/i, /\bcome\b/];
-    expect(place(['Disallowed images come from k8s.gcr.io', 'An image is not allowed to come from k8s.gcr.io'], images)).toMatchObject({ negated: true, conflict: false });
+    expect(
+      place(['Disallowed images come from k8s.gcr.io', 'An image is not allowed to come from k8s.gcr.io'], images),
+    ).toMatchObject({ negated: true, conflict: false });
     expect(place(['Images must come from a.io', 'Images must not come from a.io'], images).conflict).toBe(true);
     // A scope line says nothing about the subject and does not vote.
-    expect(place(['Images must not come from a.io', 'Applies to Pod objects'], images)).toMatchObject({ negated: true, conflict: false });
+    expect(place(['Images must not come from a.io', 'Applies to Pod objects'], images)).toMatchObject({
+      negated: true,
+      conflict: false,
+    });
   });
 });

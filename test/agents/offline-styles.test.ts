@@ -23,32 +23,90 @@ function container(extra: Record<string, unknown> = {}): Record<string, unknown>
 function sc(securityContext: Record<string, unknown>): Record<string, unknown> {
   return container({ securityContext });
 }
-function pod(containers: Array<Record<string, unknown>> = [container()], spec: Record<string, unknown> = {}, namespace = NS): KubeObject {
+function pod(
+  containers: Array<Record<string, unknown>> = [container()],
+  spec: Record<string, unknown> = {},
+  namespace = NS,
+): KubeObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace }, spec: { containers, ...spec } };
 }
-function deployment(containers: Array<Record<string, unknown>>, spec: Record<string, unknown> = {}, extra: { replicas?: number; labels?: Record<string, string> } = {}): KubeObject {
+function deployment(
+  containers: Array<Record<string, unknown>>,
+  spec: Record<string, unknown> = {},
+  extra: { replicas?: number; labels?: Record<string, string> } = {},
+): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'd', namespace: NS, ...(extra.labels ? { labels: extra.labels } : {}) },
-    spec: { ...(extra.replicas !== undefined ? { replicas: extra.replicas } : {}), selector: { matchLabels: { app: 'a' } }, template: { metadata: { labels: { app: 'a' } }, spec: { containers, ...spec } } },
+    spec: {
+      ...(extra.replicas !== undefined ? { replicas: extra.replicas } : {}),
+      selector: { matchLabels: { app: 'a' } },
+      template: { metadata: { labels: { app: 'a' } }, spec: { containers, ...spec } },
+    },
   };
 }
 function service(spec: Record<string, unknown>): KubeObject {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: NS }, spec: { ports: [{ port: 80 }], ...spec } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 's', namespace: NS },
+    spec: { ports: [{ port: 80 }], ...spec },
+  };
+}
+function cronJob(spec: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: 'c', namespace: NS },
+    spec: {
+      schedule: '*/5 * * * *',
+      jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [container()] } } } },
+      ...spec,
+    },
+  };
 }
 function ingress(host: string): KubeObject {
   const backend = { service: { name: 'web', port: { number: 80 } } };
-  return { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'i', namespace: NS }, spec: { rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }] } };
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: 'i', namespace: NS },
+    spec: { rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }] },
+  };
 }
 function namespaceObject(labels: Record<string, string> | undefined): KubeObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', ...(labels ? { labels } : {}) } };
 }
 const APPARMOR = 'container.apparmor.security.beta.kubernetes.io/';
 function annotatedPod(annotations: Record<string, string>): KubeObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: NS, annotations }, spec: { containers: [container()] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: NS, annotations },
+    spec: { containers: [container()] },
+  };
 }
-const seccomp = (type: string): Record<string, unknown> => ({ seccompProfile: type === 'Localhost' ? { type, localhostProfile: 'p.json' } : { type } });
+function role(
+  rules: Array<Record<string, unknown>>,
+  kind: 'Role' | 'ClusterRole' = 'Role',
+  name = 'team-role',
+): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind,
+    metadata: kind === 'Role' ? { name, namespace: NS } : { name },
+    rules,
+  } as KubeObject;
+}
+const rbacRule = (apiGroups: string[], resources: string[], verbs: string[]): Record<string, unknown> => ({
+  apiGroups,
+  resources,
+  verbs,
+});
+const seccomp = (type: string): Record<string, unknown> => ({
+  seccompProfile: type === 'Localhost' ? { type, localhostProfile: 'p.json' } : { type },
+});
 
 /** [case name, object (or [oldObject, object] for an UPDATE), expected verdict] */
 type Check = [string, KubeObject | [KubeObject, KubeObject], Expectation];
@@ -162,16 +220,28 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     text: 'Workloads without resource requests and limits can starve their neighbours. This policy validates that all containers have CPU and memory requests and memory limits.',
     family: 'resources',
     checks: [
-      ['all three', pod([container({ resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } } })]), 'allow'],
+      [
+        'all three',
+        pod([container({ resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } } })]),
+        'allow',
+      ],
       ['no memory limit', pod([container({ resources: { requests: { cpu: '100m', memory: '64Mi' } } })]), 'deny'],
-      ['no cpu request', pod([container({ resources: { requests: { memory: '64Mi' }, limits: { memory: '128Mi' } } })]), 'deny'],
+      [
+        'no cpu request',
+        pod([container({ resources: { requests: { memory: '64Mi' }, limits: { memory: '128Mi' } } })]),
+        'deny',
+      ],
     ],
   },
   {
     text: 'Liveness and readiness probes let the kubelet restart and route around broken Pods. This policy validates that all containers define a liveness probe and a readiness probe.',
     family: 'probes',
     checks: [
-      ['both', pod([container({ livenessProbe: { tcpSocket: { port: 80 } }, readinessProbe: { tcpSocket: { port: 80 } } })]), 'allow'],
+      [
+        'both',
+        pod([container({ livenessProbe: { tcpSocket: { port: 80 } }, readinessProbe: { tcpSocket: { port: 80 } } })]),
+        'allow',
+      ],
       ['liveness only', pod([container({ livenessProbe: { tcpSocket: { port: 80 } } })]), 'deny'],
     ],
   },
@@ -228,7 +298,11 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     text: 'Define and use labels that identify the application. This policy validates that the label `app.kubernetes.io/name` is specified with some value on Pods.',
     family: 'metadata-required',
     checks: [
-      ['labelled', { ...pod(), metadata: { name: 'p', namespace: NS, labels: { 'app.kubernetes.io/name': 'shop' } } }, 'allow'],
+      [
+        'labelled',
+        { ...pod(), metadata: { name: 'p', namespace: NS, labels: { 'app.kubernetes.io/name': 'shop' } } },
+        'allow',
+      ],
       ['unlabelled', pod(), 'deny'],
     ],
   },
@@ -289,7 +363,11 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['container Localhost', pod([sc(seccomp('Localhost'))]), 'allow'],
       ['no profile', pod(), 'deny'],
       ['Unconfined', pod([sc(seccomp('Unconfined'))]), 'deny'],
-      ['pod RuntimeDefault, container Unconfined', pod([sc(seccomp('Unconfined'))], { securityContext: seccomp('RuntimeDefault') }), 'deny'],
+      [
+        'pod RuntimeDefault, container Unconfined',
+        pod([sc(seccomp('Unconfined'))], { securityContext: seccomp('RuntimeDefault') }),
+        'deny',
+      ],
     ],
   },
   {
@@ -478,7 +556,11 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['exempt exactly', pod([container({ image: 'specialprogram' })]), 'allow'],
       ['not exempt: a longer name', pod([container({ image: 'specialprogram:2' })]), 'deny'],
       ['not exempt', pod(), 'deny'],
-      ['an exempt container does not exempt its neighbour', pod([container({ image: 'specialprogram' }), container({ name: 'b' })]), 'deny'],
+      [
+        'an exempt container does not exempt its neighbour',
+        pod([container({ image: 'specialprogram' }), container({ name: 'b' })]),
+        'deny',
+      ],
     ],
   },
   {
@@ -527,7 +609,11 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     text: 'Adding capabilities other than `NET_BIND_SERVICE` is disallowed. In addition, all containers must explicitly drop `ALL` capabilities.',
     family: 'capabilities',
     checks: [
-      ['drops ALL, adds NET_BIND_SERVICE', pod([sc({ capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } })]), 'allow'],
+      [
+        'drops ALL, adds NET_BIND_SERVICE',
+        pod([sc({ capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } })]),
+        'allow',
+      ],
       ['drops ALL, adds SYS_TIME', pod([sc({ capabilities: { drop: ['ALL'], add: ['SYS_TIME'] } })]), 'deny'],
       ['adds NET_BIND_SERVICE, drops nothing', pod([sc({ capabilities: { add: ['NET_BIND_SERVICE'] } })]), 'deny'],
     ],
@@ -545,7 +631,11 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     text: 'As workloads share cluster resources, it is important to limit resources requested and consumed by each Pod. It is recommended to require resource requests and limits per Pod, especially for memory and CPU. If a Namespace level request or limit is specified, defaults will automatically be applied to each Pod based on the LimitRange configuration. This policy validates that all containers have something specified for memory and CPU requests and memory limits.',
     family: 'resources',
     checks: [
-      ['all three', pod([container({ resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } } })]), 'allow'],
+      [
+        'all three',
+        pod([container({ resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '128Mi' } } })]),
+        'allow',
+      ],
       ['no requests', pod([container({ resources: { limits: { memory: '128Mi' } } })]), 'deny'],
     ],
   },
@@ -553,7 +643,11 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     text: 'Namespaces segment and isolate cluster resources. As a best practice, workloads should be isolated with Namespaces and the default Namespace should not be used. This policy validates that Pods specify a Namespace name other than `default`. Rule auto-generation is disabled here because Pod controllers need to specify the `namespace` field under the top-level `metadata` object and not at the Pod template level.',
     family: 'kind-in-namespace',
     checks: [
-      ['Deployment in default', { ...deployment([container()]), metadata: { name: 'd', namespace: 'default' } }, 'deny'],
+      [
+        'Deployment in default',
+        { ...deployment([container()]), metadata: { name: 'd', namespace: 'default' } },
+        'deny',
+      ],
       ['Pod in shop', pod(), 'allow'],
     ],
   },
@@ -608,10 +702,26 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     family: 'apparmor',
     checks: [
       ['runtime/default', pod([sc({ appArmorProfile: { type: 'RuntimeDefault' } })]), 'allow'],
-      ['localhost profile', pod([sc({ appArmorProfile: { type: 'Localhost', localhostProfile: 'k8s-nginx' } })]), 'allow'],
+      [
+        'localhost profile',
+        pod([sc({ appArmorProfile: { type: 'Localhost', localhostProfile: 'k8s-nginx' } })]),
+        'allow',
+      ],
       ['no profile (the rule asks for one)', pod(), 'deny'],
-      ['container Unconfined over a good pod default', pod([sc({ appArmorProfile: { type: 'Unconfined' } })], { securityContext: { appArmorProfile: { type: 'RuntimeDefault' } } }), 'deny'],
-      ['container RuntimeDefault over a pod Unconfined', pod([sc({ appArmorProfile: { type: 'RuntimeDefault' } })], { securityContext: { appArmorProfile: { type: 'Unconfined' } } }), 'allow'],
+      [
+        'container Unconfined over a good pod default',
+        pod([sc({ appArmorProfile: { type: 'Unconfined' } })], {
+          securityContext: { appArmorProfile: { type: 'RuntimeDefault' } },
+        }),
+        'deny',
+      ],
+      [
+        'container RuntimeDefault over a pod Unconfined',
+        pod([sc({ appArmorProfile: { type: 'RuntimeDefault' } })], {
+          securityContext: { appArmorProfile: { type: 'Unconfined' } },
+        }),
+        'allow',
+      ],
     ],
   },
   {
@@ -620,9 +730,31 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     checks: [
       ['hostPath', pod(undefined, { volumes: [{ name: 'h', hostPath: { path: '/etc' } }] }), 'deny'],
       ['nfs', pod(undefined, { volumes: [{ name: 'n', nfs: { server: 'nfs.example.com', path: '/' } }] }), 'deny'],
-      ['emptyDir beside hostPath', pod(undefined, { volumes: [{ name: 'e', emptyDir: {} }, { name: 'h', hostPath: { path: '/' } }] }), 'deny'],
-      ['Deployment with hostPath', deployment([container()], { volumes: [{ name: 'h', hostPath: { path: '/' } }] }), 'deny'],
-      ['configMap and secret', pod(undefined, { volumes: [{ name: 'c', configMap: { name: 'x' } }, { name: 's', secret: { secretName: 'y' } }] }), 'allow'],
+      [
+        'emptyDir beside hostPath',
+        pod(undefined, {
+          volumes: [
+            { name: 'e', emptyDir: {} },
+            { name: 'h', hostPath: { path: '/' } },
+          ],
+        }),
+        'deny',
+      ],
+      [
+        'Deployment with hostPath',
+        deployment([container()], { volumes: [{ name: 'h', hostPath: { path: '/' } }] }),
+        'deny',
+      ],
+      [
+        'configMap and secret',
+        pod(undefined, {
+          volumes: [
+            { name: 'c', configMap: { name: 'x' } },
+            { name: 's', secret: { secretName: 'y' } },
+          ],
+        }),
+        'allow',
+      ],
       ['a claim', pod(undefined, { volumes: [{ name: 'p', persistentVolumeClaim: { claimName: 'data' } }] }), 'allow'],
       ['no volumes', pod(), 'allow'],
     ],
@@ -632,7 +764,11 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     family: 'volume-types',
     checks: [
       ['nfs', pod(undefined, { volumes: [{ name: 'n', nfs: { server: 'nfs.example.com', path: '/' } }] }), 'deny'],
-      ['gitRepo', pod(undefined, { volumes: [{ name: 'g', gitRepo: { repository: 'https://example.com/r.git' } }] }), 'deny'],
+      [
+        'gitRepo',
+        pod(undefined, { volumes: [{ name: 'g', gitRepo: { repository: 'https://example.com/r.git' } }] }),
+        'deny',
+      ],
       ['hostPath is not this rule', pod(undefined, { volumes: [{ name: 'h', hostPath: { path: '/' } }] }), 'allow'],
       ['emptyDir', pod(undefined, { volumes: [{ name: 'e', emptyDir: {} }] }), 'allow'],
     ],
@@ -652,7 +788,11 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     family: 'selinux',
     checks: [
       ['container_t', pod([sc({ seLinuxOptions: { type: 'container_t' } })]), 'allow'],
-      ['container_kvm_t at pod level', pod(undefined, { securityContext: { seLinuxOptions: { type: 'container_kvm_t' } } }), 'allow'],
+      [
+        'container_kvm_t at pod level',
+        pod(undefined, { securityContext: { seLinuxOptions: { type: 'container_kvm_t' } } }),
+        'allow',
+      ],
       ['spc_t', pod([sc({ seLinuxOptions: { type: 'spc_t' } })]), 'deny'],
       ['spc_t at pod level', pod(undefined, { securityContext: { seLinuxOptions: { type: 'spc_t' } } }), 'deny'],
       ['no options', pod(), 'allow'],
@@ -662,7 +802,13 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     text: 'Sysctls can be used to change the node kernel. Pods must not set any sysctls.',
     family: 'sysctls',
     checks: [
-      ['a safe sysctl', pod(undefined, { securityContext: { sysctls: [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65535' }] } }), 'deny'],
+      [
+        'a safe sysctl',
+        pod(undefined, {
+          securityContext: { sysctls: [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65535' }] },
+        }),
+        'deny',
+      ],
       ['none', pod(), 'allow'],
       ['an empty list', pod(undefined, { securityContext: { sysctls: [] } }), 'allow'],
     ],
@@ -671,9 +817,28 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     text: 'Only the sysctls net.ipv4.ip_local_port_range and net.ipv4.tcp_syncookies may be set.',
     family: 'sysctls',
     checks: [
-      ['listed', pod(undefined, { securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] } }), 'allow'],
-      ['not listed', pod(undefined, { securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '65536' }] } }), 'deny'],
-      ['one of each', pod(undefined, { securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }, { name: 'net.core.somaxconn', value: '1024' }] } }), 'deny'],
+      [
+        'listed',
+        pod(undefined, { securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] } }),
+        'allow',
+      ],
+      [
+        'not listed',
+        pod(undefined, { securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '65536' }] } }),
+        'deny',
+      ],
+      [
+        'one of each',
+        pod(undefined, {
+          securityContext: {
+            sysctls: [
+              { name: 'net.ipv4.tcp_syncookies', value: '1' },
+              { name: 'net.core.somaxconn', value: '1024' },
+            ],
+          },
+        }),
+        'deny',
+      ],
       ['none', pod(), 'allow'],
     ],
   },
@@ -681,8 +846,16 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     text: 'Pods must not set the kernel.* sysctls.',
     family: 'sysctls',
     checks: [
-      ['kernel.msgmax', pod(undefined, { securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '65536' }] } }), 'deny'],
-      ['net sysctl', pod(undefined, { securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] } }), 'allow'],
+      [
+        'kernel.msgmax',
+        pod(undefined, { securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '65536' }] } }),
+        'deny',
+      ],
+      [
+        'net sysctl',
+        pod(undefined, { securityContext: { sysctls: [{ name: 'net.ipv4.tcp_syncookies', value: '1' }] } }),
+        'allow',
+      ],
     ],
   },
   {
@@ -724,7 +897,17 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     text: 'Plain HTTP can be used to read session cookies. Every Ingress must have TLS configured.',
     family: 'ingress-tls',
     checks: [
-      ['with TLS', { ...ingress('shop.example.com'), spec: { ...(ingress('shop.example.com').spec as object), tls: [{ hosts: ['shop.example.com'], secretName: 't' }] } }, 'allow'],
+      [
+        'with TLS',
+        {
+          ...ingress('shop.example.com'),
+          spec: {
+            ...(ingress('shop.example.com').spec as object),
+            tls: [{ hosts: ['shop.example.com'], secretName: 't' }],
+          },
+        },
+        'allow',
+      ],
       ['without TLS', ingress('shop.example.com'), 'deny'],
     ],
   },
@@ -734,7 +917,13 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     checks: [
       ['none', deployment([container()]), 'deny'],
       ['an empty list', deployment([container()], { topologySpreadConstraints: [] }), 'deny'],
-      ['one constraint', deployment([container()], { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway' }] }), 'allow'],
+      [
+        'one constraint',
+        deployment([container()], {
+          topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+        }),
+        'allow',
+      ],
     ],
   },
   {
@@ -753,7 +942,11 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['pod fsGroup 0', pod(undefined, { securityContext: { fsGroup: 0 } }), 'deny'],
       ['supplementalGroups with 0', pod(undefined, { securityContext: { supplementalGroups: [3000, 0] } }), 'deny'],
       ['Deployment runAsGroup 0', deployment([container()], { securityContext: { runAsGroup: 0 } }), 'deny'],
-      ['non-zero groups', pod([sc({ runAsGroup: 3000 })], { securityContext: { fsGroup: 2000, supplementalGroups: [4000] } }), 'allow'],
+      [
+        'non-zero groups',
+        pod([sc({ runAsGroup: 3000 })], { securityContext: { fsGroup: 2000, supplementalGroups: [4000] } }),
+        'allow',
+      ],
       ['unset', pod(), 'allow'],
     ],
   },
@@ -775,42 +968,414 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['true', pod([sc({ allowPrivilegeEscalation: true })]), 'deny'],
     ],
   },
+  {
+    text: 'Anyone who can exec into a pod can read its secrets. This policy ensures Roles and ClusterRoles do not allow pods/exec.',
+    family: 'rbac-rules',
+    checks: [
+      ['create pods/exec', role([rbacRule([''], ['pods/exec'], ['create'])]), 'deny'],
+      ['get pods/exec in a ClusterRole', role([rbacRule([''], ['pods/exec'], ['get'])], 'ClusterRole'), 'deny'],
+      ['every resource, every verb', role([rbacRule(['*'], ['*'], ['*'])], 'ClusterRole'), 'deny'],
+      ['pods/* with create', role([rbacRule([''], ['pods/*'], ['create'])]), 'deny'],
+      ['list pods/exec opens nothing', role([rbacRule([''], ['pods/exec'], ['list'])]), 'allow'],
+      ['plain pod access', role([rbacRule([''], ['pods'], ['get', 'list'])]), 'allow'],
+      [
+        'the built-in admin ClusterRole',
+        role([rbacRule([''], ['pods/exec'], ['create'])], 'ClusterRole', 'admin'),
+        'allow',
+      ],
+    ],
+  },
+  {
+    text: 'A wildcard verb grants every current and future action. This policy ensures ClusterRoles do not use a wildcard (`*`) in their verbs.',
+    family: 'rbac-rules',
+    checks: [
+      ['verbs *', role([rbacRule(['apps'], ['deployments'], ['*'])], 'ClusterRole'), 'deny'],
+      ['resources * with get', role([rbacRule([''], ['*'], ['get'])], 'ClusterRole'), 'allow'],
+      ['named verbs', role([rbacRule(['apps'], ['deployments'], ['get', 'update'])], 'ClusterRole'), 'allow'],
+      ['a Role is another kind', role([rbacRule([''], ['pods'], ['*'])]), 'allow'],
+    ],
+  },
+  {
+    text: 'Roles must not grant the escalate, bind or impersonate verbs, because they let a role holder gain more than it was given.',
+    family: 'rbac-rules',
+    checks: [
+      ['bind', role([rbacRule(['rbac.authorization.k8s.io'], ['clusterroles'], ['bind'])]), 'deny'],
+      ['impersonate', role([rbacRule([''], ['users'], ['impersonate'])], 'ClusterRole'), 'deny'],
+      ['every verb', role([rbacRule(['rbac.authorization.k8s.io'], ['roles'], ['*'])]), 'deny'],
+      ['get roles', role([rbacRule(['rbac.authorization.k8s.io'], ['roles'], ['get'])]), 'allow'],
+    ],
+  },
+  {
+    text: 'Roles must not grant access to Secrets.',
+    family: 'rbac-rules',
+    checks: [
+      ['get secrets', role([rbacRule([''], ['secrets'], ['get'])]), 'deny'],
+      ['every core resource', role([rbacRule([''], ['*'], ['list'])]), 'deny'],
+      ['configmaps', role([rbacRule([''], ['configmaps'], ['get'])]), 'allow'],
+    ],
+  },
+  {
+    text: 'Values read from Secrets into environment variables end up in crash dumps and logs. This policy ensures containers do not consume Secrets as environment variables.',
+    family: 'secret-env',
+    checks: [
+      [
+        'env from a secretKeyRef',
+        pod([container({ env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] })]),
+        'deny',
+      ],
+      ['envFrom a secretRef', pod([container({ envFrom: [{ secretRef: { name: 's' } }] })]), 'deny'],
+      [
+        'an init container with envFrom a secretRef',
+        pod([container()], { initContainers: [container({ name: 'init', envFrom: [{ secretRef: { name: 's' } }] })] }),
+        'deny',
+      ],
+      [
+        'a Deployment whose template reads a Secret into env',
+        deployment([container({ envFrom: [{ prefix: 'X_', secretRef: { name: 's' } }] })]),
+        'deny',
+      ],
+      ['a literal env value', pod([container({ env: [{ name: 'P', value: 'secret' }] })]), 'allow'],
+      [
+        'env from a ConfigMap',
+        pod([container({ env: [{ name: 'P', valueFrom: { configMapKeyRef: { name: 'c', key: 'k' } } }] })]),
+        'allow',
+      ],
+      [
+        'env from the downward API',
+        pod([container({ env: [{ name: 'N', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] })]),
+        'allow',
+      ],
+      ['a Secret volume', pod([container()], { volumes: [{ name: 's', secret: { secretName: 's' } }] }), 'allow'],
+    ],
+  },
+  {
+    text: 'Pods must not mount the Docker socket.',
+    family: 'runtime-socket',
+    checks: [
+      [
+        'docker.sock under /var/run',
+        pod([container()], { volumes: [{ name: 'd', hostPath: { path: '/var/run/docker.sock' } }] }),
+        'deny',
+      ],
+      [
+        'docker.sock under /run',
+        pod([container()], { volumes: [{ name: 'd', hostPath: { path: '/run/docker.sock' } }] }),
+        'deny',
+      ],
+      [
+        'the containerd socket is another runtime',
+        pod([container()], { volumes: [{ name: 'd', hostPath: { path: '/run/containerd/containerd.sock' } }] }),
+        'allow',
+      ],
+      ['another hostPath', pod([container()], { volumes: [{ name: 'l', hostPath: { path: '/var/log' } }] }), 'allow'],
+      ['no volumes', pod(), 'allow'],
+    ],
+  },
+  {
+    text: "The container engine's socket gives whoever mounts it root on the node. This policy ensures no pod mounts the socket of a container runtime.",
+    family: 'runtime-socket',
+    checks: [
+      [
+        'the containerd socket',
+        pod([container()], { volumes: [{ name: 'd', hostPath: { path: '/run/containerd/containerd.sock' } }] }),
+        'deny',
+      ],
+      [
+        'the CRI-O socket',
+        pod([container()], { volumes: [{ name: 'd', hostPath: { path: '/var/run/crio/crio.sock' } }] }),
+        'deny',
+      ],
+      [
+        'a DaemonSet mounting docker.sock',
+        {
+          apiVersion: 'apps/v1',
+          kind: 'DaemonSet',
+          metadata: { name: 'ds', namespace: NS },
+          spec: {
+            selector: { matchLabels: { app: 'a' } },
+            template: {
+              metadata: { labels: { app: 'a' } },
+              spec: { containers: [container()], volumes: [{ name: 'd', hostPath: { path: '/var/run/docker.sock' } }] },
+            },
+          },
+        },
+        'deny',
+      ],
+      ['an emptyDir', pod([container()], { volumes: [{ name: 'e', emptyDir: {} }] }), 'allow'],
+    ],
+  },
+  {
+    text: 'Leave placement to the scheduler. This policy prevents pods from setting nodeName or nodeSelector.',
+    family: 'scheduling-fields',
+    checks: [
+      ['nodeName', pod([container()], { nodeName: 'node-1' }), 'deny'],
+      ['nodeSelector', pod([container()], { nodeSelector: { zone: 'a' } }), 'deny'],
+      ['a Deployment with a nodeSelector', deployment([container()], { nodeSelector: { zone: 'a' } }), 'deny'],
+      ['neither', pod(), 'allow'],
+      [
+        'node affinity',
+        pod([container()], {
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }],
+              },
+            },
+          },
+        }),
+        'allow',
+      ],
+    ],
+  },
+  {
+    text: 'Pods must not set nodeName.',
+    family: 'scheduling-fields',
+    checks: [
+      ['nodeName', pod([container()], { nodeName: 'node-1' }), 'deny'],
+      ['a nodeSelector is not named', pod([container()], { nodeSelector: { zone: 'a' } }), 'allow'],
+    ],
+  },
+  {
+    text: 'A rule without a host, or with a wildcard one, can be used to capture traffic meant for other teams. Nobody may create Ingresses whose rules have an empty or wildcard host.',
+    family: 'ingress-open-host',
+    checks: [
+      ['a named host', ingress('shop.example.com'), 'allow'],
+      ['an empty host', ingress(''), 'deny'],
+      [
+        'a rule with no host at all',
+        {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'Ingress',
+          metadata: { name: 'i', namespace: NS },
+          spec: {
+            rules: [
+              {
+                http: {
+                  paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'w', port: { number: 80 } } } }],
+                },
+              },
+            ],
+          },
+        },
+        'deny',
+      ],
+      ['a wildcard host', ingress('*.example.com'), 'deny'],
+      ['a bare star', ingress('*'), 'deny'],
+    ],
+  },
+  {
+    text: 'Ingresses must not use a wildcard host.',
+    family: 'ingress-open-host',
+    checks: [
+      ['a wildcard host', ingress('*.shop.example.com'), 'deny'],
+      ['an empty host is not named', ingress(''), 'allow'],
+      ['a named host', ingress('a.example.com'), 'allow'],
+    ],
+  },
+  {
+    text: 'A probe aimed at another address can reach the node or the cloud metadata service. This policy disallows the host field in probes and lifecycle hooks.',
+    family: 'handler-host',
+    checks: [
+      [
+        'httpGet.host in a liveness probe',
+        pod([container({ livenessProbe: { httpGet: { port: 80, host: '10.0.0.1' } } })]),
+        'deny',
+      ],
+      [
+        'tcpSocket.host in a startup probe',
+        pod([container({ startupProbe: { tcpSocket: { port: 80, host: 'n' } } })]),
+        'deny',
+      ],
+      [
+        'httpGet.host in a postStart hook',
+        pod([container({ lifecycle: { postStart: { httpGet: { port: 80, host: 'x' } } } })]),
+        'deny',
+      ],
+      ['probes without a host', pod([container({ readinessProbe: { httpGet: { port: 80, path: '/' } } })]), 'allow'],
+      ['an empty host', pod([container({ livenessProbe: { httpGet: { port: 80, host: '' } } })]), 'allow'],
+      ['an exec probe', pod([container({ livenessProbe: { exec: { command: ['true'] } } })]), 'allow'],
+    ],
+  },
+  {
+    text: 'Probes must not set a host.',
+    family: 'handler-host',
+    checks: [
+      [
+        'a readiness probe with a host',
+        pod([container({ readinessProbe: { httpGet: { port: 80, host: 'x' } } })]),
+        'deny',
+      ],
+      [
+        'a lifecycle hook is not named',
+        pod([container({ lifecycle: { preStop: { httpGet: { port: 80, host: 'x' } } } })]),
+        'allow',
+      ],
+    ],
+  },
+  {
+    text: 'Pods must not use host networking. This prevents pods from sniffing traffic on the node.',
+    family: 'host-namespaces',
+    checks: [
+      ['hostNetwork', pod([container()], { hostNetwork: true }), 'deny'],
+      ['hostPID is not named', pod([container()], { hostPID: true }), 'allow'],
+    ],
+  },
+  {
+    text: 'Overlapping runs of a job can lead to corrupted output. CronJobs must set concurrencyPolicy to Forbid.',
+    family: 'known-field',
+    checks: [
+      ['Forbid', cronJob({ concurrencyPolicy: 'Forbid' }), 'allow'],
+      ['Allow', cronJob({ concurrencyPolicy: 'Allow' }), 'deny'],
+      ['Replace', cronJob({ concurrencyPolicy: 'Replace' }), 'deny'],
+      ['unset (defaults to Allow)', cronJob({}), 'deny'],
+    ],
+  },
+  {
+    text: 'Services must not use externalTrafficPolicy Local.',
+    family: 'known-field',
+    checks: [
+      ['Local', service({ type: 'NodePort', externalTrafficPolicy: 'Local' }), 'deny'],
+      ['Cluster', service({ type: 'NodePort', externalTrafficPolicy: 'Cluster' }), 'allow'],
+      ['unset', service({}), 'allow'],
+    ],
+  },
+  {
+    text: 'Ingresses must set ingressClassName.',
+    family: 'known-field',
+    checks: [
+      [
+        'a class',
+        {
+          ...ingress('a.example.com'),
+          spec: { ...(ingress('a.example.com').spec as object), ingressClassName: 'nginx' },
+        },
+        'allow',
+      ],
+      ['no class', ingress('a.example.com'), 'deny'],
+    ],
+  },
 ];
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
 const REFUSED: Array<[string, string]> = [
-  ['SELinux options can be used to escalate privileges. This policy ensures that the `seLinuxOptions` type is one of the allowed values.', 'the allowed values are not named'],
-  ['Sysctls can disable security mechanisms or affect all containers on a host. This policy ensures only a safe subset of sysctls can be set.', 'the safe subset is not named'],
-  ['This policy ensures containers are not privileged and do not allow privilege escalation.', 'two rules in one statement'],
-  ['Workloads without requests are hard to schedule. This policy adds default CPU requests of 100m to containers that lack them.', 'a mutation no family writes'],
-  ['CPU limits throttle applications. This policy ensures that no container defines CPU limits.', 'forbids what the resources family requires'],
-  ['LoadBalancer Services cost money. This policy ensures LoadBalancer Services are only allowed in the `edge` namespace.', '"only allowed in" a namespace'],
-  ['This policy ensures Pods set `automountServiceAccountToken` to `true`.', 'requires what the automount family forbids'],
-  ['This policy ensures that `automountServiceAccountToken` is unset or set to `false`.', 'unset would allow the default (true): not the same rule'],
-  ['This policy ensures the seccomp profile is set to `RuntimeDefault`, not `Unconfined`.', 'an allow-list and a ban mixed'],
+  ['Deployments must set revisionHistoryLimit to at most 5.', 'a bound, not a value'],
+  ['CronJobs must not set concurrencyPolicy to Sometimes.', 'a value the field does not take'],
+  ['Ingresses must set ingressClassName nginx.', 'a free-form value without "to": not read'],
+  [
+    'Users in the dev group should not be able to create Ingresses with a wildcard host.',
+    'who may create them is not read',
+  ],
+  ['Ingresses must not have a wildcard host unless it is under example.com.', 'an exception'],
+  ['Secrets must be mounted as files, not environment variables.', 'a requirement on the form, not a plain ban'],
+  ['Pods must not mount /var/run/app.sock.', 'a socket that is no container runtime'],
+  ['Only nodeSelector may be used to pin pods.', 'an allow-list of scheduling fields'],
+  ['Pods must set a nodeSelector.', 'a requirement, not a ban'],
+  ['Wildcards in RBAC rules are not allowed.', 'which list (verbs, resources, apiGroups) is not said'],
+  ['Roles must not use wildcard verbs or grant access to Secrets.', 'two rules in one statement'],
+  [
+    'Only platform admins may create Roles that grant access to Secrets.',
+    'who may create it is not a role content rule',
+  ],
+  [
+    'The Role allows pods/exec or pods/attach',
+    'a description of the failing object: read as a requirement, so refused',
+  ],
+  ['RoleBindings must not grant the escalate verb.', 'a binding grants no verbs'],
+  [
+    'SELinux options can be used to escalate privileges. This policy ensures that the `seLinuxOptions` type is one of the allowed values.',
+    'the allowed values are not named',
+  ],
+  [
+    'Sysctls can disable security mechanisms or affect all containers on a host. This policy ensures only a safe subset of sysctls can be set.',
+    'the safe subset is not named',
+  ],
+  [
+    'This policy ensures containers are not privileged and do not allow privilege escalation.',
+    'two rules in one statement',
+  ],
+  [
+    'Workloads without requests are hard to schedule. This policy adds default CPU requests of 100m to containers that lack them.',
+    'a mutation no family writes',
+  ],
+  [
+    'CPU limits throttle applications. This policy ensures that no container defines CPU limits.',
+    'forbids what the resources family requires',
+  ],
+  [
+    'LoadBalancer Services cost money. This policy ensures LoadBalancer Services are only allowed in the `edge` namespace.',
+    '"only allowed in" a namespace',
+  ],
+  [
+    'This policy ensures Pods set `automountServiceAccountToken` to `true`.',
+    'requires what the automount family forbids',
+  ],
+  [
+    'This policy ensures that `automountServiceAccountToken` is unset or set to `false`.',
+    'unset would allow the default (true): not the same rule',
+  ],
+  [
+    'This policy ensures the seccomp profile is set to `RuntimeDefault`, not `Unconfined`.',
+    'an allow-list and a ban mixed',
+  ],
   ['This policy ensures Services only use external IPs from `203.0.113.0/24`.', 'an allow-list of addresses'],
   ['This policy ensures the `procMount` field is set to `Unmasked`.', 'requires what the family forbids'],
   ['This policy ensures that `runAsUser` is set to `0`.', 'requires root'],
   ['This policy ensures that `runAsUser` is set to a non-zero value.', '"set to" may demand the field: not read'],
-  ['This policy ensures that all containers explicitly drop the CAP_NET_RAW ability.', 'dropping one named capability is not written'],
+  [
+    'This policy ensures that all containers explicitly drop the CAP_NET_RAW ability.',
+    'dropping one named capability is not written',
+  ],
   ['Adding capabilities beyond those listed in the policy must be disallowed.', 'the list is not named'],
-  ['Define and use labels that identify an application. This policy validates that the label `app.kubernetes.io/name` is specified with some value.', 'no kind named'],
+  [
+    'Define and use labels that identify an application. This policy validates that the label `app.kubernetes.io/name` is specified with some value.',
+    'no kind named',
+  ],
   ['This policy ensures that there is a hostname for each rule defined.', 'no kind named'],
-  ['This policy ensures that every Deployment has at least 3 replicas unless it is in the `dev` namespace.', '"unless" not read'],
-  ['This policy, applied to new clusters only, ensures containers are not privileged.', 'an aside the reading cannot place'],
+  [
+    'This policy ensures that every Deployment has at least 3 replicas unless it is in the `dev` namespace.',
+    '"unless" not read',
+  ],
+  [
+    'This policy, applied to new clusters only, ensures containers are not privileged.',
+    'an aside the reading cannot place',
+  ],
   ['Privileged Pods disable most security mechanisms and must be disallowed.', 'rationale and rule in one sentence'],
-  ['Seccomp profile must be explicitly set to one of the allowed values. Both the Unconfined profile and the absence of a profile are prohibited.', 'the allowed values are not named'],
+  [
+    'Seccomp profile must be explicitly set to one of the allowed values. Both the Unconfined profile and the absence of a profile are prohibited.',
+    'the allowed values are not named',
+  ],
   ['Images must come from approved registries (such as registry.example.com).', 'an example is not the list'],
   ['Adding capabilities other than the ones listed is disallowed.', 'the list is not named'],
-  ['Containers must drop `ALL` capabilities and must not add any.', 'two statements about capabilities the family does not combine'],
+  [
+    'Containers must drop `ALL` capabilities and must not add any.',
+    'two statements about capabilities the family does not combine',
+  ],
   ['This policy ensures the `hostProcess` field is set to `true`.', 'requires what the family forbids'],
-  ['This policy ensures that `hostProcess` and `privileged` are unset or set to `false`.', 'two rules in one statement'],
-  ['This policy ensures that ServiceAccounts set `automountServiceAccountToken` to `false`.', 'about ServiceAccount objects, not pods'],
-  ['Ephemeral containers are for debugging only. This policy blocks the use of ephemeral containers.', 'no family forbids a container list'],
-  ['This policy ensures that initContainers are not privileged.', 'init containers only is a narrower rule than the family writes'],
-  ['This policy validates that Pods use a namespace other than `default` or `kube-public`.', 'a list after "other than" is not read'],
+  [
+    'This policy ensures that `hostProcess` and `privileged` are unset or set to `false`.',
+    'two rules in one statement',
+  ],
+  [
+    'This policy ensures that ServiceAccounts set `automountServiceAccountToken` to `false`.',
+    'about ServiceAccount objects, not pods',
+  ],
+  [
+    'Ephemeral containers are for debugging only. This policy blocks the use of ephemeral containers.',
+    'no family forbids a container list',
+  ],
+  [
+    'This policy ensures that initContainers are not privileged.',
+    'init containers only is a narrower rule than the family writes',
+  ],
+  [
+    'This policy validates that Pods use a namespace other than `default` or `kube-public`.',
+    'a list after "other than" is not read',
+  ],
   ['Pods must not use hostNetwork.\nExempt images: trusted.example.io/*.', 'a pod-level field cannot exempt one image'],
-  ['Images must come from registry.example.com.\nExempt images: trusted.example.io/*.', 'an exemption list is not a registry list'],
+  [
+    'Images must come from registry.example.com.\nExempt images: trusted.example.io/*.',
+    'an exemption list is not a registry list',
+  ],
   ['Containers must use the `unconfined` AppArmor profile.', 'requires what the AppArmor ban forbids'],
   ['The AppArmor profile must be `runtime/default`, not `unconfined`.', 'an allow-list and a ban mixed'],
   ['Pods must set seLinuxOptions.', 'requires what the SELinux ban forbids'],
@@ -836,9 +1401,16 @@ const REFUSED: Array<[string, string]> = [
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
   const u = understandOffline({ text });
   const assembled = assemblePolicy(u.spec, { text });
-  const inlined = { ...assembled, spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) } };
+  const inlined = {
+    ...assembled,
+    spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) },
+  };
   const policy = harden(inlined, u.plan, { text });
-  const cases: TestCase[] = checks.map(([name, o, expect]) => (Array.isArray(o) ? { name, operation: 'UPDATE', oldObject: o[0], object: o[1], expect } : { name, object: o, expect }));
+  const cases: TestCase[] = checks.map(([name, o, expect]) =>
+    Array.isArray(o)
+      ? { name, operation: 'UPDATE', oldObject: o[0], object: o[1], expect }
+      : { name, object: o, expect },
+  );
   // The planner's own cases must pass too: they are what "verified" rests on.
   const run = await sandbox.runSuite(policy, [...cases, ...u.plan.tests]);
   return run.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`);

@@ -15,7 +15,11 @@ function skill(name: string, code: string, extra: Partial<Skill> = {}): Skill {
 
 const all = skill('allContainers', 'function allContainers(podSpec) {\n  return podSpec.containers || [];\n}');
 const priv = skill('isPrivileged', 'function isPrivileged(container) { return container.privileged === true; }');
-const names = skill('privilegedContainers', 'function privilegedContainers(podSpec) {\n  return allContainers(podSpec).filter(isPrivileged);\n}', { dependsOn: ['allContainers', 'isPrivileged'] });
+const names = skill(
+  'privilegedContainers',
+  'function privilegedContainers(podSpec) {\n  return allContainers(podSpec).filter(isPrivileged);\n}',
+  { dependsOn: ['allContainers', 'isPrivileged'] },
+);
 const ns = skill('inNamespaces', 'function inNamespaces(request, names) { return names.includes(request.namespace); }');
 
 describe('skillSignature', () => {
@@ -60,12 +64,17 @@ describe("renderSkills (the coder's retrieved skills)", () => {
 describe("renderSkillsForReview (the critic's list of skills the code calls)", () => {
   it('lists approved skills by signature, description and reviewer, without their code', () => {
     const text = renderSkillsForReview([all, names]);
-    expect(text).toContain('- privilegedContainers(podSpec): what privilegedContainers does (approved by alice; 1 sandbox test(s))');
+    expect(text).toContain(
+      '- privilegedContainers(podSpec): what privilegedContainers does (approved by alice; 1 sandbox test(s))',
+    );
     expect(text).not.toContain('function privilegedContainers(');
   });
 
   it('shows the code of a skill nobody has approved yet', () => {
-    const candidate = skill('imageTag', 'function imageTag(image) { return image.split(":")[1]; }', { state: 'candidate', reviews: [] });
+    const candidate = skill('imageTag', 'function imageTag(image) { return image.split(":")[1]; }', {
+      state: 'candidate',
+      reviews: [],
+    });
     const text = renderSkillsForReview([candidate]);
     expect(text).toContain('(candidate, NOT reviewed: read its code)');
     expect(text).toContain(candidate.code);

@@ -13,7 +13,16 @@ const pod = (name: string, namespace: string, labels?: Record<string, string>): 
   metadata: { name, namespace, ...(labels ? { labels } : {}) },
   spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1' }] },
 });
-const target = (over: Partial<Plan['target']> = {}): Plan['target'] => ({ type: 'Validating', resources: ['pods'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced', namespaces: ['test'], ...over });
+const target = (over: Partial<Plan['target']> = {}): Plan['target'] => ({
+  type: 'Validating',
+  resources: ['pods'],
+  apiGroups: [''],
+  apiVersions: ['v1'],
+  operations: ['CREATE', 'UPDATE'],
+  scope: 'Namespaced',
+  namespaces: ['test'],
+  ...over,
+});
 const labelPlan = (deny: string, allow: string): Plan => ({
   target: target(),
   steps: [],
@@ -34,7 +43,13 @@ describe('restate', () => {
     expect(r.denies).toEqual(['CREATE Pod in test with label env="prod" ("the denied pod")']);
     expect(r.allows[0]).toBe('CREATE Pod in test with label env="dev" ("the allowed pod")');
     expect(r.neverTouches).toEqual(['other kinds', 'DELETE/CONNECT requests', 'namespaces other than test']);
-    expect(r.text.split('\n')).toEqual([r.summary, `denies: ${r.denies.join('; ')}`, `allows: ${r.allows.join('; ')}`, `never touches: ${r.neverTouches.join('; ')}`, expect.stringMatching(/^judged: every planned verdict/)]);
+    expect(r.text.split('\n')).toEqual([
+      r.summary,
+      `denies: ${r.denies.join('; ')}`,
+      `allows: ${r.allows.join('; ')}`,
+      `never touches: ${r.neverTouches.join('; ')}`,
+      expect.stringMatching(/^judged: every planned verdict/),
+    ]);
   });
 
   it('shows an inverted reading as inverted: the sentence names the value that is denied', () => {
@@ -46,15 +61,28 @@ describe('restate', () => {
   });
 
   it('keeps values exact: case and quoting are shown as the cases have them', () => {
-    expect(restate({ plan: labelPlan('PROD', 'prod'), catalog, judged: false }).summary).toContain('whose label env="PROD"');
+    expect(restate({ plan: labelPlan('PROD', 'prod'), catalog, judged: false }).summary).toContain(
+      'whose label env="PROD"',
+    );
   });
 
   it('names pod controllers, mutations, updates and the policy’s own namespace selection and mode', () => {
     const plan: Plan = {
-      target: target({ type: 'Mutating', resources: ['pods', 'deployments', 'cronjobs'], apiGroups: ['', 'apps', 'batch'], namespaces: [], operations: ['CREATE'] }),
+      target: target({
+        type: 'Mutating',
+        resources: ['pods', 'deployments', 'cronjobs'],
+        apiGroups: ['', 'apps', 'batch'],
+        namespaces: [],
+        operations: ['CREATE'],
+      }),
       steps: [],
       tests: [
-        { name: 'a pod without a team label gets one', object: pod('a', 'shop'), expect: 'mutate', patched: { ...pod('a', 'shop', { team: 'platform' }) } },
+        {
+          name: 'a pod without a team label gets one',
+          object: pod('a', 'shop'),
+          expect: 'mutate',
+          patched: { ...pod('a', 'shop', { team: 'platform' }) },
+        },
         { name: 'a pod with a team label is left alone', object: pod('b', 'shop', { team: 'x' }), expect: 'allow' },
       ],
     };
@@ -62,34 +90,74 @@ describe('restate', () => {
       apiVersion: 'policy.jspolicy.com/v1beta1',
       kind: 'JsPolicy',
       metadata: { name: 'x.policyforge.dev' },
-      spec: { type: 'Mutating', operations: ['CREATE'], resources: ['pods', 'deployments', 'cronjobs'], namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'jspolicy'] }] } },
+      spec: {
+        type: 'Mutating',
+        operations: ['CREATE'],
+        resources: ['pods', 'deployments', 'cronjobs'],
+        namespaceSelector: {
+          matchExpressions: [
+            { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'jspolicy'] },
+          ],
+        },
+      },
     };
     const r = restate({ plan, policy, catalog, judged: false });
-    expect(r.summary).toMatch(/^Mutates CREATE of Pods \(and the pod templates of Deployments, CronJobs\) in every namespace but the system ones/);
-    expect(r.mutates).toEqual(['CREATE Pod in shop without label team ("a pod without a team label gets one"): sets label team="platform"']);
+    expect(r.summary).toMatch(
+      /^Mutates CREATE of Pods \(and the pod templates of Deployments, CronJobs\) in every namespace but the system ones/,
+    );
+    expect(r.mutates).toEqual([
+      'CREATE Pod in shop without label team ("a pod without a team label gets one"): sets label team="platform"',
+    ]);
     expect(r.neverTouches).toContain('namespaces kube-system, jspolicy');
     expect(r.neverTouches).toContain('UPDATE/DELETE/CONNECT requests');
 
-    const warned = restate({ plan: labelPlan('prod', 'dev'), policy: { ...policy, spec: { ...policy.spec, type: 'Validating', violationPolicy: 'Warn' } }, catalog, judged: false });
+    const warned = restate({
+      plan: labelPlan('prod', 'dev'),
+      policy: { ...policy, spec: { ...policy.spec, type: 'Validating', violationPolicy: 'Warn' } },
+      catalog,
+      judged: false,
+    });
     expect(warned.summary).toMatch(/^Warns on CREATE of Pods/);
     expect(warned.denies).toEqual([]);
     expect(warned.warns[0]).toContain('label env="prod"');
   });
 
   it('reads a pod spec the same in a Pod and in a pod template, and a container whichever list holds it', () => {
-    const containers = (privileged: boolean) => [{ name: 'ok', image: 'a:1' }, { name: 'x', image: 'a:1', securityContext: { privileged } }];
-    const deployment = (privileged: boolean) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd', namespace: 'shop' }, spec: { replicas: 1, template: { spec: { containers: containers(privileged) } } } });
+    const containers = (privileged: boolean) => [
+      { name: 'ok', image: 'a:1' },
+      { name: 'x', image: 'a:1', securityContext: { privileged } },
+    ];
+    const deployment = (privileged: boolean) => ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd', namespace: 'shop' },
+      spec: { replicas: 1, template: { spec: { containers: containers(privileged) } } },
+    });
     const plan: Plan = {
       target: target({ resources: ['pods', 'deployments'], apiGroups: ['', 'apps'], namespaces: [] }),
       steps: [],
       tests: [
-        { name: 'privileged init container', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'shop' }, spec: { initContainers: [{ name: 'i', image: 'a:1', securityContext: { privileged: true } }], containers: [{ name: 'ok', image: 'a:1' }] } }, expect: 'deny' },
+        {
+          name: 'privileged init container',
+          object: {
+            apiVersion: 'v1',
+            kind: 'Pod',
+            metadata: { name: 'p', namespace: 'shop' },
+            spec: {
+              initContainers: [{ name: 'i', image: 'a:1', securityContext: { privileged: true } }],
+              containers: [{ name: 'ok', image: 'a:1' }],
+            },
+          },
+          expect: 'deny',
+        },
         { name: 'privileged deployment', object: deployment(true), expect: 'deny' },
         { name: 'unprivileged deployment', object: deployment(false), expect: 'allow' },
       ],
     };
     const r = restate({ plan, catalog, judged: false });
-    expect(r.summary).toMatch(/^Denies CREATE\/UPDATE of Pods \(and the pod templates of Deployments\) in every namespace but the system ones whose container securityContext\.privileged is true; allows Pods .* with another container securityContext\.privileged \(e\.g\. false\)/);
+    expect(r.summary).toMatch(
+      /^Denies CREATE\/UPDATE of Pods \(and the pod templates of Deployments\) in every namespace but the system ones whose container securityContext\.privileged is true; allows Pods .* with another container securityContext\.privileged \(e\.g\. false\)/,
+    );
   });
 
   it('describes an UPDATE by what it changes', () => {
@@ -97,8 +165,20 @@ describe('restate', () => {
       target: target({ operations: ['UPDATE'] }),
       steps: [],
       tests: [
-        { name: 'changing env', operation: 'UPDATE', oldObject: pod('a', 'test', { env: 'a' }), object: pod('a', 'test', { env: 'b' }), expect: 'deny' },
-        { name: 'keeping env', operation: 'UPDATE', oldObject: pod('a', 'test', { env: 'a' }), object: pod('a', 'test', { env: 'a' }), expect: 'allow' },
+        {
+          name: 'changing env',
+          operation: 'UPDATE',
+          oldObject: pod('a', 'test', { env: 'a' }),
+          object: pod('a', 'test', { env: 'b' }),
+          expect: 'deny',
+        },
+        {
+          name: 'keeping env',
+          operation: 'UPDATE',
+          oldObject: pod('a', 'test', { env: 'a' }),
+          object: pod('a', 'test', { env: 'a' }),
+          expect: 'allow',
+        },
       ],
     };
     expect(restate({ plan, catalog, judged: false }).denies[0]).toContain('changing label env "a" → "b"');
