@@ -1,3 +1,4 @@
+import { pfError } from '../common/index.js';
 import type { ApiResource } from './types.js';
 
 /**
@@ -15,10 +16,19 @@ interface Family {
 
 // Config Connector: one API group per Google Cloud service, `<service>.cnrm.cloud.google.com`.
 const CNRM: Array<[service: string, kinds: string, versions?: string]> = [
-  ['iam', 'IAMPolicy IAMPolicyMember IAMPartialPolicy IAMAuditConfig IAMServiceAccount IAMServiceAccountKey IAMCustomRole IAMWorkloadIdentityPool IAMWorkloadIdentityPoolProvider'],
+  [
+    'iam',
+    'IAMPolicy IAMPolicyMember IAMPartialPolicy IAMAuditConfig IAMServiceAccount IAMServiceAccountKey IAMCustomRole IAMWorkloadIdentityPool IAMWorkloadIdentityPoolProvider',
+  ],
   ['resourcemanager', 'Project Folder ResourceManagerPolicy ResourceManagerLien'],
-  ['storage', 'StorageBucket StorageBucketAccessControl StorageDefaultObjectAccessControl StorageNotification StorageTransferJob'],
-  ['compute', 'ComputeInstance ComputeInstanceTemplate ComputeInstanceGroup ComputeNetwork ComputeSubnetwork ComputeFirewall ComputeFirewallPolicy ComputeAddress ComputeDisk ComputeImage ComputeSnapshot ComputeRouter ComputeRouterNAT ComputeRoute ComputeForwardingRule ComputeBackendService ComputeBackendBucket ComputeHealthCheck ComputeSSLCertificate ComputeSSLPolicy ComputeURLMap ComputeTargetHTTPProxy ComputeTargetHTTPSProxy ComputeSecurityPolicy ComputeNetworkPeering ComputeVPNGateway'],
+  [
+    'storage',
+    'StorageBucket StorageBucketAccessControl StorageDefaultObjectAccessControl StorageNotification StorageTransferJob',
+  ],
+  [
+    'compute',
+    'ComputeInstance ComputeInstanceTemplate ComputeInstanceGroup ComputeNetwork ComputeSubnetwork ComputeFirewall ComputeFirewallPolicy ComputeAddress ComputeDisk ComputeImage ComputeSnapshot ComputeRouter ComputeRouterNAT ComputeRoute ComputeForwardingRule ComputeBackendService ComputeBackendBucket ComputeHealthCheck ComputeSSLCertificate ComputeSSLPolicy ComputeURLMap ComputeTargetHTTPProxy ComputeTargetHTTPSProxy ComputeSecurityPolicy ComputeNetworkPeering ComputeVPNGateway',
+  ],
   ['sql', 'SQLInstance SQLDatabase SQLUser SQLSSLCert'],
   ['pubsub', 'PubSubTopic PubSubSubscription PubSubSchema'],
   ['container', 'ContainerCluster ContainerNodePool'],
@@ -39,7 +49,11 @@ const CNRM: Array<[service: string, kinds: string, versions?: string]> = [
 ];
 
 const FAMILIES: Family[] = [
-  ...CNRM.map(([service, kinds, versions]) => ({ group: `${service}.cnrm.cloud.google.com`, versions: versions ?? 'v1beta1', kinds })),
+  ...CNRM.map(([service, kinds, versions]) => ({
+    group: `${service}.cnrm.cloud.google.com`,
+    versions: versions ?? 'v1beta1',
+    kinds,
+  })),
   // cert-manager
   { group: 'cert-manager.io', versions: 'v1', kinds: 'Certificate CertificateRequest Issuer ^ClusterIssuer' },
   { group: 'acme.cert-manager.io', versions: 'v1', kinds: 'Order Challenge' },
@@ -51,9 +65,17 @@ const FAMILIES: Family[] = [
       'Application ApplicationSet AppProject Workflow WorkflowTemplate ^ClusterWorkflowTemplate CronWorkflow WorkflowTaskSet WorkflowTaskResult WorkflowEventBinding WorkflowArtifactGCTask Rollout+scale AnalysisTemplate ^ClusterAnalysisTemplate AnalysisRun Experiment',
   },
   // Istio
-  { group: 'networking.istio.io', versions: 'v1 v1beta1 v1alpha3', kinds: 'VirtualService DestinationRule Gateway ServiceEntry Sidecar WorkloadEntry WorkloadGroup ProxyConfig' },
+  {
+    group: 'networking.istio.io',
+    versions: 'v1 v1beta1 v1alpha3',
+    kinds: 'VirtualService DestinationRule Gateway ServiceEntry Sidecar WorkloadEntry WorkloadGroup ProxyConfig',
+  },
   { group: 'networking.istio.io', versions: 'v1alpha3', kinds: 'EnvoyFilter' },
-  { group: 'security.istio.io', versions: 'v1 v1beta1', kinds: 'AuthorizationPolicy PeerAuthentication RequestAuthentication' },
+  {
+    group: 'security.istio.io',
+    versions: 'v1 v1beta1',
+    kinds: 'AuthorizationPolicy PeerAuthentication RequestAuthentication',
+  },
   { group: 'telemetry.istio.io', versions: 'v1 v1alpha1', kinds: 'Telemetry' },
   { group: 'extensions.istio.io', versions: 'v1alpha1', kinds: 'WasmPlugin' },
   { group: 'install.istio.io', versions: 'v1alpha1', kinds: 'IstioOperator' },
@@ -64,21 +86,43 @@ const FAMILIES: Family[] = [
   { group: 'mutations.gatekeeper.sh', versions: 'v1alpha1', kinds: '^AssignImage' },
   { group: 'expansion.gatekeeper.sh', versions: 'v1beta1', kinds: '^ExpansionTemplate' },
   { group: 'externaldata.gatekeeper.sh', versions: 'v1beta1', kinds: '^Provider' },
-  { group: 'status.gatekeeper.sh', versions: 'v1beta1', kinds: 'ConstraintPodStatus ConstraintTemplatePodStatus MutatorPodStatus', subresources: '' },
+  {
+    group: 'status.gatekeeper.sh',
+    versions: 'v1beta1',
+    kinds: 'ConstraintPodStatus ConstraintTemplatePodStatus MutatorPodStatus',
+    subresources: '',
+  },
   // Kyverno
   { group: 'kyverno.io', versions: 'v1', kinds: '^ClusterPolicy Policy' },
-  { group: 'kyverno.io', versions: 'v2 v2beta1', kinds: 'PolicyException CleanupPolicy ^ClusterCleanupPolicy UpdateRequest' },
+  {
+    group: 'kyverno.io',
+    versions: 'v2 v2beta1',
+    kinds: 'PolicyException CleanupPolicy ^ClusterCleanupPolicy UpdateRequest',
+  },
   { group: 'wgpolicyk8s.io', versions: 'v1alpha2', kinds: 'PolicyReport ^ClusterPolicyReport', subresources: '' },
   { group: 'reports.kyverno.io', versions: 'v1', kinds: 'EphemeralReport ^ClusterEphemeralReport', subresources: '' },
   // jsPolicy itself and our own GPTPolicy
-  { group: 'policy.jspolicy.com', versions: 'v1beta1', kinds: '^JsPolicy=jspolicies ^JsPolicyViolations=jspolicyviolations' },
+  {
+    group: 'policy.jspolicy.com',
+    versions: 'v1beta1',
+    kinds: '^JsPolicy=jspolicies ^JsPolicyViolations=jspolicyviolations',
+  },
   { group: 'policy.jspolicy.com', versions: 'v1beta1', kinds: '^JsPolicyBundle', subresources: '' },
   { group: 'gpt.drzzl.io', versions: 'v1', kinds: '^GPTPolicy=gptpolicies' },
   // Gateway API and the Prometheus operator: present on most clusters that run the families above
   { group: 'gateway.networking.k8s.io', versions: 'v1 v1beta1', kinds: '^GatewayClass Gateway HTTPRoute GRPCRoute' },
   { group: 'gateway.networking.k8s.io', versions: 'v1beta1', kinds: 'ReferenceGrant', subresources: '' },
-  { group: 'monitoring.coreos.com', versions: 'v1', kinds: 'ServiceMonitor PodMonitor PrometheusRule Probe Prometheus+scale Alertmanager', subresources: '' },
-  { group: 'snapshot.storage.k8s.io', versions: 'v1', kinds: 'VolumeSnapshot ^VolumeSnapshotContent ^VolumeSnapshotClass' },
+  {
+    group: 'monitoring.coreos.com',
+    versions: 'v1',
+    kinds: 'ServiceMonitor PodMonitor PrometheusRule Probe Prometheus+scale Alertmanager',
+    subresources: '',
+  },
+  {
+    group: 'snapshot.storage.k8s.io',
+    versions: 'v1',
+    kinds: 'VolumeSnapshot ^VolumeSnapshotContent ^VolumeSnapshotClass',
+  },
 ];
 
 /** The regular plural Kubernetes and controller-gen derive from a kind: `Policy` → `policies`. */
@@ -93,7 +137,7 @@ function expand(family: Family): ApiResource[] {
   const base = (family.subresources ?? 'status').split(' ').filter(Boolean);
   return family.kinds.split(/\s+/).map((token) => {
     const m = /^(\^?)([A-Za-z0-9]+)(?:=([a-z0-9]+))?((?:\+[a-z]+)*)$/.exec(token);
-    if (!m) throw new Error(`catalog: malformed CRD family entry ${token}`);
+    if (!m) throw pfError('PF_ERR_INTERNAL', `catalog: malformed CRD family entry ${token}`);
     const [, cluster, kind, plural, extra] = m;
     return {
       group: family.group,

@@ -18,7 +18,10 @@ export interface DiscoveryOptions {
  * A group version that fails (an unavailable aggregated API, common on real clusters) is skipped, as
  * kubectl does; failing to list the groups at all is an error.
  */
-export async function discoverResources(kubeConfig: KubeConfig, options: Pick<DiscoveryOptions, 'concurrency'> = {}): Promise<ApiResource[]> {
+export async function discoverResources(
+  kubeConfig: KubeConfig,
+  options: Pick<DiscoveryOptions, 'concurrency'> = {},
+): Promise<ApiResource[]> {
   const { ApisApi, CoreV1Api, CustomObjectsApi } = await import('@kubernetes/client-node');
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const apis = kubeConfig.makeApiClient(ApisApi);
@@ -63,9 +66,17 @@ export async function discoverCatalog(kubeConfig: KubeConfig, options: Discovery
   return base.merge(await discoverResources(kubeConfig, options));
 }
 
-function absorb(found: Map<string, ApiResource>, group: string, version: string, list: V1APIResourceList, preferred: boolean): void {
+function absorb(
+  found: Map<string, ApiResource>,
+  group: string,
+  version: string,
+  list: V1APIResourceList,
+  preferred: boolean,
+): void {
   // Main resources first, so subresource entries (`pods/status`) always find their parent.
-  const entries = [...(list.resources ?? [])].sort((a, b) => Number(a.name.includes('/')) - Number(b.name.includes('/')));
+  const entries = [...(list.resources ?? [])].sort(
+    (a, b) => Number(a.name.includes('/')) - Number(b.name.includes('/')),
+  );
   for (const entry of entries) {
     const [plural, sub] = entry.name.split('/');
     const key = `${group}/${plural}`;

@@ -1,11 +1,27 @@
 import type { ApiResource } from './types.js';
 
-type Row = [group: string, versions: string, kind: string, plural: string, namespaced: boolean, subresources?: string, shortNames?: string];
+type Row = [
+  group: string,
+  versions: string,
+  kind: string,
+  plural: string,
+  namespaced: boolean,
+  subresources?: string,
+  shortNames?: string,
+];
 
 // Kubernetes built-in resources as discovery lists them on a v1.31-era API server (preferred version
 // first), with their subresources: webhook rules name them as `pods/exec`, `deployments/scale`, ….
 const ROWS: Row[] = [
-  ['', 'v1', 'Pod', 'pods', true, 'status binding eviction exec attach log portforward proxy ephemeralcontainers resize', 'po'],
+  [
+    '',
+    'v1',
+    'Pod',
+    'pods',
+    true,
+    'status binding eviction exec attach log portforward proxy ephemeralcontainers resize',
+    'po',
+  ],
   ['', 'v1', 'Namespace', 'namespaces', false, 'status finalize', 'ns'],
   ['', 'v1', 'Service', 'services', true, 'status proxy', 'svc'],
   ['', 'v1', 'ConfigMap', 'configmaps', true, undefined, 'cm'],
@@ -59,8 +75,22 @@ const ROWS: Row[] = [
   ['admissionregistration.k8s.io', 'v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false],
   ['admissionregistration.k8s.io', 'v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false],
   ['admissionregistration.k8s.io', 'v1', 'ValidatingAdmissionPolicy', 'validatingadmissionpolicies', false, 'status'],
-  ['admissionregistration.k8s.io', 'v1', 'ValidatingAdmissionPolicyBinding', 'validatingadmissionpolicybindings', false],
-  ['certificates.k8s.io', 'v1', 'CertificateSigningRequest', 'certificatesigningrequests', false, 'status approval', 'csr'],
+  [
+    'admissionregistration.k8s.io',
+    'v1',
+    'ValidatingAdmissionPolicyBinding',
+    'validatingadmissionpolicybindings',
+    false,
+  ],
+  [
+    'certificates.k8s.io',
+    'v1',
+    'CertificateSigningRequest',
+    'certificatesigningrequests',
+    false,
+    'status approval',
+    'csr',
+  ],
   ['flowcontrol.apiserver.k8s.io', 'v1', 'FlowSchema', 'flowschemas', false, 'status'],
   ['flowcontrol.apiserver.k8s.io', 'v1', 'PriorityLevelConfiguration', 'prioritylevelconfigurations', false, 'status'],
   ['authentication.k8s.io', 'v1', 'TokenReview', 'tokenreviews', false],
@@ -75,14 +105,16 @@ const ROWS: Row[] = [
   ['metrics.k8s.io', 'v1beta1', 'NodeMetrics', 'nodes', false],
 ];
 
-export const kubernetesResources: ApiResource[] = ROWS.map(([group, versions, kind, plural, namespaced, subs, shortNames]) => ({
-  group,
-  versions: versions.split(' '),
-  kind,
-  plural,
-  singular: kind.toLowerCase(),
-  namespaced,
-  subresources: subs ? subs.split(' ') : [],
-  ...(shortNames ? { shortNames: shortNames.split(' ') } : {}),
-  source: 'builtin',
-}));
+export const kubernetesResources: ApiResource[] = ROWS.map(
+  ([group, versions, kind, plural, namespaced, subs, shortNames]) => ({
+    group,
+    versions: versions.split(' '),
+    kind,
+    plural,
+    singular: kind.toLowerCase(),
+    namespaced,
+    subresources: subs ? subs.split(' ') : [],
+    ...(shortNames ? { shortNames: shortNames.split(' ') } : {}),
+    source: 'builtin',
+  }),
+);

@@ -3,7 +3,13 @@ import { Queue, QueueEvents, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { canonicalJson, PolicyforgeError, isPolicyforgeError } from '../common/index.js';
 import { createRedisClient, withRedis, type RedisConnection } from './connection.js';
-import { GENERATION_JOB_NAME, QUEUE_NAMES, jobContentKey, parseGenerationJobData, type GenerationJobData } from './job-schema.js';
+import {
+  GENERATION_JOB_NAME,
+  QUEUE_NAMES,
+  jobContentKey,
+  parseGenerationJobData,
+  type GenerationJobData,
+} from './job-schema.js';
 import { isSupersededFailure, supersededKey, toJobView, type JobState, type JobView } from './job-view.js';
 
 /** How long finished jobs (results and transcripts) are kept. */
@@ -119,7 +125,9 @@ const DEFAULTS = {
 } as const;
 
 /** BullMQ job options a producer should use; docs/queue.md lists the same values for plain bullmq producers. */
-export function defaultJobOptions(options: Pick<GenerationQueueOptions, 'attempts' | 'backoffMs' | 'retention'> = {}): JobsOptions {
+export function defaultJobOptions(
+  options: Pick<GenerationQueueOptions, 'attempts' | 'backoffMs' | 'retention'> = {},
+): JobsOptions {
   const retention = { ...DEFAULTS.retention, ...options.retention };
   return {
     attempts: options.attempts ?? DEFAULTS.attempts,
@@ -135,7 +143,11 @@ export function createGenerationQueue(options: GenerationQueueOptions): Generati
   const client: Redis = createRedisClient(options.connection, 'queue');
   // Without a listener ioredis prints every reconnect failure; the API reports them as 503s instead.
   client.on('error', () => {});
-  const queue = new Queue(QUEUE_NAMES.generation, { connection: client, prefix, defaultJobOptions: defaultJobOptions(options) });
+  const queue = new Queue(QUEUE_NAMES.generation, {
+    connection: client,
+    prefix,
+    defaultJobOptions: defaultJobOptions(options),
+  });
   queue.on('error', () => {});
   const jobOptions = defaultJobOptions(options);
   const timeoutMs = options.redisTimeoutMs ?? DEFAULTS.redisTimeoutMs;
@@ -150,11 +162,22 @@ export function createGenerationQueue(options: GenerationQueueOptions): Generati
   };
   const startEvents = (): QueueEvents => {
     if (events) return events;
-    const blocking = createRedisClient(typeof options.connection === 'string' ? options.connection : client.duplicate(), 'worker');
+    const blocking = createRedisClient(
+      typeof options.connection === 'string' ? options.connection : client.duplicate(),
+      'worker',
+    );
     blocking.on('error', () => {});
     events = new QueueEvents(QUEUE_NAMES.generation, { connection: blocking, prefix });
     events.on('error', () => {});
-    for (const name of ['progress', 'active', 'completed', 'failed', 'waiting', 'retries-exhausted', 'stalled'] as const) {
+    for (const name of [
+      'progress',
+      'active',
+      'completed',
+      'failed',
+      'waiting',
+      'retries-exhausted',
+      'stalled',
+    ] as const) {
       events.on(name as 'progress', notify as never);
     }
     const closeBlocking = events.close.bind(events);
@@ -175,7 +198,9 @@ export function createGenerationQueue(options: GenerationQueueOptions): Generati
     const valid = parseGenerationJobData(data, 'generation job');
     const contentKey = jobContentKey(valid);
     let jobId = opts.jobId ?? randomUUID();
-    const idemKey = opts.idempotencyKey ? `${prefix}:${QUEUE_NAMES.generation}:idempotency:${opts.idempotencyKey}` : undefined;
+    const idemKey = opts.idempotencyKey
+      ? `${prefix}:${QUEUE_NAMES.generation}:idempotency:${opts.idempotencyKey}`
+      : undefined;
     const bodyHash = createHash('sha256').update(canonicalJson(valid)).digest('hex');
     let replayed = false;
 
@@ -185,9 +210,13 @@ export function createGenerationQueue(options: GenerationQueueOptions): Generati
       if (claimed !== 'OK') {
         const earlier = JSON.parse((await redis(() => client.get(idemKey))) ?? '{}') as IdempotencyRecord;
         if (earlier.bodyHash !== bodyHash) {
-          throw new PolicyforgeError('PF_ERR_CONFLICT', ['this Idempotency-Key was already used with a different request body'], {
-            details: { idempotencyKey: opts.idempotencyKey },
-          });
+          throw new PolicyforgeError(
+            'PF_ERR_CONFLICT',
+            ['this Idempotency-Key was already used with a different request body'],
+            {
+              details: { idempotencyKey: opts.idempotencyKey },
+            },
+          );
         }
         if (earlier.jobId && earlier.enqueued) return { id: earlier.jobId, deduplicated: true, replayed: true };
         // claimed earlier, job not confirmed (that request timed out or is still running): finish its add

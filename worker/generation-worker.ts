@@ -13,7 +13,14 @@ import {
 import { checkpointKey, checkpointStore } from './checkpoint.js';
 import { createRedisClient, type RedisConnection } from './connection.js';
 import { QUEUE_NAMES, parseGenerationJobData, type AgainstRef } from './job-schema.js';
-import { SUPERSEDED_MESSAGE, encodeFailure, isProgress, supersededKey, type JobProgress, type JobProgressEvent } from './job-view.js';
+import {
+  SUPERSEDED_MESSAGE,
+  encodeFailure,
+  isProgress,
+  supersededKey,
+  type JobProgress,
+  type JobProgressEvent,
+} from './job-view.js';
 import type { GenerationMetrics } from './metrics.js';
 
 /** What the worker tells the generate function about the job it runs. */
@@ -75,7 +82,14 @@ export interface GenerationWorker {
   close(): Promise<void>;
 }
 
-const DEFAULTS = { concurrency: 1, lockDurationMs: 30_000, stalledIntervalMs: 30_000, maxStalledCount: 2, shutdownGraceMs: 30_000, supersededCheckMs: 2000 } as const;
+const DEFAULTS = {
+  concurrency: 1,
+  lockDurationMs: 30_000,
+  stalledIntervalMs: 30_000,
+  maxStalledCount: 2,
+  shutdownGraceMs: 30_000,
+  supersededCheckMs: 2000,
+} as const;
 
 /** Why a running job's AbortSignal fired (its `reason`). */
 const HANDED_BACK = Symbol('handed back');
@@ -97,13 +111,17 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
     try {
       data = parseGenerationJobData(job.data, `job ${job.id}`);
     } catch (err) {
-      jobLog.warn({ err: (err as Error).message }, 'job data does not match schema v1 (docs/queue.md); failed without retries');
+      jobLog.warn(
+        { err: (err as Error).message },
+        'job data does not match schema v1 (docs/queue.md); failed without retries',
+      );
       metrics?.jobFinished('invalid');
       throw new UnrecoverableError(encodeFailure('PF_ERR_INPUT_INVALID', (err as Error).message));
     }
     const abort = new AbortController();
     running.set(String(job.id), abort);
-    const isSuperseded = async (): Promise<boolean> => (await client.exists(supersededKey(prefix, String(job.id)))) === 1;
+    const isSuperseded = async (): Promise<boolean> =>
+      (await client.exists(supersededKey(prefix, String(job.id)))) === 1;
     const supersededCheck = setInterval(() => {
       isSuperseded()
         .then((yes) => yes && !abort.signal.aborted && abort.abort(SUPERSEDED))
@@ -111,7 +129,13 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
     }, options.supersededCheckMs ?? DEFAULTS.supersededCheckMs);
     metrics?.jobStarted(job.processedOn && job.timestamp ? job.processedOn - job.timestamp : undefined);
     const started = Date.now();
-    const checkpoints = checkpointStore(client, checkpointKey(prefix, String(job.id)), job.timestamp, (v) => scrub(v, secrets), jobLog);
+    const checkpoints = checkpointStore(
+      client,
+      checkpointKey(prefix, String(job.id)),
+      job.timestamp,
+      (v) => scrub(v, secrets),
+      jobLog,
+    );
     const resume = await checkpoints.load();
     jobLog.info({ intent: data.intent.text.slice(0, 120), resumed: resume !== undefined }, 'generation started');
 
@@ -126,11 +150,17 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
       if (event.type === 'round-started') progress.round = event.round;
       progress.events.push(compact(event));
       const snapshot: JobProgress = { round: progress.round, events: [...progress.events] };
-      writes = writes.then(() => job.updateProgress(snapshot as unknown as object)).catch((err) => jobLog.warn({ err: err.message }, 'progress not recorded'));
+      writes = writes
+        .then(() => job.updateProgress(snapshot as unknown as object))
+        .catch((err) => jobLog.warn({ err: err.message }, 'progress not recorded'));
     };
 
     const stopped = new Promise<typeof HANDED_BACK | typeof SUPERSEDED>((resolve) =>
-      abort.signal.addEventListener('abort', () => resolve(abort.signal.reason === SUPERSEDED ? SUPERSEDED : HANDED_BACK), { once: true }),
+      abort.signal.addEventListener(
+        'abort',
+        () => resolve(abort.signal.reason === SUPERSEDED ? SUPERSEDED : HANDED_BACK),
+        { once: true },
+      ),
     );
     try {
       if (await isSuperseded().catch(() => false)) abort.abort(SUPERSEDED);
@@ -145,7 +175,8 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
             stopped,
           ]);
       // superseded while it ran, too late for the periodic check: the result is for a request nobody wants
-      const lateSupersede = outcome !== HANDED_BACK && outcome !== SUPERSEDED && (await isSuperseded().catch(() => false));
+      const lateSupersede =
+        outcome !== HANDED_BACK && outcome !== SUPERSEDED && (await isSuperseded().catch(() => false));
       if (outcome === SUPERSEDED || lateSupersede) {
         jobLog.info('superseded by a newer request: stopped without finishing');
         metrics?.jobFinished('superseded');
@@ -163,7 +194,10 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
       await checkpoints.drop();
       const result = scrub(outcome, secrets);
       metrics?.jobSucceeded(result, Date.now() - started);
-      jobLog.info({ status: result.status, rounds: result.rounds.length, ms: Date.now() - started }, 'generation finished');
+      jobLog.info(
+        { status: result.status, rounds: result.rounds.length, ms: Date.now() - started },
+        'generation finished',
+      );
       return result;
     } catch (err) {
       if (err instanceof WaitingError || outcomeIsFinal(err)) throw err;
@@ -175,7 +209,7 @@ export function startGenerationWorker(options: GenerationWorkerOptions): Generat
         jobLog.warn({ code: err.code, attemptsLeft }, 'transient failure');
         // A retry resumes from the rounds this attempt paid for; the last attempt leaves nothing to resume.
         if (attemptsLeft <= 0) await checkpoints.drop();
-        throw new Error(encodeFailure(err.code, message));
+        throw new Error(encodeFailure(err.code, message), { cause: err });
       }
       metrics?.jobFinished('failed');
       await checkpoints.drop();
@@ -234,7 +268,13 @@ function outcomeIsFinal(err: unknown): boolean {
 function compact(event: ProgressEvent): JobProgressEvent {
   const at = new Date().toISOString();
   if (event.type === 'drafted') {
-    return { type: 'drafted', round: event.round, hasPolicy: event.policy !== undefined, ...(event.error ? { error: event.error } : {}), at };
+    return {
+      type: 'drafted',
+      round: event.round,
+      hasPolicy: event.policy !== undefined,
+      ...(event.error ? { error: event.error } : {}),
+      at,
+    };
   }
   return { ...event, at };
 }

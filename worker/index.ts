@@ -6,14 +6,11 @@
 export {
   QUEUE_NAMES,
   GENERATION_JOB_NAME,
-  INTENT_LIMITS,
-  intentSchema,
   generationJobDataSchema,
   parseGenerationJobData,
   intentContentKey,
   jobContentKey,
   againstRefSchema,
-  describeIssues,
   type GenerationJobData,
   type AgainstRef,
 } from './job-schema.js';
@@ -34,7 +31,24 @@ export {
   type GenerateFn,
   type GenerateContext,
 } from './generation-worker.js';
-export { JOB_STATES, SUPERSEDED_MESSAGE, decodeFailure, type JobState, type JobView, type JobProgress, type JobProgressEvent } from './job-view.js';
+export {
+  JOB_STATES,
+  SUPERSEDED_MESSAGE,
+  decodeFailure,
+  type JobState,
+  type JobView,
+  type JobProgress,
+  type JobProgressEvent,
+} from './job-view.js';
 export { checkpointKey, CHECKPOINT_TTL_SECONDS, CHECKPOINT_WAIT_MS } from './checkpoint.js';
 export { GenerationMetrics, JOB_OUTCOMES, type JobOutcome } from './metrics.js';
-export { createRedisClient, withRedis, isRedisUnavailable, redactUrl, probeRedis, waitForRedis, explainRedisError, type RedisConnection } from './connection.js';
+export {
+  createRedisClient,
+  withRedis,
+  isRedisUnavailable,
+  redactUrl,
+  probeRedis,
+  waitForRedis,
+  explainRedisError,
+  type RedisConnection,
+} from './connection.js';

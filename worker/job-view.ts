@@ -4,7 +4,16 @@ import { ERRORS } from '../common/index.js';
 import { QUEUE_NAMES } from './job-schema.js';
 
 /** BullMQ's job states plus `unknown` (removed between two reads). */
-export const JOB_STATES = ['waiting', 'delayed', 'prioritized', 'active', 'completed', 'failed', 'waiting-children', 'unknown'] as const;
+export const JOB_STATES = [
+  'waiting',
+  'delayed',
+  'prioritized',
+  'active',
+  'completed',
+  'failed',
+  'waiting-children',
+  'unknown',
+] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
 /**
@@ -12,8 +21,7 @@ export type JobState = (typeof JOB_STATES)[number];
  * without their policy (the transcript in the result has every draft); this keeps progress small.
  */
 export type JobProgressEvent = (
-  | Exclude<ProgressEvent, { type: 'drafted' }>
-  | { type: 'drafted'; round: number; hasPolicy: boolean; error?: string }
+  Exclude<ProgressEvent, { type: 'drafted' }> | { type: 'drafted'; round: number; hasPolicy: boolean; error?: string }
 ) & { at: string };
 
 export interface JobProgress {
@@ -53,7 +61,9 @@ export function toJobView(job: Job, state: string): JobView {
     ...(job.failedReason ? { error: decodeFailure(job.failedReason) } : {}),
     attempts: { made: job.attemptsMade, max: job.opts.attempts ?? 1 },
     createdAt: new Date(job.timestamp).toISOString(),
-    ...(job.processedOn ? { startedAt: new Date(job.processedOn).toISOString(), queuedMs: job.processedOn - job.timestamp } : {}),
+    ...(job.processedOn
+      ? { startedAt: new Date(job.processedOn).toISOString(), queuedMs: job.processedOn - job.timestamp }
+      : {}),
     ...(job.finishedOn ? { finishedAt: new Date(job.finishedOn).toISOString() } : {}),
   };
 }

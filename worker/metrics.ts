@@ -2,7 +2,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { GenerationResult, ProgressEvent } from '../common/index.js';
 
 /** How a job attempt ended, as counted in `policyforge_jobs_total{outcome}`. */
-export const JOB_OUTCOMES = ['succeeded', 'failed-generation', 'failed', 'retried', 'invalid', 'handed-back', 'superseded'] as const;
+export const JOB_OUTCOMES = [
+  'succeeded',
+  'failed-generation',
+  'failed',
+  'retried',
+  'invalid',
+  'handed-back',
+  'superseded',
+] as const;
 export type JobOutcome = (typeof JOB_OUTCOMES)[number];
 
 /**
@@ -24,8 +32,17 @@ export class GenerationMetrics {
     this.registry = registry;
     if (options.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'policyforge_' });
     const registers = [registry];
-    this.jobs = new Counter({ name: 'policyforge_jobs_total', help: 'Generation job attempts by how they ended', labelNames: ['outcome'], registers });
-    this.jobsRunning = new Gauge({ name: 'policyforge_jobs_running', help: 'Generation jobs running in this process', registers });
+    this.jobs = new Counter({
+      name: 'policyforge_jobs_total',
+      help: 'Generation job attempts by how they ended',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.jobsRunning = new Gauge({
+      name: 'policyforge_jobs_running',
+      help: 'Generation jobs running in this process',
+      registers,
+    });
     this.rounds = new Counter({ name: 'policyforge_rounds_total', help: 'Coder/verify rounds started', registers });
     this.verdicts = new Counter({
       name: 'policyforge_generation_outcomes_total',
@@ -33,7 +50,12 @@ export class GenerationMetrics {
       labelNames: ['status', 'source'],
       registers,
     });
-    this.tokens = new Counter({ name: 'policyforge_model_tokens_total', help: 'Model tokens used by generations', labelNames: ['kind'], registers });
+    this.tokens = new Counter({
+      name: 'policyforge_model_tokens_total',
+      help: 'Model tokens used by generations',
+      labelNames: ['kind'],
+      registers,
+    });
     this.sandboxEvaluations = new Counter({
       name: 'policyforge_sandbox_evaluations_total',
       help: 'Admission cases evaluated in the sandbox (origin: generation or api)',

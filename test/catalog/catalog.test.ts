@@ -11,7 +11,9 @@ describe('the built-in catalog', () => {
   it('knows the Kubernetes built-ins with their subresources', () => {
     const pods = catalog.get('', 'pods');
     expect(pods).toMatchObject({ kind: 'Pod', namespaced: true });
-    expect(pods?.subresources).toEqual(expect.arrayContaining(['status', 'binding', 'eviction', 'exec', 'ephemeralcontainers']));
+    expect(pods?.subresources).toEqual(
+      expect.arrayContaining(['status', 'binding', 'eviction', 'exec', 'ephemeralcontainers']),
+    );
     expect(catalog.get('apps', 'deployments')?.subresources).toEqual(expect.arrayContaining(['scale', 'status']));
     expect(catalog.get('', 'namespaces')?.namespaced).toBe(false);
     expect(catalog.byKind('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding')?.plural).toBe('clusterrolebindings');
@@ -44,7 +46,11 @@ describe('the built-in catalog', () => {
     expect(catalog.get('kyverno.io', 'clusterpolicies')?.namespaced).toBe(false);
     expect(catalog.get('kyverno.io', 'policies')?.namespaced).toBe(true);
     expect(catalog.get('policy.jspolicy.com', 'jspolicies')).toMatchObject({ kind: 'JsPolicy', namespaced: false });
-    expect(catalog.get('gpt.drzzl.io', 'gptpolicies')).toMatchObject({ kind: 'GPTPolicy', namespaced: false, versions: ['v1'] });
+    expect(catalog.get('gpt.drzzl.io', 'gptpolicies')).toMatchObject({
+      kind: 'GPTPolicy',
+      namespaced: false,
+      versions: ['v1'],
+    });
   });
 
   it('derives regular plurals the way controller-gen does', () => {
@@ -117,7 +123,9 @@ function discoveryServer(options: { failGroup?: string; failAll?: boolean } = {}
 function kubeConfigFor(server: Server): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true }],
+    clusters: [
+      { name: 'c', server: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, skipTLSVerify: true },
+    ],
     users: [{ name: 'u', token: 'test-token' }],
     contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
     currentContext: 'ctx',
@@ -135,7 +143,14 @@ describe('discovery from a live cluster', () => {
   it('reads resources, subresources and preferred-first versions; skips a failing group version', async () => {
     const resources = await discoverResources(kubeConfigFor(server));
     const widget = resources.find((r) => r.plural === 'widgets');
-    expect(widget).toMatchObject({ group: 'widgets.example.com', kind: 'Widget', namespaced: true, versions: ['v1', 'v1alpha1'], subresources: ['status'], source: 'discovery' });
+    expect(widget).toMatchObject({
+      group: 'widgets.example.com',
+      kind: 'Widget',
+      namespaced: true,
+      versions: ['v1', 'v1alpha1'],
+      subresources: ['status'],
+      source: 'discovery',
+    });
     const pods = resources.find((r) => r.plural === 'pods' && r.group === '');
     expect(pods?.subresources).toEqual(['status', 'exec']);
     expect(pods?.shortNames).toEqual(['po']);

@@ -7,7 +7,12 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../common/index.js';
 import { createGenerator } from '../../src/loop/index.js';
-import { checkpointKey, createGenerationQueue, startGenerationWorker, type GenerationQueue } from '../../worker/index.js';
+import {
+  checkpointKey,
+  createGenerationQueue,
+  startGenerationWorker,
+  type GenerationQueue,
+} from '../../worker/index.js';
 import { spawnWatched, type WatchedProcess } from '../support/processes.js';
 import { redisForTests, type TestRedis } from '../support/redis.js';
 import { waitForState } from './fixtures/wait.js';
@@ -34,7 +39,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pf-checkpoint-'));
 });
 afterEach(async () => {
-  for (const p of processes.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  for (const p of processes.splice(0))
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
   for (const q of queues.splice(0)) {
     await q.queue.obliterate({ force: true }).catch(() => undefined);
     await q.close();
@@ -50,19 +56,27 @@ afterAll(async () => {
 function startWorker(env: Record<string, string>): WatchedProcess {
   // Short locks so the stalled job is taken back in seconds rather than the production 30 s.
   const timing = { PF_LOCK_MS: '3000', PF_STALLED_MS: '1000' };
-  const p = spawnWatched(process.execPath, ['--no-node-snapshot', WORKER], { env: { REDIS_URL: redis.url, LOG_LEVEL: 'warn', PF_MODEL_KEY: KEY, ...timing, ...env } });
+  const p = spawnWatched(process.execPath, ['--no-node-snapshot', WORKER], {
+    env: { REDIS_URL: redis.url, LOG_LEVEL: 'warn', PF_MODEL_KEY: KEY, ...timing, ...env },
+  });
   processes.push(p);
   return p;
 }
 
-const tools = (server: ScriptedOpenAIServer): string[] => server.chatRequests().map((c) => c.body.tools?.[0]?.function?.name);
+const tools = (server: ScriptedOpenAIServer): string[] =>
+  server.chatRequests().map((c) => c.body.tools?.[0]?.function?.name);
 
 describe('a job re-run after its worker died', () => {
   it('resumes from the checkpoint of round 1: the model is not asked again for what was paid for', async () => {
     // Round 1's draft repeats the API key (a model that echoes its context): the checkpoint must not keep it.
     const leaky = { ...flawedDraft, explanation: `deny IAMPolicies on projects (key ${KEY})` };
     const server = await startScriptedOpenAIServer({
-      steps: [{ toolCall: { arguments: iamPlan } }, { toolCall: { arguments: leaky } }, { toolCall: { arguments: fixedDraft } }, { toolCall: { arguments: approve } }],
+      steps: [
+        { toolCall: { arguments: iamPlan } },
+        { toolCall: { arguments: leaky } },
+        { toolCall: { arguments: fixedDraft } },
+        { toolCall: { arguments: approve } },
+      ],
     });
     servers.push(server);
     const prefix = `pf-ckpt-${randomUUID().slice(0, 8)}`;
@@ -83,8 +97,12 @@ describe('a job re-run after its worker died', () => {
     const stored = await client.get(checkpointKey(prefix, id));
     expect(stored).not.toBeNull();
     expect(stored).not.toContain(KEY);
-    const { checkpoint } = JSON.parse(stored!) as { checkpoint: { rounds: Array<{ explanation: string; report: { passed: boolean } }> } };
-    expect(checkpoint.rounds.map((r) => [r.explanation, r.report.passed])).toEqual([['deny IAMPolicies on projects (key [redacted])', false]]);
+    const { checkpoint } = JSON.parse(stored!) as {
+      checkpoint: { rounds: Array<{ explanation: string; report: { passed: boolean } }> };
+    };
+    expect(checkpoint.rounds.map((r) => [r.explanation, r.report.passed])).toEqual([
+      ['deny IAMPolicies on projects (key [redacted])', false],
+    ]);
 
     const second = startWorker({ ...env, PF_STORE: join(dir, 'second.sqlite') });
     await second.waitForLine(new RegExp(`^resumed ${id} 1$`), 30_000);
@@ -97,20 +115,36 @@ describe('a job re-run after its worker died', () => {
     expect(view.result?.usage.calls).toBe(5);
     // Progress goes on from the first run's: planned once, round 2 after round 1.
     expect(view.progress.events.filter((e) => e.type === 'planned')).toHaveLength(1);
-    expect(view.progress.events.filter((e) => e.type === 'round-started').map((e) => e.type === 'round-started' && e.round)).toEqual([1, 2]);
+    expect(
+      view.progress.events.filter((e) => e.type === 'round-started').map((e) => e.type === 'round-started' && e.round),
+    ).toEqual([1, 2]);
     // Done: nothing left to resume.
     expect(await client.exists(checkpointKey(prefix, id))).toBe(0);
   });
 
   it('a retry after a transient model failure resumes from the rounds its failed attempt paid for', async () => {
     const server = await startScriptedOpenAIServer({
-      steps: [{ toolCall: { arguments: iamPlan } }, { toolCall: { arguments: flawedDraft } }, { status: 503 }, { toolCall: { arguments: fixedDraft } }, { toolCall: { arguments: approve } }],
+      steps: [
+        { toolCall: { arguments: iamPlan } },
+        { toolCall: { arguments: flawedDraft } },
+        { status: 503 },
+        { toolCall: { arguments: fixedDraft } },
+        { toolCall: { arguments: approve } },
+      ],
     });
     servers.push(server);
     const prefix = `pf-ckpt-retry-${randomUUID().slice(0, 8)}`;
     const queue = createGenerationQueue({ connection: redis.url, prefix, attempts: 2, backoffMs: 100 });
     queues.push(queue);
-    const model = { provider: 'openai-compatible' as const, model: 'scripted', apiKey: KEY, baseURL: server.baseURL, timeoutMs: 10_000, maxRetries: 0, temperature: 0 };
+    const model = {
+      provider: 'openai-compatible' as const,
+      model: 'scripted',
+      apiKey: KEY,
+      baseURL: server.baseURL,
+      timeoutMs: 10_000,
+      maxRetries: 0,
+      temperature: 0,
+    };
     const generator = await createGenerator({ store: join(dir, 'retry.sqlite'), model, fuzz: false });
     const attempts: Array<{ attempt: number; resumed: boolean }> = [];
     const worker = startGenerationWorker({
@@ -127,11 +161,20 @@ describe('a job re-run after its worker died', () => {
       const { id } = await queue.enqueue({ v: 1, intent: { text: IAM_INTENT } });
       const view = await waitForState(queue, id, 'completed', 60_000);
 
-      expect(attempts).toEqual([{ attempt: 1, resumed: false }, { attempt: 2, resumed: true }]);
+      expect(attempts).toEqual([
+        { attempt: 1, resumed: false },
+        { attempt: 2, resumed: true },
+      ]);
       expect(view.result?.status, view.result?.reason).toBe('succeeded');
       expect(view.result?.rounds.map((r) => r.round)).toEqual([1, 2]);
       // Attempt 2 asked only for round 2 (again: the 503 answered nothing) and the critic.
-      expect(tools(server)).toEqual(['submit_plan', 'submit_policy', 'submit_policy', 'submit_policy', 'submit_review']);
+      expect(tools(server)).toEqual([
+        'submit_plan',
+        'submit_policy',
+        'submit_policy',
+        'submit_policy',
+        'submit_review',
+      ]);
       expect(server.judgeRequests()).toHaveLength(1);
       expect(await client.exists(checkpointKey(prefix, id))).toBe(0);
     } finally {

@@ -29,10 +29,23 @@ afterAll(async () => {
 
 function setup(
   generate: GenerateFn,
-  options: { concurrency?: number; attempts?: number; backoffMs?: number; shutdownGraceMs?: number; retention?: RetentionOptions; supersededCheckMs?: number } = {},
+  options: {
+    concurrency?: number;
+    attempts?: number;
+    backoffMs?: number;
+    shutdownGraceMs?: number;
+    retention?: RetentionOptions;
+    supersededCheckMs?: number;
+  } = {},
 ) {
   const prefix = `pf-test-${randomUUID().slice(0, 8)}`;
-  const queue = createGenerationQueue({ connection: redis.url, prefix, attempts: options.attempts, backoffMs: options.backoffMs ?? 10, retention: options.retention });
+  const queue = createGenerationQueue({
+    connection: redis.url,
+    prefix,
+    attempts: options.attempts,
+    backoffMs: options.backoffMs ?? 10,
+    retention: options.retention,
+  });
   const metrics = new GenerationMetrics();
   const worker = startGenerationWorker({
     connection: redis.url,
@@ -52,12 +65,18 @@ function setup(
   return { queue, worker, metrics, prefix };
 }
 
-async function waitFor(queue: GenerationQueue, id: string, states: JobView['state'][] = ['completed', 'failed'], timeoutMs = 20_000): Promise<JobView> {
+async function waitFor(
+  queue: GenerationQueue,
+  id: string,
+  states: JobView['state'][] = ['completed', 'failed'],
+  timeoutMs = 20_000,
+): Promise<JobView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const view = await queue.getJob(id);
     if (view && states.includes(view.state)) return view;
-    if (Date.now() > deadline) throw new Error(`job ${id} is ${view?.state ?? 'gone'} after ${timeoutMs} ms, wanted ${states.join('|')}`);
+    if (Date.now() > deadline)
+      throw new Error(`job ${id} is ${view?.state ?? 'gone'} after ${timeoutMs} ms, wanted ${states.join('|')}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -76,12 +95,24 @@ describe('generation queue and worker (real Redis)', () => {
       ctx.onProgress({ type: 'retrieved', skills: ['getLabel@1'] });
       ctx.onProgress({ type: 'round-started', round: 1 });
       ctx.onProgress({ type: 'drafted', round: 1, policy: finishedGeneration(i).policy });
-      ctx.onProgress({ type: 'verified', round: 1, passed: true, casesPassed: 3, casesTotal: 3, blocking: 0, advisory: 1 });
+      ctx.onProgress({
+        type: 'verified',
+        round: 1,
+        passed: true,
+        casesPassed: 3,
+        casesTotal: 3,
+        blocking: 0,
+        advisory: 1,
+      });
       ctx.onProgress({ type: 'round-started', round: 2 });
       ctx.onProgress({ type: 'finished', status: 'succeeded', reason: 'ok' });
       return finishedGeneration(i);
     });
-    const { id, deduplicated } = await queue.enqueue({ v: 1, intent: intent('Deny pods labelled env=prod in test'), requestedBy: 'alice' });
+    const { id, deduplicated } = await queue.enqueue({
+      v: 1,
+      intent: intent('Deny pods labelled env=prod in test'),
+      requestedBy: 'alice',
+    });
     expect(deduplicated).toBe(false);
     const view = await waitFor(queue, id);
     expect(view.state).toBe('completed');
@@ -89,7 +120,14 @@ describe('generation queue and worker (real Redis)', () => {
     expect(view.result?.status).toBe('succeeded');
     expect(view.result?.rounds).toHaveLength(1);
     expect(view.progress.round).toBe(2);
-    expect(view.progress.events.map((e) => e.type)).toEqual(['retrieved', 'round-started', 'drafted', 'verified', 'round-started', 'finished']);
+    expect(view.progress.events.map((e) => e.type)).toEqual([
+      'retrieved',
+      'round-started',
+      'drafted',
+      'verified',
+      'round-started',
+      'finished',
+    ]);
     // drafts are kept without the policy body: the transcript has it
     expect(view.progress.events[2]).toMatchObject({ type: 'drafted', round: 1, hasPolicy: true });
     expect(view.queuedMs).toBeGreaterThanOrEqual(0);
@@ -108,9 +146,18 @@ describe('generation queue and worker (real Redis)', () => {
       await release.promise;
       return finishedGeneration(i);
     });
-    const first = await queue.enqueue({ v: 1, intent: { text: 'Require an owner label on namespaces', options: { mode: 'Warn', maxRounds: 2 } } });
-    const second = await queue.enqueue({ v: 1, intent: { text: '  Require an owner   label on namespaces ', options: { maxRounds: 2, mode: 'Warn' } } });
-    const different = await queue.enqueue({ v: 1, intent: { text: 'Require an OWNER label on namespaces', options: { mode: 'Warn', maxRounds: 2 } } });
+    const first = await queue.enqueue({
+      v: 1,
+      intent: { text: 'Require an owner label on namespaces', options: { mode: 'Warn', maxRounds: 2 } },
+    });
+    const second = await queue.enqueue({
+      v: 1,
+      intent: { text: '  Require an owner   label on namespaces ', options: { maxRounds: 2, mode: 'Warn' } },
+    });
+    const different = await queue.enqueue({
+      v: 1,
+      intent: { text: 'Require an OWNER label on namespaces', options: { mode: 'Warn', maxRounds: 2 } },
+    });
     expect(second).toEqual({ id: first.id, deduplicated: true });
     expect(different.id).not.toBe(first.id);
     expect(different.deduplicated).toBe(false);
@@ -176,7 +223,10 @@ describe('generation queue and worker (real Redis)', () => {
     const { id } = await queue.enqueue({ v: 1, intent: intent('Deny services of type LoadBalancer') });
     const view = await waitFor(queue, id);
     expect(calls).toBe(1);
-    expect(view.error).toEqual({ code: 'PF_ERR_INTERNAL', message: 'internal error: cannot read properties of undefined' });
+    expect(view.error).toEqual({
+      code: 'PF_ERR_INTERNAL',
+      message: 'internal error: cannot read properties of undefined',
+    });
   });
 
   it('keeps finished results only as long as the retention says', async () => {
@@ -196,7 +246,9 @@ describe('generation queue and worker (real Redis)', () => {
     const { queue } = setup(async (i) => finishedGeneration(i));
     await expect(queue.enqueue({ v: 1, intent: { text: '   ' } })).rejects.toThrow(/intent\.text: must not be empty/);
     await expect(queue.enqueue({ v: 2, intent: { text: 'x' } } as never)).rejects.toThrow(/^generation job: v: /);
-    await expect(queue.enqueue({ v: 1, intent: { text: 'x', options: { maxRounds: 0 } } })).rejects.toThrow(/intent\.options\.maxRounds/);
+    await expect(queue.enqueue({ v: 1, intent: { text: 'x', options: { maxRounds: 0 } } })).rejects.toThrow(
+      /intent\.options\.maxRounds/,
+    );
   });
 
   it('runs several jobs at once up to its concurrency', async () => {
@@ -212,7 +264,9 @@ describe('generation queue and worker (real Redis)', () => {
       },
       { concurrency: 3 },
     );
-    const ids = await Promise.all([1, 2, 3, 4].map((n) => queue.enqueue({ v: 1, intent: intent(`Intent number ${n}`) })));
+    const ids = await Promise.all(
+      [1, 2, 3, 4].map((n) => queue.enqueue({ v: 1, intent: intent(`Intent number ${n}`) })),
+    );
     const deadline = Date.now() + 10_000;
     while (peak < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(peak).toBe(3);
@@ -253,7 +307,12 @@ describe('generation queue and worker (real Redis)', () => {
     const handedBack = await queue.getJob(id);
     expect(handedBack?.state).toBe('waiting');
 
-    const second = startGenerationWorker({ connection: redis.url, prefix, generate: async (i) => finishedGeneration(i, { reason: 'second worker' }), logger: silentLogger });
+    const second = startGenerationWorker({
+      connection: redis.url,
+      prefix,
+      generate: async (i) => finishedGeneration(i, { reason: 'second worker' }),
+      logger: silentLogger,
+    });
     cleanups.push(() => second.close());
     const view = await waitFor(queue, id);
     expect(view.result?.reason).toBe('second worker');

@@ -44,10 +44,18 @@ describe('Idempotency-Key: claim and enqueue act as one step (real Redis)', () =
       const texts = Array.from({ length: 12 }, (_, n) => `Deny pods without an owner label, variant ${n}`);
       // Redis stops answering (a fork or fsync stall) but keeps every command it was sent and runs it later
       await admin.call('CLIENT', 'PAUSE', '1500', 'ALL');
-      const first = await Promise.allSettled(texts.map((t, n) => queue.enqueue({ v: 1, intent: intent(t) }, { idempotencyKey: `stall-${n}` })));
-      expect(first.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'fulfilled'))).toEqual(texts.map(() => 'PF_ERR_REDIS_UNAVAILABLE'));
+      const first = await Promise.allSettled(
+        texts.map((t, n) => queue.enqueue({ v: 1, intent: intent(t) }, { idempotencyKey: `stall-${n}` })),
+      );
+      expect(first.map((r) => (r.status === 'rejected' ? (r.reason as { code?: string }).code : 'fulfilled'))).toEqual(
+        texts.map(() => 'PF_ERR_REDIS_UNAVAILABLE'),
+      );
 
-      const retried = await Promise.all(texts.map((t, n) => withRetries(() => queue.enqueue({ v: 1, intent: intent(t) }, { idempotencyKey: `stall-${n}` }))));
+      const retried = await Promise.all(
+        texts.map((t, n) =>
+          withRetries(() => queue.enqueue({ v: 1, intent: intent(t) }, { idempotencyKey: `stall-${n}` })),
+        ),
+      );
       expect(retried.filter((r) => 'code' in r)).toEqual([]);
       const ids = retried.map((r) => (r as EnqueueResult).id);
       expect(new Set(ids).size).toBe(texts.length);
@@ -66,7 +74,12 @@ describe('Idempotency-Key: claim and enqueue act as one step (real Redis)', () =
     const queue = queueFor('pf-idem-concurrent');
     try {
       const answers = await Promise.all(
-        Array.from({ length: 6 }, () => queue.enqueue({ v: 1, intent: intent('Require resource limits on every container') }, { idempotencyKey: 'same-key' })),
+        Array.from({ length: 6 }, () =>
+          queue.enqueue(
+            { v: 1, intent: intent('Require resource limits on every container') },
+            { idempotencyKey: 'same-key' },
+          ),
+        ),
       );
       expect(new Set(answers.map((a) => a.id)).size).toBe(1);
       expect((await queue.counts()).waiting).toBe(1);
@@ -81,13 +94,18 @@ describe('Idempotency-Key: claim and enqueue act as one step (real Redis)', () =
     try {
       // the claim lands in Redis after the request gave up, and nothing follows it (the API process died)
       await admin.call('CLIENT', 'PAUSE', '600', 'WRITE');
-      await expect(queue.enqueue({ v: 1, intent: intent('Deny hostNetwork pods') }, { idempotencyKey: 'crashed' })).rejects.toMatchObject({ code: 'PF_ERR_REDIS_UNAVAILABLE' });
+      await expect(
+        queue.enqueue({ v: 1, intent: intent('Deny hostNetwork pods') }, { idempotencyKey: 'crashed' }),
+      ).rejects.toMatchObject({ code: 'PF_ERR_REDIS_UNAVAILABLE' });
       await new Promise((r) => setTimeout(r, 700));
       const ttl = await admin.ttl('pf-idem-claim-ttl:policyforge-generation:idempotency:crashed');
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(1);
       await new Promise((r) => setTimeout(r, 1200));
-      const other = await queue.enqueue({ v: 1, intent: intent('A different body under the same key') }, { idempotencyKey: 'crashed' });
+      const other = await queue.enqueue(
+        { v: 1, intent: intent('A different body under the same key') },
+        { idempotencyKey: 'crashed' },
+      );
       expect(other.deduplicated).toBe(false);
     } finally {
       await queue.queue.obliterate({ force: true }).catch(() => undefined);

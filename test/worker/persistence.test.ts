@@ -37,7 +37,11 @@ describe('Redis as deploy/redis.yaml runs it', () => {
     const ids: string[] = [];
     let queue = createGenerationQueue({ connection: url, prefix: 'pf-persist' });
     try {
-      for (let n = 0; n < 6; n++) ids.push((await queue.enqueue({ v: 1, intent: { text: `Accepted intent ${n}` } }, { idempotencyKey: `persist-${n}` })).id);
+      for (let n = 0; n < 6; n++)
+        ids.push(
+          (await queue.enqueue({ v: 1, intent: { text: `Accepted intent ${n}` } }, { idempotencyKey: `persist-${n}` }))
+            .id,
+        );
       await queue.close();
       const killed = new Promise((r) => redis.once('exit', r));
       redis.kill('SIGKILL');
@@ -48,7 +52,10 @@ describe('Redis as deploy/redis.yaml runs it', () => {
       const found = await Promise.all(ids.map((id) => queue.getJob(id)));
       expect(found.map((j) => j?.state)).toEqual(ids.map(() => 'waiting'));
       // and the Idempotency-Keys still answer their jobs
-      const again = await queue.enqueue({ v: 1, intent: { text: 'Accepted intent 0' } }, { idempotencyKey: 'persist-0' });
+      const again = await queue.enqueue(
+        { v: 1, intent: { text: 'Accepted intent 0' } },
+        { idempotencyKey: 'persist-0' },
+      );
       expect(again).toEqual({ id: ids[0], deduplicated: true, replayed: true });
     } finally {
       await queue.close();

@@ -24,14 +24,33 @@ let dir: string;
 beforeAll(async () => {
   shared = await redisForTests();
   lockedPort = await freePort();
-  locked = spawn('redis-server', ['--port', String(lockedPort), '--bind', '127.0.0.1', '--requirepass', 's3cret-pass', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  locked = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(lockedPort),
+      '--bind',
+      '127.0.0.1',
+      '--requirepass',
+      's3cret-pass',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ],
+    { stdio: 'ignore' },
+  );
   const deadline = Date.now() + 10_000;
-  while (!/NOAUTH|PONG/.test(spawnSync('redis-cli', ['-p', String(lockedPort), 'ping'], { encoding: 'utf8' }).stdout ?? '')) {
+  while (
+    !/NOAUTH|PONG/.test(spawnSync('redis-cli', ['-p', String(lockedPort), 'ping'], { encoding: 'utf8' }).stdout ?? '')
+  ) {
     if (Date.now() > deadline) throw new Error('redis-server with a password did not start');
     await new Promise((r) => setTimeout(r, 50));
   }
   // an HTTP server where Redis was expected
-  notRedis = createServer((socket) => socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n')));
+  notRedis = createServer((socket) =>
+    socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n')),
+  );
   notRedisPort = await freePort();
   await new Promise<void>((r) => notRedis.listen(notRedisPort, '127.0.0.1', r));
   kube = await startKubeApiServer({ types: [GPTPOLICY_TYPE, jsPolicyType()] });
@@ -48,11 +67,31 @@ afterAll(async () => {
 
 const host = (port: number) => `127.0.0.1:${port}`;
 const cases = () => [
-  { what: 'no password for a Redis that requires one', url: `redis://${host(lockedPort)}`, says: /requires a password \(NOAUTH\)/ },
-  { what: 'a wrong password', url: `redis://:wrong-pass@${host(lockedPort)}`, says: /refused the credentials in REDIS_URL \(WRONGPASS\)/ },
-  { what: 'a host name that does not resolve', url: 'redis://redis.no-such-host.invalid:6379', says: /redis\.no-such-host\.invalid in REDIS_URL does not resolve \(ENOTFOUND\)/ },
-  { what: 'a port that does not speak Redis', url: `redis://${host(notRedisPort)}`, says: /does not speak Redis .*is REDIS_URL's port the Redis port/ },
-  { what: 'a database Redis does not have', url: `${shared.url}/99`, says: /selects database 99, which this Redis does not have/ },
+  {
+    what: 'no password for a Redis that requires one',
+    url: `redis://${host(lockedPort)}`,
+    says: /requires a password \(NOAUTH\)/,
+  },
+  {
+    what: 'a wrong password',
+    url: `redis://:wrong-pass@${host(lockedPort)}`,
+    says: /refused the credentials in REDIS_URL \(WRONGPASS\)/,
+  },
+  {
+    what: 'a host name that does not resolve',
+    url: 'redis://redis.no-such-host.invalid:6379',
+    says: /redis\.no-such-host\.invalid in REDIS_URL does not resolve \(ENOTFOUND\)/,
+  },
+  {
+    what: 'a port that does not speak Redis',
+    url: `redis://${host(notRedisPort)}`,
+    says: /does not speak Redis .*is REDIS_URL's port the Redis port/,
+  },
+  {
+    what: 'a database Redis does not have',
+    url: `${shared.url}/99`,
+    says: /selects database 99, which this Redis does not have/,
+  },
 ];
 
 describe('a wrong REDIS_URL', () => {
@@ -73,11 +112,22 @@ describe('a wrong REDIS_URL', () => {
   it('makes serve and the operator exit 2 naming the cause, not wait for Redis', async () => {
     const run = (args: string[], url: string) => {
       const proc = spawn(process.execPath, ['--no-node-snapshot', 'bin/policyforge.js', ...args], {
-        env: { PATH: process.env.PATH, REDIS_URL: url, POLICYFORGE_HOME: dir, POLICYFORGE_API_TOKEN: 'a-test-token-of-enough-length-0123456789', POLICYFORGE_PROVIDER: 'offline', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error' },
+        env: {
+          PATH: process.env.PATH,
+          REDIS_URL: url,
+          POLICYFORGE_HOME: dir,
+          POLICYFORGE_API_TOKEN: 'a-test-token-of-enough-length-0123456789',
+          POLICYFORGE_PROVIDER: 'offline',
+          PORT: '0',
+          HOST: '127.0.0.1',
+          LOG_LEVEL: 'error',
+        },
       });
       let stderr = '';
       proc.stderr!.on('data', (d) => (stderr += d));
-      return new Promise<{ code: number | null; stderr: string }>((resolve) => proc.on('exit', (code) => resolve({ code, stderr })));
+      return new Promise<{ code: number | null; stderr: string }>((resolve) =>
+        proc.on('exit', (code) => resolve({ code, stderr })),
+      );
     };
     const [wrongPass, unknownHost, notRedisPort_, noSuchDb] = cases().slice(1);
     const serve = await run(['serve', '--api-only'], wrongPass.url);
@@ -88,7 +138,14 @@ describe('a wrong REDIS_URL', () => {
     expect(serveWorker.code).toBe(2);
     expect(serveWorker.stderr).toMatch(notRedisPort_.says);
 
-    const operatorArgs = ['operator', '--kubeconfig', join(dir, 'kubeconfig'), '--no-leader-election', '--health-port', '0'];
+    const operatorArgs = [
+      'operator',
+      '--kubeconfig',
+      join(dir, 'kubeconfig'),
+      '--no-leader-election',
+      '--health-port',
+      '0',
+    ];
     const operator = await run(operatorArgs, noSuchDb.url);
     expect(operator.code).toBe(2);
     expect(operator.stderr).toMatch(noSuchDb.says);

@@ -17,7 +17,8 @@ beforeAll(async () => {
   redis = await redisForTests();
 });
 afterEach(async () => {
-  for (const p of processes.splice(0)) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  for (const p of processes.splice(0))
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
   for (const q of queues.splice(0)) {
     await q.queue.obliterate({ force: true }).catch(() => undefined);
     await q.close();
@@ -28,7 +29,9 @@ afterAll(async () => {
 });
 
 function startWorker(prefix: string, env: Record<string, string> = {}): WatchedProcess {
-  const p = spawnWatched(process.execPath, [WORKER], { env: { REDIS_URL: redis.url, PF_PREFIX: prefix, LOG_LEVEL: 'warn', ...env } });
+  const p = spawnWatched(process.execPath, [WORKER], {
+    env: { REDIS_URL: redis.url, PF_PREFIX: prefix, LOG_LEVEL: 'warn', ...env },
+  });
   processes.push(p);
   return p;
 }
