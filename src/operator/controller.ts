@@ -1,17 +1,33 @@
-import { isPolicyforgeError, silentLogger, sortKeys, type JsPolicy, type Logger } from '../../common/index.js';
-import { SUPERSEDED_MESSAGE, type GenerationQueue, type JobView } from '../../worker/index.js';
+import {
+  isPolicyforgeError,
+  silentLogger,
+  type GenerationResult,
+  type JsPolicy,
+  type Logger,
+} from '../../common/index.js';
+import { SUPERSEDED_MESSAGE, type JobView } from '../../worker/index.js';
+import { ReplayPool } from '../../sandbox/index.js';
 import { assessClusterImpact, type ClusterSourceOptions } from '../impact/index.js';
+import { JsPolicyApplier, type ApplyVerb } from './applier.js';
 import { Informer } from './informer.js';
+import { JobTracker, type OperatorQueue, type TrackedJob } from './job-tracker.js';
 import type { KubeClient } from './kube-client.js';
 import { approvalHold, decide } from './decide.js';
-import { intendedViolationPolicy, isApproved, isOwnedBy, ownedPolicy, ownerReferenceFor } from './owned-policy.js';
-import { policyNameFor } from './owned-policy.js';
+import {
+  intendedViolationPolicy,
+  isApproved,
+  isOwnedBy,
+  jsPolicyNameOf,
+  ownedPolicy,
+  ownerReferenceFor,
+} from './owned-policy.js';
+import { ReconcileQueue } from './reconcile-queue.js';
+import { StatusReporter } from './status-reporter.js';
 import { isStaged, observeRollout, rolloutFrom, ROLLOUT_COMMANDS } from './rollout.js';
 import type { RolloutCommand, RolloutTransition } from './rollout.js';
-import { defaultDelay, isNotFound, kubeErrorInfo, withRetry, type RetryOptions } from './retry.js';
+import { defaultDelay, isNotFound, isRetryable, kubeErrorInfo, withRetry, type RetryOptions } from './retry.js';
 import { intentFor, jobIdFor, jobIdParts, specHash, validateGPTPolicy } from './spec.js';
 import { appliedStatus, applyFailedStatus, conditionOf, failedStatus, queuedStatus, sameStatus } from './status.js';
-import type { StatusContext } from './status.js';
 import {
   ANNOTATIONS,
   GPTPOLICY,
@@ -20,12 +36,10 @@ import {
   REASONS,
   type GPTPolicy,
   type GPTPolicyImpact,
-  type GPTPolicyStatus,
   type RolloutStatus,
 } from './types.js';
 
-/** The part of worker/'s GenerationQueue the operator uses. */
-export type OperatorQueue = Pick<GenerationQueue, 'enqueue' | 'getJob'> & Partial<Pick<GenerationQueue, 'watch' | 'supersede'>>;
+export type { OperatorQueue } from './job-tracker.js';
 
 export interface ControllerOptions {
   kube: KubeClient;
@@ -53,8 +67,6 @@ export interface ControllerOptions {
    * name freed) retries at once. @defaultValue { baseMs: 5000, maxMs: 300000 }
    */
   requeueBackoff?: { baseMs?: number; maxMs?: number };
-  /** Rounds of server-side dry-run feedback before giving up. @defaultValue 1 */
-  dryRunFeedbackRounds?: number;
   /** Injected clock. @defaultValue () => new Date() */
   now?: () => Date;
   /** Injected sleep (backoff, watch restarts). @defaultValue setTimeout */
@@ -73,35 +85,36 @@ export interface ControllerOptions {
   rolloutCheckIntervalMs?: number;
 }
 
-interface PendingJob {
-  jobId: string;
-  hash: string;
-  round: number;
-  attempt: number;
-  unwatch?: () => void;
-}
-
 /**
- * Reconciles GPTPolicies into owned JsPolicies. The watch side only decides and enqueues: generation runs
- * in worker/ (this process or another), and finished jobs are picked up by polling and queue events, so
- * a slow or dead model never blocks the watch. Work for one GPTPolicy is serialised; different ones run
- * concurrently.
+ * Reconciles GPTPolicies into owned JsPolicies: the orchestrator of the operator's parts. The watch side
+ * only decides and enqueues (JobTracker): generation runs in worker/ (this process or another), where the
+ * loop dry-runs its drafts through the API server when it has cluster access, so a refusal is feedback for
+ * the next round of the same job. A finished job's policy is dry-run and applied by JsPolicyApplier, exactly
+ * as dry-run. Work for one GPTPolicy is serialised and different ones run concurrently (ReconcileQueue).
  */
 export class GPTPolicyController {
   private readonly kube: KubeClient;
-  private readonly queue: OperatorQueue;
   private readonly log: Logger;
   private readonly now: () => Date;
   private readonly delay: (ms: number) => Promise<void>;
   private readonly retry: RetryOptions;
-  private readonly pending = new Map<string, PendingJob>();
-  private readonly locks = new Map<string, Promise<void>>();
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly work: ReconcileQueue;
+  private readonly jobs: JobTracker;
+  private readonly applier: JsPolicyApplier;
+  private readonly status: StatusReporter;
   private informer?: Informer<GPTPolicy>;
+  /** The sandbox child the impact previews run in (lazily started, closed by stop()). */
+  private impactPool?: ReplayPool;
   private jsPolicies?: Informer<JsPolicy & { metadata: { resourceVersion?: string } }>;
   /** Objects waiting to be tried again (requeueBackoff), by GPTPolicy name. */
   private readonly backoff = new Map<string, { failures: number; timer?: NodeJS.Timeout }>();
-  private pollTimer?: NodeJS.Timeout;
+  /**
+   * The finished job handed over for handling (waiting, running or done), by GPTPolicy name. A reconcile can
+   * run on a watch cache that does not show its outcome yet (still Generating, same job), even before the
+   * handling starts (it was queued first): it must not watch that job again, which would hand the same result
+   * over a second time (impact preview, apply and Events twice). A handling that throws lets go of the mark.
+   */
+  private readonly handled = new Map<string, string>();
   private resyncTimer?: NodeJS.Timeout;
   private rolloutTimer?: NodeJS.Timeout;
   private running = false;
@@ -110,15 +123,45 @@ export class GPTPolicyController {
 
   constructor(private readonly options: ControllerOptions) {
     this.kube = options.kube;
-    this.queue = options.queue;
     this.log = (options.logger ?? silentLogger).child({ module: 'operator' });
     this.now = options.now ?? (() => new Date());
     this.delay = options.delay ?? defaultDelay;
     this.retry = {
       delay: this.delay,
       ...options.retry,
-      onRetry: (err, attempt, ms) => this.log.warn({ err: kubeErrorInfo(err), attempt, backoffMs: ms }, 'retrying a Kubernetes API call'),
+      onRetry: (err, attempt, ms) =>
+        this.log.warn({ err: kubeErrorInfo(err), attempt, backoffMs: ms }, 'retrying a Kubernetes API call'),
     };
+    this.work = new ReconcileQueue({
+      concurrency: options.maxConcurrentReconciles,
+      logger: this.log,
+      // a reconcile or a finished job's handling that threw (an API outage beyond the retries) would leave
+      // its object as it stood, Generating with no reason, until the resync: the job tracker has already let
+      // go of the job. The next reconcile watches the job again (status.jobId) and handles its result.
+      onError: (name) => this.retryLater(name, 'a reconcile or the handling of a finished job failed'),
+    });
+    this.jobs = new JobTracker({
+      queue: options.queue,
+      requestedBy: options.requestedBy,
+      pollIntervalMs: options.pollIntervalMs,
+      logger: this.log,
+      onFinished: (name, job, view) => {
+        this.handled.set(name, job.jobId);
+        void this.work.push(name, () => this.handleFinished(name, job, view));
+      },
+      // the queue lost it (Redis restarted, or retention removed a finished job whose JsPolicy is now
+      // missing): enqueue it again under the same id; this is the one case where the same spec runs again
+      onLost: (name, job) => void this.work.push(name, () => this.requeueLost(name, job)),
+    });
+    this.applier = new JsPolicyApplier(this.kube, this.retry);
+    this.status = new StatusReporter({
+      kube: this.kube,
+      retry: this.retry,
+      now: this.now,
+      events: options.events,
+      logger: this.log,
+      onWrite: () => this.stats.statusWrites++,
+    });
   }
 
   isRunning(): boolean {
@@ -129,38 +172,36 @@ export class GPTPolicyController {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    const informer = new Informer<GPTPolicy>({
+    const watch = {
       kubeConfig: this.kube.kubeConfig,
+      backoffMs: this.options.watchRestartDelayMs,
+      watchTimeoutSeconds: this.options.watchTimeoutSeconds,
+      delay: this.delay,
+      logger: this.log,
+    };
+    const informer = new Informer<GPTPolicy>({
+      ...watch,
       path: `/apis/${GPTPOLICY.group}/${GPTPOLICY.version}/${GPTPOLICY.plural}`,
       list: () => this.kube.listGPTPolicies(),
       onAdd: (o) => this.schedule(o.metadata.name),
       onUpdate: (o) => this.schedule(o.metadata.name),
       onDelete: (o) => this.forget(o.metadata.name),
-      backoffMs: this.options.watchRestartDelayMs,
-      watchTimeoutSeconds: this.options.watchTimeoutSeconds,
-      delay: this.delay,
-      logger: this.log,
     });
     this.informer = informer;
     // the owned kind: a JsPolicy that goes away may free the name a GPTPolicy is waiting for (PolicyNotOwned),
     // or be ours deleted by hand (re-applied at once rather than at the next resync)
     const jsPolicies = new Informer<JsPolicy & { metadata: { resourceVersion?: string } }>({
-      kubeConfig: this.kube.kubeConfig,
+      ...watch,
       path: `/apis/${JSPOLICY.group}/${JSPOLICY.version}/${JSPOLICY.plural}`,
       list: () => this.kube.listJsPolicies(),
       onAdd: () => undefined,
       onUpdate: () => undefined,
       onDelete: (o) => this.jsPolicyDeleted(o.metadata.name),
-      backoffMs: this.options.watchRestartDelayMs,
-      watchTimeoutSeconds: this.options.watchTimeoutSeconds,
-      delay: this.delay,
-      logger: this.log,
     });
     this.jsPolicies = jsPolicies;
     await informer.start();
     await jsPolicies.start();
-    const poll = this.options.pollIntervalMs ?? 2000;
-    this.pollTimer = setInterval(() => void this.pollJobs(), poll);
+    this.jobs.start();
     this.resyncTimer = setInterval(() => this.resync(), this.options.resyncIntervalMs ?? 300_000);
     this.rolloutTimer = setInterval(() => this.observeRollouts(), this.options.rolloutCheckIntervalMs ?? 30_000);
     this.log.info('GPTPolicy controller started');
@@ -170,7 +211,6 @@ export class GPTPolicyController {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    clearInterval(this.pollTimer);
     clearInterval(this.resyncTimer);
     clearInterval(this.rolloutTimer);
     const informer = this.informer;
@@ -180,20 +220,30 @@ export class GPTPolicyController {
     this.jsPolicies = undefined;
     for (const b of this.backoff.values()) clearTimeout(b.timer);
     this.backoff.clear();
-    for (const p of this.pending.values()) p.unwatch?.();
-    this.pending.clear();
+    this.handled.clear();
+    this.jobs.stop();
+    // work not started is the next leader's; what runs now finishes
+    this.work.clear();
     await this.idle();
+    const pool = this.impactPool;
+    this.impactPool = undefined;
+    await pool?.close();
     this.log.info('GPTPolicy controller stopped');
   }
 
   /** Resolves when no reconcile or result handling is running (tests, graceful shutdown). */
   async idle(): Promise<void> {
-    while (this.inflight.size) await Promise.allSettled([...this.inflight]);
+    await this.work.idle();
   }
 
   /** Jobs waiting for a result, by GPTPolicy name. */
   pendingJobs(): Record<string, string> {
-    return Object.fromEntries([...this.pending].map(([name, p]) => [name, p.jobId]));
+    return this.jobs.pending();
+  }
+
+  /** Checks every unfinished job once (the tracker also does this every pollIntervalMs). */
+  async pollJobs(): Promise<void> {
+    await this.jobs.poll();
   }
 
   /** Reconcile every cached object again (periodic resync, and on demand). */
@@ -201,9 +251,10 @@ export class GPTPolicyController {
     for (const o of this.informer?.list() ?? []) this.schedule(o.metadata.name);
   }
 
+  /** A reconcile of `name`; events arriving while one waits are folded into it (it reads the newest object). */
   private schedule(name: string): void {
     if (!this.running) return;
-    this.track(this.withLock(name, () => this.reconcile(name)));
+    void this.work.push(name, () => this.reconcile(name), { coalesce: 'reconcile' });
   }
 
   /** Try `name` again after the next backoff step (doubling per consecutive failure). */
@@ -235,7 +286,7 @@ export class GPTPolicyController {
 
   private jsPolicyDeleted(policyName: string): void {
     for (const o of this.informer?.list() ?? []) {
-      if (policyNameFor(o) !== policyName) continue;
+      if (jsPolicyNameOf(o) !== policyName) continue;
       const entry = this.backoff.get(o.metadata.name);
       if (entry) {
         clearTimeout(entry.timer);
@@ -246,44 +297,14 @@ export class GPTPolicyController {
   }
 
   private forget(name: string): void {
+    this.handled.delete(name);
     this.backoffDone(name);
-    const p = this.pending.get(name);
-    p?.unwatch?.();
-    this.pending.delete(name);
+    this.jobs.forget(name);
     // the owned JsPolicy goes with its owner: the API server's garbage collector follows the ownerReference
-    this.log.info({ gptpolicy: name }, 'GPTPolicy deleted; its JsPolicy is garbage-collected through its ownerReference');
-  }
-
-  private track(p: Promise<void>): void {
-    const tracked = p.catch((err) => this.log.error({ err: kubeErrorInfo(err) }, 'reconcile failed')).finally(() => this.inflight.delete(tracked));
-    this.inflight.add(tracked);
-  }
-
-  /** Serialises work per GPTPolicy name. */
-  private withLock(name: string, fn: () => Promise<void>): Promise<void> {
-    const prev = this.locks.get(name) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(() => this.limited(fn));
-    const settled = next.catch(() => undefined);
-    this.locks.set(name, settled);
-    void settled.then(() => {
-      if (this.locks.get(name) === settled) this.locks.delete(name);
-    });
-    return next;
-  }
-
-  private active = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  /** At most maxConcurrentReconciles at once, so a thousand objects at start-up do not flood the API server. */
-  private async limited(fn: () => Promise<void>): Promise<void> {
-    if (this.active >= (this.options.maxConcurrentReconciles ?? 4)) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      await fn();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
+    this.log.info(
+      { gptpolicy: name },
+      'GPTPolicy deleted; its JsPolicy is garbage-collected through its ownerReference',
+    );
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -294,14 +315,18 @@ export class GPTPolicyController {
     const cached = this.informer?.get(name);
     if (!cached) return;
     this.stats.reconciles++;
-    const log = this.log.child({ gptpolicy: { name, uid: cached.metadata.uid, resourceVersion: cached.metadata.resourceVersion } });
+    const log = this.log.child({
+      gptpolicy: { name, uid: cached.metadata.uid, resourceVersion: cached.metadata.resourceVersion },
+    });
     let policy: GPTPolicy;
     try {
       policy = validateGPTPolicy(cached);
     } catch (err) {
       if (!isPolicyforgeError(err)) throw err;
       const message = err.message;
-      await this.writeStatus(name, (o, ctx) => failedStatus(o.status, ctx, { stage: 'Generated', reason: 'InvalidSpec', message }));
+      await this.status.write(name, (o, ctx) =>
+        failedStatus(o.status, ctx, { stage: 'Generated', reason: 'InvalidSpec', message }),
+      );
       return;
     }
     let hash = specHash(policy.spec);
@@ -320,8 +345,10 @@ export class GPTPolicyController {
 
     if (status?.specHash === hash) {
       if (status.phase === PHASES.Generating && status.jobId) {
-        // a job started by us or by a previous leader: resume waiting for it
-        if (!this.pending.has(name)) this.watchJob(name, { jobId: status.jobId, hash, ...jobIdParts(status.jobId) });
+        // a job started by us or by a previous leader: resume waiting for it, unless its result was handed over
+        // for handling here and the cache does not show the outcome yet (the status write's event is on its way)
+        if (!this.jobs.get(name) && this.handled.get(name) !== status.jobId)
+          this.jobs.watch(name, { jobId: status.jobId, hash, ...jobIdParts(status.jobId) });
         return;
       }
       const applied: string[] = [PHASES.Ready, PHASES.AwaitingApproval, PHASES.RollingOut];
@@ -334,7 +361,7 @@ export class GPTPolicyController {
     }
 
     if (!status?.specHash && (await this.adoptLegacy(policy, hash, log))) return;
-    await this.enqueue(policy, hash, 1, undefined, log);
+    await this.enqueue(policy, hash, 1, log);
   }
 
   /**
@@ -344,9 +371,9 @@ export class GPTPolicyController {
    */
   private async retryNotOwned(policy: GPTPolicy, hash: string, log: Logger): Promise<void> {
     const jobId = policy.status?.jobId;
-    if (!jobId || this.backingOff(policy.metadata.name) || this.pending.has(policy.metadata.name)) return;
+    if (!jobId || this.backingOff(policy.metadata.name) || this.jobs.get(policy.metadata.name)) return;
     log.info({ jobId }, 'trying again to apply a JsPolicy whose name was taken');
-    this.watchJob(policy.metadata.name, { jobId, hash, ...jobIdParts(jobId) });
+    this.jobs.watch(policy.metadata.name, { jobId, hash, ...jobIdParts(jobId) });
   }
 
   /** A model outage is transient: once `outageRetryMs` has passed since it, the same spec gets a new attempt. */
@@ -357,24 +384,27 @@ export class GPTPolicyController {
     if (!(since >= (this.options.outageRetryMs ?? 600_000))) return;
     const attempt = jobIdParts(policy.status?.jobId).attempt + 1;
     log.info({ attempt, sinceMs: since }, 'retrying generation after a model outage');
-    await this.enqueue(policy, hash, 1, undefined, log, attempt);
+    await this.enqueue(policy, hash, 1, log, attempt);
   }
 
-  private async enqueue(policy: GPTPolicy, hash: string, round: number, feedback: string[] | undefined, log: Logger, attempt = 1): Promise<void> {
+  /**
+   * Enqueues the job for this spec (round 1: dry-run feedback is a round inside the job, not a new job;
+   * `round` only keeps the id of a job from an earlier operator), supersedes jobs for older specs, and
+   * records Queued.
+   */
+  private async enqueue(policy: GPTPolicy, hash: string, round: number, log: Logger, attempt = 1): Promise<void> {
     const name = policy.metadata.name;
+    this.handled.delete(name);
     const wanted = jobIdFor(policy.metadata.uid ?? '', hash, round, attempt);
     // jobs for older specs of this object that are still queued or running
     const superseded = new Set<string>();
-    const previous = this.pending.get(name);
+    const previous = this.jobs.get(name);
     if (previous && previous.hash !== hash) superseded.add(previous.jobId);
     if (policy.status?.jobId && policy.status.specHash !== hash) superseded.add(policy.status.jobId);
     superseded.delete(wanted);
     let jobId: string;
     try {
-      const res = await this.queue.enqueue(
-        { v: 1, intent: intentFor(policy, feedback), requestedBy: this.options.requestedBy ?? 'policyforge-operator' },
-        { jobId: wanted },
-      );
+      const res = await this.jobs.enqueue(intentFor(policy), wanted);
       jobId = res.id;
       if (res.deduplicated) this.stats.deduplicated++;
       else this.stats.enqueued++;
@@ -384,7 +414,7 @@ export class GPTPolicyController {
       const message = err instanceof Error ? err.message : String(err);
       log.warn({ err: message }, 'could not enqueue the generation job');
       // no specHash recorded for a queue outage: the retry (with backoff) enqueues again
-      await this.writeStatus(name, (o, ctx) => {
+      await this.status.write(name, (o, ctx) => {
         const s = failedStatus(o.status, ctx, { stage: 'Generated', reason, message });
         return reason === REASONS.QueueUnavailable ? { ...s, specHash: o.status?.specHash } : s;
       });
@@ -394,77 +424,15 @@ export class GPTPolicyController {
     this.backoffDone(name);
     // watched before the status write, which may fail (edits racing it): the next reconcile still knows this
     // job, to supersede it or to wait for it
-    this.watchJob(name, { jobId, hash, round, attempt });
+    this.jobs.watch(name, { jobId, hash, round, attempt });
     // only once the new job is the one watched (else a removed old job would look lost and be re-enqueued),
     // and before the status says Queued: whoever sees the new job there sees the old ones superseded
-    for (const old of superseded) await this.supersede(old, log);
-    await this.writeStatus(name, (o, ctx) => queuedStatus(o.status, ctx, jobId, round), hash);
+    for (const old of superseded) await this.jobs.supersede(old, log);
+    await this.status.write(name, (o, ctx) => queuedStatus(o.status, ctx, jobId, round), hash);
   }
 
-  /** One pending job per object: a job for an older spec is removed from the queue, or stopped if running. */
-  private async supersede(jobId: string, log: Logger): Promise<void> {
-    if (!this.queue.supersede) return;
-    try {
-      const outcome = await this.queue.supersede(jobId);
-      if (outcome !== 'finished') log.info({ superseded: jobId, outcome }, 'job for an older spec superseded');
-    } catch (err) {
-      // best effort: a job that runs anyway finishes for an older spec, and its result is ignored
-      log.warn({ err: err instanceof Error ? err.message : String(err), superseded: jobId }, 'could not supersede the job for an older spec');
-    }
-  }
-
-  private watchJob(name: string, job: PendingJob): void {
-    this.pending.get(name)?.unwatch?.();
-    this.pending.set(name, job);
-    if (this.queue.watch) {
-      try {
-        job.unwatch = this.queue.watch(job.jobId, () => void this.checkJob(name, job));
-      } catch (err) {
-        this.log.debug({ err }, 'queue events unavailable; polling only');
-      }
-    }
-    void this.checkJob(name, job);
-  }
-
-  /** Periodic check of every unfinished job (queue events can be missed across reconnects). */
-  async pollJobs(): Promise<void> {
-    await Promise.allSettled([...this.pending].map(([name, job]) => this.checkJob(name, job)));
-  }
-
-  private checking = new Set<string>();
-
-  private async checkJob(name: string, job: PendingJob): Promise<void> {
-    if (!this.running || this.pending.get(name) !== job || this.checking.has(job.jobId)) return;
-    this.checking.add(job.jobId);
-    try {
-      let view: JobView | undefined;
-      try {
-        view = await this.queue.getJob(job.jobId);
-      } catch (err) {
-        this.log.warn({ err: err instanceof Error ? err.message : String(err), jobId: job.jobId }, 'could not read the job; will retry');
-        return;
-      }
-      if (!view) {
-        // the queue lost it (Redis restarted, or retention removed a finished job whose JsPolicy is now
-        // missing): enqueue it again under the same id; this is the one case where the same spec runs again
-        if (this.pending.get(name) !== job) return;
-        this.pending.delete(name);
-        job.unwatch?.();
-        this.track(this.withLock(name, () => this.requeueLost(name, job)));
-        return;
-      }
-      if (view.state !== 'completed' && view.state !== 'failed') return;
-      if (this.pending.get(name) !== job) return;
-      this.pending.delete(name);
-      job.unwatch?.();
-      this.track(this.withLock(name, () => this.handleFinished(name, job, view!)));
-    } finally {
-      this.checking.delete(job.jobId);
-    }
-  }
-
-  private async requeueLost(name: string, job: PendingJob): Promise<void> {
-    if (!this.running || this.pending.has(name)) return;
+  private async requeueLost(name: string, job: TrackedJob): Promise<void> {
+    if (!this.running || this.jobs.get(name)) return;
     // decided on a fresh read: the watch cache may still show the spec a superseded (removed) job was for
     let cached: GPTPolicy;
     try {
@@ -476,13 +444,23 @@ export class GPTPolicyController {
     if (specHash(cached.spec) !== job.hash || cached.status?.jobId !== job.jobId) return;
     const log = this.log.child({ gptpolicy: { name, uid: cached.metadata.uid }, jobId: job.jobId });
     log.warn('the generation job is no longer in the queue; enqueuing it again');
-    await this.enqueue(cached, job.hash, 1, undefined, log, job.attempt);
+    await this.enqueue(cached, job.hash, job.round, log, job.attempt);
   }
 
   // ------------------------------------------------------------------------------------------------
   // a job finished: verify against the API server, apply, report
 
-  private async handleFinished(name: string, job: PendingJob, view: JobView): Promise<void> {
+  private async handleFinished(name: string, job: TrackedJob, view: JobView): Promise<void> {
+    try {
+      await this.recordFinished(name, job, view);
+    } catch (err) {
+      // not recorded: the retry after it (onError) must watch the job again
+      if (this.handled.get(name) === job.jobId) this.handled.delete(name);
+      throw err;
+    }
+  }
+
+  private async recordFinished(name: string, job: TrackedJob, view: JobView): Promise<void> {
     let policy: GPTPolicy;
     try {
       policy = await withRetry(() => this.kube.getGPTPolicy(name), this.retry);
@@ -496,58 +474,68 @@ export class GPTPolicyController {
       return;
     }
     const result = view.result;
-    if (view.state === 'failed' && view.error?.code === 'PF_ERR_CONFLICT' && view.error.message === SUPERSEDED_MESSAGE) {
+    if (
+      view.state === 'failed' &&
+      view.error?.code === 'PF_ERR_CONFLICT' &&
+      view.error.message === SUPERSEDED_MESSAGE
+    ) {
       // stopped for a newer spec, and the spec is back to this one: run it again (the queue replaces it)
       log.info('the job was superseded, and its spec is current again; enqueuing it again');
-      await this.enqueue(policy, job.hash, job.round, undefined, log, job.attempt);
+      await this.enqueue(policy, job.hash, job.round, log, job.attempt);
       return;
     }
     if (view.state === 'failed' || !result) {
       const code = view.error?.code;
-      const reason = code === 'PF_ERR_MODEL_UNAVAILABLE' || code === 'PF_ERR_MODEL_AUTH' ? REASONS.ModelUnavailable : REASONS.GenerationFailed;
-      const message = view.error ? `${view.error.code}: ${view.error.message}` : 'the generation job ended without a result';
+      const reason =
+        code === 'PF_ERR_MODEL_UNAVAILABLE' || code === 'PF_ERR_MODEL_AUTH'
+          ? REASONS.ModelUnavailable
+          : REASONS.GenerationFailed;
+      const message = view.error
+        ? `${view.error.code}: ${view.error.message}`
+        : 'the generation job ended without a result';
       this.stats.failed++;
       log.warn({ reason, message }, 'generation failed; any existing JsPolicy is left untouched');
-      await this.writeStatus(name, (o, ctx) => failedStatus(o.status, ctx, { stage: 'Generated', reason, message }), job.hash);
-      await this.event(policy, 'Warning', reason, message);
+      await this.status.write(
+        name,
+        (o, ctx) => failedStatus(o.status, ctx, { stage: 'Generated', reason, message }),
+        job.hash,
+      );
+      await this.status.event(policy, 'Warning', reason, message);
       return;
     }
     if (result.status !== 'succeeded' || !result.safeToApply || !result.policy) {
+      // the loop dry-ran its drafts (when its worker has cluster access): a last round the API server
+      // refused is said so
+      const refused = result.rounds.at(-1)?.report?.dryRunErrors?.length ?? 0;
+      const reason = refused ? REASONS.DryRunRejected : REASONS.VerificationFailed;
       this.stats.failed++;
       log.warn({ reason: result.reason }, 'no verified policy; any existing JsPolicy is left untouched');
-      await this.writeStatus(name, (o, ctx) => failedStatus(o.status, ctx, { stage: 'Verified', reason: REASONS.VerificationFailed, message: result.reason, result }), job.hash);
-      await this.event(policy, 'Warning', REASONS.VerificationFailed, result.reason);
+      await this.status.write(
+        name,
+        (o, ctx) => failedStatus(o.status, ctx, { stage: 'Verified', reason, message: result.reason, result }),
+        job.hash,
+      );
+      await this.status.event(policy, 'Warning', reason, result.reason);
       return;
     }
 
-    // the draft in the mode's terms: its name is checked, the API server dry-runs it, its impact is assessed
+    // the draft in the mode's terms: its name is checked and its impact assessed
     const draft = ownedPolicy(policy, result.policy, intendedViolationPolicy(policy));
-    const existing = await withRetry(() => this.kube.getJsPolicy(draft.metadata.name), this.retry);
+    const existing = await this.applier.get(draft.metadata.name);
     if (existing && !isOwnedBy(existing, policy)) {
       const message =
         `a JsPolicy named ${draft.metadata.name} exists and is not owned by this GPTPolicy; ` +
         'it was left alone (rename or delete it)';
-      await this.writeStatus(name, (o, ctx) => applyFailedStatus(o.status, ctx, REASONS.NotOwned, message, result), job.hash);
-      await this.event(policy, 'Warning', REASONS.NotOwned, message);
+      await this.status.write(
+        name,
+        (o, ctx) => applyFailedStatus(o.status, ctx, REASONS.NotOwned, message, result),
+        job.hash,
+      );
+      await this.status.event(policy, 'Warning', REASONS.NotOwned, message);
       this.retryLater(name, 'JsPolicy name taken');
       return;
     }
     this.backoffDone(name);
-
-    const dryRunErrors = await this.dryRun(draft, existing);
-    if (dryRunErrors.length) {
-      const maxRounds = 1 + (this.options.dryRunFeedbackRounds ?? 1);
-      log.warn({ dryRunErrors, round: job.round }, 'the API server rejected the policy in a dry-run');
-      if (job.round < maxRounds) {
-        await this.enqueue(policy, job.hash, job.round + 1, dryRunErrors.map((e) => `The Kubernetes API server rejected the JsPolicy (server-side dry-run): ${e}`), log, job.attempt);
-        return;
-      }
-      const message = `the API server rejected the JsPolicy in a server-side dry-run: ${dryRunErrors.join('; ')}`;
-      this.stats.failed++;
-      await this.writeStatus(name, (o, ctx) => failedStatus(o.status, ctx, { stage: 'Verified', reason: REASONS.DryRunRejected, message, result }), job.hash);
-      await this.event(policy, 'Warning', REASONS.DryRunRejected, message);
-      return;
-    }
 
     // before it first enforces: what it would do to the objects that exist (read-only, in a sandbox child)
     const impact = await this.assessImpact(draft, job.jobId, log);
@@ -559,26 +547,36 @@ export class GPTPolicyController {
         : rolloutFrom('Dry', policy.spec.rollout, intendedViolationPolicy(policy), job.jobId, this.now())
       : undefined;
     const decision = decide(policy, job.hash, impact, rollout);
-    // the loop's policy in common's envelope, with the violationPolicy decided here and nothing else changed
+    // the loop's policy in common's envelope, with the violationPolicy decided here and nothing else changed;
+    // the applier dry-runs exactly this and applies exactly what the API server accepted
     const desired = ownedPolicy(policy, result.policy, decision.violationPolicy);
 
-    let verb: 'created' | 'updated' | 'unchanged';
+    let verb: ApplyVerb;
     try {
-      verb = await this.apply(desired, policy);
+      const outcome = await this.applier.apply(desired, policy);
+      if (outcome.rejected) return await this.dryRunRejected(policy, job, result, outcome.rejected, log);
+      verb = outcome.verb;
     } catch (err) {
       const info = kubeErrorInfo(err);
-      const transient = info.status === undefined || info.status >= 500 || info.status === 429 || info.status === 409;
+      const transient = isRetryable(err, { conflicts: true });
       const message = `could not apply JsPolicy ${desired.metadata.name}: ${[info.message, ...info.causes].join('; ')}`;
       log.warn({ err: info, transient }, 'applying the JsPolicy failed');
       // transient: no specHash recorded, so the next reconcile re-enqueues the same job id, which the queue
       // answers with the finished result (no model call), and applying is tried again
-      await this.writeStatus(name, (o, ctx) => ({ ...applyFailedStatus(o.status, ctx, REASONS.ApplyFailed, message, result), ...(transient ? { specHash: o.status?.specHash === job.hash ? undefined : o.status?.specHash } : {}) }), job.hash);
-      await this.event(policy, 'Warning', REASONS.ApplyFailed, message);
+      await this.status.write(
+        name,
+        (o, ctx) => ({
+          ...applyFailedStatus(o.status, ctx, REASONS.ApplyFailed, message, result),
+          ...(transient ? { specHash: o.status?.specHash === job.hash ? undefined : o.status?.specHash } : {}),
+        }),
+        job.hash,
+      );
+      await this.status.event(policy, 'Warning', REASONS.ApplyFailed, message);
       return;
     }
     if (verb !== 'unchanged') this.stats.applied++;
     const violationPolicy = decision.violationPolicy;
-    await this.writeStatus(
+    await this.status.write(
       name,
       (o, ctx) =>
         appliedStatus(o.status, ctx, {
@@ -594,13 +592,36 @@ export class GPTPolicyController {
     );
     if (impact?.wouldDeny) {
       const message = `the draft would deny ${impact.wouldDeny} of ${impact.checked} existing object(s)`;
-      await this.event(policy, 'Warning', REASONS.WouldDeny, message);
+      await this.status.event(policy, 'Warning', REASONS.WouldDeny, message);
     }
     const hold = decision.hold;
     const applied = `JsPolicy ${desired.metadata.name} ${verb} (violationPolicy ${violationPolicy})`;
     const message = hold ? `${applied}: ${hold.message}` : applied;
-    await this.event(policy, hold ? 'Warning' : 'Normal', hold?.reason ?? REASONS.Applied, message);
+    await this.status.event(policy, hold ? 'Warning' : 'Normal', hold?.reason ?? REASONS.Applied, message);
     log.info({ policy: desired.metadata.name, verb, violationPolicy, hold: decision.hold?.reason }, 'JsPolicy applied');
+  }
+
+  /**
+   * The API server refused the verified policy in the applier's dry-run (a worker without cluster access
+   * could not dry-run it in the loop, or the cluster changed since): reported, nothing applied, and no new
+   * job, since the next job would be told nothing the loop could not have been told.
+   */
+  private async dryRunRejected(
+    policy: GPTPolicy,
+    job: TrackedJob,
+    result: GenerationResult,
+    errors: string[],
+    log: Logger,
+  ): Promise<void> {
+    const message = `the API server rejected the JsPolicy in a server-side dry-run: ${errors.join('; ')}`;
+    log.warn({ dryRunErrors: errors }, 'the API server rejected the policy in a dry-run; nothing applied');
+    this.stats.failed++;
+    await this.status.write(
+      policy.metadata.name,
+      (o, ctx) => failedStatus(o.status, ctx, { stage: 'Verified', reason: REASONS.DryRunRejected, message, result }),
+      job.hash,
+    );
+    await this.status.event(policy, 'Warning', REASONS.DryRunRejected, message);
   }
 
   /**
@@ -611,58 +632,28 @@ export class GPTPolicyController {
   private async assessImpact(draft: JsPolicy, jobId: string, log: Logger): Promise<GPTPolicyImpact | undefined> {
     const options = this.options.impact;
     if (options === false) return undefined;
+    // one sandbox child for every preview, started on the first and closed by stop()
+    this.impactPool ??= new ReplayPool();
     try {
-      const status = await assessClusterImpact(this.kube.kubeConfig, draft, { ...options, now: this.now });
+      const status = await assessClusterImpact(this.kube.kubeConfig, draft, {
+        ...options,
+        now: this.now,
+        pool: this.impactPool,
+      });
       const { checked, wouldDeny, wouldWarn } = status;
       log.info({ checked, wouldDeny, wouldWarn }, 'impact on existing objects assessed');
       return { jobId, ...status };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       log.warn({ err: message }, 'could not assess the impact on existing objects');
-      return { jobId, when: this.now().toISOString().replace(/\.\d+Z$/, 'Z'), error: message.slice(0, 1024) };
+      return {
+        jobId,
+        when: this.now()
+          .toISOString()
+          .replace(/\.\d+Z$/, 'Z'),
+        error: message.slice(0, 1024),
+      };
     }
-  }
-
-  /** Server-side dry-run (dryRun=All) of the create or update; API refusals come back as messages. */
-  private async dryRun(desired: JsPolicy, existing: (JsPolicy & { metadata: { resourceVersion?: string } }) | undefined): Promise<string[]> {
-    try {
-      await withRetry(
-        () =>
-          existing
-            ? this.kube.replaceJsPolicy({ ...desired, metadata: { ...desired.metadata, resourceVersion: existing.metadata.resourceVersion } as never }, { dryRun: true })
-            : this.kube.createJsPolicy(desired, { dryRun: true }),
-        this.retry,
-      );
-      return [];
-    } catch (err) {
-      const info = kubeErrorInfo(err);
-      if (info.status === undefined || info.status >= 500 || info.status === 429 || info.status === 409) throw err;
-      return info.causes.length ? info.causes : [info.message];
-    }
-  }
-
-  /** Create or replace the owned JsPolicy; conflicts re-read and retry. */
-  private async apply(desired: JsPolicy, owner: GPTPolicy): Promise<'created' | 'updated' | 'unchanged'> {
-    return withRetry(async () => {
-      const existing = await this.kube.getJsPolicy(desired.metadata.name);
-      if (!existing) {
-        // AlreadyExists (another writer won) is a 409: retried, and the next attempt reads it and replaces
-        await this.kube.createJsPolicy(desired);
-        return 'created';
-      }
-      if (!isOwnedBy(existing, owner)) throw new Error(`JsPolicy ${desired.metadata.name} is not owned by GPTPolicy ${owner.metadata.name}`);
-      if (samePolicy(existing, desired)) return 'unchanged';
-      await this.kube.replaceJsPolicy({
-        ...desired,
-        metadata: {
-          ...existing.metadata,
-          ...desired.metadata,
-          labels: { ...existing.metadata.labels, ...desired.metadata.labels },
-          annotations: withoutLegacy({ ...existing.metadata.annotations, ...desired.metadata.annotations }),
-        },
-      });
-      return 'updated';
-    }, { ...this.retry, conflicts: true });
   }
 
   /**
@@ -672,12 +663,12 @@ export class GPTPolicyController {
    * id: no model call).
    */
   private async ensureApplied(policy: GPTPolicy, hash: string, log: Logger): Promise<void> {
-    const name = policyNameFor(policy);
-    const existing = await withRetry(() => this.kube.getJsPolicy(name), this.retry);
+    const name = jsPolicyNameOf(policy);
+    const existing = await this.applier.get(name);
     if (!existing) {
       if (policy.status?.jobId) {
         log.info({ policy: name }, 'owned JsPolicy is missing; re-applying from the finished job');
-        this.watchJob(policy.metadata.name, { jobId: policy.status.jobId, hash, ...jobIdParts(policy.status.jobId) });
+        this.jobs.watch(policy.metadata.name, { jobId: policy.status.jobId, hash, ...jobIdParts(policy.status.jobId) });
       }
       return;
     }
@@ -723,10 +714,10 @@ export class GPTPolicyController {
     const sameRollout = sameStatus(status?.rollout as never, rollout as never);
     if (!changed && status?.phase === expectedPhase && sameRollout && !transitions.length) return;
     if (changed) {
-      await withRetry(() => this.kube.patchJsPolicy(name, { spec: { violationPolicy, failurePolicy } }), this.retry);
+      await this.applier.setViolationPolicy(name, violationPolicy, failurePolicy);
       log.info({ policy: name, violationPolicy, hold: decision.hold?.reason }, 'JsPolicy violationPolicy updated');
     }
-    await this.writeStatus(
+    await this.status.write(
       policy.metadata.name,
       (o, ctx) =>
         appliedStatus(o.status, ctx, {
@@ -738,11 +729,11 @@ export class GPTPolicyController {
         }),
       hash,
     );
-    for (const t of transitions) await this.event(policy, t.type, t.reason, t.message);
+    for (const t of transitions) await this.status.event(policy, t.type, t.reason, t.message);
     if (changed && !transitions.length) {
       const type = decision.hold ? 'Warning' : 'Normal';
       const message = `JsPolicy ${name} now has violationPolicy ${violationPolicy}`;
-      await this.event(policy, type, decision.hold?.reason ?? REASONS.Applied, message);
+      await this.status.event(policy, type, decision.hold?.reason ?? REASONS.Applied, message);
     }
   }
 
@@ -780,19 +771,18 @@ export class GPTPolicyController {
   private async adoptLegacy(policy: GPTPolicy, hash: string, log: Logger): Promise<boolean> {
     const legacy = policy.metadata.annotations?.[ANNOTATIONS.legacyLastAppliedDescription];
     if (legacy === undefined || legacy.trim() !== policy.spec.description.trim()) return false;
-    const name = policyNameFor(policy);
-    const existing = await withRetry(() => this.kube.getJsPolicy(name), this.retry);
+    const name = jsPolicyNameOf(policy);
+    const existing = await this.applier.get(name);
     if (!existing) return false;
-    const foreignController = existing.metadata.ownerReferences?.some((r) => r.controller && r.uid !== policy.metadata.uid);
+    const foreignController = existing.metadata.ownerReferences?.some(
+      (r) => r.controller && r.uid !== policy.metadata.uid,
+    );
     if (foreignController) return false;
-    if (!isOwnedBy(existing, policy)) {
-      const refs = [...(existing.metadata.ownerReferences ?? []), ownerReferenceFor(policy)];
-      await withRetry(() => this.kube.patchJsPolicy(name, { metadata: { ownerReferences: refs } }), this.retry);
-    }
+    if (!isOwnedBy(existing, policy)) await this.applier.addOwner(existing, ownerReferenceFor(policy));
     const violationPolicy = existing.spec.violationPolicy ?? 'Deny';
     // what the earlier operator applied stays as it was; ensureApplied then makes it follow the spec
     const hold = isApproved(policy, hash) ? undefined : approvalHold();
-    await this.writeStatus(
+    await this.status.write(
       policy.metadata.name,
       (o, ctx) => appliedStatus(o.status, ctx, { policyName: name, violationPolicy, verb: 'adopted', hold }),
       hash,
@@ -800,71 +790,6 @@ export class GPTPolicyController {
     log.info({ policy: name }, 'adopted the JsPolicy of the earlier operator (last-applied-description matches)');
     return true;
   }
-
-  // ------------------------------------------------------------------------------------------------
-  // status and events
-
-  /**
-   * Read-modify-write of the status subresource. `compute` gets the freshest object; a 409 (someone wrote
-   * in between) re-reads and recomputes. Nothing is written when the status would not change.
-   */
-  private async writeStatus(name: string, compute: (o: GPTPolicy, ctx: StatusContext) => GPTPolicyStatus, hash?: string): Promise<void> {
-    try {
-      await withRetry(
-        async () => {
-          const current = await this.kube.getGPTPolicy(name);
-          const ctx: StatusContext = { generation: current.metadata.generation, specHash: hash ?? specHashOf(current), now: this.now() };
-          const next = compute(current, ctx);
-          if (sameStatus(current.status, next)) return;
-          await this.kube.replaceGPTPolicyStatus(current, next);
-          this.stats.statusWrites++;
-        },
-        { ...this.retry, conflicts: true },
-      );
-    } catch (err) {
-      if (isNotFound(err)) return;
-      throw err;
-    }
-  }
-
-  private async event(policy: GPTPolicy, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    if (this.options.events === false) return;
-    try {
-      await this.kube.recordEvent(policy, type, reason, message, this.now());
-    } catch (err) {
-      this.log.debug({ err: kubeErrorInfo(err) }, 'could not record an event');
-    }
-  }
-}
-
-function specHashOf(o: GPTPolicy): string {
-  try {
-    return specHash(o.spec);
-  } catch {
-    return '';
-  }
-}
-
-
-function samePolicy(existing: JsPolicy, desired: JsPolicy): boolean {
-  const pick = (p: JsPolicy): string =>
-    JSON.stringify({
-      spec: sortKeys(p.spec),
-      annotations: sortKeys(p.metadata.annotations ?? {}),
-      labels: sortKeys(p.metadata.labels ?? {}),
-      refs: (p.metadata.ownerReferences ?? []).map((r) => r.uid),
-    });
-  return pick(existing) === pick(desired);
-}
-
-/**
- * Annotations operators before the one envelope wrote on the JsPolicy (the spec hash, the mode's
- * violationPolicy): the GPTPolicy's status says both now, and a stale copy would mislead, so an update drops them.
- */
-const LEGACY_ANNOTATIONS = ['gpt.drzzl.io/spec-hash', 'gpt.drzzl.io/intended-violation-policy'];
-
-function withoutLegacy(annotations: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(annotations).filter(([k]) => !LEGACY_ANNOTATIONS.includes(k)));
 }
 
 /** The value of the rollout command annotation, when it is one the operator knows. */

@@ -1,10 +1,14 @@
 /**
  * src/operator: the GPTPolicy controller (gpt.drzzl.io/v1). Watches GPTPolicies, enqueues generation jobs
- * on worker/'s queue, dry-runs and applies the owned JsPolicy, reports in the status subresource, and
- * elects a leader on a Lease. Manifests: deploy/. Guide: docs/operator.md.
+ * on worker/'s queue (JobTracker), dry-runs and applies the owned JsPolicy (JsPolicyApplier), reports in the
+ * status subresource, and elects a leader on a Lease; work is serialised per object (ReconcileQueue).
+ * Manifests: deploy/. Guide: docs/operator.md.
  */
 export { startOperator, type OperatorOptions, type RunningOperator } from './operator.js';
 export { GPTPolicyController, type ControllerOptions, type OperatorQueue } from './controller.js';
+export { ReconcileQueue, type ReconcileQueueOptions, type PushOptions } from './reconcile-queue.js';
+export { JobTracker, type JobTrackerOptions, type TrackedJob } from './job-tracker.js';
+export { JsPolicyApplier, clusterDryRun, type ApplyOutcome, type ApplyVerb } from './applier.js';
 export { KubeClient, preflight, type KubeClientOptions } from './kube-client.js';
 export { LeaderElector, microTime, type LeaderElectionOptions } from './leader-election.js';
 export { withRetry, isRetryable, kubeErrorInfo, type RetryOptions, type KubeErrorInfo } from './retry.js';
@@ -12,7 +16,7 @@ export { specHash, jobIdFor, jobIdParts, intentFor, validateGPTPolicy } from './
 export { setConditions, resultSummary, conditionOf, type ConditionUpdate } from './status.js';
 export {
   ownedPolicy,
-  policyNameFor,
+  jsPolicyNameOf,
   isApproved,
   isExplicitlyApproved,
   isOwnedBy,

@@ -1,5 +1,5 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
-import { silentLogger, type Logger } from '../../common/index.js';
+import { pfError, silentLogger, type Logger } from '../../common/index.js';
 import { kubeErrorInfo } from './retry.js';
 
 interface NamedObject {
@@ -85,7 +85,8 @@ export class Informer<T extends NamedObject> {
       } catch (err) {
         firstList();
         if (this.stopped) break;
-        if ((err as { statusCode?: number }).statusCode === 410 || kubeErrorInfo(err).status === 410) this.resourceVersion = '';
+        if ((err as { statusCode?: number }).statusCode === 410 || kubeErrorInfo(err).status === 410)
+          this.resourceVersion = '';
         const ms = Math.min(30_000, (this.options.backoffMs ?? 1000) * 2 ** this.failures++);
         this.log.warn({ err: kubeErrorInfo(err), retryInMs: ms }, 'list/watch failed');
         await delay(ms);
@@ -149,23 +150,28 @@ export class Informer<T extends NamedObject> {
         .watch(
           this.options.path,
           { resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds: seconds },
-          (type, obj: any) => {
+          (type, raw: unknown) => {
             alive();
             if (type === 'ERROR') {
-              if (obj?.code === 410) {
+              // an ERROR event carries a Status, not the kind watched
+              const status = raw as { code?: number; message?: string } | undefined;
+              if (status?.code === 410) {
                 this.stats.expired++;
                 this.resourceVersion = ''; // relist on the next turn
                 finish();
               } else {
-                finish(Object.assign(new Error(obj?.message ?? 'watch error'), { code: obj?.code }));
+                const why = `the watch of ${this.options.path} ended with ${status?.code ?? 'an error'}: ${status?.message ?? ''}`;
+                finish(pfError('PF_ERR_KUBE_API', why));
               }
               return;
             }
+            // a BOOKMARK carries only metadata.resourceVersion
+            const obj = raw as T | undefined;
             const rv = obj?.metadata?.resourceVersion;
             if (type === 'BOOKMARK') this.stats.bookmarks++;
             else if (type === 'DELETED') {
-              if (this.cache.delete(obj.metadata.name)) this.options.onDelete(obj as T);
-            } else if (type === 'ADDED' || type === 'MODIFIED') this.upsert(obj as T);
+              if (obj && this.cache.delete(obj.metadata.name)) this.options.onDelete(obj);
+            } else if (obj && (type === 'ADDED' || type === 'MODIFIED')) this.upsert(obj);
             if (rv) this.resourceVersion = rv;
           },
           (err) => finish(err ?? undefined),

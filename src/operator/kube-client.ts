@@ -1,7 +1,13 @@
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, type ConfigurationOptions, type KubeConfig } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  type ConfigurationOptions,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 import { requestOptions } from './request-options.js';
 import { PolicyforgeError, type JsPolicy } from '../../common/index.js';
-import { kubeErrorInfo, withRetry, type RetryOptions } from './retry.js';
+import { isNotFound, kubeErrorInfo, withRetry, type RetryOptions } from './retry.js';
 import type { PolicyViolation } from './rollout.js';
 import { GPTPOLICY, JSPOLICY, JSPOLICY_VIOLATIONS, type GPTPolicy, type GPTPolicyStatus } from './types.js';
 
@@ -26,7 +32,10 @@ export class KubeClient {
   private readonly eventNamespace: string;
   private readonly component: string;
 
-  constructor(readonly kubeConfig: KubeConfig, options: KubeClientOptions = {}) {
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    options: KubeClientOptions = {},
+  ) {
     this.custom = kubeConfig.makeApiClient(CustomObjectsApi);
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.timeoutMs = options.requestTimeoutMs ?? 30_000;
@@ -40,18 +49,31 @@ export class KubeClient {
   }
 
   async listGPTPolicies(): Promise<{ items: GPTPolicy[]; metadata?: { resourceVersion?: string } }> {
-    return this.custom.listClusterCustomObject({ group: GPTPOLICY.group, version: GPTPOLICY.version, plural: GPTPOLICY.plural }, this.opts());
+    return this.custom.listClusterCustomObject(
+      { group: GPTPOLICY.group, version: GPTPOLICY.version, plural: GPTPOLICY.plural },
+      this.opts(),
+    );
   }
 
   async getGPTPolicy(name: string): Promise<GPTPolicy> {
-    return this.custom.getClusterCustomObject({ group: GPTPOLICY.group, version: GPTPOLICY.version, plural: GPTPOLICY.plural, name }, this.opts());
+    return this.custom.getClusterCustomObject(
+      { group: GPTPOLICY.group, version: GPTPOLICY.version, plural: GPTPOLICY.plural, name },
+      this.opts(),
+    );
   }
 
   /** PUT …/status with the object's resourceVersion: a stale copy gets 409 Conflict. */
   async replaceGPTPolicyStatus(policy: GPTPolicy, status: GPTPolicyStatus): Promise<GPTPolicy> {
     const body = { apiVersion: policy.apiVersion, kind: policy.kind, metadata: policy.metadata, status };
     return this.custom.replaceClusterCustomObjectStatus(
-      { group: GPTPOLICY.group, version: GPTPOLICY.version, plural: GPTPOLICY.plural, name: policy.metadata.name, body, fieldManager: this.component },
+      {
+        group: GPTPOLICY.group,
+        version: GPTPOLICY.version,
+        plural: GPTPOLICY.plural,
+        name: policy.metadata.name,
+        body,
+        fieldManager: this.component,
+      },
       this.opts(),
     );
   }
@@ -79,28 +101,46 @@ export class KubeClient {
       )) as { status?: { violations?: PolicyViolation[] } };
       return o.status?.violations ?? [];
     } catch (err) {
-      if ((err as any)?.code === 404) return [];
+      if (isNotFound(err)) return [];
       throw err;
     }
   }
 
-  async getJsPolicy(name: string): Promise<(JsPolicy & { metadata: { uid?: string; resourceVersion?: string } }) | undefined> {
+  async getJsPolicy(
+    name: string,
+  ): Promise<(JsPolicy & { metadata: { uid?: string; resourceVersion?: string } }) | undefined> {
     try {
-      return await this.custom.getClusterCustomObject({ group: JSPOLICY.group, version: JSPOLICY.version, plural: JSPOLICY.plural, name }, this.opts());
+      return await this.custom.getClusterCustomObject(
+        { group: JSPOLICY.group, version: JSPOLICY.version, plural: JSPOLICY.plural, name },
+        this.opts(),
+      );
     } catch (err) {
-      if ((err as any)?.code === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   }
 
   /** Every JsPolicy (ours and others'): the controller watches them to react when a name it needs is freed. */
-  async listJsPolicies(): Promise<{ items: Array<JsPolicy & { metadata: { resourceVersion?: string } }>; metadata?: { resourceVersion?: string } }> {
-    return this.custom.listClusterCustomObject({ group: JSPOLICY.group, version: JSPOLICY.version, plural: JSPOLICY.plural }, this.opts());
+  async listJsPolicies(): Promise<{
+    items: Array<JsPolicy & { metadata: { resourceVersion?: string } }>;
+    metadata?: { resourceVersion?: string };
+  }> {
+    return this.custom.listClusterCustomObject(
+      { group: JSPOLICY.group, version: JSPOLICY.version, plural: JSPOLICY.plural },
+      this.opts(),
+    );
   }
 
   async createJsPolicy(policy: JsPolicy, options: { dryRun?: boolean } = {}): Promise<JsPolicy> {
     return this.custom.createClusterCustomObject(
-      { group: JSPOLICY.group, version: JSPOLICY.version, plural: JSPOLICY.plural, body: policy, fieldManager: this.component, ...(options.dryRun ? { dryRun: 'All' } : {}) },
+      {
+        group: JSPOLICY.group,
+        version: JSPOLICY.version,
+        plural: JSPOLICY.plural,
+        body: policy,
+        fieldManager: this.component,
+        ...(options.dryRun ? { dryRun: 'All' } : {}),
+      },
       this.opts(),
     );
   }
@@ -108,30 +148,57 @@ export class KubeClient {
   /** PUT with metadata.resourceVersion set by the caller. */
   async replaceJsPolicy(policy: JsPolicy, options: { dryRun?: boolean } = {}): Promise<JsPolicy> {
     return this.custom.replaceClusterCustomObject(
-      { group: JSPOLICY.group, version: JSPOLICY.version, plural: JSPOLICY.plural, name: policy.metadata.name, body: policy, fieldManager: this.component, ...(options.dryRun ? { dryRun: 'All' } : {}) },
+      {
+        group: JSPOLICY.group,
+        version: JSPOLICY.version,
+        plural: JSPOLICY.plural,
+        name: policy.metadata.name,
+        body: policy,
+        fieldManager: this.component,
+        ...(options.dryRun ? { dryRun: 'All' } : {}),
+      },
       this.opts(),
     );
   }
 
   async patchJsPolicy(name: string, mergePatch: unknown): Promise<JsPolicy> {
     return this.custom.patchClusterCustomObject(
-      { group: JSPOLICY.group, version: JSPOLICY.version, plural: JSPOLICY.plural, name, body: mergePatch, fieldManager: this.component },
+      {
+        group: JSPOLICY.group,
+        version: JSPOLICY.version,
+        plural: JSPOLICY.plural,
+        name,
+        body: mergePatch,
+        fieldManager: this.component,
+      },
       this.opts(PatchStrategy.MergePatch),
     );
   }
 
   async deleteJsPolicy(name: string): Promise<void> {
-    await this.custom.deleteClusterCustomObject({ group: JSPOLICY.group, version: JSPOLICY.version, plural: JSPOLICY.plural, name }, this.opts());
+    await this.custom.deleteClusterCustomObject(
+      { group: JSPOLICY.group, version: JSPOLICY.version, plural: JSPOLICY.plural, name },
+      this.opts(),
+    );
   }
 
   /** A core/v1 Event about a GPTPolicy (kubectl describe shows it). Best effort: failures are the caller's to ignore. */
-  async recordEvent(policy: GPTPolicy, type: 'Normal' | 'Warning', reason: string, message: string, now: Date): Promise<void> {
+  async recordEvent(
+    policy: GPTPolicy,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+    now: Date,
+  ): Promise<void> {
     const time = now.toISOString().replace(/\.\d+Z$/, 'Z');
     await this.core.createNamespacedEvent(
       {
         namespace: this.eventNamespace,
         body: {
-          metadata: { generateName: `${policy.metadata.name}.`, name: `${policy.metadata.name}.${now.getTime().toString(36)}${Math.random().toString(36).slice(2, 6)}` },
+          metadata: {
+            generateName: `${policy.metadata.name}.`,
+            name: `${policy.metadata.name}.${now.getTime().toString(36)}${Math.random().toString(36).slice(2, 6)}`,
+          },
           involvedObject: {
             apiVersion: `${GPTPOLICY.group}/${GPTPOLICY.version}`,
             kind: GPTPOLICY.kind,
@@ -170,11 +237,27 @@ export async function preflight(kube: KubeClient, retry: RetryOptions = {}): Pro
     } catch (err) {
       const info = kubeErrorInfo(err);
       if (info.status === 404) throw new PolicyforgeError('PF_ERR_KUBE_CRD_MISSING', [what, fix]);
-      throw new PolicyforgeError('PF_ERR_KUBE_API', [`${kube.kubeConfig.getCurrentCluster()?.server}: ${info.status ? `HTTP ${info.status} ` : ''}${info.message}`], { cause: err });
+      throw new PolicyforgeError(
+        'PF_ERR_KUBE_API',
+        [`${kube.kubeConfig.getCurrentCluster()?.server}: ${info.status ? `HTTP ${info.status} ` : ''}${info.message}`],
+        { cause: err },
+      );
     }
   };
-  await check(`${GPTPOLICY.plural}.${GPTPOLICY.group}/${GPTPOLICY.version}`, 'kubectl apply -f deploy/crd-gptpolicy.yaml', () => kube.listGPTPolicies());
-  await check(`${JSPOLICY.plural}.${JSPOLICY.group}/${JSPOLICY.version}`, 'install jsPolicy (https://www.jspolicy.com/docs/getting-started/installation)', () =>
-    kube.custom.listClusterCustomObject({ group: JSPOLICY.group, version: JSPOLICY.version, plural: JSPOLICY.plural, limit: 1 }),
+  await check(
+    `${GPTPOLICY.plural}.${GPTPOLICY.group}/${GPTPOLICY.version}`,
+    'kubectl apply -f deploy/crd-gptpolicy.yaml',
+    () => kube.listGPTPolicies(),
+  );
+  await check(
+    `${JSPOLICY.plural}.${JSPOLICY.group}/${JSPOLICY.version}`,
+    'install jsPolicy (https://www.jspolicy.com/docs/getting-started/installation)',
+    () =>
+      kube.custom.listClusterCustomObject({
+        group: JSPOLICY.group,
+        version: JSPOLICY.version,
+        plural: JSPOLICY.plural,
+        limit: 1,
+      }),
   );
 }

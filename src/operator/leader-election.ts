@@ -1,6 +1,12 @@
-import { CoordinationV1Api, type ConfigurationOptions, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  type ConfigurationOptions,
+  type KubeConfig,
+  type V1Lease,
+  type V1LeaseSpec,
+} from '@kubernetes/client-node';
 import { requestOptions } from './request-options.js';
-import { silentLogger, type Logger } from '../../common/index.js';
+import { pfError, silentLogger, type Logger } from '../../common/index.js';
 import { kubeErrorInfo } from './retry.js';
 
 export interface LeaderElectionOptions {
@@ -43,6 +49,14 @@ const abortableDelay = (ms: number, signal: AbortSignal): Promise<void> =>
   });
 
 /** RFC 3339 with microseconds, the MicroTime format the API server parses. */
+/**
+ * client-node types MicroTime as a Date but its serializer writes a Date with millisecond precision only; the
+ * Lease API wants the RFC 3339 microsecond string other clients (client-go) write, so the string is sent as is.
+ */
+function asMicroTime(s: string): V1LeaseSpec['renewTime'] {
+  return s as unknown as V1LeaseSpec['renewTime'];
+}
+
 export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
@@ -77,11 +91,15 @@ export class LeaderElector {
     this.leaseDurationMs = options.leaseDurationMs ?? 15_000;
     this.renewDeadlineMs = options.renewDeadlineMs ?? 10_000;
     this.retryPeriodMs = options.retryPeriodMs ?? 2_000;
-    if (this.renewDeadlineMs >= this.leaseDurationMs) throw new Error('leader election: renewDeadlineMs must be shorter than leaseDurationMs');
+    if (this.renewDeadlineMs >= this.leaseDurationMs)
+      throw pfError('PF_ERR_CONFIG', 'leader election: renewDeadlineMs must be shorter than leaseDurationMs');
     this.now = options.now ?? Date.now;
     this.delay = options.delay ?? abortableDelay;
     this.timeoutMs = options.requestTimeoutMs ?? 5_000;
-    this.log = (options.logger ?? silentLogger).child({ lease: `${options.namespace}/${this.name}`, identity: options.identity });
+    this.log = (options.logger ?? silentLogger).child({
+      lease: `${options.namespace}/${this.name}`,
+      identity: options.identity,
+    });
   }
 
   isLeader(): boolean {
@@ -98,7 +116,8 @@ export class LeaderElector {
     this.abort.abort();
     await this.running;
     if (this.leading) {
-      if (options.release ?? true) await this.release().catch((err) => this.log.warn({ err: kubeErrorInfo(err) }, 'could not release the lease'));
+      if (options.release ?? true)
+        await this.release().catch((err) => this.log.warn({ err: kubeErrorInfo(err) }, 'could not release the lease'));
       await this.setLeading(false);
     }
   }
@@ -116,7 +135,10 @@ export class LeaderElector {
       if (renewed) {
         this.lastRenewMs = now;
         if (!this.leading) await this.setLeading(true);
-      } else if (this.leading && (this.observedHolder !== this.options.identity || now - this.lastRenewMs >= this.renewDeadlineMs)) {
+      } else if (
+        this.leading &&
+        (this.observedHolder !== this.options.identity || now - this.lastRenewMs >= this.renewDeadlineMs)
+      ) {
         this.log.warn('lost the lease');
         await this.setLeading(false);
       }
@@ -189,12 +211,12 @@ export class LeaderElector {
     return true;
   }
 
-  private spec(holder: string, acquireMs: number, renewMs: number, transitions: number): any {
+  private spec(holder: string, acquireMs: number, renewMs: number, transitions: number): V1LeaseSpec {
     return {
       holderIdentity: holder,
       leaseDurationSeconds: Math.max(1, Math.round(this.leaseDurationMs / 1000)),
-      acquireTime: microTime(acquireMs),
-      renewTime: microTime(renewMs),
+      acquireTime: asMicroTime(microTime(acquireMs)),
+      renewTime: asMicroTime(microTime(renewMs)),
       leaseTransitions: transitions,
     };
   }
@@ -221,7 +243,16 @@ export class LeaderElector {
       {
         name: this.name,
         namespace,
-        body: { ...lease, spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now) as any, acquireTime: microTime(now) as any } },
+        body: {
+          ...lease,
+          spec: {
+            ...lease.spec,
+            holderIdentity: '',
+            leaseDurationSeconds: 1,
+            renewTime: asMicroTime(microTime(now)),
+            acquireTime: asMicroTime(microTime(now)),
+          },
+        },
       },
       this.reqOpts(),
     );

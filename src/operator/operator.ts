@@ -12,16 +12,21 @@ export interface OperatorOptions {
   kubeConfig: KubeConfig;
   /** worker/'s generation queue (createGenerationQueue); the operator only enqueues and reads jobs. */
   queue: OperatorQueue;
-  /** This replica's name in the Lease. @defaultValue $POD_NAME, else `<hostname>-<random>` */
+  /** This replica's name in the Lease (the CLI passes POD_NAME, read by src/config.ts). @defaultValue `<hostname>-<random>` */
   identity?: string;
   /** Elect a leader on a Lease before reconciling (turn off only for a single replica). @defaultValue true */
   leaderElection?: boolean;
-  /** @defaultValue $POD_NAMESPACE, else 'policyforge-system' */
+  /** The Lease's namespace (the CLI passes POD_NAMESPACE, read by src/config.ts). @defaultValue 'policyforge-system' */
   leaseNamespace?: string;
   /** @defaultValue 'policyforge-operator' */
   leaseName?: string;
   /** Lease timings and injected clock. */
-  lease?: Partial<Pick<LeaderElectionOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs' | 'now' | 'delay' | 'requestTimeoutMs'>>;
+  lease?: Partial<
+    Pick<
+      LeaderElectionOptions,
+      'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs' | 'now' | 'delay' | 'requestTimeoutMs'
+    >
+  >;
   kube?: KubeClientOptions;
   controller?: Omit<ControllerOptions, 'kube' | 'queue' | 'logger'>;
   /** Serve /healthz and /readyz on this port (0 = any free port); undefined = no health server. */
@@ -45,15 +50,20 @@ export interface RunningOperator {
  */
 export async function startOperator(options: OperatorOptions): Promise<RunningOperator> {
   const log = (options.logger ?? silentLogger).child({ module: 'operator' });
-  const identity = options.identity ?? process.env.POD_NAME ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
+  const identity = options.identity ?? `${hostname()}-${randomBytes(3).toString('hex')}`;
   const kube = new KubeClient(options.kubeConfig, options.kube);
-  const controller = new GPTPolicyController({ ...options.controller, kube, queue: options.queue, logger: log.child({ identity }) });
+  const controller = new GPTPolicyController({
+    ...options.controller,
+    kube,
+    queue: options.queue,
+    logger: log.child({ identity }),
+  });
 
   let elector: LeaderElector | undefined;
   if (options.leaderElection ?? true) {
     elector = new LeaderElector({
       kubeConfig: options.kubeConfig,
-      namespace: options.leaseNamespace ?? process.env.POD_NAMESPACE ?? 'policyforge-system',
+      namespace: options.leaseNamespace ?? 'policyforge-system',
       name: options.leaseName,
       identity,
       ...options.lease,
@@ -70,18 +80,24 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
   let server: Server | undefined;
   let healthUrl: string | undefined;
   if (options.healthPort !== undefined) {
-    server = createServer((req, res) => {
+    const health = createServer((req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/healthz' || path === '/readyz') {
-        const body = JSON.stringify({ ok: true, identity, leader: elector ? elector.isLeader() : true, pendingJobs: Object.keys(controller.pendingJobs()).length });
+        const body = JSON.stringify({
+          ok: true,
+          identity,
+          leader: elector ? elector.isLeader() : true,
+          pendingJobs: Object.keys(controller.pendingJobs()).length,
+        });
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(body);
         return;
       }
       res.writeHead(404).end();
     });
-    await new Promise<void>((resolve) => server!.listen(options.healthPort, resolve));
-    healthUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => health.listen(options.healthPort, resolve));
+    healthUrl = `http://127.0.0.1:${(health.address() as AddressInfo).port}`;
+    server = health;
   }
 
   return {
@@ -92,7 +108,8 @@ export async function startOperator(options: OperatorOptions): Promise<RunningOp
     async stop(stopOptions = {}) {
       if (elector) await elector.stop(stopOptions);
       await controller.stop();
-      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      const health = server;
+      if (health) await new Promise<void>((resolve) => health.close(() => resolve()));
     },
   };
 }

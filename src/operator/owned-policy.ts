@@ -3,7 +3,7 @@ import type { JsPolicy, OwnerReference } from '../../common/index.js';
 import { ANNOTATIONS, GPTPOLICY, type GPTPolicy } from './types.js';
 
 /** The JsPolicy's name: common's one rule for owned policies (`<name>` or `<name>.gpt.drzzl.io`). */
-export function policyNameFor(owner: GPTPolicy): string {
+export function jsPolicyNameOf(owner: GPTPolicy): string {
   return ownerPolicyName(ownerReferenceFor(owner));
 }
 
@@ -18,7 +18,10 @@ export function ownerReferenceFor(owner: GPTPolicy): OwnerReference {
   };
 }
 
-export function isOwnedBy(policy: { metadata?: { ownerReferences?: OwnerReference[] } } | undefined, owner: GPTPolicy): boolean {
+export function isOwnedBy(
+  policy: { metadata?: { ownerReferences?: OwnerReference[] } } | undefined,
+  owner: GPTPolicy,
+): boolean {
   return !!policy?.metadata?.ownerReferences?.some((r) => r.controller && r.uid === owner.metadata.uid);
 }
 

@@ -1,4 +1,5 @@
 import { ApiException } from '@kubernetes/client-node';
+import { isPolicyforgeError } from '../../common/index.js';
 
 /** What went wrong in a call to the Kubernetes API, from client-node's ApiException or a network error. */
 export interface KubeErrorInfo {
@@ -12,31 +13,53 @@ export interface KubeErrorInfo {
 }
 
 export function kubeErrorInfo(err: unknown): KubeErrorInfo {
-  if (err instanceof ApiException || (err && typeof err === 'object' && typeof (err as any).code === 'number' && 'body' in (err as any))) {
+  if (
+    err instanceof ApiException ||
+    (err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'number' && 'body' in err)
+  ) {
     const e = err as ApiException<unknown>;
-    let body: any = e.body;
-    if (typeof body === 'string') {
-      try {
-        body = JSON.parse(body);
-      } catch {
-        body = { message: body };
-      }
-    }
-    const causes: string[] = Array.isArray(body?.details?.causes)
-      ? body.details.causes.map((c: any) => [c.field, c.message].filter(Boolean).join(': '))
-      : [];
-    return { status: e.code, reason: body?.reason, message: body?.message ?? `HTTP ${e.code}`, causes };
+    const body = statusBody(e.body);
+    const causes = (Array.isArray(body.details?.causes) ? body.details.causes : []).map((c) =>
+      [c?.field, c?.message].filter(Boolean).join(': '),
+    );
+    return { status: e.code, reason: body.reason, message: body.message ?? `HTTP ${e.code}`, causes };
   }
-  const message = err instanceof Error ? `${err.name === 'AbortError' || err.name === 'TimeoutError' ? 'request timed out: ' : ''}${err.message}` : String(err);
+  const message =
+    err instanceof Error
+      ? `${err.name === 'AbortError' || err.name === 'TimeoutError' ? 'request timed out: ' : ''}${err.message}`
+      : String(err);
   return { message, causes: [] };
 }
 
+/** The fields of a Kubernetes Status body that errors are reported with (a string body is its message). */
+interface StatusBody {
+  reason?: string;
+  message?: string;
+  details?: { causes?: Array<{ field?: string; message?: string } | null> };
+}
+
+function statusBody(body: unknown): StatusBody {
+  if (typeof body === 'string') {
+    try {
+      return statusBody(JSON.parse(body));
+    } catch {
+      return { message: body };
+    }
+  }
+  return body && typeof body === 'object' ? (body as StatusBody) : {};
+}
+
 export const isNotFound = (err: unknown): boolean => kubeErrorInfo(err).status === 404;
-export const isConflict = (err: unknown): boolean => kubeErrorInfo(err).status === 409 && kubeErrorInfo(err).reason !== 'AlreadyExists';
+export const isConflict = (err: unknown): boolean =>
+  kubeErrorInfo(err).status === 409 && kubeErrorInfo(err).reason !== 'AlreadyExists';
 export const isAlreadyExists = (err: unknown): boolean => kubeErrorInfo(err).reason === 'AlreadyExists';
 
-/** Worth trying again: network errors, timeouts, 429 and 5xx, and (when asked) write conflicts. */
+/**
+ * Worth trying again: network errors, timeouts, 429 and 5xx, and (when asked) write conflicts. A
+ * PolicyforgeError says so itself (its `retryable`): a JsPolicy owned by someone else stays so.
+ */
 export function isRetryable(err: unknown, options: { conflicts?: boolean } = {}): boolean {
+  if (isPolicyforgeError(err)) return err.retryable;
   const info = kubeErrorInfo(err);
   if (info.status === undefined) return true;
   if (info.status === 429 || info.status >= 500) return true;

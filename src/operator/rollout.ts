@@ -1,4 +1,4 @@
-import { pfError } from '../../common/index.js';
+import { GO_DURATION } from '../../common/index.js';
 import type { GPTPolicyRolloutSpec, RolloutStage, RolloutStatus } from './types.js';
 
 /**
@@ -33,26 +33,9 @@ export interface PolicyViolation {
 
 /** A Go-style duration (`90s`, `30m`, `1h30m`, `24h`) in milliseconds; undefined when it is not one. */
 export function parseDuration(text: string): number | undefined {
-  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text.trim());
+  const m = GO_DURATION.exec(text.trim());
   if (!m || !text.trim() || (m[1] === undefined && m[2] === undefined && m[3] === undefined)) return undefined;
   return ((Number(m[1] ?? 0) * 60 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 1000;
-}
-
-export function validateRollout(rollout: unknown, where: string): void {
-  if (rollout === undefined) return;
-  const r = rollout as GPTPolicyRolloutSpec;
-  const invalid = (message: string) => pfError('PF_ERR_INPUT_INVALID', where, message);
-  if (!r || typeof r !== 'object' || Array.isArray(r)) throw invalid('spec.rollout must be an object');
-  if (r.strategy !== undefined && r.strategy !== 'Immediate' && r.strategy !== 'Staged') {
-    throw invalid(`spec.rollout.strategy must be Immediate or Staged, not "${String(r.strategy)}"`);
-  }
-  if (r.window !== undefined && (typeof r.window !== 'string' || !parseDuration(r.window))) {
-    throw invalid(`spec.rollout.window must be a duration such as 30m, 1h or 24h, not "${String(r.window)}"`);
-  }
-  const b = r.violationBudget;
-  if (b !== undefined && (!Number.isInteger(b) || b < 0 || b > 38)) {
-    throw invalid('spec.rollout.violationBudget must be a whole number from 0 to 38 (jsPolicy keeps 39 at most)');
-  }
 }
 
 export function isStaged(spec: { rollout?: GPTPolicyRolloutSpec }): boolean {
@@ -293,7 +276,7 @@ export function observeRollout(input: ObserveInput): RolloutDecision {
       `approve (annotation gpt.drzzl.io/approved) to go on to ${next}`;
     return waiting(observed, 'AwaitingApproval', message, consumed);
   }
-  const why = `promoted from ${stage} to ${next}: ${count} violation(s) in the ${prev.window} window` +
-    ` (budget ${budget})`;
+  const why =
+    `promoted from ${stage} to ${next}: ${count} violation(s) in the ${prev.window} window` + ` (budget ${budget})`;
   return promote(observed, input, why, consumed);
 }

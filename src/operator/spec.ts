@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson, pfError, type Intent, type IntentOptions } from '../../common/index.js';
+import { z } from 'zod';
+import {
+  canonicalJson,
+  fieldPath,
+  GPTPolicySpecSchema,
+  PolicyforgeError,
+  schemaIssues,
+  type Intent,
+  type IntentOptions,
+} from '../../common/index.js';
 import { ownerReferenceFor } from './owned-policy.js';
-import { validateRollout } from './rollout.js';
-import { APPROVALS, MODES, type GPTPolicy, type GPTPolicySpec } from './types.js';
+import type { GPTPolicy, GPTPolicySpec } from './types.js';
 
 /**
  * What a GPTPolicy asks for, reduced to the fields that change the generated policy. `mode`, `approval` and
@@ -24,7 +32,10 @@ function generationRelevant(spec: GPTPolicySpec): unknown {
 
 /** Stable hash of the generation-relevant spec: equal specs hash equally whatever the key order. */
 export function specHash(spec: GPTPolicySpec): string {
-  return createHash('sha256').update(canonicalJson(generationRelevant(spec))).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(canonicalJson(generationRelevant(spec)))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /**
@@ -45,43 +56,37 @@ export function jobIdParts(jobId: string | undefined): { round: number; attempt:
   };
 }
 
-/** Checks what the CRD schema checks (for clusters without it, and for clear messages naming the field). */
+const required = (what: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'is required' : `must be ${what}`;
+
+/** What the operator reads of a GPTPolicy: its name, and a spec as common's GPTPolicySpecSchema has it. */
+const GPTPolicyObjectSchema = z.looseObject(
+  {
+    metadata: z.looseObject(
+      { name: z.string({ error: required('a string') }).min(1, 'is required') },
+      { error: required('an object') },
+    ),
+    spec: GPTPolicySpecSchema,
+  },
+  { error: 'must be an object' },
+);
+
+/**
+ * Parses a GPTPolicy from the cluster once (for clusters without the CRD, and for messages naming each bad
+ * field: `GPTPolicy n: spec.mode must be Enforce, Warn or Audit, not "Loud"`). Spec fields the schema does not
+ * know are dropped, as the API server prunes them; everything past this trusts the type.
+ */
 export function validateGPTPolicy(obj: unknown): GPTPolicy {
-  const o = obj as GPTPolicy;
-  const name = o?.metadata?.name ?? '<unnamed>';
-  const where = `GPTPolicy ${name}`;
-  if (!o || typeof o !== 'object' || !o.metadata?.name) throw pfError('PF_ERR_INPUT_INVALID', where, 'metadata.name is required');
-  const spec = o.spec as GPTPolicySpec | undefined;
-  if (!spec || typeof spec !== 'object') throw pfError('PF_ERR_INPUT_INVALID', where, 'spec is required');
-  if (typeof spec.description !== 'string' || spec.description.trim() === '') {
-    throw pfError('PF_ERR_INPUT_INVALID', where, 'spec.description is required and must be a non-empty string');
-  }
-  if (spec.mode !== undefined && !MODES.includes(spec.mode)) {
-    throw pfError('PF_ERR_INPUT_INVALID', where, `spec.mode must be one of ${MODES.join(', ')}, not "${String(spec.mode)}"`);
-  }
-  if (spec.approval !== undefined && !APPROVALS.includes(spec.approval)) {
-    throw pfError('PF_ERR_INPUT_INVALID', where, `spec.approval must be one of ${APPROVALS.join(', ')}, not "${String(spec.approval)}"`);
-  }
-  if (spec.failurePolicy !== undefined && spec.failurePolicy !== 'Fail' && spec.failurePolicy !== 'Ignore') {
-    throw pfError('PF_ERR_INPUT_INVALID', where, `spec.failurePolicy must be Fail or Ignore, not "${String(spec.failurePolicy)}"`);
-  }
-  if (spec.namespaces !== undefined && (!Array.isArray(spec.namespaces) || spec.namespaces.some((n) => typeof n !== 'string'))) {
-    throw pfError('PF_ERR_INPUT_INVALID', where, 'spec.namespaces must be a list of namespace names');
-  }
-  for (const field of ['podControllers', 'allowDeletes'] as const) {
-    if (spec[field] !== undefined && typeof spec[field] !== 'boolean') throw pfError('PF_ERR_INPUT_INVALID', where, `spec.${field} must be true or false`);
-  }
-  validateRollout(spec.rollout, where);
-  if (spec.examples !== undefined) {
-    if (!Array.isArray(spec.examples)) throw pfError('PF_ERR_INPUT_INVALID', where, 'spec.examples must be a list');
-    spec.examples.forEach((e, i) => {
-      if (!e || typeof e.name !== 'string') throw pfError('PF_ERR_INPUT_INVALID', where, `spec.examples[${i}].name is required`);
-      if (!['allow', 'deny', 'warn', 'mutate'].includes(e.expect)) {
-        throw pfError('PF_ERR_INPUT_INVALID', where, `spec.examples[${i}] ("${e.name}").expect must be allow, deny, warn or mutate`);
-      }
-    });
-  }
-  return o;
+  const parsed = GPTPolicyObjectSchema.safeParse(obj);
+  if (parsed.success) return { ...(obj as GPTPolicy), spec: parsed.data.spec };
+  const name = (obj as { metadata?: { name?: unknown } } | null | undefined)?.metadata?.name;
+  const where = `GPTPolicy ${typeof name === 'string' && name ? name : '<unnamed>'}`;
+  const issues = schemaIssues(parsed.error).map((i) => ({ path: fieldPath(i.path), message: i.message }));
+  throw new PolicyforgeError(
+    'PF_ERR_INPUT_INVALID',
+    [where, issues.map((i) => `${i.path || '(object)'} ${i.message}`).join('; ')],
+    { details: { fields: issues } },
+  );
 }
 
 /** The loop's Intent for a GPTPolicy: the JsPolicy will be owned by it. */

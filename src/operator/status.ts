@@ -27,7 +27,12 @@ const MAX_MESSAGE = 1024;
  * Merges condition updates into the previous list the Kubernetes way: lastTransitionTime changes only when
  * a condition's status changes; the list stays in the order Generated, Verified, ImpactAssessed, Applied, Ready.
  */
-export function setConditions(previous: Condition[] | undefined, updates: ConditionUpdate[], generation: number | undefined, now: Date): Condition[] {
+export function setConditions(
+  previous: Condition[] | undefined,
+  updates: ConditionUpdate[],
+  generation: number | undefined,
+  now: Date,
+): Condition[] {
   const byType = new Map<string, Condition>((previous ?? []).map((c) => [c.type, c]));
   for (const u of updates) {
     const old = byType.get(u.type);
@@ -37,10 +42,11 @@ export function setConditions(previous: Condition[] | undefined, updates: Condit
       reason: u.reason,
       message: clip(redactSecrets(u.message)),
       ...(generation !== undefined ? { observedGeneration: generation } : {}),
-      lastTransitionTime: old && old.status === u.status ? old.lastTransitionTime : now.toISOString().replace(/\.\d+Z$/, 'Z'),
+      lastTransitionTime:
+        old && old.status === u.status ? old.lastTransitionTime : now.toISOString().replace(/\.\d+Z$/, 'Z'),
     });
   }
-  return CONDITION_TYPES.filter((t) => byType.has(t)).map((t) => byType.get(t)!);
+  return CONDITION_TYPES.flatMap((t) => byType.get(t) ?? []);
 }
 
 export function conditionOf(status: GPTPolicyStatus | undefined, type: ConditionType): Condition | undefined {
@@ -48,7 +54,9 @@ export function conditionOf(status: GPTPolicyStatus | undefined, type: Condition
 }
 
 /** The figures a finished generation contributes to the status. */
-export function resultSummary(result: GenerationResult): Pick<GPTPolicyStatus, 'rounds' | 'source' | 'cases' | 'findings' | 'tokens' | 'restatement' | 'judged'> {
+export function resultSummary(
+  result: GenerationResult,
+): Pick<GPTPolicyStatus, 'rounds' | 'source' | 'cases' | 'findings' | 'tokens' | 'restatement' | 'judged'> {
   const withReport = [...result.rounds].reverse().find((r) => r.report);
   const report = withReport?.report;
   const suite = report?.suite;
@@ -70,7 +78,9 @@ export function resultSummary(result: GenerationResult): Pick<GPTPolicyStatus, '
       total: result.usage.totalTokens,
       calls: result.usage.calls,
     },
-    ...(result.restatement ? { restatement: clipRestatement(result.restatement.text), judged: result.restatement.judged } : {}),
+    ...(result.restatement
+      ? { restatement: clipRestatement(result.restatement.text), judged: result.restatement.judged }
+      : {}),
   };
 }
 
@@ -87,7 +97,12 @@ export interface StatusContext {
 }
 
 /** A new spec was handed to the queue. */
-export function queuedStatus(prev: GPTPolicyStatus | undefined, ctx: StatusContext, jobId: string, round: number): GPTPolicyStatus {
+export function queuedStatus(
+  prev: GPTPolicyStatus | undefined,
+  ctx: StatusContext,
+  jobId: string,
+  round: number,
+): GPTPolicyStatus {
   const keepsPolicy = hasWorkingPolicy(prev);
   return {
     ...prev,
@@ -103,9 +118,21 @@ export function queuedStatus(prev: GPTPolicyStatus | undefined, ctx: StatusConte
           type: 'Generated',
           status: 'Unknown',
           reason: REASONS.Queued,
-          message: round > 1 ? `round ${round} queued as job ${jobId} with the API server's errors as feedback` : `queued as job ${jobId}`,
+          message:
+            round > 1
+              ? `round ${round} queued as job ${jobId} with the API server's errors as feedback`
+              : `queued as job ${jobId}`,
         },
-        ...(keepsPolicy ? [] : [{ type: 'Ready' as const, status: 'False' as const, reason: REASONS.Generating, message: 'the policy is being generated' }]),
+        ...(keepsPolicy
+          ? []
+          : [
+              {
+                type: 'Ready' as const,
+                status: 'False' as const,
+                reason: REASONS.Generating,
+                message: 'the policy is being generated',
+              },
+            ]),
       ],
       ctx.generation,
       ctx.now,
@@ -126,12 +153,22 @@ export function failedStatus(
   if (failure.stage === 'Generated') {
     updates.push({ type: 'Generated', status: 'False', reason: failure.reason, message });
   } else {
-    updates.push({ type: 'Generated', status: 'True', reason: REASONS.Succeeded, message: 'a draft policy was generated' });
+    updates.push({
+      type: 'Generated',
+      status: 'True',
+      reason: REASONS.Succeeded,
+      message: 'a draft policy was generated',
+    });
     updates.push({ type: 'Verified', status: 'False', reason: failure.reason, message });
   }
   updates.push(
     keepsPolicy
-      ? { type: 'Ready', status: 'True', reason: REASONS.PreviousPolicyKept, message: `the latest spec failed (${failure.reason}); the JsPolicy from the previous spec stays in force, untouched` }
+      ? {
+          type: 'Ready',
+          status: 'True',
+          reason: REASONS.PreviousPolicyKept,
+          message: `the latest spec failed (${failure.reason}); the JsPolicy from the previous spec stays in force, untouched`,
+        }
       : { type: 'Ready', status: 'False', reason: failure.reason, message },
   );
   return failureOutcome(prev, ctx, { keepsPolicy, summary, message, updates });
@@ -201,7 +238,12 @@ export function appliedStatus(
   const cases = summary.cases ?? prev?.cases;
   const updates: ConditionUpdate[] = [];
   if (applied.result) {
-    updates.push({ type: 'Generated', status: 'True', reason: REASONS.Succeeded, message: applied.result.reason || `generated in ${applied.result.rounds.length} round(s)` });
+    updates.push({
+      type: 'Generated',
+      status: 'True',
+      reason: REASONS.Succeeded,
+      message: applied.result.reason || `generated in ${applied.result.rounds.length} round(s)`,
+    });
     updates.push({
       type: 'Verified',
       status: 'True',
@@ -209,8 +251,18 @@ export function appliedStatus(
       message: `${cases?.passed ?? 0} case(s) passed, ${cases?.failed ?? 0} failed; the API server accepted a dry-run`,
     });
   } else if (applied.verb === 'adopted') {
-    updates.push({ type: 'Generated', status: 'True', reason: REASONS.Migrated, message: 'adopted the JsPolicy the earlier operator applied for this description' });
-    updates.push({ type: 'Verified', status: 'Unknown', reason: REASONS.Migrated, message: 'adopted without re-verification; change the description to regenerate and verify' });
+    updates.push({
+      type: 'Generated',
+      status: 'True',
+      reason: REASONS.Migrated,
+      message: 'adopted the JsPolicy the earlier operator applied for this description',
+    });
+    updates.push({
+      type: 'Verified',
+      status: 'Unknown',
+      reason: REASONS.Migrated,
+      message: 'adopted without re-verification; change the description to regenerate and verify',
+    });
   }
   if (applied.impact) updates.push(impactConditionUpdate(applied.impact));
   const hold = applied.hold;
@@ -244,7 +296,13 @@ export function appliedStatus(
 }
 
 /** Applying failed for a reason retries will not fix (the name belongs to another object, or the API refuses it). */
-export function applyFailedStatus(prev: GPTPolicyStatus | undefined, ctx: StatusContext, reason: string, message: string, result?: GenerationResult): GPTPolicyStatus {
+export function applyFailedStatus(
+  prev: GPTPolicyStatus | undefined,
+  ctx: StatusContext,
+  reason: string,
+  message: string,
+  result?: GenerationResult,
+): GPTPolicyStatus {
   const keepsPolicy = hasWorkingPolicy(prev) && reason !== REASONS.NotOwned;
   return failureOutcome(prev, ctx, {
     keepsPolicy,
@@ -254,13 +312,28 @@ export function applyFailedStatus(prev: GPTPolicyStatus | undefined, ctx: Status
       // a result here was generated and passed the cases and the dry-run: only applying it failed
       ...(result
         ? [
-            { type: 'Generated' as const, status: 'True' as const, reason: REASONS.Succeeded, message: result.reason || `generated in ${result.rounds.length} round(s)` },
-            { type: 'Verified' as const, status: 'True' as const, reason: REASONS.CasesPassed, message: 'the generated policy passed its cases' },
+            {
+              type: 'Generated' as const,
+              status: 'True' as const,
+              reason: REASONS.Succeeded,
+              message: result.reason || `generated in ${result.rounds.length} round(s)`,
+            },
+            {
+              type: 'Verified' as const,
+              status: 'True' as const,
+              reason: REASONS.CasesPassed,
+              message: 'the generated policy passed its cases',
+            },
           ]
         : []),
       { type: 'Applied', status: 'False', reason, message },
       keepsPolicy
-        ? { type: 'Ready', status: 'True', reason: REASONS.PreviousPolicyKept, message: 'the JsPolicy from the previous spec stays in force' }
+        ? {
+            type: 'Ready',
+            status: 'True',
+            reason: REASONS.PreviousPolicyKept,
+            message: 'the JsPolicy from the previous spec stays in force',
+          }
         : { type: 'Ready', status: 'False', reason, message },
     ],
   });

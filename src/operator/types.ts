@@ -1,9 +1,14 @@
-import type { KubeObject, TestCase } from '../../common/index.js';
+import type { APPROVALS, GPTPolicySpec, KubeObject, MODES } from '../../common/index.js';
 import type { ImpactStatus } from '../impact/index.js';
 
 /** The GPTPolicy resource (gpt.drzzl.io/v1, cluster-scoped); schema in deploy/crd-gptpolicy.yaml. */
 export const GPTPOLICY = { group: 'gpt.drzzl.io', version: 'v1', plural: 'gptpolicies', kind: 'GPTPolicy' } as const;
-export const JSPOLICY = { group: 'policy.jspolicy.com', version: 'v1beta1', plural: 'jspolicies', kind: 'JsPolicy' } as const;
+export const JSPOLICY = {
+  group: 'policy.jspolicy.com',
+  version: 'v1beta1',
+  plural: 'jspolicies',
+  kind: 'JsPolicy',
+} as const;
 /** jsPolicy's record of a policy's violations (one per JsPolicy, same name, owned by it). */
 export const JSPOLICY_VIOLATIONS = {
   group: 'policy.jspolicy.com',
@@ -24,40 +29,12 @@ export const ANNOTATIONS = {
   rollout: 'gpt.drzzl.io/rollout',
 } as const;
 
-export const MODES = ['Enforce', 'Warn', 'Audit'] as const;
+// The spec's vocabulary is common/schemas.ts's (GPTPolicySpecSchema, which validateGPTPolicy parses with).
+export { APPROVALS, MODES, type GPTPolicySpec, type GPTPolicyRolloutSpec } from '../../common/index.js';
 export type Mode = (typeof MODES)[number];
-
-export const APPROVALS = ['Auto', 'Manual'] as const;
 export type Approval = (typeof APPROVALS)[number];
 
-export interface GPTPolicySpec {
-  description: string;
-  /** @defaultValue 'Enforce' */
-  mode?: Mode;
-  /** @defaultValue 'Auto' */
-  approval?: Approval;
-  failurePolicy?: 'Fail' | 'Ignore';
-  namespaces?: string[];
-  examples?: TestCase[];
-  model?: string;
-  /** false: a pod-spec intent covers Pods only, not the pod templates of controllers. @defaultValue true */
-  podControllers?: boolean;
-  /** Approves a Controller policy that deletes what the description asks it to delete. @defaultValue false */
-  allowDeletes?: boolean;
-  /** How a new draft reaches the mode's violationPolicy. @defaultValue { strategy: 'Immediate' } */
-  rollout?: GPTPolicyRolloutSpec;
-}
-
 export type RolloutStage = 'Dry' | 'Warn' | 'Deny';
-
-export interface GPTPolicyRolloutSpec {
-  /** Immediate: the mode's violationPolicy at once (as always). Staged: Dry → Warn → Deny. @defaultValue 'Immediate' */
-  strategy?: 'Immediate' | 'Staged';
-  /** Observation window per stage, a Go-style duration (30m, 1h, 24h). @defaultValue '1h' */
-  window?: string;
-  /** Violations jsPolicy may record in a stage's window for it to be promoted. @defaultValue 0 */
-  violationBudget?: number;
-}
 
 /** status.rollout: where a staged rollout stands and why. */
 export interface RolloutStatus {

@@ -7,7 +7,17 @@ import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startKubeApiServer, type KubeApiServer } from '../support/kube-api-server.js';
-import { condition, E2E_KUBECONFIG, eventually, GPT, GPTPOLICY_TYPE, gptPolicy, jsPolicyType, JSP, REDIS_URL } from './harness.js';
+import {
+  condition,
+  E2E_KUBECONFIG,
+  eventually,
+  GPT,
+  GPTPOLICY_TYPE,
+  gptPolicy,
+  jsPolicyType,
+  JSP,
+  REDIS_URL,
+} from './harness.js';
 
 // `policyforge operator` as shipped: the real bin (dist/), a kubeconfig file pointing at the in-process API
 // server, Redis, and --with-worker running the real loop offline in the same process.
@@ -33,7 +43,12 @@ afterEach(async () => {
   redis.disconnect();
 });
 
-function run(args: string[]): { proc: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
+function run(args: string[]): {
+  proc: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+} {
   let out = '';
   let err = '';
   // run the entry directly with --no-node-snapshot (as deploy/deployment.yaml does): bin/'s re-exec wrapper
@@ -58,28 +73,59 @@ function run(args: string[]): { proc: ChildProcess; stdout: () => string; stderr
 
 describe.skipIf(!!E2E_KUBECONFIG)('policyforge operator', () => {
   it("runs the user's GPTPolicy to Ready with its own worker, then stops on SIGTERM releasing the lease", async () => {
-    const op = run(['--kubeconfig', join(dir, 'kubeconfig'), '--with-worker', '--health-port', '0', '--lease-namespace', 'policyforge-system', '--identity', 'cli-replica']);
-    await eventually(async () => op.stdout().includes('watching GPTPolicies'), `the operator to start; stderr: ${op.stderr()}`, 60_000);
+    const op = run([
+      '--kubeconfig',
+      join(dir, 'kubeconfig'),
+      '--with-worker',
+      '--health-port',
+      '0',
+      '--lease-namespace',
+      'policyforge-system',
+      '--identity',
+      'cli-replica',
+    ]);
+    await eventually(
+      async () => op.stdout().includes('watching GPTPolicies'),
+      `the operator to start; stderr: ${op.stderr()}`,
+      60_000,
+    );
     const healthUrl = /health on (http:\/\/\S+)/.exec(op.stdout())![1];
     expect(await (await fetch(`${healthUrl}/readyz`)).json()).toMatchObject({ ok: true, identity: 'cli-replica' });
 
     const kc = new KubeConfig();
     kc.loadFromString(server.kubeconfig());
     const api = kc.makeApiClient(CustomObjectsApi);
-    await api.createClusterCustomObject({ ...GPT, body: gptPolicy('no-prod-pods-in-test-ns.drzzl.io', { description: "Deny pods with the label 'env=prod' in the 'test' namespace." }) });
-    const ready = await eventually(async () => {
-      const o = await api.getClusterCustomObject({ ...GPT, name: 'no-prod-pods-in-test-ns.drzzl.io' });
-      return condition(o, 'Ready')?.status === 'True' ? o : undefined;
-    }, 'Ready', 90_000);
+    await api.createClusterCustomObject({
+      ...GPT,
+      body: gptPolicy('no-prod-pods-in-test-ns.drzzl.io', {
+        description: "Deny pods with the label 'env=prod' in the 'test' namespace.",
+      }),
+    });
+    const ready = await eventually(
+      async () => {
+        const o = await api.getClusterCustomObject({ ...GPT, name: 'no-prod-pods-in-test-ns.drzzl.io' });
+        return condition(o, 'Ready')?.status === 'True' ? o : undefined;
+      },
+      'Ready',
+      90_000,
+    );
     expect(ready.status.policyName).toBe('no-prod-pods-in-test-ns.drzzl.io');
     const policy = await api.getClusterCustomObject({ ...JSP, name: 'no-prod-pods-in-test-ns.drzzl.io' });
     expect(policy.spec.failurePolicy).toBe('Ignore');
-    expect(server.getObject('coordination.k8s.io', 'leases', 'policyforge-operator', 'policyforge-system').spec.holderIdentity).toBe('cli-replica');
+    expect(
+      server.getObject('coordination.k8s.io', 'leases', 'policyforge-operator', 'policyforge-system').spec
+        .holderIdentity,
+    ).toBe('cli-replica');
 
     op.proc.kill('SIGTERM');
     const code = await op.exited;
-    expect({ code, signal: op.proc.signalCode, stdout: op.stdout(), stderr: op.stderr().slice(-2000) }).toMatchObject({ code: 0 });
-    expect(server.getObject('coordination.k8s.io', 'leases', 'policyforge-operator', 'policyforge-system').spec.holderIdentity).toBe('');
+    expect({ code, signal: op.proc.signalCode, stdout: op.stdout(), stderr: op.stderr().slice(-2000) }).toMatchObject({
+      code: 0,
+    });
+    expect(
+      server.getObject('coordination.k8s.io', 'leases', 'policyforge-operator', 'policyforge-system').spec
+        .holderIdentity,
+    ).toBe('');
   });
 
   it('exits 2 naming the manifest when the cluster does not serve GPTPolicies, and 3 when the API server is unreachable', async () => {

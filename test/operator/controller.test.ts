@@ -1,7 +1,19 @@
 import { PatchStrategy } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { requestOptions } from '../../src/operator/request-options.js';
-import { createBed, onTestServer, condition, editGPT, eventually, getGPT, getJsPolicy, gptPolicy, GPT, JSP, type Bed } from './harness.js';
+import {
+  createBed,
+  onTestServer,
+  condition,
+  editGPT,
+  eventually,
+  getGPT,
+  getJsPolicy,
+  gptPolicy,
+  GPT,
+  JSP,
+  type Bed,
+} from './harness.js';
 import { scriptedGenerator, type ScriptedGenerator } from './scripted-generator.js';
 
 // The controller's mechanics, end to end: the production operator (client-node against the in-process API
@@ -26,6 +38,12 @@ const ready = (name = NAME) =>
     return o.status?.phase === 'Ready' && condition(o, 'Ready')?.status === 'True' ? o : undefined;
   }, `${name} to become Ready`);
 
+/** The first operator has nothing running or waiting (its reconciles and finished jobs are handled). */
+const op0Idle = async () => {
+  await bed.operators[0].controller.pollJobs();
+  await bed.operators[0].controller.idle();
+};
+
 const inPhase = (phase: string, name = NAME) =>
   eventually(async () => {
     const o = await getGPT(bed, name);
@@ -35,12 +53,22 @@ const inPhase = (phase: string, name = NAME) =>
 describe('the GPTPolicy controller', () => {
   it('turns a GPTPolicy into an owned JsPolicy and reports Ready in the status subresource', async () => {
     await bed.startOperator();
-    const created = await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    const created = await bed.api.createClusterCustomObject({
+      ...GPT,
+      body: gptPolicy(NAME, { description: DESCRIPTION }),
+    });
     const obj = await ready();
 
     const policy = await getJsPolicy(bed, NAME);
     expect(policy.metadata.ownerReferences).toEqual([
-      { apiVersion: 'gpt.drzzl.io/v1', kind: 'GPTPolicy', name: NAME, uid: created.metadata.uid, controller: true, blockOwnerDeletion: true },
+      {
+        apiVersion: 'gpt.drzzl.io/v1',
+        kind: 'GPTPolicy',
+        name: NAME,
+        uid: created.metadata.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
     ]);
     expect(policy.spec.failurePolicy).toBe('Ignore'); // the draft said Fail; only the GPTPolicy may ask for it
     expect(policy.spec.violationPolicy).toBe('Deny');
@@ -64,9 +92,18 @@ describe('the GPTPolicy controller', () => {
       ['Applied', 'True', 'Applied'],
       ['Ready', 'True', 'Ready'],
     ]);
-    expect(obj.status.impact).toMatchObject({ checked: 0, wouldDeny: 0, wouldWarn: 0, examples: [], jobId: obj.status.jobId });
+    expect(obj.status.impact).toMatchObject({
+      checked: 0,
+      wouldDeny: 0,
+      wouldWarn: 0,
+      examples: [],
+      jobId: obj.status.jobId,
+    });
     expect(model.calls).toHaveLength(1);
-    expect(model.calls[0]).toMatchObject({ text: DESCRIPTION, owner: { uid: created.metadata.uid, kind: 'GPTPolicy' } });
+    expect(model.calls[0]).toMatchObject({
+      text: DESCRIPTION,
+      owner: { uid: created.metadata.uid, kind: 'GPTPolicy' },
+    });
   });
 
   it('regenerates and updates the JsPolicy when the description changes, and deletion removes it', async () => {
@@ -75,7 +112,10 @@ describe('the GPTPolicy controller', () => {
     const first = await ready();
     const before = await getJsPolicy(bed, NAME);
     // what an operator before the one envelope left on its JsPolicy: dropped by the next update
-    const legacy = { 'gpt.drzzl.io/spec-hash': first.status.specHash, 'gpt.drzzl.io/intended-violation-policy': 'Deny' };
+    const legacy = {
+      'gpt.drzzl.io/spec-hash': first.status.specHash,
+      'gpt.drzzl.io/intended-violation-policy': 'Deny',
+    };
     await bed.api.patchClusterCustomObject(
       { ...JSP, name: NAME, body: { metadata: { annotations: legacy } } },
       requestOptions(10_000, PatchStrategy.MergePatch),
@@ -107,7 +147,10 @@ describe('the GPTPolicy controller', () => {
     const writesBefore = bed.server!.requests.filter((r) => r.method !== 'GET').length;
 
     const second = await bed.startOperator();
-    await eventually(async () => second.controller.stats.reconciles >= 1 && second.controller.idle().then(() => true), 'the restarted operator to reconcile');
+    await eventually(
+      async () => second.controller.stats.reconciles >= 1 && second.controller.idle().then(() => true),
+      'the restarted operator to reconcile',
+    );
     second.controller.resync();
     await second.controller.idle();
 
@@ -135,7 +178,7 @@ describe('the GPTPolicy controller', () => {
   it('leaves the working JsPolicy untouched during a model outage and says why in the status', async () => {
     await bed.startOperator();
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
-    const obj = await ready();
+    await ready();
     const before = await getJsPolicy(bed, NAME);
 
     model.mode = 'outage';
@@ -199,7 +242,13 @@ describe('the GPTPolicy controller', () => {
   it('reconciles many GPTPolicies with bounded concurrency', async () => {
     const op = await bed.startOperator({ controller: { maxConcurrentReconciles: 2 } });
     const names = Array.from({ length: 8 }, (_, i) => `many-${i}.policy.drzzl.io`);
-    for (const n of names) await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(n, { description: `Deny pods with the label 'env=prod' in the 'ns${names.indexOf(n)}' namespace.` }) });
+    for (const n of names)
+      await bed.api.createClusterCustomObject({
+        ...GPT,
+        body: gptPolicy(n, {
+          description: `Deny pods with the label 'env=prod' in the 'ns${names.indexOf(n)}' namespace.`,
+        }),
+      });
     for (const n of names) await ready(n);
     expect(op.controller.stats.applied).toBe(8);
     expect(model.calls).toHaveLength(8);
@@ -239,44 +288,89 @@ describe('the GPTPolicy controller', () => {
     await bed.startOperator({ kube: { requestTimeoutMs: 300 } });
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
     await ready();
-    const hung = bed.server!.requests.filter((r) => (r.path.endsWith(`/jspolicies/${NAME}`) && r.method === 'GET') || r.path.endsWith('/status'));
+    const hung = bed.server!.requests.filter(
+      (r) => (r.path.endsWith(`/jspolicies/${NAME}`) && r.method === 'GET') || r.path.endsWith('/status'),
+    );
     expect(hung.filter((r) => r.clientClosed)).toHaveLength(2); // both hung requests were abandoned by the client…
     expect(hung.length).toBeGreaterThan(2); // …and retried
     expect(await getJsPolicy(bed, NAME)).toBeDefined();
   });
 
-  onTestServer("feeds the API server's dry-run rejection back as one more round, then applies the fixed policy", async () => {
-    model.draftOverrides = { timeoutSeconds: 99 }; // jsPolicy's webhook allows 1..30
-    bed.jsPolicyRules.push((o) => (o.spec?.timeoutSeconds > 30 ? [`spec.timeoutSeconds: Invalid value: ${o.spec.timeoutSeconds}: must be between 1 and 30`] : []));
-    await bed.startOperator();
-    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION, mode: 'Warn' }) });
-    const obj = await ready();
-    expect(model.calls).toHaveLength(2);
-    expect(model.calls[1].feedback?.[0]).toContain('spec.timeoutSeconds: Invalid value: 99');
-    expect(obj.status.jobId).toMatch(/-r2$/);
-    expect((await getJsPolicy(bed, NAME)).spec.violationPolicy).toBe('Warn');
-  });
+  onTestServer(
+    "feeds the API server's dry-run rejection back as a round of the same job, then applies the fixed policy",
+    async () => {
+      model.draftOverrides = { timeoutSeconds: 99 }; // jsPolicy's webhook allows 1..30
+      model.dryRun = bed.dryRun; // the worker has the operator's cluster access (operator --with-worker)
+      bed.jsPolicyRules.push((o) =>
+        o.spec?.timeoutSeconds > 30
+          ? [`spec.timeoutSeconds: Invalid value: ${o.spec.timeoutSeconds}: must be between 1 and 30`]
+          : [],
+      );
+      await bed.startOperator();
+      await bed.api.createClusterCustomObject({
+        ...GPT,
+        body: gptPolicy(NAME, { description: DESCRIPTION, mode: 'Warn' }),
+      });
+      const obj = await ready();
+      // one job: round 1 refused on dry-run, round 2 accepted; the operator enqueued nothing more
+      expect(model.calls).toHaveLength(1);
+      expect(model.dryRunErrors).toEqual([['spec.timeoutSeconds: Invalid value: 99: must be between 1 and 30'], []]);
+      expect(obj.status.jobId).not.toMatch(/-r2$/);
+      expect(obj.status.rounds).toBe(2);
+      const applied = await getJsPolicy(bed, NAME);
+      expect(applied.spec.violationPolicy).toBe('Warn');
+      expect(applied.spec.timeoutSeconds).toBeUndefined();
+      // the loop's dry-runs and the applier's, all against the JsPolicy the operator owns
+      const dryRuns = bed.server!.requests.filter((r) => r.path.includes('/jspolicies') && r.query.dryRun === 'All');
+      expect(dryRuns.length).toBe(3);
+    },
+  );
 
-  onTestServer('reports a policy the API server keeps refusing, without applying anything', async () => {
-    bed.jsPolicyRules.push((o) => (o.spec?.javascript?.includes('forbidden-marker') ? [] : ['spec.javascript: refused by the test webhook']));
+  onTestServer(
+    'reports a policy the API server refuses after the job, without applying anything or a new job',
+    async () => {
+      bed.jsPolicyRules.push((o) =>
+        o.spec?.javascript?.includes('forbidden-marker') ? [] : ['spec.javascript: refused by the test webhook'],
+      );
+      await bed.startOperator();
+      await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+      const failed = await inPhase('Failed');
+      expect(condition(failed, 'Verified')).toMatchObject({ status: 'False', reason: 'DryRunRejected' });
+      expect(failed.status.lastError).toContain('refused by the test webhook');
+      expect(await getJsPolicy(bed, NAME)).toBeUndefined();
+      expect(bed.server!.listObjects('policy.jspolicy.com', 'jspolicies')).toEqual([]);
+      await op0Idle();
+      expect(model.calls).toHaveLength(1); // the worker had no cluster access: no second job either
+    },
+  );
+
+  onTestServer('reports DryRunRejected when the loop still met a refusal in its last round', async () => {
+    model.dryRun = bed.dryRun;
+    bed.jsPolicyRules.push(() => ['spec: refused by the test webhook, whatever the draft']);
     await bed.startOperator();
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
     const failed = await inPhase('Failed');
     expect(condition(failed, 'Verified')).toMatchObject({ status: 'False', reason: 'DryRunRejected' });
-    expect(failed.status.lastError).toContain('refused by the test webhook');
+    expect(model.calls).toHaveLength(1);
+    expect(model.dryRunErrors).toHaveLength(2);
     expect(await getJsPolicy(bed, NAME)).toBeUndefined();
-    expect(bed.server!.listObjects('policy.jspolicy.com', 'jspolicies')).toEqual([]);
   });
 
   it('applies with violationPolicy Dry under manual approval until the approval annotation is set', async () => {
     await bed.startOperator();
-    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION, approval: 'Manual' }) });
+    await bed.api.createClusterCustomObject({
+      ...GPT,
+      body: gptPolicy(NAME, { description: DESCRIPTION, approval: 'Manual' }),
+    });
     const waiting = await inPhase('AwaitingApproval');
     expect((await getJsPolicy(bed, NAME)).spec.violationPolicy).toBe('Dry');
     expect(condition(waiting, 'Applied')).toMatchObject({ status: 'True', reason: 'AppliedInDryRunMode' });
     expect(condition(waiting, 'Ready')).toMatchObject({ status: 'False', reason: 'AwaitingApproval' });
 
-    await editGPT(bed, NAME, (o) => ({ ...o, metadata: { ...o.metadata, annotations: { 'gpt.drzzl.io/approved': 'true' } } }));
+    await editGPT(bed, NAME, (o) => ({
+      ...o,
+      metadata: { ...o.metadata, annotations: { 'gpt.drzzl.io/approved': 'true' } },
+    }));
     await ready();
     expect((await getJsPolicy(bed, NAME)).spec.violationPolicy).toBe('Deny');
     expect(model.calls).toHaveLength(1); // approval changes violationPolicy only
@@ -304,14 +398,24 @@ describe('the GPTPolicy controller', () => {
 
     // from now on the spec hash decides: a new description regenerates
     await editGPT(bed, NAME, (o) => ({ ...o, spec: { description: `${DESCRIPTION} And in 'dev'.` } }));
-    await eventually(async () => (await getGPT(bed, NAME)).status?.observedGeneration === 2 && (await getGPT(bed, NAME)).status.phase === 'Ready', 'regenerated');
+    await eventually(
+      async () =>
+        (await getGPT(bed, NAME)).status?.observedGeneration === 2 &&
+        (await getGPT(bed, NAME)).status.phase === 'Ready',
+      'regenerated',
+    );
     expect(model.calls).toHaveLength(1);
   });
 
   it('refuses to overwrite a JsPolicy of the same name that it does not own', async () => {
     await bed.api.createClusterCustomObject({
       ...JSP,
-      body: { apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy', metadata: { name: NAME }, spec: { operations: ['CREATE'], resources: ['pods'], javascript: 'allow();' } },
+      body: {
+        apiVersion: 'policy.jspolicy.com/v1beta1',
+        kind: 'JsPolicy',
+        metadata: { name: NAME },
+        spec: { operations: ['CREATE'], resources: ['pods'], javascript: 'allow();' },
+      },
     });
     await bed.startOperator();
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
@@ -328,11 +432,21 @@ describe('the GPTPolicy controller', () => {
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
     await ready();
     bed.server!.closeWatches();
-    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy('second.policy.drzzl.io', { description: "Deny pods with the label 'env=prod' in the 'qa' namespace." }) });
+    await bed.api.createClusterCustomObject({
+      ...GPT,
+      body: gptPolicy('second.policy.drzzl.io', {
+        description: "Deny pods with the label 'env=prod' in the 'qa' namespace.",
+      }),
+    });
     await ready('second.policy.drzzl.io');
     bed.server!.compact();
     bed.server!.closeWatches();
-    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy('third.policy.drzzl.io', { description: "Deny pods with the label 'env=prod' in the 'uat' namespace." }) });
+    await bed.api.createClusterCustomObject({
+      ...GPT,
+      body: gptPolicy('third.policy.drzzl.io', {
+        description: "Deny pods with the label 'env=prod' in the 'uat' namespace.",
+      }),
+    });
     await ready('third.policy.drzzl.io');
     expect(op.controller.stats.applied).toBe(3);
   });
@@ -340,7 +454,11 @@ describe('the GPTPolicy controller', () => {
   // the CRD's enum refuses mode: Loud on every write; an object stored before the CRD had it still holds it
   onTestServer('reports an invalid spec in the status, naming the field', async () => {
     await bed.startOperator();
-    bed.server!.putObject(GPT.group, GPT.plural, gptPolicy('bad.policy.drzzl.io', { description: DESCRIPTION, mode: 'Loud' }));
+    bed.server!.putObject(
+      GPT.group,
+      GPT.plural,
+      gptPolicy('bad.policy.drzzl.io', { description: DESCRIPTION, mode: 'Loud' }),
+    );
     const failed = await inPhase('Failed', 'bad.policy.drzzl.io');
     expect(condition(failed, 'Generated')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
     expect(failed.status.lastError).toContain('spec.mode');

@@ -35,7 +35,11 @@ describe('the GPTPolicy CRD schema', () => {
       object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { env: 'prod' } } },
       fixtures: { env: { REGION: 'eu' } },
     };
-    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION, examples: [example] }), fieldValidation: 'Strict' });
+    await bed.api.createClusterCustomObject({
+      ...GPT,
+      body: gptPolicy(NAME, { description: DESCRIPTION, examples: [example] }),
+      fieldValidation: 'Strict',
+    });
     const stored = await getGPT(bed, NAME);
     expect(stored.spec.examples).toEqual([example]);
     const intent = await eventually(async () => model.calls[0], 'the generation job');
@@ -44,17 +48,27 @@ describe('the GPTPolicy CRD schema', () => {
 
   it('refuses more examples than a generation job takes (50) when the GPTPolicy is written, not in its status later', async () => {
     const examples = Array.from({ length: 51 }, (_, i) => ({ name: `case ${i}`, expect: 'allow' }));
-    const err: any = await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION, examples }) }).catch((e) => e);
+    const err: any = await bed.api
+      .createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION, examples }) })
+      .catch((e) => e);
     expect(err.code).toBe(422);
     expect(JSON.parse(err.body).details.causes).toEqual([
       { reason: 'FieldValueTooMany', field: 'spec.examples', message: 'Too many: 51: must have at most 50 items' },
     ]);
   });
 
-  onTestServer('fails any operator test whose writes lost a field to pruning: the test bed checks every answer', async () => {
-    const own = await createBed(model.generate);
-    await own.worker.worker.waitUntilReady();
-    await own.api.createClusterCustomObject({ ...GPT, body: gptPolicy('pruned.policy.drzzl.io', { description: DESCRIPTION, colour: 'red' }) });
-    await expect(own.close()).rejects.toThrow('the API server pruned fields: POST /apis/gpt.drzzl.io/v1/gptpolicies: unknown field "spec.colour"');
-  });
+  onTestServer(
+    'fails any operator test whose writes lost a field to pruning: the test bed checks every answer',
+    async () => {
+      const own = await createBed(model.generate);
+      await own.worker.worker.waitUntilReady();
+      await own.api.createClusterCustomObject({
+        ...GPT,
+        body: gptPolicy('pruned.policy.drzzl.io', { description: DESCRIPTION, colour: 'red' }),
+      });
+      await expect(own.close()).rejects.toThrow(
+        'the API server pruned fields: POST /apis/gpt.drzzl.io/v1/gptpolicies: unknown field "spec.colour"',
+      );
+    },
+  );
 });

@@ -23,17 +23,27 @@ afterEach(async () => bed.close());
 
 /** The stored object without what the API server adds (uid, resourceVersion, creationTimestamp, generation). */
 function asSent(stored: any): JsPolicy {
-  const { uid, resourceVersion, creationTimestamp, generation, managedFields, ...metadata } = stored.metadata;
-  void uid, resourceVersion, creationTimestamp, generation, managedFields;
+  const {
+    uid: _uid,
+    resourceVersion: _resourceVersion,
+    creationTimestamp: _creationTimestamp,
+    generation: _generation,
+    managedFields: _managedFields,
+    ...metadata
+  } = stored.metadata;
   return { apiVersion: stored.apiVersion, kind: stored.kind, metadata, spec: stored.spec } as JsPolicy;
 }
 
 async function loopResult(name: string, phase: string): Promise<{ applied: JsPolicy; returned: JsPolicy }> {
-  const obj = await eventually(async () => {
-    const o = await getGPT(bed, name);
-    if (o.status?.phase === 'Failed') throw new Error(`generation failed: ${o.status.lastError}`);
-    return o.status?.phase === phase ? o : undefined;
-  }, `${name} ${phase}`, 90_000);
+  const obj = await eventually(
+    async () => {
+      const o = await getGPT(bed, name);
+      if (o.status?.phase === 'Failed') throw new Error(`generation failed: ${o.status.lastError}`);
+      return o.status?.phase === phase ? o : undefined;
+    },
+    `${name} ${phase}`,
+    90_000,
+  );
   const job = await bed.queue.getJob(obj.status.jobId);
   return { applied: asSent(await getJsPolicy(bed, obj.status.policyName)), returned: job!.result!.policy! };
 }
@@ -50,22 +60,25 @@ describe('the JsPolicy the operator applies', () => {
     expect(canonicalJson(applied)).toBe(canonicalJson(returned));
   });
 
-  onTestServer("is the loop's with only violationPolicy changed to the rollout stage's, under a staged rollout", async () => {
-    await bed.startOperator();
-    const name = 'short';
-    await bed.api.createClusterCustomObject({
-      ...GPT,
-      body: gptPolicy(name, {
-        description: 'Services of type NodePort are not allowed in namespace shop.',
-        rollout: { strategy: 'Staged', window: '1h' },
-      }),
-    });
-    const { applied, returned } = await loopResult(name, 'RollingOut');
-    // a short owner name gets the owner's API group, in the loop as in the operator
-    expect(returned.metadata.name).toBe('short.gpt.drzzl.io');
-    expect(returned.spec.violationPolicy).toBe('Deny');
-    expect(applied.spec.violationPolicy).toBe('Dry');
-    const expected = { ...returned, spec: { ...returned.spec, violationPolicy: 'Dry' } };
-    expect(canonicalJson(applied)).toBe(canonicalJson(expected));
-  });
+  onTestServer(
+    "is the loop's with only violationPolicy changed to the rollout stage's, under a staged rollout",
+    async () => {
+      await bed.startOperator();
+      const name = 'short';
+      await bed.api.createClusterCustomObject({
+        ...GPT,
+        body: gptPolicy(name, {
+          description: 'Services of type NodePort are not allowed in namespace shop.',
+          rollout: { strategy: 'Staged', window: '1h' },
+        }),
+      });
+      const { applied, returned } = await loopResult(name, 'RollingOut');
+      // a short owner name gets the owner's API group, in the loop as in the operator
+      expect(returned.metadata.name).toBe('short.gpt.drzzl.io');
+      expect(returned.spec.violationPolicy).toBe('Deny');
+      expect(applied.spec.violationPolicy).toBe('Dry');
+      const expected = { ...returned, spec: { ...returned.spec, violationPolicy: 'Dry' } };
+      expect(canonicalJson(applied)).toBe(canonicalJson(expected));
+    },
+  );
 });

@@ -1,6 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startRedisServer, type TestRedis } from '../support/redis.js';
-import { condition, createBed, editGPT, eventually, getGPT, getJsPolicy, gptPolicy, GPT, JSP, onTestServer, type Bed } from './harness.js';
+import {
+  condition,
+  createBed,
+  editGPT,
+  eventually,
+  getGPT,
+  getJsPolicy,
+  gptPolicy,
+  GPT,
+  JSP,
+  onTestServer,
+  type Bed,
+} from './harness.js';
 import { scriptedGenerator, type ScriptedGenerator } from './scripted-generator.js';
 
 // The operator under faults that used to leave an object stuck until the next resync (300 s) or forever,
@@ -31,7 +43,12 @@ const ready = (name = NAME) =>
 const foreignJsPolicy = (uid = 'uid-of-a-deleted-gptpolicy') => ({
   apiVersion: 'policy.jspolicy.com/v1beta1',
   kind: 'JsPolicy',
-  metadata: { name: NAME, ownerReferences: [{ apiVersion: 'gpt.drzzl.io/v1', kind: 'GPTPolicy', name: NAME, uid, controller: true, blockOwnerDeletion: true }] },
+  metadata: {
+    name: NAME,
+    ownerReferences: [
+      { apiVersion: 'gpt.drzzl.io/v1', kind: 'GPTPolicy', name: NAME, uid, controller: true, blockOwnerDeletion: true },
+    ],
+  },
   spec: { operations: ['CREATE'], resources: ['pods'], javascript: 'allow();' },
 });
 
@@ -73,33 +90,46 @@ describe('PolicyNotOwned clears', () => {
     expect(model.calls).toHaveLength(1);
   });
 
-  onTestServer('recovers from kubectl delete + re-create while the garbage collector still holds the old JsPolicy', async () => {
-    model = scriptedGenerator();
-    bed = await createBed(model.generate, { garbageCollectionDelayMs: 1500 });
-    await bed.startOperator({ controller: { requeueBackoff: { baseMs: 600_000 }, resyncIntervalMs: 600_000 } });
-    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
-    await ready();
-    await bed.api.deleteClusterCustomObject({ ...GPT, name: NAME });
-    const recreated = await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
-    // the old JsPolicy (owned by the deleted uid) is still there: PolicyNotOwned until GC removes it
-    await notOwned();
-    const obj = await ready();
-    expect(obj.metadata.uid).toBe(recreated.metadata.uid);
-    expect((await getJsPolicy(bed, NAME)).metadata.ownerReferences[0].uid).toBe(recreated.metadata.uid);
-  });
+  onTestServer(
+    'recovers from kubectl delete + re-create while the garbage collector still holds the old JsPolicy',
+    async () => {
+      model = scriptedGenerator();
+      bed = await createBed(model.generate, { garbageCollectionDelayMs: 1500 });
+      await bed.startOperator({ controller: { requeueBackoff: { baseMs: 600_000 }, resyncIntervalMs: 600_000 } });
+      await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+      await ready();
+      await bed.api.deleteClusterCustomObject({ ...GPT, name: NAME });
+      const recreated = await bed.api.createClusterCustomObject({
+        ...GPT,
+        body: gptPolicy(NAME, { description: DESCRIPTION }),
+      });
+      // the old JsPolicy (owned by the deleted uid) is still there: PolicyNotOwned until GC removes it
+      await notOwned();
+      const obj = await ready();
+      expect(obj.metadata.uid).toBe(recreated.metadata.uid);
+      expect((await getJsPolicy(bed, NAME)).metadata.ownerReferences[0].uid).toBe(recreated.metadata.uid);
+    },
+  );
 
   it('tries again with backoff, so a name handed over without a deletion is applied too', async () => {
     model = scriptedGenerator();
     bed = await createBed(model.generate);
     await bed.api.createClusterCustomObject({ ...JSP, body: foreignJsPolicy() });
     await bed.startOperator({ controller: { requeueBackoff: { baseMs: 200, maxMs: 400 }, resyncIntervalMs: 600_000 } });
-    const created = await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+    const created = await bed.api.createClusterCustomObject({
+      ...GPT,
+      body: gptPolicy(NAME, { description: DESCRIPTION }),
+    });
     await notOwned();
 
     // its owner hands it over (an update, no deletion event): the next backoff retry takes it
     const current = await getJsPolicy(bed, NAME);
     const ours = { ...current.metadata.ownerReferences[0], uid: created.metadata.uid };
-    await bed.api.replaceClusterCustomObject({ ...JSP, name: NAME, body: { ...current, metadata: { ...current.metadata, ownerReferences: [ours] } } });
+    await bed.api.replaceClusterCustomObject({
+      ...JSP,
+      name: NAME,
+      body: { ...current, metadata: { ...current.metadata, ownerReferences: [ours] } },
+    });
     await ready();
     expect((await getJsPolicy(bed, NAME)).spec.javascript).toContain(DESCRIPTION);
     expect(model.calls).toHaveLength(1);
@@ -107,23 +137,28 @@ describe('PolicyNotOwned clears', () => {
 });
 
 describe('a queue outage', () => {
-  onTestServer('is retried with backoff, not at the next resync: Ready within seconds of Redis coming back', async () => {
-    redis = await startRedisServer({ persist: true });
-    model = scriptedGenerator();
-    bed = await createBed(model.generate, { redisUrl: redis.url });
-    await bed.startOperator({ controller: { requeueBackoff: { baseMs: 100, maxMs: 500 }, resyncIntervalMs: 600_000 } });
-    await redis.stop();
-    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
-    const down = await eventually(async () => {
-      const o = await getGPT(bed!, NAME);
-      return condition(o, 'Generated')?.reason === 'QueueUnavailable' ? o : undefined;
-    }, 'Generated=False QueueUnavailable');
-    expect(down.status.phase).toBe('Failed');
+  onTestServer(
+    'is retried with backoff, not at the next resync: Ready within seconds of Redis coming back',
+    async () => {
+      redis = await startRedisServer({ persist: true });
+      model = scriptedGenerator();
+      bed = await createBed(model.generate, { redisUrl: redis.url });
+      await bed.startOperator({
+        controller: { requeueBackoff: { baseMs: 100, maxMs: 500 }, resyncIntervalMs: 600_000 },
+      });
+      await redis.stop();
+      await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: DESCRIPTION }) });
+      const down = await eventually(async () => {
+        const o = await getGPT(bed!, NAME);
+        return condition(o, 'Generated')?.reason === 'QueueUnavailable' ? o : undefined;
+      }, 'Generated=False QueueUnavailable');
+      expect(down.status.phase).toBe('Failed');
 
-    await redis.restart();
-    await ready();
-    expect(model.calls).toHaveLength(1);
-  });
+      await redis.restart();
+      await ready();
+      expect(model.calls).toHaveLength(1);
+    },
+  );
 });
 
 describe('a burst of edits', () => {
@@ -133,14 +168,22 @@ describe('a burst of edits', () => {
     model.gate = new Promise<void>((r) => (release = r));
     bed = await createBed(model.generate);
     await bed.startOperator();
-    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(NAME, { description: `${DESCRIPTION} Edit 0.` }) });
+    await bed.api.createClusterCustomObject({
+      ...GPT,
+      body: gptPolicy(NAME, { description: `${DESCRIPTION} Edit 0.` }),
+    });
     await eventually(async () => model.calls.length === 1, 'the first generation to start');
 
     const edits = 10;
-    for (let n = 1; n <= edits; n++) await editGPT(bed, NAME, (o) => ({ ...o, spec: { description: `${DESCRIPTION} Edit ${n}.` } }));
+    for (let n = 1; n <= edits; n++)
+      await editGPT(bed, NAME, (o) => ({ ...o, spec: { description: `${DESCRIPTION} Edit ${n}.` } }));
     const last = `${DESCRIPTION} Edit ${edits}.`;
     // the job for the last spec is the one the object waits for
-    await eventually(async () => (await getGPT(bed!, NAME)).status?.observedGeneration === edits + 1 && (await phaseOf()) === 'Generating', 'the last spec queued');
+    await eventually(
+      async () =>
+        (await getGPT(bed!, NAME)).status?.observedGeneration === edits + 1 && (await phaseOf()) === 'Generating',
+      'the last spec queued',
+    );
     release();
     const obj = await eventually(async () => {
       const o = await getGPT(bed!, NAME);

@@ -4,11 +4,28 @@ import { parse as parseYaml } from 'yaml';
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { it } from 'vitest';
-import { assetPath, createLogger, type GenerationResult, type Intent } from '../../common/index.js';
-import { startOperator, type OperatorOptions, type RunningOperator } from '../../src/operator/index.js';
-import { createGenerationQueue, startGenerationWorker, type GenerateFn, type GenerationQueue, type GenerationWorker } from '../../worker/index.js';
+import { assetPath, createLogger, type GenerationResult, type Intent, type JsPolicy } from '../../common/index.js';
+import {
+  clusterDryRun,
+  KubeClient,
+  startOperator,
+  type OperatorOptions,
+  type RunningOperator,
+} from '../../src/operator/index.js';
+import {
+  createGenerationQueue,
+  startGenerationWorker,
+  type GenerateFn,
+  type GenerationQueue,
+  type GenerationWorker,
+} from '../../worker/index.js';
 import { JSPOLICY_SCHEMA, JSPOLICY_VIOLATIONS_SCHEMA } from '../support/jspolicy-schemas.js';
-import { resourceTypeFromCrd, startKubeApiServer, type KubeApiServer, type ResourceType } from '../support/kube-api-server.js';
+import {
+  resourceTypeFromCrd,
+  startKubeApiServer,
+  type KubeApiServer,
+  type ResourceType,
+} from '../support/kube-api-server.js';
 
 /**
  * Test bed for the operator: the in-process Kubernetes API server (or a real cluster, see below), a real
@@ -44,11 +61,16 @@ export function jsPolicyType(extra?: (o: any) => string[]): ResourceType {
     schema: JSPOLICY_SCHEMA,
     validate: (o) => {
       const errors: string[] = [];
-      if (String(o.metadata?.name ?? '').split('.').length < 3) errors.push('metadata.name: must have at least three dot-separated parts');
-      if (!Array.isArray(o.spec?.operations) || o.spec.operations.length === 0) errors.push('spec.operations: Required value');
-      if (!Array.isArray(o.spec?.resources) || o.spec.resources.length === 0) errors.push('spec.resources: Required value');
-      if (o.spec?.violationPolicy !== undefined && !['Deny', 'Warn', 'Dry'].includes(o.spec.violationPolicy)) errors.push(`spec.violationPolicy: Unsupported value: "${o.spec.violationPolicy}"`);
-      if (o.spec?.failurePolicy !== undefined && !['Fail', 'Ignore'].includes(o.spec.failurePolicy)) errors.push(`spec.failurePolicy: Unsupported value: "${o.spec.failurePolicy}"`);
+      if (String(o.metadata?.name ?? '').split('.').length < 3)
+        errors.push('metadata.name: must have at least three dot-separated parts');
+      if (!Array.isArray(o.spec?.operations) || o.spec.operations.length === 0)
+        errors.push('spec.operations: Required value');
+      if (!Array.isArray(o.spec?.resources) || o.spec.resources.length === 0)
+        errors.push('spec.resources: Required value');
+      if (o.spec?.violationPolicy !== undefined && !['Deny', 'Warn', 'Dry'].includes(o.spec.violationPolicy))
+        errors.push(`spec.violationPolicy: Unsupported value: "${o.spec.violationPolicy}"`);
+      if (o.spec?.failurePolicy !== undefined && !['Fail', 'Ignore'].includes(o.spec.failurePolicy))
+        errors.push(`spec.failurePolicy: Unsupported value: "${o.spec.failurePolicy}"`);
       return [...errors, ...(extra?.(o) ?? [])];
     },
   };
@@ -73,9 +95,15 @@ export const JSPOLICY_VIOLATIONS_TYPE: ResourceType = {
     if (!Array.isArray(violations)) return ['status.violations: Invalid value: must be an array'];
     const strings = ['action', 'reason', 'message', 'timestamp'];
     return violations.flatMap((v: any, i: number) => [
-      ...strings.filter((k) => v?.[k] !== undefined && typeof v[k] !== 'string').map((k) => `status.violations[${i}].${k}: Invalid value: must be a string`),
-      ...(v?.code !== undefined && !Number.isInteger(v.code) ? [`status.violations[${i}].code: Invalid value: must be an integer`] : []),
-      ...(v?.timestamp !== undefined && Number.isNaN(Date.parse(v.timestamp)) ? [`status.violations[${i}].timestamp: Invalid value: must be a date-time`] : []),
+      ...strings
+        .filter((k) => v?.[k] !== undefined && typeof v[k] !== 'string')
+        .map((k) => `status.violations[${i}].${k}: Invalid value: must be a string`),
+      ...(v?.code !== undefined && !Number.isInteger(v.code)
+        ? [`status.violations[${i}].code: Invalid value: must be an integer`]
+        : []),
+      ...(v?.timestamp !== undefined && Number.isNaN(Date.parse(v.timestamp))
+        ? [`status.violations[${i}].timestamp: Invalid value: must be a date-time`]
+        : []),
     ]);
   },
 };
@@ -111,6 +139,11 @@ export interface Bed {
   operators: RunningOperator[];
   /** Validation added to the JsPolicy "webhook" (to make the API server refuse a policy). */
   jsPolicyRules: Array<(o: any) => string[]>;
+  /**
+   * The loop's server-side dry-run against this bed's API server, as `policyforge operator --with-worker`
+   * gives its worker (src/operator clusterDryRun): for generate functions that dry-run their drafts.
+   */
+  dryRun: (policy: JsPolicy) => Promise<string[]>;
   startOperator(options?: Partial<OperatorOptions>): Promise<RunningOperator>;
   close(): Promise<void>;
 }
@@ -133,7 +166,12 @@ export async function createBed(generate: GenerateFn, bedOptions: BedOptions = {
     kubeConfig.loadFromFile(E2E_KUBECONFIG);
   } else {
     server = await startKubeApiServer({
-      types: [GPTPOLICY_TYPE, jsPolicyType((o) => jsPolicyRules.flatMap((r) => r(o))), JSPOLICY_VIOLATIONS_TYPE, ...(bedOptions.types ?? [])],
+      types: [
+        GPTPOLICY_TYPE,
+        jsPolicyType((o) => jsPolicyRules.flatMap((r) => r(o))),
+        JSPOLICY_VIOLATIONS_TYPE,
+        ...(bedOptions.types ?? []),
+      ],
       garbageCollectionDelayMs: bedOptions.garbageCollectionDelayMs,
     });
     kubeConfig.loadFromString(server.kubeconfig());
@@ -163,6 +201,7 @@ export async function createBed(generate: GenerateFn, bedOptions: BedOptions = {
     generated,
     operators,
     jsPolicyRules,
+    dryRun: clusterDryRun(new KubeClient(kubeConfig), { baseDelayMs: 10, maxDelayMs: 100 }),
     async startOperator(options = {}) {
       const op = await startOperator({
         kubeConfig,
@@ -171,7 +210,12 @@ export async function createBed(generate: GenerateFn, bedOptions: BedOptions = {
         leaseNamespace: 'policyforge-system',
         ...(process.env.PF_TEST_LOG ? { logger: createLogger({ level: process.env.PF_TEST_LOG }) } : {}),
         ...options,
-        controller: { pollIntervalMs: 100, retry: { baseDelayMs: 10, maxDelayMs: 100 }, watchRestartDelayMs: 50, ...options.controller },
+        controller: {
+          pollIntervalMs: 100,
+          retry: { baseDelayMs: 10, maxDelayMs: 100 },
+          watchRestartDelayMs: 50,
+          ...options.controller,
+        },
       });
       operators.push(op);
       return op;
@@ -181,7 +225,8 @@ export async function createBed(generate: GenerateFn, bedOptions: BedOptions = {
       if (!server) {
         // a real cluster: remove what the test created (the JsPolicies go with their owners)
         const list = await bed.api.listClusterCustomObject({ ...GPT, labelSelector: 'policyforge.dev/test=operator' });
-        for (const o of list.items ?? []) await bed.api.deleteClusterCustomObject({ ...GPT, name: o.metadata.name }).catch(() => undefined);
+        for (const o of list.items ?? [])
+          await bed.api.deleteClusterCustomObject({ ...GPT, name: o.metadata.name }).catch(() => undefined);
       }
       await worker.close();
       await queue.close();
@@ -193,7 +238,9 @@ export async function createBed(generate: GenerateFn, bedOptions: BedOptions = {
       // a field the CRD does not declare is pruned by a cluster without a word to the operator: fail the test
       const pruned = (server?.requests ?? []).filter((r) => r.warnings?.length);
       if (pruned.length) {
-        throw new Error(`the API server pruned fields: ${pruned.map((r) => `${r.method} ${r.path}: ${r.warnings!.join(', ')}`).join('; ')}`);
+        throw new Error(
+          `the API server pruned fields: ${pruned.map((r) => `${r.method} ${r.path}: ${r.warnings!.join(', ')}`).join('; ')}`,
+        );
       }
     },
   };
@@ -207,7 +254,12 @@ export const JSP = { group: 'policy.jspolicy.com', version: 'v1beta1', plural: '
 export const TEST_LABEL = { 'policyforge.dev/test': 'operator' } as const;
 
 export function gptPolicy(name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): any {
-  return { apiVersion: 'gpt.drzzl.io/v1', kind: 'GPTPolicy', metadata: { name, labels: { ...TEST_LABEL }, ...(annotations ? { annotations } : {}) }, spec };
+  return {
+    apiVersion: 'gpt.drzzl.io/v1',
+    kind: 'GPTPolicy',
+    metadata: { name, labels: { ...TEST_LABEL }, ...(annotations ? { annotations } : {}) },
+    spec,
+  };
 }
 
 /** Tests that need the in-process server (injected failures, watch control, request logs) skip on a real cluster. */
@@ -242,7 +294,11 @@ export async function getJsPolicy(bed: Bed, name: string): Promise<any | undefin
 }
 
 /** Polls until `check` returns a value other than undefined/false (or throws with the last value seen). */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
   const start = Date.now();
   let last: unknown;
   for (;;) {
@@ -253,7 +309,8 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     } catch (err) {
       last = err;
     }
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 2000)}`);
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 2000)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -33,7 +33,8 @@ async function setup(bookmarkIntervalMs: number, extra: Record<string, unknown> 
   return { api, events, informer };
 }
 
-const create = (api: CustomObjectsApi, name: string) => api.createClusterCustomObject({ ...GPT, body: gptPolicy(name, { description: 'd' }) });
+const create = (api: CustomObjectsApi, name: string) =>
+  api.createClusterCustomObject({ ...GPT, body: gptPolicy(name, { description: 'd' }) });
 
 describe('the informer', () => {
   it('lists, then delivers adds, updates and deletes from the watch, asking for bookmarks and a timeout', async () => {
@@ -72,7 +73,10 @@ describe('the informer', () => {
     server.deleteObject('gpt.drzzl.io', 'gptpolicies', 'a.b.c');
     await create(api, 'b.b.c');
     server.compact();
-    await eventually(async () => events.includes('delete a.b.c') && events.includes('add b.b.c'), 'the delete and the add');
+    await eventually(
+      async () => events.includes('delete a.b.c') && events.includes('add b.b.c'),
+      'the delete and the add',
+    );
     expect(informer.stats).toMatchObject({ expired: 1, lists: 2 });
     expect(informer.list().map((o) => o.metadata.name)).toEqual(['b.b.c']);
   });
@@ -82,7 +86,11 @@ describe('the informer', () => {
     await informer.start();
     await eventually(async () => server.openWatches() === 1, 'a watch');
     // History moves on in another resource: this watch gets no event, only bookmarks carry the newer version.
-    const lease = server.putObject('coordination.k8s.io', 'leases', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l', namespace: 'default' } });
+    const lease = server.putObject('coordination.k8s.io', 'leases', {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'l', namespace: 'default' },
+    });
     const seen = informer.stats.bookmarks;
     await eventually(async () => informer.stats.bookmarks >= seen + 2, 'bookmarks after the change');
     server.compact();
@@ -96,7 +104,10 @@ describe('the informer', () => {
   it('reopens a watch that delivers nothing, not even bookmarks, within the stall limit', async () => {
     const { api, events, informer } = await setup(60_000, { stallMs: 150 });
     await informer.start();
-    await eventually(async () => informer.stats.stalls >= 1 && informer.stats.watches >= 2, 'a stalled watch to be replaced');
+    await eventually(
+      async () => informer.stats.stalls >= 1 && informer.stats.watches >= 2,
+      'a stalled watch to be replaced',
+    );
     await create(api, 'late.b.c');
     await eventually(async () => events.includes('add late.b.c'), 'events on the new watch');
   });

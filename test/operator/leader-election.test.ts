@@ -46,7 +46,8 @@ describe.skipIf(!!E2E_KUBECONFIG)('leader election on a coordination.k8s.io Leas
     return e;
   }
 
-  const lease = () => kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'policyforge-operator', namespace: NS });
+  const lease = () =>
+    kc.makeApiClient(CoordinationV1Api).readNamespacedLease({ name: 'policyforge-operator', namespace: NS });
 
   it('elects exactly one leader, and hands over at once when the leader releases the lease', async () => {
     const a = elector('replica-a');
@@ -56,7 +57,11 @@ describe.skipIf(!!E2E_KUBECONFIG)('leader election on a coordination.k8s.io Leas
     b.start();
     await new Promise((r) => setTimeout(r, 200)); // ten of b's attempts
     expect(b.isLeader()).toBe(false);
-    expect((await lease()).spec).toMatchObject({ holderIdentity: 'replica-a', leaseDurationSeconds: 3, leaseTransitions: 0 });
+    expect((await lease()).spec).toMatchObject({
+      holderIdentity: 'replica-a',
+      leaseDurationSeconds: 3,
+      leaseTransitions: 0,
+    });
 
     await a.stop(); // releases
     expect(a.events).toEqual(['started', 'stopped']);
@@ -72,7 +77,10 @@ describe.skipIf(!!E2E_KUBECONFIG)('leader election on a coordination.k8s.io Leas
     const clock = manualClock();
     const b = elector('replica-b', { now: clock.now });
     b.start();
-    await eventually(async () => server.requests.filter((r) => r.path.endsWith('/leases/policyforge-operator')).length > 20, 'b to try a while');
+    await eventually(
+      async () => server.requests.filter((r) => r.path.endsWith('/leases/policyforge-operator')).length > 20,
+      'b to try a while',
+    );
     expect(b.isLeader()).toBe(false);
     clock.advance(2900);
     await new Promise((r) => setTimeout(r, 100));
@@ -114,7 +122,12 @@ describe('two operator replicas', () => {
     await eventually(async () => a.isLeader(), 'a to lead');
     const b = await bed.startOperator({ leaderElection: true, identity: 'replica-b', lease });
 
-    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy('one.policy.drzzl.io', { description: "Deny pods with the label 'env=prod' in the 'test' namespace." }) });
+    await bed.api.createClusterCustomObject({
+      ...GPT,
+      body: gptPolicy('one.policy.drzzl.io', {
+        description: "Deny pods with the label 'env=prod' in the 'test' namespace.",
+      }),
+    });
     await eventually(async () => (await getGPT(bed, 'one.policy.drzzl.io')).status?.phase === 'Ready', 'one Ready');
     expect(a.controller.stats.applied).toBe(1);
     expect(b.isLeader()).toBe(false);
@@ -123,7 +136,12 @@ describe('two operator replicas', () => {
 
     await a.stop();
     await eventually(async () => b.isLeader(), 'b to lead');
-    await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy('two.policy.drzzl.io', { description: "Deny pods with the label 'env=prod' in the 'qa' namespace." }) });
+    await bed.api.createClusterCustomObject({
+      ...GPT,
+      body: gptPolicy('two.policy.drzzl.io', {
+        description: "Deny pods with the label 'env=prod' in the 'qa' namespace.",
+      }),
+    });
     await eventually(async () => (await getGPT(bed, 'two.policy.drzzl.io')).status?.phase === 'Ready', 'two Ready');
     expect(b.controller.stats.applied).toBe(1); // the first one was unchanged: no new job, no re-apply
     expect(b.controller.stats.enqueued).toBe(1);

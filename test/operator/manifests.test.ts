@@ -11,7 +11,8 @@ import { GPTPOLICY_CRD, GPTPOLICY_TYPE } from './harness.js';
 
 const DEPLOY = assetPath('deploy');
 const docs = (file: string): any[] => parseAllDocuments(readFileSync(join(DEPLOY, file), 'utf8')).map((d) => d.toJS());
-const all = (): any[] => (parse(readFileSync(join(DEPLOY, 'kustomization.yaml'), 'utf8')).resources as string[]).flatMap(docs);
+const all = (): any[] =>
+  (parse(readFileSync(join(DEPLOY, 'kustomization.yaml'), 'utf8')).resources as string[]).flatMap(docs);
 const parse = (text: string): any => parseAllDocuments(text)[0].toJS();
 
 describe('deploy/ manifests', () => {
@@ -29,13 +30,52 @@ describe('deploy/ manifests', () => {
     expect(v1.subresources).toEqual({ status: {} });
     const spec = v1.schema.openAPIV3Schema.properties.spec;
     expect(spec.required).toEqual(['description']);
-    expect(Object.keys(spec.properties).sort()).toEqual(['allowDeletes', 'approval', 'description', 'examples', 'failurePolicy', 'mode', 'model', 'namespaces', 'podControllers', 'rollout']);
-    expect(spec.properties.rollout.properties.strategy).toMatchObject({ enum: ['Immediate', 'Staged'], default: 'Immediate' });
+    expect(Object.keys(spec.properties).sort()).toEqual([
+      'allowDeletes',
+      'approval',
+      'description',
+      'examples',
+      'failurePolicy',
+      'mode',
+      'model',
+      'namespaces',
+      'podControllers',
+      'rollout',
+    ]);
+    expect(spec.properties.rollout.properties.strategy).toMatchObject({
+      enum: ['Immediate', 'Staged'],
+      default: 'Immediate',
+    });
     expect(spec.properties.mode.enum).toEqual(['Enforce', 'Warn', 'Audit']);
     const status = v1.schema.openAPIV3Schema.properties.status.properties;
-    for (const field of ['phase', 'conditions', 'observedGeneration', 'policyName', 'rounds', 'cases', 'findings', 'tokens', 'restatement', 'judged', 'impact', 'rollout', 'lastError']) expect(status).toHaveProperty(field);
-    expect(Object.keys(status.impact.properties).sort()).toEqual(['checked', 'error', 'examples', 'jobId', 'when', 'wouldDeny', 'wouldWarn']);
-    expect(v1.additionalPrinterColumns.find((c: any) => c.name === 'Would-Deny').jsonPath).toBe('.status.impact.wouldDeny');
+    for (const field of [
+      'phase',
+      'conditions',
+      'observedGeneration',
+      'policyName',
+      'rounds',
+      'cases',
+      'findings',
+      'tokens',
+      'restatement',
+      'judged',
+      'impact',
+      'rollout',
+      'lastError',
+    ])
+      expect(status).toHaveProperty(field);
+    expect(Object.keys(status.impact.properties).sort()).toEqual([
+      'checked',
+      'error',
+      'examples',
+      'jobId',
+      'when',
+      'wouldDeny',
+      'wouldWarn',
+    ]);
+    expect(v1.additionalPrinterColumns.find((c: any) => c.name === 'Would-Deny').jsonPath).toBe(
+      '.status.impact.wouldDeny',
+    );
     // every printer column reads a field the schema declares
     for (const col of v1.additionalPrinterColumns) {
       const top = col.jsonPath.split('.')[1];
@@ -44,8 +84,14 @@ describe('deploy/ manifests', () => {
   });
 
   it('grant the operator only gptpolicies (+status), jspolicies (+violations), events, its Lease, discovery and view', () => {
-    const rules = all().filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role').flatMap((r) => r.rules);
-    const granted = rules.flatMap((r: any) => (r.nonResourceURLs ? [`nonResource:${r.verbs.join(',')}`] : r.apiGroups.flatMap((g: string) => r.resources.map((res: string) => `${g}/${res}:${r.verbs.join(',')}`))));
+    const rules = all()
+      .filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role')
+      .flatMap((r) => r.rules);
+    const granted = rules.flatMap((r: any) =>
+      r.nonResourceURLs
+        ? [`nonResource:${r.verbs.join(',')}`]
+        : r.apiGroups.flatMap((g: string) => r.resources.map((res: string) => `${g}/${res}:${r.verbs.join(',')}`)),
+    );
     expect(granted.sort()).toEqual(
       [
         // patch: removing a rollout command annotation once acted on
@@ -62,12 +108,16 @@ describe('deploy/ manifests', () => {
         'nonResource:get',
       ].sort(),
     );
-    expect(rules.some((r: any) => r.verbs.includes('*') || r.resources?.includes('*') || r.apiGroups?.includes('*'))).toBe(false);
+    expect(
+      rules.some((r: any) => r.verbs.includes('*') || r.resources?.includes('*') || r.apiGroups?.includes('*')),
+    ).toBe(false);
     const leaseRule = rules.find((r: any) => r.resources?.includes('leases') && r.verbs.includes('update'));
     expect(leaseRule.resourceNames).toEqual(['policyforge-operator']);
     // the impact preview reads existing objects through the built-in read-only `view` role, nothing broader
     const bindings = all().filter((d) => d.kind === 'ClusterRoleBinding' || d.kind === 'RoleBinding');
-    expect(bindings.map((b) => b.roleRef.name).sort()).toEqual(['policyforge-operator', 'policyforge-operator-leader-election', 'view'].sort());
+    expect(bindings.map((b) => b.roleRef.name).sort()).toEqual(
+      ['policyforge-operator', 'policyforge-operator-leader-election', 'view'].sort(),
+    );
   });
 
   it('run two replicas under the operator ServiceAccount with probes, resources and a locked-down container', () => {
@@ -96,7 +146,9 @@ describe('deploy/ manifests', () => {
     const dir = flag('--dir');
     const mount = pod.containers[0].volumeMounts.find((m: any) => m.mountPath === dir);
     const volume = pod.volumes.find((v: any) => v.name === mount.name);
-    const claim = all().find((d) => d.kind === 'PersistentVolumeClaim' && d.metadata.name === volume.persistentVolumeClaim.claimName);
+    const claim = all().find(
+      (d) => d.kind === 'PersistentVolumeClaim' && d.metadata.name === volume.persistentVolumeClaim.claimName,
+    );
     expect(claim.spec.resources.requests.storage).toBeDefined();
     expect(redis.spec.strategy.type).toBe('Recreate');
 
@@ -128,12 +180,29 @@ describe('printer columns, as kubectl get shows them', () => {
     server.putObject('gpt.drzzl.io', 'gptpolicies', {
       metadata: { name: 'a.b.c' },
       spec: { description: 'd' },
-      status: { phase: 'Ready', policyName: 'a.b.c', cases: { summary: '8/8' }, conditions: [{ type: 'Generated', status: 'True' }, { type: 'Ready', status: 'True', reason: 'Ready' }] },
+      status: {
+        phase: 'Ready',
+        policyName: 'a.b.c',
+        cases: { summary: '8/8' },
+        conditions: [
+          { type: 'Generated', status: 'True' },
+          { type: 'Ready', status: 'True', reason: 'Ready' },
+        ],
+      },
     });
-    const res = await fetch(`${server.url}/apis/gpt.drzzl.io/v1/gptpolicies`, { headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' } });
+    const res = await fetch(`${server.url}/apis/gpt.drzzl.io/v1/gptpolicies`, {
+      headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
+    });
     const table = (await res.json()) as any;
     const names = table.columnDefinitions.map((c: any) => c.name);
     const row = Object.fromEntries(names.map((n: string, i: number) => [n, table.rows[0].cells[i]]));
-    expect(row).toMatchObject({ Name: 'a.b.c', Phase: 'Ready', Policy: 'a.b.c', Cases: '8/8', Ready: 'True', Reason: 'Ready' });
+    expect(row).toMatchObject({
+      Name: 'a.b.c',
+      Phase: 'Ready',
+      Policy: 'a.b.c',
+      Cases: '8/8',
+      Ready: 'True',
+      Reason: 'Ready',
+    });
   });
 });

@@ -44,8 +44,15 @@ describe('staged rollout decisions', () => {
     const d = observe({ prev: r, spec: budget30, target: 'Deny', approved: true, violations: full, now: at(61) });
     expect(d.status).toMatchObject({ stage: 'Dry', state: 'Held', reason: 'ViolationLogFull', violations: 20 });
     // with auditLogSize 39 the same 20 are a true count, within a budget of 30: promoted
-    const bigger = observe({ prev: r, spec: budget30, target: 'Deny', approved: true, violations: full,
-      auditLogSize: 39, now: at(61) });
+    const bigger = observe({
+      prev: r,
+      spec: budget30,
+      target: 'Deny',
+      approved: true,
+      violations: full,
+      auditLogSize: 39,
+      now: at(61),
+    });
     expect(bigger.status.stage).toBe('Warn');
   });
 

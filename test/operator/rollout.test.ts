@@ -40,7 +40,13 @@ function recordViolations(entries: any[]): void {
     metadata: {
       name: NAME,
       ownerReferences: [
-        { apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy', name: NAME, uid: policy.metadata.uid, controller: true },
+        {
+          apiVersion: 'policy.jspolicy.com/v1beta1',
+          kind: 'JsPolicy',
+          name: NAME,
+          uid: policy.metadata.uid,
+          controller: true,
+        },
       ],
     },
     status: { violations: entries },
@@ -79,106 +85,112 @@ async function rolloutEvents(count: number): Promise<string[]> {
 }
 
 function eventReasons(): string[] {
-  return bed!.server!
-    .listObjects('', 'events', 'default')
+  return bed!
+    .server!.listObjects('', 'events', 'default')
     .filter((e) => e.involvedObject?.name === NAME && e.reason.startsWith('Rollout'))
     .sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion))
     .map((e) => `${e.type} ${e.reason}: ${e.message}`);
 }
 
 describe('a staged rollout', () => {
-  onTestServer('promotes Dry → Warn → Deny, one stage per window, while the violations stay within budget', async () => {
-    await start({ strategy: 'Staged', window: '1h', violationBudget: 1 });
-    const dry = await rolloutWhere('the rollout to start in Dry', (r) => r.stage === 'Dry');
-    expect(dry.status.rollout).toMatchObject({
-      stage: 'Dry',
-      target: 'Deny',
-      stageStartedAt: '2026-12-01T08:00:00Z',
-      windowEndsAt: '2026-12-01T09:00:00Z',
-      window: '1h',
-      budget: 1,
-      violations: 0,
-      state: 'Observing',
-      jobId: dry.status.jobId,
-    });
-    expect(dry.status.phase).toBe('RollingOut');
-    expect(condition(dry, 'Ready')).toMatchObject({ status: 'False', reason: 'RollingOut' });
-    expect(await violationPolicy()).toBe('Dry');
+  onTestServer(
+    'promotes Dry → Warn → Deny, one stage per window, while the violations stay within budget',
+    async () => {
+      await start({ strategy: 'Staged', window: '1h', violationBudget: 1 });
+      const dry = await rolloutWhere('the rollout to start in Dry', (r) => r.stage === 'Dry');
+      expect(dry.status.rollout).toMatchObject({
+        stage: 'Dry',
+        target: 'Deny',
+        stageStartedAt: '2026-12-01T08:00:00Z',
+        windowEndsAt: '2026-12-01T09:00:00Z',
+        window: '1h',
+        budget: 1,
+        violations: 0,
+        state: 'Observing',
+        jobId: dry.status.jobId,
+      });
+      expect(dry.status.phase).toBe('RollingOut');
+      expect(condition(dry, 'Ready')).toMatchObject({ status: 'False', reason: 'RollingOut' });
+      expect(await violationPolicy()).toBe('Dry');
 
-    // one violation under Dry in the window counts; one recorded before the stage began (another action) does not
-    recordViolations([violation('Deny', at(-5), 'old'), violation('Dry', at(10), 'p1')]);
-    clock = at(20);
-    const counted = await rolloutWhere('the violation counted', (r) => r.violations === 1);
-    expect(counted.status.rollout).toMatchObject({ stage: 'Dry', state: 'Observing' });
-    const observing = '1 violation(s) so far (budget 1); promotes to Warn at 2026-12-01T09:00:00Z';
-    expect(counted.status.rollout.message).toContain(observing);
+      // one violation under Dry in the window counts; one recorded before the stage began (another action) does not
+      recordViolations([violation('Deny', at(-5), 'old'), violation('Dry', at(10), 'p1')]);
+      clock = at(20);
+      const counted = await rolloutWhere('the violation counted', (r) => r.violations === 1);
+      expect(counted.status.rollout).toMatchObject({ stage: 'Dry', state: 'Observing' });
+      const observing = '1 violation(s) so far (budget 1); promotes to Warn at 2026-12-01T09:00:00Z';
+      expect(counted.status.rollout.message).toContain(observing);
 
-    // the clock jumps ten hours: one stage, not two (the Warn window starts now)
-    clock = at(600);
-    const warn = await rolloutWhere('promotion to Warn', (r) => r.stage === 'Warn');
-    expect(warn.status.rollout).toMatchObject({
-      stageStartedAt: '2026-12-01T18:00:00Z',
-      windowEndsAt: '2026-12-01T19:00:00Z',
-      violations: 0,
-      state: 'Observing',
-    });
-    expect(await violationPolicy()).toBe('Warn');
-    recordViolations([violation('Dry', at(10), 'p1'), violation('Warn', at(601), 'p2')]);
-    clock = at(610);
-    const warnCounted = await rolloutWhere('the Warn violation counted', (r) => r.violations === 1);
-    expect(warnCounted.status.rollout.stage).toBe('Warn');
-    expect(await violationPolicy()).toBe('Warn');
+      // the clock jumps ten hours: one stage, not two (the Warn window starts now)
+      clock = at(600);
+      const warn = await rolloutWhere('promotion to Warn', (r) => r.stage === 'Warn');
+      expect(warn.status.rollout).toMatchObject({
+        stageStartedAt: '2026-12-01T18:00:00Z',
+        windowEndsAt: '2026-12-01T19:00:00Z',
+        violations: 0,
+        state: 'Observing',
+      });
+      expect(await violationPolicy()).toBe('Warn');
+      recordViolations([violation('Dry', at(10), 'p1'), violation('Warn', at(601), 'p2')]);
+      clock = at(610);
+      const warnCounted = await rolloutWhere('the Warn violation counted', (r) => r.violations === 1);
+      expect(warnCounted.status.rollout.stage).toBe('Warn');
+      expect(await violationPolicy()).toBe('Warn');
 
-    clock = at(661);
-    const done = await rolloutWhere('promotion to Deny', (r) => r.stage === 'Deny');
-    expect(done.status.rollout).toMatchObject({ state: 'Complete', reason: 'RolloutComplete' });
-    expect(done.status.phase).toBe('Ready');
-    expect(condition(done, 'Ready')).toMatchObject({ status: 'True', reason: 'Ready' });
-    expect(await violationPolicy()).toBe('Deny');
-    expect(await rolloutEvents(3)).toEqual([
-      'Normal RolloutPromoted: promoted from Dry to Warn: 1 violation(s) in the 1h window (budget 1)',
-      'Normal RolloutPromoted: promoted from Warn to Deny: 1 violation(s) in the 1h window (budget 1)',
-      'Normal RolloutComplete: rollout complete: violationPolicy Deny',
-    ]);
-    expect(model.calls).toHaveLength(1);
-  });
+      clock = at(661);
+      const done = await rolloutWhere('promotion to Deny', (r) => r.stage === 'Deny');
+      expect(done.status.rollout).toMatchObject({ state: 'Complete', reason: 'RolloutComplete' });
+      expect(done.status.phase).toBe('Ready');
+      expect(condition(done, 'Ready')).toMatchObject({ status: 'True', reason: 'Ready' });
+      expect(await violationPolicy()).toBe('Deny');
+      expect(await rolloutEvents(3)).toEqual([
+        'Normal RolloutPromoted: promoted from Dry to Warn: 1 violation(s) in the 1h window (budget 1)',
+        'Normal RolloutPromoted: promoted from Warn to Deny: 1 violation(s) in the 1h window (budget 1)',
+        'Normal RolloutComplete: rollout complete: violationPolicy Deny',
+      ]);
+      expect(model.calls).toHaveLength(1);
+    },
+  );
 
-  onTestServer('holds beyond the budget and says why; the window passing does not promote it, resume starts a fresh one', async () => {
-    await start({ strategy: 'Staged', window: '1h', violationBudget: 1 });
-    await rolloutWhere('the rollout to start in Dry', (r) => r.stage === 'Dry');
-    recordViolations([violation('Dry', at(5), 'p1'), violation('Dry', at(6), 'p2')]);
-    clock = at(10);
-    const held = await rolloutWhere('the hold', (r) => r.state === 'Held');
-    expect(held.status.rollout).toMatchObject({ stage: 'Dry', violations: 2, budget: 1, reason: 'BudgetExceeded' });
-    expect(held.status.rollout.message).toContain(`2 violation(s) since 2026-12-01T08:00:00Z, over the budget of 1`);
-    expect(held.status.rollout.message).toContain(`kubectl get jspolicyviolations ${NAME}`);
-    expect(held.status.phase).toBe('RollingOut');
-    expect(condition(held, 'Ready')).toMatchObject({ status: 'False', reason: 'RolloutHeld' });
+  onTestServer(
+    'holds beyond the budget and says why; the window passing does not promote it, resume starts a fresh one',
+    async () => {
+      await start({ strategy: 'Staged', window: '1h', violationBudget: 1 });
+      await rolloutWhere('the rollout to start in Dry', (r) => r.stage === 'Dry');
+      recordViolations([violation('Dry', at(5), 'p1'), violation('Dry', at(6), 'p2')]);
+      clock = at(10);
+      const held = await rolloutWhere('the hold', (r) => r.state === 'Held');
+      expect(held.status.rollout).toMatchObject({ stage: 'Dry', violations: 2, budget: 1, reason: 'BudgetExceeded' });
+      expect(held.status.rollout.message).toContain(`2 violation(s) since 2026-12-01T08:00:00Z, over the budget of 1`);
+      expect(held.status.rollout.message).toContain(`kubectl get jspolicyviolations ${NAME}`);
+      expect(held.status.phase).toBe('RollingOut');
+      expect(condition(held, 'Ready')).toMatchObject({ status: 'False', reason: 'RolloutHeld' });
 
-    clock = at(180);
-    await observedAgain();
-    const after = (await getGPT(bed!, NAME)).status.rollout;
-    expect(after).toMatchObject({ stage: 'Dry', state: 'Held', reason: 'BudgetExceeded' });
-    expect(await violationPolicy()).toBe('Dry');
+      clock = at(180);
+      await observedAgain();
+      const after = (await getGPT(bed!, NAME)).status.rollout;
+      expect(after).toMatchObject({ stage: 'Dry', state: 'Held', reason: 'BudgetExceeded' });
+      expect(await violationPolicy()).toBe('Dry');
 
-    // resume: a fresh Dry window from now, the old violations left behind; the command is taken once
-    await annotate('gpt.drzzl.io/rollout', 'resume');
-    const resumed = await rolloutWhere('the fresh window', (r) => r.state === 'Observing');
-    expect(resumed.status.rollout).toMatchObject({
-      stage: 'Dry',
-      stageStartedAt: '2026-12-01T11:00:00Z',
-      violations: 0,
-    });
-    expect(resumed.metadata.annotations?.['gpt.drzzl.io/rollout']).toBeUndefined();
-    clock = at(241);
-    await rolloutWhere('promotion to Warn', (r) => r.stage === 'Warn');
-    expect(await violationPolicy()).toBe('Warn');
-    expect(await rolloutEvents(3)).toEqual([
-      'Warning RolloutHeld: held in stage Dry: 2 violation(s) in the window, budget 1',
-      'Normal RolloutResumed: resumed in stage Dry with a fresh window until 2026-12-01T12:00:00Z',
-      'Normal RolloutPromoted: promoted from Dry to Warn: 0 violation(s) in the 1h window (budget 1)',
-    ]);
-  });
+      // resume: a fresh Dry window from now, the old violations left behind; the command is taken once
+      await annotate('gpt.drzzl.io/rollout', 'resume');
+      const resumed = await rolloutWhere('the fresh window', (r) => r.state === 'Observing');
+      expect(resumed.status.rollout).toMatchObject({
+        stage: 'Dry',
+        stageStartedAt: '2026-12-01T11:00:00Z',
+        violations: 0,
+      });
+      expect(resumed.metadata.annotations?.['gpt.drzzl.io/rollout']).toBeUndefined();
+      clock = at(241);
+      await rolloutWhere('promotion to Warn', (r) => r.stage === 'Warn');
+      expect(await violationPolicy()).toBe('Warn');
+      expect(await rolloutEvents(3)).toEqual([
+        'Warning RolloutHeld: held in stage Dry: 2 violation(s) in the window, budget 1',
+        'Normal RolloutResumed: resumed in stage Dry with a fresh window until 2026-12-01T12:00:00Z',
+        'Normal RolloutPromoted: promoted from Dry to Warn: 0 violation(s) in the 1h window (budget 1)',
+      ]);
+    },
+  );
 
   onTestServer('is held and promoted by hand with kubectl annotate, one stage per promote', async () => {
     await start({ strategy: 'Staged', window: '1h' });
@@ -233,16 +245,19 @@ describe('a staged rollout', () => {
     expect(await violationPolicy()).toBe('Warn');
   });
 
-  onTestServer('does not demote a policy already in force when its GPTPolicy switches to Staged, and generates nothing', async () => {
-    await start({ strategy: 'Immediate' });
-    await eventually(async () => (await getGPT(bed!, NAME)).status?.phase === 'Ready', 'Ready at once');
-    expect(await violationPolicy()).toBe('Deny');
-    expect((await getGPT(bed!, NAME)).status.rollout).toBeUndefined();
-    await editGPT(bed!, NAME, (o) => ({ ...o, spec: { ...o.spec, rollout: { strategy: 'Staged', window: '1h' } } }));
-    const staged = await rolloutWhere('the rollout recorded', () => true);
-    expect(staged.status.rollout).toMatchObject({ stage: 'Deny', target: 'Deny', state: 'Complete' });
-    expect(staged.status.phase).toBe('Ready');
-    expect(await violationPolicy()).toBe('Deny');
-    expect(model.calls).toHaveLength(1);
-  });
+  onTestServer(
+    'does not demote a policy already in force when its GPTPolicy switches to Staged, and generates nothing',
+    async () => {
+      await start({ strategy: 'Immediate' });
+      await eventually(async () => (await getGPT(bed!, NAME)).status?.phase === 'Ready', 'Ready at once');
+      expect(await violationPolicy()).toBe('Deny');
+      expect((await getGPT(bed!, NAME)).status.rollout).toBeUndefined();
+      await editGPT(bed!, NAME, (o) => ({ ...o, spec: { ...o.spec, rollout: { strategy: 'Staged', window: '1h' } } }));
+      const staged = await rolloutWhere('the rollout recorded', () => true);
+      expect(staged.status.rollout).toMatchObject({ stage: 'Deny', target: 'Deny', state: 'Complete' });
+      expect(staged.status.phase).toBe('Ready');
+      expect(await violationPolicy()).toBe('Deny');
+      expect(model.calls).toHaveLength(1);
+    },
+  );
 });

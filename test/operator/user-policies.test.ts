@@ -54,20 +54,37 @@ async function readyPolicy(name: string): Promise<any> {
   );
 }
 
-async function sharedSuitePasses(policy: JsPolicy, suite: string): Promise<{ passed: boolean; total: number; failures: string[] }> {
+async function sharedSuitePasses(
+  policy: JsPolicy,
+  suite: string,
+): Promise<{ passed: boolean; total: number; failures: string[] }> {
   const result = await sandbox.runSuite(policy, await loadSuite(join(SHARED, suite)));
-  return { passed: result.passed, total: result.total, failures: result.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`) };
+  return {
+    passed: result.passed,
+    total: result.total,
+    failures: result.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`),
+  };
 }
 
 describe.skipIf(!haveSharedIntents)("the user's GPTPolicies through the operator and the real loop", () => {
   it("turns the user's GPTPolicy into a JsPolicy scoped to namespace test, failurePolicy Ignore, owned by it, Ready with its cases passed", async () => {
     await bed.startOperator();
-    const created = await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(USER_NAME, { description: USER_DESCRIPTION }) });
+    const created = await bed.api.createClusterCustomObject({
+      ...GPT,
+      body: gptPolicy(USER_NAME, { description: USER_DESCRIPTION }),
+    });
     const obj = await readyPolicy(USER_NAME);
     const policy = await getJsPolicy(bed, USER_NAME);
 
     expect(policy.metadata.ownerReferences).toEqual([
-      { apiVersion: 'gpt.drzzl.io/v1', kind: 'GPTPolicy', name: USER_NAME, uid: created.metadata.uid, controller: true, blockOwnerDeletion: true },
+      {
+        apiVersion: 'gpt.drzzl.io/v1',
+        kind: 'GPTPolicy',
+        name: USER_NAME,
+        uid: created.metadata.uid,
+        controller: true,
+        blockOwnerDeletion: true,
+      },
     ]);
     expect(policy.spec.failurePolicy).toBe('Ignore');
     expect(policy.spec.resources).toContain('pods');
@@ -107,14 +124,18 @@ describe.skipIf(!haveSharedIntents)("the user's GPTPolicies through the operator
   it('regenerates on a description change, makes no model call after a restart, and deletion removes the JsPolicy', async () => {
     const first = await bed.startOperator();
     await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(USER_NAME, { description: USER_DESCRIPTION }) });
-    const obj = await readyPolicy(USER_NAME);
+    await readyPolicy(USER_NAME);
 
     const staging = "Deny pods with the label 'env=prod' in the 'staging' namespace.";
     await editGPT(bed, USER_NAME, (o) => ({ ...o, spec: { description: staging } }));
-    await eventually(async () => {
-      const o = await getGPT(bed, USER_NAME);
-      return o.status?.phase === 'Ready' && o.status.observedGeneration === 2;
-    }, 'regenerated', 90_000);
+    await eventually(
+      async () => {
+        const o = await getGPT(bed, USER_NAME);
+        return o.status?.phase === 'Ready' && o.status.observedGeneration === 2;
+      },
+      'regenerated',
+      90_000,
+    );
     const updated = await getJsPolicy(bed, USER_NAME);
     expect(JSON.stringify(updated.spec.namespaceSelector)).toContain('"staging"');
     expect(JSON.stringify(updated.spec.namespaceSelector)).not.toContain('"test"');
@@ -128,15 +149,25 @@ describe.skipIf(!haveSharedIntents)("the user's GPTPolicies through the operator
     expect(second.controller.stats.enqueued + second.controller.stats.deduplicated).toBe(0);
 
     await bed.api.deleteClusterCustomObject({ ...GPT, name: USER_NAME });
-    await eventually(async () => (await getJsPolicy(bed, USER_NAME)) === undefined, 'the JsPolicy to go with its owner');
+    await eventually(
+      async () => (await getJsPolicy(bed, USER_NAME)) === undefined,
+      'the JsPolicy to go with its owner',
+    );
   });
 
   describe('with a model configured whose provider is down', () => {
     let provider: ScriptedOpenAIServer;
     let withModel: Generator;
     beforeEach(async () => {
-      provider = await startScriptedOpenAIServer({ fallback: { status: 503, body: { error: { message: 'The server is overloaded', type: 'server_error' } } } });
-      const model = loadModelConfig({ OPENAI_BASE_URL: provider.baseURL, OPENAI_API_KEY: 'sk-test-operator-key-123456', POLICYFORGE_MODEL_MAX_RETRIES: '0', POLICYFORGE_MODEL_TIMEOUT_MS: '5000' });
+      provider = await startScriptedOpenAIServer({
+        fallback: { status: 503, body: { error: { message: 'The server is overloaded', type: 'server_error' } } },
+      });
+      const model = loadModelConfig({
+        OPENAI_BASE_URL: provider.baseURL,
+        OPENAI_API_KEY: 'sk-test-operator-key-123456',
+        POLICYFORGE_MODEL_MAX_RETRIES: '0',
+        POLICYFORGE_MODEL_TIMEOUT_MS: '5000',
+      });
       withModel = await createGenerator({ store: join(home, 'skills.sqlite'), sandbox, model: model ?? null });
     });
     afterEach(async () => {
@@ -146,16 +177,26 @@ describe.skipIf(!haveSharedIntents)("the user's GPTPolicies through the operator
 
     it('leaves the working JsPolicy untouched and explains the outage in the status, without leaking the key', async () => {
       await bed.startOperator();
-      await bed.api.createClusterCustomObject({ ...GPT, body: gptPolicy(USER_NAME, { description: USER_DESCRIPTION }) });
-      const obj = await readyPolicy(USER_NAME);
+      await bed.api.createClusterCustomObject({
+        ...GPT,
+        body: gptPolicy(USER_NAME, { description: USER_DESCRIPTION }),
+      });
+      await readyPolicy(USER_NAME);
       const before = await getJsPolicy(bed, USER_NAME);
 
       current = withModel; // the operator's workers now use the model, whose provider answers 503
-      await editGPT(bed, USER_NAME, (o) => ({ ...o, spec: { description: "Deny pods with the label 'env=prod' in the 'uat' namespace." } }));
-      const degraded = await eventually(async () => {
-        const o = await getGPT(bed, USER_NAME);
-        return o.status?.phase === 'Degraded' ? o : undefined;
-      }, 'Degraded', 90_000);
+      await editGPT(bed, USER_NAME, (o) => ({
+        ...o,
+        spec: { description: "Deny pods with the label 'env=prod' in the 'uat' namespace." },
+      }));
+      const degraded = await eventually(
+        async () => {
+          const o = await getGPT(bed, USER_NAME);
+          return o.status?.phase === 'Degraded' ? o : undefined;
+        },
+        'Degraded',
+        90_000,
+      );
 
       expect(provider.chatRequests().length).toBeGreaterThan(0); // the real client did call the provider
       expect(await getJsPolicy(bed, USER_NAME)).toEqual(before);
