@@ -82,16 +82,22 @@ export const MIN_TOKEN_DISTINCT = 10;
  * count. A token needs both MIN_TOKEN_BITS and MIN_TOKEN_DISTINCT.
  */
 export function tokenWeakness(name: string, token: string): string | undefined {
-  if (token.length < MIN_TOKEN_LENGTH) return `${name} is too short (${token.length} characters): use at least ${MIN_TOKEN_LENGTH}`;
+  if (token.length < MIN_TOKEN_LENGTH)
+    return `${name} is too short (${token.length} characters): use at least ${MIN_TOKEN_LENGTH}`;
   const distinct = new Set(token).size;
   const hex = /^[0-9a-f]+$/i.test(token);
   const alphabet = hex
     ? 16
-    : (/[a-z]/.test(token) ? 26 : 0) + (/[A-Z]/.test(token) ? 26 : 0) + (/[0-9]/.test(token) ? 10 : 0) + (/[^A-Za-z0-9]/.test(token) ? 32 : 0);
+    : (/[a-z]/.test(token) ? 26 : 0) +
+      (/[A-Z]/.test(token) ? 26 : 0) +
+      (/[0-9]/.test(token) ? 10 : 0) +
+      (/[^A-Za-z0-9]/.test(token) ? 32 : 0);
   const bits = Math.floor(token.length * Math.log2(alphabet));
   const fix = 'use a random secret, e.g. `openssl rand -hex 32`';
-  if (distinct < MIN_TOKEN_DISTINCT) return `${name} uses only ${distinct} distinct character(s), so it is guessable: ${fix}`;
-  if (bits < MIN_TOKEN_BITS) return `${name} is too weak (about ${bits} bits of entropy, ${MIN_TOKEN_BITS} needed): ${fix}`;
+  if (distinct < MIN_TOKEN_DISTINCT)
+    return `${name} uses only ${distinct} distinct character(s), so it is guessable: ${fix}`;
+  if (bits < MIN_TOKEN_BITS)
+    return `${name} is too weak (about ${bits} bits of entropy, ${MIN_TOKEN_BITS} needed): ${fix}`;
   return undefined;
 }
 
@@ -112,7 +118,13 @@ export function loadServiceConfig(env: Env = process.env, flags: ServiceFlags = 
     const v = env[name]?.trim();
     return v ? v : undefined;
   };
-  const integer = (name: string, fallback: number, min: number, max: number, raw: string | number | undefined = text(name)): number => {
+  const integer = (
+    name: string,
+    fallback: number,
+    min: number,
+    max: number,
+    raw: string | number | undefined = text(name),
+  ): number => {
     if (raw === undefined) return fallback;
     const n = Number(raw);
     if (!Number.isInteger(n) || n < min || n > max) {
@@ -123,13 +135,18 @@ export function loadServiceConfig(env: Env = process.env, flags: ServiceFlags = 
   };
 
   const redisUrl = text('REDIS_URL') ?? SERVICE_DEFAULTS.redisUrl;
-  if (!/^rediss?:\/\/[^\s]+$/.test(redisUrl)) problems.push(`REDIS_URL must be a redis:// or rediss:// URL, got ${JSON.stringify(redisUrl.replace(/:[^:@/]*@/, ':[redacted]@'))}`);
+  if (!/^rediss?:\/\/[^\s]+$/.test(redisUrl))
+    problems.push(
+      `REDIS_URL must be a redis:// or rediss:// URL, got ${JSON.stringify(redisUrl.replace(/:[^:@/]*@/, ':[redacted]@'))}`,
+    );
 
   const role = flags.role ?? 'all';
   const apiToken = text('POLICYFORGE_API_TOKEN');
   if (role !== 'worker') {
     if (!apiToken && !flags.insecureNoAuth) {
-      problems.push('POLICYFORGE_API_TOKEN is not set: set it to a random secret (e.g. `openssl rand -hex 32`), or pass --insecure-no-auth for a local experiment');
+      problems.push(
+        'POLICYFORGE_API_TOKEN is not set: set it to a random secret (e.g. `openssl rand -hex 32`), or pass --insecure-no-auth for a local experiment',
+      );
     } else if (apiToken) {
       const weak = tokenWeakness('POLICYFORGE_API_TOKEN', apiToken);
       if (weak) problems.push(weak);
@@ -139,8 +156,10 @@ export function loadServiceConfig(env: Env = process.env, flags: ServiceFlags = 
   if (adminToken && role !== 'worker') {
     const weak = tokenWeakness('POLICYFORGE_ADMIN_TOKEN', adminToken);
     if (weak) problems.push(weak);
-    else if (adminToken === apiToken) problems.push('POLICYFORGE_ADMIN_TOKEN must differ from POLICYFORGE_API_TOKEN: the admin token grants more');
-    else if (!apiToken) problems.push('POLICYFORGE_ADMIN_TOKEN needs POLICYFORGE_API_TOKEN: without auth there is no admin');
+    else if (adminToken === apiToken)
+      problems.push('POLICYFORGE_ADMIN_TOKEN must differ from POLICYFORGE_API_TOKEN: the admin token grants more');
+    else if (!apiToken)
+      problems.push('POLICYFORGE_ADMIN_TOKEN needs POLICYFORGE_API_TOKEN: without auth there is no admin');
   }
   // With auth off, only this machine may connect unless HOST says otherwise.
   const host = text('HOST') ?? (!apiToken && role !== 'worker' ? '127.0.0.1' : SERVICE_DEFAULTS.host);
@@ -154,7 +173,13 @@ export function loadServiceConfig(env: Env = process.env, flags: ServiceFlags = 
     ...(adminToken && apiToken && role !== 'worker' ? { adminToken } : {}),
     queuePrefix: text('POLICYFORGE_QUEUE_PREFIX') ?? SERVICE_DEFAULTS.queuePrefix,
     skillPrefix: text('POLICYFORGE_SKILL_PREFIX') ?? SERVICE_DEFAULTS.skillPrefix,
-    concurrency: integer(concurrencyName, SERVICE_DEFAULTS.concurrency, 1, 64, flags.concurrency ?? text('POLICYFORGE_CONCURRENCY')),
+    concurrency: integer(
+      concurrencyName,
+      SERVICE_DEFAULTS.concurrency,
+      1,
+      64,
+      flags.concurrency ?? text('POLICYFORGE_CONCURRENCY'),
+    ),
     retentionDays: integer('POLICYFORGE_RESULT_RETENTION_DAYS', SERVICE_DEFAULTS.retentionDays, 1, 3650),
     jobAttempts: integer('POLICYFORGE_JOB_ATTEMPTS', SERVICE_DEFAULTS.jobAttempts, 1, 20),
     bodyLimitBytes: integer('POLICYFORGE_BODY_LIMIT_BYTES', SERVICE_DEFAULTS.bodyLimitBytes, 1024, 16 * 1024 * 1024),
@@ -164,7 +189,12 @@ export function loadServiceConfig(env: Env = process.env, flags: ServiceFlags = 
     requestTimeoutMs: integer('POLICYFORGE_REQUEST_TIMEOUT_MS', SERVICE_DEFAULTS.requestTimeoutMs, 1000, 600_000),
     testMaxCases: integer('POLICYFORGE_TEST_MAX_CASES', SERVICE_DEFAULTS.testMaxCases, 1, 10_000),
     testTimeLimitMs: integer('POLICYFORGE_TEST_TIME_LIMIT_MS', SERVICE_DEFAULTS.testTimeLimitMs, 100, 600_000),
-    testMaxOutputBytes: integer('POLICYFORGE_TEST_MAX_OUTPUT_BYTES', SERVICE_DEFAULTS.testMaxOutputBytes, 1024, 64 * 1024 * 1024),
+    testMaxOutputBytes: integer(
+      'POLICYFORGE_TEST_MAX_OUTPUT_BYTES',
+      SERVICE_DEFAULTS.testMaxOutputBytes,
+      1024,
+      64 * 1024 * 1024,
+    ),
     testsPerMinute: integer('POLICYFORGE_TEST_RATE_LIMIT_PER_MINUTE', SERVICE_DEFAULTS.testsPerMinute, 0, 100_000),
     testSandboxProcesses: integer('POLICYFORGE_TEST_SANDBOX_PROCESSES', SERVICE_DEFAULTS.testSandboxProcesses, 1, 32),
   };
@@ -178,7 +208,11 @@ export function loadServiceConfig(env: Env = process.env, flags: ServiceFlags = 
  * Service and model settings validated together, for `serve` and `operator`: every mistake in one
  * PF_ERR_CONFIG, each naming its variable or flag. `problems` are the command's own flag mistakes.
  */
-export function loadRunConfig(env: Env, flags: ServiceFlags, problems: string[] = []): { config: ServiceConfig; model?: ModelConfig } {
+export function loadRunConfig(
+  env: Env,
+  flags: ServiceFlags,
+  problems: string[] = [],
+): { config: ServiceConfig; model?: ModelConfig } {
   let config: ServiceConfig | undefined;
   let model: ModelConfig | undefined;
   try {
@@ -193,6 +227,25 @@ export function loadRunConfig(env: Env, flags: ServiceFlags, problems: string[] 
     if (!isPolicyforgeError(err, 'PF_ERR_CONFIG')) throw err;
     problems.push(err.message.replace(/^configuration: /, ''));
   }
-  if (problems.length || !config) throw new PolicyforgeError('PF_ERR_CONFIG', [problems.join('; ')], { details: { problems } });
+  if (problems.length || !config)
+    throw new PolicyforgeError('PF_ERR_CONFIG', [problems.join('; ')], { details: { problems } });
   return { config, ...(model ? { model } : {}) };
+}
+
+/**
+ * Where `policyforge operator` runs, from the Downward API (deploy/deployment.yaml sets both): POD_NAME is
+ * the replica's identity in the leader-election Lease, POD_NAMESPACE the Lease's namespace. Unset outside
+ * a pod; the operator then uses `<hostname>-<random>` and 'policyforge-system'.
+ */
+export interface OperatorEnvironment {
+  /** POD_NAME */
+  podName?: string;
+  /** POD_NAMESPACE */
+  podNamespace?: string;
+}
+
+export function loadOperatorEnvironment(env: Env = process.env): OperatorEnvironment {
+  const podName = env.POD_NAME?.trim() || undefined;
+  const podNamespace = env.POD_NAMESPACE?.trim() || undefined;
+  return { ...(podName ? { podName } : {}), ...(podNamespace ? { podNamespace } : {}) };
 }

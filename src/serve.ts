@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import { Registry } from 'prom-client';
 import { createEmbeddings, type ModelConfig } from '../agents/index.js';
-import { PolicyforgeError, logger as rootLogger, type Logger } from '../common/index.js';
+import { PolicyforgeError, logger as rootLogger, type JsPolicy, type Logger } from '../common/index.js';
 import { createSandbox, type SandboxRunner } from '../sandbox/index.js';
 import { openRedisStore, type SkillStore } from '../skills/index.js';
 import {
@@ -13,7 +13,6 @@ import {
   waitForRedis as waitForRedisUp,
   type GenerateFn,
   type GenerationQueue,
-  type GenerationWorker,
 } from '../worker/index.js';
 import { buildApi, createAuthenticator, errorBody } from './api/index.js';
 import type { ServiceConfig } from './config.js';
@@ -34,6 +33,12 @@ export interface ServiceOptions {
   model?: ModelConfig;
   /** Replaces the loop (tests, benchmarks); production leaves it unset. */
   generate?: GenerateFn;
+  /**
+   * The loop's server-side dry-run (GenerateDeps.dryRun), when the worker has cluster access: `policyforge
+   * operator --with-worker` passes the operator's (src/operator clusterDryRun), so an API server refusal is
+   * the next round's feedback in the same job. Unused with `generate`.
+   */
+  dryRun?: (policy: JsPolicy) => Promise<string[]>;
   /** How long to wait for Redis at start-up. @defaultValue 30000 */
   redisWaitMs?: number;
   /** @defaultValue logger() */
@@ -72,7 +77,10 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
           resolve();
         }, SHUTDOWN_STEP_MS + config.shutdownGraceMs);
       });
-      await Promise.race([close().catch((err: unknown) => log.warn({ step, err: (err as Error).message }, 'shutdown step failed')), deadline]);
+      await Promise.race([
+        close().catch((err: unknown) => log.warn({ step, err: (err as Error).message }, 'shutdown step failed')),
+        deadline,
+      ]);
       clearTimeout(timer);
     }
     log.info('stopped');
@@ -83,8 +91,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     const sandboxes = serviceSandboxes(config, role);
     for (const s of [sandboxes.generation, sandboxes.tests]) if (s) closers.push(() => s.close());
 
-    let worker: GenerationWorker | undefined;
-    if (role !== 'api') {
+    if (role !== 'api' && sandboxes.generation) {
+      const generationSandbox = sandboxes.generation;
       // The worker's store connection waits out a Redis blip (queued commands) rather than failing the job.
       const storeClient = createRedisClient(config.redisUrl, 'worker');
       storeClient.on('error', () => undefined);
@@ -93,14 +101,21 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
       closers.push(() => store.close());
       let generate = options.generate;
       if (!generate) {
-        const generator: Generator = await createGenerator({ store, sandbox: sandboxes.generation!, isolation: 'process', model: options.model ?? null, logger: log.child({ module: 'loop' }) });
+        const generator: Generator = await createGenerator({
+          store,
+          sandbox: generationSandbox,
+          isolation: 'process',
+          model: options.model ?? null,
+          logger: log.child({ module: 'loop' }),
+          dryRun: options.dryRun,
+        });
         closers.push(() => generator.close());
         // The context carries onProgress, signal, resume and onCheckpoint: a re-run job resumes its rounds.
         generate = (intent, ctx) => generator.generate(intent, ctx);
       }
       // A job naming an `against` upload: its verified policy is replayed against it (in a sandbox child process).
       generate = withImpactPreview(generate, { client: storeClient, prefix: config.queuePrefix, logger: log });
-      worker = startGenerationWorker({
+      const started = startGenerationWorker({
         connection: config.redisUrl,
         prefix: config.queuePrefix,
         concurrency: config.concurrency,
@@ -110,16 +125,20 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         shutdownGraceMs: config.shutdownGraceMs,
         logger: log,
       });
-      closers.push(() => worker!.close());
+      closers.push(() => started.close());
     }
 
     let url: string;
-    if (role !== 'worker') {
+    if (role !== 'worker' && sandboxes.tests) {
+      const testSandbox = sandboxes.tests;
       const queue: GenerationQueue = createGenerationQueue({
         connection: config.redisUrl,
         prefix: config.queuePrefix,
         attempts: config.jobAttempts,
-        retention: { completedAgeSeconds: config.retentionDays * 86_400, failedAgeSeconds: config.retentionDays * 86_400 },
+        retention: {
+          completedAgeSeconds: config.retentionDays * 86_400,
+          failedAgeSeconds: config.retentionDays * 86_400,
+        },
       });
       closers.push(() => queue.close());
       await queue.ping();
@@ -131,7 +150,7 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
         {
           queue,
           store,
-          policies: sandboxes.tests!,
+          policies: testSandbox,
           metrics,
           logger: log.child({ module: 'api' }),
           ...(embeddings ? { embeddings, embeddingModel: options.model?.embeddingsModel } : {}),
@@ -166,7 +185,16 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
     } else {
       url = await startWorkerProbeServer(config, metrics, closers);
     }
-    log.info({ url, role, concurrency: role === 'api' ? 0 : config.concurrency, redis: redactUrl(config.redisUrl), model: options.model?.model ?? 'offline' }, 'policyforge serving');
+    log.info(
+      {
+        url,
+        role,
+        concurrency: role === 'api' ? 0 : config.concurrency,
+        redis: redactUrl(config.redisUrl),
+        model: options.model?.model ?? 'offline',
+      },
+      'policyforge serving',
+    );
 
     let closing: Promise<void> | undefined;
     return { url, role, close: () => (closing ??= closeAll()) };
@@ -180,10 +208,17 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
  * The sandboxes a role needs: generation's pool for the worker, and a separate pool for POST
  * /v1/policies/test, so tests sent over HTTP never hold the sandboxes generation waits for.
  */
-export function serviceSandboxes(config: Pick<ServiceConfig, 'sandboxProcesses' | 'testSandboxProcesses'>, role: ServiceRole): { generation?: SandboxRunner; tests?: SandboxRunner } {
+export function serviceSandboxes(
+  config: Pick<ServiceConfig, 'sandboxProcesses' | 'testSandboxProcesses'>,
+  role: ServiceRole,
+): { generation?: SandboxRunner; tests?: SandboxRunner } {
   return {
-    ...(role !== 'api' ? { generation: createSandbox({ isolation: 'process', processes: config.sandboxProcesses }) } : {}),
-    ...(role !== 'worker' ? { tests: createSandbox({ isolation: 'process', processes: config.testSandboxProcesses }) } : {}),
+    ...(role !== 'api'
+      ? { generation: createSandbox({ isolation: 'process', processes: config.sandboxProcesses }) }
+      : {}),
+    ...(role !== 'worker'
+      ? { tests: createSandbox({ isolation: 'process', processes: config.testSandboxProcesses }) }
+      : {}),
   };
 }
 
@@ -192,12 +227,19 @@ function isLoopback(host: string): boolean {
 }
 
 /** A worker-only process still answers probes and scrapes: /healthz (public) and /metrics (token). */
-async function startWorkerProbeServer(config: ServiceConfig, metrics: GenerationMetrics, closers: Array<() => Promise<unknown>>): Promise<string> {
+async function startWorkerProbeServer(
+  config: ServiceConfig,
+  metrics: GenerationMetrics,
+  closers: Array<() => Promise<unknown>>,
+): Promise<string> {
   const app = Fastify({ requestTimeout: config.requestTimeoutMs, bodyLimit: 1024 });
-  const auth = config.apiToken ? createAuthenticator({ token: config.apiToken, adminToken: config.adminToken }) : undefined;
+  const auth = config.apiToken
+    ? createAuthenticator({ token: config.apiToken, adminToken: config.adminToken })
+    : undefined;
   app.get('/healthz', async () => ({ status: 'ok', role: 'worker' }));
   app.get('/metrics', async (request, reply) => {
-    if (auth && !auth.bearerRole(request)) return reply.status(401).send(errorBody(new PolicyforgeError('PF_ERR_UNAUTHORIZED')));
+    if (auth && !auth.bearerRole(request))
+      return reply.status(401).send(errorBody(new PolicyforgeError('PF_ERR_UNAUTHORIZED')));
     return reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   const url = await app.listen({ host: config.host, port: config.port });
@@ -207,5 +249,8 @@ async function startWorkerProbeServer(config: ServiceConfig, metrics: Generation
 
 async function waitForRedis(url: string, waitMs: number, log: Logger): Promise<void> {
   // a wrong password, host, port or database fails at once, naming the cause; an absent Redis is waited for
-  await waitForRedisUp(url, { waitMs, onWaiting: (err) => log.warn({ redis: redactUrl(url), err: err.message }, 'waiting for Redis') });
+  await waitForRedisUp(url, {
+    waitMs,
+    onWaiting: (err) => log.warn({ redis: redactUrl(url), err: err.message }, 'waiting for Redis'),
+  });
 }

@@ -54,7 +54,10 @@ export interface Authenticator {
   endSession(request: FastifyRequest): Promise<string>;
 }
 
-export function createAuthenticator(tokens: { token: string; adminToken?: string }, sessions: SessionStore = memorySessions()): Authenticator {
+export function createAuthenticator(
+  tokens: { token: string; adminToken?: string },
+  sessions: SessionStore = memorySessions(),
+): Authenticator {
   const userDigest = digest(tokens.token);
   const adminDigest = tokens.adminToken ? digest(tokens.adminToken) : undefined;
   const bearerRole = (request: FastifyRequest): Role | undefined => {
@@ -92,7 +95,11 @@ export function createAuthenticator(tokens: { token: string; adminToken?: string
 export function redisSessions(redis: {
   prefix: string;
   withRedis<T>(op: () => Promise<T>): Promise<T>;
-  client: { set(key: string, value: string, mode: 'EX', seconds: number): Promise<unknown>; get(key: string): Promise<string | null>; del(key: string): Promise<number> };
+  client: {
+    set(key: string, value: string, mode: 'EX', seconds: number): Promise<unknown>;
+    get(key: string): Promise<string | null>;
+    del(key: string): Promise<number>;
+  };
 }): SessionStore {
   const key = (id: string): string => `${redis.prefix}:policyforge:session:${digest(id).toString('hex')}`;
   return {
@@ -157,7 +164,10 @@ export function requireAuth(auth: Authenticator | undefined) {
     if (identity) request.identity = identity;
     if (identity || request.routeOptions.config?.public) return undefined;
     // Answered here rather than thrown: plugins with their own error handler (bull-board) would turn it into a 500.
-    return reply.status(401).header('www-authenticate', 'Bearer realm="policyforge"').send(errorBody(new PolicyforgeError('PF_ERR_UNAUTHORIZED')));
+    return reply
+      .status(401)
+      .header('www-authenticate', 'Bearer realm="policyforge"')
+      .send(errorBody(new PolicyforgeError('PF_ERR_UNAUTHORIZED')));
   };
 }
 
@@ -171,7 +181,13 @@ export function dashboardGuard(prefix: string) {
     const write = request.method !== 'GET' && request.method !== 'HEAD';
     if (write || path.startsWith(`${prefix}/api/redis/`)) {
       const what = write ? 'changing queues and jobs' : "Redis's server details";
-      return reply.status(403).send(errorBody(new PolicyforgeError('PF_ERR_FORBIDDEN', [`${what} needs the admin token (POLICYFORGE_ADMIN_TOKEN)`])));
+      return reply
+        .status(403)
+        .send(
+          errorBody(
+            new PolicyforgeError('PF_ERR_FORBIDDEN', [`${what} needs the admin token (POLICYFORGE_ADMIN_TOKEN)`]),
+          ),
+        );
     }
     return undefined;
   };

@@ -24,16 +24,21 @@ export function toPolicyforgeError(err: unknown, limits: { bodyLimitBytes?: numb
       const missing = (v.params as { missingProperty?: string; additionalProperty?: string } | undefined) ?? {};
       const path = `${where}${v.instancePath.replace(/\//g, '.').replace(/\.(\d+)(?=\.|$)/g, '[$1]')}`;
       if (missing.missingProperty) return { path: `${path}.${missing.missingProperty}`, message: 'is required' };
-      if (missing.additionalProperty) return { path: `${path}.${missing.additionalProperty}`, message: 'is not a known field' };
+      if (missing.additionalProperty)
+        return { path: `${path}.${missing.additionalProperty}`, message: 'is not a known field' };
       return { path, message: v.message ?? 'is invalid' };
     });
     return invalidInput(fields);
   }
   switch (fe?.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new PolicyforgeError('PF_ERR_PAYLOAD_TOO_LARGE', [`the request body is larger than the limit of ${limits.bodyLimitBytes ?? 'the server\'s'} bytes`]);
+      return new PolicyforgeError('PF_ERR_PAYLOAD_TOO_LARGE', [
+        `the request body is larger than the limit of ${limits.bodyLimitBytes ?? "the server's"} bytes`,
+      ]);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new PolicyforgeError('PF_ERR_UNSUPPORTED_MEDIA_TYPE', [fe.message.replace(/^Unsupported Media Type:?\s*/i, '') || '(none)']);
+      return new PolicyforgeError('PF_ERR_UNSUPPORTED_MEDIA_TYPE', [
+        fe.message.replace(/^Unsupported Media Type:?\s*/i, '') || '(none)',
+      ]);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new PolicyforgeError('PF_ERR_INPUT_INVALID', ['body', 'is empty; send a JSON object']);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -43,9 +48,13 @@ export function toPolicyforgeError(err: unknown, limits: { bodyLimitBytes?: numb
   if (err instanceof SyntaxError && (fe as { statusCode?: number }).statusCode === 400) {
     return new PolicyforgeError('PF_ERR_INPUT_INVALID', ['body', `is not valid JSON (${err.message})`]);
   }
-  if (isRedisUnavailable(err)) return new PolicyforgeError('PF_ERR_REDIS_UNAVAILABLE', [(err as Error).message], { cause: err });
-  if (typeof fe?.statusCode === 'number' && fe.statusCode === 404) return new PolicyforgeError('PF_ERR_NOT_FOUND', [fe.message]);
-  return new PolicyforgeError('PF_ERR_INTERNAL', ['the server failed to answer this request; see its log'], { cause: err });
+  if (isRedisUnavailable(err))
+    return new PolicyforgeError('PF_ERR_REDIS_UNAVAILABLE', [(err as Error).message], { cause: err });
+  if (typeof fe?.statusCode === 'number' && fe.statusCode === 404)
+    return new PolicyforgeError('PF_ERR_NOT_FOUND', [fe.message]);
+  return new PolicyforgeError('PF_ERR_INTERNAL', ['the server failed to answer this request; see its log'], {
+    cause: err,
+  });
 }
 
 /** PF_ERR_INPUT_INVALID naming every bad field: `body.text: is required; body.options.x: is not a known field`. */
@@ -75,7 +84,11 @@ export const errorBodySchema = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string', description: 'Stable PF_ERR_… code (common/errors.ts)', example: 'PF_ERR_INPUT_INVALID' },
+        code: {
+          type: 'string',
+          description: 'Stable PF_ERR_… code (common/errors.ts)',
+          example: 'PF_ERR_INPUT_INVALID',
+        },
         message: { type: 'string' },
         details: { type: 'object', additionalProperties: true },
       },

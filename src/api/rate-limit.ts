@@ -13,7 +13,13 @@ export interface RateLimitDeps {
  * route and principal (request.identity.client): a token holder's bearer calls and browser sessions count
  * together; without auth, each address counts on its own.
  */
-export async function rateLimit(request: FastifyRequest, deps: RateLimitDeps, bucket: string, perMinute: number, what: string): Promise<void> {
+export async function rateLimit(
+  request: FastifyRequest,
+  deps: RateLimitDeps,
+  bucket: string,
+  perMinute: number,
+  what: string,
+): Promise<void> {
   if (!perMinute) return;
   const now = deps.now();
   const window = Math.floor(now / 60_000);
@@ -25,8 +31,12 @@ export async function rateLimit(request: FastifyRequest, deps: RateLimitDeps, bu
   });
   if (count > perMinute) {
     const retryAfter = 60 - Math.floor((now / 1000) % 60);
-    throw new PolicyforgeError('PF_ERR_RATE_LIMITED', [`more than ${perMinute} ${what} per minute; retry in ${retryAfter} s`], {
-      details: { limitPerMinute: perMinute, retryAfterSeconds: retryAfter },
-    });
+    throw new PolicyforgeError(
+      'PF_ERR_RATE_LIMITED',
+      [`more than ${perMinute} ${what} per minute; retry in ${retryAfter} s`],
+      {
+        details: { limitPerMinute: perMinute, retryAfterSeconds: retryAfter },
+      },
+    );
   }
 }

@@ -8,7 +8,14 @@ import Fastify, { type FastifyError, type FastifyReply } from 'fastify';
 import { Gauge, Histogram } from 'prom-client';
 import { PolicyforgeError, logger as rootLogger, type Logger } from '../../common/index.js';
 import { GenerationMetrics, JOB_STATES, type GenerationQueue } from '../../worker/index.js';
-import { createAuthenticator, dashboardGuard, memorySessions, redisSessions, requireAuth, type SessionStore } from './auth.js';
+import {
+  createAuthenticator,
+  dashboardGuard,
+  memorySessions,
+  redisSessions,
+  requireAuth,
+  type SessionStore,
+} from './auth.js';
 import { errorBody, errorBodySchema, toPolicyforgeError } from './errors.js';
 import { UPLOAD_LIMITS, type UploadLimits } from '../impact/index.js';
 import { registerHealthRoutes } from './routes/health.js';
@@ -80,7 +87,11 @@ export const MAX_PARAM_LENGTH = 200;
 export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
   const log = deps.logger ?? rootLogger().child({ module: 'api' });
   const metrics = deps.metrics ?? new GenerationMetrics();
-  const secrets = [...(options.secrets ?? []), ...(options.token ? [options.token] : []), ...(options.adminToken ? [options.adminToken] : [])];
+  const secrets = [
+    ...(options.secrets ?? []),
+    ...(options.token ? [options.token] : []),
+    ...(options.adminToken ? [options.adminToken] : []),
+  ];
   const requestTimeout = options.requestTimeoutMs ?? 30_000;
   const headersTimeout = Math.min(options.headersTimeoutMs ?? 10_000, requestTimeout);
   const app = Fastify({
@@ -89,13 +100,22 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
     // connectionsCheckingInterval, so that is kept well under the timeout.
     requestTimeout,
     serverFactory: (handler) =>
-      createServer({ requestTimeout, headersTimeout, connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(headersTimeout / 2))) }, handler),
+      createServer(
+        {
+          requestTimeout,
+          headersTimeout,
+          connectionsCheckingInterval: Math.max(100, Math.min(5_000, Math.floor(headersTimeout / 2))),
+        },
+        handler,
+      ),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Fastify's own early answers (a too-long id, a malformed URL) in the one error shape, never echoing the URL.
     frameworkErrors: (err: FastifyError, _request, reply) => {
       const pf =
         err.code === 'FST_ERR_MAX_PARAM_LENGTH'
-          ? new PolicyforgeError('PF_ERR_URI_TOO_LONG', [`a path parameter (an id) may have at most ${MAX_PARAM_LENGTH} characters`])
+          ? new PolicyforgeError('PF_ERR_URI_TOO_LONG', [
+              `a path parameter (an id) may have at most ${MAX_PARAM_LENGTH} characters`,
+            ])
           : new PolicyforgeError('PF_ERR_INPUT_INVALID', ['url', 'is malformed']);
       return (reply as unknown as FastifyReply).status(pf.status).send(errorBody(pf));
     },
@@ -110,20 +130,30 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
     // A route may have its own body limit (POST /v1/against): the 413 names the one that applied.
     const bodyLimitBytes = request.routeOptions?.bodyLimit ?? options.bodyLimitBytes ?? 262_144;
     const pf = toPolicyforgeError(err, { bodyLimitBytes });
-    if (pf.status >= 500) log.error({ err: (pf.cause as Error | undefined)?.message ?? pf.message, code: pf.code, url: request.url }, 'request failed');
-    if (pf.code === 'PF_ERR_REDIS_UNAVAILABLE' || pf.code === 'PF_ERR_STORE_UNAVAILABLE') reply.header('retry-after', '5');
+    if (pf.status >= 500)
+      log.error(
+        { err: (pf.cause as Error | undefined)?.message ?? pf.message, code: pf.code, url: request.url },
+        'request failed',
+      );
+    if (pf.code === 'PF_ERR_REDIS_UNAVAILABLE' || pf.code === 'PF_ERR_STORE_UNAVAILABLE')
+      reply.header('retry-after', '5');
     if (pf.code === 'PF_ERR_RATE_LIMITED') reply.header('retry-after', String(pf.details?.retryAfterSeconds ?? 60));
     return reply.status(pf.status).send(errorBody(pf, secrets));
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
-    const pf = new PolicyforgeError('PF_ERR_NOT_FOUND', [`route ${request.method} ${path.length > 120 ? `${path.slice(0, 120)}…` : path}`]);
+    const pf = new PolicyforgeError('PF_ERR_NOT_FOUND', [
+      `route ${request.method} ${path.length > 120 ? `${path.slice(0, 120)}…` : path}`,
+    ]);
     return reply.status(404).send(errorBody(pf));
   });
 
   const sessions = options.sessions ?? (deps.queue.client ? redisSessions(deps.queue) : memorySessions());
-  const auth = options.token ? createAuthenticator({ token: options.token, adminToken: options.adminToken }, sessions) : undefined;
-  if (!auth) log.warn('serving WITHOUT authentication (--insecure-no-auth): anyone who can reach this port can use the API');
+  const auth = options.token
+    ? createAuthenticator({ token: options.token, adminToken: options.adminToken }, sessions)
+    : undefined;
+  if (!auth)
+    log.warn('serving WITHOUT authentication (--insecure-no-auth): anyone who can reach this port can use the API');
   app.addHook('onRequest', requireAuth(auth));
   const dashboardPrefix = '/admin/queues';
   if (options.dashboard ?? true) app.addHook('onRequest', dashboardGuard(dashboardPrefix));
@@ -136,7 +166,10 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
     registers: [metrics.registry],
   });
   app.addHook('onResponse', async (request, reply) => {
-    httpSeconds.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    httpSeconds.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
   });
   const { queue } = deps;
   new Gauge({
@@ -156,7 +189,8 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
       info: {
         title: 'policyforge',
         version: API_VERSION,
-        description: 'Plain-language Kubernetes policy intents → verified jsPolicy JsPolicies, and the reviewed skill library. Every error is `{error: {code, message, details?}}`.',
+        description:
+          'Plain-language Kubernetes policy intents → verified jsPolicy JsPolicies, and the reviewed skill library. Every error is `{error: {code, message, details?}}`.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
@@ -184,8 +218,20 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
       // An upload serves an intent: as many as intents.
       uploadsPerMinute: options.intentsPerMinute ?? 60,
     });
-    registerPolicyRoutes(scope, { policies: deps.policies, metrics, queue, now: options.now ?? Date.now, limits: options.policyTests });
-    registerSkillRoutes(scope, { store: deps.store, queue, embeddings: deps.embeddings, embeddingModel: deps.embeddingModel, logger: log });
+    registerPolicyRoutes(scope, {
+      policies: deps.policies,
+      metrics,
+      queue,
+      now: options.now ?? Date.now,
+      limits: options.policyTests,
+    });
+    registerSkillRoutes(scope, {
+      store: deps.store,
+      queue,
+      embeddings: deps.embeddings,
+      embeddingModel: deps.embeddingModel,
+      logger: log,
+    });
     registerReviewPage(scope, auth);
     scope.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
       reply.header('content-type', metrics.registry.contentType);
@@ -199,7 +245,10 @@ export async function buildApi(deps: ApiDeps, options: ApiOptions = {}) {
   if (options.dashboard ?? true) {
     const board = new FastifyAdapter();
     // Read-only unless an admin token is configured; even then dashboardGuard lets only admins write.
-    createBullBoard({ queues: [new BullMQAdapter(queue.queue, { readOnlyMode: !options.adminToken })], serverAdapter: board as never }); // fastify adapter pins @bull-board/api 9.10.1: same shape, distinct type
+    createBullBoard({
+      queues: [new BullMQAdapter(queue.queue, { readOnlyMode: !options.adminToken })],
+      serverAdapter: board as never,
+    }); // fastify adapter pins @bull-board/api 9.10.1: same shape, distinct type
     board.setBasePath(dashboardPrefix);
     await app.register(board.registerPlugin() as never, { prefix: dashboardPrefix });
   }

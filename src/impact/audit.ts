@@ -17,27 +17,63 @@ import type { ReplayRequest } from '../../sandbox/index.js';
 
 export type AuditEntry = { type: 'request'; request: ReplayRequest; ref: string } | { type: 'skipped'; why: string };
 
-const OPERATION_OF: Record<string, Operation> = { create: 'CREATE', update: 'UPDATE', patch: 'UPDATE', delete: 'DELETE' };
+const OPERATION_OF: Record<string, Operation> = {
+  create: 'CREATE',
+  update: 'UPDATE',
+  patch: 'UPDATE',
+  delete: 'DELETE',
+};
 
 export function isAuditEvent(doc: Record<string, unknown>): boolean {
   return doc.kind === 'Event' && typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith('audit.k8s.io/');
 }
 
-export function auditEntry(event: Record<string, any>): AuditEntry {
+/** The fields of an audit.k8s.io Event this reads; anything may be missing or mistyped in a log. */
+interface AuditEventFields {
+  stage?: unknown;
+  verb?: unknown;
+  level?: unknown;
+  objectRef?: { namespace?: unknown; name?: unknown; subresource?: unknown };
+  requestObject?: unknown;
+  responseObject?: unknown;
+  user?: AuditUser;
+  impersonatedUser?: AuditUser;
+}
+interface AuditUser {
+  username?: unknown;
+  uid?: unknown;
+  groups?: unknown;
+  extra?: unknown;
+}
+
+export function auditEntry(event: AuditEventFields): AuditEntry {
   const stage = event.stage as string | undefined;
-  if (stage !== undefined && stage !== 'ResponseComplete' && stage !== 'Panic') return { type: 'skipped', why: `audit stage ${stage} (the same request is recorded at ResponseComplete)` };
+  if (stage !== undefined && stage !== 'ResponseComplete' && stage !== 'Panic')
+    return { type: 'skipped', why: `audit stage ${stage} (the same request is recorded at ResponseComplete)` };
   const verb = String(event.verb ?? '');
   const operation = OPERATION_OF[verb];
-  if (!operation) return { type: 'skipped', why: `audit verb ${verb || '(none)'}: not an admission request for one object` };
+  if (!operation)
+    return { type: 'skipped', why: `audit verb ${verb || '(none)'}: not an admission request for one object` };
   const ref = event.objectRef ?? {};
   const asObject = (o: unknown): KubeObject | undefined => {
     const obj = o as KubeObject | undefined;
-    return obj && typeof obj === 'object' && typeof obj.kind === 'string' && typeof obj.apiVersion === 'string' && obj.kind !== 'Status' && !obj.kind.endsWith('Options') ? obj : undefined;
+    return obj &&
+      typeof obj === 'object' &&
+      typeof obj.kind === 'string' &&
+      typeof obj.apiVersion === 'string' &&
+      obj.kind !== 'Status' &&
+      !obj.kind.endsWith('Options')
+      ? obj
+      : undefined;
   };
   let object: KubeObject | undefined;
   if (verb === 'create' || verb === 'update') object = asObject(event.requestObject) ?? asObject(event.responseObject);
   else object = asObject(event.responseObject);
-  if (!object) return { type: 'skipped', why: `audit event without a ${verb === 'delete' ? 'deleted' : 'request'} object (audit level ${event.level ?? 'unknown'})` };
+  if (!object)
+    return {
+      type: 'skipped',
+      why: `audit event without a ${verb === 'delete' ? 'deleted' : 'request'} object (audit level ${event.level ?? 'unknown'})`,
+    };
   const user = event.impersonatedUser ?? event.user ?? {};
   const request: ReplayRequest = {
     operation,
@@ -51,10 +87,19 @@ export function auditEntry(event: Record<string, any>): AuditEntry {
       username: String(user.username ?? ''),
       groups: Array.isArray(user.groups) ? user.groups.map(String) : [],
       ...(user.uid ? { uid: String(user.uid) } : {}),
-      ...(user.extra && typeof user.extra === 'object' ? { extra: user.extra } : {}),
+      ...(user.extra && typeof user.extra === 'object' ? { extra: stringLists(user.extra) } : {}),
     },
   };
   const where = ref.namespace ? `${ref.namespace}/` : '';
   const name = ref.name ?? object.metadata?.name ?? '';
-  return { type: 'request', request, ref: `${verb} ${object.kind} ${where}${name}${ref.subresource ? `/${ref.subresource}` : ''} by ${request.userInfo?.username || '(unknown)'}` };
+  return {
+    type: 'request',
+    request,
+    ref: `${verb} ${object.kind} ${where}${name}${ref.subresource ? `/${ref.subresource}` : ''} by ${request.userInfo?.username || '(unknown)'}`,
+  };
+}
+
+/** userInfo.extra as admission/v1 types it (map of string lists), whatever the log held. */
+function stringLists(extra: object): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, Array.isArray(v) ? v.map(String) : [String(v)]]));
 }

@@ -40,9 +40,16 @@ interface ListedType {
   resource: ApiResource;
 }
 
-export function clusterEntries(kubeConfig: KubeConfig, policy: JsPolicy, options: ClusterSourceOptions = {}): { name: string; read: () => AsyncIterable<SourceEntry> } {
+export function clusterEntries(
+  kubeConfig: KubeConfig,
+  policy: JsPolicy,
+  options: ClusterSourceOptions = {},
+): { name: string; read: () => AsyncIterable<SourceEntry> } {
   const server = kubeConfig.getCurrentCluster()?.server;
-  if (!server) throw new PolicyforgeError('PF_ERR_CONFIG', ['the kubeconfig has no current cluster; pass --kubeconfig or --context']);
+  if (!server)
+    throw new PolicyforgeError('PF_ERR_CONFIG', [
+      'the kubeconfig has no current cluster; pass --kubeconfig or --context',
+    ]);
   const client = new ReadOnlyKube(kubeConfig, server, options.requestTimeoutMs ?? 30_000);
   const pageSize = options.pageSize ?? 500;
   return {
@@ -53,12 +60,16 @@ export function clusterEntries(kubeConfig: KubeConfig, policy: JsPolicy, options
       const named = selectedNamespaceNames(spec.namespaceSelector);
       const readsLabels = Boolean(spec.namespaceSelector) && named === undefined;
       if (readsLabels) {
-        for await (const ns of client.list('/api/v1/namespaces', pageSize, { apiVersion: 'v1', kind: 'Namespace' })) yield { type: 'namespace', object: ns, at: 'cluster' };
+        for await (const ns of client.list('/api/v1/namespaces', pageSize, { apiVersion: 'v1', kind: 'Namespace' }))
+          yield { type: 'namespace', object: ns, at: 'cluster' };
       }
       for (const t of types) {
         const base = t.group ? `/apis/${t.group}/${t.version}` : `/api/${t.version}`;
         const kind = { apiVersion: t.group ? `${t.group}/${t.version}` : t.version, kind: t.resource.kind };
-        const paths = t.resource.namespaced && named ? named.map((ns) => `${base}/namespaces/${encodeURIComponent(ns)}/${t.resource.name}`) : [`${base}/${t.resource.name}`];
+        const paths =
+          t.resource.namespaced && named
+            ? named.map((ns) => `${base}/namespaces/${encodeURIComponent(ns)}/${t.resource.name}`)
+            : [`${base}/${t.resource.name}`];
         for (const path of paths) {
           for await (const object of client.list(path, pageSize, kind)) yield { type: 'object', object, at: 'cluster' };
         }
@@ -83,13 +94,18 @@ async function matchedTypes(client: ReadOnlyKube, policy: JsPolicy): Promise<Lis
   const any = (list: string[], v: string): boolean => list.includes('*') || list.includes(v);
   const candidates: Array<{ group: string; versions: string[] }> = [];
   if (any(groups, '')) candidates.push({ group: '', versions: ['v1'] });
-  const apis = (await client.get('/apis')) as { groups?: Array<{ name: string; versions: Array<{ version: string }>; preferredVersion?: { version: string } }> };
+  const apis = (await client.get('/apis')) as {
+    groups?: Array<{ name: string; versions: Array<{ version: string }>; preferredVersion?: { version: string } }>;
+  };
   for (const g of apis.groups ?? []) {
     if (!any(groups, g.name)) continue;
     const preferred = g.preferredVersion?.version;
     // The same objects are served in every version of a group: list each resource once, in the
     // preferred version when the policy takes it, else in the first version it names.
-    const ordered = [...(preferred ? [preferred] : []), ...g.versions.map((v) => v.version).filter((v) => v !== preferred)];
+    const ordered = [
+      ...(preferred ? [preferred] : []),
+      ...g.versions.map((v) => v.version).filter((v) => v !== preferred),
+    ];
     candidates.push({ group: g.name, versions: ordered.filter((v) => any(versions, v)) });
   }
   const out: ListedType[] = [];
@@ -97,7 +113,9 @@ async function matchedTypes(client: ReadOnlyKube, policy: JsPolicy): Promise<Lis
   for (const c of candidates) {
     for (const version of c.versions) {
       if (!any(versions, version)) continue;
-      const list = (await client.get(c.group ? `/apis/${c.group}/${version}` : `/api/${version}`)) as { resources?: ApiResource[] };
+      const list = (await client.get(c.group ? `/apis/${c.group}/${version}` : `/api/${version}`)) as {
+        resources?: ApiResource[];
+      };
       for (const r of list.resources ?? []) {
         if (r.name.includes('/') || !r.verbs?.includes('list') || seen.has(`${c.group}/${r.name}`)) continue;
         const rules = spec.resources ?? [];
@@ -124,7 +142,11 @@ class ReadOnlyKube {
     const url = new URL(path, this.server.endsWith('/') ? this.server : `${this.server}/`);
     // Keep a path prefix in the server URL (a proxy at https://host/k8s/clusters/x).
     url.pathname = `${new URL(this.server).pathname.replace(/\/$/, '')}${path.split('?')[0]}`;
-    const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' }, timeout: this.timeoutMs };
+    const opts: https.RequestOptions = {
+      method: 'GET',
+      headers: { Accept: 'application/json' },
+      timeout: this.timeoutMs,
+    };
     await this.kubeConfig.applyToHTTPSOptions(opts);
     const plain = url.protocol === 'http:';
     if (plain && opts.agent instanceof https.Agent) delete opts.agent;
@@ -148,7 +170,10 @@ class ReadOnlyKube {
       } catch {
         /* not a Status body */
       }
-      const hint = status === 403 ? ' (the impact preview needs get/list on the policy\'s resources: README "Impact preview")' : '';
+      const hint =
+        status === 403
+          ? ' (the impact preview needs get/list on the policy\'s resources: README "Impact preview")'
+          : '';
       throw new PolicyforgeError('PF_ERR_KUBE_API', [`GET ${path}: HTTP ${status} ${message}${hint}`]);
     }
     return JSON.parse(body) as unknown;

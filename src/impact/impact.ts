@@ -20,7 +20,15 @@ export interface ImpactVerdict {
   ref: string;
   /** The worst of its requests: deny > warn > mutate > allow > not-selected. */
   verdict: ImpactVerdictKind;
-  requests: Array<{ operation: Operation; verdict: ImpactVerdictKind; code?: number; message?: string; warnings?: string[]; patch?: string[]; notSelected?: string }>;
+  requests: Array<{
+    operation: Operation;
+    verdict: ImpactVerdictKind;
+    code?: number;
+    message?: string;
+    warnings?: string[];
+    patch?: string[];
+    notSelected?: string;
+  }>;
 }
 
 export interface ImpactProgress {
@@ -58,7 +66,8 @@ export async function previewImpact(policy: JsPolicy, options: ImpactOptions): P
   const sources = options.sources ?? [];
   const files: string[] = [];
   for (const s of sources) files.push(...(await sourceFiles(s)));
-  if (files.filter((f) => f === '-').length > 1) throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--against', 'stdin (-) can be read only once']);
+  if (files.filter((f) => f === '-').length > 1)
+    throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--against', 'stdin (-) can be read only once']);
   const replayer = await PolicyReplayer.open(policy, options);
   if (!replayer.compiled.ok) {
     await replayer.close();
@@ -77,7 +86,8 @@ export async function previewImpact(policy: JsPolicy, options: ImpactOptions): P
     // selector looks at labels other than the name (stdin and clusters supply them as they come).
     if (namespaces.needed) {
       for (const f of files.filter((x) => x !== '-')) {
-        for await (const e of readFileEntries(f)) if (e.type === 'object' && e.object.kind === 'Namespace') namespaces.add(e.object);
+        for await (const e of readFileEntries(f))
+          if (e.type === 'object' && e.object.kind === 'Namespace') namespaces.add(e.object);
       }
     }
     // Entries wait in a bounded batch (their requests already carry the namespace labels known when they
@@ -90,7 +100,15 @@ export async function previewImpact(policy: JsPolicy, options: ImpactOptions): P
       let i = 0;
       for (const p of batch) {
         const rows = p.requests.map((r) => ({ operation: r.operation, ...rowOf(outcomes[i++]) }));
-        const verdict: ImpactVerdict = { at: p.at, ref: p.ref, verdict: rows.reduce<ImpactVerdictKind>((w, r) => (RANK[r.verdict] > RANK[w] ? r.verdict : w), 'not-selected'), requests: rows };
+        const verdict: ImpactVerdict = {
+          at: p.at,
+          ref: p.ref,
+          verdict: rows.reduce<ImpactVerdictKind>(
+            (w, r) => (RANK[r.verdict] > RANK[w] ? r.verdict : w),
+            'not-selected',
+          ),
+          requests: rows,
+        };
         tally.add(verdict, p.object);
         progress.checked++;
         if (options.onVerdict) await options.onVerdict(verdict);
@@ -103,16 +121,25 @@ export async function previewImpact(policy: JsPolicy, options: ImpactOptions): P
         if (entry.type === 'skipped') tally.skip(entry.why);
         else if (entry.type === 'namespace') namespaces.add(entry.object);
         else {
-          batch.push(entry.type === 'object' ? objectRequests(entry.object, entry.at, controller, namespaces) : recordedRequest(entry.request, entry.ref, entry.at, namespaces));
+          batch.push(
+            entry.type === 'object'
+              ? objectRequests(entry.object, entry.at, controller, namespaces)
+              : recordedRequest(entry.request, entry.ref, entry.at, namespaces),
+          );
           if (batch.length >= batchSize) await flush();
           if (timeouts >= maxTimeouts) break;
         }
       }
       await flush();
     };
-    for (const f of files) if (timeouts < maxTimeouts) await replayAll(readFileEntries(f, { stdin: options.stdin, onBytes: (n) => void (progress.bytes += n) }));
+    for (const f of files)
+      if (timeouts < maxTimeouts)
+        await replayAll(readFileEntries(f, { stdin: options.stdin, onBytes: (n) => void (progress.bytes += n) }));
     if (options.entries && timeouts < maxTimeouts) await replayAll(options.entries.read());
-    if (timeouts >= maxTimeouts) notes.push(`stopped after ${timeouts} requests ran out of time (limit ${replayer.limitMs} ms each): the rest of the sources was not replayed`);
+    if (timeouts >= maxTimeouts)
+      notes.push(
+        `stopped after ${timeouts} requests ran out of time (limit ${replayer.limitMs} ms each): the rest of the sources was not replayed`,
+      );
   } finally {
     await replayer.close();
   }
@@ -150,7 +177,14 @@ function objectRequests(object: KubeObject, at: string, controller: boolean, nam
 function recordedRequest(request: ReplayRequest, ref: string, at: string, namespaces: NamespaceLabels): Pending {
   const obj = request.object ?? request.oldObject;
   if (obj?.kind === 'Namespace' && request.operation !== 'DELETE') namespaces.add(obj);
-  return { at, ref, object: obj, requests: [{ ...request, namespaceLabels: namespaces.labelsFor(request.namespace ?? obj?.metadata?.namespace ?? '') }] };
+  return {
+    at,
+    ref,
+    object: obj,
+    requests: [
+      { ...request, namespaceLabels: namespaces.labelsFor(request.namespace ?? obj?.metadata?.namespace ?? '') },
+    ],
+  };
 }
 
 function rowOf(o: CaseOutcome): Omit<ImpactVerdict['requests'][number], 'operation'> {
@@ -171,7 +205,10 @@ class Tally {
   private selected = 0;
   private readonly counts = { deny: 0, warn: 0, mutate: 0 };
   private readonly skipped: Record<string, number> = {};
-  private readonly reasons = new Map<string, { verdict: 'deny' | 'warn' | 'mutate'; reason: string; count: number; examples: string[] }>();
+  private readonly reasons = new Map<
+    string,
+    { verdict: 'deny' | 'warn' | 'mutate'; reason: string; count: number; examples: string[] }
+  >();
 
   /** jsPolicy prefixes warnings with `[<policy name>]: `: the same on every one, so left out of reasons. */
   private readonly warningPrefix: string;
@@ -194,9 +231,14 @@ class Tally {
     this.selected++;
     if (v.verdict === 'allow') return;
     this.counts[v.verdict]++;
-    const row = v.requests.find((r) => r.verdict === v.verdict)!;
+    // The verdict is the worst of its requests', so one request carries it.
+    const row = v.requests.find((r) => r.verdict === v.verdict) ?? v.requests[0];
     const text =
-      v.verdict === 'deny' ? `${row.code ?? ''}${row.message ? ` ${row.message}` : ''}`.trim() : v.verdict === 'warn' ? (row.warnings ?? []).map((w) => w.replace(this.warningPrefix, '')).join('; ') : `patches ${(row.patch ?? []).join(', ')}`;
+      v.verdict === 'deny'
+        ? `${row.code ?? ''}${row.message ? ` ${row.message}` : ''}`.trim()
+        : v.verdict === 'warn'
+          ? (row.warnings ?? []).map((w) => w.replace(this.warningPrefix, '')).join('; ')
+          : `patches ${(row.patch ?? []).join(', ')}`;
     const reason = genericReason(text, obj);
     const key = `${v.verdict}\u0000${reason}`;
     let r = this.reasons.get(key);
@@ -204,7 +246,8 @@ class Tally {
       if (this.reasons.size >= this.maxReasons) {
         const otherKey = `${v.verdict}\u0000(other reasons)`;
         r = this.reasons.get(otherKey);
-        if (!r) this.reasons.set(otherKey, (r = { verdict: v.verdict, reason: '(other reasons)', count: 0, examples: [] }));
+        if (!r)
+          this.reasons.set(otherKey, (r = { verdict: v.verdict, reason: '(other reasons)', count: 0, examples: [] }));
       } else {
         this.reasons.set(key, (r = { verdict: v.verdict, reason, count: 0, examples: [] }));
       }
@@ -237,7 +280,8 @@ function genericReason(text: string, obj: KubeObject | undefined): string {
   const name = obj?.metadata?.name;
   const ns = obj?.metadata?.namespace;
   // Whole words only: a namespace called "test" must not turn "impact.test.example.com" into a placeholder.
-  const word = (w: string): RegExp => new RegExp(`(?<![\\w.-])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g');
+  const word = (w: string): RegExp =>
+    new RegExp(`(?<![\\w.-])${w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`, 'g');
   if (name && name.length >= 3) out = out.replace(word(name), '<name>');
   if (ns && ns.length >= 3) out = out.replace(word(ns), '<namespace>');
   return out.length > 300 ? `${out.slice(0, 299)}…` : out;
@@ -275,6 +319,8 @@ class NamespaceLabels {
     if (!this.unknown.size) return [];
     const names = [...this.unknown].sort();
     const shown = names.slice(0, 10).join(', ') + (names.length > 10 ? `, … (${names.length} in all)` : '');
-    return [`namespaceSelector reads namespace labels, but the source showed no Namespace object for ${shown} before its objects: matched on ${NAMESPACE_NAME_LABEL} only (add \`kubectl get namespaces -o yaml\` to the sources)`];
+    return [
+      `namespaceSelector reads namespace labels, but the source showed no Namespace object for ${shown} before its objects: matched on ${NAMESPACE_NAME_LABEL} only (add \`kubectl get namespaces -o yaml\` to the sources)`,
+    ];
   }
 }

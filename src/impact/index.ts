@@ -4,7 +4,13 @@
  * anything. Sources stream (sources.ts, audit.ts, cluster.ts) into the sandbox's PolicyReplayer
  * (impact.ts); the CLI's `test --against` and `generate --against` print it (format.ts).
  */
-export { previewImpact, type ImpactOptions, type ImpactVerdict, type ImpactVerdictKind, type ImpactProgress } from './impact.js';
+export {
+  previewImpact,
+  type ImpactOptions,
+  type ImpactVerdict,
+  type ImpactVerdictKind,
+  type ImpactProgress,
+} from './impact.js';
 export { readFileEntries, sourceFiles, type SourceEntry, type ReadSourceOptions } from './sources.js';
 export { auditEntry, isAuditEvent, type AuditEntry } from './audit.js';
 export { formatImpact, impactHeadline } from './format.js';

@@ -45,7 +45,10 @@ export async function sourceFiles(source: string): Promise<string[]> {
   try {
     info = await stat(source);
   } catch (err) {
-    throw new PolicyforgeError('PF_ERR_INPUT_FILE', [source, (err as NodeJS.ErrnoException).code ?? (err as Error).message]);
+    throw new PolicyforgeError('PF_ERR_INPUT_FILE', [
+      source,
+      (err as NodeJS.ErrnoException).code ?? (err as Error).message,
+    ]);
   }
   if (!info.isDirectory()) return [source];
   const found: string[] = [];
@@ -75,7 +78,9 @@ export async function* readFileEntries(file: string, options: ReadSourceOptions 
   const name = file === '-' ? (options.name ?? 'stdin') : file;
   if (options.onBytes) {
     const onBytes = options.onBytes;
-    input.on('data', (chunk: Buffer | string) => onBytes(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length));
+    input.on('data', (chunk: Buffer | string) =>
+      onBytes(typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length),
+    );
   }
   const lines = createInterface({ input, crlfDelay: Infinity });
   // A read error ends the lines (close) and is thrown after them, naming the file.
@@ -176,9 +181,9 @@ function* entriesOf(value: unknown, at: string): Generator<SourceEntry> {
     yield { type: 'skipped', why: 'a document that is not a Kubernetes object', at };
     return;
   }
-  const doc = value as Record<string, any>;
+  const doc = value as Record<string, unknown>;
   if (isAuditEvent(doc)) {
-    const e = auditEntry(doc);
+    const e = auditEntry(doc as Parameters<typeof auditEntry>[0]);
     yield { ...e, at };
     return;
   }

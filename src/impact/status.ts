@@ -1,5 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { ImpactSummary, JsPolicy } from '../../common/index.js';
+import type { ReplayPool } from '../../sandbox/index.js';
 import { clusterEntries, type ClusterSourceOptions } from './cluster.js';
 import { previewImpact } from './impact.js';
 
@@ -23,11 +24,20 @@ export interface ImpactStatus {
 
 export const IMPACT_CONDITION = 'ImpactAssessed';
 
-export async function assessClusterImpact(kubeConfig: KubeConfig, policy: JsPolicy, options: ClusterSourceOptions & { now?: () => Date } = {}): Promise<ImpactStatus> {
+export async function assessClusterImpact(
+  kubeConfig: KubeConfig,
+  policy: JsPolicy,
+  options: ClusterSourceOptions & { now?: () => Date; pool?: ReplayPool } = {},
+): Promise<ImpactStatus> {
   const when = (options.now ?? (() => new Date()))();
-  // isolation 'process' said outright: an operator must never run a policy in its own process
+  // isolation 'process' said outright (or the caller's long-lived child): an operator never runs a policy in its own process
   const entries = clusterEntries(kubeConfig, policy, options);
-  const summary = await previewImpact(policy, { entries, examplesPerReason: 10, isolation: 'process' });
+  const summary = await previewImpact(policy, {
+    entries,
+    examplesPerReason: 10,
+    isolation: 'process',
+    pool: options.pool,
+  });
   return impactStatus(summary, when);
 }
 
@@ -41,12 +51,37 @@ export function impactStatus(summary: ImpactSummary, when: Date): ImpactStatus {
       examples.push({ object: e.replace(/ \(cluster\)$/, ''), verdict: r.verdict, reason: r.reason });
     }
   }
-  return { checked: summary.checked, wouldDeny: summary.wouldDeny, wouldWarn: summary.wouldWarn, examples, when: when.toISOString().replace(/\.\d+Z$/, 'Z') };
+  return {
+    checked: summary.checked,
+    wouldDeny: summary.wouldDeny,
+    wouldWarn: summary.wouldWarn,
+    examples,
+    when: when.toISOString().replace(/\.\d+Z$/, 'Z'),
+  };
 }
 
 /** The ImpactAssessed condition for a status: True once assessed; the reason says whether anything would be denied. */
-export function impactCondition(status: ImpactStatus): { type: string; status: 'True'; reason: 'WouldDeny' | 'NoDenials'; message: string } {
+export function impactCondition(status: ImpactStatus): {
+  type: string;
+  status: 'True';
+  reason: 'WouldDeny' | 'NoDenials';
+  message: string;
+} {
   return status.wouldDeny > 0
-    ? { type: IMPACT_CONDITION, status: 'True', reason: 'WouldDeny', message: `would deny ${status.wouldDeny} of ${status.checked} existing object(s), e.g. ${status.examples[0]?.object ?? '?'}: ${status.examples[0]?.reason ?? ''}`.slice(0, 1024) }
-    : { type: IMPACT_CONDITION, status: 'True', reason: 'NoDenials', message: `would deny none of ${status.checked} existing object(s)${status.wouldWarn ? `; warn ${status.wouldWarn}` : ''}` };
+    ? {
+        type: IMPACT_CONDITION,
+        status: 'True',
+        reason: 'WouldDeny',
+        message:
+          `would deny ${status.wouldDeny} of ${status.checked} existing object(s), e.g. ${status.examples[0]?.object ?? '?'}: ${status.examples[0]?.reason ?? ''}`.slice(
+            0,
+            1024,
+          ),
+      }
+    : {
+        type: IMPACT_CONDITION,
+        status: 'True',
+        reason: 'NoDenials',
+        message: `would deny none of ${status.checked} existing object(s)${status.wouldWarn ? `; warn ${status.wouldWarn}` : ''}`,
+      };
 }

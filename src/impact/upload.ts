@@ -82,9 +82,11 @@ export async function inspectUpload(
   const text = uploadText(value, field);
   const bytes = Buffer.byteLength(text);
   if (bytes > limits.maxBytes) {
-    throw new PolicyforgeError('PF_ERR_PAYLOAD_TOO_LARGE', [
-      `${field} is ${bytes} bytes, more than the limit of ${limits.maxBytes} bytes; ${FEWER}`,
-    ], { details: { field, limit: 'maxBytes', maxBytes: limits.maxBytes, bytes } });
+    throw new PolicyforgeError(
+      'PF_ERR_PAYLOAD_TOO_LARGE',
+      [`${field} is ${bytes} bytes, more than the limit of ${limits.maxBytes} bytes; ${FEWER}`],
+      { details: { field, limit: 'maxBytes', maxBytes: limits.maxBytes, bytes } },
+    );
   }
   if (!text.trim()) {
     throw new PolicyforgeError('PF_ERR_INPUT_INVALID', [field, 'is empty; send manifests, a List or audit-log lines']);
@@ -99,20 +101,28 @@ export async function inspectUpload(
       continue;
     }
     if (++objects > limits.maxObjects) {
-      throw new PolicyforgeError('PF_ERR_PAYLOAD_TOO_LARGE', [
-        `${field} holds more than ${limits.maxObjects} objects (the limit; counted up to ${entry.at}); ${FEWER}`,
-      ], { details: { field, limit: 'maxObjects', maxObjects: limits.maxObjects } });
+      throw new PolicyforgeError(
+        'PF_ERR_PAYLOAD_TOO_LARGE',
+        [`${field} holds more than ${limits.maxObjects} objects (the limit; counted up to ${entry.at}); ${FEWER}`],
+        { details: { field, limit: 'maxObjects', maxObjects: limits.maxObjects } },
+      );
     }
     expanded += jsonSize(entry.type === 'request' ? entry.request : entry.object, maxExpanded - expanded);
     if (expanded > maxExpanded) {
-      throw new PolicyforgeError('PF_ERR_PAYLOAD_TOO_LARGE', [
-        `${field} expands to more than ${maxExpanded} characters of JSON once parsed ` +
-          `(at ${entry.at}; YAML aliases repeating a subtree?)`,
-      ], { details: { field, limit: 'expansion', maxExpandedChars: maxExpanded } });
+      throw new PolicyforgeError(
+        'PF_ERR_PAYLOAD_TOO_LARGE',
+        [
+          `${field} expands to more than ${maxExpanded} characters of JSON once parsed ` +
+            `(at ${entry.at}; YAML aliases repeating a subtree?)`,
+        ],
+        { details: { field, limit: 'expansion', maxExpandedChars: maxExpanded } },
+      );
     }
   }
   if (objects === 0) {
-    const why = Object.entries(skipped).map(([w, n]) => `${n} × ${w}`).join('; ');
+    const why = Object.entries(skipped)
+      .map(([w, n]) => `${n} × ${w}`)
+      .join('; ');
     const what = `holds no Kubernetes object or recorded request to replay${why ? ` (skipped: ${why})` : ''}`;
     throw new PolicyforgeError('PF_ERR_INPUT_INVALID', [field, what]);
   }

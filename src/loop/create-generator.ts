@@ -2,7 +2,13 @@ import { createEmbeddings, loadModelConfig, ModelClient, type ModelConfig } from
 import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import { silentLogger, type GenerationResult, type Intent, type JsPolicy, type Logger } from '../../common/index.js';
 import { createSandbox, type SandboxRunner } from '../../sandbox/index.js';
-import { openSkillStore, skillStoreConfigFromEnv, SkillLibrary, type SkillStore, type SkillStoreConfig } from '../../skills/index.js';
+import {
+  openSkillStore,
+  skillStoreConfigFromEnv,
+  SkillLibrary,
+  type SkillStore,
+  type SkillStoreConfig,
+} from '../../skills/index.js';
 import { generatePolicy, type GenerateDeps } from './generate-policy.js';
 
 export interface GeneratorOptions {
@@ -58,13 +64,21 @@ export async function createGenerator(options: GeneratorOptions = {}): Promise<G
   const logger = options.logger ?? silentLogger;
   const catalog = options.catalog ?? builtinCatalog();
   const ownStore = !isStore(options.store);
-  const store: SkillStore = isStore(options.store) ? options.store : await openSkillStore(options.store ?? skillStoreConfigFromEnv(env), env);
+  const store: SkillStore = isStore(options.store)
+    ? options.store
+    : await openSkillStore(options.store ?? skillStoreConfigFromEnv(env), env);
   const ownSandbox = !options.sandbox;
   const sandbox = options.sandbox ?? createSandbox({ isolation: options.isolation ?? 'inline', catalog });
   // Hybrid retrieval when an embedding model is configured (POLICYFORGE_EMBEDDINGS_MODEL); lexical otherwise.
   const embeddingsConfig = options.client?.config ?? model;
   const embeddings = embeddingsConfig ? createEmbeddings(embeddingsConfig) : undefined;
-  const library = new SkillLibrary(store, { sandbox, includeCandidates: options.includeCandidates, logger, embeddings, embeddingModel: embeddingsConfig?.embeddingsModel });
+  const library = new SkillLibrary(store, {
+    sandbox,
+    includeCandidates: options.includeCandidates,
+    logger,
+    embeddings,
+    embeddingModel: embeddingsConfig?.embeddingsModel,
+  });
   if (options.seedBuiltins !== false) await library.seedBuiltins();
   const client = options.client ?? (model ? new ModelClient(model, { logger }) : undefined);
 

@@ -18,7 +18,7 @@ import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import {
   isPodControllerResource,
   isPolicyforgeError,
-  pfError,
+  parseIntent,
   silentLogger,
   type Finding,
   type GenerationResult,
@@ -124,7 +124,9 @@ type RoundOutcome =
  * (GenerateDeps.resume).
  */
 export async function generatePolicy(intent: Intent, deps: GenerateDeps): Promise<GenerationResult> {
-  checkIntent(intent);
+  // A library caller may hand the loop anything: parsed once with common's IntentSchema (the limits, 1..20
+  // rounds among them, are defined there), and trusted from here on.
+  intent = parseIntent(intent);
   const base = startRun(intent, deps);
 
   // 0. An intent already answered and verified: from the library, with no model call.
@@ -195,7 +197,7 @@ async function runRound(run: Run, state: RunState, round: number): Promise<Round
 
   // Verify: lints, schema, catalog, the cases in the sandbox, fuzzing; then the API server's dry-run.
   let report = await verifyDraft(run, policy, plan, round);
-  if (report.passed && deps.dryRun) report = await dryRunApplied(run, state, policy, report, round);
+  if (report.passed && deps.dryRun) report = await dryRunApplied(deps.dryRun, run, state, policy, report, round);
 
   // Critic: self-verification, only for drafts that passed. Offline there is no critic agent: the
   // family's own cases, passed under verify(), are the judgement.
@@ -218,7 +220,14 @@ async function runRound(run: Run, state: RunState, round: number): Promise<Round
     const missing = usableCases(verdict.missingCases, undefined, run.log).filter((c) => !planned.has(c.name));
     // The judge reads the critic's cases too: a case the intent does not demand is not added.
     const judged = await judgeAddedCases(
-      agents, intent, plan, missing, run.catalog, state.judgement, state.usage, emit,
+      agents,
+      intent,
+      plan,
+      missing,
+      run.catalog,
+      state.judgement,
+      state.usage,
+      emit,
     );
     state.judgement = judged.judgement;
     added = judged.accepted;
@@ -332,6 +341,7 @@ async function verifyDraft(run: Run, policy: JsPolicy, plan: Plan, round: number
  * refusals are blocking findings, so the round fails and the next one is told which field to correct.
  */
 async function dryRunApplied(
+  dryRun: NonNullable<GenerateDeps['dryRun']>,
   run: Run,
   state: RunState,
   policy: JsPolicy,
@@ -341,7 +351,7 @@ async function dryRunApplied(
   const applied = shownPolicy(applyMode(policy, run.mode), planWithCases(state), run.catalog, state.judgement).policy;
   let errors: string[];
   try {
-    errors = await run.deps.dryRun!(applied);
+    errors = await dryRun(applied);
   } catch (err) {
     // An unreachable API server is a fault to retry (a job resumes from its checkpoint), not the draft's.
     if (isPolicyforgeError(err) && err.retryable) throw err;
@@ -474,10 +484,18 @@ async function planAndCheckReading(
     addUsage(usage, planned.usage);
     const plan: Plan = { ...planned.plan, tests: usableCases(planned.plan.tests, intent, log) };
     emit({ type: 'planned', plan });
-    log.info({ source: agents.source, steps: plan.steps.map((s) => s.name), cases: plan.tests.length, replans }, 'planned');
+    log.info(
+      { source: agents.source, steps: plan.steps.map((s) => s.name), cases: plan.tests.length, replans },
+      'planned',
+    );
 
     let objections = caseCatalogObjections(plan, catalog, examples);
-    let judgement: Judgement = { judged: false, cases: [], replans, note: agents.judge ? 'not judged: the plan failed the catalog check' : OFFLINE_NOTE };
+    let judgement: Judgement = {
+      judged: false,
+      cases: [],
+      replans,
+      note: agents.judge ? 'not judged: the plan failed the catalog check' : OFFLINE_NOTE,
+    };
     if (!objections.length) {
       const judged = await judgeCasesOf(agents, intent, plan, plan.tests, catalog, usage, emit);
       judgement = { ...judged.judgement, replans };
@@ -505,12 +523,22 @@ async function judgeCasesOf(
   addUsage(usage, answer.usage);
   if (!answer.ok) {
     // An unusable judge answer blocks nothing, but the result says the reading was not checked.
-    return { judgement: { judged: false, cases: [], replans: 0, note: `the judge's answer could not be used: ${answer.error ?? 'no answer'}` }, objections: [] };
+    return {
+      judgement: {
+        judged: false,
+        cases: [],
+        replans: 0,
+        note: `the judge's answer could not be used: ${answer.error ?? 'no answer'}`,
+      },
+      objections: [],
+    };
   }
   const objections = judgeObjections(answer.verdicts, cases);
   const count = (v: string): number => answer.verdicts.filter((x) => x.verdict === v).length;
   emit({ type: 'judged', agreed: count('agree'), disagreed: count('disagree'), unsure: count('unsure'), objections });
-  const note = objections.length ? objections.slice(0, 3).join('; ') : `agreed with ${count('agree')} of ${cases.length} case(s)${count('unsure') ? `, unsure of ${count('unsure')}` : ''}`;
+  const note = objections.length
+    ? objections.slice(0, 3).join('; ')
+    : `agreed with ${count('agree')} of ${cases.length} case(s)${count('unsure') ? `, unsure of ${count('unsure')}` : ''}`;
   return { judgement: { judged: true, cases: answer.verdicts, replans: 0, note }, objections };
 }
 
@@ -529,26 +557,43 @@ async function judgeAddedCases(
   emit: (e: ProgressEvent) => void,
 ): Promise<{ accepted: TestCase[]; judgement: Judgement }> {
   if (!added.length || !agents.judge) return { accepted: added, judgement };
-  const judged = await judgeCasesOf(agents, intent, { ...plan, tests: [...plan.tests, ...added] }, added, catalog, usage, emit);
+  const judged = await judgeCasesOf(
+    agents,
+    intent,
+    { ...plan, tests: [...plan.tests, ...added] },
+    added,
+    catalog,
+    usage,
+    emit,
+  );
   const rejected = new Set(judged.judgement.cases.filter((c) => c.verdict === 'disagree').map((c) => c.case));
   const merged: Judgement = {
     judged: judgement.judged && judged.judgement.judged,
     cases: [...judgement.cases, ...judged.judgement.cases],
     replans: judgement.replans,
-    note: judged.judgement.judged ? judgement.note : `the critic's cases were not judged: ${judged.judgement.note ?? ''}`,
+    note: judged.judgement.judged
+      ? judgement.note
+      : `the critic's cases were not judged: ${judged.judgement.note ?? ''}`,
   };
   return { accepted: added.filter((c) => !rejected.has(c.name)), judgement: merged };
 }
 
 /** Why the run ended before any code: the reading is still objected to after the re-plans. Nothing is stored. */
 function rejectionReason(judgement: Judgement, objections: string[]): string {
-  const who = objections.some((o) => o.startsWith('judge:')) ? 'the independent judge disagreed with the plan' : "the plan's case objects are not served by the API catalog";
+  const who = objections.some((o) => o.startsWith('judge:'))
+    ? 'the independent judge disagreed with the plan'
+    : "the plan's case objects are not served by the API catalog";
   const more = objections.length > 3 ? `; … ${objections.length - 3} more` : '';
   return `${who} after ${judgement.replans} re-plan(s): ${objections.slice(0, 3).join('; ')}${more}`;
 }
 
 /** The policy as shown: the restatement rendered from the plan and this policy, carried as annotations. */
-function shownPolicy(policy: JsPolicy, plan: Plan, catalog: ApiCatalog, judgement: Judgement): { policy: JsPolicy; restatement: GenerationResult['restatement'] & object } {
+function shownPolicy(
+  policy: JsPolicy,
+  plan: Plan,
+  catalog: ApiCatalog,
+  judgement: Judgement,
+): { policy: JsPolicy; restatement: GenerationResult['restatement'] & object } {
   const restatement = restate({ plan, policy, catalog, judged: judgement.judged, judgedNote: judgement.note });
   const annotated = withRestatement(policy, restatement);
   const annotations = { ...annotated.metadata.annotations };
@@ -560,12 +605,6 @@ function shownPolicy(policy: JsPolicy, plan: Plan, catalog: ApiCatalog, judgemen
 /** The intent as drafts are verified: a mode asked for becomes Enforce (violationPolicy Deny); none stays none. */
 function enforceTerms(intent: Intent): Intent {
   return intent.options?.mode ? { ...intent, options: { ...intent.options, mode: 'Enforce' } } : intent;
-}
-
-function checkIntent(intent: Intent): void {
-  if (!intent || typeof intent.text !== 'string' || !intent.text.trim()) throw pfError('PF_ERR_INTENT_INVALID', 'text must be a non-empty string');
-  const max = intent.options?.maxRounds;
-  if (max !== undefined && (!Number.isInteger(max) || max < 1 || max > 20)) throw pfError('PF_ERR_INTENT_INVALID', `options.maxRounds must be a whole number in 1..20, got ${max}`);
 }
 
 /** An identical (normalised) intent verified before: its policy, renamed and owned for this intent. */
@@ -585,9 +624,24 @@ async function answerFromLibrary(run: RunBase): Promise<GenerationResult | undef
   const judged = stored.policy.metadata.annotations?.[JUDGED_ANNOTATION] === 'true';
   const note = judged ? 'judged when it was generated' : 'not judged when it was generated';
   const judgement: Judgement = { judged, cases: [], replans: 0, note };
-  const state: RunState = { skills: [], coderSkills: [], plan: stored.plan, judgement, added: [], rounds: [], feedback: {}, usage: emptyUsage() };
+  const state: RunState = {
+    skills: [],
+    coderSkills: [],
+    plan: stored.plan,
+    judgement,
+    added: [],
+    rounds: [],
+    feedback: {},
+    usage: emptyUsage(),
+  };
   const reason = `answered from the skill library (${stored.id}, ${stored.state}) without a model call`;
-  return resultOf(run, state, { status: 'succeeded', reason, policy: verified, skillsUsed: stored.skills, source: 'library' });
+  return resultOf(run, state, {
+    status: 'succeeded',
+    reason,
+    policy: verified,
+    skillsUsed: stored.skills,
+    source: 'library',
+  });
 }
 
 /**
@@ -602,7 +656,8 @@ function sameScope(stored: StoredPolicy, intent: Intent): boolean {
   const failurePolicy = intent.options?.failurePolicy;
   if (failurePolicy && (stored.policy.spec.failurePolicy ?? 'Fail') !== failurePolicy) return false;
   // A request that keeps pod controllers out must not get an answer that covers them.
-  if (intent.options?.podControllers === false && stored.plan.target.resources.some(isPodControllerResource)) return false;
+  if (intent.options?.podControllers === false && stored.plan.target.resources.some(isPodControllerResource))
+    return false;
   // Deletes need this request's own approval, whatever an earlier request approved.
   return intent.options?.allowDeletes === true || !(stored.plan.sideEffects ?? []).some((d) => d.fn === 'remove');
 }
@@ -658,12 +713,21 @@ function failureReason(rounds: RoundRecord[], best?: Report): string {
     // What the code did, or the plan allowed it to do, is named: the call, its case and its arguments (critic/side-effects.ts).
     best.findings.find((f) => f.severity === 'blocking' && /^(plan|behaviour)\//.test(f.rule))?.message ?? '',
     best.fuzz.length ? `${best.fuzz.length} fuzz crash(es)` : '',
-    best.passed ? (rounds.at(-1)?.critique?.critique?.trim() ? `the critic did not accept it: ${rounds.at(-1)?.critique?.critique}` : 'the critic rejected it without a reason') : '',
+    best.passed
+      ? rounds.at(-1)?.critique?.critique?.trim()
+        ? `the critic did not accept it: ${rounds.at(-1)?.critique?.critique}`
+        : 'the critic rejected it without a reason'
+      : '',
   ].filter(Boolean);
   return `no verified policy after ${n} round(s): ${parts.join('; ') || 'verification failed'}`;
 }
 
-async function learn(library: SkillLibrary, result: GenerationResult, suite: TestCase[], log: Logger): Promise<string[]> {
+async function learn(
+  library: SkillLibrary,
+  result: GenerationResult,
+  suite: TestCase[],
+  log: Logger,
+): Promise<string[]> {
   try {
     return await library.learn(result, suite);
   } catch (err) {

@@ -34,7 +34,15 @@ beforeAll(async () => {
       ctx.onProgress({ type: 'retrieved', skills: ['getLabel@1'] });
       ctx.onProgress({ type: 'round-started', round: 1 });
       await gate.promise;
-      ctx.onProgress({ type: 'verified', round: 1, passed: true, casesPassed: 4, casesTotal: 4, blocking: 0, advisory: 0 });
+      ctx.onProgress({
+        type: 'verified',
+        round: 1,
+        passed: true,
+        casesPassed: 4,
+        casesTotal: 4,
+        blocking: 0,
+        advisory: 0,
+      });
       ctx.onProgress({ type: 'finished', status: 'succeeded', reason: 'verified' });
       return finishedGeneration(intent);
     },
@@ -57,13 +65,18 @@ describe('authentication', () => {
 
   it('refuses a wrong token and a malformed Authorization header', async () => {
     expect((await api.call('/v1/skills', { token: 'test-token-0123456789abcdeX' })).status).toBe(401);
-    expect((await api.call('/v1/skills', { token: null, headers: { authorization: `Basic ${TOKEN}` } })).status).toBe(401);
+    expect((await api.call('/v1/skills', { token: null, headers: { authorization: `Basic ${TOKEN}` } })).status).toBe(
+      401,
+    );
     expect((await api.call('/v1/skills', { token: null, headers: { authorization: 'Bearer' } })).status).toBe(401);
   });
 
   it('answers health probes without a token', async () => {
     expect(await (await api.call('/healthz', { token: null })).json()).toEqual({ status: 'ok' });
-    expect(await (await api.call('/readyz', { token: null })).json()).toEqual({ status: 'ready', checks: { redis: 'ok', store: 'ok' } });
+    expect(await (await api.call('/readyz', { token: null })).json()).toEqual({
+      status: 'ready',
+      checks: { redis: 'ok', store: 'ok' },
+    });
   });
 
   it('gives a browser a session cookie for the token, which then authenticates (and is not the token)', async () => {
@@ -89,7 +102,11 @@ describe('request validation', () => {
   });
 
   it('answers malformed JSON with 400 naming the body', async () => {
-    const response = await api.call('/v1/intents', { method: 'POST', body: '{"text": "unterminated', headers: { 'content-type': 'application/json' } });
+    const response = await api.call('/v1/intents', {
+      method: 'POST',
+      body: '{"text": "unterminated',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(response.status).toBe(400);
     const error = await errorOf(response);
     expect(error.code).toBe('PF_ERR_INPUT_INVALID');
@@ -97,17 +114,36 @@ describe('request validation', () => {
   });
 
   it('answers a body that is not JSON with 415', async () => {
-    const response = await api.call('/v1/intents', { method: 'POST', body: 'text=hello', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const response = await api.call('/v1/intents', {
+      method: 'POST',
+      body: 'text=hello',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(response.status).toBe(415);
     expect((await errorOf(response)).code).toBe('PF_ERR_UNSUPPORTED_MEDIA_TYPE');
   });
 
   it.each([
     ['no text', {}, 'body.text', 'is required'],
-    ['text too long', { text: 'x'.repeat(4001) }, 'body.text', 'must NOT have more than 4000 characters'],
-    ['maxRounds out of range', { text: 'Deny pods', options: { maxRounds: 99 } }, 'body.options.maxRounds', 'must be <= 10'],
-    ['unknown option', { text: 'Deny pods', options: { colour: 'red' } }, 'body.options.colour', 'is not a known field'],
-    ['bad example', { text: 'Deny pods', examples: [{ name: 'a', expect: 'maybe' }] }, 'body.examples[0].expect', 'must be equal to one of the allowed values'],
+    ['text too long', { text: 'x'.repeat(4001) }, 'body.text', 'must have at most 4000 characters'],
+    [
+      'maxRounds out of range',
+      { text: 'Deny pods', options: { maxRounds: 99 } },
+      'body.options.maxRounds',
+      'must be a whole number in 1..20, got 99',
+    ],
+    [
+      'unknown option',
+      { text: 'Deny pods', options: { colour: 'red' } },
+      'body.options.colour',
+      'is not a known field',
+    ],
+    [
+      'bad example',
+      { text: 'Deny pods', examples: [{ name: 'a', expect: 'maybe' }] },
+      'body.examples[0].expect',
+      'must be allow, deny, warn or mutate, not "maybe"',
+    ],
     ['blank text', { text: '    ' }, 'body.text', 'must not be empty'],
   ])('answers 400 naming the field for %s', async (_what, body, field, message) => {
     const response = await api.call('/v1/intents', { json: body });
@@ -120,13 +156,18 @@ describe('request validation', () => {
   it('answers an unknown route with 404 in the same shape', async () => {
     const response = await api.call('/v1/nothing-here');
     expect(response.status).toBe(404);
-    expect(await errorOf(response)).toEqual({ code: 'PF_ERR_NOT_FOUND', message: 'route GET /v1/nothing-here not found' });
+    expect(await errorOf(response)).toEqual({
+      code: 'PF_ERR_NOT_FOUND',
+      message: 'route GET /v1/nothing-here not found',
+    });
   });
 });
 
 describe('intents', () => {
   it('accepts an intent with 202 and an id, and reports its whole life: progress, result, transcript, YAML', async () => {
-    const response = await api.call('/v1/intents', { json: { text: 'Deny pods labelled env=prod in the test namespace', options: { mode: 'Enforce' } } });
+    const response = await api.call('/v1/intents', {
+      json: { text: 'Deny pods labelled env=prod in the test namespace', options: { mode: 'Enforce' } },
+    });
     expect(response.status).toBe(202);
     const accepted = await response.json();
     expect(accepted).toMatchObject({ id: expect.any(String), deduplicated: false });
@@ -141,7 +182,11 @@ describe('intents', () => {
     expect(last.data.result.status).toBe('succeeded');
 
     const view = await (await api.call(`/v1/intents/${accepted.id}`)).json();
-    expect(view).toMatchObject({ id: accepted.id, state: 'completed', intent: { text: 'Deny pods labelled env=prod in the test namespace' } });
+    expect(view).toMatchObject({
+      id: accepted.id,
+      state: 'completed',
+      intent: { text: 'Deny pods labelled env=prod in the test namespace' },
+    });
     expect(view.result.rounds).toHaveLength(1);
     expect(view.progress.round).toBe(1);
 
@@ -165,18 +210,32 @@ describe('intents', () => {
     gate = newGate();
     const body = { text: 'Deny privileged containers in team-a' };
     const first = await (await api.call('/v1/intents', { json: body })).json();
-    const second = await (await api.call('/v1/intents', { json: { text: ' Deny privileged  containers in team-a' } })).json();
+    const second = await (
+      await api.call('/v1/intents', { json: { text: ' Deny privileged  containers in team-a' } })
+    ).json();
     expect(second).toMatchObject({ id: first.id, deduplicated: true });
 
-    const keyed = await api.call('/v1/intents', { json: { text: 'Require limits' }, headers: { 'idempotency-key': 'order-42' } });
-    const replay = await api.call('/v1/intents', { json: { text: 'Require limits' }, headers: { 'idempotency-key': 'order-42' } });
+    const keyed = await api.call('/v1/intents', {
+      json: { text: 'Require limits' },
+      headers: { 'idempotency-key': 'order-42' },
+    });
+    const replay = await api.call('/v1/intents', {
+      json: { text: 'Require limits' },
+      headers: { 'idempotency-key': 'order-42' },
+    });
     expect(replay.status).toBe(202);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect((await replay.json()).id).toBe((await keyed.json()).id);
-    const badKey = await api.call('/v1/intents', { json: { text: 'Require limits' }, headers: { 'idempotency-key': 'has spaces and ünïcode' } });
+    const badKey = await api.call('/v1/intents', {
+      json: { text: 'Require limits' },
+      headers: { 'idempotency-key': 'has spaces and ünïcode' },
+    });
     expect(badKey.status).toBe(400);
     expect((await errorOf(badKey)).message).toMatch(/^headers\.idempotency-key: must match pattern/);
-    const conflict = await api.call('/v1/intents', { json: { text: 'Something else' }, headers: { 'idempotency-key': 'order-42' } });
+    const conflict = await api.call('/v1/intents', {
+      json: { text: 'Something else' },
+      headers: { 'idempotency-key': 'order-42' },
+    });
     expect(conflict.status).toBe(409);
     expect((await errorOf(conflict)).code).toBe('PF_ERR_CONFLICT');
     gate.open();
@@ -195,7 +254,11 @@ describe('intents', () => {
   });
 
   it('answers 404 for an unknown intent, its events and its policy', async () => {
-    for (const path of ['/v1/intents/no-such-id', '/v1/intents/no-such-id/events', '/v1/intents/no-such-id/policy.yaml']) {
+    for (const path of [
+      '/v1/intents/no-such-id',
+      '/v1/intents/no-such-id/events',
+      '/v1/intents/no-such-id/policy.yaml',
+    ]) {
       const response = await api.call(path);
       expect(response.status, path).toBe(404);
       expect(await errorOf(response)).toEqual({ code: 'PF_ERR_NOT_FOUND', message: 'intent no-such-id not found' });
@@ -207,7 +270,8 @@ describe('intents', () => {
     const limited = await startApi(redis.url, { intentsPerMinute: 2, now: () => now });
     try {
       const statuses = [];
-      for (const n of [1, 2, 3]) statuses.push((await limited.call('/v1/intents', { json: { text: `Limit test ${n}` } })).status);
+      for (const n of [1, 2, 3])
+        statuses.push((await limited.call('/v1/intents', { json: { text: `Limit test ${n}` } })).status);
       expect(statuses).toEqual([202, 202, 429]);
       const refused = await limited.call('/v1/intents', { json: { text: 'Limit test 4' } });
       expect(refused.headers.get('retry-after')).toBe('50');
@@ -223,13 +287,26 @@ describe('intents', () => {
 describe('skills', () => {
   it('lists, searches and filters the library by state', async () => {
     const all = (await (await api.call('/v1/skills')).json()).skills;
-    expect(all.map((s: { name: string }) => s.name).sort()).toEqual(['allContainers', 'getLabel', 'imageTag', 'podSpecOf']);
+    expect(all.map((s: { name: string }) => s.name).sort()).toEqual([
+      'allContainers',
+      'getLabel',
+      'imageTag',
+      'podSpecOf',
+    ]);
     const found = (await (await api.call('/v1/skills?q=image')).json()).skills;
     expect(found.map((s: { name: string }) => s.name)).toEqual(['imageTag']);
     // A candidate beside the approved built-ins: the filter keeps exactly it.
-    const { skill: draft } = await api.store.putSkill({ name: 'filterMe', description: 'd', code: 'function filterMe(){return 2}', tests: [], provenance: { date: new Date().toISOString(), source: 'generated' } });
+    const { skill: draft } = await api.store.putSkill({
+      name: 'filterMe',
+      description: 'd',
+      code: 'function filterMe(){return 2}',
+      tests: [],
+      provenance: { date: new Date().toISOString(), source: 'generated' },
+    });
     const candidates = (await (await api.call('/v1/skills?state=candidate')).json()).skills;
-    expect(candidates.map((s: { id: string; state: string }) => `${s.id} ${s.state}`)).toEqual([`${draft.id} candidate`]);
+    expect(candidates.map((s: { id: string; state: string }) => `${s.id} ${s.state}`)).toEqual([
+      `${draft.id} candidate`,
+    ]);
     const bad = await api.call('/v1/skills?state=maybe');
     expect(bad.status).toBe(400);
     expect((await errorOf(bad)).message).toMatch(/^query\.state: /);
@@ -237,39 +314,61 @@ describe('skills', () => {
 
   it('shows one skill, reviews it, and refuses a transition its state does not allow', async () => {
     // Its own candidate, whatever other tests left in the store.
-    const { skill: candidate } = await api.store.putSkill({ name: 'reviewMe', description: 'd', code: 'function reviewMe(){return 1}', tests: [], provenance: { date: new Date().toISOString(), source: 'generated' } });
+    const { skill: candidate } = await api.store.putSkill({
+      name: 'reviewMe',
+      description: 'd',
+      code: 'function reviewMe(){return 1}',
+      tests: [],
+      provenance: { date: new Date().toISOString(), source: 'generated' },
+    });
     expect(candidate.state).toBe('candidate');
     const one = await (await api.call(`/v1/skills/${encodeURIComponent(candidate.id)}`)).json();
-    expect(one).toMatchObject({ id: candidate.id, code: expect.stringContaining('function'), provenance: expect.any(Object) });
+    expect(one).toMatchObject({
+      id: candidate.id,
+      code: expect.stringContaining('function'),
+      provenance: expect.any(Object),
+    });
 
-    const approved = await api.call(`/v1/skills/${encodeURIComponent(candidate.id)}/review`, { json: { state: 'approved', comment: 'reads well', reviewer: 'dana' } });
+    const approved = await api.call(`/v1/skills/${encodeURIComponent(candidate.id)}/review`, {
+      json: { state: 'approved', comment: 'reads well', reviewer: 'dana' },
+    });
     expect(approved.status).toBe(200);
     const skill = await approved.json();
     expect(skill.state).toBe('approved');
     expect(skill.reviews.at(-1)).toMatchObject({ state: 'approved', reviewer: 'dana', comment: 'reads well' });
 
-    const again = await api.call(`/v1/skills/${encodeURIComponent(candidate.id)}/review`, { json: { state: 'rejected' } });
+    const again = await api.call(`/v1/skills/${encodeURIComponent(candidate.id)}/review`, {
+      json: { state: 'rejected' },
+    });
     expect(again.status).toBe(409);
     expect((await errorOf(again)).code).toBe('PF_ERR_REVIEW_TRANSITION');
     expect((await api.call('/v1/skills/nope@1')).status).toBe(404);
     expect((await api.call('/v1/skills/nope@1/review', { json: { state: 'approved' } })).status).toBe(404);
-    const invalid = await api.call(`/v1/skills/${encodeURIComponent(candidate.id)}/review`, { json: { state: 'candidate' } });
+    const invalid = await api.call(`/v1/skills/${encodeURIComponent(candidate.id)}/review`, {
+      json: { state: 'candidate' },
+    });
     expect((await errorOf(invalid)).message).toMatch(/^body\.state: /);
   });
 });
 
 describe('policies', () => {
   it('runs a suite against a policy in the sandbox (YAML or JSON), and counts the evaluations', async () => {
-    const yamlRun = await (await api.call('/v1/policies/test', { json: { policy: nodeportPolicy, suite: nodeportSuite } })).json();
+    const yamlRun = await (
+      await api.call('/v1/policies/test', { json: { policy: nodeportPolicy, suite: nodeportSuite } })
+    ).json();
     expect(yamlRun).toMatchObject({ passed: true, failed: 0 });
     expect(yamlRun.total).toBeGreaterThanOrEqual(4);
 
     const broken = parse(nodeportPolicy);
     broken.spec.javascript = "if (request.object.spec?.type === 'ClusterIP') deny('wrong type');";
-    const jsonRun = await (await api.call('/v1/policies/test', { json: { policy: broken, suite: parse(nodeportSuite) } })).json();
+    const jsonRun = await (
+      await api.call('/v1/policies/test', { json: { policy: broken, suite: parse(nodeportSuite) } })
+    ).json();
     expect(jsonRun.passed).toBe(false);
     expect(jsonRun.cases.find((c: { name: string }) => c.name === 'NodePort is denied').passed).toBe(false);
-    expect(await (await api.call('/metrics')).text()).toMatch(/policyforge_sandbox_evaluations_total\{origin="api"\} \d+/);
+    expect(await (await api.call('/metrics')).text()).toMatch(
+      /policyforge_sandbox_evaluations_total\{origin="api"\} \d+/,
+    );
   });
 
   it('answers a suite with a bad case with 400 naming the case and field', async () => {
@@ -308,9 +407,19 @@ describe('operations', () => {
     await SwaggerParser.validate(structuredClone(document)); // throws, naming the problem, on an invalid document
     expect(document.openapi).toBe('3.0.3');
     expect(Object.keys(document.paths).sort()).toEqual([
-      '/healthz', '/readyz', '/v1/against', '/v1/impact',
-      '/v1/intents', '/v1/intents/{id}', '/v1/intents/{id}/events', '/v1/intents/{id}/policy.yaml',
-      '/v1/policies/test', '/v1/session', '/v1/skills', '/v1/skills/{id}', '/v1/skills/{id}/review',
+      '/healthz',
+      '/readyz',
+      '/v1/against',
+      '/v1/impact',
+      '/v1/intents',
+      '/v1/intents/{id}',
+      '/v1/intents/{id}/events',
+      '/v1/intents/{id}/policy.yaml',
+      '/v1/policies/test',
+      '/v1/session',
+      '/v1/skills',
+      '/v1/skills/{id}',
+      '/v1/skills/{id}/review',
     ]);
     expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
     expect(document.paths['/healthz'].get.security).toEqual([]);

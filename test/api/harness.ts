@@ -6,7 +6,14 @@ import { createSandbox, type SandboxRunner } from '../../sandbox/index.js';
 import { openRedisStore, type SkillStore } from '../../skills/index.js';
 import { buildApi, type ApiOptions, type ApiServer } from '../../src/api/index.js';
 import { withImpactPreview } from '../../src/impact/index.js';
-import { GenerationMetrics, createGenerationQueue, startGenerationWorker, type GenerateFn, type GenerationQueue, type GenerationWorker } from '../../worker/index.js';
+import {
+  GenerationMetrics,
+  createGenerationQueue,
+  startGenerationWorker,
+  type GenerateFn,
+  type GenerationQueue,
+  type GenerationWorker,
+} from '../../worker/index.js';
 
 /** A fetch Response whose JSON body tests read freely. */
 export interface ApiResponse extends Response {
@@ -15,7 +22,10 @@ export interface ApiResponse extends Response {
 
 export const TOKEN = 'test-token-0123456789abcdef';
 
-export type ApiCall = (path: string, init?: RequestInit & { json?: unknown; token?: string | null }) => Promise<ApiResponse>;
+export type ApiCall = (
+  path: string,
+  init?: RequestInit & { json?: unknown; token?: string | null },
+) => Promise<ApiResponse>;
 
 /**
  * fetch against an API at baseUrl() with a bearer token (`token: null` sends none); `json` posts it as the body.
@@ -25,7 +35,8 @@ export function apiCaller(baseUrl: () => string, defaultToken: string = TOKEN): 
   return (path, init = {}) => {
     const { json, token, ...rest } = init;
     const headers = new Headers(rest.headers);
-    if (token !== null && !headers.has('authorization')) headers.set('authorization', `Bearer ${token ?? defaultToken}`);
+    if (token !== null && !headers.has('authorization'))
+      headers.set('authorization', `Bearer ${token ?? defaultToken}`);
     if (json !== undefined) headers.set('content-type', 'application/json');
     const body = json !== undefined ? { body: JSON.stringify(json), method: rest.method ?? 'POST' } : {};
     return fetch(`${baseUrl()}${path}`, { ...rest, headers, ...body }) as Promise<ApiResponse>;
@@ -47,18 +58,31 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApi(redisUrl: string, options: ApiOptions & { generate?: GenerateFn; skills?: Skill[] } = {}): Promise<ApiHarness> {
+export async function startApi(
+  redisUrl: string,
+  options: ApiOptions & { generate?: GenerateFn; skills?: Skill[] } = {},
+): Promise<ApiHarness> {
   const prefix = `pf-api-${randomUUID().slice(0, 8)}`;
   const queue = createGenerationQueue({ connection: redisUrl, prefix, backoffMs: 10 });
   // The store borrows the queue's reconnecting, fail-fast client, as src/serve.ts wires it.
   await queue.ping();
   const store = await openRedisStore(queue.client, { prefix: `${prefix}:skills:` });
   for (const skill of options.skills ?? []) {
-    await store.putSkill({ name: skill.name, description: skill.description, code: skill.code, tests: skill.tests, provenance: skill.provenance, state: skill.state });
+    await store.putSkill({
+      name: skill.name,
+      description: skill.description,
+      code: skill.code,
+      tests: skill.tests,
+      provenance: skill.provenance,
+      state: skill.state,
+    });
   }
   const sandbox = createSandbox({ isolation: 'process', processes: 1 });
   const metrics = new GenerationMetrics();
-  const app = await buildApi({ queue, store, policies: sandbox, metrics, logger: silentLogger }, { token: TOKEN, ...options });
+  const app = await buildApi(
+    { queue, store, policies: sandbox, metrics, logger: silentLogger },
+    { token: TOKEN, ...options },
+  );
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   // Wired as src/serve.ts wires it: a job naming an `against` upload has its verified policy replayed against it.

@@ -15,10 +15,20 @@ let api: ApiHarness;
 
 const LIMITS = { maxBytes: 8192, maxObjects: 6 };
 
-const pod = (ns: string, name: string, env: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: ns, name, labels: { env } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } });
+const pod = (ns: string, name: string, env: string) => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { namespace: ns, name, labels: { env } },
+  spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] },
+});
 
 /** Four existing objects: two prod Pods (denied), a dev Pod, and a ConfigMap the policy does not select. */
-const MANIFESTS = [pod('shop', 'web', 'prod'), pod('shop', 'worker', 'prod'), pod('shop', 'debug', 'dev'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'shop', name: 'settings' }, data: { a: '1' } }]
+const MANIFESTS = [
+  pod('shop', 'web', 'prod'),
+  pod('shop', 'worker', 'prod'),
+  pod('shop', 'debug', 'dev'),
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: 'shop', name: 'settings' }, data: { a: '1' } },
+]
   .map((o) => stringify(o))
   .join('---\n');
 
@@ -26,13 +36,19 @@ const MANIFESTS = [pod('shop', 'web', 'prod'), pod('shop', 'worker', 'prod'), po
 const DOC_LINES = [1, ...MANIFESTS.split('\n').flatMap((line, i) => (line === '---' ? [i + 2] : []))];
 
 async function settled(id: string): Promise<any> {
-  await expect.poll(async () => (await (await api.call(`/v1/intents/${id}`)).json()).state, { timeout: 30_000 }).toMatch(/completed|failed/);
+  await expect
+    .poll(async () => (await (await api.call(`/v1/intents/${id}`)).json()).state, { timeout: 30_000 })
+    .toMatch(/completed|failed/);
   return (await api.call(`/v1/intents/${id}`)).json();
 }
 
 beforeAll(async () => {
   redis = await redisForTests();
-  api = await startApi(redis.url, { intentsPerMinute: 0, against: LIMITS, generate: async (intent) => finishedGeneration(intent) });
+  api = await startApi(redis.url, {
+    intentsPerMinute: 0,
+    against: LIMITS,
+    generate: async (intent) => finishedGeneration(intent),
+  });
 });
 afterAll(async () => {
   await api?.close();
@@ -41,10 +57,17 @@ afterAll(async () => {
 
 describe('POST /v1/intents with against', () => {
   it('replays the verified policy against the upload and reports a draft denying more than the threshold as not safe', async () => {
-    const response = await api.call('/v1/intents', { json: { text: 'Deny pods labelled env=prod', against: MANIFESTS } });
+    const response = await api.call('/v1/intents', {
+      json: { text: 'Deny pods labelled env=prod', against: MANIFESTS },
+    });
     expect(response.status).toBe(202);
     const accepted = await response.json();
-    expect(accepted.against).toEqual({ againstId: createHash('sha256').update(MANIFESTS).digest('hex'), bytes: Buffer.byteLength(MANIFESTS), objects: 4, denyThreshold: 0.1 });
+    expect(accepted.against).toEqual({
+      againstId: createHash('sha256').update(MANIFESTS).digest('hex'),
+      bytes: Buffer.byteLength(MANIFESTS),
+      objects: 4,
+      denyThreshold: 0.1,
+    });
 
     const view = await settled(accepted.id);
     expect(view.state).toBe('completed');
@@ -52,20 +75,51 @@ describe('POST /v1/intents with against', () => {
     // It verified (the plan's own cases pass), but 2 of 4 existing objects would be denied: not passed as safe.
     expect(result.status).toBe('succeeded');
     expect(result.safeToApply).toBe(false);
-    expect(result.impact).toMatchObject({ sources: ['against'], checked: 4, selected: 3, wouldDeny: 2, wouldWarn: 0, wouldMutate: 0, overThreshold: true });
-    expect(result.impact.reasons).toEqual([{ verdict: 'deny', reason: '403 no prod', count: 2, examples: ['Pod shop/web (against:1)', `Pod shop/worker (against:${DOC_LINES[1]})`] }]);
-    expect(result.reason).toBe('verified in 1 round; but it would deny 2 of 4 objects; warn 0; mutate 0 (50.0 % denied, above the 10.0 % threshold): not safe to enforce as is');
+    expect(result.impact).toMatchObject({
+      sources: ['against'],
+      checked: 4,
+      selected: 3,
+      wouldDeny: 2,
+      wouldWarn: 0,
+      wouldMutate: 0,
+      overThreshold: true,
+    });
+    expect(result.impact.reasons).toEqual([
+      {
+        verdict: 'deny',
+        reason: '403 no prod',
+        count: 2,
+        examples: ['Pod shop/web (against:1)', `Pod shop/worker (against:${DOC_LINES[1]})`],
+      },
+    ]);
+    expect(result.reason).toBe(
+      'verified in 1 round; but it would deny 2 of 4 objects; warn 0; mutate 0 (50.0 % denied, above the 10.0 % threshold): not safe to enforce as is',
+    );
 
     // The history shows it beside the restatement, and the download says why it is not safe.
     const { intents } = await (await api.call('/v1/intents')).json();
-    expect(intents.find((i: any) => i.id === accepted.id)).toMatchObject({ impact: 'would deny 2 of 4 objects; warn 0; mutate 0', overThreshold: true, safeToApply: false });
+    expect(intents.find((i: any) => i.id === accepted.id)).toMatchObject({
+      impact: 'would deny 2 of 4 objects; warn 0; mutate 0',
+      overThreshold: true,
+      safeToApply: false,
+    });
     const yaml = await (await api.call(`/v1/intents/${accepted.id}/policy.yaml`)).text();
-    expect(yaml.split('\n')[0]).toBe("# NOT SAFE TO APPLY as is: verified, but it would deny 2 of 4 objects; warn 0; mutate 0 (above the deny threshold); see the intent's result.impact.");
+    expect(yaml.split('\n')[0]).toBe(
+      "# NOT SAFE TO APPLY as is: verified, but it would deny 2 of 4 objects; warn 0; mutate 0 (above the deny threshold); see the intent's result.impact.",
+    );
   });
 
   it('passes a draft within the threshold as safe, with its impact; another threshold is another job', async () => {
-    const first = await (await api.call('/v1/intents', { json: { text: 'Deny pods labelled env=prod (threshold)', against: MANIFESTS, denyThreshold: 0.5 } })).json();
-    const second = await (await api.call('/v1/intents', { json: { text: 'Deny pods labelled env=prod (threshold)', against: MANIFESTS, denyThreshold: 0.4 } })).json();
+    const first = await (
+      await api.call('/v1/intents', {
+        json: { text: 'Deny pods labelled env=prod (threshold)', against: MANIFESTS, denyThreshold: 0.5 },
+      })
+    ).json();
+    const second = await (
+      await api.call('/v1/intents', {
+        json: { text: 'Deny pods labelled env=prod (threshold)', against: MANIFESTS, denyThreshold: 0.4 },
+      })
+    ).json();
     expect(second.id).not.toBe(first.id);
     expect(second.deduplicated).toBe(false);
     const within = (await settled(first.id)).result;
@@ -91,8 +145,12 @@ describe('POST /v1/intents with against', () => {
 
   it('takes a JSON List and an array of objects as well as YAML text', async () => {
     const list = { apiVersion: 'v1', kind: 'List', items: [pod('a', 'one', 'prod'), pod('a', 'two', 'dev')] };
-    const fromList = await (await api.call('/v1/intents', { json: { text: 'Deny pods labelled env=prod (list)', against: list } })).json();
-    const fromArray = await (await api.call('/v1/intents', { json: { text: 'Deny pods labelled env=prod (array)', against: list.items } })).json();
+    const fromList = await (
+      await api.call('/v1/intents', { json: { text: 'Deny pods labelled env=prod (list)', against: list } })
+    ).json();
+    const fromArray = await (
+      await api.call('/v1/intents', { json: { text: 'Deny pods labelled env=prod (array)', against: list.items } })
+    ).json();
     expect(fromList.against.objects).toBe(2);
     expect(fromArray.against.objects).toBe(2);
     expect((await settled(fromList.id)).result.impact).toMatchObject({ checked: 2, wouldDeny: 1, overThreshold: true });
@@ -100,7 +158,9 @@ describe('POST /v1/intents with against', () => {
   });
 
   it('without against, nothing changes: no impact, safe as verified', async () => {
-    const { id, against } = await (await api.call('/v1/intents', { json: { text: 'Deny pods labelled env=prod (no against)' } })).json();
+    const { id, against } = await (
+      await api.call('/v1/intents', { json: { text: 'Deny pods labelled env=prod (no against)' } })
+    ).json();
     expect(against).toBeUndefined();
     const { result } = await settled(id);
     expect(result.impact).toBeUndefined();
@@ -110,28 +170,71 @@ describe('POST /v1/intents with against', () => {
 
 describe('POST /v1/against (uploads larger than a JSON body) and againstId', () => {
   it('stores a raw YAML upload by content and replays it for an intent that names it', async () => {
-    const response = await api.call('/v1/against', { method: 'POST', body: MANIFESTS, headers: { 'content-type': 'application/yaml' } });
+    const response = await api.call('/v1/against', {
+      method: 'POST',
+      body: MANIFESTS,
+      headers: { 'content-type': 'application/yaml' },
+    });
     expect(response.status).toBe(201);
     const upload = await response.json();
-    expect(upload).toMatchObject({ againstId: createHash('sha256').update(MANIFESTS).digest('hex'), bytes: Buffer.byteLength(MANIFESTS), objects: 4, skipped: {} });
+    expect(upload).toMatchObject({
+      againstId: createHash('sha256').update(MANIFESTS).digest('hex'),
+      bytes: Buffer.byteLength(MANIFESTS),
+      objects: 4,
+      skipped: {},
+    });
     // Kept gzipped under the queue's prefix, not in the job.
     expect(await api.queue.client.ttl(uploadKey(api.prefix, upload.againstId))).toBeGreaterThan(86_000);
-    const { id } = await (await api.call('/v1/intents', { json: { text: 'Deny pods labelled env=prod (by id)', againstId: upload.againstId } })).json();
+    const { id } = await (
+      await api.call('/v1/intents', {
+        json: { text: 'Deny pods labelled env=prod (by id)', againstId: upload.againstId },
+      })
+    ).json();
     const job = await api.queue.queue.getJob(id);
-    expect(job?.data.against).toEqual({ sha256: upload.againstId, bytes: upload.bytes, objects: 4, denyThreshold: 0.1 });
+    expect(job?.data.against).toEqual({
+      sha256: upload.againstId,
+      bytes: upload.bytes,
+      objects: 4,
+      denyThreshold: 0.1,
+    });
     expect(JSON.stringify(job?.data)).not.toContain('shop');
     expect((await settled(id)).result.impact).toMatchObject({ checked: 4, wouldDeny: 2 });
   });
 
   it('counts what it skipped in an audit log and answers 415 for a type it does not read', async () => {
     const lines = [
-      { kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'RequestResponse', stage: 'ResponseComplete', verb: 'create', objectRef: { resource: 'pods', namespace: 'shop', name: 'web' }, user: { username: 'alice' }, requestObject: pod('shop', 'web', 'prod') },
-      { kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', stage: 'ResponseComplete', verb: 'get', objectRef: { resource: 'pods', namespace: 'shop', name: 'web' }, user: { username: 'alice' } },
+      {
+        kind: 'Event',
+        apiVersion: 'audit.k8s.io/v1',
+        level: 'RequestResponse',
+        stage: 'ResponseComplete',
+        verb: 'create',
+        objectRef: { resource: 'pods', namespace: 'shop', name: 'web' },
+        user: { username: 'alice' },
+        requestObject: pod('shop', 'web', 'prod'),
+      },
+      {
+        kind: 'Event',
+        apiVersion: 'audit.k8s.io/v1',
+        level: 'Metadata',
+        stage: 'ResponseComplete',
+        verb: 'get',
+        objectRef: { resource: 'pods', namespace: 'shop', name: 'web' },
+        user: { username: 'alice' },
+      },
     ];
-    const response = await api.call('/v1/against', { method: 'POST', body: lines.map((l) => JSON.stringify(l)).join('\n'), headers: { 'content-type': 'application/x-ndjson' } });
+    const response = await api.call('/v1/against', {
+      method: 'POST',
+      body: lines.map((l) => JSON.stringify(l)).join('\n'),
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
     expect(response.status).toBe(201);
     expect((await response.json()).skipped).toEqual({ 'audit verb get: not an admission request for one object': 1 });
-    const refused = await api.call('/v1/against', { method: 'POST', body: MANIFESTS, headers: { 'content-type': 'application/octet-stream' } });
+    const refused = await api.call('/v1/against', {
+      method: 'POST',
+      body: MANIFESTS,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(refused.status).toBe(415);
     expect((await errorOf(refused)).code).toBe('PF_ERR_UNSUPPORTED_MEDIA_TYPE');
   });
@@ -141,13 +244,20 @@ describe('uploads are rate-limited like intents', () => {
   it('answers 429 past the per-minute limit, with retry-after', async () => {
     const limited = await startApi(redis.url, { intentsPerMinute: 2, against: LIMITS });
     try {
-      const upload = () => limited.call('/v1/against', { method: 'POST', body: MANIFESTS, headers: { 'content-type': 'application/yaml' } });
+      const upload = () =>
+        limited.call('/v1/against', {
+          method: 'POST',
+          body: MANIFESTS,
+          headers: { 'content-type': 'application/yaml' },
+        });
       expect((await upload()).status).toBe(201);
       expect((await upload()).status).toBe(201);
       const third = await upload();
       expect(third.status).toBe(429);
       expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
-      expect((await errorOf(third)).message).toMatch(/^too many requests: more than 2 uploads per minute; retry in \d+ s$/);
+      expect((await errorOf(third)).message).toMatch(
+        /^too many requests: more than 2 uploads per minute; retry in \d+ s$/,
+      );
     } finally {
       await limited.close();
     }
@@ -155,7 +265,8 @@ describe('uploads are rate-limited like intents', () => {
 });
 
 describe('bounds and errors, before anything is queued', () => {
-  const intent = (extra: Record<string, unknown>) => api.call('/v1/intents', { json: { text: 'Deny pods labelled env=prod (refused)', ...extra } });
+  const intent = (extra: Record<string, unknown>) =>
+    api.call('/v1/intents', { json: { text: 'Deny pods labelled env=prod (refused)', ...extra } });
 
   it('413 for an upload over the byte cap, naming the limit and the size', async () => {
     const big = `${MANIFESTS}---\n${stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { blob: 'x'.repeat(LIMITS.maxBytes) } })}`;
@@ -163,7 +274,9 @@ describe('bounds and errors, before anything is queued', () => {
     expect(inline.status).toBe(413);
     const error = await errorOf(inline);
     expect(error.code).toBe('PF_ERR_PAYLOAD_TOO_LARGE');
-    expect(error.message).toBe(`body.against is ${Buffer.byteLength(big)} bytes, more than the limit of 8192 bytes; send fewer objects, or replay a large source with the CLI (policyforge test --against)`);
+    expect(error.message).toBe(
+      `body.against is ${Buffer.byteLength(big)} bytes, more than the limit of 8192 bytes; send fewer objects, or replay a large source with the CLI (policyforge test --against)`,
+    );
     expect(error.details).toMatchObject({ limit: 'maxBytes', maxBytes: 8192 });
     // The raw upload route has the cap as its body limit: Fastify stops reading there, and says which limit.
     const raw = await api.call('/v1/against', { method: 'POST', body: big, headers: { 'content-type': 'text/plain' } });
@@ -177,12 +290,23 @@ describe('bounds and errors, before anything is queued', () => {
     expect(response.status).toBe(413);
     const error = await errorOf(response);
     // An array sent as JSON is one line: every object in it reads as line 1.
-    expect(error.message).toBe('body.against holds more than 6 objects (the limit; counted up to body.against:1); send fewer objects, or replay a large source with the CLI (policyforge test --against)');
+    expect(error.message).toBe(
+      'body.against holds more than 6 objects (the limit; counted up to body.against:1); send fewer objects, or replay a large source with the CLI (policyforge test --against)',
+    );
     expect(error.details).toMatchObject({ limit: 'maxObjects', maxObjects: 6 });
   });
 
   it('413 for YAML whose aliases expand far beyond its bytes', async () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]', 'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: bomb}', 'data: {e: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]}'].join('\n');
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x","x"]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'apiVersion: v1',
+      'kind: ConfigMap',
+      'metadata: {name: bomb}',
+      'data: {e: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]}',
+    ].join('\n');
     const response = await intent({ against: bomb });
     expect(response.status).toBe(413);
     const error = await errorOf(response);
@@ -198,21 +322,31 @@ describe('bounds and errors, before anything is queued', () => {
     expect(error.message).toMatch(/^body\.against:\d+ is not valid YAML: /);
     const nothing = await intent({ against: 'just: a map\n---\n- 1\n' });
     expect(nothing.status).toBe(400);
-    expect((await errorOf(nothing)).message).toBe('body.against: holds no Kubernetes object or recorded request to replay (skipped: 1 × a document without apiVersion and kind; 1 × a document that is not a Kubernetes object)');
+    expect((await errorOf(nothing)).message).toBe(
+      'body.against: holds no Kubernetes object or recorded request to replay (skipped: 1 × a document without apiVersion and kind; 1 × a document that is not a Kubernetes object)',
+    );
     const empty = await intent({ against: '  \n' });
     expect((await errorOf(empty)).message).toBe('body.against: is empty; send manifests, a List or audit-log lines');
   });
 
   it('400 for a bad againstId, both forms at once, or a threshold without objects; 404 for an upload no longer kept', async () => {
-    expect((await errorOf(await intent({ againstId: 'nope' }))).message).toBe('body.againstId: must be the id POST /v1/against answered (64 hex digits)');
-    expect((await errorOf(await intent({ against: MANIFESTS, againstId: 'a'.repeat(64) }))).message).toBe('body.againstId: give against or againstId, not both');
-    expect((await errorOf(await intent({ denyThreshold: 0.2 }))).message).toBe('body.denyThreshold: applies only with against or againstId');
+    expect((await errorOf(await intent({ againstId: 'nope' }))).message).toBe(
+      'body.againstId: must be the id POST /v1/against answered (64 hex digits)',
+    );
+    expect((await errorOf(await intent({ against: MANIFESTS, againstId: 'a'.repeat(64) }))).message).toBe(
+      'body.againstId: give against or againstId, not both',
+    );
+    expect((await errorOf(await intent({ denyThreshold: 0.2 }))).message).toBe(
+      'body.denyThreshold: applies only with against or againstId',
+    );
     const over = await intent({ against: MANIFESTS, denyThreshold: 2 });
     expect(over.status).toBe(400);
     expect((await errorOf(over)).message).toContain('body.denyThreshold');
     const gone = await intent({ againstId: 'f'.repeat(64) });
     expect(gone.status).toBe(404);
-    expect((await errorOf(gone)).message).toBe(`against upload ${'f'.repeat(64)} (uploads are kept 86400 s; upload it again) not found`);
+    expect((await errorOf(gone)).message).toBe(
+      `against upload ${'f'.repeat(64)} (uploads are kept 86400 s; upload it again) not found`,
+    );
   });
 
   it('queued none of the refused requests', async () => {
@@ -230,7 +364,13 @@ describe('POST /v1/impact', () => {
   });
 
   it('previews a given policy against inline objects: headline, reasons with examples, threshold', async () => {
-    const response = await api.call('/v1/impact', { json: { policy: stringify(policy('if (request.object.metadata.labels?.env === "dev") warn("dev pod");')), against: MANIFESTS, denyThreshold: 0 } });
+    const response = await api.call('/v1/impact', {
+      json: {
+        policy: stringify(policy('if (request.object.metadata.labels?.env === "dev") warn("dev pod");')),
+        against: MANIFESTS,
+        denyThreshold: 0,
+      },
+    });
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(body.policy).toBe('preview.example.com');
@@ -238,11 +378,17 @@ describe('POST /v1/impact', () => {
     expect(body.denyThreshold).toBe(0);
     expect(body.impact).toMatchObject({ checked: 4, selected: 3, wouldWarn: 1, sources: ['against'] });
     expect(body.impact.overThreshold).toBeUndefined();
-    expect(body.impact.reasons).toEqual([{ verdict: 'warn', reason: 'dev pod', count: 1, examples: [`Pod shop/debug (against:${DOC_LINES[2]})`] }]);
+    expect(body.impact.reasons).toEqual([
+      { verdict: 'warn', reason: 'dev pod', count: 1, examples: [`Pod shop/debug (against:${DOC_LINES[2]})`] },
+    ]);
   });
 
   it('runs the policy in the sandbox, never as host code: host globals are not there', async () => {
-    const body = await (await api.call('/v1/impact', { json: { policy: policy('deny(typeof process + " " + typeof require);'), against: MANIFESTS } })).json();
+    const body = await (
+      await api.call('/v1/impact', {
+        json: { policy: policy('deny(typeof process + " " + typeof require);'), against: MANIFESTS },
+      })
+    ).json();
     expect(body.impact.wouldDeny).toBe(3);
     expect(body.impact.reasons[0]).toMatchObject({ verdict: 'deny', reason: '403 undefined undefined', count: 3 });
     expect(body.impact.overThreshold).toBe(true);
@@ -260,6 +406,8 @@ describe('POST /v1/impact', () => {
     const doc = await (await api.call('/openapi.json')).json();
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/impact', '/v1/against']));
     const intentBody = doc.paths['/v1/intents'].post.requestBody.content['application/json'].schema;
-    expect(Object.keys(intentBody.properties)).toEqual(expect.arrayContaining(['text', 'against', 'againstId', 'denyThreshold']));
+    expect(Object.keys(intentBody.properties)).toEqual(
+      expect.arrayContaining(['text', 'against', 'againstId', 'denyThreshold']),
+    );
   });
 });

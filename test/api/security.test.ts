@@ -86,17 +86,27 @@ describe('the queue dashboard', () => {
     const pause = await api.call('/admin/queues/api/queues/pause', { method: 'PUT' });
     expect(pause.status).toBe(403);
     expect((await errorOf(pause)).message).toMatch(/needs the admin token/);
-    const add = await api.call('/admin/queues/api/queues/generation/add', { json: { name: 'x', data: {}, options: { repeat: { every: 2000 } } } });
+    const add = await api.call('/admin/queues/api/queues/generation/add', {
+      json: { name: 'x', data: {}, options: { repeat: { every: 2000 } } },
+    });
     expect(add.status).toBe(403);
-    for (const path of ['/admin/queues/api/redis/stats', '/admin/queues/api/r%65dis/stats', '/admin/%71ueues/api/redis/stats']) {
+    for (const path of [
+      '/admin/queues/api/redis/stats',
+      '/admin/queues/api/r%65dis/stats',
+      '/admin/%71ueues/api/redis/stats',
+    ]) {
       const stats = await api.call(path);
       expect(stats.status, path).toBe(403);
       expect(await stats.text()).not.toMatch(/redis_version|"os"|used_memory|standalone/);
     }
 
     expect((await api.call('/admin/queues/api/redis/stats', { token: ADMIN })).status).toBe(200);
-    expect((await api.call('/admin/queues/api/queues/pause', { token: ADMIN, method: 'PUT' })).status).toBeLessThan(300);
-    expect((await api.call('/admin/queues/api/queues/resume', { token: ADMIN, method: 'PUT' })).status).toBeLessThan(300);
+    expect((await api.call('/admin/queues/api/queues/pause', { token: ADMIN, method: 'PUT' })).status).toBeLessThan(
+      300,
+    );
+    expect((await api.call('/admin/queues/api/queues/resume', { token: ADMIN, method: 'PUT' })).status).toBeLessThan(
+      300,
+    );
   });
 
   it('is read-only for everyone when no admin token is configured', async () => {
@@ -119,7 +129,9 @@ describe('request edges', () => {
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
     socket.on('data', (chunk) => (answer += String(chunk)));
     socket.on('error', () => undefined);
-    socket.write(`POST /v1/intents HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\ncontent-type: application/json\r\ncontent-length: 10000\r\n\r\n{`);
+    socket.write(
+      `POST /v1/intents HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\ncontent-type: application/json\r\ncontent-length: 10000\r\n\r\n{`,
+    );
     // One byte every 100 ms would take 1000 s; the server must hang up long before this loop ends.
     let sent = 0;
     const trickle = setInterval(() => {
@@ -150,7 +162,10 @@ describe('request edges', () => {
   });
 
   it('answers a YAML alias bomb with 400, not a 500', async () => {
-    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n');
+    const bomb = [
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`),
+    ].join('\n');
     const response = await api.call('/v1/policies/test', { json: { policy: nodeportPolicy, suite: bomb } });
     expect(response.status).toBe(400);
     expect((await errorOf(response)).code).toBe('PF_ERR_INPUT_YAML');
@@ -183,8 +198,12 @@ describe('POST /v1/policies/test limits', () => {
   it('rate-limits the route per client', async () => {
     const limited = await startApi(redis.url, { policyTests: { perMinute: 1 } });
     try {
-      expect((await limited.call('/v1/policies/test', { json: { policy: nodeportPolicy, suite: nodeportSuite } })).status).toBe(200);
-      const second = await limited.call('/v1/policies/test', { json: { policy: nodeportPolicy, suite: nodeportSuite } });
+      expect(
+        (await limited.call('/v1/policies/test', { json: { policy: nodeportPolicy, suite: nodeportSuite } })).status,
+      ).toBe(200);
+      const second = await limited.call('/v1/policies/test', {
+        json: { policy: nodeportPolicy, suite: nodeportSuite },
+      });
       expect(second.status).toBe(429);
       expect((await errorOf(second)).message).toMatch(/more than 1 policy tests per minute/);
     } finally {
@@ -207,10 +226,21 @@ describe('POST /v1/policies/test limits', () => {
         ran += cases.length;
         started();
         await released;
-        return { passed: true, total: cases.length, failed: 0, durationMs: 1, cases: cases.map((c) => ({ name: c.name, expected: c.expect, passed: true, outcome: { allowed: true } }) as never) };
+        return {
+          passed: true,
+          total: cases.length,
+          failed: 0,
+          durationMs: 1,
+          cases: cases.map(
+            (c) => ({ name: c.name, expected: c.expect, passed: true, outcome: { allowed: true } }) as never,
+          ),
+        };
       },
     };
-    const app = await buildApi({ queue, store, policies: tester, metrics: new GenerationMetrics(), logger: silentLogger }, { token: TOKEN, dashboard: false });
+    const app = await buildApi(
+      { queue, store, policies: tester, metrics: new GenerationMetrics(), logger: silentLogger },
+      { token: TOKEN, dashboard: false },
+    );
     await app.listen({ host: '127.0.0.1', port: 0 });
     try {
       const abort = new AbortController();
@@ -224,7 +254,8 @@ describe('POST /v1/policies/test limits', () => {
       abort.abort();
       await request;
       // The server has seen the hang-up once it holds no connection; only then does the batch return.
-      while ((await new Promise<number>((r) => app.server.getConnections((_e, n) => r(n)))) > 0) await new Promise((r) => setTimeout(r, 10));
+      while ((await new Promise<number>((r) => app.server.getConnections((_e, n) => r(n)))) > 0)
+        await new Promise((r) => setTimeout(r, 10));
       release();
       await app.close(); // waits for the handler to finish
       expect(ran).toBeLessThan(40);

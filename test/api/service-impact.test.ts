@@ -23,10 +23,16 @@ const pod = (namespace: string, name: string, hostNetwork: boolean) => ({
 });
 
 /** One pod on the host network in shop, two that are not. */
-const OBJECTS = { apiVersion: 'v1', kind: 'List', items: [pod('shop', 'web', true), pod('shop', 'api', false), pod('shop', 'db', false)] };
+const OBJECTS = {
+  apiVersion: 'v1',
+  kind: 'List',
+  items: [pod('shop', 'web', true), pod('shop', 'api', false), pod('shop', 'db', false)],
+};
 
 async function finished(id: string): Promise<any> {
-  await expect.poll(async () => (await (await call(`/v1/intents/${id}`)).json()).state, { timeout: 60_000, interval: 250 }).toMatch(/completed|failed/);
+  await expect
+    .poll(async () => (await (await call(`/v1/intents/${id}`)).json()).state, { timeout: 60_000, interval: 250 })
+    .toMatch(/completed|failed/);
   return (await call(`/v1/intents/${id}`)).json();
 }
 
@@ -35,7 +41,14 @@ beforeAll(async () => {
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
   service = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve', '--concurrency', '1'], {
-    env: { REDIS_URL: redis.url, PORT: String(port), HOST: '127.0.0.1', POLICYFORGE_API_TOKEN: TOKEN, POLICYFORGE_SANDBOX_PROCESSES: '1', LOG_LEVEL: 'warn' },
+    env: {
+      REDIS_URL: redis.url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      POLICYFORGE_API_TOKEN: TOKEN,
+      POLICYFORGE_SANDBOX_PROCESSES: '1',
+      LOG_LEVEL: 'warn',
+    },
   });
   await service.waitForLine(/^policyforge serving \(API \+ worker\) on /, 60_000);
 });
@@ -54,12 +67,20 @@ describe('policyforge serve: generate --against over HTTP', () => {
     expect(result.restatement.summary).toMatch(/hostNetwork/);
     expect(result.impact).toMatchObject({ sources: ['against'], checked: 3, wouldDeny: 1, overThreshold: true });
     expect(result.impact.reasons).toHaveLength(1);
-    expect(result.impact.reasons[0]).toMatchObject({ verdict: 'deny', count: 1, examples: ['Pod shop/web (against:1 item 1)'] });
-    expect(result.reason).toMatch(/; but it would deny 1 of 3 objects; warn 0; mutate 0 \(33\.3 % denied, above the 10\.0 % threshold\): not safe to enforce as is$/);
+    expect(result.impact.reasons[0]).toMatchObject({
+      verdict: 'deny',
+      count: 1,
+      examples: ['Pod shop/web (against:1 item 1)'],
+    });
+    expect(result.reason).toMatch(
+      /; but it would deny 1 of 3 objects; warn 0; mutate 0 \(33\.3 % denied, above the 10\.0 % threshold\): not safe to enforce as is$/,
+    );
   });
 
   it('passes the same policy as safe under a threshold it stays within', async () => {
-    const accepted = await call('/v1/intents', { json: { text: 'Deny pods with hostNetwork.', against: OBJECTS, denyThreshold: 0.5 } });
+    const accepted = await call('/v1/intents', {
+      json: { text: 'Deny pods with hostNetwork.', against: OBJECTS, denyThreshold: 0.5 },
+    });
     const { result } = await finished((await accepted.json()).id);
     expect(result.status).toBe('succeeded');
     expect(result.safeToApply).toBe(true);

@@ -22,7 +22,12 @@ const call = apiCaller(() => url, TOKEN);
 beforeAll(async () => {
   redis = await startRedisServer();
   model = await startScriptedOpenAIServer({
-    steps: [{ toolCall: { arguments: iamPlan } }, { toolCall: { arguments: flawedDraft } }, { toolCall: { arguments: fixedDraft } }, { toolCall: { arguments: approve } }],
+    steps: [
+      { toolCall: { arguments: iamPlan } },
+      { toolCall: { arguments: flawedDraft } },
+      { toolCall: { arguments: fixedDraft } },
+      { toolCall: { arguments: approve } },
+    ],
   });
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
@@ -59,10 +64,19 @@ describe('policyforge serve', () => {
     const types: string[] = events.filter((e) => e.event === 'progress').map((e) => e.data.type);
     expect(types.slice(0, 2)).toEqual(['retrieved', 'planned']);
     expect(types.filter((t) => ['round-started', 'drafted', 'verified', 'critiqued', 'finished'].includes(t))).toEqual([
-      'round-started', 'drafted', 'verified', 'round-started', 'drafted', 'verified', 'critiqued', 'finished',
+      'round-started',
+      'drafted',
+      'verified',
+      'round-started',
+      'drafted',
+      'verified',
+      'critiqued',
+      'finished',
     ]);
     expect(events.filter((e) => e.event === 'progress').map((e) => Number(e.id))).toEqual(types.map((_, i) => i));
-    const verified = events.filter((e) => e.event === 'progress' && e.data.type === 'verified').map((e) => e.data.passed);
+    const verified = events
+      .filter((e) => e.event === 'progress' && e.data.type === 'verified')
+      .map((e) => e.data.passed);
     expect(verified).toEqual([false, true]);
     const final = events.at(-1)!;
     expect(final.event).toBe('completed');
@@ -70,9 +84,17 @@ describe('policyforge serve', () => {
     expect(result).toMatchObject({ status: 'succeeded', source: 'model', safeToApply: true });
     expect(result.rounds).toHaveLength(2);
     expect(result.rounds[0].report.findings.some((f: { rule: string }) => f.rule === 'catalog/wrong-group')).toBe(true);
-    expect(result.restatement).toMatchObject({ judged: true, summary: expect.stringMatching(/^Denies CREATE\/UPDATE of IAMPolicies/) });
+    expect(result.restatement).toMatchObject({
+      judged: true,
+      summary: expect.stringMatching(/^Denies CREATE\/UPDATE of IAMPolicies/),
+    });
     expect(result.judgement).toMatchObject({ judged: true, replans: 0 });
-    expect(model.chatRequests().map((c) => c.body.tools?.[0]?.function?.name)).toEqual(['submit_plan', 'submit_policy', 'submit_policy', 'submit_review']);
+    expect(model.chatRequests().map((c) => c.body.tools?.[0]?.function?.name)).toEqual([
+      'submit_plan',
+      'submit_policy',
+      'submit_policy',
+      'submit_review',
+    ]);
     expect(model.chatRequests()[0].headers.authorization).toBe(`Bearer ${MODEL_KEY}`);
 
     // The transcript and status never carry the model key or the API token.
@@ -82,13 +104,21 @@ describe('policyforge serve', () => {
     expect(view.result.rounds[1].critique).toMatchObject({ success: true });
     // The history lists what each policy does, in the restatement's one sentence.
     const history = (await (await call('/v1/intents')).json()).intents;
-    expect(history.find((i: { id: string }) => i.id === id)).toMatchObject({ restatement: result.restatement.summary, judged: true });
+    expect(history.find((i: { id: string }) => i.id === id)).toMatchObject({
+      restatement: result.restatement.summary,
+      judged: true,
+    });
 
     const yaml = parse(await (await call(`/v1/intents/${id}/policy.yaml`)).text());
-    expect(yaml).toMatchObject({ kind: 'JsPolicy', spec: { apiGroups: ['iam.cnrm.cloud.google.com'], failurePolicy: 'Ignore' } });
+    expect(yaml).toMatchObject({
+      kind: 'JsPolicy',
+      spec: { apiGroups: ['iam.cnrm.cloud.google.com'], failurePolicy: 'Ignore' },
+    });
 
     // What the run learned is in the shared (Redis) library, waiting for review.
-    const candidates = (await (await call('/v1/skills?state=candidate')).json()).skills.map((s: { id: string }) => s.id);
+    const candidates = (await (await call('/v1/skills?state=candidate')).json()).skills.map(
+      (s: { id: string }) => s.id,
+    );
     for (const added of result.skillsAdded) expect(candidates).toContain(added);
 
     const metrics = await (await call('/metrics')).text();
@@ -111,18 +141,38 @@ describe('policyforge serve --api-only and --worker-only', () => {
   it('split across processes on one Redis: the API takes the intent, a worker-only process completes it', async () => {
     const shared = await startRedisServer();
     const [apiPort, workerPort] = [await freePort(), await freePort()];
-    const env = { REDIS_URL: shared.url, POLICYFORGE_API_TOKEN: TOKEN, POLICYFORGE_PROVIDER: 'offline', POLICYFORGE_SANDBOX_PROCESSES: '1', HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
-    const apiOnly = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve', '--api-only'], { env: { ...env, PORT: String(apiPort) } });
-    const workerOnly = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve', '--worker-only', '--concurrency', '2'], { env: { ...env, PORT: String(workerPort) } });
+    const env = {
+      REDIS_URL: shared.url,
+      POLICYFORGE_API_TOKEN: TOKEN,
+      POLICYFORGE_PROVIDER: 'offline',
+      POLICYFORGE_SANDBOX_PROCESSES: '1',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    };
+    const apiOnly = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve', '--api-only'], {
+      env: { ...env, PORT: String(apiPort) },
+    });
+    const workerOnly = spawnWatched(
+      process.execPath,
+      ['--no-node-snapshot', BIN, 'serve', '--worker-only', '--concurrency', '2'],
+      { env: { ...env, PORT: String(workerPort) } },
+    );
     try {
       await apiOnly.waitForLine(/^policyforge serving \(api\) on /, 60_000);
       await workerOnly.waitForLine(/^policyforge serving \(worker\) on /, 60_000);
       const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
-      const accepted = await fetch(`http://127.0.0.1:${apiPort}/v1/intents`, { method: 'POST', headers, body: JSON.stringify({ text: 'Services of type NodePort are not allowed.' }) });
+      const accepted = await fetch(`http://127.0.0.1:${apiPort}/v1/intents`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ text: 'Services of type NodePort are not allowed.' }),
+      });
       expect(accepted.status).toBe(202);
       const { id } = (await accepted.json()) as { id: string };
       const events = await readEvents(await fetch(`http://127.0.0.1:${apiPort}/v1/intents/${id}/events`, { headers }));
-      expect(events.at(-1)).toMatchObject({ event: 'completed', data: { result: { status: 'succeeded', source: 'offline' } } });
+      expect(events.at(-1)).toMatchObject({
+        event: 'completed',
+        data: { result: { status: 'succeeded', source: 'offline' } },
+      });
       // The worker-only process answers probes and (with the token) scrapes, and counted the job.
       expect((await fetch(`http://127.0.0.1:${workerPort}/healthz`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${workerPort}/metrics`)).status).toBe(401);
@@ -141,13 +191,26 @@ describe('policyforge serve --api-only and --worker-only', () => {
 describe('policyforge serve configuration', () => {
   it('with --insecure-no-auth listens on 127.0.0.1 only, and says so, unless HOST is given', async () => {
     const port = await freePort();
-    const open = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve', '--api-only', '--insecure-no-auth'], {
-      env: { POLICYFORGE_API_TOKEN: '', HOST: '', PORT: String(port), REDIS_URL: redis.url, POLICYFORGE_PROVIDER: 'offline', LOG_LEVEL: 'warn' },
-    });
+    const open = spawnWatched(
+      process.execPath,
+      ['--no-node-snapshot', BIN, 'serve', '--api-only', '--insecure-no-auth'],
+      {
+        env: {
+          POLICYFORGE_API_TOKEN: '',
+          HOST: '',
+          PORT: String(port),
+          REDIS_URL: redis.url,
+          POLICYFORGE_PROVIDER: 'offline',
+          LOG_LEVEL: 'warn',
+        },
+      },
+    );
     try {
       const serving = await open.waitForLine(/^policyforge serving \(api\) on /, 60_000);
       expect(serving).toContain(`http://127.0.0.1:${port}`);
-      expect(open.stderr()).toContain('authentication is off: listening on this machine only (127.0.0.1); set HOST to listen elsewhere');
+      expect(open.stderr()).toContain(
+        'authentication is off: listening on this machine only (127.0.0.1); set HOST to listen elsewhere',
+      );
     } finally {
       open.child.kill('SIGTERM');
       await open.exited;
@@ -155,13 +218,17 @@ describe('policyforge serve configuration', () => {
   });
 
   it('refuses a guessable token', async () => {
-    const refused = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve'], { env: { POLICYFORGE_API_TOKEN: 'aaaaaaaaaaaaaaaa', REDIS_URL: redis.url } });
+    const refused = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve'], {
+      env: { POLICYFORGE_API_TOKEN: 'aaaaaaaaaaaaaaaa', REDIS_URL: redis.url },
+    });
     expect((await refused.exited).code).toBe(2);
     expect(refused.stderr()).toContain('POLICYFORGE_API_TOKEN uses only 1 distinct character(s), so it is guessable');
   });
 
   it('refuses to start without POLICYFORGE_API_TOKEN, naming it and the way out', async () => {
-    const refused = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve'], { env: { POLICYFORGE_API_TOKEN: '', REDIS_URL: redis.url } });
+    const refused = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve'], {
+      env: { POLICYFORGE_API_TOKEN: '', REDIS_URL: redis.url },
+    });
     expect((await refused.exited).code).toBe(2);
     expect(refused.stderr()).toContain('PF_ERR_CONFIG');
     expect(refused.stderr()).toContain('POLICYFORGE_API_TOKEN is not set');
@@ -169,12 +236,28 @@ describe('policyforge serve configuration', () => {
   });
 
   it('reports every configuration mistake at once', async () => {
-    const refused = spawnWatched(process.execPath, ['--no-node-snapshot', BIN, 'serve', '--api-only', '--worker-only', '--concurrency', '0'], {
-      env: { POLICYFORGE_API_TOKEN: 'short', REDIS_URL: 'http://localhost', PORT: 'eighty', POLICYFORGE_PROVIDER: 'claude' },
-    });
+    const refused = spawnWatched(
+      process.execPath,
+      ['--no-node-snapshot', BIN, 'serve', '--api-only', '--worker-only', '--concurrency', '0'],
+      {
+        env: {
+          POLICYFORGE_API_TOKEN: 'short',
+          REDIS_URL: 'http://localhost',
+          PORT: 'eighty',
+          POLICYFORGE_PROVIDER: 'claude',
+        },
+      },
+    );
     expect((await refused.exited).code).toBe(2);
     const err = refused.stderr();
-    for (const part of ['--api-only and --worker-only', 'POLICYFORGE_API_TOKEN is too short', 'REDIS_URL must be a redis://', 'PORT=eighty', '--concurrency=0', 'POLICYFORGE_PROVIDER=claude']) {
+    for (const part of [
+      '--api-only and --worker-only',
+      'POLICYFORGE_API_TOKEN is too short',
+      'REDIS_URL must be a redis://',
+      'PORT=eighty',
+      '--concurrency=0',
+      'POLICYFORGE_PROVIDER=claude',
+    ]) {
       expect(err).toContain(part);
     }
   });

@@ -26,11 +26,19 @@ const EMBED_MODEL = 'embed-test';
 const UNRELATED = 'zzqx frobnicate';
 
 const SKILLS: Array<Pick<Skill, 'name' | 'description' | 'state'>> = [
-  { name: 'addedCapabilities', description: 'Capabilities a container adds to its security context', state: 'approved' },
+  {
+    name: 'addedCapabilities',
+    description: 'Capabilities a container adds to its security context',
+    state: 'approved',
+  },
   { name: 'hostPathVolumes', description: 'The hostPath volumes of a pod spec', state: 'approved' },
   { name: 'isPrivileged', description: 'True when a container runs privileged', state: 'approved' },
   { name: 'imageRegistry', description: 'The registry host of a container image reference', state: 'approved' },
-  { name: 'privilegedEscalation', description: 'True when a privileged container allows privilege escalation', state: 'candidate' },
+  {
+    name: 'privilegedEscalation',
+    description: 'True when a privileged container allows privilege escalation',
+    state: 'candidate',
+  },
 ];
 
 /**
@@ -61,9 +69,19 @@ beforeAll(async () => {
   client = new Redis(redis.url);
   store = await openRedisStore(client, { prefix: skillPrefix });
   for (const s of SKILLS) {
-    await store.putSkill({ ...s, code: `function ${s.name}(x) {\n  return x;\n}`, tests: [], provenance: { date: '2026-11-25T10:00:00.000Z', source: 'generated' } });
+    await store.putSkill({
+      ...s,
+      code: `function ${s.name}(x) {\n  return x;\n}`,
+      tests: [],
+      provenance: { date: '2026-11-25T10:00:00.000Z', source: 'generated' },
+    });
   }
-  model = loadModelConfig({ OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: SECRET, POLICYFORGE_EMBEDDINGS_MODEL: EMBED_MODEL, POLICYFORGE_MODEL_MAX_RETRIES: '0' })!;
+  model = loadModelConfig({
+    OPENAI_BASE_URL: server.baseURL,
+    OPENAI_API_KEY: SECRET,
+    POLICYFORGE_EMBEDDINGS_MODEL: EMBED_MODEL,
+    POLICYFORGE_MODEL_MAX_RETRIES: '0',
+  })!;
   const config = loadServiceConfig(
     {
       REDIS_URL: redis.url,
@@ -101,7 +119,9 @@ beforeEach(() => {
 });
 
 async function search(params: Record<string, string>): Promise<string[]> {
-  const response = await fetch(`${service.url}/v1/skills?${new URLSearchParams(params)}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const response = await fetch(`${service.url}/v1/skills?${new URLSearchParams(params)}`, {
+    headers: { authorization: `Bearer ${TOKEN}` },
+  });
   const text = await response.text();
   expect(response.status, text).toBe(200);
   expect(text).not.toContain(SECRET);
@@ -126,10 +146,17 @@ describe('GET /v1/skills?q= with an embedding model (policyforge serve)', () => 
   it('ranks with the embeddings: a query sharing no word with a skill finds it (lexically: nothing)', async () => {
     const from = server.embeddingRequests().length;
     expect(await search({ q: UNRELATED })).toEqual(['hostPathVolumes@1', 'imageRegistry@1']);
-    expect(sentSince(from)).toEqual({ documents: texts(['addedCapabilities', 'hostPathVolumes', 'isPrivileged', 'imageRegistry']), queries: [UNRELATED] });
+    expect(sentSince(from)).toEqual({
+      documents: texts(['addedCapabilities', 'hostPathVolumes', 'isPrivileged', 'imageRegistry']),
+      queries: [UNRELATED],
+    });
     const requests = server.embeddingRequests().slice(from);
-    expect(requests.every((r) => r.body.model === EMBED_MODEL && r.headers.authorization === `Bearer ${SECRET}`)).toBe(true);
-    expect((await new SkillLibrary(store, { countRetrievals: false }).search(UNRELATED, 20)).map((s) => s.id)).toEqual([]);
+    expect(requests.every((r) => r.body.model === EMBED_MODEL && r.headers.authorization === `Bearer ${SECRET}`)).toBe(
+      true,
+    );
+    expect((await new SkillLibrary(store, { countRetrievals: false }).search(UNRELATED, 20)).map((s) => s.id)).toEqual(
+      [],
+    );
   });
 
   it("caches vectors under the loop's key: candidates add only their own text, and the loop embeds nothing again", async () => {
@@ -167,7 +194,10 @@ describe('GET /v1/skills?q= with an embedding model (policyforge serve)', () => 
   });
 
   it('an embedding model that fails: 200 with the lexical order and a warning in the log, without the key', async () => {
-    server.embeddingFailure = { status: 500, body: { error: { message: `upstream refused key ${SECRET}`, type: 'server_error' } } };
+    server.embeddingFailure = {
+      status: 500,
+      body: { error: { message: `upstream refused key ${SECRET}`, type: 'server_error' } },
+    };
     const q = 'privileged container security';
     const lexical = (await new SkillLibrary(store, { countRetrievals: false }).search(q, 20)).map((s) => s.id);
     expect(lexical.length).toBeGreaterThan(0);

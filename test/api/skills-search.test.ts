@@ -46,23 +46,35 @@ async function ids(path: string): Promise<string[]> {
   return body.skills.map((s: Skill) => s.id);
 }
 
-const search = (params: Record<string, string>): Promise<string[]> => ids(`/v1/skills?${new URLSearchParams({ q: QUERY, ...params })}`);
+const search = (params: Record<string, string>): Promise<string[]> =>
+  ids(`/v1/skills?${new URLSearchParams({ q: QUERY, ...params })}`);
 
 describe('GET /v1/skills?q= (ranked search)', () => {
   it('ranks the best match first, not in store order, and sees approved skills only by default', async () => {
     // Store order puts addedCapabilities first; listing without q keeps that order.
-    expect(await ids('/v1/skills?state=approved')).toEqual(['addedCapabilities@1', 'hostPathVolumes@1', 'isPrivileged@1']);
+    expect(await ids('/v1/skills?state=approved')).toEqual([
+      'addedCapabilities@1',
+      'hostPathVolumes@1',
+      'isPrivileged@1',
+    ]);
     expect(await search({})).toEqual(['isPrivileged@1', 'addedCapabilities@1']);
   });
 
   it('gives the same answer, in the same order, as the CLI search (SkillLibrary.search)', async () => {
-    const cli = async (includeCandidates: boolean) => (await new SkillLibrary(api.store, { includeCandidates, countRetrievals: false }).search(QUERY, 20)).map((s) => s.id);
+    const cli = async (includeCandidates: boolean) =>
+      (await new SkillLibrary(api.store, { includeCandidates, countRetrievals: false }).search(QUERY, 20)).map(
+        (s) => s.id,
+      );
     expect(await search({})).toEqual(await cli(false));
     expect(await search({ candidates: 'true' })).toEqual(await cli(true));
   });
 
   it('adds candidates only when asked, after every approved skill, and never rejected ones', async () => {
-    expect(await search({ candidates: 'true' })).toEqual(['isPrivileged@1', 'addedCapabilities@1', 'privilegedEscalation@1']);
+    expect(await search({ candidates: 'true' })).toEqual([
+      'isPrivileged@1',
+      'addedCapabilities@1',
+      'privilegedEscalation@1',
+    ]);
     expect(await search({ candidates: 'false' })).toEqual(['isPrivileged@1', 'addedCapabilities@1']);
   });
 
@@ -86,7 +98,8 @@ describe('GET /v1/skills?q= (ranked search)', () => {
 
   it('is a lookup, not a retrieval for a policy: usage.retrieved is not counted', async () => {
     await search({ candidates: 'true' });
-    for (const id of ['isPrivileged@1', 'addedCapabilities@1', 'privilegedEscalation@1']) expect((await api.store.getSkill(id))?.usage.retrieved, id).toBe(0);
+    for (const id of ['isPrivileged@1', 'addedCapabilities@1', 'privilegedEscalation@1'])
+      expect((await api.store.getSkill(id))?.usage.retrieved, id).toBe(0);
   });
 
   it('sees skills added and reviewed since the last search, one version per name (approved preferred)', async () => {
@@ -98,7 +111,11 @@ describe('GET /v1/skills?q= (ranked search)', () => {
       provenance: { date: '2026-11-25T11:00:00.000Z', source: 'generated' },
     });
     expect(put.skill.id).toBe('isPrivileged@2');
-    expect(await search({ candidates: 'true' })).toEqual(['isPrivileged@1', 'addedCapabilities@1', 'privilegedEscalation@1']);
+    expect(await search({ candidates: 'true' })).toEqual([
+      'isPrivileged@1',
+      'addedCapabilities@1',
+      'privilegedEscalation@1',
+    ]);
     expect(await search({ state: 'candidate' })).toEqual(['isPrivileged@2', 'privilegedEscalation@1']);
     await api.store.reviewSkill('privilegedEscalation@1', { state: 'approved', reviewer: 'dana' });
     expect(await search({})).toEqual(['isPrivileged@1', 'privilegedEscalation@1', 'addedCapabilities@1']);

@@ -23,7 +23,13 @@ describe('the policyforge bin wrapper', () => {
   it('passes SIGTERM on to the re-executed service, which shuts down instead of being orphaned', async () => {
     // The wrapper re-executes node with --no-node-snapshot; a supervisor only ever signals the wrapper.
     const wrapper = spawn(process.execPath, ['bin/policyforge.js', 'serve', '--worker-only', '--insecure-no-auth'], {
-      env: { ...process.env, REDIS_URL, PORT: '0', POLICYFORGE_HOME: mkdtempSync(join(tmpdir(), 'pf-bin-')), LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        REDIS_URL,
+        PORT: '0',
+        POLICYFORGE_HOME: mkdtempSync(join(tmpdir(), 'pf-bin-')),
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -31,7 +31,13 @@ describe('policyforge test with unusable input files', { timeout: 120_000 }, () 
 
   it('exits 2 on a YAML alias bomb, as invalid YAML', async () => {
     const bomb = join(dir, 'bomb.yaml');
-    writeFileSync(bomb, ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n'));
+    writeFileSync(
+      bomb,
+      [
+        'a: &a ["x","x","x","x","x","x","x","x","x"]',
+        ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`),
+      ].join('\n'),
+    );
     const r = await cli('test', bomb, '--policy', 'examples/no-nodeport-services.policy.yaml');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/PF_ERR_INPUT_YAML/);
@@ -40,7 +46,14 @@ describe('policyforge test with unusable input files', { timeout: 120_000 }, () 
   it('exits 2 at once on a FIFO as the --global-context file', async () => {
     const fifo = join(dir, 'context.js');
     execFileSync('mkfifo', [fifo]);
-    const r = await cli('test', 'examples/no-nodeport-services.yaml', '--policy', 'examples/no-nodeport-services.policy.yaml', '--global-context', fifo);
+    const r = await cli(
+      'test',
+      'examples/no-nodeport-services.yaml',
+      '--policy',
+      'examples/no-nodeport-services.policy.yaml',
+      '--global-context',
+      fifo,
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`cannot read ${fifo}: it is not a regular file (a FIFO)`);
   });

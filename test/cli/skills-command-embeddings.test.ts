@@ -52,7 +52,12 @@ let stores = 0;
 const newStore = (): string => join(root, `skills-${++stores}.sqlite`);
 
 function modelEnv(): Record<string, string> {
-  return { OPENAI_BASE_URL: server.baseURL, OPENAI_API_KEY: SECRET, POLICYFORGE_EMBEDDINGS_MODEL: EMBED_MODEL, POLICYFORGE_MODEL_MAX_RETRIES: '0' };
+  return {
+    OPENAI_BASE_URL: server.baseURL,
+    OPENAI_API_KEY: SECRET,
+    POLICYFORGE_EMBEDDINGS_MODEL: EMBED_MODEL,
+    POLICYFORGE_MODEL_MAX_RETRIES: '0',
+  };
 }
 
 function cleanEnv(env: Record<string, string>): Record<string, string> {
@@ -72,7 +77,12 @@ function runBin(args: string[], env: Record<string, string>): Promise<CliRun> {
   );
 }
 
-async function search(store: string, query: string, extra: string[] = [], env: Record<string, string> = modelEnv()): Promise<string[]> {
+async function search(
+  store: string,
+  query: string,
+  extra: string[] = [],
+  env: Record<string, string> = modelEnv(),
+): Promise<string[]> {
   const r = await run(['skills', 'search', ...query.split(' '), '--store', store, '--json', '-k', '5', ...extra], env);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout + r.stderr).not.toContain(SECRET);
@@ -97,7 +107,9 @@ describe('policyforge skills search with a model configured', { timeout: 180_000
     expect(sent.queries).toEqual([UNRELATED]);
     expect(sent.documents).toHaveLength(builtinSkills.length);
     const requests = server.embeddingRequests().slice(before);
-    expect(requests.every((r) => r.body.model === EMBED_MODEL && r.headers.authorization === `Bearer ${SECRET}`)).toBe(true);
+    expect(requests.every((r) => r.body.model === EMBED_MODEL && r.headers.authorization === `Bearer ${SECRET}`)).toBe(
+      true,
+    );
 
     const asked = server.embeddingRequests().length;
     expect(await search(store, UNRELATED, ['--lexical'])).toEqual([]);
@@ -133,12 +145,24 @@ describe('policyforge skills search with a model configured', { timeout: 180_000
 
     // A skill added since: the only text embedded.
     const sqlite = await openSqliteStore(store);
-    const draft = { name: 'ownerIsJob', description: 'True when a pod is owned by a Job', code: 'function ownerIsJob(pod) {\n  return false;\n}', tests: [] };
-    const added = await sqlite.putSkill({ ...draft, provenance: { date: '2026-11-25T12:00:00.000Z', source: 'generated' }, state: 'approved' });
+    const draft = {
+      name: 'ownerIsJob',
+      description: 'True when a pod is owned by a Job',
+      code: 'function ownerIsJob(pod) {\n  return false;\n}',
+      tests: [],
+    };
+    const added = await sqlite.putSkill({
+      ...draft,
+      provenance: { date: '2026-11-25T12:00:00.000Z', source: 'generated' },
+      state: 'approved',
+    });
     await sqlite.close();
     const addedStart = server.embeddingRequests().length;
     await search(store, 'pods owned by a job');
-    expect(sentSince(addedStart)).toEqual({ documents: [embeddingText(added.skill)], queries: ['pods owned by a job'] });
+    expect(sentSince(addedStart)).toEqual({
+      documents: [embeddingText(added.skill)],
+      queries: ['pods owned by a job'],
+    });
   });
 
   it('a bad model configuration fails as generate does (PF_ERR_CONFIG, exit 2); --offline does not read it', async () => {
@@ -147,7 +171,10 @@ describe('policyforge skills search with a model configured', { timeout: 180_000
     const generated = await run(['generate', 'Block privileged containers.', '--store', newStore()], bad);
     expect(searched.code).toBe(2);
     expect(searched.stderr).toMatch(/PF_ERR_CONFIG.*OPENAI_BASE_URL/);
-    expect({ code: searched.code, stderr: searched.stderr }).toEqual({ code: generated.code, stderr: generated.stderr });
+    expect({ code: searched.code, stderr: searched.stderr }).toEqual({
+      code: generated.code,
+      stderr: generated.stderr,
+    });
     const offline = await run(['skills', 'search', 'privileged', '--store', newStore(), '--offline', '--json'], bad);
     expect(offline.code, offline.stderr).toBe(0);
     expect((JSON.parse(offline.stdout) as Skill[]).map((s) => s.name)).toContain('isPrivileged');
@@ -155,8 +182,14 @@ describe('policyforge skills search with a model configured', { timeout: 180_000
 
   it('an embedding model that fails: the lexical answer and a warning on stderr, without the key', async () => {
     const store = newStore();
-    server.embeddingFailure = { status: 500, body: { error: { message: `upstream refused key ${SECRET}`, type: 'server_error' } } };
-    const r = await runBin(['skills', 'search', 'block', 'privileged', 'containers', '--store', store, '--json'], modelEnv());
+    server.embeddingFailure = {
+      status: 500,
+      body: { error: { message: `upstream refused key ${SECRET}`, type: 'server_error' } },
+    };
+    const r = await runBin(
+      ['skills', 'search', 'block', 'privileged', 'containers', '--store', store, '--json'],
+      modelEnv(),
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(SECRET);
     expect(r.stderr).toContain('ranking lexically');

@@ -17,7 +17,12 @@ function newHome(): string {
 
 /** `policyforge skills …` in-process (run-cli.ts) with its own home and reviewer. */
 function cli(home: string, ...args: string[]): Promise<CliRun> {
-  const env = { POLICYFORGE_HOME: home, POLICYFORGE_SKILL_STORE: '', POLICYFORGE_REVIEWER: 'ci-reviewer', LOG_LEVEL: 'silent' };
+  const env = {
+    POLICYFORGE_HOME: home,
+    POLICYFORGE_SKILL_STORE: '',
+    POLICYFORGE_REVIEWER: 'ci-reviewer',
+    LOG_LEVEL: 'silent',
+  };
   return runCli(['skills', ...args], { env });
 }
 
@@ -69,16 +74,25 @@ describe('policyforge skills', { timeout: 180_000 }, () => {
     expect(readFileSync(join(dir, 'imageTag.js'), 'utf8')).toBe(builtinSkills.find((s) => s.name === 'imageTag')!.code);
 
     // A changed skill arrives in another home as a new version and a candidate.
-    writeFileSync(join(dir, 'imageTag.js'), readFileSync(join(dir, 'imageTag.js'), 'utf8').replace("'latest'", "'latest' /* default tag */ + ''"));
+    writeFileSync(
+      join(dir, 'imageTag.js'),
+      readFileSync(join(dir, 'imageTag.js'), 'utf8').replace("'latest'", "'latest' /* default tag */ + ''"),
+    );
     const to = newHome();
-    const imported = JSON.parse((await cli(to, 'import', dir, '--json')).stdout) as { added: string[]; duplicates: string[] };
+    const imported = JSON.parse((await cli(to, 'import', dir, '--json')).stdout) as {
+      added: string[];
+      duplicates: string[];
+    };
     expect(imported.added).toEqual(['imageTag@2']);
     expect(imported.duplicates).toHaveLength(builtinSkills.length - 1);
     const v2 = JSON.parse((await cli(to, 'show', 'imageTag@2', '--json')).stdout) as Skill;
     expect(v2).toMatchObject({ state: 'candidate', provenance: { source: 'imported' } });
 
     const trusted = newHome();
-    writeFileSync(join(dir, 'imageTag.js'), readFileSync(join(dir, 'imageTag.js'), 'utf8').replace("+ ''", "+ '' + ''"));
+    writeFileSync(
+      join(dir, 'imageTag.js'),
+      readFileSync(join(dir, 'imageTag.js'), 'utf8').replace("+ ''", "+ '' + ''"),
+    );
     await cli(trusted, 'import', dir, '--keep-state');
     expect((JSON.parse((await cli(trusted, 'show', 'imageTag@2', '--json')).stdout) as Skill).state).toBe('approved');
   });
@@ -98,7 +112,10 @@ describe('policyforge skills', { timeout: 180_000 }, () => {
     const wrongName = await cli(home, 'import', dir);
     expect(wrongName.stderr).toContain('must hold exactly one function declaration named zzBroken');
     writeFileSync(join(dir, 'zzBroken.js'), 'function zzBroken(x) { return x; }\n');
-    writeFileSync(join(dir, 'zzBroken.yaml'), 'name: zzBroken\ndescription: echo\ntests:\n  - {name: echoes, args: [1], expected: 2}\n');
+    writeFileSync(
+      join(dir, 'zzBroken.yaml'),
+      'name: zzBroken\ndescription: echo\ntests:\n  - {name: echoes, args: [1], expected: 2}\n',
+    );
     const failing = await cli(home, 'import', dir);
     expect(failing.code).toBe(2);
     expect(failing.stderr).toContain('zzBroken.yaml test "echoes": fails in the sandbox: expected 2, got 1');
@@ -110,14 +127,28 @@ describe('policyforge skills', { timeout: 180_000 }, () => {
     const dir = join(root, 'review-src');
     await cli(home, 'export', dir, '--state', 'approved');
     for (const f of readdirSync(dir)) if (!f.startsWith('hasLabel.')) rmSync(join(dir, f));
-    writeFileSync(join(dir, 'hasLabel.js'), 'function hasLabel(obj, key, value) {\n  return !!(obj && obj.metadata && obj.metadata.labels && key in obj.metadata.labels) && (value === undefined || obj.metadata.labels[key] === value);\n}\n');
+    writeFileSync(
+      join(dir, 'hasLabel.js'),
+      'function hasLabel(obj, key, value) {\n  return !!(obj && obj.metadata && obj.metadata.labels && key in obj.metadata.labels) && (value === undefined || obj.metadata.labels[key] === value);\n}\n',
+    );
     const imported = await cli(home, 'import', dir);
     expect(imported.code, imported.stderr).toBe(0);
 
     const approved = await cli(home, 'approve', 'hasLabel@2', '--comment', 'simpler', '--json');
     expect(approved.code, approved.stderr).toBe(0);
-    expect(JSON.parse(approved.stdout)).toMatchObject({ state: 'approved', reviews: [{ state: 'approved', reviewer: 'ci-reviewer', comment: 'simpler' }] });
-    const deprecated = await cli(home, 'deprecate', 'hasLabel@1', '--reviewer', 'alice', '--comment', 'superseded by hasLabel@2');
+    expect(JSON.parse(approved.stdout)).toMatchObject({
+      state: 'approved',
+      reviews: [{ state: 'approved', reviewer: 'ci-reviewer', comment: 'simpler' }],
+    });
+    const deprecated = await cli(
+      home,
+      'deprecate',
+      'hasLabel@1',
+      '--reviewer',
+      'alice',
+      '--comment',
+      'superseded by hasLabel@2',
+    );
     expect(deprecated.stdout.trim()).toBe('hasLabel@1 is now deprecated');
     const again = await cli(home, 'reject', 'hasLabel@1');
     expect(again.code).toBe(2);
@@ -126,7 +157,9 @@ describe('policyforge skills', { timeout: 180_000 }, () => {
     expect(noVersion.code).toBe(2);
     expect(noVersion.stderr).toContain('give name@version');
     // Deprecated skills are never retrieved.
-    const found = JSON.parse((await cli(home, 'search', 'whether', 'an', 'object', 'carries', 'a', 'label', '--json')).stdout) as Skill[];
+    const found = JSON.parse(
+      (await cli(home, 'search', 'whether', 'an', 'object', 'carries', 'a', 'label', '--json')).stdout,
+    ) as Skill[];
     expect(found.map((s) => s.id)).toContain('hasLabel@2');
     expect(found.map((s) => s.id)).not.toContain('hasLabel@1');
   });
@@ -135,10 +168,36 @@ describe('policyforge skills', { timeout: 180_000 }, () => {
     const home = newHome();
     await cli(home, 'list');
     const store = await openSqliteStore(join(home, 'skills.sqlite'));
-    const policy = (name: string) => ({ apiVersion: 'policy.jspolicy.com/v1beta1' as const, kind: 'JsPolicy' as const, metadata: { name }, spec: { operations: ['CREATE'], resources: ['pods'], javascript: "deny('no');" } });
-    const plan = { target: { type: 'Validating' as const, resources: ['pods'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE' as const], scope: '*' as const, namespaces: [] }, steps: [], tests: [] };
+    const policy = (name: string) => ({
+      apiVersion: 'policy.jspolicy.com/v1beta1' as const,
+      kind: 'JsPolicy' as const,
+      metadata: { name },
+      spec: { operations: ['CREATE'], resources: ['pods'], javascript: "deny('no');" },
+    });
+    const plan = {
+      target: {
+        type: 'Validating' as const,
+        resources: ['pods'],
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        operations: ['CREATE' as const],
+        scope: '*' as const,
+        namespaces: [],
+      },
+      steps: [],
+      tests: [],
+    };
     for (const key of ['deny all pods', 'deny all services']) {
-      await store.putPolicy({ id: `policy-${key.split(' ').pop()}`, intent: `${key}.`, key, policy: policy(`${key.split(' ').pop()}.policyforge.dev`), plan, skills: [], provenance: { date: 'd', source: 'generated' }, state: 'candidate' });
+      await store.putPolicy({
+        id: `policy-${key.split(' ').pop()}`,
+        intent: `${key}.`,
+        key,
+        policy: policy(`${key.split(' ').pop()}.policyforge.dev`),
+        plan,
+        skills: [],
+        provenance: { date: 'd', source: 'generated' },
+        state: 'candidate',
+      });
     }
     await store.close();
 
@@ -153,7 +212,11 @@ describe('policyforge skills', { timeout: 180_000 }, () => {
     const example = JSON.parse(lines[0]) as { messages: Array<{ role: string; content: string }> };
     expect(example.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant']);
     expect(example.messages[1].content).toBe('deny all pods.');
-    expect(parseYaml(example.messages[2].content)).toMatchObject({ kind: 'JsPolicy', metadata: { name: 'pods.policyforge.dev' }, spec: { javascript: "deny('no');" } });
+    expect(parseYaml(example.messages[2].content)).toMatchObject({
+      kind: 'JsPolicy',
+      metadata: { name: 'pods.policyforge.dev' },
+      spec: { javascript: "deny('no');" },
+    });
 
     const stdout = (await cli(home, 'export', '--format', 'openai-jsonl')).stdout;
     expect(stdout).toBe(readFileSync(out, 'utf8'));
@@ -178,6 +241,8 @@ describe('policyforge skills', { timeout: 180_000 }, () => {
     symlinkSync('/dev/zero', join(folder, 'okName.yaml'));
     const { stderr, code } = await cli(newHome(), 'import', folder, '--no-tests');
     expect(code).toBe(2);
-    expect(stderr).toContain(`cannot read ${join(folder, 'okName.yaml')}: it is a symbolic link, which is not followed here`);
+    expect(stderr).toContain(
+      `cannot read ${join(folder, 'okName.yaml')}: it is a symbolic link, which is not followed here`,
+    );
   });
 });

@@ -17,7 +17,12 @@ const SNAPSHOT = 'examples/impact/cluster-snapshot';
 
 /** A clean environment (no kubeconfig or key from the machine running the tests), stdin when given. */
 function cli(args: string[], stdin?: string): Promise<CliRun> {
-  const cleanEnv = { PATH: process.env.PATH ?? '', HOME: home, POLICYFORGE_HOME: join(home, 'pf'), LOG_LEVEL: 'silent' };
+  const cleanEnv = {
+    PATH: process.env.PATH ?? '',
+    HOME: home,
+    POLICYFORGE_HOME: join(home, 'pf'),
+    LOG_LEVEL: 'silent',
+  };
   return runCli(args, { stdin, cleanEnv });
 }
 
@@ -49,21 +54,51 @@ describe('policyforge test --against', { timeout: 240_000 }, () => {
         verb,
         user: { username: 'alice', groups: ['dev'] },
         objectRef: { resource: 'pods', namespace: 'test', name: 'api', apiVersion: 'v1' },
-        ...(labels ? { requestObject: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api', namespace: 'test', labels } } } : {}),
+        ...(labels
+          ? { requestObject: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api', namespace: 'test', labels } } }
+          : {}),
       });
-    const log = [event('create', { env: 'prod' }), event('update', { env: 'staging' }), event('update', undefined)].join('\n');
+    const log = [
+      event('create', { env: 'prod' }),
+      event('update', { env: 'staging' }),
+      event('update', undefined),
+    ].join('\n');
     const r = await cli(['test', '--policy', CORRECT, '--against', '-', '--json', '--fail-on', 'warn'], log);
     expect(r.code, r.stderr).toBe(1);
-    const out = JSON.parse(r.stdout) as { policy: string; verdicts: Array<{ ref: string; verdict: string; at: string }>; summary: Record<string, unknown> };
-    expect(out.verdicts.map((v) => `${v.ref}: ${v.verdict}`)).toEqual(['create Pod test/api by alice: deny', 'update Pod test/api by alice: allow']);
+    const out = JSON.parse(r.stdout) as {
+      policy: string;
+      verdicts: Array<{ ref: string; verdict: string; at: string }>;
+      summary: Record<string, unknown>;
+    };
+    expect(out.verdicts.map((v) => `${v.ref}: ${v.verdict}`)).toEqual([
+      'create Pod test/api by alice: deny',
+      'update Pod test/api by alice: allow',
+    ]);
     expect(out.verdicts[0].at).toBe('stdin:1');
-    expect(out.summary).toMatchObject({ sources: ['-'], checked: 2, wouldDeny: 1, skipped: { 'audit event without a request object (audit level Metadata)': 1 } });
+    expect(out.summary).toMatchObject({
+      sources: ['-'],
+      checked: 2,
+      wouldDeny: 1,
+      skipped: { 'audit event without a request object (audit level Metadata)': 1 },
+    });
   });
 
   it('--against cluster reads the kubeconfig cluster read-only and replays its objects', async () => {
-    server = await startKubeApiServer({ types: [{ group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true }] });
-    server.putObject('', 'pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'test', labels: { env: 'staging' } }, spec: { containers: [] } });
-    server.putObject('', 'pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'db', namespace: 'prod', labels: { env: 'staging' } }, spec: { containers: [] } });
+    server = await startKubeApiServer({
+      types: [{ group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true }],
+    });
+    server.putObject('', 'pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web', namespace: 'test', labels: { env: 'staging' } },
+      spec: { containers: [] },
+    });
+    server.putObject('', 'pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'db', namespace: 'prod', labels: { env: 'staging' } },
+      spec: { containers: [] },
+    });
     const kubeconfig = join(home, 'kubeconfig.yaml');
     writeFileSync(kubeconfig, server.kubeconfig());
     const r = await cli(['test', '--policy', INVERTED, '--against', 'cluster', '--kubeconfig', kubeconfig]);
@@ -76,7 +111,9 @@ describe('policyforge test --against', { timeout: 240_000 }, () => {
   });
 
   it('refuses a suite together with --against, and an unknown --fail-on', async () => {
-    expect((await cli(['test', 'examples/no-prod-pods-in-test.yaml', '--policy', CORRECT, '--against', SNAPSHOT])).code).toBe(2);
+    expect(
+      (await cli(['test', 'examples/no-prod-pods-in-test.yaml', '--policy', CORRECT, '--against', SNAPSHOT])).code,
+    ).toBe(2);
     const r = await cli(['test', '--policy', CORRECT, '--against', SNAPSHOT, '--fail-on', 'mutate']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('PF_ERR_INPUT_INVALID');
@@ -85,13 +122,28 @@ describe('policyforge test --against', { timeout: 240_000 }, () => {
 
 describe('policyforge generate --against', { timeout: 240_000 }, () => {
   it('reports a verified policy that would deny more than the threshold of existing objects instead of passing it as safe', async () => {
-    const r = await cli(['generate', 'Pods must not run in the test namespace.', '--offline', '--json', '--against', SNAPSHOT]);
+    const r = await cli([
+      'generate',
+      'Pods must not run in the test namespace.',
+      '--offline',
+      '--json',
+      '--against',
+      SNAPSHOT,
+    ]);
     expect(r.code, r.stderr).toBe(1);
     const result = JSON.parse(r.stdout) as { status: string; safeToApply: boolean; impact: Record<string, unknown> };
     expect(result.status).toBe('succeeded');
     expect(result.safeToApply).toBe(false);
     expect(result.impact).toMatchObject({ checked: 13, wouldDeny: 8, overThreshold: true });
-    const text = await cli(['generate', 'Pods must not run in the test namespace.', '--offline', '--against', SNAPSHOT, '--deny-threshold', '70%']);
+    const text = await cli([
+      'generate',
+      'Pods must not run in the test namespace.',
+      '--offline',
+      '--against',
+      SNAPSHOT,
+      '--deny-threshold',
+      '70%',
+    ]);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stderr).toMatch(/^impact: would deny 8 of 13 objects/m);
   });

@@ -16,19 +16,32 @@ function cli(...args: string[]): Promise<{ code: number | string; stdout: string
   });
 }
 
-async function files(javascript: string, spec: Record<string, unknown> = {}): Promise<{ suite: string; policy: string }> {
+async function files(
+  javascript: string,
+  spec: Record<string, unknown> = {},
+): Promise<{ suite: string; policy: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'pf-untrusted-'));
   const suite = join(dir, 'suite.yaml');
   const policy = join(dir, 'policy.yaml');
-  await writeFile(suite, 'intent: untrusted code\ncases:\n  - name: a pod\n    object: {apiVersion: v1, kind: Pod, metadata: {name: web, namespace: default}}\n    expect: allow\n');
-  const doc = { apiVersion: 'policy.jspolicy.com/v1beta1', kind: 'JsPolicy', metadata: { name: 'untrusted.example.com' }, spec: { operations: ['CREATE'], resources: ['pods'], ...spec, javascript } };
+  await writeFile(
+    suite,
+    'intent: untrusted code\ncases:\n  - name: a pod\n    object: {apiVersion: v1, kind: Pod, metadata: {name: web, namespace: default}}\n    expect: allow\n',
+  );
+  const doc = {
+    apiVersion: 'policy.jspolicy.com/v1beta1',
+    kind: 'JsPolicy',
+    metadata: { name: 'untrusted.example.com' },
+    spec: { operations: ['CREATE'], resources: ['pods'], ...spec, javascript },
+  };
   await writeFile(policy, JSON.stringify(doc));
   return { suite, policy };
 }
 
 describe('policyforge test with untrusted policies', { timeout: 240_000 }, () => {
   it('Atomics.waitAsync ends in a reported outcome and exit 1, never in the death of the CLI (was SIGABRT, exit 134)', async () => {
-    const f = await files('const a = new Int32Array(new SharedArrayBuffer(16)); Atomics.waitAsync(a, 0, 0, 1); allow()');
+    const f = await files(
+      'const a = new Int32Array(new SharedArrayBuffer(16)); Atomics.waitAsync(a, 0, 0, 1); allow()',
+    );
     const r = await cli('test', f.suite, '--policy', f.policy);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/^FAIL {2}a pod {2}expected allow, got deny \(500\)/m);
@@ -54,7 +67,7 @@ describe('policyforge test with untrusted policies', { timeout: 240_000 }, () =>
   });
 
   // pkg/vm/vm.go 214: GLOBAL_CONTEXT is run in every context before the policy
-  it('--global-context FILE is run before the policy, as jsPolicy\'s GLOBAL_CONTEXT', async () => {
+  it("--global-context FILE is run before the policy, as jsPolicy's GLOBAL_CONTEXT", async () => {
     const f = await files("if (isProd(request.object)) deny('prod'); allow()");
     const global = join(f.suite, '..', 'global.js');
     await writeFile(global, "function isProd(o) { return o.metadata.name === 'web' }");
@@ -72,7 +85,9 @@ describe('policyforge test with untrusted policies', { timeout: 240_000 }, () =>
     const r = await cli('test', ignore.suite, '--policy', ignore.policy);
     expect(r.code, r.stdout).toBe(0);
     expect(r.stdout).toMatch(/^time limit: 1000 ms per case \(spec\.timeoutSeconds\)$/m);
-    expect(r.stdout).toMatch(/timeout: timed out at 1000 ms \(spec\.timeoutSeconds\): the API server's deadline passed first, so failurePolicy Ignore decided \(admitted\)/);
+    expect(r.stdout).toMatch(
+      /timeout: timed out at 1000 ms \(spec\.timeoutSeconds\): the API server's deadline passed first, so failurePolicy Ignore decided \(admitted\)/,
+    );
     const fail = await files('while (true) {}', { timeoutSeconds: 1 });
     const f = await cli('test', fail.suite, '--policy', fail.policy, '--json');
     expect(f.code).toBe(1);
@@ -82,7 +97,8 @@ describe('policyforge test with untrusted policies', { timeout: 240_000 }, () =>
       allowed: false,
       code: 500,
       reason: 'InternalError',
-      message: 'Internal error occurred: failed calling webhook "untrusted.example.com": failed to call webhook: Post "https://jspolicy.jspolicy.svc:443/policy/untrusted.example.com?timeout=1s": context deadline exceeded',
+      message:
+        'Internal error occurred: failed calling webhook "untrusted.example.com": failed to call webhook: Post "https://jspolicy.jspolicy.svc:443/policy/untrusted.example.com?timeout=1s": context deadline exceeded',
       timeout: { limitMs: 1000, limitSource: 'policy', failurePolicy: 'Fail', decidedBy: 'failurePolicy' },
     });
   });

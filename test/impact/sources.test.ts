@@ -18,7 +18,16 @@ async function file(name: string, text: string): Promise<string> {
   return path;
 }
 
-const names = (entries: SourceEntry[]): string[] => entries.map((e) => (e.type === 'object' ? `${e.object.kind}/${e.object.metadata?.name}` : e.type === 'request' ? e.ref : e.type === 'skipped' ? `skipped: ${e.why}` : `namespace ${e.object.metadata?.name}`));
+const names = (entries: SourceEntry[]): string[] =>
+  entries.map((e) =>
+    e.type === 'object'
+      ? `${e.object.kind}/${e.object.metadata?.name}`
+      : e.type === 'request'
+        ? e.ref
+        : e.type === 'skipped'
+          ? `skipped: ${e.why}`
+          : `namespace ${e.object.metadata?.name}`,
+  );
 
 const auditEvent = (over: Record<string, unknown>): Record<string, unknown> => ({
   kind: 'Event',
@@ -28,7 +37,11 @@ const auditEvent = (over: Record<string, unknown>): Record<string, unknown> => (
   verb: 'create',
   user: { username: 'alice', groups: ['dev', 'system:authenticated'] },
   objectRef: { resource: 'pods', namespace: 'test', name: 'api', apiVersion: 'v1' },
-  requestObject: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api', namespace: 'test', labels: { env: 'prod' } } },
+  requestObject: {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'api', namespace: 'test', labels: { env: 'prod' } },
+  },
   ...over,
 });
 
@@ -54,13 +67,25 @@ describe('impact sources', () => {
       ].join('\n'),
     );
     const entries = await all(readFileEntries(path));
-    expect(names(entries)).toEqual(['Pod/a', 'Pod/b', 'Deployment/c', 'skipped: a document without apiVersion and kind']);
+    expect(names(entries)).toEqual([
+      'Pod/a',
+      'Pod/b',
+      'Deployment/c',
+      'skipped: a document without apiVersion and kind',
+    ]);
     expect(entries[0].at).toBe(`${path}:1`);
     expect(entries[2].at).toBe(`${path}:6 item 2`);
   });
 
   it('fills in apiVersion and kind of List items the API server sends without them (PodList)', async () => {
-    const path = await file('podlist.json', JSON.stringify({ apiVersion: 'v1', kind: 'PodList', items: [{ metadata: { name: 'x', namespace: 'n' } }] }, null, 2));
+    const path = await file(
+      'podlist.json',
+      JSON.stringify(
+        { apiVersion: 'v1', kind: 'PodList', items: [{ metadata: { name: 'x', namespace: 'n' } }] },
+        null,
+        2,
+      ),
+    );
     const [entry] = await all(readFileEntries(path));
     expect(entry).toMatchObject({ type: 'object', object: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'x' } } });
   });
@@ -70,12 +95,23 @@ describe('impact sources', () => {
       auditEvent({}),
       auditEvent({ stage: 'RequestReceived' }),
       auditEvent({ verb: 'get', requestObject: undefined }),
-      auditEvent({ verb: 'patch', requestObject: { spec: { replicas: 3 } }, responseObject: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api', namespace: 'test' } } }),
+      auditEvent({
+        verb: 'patch',
+        requestObject: { spec: { replicas: 3 } },
+        responseObject: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api', namespace: 'test' } },
+      }),
       auditEvent({ verb: 'update', level: 'Metadata', requestObject: undefined }),
-      auditEvent({ verb: 'delete', requestObject: { kind: 'DeleteOptions', apiVersion: 'meta.k8s.io/v1' }, responseObject: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api', namespace: 'test' } } }),
+      auditEvent({
+        verb: 'delete',
+        requestObject: { kind: 'DeleteOptions', apiVersion: 'meta.k8s.io/v1' },
+        responseObject: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'api', namespace: 'test' } },
+      }),
       'not json at all',
     ];
-    const path = await file('audit.log', `${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`);
+    const path = await file(
+      'audit.log',
+      `${lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}\n`,
+    );
     const entries = await all(readFileEntries(path));
     expect(names(entries)).toEqual([
       'create Pod test/api by alice',
@@ -89,7 +125,11 @@ describe('impact sources', () => {
     const ops = entries.flatMap((e) => (e.type === 'request' ? [e.request.operation] : []));
     expect(ops).toEqual(['CREATE', 'UPDATE', 'DELETE']);
     const create = entries[0];
-    expect(create.type === 'request' && create.request).toMatchObject({ namespace: 'test', userInfo: { username: 'alice', groups: ['dev', 'system:authenticated'] }, object: { metadata: { labels: { env: 'prod' } } } });
+    expect(create.type === 'request' && create.request).toMatchObject({
+      namespace: 'test',
+      userInfo: { username: 'alice', groups: ['dev', 'system:authenticated'] },
+      object: { metadata: { labels: { env: 'prod' } } },
+    });
     const del = entries[5];
     expect(del.type === 'request' && del.request.object).toBeUndefined();
     expect(del.type === 'request' && del.request.oldObject?.kind).toBe('Pod');
@@ -97,16 +137,26 @@ describe('impact sources', () => {
 
   it('takes the impersonated user, the subresource, and treats an update as from the same object', () => {
     const e = auditEntry(
-      auditEvent({ verb: 'update', impersonatedUser: { username: 'bob', groups: ['ops'] }, objectRef: { resource: 'pods', subresource: 'status', namespace: 'test', name: 'api' } }),
+      auditEvent({
+        verb: 'update',
+        impersonatedUser: { username: 'bob', groups: ['ops'] },
+        objectRef: { resource: 'pods', subresource: 'status', namespace: 'test', name: 'api' },
+      }),
     );
     expect(e.type).toBe('request');
     if (e.type !== 'request') return;
-    expect(e.request).toMatchObject({ operation: 'UPDATE', subResource: 'status', userInfo: { username: 'bob', groups: ['ops'] } });
+    expect(e.request).toMatchObject({
+      operation: 'UPDATE',
+      subResource: 'status',
+      userInfo: { username: 'bob', groups: ['ops'] },
+    });
     expect(e.request.oldObject).toBe(e.request.object);
   });
 
   it('reads stdin for -', async () => {
-    const stdin = Readable.from(['apiVersion: v1\nkind: ConfigMap\nmetadata: {name: one}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: two}\n']);
+    const stdin = Readable.from([
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: one}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: two}\n',
+    ]);
     expect(names(await all(readFileEntries('-', { stdin })))).toEqual(['ConfigMap/one', 'ConfigMap/two']);
   });
 
@@ -122,6 +172,9 @@ describe('impact sources', () => {
 
   it('names the file and line of a YAML document it cannot parse', async () => {
     const path = await file('bad.yaml', 'apiVersion: v1\nkind: Pod\n---\nkey: [unclosed\n');
-    await expect(all(readFileEntries(path))).rejects.toMatchObject({ code: 'PF_ERR_INPUT_YAML', message: expect.stringContaining(`${path}:4`) });
+    await expect(all(readFileEntries(path))).rejects.toMatchObject({
+      code: 'PF_ERR_INPUT_YAML',
+      message: expect.stringContaining(`${path}:4`),
+    });
   });
 });

@@ -29,9 +29,20 @@ const policy: JsPolicy = {
 
 describe('assessClusterImpact', () => {
   it('replays the cluster objects and returns counts, at most 10 examples (denials first) and when', async () => {
-    server = await startKubeApiServer({ types: [{ group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true }] });
+    server = await startKubeApiServer({
+      types: [{ group: '', version: 'v1', kind: 'Pod', plural: 'pods', namespaced: true }],
+    });
     for (let i = 0; i < 14; i++) {
-      server.putObject('', 'pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${String(i).padStart(2, '0')}`, namespace: 'shop', labels: i < 3 ? { env: 'prod', owner: 'a' } : {} }, spec: {} });
+      server.putObject('', 'pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: `p${String(i).padStart(2, '0')}`,
+          namespace: 'shop',
+          labels: i < 3 ? { env: 'prod', owner: 'a' } : {},
+        },
+        spec: {},
+      });
     }
     const kc = new KubeConfig();
     kc.loadFromString(server.kubeconfig());

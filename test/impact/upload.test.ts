@@ -3,7 +3,14 @@ import { gzipSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerationResult, JsPolicy } from '../../common/index.js';
-import { inspectUpload, loadUpload, previewUpload, storeUpload, uploadKey, withImpactPreview } from '../../src/impact/index.js';
+import {
+  inspectUpload,
+  loadUpload,
+  previewUpload,
+  storeUpload,
+  uploadKey,
+  withImpactPreview,
+} from '../../src/impact/index.js';
 import { createRedisClient, type AgainstRef, type GenerateContext } from '../../worker/index.js';
 import { redisForTests, type TestRedis } from '../support/redis.js';
 import { finishedGeneration } from '../worker/fixtures/results.js';
@@ -15,7 +22,8 @@ let redis: TestRedis;
 let client: Redis;
 const prefix = `pf-upload-${randomUUID().slice(0, 8)}`;
 
-const pod = (name: string, env: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'shop', name, labels: { env } } });
+const pod = (name: string, env: string) =>
+  JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { namespace: 'shop', name, labels: { env } } });
 const UPLOAD = [pod('web', 'prod'), pod('debug', 'dev')].join('\n');
 
 function context(against?: AgainstRef, signal = new AbortController().signal): GenerateContext {
@@ -35,10 +43,19 @@ afterAll(async () => {
 
 describe('inspectUpload', () => {
   it('counts objects and recorded requests, and what it skipped, with the CLI parsers (JSON lines here)', async () => {
-    const audit = JSON.stringify({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', stage: 'ResponseComplete', verb: 'watch', objectRef: { resource: 'pods' } });
+    const audit = JSON.stringify({
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      stage: 'ResponseComplete',
+      verb: 'watch',
+      objectRef: { resource: 'pods' },
+    });
     const upload = await inspectUpload(`${UPLOAD}\n${audit}\nnot json\n`, { maxBytes: 10_000, maxObjects: 10 });
     expect(upload.objects).toBe(2);
-    expect(upload.skipped).toEqual({ 'audit verb watch: not an admission request for one object': 1, 'a line that is not JSON': 1 });
+    expect(upload.skipped).toEqual({
+      'audit verb watch: not an admission request for one object': 1,
+      'a line that is not JSON': 1,
+    });
     expect(upload.sha256).toBe(createHash('sha256').update(`${UPLOAD}\n${audit}\nnot json\n`).digest('hex'));
   });
 
@@ -73,18 +90,28 @@ describe('previewUpload', () => {
     apiVersion: 'policy.jspolicy.com/v1beta1',
     kind: 'JsPolicy',
     metadata: { name: 'slow.example.com' },
-    spec: { operations: ['CREATE'], resources: ['pods'], javascript: 'const s = Date.now(); while (Date.now() - s < 30) {} allow();' },
+    spec: {
+      operations: ['CREATE'],
+      resources: ['pods'],
+      javascript: 'const s = Date.now(); while (Date.now() - s < 30) {} allow();',
+    },
   };
 
   it('stops past its time limit with PF_ERR_LIMIT_EXCEEDED, saying how far it got', async () => {
     const many = Array.from({ length: 40 }, (_, i) => pod(`p${i}`, 'dev')).join('\n');
-    const err = await previewUpload(slow, { text: many, objects: 40 }, 0.1, { timeLimitMs: 1 }).catch((e: unknown) => e);
+    const err = await previewUpload(slow, { text: many, objects: 40 }, 0.1, { timeLimitMs: 1 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'PF_ERR_LIMIT_EXCEEDED', details: { limit: 'timeLimitMs', timeLimitMs: 1 } });
-    expect((err as Error).message).toMatch(/^limit exceeded: the impact preview ran longer than 1 ms \(\d+ of 40 objects replayed\)/);
+    expect((err as Error).message).toMatch(
+      /^limit exceeded: the impact preview ran longer than 1 ms \(\d+ of 40 objects replayed\)/,
+    );
   });
 
   it('stops when asked to (a client hung up)', async () => {
-    await expect(previewUpload(slow, { text: UPLOAD }, 0.1, { stopped: () => true })).rejects.toMatchObject({ code: 'PF_ERR_LIMIT_EXCEEDED' });
+    await expect(previewUpload(slow, { text: UPLOAD }, 0.1, { stopped: () => true })).rejects.toMatchObject({
+      code: 'PF_ERR_LIMIT_EXCEEDED',
+    });
   });
 });
 
@@ -97,33 +124,54 @@ describe('withImpactPreview', () => {
   });
 
   it('does not preview a failed draft (it is not safe anyway)', async () => {
-    const failed: GenerationResult = { ...finishedGeneration(intent), status: 'failed', safeToApply: false, reason: 'no round passed' };
-    const result = await withImpactPreview(async () => failed, { client, prefix })(intent, context({ sha256: 'c'.repeat(64), bytes: 1, objects: 1, denyThreshold: 0.1 }));
+    const failed: GenerationResult = {
+      ...finishedGeneration(intent),
+      status: 'failed',
+      safeToApply: false,
+      reason: 'no round passed',
+    };
+    const result = await withImpactPreview(async () => failed, { client, prefix })(
+      intent,
+      context({ sha256: 'c'.repeat(64), bytes: 1, objects: 1, denyThreshold: 0.1 }),
+    );
     expect(result).toEqual(failed);
   });
 
   it('never passes as safe a verified policy whose upload expired before the job ran', async () => {
-    const result = await withImpactPreview(async (i) => finishedGeneration(i), { client, prefix })(intent, context({ sha256: 'b'.repeat(64), bytes: 10, objects: 1, denyThreshold: 0.1 }));
+    const result = await withImpactPreview(async (i) => finishedGeneration(i), { client, prefix })(
+      intent,
+      context({ sha256: 'b'.repeat(64), bytes: 10, objects: 1, denyThreshold: 0.1 }),
+    );
     expect(result.status).toBe('succeeded');
     expect(result.safeToApply).toBe(false);
     expect(result.impact).toBeUndefined();
-    expect(result.reason).toBe('verified in 1 round; the impact preview did not run: the uploaded objects (against) expired before the job ran; submit them again, so it is not passed as safe');
+    expect(result.reason).toBe(
+      'verified in 1 round; the impact preview did not run: the uploaded objects (against) expired before the job ran; submit them again, so it is not passed as safe',
+    );
   });
 
   it('never passes as safe a verified policy whose preview could not finish', async () => {
     const upload = await inspectUpload(UPLOAD, { maxBytes: 10_000, maxObjects: 10 });
     await storeUpload(client, prefix, upload, 60);
     const timed = withImpactPreview(async (i) => finishedGeneration(i), { client, prefix, timeLimitMs: -1 });
-    const result = await timed(intent, context({ sha256: upload.sha256, bytes: upload.bytes, objects: 2, denyThreshold: 0.9 }));
+    const result = await timed(
+      intent,
+      context({ sha256: upload.sha256, bytes: upload.bytes, objects: 2, denyThreshold: 0.9 }),
+    );
     expect(result.safeToApply).toBe(false);
-    expect(result.reason).toMatch(/^verified in 1 round; the impact preview could not finish \(PF_ERR_LIMIT_EXCEEDED: limit exceeded: the impact preview ran longer than -1 ms/);
+    expect(result.reason).toMatch(
+      /^verified in 1 round; the impact preview could not finish \(PF_ERR_LIMIT_EXCEEDED: limit exceeded: the impact preview ran longer than -1 ms/,
+    );
   });
 
   it('adds the preview to a verified policy, safe within the threshold', async () => {
     const upload = await inspectUpload(UPLOAD, { maxBytes: 10_000, maxObjects: 10 });
     await storeUpload(client, prefix, upload, 60);
     const generate = withImpactPreview(async (i) => finishedGeneration(i), { client, prefix });
-    const result = await generate(intent, context({ sha256: upload.sha256, bytes: upload.bytes, objects: 2, denyThreshold: 0.5 }));
+    const result = await generate(
+      intent,
+      context({ sha256: upload.sha256, bytes: upload.bytes, objects: 2, denyThreshold: 0.5 }),
+    );
     expect(result.safeToApply).toBe(true);
     expect(result.impact).toMatchObject({ checked: 2, wouldDeny: 1, sources: ['against'] });
     expect(result.impact?.overThreshold).toBeUndefined();

@@ -7,7 +7,10 @@ import { freshLoopWorldEachTest, scriptedModel } from './helpers.js';
 const world = freshLoopWorldEachTest();
 
 /** A run stopped once it has checkpointed `rounds` rounds (its worker died there); its checkpoints, as JSON copies. */
-async function runStoppedAfter(rounds: number, client: Parameters<typeof generatePolicy>[1]['client']): Promise<LoopCheckpoint[]> {
+async function runStoppedAfter(
+  rounds: number,
+  client: Parameters<typeof generatePolicy>[1]['client'],
+): Promise<LoopCheckpoint[]> {
   const stop = new AbortController();
   const checkpoints: LoopCheckpoint[] = [];
   const run = generatePolicy(
@@ -29,18 +32,40 @@ async function runStoppedAfter(rounds: number, client: Parameters<typeof generat
 
 describe('a run resumed from its checkpoint (GenerateDeps.resume)', () => {
   it('goes on after the last round it holds: no plan, judge or round-1 request again, and the result tells the whole run', async () => {
-    const m = await scriptedModel([{ toolCall: { arguments: iamPlan } }, { toolCall: { arguments: flawedDraft } }, { toolCall: { arguments: fixedDraft } }, { toolCall: { arguments: approve } }]);
+    const m = await scriptedModel([
+      { toolCall: { arguments: iamPlan } },
+      { toolCall: { arguments: flawedDraft } },
+      { toolCall: { arguments: fixedDraft } },
+      { toolCall: { arguments: approve } },
+    ]);
     const checkpoints = await runStoppedAfter(1, m.client);
     // One checkpoint once the plan was checked, one after round 1.
     expect(checkpoints.map((c) => c.rounds.length)).toEqual([0, 1]);
     expect(checkpoints[0].plan.tests.map((t) => t.name)).toEqual(iamPlan.tests.map((t) => t.name));
-    expect(m.server.chatRequests().map((c) => c.body.tools?.[0]?.function?.name)).toEqual(['submit_plan', 'submit_policy']);
+    expect(m.server.chatRequests().map((c) => c.body.tools?.[0]?.function?.name)).toEqual([
+      'submit_plan',
+      'submit_policy',
+    ]);
 
     const events: ProgressEvent[] = [];
-    const result = await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client, resume: checkpoints[1], onProgress: (e) => events.push(e) });
+    const result = await generatePolicy(
+      { text: IAM_INTENT },
+      {
+        library: world.library,
+        sandbox: world.sandbox,
+        client: m.client,
+        resume: checkpoints[1],
+        onProgress: (e) => events.push(e),
+      },
+    );
 
     expect(result.status, result.reason).toBe('succeeded');
-    expect(m.server.chatRequests().map((c) => c.body.tools?.[0]?.function?.name)).toEqual(['submit_plan', 'submit_policy', 'submit_policy', 'submit_review']);
+    expect(m.server.chatRequests().map((c) => c.body.tools?.[0]?.function?.name)).toEqual([
+      'submit_plan',
+      'submit_policy',
+      'submit_policy',
+      'submit_review',
+    ]);
     expect(m.server.judgeRequests()).toHaveLength(1);
     expect(events[0]).toEqual({ type: 'round-started', round: 2 });
     expect(result.rounds.map((r) => r.round)).toEqual([1, 2]);
@@ -54,7 +79,8 @@ describe('a run resumed from its checkpoint (GenerateDeps.resume)', () => {
   it('a checkpoint of another intent, or of another version, is ignored: the run plans afresh', async () => {
     const m = await scriptedModel([{ toolCall: { arguments: iamPlan } }]);
     const [planned] = await runStoppedAfter(0, m.client);
-    const plans = (): number => m.server.chatRequests().filter((c) => c.body.tools?.[0]?.function?.name === 'submit_plan').length;
+    const plans = (): number =>
+      m.server.chatRequests().filter((c) => c.body.tools?.[0]?.function?.name === 'submit_plan').length;
     expect(plans()).toBe(1);
     // The same text with other options is another intent. (Its draft fails, so the library learns nothing.)
     m.server.push({ toolCall: { arguments: iamPlan } }, { toolCall: { arguments: flawedDraft } });
@@ -68,7 +94,10 @@ describe('a run resumed from its checkpoint (GenerateDeps.resume)', () => {
     // The checkpoint's own intent, but a version this loop does not write.
     m.server.push({ toolCall: { arguments: iamPlan } });
     m.server.fallback = { toolCall: { arguments: flawedDraft } };
-    const fromFuture = await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client, resume: { ...planned, v: 2 } });
+    const fromFuture = await generatePolicy(
+      { text: IAM_INTENT },
+      { library: world.library, sandbox: world.sandbox, client: m.client, resume: { ...planned, v: 2 } },
+    );
     expect(fromFuture.status).toBe('failed');
     expect(plans()).toBe(3);
   });

@@ -23,14 +23,24 @@ describe('createGenerator', () => {
   });
 
   it('validates the model configuration before opening anything', async () => {
-    await expect(createGenerator({ env: { POLICYFORGE_PROVIDER: 'banana' }, store: join(home, 'never.sqlite') })).rejects.toMatchObject({ code: 'PF_ERR_CONFIG' });
+    await expect(
+      createGenerator({ env: { POLICYFORGE_PROVIDER: 'banana' }, store: join(home, 'never.sqlite') }),
+    ).rejects.toMatchObject({ code: 'PF_ERR_CONFIG' });
   });
 
   it('uses the configured model and, with POLICYFORGE_EMBEDDINGS_MODEL, embeddings for retrieval', async () => {
     const server = await startScriptedOpenAIServer();
     const plan = {
       rationale: 'deny env=prod pods',
-      target: { type: 'Validating', resources: ['pods'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], scope: 'Namespaced', namespaces: [] },
+      target: {
+        type: 'Validating',
+        resources: ['pods'],
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        operations: ['CREATE'],
+        scope: 'Namespaced',
+        namespaces: [],
+      },
       steps: [{ name: 'isProd', description: 'the pod carries env=prod' }],
       tests: [
         { name: 'prod denied', object: pod('a', 'default', { env: 'prod' }), expect: 'deny' },
@@ -39,15 +49,37 @@ describe('createGenerator', () => {
     };
     server.push(
       { toolCall: { arguments: plan } },
-      { toolCall: { arguments: { explanation: 'x', plan: 'x', spec: { type: 'Validating', operations: ['CREATE'], resources: ['pods'], apiGroups: [''], javascript: "if (getLabel(request.object, 'env') === 'prod') { deny('no prod'); }" } } } },
+      {
+        toolCall: {
+          arguments: {
+            explanation: 'x',
+            plan: 'x',
+            spec: {
+              type: 'Validating',
+              operations: ['CREATE'],
+              resources: ['pods'],
+              apiGroups: [''],
+              javascript: "if (getLabel(request.object, 'env') === 'prod') { deny('no prod'); }",
+            },
+          },
+        },
+      },
       { toolCall: { arguments: { reasoning: 'ok', success: true, critique: '' } } },
     );
     const generator = await createGenerator({
-      env: { OPENAI_BASE_URL: server.baseURL, POLICYFORGE_MODEL: 'coder-model', POLICYFORGE_EMBEDDINGS_MODEL: 'embed-model' },
+      env: {
+        OPENAI_BASE_URL: server.baseURL,
+        POLICYFORGE_MODEL: 'coder-model',
+        POLICYFORGE_EMBEDDINGS_MODEL: 'embed-model',
+      },
       store: join(home, 'model.sqlite'),
     });
     try {
-      expect(generator.model).toMatchObject({ provider: 'openai-compatible', model: 'coder-model', embeddingsModel: 'embed-model' });
+      expect(generator.model).toMatchObject({
+        provider: 'openai-compatible',
+        model: 'coder-model',
+        embeddingsModel: 'embed-model',
+      });
       const result = await generator.generate({ text: 'Deny pods labelled env=prod.' });
       expect(result).toMatchObject({ status: 'succeeded', source: 'model' });
       expect(result.skillsUsed).toContain('getLabel@1');

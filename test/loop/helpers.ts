@@ -5,7 +5,11 @@ import { afterEach, beforeEach } from 'vitest';
 import { ModelClient, type ModelConfig } from '../../agents/index.js';
 import { createSandbox, type SandboxRunner } from '../../sandbox/index.js';
 import { openSqliteStore, SkillLibrary, type SkillStore } from '../../skills/index.js';
-import { startScriptedOpenAIServer, type ScriptedOpenAIServer, type ScriptStep } from '../support/scripted-openai-server.js';
+import {
+  startScriptedOpenAIServer,
+  type ScriptedOpenAIServer,
+  type ScriptStep,
+} from '../support/scripted-openai-server.js';
 
 /** Real parts for loop tests: a SQLite store in a temp dir, the real sandbox, the library seeded with built-ins. */
 export interface LoopWorld {
@@ -77,15 +81,32 @@ export function freshLoopWorldEachTest(): LoopWorld {
 export const TEST_KEY = 'sk-test-loopkey0123456789abcdef';
 
 /** A scripted OpenAI-compatible server and a ModelClient on the real ChatOpenAI client, with recorded (not slept) backoff. */
-export async function scriptedModel(steps: ScriptStep[], overrides: Partial<ModelConfig> = {}): Promise<{ server: ScriptedOpenAIServer; client: ModelClient; waits: number[] }> {
+export async function scriptedModel(
+  steps: ScriptStep[],
+  overrides: Partial<ModelConfig> = {},
+): Promise<{ server: ScriptedOpenAIServer; client: ModelClient; waits: number[] }> {
   const server = await startScriptedOpenAIServer({ steps });
   openServers.add(server);
   const waits: number[] = [];
-  const config: ModelConfig = { provider: 'openai-compatible', model: 'scripted', apiKey: TEST_KEY, baseURL: server.baseURL, timeoutMs: 5000, maxRetries: 2, temperature: 0, ...overrides };
+  const config: ModelConfig = {
+    provider: 'openai-compatible',
+    model: 'scripted',
+    apiKey: TEST_KEY,
+    baseURL: server.baseURL,
+    timeoutMs: 5000,
+    maxRetries: 2,
+    temperature: 0,
+    ...overrides,
+  };
   const client = new ModelClient(config, { delay: async (ms) => void waits.push(ms), random: () => 0.5 });
   return { server, client, waits };
 }
 
 export function pod(name: string, namespace: string, labels?: Record<string, string>): Record<string, unknown> {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace, ...(labels ? { labels } : {}) }, spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1' }] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, ...(labels ? { labels } : {}) },
+    spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1' }] },
+  };
 }

@@ -11,7 +11,9 @@ const NODEPORT = 'Services of type NodePort are not allowed.';
 
 const world = freshLoopWorldEachTest();
 
-function selectedNamespaces(spec: { namespaceSelector?: { matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> } }): string[] {
+function selectedNamespaces(spec: {
+  namespaceSelector?: { matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> };
+}): string[] {
   return (spec.namespaceSelector?.matchExpressions ?? [])
     .filter((e) => e.key === 'kubernetes.io/metadata.name' && e.operator === 'In')
     .flatMap((e) => e.values ?? []);
@@ -26,15 +28,22 @@ describe('answers from the library', () => {
     expect(again.usage.calls).toBe(0);
     // The answer says what it does, rendered again from the stored plan, and that it was never judged.
     expect(again.restatement?.summary).toBe(first.restatement?.summary);
-    expect(again.restatement?.text).toMatch(/^judged: no — the reading was not independently checked \(not judged when it was generated\)$/m);
-    expect(again.policy?.metadata.annotations?.['policyforge.dev/restatement']).toBe(first.policy?.metadata.annotations?.['policyforge.dev/restatement']);
+    expect(again.restatement?.text).toMatch(
+      /^judged: no — the reading was not independently checked \(not judged when it was generated\)$/m,
+    );
+    expect(again.policy?.metadata.annotations?.['policyforge.dev/restatement']).toBe(
+      first.policy?.metadata.annotations?.['policyforge.dev/restatement'],
+    );
   });
 
   it('never serve a request scoped to namespaces with a stored cluster-wide policy', async () => {
     const clusterWide = await generatePolicy({ text: NODEPORT }, { library: world.library, sandbox: world.sandbox });
     expect(selectedNamespaces(clusterWide.policy!.spec)).toEqual([]);
 
-    const scoped = await generatePolicy({ text: NODEPORT, options: { namespaces: ['shop'] } }, { library: world.library, sandbox: world.sandbox });
+    const scoped = await generatePolicy(
+      { text: NODEPORT, options: { namespaces: ['shop'] } },
+      { library: world.library, sandbox: world.sandbox },
+    );
     expect(scoped.status, scoped.reason).toBe('succeeded');
     expect(scoped.source).not.toBe('library');
     expect(selectedNamespaces(scoped.policy!.spec)).toEqual(['shop']);
@@ -44,19 +53,31 @@ describe('answers from the library', () => {
     const first = await generatePolicy({ text: NODEPORT }, { library: world.library, sandbox: world.sandbox });
     expect(first.policy!.spec.failurePolicy).toBe('Ignore');
 
-    const failClosed = await generatePolicy({ text: NODEPORT, options: { failurePolicy: 'Fail' } }, { library: world.library, sandbox: world.sandbox });
+    const failClosed = await generatePolicy(
+      { text: NODEPORT, options: { failurePolicy: 'Fail' } },
+      { library: world.library, sandbox: world.sandbox },
+    );
     expect(failClosed.source).not.toBe('library');
     expect(failClosed.policy?.spec.failurePolicy).toBe('Fail');
   });
 
   // Issue 11: values are matched exactly. The lookup key folds neither case nor quoted text.
   it("never answer 'env=PROD' with the policy stored for 'env=prod'", async () => {
-    const lower = await generatePolicy({ text: "Deny pods with the label 'env=prod' in the 'test' namespace." }, { library: world.library, sandbox: world.sandbox });
+    const lower = await generatePolicy(
+      { text: "Deny pods with the label 'env=prod' in the 'test' namespace." },
+      { library: world.library, sandbox: world.sandbox },
+    );
     expect(lower.status, lower.reason).toBe('succeeded');
-    const same = await generatePolicy({ text: "deny pods with the label env=prod in the test namespace" }, { library: world.library, sandbox: world.sandbox });
+    const same = await generatePolicy(
+      { text: 'deny pods with the label env=prod in the test namespace' },
+      { library: world.library, sandbox: world.sandbox },
+    );
     expect(same.source).toBe('library');
 
-    const upper = await generatePolicy({ text: "Deny pods with the label 'env=PROD' in the 'test' namespace." }, { library: world.library, sandbox: world.sandbox });
+    const upper = await generatePolicy(
+      { text: "Deny pods with the label 'env=PROD' in the 'test' namespace." },
+      { library: world.library, sandbox: world.sandbox },
+    );
     expect(upper.source).not.toBe('library');
     expect(upper.policy?.spec.javascript ?? '').not.toMatch(/"prod"/);
   });
@@ -79,7 +100,10 @@ describe('answers from the library respect what this request allows', () => {
     expect(first.status, first.reason).toBe('succeeded');
     expect(first.policy!.spec.resources).toContain('deployments');
 
-    const podsOnly = await generatePolicy({ text: PRIVILEGED, options: { podControllers: false } }, { library: world.library, sandbox: world.sandbox });
+    const podsOnly = await generatePolicy(
+      { text: PRIVILEGED, options: { podControllers: false } },
+      { library: world.library, sandbox: world.sandbox },
+    );
     expect(podsOnly.source).not.toBe('library');
     expect(podsOnly.policy!.spec.resources).not.toContain('deployments');
   });
@@ -87,7 +111,15 @@ describe('answers from the library respect what this request allows', () => {
   it('never serve a stored policy that deletes to a request that did not approve deletes', async () => {
     const text = 'Delete ConfigMaps named scratch when they are created in namespace sandbox.';
     const plan = {
-      target: { type: 'Controller' as const, resources: ['configmaps'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE' as const], scope: 'Namespaced' as const, namespaces: ['sandbox'] },
+      target: {
+        type: 'Controller' as const,
+        resources: ['configmaps'],
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        operations: ['CREATE' as const],
+        scope: 'Namespaced' as const,
+        namespaces: ['sandbox'],
+      },
       steps: [],
       tests: [],
       sideEffects: [{ fn: 'remove' as const, kinds: ['ConfigMap'], reason: 'the intent asks to delete them' }],
@@ -96,16 +128,39 @@ describe('answers from the library respect what this request allows', () => {
       apiVersion: 'policy.jspolicy.com/v1beta1',
       kind: 'JsPolicy',
       metadata: { name: 'delete-scratch.policyforge.dev' },
-      spec: { type: 'Controller', operations: ['CREATE'], resources: ['configmaps'], javascript: "if (request.name === 'scratch') remove(request.object);" },
+      spec: {
+        type: 'Controller',
+        operations: ['CREATE'],
+        resources: ['configmaps'],
+        javascript: "if (request.name === 'scratch') remove(request.object);",
+      },
     };
     await world.library.learn(
-      { status: 'succeeded', reason: 'approved deletes', intent: { text, options: { allowDeletes: true } }, plan, policy, safeToApply: true, rounds: [], usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, calls: 0 }, skillsUsed: [], skillsAdded: [], source: 'model', durationMs: 0 },
+      {
+        status: 'succeeded',
+        reason: 'approved deletes',
+        intent: { text, options: { allowDeletes: true } },
+        plan,
+        policy,
+        safeToApply: true,
+        rounds: [],
+        usage: { promptTokens: 0, completionTokens: 0, totalTokens: 0, calls: 0 },
+        skillsUsed: [],
+        skillsAdded: [],
+        source: 'model',
+        durationMs: 0,
+      },
       [],
     );
-    const approved = await generatePolicy({ text, options: { allowDeletes: true } }, { library: world.library, sandbox: world.sandbox });
+    const approved = await generatePolicy(
+      { text, options: { allowDeletes: true } },
+      { library: world.library, sandbox: world.sandbox },
+    );
     expect(approved.source).toBe('library');
 
-    const unapproved = await generatePolicy({ text }, { library: world.library, sandbox: world.sandbox }).catch((err: Error) => err);
+    const unapproved = await generatePolicy({ text }, { library: world.library, sandbox: world.sandbox }).catch(
+      (err: Error) => err,
+    );
     expect(unapproved instanceof Error ? 'refused' : unapproved.source).not.toBe('library');
   });
 });

@@ -37,7 +37,12 @@ describe.skipIf(!haveSharedIntents)('offline mode on paraphrased intents', () =>
   });
 
   it('does not pretend: a reference on a CRD without spec.resourceRef is not claimed by the Config Connector family', async () => {
-    await expect(generatePolicy({ text: 'Deny Certificates that reference an Issuer.' }, { library: world.library, sandbox: world.sandbox })).rejects.toMatchObject({
+    await expect(
+      generatePolicy(
+        { text: 'Deny Certificates that reference an Issuer.' },
+        { library: world.library, sandbox: world.sandbox },
+      ),
+    ).rejects.toMatchObject({
       code: 'PF_ERR_OFFLINE_UNSUPPORTED',
     });
   });

@@ -27,7 +27,11 @@ const privileged = (name = 'app', value = true): Obj => ({ ...plain(name), secur
 function casesFor(namespace: string): Obj[] {
   return [
     { name: 'a privileged container is denied', object: pod('priv', namespace, [privileged()]), expect: 'deny' },
-    { name: 'a privileged init container is denied', object: pod('init', namespace, [plain()], [privileged('setup')]), expect: 'deny' },
+    {
+      name: 'a privileged init container is denied',
+      object: pod('init', namespace, [plain()], [privileged('setup')]),
+      expect: 'deny',
+    },
     {
       name: 'an UPDATE that makes a container privileged is denied',
       operation: 'UPDATE',
@@ -36,7 +40,11 @@ function casesFor(namespace: string): Obj[] {
       expect: 'deny',
     },
     { name: 'a pod without a securityContext is allowed', object: pod('plain', namespace, [plain()]), expect: 'allow' },
-    { name: 'privileged: false is allowed', object: pod('unpriv', namespace, [privileged('app', false)]), expect: 'allow' },
+    {
+      name: 'privileged: false is allowed',
+      object: pod('unpriv', namespace, [privileged('app', false)]),
+      expect: 'allow',
+    },
   ];
 }
 
@@ -52,21 +60,52 @@ function planAnswer(req: RecordedRequest): Obj {
   const known = listedSkills(human);
   const steps: Obj[] = [];
   if (known.has('privilegedContainers')) {
-    steps.push({ name: 'privilegedContainers', description: 'names of the containers of a pod spec that run privileged', skill: 'privilegedContainers' });
+    steps.push({
+      name: 'privilegedContainers',
+      description: 'names of the containers of a pod spec that run privileged',
+      skill: 'privilegedContainers',
+    });
   } else {
-    if (known.has('allContainers')) steps.push({ name: 'allContainers', description: 'containers, init and ephemeral containers of a pod spec', skill: 'allContainers' });
+    if (known.has('allContainers'))
+      steps.push({
+        name: 'allContainers',
+        description: 'containers, init and ephemeral containers of a pod spec',
+        skill: 'allContainers',
+      });
     else steps.push({ name: 'containersOf', description: 'containers, init and ephemeral containers of a pod spec' });
-    if (known.has('isPrivileged')) steps.push({ name: 'isPrivileged', description: 'securityContext.privileged is true', skill: 'isPrivileged' });
-    steps.push({ name: 'privilegedContainers', description: 'names of the containers of a pod spec that run privileged' });
+    if (known.has('isPrivileged'))
+      steps.push({ name: 'isPrivileged', description: 'securityContext.privileged is true', skill: 'isPrivileged' });
+    steps.push({
+      name: 'privilegedContainers',
+      description: 'names of the containers of a pod spec that run privileged',
+    });
   }
-  if (prod && known.has('inNamespaces')) steps.push({ name: 'inNamespaces', description: 'the request is in one of the given namespaces', skill: 'inNamespaces' });
+  if (prod && known.has('inNamespaces'))
+    steps.push({
+      name: 'inNamespaces',
+      description: 'the request is in one of the given namespaces',
+      skill: 'inNamespaces',
+    });
   const tests = casesFor(prod ? 'prod' : 'default');
-  if (prod) tests.push({ name: 'a privileged container outside prod is allowed', object: pod('dev', 'dev', [privileged()]), expect: 'allow' });
+  if (prod)
+    tests.push({
+      name: 'a privileged container outside prod is allowed',
+      object: pod('dev', 'dev', [privileged()]),
+      expect: 'allow',
+    });
   return {
     rationale: prod
       ? 'Pods in namespace prod whose containers (init and ephemeral too) set securityContext.privileged are denied; other namespaces and unprivileged pods are allowed.'
       : 'Pods with any container (init and ephemeral too) that sets securityContext.privileged are denied; unprivileged pods are allowed.',
-    target: { type: 'Validating', resources: ['pods'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced', namespaces: prod ? ['prod'] : [] },
+    target: {
+      type: 'Validating',
+      resources: ['pods'],
+      apiGroups: [''],
+      apiVersions: ['v1'],
+      operations: ['CREATE', 'UPDATE'],
+      scope: 'Namespaced',
+      namespaces: prod ? ['prod'] : [],
+    },
     steps,
     tests,
   };
@@ -112,7 +151,11 @@ function draftAnswer(req: RecordedRequest, containersOnlyFirst: boolean): Obj {
     if (has('allContainers') && has('isPrivileged')) helpers.push(SKILL_PRIVILEGED);
     else helpers.push(containersOnlyFirst && !toldAboutInit ? OWN_CONTAINERS_ONLY : OWN_CONTAINERS, OWN_PRIVILEGED);
   }
-  const inScope = prod ? (has('inNamespaces') ? "inNamespaces(request, ['prod'])" : "request.namespace === 'prod'") : '';
+  const inScope = prod
+    ? has('inNamespaces')
+      ? "inNamespaces(request, ['prod'])"
+      : "request.namespace === 'prod'"
+    : '';
   const decision = [
     `const names = ${inScope ? `${inScope} ? privilegedContainers(request.object?.spec) : []` : 'privilegedContainers(request.object?.spec)'};`,
     'if (names.length > 0) {',
@@ -121,8 +164,12 @@ function draftAnswer(req: RecordedRequest, containersOnlyFirst: boolean): Obj {
     'allow();',
   ];
   return {
-    explanation: helpers.length ? 'first draft: helpers for the containers, then the decision' : 'first draft: the retrieved privilegedContainers skill, then the decision',
-    plan: prod ? 'privileged container names of the pod, only in prod; deny when any' : 'privileged container names of the pod; deny when any',
+    explanation: helpers.length
+      ? 'first draft: helpers for the containers, then the decision'
+      : 'first draft: the retrieved privilegedContainers skill, then the decision',
+    plan: prod
+      ? 'privileged container names of the pod, only in prod; deny when any'
+      : 'privileged container names of the pod; deny when any',
     spec: {
       type: 'Validating',
       operations: ['CREATE', 'UPDATE'],
@@ -139,7 +186,12 @@ function draftAnswer(req: RecordedRequest, containersOnlyFirst: boolean): Obj {
   };
 }
 
-const APPROVE = { reasoning: 'denies exactly pods with a privileged container (init containers included) in the scope the intent names; the rest is allowed', success: true, critique: '' };
+const APPROVE = {
+  reasoning:
+    'denies exactly pods with a privileged container (init containers included) in the scope the intent names; the rest is allowed',
+  success: true,
+  critique: '',
+};
 
 /** One scripted answer, chosen by the tool the loop asks for (submit_plan, submit_policy, submit_review). */
 export function privilegedModel(req: RecordedRequest): ScriptStep {
@@ -163,5 +215,8 @@ function answer(req: RecordedRequest, containersOnlyFirst: boolean): ScriptStep 
   if (tool === 'submit_plan') return { toolCall: { arguments: planAnswer(req) } };
   if (tool === 'submit_policy') return { toolCall: { arguments: draftAnswer(req, containersOnlyFirst) } };
   if (tool === 'submit_review') return { toolCall: { arguments: APPROVE } };
-  return { status: 400, body: { error: { message: `privileged model: no answer for tool ${String(tool)}`, type: 'invalid_request_error' } } };
+  return {
+    status: 400,
+    body: { error: { message: `privileged model: no answer for tool ${String(tool)}`, type: 'invalid_request_error' } },
+  };
 }

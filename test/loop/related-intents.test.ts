@@ -15,24 +15,39 @@ async function modelWorld() {
 }
 
 describe('two related intents in a row (model mode, scripted server): the second reuses what the first taught', () => {
-  it('an approved skill learned by the first run is retrieved into the second run\'s coder prompt and listed in skillsUsed', async () => {
+  it("an approved skill learned by the first run is retrieved into the second run's coder prompt and listed in skillsUsed", async () => {
     const m = await modelWorld();
-    const first = await generatePolicy({ text: INTENT_ALL }, { library: world.library, sandbox: world.sandbox, client: m.client });
+    const first = await generatePolicy(
+      { text: INTENT_ALL },
+      { library: world.library, sandbox: world.sandbox, client: m.client },
+    );
     expect(first.status).toBe('succeeded');
     // The built-ins the first draft called are reported, and its own helper became a candidate skill.
     expect(first.skillsUsed).toEqual(expect.arrayContaining(['allContainers@1', 'isPrivileged@1']));
     expect(first.skillsAdded).toContain('privilegedContainers@1');
-    await world.store.reviewSkill('privilegedContainers@1', { state: 'approved', reviewer: 'alice', comment: 'pure, tested' });
+    await world.store.reviewSkill('privilegedContainers@1', {
+      state: 'approved',
+      reviewer: 'alice',
+      comment: 'pure, tested',
+    });
 
     const callsBefore = m.server.chatRequests().length;
     const events: ProgressEvent[] = [];
-    const second = await generatePolicy({ text: INTENT_PROD }, { library: world.library, sandbox: world.sandbox, client: m.client, onProgress: (e) => events.push(e) });
+    const second = await generatePolicy(
+      { text: INTENT_PROD },
+      { library: world.library, sandbox: world.sandbox, client: m.client, onProgress: (e) => events.push(e) },
+    );
     expect(second.status).toBe('succeeded');
     expect(second.skillsUsed).toContain('privilegedContainers@1');
-    const retrieved = events.filter((e): e is Extract<ProgressEvent, { type: 'retrieved' }> => e.type === 'retrieved').flatMap((e) => e.skills);
+    const retrieved = events
+      .filter((e): e is Extract<ProgressEvent, { type: 'retrieved' }> => e.type === 'retrieved')
+      .flatMap((e) => e.skills);
     expect(retrieved).toContain('privilegedContainers');
 
-    const coder = m.server.chatRequests().slice(callsBefore).find((r) => r.body.tools?.[0]?.function?.name === 'submit_policy')!;
+    const coder = m.server
+      .chatRequests()
+      .slice(callsBefore)
+      .find((r) => r.body.tools?.[0]?.function?.name === 'submit_policy')!;
     expect(coder.messages[0].content).toContain('function privilegedContainers(');
     // Skills privilegedContainers calls are retrieved too, and listed by signature, their bodies not repeated.
     for (const callee of ['allContainers', 'isPrivileged']) {
@@ -41,9 +56,14 @@ describe('two related intents in a row (model mode, scripted server): the second
       expect(coder.messages[0].content).not.toContain(`function ${callee}(`);
     }
     // The critic reads the draft as written plus the list of approved skills it calls, not their bodies.
-    const critic = m.server.chatRequests().slice(callsBefore).find((r) => r.body.tools?.[0]?.function?.name === 'submit_review')!;
+    const critic = m.server
+      .chatRequests()
+      .slice(callsBefore)
+      .find((r) => r.body.tools?.[0]?.function?.name === 'submit_review')!;
     expect(critic.messages[1].content).toContain('privilegedContainers(request.object?.spec)');
-    expect(critic.messages[1].content).toMatch(/^- privilegedContainers\(podSpec\): .*\(approved by alice; \d+ sandbox test\(s\)\)$/m);
+    expect(critic.messages[1].content).toMatch(
+      /^- privilegedContainers\(podSpec\): .*\(approved by alice; \d+ sandbox test\(s\)\)$/m,
+    );
     expect(critic.messages[1].content).not.toContain('function privilegedContainers(');
     expect(critic.messages[1].content).not.toContain('function allContainers(');
     // The draft only called the skill; the applied policy carries its code (and its dependencies) inlined.
@@ -55,16 +75,28 @@ describe('two related intents in a row (model mode, scripted server): the second
 
   it('a rejected skill is never retrieved: the second run neither sees nor uses it, and writes the helper itself', async () => {
     const m = await modelWorld();
-    const first = await generatePolicy({ text: INTENT_ALL }, { library: world.library, sandbox: world.sandbox, client: m.client });
+    const first = await generatePolicy(
+      { text: INTENT_ALL },
+      { library: world.library, sandbox: world.sandbox, client: m.client },
+    );
     expect(first.skillsAdded).toContain('privilegedContainers@1');
-    await world.store.reviewSkill('privilegedContainers@1', { state: 'rejected', reviewer: 'bob', comment: 'not reviewed as safe' });
+    await world.store.reviewSkill('privilegedContainers@1', {
+      state: 'rejected',
+      reviewer: 'bob',
+      comment: 'not reviewed as safe',
+    });
 
     const callsBefore = m.server.chatRequests().length;
     const events: ProgressEvent[] = [];
-    const second = await generatePolicy({ text: INTENT_PROD }, { library: world.library, sandbox: world.sandbox, client: m.client, onProgress: (e) => events.push(e) });
+    const second = await generatePolicy(
+      { text: INTENT_PROD },
+      { library: world.library, sandbox: world.sandbox, client: m.client, onProgress: (e) => events.push(e) },
+    );
     expect(second.status).toBe('succeeded');
     expect(second.skillsUsed).not.toContain('privilegedContainers@1');
-    const retrieved = events.filter((e): e is Extract<ProgressEvent, { type: 'retrieved' }> => e.type === 'retrieved').flatMap((e) => e.skills);
+    const retrieved = events
+      .filter((e): e is Extract<ProgressEvent, { type: 'retrieved' }> => e.type === 'retrieved')
+      .flatMap((e) => e.skills);
     expect(retrieved.length).toBeGreaterThan(0);
     expect(retrieved).not.toContain('privilegedContainers');
     const [planner, coder] = m.server.chatRequests().slice(callsBefore);
@@ -78,7 +110,10 @@ describe('two related intents in a row (model mode, scripted server): the second
     const m = await modelWorld();
     await generatePolicy({ text: INTENT_ALL }, { library: world.library, sandbox: world.sandbox, client: m.client });
     const calls = m.server.chatRequests().length;
-    const again = await generatePolicy({ text: INTENT_ALL }, { library: world.library, sandbox: world.sandbox, client: m.client });
+    const again = await generatePolicy(
+      { text: INTENT_ALL },
+      { library: world.library, sandbox: world.sandbox, client: m.client },
+    );
     expect(again).toMatchObject({ status: 'succeeded', source: 'library', safeToApply: true });
     expect(again.usage.calls).toBe(0);
     expect(m.server.chatRequests()).toHaveLength(calls);
@@ -88,14 +123,25 @@ describe('two related intents in a row (model mode, scripted server): the second
     const m = await scriptedModel([]);
     m.server.fallback = containersOnlyFirstModel;
     const emptyStore = await openSqliteStore(join(world.dir, 'no-library.sqlite'));
-    const bare = await generatePolicy({ text: INTENT_PROD }, { library: new SkillLibrary(emptyStore, { sandbox: world.sandbox }), sandbox: world.sandbox, client: m.client }).finally(() => emptyStore.close());
+    const bare = await generatePolicy(
+      { text: INTENT_PROD },
+      { library: new SkillLibrary(emptyStore, { sandbox: world.sandbox }), sandbox: world.sandbox, client: m.client },
+    ).finally(() => emptyStore.close());
     expect(bare.status).toBe('succeeded');
     expect(bare.rounds).toHaveLength(2);
-    expect(bare.rounds[0].report?.suite?.cases.filter((c) => !c.passed).map((c) => c.name)).toEqual(['a privileged init container is denied']);
+    expect(bare.rounds[0].report?.suite?.cases.filter((c) => !c.passed).map((c) => c.name)).toEqual([
+      'a privileged init container is denied',
+    ]);
 
-    const first = await generatePolicy({ text: INTENT_ALL }, { library: world.library, sandbox: world.sandbox, client: m.client });
+    const first = await generatePolicy(
+      { text: INTENT_ALL },
+      { library: world.library, sandbox: world.sandbox, client: m.client },
+    );
     await world.store.reviewSkill('privilegedContainers@1', { state: 'approved', reviewer: 'alice' });
-    const second = await generatePolicy({ text: INTENT_PROD }, { library: world.library, sandbox: world.sandbox, client: m.client });
+    const second = await generatePolicy(
+      { text: INTENT_PROD },
+      { library: world.library, sandbox: world.sandbox, client: m.client },
+    );
     expect(first.rounds).toHaveLength(1); // the built-in allContainers walks every list
     expect(second.rounds).toHaveLength(1);
     expect(second.skillsUsed).toContain('privilegedContainers@1');

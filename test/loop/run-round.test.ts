@@ -7,7 +7,11 @@ import { freshLoopWorldEachTest, scriptedModel } from './helpers.js';
 const world = freshLoopWorldEachTest();
 
 // A case the plan lacks and the fixed draft gets wrong: a Project named by its external id alone.
-const externalOnly = { name: 'an IAMPolicy on a Project named only by external id is denied', object: iamPolicy('x', { external: 'projects/x' }), expect: 'deny' };
+const externalOnly = {
+  name: 'an IAMPolicy on a Project named only by external id is denied',
+  object: iamPolicy('x', { external: 'projects/x' }),
+  expect: 'deny',
+};
 const externalDraft = {
   explanation: 'a Project by kind or by external id',
   plan: 'read the resourceRef kind and external id',
@@ -20,7 +24,7 @@ const externalDraft = {
 };
 
 describe('a round (runRound): draft → harden → verify → dry-run → critic', () => {
-  it("a draft the critic accepts while adding a case is not verified until that case has run: it fails it, and the next round is told", async () => {
+  it('a draft the critic accepts while adding a case is not verified until that case has run: it fails it, and the next round is told', async () => {
     const acceptWithCase = { reasoning: 'looks right', success: true, critique: '', missingCases: [externalOnly] };
     const m = await scriptedModel([
       { toolCall: { arguments: iamPlan } },
@@ -30,7 +34,10 @@ describe('a round (runRound): draft → harden → verify → dry-run → critic
       { toolCall: { arguments: approve } },
     ]);
     const events: ProgressEvent[] = [];
-    const result = await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client, onProgress: (e) => events.push(e) });
+    const result = await generatePolicy(
+      { text: IAM_INTENT },
+      { library: world.library, sandbox: world.sandbox, client: m.client, onProgress: (e) => events.push(e) },
+    );
 
     expect(result.status, result.reason).toBe('succeeded');
     expect(result.rounds).toHaveLength(2);
@@ -45,7 +52,10 @@ describe('a round (runRound): draft → harden → verify → dry-run → critic
     expect(m.server.chatRequests()[3].messages[1].content).toContain(externalOnly.name);
     // The verified events of round 1: the plan's cases passed, then the suite with the critic's case did not.
     const verified = events.filter((e) => e.type === 'verified' && e.round === 1);
-    expect(verified.map((e) => e.type === 'verified' && [e.passed, e.casesTotal])).toEqual([[true, iamPlan.tests.length], [false, iamPlan.tests.length + 1]]);
+    expect(verified.map((e) => e.type === 'verified' && [e.passed, e.casesTotal])).toEqual([
+      [true, iamPlan.tests.length],
+      [false, iamPlan.tests.length + 1],
+    ]);
     // The result's plan holds the case; the plan as emitted was never changed.
     expect(result.plan!.tests.map((t) => t.name)).toContain(externalOnly.name);
     const planned = events.find((e): e is { type: 'planned'; plan: Plan } => e.type === 'planned')!.plan;
@@ -54,10 +64,21 @@ describe('a round (runRound): draft → harden → verify → dry-run → critic
   });
 
   it('a draft the critic accepts while adding a case it passes succeeds in that round, with the case run and kept', async () => {
-    const byKindToo = { name: 'an IAMPolicy on a Project in another namespace is denied', object: { ...iamPolicy('o', { kind: 'Project', name: 'p' }), metadata: { name: 'o', namespace: 'other' } }, expect: 'deny' };
+    const byKindToo = {
+      name: 'an IAMPolicy on a Project in another namespace is denied',
+      object: { ...iamPolicy('o', { kind: 'Project', name: 'p' }), metadata: { name: 'o', namespace: 'other' } },
+      expect: 'deny',
+    };
     const acceptWithCase = { reasoning: 'looks right', success: true, critique: '', missingCases: [byKindToo] };
-    const m = await scriptedModel([{ toolCall: { arguments: iamPlan } }, { toolCall: { arguments: fixedDraft } }, { toolCall: { arguments: acceptWithCase } }]);
-    const result = await generatePolicy({ text: IAM_INTENT }, { library: world.library, sandbox: world.sandbox, client: m.client });
+    const m = await scriptedModel([
+      { toolCall: { arguments: iamPlan } },
+      { toolCall: { arguments: fixedDraft } },
+      { toolCall: { arguments: acceptWithCase } },
+    ]);
+    const result = await generatePolicy(
+      { text: IAM_INTENT },
+      { library: world.library, sandbox: world.sandbox, client: m.client },
+    );
 
     expect(result.status, result.reason).toBe('succeeded');
     expect(result.rounds).toHaveLength(1);
@@ -94,11 +115,19 @@ describe('a round (runRound): draft → harden → verify → dry-run → critic
       expect(p.metadata.name).toBe(result.policy!.metadata.name);
     }
     const refused = result.rounds[1].report!;
-    expect(refused.dryRunErrors).toEqual(['spec.timeoutSeconds: Invalid value: 5: must be at least 10 on this cluster']);
+    expect(refused.dryRunErrors).toEqual([
+      'spec.timeoutSeconds: Invalid value: 5: must be at least 10 on this cluster',
+    ]);
     expect(refused.findings[0]).toMatchObject({ rule: 'cluster/dry-run', severity: 'blocking' });
     expect(result.rounds[1].critique).toBeUndefined(); // refused by the API server: the critic is not asked
     const chats = m.server.chatRequests();
-    expect(chats.map((c) => c.body.tools?.[0]?.function?.name)).toEqual(['submit_plan', 'submit_policy', 'submit_policy', 'submit_policy', 'submit_review']);
+    expect(chats.map((c) => c.body.tools?.[0]?.function?.name)).toEqual([
+      'submit_plan',
+      'submit_policy',
+      'submit_policy',
+      'submit_policy',
+      'submit_review',
+    ]);
     expect(chats[3].messages[1].content).toContain('must be at least 10 on this cluster');
   });
 });

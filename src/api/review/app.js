@@ -14,7 +14,9 @@ function el(tag, attrs = {}, ...children) {
     else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
     else node.setAttribute(key, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) if (child !== undefined && child !== null && child !== false) node.append(child instanceof Node ? child : String(child));
+  for (const child of children.flat())
+    if (child !== undefined && child !== null && child !== false)
+      node.append(child instanceof Node ? child : String(child));
   return node;
 }
 
@@ -25,21 +27,35 @@ function status(text, isError = false) {
 }
 
 async function api(path, init = {}) {
-  const response = await fetch(path, { credentials: 'same-origin', ...init, headers: { accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers } });
+  const response = await fetch(path, {
+    credentials: 'same-origin',
+    ...init,
+    headers: {
+      accept: 'application/json',
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    },
+  });
   if (response.status === 401) {
     showLogin();
     throw new Error('sign in first');
   }
   const body = response.status === 204 ? undefined : await response.json();
-  if (!response.ok) throw new Error(`${body?.error?.code ?? response.status}: ${body?.error?.message ?? response.statusText}`);
+  if (!response.ok)
+    throw new Error(`${body?.error?.code ?? response.status}: ${body?.error?.message ?? response.statusText}`);
   return body;
 }
 
 // ---------------------------------------------------------------------------------------------------------
 // JavaScript highlighting: a small tokenizer (comments, strings, template literals, numbers, keywords).
 
-const KEYWORDS = new Set('async await break case catch class const continue default delete do else export false for function if in instanceof let new null of return switch this throw true try typeof undefined var void while'.split(' '));
-const TOKEN = /(\/\/[^\n]*|\/\*[\s\S]*?\*\/)|("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)|(\b\d+(?:\.\d+)?\b)|([A-Za-z_$][\w$]*)(?=\s*\()|([A-Za-z_$][\w$]*)/g;
+const KEYWORDS = new Set(
+  'async await break case catch class const continue default delete do else export false for function if in instanceof let new null of return switch this throw true try typeof undefined var void while'.split(
+    ' ',
+  ),
+);
+const TOKEN =
+  /(\/\/[^\n]*|\/\*[\s\S]*?\*\/)|("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`)|(\b\d+(?:\.\d+)?\b)|([A-Za-z_$][\w$]*)(?=\s*\()|([A-Za-z_$][\w$]*)/g;
 
 function highlight(code) {
   const out = el('code', { class: 'language-js' });
@@ -47,7 +63,19 @@ function highlight(code) {
   for (const match of code.matchAll(TOKEN)) {
     if (match.index > last) out.append(code.slice(last, match.index));
     const [text, comment, string, number, call, word] = match;
-    const kind = comment ? 'com' : string ? 'str' : number ? 'num' : call ? (KEYWORDS.has(call) ? 'kw' : 'fn') : KEYWORDS.has(word) ? 'kw' : undefined;
+    const kind = comment
+      ? 'com'
+      : string
+        ? 'str'
+        : number
+          ? 'num'
+          : call
+            ? KEYWORDS.has(call)
+              ? 'kw'
+              : 'fn'
+            : KEYWORDS.has(word)
+              ? 'kw'
+              : undefined;
     out.append(kind ? el('span', { class: `tok-${kind}` }, text) : text);
     last = match.index + text.length;
   }
@@ -67,7 +95,11 @@ function showLogin() {
 $('#login-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const token = $('#token').value.trim();
-  const response = await fetch('/v1/session', { method: 'POST', headers: { authorization: `Bearer ${token}` }, credentials: 'same-origin' });
+  const response = await fetch('/v1/session', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    credentials: 'same-origin',
+  });
   $('#token').value = '';
   if (!response.ok) {
     $('#login-error').textContent = 'That token was not accepted.';
@@ -91,7 +123,8 @@ for (const tab of document.querySelectorAll('.tab')) tab.addEventListener('click
 
 function showView(name) {
   currentView = name;
-  for (const tab of document.querySelectorAll('.tab')) tab.setAttribute('aria-selected', String(tab.dataset.view === name));
+  for (const tab of document.querySelectorAll('.tab'))
+    tab.setAttribute('aria-selected', String(tab.dataset.view === name));
   $('#skills-view').hidden = name !== 'skills';
   $('#intents-view').hidden = name !== 'intents';
   if (name === 'skills') loadSkills();
@@ -132,7 +165,12 @@ async function loadSkills() {
           {},
           el(
             'button',
-            { type: 'button', 'data-skill-id': skill.id, 'aria-current': String(skill.id === selectedSkill), onclick: () => openSkill(skill.id) },
+            {
+              type: 'button',
+              'data-skill-id': skill.id,
+              'aria-current': String(skill.id === selectedSkill),
+              onclick: () => openSkill(skill.id),
+            },
             el('span', {}, skill.id),
             el('span', { class: `badge state-${skill.state}` }, skill.state),
           ),
@@ -147,7 +185,8 @@ async function loadSkills() {
 
 async function openSkill(id) {
   selectedSkill = id;
-  for (const b of document.querySelectorAll('#skill-list button')) b.setAttribute('aria-current', String(b.dataset.skillId === id));
+  for (const b of document.querySelectorAll('#skill-list button'))
+    b.setAttribute('aria-current', String(b.dataset.skillId === id));
   try {
     renderSkill(await api(`/v1/skills/${encodeURIComponent(id)}`));
   } catch (err) {
@@ -158,14 +197,26 @@ async function openSkill(id) {
 function renderSkill(skill) {
   const p = skill.provenance ?? {};
   const allowed = TRANSITIONS[skill.state] ?? [];
-  const comment = el('textarea', { id: 'review-comment', rows: 2, placeholder: 'Comment (why approve, reject or deprecate)' });
-  const reviewer = el('input', { id: 'reviewer', placeholder: 'Your name', value: localStorage.getItem('pf-reviewer') ?? '' });
+  const comment = el('textarea', {
+    id: 'review-comment',
+    rows: 2,
+    placeholder: 'Comment (why approve, reject or deprecate)',
+  });
+  const reviewer = el('input', {
+    id: 'reviewer',
+    placeholder: 'Your name',
+    value: localStorage.getItem('pf-reviewer') ?? '',
+  });
   const act = (state) => async () => {
     try {
       if (reviewer.value.trim()) localStorage.setItem('pf-reviewer', reviewer.value.trim());
       const updated = await api(`/v1/skills/${encodeURIComponent(skill.id)}/review`, {
         method: 'POST',
-        body: JSON.stringify({ state, ...(comment.value.trim() ? { comment: comment.value.trim() } : {}), ...(reviewer.value.trim() ? { reviewer: reviewer.value.trim() } : {}) }),
+        body: JSON.stringify({
+          state,
+          ...(comment.value.trim() ? { comment: comment.value.trim() } : {}),
+          ...(reviewer.value.trim() ? { reviewer: reviewer.value.trim() } : {}),
+        }),
       });
       status(`${updated.id} is now ${updated.state}`);
       renderSkill(updated);
@@ -175,28 +226,68 @@ function renderSkill(skill) {
     }
   };
   $('#skill-detail').replaceChildren(
-    el('h2', {}, skill.name, ' ', el('span', { class: 'muted' }, `v${skill.version}`), ' ', el('span', { id: 'skill-state', class: `badge state-${skill.state}` }, skill.state)),
+    el(
+      'h2',
+      {},
+      skill.name,
+      ' ',
+      el('span', { class: 'muted' }, `v${skill.version}`),
+      ' ',
+      el('span', { id: 'skill-state', class: `badge state-${skill.state}` }, skill.state),
+    ),
     el('p', {}, skill.description),
     el('h3', {}, 'Code'),
     highlight(skill.code),
     el('h3', {}, `Tests (${skill.tests.length})`),
     skill.tests.length
-      ? el('table', { id: 'skill-tests' }, el('tr', {}, el('th', {}, 'name'), el('th', {}, 'arguments'), el('th', {}, 'expected')), ...skill.tests.map((t) => el('tr', {}, el('td', {}, t.name), el('td', {}, el('code', {}, JSON.stringify(t.args))), el('td', {}, el('code', {}, JSON.stringify(t.expected))))))
+      ? el(
+          'table',
+          { id: 'skill-tests' },
+          el('tr', {}, el('th', {}, 'name'), el('th', {}, 'arguments'), el('th', {}, 'expected')),
+          ...skill.tests.map((t) =>
+            el(
+              'tr',
+              {},
+              el('td', {}, t.name),
+              el('td', {}, el('code', {}, JSON.stringify(t.args))),
+              el('td', {}, el('code', {}, JSON.stringify(t.expected))),
+            ),
+          ),
+        )
       : el('p', { class: 'muted' }, 'No tests recorded.'),
     el('h3', {}, 'Provenance'),
     el(
       'dl',
       { id: 'skill-provenance' },
-      el('dt', {}, 'source'), el('dd', {}, p.source ?? '—'),
-      el('dt', {}, 'intent'), el('dd', {}, p.intent ?? '—'),
-      el('dt', {}, 'model'), el('dd', {}, p.model ?? '—'),
-      el('dt', {}, 'round'), el('dd', {}, p.round ?? '—'),
-      el('dt', {}, 'date'), el('dd', {}, p.date ?? '—'),
-      el('dt', {}, 'used'), el('dd', {}, `${skill.usage?.used ?? 0} times, retrieved ${skill.usage?.retrieved ?? 0}`),
-      el('dt', {}, 'depends on'), el('dd', {}, (skill.dependsOn ?? []).join(', ') || '—'),
+      el('dt', {}, 'source'),
+      el('dd', {}, p.source ?? '—'),
+      el('dt', {}, 'intent'),
+      el('dd', {}, p.intent ?? '—'),
+      el('dt', {}, 'model'),
+      el('dd', {}, p.model ?? '—'),
+      el('dt', {}, 'round'),
+      el('dd', {}, p.round ?? '—'),
+      el('dt', {}, 'date'),
+      el('dd', {}, p.date ?? '—'),
+      el('dt', {}, 'used'),
+      el('dd', {}, `${skill.usage?.used ?? 0} times, retrieved ${skill.usage?.retrieved ?? 0}`),
+      el('dt', {}, 'depends on'),
+      el('dd', {}, (skill.dependsOn ?? []).join(', ') || '—'),
     ),
     skill.reviews?.length ? el('h3', {}, 'Reviews') : '',
-    skill.reviews?.length ? el('ul', { id: 'skill-reviews' }, ...skill.reviews.map((r) => el('li', {}, `${r.at.slice(0, 16).replace('T', ' ')} ${r.reviewer}: ${r.state}${r.comment ? ` — ${r.comment}` : ''}`))) : '',
+    skill.reviews?.length
+      ? el(
+          'ul',
+          { id: 'skill-reviews' },
+          ...skill.reviews.map((r) =>
+            el(
+              'li',
+              {},
+              `${r.at.slice(0, 16).replace('T', ' ')} ${r.reviewer}: ${r.state}${r.comment ? ` — ${r.comment}` : ''}`,
+            ),
+          ),
+        )
+      : '',
     el(
       'div',
       { class: 'review-box' },
@@ -206,9 +297,21 @@ function renderSkill(skill) {
       el(
         'div',
         { class: 'actions' },
-        el('button', { type: 'button', id: 'approve', disabled: !allowed.includes('approved'), onclick: act('approved') }, 'Approve'),
-        el('button', { type: 'button', id: 'reject', disabled: !allowed.includes('rejected'), onclick: act('rejected') }, 'Reject'),
-        el('button', { type: 'button', id: 'deprecate', disabled: !allowed.includes('deprecated'), onclick: act('deprecated') }, 'Deprecate'),
+        el(
+          'button',
+          { type: 'button', id: 'approve', disabled: !allowed.includes('approved'), onclick: act('approved') },
+          'Approve',
+        ),
+        el(
+          'button',
+          { type: 'button', id: 'reject', disabled: !allowed.includes('rejected'), onclick: act('rejected') },
+          'Reject',
+        ),
+        el(
+          'button',
+          { type: 'button', id: 'deprecate', disabled: !allowed.includes('deprecated'), onclick: act('deprecated') },
+          'Deprecate',
+        ),
       ),
     ),
   );
@@ -252,12 +355,27 @@ async function loadIntents() {
         el(
           'li',
           {},
-          el('button', { type: 'button', 'data-intent-id': i.id, onclick: () => openIntent(i.id) }, el('span', {}, i.text), el('span', { class: `badge state-${i.status ?? i.state}` }, i.status ?? i.state)),
+          el(
+            'button',
+            { type: 'button', 'data-intent-id': i.id, onclick: () => openIntent(i.id) },
+            el('span', {}, i.text),
+            el('span', { class: `badge state-${i.status ?? i.state}` }, i.status ?? i.state),
+          ),
           // What the policy does, rendered from its cases (not the intent): an inversion shows here at a glance.
-          i.restatement ? el('p', { class: 'restatement muted' }, `${i.restatement}${i.judged === false ? ' (not independently judged)' : ''}`) : '',
+          i.restatement
+            ? el(
+                'p',
+                { class: 'restatement muted' },
+                `${i.restatement}${i.judged === false ? ' (not independently judged)' : ''}`,
+              )
+            : '',
           // Beside it, what it would do to the objects sent with the intent.
           i.impact
-            ? el('p', { class: `impact ${i.overThreshold ? 'error' : 'muted'}` }, `impact: ${i.impact}${i.overThreshold ? ' — above the deny threshold' : ''}`)
+            ? el(
+                'p',
+                { class: `impact ${i.overThreshold ? 'error' : 'muted'}` },
+                `impact: ${i.impact}${i.overThreshold ? ' — above the deny threshold' : ''}`,
+              )
             : '',
         ),
       ),
@@ -283,7 +401,10 @@ async function follow(id) {
   const controller = new AbortController();
   intentStream = controller;
   try {
-    const response = await fetch(`/v1/intents/${encodeURIComponent(id)}/events`, { credentials: 'same-origin', signal: controller.signal });
+    const response = await fetch(`/v1/intents/${encodeURIComponent(id)}/events`, {
+      credentials: 'same-origin',
+      signal: controller.signal,
+    });
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     for (;;) {
@@ -321,12 +442,24 @@ function renderIntent(view) {
       ' ',
       result ? el('span', { class: `badge state-${result.status}` }, result.status) : '',
       ' ',
-      el('span', { class: 'muted' }, `created ${view.createdAt.slice(0, 19).replace('T', ' ')}${result ? `, ${result.source}, ${result.usage.totalTokens} tokens, ${(result.durationMs / 1000).toFixed(1)} s` : ''}`),
+      el(
+        'span',
+        { class: 'muted' },
+        `created ${view.createdAt.slice(0, 19).replace('T', ' ')}${result ? `, ${result.source}, ${result.usage.totalTokens} tokens, ${(result.durationMs / 1000).toFixed(1)} s` : ''}`,
+      ),
     ),
-    result ? el('p', {}, result.reason) : el('p', { class: 'muted' }, `round ${view.progress.round}, ${view.progress.events.at(-1)?.type ?? 'waiting'}`),
+    result
+      ? el('p', {}, result.reason)
+      : el('p', { class: 'muted' }, `round ${view.progress.round}, ${view.progress.events.at(-1)?.type ?? 'waiting'}`),
     view.error ? el('p', { class: 'error' }, `${view.error.code}: ${view.error.message}`) : '',
     result?.restatement ? el('h3', {}, 'What it does') : '',
-    result?.restatement ? el('pre', { id: 'intent-restatement', class: result.restatement.judged ? 'restatement' : 'restatement unjudged' }, result.restatement.text) : '',
+    result?.restatement
+      ? el(
+          'pre',
+          { id: 'intent-restatement', class: result.restatement.judged ? 'restatement' : 'restatement unjudged' },
+          result.restatement.text,
+        )
+      : '',
     result?.impact ? el('h3', {}, 'What it would do to the objects sent') : '',
     result?.impact ? renderImpact(result.impact) : '',
     rounds.length ? el('h3', {}, 'Rounds') : '',
@@ -334,21 +467,64 @@ function renderIntent(view) {
       ? el(
           'table',
           { id: 'intent-rounds' },
-          el('tr', {}, el('th', {}, '#'), el('th', {}, 'cases'), el('th', {}, 'findings'), el('th', {}, 'critique'), el('th', {}, 'tokens')),
+          el(
+            'tr',
+            {},
+            el('th', {}, '#'),
+            el('th', {}, 'cases'),
+            el('th', {}, 'findings'),
+            el('th', {}, 'critique'),
+            el('th', {}, 'tokens'),
+          ),
           ...rounds.map((r) =>
             el(
               'tr',
               {},
               el('td', {}, r.round),
-              el('td', {}, r.report?.suite ? `${r.report.suite.total - r.report.suite.failed}/${r.report.suite.total}` : r.error ? 'unusable draft' : '—'),
-              el('td', {}, r.report ? el('ul', { class: 'findings' }, ...r.report.findings.map((f) => el('li', { class: f.severity }, `${f.rule}: ${f.message}`))) : r.error ?? ''),
-              el('td', {}, r.critique ? `${r.critique.success ? 'accepted' : 'refused'}${r.critique.critique ? `: ${r.critique.critique}` : ''}` : '—'),
+              el(
+                'td',
+                {},
+                r.report?.suite
+                  ? `${r.report.suite.total - r.report.suite.failed}/${r.report.suite.total}`
+                  : r.error
+                    ? 'unusable draft'
+                    : '—',
+              ),
+              el(
+                'td',
+                {},
+                r.report
+                  ? el(
+                      'ul',
+                      { class: 'findings' },
+                      ...r.report.findings.map((f) => el('li', { class: f.severity }, `${f.rule}: ${f.message}`)),
+                    )
+                  : (r.error ?? ''),
+              ),
+              el(
+                'td',
+                {},
+                r.critique
+                  ? `${r.critique.success ? 'accepted' : 'refused'}${r.critique.critique ? `: ${r.critique.critique}` : ''}`
+                  : '—',
+              ),
               el('td', {}, r.usage?.totalTokens ?? 0),
             ),
           ),
         )
       : '',
-    result?.policy ? el('h3', {}, 'Final policy ', el('a', { id: 'download-yaml', href: policyYamlUrl, download: `${result.policy.metadata.name}.yaml` }, 'download YAML')) : '',
+    result?.policy
+      ? el(
+          'h3',
+          {},
+          'Final policy ',
+          el(
+            'a',
+            { id: 'download-yaml', href: policyYamlUrl, download: `${result.policy.metadata.name}.yaml` },
+            'download YAML',
+          ),
+        )
+      : '',
     result?.policy && !result.safeToApply ? el('p', { class: 'error' }, notSafeText(result)) : '',
     result?.policy ? el('h4', {}, 'javascript') : '',
     result?.policy ? highlight(result.policy.spec.javascript ?? '') : '',
@@ -386,9 +562,18 @@ function renderImpact(impact) {
   return el(
     'section',
     { id: 'intent-impact', class: impact.overThreshold ? 'impact over' : 'impact' },
-    el('p', { id: 'impact-headline' }, headline, el('span', { class: 'muted' }, ` · ${n(impact.selected)} selected by its match rules`)),
+    el(
+      'p',
+      { id: 'impact-headline' },
+      headline,
+      el('span', { class: 'muted' }, ` · ${n(impact.selected)} selected by its match rules`),
+    ),
     impact.overThreshold
-      ? el('p', { id: 'impact-warning', class: 'error' }, 'Above the deny threshold: not safe to enforce as is. Check the reasons below before applying.')
+      ? el(
+          'p',
+          { id: 'impact-warning', class: 'error' },
+          'Above the deny threshold: not safe to enforce as is. Check the reasons below before applying.',
+        )
       : '',
     impact.reasons.length
       ? el(
@@ -407,7 +592,9 @@ function renderImpact(impact) {
           ),
         )
       : '',
-    skipped.length ? el('p', { class: 'muted' }, `skipped: ${skipped.map(([why, count]) => `${n(count)} × ${why}`).join('; ')}`) : '',
+    skipped.length
+      ? el('p', { class: 'muted' }, `skipped: ${skipped.map(([why, count]) => `${n(count)} × ${why}`).join('; ')}`)
+      : '',
     ...(impact.notes ?? []).map((n) => el('p', { class: 'muted' }, `note: ${n}`)),
   );
 }

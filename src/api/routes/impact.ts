@@ -237,7 +237,9 @@ export function registerImpactRoutes(app: FastifyInstance, deps: ImpactRouteDeps
       running++;
       try {
         // Only read here: a preview needs nothing stored for a worker.
-        const { upload, ref } = (await resolveAgainst(fields, againstDeps, { store: false }))!;
+        const resolved = await resolveAgainst(fields, againstDeps, { store: false });
+        if (!resolved) throw invalid('body.against', 'is required (or againstId)');
+        const { upload, ref } = resolved;
         // A client that hangs up stops the preview: no more objects are replayed for it.
         let hungUp = false;
         reply.raw.on('close', () => {

@@ -1,15 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { stringify } from 'yaml';
-import { PolicyforgeError, type GenerationResult, type Intent, type Logger } from '../../../common/index.js';
+import {
+  IntentSchema,
+  PolicyforgeError,
+  fieldPath,
+  schemaIssues,
+  type GenerationResult,
+  type Logger,
+} from '../../../common/index.js';
 import { impactHeadline, type UploadLimits } from '../../impact/index.js';
 import { invalidInput } from '../errors.js';
 import { rateLimit } from '../rate-limit.js';
-import { intentSchema, type AgainstRef, type GenerationQueue, type JobView } from '../../../worker/index.js';
+import type { AgainstRef, GenerationQueue, JobView } from '../../../worker/index.js';
 import { againstBodyProperties, resolveAgainst, type AgainstFields } from './impact.js';
 
-/** The intent's zod schema (worker/) as JSON Schema, limited to what OpenAPI 3.0 schemas allow. */
-const intentJsonSchema = openApiCompatible(z.toJSONSchema(intentSchema, { target: 'draft-7', unrepresentable: 'any' })) as Record<string, unknown>;
+/**
+ * The intent's zod schema (common/schemas.ts) as JSON Schema, limited to what OpenAPI 3.0 schemas allow. It
+ * documents the body; the zod schema itself is the one check (see the route's validatorCompiler).
+ */
+const intentJsonSchema = openApiCompatible(
+  z.toJSONSchema(IntentSchema, { target: 'draft-7', unrepresentable: 'any' }),
+) as Record<string, unknown>;
 
 function openApiCompatible(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(openApiCompatible);
@@ -46,18 +58,20 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
     for (const finish of [...streams]) finish();
   });
 
-  const uncoerced = new WeakMap<object, unknown>();
   // The intent, plus the objects its verified policy is to be replayed against (not part of the intent).
   const bodySchema = {
     ...intentJsonSchema,
     properties: { ...(intentJsonSchema.properties as Record<string, unknown>), ...againstBodyProperties(deps.against) },
   };
-  app.post<{ Body: Intent & AgainstFields; Headers: { 'idempotency-key'?: string } }>(
+  app.post<{ Body: unknown; Headers: { 'idempotency-key'?: string } }>(
     '/v1/intents',
     {
-      preValidation: async (request) => {
-        if (request.body && typeof request.body === 'object') uncoerced.set(request, structuredClone(request.body));
-      },
+      // The body is checked once, by IntentSchema in the handler (and resolveAgainst for the upload fields),
+      // so the JSON schema above only documents it; the one header is checked here.
+      validatorCompiler:
+        ({ httpPart }) =>
+        (value: unknown) =>
+          httpPart === 'headers' ? checkIdempotencyHeader(value) : true,
       schema: {
         tags: ['intents'],
         summary: 'Submit an intent; a worker turns it into a verified JsPolicy',
@@ -65,7 +79,10 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
           'Answers 202 with the job id at once. The same intent in flight twice runs once (`deduplicated`). An `Idempotency-Key` header makes retries safe: the same key and body answer the first job again; the same key with another body is a 409.' +
           ' With `against` (or `againstId`), the verified policy is replayed against those objects: `result.impact`,' +
           ' and a policy denying more than `denyThreshold` of them is not safe to apply.',
-        headers: { type: 'object', properties: { 'idempotency-key': { type: 'string', pattern: IDEMPOTENCY_KEY.source } } },
+        headers: {
+          type: 'object',
+          properties: { 'idempotency-key': { type: 'string', pattern: IDEMPOTENCY_KEY.source } },
+        },
         body: bodySchema,
         response: {
           202: {
@@ -74,7 +91,10 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
               id: { type: 'string' },
               deduplicated: { type: 'boolean' },
               replayed: { type: 'boolean' },
-              links: { type: 'object', properties: { self: { type: 'string' }, events: { type: 'string' }, policy: { type: 'string' } } },
+              links: {
+                type: 'object',
+                properties: { self: { type: 'string' }, events: { type: 'string' }, policy: { type: 'string' } },
+              },
               against: {
                 type: 'object',
                 properties: {
@@ -96,21 +116,28 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
       },
     },
     async (request, reply) => {
-      // The body as sent, not as schema validation coerced it (it turns 12345 into "12345" for query strings' sake).
-      const sent = (uncoerced.get(request) ?? request.body) as Intent & AgainstFields;
-      const { against, againstId, denyThreshold, ...body } = sent;
-      const parsed = intentSchema.safeParse(body);
+      const sent = request.body;
+      if (!sent || typeof sent !== 'object' || Array.isArray(sent))
+        throw invalidInput([{ path: 'body', message: 'must be a JSON object (an intent)' }]);
+      const { against, againstId, denyThreshold, ...body } = sent as Record<string, unknown> & AgainstFields;
+      const parsed = IntentSchema.safeParse(body);
       if (!parsed.success) {
-        throw invalidInput(parsed.error.issues.map((i) => ({ path: fieldPath('body', i.path), message: i.message })));
+        throw invalidInput(
+          schemaIssues(parsed.error).map((i) => ({ path: fieldPath(i.path, 'body'), message: i.message })),
+        );
       }
       await rateLimit(request, deps, 'intents', deps.intentsPerMinute, 'intents');
       // Checked and stored before the job exists, so a bad upload is this request's 400/413, not a failed job.
-      const resolved = await resolveAgainst({ against, againstId, denyThreshold }, { queue, limits: deps.against }, {
-        store: true,
-      });
+      const resolved = await resolveAgainst(
+        { against, againstId, denyThreshold },
+        { queue, limits: deps.against },
+        {
+          store: true,
+        },
+      );
       const idempotencyKey = request.headers['idempotency-key'];
       const { id, deduplicated, replayed } = await queue.enqueue(
-        { v: 1, intent: parsed.data as Intent, requestedBy: 'api', ...(resolved ? { against: resolved.ref } : {}) },
+        { v: 1, intent: parsed.data, requestedBy: 'api', ...(resolved ? { against: resolved.ref } : {}) },
         idempotencyKey ? { idempotencyKey } : {},
       );
       const self = `/v1/intents/${encodeURIComponent(id)}`;
@@ -154,8 +181,12 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
           text: j.intent?.text,
           createdAt: j.createdAt,
           ...(j.finishedAt ? { finishedAt: j.finishedAt } : {}),
-          ...(j.result ? { status: j.result.status, safeToApply: j.result.safeToApply, rounds: j.result.rounds.length } : {}),
-          ...(j.result?.restatement ? { restatement: j.result.restatement.summary, judged: j.result.restatement.judged } : {}),
+          ...(j.result
+            ? { status: j.result.status, safeToApply: j.result.safeToApply, rounds: j.result.rounds.length }
+            : {}),
+          ...(j.result?.restatement
+            ? { restatement: j.result.restatement.summary, judged: j.result.restatement.judged }
+            : {}),
           // Beside the restatement: what the policy would do to the objects sent with the intent.
           ...(j.result?.impact
             ? { impact: impactHeadline(j.result.impact), ...(j.result.impact.overThreshold && { overThreshold: true }) }
@@ -166,7 +197,11 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
     },
   );
 
-  const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 200 } } } as const;
+  const idParams = {
+    type: 'object',
+    required: ['id'],
+    properties: { id: { type: 'string', minLength: 1, maxLength: 200 } },
+  } as const;
   const getView = async (id: string): Promise<JobView> => {
     const view = await queue.getJob(id);
     if (!view) throw new PolicyforgeError('PF_ERR_NOT_FOUND', [`intent ${id}`]);
@@ -188,11 +223,21 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
 
   app.get<{ Params: { id: string } }>(
     '/v1/intents/:id/policy.yaml',
-    { schema: { tags: ['intents'], summary: 'The resulting JsPolicy as YAML (a download)', params: idParams, produces: ['application/yaml'] } },
+    {
+      schema: {
+        tags: ['intents'],
+        summary: 'The resulting JsPolicy as YAML (a download)',
+        params: idParams,
+        produces: ['application/yaml'],
+      },
+    },
     async (request, reply) => {
       const view = await getView(request.params.id);
       const policy = view.result?.policy;
-      if (!policy) throw new PolicyforgeError('PF_ERR_NOT_FOUND', [`a policy for intent ${request.params.id} (state ${view.state})`]);
+      if (!policy)
+        throw new PolicyforgeError('PF_ERR_NOT_FOUND', [
+          `a policy for intent ${request.params.id} (state ${view.state})`,
+        ]);
       const name = policy.metadata.name.replace(/[^A-Za-z0-9._-]/g, '_');
       const warning = view.result ? notSafeHeader(view.result) : '';
       return reply
@@ -222,9 +267,15 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
       let done = false;
       reply.hijack();
       const out = reply.raw;
-      out.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      out.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
       const write = (event: string, data: unknown, id?: number): void => {
-        if (!out.writableEnded) out.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+        if (!out.writableEnded)
+          out.write(`${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       };
 
       const emit = (view: JobView): void => {
@@ -251,7 +302,9 @@ export function registerIntentRoutes(app: FastifyInstance, deps: IntentRouteDeps
         try {
           const view = await queue.getJob(request.params.id);
           if (!view) {
-            write('error', { error: { code: 'PF_ERR_NOT_FOUND', message: `intent ${request.params.id} not found (removed)` } });
+            write('error', {
+              error: { code: 'PF_ERR_NOT_FOUND', message: `intent ${request.params.id} not found (removed)` },
+            });
             finish();
           } else emit(view);
         } catch (err) {
@@ -304,6 +357,14 @@ function pick<T extends object, K extends keyof T>(value: T, ...keys: K[]): Pick
   return Object.fromEntries(keys.map((k) => [k, value[k]])) as Pick<T, K>;
 }
 
-function fieldPath(root: string, path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : `${out}.${String(p)}`), root);
+/** The Idempotency-Key header, when given, as the OpenAPI document describes it. */
+function checkIdempotencyHeader(headers: unknown): true | { error: PolicyforgeError } {
+  const key = (headers as Record<string, unknown> | null)?.['idempotency-key'];
+  if (key === undefined || (typeof key === 'string' && IDEMPOTENCY_KEY.test(key))) return true;
+  return {
+    error: new PolicyforgeError('PF_ERR_INPUT_INVALID', [
+      'headers.idempotency-key',
+      `must match pattern "${IDEMPOTENCY_KEY.source}" (1 to 200 letters, digits and . _ : -)`,
+    ]),
+  };
 }

@@ -20,18 +20,29 @@ export function registerReviewPage(app: FastifyInstance, auth: Authenticator | u
   };
 
   // The page itself holds nothing secret; every call it makes is authenticated.
-  app.get('/', { config: { public: true }, schema: { hide: true } }, async (_request, reply) => reply.redirect('/review/'));
-  app.get('/review', { config: { public: true }, schema: { hide: true } }, async (_request, reply) => reply.redirect('/review/'));
-  app.get<{ Params: { file?: string } }>('/review/:file', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
-    const name = (request.params.file || 'index.html') as AssetName;
-    if (!(name in ASSETS)) throw new PolicyforgeError('PF_ERR_NOT_FOUND', [`review page file ${name}`]);
-    return reply
-      .header('content-type', ASSETS[name])
-      .header('cache-control', 'no-cache')
-      .header('x-content-type-options', 'nosniff')
-      .header('content-security-policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
-      .send(await load(name));
-  });
+  app.get('/', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
+    reply.redirect('/review/'),
+  );
+  app.get('/review', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
+    reply.redirect('/review/'),
+  );
+  app.get<{ Params: { file?: string } }>(
+    '/review/:file',
+    { config: { public: true }, schema: { hide: true } },
+    async (request, reply) => {
+      const name = (request.params.file || 'index.html') as AssetName;
+      if (!(name in ASSETS)) throw new PolicyforgeError('PF_ERR_NOT_FOUND', [`review page file ${name}`]);
+      return reply
+        .header('content-type', ASSETS[name])
+        .header('cache-control', 'no-cache')
+        .header('x-content-type-options', 'nosniff')
+        .header(
+          'content-security-policy',
+          "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        )
+        .send(await load(name));
+    },
+  );
 
   app.post(
     '/v1/session',
@@ -39,17 +50,27 @@ export function registerReviewPage(app: FastifyInstance, auth: Authenticator | u
       schema: {
         tags: ['session'],
         summary: 'Exchange the bearer token for a browser session cookie (review page, dashboard, docs)',
-        response: { 200: { type: 'object', properties: { authenticated: { type: 'boolean' }, auth: { type: 'boolean' } } } },
+        response: {
+          200: { type: 'object', properties: { authenticated: { type: 'boolean' }, auth: { type: 'boolean' } } },
+        },
       },
     },
     async (request, reply) => {
       // A new random session per login, stored server-side with the caller's role (user or admin).
-      if (auth && request.identity) reply.header('set-cookie', await auth.startSession(request.identity, request.protocol === 'https'));
+      if (auth && request.identity)
+        reply.header('set-cookie', await auth.startSession(request.identity, request.protocol === 'https'));
       return { authenticated: true, auth: !!auth };
     },
   );
-  app.delete('/v1/session', { config: { public: true }, schema: { tags: ['session'], summary: 'End the browser session (revoked server-side)', security: [] } }, async (request, reply) => {
-    if (auth) reply.header('set-cookie', await auth.endSession(request));
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/v1/session',
+    {
+      config: { public: true },
+      schema: { tags: ['session'], summary: 'End the browser session (revoked server-side)', security: [] },
+    },
+    async (request, reply) => {
+      if (auth) reply.header('set-cookie', await auth.endSession(request));
+      return reply.status(204).send();
+    },
+  );
 }

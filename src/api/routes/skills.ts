@@ -53,7 +53,9 @@ export function registerSkillRoutes(
   const guardedStore = new Proxy(store, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? (...args: unknown[]) => guarded(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args)) : value;
+      return typeof value === 'function'
+        ? (...args: unknown[]) => guarded(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args))
+        : value;
     },
   });
 
@@ -97,11 +99,31 @@ export function registerSkillRoutes(
           type: 'object',
           additionalProperties: false,
           properties: {
-            q: { type: 'string', maxLength: 200, description: 'Search text (an intent, words of a name or description): ranked results, best first' },
-            state: { type: 'string', enum: STATES, description: 'Only skills in this review state (with `q`: search this state only)' },
-            latest: { type: 'boolean', description: 'Only the highest version of each name (a search always gives one version per name)' },
-            candidates: { type: 'boolean', default: false, description: 'With `q` and no `state`: search candidate skills too, after the approved ones' },
-            limit: { type: 'integer', minimum: 1, maximum: 100, description: 'At most this many skills; with `q` the default is 20 (without `q`, no limit)' },
+            q: {
+              type: 'string',
+              maxLength: 200,
+              description: 'Search text (an intent, words of a name or description): ranked results, best first',
+            },
+            state: {
+              type: 'string',
+              enum: STATES,
+              description: 'Only skills in this review state (with `q`: search this state only)',
+            },
+            latest: {
+              type: 'boolean',
+              description: 'Only the highest version of each name (a search always gives one version per name)',
+            },
+            candidates: {
+              type: 'boolean',
+              default: false,
+              description: 'With `q` and no `state`: search candidate skills too, after the approved ones',
+            },
+            limit: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 100,
+              description: 'At most this many skills; with `q` the default is 20 (without `q`, no limit)',
+            },
           },
         },
         response: { 200: { type: 'object', properties: { skills: { type: 'array', items: skillSchema } } } },
@@ -114,7 +136,9 @@ export function registerSkillRoutes(
         const skills = await libraryFor(states).search(q, limit ?? 20);
         return { skills };
       }
-      const skills = await guarded(() => store.listSkills({ ...(state ? { state } : {}), ...(latest ? { latestOnly: true } : {}) }));
+      const skills = await guarded(() =>
+        store.listSkills({ ...(state ? { state } : {}), ...(latest ? { latestOnly: true } : {}) }),
+      );
       return { skills: limit ? skills.slice(0, limit) : skills };
     },
   );
@@ -125,7 +149,11 @@ export function registerSkillRoutes(
       schema: {
         tags: ['skills'],
         summary: 'One skill: code, tests, provenance, reviews',
-        params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['id'] },
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', minLength: 1, maxLength: 200 } },
+          required: ['id'],
+        },
         response: { 200: skillSchema, 404: { $ref: 'Error#' } },
       },
     },
@@ -136,13 +164,20 @@ export function registerSkillRoutes(
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { state: 'approved' | 'rejected' | 'deprecated'; comment?: string; reviewer?: string } }>(
+  app.post<{
+    Params: { id: string };
+    Body: { state: 'approved' | 'rejected' | 'deprecated'; comment?: string; reviewer?: string };
+  }>(
     '/v1/skills/:id/review',
     {
       schema: {
         tags: ['skills'],
         summary: 'Approve, reject or deprecate a skill, with a comment',
-        params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 200 } }, required: ['id'] },
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', minLength: 1, maxLength: 200 } },
+          required: ['id'],
+        },
         body: {
           type: 'object',
           additionalProperties: false,
@@ -158,7 +193,9 @@ export function registerSkillRoutes(
     },
     async (request) => {
       const { state, comment, reviewer } = request.body;
-      return guarded(() => store.reviewSkill(request.params.id, { state, reviewer: reviewer ?? 'api', ...(comment ? { comment } : {}) }));
+      return guarded(() =>
+        store.reviewSkill(request.params.id, { state, reviewer: reviewer ?? 'api', ...(comment ? { comment } : {}) }),
+      );
     },
   );
 }

@@ -3,7 +3,15 @@ import { PolicyforgeError, type ImpactSummary, type JsPolicy } from '../../../co
 import { loadPolicy } from '../../../sandbox/index.js';
 import type { CliIo } from '../io.js';
 import { loadKubeConfig } from '../kubeconfig.js';
-import { DEFAULT_DENY_THRESHOLD, clusterEntries, formatImpact, impactHeadline, previewImpact, type ImpactOptions, type ImpactProgress } from '../../impact/index.js';
+import {
+  DEFAULT_DENY_THRESHOLD,
+  clusterEntries,
+  formatImpact,
+  impactHeadline,
+  previewImpact,
+  type ImpactOptions,
+  type ImpactProgress,
+} from '../../impact/index.js';
 import type { CommandContext } from './index.js';
 
 /**
@@ -61,7 +69,8 @@ export async function testAgainst(
     progress?.done();
     io.stdout.write(formatImpact(summary, policy.metadata.name));
   }
-  const failing = flags.failOn === 'deny' ? summary.wouldDeny : flags.failOn === 'warn' ? summary.wouldDeny + summary.wouldWarn : 0;
+  const failing =
+    flags.failOn === 'deny' ? summary.wouldDeny : flags.failOn === 'warn' ? summary.wouldDeny + summary.wouldWarn : 0;
   setExit(failing > 0 ? 1 : 0);
 }
 
@@ -85,7 +94,9 @@ export async function generationImpact(
 export function impactWarning(summary: ImpactSummary, denyThreshold: number): string {
   const share = summary.checked ? ((100 * summary.wouldDeny) / summary.checked).toFixed(1) : '0';
   const top = summary.reasons.find((r) => r.verdict === 'deny');
-  const example = top ? `\n  most often (${top.count}×): ${top.reason}${top.examples[0] ? `, e.g. ${top.examples[0]}` : ''}` : '';
+  const example = top
+    ? `\n  most often (${top.count}×): ${top.reason}${top.examples[0] ? `, e.g. ${top.examples[0]}` : ''}`
+    : '';
   return summary.overThreshold
     ? `warning: this policy ${impactHeadline(summary)} (${share} % denied, above the ${(denyThreshold * 100).toFixed(1)} % threshold): not safe to enforce as is; check the reasons (--json: impact) before applying${example}`
     : `impact: ${impactHeadline(summary)}${example}`;
@@ -94,7 +105,11 @@ export function impactWarning(summary: ImpactSummary, denyThreshold: number): st
 export function parseDenyThreshold(text: string | undefined): number {
   if (text === undefined) return DEFAULT_DENY_THRESHOLD;
   const value = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
-  if (!Number.isFinite(value) || value < 0 || value > 1) throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['--deny-threshold', `must be a fraction 0..1 or a percentage (5%), not ${text}`]);
+  if (!Number.isFinite(value) || value < 0 || value > 1)
+    throw new PolicyforgeError('PF_ERR_INPUT_INVALID', [
+      '--deny-threshold',
+      `must be a fraction 0..1 or a percentage (5%), not ${text}`,
+    ]);
   return value;
 }
 
@@ -127,7 +142,9 @@ function progressLine(io: CliIo): { update: (p: ImpactProgress) => void; done: (
       last = now;
       const rate = Math.round(p.checked / Math.max(0.001, (now - started) / 1000));
       const share = p.totalBytes ? ` · ${Math.min(100, Math.floor((100 * p.bytes) / p.totalBytes))} %` : '';
-      io.stderr.write(`\r\u001b[2Kreplayed ${p.checked.toLocaleString('en-US')} objects${share} · ${rate.toLocaleString('en-US')}/s`);
+      io.stderr.write(
+        `\r\u001b[2Kreplayed ${p.checked.toLocaleString('en-US')} objects${share} · ${rate.toLocaleString('en-US')}/s`,
+      );
       shown = true;
     },
     done: () => {

@@ -1,8 +1,11 @@
-import { builtinCatalog, discoverCatalog, type ApiCatalog } from '../../../catalog/index.js';
+// The modules themselves, not the packages' index files: lint runs no policy, so it loads neither the sandbox's
+// runner (isolated-vm, the process pool, the bundler) nor the critic's fuzzer and verifier, and the cluster
+// discovery code only with --kubeconfig (docs/benchmarks.md, CLI start-up).
+import type { ApiCatalog } from '../../../catalog/index.js';
+import { builtinCatalog } from '../../../catalog/catalog.js';
 import type { Finding, Intent } from '../../../common/index.js';
-import { lintPolicy } from '../../../critic/index.js';
-import { loadPolicyDocument } from '../../../sandbox/index.js';
-import { loadKubeConfig } from '../kubeconfig.js';
+import { lintPolicy } from '../../../critic/lint.js';
+import { loadPolicyDocument } from '../../../sandbox/suite.js';
 import type { RegisterCommand } from './index.js';
 
 /**
@@ -18,25 +21,42 @@ export const registerLint: RegisterCommand = (program, { setExit, io }) => {
     .option('--fail-policy-opt-in', 'the intent explicitly asks for failurePolicy Fail')
     .option('--kubeconfig <file>', 'merge the API resources this cluster serves into the catalog (discovery)')
     .option('--json', 'print the findings as JSON')
-    .action(async (policyPath: string, opts: { intent?: string; failPolicyOptIn?: boolean; kubeconfig?: string; json?: boolean }) => {
-      // Schema problems are findings like any other: one run lists them all (exit 2 only for no policy at all).
-      const policy = await loadPolicyDocument(policyPath);
-      const intent: Intent | undefined = opts.intent !== undefined || opts.failPolicyOptIn
-        ? { text: opts.intent ?? '', ...(opts.failPolicyOptIn ? { options: { failurePolicy: 'Fail' as const } } : {}) }
-        : undefined;
-      const catalog = opts.kubeconfig ? await clusterCatalog(opts.kubeconfig) : builtinCatalog();
-      const findings = lintPolicy(policy, { catalog, intent });
-      const blocking = findings.filter((f) => f.severity === 'blocking').length;
-      if (opts.json) {
-        io.stdout.write(`${JSON.stringify({ policy: policy.metadata?.name, file: policyPath, blocking, advisory: findings.length - blocking, findings }, null, 2)}\n`);
-      } else {
-        io.stdout.write(`${policyPath}  ×  ${policy.metadata?.name ?? "(no name)"}\n${summary(findings, blocking)}\n${findings.map(line).join('\n')}${findings.length ? '\n' : ''}`);
-      }
-      setExit(blocking ? 1 : 0);
-    });
+    .action(
+      async (
+        policyPath: string,
+        opts: { intent?: string; failPolicyOptIn?: boolean; kubeconfig?: string; json?: boolean },
+      ) => {
+        // Schema problems are findings like any other: one run lists them all (exit 2 only for no policy at all).
+        const policy = await loadPolicyDocument(policyPath);
+        const intent: Intent | undefined =
+          opts.intent !== undefined || opts.failPolicyOptIn
+            ? {
+                text: opts.intent ?? '',
+                ...(opts.failPolicyOptIn ? { options: { failurePolicy: 'Fail' as const } } : {}),
+              }
+            : undefined;
+        const catalog = opts.kubeconfig ? await clusterCatalog(opts.kubeconfig) : builtinCatalog();
+        const findings = lintPolicy(policy, { catalog, intent });
+        const blocking = findings.filter((f) => f.severity === 'blocking').length;
+        if (opts.json) {
+          io.stdout.write(
+            `${JSON.stringify({ policy: policy.metadata?.name, file: policyPath, blocking, advisory: findings.length - blocking, findings }, null, 2)}\n`,
+          );
+        } else {
+          io.stdout.write(
+            `${policyPath}  ×  ${policy.metadata?.name ?? '(no name)'}\n${summary(findings, blocking)}\n${findings.map(line).join('\n')}${findings.length ? '\n' : ''}`,
+          );
+        }
+        setExit(blocking ? 1 : 0);
+      },
+    );
 };
 
 async function clusterCatalog(file: string): Promise<ApiCatalog> {
+  const [{ discoverCatalog }, { loadKubeConfig }] = await Promise.all([
+    import('../../../catalog/discovery.js'),
+    import('../kubeconfig.js'),
+  ]);
   return discoverCatalog(await loadKubeConfig({ kubeconfig: file }));
 }
 

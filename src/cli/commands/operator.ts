@@ -1,7 +1,7 @@
 import type { ModelConfig } from '../../../agents/index.js';
 import { PolicyforgeError, logger } from '../../../common/index.js';
-import { loadRunConfig, type ServiceConfig } from '../../config.js';
-import { KubeClient, preflight, startOperator } from '../../operator/index.js';
+import { loadOperatorEnvironment, loadRunConfig, type ServiceConfig } from '../../config.js';
+import { clusterDryRun, KubeClient, preflight, startOperator } from '../../operator/index.js';
 import { startService, type RunningService } from '../../serve.js';
 import { createGenerationQueue, waitForRedis } from '../../../worker/index.js';
 import { loadKubeConfig } from '../kubeconfig.js';
@@ -27,20 +27,32 @@ interface OperatorFlags {
 export const registerOperator: RegisterCommand = (program, { setExit, io }) => {
   program
     .command('operator')
-    .description('watch GPTPolicy resources and apply verified, owned JsPolicies (REDIS_URL, model settings, kubeconfig)')
+    .description(
+      'watch GPTPolicy resources and apply verified, owned JsPolicies (REDIS_URL, model settings, kubeconfig)',
+    )
     .option('--kubeconfig <file>', 'kubeconfig to use (default: KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--context <name>', 'kubeconfig context to use')
-    .option('--with-worker', 'also run a generation worker in this process (otherwise `policyforge serve` workers take the jobs)')
+    .option(
+      '--with-worker',
+      'also run a generation worker in this process (otherwise `policyforge serve` workers take the jobs)',
+    )
     .option('--no-leader-election', 'reconcile without a Lease (a single replica only)')
-    .option('--lease-namespace <ns>', 'namespace of the leader-election Lease (default POD_NAMESPACE or policyforge-system)')
+    .option(
+      '--lease-namespace <ns>',
+      'namespace of the leader-election Lease (default POD_NAMESPACE or policyforge-system)',
+    )
     .option('--lease-name <name>', 'name of the Lease', 'policyforge-operator')
     .option('--identity <id>', 'this replica in the Lease (default POD_NAME or hostname)')
     .option('--health-port <port>', 'serve /healthz and /readyz on this port', '8081')
     .option('--resync-seconds <n>', 'reconcile every GPTPolicy again this often', '300')
     .action(async (flags: OperatorFlags) => {
       const { config, model } = readConfiguration(flags, io.env);
+      const pod = loadOperatorEnvironment(io.env);
       const kubeConfig = await loadKubeConfig(flags);
-      if (!kubeConfig.getCurrentCluster()) throw new PolicyforgeError('PF_ERR_CONFIG', ['the kubeconfig has no current cluster; pass --kubeconfig or --context']);
+      if (!kubeConfig.getCurrentCluster())
+        throw new PolicyforgeError('PF_ERR_CONFIG', [
+          'the kubeconfig has no current cluster; pass --kubeconfig or --context',
+        ]);
 
       await preflight(new KubeClient(kubeConfig, { requestTimeoutMs: 10_000 }));
 
@@ -49,16 +61,28 @@ export const registerOperator: RegisterCommand = (program, { setExit, io }) => {
         process.once('SIGINT', () => resolve('SIGINT'));
       });
       let worker: RunningService | undefined;
-      if (flags.withWorker) worker = await startService({ config, model, role: 'worker' });
+      // the worker here has the operator's cluster access: its loop dry-runs every verified draft a GPTPolicy
+      // owns, and a refusal is critic feedback for the next round of the same job
+      if (flags.withWorker) {
+        const dryRun = clusterDryRun(new KubeClient(kubeConfig));
+        worker = await startService({ config, model, role: 'worker', dryRun });
+      }
       // a wrong password, host, port or database fails at once, naming the cause; an absent Redis is waited for
-      await waitForRedis(config.redisUrl, { waitMs: 30_000, onWaiting: (err) => logger().warn({ err: err.message }, 'waiting for Redis') });
-      const queue = createGenerationQueue({ connection: config.redisUrl, prefix: config.queuePrefix, attempts: config.jobAttempts });
+      await waitForRedis(config.redisUrl, {
+        waitMs: 30_000,
+        onWaiting: (err) => logger().warn({ err: err.message }, 'waiting for Redis'),
+      });
+      const queue = createGenerationQueue({
+        connection: config.redisUrl,
+        prefix: config.queuePrefix,
+        attempts: config.jobAttempts,
+      });
       const operator = await startOperator({
         kubeConfig,
         queue,
-        identity: flags.identity,
+        identity: flags.identity ?? pod.podName,
         leaderElection: flags.leaderElection,
-        leaseNamespace: flags.leaseNamespace,
+        leaseNamespace: flags.leaseNamespace ?? pod.podNamespace,
         leaseName: flags.leaseName,
         healthPort: Number(flags.healthPort),
         controller: { resyncIntervalMs: Number(flags.resyncSeconds) * 1000 },
@@ -77,9 +101,15 @@ export const registerOperator: RegisterCommand = (program, { setExit, io }) => {
     });
 };
 
-function readConfiguration(flags: OperatorFlags, env: NodeJS.ProcessEnv): { config: ServiceConfig; model?: ModelConfig } {
+function readConfiguration(
+  flags: OperatorFlags,
+  env: NodeJS.ProcessEnv,
+): { config: ServiceConfig; model?: ModelConfig } {
   const problems: string[] = [];
-  for (const [flag, value] of [['--health-port', flags.healthPort], ['--resync-seconds', flags.resyncSeconds]] as const) {
+  for (const [flag, value] of [
+    ['--health-port', flags.healthPort],
+    ['--resync-seconds', flags.resyncSeconds],
+  ] as const) {
     if (!/^\d+$/.test(value)) problems.push(`${flag} must be a whole number, not "${value}"`);
   }
   return loadRunConfig(env, { role: 'worker' }, problems);

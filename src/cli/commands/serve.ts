@@ -14,7 +14,9 @@ interface ServeFlags {
 export const registerServe: RegisterCommand = (program, { setExit, io }) => {
   program
     .command('serve')
-    .description('run the HTTP API and generation workers on Redis (REDIS_URL, PORT, POLICYFORGE_API_TOKEN, model settings)')
+    .description(
+      'run the HTTP API and generation workers on Redis (REDIS_URL, PORT, POLICYFORGE_API_TOKEN, model settings)',
+    )
     .option('--api-only', 'serve HTTP only; workers run elsewhere')
     .option('--worker-only', 'run generation workers only (answers /healthz and /metrics on PORT)')
     .option('--concurrency <n>', 'jobs each worker runs at once (default POLICYFORGE_CONCURRENCY or 2)')
@@ -37,8 +39,13 @@ export const registerServe: RegisterCommand = (program, { setExit, io }) => {
 };
 
 /** Service and model settings, validated together: every mistake in one message, each naming its variable or flag. */
-function readConfiguration(flags: ServeFlags, role: ServiceRole, env: NodeJS.ProcessEnv): { config: ServiceConfig; model?: ModelConfig } {
+function readConfiguration(
+  flags: ServeFlags,
+  role: ServiceRole,
+  env: NodeJS.ProcessEnv,
+): { config: ServiceConfig; model?: ModelConfig } {
   const problems: string[] = [];
-  if (flags.apiOnly && flags.workerOnly) problems.push('--api-only and --worker-only exclude each other: pass one, or neither for both');
+  if (flags.apiOnly && flags.workerOnly)
+    problems.push('--api-only and --worker-only exclude each other: pass one, or neither for both');
   return loadRunConfig(env, { insecureNoAuth: flags.insecureNoAuth, concurrency: flags.concurrency, role }, problems);
 }

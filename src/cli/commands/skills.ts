@@ -37,7 +37,10 @@ export const registerSkills: RegisterCommand = (program, { io }) => {
   const skills = program.command('skills').description('review, search and exchange the skill library');
   const withStore = (cmd: Command): Command =>
     cmd
-      .option('--store <spec>', 'skill store: a SQLite path or a redis:// URL (default: $POLICYFORGE_SKILL_STORE or ~/.policyforge/skills.sqlite)')
+      .option(
+        '--store <spec>',
+        'skill store: a SQLite path or a redis:// URL (default: $POLICYFORGE_SKILL_STORE or ~/.policyforge/skills.sqlite)',
+      )
       .option('--json', 'print JSON');
 
   withStore(skills.command('list').description('list skills (highest version of each name unless --all-versions)'))
@@ -47,11 +50,16 @@ export const registerSkills: RegisterCommand = (program, { io }) => {
     .action((flags: StoreFlags & { state?: string; allVersions?: boolean; policies?: boolean }) =>
       withLibrary(flags, async (store) => {
         if (flags.policies) {
-          const policies = (await store.listPolicies()).filter((p) => !flags.state || p.state === parseState(flags.state));
+          const policies = (await store.listPolicies()).filter(
+            (p) => !flags.state || p.state === parseState(flags.state),
+          );
           print(flags, policies, () => policies.map(policyLine).join('\n') || '(no stored policies)');
           return;
         }
-        const list = await store.listSkills({ ...(flags.state ? { state: parseState(flags.state) } : {}), latestOnly: !flags.allVersions });
+        const list = await store.listSkills({
+          ...(flags.state ? { state: parseState(flags.state) } : {}),
+          latestOnly: !flags.allVersions,
+        });
         print(flags, list, () => list.map(skillLine).join('\n') || '(no skills)');
       }),
     );
@@ -62,19 +70,32 @@ export const registerSkills: RegisterCommand = (program, { io }) => {
     .option('--candidates', 'include candidate skills (after approved ones)')
     .option('--lexical', 'rank by words only (BM25+), without the embedding model even when one is configured')
     .option('--offline', 'do not call a model even when one is configured (as generate --offline): lexical ranking')
-    .action(async (query: string[], flags: StoreFlags & { top: string; candidates?: boolean; lexical?: boolean; offline?: boolean }) => {
-      const k = Number(flags.top);
-      if (!Number.isInteger(k) || k < 1) throw pfError('PF_ERR_INPUT_INVALID', '--top', `"${flags.top}" is not a positive whole number`);
-      // The model configuration is read as generate reads it (a bad one is the same PF_ERR_CONFIG, exit 2,
-      // before the store is opened), and the embeddings are the loop's, under the loop's cache key.
-      const ranking = flags.lexical || flags.offline ? {} : await loopEmbeddings(io.env);
-      await withLibrary(flags, async (store) => {
-        const found = await new SkillLibrary(store, { includeCandidates: flags.candidates, ...ranking }).search(query.join(' '), k);
-        print(flags, found, () => found.map(skillLine).join('\n') || '(no matching skills)');
-      });
-    });
+    .action(
+      async (
+        query: string[],
+        flags: StoreFlags & { top: string; candidates?: boolean; lexical?: boolean; offline?: boolean },
+      ) => {
+        const k = Number(flags.top);
+        if (!Number.isInteger(k) || k < 1)
+          throw pfError('PF_ERR_INPUT_INVALID', '--top', `"${flags.top}" is not a positive whole number`);
+        // The model configuration is read as generate reads it (a bad one is the same PF_ERR_CONFIG, exit 2,
+        // before the store is opened), and the embeddings are the loop's, under the loop's cache key.
+        const ranking = flags.lexical || flags.offline ? {} : await loopEmbeddings(io.env);
+        await withLibrary(flags, async (store) => {
+          const found = await new SkillLibrary(store, { includeCandidates: flags.candidates, ...ranking }).search(
+            query.join(' '),
+            k,
+          );
+          print(flags, found, () => found.map(skillLine).join('\n') || '(no matching skills)');
+        });
+      },
+    );
 
-  withStore(skills.command('show').description('a skill (id, or name for its highest version) or a stored policy (policy-… id)'))
+  withStore(
+    skills
+      .command('show')
+      .description('a skill (id, or name for its highest version) or a stored policy (policy-… id)'),
+  )
     .argument('<id>', 'e.g. imageTag@1, imageTag, or policy-0123abcd4567')
     .action((id: string, flags: StoreFlags) =>
       withLibrary(flags, async (store) => {
@@ -90,19 +111,30 @@ export const registerSkills: RegisterCommand = (program, { io }) => {
     );
 
   const review = (state: ReviewState, verb: string): void => {
-    withStore(skills.command(verb).description(`${verb} a skill or stored policy (recorded with reviewer, comment and time)`))
+    withStore(
+      skills.command(verb).description(`${verb} a skill or stored policy (recorded with reviewer, comment and time)`),
+    )
       .argument('<id>', 'skill id (name@version) or stored policy id (policy-…)')
       .option('--reviewer <name>', 'who reviews (default: the current user)')
       .option('--comment <text>', 'why')
       .action((id: string, flags: ReviewFlags) =>
         withLibrary(flags, async (store) => {
-          const input = { state, reviewer: flags.reviewer ?? defaultReviewer(io.env), ...(flags.comment ? { comment: flags.comment } : {}) };
+          const input = {
+            state,
+            reviewer: flags.reviewer ?? defaultReviewer(io.env),
+            ...(flags.comment ? { comment: flags.comment } : {}),
+          };
           if (id.startsWith('policy-')) {
             const p = await store.reviewPolicy(id, input);
             print(flags, p, () => `${p.id} is now ${p.state}`);
             return;
           }
-          if (!id.includes('@')) throw pfError('PF_ERR_INPUT_INVALID', id, 'review a specific version: give name@version (see `policyforge skills list --all-versions`)');
+          if (!id.includes('@'))
+            throw pfError(
+              'PF_ERR_INPUT_INVALID',
+              id,
+              'review a specific version: give name@version (see `policyforge skills list --all-versions`)',
+            );
           const s = await store.reviewSkill(id, input);
           print(flags, s, () => `${s.id} is now ${s.state}`);
         }),
@@ -112,7 +144,11 @@ export const registerSkills: RegisterCommand = (program, { io }) => {
   review('rejected', 'reject');
   review('deprecated', 'deprecate');
 
-  withStore(skills.command('export').description('write one <name>.js + <name>.yaml pair per skill, or approved runs as OpenAI fine-tuning JSONL'))
+  withStore(
+    skills
+      .command('export')
+      .description('write one <name>.js + <name>.yaml pair per skill, or approved runs as OpenAI fine-tuning JSONL'),
+  )
     .argument('[dir]', 'folder for the file pairs (files format)')
     .option('--format <format>', 'files | openai-jsonl', 'files')
     .option('--state <state>', 'only skills in this state (files format; default: every state)')
@@ -129,7 +165,8 @@ export const registerSkills: RegisterCommand = (program, { io }) => {
           } else io.stdout.write(jsonl);
           return;
         }
-        if (flags.format !== 'files') throw pfError('PF_ERR_INPUT_INVALID', '--format', `"${flags.format}" is not files or openai-jsonl`);
+        if (flags.format !== 'files')
+          throw pfError('PF_ERR_INPUT_INVALID', '--format', `"${flags.format}" is not files or openai-jsonl`);
         if (!dir) throw pfError('PF_ERR_INPUT_INVALID', 'export', 'give the folder to write the skill files to');
         const list = await store.listSkills(flags.state ? { state: parseState(flags.state) } : {});
         const files = await exportSkills(list, dir);
@@ -137,10 +174,14 @@ export const registerSkills: RegisterCommand = (program, { io }) => {
       }),
     );
 
-  withStore(skills.command('import').description('validate and add the skill file pairs of a folder (as candidates unless --keep-state)'))
+  withStore(
+    skills
+      .command('import')
+      .description('validate and add the skill file pairs of a folder (as candidates unless --keep-state)'),
+  )
     .argument('<dir>', 'folder of <name>.js + <name>.yaml pairs')
     .option('--keep-state', 'keep the review state and history the files carry (trusted source)')
-    .option('--no-tests', 'do not run the skills\' tests in the sandbox before importing')
+    .option('--no-tests', "do not run the skills' tests in the sandbox before importing")
     .action((dir: string, flags: StoreFlags & { keepState?: boolean; tests: boolean }) =>
       withLibrary(flags, async (store) => {
         // The skills' code is untrusted: it runs in a child process, so a crash is exit 3, never this process's death.
@@ -152,7 +193,10 @@ export const registerSkills: RegisterCommand = (program, { io }) => {
           await sandbox?.close();
         }
         print(flags, report, () =>
-          [`added ${report.added.length}: ${report.added.join(', ') || '-'}`, `already present ${report.duplicates.length}: ${report.duplicates.join(', ') || '-'}`].join('\n'),
+          [
+            `added ${report.added.length}: ${report.added.join(', ') || '-'}`,
+            `already present ${report.duplicates.length}: ${report.duplicates.join(', ') || '-'}`,
+          ].join('\n'),
         );
       }),
     );
@@ -166,7 +210,9 @@ export const registerSkills: RegisterCommand = (program, { io }) => {
  * SkillLibrary ranks lexically and logs a warning on stderr (key scrubbed), as it does for the loop.
  * agents/ (langchain) is loaded only here, so the other subcommands do not pay for it.
  */
-async function loopEmbeddings(env: NodeJS.ProcessEnv): Promise<Pick<SkillLibraryOptions, 'embeddings' | 'embeddingModel'>> {
+async function loopEmbeddings(
+  env: NodeJS.ProcessEnv,
+): Promise<Pick<SkillLibraryOptions, 'embeddings' | 'embeddingModel'>> {
   const { createEmbeddings, loadModelConfig } = await import('../../../agents/index.js');
   const model = loadModelConfig(env);
   const embeddings = model ? createEmbeddings(model) : undefined;
@@ -190,12 +236,15 @@ function printTo(io: CliIo, flags: StoreFlags, value: unknown, human: () => stri
 }
 
 function parseState(state: string): ReviewState {
-  if (!(REVIEW_STATES as readonly string[]).includes(state)) throw pfError('PF_ERR_INPUT_INVALID', '--state', `"${state}" is not one of ${REVIEW_STATES.join(', ')}`);
+  if (!(REVIEW_STATES as readonly string[]).includes(state))
+    throw pfError('PF_ERR_INPUT_INVALID', '--state', `"${state}" is not one of ${REVIEW_STATES.join(', ')}`);
   return state as ReviewState;
 }
 
 async function findSkill(store: SkillStore, idOrName: string): Promise<Skill> {
-  const skill = idOrName.includes('@') ? await store.getSkill(idOrName) : (await store.findSkillsByName(idOrName)).at(-1);
+  const skill = idOrName.includes('@')
+    ? await store.getSkill(idOrName)
+    : (await store.findSkillsByName(idOrName)).at(-1);
   if (!skill) throw pfError('PF_ERR_NOT_FOUND', `skill ${idOrName}`);
   return skill;
 }
@@ -227,7 +276,10 @@ function showSkill(s: Skill): string {
     s.code.trimEnd(),
     '',
     `tests (${s.tests.length}):`,
-    ...s.tests.map((t) => `  ${t.name}: ${s.name}(${t.args.map((a) => JSON.stringify(a)).join(', ')}) → ${JSON.stringify(t.expected)}`),
+    ...s.tests.map(
+      (t) =>
+        `  ${t.name}: ${s.name}(${t.args.map((a) => JSON.stringify(a)).join(', ')}) → ${JSON.stringify(t.expected)}`,
+    ),
   ];
   return lines.join('\n');
 }
@@ -238,7 +290,9 @@ function showPolicy(p: StoredPolicy): string {
     `intent: ${p.intent}`,
     `skills: ${p.skills.join(', ') || '-'}`,
     `provenance: ${p.provenance.source}${p.provenance.model ? `, model ${p.provenance.model}` : ''}, ${p.provenance.date}`,
-    ...(p.reviews ?? []).map((r) => `review: ${r.state} by ${r.reviewer} at ${r.at}${r.comment ? ` — ${r.comment}` : ''}`),
+    ...(p.reviews ?? []).map(
+      (r) => `review: ${r.state} by ${r.reviewer} at ${r.at}${r.comment ? ` — ${r.comment}` : ''}`,
+    ),
     '',
     p.policy.spec.javascript ?? '',
   ].join('\n');
