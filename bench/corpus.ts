@@ -54,16 +54,35 @@ export async function evaluateSuite(suite: Suite, generate: Generate, sandbox: S
     // `families` is the whole offline catalogue, the same in every refusal: left out of the report.
     const { families: _catalogue, ...details } = (isPolicyforgeError(err) ? err.details : undefined) ?? {};
     const reason = oneLine(err instanceof Error ? err.message : String(err), 1000);
-    return { ...base, outcome: 'refused', code, reason, ...(Object.keys(details).length ? { details } : {}), durationMs: performance.now() - started };
+    return {
+      ...base,
+      outcome: 'refused',
+      code,
+      reason,
+      ...(Object.keys(details).length ? { details } : {}),
+      durationMs: performance.now() - started,
+    };
   }
   const reading = result.plan?.rationale;
   if (result.status !== 'succeeded' || !result.safeToApply || !result.policy) {
-    return { ...base, outcome: 'refused', code: 'failed', reason: oneLine(result.reason), reading, durationMs: performance.now() - started };
+    return {
+      ...base,
+      outcome: 'refused',
+      code: 'failed',
+      reason: oneLine(result.reason),
+      reading,
+      durationMs: performance.now() - started,
+    };
   }
   const run = await sandbox.runSuite(result.policy, suite);
   const failing = run.cases
     .filter((c) => !c.passed)
-    .map((c) => ({ name: c.name, expected: c.expected, actual: c.outcome.actual, ...(c.failure ? { why: c.failure } : {}) }));
+    .map((c) => ({
+      name: c.name,
+      expected: c.expected,
+      actual: c.outcome.actual,
+      ...(c.failure ? { why: c.failure } : {}),
+    }));
   return {
     ...base,
     outcome: run.passed ? 'agrees' : 'verified-but-wrong',
@@ -88,7 +107,9 @@ export interface CorpusSource {
 
 /** The corpora this bench runs: the Gatekeeper- and Polaris-derived suites, and our own shared intents when present. */
 export function corpusSources(env: NodeJS.ProcessEnv = process.env): CorpusSource[] {
-  const shared = resolve(env.POLICYFORGE_SHARED_INTENTS ?? env.POLICYFORGE_INTENTS_DIR ?? join(assetPath(), '..', 'shared', 'intents'));
+  const shared = resolve(
+    env.POLICYFORGE_SHARED_INTENTS ?? env.POLICYFORGE_INTENTS_DIR ?? join(assetPath(), '..', 'shared', 'intents'),
+  );
   return [
     { name: 'gatekeeper-library', dir: assetPath('bench', 'corpus', 'gatekeeper') },
     { name: 'polaris-checks', dir: assetPath('bench', 'corpus', 'polaris') },
@@ -103,13 +124,23 @@ export interface CorpusReport {
   command: string;
   machine: { nproc: number; node: string; loadAverage1m: number };
   settings: { model: 'none (offline)'; fuzz: boolean; store: 'fresh SQLite per suite'; filter?: string };
-  corpora: Array<{ name: string; suites: number; refused: number; agrees: number; verifiedButWrong: number; durationMs: number }>;
+  corpora: Array<{
+    name: string;
+    suites: number;
+    refused: number;
+    agrees: number;
+    verifiedButWrong: number;
+    durationMs: number;
+  }>;
   /** `variant`: the converter's (bench/corpus/<corpus>/index.json), when the corpus has one. */
   suites: Array<SuiteOutcome & { corpus: string; id: string; variant?: string }>;
 }
 
 /** Runs every suite of every source, sequentially (2 shared cores), one fresh store per generation. */
-export async function runCorpus(sources: CorpusSource[], options: { filter?: string; fuzz?: boolean } = {}): Promise<CorpusReport> {
+export async function runCorpus(
+  sources: CorpusSource[],
+  options: { filter?: string; fuzz?: boolean } = {},
+): Promise<CorpusReport> {
   const { filter, fuzz = true } = options;
   const report: CorpusReport = {
     generatedAt: new Date().toISOString(),
@@ -145,10 +176,22 @@ export async function runCorpus(sources: CorpusSource[], options: { filter?: str
         }
         counts[outcome.outcome === 'verified-but-wrong' ? 'verifiedButWrong' : outcome.outcome]++;
         const id = file.replace(/\.yaml$/, '');
-        report.suites.push({ corpus: source.name, id, ...(variants.has(id) ? { variant: variants.get(id) } : {}), ...outcome });
-        process.stderr.write(`  ${source.name} ${file}: ${outcome.outcome}${outcome.code ? ` (${outcome.code})` : ''}\n`);
+        report.suites.push({
+          corpus: source.name,
+          id,
+          ...(variants.has(id) ? { variant: variants.get(id) } : {}),
+          ...outcome,
+        });
+        process.stderr.write(
+          `  ${source.name} ${file}: ${outcome.outcome}${outcome.code ? ` (${outcome.code})` : ''}\n`,
+        );
       }
-      report.corpora.push({ name: source.name, suites: files.length, ...counts, durationMs: Math.round(performance.now() - started) });
+      report.corpora.push({
+        name: source.name,
+        suites: files.length,
+        ...counts,
+        durationMs: Math.round(performance.now() - started),
+      });
     }
   } finally {
     await sandbox.close();
@@ -161,14 +204,16 @@ export async function runCorpus(sources: CorpusSource[], options: { filter?: str
 function variantsOf(dir: string): Map<string, string> {
   const index = join(dir, 'index.json');
   if (!existsSync(index)) return new Map();
-  const suites = (JSON.parse(readFileSync(index, 'utf8')) as { suites?: Array<{ id: string; variant: string }> }).suites ?? [];
+  const suites =
+    (JSON.parse(readFileSync(index, 'utf8')) as { suites?: Array<{ id: string; variant: string }> }).suites ?? [];
   return new Map(suites.map((s) => [s.id, s.variant]));
 }
 
 /** POLICYFORGE_CODE_COMMIT (a run from an exported tree), else the checkout's commit and whether it was dirty. */
 function codeVersion(env: NodeJS.ProcessEnv = process.env): string {
   if (env.POLICYFORGE_CODE_COMMIT) return env.POLICYFORGE_CODE_COMMIT;
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: assetPath(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  const git = (...args: string[]): string =>
+    execFileSync('git', args, { cwd: assetPath(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
     return `${git('rev-parse', '--short=12', 'HEAD')}${git('status', '--porcelain', '--untracked-files=no') ? ' + uncommitted changes' : ''}`;
   } catch {
@@ -180,19 +225,25 @@ function codeVersion(env: NodeJS.ProcessEnv = process.env): string {
 export function renderCorpusSection(report: CorpusReport): string {
   const lines = [
     'Command: `npm run bench -- corpus` (writes this section and `bench/corpus/last-report.json`, per-suite outcomes).',
-    'Each suite\'s intent is generated offline as `policyforge generate --offline` does (no model, a fresh SQLite skill',
+    "Each suite's intent is generated offline as `policyforge generate --offline` does (no model, a fresh SQLite skill",
     `store per intent, fuzzing ${report.settings.fuzz ? 'on as in the CLI' : 'off (POLICYFORGE_CORPUS_FUZZ=0)'}), then the suite's reference cases run on the result as \`policyforge test\``,
     'runs them. **refused**: PF_ERR_OFFLINE_UNSUPPORTED or a failed generation (honest). **agrees**: reported safe to',
     'apply and every reference case passes. **verified but wrong**: reported safe to apply while a reference case fails.',
     'The gatekeeper-library corpus is converted from the OPA Gatekeeper library (bench/corpus/gatekeeper/README.md),',
     'the polaris-checks corpus from the Fairwinds Polaris checks and their test objects (bench/corpus/polaris/README.md);',
     `"shared intents" are our own suites (../shared/intents). Code: ${report.code}. Machine: nproc ${report.machine.nproc}, Node ${report.machine.node}, load ${report.machine.loadAverage1m}.`,
-    ...(report.settings.filter ? ['', `**Partial run**: only suites whose id contains \`${report.settings.filter}\`.`] : []),
+    ...(report.settings.filter
+      ? ['', `**Partial run**: only suites whose id contains \`${report.settings.filter}\`.`]
+      : []),
     '',
     '| corpus | suites | refused | agrees | verified but wrong | share of produced policies that are wrong | wall time |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...report.corpora.flatMap((c) => {
-      const row = (name: string, n: { suites: number; refused: number; agrees: number; verifiedButWrong: number }, time: string): string => {
+      const row = (
+        name: string,
+        n: { suites: number; refused: number; agrees: number; verifiedButWrong: number },
+        time: string,
+      ): string => {
         const produced = n.agrees + n.verifiedButWrong;
         return `| ${name} | ${n.suites} | ${n.refused} | ${n.agrees} | **${n.verifiedButWrong}** | ${produced ? `${Math.round((100 * n.verifiedButWrong) / produced)} %` : '-'} | ${time} |`;
       };
@@ -201,21 +252,42 @@ export function renderCorpusSection(report: CorpusReport): string {
       const byVariant = variants.map((v) => {
         const of = mine.filter((s) => s.variant === v);
         const count = (o: Outcome): number => of.filter((s) => s.outcome === o).length;
-        return row(`↳ variant ${v}`, { suites: of.length, refused: count('refused'), agrees: count('agrees'), verifiedButWrong: count('verified-but-wrong') }, '');
+        return row(
+          `↳ variant ${v}`,
+          {
+            suites: of.length,
+            refused: count('refused'),
+            agrees: count('agrees'),
+            verifiedButWrong: count('verified-but-wrong'),
+          },
+          '',
+        );
       });
       return [row(c.name, c, `${(c.durationMs / 1000).toFixed(1)} s`), ...(variants.length > 1 ? byVariant : [])];
     }),
   ];
   const wrong = report.suites.filter((s) => s.outcome === 'verified-but-wrong');
   if (wrong.length) {
-    lines.push('', 'Verified but wrong:', '', '| corpus | suite | intent (start) | offline reading | failing reference cases (expected → actual) |', '| --- | --- | --- | --- | --- |');
+    lines.push(
+      '',
+      'Verified but wrong:',
+      '',
+      '| corpus | suite | intent (start) | offline reading | failing reference cases (expected → actual) |',
+      '| --- | --- | --- | --- | --- |',
+    );
     for (const s of wrong) {
       const failing = (s.failing ?? []).map((f) => `${f.name} (${f.expected} → ${f.actual})`).join('; ');
-      lines.push(`| ${s.corpus} | ${s.id} | ${cell(s.intent, 120)} | ${cell(s.reading ?? '', 100)} | ${cell(failing, 200)} |`);
+      lines.push(
+        `| ${s.corpus} | ${s.id} | ${cell(s.intent, 120)} | ${cell(s.reading ?? '', 100)} | ${cell(failing, 200)} |`,
+      );
     }
   }
   const agrees = report.suites.filter((s) => s.outcome === 'agrees');
-  if (agrees.length) lines.push('', `Agrees: ${agrees.map((s) => `${s.corpus === 'shared intents' ? 'shared/' : ''}${s.id}`).join(', ')}.`);
+  if (agrees.length)
+    lines.push(
+      '',
+      `Agrees: ${agrees.map((s) => `${s.corpus === 'shared intents' ? 'shared/' : ''}${s.id}`).join(', ')}.`,
+    );
   return lines.join('\n');
 }
 
@@ -228,6 +300,9 @@ export async function run(): Promise<BenchSection> {
   const filter = process.env.POLICYFORGE_CORPUS_FILTER || undefined;
   const report = await runCorpus(corpusSources(), { filter, fuzz: process.env.POLICYFORGE_CORPUS_FUZZ !== '0' });
   // A filtered run never overwrites the full report others read.
-  writeFileSync(assetPath('bench', 'corpus', filter ? 'last-report.partial.json' : 'last-report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(
+    assetPath('bench', 'corpus', filter ? 'last-report.partial.json' : 'last-report.json'),
+    `${JSON.stringify(report, null, 2)}\n`,
+  );
   return { title: 'Development corpus (offline generate vs reference cases)', markdown: renderCorpusSection(report) };
 }

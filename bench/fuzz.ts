@@ -18,16 +18,28 @@ export async function run(): Promise<BenchSection> {
     .map((f) => {
       const id = f.replace(/\.policy\.yaml$/, '');
       const suite = parseSuite(readFileSync(join(dir, `${id}.yaml`), 'utf8'), `${id}.yaml`);
-      return { id, cases: suite.cases, policy: harden(parsePolicy(readFileSync(join(dir, f), 'utf8'), f), undefined, { text: suite.intent }) };
+      return {
+        id,
+        cases: suite.cases,
+        policy: harden(parsePolicy(readFileSync(join(dir, f), 'utf8'), f), undefined, { text: suite.intent }),
+      };
     });
   const iam = refs.find((r) => r.id === 'iampolicy-no-project');
   const draft: JsPolicy = {
     apiVersion: 'policy.jspolicy.com/v1beta1',
     kind: 'JsPolicy',
     metadata: { name: 'user-iam-draft.example.com' },
-    spec: { operations: ['CREATE', 'UPDATE'], resources: ['iampolicies'], apiGroups: ['configconnector.cnrm.cloud.google.com'], javascript: "if (request.object.spec.resourceRef.kind === 'Project') deny('no')" },
+    spec: {
+      operations: ['CREATE', 'UPDATE'],
+      resources: ['iampolicies'],
+      apiGroups: ['configconnector.cnrm.cloud.google.com'],
+      javascript: "if (request.object.spec.resourceRef.kind === 'Project') deny('no')",
+    },
   };
-  const targets = [...refs, ...(iam ? [{ id: 'user IAMPolicy draft (must crash)', cases: iam.cases, policy: draft }] : [])];
+  const targets = [
+    ...refs,
+    ...(iam ? [{ id: 'user IAMPolicy draft (must crash)', cases: iam.cases, policy: draft }] : []),
+  ];
 
   const rows: string[] = [];
   const totals: string[] = [];
@@ -65,8 +77,18 @@ export async function run(): Promise<BenchSection> {
         await sandbox.runSuite(probe, sent, { ignoreSelectors: true });
         const batchMs = performance.now() - s0;
         const batchCpu = cpuMs(b0);
-        Object.assign(sum, { runs: sum.runs + sent.length, calls: sum.calls + calls, ms: sum.ms + ms, cpu: sum.cpu + cpu, batchMs: sum.batchMs + batchMs, batchCpu: sum.batchCpu + batchCpu });
-        if (isolation === 'inline') rows.push(`| ${t.id} | ${t.cases.length} | ${sent.length} | ${calls} | ${crashes.length} | ${ms.toFixed(0)} | ${batchMs.toFixed(0)} |`);
+        Object.assign(sum, {
+          runs: sum.runs + sent.length,
+          calls: sum.calls + calls,
+          ms: sum.ms + ms,
+          cpu: sum.cpu + cpu,
+          batchMs: sum.batchMs + batchMs,
+          batchCpu: sum.batchCpu + batchCpu,
+        });
+        if (isolation === 'inline')
+          rows.push(
+            `| ${t.id} | ${t.cases.length} | ${sent.length} | ${calls} | ${crashes.length} | ${ms.toFixed(0)} | ${batchMs.toFixed(0)} |`,
+          );
       }
       totals.push(
         `| ${isolation} | ${targets.length} | ${sum.runs} | ${sum.calls} | ${sum.ms.toFixed(0)} ms / ${sum.cpu.toFixed(0)} ms | ${sum.batchMs.toFixed(0)} ms / ${sum.batchCpu.toFixed(0)} ms | ${(sum.ms / sum.batchMs).toFixed(2)}× / ${(sum.cpu / sum.batchCpu).toFixed(2)}× |`,
@@ -80,12 +102,12 @@ export async function run(): Promise<BenchSection> {
     markdown: [
       'Command: `npm run bench -- fuzz`. Each reference policy of `../shared/intents` is hardened and fuzzed',
       'with its own suite as seeds (variants of every case object, catalog-generated objects, shrinking of every',
-      'crash), plus the user\'s IAMPolicy draft, which must crash. Each policy\'s suite runs once before it is',
+      "crash), plus the user's IAMPolicy draft, which must crash. Each policy's suite runs once before it is",
       'fuzzed, as the loop verifies before it fuzzes (so the policy\'s context is warm). "Runs" counts sandbox',
       'evaluations, shrinking included; "calls" counts `runSuite` calls. Baseline: the very same evaluations (every',
-      'case the fuzzer sent) in one `runSuite` call, in the same run right after each policy\'s fuzzing. Wall time',
+      "case the fuzzer sent) in one `runSuite` call, in the same run right after each policy's fuzzing. Wall time",
       'and CPU time of this process (CPU time is less disturbed by the other processes on the machine; with',
-      'process isolation the children\'s CPU time is not counted). Goal (issue 17): fuzzing ≤ 3× the baseline.',
+      "process isolation the children's CPU time is not counted). Goal (issue 17): fuzzing ≤ 3× the baseline.",
       '',
       '| isolation | policies | runs | calls | fuzzing wall / CPU | one runSuite of the same cases wall / CPU | ratio wall / CPU |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -116,11 +138,11 @@ const BEFORE = [
   '| after: 4 KiB strings, 32-item lists, request hash + mutation dedupe, 2 calls + 1 per round | 1472 | 50 | 1.8 MB | 1047 / 181 ms | 549 / 107 ms | 1.91× / 1.69× |',
   '',
   'Reading: before, most of the time was not in the policies but in the 1,000-item lists: the sandbox diffs a',
-  'mutating policy\'s result against the object (`sandbox/patch.ts` edit distance, `deepEqual`: half of all CPU',
+  "mutating policy's result against the object (`sandbox/patch.ts` edit distance, `deepEqual`: half of all CPU",
   'samples), and copying, marshalling and stringifying 64 KiB strings; so even the batched baseline of those',
   'same cases was slower than fuzzing (ratio below 1). The issue\'s "10.4× the same evaluations batched" compared',
   'with 1,316 evaluations of ordinary-sized cases (42 ms); against that, the fuzzer now costs 181 ms CPU for 1,472',
   'runs under this load. The bounded values still find every crash the tests pin (test/critic/fuzz.test.ts) and',
-  'the same crashes on these 17 policies. Runs went up 12 %: dedupe by a hash of the case\'s request plus the',
+  "the same crashes on these 17 policies. Runs went up 12 %: dedupe by a hash of the case's request plus the",
   'mutation no longer merges equal variants of different cases (stringifying every variant to find those cost more).',
 ].join('\n');

@@ -30,13 +30,16 @@ export async function run(): Promise<BenchSection> {
       const shared = first.policy ? await generator.sandbox.runSuite(first.policy, suite) : undefined;
       cold.push(coldMs);
       warm.push(warmMs);
-      rows.push(`| ${f.replace(/\.yaml$/, '')} | ${first.status} | ${first.plan?.tests.length ?? 0} | ${shared ? `${shared.total - shared.failed}/${shared.total}` : '-'} | ${coldMs.toFixed(0)} | ${again.source} ${warmMs.toFixed(1)} |`);
+      rows.push(
+        `| ${f.replace(/\.yaml$/, '')} | ${first.status} | ${first.plan?.tests.length ?? 0} | ${shared ? `${shared.total - shared.failed}/${shared.total}` : '-'} | ${coldMs.toFixed(0)} | ${again.source} ${warmMs.toFixed(1)} |`,
+      );
     }
   } finally {
     await generator.close();
     rmSync(home, { recursive: true, force: true });
   }
-  const p = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+  const p = (xs: number[], q: number): number =>
+    [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
   return {
     title: 'Offline generation (generate, 16 shared intents)',
     markdown: [

@@ -30,7 +30,15 @@ const POLICY = {
     operations: ['CREATE', 'UPDATE'],
     resources: ['pods'],
     apiGroups: [''],
-    namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'kube-public', 'kube-node-lease'] }] },
+    namespaceSelector: {
+      matchExpressions: [
+        {
+          key: 'kubernetes.io/metadata.name',
+          operator: 'NotIn',
+          values: ['kube-system', 'kube-public', 'kube-node-lease'],
+        },
+      ],
+    },
     failurePolicy: 'Ignore',
     timeoutSeconds: 3,
     javascript: [
@@ -43,7 +51,11 @@ const POLICY = {
   },
 };
 
-const SELECTS_NOTHING = { ...POLICY, metadata: { name: 'bench-impact-nothing.policyforge.dev' }, spec: { ...POLICY.spec, resources: ['cronjobs'], apiGroups: ['batch'] } };
+const SELECTS_NOTHING = {
+  ...POLICY,
+  metadata: { name: 'bench-impact-nothing.policyforge.dev' },
+  spec: { ...POLICY.spec, resources: ['cronjobs'], apiGroups: ['batch'] },
+};
 
 function pod(i: number, random: () => number): Record<string, unknown> {
   const ns = `team-${i % 40}`;
@@ -126,7 +138,10 @@ interface Row {
   summary: string;
 }
 
-function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ wallS: number; cpuS: number; maxRssMb: number; stdout: string }> {
+function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ wallS: number; cpuS: number; maxRssMb: number; stdout: string }> {
   return new Promise((resolve, reject) => {
     execFile(
       '/usr/bin/time',
@@ -137,7 +152,16 @@ function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{
         if (!m) return reject(new Error(`no timing from /usr/bin/time (${err?.message ?? ''}): ${stderr.slice(-500)}`));
         // exit 0 or 1 (--fail-on) is a finished run; anything else (a crash, out of memory) is not a measurement
         const code = typeof (err as { code?: unknown } | null)?.code === 'number' ? (err as { code: number }).code : 0;
-        if (code > 1) return reject(new Error(`policyforge exited with ${code}: ${stderr.split('\n').filter((l) => !/^\s*\d+: 0x/.test(l)).slice(-6).join(' | ')}`));
+        if (code > 1)
+          return reject(
+            new Error(
+              `policyforge exited with ${code}: ${stderr
+                .split('\n')
+                .filter((l) => !/^\s*\d+: 0x/.test(l))
+                .slice(-6)
+                .join(' | ')}`,
+            ),
+          );
         resolve({ wallS: Number(m[1]), cpuS: Number(m[2]) + Number(m[3]), maxRssMb: Number(m[4]) / 1024, stdout });
       },
     );
@@ -163,25 +187,120 @@ export async function run(): Promise<BenchSection> {
     const sizes = { yaml: (await stat(yamlPath)).size, audit: (await stat(auditPath)).size };
 
     const rows: Row[] = [];
-    const cases: Array<{ source: string; path: string; policy: string; policyPath: string; json: boolean; inline?: boolean; objects?: number; heapCap?: boolean }> = [
-      { source: 'YAML manifests (10,000 Pod documents: memory check)', path: smallPath, policy: 'pod policy', policyPath, json: false, objects: OBJECTS / 10 },
-      { source: 'YAML manifests (100,000 Pod documents)', path: yamlPath, policy: 'pod policy (every pod selected)', policyPath, json: false },
-      { source: 'YAML manifests (100,000 Pod documents)', path: yamlPath, policy: 'pod policy', policyPath, json: false, inline: true },
-      { source: `YAML manifests (100,000 Pod documents), V8 old space capped at ${HEAP_CAP_MB} MB`, path: yamlPath, policy: 'pod policy', policyPath, json: false, heapCap: true },
-      { source: 'YAML manifests (100,000 Pod documents)', path: yamlPath, policy: 'pod policy', policyPath, json: true },
-      { source: 'YAML manifests (100,000 Pod documents)', path: yamlPath, policy: 'selects nothing (reading + matching only)', policyPath: nothingPath, json: false },
-      { source: 'audit log (100,000 events, JSON lines)', path: auditPath, policy: 'pod policy', policyPath, json: false },
-      { source: 'audit log (100,000 events, JSON lines)', path: auditPath, policy: 'pod policy', policyPath, json: true },
-      { source: 'audit log (100,000 events, JSON lines)', path: auditPath, policy: 'selects nothing (reading + matching only)', policyPath: nothingPath, json: false },
+    const cases: Array<{
+      source: string;
+      path: string;
+      policy: string;
+      policyPath: string;
+      json: boolean;
+      inline?: boolean;
+      objects?: number;
+      heapCap?: boolean;
+    }> = [
+      {
+        source: 'YAML manifests (10,000 Pod documents: memory check)',
+        path: smallPath,
+        policy: 'pod policy',
+        policyPath,
+        json: false,
+        objects: OBJECTS / 10,
+      },
+      {
+        source: 'YAML manifests (100,000 Pod documents)',
+        path: yamlPath,
+        policy: 'pod policy (every pod selected)',
+        policyPath,
+        json: false,
+      },
+      {
+        source: 'YAML manifests (100,000 Pod documents)',
+        path: yamlPath,
+        policy: 'pod policy',
+        policyPath,
+        json: false,
+        inline: true,
+      },
+      {
+        source: `YAML manifests (100,000 Pod documents), V8 old space capped at ${HEAP_CAP_MB} MB`,
+        path: yamlPath,
+        policy: 'pod policy',
+        policyPath,
+        json: false,
+        heapCap: true,
+      },
+      {
+        source: 'YAML manifests (100,000 Pod documents)',
+        path: yamlPath,
+        policy: 'pod policy',
+        policyPath,
+        json: true,
+      },
+      {
+        source: 'YAML manifests (100,000 Pod documents)',
+        path: yamlPath,
+        policy: 'selects nothing (reading + matching only)',
+        policyPath: nothingPath,
+        json: false,
+      },
+      {
+        source: 'audit log (100,000 events, JSON lines)',
+        path: auditPath,
+        policy: 'pod policy',
+        policyPath,
+        json: false,
+      },
+      {
+        source: 'audit log (100,000 events, JSON lines)',
+        path: auditPath,
+        policy: 'pod policy',
+        policyPath,
+        json: true,
+      },
+      {
+        source: 'audit log (100,000 events, JSON lines)',
+        path: auditPath,
+        policy: 'selects nothing (reading + matching only)',
+        policyPath: nothingPath,
+        json: false,
+      },
     ];
     for (const c of cases) {
-      process.stderr.write(`  impact: ${c.source} × ${c.policy}${c.json ? ' --json' : ''}${c.inline ? ' --isolation inline' : ''}\n`);
-      const env = c.heapCap ? { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${HEAP_CAP_MB}`.trim() } : process.env;
-      const r = await runCli(['test', '--policy', c.policyPath, '--against', c.path, ...(c.json ? ['--json'] : []), ...(c.inline ? ['--isolation', 'inline'] : [])], env);
+      process.stderr.write(
+        `  impact: ${c.source} × ${c.policy}${c.json ? ' --json' : ''}${c.inline ? ' --isolation inline' : ''}\n`,
+      );
+      const env = c.heapCap
+        ? {
+            ...process.env,
+            NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=${HEAP_CAP_MB}`.trim(),
+          }
+        : process.env;
+      const r = await runCli(
+        [
+          'test',
+          '--policy',
+          c.policyPath,
+          '--against',
+          c.path,
+          ...(c.json ? ['--json'] : []),
+          ...(c.inline ? ['--isolation', 'inline'] : []),
+        ],
+        env,
+      );
       const summary = c.json ? summaryOfJson(r.stdout) : (r.stdout.split('\n')[1] ?? '');
-      rows.push({ source: c.source, policy: c.policy, json: c.json, inline: c.inline ?? false, objects: c.objects ?? OBJECTS, wallS: r.wallS, cpuS: r.cpuS, maxRssMb: r.maxRssMb, summary });
+      rows.push({
+        source: c.source,
+        policy: c.policy,
+        json: c.json,
+        inline: c.inline ?? false,
+        objects: c.objects ?? OBJECTS,
+        wallS: r.wallS,
+        cpuS: r.cpuS,
+        maxRssMb: r.maxRssMb,
+        summary,
+      });
     }
-    const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+    const fmt = (n: number, d = 0): string =>
+      n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
     const table = [
       '| source | policy | output | isolation | wall s | CPU s | objects / wall s | objects / CPU s | peak RSS MB | result |',
       '| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
@@ -222,6 +341,10 @@ export async function run(): Promise<BenchSection> {
 function summaryOfJson(stdout: string): string {
   const at = stdout.lastIndexOf('"summary":');
   if (at < 0) return '(no summary)';
-  const s = JSON.parse(stdout.slice(at + '"summary":'.length, stdout.lastIndexOf('}'))) as { checked: number; wouldDeny: number; wouldWarn: number };
+  const s = JSON.parse(stdout.slice(at + '"summary":'.length, stdout.lastIndexOf('}'))) as {
+    checked: number;
+    wouldDeny: number;
+    wouldWarn: number;
+  };
   return `${s.wouldDeny} denied, ${s.wouldWarn} warned of ${s.checked} (${(stdout.length / 2 ** 20).toFixed(0)} MiB of JSON)`;
 }

@@ -16,16 +16,19 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const file = assetPath('docs', 'benchmarks.md');
-  let doc = await readFile(file, 'utf8').catch(() => '# Benchmarks\n\nWritten by `npm run bench`; each section is replaced when its benchmark runs again.\n');
   for (const name of names) {
     process.stderr.write(`bench ${name} …\n`);
+    const machineLine = machine();
     const section = await (await BENCHES[name]()).run();
-    const body = `<!-- bench:${name} -->\n## ${section.title}\n\n${machine()}\n\n${section.markdown.trim()}\n<!-- /bench:${name} -->`;
+    const body = `<!-- bench:${name} -->\n## ${section.title}\n\n${machineLine}\n\n${section.markdown.trim()}\n<!-- /bench:${name} -->`;
     process.stdout.write(`${body}\n\n`);
+    // read just before writing: a benchmark runs for minutes, and the other sections may be edited meanwhile
+    const doc = await readFile(file, 'utf8').catch(
+      () => '# Benchmarks\n\nWritten by `npm run bench`; each section is replaced when its benchmark runs again.\n',
+    );
     const re = new RegExp(`<!-- bench:${name} -->[\\s\\S]*?<!-- /bench:${name} -->`);
-    doc = re.test(doc) ? doc.replace(re, body) : `${doc.trimEnd()}\n\n${body}\n`;
+    await writeFile(file, re.test(doc) ? doc.replace(re, () => body) : `${doc.trimEnd()}\n\n${body}\n`);
   }
-  await writeFile(file, doc);
 }
 
 function machine(): string {

@@ -6,7 +6,12 @@ import type { ModelConfig } from '../agents/index.js';
 import type { GenerationResult, ProgressEvent } from '../common/index.js';
 import { createGenerator, type Generator } from '../src/loop/index.js';
 import { containersOnlyFirstModel, INTENT_ALL, INTENT_PROD, privilegedModel } from '../test/loop/privileged-model.js';
-import { startScriptedOpenAIServer, type RecordedRequest, type ScriptedOpenAIServer, type ScriptStep } from '../test/support/scripted-openai-server.js';
+import {
+  startScriptedOpenAIServer,
+  type RecordedRequest,
+  type ScriptedOpenAIServer,
+  type ScriptStep,
+} from '../test/support/scripted-openai-server.js';
 import type { BenchSection } from './benches.js';
 
 /**
@@ -46,7 +51,10 @@ interface RunFigures {
 }
 
 /** Wraps the scripted model so each answer's size is recorded next to its request. */
-function recordingModel(answers: Map<RecordedRequest, string>, scripted: (req: RecordedRequest) => ScriptStep): (req: RecordedRequest) => ScriptStep {
+function recordingModel(
+  answers: Map<RecordedRequest, string>,
+  scripted: (req: RecordedRequest) => ScriptStep,
+): (req: RecordedRequest) => ScriptStep {
   return (req) => {
     const step = scripted(req);
     if (typeof step === 'object' && 'toolCall' in step) answers.set(req, JSON.stringify(step.toolCall.arguments));
@@ -54,29 +62,42 @@ function recordingModel(answers: Map<RecordedRequest, string>, scripted: (req: R
   };
 }
 
-async function measure(server: ScriptedOpenAIServer, answers: Map<RecordedRequest, string>, generator: Generator, label: string, intent: string): Promise<RunFigures> {
+async function measure(
+  server: ScriptedOpenAIServer,
+  answers: Map<RecordedRequest, string>,
+  generator: Generator,
+  label: string,
+  intent: string,
+): Promise<RunFigures> {
   const before = server.chatRequests().length;
   const judgedBefore = server.judgeRequests().length;
   const events: ProgressEvent[] = [];
   const result = await generator.generate({ text: intent }, { onProgress: (e) => events.push(e) });
-  if (result.status !== 'succeeded') throw new Error(`library-prompts: ${label} "${intent}" did not succeed: ${result.reason}`);
-  const calls = server.chatRequests().slice(before).map((r): CallFigures => {
-    const [system, human] = r.messages;
-    const answer = answers.get(r) ?? '';
-    return {
-      tool: r.body.tools?.[0]?.function?.name ?? '(json)',
-      systemChars: system?.content.length ?? 0,
-      humanChars: human?.content.length ?? 0,
-      serverPromptTokens: JSON.stringify(r.body.messages ?? []).length >> 2, // what the scripted server reports as usage.prompt_tokens
-      messageTokens: r.messages.reduce((n, m) => n + tokens(m.content), 0),
-      toolTokens: tokens(JSON.stringify(r.body.tools ?? [])),
-      answerChars: answer.length,
-      answerTokens: tokens(answer),
-    };
-  });
+  if (result.status !== 'succeeded')
+    throw new Error(`library-prompts: ${label} "${intent}" did not succeed: ${result.reason}`);
+  const calls = server
+    .chatRequests()
+    .slice(before)
+    .map((r): CallFigures => {
+      const [system, human] = r.messages;
+      const answer = answers.get(r) ?? '';
+      return {
+        tool: r.body.tools?.[0]?.function?.name ?? '(json)',
+        systemChars: system?.content.length ?? 0,
+        humanChars: human?.content.length ?? 0,
+        serverPromptTokens: JSON.stringify(r.body.messages ?? []).length >> 2, // what the scripted server reports as usage.prompt_tokens
+        messageTokens: r.messages.reduce((n, m) => n + tokens(m.content), 0),
+        toolTokens: tokens(JSON.stringify(r.body.tools ?? [])),
+        answerChars: answer.length,
+        answerTokens: tokens(answer),
+      };
+    });
   // The judge's call (one per plan, the same with or without a library) is counted, not measured here.
   const judged = server.judgeRequests().length - judgedBefore;
-  if (result.usage.calls !== calls.length + judged) throw new Error(`library-prompts: ${label}: the result counts ${result.usage.calls} model calls, the server saw ${calls.length} and ${judged} judge call(s)`);
+  if (result.usage.calls !== calls.length + judged)
+    throw new Error(
+      `library-prompts: ${label}: the result counts ${result.usage.calls} model calls, the server saw ${calls.length} and ${judged} judge call(s)`,
+    );
   const retrieved = events.filter((e): e is Extract<ProgressEvent, { type: 'retrieved' }> => e.type === 'retrieved');
   return { label, intent, result, calls, coderSkills: retrieved.at(-1)?.skills ?? [] };
 }
@@ -95,10 +116,18 @@ async function runScenario(name: string, scripted: (req: RecordedRequest) => Scr
   const server = await startScriptedOpenAIServer();
   const answers = new Map<RecordedRequest, string>();
   server.fallback = recordingModel(answers, scripted);
-  const model: ModelConfig = { provider: 'openai-compatible', model: 'scripted', apiKey: 'sk-bench-not-a-real-key', baseURL: server.baseURL, timeoutMs: 30_000, maxRetries: 0, temperature: 0 };
+  const model: ModelConfig = {
+    provider: 'openai-compatible',
+    model: 'scripted',
+    apiKey: 'sk-bench-not-a-real-key',
+    baseURL: server.baseURL,
+    timeoutMs: 30_000,
+    maxRetries: 0,
+    temperature: 0,
+  };
   const runs: RunFigures[] = [];
   const opened: Generator[] = [];
-  let approved: string[] = [];
+  let approved: string[];
   try {
     // (a) No library: every run gets a fresh, empty store (no built-ins, nothing learned carries over).
     let n = 0;
@@ -121,7 +150,12 @@ async function runScenario(name: string, scripted: (req: RecordedRequest) => Scr
     opened.push(library);
     const b1 = await measure(server, answers, library, 'b1 library', INTENT_ALL);
     runs.push(b1);
-    for (const id of b1.result.skillsAdded) await library.library.store.reviewSkill(id, { state: 'approved', reviewer: 'bench-reviewer', comment: 'read and approved for the benchmark' });
+    for (const id of b1.result.skillsAdded)
+      await library.library.store.reviewSkill(id, {
+        state: 'approved',
+        reviewer: 'bench-reviewer',
+        comment: 'read and approved for the benchmark',
+      });
     approved = b1.result.skillsAdded;
     runs.push(await measure(server, answers, library, 'b2 library', INTENT_PROD));
     runs.push(await measure(server, answers, library, 'b3 library, intent 1 again', INTENT_ALL));
@@ -154,15 +188,23 @@ function summaryTable(runs: RunFigures[]): string[] {
         coderCall(r)?.systemChars ?? '-',
         sum(r.calls.map((c) => c.answerTokens)),
         r.result.skillsUsed.join(', ') || '(none)',
-      ].join(' | ').replace(/^/, '| ').concat(' |'),
+      ]
+        .join(' | ')
+        .replace(/^/, '| ')
+        .concat(' |'),
     ),
   ];
 }
 
 function findings(s: Scenario): string[] {
-  const byLabel = (prefix: string): RunFigures => s.runs.find((r) => r.label.startsWith(prefix))!;
+  const byLabel = (prefix: string): RunFigures => {
+    const run = s.runs.find((r) => r.label.startsWith(prefix));
+    if (!run) throw new Error(`library-prompts: no run labelled ${prefix}*`);
+    return run;
+  };
   const [a2, b2, c2, a3, b3] = ['a2', 'b2', 'c2', 'a3', 'b3'].map(byLabel);
-  const tokensOf = (r: RunFigures, tool: string): number => sum(r.calls.filter((c) => c.tool === tool).map((c) => c.messageTokens));
+  const tokensOf = (r: RunFigures, tool: string): number =>
+    sum(r.calls.filter((c) => c.tool === tool).map((c) => c.messageTokens));
   const delta = (tool: string): string => {
     const d = tokensOf(b2, tool) - tokensOf(a2, tool);
     return `${tool} ${d >= 0 ? '+' : ''}${d}`;
@@ -178,12 +220,22 @@ function findings(s: Scenario): string[] {
 }
 
 export async function run(): Promise<BenchSection> {
-  const scenarios = [await runScenario('careful', privilegedModel), await runScenario('containers-only first draft', containersOnlyFirstModel)];
+  const scenarios = [
+    await runScenario('careful', privilegedModel),
+    await runScenario('containers-only first draft', containersOnlyFirstModel),
+  ];
   const [careful, forgetful] = scenarios;
   const perCall = [
     '| scenario | run | call | system chars | human chars | server prompt_tokens | o200k message tokens | o200k tool-schema tokens | answer chars |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    ...scenarios.flatMap((s) => s.runs.flatMap((r) => r.calls.map((c) => `| ${s.name} | ${r.label} | ${c.tool} | ${c.systemChars} | ${c.humanChars} | ${c.serverPromptTokens} | ${c.messageTokens} | ${c.toolTokens} | ${c.answerChars} |`))),
+    ...scenarios.flatMap((s) =>
+      s.runs.flatMap((r) =>
+        r.calls.map(
+          (c) =>
+            `| ${s.name} | ${r.label} | ${c.tool} | ${c.systemChars} | ${c.humanChars} | ${c.serverPromptTokens} | ${c.messageTokens} | ${c.toolTokens} | ${c.answerChars} |`,
+        ),
+      ),
+    ),
   ];
 
   return {
@@ -204,9 +256,9 @@ export async function run(): Promise<BenchSection> {
       '',
       'Runs, per model: **a1–a3** without a library (a fresh empty store each, no built-ins); **c2** intent 2 with the built-in',
       "skills only; **b1–b3** with the library: built-ins seeded, b1's learned skills approved as a reviewer would, then intent 2,",
-      'then intent 1 again. What the library puts in prompts: the planner gets the retrieved skills\' one-line descriptions;',
+      "then intent 1 again. What the library puts in prompts: the planner gets the retrieved skills' one-line descriptions;",
       "the coder gets the retrieved skills' code, except skills a shown skill calls, which are listed by signature; the critic",
-      "reads the draft as written plus a list of the approved skills it calls (unreviewed skills with their code).",
+      'reads the draft as written plus a list of the approved skills it calls (unreviewed skills with their code).',
       '',
       '"server prompt_tokens" is what the scripted server reports (its estimate: JSON of the messages / 4); "o200k" is',
       "gpt-4o's tokenizer (js-tiktoken) over the message texts plus the tool definition, which providers also bill as prompt.",
@@ -223,7 +275,7 @@ export async function run(): Promise<BenchSection> {
       '',
       ...findings(forgetful),
       '',
-      '**Reading.** The library makes intent 2\'s prompt smaller when it saves a round, which is what a skill is for: the',
+      "**Reading.** The library makes intent 2's prompt smaller when it saves a round, which is what a skill is for: the",
       "fix a past run paid for is not paid again. When the model would have been right anyway, the library's text (skill",
       'descriptions for the planner, the code of the skills the coder may call) costs a little more than the helper code it',
       'saves, and the saving is in answer tokens (output, billed higher at most providers) and in the identical intent,',

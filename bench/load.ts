@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger, type GenerationResult, type Intent } from '../common/index.js';
 import { startScriptedOpenAIServer } from '../test/support/scripted-openai-server.js';
-import { createGenerationQueue, startGenerationWorker, type GenerateFn, type GenerationWorker } from '../worker/index.js';
+import {
+  createGenerationQueue,
+  startGenerationWorker,
+  type GenerateFn,
+  type GenerationWorker,
+} from '../worker/index.js';
 import type { BenchSection } from './benches.js';
 
 /**
@@ -32,7 +37,9 @@ interface RunFigures {
 
 export async function run(): Promise<BenchSection> {
   const redis = await startRedis();
-  const model = await startScriptedOpenAIServer({ fallback: { content: '{"ok": true}', delayMs: CALL_MS, usage: { prompt_tokens: 400, completion_tokens: 80 } } });
+  const model = await startScriptedOpenAIServer({
+    fallback: { content: '{"ok": true}', delayMs: CALL_MS, usage: { prompt_tokens: 400, completion_tokens: 80 } },
+  });
   const figures: RunFigures[] = [];
   try {
     for (const workers of WORKER_COUNTS) figures.push(await runOnce(redis.url, model.baseURL, workers));
@@ -41,7 +48,8 @@ export async function run(): Promise<BenchSection> {
     redis.stop();
   }
   const rows = figures.map(
-    (f) => `| ${f.workers} | ${f.seconds.toFixed(1)} s | ${f.perMinute.toFixed(0)} | ${(f.p50QueueMs / 1000).toFixed(1)} s | ${(f.p99QueueMs / 1000).toFixed(1)} s | ${f.completed}/${INTENTS} | ${f.lost} | ${f.duplicates} |`,
+    (f) =>
+      `| ${f.workers} | ${f.seconds.toFixed(1)} s | ${f.perMinute.toFixed(0)} | ${(f.p50QueueMs / 1000).toFixed(1)} s | ${(f.p99QueueMs / 1000).toFixed(1)} s | ${f.completed}/${INTENTS} | ${f.lost} | ${f.duplicates} |`,
   );
   const ideal = (w: number) => (INTENTS * CALLS_PER_INTENT * CALL_MS) / w / 1000;
   return {
@@ -72,7 +80,26 @@ async function runOnce(redisUrl: string, baseURL: string, workerCount: number): 
       });
       if (!response.ok) throw new Error(`scripted model answered ${response.status}`);
       await response.json();
-      ctx.onProgress(call === 1 ? { type: 'planned', plan: { target: { type: 'Validating', resources: ['pods'], apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], scope: 'Namespaced', namespaces: [] }, steps: [], tests: [] } } : { type: 'round-started', round: call - 1 });
+      ctx.onProgress(
+        call === 1
+          ? {
+              type: 'planned',
+              plan: {
+                target: {
+                  type: 'Validating',
+                  resources: ['pods'],
+                  apiGroups: [''],
+                  apiVersions: ['v1'],
+                  operations: ['CREATE'],
+                  scope: 'Namespaced',
+                  namespaces: [],
+                },
+                steps: [],
+                tests: [],
+              },
+            }
+          : { type: 'round-started', round: call - 1 },
+      );
     }
     return result(intent);
   };
@@ -82,9 +109,13 @@ async function runOnce(redisUrl: string, baseURL: string, workerCount: number): 
   await Promise.all(workers.map((w) => w.worker.waitUntilReady()));
 
   const started = Date.now();
-  const ids = await Promise.all(Array.from({ length: INTENTS }, (_, i) => queue.enqueue({ v: 1, intent: { text: `Load intent ${i}: deny pods labelled tier=${i}` } }).then((r) => r.id)));
+  const ids = await Promise.all(
+    Array.from({ length: INTENTS }, (_, i) =>
+      queue.enqueue({ v: 1, intent: { text: `Load intent ${i}: deny pods labelled tier=${i}` } }).then((r) => r.id),
+    ),
+  );
   const deadline = started + 30 * 60_000;
-  let completed = 0;
+  let completed: number;
   while (Date.now() < deadline) {
     const counts = await queue.counts();
     completed = counts.completed ?? 0;
@@ -93,7 +124,10 @@ async function runOnce(redisUrl: string, baseURL: string, workerCount: number): 
   }
   const views = await Promise.all(ids.map((id) => queue.getJob(id)));
   const finishedAt = Math.max(...views.map((v) => (v?.finishedAt ? Date.parse(v.finishedAt) : 0)));
-  const queued = views.filter((v) => v?.queuedMs !== undefined).map((v) => v!.queuedMs!).sort((a, b) => a - b);
+  const queued = views
+    .map((v) => v?.queuedMs)
+    .filter((ms): ms is number => ms !== undefined)
+    .sort((a, b) => a - b);
   const done = views.filter((v) => v?.state === 'completed' && v.result?.status === 'succeeded').length;
   await Promise.all(workers.map((w) => w.close()));
   await queue.queue.obliterate({ force: true });
@@ -117,14 +151,31 @@ function percentile(sorted: number[], p: number): number {
 }
 
 function result(intent: Intent): GenerationResult {
-  const usage = { promptTokens: 400 * CALLS_PER_INTENT, completionTokens: 80 * CALLS_PER_INTENT, totalTokens: 480 * CALLS_PER_INTENT, calls: CALLS_PER_INTENT };
-  return { status: 'succeeded', reason: 'scripted', intent, safeToApply: true, rounds: [], usage, skillsUsed: [], skillsAdded: [], source: 'model', durationMs: CALL_MS * CALLS_PER_INTENT };
+  const usage = {
+    promptTokens: 400 * CALLS_PER_INTENT,
+    completionTokens: 80 * CALLS_PER_INTENT,
+    totalTokens: 480 * CALLS_PER_INTENT,
+    calls: CALLS_PER_INTENT,
+  };
+  return {
+    status: 'succeeded',
+    reason: 'scripted',
+    intent,
+    safeToApply: true,
+    rounds: [],
+    usage,
+    skillsUsed: [],
+    skillsAdded: [],
+    source: 'model',
+    durationMs: CALL_MS * CALLS_PER_INTENT,
+  };
 }
 
 /** REDIS_URL if set (a server you may use), else a private redis-server on a free port. */
 async function startRedis(): Promise<{ url: string; stop: () => void }> {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: () => {} };
-  if (spawnSync('redis-server', ['--version']).status !== 0) throw new Error('bench load needs redis-server (apt-get install -y redis-server) or REDIS_URL');
+  if (spawnSync('redis-server', ['--version']).status !== 0)
+    throw new Error('bench load needs redis-server (apt-get install -y redis-server) or REDIS_URL');
   const port = await new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
       const { port: p } = s.address() as AddressInfo;
@@ -132,7 +183,11 @@ async function startRedis(): Promise<{ url: string; stop: () => void }> {
     });
   });
   const dir = mkdtempSync(join(tmpdir(), 'pf-bench-redis-'));
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
   for (let i = 0; i < 100; i++) {
     if (spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG') break;
     await new Promise((r) => setTimeout(r, 50));

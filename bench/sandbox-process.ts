@@ -76,26 +76,36 @@ async function measure(runner: SandboxRunner, loaded: Loaded[], together: boolea
 
 /** A child that answers every message with the message itself, over Node's IPC channel. */
 function echoChild(serialization: 'json' | 'advanced'): ChildProcess {
-  return spawn(process.execPath, ['-e', "process.on('message', (m) => process.send(m)); process.on('disconnect', () => process.exit(0));"], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    serialization,
-  });
+  return spawn(
+    process.execPath,
+    ['-e', "process.on('message', (m) => process.send(m)); process.on('disconnect', () => process.exit(0));"],
+    {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      serialization,
+    },
+  );
 }
 
 /** Round trips of `message` to an echo child: µs of wall time and of CPU (parent + child) per round trip. */
-async function roundTrips(serialization: 'json' | 'advanced', message: unknown): Promise<{ wallUs: number; cpuUs: number }> {
+async function roundTrips(
+  serialization: 'json' | 'advanced',
+  message: unknown,
+): Promise<{ wallUs: number; cpuUs: number }> {
   const child = echoChild(serialization);
-  const once = () => new Promise<void>((resolve) => {
-    child.once('message', () => resolve());
-    child.send(message as object);
-  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('the echo child did not start');
+  const once = () =>
+    new Promise<void>((resolve) => {
+      child.once('message', () => resolve());
+      child.send(message as object);
+    });
   for (let i = 0; i < 500; i++) await once();
   const cpu0 = selfCpuMs();
-  const child0 = processesCpuMs([child.pid!]);
+  const child0 = processesCpuMs([pid]);
   const t0 = performance.now();
   for (let i = 0; i < ROUND_TRIPS; i++) await once();
   const wallUs = ((performance.now() - t0) * 1000) / ROUND_TRIPS;
-  const cpuUs = ((selfCpuMs() - cpu0 + processesCpuMs([child.pid!]) - child0) * 1000) / ROUND_TRIPS;
+  const cpuUs = ((selfCpuMs() - cpu0 + processesCpuMs([pid]) - child0) * 1000) / ROUND_TRIPS;
   child.disconnect();
   return { wallUs, cpuUs };
 }
@@ -123,7 +133,20 @@ export async function run(): Promise<BenchSection> {
 
   // The message of a typical suite: four cases of a Pod request, the policy named by id.
   const sample = loaded.find((l) => l.suite.cases.length >= 4) ?? loaded[0];
-  const suiteMessage = { id: 1, items: [{ op: 'run', script: { id: 1 }, inputs: sample.suite.cases.slice(0, 4).map((c) => ({ requestJson: JSON.stringify(c.object), timeoutMs: 2000, policyName: sample.policy.metadata.name })) }] };
+  const suiteMessage = {
+    id: 1,
+    items: [
+      {
+        op: 'run',
+        script: { id: 1 },
+        inputs: sample.suite.cases.slice(0, 4).map((c) => ({
+          requestJson: JSON.stringify(c.object),
+          timeoutMs: 2000,
+          policyName: sample.policy.metadata.name,
+        })),
+      },
+    ],
+  };
   const echo = {
     jsonEmpty: await roundTrips('json', { id: 1 }),
     jsonSuite: await roundTrips('json', suiteMessage),

@@ -24,7 +24,8 @@ const NAIVE_EVALUATIONS = 1_500;
 const BEFORE_FRESH_STATE = { perCpuSecond: 48_117, p50Us: 16.4, load: 5.1 };
 
 /** Prefixed to every policy for the fresh-context row: a polyfill, so each case gets a fresh, unfrozen context. */
-const POLYFILL = 'if (!Array.prototype.pfBenchLast) { Array.prototype.pfBenchLast = function () { return this[this.length - 1] } }\n';
+const POLYFILL =
+  'if (!Array.prototype.pfBenchLast) { Array.prototype.pfBenchLast = function () { return this[this.length - 1] } }\n';
 
 interface Work {
   id: string;
@@ -32,7 +33,11 @@ interface Work {
   requests: string[];
 }
 
-async function loadWork(): Promise<{ work: Work[]; source: string; loaded: Array<{ policy: JsPolicy; suite: Suite }> }> {
+async function loadWork(): Promise<{
+  work: Work[];
+  source: string;
+  loaded: Array<{ policy: JsPolicy; suite: Suite }>;
+}> {
   const { loaded, source } = await loadBenchSuites();
   const catalog = builtinCatalog();
   const work: Work[] = [];
@@ -61,7 +66,13 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** Runs `evaluate` over the suites round-robin until `n` evaluations, timing each. */
-function measure(name: string, work: Work[], n: number, evaluate: (w: Work, request: string) => void, note: string): Row {
+function measure(
+  name: string,
+  work: Work[],
+  n: number,
+  evaluate: (w: Work, request: string) => void,
+  note: string,
+): Row {
   // warm-up: JIT, contexts, compiled scripts
   for (const w of work) for (const r of w.requests) evaluate(w, r);
   const latencies: number[] = [];
@@ -152,17 +163,29 @@ export async function run(): Promise<BenchSection> {
   const rssBefore = process.memoryUsage().rss;
 
   const engine = new PolicyEngine({ memoryLimitMb: 64 });
-  const sandboxRow = measure('policyforge sandbox (`PolicyEngine.run`)', work, EVALUATIONS, (w, r) => {
-    const out = engine.run(w.javascript, { requestJson: r, timeoutMs: 2000 });
-    if (out.error) throw new Error(`${w.id}: ${out.error}`);
-  }, 'isolated-vm, one hardened context per policy reused across cases, per-case state reset, 64 MB / 2 s limits');
+  const sandboxRow = measure(
+    'policyforge sandbox (`PolicyEngine.run`)',
+    work,
+    EVALUATIONS,
+    (w, r) => {
+      const out = engine.run(w.javascript, { requestJson: r, timeoutMs: 2000 });
+      if (out.error) throw new Error(`${w.id}: ${out.error}`);
+    },
+    'isolated-vm, one hardened context per policy reused across cases, per-case state reset, 64 MB / 2 s limits',
+  );
   const heap = (engine as unknown as { isolate?: ivm.Isolate }).isolate?.getHeapStatisticsSync();
   const rssAfterSandbox = process.memoryUsage().rss;
   const polyfilled = work.map((w) => ({ ...w, javascript: POLYFILL + w.javascript }));
-  const polyfillRow = measure('policyforge sandbox, a policy that changes built-ins', polyfilled, NAIVE_EVALUATIONS, (w, r) => {
-    const out = engine.run(w.javascript, { requestJson: r, timeoutMs: 2000 });
-    if (out.error || !out.fresh) throw new Error(`${w.id}: ${out.error ?? 'not run in a fresh context'}`);
-  }, 'polyfill detected: a fresh, unfrozen context per case, as jsPolicy gives every request');
+  const polyfillRow = measure(
+    'policyforge sandbox, a policy that changes built-ins',
+    polyfilled,
+    NAIVE_EVALUATIONS,
+    (w, r) => {
+      const out = engine.run(w.javascript, { requestJson: r, timeoutMs: 2000 });
+      if (out.error || !out.fresh) throw new Error(`${w.id}: ${out.error ?? 'not run in a fresh context'}`);
+    },
+    'polyfill detected: a fresh, unfrozen context per case, as jsPolicy gives every request',
+  );
 
   // End to end through runSuite: request building, matching, verdict interpretation, patches, judging.
   const runner = createSandbox();
@@ -181,9 +204,21 @@ export async function run(): Promise<BenchSection> {
   const suiteCpuMs = (suiteCpuUsage.user + suiteCpuUsage.system) / 1000;
   await runner.close();
 
-  const vmRow = measure('node:vm baseline', work, EVALUATIONS, nodeVmEvaluator(), 'same code and wrapper, one context per policy reused, no isolation between cases, no limits');
+  const vmRow = measure(
+    'node:vm baseline',
+    work,
+    EVALUATIONS,
+    nodeVmEvaluator(),
+    'same code and wrapper, one context per policy reused, no isolation between cases, no limits',
+  );
   const fresh = freshContextEvaluator();
-  const freshRow = measure('isolated-vm, fresh context per case', work, NAIVE_EVALUATIONS, fresh.evaluate, 'new context for every case (the naive way)');
+  const freshRow = measure(
+    'isolated-vm, fresh context per case',
+    work,
+    NAIVE_EVALUATIONS,
+    fresh.evaluate,
+    'new context for every case (the naive way)',
+  );
   fresh.dispose();
   engine.dispose();
 
@@ -221,7 +256,12 @@ ${table}
   of ~10 µs for Reflect.ownKeys). See \`sandbox/prelude.ts\`.
 - What fresh state per request cost (issue 13 item 4, 5): each case is now two calls into the isolate (the
   promise jobs a case queued run between them, as v8go runs them before jsPolicy reads the result), ~4 µs
-  more per case: ${fmt(cpuRate(sandboxRow), 0)} evaluations per CPU second and p50 ${fmt(percentile([...sandboxRow.latencies].sort((a, b) => a - b), 50) * 1000)} µs here, against
+  more per case: ${fmt(cpuRate(sandboxRow), 0)} evaluations per CPU second and p50 ${fmt(
+    percentile(
+      [...sandboxRow.latencies].sort((a, b) => a - b),
+      50,
+    ) * 1000,
+  )} µs here, against
   ${fmt(BEFORE_FRESH_STATE.perCpuSecond, 0)} and ${fmt(BEFORE_FRESH_STATE.p50Us)} µs just before (load ${fmt(BEFORE_FRESH_STATE.load)}; compare the per-CPU column, the load differs).
   Policies that visibly change built-ins (polyfills: \`X.prototype.y = …\`, \`Object.defineProperty(String.prototype, …)\`)
   get a fresh, unfrozen context per case instead, as upstream does: ${fmt(cpuRate(polyfillRow), 0)} evaluations per CPU second,

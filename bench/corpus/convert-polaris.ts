@@ -50,7 +50,9 @@ export function docsDescriptions(root: string): Map<string, string> {
   const out = new Map<string, string>();
   const dir = join(root, 'docs', 'checks');
   if (!existsSync(dir)) return out;
-  for (const f of readdirSync(dir).filter((x) => x.endsWith('.md')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith('.md'))
+    .sort()) {
     for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
       const m = /^`([A-Za-z0-9]+)`\s*\|\s*`[a-z]+`\s*\|\s*(.+?)\s*$/.exec(line);
       // Rows whose description only links elsewhere ("… listed here](…)") do not say the rule: left out.
@@ -73,11 +75,17 @@ export function convertPolaris(root: string, catalog: ApiCatalog = builtinCatalo
   const docs = docsDescriptions(root);
   const checksDir = join(root, 'pkg', 'config', 'checks');
   const testsDir = join(root, 'test', 'checks');
-  const checks = readdirSync(checksDir).filter((f) => f.endsWith('.yaml')).map((f) => basename(f, '.yaml')).sort();
+  const checks = readdirSync(checksDir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => basename(f, '.yaml'))
+    .sort();
   for (const check of checks) {
     const message = failureMessage(readFileSync(join(checksDir, `${check}.yaml`), 'utf8'));
     const dir = join(testsDir, check);
-    const texts: Array<[PolarisVariant, string | undefined]> = [['message', message], ['docs', docs.get(check)]];
+    const texts: Array<[PolarisVariant, string | undefined]> = [
+      ['message', message],
+      ['docs', docs.get(check)],
+    ];
     if (!existsSync(dir)) {
       for (const [v] of texts) skipped.push({ id: `${check}--${v}`, check, reason: 'the check has no test objects' });
       continue;
@@ -85,7 +93,9 @@ export function convertPolaris(root: string, catalog: ApiCatalog = builtinCatalo
     const dropped: PolarisSuite['dropped'] = [];
     const adjusted: PolarisSuite['adjusted'] = [];
     const cases: TestCase[] = [];
-    for (const file of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()) {
       const name = basename(file).replace(/\.ya?ml$/, '');
       if (file === 'check.yaml') continue;
       if (name.startsWith('mutated')) continue; // mutation fixtures: Polaris' test runner gives them no verdict
@@ -118,7 +128,9 @@ export function convertPolaris(root: string, catalog: ApiCatalog = builtinCatalo
 type Converted = { testCase: TestCase; change?: string } | { reason: string };
 
 function convertObject(text: string, name: string, catalog: ApiCatalog): Converted {
-  const docs = parseAllDocuments(text).map((d) => d.toJS() as unknown).filter((d) => d && typeof d === 'object');
+  const docs = parseAllDocuments(text)
+    .map((d) => d.toJS() as unknown)
+    .filter((d) => d && typeof d === 'object');
   if (docs.length !== 1) {
     return { reason: 'several objects in one file: the verdict depends on objects besides the one admitted' };
   }
@@ -191,7 +203,11 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const out = outArg ? resolve(outArg) : assetPath('bench', 'corpus', 'polaris');
-  const tree = checkoutCorpus(resolve(source), { marker: join('pkg', 'config', 'checks'), paths: ['pkg/config/checks', 'test/checks', 'docs/checks'], name: 'polaris' });
+  const tree = checkoutCorpus(resolve(source), {
+    marker: join('pkg', 'config', 'checks'),
+    paths: ['pkg/config/checks', 'test/checks', 'docs/checks'],
+    name: 'polaris',
+  });
   try {
     const conversion = convertPolaris(tree.root);
     writePolarisCorpus(conversion, out, tree.commit);

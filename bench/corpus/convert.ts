@@ -84,10 +84,14 @@ function readYaml(path: string): Yaml {
 function readYamlChecked(path: string): { value: Yaml; clean: boolean } {
   const doc = parseDocument(readFileSync(path, 'utf8'));
   const value = doc.toJS() as unknown;
-  return { value: value && typeof value === 'object' && !Array.isArray(value) ? (value as Yaml) : {}, clean: doc.errors.length === 0 };
+  return {
+    value: value && typeof value === 'object' && !Array.isArray(value) ? (value as Yaml) : {},
+    clean: doc.errors.length === 0,
+  };
 }
 
-const get = (o: unknown, ...keys: string[]): unknown => keys.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Yaml)[k] : undefined), o);
+const get = (o: unknown, ...keys: string[]): unknown =>
+  keys.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Yaml)[k] : undefined), o);
 
 /** Converts a checked-out library (`root` holds `library/`). */
 export function convertLibrary(root: string, catalog: ApiCatalog = builtinCatalog()): Conversion {
@@ -96,7 +100,9 @@ export function convertLibrary(root: string, catalog: ApiCatalog = builtinCatalo
   for (const dir of templateDirs(root)) {
     const template = relative(root, dir);
     const { value: doc, clean } = readYamlChecked(join(dir, 'template.yaml'));
-    const description = String(get(doc, 'metadata', 'annotations', 'description') ?? '').replace(/\s+/g, ' ').trim();
+    const description = String(get(doc, 'metadata', 'annotations', 'description') ?? '')
+      .replace(/\s+/g, ' ')
+      .trim();
     const title = get(doc, 'metadata', 'annotations', 'metadata.gatekeeper.sh/title') as string | undefined;
     const suitePath = join(dir, 'suite.yaml');
     const tests = (existsSync(suitePath) ? (get(readYaml(suitePath), 'tests') as unknown[]) : undefined) ?? [];
@@ -104,7 +110,10 @@ export function convertLibrary(root: string, catalog: ApiCatalog = builtinCatalo
     for (const t of tests) {
       const constraint = get(t, 'constraint');
       if (typeof constraint !== 'string') continue;
-      byConstraint.set(constraint, [...(byConstraint.get(constraint) ?? []), ...((get(t, 'cases') as GatorCase[] | undefined) ?? [])]);
+      byConstraint.set(constraint, [
+        ...(byConstraint.get(constraint) ?? []),
+        ...((get(t, 'cases') as GatorCase[] | undefined) ?? []),
+      ]);
     }
     const rego = JSON.stringify(get(doc, 'spec', 'targets') ?? '');
     const templateSkip = !description
@@ -118,10 +127,13 @@ export function convertLibrary(root: string, catalog: ApiCatalog = builtinCatalo
             : undefined;
     const ids = [...byConstraint.keys()].sort();
     if (templateSkip) {
-      for (const c of ids.length ? ids : ['-']) skipped.push({ id: suiteId(template, c), template, reason: templateSkip });
+      for (const c of ids.length ? ids : ['-'])
+        skipped.push({ id: suiteId(template, c), template, reason: templateSkip });
       continue;
     }
-    const schema = clean ? (get(doc, 'spec', 'crd', 'spec', 'validation', 'openAPIV3Schema', 'properties') as Yaml | undefined) : undefined;
+    const schema = clean
+      ? (get(doc, 'spec', 'crd', 'spec', 'validation', 'openAPIV3Schema', 'properties') as Yaml | undefined)
+      : undefined;
     for (const constraintFile of ids) {
       const id = suiteId(template, constraintFile);
       const constraint = readYaml(join(dir, constraintFile));
@@ -133,7 +145,11 @@ export function convertLibrary(root: string, catalog: ApiCatalog = builtinCatalo
         continue;
       }
       if (get(match, 'labelSelector') || get(match, 'namespaceSelector') || get(match, 'scope') || get(match, 'name')) {
-        skipped.push({ id, template, reason: 'Gatekeeper-only semantics: the constraint matches by selector, scope or name' });
+        skipped.push({
+          id,
+          template,
+          reason: 'Gatekeeper-only semantics: the constraint matches by selector, scope or name',
+        });
         continue;
       }
       const dropped: ConvertedSuite['dropped'] = [];
@@ -146,19 +162,38 @@ export function convertLibrary(root: string, catalog: ApiCatalog = builtinCatalo
         else cases.push(made.testCase);
       }
       if (!cases.length) {
-        skipped.push({ id, template, reason: `no usable case: ${[...new Set(dropped.map((d) => d.reason))].join('; ')}` });
+        skipped.push({
+          id,
+          template,
+          reason: `no usable case: ${[...new Set(dropped.map((d) => d.reason))].join('; ')}`,
+        });
         continue;
       }
       // Only allow cases: no policy at all passes them, so the suite cannot tell reading from not reading.
       if (!cases.some((c) => c.expect === 'deny')) {
-        skipped.push({ id, template, reason: `no deny case${dropped.length ? ` once left out: ${[...new Set(dropped.map((d) => d.reason))].join('; ')}` : ''}` });
+        skipped.push({
+          id,
+          template,
+          reason: `no deny case${dropped.length ? ` once left out: ${[...new Set(dropped.map((d) => d.reason))].join('; ')}` : ''}`,
+        });
         continue;
       }
       const parameterSentence = renderParameters(parameters, schema, match, matchKinds);
       const variant: Variant = parameterSentence ? 'description+parameters' : 'description';
       // On its own line: descriptions often end in a link, with no full stop.
       const intent = parameterSentence ? `${description}\n${parameterSentence}` : description;
-      suites.push({ id, template, title, constraint: join(template, constraintFile), variant, description, parameterSentence, intent, cases, dropped });
+      suites.push({
+        id,
+        template,
+        title,
+        constraint: join(template, constraintFile),
+        variant,
+        description,
+        parameterSentence,
+        intent,
+        cases,
+        dropped,
+      });
     }
   }
   return { suites, skipped };
@@ -167,7 +202,13 @@ export function convertLibrary(root: string, catalog: ApiCatalog = builtinCatalo
 function suiteId(template: string, constraintFile: string): string {
   const sample = basename(dirname(constraintFile));
   const file = basename(constraintFile, '.yaml');
-  return [basename(template), sample === '.' ? undefined : sample, file === 'constraint' || file === '-' ? undefined : file].filter(Boolean).join('--');
+  return [
+    basename(template),
+    sample === '.' ? undefined : sample,
+    file === 'constraint' || file === '-' ? undefined : file,
+  ]
+    .filter(Boolean)
+    .join('--');
 }
 
 function uniqueName(name: string, seen: Set<string>): string {
@@ -183,18 +224,29 @@ function matchedResources(match: Yaml, catalog: ApiCatalog): ApiResource[] {
   for (const entry of (get(match, 'kinds') as Yaml[] | undefined) ?? []) {
     const groups = (entry.apiGroups as string[] | undefined) ?? ['*'];
     for (const kind of (entry.kinds as string[] | undefined) ?? []) {
-      for (const r of catalog.kindsNamed(kind)) if ((groups.includes('*') || groups.includes(r.group)) && !out.includes(r)) out.push(r);
+      for (const r of catalog.kindsNamed(kind))
+        if ((groups.includes('*') || groups.includes(r.group)) && !out.includes(r)) out.push(r);
     }
   }
   return out;
 }
 
 function kindList(match: Yaml): string {
-  return ((get(match, 'kinds') as Yaml[] | undefined) ?? []).flatMap((k) => (k.kinds as string[] | undefined) ?? []).join(', ') || 'none';
+  return (
+    ((get(match, 'kinds') as Yaml[] | undefined) ?? [])
+      .flatMap((k) => (k.kinds as string[] | undefined) ?? [])
+      .join(', ') || 'none'
+  );
 }
 
 /** One gator case → one case of the shared format, or why it cannot be one. */
-function convertCase(gc: GatorCase, name: string, dir: string, match: Yaml, catalog: ApiCatalog): { testCase: TestCase } | { reason: string } {
+function convertCase(
+  gc: GatorCase,
+  name: string,
+  dir: string,
+  match: Yaml,
+  catalog: ApiCatalog,
+): { testCase: TestCase } | { reason: string } {
   if (!gc.object) return { reason: 'the case names no object' };
   if (gc.inventory?.length) return { reason: 'needs data inventory (objects synced into Gatekeeper)' };
   const expect = expectation(gc.assertions ?? []);
@@ -213,12 +265,14 @@ function convertCase(gc: GatorCase, name: string, dir: string, match: Yaml, cata
     userInfo = request.userInfo as TestCase['userInfo'];
     namespace = request.namespace as string | undefined;
     // The pod-security templates skip UPDATE reviews (a pod's spec is immutable): Gatekeeper's choice, not the intent's.
-    if (operation === 'UPDATE' && !oldObject) return { reason: 'Gatekeeper-only semantics: an UPDATE review with no oldObject, which the template ignores' };
+    if (operation === 'UPDATE' && !oldObject)
+      return { reason: 'Gatekeeper-only semantics: an UPDATE review with no oldObject, which the template ignores' };
   }
   if (!object?.kind || !object.apiVersion) return { reason: 'the object has no apiVersion/kind' };
   const resource = catalog.byKind(object.apiVersion, object.kind);
   const { version } = parseApiVersion(object.apiVersion);
-  if (!resource || !resource.versions.includes(version)) return { reason: `${object.kind} at ${object.apiVersion} is not in the catalog` };
+  if (!resource || !resource.versions.includes(version))
+    return { reason: `${object.kind} at ${object.apiVersion} is not in the catalog` };
   const matchNamespaces = (get(match, 'namespaces') as string[] | undefined) ?? [];
   namespace ??= object.metadata?.namespace ?? (resource.namespaced ? (matchNamespaces[0] ?? 'default') : undefined);
   const testCase: TestCase = {
@@ -235,9 +289,19 @@ function convertCase(gc: GatorCase, name: string, dir: string, match: Yaml, cata
 
 /** gator's assertions → allow (no violation at all) or deny (at least one); undefined when they do not say. */
 function expectation(assertions: Array<{ violations?: unknown; message?: string }>): 'allow' | 'deny' | undefined {
-  const count = (v: unknown): number | undefined => (v === 'yes' || v === true ? 1 : v === 'no' || v === false ? 0 : typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : undefined);
+  const count = (v: unknown): number | undefined =>
+    v === 'yes' || v === true
+      ? 1
+      : v === 'no' || v === false
+        ? 0
+        : typeof v === 'number'
+          ? v
+          : typeof v === 'string' && /^\d+$/.test(v)
+            ? Number(v)
+            : undefined;
   if (assertions.some((a) => (count(a.violations) ?? 0) > 0)) return 'deny';
-  if (assertions.length && assertions.every((a) => count(a.violations) === 0 && a.message === undefined)) return 'allow';
+  if (assertions.length && assertions.every((a) => count(a.violations) === 0 && a.message === undefined))
+    return 'allow';
   return undefined;
 }
 
@@ -246,7 +310,12 @@ function expectation(assertions: Array<{ violations?: unknown; message?: string 
  * schema description when short, else the key in words), then where it applies when the constraint names
  * namespaces. Parameters that only shape the violation message are left out. Undefined when nothing is needed.
  */
-export function renderParameters(parameters: Yaml, schema: Yaml | undefined, match: Yaml, kinds: ApiResource[]): string | undefined {
+export function renderParameters(
+  parameters: Yaml,
+  schema: Yaml | undefined,
+  match: Yaml,
+  kinds: ApiResource[],
+): string | undefined {
   const parts: string[] = [];
   for (const key of Object.keys(parameters).sort()) {
     if (/message/i.test(key)) continue;
@@ -257,8 +326,12 @@ export function renderParameters(parameters: Yaml, schema: Yaml | undefined, mat
   const excluded = (get(match, 'excludedNamespaces') as string[] | undefined) ?? [];
   if (namespaces.length || excluded.length) {
     const what = [...new Set(kinds.map((k) => k.kind))].join(', ');
-    const where = namespaces.length ? ` in the ${quoteList(namespaces)} namespace${namespaces.length > 1 ? 's' : ''} only` : '';
-    const except = excluded.length ? `${where ? ';' : ','} not in the ${quoteList(excluded)} namespace${excluded.length > 1 ? 's' : ''}` : '';
+    const where = namespaces.length
+      ? ` in the ${quoteList(namespaces)} namespace${namespaces.length > 1 ? 's' : ''} only`
+      : '';
+    const except = excluded.length
+      ? `${where ? ';' : ','} not in the ${quoteList(excluded)} namespace${excluded.length > 1 ? 's' : ''}`
+      : '';
     parts.push(`Applies to ${what} objects${where}${except}.`);
   }
   return parts.length ? parts.join(' ') : undefined;
@@ -266,18 +339,28 @@ export function renderParameters(parameters: Yaml, schema: Yaml | undefined, mat
 
 function firstSentence(text: unknown): string | undefined {
   if (typeof text !== 'string') return undefined;
-  const first = text.replace(/\s+/g, ' ').trim().split(/(?<=\.)\s/)[0].replace(/\.$/, '');
+  const first = text
+    .replace(/\s+/g, ' ')
+    .trim()
+    .split(/(?<=\.)\s/)[0]
+    .replace(/\.$/, '');
   return first && first.length <= 100 ? first : undefined;
 }
 
 function words(key: string): string {
-  const w = key.replace(/[-_]/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const w = key
+    .replace(/[-_]/g, ' ')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
   return w.charAt(0).toUpperCase() + w.slice(1);
 }
 
 function renderValue(v: unknown): string {
   if (Array.isArray(v)) return v.length ? v.map(renderValue).join(', ') : 'none';
-  if (v && typeof v === 'object') return Object.entries(v as Yaml).map(([k, x]) => `${words(k).toLowerCase()} ${renderValue(x)}`).join(' and ');
+  if (v && typeof v === 'object')
+    return Object.entries(v as Yaml)
+      .map(([k, x]) => `${words(k).toLowerCase()} ${renderValue(x)}`)
+      .join(' and ');
   return String(v);
 }
 
@@ -303,7 +386,12 @@ export function writeCorpus(conversion: Conversion, out: string, commit: string)
   for (const f of readdirSync(out)) if (f.endsWith('.yaml')) rmSync(join(out, f));
   for (const s of conversion.suites) writeFileSync(join(out, `${s.id}.yaml`), renderSuiteFile(s, commit));
   const index = {
-    source: { repository: `https://github.com/${SOURCE_REPOSITORY}`, commit, licence: 'Apache-2.0', attribution: 'Copyright 2018-2020 The Gatekeeper Authors (NOTICE)' },
+    source: {
+      repository: `https://github.com/${SOURCE_REPOSITORY}`,
+      commit,
+      licence: 'Apache-2.0',
+      attribution: 'Copyright 2018-2020 The Gatekeeper Authors (NOTICE)',
+    },
     suites: conversion.suites.map((s) => ({
       id: s.id,
       file: `${s.id}.yaml`,
@@ -323,7 +411,9 @@ export function writeCorpus(conversion: Conversion, out: string, commit: string)
 async function main(argv: string[]): Promise<void> {
   const [source, outArg] = argv;
   if (!source) {
-    process.stderr.write('usage: node dist/bench/corpus/convert.js <gatekeeper-library checkout or git dir> [out dir]\n');
+    process.stderr.write(
+      'usage: node dist/bench/corpus/convert.js <gatekeeper-library checkout or git dir> [out dir]\n',
+    );
     process.exit(2);
   }
   const out = outArg ? resolve(outArg) : assetPath('bench', 'corpus', 'gatekeeper');
@@ -332,7 +422,9 @@ async function main(argv: string[]): Promise<void> {
     const conversion = convertLibrary(tree.root);
     writeCorpus(conversion, out, tree.commit);
     const dropped = conversion.suites.reduce((n, s) => n + s.dropped.length, 0);
-    process.stderr.write(`${conversion.suites.length} suites (${conversion.suites.reduce((n, s) => n + s.cases.length, 0)} cases, ${dropped} left out), ${conversion.skipped.length} samples skipped → ${out}\n`);
+    process.stderr.write(
+      `${conversion.suites.length} suites (${conversion.suites.reduce((n, s) => n + s.cases.length, 0)} cases, ${dropped} left out), ${conversion.skipped.length} samples skipped → ${out}\n`,
+    );
   } finally {
     tree.cleanup();
   }

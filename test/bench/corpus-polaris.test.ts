@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateSuite } from '../../bench/corpus.js';
-import { convertPolaris, docsDescriptions, renderPolarisSuite, type PolarisSuite } from '../../bench/corpus/convert-polaris.js';
+import {
+  convertPolaris,
+  docsDescriptions,
+  renderPolarisSuite,
+  type PolarisSuite,
+} from '../../bench/corpus/convert-polaris.js';
 import { createSandbox, parseSuite } from '../../sandbox/index.js';
 import { createGenerator } from '../../src/loop/index.js';
 
@@ -24,7 +29,9 @@ describe('bench/corpus/convert-polaris: Polaris checks → shared-format suites'
   });
 
   it('reads docs rows of their own, not rows that only point at a list elsewhere', () => {
-    expect(docsDescriptions(FIXTURE)).toEqual(new Map([['hostIPCSet', 'Fails when `hostIPC` attribute is configured.']]));
+    expect(docsDescriptions(FIXTURE)).toEqual(
+      new Map([['hostIPCSet', 'Fails when `hostIPC` attribute is configured.']]),
+    );
   });
 
   it("takes verdicts from file names as Polaris' test runner does, leaves mutation fixtures out, and records apiVersion fixes", () => {
@@ -66,15 +73,24 @@ describe('bench/corpus: a Polaris suite through offline generate', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it.each(['hostIPCSet--message', 'hostIPCSet--docs'])('%s is read and agrees with every reference case', async (id) => {
-    const suite = parseSuite(renderPolarisSuite(convertPolaris(FIXTURE).suites.find((s) => s.id === id)!, 'fixture'), `${id}.yaml`);
-    const generator = await createGenerator({ model: null, store: join(home, `${id}.sqlite`), sandbox, fuzz: false });
-    try {
-      const out = await evaluateSuite(suite, (intent) => generator.generate(intent), sandbox);
-      expect(out).toMatchObject({ outcome: 'agrees', passed: 3, total: 3 });
-      expect(out.reading).toContain('offline family host-namespaces: pods must not use hostIPC');
-    } finally {
-      await generator.close();
-    }
-  });
+  it.each(['hostIPCSet--message', 'hostIPCSet--docs'])(
+    '%s is read and agrees with every reference case',
+    async (id) => {
+      const suite = parseSuite(
+        renderPolarisSuite(
+          convertPolaris(FIXTURE).suites.find((s) => s.id === id)!,
+          'fixture',
+        ),
+        `${id}.yaml`,
+      );
+      const generator = await createGenerator({ model: null, store: join(home, `${id}.sqlite`), sandbox, fuzz: false });
+      try {
+        const out = await evaluateSuite(suite, (intent) => generator.generate(intent), sandbox);
+        expect(out).toMatchObject({ outcome: 'agrees', passed: 3, total: 3 });
+        expect(out.reading).toContain('offline family host-namespaces: pods must not use hostIPC');
+      } finally {
+        await generator.close();
+      }
+    },
+  );
 });

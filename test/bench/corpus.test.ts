@@ -16,7 +16,10 @@ describe('bench/corpus/convert: Gatekeeper library → shared-format suites', ()
   };
 
   it('makes one suite per template + constraint, named after the template, the sample and a non-default constraint file', () => {
-    expect(conversion.suites.map((s) => s.id)).toEqual(['fixturerepos--only-acme', 'fixturerepos--only-acme--constraint2']);
+    expect(conversion.suites.map((s) => s.id)).toEqual([
+      'fixturerepos--only-acme',
+      'fixturerepos--only-acme--constraint2',
+    ]);
   });
 
   it('takes the description as written and adds the parameters and namespaces on their own line, leaving out message-only parameters', () => {
@@ -31,7 +34,9 @@ describe('bench/corpus/convert: Gatekeeper library → shared-format suites', ()
   it('keeps the description alone when the constraint has no parameters or namespaces', () => {
     const s = byId('fixturerepos--only-acme--constraint2');
     expect(s.variant).toBe('description');
-    expect(s.intent).toBe('Requires container images to begin with a string from the specified list. https://example.com/docs');
+    expect(s.intent).toBe(
+      'Requires container images to begin with a string from the specified list. https://example.com/docs',
+    );
   });
 
   it("takes verdicts from suite.yaml's assertions and the namespace from the object, else the constraint's match, else default", () => {
@@ -56,8 +61,16 @@ describe('bench/corpus/convert: Gatekeeper library → shared-format suites', ()
 
   it('skips, with why, samples that need data inventory and kinds the catalog does not know', () => {
     expect(conversion.skipped).toEqual([
-      { id: 'fixtureunique--unique', template: join('library', 'general', 'fixtureunique'), reason: expect.stringContaining('data inventory') },
-      { id: 'fixturewidgets--no-blue', template: join('library', 'general', 'fixturewidgets'), reason: expect.stringContaining('catalog does not know (Widget)') },
+      {
+        id: 'fixtureunique--unique',
+        template: join('library', 'general', 'fixtureunique'),
+        reason: expect.stringContaining('data inventory'),
+      },
+      {
+        id: 'fixturewidgets--no-blue',
+        template: join('library', 'general', 'fixturewidgets'),
+        reason: expect.stringContaining('catalog does not know (Widget)'),
+      },
     ]);
   });
 
@@ -86,7 +99,20 @@ describe('bench/corpus: classifying a generation against the reference cases', (
     status,
     reason: status === 'succeeded' ? 'verified' : 'verification failed after 4 rounds',
     intent: { text: suite.intent },
-    plan: { target: { type: 'Validating', operations: ['CREATE'], resources: ['pods'], apiGroups: [''], apiVersions: ['v1'], scope: 'Namespaced', namespaces: [] }, steps: [], tests: [], rationale: 'offline family image-tag: a misreading' },
+    plan: {
+      target: {
+        type: 'Validating',
+        operations: ['CREATE'],
+        resources: ['pods'],
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        scope: 'Namespaced',
+        namespaces: [],
+      },
+      steps: [],
+      tests: [],
+      rationale: 'offline family image-tag: a misreading',
+    },
     policy: p,
     safeToApply: status === 'succeeded',
     rounds: [],
@@ -96,19 +122,28 @@ describe('bench/corpus: classifying a generation against the reference cases', (
     source: 'offline',
     durationMs: 1,
   });
-  const answering = (r: GenerationResult): Generate => async () => r;
+  const answering =
+    (r: GenerationResult): Generate =>
+    async () =>
+      r;
 
   it('a policy reported safe to apply that fails a reference case is verified but wrong, with the failing case', async () => {
-    const wrong = policy("if ((request.object.spec.containers || []).some(c => c.image.endsWith(':latest'))) deny('no latest');");
+    const wrong = policy(
+      "if ((request.object.spec.containers || []).some(c => c.image.endsWith(':latest'))) deny('no latest');",
+    );
     const out = await evaluateSuite(suite, answering(result('succeeded', wrong)), sandbox);
     expect(out.outcome).toBe('verified-but-wrong');
     expect(out.passed).toBe(1);
-    expect(out.failing).toEqual([expect.objectContaining({ name: 'example-disallowed', expected: 'deny', actual: 'allow' })]);
+    expect(out.failing).toEqual([
+      expect.objectContaining({ name: 'example-disallowed', expected: 'deny', actual: 'allow' }),
+    ]);
     expect(out.reading).toBe('offline family image-tag: a misreading');
   });
 
   it('a policy that passes every reference case agrees', async () => {
-    const right = policy("const bad = (request.object.spec.containers || []).filter(c => !['acme.io/', 'ghcr.io/acme/'].some(p => c.image.startsWith(p)));\nif (bad.length) deny('image not allowed');");
+    const right = policy(
+      "const bad = (request.object.spec.containers || []).filter(c => !['acme.io/', 'ghcr.io/acme/'].some(p => c.image.startsWith(p)));\nif (bad.length) deny('image not allowed');",
+    );
     const out = await evaluateSuite(suite, answering(result('succeeded', right)), sandbox);
     expect(out).toMatchObject({ outcome: 'agrees', passed: 2, total: 2 });
     expect(out.failing).toBeUndefined();
@@ -116,12 +151,18 @@ describe('bench/corpus: classifying a generation against the reference cases', (
 
   it('PF_ERR_OFFLINE_UNSUPPORTED (with its details) and a failed generation are refused, even when the best draft would pass', async () => {
     const unsupported: Generate = async () => {
-      throw new PolicyforgeError('PF_ERR_OFFLINE_UNSUPPORTED', ['"…". Configure a model'], { details: { unplaced: ['specified', 'list'], families: ['image-registry'] } });
+      throw new PolicyforgeError('PF_ERR_OFFLINE_UNSUPPORTED', ['"…". Configure a model'], {
+        details: { unplaced: ['specified', 'list'], families: ['image-registry'] },
+      });
     };
     const refused = await evaluateSuite(suite, unsupported, sandbox);
     expect(refused).toMatchObject({ outcome: 'refused', code: 'PF_ERR_OFFLINE_UNSUPPORTED' });
     expect(refused.details).toEqual({ unplaced: ['specified', 'list'] }); // the family catalogue is the same in every refusal
     const failed = result('failed', policy("deny('everything');"));
-    expect(await evaluateSuite(suite, answering(failed), sandbox)).toMatchObject({ outcome: 'refused', code: 'failed', reason: 'verification failed after 4 rounds' });
+    expect(await evaluateSuite(suite, answering(failed), sandbox)).toMatchObject({
+      outcome: 'refused',
+      code: 'failed',
+      reason: 'verification failed after 4 rounds',
+    });
   });
 });

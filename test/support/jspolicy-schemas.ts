@@ -16,7 +16,11 @@ const labelSelector: JSONSchemaProps = {
   properties: {
     matchExpressions: {
       type: 'array',
-      items: { type: 'object', required: ['key', 'operator'], properties: { key: str, operator: str, values: strings } },
+      items: {
+        type: 'object',
+        required: ['key', 'operator'],
+        properties: { key: str, operator: str, values: strings },
+      },
     },
     matchLabels: { type: 'object', additionalProperties: str },
   },

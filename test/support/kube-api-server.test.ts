@@ -1,11 +1,26 @@
-import { CoordinationV1Api, CustomObjectsApi, KubeConfig, ListWatch, PatchStrategy, Watch, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  ListWatch,
+  PatchStrategy,
+  Watch,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startKubeApiServer, type KubeApiServer } from './kube-api-server.js';
 
 // The test server is only useful if client-node cannot tell it from a real API server: these tests drive it
 // through client-node's own clients, exactly as the operator does.
 
-const WIDGET = { group: 'example.com', version: 'v1', kind: 'Widget', plural: 'widgets', namespaced: false, statusSubresource: true };
+const WIDGET = {
+  group: 'example.com',
+  version: 'v1',
+  kind: 'Widget',
+  plural: 'widgets',
+  namespaced: false,
+  statusSubresource: true,
+};
 const PART = { group: 'example.com', version: 'v1', kind: 'Part', plural: 'parts', namespaced: false };
 const base = { group: WIDGET.group, version: WIDGET.version, plural: WIDGET.plural };
 
@@ -27,7 +42,12 @@ beforeEach(async () => {
 });
 afterEach(async () => server.close());
 
-const widget = (name: string, size = 1): any => ({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name }, spec: { size } });
+const widget = (name: string, size = 1): any => ({
+  apiVersion: 'example.com/v1',
+  kind: 'Widget',
+  metadata: { name },
+  spec: { size },
+});
 const PARTS = { group: 'example.com', version: 'v1', plural: 'parts' };
 const part = (name: string, owner?: unknown): any => ({
   apiVersion: 'example.com/v1',
@@ -56,7 +76,9 @@ describe('the in-process Kubernetes API server, through client-node', () => {
     expect(rest.items.map((i: any) => i.metadata.name)).toEqual(['b', 'c']);
     expect(rest.metadata.continue).toBeUndefined();
     expect(rest.metadata.resourceVersion).toBe(first.metadata.resourceVersion);
-    await expect(api.listClusterCustomObject({ ...base, limit: 1, _continue: 'not a token' })).rejects.toMatchObject({ code: 400 });
+    await expect(api.listClusterCustomObject({ ...base, limit: 1, _continue: 'not a token' })).rejects.toMatchObject({
+      code: 400,
+    });
   });
 
   it('answers 409 AlreadyExists, 404 NotFound and 422 Invalid as the real server does', async () => {
@@ -77,21 +99,40 @@ describe('the in-process Kubernetes API server, through client-node', () => {
     const a = await api.createClusterCustomObject({ ...base, body: widget('a') });
     const b = await api.replaceClusterCustomObject({ ...base, name: 'a', body: { ...a, spec: { size: 2 } } });
     expect(b.metadata.generation).toBe(2);
-    await expect(api.replaceClusterCustomObject({ ...base, name: 'a', body: { ...a, spec: { size: 3 } } })).rejects.toMatchObject({ code: 409 });
-    const c = await api.replaceClusterCustomObject({ ...base, name: 'a', body: { ...b, metadata: { ...b.metadata, labels: { x: 'y' } } } });
+    await expect(
+      api.replaceClusterCustomObject({ ...base, name: 'a', body: { ...a, spec: { size: 3 } } }),
+    ).rejects.toMatchObject({ code: 409 });
+    const c = await api.replaceClusterCustomObject({
+      ...base,
+      name: 'a',
+      body: { ...b, metadata: { ...b.metadata, labels: { x: 'y' } } },
+    });
     expect(c.metadata.generation).toBe(2);
   });
 
   it('keeps status and spec apart through the status subresource', async () => {
-    const a = await api.createClusterCustomObject({ ...base, body: { ...widget('a'), status: { phase: 'ignored on create' } } });
+    const a = await api.createClusterCustomObject({
+      ...base,
+      body: { ...widget('a'), status: { phase: 'ignored on create' } },
+    });
     expect(a.status).toBeUndefined();
-    const s = await api.replaceClusterCustomObjectStatus({ ...base, name: 'a', body: { ...a, spec: { size: 99 }, status: { phase: 'Ready' } } });
+    const s = await api.replaceClusterCustomObjectStatus({
+      ...base,
+      name: 'a',
+      body: { ...a, spec: { size: 99 }, status: { phase: 'Ready' } },
+    });
     expect(s.status).toEqual({ phase: 'Ready' });
     expect(s.spec).toEqual({ size: 1 });
     expect(s.metadata.generation).toBe(1);
-    const m = await api.replaceClusterCustomObject({ ...base, name: 'a', body: { ...s, status: { phase: 'overwritten?' } } });
+    const m = await api.replaceClusterCustomObject({
+      ...base,
+      name: 'a',
+      body: { ...s, status: { phase: 'overwritten?' } },
+    });
     expect(m.status).toEqual({ phase: 'Ready' });
-    await expect(api.replaceClusterCustomObjectStatus({ ...base, name: 'a', body: { ...a, status: {} } })).rejects.toMatchObject({ code: 409 });
+    await expect(
+      api.replaceClusterCustomObjectStatus({ ...base, name: 'a', body: { ...a, status: {} } }),
+    ).rejects.toMatchObject({ code: 409 });
   });
 
   it('applies JSON merge patches, JSON patches and server-side apply', async () => {
@@ -101,7 +142,11 @@ describe('the in-process Kubernetes API server, through client-node', () => {
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
     expect(merged.metadata.labels).toEqual({ team: 'x' });
-    const patched = await api.patchClusterCustomObject({ ...base, name: 'a', body: [{ op: 'replace', path: '/spec/size', value: 5 }] });
+    const patched = await api.patchClusterCustomObject({
+      ...base,
+      name: 'a',
+      body: [{ op: 'replace', path: '/spec/size', value: 5 }],
+    });
     expect(patched.spec.size).toBe(5);
     const applied = await api.patchClusterCustomObject(
       { ...base, name: 'b', body: widget('b', 7), fieldManager: 'test' },
@@ -114,12 +159,21 @@ describe('the in-process Kubernetes API server, through client-node', () => {
     const dry = await api.createClusterCustomObject({ ...base, body: widget('a'), dryRun: 'All' });
     expect(dry.metadata.name).toBe('a');
     expect(server.getObject('example.com', 'widgets', 'a')).toBeUndefined();
-    await expect(api.createClusterCustomObject({ ...base, body: { ...widget('b'), spec: {} }, dryRun: 'All' })).rejects.toMatchObject({ code: 422 });
+    await expect(
+      api.createClusterCustomObject({ ...base, body: { ...widget('b'), spec: {} }, dryRun: 'All' }),
+    ).rejects.toMatchObject({ code: 422 });
   });
 
   it('deletes dependents through ownerReferences (garbage collection)', async () => {
     const owner = await api.createClusterCustomObject({ ...base, body: widget('owner') });
-    const ref = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'owner', uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
+    const ref = {
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      name: 'owner',
+      uid: owner.metadata.uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    };
     await api.createClusterCustomObject({ ...PARTS, body: part('p1', ref) });
     await api.createClusterCustomObject({ ...PARTS, body: part('p2') });
     await api.deleteClusterCustomObject({ ...base, name: 'owner' });
@@ -128,27 +182,41 @@ describe('the in-process Kubernetes API server, through client-node', () => {
 
   it('keeps dependents with propagationPolicy Orphan, dropping only the reference to the deleted owner', async () => {
     const owner = await api.createClusterCustomObject({ ...base, body: widget('owner') });
-    const ref = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'owner', uid: owner.metadata.uid, controller: true, blockOwnerDeletion: true };
+    const ref = {
+      apiVersion: 'example.com/v1',
+      kind: 'Widget',
+      name: 'owner',
+      uid: owner.metadata.uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    };
     await api.createClusterCustomObject({ ...PARTS, body: part('p1', ref) });
     await api.deleteClusterCustomObject({ ...base, name: 'owner', propagationPolicy: 'Orphan' });
     const parts = server.listObjects('example.com', 'parts');
     expect(parts.map((p) => [p.metadata.name, p.metadata.ownerReferences])).toEqual([['p1', undefined]]);
   });
 
-  it('collects the dependents of a background deletion after the garbage collector\'s delay, not with the owner', async () => {
+  it("collects the dependents of a background deletion after the garbage collector's delay, not with the owner", async () => {
     const lagged = await startKubeApiServer({ types: [WIDGET, PART], garbageCollectionDelayMs: 300 });
     try {
       const kcl = new KubeConfig();
       kcl.loadFromString(lagged.kubeconfig());
       const lapi = kcl.makeApiClient(CustomObjectsApi);
       const owner = await lapi.createClusterCustomObject({ ...base, body: widget('owner') });
-      const ref = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'owner', uid: owner.metadata.uid, controller: true };
+      const ref = {
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        name: 'owner',
+        uid: owner.metadata.uid,
+        controller: true,
+      };
       await lapi.createClusterCustomObject({ ...PARTS, body: part('p1', ref) });
       await lapi.deleteClusterCustomObject({ ...base, name: 'owner' });
       // the window a re-created owner meets: its dependent of the same name is still there, owned by the old uid
       expect(lagged.listObjects('example.com', 'parts').map((p) => p.metadata.name)).toEqual(['p1']);
       const deadline = Date.now() + 5000;
-      while (lagged.listObjects('example.com', 'parts').length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (lagged.listObjects('example.com', 'parts').length && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       expect(lagged.listObjects('example.com', 'parts')).toEqual([]);
     } finally {
       await lagged.close();
@@ -169,7 +237,9 @@ describe('the in-process Kubernetes API server, through client-node', () => {
     server.inject({ method: 'GET', path: '/widgets/a', status: 500, times: 2 });
     await expect(api.getClusterCustomObject({ ...base, name: 'a' })).rejects.toMatchObject({ code: 500 });
     await expect(api.getClusterCustomObject({ ...base, name: 'a' })).rejects.toMatchObject({ code: 500 });
-    await expect(api.getClusterCustomObject({ ...base, name: 'a' })).resolves.toMatchObject({ metadata: { name: 'a' } });
+    await expect(api.getClusterCustomObject({ ...base, name: 'a' })).resolves.toMatchObject({
+      metadata: { name: 'a' },
+    });
     server.inject({ path: '/widgets/a', drop: true });
     await expect(api.getClusterCustomObject({ ...base, name: 'a' })).rejects.toThrow();
   });
@@ -200,16 +270,26 @@ describe('the in-process Kubernetes API server, through client-node', () => {
     server.compact();
     const events: any[] = [];
     let done = false;
-    await new Watch(kc).watch('/apis/example.com/v1/widgets', { resourceVersion: first.metadata.resourceVersion }, (type, obj) => events.push({ type, obj }), () => {
-      done = true;
-    });
+    await new Watch(kc).watch(
+      '/apis/example.com/v1/widgets',
+      { resourceVersion: first.metadata.resourceVersion },
+      (type, obj) => events.push({ type, obj }),
+      () => {
+        done = true;
+      },
+    );
     await until(() => done);
     expect(events).toEqual([{ type: 'ERROR', obj: expect.objectContaining({ code: 410, reason: 'Expired' }) }]);
   });
 
   it("lets client-node's ListWatch relist after 410 and resume after the server closes the stream", async () => {
     await api.createClusterCustomObject({ ...base, body: widget('a') });
-    const lw = new ListWatch<any>('/apis/example.com/v1/widgets', new Watch(kc), () => api.listClusterCustomObject(base), false);
+    const lw = new ListWatch<any>(
+      '/apis/example.com/v1/widgets',
+      new Watch(kc),
+      () => api.listClusterCustomObject(base),
+      false,
+    );
     const seen: string[] = [];
     lw.on('add', (o) => seen.push(`add ${o.metadata.name}`));
     lw.on('delete', (o) => seen.push(`delete ${o.metadata.name}`));
@@ -231,15 +311,24 @@ describe('the in-process Kubernetes API server, through client-node', () => {
   it('stores coordination.k8s.io Leases with MicroTime fields', async () => {
     const leases = kc.makeApiClient(CoordinationV1Api);
     const renewTime = '2026-01-01T00:00:00.123456Z';
-    await leases.createNamespacedLease({ namespace: 'ns', body: { metadata: { name: 'l' }, spec: { holderIdentity: 'me', renewTime: renewTime as any } } });
+    await leases.createNamespacedLease({
+      namespace: 'ns',
+      body: { metadata: { name: 'l' }, spec: { holderIdentity: 'me', renewTime: renewTime as any } },
+    });
     const got = await leases.readNamespacedLease({ namespace: 'ns', name: 'l' });
     expect(got.spec?.holderIdentity).toBe('me');
     expect(String(got.spec?.renewTime)).toBe(renewTime);
     // a built-in kind takes an update without resourceVersion (unconditional), unlike a custom resource
-    const replaced = await leases.replaceNamespacedLease({ namespace: 'ns', name: 'l', body: { metadata: { name: 'l' }, spec: { holderIdentity: 'you' } } });
+    const replaced = await leases.replaceNamespacedLease({
+      namespace: 'ns',
+      name: 'l',
+      body: { metadata: { name: 'l' }, spec: { holderIdentity: 'you' } },
+    });
     expect(replaced.spec?.holderIdentity).toBe('you');
     await api.createClusterCustomObject({ ...base, body: widget('w') });
-    await expect(api.replaceClusterCustomObject({ ...base, name: 'w', body: widget('w', 2) })).rejects.toMatchObject({ code: 422 });
+    await expect(api.replaceClusterCustomObject({ ...base, name: 'w', body: widget('w', 2) })).rejects.toMatchObject({
+      code: 422,
+    });
   });
 });
 

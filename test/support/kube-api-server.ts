@@ -5,7 +5,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import fastJsonPatch from 'fast-json-patch';
 import { parse as parseYaml } from 'yaml';
-import { conflictMessage, recordUpdate, serverSideApply, type ManagedFieldsEntry, type Scope } from './managed-fields.js';
+import {
+  conflictMessage,
+  recordUpdate,
+  serverSideApply,
+  type ManagedFieldsEntry,
+  type Scope,
+} from './managed-fields.js';
 import { byGroupVersion, openApiV2, openApiV3, openApiV3Root } from './openapi.js';
 import {
   applyDefaults,
@@ -218,7 +224,12 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
   }
 
   function emit(t: ResourceType, type: WatchEvent['type'], object: any): void {
-    const ev: WatchEvent = { type, object: clone(object), rv: Number(object.metadata.resourceVersion), key: typeKey(t.group, t.plural) };
+    const ev: WatchEvent = {
+      type,
+      object: clone(object),
+      rv: Number(object.metadata.resourceVersion),
+      key: typeKey(t.group, t.plural),
+    };
     history.push(ev);
     while (history.length > historySize) oldestRetainedRv = history.shift()!.rv;
     for (const w of watchers) {
@@ -233,7 +244,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       const { metadata: _m, status, ...rest } = o;
       return JSON.stringify(t.statusSubresource ? rest : { ...rest, status });
     };
-    next.metadata.generation = strip(prev) === strip(next) ? (prev.metadata.generation ?? 1) : (prev.metadata.generation ?? 1) + 1;
+    next.metadata.generation =
+      strip(prev) === strip(next) ? (prev.metadata.generation ?? 1) : (prev.metadata.generation ?? 1) + 1;
   }
 
   /** Stores `next` in place of `prev` (undefined = create). Returns the stored object. */
@@ -350,12 +362,18 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
         return;
       }
       if (failure.status) {
-        return sendStatus(res, failure.status, reasonFor(failure.status), failure.message ?? `injected ${failure.status}`);
+        return sendStatus(
+          res,
+          failure.status,
+          reasonFor(failure.status),
+          failure.message ?? `injected ${failure.status}`,
+        );
       }
     }
 
     // discovery
-    if (path === '/api') return send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
+    if (path === '/api')
+      return send(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] });
     if (path === '/apis') return send(res, 200, groupList());
     if (path === '/version') return send(res, 200, { major: '1', minor: '30', gitVersion: 'v1.30.0-policyforge-test' });
     if (path === '/healthz' || path === '/readyz' || path === '/livez') {
@@ -366,7 +384,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     if (path === '/openapi/v3') return send(res, 200, openApiV3Root([...types.values()]));
     if (path.startsWith('/openapi/v3/')) {
       const members = byGroupVersion([...types.values()]).get(path.slice('/openapi/v3/'.length));
-      if (!members) return sendStatus(res, 404, 'NotFound', `the server could not find the requested resource (${path})`);
+      if (!members)
+        return sendStatus(res, 404, 'NotFound', `the server could not find the requested resource (${path})`);
       return send(res, 200, openApiV3(members));
     }
     if (path === '/openapi/v2') {
@@ -407,7 +426,9 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       const items = [...objects.values()]
         .filter((o) => !ns || o.metadata.namespace === ns)
         .filter((o) => matchesLabels(o, query.labelSelector))
-        .sort((a, b) => objKey(a.metadata.namespace, a.metadata.name).localeCompare(objKey(b.metadata.namespace, b.metadata.name)));
+        .sort((a, b) =>
+          objKey(a.metadata.namespace, a.metadata.name).localeCompare(objKey(b.metadata.namespace, b.metadata.name)),
+        );
       if (wantsTable(req)) return send(res, 200, table(t, items));
       // limit/continue as the API server pages: the token carries the list's resourceVersion and the last key
       let page = items;
@@ -419,7 +440,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
         } catch {
           return sendStatus(res, 400, 'BadRequest', 'continue key is not valid: illegal base64 data');
         }
-        if (typeof token.rv !== 'string' || typeof token.after !== 'string') return sendStatus(res, 400, 'BadRequest', 'continue key is not valid');
+        if (typeof token.rv !== 'string' || typeof token.after !== 'string')
+          return sendStatus(res, 400, 'BadRequest', 'continue key is not valid');
         listRv = token.rv;
         page = page.filter((o) => objKey(o.metadata.namespace, o.metadata.name) > token.after!);
       }
@@ -427,7 +449,9 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       const metadata: Record<string, unknown> = { resourceVersion: listRv };
       if (limit > 0 && page.length > limit) {
         const last = page[limit - 1];
-        metadata.continue = Buffer.from(JSON.stringify({ rv: listRv, after: objKey(last.metadata.namespace, last.metadata.name) })).toString('base64');
+        metadata.continue = Buffer.from(
+          JSON.stringify({ rv: listRv, after: objKey(last.metadata.namespace, last.metadata.name) }),
+        ).toString('base64');
         metadata.remainingItemCount = page.length - limit;
         page = page.slice(0, limit);
       }
@@ -448,7 +472,12 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
 
     const directive = query.fieldValidation ?? 'Warn';
     if (!['Strict', 'Warn', 'Ignore'].includes(directive)) {
-      return sendStatus(res, 400, 'BadRequest', `fieldValidation: Unsupported value: "${directive}": supported values: "Ignore", "Strict", "Warn"`);
+      return sendStatus(
+        res,
+        400,
+        'BadRequest',
+        `fieldValidation: Unsupported value: "${directive}": supported values: "Ignore", "Strict", "Warn"`,
+      );
     }
     const w: Write = {
       record,
@@ -472,16 +501,25 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
         return true;
       }
       const strict = `strict decoding error: ${unknown.join(', ')}`;
-      sendStatus(res, 400, 'BadRequest', decoding ? `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${strict}` : strict);
+      sendStatus(
+        res,
+        400,
+        'BadRequest',
+        decoding ? `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: ${strict}` : strict,
+      );
       return false;
     };
     // custom resources are decoded as unstructured objects, which need a kind (built-in types take the URL's)
-    const needsKind = (method === 'POST' || method === 'PUT') && !BUILTIN_TYPES.includes(t) && input && typeof input === 'object';
-    if (needsKind && !input.kind) return sendStatus(res, 400, 'BadRequest', `Object 'Kind' is missing in '${body.trim()}'`);
+    const needsKind =
+      (method === 'POST' || method === 'PUT') && !BUILTIN_TYPES.includes(t) && input && typeof input === 'object';
+    if (needsKind && !input.kind)
+      return sendStatus(res, 400, 'BadRequest', `Object 'Kind' is missing in '${body.trim()}'`);
 
     if (method === 'POST' && !route.name) {
       if (!input || typeof input !== 'object' || !input.metadata?.name) {
-        return sendStatus(res, 422, 'Invalid', `${t.kind} "": metadata.name: Required value: name is required`, { kind: t.kind });
+        return sendStatus(res, 422, 'Invalid', `${t.kind} "": metadata.name: Required value: name is required`, {
+          kind: t.kind,
+        });
       }
       if (!pruned(input, true)) return;
       if (objects.has(objKey(ns, input.metadata.name))) {
@@ -504,7 +542,12 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       if (!current) return notFound(res, groupResource, route.name);
       const propagation = String(input?.propagationPolicy ?? query.propagationPolicy ?? 'Background');
       if (!['Background', 'Foreground', 'Orphan'].includes(propagation)) {
-        return sendStatus(res, 400, 'BadRequest', `propagationPolicy: Unsupported value: "${propagation}": supported values: "Foreground", "Background", "Orphan"`);
+        return sendStatus(
+          res,
+          400,
+          'BadRequest',
+          `propagationPolicy: Unsupported value: "${propagation}": supported values: "Foreground", "Background", "Orphan"`,
+        );
       }
       const gone = remove(t, current, dryRun, propagation);
       return send(res, 200, gone);
@@ -514,24 +557,39 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       if (!current) return notFound(res, groupResource, route.name);
       if (!input?.metadata) return sendStatus(res, 400, 'BadRequest', 'the body must be an object with metadata');
       if (input.metadata.name !== route.name) {
-        return sendStatus(res, 400, 'BadRequest', `the name of the object (${input.metadata.name}) does not match the name on the URL (${route.name})`);
+        return sendStatus(
+          res,
+          400,
+          'BadRequest',
+          `the name of the object (${input.metadata.name}) does not match the name on the URL (${route.name})`,
+        );
       }
       if (!pruned(input, true)) return;
       // custom resources need a resourceVersion on update; built-in kinds (Leases, Events) allow an unconditional one
       if (!input.metadata.resourceVersion && !BUILTIN_TYPES.includes(t)) {
-        return invalidObject(res, t, route.name, ['metadata.resourceVersion: Invalid value: 0x0: must be specified for an update']);
+        return invalidObject(res, t, route.name, [
+          'metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+        ]);
       }
-      if (input.metadata.resourceVersion && input.metadata.resourceVersion !== current.metadata.resourceVersion) return conflict(res, groupResource, route.name);
+      if (input.metadata.resourceVersion && input.metadata.resourceVersion !== current.metadata.resourceVersion)
+        return conflict(res, groupResource, route.name);
       return update(res, w, current, input);
     }
 
     if (method === 'PATCH') {
-      const contentType = String(req.headers['content-type'] ?? '').split(';')[0].trim();
+      const contentType = String(req.headers['content-type'] ?? '')
+        .split(';')[0]
+        .trim();
       const apply = contentType === 'application/apply-patch+yaml';
       const patchOptionsInvalid = (cause: string): void =>
-        sendStatus(res, 422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: ${cause}`, { group: 'meta.k8s.io', kind: 'PatchOptions' });
-      if (query.force !== undefined && !apply) return patchOptionsInvalid('force: Forbidden: may not be specified for non-apply patch');
-      if (apply && !query.fieldManager) return patchOptionsInvalid('fieldManager: Required value: is required for apply patch');
+        sendStatus(res, 422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: ${cause}`, {
+          group: 'meta.k8s.io',
+          kind: 'PatchOptions',
+        });
+      if (query.force !== undefined && !apply)
+        return patchOptionsInvalid('force: Forbidden: may not be specified for non-apply patch');
+      if (apply && !query.fieldManager)
+        return patchOptionsInvalid('fieldManager: Required value: is required for apply patch');
       let patched: any;
       try {
         if (contentType === 'application/json-patch+json') {
@@ -543,7 +601,12 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
         } else if (apply) {
           return serverSideApplyRequest(res, w, current, input, query.force === 'true', route.name, ns);
         } else {
-          return sendStatus(res, 415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`);
+          return sendStatus(
+            res,
+            415,
+            'UnsupportedMediaType',
+            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+          );
         }
       } catch (err) {
         return sendStatus(res, 422, 'Invalid', `the patch could not be applied: ${(err as Error).message}`);
@@ -564,7 +627,15 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
    * Server-side apply: the configuration must fit the schema whatever fieldValidation says (the API server
    * answers 500 with structured-merge-diff's error), then fields are merged by ownership (./managed-fields.ts).
    */
-  function serverSideApplyRequest(res: ServerResponse, w: Write, current: any, config: any, force: boolean, name: string, ns?: string): void {
+  function serverSideApplyRequest(
+    res: ServerResponse,
+    w: Write,
+    current: any,
+    config: any,
+    force: boolean,
+    name: string,
+    ns?: string,
+  ): void {
     const { t } = w;
     if (!config || typeof config !== 'object' || Array.isArray(config)) {
       return sendStatus(res, 400, 'BadRequest', 'the apply configuration must be an object');
@@ -574,17 +645,36 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       if (unknown.length) {
         const id = `${ns ?? ''}/${name}; ${apiVersionOf(t)}, Kind=${t.kind}`;
         const why = unknown.map((f) => `.${f.replace(/\[(\d+)\]/g, '[$1]')}: field not declared in schema`).join('\n');
-        return send(res, 500, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `failed to create typed patch object (${id}): ${why}`, code: 500 });
+        return send(res, 500, {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: `failed to create typed patch object (${id}): ${why}`,
+          code: 500,
+        });
       }
     }
-    if (current && config.metadata?.resourceVersion && config.metadata.resourceVersion !== current.metadata.resourceVersion) {
+    if (
+      current &&
+      config.metadata?.resourceVersion &&
+      config.metadata.resourceVersion !== current.metadata.resourceVersion
+    ) {
       return conflict(res, t.group ? `${t.plural}.${t.group}` : t.plural, name);
     }
-    const base = current ?? { apiVersion: apiVersionOf(t), kind: t.kind, metadata: { name, ...(t.namespaced ? { namespace: ns } : {}) } };
+    const base = current ?? {
+      apiVersion: apiVersionOf(t),
+      kind: t.kind,
+      metadata: { name, ...(t.namespaced ? { namespace: ns } : {}) },
+    };
     const result = serverSideApply(managedOf(current), w.manager, apiVersionOf(t), scopeOf(w), base, config, force);
     if (!result.ok) {
       return sendStatus(res, 409, 'Conflict', conflictMessage(result.conflicts), {
-        causes: result.conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with ${c.manager}`, field: c.field })),
+        causes: result.conflicts.map((c) => ({
+          reason: 'FieldManagerConflict',
+          message: `conflict with ${c.manager}`,
+          field: c.field,
+        })),
       });
     }
     if (!current) {
@@ -640,7 +730,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     if (toStatus) next.metadata = clone(current.metadata);
     const invalid = admit(t, next, 'UPDATE', current);
     if (invalid.length) return invalidObject(res, t, current.metadata.name, invalid);
-    next.metadata.managedFields = managed ?? recordUpdate(managedOf(current), w.manager, apiVersionOf(t), scopeOf(w), current, next);
+    next.metadata.managedFields =
+      managed ?? recordUpdate(managedOf(current), w.manager, apiVersionOf(t), scopeOf(w), current, next);
     if (!next.metadata.managedFields.length) delete next.metadata.managedFields;
     sendWithWarnings(res, 200, store_(t, next, current, w.dryRun), w.warnings);
   }
@@ -677,7 +768,11 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     watchers.add(w);
     if (query.allowWatchBookmarks === 'true') {
       w.bookmarks = setInterval(() => {
-        writeEvent(res, 'BOOKMARK', { kind: t.kind, apiVersion: apiVersionOf(t), metadata: { resourceVersion: String(rv) } });
+        writeEvent(res, 'BOOKMARK', {
+          kind: t.kind,
+          apiVersion: apiVersionOf(t),
+          metadata: { resourceVersion: String(rv) },
+        });
       }, bookmarkInterval);
     }
     if (query.timeoutSeconds) w.timeout = setTimeout(() => res.end(), Number(query.timeoutSeconds) * 1000);
@@ -698,8 +793,20 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       apiVersion: 'meta.k8s.io/v1',
       metadata: { resourceVersion: String(rv) },
       columnDefinitions: [
-        { name: 'Name', type: 'string', format: 'name', description: 'Name must be unique within a namespace.', priority: 0 },
-        ...columns.map((c) => ({ name: c.name, type: c.type, format: '', description: c.description ?? '', priority: c.priority ?? 0 })),
+        {
+          name: 'Name',
+          type: 'string',
+          format: 'name',
+          description: 'Name must be unique within a namespace.',
+          priority: 0,
+        },
+        ...columns.map((c) => ({
+          name: c.name,
+          type: c.type,
+          format: '',
+          description: c.description ?? '',
+          priority: c.priority ?? 0,
+        })),
       ],
       rows: items.map((o) => ({
         cells: [o.metadata.name, ...columns.map((c) => cell(c.type, jsonPathValue(o, c.jsonPath)))],
@@ -731,10 +838,28 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     for (const t of types.values()) {
       if (t.group !== group || t.version !== version) continue;
       const verbs = ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'];
-      resources.push({ name: t.plural, singularName: t.kind.toLowerCase(), namespaced: t.namespaced, kind: t.kind, verbs });
-      if (t.statusSubresource) resources.push({ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
+      resources.push({
+        name: t.plural,
+        singularName: t.kind.toLowerCase(),
+        namespaced: t.namespaced,
+        kind: t.kind,
+        verbs,
+      });
+      if (t.statusSubresource)
+        resources.push({
+          name: `${t.plural}/status`,
+          singularName: '',
+          namespaced: t.namespaced,
+          kind: t.kind,
+          verbs: ['get', 'patch', 'update'],
+        });
     }
-    return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+    return {
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: group ? `${group}/${version}` : version,
+      resources,
+    };
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -775,7 +900,9 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       return o ? clone(o) : undefined;
     },
     listObjects: (group, plural, namespace) =>
-      [...bucket(typeKey(group, plural)).values()].filter((o) => !namespace || o.metadata.namespace === namespace).map(clone),
+      [...bucket(typeKey(group, plural)).values()]
+        .filter((o) => !namespace || o.metadata.namespace === namespace)
+        .map(clone),
     putObject: (group, plural, obj) => {
       const t = typeOrThrow(group, plural);
       // stored as the API server would store it: pruned and defaulted (not validated: setup may need anything)
@@ -882,7 +1009,8 @@ export function jsonPathValue(obj: unknown, path: string): unknown {
       if (value === null || value === undefined) continue;
       const filter = /^\[\?\(@\.([\w.-]+)\s*==\s*["']([^"']*)["']\)\]$/.exec(token);
       if (filter) {
-        if (Array.isArray(value)) next.push(...value.filter((v) => v && typeof v === 'object' && String((v as any)[filter[1]]) === filter[2]));
+        if (Array.isArray(value))
+          next.push(...value.filter((v) => v && typeof v === 'object' && String((v as any)[filter[1]]) === filter[2]));
       } else if (/^\[\d+\]$/.test(token)) {
         if (Array.isArray(value)) next.push(value[Number(token.slice(1, -1))]);
       } else if (typeof value === 'object') {
@@ -939,8 +1067,23 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function sendStatus(res: ServerResponse, code: number, reason: string, message: string, details?: Record<string, unknown>): void {
-  send(res, code, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code, ...(details ? { details } : {}) });
+function sendStatus(
+  res: ServerResponse,
+  code: number,
+  reason: string,
+  message: string,
+  details?: Record<string, unknown>,
+): void {
+  send(res, code, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+    ...(details ? { details } : {}),
+  });
 }
 
 function notFound(res: ServerResponse, groupResource: string, name: string): void {
@@ -948,7 +1091,13 @@ function notFound(res: ServerResponse, groupResource: string, name: string): voi
 }
 
 function conflict(res: ServerResponse, groupResource: string, name: string): void {
-  sendStatus(res, 409, 'Conflict', `Operation cannot be fulfilled on ${groupResource} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name });
+  sendStatus(
+    res,
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${groupResource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    { name },
+  );
 }
 
 /** 422 Invalid as errors.NewInvalid builds it: `Kind.group "name" is invalid: <error>` or `…: [<e1>, <e2>]`. */
@@ -982,16 +1131,32 @@ function parseFieldError(message: string): FieldError {
 
 /** Warning headers as the API server sends them (RFC 7234 code 299), one per warning. */
 function sendWithWarnings(res: ServerResponse, status: number, body: unknown, warnings: string[]): void {
-  if (warnings.length) res.setHeader('Warning', warnings.map((w) => `299 - ${goQuote(w)}`));
+  if (warnings.length)
+    res.setHeader(
+      'Warning',
+      warnings.map((w) => `299 - ${goQuote(w)}`),
+    );
   send(res, status, body);
 }
 
 function reasonFor(status: number): string {
   return (
-    ({ 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 409: 'Conflict', 422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout' } as Record<number, string>)[status] ?? 'Unknown'
+    (
+      {
+        400: 'BadRequest',
+        401: 'Unauthorized',
+        403: 'Forbidden',
+        404: 'NotFound',
+        409: 'Conflict',
+        422: 'Invalid',
+        429: 'TooManyRequests',
+        500: 'InternalError',
+        503: 'ServiceUnavailable',
+        504: 'Timeout',
+      } as Record<number, string>
+    )[status] ?? 'Unknown'
   );
 }
-
 
 function clone<T>(v: T): T {
   return v === undefined ? v : structuredClone(v);

@@ -90,7 +90,9 @@ export function displayPath(path: Path): string {
 }
 
 /** How the API server names a manager in a conflict (managedfields printManager). */
-export function printManager(e: Pick<ManagedFieldsEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>): string {
+export function printManager(
+  e: Pick<ManagedFieldsEntry, 'manager' | 'operation' | 'apiVersion' | 'subresource'>,
+): string {
   let s = JSON.stringify(e.manager);
   if (e.subresource) s += ` with subresource ${JSON.stringify(e.subresource)}`;
   return e.operation === 'Update' ? `${s} using ${e.apiVersion}` : s;
@@ -132,7 +134,13 @@ function now(): string {
   return new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
-function entry(manager: string, operation: 'Update' | 'Apply', apiVersion: string, paths: Path[], subresource?: string): ManagedFieldsEntry {
+function entry(
+  manager: string,
+  operation: 'Update' | 'Apply',
+  apiVersion: string,
+  paths: Path[],
+  subresource?: string,
+): ManagedFieldsEntry {
   return {
     manager,
     operation,
@@ -158,7 +166,9 @@ export function recordUpdate(
 ): ManagedFieldsEntry[] {
   const old = before ? leaves(before, scope) : new Map();
   const next = leaves(after, scope);
-  const changed = [...next.values()].filter((l) => !old.has(keyOf(l.path)) || !isDeepStrictEqual(old.get(keyOf(l.path))!.value, l.value));
+  const changed = [...next.values()].filter(
+    (l) => !old.has(keyOf(l.path)) || !isDeepStrictEqual(old.get(keyOf(l.path))!.value, l.value),
+  );
   const subresource = scope.toStatus ? 'status' : undefined;
   const result: ManagedFieldsEntry[] = [];
   let mine: ManagedFieldsEntry | undefined;
@@ -181,8 +191,7 @@ export function recordUpdate(
 }
 
 export type ApplyResult =
-  | { ok: true; object: any; managedFields: ManagedFieldsEntry[] }
-  | { ok: false; conflicts: Conflict[] };
+  { ok: true; object: any; managedFields: ManagedFieldsEntry[] } | { ok: false; conflicts: Conflict[] };
 
 /** A server-side apply of `config` by `manager` to `current` (undefined: the apply creates the object). */
 export function serverSideApply(
@@ -230,16 +239,25 @@ export function serverSideApply(
   }
   const managedFields = [
     ...remaining.filter((r) => r.paths.length).map((r) => ({ ...r.e, fieldsV1: fieldsV1(r.paths) })),
-    entry(manager, 'Apply', apiVersion, [...applied.values()].map((a) => a.path), subresource),
+    entry(
+      manager,
+      'Apply',
+      apiVersion,
+      [...applied.values()].map((a) => a.path),
+      subresource,
+    ),
   ];
   return { ok: true, object, managedFields };
 }
 
 /** The 409 the API server answers an apply with (managedfields NewConflictError). */
 export function conflictMessage(conflicts: Conflict[]): string {
-  if (conflicts.length === 1) return `Apply failed with 1 conflict: conflict with ${conflicts[0].manager}: ${conflicts[0].field}`;
+  if (conflicts.length === 1)
+    return `Apply failed with 1 conflict: conflict with ${conflicts[0].manager}: ${conflicts[0].field}`;
   const byManager = new Map<string, string[]>();
   for (const c of conflicts) byManager.set(c.manager, [...(byManager.get(c.manager) ?? []), c.field]);
-  const lines = [...byManager.keys()].sort().flatMap((m) => [`conflicts with ${m}:`, ...byManager.get(m)!.map((f) => `- ${f}`)]);
+  const lines = [...byManager.keys()]
+    .sort()
+    .flatMap((m) => [`conflicts with ${m}:`, ...byManager.get(m)!.map((f) => `- ${f}`)]);
   return `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
 }

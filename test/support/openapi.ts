@@ -31,7 +31,11 @@ function groupVersionPath(group: string, version: string): string {
 export function openApiV3Root(types: ResourceType[]): unknown {
   const paths: Record<string, { serverRelativeURL: string }> = {};
   for (const [gv, members] of byGroupVersion(types)) {
-    const hash = createHash('sha512').update(JSON.stringify(openApiV3(members))).digest('hex').slice(0, 128).toUpperCase();
+    const hash = createHash('sha512')
+      .update(JSON.stringify(openApiV3(members)))
+      .digest('hex')
+      .slice(0, 128)
+      .toUpperCase();
     paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${hash}` };
   }
   return { paths };
@@ -80,17 +84,30 @@ const META_SCHEMAS: Record<string, Record<string, unknown>> = {
     type: 'object',
     properties: Object.fromEntries(
       [
-        ['name', 'string'], ['generateName', 'string'], ['namespace', 'string'], ['uid', 'string'],
-        ['resourceVersion', 'string'], ['generation', 'integer'], ['creationTimestamp', 'string'],
-        ['deletionTimestamp', 'string'], ['deletionGracePeriodSeconds', 'integer'],
+        ['name', 'string'],
+        ['generateName', 'string'],
+        ['namespace', 'string'],
+        ['uid', 'string'],
+        ['resourceVersion', 'string'],
+        ['generation', 'integer'],
+        ['creationTimestamp', 'string'],
+        ['deletionTimestamp', 'string'],
+        ['deletionGracePeriodSeconds', 'integer'],
       ].map(([k, type]) => [k, { type }]),
     ),
   },
   [LIST_META]: {
     type: 'object',
-    properties: { continue: { type: 'string' }, remainingItemCount: { type: 'integer' }, resourceVersion: { type: 'string' } },
+    properties: {
+      continue: { type: 'string' },
+      remainingItemCount: { type: 'integer' },
+      resourceVersion: { type: 'string' },
+    },
   },
-  [STATUS]: { type: 'object', properties: { code: { type: 'integer' }, message: { type: 'string' }, reason: { type: 'string' } } },
+  [STATUS]: {
+    type: 'object',
+    properties: { code: { type: 'integer' }, message: { type: 'string' }, reason: { type: 'string' } },
+  },
 };
 // labels, annotations, ownerReferences, finalizers and managedFields, loosely (any object or list)
 Object.assign((META_SCHEMAS[OBJECT_META] as any).properties, {
@@ -104,11 +121,21 @@ Object.assign((META_SCHEMAS[OBJECT_META] as any).properties, {
 type Param = { name: string; in: 'query' | 'path'; required?: boolean; schema?: unknown; type?: string };
 
 function parameters(verb: 'get' | 'list' | 'create' | 'replace' | 'patch' | 'delete', v2: boolean): Param[] {
-  const q = (name: string): Param => (v2 ? { name, in: 'query', type: 'string' } : { name, in: 'query', schema: { type: 'string' } });
+  const q = (name: string): Param =>
+    v2 ? { name, in: 'query', type: 'string' } : { name, in: 'query', schema: { type: 'string' } };
   const write = [q('dryRun'), q('fieldManager'), q('fieldValidation')];
   switch (verb) {
     case 'list':
-      return ['labelSelector', 'fieldSelector', 'limit', 'continue', 'resourceVersion', 'watch', 'allowWatchBookmarks', 'timeoutSeconds'].map(q);
+      return [
+        'labelSelector',
+        'fieldSelector',
+        'limit',
+        'continue',
+        'resourceVersion',
+        'watch',
+        'allowWatchBookmarks',
+        'timeoutSeconds',
+      ].map(q);
     case 'create':
     case 'replace':
       return write;
@@ -121,9 +148,14 @@ function parameters(verb: 'get' | 'list' | 'create' | 'replace' | 'patch' | 'del
   }
 }
 
-function operations(t: ResourceType, v2: boolean, ref: (name: string) => string): Record<string, Record<string, unknown>> {
+function operations(
+  t: ResourceType,
+  v2: boolean,
+  ref: (name: string) => string,
+): Record<string, Record<string, unknown>> {
   const base = `/${groupVersionPath(t.group, t.version)}${t.namespaced ? '/namespaces/{namespace}' : ''}/${t.plural}`;
-  const body = (name: string): unknown => (v2 ? { schema: { $ref: ref(name) } } : { content: { 'application/json': { schema: { $ref: ref(name) } } } });
+  const body = (name: string): unknown =>
+    v2 ? { schema: { $ref: ref(name) } } : { content: { 'application/json': { schema: { $ref: ref(name) } } } };
   const patchTypes = ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'];
   type Verb = 'get' | 'list' | 'create' | 'replace' | 'patch' | 'delete';
   const op = (verb: Verb, action: string, response: string, sub = ''): Record<string, unknown> => {
@@ -139,11 +171,17 @@ function operations(t: ResourceType, v2: boolean, ref: (name: string) => string)
     if (!v2 && verb === 'patch') {
       o.requestBody = { content: Object.fromEntries(patchTypes.map((c) => [c, { schema: { type: 'object' } }])) };
     }
-    if (v2 && input) o.parameters = [...parameters(verb, v2), { name: 'body', in: 'body', required: true, ...(body(definitionName(t)) as object) }];
+    if (v2 && input)
+      o.parameters = [
+        ...parameters(verb, v2),
+        { name: 'body', in: 'body', required: true, ...(body(definitionName(t)) as object) },
+      ];
     if (!v2 && input) o.requestBody = body(definitionName(t));
     return o;
   };
-  const name = v2 ? { name: 'name', in: 'path', required: true, type: 'string' } : { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
+  const name = v2
+    ? { name: 'name', in: 'path', required: true, type: 'string' }
+    : { name: 'name', in: 'path', required: true, schema: { type: 'string' } };
   const item: Record<string, unknown> = {
     get: op('get', 'get', definitionName(t)),
     put: op('replace', 'put', definitionName(t)),

@@ -55,9 +55,13 @@ export async function startRedisServer(options: { persist?: boolean } = {}): Pro
 
   const start = async (): Promise<void> => {
     const persistence = options.persist ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir], {
-      stdio: 'ignore',
-    });
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dir],
+      {
+        stdio: 'ignore',
+      },
+    );
     await waitUntil(() => ping(port), 10_000, `redis-server on port ${port} did not answer PING`);
   };
   const stop = async (): Promise<void> => {

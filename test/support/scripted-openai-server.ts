@@ -69,7 +69,12 @@ export interface ScriptedOpenAIServer {
 }
 
 export async function startScriptedOpenAIServer(
-  options: { steps?: ScriptStep[]; fallback?: ScriptStep; embeddingDims?: number; embed?: (text: string) => number[] | undefined } = {},
+  options: {
+    steps?: ScriptStep[];
+    fallback?: ScriptStep;
+    embeddingDims?: number;
+    embed?: (text: string) => number[] | undefined;
+  } = {},
 ): Promise<ScriptedOpenAIServer> {
   const script: ScriptStep[] = [...(options.steps ?? [])];
   const requests: RecordedRequest[] = [];
@@ -87,10 +92,11 @@ export async function startScriptedOpenAIServer(
     fallback: options.fallback,
     embeddingRequests: () => requests.filter((r) => r.path.endsWith('/embeddings')),
     embed: options.embed,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 
   const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
@@ -106,7 +112,9 @@ export async function startScriptedOpenAIServer(
       path,
       headers: req.headers,
       body,
-      messages: Array.isArray(body.messages) ? body.messages.map((m: any) => ({ role: m.role, content: flatten(m.content) })) : [],
+      messages: Array.isArray(body.messages)
+        ? body.messages.map((m: any) => ({ role: m.role, content: flatten(m.content) }))
+        : [],
     };
     requests.push(recorded);
 
@@ -125,27 +133,47 @@ export async function startScriptedOpenAIServer(
       // OpenAI accepts one string or an array of strings (token arrays are not needed by any client here).
       const inputs: unknown[] = Array.isArray(body.input) ? body.input : [body.input];
       if (!inputs.length || inputs.some((t) => typeof t !== 'string')) {
-        return send(res, 400, { error: { message: "'input' must be a string or a non-empty array of strings", type: 'invalid_request_error', param: 'input' } });
+        return send(res, 400, {
+          error: {
+            message: "'input' must be a string or a non-empty array of strings",
+            type: 'invalid_request_error',
+            param: 'input',
+          },
+        });
       }
       const format = body.encoding_format ?? 'float';
       if (format !== 'float' && format !== 'base64') {
-        return send(res, 400, { error: { message: `encoding_format must be float or base64, not ${format}`, type: 'invalid_request_error', param: 'encoding_format' } });
+        return send(res, 400, {
+          error: {
+            message: `encoding_format must be float or base64, not ${format}`,
+            type: 'invalid_request_error',
+            param: 'encoding_format',
+          },
+        });
       }
       const texts = inputs as string[];
       // The openai client asks for base64 (little-endian float32) unless told otherwise and decodes it itself;
       // a float array sent back to it would be misread as bytes, so the format asked for is the one answered.
-      const encode = (v: number[]): number[] | string => (format === 'base64' ? Buffer.from(Float32Array.from(v).buffer).toString('base64') : v);
+      const encode = (v: number[]): number[] | string =>
+        format === 'base64' ? Buffer.from(Float32Array.from(v).buffer).toString('base64') : v;
       const tokens = texts.reduce((n, t) => n + (t.match(/\S+/g)?.length ?? 0), 0);
       return send(res, 200, {
         object: 'list',
-        data: texts.map((text, index) => ({ object: 'embedding', index, embedding: encode(state.embed?.(text) ?? embed(text, dims)) })),
+        data: texts.map((text, index) => ({
+          object: 'embedding',
+          index,
+          embedding: encode(state.embed?.(text) ?? embed(text, dims)),
+        })),
         model: body.model,
         usage: { prompt_tokens: tokens, total_tokens: tokens },
       });
     }
-    if (!path.endsWith('/chat/completions')) return send(res, 404, { error: { message: `no route ${path}`, type: 'invalid_request_error' } });
+    if (!path.endsWith('/chat/completions'))
+      return send(res, 404, { error: { message: `no route ${path}`, type: 'invalid_request_error' } });
 
-    let step: ScriptStep | undefined = isJudgeRequest(recorded) ? (state.judgements.shift() ?? state.judgeFallback) : (script.shift() ?? state.fallback);
+    let step: ScriptStep | undefined = isJudgeRequest(recorded)
+      ? (state.judgements.shift() ?? state.judgeFallback)
+      : (script.shift() ?? state.fallback);
     if (!step) return send(res, 500, { error: { message: 'scripted server: script exhausted', type: 'server_error' } });
     while (typeof step === 'function') step = step(recorded);
 
@@ -163,9 +191,17 @@ export async function startScriptedOpenAIServer(
     }
     if (step.delayMs) await sleep(step.delayMs);
     if ('status' in step) {
-      return send(res, step.status, step.body ?? { error: { message: `scripted ${step.status}`, type: 'server_error' } }, step.headers);
+      return send(
+        res,
+        step.status,
+        step.body ?? { error: { message: `scripted ${step.status}`, type: 'server_error' } },
+        step.headers,
+      );
     }
-    const usage = step.usage ?? { prompt_tokens: JSON.stringify(body.messages ?? []).length >> 2, completion_tokens: 50 };
+    const usage = step.usage ?? {
+      prompt_tokens: JSON.stringify(body.messages ?? []).length >> 2,
+      completion_tokens: 50,
+    };
     const message =
       'toolCall' in step
         ? {
@@ -177,7 +213,10 @@ export async function startScriptedOpenAIServer(
                 type: 'function',
                 function: {
                   name: step.toolCall.name ?? body.tools?.[0]?.function?.name ?? 'respond',
-                  arguments: typeof step.toolCall.arguments === 'string' ? step.toolCall.arguments : JSON.stringify(step.toolCall.arguments),
+                  arguments:
+                    typeof step.toolCall.arguments === 'string'
+                      ? step.toolCall.arguments
+                      : JSON.stringify(step.toolCall.arguments),
                 },
               },
             ],
@@ -188,7 +227,14 @@ export async function startScriptedOpenAIServer(
       object: 'chat.completion',
       created: Math.floor(Date.now() / 1000),
       model: body.model ?? 'scripted',
-      choices: [{ index: 0, message, finish_reason: step.finishReason ?? ('toolCall' in step ? 'tool_calls' : 'stop'), logprobs: null }],
+      choices: [
+        {
+          index: 0,
+          message,
+          finish_reason: step.finishReason ?? ('toolCall' in step ? 'tool_calls' : 'stop'),
+          logprobs: null,
+        },
+      ],
       usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
     });
   });
@@ -204,10 +250,9 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(text);
 }
 
-
 function flatten(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p: any) => (typeof p === 'string' ? p : p?.text ?? '')).join('');
+  if (Array.isArray(content)) return content.map((p: any) => (typeof p === 'string' ? p : (p?.text ?? ''))).join('');
   return content == null ? '' : JSON.stringify(content);
 }
 
@@ -229,7 +274,10 @@ function sleep(ms: number): Promise<void> {
 
 /** A request to the loop's judge: its tool (or, when asked for JSON in the message, its system prompt) names submit_judgement. */
 function isJudgeRequest(r: RecordedRequest): boolean {
-  return r.body?.tools?.[0]?.function?.name === 'submit_judgement' || (r.messages[0]?.content ?? '').includes('`submit_judgement`');
+  return (
+    r.body?.tools?.[0]?.function?.name === 'submit_judgement' ||
+    (r.messages[0]?.content ?? '').includes('`submit_judgement`')
+  );
 }
 
 /** The cases a judge request shows (`### case N: name` lines of the human message). */
@@ -240,7 +288,11 @@ export function judgedCaseNames(r: RecordedRequest): string[] {
 
 /** A judge that agrees with every case it is shown. */
 export const agreeingJudge: ScriptStep = (r) => ({
-  toolCall: { arguments: { verdicts: judgedCaseNames(r).map((name) => ({ case: name, verdict: 'agree', reason: 'the intent demands it' })) } },
+  toolCall: {
+    arguments: {
+      verdicts: judgedCaseNames(r).map((name) => ({ case: name, verdict: 'agree', reason: 'the intent demands it' })),
+    },
+  },
 });
 
 /** A judge that disagrees with the named cases (reason given) and agrees with the rest. */
@@ -248,9 +300,12 @@ export function judgeDisagreeing(objections: Record<string, string>): ScriptStep
   return (r) => ({
     toolCall: {
       arguments: {
-        verdicts: judgedCaseNames(r).map((name) => (name in objections ? { case: name, verdict: 'disagree', reason: objections[name] } : { case: name, verdict: 'agree', reason: 'the intent demands it' })),
+        verdicts: judgedCaseNames(r).map((name) =>
+          name in objections
+            ? { case: name, verdict: 'disagree', reason: objections[name] }
+            : { case: name, verdict: 'agree', reason: 'the intent demands it' },
+        ),
       },
     },
   });
 }
-

@@ -6,11 +6,14 @@ import { join, resolve } from 'node:path';
  * `../shared/intents`; CI always has them. `POLICYFORGE_SHARED_INTENTS` points elsewhere. Tests that need
  * them skip, saying so once, when they are absent: the project's own examples/ keep the rest meaningful.
  */
-export const SHARED_INTENTS = resolve(process.env.POLICYFORGE_SHARED_INTENTS ?? join(import.meta.dirname, '..', '..', '..', 'shared', 'intents'));
+export const SHARED_INTENTS = resolve(
+  process.env.POLICYFORGE_SHARED_INTENTS ?? join(import.meta.dirname, '..', '..', '..', 'shared', 'intents'),
+);
 
 export const haveSharedIntents = existsSync(SHARED_INTENTS);
 
-if (!haveSharedIntents) console.warn(`[policyforge] ${SHARED_INTENTS} not found: tests on the shared intent suites are skipped`);
+if (!haveSharedIntents)
+  console.warn(`[policyforge] ${SHARED_INTENTS} not found: tests on the shared intent suites are skipped`);
 
 /** A file of the shared suites, e.g. `sharedIntent('no-prod-pods-in-test.yaml')`. */
 export function sharedIntent(file: string): string {
@@ -29,5 +32,7 @@ export function sharedIntentIds(): string[] {
 /** Suite file names (`<id>.yaml`); empty when the folder is absent. */
 export function sharedSuiteFiles(): string[] {
   if (!haveSharedIntents) return [];
-  return readdirSync(SHARED_INTENTS).filter((f) => f.endsWith('.yaml') && !f.endsWith('.policy.yaml')).sort();
+  return readdirSync(SHARED_INTENTS)
+    .filter((f) => f.endsWith('.yaml') && !f.endsWith('.policy.yaml'))
+    .sort();
 }

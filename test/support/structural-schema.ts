@@ -62,8 +62,20 @@ export function fieldErrorMessage(e: FieldError): string {
 
 /** ObjectMeta's JSON fields: any other key under the root's metadata is an unknown field. */
 export const OBJECT_META_FIELDS = new Set([
-  'name', 'generateName', 'namespace', 'selfLink', 'uid', 'resourceVersion', 'generation', 'creationTimestamp',
-  'deletionTimestamp', 'deletionGracePeriodSeconds', 'labels', 'annotations', 'ownerReferences', 'finalizers',
+  'name',
+  'generateName',
+  'namespace',
+  'selfLink',
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+  'labels',
+  'annotations',
+  'ownerReferences',
+  'finalizers',
   'managedFields',
 ]);
 
@@ -122,7 +134,8 @@ function pruneValue(value: unknown, schema: JSONSchemaProps, path: string, prune
       pruneMetadata(value.metadata, child(path, key), pruned);
       continue;
     }
-    const prop = schema.properties?.[key] ?? (isObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
+    const prop =
+      schema.properties?.[key] ?? (isObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
     if (prop) pruneValue(value[key], prop, child(path, key), pruned);
     else if (!schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties !== true) {
       delete value[key];
@@ -150,7 +163,8 @@ export function applyDefaults(value: unknown, schema: JSONSchemaProps): void {
     if (value[key] !== undefined) applyDefaults(value[key], prop);
   }
   if (isObject(schema.additionalProperties)) {
-    for (const key of Object.keys(value)) if (!schema.properties?.[key]) applyDefaults(value[key], schema.additionalProperties);
+    for (const key of Object.keys(value))
+      if (!schema.properties?.[key]) applyDefaults(value[key], schema.additionalProperties);
   }
 }
 
@@ -180,7 +194,11 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
 export function validateName(name: string): FieldError[] {
   const errors: FieldError[] = [];
   if (name.length > 253) {
-    errors.push({ type: 'FieldValueInvalid', field: 'metadata.name', body: `Invalid value: ${goQuote(name)}: must be no more than 253 characters` });
+    errors.push({
+      type: 'FieldValueInvalid',
+      field: 'metadata.name',
+      body: `Invalid value: ${goQuote(name)}: must be no more than 253 characters`,
+    });
   }
   if (!DNS1123_SUBDOMAIN.test(name)) {
     errors.push({
@@ -204,7 +222,11 @@ function jsonType(v: unknown): string {
 
 function validateValue(value: unknown, schema: JSONSchemaProps, path: string, errors: FieldError[]): void {
   const invalid = (detail: string): void => {
-    errors.push({ type: 'FieldValueInvalid', field: path, body: `Invalid value: ${goValue(value)}: ${path} in body ${detail}` });
+    errors.push({
+      type: 'FieldValueInvalid',
+      field: path,
+      body: `Invalid value: ${goValue(value)}: ${path} in body ${detail}`,
+    });
   };
   if (value === null) {
     if (schema.nullable || !schema.type) return;
@@ -223,17 +245,31 @@ function validateValue(value: unknown, schema: JSONSchemaProps, path: string, er
   }
   if (schema.enum && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
     const supported = schema.enum.map((e) => (typeof e === 'string' ? goQuote(e) : JSON.stringify(e))).join(', ');
-    errors.push({ type: 'FieldValueNotSupported', field: path, body: `Unsupported value: ${goValue(value)}: supported values: ${supported}` });
+    errors.push({
+      type: 'FieldValueNotSupported',
+      field: path,
+      body: `Unsupported value: ${goValue(value)}: supported values: ${supported}`,
+    });
   }
   if (typeof value === 'string') {
     const length = [...value].length;
     if (schema.maxLength !== undefined && length > schema.maxLength) {
-      errors.push({ type: 'FieldValueTooLong', field: path, body: `Too long: may not be more than ${schema.maxLength} bytes` });
+      errors.push({
+        type: 'FieldValueTooLong',
+        field: path,
+        body: `Too long: may not be more than ${schema.maxLength} bytes`,
+      });
     }
-    if (schema.minLength !== undefined && length < schema.minLength) invalid(`should be at least ${schema.minLength} chars long`);
-    if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) invalid(`should match '${schema.pattern}'`);
+    if (schema.minLength !== undefined && length < schema.minLength)
+      invalid(`should be at least ${schema.minLength} chars long`);
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value))
+      invalid(`should match '${schema.pattern}'`);
     if (schema.format === 'date-time' && !isDateTime(value)) {
-      errors.push({ type: 'FieldValueTypeInvalid', field: path, body: `Invalid value: ${goQuote(value)}: ${path} in body must be of type date-time: ${goQuote(value)}` });
+      errors.push({
+        type: 'FieldValueTypeInvalid',
+        field: path,
+        body: `Invalid value: ${goQuote(value)}: ${path} in body must be of type date-time: ${goQuote(value)}`,
+      });
     }
   }
   if (typeof value === 'number') {
@@ -250,21 +286,31 @@ function validateValue(value: unknown, schema: JSONSchemaProps, path: string, er
   }
   if (Array.isArray(value)) {
     if (schema.maxItems !== undefined && value.length > schema.maxItems) {
-      errors.push({ type: 'FieldValueTooMany', field: path, body: `Too many: ${value.length}: must have at most ${schema.maxItems} items` });
+      errors.push({
+        type: 'FieldValueTooMany',
+        field: path,
+        body: `Too many: ${value.length}: must have at most ${schema.maxItems} items`,
+      });
     }
     if (schema.minItems !== undefined && value.length < schema.minItems) {
-      errors.push({ type: 'FieldValueInvalid', field: path, body: `Invalid value: ${value.length}: ${path} in body should have at least ${schema.minItems} items` });
+      errors.push({
+        type: 'FieldValueInvalid',
+        field: path,
+        body: `Invalid value: ${value.length}: ${path} in body should have at least ${schema.minItems} items`,
+      });
     }
     if (schema.items) value.forEach((item, i) => validateValue(item, schema.items!, `${path}[${i}]`, errors));
     duplicates(value, schema, path, errors);
   }
   if (isObject(value)) {
     for (const [key, v] of Object.entries(value)) {
-      const prop = schema.properties?.[key] ?? (isObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
+      const prop =
+        schema.properties?.[key] ?? (isObject(schema.additionalProperties) ? schema.additionalProperties : undefined);
       if (prop && v !== undefined) validateValue(v, prop, child(path, key), errors);
     }
     for (const key of schema.required ?? []) {
-      if (value[key] === undefined) errors.push({ type: 'FieldValueRequired', field: child(path, key), body: 'Required value' });
+      if (value[key] === undefined)
+        errors.push({ type: 'FieldValueRequired', field: child(path, key), body: 'Required value' });
     }
   }
 }
@@ -285,16 +331,25 @@ function duplicates(items: unknown[], schema: JSONSchemaProps, path: string, err
   items.forEach((item, i) => {
     const keys = schema['x-kubernetes-list-map-keys'] ?? [];
     const identity =
-      listType === 'map' && isObject(item) ? Object.fromEntries(keys.filter((k) => item[k] !== undefined).map((k) => [k, item[k]])) : item;
+      listType === 'map' && isObject(item)
+        ? Object.fromEntries(keys.filter((k) => item[k] !== undefined).map((k) => [k, item[k]]))
+        : item;
     const id = JSON.stringify(identity);
-    if (seen.has(id)) errors.push({ type: 'FieldValueDuplicate', field: `${path}[${i}]`, body: `Duplicate value: ${goValue(identity)}` });
+    if (seen.has(id))
+      errors.push({
+        type: 'FieldValueDuplicate',
+        field: `${path}[${i}]`,
+        body: `Duplicate value: ${goValue(identity)}`,
+      });
     seen.add(id);
   });
 }
 
 /** strfmt's date-time: RFC 3339 (seconds, optional fraction, Z or an offset). */
 function isDateTime(s: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})$/.test(s) && !Number.isNaN(Date.parse(s));
+  return (
+    /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:?\d{2})$/.test(s) && !Number.isNaN(Date.parse(s))
+  );
 }
 
 /** Go's %q of a string (close enough: JSON escaping). */
@@ -308,7 +363,9 @@ export function goValue(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (v === null || v === undefined) return '"null"';
   if (Array.isArray(v)) return `[]interface {}{${v.map(goValue).join(', ')}}`;
-  return `map[string]interface {}{${Object.entries(v as Record<string, unknown>).map(([k, x]) => `${goQuote(k)}:${goValue(x)}`).join(', ')}}`;
+  return `map[string]interface {}{${Object.entries(v as Record<string, unknown>)
+    .map(([k, x]) => `${goQuote(k)}:${goValue(x)}`)
+    .join(', ')}}`;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -325,7 +382,13 @@ export interface CustomResourceDefinition {
       served?: boolean;
       storage?: boolean;
       subresources?: { status?: Record<string, never> };
-      additionalPrinterColumns?: Array<{ name: string; type: string; jsonPath: string; priority?: number; description?: string }>;
+      additionalPrinterColumns?: Array<{
+        name: string;
+        type: string;
+        jsonPath: string;
+        priority?: number;
+        description?: string;
+      }>;
       schema?: { openAPIV3Schema: JSONSchemaProps };
     }>;
   };

@@ -11,18 +11,41 @@ export function iamPolicy(name: string, resourceRef?: Record<string, unknown>): 
     apiVersion: 'iam.cnrm.cloud.google.com/v1beta1',
     kind: 'IAMPolicy',
     metadata: { name, namespace: 'config' },
-    spec: { ...(resourceRef ? { resourceRef } : {}), bindings: [{ role: 'roles/viewer', members: ['user:dev@example.com'] }] },
+    spec: {
+      ...(resourceRef ? { resourceRef } : {}),
+      bindings: [{ role: 'roles/viewer', members: ['user:dev@example.com'] }],
+    },
   };
 }
 
 export const iamPlan = {
   rationale: 'IAMPolicy objects whose spec.resourceRef.kind is Project are denied; every other reference is allowed.',
-  target: { type: 'Validating', resources: ['iampolicies'], apiGroups: ['iam.cnrm.cloud.google.com'], apiVersions: ['v1beta1'], operations: ['CREATE', 'UPDATE'], scope: 'Namespaced', namespaces: [] },
+  target: {
+    type: 'Validating',
+    resources: ['iampolicies'],
+    apiGroups: ['iam.cnrm.cloud.google.com'],
+    apiVersions: ['v1beta1'],
+    operations: ['CREATE', 'UPDATE'],
+    scope: 'Namespaced',
+    namespaces: [],
+  },
   steps: [{ name: 'referencesProject', description: 'spec.resourceRef.kind is Project' }],
   tests: [
-    { name: 'IAMPolicy on a Project is denied', object: iamPolicy('p', { kind: 'Project', name: 'my-project' }), expect: 'deny' },
-    { name: 'IAMPolicy on a Project by external id is denied', object: iamPolicy('e', { kind: 'Project', external: 'projects/x' }), expect: 'deny' },
-    { name: 'IAMPolicy on a StorageBucket is allowed', object: iamPolicy('b', { kind: 'StorageBucket', name: 'logs' }), expect: 'allow' },
+    {
+      name: 'IAMPolicy on a Project is denied',
+      object: iamPolicy('p', { kind: 'Project', name: 'my-project' }),
+      expect: 'deny',
+    },
+    {
+      name: 'IAMPolicy on a Project by external id is denied',
+      object: iamPolicy('e', { kind: 'Project', external: 'projects/x' }),
+      expect: 'deny',
+    },
+    {
+      name: 'IAMPolicy on a StorageBucket is allowed',
+      object: iamPolicy('b', { kind: 'StorageBucket', name: 'logs' }),
+      expect: 'allow',
+    },
     { name: 'IAMPolicy without a resourceRef is allowed', object: iamPolicy('n'), expect: 'allow' },
   ],
 };
@@ -36,7 +59,8 @@ export const flawedDraft = {
     operations: ['CREATE', 'UPDATE'],
     resources: ['iampolicies'],
     apiGroups: ['configconnector.cnrm.cloud.google.com'],
-    javascript: "if (request.object.spec.resourceRef.kind === 'Project') { deny('IAMPolicy must not target a Project'); }",
+    javascript:
+      "if (request.object.spec.resourceRef.kind === 'Project') { deny('IAMPolicy must not target a Project'); }",
   },
 };
 
@@ -49,7 +73,8 @@ export const fixedDraft = {
     resources: ['iampolicies'],
     apiGroups: ['iam.cnrm.cloud.google.com'],
     scope: 'Namespaced',
-    javascript: "function referencesProject(obj) { return obj?.spec?.resourceRef?.kind === 'Project'; }\nif (referencesProject(request.object)) { deny('IAMPolicy must not target a Project'); }",
+    javascript:
+      "function referencesProject(obj) { return obj?.spec?.resourceRef?.kind === 'Project'; }\nif (referencesProject(request.object)) { deny('IAMPolicy must not target a Project'); }",
   },
 };
 
