@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { PolicyforgeError, type JsPolicy, type KubeObject } from '../../common/index.js';
 import { NAMESPACE_NAME_LABEL } from '../../sandbox/index.js';
+import { reusedAgent } from '../kube/index.js';
 import type { SourceEntry } from './sources.js';
 
 /**
@@ -150,6 +151,7 @@ class ReadOnlyKube {
     await this.kubeConfig.applyToHTTPSOptions(opts);
     const plain = url.protocol === 'http:';
     if (plain && opts.agent instanceof https.Agent) delete opts.agent;
+    if (opts.agent instanceof http.Agent) opts.agent = reusedAgent(opts.agent);
     const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = (plain ? http : https).request(url, opts, (res) => {
         const chunks: Buffer[] = [];

@@ -150,6 +150,8 @@ export interface KubeApiServer {
   /** Close every open watch stream (clients must reconnect). */
   closeWatches(): void;
   openWatches(): number;
+  /** TCP connections accepted so far (clients that reuse connections open few). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -862,6 +864,8 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     };
   }
 
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -894,6 +898,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
         '',
       ].join('\n'),
     register,
+    connections: () => connections,
     inject: (failure) => failures.push({ ...failure, left: failure.times ?? 1 }),
     getObject: (group, plural, name, namespace) => {
       const o = bucket(typeKey(group, plural)).get(objKey(namespace, name));
