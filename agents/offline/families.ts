@@ -5,6 +5,7 @@ import {
   homeNamespace,
   js,
   namespaceGuard,
+  outsideNamespace,
   sample,
   scopeCases,
   step,
@@ -575,6 +576,10 @@ function dropAll(ctx: FamilyContext, allowList?: string[]): FamilySolution | und
   });
 }
 
+/** "run as root", "run as user 0", "run as UID 0", "run as the root user ID": what a container runs as, not a field. */
+const RUN_AS_ROOT =
+  /\b(?:run|runs|running)\s+as\s+(?:the\s+)?(?:root(?:\s+user)?(?:\s+(?:ID|UID))?|user\s+(?:ID\s+)?(?:0|zero|root)|UID\s+(?:0|zero))(?![\w.])/i;
+
 const runAsNonRoot: OfflineFamily = {
   id: 'run-as-non-root',
   title: 'containers must run as non-root',
@@ -587,11 +592,11 @@ const runAsNonRoot: OfflineFamily = {
     ...POD_PHRASES,
     /\b(?:(?:run|runs|running)\s+as\s+)?(?:a\s+)?non-?root(?:\s+users?)?\b/i,
     /\brunAsNonRoot\b/i,
-    [/\b(?:run|runs|running)\s+as\s+(?:the\s+)?root(?:\s+user)?\b/i, 'not'],
+    [RUN_AS_ROOT, 'not'],
     /\b(?:run|runs|running)\b/i,
   ],
   match: (ctx) => {
-    if (!/\b(non-?root|runAsNonRoot|run(?:s|ning)? as root)\b/i.test(ctx.text)) return undefined;
+    if (!/\b(?:non-?root|runAsNonRoot)\b/i.test(ctx.text) && !RUN_AS_ROOT.test(ctx.text)) return undefined;
     // Naming the field asks for the field: runAsNonRoot: true (container over pod); a runAsUser does not count.
     if (/\brunAsNonRoot\b/.test(ctx.text)) {
       return containerRule(ctx, {
@@ -619,17 +624,24 @@ const runAsNonRoot: OfflineFamily = {
     }
     return containerRule(ctx, {
       family: 'run-as-non-root',
-      summary: 'containers must run as a non-root user',
+      summary:
+        "containers must run as a non-root user: a non-zero runAsUser (the container's, else the pod's), or, when runAsUser is unset, runAsNonRoot: true (an unset runAsUser runs the image's own user, which admission cannot see; runAsNonRoot makes the kubelet refuse a root one)",
       offends: '!runsAsNonRoot(c, podSpec)',
       describe: `'container ' + ${cname} + ' may run as root'`,
       skills: [step('runsAsNonRoot', 'runAsNonRoot or a non-zero runAsUser, container over pod')],
       offending: [
-        { name: 'no runAsNonRoot', container: {} },
+        { name: "no runAsUser and no runAsNonRoot (the image's user, maybe root)", container: {} },
         { name: 'runAsUser 0', container: { securityContext: { runAsUser: 0 } } },
+        {
+          name: 'runAsUser 0 in the container over a pod-level 1000',
+          container: { securityContext: { runAsUser: 0 } },
+          podSpec: { securityContext: { runAsUser: 1000 } },
+        },
       ],
       compliant: [
         { name: 'runAsNonRoot at pod level', container: {}, podSpec: { securityContext: { runAsNonRoot: true } } },
         { name: 'runAsUser 1000', container: { securityContext: { runAsUser: 1000 } } },
+        { name: 'runAsUser 1000 at pod level', container: {}, podSpec: { securityContext: { runAsUser: 1000 } } },
       ],
       polarity: 'require',
     });
@@ -782,13 +794,13 @@ const resourceFields: OfflineFamily = {
     const want = new Set<string>();
     // `resources.limits.cpu`: the field path itself.
     for (const m of t.matchAll(/\bresources\.(requests|limits)\.(cpu|memory)\b/g)) want.add(`${m[1]}.${m[2]}`);
-    for (const m of t.matchAll(/\brequests?(?:ing)?\s+(?:for\s+|of\s+)?(cpu|memory)(?:\s+and\s+(cpu|memory))?/g))
+    for (const m of t.matchAll(/\brequests?(?:ing)?\s+(?:for\s+|of\s+)?(cpu|memory)(?:\s+(?:and|or)\s+(cpu|memory))?/g))
       [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`requests.${n}`));
-    for (const m of t.matchAll(/\b(cpu|memory)(?:\s+and\s+(cpu|memory))?\s+requests?\b/g))
+    for (const m of t.matchAll(/\b(cpu|memory)(?:\s+(?:and|or)\s+(cpu|memory))?\s+requests?\b/g))
       [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`requests.${n}`));
-    for (const m of t.matchAll(/\b(cpu|memory)(?:\s+and\s+(cpu|memory))?\s+limits?\b/g))
+    for (const m of t.matchAll(/\b(cpu|memory)(?:\s+(?:and|or)\s+(cpu|memory))?\s+limits?\b/g))
       [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`limits.${n}`));
-    for (const m of t.matchAll(/\blimits?\s+(?:for\s+|on\s+|of\s+)?(cpu|memory)(?:\s+and\s+(cpu|memory))?/g))
+    for (const m of t.matchAll(/\blimits?\s+(?:for\s+|on\s+|of\s+)?(cpu|memory)(?:\s+(?:and|or)\s+(cpu|memory))?/g))
       [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`limits.${n}`));
     if (want.size === 0) {
       if (/\b(resource )?requests and limits\b/.test(t))
@@ -796,9 +808,11 @@ const resourceFields: OfflineFamily = {
       else if (/\bresource limits\b/.test(t)) RESOURCE_NAMES.forEach((n) => want.add(`limits.${n}`));
       else if (/\bresource requests\b/.test(t)) RESOURCE_NAMES.forEach((n) => want.add(`requests.${n}`));
     }
-    // "CPU or memory limits", "requests or limits": one of several is a condition this family does not write.
-    if (want.size === 0 || /\bor\b|\beither\b/i.test(t)) return undefined;
+    if (want.size === 0) return undefined;
     const pairs = [...want].map((w) => w.split('.') as [string, string]);
+    if (ctx.negated) return forbidResources(ctx, pairs, t);
+    // "CPU or memory limits", "requests or limits": one of several is a condition this family does not write.
+    if (/\bor\b|\beither\b/i.test(t)) return undefined;
     const full: Record<string, Record<string, string>> = {};
     for (const [section, name] of pairs) (full[section] ??= {})[name] = name === 'cpu' ? '100m' : '256Mi';
     const missingOne = (drop: [string, string]): Record<string, Record<string, string>> => {
@@ -821,6 +835,39 @@ const resourceFields: OfflineFamily = {
     });
   },
 };
+
+/**
+ * "CPU limits are not allowed" / "Containers must not set CPU limits": every container (init and ephemeral
+ * included) that sets the field is the offence. Several fields are read only as "A or B" (any one of them is
+ * banned); "CPU and memory limits are not allowed" could ban the pair or each one, so it is not read.
+ */
+function forbidResources(ctx: FamilyContext, pairs: Array<[string, string]>, t: string): FamilySolution | undefined {
+  if (/\beither\b/i.test(t) || (pairs.length > 1 ? !/\bor\b/i.test(t) || /\band\b/i.test(t) : /\bor\b/i.test(t)))
+    return undefined;
+  const fields = pairs.map((p) => `resources.${p[0]}.${p[1]}`);
+  const other = (p: [string, string]): [string, string] => [p[0] === 'limits' ? 'requests' : 'limits', p[1]];
+  const set = (p: [string, string], value: string): Record<string, unknown> => ({
+    resources: { [p[0]]: { [p[1]]: value } },
+  });
+  const quantity = (p: [string, string]): string => (p[1] === 'cpu' ? '500m' : '256Mi');
+  const siblings = pairs
+    .map((p) => [p[0], p[1] === 'cpu' ? 'memory' : 'cpu'] as [string, string])
+    .filter((p) => !pairs.some((q) => q[0] === p[0] && q[1] === p[1]));
+  return containerRule(ctx, {
+    family: 'resources',
+    summary: `no container may set ${fields.join(' or ')}`,
+    offends: `${js(pairs)}.some(function (p) { return hasResourceField(c, p[0], p[1]); })`,
+    describe: `'container ' + ${cname} + ' sets ' + ${js(pairs)}.filter(function (p) { return hasResourceField(c, p[0], p[1]); }).map(function (p) { return 'resources.' + p[0] + '.' + p[1]; }).join(', ')`,
+    skills: [step('hasResourceField', 'a container sets resources.<section>.<name>')],
+    offending: pairs.map((p) => ({ name: `resources.${p[0]}.${p[1]} set`, container: set(p, quantity(p)) })),
+    compliant: [
+      { name: 'no resources', container: {} },
+      ...pairs.map((p) => ({ name: `only resources.${other(p).join('.')}`, container: set(other(p), quantity(p)) })),
+      ...siblings.map((p) => ({ name: `only resources.${p.join('.')}`, container: set(p, quantity(p)) })),
+    ],
+    polarity: 'forbid',
+  });
+}
 
 const PROBES = { readiness: 'readinessProbe', liveness: 'livenessProbe', startup: 'startupProbe' } as const;
 
@@ -1584,7 +1631,12 @@ const deleteProtection: OfflineFamily = {
   id: 'delete-protection',
   title: 'deletion protection (by label, annotation or name)',
   examples: ['Nobody may delete a namespace labelled protected=true.', 'Deny deleting the ConfigMaps named settings.'],
-  phrases: [META_PHRASE, /\bdelet(?:e|es|ed|ing|ion)\b/i, /\b(?:named|called)\b/i, /\bprotect(?:ed|ion)?\b(?!=)/i],
+  phrases: [
+    META_PHRASE,
+    /\b(?:delet(?:e|es|ed|ing|ion)|remov(?:e|es|ed|ing|al))\b/i,
+    /\b(?:named|called)\b/i,
+    /\bprotect(?:ed|ion)?\b(?!=)/i,
+  ],
   match: (ctx) => {
     if (!/\b(delet\w*|remov\w*)\b/i.test(ctx.text) || (!forbids(ctx.text) && !/\bnobody\b|\bno one\b/i.test(ctx.text)))
       return undefined;
@@ -1654,6 +1706,101 @@ const deleteProtection: OfflineFamily = {
       javascript: `${namespaceGuard(ctx, [r])}const old = request.oldObject;
 if (request.operation === 'DELETE' && old && ${cond}) {
   ${act(ctx, `${js(`${r.kind} objects with ${what} may not be deleted: `)} + (old?.metadata?.name || '')`)}
+}
+`,
+    };
+  },
+};
+
+/** The operation each inflection of a verb names: "deleted", "deletion", "removing" are all DELETE. */
+const OPERATION_WORDS: ReadonlyArray<{ op: 'CREATE' | 'UPDATE' | 'DELETE'; words: RegExp }> = [
+  { op: 'CREATE', words: /\bcreat(?:e|es|ed|ing|ion)\b/i },
+  {
+    op: 'UPDATE',
+    words: /\b(?:updat(?:e|es|ed|ing)|modif(?:y|ies|ied|ying|ications?)|chang(?:e|es|ed|ing)|edit(?:s|ed|ing)?)\b/i,
+  },
+  { op: 'DELETE', words: /\b(?:delet(?:e|es|ed|ing|ion)|remov(?:e|es|ed|ing|al))\b/i },
+];
+
+/**
+ * Words that would attach a condition to "may not be deleted" ("… when they have resources", "… that use …",
+ * "… by the CI user"): the reader places many of them as function words, so this family refuses them itself
+ * rather than drop the condition and ban the operation outright.
+ */
+const OPERATION_CONDITION =
+  /\b(?:if|when|whenever|where|whose|which|that|who|unless|while|with|without|having|has|have|had|contain\w*|includ\w*|carr(?:y|ies|ying)|by|use[sd]?|using|run\w*|set|sets|setting|specif\w*|defin\w*|declar\w*|resources?|fields?|attributes?|own|exist\w*|present|something|new|types?|kinds?|via|whether|also|both|then|there|every\s+namespaces?|all\s+namespaces?)\b/i;
+
+const operationForbidden: OfflineFamily = {
+  id: 'operation-forbidden',
+  title: 'creating, updating or deleting a kind forbidden outright (optionally in named namespaces)',
+  examples: ['ConfigMaps may not be deleted.', 'Deleting namespaces is not allowed.', 'Secrets must not be modified.'],
+  phrases: OPERATION_WORDS.map((o) => new RegExp(o.words.source, 'gi')),
+  match: (ctx) => {
+    const t = ctx.text;
+    const operations = OPERATION_WORDS.filter((o) => o.words.test(t)).map((o) => o.op);
+    // Polarity is checked by the reader: "ConfigMaps may be deleted" is refused as the opposite of a ban.
+    if (!operations.length || OPERATION_CONDITION.test(t)) return undefined;
+    const resources = ctx.resources;
+    if (!resources.length) return undefined;
+    const r = resources[0];
+    const ns = homeNamespace(ctx);
+    const v = violation(ctx);
+    const verb = v === 'warn' ? 'warned' : 'denied';
+    const past: Record<string, string> = { CREATE: 'created', UPDATE: 'updated', DELETE: 'deleted' };
+    const mk = (x: ApiResource, namespace = ns, name = 'sample'): KubeObject => sample(x, { namespace, name });
+    const request = (
+      op: 'CREATE' | 'UPDATE' | 'DELETE',
+      x: ApiResource,
+      namespace = ns,
+    ): Pick<TestCase, 'operation' | 'object' | 'oldObject'> => {
+      const obj = mk(x, namespace);
+      if (op === 'DELETE') return { operation: 'DELETE', oldObject: obj };
+      if (op === 'UPDATE')
+        return {
+          operation: 'UPDATE',
+          oldObject: obj,
+          object: variant(obj, (o) => ((o.metadata ??= {}).labels = { changed: 'yes' })),
+        };
+      return { object: obj };
+    };
+    const tests: TestCase[] = resources.flatMap((x) =>
+      operations.map((op) => ({ name: `${op} of a ${x.kind} is ${verb}`, ...request(op, x), expect: v })),
+    );
+    for (const op of (['CREATE', 'UPDATE', 'DELETE'] as const).filter((o) => !operations.includes(o)))
+      tests.push({ name: `${op} of a ${r.kind} is allowed`, ...request(op, r), expect: 'allow' });
+    const outsider = ctx.catalog.byKind('v1', resources.some((x) => x.kind === 'ConfigMap') ? 'Secret' : 'ConfigMap');
+    if (outsider && !resources.includes(outsider))
+      tests.push({
+        name: `${operations[0]} of a ${outsider.kind} is not this policy's business`,
+        ...request(operations[0], outsider),
+        expect: 'allow',
+      });
+    if (r.namespaced) {
+      const other = outsideNamespace(ctx);
+      for (const [where, name] of [
+        ...(other ? [[other, `in namespace ${other} (outside the scope)`]] : []),
+        ...ctx.excluded.map((e) => [e, `in the excluded namespace ${e}`]),
+        ['kube-system', 'in kube-system'],
+      ])
+        tests.push({
+          name: `${operations[0]} of a ${r.kind} ${name} is allowed`,
+          ...request(operations[0], r, where),
+          expect: 'allow',
+        });
+    }
+    const kinds = resources.map((x) => x.kind).join(', ');
+    const done = operations.map((o) => past[o]).join(' or ');
+    const summary = `${kinds} objects may not be ${done}${ctx.namespaces.length ? ` in namespace ${ctx.namespaces.join(', ')}` : ''} (every ${operations.join('/')} request for them is ${verb})`;
+    return {
+      polarity: 'forbid',
+      family: 'operation-forbidden',
+      summary,
+      target: targetFor(resources, operations, 'Validating', ctx.namespaces),
+      steps: [],
+      tests,
+      javascript: `${namespaceGuard(ctx, resources)}if (${js(operations)}.indexOf(request.operation) >= 0) {
+  const target = request.object || request.oldObject;
+  ${act(ctx, `${js(`${kinds} objects may not be ${done}: `)} + String((target && target.metadata && target.metadata.name) || request.name || '')`)}
 }
 `,
     };
@@ -2103,6 +2250,79 @@ const runAsUser: OfflineFamily = {
         { name: 'runAsUser 1000 at pod level', container: {}, podSpec: { securityContext: { runAsUser: 1000 } } },
       ],
       polarity: 'forbid',
+    });
+  },
+};
+
+/** How a bound on the user ID is worded, and what it means for the value. */
+const UID_BOUNDS: ReadonlyArray<{ words: RegExp; op: '>' | '>=' | '<' | '<=' }> = [
+  { words: /\b(?:greater|higher|more|larger)\s+than\b|\babove\b|\bover\b/i, op: '>' },
+  { words: /\bat\s+least\b|\bno\s+(?:less|lower|fewer|smaller)\s+than\b|\bminimum\s+of\b/i, op: '>=' },
+  { words: /\b(?:less|lower|fewer|smaller)\s+than\b|\bbelow\b|\bunder\b/i, op: '<' },
+  { words: /\bat\s+most\b|\bno\s+(?:more|greater|higher|larger)\s+than\b|\bmaximum\s+of\b/i, op: '<=' },
+];
+
+const UID_SUBJECT = /\b(?:runAsUser|user\s?ID|UID|user)\b/i;
+const UID_BOUND_PHRASE = new RegExp(
+  `${UID_SUBJECT.source}(?:\\s+(?:of|is|be|must\\s+be|set\\s+to|to|that\\s+is|which\\s+is))*\\s+(?:a\\s+(?:number|value)\\s+)?` +
+    `(${UID_BOUNDS.map((b) => b.words.source).join('|')})\\s+(\\d+)(?![\\w.])`,
+  'i',
+);
+
+const runAsUserBound: OfflineFamily = {
+  id: 'run-as-user-bound',
+  title: 'runAsUser bounded (greater than, at least, below, at most N), pod or container securityContext',
+  examples: [
+    'runAsUser must be greater than 1000.',
+    'Containers must run as a user ID of at least 10000.',
+    'Pods must not run with a UID below 1000.',
+  ],
+  phrases: [
+    ...POD_PHRASES,
+    UID_BOUND_PHRASE,
+    /\b(?:run|runs|running)\s+(?:as|with)\b/i,
+    /\b(?:a|the|its|their|of)\b/gi,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    const m = UID_BOUND_PHRASE.exec(t);
+    if (!m) return undefined;
+    // One bound per rule: "between", a second number or a second bound is another condition.
+    if ([...t.matchAll(/(?<![\w.])\d+(?![\w.])/g)].length !== 1) return undefined;
+    const bound = UID_BOUNDS.find((b) => b.words.test(m[1]));
+    if (!bound) return undefined;
+    const n = Number(m[2]);
+    // "must not be below 1000" is "at least 1000": the statement's negation turns the bound around.
+    const flip = { '>': '<=', '>=': '<', '<': '>=', '<=': '>' } as const;
+    const op = ctx.negated ? flip[bound.op] : bound.op;
+    const ok = (x: number): boolean => (op === '>' ? x > n : op === '>=' ? x >= n : op === '<' ? x < n : x <= n);
+    const words = { '>': 'greater than', '>=': 'at least', '<': 'less than', '<=': 'at most' }[op];
+    const good = [n + 1, n, n - 1, n + 1000, 0].find((x) => x >= 0 && ok(x));
+    const bad = [n, n + 1, n - 1, 0, n + 1000].find((x) => x >= 0 && !ok(x));
+    if (good === undefined || bad === undefined) return undefined;
+    const effective =
+      '(typeof c.securityContext?.runAsUser === "number" ? c.securityContext.runAsUser : podSpec?.securityContext?.runAsUser)';
+    return containerRule(ctx, {
+      family: 'run-as-user-bound',
+      summary: `every container's runAsUser (its own, else the pod's) must be set and ${words} ${n}; an unset runAsUser runs the image's own user, which admission cannot see, so it is denied`,
+      offends: `!(typeof ${effective} === "number" && ${effective} ${op} ${n})`,
+      describe: `'container ' + ${cname} + ' runAsUser ' + (${effective} === undefined ? 'unset' : ${effective}) + ${js(` is not ${words} ${n}`)}`,
+      skills: [],
+      offending: [
+        { name: `runAsUser ${bad}`, container: { securityContext: { runAsUser: bad } } },
+        { name: `runAsUser ${bad} at pod level`, container: {}, podSpec: { securityContext: { runAsUser: bad } } },
+        { name: "no runAsUser (the image's own user)", container: {} },
+        {
+          name: `runAsUser ${bad} in the container over a pod-level ${good}`,
+          container: { securityContext: { runAsUser: bad } },
+          podSpec: { securityContext: { runAsUser: good } },
+        },
+      ],
+      compliant: [
+        { name: `runAsUser ${good}`, container: { securityContext: { runAsUser: good } } },
+        { name: `runAsUser ${good} at pod level`, container: {}, podSpec: { securityContext: { runAsUser: good } } },
+      ],
+      polarity: ctx.negated ? 'forbid' : 'require',
     });
   },
 };
@@ -2592,6 +2812,7 @@ const pullPolicyRequired: OfflineFamily = {
     const value = ['Always', 'IfNotPresent', 'Never'].find((v) => v.toLowerCase() === named[0]);
     if (!value) return undefined;
     const other = value === 'Always' ? 'IfNotPresent' : 'Always';
+    if (ctx.negated) return forbidPullPolicy(ctx, value);
     return containerRule(ctx, {
       family: 'image-pull-policy-required',
       summary: `every container must set imagePullPolicy: ${value}`,
@@ -2607,6 +2828,45 @@ const pullPolicyRequired: OfflineFamily = {
     });
   },
 };
+
+/** The pull policy the API server gives a container that names none: Always for ':latest' or untagged images. */
+const EFFECTIVE_PULL_POLICY = `(c.imagePullPolicy || (imageTag(c.image) === 'latest' ? 'Always' : 'IfNotPresent'))`;
+
+/**
+ * "Pods must not use the image pull policy Always": the policy a container ends up with is the offence. The
+ * API server defaults an unset imagePullPolicy before admission webhooks run (Always for a ':latest' or untagged
+ * image, IfNotPresent otherwise), so the code reads an unset field the same way and the cases say so.
+ */
+function forbidPullPolicy(ctx: FamilyContext, value: string): FamilySolution | undefined {
+  const other = value === 'IfNotPresent' ? 'Always' : 'IfNotPresent';
+  const defaulted =
+    value === 'Always' ? 'nginx:latest' : value === 'IfNotPresent' ? 'registry.example.com/app:1.4.2' : undefined;
+  const notDefaulted = value === 'Always' ? 'registry.example.com/app:1.4.2' : 'nginx:latest';
+  return containerRule(ctx, {
+    family: 'image-pull-policy-required',
+    summary: `no container may use imagePullPolicy ${value} (an unset policy counts as the API server's default: Always for a ':latest' or untagged image, IfNotPresent otherwise)`,
+    offends: `${EFFECTIVE_PULL_POLICY} === ${js(value)}`,
+    describe: `'container ' + ${cname} + ' uses imagePullPolicy ' + ${EFFECTIVE_PULL_POLICY}`,
+    skills: [
+      step('imageTag', "an image's tag, 'latest' when it has neither tag nor digest"),
+      step('parseImage', 'parse an image reference'),
+    ],
+    offending: [
+      { name: `imagePullPolicy ${value}`, container: { imagePullPolicy: value } },
+      ...(defaulted
+        ? [{ name: `no imagePullPolicy on ${defaulted} (defaulted to ${value})`, container: { image: defaulted } }]
+        : []),
+    ],
+    compliant: [
+      { name: `imagePullPolicy ${other}`, container: { imagePullPolicy: other } },
+      {
+        name: `no imagePullPolicy on ${notDefaulted} (defaulted to ${notDefaulted.endsWith(':latest') ? 'Always' : 'IfNotPresent'})`,
+        container: { image: notDefaulted },
+      },
+    ],
+    polarity: 'forbid',
+  });
+}
 
 /** The items of a list: "a, b and c" / "`a`, `b`, or `c`", quotes and a final full stop removed. */
 function listItems(raw: string): string[] {
@@ -4178,6 +4438,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   hostPorts,
   seccomp,
   runAsUser,
+  runAsUserBound,
   rootGroup,
   procMount,
   automountToken,
@@ -4209,6 +4470,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   metadataRequired,
   metadataForbidden,
   kindInNamespace,
+  operationForbidden,
 ];
 
 export function resourcesForContext(text: string, catalog: ApiCatalog): ApiResource[] {

@@ -27,6 +27,7 @@ const INDEPENDENT_RULES = new Set([
   'run-as-non-root',
   'seccomp',
   'run-as-user',
+  'run-as-user-bound',
   'root-group',
   'proc-mount',
   'automount-token',

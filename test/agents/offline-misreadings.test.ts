@@ -76,10 +76,45 @@ describe('inverted readings', () => {
   });
 
   it('refuses a ban on a field that a family can only require', () => {
-    expect(refusal('This policy forbids any container from defining CPU limits.').message).toMatch(
+    expect(refusal('This policy forbids any container from using a read-only root filesystem.').message).toMatch(
       /forbids what this family would require/,
     );
-    expect(refusal('No container may set a memory limit.').message).toMatch(/resources/);
+    expect(refusal('No container may define a liveness probe.').message).toMatch(/probes/);
+  });
+
+  it('reads a ban on a resource field as a ban on setting it, never as a requirement to set it', async () => {
+    const text = 'This policy forbids any container from defining CPU limits.';
+    expect(understandOffline({ text }).plan.rationale).toMatch(/no container may set resources\.limits\.cpu/);
+    expect(
+      await failuresOn(text, [
+        { name: 'a CPU limit is denied', object: podWith({ resources: { limits: { cpu: '1' } } }), expect: 'deny' },
+        { name: 'no limits are allowed', object: podWith({}), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    expect(
+      await failuresOn('No container may set a memory limit.', [
+        {
+          name: 'a memory limit is denied',
+          object: podWith({ resources: { limits: { memory: '1Gi' } } }),
+          expect: 'deny',
+        },
+        {
+          name: 'a memory request is allowed',
+          object: podWith({ resources: { requests: { memory: '1Gi' } } }),
+          expect: 'allow',
+        },
+      ]),
+    ).toEqual([]);
+    // "CPU or memory limits" under a ban is either one; read as only the memory limit it would drop the CPU limit.
+    expect(
+      await failuresOn('Containers must not set CPU or memory limits.', [
+        {
+          name: 'a CPU limit alone is denied',
+          object: podWith({ resources: { limits: { cpu: '1' } } }),
+          expect: 'deny',
+        },
+      ]),
+    ).toEqual([]);
   });
 
   it('refuses "only allowed in <namespace>" rather than read it as a ban inside that namespace', () => {
@@ -456,7 +491,7 @@ describe('AppArmor, SELinux, sysctls and volume types: lists read as written, in
       /requires what this family would forbid/,
     );
     expect(refusal('Pods must set seLinuxOptions.').message).toMatch(/requires what this family would forbid/);
-    expect(refusal('Image pull policy should not be `Always`.').message).toMatch(
+    expect(refusal('Containers must not have a read-only root filesystem.').message).toMatch(
       /forbids what this family would require/,
     );
   });

@@ -108,8 +108,30 @@ const seccomp = (type: string): Record<string, unknown> => ({
   seccompProfile: type === 'Localhost' ? { type, localhostProfile: 'p.json' } : { type },
 });
 
-/** [case name, object (or [oldObject, object] for an UPDATE), expected verdict] */
-type Check = [string, KubeObject | [KubeObject, KubeObject], Expectation];
+/** A DELETE request: the object being deleted arrives as oldObject. */
+interface Deletion {
+  delete: KubeObject;
+}
+const deleting = (o: KubeObject): Deletion => ({ delete: o });
+const isDeletion = (o: KubeObject | Deletion): o is Deletion => 'delete' in o && !('kind' in o);
+function configMap(name = 'settings', namespace = NS): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { a: 'b' } };
+}
+function secret(): KubeObject {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: NS }, data: { a: 'Yg==' } };
+}
+function claim(namespace = NS): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: 'data', namespace },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+  };
+}
+const relabelled = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, labels: { touched: 'yes' } } });
+
+/** [case name, object (or [oldObject, object] for an UPDATE, or a deletion), expected verdict] */
+type Check = [string, KubeObject | [KubeObject, KubeObject] | Deletion, Expectation];
 
 const READ: Array<{ text: string; family: string; checks: Check[] }> = [
   {
@@ -1254,6 +1276,213 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['no class', ingress('a.example.com'), 'deny'],
     ],
   },
+  // A ban on a resource field: the containers that set it are denied, never the ones that leave it out.
+  {
+    text: 'CPU limits are not allowed.',
+    family: 'resources',
+    checks: [
+      ['a CPU limit', pod([container({ resources: { limits: { cpu: '1' } } })]), 'deny'],
+      ['a CPU limit in a Deployment', deployment([container({ resources: { limits: { cpu: '250m' } } })]), 'deny'],
+      [
+        'an init container with a CPU limit',
+        pod([container()], { initContainers: [container({ name: 'init', resources: { limits: { cpu: '1' } } })] }),
+        'deny',
+      ],
+      ['no resources at all', pod(), 'allow'],
+      [
+        'a CPU request and a memory limit',
+        pod([container({ resources: { requests: { cpu: '1' }, limits: { memory: '1Gi' } } })]),
+        'allow',
+      ],
+    ],
+  },
+  {
+    text: 'CPU limits throttle applications. This policy ensures that no container defines CPU limits.',
+    family: 'resources',
+    checks: [
+      ['a CPU limit', pod([container({ resources: { limits: { cpu: '2' } } })]), 'deny'],
+      ['a memory limit only', pod([container({ resources: { limits: { memory: '64Mi' } } })]), 'allow'],
+    ],
+  },
+  {
+    text: 'Containers must not set CPU or memory limits.',
+    family: 'resources',
+    checks: [
+      ['a memory limit', pod([container({ resources: { limits: { memory: '64Mi' } } })]), 'deny'],
+      ['a CPU limit', pod([container({ resources: { limits: { cpu: '1' } } })]), 'deny'],
+      ['requests only', pod([container({ resources: { requests: { cpu: '1', memory: '64Mi' } } })]), 'allow'],
+    ],
+  },
+  {
+    text: 'Fails when a container sets memory requests.',
+    family: 'resources',
+    checks: [
+      ['a memory request', pod([container({ resources: { requests: { memory: '64Mi' } } })]), 'deny'],
+      ['a memory limit', pod([container({ resources: { limits: { memory: '64Mi' } } })]), 'allow'],
+    ],
+  },
+  // A ban on a pull policy: the policy a container ends up with, the API server's default included.
+  {
+    text: 'Pods must not use the image pull policy Always.',
+    family: 'image-pull-policy-required',
+    checks: [
+      ['Always', pod([container({ imagePullPolicy: 'Always' })]), 'deny'],
+      [
+        'Always in a CronJob',
+        cronJob({
+          jobTemplate: {
+            spec: {
+              template: { spec: { restartPolicy: 'Never', containers: [container({ imagePullPolicy: 'Always' })] } },
+            },
+          },
+        }),
+        'deny',
+      ],
+      ['IfNotPresent', pod([container({ imagePullPolicy: 'IfNotPresent' })]), 'allow'],
+      ['unset on a pinned tag (defaults to IfNotPresent)', pod([container()]), 'allow'],
+      ['unset on :latest (defaults to Always)', pod([container({ image: 'nginx:latest' })]), 'deny'],
+    ],
+  },
+  {
+    text: 'imagePullPolicy Never is not allowed.',
+    family: 'image-pull-policy-required',
+    checks: [
+      ['Never', pod([container({ imagePullPolicy: 'Never' })]), 'deny'],
+      ['Always', pod([container({ imagePullPolicy: 'Always' })]), 'allow'],
+      ['unset', pod([container({ image: 'nginx' })]), 'allow'],
+    ],
+  },
+  {
+    text: 'Image pull policy should not be `Always`.',
+    family: 'image-pull-policy-required',
+    checks: [
+      ['Always', pod([container({ imagePullPolicy: 'Always' })]), 'deny'],
+      ['Never', pod([container({ imagePullPolicy: 'Never' })]), 'allow'],
+    ],
+  },
+  // What a container runs as: user 0 is root, and an unset runAsUser is the image's user, unknown at admission.
+  {
+    text: 'Pods must not run as user 0.',
+    family: 'run-as-non-root',
+    checks: [
+      ['runAsUser 0', pod([sc({ runAsUser: 0 })]), 'deny'],
+      ['pod-level runAsUser 0', pod(undefined, { securityContext: { runAsUser: 0 } }), 'deny'],
+      ['runAsUser 1001', pod([sc({ runAsUser: 1001 })]), 'allow'],
+      ['unset, with runAsNonRoot', pod(undefined, { securityContext: { runAsNonRoot: true } }), 'allow'],
+      ["unset, the image's user", pod(), 'deny'],
+    ],
+  },
+  {
+    text: 'Containers must not run as UID 0.',
+    family: 'run-as-non-root',
+    checks: [
+      ['UID 0 in a Deployment', deployment([sc({ runAsUser: 0 })]), 'deny'],
+      ['UID 5', pod([sc({ runAsUser: 5 })]), 'allow'],
+    ],
+  },
+  {
+    text: 'Containers must not run as the root user ID.',
+    family: 'run-as-non-root',
+    checks: [
+      ['UID 0', pod([sc({ runAsUser: 0 })]), 'deny'],
+      ['UID 5 at pod level', pod(undefined, { securityContext: { runAsUser: 5 } }), 'allow'],
+    ],
+  },
+  {
+    text: 'runAsUser must be greater than 1000.',
+    family: 'run-as-user-bound',
+    checks: [
+      ['1000 is not greater', pod([sc({ runAsUser: 1000 })]), 'deny'],
+      ['1001', pod([sc({ runAsUser: 1001 })]), 'allow'],
+      ['pod-level 2000', pod(undefined, { securityContext: { runAsUser: 2000 } }), 'allow'],
+      [
+        'container 10 over pod-level 2000',
+        pod([sc({ runAsUser: 10 })], { securityContext: { runAsUser: 2000 } }),
+        'deny',
+      ],
+      ['unset', pod(), 'deny'],
+    ],
+  },
+  {
+    text: 'Pods must set runAsUser greater than 1000.',
+    family: 'run-as-user-bound',
+    checks: [
+      ['500', deployment([sc({ runAsUser: 500 })]), 'deny'],
+      ['1500', deployment([sc({ runAsUser: 1500 })]), 'allow'],
+    ],
+  },
+  {
+    text: 'runAsUser must be at least 1000.',
+    family: 'run-as-user-bound',
+    checks: [
+      ['1000 is enough', pod([sc({ runAsUser: 1000 })]), 'allow'],
+      ['999', pod([sc({ runAsUser: 999 })]), 'deny'],
+      ['0', pod([sc({ runAsUser: 0 })]), 'deny'],
+    ],
+  },
+  {
+    text: 'Pods must not run with a UID below 1000.',
+    family: 'run-as-user-bound',
+    checks: [
+      ['1000', pod([sc({ runAsUser: 1000 })]), 'allow'],
+      ['999', pod([sc({ runAsUser: 999 })]), 'deny'],
+    ],
+  },
+  // Operation words in every inflection: the verb names the operation that is refused, nothing else.
+  {
+    text: 'ConfigMaps may not be deleted.',
+    family: 'operation-forbidden',
+    checks: [
+      ['deleting a ConfigMap', deleting(configMap()), 'deny'],
+      ['creating a ConfigMap', configMap(), 'allow'],
+      ['changing a ConfigMap', [configMap(), relabelled(configMap())], 'allow'],
+      ['deleting a Secret', deleting(secret()), 'allow'],
+    ],
+  },
+  {
+    text: 'Deleting namespaces is not allowed.',
+    family: 'operation-forbidden',
+    checks: [
+      ['deleting a namespace', deleting(namespaceObject(undefined)), 'deny'],
+      ['creating a namespace', namespaceObject(undefined), 'allow'],
+      ['deleting a ConfigMap', deleting(configMap()), 'allow'],
+    ],
+  },
+  {
+    text: 'The removal of PersistentVolumeClaims is forbidden.',
+    family: 'operation-forbidden',
+    checks: [
+      ['deleting a claim', deleting(claim()), 'deny'],
+      ['creating a claim', claim(), 'allow'],
+    ],
+  },
+  {
+    text: 'Secrets must not be modified.',
+    family: 'operation-forbidden',
+    checks: [
+      ['changing a Secret', [secret(), relabelled(secret())], 'deny'],
+      ['creating a Secret', secret(), 'allow'],
+      ['deleting a Secret', deleting(secret()), 'allow'],
+    ],
+  },
+  {
+    text: 'PersistentVolumeClaims in namespace shop cannot be updated or removed.',
+    family: 'operation-forbidden',
+    checks: [
+      ['deleting a claim in shop', deleting(claim()), 'deny'],
+      ['changing a claim in shop', [claim(), relabelled(claim())], 'deny'],
+      ['deleting a claim elsewhere', deleting(claim('web')), 'allow'],
+      ['creating a claim in shop', claim(), 'allow'],
+    ],
+  },
+  {
+    text: 'Nobody may remove a ConfigMap named settings.',
+    family: 'delete-protection',
+    checks: [
+      ['deleting settings', deleting(configMap('settings')), 'deny'],
+      ['deleting another ConfigMap', deleting(configMap('other')), 'allow'],
+    ],
+  },
 ];
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
@@ -1296,10 +1525,6 @@ const REFUSED: Array<[string, string]> = [
   [
     'Workloads without requests are hard to schedule. This policy adds default CPU requests of 100m to containers that lack them.',
     'a mutation no family writes',
-  ],
-  [
-    'CPU limits throttle applications. This policy ensures that no container defines CPU limits.',
-    'forbids what the resources family requires',
   ],
   [
     'LoadBalancer Services cost money. This policy ensures LoadBalancer Services are only allowed in the `edge` namespace.',
@@ -1386,7 +1611,6 @@ const REFUSED: Array<[string, string]> = [
   ['emptyDir volumes must set a sizeLimit.', 'a volume field, not a volume type'],
   ['Pods should not use emptyDir volumes larger than 1Gi.', 'a size, not a type'],
   ['Volumes of type hostPath are only allowed in namespace ops.', '"only allowed in" a namespace'],
-  ['Image pull policy should not be `Always`.', 'forbids what the family requires'],
   ['Fails when a liveness probe is configured.', '"fails when" a probe is set: the probes family requires it'],
   ['Only RuntimeDefault AppArmor profiles are allowed for privileged containers.', 'two rules in one statement'],
   ['Ingress does not have TLS configured', 'a description of the failing object: read as a ban on TLS, so refused'],
@@ -1396,6 +1620,20 @@ const REFUSED: Array<[string, string]> = [
   ['This policy ensures `runAsGroup` is set to `0`.', 'requires the root group'],
   ['Pods must set `fsGroup`.', 'presence, not the root group'],
   ['The runAsUser and runAsGroup fields must not be 0.', 'two rules in one statement'],
+  ['Containers must not set CPU and memory limits.', 'the pair, or each of them: not said'],
+  ['CPU limits are required unless the pod belongs to a Job.', 'an exception'],
+  ['Containers must set CPU limits or requests.', 'either of two'],
+  ['Image pull policy must not be Always or Never.', 'two values'],
+  ['Pods may use user 0.', 'a permission, not a rule'],
+  ['Pods must run as user 0.', 'requires root'],
+  ['runAsUser must be between 1000 and 2000.', 'two bounds'],
+  ['runAsUser must be greater than 1000 unless the pod is privileged.', 'an exception'],
+  ['ConfigMaps may be deleted.', 'a permission, not a ban'],
+  ['Namespaces must not be deleted when they have resources.', 'a condition the ban would drop'],
+  ['ConfigMaps may not be deleted unless they are labelled temporary.', 'an exception'],
+  ['Only admins may delete namespaces.', 'who may is not named as a group or user'],
+  ['Deployments may not be scaled.', 'scaling is not an operation word'],
+  ['ConfigMaps that have the label keep may not be deleted.', 'a condition on the object'],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
@@ -1409,7 +1647,9 @@ async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
   const cases: TestCase[] = checks.map(([name, o, expect]) =>
     Array.isArray(o)
       ? { name, operation: 'UPDATE', oldObject: o[0], object: o[1], expect }
-      : { name, object: o, expect },
+      : isDeletion(o)
+        ? { name, operation: 'DELETE', oldObject: o.delete, expect }
+        : { name, object: o, expect },
   );
   // The planner's own cases must pass too: they are what "verified" rests on.
   const run = await sandbox.runSuite(policy, [...cases, ...u.plan.tests]);
