@@ -1,7 +1,7 @@
 import { runInNewContext } from 'node:vm';
 import type { AnyNode, Node, Pattern } from 'acorn';
 import { ancestor, simple, full } from 'acorn-walk';
-import { JSPOLICY_GLOBALS } from '../common/index.js';
+import { JSPOLICY_GLOBALS, SIDE_EFFECT_FNS, type SideEffectFn } from '../common/index.js';
 import { parsePolicyCode, type PolicyCodeFacts } from '../common/policy-code.js';
 
 /** Host APIs policy code sometimes reaches for that jsPolicy's V8 context does not have, with the fix. */
@@ -96,15 +96,7 @@ export interface CodeFacts {
 export const UNAVAILABLE_GLOBALS = ['WebAssembly', 'SharedArrayBuffer', 'Atomics'] as const;
 
 /** jsPolicy globals whose calls the sandbox records as side effects (get/list are read-only lookups). */
-export const SIDE_EFFECT_GLOBALS = [
-  'create',
-  'update',
-  'remove',
-  'fetchSync',
-  'readFileSync',
-  'env',
-  'requeue',
-] as const;
+export const SIDE_EFFECT_GLOBALS: readonly SideEffectFn[] = SIDE_EFFECT_FNS.filter((f) => f !== 'get' && f !== 'list');
 /** Names of the global object itself. */
 const GLOBAL_OBJECT_NAMES = new Set(['globalThis', 'self', 'global', 'window']);
 /** Globals that run text as code. */

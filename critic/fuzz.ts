@@ -56,6 +56,15 @@ const TEMPLATED = [
   ...under(['spec', 'template'], []),
   ...under(['spec', 'template', 'spec'], POD_SPEC),
 ];
+/** A RoleBinding's and a ClusterRoleBinding's required fields are the same. */
+const BINDING_PATHS = [
+  ['roleRef'],
+  ['roleRef', 'kind'],
+  ['roleRef', 'name'],
+  ['roleRef', 'apiGroup'],
+  ['subjects', '[]', 'kind'],
+  ['subjects', '[]', 'name'],
+];
 const REQUIRED: Readonly<Record<string, string[][]>> = {
   Pod: under(['spec'], POD_SPEC),
   PodTemplate: under(['template', 'spec'], POD_SPEC),
@@ -66,22 +75,8 @@ const REQUIRED: Readonly<Record<string, string[][]>> = {
   ReplicationController: [['spec'], ...under(['spec', 'template', 'spec'], POD_SPEC)],
   Job: [['spec'], ...under(['spec', 'template', 'spec'], POD_SPEC)],
   CronJob: [['spec'], ['spec', 'schedule'], ...under(['spec', 'jobTemplate', 'spec', 'template', 'spec'], POD_SPEC)],
-  RoleBinding: [
-    ['roleRef'],
-    ['roleRef', 'kind'],
-    ['roleRef', 'name'],
-    ['roleRef', 'apiGroup'],
-    ['subjects', '[]', 'kind'],
-    ['subjects', '[]', 'name'],
-  ],
-  ClusterRoleBinding: [
-    ['roleRef'],
-    ['roleRef', 'kind'],
-    ['roleRef', 'name'],
-    ['roleRef', 'apiGroup'],
-    ['subjects', '[]', 'kind'],
-    ['subjects', '[]', 'name'],
-  ],
+  RoleBinding: BINDING_PATHS,
+  ClusterRoleBinding: BINDING_PATHS,
   Ingress: [
     ['spec', 'rules', '[]', 'http', 'paths'],
     ['spec', 'rules', '[]', 'http', 'paths', '[]', 'pathType'],
