@@ -2419,6 +2419,62 @@ if (podSpec && podSpec.automountServiceAccountToken !== false) {
   },
 };
 
+const DEFAULT_SERVICE_ACCOUNT =
+  /(?<!\bnon-?)\b(?:the\s+)?[`'"]?default[`'"]?\s+service\s?accounts?\b|\bservice\s?accounts?\s+(?:named|called)\s+[`'"]?default[`'"]?(?![\w-])/i;
+
+const defaultServiceAccount: OfflineFamily = {
+  id: 'default-service-account',
+  title: 'pods must not run as the namespace\'s default service account (serviceAccountName absent or "default")',
+  examples: ['Pods must not use the default service account.', 'Workloads must run with a non-default ServiceAccount.'],
+  phrases: [
+    ...POD_PHRASES,
+    // "a non-default service account", "a service account other than default": the default one is the offence.
+    [/\b(?:a\s+)?non-?default\s+service\s?accounts?\b/i, 'not'],
+    [/\b(?:a\s+)?service\s?accounts?\s+other\s+than\s+(?:the\s+)?[`'"]?default[`'"]?(?![\w-])/i, 'not'],
+    DEFAULT_SERVICE_ACCOUNT,
+    /\b(?:run|runs|running)\s+(?:as|with|under)\b/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (
+      !DEFAULT_SERVICE_ACCOUNT.test(t) &&
+      !/\bnon-?default\s+service\s?accounts?\b|\bservice\s?accounts?\s+other\s+than\s+(?:the\s+)?[`'"]?default\b/i.test(
+        t,
+      )
+    )
+      return undefined;
+    const sol = containerRule(ctx, {
+      family: 'default-service-account',
+      summary:
+        'pods must name a service account other than "default" (serviceAccountName, or the deprecated serviceAccount when serviceAccountName is unset; neither set means the default one)',
+      offends: 'false',
+      describe: "''",
+      skills: [],
+      offending: [
+        { name: 'no service account (the default one)', container: {} },
+        { name: 'serviceAccountName default', container: {}, podSpec: { serviceAccountName: 'default' } },
+        { name: 'the deprecated serviceAccount default', container: {}, podSpec: { serviceAccount: 'default' } },
+      ],
+      compliant: [
+        { name: 'serviceAccountName app', container: {}, podSpec: { serviceAccountName: 'app' } },
+        { name: 'only the deprecated serviceAccount app', container: {}, podSpec: { serviceAccount: 'app' } },
+      ],
+      initContainers: false,
+      polarity: 'forbid',
+    });
+    if (!sol || !podLevel(ctx, sol)) return undefined;
+    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
+    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);
+// The deprecated serviceAccount stands in when serviceAccountName is unset; neither means the namespace's default.
+const account = podSpec ? podSpec.serviceAccountName || podSpec.serviceAccount || 'default' : undefined;
+if (account === 'default') {
+  ${act(ctx, `'pods must not use the default service account'`)}
+}
+`;
+    return sol;
+  },
+};
+
 const externalIps: OfflineFamily = {
   id: 'external-ips',
   title: 'Services with externalIPs forbidden',
@@ -4442,6 +4498,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   rootGroup,
   procMount,
   automountToken,
+  defaultServiceAccount,
   externalIps,
   hostProcess,
   apparmor,

@@ -31,6 +31,7 @@ const INDEPENDENT_RULES = new Set([
   'root-group',
   'proc-mount',
   'automount-token',
+  'default-service-account',
   'external-ips',
   'host-process',
   'apparmor',

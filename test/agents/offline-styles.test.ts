@@ -1428,6 +1428,28 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['999', pod([sc({ runAsUser: 999 })]), 'deny'],
     ],
   },
+  // The default service account: named "default", or no name at all (the deprecated serviceAccount stands in).
+  {
+    text: 'Pods must not use the default service account.',
+    family: 'default-service-account',
+    checks: [
+      ['no service account named', pod(), 'deny'],
+      ['serviceAccountName default', pod(undefined, { serviceAccountName: 'default' }), 'deny'],
+      ['the deprecated serviceAccount default', pod(undefined, { serviceAccount: 'default' }), 'deny'],
+      ['a Deployment with no service account', deployment([container()]), 'deny'],
+      ['serviceAccountName web', pod(undefined, { serviceAccountName: 'web' }), 'allow'],
+      ['only the deprecated serviceAccount web', pod(undefined, { serviceAccount: 'web' }), 'allow'],
+      ['a Deployment running as web', deployment([container()], { serviceAccountName: 'web' }), 'allow'],
+    ],
+  },
+  {
+    text: 'Workloads must run with a non-default ServiceAccount.',
+    family: 'default-service-account',
+    checks: [
+      ['no service account named', deployment([container()]), 'deny'],
+      ['serviceAccountName api', deployment([container()], { serviceAccountName: 'api' }), 'allow'],
+    ],
+  },
   // Operation words in every inflection: the verb names the operation that is refused, nothing else.
   {
     text: 'ConfigMaps may not be deleted.',
@@ -1628,6 +1650,10 @@ const REFUSED: Array<[string, string]> = [
   ['Pods must run as user 0.', 'requires root'],
   ['runAsUser must be between 1000 and 2000.', 'two bounds'],
   ['runAsUser must be greater than 1000 unless the pod is privileged.', 'an exception'],
+  ['Pods must use the default service account.', 'requires what the family forbids'],
+  ['Pods must not use a non-default service account.', 'requires the default one'],
+  ['Pods must not use the default service account unless they are in namespace ci.', 'an exception'],
+  ['The default service account must not have image pull secrets.', 'about the ServiceAccount object, not pods'],
   ['ConfigMaps may be deleted.', 'a permission, not a ban'],
   ['Namespaces must not be deleted when they have resources.', 'a condition the ban would drop'],
   ['ConfigMaps may not be deleted unless they are labelled temporary.', 'an exception'],
