@@ -235,6 +235,7 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
   const unplaced: string[] = [];
   // "deny pods where all containers …" is a different rule from "… any container …": not read.
   for (const m of s.matchAll(/\b(?:where|if|when|whose|in which)\s+(all|every|each)\b/gi)) unplaced.push(m[1]);
+  unplaced.push(...contrastsIn(s));
   const values: string[] = [];
   const kinds: Placement['kinds'] = [];
   let negations = 0;
@@ -272,6 +273,28 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
     unplaced.push(raw);
   }
   return { negated: negations % 2 === 1, unplaced, kinds, values, aboutSubject };
+}
+
+/**
+ * "Images must come from a.io, not b.io", "… from a.io; b.io is blocked", "must not come from b.io, only from
+ * a.io": two clauses of opposite polarity in one statement. Counting negations over the whole statement would
+ * apply one polarity to everything it names (blocking a.io too), so the contrast words are left unplaced and
+ * the intent is refused. Namespace phrases ("but not in prod") are gone before this runs.
+ */
+function contrastsIn(statement: string): string[] {
+  const found = [...statement.matchAll(/,\s*(?:but\s+)?(?:not|never|only)\b|\b(?:rather\s+than|instead\s+of)\b/gi)].map(
+    (m) => m[0].replace(/^,\s*/, ''),
+  );
+  const clauses = statement.split(';').filter((c) => /[A-Za-z]/.test(c));
+  if (clauses.length > 1) {
+    const parity = clauses.map((c) => countNegations(c) % 2);
+    if (parity.some((p) => p !== parity[0])) found.push(';');
+  }
+  return found;
+}
+
+function countNegations(clause: string): number {
+  return (clause.toLowerCase().match(/[a-z']+/g) ?? []).filter((w) => NEGATORS.has(w) || /^[a-z]+n't$/.test(w)).length;
 }
 
 /** Removes "in the 'test' namespace", "except in namespaces a and b", "in every namespace" with their lead words. */

@@ -137,6 +137,19 @@ describe('inverted readings', () => {
     ).toEqual([]);
   });
 
+  it('refuses one statement that pairs an allowed value with a banned one, instead of banning both', () => {
+    // Parity over the whole sentence would read each of these as "both registries are blocked".
+    expect(refusal('Workloads must pull from mirror.corp.io, not from quay.io.').unplaced).toContain('not');
+    expect(refusal('Images come from mirror.corp.io, never from gcr.io.').unplaced).toContain('never');
+    expect(refusal('Containers must not use images from gcr.io, only from mirror.corp.io.').unplaced).toContain('only');
+    expect(refusal('Images must be pulled from mirror.corp.io; gcr.io is blocked.').unplaced).toContain(';');
+    expect(refusal('Pull from mirror.corp.io rather than gcr.io.').unplaced).toContain('rather than');
+    // Two clauses with the same polarity are one rule and still read.
+    expect(
+      understandOffline({ text: 'Images from gcr.io are not allowed; images from quay.io are blocked.' }).family,
+    ).toBe('image-registry');
+  });
+
   it('reads two statements that each negate once as one ban, not as a double negation', async () => {
     const text =
       'Disallowed container repositories that begin with a string from the specified list.\nThe list of prefixes a container image is not allowed to have: k8s.gcr.io/.';
