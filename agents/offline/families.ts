@@ -1627,6 +1627,19 @@ if (binding?.roleRef?.kind === ${js(roleKind)} && binding?.roleRef?.name === ${j
   },
 };
 
+/**
+ * Whether a label or annotation is itself what is deleted or removed, rather than a condition on the objects
+ * that may not be deleted ("with the label x", "that have the annotation y", "labelled z", "whose label …").
+ */
+function removesMetadata(text: string): boolean {
+  const value = `(?:\\s+[\`'"]?[\\w./=-]+[\`'"]?)?`;
+  const conditions = new RegExp(
+    `\\b(?:with|having|carrying|bearing|whose|(?:that|which|who)\\s+(?:have|has|carry|carries|bear|bears))\\s+(?:the\\s+|an?\\s+|any\\s+)?(?:[\`'"]?[\\w./=-]+[\`'"]?\\s+)?(?:labels?|annotations?)${value}|\\b(?:labell?ed|annotated)${value}`,
+    'gi',
+  );
+  return META_PHRASE.test(text.replace(conditions, ' '));
+}
+
 const deleteProtection: OfflineFamily = {
   id: 'delete-protection',
   title: 'deletion protection (by label, annotation or name)',
@@ -1640,6 +1653,8 @@ const deleteProtection: OfflineFamily = {
   match: (ctx) => {
     if (!/\b(delet\w*|remov\w*)\b/i.test(ctx.text) || (!forbids(ctx.text) && !/\bnobody\b|\bno one\b/i.test(ctx.text)))
       return undefined;
+    // "Removing the team label from Deployments is not allowed" removes a label (an UPDATE), not the object.
+    if (removesMetadata(ctx.text)) return undefined;
     const resources = subjectResources(ctx).slice(0, 1);
     if (!resources.length) return undefined;
     const r = resources[0];
@@ -4091,6 +4106,107 @@ if (set.length > 0) {
   },
 };
 
+/** Pod spec fields a ban reads by name: set (a non-empty list, true) is the offence. */
+const POD_SPEC_BANS: ReadonlyArray<{ field: string; words: RegExp; kind: 'list' | 'true'; sample: unknown }> = [
+  {
+    field: 'hostAliases',
+    words: /\b(?:spec\.)?hostAliases\b|\bhost\s+aliases\b|\b\/etc\/hosts\s+entries\b/i,
+    kind: 'list',
+    sample: [{ ip: '10.0.0.10', hostnames: ['db.internal'] }],
+  },
+  {
+    field: 'shareProcessNamespace',
+    words:
+      /\b(?:spec\.)?shareProcessNamespace\b|\bshar(?:e|es|ed|ing)\s+(?:a\s+|the\s+|one\s+|their\s+)?(?:single\s+)?process\s+namespaces?(?:\s+between\s+(?:their\s+)?containers)?\b/i,
+    kind: 'true',
+    sample: true,
+  },
+];
+
+const podSpecBan: OfflineFamily = {
+  id: 'pod-field-forbidden',
+  title: 'pod spec hostAliases or shareProcessNamespace forbidden',
+  examples: ['Pods must not set hostAliases.', 'Pods must not share a process namespace between containers.'],
+  // The field's own words first: "between containers" belongs to "share a process namespace".
+  phrases: [...POD_SPEC_BANS.map((f) => f.words), ...POD_PHRASES, /\bfields?\b/i],
+  match: (ctx) => {
+    const named = POD_SPEC_BANS.filter((f) => f.words.test(ctx.text));
+    if (named.length !== 1) return undefined;
+    const f = named[0];
+    const sol = containerRule(ctx, {
+      family: 'pod-field-forbidden',
+      summary:
+        f.kind === 'list' ? `pods may not set ${f.field} (a non-empty list)` : `pods may not set ${f.field}: true`,
+      offends: 'false',
+      describe: "''",
+      skills: [],
+      offending: [{ name: `${f.field} set`, container: {}, podSpec: { [f.field]: f.sample } }],
+      compliant: [
+        { name: `no ${f.field}`, container: {} },
+        {
+          name: f.kind === 'list' ? `an empty ${f.field}` : `${f.field}: false`,
+          container: {},
+          podSpec: { [f.field]: f.kind === 'list' ? [] : false },
+        },
+      ],
+      initContainers: false,
+      polarity: 'forbid',
+    });
+    if (!sol || !podLevel(ctx, sol)) return undefined;
+    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
+    const cond = f.kind === 'list' ? 'Array.isArray(value) && value.length > 0' : 'value === true';
+    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const value = (podSpecOf(request.object) || {})[${js(f.field)}];
+if (${cond}) {
+  ${act(ctx, js(sol.summary))}
+}
+`;
+    return sol;
+  },
+};
+
+/** "subPath volume mounts": subPath and subPathExpr (its expanded form) both mount a sub-path of a volume. */
+const SUBPATH_WORDS = /\bsub-?\s?path(?:Expr)?s?\b(?:\s+(?:volume\s?)?mounts?)?/i;
+
+const subPathMounts: OfflineFamily = {
+  id: 'subpath-mounts',
+  title: 'volume mounts with subPath (or subPathExpr) forbidden',
+  examples: ['Containers must not use subPath volume mounts.', 'Deny pods whose volumeMounts set subPathExpr.'],
+  phrases: [
+    ...POD_PHRASES,
+    SUBPATH_WORDS,
+    /\b(?:volume\s?Mounts?|volume\s+mounts?|mounts?)\b/i,
+    /\b(?:mount|mounts|mounted|mounting)\b/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!SUBPATH_WORDS.test(t)) return undefined;
+    // "subPathExpr" named alone bans that field; "subPath" bans both forms (the expanded one is a subPath too).
+    const exprOnly = /\bsubPathExpr\b/i.test(t) && !/\bsub-?\s?paths?\b(?!Expr)/i.test(t);
+    const fields = exprOnly ? ['subPathExpr'] : ['subPath', 'subPathExpr'];
+    const mount = (extra: Record<string, unknown>): Record<string, unknown> => ({
+      volumeMounts: [{ name: 'data', mountPath: '/data', ...extra }],
+    });
+    const volume = { volumes: [{ name: 'data', emptyDir: {} }] };
+    return containerRule(ctx, {
+      family: 'subpath-mounts',
+      summary: `no container may mount a volume with ${fields.join(' or ')}${exprOnly ? '' : ' (subPathExpr is the expanded form of subPath)'}`,
+      offends: `(Array.isArray(c.volumeMounts) ? c.volumeMounts : []).some(function (m) { return !!m && ${js(fields)}.some(function (f) { return typeof m[f] === 'string' && m[f] !== ''; }); })`,
+      describe: `'container ' + ${cname} + ' mounts a volume with ${fields.join(' or ')}'`,
+      skills: [],
+      offending: [
+        ...(exprOnly ? [] : [{ name: 'a subPath mount', container: mount({ subPath: 'app' }), podSpec: volume }]),
+        { name: 'a subPathExpr mount', container: mount({ subPathExpr: '$(POD_NAME)' }), podSpec: volume },
+      ],
+      compliant: [
+        { name: 'a whole-volume mount', container: mount({}), podSpec: volume },
+        { name: 'no mounts', container: {} },
+        ...(exprOnly ? [{ name: 'a plain subPath mount', container: mount({ subPath: 'app' }), podSpec: volume }] : []),
+      ],
+      polarity: 'forbid',
+    });
+  },
+};
+
 // ---------------------------------------------------------------------------------------------------------
 // Ingress hosts left blank or wildcarded; probes and lifecycle hooks aimed at another host
 
@@ -4449,8 +4565,8 @@ const knownField: OfflineFamily = {
 `,
       };
     }
-    // "must set ingressClassName": present and not empty.
-    if (!/\b(?:must|should|need\s+to|needs\s+to|required?|requires)\b/i.test(t)) return undefined;
+    // "must set ingressClassName", "Deny Ingresses without an ingressClassName": present and not empty.
+    if (!/\b(?:must|should|need\s+to|needs\s+to|required?|requires|without)\b/i.test(t)) return undefined;
     return {
       ...base,
       polarity: 'require',
@@ -4481,6 +4597,8 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   secretEnv,
   runtimeSocket,
   schedulingFields,
+  podSpecBan,
+  subPathMounts,
   ingressOpenHost,
   handlerHost,
   requesterGroups,

@@ -47,6 +47,8 @@ const INDEPENDENT_RULES = new Set([
   'ingress-host',
   'ingress-tls',
   'pod-field-required',
+  'pod-field-forbidden',
+  'subpath-mounts',
   'replicas',
 ]);
 

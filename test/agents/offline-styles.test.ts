@@ -1450,6 +1450,118 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['serviceAccountName api', deployment([container()], { serviceAccountName: 'api' }), 'allow'],
     ],
   },
+  // Well-known pod fields named by their bare name, and "Deny <kind> without <field>" as a requirement.
+  {
+    text: 'The field spec.hostAliases is not allowed.',
+    family: 'pod-field-forbidden',
+    checks: [
+      ['a host alias', pod(undefined, { hostAliases: [{ ip: '10.1.2.3', hostnames: ['db'] }] }), 'deny'],
+      [
+        'a host alias in a Deployment',
+        deployment([container()], { hostAliases: [{ ip: '10.1.2.3', hostnames: ['db'] }] }),
+        'deny',
+      ],
+      ['no host aliases', pod(), 'allow'],
+      ['an empty list', pod(undefined, { hostAliases: [] }), 'allow'],
+    ],
+  },
+  {
+    text: 'Pods must not set hostAliases.',
+    family: 'pod-field-forbidden',
+    checks: [
+      ['a host alias', pod(undefined, { hostAliases: [{ ip: '10.1.2.3', hostnames: ['db'] }] }), 'deny'],
+      ['no host aliases', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'Pods must not share a process namespace between containers.',
+    family: 'pod-field-forbidden',
+    checks: [
+      ['shareProcessNamespace true', pod(undefined, { shareProcessNamespace: true }), 'deny'],
+      ['shareProcessNamespace false', pod(undefined, { shareProcessNamespace: false }), 'allow'],
+      ['unset', pod(), 'allow'],
+      ['hostPID is another rule', pod(undefined, { hostPID: true }), 'allow'],
+    ],
+  },
+  {
+    text: 'shareProcessNamespace must be false.',
+    family: 'pod-field-forbidden',
+    checks: [
+      ['true', deployment([container()], { shareProcessNamespace: true }), 'deny'],
+      ['false', deployment([container()], { shareProcessNamespace: false }), 'allow'],
+    ],
+  },
+  {
+    text: 'Containers must not use subPath volume mounts.',
+    family: 'subpath-mounts',
+    checks: [
+      [
+        'a subPath mount',
+        pod([container({ volumeMounts: [{ name: 'v', mountPath: '/etc/app', subPath: 'conf' }] })], {
+          volumes: [{ name: 'v', configMap: { name: 'cfg' } }],
+        }),
+        'deny',
+      ],
+      [
+        'a subPathExpr mount',
+        pod([container({ volumeMounts: [{ name: 'v', mountPath: '/logs', subPathExpr: '$(POD_NAME)' }] })], {
+          volumes: [{ name: 'v', emptyDir: {} }],
+        }),
+        'deny',
+      ],
+      [
+        'an init container with a subPath mount',
+        pod([container()], {
+          initContainers: [container({ name: 'init', volumeMounts: [{ name: 'v', mountPath: '/x', subPath: 'a' }] })],
+          volumes: [{ name: 'v', emptyDir: {} }],
+        }),
+        'deny',
+      ],
+      [
+        'a whole-volume mount',
+        pod([container({ volumeMounts: [{ name: 'v', mountPath: '/etc/app' }] })], {
+          volumes: [{ name: 'v', configMap: { name: 'cfg' } }],
+        }),
+        'allow',
+      ],
+      [
+        'an empty subPath (the whole volume)',
+        pod([container({ volumeMounts: [{ name: 'v', mountPath: '/etc/app', subPath: '' }] })], {
+          volumes: [{ name: 'v', configMap: { name: 'cfg' } }],
+        }),
+        'allow',
+      ],
+    ],
+  },
+  {
+    text: 'Deny Ingresses without an ingressClassName.',
+    family: 'known-field',
+    checks: [
+      ['no class', ingress('a.example.com'), 'deny'],
+      [
+        'a class',
+        {
+          ...ingress('a.example.com'),
+          spec: { ...(ingress('a.example.com').spec as object), ingressClassName: 'nginx' },
+        },
+        'allow',
+      ],
+      [
+        'an empty class',
+        { ...ingress('a.example.com'), spec: { ...(ingress('a.example.com').spec as object), ingressClassName: '' } },
+        'deny',
+      ],
+    ],
+  },
+  {
+    text: 'Services without externalTrafficPolicy Local are not allowed.',
+    family: 'known-field',
+    checks: [
+      ['Local', service({ type: 'NodePort', externalTrafficPolicy: 'Local' }), 'allow'],
+      ['Cluster', service({ type: 'NodePort', externalTrafficPolicy: 'Cluster' }), 'deny'],
+      ['unset', service({}), 'deny'],
+    ],
+  },
   // Operation words in every inflection: the verb names the operation that is refused, nothing else.
   {
     text: 'ConfigMaps may not be deleted.',
@@ -1654,6 +1766,13 @@ const REFUSED: Array<[string, string]> = [
   ['Pods must not use a non-default service account.', 'requires the default one'],
   ['Pods must not use the default service account unless they are in namespace ci.', 'an exception'],
   ['The default service account must not have image pull secrets.', 'about the ServiceAccount object, not pods'],
+  ['Pods must set hostAliases.', 'requires what the family forbids'],
+  ['shareProcessNamespace must be true.', 'requires what the family forbids'],
+  ['Pods must not set hostAliases unless they run in namespace legacy.', 'an exception'],
+  ['Pods must not set hostAliases or hostNetwork.', 'two rules in one statement'],
+  ['Containers must use subPath volume mounts.', 'requires what the family forbids'],
+  ['Containers must not use subPath mounts of more than 2 levels.', 'a depth, not the field'],
+  ['Deny Ingresses without an ingressClassName unless they are in namespace legacy.', 'an exception'],
   ['ConfigMaps may be deleted.', 'a permission, not a ban'],
   ['Namespaces must not be deleted when they have resources.', 'a condition the ban would drop'],
   ['ConfigMaps may not be deleted unless they are labelled temporary.', 'an exception'],
