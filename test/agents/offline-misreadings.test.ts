@@ -330,6 +330,48 @@ describe('the kind of policy follows the verb', () => {
     );
   });
 
+  it('never reads removing a label or annotation as deleting the object that carries it', async () => {
+    for (const text of [
+      'Taking the cost-center label off StatefulSets is forbidden; removing it is not allowed.',
+      'Removing the tier label from Services is not allowed.',
+      'The contact annotation must not be deleted from namespaces.',
+      'Do not let the team label be removed from ConfigMaps.',
+    ])
+      expect(() => understandOffline({ text }), text).toThrow(/offline planner does not understand/);
+    // A label that only picks the protected objects still reads as deletion protection.
+    expect(
+      await failuresOn('Services that carry the label keep=always cannot be deleted.', [
+        {
+          name: 'deleting a kept Service is denied',
+          operation: 'DELETE',
+          oldObject: {
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: { name: 's', namespace: 'default', labels: { keep: 'always' } },
+          },
+          expect: 'deny',
+        },
+        {
+          name: 'deleting another Service is allowed',
+          operation: 'DELETE',
+          oldObject: { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default' } },
+          expect: 'allow',
+        },
+        {
+          name: 'removing the label in an UPDATE is not what this rule is about',
+          operation: 'UPDATE',
+          object: { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: 'default' } },
+          oldObject: {
+            apiVersion: 'v1',
+            kind: 'Service',
+            metadata: { name: 's', namespace: 'default', labels: { keep: 'always' } },
+          },
+          expect: 'allow',
+        },
+      ]),
+    ).toEqual([]);
+  });
+
   it('"may not be changed or removed" guards UPDATEs against oldObject; deletion stays allowed', async () => {
     const text = 'The owner label of Namespaces may not be changed or removed.';
     expect(understandOffline({ text }).plan.target.operations).toEqual(['UPDATE']);
