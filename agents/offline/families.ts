@@ -1307,6 +1307,11 @@ const serviceType: OfflineFamily = {
   examples: ['Services of type NodePort are not allowed.', 'Only ClusterIP services are allowed.'],
   phrases: [
     /\bonly\b(?=\s+(?:services?\s+of\s+type\s+|(?:type\s+)?(?:ClusterIP|NodePort|LoadBalancer|ExternalName)\b))/i,
+    // "Services of a type other than ClusterIP are not allowed": only ClusterIP (read with the negation it carries).
+    [
+      /(?:\b(?:of\s+)?(?:an?\s+)?types?\s+|(?<=\bservices?\s+))other\s+than\b(?=\s+[`'"]?(?:ClusterIP|NodePort|LoadBalancer|ExternalName)\b)/i,
+      'not',
+    ],
     /\b(?:ClusterIP|NodePort|LoadBalancer|ExternalName)\b/i,
     /\bservice\s+types?\b/i,
   ],
@@ -1315,7 +1320,7 @@ const serviceType: OfflineFamily = {
     if (!svc || !/\bservices?\b/i.test(ctx.text)) return undefined;
     const named = SERVICE_TYPES.filter((s) => new RegExp(`\\b${s}\\b`, 'i').test(ctx.text));
     if (named.length === 0) return undefined;
-    const only = /\bonly\b/i.test(ctx.text);
+    const only = /\bonly\b|\bother\s+than\b/i.test(ctx.text);
     const forbidden = only ? SERVICE_TYPES.filter((s) => !named.includes(s)) : named;
     const allowed = SERVICE_TYPES.filter((s) => !forbidden.includes(s));
     const ns = homeNamespace(ctx);
@@ -2874,12 +2879,15 @@ const pullPolicyRequired: OfflineFamily = {
   phrases: [
     ...POD_PHRASES,
     /\bimage\s?pull\s?polic(?:y|ies)\b|\bimagePullPolicy\b/i,
+    // "image pull policies other than Always are not allowed": Always is required (two negations).
+    [/\bother\s+than\b(?=\s+[`'"]?(?:Always|IfNotPresent|Never)\b)/i, 'not'],
     /[`'"]?\b(?:Always|IfNotPresent|Never)\b[`'"]?/i,
   ],
   match: (ctx) => {
     if (ctx.mode === 'mutate') return undefined;
     const named = [...ctx.text.matchAll(/\b(Always|IfNotPresent|Never)\b/gi)].map((m) => m[1].toLowerCase());
-    if (!/\bimage\s?pull\s?policy\b|\bimagePullPolicy\b/i.test(ctx.text) || new Set(named).size !== 1) return undefined;
+    if (!/\bimage\s?pull\s?polic(?:y|ies)\b|\bimagePullPolic(?:y|ies)\b/i.test(ctx.text) || new Set(named).size !== 1)
+      return undefined;
     const value = ['Always', 'IfNotPresent', 'Never'].find((v) => v.toLowerCase() === named[0]);
     if (!value) return undefined;
     const other = value === 'Always' ? 'IfNotPresent' : 'Always';
@@ -2997,6 +3005,8 @@ const apparmor: OfflineFamily = {
     /^\s*configures\b/i,
     /\b(?:an?\s+)?(?:allow-?list|array|list)\s+of\b/i,
     /\bfor\s+use\s+by\b/i,
+    // "AppArmor profiles other than runtime/default are not allowed": only the named ones (two negations).
+    [/\bother\s+than\b/i, 'not'],
     /\bapp\s?armor(?:\s+profiles?)?\b|\bappArmorProfile(?:\.type)?\b/i,
     /\b(?:explicitly\s+set\s+to(?:\s+one\s+of)?|set\s+to\s+one\s+of|one\s+of)\b/i,
     /\bprofiles?(?:\s+types?)?\b/i,
@@ -3011,7 +3021,11 @@ const apparmor: OfflineFamily = {
     const ban = names.every((n) => n === 'unconfined');
     // "runtime/default, not unconfined" mixes an allow-list and a ban: not read.
     if (!ban && names.includes('unconfined')) return undefined;
-    const unsetAllowed = ban || UNSET_OR.test(t);
+    // "Profiles other than X are not allowed" speaks of the profiles set: leaving it unset (the container
+    // runtime's default profile) is not another profile.
+    const otherThan = /\bother\s+than\b/i.test(t);
+    if (otherThan && ban) return undefined;
+    const unsetAllowed = ban || otherThan || UNSET_OR.test(t);
     const prelude = `${POD_META_JS}const appArmorOf = function (c) {
   const a = (podMeta.annotations || {})[${js(APPARMOR_ANNOTATION)} + c.name];
   if (typeof a === 'string' && a) return a;

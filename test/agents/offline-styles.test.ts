@@ -1562,6 +1562,42 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['unset', service({}), 'deny'],
     ],
   },
+  // "other than X" where a family enumerates values: X is the allow-list.
+  {
+    text: 'AppArmor profiles other than runtime/default are not allowed.',
+    family: 'apparmor',
+    checks: [
+      ['the annotation runtime/default', annotatedPod({ [`${APPARMOR}app`]: 'runtime/default' }), 'allow'],
+      ['the annotation unconfined', annotatedPod({ [`${APPARMOR}app`]: 'unconfined' }), 'deny'],
+      ['the annotation localhost/custom', annotatedPod({ [`${APPARMOR}app`]: 'localhost/custom' }), 'deny'],
+      ['appArmorProfile RuntimeDefault', pod([sc({ appArmorProfile: { type: 'RuntimeDefault' } })]), 'allow'],
+      [
+        'appArmorProfile Localhost',
+        pod([sc({ appArmorProfile: { type: 'Localhost', localhostProfile: 'p' } })]),
+        'deny',
+      ],
+      ['no profile (the runtime default)', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'Services of a type other than ClusterIP are not allowed.',
+    family: 'service-type',
+    checks: [
+      ['ClusterIP', service({ type: 'ClusterIP' }), 'allow'],
+      ['no type (ClusterIP)', service({}), 'allow'],
+      ['NodePort', service({ type: 'NodePort' }), 'deny'],
+      ['ExternalName', service({ type: 'ExternalName', externalName: 'db.example.com' }), 'deny'],
+    ],
+  },
+  {
+    text: 'Image pull policies other than Always are not allowed.',
+    family: 'image-pull-policy-required',
+    checks: [
+      ['Always', pod([container({ imagePullPolicy: 'Always' })]), 'allow'],
+      ['IfNotPresent', pod([container({ imagePullPolicy: 'IfNotPresent' })]), 'deny'],
+      ['Never', pod([container({ imagePullPolicy: 'Never' })]), 'deny'],
+    ],
+  },
   // Operation words in every inflection: the verb names the operation that is refused, nothing else.
   {
     text: 'ConfigMaps may not be deleted.',
@@ -1773,6 +1809,10 @@ const REFUSED: Array<[string, string]> = [
   ['Containers must use subPath volume mounts.', 'requires what the family forbids'],
   ['Containers must not use subPath mounts of more than 2 levels.', 'a depth, not the field'],
   ['Deny Ingresses without an ingressClassName unless they are in namespace legacy.', 'an exception'],
+  ['AppArmor profiles other than unconfined are not allowed.', 'only unconfined would be allowed: not read'],
+  ['AppArmor profiles other than runtime/default are allowed.', 'the list would be read backwards'],
+  ['Seccomp profiles other than RuntimeDefault are not allowed.', 'an unset seccomp profile is not said'],
+  ['Services other than the kube-dns Service are not allowed.', 'a name, not a type'],
   ['ConfigMaps may be deleted.', 'a permission, not a ban'],
   ['Namespaces must not be deleted when they have resources.', 'a condition the ban would drop'],
   ['ConfigMaps may not be deleted unless they are labelled temporary.', 'an exception'],
