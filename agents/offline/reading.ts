@@ -236,6 +236,13 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
   // "deny pods where all containers …" is a different rule from "… any container …": not read.
   for (const m of s.matchAll(/\b(?:where|if|when|whose|in which)\s+(all|every|each)\b/gi)) unplaced.push(m[1]);
   unplaced.push(...contrastsIn(s));
+  // "must have a liveness probe if they have a readiness probe": a requirement with a condition the family does
+  // not place (its own phrases are gone by now) would be read as unconditional.
+  const conditional =
+    /\b(?:must|should|shall|needs?\s+to|(?:is|are)\s+required\s+to)\b[^.]*?\b(if|when|whenever|provided|once)\b/i.exec(
+      s,
+    );
+  if (conditional) unplaced.push(conditional[1]);
   const values: string[] = [];
   const kinds: Placement['kinds'] = [];
   let negations = 0;
@@ -272,6 +279,9 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
     }
     unplaced.push(raw);
   }
+  // "must not set both a and b" bans the pair, not each one.
+  const both = /\bboth\b/i.exec(s);
+  if (both && negations % 2 === 1) unplaced.push(both[0]);
   return { negated: negations % 2 === 1, unplaced, kinds, values, aboutSubject };
 }
 

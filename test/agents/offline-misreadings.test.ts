@@ -283,6 +283,18 @@ describe('conditions are kept or the intent is refused', () => {
     );
   });
 
+  it('refuses a requirement with an "if" / "when" condition, and a ban on "both" of two things', () => {
+    // Read without their condition these become "every container needs both probes" / "no container may …".
+    expect(
+      refusal('Every container should define a startup probe when it defines a liveness probe.').unplaced,
+    ).toContain('when');
+    expect(refusal('Containers must set a memory limit if they set a CPU limit.').unplaced).toContain('if');
+    // Banning the pair is not banning each: a pod with hostIPC alone is fine by this rule.
+    expect(refusal('A pod must not use both hostIPC and hostPID.').unplaced).toContain('both');
+    // "both" in a requirement is every one of them, as before.
+    expect(understandOffline({ text: 'Containers must set both CPU and memory limits.' }).family).toBe('resources');
+  });
+
   it('refuses "either of" requirements and "where all …" conditions it would read as something stricter', () => {
     refusal('Containers must set CPU or memory limits.');
     refusal('Containers must set resource requests or limits.');
