@@ -1253,6 +1253,24 @@ function metadataRule(
             v,
           ),
         ];
+  // Every other kind the statement names gets the rule too ("pods and services with the label …").
+  for (const x of resources.slice(1)) {
+    const obj = (meta: Record<string, string> | undefined): KubeObject =>
+      sample(x, { namespace: ns, name: 'sample', ...(meta ? { [field]: meta } : {}) });
+    tests.push(
+      mode === 'forbidden'
+        ? {
+            name: `${x.kind} with ${what} is ${v === 'warn' ? 'warned' : 'denied'}`,
+            object: obj({ [kv.key]: good }),
+            expect: v,
+          }
+        : {
+            name: `${x.kind} without ${field} is ${v === 'warn' ? 'warned' : 'denied'}`,
+            object: obj(undefined),
+            expect: v,
+          },
+    );
+  }
   // Another kind carrying the same metadata is outside the scope.
   const outsider = ctx.catalog.byKind('v1', resources.some((x) => x.kind === 'ConfigMap') ? 'Secret' : 'ConfigMap');
   if (outsider) {
@@ -1274,10 +1292,11 @@ function metadataRule(
       : kv.value === undefined
         ? `value === undefined || value === null || String(value).trim() === ''`
         : `value !== ${js(kv.value)}`;
+  const kinds = resources.map((x) => x.kind).join(', ');
   const message =
     mode === 'forbidden'
-      ? `${r.kind} objects with ${what} are not allowed${ctx.namespaces.length ? ` in namespace ${ctx.namespaces.join(', ')}` : ''}`
-      : `${r.kind} objects must carry a non-empty ${what}`;
+      ? `${kinds} objects with ${what} are not allowed${ctx.namespaces.length ? ` in namespace ${ctx.namespaces.join(', ')}` : ''}`
+      : `${kinds} objects must carry a non-empty ${what}`;
   return {
     polarity: mode === 'forbidden' ? 'forbid' : 'require',
     family: mode === 'forbidden' ? 'metadata-forbidden' : 'metadata-required',
@@ -3233,7 +3252,31 @@ const selinux: OfflineFamily = {
 const SYSCTL_NAME = /(?:kernel|net|vm|fs|user|abi|dev|debug)(?:\.[A-Za-z0-9_*-]+)+/;
 
 const SYSCTL_QUOTED = `[\`'"]?${SYSCTL_NAME.source}[\`'"]?`;
-const SYSCTL_LIST_ITEMS = `(?:none|\\*|${SYSCTL_QUOTED})(?:\\s*(?:,|\\band\\b|\\bor\\b)\\s*(?:${SYSCTL_QUOTED}|\\*))*`;
+/** A list's separator: ",", "and", "or", or both (", and"). */
+const LIST_SEPARATOR = '\\s*(?:,\\s*(?:(?:and|or)\\b)?|\\band\\b|\\bor\\b)\\s*';
+const SYSCTL_LIST_ITEMS = `(?:none|\\*|${SYSCTL_QUOTED})(?:${LIST_SEPARATOR}(?:${SYSCTL_QUOTED}|\\*))*`;
+
+/**
+ * The Pod Security Standards' safe sysctls: the baseline level's "Sysctls" control, allowed names as of policy
+ * version v1.29 (pod-security-admission check_sysctls.go): five since v1.0, net.ipv4.ip_local_reserved_ports
+ * since v1.27, the TCP keepalive and fin_timeout ones since v1.29. "Only safe sysctls" means this list.
+ */
+const PSS_SAFE_SYSCTLS = [
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+];
+
+/** "safe sysctls", "the safe set of sysctls" (the Kubernetes one); "a safe subset" names no list and is not read. */
+const SAFE_SYSCTLS = /\b(?:the\s+)?(?:kubernetes\s+)?safe\s+(?:set\s+of\s+)?sysctls?\b/i;
+const UNSAFE_SYSCTLS = /\b(?:any\s+)?unsafe\s+sysctls?\b/i;
 
 const sysctls: OfflineFamily = {
   id: 'sysctls',
@@ -3264,6 +3307,10 @@ const sysctls: OfflineFamily = {
         'the\\s+[`\'"]?allowed(?:Unsafe)?Sysctls[`\'"]?\\s+(?:parameter|list)\\b',
       'i',
     ),
+    // "Only safe sysctls may be set" / "must not set unsafe sysctls": the Pod Security Standards' safe set.
+    new RegExp(`\\bonly\\s+${SAFE_SYSCTLS.source}`, 'i'),
+    SAFE_SYSCTLS,
+    UNSAFE_SYSCTLS,
     /\b(?:any\s+)?sysctls?\b/i,
     /\bsafe\b(?=\s+sysctls?\b)/i,
   ],
@@ -3271,13 +3318,19 @@ const sysctls: OfflineFamily = {
     const t = ctx.text;
     if (!/\bsysctls?\b/i.test(t)) return undefined;
     // Safe / unsafe sets are the kubelet's, not named here: not read.
-    if (/\b(?:un)?safe\s+(?:subset|set|sysctls?)\b/i.test(t) && !/allow-?list\s+of\s+unsafe/i.test(t)) return undefined;
+    const gatekeeperUnsafe = /allow-?list\s+of\s+unsafe/i.test(t);
+    // "a safe subset" names no list; "safe sysctls" / "unsafe sysctls" are the Pod Security Standards' set.
+    if (/\b(?:un)?safe\s+subset\b/i.test(t) && !gatekeeperUnsafe) return undefined;
+    const safeOnly = !gatekeeperUnsafe && /\bonly\b/i.test(t) && SAFE_SYSCTLS.test(t);
+    const noUnsafe = !gatekeeperUnsafe && ctx.negated && UNSAFE_SYSCTLS.test(t);
+    if (!gatekeeperUnsafe && /\b(?:un)?safe\b/i.test(t) && !safeOnly && !noUnsafe) return undefined;
     const itemsOf = (re: RegExp): string[] | undefined => {
       const m = re.exec(t);
       return m ? (m[1].trim().toLowerCase() === 'none' ? [] : listItems(m[1])) : undefined;
     };
     const items = `(${SYSCTL_LIST_ITEMS})`;
     const allowed =
+      (safeOnly || noUnsafe ? PSS_SAFE_SYSCTLS : undefined) ??
       itemsOf(new RegExp(`\\ballow-?list\\s+of\\s+(?:unsafe\\s+)?sysctls\\s*:\\s*${items}`, 'i')) ??
       itemsOf(new RegExp(`\\bonly\\s+(?:the\\s+)?(?:sysctls\\s+)?${items}`, 'i')) ??
       itemsOf(new RegExp(`\\bother\\s+than\\s+(?:the\\s+)?(?:sysctls\\s+)?${items}`, 'i'));
@@ -3286,8 +3339,11 @@ const sysctls: OfflineFamily = {
     const listed = [...(allowed ?? []), ...(forbidden ?? [])];
     // Lists ("an allow-list of sysctls: …", "only …", "other than …") carry the rule themselves: the statement
     // around them must not negate it. A ban ("must not set … sysctls") must.
-    const fromLists = allowed !== undefined || forbidden !== undefined;
-    if (!fromLists) {
+    const fromLists = (allowed !== undefined && !noUnsafe) || forbidden !== undefined;
+    if (noUnsafe) {
+      // "must not set unsafe sysctls": the safe set is allowed, nothing else is banned; no name may be added.
+      if (named.length) return undefined;
+    } else if (!fromLists) {
       // "must not set (any | the kernel.*) sysctls": a ban on the names, or on every sysctl.
       if (!ctx.negated) return undefined;
       forbidden = named.length ? named : ['*'];
@@ -3323,7 +3379,9 @@ const sysctls: OfflineFamily = {
         ? 'pods may not set any sysctls'
         : [
             forbidden ? `pods may not set the sysctls ${forbidden.join(', ')}` : '',
-            allowed ? `pods may set only the sysctls ${allowed.join(', ')}` : '',
+            allowed
+              ? `pods may set only the ${safeOnly || noUnsafe ? "Pod Security Standards' safe " : ''}sysctls ${allowed.join(', ')}${safeOnly || noUnsafe ? ' (baseline, as of v1.29)' : ''}`
+              : '',
           ]
             .filter(Boolean)
             .join('; '),
@@ -3388,7 +3446,7 @@ const VOLUME_TYPES = [
 ] as const;
 
 const VOLUME_NAME = `[\`'"]?(?:${VOLUME_TYPES.join('|')})[\`'"]?`;
-const VOLUME_LIST = `${VOLUME_NAME}(?:\\s*(?:,|\\band\\b|\\bor\\b)\\s*${VOLUME_NAME})*`;
+const VOLUME_LIST = `${VOLUME_NAME}(?:${LIST_SEPARATOR}${VOLUME_NAME})*`;
 
 /** Where a list of volume types is said to be the allowed ones, or the forbidden ones. */
 const VOLUME_ALLOW = [
@@ -3426,7 +3484,10 @@ const volumeTypes: OfflineFamily = {
     // "Restricts mountable volume types to those specified by the user": the list follows as a parameter line.
     /\brestrict(?:s|ed)?\s+(?:mountable\s+)?volume\s+types\s+to\s+those\s+specified(?:\s+by\s+the\s+user)?\b/i,
     /\brestrict(?:s|ed)?\b(?=[^.]*\bvolumes?\b[^.]*\bto\b)/i,
-    /\bonly\b(?=\s+(?:(?:use|mount|have|specify)\s+)?(?:the\s+)?(?:volume\s+types?\s+)?[`'"]?[a-zA-Z]+[`'"]?(?:\s*(?:,|\band\b|\bor\b)\s*[`'"]?[a-zA-Z]+[`'"]?)*\s+volumes?\b)/i,
+    new RegExp(
+      `\\bonly\\b(?=\\s+(?:(?:use|mount|have|specify)\\s+)?(?:the\\s+)?(?:volume\\s+types?\\s+)?[\`'"]?[a-zA-Z]+[\`'"]?(?:${LIST_SEPARATOR}[\`'"]?[a-zA-Z]+[\`'"]?)*\\s+volumes?\\b)`,
+      'i',
+    ),
     /\b(?:an?\s+)?(?:allow-?list|disallow-?list|deny-?list|array|list)\s+of\b/i,
     [/\bother\s+than\b/i, 'not'],
     /\b[`'"]?volumes[`'"]?\s+is\s+an?\s+array\s+of\b/i,

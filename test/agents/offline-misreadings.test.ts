@@ -567,10 +567,20 @@ describe('AppArmor, SELinux, sysctls and volume types: lists read as written, in
     expect(refusal('Sysctls other than kernel.shm_rmid_forced are allowed.').message).toMatch(
       /forbids what this family would require/,
     );
-    expect(refusal('Only the safe sysctls may be set.').unplaced).toEqual(expect.arrayContaining(['safe']));
+    expect(refusal('Only a safe subset of sysctls may be set.').unplaced).toEqual(expect.arrayContaining(['subset']));
     // Neither the allowed types (not named) nor a ban on seLinuxOptions (which "must not use" would become).
     expect(refusal('SELinux options must use one of the allowed types.').message).toMatch(/SELinux options must use/);
     expect(refusal('SELinux options must not use one of the allowed types.').message).toMatch(/must not use/);
+  });
+
+  it('"must not set unsafe sysctls" allows the safe set; it never bans every sysctl', async () => {
+    const withSysctl = (name: string): KubeObject => pod({ securityContext: { sysctls: [{ name, value: '1' }] } });
+    expect(
+      await failuresOn('Pods must not set unsafe sysctls.', [
+        { name: 'a safe sysctl is allowed', object: withSysctl('net.ipv4.tcp_syncookies'), expect: 'allow' },
+        { name: 'an unsafe sysctl is denied', object: withSysctl('kernel.sem'), expect: 'deny' },
+      ]),
+    ).toEqual([]);
   });
 
   it('refuses volume conditions that are not about the type', () => {

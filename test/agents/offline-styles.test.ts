@@ -1598,6 +1598,87 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['Never', pod([container({ imagePullPolicy: 'Never' })]), 'deny'],
     ],
   },
+  // Allow-lists: the Pod Security Standards' safe sysctls, and a list of volume types with an Oxford comma.
+  {
+    text: 'Only safe sysctls may be set.',
+    family: 'sysctls',
+    checks: [
+      [
+        'kernel.shm_rmid_forced',
+        pod(undefined, { securityContext: { sysctls: [{ name: 'kernel.shm_rmid_forced', value: '1' }] } }),
+        'allow',
+      ],
+      [
+        'net.ipv4.tcp_keepalive_time (safe since v1.29)',
+        pod(undefined, { securityContext: { sysctls: [{ name: 'net.ipv4.tcp_keepalive_time', value: '600' }] } }),
+        'allow',
+      ],
+      [
+        'kernel.msgmax (unsafe)',
+        pod(undefined, { securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '65536' }] } }),
+        'deny',
+      ],
+      [
+        'a safe one beside net.core.somaxconn',
+        deployment([container()], {
+          securityContext: {
+            sysctls: [
+              { name: 'net.ipv4.ip_local_port_range', value: '1024 65000' },
+              { name: 'net.core.somaxconn', value: '1024' },
+            ],
+          },
+        }),
+        'deny',
+      ],
+      ['no sysctls', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'Pods must not set unsafe sysctls.',
+    family: 'sysctls',
+    checks: [
+      [
+        'net.ipv4.ping_group_range (safe)',
+        pod(undefined, { securityContext: { sysctls: [{ name: 'net.ipv4.ping_group_range', value: '0 1' }] } }),
+        'allow',
+      ],
+      [
+        'vm.overcommit_memory (unsafe)',
+        pod(undefined, { securityContext: { sysctls: [{ name: 'vm.overcommit_memory', value: '1' }] } }),
+        'deny',
+      ],
+    ],
+  },
+  {
+    text: 'Pods may only use the volume types configMap, emptyDir, projected, secret, downwardAPI, persistentVolumeClaim, and ephemeral.',
+    family: 'volume-types',
+    checks: [
+      [
+        'an ephemeral volume (the last item)',
+        pod(undefined, { volumes: [{ name: 'e', ephemeral: { volumeClaimTemplate: { spec: {} } } }] }),
+        'allow',
+      ],
+      [
+        'a configMap volume (the first item)',
+        pod(undefined, { volumes: [{ name: 'c', configMap: { name: 'x' } }] }),
+        'allow',
+      ],
+      ['a hostPath volume', pod(undefined, { volumes: [{ name: 'h', hostPath: { path: '/' } }] }), 'deny'],
+      [
+        'an nfs volume in a Deployment',
+        deployment([container()], { volumes: [{ name: 'n', nfs: { server: 'f', path: '/' } }] }),
+        'deny',
+      ],
+    ],
+  },
+  {
+    text: 'Pods may only use configMap, secret, or emptyDir volumes.',
+    family: 'volume-types',
+    checks: [
+      ['an emptyDir (the last item)', pod(undefined, { volumes: [{ name: 'e', emptyDir: {} }] }), 'allow'],
+      ['a projected volume', pod(undefined, { volumes: [{ name: 'p', projected: { sources: [] } }] }), 'deny'],
+    ],
+  },
   // Operation words in every inflection: the verb names the operation that is refused, nothing else.
   {
     text: 'ConfigMaps may not be deleted.',
@@ -1776,7 +1857,6 @@ const REFUSED: Array<[string, string]> = [
   ['Pods must set seLinuxOptions.', 'requires what the SELinux ban forbids'],
   ['The SELinux user must be one of system_u.', 'only types (or whole configurations) are read'],
   ['Sysctls other than kernel.shm_rmid_forced are allowed.', 'the list would be inverted'],
-  ['Only the safe sysctls may be set.', 'the safe set is not named'],
   ['Pods must not set the kernel.msgmax sysctl unless they are in namespace db.', '"unless" not read'],
   ['emptyDir volumes must set a sizeLimit.', 'a volume field, not a volume type'],
   ['Pods should not use emptyDir volumes larger than 1Gi.', 'a size, not a type'],
@@ -1813,6 +1893,11 @@ const REFUSED: Array<[string, string]> = [
   ['AppArmor profiles other than runtime/default are allowed.', 'the list would be read backwards'],
   ['Seccomp profiles other than RuntimeDefault are not allowed.', 'an unset seccomp profile is not said'],
   ['Services other than the kube-dns Service are not allowed.', 'a name, not a type'],
+  ['Only a safe subset of sysctls may be set.', 'which subset is not said'],
+  ['Only safe sysctls and net.core.somaxconn may be set.', 'a name added to the safe set'],
+  ['Unsafe sysctls are allowed.', 'a permission, not a rule'],
+  ['Pods must not set unsafe sysctls such as kernel.msgmax.', 'an example is not the list'],
+  ['Pods may only use configMap, secret, or nfs-client volumes.', 'a volume type that does not exist'],
   ['ConfigMaps may be deleted.', 'a permission, not a ban'],
   ['Namespaces must not be deleted when they have resources.', 'a condition the ban would drop'],
   ['ConfigMaps may not be deleted unless they are labelled temporary.', 'an exception'],
