@@ -58,6 +58,9 @@ export interface KeyValue {
 
 const KEY = '[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?';
 
+/** Words that describe how a key or value is matched ("a label starting with env"), never a key themselves. */
+const MATCH_VERBS = /^(?:start|begin|end|match|contain|prefix|suffix|includ)\w*$/i;
+
 const NOT_KEYS = [
   'non-empty',
   'nonempty',
@@ -100,14 +103,14 @@ export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyVa
       push(m[1], m[2]);
   }
   if (out.length) return out;
-  // label env with (the) value prod
+  // label env with (the) value prod; never "label starting with env" (a prefix rule, not a key)
   for (const m of text.matchAll(
     new RegExp(
       `\\b${w}\\s+${QUOTE}?(${KEY})${QUOTE}?\\s+(?:with|set to|of)\\s+(?:the\\s+)?(?:value\\s+)?${QUOTE}?(${KEY})${QUOTE}?`,
       'gi',
     ),
   ))
-    push(m[1], m[2]);
+    if (!MATCH_VERBS.test(m[1])) push(m[1], m[2]);
   if (out.length) return out;
   // a 'team' label / a non-empty team label
   for (const m of text.matchAll(new RegExp(`${QUOTE}(${KEY})${QUOTE}\\s+${w}\\b`, 'gi'))) push(m[1]);

@@ -308,6 +308,31 @@ describe('conditions are kept or the intent is refused', () => {
     ).toMatch(/combines 2 rules/);
   });
 
+  it('refuses a label prefix rule instead of reading "starting" as a label key', () => {
+    expect(() => understandOffline({ text: 'Block ConfigMaps with a label beginning with tmp.' })).toThrow(
+      /offline planner does not understand/,
+    );
+  });
+
+  it('applies a label rule to every kind the statement names, with a case for each', async () => {
+    const text = 'Deny deployments and secrets with the label stage=scratch in the lab namespace.';
+    const u = understandOffline({ text });
+    expect(u.plan.target.resources).toEqual(['deployments', 'secrets']);
+    expect(u.plan.rationale).toContain('Deployment, Secret objects');
+    expect(u.plan.tests.some((t) => t.object?.kind === 'Secret' && t.expect === 'deny')).toBe(true);
+    const secret = (labels: Record<string, string>): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace: 'lab', labels },
+    });
+    expect(
+      await failuresOn(text, [
+        { name: 'a scratch Secret is denied', object: secret({ stage: 'scratch' }), expect: 'deny' },
+        { name: 'another Secret is allowed', object: secret({ stage: 'live' }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
   it('keeps a namespace exception it can express', async () => {
     expect(
       await failuresOn('Privileged containers are denied except in namespace system-tools.', [
