@@ -1664,6 +1664,174 @@ function removesMetadata(text: string): boolean {
   return META_PHRASE.test(text.replace(conditions, ' '));
 }
 
+/** "ClusterRoleBindings to cluster-admin": the binding kind, then the role it refers to (and its kind, if said). */
+const BINDING_TO_ROLE =
+  /\b(ClusterRoleBindings?|RoleBindings?|(?:role\s?)?bindings?)\s+(?:to|of|for|referencing|that\s+references?)\s+(?:the\s+)?['"`]?([a-z0-9][a-z0-9:._-]*)['"`]?(?:\s+(ClusterRole|Role)\b)?/i;
+
+const bindingToRole: OfflineFamily = {
+  id: 'binding-role-forbidden',
+  title: 'bindings to a named role forbidden outright ("ClusterRoleBindings to cluster-admin are not allowed")',
+  examples: [
+    'ClusterRoleBindings to cluster-admin are not allowed.',
+    'RoleBindings to the admin ClusterRole are forbidden.',
+  ],
+  phrases: [/\b(?:to|of|for|referencing|that\s+references?)\b/i, /\b(?:role\s?)?bindings?\b/i],
+  match: (ctx) => {
+    const m = BINDING_TO_ROLE.exec(ctx.text);
+    if (!m) return undefined;
+    const word = m[1].toLowerCase().replace(/\s+/g, '');
+    const role = m[2];
+    // A ClusterRoleBinding can only refer to a ClusterRole; any other binding must say which kind of role.
+    const roleKind = m[3]
+      ? /^role$/i.test(m[3])
+        ? 'Role'
+        : 'ClusterRole'
+      : word.startsWith('clusterrole')
+        ? 'ClusterRole'
+        : undefined;
+    if (!roleKind || (word.startsWith('clusterrole') && roleKind === 'Role')) return undefined;
+    const crb = ctx.catalog.get('rbac.authorization.k8s.io', 'clusterrolebindings');
+    const rb = ctx.catalog.get('rbac.authorization.k8s.io', 'rolebindings');
+    if (!crb || !rb) return undefined;
+    const resources = word.startsWith('clusterrole')
+      ? [crb]
+      : word.startsWith('rolebinding') || roleKind === 'Role'
+        ? [rb]
+        : [crb, rb];
+    const v = violation(ctx);
+    const verb = v === 'warn' ? 'warned' : 'denied';
+    const mk = (
+      r: ApiResource,
+      roleName: string,
+      subjects: Array<Record<string, unknown>>,
+      kind = roleKind,
+    ): KubeObject =>
+      sample(r, {
+        name: 'binding',
+        namespace: 'team-a',
+        extra: { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name: roleName }, subjects },
+      });
+    const user = [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }];
+    const primary = resources[0];
+    const tests: TestCase[] = [
+      ...resources.map((r) => ({
+        name: `a ${r.kind} to ${roleKind} ${role} is ${verb}`,
+        object: mk(r, role, user),
+        expect: v,
+      })),
+      {
+        name: `a ${primary.kind} to ${roleKind} ${role} without subjects is ${verb}`,
+        object: mk(primary, role, []),
+        expect: v,
+      },
+      {
+        name: `a ${primary.kind} to another role is allowed`,
+        object: mk(primary, `${role}-other`, user),
+        expect: 'allow',
+      },
+      ...(roleKind === 'ClusterRole' && primary === rb
+        ? [
+            {
+              name: `a RoleBinding to a Role named ${role} is allowed`,
+              object: mk(rb, role, user, 'Role'),
+              expect: 'allow' as const,
+            },
+          ]
+        : []),
+      updateCase(
+        `pointing a ${primary.kind} at ${role} is ${verb}`,
+        mk(primary, 'view', user),
+        mk(primary, role, user),
+        v,
+      ),
+    ];
+    if (!resources.includes(rb))
+      tests.push({
+        name: `a RoleBinding to ${roleKind} ${role} is not this policy's business`,
+        object: mk(rb, role, user),
+        expect: 'allow',
+      });
+    const kinds = resources.map((r) => `${r.kind}s`).join(' and ');
+    const summary = `${kinds} whose roleRef is the ${roleKind} ${role} are not allowed (with or without subjects)`;
+    return {
+      polarity: 'forbid',
+      placesKinds: [roleKind],
+      family: 'binding-role-forbidden',
+      summary,
+      target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [],
+      tests,
+      javascript: `${namespaceGuard(ctx, resources)}const ref = request.object?.roleRef;
+if (ref && ref.kind === ${js(roleKind)} && ref.name === ${js(role)}) {
+  ${act(ctx, js(summary))}
+}
+`,
+    };
+  },
+};
+
+/** Words for a Pod that no controller or other owner created. */
+const BARE_POD = /\b(?:bare|naked|standalone|unmanaged|orphan(?:ed)?)\s+pods?\b/i;
+const WITHOUT_OWNER =
+  /\b(?:that\s+(?:are|is)\s+)?(?:without|not\s+(?:managed|owned|created)\s+by|lacking)\s+(?:a\s+|an\s+|any\s+)?(?:controllers?|owners?|owner\s?references?|ownerReferences)\b/i;
+
+const barePods: OfflineFamily = {
+  id: 'bare-pods',
+  title: 'bare Pods (no ownerReferences: not created by a controller) forbidden',
+  examples: ['Bare pods without a controller are not allowed.', 'Pods must be managed by a controller.'],
+  phrases: [
+    WITHOUT_OWNER,
+    // "must be managed by a controller": a Pod without one is the offence (read with a negation).
+    [/\b(?:managed|owned|created)\s+by\s+(?:a\s+|an\s+)?(?:controllers?|owners?|workload\s+controllers?)\b/i, 'not'],
+    BARE_POD,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (
+      !BARE_POD.test(t) &&
+      !WITHOUT_OWNER.test(t) &&
+      !/\b(?:managed|owned|created)\s+by\s+(?:a\s+|an\s+)?(?:controllers?|owners?)\b/i.test(t)
+    )
+      return undefined;
+    const pods = ctx.catalog.byKind('v1', 'Pod');
+    if (!pods || ctx.resources.some((r) => r.kind !== 'Pod')) return undefined;
+    const v = violation(ctx);
+    const verb = v === 'warn' ? 'warned' : 'denied';
+    const ns = homeNamespace(ctx);
+    const owned = (refs: Array<Record<string, unknown>> | undefined, namespace = ns): KubeObject => {
+      const o = sample(pods, { namespace, name: 'p' });
+      if (refs) (o.metadata ??= {}).ownerReferences = refs as never;
+      return o;
+    };
+    const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'web-7d4b9', uid: 'u1', controller: true };
+    const summary =
+      'Pods must have an owner (metadata.ownerReferences), i.e. be created by a controller or another owner; checked when a Pod is created, so existing Pods and orphaning by the garbage collector are left alone';
+    return {
+      polarity: 'forbid',
+      family: 'bare-pods',
+      summary,
+      target: targetFor([pods], ['CREATE'], 'Validating', ctx.namespaces),
+      steps: [],
+      tests: [
+        { name: `a Pod with no ownerReferences is ${verb}`, object: owned(undefined), expect: v },
+        { name: `a Pod with an empty ownerReferences list is ${verb}`, object: owned([]), expect: v },
+        { name: 'a Pod owned by a ReplicaSet is allowed', object: owned([rs]), expect: 'allow' },
+        {
+          name: 'a Pod owned by a Job is allowed',
+          object: owned([{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: 'u2', controller: true }]),
+          expect: 'allow',
+        },
+        ...scopeCases(pods, ctx, (o) => owned(undefined, o.namespace)),
+      ],
+      javascript: `${namespaceGuard(ctx, [pods])}const refs = request.object?.metadata?.ownerReferences;
+if (!Array.isArray(refs) || refs.length === 0) {
+  ${act(ctx, js('Pods must be created by a controller (no ownerReferences): ') + " + String(request.object?.metadata?.name || '')")}
+}
+`,
+    };
+  },
+};
+
 const deleteProtection: OfflineFamily = {
   id: 'delete-protection',
   title: 'deletion protection (by label, annotation or name)',
@@ -4677,6 +4845,8 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   ingressOpenHost,
   handlerHost,
   requesterGroups,
+  bindingToRole,
+  barePods,
   deleteProtection,
   immutableField,
   immutableMetadata,

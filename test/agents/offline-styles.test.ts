@@ -128,6 +128,31 @@ function claim(namespace = NS): KubeObject {
     spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
   };
 }
+const user = (name: string): Record<string, unknown> => ({ kind: 'User', name, apiGroup: 'rbac.authorization.k8s.io' });
+function clusterRoleBinding(role: string, subjects: Array<Record<string, unknown>>): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'b' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+    subjects,
+  } as KubeObject;
+}
+function roleBinding(clusterRole: string): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'b', namespace: NS },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRole },
+    subjects: [user('carol')],
+  } as KubeObject;
+}
+function ownedPod(
+  owner: { apiVersion: string; kind: string; name: string; uid: string; controller: boolean }[],
+): KubeObject {
+  const p = pod();
+  return { ...p, metadata: { ...p.metadata, ownerReferences: owner } };
+}
 const relabelled = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, labels: { touched: 'yes' } } });
 
 /** [case name, object (or [oldObject, object] for an UPDATE, or a deletion), expected verdict] */
@@ -1679,6 +1704,61 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['a projected volume', pod(undefined, { volumes: [{ name: 'p', projected: { sources: [] } }] }), 'deny'],
     ],
   },
+  // A binding to a named role, whatever its subjects; and Pods that nothing owns.
+  {
+    text: 'ClusterRoleBindings to cluster-admin are not allowed.',
+    family: 'binding-role-forbidden',
+    checks: [
+      ['binding a user to cluster-admin', clusterRoleBinding('cluster-admin', [user('alice')]), 'deny'],
+      ['binding nobody to cluster-admin', clusterRoleBinding('cluster-admin', []), 'deny'],
+      ['binding a user to view', clusterRoleBinding('view', [user('alice')]), 'allow'],
+      [
+        'repointing a binding at cluster-admin',
+        [clusterRoleBinding('view', [user('alice')]), clusterRoleBinding('cluster-admin', [user('alice')])],
+        'deny',
+      ],
+      ['a RoleBinding to cluster-admin (not a ClusterRoleBinding)', roleBinding('cluster-admin'), 'allow'],
+    ],
+  },
+  {
+    text: 'Bindings to the cluster-admin ClusterRole are not allowed.',
+    family: 'binding-role-forbidden',
+    checks: [
+      ['a ClusterRoleBinding to cluster-admin', clusterRoleBinding('cluster-admin', [user('bob')]), 'deny'],
+      ['a RoleBinding to cluster-admin', roleBinding('cluster-admin'), 'deny'],
+      ['a RoleBinding to edit', roleBinding('edit'), 'allow'],
+    ],
+  },
+  {
+    text: 'Bare pods without a controller are not allowed.',
+    family: 'bare-pods',
+    checks: [
+      ['a Pod nothing owns', pod(), 'deny'],
+      [
+        'a Pod a ReplicaSet owns',
+        ownedPod([{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: 'rs', uid: '1', controller: true }]),
+        'allow',
+      ],
+      [
+        'a Pod a DaemonSet owns',
+        ownedPod([{ apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'ds', uid: '2', controller: true }]),
+        'allow',
+      ],
+      ['a Deployment (not a Pod)', deployment([container()]), 'allow'],
+    ],
+  },
+  {
+    text: 'Pods must be managed by a controller.',
+    family: 'bare-pods',
+    checks: [
+      ['a Pod nothing owns', pod(), 'deny'],
+      [
+        'a Pod a Job owns',
+        ownedPod([{ apiVersion: 'batch/v1', kind: 'Job', name: 'j', uid: '3', controller: true }]),
+        'allow',
+      ],
+    ],
+  },
   // Operation words in every inflection: the verb names the operation that is refused, nothing else.
   {
     text: 'ConfigMaps may not be deleted.',
@@ -1898,6 +1978,15 @@ const REFUSED: Array<[string, string]> = [
   ['Unsafe sysctls are allowed.', 'a permission, not a rule'],
   ['Pods must not set unsafe sysctls such as kernel.msgmax.', 'an example is not the list'],
   ['Pods may only use configMap, secret, or nfs-client volumes.', 'a volume type that does not exist'],
+  ['RoleBindings to admin are forbidden.', 'a Role or a ClusterRole named admin: not said'],
+  ['ClusterRoleBindings to cluster-admin are allowed.', 'a permission, not a ban'],
+  ['ClusterRoleBindings to cluster-admin are not allowed unless the subject is the group ops.', 'an exception'],
+  ['Bare pods are allowed.', 'a permission, not a ban'],
+  ['Pods must not be managed by a controller.', 'requires bare pods'],
+  ['Deployments without a controller are not allowed.', 'a Deployment has no controller to have'],
+  ['Pods owned by a controller must not be deleted.', 'a condition the deletion ban would drop'],
+  ['Pods must define a PodDisruptionBudget.', 'needs another object: not an admission check'],
+  ['NetworkPolicies are required in every namespace.', 'needs other objects: not an admission check'],
   ['ConfigMaps may be deleted.', 'a permission, not a ban'],
   ['Namespaces must not be deleted when they have resources.', 'a condition the ban would drop'],
   ['ConfigMaps may not be deleted unless they are labelled temporary.', 'an exception'],
