@@ -86,9 +86,14 @@ export interface GenerationQueue {
   ping(): Promise<void>;
   /**
    * Calls `listener` whenever the job's progress or state changes (via BullMQ's event stream, so a job
-   * running on another machine is seen). Returns the function that stops listening.
+   * running on another machine is seen), with the event's name. Returns the function that stops listening.
    */
-  watch(id: string, listener: () => void): () => void;
+  watch(id: string, listener: (event: JobEventName) => void): () => void;
+  /**
+   * Whether each job has finished, in one Redis round trip for all of them, reading no job's data: for
+   * callers that wait for many jobs (the operator) and read a job in full only once it finished.
+   */
+  settledStates(ids: readonly string[]): Promise<Map<string, SettledState>>;
   /** The BullMQ queue, for dashboards (bull-board) and advanced producers. */
   readonly queue: Queue;
   /** The key prefix (shared with workers); other keys of the service (rate limits) go under it too. */
@@ -99,6 +104,39 @@ export interface GenerationQueue {
   withRedis<T>(operation: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+/** The BullMQ events a watcher hears about. */
+export const JOB_EVENTS = [
+  'progress',
+  'active',
+  'completed',
+  'failed',
+  'waiting',
+  'retries-exhausted',
+  'stalled',
+] as const;
+export type JobEventName = (typeof JOB_EVENTS)[number];
+
+/** A job finished (`completed`, `failed`), is still to finish (`pending`: waiting, delayed, active …), or is gone. */
+export type SettledState = 'completed' | 'failed' | 'pending' | 'unknown';
+
+/**
+ * settledStates' one round trip: the finished sets' scores and the job hash's existence, per id. Reading
+ * BullMQ's own sets (as its getState script does) keeps this right for jobs any producer added.
+ * KEYS: completed, failed, the job key prefix; ARGV: job ids.
+ */
+const SETTLED_STATES = `local out = {}
+for i = 1, #ARGV do
+  local id = ARGV[i]
+  if redis.call('ZSCORE', KEYS[1], id) then out[i] = 'completed'
+  elseif redis.call('ZSCORE', KEYS[2], id) then out[i] = 'failed'
+  elseif redis.call('EXISTS', KEYS[3] .. id) == 1 then out[i] = 'pending'
+  else out[i] = 'unknown' end
+end
+return out`;
+
+/** Ids per settledStates script call: keeps one call's reply and Redis's time in it small. */
+const SETTLED_STATES_BATCH = 1000;
 
 /** What an Idempotency-Key remembers: the body it came with and the job id chosen for it. */
 interface IdempotencyRecord {
@@ -156,10 +194,12 @@ export function createGenerationQueue(options: GenerationQueueOptions): Generati
   const redis = <T>(op: () => Promise<T>): Promise<T> => withRedis(op, timeoutMs, client);
 
   let events: QueueEvents | undefined;
-  const watchers = new Map<string, Set<() => void>>();
-  const notify = ({ jobId }: { jobId: string }): void => {
-    for (const listener of watchers.get(jobId) ?? []) listener();
-  };
+  const watchers = new Map<string, Set<(event: JobEventName) => void>>();
+  const notifier =
+    (event: JobEventName) =>
+    ({ jobId }: { jobId: string }): void => {
+      for (const listener of watchers.get(jobId) ?? []) listener(event);
+    };
   const startEvents = (): QueueEvents => {
     if (events) return events;
     const blocking = createRedisClient(
@@ -169,17 +209,7 @@ export function createGenerationQueue(options: GenerationQueueOptions): Generati
     blocking.on('error', () => {});
     events = new QueueEvents(QUEUE_NAMES.generation, { connection: blocking, prefix });
     events.on('error', () => {});
-    for (const name of [
-      'progress',
-      'active',
-      'completed',
-      'failed',
-      'waiting',
-      'retries-exhausted',
-      'stalled',
-    ] as const) {
-      events.on(name as 'progress', notify as never);
-    }
+    for (const name of JOB_EVENTS) events.on(name as 'progress', notifier(name) as never);
     const closeBlocking = events.close.bind(events);
     events.close = async () => {
       await closeBlocking();
@@ -282,6 +312,16 @@ export function createGenerationQueue(options: GenerationQueueOptions): Generati
       }
       await redis(() => client.set(supersededKey(prefix, id), '1', 'EX', SUPERSEDED_FLAG_TTL_SECONDS));
       return 'stopping';
+    },
+    async settledStates(ids) {
+      const states = new Map<string, SettledState>();
+      const keys = [queue.keys.completed, queue.keys.failed, queue.toKey('')];
+      for (let i = 0; i < ids.length; i += SETTLED_STATES_BATCH) {
+        const batch = ids.slice(i, i + SETTLED_STATES_BATCH);
+        const answer = (await redis(() => client.eval(SETTLED_STATES, keys.length, ...keys, ...batch))) as string[];
+        batch.forEach((id, k) => states.set(id, answer[k] as SettledState));
+      }
+      return states;
     },
     async ping() {
       await redis(() => client.ping());

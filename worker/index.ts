@@ -23,6 +23,8 @@ export {
   type EnqueueOptions,
   type EnqueueResult,
   type ListJobsOptions,
+  type JobEventName,
+  type SettledState,
 } from './generation-queue.js';
 export {
   startGenerationWorker,

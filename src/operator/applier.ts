@@ -38,12 +38,20 @@ export class JsPolicyApplier {
   /**
    * Dry-runs, then creates or replaces `desired` (owned by `owner`); a write conflict re-reads and starts
    * again from the dry-run. A JsPolicy of that name owned by another object is never touched
-   * (PF_ERR_CONFLICT).
+   * (PF_ERR_CONFLICT). `read`: what the caller just read from the API server under that name (undefined
+   * for none), used by the first attempt instead of a second read; a write based on it that is out of date
+   * meets a 409 (resourceVersion, or AlreadyExists) and the retry reads again.
    */
-  async apply(desired: JsPolicy, owner: GPTPolicy): Promise<ApplyOutcome> {
+  async apply(
+    desired: JsPolicy,
+    owner: GPTPolicy,
+    read?: { existing: StoredJsPolicy | undefined },
+  ): Promise<ApplyOutcome> {
+    let known = read;
     return withRetry(
       async () => {
-        const existing = await this.kube.getJsPolicy(desired.metadata.name);
+        const existing = known ? known.existing : await this.kube.getJsPolicy(desired.metadata.name);
+        known = undefined;
         if (existing && !isOwnedBy(existing, owner))
           throw pfError(
             'PF_ERR_CONFLICT',

@@ -46,7 +46,10 @@ export interface ControllerOptions {
   queue: OperatorQueue;
   /** Recorded on jobs as requestedBy. @defaultValue 'policyforge-operator' */
   requestedBy?: string;
-  /** How often unfinished jobs are checked (besides queue events, when the queue offers them). @defaultValue 2000 */
+  /**
+   * How often unfinished jobs are checked (JobTracker). @defaultValue 500 with worker/'s queue (one round
+   * trip for every job), else 2000 (a read per job, besides queue events)
+   */
   pollIntervalMs?: number;
   /** Every object is reconciled again this often, whatever the watch said. @defaultValue 300000 */
   resyncIntervalMs?: number;
@@ -199,8 +202,9 @@ export class GPTPolicyController {
       onDelete: (o) => this.jsPolicyDeleted(o.metadata.name),
     });
     this.jsPolicies = jsPolicies;
-    await informer.start();
+    // JsPolicies first: the reconciles the GPTPolicy list starts find them in the cache (ensureApplied)
     await jsPolicies.start();
+    await informer.start();
     this.jobs.start();
     this.resyncTimer = setInterval(() => this.resync(), this.options.resyncIntervalMs ?? 300_000);
     this.rolloutTimer = setInterval(() => this.observeRollouts(), this.options.rolloutCheckIntervalMs ?? 30_000);
@@ -330,10 +334,12 @@ export class GPTPolicyController {
       return;
     }
     let hash = specHash(policy.spec);
+    /** The object as read from the API server just now (not the watch cache): status writes start from it. */
+    let fresh: GPTPolicy | undefined;
     if (policy.status?.specHash !== hash) {
       // about to enqueue: the watch cache may lag behind our own status write, so decide on a fresh read
       try {
-        policy = validateGPTPolicy(await withRetry(() => this.kube.getGPTPolicy(name), this.retry));
+        policy = fresh = validateGPTPolicy(await withRetry(() => this.kube.getGPTPolicy(name), this.retry));
       } catch (err) {
         if (isNotFound(err)) return;
         if (!isPolicyforgeError(err)) throw err;
@@ -361,7 +367,7 @@ export class GPTPolicyController {
     }
 
     if (!status?.specHash && (await this.adoptLegacy(policy, hash, log))) return;
-    await this.enqueue(policy, hash, 1, log);
+    await this.enqueue(policy, hash, 1, log, 1, fresh);
   }
 
   /**
@@ -390,9 +396,16 @@ export class GPTPolicyController {
   /**
    * Enqueues the job for this spec (round 1: dry-run feedback is a round inside the job, not a new job;
    * `round` only keeps the id of a job from an earlier operator), supersedes jobs for older specs, and
-   * records Queued.
+   * records Queued. `fresh`: `policy` was read from the API server just now (see StatusReporter.write).
    */
-  private async enqueue(policy: GPTPolicy, hash: string, round: number, log: Logger, attempt = 1): Promise<void> {
+  private async enqueue(
+    policy: GPTPolicy,
+    hash: string,
+    round: number,
+    log: Logger,
+    attempt = 1,
+    fresh?: GPTPolicy,
+  ): Promise<void> {
     const name = policy.metadata.name;
     this.handled.delete(name);
     const wanted = jobIdFor(policy.metadata.uid ?? '', hash, round, attempt);
@@ -414,10 +427,15 @@ export class GPTPolicyController {
       const message = err instanceof Error ? err.message : String(err);
       log.warn({ err: message }, 'could not enqueue the generation job');
       // no specHash recorded for a queue outage: the retry (with backoff) enqueues again
-      await this.status.write(name, (o, ctx) => {
-        const s = failedStatus(o.status, ctx, { stage: 'Generated', reason, message });
-        return reason === REASONS.QueueUnavailable ? { ...s, specHash: o.status?.specHash } : s;
-      });
+      await this.status.write(
+        name,
+        (o, ctx) => {
+          const s = failedStatus(o.status, ctx, { stage: 'Generated', reason, message });
+          return reason === REASONS.QueueUnavailable ? { ...s, specHash: o.status?.specHash } : s;
+        },
+        undefined,
+        fresh,
+      );
       if (reason === REASONS.QueueUnavailable) this.retryLater(name, 'queue unavailable');
       return;
     }
@@ -428,7 +446,7 @@ export class GPTPolicyController {
     // only once the new job is the one watched (else a removed old job would look lost and be re-enqueued),
     // and before the status says Queued: whoever sees the new job there sees the old ones superseded
     for (const old of superseded) await this.jobs.supersede(old, log);
-    await this.status.write(name, (o, ctx) => queuedStatus(o.status, ctx, jobId, round), hash);
+    await this.status.write(name, (o, ctx) => queuedStatus(o.status, ctx, jobId, round), hash, fresh);
   }
 
   private async requeueLost(name: string, job: TrackedJob): Promise<void> {
@@ -444,7 +462,7 @@ export class GPTPolicyController {
     if (specHash(cached.spec) !== job.hash || cached.status?.jobId !== job.jobId) return;
     const log = this.log.child({ gptpolicy: { name, uid: cached.metadata.uid }, jobId: job.jobId });
     log.warn('the generation job is no longer in the queue; enqueuing it again');
-    await this.enqueue(cached, job.hash, job.round, log, job.attempt);
+    await this.enqueue(cached, job.hash, job.round, log, job.attempt, cached);
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -481,7 +499,7 @@ export class GPTPolicyController {
     ) {
       // stopped for a newer spec, and the spec is back to this one: run it again (the queue replaces it)
       log.info('the job was superseded, and its spec is current again; enqueuing it again');
-      await this.enqueue(policy, job.hash, job.round, log, job.attempt);
+      await this.enqueue(policy, job.hash, job.round, log, job.attempt, policy);
       return;
     }
     if (view.state === 'failed' || !result) {
@@ -499,6 +517,7 @@ export class GPTPolicyController {
         name,
         (o, ctx) => failedStatus(o.status, ctx, { stage: 'Generated', reason, message }),
         job.hash,
+        policy,
       );
       await this.status.event(policy, 'Warning', reason, message);
       return;
@@ -514,6 +533,7 @@ export class GPTPolicyController {
         name,
         (o, ctx) => failedStatus(o.status, ctx, { stage: 'Verified', reason, message: result.reason, result }),
         job.hash,
+        policy,
       );
       await this.status.event(policy, 'Warning', reason, result.reason);
       return;
@@ -530,6 +550,7 @@ export class GPTPolicyController {
         name,
         (o, ctx) => applyFailedStatus(o.status, ctx, REASONS.NotOwned, message, result),
         job.hash,
+        policy,
       );
       await this.status.event(policy, 'Warning', REASONS.NotOwned, message);
       this.retryLater(name, 'JsPolicy name taken');
@@ -553,7 +574,8 @@ export class GPTPolicyController {
 
     let verb: ApplyVerb;
     try {
-      const outcome = await this.applier.apply(desired, policy);
+      // `existing` was read above (the impact preview in between writes nothing)
+      const outcome = await this.applier.apply(desired, policy, { existing });
       if (outcome.rejected) return await this.dryRunRejected(policy, job, result, outcome.rejected, log);
       verb = outcome.verb;
     } catch (err) {
@@ -570,6 +592,7 @@ export class GPTPolicyController {
           ...(transient ? { specHash: o.status?.specHash === job.hash ? undefined : o.status?.specHash } : {}),
         }),
         job.hash,
+        policy,
       );
       await this.status.event(policy, 'Warning', REASONS.ApplyFailed, message);
       return;
@@ -589,6 +612,7 @@ export class GPTPolicyController {
           rollout: rollout ?? null,
         }),
       job.hash,
+      policy,
     );
     if (impact?.wouldDeny) {
       const message = `the draft would deny ${impact.wouldDeny} of ${impact.checked} existing object(s)`;
@@ -620,6 +644,7 @@ export class GPTPolicyController {
       policy.metadata.name,
       (o, ctx) => failedStatus(o.status, ctx, { stage: 'Verified', reason: REASONS.DryRunRejected, message, result }),
       job.hash,
+      policy,
     );
     await this.status.event(policy, 'Warning', REASONS.DryRunRejected, message);
   }
@@ -661,9 +686,16 @@ export class GPTPolicyController {
    * approval, the impact hold and the rollout stage. A staged rollout is observed here (violations counted,
    * windows checked, commands taken). A JsPolicy deleted by hand is re-applied from the finished job (same
    * id: no model call).
+   *
+   * Most reconciles here follow the operator's own status writes and find everything in place. The watch
+   * cache of JsPolicies answers those with no request; anything else (not cached, not ours, a change to
+   * make, a staged rollout, whose steps act as they go) is decided again on a fresh read, so nothing is
+   * ever written, or left undone, because of a cache that lags.
    */
   private async ensureApplied(policy: GPTPolicy, hash: string, log: Logger): Promise<void> {
     const name = jsPolicyNameOf(policy);
+    const cached = isStaged(policy.spec) ? undefined : this.jsPolicies?.get(name);
+    if (cached && this.inPlace(policy, hash, cached)) return;
     const existing = await this.applier.get(name);
     if (!existing) {
       if (policy.status?.jobId) {
@@ -735,6 +767,24 @@ export class GPTPolicyController {
       const message = `JsPolicy ${name} now has violationPolicy ${violationPolicy}`;
       await this.status.event(policy, type, decision.hold?.reason ?? REASONS.Applied, message);
     }
+  }
+
+  /**
+   * A JsPolicy of `policy` (not staged) that needs nothing: owned, its violationPolicy and failurePolicy as
+   * decided, and the status phase already saying so. The same test as ensureApplied's, without the reads.
+   */
+  private inPlace(policy: GPTPolicy, hash: string, existing: JsPolicy): boolean {
+    if (!isOwnedBy(existing, policy)) return false;
+    const status = policy.status;
+    const impact = status?.impact && status.impact.jobId === status.jobId ? status.impact : undefined;
+    const decision = decide(policy, hash, impact, undefined);
+    const failurePolicy = policy.spec.failurePolicy ?? 'Ignore';
+    return (
+      (existing.spec.violationPolicy ?? 'Deny') === decision.violationPolicy &&
+      (existing.spec.failurePolicy ?? 'Fail') === failurePolicy &&
+      status?.phase === (decision.hold?.phase ?? PHASES.Ready) &&
+      sameStatus(status.rollout as never, undefined as never)
+    );
   }
 
   /** Removes the rollout command annotation, only from the object it was read on (409 otherwise). */

@@ -1,9 +1,9 @@
 import { silentLogger, type Intent, type Logger } from '../../common/index.js';
-import type { GenerationQueue, JobView } from '../../worker/index.js';
+import type { GenerationQueue, JobEventName, JobView } from '../../worker/index.js';
 
 /** The part of worker/'s GenerationQueue the operator uses. */
 export type OperatorQueue = Pick<GenerationQueue, 'enqueue' | 'getJob'> &
-  Partial<Pick<GenerationQueue, 'watch' | 'supersede'>>;
+  Partial<Pick<GenerationQueue, 'watch' | 'supersede' | 'settledStates'>>;
 
 /** A generation job the operator waits for, for one GPTPolicy. */
 export interface TrackedJob {
@@ -18,7 +18,10 @@ export interface JobTrackerOptions {
   queue: OperatorQueue;
   /** Recorded on jobs as requestedBy. @defaultValue 'policyforge-operator' */
   requestedBy?: string;
-  /** How often unfinished jobs are checked (besides queue events, when the queue offers them). @defaultValue 2000 */
+  /**
+   * How often unfinished jobs are checked. @defaultValue 500 with a queue that offers `settledStates` (one
+   * round trip for every job), else 2000 (a read per job, besides queue events)
+   */
   pollIntervalMs?: number;
   logger?: Logger;
   /** A watched job completed or failed: called once per job, after the tracker stopped watching it. */
@@ -32,10 +35,23 @@ interface Watched extends TrackedJob {
 }
 
 /**
+ * The queue events after which a watched job may have finished (queues without `settledStates`). Progress,
+ * active, waiting and stalled events (most of a job's events) cannot finish a job, so they cost no read.
+ */
+const FINISHING_EVENTS: ReadonlySet<string> = new Set<JobEventName>(['completed', 'failed', 'retries-exhausted']);
+
+/**
  * Generation jobs on worker/'s queue, from the operator's side: enqueue, supersede, and wait for the one
- * job each GPTPolicy is waiting for, by queue events when the queue offers them and by polling (events can
- * be missed across reconnects). Finished and lost jobs are handed back through `onFinished` and `onLost`;
- * the model never runs here, so a slow or dead model never blocks the operator.
+ * job each GPTPolicy is waiting for. Finished and lost jobs are handed back through `onFinished` and
+ * `onLost`; the model never runs here, so a slow or dead model never blocks the operator.
+ *
+ * With a queue that offers `settledStates` (worker/'s does), a poll every 500 ms asks whether each watched
+ * job finished, for all of them in one round trip that reads no job, and only finished (or lost) jobs are
+ * read in full, once. No queue events are listened to then: BullMQ's QueueEvents reads the queue's whole
+ * event stream, one XREAD per event, and most events are the progress of jobs nobody here waits on; at 500
+ * objects that, and a full read of every job every 2 s, cost more of the process's CPU (which the worker
+ * shares) than the half-second a finished job may now wait. Other queues are watched through their events
+ * and polled job by job, every 2 s (events can be missed across reconnects).
  */
 export class JobTracker {
   private readonly queue: OperatorQueue;
@@ -44,6 +60,8 @@ export class JobTracker {
   private readonly checking = new Set<string>();
   private timer?: NodeJS.Timeout;
   private running = false;
+  /** The poll under way: a tick meanwhile starts none (a slow Redis must not pile them up). */
+  private polling?: Promise<void>;
 
   constructor(private readonly options: JobTrackerOptions) {
     this.queue = options.queue;
@@ -53,7 +71,10 @@ export class JobTracker {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.timer = setInterval(() => void this.poll(), this.options.pollIntervalMs ?? 2000);
+    const every = this.options.pollIntervalMs ?? (this.queue.settledStates ? 500 : 2000);
+    this.timer = setInterval(() => {
+      if (!this.polling) void this.poll();
+    }, every);
   }
 
   /** Stops polling and watching; unfinished jobs are left to whoever reads status.jobId next. */
@@ -85,14 +106,21 @@ export class JobTracker {
     }
   }
 
-  /** Waits for `job` on behalf of `name` (instead of any job watched for it before) and checks it at once. */
+  /**
+   * Waits for `job` on behalf of `name` (instead of any job watched for it before): with `settledStates`,
+   * from the next poll on, together with every other job; else by its events, and it is checked at once.
+   */
   watch(name: string, job: TrackedJob): void {
     this.watched.get(name)?.unwatch?.();
     const entry: Watched = { ...job };
     this.watched.set(name, entry);
+    if (this.queue.settledStates) return;
     if (this.queue.watch) {
       try {
-        entry.unwatch = this.queue.watch(job.jobId, () => void this.check(name, entry));
+        entry.unwatch = this.queue.watch(job.jobId, (event?: JobEventName) => {
+          // a queue that does not say which event it was: any event may have finished the job
+          if (event === undefined || FINISHING_EVENTS.has(event)) void this.check(name, entry);
+        });
       } catch (err) {
         this.log.debug({ err }, 'queue events unavailable; polling only');
       }
@@ -116,11 +144,41 @@ export class JobTracker {
     return Object.fromEntries([...this.watched].map(([name, job]) => [name, job.jobId]));
   }
 
-  /** Checks every unfinished job once. */
+  /**
+   * Checks every unfinished job once (one round trip for all of them when the queue offers settledStates),
+   * in a poll that starts after this call: one under way is waited for first.
+   */
   async poll(): Promise<void> {
-    await Promise.allSettled([...this.watched].map(([name, job]) => this.check(name, job)));
+    while (this.polling) await this.polling;
+    const poll = this.pollOnce();
+    this.polling = poll;
+    try {
+      await poll;
+    } finally {
+      if (this.polling === poll) this.polling = undefined;
+    }
   }
 
+  private async pollOnce(): Promise<void> {
+    const entries = [...this.watched].filter(([, job]) => !this.checking.has(job.jobId));
+    if (!this.queue.settledStates) {
+      await Promise.allSettled(entries.map(([name, job]) => this.check(name, job)));
+      return;
+    }
+    if (!entries.length) return;
+    let states: Map<string, string>;
+    try {
+      states = await this.queue.settledStates(entries.map(([, job]) => job.jobId));
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.warn({ err: message, jobs: entries.length }, 'could not read the jobs; will retry');
+      return;
+    }
+    const done = entries.filter(([, job]) => states.get(job.jobId) !== 'pending');
+    await Promise.allSettled(done.map(([name, job]) => this.check(name, job)));
+  }
+
+  /** Reads the job in full and hands it over if it finished (or is gone). */
   private async check(name: string, job: Watched): Promise<void> {
     if (!this.running || this.watched.get(name) !== job || this.checking.has(job.jobId)) return;
     this.checking.add(job.jobId);

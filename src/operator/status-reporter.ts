@@ -34,17 +34,23 @@ export class StatusReporter {
   /**
    * `compute` gets the freshest object; a 409 (someone wrote in between) re-reads and recomputes. `hash` is
    * the spec hash the status is about (else the object's own). A GPTPolicy gone meanwhile is no error.
+   * `fresh`: the object as the caller just read it from the API server (not the watch cache), used for the
+   * first attempt instead of reading it again; the write carries its resourceVersion, so if it is no longer
+   * the newest the API server answers 409 and the retry reads the newest.
    */
   async write(
     name: string,
     compute: (o: GPTPolicy, ctx: StatusContext) => GPTPolicyStatus,
     hash?: string,
+    fresh?: GPTPolicy,
   ): Promise<void> {
     const { kube } = this.options;
+    let given = fresh;
     try {
       await withRetry(
         async () => {
-          const current = await kube.getGPTPolicy(name);
+          const current = given ?? (await kube.getGPTPolicy(name));
+          given = undefined;
           const ctx: StatusContext = {
             generation: current.metadata.generation,
             specHash: hash ?? specHashOf(current),

@@ -108,6 +108,8 @@ describe('a watch cache that lags behind the status the operator wrote', () => {
     await eventually(async () => heldUp(), 'the watch to be reopened');
     release();
     await eventually(async () => (await getGPT(bed!, NAME)).status?.phase === 'Ready', 'Ready in the API server');
+    // the Applied Event is recorded just after the Ready status write: a read in between sees Ready alone
+    await eventually(async () => appliedEvents().length > 0, 'the Applied Event');
     expect(appliedEvents()).toHaveLength(1);
 
     // every cached object reconciled now, on the stale copy; then everything it may have started is done

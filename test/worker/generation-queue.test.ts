@@ -354,4 +354,66 @@ describe('generation queue and worker (real Redis)', () => {
     expect((await waitFor(queue, again.id)).state).toBe('completed');
     expect(started).toEqual(['v1 of the spec', 'v3 of the spec', 'v1 of the spec']);
   });
+
+  it('settledStates: says which of many jobs finished, in one Redis call, without reading any job', async () => {
+    const release = gate();
+    const { queue } = setup(
+      async (i) => {
+        if (i.text.startsWith('fails')) throw new PolicyforgeError('PF_ERR_INPUT_INVALID', ['no']);
+        if (i.text.startsWith('waits')) await release.promise;
+        return finishedGeneration(i);
+      },
+      { concurrency: 1, attempts: 1 },
+    );
+    const done = await queue.enqueue({ v: 1, intent: intent('completes') }, { jobId: 'job-done' });
+    await waitFor(queue, done.id);
+    const failed = await queue.enqueue({ v: 1, intent: intent('fails at once') }, { jobId: 'job-failed' });
+    await waitFor(queue, failed.id);
+    const running = await queue.enqueue({ v: 1, intent: intent('waits for the gate') }, { jobId: 'job-running' });
+    await waitFor(queue, running.id, ['active']);
+    const waiting = await queue.enqueue({ v: 1, intent: intent('waits behind it') }, { jobId: 'job-waiting' });
+
+    // every command the producer's client sends (the worker has connections of its own)
+    const sent: string[] = [];
+    const client = queue.client;
+    const send = client.sendCommand.bind(client);
+    client.sendCommand = ((command: Parameters<typeof send>[0], stream?: Parameters<typeof send>[1]) => {
+      sent.push(command.name.toLowerCase());
+      return send(command, stream);
+    }) as typeof client.sendCommand;
+    const states = await queue.settledStates([done.id, failed.id, running.id, waiting.id, 'job-never-added']);
+    client.sendCommand = send;
+    expect(Object.fromEntries(states)).toEqual({
+      'job-done': 'completed',
+      'job-failed': 'failed',
+      'job-running': 'pending',
+      'job-waiting': 'pending',
+      'job-never-added': 'unknown',
+    });
+    // one script for all five, and no read of a job's hash (data, progress, result)
+    expect(sent).toEqual(['eval']);
+    release.open();
+    await waitFor(queue, waiting.id);
+    expect((await queue.settledStates([running.id, waiting.id])).get(waiting.id)).toBe('completed');
+  });
+
+  it('watch: tells the listener which event happened, so a caller waiting for the end can skip progress', async () => {
+    const release = gate();
+    const { queue } = setup(async (i, ctx) => {
+      ctx.onProgress({ type: 'round-started', round: 1 });
+      await release.promise;
+      return finishedGeneration(i);
+    });
+    const events: string[] = [];
+    const { id } = await queue.enqueue({ v: 1, intent: intent('watched from outside') }, { jobId: 'job-watched' });
+    const unwatch = queue.watch(id, (event) => events.push(event));
+    await waitFor(queue, id, ['active']);
+    release.open();
+    await waitFor(queue, id);
+    const deadline = Date.now() + 10_000;
+    while (!events.includes('completed') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    unwatch();
+    expect(events).toContain('completed');
+    expect(events.every((e) => ['progress', 'active', 'completed', 'waiting'].includes(e))).toBe(true);
+  });
 });
