@@ -162,7 +162,16 @@ function podLevel(ctx: FamilyContext, sol: FamilySolution): boolean {
   return true;
 }
 
+/** A kind of container narrower than "containers": a rule that names only these is a narrower rule than ours. */
+const CONTAINER_CLASS = /\b(?:init(?:ial)?|ephemeral|regular|app(?:lication)?|sidecar)\s+containers?\b/i;
+
 function containerRule(ctx: FamilyContext, rule: ContainerRule): FamilySolution | undefined {
+  // "Init containers must not be privileged" is about init containers alone; every family here checks them all.
+  if (
+    CONTAINER_CLASS.test(ctx.text) &&
+    !/\bcontainers?\b/i.test(ctx.text.replace(new RegExp(CONTAINER_CLASS.source, 'gi'), ' '))
+  )
+    return undefined;
   const resources = workloads(ctx);
   if (!resources.length) return undefined;
   const primary = resources[0];
@@ -809,6 +818,9 @@ const resourceFields: OfflineFamily = {
       else if (/\bresource requests\b/.test(t)) RESOURCE_NAMES.forEach((n) => want.add(`requests.${n}`));
     }
     if (want.size === 0) return undefined;
+    // "CPU limits without memory limits": one field conditional on another, not both required.
+    if (/\b(?:cpu|memory|requests?|limits?)\b[^.]*\bwithout\b[^.]*\b(?:cpu|memory|requests?|limits?)\b/i.test(t))
+      return undefined;
     const pairs = [...want].map((w) => w.split('.') as [string, string]);
     if (ctx.negated) return forbidResources(ctx, pairs, t);
     // "CPU or memory limits", "requests or limits": one of several is a condition this family does not write.
@@ -3981,6 +3993,9 @@ const rbacRules: OfflineFamily = {
     const resources = both ? [roles, clusterRoles] : roleKinds;
     // Bindings are rbac-subjects' and rbac-requester's: a text naming one is not about what a role grants.
     if (ctx.resources.some((r) => /Binding$/.test(r.kind))) return undefined;
+    // "must not allow get on secrets" bans one verb; read as "no access to secrets" it would also deny a
+    // Role that only lists them. Ordinary verbs are not read (some are plain English words the reader skips).
+    if (/\b(?:get|list|watch|create|update|patch|delete|deletecollection)\b/i.test(t)) return undefined;
     const wildcard = /\bwildcards?\b|[`'"(]\*[`'")]/i.test(t);
     const verbs = RBAC_SPECIAL_VERBS.filter((v) => new RegExp(`\\b${v}\\b`, 'i').test(t));
     const subresources = [...t.matchAll(/\b([a-z]+)\/(exec|attach|portforward|proxy)\b/gi)].map((m) => ({

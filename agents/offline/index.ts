@@ -93,7 +93,11 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
   const excluded = excludedNamespacesIn(operative).filter(
     (n) => !namespaces.includes(n) && !(hostWords && n === 'host'),
   );
-  const kindText = stripNamespacePhrases(operative, [...namespaces, ...excluded]);
+  // "in every namespace" scopes the rule to all of them (the reader places it so); it names no Namespace object.
+  const kindText = stripNamespacePhrases(operative, [...namespaces, ...excluded]).replace(
+    /\b(?:in|across|for)\s+(?:every|all|any|each)\s+namespaces?\b/gi,
+    ' ',
+  );
   const base = {
     text: operative,
     catalog,

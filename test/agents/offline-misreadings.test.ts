@@ -235,6 +235,13 @@ describe('the subject comes from the operative statement, never the rationale', 
     ).toEqual([]);
   });
 
+  it('never widens a ban on one RBAC verb into a ban on every access', () => {
+    // "no get on secrets" read as "no access to secrets" would deny a Role that only watches them.
+    for (const text of ['ClusterRoles must not allow get on configmaps.', 'Roles may not grant delete on pods.'])
+      expect(() => understandOffline({ text }), text).toThrow(/offline planner does not understand/);
+    expect(understandOffline({ text: 'Roles must not grant access to secrets.' }).family).toBe('rbac-rules');
+  });
+
   it('reads "host namespaces" as hostNetwork / hostPID / hostIPC, never a Namespace named host', async () => {
     expect(
       await failuresOn('Pods must not share host namespaces.', [
@@ -671,5 +678,37 @@ describe('a refusal says what it could not place and what it can do', () => {
     expect(r.message).toMatch(
       /Closest offline families: .*host-path \(could not place "kubelet", "directory"; e\.g\. "Pods must not mount hostPath volumes\."\)/,
     );
+  });
+});
+
+describe('scope words and narrower subjects found while widening the reader (issue 11)', () => {
+  it('"in every namespace" scopes the rule; it never adds Namespace objects to it', async () => {
+    const text = 'Pods must have the label team in every namespace.';
+    expect(understandOffline({ text }).plan.target.resources).toEqual(['pods']);
+    expect(
+      await failuresOn(text, [
+        {
+          name: 'a Namespace without the label is not this rule',
+          object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } },
+          expect: 'allow',
+        },
+        { name: 'a Pod without it is denied', object: pod({}), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    expect(
+      understandOffline({ text: 'ConfigMaps may not be deleted in any namespace.' }).plan.target.resources,
+    ).toEqual(['configmaps']);
+  });
+
+  it('refuses a rule about init (or sidecar) containers alone, which every container family would widen', () => {
+    refusal('Init containers must not be privileged.');
+    refusal('Sidecar containers must set memory limits.');
+    expect(understandOffline({ text: 'Containers, including init containers, must not be privileged.' }).family).toBe(
+      'privileged',
+    );
+  });
+
+  it('refuses one resource field conditional on another instead of requiring both', () => {
+    refusal('Containers must not have CPU limits without memory limits.');
   });
 });
