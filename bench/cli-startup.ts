@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
 import { assetPath, PolicyforgeError } from '../common/index.js';
 import type { BenchSection } from './benches.js';
 
@@ -17,6 +18,9 @@ const SUITE = ['examples/no-prod-pods-in-test.yaml', '--policy', 'examples/no-pr
 const ISOLATE_ONE_SCRIPT =
   "const ivm = require('isolated-vm'); const i = new ivm.Isolate({ memoryLimit: 64 }); " +
   "const c = i.createContextSync(); i.compileScriptSync('1 + 1').runSync(c); i.dispose();";
+
+/** npm's npx script beside this node (npx is a node program; run through process.execPath like the rest). */
+const NPX = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'bin', 'npx-cli.js');
 
 interface Command {
   what: string;
@@ -44,6 +48,13 @@ const COMMANDS: Command[] = [
     what: 'same, `--isolation inline` (re-executes node with --no-node-snapshot)',
     args: ['bin/policyforge.js', 'test', ...SUITE, '--isolation', 'inline'],
     goal: '≤ 0.25 s',
+  },
+  // npx as users run it from the checkout: its own cost is the --version row less `policyforge --version`.
+  { what: '`npx policyforge --version` (npx itself)', args: [NPX, 'policyforge', '--version'], goal: '' },
+  {
+    what: '`npx policyforge test <6-case suite> --policy …`',
+    args: [NPX, 'policyforge', 'test', ...SUITE],
+    goal: "npx's own + ≤ 0.25 s",
   },
 ];
 
