@@ -1855,8 +1855,8 @@ const deleteProtection: OfflineFamily = {
     /\bprotect(?:ed|ion)?\b(?!=)/i,
   ],
   match: (ctx) => {
-    if (!/\b(delet\w*|remov\w*)\b/i.test(ctx.text) || (!forbids(ctx.text) && !/\bnobody\b|\bno one\b/i.test(ctx.text)))
-      return undefined;
+    // Whether it forbids is the statement's polarity (the reader's): "… is denied", "… may not be deleted" both do.
+    if (!/\b(delet\w*|remov\w*)\b/i.test(ctx.text)) return undefined;
     // "Removing the team label from Deployments is not allowed" removes a label (an UPDATE), not the object.
     if (removesMetadata(ctx.text)) return undefined;
     const resources = subjectResources(ctx).slice(0, 1);
@@ -1864,7 +1864,8 @@ const deleteProtection: OfflineFamily = {
     const r = resources[0];
     const word = metaWord(ctx.text);
     const kv = word ? keyValuesNear(ctx.text, word)[0] : undefined;
-    const named = /\b(?:named|called)\s+(.+?)(?:\.|$)/i
+    // "ConfigMaps named settings may not be deleted": the names end where the verb begins.
+    const named = /\b(?:named|called)\s+(.+?)(?=\s+(?:may|must|can|cannot|should|shall|is|are)\b|\.|$)/i
       .exec(ctx.text)?.[1]
       .split(/\s*(?:,|\band\b|\bor\b)\s*/)
       .map((s) => unquote(s.trim()))

@@ -1807,6 +1807,24 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    text: 'ConfigMaps named settings may not be deleted.',
+    family: 'delete-protection',
+    checks: [
+      ['deleting settings', deleting(configMap('settings')), 'deny'],
+      ['deleting another ConfigMap', deleting(configMap('other')), 'allow'],
+      ['changing settings', [configMap('settings'), relabelled(configMap('settings'))], 'allow'],
+    ],
+  },
+  {
+    text: 'Deletion of namespaces labelled protected=true is forbidden.',
+    family: 'delete-protection',
+    checks: [
+      ['deleting a protected namespace', deleting(namespaceObject({ protected: 'true' })), 'deny'],
+      ['deleting another namespace', deleting(namespaceObject({ protected: 'false' })), 'allow'],
+      ['deleting an unlabelled namespace', deleting(namespaceObject(undefined)), 'allow'],
+    ],
+  },
+  {
     text: 'Nobody may remove a ConfigMap named settings.',
     family: 'delete-protection',
     checks: [
@@ -1987,6 +2005,7 @@ const REFUSED: Array<[string, string]> = [
   ['Pods owned by a controller must not be deleted.', 'a condition the deletion ban would drop'],
   ['Pods must define a PodDisruptionBudget.', 'needs another object: not an admission check'],
   ['NetworkPolicies are required in every namespace.', 'needs other objects: not an admission check'],
+  ['Namespaces labelled protected=true may be deleted.', 'a permission, not a ban'],
   ['ConfigMaps may be deleted.', 'a permission, not a ban'],
   ['Namespaces must not be deleted when they have resources.', 'a condition the ban would drop'],
   ['ConfigMaps may not be deleted unless they are labelled temporary.', 'an exception'],
