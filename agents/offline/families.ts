@@ -3429,6 +3429,80 @@ const selinux: OfflineFamily = {
   },
 };
 
+/** "a custom SELinux user or role": seLinuxOptions.user / .role, the fields the baseline forbids setting. */
+const SELINUX_USER_ROLE =
+  /\bseLinuxOptions\.(user|role)\b|\bse\s?linux\s+(user|role)(?:\s+or\s+(user|role))?(?:\s+options?)?\b/gi;
+
+const selinuxUserRole: OfflineFamily = {
+  id: 'selinux-user-role',
+  title: 'a custom SELinux user or role (seLinuxOptions.user / .role, pod or container) forbidden',
+  examples: ['Custom SELinux user or role options are not allowed.', 'Containers must not set an SELinux user.'],
+  phrases: [
+    ...POD_PHRASES,
+    // The user or role right after "SELinux" (never a "user" elsewhere: "set by any user" is not a field).
+    SELINUX_USER_ROLE,
+    /\b(?:a\s+|any\s+)?(?:custom|non-?default)\b/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!/\bse\s?linux/i.test(t)) return undefined;
+    // Types and levels are the selinux family's; "user and role" could ban the pair or each (not said).
+    if (/\b(?:type|level)s?\b|\band\b/i.test(t)) return undefined;
+    const fields = [
+      ...new Set(
+        [...t.matchAll(SELINUX_USER_ROLE)].flatMap((m) =>
+          m
+            .slice(1)
+            .filter(Boolean)
+            .map((f) => f.toLowerCase()),
+        ),
+      ),
+    ]
+      .sort()
+      .reverse();
+    if (!fields.length) return undefined;
+    const setIn = (o: string): string =>
+      `(function (x) { return !!x && typeof x === 'object' && ${js(fields)}.some(function (f) { return typeof x[f] === 'string' && x[f] !== ''; }); })(${o})`;
+    const opts = (extra: Record<string, string>): Record<string, unknown> => ({
+      seLinuxOptions: { ...extra },
+    });
+    return containerRule(ctx, {
+      family: 'selinux-user-role',
+      summary: `no pod or container may set an SELinux ${fields.join(' or ')} (seLinuxOptions.${fields.join(' / .')}); the type and level are left alone`,
+      offends: `${setIn('podSpec?.securityContext?.seLinuxOptions')} || ${setIn('c.securityContext?.seLinuxOptions')}`,
+      describe: `'container ' + ${cname} + ' sets a custom SELinux ${fields.join(' or ')}'`,
+      skills: [],
+      offending: [
+        ...fields.map((f) => ({
+          name: `an SELinux ${f} in the container`,
+          container: { securityContext: opts({ [f]: f === 'user' ? 'sysadm_u' : 'sysadm_r' }) },
+        })),
+        {
+          name: `an SELinux ${fields[0]} at pod level`,
+          container: {},
+          podSpec: { securityContext: opts({ [fields[0]]: fields[0] === 'user' ? 'sysadm_u' : 'sysadm_r' }) },
+        },
+      ],
+      compliant: [
+        { name: 'no seLinuxOptions', container: {} },
+        { name: 'only an SELinux type', container: { securityContext: opts({ type: 'container_t' }) } },
+        { name: 'only an SELinux level', container: { securityContext: opts({ level: 's0:c123,c456' }) } },
+        ...(fields.length === 1
+          ? [
+              {
+                name: `an SELinux ${fields[0] === 'user' ? 'role' : 'user'} (not named)`,
+                container: {
+                  securityContext: opts(fields[0] === 'user' ? { role: 'sysadm_r' } : { user: 'sysadm_u' }),
+                },
+              },
+            ]
+          : []),
+      ],
+      polarity: 'forbid',
+    });
+  },
+};
+
 /** A sysctl name or pattern: kernel.shm_rmid_forced, net.*, net.ipv4.ip_local_port_range. */
 const SYSCTL_NAME = /(?:kernel|net|vm|fs|user|abi|dev|debug)(?:\.[A-Za-z0-9_*-]+)+/;
 
@@ -4882,6 +4956,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   hostProcess,
   apparmor,
   selinux,
+  selinuxUserRole,
   sysctls,
   volumeTypes,
   privilegeEscalation,

@@ -36,6 +36,7 @@ const INDEPENDENT_RULES = new Set([
   'host-process',
   'apparmor',
   'selinux',
+  'selinux-user-role',
   'sysctls',
   'volume-types',
   'image-pull-policy-required',

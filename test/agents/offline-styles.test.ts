@@ -1759,6 +1759,30 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ],
     ],
   },
+  // A custom SELinux user or role: those two fields, in the pod or a container; the type and level are not this rule.
+  {
+    text: 'Custom SELinux user or role options are not allowed.',
+    family: 'selinux-user-role',
+    checks: [
+      ['a container SELinux user', pod([sc({ seLinuxOptions: { user: 'system_u' } })]), 'deny'],
+      [
+        'a pod-level SELinux role',
+        pod(undefined, { securityContext: { seLinuxOptions: { role: 'sysadm_r' } } }),
+        'deny',
+      ],
+      ['an SELinux type only', pod([sc({ seLinuxOptions: { type: 'spc_t' } })]), 'allow'],
+      ['an empty user', pod([sc({ seLinuxOptions: { user: '', level: 's0' } })]), 'allow'],
+      ['no seLinuxOptions', deployment([container()]), 'allow'],
+    ],
+  },
+  {
+    text: 'Containers must not set an SELinux role.',
+    family: 'selinux-user-role',
+    checks: [
+      ['a role', pod([sc({ seLinuxOptions: { role: 'sysadm_r' } })]), 'deny'],
+      ['a user (not named)', pod([sc({ seLinuxOptions: { user: 'system_u' } })]), 'allow'],
+    ],
+  },
   // Operation words in every inflection: the verb names the operation that is refused, nothing else.
   {
     text: 'ConfigMaps may not be deleted.',
@@ -2006,6 +2030,9 @@ const REFUSED: Array<[string, string]> = [
   ['Pods must define a PodDisruptionBudget.', 'needs another object: not an admission check'],
   ['NetworkPolicies are required in every namespace.', 'needs other objects: not an admission check'],
   ['Namespaces labelled protected=true may be deleted.', 'a permission, not a ban'],
+  ['SELinux options must not be set by any user.', 'who sets them is not a field'],
+  ['Custom SELinux user and role options are not allowed.', 'the pair, or each of them: not said'],
+  ['Pods must set an SELinux user.', 'requires what the family forbids'],
   ['ConfigMaps may be deleted.', 'a permission, not a ban'],
   ['Namespaces must not be deleted when they have resources.', 'a condition the ban would drop'],
   ['ConfigMaps may not be deleted unless they are labelled temporary.', 'an exception'],
