@@ -671,9 +671,9 @@ const imageTag: OfflineFamily = {
     /\b(?:no\s+(?:image\s+)?tag(?:\s+at\s+all)?|without\s+(?:a|any)\s+tag|untagged)\b/i,
     // "an image tag is either not specified or `latest`": untagged or latest, the family's two offences.
     /\b(?:is\s+)?either\s+(?:not\s+specified|unspecified|missing)\s+or\b/i,
-    /\b(?:sha-?(?:256)?\s+)?(?:checksums?|digests?)(?:\s+rather\s+than\s+(?:image\s+)?tags?)?\b/i,
+    /\b(?:sha-?(?:256)?\s+)?(?:checksums?|digests?)(?:\s+rather\s+than\s+(?:an?\s+)?(?:image\s+)?tags?)?\b/i,
     /\b(?:image\s+)?tags?\b/i,
-    /\b(?:container\s+)?images?\b/i,
+    /\b(?:container\s+)?images?(?:\s+references?)?\b/i,
     /\b(?:pinned|referenced)\s+(?:by|to|with)\b/i,
     /\b(?:called|named)\b/i,
   ],
@@ -685,13 +685,24 @@ const imageTag: OfflineFamily = {
       !/\blatest\b/i.test(t);
     if (!digest && !(/\blatest\b/i.test(t) || /\b(untagged|no tag|without a tag)\b/i.test(t))) return undefined;
     if (digest) {
+      // "a sha256 digest" names the algorithm: a digest in another one (or a malformed one) does not count.
+      const sha256 = /\bsha-?256\b/i.test(t);
       return containerRule(ctx, {
         family: 'image-tag',
-        summary: 'images must be pinned by digest',
-        offends: "parseImage(c.image).digest === ''",
-        describe: `'container ' + ${cname} + ' image ' + c.image + ' has no digest'`,
+        summary: sha256
+          ? 'images must be pinned by a sha256 digest (@sha256:<64 hex digits>)'
+          : 'images must be pinned by digest',
+        offends: sha256
+          ? '!/^sha256:[a-f0-9]{64}$/.test(parseImage(c.image).digest)'
+          : "parseImage(c.image).digest === ''",
+        describe: `'container ' + ${cname} + ' image ' + c.image + ' has no ${sha256 ? 'sha256 ' : ''}digest'`,
         skills: [step('parseImage', 'registry, repository, tag and digest of an image reference')],
-        offending: [{ name: 'a tag but no digest', container: { image: 'registry.example.com/app:1.4.2' } }],
+        offending: [
+          { name: 'a tag but no digest', container: { image: 'registry.example.com/app:1.4.2' } },
+          ...(sha256
+            ? [{ name: 'a sha512 digest', container: { image: `registry.example.com/app@sha512:${'b'.repeat(128)}` } }]
+            : []),
+        ],
         compliant: [{ name: 'a digest', container: { image: `registry.example.com/app@sha256:${'a'.repeat(64)}` } }],
         polarity: 'require',
       });

@@ -1783,6 +1783,21 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['a user (not named)', pod([sc({ seLinuxOptions: { user: 'system_u' } })]), 'allow'],
     ],
   },
+  {
+    text: 'Image references must include a sha256 digest.',
+    family: 'image-tag',
+    checks: [
+      ['a sha256 digest', pod([container({ image: `registry.example.com/app@sha256:${'c'.repeat(64)}` })]), 'allow'],
+      [
+        'a tag and a sha256 digest',
+        pod([container({ image: `registry.example.com/app:1.0@sha256:${'d'.repeat(64)}` })]),
+        'allow',
+      ],
+      ['a tag only', pod([container({ image: 'registry.example.com/app:1.0' })]), 'deny'],
+      ['a sha512 digest', pod([container({ image: `registry.example.com/app@sha512:${'e'.repeat(128)}` })]), 'deny'],
+      ['a truncated digest', pod([container({ image: 'registry.example.com/app@sha256:abc' })]), 'deny'],
+    ],
+  },
   // Operation words in every inflection: the verb names the operation that is refused, nothing else.
   {
     text: 'ConfigMaps may not be deleted.',
