@@ -684,6 +684,12 @@ const imageTag: OfflineFamily = {
       /\b(must|require|required|only|pinned|use|uses)\b/i.test(t) &&
       !/\blatest\b/i.test(t);
     if (!digest && !(/\blatest\b/i.test(t) || /\b(untagged|no tag|without a tag)\b/i.test(t))) return undefined;
+    // "must include a digest or a tag" accepts a tag too: read as "digest required" it would deny every tagged image.
+    if (
+      digest &&
+      /\btags?\b/i.test(t.replace(/\b(?:rather\s+than|instead\s+of)\s+(?:an?\s+)?(?:image\s+)?tags?\b/gi, ' '))
+    )
+      return undefined;
     if (digest) {
       // "a sha256 digest" names the algorithm: a digest in another one (or a malformed one) does not count.
       const sha256 = /\bsha-?256\b/i.test(t);

@@ -242,6 +242,16 @@ describe('the subject comes from the operative statement, never the rationale', 
     expect(understandOffline({ text: 'Roles must not grant access to secrets.' }).family).toBe('rbac-rules');
   });
 
+  it('never drops the tag from "a digest or a tag"', () => {
+    // Read as "digest required", this would deny every tagged image the person meant to allow.
+    expect(() => understandOffline({ text: 'Every image must carry a tag or a digest.' })).toThrow(
+      /offline planner does not understand/,
+    );
+    expect(understandOffline({ text: 'Images must use a digest rather than a tag.' }).plan.rationale).toMatch(
+      /pinned by digest/,
+    );
+  });
+
   it('reads "host namespaces" as hostNetwork / hostPID / hostIPC, never a Namespace named host', async () => {
     expect(
       await failuresOn('Pods must not share host namespaces.', [
