@@ -839,7 +839,7 @@ const resourceFields: OfflineFamily = {
     if (/\b(?:cpu|memory|requests?|limits?)\b[^.]*\bwithout\b[^.]*\b(?:cpu|memory|requests?|limits?)\b/i.test(t))
       return undefined;
     const pairs = [...want].map((w) => w.split('.') as [string, string]);
-    if (ctx.negated) return forbidResources(ctx, pairs, t);
+    if (ctx.negated) return offersUnset(t) ? undefined : forbidResources(ctx, pairs, t);
     // "CPU or memory limits", "requests or limits": one of several is a condition this family does not write.
     if (/\bor\b|\beither\b/i.test(t)) return undefined;
     const full: Record<string, Record<string, string>> = {};
@@ -864,6 +864,24 @@ const resourceFields: OfflineFamily = {
     });
   },
 };
+
+/**
+ * "must be Always or unset", "unset or at least 1000": "unset" counts as a negation in the reader, so a
+ * statement that offers it as an alternative would read as a ban on the value. Families that read a ban from
+ * the statement's polarity refuse these instead.
+ */
+const UNSET_ALTERNATIVE =
+  /\bor\s+(?:be\s+|is\s+|left\s+)?(?:unset|not\s+set|absent|omitted|undefined|missing|empty)\b|\b(?:unset|not\s+set|absent|omitted|undefined|missing|empty)\s*,?\s*or\b/i;
+
+/** UNSET_ALTERNATIVE, except "unset or false", which the reader reads as one negation (GENERIC_PHRASES). */
+function offersUnset(text: string): boolean {
+  return UNSET_ALTERNATIVE.test(
+    text.replace(
+      /\b(?:unset|not\s+set|undefined|absent|omitted)\s*,?\s*or\s+(?:explicitly\s+)?(?:set\s+to\s+)?[`'"]?(?:false|0|zero)\b[`'"]?/gi,
+      ' ',
+    ),
+  );
+}
 
 /**
  * "CPU limits are not allowed" / "Containers must not set CPU limits": every container (init and ephemeral
@@ -1706,6 +1724,7 @@ const bindingToRole: OfflineFamily = {
   ],
   phrases: [/\b(?:to|of|for|referencing|that\s+references?)\b/i, /\b(?:role\s?)?bindings?\b/i],
   match: (ctx) => {
+    if (offersUnset(ctx.text)) return undefined;
     const m = BINDING_TO_ROLE.exec(ctx.text);
     if (!m) return undefined;
     const word = m[1].toLowerCase().replace(/\s+/g, '');
@@ -1815,6 +1834,7 @@ const barePods: OfflineFamily = {
     BARE_POD,
   ],
   match: (ctx) => {
+    if (offersUnset(ctx.text)) return undefined;
     const t = ctx.text;
     if (
       !BARE_POD.test(t) &&
@@ -1973,6 +1993,7 @@ const operationForbidden: OfflineFamily = {
   examples: ['ConfigMaps may not be deleted.', 'Deleting namespaces is not allowed.', 'Secrets must not be modified.'],
   phrases: OPERATION_WORDS.map((o) => new RegExp(o.words.source, 'gi')),
   match: (ctx) => {
+    if (offersUnset(ctx.text)) return undefined;
     const t = ctx.text;
     const operations = OPERATION_WORDS.filter((o) => o.words.test(t)).map((o) => o.op);
     // Polarity is checked by the reader: "ConfigMaps may be deleted" is refused as the opposite of a ban.
@@ -2524,8 +2545,10 @@ const runAsUserBound: OfflineFamily = {
     const t = ctx.text;
     const m = UID_BOUND_PHRASE.exec(t);
     if (!m) return undefined;
-    // One bound per rule: "between", a second number or a second bound is another condition.
+    // One bound per rule: "between", a second number or a second bound is another condition. "Unset" is a
+    // negation to the reader, so "at least 1000 or unset" would turn the bound around: not read.
     if ([...t.matchAll(/(?<![\w.])\d+(?![\w.])/g)].length !== 1) return undefined;
+    if (/\b(?:unset|not\s+set|absent|omitted|undefined|missing|empty|left\s+out)\b/i.test(t)) return undefined;
     const bound = UID_BOUNDS.find((b) => b.words.test(m[1]));
     if (!bound) return undefined;
     const n = Number(m[2]);
@@ -2672,6 +2695,7 @@ const defaultServiceAccount: OfflineFamily = {
     /\b(?:run|runs|running)\s+(?:as|with|under)\b/i,
   ],
   match: (ctx) => {
+    if (offersUnset(ctx.text)) return undefined;
     const t = ctx.text;
     if (
       !DEFAULT_SERVICE_ACCOUNT.test(t) &&
@@ -3108,7 +3132,7 @@ const pullPolicyRequired: OfflineFamily = {
     const value = ['Always', 'IfNotPresent', 'Never'].find((v) => v.toLowerCase() === named[0]);
     if (!value) return undefined;
     const other = value === 'Always' ? 'IfNotPresent' : 'Always';
-    if (ctx.negated) return forbidPullPolicy(ctx, value);
+    if (ctx.negated) return offersUnset(ctx.text) ? undefined : forbidPullPolicy(ctx, value);
     return containerRule(ctx, {
       family: 'image-pull-policy-required',
       summary: `every container must set imagePullPolicy: ${value}`,
@@ -3461,6 +3485,7 @@ const selinuxUserRole: OfflineFamily = {
     /\b(?:a\s+|any\s+)?(?:custom|non-?default)\b/i,
   ],
   match: (ctx) => {
+    if (offersUnset(ctx.text)) return undefined;
     const t = ctx.text;
     if (!/\bse\s?linux/i.test(t)) return undefined;
     // Types and levels are the selinux family's; "user and role" could ban the pair or each (not said).
@@ -4480,6 +4505,7 @@ const podSpecBan: OfflineFamily = {
   // The field's own words first: "between containers" belongs to "share a process namespace".
   phrases: [...POD_SPEC_BANS.map((f) => f.words), ...POD_PHRASES, /\bfields?\b/i],
   match: (ctx) => {
+    if (offersUnset(ctx.text)) return undefined;
     const named = POD_SPEC_BANS.filter((f) => f.words.test(ctx.text));
     if (named.length !== 1) return undefined;
     const f = named[0];
@@ -4528,6 +4554,7 @@ const subPathMounts: OfflineFamily = {
     /\b(?:mount|mounts|mounted|mounting)\b/i,
   ],
   match: (ctx) => {
+    if (offersUnset(ctx.text)) return undefined;
     const t = ctx.text;
     if (!SUBPATH_WORDS.test(t)) return undefined;
     // "subPathExpr" named alone bans that field; "subPath" bans both forms (the expanded one is a subPath too).

@@ -722,3 +722,23 @@ describe('scope words and narrower subjects found while widening the reader (iss
     refusal('Containers must not have CPU limits without memory limits.');
   });
 });
+
+describe('"or unset" offered as an alternative is never read as a ban on the value', () => {
+  // The reader counts "unset" as a negation: "must be Always or unset" would otherwise ban Always.
+  it('refuses a value offered with "or unset" instead of turning it into a ban', () => {
+    refusal('imagePullPolicy must be Always or unset.');
+    refusal('imagePullPolicy must be unset or Always.');
+    refusal('runAsUser must be at least 1000 or unset.');
+    refusal('shareProcessNamespace must be true or unset.');
+    refusal('CPU limits must be 1 or unset.');
+  });
+
+  it('still reads "unset or false" as the ban it is', async () => {
+    expect(
+      await failuresOn('shareProcessNamespace must be unset or false.', [
+        { name: 'true is denied', object: pod({ shareProcessNamespace: true }), expect: 'deny' },
+        { name: 'false is allowed', object: pod({ shareProcessNamespace: false }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+});
