@@ -155,6 +155,10 @@ const NEGATORS = new Set(
     .filter(Boolean),
 );
 
+/** Saying that something is optional: no rule at all, whatever family's words surround it. */
+const NOT_A_RULE =
+  /\b(?:(?:is|are|be|was|were)\s+not\s+(?:required|necessary|mandatory|needed|compulsory|obligatory)|not\s+(?:required|necessary|mandatory|needed)|(?:do|does|did)\s*(?:not|n['\u2019]t)\s+(?:need|have)(?:\s+to)?|need\s+not|needn['\u2019]t|optional(?:ly)?)\b/gi;
+
 /** Quantifiers and exceptions: read only when a family's phrase consumes them, otherwise the intent is refused. */
 const QUANTIFIERS = new Set(
   `only except excluding unless but either neither nor one least most other than instead rather besides apart unlike`.split(
@@ -233,6 +237,10 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
   s = s.replace(RESTRICT, ' deny ');
   // "is not allowed", "do not allow": one negation, read through the tokens below.
   const unplaced: string[] = [];
+  // "CPU limits are not required", "containers need not set …": a permission, never a ban. Counting its "not"
+  // as the rule's negation would forbid what the person only said is optional.
+  for (const m of s.matchAll(NOT_A_RULE)) unplaced.push(m[0].trim().replace(/\s+/g, ' '));
+  s = s.replace(NOT_A_RULE, ' ');
   // "deny pods where all containers …" is a different rule from "… any container …": not read.
   for (const m of s.matchAll(/\b(?:where|if|when|whose|in which)\s+(all|every|each)\b/gi)) unplaced.push(m[1]);
   unplaced.push(...contrastsIn(s));

@@ -742,3 +742,18 @@ describe('"or unset" offered as an alternative is never read as a ban on the val
     ).toEqual([]);
   });
 });
+
+describe('"not required" says a thing is optional; it is never read as a ban', () => {
+  it('refuses "not required", "need not", "do not need", "optional" instead of forbidding the thing', () => {
+    for (const text of [
+      'CPU limits are not required.',
+      'Containers do not need CPU limits.',
+      'Pods need not set hostAliases.',
+      'Image pull policy Always is not required.',
+      'Privileged containers are not required.',
+      'Deleting ConfigMaps is not required.',
+      'CPU limits are optional.',
+    ])
+      expect(refusal(text).message).toMatch(/not required|need not|do not need|optional/);
+  });
+});
