@@ -2552,7 +2552,11 @@ const runAsUserBound: OfflineFamily = {
     const bound = UID_BOUNDS.find((b) => b.words.test(m[1]));
     if (!bound) return undefined;
     const n = Number(m[2]);
-    // "must not be below 1000" is "at least 1000": the statement's negation turns the bound around.
+    // A ban on the field's values ("runAsUser greater than 1000 is not allowed") says nothing of an unset field,
+    // which has no value; a ban on what the container runs as ("must not run with a UID below 1000") covers the
+    // image's unknown user too. Only the second is read.
+    if (ctx.negated && !/\b(?:run|runs|running)\s+(?:as|with)\b/i.test(t)) return undefined;
+    // "must not run with a UID below 1000" is "at least 1000": the statement's negation turns the bound around.
     const flip = { '>': '<=', '>=': '<', '<': '>=', '<=': '>' } as const;
     const op = ctx.negated ? flip[bound.op] : bound.op;
     const ok = (x: number): boolean => (op === '>' ? x > n : op === '>=' ? x >= n : op === '<' ? x < n : x <= n);
