@@ -1799,8 +1799,15 @@ const bindingToRole: OfflineFamily = {
         object: mk(rb, role, user),
         expect: 'allow',
       });
+    // The API server reconciles its own bindings (cluster-admin, system:*) at start-up, managed platforms
+    // theirs (gce:*, eks:*): denying those writes breaks that, as rbac-rules' platform roles say.
+    tests.push({
+      name: `the platform's own ${primary.kind} system:test to ${role} is allowed`,
+      object: { ...mk(primary, role, user), metadata: { ...mk(primary, role, user).metadata, name: 'system:test' } },
+      expect: 'allow',
+    });
     const kinds = resources.map((r) => `${r.kind}s`).join(' and ');
-    const summary = `${kinds} whose roleRef is the ${roleKind} ${role} are not allowed (with or without subjects)`;
+    const summary = `${kinds} whose roleRef is the ${roleKind} ${role} are not allowed (with or without subjects; the platform's own bindings — cluster-admin, system:*, gce:*, eks:* — are left alone)`;
     return {
       polarity: 'forbid',
       placesKinds: [roleKind],
@@ -1810,7 +1817,9 @@ const bindingToRole: OfflineFamily = {
       steps: [],
       tests,
       javascript: `${namespaceGuard(ctx, resources)}const ref = request.object?.roleRef;
-if (ref && ref.kind === ${js(roleKind)} && ref.name === ${js(role)}) {
+const name = request.object?.metadata?.name || '';
+const platform = name === 'cluster-admin' || ${js(PLATFORM_ROLE_PREFIXES)}.some(function (p) { return name.indexOf(p) === 0; });
+if (!platform && ref && ref.kind === ${js(roleKind)} && ref.name === ${js(role)}) {
   ${act(ctx, js(summary))}
 }
 `,

@@ -252,6 +252,23 @@ describe('the subject comes from the operative statement, never the rationale', 
     );
   });
 
+  it("a ban on bindings to a role leaves the platform's own bindings alone, as the API server reconciles them", async () => {
+    const binding = (name: string): KubeObject => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ kind: 'Group', name: 'system:masters', apiGroup: 'rbac.authorization.k8s.io' }],
+    });
+    expect(
+      await failuresOn('ClusterRoleBindings to cluster-admin are forbidden.', [
+        { name: 'a team binding is denied', object: binding('team-a-admins'), expect: 'deny' },
+        { name: 'the built-in binding is left alone', object: binding('cluster-admin'), expect: 'allow' },
+        { name: 'a system: binding is left alone', object: binding('system:kube-controller-manager'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
   it('reads "host namespaces" as hostNetwork / hostPID / hostIPC, never a Namespace named host', async () => {
     expect(
       await failuresOn('Pods must not share host namespaces.', [
