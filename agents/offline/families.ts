@@ -152,14 +152,24 @@ interface ContainerRule {
 }
 
 /**
- * Makes containerRule's solution a rule on the pod spec, not on each container: its per-container case goes
- * (one container cannot offend alone), and an intent that exempts images is refused (a pod-level field cannot
- * exempt one container's image). False when refused; the family then writes its own steps and code.
+ * A rule on the pod spec itself (host fields, volumes, sysctls, …), not on each container: containerRule's
+ * target and cases without its per-container case (one container cannot offend alone) and without its
+ * per-container code; `steps` and `body` (the code after the namespace guard, given the final summary) are
+ * the family's. An intent that exempts images is refused: a pod-level field cannot exempt one container's image.
  */
-function podLevel(ctx: FamilyContext, sol: FamilySolution): boolean {
-  if (exemptImagesIn(ctx.text).length) return false;
+function podSpecRule(
+  ctx: FamilyContext,
+  rule: Omit<ContainerRule, 'offends' | 'describe' | 'skills' | 'initContainers'>,
+  steps: PlanStep[],
+  body: (summary: string) => string,
+): FamilySolution | undefined {
+  if (exemptImagesIn(ctx.text).length) return undefined;
+  const sol = containerRule(ctx, { ...rule, offends: 'false', describe: "''", skills: [], initContainers: false });
+  if (!sol) return undefined;
   sol.tests = sol.tests.filter((c) => !c.name.startsWith('second container'));
-  return true;
+  sol.steps = steps;
+  sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}${body(sol.summary)}`;
+  return sol;
 }
 
 /** A kind of container narrower than "containers": a rule that names only these is a narrower rule than ours. */
@@ -366,29 +376,26 @@ const hostNamespaces: OfflineFamily = {
     if (kinds.length === 0 && /\bhost namespaces?\b/i.test(t)) kinds = ['network', 'pid', 'ipc'];
     if (kinds.length === 0) return undefined;
     const fields = kinds.map((k) => HOST_FIELDS[k]);
-    const sol = containerRule(ctx, {
-      family: 'host-namespaces',
-      summary: `pods must not use ${fields.join(', ')}`,
-      offends: 'false',
-      describe: "''",
-      skills: [],
-      offending: fields.map((f) => ({ name: `${f}: true`, container: {}, podSpec: { [f]: true } })),
-      compliant: [
-        { name: 'no host namespaces', container: {} },
-        { name: `${fields[0]}: false`, container: {}, podSpec: { [fields[0]]: false } },
-      ],
-      initContainers: false,
-      polarity: 'forbid',
-    });
-    if (!sol || !podLevel(ctx, sol)) return undefined;
-    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
-    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);
+    return podSpecRule(
+      ctx,
+      {
+        family: 'host-namespaces',
+        summary: `pods must not use ${fields.join(', ')}`,
+        offending: fields.map((f) => ({ name: `${f}: true`, container: {}, podSpec: { [f]: true } })),
+        compliant: [
+          { name: 'no host namespaces', container: {} },
+          { name: `${fields[0]}: false`, container: {}, podSpec: { [fields[0]]: false } },
+        ],
+        polarity: 'forbid',
+      },
+      [step('podSpecOf', 'the pod spec of a pod or workload')],
+      () => `const podSpec = podSpecOf(request.object);
 const used = ${js(fields)}.filter(function (f) { return podSpec?.[f] === true; });
 if (used.length > 0) {
   ${act(ctx, `'pods must not use the host namespaces: ' + used.join(', ') + ' is set'`)}
 }
-`;
-    return sol;
+`,
+    );
   },
 };
 
@@ -405,37 +412,34 @@ const hostPath: OfflineFamily = {
   ],
   match: (ctx) => {
     if (!/\bhost ?path\b/i.test(ctx.text)) return undefined;
-    const sol = containerRule(ctx, {
-      family: 'host-path',
-      summary: 'hostPath volumes are not allowed',
-      offends: 'false',
-      describe: "''",
-      skills: [],
-      offending: [
-        {
-          name: 'a hostPath volume',
-          container: {},
-          podSpec: { volumes: [{ name: 'h', hostPath: { path: '/var/run' } }] },
-        },
+    return podSpecRule(
+      ctx,
+      {
+        family: 'host-path',
+        summary: 'hostPath volumes are not allowed',
+        offending: [
+          {
+            name: 'a hostPath volume',
+            container: {},
+            podSpec: { volumes: [{ name: 'h', hostPath: { path: '/var/run' } }] },
+          },
+        ],
+        compliant: [
+          { name: 'no volumes', container: {} },
+          { name: 'an emptyDir volume', container: {}, podSpec: { volumes: [{ name: 'e', emptyDir: {} }] } },
+        ],
+        polarity: 'forbid',
+      },
+      [
+        step('podSpecOf', 'the pod spec of a pod or workload'),
+        step('hostPathVolumes', 'the hostPath volumes of a pod spec'),
       ],
-      compliant: [
-        { name: 'no volumes', container: {} },
-        { name: 'an emptyDir volume', container: {}, podSpec: { volumes: [{ name: 'e', emptyDir: {} }] } },
-      ],
-      initContainers: false,
-      polarity: 'forbid',
-    });
-    if (!sol || !podLevel(ctx, sol)) return undefined;
-    sol.steps = [
-      step('podSpecOf', 'the pod spec of a pod or workload'),
-      step('hostPathVolumes', 'the hostPath volumes of a pod spec'),
-    ];
-    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const volumes = hostPathVolumes(podSpecOf(request.object));
+      () => `const volumes = hostPathVolumes(podSpecOf(request.object));
 if (volumes.length > 0) {
   ${act(ctx, `'hostPath volumes are not allowed: ' + volumes.map(function (v) { return v.name; }).join(', ')`)}
 }
-`;
-    return sol;
+`,
+    );
   },
 };
 
@@ -2661,34 +2665,35 @@ const automountToken: OfflineFamily = {
       return undefined;
     // "unset or false" would allow the default (true): not the same rule, not read.
     if (/\b(?:unset|not\s+set|absent|omitted)\b/i.test(t)) return undefined;
-    const sol = containerRule(ctx, {
-      family: 'automount-token',
-      summary: 'pods must set automountServiceAccountToken: false',
-      offends: 'false',
-      describe: "''",
-      skills: [],
-      offending: [
-        { name: 'automountServiceAccountToken unset (defaults to true)', container: {} },
-        { name: 'automountServiceAccountToken: true', container: {}, podSpec: { automountServiceAccountToken: true } },
-      ],
-      compliant: [
-        {
-          name: 'automountServiceAccountToken: false',
-          container: {},
-          podSpec: { automountServiceAccountToken: false },
-        },
-      ],
-      initContainers: false,
-      polarity: 'forbid',
-    });
-    if (!sol || !podLevel(ctx, sol)) return undefined;
-    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
-    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);
+    return podSpecRule(
+      ctx,
+      {
+        family: 'automount-token',
+        summary: 'pods must set automountServiceAccountToken: false',
+        offending: [
+          { name: 'automountServiceAccountToken unset (defaults to true)', container: {} },
+          {
+            name: 'automountServiceAccountToken: true',
+            container: {},
+            podSpec: { automountServiceAccountToken: true },
+          },
+        ],
+        compliant: [
+          {
+            name: 'automountServiceAccountToken: false',
+            container: {},
+            podSpec: { automountServiceAccountToken: false },
+          },
+        ],
+        polarity: 'forbid',
+      },
+      [step('podSpecOf', 'the pod spec of a pod or workload')],
+      () => `const podSpec = podSpecOf(request.object);
 if (podSpec && podSpec.automountServiceAccountToken !== false) {
   ${act(ctx, `'pods must set automountServiceAccountToken: false'`)}
 }
-`;
-    return sol;
+`,
+    );
   },
 };
 
@@ -2717,35 +2722,32 @@ const defaultServiceAccount: OfflineFamily = {
       )
     )
       return undefined;
-    const sol = containerRule(ctx, {
-      family: 'default-service-account',
-      summary:
-        'pods must name a service account other than "default" (serviceAccountName, or the deprecated serviceAccount when serviceAccountName is unset; neither set means the default one)',
-      offends: 'false',
-      describe: "''",
-      skills: [],
-      offending: [
-        { name: 'no service account (the default one)', container: {} },
-        { name: 'serviceAccountName default', container: {}, podSpec: { serviceAccountName: 'default' } },
-        { name: 'the deprecated serviceAccount default', container: {}, podSpec: { serviceAccount: 'default' } },
-      ],
-      compliant: [
-        { name: 'serviceAccountName app', container: {}, podSpec: { serviceAccountName: 'app' } },
-        { name: 'only the deprecated serviceAccount app', container: {}, podSpec: { serviceAccount: 'app' } },
-      ],
-      initContainers: false,
-      polarity: 'forbid',
-    });
-    if (!sol || !podLevel(ctx, sol)) return undefined;
-    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
-    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);
+    return podSpecRule(
+      ctx,
+      {
+        family: 'default-service-account',
+        summary:
+          'pods must name a service account other than "default" (serviceAccountName, or the deprecated serviceAccount when serviceAccountName is unset; neither set means the default one)',
+        offending: [
+          { name: 'no service account (the default one)', container: {} },
+          { name: 'serviceAccountName default', container: {}, podSpec: { serviceAccountName: 'default' } },
+          { name: 'the deprecated serviceAccount default', container: {}, podSpec: { serviceAccount: 'default' } },
+        ],
+        compliant: [
+          { name: 'serviceAccountName app', container: {}, podSpec: { serviceAccountName: 'app' } },
+          { name: 'only the deprecated serviceAccount app', container: {}, podSpec: { serviceAccount: 'app' } },
+        ],
+        polarity: 'forbid',
+      },
+      [step('podSpecOf', 'the pod spec of a pod or workload')],
+      () => `const podSpec = podSpecOf(request.object);
 // The deprecated serviceAccount stands in when serviceAccountName is unset; neither means the namespace's default.
 const account = podSpec ? podSpec.serviceAccountName || podSpec.serviceAccount || 'default' : undefined;
 if (account === 'default') {
   ${act(ctx, `'pods must not use the default service account'`)}
 }
-`;
-    return sol;
+`,
+    );
   },
 };
 
@@ -3683,42 +3685,39 @@ const sysctls: OfflineFamily = {
     const withSysctls = (names: string[]): Record<string, unknown> => ({
       securityContext: { sysctls: names.map((name) => ({ name, value: '1' })) },
     });
-    const sol = containerRule(ctx, {
-      family: 'sysctls',
-      summary: forbiddenAll
-        ? 'pods may not set any sysctls'
-        : [
-            forbidden ? `pods may not set the sysctls ${forbidden.join(', ')}` : '',
-            allowed
-              ? `pods may set only the ${safeOnly || noUnsafe ? "Pod Security Standards' safe " : ''}sysctls ${allowed.join(', ')}${safeOnly || noUnsafe ? ' (baseline, as of v1.29)' : ''}`
-              : '',
-          ]
-            .filter(Boolean)
-            .join('; '),
-      offends: 'false',
-      describe: "''",
-      skills: [],
-      offending: [{ name: `the sysctl ${badName}`, container: {}, podSpec: withSysctls([badName]) }],
-      compliant: [
-        { name: 'no sysctls', container: {} },
-        ...(goodName ? [{ name: `the sysctl ${goodName}`, container: {}, podSpec: withSysctls([goodName]) }] : []),
-      ],
-      initContainers: false,
-      polarity: fromLists ? 'require' : 'forbid',
-    });
-    if (!sol || !podLevel(ctx, sol)) return undefined;
-    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
-    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);
+    return podSpecRule(
+      ctx,
+      {
+        family: 'sysctls',
+        summary: forbiddenAll
+          ? 'pods may not set any sysctls'
+          : [
+              forbidden ? `pods may not set the sysctls ${forbidden.join(', ')}` : '',
+              allowed
+                ? `pods may set only the ${safeOnly || noUnsafe ? "Pod Security Standards' safe " : ''}sysctls ${allowed.join(', ')}${safeOnly || noUnsafe ? ' (baseline, as of v1.29)' : ''}`
+                : '',
+            ]
+              .filter(Boolean)
+              .join('; '),
+        offending: [{ name: `the sysctl ${badName}`, container: {}, podSpec: withSysctls([badName]) }],
+        compliant: [
+          { name: 'no sysctls', container: {} },
+          ...(goodName ? [{ name: `the sysctl ${goodName}`, container: {}, podSpec: withSysctls([goodName]) }] : []),
+        ],
+        polarity: fromLists ? 'require' : 'forbid',
+      },
+      [step('podSpecOf', 'the pod spec of a pod or workload')],
+      (summary) => `const podSpec = podSpecOf(request.object);
 const m = ${matches};
 const list = podSpec?.securityContext?.sysctls;
 const bad = (Array.isArray(list) ? list : [])
   .map(function (s) { return String((s && s.name) || ''); })
   .filter(function (n) { return ${conds}; });
 if (bad.length > 0) {
-  ${act(ctx, `${js(`${sol.summary}: `)} + bad.join(', ')`)}
+  ${act(ctx, `${js(`${summary}: `)} + bad.join(', ')`)}
 }
-`;
-    return sol;
+`,
+    );
   },
 };
 
@@ -3839,35 +3838,32 @@ const volumeTypes: OfflineFamily = {
       nfs: { server: 'nfs.example.com', path: '/' },
     };
     const volume = (type: string, name = 'v'): Record<string, unknown> => ({ name, [type]: sources[type] ?? {} });
-    const sol = containerRule(ctx, {
-      family: 'volume-types',
-      summary: allowed
-        ? `pods may use only ${allowed.join(', ')} volumes`
-        : `pods may not use ${banned.join(', ')} volumes`,
-      offends: 'false',
-      describe: "''",
-      skills: [],
-      offending: [
-        { name: `a ${bad} volume`, container: {}, podSpec: { volumes: [volume(bad)] } },
-        {
-          name: `a ${good} volume beside a ${bad} volume`,
-          container: {},
-          podSpec: { volumes: [volume(good, 'ok'), volume(bad)] },
-        },
-      ],
-      compliant: [
-        { name: 'no volumes', container: {} },
-        { name: `a ${good} volume`, container: {}, podSpec: { volumes: [volume(good)] } },
-      ],
-      initContainers: false,
-      polarity: allowed ? 'require' : 'forbid',
-    });
-    if (!sol || !podLevel(ctx, sol)) return undefined;
-    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
     const typeCheck = allowed
       ? `${js(allowed)}.indexOf(k) < 0 && ${js(allowed)}.indexOf('*') < 0`
       : `${js(forbidden)}.indexOf(k) >= 0`;
-    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object);
+    return podSpecRule(
+      ctx,
+      {
+        family: 'volume-types',
+        summary: allowed
+          ? `pods may use only ${allowed.join(', ')} volumes`
+          : `pods may not use ${banned.join(', ')} volumes`,
+        offending: [
+          { name: `a ${bad} volume`, container: {}, podSpec: { volumes: [volume(bad)] } },
+          {
+            name: `a ${good} volume beside a ${bad} volume`,
+            container: {},
+            podSpec: { volumes: [volume(good, 'ok'), volume(bad)] },
+          },
+        ],
+        compliant: [
+          { name: 'no volumes', container: {} },
+          { name: `a ${good} volume`, container: {}, podSpec: { volumes: [volume(good)] } },
+        ],
+        polarity: allowed ? 'require' : 'forbid',
+      },
+      [step('podSpecOf', 'the pod spec of a pod or workload')],
+      (summary) => `const podSpec = podSpecOf(request.object);
 const volumes = Array.isArray(podSpec?.volumes) ? podSpec.volumes : [];
 const bad = [];
 for (const v of volumes) {
@@ -3878,10 +3874,10 @@ for (const v of volumes) {
   }
 }
 if (bad.length > 0) {
-  ${act(ctx, `${js(`${sol.summary}: `)} + bad.join(', ')`)}
+  ${act(ctx, `${js(`${summary}: `)} + bad.join(', ')`)}
 }
-`;
-    return sol;
+`,
+    );
   },
 };
 
@@ -3967,31 +3963,28 @@ const podFieldRequired: OfflineFamily = {
     const named = POD_FIELDS.filter((f) => f.words.test(ctx.text));
     if (named.length !== 1) return undefined;
     const f = named[0];
-    const sol = containerRule(ctx, {
-      family: 'pod-field-required',
-      summary: `pods must set ${f.field}`,
-      offends: 'false',
-      describe: "''",
-      skills: [],
-      offending: [
-        { name: `no ${f.field}`, container: {} },
-        { name: `an empty ${f.field}`, container: {}, podSpec: { [f.field]: f.list ? [] : '' } },
-      ],
-      compliant: [{ name: `${f.field} set`, container: {}, podSpec: { [f.field]: f.sample } }],
-      initContainers: false,
-      polarity: 'require',
-    });
-    if (!sol || !podLevel(ctx, sol)) return undefined;
-    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
     const missing = f.list
       ? `!Array.isArray(value) || value.length === 0`
       : `typeof value !== 'string' || value === ''`;
-    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const value = podSpecOf(request.object)?.${f.field};
+    return podSpecRule(
+      ctx,
+      {
+        family: 'pod-field-required',
+        summary: `pods must set ${f.field}`,
+        offending: [
+          { name: `no ${f.field}`, container: {} },
+          { name: `an empty ${f.field}`, container: {}, podSpec: { [f.field]: f.list ? [] : '' } },
+        ],
+        compliant: [{ name: `${f.field} set`, container: {}, podSpec: { [f.field]: f.sample } }],
+        polarity: 'require',
+      },
+      [step('podSpecOf', 'the pod spec of a pod or workload')],
+      () => `const value = podSpecOf(request.object)?.${f.field};
 if (${missing}) {
   ${act(ctx, js(`pods must set ${f.field}`))}
 }
-`;
-    return sol;
+`,
+    );
   },
 };
 
@@ -4392,30 +4385,27 @@ const runtimeSocket: OfflineFamily = {
     const paths = pathsNamed.length ? [...new Set(pathsNamed)] : runtimes.flatMap((r) => r.paths);
     const names = runtimes.map((r) => r.runtime).join(', ');
     const hostPath = (path: string): Record<string, unknown> => ({ volumes: [{ name: 'sock', hostPath: { path } }] });
-    const sol = containerRule(ctx, {
-      family: 'runtime-socket',
-      summary: `pods may not mount the ${names} socket${runtimes.length > 1 ? 's' : ''} through hostPath (${paths.join(', ')})`,
-      offends: 'false',
-      describe: "''",
-      skills: [],
-      offending: [
-        ...paths.map((p) => ({ name: `a hostPath of ${p}`, container: {}, podSpec: hostPath(p) })),
-        { name: `a hostPath of ${paths[0]}/`, container: {}, podSpec: hostPath(`${paths[0]}/`) },
+    return podSpecRule(
+      ctx,
+      {
+        family: 'runtime-socket',
+        summary: `pods may not mount the ${names} socket${runtimes.length > 1 ? 's' : ''} through hostPath (${paths.join(', ')})`,
+        offending: [
+          ...paths.map((p) => ({ name: `a hostPath of ${p}`, container: {}, podSpec: hostPath(p) })),
+          { name: `a hostPath of ${paths[0]}/`, container: {}, podSpec: hostPath(`${paths[0]}/`) },
+        ],
+        compliant: [
+          { name: 'no volumes', container: {} },
+          { name: 'a hostPath of another file', container: {}, podSpec: hostPath('/var/log/app.log') },
+          { name: 'an emptyDir volume', container: {}, podSpec: { volumes: [{ name: 'e', emptyDir: {} }] } },
+        ],
+        polarity: 'forbid',
+      },
+      [
+        step('podSpecOf', 'the pod spec of a pod or workload'),
+        step('hostPathVolumes', 'the hostPath volumes of a pod spec'),
       ],
-      compliant: [
-        { name: 'no volumes', container: {} },
-        { name: 'a hostPath of another file', container: {}, podSpec: hostPath('/var/log/app.log') },
-        { name: 'an emptyDir volume', container: {}, podSpec: { volumes: [{ name: 'e', emptyDir: {} }] } },
-      ],
-      initContainers: false,
-      polarity: 'forbid',
-    });
-    if (!sol || !podLevel(ctx, sol)) return undefined;
-    sol.steps = [
-      step('podSpecOf', 'the pod spec of a pod or workload'),
-      step('hostPathVolumes', 'the hostPath volumes of a pod spec'),
-    ];
-    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const sockets = ${js(paths)};
+      () => `const sockets = ${js(paths)};
 const mounted = hostPathVolumes(podSpecOf(request.object)).filter(function (v) {
   const path = String((v.hostPath && v.hostPath.path) || '').replace(/\\/+$/, '');
   return sockets.indexOf(path) >= 0;
@@ -4423,8 +4413,8 @@ const mounted = hostPathVolumes(podSpecOf(request.object)).filter(function (v) {
 if (mounted.length > 0) {
   ${act(ctx, `'pods may not mount a container runtime socket: ' + mounted.map(function (v) { return v.hostPath.path; }).join(', ')`)}
 }
-`;
-    return sol;
+`,
+    );
   },
 };
 
@@ -4452,36 +4442,33 @@ const schedulingFields: OfflineFamily = {
     if (/\b(?:only|unless|except|other\s+than|instead)\b/i.test(t)) return undefined;
     const fields = named.map((f) => f.field);
     const empty = (f: (typeof SCHEDULING_FIELDS)[number]): unknown => (typeof f.sample === 'string' ? '' : {});
-    const sol = containerRule(ctx, {
-      family: 'scheduling-fields',
-      summary: `pods may not set ${fields.join(' or ')}`,
-      offends: 'false',
-      describe: "''",
-      skills: [],
-      offending: named.map((f) => ({ name: `${f.field} set`, container: {}, podSpec: { [f.field]: f.sample } })),
-      compliant: [
-        { name: `no ${fields.join(' or ')}`, container: {} },
-        ...named.map((f) => ({ name: `an empty ${f.field}`, container: {}, podSpec: { [f.field]: empty(f) } })),
-        {
-          name: 'node affinity instead',
-          container: {},
-          podSpec: {
-            affinity: {
-              nodeAffinity: {
-                requiredDuringSchedulingIgnoredDuringExecution: {
-                  nodeSelectorTerms: [{ matchExpressions: [{ key: 'disktype', operator: 'In', values: ['ssd'] }] }],
+    return podSpecRule(
+      ctx,
+      {
+        family: 'scheduling-fields',
+        summary: `pods may not set ${fields.join(' or ')}`,
+        offending: named.map((f) => ({ name: `${f.field} set`, container: {}, podSpec: { [f.field]: f.sample } })),
+        compliant: [
+          { name: `no ${fields.join(' or ')}`, container: {} },
+          ...named.map((f) => ({ name: `an empty ${f.field}`, container: {}, podSpec: { [f.field]: empty(f) } })),
+          {
+            name: 'node affinity instead',
+            container: {},
+            podSpec: {
+              affinity: {
+                nodeAffinity: {
+                  requiredDuringSchedulingIgnoredDuringExecution: {
+                    nodeSelectorTerms: [{ matchExpressions: [{ key: 'disktype', operator: 'In', values: ['ssd'] }] }],
+                  },
                 },
               },
             },
           },
-        },
-      ],
-      initContainers: false,
-      polarity: 'forbid',
-    });
-    if (!sol || !podLevel(ctx, sol)) return undefined;
-    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
-    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const podSpec = podSpecOf(request.object) || {};
+        ],
+        polarity: 'forbid',
+      },
+      [step('podSpecOf', 'the pod spec of a pod or workload')],
+      () => `const podSpec = podSpecOf(request.object) || {};
 const set = ${js(fields)}.filter(function (f) {
   const v = podSpec[f];
   return typeof v === 'string' ? v !== '' : !!v && typeof v === 'object' && Object.keys(v).length > 0;
@@ -4489,8 +4476,8 @@ const set = ${js(fields)}.filter(function (f) {
 if (set.length > 0) {
   ${act(ctx, `'pods may not set ' + set.join(', ')`)}
 }
-`;
-    return sol;
+`,
+    );
   },
 };
 
@@ -4522,34 +4509,31 @@ const podSpecBan: OfflineFamily = {
     const named = POD_SPEC_BANS.filter((f) => f.words.test(ctx.text));
     if (named.length !== 1) return undefined;
     const f = named[0];
-    const sol = containerRule(ctx, {
-      family: 'pod-field-forbidden',
-      summary:
-        f.kind === 'list' ? `pods may not set ${f.field} (a non-empty list)` : `pods may not set ${f.field}: true`,
-      offends: 'false',
-      describe: "''",
-      skills: [],
-      offending: [{ name: `${f.field} set`, container: {}, podSpec: { [f.field]: f.sample } }],
-      compliant: [
-        { name: `no ${f.field}`, container: {} },
-        {
-          name: f.kind === 'list' ? `an empty ${f.field}` : `${f.field}: false`,
-          container: {},
-          podSpec: { [f.field]: f.kind === 'list' ? [] : false },
-        },
-      ],
-      initContainers: false,
-      polarity: 'forbid',
-    });
-    if (!sol || !podLevel(ctx, sol)) return undefined;
-    sol.steps = [step('podSpecOf', 'the pod spec of a pod or workload')];
     const cond = f.kind === 'list' ? 'Array.isArray(value) && value.length > 0' : 'value === true';
-    sol.javascript = `${namespaceGuard(ctx, workloads(ctx))}const value = (podSpecOf(request.object) || {})[${js(f.field)}];
+    return podSpecRule(
+      ctx,
+      {
+        family: 'pod-field-forbidden',
+        summary:
+          f.kind === 'list' ? `pods may not set ${f.field} (a non-empty list)` : `pods may not set ${f.field}: true`,
+        offending: [{ name: `${f.field} set`, container: {}, podSpec: { [f.field]: f.sample } }],
+        compliant: [
+          { name: `no ${f.field}`, container: {} },
+          {
+            name: f.kind === 'list' ? `an empty ${f.field}` : `${f.field}: false`,
+            container: {},
+            podSpec: { [f.field]: f.kind === 'list' ? [] : false },
+          },
+        ],
+        polarity: 'forbid',
+      },
+      [step('podSpecOf', 'the pod spec of a pod or workload')],
+      (summary) => `const value = (podSpecOf(request.object) || {})[${js(f.field)}];
 if (${cond}) {
-  ${act(ctx, js(sol.summary))}
+  ${act(ctx, js(summary))}
 }
-`;
-    return sol;
+`,
+    );
   },
 };
 
