@@ -158,6 +158,9 @@ export function resourcesIn(text: string, catalog: ApiCatalog): ApiResource[] {
   for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9]*/g)) {
     const word = m[0];
     const lower = word.toLowerCase();
+    // A word inside a key, domain, image or value ("prometheus.io/scrape", "pods.example.com", "app=service")
+    // is part of that value, never a kind the rule targets.
+    if (insideValue(text, m.index ?? 0, word.length)) continue;
     // Everyday words that are also CRD kinds count only when written as a kind (capitalised), and
     // "Config Connector" is a product name, not gatekeeper's Config.
     if (AMBIGUOUS.has(lower.replace(/s$/, '')) && !/^[A-Z]/.test(word)) continue;
@@ -175,6 +178,14 @@ export function resourcesIn(text: string, catalog: ApiCatalog): ApiResource[] {
     }
   }
   return found.sort((a, b) => a.at - b.at).map((f) => f.r);
+}
+
+/** The word at `at` belongs to a longer token joined by '.', '=', ':', '@' or '_' (a "pods/exec" subresource still names pods). */
+function insideValue(text: string, at: number, length: number): boolean {
+  const start = /[A-Za-z0-9._/:=@-]*$/.exec(text.slice(0, at))?.[0] ?? '';
+  const end = /^[A-Za-z0-9._/:=@-]*/.exec(text.slice(at + length))?.[0] ?? '';
+  const token = `${start}${text.slice(at, at + length)}${end}`.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  return /[A-Za-z0-9][.=:@_][A-Za-z0-9]/.test(token);
 }
 
 /** Among resources sharing a kind (Event in core and events.k8s.io), the core/builtin one. */

@@ -774,3 +774,20 @@ describe('"not required" says a thing is optional; it is never read as a ban', (
       expect(refusal(text).message).toMatch(/not required|need not|do not need|optional/);
   });
 });
+
+describe('a word inside a key, domain or value never names a kind', () => {
+  it('"the annotation prometheus.io/scrape" targets Pods alone, not Prometheus objects', async () => {
+    const text = 'Pods must have the annotation prometheus.io/scrape.';
+    const u = understandOffline({ text });
+    expect(u.plan.target.resources).toEqual(['pods']);
+    expect(u.spec.resources).toEqual(['pods']);
+    const annotated = pod({});
+    annotated.metadata = { ...annotated.metadata, annotations: { 'prometheus.io/scrape': 'true' } };
+    expect(
+      await failuresOn(text, [
+        { name: 'a pod without the annotation is denied', object: pod({}), expect: 'deny' },
+        { name: 'a pod with the annotation is allowed', object: annotated, expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+});
