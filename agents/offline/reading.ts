@@ -39,7 +39,7 @@ const SENTENCE_END = /(?<=[.!?;])\s+(?=[A-Z`'"(\u2018\u201c])|\n+/;
 
 /** Clause openers after which a sentence explains why, not what. */
 const RATIONALE_CLAUSE =
-  /\s*(?:,\s*|\s+)(?:because|since|as (?:this|it|they|these|that)|so that|in order to|(?<=,\s*)which (?:can|could|may|might|would|will|allows?|helps?|reduces?|prevents?)|for (?:security|compliance|performance|cost) reasons|to (?:avoid|prevent|reduce|ensure|help|protect|limit|minimi[sz]e|mitigate|improve)\b|as (?:a|an) (?:best practice|security measure)|(?:\(|-|–|—)\s*(?:e\.g\.|see|this|for)).*$/i;
+  /\s*(?:,\s*|\s+)(?:because|since|as (?:this|it|they|these|that)|so that|so (?=[^.]*\b(?:does|do|is|are|can|cannot|will|won't|doesn't|don't|isn't|aren't|would|stays?|remains?|keeps?)\b)|in order to|(?<=,\s*)which (?:can|could|may|might|would|will|allows?|helps?|reduces?|prevents?)|for (?:security|compliance|performance|cost) reasons|to (?:avoid|prevent|reduce|ensure|help|protect|limit|minimi[sz]e|mitigate|improve)\b|as (?:a|an) (?:best practice|security measure)|(?:\(|-|–|—)\s*(?:e\.g\.|see|this|for)).*$/i;
 
 /** Sentences that say what the policy does or what must hold. */
 const OPERATIVE_SENTENCE =
@@ -72,6 +72,8 @@ export function readIntent(text: string): Reading {
   const unmarked: string[] = [];
   /** Rule-shaped sentences that also carry a rationale marker. */
   const unmarkedRules: string[] = [];
+  /** Unmarked sentences seen before any rule-shaped one: candidates for background (see isBackground). */
+  const leading: string[] = [];
   for (const raw of sentences) {
     const s = raw.replace(/[.!;]+$/, '');
     if (/^[A-Z][A-Za-z ,()/-]{1,80}:\s+\S/.test(s) || /^applies to\b/i.test(s)) {
@@ -83,7 +85,7 @@ export function readIntent(text: string): Reading {
     if (RATIONALE_SENTENCE.test(s) && !isPolicy) {
       // A rule with an aside ("…must not add capabilities, e.g. NET_ADMIN") is still a rule: it is read (and
       // refused if the aside cannot be placed) unless a "This policy" sentence says what is done.
-      if (OPERATIVE_SENTENCE.test(s)) unmarkedRules.push(s);
+      if (OPERATIVE_SENTENCE.test(s)) unmarkedRules.push(s.replace(RATIONALE_CLAUSE, ''));
       else rationale.push(raw);
       continue;
     }
@@ -101,8 +103,15 @@ export function readIntent(text: string): Reading {
     if (clause !== led) rationale.push(led.slice(clause.length).trim());
     if (isPolicy) policySentences.push(clause);
     else if (OPERATIVE_SENTENCE.test(clause)) operative.push(clause);
+    else if (operative.length === 0 && unmarkedRules.length === 0) leading.push(clause);
     else unmarked.push(clause);
   }
+  // "A hostPath volume exposes the node's filesystem. Pods must not use hostPath volumes.": a plain statement of
+  // fact ahead of the rule is its background. One that could limit the rule (a quantifier, an exception, a need,
+  // a namespace, "we"/"our") is still read, so the intent is refused rather than read without its condition.
+  if (operative.length || unmarkedRules.length) {
+    for (const l of leading) (isBackground(l) ? rationale : unmarked).push(l);
+  } else unmarked.unshift(...leading);
   // A description's own "This policy …" sentence is what the policy does; the must/should sentences around
   // it motivate it. Without one, every sentence not marked as rationale is read.
   let chosen: string[];
@@ -116,6 +125,15 @@ export function readIntent(text: string): Reading {
   const statements = chosen;
   const joined = statements.join('. ');
   return { operative: joined, statements, rationale, mode: mutationMode(statements) };
+}
+
+/** Words by which a sentence ahead of a rule could narrow or widen it; such a sentence is never background. */
+const LIMITING =
+  /\b(?:only|except|excepted|exempt(?:ed|ion|ions)?|exceptions?|exclud(?:e|es|ed|ing)|unless|other|others|but|however|instead|rather|apart|besides|unlike|need|needs|needed|require[sd]?|allowed|permitted|approved|trusted|may|might|must|should|shall|can only|cannot|can't|we|our|us|namespaces?|add|adds|set|sets|default|defaults|if|when|whenever|where|whose)\b|[`"\u201c]|(?<![A-Za-z])['\u2018]/i;
+
+/** A plain statement of fact that names no condition the rule could take on. */
+function isBackground(sentence: string): boolean {
+  return !LIMITING.test(sentence) && !/^(?:deny|require|block|disallow|forbid|prevent|reject)\b/i.test(sentence);
 }
 
 /** Imperative add / set / default / inject / give / label / annotate at the head of a statement. */

@@ -48,6 +48,41 @@ describe('readIntent: the operative statement, apart from the rationale', () => 
     );
   });
 
+  it('sets a plain statement of fact ahead of the rule aside as its background', () => {
+    const r = readIntent(
+      "A hostPath volume exposes the node's filesystem to the workload. Pods are not allowed to use hostPath volumes.",
+    );
+    expect(r.operative).toBe('Pods are not allowed to use hostPath volumes');
+    expect(r.rationale.join(' ')).toContain('exposes the node');
+  });
+
+  it('still reads a sentence ahead of the rule that could narrow it, so the intent is refused, not widened', () => {
+    for (const lead of [
+      'Our monitoring agents need hostPath volumes.',
+      'Only the platform team runs node agents.',
+      'Workloads in the payments namespace hold card data.',
+      'Init containers are exempt.',
+      "The 'legacy' team mounts the host.",
+    ]) {
+      const r = readIntent(`${lead} Pods must not use hostPath volumes.`);
+      expect(r.statements, lead).toContain(lead.replace(/\.$/, ''));
+    }
+    // A sentence after the rule may carry its exception ("The monitoring agents are exempt"): always read.
+    expect(readIntent('Pods must not use hostPath volumes. Monitoring agents mount the host.').statements).toHaveLength(
+      2,
+    );
+  });
+
+  it('cuts "so …" and "because …" clauses off a rule, with or without an aside marker', () => {
+    expect(
+      readIntent('Deployments must have at least 2 replicas so one node failure does not take the service down.')
+        .operative,
+    ).toBe('Deployments must have at least 2 replicas');
+    expect(
+      readIntent('Services must not use the ExternalName type, because it can be used to redirect traffic.').operative,
+    ).toBe('Services must not use the ExternalName type');
+  });
+
   it('always reads parameter and scope lines, even beside a "This policy" sentence', () => {
     const r = readIntent('This policy ensures no hostPath volumes are in use.\nExempt images: safe.io/*.');
     expect(r.statements).toEqual(['no hostPath volumes are in use', 'Exempt images: safe.io/*']);
