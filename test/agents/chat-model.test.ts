@@ -5,12 +5,13 @@ import { z } from 'zod';
 import { createEmbeddings, ModelClient, retryAfterMs, type ModelConfig } from '../../agents/index.js';
 import { writePolicy } from '../../agents/coder.js';
 import { builtinSkills } from '../../skills/index.js';
-import { isPolicyforgeError, type Plan } from '../../common/index.js';
+import { isPolicyforgeError } from '../../common/index.js';
 import {
   startScriptedOpenAIServer,
   type ScriptedOpenAIServer,
   type ScriptStep,
 } from '../support/scripted-openai-server.js';
+import { podsPlan } from '../support/plans.js';
 
 const KEY = 'sk-test-supersecretkey0123456789';
 const Answer = z.object({ verdict: z.enum(['yes', 'no']), why: z.string() });
@@ -259,19 +260,7 @@ describe('the model path under faults', () => {
     const skills = builtinSkills.filter((s) => !s.dependsOn?.length).slice(0, 4);
     const out = await writePolicy(client, {
       intent: { text: 'deny pods without an owner label' },
-      plan: {
-        target: {
-          type: 'Validating',
-          resources: ['pods'],
-          apiGroups: [''],
-          apiVersions: ['v1'],
-          operations: ['CREATE'],
-          scope: 'Namespaced',
-          namespaces: [],
-        },
-        steps: [],
-        tests: [],
-      } as Plan,
+      plan: podsPlan(),
       skills,
       feedback: { report: 'r'.repeat(5000), code: 'c'.repeat(5000) },
     });
@@ -287,19 +276,7 @@ describe('the model path under faults', () => {
     const { client, server } = await clientFor([tooLong, tooLong]);
     const input = {
       intent: { text: 'x' },
-      plan: {
-        target: {
-          type: 'Validating',
-          resources: ['pods'],
-          apiGroups: [''],
-          apiVersions: ['v1'],
-          operations: ['CREATE'],
-          scope: 'Namespaced',
-          namespaces: [],
-        },
-        steps: [],
-        tests: [],
-      } as Plan,
+      plan: podsPlan(),
       skills: [],
       feedback: {},
     };

@@ -3,6 +3,7 @@ import type { JsPolicy, Plan } from '../../common/index.js';
 import { harden, lintPolicy, SYSTEM_NAMESPACES } from '../../critic/index.js';
 import { referencePolicies, userProdPodsDraft } from './fixtures.js';
 import { haveSharedIntents } from '../support/shared-intents.js';
+import { podsPlan } from '../support/plans.js';
 
 const testIntent = { text: "Deny pods with the label 'env=prod' in the 'test' namespace." };
 const clusterWide = { text: 'Block privileged containers.' };
@@ -17,20 +18,7 @@ function draft(spec: Partial<JsPolicy['spec']>): JsPolicy {
 }
 
 function plan(target: Partial<Plan['target']>): Plan {
-  return {
-    target: {
-      type: 'Validating',
-      resources: ['pods'],
-      apiGroups: [''],
-      apiVersions: ['v1'],
-      operations: ['CREATE', 'UPDATE'],
-      scope: 'Namespaced',
-      namespaces: [],
-      ...target,
-    },
-    steps: [],
-    tests: [],
-  };
+  return podsPlan([], { operations: ['CREATE', 'UPDATE'], ...target });
 }
 
 describe.skipIf(!haveSharedIntents)('harden', () => {

@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import type { JsPolicy, Plan, TestCase } from '../../common/index.js';
+import type { JsPolicy, TestCase } from '../../common/index.js';
 import { policyCodeParses } from '../../common/policy-code.js';
 import { verify } from '../../critic/index.js';
 import { createSandbox } from '../../sandbox/index.js';
+import { podsPlan } from '../support/plans.js';
 
 const sandbox = createSandbox();
 afterAll(() => sandbox.close());
@@ -28,19 +29,7 @@ describe('verify parses the draft once', () => {
       { name: 'prod', expect: 'deny', namespace: 'test', object: pod({ env: 'prod' }) },
       { name: 'dev', expect: 'allow', namespace: 'test', object: pod({ env: 'dev' }) },
     ];
-    const plan: Plan = {
-      target: {
-        type: 'Validating',
-        resources: ['pods'],
-        apiGroups: [''],
-        apiVersions: ['v1'],
-        operations: ['CREATE'],
-        scope: 'Namespaced',
-        namespaces: [],
-      },
-      steps: [],
-      tests,
-    };
+    const plan = podsPlan(tests);
     const before = policyCodeParses();
     const report = await verify(draft, plan, { sandbox });
     // Every stage that reads the code ran: the lints, the suite, and the fuzzer after it.

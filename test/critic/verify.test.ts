@@ -4,6 +4,7 @@ import { harden, lintPolicy, narrowScope, renderReport, verify } from '../../cri
 import { createSandbox, formatSuiteResult } from '../../sandbox/index.js';
 import { referencePolicies, userIamPolicyDraft, userProdPodsDraft } from './fixtures.js';
 import { haveSharedIntents } from '../support/shared-intents.js';
+import { podsPlan } from '../support/plans.js';
 
 const sandbox = createSandbox();
 afterAll(() => sandbox.close());
@@ -13,20 +14,7 @@ const ref = (id: string) =>
   refs.find((r) => r.id === id) ?? ({ id, suite: { intent: '', cases: [] } } as unknown as (typeof refs)[number]);
 
 function planFor(suite: Suite, target: Partial<Plan['target']> = {}): Plan {
-  return {
-    target: {
-      type: 'Validating',
-      resources: ['pods'],
-      apiGroups: [''],
-      apiVersions: ['v1'],
-      operations: ['CREATE', 'UPDATE'],
-      scope: 'Namespaced',
-      namespaces: [],
-      ...target,
-    },
-    steps: [],
-    tests: suite.cases,
-  };
+  return podsPlan(suite.cases, { operations: ['CREATE', 'UPDATE'], ...target });
 }
 
 describe.skipIf(!haveSharedIntents)('verify', () => {

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createGenerator } from '../../src/loop/index.js';
 import { startScriptedOpenAIServer } from '../support/scripted-openai-server.js';
 import { pod } from './helpers.js';
+import { podsPlan } from '../support/plans.js';
 
 const home = mkdtempSync(join(tmpdir(), 'pf-gen-'));
 afterAll(() => rmSync(home, { recursive: true, force: true }));
@@ -30,23 +31,17 @@ describe('createGenerator', () => {
 
   it('uses the configured model and, with POLICYFORGE_EMBEDDINGS_MODEL, embeddings for retrieval', async () => {
     const server = await startScriptedOpenAIServer();
-    const plan = {
-      rationale: 'deny env=prod pods',
-      target: {
-        type: 'Validating',
-        resources: ['pods'],
-        apiGroups: [''],
-        apiVersions: ['v1'],
-        operations: ['CREATE'],
-        scope: 'Namespaced',
-        namespaces: [],
-      },
-      steps: [{ name: 'isProd', description: 'the pod carries env=prod' }],
-      tests: [
+    const plan = podsPlan(
+      [
         { name: 'prod denied', object: pod('a', 'default', { env: 'prod' }), expect: 'deny' },
         { name: 'dev allowed', object: pod('b', 'default', { env: 'dev' }), expect: 'allow' },
       ],
-    };
+      {},
+      {
+        rationale: 'deny env=prod pods',
+        steps: [{ name: 'isProd', description: 'the pod carries env=prod' }],
+      },
+    );
     server.push(
       { toolCall: { arguments: plan } },
       {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isPolicyforgeError, type ErrorCode, type StoredPolicy } from '../../common/index.js';
 import type { SkillDraft, SkillStore } from '../../skills/index.js';
+import { podsPlan } from '../support/plans.js';
 
 /**
  * The behaviour every SkillStore must have, run against each real engine (SQLite file, Redis server).
@@ -47,19 +48,7 @@ export function storedPolicy(key: string, extra: Partial<StoredPolicy> = {}): St
       metadata: { name: 'p.example.com' },
       spec: { operations: ['CREATE'], resources: ['pods'], javascript: 'allow();' },
     },
-    plan: {
-      target: {
-        type: 'Validating',
-        resources: ['pods'],
-        apiGroups: [''],
-        apiVersions: ['v1'],
-        operations: ['CREATE'],
-        scope: 'Namespaced',
-        namespaces: [],
-      },
-      steps: [],
-      tests: [],
-    },
+    plan: podsPlan(),
     skills: [],
     provenance: { date: '2026-11-25T10:00:00.000Z', source: 'generated' },
     state: 'candidate',
