@@ -129,11 +129,18 @@ export function readIntent(text: string): Reading {
 
 /** Words by which a sentence ahead of a rule could narrow or widen it; such a sentence is never background. */
 const LIMITING =
-  /\b(?:only|except|excepted|exempt(?:ed|ion|ions)?|exceptions?|exclud(?:e|es|ed|ing)|unless|other|others|but|however|instead|rather|apart|besides|unlike|need|needs|needed|require[sd]?|allowed|permitted|approved|trusted|may|might|must|should|shall|can only|cannot|can't|we|our|us|namespaces?|add|adds|set|sets|default|defaults|if|when|whenever|where|whose)\b|[`"\u201c]|(?<![A-Za-z])['\u2018]/i;
+  /(?<!-)\b(?:only|except|excepted|exempt(?:ed|ion|ions)?|exceptions?|exclud(?:e|es|ed|ing)|unless|other|others|but|however|instead|rather|apart|besides|unlike|need|needs|needed|require[sd]?|allowed|permitted|approved|trusted|may|might|must|should|shall|can only|cannot|can't|we|our|us|namespaces?|if|when|whenever|where|whose)\b|[`"\u201c]|(?<![A-Za-z])['\u2018]/i;
+
+/** Phrases that only look limiting: a possibility ("may be malicious"), "each other", "read-only". */
+const NOT_LIMITING =
+  /\b(?:may|might)\s+(?:be|lead|cause|result|expose|break|leak|allow an attacker)\b|\beach\s+other(?:['\u2019]s)?\b/gi;
 
 /** A plain statement of fact that names no condition the rule could take on. */
 function isBackground(sentence: string): boolean {
-  return !LIMITING.test(sentence) && !/^(?:deny|require|block|disallow|forbid|prevent|reject)\b/i.test(sentence);
+  return (
+    !LIMITING.test(sentence.replace(NOT_LIMITING, ' ')) &&
+    !/^(?:deny|require|block|disallow|forbid|prevent|reject)\b/i.test(sentence)
+  );
 }
 
 /** Imperative add / set / default / inject / give / label / annotate at the head of a statement. */

@@ -54,6 +54,15 @@ describe('readIntent: the operative statement, apart from the rationale', () => 
     );
     expect(r.operative).toBe('Pods are not allowed to use hostPath volumes');
     expect(r.rationale.join(' ')).toContain('exposes the node');
+    // Words that only look limiting: "read-only", a possibility ("may be"), "each other".
+    for (const lead of [
+      'A read-only root filesystem stops an attacker from writing binaries.',
+      'Images pulled from unknown registries may be malicious.',
+      "The shareProcessNamespace field lets containers see each other's processes.",
+    ])
+      expect(readIntent(`${lead} Pods must not use hostPath volumes.`).statements, lead).toEqual([
+        'Pods must not use hostPath volumes',
+      ]);
   });
 
   it('still reads a sentence ahead of the rule that could narrow it, so the intent is refused, not widened', () => {
