@@ -1121,7 +1121,8 @@ const metadataDefault: OfflineFamily = {
     if (!word) return undefined;
     const kv = singleKeyValue(ctx.text, word, true);
     const resources = subjectResources(ctx).slice(0, 1);
-    if (!kv?.value || !resources.length) return undefined;
+    // A documented prefix names no key to set (its keys are `<prefix>/<name>`).
+    if (!kv?.value || kv.prefix || !resources.length) return undefined;
     const value = kv.value;
     const r = resources[0];
     const field = word === 'label' ? 'labels' : 'annotations';
@@ -1200,7 +1201,8 @@ const metadataRequired: OfflineFamily = {
     // Whether the statement requires or forbids is its polarity (reading.ts), checked against this family's.
     const kv = singleKeyValue(t, word);
     const resources = metadataTargets(ctx);
-    if (!kv || !resources.length) return undefined;
+    // "must have the label pod-security.kubernetes.io": which key under the prefix is meant is not said.
+    if (!kv || kv.prefix || !resources.length) return undefined;
     return metadataRule(ctx, resources, word, kv, 'required');
   },
 };
@@ -1241,12 +1243,14 @@ function metadataRule(
   const otherValue = kv.value === undefined ? undefined : `${kv.value}-other`;
   const v = violation(ctx);
   const otherKey = kv.key === 'app' ? 'tier' : 'app';
+  // A documented prefix ("container.apparmor.security.beta.kubernetes.io") stands for every key under it.
+  const key = kv.prefix ? `${kv.key}/app` : kv.key;
   const tests: TestCase[] =
     mode === 'forbidden'
       ? [
           {
             name: `${r.kind} with ${what} is ${v === 'warn' ? 'warned' : 'denied'}`,
-            object: mk({ [kv.key]: good }),
+            object: mk({ [key]: good }),
             expect: v,
             message: kv.key,
           },
@@ -1254,23 +1258,37 @@ function metadataRule(
             ? [
                 {
                   name: `${r.kind} with ${kv.key}=${otherValue} is allowed`,
-                  object: mk({ [kv.key]: otherValue }),
+                  object: mk({ [key]: otherValue }),
                   expect: 'allow' as const,
                 },
               ]
             : []),
           { name: `${r.kind} without ${field} is allowed`, object: mk(undefined), expect: 'allow' },
           { name: `${r.kind} with other ${field} only is allowed`, object: mk({ [otherKey]: 'web' }), expect: 'allow' },
-          ...scopeCases(r, ctx, (o) => mk({ [kv.key]: good }, o.namespace)),
+          ...(kv.prefix
+            ? [
+                {
+                  name: `${r.kind} with another key under ${kv.key}/ is ${v === 'warn' ? 'warned' : 'denied'}`,
+                  object: mk({ [otherKey]: 'web', [`${kv.key}/sidecar`]: good }),
+                  expect: v,
+                },
+                {
+                  name: `${r.kind} with a look-alike key x${kv.key}/app is allowed`,
+                  object: mk({ [`x${kv.key}/app`]: good }),
+                  expect: 'allow' as const,
+                },
+              ]
+            : []),
+          ...scopeCases(r, ctx, (o) => mk({ [key]: good }, o.namespace)),
           updateCase(
             `${word === 'label' ? 'relabelling' : 'annotating'} to ${what} is ${v === 'warn' ? 'warned' : 'denied'}`,
-            mk(otherValue ? { [kv.key]: otherValue } : undefined),
-            mk({ [kv.key]: good }),
+            mk(otherValue ? { [key]: otherValue } : undefined),
+            mk({ [key]: good }),
             v,
           ),
         ]
       : [
-          { name: `${r.kind} with ${kv.key}=${good} is allowed`, object: mk({ [kv.key]: good }), expect: 'allow' },
+          { name: `${r.kind} with ${kv.key}=${good} is allowed`, object: mk({ [key]: good }), expect: 'allow' },
           {
             name: `${r.kind} without ${field} is ${v === 'warn' ? 'warned' : 'denied'}`,
             object: mk(undefined),
@@ -1279,7 +1297,7 @@ function metadataRule(
           },
           {
             name: `${r.kind} with an empty ${kv.key} is ${v === 'warn' ? 'warned' : 'denied'}`,
-            object: mk({ [kv.key]: '' }),
+            object: mk({ [key]: '' }),
             expect: v,
           },
           {
@@ -1291,7 +1309,7 @@ function metadataRule(
             ? [
                 {
                   name: `${r.kind} with ${kv.key}=${otherValue} is ${v === 'warn' ? 'warned' : 'denied'}`,
-                  object: mk({ [kv.key]: otherValue }),
+                  object: mk({ [key]: otherValue }),
                   expect: v,
                 },
               ]
@@ -1299,7 +1317,7 @@ function metadataRule(
           ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
           updateCase(
             `removing the ${word} ${kv.key} is ${v === 'warn' ? 'warned' : 'denied'}`,
-            mk({ [kv.key]: good }),
+            mk({ [key]: good }),
             mk(undefined),
             v,
           ),
@@ -1312,7 +1330,7 @@ function metadataRule(
       mode === 'forbidden'
         ? {
             name: `${x.kind} with ${what} is ${v === 'warn' ? 'warned' : 'denied'}`,
-            object: obj({ [kv.key]: good }),
+            object: obj({ [key]: good }),
             expect: v,
           }
         : {
@@ -1330,7 +1348,7 @@ function metadataRule(
       object: sample(outsider, {
         namespace: ns,
         name: 'other',
-        ...(mode === 'forbidden' ? { [field]: { [kv.key]: good } } : {}),
+        ...(mode === 'forbidden' ? { [field]: { [key]: good } } : {}),
       }),
       expect: 'allow',
     });
@@ -1344,9 +1362,10 @@ function metadataRule(
         ? `value === undefined || value === null || String(value).trim() === ''`
         : `value !== ${js(kv.value)}`;
   const kinds = resources.map((x) => x.kind).join(', ');
+  const under = kv.prefix ? ` (any key ${kv.key}/…)` : '';
   const message =
     mode === 'forbidden'
-      ? `${kinds} objects with ${what} are not allowed${ctx.namespaces.length ? ` in namespace ${ctx.namespaces.join(', ')}` : ''}`
+      ? `${kinds} objects with ${what}${under} are not allowed${ctx.namespaces.length ? ` in namespace ${ctx.namespaces.join(', ')}` : ''}`
       : `${kinds} objects must carry a non-empty ${what}`;
   return {
     polarity: mode === 'forbidden' ? 'forbid' : 'require',
@@ -1354,11 +1373,22 @@ function metadataRule(
     summary: message,
     target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
     steps: [
-      step(getter, `read a ${word}`),
+      kv.prefix
+        ? step(`${field} under ${kv.key}/`, `every ${word} key under the prefix`, false)
+        : step(getter, `read a ${word}`),
       ...(ctx.namespaces.length ? [step('inNamespaces', 'the request is in one of the named namespaces')] : []),
     ],
     tests,
-    javascript: `${namespaceGuard(ctx, resources)}const value = ${getter}(request.object, ${js(kv.key)});
+    javascript: kv.prefix
+      ? `${namespaceGuard(ctx, resources)}const found = request.object && request.object.metadata && request.object.metadata.${field};
+const keys = Object.keys(found && typeof found === 'object' ? found : {}).filter(function (k) {
+  return (k === ${js(kv.key)} || k.indexOf(${js(`${kv.key}/`)}) === 0)${kv.value === undefined ? '' : ` && found[k] === ${js(kv.value)}`};
+});
+if (keys.length > 0) {
+  ${act(ctx, `${js(`${message}: `)} + keys.join(', ')`)}
+}
+`
+      : `${namespaceGuard(ctx, resources)}const value = ${getter}(request.object, ${js(kv.key)});
 if (${cond}) {
   ${act(ctx, js(message))}
 }
@@ -1914,6 +1944,7 @@ const deleteProtection: OfflineFamily = {
     const r = resources[0];
     const word = metaWord(ctx.text);
     const kv = word ? keyValuesNear(ctx.text, word)[0] : undefined;
+    if (kv?.prefix) return undefined;
     // "ConfigMaps named settings may not be deleted": the names end where the verb begins.
     const named = /\b(?:named|called)\s+(.+?)(?=\s+(?:may|must|can|cannot|should|shall|is|are)\b|\.|$)/i
       .exec(ctx.text)?.[1]
@@ -2968,7 +2999,7 @@ const immutableMetadata: OfflineFamily = {
       return undefined;
     const kv = keyValuesNear(ctx.text, word)[0];
     const r = subjectResources(ctx)[0];
-    if (!kv || !r) return undefined;
+    if (!kv || kv.prefix || !r) return undefined;
     const field = word === 'label' ? 'labels' : 'annotations';
     const getter = word === 'label' ? 'getLabel' : 'getAnnotation';
     const ns = homeNamespace(ctx);

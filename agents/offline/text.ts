@@ -54,6 +54,23 @@ function scanNamespaces(text: string): { named: string[]; excluded: string[] } {
 export interface KeyValue {
   key: string;
   value?: string;
+  /** The key is a documented prefix, never a key of its own (see keyIsPrefix): the real keys are `<key>/<name>`. */
+  prefix?: boolean;
+}
+
+/** Top-level domains that end the prefix part of a label or annotation key. */
+const KEY_PREFIX_TLD =
+  /\.(?:io|com|org|net|dev|cloud|sh|ai|app|co|me|tech|local|internal|example|eu|de|uk|us|gov|edu|info)$/i;
+
+/**
+ * "the annotation container.apparmor.security.beta.kubernetes.io", "the label node-role.kubernetes.io": a dotted
+ * domain with no `/` is the prefix of a family of keys (`container.apparmor.security.beta.kubernetes.io/<container>`),
+ * not a key anyone sets. Read as one exact key, a rule on it would never fire on a real object.
+ */
+export function keyIsPrefix(key: string): boolean {
+  return (
+    !key.includes('/') && /^(?:[a-z0-9](?:[-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/i.test(key) && KEY_PREFIX_TLD.test(key)
+  );
 }
 
 const KEY = '[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?';
@@ -85,7 +102,8 @@ export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyVa
   const push = (key: string, value?: string): void => {
     key = unquote(key);
     value = value === undefined ? undefined : unquote(value);
-    if (!out.some((o) => o.key === key && o.value === value)) out.push({ key, value });
+    if (!out.some((o) => o.key === key && o.value === value))
+      out.push({ key, value, ...(keyIsPrefix(key) ? { prefix: true } : {}) });
   };
   const w = `${word}(?:s|led|ed)?`;
   // label 'env=prod' / labelled env=prod / label env: prod

@@ -791,3 +791,61 @@ describe('a word inside a key, domain or value never names a kind', () => {
     ).toEqual([]);
   });
 });
+
+describe('a label or annotation key that is a documented prefix is never read as one exact key', () => {
+  // container.apparmor.security.beta.kubernetes.io is only ever written as <prefix>/<container-name>: read as an
+  // exact key, the ban never fires on a real object while its own cases (using the bare prefix) pass.
+  const annotated = (annotations: Record<string, string>): KubeObject => {
+    const p = pod({});
+    p.metadata = { ...p.metadata, annotations };
+    return p;
+  };
+  const APPARMOR = 'container.apparmor.security.beta.kubernetes.io';
+
+  it('a ban on a prefix denies every key under it', async () => {
+    expect(
+      await failuresOn(`Pods must not use the annotation ${APPARMOR}.`, [
+        {
+          name: 'a per-container key is denied',
+          object: annotated({ [`${APPARMOR}/c`]: 'runtime/default' }),
+          expect: 'deny',
+        },
+        {
+          name: 'another container key is denied',
+          object: annotated({ [`${APPARMOR}/web`]: 'unconfined' }),
+          expect: 'deny',
+        },
+        { name: 'an unrelated key is allowed', object: annotated({ 'example.com/x': 'y' }), expect: 'allow' },
+        { name: 'a look-alike prefix is allowed', object: annotated({ [`x${APPARMOR}/c`]: 'y' }), expect: 'allow' },
+        { name: 'no annotations is allowed', object: pod({}), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('a ban on a prefix with a value denies that value under any key of the prefix', async () => {
+    expect(
+      await failuresOn(`Pods must not carry the annotation ${APPARMOR}=unconfined.`, [
+        {
+          name: 'unconfined on a container key is denied',
+          object: annotated({ [`${APPARMOR}/c`]: 'unconfined' }),
+          expect: 'deny',
+        },
+        {
+          name: 'runtime/default is allowed',
+          object: annotated({ [`${APPARMOR}/c`]: 'runtime/default' }),
+          expect: 'allow',
+        },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('refuses a requirement, a default, a change or a deletion rule on a prefix it cannot express', () => {
+    for (const text of [
+      'Namespaces must have the label pod-security.kubernetes.io.',
+      'Pods must carry the label topology.kubernetes.io.',
+      `The ${APPARMOR} annotation of pods must not change.`,
+      'Nobody may delete nodes labelled node-role.kubernetes.io.',
+    ])
+      refusal(text);
+  });
+});
