@@ -74,6 +74,8 @@ export function readIntent(text: string): Reading {
   const unmarkedRules: string[] = [];
   /** Unmarked sentences seen before any rule-shaped one: candidates for background (see isBackground). */
   const leading: string[] = [];
+  /** Sentences a rationale marker set aside ("… can be used to …", "It is recommended …"). */
+  const markedRationale: string[] = [];
   for (const raw of sentences) {
     const s = raw.replace(/[.!;]+$/, '');
     if (/^[A-Z][A-Za-z ,()/-]{1,80}:\s+\S/.test(s) || /^applies to\b/i.test(s)) {
@@ -86,7 +88,7 @@ export function readIntent(text: string): Reading {
       // A rule with an aside ("…must not add capabilities, e.g. NET_ADMIN") is still a rule: it is read (and
       // refused if the aside cannot be placed) unless a "This policy" sentence says what is done.
       if (OPERATIVE_SENTENCE.test(s)) unmarkedRules.push(s.replace(RATIONALE_CLAUSE, ''));
-      else rationale.push(raw);
+      else markedRationale.push(s);
       continue;
     }
     // "Pods specify a Namespace name other than `default`" says where they may not be: read as "not … in".
@@ -114,12 +116,19 @@ export function readIntent(text: string): Reading {
   } else unmarked.unshift(...leading);
   // A description's own "This policy …" sentence is what the policy does; the must/should sentences around
   // it motivate it. Without one, every sentence not marked as rationale is read.
+  // A sentence set aside that names an exception or a scope of its own ("The monitoring namespace is exempt.",
+  // "It applies only to Deployments.", "Pods labelled role=edge may use it.") would, unread, leave a rule wider
+  // than the one meant: it is read instead, and refused unless a family places it.
   let chosen: string[];
   if (policySentences.length) {
     chosen = [...policySentences, ...parameters];
-    rationale.push(...operative, ...unmarked, ...unmarkedRules);
+    const policyText = policySentences.join(' ');
+    for (const other of [...operative, ...unmarked, ...unmarkedRules, ...markedRationale])
+      (narrows(other, policyText) ? chosen : rationale).push(other);
   } else {
     chosen = [...operative, ...unmarkedRules, ...unmarked, ...parameters];
+    const ruleText = chosen.join(' ');
+    for (const other of markedRationale) (narrows(other, ruleText) ? chosen : rationale).push(other);
   }
   if (chosen.length === 0) chosen = sentences.map((s) => s.replace(/[.!;]+$/, ''));
   const statements = chosen;
@@ -142,6 +151,54 @@ function isBackground(sentence: string): boolean {
     !/^(?:deny|require|block|disallow|forbid|prevent|reject)\b/i.test(sentence)
   );
 }
+
+/** Words of an exception or a scope: a sentence with one may narrow the rule it sits beside. */
+const SCOPE_WORDS =
+  /(?<!-)\b(?:except|excepted|exempt\w*|exceptions?|exclud\w*|unless|(?:does|do|is|are)\s+not\s+appl(?:y|ied)|appl(?:y|ies)\s+(?:only\s+)?(?:to|in|for|on)|covered|scoped?\s+to|limited\s+to|other\s+than|apart\s+from|besides)\b/i;
+
+/** "only" that picks out what is covered ("Only Deployments …", "only in …", "only pods …"), not "add back only what is needed". */
+const ONLY_SCOPE =
+  /(?<!-)\bonly\s+(?:the\s+)?(?:(?:to|in|for|on|within|when|if)\b|[A-Z]|(?:\w+\s+){0,2}(?:pods?|containers?|deployments?|workloads?|namespaces?|images?|services?|init|ephemeral)\b)/;
+
+/** "may" as a permission ("Pods labelled x may use it", "… may be."): an exception to the rule beside it. */
+const PERMISSION =
+  /\bmay\s+(?:also\s+|still\s+)?(?:use|set|run|have|keep|mount|add|request|share|create|bind|override|skip|ignore|opt|continue|be\s+(?:privileged|set|run|created|deployed|exempt\w*|excluded|allowed|permitted|granted|bound|used\s+(?:by|in|for))\b|be\s*$)/i;
+
+/**
+ * A sentence beside the rule that could narrow or widen it: an exception or scope word, a permission, a label
+ * selector, or a namespace the rule itself does not name.
+ */
+function narrows(sentence: string, ruleText: string): boolean {
+  if (SCOPE_WORDS.test(sentence) || ONLY_SCOPE.test(sentence) || PERMISSION.test(sentence)) return true;
+  const rule = ruleText.toLowerCase();
+  for (const m of sentence.matchAll(/[\w./-]+=[\w./-]+/g)) if (!rule.includes(m[0].toLowerCase())) return true;
+  for (const name of namespaceNamesIn(sentence))
+    if (!new RegExp(`\\b${name.replace(/-/g, '\\-')}\\b`).test(rule)) return true;
+  return false;
+}
+
+/** Namespace names a sentence mentions: "the prod namespace", "namespace `prod`", "namespace prod." */
+function namespaceNamesIn(sentence: string): string[] {
+  const q = `[\`'"\u2018\u2019\u201c\u201d]`;
+  const before = new RegExp(`${q}?([a-z0-9][a-z0-9-]*)${q}?\\s+namespaces?\\b`, 'gi');
+  const after = new RegExp(
+    `\\bnamespace\\s+(?:${q}([a-z0-9][a-z0-9-]*)${q}|([a-z0-9][a-z0-9-]*)(?=\\s*(?:[,;:).]|$|\\s(?:and|or|is|are|must|should|namespace)\\b)))`,
+    'gi',
+  );
+  const names = [
+    ...[...sentence.matchAll(before)].map((m) => m[1]),
+    ...[...sentence.matchAll(after)].map((m) => m[1] ?? m[2]),
+  ];
+  return names.map((n) => n.toLowerCase()).filter((n) => !NOT_A_NAMESPACE.has(n));
+}
+
+/** Words that stand before or after "namespace" without naming one, and the host's own namespaces. */
+const NOT_A_NAMESPACE = new Set(
+  `the a an its their every all any each same different separate new own other single one multiple many
+   system target given specific particular that this which whose kubernetes k8s is are must should be
+   and or of in to for from with by as per default
+   host id pid ipc uts network communication process inter-process user mount cgroup time linux kernel`.split(/\s+/),
+);
 
 /** Imperative add / set / default / inject / give / label / annotate at the head of a statement. */
 function mutationMode(statements: string[]): Reading['mode'] {
@@ -276,6 +333,15 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
       s,
     );
   if (conditional) unplaced.push(conditional[1]);
+  // "Pods in the dev namespace may be": a bare permission is an exception to a rule, never a rule of its own.
+  // "may" with a limit ("may only", "Nobody may", "may have at most") is a rule.
+  if (
+    /\bmay\b/i.test(statement) &&
+    !/\b(?:only|not|never|nobody|no\s+one|none|no|at\s+most|at\s+least|up\s+to|must|cannot)\b|n['\u2019]t\b/i.test(
+      statement,
+    )
+  )
+    unplaced.push('may');
   const values: string[] = [];
   const kinds: Placement['kinds'] = [];
   let negations = 0;

@@ -849,3 +849,37 @@ describe('a label or annotation key that is a documented prefix is never read as
       refusal(text);
   });
 });
+
+describe('an exception or scope in a sentence beside the rule is read, never set aside as rationale', () => {
+  it('refuses a "This policy" rule whose neighbouring sentence exempts or scopes something', () => {
+    for (const text of [
+      'Only the prod namespace is covered. This policy ensures every container sets a memory limit.',
+      'The monitoring namespace is exempt. This policy ensures containers are not privileged.',
+      'This policy ensures containers are not privileged. The monitoring namespace is exempt.',
+      'This policy ensures containers are not privileged. It applies only to the prod namespace.',
+      'This policy ensures containers are not privileged. Init containers are exempt.',
+      'This policy ensures containers are not privileged. DaemonSets are excluded.',
+      'This policy ensures that Pods do not use hostNetwork. Pods labelled role=ingress may use it.',
+      'This policy requires a team label on Deployments. Deployments managed by Helm are excluded.',
+      'Workloads in the payments namespace hold card data. This policy ensures containers are not privileged.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
+  it('never reads a bare permission ("Pods in the dev namespace may be") as the scope of the ban', () => {
+    expect(refusal('Pods must not be privileged. Pods in the dev namespace may be.').unplaced).toContain('may');
+  });
+
+  it('still sets aside rationale that names no exception, and reads "may" that states a rule', async () => {
+    const u = understandOffline({
+      text: 'Privileged containers can be used to take over a node. This policy ensures containers are not privileged.',
+    });
+    expect(u.family).toBe('privileged');
+    expect(understandOffline({ text: 'Pods may only run images from registry.example.com.' }).family).toBe(
+      'image-registry',
+    );
+    expect(understandOffline({ text: 'Nobody may delete a namespace labelled protected=true.' }).family).toBe(
+      'delete-protection',
+    );
+  });
+});
