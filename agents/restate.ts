@@ -199,14 +199,21 @@ function kindsPhrase(
   if (pods && controllers.length)
     parts.push(`${plural(pods.kind)} (and the pod templates of ${controllers.map((c) => plural(c.kind)).join(', ')})`);
   else parts.push(...[pods, ...controllers].filter((n) => n !== undefined).map((n) => plural(n.kind)));
-  parts.push(...others.map((n) => plural(n.kind)));
+  // "pods/exec" is a request on a subresource (an exec), not on the Pod itself: say which.
+  parts.push(
+    ...others.map((n) => {
+      const sub = n.resource.split('/')[1];
+      return sub ? `${plural(n.kind)} (subresource ${sub})` : plural(n.kind);
+    }),
+  );
   return { phrase: parts.join(', '), short: plural(named[0]?.kind ?? 'objects') };
 }
 
 function kindOf(resource: string, apiGroups: readonly string[] | undefined, catalog?: ApiCatalog): string {
   const rows = catalog?.byPlural(resource.split('/')[0]) ?? [];
   const row = rows.find((r) => !apiGroups || apiGroups.includes('*') || apiGroups.includes(r.group)) ?? rows[0];
-  return row?.kind ?? resource.charAt(0).toUpperCase() + resource.slice(1).replace(/s$/, '');
+  const base = resource.split('/')[0];
+  return row?.kind ?? base.charAt(0).toUpperCase() + base.slice(1).replace(/s$/, '');
 }
 
 function plural(kind: string): string {
@@ -218,8 +225,12 @@ function plural(kind: string): string {
 function kindMatches(c: TestCase, resources: readonly string[]): boolean {
   if (resources.includes('*')) return true;
   const kind = (c.object ?? c.oldObject)?.kind?.toLowerCase() ?? '';
+  const sub = c.subResource ?? '';
   return resources.some((r) => {
-    const base = r.split('/')[0];
+    const [base, ruleSub = ''] = r.split('/');
+    // A rule for pods/exec matches exec requests only, whose body is a PodExecOptions, not a Pod.
+    if (ruleSub !== sub && ruleSub !== '*') return false;
+    if (sub && (ruleSub === sub || ruleSub === '*')) return true;
     return base === `${kind}s` || base === `${kind}es` || base === `${kind.replace(/y$/, '')}ies` || base === kind;
   });
 }

@@ -184,6 +184,28 @@ describe('restate', () => {
     expect(restate({ plan, catalog, judged: false }).denies[0]).toContain('changing label env "a" → "b"');
   });
 
+  it('names a subresource rule as such: exec requests carry a PodExecOptions body, not a Pod', () => {
+    const exec = (namespace: string, command: string[]): TestCase['object'] => ({
+      apiVersion: 'v1',
+      kind: 'PodExecOptions',
+      metadata: { name: 'web', namespace },
+      command,
+    });
+    const plan: Plan = {
+      target: target({ resources: ['pods/exec'], operations: ['CONNECT'] }),
+      steps: [],
+      tests: [
+        { name: 'a shell', operation: 'CONNECT', subResource: 'exec', object: exec('test', ['sh']), expect: 'deny' },
+        { name: 'a command', operation: 'CONNECT', subResource: 'exec', object: exec('test', ['ls']), expect: 'deny' },
+        { name: 'creating a pod', object: pod('a', 'test'), expect: 'allow' },
+      ],
+    };
+    const r = restate({ plan, catalog, judged: false });
+    expect(r.summary).toMatch(/^Denies CONNECT of Pods \(subresource exec\) in namespace test in the 2 way\(s\)/);
+    // The exec requests are what the policy acts on; the plain Pod create is what it never touches.
+    expect(r.neverTouches[0]).toBe('other kinds (e.g. Pods)');
+  });
+
   it('gives a one-line annotation with the judged state', () => {
     const r = restate({ plan: labelPlan('prod', 'dev'), catalog, judged: false });
     const line = restatementAnnotation(r);
