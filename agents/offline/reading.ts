@@ -248,8 +248,11 @@ const QUANTIFIERS = new Set(
   ),
 );
 
-/** "restrict X to Y" means "only Y"; plain "restrict X" is read as a ban. */
-const RESTRICT = /\brestrict(?:s|ed|ing)?\b(?![^.]*\bto\b)/gi;
+/** "restrict X to Y" means "only Y"; plain "restrict X" is read as a ban. Never a value ("enforce=restricted"). */
+const RESTRICT = /(?<![=:/.@`'"\u2018\u201c-])\brestrict(?:s|ed|ing)?\b(?![^.]*\bto\b)/gi;
+
+/** "set to restricted", "with the value disabled": the word after a setter is a value, whatever it means elsewhere. */
+const SET_VALUE = /(\b(?:set\s+to|with\s+(?:the\s+)?value|equal\s+to|equals)\s+)([A-Za-z]+)\b(?![`'"\u2019\u201d])/gi;
 
 /** A family's phrase; `[re, 'not']` reads the phrase as a negation ("run as root" for a non-root rule). */
 export type Phrase = RegExp | readonly [RegExp, 'not'];
@@ -304,7 +307,13 @@ interface PlaceOptions {
 }
 
 function placeStatement(statement: string, o: PlaceOptions): Placement & { aboutSubject: boolean } {
-  let s = ` ${statement} `;
+  // A value that is also a negating word ("set to disabled", "with value none", "set to restricted") is quoted,
+  // so it is read as the value it is; counted as a negation it would turn the requirement into a ban on it.
+  let s = ` ${statement} `.replace(SET_VALUE, (m, lead: string, word: string) =>
+    word.toLowerCase() !== 'not' && (NEGATORS.has(word.toLowerCase()) || /^restrict/i.test(word))
+      ? `${lead}\`${word}\``
+      : m,
+  );
   s = removeNamespacePhrases(s, o.namespaces);
   const before = s;
   for (const p of o.phrases) {

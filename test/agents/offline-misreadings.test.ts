@@ -883,3 +883,67 @@ describe('an exception or scope in a sentence beside the rule is read, never set
     );
   });
 });
+
+describe('a value that is also a negating word is the value, never a ban', () => {
+  // "set to restricted", "with value disabled", "enforce=restricted": the reader counted the value as a negation
+  // (restrict / disabled / none / never …) and turned the requirement into a ban on that very value.
+  const labelled = (kind: 'Namespace' | 'Pod', labels?: Record<string, string>): KubeObject =>
+    kind === 'Namespace'
+      ? { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', ...(labels ? { labels } : {}) } }
+      : { ...pod({}), metadata: { name: 'p', namespace: 'default', ...(labels ? { labels } : {}) } };
+
+  it('requires the label value it names', async () => {
+    for (const text of [
+      'Namespaces must have the label pod-security.kubernetes.io/enforce set to restricted.',
+      'Namespaces must carry the label pod-security.kubernetes.io/enforce=restricted.',
+      'Namespaces must have the label pod-security.kubernetes.io/enforce with the value restricted.',
+    ])
+      expect(
+        await failuresOn(text, [
+          {
+            name: 'restricted is what is asked',
+            object: labelled('Namespace', { 'pod-security.kubernetes.io/enforce': 'restricted' }),
+            expect: 'allow',
+          },
+          {
+            name: 'privileged is not',
+            object: labelled('Namespace', { 'pod-security.kubernetes.io/enforce': 'privileged' }),
+            expect: 'deny',
+          },
+          { name: 'no label is not', object: labelled('Namespace'), expect: 'deny' },
+        ]),
+      ).toEqual([]);
+    for (const [text, value] of [
+      ['Namespaces must have the label istio-injection set to disabled.', 'disabled'],
+      ['Pods must have the label network set to none.', 'none'],
+      ['Pods must have the label mode set to never.', 'never'],
+      ['Pods must have the label access with the value denied.', 'denied'],
+    ] as const) {
+      const kind = text.startsWith('Namespaces') ? 'Namespace' : 'Pod';
+      const key = /label (\S+)/.exec(text)?.[1] ?? '';
+      expect(
+        await failuresOn(text, [
+          { name: `${value} is what is asked`, object: labelled(kind, { [key]: value }), expect: 'allow' },
+          { name: 'another value is not', object: labelled(kind, { [key]: 'other' }), expect: 'deny' },
+        ]),
+      ).toEqual([]);
+    }
+  });
+
+  it('still reads a ban on such a value as a ban', async () => {
+    expect(
+      await failuresOn('Namespaces must not have the label istio-injection set to disabled.', [
+        {
+          name: 'disabled is denied',
+          object: labelled('Namespace', { 'istio-injection': 'disabled' }),
+          expect: 'deny',
+        },
+        {
+          name: 'enabled is allowed',
+          object: labelled('Namespace', { 'istio-injection': 'enabled' }),
+          expect: 'allow',
+        },
+      ]),
+    ).toEqual([]);
+  });
+});
