@@ -15,6 +15,7 @@ import {
   violation,
   type RuleContext,
 } from './rules.js';
+import { MORE_FAMILIES } from './families-more.js';
 import { samplePodSpec } from './samples.js';
 import type { Phrase } from './reading.js';
 import {
@@ -4997,6 +4998,7 @@ if (value === undefined || value === null || value === '') {
 
 /** Most specific first: the first family that understands the text wins. */
 export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
+  ...MORE_FAMILIES,
   rbacSubjects,
   rbacRules,
   secretEnv,

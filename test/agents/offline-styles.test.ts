@@ -113,7 +113,32 @@ interface Deletion {
   delete: KubeObject;
 }
 const deleting = (o: KubeObject): Deletion => ({ delete: o });
-const isDeletion = (o: KubeObject | Deletion): o is Deletion => 'delete' in o && !('kind' in o);
+const isDeletion = (o: KubeObject | Deletion | OnSubresource): o is Deletion => 'delete' in o && !('kind' in o);
+
+/** A request on a pod subresource: CONNECT for exec/attach/portforward (the body is its options object), UPDATE for ephemeralcontainers. */
+interface OnSubresource {
+  subResource: string;
+  operation: 'CONNECT' | 'UPDATE';
+  namespace: string;
+  object: KubeObject;
+  oldObject?: KubeObject;
+}
+const isSubresource = (o: KubeObject | Deletion | OnSubresource): o is OnSubresource => 'subResource' in o;
+const OPTIONS_KIND: Record<string, string> = {
+  exec: 'PodExecOptions',
+  attach: 'PodAttachOptions',
+  portforward: 'PodPortForwardOptions',
+};
+function connecting(subResource: string, namespace = NS): OnSubresource {
+  const options =
+    subResource === 'portforward' ? { ports: [8080] } : { container: 'app', stdin: true, tty: true, command: ['sh'] };
+  return {
+    subResource,
+    operation: 'CONNECT',
+    namespace,
+    object: { apiVersion: 'v1', kind: OPTIONS_KIND[subResource], metadata: { name: 'p', namespace }, ...options },
+  };
+}
 function configMap(name = 'settings', namespace = NS): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { a: 'b' } };
 }
@@ -156,7 +181,7 @@ function ownedPod(
 const relabelled = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, labels: { touched: 'yes' } } });
 
 /** [case name, object (or [oldObject, object] for an UPDATE, or a deletion), expected verdict] */
-type Check = [string, KubeObject | [KubeObject, KubeObject] | Deletion, Expectation];
+type Check = [string, KubeObject | [KubeObject, KubeObject] | Deletion | OnSubresource, Expectation];
 
 const READ: Array<{ text: string; family: string; checks: Check[] }> = [
   {
@@ -1871,6 +1896,35 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['deleting another ConfigMap', deleting(configMap('other')), 'allow'],
     ],
   },
+  // pod-connect: CONNECT on a pod's exec / attach / portforward subresource, nothing else.
+  {
+    text: 'This policy blocks exec into pods in the production namespace.',
+    family: 'pod-connect',
+    checks: [
+      ['exec in production', connecting('exec', 'production'), 'deny'],
+      ['exec in another namespace', connecting('exec', 'staging'), 'allow'],
+      ['attach in production (not named)', connecting('attach', 'production'), 'allow'],
+      ['port-forward in production (not named)', connecting('portforward', 'production'), 'allow'],
+      ['creating a pod in production', pod(undefined, undefined, 'production'), 'allow'],
+    ],
+  },
+  {
+    text: 'Port-forwarding opens a tunnel from a laptop straight into a pod. Port-forwarding to pods is not allowed.',
+    family: 'pod-connect',
+    checks: [
+      ['port-forward', connecting('portforward'), 'deny'],
+      ['exec (not named)', connecting('exec'), 'allow'],
+    ],
+  },
+  {
+    text: 'Users must not exec into or attach to containers.',
+    family: 'pod-connect',
+    checks: [
+      ['exec', connecting('exec'), 'deny'],
+      ['attach', connecting('attach'), 'deny'],
+      ['port-forward (not named)', connecting('portforward'), 'allow'],
+    ],
+  },
 ];
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
@@ -2056,6 +2110,14 @@ const REFUSED: Array<[string, string]> = [
   ['Only admins may delete namespaces.', 'who may is not named as a group or user'],
   ['Deployments may not be scaled.', 'scaling is not an operation word'],
   ['ConfigMaps that have the label keep may not be deleted.', 'a condition on the object'],
+  ['Only admins may exec into pods.', 'who may is not named as a group or user'],
+  ['Exec into pods is allowed.', 'a permission, not a ban'],
+  ['Exec into pods must be logged.', 'an audit, not a ban'],
+  ['Exec into pods is not allowed unless the user is in group sre.', 'an exception'],
+  ['Containers must not use exec probes.', 'a probe handler, not kubectl exec'],
+  ['Exec into Deployments is not allowed.', 'exec opens a pod, not a Deployment'],
+  ['Pods must not attach volumes from the host.', 'attach is not a connection here'],
+  ['kubectl exec into the container app is not allowed.', 'one container: not read'],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
@@ -2071,7 +2133,9 @@ async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
       ? { name, operation: 'UPDATE', oldObject: o[0], object: o[1], expect }
       : isDeletion(o)
         ? { name, operation: 'DELETE', oldObject: o.delete, expect }
-        : { name, object: o, expect },
+        : isSubresource(o)
+          ? { name, ...o, expect }
+          : { name, object: o, expect },
   );
   // The planner's own cases must pass too: they are what "verified" rests on.
   const run = await sandbox.runSuite(policy, [...cases, ...u.plan.tests]);

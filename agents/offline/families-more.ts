@@ -1,0 +1,141 @@
+import type { KubeObject, TestCase } from '../../common/index.js';
+import type { FamilySolution, OfflineFamily } from './families.js';
+import { act, homeNamespace, js, namespaceGuard, outsideNamespace, targetFor, violation } from './rules.js';
+
+/**
+ * More offline families (see families.ts for the contract): rules that act on a subresource or an operation
+ * other than CREATE/UPDATE of the object itself, and rules on fields families.ts does not read. Each one reads
+ * one kind of rule exactly, or does not match.
+ */
+
+// ---------------------------------------------------------------------------------------------------------
+// exec / attach / port-forward: CONNECT on a pod's subresource
+
+/** The pod subresources a CONNECT opens, and how people name them. */
+const CONNECT_SUBRESOURCES: ReadonlyArray<{ sub: string; words: RegExp; shown: string; options: string }> = [
+  {
+    sub: 'exec',
+    words:
+      /\b(?:kubectl\s+)?exec(?:s|ing)?\b(?:\s+(?:into|in|to))?|\bexecut(?:e|es|ing)\s+commands?\s+(?:in|into|inside)\b|\bpods\/exec\b/i,
+    shown: 'exec',
+    options: 'PodExecOptions',
+  },
+  {
+    sub: 'attach',
+    words: /\b(?:kubectl\s+)?attach(?:es|ing)?\b(?:\s+(?:to|into))?|\bpods\/attach\b/i,
+    shown: 'attach',
+    options: 'PodAttachOptions',
+  },
+  {
+    sub: 'portforward',
+    words: /\b(?:kubectl\s+)?port-?\s?forward(?:s|ing)?\b(?:\s+(?:to|into))?|\bpods\/portforward\b/i,
+    shown: 'port-forward',
+    options: 'PodPortForwardOptions',
+  },
+];
+
+const podConnect: OfflineFamily = {
+  id: 'pod-connect',
+  title: 'exec, attach or port-forward into pods forbidden (CONNECT on pods/exec, pods/attach, pods/portforward)',
+  examples: [
+    'This policy blocks exec into pods in the production namespace.',
+    'Port-forwarding to pods is not allowed.',
+  ],
+  phrases: [
+    ...CONNECT_SUBRESOURCES.map((s) => s.words),
+    // "Users must not exec …": everyone, said as who acts (placed by the reader, around the negation).
+    /\b(?:users?|anyone|anybody)\b(?=\s+(?:must|should|may|can|cannot|can't|are|is)\b)/i,
+    /\b(?:running\s+)?(?:containers?|pods?)\b/i,
+    /\b(?:interactive\s+)?(?:sessions?|shells?)\b(?=\s+(?:in|into|to)\b)/i,
+    /\b(?:in|into|to)\b/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    const named = CONNECT_SUBRESOURCES.filter((s) => s.words.test(t));
+    if (!named.length || !ctx.negated) return undefined;
+    // A pod's exec, attach and port-forward: any other kind named is another rule.
+    if (ctx.resources.some((r) => r.kind !== 'Pod')) return undefined;
+    if (!/\b(?:pods?|containers?)\b|\bpods\//i.test(t) && !/\bkubectl\b/i.test(t)) return undefined;
+    const pods = ctx.catalog.byKind('v1', 'Pod');
+    if (!pods) return undefined;
+    const ns = homeNamespace(ctx);
+    const v = violation(ctx);
+    const verb = v === 'warn' ? 'warned' : 'denied';
+    // The request body is the options object (no metadata on a real cluster; the sandbox reads the pod's name
+    // and namespace from it). `interactive` varies the options, so no option reads as the rule's condition.
+    const connect = (
+      s: (typeof CONNECT_SUBRESOURCES)[number],
+      namespace: string,
+      name: string,
+      expect: TestCase['expect'] = 'allow',
+      interactive = true,
+    ): TestCase => ({
+      name,
+      operation: 'CONNECT',
+      subResource: s.sub,
+      namespace,
+      object: {
+        apiVersion: 'v1',
+        kind: s.options,
+        metadata: { name: 'web', namespace },
+        ...(s.sub === 'portforward'
+          ? { ports: [interactive ? 8080 : 5432] }
+          : interactive
+            ? { container: 'app', stdin: true, tty: true }
+            : { container: 'sidecar', stdout: true }),
+        ...(s.sub === 'exec' ? { command: interactive ? ['sh'] : ['cat', '/etc/hostname'] } : {}),
+      } as KubeObject,
+      expect,
+    });
+    const where = ctx.namespaces.length ? ` in ${ctx.namespaces.join(', ')}` : '';
+    const tests: TestCase[] = [];
+    for (const s of named) {
+      tests.push(
+        connect(s, ns, `an interactive kubectl ${s.shown} into a pod${where} is ${verb}`, v),
+        connect(s, ns, `a one-off kubectl ${s.shown} into a pod${where} is ${verb}`, v, false),
+      );
+      const other = outsideNamespace(ctx);
+      if (other)
+        tests.push(
+          connect(s, other, `kubectl ${s.shown} into a pod in namespace ${other} (outside the scope) is allowed`),
+        );
+      for (const e of ctx.excluded)
+        tests.push(connect(s, e, `kubectl ${s.shown} into a pod in the excluded namespace ${e} is allowed`));
+      tests.push(connect(s, 'kube-system', `kubectl ${s.shown} into a pod in kube-system is allowed`));
+    }
+    // The subresources not named stay open: "no exec" says nothing of port-forwarding.
+    for (const s of CONNECT_SUBRESOURCES.filter((x) => !named.includes(x)))
+      tests.push(connect(s, ns, `kubectl ${s.shown} (not named) into a pod${where} is allowed`));
+    tests.push({
+      name: `creating a pod${where} is not this policy's business`,
+      object: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'web', namespace: ns },
+        spec: { containers: [{ name: 'app', image: 'registry.example.com/app:1.4.2' }] },
+      },
+      expect: 'allow',
+    });
+    const subs = named.map((s) => s.sub);
+    const what = named.map((s) => s.shown).join(', ');
+    const target = targetFor([pods], ['CONNECT'], 'Validating', ctx.namespaces);
+    target.resources = subs.map((s) => `pods/${s}`);
+    const solution: FamilySolution = {
+      polarity: 'forbid',
+      family: 'pod-connect',
+      summary: `${what} into pods${where} is not allowed (CONNECT on ${target.resources.join(', ')}; other subresources and the pods themselves are left alone)`,
+      target,
+      steps: [],
+      tests,
+      placesKinds: ['Pod'],
+      javascript: `${namespaceGuard(ctx, [pods])}if (request.operation === 'CONNECT' && ${js(subs)}.indexOf(request.subResource) >= 0) {
+  ${act(ctx, `${js(`${what} into pods${where} is not allowed: `)} + request.subResource + ' ' + (request.name || '')`)}
+}
+`,
+    };
+    return solution;
+  },
+};
+
+/** The families of this file, in the order OFFLINE_FAMILIES tries them. */
+export const MORE_FAMILIES: readonly OfflineFamily[] = [podConnect];
