@@ -774,7 +774,10 @@ const imageRegistry: OfflineFamily = {
     if (ctx.negated && /\bonly\b/i.test(t)) return undefined;
     const matches = `${js(registries)}.some(function (r) { const ref = parseImage(c.image); return r.indexOf('/') >= 0 ? (ref.registry + '/' + ref.repository).indexOf(r + '/') === 0 : ref.registry === r; })`;
     const allowedImage = registries[0].includes('/') ? `${registries[0]}/app:1.4.2` : `${registries[0]}/team/app:1.4.2`;
-    const foreign = 'quay.io/other/app:1';
+    // The offending and compliant examples must not be the registries the rule names ("… quay.io is also accepted").
+    const named = (host: string) => registries.some((r) => r.split('/')[0] === host);
+    const foreign = `${['quay.io', 'ghcr.io', 'registry.gitlab.com', 'public.ecr.aws'].find((h) => !named(h)) ?? 'other.example'}/other/app:1`;
+    const dockerHub = named('docker.io') || named('index.docker.io') || named('registry-1.docker.io');
     return containerRule(ctx, {
       family: 'image-registry',
       summary: only
@@ -786,7 +789,7 @@ const imageRegistry: OfflineFamily = {
       offending: only
         ? [
             { name: 'an image from another registry', container: { image: foreign } },
-            { name: 'a Docker Hub image', container: { image: 'nginx:1.27' } },
+            ...(dockerHub ? [] : [{ name: 'a Docker Hub image', container: { image: 'nginx:1.27' } }]),
             {
               name: 'a look-alike registry host',
               container: { image: `${registries[0].split('/')[0]}.evil.io/app:1` },

@@ -123,12 +123,13 @@ export function readIntent(text: string): Reading {
   if (policySentences.length) {
     chosen = [...policySentences, ...parameters];
     const policyText = policySentences.join(' ');
-    for (const other of [...operative, ...unmarked, ...unmarkedRules, ...markedRationale])
+    for (const other of [...operative, ...unmarked, ...unmarkedRules])
       (narrows(other, policyText) ? chosen : rationale).push(other);
+    for (const other of markedRationale) (narrows(other, policyText, true) ? chosen : rationale).push(other);
   } else {
     chosen = [...operative, ...unmarkedRules, ...unmarked, ...parameters];
     const ruleText = chosen.join(' ');
-    for (const other of markedRationale) (narrows(other, ruleText) ? chosen : rationale).push(other);
+    for (const other of markedRationale) (narrows(other, ruleText, true) ? chosen : rationale).push(other);
   }
   if (chosen.length === 0) chosen = sentences.map((s) => s.replace(/[.!;]+$/, ''));
   const statements = chosen;
@@ -164,14 +165,25 @@ const ONLY_SCOPE =
 const PERMISSION =
   /\bmay\s+(?:also\s+|still\s+)?(?:use|set|run|have|keep|mount|add|request|share|create|bind|override|skip|ignore|opt|continue|be\s+(?:privileged|set|run|created|deployed|exempt\w*|excluded|allowed|permitted|granted|bound|used\s+(?:by|in|for))\b|be\s*$)/i;
 
+/** Something allowed, skipped or added beside the rule: "init containers are allowed", "Jobs are ignored", "… too". */
+const ASIDE =
+  /(?<!\bnot\s|n['\u2019]t\s|\bnever\s|\bbe\s)\b(?:is|are)\s+(?:still\s+|also\s+)?(?:allowed|permitted|accepted|tolerated|fine|ok|okay)\b|\b(?:is|are)\s+not\s+(?:checked|validated|affected|evaluated|enforced|covered|included|considered|inspected|matched)\b|\b(?:ignored|skipped|untouched|left\s+alone|out\s+of\s+scope)\b|\b(?:can|may)\s+still\b|\b(?:also|too|as\s+well|additionally|in\s+addition|furthermore|moreover|likewise|similarly|one\s+of|either)\b/i;
+
 /**
- * A sentence beside the rule that could narrow or widen it: an exception or scope word, a permission, a label
- * selector, or a namespace the rule itself does not name.
+ * A sentence beside the rule that could narrow or widen it: an exception or scope word, a permission, something
+ * allowed, skipped or added, a label selector, a registry or domain, or a namespace the rule itself does not name.
  */
-function narrows(sentence: string, ruleText: string): boolean {
-  if (SCOPE_WORDS.test(sentence) || ONLY_SCOPE.test(sentence) || PERMISSION.test(sentence)) return true;
+function narrows(sentence: string, ruleText: string, marked = false): boolean {
+  if (SCOPE_WORDS.test(sentence) || ONLY_SCOPE.test(sentence) || PERMISSION.test(sentence) || ASIDE.test(sentence))
+    return true;
+  // A sentence already marked as rationale names values as history or advice ("k8s.gcr.io will be frozen"): its
+  // words count, its values never do.
+  if (marked) return false;
   const rule = ruleText.toLowerCase();
-  for (const m of sentence.matchAll(/[\w./-]+=[\w./-]+/g)) if (!rule.includes(m[0].toLowerCase())) return true;
+  for (const m of sentence.matchAll(
+    /[\w./-]+=[\w./-]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.[a-z]{2,}\b|\b[a-z0-9-]+\.(?:io|com|org|net|dev|cloud|local|internal|example)\b/gi,
+  ))
+    if (!rule.includes(m[0].toLowerCase())) return true;
   for (const name of namespaceNamesIn(sentence))
     if (!new RegExp(`\\b${name.replace(/-/g, '\\-')}\\b`).test(rule)) return true;
   return false;

@@ -866,6 +866,31 @@ describe('an exception or scope in a sentence beside the rule is read, never set
       expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
   });
 
+  it('refuses a rule beside a sentence that allows, skips or adds something', () => {
+    for (const text of [
+      'This policy ensures containers are not privileged. Windows pods are not checked.',
+      'This policy ensures containers are not privileged. Privileged init containers are allowed.',
+      'This policy ensures containers are not privileged. Jobs are ignored.',
+      'This policy ensures every Deployment has a team label. StatefulSets should also have one.',
+      'This policy ensures every Deployment has a team label. The label value must be one of a, b or c.',
+      'This policy ensures images come from registry.example.com. Mirrors of it are fine too.',
+      'Containers must not be privileged. Pods created by the platform operator are not affected.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
+  it('reads a second allowed registry beside the rule into the rule, not past it', async () => {
+    const text = 'This policy ensures images come from registry.example.com. Images from quay.io are also accepted.';
+    const image = (ref: string) => pod({ containers: [{ name: 'c', image: ref }] });
+    expect(
+      await failuresOn(text, [
+        { name: 'quay.io is accepted', object: image('quay.io/team/app:1.0'), expect: 'allow' },
+        { name: 'registry.example.com is accepted', object: image('registry.example.com/app:1.0'), expect: 'allow' },
+        { name: 'docker.io is denied', object: image('docker.io/library/nginx:1.25'), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+
   it('never reads a bare permission ("Pods in the dev namespace may be") as the scope of the ban', () => {
     expect(refusal('Pods must not be privileged. Pods in the dev namespace may be.').unplaced).toContain('may');
   });
