@@ -940,6 +940,7 @@ const probes: OfflineFamily = {
     /\bprobes?\b/i,
     /\b(?:at\s+least\s+)?(?:one|any)\s+of(?:\s+the)?\b|\beither\b/i,
     /\bconfigured\b/i,
+    /,?\s*\bor\s+(?:both|all\s+(?:three|of\s+them))\b|\band\s*\/\s*or\b/i,
   ],
   match: (ctx) => {
     const found = /probes?\b/i.test(ctx.text)
@@ -949,15 +950,20 @@ const probes: OfflineFamily = {
       : [];
     const probeList = [...new Set(found)];
     if (probeList.length === 0) return undefined;
-    // "one of A, B or C" / "either A or B" / "A or B": any one will do; "A and B": every one is needed.
+    // "one of A, B or C" / "either A or B" / "A or B" / "an A probe or a B probe": any one will do; "A and B":
+    // every one is needed.
     const list =
-      /\b(?:readiness|liveness|startup)\w*(?:\s*(?:,|\band\b|\bor\b)\s*(?:a\s+|an\s+)?(?:readiness|liveness|startup)\w*)+/i.exec(
+      /\b(?:readiness|liveness|startup)\w*(?:\s*probes?\b)?(?:\s*(?:,|\band\b|\bor\b)\s*(?:a\s+|an\s+)?(?:readiness|liveness|startup)\w*(?:\s*probes?\b)?)+/i.exec(
         ctx.text,
       )?.[0] ?? '';
     const anyOf =
       probeList.length > 1 &&
-      (/\b(?:one|any)\s+of\b|\beither\b/i.test(ctx.text) || (/\bor\b/i.test(list) && !/\band\b/i.test(list)));
-    if (probeList.length > 1 && /\bor\b/i.test(list) && /\band\b/i.test(list)) return undefined;
+      (/\b(?:one|any)\s+of\b|\beither\b|\bor\s+(?:both|all\s+(?:three|of\s+them))\b|\band\s*\/\s*or\b/i.test(
+        ctx.text,
+      ) ||
+        (/\bor\b/i.test(list) && !/\band\b/i.test(list)));
+    if (probeList.length > 1 && /\bor\b/i.test(list) && /\band\b/i.test(list) && !/\band\s*\/\s*or\b/i.test(list))
+      return undefined;
     const with_ = Object.fromEntries(probeList.map((p) => [p, { httpGet: { path: '/healthz', port: 8080 } }]));
     const only = (p: string): Record<string, unknown> => ({ [p]: { httpGet: { path: '/healthz', port: 8080 } } });
     const words = probeList.join(anyOf ? ' or ' : ' and ');

@@ -358,9 +358,7 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
   // "may" with a limit ("may only", "Nobody may", "may have at most") is a rule.
   if (
     /\bmay\b/i.test(statement) &&
-    !/\b(?:only|not|never|nobody|no\s+one|none|no|at\s+most|at\s+least|up\s+to|must|cannot)\b|n['\u2019]t\b/i.test(
-      statement,
-    )
+    !/\b(?:only|not|never|nobody|no\s+one|none|no|at\s+most|at\s+least|up\s+to)\b|n['\u2019]t\b/i.test(statement)
   )
     unplaced.push('may');
   const values: string[] = [];
@@ -399,6 +397,9 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
     }
     unplaced.push(raw);
   }
+  // "A, B, or both" / "A and/or B" asks for at least one: a family that reads lists as "every one" would require
+  // both, so the words stay unplaced unless the family's own phrase took them.
+  for (const m of s.matchAll(/\bor\s+(?:both|all\s+(?:three|of\s+them))\b|\band\s*\/\s*or\b/gi)) unplaced.push(m[0]);
   // "must not set both a and b" bans the pair, not each one.
   const both = /\bboth\b/i.exec(s);
   if (both && negations % 2 === 1) unplaced.push(both[0]);

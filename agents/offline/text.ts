@@ -37,6 +37,15 @@ function scanNamespaces(text: string): { named: string[]; excluded: string[] } {
   ];
   for (const re of patterns) {
     for (const m of text.matchAll(re)) {
+      // "in production namespaces" names a class of namespaces (by label or by convention), not one called
+      // production: a single unquoted word before a plural is left unplaced, so the intent is refused.
+      if (
+        re === patterns[0] &&
+        /namespaces$/i.test(m[0]) &&
+        !/[,]|\band\b|\bor\b/i.test(m[1]) &&
+        !/^[`'"\u2018\u201c]/.test(m[1])
+      )
+        continue;
       const before = text.slice(Math.max(0, (m.index ?? 0) - 30), (m.index ?? 0) + m[0].length - m[1].length);
       const negated = /\b(?:except|outside|excluding|besides|other\s+than|not\s+in|but\s+not)\b/i.test(before);
       for (const part of m[1].split(/\s*(?:,|\band\b|\bor\b)\s*/i)) {

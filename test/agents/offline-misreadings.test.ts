@@ -972,3 +972,37 @@ describe('a value that is also a negating word is the value, never a ban', () =>
     ).toEqual([]);
   });
 });
+
+describe('lists, permissions and namespace classes read as meant (issue 11)', () => {
+  it('"A, B, or both" and "A and/or B" ask for at least one probe, never both', async () => {
+    const probe = { httpGet: { path: '/healthz', port: 8080 } };
+    for (const text of [
+      'Every container must have a readiness probe, a liveness probe, or both.',
+      'Containers must define readiness and/or liveness probes.',
+    ])
+      expect(
+        await failuresOn(text, [
+          { name: 'only a liveness probe', object: podWith({ livenessProbe: probe }), expect: 'allow' },
+          { name: 'only a readiness probe', object: podWith({ readinessProbe: probe }), expect: 'allow' },
+          { name: 'no probe', object: podWith({}), expect: 'deny' },
+        ]),
+        text,
+      ).toEqual([]);
+    // A family that does not read "or both" leaves it unplaced.
+    expect(refusal('Containers must set CPU requests, memory requests, or both.').unplaced).toContain('or both');
+  });
+
+  it('refuses a requirement with a permission beside it instead of requiring both', () => {
+    expect(refusal('Every container must have a readiness probe and may have a liveness probe.').unplaced).toContain(
+      'may',
+    );
+  });
+
+  it('"in production namespaces" is a class of namespaces, not one named production', () => {
+    expect(refusal('Images must not use the latest tag in production namespaces.').unplaced).toContain('production');
+    expect(
+      understandOffline({ text: "Images must not use the latest tag in the 'production' namespace." }).plan.target
+        .namespaces,
+    ).toEqual(['production']);
+  });
+});
