@@ -137,5 +137,99 @@ const podConnect: OfflineFamily = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------
+// Ephemeral containers: added to a running pod through its ephemeralcontainers subresource (kubectl debug)
+
+const EPHEMERAL = /\bephemeral\s+containers?\b|\bephemeralContainers\b/i;
+
+const ephemeralContainers: OfflineFamily = {
+  id: 'ephemeral-containers',
+  title: 'ephemeral containers (kubectl debug) forbidden: UPDATE of pods/ephemeralcontainers that adds one',
+  examples: ['Ephemeral containers are not allowed in pods.', 'This policy blocks the use of ephemeral containers.'],
+  phrases: [
+    EPHEMERAL,
+    /\b(?:added|adding)\b(?=[^.]*\b(?:to|in|into)\b)/i,
+    /\b(?:running\s+)?pods?\b/i,
+    /\b(?:in|into|to)\b/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!EPHEMERAL.test(t) || !ctx.negated) return undefined;
+    // "Ephemeral containers must not be privileged" is about what they do, not whether they may exist: the other
+    // words are left unplaced. A pod template cannot carry them (the API server refuses it), so only Pods count.
+    if (ctx.resources.some((r) => r.kind !== 'Pod')) return undefined;
+    const pods = ctx.catalog.byKind('v1', 'Pod');
+    if (!pods) return undefined;
+    const ns = homeNamespace(ctx);
+    const v = violation(ctx);
+    const verb = v === 'warn' ? 'warned' : 'denied';
+    const debugger1 = { name: 'debugger', image: 'busybox:1.36', targetContainerName: 'app', stdin: true, tty: true };
+    const debugger2 = { name: 'debugger-2', image: 'registry.example.com/tools:2', command: ['sh'] };
+    const mk = (ephemeral: Array<Record<string, unknown>>, namespace = ns): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'web', namespace },
+      spec: {
+        containers: [{ name: 'app', image: 'registry.example.com/app:1.4.2' }],
+        ...(ephemeral.length ? { ephemeralContainers: ephemeral } : {}),
+      },
+    });
+    const adding = (
+      name: string,
+      before: Array<Record<string, unknown>>,
+      after: Array<Record<string, unknown>>,
+      expect: TestCase['expect'],
+      namespace = ns,
+    ): TestCase => ({
+      name,
+      operation: 'UPDATE',
+      subResource: 'ephemeralcontainers',
+      namespace,
+      oldObject: mk(before, namespace),
+      object: mk(after, namespace),
+      expect,
+    });
+    const where = ctx.namespaces.length ? ` in ${ctx.namespaces.join(', ')}` : '';
+    const tests: TestCase[] = [
+      adding(`kubectl debug adding an ephemeral container to a pod${where} is ${verb}`, [], [debugger1], v),
+      adding(`adding a second ephemeral container${where} is ${verb}`, [debugger1], [debugger1, debugger2], v),
+      adding(`an ephemeralcontainers update that adds none is allowed`, [debugger1], [debugger1], 'allow'),
+    ];
+    const other = outsideNamespace(ctx);
+    if (other)
+      tests.push(
+        adding(`adding one in namespace ${other} (outside the scope) is allowed`, [], [debugger1], 'allow', other),
+      );
+    for (const e of ctx.excluded)
+      tests.push(adding(`adding one in the excluded namespace ${e} is allowed`, [], [debugger1], 'allow', e));
+    tests.push(adding('adding one in kube-system is allowed', [], [debugger1], 'allow', 'kube-system'), {
+      name: `creating a pod${where} is not this policy's business`,
+      object: mk([]),
+      expect: 'allow',
+    });
+    const target = targetFor([pods], ['UPDATE'], 'Validating', ctx.namespaces);
+    target.resources = ['pods/ephemeralcontainers'];
+    return {
+      polarity: 'forbid',
+      family: 'ephemeral-containers',
+      summary: `ephemeral containers may not be added to pods${where} (UPDATE of pods/ephemeralcontainers, the only way to add one: the API server refuses them on create and in pod templates); those a pod already has are left alone`,
+      target,
+      steps: [],
+      tests,
+      placesKinds: ['Pod'],
+      javascript: `${namespaceGuard(ctx, [pods])}const ephemeralOf = function (o) {
+  const list = o && o.spec && o.spec.ephemeralContainers;
+  return Array.isArray(list) ? list.filter(function (c) { return c && typeof c === 'object'; }) : [];
+};
+const before = ephemeralOf(request.oldObject).map(function (c) { return c.name; });
+const added = ephemeralOf(request.object).filter(function (c) { return before.indexOf(c.name) < 0; });
+if (added.length > 0) {
+  ${act(ctx, `${js(`ephemeral containers may not be added to pods${where}: `)} + added.map(function (c) { return String(c.name || '?'); }).join(', ')`)}
+}
+`,
+    };
+  },
+};
+
 /** The families of this file, in the order OFFLINE_FAMILIES tries them. */
-export const MORE_FAMILIES: readonly OfflineFamily[] = [podConnect];
+export const MORE_FAMILIES: readonly OfflineFamily[] = [podConnect, ephemeralContainers];

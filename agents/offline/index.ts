@@ -53,6 +53,14 @@ const INDEPENDENT_RULES = new Set([
   'replicas',
 ]);
 
+/**
+ * Families whose subject another family's phrases swallow: to a pod-spec family "ephemeral containers" is a kind
+ * of container, yet they are only ever added through pods/ephemeralcontainers, which a pod-spec policy does not
+ * match. When one of these claims an intent that another family solves, the intent asks for two rules ("Ephemeral
+ * containers and privileged containers are not allowed") or for a check the other family's policy never makes.
+ */
+const SUBJECT_RULES = new Set(['ephemeral-containers']);
+
 /** The catalogue, as `policyforge generate --families` prints it. */
 export function offlineFamilies(): Array<{ id: string; title: string; examples: string[] }> {
   return OFFLINE_FAMILIES.map((f) => ({ id: f.id, title: f.title, examples: [...f.examples] }));
@@ -135,6 +143,12 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
   if (combined.length > 1 && (!solution || !combined.includes(solution.family))) {
     throw new PolicyforgeError('PF_ERR_OFFLINE_UNSUPPORTED', [
       `"${text}" combines ${combined.length} rules (${combined.join(', ')}); offline mode writes one rule per policy. Generate them one at a time, or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+    ]);
+  }
+  const subject = claimed.find((id) => SUBJECT_RULES.has(id) && id !== solution?.family);
+  if (solution && subject) {
+    throw new PolicyforgeError('PF_ERR_OFFLINE_UNSUPPORTED', [
+      `"${text}" names what ${subject} rules on beside what ${solution.family} checks; offline mode writes one rule per policy, and a ${solution.family} policy would never see them. Generate them one at a time, or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
     ]);
   }
   if (!solution) {

@@ -129,6 +129,20 @@ const OPTIONS_KIND: Record<string, string> = {
   attach: 'PodAttachOptions',
   portforward: 'PodPortForwardOptions',
 };
+/** kubectl debug: an UPDATE of pods/ephemeralcontainers from the ephemeral containers `before` to `after`. */
+function addingEphemeral(before: string[], after: string[], namespace = NS): OnSubresource {
+  const withEphemeral = (names: string[]): KubeObject => {
+    const ephemeralContainers = names.map((name) => ({ name, image: 'busybox:1.36', targetContainerName: 'app' }));
+    return pod(undefined, names.length ? { ephemeralContainers } : {}, namespace);
+  };
+  return {
+    subResource: 'ephemeralcontainers',
+    operation: 'UPDATE',
+    namespace,
+    oldObject: withEphemeral(before),
+    object: withEphemeral(after),
+  };
+}
 function connecting(subResource: string, namespace = NS): OnSubresource {
   const options =
     subResource === 'portforward' ? { ports: [8080] } : { container: 'app', stdin: true, tty: true, command: ['sh'] };
@@ -1925,6 +1939,26 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['port-forward (not named)', connecting('portforward'), 'allow'],
     ],
   },
+  // ephemeral-containers: only the pods/ephemeralcontainers subresource adds them (kubectl debug).
+  {
+    text: 'Ephemeral containers are for debugging only. This policy blocks the use of ephemeral containers.',
+    family: 'ephemeral-containers',
+    checks: [
+      ['kubectl debug adds one', addingEphemeral([], ['debugger']), 'deny'],
+      ['a second one', addingEphemeral(['debugger'], ['debugger', 'shell']), 'deny'],
+      ['nothing added', addingEphemeral(['debugger'], ['debugger']), 'allow'],
+      ['a plain pod', pod(), 'allow'],
+      ['a plain pod update', [pod(), relabelled(pod())], 'allow'],
+    ],
+  },
+  {
+    text: 'Ephemeral containers must not be added to pods in namespace prod.',
+    family: 'ephemeral-containers',
+    checks: [
+      ['in prod', addingEphemeral([], ['debugger'], 'prod'), 'deny'],
+      ['in another namespace', addingEphemeral([], ['debugger'], 'staging'), 'allow'],
+    ],
+  },
 ];
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
@@ -2027,10 +2061,6 @@ const REFUSED: Array<[string, string]> = [
     'about ServiceAccount objects, not pods',
   ],
   [
-    'Ephemeral containers are for debugging only. This policy blocks the use of ephemeral containers.',
-    'no family forbids a container list',
-  ],
-  [
     'This policy ensures that initContainers are not privileged.',
     'init containers only is a narrower rule than the family writes',
   ],
@@ -2118,6 +2148,15 @@ const REFUSED: Array<[string, string]> = [
   ['Exec into Deployments is not allowed.', 'exec opens a pod, not a Deployment'],
   ['Pods must not attach volumes from the host.', 'attach is not a connection here'],
   ['kubectl exec into the container app is not allowed.', 'one container: not read'],
+  ['Ephemeral containers must not be privileged.', 'what they do, not whether they may exist'],
+  ['Ephemeral containers are allowed only in namespace dev.', '"only allowed in" a namespace'],
+  ['Deployments must not use ephemeral containers.', 'a pod template cannot carry them'],
+  ['Pods must not have more than one ephemeral container.', 'a count, not a ban'],
+  ['Ephemeral containers and privileged containers are not allowed.', 'two rules in one statement'],
+  [
+    'Containers, including ephemeral containers, must not be privileged.',
+    'a pod-spec policy never sees the ephemeral containers kubectl debug adds',
+  ],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
