@@ -1006,3 +1006,24 @@ describe('lists, permissions and namespace classes read as meant (issue 11)', ()
     ).toEqual(['production']);
   });
 });
+
+describe('"a readiness probe or a startup probe" asks for either one, never both', () => {
+  // The list of probes was found only when the names were adjacent ("liveness or readiness probe"): with "probe"
+  // after each name the "or" was lost and both were required, denying a container with a readiness probe alone.
+  const probe = { httpGet: { path: '/healthz', port: 8080 } };
+  it('reads "X probe or a Y probe" as any one of them', async () => {
+    for (const text of [
+      'Containers must define a readiness probe or a startup probe.',
+      'Containers need a liveness probe or a readiness probe.',
+    ]) {
+      const [a, b] = [...text.matchAll(/(readiness|liveness|startup) probe/g)].map((m) => `${m[1]}Probe`);
+      expect(
+        await failuresOn(text, [
+          { name: `${a} alone is enough`, object: podWith({ [a]: probe }), expect: 'allow' },
+          { name: `${b} alone is enough`, object: podWith({ [b]: probe }), expect: 'allow' },
+          { name: 'neither is denied', object: podWith({}), expect: 'deny' },
+        ]),
+      ).toEqual([]);
+    }
+  });
+});
