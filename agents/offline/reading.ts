@@ -397,6 +397,12 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
     }
     unplaced.push(raw);
   }
+  // "Pods created by Deployments", "Deployments … on their pods": one kind qualified through another. Read as two
+  // kinds, the rule would check every Pod (bare ones included) or the Deployment's own labels, not its template's.
+  for (const m of s.matchAll(
+    /\b(?:created|owned|managed|controlled|spawned|generated|launched|started)\s+by\b|\b(?:their|its)\s+(?:own\s+)?(?:pods?|pod\s+templates?|templates?|jobs?|replica\s*sets?)\b/gi,
+  ))
+    unplaced.push(m[0]);
   // "A, B, or both" / "A and/or B" asks for at least one: a family that reads lists as "every one" would require
   // both, so the words stay unplaced unless the family's own phrase took them.
   for (const m of s.matchAll(/\bor\s+(?:both|all\s+(?:three|of\s+them))\b|\band\s*\/\s*or\b/gi)) unplaced.push(m[0]);

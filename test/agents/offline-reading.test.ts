@@ -173,3 +173,23 @@ describe('placeWords: every content word placed, polarity and quantifiers unders
     });
   });
 });
+
+describe('placeWords: one kind qualified through another is not two kinds', () => {
+  it('leaves "created by", "managed by", "their pods", "its pods" unplaced', () => {
+    for (const [text, words] of [
+      ['Pods created by Deployments must not be privileged', ['created by']],
+      ['Pods managed by a controller must not be privileged', ['managed by']],
+      ['Deployments must carry a team label on their pods', ['their pods']],
+      ['Every Deployment and its pods must carry a team label', ['its pods']],
+    ] as const)
+      expect(place(text, [/\bprivileged\b/, /\bteam label\b/, /\bcarry\b/]).unplaced, text).toEqual(
+        expect.arrayContaining([...words]),
+      );
+  });
+
+  it('still reads a rule about the containers of one kind', () => {
+    expect(
+      place('Jobs must set a memory limit on all their containers', [/\bmemory limit\b/, /\bcontainers?\b/]).unplaced,
+    ).toEqual([]);
+  });
+});
