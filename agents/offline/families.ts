@@ -3929,7 +3929,8 @@ const ingressTls: OfflineFamily = {
   phrases: [
     /\b(?:spec\.)?tls\b(?:\s+(?:settings|configuration|config|section|block|entry|entries)\b)?/i,
     [/\b(?:lacks?|lacking|missing|without)\b/i, 'not'],
-    /\b(?:enabled|configured|defined)\b/i,
+    // "must configure TLS" as "must have TLS configured"
+    /\b(?:enabled|configured?|configures|defined)\b/i,
   ],
   match: (ctx) => {
     const ing = ctx.catalog.byKind('networking.k8s.io/v1', 'Ingress');

@@ -75,6 +75,10 @@ function ingress(host: string): KubeObject {
     spec: { rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }] },
   };
 }
+/** The object with fields merged into its spec. */
+function withSpec(o: KubeObject, spec: Record<string, unknown>): KubeObject {
+  return { ...o, spec: { ...(o.spec as Record<string, unknown>), ...spec } };
+}
 function namespaceObject(labels: Record<string, string> | undefined): KubeObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', ...(labels ? { labels } : {}) } };
 }
@@ -1959,6 +1963,20 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['in another namespace', addingEphemeral([], ['debugger'], 'staging'), 'allow'],
     ],
   },
+  // ingress-tls: "configure TLS" as "have TLS configured".
+  {
+    text: 'Every Ingress must configure TLS.',
+    family: 'ingress-tls',
+    checks: [
+      ['no tls', ingress('shop.example.com'), 'deny'],
+      [
+        'tls for its host',
+        withSpec(ingress('shop.example.com'), { tls: [{ hosts: ['shop.example.com'], secretName: 'shop-tls' }] }),
+        'allow',
+      ],
+      ['an empty tls list', withSpec(ingress('shop.example.com'), { tls: [] }), 'deny'],
+    ],
+  },
 ];
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
@@ -2157,6 +2175,8 @@ const REFUSED: Array<[string, string]> = [
     'Containers, including ephemeral containers, must not be privileged.',
     'a pod-spec policy never sees the ephemeral containers kubectl debug adds',
   ],
+  ['Ingresses must configure TLS for every host.', 'which hosts TLS covers is another rule'],
+  ['Ingresses may configure TLS.', 'a permission, not a rule'],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
