@@ -1488,6 +1488,8 @@ const ingressHost: OfflineFamily = {
     if (!ing || !/\bingress(es)?\b/i.test(ctx.text) || !/\bhost(?:s|names?)?\b/i.test(ctx.text)) return undefined;
     const suffixes = hostsIn(ctx.text).filter((h) => !h.includes('/'));
     if (suffixes.length === 0) return undefined;
+    // "Every Ingress rule must set a host under example.com" also requires a host, which this rule does not.
+    if (REQUIRES_HOST.test(ctx.text)) return undefined;
     const ns = homeNamespace(ctx);
     const rule = (host: string): Record<string, unknown> => ({
       host,
@@ -4626,6 +4628,10 @@ const subPathMounts: OfflineFamily = {
 // ---------------------------------------------------------------------------------------------------------
 // Ingress hosts left blank or wildcarded; probes and lifecycle hooks aimed at another host
 
+/** "Every Ingress rule must set a host", "Ingress rules without a host …": a requirement on each rule. */
+const REQUIRES_HOST =
+  /\brules?\b[^.]*?\b(?:must|shall|should|needs?\s+to|(?:is|are)\s+required\s+to)\s+(?:set|have|specify|define|declare|include)\s+an?\s+host(?:\s?name)?\b|\brules?\s+without\s+an?\s+host(?:\s?name)?\b/i;
+
 const ingressOpenHost: OfflineFamily = {
   id: 'ingress-open-host',
   title: 'Ingress rules with a blank (missing or empty) or wildcard (*) host forbidden',
@@ -4645,13 +4651,22 @@ const ingressOpenHost: OfflineFamily = {
   match: (ctx) => {
     const t = ctx.text;
     const ing = ctx.catalog.byKind('networking.k8s.io/v1', 'Ingress');
-    if (!ing || !/\bingress(?:es)?\b/i.test(t) || !/\bhost(?:s|\s?names?)?\b/i.test(t) || !ctx.negated)
+    // "Every Ingress rule must set a host", "Ingress rules without a host are not allowed": a blank host is the
+    // offence. Said of the rules only: "every Ingress must set a host" does not say whether one without rules may.
+    const requiresHost = !ctx.negated && REQUIRES_HOST.test(t);
+    if (
+      !ing ||
+      !/\bingress(?:es)?\b/i.test(t) ||
+      !/\bhost(?:s|\s?names?)?\b/i.test(t) ||
+      !(ctx.negated || requiresHost)
+    )
       return undefined;
     // Hosts under a domain are ingress-host's; a TLS section is ingress-tls's.
     if (hostsIn(t).length || /\btls\b/i.test(t)) return undefined;
-    const blank = /\b(?:blank|empty|missing|unset)\b/i.test(t);
+    const blank = requiresHost || /\b(?:blank|empty|missing|unset)\b/i.test(t);
     const wildcard = /\bwildcard/i.test(t) || /\(\s*[`'"]?\*[`'"]?\s*\)|[`'"]\*[`'"]/.test(t);
     if (!blank && !wildcard) return undefined;
+    if (requiresHost && (wildcard || /\b(?:blank|empty|missing|unset)\b/i.test(t))) return undefined;
     const ns = homeNamespace(ctx);
     const rule = (host?: string): Record<string, unknown> => ({
       ...(host === undefined ? {} : { host }),
@@ -4696,9 +4711,11 @@ const ingressOpenHost: OfflineFamily = {
       wildcard ? "(typeof r.host === 'string' && r.host.indexOf('*') >= 0)" : '',
     ].filter(Boolean);
     return {
-      polarity: 'forbid',
+      polarity: requiresHost ? 'require' : 'forbid',
       family: 'ingress-open-host',
-      summary: `Ingress rules may not have ${what}`,
+      summary: requiresHost
+        ? 'every Ingress rule must set a host (a rule without one, or with an empty one, is denied; an Ingress without rules is left alone)'
+        : `Ingress rules may not have ${what}`,
       target: targetFor([ing], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
       steps: [],
       tests,

@@ -75,6 +75,9 @@ function ingress(host: string): KubeObject {
     spec: { rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }] },
   };
 }
+const ingressHttp = {
+  paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }],
+};
 /** The object with fields merged into its spec. */
 function withSpec(o: KubeObject, spec: Record<string, unknown>): KubeObject {
   return { ...o, spec: { ...(o.spec as Record<string, unknown>), ...spec } };
@@ -1977,6 +1980,35 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['an empty tls list', withSpec(ingress('shop.example.com'), { tls: [] }), 'deny'],
     ],
   },
+  // ingress-open-host: a host required on every rule; an Ingress without rules is not a rule without a host.
+  {
+    text: 'Every Ingress rule must set a host.',
+    family: 'ingress-open-host',
+    checks: [
+      ['a named host', ingress('shop.example.com'), 'allow'],
+      ['a wildcard host (still a host)', ingress('*.example.com'), 'allow'],
+      ['an empty host', ingress(''), 'deny'],
+      ['no host', withSpec(ingress('x'), { rules: [{ http: ingressHttp }] }), 'deny'],
+      [
+        'a second rule without a host',
+        withSpec(ingress('x'), { rules: [{ host: 'a.example.com' }, { http: ingressHttp }] }),
+        'deny',
+      ],
+      [
+        'no rules, only a default backend',
+        withSpec(ingress('x'), { rules: [], defaultBackend: ingressHttp.paths[0].backend }),
+        'allow',
+      ],
+    ],
+  },
+  {
+    text: 'Ingress rules without a host are not allowed.',
+    family: 'ingress-open-host',
+    checks: [
+      ['a named host', ingress('shop.example.com'), 'allow'],
+      ['no host', withSpec(ingress('x'), { rules: [{ http: ingressHttp }] }), 'deny'],
+    ],
+  },
 ];
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
@@ -2177,6 +2209,10 @@ const REFUSED: Array<[string, string]> = [
   ],
   ['Ingresses must configure TLS for every host.', 'which hosts TLS covers is another rule'],
   ['Ingresses may configure TLS.', 'a permission, not a rule'],
+  ['Every Ingress must set a host.', 'an Ingress without rules: not said'],
+  ['Ingress rules may have a host.', 'a permission, not a rule'],
+  ['Every Ingress rule with a path must set a host.', 'a condition on the rule'],
+  ['Every Ingress rule must set a host under example.com.', 'the domain rule allows a rule without a host'],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
