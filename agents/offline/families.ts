@@ -2056,6 +2056,12 @@ const operationForbidden: OfflineFamily = {
     if (!operations.length || OPERATION_CONDITION.test(t)) return undefined;
     const resources = ctx.resources;
     if (!resources.length) return undefined;
+    // "Roles must not allow the deletion of secrets" is about what a role grants (RBAC), not deleting roles.
+    if (
+      resources.some((x) => x.kind === 'Role' || x.kind === 'ClusterRole') &&
+      /\b(?:allows?|grants?|permits?|gives?)\b/i.test(t)
+    )
+      return undefined;
     const r = resources[0];
     const ns = homeNamespace(ctx);
     const v = violation(ctx);
@@ -4161,8 +4167,14 @@ const rbacRules: OfflineFamily = {
     // Bindings are rbac-subjects' and rbac-requester's: a text naming one is not about what a role grants.
     if (ctx.resources.some((r) => /Binding$/.test(r.kind))) return undefined;
     // "must not allow get on secrets" bans one verb; read as "no access to secrets" it would also deny a
-    // Role that only lists them. Ordinary verbs are not read (some are plain English words the reader skips).
-    if (/\b(?:get|list|watch|create|update|patch|delete|deletecollection)\b/i.test(t)) return undefined;
+    // Role that only lists them. Ordinary verbs are not read (some are plain English words the reader skips), in
+    // any form: "must not allow creating pods" is one verb too, never all access to pods.
+    if (
+      /\b(?:get(?:s|ting)?|list(?:s|ed|ing)?|watch(?:es|ed|ing)?|creat(?:e|es|ed|ing|ion)|updat(?:e|es|ed|ing)|patch(?:es|ed|ing)?|delet(?:e|es|ed|ing|ion)|deletecollection|read(?:s|ing)?|writ(?:e|es|ing)|modif\w*|edit(?:s|ed|ing)?|chang\w*|view(?:s|ed|ing)?)\b/i.test(
+        t,
+      )
+    )
+      return undefined;
     const wildcard = /\bwildcards?\b|[`'"(]\*[`'")]/i.test(t);
     const verbs = RBAC_SPECIAL_VERBS.filter((v) => new RegExp(`\\b${v}\\b`, 'i').test(t));
     const subresources = [...t.matchAll(/\b([a-z]+)\/(exec|attach|portforward|proxy)\b/gi)].map((m) => ({

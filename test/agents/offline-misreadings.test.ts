@@ -1027,3 +1027,18 @@ describe('"a readiness probe or a startup probe" asks for either one, never both
     }
   });
 });
+
+describe('a ban on one RBAC verb in any inflection is never widened into a ban on every access', () => {
+  // "Roles must not allow creating pods": "creating" is a word the reader skips, so the verb was lost and a Role
+  // that only reads pods was denied. The bare verbs were already refused; their other forms now are too.
+  it('refuses "creating", "deletion", "listing", "updates", "read access" on a resource', () => {
+    for (const text of [
+      'Roles must not allow creating pods.',
+      'Roles must not allow the deletion of secrets.',
+      'Roles must not allow listing secrets.',
+      'ClusterRoles must not grant updates to deployments.',
+      'Roles must not grant read access to secrets.',
+    ])
+      refusal(text);
+  });
+});
