@@ -46,8 +46,14 @@ function scanNamespaces(text: string): { named: string[]; excluded: string[] } {
         !/^[`'"\u2018\u201c]/.test(m[1])
       )
         continue;
-      const before = text.slice(Math.max(0, (m.index ?? 0) - 30), (m.index ?? 0) + m[0].length - m[1].length);
-      const negated = /\b(?:except|outside|excluding|besides|other\s+than|not\s+in|but\s+not)\b/i.test(before);
+      // The exclusion is the lead itself ("except the dev namespace") or stands right before it ("but not in",
+      // "except in"): an "other than" earlier in the sentence ("capabilities other than X in namespace prod")
+      // is about something else, and reading it here excluded the one namespace the rule was for.
+      const leadText = text.slice(m.index ?? 0, (m.index ?? 0) + m[0].length - m[1].length);
+      const preceding = text.slice(Math.max(0, (m.index ?? 0) - 20), m.index ?? 0);
+      const negated =
+        /^(?:outside|except|excluding|besides|other\s+than)\b/i.test(leadText) ||
+        /\b(?:not|except|excluding|besides|other\s+than|apart\s+from)\s*$/i.test(preceding);
       for (const part of m[1].split(/\s*(?:,|\band\b|\bor\b)\s*/i)) {
         const name = unquote(part.trim()).toLowerCase();
         if (name && !['every', 'all', 'any', 'each', 'a', 'the', 'new', 'other', 'system', 'in', 'of'].includes(name))

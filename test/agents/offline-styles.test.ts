@@ -2009,6 +2009,20 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['no host', withSpec(ingress('x'), { rules: [{ http: ingressHttp }] }), 'deny'],
     ],
   },
+  // An "other than" about the rule's values is not an exclusion of the namespace named after it.
+  {
+    text: 'Containers must not add capabilities other than NET_BIND_SERVICE in namespace prod.',
+    family: 'capabilities',
+    checks: [
+      ['SYS_ADMIN in prod', pod([sc({ capabilities: { add: ['SYS_ADMIN'] } })], {}, 'prod'), 'deny'],
+      ['NET_BIND_SERVICE in prod', pod([sc({ capabilities: { add: ['NET_BIND_SERVICE'] } })], {}, 'prod'), 'allow'],
+      [
+        'SYS_ADMIN in staging (outside the scope)',
+        pod([sc({ capabilities: { add: ['SYS_ADMIN'] } })], {}, 'staging'),
+        'allow',
+      ],
+    ],
+  },
 ];
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
