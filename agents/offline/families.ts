@@ -3669,7 +3669,8 @@ const sysctls: OfflineFamily = {
       'i',
     ),
     // "Only safe sysctls may be set" / "must not set unsafe sysctls": the Pod Security Standards' safe set.
-    new RegExp(`\\bonly\\s+${SAFE_SYSCTLS.source}`, 'i'),
+    // … and "Pods may only set safe sysctls".
+    new RegExp(`\\bonly\\s+(?:(?:set|use|specify|define)\\s+)?${SAFE_SYSCTLS.source}`, 'i'),
     SAFE_SYSCTLS,
     UNSAFE_SYSCTLS,
     /\b(?:any\s+)?sysctls?\b/i,

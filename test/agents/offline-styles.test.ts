@@ -2023,6 +2023,31 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ],
     ],
   },
+  // sysctls: "may only set safe sysctls" is the Pod Security Standards' safe set.
+  {
+    text: 'Pods may only set safe sysctls.',
+    family: 'sysctls',
+    checks: [
+      [
+        'kernel.msgmax',
+        pod(undefined, { securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '1' }] } }),
+        'deny',
+      ],
+      [
+        'net.ipv4.ip_local_port_range',
+        pod(undefined, {
+          securityContext: { sysctls: [{ name: 'net.ipv4.ip_local_port_range', value: '1024 65000' }] },
+        }),
+        'allow',
+      ],
+      ['no sysctls', pod(), 'allow'],
+      [
+        'a Deployment with kernel.msgmax',
+        deployment([container()], { securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '1' }] } }),
+        'deny',
+      ],
+    ],
+  },
 ];
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
@@ -2227,6 +2252,7 @@ const REFUSED: Array<[string, string]> = [
   ['Ingress rules may have a host.', 'a permission, not a rule'],
   ['Every Ingress rule with a path must set a host.', 'a condition on the rule'],
   ['Every Ingress rule must set a host under example.com.', 'the domain rule allows a rule without a host'],
+  ['Pods may only set unsafe sysctls.', 'the unsafe ones are not a list'],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
