@@ -672,6 +672,11 @@ const imageTag: OfflineFamily = {
   ],
   phrases: [
     ...POD_PHRASES,
+    // "to name a tag other than latest": a tag is required and it is not latest (the family's two offences).
+    [
+      /\b(?:(?:to\s+)?(?:name|use|specify|carry|have)\s+)?an?\s+(?:image\s+)?tag\s+other\s+than\s+[`'"\u2018\u2019]?:?latest\b[`'"\u2018\u2019]?/i,
+      'not',
+    ],
     /[`'"\u2018\u2019]?:?latest[`'"\u2018\u2019]?(?:\s+(?:image\s+)?tags?)?/i,
     /\b(?:no\s+(?:image\s+)?tag(?:\s+at\s+all)?|without\s+(?:a|any)\s+tag|untagged)\b/i,
     // "an image tag is either not specified or `latest`": untagged or latest, the family's two offences.

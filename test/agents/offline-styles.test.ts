@@ -2048,6 +2048,17 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ],
     ],
   },
+  // image-tag: "a tag other than latest" requires a tag and forbids latest.
+  {
+    text: 'This policy requires every container image to name a tag other than latest.',
+    family: 'image-tag',
+    checks: [
+      ['latest', pod([container({ image: 'nginx:latest' })]), 'deny'],
+      ['no tag', pod([container({ image: 'nginx' })]), 'deny'],
+      ['a version tag', pod([container({ image: 'nginx:1.27.1' })]), 'allow'],
+      ['a Deployment with latest', deployment([container({ image: 'nginx:latest' })]), 'deny'],
+    ],
+  },
 ];
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
@@ -2253,6 +2264,8 @@ const REFUSED: Array<[string, string]> = [
   ['Every Ingress rule with a path must set a host.', 'a condition on the rule'],
   ['Every Ingress rule must set a host under example.com.', 'the domain rule allows a rule without a host'],
   ['Pods may only set unsafe sysctls.', 'the unsafe ones are not a list'],
+  ['Container images must not have a tag other than latest.', 'requires latest'],
+  ['Containers must use a tag other than stable.', 'a tag the family does not read'],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
