@@ -3320,6 +3320,9 @@ const apparmor: OfflineFamily = {
     /\bapp\s?armor(?:\s+profiles?)?\b|\bappArmorProfile(?:\.type)?\b/i,
     /\b(?:explicitly\s+set\s+to(?:\s+one\s+of)?|set\s+to\s+one\s+of|one\s+of)\b/i,
     /\bprofiles?(?:\s+types?)?\b/i,
+    // "disallows overriding the AppArmor profile with unconfined": setting it to unconfined.
+    /\boverrid(?:e|es|ing)\b(?=[^.]*\bwith\s+(?:the\s+)?[`'"]?unconfined\b)/i,
+    /\bwith\b(?=\s+(?:the\s+)?[`'"]?unconfined\b)/i,
     APPARMOR_VALUE,
   ],
   match: (ctx) => {

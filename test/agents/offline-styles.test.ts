@@ -2059,6 +2059,17 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['a Deployment with latest', deployment([container({ image: 'nginx:latest' })]), 'deny'],
     ],
   },
+  // apparmor: "overriding the profile with unconfined" is setting it to unconfined.
+  {
+    text: 'This policy disallows overriding the AppArmor profile with unconfined.',
+    family: 'apparmor',
+    checks: [
+      ['field Unconfined', pod([sc({ appArmorProfile: { type: 'Unconfined' } })]), 'deny'],
+      ['annotation unconfined', annotatedPod({ [`${APPARMOR}app`]: 'unconfined' }), 'deny'],
+      ['field RuntimeDefault', pod([sc({ appArmorProfile: { type: 'RuntimeDefault' } })]), 'allow'],
+      ['no profile', pod(), 'allow'],
+    ],
+  },
 ];
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
@@ -2266,6 +2277,8 @@ const REFUSED: Array<[string, string]> = [
   ['Pods may only set unsafe sysctls.', 'the unsafe ones are not a list'],
   ['Container images must not have a tag other than latest.', 'requires latest'],
   ['Containers must use a tag other than stable.', 'a tag the family does not read'],
+  ['This policy disallows overriding the AppArmor profile.', 'with which profile is not said'],
+  ['This policy disallows overriding the AppArmor profile with runtime/default.', 'a ban on the default profile'],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
