@@ -1,6 +1,16 @@
 import type { KubeObject, TestCase } from '../../common/index.js';
 import type { FamilySolution, OfflineFamily } from './families.js';
-import { act, homeNamespace, js, namespaceGuard, outsideNamespace, targetFor, violation } from './rules.js';
+import {
+  act,
+  homeNamespace,
+  js,
+  namespaceGuard,
+  outsideNamespace,
+  scopeCases,
+  targetFor,
+  updateCase,
+  violation,
+} from './rules.js';
 
 /**
  * More offline families (see families.ts for the contract): rules that act on a subresource or an operation
@@ -231,5 +241,159 @@ if (added.length > 0) {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------
+// The ingress class an Ingress uses: spec.ingressClassName, or the legacy kubernetes.io/ingress.class annotation
+
+const INGRESS_CLASS_WORDS = /\bingress\s?class(?:es)?\b/i;
+const CLASS_NAME = '[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?';
+const NOT_CLASS_NAMES = new Set([
+  'the',
+  'a',
+  'an',
+  'any',
+  'same',
+  'default',
+  'other',
+  'must',
+  'is',
+  'of',
+  'be',
+  'set',
+  'named',
+  'called',
+]);
+const LEGACY_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
+
+/** "the ingress class nginx", "the nginx ingress class", "ingress class … must be nginx" (one name, or "a or b"). */
+function ingressClassNames(text: string): string[] | undefined {
+  const q = `[\`'"]?`;
+  const list = `${q}${CLASS_NAME}${q}(?:\\s+or\\s+${q}${CLASS_NAME}${q})*`;
+  const forms = [
+    new RegExp(
+      `\\bingress\\s?class\\s+(?:named\\s+|called\\s+)?(${list})(?=\\s*(?:[.,;]|$|\\s+(?:in|for|on)\\b))`,
+      'i',
+    ),
+    new RegExp(`\\bthe\\s+(${q}${CLASS_NAME}${q})\\s+ingress\\s?class\\b`, 'i'),
+    new RegExp(
+      `\\bingress\\s?class\\s+of\\s+(?:every|each|all|an?)\\s+ingress(?:es)?\\s+(?:must|should|shall)\\s+be\\s+(${list})`,
+      'i',
+    ),
+  ];
+  for (const re of forms) {
+    const m = re.exec(text);
+    if (!m) continue;
+    const names = m[1].split(/\s+or\s+/i).map((n) => n.replace(/[`'"]/g, '').toLowerCase());
+    if (names.some((n) => NOT_CLASS_NAMES.has(n))) return undefined;
+    return names;
+  }
+  return undefined;
+}
+
+const ingressClass: OfflineFamily = {
+  id: 'ingress-class',
+  title:
+    'the ingress class an Ingress uses (spec.ingressClassName, or the legacy kubernetes.io/ingress.class annotation)',
+  examples: ['Ingresses must use the ingress class nginx.', 'Ingresses must not use the ingress class public.'],
+  phrases: [
+    /\bthe\s+(?:ingress\s?class\s+of\s+(?:every|each|all|an?)\s+ingress(?:es)?)\b/i,
+    INGRESS_CLASS_WORDS,
+    /\b(?:named|called|or)\b/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!INGRESS_CLASS_WORDS.test(t)) return undefined;
+    // Naming the field or the annotation asks for that field (known-field reads "ingressClassName").
+    if (/\bingressClassName\b|\bannotation|ingress\.class/i.test(t)) return undefined;
+    const ing = ctx.catalog.byKind('networking.k8s.io/v1', 'Ingress');
+    if (!ing) return undefined;
+    // An Ingress must be named besides the class itself ("The ingress class must be nginx" says of what).
+    if (!/\bingress(?:es)?\b(?!\s?class)/i.test(t)) return undefined;
+    if (ctx.resources.some((r) => r.kind !== 'Ingress' && r.kind !== 'IngressClass')) return undefined;
+    const names = ingressClassNames(t);
+    if (!names?.length) return undefined;
+    const forbid = ctx.negated;
+    const ns = homeNamespace(ctx);
+    const v = violation(ctx);
+    const verb = v === 'warn' ? 'warned' : 'denied';
+    const backend = { service: { name: 'web', port: { number: 80 } } };
+    const mk = (cls: { field?: string; annotation?: string }, namespace = ns): KubeObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: {
+        name: 'web',
+        namespace,
+        ...(cls.annotation ? { annotations: { [LEGACY_CLASS_ANNOTATION]: cls.annotation } } : {}),
+      },
+      spec: {
+        ...(cls.field ? { ingressClassName: cls.field } : {}),
+        rules: [{ host: 'shop.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } }],
+      },
+    });
+    const named = names[0];
+    const other = names.includes('other-class') ? 'another-class' : 'other-class';
+    const tests: TestCase[] = forbid
+      ? [
+          { name: `spec.ingressClassName ${named} is ${verb}`, object: mk({ field: named }), expect: v },
+          { name: `the legacy annotation ${named} is ${verb}`, object: mk({ annotation: named }), expect: v },
+          { name: `spec.ingressClassName ${other} is allowed`, object: mk({ field: other }), expect: 'allow' },
+          { name: 'an Ingress without a class is allowed', object: mk({}), expect: 'allow' },
+          updateCase(`switching to ${named} is ${verb}`, mk({ field: other }), mk({ field: named }), v),
+        ]
+      : [
+          ...names.map((n) => ({
+            name: `spec.ingressClassName ${n} is allowed`,
+            object: mk({ field: n }),
+            expect: 'allow' as const,
+          })),
+          {
+            name: `the legacy annotation ${named} alone is allowed`,
+            object: mk({ annotation: named }),
+            expect: 'allow',
+          },
+          { name: `spec.ingressClassName ${other} is ${verb}`, object: mk({ field: other }), expect: v },
+          { name: `the legacy annotation ${other} is ${verb}`, object: mk({ annotation: other }), expect: v },
+          { name: `an Ingress without a class is ${verb}`, object: mk({}), expect: v },
+          {
+            name: `${named} in the field but ${other} in the annotation is ${verb}`,
+            object: mk({ field: named, annotation: other }),
+            expect: v,
+          },
+          updateCase(`switching away from ${named} is ${verb}`, mk({ field: named }), mk({ field: other }), v),
+        ];
+    tests.push(...scopeCases(ing, ctx, (o) => mk(forbid ? { field: named } : { field: other }, o.namespace)));
+    const list = names.join(' or ');
+    const summary = forbid
+      ? `Ingresses may not use the ingress class ${list} (spec.ingressClassName or the legacy ${LEGACY_CLASS_ANNOTATION} annotation); an Ingress without a class is left alone`
+      : `Ingresses must use the ingress class ${list}: spec.ingressClassName, or the legacy ${LEGACY_CLASS_ANNOTATION} annotation, must name it, and neither may name another (an Ingress without a class is denied)`;
+    return {
+      polarity: forbid ? 'forbid' : 'require',
+      family: 'ingress-class',
+      summary,
+      target: targetFor([ing], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [],
+      tests,
+      placesKinds: ['IngressClass'],
+      javascript: `${namespaceGuard(ctx, [ing])}const classes = [];
+const field = request.object?.spec?.ingressClassName;
+if (typeof field === 'string' && field !== '') classes.push(field);
+const legacy = (request.object?.metadata?.annotations || {})[${js(LEGACY_CLASS_ANNOTATION)}];
+if (typeof legacy === 'string' && legacy !== '') classes.push(legacy);
+const named = ${js(names)};
+${
+  forbid
+    ? `const used = classes.filter(function (c) { return named.indexOf(c) >= 0; });
+if (used.length > 0) {
+  ${act(ctx, `${js('Ingresses may not use the ingress class ')} + used[0]`)}
+}`
+    : `const others = classes.filter(function (c) { return named.indexOf(c) < 0; });
+if (classes.length === 0 || others.length > 0) {
+  ${act(ctx, `${js(`Ingresses must use the ingress class ${list}; this one uses `)} + (classes.join(', ') || 'none')`)}
+}`
+}
+`,
+    };
+  },
+};
+
 /** The families of this file, in the order OFFLINE_FAMILIES tries them. */
-export const MORE_FAMILIES: readonly OfflineFamily[] = [podConnect, ephemeralContainers];
+export const MORE_FAMILIES: readonly OfflineFamily[] = [podConnect, ephemeralContainers, ingressClass];

@@ -78,6 +78,10 @@ function ingress(host: string): KubeObject {
 const ingressHttp = {
   paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }],
 };
+/** The object with annotations merged into its metadata. */
+function withAnnotations(o: KubeObject, annotations: Record<string, string>): KubeObject {
+  return { ...o, metadata: { ...o.metadata, annotations: { ...o.metadata?.annotations, ...annotations } } };
+}
 /** The object with fields merged into its spec. */
 function withSpec(o: KubeObject, spec: Record<string, unknown>): KubeObject {
   return { ...o, spec: { ...(o.spec as Record<string, unknown>), ...spec } };
@@ -2070,6 +2074,40 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['no profile', pod(), 'allow'],
     ],
   },
+  // ingress-class: the class an Ingress uses, in spec.ingressClassName or the legacy annotation.
+  {
+    text: 'Ingresses must use the ingress class nginx.',
+    family: 'ingress-class',
+    checks: [
+      ['ingressClassName nginx', withSpec(ingress('shop.example.com'), { ingressClassName: 'nginx' }), 'allow'],
+      [
+        'legacy annotation nginx',
+        withAnnotations(ingress('shop.example.com'), { 'kubernetes.io/ingress.class': 'nginx' }),
+        'allow',
+      ],
+      ['ingressClassName traefik', withSpec(ingress('shop.example.com'), { ingressClassName: 'traefik' }), 'deny'],
+      [
+        'legacy annotation traefik',
+        withAnnotations(ingress('shop.example.com'), { 'kubernetes.io/ingress.class': 'traefik' }),
+        'deny',
+      ],
+      ['no class', ingress('shop.example.com'), 'deny'],
+    ],
+  },
+  {
+    text: 'Ingresses must not use the ingress class public.',
+    family: 'ingress-class',
+    checks: [
+      ['ingressClassName public', withSpec(ingress('shop.example.com'), { ingressClassName: 'public' }), 'deny'],
+      [
+        'legacy annotation public',
+        withAnnotations(ingress('shop.example.com'), { 'kubernetes.io/ingress.class': 'public' }),
+        'deny',
+      ],
+      ['ingressClassName internal', withSpec(ingress('shop.example.com'), { ingressClassName: 'internal' }), 'allow'],
+      ['no class', ingress('shop.example.com'), 'allow'],
+    ],
+  },
 ];
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
@@ -2279,6 +2317,11 @@ const REFUSED: Array<[string, string]> = [
   ['Containers must use a tag other than stable.', 'a tag the family does not read'],
   ['This policy disallows overriding the AppArmor profile.', 'with which profile is not said'],
   ['This policy disallows overriding the AppArmor profile with runtime/default.', 'a ban on the default profile'],
+  ['Ingresses must use the default ingress class.', 'the default class is not a name'],
+  ['The ingress class must be nginx.', 'of what is not said'],
+  ['Ingresses may use the ingress class nginx.', 'a permission, not a rule'],
+  ['Ingresses must use an ingress class other than nginx.', 'every other class: not read'],
+  ['Ingresses must set an ingress class.', 'presence, which class not said'],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
