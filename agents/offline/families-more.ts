@@ -7,6 +7,7 @@ import {
   namespaceGuard,
   outsideNamespace,
   scopeCases,
+  step,
   targetFor,
   updateCase,
   violation,
@@ -395,5 +396,149 @@ if (classes.length === 0 || others.length > 0) {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------
+// Bindings that grant anything to anonymous requests (user system:anonymous, group system:unauthenticated)
+
+const ANONYMOUS_SUBJECT =
+  /\b(?:the\s+)?[`'"]?system:anonymous[`'"]?(?:\s+users?)?|\b(?:the\s+)?[`'"]?system:unauthenticated[`'"]?(?:\s+(?:group|users?))?|\b(?:anonymous|unauthenticated)(?:\s+(?:users?|requests?|access))?\b/gi;
+/** The bindings the API server and managed platforms reconcile themselves (as binding-role-forbidden leaves them). */
+const PLATFORM_BINDING_PREFIXES = ['system:', 'gce:', 'eks:'];
+
+const anonymousBindings: OfflineFamily = {
+  id: 'binding-anonymous',
+  title: 'RoleBindings / ClusterRoleBindings may not grant anything to system:anonymous or system:unauthenticated',
+  examples: [
+    'Role bindings must not grant access to the system:anonymous user.',
+    'ClusterRoleBindings must not bind the system:unauthenticated group.',
+  ],
+  phrases: [
+    ANONYMOUS_SUBJECT,
+    /\b(?:cluster\s?)?role\s?bindings?\b|\b(?:RBAC\s+)?bindings?\b/gi,
+    /\bbind(?:s|ing)?\s+(?:(?:cluster\s?)?roles?\s+)?(?:to\b)?/gi,
+    /\bgrant(?:s|ing|ed)?\s+(?:any\s+)?(?:access|permissions?|rights?|(?:cluster\s?)?roles?)\s+to\b/gi,
+    /\b(?:as\s+(?:a\s+)?)?subjects?\b/gi,
+    /\b(?:or|to)\b/gi,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    ANONYMOUS_SUBJECT.lastIndex = 0;
+    if (!ANONYMOUS_SUBJECT.test(t) || !ctx.negated) return undefined;
+    const crb = ctx.catalog.get('rbac.authorization.k8s.io', 'clusterrolebindings');
+    const rb = ctx.catalog.get('rbac.authorization.k8s.io', 'rolebindings');
+    if (!crb || !rb) return undefined;
+    // The kind written as a kind is that kind; "role bindings", "bindings" (the RBAC notion) or none are both.
+    const clusterOnly = /\bClusterRoleBindings?\b|\bcluster\s+role\s+bindings?\b/i.test(t);
+    const namespacedOnly = /(?<!Cluster)\bRoleBindings?\b/.test(t);
+    const generic = /\b(?<!cluster\s)role\s+bindings?\b|(?<![A-Za-z])bindings?\b/i.test(
+      t.replace(/\b(?:Cluster)?RoleBindings?\b|\bcluster\s+role\s+bindings?\b/gi, ' '),
+    );
+    const resources =
+      generic || (clusterOnly && namespacedOnly) || (!clusterOnly && !namespacedOnly)
+        ? [crb, rb]
+        : clusterOnly
+          ? [crb]
+          : [rb];
+    // A ClusterRoleBinding has no namespace: a namespace would scope half of the rule.
+    if (ctx.namespaces.length && resources.includes(crb)) return undefined;
+    const v = violation(ctx);
+    const verb = v === 'warn' ? 'warned' : 'denied';
+    const api = 'rbac.authorization.k8s.io';
+    const user = (name: string) => ({ kind: 'User', name, apiGroup: api });
+    const group = (name: string) => ({ kind: 'Group', name, apiGroup: api });
+    const mk = (
+      r: typeof crb,
+      subjects: Array<Record<string, unknown>>,
+      name = 'web-readers',
+      namespace = homeNamespace(ctx),
+    ): KubeObject =>
+      ({
+        apiVersion: `${api}/v1`,
+        kind: r.kind,
+        metadata: r.namespaced ? { name, namespace } : { name },
+        roleRef: { apiGroup: api, kind: 'ClusterRole', name: 'view' },
+        subjects,
+      }) as KubeObject;
+    const tests: TestCase[] = [];
+    for (const r of resources) {
+      tests.push(
+        {
+          name: `a ${r.kind} to the user system:anonymous is ${verb}`,
+          object: mk(r, [user('system:anonymous')]),
+          expect: v,
+        },
+        {
+          name: `a ${r.kind} to the group system:unauthenticated is ${verb}`,
+          object: mk(r, [group('system:unauthenticated')]),
+          expect: v,
+        },
+        {
+          name: `a ${r.kind} to alice and system:anonymous is ${verb}`,
+          object: mk(r, [user('alice'), user('system:anonymous')]),
+          expect: v,
+        },
+        { name: `a ${r.kind} to the user alice is allowed`, object: mk(r, [user('alice')]), expect: 'allow' },
+        {
+          name: `a ${r.kind} to the group system:authenticated is allowed`,
+          object: mk(r, [group('system:authenticated')]),
+          expect: 'allow',
+        },
+      );
+    }
+    const primary = resources[0];
+    tests.push(
+      updateCase(
+        `adding system:anonymous to a ${primary.kind} is ${verb}`,
+        mk(primary, [user('alice')]),
+        mk(primary, [user('alice'), user('system:anonymous')]),
+        v,
+      ),
+      {
+        name: `the platform's own ${primary.kind} system:public-info-viewer is allowed`,
+        object: mk(primary, [group('system:unauthenticated')], 'system:public-info-viewer'),
+        expect: 'allow',
+      },
+    );
+    if (!resources.includes(rb))
+      tests.push({
+        name: "a RoleBinding to system:anonymous is not this policy's business",
+        object: mk(rb, [user('system:anonymous')]),
+        expect: 'allow',
+      });
+    if (!resources.includes(crb))
+      tests.push({
+        name: "a ClusterRoleBinding to system:anonymous is not this policy's business",
+        object: mk(crb, [user('system:anonymous')]),
+        expect: 'allow',
+      });
+    if (resources.includes(rb))
+      tests.push(...scopeCases(rb, ctx, (o) => mk(rb, [user('system:anonymous')], undefined, o.namespace)));
+    const kinds = resources.map((r) => `${r.kind}s`).join(' and ');
+    const summary = `${kinds} may not grant anything to anonymous requests: no subject may be the user system:anonymous or the group system:unauthenticated (either one reaches every unauthenticated request); the platform's own bindings (cluster-admin, system:*, gce:*, eks:*) are left alone`;
+    return {
+      polarity: 'forbid',
+      family: 'binding-anonymous',
+      summary,
+      target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [step('rbacSubjects', 'the subjects of a binding, normalised')],
+      tests,
+      placesKinds: ['Role', 'ClusterRole'],
+      javascript: `${namespaceGuard(ctx, resources)}const name = request.object?.metadata?.name || '';
+const platform = name === 'cluster-admin' || ${js(PLATFORM_BINDING_PREFIXES)}.some(function (p) { return name.indexOf(p) === 0; });
+const anonymous = rbacSubjects(request.object).filter(function (s) {
+  return (s.kind === 'User' && s.name === 'system:anonymous') || (s.kind === 'Group' && s.name === 'system:unauthenticated');
+});
+if (!platform && anonymous.length > 0) {
+  ${act(ctx, `${js(`${kinds} may not grant anything to anonymous requests: `)} + anonymous.map(function (s) { return s.kind + ' ' + s.name; }).join(', ')`)}
+}
+`,
+    };
+  },
+};
+
 /** The families of this file, in the order OFFLINE_FAMILIES tries them. */
-export const MORE_FAMILIES: readonly OfflineFamily[] = [podConnect, ephemeralContainers, ingressClass];
+export const MORE_FAMILIES: readonly OfflineFamily[] = [
+  podConnect,
+  ephemeralContainers,
+  ingressClass,
+  anonymousBindings,
+];

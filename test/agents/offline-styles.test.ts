@@ -2108,6 +2108,28 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['no class', ingress('shop.example.com'), 'allow'],
     ],
   },
+  // binding-anonymous: no binding may name system:anonymous or system:unauthenticated.
+  {
+    text: 'Role bindings must not grant access to the system:anonymous user.',
+    family: 'binding-anonymous',
+    checks: [
+      ['a ClusterRoleBinding to system:anonymous', clusterRoleBinding('view', [user('system:anonymous')]), 'deny'],
+      [
+        'a ClusterRoleBinding to system:unauthenticated',
+        clusterRoleBinding('view', [
+          { kind: 'Group', name: 'system:unauthenticated', apiGroup: 'rbac.authorization.k8s.io' },
+        ]),
+        'deny',
+      ],
+      [
+        'a RoleBinding to system:anonymous',
+        { ...roleBinding('view'), subjects: [user('system:anonymous')] } as KubeObject,
+        'deny',
+      ],
+      ['a RoleBinding to carol', roleBinding('view'), 'allow'],
+      ['a ClusterRoleBinding to alice', clusterRoleBinding('view', [user('alice')]), 'allow'],
+    ],
+  },
 ];
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
@@ -2322,6 +2344,10 @@ const REFUSED: Array<[string, string]> = [
   ['Ingresses may use the ingress class nginx.', 'a permission, not a rule'],
   ['Ingresses must use an ingress class other than nginx.', 'every other class: not read'],
   ['Ingresses must set an ingress class.', 'presence, which class not said'],
+  ['Role bindings must not grant access to the system:authenticated group.', 'another group'],
+  ['Role bindings may grant access to the system:anonymous user.', 'a permission, not a ban'],
+  ['ClusterRoleBindings to cluster-admin must not include the system:anonymous user.', 'only bindings to one role'],
+  ['Bindings must not grant the edit role to anonymous users.', 'only bindings to one role'],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
