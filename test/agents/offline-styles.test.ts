@@ -2348,6 +2348,10 @@ const REFUSED: Array<[string, string]> = [
   ['Role bindings may grant access to the system:anonymous user.', 'a permission, not a ban'],
   ['ClusterRoleBindings to cluster-admin must not include the system:anonymous user.', 'only bindings to one role'],
   ['Bindings must not grant the edit role to anonymous users.', 'only bindings to one role'],
+  [
+    'Containers must not run with group ID 0.',
+    'an unset runAsGroup runs the image group (often 0): whether unset is allowed is not said',
+  ],
 ];
 
 async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
