@@ -312,6 +312,7 @@ function featuresOf(object: KubeObject | Record<string, unknown>): Map<string, s
 /** Where a pod's spec sits in a Pod and in the kinds that carry a pod template. */
 const POD_SPEC = /^spec\.(?:(?:jobTemplate\.spec\.)?template\.spec\.)?/;
 const CONTAINER = /^(?:containers|initContainers|ephemeralContainers)\[\d+\]\.(.+)$/;
+const POD_TEMPLATE_META = /^spec\.(?:jobTemplate\.spec\.)?template\.(metadata\.(?:labels|annotations)\..+)$/;
 
 /**
  * A pod's spec is described the same way whatever carries it (a Pod, a Deployment's template, a CronJob's
@@ -326,7 +327,18 @@ function podSpecFeatures(features: Map<string, string>): Map<string, string> {
   if (!kind) return features;
   const out = new Map<string, string>();
   const containerValues = new Map<string, Set<string>>();
+  const carrier = !features.has('spec.containers[0].name');
   for (const [path, value] of features) {
+    // A pod template's labels and annotations are its pods' (described as a Pod's own); the carrier's own are not.
+    const templateMeta = POD_TEMPLATE_META.exec(path);
+    if (templateMeta) {
+      out.set(templateMeta[1], value);
+      continue;
+    }
+    if (carrier && /^metadata\.(?:labels|annotations)\./.test(path)) {
+      out.set(`its own ${path}`, value);
+      continue;
+    }
     const prefix = POD_SPEC.exec(path)?.[0] ?? '';
     const inPod = prefix !== '' && (prefix !== 'spec.' || features.has('spec.containers[0].name'));
     const rest = inPod ? path.slice(prefix.length) : '';

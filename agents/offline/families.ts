@@ -1260,6 +1260,16 @@ function metadataRule(
   const otherKey = kv.key === 'app' ? 'tier' : 'app';
   // A documented prefix ("container.apparmor.security.beta.kubernetes.io") stands for every key under it.
   const key = kv.prefix ? `${kv.key}/app` : kv.key;
+  // A rule on Pods covers the pod template of every pod controller, as the pod-spec rules do (workloads()): a
+  // Deployment whose template breaks it would only create pods that are denied. A controller's own metadata is not
+  // its pods'.
+  const podTemplates = resources.length === 1 && r.kind === 'Pod' ? workloads(ctx).slice(1) : [];
+  const withTemplate = (c: ApiResource, meta: Record<string, string> | undefined, own?: Record<string, string>) =>
+    variant(sample(c, { namespace: ns, name: 'app', ...(own ? { [field]: own } : {}) }), (o) => {
+      const spec = (o.spec ?? {}) as { template?: KubeObject; jobTemplate?: { spec?: { template?: KubeObject } } };
+      const t = c.kind === 'CronJob' ? spec.jobTemplate?.spec?.template : spec.template;
+      if (t && meta) t.metadata = { ...t.metadata, [field]: { ...t.metadata?.[field], ...meta } };
+    });
   const tests: TestCase[] =
     mode === 'forbidden'
       ? [
@@ -1355,6 +1365,34 @@ function metadataRule(
           },
     );
   }
+  for (const c of podTemplates.filter((x) => x.kind === 'Deployment' || x.kind === 'CronJob'))
+    tests.push(
+      ...(mode === 'forbidden'
+        ? [
+            {
+              name: `a ${c.kind} whose pod template has ${what} is ${v === 'warn' ? 'warned' : 'denied'}`,
+              object: withTemplate(c, { [key]: good }),
+              expect: v,
+            },
+            {
+              name: `a ${c.kind} with ${what} on itself, not on its pod template, is allowed`,
+              object: withTemplate(c, undefined, { [key]: good }),
+              expect: 'allow' as const,
+            },
+          ]
+        : [
+            {
+              name: `a ${c.kind} with ${what} on itself, not on its pod template, is ${v === 'warn' ? 'warned' : 'denied'}`,
+              object: withTemplate(c, undefined, { [key]: good }),
+              expect: v,
+            },
+            {
+              name: `a ${c.kind} whose pod template has ${what} is allowed`,
+              object: withTemplate(c, { [key]: good }),
+              expect: 'allow' as const,
+            },
+          ]),
+    );
   // Another kind carrying the same metadata is outside the scope.
   const outsider = ctx.catalog.byKind('v1', resources.some((x) => x.kind === 'ConfigMap') ? 'Secret' : 'ConfigMap');
   if (outsider) {
@@ -1378,6 +1416,9 @@ function metadataRule(
         : `value !== ${js(kv.value)}`;
   const kinds = resources.map((x) => x.kind).join(', ');
   const under = kv.prefix ? ` (any key ${kv.key}/…)` : '';
+  // The pod's metadata: a Pod's own, a controller's pod template's.
+  const prelude = podTemplates.length ? `${POD_META_JS}const pod = { metadata: podMeta };\n` : '';
+  const subject = podTemplates.length ? 'pod' : 'request.object';
   const message =
     mode === 'forbidden'
       ? `${kinds} objects with ${what}${under} are not allowed${ctx.namespaces.length ? ` in namespace ${ctx.namespaces.join(', ')}` : ''}`
@@ -1386,7 +1427,7 @@ function metadataRule(
     polarity: mode === 'forbidden' ? 'forbid' : 'require',
     family: mode === 'forbidden' ? 'metadata-forbidden' : 'metadata-required',
     summary: message,
-    target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+    target: targetFor([...resources, ...podTemplates], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
     steps: [
       kv.prefix
         ? step(`${field} under ${kv.key}/`, `every ${word} key under the prefix`, false)
@@ -1395,7 +1436,7 @@ function metadataRule(
     ],
     tests,
     javascript: kv.prefix
-      ? `${namespaceGuard(ctx, resources)}const found = request.object && request.object.metadata && request.object.metadata.${field};
+      ? `${namespaceGuard(ctx, resources)}${prelude}const found = ${subject} && ${subject}.metadata && ${subject}.metadata.${field};
 const keys = Object.keys(found && typeof found === 'object' ? found : {}).filter(function (k) {
   return (k === ${js(kv.key)} || k.indexOf(${js(`${kv.key}/`)}) === 0)${kv.value === undefined ? '' : ` && found[k] === ${js(kv.value)}`};
 });
@@ -1403,7 +1444,7 @@ if (keys.length > 0) {
   ${act(ctx, `${js(`${message}: `)} + keys.join(', ')`)}
 }
 `
-      : `${namespaceGuard(ctx, resources)}const value = ${getter}(request.object, ${js(kv.key)});
+      : `${namespaceGuard(ctx, resources)}${prelude}const value = ${getter}(${subject}, ${js(kv.key)});
 if (${cond}) {
   ${act(ctx, js(message))}
 }

@@ -39,7 +39,10 @@ describe('offline planner and coder', () => {
 
   it('plans cases that must be allowed and cases just outside the scope, not only denials', () => {
     const { plan } = offlinePolicy({ text: "Deny pods with the label 'env=prod' in the 'test' namespace." });
-    expect(plan.target).toMatchObject({ resources: ['pods'], apiGroups: [''], namespaces: ['test'] });
+    // A rule on Pods' labels covers the pod templates of the pod controllers too (issue 11, item 4).
+    expect(plan.target).toMatchObject({ namespaces: ['test'] });
+    expect(plan.target.resources[0]).toBe('pods');
+    expect(plan.target.resources).toContain('deployments');
     expect(plan.tests.filter((c) => c.expect === 'allow').length).toBeGreaterThanOrEqual(3);
     expect(plan.tests.some((c) => c.expect === 'allow' && c.object?.metadata?.namespace !== 'test')).toBe(true);
     expect(plan.tests.some((c) => c.operation === 'UPDATE' && c.expect === 'deny')).toBe(true);

@@ -711,7 +711,7 @@ describe('a refusal says what it could not place and what it can do', () => {
 describe('scope words and narrower subjects found while widening the reader (issue 11)', () => {
   it('"in every namespace" scopes the rule; it never adds Namespace objects to it', async () => {
     const text = 'Pods must have the label team in every namespace.';
-    expect(understandOffline({ text }).plan.target.resources).toEqual(['pods']);
+    expect(understandOffline({ text }).plan.target.resources).not.toContain('namespaces');
     expect(
       await failuresOn(text, [
         {
@@ -779,8 +779,9 @@ describe('a word inside a key, domain or value never names a kind', () => {
   it('"the annotation prometheus.io/scrape" targets Pods alone, not Prometheus objects', async () => {
     const text = 'Pods must have the annotation prometheus.io/scrape.';
     const u = understandOffline({ text });
-    expect(u.plan.target.resources).toEqual(['pods']);
-    expect(u.spec.resources).toEqual(['pods']);
+    expect(u.plan.target.resources).not.toContain('prometheuses');
+    expect(u.spec.resources).not.toContain('prometheuses');
+    expect(u.spec.resources?.[0]).toBe('pods');
     const annotated = pod({});
     annotated.metadata = { ...annotated.metadata, annotations: { 'prometheus.io/scrape': 'true' } };
     expect(
@@ -1040,5 +1041,58 @@ describe('a ban on one RBAC verb in any inflection is never widened into a ban o
       'Roles must not grant read access to secrets.',
     ])
       refusal(text);
+  });
+});
+
+describe('a label or annotation rule on Pods covers the pod template of every pod controller, as pod-spec rules do', () => {
+  // "Pods must have the label team": a Deployment whose template lacks it creates pods that are all denied, so the
+  // Deployment is denied itself (Kyverno's auto-generation does the same), while its own metadata is not the pods'.
+  const deployment = (templateLabels?: Record<string, string>, ownLabels?: Record<string, string>): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'd', namespace: 'default', ...(ownLabels ? { labels: ownLabels } : {}) },
+    spec: {
+      selector: { matchLabels: { app: 'd' } },
+      template: {
+        metadata: { labels: { app: 'd', ...templateLabels } },
+        spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }] },
+      },
+    },
+  });
+  const cronJob = (templateLabels?: Record<string, string>): KubeObject => ({
+    apiVersion: 'batch/v1',
+    kind: 'CronJob',
+    metadata: { name: 'c', namespace: 'default' },
+    spec: {
+      schedule: '0 * * * *',
+      jobTemplate: {
+        spec: {
+          template: {
+            metadata: { labels: { ...templateLabels } },
+            spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }] },
+          },
+        },
+      },
+    },
+  });
+
+  it('requires the label on the pod template', async () => {
+    expect(
+      await failuresOn('Pods must have the label team.', [
+        { name: 'a template without it is denied', object: deployment({}, { team: 'a' }), expect: 'deny' },
+        { name: 'a template with it is allowed', object: deployment({ team: 'a' }), expect: 'allow' },
+        { name: 'a CronJob template without it is denied', object: cronJob(), expect: 'deny' },
+        { name: 'a CronJob template with it is allowed', object: cronJob({ team: 'a' }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('forbids the label on the pod template', async () => {
+    expect(
+      await failuresOn("Pods must not carry the label 'env=prod'.", [
+        { name: 'a template with it is denied', object: deployment({ env: 'prod' }), expect: 'deny' },
+        { name: 'a template without it is allowed', object: deployment({}, { env: 'prod' }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
   });
 });

@@ -137,10 +137,18 @@ describe('pod-spec intents cover pod controllers by default', () => {
     ).toEqual(['deployments']);
   });
 
-  it('leaves rules that are not about the pod spec alone', () => {
-    expect(
-      understandOffline({ text: "Deny pods with the label 'env=prod' in the 'test' namespace." }).plan.target.resources,
-    ).toEqual(['pods']);
+  it("covers a Pod label rule on the pod template, never on the controller's own labels", () => {
+    const u = understandOffline({ text: "Deny pods with the label 'env=prod' in the 'test' namespace." });
+    expect(u.plan.target.resources).toEqual(expect.arrayContaining(['pods', 'deployments', 'cronjobs']));
+    const names = u.plan.tests.map((c) => `${c.expect} ${c.name}`);
+    expect(names).toContain('deny a Deployment whose pod template has label env=prod is denied');
+    expect(names).toContain('allow a Deployment with label env=prod on itself, not on its pod template, is allowed');
+  });
+
+  it('leaves rules about other kinds alone', () => {
+    expect(understandOffline({ text: 'ConfigMaps must have the label team.' }).plan.target.resources).toEqual([
+      'configmaps',
+    ]);
   });
 
   it('turns off with podControllers: false', () => {

@@ -28,8 +28,9 @@ describe('policyforge generate', { timeout: 180_000 }, () => {
     expect(policy).toMatchObject({
       apiVersion: 'policy.jspolicy.com/v1beta1',
       kind: 'JsPolicy',
-      spec: { failurePolicy: 'Ignore', resources: ['pods'] },
+      spec: { failurePolicy: 'Ignore' },
     });
+    expect(policy.spec.resources).toEqual(expect.arrayContaining(['pods', 'deployments']));
     expect(policy.spec.namespaceSelector.matchExpressions).toContainEqual({
       key: 'kubernetes.io/metadata.name',
       operator: 'In',
@@ -40,11 +41,11 @@ describe('policyforge generate', { timeout: 180_000 }, () => {
     expect(r.stderr).toMatch(/cases \d+\/\d+/);
     // issue 11: what it does, in our words from the cases, and that no model judged the reading
     expect(r.stderr).toMatch(
-      /what it does:\n {2}Denies CREATE\/UPDATE of Pods in namespace test whose label env="prod"/,
+      /what it does:\n {2}Denies CREATE\/UPDATE of Pods \(and the pod templates of [^)]*\) in namespace test whose label env="prod"/,
     );
     expect(r.stderr).toMatch(/^ {2}judged: no — the reading was not independently checked/m);
     expect(policy.metadata.annotations['policyforge.dev/restatement']).toMatch(
-      /^Denies CREATE\/UPDATE of Pods in namespace test whose label env="prod".*\(not independently judged\)$/,
+      /^Denies CREATE\/UPDATE of Pods \(and the pod templates of [^)]*\) in namespace test whose label env="prod".*\(not independently judged\)$/,
     );
     const w = await run(['generate', DONE_WHEN, '--out', out]);
     expect(w.code).toBe(0);

@@ -51,7 +51,10 @@ describe('generatePolicy offline (no model): the same loop and the same verify()
       operator: 'In',
       values: ['test'],
     });
-    expect(spec).toMatchObject({ type: 'Validating', resources: ['pods'], apiGroups: [''], failurePolicy: 'Ignore' });
+    expect(spec).toMatchObject({ type: 'Validating', failurePolicy: 'Ignore' });
+    // Pods, and the pod templates of the pod controllers (a Deployment of env=prod pods is denied up front).
+    expect(spec.resources).toEqual(expect.arrayContaining(['pods', 'deployments', 'cronjobs']));
+    expect(spec.apiGroups).toEqual(expect.arrayContaining(['', 'apps', 'batch']));
     expect(spec.operations).not.toContain('DELETE');
     expect(result.policy!.metadata.name).toMatch(/\.policyforge\.dev$/);
   });
