@@ -56,7 +56,26 @@ function scanNamespaces(text: string): { named: string[]; excluded: string[] } {
         /\b(?:not|except|excluding|besides|other\s+than|apart\s+from)\s*$/i.test(preceding);
       for (const part of m[1].split(/\s*(?:,|\band\b|\bor\b)\s*/i)) {
         const name = unquote(part.trim()).toLowerCase();
-        if (name && !['every', 'all', 'any', 'each', 'a', 'the', 'new', 'other', 'system', 'in', 'of'].includes(name))
+        if (
+          name &&
+          ![
+            'every',
+            'all',
+            'any',
+            'each',
+            'a',
+            'the',
+            'new',
+            'other',
+            'system',
+            'in',
+            'of',
+            'for',
+            'to',
+            'within',
+            'inside',
+          ].includes(name)
+        )
           (negated ? excluded : named).add(name);
       }
     }

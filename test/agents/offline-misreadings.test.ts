@@ -1096,3 +1096,12 @@ describe('a label or annotation rule on Pods covers the pod template of every po
     ).toEqual([]);
   });
 });
+
+describe('namespace phrases name namespaces, never their lead words', () => {
+  it('"except for namespace dev" leaves out dev, not a namespace called "for"', () => {
+    expect(
+      understandOffline({ text: 'Containers must not be privileged, except for namespace dev.' }).plan.target
+        .excludedNamespaces,
+    ).toEqual(['dev']);
+  });
+});
