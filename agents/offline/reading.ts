@@ -112,7 +112,8 @@ export function readIntent(text: string): Reading {
   // fact ahead of the rule is its background. One that could limit the rule (a quantifier, an exception, a need,
   // a namespace, "we"/"our") is still read, so the intent is refused rather than read without its condition.
   if (operative.length || unmarkedRules.length) {
-    for (const l of leading) (isBackground(l) ? rationale : unmarked).push(l);
+    const ruleText = [...operative, ...unmarkedRules].join(' ');
+    for (const l of leading) (isBackground(l, ruleText) ? rationale : unmarked).push(l);
   } else unmarked.unshift(...leading);
   // A description's own "This policy …" sentence is what the policy does; the must/should sentences around
   // it motivate it. Without one, every sentence not marked as rationale is read.
@@ -137,18 +138,22 @@ export function readIntent(text: string): Reading {
   return { operative: joined, statements, rationale, mode: mutationMode(statements) };
 }
 
-/** Words by which a sentence ahead of a rule could narrow or widen it; such a sentence is never background. */
-const LIMITING =
-  /(?<!-)\b(?:only|except|excepted|exempt(?:ed|ion|ions)?|exceptions?|exclud(?:e|es|ed|ing)|unless|other|others|but|however|instead|rather|apart|besides|unlike|need|needs|needed|require[sd]?|allowed|permitted|approved|trusted|may|might|must|should|shall|can only|cannot|can't|we|our|us|namespaces?|if|when|whenever|where|whose)\b|[`"\u201c]|(?<![A-Za-z])['\u2018]/i;
+/**
+ * Beyond what narrows() looks for: words by which a sentence *ahead* of the rule could still limit it (a need, a
+ * modal, a condition, "we"/"our", a namespace, a quoted value). Such a sentence is never background.
+ */
+const HEDGED =
+  /(?<!-)\b(?:only|other|others|but|however|instead|rather|apart|unlike|need|needs|needed|require[sd]?|allowed|permitted|approved|trusted|may|might|must|should|shall|can only|cannot|can't|we|our|us|namespaces?|if|when|whenever|where|whose)\b|[`"\u201c]|(?<![A-Za-z])['\u2018]/i;
 
 /** Phrases that only look limiting: a possibility ("may be malicious"), "each other", "read-only". */
 const NOT_LIMITING =
   /\b(?:may|might)\s+(?:be|lead|cause|result|expose|break|leak|allow an attacker)\b|\beach\s+other(?:['\u2019]s)?\b/gi;
 
-/** A plain statement of fact that names no condition the rule could take on. */
-function isBackground(sentence: string): boolean {
+/** A plain statement of fact ahead of the rule that names no condition the rule could take on. */
+function isBackground(sentence: string, ruleText: string): boolean {
   return (
-    !LIMITING.test(sentence.replace(NOT_LIMITING, ' ')) &&
+    !narrows(sentence, ruleText) &&
+    !HEDGED.test(sentence.replace(NOT_LIMITING, ' ')) &&
     !/^(?:deny|require|block|disallow|forbid|prevent|reject)\b/i.test(sentence)
   );
 }
@@ -167,7 +172,7 @@ const PERMISSION =
 
 /** Something allowed, skipped or added beside the rule: "init containers are allowed", "Jobs are ignored", "… too". */
 const ASIDE =
-  /(?<!\bnot\s|n['\u2019]t\s|\bnever\s|\bbe\s)\b(?:is|are)\s+(?:still\s+|also\s+)?(?:allowed|permitted|accepted|tolerated|fine|ok|okay)\b|\b(?:is|are)\s+not\s+(?:checked|validated|affected|evaluated|enforced|covered|included|considered|inspected|matched)\b|\b(?:ignored|skipped|untouched|left\s+alone|out\s+of\s+scope)\b|\b(?:can|may)\s+still\b|\b(?:also|too|as\s+well|additionally|in\s+addition|furthermore|moreover|likewise|similarly|one\s+of|either)\b/i;
+  /(?<!\bnot\s|n['\u2019]t\s|\bnever\s|\bbe\s)\b(?:is|are)\s+(?:still\s+|also\s+)?(?:allowed|permitted|accepted|tolerated|fine|ok|okay)\b|\b(?:is|are)\s+not\s+(?:checked|validated|affected|evaluated|enforced|covered|included|considered|inspected|matched)\b|\b(?:ignored|skipped|untouched|left\s+alone|out\s+of\s+scope)\b|\b(?:can|may)\s+still\b|\btoo\b(?!\s+(?:many|much|few|little|long|large|high|low|big|small|often|early|late)\b)|\b(?:also|as\s+well|additionally|in\s+addition|furthermore|moreover|likewise|similarly|one\s+of|either)\b/i;
 
 /**
  * A sentence beside the rule that could narrow or widen it: an exception or scope word, a permission, something

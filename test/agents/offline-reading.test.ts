@@ -59,6 +59,7 @@ describe('readIntent: the operative statement, apart from the rationale', () => 
       'A read-only root filesystem stops an attacker from writing binaries.',
       'Images pulled from unknown registries may be malicious.',
       "The shareProcessNamespace field lets containers see each other's processes.",
+      'Too many replicas can exhaust the cluster.',
     ])
       expect(readIntent(`${lead} Pods must not use hostPath volumes.`).statements, lead).toEqual([
         'Pods must not use hostPath volumes',
