@@ -223,7 +223,12 @@ function mutationMode(statements: string[]): Reading['mode'] {
     (s) =>
       /^(?:please\s+)?(?:(?:in|for|on) [^,]+,\s*)?(?:add|set|default|inject|give|assign|label|annotate|mutate|patch|append|insert|attach|put|apply)\b/i.test(
         s,
-      ) || /\b(?:by default|(?:is|are|be) defaulted|adds|injects|defaults)\b/i.test(s),
+      ) ||
+      /\b(?:by default|(?:is|are|be) defaulted|adds|injects|defaults)\b/i.test(s) ||
+      // "This policy sets imagePullPolicy to Always": what the policy itself does to the object is a mutation.
+      /^(?:this|the) (?:policy|rule)\s+(?:also\s+|will\s+)?(?:sets?|assigns?|mutates?|patch(?:es)?|appends?|inserts?|labels?|annotates?|gives?|overwrites?|replaces?|changes?|rewrites?)\b/i.test(
+        s,
+      ),
   )
     ? 'mutate'
     : 'validate';

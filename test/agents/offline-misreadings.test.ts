@@ -1105,3 +1105,24 @@ describe('namespace phrases name namespaces, never their lead words', () => {
     ).toEqual(['dev']);
   });
 });
+
+describe('what "this policy" does to an object is a mutation, never a deny', () => {
+  it('"This policy sets imagePullPolicy to Always" is never read as a Validating policy', () => {
+    for (const text of [
+      'This policy sets imagePullPolicy to Always on every container.',
+      'The policy assigns the label team=platform to every Namespace.',
+    ]) {
+      let type: string | undefined;
+      try {
+        type = understandOffline({ text }).plan.target.type;
+      } catch (err) {
+        if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
+      }
+      expect(type === undefined || type === 'Mutating', `${text}: ${type}`).toBe(true);
+    }
+    // A sentence that asks the object to set a field is still a requirement.
+    expect(
+      understandOffline({ text: 'This policy ensures every container sets a memory limit.' }).plan.target.type,
+    ).toBe('Validating');
+  });
+});
