@@ -958,7 +958,7 @@ const probes: OfflineFamily = {
     // "one of A, B or C" / "either A or B" / "A or B" / "an A probe or a B probe": any one will do; "A and B":
     // every one is needed.
     const list =
-      /\b(?:readiness|liveness|startup)\w*(?:\s*probes?\b)?(?:\s*(?:,|\band\b|\bor\b)\s*(?:a\s+|an\s+)?(?:readiness|liveness|startup)\w*(?:\s*probes?\b)?)+/i.exec(
+      /\b(?:readiness|liveness|startup)\w*(?:\s*probes?\b)?(?:\s*(?:,\s*(?:and\b|or\b)?|\band\s*\/\s*or\b|\band\b|\bor\b)\s*(?:a\s+|an\s+)?(?:readiness|liveness|startup)\w*(?:\s*probes?\b)?)+/i.exec(
         ctx.text,
       )?.[0] ?? '';
     const anyOf =
@@ -969,6 +969,10 @@ const probes: OfflineFamily = {
         (/\bor\b/i.test(list) && !/\band\b/i.test(list)));
     if (probeList.length > 1 && /\bor\b/i.test(list) && /\band\b/i.test(list) && !/\band\s*\/\s*or\b/i.test(list))
       return undefined;
+    // Probes named apart ("containers with a liveness probe define a readiness probe") are a condition and its
+    // consequence, not one list: read as a list, every container would need both.
+    const listed = new Set([...list.matchAll(/\b(readiness|liveness|startup)/gi)].map((m) => m[1].toLowerCase()));
+    if (probeList.length > 1 && found.length > 0 && listed.size < probeList.length) return undefined;
     const with_ = Object.fromEntries(probeList.map((p) => [p, { httpGet: { path: '/healthz', port: 8080 } }]));
     const only = (p: string): Record<string, unknown> => ({ [p]: { httpGet: { path: '/healthz', port: 8080 } } });
     const words = probeList.join(anyOf ? ' or ' : ' and ');

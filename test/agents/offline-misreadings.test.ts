@@ -1126,3 +1126,21 @@ describe('what "this policy" does to an object is a mutation, never a deny', () 
     ).toBe('Validating');
   });
 });
+
+describe('a condition on the subject is never read as a second requirement', () => {
+  it('refuses "containers with a liveness probe also define a readiness probe" instead of requiring both', () => {
+    for (const text of [
+      'This policy ensures that containers with a liveness probe also define a readiness probe.',
+      'Containers that define a liveness probe must define a readiness probe.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
+  it('still reads a list of probes written with an Oxford comma', () => {
+    expect(
+      understandOffline({
+        text: 'This policy validates that all containers have one of livenessProbe, readinessProbe, or startupProbe defined.',
+      }).plan.rationale,
+    ).toMatch(/at least one of livenessProbe, readinessProbe, startupProbe/);
+  });
+});
