@@ -364,6 +364,14 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
       s,
     );
   if (conditional) unplaced.push(conditional[1]);
+  // "Containers with a CPU limit must also set a memory limit", "Pods that use hostPath must set …": a qualifier
+  // on the subject ahead of a requirement is its condition. Read as one list, both would be required of every
+  // object. (A qualifier ahead of "… must be denied / are not allowed" is the offence itself, and reads fine.)
+  const qualified =
+    /^\s*(?:all\s+|every\s+|each\s+|any\s+)?[\w-]+(?:\s+[\w-]+)?\s+(with|that|which|having|using|running|whose)\b[^.]*?\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|are)\s+required\s+to)\s+(?:also\s+|not\s+|never\s+)*(?!be\s+(?:allowed|permitted|admitted|accepted|denied|rejected|blocked|forbidden|prohibited|disallowed|created|deployed|scheduled|run|used)\b)\w/i.exec(
+      removeNamespacePhrases(` ${statement} `, o.namespaces),
+    );
+  if (qualified) unplaced.push(qualified[1]);
   // "Pods in the dev namespace may be": a bare permission is an exception to a rule, never a rule of its own.
   // "may" with a limit ("may only", "Nobody may", "may have at most") is a rule.
   if (

@@ -1132,8 +1132,16 @@ describe('a condition on the subject is never read as a second requirement', () 
     for (const text of [
       'This policy ensures that containers with a liveness probe also define a readiness probe.',
       'Containers that define a liveness probe must define a readiness probe.',
+      'Containers with a CPU limit must also set a memory limit.',
+      'Containers that set CPU requests must set memory requests.',
     ])
       expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
+  it('still reads a qualifier that is the offence itself ("Containers which mount the Docker socket are not allowed")', () => {
+    expect(understandOffline({ text: 'Containers which mount the Docker socket are not allowed.' }).family).toBe(
+      'runtime-socket',
+    );
   });
 
   it('still reads a list of probes written with an Oxford comma', () => {
