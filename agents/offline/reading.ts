@@ -421,6 +421,13 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
     /\b(?:created|owned|managed|controlled|spawned|generated|launched|started)\s+by\b|\b(?:their|its)\s+(?:own\s+)?(?:pods?|pod\s+templates?|templates?|jobs?|replica\s*sets?)\b/gi,
   ))
     unplaced.push(m[0]);
+  // "in the pod securityContext", "at the container level", "in its own securityContext": where the field must sit.
+  // Families read a field container over pod (the kubelet's rule), so a demand for one level would be lost. No
+  // family places these words, so the statement as written is searched (a family's phrases may eat "pod").
+  for (const m of statement.matchAll(
+    /\b(?:pod|container)[-\s]level\b|\b(?:in|at|on)\s+(?:the\s+)?(?:pod|container|its\s+own|each\s+container)(?:['\u2019]s)?\s+(?:securityContext|security\s+context|level|spec)\b|\bits\s+own\s+(?:securityContext|security\s+context)\b/gi,
+  ))
+    unplaced.push(m[0]);
   // "A, B, or both" / "A and/or B" asks for at least one: a family that reads lists as "every one" would require
   // both, so the words stay unplaced unless the family's own phrase took them.
   for (const m of s.matchAll(/\bor\s+(?:both|all\s+(?:three|of\s+them))\b|\band\s*\/\s*or\b/gi)) unplaced.push(m[0]);

@@ -1152,3 +1152,14 @@ describe('a condition on the subject is never read as a second requirement', () 
     ).toMatch(/at least one of livenessProbe, readinessProbe, startupProbe/);
   });
 });
+
+describe('where a field must sit (pod or container level) is honoured or refused', () => {
+  it('refuses a demand for one level, which families that read container-over-pod would lose', () => {
+    for (const text of [
+      'Pods must set runAsNonRoot to true in the pod securityContext.',
+      'Every container must set runAsNonRoot in its own securityContext.',
+      'The pod-level seccomp profile must be RuntimeDefault.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+});
