@@ -1269,10 +1269,11 @@ function metadataRule(
   // its pods'.
   const podTemplates = resources.length === 1 && r.kind === 'Pod' ? workloads(ctx).slice(1) : [];
   const withTemplate = (c: ApiResource, meta: Record<string, string> | undefined, own?: Record<string, string>) =>
-    variant(sample(c, { namespace: ns, name: 'app', ...(own ? { [field]: own } : {}) }), (o) => {
-      const spec = (o.spec ?? {}) as { template?: KubeObject; jobTemplate?: { spec?: { template?: KubeObject } } };
-      const t = c.kind === 'CronJob' ? spec.jobTemplate?.spec?.template : spec.template;
-      if (t && meta) t.metadata = { ...t.metadata, [field]: { ...t.metadata?.[field], ...meta } };
+    sample(c, {
+      namespace: ns,
+      name: 'app',
+      ...(own ? { [field]: own } : {}),
+      ...(meta ? { template: { [field]: meta } } : {}),
     });
   const tests: TestCase[] =
     mode === 'forbidden'

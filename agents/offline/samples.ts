@@ -10,6 +10,8 @@ export interface SampleOptions {
   annotations?: Record<string, string>;
   /** Replaces the pod spec of pods and workloads. */
   podSpec?: Record<string, unknown>;
+  /** Labels and annotations merged into the pod template's metadata of workloads (a Pod's own are `labels`). */
+  template?: { labels?: Record<string, string>; annotations?: Record<string, string> };
   /** Merged into `spec` (top level) for every kind. */
   spec?: Record<string, unknown>;
   /** Extra top-level fields (e.g. roleRef, subjects). */
@@ -34,6 +36,19 @@ export function sampleObject(r: ApiResource, o: SampleOptions = {}): KubeObject 
   const obj: KubeObject = { apiVersion: apiVersionOf(r), kind: r.kind, metadata: metadata as KubeObject['metadata'] };
   const podSpec = o.podSpec ?? samplePodSpec();
   const app = { app: String(metadata.name) };
+  /** A pod template's metadata: the selector label where the kind has one, then what the caller adds. */
+  const templateMeta = (selector?: Record<string, string>): Record<string, unknown> | undefined => {
+    const labels = selector || o.template?.labels ? { ...selector, ...o.template?.labels } : undefined;
+    if (!labels && !o.template?.annotations) return undefined;
+    return {
+      ...(labels ? { labels } : {}),
+      ...(o.template?.annotations ? { annotations: o.template.annotations } : {}),
+    };
+  };
+  const template = (spec: Record<string, unknown>, selector?: Record<string, string>) => {
+    const meta = templateMeta(selector);
+    return meta ? { metadata: meta, spec } : { spec };
+  };
   switch (r.kind) {
     case 'Pod':
       obj.spec = { ...podSpec, ...o.spec };
@@ -44,28 +59,28 @@ export function sampleObject(r: ApiResource, o: SampleOptions = {}): KubeObject 
       obj.spec = {
         replicas: 1,
         selector: { matchLabels: app },
-        template: { metadata: { labels: app }, spec: podSpec },
+        template: template(podSpec, app),
         ...o.spec,
       };
       break;
     case 'DaemonSet':
-      obj.spec = { selector: { matchLabels: app }, template: { metadata: { labels: app }, spec: podSpec }, ...o.spec };
+      obj.spec = { selector: { matchLabels: app }, template: template(podSpec, app), ...o.spec };
       break;
     case 'ReplicationController':
-      obj.spec = { replicas: 1, selector: app, template: { metadata: { labels: app }, spec: podSpec }, ...o.spec };
+      obj.spec = { replicas: 1, selector: app, template: template(podSpec, app), ...o.spec };
       break;
     case 'Job':
-      obj.spec = { template: { spec: { ...podSpec, restartPolicy: 'Never' } }, ...o.spec };
+      obj.spec = { template: template({ ...podSpec, restartPolicy: 'Never' }), ...o.spec };
       break;
     case 'CronJob':
       obj.spec = {
         schedule: '0 * * * *',
-        jobTemplate: { spec: { template: { spec: { ...podSpec, restartPolicy: 'Never' } } } },
+        jobTemplate: { spec: { template: template({ ...podSpec, restartPolicy: 'Never' }) } },
         ...o.spec,
       };
       break;
     case 'PodTemplate':
-      obj.template = { metadata: { labels: app }, spec: podSpec };
+      obj.template = template(podSpec, app);
       break;
     case 'Namespace':
       if (o.spec) obj.spec = o.spec;

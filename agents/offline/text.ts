@@ -24,6 +24,25 @@ export function excludedNamespacesIn(text: string): string[] {
   return scanNamespaces(text).excluded;
 }
 
+/** Words a namespace phrase's list can hold that name no namespace: determiners and lead words ("except for"). */
+const NOT_A_NAME = new Set([
+  'every',
+  'all',
+  'any',
+  'each',
+  'a',
+  'the',
+  'new',
+  'other',
+  'system',
+  'in',
+  'of',
+  'for',
+  'to',
+  'within',
+  'inside',
+]);
+
 function scanNamespaces(text: string): { named: string[]; excluded: string[] } {
   const named = new Set<string>();
   const excluded = new Set<string>();
@@ -56,27 +75,7 @@ function scanNamespaces(text: string): { named: string[]; excluded: string[] } {
         /\b(?:not|except|excluding|besides|other\s+than|apart\s+from)\s*$/i.test(preceding);
       for (const part of m[1].split(/\s*(?:,|\band\b|\bor\b)\s*/i)) {
         const name = unquote(part.trim()).toLowerCase();
-        if (
-          name &&
-          ![
-            'every',
-            'all',
-            'any',
-            'each',
-            'a',
-            'the',
-            'new',
-            'other',
-            'system',
-            'in',
-            'of',
-            'for',
-            'to',
-            'within',
-            'inside',
-          ].includes(name)
-        )
-          (negated ? excluded : named).add(name);
+        if (name && !NOT_A_NAME.has(name)) (negated ? excluded : named).add(name);
       }
     }
   }
