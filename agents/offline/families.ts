@@ -1586,6 +1586,63 @@ if (bad.length > 0) {
   },
 };
 
+interface Bound {
+  n: number;
+  /** "more than" / "fewer than": the number itself is outside the range. */
+  strict: boolean;
+}
+
+/**
+ * The replica range a statement asks for, both as inclusive numbers (for the cases) and as written (for the
+ * code). "must not have more than 5" is "at most 5" and "must not have fewer than 2" is "at least 2"; a negated
+ * "at least", "at most" or "between" says what is forbidden in a way a single range does not capture, so it is
+ * not read.
+ */
+function replicaBounds(
+  text: string,
+  negated: boolean,
+): { lo?: number; hi?: number; written: { lo?: Bound; hi?: Bound } } | undefined {
+  const between = /\bbetween\s+(\w+)\s+and\s+(\w+)\s+replicas?\b/i.exec(text);
+  if (between) {
+    const a = numberAfter(between[1], /^(\w+)$/);
+    const b = numberAfter(between[2], /^(\w+)$/);
+    if (negated || a === undefined || b === undefined || a > b) return undefined;
+    return { lo: a, hi: b, written: { lo: { n: a, strict: false }, hi: { n: b, strict: false } } };
+  }
+  const atLeast = numberAfter(
+    text,
+    /\b(?:at least|minimum of|min(?:imum)?|no fewer than|no less than)\s+(\w+)\s+replicas?/i,
+  );
+  const moreThan = numberAfter(text, /(?<!\bno\s)\bmore than\s+(\w+)\s+replicas?/i);
+  const atMost = numberAfter(text, /\b(?:at most|maximum of|max(?:imum)?|no more than)\s+(\w+)\s+replicas?/i);
+  const fewerThan = numberAfter(text, /(?<!\bno\s)\b(?:fewer|less) than\s+(\w+)\s+replicas?/i);
+  if ([atLeast, moreThan].filter((n) => n !== undefined).length > 1) return undefined;
+  if ([atMost, fewerThan].filter((n) => n !== undefined).length > 1) return undefined;
+  let lo: Bound | undefined =
+    atLeast !== undefined
+      ? { n: atLeast, strict: false }
+      : moreThan !== undefined
+        ? { n: moreThan, strict: true }
+        : undefined;
+  let hi: Bound | undefined =
+    atMost !== undefined
+      ? { n: atMost, strict: false }
+      : fewerThan !== undefined
+        ? { n: fewerThan, strict: true }
+        : undefined;
+  if (!lo && !hi) return undefined;
+  if (negated) {
+    // Only "not more than N" (at most N) and "not fewer than N" (at least N) have one plain reading.
+    if ((lo && !lo.strict) || (hi && !hi.strict)) return undefined;
+    [lo, hi] = [hi && { n: hi.n, strict: false }, lo && { n: lo.n, strict: false }];
+  }
+  const low = lo && (lo.strict ? lo.n + 1 : lo.n);
+  const high = hi && (hi.strict ? hi.n - 1 : hi.n);
+  if (low !== undefined && high !== undefined && low > high) return undefined;
+  if (high !== undefined && high < 0) return undefined;
+  return { lo: low, hi: high, written: { lo, hi } };
+}
+
 const replicas: OfflineFamily = {
   id: 'replicas',
   title: 'minimum / maximum replicas of workloads',
@@ -1595,28 +1652,14 @@ const replicas: OfflineFamily = {
   ],
   phrases: [
     /\breplicas?\b/i,
-    /\b(?:at\s+least|minimum\s+of|min(?:imum)?|no\s+fewer\s+than|more\s+than|at\s+most|maximum\s+of|max(?:imum)?|no\s+more\s+than|fewer\s+than)(?:\s+(?:one|two|three|four|five|six|seven|eight|nine|ten)\b)?/i,
+    /\b(?:at\s+least|minimum\s+of|min(?:imum)?|no\s+fewer\s+than|no\s+less\s+than|more\s+than|at\s+most|maximum\s+of|max(?:imum)?|no\s+more\s+than|fewer\s+than|less\s+than)(?:\s+(?:one|two|three|four|five|six|seven|eight|nine|ten)\b)?/i,
+    /\bbetween\s+\w+\s+and\b/i,
   ],
   match: (ctx) => {
     if (!/\breplicas?\b/i.test(ctx.text)) return undefined;
-    const min = numberAfter(
-      ctx.text,
-      /\b(?:at least|minimum of|min(?:imum)?|no fewer than|(?<!\bno\s)more than)\s+(\w+)\s+replicas?/i,
-    );
-    const max = numberAfter(
-      ctx.text,
-      /\b(?:at most|maximum of|max(?:imum)?|no more than|(?<!\bno\s)fewer than)\s+(\w+)\s+replicas?/i,
-    );
-    if (min === undefined && max === undefined) return undefined;
-    const moreThan = /(?<!\bno\s)\bmore than\b/i.test(ctx.text);
-    const fewerThan = /(?<!\bno\s)\bfewer than\b/i.test(ctx.text);
-    let lo = min !== undefined && moreThan ? min + 1 : min;
-    let hi = max !== undefined && fewerThan ? max - 1 : max;
-    // "must not have more than 5" is "at most 5"; a negated "at least" is not read.
-    if (ctx.negated) {
-      if ((min !== undefined && !moreThan) || (max !== undefined && !fewerThan)) return undefined;
-      [lo, hi] = [max, min];
-    }
+    const bounds = replicaBounds(ctx.text, ctx.negated);
+    if (!bounds) return undefined;
+    const { lo, hi } = bounds;
     let resources = ctx.resources.filter((r) =>
       ['Deployment', 'StatefulSet', 'ReplicaSet', 'ReplicationController'].includes(r.kind),
     );
@@ -1633,21 +1676,34 @@ const replicas: OfflineFamily = {
     };
     const v = violation(ctx);
     const tests: TestCase[] = [];
-    if (lo === undefined && hi === undefined) return undefined;
     const bad = lo !== undefined ? lo - 1 : (hi ?? 0) + 1;
     const goodN = lo !== undefined ? (hi !== undefined ? lo : lo + 1) : Math.max(1, hi ?? 1);
     tests.push({ name: `${goodN} replicas is allowed`, object: mk(goodN), expect: 'allow' });
     tests.push({ name: `${bad} replicas is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk(bad), expect: v });
     if (lo !== undefined) tests.push({ name: `exactly ${lo} replicas is allowed`, object: mk(lo), expect: 'allow' });
     if (hi !== undefined) tests.push({ name: `exactly ${hi} replicas is allowed`, object: mk(hi), expect: 'allow' });
+    if (lo !== undefined && hi !== undefined)
+      tests.push({
+        name: `${hi + 1} replicas is ${v === 'warn' ? 'warned' : 'denied'}`,
+        object: mk(hi + 1),
+        expect: v,
+      });
     if (lo !== undefined && lo > 1)
       tests.push({ name: 'no replicas field (defaults to 1) is denied', object: mk(undefined), expect: v });
     tests.push(updateCase(`scaling to ${bad} is ${v === 'warn' ? 'warned' : 'denied'}`, mk(goodN), mk(bad), v));
     tests.push(...scopeCases(r, ctx, (o) => mk(bad, o.namespace)));
-    const conds = [lo !== undefined ? `replicas < ${lo}` : '', hi !== undefined ? `replicas > ${hi}` : '']
+    // The numbers as written ("fewer than 10" is `replicas >= 10`), so the policy uses the value the intent names.
+    const { written } = bounds;
+    const conds = [
+      written.lo ? (written.lo.strict ? `replicas <= ${written.lo.n}` : `replicas < ${written.lo.n}`) : '',
+      written.hi ? (written.hi.strict ? `replicas >= ${written.hi.n}` : `replicas > ${written.hi.n}`) : '',
+    ]
       .filter(Boolean)
       .join(' || ');
-    const wanted = [lo !== undefined ? `at least ${lo}` : '', hi !== undefined ? `at most ${hi}` : '']
+    const wanted = [
+      written.lo ? `${written.lo.strict ? 'more than' : 'at least'} ${written.lo.n}` : '',
+      written.hi ? `${written.hi.strict ? 'fewer than' : 'at most'} ${written.hi.n}` : '',
+    ]
       .filter(Boolean)
       .join(' and ');
     return {

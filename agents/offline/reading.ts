@@ -244,7 +244,7 @@ const FUNCTION_WORDS = new Set(
    setting allow allows allowed allowing permit permits permitted admitted accepted create creates created creating creation exist exists
    present kind kinds type types applies usage within inside across cluster-wide clusterwide namespaced please validate validates validated
    check checks checked verify verifies verified enforce enforces enforced get gets provide provides provided via whether own something make use of
-   entirely completely altogether attribute attributes configured`
+   entirely completely altogether attribute attributes configured enable enables enabled enabling`
     .split(/\s+/)
     .filter(Boolean),
 );

@@ -2130,10 +2130,51 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
       ['a ClusterRoleBinding to alice', clusterRoleBinding('view', [user('alice')]), 'allow'],
     ],
   },
+  {
+    // "fewer than 10" is written into the policy as the number named: 10 itself is outside the range.
+    text: 'Deployments must have fewer than 10 replicas.',
+    family: 'replicas',
+    checks: [
+      ['9 replicas', deployment([container()], {}, { replicas: 9 }), 'allow'],
+      ['10 replicas', deployment([container()], {}, { replicas: 10 }), 'deny'],
+      ['no replicas field (1)', deployment([container()]), 'allow'],
+    ],
+  },
+  {
+    text: 'StatefulSets must have between 3 and 7 replicas.',
+    family: 'replicas',
+    checks: [
+      ['2 replicas', { ...deployment([container()], {}, { replicas: 2 }), kind: 'StatefulSet' }, 'deny'],
+      ['3 replicas', { ...deployment([container()], {}, { replicas: 3 }), kind: 'StatefulSet' }, 'allow'],
+      ['7 replicas', { ...deployment([container()], {}, { replicas: 7 }), kind: 'StatefulSet' }, 'allow'],
+      ['8 replicas', { ...deployment([container()], {}, { replicas: 8 }), kind: 'StatefulSet' }, 'deny'],
+    ],
+  },
+  {
+    text: 'Pods must not enable hostNetwork.',
+    family: 'host-namespaces',
+    checks: [
+      ['hostNetwork true', pod(undefined, { hostNetwork: true }), 'deny'],
+      ['hostNetwork false', pod(undefined, { hostNetwork: false }), 'allow'],
+      ['hostPID true (not named)', pod(undefined, { hostPID: true }), 'allow'],
+    ],
+  },
+  {
+    text: 'Containers must not enable privileged mode.',
+    family: 'privileged',
+    checks: [
+      ['privileged', pod([sc({ privileged: true })]), 'deny'],
+      ['not privileged', pod([sc({ privileged: false })]), 'allow'],
+    ],
+  },
 ];
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
 const REFUSED: Array<[string, string]> = [
+  ['Deployments must not have at least 3 replicas.', 'a negated lower bound: what is forbidden is not one range'],
+  ['Deployments must not have between 2 and 4 replicas.', 'a negated range: two ranges allowed'],
+  ['Deployments must have between 10 and 2 replicas.', 'an empty range'],
+  ['Pods must have hostNetwork enabled.', 'requires what the host-namespaces family forbids'],
   ['Deployments must set revisionHistoryLimit to at most 5.', 'a bound, not a value'],
   ['CronJobs must not set concurrencyPolicy to Sometimes.', 'a value the field does not take'],
   ['Ingresses must set ingressClassName nginx.', 'a free-form value without "to": not read'],
