@@ -143,7 +143,7 @@ export function readIntent(text: string): Reading {
  * modal, a condition, "we"/"our", a namespace, a quoted value). Such a sentence is never background.
  */
 const HEDGED =
-  /(?<!-)\b(?:only|other|others|but|however|instead|rather|apart|unlike|need|needs|needed|require[sd]?|allowed|permitted|approved|trusted|may|might|must|should|shall|can only|cannot|can't|we|our|us|namespaces?|if|when|whenever|where|whose)\b|[`"\u201c]|(?<![A-Za-z])['\u2018]/i;
+  /(?<!-)\b(?:only|other|others|but|however|instead|rather|apart|unlike|need|needs|needed|require[sd]?|allowed|permitted|approved|trusted|may|might|must|should|shall|can only|cannot|can't|we|our|us|namespaces?|where|whose)\b|[`"\u201c]|(?<![A-Za-z])['\u2018]/i;
 
 /** Phrases that only look limiting: a possibility ("may be malicious"), "each other", "read-only". */
 const NOT_LIMITING =
@@ -153,8 +153,21 @@ const NOT_LIMITING =
 function isBackground(sentence: string, ruleText: string): boolean {
   return (
     !narrows(sentence, ruleText) &&
-    !HEDGED.test(sentence.replace(NOT_LIMITING, ' ')) &&
+    !HEDGED.test(sameNamespaces(sentence, ruleText).replace(NOT_LIMITING, ' ')) &&
     !/^(?:deny|require|block|disallow|forbid|prevent|reject)\b/i.test(sentence)
+  );
+}
+
+/**
+ * "The default namespace is shared by everyone. Pods must not be created in the default namespace.": a namespace
+ * the rule itself names is the rule's subject in the background too, not a condition the background adds.
+ */
+function sameNamespaces(sentence: string, ruleText: string): string {
+  const q = `[\`'"\u2018\u2019\u201c\u201d]?`;
+  return sentence.replace(
+    new RegExp(`\\b(?:the\\s+)?${q}([a-z0-9][a-z0-9-]*)${q}\\s+namespace\\b`, 'gi'),
+    (phrase: string, name: string) =>
+      new RegExp(`\\b${name.replace(/-/g, '\\-')}${q}\\s+namespace\\b`, 'i').test(ruleText) ? ' ' : phrase,
   );
 }
 

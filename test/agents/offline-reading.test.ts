@@ -60,10 +60,18 @@ describe('readIntent: the operative statement, apart from the rationale', () => 
       'Images pulled from unknown registries may be malicious.',
       "The shareProcessNamespace field lets containers see each other's processes.",
       'Too many replicas can exhaust the cluster.',
+      // A condition inside a statement of fact says when the fact holds, not when the rule applies.
+      'When a node fails, its hostPath data is lost.',
+      'If a pod mounts the host, it can read kubelet credentials.',
     ])
       expect(readIntent(`${lead} Pods must not use hostPath volumes.`).statements, lead).toEqual([
         'Pods must not use hostPath volumes',
       ]);
+    // A namespace the rule itself names is its subject, not a condition the background adds.
+    expect(
+      readIntent('The default namespace is shared by everyone. Pods must not be created in the default namespace.')
+        .statements,
+    ).toEqual(['Pods must not be created in the default namespace']);
   });
 
   it('still reads a sentence ahead of the rule that could narrow it, so the intent is refused, not widened', () => {
@@ -73,6 +81,9 @@ describe('readIntent: the operative statement, apart from the rationale', () => 
       'Workloads in the payments namespace hold card data.',
       'Init containers are exempt.',
       "The 'legacy' team mounts the host.",
+      // A namespace the rule does not name, with or without a condition around it.
+      'The prod namespace holds customer data.',
+      'When a pod runs in the ci namespace, it builds images.',
     ]) {
       const r = readIntent(`${lead} Pods must not use hostPath volumes.`);
       expect(r.statements, lead).toContain(lead.replace(/\.$/, ''));
