@@ -3060,6 +3060,71 @@ const kindInNamespace: OfflineFamily = {
   },
 };
 
+/**
+ * "set spec.mtls.mode to STRICT", "spec.mtls.mode must be set to STRICT": one value a dotted path must hold.
+ * Only the "set" wordings: they say the field must be present, where "spec.mtls.mode must be STRICT" leaves
+ * open whether leaving it out (and taking the controller's default) is fine.
+ */
+const VALUE_TOKEN = `['"\\\`]?([A-Za-z0-9._:/-]*[A-Za-z0-9_/-])['"\\\`]?(?![A-Za-z0-9_:/-]|\\.[A-Za-z0-9]|\\s*(?:,|\\bor\\b|\\band\\b|\\bif\\b|\\bwhen\\b|\\bunless\\b))`;
+const FIELD_VALUE = new RegExp(
+  `\\bset\\s+${PATH.source}\\s+to\\s+${VALUE_TOKEN}|${PATH.source.replace('(', '(?<path>')}\\s+(?:must|should|needs\\s+to|has\\s+to)\\s+be\\s+set\\s+to\\s+${VALUE_TOKEN.replace('(', '(?<value>')}`,
+);
+
+/** Kubernetes' own API groups: the core group, dotless groups (apps, batch, policy) and *.k8s.io. */
+const BUILT_IN_GROUP = /^$|^[a-z0-9-]+$|\.k8s\.io$/;
+
+const fieldValueRequired: OfflineFamily = {
+  id: 'field-value-required',
+  title: 'a field path required to hold one value, on any catalog resource (CRDs included)',
+  examples: [
+    'PeerAuthentication resources must set spec.mtls.mode to STRICT.',
+    'StorageBuckets must set spec.storageClass to STANDARD.',
+  ],
+  phrases: [FIELD_VALUE],
+  match: (ctx) => {
+    const m = FIELD_VALUE.exec(ctx.text);
+    if (
+      !m ||
+      forbids(ctx.text) ||
+      !/\b(?:must|should|need to|needs to|has to|have to|required?|requires)\b/i.test(ctx.text)
+    )
+      return undefined;
+    const r = subjectResources(ctx)[0];
+    if (!r || ctx.resources.length !== 1) return undefined;
+    const path = m[1] ?? m.groups?.path;
+    const raw = m[2] ?? m.groups?.value;
+    // A built-in kind's fields are read by the families that know how the API server defaults them; and an unset
+    // boolean is usually false already, so "must set X to false" would deny the ordinary object.
+    if (!path || !raw || raw === 'false' || BUILT_IN_GROUP.test(r.group)) return undefined;
+    const value: unknown = raw === 'true' ? true : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+    const parts = path.split('.');
+    const ns = homeNamespace(ctx);
+    const mk = (value: unknown, namespace = ns): KubeObject => sampleWithField(r, namespace, parts, value);
+    const other = typeof value === 'boolean' ? !value : typeof value === 'number' ? value + 1 : `${raw}-other`;
+    const v = violation(ctx);
+    const denied = v === 'warn' ? 'warned' : 'denied';
+    return {
+      polarity: 'require',
+      family: 'field-value-required',
+      summary: `${r.kind} objects must set ${path} to ${raw}`,
+      target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [step('getPath', 'read a dotted path without throwing')],
+      tests: [
+        { name: `${r.kind} with ${path} ${raw} is allowed`, object: mk(value), expect: 'allow' },
+        { name: `${r.kind} with another ${path} is ${denied}`, object: mk(other), expect: v },
+        // "must set X to V": an object that leaves X out has not set it, whatever a controller would assume.
+        { name: `${r.kind} without ${path} is ${denied}`, object: mk(undefined), expect: v },
+        updateCase(`changing ${path} away from ${raw} is ${denied}`, mk(value), mk(other), v),
+        ...scopeCases(r, ctx, (o) => mk(other, o.namespace)),
+      ],
+      javascript: `${namespaceGuard(ctx, [r])}if (getPath(request.object, ${js(path)}) !== ${js(value)}) {
+  ${act(ctx, js(`${r.kind} objects must set ${path} to ${raw}`))}
+}
+`,
+    };
+  },
+};
+
 const fieldRequired: OfflineFamily = {
   id: 'field-required',
   title: 'a field path required (set and non-empty), on any catalog resource',
@@ -5201,6 +5266,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   referenceKind,
   knownField,
   fieldEquality,
+  fieldValueRequired,
   fieldRequired,
   metadataRequired,
   metadataForbidden,

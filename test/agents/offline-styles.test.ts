@@ -2151,6 +2151,53 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    // A custom resource's field, set to one value: "set" says the field must be there.
+    text: 'PeerAuthentication resources must set spec.mtls.mode to STRICT.',
+    family: 'field-value-required',
+    checks: [
+      [
+        'STRICT',
+        {
+          apiVersion: 'security.istio.io/v1',
+          kind: 'PeerAuthentication',
+          metadata: { name: 'pa', namespace: NS },
+          spec: { mtls: { mode: 'STRICT' } },
+        } as KubeObject,
+        'allow',
+      ],
+      [
+        'PERMISSIVE',
+        {
+          apiVersion: 'security.istio.io/v1',
+          kind: 'PeerAuthentication',
+          metadata: { name: 'pa', namespace: NS },
+          spec: { mtls: { mode: 'PERMISSIVE' } },
+        } as KubeObject,
+        'deny',
+      ],
+      [
+        'strict (another value: values are exact)',
+        {
+          apiVersion: 'security.istio.io/v1',
+          kind: 'PeerAuthentication',
+          metadata: { name: 'pa', namespace: NS },
+          spec: { mtls: { mode: 'strict' } },
+        } as KubeObject,
+        'deny',
+      ],
+      [
+        'no mtls at all',
+        {
+          apiVersion: 'security.istio.io/v1',
+          kind: 'PeerAuthentication',
+          metadata: { name: 'pa', namespace: NS },
+          spec: { selector: { matchLabels: { app: 'a' } } },
+        } as KubeObject,
+        'deny',
+      ],
+    ],
+  },
+  {
     text: 'Pods must not enable hostNetwork.',
     family: 'host-namespaces',
     checks: [
@@ -2171,6 +2218,12 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
 const REFUSED: Array<[string, string]> = [
+  [
+    'Deployments must set spec.template.spec.hostNetwork to false.',
+    'an unset boolean is false already: "set to false" would deny the ordinary object',
+  ],
+  ['Deployments must set spec.strategy.type to RollingUpdate or Recreate.', 'a list of values'],
+  ['PeerAuthentication resources should set spec.mtls.mode to STRICT when they select workloads.', 'a condition'],
   ['Deployments must not have at least 3 replicas.', 'a negated lower bound: what is forbidden is not one range'],
   ['Deployments must not have between 2 and 4 replicas.', 'a negated range: two ranges allowed'],
   ['Deployments must have between 10 and 2 replicas.', 'an empty range'],
