@@ -1,5 +1,5 @@
 import type { ApiCatalog, ApiResource } from '../../catalog/index.js';
-import { resourcesIn } from './text.js';
+import { exemptionsIn, resourcesIn } from './text.js';
 
 /**
  * The offline planner's reading of an intent, before any family sees it. Policy descriptions mix what must
@@ -444,6 +444,8 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
   // "A, B, or both" / "A and/or B" asks for at least one: a family that reads lists as "every one" would require
   // both, so the words stay unplaced unless the family's own phrase took them.
   for (const m of s.matchAll(/\bor\s+(?:both|all\s+(?:three|of\s+them))\b|\band\s*\/\s*or\b/gi)) unplaced.push(m[0]);
+  // "Init containers are not checked", "Services in namespace x are allowed to use them": an exemption beside the rule.
+  unplaced.push(...exemptionsIn(statement, s, o.catalog));
   // "must not set both a and b" bans the pair, not each one.
   const both = /\bboth\b/i.exec(s);
   if (both && negations % 2 === 1) unplaced.push(both[0]);

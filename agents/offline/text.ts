@@ -299,3 +299,39 @@ export function numberAfter(text: string, re: RegExp): number | undefined {
   const raw = m[1].toLowerCase();
   return words[raw] ?? (Number.isFinite(Number(raw)) ? Number(raw) : undefined);
 }
+
+/**
+ * An exemption stated beside a rule: "Services in the gateway namespace are allowed to use them", "Init containers
+ * are not checked", "This policy does not validate ephemeral containers". Every word of one is generic (a kind, a
+ * namespace, "allowed", "not", "checked"), so a family would place it as part of the rule: its namespace became the
+ * rule's only scope, its kind the only target, its negation agreed with a ban. The phrase is returned so the reader
+ * leaves it unplaced. `placed` is the statement once the family's phrases are gone; a permission counts only in a
+ * sentence with no negation and no "only" ("No containers are allowed …", "Only ClusterIP Services are allowed").
+ */
+export function exemptionsIn(statement: string, placed: string, catalog: ApiCatalog): string[] {
+  const out: string[] = [];
+  for (const m of placed.matchAll(
+    /\b(?:is|are)\s+not\s+(?:checked|validated|evaluated|enforced|inspected|examined|affected|covered|considered|matched|subject\s+to)\b|\b(?:does|do)\s*(?:not|n['\u2019]t)\s+(?:check|validate|evaluate|enforce|inspect|examine|affect|cover|consider|look\s+at)\b/gi,
+  ))
+    out.push(m[0]);
+  const negated =
+    /\b(?:not|no|never|nobody|none|nothing|cannot|deny|denies|denied|block\w*|forbid\w*|disallow\w*|prevent\w*|reject\w*|prohibit\w*|refuse\w*)\b|n['\u2019]t\b/i;
+  // A sentence that starts in lower case ("… volumes. hostPath volumes are permitted …") was not split off: each
+  // sentence of the statement is looked at on its own.
+  for (const sentence of statement.split(/(?<=[.;!?])\s+/)) {
+    if (negated.test(sentence) || /\b(?:only|other\s+than|except)\b/i.test(sentence)) continue;
+    // "Images from quay.io are also accepted" adds to an allow-list (the family reads the value); one that names a
+    // namespace or a kind ("Pods in namespace x are also allowed", "DaemonSets are allowed") narrows the rule.
+    if (
+      /\b(?:also|too|as\s+well)\b/i.test(sentence) &&
+      !/\bnamespaces?\b/i.test(sentence) &&
+      resourcesIn(sentence, catalog).length === 0
+    )
+      continue;
+    for (const m of sentence.matchAll(
+      /\b(?:is|are)\s+(?:still\s+|also\s+|always\s+)?(?:allowed|permitted|accepted|tolerated|fine|ok|okay)\b/gi,
+    ))
+      if (placed.toLowerCase().includes(m[0].toLowerCase())) out.push(m[0]);
+  }
+  return out;
+}

@@ -1163,3 +1163,34 @@ describe('where a field must sit (pod or container level) is honoured or refused
       expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
   });
 });
+
+describe('an exemption beside the rule is never placed as the rule', () => {
+  it('refuses a rule beside a sentence that says what is not checked, instead of scoping the rule to it', () => {
+    for (const text of [
+      'Containers must not run privileged. Init containers are not checked.',
+      'Containers must not run privileged. Pods in the monitoring namespace are not checked.',
+      'Pods must not mount hostPath volumes. Jobs are not checked.',
+      'Containers must not run privileged. DaemonSets are not validated.',
+      'Containers must not run privileged. This policy does not check ephemeral containers.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
+  it('refuses a rule beside a sentence that allows it somewhere, instead of enforcing it only there', () => {
+    for (const text of [
+      'LoadBalancer services are not allowed. Services in the gateway namespace are allowed to use them.',
+      'Containers must not run privileged. Pods in namespace monitoring are allowed.',
+      'Pods must not use hostPath volumes. hostPath volumes are permitted in the logging namespace.',
+      'Containers must not run privileged. DaemonSets are allowed.',
+      'Containers must not run privileged. Pods in namespace monitoring are also allowed.',
+      'Pods must not use the default service account. Pods in the dev namespace are permitted.',
+      'Deleting ConfigMaps is not allowed. ConfigMaps in namespace scratch are allowed.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
+  it('still reads a ban or an allow-list written with "allowed"', () => {
+    expect(understandOffline({ text: 'Services of type NodePort are not allowed.' }).family).toBe('service-type');
+    expect(understandOffline({ text: 'Only ClusterIP services are allowed.' }).family).toBe('service-type');
+  });
+});
