@@ -929,6 +929,148 @@ function forbidResources(ctx: FamilyContext, pairs: Array<[string, string]>, t: 
   });
 }
 
+/** "memory limits", "requests for CPU", `resources.limits.memory`: one section and one resource of a container. */
+const RESOURCE_PAIR =
+  /\b(?:(cpu|memory|ephemeral[- ]storage)\s+(requests?|limits?)|(requests?|limits?)\s+(?:for|of|on)\s+(cpu|memory|ephemeral[- ]storage)|resources\.(requests|limits)\.(cpu|memory|ephemeral-storage))\b/gi;
+const QUANTITY = String.raw`(\d+(?:\.\d+)?(?:m|k|Ki|M|Mi|G|Gi|T|Ti)?)(?![\w.])`;
+const NOT = String.raw`(?:must|should|may|can|does|do)\s*(?:not|n['\u2019]t)\s+(?:be\s+)?`;
+/** How a bound is said; a negation inside the phrase ("must not exceed") is part of it. First match wins. */
+const RESOURCE_BOUNDS: ReadonlyArray<{ re: RegExp; side: 'max' | 'min'; strict: boolean }> = [
+  {
+    re: new RegExp(
+      String.raw`\b(?:at\s+most|no\s+(?:more|greater|larger|higher)\s+than|up\s+to|(?:a\s+)?maximum\s+of|${NOT}(?:exceed|greater\s+than|more\s+than|larger\s+than|higher\s+than|above|over)|(?:must|should)\s+not\s+(?:request|set|use|have)\s+more\s+than|cannot\s+exceed|not\s+exceeding)\s+${QUANTITY}`,
+      'i',
+    ),
+    side: 'max',
+    strict: false,
+  },
+  {
+    re: new RegExp(
+      String.raw`\b(?:at\s+least|no\s+(?:less|lower|smaller|fewer)\s+than|(?:a\s+)?minimum\s+of|${NOT}(?:less\s+than|lower\s+than|smaller\s+than|below|under))\s+${QUANTITY}`,
+      'i',
+    ),
+    side: 'min',
+    strict: false,
+  },
+  {
+    re: new RegExp(
+      String.raw`(?<!\bnot\s+(?:be\s+)?)\b(?:less\s+than|lower\s+than|smaller\s+than|below|under)\s+${QUANTITY}`,
+      'i',
+    ),
+    side: 'max',
+    strict: true,
+  },
+  {
+    re: new RegExp(
+      String.raw`(?<!\bnot\s+(?:be\s+)?)\b(?:greater\s+than|more\s+than|larger\s+than|higher\s+than|above|over)\s+${QUANTITY}`,
+      'i',
+    ),
+    side: 'min',
+    strict: true,
+  },
+];
+/** "if set", "when specified": a container that leaves the field out is not checked. */
+const IF_SET =
+  /\b(?:if|when(?:ever)?)\s+(?:it\s+is\s+|they\s+are\s+|one\s+is\s+)?(?:set|specified|present|defined|given)\b/i;
+
+/** A smaller quantity than q, in the same or a finer unit ("4Gi" -> "2Gi", "1Gi" -> "512Mi", "1" -> "500m"). */
+function smallerQuantity(q: string): string {
+  const m = /^(\d+(?:\.\d+)?)(\D*)$/.exec(q);
+  if (!m) return q;
+  const n = Number(m[1]);
+  if (n >= 2) return `${Math.floor(n / 2)}${m[2]}`;
+  const finer: Record<string, [string, number]> = {
+    '': ['m', 1000],
+    Ki: ['', 1024],
+    Mi: ['Ki', 1024],
+    Gi: ['Mi', 1024],
+    Ti: ['Gi', 1024],
+    k: ['', 1000],
+    M: ['k', 1000],
+    G: ['M', 1000],
+    T: ['G', 1000],
+  };
+  const f = finer[m[2]];
+  return f ? `${Math.floor((n * f[1]) / 2)}${f[0]}` : '0';
+}
+
+/**
+ * "Memory limits must not exceed 2Gi", "CPU requests must be at least 100m", "Containers must have a memory limit
+ * of at most 4Gi": one bound on one resource of every container (init and ephemeral included), compared as
+ * quantities (2048Mi is 2Gi). A container that leaves the field out is denied (it has no such bound: an unset limit
+ * is unlimited, an unset request asks for nothing), unless the statement says "if set".
+ */
+const resourceBound: OfflineFamily = {
+  id: 'resource-bound',
+  title: 'a bound on a container resource request or limit (quantities compared, unset denied unless "if set")',
+  examples: ['Memory limits must not exceed 2Gi.', 'Every container must request at least 100m of CPU.'],
+  phrases: [
+    ...RESOURCE_BOUNDS.map((b) => b.re),
+    IF_SET,
+    RESOURCE_PAIR,
+    /\b(?:request(?:s|ed|ing)?|limit(?:s|ed)?)\b/i,
+    /\b(?:cpu|memory|ephemeral[- ]storage)\b/i,
+    ...POD_PHRASES,
+    /\b(?:value|amount|quantity)\b/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    const pairs = new Set(
+      [...t.matchAll(RESOURCE_PAIR)].map((m) => {
+        const section = (m[2] ?? m[3] ?? m[5]).toLowerCase().replace(/s?$/, 's');
+        const name = (m[1] ?? m[4] ?? m[6]).toLowerCase().replace(/\s/, '-');
+        return `${section}.${name}`;
+      }),
+    );
+    // "Every container must request at least 100m of CPU": the verb names the section.
+    if (pairs.size === 0) {
+      const verb =
+        /\brequest(?:s|ing)?\s+(?:at\s+least|at\s+most|no\s+more\s+than|more\s+than|less\s+than)\b[^.]*?\bof\s+(cpu|memory)\b/i.exec(
+          t,
+        );
+      if (verb) pairs.add(`requests.${verb[1].toLowerCase()}`);
+    }
+    if (pairs.size !== 1 || ctx.negated || offersUnset(t)) return undefined;
+    const bounds = RESOURCE_BOUNDS.flatMap((b) => {
+      const m = b.re.exec(t);
+      return m ? [{ ...b, quantity: m[1] }] : [];
+    });
+    if (bounds.length !== 1) return undefined;
+    const { side, strict, quantity } = bounds[0];
+    const [section, name] = [...pairs][0].split('.');
+    // A plain number of memory is bytes: "at most 2 memory" is surely a slip for 2Gi; not read.
+    if (name !== 'cpu' && /^\d+(?:\.\d+)?$/.test(quantity)) return undefined;
+    const optional = IF_SET.test(t);
+    const field = `resources.${section}.${name}`;
+    const cmp = side === 'max' ? (strict ? '>=' : '>') : strict ? '<=' : '<';
+    const said = `${side === 'max' ? (strict ? 'below' : 'at most') : strict ? 'above' : 'at least'} ${quantity}`;
+    const set = (q: string): Record<string, unknown> => ({ resources: { [section]: { [name]: q } } });
+    const small = smallerQuantity(quantity);
+    const big = `${parseFloat(quantity) * 2}${quantity.replace(/^[\d.]+/, '')}`;
+    const [inside, outside] = side === 'max' ? [small, big] : [big, small];
+    const offending = [
+      { name: `${field} ${outside}`, container: set(outside) },
+      ...(strict ? [{ name: `${field} exactly ${quantity}`, container: set(quantity) }] : []),
+      ...(optional ? [] : [{ name: `no ${field}`, container: {} }]),
+    ];
+    const compliant = [
+      { name: `${field} ${inside}`, container: set(inside) },
+      ...(strict ? [] : [{ name: `${field} exactly ${quantity}`, container: set(quantity) }]),
+      ...(optional ? [{ name: `no ${field}`, container: {} }] : []),
+    ];
+    return containerRule(ctx, {
+      family: 'resource-bound',
+      summary: `every container's ${field} must be ${said}${optional ? ' when set' : ''}`,
+      offends: `(function () { const q = parseQuantity(((c.resources || {})[${js(section)}] || {})[${js(name)}]); return q === null ? ${!optional} : q ${cmp} parseQuantity(${js(quantity)}); })()`,
+      describe: `'container ' + ${cname} + ' has ${field} ' + String(((c.resources || {})[${js(section)}] || {})[${js(name)}] ?? 'unset')`,
+      skills: [step('parseQuantity', 'a resource quantity as a number')],
+      offending,
+      compliant,
+      polarity: 'require',
+    });
+  },
+};
+
 const PROBES = { readiness: 'readinessProbe', liveness: 'livenessProbe', startup: 'startupProbe' } as const;
 
 const probes: OfflineFamily = {
@@ -5257,6 +5399,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   imageRegistry,
   pullPolicyRequired,
   resourceFields,
+  resourceBound,
   probes,
   serviceType,
   ingressHost,

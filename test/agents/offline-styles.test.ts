@@ -2198,6 +2198,46 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    // Quantities are compared as quantities, not as text: 2048Mi is 2Gi, 2.5Gi is over it.
+    text: 'Memory limits must not exceed 2Gi.',
+    family: 'resource-bound',
+    checks: [
+      ['2048Mi', pod([container({ resources: { limits: { memory: '2048Mi' } } })]), 'allow'],
+      ['2.5Gi', pod([container({ resources: { limits: { memory: '2.5Gi' } } })]), 'deny'],
+      ['3000M (over 2Gi)', pod([container({ resources: { limits: { memory: '3000M' } } })]), 'deny'],
+      ['no memory limit (unlimited)', pod([container({ resources: { requests: { memory: '1Gi' } } })]), 'deny'],
+      [
+        'a Deployment template over the bound',
+        deployment([container({ resources: { limits: { memory: '4Gi' } } })]),
+        'deny',
+      ],
+    ],
+  },
+  {
+    text: 'CPU requests must be at least 100m.',
+    family: 'resource-bound',
+    checks: [
+      ['0.1 (= 100m)', pod([container({ resources: { requests: { cpu: '0.1' } } })]), 'allow'],
+      ['1', pod([container({ resources: { requests: { cpu: '1' } } })]), 'allow'],
+      ['50m', pod([container({ resources: { requests: { cpu: '50m' } } })]), 'deny'],
+      [
+        'an init container at 10m',
+        pod([container({ resources: { requests: { cpu: '1' } } })], {
+          initContainers: [container({ name: 'i', resources: { requests: { cpu: '10m' } } })],
+        }),
+        'deny',
+      ],
+    ],
+  },
+  {
+    text: 'Memory limits, if set, must not exceed 8Gi.',
+    family: 'resource-bound',
+    checks: [
+      ['no memory limit', pod(), 'allow'],
+      ['9Gi', pod([container({ resources: { limits: { memory: '9Gi' } } })]), 'deny'],
+    ],
+  },
+  {
     text: 'Pods must not enable hostNetwork.',
     family: 'host-namespaces',
     checks: [
@@ -2218,6 +2258,9 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
 const REFUSED: Array<[string, string]> = [
+  ['CPU and memory limits must not exceed 2.', 'one number for two resources (2 bytes of memory?)'],
+  ['Memory limits must not exceed 2 Gi.', 'a quantity written apart from its unit'],
+  ['Memory limits should be at most 2Gi, except for init containers.', 'an exception'],
   [
     'Deployments must set spec.template.spec.hostNetwork to false.',
     'an unset boolean is false already: "set to false" would deny the ordinary object',
