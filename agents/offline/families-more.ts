@@ -12,6 +12,7 @@ import {
   updateCase,
   violation,
 } from './rules.js';
+import { bindingKindsIn } from './text.js';
 
 /**
  * More offline families (see families.ts for the contract): rules that act on a subresource or an operation
@@ -427,17 +428,8 @@ const anonymousBindings: OfflineFamily = {
     const rb = ctx.catalog.get('rbac.authorization.k8s.io', 'rolebindings');
     if (!crb || !rb) return undefined;
     // The kind written as a kind is that kind; "role bindings", "bindings" (the RBAC notion) or none are both.
-    const clusterOnly = /\bClusterRoleBindings?\b|\bcluster\s+role\s+bindings?\b/i.test(t);
-    const namespacedOnly = /(?<!Cluster)\bRoleBindings?\b/.test(t);
-    const generic = /\b(?<!cluster\s)role\s+bindings?\b|(?<![A-Za-z])bindings?\b/i.test(
-      t.replace(/\b(?:Cluster)?RoleBindings?\b|\bcluster\s+role\s+bindings?\b/gi, ' '),
-    );
-    const resources =
-      generic || (clusterOnly && namespacedOnly) || (!clusterOnly && !namespacedOnly)
-        ? [crb, rb]
-        : clusterOnly
-          ? [crb]
-          : [rb];
+    const named = bindingKindsIn(t);
+    const resources = [...(named.cluster ? [crb] : []), ...(named.namespaced ? [rb] : [])];
     // A ClusterRoleBinding has no namespace: a namespace would scope half of the rule.
     if (ctx.namespaces.length && resources.includes(crb)) return undefined;
     const v = violation(ctx);

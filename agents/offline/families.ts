@@ -19,6 +19,7 @@ import { MORE_FAMILIES } from './families-more.js';
 import { samplePodSpec } from './samples.js';
 import type { Phrase } from './reading.js';
 import {
+  bindingKindsIn,
   forbids,
   hostsIn,
   keyValuesNear,
@@ -2006,9 +2007,28 @@ function removesMetadata(text: string): boolean {
   return META_PHRASE.test(text.replace(conditions, ' '));
 }
 
+/** The role a binding refers to and, when written, the kind of role: "to the admin ClusterRole", "to cluster-admin". */
+const ROLE_REF = String.raw`(?:the\s+)?['"\`]?([a-z0-9][a-z0-9:._-]*)['"\`]?(?:\s+(ClusterRoles?|Roles?|cluster\s?roles?|roles?)\b)?`;
+
+/** Words that stand where a role's name would, without naming one. */
+const NOT_A_ROLE_NAME =
+  /^(?:a|an|any|all|every|each|some|no|other|another|their|its|this|that|these|those|one|certain|specific|such|same|given|named|default|(?:cluster\s?)?roles?|clusterroles?|cluster)$/i;
+
 /** "ClusterRoleBindings to cluster-admin": the binding kind, then the role it refers to (and its kind, if said). */
-const BINDING_TO_ROLE =
-  /\b(ClusterRoleBindings?|RoleBindings?|(?:role\s?)?bindings?)\s+(?:to|of|for|referencing|that\s+references?)\s+(?:the\s+)?['"`]?([a-z0-9][a-z0-9:._-]*)['"`]?(?:\s+(ClusterRole|Role)\b)?/i;
+const BINDING_TO_ROLE = new RegExp(
+  String.raw`\b(ClusterRoleBindings?|RoleBindings?|(?:cluster\s+)?role\s?bindings?|bindings?)\s+(?:to|of|for|referencing|that\s+references?)\s+${ROLE_REF}`,
+  'i',
+);
+
+/**
+ * "RoleBindings must not grant the cluster-admin role", "No binding may reference cluster-admin": bindings as the
+ * subject, a verb that points them at a role, and the role ending the statement (a role granted "to someone" is a
+ * rule on subjects, rbac-subjects' or binding-anonymous').
+ */
+const BINDING_GRANTS_ROLE = new RegExp(
+  String.raw`^\s*(?:no\s+|all\s+|every\s+|any\s+)?(?:(?:Cluster)?RoleBindings?|(?:cluster\s+)?role\s?bindings?|bindings?)(?:(?:\s*,\s*|\s+(?:and|or)\s+|\s*,\s*(?:and|or)\s+)(?:(?:Cluster)?RoleBindings?|(?:cluster\s+)?role\s?bindings?))*\s+(?:must|may|should|shall|can)(?:\s*not|n['\u2019]t)?(?:\s+never)?\s+(?:grant|reference|refer\s+to|bind\s+to|point\s+(?:at|to))\s+${ROLE_REF}\s*$`,
+  'i',
+);
 
 const bindingToRole: OfflineFamily = {
   id: 'binding-role-forbidden',
@@ -2016,38 +2036,53 @@ const bindingToRole: OfflineFamily = {
   examples: [
     'ClusterRoleBindings to cluster-admin are not allowed.',
     'RoleBindings to the admin ClusterRole are forbidden.',
+    'RoleBindings must not grant the cluster-admin role.',
   ],
-  phrases: [/\b(?:to|of|for|referencing|that\s+references?)\b/i, /\b(?:role\s?)?bindings?\b/i],
+  phrases: [
+    /\b(?:to|of|for|referencing|that\s+references?)\b/i,
+    /\b(?:grant|reference|refer\s+to|bind\s+to|point\s+(?:at|to))\b/i,
+    /\b(?:role\s?)?bindings?\b/i,
+  ],
   match: (ctx) => {
     if (offersUnset(ctx.text)) return undefined;
-    const m = BINDING_TO_ROLE.exec(ctx.text);
+    const m = BINDING_TO_ROLE.exec(ctx.text) ?? BINDING_GRANTS_ROLE.exec(ctx.text.replace(/[.!]+\s*$/, ''));
     if (!m) return undefined;
-    const word = m[1].toLowerCase().replace(/\s+/g, '');
-    const role = m[2];
-    // A ClusterRoleBinding can only refer to a ClusterRole; any other binding must say which kind of role.
-    const roleKind = m[3]
-      ? /^role$/i.test(m[3])
-        ? 'Role'
-        : 'ClusterRole'
-      : word.startsWith('clusterrole')
+    const role = m[m.length - 2];
+    const kindWord = m[m.length - 1];
+    // "to any ClusterRole", "to a ClusterRole", "must not reference ClusterRoles", "to privileged ClusterRoles":
+    // a determiner, a kind or an adjective ahead of a plural names no role.
+    if (NOT_A_ROLE_NAME.test(role) || (kindWord && /s$/i.test(kindWord))) return undefined;
+    const named = bindingKindsIn(ctx.text);
+    // "ClusterRole", "cluster role": a ClusterRole; "Role" written as the kind: a Role. A plain "role" ("the
+    // cluster-admin role") or none names no kind: a RoleBinding may refer to a Role or a ClusterRole of that name,
+    // and either grants it, so both are matched (a ClusterRoleBinding can only refer to a ClusterRole).
+    const saidKind = !kindWord
+      ? undefined
+      : /^cluster\s?roles?$/i.test(kindWord)
         ? 'ClusterRole'
-        : undefined;
-    if (!roleKind || (word.startsWith('clusterrole') && roleKind === 'Role')) return undefined;
+        : /^Roles?$/.test(kindWord)
+          ? 'Role'
+          : undefined;
+    if (named.cluster && saidKind === 'Role') {
+      // "ClusterRoleBindings to the X Role" cannot exist; "bindings to the X Role" are RoleBindings.
+      if (named.namespaced && !/\bClusterRoleBindings?\b|\bcluster\s+role\s+bindings?\b/i.test(ctx.text))
+        named.cluster = false;
+      else return undefined;
+    }
+    const roleKind = saidKind ?? (named.namespaced ? undefined : 'ClusterRole');
     const crb = ctx.catalog.get('rbac.authorization.k8s.io', 'clusterrolebindings');
     const rb = ctx.catalog.get('rbac.authorization.k8s.io', 'rolebindings');
     if (!crb || !rb) return undefined;
-    const resources = word.startsWith('clusterrole')
-      ? [crb]
-      : word.startsWith('rolebinding') || roleKind === 'Role'
-        ? [rb]
-        : [crb, rb];
+    const resources = [...(named.cluster ? [crb] : []), ...(named.namespaced ? [rb] : [])];
+    // A ClusterRoleBinding has no namespace: a namespace would scope half of the rule.
+    if (ctx.namespaces.length && resources.includes(crb)) return undefined;
     const v = violation(ctx);
     const verb = v === 'warn' ? 'warned' : 'denied';
     const mk = (
       r: ApiResource,
       roleName: string,
       subjects: Array<Record<string, unknown>>,
-      kind = roleKind,
+      kind: string = roleKind ?? 'ClusterRole',
     ): KubeObject =>
       sample(r, {
         name: 'binding',
@@ -2056,14 +2091,19 @@ const bindingToRole: OfflineFamily = {
       });
     const user = [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }];
     const primary = resources[0];
+    const shown = roleKind ?? 'ClusterRole';
     const tests: TestCase[] = [
       ...resources.map((r) => ({
-        name: `a ${r.kind} to ${roleKind} ${role} is ${verb}`,
+        name: `a ${r.kind} to ${shown} ${role} is ${verb}`,
         object: mk(r, role, user),
         expect: v,
       })),
+      // No kind said: a RoleBinding to a Role of that name grants it too.
+      ...(roleKind === undefined
+        ? [{ name: `a RoleBinding to a Role named ${role} is ${verb}`, object: mk(rb, role, user, 'Role'), expect: v }]
+        : []),
       {
-        name: `a ${primary.kind} to ${roleKind} ${role} without subjects is ${verb}`,
+        name: `a ${primary.kind} to ${shown} ${role} without subjects is ${verb}`,
         object: mk(primary, role, []),
         expect: v,
       },
@@ -2072,11 +2112,20 @@ const bindingToRole: OfflineFamily = {
         object: mk(primary, `${role}-other`, user),
         expect: 'allow',
       },
-      ...(roleKind === 'ClusterRole' && primary === rb
+      ...(roleKind === 'ClusterRole' && resources.includes(rb)
         ? [
             {
               name: `a RoleBinding to a Role named ${role} is allowed`,
               object: mk(rb, role, user, 'Role'),
+              expect: 'allow' as const,
+            },
+          ]
+        : []),
+      ...(roleKind === 'Role'
+        ? [
+            {
+              name: `a RoleBinding to the ClusterRole named ${role} is allowed`,
+              object: mk(rb, role, user, 'ClusterRole'),
               expect: 'allow' as const,
             },
           ]
@@ -2090,7 +2139,7 @@ const bindingToRole: OfflineFamily = {
     ];
     if (!resources.includes(rb))
       tests.push({
-        name: `a RoleBinding to ${roleKind} ${role} is not this policy's business`,
+        name: `a RoleBinding to ${shown} ${role} is not this policy's business`,
         object: mk(rb, role, user),
         expect: 'allow',
       });
@@ -2102,10 +2151,10 @@ const bindingToRole: OfflineFamily = {
       expect: 'allow',
     });
     const kinds = resources.map((r) => `${r.kind}s`).join(' and ');
-    const summary = `${kinds} whose roleRef is the ${roleKind} ${role} are not allowed (with or without subjects; the platform's own bindings — cluster-admin, system:*, gce:*, eks:* — are left alone)`;
+    const summary = `${kinds} whose roleRef is ${roleKind ? `the ${roleKind} ${role}` : `a Role or ClusterRole named ${role}`} are not allowed (with or without subjects; the platform's own bindings — cluster-admin, system:*, gce:*, eks:* — are left alone)`;
     return {
       polarity: 'forbid',
-      placesKinds: [roleKind],
+      placesKinds: roleKind ? [roleKind] : ['Role', 'ClusterRole'],
       family: 'binding-role-forbidden',
       summary,
       target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
@@ -2114,7 +2163,7 @@ const bindingToRole: OfflineFamily = {
       javascript: `${namespaceGuard(ctx, resources)}const ref = request.object?.roleRef;
 const name = request.object?.metadata?.name || '';
 const platform = name === 'cluster-admin' || ${js(PLATFORM_ROLE_PREFIXES)}.some(function (p) { return name.indexOf(p) === 0; });
-if (!platform && ref && ref.kind === ${js(roleKind)} && ref.name === ${js(role)}) {
+if (!platform && ref && ${roleKind ? `ref.kind === ${js(roleKind)}` : `(ref.kind === 'Role' || ref.kind === 'ClusterRole')`} && ref.name === ${js(role)}) {
   ${act(ctx, js(summary))}
 }
 `,

@@ -335,3 +335,20 @@ export function exemptionsIn(statement: string, placed: string, catalog: ApiCata
   }
   return out;
 }
+
+/**
+ * The binding kinds a statement names. A kind written as a kind ("RoleBindings", "ClusterRoleBindings", "cluster
+ * role bindings") is that kind. "role bindings" (spaced, lower case) and plain "bindings" are the RBAC notion both
+ * kinds implement: the Kubernetes documentation writes "role binding" for either, and a ban read as RoleBindings
+ * only would still admit the ClusterRoleBinding that grants the same role in every namespace. A statement that
+ * sets the kinds against each other ("role bindings, but not cluster role bindings") is refused by the reader
+ * (contrastsIn), so the wider reading never overrides a contrast. Nothing named: both.
+ */
+export function bindingKindsIn(text: string): { cluster: boolean; namespaced: boolean } {
+  const cluster = /\bClusterRoleBindings?\b|\bcluster\s+role\s+bindings?\b/i.test(text);
+  const namespaced = /(?<!Cluster)\bRoleBindings?\b/.test(text);
+  const generic = /\b(?<!cluster\s)role\s+bindings?\b|(?<![A-Za-z])bindings?\b/i.test(
+    text.replace(/\b(?:Cluster)?RoleBindings?\b|\bcluster\s+role\s+bindings?\b/gi, ' '),
+  );
+  return generic || cluster === namespaced ? { cluster: true, namespaced: true } : { cluster, namespaced };
+}

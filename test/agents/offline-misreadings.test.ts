@@ -1194,3 +1194,62 @@ describe('an exemption beside the rule is never placed as the rule', () => {
     expect(understandOffline({ text: 'Only ClusterIP services are allowed.' }).family).toBe('service-type');
   });
 });
+
+describe('a binding to a named role reads the binding kind and the role kind as written', () => {
+  const rb = (kind: 'Role' | 'ClusterRole', name: string): KubeObject =>
+    ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'b', namespace: 'team-a' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name },
+      subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }],
+    }) as KubeObject;
+  const crb = (name: string): KubeObject =>
+    ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'b' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'User', name: 'alice', apiGroup: 'rbac.authorization.k8s.io' }],
+    }) as KubeObject;
+
+  it('"the cluster-admin role" is not a Role: a RoleBinding to the ClusterRole cluster-admin is denied', async () => {
+    // Read as roleRef.kind Role, the ClusterRole cluster-admin (the one that exists) stayed allowed.
+    expect(
+      await failuresOn('RoleBindings to the cluster-admin role are not allowed.', [
+        { name: 'the ClusterRole cluster-admin', object: rb('ClusterRole', 'cluster-admin'), expect: 'deny' },
+        { name: 'a Role named cluster-admin', object: rb('Role', 'cluster-admin'), expect: 'deny' },
+        { name: 'the ClusterRole view', object: rb('ClusterRole', 'view'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('"cluster role bindings" are ClusterRoleBindings, not RoleBindings', async () => {
+    expect(
+      await failuresOn('Cluster role bindings to the cluster-admin ClusterRole are not allowed.', [
+        { name: 'a ClusterRoleBinding to cluster-admin', object: crb('cluster-admin'), expect: 'deny' },
+        { name: 'a RoleBinding to cluster-admin', object: rb('ClusterRole', 'cluster-admin'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('"role bindings" (the RBAC notion) covers ClusterRoleBindings too', async () => {
+    expect(
+      await failuresOn('Role bindings to the admin ClusterRole are forbidden.', [
+        { name: 'a ClusterRoleBinding to admin', object: crb('admin'), expect: 'deny' },
+        { name: 'a RoleBinding to admin', object: rb('ClusterRole', 'admin'), expect: 'deny' },
+        { name: 'a RoleBinding to a Role named admin', object: rb('Role', 'admin'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('refuses a determiner or a kind where the role name would be ("to any ClusterRole" named no role "any")', () => {
+    for (const text of [
+      'RoleBindings to any ClusterRole are not allowed.',
+      'Bindings to a ClusterRole are not allowed.',
+      'RoleBindings to privileged ClusterRoles are not allowed.',
+      'Bindings to the cluster-admin ClusterRole in namespace dev are not allowed.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+});

@@ -2429,7 +2429,6 @@ const REFUSED: Array<[string, string]> = [
   ['Unsafe sysctls are allowed.', 'a permission, not a rule'],
   ['Pods must not set unsafe sysctls such as kernel.msgmax.', 'an example is not the list'],
   ['Pods may only use configMap, secret, or nfs-client volumes.', 'a volume type that does not exist'],
-  ['RoleBindings to admin are forbidden.', 'a Role or a ClusterRole named admin: not said'],
   ['ClusterRoleBindings to cluster-admin are allowed.', 'a permission, not a ban'],
   ['ClusterRoleBindings to cluster-admin are not allowed unless the subject is the group ops.', 'an exception'],
   ['Bare pods are allowed.', 'a permission, not a ban'],
@@ -2532,5 +2531,99 @@ describe('offline mode on library-style descriptions (rationale + "This policy e
   it('covers at least 30 intents, most of them read', () => {
     expect(READ.length + REFUSED.length).toBeGreaterThanOrEqual(30);
     expect(READ.length).toBeGreaterThan(REFUSED.length);
+  });
+});
+
+// Bindings to a named role, said with a verb ("must not grant the cluster-admin role"). A RoleBinding can refer to a
+// ClusterRole; "role bindings" (spaced) and "bindings" are both kinds; a role whose kind is not said ("the
+// cluster-admin role", "cluster-admin") is matched by name whether it is a Role or a ClusterRole.
+const toRole = (kind: 'Role' | 'ClusterRole', name: string, binding: KubeObject = roleBinding(name)): KubeObject =>
+  ({ ...binding, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind, name } }) as KubeObject;
+const READ_BINDINGS: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'RoleBindings must not grant the cluster-admin role.',
+    family: 'binding-role-forbidden',
+    checks: [
+      ['a RoleBinding to the ClusterRole cluster-admin', roleBinding('cluster-admin'), 'deny'],
+      ['a RoleBinding to a Role named cluster-admin', toRole('Role', 'cluster-admin'), 'deny'],
+      ['a RoleBinding to the ClusterRole edit', roleBinding('edit'), 'allow'],
+      [
+        'a ClusterRoleBinding (another kind) to cluster-admin',
+        clusterRoleBinding('cluster-admin', [user('a')]),
+        'allow',
+      ],
+    ],
+  },
+  {
+    text: 'Role bindings and cluster role bindings must not reference the cluster-admin ClusterRole.',
+    family: 'binding-role-forbidden',
+    checks: [
+      ['a ClusterRoleBinding to cluster-admin', clusterRoleBinding('cluster-admin', [user('a')]), 'deny'],
+      ['a RoleBinding to the ClusterRole cluster-admin', roleBinding('cluster-admin'), 'deny'],
+      ['a RoleBinding to a Role named cluster-admin (not the ClusterRole)', toRole('Role', 'cluster-admin'), 'allow'],
+      ['a ClusterRoleBinding to view', clusterRoleBinding('view', [user('a')]), 'allow'],
+    ],
+  },
+  {
+    text: 'No binding may grant cluster-admin.',
+    family: 'binding-role-forbidden',
+    checks: [
+      ['a ClusterRoleBinding to cluster-admin', clusterRoleBinding('cluster-admin', [user('a')]), 'deny'],
+      ['a RoleBinding to the ClusterRole cluster-admin', roleBinding('cluster-admin'), 'deny'],
+      ['a RoleBinding to a Role named cluster-admin', toRole('Role', 'cluster-admin'), 'deny'],
+      ['a RoleBinding to admin', roleBinding('admin'), 'allow'],
+      ['a ClusterRoleBinding to edit', clusterRoleBinding('edit', [user('a')]), 'allow'],
+    ],
+  },
+  {
+    text: 'Role bindings must not grant cluster-admin.',
+    family: 'binding-role-forbidden',
+    checks: [
+      [
+        'a ClusterRoleBinding to cluster-admin ("role bindings" is both kinds)',
+        clusterRoleBinding('cluster-admin', []),
+        'deny',
+      ],
+      ['a RoleBinding to the ClusterRole cluster-admin', roleBinding('cluster-admin'), 'deny'],
+      ['a RoleBinding to view', roleBinding('view'), 'allow'],
+    ],
+  },
+  // The kind of role not said: a Role or a ClusterRole of that name (was refused; both are denied, the deny side).
+  {
+    text: 'RoleBindings to admin are forbidden.',
+    family: 'binding-role-forbidden',
+    checks: [
+      ['a RoleBinding to the ClusterRole admin', roleBinding('admin'), 'deny'],
+      ['a RoleBinding to a Role named admin', toRole('Role', 'admin'), 'deny'],
+      ['a RoleBinding to the ClusterRole edit', roleBinding('edit'), 'allow'],
+    ],
+  },
+  {
+    text: 'Cluster role bindings to cluster-admin are not allowed.',
+    family: 'binding-role-forbidden',
+    checks: [
+      ['a ClusterRoleBinding to cluster-admin', clusterRoleBinding('cluster-admin', [user('a')]), 'deny'],
+      ['a RoleBinding to the ClusterRole cluster-admin (another kind)', roleBinding('cluster-admin'), 'allow'],
+    ],
+  },
+];
+
+const REFUSED_BINDINGS: Array<[string, string]> = [
+  ['Role bindings, but not cluster role bindings, must not grant cluster-admin.', 'a contrast between the kinds'],
+  ['RoleBindings must not grant the cluster-admin role to users.', 'a rule on subjects'],
+  ['RoleBindings must not grant cluster-admin, admin or edit.', 'several roles'],
+  ['RoleBindings may grant the cluster-admin role.', 'a permission, not a ban'],
+  ['RoleBindings must not reference ClusterRoles.', 'a kind of role, not a named one'],
+  ['No binding may grant cluster-admin in namespace prod.', 'a ClusterRoleBinding has no namespace'],
+];
+
+describe('bindings to a named role, said with a verb', () => {
+  it.each(READ_BINDINGS.map((r) => [r.text, r] as const))('"%s"', async (_text, r) => {
+    expect(understandOffline({ text: r.text }).family).toBe(r.family);
+    expect(await failuresOn(r.text, r.checks)).toEqual([]);
+  });
+
+  it.each(REFUSED_BINDINGS)('refuses "%s" (%s)', (text) => {
+    expect(() => understandOffline({ text })).toThrow(/does not understand|combines/);
   });
 });
