@@ -4853,7 +4853,7 @@ const schedulingFields: OfflineFamily = {
   examples: ['Pods must not set nodeName.', 'This policy prevents the use of nodeSelector or nodeName in pods.'],
   phrases: [
     ...POD_PHRASES,
-    /\bnode\s?Name\b|\bnode\s?Selectors?\b/gi,
+    /\b(?:spec\.)?node\s?Name\b|\b(?:spec\.)?node\s?Selectors?\b/gi,
     /\b(?:fields?|the\s+use\s+of|use|uses|using|set|sets|setting|specify\w*|defin\w*)\b/i,
     /\b(?:or|and|either|any|of|the)\b/gi,
   ],
@@ -4898,6 +4898,157 @@ const set = ${js(fields)}.filter(function (f) {
 });
 if (set.length > 0) {
   ${act(ctx, `'pods may not set ' + set.join(', ')`)}
+}
+`,
+    );
+  },
+};
+
+/** A taint key as written: "node-role.kubernetes.io/control-plane", `dedicated`. */
+const TAINT_KEY =
+  /[`'"\u2018\u201c]?((?:[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)[`'"\u2019\u201d]?/;
+const TOLERATION_OF_KEY = new RegExp(
+  String.raw`\b(?:tolerat(?:e|es|ing)\s+(?:the\s+)?(?:taint\s+)?|tolerations?\s+(?:for|of|to|with\s+(?:the\s+)?key)\s+(?:the\s+)?(?:taint\s+)?)${TAINT_KEY.source}(?:\s+taints?\b)?`,
+  'i',
+);
+const TOLERATE_ALL =
+  /\btolerat(?:e|es|ing)\s+(?:all|any|every)\s+taints?\b|\btolerations?\s+(?:for|of|to)\s+(?:all|any|every)\s+taints?\b|\b(?:wildcard|catch-all)\s+tolerations?\b/i;
+
+/**
+ * "Pods must not tolerate the node-role.kubernetes.io/control-plane taint", "Pods must not tolerate all taints":
+ * a toleration that lets a pod onto nodes kept for something else. A toleration with no key and operator Exists
+ * tolerates every taint, the named one included, so it offends both readings.
+ */
+const tolerations: OfflineFamily = {
+  id: 'tolerations',
+  title: 'tolerating a named taint (or every taint) forbidden',
+  examples: [
+    'Pods must not tolerate the node-role.kubernetes.io/control-plane taint.',
+    'Pods must not tolerate all taints.',
+  ],
+  phrases: [TOLERATE_ALL, TOLERATION_OF_KEY, ...POD_PHRASES, /\b(?:a|any|the)\b/gi],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!ctx.negated || /\b(?:only|unless|except|other\s+than|instead)\b/i.test(t)) return undefined;
+    const all = TOLERATE_ALL.test(t);
+    const key = all ? undefined : TOLERATION_OF_KEY.exec(t)?.[1];
+    if (!all && (!key || /^(?:all|any|every|the|a|taints?)$/i.test(key))) return undefined;
+    const wildcard = { operator: 'Exists' };
+    const offending = [
+      {
+        name: 'a toleration with no key and operator Exists (tolerates every taint)',
+        container: {},
+        podSpec: { tolerations: [wildcard] },
+      },
+      ...(key
+        ? [
+            {
+              name: `a toleration for ${key}`,
+              container: {},
+              podSpec: { tolerations: [{ key, operator: 'Exists', effect: 'NoSchedule' }] },
+            },
+            {
+              name: `a toleration for ${key} with a value`,
+              container: {},
+              podSpec: { tolerations: [{ key, operator: 'Equal', value: 'true' }] },
+            },
+          ]
+        : []),
+    ];
+    // Key order: the named key first, so the deny case the restatement leads with is the one the text names.
+    if (key) offending.push(offending.shift() as (typeof offending)[number]);
+    return podSpecRule(
+      ctx,
+      {
+        family: 'tolerations',
+        summary: key ? `pods may not tolerate the taint ${key}` : 'pods may not tolerate every taint',
+        offending,
+        compliant: [
+          { name: 'no tolerations', container: {} },
+          {
+            name: 'a toleration for another taint',
+            container: {},
+            podSpec: { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }] },
+          },
+        ],
+        polarity: 'forbid',
+      },
+      [step('podSpecOf', 'the pod spec of a pod or workload')],
+      (summary) => `const podSpec = podSpecOf(request.object) || {};
+const key = ${js(key ?? null)};
+const bad = (Array.isArray(podSpec.tolerations) ? podSpec.tolerations : []).filter(function (t) {
+  if (!t || typeof t !== 'object') return false;
+  // No key with operator Exists matches every taint.
+  if (!t.key && t.operator === 'Exists') return true;
+  return key !== null && t.key === key;
+});
+if (bad.length > 0) {
+  ${act(ctx, js(summary))}
+}
+`,
+    );
+  },
+};
+
+const EMPTY_DIR = /\bemptyDir(?:\s+volumes?)?\b|\bempty\s+dir(?:ectory)?\s+volumes?\b/i;
+const SIZE_LIMIT = /\b(?:(?:emptyDir\.)?sizeLimit|size\s+limit)s?\b/i;
+
+/**
+ * "emptyDir volumes must set a sizeLimit": an emptyDir without one can fill the node's disk (or, with medium Memory,
+ * its memory) until the kubelet evicts the pod. Every emptyDir of the pod is checked; other volumes are left alone.
+ */
+const emptyDirSizeLimit: OfflineFamily = {
+  id: 'emptydir-size-limit',
+  title: 'every emptyDir volume must set a sizeLimit',
+  examples: ['emptyDir volumes must set a sizeLimit.', 'Every emptyDir volume must have a size limit.'],
+  phrases: [EMPTY_DIR, SIZE_LIMIT, ...POD_PHRASES, /\b(?:a|an|the)\b/gi],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!EMPTY_DIR.test(t) || !SIZE_LIMIT.test(t) || ctx.negated || offersUnset(t)) return undefined;
+    return podSpecRule(
+      ctx,
+      {
+        family: 'emptydir-size-limit',
+        summary: 'every emptyDir volume must set a sizeLimit',
+        offending: [
+          {
+            name: 'an emptyDir without a sizeLimit',
+            container: {},
+            podSpec: { volumes: [{ name: 'scratch', emptyDir: {} }] },
+          },
+          {
+            name: 'a second emptyDir without a sizeLimit',
+            container: {},
+            podSpec: {
+              volumes: [
+                { name: 'a', emptyDir: { sizeLimit: '1Gi' } },
+                { name: 'b', emptyDir: { medium: 'Memory' } },
+              ],
+            },
+          },
+        ],
+        compliant: [
+          {
+            name: 'an emptyDir with a sizeLimit',
+            container: {},
+            podSpec: { volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '1Gi' } }] },
+          },
+          { name: 'no volumes', container: {} },
+          {
+            name: 'a configMap volume',
+            container: {},
+            podSpec: { volumes: [{ name: 'cfg', configMap: { name: 'cfg' } }] },
+          },
+        ],
+        polarity: 'require',
+      },
+      [step('podSpecOf', 'the pod spec of a pod or workload')],
+      (summary) => `const podSpec = podSpecOf(request.object) || {};
+const unbounded = (Array.isArray(podSpec.volumes) ? podSpec.volumes : []).filter(function (v) {
+  return v && v.emptyDir && typeof v.emptyDir === 'object' && (v.emptyDir.sizeLimit === undefined || v.emptyDir.sizeLimit === null || v.emptyDir.sizeLimit === '');
+});
+if (unbounded.length > 0) {
+  ${act(ctx, `${js(`${summary}: `)} + unbounded.map(function (v) { return v.name; }).join(', ')`)}
 }
 `,
     );
@@ -5410,6 +5561,8 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   secretEnv,
   runtimeSocket,
   schedulingFields,
+  tolerations,
+  emptyDirSizeLimit,
   podSpecBan,
   subPathMounts,
   ingressOpenHost,

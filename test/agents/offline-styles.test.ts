@@ -2238,6 +2238,40 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    text: 'Pods must not tolerate the node-role.kubernetes.io/control-plane taint.',
+    family: 'tolerations',
+    checks: [
+      [
+        'tolerates the control-plane taint',
+        pod(undefined, {
+          tolerations: [{ key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }],
+        }),
+        'deny',
+      ],
+      // No key with operator Exists tolerates every taint, the control-plane one included.
+      ['tolerates every taint', pod(undefined, { tolerations: [{ operator: 'Exists' }] }), 'deny'],
+      [
+        'tolerates the master taint (another key)',
+        pod(undefined, { tolerations: [{ key: 'node-role.kubernetes.io/master', operator: 'Exists' }] }),
+        'allow',
+      ],
+      ['no tolerations', pod(), 'allow'],
+    ],
+  },
+  {
+    text: "Unbounded emptyDir volumes can fill a node's disk. Every emptyDir volume must have a sizeLimit.",
+    family: 'emptydir-size-limit',
+    checks: [
+      ['an emptyDir without a sizeLimit', pod(undefined, { volumes: [{ name: 'v', emptyDir: {} }] }), 'deny'],
+      [
+        'an emptyDir with a sizeLimit',
+        pod(undefined, { volumes: [{ name: 'v', emptyDir: { sizeLimit: '500Mi' } }] }),
+        'allow',
+      ],
+      ['a secret volume', pod(undefined, { volumes: [{ name: 'v', secret: { secretName: 's' } }] }), 'allow'],
+    ],
+  },
+  {
     text: 'Pods must not enable hostNetwork.',
     family: 'host-namespaces',
     checks: [
@@ -2258,6 +2292,9 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
 const REFUSED: Array<[string, string]> = [
+  ['emptyDir volumes with medium Memory must set a sizeLimit.', 'a condition on the volume'],
+  ['Only pods in the infra namespace may tolerate the node-role.kubernetes.io/control-plane taint.', 'an allow-list'],
+  ['Pods must tolerate the dedicated taint.', 'a required toleration, not a forbidden one'],
   ['CPU and memory limits must not exceed 2.', 'one number for two resources (2 bytes of memory?)'],
   ['Memory limits must not exceed 2 Gi.', 'a quantity written apart from its unit'],
   ['Memory limits should be at most 2Gi, except for init containers.', 'an exception'],
@@ -2387,7 +2424,6 @@ const REFUSED: Array<[string, string]> = [
   ['The SELinux user must be one of system_u.', 'only types (or whole configurations) are read'],
   ['Sysctls other than kernel.shm_rmid_forced are allowed.', 'the list would be inverted'],
   ['Pods must not set the kernel.msgmax sysctl unless they are in namespace db.', '"unless" not read'],
-  ['emptyDir volumes must set a sizeLimit.', 'a volume field, not a volume type'],
   ['Pods should not use emptyDir volumes larger than 1Gi.', 'a size, not a type'],
   ['Volumes of type hostPath are only allowed in namespace ops.', '"only allowed in" a namespace'],
   ['Fails when a liveness probe is configured.', '"fails when" a probe is set: the probes family requires it'],
