@@ -101,7 +101,8 @@ export function readIntent(text: string): Reading {
     const led = plainRule.replace(POLICY_LEAD, (_m, neutral: string | undefined, negating: string | undefined) =>
       negating && !neutral ? 'deny ' : '',
     );
-    const clause = led.replace(RATIONALE_CLAUSE, '');
+    // "…, so they are exempt": a clause that names an exception is never set aside as the reason.
+    const clause = led.replace(RATIONALE_CLAUSE, (m: string) => (SCOPE_WORDS.test(m) ? m : ''));
     if (clause !== led) rationale.push(led.slice(clause.length).trim());
     if (isPolicy) policySentences.push(clause);
     else if (OPERATIVE_SENTENCE.test(clause)) operative.push(clause);

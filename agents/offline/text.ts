@@ -314,6 +314,12 @@ export function exemptionsIn(statement: string, placed: string, catalog: ApiCata
     /\b(?:is|are)\s+not\s+(?:checked|validated|evaluated|enforced|inspected|examined|affected|covered|considered|matched|subject\s+to)\b|\b(?:does|do)\s*(?:not|n['\u2019]t)\s+(?:check|validate|evaluate|enforce|inspect|examine|affect|cover|consider|look\s+at)\b/gi,
   ))
     out.push(m[0]);
+  // "DaemonSets are also checked", "Ephemeral containers are covered too": a kind added to the rule's scope, which a
+  // family would read as the rule's only kind.
+  for (const m of placed.matchAll(
+    /\b(?:is|are)\s+also\s+(?:checked|validated|evaluated|enforced|inspected|covered|included|affected)\b|\b(?:is|are)\s+(?:checked|validated|evaluated|enforced|inspected|covered|included|affected)\s+(?:too|as\s+well)\b/gi,
+  ))
+    out.push(m[0]);
   const negated =
     /\b(?:not|no|never|nobody|none|nothing|cannot|deny|denies|denied|block\w*|forbid\w*|disallow\w*|prevent\w*|reject\w*|prohibit\w*|refuse\w*)\b|n['\u2019]t\b/i;
   // A sentence that starts in lower case ("… volumes. hostPath volumes are permitted …") was not split off: each

@@ -1195,6 +1195,26 @@ describe('an exemption beside the rule is never placed as the rule', () => {
   });
 });
 
+describe('an exemption given as a reason, or a kind added to the scope, is never dropped or read as the only scope', () => {
+  it('refuses "…, so they are exempt" instead of setting the clause aside and scoping the ban to the exempt namespace', () => {
+    for (const text of [
+      'Privileged containers are not allowed. Pods in the monitoring namespace need them, so they are exempt.',
+      'Containers must not use hostPort. Pods in namespace ingress bind host ports, so they are excluded.',
+      'Pods must not use hostNetwork. The cni namespace runs network agents, so it is exempted from this rule.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
+  it('refuses "X are also checked" instead of checking X only', () => {
+    for (const text of [
+      'Containers must not run privileged. DaemonSets are also checked.',
+      'Containers must not use the latest tag. Init containers are covered too.',
+      'Pods must not mount hostPath volumes. CronJobs are included as well.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+});
+
 describe('a binding to a named role reads the binding kind and the role kind as written', () => {
   const rb = (kind: 'Role' | 'ClusterRole', name: string): KubeObject =>
     ({
