@@ -972,7 +972,7 @@ const RESOURCE_BOUNDS: ReadonlyArray<{ re: RegExp; side: 'max' | 'min'; strict: 
 ];
 /** "if set", "when specified": a container that leaves the field out is not checked. */
 const IF_SET =
-  /\b(?:if|when(?:ever)?)\s+(?:it\s+is\s+|they\s+are\s+|one\s+is\s+)?(?:set|specified|present|defined|given)\b/i;
+  /\b(?:if|when(?:ever)?)\s+(?:(?:it|they|one|an?|the|any)\s+(?:[\w-]+\s+){0,3}?(?:is|are)\s+)?(?:set|specified|present|defined|given|provided)\b/i;
 
 /** A smaller quantity than q, in the same or a finer unit ("4Gi" -> "2Gi", "1Gi" -> "512Mi", "1" -> "500m"). */
 function smallerQuantity(q: string): string {
@@ -2651,7 +2651,8 @@ const privilegeEscalation: OfflineFamily = {
     // Unset means escalation is allowed (the kernel's no_new_privs is only set by an explicit false), so "privilege
     // escalation is not allowed" and "is set to false" both deny a container that leaves the field out. Only a
     // statement about the value true ("must not set allowPrivilegeEscalation to true") leaves unset alone.
-    const explicit = !/\bsets?\b[^.]*\btrue\b/i.test(ctx.text);
+    // "allowPrivilegeEscalation, if specified, must be false" leaves unset alone too.
+    const explicit = !/\bsets?\b[^.]*\btrue\b/i.test(ctx.text) && !IF_SET.test(ctx.text);
     return containerRule(ctx, {
       family: 'privilege-escalation',
       summary: explicit
@@ -2699,7 +2700,10 @@ const readOnlyRoot: OfflineFamily = {
     // "The filesystem should be read only": a container's own filesystem is its root filesystem (volumes are mounted).
     /\bread-?only root ?file ?system\b|\breadOnlyRootFilesystem\b|\bfile\s?systems?\s+(?:should|must|shall|needs?\s+to|has\s+to|have\s+to)\s+be\s+read[- ]only\b/i.test(
       ctx.text,
-    )
+    ) &&
+    // "when set, must be true" and "must not be set to false" leave an unset field alone, which this family denies.
+    !IF_SET.test(ctx.text) &&
+    !/\bfalse\b/i.test(ctx.text)
       ? containerRule(ctx, {
           family: 'read-only-root-filesystem',
           summary: 'containers must set readOnlyRootFilesystem: true',
@@ -2786,7 +2790,8 @@ const seccomp: OfflineFamily = {
     if (!/\bseccomp/i.test(t)) return undefined;
     const named = SECCOMP_TYPES.filter((s) => new RegExp(`\\b${s}\\b`).test(t));
     if (named.length === 0) return undefined;
-    const unsetAllowed = UNSET_OR.test(t);
+    // "The seccomp profile, if set, must be …": leaving it out is allowed, as with "unset or …".
+    const unsetAllowed = UNSET_OR.test(t) || IF_SET.test(t);
     const banUnconfined = named.length === 1 && named[0] === 'Unconfined';
     // "RuntimeDefault or Localhost, not Unconfined" mixes an allow-list and a ban: not read.
     if (!banUnconfined && named.includes('Unconfined')) return undefined;
@@ -3696,7 +3701,7 @@ const apparmor: OfflineFamily = {
     // runtime's default profile) is not another profile.
     const otherThan = /\bother\s+than\b/i.test(t);
     if (otherThan && ban) return undefined;
-    const unsetAllowed = ban || otherThan || UNSET_OR.test(t);
+    const unsetAllowed = ban || otherThan || UNSET_OR.test(t) || IF_SET.test(t);
     const prelude = `${POD_META_JS}const appArmorOf = function (c) {
   const a = (podMeta.annotations || {})[${js(APPARMOR_ANNOTATION)} + c.name];
   if (typeof a === 'string' && a) return a;

@@ -1273,3 +1273,49 @@ describe('a binding to a named role reads the binding kind and the role kind as 
       expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
   });
 });
+
+describe('"if set" / "when specified" leaves an unset field alone, or the intent is refused', () => {
+  it('allows a container without the profile when the text says "if set", and still denies a wrong one', async () => {
+    const none = podWith({});
+    const apparmor = (type: string): KubeObject => podWith({ securityContext: { appArmorProfile: { type } } });
+    const seccomp = (type: string): KubeObject => podWith({ securityContext: { seccompProfile: { type } } });
+    for (const text of [
+      'The AppArmor profile, if set, must be runtime/default or localhost/*.',
+      'The AppArmor profile, when specified, must be runtime/default.',
+      'If an AppArmor profile is present it must be runtime/default or a localhost profile.',
+    ])
+      expect(
+        await failuresOn(text, [
+          { name: 'no profile', object: none, expect: 'allow' },
+          { name: 'Unconfined', object: apparmor('Unconfined'), expect: 'deny' },
+        ]),
+        text,
+      ).toEqual([]);
+    for (const text of [
+      'The seccomp profile, if set, must be RuntimeDefault or Localhost.',
+      'When a seccomp profile is specified, it must be RuntimeDefault.',
+    ])
+      expect(
+        await failuresOn(text, [
+          { name: 'no profile', object: none, expect: 'allow' },
+          { name: 'Unconfined', object: seccomp('Unconfined'), expect: 'deny' },
+        ]),
+        text,
+      ).toEqual([]);
+    expect(
+      await failuresOn('allowPrivilegeEscalation, if specified, must be false.', [
+        { name: 'unset', object: none, expect: 'allow' },
+        { name: 'true', object: podWith({ securityContext: { allowPrivilegeEscalation: true } }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('refuses readOnlyRootFilesystem "when set" or "not … false", which the family would read as required', () => {
+    for (const text of [
+      'readOnlyRootFilesystem, when set, must be true.',
+      'Containers must not set readOnlyRootFilesystem to false.',
+      'The root filesystem of a container must not be read-write: readOnlyRootFilesystem must not be false.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+});
