@@ -1161,12 +1161,14 @@ const pullPolicy: OfflineFamily = {
   phrases: [
     ...POD_PHRASES,
     /\bimage\s?pull\s?polic(?:y|ies)\b/i,
-    /\b(?:set|make|force|default|ensure|mutate)\b/i,
+    // Not "default": the API server defaults imagePullPolicy before any webhook runs, so "default it to Always" (set it
+    // only where it is missing) cannot be told from overriding every container's policy, which this family does.
+    /\b(?:set|make|force|ensure|mutate)\b/i,
     /\b(?:Always|IfNotPresent|Never)\b/,
   ],
   match: (ctx) => {
     const m = /\bimage ?pull ?policy\b.*?\b(Always|IfNotPresent|Never)\b/i.exec(ctx.text);
-    if (!m || !/\b(set|make|force|default|ensure|mutate)\b/i.test(ctx.text)) return undefined;
+    if (!m || !/\b(set|make|force|ensure|mutate)\b/i.test(ctx.text)) return undefined;
     const value = ['Always', 'IfNotPresent', 'Never'].find((v) => v.toLowerCase() === m[1].toLowerCase());
     const resources = workloads(ctx);
     if (!value) return undefined;

@@ -1319,3 +1319,21 @@ describe('"if set" / "when specified" leaves an unset field alone, or the intent
       expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
   });
 });
+
+describe('"default imagePullPolicy to X" is never read as overriding every container', () => {
+  it('refuses a default, which the API server has applied before any webhook runs', () => {
+    for (const text of [
+      'This policy sets the default imagePullPolicy to IfNotPresent.',
+      'Default the imagePullPolicy of every container to Always.',
+      'Set imagePullPolicy to Always by default.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
+  it('still reads "set imagePullPolicy to Always" as a mutation of every container', () => {
+    expect(
+      understandOffline({ text: 'In the prod namespace, set imagePullPolicy to Always on every container of a pod.' })
+        .family,
+    ).toBe('image-pull-policy');
+  });
+});
