@@ -174,6 +174,14 @@ function podSpecRule(
   return sol;
 }
 
+/**
+ * Ephemeral containers named as one of the kinds of container a rule covers ("every container, init container and
+ * ephemeral container", "including init and ephemeral containers"), not as a subject of their own ("Ephemeral
+ * containers and privileged containers are not allowed" asks for two rules).
+ */
+const EPHEMERAL_LISTED =
+  /\bcontainers?\s*,\s*(?:(?:all\s+|every\s+|each\s+)?init(?:ial)?\s+containers?\s*,?\s*)?(?:and|or)\s+(?:all\s+|every\s+|each\s+)?ephemeral\s+containers?\b|\bincluding\s+(?:init(?:\s+containers?)?\s*,?\s*(?:and|or)\s+)?ephemeral\s+containers?\b/i;
+
 /** A kind of container narrower than "containers": a rule that names only these is a narrower rule than ours. */
 const CONTAINER_CLASS = /\b(?:init(?:ial)?|ephemeral|regular|app(?:lication)?|sidecar)\s+containers?\b/i;
 
@@ -273,10 +281,43 @@ if (problems.length > 0) {
   ${act(ctx, `${js(`${rule.summary}: `)} + problems.join('; ')`)}
 }
 `;
+  const target = targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces);
+  // "… every container, init container and ephemeral container": an ephemeral container is only ever added through
+  // pods/ephemeralcontainers (kubectl debug), which a rule on pods never sees. Naming them adds that subresource.
+  if (rule.initContainers !== false && primary.kind === 'Pod' && EPHEMERAL_LISTED.test(ctx.text)) {
+    target.resources.push('pods/ephemeralcontainers');
+    const pod = withSpec(podSpecFor(rule.compliant[0]));
+    const debugging = (c: Record<string, unknown>): KubeObject => ({
+      ...pod,
+      spec: {
+        ...(pod.spec as Record<string, unknown>),
+        ephemeralContainers: [{ name: 'debugger', image: 'busybox:1.36', ...c }],
+      },
+    });
+    const v = violation(ctx);
+    tests.push(
+      {
+        name: `kubectl debug adding an ephemeral container with ${first.name} is ${v === 'warn' ? 'warned' : 'denied'}`,
+        operation: 'UPDATE',
+        subResource: 'ephemeralcontainers',
+        oldObject: pod,
+        object: debugging(first.container),
+        expect: v,
+      },
+      {
+        name: `kubectl debug adding an ephemeral container with ${rule.compliant[0].name} is allowed`,
+        operation: 'UPDATE',
+        subResource: 'ephemeralcontainers',
+        oldObject: pod,
+        object: debugging(rule.compliant[0].container),
+        expect: 'allow',
+      },
+    );
+  }
   return {
     family: rule.family,
     summary: rule.summary,
-    target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+    target,
     steps: [
       step('podSpecOf', 'the pod spec of a pod or workload'),
       ...(rule.initContainers === false ? [] : [step('allContainers', 'every container, init and ephemeral included')]),
@@ -724,6 +765,26 @@ const imageTag: OfflineFamily = {
         polarity: 'require',
       });
     }
+    // "Untagged images are not allowed" says nothing of ':latest', which is a tag: only a missing tag is the offence.
+    if (!/\blatest\b/i.test(t))
+      return containerRule(ctx, {
+        family: 'image-tag',
+        summary: 'images must carry a tag or a digest',
+        offends: "(function (r) { return r.tag === '' && r.digest === ''; })(parseImage(c.image))",
+        describe: `'container ' + ${cname} + ' uses ' + (c.image || 'no image') + ' (no tag)'`,
+        skills: [step('parseImage', 'parse an image reference')],
+        offending: [
+          { name: 'an untagged image', container: { image: 'nginx' } },
+          { name: 'a registry port and no tag', container: { image: 'registry.local:5000/team/app' } },
+        ],
+        compliant: [
+          { name: 'a pinned tag', container: { image: 'registry.example.com/app:1.4.2' } },
+          { name: "the ':latest' tag (a tag)", container: { image: 'nginx:latest' } },
+          { name: 'a digest', container: { image: `nginx@sha256:${'a'.repeat(64)}` } },
+          { name: 'a registry port and a tag', container: { image: 'registry.local:5000/team/app:2.1' } },
+        ],
+        polarity: 'forbid',
+      });
     return containerRule(ctx, {
       family: 'image-tag',
       summary: "images must carry a tag other than ':latest'",
@@ -4929,10 +4990,7 @@ const TOLERATE_ALL =
 const tolerations: OfflineFamily = {
   id: 'tolerations',
   title: 'tolerating a named taint (or every taint) forbidden',
-  examples: [
-    'Pods must not tolerate the node-role.kubernetes.io/control-plane taint.',
-    'Pods must not tolerate all taints.',
-  ],
+  examples: ['Pods must not tolerate the dedicated taint.', 'Pods must not tolerate all taints.'],
   phrases: [TOLERATE_ALL, TOLERATION_OF_KEY, ...POD_PHRASES, /\b(?:a|any|the)\b/gi],
   match: (ctx) => {
     const t = ctx.text;

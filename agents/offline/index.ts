@@ -146,7 +146,8 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
     ]);
   }
   const subject = claimed.find((id) => SUBJECT_RULES.has(id) && id !== solution?.family);
-  if (solution && subject) {
+  // A pod-spec rule that names ephemeral containers also matches pods/ephemeralcontainers (families.ts containerRule).
+  if (solution && subject && !solution.target.resources.includes('pods/ephemeralcontainers')) {
     throw new PolicyforgeError('PF_ERR_OFFLINE_UNSUPPORTED', [
       `"${text}" names what ${subject} rules on beside what ${solution.family} checks; offline mode writes one rule per policy, and a ${solution.family} policy would never see them. Generate them one at a time, or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
     ]);

@@ -211,7 +211,8 @@ function narrows(sentence: string, ruleText: string, marked = false): boolean {
 /** Namespace names a sentence mentions: "the prod namespace", "namespace `prod`", "namespace prod." */
 function namespaceNamesIn(sentence: string): string[] {
   const q = `[\`'"\u2018\u2019\u201c\u201d]`;
-  const before = new RegExp(`${q}?([a-z0-9][a-z0-9-]*)${q}?\\s+namespaces?\\b`, 'gi');
+  // Not from inside a word: "the host's namespaces" names no namespace "s".
+  const before = new RegExp(`(?<![A-Za-z0-9]['\u2019]?)${q}?([a-z0-9][a-z0-9-]*)${q}?\\s+namespaces?\\b`, 'gi');
   const after = new RegExp(
     `\\bnamespace\\s+(?:${q}([a-z0-9][a-z0-9-]*)${q}|([a-z0-9][a-z0-9-]*)(?=\\s*(?:[,;:).]|$|\\s(?:and|or|is|are|must|should|namespace)\\b)))`,
     'gi',
@@ -294,6 +295,10 @@ const SET_VALUE = /(\b(?:set\s+to|with\s+(?:the\s+)?value|equal\s+to|equals)\s+)
 export type Phrase = RegExp | readonly [RegExp, 'not'];
 
 /** Phrasings every family reads the same way: booleans, "unset or false", and warn-instead-of-deny. */
+/** "at the pod level or in every container" (either level will do): how the families read a field already. */
+const EITHER_LEVEL =
+  /\b(?:either\s+)?(?:at|on)\s+the\s+pod\s+level\s+or\s+(?:in|on|for)\s+(?:every|each|all(?:\s+the)?)\s+containers?\b|\b(?:either\s+)?(?:in|on|for)\s+(?:every|each|all(?:\s+the)?)\s+containers?\s+or\s+(?:at|on)\s+the\s+pod\s+level\b/gi;
+
 const GENERIC_PHRASES: ReadonlyArray<[RegExp, string]> = [
   [
     /\b(?:is |are |be )?(?:unset|not set|undefined|absent|omitted)\s*,?\s*or\s+(?:explicitly\s+)?(?:set\s+to\s+)?[`'"]?(?:false|0|zero)[`'"]?/gi,
@@ -350,7 +355,7 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
       ? `${lead}\`${word}\``
       : m,
   );
-  s = removeNamespacePhrases(s, o.namespaces);
+  s = removeNamespacePhrases(s, o.namespaces).replace(EITHER_LEVEL, ' ');
   const before = s;
   for (const p of o.phrases) {
     const [re, becomes] = Array.isArray(p) ? p : [p, ' '];
@@ -438,9 +443,11 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
   // "in the pod securityContext", "at the container level", "in its own securityContext": where the field must sit.
   // Families read a field container over pod (the kubelet's rule), so a demand for one level would be lost. No
   // family places these words, so the statement as written is searched (a family's phrases may eat "pod").
-  for (const m of statement.matchAll(
-    /\b(?:pod|container)[-\s]level\b|\b(?:in|at|on)\s+(?:the\s+)?(?:pod|container|its\s+own|each\s+container)(?:['\u2019]s)?\s+(?:securityContext|security\s+context|level|spec)\b|\bits\s+own\s+(?:securityContext|security\s+context)\b/gi,
-  ))
+  for (const m of statement
+    .replace(EITHER_LEVEL, ' ')
+    .matchAll(
+      /\b(?:pod|container)[-\s]level\b|\b(?:in|at|on)\s+(?:the\s+)?(?:pod|container|its\s+own|each\s+container)(?:['\u2019]s)?\s+(?:securityContext|security\s+context|level|spec)\b|\bits\s+own\s+(?:securityContext|security\s+context)\b/gi,
+    ))
     unplaced.push(m[0]);
   // "A, B, or both" / "A and/or B" asks for at least one: a family that reads lists as "every one" would require
   // both, so the words stay unplaced unless the family's own phrase took them.

@@ -643,7 +643,9 @@ describe('AppArmor, SELinux, sysctls and volume types: lists read as written, in
   });
 
   it('refuses volume conditions that are not about the type', () => {
-    expect(refusal('emptyDir volumes must set a sizeLimit.').unplaced).toContain('sizeLimit');
+    // "emptyDir volumes must set a sizeLimit" is read by emptydir-size-limit (offline-styles); a condition on the
+    // volume is not.
+    expect(refusal('emptyDir volumes with medium Memory must set a sizeLimit.').unplaced).toContain('medium');
     expect(refusal('Pods should not use emptyDir volumes larger than 1Gi.').unplaced).toEqual(
       expect.arrayContaining(['larger', '1Gi']),
     );

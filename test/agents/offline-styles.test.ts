@@ -2272,6 +2272,53 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    // Ephemeral containers listed among the containers covered: kubectl debug adds them through
+    // pods/ephemeralcontainers, which the policy therefore matches too.
+    text: 'Privileged mode gives a container every host device. This policy ensures that privileged is unset or false for every container, init container and ephemeral container.',
+    family: 'privileged',
+    checks: [
+      ['a privileged container', pod([sc({ privileged: true })]), 'deny'],
+      [
+        'kubectl debug with a privileged ephemeral container',
+        {
+          subResource: 'ephemeralcontainers',
+          operation: 'UPDATE',
+          namespace: NS,
+          oldObject: pod(),
+          object: pod(undefined, {
+            ephemeralContainers: [{ name: 'dbg', image: 'busybox:1.36', securityContext: { privileged: true } }],
+          }),
+        },
+        'deny',
+      ],
+      ['kubectl debug with a plain ephemeral container', addingEphemeral([], ['dbg']), 'allow'],
+    ],
+  },
+  {
+    // "the host's namespaces" in the background names no namespace called "s".
+    text: "Sharing the host's namespaces lets a container see the node's processes. This policy ensures that hostNetwork, hostPID and hostIPC are unset or set to false.",
+    family: 'host-namespaces',
+    checks: [
+      ['hostPID', pod(undefined, { hostPID: true }), 'deny'],
+      ['none', pod(), 'allow'],
+    ],
+  },
+  {
+    // Either level will do: the family reads the container's field over the pod's.
+    text: 'This policy ensures runAsNonRoot is set to true at the pod level or in every container.',
+    family: 'run-as-non-root',
+    checks: [
+      ['at the pod level', pod(undefined, { securityContext: { runAsNonRoot: true } }), 'allow'],
+      ['in the container', pod([sc({ runAsNonRoot: true })]), 'allow'],
+      ['neither', pod(), 'deny'],
+      [
+        'the container overrides the pod with false',
+        pod([sc({ runAsNonRoot: false })], { securityContext: { runAsNonRoot: true } }),
+        'deny',
+      ],
+    ],
+  },
+  {
     text: 'Pods must not enable hostNetwork.',
     family: 'host-namespaces',
     checks: [
@@ -2292,6 +2339,10 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
 const REFUSED: Array<[string, string]> = [
+  [
+    'Ephemeral containers and privileged containers are not allowed.',
+    'two rules: ephemeral containers at all, and privileged ones',
+  ],
   ['emptyDir volumes with medium Memory must set a sizeLimit.', 'a condition on the volume'],
   ['Only pods in the infra namespace may tolerate the node-role.kubernetes.io/control-plane taint.', 'an allow-list'],
   ['Pods must tolerate the dedicated taint.', 'a required toleration, not a forbidden one'],
@@ -2496,10 +2547,6 @@ const REFUSED: Array<[string, string]> = [
   ['Deployments must not use ephemeral containers.', 'a pod template cannot carry them'],
   ['Pods must not have more than one ephemeral container.', 'a count, not a ban'],
   ['Ephemeral containers and privileged containers are not allowed.', 'two rules in one statement'],
-  [
-    'Containers, including ephemeral containers, must not be privileged.',
-    'a pod-spec policy never sees the ephemeral containers kubectl debug adds',
-  ],
   ['Ingresses must configure TLS for every host.', 'which hosts TLS covers is another rule'],
   ['Ingresses may configure TLS.', 'a permission, not a rule'],
   ['Every Ingress must set a host.', 'an Ingress without rules: not said'],
