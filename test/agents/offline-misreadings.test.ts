@@ -1339,3 +1339,30 @@ describe('"default imagePullPolicy to X" is never read as overriding every conta
     ).toBe('image-pull-policy');
   });
 });
+
+describe('a ban on untagged images is not a ban on the latest tag', () => {
+  it('denies an image without a tag and allows an explicit :latest when the text never names latest', async () => {
+    for (const text of [
+      'Images must not be untagged.',
+      'Images without a tag are not allowed.',
+      'Untagged images are not allowed.',
+    ])
+      expect(
+        await failuresOn(text, [
+          { name: 'untagged', object: podWith({ image: 'nginx' }), expect: 'deny' },
+          { name: 'latest is a tag', object: podWith({ image: 'nginx:latest' }), expect: 'allow' },
+          { name: 'digest', object: podWith({ image: `nginx@sha256:${'a'.repeat(64)}` }), expect: 'allow' },
+        ]),
+        text,
+      ).toEqual([]);
+  });
+
+  it('still denies both when latest is named', async () => {
+    expect(
+      await failuresOn("Do not allow pods whose containers use the ':latest' tag or no tag at all.", [
+        { name: 'untagged', object: podWith({ image: 'nginx' }), expect: 'deny' },
+        { name: 'latest', object: podWith({ image: 'nginx:latest' }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+});
