@@ -22,6 +22,7 @@ import {
   bindingKindsIn,
   forbids,
   hostsIn,
+  keyIsPrefix,
   keyValuesNear,
   numberAfter,
   resourcesIn,
@@ -1424,13 +1425,261 @@ const metadataRequired: OfflineFamily = {
     const word = metaWord(t);
     if (!word) return undefined;
     // Whether the statement requires or forbids is its polarity (reading.ts), checked against this family's.
-    const kv = singleKeyValue(t, word);
     const resources = metadataTargets(ctx);
+    const list = keyList(ctx, word);
+    if (list && resources.length) return metadataKeysRule(ctx, resources, word, list);
+    const kv = singleKeyValue(t, word);
     // "must have the label pod-security.kubernetes.io": which key under the prefix is meant is not said.
     if (!kv || kv.prefix || !resources.length) return undefined;
     return metadataRule(ctx, resources, word, kv, 'required');
   },
 };
+
+/** One key of a list, as written: `app`, `'team'`, `env=prod`. */
+const LIST_KEY = String.raw`[\`'"\u2018\u2019\u201c\u201d]?([A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?)(?:=([A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?))?[\`'"\u2018\u2019\u201c\u201d]?`;
+
+/** Words that stand where a key of a list would, without being one ("the label app and must …"). */
+const NOT_LIST_KEYS = new Set(
+  `a an the this that these those any all every each both either neither one its their and or but not no nor must should
+   shall may can be is are have has carry carries set sets also only other another same non-empty nonempty empty valid
+   value values key keys label labels annotation annotations`.split(/\s+/),
+);
+
+/**
+ * The keys a requirement lists: "the labels app and team", "the annotations owner and cost-center", "both an app
+ * label and an owner label", "the app, team and owner labels". Joined by "and", every key is required; by "or" (no
+ * "either"), at least one. Undefined unless the statement is a plain requirement about one metadata word: a negation
+ * ("without the labels a and b", "must not have …") leaves open whether the pair or each key is meant, "and" mixed
+ * with "or" has no one reading, and a value in an "or" list, a repeated key, a prefix or a kind is refused.
+ */
+function keyList(ctx: FamilyContext, word: 'label' | 'annotation'): { keys: KeyValue[]; any: boolean } | undefined {
+  const t = ctx.text;
+  if (/\bannotat/i.test(t) && /\blabel/i.test(t)) return undefined;
+  if (
+    /\b(?:not|no|never|without|nobody|none|nothing|cannot|deny|denies|denied|block\w*|forbid\w*|disallow\w*|prevent\w*|reject\w*|prohibit\w*|refuse\w*|missing|lack\w*|unless|except\w*)\b|n['\u2019]t\b/i.test(
+      t,
+    )
+  )
+    return undefined;
+  const w = `${word}s?`;
+  const sep = String.raw`(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or)\s+)`;
+  const end = String.raw`(?=\s*(?:[.;!,]|$)|\s+(?:in|on|for|across)\s)`;
+  const det = String.raw`(?:an?|the)\s+`;
+  const forms = [
+    // the labels app and team / the label env=prod and tier=web
+    new RegExp(String.raw`\b${w}\s+((?:${LIST_KEY}${sep})+${LIST_KEY})${end}`, 'gi'),
+    // both an app label and an owner label
+    new RegExp(String.raw`\b(?:both\s+)?((?:${det}${LIST_KEY}\s+${word}${sep})+${det}${LIST_KEY}\s+${word})\b`, 'gi'),
+    // the label app and the label team
+    new RegExp(
+      String.raw`\b(?:both\s+)?((?:(?:${det})?${word}\s+${LIST_KEY}${sep})+(?:${det})?${word}\s+${LIST_KEY})${end}`,
+      'gi',
+    ),
+    // the app and team labels
+    new RegExp(String.raw`\b(?:the|both)\s+((?:${LIST_KEY}${sep})+${LIST_KEY})\s+${word}s\b`, 'gi'),
+  ];
+  const found = forms.flatMap((re) => [...t.matchAll(re)].map((m) => m[1]));
+  if (found.length !== 1) return undefined;
+  const list = found[0];
+  const joins = [...list.matchAll(/\b(and|or)\b/gi)].map((m) => m[1].toLowerCase());
+  if (new Set(joins).size > 1) return undefined;
+  const keys: KeyValue[] = [];
+  const item = new RegExp(String.raw`^(?:(?:an?|the)\s+)?(?:${word}\s+)?${LIST_KEY}(?:\s+${word})?$`, 'i');
+  for (const part of list.split(new RegExp(sep, 'i'))) {
+    const m = item.exec(part.trim());
+    if (!m) return undefined;
+    const key = m[1];
+    if (NOT_LIST_KEYS.has(key.toLowerCase()) || keyIsPrefix(key) || resourcesIn(key, ctx.catalog).length)
+      return undefined;
+    if (keys.some((k) => k.key === key)) return undefined;
+    keys.push({ key, ...(m[2] !== undefined ? { value: m[2] } : {}) });
+  }
+  const any = joins.includes('or');
+  if (keys.length < 2 || (any && keys.some((k) => k.value !== undefined))) return undefined;
+  // Every key=value of the statement is one of the list's (a pair elsewhere is another condition).
+  const pairs = [...t.matchAll(/([A-Za-z0-9][-A-Za-z0-9_./]*)=[A-Za-z0-9]/g)].map((m) => m[1]);
+  if (pairs.some((p) => !keys.some((k) => k.key === p && k.value !== undefined))) return undefined;
+  return { keys, any };
+}
+
+/**
+ * Several keys required at once ("the labels app and team": each one; "app or team": at least one), each
+ * present and non-empty, or equal to the value given. Pods cover the pod template of every pod controller, as
+ * metadataRule does.
+ */
+function metadataKeysRule(
+  ctx: FamilyContext,
+  resources: ApiResource[],
+  word: 'label' | 'annotation',
+  list: { keys: KeyValue[]; any: boolean },
+): FamilySolution {
+  const r = resources[0];
+  const field = word === 'label' ? 'labels' : 'annotations';
+  const getter = word === 'label' ? 'getLabel' : 'getAnnotation';
+  const ns = homeNamespace(ctx);
+  const v = violation(ctx);
+  const verb = v === 'warn' ? 'warned' : 'denied';
+  const { keys, any } = list;
+  const shown = (k: KeyValue): string => (k.value === undefined ? k.key : `${k.key}=${k.value}`);
+  const good = (k: KeyValue): string => k.value ?? 'x';
+  const all: Record<string, string> = Object.fromEntries(keys.map((k) => [k.key, good(k)]));
+  const only = (k: KeyValue): Record<string, string> => ({ [k.key]: good(k) });
+  const without = (k: KeyValue): Record<string, string> =>
+    Object.fromEntries(keys.filter((x) => x !== k).map((x) => [x.key, good(x)]));
+  const otherKey = ['tier', 'zone', 'extra'].find((x) => !keys.some((k) => k.key === x)) ?? 'extra-key';
+  const mk = (meta: Record<string, string> | undefined, namespace = ns): KubeObject =>
+    sample(r, { namespace, name: 'sample', ...(meta ? { [field]: meta } : {}) });
+  const podTemplates = resources.length === 1 && r.kind === 'Pod' ? workloads(ctx).slice(1) : [];
+  // The sample controller selects its pods by the label app, which its pod template then always carries: when app
+  // is one of the keys, the controller selects by another label, or "lacks app" could not be written.
+  const selector = ['workload', 'component', 'instance'].find((x) => !keys.some((k) => k.key === x)) ?? 'workload';
+  const withTemplate = (c: ApiResource, meta: Record<string, string> | undefined, own?: Record<string, string>) =>
+    variant(
+      sample(c, {
+        namespace: ns,
+        name: 'app',
+        ...(own ? { [field]: own } : {}),
+        ...(meta ? { template: { [field]: meta } } : {}),
+      }),
+      (o) => {
+        const spec = o.spec as
+          { selector?: { matchLabels?: unknown }; template?: { metadata?: { labels?: unknown } } } | undefined;
+        if (!keys.some((k) => k.key === 'app') || !spec?.selector?.matchLabels || !spec.template?.metadata) return;
+        spec.selector.matchLabels = { [selector]: 'app' };
+        spec.template.metadata.labels = { [selector]: 'app', ...(field === 'labels' ? meta : {}) };
+      },
+    );
+  const listed = (join: string): string =>
+    `${keys.slice(0, -1).map(shown).join(', ')} ${join} ${shown(keys[keys.length - 1])}`;
+  const names = listed(any ? 'or' : 'and');
+  const tests: TestCase[] = any
+    ? [
+        ...keys.map((k) => ({
+          name: `${r.kind} with only the ${word} ${k.key} is allowed`,
+          object: mk(only(k)),
+          expect: 'allow' as const,
+        })),
+        { name: `${r.kind} with ${listed('and')} is allowed`, object: mk(all), expect: 'allow' },
+        {
+          name: `${r.kind} with none of ${names} is ${verb}`,
+          object: mk({ [otherKey]: 'web' }),
+          expect: v,
+          message: keys[0].key,
+        },
+        { name: `${r.kind} without ${field} is ${verb}`, object: mk(undefined), expect: v },
+        {
+          name: `${r.kind} whose only one, ${keys[0].key}, is empty is ${verb}`,
+          object: mk({ [keys[0].key]: '' }),
+          expect: v,
+        },
+        ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
+        updateCase(
+          `removing the ${word} ${keys[0].key}, the only one, is ${verb}`,
+          mk(only(keys[0])),
+          mk(undefined),
+          v,
+        ),
+      ]
+    : [
+        { name: `${r.kind} with ${names} is allowed`, object: mk(all), expect: 'allow' },
+        ...keys.map((k) => ({
+          name: `${r.kind} without the ${word} ${k.key} (the others set) is ${verb}`,
+          object: mk(without(k)),
+          expect: v,
+          message: k.key,
+        })),
+        ...keys
+          .filter((k) => k.value !== undefined)
+          .map((k) => ({
+            name: `${r.kind} with ${k.key}=${k.value}-other is ${verb}`,
+            object: mk({ ...all, [k.key]: `${k.value}-other` }),
+            expect: v,
+          })),
+        ...keys
+          .filter((k) => k.value === undefined)
+          .slice(0, 1)
+          .map((k) => ({
+            name: `${r.kind} with an empty ${k.key} is ${verb}`,
+            object: mk({ ...all, [k.key]: '' }),
+            expect: v,
+          })),
+        { name: `${r.kind} with other ${field} only is ${verb}`, object: mk({ [otherKey]: 'web' }), expect: v },
+        { name: `${r.kind} without ${field} is ${verb}`, object: mk(undefined), expect: v },
+        ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
+        updateCase(
+          `removing the ${word} ${keys[keys.length - 1].key} is ${verb}`,
+          mk(all),
+          mk(without(keys[keys.length - 1])),
+          v,
+        ),
+      ];
+  for (const x of resources.slice(1)) {
+    const obj = (meta: Record<string, string> | undefined): KubeObject =>
+      sample(x, { namespace: ns, name: 'sample', ...(meta ? { [field]: meta } : {}) });
+    tests.push(
+      { name: `${x.kind} with ${names} is allowed`, object: obj(all), expect: 'allow' },
+      any
+        ? { name: `${x.kind} without ${field} is ${verb}`, object: obj(undefined), expect: v }
+        : { name: `${x.kind} without the ${word} ${keys[0].key} is ${verb}`, object: obj(without(keys[0])), expect: v },
+    );
+  }
+  for (const c of podTemplates.filter((x) => x.kind === 'Deployment' || x.kind === 'CronJob'))
+    tests.push(
+      {
+        name: `a ${c.kind} with ${names} on itself, not on its pod template, is ${verb}`,
+        object: withTemplate(c, undefined, all),
+        expect: v,
+      },
+      {
+        name: `a ${c.kind} whose pod template has ${any ? `only ${keys[keys.length - 1].key}` : names} is allowed`,
+        object: withTemplate(c, any ? only(keys[keys.length - 1]) : all),
+        expect: 'allow',
+      },
+      ...(any
+        ? []
+        : [
+            {
+              name: `a ${c.kind} whose pod template lacks ${keys[0].key} is ${verb}`,
+              object: withTemplate(c, without(keys[0])),
+              expect: v,
+            },
+          ]),
+    );
+  const outsider = ctx.catalog.byKind('v1', resources.some((x) => x.kind === 'ConfigMap') ? 'Secret' : 'ConfigMap');
+  if (outsider)
+    tests.push({
+      name: `a ${outsider.kind} without ${field} is not this policy's business`,
+      object: sample(outsider, { namespace: ns, name: 'other' }),
+      expect: 'allow',
+    });
+  const kinds = resources.map((x) => x.kind).join(', ');
+  const message = any
+    ? `${kinds} objects must carry at least one of the ${field} ${keys.map((k) => k.key).join(', ')} (non-empty)`
+    : `${kinds} objects must carry every one of the ${field} ${keys.map((k) => (k.value === undefined ? `${k.key} (non-empty)` : `${k.key}=${k.value}`)).join(', ')}`;
+  const prelude = podTemplates.length ? `${POD_META_JS}const pod = { metadata: podMeta };\n` : '';
+  const subject = podTemplates.length ? 'pod' : 'request.object';
+  const wanted = keys.map((k) => [k.key, k.value ?? null]);
+  return {
+    polarity: 'require',
+    family: 'metadata-required',
+    summary: message,
+    target: targetFor([...resources, ...podTemplates], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+    steps: [
+      step(getter, `read a ${word}`),
+      ...(ctx.namespaces.length ? [step('inNamespaces', 'the request is in one of the named namespaces')] : []),
+    ],
+    tests,
+    javascript: `${namespaceGuard(ctx, resources)}${prelude}const wanted = ${js(wanted)};
+const missing = wanted.filter(function (kv) {
+  const value = ${getter}(${subject}, kv[0]);
+  return kv[1] === null ? value === undefined || value === null || String(value).trim() === '' : value !== kv[1];
+}).map(function (kv) { return kv[1] === null ? kv[0] : kv[0] + '=' + kv[1]; });
+if (${any ? 'missing.length === wanted.length' : 'missing.length > 0'}) {
+  ${act(ctx, `${js(`${message}; missing: `)} + missing.join(', ')`)}
+}
+`,
+  };
+}
 
 const metadataForbidden: OfflineFamily = {
   id: 'metadata-forbidden',

@@ -87,7 +87,12 @@ describe('offline planner and coder', () => {
     }
     expect(isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')).toBe(true);
     expect((err as Error).message).toMatch(/combines 2 rules \(host-path, privileged\)/);
-    expect(() => understandOffline({ text: 'Pods must carry the labels team=a and app=b.' })).toThrow(
+    // Several labels joined by "and" are one rule (each required, metadata-required reads them); values joined by
+    // "or" are not read.
+    expect(understandOffline({ text: 'Pods must carry the labels team=a and app=b.' }).family).toBe(
+      'metadata-required',
+    );
+    expect(() => understandOffline({ text: 'Pods must carry the labels team=a or app=b.' })).toThrow(
       /does not understand/,
     );
   });

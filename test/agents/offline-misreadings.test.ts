@@ -1366,3 +1366,20 @@ describe('a ban on untagged images is not a ban on the latest tag', () => {
     ).toEqual([]);
   });
 });
+
+describe('a list of label keys joined by "or" asks for one of them, never all', () => {
+  it('"Pods must have the label app or team" admits a Pod with team only', async () => {
+    const labelled = (labels: Record<string, string>): KubeObject => ({
+      ...pod({}),
+      metadata: { name: 'p', namespace: 'default', labels },
+    });
+    expect(
+      await failuresOn('Pods must have the label app or team.', [
+        { name: 'team only', object: labelled({ team: 'shop' }), expect: 'allow' },
+        { name: 'app only', object: labelled({ app: 'web' }), expect: 'allow' },
+        { name: 'neither', object: labelled({ tier: 'front' }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    expect(refusal('Pods must have either an app label or a team label.').message).toMatch(/either/);
+  });
+});

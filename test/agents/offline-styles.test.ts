@@ -2710,3 +2710,106 @@ describe('bindings to a named role, said with a verb', () => {
     expect(() => understandOffline({ text })).toThrow(/does not understand|combines/);
   });
 });
+
+// Several label or annotation keys at once: joined by "and", each one is required (an object missing any one is
+// denied); joined by "or", at least one. A rule on Pods covers the pod templates of pod controllers.
+const labelledPod = (labels: Record<string, string>): KubeObject => ({
+  ...pod(),
+  metadata: { ...pod().metadata, labels },
+});
+const templated = (labels: Record<string, string>): KubeObject => {
+  const d = deployment([container()]);
+  const spec = d.spec as { template: { metadata: Record<string, unknown> } };
+  return { ...d, spec: { ...spec, template: { ...spec.template, metadata: { labels } } } } as KubeObject;
+};
+const labelledDeployment = (labels: Record<string, string>): KubeObject => deployment([container()], {}, { labels });
+const READ_KEYS: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'Pods must have the labels app and team.',
+    family: 'metadata-required',
+    checks: [
+      ['a Pod with app and team', labelledPod({ app: 'web', team: 'shop' }), 'allow'],
+      ['a Pod with app only', labelledPod({ app: 'web' }), 'deny'],
+      ['a Pod with team only', labelledPod({ team: 'shop' }), 'deny'],
+      ['a Pod with an empty team', labelledPod({ app: 'web', team: '' }), 'deny'],
+      ['a Deployment whose pods carry both', templated({ app: 'web', team: 'shop' }), 'allow'],
+      ['a Deployment whose pods lack team', templated({ app: 'web' }), 'deny'],
+    ],
+  },
+  {
+    text: 'Every Deployment must carry the labels app.kubernetes.io/name and app.kubernetes.io/version.',
+    family: 'metadata-required',
+    checks: [
+      [
+        'both keys',
+        labelledDeployment({ 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/version': '1.2' }),
+        'allow',
+      ],
+      ['the name only', labelledDeployment({ 'app.kubernetes.io/name': 'web' }), 'deny'],
+      ['the version only', labelledDeployment({ 'app.kubernetes.io/version': '1.2' }), 'deny'],
+      ['a Pod (not a Deployment) without them', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'Pods must have both an app label and an owner label.',
+    family: 'metadata-required',
+    checks: [
+      ['both', labelledPod({ app: 'web', owner: 'ana' }), 'allow'],
+      ['app only', labelledPod({ app: 'web' }), 'deny'],
+      ['owner only', labelledPod({ owner: 'ana' }), 'deny'],
+    ],
+  },
+  {
+    text: 'Namespaces must have the annotations owner and cost-center.',
+    family: 'metadata-required',
+    checks: [
+      ['both', withAnnotations(namespaceObject(undefined), { owner: 'ana', 'cost-center': 'cc1' }), 'allow'],
+      ['owner only', withAnnotations(namespaceObject(undefined), { owner: 'ana' }), 'deny'],
+      ['cost-center only', withAnnotations(namespaceObject(undefined), { 'cost-center': 'cc1' }), 'deny'],
+      ['both as labels, not annotations', namespaceObject({ owner: 'ana', 'cost-center': 'cc1' }), 'deny'],
+    ],
+  },
+  {
+    text: 'Pods must have the label app or team.',
+    family: 'metadata-required',
+    checks: [
+      ['app only', labelledPod({ app: 'web' }), 'allow'],
+      ['team only', labelledPod({ team: 'shop' }), 'allow'],
+      ['both', labelledPod({ app: 'web', team: 'shop' }), 'allow'],
+      ['neither', labelledPod({ tier: 'front' }), 'deny'],
+      ['a Deployment whose pods carry team only', templated({ team: 'shop' }), 'allow'],
+      ['a Deployment whose pods carry neither', templated({ tier: 'front' }), 'deny'],
+    ],
+  },
+  {
+    text: 'Pods must have the label env=prod and tier=web.',
+    family: 'metadata-required',
+    checks: [
+      ['env=prod and tier=web', labelledPod({ env: 'prod', tier: 'web' }), 'allow'],
+      ['env=dev and tier=web', labelledPod({ env: 'dev', tier: 'web' }), 'deny'],
+      ['env=prod and tier=db', labelledPod({ env: 'prod', tier: 'db' }), 'deny'],
+      ['env=prod only', labelledPod({ env: 'prod' }), 'deny'],
+    ],
+  },
+];
+
+const REFUSED_KEYS: Array<[string, string]> = [
+  ['Pods must have either an app label or a team label.', '"either … or": one, or exactly one'],
+  ['Pods without the labels app and team are not allowed.', 'without the pair, or without each: not said'],
+  ['Pods must not have the labels app and team.', 'the pair, or each of them: not said'],
+  ['Pods must have the labels app and team or owner.', '"and" mixed with "or"'],
+  ['Pods must have the labels env=prod or tier=web.', 'values in an "or" list'],
+  ['Pods must have the label app and the annotation team.', 'a label and an annotation'],
+  ['Pods must have at least one of the labels app and team.', 'a count'],
+];
+
+describe('several label or annotation keys required at once', () => {
+  it.each(READ_KEYS.map((r) => [r.text, r] as const))('"%s"', async (_text, r) => {
+    expect(understandOffline({ text: r.text }).family).toBe(r.family);
+    expect(await failuresOn(r.text, r.checks)).toEqual([]);
+  });
+
+  it.each(REFUSED_KEYS)('refuses "%s" (%s)', (text) => {
+    expect(() => understandOffline({ text })).toThrow(/does not understand|combines/);
+  });
+});
