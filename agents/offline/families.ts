@@ -506,14 +506,29 @@ const KNOWN_CAPS = [
 
 const ADD_OTHER_THAN = /\b(?:adding|add(?:s|ed)?)\s+(?:linux\s+)?capabilities\s+other\s+than\b/i;
 
-/** The capabilities an "adding capabilities other than X, Y is disallowed" clause allows; undefined without one. */
+/** A list of capability names: "NET_BIND_SERVICE", "CHOWN, SETUID and SETGID". */
+const CAP_LIST = String.raw`((?:CAP_)?[A-Z][A-Z_]{2,}(?:(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:CAP_)?[A-Z][A-Z_]{2,})*)`;
+/**
+ * "only NET_BIND_SERVICE may be added", "Containers may only add (back) NET_BIND_SERVICE": an allow-list, as
+ * written. Not before a scope ("may only add X in the prod namespace"): whether "only" limits the capabilities or
+ * the namespaces is not said.
+ */
+const ONLY_ADD = new RegExp(
+  String.raw`\b[Oo]nly\s+(?:the\s+)?${CAP_LIST}\s+(?:capabilit(?:y|ies)\s+)?(?:may|can)\s+be\s+added(?:\s+back)?\b(?!\s+(?:in|within|inside|outside|for|to)\b)|\b(?:may|can)\s+only\s+add(?:\s+back)?\s+(?:the\s+)?${CAP_LIST.replace('(', '(?<caps>')}(?:\s+capabilit(?:y|ies))?\b(?!\s+(?:in|within|inside|outside|for|to)\b)`,
+);
+
+/**
+ * The capabilities an allow-list clause allows ("adding capabilities other than X, Y is disallowed", "only X may
+ * be added", "may only add X"); undefined without one.
+ */
 function addAllowList(text: string): string[] | undefined {
-  const m = new RegExp(
-    `${ADD_OTHER_THAN.source}\\s+(.+?)(?=\\s+(?:is|are|must|may|should|can|will)\\b|[.;]|$)`,
-    'i',
-  ).exec(text);
+  const m =
+    new RegExp(`${ADD_OTHER_THAN.source}\\s+(.+?)(?=\\s+(?:is|are|must|may|should|can|will)\\b|[.;]|$)`, 'i').exec(
+      text,
+    ) ?? ONLY_ADD.exec(text);
   if (!m) return undefined;
-  return KNOWN_CAPS.filter((c) => c !== 'ALL' && new RegExp(`\\b(?:CAP_)?${c}\\b`).test(m[1]));
+  const list = m[1] ?? m.groups?.caps ?? '';
+  return KNOWN_CAPS.filter((c) => c !== 'ALL' && new RegExp(`\\b(?:CAP_)?${c}\\b`).test(list));
 }
 
 const capabilities: OfflineFamily = {
@@ -528,6 +543,7 @@ const capabilities: OfflineFamily = {
     ...POD_PHRASES,
     // "Adding capabilities other than X is disallowed": only X may be added (read with the negation it carries).
     [ADD_OTHER_THAN, 'not'],
+    ONLY_ADD,
     /\bin\s+addition\b/i,
     /[`'"]?\bdrop:?\s*\[\s*[`'"]?ALL[`'"]?\s*\][`'"]?/i,
     /\b(?:linux\s+)?capabilit(?:y|ies)\b/i,

@@ -2319,6 +2319,23 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    text: 'Adding capabilities beyond a small default set lets a container do more than it needs. This policy ensures that only NET_BIND_SERVICE may be added.',
+    family: 'capabilities',
+    checks: [
+      ['NET_BIND_SERVICE added', pod([sc({ capabilities: { add: ['NET_BIND_SERVICE'] } })]), 'allow'],
+      ['NET_ADMIN added', pod([sc({ capabilities: { add: ['NET_ADMIN'] } })]), 'deny'],
+      ['nothing added', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'Only NET_BIND_SERVICE and CHOWN may be added.',
+    family: 'capabilities',
+    checks: [
+      ['CHOWN added', pod([sc({ capabilities: { add: ['CHOWN'] } })]), 'allow'],
+      ['SYS_ADMIN added', pod([sc({ capabilities: { add: ['SYS_ADMIN'] } })]), 'deny'],
+    ],
+  },
+  {
     text: 'Pods must not enable hostNetwork.',
     family: 'host-namespaces',
     checks: [
@@ -2339,6 +2356,10 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
 const REFUSED: Array<[string, string]> = [
+  [
+    'Containers may only add NET_BIND_SERVICE in the prod namespace.',
+    '"only" may limit the capabilities or the namespaces',
+  ],
   [
     'Ephemeral containers and privileged containers are not allowed.',
     'two rules: ephemeral containers at all, and privileged ones',
