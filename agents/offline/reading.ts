@@ -49,6 +49,9 @@ const OPERATIVE_SENTENCE =
 const RATIONALE_SENTENCE =
   /^this (?!policy\b|rule\b)(?:prevents|stops|protects|avoids|keeps|reduces|helps|limits|mitigates|closes|removes)\b|\b(?:can lead to|could lead to|may lead to|leads to|will be frozen|is deprecated|are deprecated|has been deprecated|best practice|it is (?:important|recommended|common|advised|advisable|a good idea)|is recommended|are recommended|this can|this could|this may|can be used to|could be used to|may be used to|allows? (?:an )?attackers?|for example|e\.g\.|use of this policy|requires customi[sz]ation|known issue|auto-?generation|see:|https?:\/\/|corresponds to|for (?:more |further )?information|to prevent bypasses|if exact matches)/i;
 
+/** "Use registry.k8s.io instead.": advice on what to do instead, beside a rule that says what is not allowed. */
+const ADVICE_INSTEAD = /^(?:please\s+)?(?:use|prefer|switch\s+to|migrate\s+to|move\s+to|consider)\b.*\binstead\b/i;
+
 /** "This policy ensures that …": the lead-in is not part of what is required. Negating leads become "deny". */
 const POLICY_LEAD =
   /^(?:this|the) (?:policy|rule)(?:,\s*(?:requiring|which requires|available (?:in|from|since)|supported (?:in|from|since))\s+Kubernetes\s+v?[\d.]+(?:\s+or\s+(?:later|newer|above|higher))?\s*,)?\s+(?:also\s+|further\s+|additionally\s+)?(?:(ensures?|validates?|checks?(?: to ensure)?|verif(?:y|ies)|requires?|enforces?|makes? sure|mandates?|will (?:ensure|validate|check|require))|(prevents?|blocks?|denies|disallows?|forbids?|rejects?|will (?:prevent|block|deny|disallow|forbid|reject)))(?:\s+that)?\s+/i;
@@ -84,7 +87,7 @@ export function readIntent(text: string): Reading {
     }
     // "This policy, requiring Kubernetes v1.19 or later, ensures …": the aside is read (and refused) unless POLICY_LEAD drops it.
     const isPolicy = /^(?:this|the) (?:policy|rule)(?:,[^,]{1,80},)?\s+(?!is\b)/i.test(s);
-    if (RATIONALE_SENTENCE.test(s) && !isPolicy) {
+    if ((RATIONALE_SENTENCE.test(s) || ADVICE_INSTEAD.test(s)) && !isPolicy) {
       // A rule with an aside ("…must not add capabilities, e.g. NET_ADMIN") is still a rule: it is read (and
       // refused if the aside cannot be placed) unless a "This policy" sentence says what is done.
       if (OPERATIVE_SENTENCE.test(s)) unmarkedRules.push(s.replace(RATIONALE_CLAUSE, ''));

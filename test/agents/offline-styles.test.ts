@@ -2336,6 +2336,16 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    // Advice on what to use instead is not the rule: the rule bans k8s.gcr.io, it does not require registry.k8s.io.
+    text: 'The k8s.gcr.io registry is frozen. Images must not come from k8s.gcr.io. Use registry.k8s.io instead.',
+    family: 'image-registry',
+    checks: [
+      ['from k8s.gcr.io', pod([container({ image: 'k8s.gcr.io/pause:3.9' })]), 'deny'],
+      ['from registry.k8s.io', pod([container({ image: 'registry.k8s.io/pause:3.9' })]), 'allow'],
+      ['from quay.io', pod([container({ image: 'quay.io/org/app:1' })]), 'allow'],
+    ],
+  },
+  {
     text: 'Pods must not enable hostNetwork.',
     family: 'host-namespaces',
     checks: [
