@@ -320,8 +320,11 @@ export function exemptionsIn(statement: string, placed: string, catalog: ApiCata
     /\b(?:is|are)\s+also\s+(?:checked|validated|evaluated|enforced|inspected|covered|included|affected)\b|\b(?:is|are)\s+(?:checked|validated|evaluated|enforced|inspected|covered|included|affected)\s+(?:too|as\s+well)\b/gi,
   ))
     out.push(m[0]);
+  // A ban ("No containers are allowed …", "… must not …", "Deny …"). A "not" or "without" inside the subject ("Images
+  // not from x.io are allowed", "Containers that are not privileged are allowed") qualifies it: the sentence is still
+  // a permission, and counting that "not" as the rule's negation turned it into a ban on x.io.
   const negated =
-    /\b(?:not|no|never|nobody|none|nothing|cannot|deny|denies|denied|block\w*|forbid\w*|disallow\w*|prevent\w*|reject\w*|prohibit\w*|refuse\w*)\b|n['\u2019]t\b/i;
+    /^\s*(?:no|nobody|none|nothing|never|neither)\b|\b(?:must|may|should|shall|can|will|do|does)\s*(?:not|never|n['\u2019]t)\b|\b(?:cannot|deny|denies|denied|block\w*|forbid\w*|disallow\w*|prevent\w*|reject\w*|prohibit\w*|refuse\w*)\b/i;
   // A sentence that starts in lower case ("… volumes. hostPath volumes are permitted …") was not split off: each
   // sentence of the statement is looked at on its own.
   for (const sentence of statement.split(/(?<=[.;!?])\s+/)) {
@@ -337,7 +340,13 @@ export function exemptionsIn(statement: string, placed: string, catalog: ApiCata
     for (const m of sentence.matchAll(
       /\b(?:is|are)\s+(?:still\s+|also\s+|always\s+)?(?:allowed|permitted|accepted|tolerated|fine|ok|okay)\b/gi,
     ))
-      if (placed.toLowerCase().includes(m[0].toLowerCase())) out.push(m[0]);
+      // A family may read "allowed" as its own word ("allowed registries"), but none reads a permission whose subject
+      // is negated ("Images not from x.io are allowed"): that one stays unplaced whatever the family took.
+      if (
+        placed.toLowerCase().includes(m[0].toLowerCase()) ||
+        /\b(?:not|without)\b|n['\u2019]t\b/i.test(sentence.slice(0, m.index))
+      )
+        out.push(m[0]);
   }
   return out;
 }

@@ -1383,3 +1383,20 @@ describe('a list of label keys joined by "or" asks for one of them, never all', 
     expect(refusal('Pods must have either an app label or a team label.').message).toMatch(/either/);
   });
 });
+
+describe('a permission whose subject carries a "not" is never read as a ban', () => {
+  it('refuses "X not from Y are allowed" instead of blocking Y', () => {
+    for (const text of [
+      'Images not from registry.example.com are allowed.',
+      'Containers that are not privileged are allowed.',
+      'Services that are not of type NodePort are permitted.',
+      "Containers that don't add capabilities are accepted.",
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
+  it('still reads a ban written with "no" or "not allowed"', () => {
+    expect(understandOffline({ text: 'No privileged containers are allowed.' }).family).toBe('privileged');
+    expect(understandOffline({ text: 'Pods without resource limits are not allowed.' }).family).toBe('resources');
+  });
+});
