@@ -4133,6 +4133,9 @@ const selinux: OfflineFamily = {
   ],
   phrases: [
     ...POD_PHRASES,
+    // "is unset or one of a, b", "if set, must be a or b": the list allows an unset type too, as read below.
+    /\b(?:is|be)\s+(?:unset|undefined|not\s+set)\s+or\s+(?:one\s+of\b)?/i,
+    /\b(?:if|when)\s+(?:it\s+is\s+)?(?:set|specified|present)\b/i,
     [/\b(?:is|are|be)\s+(?:undefined|unset|not\s+set|absent|omitted)\b/i, 'not'],
     /^\s*defines\b/i,
     /\b(?:an?\s+)?(?:allow-?list|array|list)\s+of\b/i,
@@ -4144,8 +4147,10 @@ const selinux: OfflineFamily = {
   match: (ctx) => {
     const t = ctx.text;
     if (!/\bse\s?linux/i.test(t)) return undefined;
+    // The type is checked only when set (an unset type is the runtime's default), so "unset or one of" and "if set,
+    // must be" say what the list already means.
     const listRe =
-      /\b(?:configurations?|types?)\b[^.:\n]{0,40}?(?::|\b(?:must|should|shall)\s+be\s+one\s+of\b|\bis\s+one\s+of\b)\s*/;
+      /\b(?:configurations?|types?)\b[^.:\n]{0,40}?(?::|\b(?:must|should|shall)\s+be\s+(?:unset\s+or\s+)?one\s+of\b|\bis\s+(?:unset\s+or\s+)?one\s+of\b|(?<=\b(?:if|when)\s+set,?\s+)(?:must|should)\s+be\b)\s*/;
     const lists = [...t.matchAll(new RegExp(`${listRe.source}([^\\n]+?)(?=\\.(?:\\s|$)|$)`, 'gi'))].map((m) => m[1]);
     const check = (configs: SeLinuxConfig[], whole: boolean): string =>
       whole

@@ -2346,6 +2346,16 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    text: 'Setting a custom SELinux type can let a container escape. This policy ensures that seLinuxOptions.type is unset or one of container_t, container_init_t, container_kvm_t.',
+    family: 'selinux',
+    checks: [
+      ['no seLinuxOptions', pod(), 'allow'],
+      ['type container_init_t', pod([sc({ seLinuxOptions: { type: 'container_init_t' } })]), 'allow'],
+      ['type spc_t', pod([sc({ seLinuxOptions: { type: 'spc_t' } })]), 'deny'],
+      ['pod-level type spc_t', pod(undefined, { securityContext: { seLinuxOptions: { type: 'spc_t' } } }), 'deny'],
+    ],
+  },
+  {
     text: 'Pods must not enable hostNetwork.',
     family: 'host-namespaces',
     checks: [
