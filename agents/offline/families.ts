@@ -3295,6 +3295,8 @@ const procMount: OfflineFamily = {
     ...POD_PHRASES,
     [/\b(?:is\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?[`'"]?Default[`'"]?/i, 'not'],
     [/\b(?:be|is|set\s+to)\s+[`'"]?Default[`'"]?/i, 'not'],
+    // "must use the Default procMount": anything else is the offence.
+    [/\b(?:use|uses|using)\s+(?:the\s+)?[`'"]?Default[`'"]?\s+(?:proc\s?mount|procMount)(?:\s+type)?\b/i, 'not'],
     // "nothing but the default procMount can be specified": no procMount other than Default.
     [/\bnothing\s+but\s+(?:the\s+)?[`'"]?default[`'"]?\s+(?:proc\s?mount|procMount)(?:\s+types?)?\b/i, 'not'],
     // "must not be changed from the default": anything but Default is the offence.

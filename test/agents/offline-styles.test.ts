@@ -2356,6 +2356,15 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    text: 'The proc mount type Unmasked exposes kernel details. Containers must use the Default procMount.',
+    family: 'proc-mount',
+    checks: [
+      ['Unmasked', pod([sc({ procMount: 'Unmasked' })]), 'deny'],
+      ['Default', pod([sc({ procMount: 'Default' })]), 'allow'],
+      ['unset (the API server makes it Default)', pod(), 'allow'],
+    ],
+  },
+  {
     text: 'Pods must not enable hostNetwork.',
     family: 'host-namespaces',
     checks: [
@@ -2376,6 +2385,7 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
 const REFUSED: Array<[string, string]> = [
+  ['Containers must not use the Default procMount.', 'forbids what the family requires'],
   [
     'Containers may only add NET_BIND_SERVICE in the prod namespace.',
     '"only" may limit the capabilities or the namespaces',
