@@ -1247,6 +1247,8 @@ const pullPolicy: OfflineFamily = {
   match: (ctx) => {
     const m = /\bimage ?pull ?policy\b.*?\b(Always|IfNotPresent|Never)\b/i.exec(ctx.text);
     if (!m || !/\b(set|make|force|ensure|mutate)\b/i.test(ctx.text)) return undefined;
+    // "Set imagePullPolicy to Always on init containers" names some containers; the patch below sets every one.
+    if (/\b(?:init|ephemeral|sidecar|regular|app(?:lication)?)\s+containers?\b/i.test(ctx.text)) return undefined;
     const value = ['Always', 'IfNotPresent', 'Never'].find((v) => v.toLowerCase() === m[1].toLowerCase());
     const resources = workloads(ctx);
     if (!value) return undefined;

@@ -1332,6 +1332,15 @@ describe('"default imagePullPolicy to X" is never read as overriding every conta
       expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
   });
 
+  it('refuses a pull policy set on some containers (init, ephemeral), which the patch would set on every one', () => {
+    for (const text of [
+      'Set imagePullPolicy to Always on init containers.',
+      'Set imagePullPolicy to Always on every init container of a pod.',
+      'Make imagePullPolicy IfNotPresent on ephemeral containers.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
   it('still reads "set imagePullPolicy to Always" as a mutation of every container', () => {
     expect(
       understandOffline({ text: 'In the prod namespace, set imagePullPolicy to Always on every container of a pod.' })
