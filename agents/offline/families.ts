@@ -1041,7 +1041,7 @@ const RESOURCE_BOUNDS: ReadonlyArray<{ re: RegExp; side: 'max' | 'min'; strict: 
   },
   {
     re: new RegExp(
-      String.raw`(?<!\bnot\s+(?:be\s+)?)\b(?:greater\s+than|more\s+than|larger\s+than|higher\s+than|above|over)\s+${QUANTITY}`,
+      String.raw`(?<!\bnot\s+(?:be\s+|request\s+|set\s+|use\s+|have\s+)?)\b(?:greater\s+than|more\s+than|larger\s+than|higher\s+than|above|over)\s+${QUANTITY}`,
       'i',
     ),
     side: 'min',
@@ -1147,6 +1147,68 @@ const resourceBound: OfflineFamily = {
       compliant,
       polarity: 'require',
     });
+  },
+};
+
+/**
+ * "PersistentVolumeClaims must not request more than 100Gi of storage": a bound on spec.resources.requests.storage,
+ * compared as a quantity; a resize (UPDATE) past the bound is denied too.
+ */
+const claimStorageBound: OfflineFamily = {
+  id: 'claim-storage-bound',
+  title: 'a bound on the storage a PersistentVolumeClaim requests (quantities compared)',
+  examples: ['PersistentVolumeClaims must not request more than 100Gi of storage.'],
+  phrases: [
+    ...RESOURCE_BOUNDS.map((b) => b.re),
+    /\bspec\.resources\.requests\.storage\b|\b(?:of\s+)?storage\b|\b(?:capacity|size)\b/gi,
+    /\brequest(?:s|ed|ing)?\b/i,
+  ],
+  match: (ctx) => {
+    const claim = ctx.resources.find((r) => r.kind === 'PersistentVolumeClaim');
+    if (!claim || ctx.resources.length !== 1 || ctx.negated) return undefined;
+    const bounds = RESOURCE_BOUNDS.flatMap((b) => {
+      const m = b.re.exec(ctx.text);
+      return m ? [{ ...b, quantity: m[1] }] : [];
+    });
+    // A plain number of storage is bytes: surely a slip for a unit; not read.
+    if (bounds.length !== 1 || /^\d+(?:\.\d+)?$/.test(bounds[0].quantity)) return undefined;
+    const { side, strict, quantity } = bounds[0];
+    const cmp = side === 'max' ? (strict ? '>=' : '>') : strict ? '<=' : '<';
+    const said = `${side === 'max' ? (strict ? 'below' : 'at most') : strict ? 'above' : 'at least'} ${quantity}`;
+    const small = smallerQuantity(quantity);
+    const big = `${parseFloat(quantity) * 2}${quantity.replace(/^[\d.]+/, '')}`;
+    const [inside, outside] = side === 'max' ? [small, big] : [big, small];
+    const ns = homeNamespace(ctx);
+    const mk = (storage: string, namespace = ns): KubeObject => ({
+      ...sample(claim, { namespace, name: 'data' }),
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } },
+    });
+    const v = violation(ctx);
+    const denied = v === 'warn' ? 'warned' : 'denied';
+    const summary = `PersistentVolumeClaims must request ${said} of storage`;
+    return {
+      polarity: 'require',
+      family: 'claim-storage-bound',
+      summary,
+      target: targetFor([claim], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [step('parseQuantity', 'a resource quantity as a number')],
+      tests: [
+        { name: `a claim for ${outside} is ${denied}`, object: mk(outside), expect: v },
+        { name: `a claim for ${inside} is allowed`, object: mk(inside), expect: 'allow' },
+        {
+          name: `a claim for exactly ${quantity} is ${strict ? denied : 'allowed'}`,
+          object: mk(quantity),
+          expect: strict ? v : 'allow',
+        },
+        updateCase(`resizing a claim to ${outside} is ${denied}`, mk(inside), mk(outside), v),
+        ...scopeCases(claim, ctx, (o) => mk(outside, o.namespace)),
+      ],
+      javascript: `${namespaceGuard(ctx, [claim])}const q = parseQuantity(request.object?.spec?.resources?.requests?.storage);
+if (q === null || q ${cmp} parseQuantity(${js(quantity)})) {
+  ${act(ctx, `${js(`${summary}, got `)} + String(request.object?.spec?.resources?.requests?.storage ?? 'none')`)}
+}
+`,
+    };
   },
 };
 
@@ -5941,6 +6003,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   pullPolicyRequired,
   resourceFields,
   resourceBound,
+  claimStorageBound,
   probes,
   serviceType,
   ingressHost,

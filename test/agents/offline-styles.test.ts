@@ -2365,6 +2365,16 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    text: 'PersistentVolumeClaims must not request more than 100Gi of storage.',
+    family: 'claim-storage-bound',
+    checks: [
+      ['1Gi', claim(), 'allow'],
+      ['100Gi', { ...claim(), spec: { resources: { requests: { storage: '100Gi' } } } } as KubeObject, 'allow'],
+      ['0.5Ti', { ...claim(), spec: { resources: { requests: { storage: '0.5Ti' } } } } as KubeObject, 'deny'],
+      ['200G', { ...claim(), spec: { resources: { requests: { storage: '200G' } } } } as KubeObject, 'deny'],
+    ],
+  },
+  {
     text: 'Pods must not enable hostNetwork.',
     family: 'host-namespaces',
     checks: [
