@@ -1515,6 +1515,35 @@ const metadataRequired: OfflineFamily = {
   },
 };
 
+/**
+ * A pod controller for a label or annotation case: `own` on itself, `meta` on its pod template. The sample selects its
+ * pods by the label app, which its template then always carries; when the label app is one of the `keys` the case is
+ * about, it selects by another label, or a template without app (or a controller with app only on itself) could not be written.
+ */
+function controllerSample(
+  c: ApiResource,
+  namespace: string,
+  field: 'labels' | 'annotations',
+  meta: Record<string, string> | undefined,
+  own: Record<string, string> | undefined,
+  keys: readonly string[],
+): KubeObject {
+  const obj = sample(c, {
+    namespace,
+    name: 'app',
+    ...(own ? { [field]: own } : {}),
+    ...(meta ? { template: { [field]: meta } } : {}),
+  });
+  const spec = obj.spec as
+    { selector?: { matchLabels?: unknown }; template?: { metadata?: { labels?: unknown } } } | undefined;
+  if (field !== 'labels' || !keys.includes('app') || !spec?.selector?.matchLabels || !spec.template?.metadata)
+    return obj;
+  const selector = ['workload', 'component', 'instance'].find((x) => !keys.includes(x)) ?? 'workload';
+  spec.selector.matchLabels = { [selector]: 'app' };
+  spec.template.metadata.labels = { [selector]: 'app', ...meta };
+  return obj;
+}
+
 /** One key of a list, as written: `app`, `'team'`, `env=prod`. */
 const LIST_KEY = String.raw`[\`'"\u2018\u2019\u201c\u201d]?([A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?)(?:=([A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?))?[\`'"\u2018\u2019\u201c\u201d]?`;
 
@@ -1610,24 +1639,14 @@ function metadataKeysRule(
   const mk = (meta: Record<string, string> | undefined, namespace = ns): KubeObject =>
     sample(r, { namespace, name: 'sample', ...(meta ? { [field]: meta } : {}) });
   const podTemplates = resources.length === 1 && r.kind === 'Pod' ? workloads(ctx).slice(1) : [];
-  // The sample controller selects its pods by the label app, which its pod template then always carries: when app
-  // is one of the keys, the controller selects by another label, or "lacks app" could not be written.
-  const selector = ['workload', 'component', 'instance'].find((x) => !keys.some((k) => k.key === x)) ?? 'workload';
   const withTemplate = (c: ApiResource, meta: Record<string, string> | undefined, own?: Record<string, string>) =>
-    variant(
-      sample(c, {
-        namespace: ns,
-        name: 'app',
-        ...(own ? { [field]: own } : {}),
-        ...(meta ? { template: { [field]: meta } } : {}),
-      }),
-      (o) => {
-        const spec = o.spec as
-          { selector?: { matchLabels?: unknown }; template?: { metadata?: { labels?: unknown } } } | undefined;
-        if (!keys.some((k) => k.key === 'app') || !spec?.selector?.matchLabels || !spec.template?.metadata) return;
-        spec.selector.matchLabels = { [selector]: 'app' };
-        spec.template.metadata.labels = { [selector]: 'app', ...(field === 'labels' ? meta : {}) };
-      },
+    controllerSample(
+      c,
+      ns,
+      field,
+      meta,
+      own,
+      keys.map((k) => k.key),
     );
   const listed = (join: string): string =>
     `${keys.slice(0, -1).map(shown).join(', ')} ${join} ${shown(keys[keys.length - 1])}`;
@@ -1804,12 +1823,7 @@ function metadataRule(
   // its pods'.
   const podTemplates = resources.length === 1 && r.kind === 'Pod' ? workloads(ctx).slice(1) : [];
   const withTemplate = (c: ApiResource, meta: Record<string, string> | undefined, own?: Record<string, string>) =>
-    sample(c, {
-      namespace: ns,
-      name: 'app',
-      ...(own ? { [field]: own } : {}),
-      ...(meta ? { template: { [field]: meta } } : {}),
-    });
+    controllerSample(c, ns, field, meta, own, [key]);
   const tests: TestCase[] =
     mode === 'forbidden'
       ? [

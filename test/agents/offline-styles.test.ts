@@ -2874,3 +2874,33 @@ describe('several label or annotation keys required at once', () => {
     expect(() => understandOffline({ text })).toThrow(/does not understand|combines/);
   });
 });
+
+// The label app on Pods: the planned cases for pod controllers must be writable (the sample Deployment selects its
+// pods by app, so its template always carried app and "a Deployment with app on itself only" failed its own case).
+const READ_APP_KEY: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'Pods must have the label app.',
+    family: 'metadata-required',
+    checks: [
+      ['a Pod with app', labelledPod({ app: 'web' }), 'allow'],
+      ['a Pod without app', labelledPod({ team: 'shop' }), 'deny'],
+      ['a Deployment whose pods carry app', templated({ app: 'web' }), 'allow'],
+    ],
+  },
+  {
+    text: 'Deny pods with the label app.',
+    family: 'metadata-forbidden',
+    checks: [
+      ['a Pod with app', labelledPod({ app: 'web' }), 'deny'],
+      ['a Pod without app', labelledPod({ team: 'shop' }), 'allow'],
+      ['a Deployment whose pods carry app', templated({ app: 'web' }), 'deny'],
+    ],
+  },
+];
+
+describe('the label app on Pods and their controllers', () => {
+  it.each(READ_APP_KEY.map((r) => [r.text, r] as const))('"%s"', async (_text, r) => {
+    expect(understandOffline({ text: r.text }).family).toBe(r.family);
+    expect(await failuresOn(r.text, r.checks)).toEqual([]);
+  });
+});
