@@ -1033,7 +1033,7 @@ const RESOURCE_BOUNDS: ReadonlyArray<{ re: RegExp; side: 'max' | 'min'; strict: 
   },
   {
     re: new RegExp(
-      String.raw`(?<!\bnot\s+(?:be\s+)?)\b(?:less\s+than|lower\s+than|smaller\s+than|below|under)\s+${QUANTITY}`,
+      String.raw`(?<!\b(?:not|no)\s+(?:be\s+)?)\b(?:less\s+than|lower\s+than|smaller\s+than|below|under)\s+${QUANTITY}`,
       'i',
     ),
     side: 'max',
@@ -1041,7 +1041,7 @@ const RESOURCE_BOUNDS: ReadonlyArray<{ re: RegExp; side: 'max' | 'min'; strict: 
   },
   {
     re: new RegExp(
-      String.raw`(?<!\bnot\s+(?:be\s+|request\s+|set\s+|use\s+|have\s+)?)\b(?:greater\s+than|more\s+than|larger\s+than|higher\s+than|above|over)\s+${QUANTITY}`,
+      String.raw`(?<!\b(?:not|no)\s+(?:be\s+|request\s+|set\s+|use\s+|have\s+)?)\b(?:greater\s+than|more\s+than|larger\s+than|higher\s+than|above|over)\s+${QUANTITY}`,
       'i',
     ),
     side: 'min',
@@ -1051,6 +1051,25 @@ const RESOURCE_BOUNDS: ReadonlyArray<{ re: RegExp; side: 'max' | 'min'; strict: 
 /** "if set", "when specified": a container that leaves the field out is not checked. */
 const IF_SET =
   /\b(?:if|when(?:ever)?)\s+(?:(?:it|they|one|an?|the|any)\s+(?:[\w-]+\s+){0,3}?(?:is|are)\s+)?(?:set|specified|present|defined|given|provided)\b/i;
+
+/**
+ * The one bound a statement sets. Negated, only a strict bound has one reading: "Memory limits above 2Gi are not
+ * allowed" is "at most 2Gi", and names the offence, so a field left out is not one.
+ */
+function quantityBound(
+  text: string,
+  negated: boolean,
+): { side: 'max' | 'min'; strict: boolean; quantity: string; unsetAllowed: boolean } | undefined {
+  const bounds = RESOURCE_BOUNDS.flatMap((b) => {
+    const m = b.re.exec(text);
+    return m ? [{ ...b, quantity: m[1] }] : [];
+  });
+  if (bounds.length !== 1) return undefined;
+  const b = bounds[0];
+  if (!negated) return { side: b.side, strict: b.strict, quantity: b.quantity, unsetAllowed: false };
+  if (!b.strict) return undefined;
+  return { side: b.side === 'min' ? 'max' : 'min', strict: false, quantity: b.quantity, unsetAllowed: true };
+}
 
 /** A smaller quantity than q, in the same or a finer unit ("4Gi" -> "2Gi", "1Gi" -> "512Mi", "1" -> "500m"). */
 function smallerQuantity(q: string): string {
@@ -1109,17 +1128,14 @@ const resourceBound: OfflineFamily = {
         );
       if (verb) pairs.add(`requests.${verb[1].toLowerCase()}`);
     }
-    if (pairs.size !== 1 || ctx.negated || offersUnset(t)) return undefined;
-    const bounds = RESOURCE_BOUNDS.flatMap((b) => {
-      const m = b.re.exec(t);
-      return m ? [{ ...b, quantity: m[1] }] : [];
-    });
-    if (bounds.length !== 1) return undefined;
-    const { side, strict, quantity } = bounds[0];
+    if (pairs.size !== 1 || offersUnset(t)) return undefined;
+    const bound = quantityBound(t, ctx.negated);
+    if (!bound) return undefined;
+    const { side, strict, quantity } = bound;
     const [section, name] = [...pairs][0].split('.');
     // A plain number of memory is bytes: "at most 2 memory" is surely a slip for 2Gi; not read.
     if (name !== 'cpu' && /^\d+(?:\.\d+)?$/.test(quantity)) return undefined;
-    const optional = IF_SET.test(t);
+    const optional = IF_SET.test(t) || bound.unsetAllowed;
     const field = `resources.${section}.${name}`;
     const cmp = side === 'max' ? (strict ? '>=' : '>') : strict ? '<=' : '<';
     const said = `${side === 'max' ? (strict ? 'below' : 'at most') : strict ? 'above' : 'at least'} ${quantity}`;
@@ -1145,7 +1161,7 @@ const resourceBound: OfflineFamily = {
       skills: [step('parseQuantity', 'a resource quantity as a number')],
       offending,
       compliant,
-      polarity: 'require',
+      polarity: ctx.negated ? 'forbid' : 'require',
     });
   },
 };
@@ -1165,14 +1181,11 @@ const claimStorageBound: OfflineFamily = {
   ],
   match: (ctx) => {
     const claim = ctx.resources.find((r) => r.kind === 'PersistentVolumeClaim');
-    if (!claim || ctx.resources.length !== 1 || ctx.negated) return undefined;
-    const bounds = RESOURCE_BOUNDS.flatMap((b) => {
-      const m = b.re.exec(ctx.text);
-      return m ? [{ ...b, quantity: m[1] }] : [];
-    });
+    if (!claim || ctx.resources.length !== 1) return undefined;
+    const bound = quantityBound(ctx.text, ctx.negated);
     // A plain number of storage is bytes: surely a slip for a unit; not read.
-    if (bounds.length !== 1 || /^\d+(?:\.\d+)?$/.test(bounds[0].quantity)) return undefined;
-    const { side, strict, quantity } = bounds[0];
+    if (!bound || /^\d+(?:\.\d+)?$/.test(bound.quantity)) return undefined;
+    const { side, strict, quantity } = bound;
     const cmp = side === 'max' ? (strict ? '>=' : '>') : strict ? '<=' : '<';
     const said = `${side === 'max' ? (strict ? 'below' : 'at most') : strict ? 'above' : 'at least'} ${quantity}`;
     const small = smallerQuantity(quantity);
@@ -1187,7 +1200,7 @@ const claimStorageBound: OfflineFamily = {
     const denied = v === 'warn' ? 'warned' : 'denied';
     const summary = `PersistentVolumeClaims must request ${said} of storage`;
     return {
-      polarity: 'require',
+      polarity: ctx.negated ? 'forbid' : 'require',
       family: 'claim-storage-bound',
       summary,
       target: targetFor([claim], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),

@@ -2375,6 +2375,16 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    // The value named is the offence: a container without a memory limit is not "above 2Gi".
+    text: 'Containers with memory limits above 2Gi are not allowed.',
+    family: 'resource-bound',
+    checks: [
+      ['3Gi', pod([container({ resources: { limits: { memory: '3Gi' } } })]), 'deny'],
+      ['2Gi', pod([container({ resources: { limits: { memory: '2Gi' } } })]), 'allow'],
+      ['no memory limit', pod(), 'allow'],
+    ],
+  },
+  {
     text: 'Pods must not enable hostNetwork.',
     family: 'host-namespaces',
     checks: [
@@ -2395,6 +2405,8 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
 const REFUSED: Array<[string, string]> = [
+  ['The total memory requests of a pod must not exceed 4Gi.', 'a sum over the containers, not a bound on each'],
+  ['Memory limits must not exceed twice the memory request.', 'a bound relative to another field'],
   ['Containers must not use the Default procMount.', 'forbids what the family requires'],
   [
     'Containers may only add NET_BIND_SERVICE in the prod namespace.',
