@@ -1436,6 +1436,13 @@ const metadataDefault: OfflineFamily = {
       !/\bby default\b/i.test(ctx.text)
     )
       return undefined;
+    // "Set the label env=prod on every Pod" asks for that value: this family keeps a value the object already has,
+    // which only "add", "give", "default" or a stated condition ("unless it already has one") leave open.
+    if (
+      /^\s*(?:(?:this|the)\s+(?:policy|rule)\s+)?(?:sets?|force|forces|overwrites?|overrides?)\b/i.test(ctx.text) &&
+      !/\bunless\b|\bwhen\s+missing\b|\bby\s+default\b/i.test(ctx.text)
+    )
+      return undefined;
     const word = metaWord(ctx.text);
     if (!word) return undefined;
     const kv = singleKeyValue(ctx.text, word, true);

@@ -1409,3 +1409,22 @@ describe('a permission whose subject carries a "not" is never read as a ban', ()
     expect(understandOffline({ text: 'Pods without resource limits are not allowed.' }).family).toBe('resources');
   });
 });
+
+describe('"set the label k=v" asks for the value, never "add it unless another is there"', () => {
+  it('refuses "set" without a condition, which the add-when-missing family would read as keeping another value', () => {
+    for (const text of [
+      'Set the label env=prod on every Pod in the prod namespace.',
+      'This policy sets the label team=platform on every Namespace.',
+      'Set the annotation owner=platform on new ConfigMaps.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
+  it('still reads "add" and a "set" with the condition stated', () => {
+    for (const text of [
+      'Add the annotation owner=platform to new ConfigMaps.',
+      'Set the label team=platform on new Namespaces unless they already have a team label.',
+    ])
+      expect(understandOffline({ text }).family, text).toBe('metadata-default');
+  });
+});
