@@ -80,7 +80,15 @@ export function readIntent(text: string): Reading {
   /** Sentences a rationale marker set aside ("… can be used to …", "It is recommended …"). */
   const markedRationale: string[] = [];
   for (const raw of sentences) {
-    const s = raw.replace(/[.!;]+$/, '');
+    // "This sample policy …", "The following policy …", "This policy is used to ensure …", "Use this policy to
+    // ensure …": the same lead as "This policy ensures …", said another way.
+    const s = raw
+      .replace(/[.!;]+$/, '')
+      .replace(/^(this|the)\s+(?:sample|following|example)\s+(policy|rule)\b/i, '$1 $2')
+      .replace(
+        /^(?:use\s+this\s+(policy|rule)\s+to|(?:this|the)\s+(policy|rule)\s+(?:is|can\s+be)\s+used\s+to)\s+(?=\w)/i,
+        (_m, a?: string, b?: string) => `This ${a ?? b} will `,
+      );
     if (/^[A-Z][A-Za-z ,()/-]{1,80}:\s+\S/.test(s) || /^applies to\b/i.test(s)) {
       parameters.push(s);
       continue;

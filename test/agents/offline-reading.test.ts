@@ -15,6 +15,22 @@ describe('readIntent: the operative statement, apart from the rationale', () => 
     expect(r.rationale.join(' ')).toContain('disables most security mechanisms');
   });
 
+  it('reads other ways of saying "This policy ensures …" as the same lead', () => {
+    for (const lead of [
+      'This sample policy ensures that',
+      'The following policy ensures that',
+      'This policy is used to ensure that',
+      'This policy can be used to ensure that',
+      'Use this policy to ensure that',
+    ])
+      expect(readIntent(`${lead} containers are not privileged.`).statements, lead).toEqual([
+        'containers are not privileged',
+      ]);
+    expect(readIntent('This policy can be used to block privileged containers.').statements).toEqual([
+      'deny privileged containers',
+    ]);
+  });
+
   it('turns a negating lead ("This policy prevents …") into a deny and drops a neutral one ("… ensures that …")', () => {
     expect(readIntent('This policy prevents binding to the cluster-admin ClusterRole.').operative).toBe(
       'deny binding to the cluster-admin ClusterRole',
