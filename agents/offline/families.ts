@@ -5869,6 +5869,8 @@ const knownField: OfflineFamily = {
     if (named.length !== 1 || !(named[0][0] in fields)) return undefined;
     const name = named[0][0];
     const field = fields[name];
+    // "… is immutable", "… must not change": a rule on changes to the field (immutable-field's), not on its value.
+    if (/\b(?:immutable|chang(?:e|es|ed|ing)|modif\w*|alter\w*|edit(?:s|ed|ing)?)\b/i.test(t)) return undefined;
     // Bounds ("at most", "greater than", "between") are not equality; "only"/"unless" add conditions.
     if (
       /\b(?:at\s+(?:most|least)|more\s+than|less\s+than|fewer\s+than|greater|between|maximum|minimum|only|unless|except)\b/i.test(
@@ -5882,6 +5884,13 @@ const knownField: OfflineFamily = {
     let raw = m?.[1];
     // A bare word after the field is its value only when the field enumerates it.
     if (raw && !connector && !(field.values ?? []).includes(raw)) raw = undefined;
+    // "The storageClassName of a PersistentVolumeClaim …": "of" names whose field it is, not its value.
+    if (
+      raw &&
+      /^\s*of\s/i.test(rest) &&
+      (/^(?:a|an|the|any|every|each|all)$/i.test(raw) || resourcesIn(raw, ctx.catalog).length)
+    )
+      return undefined;
     if (raw && field.values && !field.values.includes(raw)) return undefined;
     let value: unknown = raw;
     if (raw !== undefined) {

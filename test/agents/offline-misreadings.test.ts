@@ -1428,3 +1428,20 @@ describe('"set the label k=v" asks for the value, never "add it unless another i
       expect(understandOffline({ text }).family, text).toBe('metadata-default');
   });
 });
+
+describe('"the X of a Kind is immutable" is never a ban on a value', () => {
+  it('refuses immutability and "of <kind>" instead of forbidding the value "a" or the kind name', () => {
+    for (const text of [
+      'The storageClassName of a PersistentVolumeClaim is immutable.',
+      'The storageClassName of PersistentVolumeClaims is immutable.',
+      'The concurrencyPolicy of a CronJob is immutable.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
+  it('still reads a value given with "of"', () => {
+    expect(understandOffline({ text: 'Jobs must have a ttlSecondsAfterFinished of 100.' }).plan.rationale).toMatch(
+      /spec\.ttlSecondsAfterFinished to 100/,
+    );
+  });
+});
