@@ -5403,7 +5403,16 @@ const tolerations: OfflineFamily = {
           {
             name: 'a toleration for another taint',
             container: {},
-            podSpec: { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'gpu', effect: 'NoSchedule' }] },
+            podSpec: {
+              tolerations: [
+                {
+                  key: key === 'dedicated' ? 'example.com/gpu' : 'dedicated',
+                  operator: 'Equal',
+                  value: 'gpu',
+                  effect: 'NoSchedule',
+                },
+              ],
+            },
           },
         ],
         polarity: 'forbid',
