@@ -1071,6 +1071,10 @@ function quantityBound(
   return { side: b.side === 'min' ? 'max' : 'min', strict: false, quantity: b.quantity, unsetAllowed: true };
 }
 
+/** The statement asks for the field itself, so leaving it out is an offence. */
+const ASKS_FOR_FIELD =
+  /\b(?:must|should|shall|need\s+to|needs\s+to|(?:is|are)\s+required\s+to)\s+(?:(?:also\s+)?be\s+(?:set|specified|defined|declared|present)\b|(?:have|set|specify|define|declare|include|request)\b)|\b(?:is|are)\s+required\b/i;
+
 /** A smaller quantity than q, in the same or a finer unit ("4Gi" -> "2Gi", "1Gi" -> "512Mi", "1" -> "500m"). */
 function smallerQuantity(q: string): string {
   const m = /^(\d+(?:\.\d+)?)(\D*)$/.exec(q);
@@ -1101,7 +1105,10 @@ function smallerQuantity(q: string): string {
 const resourceBound: OfflineFamily = {
   id: 'resource-bound',
   title: 'a bound on a container resource request or limit (quantities compared, unset denied unless "if set")',
-  examples: ['Memory limits must not exceed 2Gi.', 'Every container must request at least 100m of CPU.'],
+  examples: [
+    'Containers must have a memory limit of at most 2Gi.',
+    'Every container must request at least 100m of CPU.',
+  ],
   phrases: [
     ...RESOURCE_BOUNDS.map((b) => b.re),
     IF_SET,
@@ -1136,6 +1143,9 @@ const resourceBound: OfflineFamily = {
     // A plain number of memory is bytes: "at most 2 memory" is surely a slip for 2Gi; not read.
     if (name !== 'cpu' && /^\d+(?:\.\d+)?$/.test(quantity)) return undefined;
     const optional = IF_SET.test(t) || bound.unsetAllowed;
+    // Whether a container without the field passes is said, or the statement is not read: "must have a memory limit
+    // of at most 4Gi" / "must be set and …" ask for the field; "Memory limits must not exceed 2Gi" leaves it open.
+    if (!optional && !ASKS_FOR_FIELD.test(t)) return undefined;
     const field = `resources.${section}.${name}`;
     const cmp = side === 'max' ? (strict ? '>=' : '>') : strict ? '<=' : '<';
     const said = `${side === 'max' ? (strict ? 'below' : 'at most') : strict ? 'above' : 'at least'} ${quantity}`;

@@ -2199,7 +2199,7 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
   },
   {
     // Quantities are compared as quantities, not as text: 2048Mi is 2Gi, 2.5Gi is over it.
-    text: 'Memory limits must not exceed 2Gi.',
+    text: 'Memory limits must be set and must not exceed 2Gi.',
     family: 'resource-bound',
     checks: [
       ['2048Mi', pod([container({ resources: { limits: { memory: '2048Mi' } } })]), 'allow'],
@@ -2214,7 +2214,7 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
-    text: 'CPU requests must be at least 100m.',
+    text: 'Every container must request at least 100m of CPU.',
     family: 'resource-bound',
     checks: [
       ['0.1 (= 100m)', pod([container({ resources: { requests: { cpu: '0.1' } } })]), 'allow'],
@@ -2405,6 +2405,8 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
 const REFUSED: Array<[string, string]> = [
+  ['Memory limits must not exceed 2Gi.', 'whether a container without a memory limit passes is not said'],
+  ['CPU requests must be at least 100m.', 'whether a container without a CPU request passes is not said'],
   ['The total memory requests of a pod must not exceed 4Gi.', 'a sum over the containers, not a bound on each'],
   ['Memory limits must not exceed twice the memory request.', 'a bound relative to another field'],
   ['Containers must not use the Default procMount.', 'forbids what the family requires'],
