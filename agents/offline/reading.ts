@@ -1,5 +1,5 @@
 import type { ApiCatalog, ApiResource } from '../../catalog/index.js';
-import { exemptionsIn, resourcesIn } from './text.js';
+import { addsBound, exemptionsIn, resourcesIn } from './text.js';
 
 /**
  * The offline planner's reading of an intent, before any family sees it. Policy descriptions mix what must
@@ -209,6 +209,7 @@ function narrows(sentence: string, ruleText: string, marked = false): boolean {
   // A sentence already marked as rationale names values as history or advice ("k8s.gcr.io will be frozen"): its
   // words count, its values never do.
   if (marked) return false;
+  if (addsBound(sentence)) return true;
   const rule = ruleText.toLowerCase();
   for (const m of sentence.matchAll(
     /[\w./-]+=[\w./-]+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.[a-z]{2,}\b|\b[a-z0-9-]+\.(?:io|com|org|net|dev|cloud|local|internal|example)\b/gi,

@@ -367,3 +367,18 @@ export function bindingKindsIn(text: string): { cluster: boolean; namespaced: bo
   );
   return generic || cluster === namespaced ? { cluster: true, namespaced: true } : { cluster, namespaced };
 }
+
+/**
+ * A rule-shaped sentence that bounds a value or an operation: "The limit must be at most 4Gi.", "The check must run on
+ * create only." Beside a "This policy …" sentence it was set aside as motivation, and the policy lost the bound.
+ */
+export function addsBound(sentence: string): boolean {
+  return (
+    /\b(?:must|should|shall|needs?\s+to|ha(?:s|ve)\s+to|(?:is|are)\s+(?:not\s+)?(?:required|allowed|permitted|accepted|denied|rejected|blocked|forbidden)|may|can(?:not)?|runs?|applies)\b/i.test(
+      sentence,
+    ) &&
+    /\b(?:at\s+(?:most|least)|no\s+(?:more|less|fewer|greater|larger|higher)\s+than|(?:more|less|fewer|greater|lower|higher|smaller|larger)\s+than|between|exceed\w*|maximum|minimum|up\s+to|below|above|(?:create|creation|update|delete|deletion)s?\s+only|only\s+(?:on|at)\s+(?:create|creation|update|delete))\b|\b\d+(?:\.\d+)?\s*(?:[KMGTPE]i?|m|%)(?![A-Za-z])/i.test(
+      sentence,
+    )
+  );
+}

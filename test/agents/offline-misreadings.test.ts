@@ -1445,3 +1445,32 @@ describe('"the X of a Kind is immutable" is never a ban on a value', () => {
     );
   });
 });
+
+describe('a bound in a sentence beside "This policy …" is never set aside as motivation', () => {
+  it('reads the bound or refuses, never requires the field alone', async () => {
+    const limit = (memory: string): KubeObject => podWith({ resources: { limits: { memory }, requests: { memory } } });
+    for (const [text, tooBig] of [
+      ['This policy requires a memory limit on every container. The limit must be at most 4Gi.', '8Gi'],
+      ['This policy requires a memory request on every container. Requests of more than 2Gi are not allowed.', '4Gi'],
+    ] as const) {
+      let read = true;
+      try {
+        understandOffline({ text });
+      } catch {
+        read = false;
+      }
+      if (!read) expect(refusal(text).message, text).toMatch(/does not understand|could not place/);
+      else
+        expect(
+          await failuresOn(text, [{ name: 'over the bound', object: limit(tooBig), expect: 'deny' }]),
+          text,
+        ).toEqual([]);
+    }
+  });
+
+  it('refuses an operation named beside the rule ("on create only") instead of checking updates too', () => {
+    expect(refusal('This policy denies Services of type LoadBalancer. The check runs on create only.').message).toMatch(
+      /does not understand|could not place|Words not understood/,
+    );
+  });
+});
