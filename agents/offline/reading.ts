@@ -176,6 +176,14 @@ function isBackground(sentence: string, ruleText: string): boolean {
  */
 function sameNamespaces(sentence: string, ruleText: string): string {
   const q = `[\`'"\u2018\u2019\u201c\u201d]?`;
+  // "Deleting a namespace removes everything in it. Namespaces labelled … must not be deleted.": when Namespaces are
+  // what the rule is about, "a namespace" in the background is that subject, not a namespace the rule is scoped to.
+  if (
+    /^\s*(?:(?:all|every|each|no|any)\s+)?namespaces?\b|\b(?:delet|remov|creat|modif|updat)\w*\s+(?:(?:a|an|any|the)\s+)?namespaces?\b/i.test(
+      ruleText,
+    )
+  )
+    sentence = sentence.replace(/\b(?:a|an|any|every|each)\s+namespace\b(?!\s*[`'"\u2018\u201c])/gi, ' ');
   return sentence.replace(
     new RegExp(`\\b(?:the\\s+)?${q}([a-z0-9][a-z0-9-]*)${q}\\s+namespace\\b`, 'gi'),
     (phrase: string, name: string) =>
@@ -399,7 +407,7 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
   // on the subject ahead of a requirement is its condition. Read as one list, both would be required of every
   // object. (A qualifier ahead of "… must be denied / are not allowed" is the offence itself, and reads fine.)
   const qualified =
-    /^\s*(?:all\s+|every\s+|each\s+|any\s+)?[\w-]+(?:\s+[\w-]+)?\s+(with|that|which|having|using|running|whose)\b[^.]*?\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|are)\s+required\s+to)\s+(?:also\s+|not\s+|never\s+)*(?!be\s+(?:allowed|permitted|admitted|accepted|denied|rejected|blocked|forbidden|prohibited|disallowed|created|deployed|scheduled|run|used)\b)\w/i.exec(
+    /^\s*(?:all\s+|every\s+|each\s+|any\s+)?[\w-]+(?:\s+[\w-]+)?\s+(with|that|which|having|using|running|whose)\b[^.]*?\b(?:must|should|shall|needs?\s+to|ha(?:ve|s)\s+to|(?:is|are)\s+required\s+to)\s+(?!(?:(?:also|not|never)\s+)*be\s+(?:allowed|permitted|admitted|accepted|denied|rejected|blocked|forbidden|prohibited|disallowed|created|deployed|scheduled|run|used|deleted|removed)\b)(?:also\s+|not\s+|never\s+)*\w/i.exec(
       removeNamespacePhrases(` ${statement} `, o.namespaces),
     );
   if (qualified) unplaced.push(qualified[1]);

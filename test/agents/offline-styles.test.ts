@@ -2918,3 +2918,47 @@ describe('the label app on Pods and their controllers', () => {
     expect(await failuresOn(r.text, r.checks)).toEqual([]);
   });
 });
+
+// Delete protection selected by a label: a DELETE request carries the object in oldObject. A sentence about what
+// deleting a namespace does is background when Namespaces are the rule's subject; a qualifier ahead of "must not be
+// deleted" is which objects are protected.
+const READ_DELETE: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...[
+    'Namespaces labelled protected=true must not be deleted.',
+    'Deleting a namespace removes everything in it. Namespaces labelled protected=true must not be deleted.',
+    'Namespaces with the label protected=true must not be deleted.',
+  ].map((text) => ({
+    text,
+    family: 'delete-protection',
+    checks: [
+      ['deleting a protected Namespace', deleting(namespaceObject({ protected: 'true' })), 'deny'],
+      ['deleting a Namespace labelled protected=false', deleting(namespaceObject({ protected: 'false' })), 'allow'],
+      ['deleting an unlabelled Namespace', deleting(namespaceObject(undefined)), 'allow'],
+      ['creating a protected Namespace', namespaceObject({ protected: 'true' }), 'allow'],
+    ] as Check[],
+  })),
+];
+
+const REFUSED_DELETE: Array<[string, string]> = [
+  [
+    "Deleting a namespace 'prod' removes everything in it. Namespaces labelled protected=true must not be deleted.",
+    'a named namespace in the background',
+  ],
+  [
+    'Deleting a namespace removes everything in it. Pods labelled protected=true must not be deleted.',
+    'the background is about another kind',
+  ],
+  ['Namespaces with the label protected=true must be deleted.', 'not a ban'],
+  ['Namespaces with the label protected=true must not be updated.', 'an update, not a deletion'],
+];
+
+describe('delete protection selected by a label', () => {
+  it.each(READ_DELETE.map((r) => [r.text, r] as const))('"%s"', async (_text, r) => {
+    expect(understandOffline({ text: r.text }).family).toBe(r.family);
+    expect(await failuresOn(r.text, r.checks)).toEqual([]);
+  });
+
+  it.each(REFUSED_DELETE)('refuses "%s" (%s)', (text) => {
+    expect(() => understandOffline({ text })).toThrow(/does not understand|combines/);
+  });
+});
