@@ -2303,6 +2303,70 @@ if (${conds}) {
   },
 };
 
+const HPA_MIN = /\b(?:spec\.)?minReplicas\b|\bmin(?:imum)?\s+(?:number\s+of\s+)?replicas\b/i;
+const HPA_MIN_BOUND =
+  /\b(?:at\s+least|no\s+(?:fewer|less)\s+than|a\s+minimum\s+of)\s+(\w+)\b|\b(\w+)\s+or\s+(?:more|greater|higher|above)\b/i;
+
+/**
+ * "HorizontalPodAutoscalers must set minReplicas to at least 2", "HPA minReplicas should be 2 or more": a lower
+ * bound on spec.minReplicas. The API server defaults an unset minReplicas to 1 before admission, so unset is 1.
+ */
+const hpaMinReplicas: OfflineFamily = {
+  id: 'hpa-min-replicas',
+  title: "a lower bound on a HorizontalPodAutoscaler's minReplicas (unset is 1)",
+  examples: ['HorizontalPodAutoscalers must set minReplicas to at least 2.'],
+  phrases: [HPA_MIN_BOUND, HPA_MIN],
+  match: (ctx) => {
+    const hpa = ctx.resources.find((r) => r.kind === 'HorizontalPodAutoscaler');
+    if (!hpa || ctx.resources.length !== 1 || ctx.negated || !HPA_MIN.test(ctx.text)) return undefined;
+    // maxReplicas beside it is another rule.
+    if (/\bmax(?:imum)?\s*replicas\b|\bmaxReplicas\b/i.test(ctx.text)) return undefined;
+    const m = HPA_MIN_BOUND.exec(ctx.text);
+    const n = m ? numberAfter(m[1] ?? m[2], /^(\w+)$/) : undefined;
+    if (n === undefined || n < 1 || !Number.isInteger(n)) return undefined;
+    const ns = homeNamespace(ctx);
+    const mk = (min: number | undefined, namespace = ns): KubeObject => ({
+      ...sample(hpa, { namespace, name: 'web' }),
+      apiVersion: `autoscaling/${hpa.versions[0]}`,
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+        ...(min === undefined ? {} : { minReplicas: min }),
+        maxReplicas: Math.max(10, n + 5),
+      },
+    });
+    const v = violation(ctx);
+    const denied = v === 'warn' ? 'warned' : 'denied';
+    const tests: TestCase[] = [
+      { name: `minReplicas ${n} is allowed`, object: mk(n), expect: 'allow' },
+      { name: `minReplicas ${n + 1} is allowed`, object: mk(n + 1), expect: 'allow' },
+      ...(n > 1
+        ? [
+            { name: `minReplicas ${n - 1} is ${denied}`, object: mk(n - 1), expect: v },
+            { name: `no minReplicas (defaults to 1) is ${denied}`, object: mk(undefined), expect: v },
+            updateCase(`lowering minReplicas to ${n - 1} is ${denied}`, mk(n), mk(n - 1), v),
+            ...scopeCases(hpa, ctx, (o) => mk(n - 1, o.namespace)),
+          ]
+        : []),
+    ];
+    if (n <= 1) return undefined;
+    return {
+      polarity: 'require',
+      family: 'hpa-min-replicas',
+      summary: `HorizontalPodAutoscalers need minReplicas of at least ${n}`,
+      target: targetFor([hpa], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [],
+      tests,
+      javascript: `${namespaceGuard(ctx, [hpa])}const raw = request.object?.spec?.minReplicas;
+// An absent minReplicas means 1, as the API server defaults it.
+const min = typeof raw === 'number' ? raw : 1;
+if (min < ${n}) {
+  ${act(ctx, `'HorizontalPodAutoscalers need minReplicas of at least ${n}, got ' + min`)}
+}
+`,
+    };
+  },
+};
+
 const rbacSubjects: OfflineFamily = {
   id: 'rbac-subjects',
   title: 'only given subjects (or nobody) may be bound to a role',
@@ -6072,6 +6136,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   ingressTls,
   podFieldRequired,
   replicas,
+  hpaMinReplicas,
   referenceKind,
   knownField,
   fieldEquality,

@@ -203,6 +203,15 @@ const AMBIGUOUS = new Set([
 ]);
 
 /** The catalog resources whose kind or plural the text names, in order of appearance. */
+/** Acronyms people write for kinds, as kubectl's short names spell them. */
+const KIND_ACRONYMS: Readonly<Record<string, string>> = {
+  HPA: 'HorizontalPodAutoscaler',
+  PVC: 'PersistentVolumeClaim',
+  PV: 'PersistentVolume',
+  PDB: 'PodDisruptionBudget',
+  CRD: 'CustomResourceDefinition',
+};
+
 export function resourcesIn(text: string, catalog: ApiCatalog): ApiResource[] {
   const found: Array<{ at: number; r: ApiResource }> = [];
   const seen = new Set<string>();
@@ -216,7 +225,10 @@ export function resourcesIn(text: string, catalog: ApiCatalog): ApiResource[] {
     // "Config Connector" is a product name, not gatekeeper's Config.
     if (AMBIGUOUS.has(lower.replace(/s$/, '')) && !/^[A-Z]/.test(word)) continue;
     if (lower === 'config' && /^\s+connector/i.test(text.slice((m.index ?? 0) + word.length))) continue;
-    const candidates = [lower, lower.replace(/es$/, ''), lower.replace(/s$/, '')];
+    // "HPA", "PVCs", "PDB": kubectl's short names, only when written as an acronym ("no" and "limits" are short
+    // names too, and never kinds in prose).
+    const acronym = /^[A-Z]{2,4}s?$/.test(word) ? KIND_ACRONYMS[word.replace(/s$/, '')] : undefined;
+    const candidates = acronym ? [acronym.toLowerCase()] : [lower, lower.replace(/es$/, ''), lower.replace(/s$/, '')];
     for (const c of candidates) {
       const hits = [...catalog.kindsNamed(c), ...catalog.byPlural(c)];
       const r = preferred(hits);

@@ -2385,6 +2385,56 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
+    // "HPA" is kubectl's short name; an unset minReplicas is 1 (the API server defaults it before admission).
+    text: 'HPA minReplicas should be 2 or more',
+    family: 'hpa-min-replicas',
+    checks: [
+      [
+        'minReplicas 2',
+        {
+          apiVersion: 'autoscaling/v2',
+          kind: 'HorizontalPodAutoscaler',
+          metadata: { name: 'h', namespace: NS },
+          spec: {
+            scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+            minReplicas: 2,
+            maxReplicas: 10,
+          },
+        } as KubeObject,
+        'allow',
+      ],
+      [
+        'minReplicas 1',
+        {
+          apiVersion: 'autoscaling/v2',
+          kind: 'HorizontalPodAutoscaler',
+          metadata: { name: 'h', namespace: NS },
+          spec: {
+            scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+            minReplicas: 1,
+            maxReplicas: 10,
+          },
+        } as KubeObject,
+        'deny',
+      ],
+      [
+        'no minReplicas',
+        {
+          apiVersion: 'autoscaling/v2',
+          kind: 'HorizontalPodAutoscaler',
+          metadata: { name: 'h', namespace: NS },
+          spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 10 },
+        } as KubeObject,
+        'deny',
+      ],
+    ],
+  },
+  {
+    text: 'PVCs must not request more than 100Gi of storage.',
+    family: 'claim-storage-bound',
+    checks: [['150Gi', { ...claim(), spec: { resources: { requests: { storage: '150Gi' } } } } as KubeObject, 'deny']],
+  },
+  {
     text: 'Pods must not enable hostNetwork.',
     family: 'host-namespaces',
     checks: [
