@@ -88,6 +88,12 @@ export function readIntent(text: string): Reading {
       .replace(
         /^(?:use\s+this\s+(policy|rule)\s+to|(?:this|the)\s+(policy|rule)\s+(?:is|can\s+be)\s+used\s+to)\s+(?=\w)/i,
         (_m, a?: string, b?: string) => `This ${a ?? b} will `,
+      )
+      // "This policy adds the label … / sets imagePullPolicy to …": what the policy does to the object, said as the
+      // imperative a mutating family reads ("Add the label …"); a validating family never reads it (mode: mutate).
+      .replace(
+        /^(?:this|the)\s+(?:policy|rule)\s+(?:will\s+)?(add|set|inject|assign|annotate|default)s?\b(?=\s+\S)/i,
+        (_m, verb: string) => verb,
       );
     if (/^[A-Z][A-Za-z ,()/-]{1,80}:\s+\S/.test(s) || /^applies to\b/i.test(s)) {
       parameters.push(s);

@@ -125,6 +125,13 @@ describe('readIntent: the operative statement, apart from the rationale', () => 
     expect(r.statements).toEqual(['no hostPath volumes are in use', 'Exempt images: safe.io/*']);
   });
 
+  it('reads "This policy adds / sets …" as the imperative a mutating family reads', () => {
+    const r = readIntent('This policy adds the label team=platform to every new Namespace.');
+    expect(r.statements).toEqual(['add the label team=platform to every new Namespace']);
+    expect(r.mode).toBe('mutate');
+    expect(readIntent('This policy sets imagePullPolicy to Always on every container.').mode).toBe('mutate');
+  });
+
   it('marks an imperative add / set / default as a mutation', () => {
     expect(readIntent('Add default requests of cpu 100m to every container.').mode).toBe('mutate');
     expect(readIntent('In the prod namespace, set imagePullPolicy to Always.').mode).toBe('mutate');
