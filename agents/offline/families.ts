@@ -750,7 +750,8 @@ const imageTag: OfflineFamily = {
     const t = ctx.text;
     const digest =
       /\b(digest|checksum)/i.test(t) &&
-      /\b(must|require|required|only|pinned|use|uses)\b/i.test(t) &&
+      // "This policy requires images to be pinned by digest": the lead is gone, "to be pinned" is the requirement.
+      /\b(must|require|required|only|pinned|use|uses)\b|\bto\s+be\s+(?:pinned|referenced)\b/i.test(t) &&
       !/\blatest\b/i.test(t);
     if (!digest && !(/\blatest\b/i.test(t) || /\b(untagged|no tag|without a tag)\b/i.test(t))) return undefined;
     // "must include a digest or a tag" accepts a tag too: read as "digest required" it would deny every tagged image.
@@ -2692,7 +2693,7 @@ const barePods: OfflineFamily = {
     if (
       !BARE_POD.test(t) &&
       !WITHOUT_OWNER.test(t) &&
-      !/\b(?:managed|owned|created)\s+by\s+(?:a\s+|an\s+)?(?:controllers?|owners?)\b/i.test(t)
+      !/\b(?:managed|owned|created)\s+by\s+(?:a\s+|an\s+)?(?:(?:workload\s+)?controllers?|owners?)\b/i.test(t)
     )
       return undefined;
     const pods = ctx.catalog.byKind('v1', 'Pod');

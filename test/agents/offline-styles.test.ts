@@ -2435,6 +2435,19 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     checks: [['150Gi', { ...claim(), spec: { resources: { requests: { storage: '150Gi' } } } } as KubeObject, 'deny']],
   },
   {
+    text: 'An image without a digest can change. This policy requires images to be referenced by digest.',
+    family: 'image-tag',
+    checks: [
+      ['a tag only', pod([container({ image: 'registry.example.com/app:1.0' })]), 'deny'],
+      ['a digest', pod([container({ image: `registry.example.com/app@sha256:${'a'.repeat(64)}` })]), 'allow'],
+    ],
+  },
+  {
+    text: 'Naked pods are not recreated when they fail. This policy requires pods to be managed by a workload controller.',
+    family: 'bare-pods',
+    checks: [['a bare pod', pod(), 'deny']],
+  },
+  {
     text: 'Pods must not enable hostNetwork.',
     family: 'host-namespaces',
     checks: [
