@@ -1061,10 +1061,10 @@ function quantityBound(
   text: string,
   negated: boolean,
 ): { side: 'max' | 'min'; strict: boolean; quantity: string; unsetAllowed: boolean } | undefined {
-  const bounds = RESOURCE_BOUNDS.flatMap((b) => {
-    const m = b.re.exec(text);
-    return m ? [{ ...b, quantity: m[1] }] : [];
-  });
+  // Every bound said counts: "at least 100m of CPU and at least 128Mi of memory" is two bounds, not the first.
+  const bounds = RESOURCE_BOUNDS.flatMap((b) =>
+    [...text.matchAll(new RegExp(b.re.source, 'gi'))].map((m) => ({ ...b, quantity: m[1] })),
+  );
   if (bounds.length !== 1) return undefined;
   const b = bounds[0];
   if (!negated) return { side: b.side, strict: b.strict, quantity: b.quantity, unsetAllowed: false };
@@ -1128,14 +1128,13 @@ const resourceBound: OfflineFamily = {
         return `${section}.${name}`;
       }),
     );
-    // "Every container must request at least 100m of CPU": the verb names the section.
-    if (pairs.size === 0) {
-      const verb =
-        /\brequest(?:s|ing)?\s+(?:at\s+least|at\s+most|no\s+more\s+than|more\s+than|less\s+than)\b[^.]*?\bof\s+(cpu|memory)\b/i.exec(
-          t,
-        );
-      if (verb) pairs.add(`requests.${verb[1].toLowerCase()}`);
-    }
+    // "Every container must request at least 100m of CPU": the verb names the section. Counted beside a named
+    // pair too: "request at least 100m of CPU and set a memory limit" bounds the request, not the limit.
+    const verb =
+      /\brequest(?:s|ing)?\s+(?:at\s+least|at\s+most|no\s+more\s+than|more\s+than|less\s+than)\b[^.]*?\bof\s+(cpu|memory)\b/i.exec(
+        t,
+      );
+    if (verb) pairs.add(`requests.${verb[1].toLowerCase()}`);
     if (pairs.size !== 1 || offersUnset(t)) return undefined;
     const bound = quantityBound(t, ctx.negated);
     if (!bound) return undefined;
@@ -1143,6 +1142,8 @@ const resourceBound: OfflineFamily = {
     const [section, name] = [...pairs][0].split('.');
     // A plain number of memory is bytes: "at most 2 memory" is surely a slip for 2Gi; not read.
     if (name !== 'cpu' && /^\d+(?:\.\d+)?$/.test(quantity)) return undefined;
+    // Nor the wrong unit: "500m" of memory is half a byte (surely 500M or 500Mi), "2M" CPUs are two million cores.
+    if (name === 'cpu' ? /[^\dm.]/.test(quantity) : /m$/.test(quantity)) return undefined;
     const optional = IF_SET.test(t) || bound.unsetAllowed;
     // Whether a container without the field passes is said, or the statement is not read: "must have a memory limit
     // of at most 4Gi" / "must be set and …" ask for the field; "Memory limits must not exceed 2Gi" leaves it open.
@@ -1195,7 +1196,8 @@ const claimStorageBound: OfflineFamily = {
     if (!claim || ctx.resources.length !== 1) return undefined;
     const bound = quantityBound(ctx.text, ctx.negated);
     // A plain number of storage is bytes: surely a slip for a unit; not read.
-    if (!bound || /^\d+(?:\.\d+)?$/.test(bound.quantity)) return undefined;
+    // Nor "500m" (half a byte: surely 500M or 500Mi).
+    if (!bound || /^\d+(?:\.\d+)?m?$/.test(bound.quantity)) return undefined;
     const { side, strict, quantity } = bound;
     const cmp = side === 'max' ? (strict ? '>=' : '>') : strict ? '<=' : '<';
     const said = `${side === 'max' ? (strict ? 'below' : 'at most') : strict ? 'above' : 'at least'} ${quantity}`;

@@ -191,6 +191,42 @@ describe('bounds keep their direction', () => {
   });
 });
 
+describe('a resource bound keeps every bound, its own resource and its unit', () => {
+  it('refuses a second bound or a second resource instead of keeping the first or bounding the wrong field', () => {
+    for (const text of [
+      // read as a CPU bound only: the memory bound was dropped
+      'Containers must request at least 100m of CPU and at least 128Mi of memory.',
+      'Every container must request no more than 2 of CPU and no more than 4Gi of memory.',
+      // read as "memory limit at least 100m": the bound on the CPU request moved to the memory limit
+      'Containers must request at least 100m of CPU and set a memory limit.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
+  it('refuses a unit that cannot be meant: "500m" of memory or storage is half a byte, "2M" CPUs two million', () => {
+    for (const text of [
+      'Containers must have a memory limit of at most 500m.',
+      'Memory requests must be at least 128m if set.',
+      'Containers must have a CPU limit of at most 2M.',
+      'PersistentVolumeClaims must request at least 500m of storage.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
+  it('still reads one bound in millicores or a binary unit', async () => {
+    const text = 'Containers must have a CPU limit of at most 1500m.';
+    expect(
+      await failuresOn(text, [
+        { name: '1.5 is the bound', object: podWith({ resources: { limits: { cpu: '1.5' } } }), expect: 'allow' },
+        { name: '2 is over it', object: podWith({ resources: { limits: { cpu: '2' } } }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    expect(understandOffline({ text: 'Every container must request at least 100m of CPU.' }).family).toBe(
+      'resource-bound',
+    );
+  });
+});
+
 describe('the subject comes from the operative statement, never the rationale', () => {
   it('does not turn "the latest version of …" into an image-tag rule', async () => {
     const r = refusal(
