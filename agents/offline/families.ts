@@ -2324,6 +2324,15 @@ const hpaMinReplicas: OfflineFamily = {
     if (!hpa || ctx.resources.length !== 1 || ctx.negated || !HPA_MIN.test(ctx.text)) return undefined;
     // maxReplicas beside it is another rule.
     if (/\bmax(?:imum)?\s*replicas\b|\bmaxReplicas\b/i.test(ctx.text)) return undefined;
+    // Whether an HPA that leaves minReplicas out passes must be said: the API server defaults it to 1, but a manifest
+    // checked before it reaches the cluster (Polaris' own test) has none. "must set / have minReplicas …" asks for
+    // the field; "minReplicas should be 2 or more" does not say, so it is not read.
+    if (
+      !/\b(?:must|should|shall|needs?\s+to|(?:is|are)\s+required\s+to)\s+(?:set|have|specify|define|declare)\b/i.test(
+        ctx.text,
+      )
+    )
+      return undefined;
     const m = HPA_MIN_BOUND.exec(ctx.text);
     const n = m ? numberAfter(m[1] ?? m[2], /^(\w+)$/) : undefined;
     if (n === undefined || n < 1 || !Number.isInteger(n)) return undefined;

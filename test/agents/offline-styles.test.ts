@@ -2385,8 +2385,8 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
-    // "HPA" is kubectl's short name; an unset minReplicas is 1 (the API server defaults it before admission).
-    text: 'HPA minReplicas should be 2 or more',
+    // "HPA" is kubectl's short name; "must set" asks for the field, so an HPA without minReplicas is denied.
+    text: 'HPAs must set minReplicas to at least 2.',
     family: 'hpa-min-replicas',
     checks: [
       [
@@ -2468,6 +2468,10 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
 
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
 const REFUSED: Array<[string, string]> = [
+  [
+    'HPA minReplicas should be 2 or more',
+    'whether an HPA without minReplicas passes is not said (Polaris allows it; the API server would default it to 1)',
+  ],
   ['Memory limits must not exceed 2Gi.', 'whether a container without a memory limit passes is not said'],
   ['CPU requests must be at least 100m.', 'whether a container without a CPU request passes is not said'],
   ['The total memory requests of a pod must not exceed 4Gi.', 'a sum over the containers, not a bound on each'],
