@@ -2542,6 +2542,12 @@ const BINDING_GRANTS_ROLE = new RegExp(
   'i',
 );
 
+/** "This policy prevents RoleBindings from granting the cluster-admin ClusterRole" (the lead read as "deny"). */
+const BINDING_KEPT_FROM_ROLE = new RegExp(
+  String.raw`^\s*deny\s+(?:all\s+|any\s+)?(?:(?:Cluster)?RoleBindings?|(?:cluster\s+)?role\s?bindings?|bindings?)(?:(?:\s*,\s*|\s+(?:and|or)\s+|\s*,\s*(?:and|or)\s+)(?:(?:Cluster)?RoleBindings?|(?:cluster\s+)?role\s?bindings?))*\s+from\s+(?:granting|referencing|binding\s+to|pointing\s+(?:at|to))\s+${ROLE_REF}\s*$`,
+  'i',
+);
+
 const bindingToRole: OfflineFamily = {
   id: 'binding-role-forbidden',
   title: 'bindings to a named role forbidden outright ("ClusterRoleBindings to cluster-admin are not allowed")',
@@ -2553,11 +2559,14 @@ const bindingToRole: OfflineFamily = {
   phrases: [
     /\b(?:to|of|for|referencing|that\s+references?)\b/i,
     /\b(?:grant|reference|refer\s+to|bind\s+to|point\s+(?:at|to))\b/i,
+    /\bfrom\s+(?:granting|referencing|binding\s+to|pointing\s+(?:at|to))\b/i,
     /\b(?:role\s?)?bindings?\b/i,
   ],
   match: (ctx) => {
     if (offersUnset(ctx.text)) return undefined;
-    const m = BINDING_TO_ROLE.exec(ctx.text) ?? BINDING_GRANTS_ROLE.exec(ctx.text.replace(/[.!]+\s*$/, ''));
+    const statement = ctx.text.replace(/[.!]+\s*$/, '');
+    const m =
+      BINDING_TO_ROLE.exec(ctx.text) ?? BINDING_GRANTS_ROLE.exec(statement) ?? BINDING_KEPT_FROM_ROLE.exec(statement);
     if (!m) return undefined;
     const role = m[m.length - 2];
     const kindWord = m[m.length - 1];

@@ -2448,6 +2448,14 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     checks: [['a bare pod', pod(), 'deny']],
   },
   {
+    text: 'Service accounts can be bound to powerful roles. This policy prevents RoleBindings from granting the cluster-admin ClusterRole.',
+    family: 'binding-role-forbidden',
+    checks: [
+      ['a RoleBinding to cluster-admin', roleBinding('cluster-admin'), 'deny'],
+      ['a RoleBinding to view', roleBinding('view'), 'allow'],
+    ],
+  },
+  {
     text: 'Pods must not enable hostNetwork.',
     family: 'host-namespaces',
     checks: [
