@@ -3784,7 +3784,7 @@ const kindInNamespace: OfflineFamily = {
  * Only the "set" wordings: they say the field must be present, where "spec.mtls.mode must be STRICT" leaves
  * open whether leaving it out (and taking the controller's default) is fine.
  */
-const VALUE_TOKEN = `['"\\\`]?([A-Za-z0-9._:/-]*[A-Za-z0-9_/-])['"\\\`]?(?![A-Za-z0-9_:/-]|\\.[A-Za-z0-9]|\\s*(?:,|\\bor\\b|\\band\\b|\\bif\\b|\\bwhen\\b|\\bunless\\b))`;
+const VALUE_TOKEN = `['"\\\`]?([A-Za-z0-9._:/-]*[A-Za-z0-9_/-])['"\\\`]?(?![^\\s.,;!?'"\\\`]|\\.[A-Za-z0-9]|\\s*(?:,|\\bor\\b|\\band\\b|\\bif\\b|\\bwhen\\b|\\bunless\\b))`;
 const FIELD_VALUE = new RegExp(
   `\\bset\\s+${PATH.source}\\s+to\\s+${VALUE_TOKEN}|${PATH.source.replace('(', '(?<path>')}\\s+(?:must|should|needs\\s+to|has\\s+to)\\s+be\\s+set\\s+to\\s+${VALUE_TOKEN.replace('(', '(?<value>')}`,
 );
@@ -3815,6 +3815,8 @@ const fieldValueRequired: OfflineFamily = {
     // A built-in kind's fields are read by the families that know how the API server defaults them; and an unset
     // boolean is usually false already, so "must set X to false" would deny the ordinary object.
     if (!path || !raw || raw === 'false' || BUILT_IN_GROUP.test(r.group)) return undefined;
+    // A plural field is usually a list ("spec.dnsNames", "spec.hosts"): one value set there is not the list.
+    if (/[^s]s$/.test(path) && !/(?:us|is)$/.test(path)) return undefined;
     const value: unknown = raw === 'true' ? true : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     const parts = path.split('.');
     const ns = homeNamespace(ctx);
@@ -3856,7 +3858,9 @@ const fieldRequired: OfflineFamily = {
       !/\b(must|should|need to|needs to|required?|requires)\s+(?:set|have|define|specify|include|contain)?\b/i.test(
         ctx.text,
       ) ||
-      forbids(ctx.text)
+      forbids(ctx.text) ||
+      // "set spec.acme.server to https://…" names the value: any value would pass here.
+      /\bset\s+(?:\S+\s+)?to\s+(?!(?:a\s+)?(?:non-?empty\s+)?value\b)\S/i.test(ctx.text)
     )
       return undefined;
     const r = subjectResources(ctx)[0];

@@ -61,7 +61,10 @@ export function readIntent(text: string): Reading {
   // Links point at background reading; a parenthetical list of examples ("(such as via set-user-ID …)") illustrates
   // the rule without adding a condition.
   const sentences = text
-    .replace(/\s*\(?(?:(?:for more information,?\s*)?\bsee:?\s*)?\bhttps?:\/\/\S+/gi, '')
+    // A URL given as a value ("set spec.acme.server to https://…") is the rule's own word, kept.
+    .replace(/\s*\(?(?:(?:for more information,?\s*)?\bsee:?\s*)?\bhttps?:\/\/\S+/gi, (url, at: number, all: string) =>
+      /(?:\b(?:to|be|is|equals?)|=)\s*$/i.test(all.slice(0, at)) && !/^\s*\(|\bsee\b/i.test(url) ? url : '',
+    )
     .replace(/\s*\((?:such as|e\.g\.,?|for example,?|for instance,?)\s[^()]*\)/gi, '')
     .split(SENTENCE_END)
     .map((s) => s.trim())

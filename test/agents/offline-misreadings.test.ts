@@ -227,6 +227,43 @@ describe('a resource bound keeps every bound, its own resource and its unit', ()
   });
 });
 
+describe('a value a field must be set to is kept whole, or the intent is refused', () => {
+  const issuer = (server?: string): KubeObject => ({
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Issuer',
+    metadata: { name: 'le', namespace: 'default' },
+    spec: { acme: { email: 'ops@example.com', ...(server ? { server } : {}) } },
+  });
+
+  it('reads a URL value as the value (it was dropped as a link, and any server passed)', async () => {
+    const text = 'Issuers must set spec.acme.server to https://acme.example.com/directory.';
+    expect(
+      await failuresOn(text, [
+        { name: 'the named server', object: issuer('https://acme.example.com/directory'), expect: 'allow' },
+        { name: 'another server', object: issuer('https://acme.other.example/directory'), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('refuses a value cut at "=" and a value set on a list field', () => {
+    for (const text of [
+      // read as the value "team"
+      'Certificates must set spec.secretTemplate.labels to team=a.',
+      // a list: the real object's ["example.com"] is not "example.com", so every Certificate was denied
+      'Certificates must set spec.dnsNames to example.com.',
+      'VirtualServices must set spec.hosts to example.com.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
+  it('still reads "set X" without a value, and a value on a singular field', () => {
+    expect(understandOffline({ text: 'Pods must set spec.priorityClassName.' }).family).toBe('field-required');
+    expect(
+      understandOffline({ text: 'PeerAuthentication resources must set spec.mtls.mode to "STRICT".' }).family,
+    ).toBe('field-value-required');
+  });
+});
+
 describe('the subject comes from the operative statement, never the rationale', () => {
   it('does not turn "the latest version of …" into an image-tag rule', async () => {
     const r = refusal(
