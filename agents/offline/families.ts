@@ -1136,6 +1136,11 @@ const resourceBound: OfflineFamily = {
       );
     if (verb) pairs.add(`requests.${verb[1].toLowerCase()}`);
     if (pairs.size !== 1 || offersUnset(t)) return undefined;
+    // "Pods must have a memory limit of at most 4Gi": a pod's limit may be its containers' sum (or spec.resources);
+    // only a bound said of containers, or of no subject, is read as one on each container.
+    if (/\b(?:pods?|deployments?|statefulsets?|daemonsets?|replicasets?|jobs?|cronjobs?|workloads?)\b/i.test(t)) {
+      if (!/\bcontainers?\b/i.test(t)) return undefined;
+    }
     const bound = quantityBound(t, ctx.negated);
     if (!bound) return undefined;
     const { side, strict, quantity } = bound;

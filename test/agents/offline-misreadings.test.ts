@@ -213,6 +213,19 @@ describe('a resource bound keeps every bound, its own resource and its unit', ()
       expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
   });
 
+  it('refuses a bound said of a pod or a workload, which may be the sum over its containers', () => {
+    // read as a bound on each container: two containers of 3Gi passed "Pods must have a memory limit of at most 4Gi"
+    for (const text of [
+      'Pods must have a memory limit of at most 4Gi.',
+      'Deployments must have a memory limit of at most 4Gi.',
+      'Pods must not request more than 2Gi of memory.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+    expect(
+      understandOffline({ text: 'Every container in a pod must have a memory limit of at most 4Gi.' }).family,
+    ).toBe('resource-bound');
+  });
+
   it('still reads one bound in millicores or a binary unit', async () => {
     const text = 'Containers must have a CPU limit of at most 1500m.';
     expect(
