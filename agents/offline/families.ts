@@ -1053,23 +1053,47 @@ const RESOURCE_BOUNDS: ReadonlyArray<{ re: RegExp; side: 'max' | 'min'; strict: 
 const IF_SET =
   /\b(?:if|when(?:ever)?)\s+(?:(?:it|they|one|an?|the|any)\s+(?:[\w-]+\s+){0,3}?(?:is|are)\s+)?(?:set|specified|present|defined|given|provided)\b/i;
 
+interface QuantityBound {
+  side: 'max' | 'min';
+  strict: boolean;
+  quantity: string;
+  /** The offending values were named ("above 2Gi are not allowed"), so leaving the field out is not one. */
+  unsetAllowed: boolean;
+  /** The JS comparison that is the offence (value <cmp> bound). */
+  cmp: string;
+  /** "at most 2Gi", for summaries and messages. */
+  said: string;
+  /** A quantity within the bound and one outside it, for the cases. */
+  inside: string;
+  outside: string;
+}
+
 /**
  * The one bound a statement sets. Negated, only a strict bound has one reading: "Memory limits above 2Gi are not
  * allowed" is "at most 2Gi", and names the offence, so a field left out is not one.
  */
-function quantityBound(
-  text: string,
-  negated: boolean,
-): { side: 'max' | 'min'; strict: boolean; quantity: string; unsetAllowed: boolean } | undefined {
+function quantityBound(text: string, negated: boolean): QuantityBound | undefined {
   // Every bound said counts: "at least 100m of CPU and at least 128Mi of memory" is two bounds, not the first.
   const bounds = RESOURCE_BOUNDS.flatMap((b) =>
     [...text.matchAll(new RegExp(b.re.source, 'gi'))].map((m) => ({ ...b, quantity: m[1] })),
   );
   if (bounds.length !== 1) return undefined;
   const b = bounds[0];
-  if (!negated) return { side: b.side, strict: b.strict, quantity: b.quantity, unsetAllowed: false };
-  if (!b.strict) return undefined;
-  return { side: b.side === 'min' ? 'max' : 'min', strict: false, quantity: b.quantity, unsetAllowed: true };
+  if (negated && !b.strict) return undefined;
+  const side = negated ? (b.side === 'min' ? 'max' : 'min') : b.side;
+  const strict = negated ? false : b.strict;
+  const small = smallerQuantity(b.quantity);
+  const big = `${parseFloat(b.quantity) * 2}${b.quantity.replace(/^[\d.]+/, '')}`;
+  return {
+    side,
+    strict,
+    quantity: b.quantity,
+    unsetAllowed: negated,
+    cmp: side === 'max' ? (strict ? '>=' : '>') : strict ? '<=' : '<',
+    said: `${side === 'max' ? (strict ? 'below' : 'at most') : strict ? 'above' : 'at least'} ${b.quantity}`,
+    inside: side === 'max' ? small : big,
+    outside: side === 'max' ? big : small,
+  };
 }
 
 /** The statement asks for the field itself, so leaving it out is an offence. */
@@ -1143,7 +1167,7 @@ const resourceBound: OfflineFamily = {
     }
     const bound = quantityBound(t, ctx.negated);
     if (!bound) return undefined;
-    const { side, strict, quantity } = bound;
+    const { strict, quantity } = bound;
     const [section, name] = [...pairs][0].split('.');
     // A plain number of memory is bytes: "at most 2 memory" is surely a slip for 2Gi; not read.
     if (name !== 'cpu' && /^\d+(?:\.\d+)?$/.test(quantity)) return undefined;
@@ -1153,13 +1177,12 @@ const resourceBound: OfflineFamily = {
     // Whether a container without the field passes is said, or the statement is not read: "must have a memory limit
     // of at most 4Gi" / "must be set and …" ask for the field; "Memory limits must not exceed 2Gi" leaves it open.
     if (!optional && !ASKS_FOR_FIELD.test(t)) return undefined;
+    // The API server rejects resources on an ephemeral container: "every … ephemeral container must have a memory
+    // limit" could only ever block kubectl debug.
+    if (!optional && EPHEMERAL_LISTED.test(t)) return undefined;
     const field = `resources.${section}.${name}`;
-    const cmp = side === 'max' ? (strict ? '>=' : '>') : strict ? '<=' : '<';
-    const said = `${side === 'max' ? (strict ? 'below' : 'at most') : strict ? 'above' : 'at least'} ${quantity}`;
+    const { cmp, said, inside, outside } = bound;
     const set = (q: string): Record<string, unknown> => ({ resources: { [section]: { [name]: q } } });
-    const small = smallerQuantity(quantity);
-    const big = `${parseFloat(quantity) * 2}${quantity.replace(/^[\d.]+/, '')}`;
-    const [inside, outside] = side === 'max' ? [small, big] : [big, small];
     const offending = [
       { name: `${field} ${outside}`, container: set(outside) },
       ...(strict ? [{ name: `${field} exactly ${quantity}`, container: set(quantity) }] : []),
@@ -1203,12 +1226,8 @@ const claimStorageBound: OfflineFamily = {
     // A plain number of storage is bytes: surely a slip for a unit; not read.
     // Nor "500m" (half a byte: surely 500M or 500Mi).
     if (!bound || /^\d+(?:\.\d+)?m?$/.test(bound.quantity)) return undefined;
-    const { side, strict, quantity } = bound;
-    const cmp = side === 'max' ? (strict ? '>=' : '>') : strict ? '<=' : '<';
-    const said = `${side === 'max' ? (strict ? 'below' : 'at most') : strict ? 'above' : 'at least'} ${quantity}`;
-    const small = smallerQuantity(quantity);
-    const big = `${parseFloat(quantity) * 2}${quantity.replace(/^[\d.]+/, '')}`;
-    const [inside, outside] = side === 'max' ? [small, big] : [big, small];
+    const { strict, quantity } = bound;
+    const { cmp, said, inside, outside } = bound;
     const ns = homeNamespace(ctx);
     const mk = (storage: string, namespace = ns): KubeObject => ({
       ...sample(claim, { namespace, name: 'data' }),
