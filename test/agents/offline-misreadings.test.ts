@@ -213,6 +213,20 @@ describe('a resource bound keeps every bound, its own resource and its unit', ()
       expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
   });
 
+  it('refuses a required resource on ephemeral containers, which may not set resources at all', () => {
+    // read with a planned "kubectl debug with a 1Gi limit is allowed" case the API server would reject: every real
+    // kubectl debug (no resources) was denied
+    expect(
+      refusal('Every container, init container and ephemeral container must have a memory limit of at most 2Gi.')
+        .message,
+    ).toMatch(/does not understand|could not place|Words not understood/);
+    expect(
+      understandOffline({
+        text: 'Every container, init container and ephemeral container must have a memory limit of at most 2Gi if set.',
+      }).family,
+    ).toBe('resource-bound');
+  });
+
   it('refuses a bound said of a pod or a workload, which may be the sum over its containers', () => {
     // read as a bound on each container: two containers of 3Gi passed "Pods must have a memory limit of at most 4Gi"
     for (const text of [
