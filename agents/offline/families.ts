@@ -1180,9 +1180,6 @@ const resourceBound: OfflineFamily = {
     // The API server rejects resources on an ephemeral container: "every … ephemeral container must have a memory
     // limit" could only ever block kubectl debug.
     if (!optional && EPHEMERAL_LISTED.test(t)) return undefined;
-    // The API server rejects resources on an ephemeral container: "every … ephemeral container must have a memory
-    // limit" could only ever block kubectl debug.
-    if (!optional && EPHEMERAL_LISTED.test(t)) return undefined;
     const field = `resources.${section}.${name}`;
     const { cmp, said, inside, outside } = bound;
     const set = (q: string): Record<string, unknown> => ({ resources: { [section]: { [name]: q } } });
