@@ -181,7 +181,9 @@ function podSpecRule(
  * containers and privileged containers are not allowed" asks for two rules).
  */
 const EPHEMERAL_LISTED =
-  /\bcontainers?\s*,\s*(?:(?:all\s+|every\s+|each\s+)?init(?:ial)?\s+containers?\s*,?\s*)?(?:and|or)\s+(?:all\s+|every\s+|each\s+)?ephemeral\s+containers?\b|\bincluding\s+(?:init(?:\s+containers?)?\s*,?\s*(?:and|or)\s+)?ephemeral\s+containers?\b/i;
+  // Not after a qualifier: "Privileged containers, init containers and ephemeral containers are not allowed" may ban
+  // the last two outright.
+  /(?<=(?:^|[.;:]\s*|\b(?:every|each|all|any|no|the|in|for|of|on|to|that|its|their)\s+))containers?\s*,\s*(?:(?:all\s+|every\s+|each\s+)?init(?:ial)?\s+containers?\s*,?\s*)?(?:and|or)\s+(?:all\s+|every\s+|each\s+)?ephemeral\s+containers?\b|\bincluding\s+(?:init(?:\s+containers?)?\s*,?\s*(?:and|or)\s+)?ephemeral\s+containers?\b/i;
 
 /** A kind of container narrower than "containers": a rule that names only these is a narrower rule than ours. */
 const CONTAINER_CLASS = /\b(?:init(?:ial)?|ephemeral|regular|app(?:lication)?|sidecar)\s+containers?\b/i;
@@ -2245,7 +2247,8 @@ function replicaBounds(
   const low = lo && (lo.strict ? lo.n + 1 : lo.n);
   const high = hi && (hi.strict ? hi.n - 1 : hi.n);
   if (low !== undefined && high !== undefined && low > high) return undefined;
-  if (high !== undefined && high < 0) return undefined;
+  // "fewer than 1 replica" leaves only 0: no workload rule means that.
+  if (high !== undefined && high < 1) return undefined;
   return { lo: low, hi: high, written: { lo, hi } };
 }
 

@@ -2477,6 +2477,11 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
 /** Not expressible offline, or not readable with certainty: an honest refusal. */
 const REFUSED: Array<[string, string]> = [
   [
+    'Privileged containers, init containers and ephemeral containers are not allowed.',
+    'a list of three subjects: it may ban init and ephemeral containers outright',
+  ],
+  ['Deployments must have fewer than 1 replica.', 'only 0 is left'],
+  [
     'HPA minReplicas should be 2 or more',
     'whether an HPA without minReplicas passes is not said (Polaris allows it; the API server would default it to 1)',
   ],
