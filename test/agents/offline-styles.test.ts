@@ -54,6 +54,14 @@ function service(spec: Record<string, unknown>): KubeObject {
     spec: { ports: [{ port: 80 }], ...spec },
   };
 }
+function peerAuthentication(spec: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'security.istio.io/v1',
+    kind: 'PeerAuthentication',
+    metadata: { name: 'pa', namespace: NS },
+    spec,
+  };
+}
 function cronJob(spec: Record<string, unknown>): KubeObject {
   return {
     apiVersion: 'batch/v1',
@@ -2155,46 +2163,10 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     text: 'PeerAuthentication resources must set spec.mtls.mode to STRICT.',
     family: 'field-value-required',
     checks: [
-      [
-        'STRICT',
-        {
-          apiVersion: 'security.istio.io/v1',
-          kind: 'PeerAuthentication',
-          metadata: { name: 'pa', namespace: NS },
-          spec: { mtls: { mode: 'STRICT' } },
-        } as KubeObject,
-        'allow',
-      ],
-      [
-        'PERMISSIVE',
-        {
-          apiVersion: 'security.istio.io/v1',
-          kind: 'PeerAuthentication',
-          metadata: { name: 'pa', namespace: NS },
-          spec: { mtls: { mode: 'PERMISSIVE' } },
-        } as KubeObject,
-        'deny',
-      ],
-      [
-        'strict (another value: values are exact)',
-        {
-          apiVersion: 'security.istio.io/v1',
-          kind: 'PeerAuthentication',
-          metadata: { name: 'pa', namespace: NS },
-          spec: { mtls: { mode: 'strict' } },
-        } as KubeObject,
-        'deny',
-      ],
-      [
-        'no mtls at all',
-        {
-          apiVersion: 'security.istio.io/v1',
-          kind: 'PeerAuthentication',
-          metadata: { name: 'pa', namespace: NS },
-          spec: { selector: { matchLabels: { app: 'a' } } },
-        } as KubeObject,
-        'deny',
-      ],
+      ['STRICT', peerAuthentication({ mtls: { mode: 'STRICT' } }), 'allow'],
+      ['PERMISSIVE', peerAuthentication({ mtls: { mode: 'PERMISSIVE' } }), 'deny'],
+      ['strict (another value: values are exact)', peerAuthentication({ mtls: { mode: 'strict' } }), 'deny'],
+      ['no mtls at all', peerAuthentication({ selector: { matchLabels: { app: 'a' } } }), 'deny'],
     ],
   },
   {
