@@ -2722,6 +2722,24 @@ async function failuresOn(text: string, checks: Check[]): Promise<string[]> {
   return run.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`);
 }
 
+/** A set of readings (each verified in the sandbox, planned cases included) and refusals, as one describe block. */
+function describeReadings(
+  title: string,
+  read: Array<{ text: string; family: string; checks: Check[] }>,
+  refused: Array<[string, string]> = [],
+): void {
+  describe(title, () => {
+    it.each(read.map((r) => [r.text, r] as const))('"%s"', async (_text, r) => {
+      expect(understandOffline({ text: r.text }).family).toBe(r.family);
+      expect(await failuresOn(r.text, r.checks)).toEqual([]);
+    });
+    if (refused.length)
+      it.each(refused)('refuses "%s" (%s)', (text) => {
+        expect(() => understandOffline({ text })).toThrow(/does not understand|combines/);
+      });
+  });
+}
+
 describe('offline mode on library-style descriptions (rationale + "This policy ensures …")', () => {
   it.each(READ.map((r) => [r.family, r.text, r] as const))('%s: "%s"', async (_family, _text, r) => {
     expect(understandOffline({ text: r.text }).family).toBe(r.family);
@@ -2827,16 +2845,7 @@ const REFUSED_BINDINGS: Array<[string, string]> = [
   ['No binding may grant cluster-admin in namespace prod.', 'a ClusterRoleBinding has no namespace'],
 ];
 
-describe('bindings to a named role, said with a verb', () => {
-  it.each(READ_BINDINGS.map((r) => [r.text, r] as const))('"%s"', async (_text, r) => {
-    expect(understandOffline({ text: r.text }).family).toBe(r.family);
-    expect(await failuresOn(r.text, r.checks)).toEqual([]);
-  });
-
-  it.each(REFUSED_BINDINGS)('refuses "%s" (%s)', (text) => {
-    expect(() => understandOffline({ text })).toThrow(/does not understand|combines/);
-  });
-});
+describeReadings('bindings to a named role, said with a verb', READ_BINDINGS, REFUSED_BINDINGS);
 
 // Several label or annotation keys at once: joined by "and", each one is required (an object missing any one is
 // denied); joined by "or", at least one. A rule on Pods covers the pod templates of pod controllers.
@@ -2930,16 +2939,7 @@ const REFUSED_KEYS: Array<[string, string]> = [
   ['Pods must have at least one of the labels app and team.', 'a count'],
 ];
 
-describe('several label or annotation keys required at once', () => {
-  it.each(READ_KEYS.map((r) => [r.text, r] as const))('"%s"', async (_text, r) => {
-    expect(understandOffline({ text: r.text }).family).toBe(r.family);
-    expect(await failuresOn(r.text, r.checks)).toEqual([]);
-  });
-
-  it.each(REFUSED_KEYS)('refuses "%s" (%s)', (text) => {
-    expect(() => understandOffline({ text })).toThrow(/does not understand|combines/);
-  });
-});
+describeReadings('several label or annotation keys required at once', READ_KEYS, REFUSED_KEYS);
 
 // The label app on Pods: the planned cases for pod controllers must be writable (the sample Deployment selects its
 // pods by app, so its template always carried app and "a Deployment with app on itself only" failed its own case).
@@ -2964,12 +2964,7 @@ const READ_APP_KEY: Array<{ text: string; family: string; checks: Check[] }> = [
   },
 ];
 
-describe('the label app on Pods and their controllers', () => {
-  it.each(READ_APP_KEY.map((r) => [r.text, r] as const))('"%s"', async (_text, r) => {
-    expect(understandOffline({ text: r.text }).family).toBe(r.family);
-    expect(await failuresOn(r.text, r.checks)).toEqual([]);
-  });
-});
+describeReadings('the label app on Pods and their controllers', READ_APP_KEY);
 
 // Delete protection selected by a label: a DELETE request carries the object in oldObject. A sentence about what
 // deleting a namespace does is background when Namespaces are the rule's subject; a qualifier ahead of "must not be
@@ -3004,13 +2999,4 @@ const REFUSED_DELETE: Array<[string, string]> = [
   ['Namespaces with the label protected=true must not be updated.', 'an update, not a deletion'],
 ];
 
-describe('delete protection selected by a label', () => {
-  it.each(READ_DELETE.map((r) => [r.text, r] as const))('"%s"', async (_text, r) => {
-    expect(understandOffline({ text: r.text }).family).toBe(r.family);
-    expect(await failuresOn(r.text, r.checks)).toEqual([]);
-  });
-
-  it.each(REFUSED_DELETE)('refuses "%s" (%s)', (text) => {
-    expect(() => understandOffline({ text })).toThrow(/does not understand|combines/);
-  });
-});
+describeReadings('delete protection selected by a label', READ_DELETE, REFUSED_DELETE);
