@@ -408,6 +408,15 @@ describe('generation queue and worker (real Redis)', () => {
     const { id } = await queue.enqueue({ v: 1, intent: intent('watched from outside') }, { jobId: 'job-watched' });
     const unwatch = queue.watch(id, (event) => events.push(event));
     await waitFor(queue, id, ['active']);
+    // BullMQ's event stream is read from the moment the listener's connection starts reading ('$'): what happened
+    // before is not replayed, which is why callers also read the job's state. Here the job is held until the
+    // listener has seen an event (a progress report sent from outside), so the end cannot be missed.
+    const job = await queue.queue.getJob(id);
+    const seen = Date.now() + 10_000;
+    while (events.length === 0 && Date.now() < seen) {
+      await job?.updateProgress({ type: 'round-started', round: 1 });
+      await new Promise((r) => setTimeout(r, 50));
+    }
     release.open();
     await waitFor(queue, id);
     const deadline = Date.now() + 10_000;
