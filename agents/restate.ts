@@ -52,10 +52,15 @@ export function restate(input: RestateInput): Restatement {
   const features = caseFeatures();
   const decided = cases.filter((c) => c.expect !== 'allow' && inScope(c, resources, scope));
   const allowedInScope = cases.filter((c) => c.expect === 'allow' && inScope(c, resources, scope));
+  // With no allowed case inside the scope (the scope is the rule: "no Pods in default"), the allowed cases of the
+  // same kinds elsewhere show which features are only the sample's shape ("container name c0"), not the condition.
+  const comparison = allowedInScope.length
+    ? allowedInScope
+    : cases.filter((c) => c.expect === 'allow' && kindMatches(c, resources));
   const common = noiseFeatures(
     cases.map(features),
     decided.map((c) => features(c)),
-    allowedInScope.map((c) => features(c)),
+    comparison.map((c) => features(c)),
   );
   const deciding = decidingFeatures(
     decided.map((c) => features(c)),
@@ -91,7 +96,7 @@ export function restate(input: RestateInput): Restatement {
   const ops = allOperations ? 'every operation' : operations.join('/');
   const condition = deciding.length
     ? ` whose ${deciding.map(renderFeature).join(' and ')}`
-    : decided.length
+    : decided.length && allowedInScope.length
       ? ` in the ${decided.length} way(s) listed under ${warnMode ? 'warns' : type === 'Mutating' ? 'mutates' : 'denies'}`
       : '';
   const allowed = allowPhrase(cases, resources, scope, deciding, features, kinds.short);

@@ -52,6 +52,27 @@ describe('restate', () => {
     ]);
   });
 
+  it('names no condition when the namespace is the rule: the sample pods’ shape is not a condition', () => {
+    // "No Pods in default": every in-scope case is denied, so only the cases elsewhere show what is mere shape.
+    const plan: Plan = {
+      target: target({ namespaces: ['default'] }),
+      steps: [],
+      tests: [
+        { name: 'a pod in default', object: pod('a', 'default'), expect: 'deny' },
+        { name: 'a pod elsewhere', object: pod('b', 'apps'), expect: 'allow' },
+        {
+          name: 'a ConfigMap in default',
+          object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' } },
+          expect: 'allow',
+        },
+      ],
+    };
+    const r = restate({ plan, catalog, judged: false });
+    expect(r.summary).toMatch(/^Denies CREATE\/UPDATE of Pods in namespace default; allows /);
+    expect(r.summary).not.toContain('container');
+    expect(r.denies).toEqual(['CREATE Pod in default ("a pod in default")']);
+  });
+
   it('shows an inverted reading as inverted: the sentence names the value that is denied', () => {
     const right = restate({ plan: labelPlan('prod', 'dev'), catalog, judged: false });
     const inverted = restate({ plan: labelPlan('dev', 'prod'), catalog, judged: false });
@@ -201,7 +222,8 @@ describe('restate', () => {
       ],
     };
     const r = restate({ plan, catalog, judged: false });
-    expect(r.summary).toMatch(/^Denies CONNECT of Pods \(subresource exec\) in namespace test in the 2 way\(s\)/);
+    // Every exec in test is denied (no allowed exec there): the namespace is the whole condition.
+    expect(r.summary).toMatch(/^Denies CONNECT of Pods \(subresource exec\) in namespace test; allows /);
     // The exec requests are what the policy acts on; the plain Pod create is what it never touches.
     expect(r.neverTouches[0]).toBe('other kinds (e.g. Pods)');
   });
