@@ -51,12 +51,14 @@ export function restate(input: RestateInput): Restatement {
   const cases = plan.tests.filter((c) => c.object ?? c.oldObject);
   const features = caseFeatures();
   const decided = cases.filter((c) => c.expect !== 'allow' && inScope(c, resources, scope));
-  const allowedInScope = cases.filter((c) => c.expect === 'allow' && inScope(c, resources, scope));
+  // An allowed DELETE says nothing about which UPDATEs are denied: only requests the policy acts on are compared.
+  const actedOn = (c: TestCase): boolean => allOperations || operations.includes(c.operation ?? 'CREATE');
+  const allowedInScope = cases.filter((c) => c.expect === 'allow' && actedOn(c) && inScope(c, resources, scope));
   // With no allowed case inside the scope (the scope is the rule: "no Pods in default"), the allowed cases of the
   // same kinds elsewhere show which features are only the sample's shape ("container name c0"), not the condition.
   const comparison = allowedInScope.length
     ? allowedInScope
-    : cases.filter((c) => c.expect === 'allow' && kindMatches(c, resources));
+    : cases.filter((c) => c.expect === 'allow' && actedOn(c) && kindMatches(c, resources));
   const common = noiseFeatures(
     cases.map(features),
     decided.map((c) => features(c)),

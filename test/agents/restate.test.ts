@@ -73,6 +73,34 @@ describe('restate', () => {
     expect(r.denies).toEqual(['CREATE Pod in default ("a pod in default")']);
   });
 
+  it('compares a denied UPDATE only with allowed requests the policy acts on, not with an allowed CREATE', () => {
+    const secret = (labels?: Record<string, string>, namespace = 'prod'): TestCase['object'] => ({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's', namespace, ...(labels ? { labels } : {}) },
+    });
+    const plan: Plan = {
+      target: target({ resources: ['secrets'], operations: ['UPDATE'], namespaces: ['prod'] }),
+      steps: [],
+      tests: [
+        // The update must change something; that change is not the rule's condition.
+        { name: 'an update', operation: 'UPDATE', oldObject: secret(), object: secret({ v: '2' }), expect: 'deny' },
+        { name: 'a create', object: secret(), expect: 'allow' },
+        { name: 'a delete', operation: 'DELETE', oldObject: secret(), expect: 'allow' },
+        {
+          name: 'the same update elsewhere',
+          operation: 'UPDATE',
+          oldObject: secret({}, 'dev'),
+          object: secret({ v: '2' }, 'dev'),
+          expect: 'allow',
+        },
+      ],
+    };
+    const r = restate({ plan, catalog, judged: false });
+    expect(r.summary).toMatch(/^Denies UPDATE of Secrets in namespace prod; allows /);
+    expect(r.summary).not.toContain('label v');
+  });
+
   it('shows an inverted reading as inverted: the sentence names the value that is denied', () => {
     const right = restate({ plan: labelPlan('prod', 'dev'), catalog, judged: false });
     const inverted = restate({ plan: labelPlan('dev', 'prod'), catalog, judged: false });
