@@ -674,6 +674,9 @@ const runAsNonRoot: OfflineFamily = {
     if (!/\b(?:non-?root|runAsNonRoot)\b/i.test(ctx.text) && !RUN_AS_ROOT.test(ctx.text)) return undefined;
     // Naming the field asks for the field: runAsNonRoot: true (container over pod); a runAsUser does not count.
     if (/\brunAsNonRoot\b/.test(ctx.text)) {
+      // "must not set runAsNonRoot to false", "runAsNonRoot must not be false" leave an unset field alone, which this
+      // rule denies: the two negations are not a requirement of true.
+      if (/\bfalse\b/i.test(ctx.text)) return undefined;
       return containerRule(ctx, {
         family: 'run-as-non-root',
         summary: 'containers must set runAsNonRoot: true (in the container or the pod securityContext)',
@@ -3200,7 +3203,7 @@ const privilegeEscalation: OfflineFamily = {
     // escalation is not allowed" and "is set to false" both deny a container that leaves the field out. Only a
     // statement about the value true ("must not set allowPrivilegeEscalation to true") leaves unset alone.
     // "allowPrivilegeEscalation, if specified, must be false" leaves unset alone too.
-    const explicit = !/\bsets?\b[^.]*\btrue\b/i.test(ctx.text) && !IF_SET.test(ctx.text);
+    const explicit = !/\bset(?:s|ting)?\b[^.]*\btrue\b/i.test(ctx.text) && !IF_SET.test(ctx.text);
     return containerRule(ctx, {
       family: 'privilege-escalation',
       summary: explicit
@@ -3565,8 +3568,9 @@ const automountToken: OfflineFamily = {
       )
     )
       return undefined;
-    // "unset or false" would allow the default (true): not the same rule, not read.
-    if (/\b(?:unset|not\s+set|absent|omitted)\b/i.test(t)) return undefined;
+    // "unset or false" would allow the default (true): not the same rule, not read. "must not set it to true" leaves
+    // an unset field alone too (the default comes from the service account), which this rule denies.
+    if (/\b(?:unset|not\s+set|absent|omitted)\b/i.test(t) || /\btrue\b/i.test(t)) return undefined;
     return podSpecRule(
       ctx,
       {

@@ -337,9 +337,9 @@ const GENERIC_PHRASES: ReadonlyArray<[RegExp, string]> = [
   // "is not true": the field is unset or false (the family decides which counts), one negation.
   [/\b(?:is|are|be)\s+not\s+(?:set\s+to\s+)?[`'"]?true\b[`'"]?/gi, ' not '],
   [/(?:\bset\s+to|\bis|\bare|\bbe|:)\s*[`'"]?true\b[`'"]?/gi, ' '],
-  // "set `hostNetwork` to `false`": the field, then its value, after a verb that sets it.
-  [/(?<=\bsets?\b[^.]{0,60}?)\bto\s+[`'"]?false\b[`'"]?/gi, ' not '],
-  [/(?<=\bsets?\b[^.]{0,60}?)\bto\s+[`'"]?true\b[`'"]?/gi, ' '],
+  // "set `hostNetwork` to `false`", "from setting hostPID to true": the field, then its value, after a verb that sets it.
+  [/(?<=\bset(?:s|ting)?\b[^.]{0,60}?)\bto\s+[`'"]?false\b[`'"]?/gi, ' not '],
+  [/(?<=\bset(?:s|ting)?\b[^.]{0,60}?)\bto\s+[`'"]?true\b[`'"]?/gi, ' '],
   [
     /\bwarn(?:s|ing)?\s*,?\s*(?:but|and)?\s*(?:do(?:es)?\s+not|don't|not)\s+(?:block|deny|reject)(?:\s+(?:it|them))?\s*,?/gi,
     ' deny ',

@@ -3000,3 +3000,68 @@ const REFUSED_DELETE: Array<[string, string]> = [
 ];
 
 describeReadings('delete protection selected by a label', READ_DELETE, REFUSED_DELETE);
+
+// "from setting X to true": the value after "setting", as after "set". A ban on true leaves an unset field alone; a
+// ban on false (or on true where the default is true) is not the family's rule, which denies an unset field too.
+const READ_SETTING: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: "Pods should not share the host's process ID namespace. This policy prevents pods from setting hostPID to true.",
+    family: 'host-namespaces',
+    checks: [
+      ['hostPID: true', pod(undefined, { hostPID: true }), 'deny'],
+      ['hostPID: true in a Deployment', deployment([container()], { hostPID: true }), 'deny'],
+      ['hostPID: false', pod(undefined, { hostPID: false }), 'allow'],
+      ['hostPID unset', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'This policy blocks Pods from setting hostNetwork to true.',
+    family: 'host-namespaces',
+    checks: [
+      ['hostNetwork: true', pod(undefined, { hostNetwork: true }), 'deny'],
+      ['hostNetwork: false', pod(undefined, { hostNetwork: false }), 'allow'],
+      ['hostPID: true (another field)', pod(undefined, { hostPID: true }), 'allow'],
+    ],
+  },
+  {
+    text: 'This policy prevents containers from setting privileged to true.',
+    family: 'privileged',
+    checks: [
+      ['privileged: true', pod([sc({ privileged: true })]), 'deny'],
+      ['privileged: false', pod([sc({ privileged: false })]), 'allow'],
+      ['unset', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'This policy prevents containers from setting allowPrivilegeEscalation to true.',
+    family: 'privilege-escalation',
+    checks: [
+      ['allowPrivilegeEscalation: true', pod([sc({ allowPrivilegeEscalation: true })]), 'deny'],
+      ['allowPrivilegeEscalation: false', pod([sc({ allowPrivilegeEscalation: false })]), 'allow'],
+      ['unset (only true is banned)', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'This policy requires setting runAsNonRoot to true.',
+    family: 'run-as-non-root',
+    checks: [
+      ['runAsNonRoot: true', pod([sc({ runAsNonRoot: true })]), 'allow'],
+      ['runAsNonRoot: false', pod([sc({ runAsNonRoot: false })]), 'deny'],
+      ['unset', pod(), 'deny'],
+    ],
+  },
+];
+
+const REFUSED_SETTING: Array<[string, string]> = [
+  ['Containers must not set runAsNonRoot to false.', 'leaves an unset field alone; the family denies it'],
+  ['This policy prevents containers from setting runAsNonRoot to false.', 'leaves an unset field alone'],
+  ['runAsNonRoot must not be false.', 'leaves an unset field alone'],
+  [
+    'This policy prevents pods from setting automountServiceAccountToken to true.',
+    'leaves an unset field (true by default) alone; the family denies it',
+  ],
+  ['This policy disallows setting hostNetwork to false.', 'a ban on false'],
+  ['This policy prevents containers from setting runAsNonRoot to true.', 'a ban on what the family requires'],
+];
+
+describeReadings('"from setting X to true"', READ_SETTING, REFUSED_SETTING);
