@@ -269,8 +269,16 @@ function mutationMode(statements: string[]): Reading['mode'] {
         s,
       ) ||
       /\b(?:by default|(?:is|are|be) defaulted|adds|injects|defaults)\b/i.test(s) ||
+      // "Drop all capabilities from every container": taken from the object, as "Add … to every Pod" is put on it.
+      /^(?:please\s+)?(?:drop|remove|strip|delete)\b[^.]*\bfrom\b/i.test(s) ||
       // "This policy sets imagePullPolicy to Always": what the policy itself does to the object is a mutation.
       /^(?:this|the) (?:policy|rule)\s+(?:also\s+|will\s+)?(?:sets?|assigns?|mutates?|patch(?:es)?|appends?|inserts?|labels?|annotates?|gives?|overwrites?|replaces?|changes?|rewrites?)\b/i.test(
+        s,
+      ) ||
+      // "This policy drops ALL capabilities from every container", "… disables automountServiceAccountToken on every
+      // Pod", "… enables readOnlyRootFilesystem": the policy changes the object (a validating policy cannot drop or
+      // enable anything), so no validating family reads it as a requirement. "removes the ability to …" still blocks.
+      /^(?:this|the) (?:policy|rule)\s+(?:also\s+|will\s+|automatically\s+)?(?:drops?|removes?|strips?|disables?|enables?|turns?\s+(?:on|off)|forces?|overrides?|converts?|modifies?|updates?|adjusts?)\b(?!\s+(?:the\s+)?(?:ability|abilities|possibility|option|options|chance|means|need|risk)\b)/i.test(
         s,
       ),
   )

@@ -1227,6 +1227,31 @@ describe('what "this policy" does to an object is a mutation, never a deny', () 
       understandOffline({ text: 'This policy ensures every container sets a memory limit.' }).plan.target.type,
     ).toBe('Validating');
   });
+
+  it('"This policy drops / disables / enables …" and "Drop … from every container" are never read as a requirement', () => {
+    for (const text of [
+      'This policy drops ALL capabilities from every container.',
+      'This policy disables automountServiceAccountToken on every Pod.',
+      'This policy enables readOnlyRootFilesystem for every container.',
+      'The policy removes the NET_RAW capability from all containers.',
+      'Drop all capabilities from every container.',
+    ]) {
+      let type: string | undefined;
+      try {
+        type = understandOffline({ text }).plan.target.type;
+      } catch (err) {
+        if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
+      }
+      expect(type === undefined || type === 'Mutating', `${text}: ${type}`).toBe(true);
+    }
+    // The object's own dropping, asked of it, is still a requirement; so is taking away an ability.
+    for (const text of [
+      'Containers must drop ALL capabilities.',
+      'This policy denies Pods that do not drop ALL capabilities.',
+      'Drop ALL capabilities.',
+    ])
+      expect(understandOffline({ text }).plan.target.type, text).toBe('Validating');
+  });
 });
 
 describe('a condition on the subject is never read as a second requirement', () => {
