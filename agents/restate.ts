@@ -379,8 +379,11 @@ function noiseFeatures(
     const [first, ...rest] = all;
     for (const f of first) if (rest.every((m) => m.get(f[0]) === f[1])) noise.add(key(f));
   }
-  const inAllowed = new Set(allowed.flatMap((m) => [...m].map(key)));
-  for (const m of decided) for (const f of m) if (inAllowed.has(key(f))) noise.add(key(f));
+  // A list item is the same item wherever it sits: a role's rule for clusterroles is at rules[1] in a denied case
+  // and at rules[0] in an allowed one, and names no condition in either.
+  const anyIndex = ([p, v]: [string, string]): string => `${p.replace(/\[\d+\]/g, '[]')}=${v}`;
+  const inAllowed = new Set(allowed.flatMap((m) => [...m].map(anyIndex)));
+  for (const m of decided) for (const f of m) if (inAllowed.has(anyIndex(f))) noise.add(key(f));
   return noise;
 }
 

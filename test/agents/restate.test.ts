@@ -101,6 +101,33 @@ describe('restate', () => {
     expect(r.summary).not.toContain('label v');
   });
 
+  it('takes a list item for the same item wherever it sits: its index is not a condition', () => {
+    const role = (...rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }>) => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'r' },
+      rules,
+    });
+    const read = { apiGroups: [''], resources: ['configmaps'], verbs: ['get'] };
+    const roles = (verb: string) => ({
+      apiGroups: ['rbac.authorization.k8s.io'],
+      resources: ['clusterroles'],
+      verbs: [verb],
+    });
+    const plan: Plan = {
+      target: target({ resources: ['clusterroles'], apiGroups: ['rbac.authorization.k8s.io'], scope: 'Cluster' }),
+      steps: [],
+      tests: [
+        { name: 'escalate', object: role(read, roles('escalate')), expect: 'deny' },
+        { name: 'bind', object: role(read, roles('bind')), expect: 'deny' },
+        { name: 'reading roles', object: role(roles('get')), expect: 'allow' },
+      ],
+    };
+    const r = restate({ plan, catalog, judged: false });
+    expect(r.summary).not.toMatch(/rules\[1\]/);
+    expect(r.denies[0]).toContain('"escalate"');
+  });
+
   it('shows an inverted reading as inverted: the sentence names the value that is denied', () => {
     const right = restate({ plan: labelPlan('prod', 'dev'), catalog, judged: false });
     const inverted = restate({ plan: labelPlan('dev', 'prod'), catalog, judged: false });
