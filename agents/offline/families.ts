@@ -5479,6 +5479,9 @@ const TOLERATION_OF_KEY = new RegExp(
   String.raw`\b(?:tolerat(?:e|es|ing)\s+(?:the\s+)?(?:taint\s+)?|tolerations?\s+(?:for|of|to|with\s+(?:the\s+)?key)\s+(?:the\s+)?(?:taint\s+)?)${TAINT_KEY.source}(?:\s+taints?\b)?`,
   'i',
 );
+/** A taint effect, or a bare nickname of a taint key that lives under a prefix. */
+const TAINT_NICKNAME =
+  /^(?:(?:Prefer)?NoSchedule|NoExecute|control-?plane|master|gpus?|not-?ready|unreachable|unschedulable|(?:disk|memory|pid)-?pressure|network-?unavailable|out-of-service|uninitialized)$/i;
 const TOLERATE_ALL =
   /\btolerat(?:e|es|ing)\s+(?:all|any|every)\s+taints?\b|\btolerations?\s+(?:for|of|to)\s+(?:all|any|every)\s+taints?\b|\b(?:wildcard|catch-all)\s+tolerations?\b/i;
 
@@ -5498,6 +5501,10 @@ const tolerations: OfflineFamily = {
     const all = TOLERATE_ALL.test(t);
     const key = all ? undefined : TOLERATION_OF_KEY.exec(t)?.[1];
     if (!all && (!key || /^(?:all|any|every|the|a|taints?)$/i.test(key))) return undefined;
+    // "the NoExecute taint" names an effect, not a key; "the control-plane / master / gpu taint", "not-ready" are
+    // nicknames of keys that live under a prefix (node-role.kubernetes.io/control-plane, nvidia.com/gpu,
+    // node.kubernetes.io/not-ready): checking the bare word would let every real toleration through.
+    if (key && TAINT_NICKNAME.test(key)) return undefined;
     const wildcard = { operator: 'Exists' };
     const offending = [
       {

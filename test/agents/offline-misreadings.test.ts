@@ -1599,3 +1599,33 @@ describe('a bound in a sentence beside "This policy …" is never set aside as m
     );
   });
 });
+
+describe('a taint named by its effect or a nickname is never checked as a bare key', () => {
+  it('refuses "the NoExecute taint", "the control-plane taint", "the master taint", "the gpu taint"', () => {
+    for (const text of [
+      'Pods must not tolerate the control-plane taint.',
+      'Pods must not tolerate the master taint.',
+      'Workloads may not tolerate NoExecute taints.',
+      'Pods must not tolerate the NoSchedule taint.',
+      'Pods must not have a toleration for the gpu taint.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand|could not place|Words not understood/);
+  });
+
+  it('still reads a key written in full, and a plain key', async () => {
+    const text = 'Pods must not tolerate the node-role.kubernetes.io/control-plane taint.';
+    const tolerating = (key: string): KubeObject =>
+      pod({ tolerations: [{ key, operator: 'Exists', effect: 'NoSchedule' }] });
+    expect(
+      await failuresOn(text, [
+        {
+          name: 'the control-plane taint',
+          object: tolerating('node-role.kubernetes.io/control-plane'),
+          expect: 'deny',
+        },
+        { name: 'another taint', object: tolerating('dedicated'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    expect(understandOffline({ text: 'Pods must not tolerate the dedicated taint.' }).family).toBe('tolerations');
+  });
+});
