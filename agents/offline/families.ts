@@ -511,12 +511,12 @@ const ADD_OTHER_THAN = /\b(?:adding|add(?:s|ed)?)\s+(?:linux\s+)?capabilities\s+
 /** A list of capability names: "NET_BIND_SERVICE", "CHOWN, SETUID and SETGID". */
 const CAP_LIST = String.raw`((?:CAP_)?[A-Z][A-Z_]{2,}(?:(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:CAP_)?[A-Z][A-Z_]{2,})*)`;
 /**
- * "only NET_BIND_SERVICE may be added", "Containers may only add (back) NET_BIND_SERVICE": an allow-list, as
- * written. Not before a scope ("may only add X in the prod namespace"): whether "only" limits the capabilities or
- * the namespaces is not said.
+ * "only (the capability) NET_BIND_SERVICE may be added", "Containers may only add (back) NET_BIND_SERVICE": an
+ * allow-list, as written. Not before a scope ("may only add X in the prod namespace"): whether "only" limits the
+ * capabilities or the namespaces is not said.
  */
 const ONLY_ADD = new RegExp(
-  String.raw`\b[Oo]nly\s+(?:the\s+)?${CAP_LIST}\s+(?:capabilit(?:y|ies)\s+)?(?:may|can)\s+be\s+added(?:\s+back)?\b(?!\s+(?:in|within|inside|outside|for|to)\b)|\b(?:may|can)\s+only\s+add(?:\s+back)?\s+(?:the\s+)?${CAP_LIST.replace('(', '(?<caps>')}(?:\s+capabilit(?:y|ies))?\b(?!\s+(?:in|within|inside|outside|for|to)\b)`,
+  String.raw`\b[Oo]nly\s+(?:the\s+)?(?:(?:linux\s+)?capabilit(?:y|ies)\s+)?${CAP_LIST}\s+(?:capabilit(?:y|ies)\s+)?(?:may|can)\s+be\s+added(?:\s+back)?\b(?!\s+(?:in|within|inside|outside|for|to)\b)|\b(?:may|can)\s+only\s+add(?:\s+back)?\s+(?:the\s+)?${CAP_LIST.replace('(', '(?<caps>')}(?:\s+capabilit(?:y|ies))?\b(?!\s+(?:in|within|inside|outside|for|to)\b)`,
 );
 
 /**

@@ -56,6 +56,22 @@ const ADVICE_INSTEAD = /^(?:please\s+)?(?:use|prefer|switch\s+to|migrate\s+to|mo
 const POLICY_LEAD =
   /^(?:this|the) (?:policy|rule)(?:,\s*(?:requiring|which requires|available (?:in|from|since)|supported (?:in|from|since))\s+Kubernetes\s+v?[\d.]+(?:\s+or\s+(?:later|newer|above|higher))?\s*,)?\s+(?:also\s+|further\s+|additionally\s+)?(?:(ensures?|validates?|checks?(?: to ensure)?|verif(?:y|ies)|requires?|enforces?|makes? sure|mandates?|will (?:ensure|validate|check|require))|(prevents?|blocks?|denies|disallows?|forbids?|rejects?|will (?:prevent|block|deny|disallow|forbid|reject)))(?:\s+that)?\s+/i;
 
+/**
+ * "This policy only allows images from x.io", "… allows only the capability NET_BIND_SERVICE to be added": the
+ * allow-list said as what the policy does, read as "only images from x.io are allowed" / "only the capability
+ * NET_BIND_SERVICE may be added", the way the families read an allow-list. Not when a namespace or another scope is
+ * named ("only allows X in namespace Y", "… for Deployments": whether "only" limits X or the scope is not said), nor
+ * when X is allowed to do something ("only allows pods to use …": which word "only" limits is not said either).
+ */
+const ONLY_ALLOWS =
+  /^(?:this|the)\s+(?:policy|rule)\s+(?:will\s+)?(?:only\s+(?:allows?|permits?)|(?:allows?|permits?)\s+only)\s+(?!.*\bnamespaces?\b)(.+?)(?:\s+to\s+be\s+(\w+(?:\s+back)?))?$/i;
+
+function onlyAllows(statement: string): string {
+  const m = ONLY_ALLOWS.exec(statement);
+  if (!m || /\b(?:to|in|for|on|within|inside|outside|except|unless|when|if|where)\s+\w/i.test(m[1])) return statement;
+  return m[2] ? `only ${m[1]} may be ${m[2]}` : `only ${m[1]} are allowed`;
+}
+
 /** Splits an intent into its operative statement and its rationale. */
 export function readIntent(text: string): Reading {
   // Links point at background reading; a parenthetical list of examples ("(such as via set-user-ID …)") illustrates
@@ -124,7 +140,7 @@ export function readIntent(text: string): Reading {
     // "…, so they are exempt": a clause that names an exception is never set aside as the reason.
     const clause = led.replace(RATIONALE_CLAUSE, (m: string) => (SCOPE_WORDS.test(m) ? m : ''));
     if (clause !== led) rationale.push(led.slice(clause.length).trim());
-    if (isPolicy) policySentences.push(clause);
+    if (isPolicy) policySentences.push(onlyAllows(clause));
     else if (OPERATIVE_SENTENCE.test(clause)) operative.push(clause);
     else if (operative.length === 0 && unmarkedRules.length === 0) leading.push(clause);
     else unmarked.push(clause);

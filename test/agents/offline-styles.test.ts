@@ -3065,3 +3065,78 @@ const REFUSED_SETTING: Array<[string, string]> = [
 ];
 
 describeReadings('"from setting X to true"', READ_SETTING, REFUSED_SETTING);
+
+// "This policy only allows X": the allow-list said as what the policy does, read as "only X are allowed" / "only X
+// may be added". A scope after X ("in namespace web", "for Deployments") or X allowed to do something ("only allows
+// pods to use …") leaves open which word "only" limits: refused.
+const withSysctls = (...names: string[]): KubeObject =>
+  pod(undefined, { securityContext: { sysctls: names.map((name) => ({ name, value: '1' })) } });
+const adding = (...add: string[]): Record<string, unknown> => sc({ capabilities: { add } });
+const READ_ONLY_ALLOWS: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...[
+    'Adding capabilities beyond the default set can allow a container to break out. This policy only allows the capability NET_BIND_SERVICE to be added.',
+    'This policy only allows NET_BIND_SERVICE to be added.',
+    'Only the capability NET_BIND_SERVICE may be added.',
+  ].map((text) => ({
+    text,
+    family: 'capabilities',
+    checks: [
+      ['NET_BIND_SERVICE added', pod([adding('NET_BIND_SERVICE')]), 'allow'],
+      ['nothing added', pod(), 'allow'],
+      ['NET_ADMIN added', pod([adding('NET_ADMIN')]), 'deny'],
+      ['NET_BIND_SERVICE and SYS_TIME added', pod([adding('NET_BIND_SERVICE', 'SYS_TIME')]), 'deny'],
+    ] as Check[],
+  })),
+  ...[
+    'Images must come from a trusted registry. This policy only allows images from registry.example.com.',
+    'This policy only permits images from registry.example.com.',
+    'This policy will only allow images from registry.example.com to be used.',
+  ].map((text) => ({
+    text,
+    family: 'image-registry',
+    checks: [
+      ['an image from registry.example.com', pod(), 'allow'],
+      ['a Docker Hub image', pod([container({ image: 'nginx:1.27' })]), 'deny'],
+      ['an image from quay.io', pod([container({ image: 'quay.io/team/app:1' })]), 'deny'],
+    ] as Check[],
+  })),
+  ...[
+    'Sysctls can change kernel behaviour for the whole node. This policy only allows the safe set of sysctls.',
+    'This policy only allows safe sysctls.',
+  ].map((text) => ({
+    text,
+    family: 'sysctls',
+    checks: [
+      ['no sysctls', pod(), 'allow'],
+      ['a safe sysctl (net.ipv4.tcp_syncookies)', withSysctls('net.ipv4.tcp_syncookies'), 'allow'],
+      ['a safe sysctl (kernel.shm_rmid_forced)', withSysctls('kernel.shm_rmid_forced'), 'allow'],
+      ['an unsafe sysctl (kernel.msgmax)', withSysctls('kernel.msgmax'), 'deny'],
+      ['a safe and an unsafe sysctl', withSysctls('net.ipv4.tcp_syncookies', 'net.core.somaxconn'), 'deny'],
+    ] as Check[],
+  })),
+  {
+    text: 'This policy only allows Services of type ClusterIP.',
+    family: 'service-type',
+    checks: [
+      ['a ClusterIP Service', service({ type: 'ClusterIP' }), 'allow'],
+      ['a NodePort Service', service({ type: 'NodePort' }), 'deny'],
+      ['a LoadBalancer Service', service({ type: 'LoadBalancer' }), 'deny'],
+    ],
+  },
+];
+
+const REFUSED_ONLY_ALLOWS: Array<[string, string]> = [
+  [
+    'This policy only allows images from registry.example.com in the prod namespace.',
+    '"only" the images or the namespace',
+  ],
+  [
+    'This policy only allows the capability NET_BIND_SERVICE to be added in namespace web.',
+    '"only" the capability or the namespace',
+  ],
+  ['This policy only allows images from registry.example.com for Deployments.', '"only" the images or the kind'],
+  ['This policy only allows pods to use images from registry.example.com.', '"only" the pods or the images'],
+  ['This policy only allows privileged containers in kube-system.', 'an exemption, not an allow-list'],
+];
+
+describeReadings('"This policy only allows X"', READ_ONLY_ALLOWS, REFUSED_ONLY_ALLOWS);
