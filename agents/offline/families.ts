@@ -1432,6 +1432,214 @@ if (changed) {
   },
 };
 
+/** "that do not set one", "when missing", "if not specified", "unless already set": only where the field is missing. */
+const WHEN_MISSING =
+  /\b(?:that|which|who)\s+(?:do|does)\s*(?:not|n['\u2019]t)\s+(?:already\s+)?(?:set|specify|have|define|declare|request|include)\s+(?:one|them|it|any|their\s+own|its\s+own)\b|\b(?:when|where|if)\s+(?:(?:it\s+is|they\s+are)\s+)?(?:missing|absent|unset|not\s+(?:already\s+)?(?:set|specified|defined|present|provided|given))\b|\bunless\s+(?:(?:it\s+is|they\s+are)\s+)?already\s+(?:set|specified|defined|present)\b/i;
+/** "cpu 100m", "CPU request of 100m", "cpu: 100m", "100m of CPU", "100m CPU": one resource and its quantity. */
+const DEFAULT_QUANTITY = new RegExp(
+  String.raw`\b(cpu|memory)\s*(?:requests?\s*)?(?:of|to|=|:|at)?\s*${QUANTITY}|${QUANTITY}\s*(?:of\s+)?(cpu|memory)\b`,
+  'gi',
+);
+
+/**
+ * "Add a default CPU request of 100m to containers that do not set one", "This policy adds default requests of
+ * cpu 100m and memory 128Mi to every container": each named request is set where a container (init containers
+ * too; ephemeral containers cannot carry resources) has none, and kept where it has one. A container with a limit
+ * but no request is left alone: the API server has already set that request to the limit (a default above the
+ * limit would make the pod invalid). Limits are not defaulted: a default limit below a request the container
+ * sets would make the pod invalid too, so "default limits" is refused.
+ */
+const resourceDefaults: OfflineFamily = {
+  id: 'resource-defaults',
+  title: 'default container resource requests where missing (mutating)',
+  examples: [
+    'Add a default CPU request of 100m to containers that do not set one.',
+    'This policy adds default requests of cpu 100m and memory 128Mi to every container.',
+  ],
+  phrases: [
+    DEFAULT_QUANTITY,
+    WHEN_MISSING,
+    /\b(?:add|adds|adding|set|sets|setting|give|gives|apply|applies|inject|injects|assign|assigns|put|puts|default|defaults|defaulted|by\s+default)\b/i,
+    /\b(?:resource\s+)?requests?\b/i,
+    /\b(?:cpu|memory)\b/i,
+    /\b(?:values?|amounts?)\b/i,
+    ...POD_PHRASES,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (ctx.mode !== 'mutate' || ctx.negated) return undefined;
+    if (!/\bdefault(?:s|ed)?\b/i.test(t) && !WHEN_MISSING.test(t)) return undefined;
+    // Requests only (see above), and never a list of some containers: the patch covers containers and init containers.
+    if (/\blimits?\b/i.test(t) || /\b(?:init|ephemeral|sidecar|regular|app(?:lication)?)\s+containers?\b/i.test(t))
+      return undefined;
+    if (!/\brequests?\b/i.test(t)) return undefined;
+    const found = [...t.matchAll(DEFAULT_QUANTITY)].map((m) => ({
+      name: (m[1] ?? m[4]).toLowerCase(),
+      quantity: m[2] ?? m[3],
+    }));
+    const names = new Set(found.map((f) => f.name));
+    // One quantity per resource, each named once: "cpu 100m and memory 128Mi".
+    if (!found.length || names.size !== found.length) return undefined;
+    for (const { name, quantity } of found) {
+      // A plain number of memory is bytes, "500m" of memory half a byte, "2M" CPUs two million cores: slips, not read.
+      if (name === 'memory' ? /^\d+(?:\.\d+)?$|m$/.test(quantity) : /[^\dm.]/.test(quantity)) return undefined;
+    }
+    // Every cpu/memory word belongs to a quantity: "a CPU request of 100m and a memory request" names no memory value.
+    if ([...t.matchAll(/\b(?:cpu|memory)\b/gi)].length !== found.length) return undefined;
+    const resources = workloads(ctx);
+    if (!resources.length) return undefined;
+    const r = resources[0];
+    const ns = homeNamespace(ctx);
+    const defaults = Object.fromEntries(found.map((f) => [f.name, f.quantity]));
+    const [first] = found;
+    const own = first.name === 'cpu' ? '250m' : '256Mi';
+    const others = Object.fromEntries(found.filter((f) => f !== first).map((f) => [f.name, f.quantity]));
+    const obj = (
+      containers: Array<Record<string, unknown>>,
+      initContainers?: Array<Record<string, unknown>>,
+      on: ApiResource = r,
+      namespace = ns,
+    ): KubeObject =>
+      sample(on, {
+        namespace,
+        name: 'app',
+        podSpec: { containers, ...(initContainers ? { initContainers } : {}) },
+      });
+    const c = (resources?: Record<string, unknown>): Record<string, unknown> => ({
+      name: 'app',
+      image: 'registry.example.com/app:1',
+      ...(resources ? { resources } : {}),
+    });
+    const patched = (on: ApiResource, spec: Record<string, unknown>): unknown => {
+      const path = patchedContainers(on, []) as Record<string, unknown>;
+      // patchedContainers builds the nesting for one list; fill the pod spec at its leaf.
+      const leaf = (o: Record<string, unknown>): Record<string, unknown> =>
+        'containers' in o ? o : leaf((o.spec ?? o.template ?? o.jobTemplate) as Record<string, unknown>);
+      const at = leaf(path);
+      delete at.containers;
+      Object.assign(at, spec);
+      return path;
+    };
+    const tests: TestCase[] = [
+      {
+        name: `${r.kind} whose container has no requests gets ${describeQuantities(defaults)}`,
+        object: obj([c()]),
+        expect: 'mutate',
+        patched: patched(r, { containers: [c({ requests: defaults })] }),
+      },
+      {
+        name: `${r.kind}'s init container without requests gets them too`,
+        object: obj([c({ requests: defaults })], [{ ...c(), name: 'init' }]),
+        expect: 'mutate',
+        patched: patched(r, {
+          containers: [c({ requests: defaults })],
+          initContainers: [{ ...c({ requests: defaults }), name: 'init' }],
+        }),
+      },
+      found.length > 1
+        ? {
+            name: `${r.kind} whose container requests ${first.name} ${own} keeps it and gets the rest`,
+            object: obj([c({ requests: { [first.name]: own } })]),
+            expect: 'mutate' as const,
+            patched: patched(r, { containers: [c({ requests: { ...others, [first.name]: own } })] }),
+          }
+        : {
+            name: `${r.kind} whose container requests ${first.name} ${own} is left alone`,
+            object: obj([c({ requests: { [first.name]: own } })]),
+            expect: 'allow' as const,
+          },
+      {
+        name: `${r.kind} whose container sets every request already is left alone`,
+        object: obj([c({ requests: Object.fromEntries(found.map((f) => [f.name, f.name === 'cpu' ? '1' : '1Gi'])) })]),
+        expect: 'allow',
+      },
+      // The API server sets a missing request to the container's limit before any webhook sees the pod.
+      ...found.map((f) => {
+        const limit = f.name === 'cpu' ? '50m' : '64Mi';
+        const rest = Object.fromEntries(found.filter((g) => g !== f).map((g) => [g.name, g.quantity]));
+        return Object.keys(rest).length
+          ? {
+              name: `${r.kind} whose container has a ${f.name} limit keeps its ${f.name} request as the limit`,
+              object: obj([c({ limits: { [f.name]: limit }, requests: { [f.name]: limit } })]),
+              expect: 'mutate' as const,
+              patched: patched(r, {
+                containers: [c({ limits: { [f.name]: limit }, requests: { ...rest, [f.name]: limit } })],
+              }),
+            }
+          : {
+              name: `${r.kind} whose container has a ${f.name} limit (so a request equal to it) is left alone`,
+              object: obj([c({ limits: { [f.name]: limit }, requests: { [f.name]: limit } })]),
+              expect: 'allow' as const,
+            };
+      }),
+      ...scopeCases(r, ctx, (o) => obj([c()], undefined, r, o.namespace)),
+      ...resources
+        .filter((w) => r.kind === 'Pod' && (w.kind === 'Deployment' || w.kind === 'CronJob'))
+        .map((w) => ({
+          name: `${w.kind} whose pod template's container has no requests gets them`,
+          object: obj([c()], undefined, w),
+          expect: 'mutate' as const,
+          patched: patched(w, { containers: [c({ requests: defaults })] }),
+        })),
+      // A pod template is not defaulted as a Pod is: a request above its limit there would make every pod invalid.
+      ...resources
+        .filter((w) => w.kind === 'Deployment')
+        .map((w) => {
+          const limit = { [first.name]: first.name === 'cpu' ? '50m' : '64Mi' };
+          return found.length > 1
+            ? {
+                name: `${w.kind} whose container has a ${first.name} limit and no request gets only the others`,
+                object: obj([c({ limits: limit })], undefined, w),
+                expect: 'mutate' as const,
+                patched: patched(w, { containers: [c({ limits: limit, requests: others })] }),
+              }
+            : {
+                name: `${w.kind} whose container has a ${first.name} limit and no request is left alone`,
+                object: obj([c({ limits: limit })], undefined, w),
+                expect: 'allow' as const,
+              };
+        }),
+    ];
+    return {
+      polarity: 'mutate',
+      family: 'resource-defaults',
+      summary: `default ${describeQuantities(defaults)} on every container and init container that does not request them`,
+      // CREATE only: a pod's containers are immutable on UPDATE, so a patch there would be refused.
+      target: targetFor(resources, ['CREATE'], 'Mutating', ctx.namespaces),
+      steps: [
+        step('podSpecOf', 'the pod spec of a pod or workload'),
+        step('defaultRequests', 'set each missing request, keeping the container’s own', false),
+      ],
+      tests,
+      javascript: `${namespaceGuard(ctx, resources)}const obj = request.object;
+const defaults = ${js(defaults)};
+const spec = podSpecOf(obj) || {};
+let changed = false;
+for (const c of [...(spec.containers || []), ...(spec.initContainers || [])]) {
+  if (!c || typeof c !== 'object') continue;
+  for (const [name, quantity] of Object.entries(defaults)) {
+    const resources = c.resources || {};
+    const requests = resources.requests || {};
+    // A limit without a request: the API server has set the request to the limit already.
+    if (requests[name] !== undefined || (resources.limits || {})[name] !== undefined) continue;
+    c.resources = { ...resources, requests: { ...requests, [name]: quantity } };
+    changed = true;
+  }
+}
+if (changed) {
+  mutate(obj);
+}
+`,
+    };
+  },
+};
+
+function describeQuantities(q: Record<string, string>): string {
+  return Object.entries(q)
+    .map(([name, quantity]) => `a ${name} request of ${quantity}`)
+    .join(' and ');
+}
+
 function patchedContainers(r: ApiResource, containers: unknown[]): unknown {
   if (r.kind === 'Pod') return { spec: { containers } };
   if (r.kind === 'CronJob') return { spec: { jobTemplate: { spec: { template: { spec: { containers } } } } } };
@@ -6164,6 +6372,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   immutableField,
   immutableMetadata,
   pullPolicy,
+  resourceDefaults,
   metadataDefault,
   hostNamespaces,
   hostPath,

@@ -492,13 +492,17 @@ describe('conditions are kept or the intent is refused', () => {
 });
 
 describe('the kind of policy follows the verb', () => {
-  it('refuses an add / default request instead of writing a deny', () => {
-    expect(refusal('Add default requests of cpu 100m to containers.').unplaced).toEqual(
-      expect.arrayContaining(['100m']),
-    );
-    expect(refusal('Set default CPU requests of 250m on every container.').unplaced).toEqual(
-      expect.arrayContaining(['default', '250m']),
-    );
+  it('reads an add / default request as a mutation (or refuses it), never as a deny', () => {
+    for (const text of [
+      'Add default requests of cpu 100m to containers.',
+      'Set default CPU requests of 250m on every container.',
+    ]) {
+      const u = understandOffline({ text });
+      expect([u.family, u.plan.target.type]).toEqual(['resource-defaults', 'Mutating']);
+      expect(u.plan.tests.some((c) => c.expect === 'deny')).toBe(false);
+    }
+    // A default limit could fall below a request the container sets: refused, not denied.
+    expect(refusal('Add default limits of cpu 1 to containers.').unplaced).toEqual(expect.arrayContaining(['default']));
   });
 
   it('never reads removing a label or annotation as deleting the object that carries it', async () => {
