@@ -533,6 +533,17 @@ function addAllowList(text: string): string[] | undefined {
   return KNOWN_CAPS.filter((c) => c !== 'ALL' && new RegExp(`\\b(?:CAP_)?${c}\\b`).test(list));
 }
 
+/**
+ * "ALL is listed in capabilities.drop", "capabilities.drop must contain ALL", "has ALL in
+ * securityContext.capabilities.drop": the drop list named by its field path, holding ALL. Not negated ("must not
+ * include ALL" is not matched) and never about capabilities.add.
+ */
+const DROP_FIELD = String.raw`(?:the\s+)?(?:securityContext\.)?capabilities\.drop(?:\s+(?:list|field|array))?`;
+const DROP_LISTS_ALL = new RegExp(
+  String.raw`\bALL\s+(?:is|be|gets?)\s+(?:listed|included|present)\s+in\s+${DROP_FIELD}\b|\b${DROP_FIELD}\s+(?:(?:must|should|shall|to|always|has\s+to|needs?\s+to)\s+)*(?:lists?|includes?|contains?)\s+ALL\b|\b(?:list|lists|has|have|include|includes)\s+ALL\s+in\s+${DROP_FIELD}\b`,
+  'i',
+);
+
 const capabilities: OfflineFamily = {
   id: 'capabilities',
   title: 'added Linux capabilities forbidden (all, or the ones named), or ALL capabilities dropped',
@@ -546,6 +557,7 @@ const capabilities: OfflineFamily = {
     // "Adding capabilities other than X is disallowed": only X may be added (read with the negation it carries).
     [ADD_OTHER_THAN, 'not'],
     ONLY_ADD,
+    DROP_LISTS_ALL,
     /\bin\s+addition\b/i,
     /[`'"]?\bdrop:?\s*\[\s*[`'"]?ALL[`'"]?\s*\][`'"]?/i,
     /\b(?:linux\s+)?capabilit(?:y|ies)\b/i,
@@ -613,7 +625,8 @@ function dropAll(ctx: FamilyContext, allowList?: string[]): FamilySolution | und
   const all =
     /\bdrop(?:s|ped|ping)?:?\s*\[?\s*[`'"]?ALL\b|\bALL\s+capabilities\b|\ball\s+capabilities\s+(?:must|should|are|to)\s+be\s+dropped\b/i;
   // Any other "add" is a second condition this rule does not write; an "other than X" allow-list is.
-  if (!all.test(ctx.text) || (/\badd/i.test(ctx.text) && !allowList)) return undefined;
+  if (!(all.test(ctx.text) || DROP_LISTS_ALL.test(ctx.text)) || (/\badd/i.test(ctx.text) && !allowList))
+    return undefined;
   const dropsAll = `(Array.isArray(c.securityContext?.capabilities?.drop) && c.securityContext.capabilities.drop.some(function (k) { return String(k).toUpperCase() === 'ALL'; }))`;
   const other = allowList?.includes('NET_ADMIN') ? 'SYS_ADMIN' : 'NET_ADMIN';
   return containerRule(ctx, {

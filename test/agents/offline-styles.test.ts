@@ -3140,3 +3140,35 @@ const REFUSED_ONLY_ALLOWS: Array<[string, string]> = [
 ];
 
 describeReadings('"This policy only allows X"', READ_ONLY_ALLOWS, REFUSED_ONLY_ALLOWS);
+
+// ALL in the drop list named by its field path ("ALL is listed in capabilities.drop"): the drop-ALL requirement.
+// Another capability, a negation or capabilities.add is not that rule.
+const READ_DROP_FIELD: Array<{ text: string; family: string; checks: Check[] }> = [
+  'Containers must drop all capabilities. This policy requires that ALL is listed in capabilities.drop for every container.',
+  'This policy requires capabilities.drop to include ALL.',
+  'securityContext.capabilities.drop must contain ALL.',
+  'This policy ensures every container has ALL in securityContext.capabilities.drop.',
+].map((text) => ({
+  text,
+  family: 'capabilities',
+  checks: [
+    ['ALL dropped', pod([sc({ capabilities: { drop: ['ALL'] } })]), 'allow'],
+    ['all dropped (lower case)', pod([sc({ capabilities: { drop: ['all'] } })]), 'allow'],
+    ['nothing dropped', pod(), 'deny'],
+    ['only NET_RAW dropped', pod([sc({ capabilities: { drop: ['NET_RAW'] } })]), 'deny'],
+    [
+      'a second container that drops nothing',
+      pod([sc({ capabilities: { drop: ['ALL'] } }), container({ name: 'side' })]),
+      'deny',
+    ],
+  ] as Check[],
+}));
+
+const REFUSED_DROP_FIELD: Array<[string, string]> = [
+  ['This policy requires that NET_RAW is listed in capabilities.drop for every container.', 'another capability'],
+  ['capabilities.drop must not include ALL.', 'a negation'],
+  ['This policy requires that ALL is listed in capabilities.add for every container.', 'the add list'],
+  ['ALL must not be listed in capabilities.add.', 'the add list'],
+];
+
+describeReadings('ALL in capabilities.drop, named by its field path', READ_DROP_FIELD, REFUSED_DROP_FIELD);
