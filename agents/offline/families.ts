@@ -2657,6 +2657,9 @@ const rbacSubjects: OfflineFamily = {
         );
     const bound = m ?? none;
     if (!bound) return undefined;
+    // "prevents binding service accounts to cluster-admin" bans one kind of subject, not every binding to the role.
+    const subjectKinds = [/\busers?\b/i, /\bgroups?\b/i, /\bservice\s?accounts?\b/i].filter((re) => re.test(ctx.text));
+    if (!m && subjectKinds.length > 0 && subjectKinds.length < 3) return undefined;
     const kind = m ? (/^group/i.test(m[1]) ? 'Group' : /^user/i.test(m[1]) ? 'User' : 'ServiceAccount') : 'Group';
     const names = m
       ? m[2]
@@ -2799,6 +2802,16 @@ const BINDING_KEPT_FROM_ROLE = new RegExp(
   'i',
 );
 
+/**
+ * "This policy prevents binding the cluster-admin ClusterRole (with a RoleBinding or ClusterRoleBinding)" (the lead
+ * read as "deny"): the role, with its kind said (so "binding users" is never a role), then the binding kinds, if any.
+ */
+const BINDING_KINDS_LIST = String.raw`(?:a\s+|an\s+|any\s+)?(?:(?:Cluster)?RoleBindings?|(?:cluster\s+)?role\s?bindings?)(?:(?:\s*,\s*|\s+(?:and|or)\s+|\s*,\s*(?:and|or)\s+)(?:a\s+|an\s+)?(?:(?:Cluster)?RoleBindings?|(?:cluster\s+)?role\s?bindings?))*`;
+const BINDING_ROLE_WITH = new RegExp(
+  String.raw`^\s*deny\s+binding\s+${ROLE_REF}(?:\s+(?:with|via|through|using|by|in)\s+${BINDING_KINDS_LIST})?\s*$`,
+  'i',
+);
+
 const bindingToRole: OfflineFamily = {
   id: 'binding-role-forbidden',
   title: 'bindings to a named role forbidden outright ("ClusterRoleBindings to cluster-admin are not allowed")',
@@ -2812,19 +2825,27 @@ const bindingToRole: OfflineFamily = {
     /\b(?:grant|reference|refer\s+to|bind\s+to|point\s+(?:at|to))\b/i,
     /\bfrom\s+(?:granting|referencing|binding\s+to|pointing\s+(?:at|to))\b/i,
     /\b(?:role\s?)?bindings?\b/i,
+    /\bthrough\b/i,
   ],
   match: (ctx) => {
     if (offersUnset(ctx.text)) return undefined;
     const statement = ctx.text.replace(/[.!]+\s*$/, '');
+    const withRole = BINDING_ROLE_WITH.exec(statement);
     const m =
-      BINDING_TO_ROLE.exec(ctx.text) ?? BINDING_GRANTS_ROLE.exec(statement) ?? BINDING_KEPT_FROM_ROLE.exec(statement);
+      BINDING_TO_ROLE.exec(ctx.text) ??
+      BINDING_GRANTS_ROLE.exec(statement) ??
+      BINDING_KEPT_FROM_ROLE.exec(statement) ??
+      withRole;
     if (!m) return undefined;
     const role = m[m.length - 2];
     const kindWord = m[m.length - 1];
     // "to any ClusterRole", "to a ClusterRole", "must not reference ClusterRoles", "to privileged ClusterRoles":
     // a determiner, a kind or an adjective ahead of a plural names no role.
     if (NOT_A_ROLE_NAME.test(role) || (kindWord && /s$/i.test(kindWord))) return undefined;
-    const named = bindingKindsIn(ctx.text);
+    // "binding X" names no role unless its kind is said ("binding users"); the kinds are the ones after "with"
+    // (the verb "binding" is not one), else every binding.
+    if (m === withRole && !kindWord) return undefined;
+    const named = bindingKindsIn(m === withRole ? statement.replace(/^\s*deny\s+binding\b/i, ' ') : ctx.text);
     // "ClusterRole", "cluster role": a ClusterRole; "Role" written as the kind: a Role. A plain "role" ("the
     // cluster-admin role") or none names no kind: a RoleBinding may refer to a Role or a ClusterRole of that name,
     // and either grants it, so both are matched (a ClusterRoleBinding can only refer to a ClusterRole).

@@ -3172,3 +3172,47 @@ const REFUSED_DROP_FIELD: Array<[string, string]> = [
 ];
 
 describeReadings('ALL in capabilities.drop, named by its field path', READ_DROP_FIELD, REFUSED_DROP_FIELD);
+
+// "This policy prevents binding the cluster-admin ClusterRole (with a RoleBinding or ClusterRoleBinding)": the
+// role with its kind said, then the binding kinds (every binding when none is named). Binding a kind of subject to
+// the role ("binding service accounts to …") bans that subject kind, not every binding: refused.
+const READ_BINDING_ROLE: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...[
+    'The cluster-admin role grants full control. This policy prevents binding the cluster-admin ClusterRole with a RoleBinding or ClusterRoleBinding.',
+    'This policy prevents binding the cluster-admin ClusterRole.',
+    'This policy prevents binding the cluster-admin ClusterRole using RoleBindings or ClusterRoleBindings.',
+  ].map((text) => ({
+    text,
+    family: 'binding-role-forbidden',
+    checks: [
+      ['a ClusterRoleBinding to cluster-admin', clusterRoleBinding('cluster-admin', [user('a')]), 'deny'],
+      ['a RoleBinding to the ClusterRole cluster-admin', roleBinding('cluster-admin'), 'deny'],
+      ['a RoleBinding to the ClusterRole edit', roleBinding('edit'), 'allow'],
+      ['a ClusterRoleBinding to view', clusterRoleBinding('view', [user('a')]), 'allow'],
+    ] as Check[],
+  })),
+  {
+    text: 'This policy disallows binding the admin ClusterRole with a RoleBinding.',
+    family: 'binding-role-forbidden',
+    checks: [
+      ['a RoleBinding to the ClusterRole admin', roleBinding('admin'), 'deny'],
+      ['a RoleBinding to a Role named admin (not the ClusterRole)', toRole('Role', 'admin'), 'allow'],
+      ['a ClusterRoleBinding to admin (another kind)', clusterRoleBinding('admin', [user('a')]), 'allow'],
+    ],
+  },
+];
+
+const REFUSED_BINDING_ROLE: Array<[string, string]> = [
+  ['This policy prevents binding users to the cluster-admin ClusterRole.', 'one kind of subject'],
+  ['This policy prevents binding service accounts to the cluster-admin ClusterRole.', 'one kind of subject'],
+  ['This policy prevents binding the cluster-admin ClusterRole to service accounts.', 'one kind of subject'],
+  ['This policy prevents binding users.', 'no role'],
+  ['This policy prevents binding cluster-admin.', 'the kind of role not said after "binding"'],
+  [
+    'This policy prevents binding the cluster-admin ClusterRole in namespace prod.',
+    'a ClusterRoleBinding has no namespace',
+  ],
+  ['This policy prevents binding any ClusterRole with a RoleBinding.', 'no role named'],
+];
+
+describeReadings('"prevents binding <role> with <bindings>"', READ_BINDING_ROLE, REFUSED_BINDING_ROLE);
