@@ -5352,7 +5352,8 @@ const rbacRules: OfflineFamily = {
       )
     )
       return undefined;
-    const wildcard = /\bwildcards?\b|[`'"(]\*[`'")]/i.test(t);
+    // "the use of * in the verbs": a bare asterisk between words is the wildcard too.
+    const wildcard = /\bwildcards?\b|[`'"(]\*[`'")]|(?<=^|\s)\*(?=\s|[.,;]|$)/i.test(t);
     const verbs = RBAC_SPECIAL_VERBS.filter((v) => new RegExp(`\\b${v}\\b`, 'i').test(t));
     const subresources = [...t.matchAll(/\b([a-z]+)\/(exec|attach|portforward|proxy)\b/gi)].map((m) => ({
       plural: m[1].toLowerCase(),

@@ -3216,3 +3216,39 @@ const REFUSED_BINDING_ROLE: Array<[string, string]> = [
 ];
 
 describeReadings('"prevents binding <role> with <bindings>"', READ_BINDING_ROLE, REFUSED_BINDING_ROLE);
+
+// A bare asterisk between words ("the use of * in the verbs") is the RBAC wildcard, as a quoted '*' is. The list it
+// sits in must be said (verbs, resources); apiGroups and bindings are not this rule.
+const READ_RBAC_STAR: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...[
+    'Wildcards in Roles grant far more than intended. This policy disallows the use of * in the verbs of Roles and ClusterRoles.',
+    'This policy prevents Roles and ClusterRoles from using * in verbs.',
+    'This policy blocks Roles and ClusterRoles whose verbs include *.',
+  ].map((text) => ({
+    text,
+    family: 'rbac-rules',
+    checks: [
+      ["'*' in verbs", role([rbacRule([''], ['configmaps'], ['*'])]), 'deny'],
+      ["'*' in a ClusterRole's verbs", role([rbacRule([''], ['pods'], ['get', '*'])], 'ClusterRole'), 'deny'],
+      ["'*' in resources only", role([rbacRule([''], ['*'], ['get'])]), 'allow'],
+      ['named verbs', role([rbacRule([''], ['pods'], ['get', 'list'])]), 'allow'],
+    ] as Check[],
+  })),
+  {
+    text: 'Roles must not use * in resources.',
+    family: 'rbac-rules',
+    checks: [
+      ["'*' in resources", role([rbacRule([''], ['*'], ['get'])]), 'deny'],
+      ["'*' in verbs only", role([rbacRule([''], ['pods'], ['*'])]), 'allow'],
+    ],
+  },
+];
+
+const REFUSED_RBAC_STAR: Array<[string, string]> = [
+  ['This policy disallows * in Roles.', 'which list is not said'],
+  ['This policy disallows the use of * in the apiGroups of Roles.', 'apiGroups'],
+  ['This policy requires * in the verbs of Roles.', 'a requirement, not a ban'],
+  ['This policy disallows the use of * in the verbs of RoleBindings.', 'bindings have no verbs'],
+];
+
+describeReadings('a bare * in the verbs or resources of Roles', READ_RBAC_STAR, REFUSED_RBAC_STAR);
