@@ -5504,6 +5504,8 @@ function roleKindWords(resources: ApiResource[]): string {
 // Secrets as environment variables, container runtime sockets, scheduling fields
 
 const SECRET_ENV_WORDS = /\b(?:environment|env)\s*(?:variables?|vars?)\b|\benvFrom\b|\benv\b/i;
+/** Environment variables named without envFrom: "env", "env vars", "environment variables". */
+const SECRET_ENV_PLAIN = /\b(?:environment|env)\s*(?:variables?|vars?)\b|\benv\b/i;
 
 const secretEnv: OfflineFamily = {
   id: 'secret-env',
@@ -5525,23 +5527,34 @@ const secretEnv: OfflineFamily = {
     if (!/\bsecrets?\b|\bsecret(?:KeyRef|Ref)\b/i.test(t) || !SECRET_ENV_WORDS.test(t)) return undefined;
     // Only a ban is read: "Secrets must be mounted as files, not environment variables" names two forms.
     if (!ctx.negated || /\b(?:volumes?|files?|mount\w*)\b/i.test(t)) return undefined;
-    const offends =
-      '(Array.isArray(c.env) && c.env.some(function (e) { return !!(e && e.valueFrom && e.valueFrom.secretKeyRef); })) || (Array.isArray(c.envFrom) && c.envFrom.some(function (e) { return !!(e && e.secretRef); }))';
+    // "disallows secretKeyRef in env" bans that one form; "must not use envFrom with a secretRef" the other. Only
+    // a statement that names neither (or both) bans every Secret taken as environment variables.
+    const namesKeyRef = /\bsecretKeyRef\b/i.test(t);
+    const namesEnvFrom = /\benvFrom\b|\bsecretRef\b/i.test(t);
+    const keyRefOnly = namesKeyRef && !namesEnvFrom;
+    const envFromOnly = namesEnvFrom && !namesKeyRef && !SECRET_ENV_PLAIN.test(t);
+    const keyRefCheck =
+      '(Array.isArray(c.env) && c.env.some(function (e) { return !!(e && e.valueFrom && e.valueFrom.secretKeyRef); }))';
+    const envFromCheck = '(Array.isArray(c.envFrom) && c.envFrom.some(function (e) { return !!(e && e.secretRef); }))';
+    const offends = keyRefOnly ? keyRefCheck : envFromOnly ? envFromCheck : `${keyRefCheck} || ${envFromCheck}`;
+    const keyRefCase = {
+      name: 'an env var from a secretKeyRef',
+      container: { env: [{ name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] },
+    };
+    const envFromCase = { name: 'envFrom a secretRef', container: { envFrom: [{ secretRef: { name: 'db' } }] } };
     const sol = containerRule(ctx, {
       family: 'secret-env',
-      summary:
-        'no container may take a Secret as environment variables (env valueFrom.secretKeyRef or envFrom secretRef)',
+      summary: keyRefOnly
+        ? 'no container may take a Secret as an environment variable through env valueFrom.secretKeyRef'
+        : envFromOnly
+          ? 'no container may take a Secret as environment variables through envFrom secretRef'
+          : 'no container may take a Secret as environment variables (env valueFrom.secretKeyRef or envFrom secretRef)',
       offends,
       describe: `'container ' + ${cname} + ' takes a Secret as environment variables'`,
       skills: [],
-      offending: [
-        {
-          name: 'an env var from a secretKeyRef',
-          container: { env: [{ name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] },
-        },
-        { name: 'envFrom a secretRef', container: { envFrom: [{ secretRef: { name: 'db' } }] } },
-      ],
+      offending: keyRefOnly ? [keyRefCase] : envFromOnly ? [envFromCase] : [keyRefCase, envFromCase],
       compliant: [
+        ...(keyRefOnly ? [envFromCase] : envFromOnly ? [keyRefCase] : []),
         { name: 'a plain env var', container: { env: [{ name: 'MODE', value: 'prod' }] } },
         {
           name: 'an env var from a configMapKeyRef',

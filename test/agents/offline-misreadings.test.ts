@@ -1633,3 +1633,43 @@ describe('a taint named by its effect or a nickname is never checked as a bare k
     expect(understandOffline({ text: 'Pods must not tolerate the dedicated taint.' }).family).toBe('tolerations');
   });
 });
+
+describe('a ban on one way of taking a Secret as env vars is never widened to the other', () => {
+  const keyRef = podWith({ env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }] });
+  const envFrom = podWith({ envFrom: [{ secretRef: { name: 'db' } }] });
+
+  it('"secretKeyRef" alone bans env valueFrom.secretKeyRef and leaves envFrom alone', async () => {
+    for (const text of [
+      'This policy disallows secretKeyRef in env.',
+      'Secrets passed as environment variables can leak. This policy disallows using secretKeyRef in container env.',
+      'No container may use a secretKeyRef in env.',
+    ])
+      expect(
+        await failuresOn(text, [
+          { name: 'secretKeyRef', object: keyRef, expect: 'deny' },
+          { name: 'envFrom secretRef is not named', object: envFrom, expect: 'allow' },
+        ]),
+        text,
+      ).toEqual([]);
+  });
+
+  it('"envFrom … secretRef" alone bans envFrom and leaves secretKeyRef alone; naming neither bans both', async () => {
+    for (const text of [
+      'Containers must not use envFrom with a secretRef.',
+      'No container may use a secretRef in envFrom.',
+    ])
+      expect(
+        await failuresOn(text, [
+          { name: 'envFrom secretRef', object: envFrom, expect: 'deny' },
+          { name: 'secretKeyRef is not named', object: keyRef, expect: 'allow' },
+        ]),
+        text,
+      ).toEqual([]);
+    expect(
+      await failuresOn('Secrets must not be used as environment variables.', [
+        { name: 'secretKeyRef', object: keyRef, expect: 'deny' },
+        { name: 'envFrom secretRef', object: envFrom, expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+});
