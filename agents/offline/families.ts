@@ -4728,8 +4728,14 @@ const selinuxUserRole: OfflineFamily = {
     if (offersUnset(ctx.text)) return undefined;
     const t = ctx.text;
     if (!/\bse\s?linux/i.test(t)) return undefined;
-    // Types and levels are the selinux family's; "user and role" could ban the pair or each (not said).
-    if (/\b(?:type|level)s?\b|\band\b/i.test(t)) return undefined;
+    // Types and levels are the selinux family's; "user and role" could ban the pair or each (not said). Two field
+    // paths ("must not set seLinuxOptions.user and seLinuxOptions.role") name two fields, each banned, as "must not
+    // set hostNetwork and hostPID" does ("both" still refuses).
+    const paths = t.replace(
+      /\bseLinuxOptions\.(?:user|role)\s+and\s+(?:securityContext\.)?seLinuxOptions\.(?:user|role)\b/gi,
+      ' ',
+    );
+    if (/\b(?:type|level)s?\b|\band\b/i.test(paths)) return undefined;
     const fields = [
       ...new Set(
         [...t.matchAll(SELINUX_USER_ROLE)].flatMap((m) =>

@@ -3252,3 +3252,30 @@ const REFUSED_RBAC_STAR: Array<[string, string]> = [
 ];
 
 describeReadings('a bare * in the verbs or resources of Roles', READ_RBAC_STAR, REFUSED_RBAC_STAR);
+
+// Two seLinuxOptions field paths joined by "and" name two fields, each banned (as "must not set hostNetwork and
+// hostPID" does); "SELinux user and role" (the pair or each?) and "both" stay refused.
+const READ_SELINUX_PATHS: Array<{ text: string; family: string; checks: Check[] }> = [
+  'SELinux options can be used to escalate privileges. This policy disallows setting seLinuxOptions.user and seLinuxOptions.role.',
+  'Containers must not set seLinuxOptions.role and seLinuxOptions.user.',
+  'This policy prevents pods from setting securityContext.seLinuxOptions.user and securityContext.seLinuxOptions.role.',
+].map((text) => ({
+  text,
+  family: 'selinux-user-role',
+  checks: [
+    ['an SELinux user alone', pod([sc({ seLinuxOptions: { user: 'sysadm_u' } })]), 'deny'],
+    ['an SELinux role alone', pod([sc({ seLinuxOptions: { role: 'sysadm_r' } })]), 'deny'],
+    ['a pod-level SELinux role', pod(undefined, { securityContext: { seLinuxOptions: { role: 'sysadm_r' } } }), 'deny'],
+    ['an SELinux type and level', pod([sc({ seLinuxOptions: { type: 'container_t', level: 's0:c1,c2' } })]), 'allow'],
+    ['no seLinuxOptions', pod(), 'allow'],
+  ] as Check[],
+}));
+
+const REFUSED_SELINUX_PATHS: Array<[string, string]> = [
+  ['Containers must not set an SELinux user and role.', 'the pair or each: not said'],
+  ['This policy disallows setting both seLinuxOptions.user and seLinuxOptions.role.', 'the pair'],
+  ['This policy disallows setting seLinuxOptions.user and seLinuxOptions.type.', 'the type is another rule'],
+  ['This policy requires seLinuxOptions.user and seLinuxOptions.role.', 'a requirement'],
+];
+
+describeReadings('two seLinuxOptions field paths joined by "and"', READ_SELINUX_PATHS, REFUSED_SELINUX_PATHS);
