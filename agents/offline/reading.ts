@@ -72,6 +72,22 @@ function onlyAllows(statement: string): string {
   return m[2] ? `only ${m[1]} may be ${m[2]}` : `only ${m[1]} are allowed`;
 }
 
+/**
+ * "This policy requires every Ingress to set spec.ingressClassName": with the lead dropped, "every Ingress to set
+ * …" states no need at all, and the families look for one ("must", "required"). It is said as the rule it is,
+ * "every Ingress must set …". Only after "requires"/"mandates" (where "X to V" is what is required) and only for a
+ * short subject without a "to" of its own, followed by a verb a rule uses.
+ */
+const REQUIRES_TO =
+  /^(?:this|the)\s+(?:policy|rule)\s+(?:also\s+|further\s+|additionally\s+)?(?:requires|mandates|will\s+(?:require|mandate))\s+(?!that\b)/i;
+const SUBJECT_TO =
+  /^((?:(?!\bto\b)[^,;:]){1,80}?)\s+to\s+(?=(?:not\s+)?(?:set|specify|define|declare|have|use|run|include|carry|provide|drop|be|come|pull|mount|request|expose|reference|list|contain)\b)/i;
+
+function requiredOf(led: string, before: string): string {
+  if (!REQUIRES_TO.test(before)) return led;
+  return led.replace(SUBJECT_TO, '$1 must ');
+}
+
 /** Splits an intent into its operative statement and its rationale. */
 export function readIntent(text: string): Reading {
   // Links point at background reading; a parenthetical list of examples ("(such as via set-user-ID …)") illustrates
@@ -134,8 +150,11 @@ export function readIntent(text: string): Reading {
     );
     // "Fails when X" (a check's wording): the object is denied when X holds, i.e. "deny when X".
     const plainRule = plain.replace(/^(?:it\s+)?fails\s+(?=when\b|if\b)/i, 'deny ');
-    const led = plainRule.replace(POLICY_LEAD, (_m, neutral: string | undefined, negating: string | undefined) =>
-      negating && !neutral ? 'deny ' : '',
+    const led = requiredOf(
+      plainRule.replace(POLICY_LEAD, (_m, neutral: string | undefined, negating: string | undefined) =>
+        negating && !neutral ? 'deny ' : '',
+      ),
+      plainRule,
     );
     // "…, so they are exempt": a clause that names an exception is never set aside as the reason.
     const clause = led.replace(RATIONALE_CLAUSE, (m: string) => (SCOPE_WORDS.test(m) ? m : ''));

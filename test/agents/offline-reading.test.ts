@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { placeWords, readIntent } from '../../agents/offline/index.js';
+import { placeWords, readIntent, understandOffline } from '../../agents/offline/index.js';
 import { builtinCatalog } from '../../catalog/index.js';
 
 const catalog = builtinCatalog();
@@ -37,6 +37,34 @@ describe('readIntent: the operative statement, apart from the rationale', () => 
     );
     expect(readIntent('This policy validates that all containers set limits.').operative).toBe(
       'all containers set limits',
+    );
+  });
+
+  it('reads "This policy requires X to V …" as the need it states, "X must V …"', () => {
+    expect(readIntent('This policy requires every Ingress to set spec.ingressClassName.').operative).toBe(
+      'every Ingress must set spec.ingressClassName',
+    );
+    expect(readIntent('This policy requires Pods in the prod namespace to not use hostPath.').operative).toBe(
+      'Pods in the prod namespace must not use hostPath',
+    );
+    // Only "requires"/"mandates" take "X to V"; "ensures" and "requires that" say the rule as it stands.
+    expect(readIntent('This policy ensures access to the node is logged.').operative).toBe(
+      'access to the node is logged',
+    );
+    expect(readIntent('This policy requires that Pods set a priority class.').operative).toBe(
+      'Pods set a priority class',
+    );
+    // A subject with a "to" of its own is not cut at its first "to".
+    expect(readIntent('This policy requires changes to Secrets to be reviewed.').operative).toBe(
+      'changes to Secrets to be reviewed',
+    );
+    for (const text of [
+      'This policy requires every PersistentVolumeClaim to set storageClassName.',
+      'This policy requires Jobs to set ttlSecondsAfterFinished.',
+    ])
+      expect(understandOffline({ text }).family, text).toBe('known-field');
+    expect(understandOffline({ text: 'This policy requires Deployments to set spec.strategy.type.' }).family).toBe(
+      'field-required',
     );
   });
 
