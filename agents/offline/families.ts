@@ -489,21 +489,50 @@ if (volumes.length > 0) {
   },
 };
 
+/** Every Linux capability (capabilities(7)), without the CAP_ prefix. */
 const KNOWN_CAPS = [
   'ALL',
-  'NET_ADMIN',
-  'SYS_ADMIN',
-  'NET_RAW',
-  'SYS_PTRACE',
-  'SYS_MODULE',
-  'SYS_TIME',
-  'NET_BIND_SERVICE',
+  'AUDIT_CONTROL',
+  'AUDIT_READ',
+  'AUDIT_WRITE',
+  'BLOCK_SUSPEND',
+  'BPF',
+  'CHECKPOINT_RESTORE',
   'CHOWN',
   'DAC_OVERRIDE',
-  'SETUID',
-  'SETGID',
-  'SYS_BOOT',
+  'DAC_READ_SEARCH',
+  'FOWNER',
+  'FSETID',
+  'IPC_LOCK',
+  'IPC_OWNER',
+  'KILL',
+  'LEASE',
+  'LINUX_IMMUTABLE',
+  'MAC_ADMIN',
+  'MAC_OVERRIDE',
   'MKNOD',
+  'NET_ADMIN',
+  'NET_BIND_SERVICE',
+  'NET_BROADCAST',
+  'NET_RAW',
+  'PERFMON',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_ADMIN',
+  'SYS_BOOT',
+  'SYS_CHROOT',
+  'SYS_MODULE',
+  'SYS_NICE',
+  'SYS_PACCT',
+  'SYS_PTRACE',
+  'SYS_RAWIO',
+  'SYS_RESOURCE',
+  'SYS_TIME',
+  'SYS_TTY_CONFIG',
+  'SYSLOG',
+  'WAKE_ALARM',
 ];
 
 const ADD_OTHER_THAN = /\b(?:adding|add(?:s|ed)?)\s+(?:linux\s+)?capabilities\s+other\s+than\b/i;
@@ -529,8 +558,11 @@ function addAllowList(text: string): string[] | undefined {
       text,
     ) ?? ONLY_ADD.exec(text);
   if (!m) return undefined;
-  const list = m[1] ?? m.groups?.caps ?? '';
-  return KNOWN_CAPS.filter((c) => c !== 'ALL' && new RegExp(`\\b(?:CAP_)?${c}\\b`).test(list));
+  // Every name in the list is allowed: one left out would deny what the text allows. A name that is no capability
+  // (or ALL, which allows anything) is refused (an empty list), never dropped.
+  const names = [...(m[1] ?? m.groups?.caps ?? '').matchAll(/\b(?:CAP_)?([A-Z][A-Z_]{2,})\b/g)].map((x) => x[1]);
+  if (names.some((c) => c === 'ALL' || !KNOWN_CAPS.includes(c))) return [];
+  return [...new Set(names)];
 }
 
 /**
@@ -612,7 +644,16 @@ const capabilities: OfflineFamily = {
         { name: 'no capabilities added', container: {} },
         { name: 'capabilities only dropped', container: { securityContext: { capabilities: { drop: ['ALL'] } } } },
         ...(named.length
-          ? [{ name: 'another capability added', container: { securityContext: { capabilities: { add: ['CHOWN'] } } } }]
+          ? [
+              {
+                name: 'another capability added',
+                container: {
+                  securityContext: {
+                    capabilities: { add: [['CHOWN', 'KILL'].find((c) => !named.includes(c)) ?? 'SETUID'] },
+                  },
+                },
+              },
+            ]
           : []),
       ],
       polarity: 'forbid',

@@ -448,6 +448,13 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
   // "deny pods where all containers …" is a different rule from "… any container …": not read.
   for (const m of s.matchAll(/\b(?:where|if|when|whose|in which)\s+(all|every|each)\b/gi)) unplaced.push(m[1]);
   unplaced.push(...contrastsIn(s));
+  // "in namespaces labelled env=prod", "… with the label tier=web", "… whose name …": a selector of namespaces, which
+  // no family reads. Left to the families, its label was read as the object's own ("ConfigMaps must not be deleted in
+  // namespaces labelled protected=true" protected ConfigMaps labelled so) and its "namespaces" as a second kind.
+  for (const m of statement.matchAll(
+    /\b(?:in|within|inside|into|across|outside(?:\s+of)?)\s+(?:(?:the|a|an|any|all|every|each)\s+)?namespaces?\s+(?:labell?ed|with|without|that|which|whose|where|matching|having|carrying|annotated|named|called|selected|marked|tagged)\b/gi,
+  ))
+    unplaced.push(m[0]);
   // "must have a liveness probe if they have a readiness probe": a requirement with a condition the family does
   // not place (its own phrases are gone by now) would be read as unconditional.
   const conditional =

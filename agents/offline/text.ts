@@ -41,6 +41,24 @@ const NOT_A_NAME = new Set([
   'to',
   'within',
   'inside',
+  // "in namespaces labelled env=prod", "… with the label x", "… whose name …": a selector, never a namespace's name
+  'labelled',
+  'labeled',
+  'with',
+  'without',
+  'that',
+  'which',
+  'whose',
+  'where',
+  'matching',
+  'having',
+  'carrying',
+  'annotated',
+  'named',
+  'called',
+  'selected',
+  'marked',
+  'tagged',
 ]);
 
 function scanNamespaces(text: string): { named: string[]; excluded: string[] } {

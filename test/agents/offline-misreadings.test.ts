@@ -1673,3 +1673,64 @@ describe('a ban on one way of taking a Secret as env vars is never widened to th
     ).toEqual([]);
   });
 });
+
+describe('a capability allow-list keeps every capability it names', () => {
+  const adds = (...add: string[]) => podWith({ securityContext: { capabilities: { add } } });
+
+  it('allows each capability listed, not only the ones the family knew by name', async () => {
+    const text =
+      'Adding capabilities beyond those listed in the policy must be disallowed. This policy ensures only the capabilities AUDIT_WRITE, CHOWN, DAC_OVERRIDE, FOWNER, FSETID, KILL, MKNOD, NET_BIND_SERVICE, SETFCAP, SETGID, SETPCAP, SETUID and SYS_CHROOT may be added.';
+    expect(
+      await failuresOn(text, [
+        { name: 'KILL is listed', object: adds('KILL'), expect: 'allow' },
+        { name: 'AUDIT_WRITE and SYS_CHROOT are listed', object: adds('AUDIT_WRITE', 'SYS_CHROOT'), expect: 'allow' },
+        { name: 'NET_RAW is not', object: adds('NET_RAW'), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    expect(
+      await failuresOn('Containers must drop ALL capabilities and may only add back NET_BIND_SERVICE or SYS_CHROOT.', [
+        {
+          name: 'SYS_CHROOT added back',
+          object: podWith({ securityContext: { capabilities: { drop: ['ALL'], add: ['SYS_CHROOT'] } } }),
+          expect: 'allow',
+        },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('reads a ban on capabilities it did not know, and refuses a name that is no capability', async () => {
+    expect(
+      await failuresOn('Containers must not add the SYS_RESOURCE or KILL capability.', [
+        { name: 'KILL', object: adds('KILL'), expect: 'deny' },
+        { name: 'SYS_RESOURCE', object: adds('SYS_RESOURCE'), expect: 'deny' },
+        { name: 'CHOWN is not named', object: adds('CHOWN'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    // Its own "another capability" case must not be the one named.
+    expect(
+      await failuresOn('Containers must not add CHOWN.', [{ name: 'CHOWN', object: adds('CHOWN'), expect: 'deny' }]),
+    ).toEqual([]);
+    refusal('Only the capabilities NET_BIND_SERVICE and NET_BIND may be added.');
+  });
+});
+
+describe('namespaces picked by a label or a pattern are a selector, never a namespace name or the object label', () => {
+  it('refuses "in namespaces labelled …", "… with the label …" rather than reading the label as the object\'s own', () => {
+    for (const text of [
+      'ConfigMaps must not be deleted in namespaces labelled protected=true.',
+      'Pods must not be created in namespaces labelled env=prod.',
+      'Services of type NodePort are not allowed in namespaces with the label tier=frontend.',
+      'Secrets must not be deleted in namespaces whose name starts with prod.',
+    ])
+      expect(refusal(text).unplaced.join(' ')).toMatch(/in namespaces (?:labelled|with|whose)/);
+  });
+
+  it('still reads a Namespace that carries the label, and a namespace named outright', () => {
+    expect(understandOffline({ text: 'Nobody may delete a namespace labelled protected=true.' }).family).toBe(
+      'delete-protection',
+    );
+    expect(
+      understandOffline({ text: 'ConfigMaps must not be deleted in the prod namespace.' }).plan.target.namespaces,
+    ).toEqual(['prod']);
+  });
+});
