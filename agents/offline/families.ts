@@ -4180,6 +4180,40 @@ const fieldRequired: OfflineFamily = {
     const r = subjectResources(ctx)[0];
     if (!r) return undefined;
     const parts = path.split('.');
+    // "spec.template.spec.containers.resources.limits" runs through a list: no object holds it at that path, so
+    // every object would be denied (the samples built from the path itself would agree). Which items must set it
+    // (every one? one?) is not said either.
+    if (parts.slice(0, -1).some((p) => LIST_FIELDS.has(p))) return undefined;
+    const unset = `value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)`;
+    // "Pods must set spec.priorityClassName": a Deployment's pods are made from its template, so a rule that only
+    // looked at Pods would let the Deployment in and stop its pods (the pod-controllers class of issue 11).
+    if (r.kind === 'Pod' && parts[0] === 'spec' && parts.length > 1 && ctx.resources.length === 1) {
+      const inner = parts.slice(1);
+      const nest = (value: unknown): Record<string, unknown> =>
+        inner.reduceRight<unknown>((acc, k) => ({ [k]: acc }), value) as Record<string, unknown>;
+      return podSpecRule(
+        ctx,
+        {
+          family: 'field-required',
+          summary: `pods must set ${path}`,
+          offending: [
+            { name: `no ${path}`, container: {} },
+            { name: `an empty ${path}`, container: {}, podSpec: nest('') },
+          ],
+          compliant: [{ name: `${path} set`, container: {}, podSpec: nest('value') }],
+          polarity: 'require',
+        },
+        [
+          step('podSpecOf', 'the pod spec of a pod or workload'),
+          step('getPath', 'read a dotted path without throwing'),
+        ],
+        () => `const value = getPath(podSpecOf(request.object), ${js(inner.join('.'))});
+if (${unset}) {
+  ${act(ctx, js(`pods must set ${path}`))}
+}
+`,
+      );
+    }
     const ns = homeNamespace(ctx);
     const mk = (value: unknown, namespace = ns): KubeObject => sampleWithField(r, namespace, parts, value);
     const v = violation(ctx);
@@ -4202,13 +4236,60 @@ const fieldRequired: OfflineFamily = {
         ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
       ],
       javascript: `${namespaceGuard(ctx, [r])}const value = getPath(request.object, ${js(path)});
-if (value === undefined || value === null || value === '') {
+if (${unset}) {
   ${act(ctx, js(`${r.kind} objects must set ${path}`))}
 }
 `,
     };
   },
 };
+
+/**
+ * Fields of the built-in kinds that hold lists: a dotted path through one names no single value ("spec.containers.
+ * image" is every container's image, or one's).
+ */
+const LIST_FIELDS: ReadonlySet<string> = new Set([
+  'containers',
+  'initContainers',
+  'ephemeralContainers',
+  'volumes',
+  'volumeMounts',
+  'volumeDevices',
+  'env',
+  'envFrom',
+  'ports',
+  'tolerations',
+  'imagePullSecrets',
+  'hostAliases',
+  'topologySpreadConstraints',
+  'readinessGates',
+  'resourceClaims',
+  'schedulingGates',
+  'rules',
+  'tls',
+  'hosts',
+  'paths',
+  'subjects',
+  'ingress',
+  'egress',
+  'from',
+  'to',
+  'finalizers',
+  'ownerReferences',
+  'conditions',
+  'args',
+  'command',
+  'externalIPs',
+  'loadBalancerSourceRanges',
+  'accessModes',
+  'webhooks',
+  'secrets',
+  'nodeSelectorTerms',
+  'matchExpressions',
+  'verbs',
+  'resources',
+  'apiGroups',
+]);
 
 const immutableMetadata: OfflineFamily = {
   id: 'immutable-metadata',

@@ -1734,3 +1734,49 @@ describe('namespaces picked by a label or a pattern are a selector, never a name
     ).toEqual(['prod']);
   });
 });
+
+describe('a required field path is checked where real objects hold it', () => {
+  const container = { name: 'c', image: 'registry.example.com/app:1.0' };
+  const deployment = (podSpec: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'd', namespace: 'default' },
+    spec: {
+      selector: { matchLabels: { app: 'a' } },
+      template: { metadata: { labels: { app: 'a' } }, spec: { containers: [container], ...podSpec } },
+    },
+  });
+
+  it('a Pod field path required also reaches the pod template of Deployments (pods would never appear)', async () => {
+    const text = 'Pods must set spec.priorityClassName.';
+    expect(
+      await failuresOn(text, [
+        { name: 'a Deployment without it', object: deployment({}), expect: 'deny' },
+        { name: 'a Deployment with it', object: deployment({ priorityClassName: 'high' }), expect: 'allow' },
+        { name: 'a Pod with it', object: pod({ containers: [container], priorityClassName: 'high' }), expect: 'allow' },
+        { name: 'a Pod without it', object: pod({ containers: [container] }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    expect(
+      await failuresOn('This policy requires Pods to set spec.securityContext.fsGroup.', [
+        {
+          name: 'fsGroup in the template',
+          object: deployment({ securityContext: { fsGroup: 2000 } }),
+          expect: 'allow',
+        },
+        { name: 'no fsGroup in the template', object: deployment({ securityContext: {} }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('a path through a list (containers, volumes, ports, rules) is refused: no object holds it there', () => {
+    for (const text of [
+      'Deployments must set spec.template.spec.containers.resources.limits.',
+      'Pods must set spec.containers.resources.limits.memory.',
+      'Pods must set spec.volumes.emptyDir.sizeLimit.',
+      'Every Service must set spec.ports.name.',
+      'Ingresses must set spec.rules.host.',
+    ])
+      expect(refusal(text).message, text).toMatch(/does not understand/);
+  });
+});
