@@ -166,6 +166,22 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
     }
     throw refusal(text, operative, misses, reading.rationale);
   }
+  // "PersistentVolumes must not be deleted in the prod namespace", "Namespaces must not be deleted, except the sandbox
+  // namespace": a namespace scope or exception on a kind that lives in no namespace. The selector cannot apply it, so
+  // the rule was written for every object, the exception dropped; the namespace named may mean the object so named,
+  // or the text may be mistaken. Refused rather than widened.
+  const t0 = solution.target;
+  const unscoped = t0.resources.filter((plural) =>
+    t0.apiGroups.some((g) => catalog.get(g, plural)?.namespaced === false),
+  );
+  if ((named.length || excluded.length) && unscoped.length)
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${text}" scopes ${unscoped.join(', ')} to namespaces (${[...named, ...excluded.map((n) => `not ${n}`)].join(', ')}), but they live in no namespace: the policy could not honour the scope or the exception. Configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md) or say which objects are meant`,
+      ],
+      { details: { unplaced: [...named, ...excluded] } },
+    );
   const plan: Plan = {
     // Namespaces were read from the operative statement only (reading.ts): the critic must not re-read the rationale.
     target: { ...solution.target, namespacesFinal: true, ...(excluded.length ? { excludedNamespaces: excluded } : {}) },

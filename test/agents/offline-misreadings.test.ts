@@ -1780,3 +1780,23 @@ describe('a required field path is checked where real objects hold it', () => {
       expect(refusal(text).message, text).toMatch(/does not understand/);
   });
 });
+
+describe('a namespace scope or exception on a kind that lives in no namespace is refused, never dropped', () => {
+  it('refuses an exception or a scope the selector of a cluster-scoped kind cannot apply', () => {
+    for (const [text, word] of [
+      ['Namespaces must not be deleted, except the sandbox namespace.', 'sandbox'],
+      ['This policy requires the label team on every Namespace except the sandbox namespace.', 'sandbox'],
+      ['PersistentVolumes must not be deleted in the prod namespace.', 'prod'],
+      ['ClusterRoles must not use wildcards in verbs, except in the admin namespace.', 'admin'],
+      ['ClusterRoleBindings to cluster-admin are not allowed except in the platform namespace.', 'platform'],
+    ])
+      expect(refusal(text).unplaced).toContain(word);
+  });
+
+  it('still reads the namespaced kinds scoped so, and the cluster-scoped kinds without a scope', () => {
+    expect(understandOffline({ text: 'Secrets in the prod namespace must not be deleted.' }).family).toBe(
+      'operation-forbidden',
+    );
+    expect(understandOffline({ text: 'Namespaces must not be deleted.' }).family).toBe('operation-forbidden');
+  });
+});
