@@ -949,6 +949,10 @@ const imageRegistry: OfflineFamily = {
 };
 
 const RESOURCE_NAMES = ['cpu', 'memory'] as const;
+/** "CPU", "CPU and memory", "memory, CPU": the resources of a requests / limits list. */
+const RES_LIST = String.raw`(?:cpu|memory)(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:cpu|memory))*`;
+/** "requests", "limits and requests", "requests, limits": the sections of a requests / limits list. */
+const SECTION_LIST = String.raw`(?:requests?|limits?)(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:requests?|limits?))*`;
 
 const resourceFields: OfflineFamily = {
   id: 'resources',
@@ -972,14 +976,34 @@ const resourceFields: OfflineFamily = {
     const want = new Set<string>();
     // `resources.limits.cpu`: the field path itself.
     for (const m of t.matchAll(/\bresources\.(requests|limits)\.(cpu|memory)\b/g)) want.add(`${m[1]}.${m[2]}`);
-    for (const m of t.matchAll(/\brequests?(?:ing)?\s+(?:for\s+|of\s+)?(cpu|memory)(?:\s+(?:and|or)\s+(cpu|memory))?/g))
-      [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`requests.${n}`));
-    for (const m of t.matchAll(/\b(cpu|memory)(?:\s+(?:and|or)\s+(cpu|memory))?\s+requests?\b/g))
-      [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`requests.${n}`));
-    for (const m of t.matchAll(/\b(cpu|memory)(?:\s+(?:and|or)\s+(cpu|memory))?\s+limits?\b/g))
-      [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`limits.${n}`));
-    for (const m of t.matchAll(/\blimits?\s+(?:for\s+|on\s+|of\s+)?(cpu|memory)(?:\s+(?:and|or)\s+(cpu|memory))?/g))
-      [m[1], m[2]].filter(Boolean).forEach((n) => want.add(`limits.${n}`));
+    // "CPU and memory requests and limits", "requests and limits for memory", "request CPU": every resource of a
+    // list with every section of its list. Two readings over the same words ("CPU requests and limits for memory")
+    // or a resource / section word no list took would drop or add a field, so either is refused.
+    const spans: Array<[number, number]> = [];
+    const take = (m: RegExpMatchArray, sections: string, resources: string): void => {
+      spans.push([m.index ?? 0, (m.index ?? 0) + m[0].length]);
+      for (const sec of sections.match(/\b(?:request|limit)/g) ?? [])
+        for (const n of resources.match(/\b(?:cpu|memory)\b/g) ?? []) want.add(`${sec}s.${n}`);
+    };
+    for (const m of t.matchAll(new RegExp(String.raw`\b(${RES_LIST})\s+(${SECTION_LIST})\b`, 'g'))) take(m, m[2], m[1]);
+    for (const m of t.matchAll(
+      new RegExp(
+        String.raw`\b(?:resource\s+)?(${SECTION_LIST})\s+(?:(?:are|is|be|must\s+be|to\s+be)\s+)?(?:(?:set|defined|specified|configured|declared|present|required)\s+)?(?:for|on|of)\s+(${RES_LIST})\b|\brequest(?:s|ing)?\s+(${RES_LIST})\b`,
+        'g',
+      ),
+    ))
+      take(m, m[1] ?? 'request', m[2] ?? m[3]);
+    if (spans.some((a, i) => spans.some((b, j) => i !== j && a[0] < b[1] && b[0] < a[1]))) return undefined;
+    if (spans.length) {
+      let rest = t;
+      for (const [a, b] of spans) rest = rest.slice(0, a) + ' '.repeat(b - a) + rest.slice(b);
+      if (
+        /\b(?:cpu|memory|requests?|limits?)\b/.test(
+          rest.replace(/\bresources\.(?:requests|limits)\.(?:cpu|memory)\b/g, ' '),
+        )
+      )
+        return undefined;
+    }
     if (want.size === 0) {
       if (/\b(resource )?requests and limits\b/.test(t))
         RESOURCE_NAMES.forEach((n) => (want.add(`requests.${n}`), want.add(`limits.${n}`)));

@@ -1735,6 +1735,54 @@ describe('namespaces picked by a label or a pattern are a selector, never a name
   });
 });
 
+describe('resource requests and limits: every field a list names is required, and only those', () => {
+  const res = (requests: Record<string, string>, limits: Record<string, string>) =>
+    podWith({ resources: { requests, limits } });
+  const all = { cpu: '100m', memory: '128Mi' };
+
+  it('reads "<resource> requests and limits" and "requests and limits for <resource>" as both sections', async () => {
+    for (const text of [
+      'This policy requires that containers set memory requests and limits.',
+      'Containers must define requests and limits for memory.',
+      'Containers must have memory limits and requests.',
+    ])
+      expect(
+        await failuresOn(text, [
+          { name: 'memory request only', object: res({ memory: '128Mi' }, {}), expect: 'deny' },
+          { name: 'memory limit only', object: res({}, { memory: '128Mi' }), expect: 'deny' },
+          { name: 'both memory fields', object: res({ memory: '128Mi' }, { memory: '128Mi' }), expect: 'allow' },
+        ]),
+        text,
+      ).toEqual([]);
+    for (const text of [
+      'Containers must set CPU and memory requests and limits.',
+      'This policy requires resource requests and limits for CPU and memory.',
+    ])
+      expect(
+        await failuresOn(text, [
+          { name: 'requests only', object: res(all, {}), expect: 'deny' },
+          { name: 'no memory limit', object: res(all, { cpu: '1' }), expect: 'deny' },
+          { name: 'all four', object: res(all, all), expect: 'allow' },
+        ]),
+        text,
+      ).toEqual([]);
+  });
+
+  it('keeps the resource a qualifier names ("resource limits are set for memory")', async () => {
+    expect(
+      await failuresOn('This policy ensures that resource limits are set for memory on every container.', [
+        { name: 'a memory limit and no CPU limit', object: res({}, { memory: '128Mi' }), expect: 'allow' },
+        { name: 'no memory limit', object: res({}, { cpu: '1' }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('refuses a list it cannot split, and a ban on "A and B"', () => {
+    refusal('Containers must set CPU requests and limits for memory.');
+    refusal('Containers must not set CPU limits and requests.');
+  });
+});
+
 describe('a required field path is checked where real objects hold it', () => {
   const container = { name: 'c', image: 'registry.example.com/app:1.0' };
   const deployment = (podSpec: Record<string, unknown>): KubeObject => ({
