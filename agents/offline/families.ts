@@ -3737,6 +3737,17 @@ const runAsUser: OfflineFamily = {
 
 /** How a bound on the user ID is worded, and what it means for the value. */
 const UID_BOUNDS: ReadonlyArray<{ words: RegExp; op: '>' | '>=' | '<' | '<=' }> = [
+  // First: "greater than or equal to" holds "greater than", and the first bound whose words match is taken.
+  {
+    words:
+      /\b(?:greater|higher|more|larger)\s+than\s+or\s+equal\s+to\b|\bequal\s+to\s+or\s+(?:greater|higher|more|larger)\s+than\b/i,
+    op: '>=',
+  },
+  {
+    words:
+      /\b(?:less|lower|fewer|smaller)\s+than\s+or\s+equal\s+to\b|\bequal\s+to\s+or\s+(?:less|lower|fewer|smaller)\s+than\b/i,
+    op: '<=',
+  },
   { words: /\b(?:greater|higher|more|larger)\s+than\b|\babove\b|\bover\b/i, op: '>' },
   { words: /\bat\s+least\b|\bno\s+(?:less|lower|fewer|smaller)\s+than\b|\bminimum\s+of\b/i, op: '>=' },
   { words: /\b(?:less|lower|fewer|smaller)\s+than\b|\bbelow\b|\bunder\b/i, op: '<' },
@@ -3747,6 +3758,13 @@ const UID_SUBJECT = /\b(?:runAsUser|user\s?ID|UID|user)\b/i;
 const UID_BOUND_PHRASE = new RegExp(
   `${UID_SUBJECT.source}(?:\\s+(?:of|is|be|must\\s+be|set\\s+to|to|that\\s+is|which\\s+is))*\\s+(?:a\\s+(?:number|value)\\s+)?` +
     `(${UID_BOUNDS.map((b) => b.words.source).join('|')})\\s+(\\d+)(?![\\w.])`,
+  'i',
+);
+
+/** "a runAsUser of 1000 or higher", "UID 1000 or more": the bound said after the number. */
+const UID_BOUND_AFTER = new RegExp(
+  `${UID_SUBJECT.source}(?:\\s+(?:of|is|be|must\\s+be|set\\s+to|to|that\\s+is|which\\s+is))*\\s+(\\d+)\\s+or\\s+` +
+    `(more|higher|greater|larger|above|over|less|lower|smaller|fewer|below|under)\\b`,
   'i',
 );
 
@@ -3761,12 +3779,17 @@ const runAsUserBound: OfflineFamily = {
   phrases: [
     ...POD_PHRASES,
     UID_BOUND_PHRASE,
+    UID_BOUND_AFTER,
     /\b(?:run|runs|running)\s+(?:as|with)\b/i,
     /\b(?:a|the|its|their|of)\b/gi,
   ],
   match: (ctx) => {
     const t = ctx.text;
-    const m = UID_BOUND_PHRASE.exec(t);
+    const after = UID_BOUND_AFTER.exec(t);
+    // "1000 or higher" is "at least 1000", "1000 or lower" "at most 1000".
+    const m: readonly string[] | null = after
+      ? [after[0], /^(?:less|lower|smaller|fewer|below|under)$/i.test(after[2]) ? 'at most' : 'at least', after[1]]
+      : UID_BOUND_PHRASE.exec(t);
     if (!m) return undefined;
     // One bound per rule: "between", a second number or a second bound is another condition. "Unset" is a
     // negation to the reader, so "at least 1000 or unset" would turn the bound around: not read.

@@ -3279,3 +3279,36 @@ const REFUSED_SELINUX_PATHS: Array<[string, string]> = [
 ];
 
 describeReadings('two seLinuxOptions field paths joined by "and"', READ_SELINUX_PATHS, REFUSED_SELINUX_PATHS);
+
+// A bound on runAsUser said with "or equal to" or after the number ("1000 or higher") is the inclusive bound.
+const READ_UID_INCLUSIVE: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...[
+    'runAsUser must be greater than or equal to 1000.',
+    'Containers must run with a runAsUser of 1000 or higher.',
+    'This policy requires containers to set securityContext.runAsUser to 1000 or more.',
+    'runAsUser must be equal to or greater than 1000.',
+  ].map((text) => ({
+    text,
+    family: 'run-as-user-bound',
+    checks: [
+      ['runAsUser 1000', pod([sc({ runAsUser: 1000 })]), 'allow'],
+      ['runAsUser 999', pod([sc({ runAsUser: 999 })]), 'deny'],
+      ['a pod-level runAsUser 5000', pod(undefined, { securityContext: { runAsUser: 5000 } }), 'allow'],
+    ] as Check[],
+  })),
+  ...['runAsUser must be less than or equal to 65535.', 'The UID must be 65535 or lower.'].map((text) => ({
+    text,
+    family: 'run-as-user-bound',
+    checks: [
+      ['runAsUser 65535', pod([sc({ runAsUser: 65535 })]), 'allow'],
+      ['runAsUser 65536', pod([sc({ runAsUser: 65536 })]), 'deny'],
+    ] as Check[],
+  })),
+];
+
+const REFUSED_UID_INCLUSIVE: Array<[string, string]> = [
+  ['runAsUser must be greater than or equal to 1000 or unset.', 'unset turns the bound around to the reader'],
+  ['runAsUser must be 1000 or higher and 5000 or lower.', 'two bounds'],
+];
+
+describeReadings('an inclusive bound on runAsUser', READ_UID_INCLUSIVE, REFUSED_UID_INCLUSIVE);
