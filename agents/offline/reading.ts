@@ -304,6 +304,15 @@ function mutationMode(statements: string[]): Reading['mode'] {
         s,
       ) ||
       /\b(?:by default|(?:is|are|be) defaulted|adds|injects|defaults)\b/i.test(s) ||
+      // "… has imagePullPolicy set to Always by setting it", "…, adding app=unknown if it is missing", "Namespaces get
+      // the label team=platform when created", "… is given the label …": the policy puts the value there itself. Read as a
+      // requirement, every object without it would be denied instead of changed.
+      /\bby\s+(?:(?:automatically|always)\s+)?(?:adding|setting|injecting|defaulting|patching|mutating|inserting|appending|assigning|labell?ing|annotating|overwriting|overriding|replacing|rewriting)\b|,\s*(?:adding|setting|injecting|defaulting|inserting|appending|assigning)\b/i.test(
+        s,
+      ) ||
+      /^(?!(?:no|nobody|none|never|not)\b)(?:(?:all|every|each|any)\s+)?(?:new\s+)?[\w.-]+(?:\s+[\w.-]+)?\s+(?:(?:automatically|always)\s+)?(?:gets?|receives?|(?:is|are)\s+(?:automatically\s+)?(?:given|assigned|added))\b/i.test(
+        s,
+      ) ||
       // "Drop all capabilities from every container": taken from the object, as "Add … to every Pod" is put on it.
       /^(?:please\s+)?(?:drop|remove|strip|delete)\b[^.]*\bfrom\b/i.test(s) ||
       // "This policy sets imagePullPolicy to Always": what the policy itself does to the object is a mutation.

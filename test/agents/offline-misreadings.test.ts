@@ -1848,3 +1848,38 @@ describe('a namespace scope or exception on a kind that lives in no namespace is
     expect(understandOffline({ text: 'Namespaces must not be deleted.' }).family).toBe('operation-forbidden');
   });
 });
+
+describe('a value the policy puts there itself ("by setting it", "get the label") is a mutation, never a deny', () => {
+  it('"… by setting it", "…, adding …", "X get / are given the label …" are never read as a Validating policy', () => {
+    for (const text of [
+      'This policy ensures that every Pod has imagePullPolicy set to Always by setting it.',
+      'Namespaces get the label team=platform when created.',
+      'Every new Namespace is given the label team=platform.',
+      'This policy ensures that all Pods have the label app, adding app=unknown if it is missing.',
+    ]) {
+      let type: string | undefined;
+      try {
+        type = understandOffline({ text }).plan.target.type;
+      } catch (err) {
+        if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
+      }
+      expect(type === undefined || type === 'Mutating', `${text}: ${type}`).toBe(true);
+    }
+  });
+
+  it('a requirement or a ban said with "gets" / "setting" stays one', () => {
+    for (const text of [
+      'This policy ensures every Pod has imagePullPolicy set to Always.',
+      'Namespaces must have the label team=platform.',
+      'No container gets to run privileged.',
+    ]) {
+      let type: string | undefined;
+      try {
+        type = understandOffline({ text }).plan.target.type;
+      } catch (err) {
+        if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
+      }
+      expect(type === undefined || type === 'Validating', `${text}: ${type}`).toBe(true);
+    }
+  });
+});
