@@ -2907,6 +2907,12 @@ const bindingToRole: OfflineFamily = {
     // "to any ClusterRole", "to a ClusterRole", "must not reference ClusterRoles", "to privileged ClusterRoles":
     // a determiner, a kind or an adjective ahead of a plural names no role.
     if (NOT_A_ROLE_NAME.test(role) || (kindWord && /s$/i.test(kindWord))) return undefined;
+    // "ClusterRoleBindings must not reference users", "RoleBindings must not grant permissions", "Bindings to everyone
+    // are forbidden": a plain word with no role kind after it and no quotes is an English noun, not a role's name (the
+    // users / permissions rule was read as "no binding to a role named users"). Only the built-in roles admin, edit and
+    // view are taken bare; names with -, :, . or digits ("cluster-admin") are names.
+    if (!kindWord && /^[a-z]+$/i.test(role) && !/['"`]/.test(m[0]) && !/^(?:admin|edit|view)$/i.test(role))
+      return undefined;
     // "binding X" names no role unless its kind is said ("binding users"); the kinds are the ones after "with"
     // (the verb "binding" is not one), else every binding.
     if (m === withRole && !kindWord) return undefined;

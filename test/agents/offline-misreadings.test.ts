@@ -1883,3 +1883,25 @@ describe('a value the policy puts there itself ("by setting it", "get the label"
     }
   });
 });
+
+describe('a plain noun after "bindings to / must not reference" is never taken for a role name', () => {
+  it('refuses "reference users", "grant permissions", "to everyone" rather than ban a role named so', () => {
+    for (const text of [
+      'ClusterRoleBindings must not reference users.',
+      'Bindings to users are not allowed.',
+      'RoleBindings must not grant permissions.',
+      'ClusterRoleBindings to everyone are forbidden.',
+    ])
+      refusal(text);
+  });
+
+  it('still reads a role named with its kind, quoted, hyphenated, or a built-in one', () => {
+    for (const text of [
+      'ClusterRoleBindings to cluster-admin are not allowed.',
+      'RoleBindings to the superuser ClusterRole are forbidden.',
+      'Bindings to `superuser` are not allowed.',
+      'ClusterRoleBindings to admin are not allowed.',
+    ])
+      expect(understandOffline({ text }).family, text).toBe('binding-role-forbidden');
+  });
+});
