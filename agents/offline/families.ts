@@ -3291,6 +3291,18 @@ const operationForbidden: OfflineFamily = {
 
 const PATH = /\b((?:spec|metadata|data|roleRef|subjects|rules|template|type)(?:\.[A-Za-z0-9_-]+)+)\b/;
 
+/**
+ * A dotted path that runs through a list ("spec.containers.image", "spec.rules.host"): no object holds a value at
+ * that path, so a check on it would deny everything or nothing (its samples, built from the path, would agree),
+ * and which items it means (every one? one?) is not said.
+ */
+function throughList(path: string): boolean {
+  return path
+    .split('.')
+    .slice(0, -1)
+    .some((p) => LIST_FIELDS.has(p));
+}
+
 const immutableField: OfflineFamily = {
   id: 'immutable-field',
   title: 'immutable fields (deny UPDATEs that change a field path)',
@@ -3304,7 +3316,8 @@ const immutableField: OfflineFamily = {
   ],
   match: (ctx) => {
     const path = PATH.exec(ctx.text)?.[1];
-    if (!path || !/\b(immutable|chang\w*|modif\w*|edit\w*|updat\w*)\b/i.test(ctx.text)) return undefined;
+    if (!path || throughList(path) || !/\b(immutable|chang\w*|modif\w*|edit\w*|updat\w*)\b/i.test(ctx.text))
+      return undefined;
     const r = subjectResources(ctx)[0];
     if (!r) return undefined;
     const ns = homeNamespace(ctx);
@@ -3462,13 +3475,43 @@ const fieldEquality: OfflineFamily = {
     const r = subjectResources(ctx)[0];
     if (!r) return undefined;
     const path = m[1];
+    if (throughList(path)) return undefined;
     const raw = m[2].replace(/\.$/, '');
     const value: unknown =
       raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     const parts = path.split('.');
+    const other = typeof value === 'boolean' ? !value : typeof value === 'number' ? value + 1 : `${raw}-other`;
+    // "Deny Pods where spec.hostNetwork is true": a Deployment's pods come from its template, so the rule reaches the
+    // pod template of every pod controller, or the Deployment is admitted and its pods never appear.
+    if (r.kind === 'Pod' && parts[0] === 'spec' && parts.length > 1 && ctx.resources.length === 1) {
+      const inner = parts.slice(1);
+      const nest = (x: unknown): Record<string, unknown> =>
+        inner.reduceRight<unknown>((acc, k) => ({ [k]: acc }), x) as Record<string, unknown>;
+      const summary = `pods with ${path} = ${raw} are not allowed`;
+      return podSpecRule(
+        ctx,
+        {
+          family: 'field-equality',
+          summary,
+          offending: [{ name: `${path} ${raw}`, container: {}, podSpec: nest(value) }],
+          compliant: [
+            { name: `another ${path}`, container: {}, podSpec: nest(other) },
+            { name: `no ${path}`, container: {} },
+          ],
+          polarity: 'forbid',
+        },
+        [
+          step('podSpecOf', 'the pod spec of a pod or workload'),
+          step('getPath', 'read a dotted path without throwing'),
+        ],
+        () => `if (getPath(podSpecOf(request.object), ${js(inner.join('.'))}) === ${js(value)}) {
+  ${act(ctx, js(summary))}
+}
+`,
+      );
+    }
     const ns = homeNamespace(ctx);
     const mk = (value: unknown, namespace = ns): KubeObject => sampleWithField(r, namespace, parts, value);
-    const other = typeof value === 'boolean' ? !value : typeof value === 'number' ? value + 1 : `${raw}-other`;
     const v = violation(ctx);
     const tests: TestCase[] = [
       { name: `${r.kind} with ${path} ${raw} is denied`, object: mk(value), expect: v },
@@ -4181,7 +4224,7 @@ const fieldValueRequired: OfflineFamily = {
     const raw = m[2] ?? m.groups?.value;
     // A built-in kind's fields are read by the families that know how the API server defaults them; and an unset
     // boolean is usually false already, so "must set X to false" would deny the ordinary object.
-    if (!path || !raw || raw === 'false' || BUILT_IN_GROUP.test(r.group)) return undefined;
+    if (!path || !raw || raw === 'false' || BUILT_IN_GROUP.test(r.group) || throughList(path)) return undefined;
     // A plural field is usually a list ("spec.dnsNames", "spec.hosts"): one value set there is not the list.
     if (/[^s]s$/.test(path) && !/(?:us|is)$/.test(path)) return undefined;
     const value: unknown = raw === 'true' ? true : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
@@ -4233,10 +4276,7 @@ const fieldRequired: OfflineFamily = {
     const r = subjectResources(ctx)[0];
     if (!r) return undefined;
     const parts = path.split('.');
-    // "spec.template.spec.containers.resources.limits" runs through a list: no object holds it at that path, so
-    // every object would be denied (the samples built from the path itself would agree). Which items must set it
-    // (every one? one?) is not said either.
-    if (parts.slice(0, -1).some((p) => LIST_FIELDS.has(p))) return undefined;
+    if (throughList(path)) return undefined;
     const unset = `value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)`;
     // "Pods must set spec.priorityClassName": a Deployment's pods are made from its template, so a rule that only
     // looked at Pods would let the Deployment in and stop its pods (the pod-controllers class of issue 11).
@@ -4340,7 +4380,6 @@ const LIST_FIELDS: ReadonlySet<string> = new Set([
   'nodeSelectorTerms',
   'matchExpressions',
   'verbs',
-  'resources',
   'apiGroups',
 ]);
 

@@ -1817,8 +1817,23 @@ describe('a required field path is checked where real objects hold it', () => {
     ).toEqual([]);
   });
 
+  it('a Pod field path forbidden a value also reaches the pod template of Deployments', async () => {
+    expect(
+      await failuresOn('Deny Pods where spec.hostNetwork is true.', [
+        { name: 'a Deployment on the host network', object: deployment({ hostNetwork: true }), expect: 'deny' },
+        { name: 'a Deployment off it', object: deployment({ hostNetwork: false }), expect: 'allow' },
+        { name: 'a Deployment leaving it out', object: deployment({}), expect: 'allow' },
+        { name: 'a Pod on it', object: pod({ containers: [container], hostNetwork: true }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+
   it('a path through a list (containers, volumes, ports, rules) is refused: no object holds it there', () => {
     for (const text of [
+      'Deny Pods where spec.containers.image is nginx.',
+      'Deny Services whose spec.ports.protocol is UDP.',
+      'The spec.containers.image field of Pods must not be changed.',
+      'Deny changes to spec.rules.host of Ingresses.',
       'Deployments must set spec.template.spec.containers.resources.limits.',
       'Pods must set spec.containers.resources.limits.memory.',
       'Pods must set spec.volumes.emptyDir.sizeLimit.',
