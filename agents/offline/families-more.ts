@@ -12,7 +12,7 @@ import {
   updateCase,
   violation,
 } from './rules.js';
-import { bindingKindsIn } from './text.js';
+import { bindingKindsIn, isVagueName } from './text.js';
 
 /**
  * More offline families (see families.ts for the contract): rules that act on a subresource or an operation
@@ -285,7 +285,7 @@ function ingressClassNames(text: string): string[] | undefined {
     const m = re.exec(text);
     if (!m) continue;
     const names = m[1].split(/\s+or\s+/i).map((n) => n.replace(/[`'"]/g, '').toLowerCase());
-    if (names.some((n) => NOT_CLASS_NAMES.has(n))) return undefined;
+    if (names.some((n) => NOT_CLASS_NAMES.has(n) || isVagueName(n))) return undefined;
     return names;
   }
   return undefined;

@@ -22,6 +22,7 @@ import {
   bindingKindsIn,
   forbids,
   hostsIn,
+  isVagueName,
   keyIsPrefix,
   keyValuesNear,
   numberAfter,
@@ -3125,6 +3126,8 @@ const deleteProtection: OfflineFamily = {
       .split(/\s*(?:,|\band\b|\bor\b)\s*/)
       .map((s) => unquote(s.trim()))
       .filter(Boolean);
+    // "named appropriately", "named correctly": how the name is chosen, not a name.
+    if (named?.some(isVagueName)) return undefined;
     const ns = homeNamespace(ctx);
     const mk = (meta?: Record<string, string>, name = 'sample', namespace = ns): KubeObject =>
       sample(r, { namespace, name, ...(meta && word ? { [word === 'label' ? 'labels' : 'annotations']: meta } : {}) });

@@ -61,6 +61,19 @@ const NOT_A_NAME = new Set([
   'tagged',
 ]);
 
+/**
+ * Words that stand where a name would ("the approved ingress class", "the wrong namespace", "the required labels",
+ * "named appropriately") and say which one is meant without naming it. Taken as the name, the rule would check an
+ * ingress class, namespace, label key or object literally called "approved".
+ */
+const VAGUE_NAME =
+  /^(?:approved|unapproved|correct|incorrect|wrong|right|proper|improper|properly|appropriate|appropriately|inappropriate|suitable|required|necessary|mandatory|needed|standard|valid|invalid|allowed|permitted|disallowed|forbidden|expected|recommended|preferred|trusted|untrusted|authori[sz]ed|unauthori[sz]ed|sanctioned|accepted|designated|intended|relevant|applicable|respective|corresponding|same|different|existing|current|usual|certain|particular|specific|given|known|unknown|official|supported|unsupported|secure|insecure|sensitive|agreed|predefined|pre-defined|configured)$/i;
+
+/** A word that says which name is meant without naming it (see VAGUE_NAME). */
+export function isVagueName(word: string): boolean {
+  return VAGUE_NAME.test(unquote(word.trim()));
+}
+
 function scanNamespaces(text: string): { named: string[]; excluded: string[] } {
   const named = new Set<string>();
   const excluded = new Set<string>();
@@ -93,7 +106,8 @@ function scanNamespaces(text: string): { named: string[]; excluded: string[] } {
         /\b(?:not|except|excluding|besides|other\s+than|apart\s+from)\s*$/i.test(preceding);
       for (const part of m[1].split(/\s*(?:,|\band\b|\bor\b)\s*/i)) {
         const name = unquote(part.trim()).toLowerCase();
-        if (name && !NOT_A_NAME.has(name)) (negated ? excluded : named).add(name);
+        if (name && !NOT_A_NAME.has(name) && !(isVagueName(name) && !/^[`'"\u2018\u201c]/.test(part.trim())))
+          (negated ? excluded : named).add(name);
       }
     }
   }
@@ -186,17 +200,17 @@ export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyVa
   for (const m of text.matchAll(new RegExp(`\\b${w}\\s+${QUOTE}(${KEY})${QUOTE}`, 'gi'))) push(m[1]);
   if (out.length) return out;
   for (const m of text.matchAll(new RegExp(`\\b(?:a|an|the|non-empty)\\s+(${KEY})\\s+${w}\\b`, 'gi'))) {
-    if (!NOT_KEYS.includes(m[1].toLowerCase())) push(m[1]);
+    if (!NOT_KEYS.includes(m[1].toLowerCase()) && !isVagueName(m[1])) push(m[1]);
   }
   if (out.length) return out;
   // the annotation owner on every Service
   for (const m of text.matchAll(new RegExp(`\\b${w}\\s+(${KEY})\\s+(?:on|to|for|in|of)\\b`, 'gi'))) {
-    if (!NOT_KEYS.includes(m[1].toLowerCase())) push(m[1]);
+    if (!NOT_KEYS.includes(m[1].toLowerCase()) && !isVagueName(m[1])) push(m[1]);
   }
   if (out.length) return out;
   // the annotation owner.
   for (const m of text.matchAll(new RegExp(`\\b${w}\\s+(${KEY})\\s*(?:[.,;]|$)`, 'gi'))) {
-    if (!NOT_KEYS.includes(m[1].toLowerCase())) push(m[1]);
+    if (!NOT_KEYS.includes(m[1].toLowerCase()) && !isVagueName(m[1])) push(m[1]);
   }
   return out;
 }

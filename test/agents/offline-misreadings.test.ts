@@ -1920,3 +1920,31 @@ describe('a plain noun after "bindings to / must not reference" is never taken f
       expect(understandOffline({ text }).family, text).toBe('binding-role-forbidden');
   });
 });
+
+describe('a word that says which name is meant ("the approved ingress class") is never taken as the name', () => {
+  it('refuses "the approved / correct ingress class", "the wrong namespace", "the required labels", "named appropriately"', () => {
+    for (const text of [
+      'Ingresses must use the approved ingress class.',
+      'Ingresses must use the correct ingress class.',
+      'Pods must not be created in the wrong namespace.',
+      'Deployments must not be created in the same namespace.',
+      'Services must carry the required labels.',
+      'Deployments must have the proper annotation.',
+      'Deny deleting the ConfigMaps named appropriately.',
+    ])
+      refusal(text);
+  });
+
+  it('still reads real names in the same places', () => {
+    expect(understandOffline({ text: 'Ingresses must not use the public ingress class.' }).family).toBe(
+      'ingress-class',
+    );
+    expect(
+      understandOffline({ text: 'Pods must not be created in the default namespace.' }).plan.target.namespaces,
+    ).toEqual(['default']);
+    expect(understandOffline({ text: 'Deployments must have the team label.' }).family).toBe('metadata-required');
+    expect(understandOffline({ text: 'Deny deleting the ConfigMaps named settings.' }).family).toBe(
+      'delete-protection',
+    );
+  });
+});
