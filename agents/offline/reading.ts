@@ -457,6 +457,7 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
   // "deny pods where all containers …" is a different rule from "… any container …": not read.
   for (const m of s.matchAll(/\b(?:where|if|when|whose|in which)\s+(all|every|each)\b/gi)) unplaced.push(m[1]);
   unplaced.push(...contrastsIn(s));
+  unplaced.push(...coordinatedBans(statement));
   // "in namespaces labelled env=prod", "… with the label tier=web", "… whose name …": a selector of namespaces, which
   // no family reads. Left to the families, its label was read as the object's own ("ConfigMaps must not be deleted in
   // namespaces labelled protected=true" protected ConfigMaps labelled so) and its "namespaces" as a second kind.
@@ -545,7 +546,15 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
   // "must not set both a and b" bans the pair, not each one.
   const both = /\bboth\b/i.exec(s);
   if (both && negations % 2 === 1) unplaced.push(both[0]);
-  return { negated: negations % 2 === 1, unplaced, kinds, values, aboutSubject };
+  // "Images from a.io are not allowed; images from b.io are blocked": clauses of one polarity are one rule, each
+  // negating once (summed, the two would read as "must come from a.io or b.io"). Clauses that differ are refused above.
+  const parities = s
+    .split(';')
+    .filter((c) => /[A-Za-z]/.test(c))
+    .map((c) => negationsIn(c) % 2);
+  const negated =
+    parities.length > 1 && parities.every((x) => x === parities[0]) ? parities[0] === 1 : negations % 2 === 1;
+  return { negated, unplaced, kinds, values, aboutSubject };
 }
 
 /**
@@ -564,6 +573,60 @@ function contrastsIn(statement: string): string[] {
     if (parity.some((p) => p !== parity[0])) found.push(';');
   }
   return found;
+}
+
+/** A ban said as a clause's own verb: "must not", "is not allowed", "are denied", "deny", "prevents". */
+const MAIN_BAN =
+  /\b(?:(?:must|should|shall|may|can|will|do|does)\s+(?:not|never)|cannot|(?:mustn|shouldn|don|doesn|can|won)['\u2019]t|(?:is|are|be)\s+(?:not\s+(?:allowed|permitted)|denied|forbidden|prohibited|disallowed|blocked|rejected)|deny|denies|block|blocks|forbid|forbids|disallow|disallows|reject|rejects|prevent|prevents|prohibit|prohibits)\b/gi;
+
+/**
+ * "Deny images from a.io and deny images from b.io", "Pods must not use hostNetwork and must not use hostPID": two
+ * bans, each its clause's own verb, are two negations by count, and an even count reads as a requirement ("images
+ * must come from a.io or b.io"). A negation inside a qualifier ("deny images that are not from a.io", "images that
+ * do not come from a.io must be denied") is a real double negation and is not one of these. The second ban's words
+ * are left unplaced.
+ */
+function coordinatedBans(statement: string): string[] {
+  const found: string[] = [];
+  for (const clause of statement.replace(WARN_NOT_BLOCK, ' ').split(';')) {
+    const main = [...clause.matchAll(MAIN_BAN)].filter((m) => {
+      const lead =
+        clause
+          .slice(0, m.index)
+          .split(/[,]|\band\b|\bbut\b|\bor\b/i)
+          .pop() ?? '';
+      return !/\b(?:that|which|who|whose|where|if|when|whenever|unless|whether|without)\b/i.test(lead);
+    });
+    // Joined: a comma or a conjunction between the two ("do not block" is one predicate, a real double negation).
+    for (let i = 1; i < main.length; i++) {
+      const between = clause.slice((main[i - 1].index ?? 0) + main[i - 1][0].length, main[i].index);
+      if (/[,]|\b(?:and|but|or|also|as\s+well\s+as)\b/i.test(between)) {
+        found.push(main[i][0]);
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+/** "Warn, but do not block": a warning, not two bans (GENERIC_PHRASES reads it as one). */
+const WARN_NOT_BLOCK =
+  /\bwarn(?:s|ing)?\s*,?\s*(?:but|and)?\s*(?:do(?:es)?\s+not|don't|not)\s+(?:block|deny|reject)(?:\s+(?:it|them))?\s*,?/gi;
+
+/** The negations placeStatement counts in a stretch of its text (quoted values are never negations). */
+function negationsIn(text: string): number {
+  let n = 0;
+  for (const m of text.matchAll(
+    new RegExp(
+      `[${QUOTE_CHARS}]([^${QUOTE_CHARS}]+)[${QUOTE_CHARS}]|[A-Za-z0-9*][A-Za-z0-9._/:=@*+-]*[A-Za-z0-9*]|[A-Za-z0-9]`,
+      'g',
+    ),
+  )) {
+    if (m[1] !== undefined) continue;
+    const raw = m[0].replace(/['\u2019]s$/i, '');
+    if (NEGATORS.has(raw.toLowerCase()) || /^[a-z]+(?:['\u2019]t)$/i.test(raw)) n++;
+  }
+  return n;
 }
 
 function countNegations(clause: string): number {

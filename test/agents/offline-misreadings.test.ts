@@ -144,10 +144,11 @@ describe('inverted readings', () => {
     expect(refusal('Containers must not use images from gcr.io, only from mirror.corp.io.').unplaced).toContain('only');
     expect(refusal('Images must be pulled from mirror.corp.io; gcr.io is blocked.').unplaced).toContain(';');
     expect(refusal('Pull from mirror.corp.io rather than gcr.io.').unplaced).toContain('rather than');
-    // Two clauses with the same polarity are one rule and still read.
+    // Two clauses with the same polarity are one rule and still read (each negates once: both registries banned).
     expect(
-      understandOffline({ text: 'Images from gcr.io are not allowed; images from quay.io are blocked.' }).family,
-    ).toBe('image-registry');
+      understandOffline({ text: 'Images from gcr.io are not allowed; images from quay.io are blocked.' }).plan
+        .rationale,
+    ).toMatch(/images from gcr\.io, quay\.io are not allowed/);
   });
 
   it('reads two statements that each negate once as one ban, not as a double negation', async () => {
@@ -159,6 +160,33 @@ describe('inverted readings', () => {
         { name: 'others allowed', object: podWith({ image: 'quay.io/org/app:1' }), expect: 'allow' },
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('two bans joined in one statement are never read as a double negation', () => {
+  it('refuses "deny A and deny B" rather than read the two bans as an allow-list', () => {
+    for (const text of [
+      'Deny images from docker.io and deny images from quay.io.',
+      'Images from docker.io are denied, and images from quay.io are denied.',
+      'Images from docker.io are not allowed, and images from quay.io are blocked.',
+      'Pods must not use hostNetwork and must not use hostPID.',
+    ])
+      refusal(text);
+  });
+
+  it('still reads a negation inside a qualifier under a ban as the allow-list it is', async () => {
+    for (const text of [
+      'Images not from registry.example.com are not allowed.',
+      'Images that do not come from registry.example.com must be denied.',
+      'Deny images that are not from registry.example.com.',
+    ])
+      expect(
+        await failuresOn(text, [
+          { name: 'from the registry', object: podWith({ image: 'registry.example.com/app:1' }), expect: 'allow' },
+          { name: 'from docker.io', object: podWith({ image: 'docker.io/library/nginx:1' }), expect: 'deny' },
+        ]),
+        text,
+      ).toEqual([]);
   });
 });
 
