@@ -667,8 +667,8 @@ function dropAll(ctx: FamilyContext, allowList?: string[]): FamilySolution | und
   const all =
     /\bdrop(?:s|ped|ping)?:?\s*\[?\s*[`'"]?ALL\b|\bALL\s+capabilities\b|\ball\s+capabilities\s+(?:must|should|are|to)\s+be\s+dropped\b/i;
   // Any other "add" is a second condition this rule does not write; an "other than X" allow-list is.
-  if (!(all.test(ctx.text) || DROP_LISTS_ALL.test(ctx.text)) || (/\badd/i.test(ctx.text) && !allowList))
-    return undefined;
+  if (/\badd/i.test(ctx.text) && !allowList) return undefined;
+  if (!(all.test(ctx.text) || DROP_LISTS_ALL.test(ctx.text))) return allowList ? undefined : dropNamed(ctx);
   const dropsAll = `(Array.isArray(c.securityContext?.capabilities?.drop) && c.securityContext.capabilities.drop.some(function (k) { return String(k).toUpperCase() === 'ALL'; }))`;
   const other = allowList?.includes('NET_ADMIN') ? 'SYS_ADMIN' : 'NET_ADMIN';
   return containerRule(ctx, {
@@ -700,6 +700,57 @@ function dropAll(ctx: FamilyContext, allowList?: string[]): FamilySolution | und
         container: {
           securityContext: { capabilities: { drop: ['ALL'], add: [allowList?.[0] ?? 'NET_BIND_SERVICE'] } },
         },
+      },
+    ],
+    polarity: 'require',
+  });
+}
+
+/** "drop the NET_RAW capability", "drop NET_RAW and SYS_ADMIN", "drop CAP_NET_RAW": the capabilities to be dropped. */
+const DROP_NAMED = new RegExp(
+  String.raw`\bdrop(?:s|ping)?\s+(?:the\s+)?(?:(?:linux\s+)?capabilit(?:y|ies)\s+)?${CAP_LIST}(?:\s+capabilit(?:y|ies))?\b`,
+);
+
+/**
+ * "Containers must drop the NET_RAW capability": each container's drop list holds every capability named, or ALL,
+ * which drops it too. Only as a requirement of the container ("must drop"): a ban, or "add" beside it, is
+ * another rule.
+ */
+function dropNamed(ctx: FamilyContext): FamilySolution | undefined {
+  const m = DROP_NAMED.exec(ctx.text);
+  if (!m || ctx.negated) return undefined;
+  const names = [...m[1].matchAll(/\b(?:CAP_)?([A-Z][A-Z_]{2,})\b/g)].map((x) => x[1]);
+  // Every name must be a capability (ALL is dropAll's); one that is not is refused, never dropped from the rule.
+  if (!names.length || names.some((c) => c === 'ALL' || !KNOWN_CAPS.includes(c))) return undefined;
+  // One statement, one drop clause: "drop NET_RAW. Drop SYS_ADMIN too" is read as a whole or not at all.
+  if ([...ctx.text.matchAll(/\bdrop/gi)].length !== 1) return undefined;
+  const caps = [...new Set(names)];
+  const other = caps.includes('SYS_ADMIN') ? 'MKNOD' : 'SYS_ADMIN';
+  const dropped = `(Array.isArray(c.securityContext?.capabilities?.drop) ? c.securityContext.capabilities.drop.map(function (k) { return String(k).toUpperCase().replace(/^CAP_/, ''); }) : [])`;
+  return containerRule(ctx, {
+    family: 'capabilities',
+    summary: `containers must drop ${caps.join(', ')} (or ALL)`,
+    offends: `(function (d) { return d.indexOf('ALL') < 0 && ${js(caps)}.some(function (k) { return d.indexOf(k) < 0; }); })(${dropped})`,
+    describe: `'container ' + ${cname} + ${js(` does not drop ${caps.join(', ')}`)}`,
+    skills: [],
+    offending: [
+      { name: 'no capabilities dropped', container: {} },
+      { name: `only ${other} dropped`, container: { securityContext: { capabilities: { drop: [other] } } } },
+      ...(caps.length > 1
+        ? [
+            {
+              name: `only ${caps[0]} dropped`,
+              container: { securityContext: { capabilities: { drop: [caps[0]] } } },
+            },
+          ]
+        : []),
+    ],
+    compliant: [
+      { name: `${caps.join(', ')} dropped`, container: { securityContext: { capabilities: { drop: caps } } } },
+      { name: 'ALL dropped', container: { securityContext: { capabilities: { drop: ['ALL'] } } } },
+      {
+        name: `${caps.join(', ')} dropped as CAP_ names, ${other} too`,
+        container: { securityContext: { capabilities: { drop: [...caps.map((k) => `CAP_${k}`), other] } } },
       },
     ],
     polarity: 'require',

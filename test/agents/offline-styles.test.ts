@@ -2545,10 +2545,6 @@ const REFUSED: Array<[string, string]> = [
   ['This policy ensures the `procMount` field is set to `Unmasked`.', 'requires what the family forbids'],
   ['This policy ensures that `runAsUser` is set to `0`.', 'requires root'],
   ['This policy ensures that `runAsUser` is set to a non-zero value.', '"set to" may demand the field: not read'],
-  [
-    'This policy ensures that all containers explicitly drop the CAP_NET_RAW ability.',
-    'dropping one named capability is not written',
-  ],
   ['Adding capabilities beyond those listed in the policy must be disallowed.', 'the list is not named'],
   [
     'Define and use labels that identify an application. This policy validates that the label `app.kubernetes.io/name` is specified with some value.',
@@ -3312,3 +3308,42 @@ const REFUSED_UID_INCLUSIVE: Array<[string, string]> = [
 ];
 
 describeReadings('an inclusive bound on runAsUser', READ_UID_INCLUSIVE, REFUSED_UID_INCLUSIVE);
+
+// "Containers must drop the NET_RAW capability": the capabilities named are in each container's drop list, or ALL is.
+const capsDropped = (...drop: string[]) => pod([sc({ capabilities: { drop } })]);
+const READ_DROP_NAMED: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...[
+    'Containers must drop the NET_RAW capability.',
+    'This policy requires containers to drop NET_RAW.',
+    'Capabilities permit privileged actions. This policy ensures containers drop the NET_RAW capability.',
+    'Containers must drop CAP_NET_RAW.',
+    'This policy ensures that all containers explicitly drop the CAP_NET_RAW ability.',
+  ].map((text) => ({
+    text,
+    family: 'capabilities',
+    checks: [
+      ['NET_RAW dropped', capsDropped('NET_RAW'), 'allow'],
+      ['ALL dropped', capsDropped('ALL'), 'allow'],
+      ['net_raw dropped, lower case', capsDropped('net_raw'), 'allow'],
+      ['only SYS_ADMIN dropped', capsDropped('SYS_ADMIN'), 'deny'],
+      ['nothing dropped', pod(), 'deny'],
+    ] as Check[],
+  })),
+  {
+    text: 'Every container must drop NET_RAW and SYS_ADMIN.',
+    family: 'capabilities',
+    checks: [
+      ['both dropped', capsDropped('SYS_ADMIN', 'NET_RAW'), 'allow'],
+      ['only NET_RAW dropped', capsDropped('NET_RAW'), 'deny'],
+    ] as Check[],
+  },
+];
+
+const REFUSED_DROP_NAMED: Array<[string, string]> = [
+  ['Containers must not drop NET_RAW.', 'a ban on dropping'],
+  ['Containers must drop NET_RAW and add NET_BIND_SERVICE.', 'a second condition on add'],
+  ['Containers must drop FOO_BAR.', 'not a capability'],
+  ['Init containers must drop NET_RAW.', 'init containers alone'],
+];
+
+describeReadings('capabilities named to be dropped', READ_DROP_NAMED, REFUSED_DROP_NAMED);
