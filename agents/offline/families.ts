@@ -446,6 +446,11 @@ if (used.length > 0) {
   },
 };
 
+/** "hostPath volumes must be mounted read-only", "… mounted with readOnly: true". */
+const HOST_PATH_READ_ONLY = /\bread[- ]?only\b|\breadOnly(?::?\s*(?:set\s+to\s+)?[`'"]?true[`'"]?)?(?![\w:])/i;
+/** "hostPath volumes must not be mounted writable / read-write". */
+const HOST_PATH_WRITABLE = /\b(?:writ(?:e)?able|read[- ]write)\b/i;
+
 const hostPath: OfflineFamily = {
   id: 'host-path',
   title: 'hostPath volumes forbidden',
@@ -456,9 +461,12 @@ const hostPath: OfflineFamily = {
     /\bvolumes?\b/i,
     /\bmount(?:s|ed|ing)?\b/i,
     /\bin use\b/i,
+    HOST_PATH_READ_ONLY,
+    HOST_PATH_WRITABLE,
   ],
   match: (ctx) => {
     if (!/\bhost ?path\b/i.test(ctx.text)) return undefined;
+    if (HOST_PATH_READ_ONLY.test(ctx.text) || HOST_PATH_WRITABLE.test(ctx.text)) return hostPathReadOnly(ctx);
     return podSpecRule(
       ctx,
       {
@@ -489,6 +497,52 @@ if (volumes.length > 0) {
     );
   },
 };
+
+/**
+ * "This policy ensures that all hostPath volumes are mounted read-only": every mount of a hostPath volume, in
+ * every container and init container, sets readOnly: true (an unset readOnly mounts read-write). A pod may still
+ * have hostPath volumes; other volumes may be mounted writable. "must not be mounted writable" says the same.
+ */
+function hostPathReadOnly(ctx: FamilyContext): FamilySolution | undefined {
+  const t = ctx.text;
+  const readOnly = HOST_PATH_READ_ONLY.test(t);
+  // "read-only" asks for it; "writable" only as a ban. Both, or "read-only" banned, is not one rule.
+  if (readOnly === HOST_PATH_WRITABLE.test(t) || readOnly === ctx.negated) return undefined;
+  // readOnly: false, or a value after readOnly other than true, is not this rule.
+  if (/\breadOnly\b/i.test(t) && /\bfalse\b/i.test(t)) return undefined;
+  const hostVolume = {
+    volumes: [
+      { name: 'host', hostPath: { path: '/var/log' } },
+      { name: 'scratch', emptyDir: {} },
+    ],
+  };
+  const mount = (name: string, ro?: boolean): Record<string, unknown> => ({
+    volumeMounts: [{ name, mountPath: `/mnt/${name}`, ...(ro === undefined ? {} : { readOnly: ro }) }],
+  });
+  return containerRule(ctx, {
+    family: 'host-path',
+    summary: 'every mount of a hostPath volume must be read-only (readOnly: true)',
+    prelude: `const hostPathNames = hostPathVolumes(podSpec).map(function (v) { return v.name; });\n`,
+    offends:
+      '(Array.isArray(c.volumeMounts) ? c.volumeMounts : []).some(function (m) { return !!m && hostPathNames.indexOf(m.name) >= 0 && m.readOnly !== true; })',
+    describe: `'container ' + ${cname} + ' mounts a hostPath volume writable'`,
+    skills: [step('hostPathVolumes', 'the hostPath volumes of a pod spec')],
+    offending: [
+      { name: 'a hostPath volume mounted without readOnly', container: mount('host'), podSpec: hostVolume },
+      { name: 'a hostPath volume mounted readOnly: false', container: mount('host', false), podSpec: hostVolume },
+    ],
+    compliant: [
+      { name: 'a hostPath volume mounted readOnly: true', container: mount('host', true), podSpec: hostVolume },
+      {
+        name: 'an emptyDir mounted writable beside a hostPath volume',
+        container: mount('scratch'),
+        podSpec: hostVolume,
+      },
+      { name: 'no volumes', container: {} },
+    ],
+    polarity: ctx.negated ? 'forbid' : 'require',
+  });
+}
 
 /** Every Linux capability (capabilities(7)), without the CAP_ prefix. */
 const KNOWN_CAPS = [

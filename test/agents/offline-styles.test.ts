@@ -3347,3 +3347,33 @@ const REFUSED_DROP_NAMED: Array<[string, string]> = [
 ];
 
 describeReadings('capabilities named to be dropped', READ_DROP_NAMED, REFUSED_DROP_NAMED);
+
+// "hostPath volumes must be mounted read-only": every mount of a hostPath volume sets readOnly: true.
+const hostMounted = (readOnly?: boolean, name = 'host') =>
+  pod([container({ volumeMounts: [{ name, mountPath: '/mnt', ...(readOnly === undefined ? {} : { readOnly }) }] })], {
+    volumes: [
+      { name: 'host', hostPath: { path: '/var/log' } },
+      { name: 'scratch', emptyDir: {} },
+    ],
+  });
+const READ_HOST_PATH_READ_ONLY: Array<{ text: string; family: string; checks: Check[] }> = [
+  'hostPath volumes that are writable can be used to compromise the node. This policy ensures that all hostPath volumes are mounted read-only.',
+  'hostPath volume mounts must set readOnly: true.',
+  'hostPath volumes must not be mounted writable.',
+].map((text) => ({
+  text,
+  family: 'host-path',
+  checks: [
+    ['a hostPath volume mounted readOnly: true', hostMounted(true), 'allow'],
+    ['a hostPath volume mounted without readOnly', hostMounted(), 'deny'],
+    ['a hostPath volume mounted readOnly: false', hostMounted(false), 'deny'],
+    ['an emptyDir mounted writable', hostMounted(undefined, 'scratch'), 'allow'],
+  ] as Check[],
+}));
+
+const REFUSED_HOST_PATH_READ_ONLY: Array<[string, string]> = [
+  ['hostPath volumes must not be mounted read-only.', 'a ban on read-only'],
+  ['hostPath volumes must be read-only and use a path under /data.', 'a second condition'],
+];
+
+describeReadings('hostPath volumes mounted read-only', READ_HOST_PATH_READ_ONLY, REFUSED_HOST_PATH_READ_ONLY);
