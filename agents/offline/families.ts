@@ -992,6 +992,10 @@ const imageTag: OfflineFamily = {
   },
 };
 
+/** Words that give registries named in another clause their own subject or scope. */
+const GAP_SUBJECT =
+  /\b(?:init|ephemeral|sidecar|containers?|pods?|namespaces?|workloads?|deployments?|statefulsets?|daemonsets?|replicasets?|jobs?|cronjobs?|elsewhere|otherwise|except|unless)\b/i;
+
 const imageRegistry: OfflineFamily = {
   id: 'image-registry',
   title: 'image registries allowed (or blocked)',
@@ -1019,6 +1023,21 @@ const imageRegistry: OfflineFamily = {
     if (exemptImagesIn(t).length) return undefined;
     const registries = hostsIn(t);
     if (registries.length === 0) return undefined;
+    // One list ("from a.io, b.io or c.io"), never registries said in separate clauses: "containers use images from
+    // a.io, and init containers from b.io" gives each to its own containers, and one list would let both use either.
+    const lower = t.toLowerCase();
+    const at = registries.map((r) => lower.indexOf(r)).sort((a, b) => a - b);
+    for (let i = 1; i < at.length; i++) {
+      const before = registries.find((r) => lower.indexOf(r) === at[i - 1]) ?? '';
+      const gap = lower.slice(at[i - 1] + before.length, at[i]).replace(/[`'"*]/g, ' ');
+      // Another sentence or ;-clause ("… Images from b.io are also accepted.") is read by its own polarity, unless it
+      // names its own subject or scope ("…; init containers from b.io"); a contrast ("a.io, not b.io", "rather than")
+      // is refused by the reader, which names it.
+      if (/[.!?;]\s/.test(gap) && !GAP_SUBJECT.test(gap)) continue;
+      if (/,\s*(?:but\s+)?(?:not|never|only)\b|\b(?:rather\s+than|instead\s+of)\b/.test(gap)) continue;
+      if (!/^\s*,?\s*(?:(?:and|or|and\/or)\s+)?(?:(?:from|the|registry|registries)\s+)*\.?$/.test(gap))
+        return undefined;
+    }
     // Read through the statement's polarity: "must come from" / "only from" is an allow-list, "deny images from" a block-list.
     const only = !ctx.negated;
     if (ctx.negated && /\bonly\b/i.test(t)) return undefined;

@@ -1892,6 +1892,27 @@ describe('a namespace scope or exception on a kind that lives in no namespace is
   });
 });
 
+describe('image registries named in separate clauses are not one allow-list', () => {
+  it('refuses registries given to different subjects, and still reads one list', async () => {
+    for (const text of [
+      'This policy ensures that containers use images from registry.example.com, and init containers from gcr.io.',
+      'Images for containers must come from registry.example.com and for init containers from gcr.io.',
+      'Containers must use images from registry.example.com; init containers must use images from gcr.io.',
+      'Containers must use images from registry.example.com. Init containers must use images from gcr.io.',
+    ])
+      refusal(text);
+    expect(
+      await failuresOn(
+        'This policy validates that container images only originate from the registry `eu.foo.io` or `bar.io`.',
+        [
+          { name: 'bar.io', object: podWith({ image: 'bar.io/app:1' }), expect: 'allow' },
+          { name: 'quay.io', object: podWith({ image: 'quay.io/app:1' }), expect: 'deny' },
+        ],
+      ),
+    ).toEqual([]);
+  });
+});
+
 describe('a value the policy puts there itself ("by setting it", "get the label") is a mutation, never a deny', () => {
   it('"… by setting it", "…, adding …", "X get / are given the label …" are never read as a Validating policy', () => {
     for (const text of [
