@@ -92,18 +92,24 @@ const POD_CONTROLLERS = [
 /**
  * The kinds a pod-spec rule targets: the workload kinds the text names, else Pods and (unless turned off)
  * every pod controller, as Kyverno's rule auto-generation does: a Deployment whose pods would be denied is
- * denied itself instead of being admitted with pods that never appear.
+ * denied itself instead of being admitted with pods that never appear. Pods named beside a controller ("Pods and
+ * Deployments must not …") still reach every controller: a StatefulSet's pods are Pods too.
  */
 function workloads(ctx: FamilyContext): ApiResource[] {
   const named = ctx.resources.filter((r) => (WORKLOAD_KINDS as readonly string[]).includes(r.kind));
-  if (named.some((r) => r.kind !== 'Pod')) return named;
-  const pods = ctx.catalog.byKind('v1', 'Pod');
+  if (named.length && !named.some((r) => r.kind === 'Pod')) return named;
+  const pods = named.find((r) => r.kind === 'Pod') ?? ctx.catalog.byKind('v1', 'Pod');
   if (!pods) return [];
-  if (!ctx.podControllers) return [pods];
-  return [
-    pods,
-    ...POD_CONTROLLERS.map(([v, k]) => ctx.catalog.byKind(v, k)).filter((r): r is ApiResource => r !== undefined),
-  ];
+  const others = named.filter((r) => r !== pods);
+  if (!ctx.podControllers) return [pods, ...others];
+  return [pods, ...podControllerKinds(ctx), ...others].filter(
+    (r, i, all) => all.findIndex((x) => x.kind === r.kind) === i,
+  );
+}
+
+/** Every pod controller the catalog knows. */
+function podControllerKinds(ctx: FamilyContext): ApiResource[] {
+  return POD_CONTROLLERS.map(([v, k]) => ctx.catalog.byKind(v, k)).filter((r): r is ApiResource => r !== undefined);
 }
 
 /** Label and annotation words, for the metadata families. */
@@ -1989,6 +1995,35 @@ const metadataRequired: OfflineFamily = {
 };
 
 /**
+ * Where a label or annotation rule reads the metadata it checks. Pods alone: the pod's own, and a pod controller's pod
+ * template (`pod`), as the pod-spec rules do (workloads()). Pods among other kinds ("All Pods and Services must have
+ * the label app"): each named kind's own metadata, and a pod controller's pod template too (`subjects`, the list to
+ * check): a Deployment's pods are Pods, so its template must pass, and a controller named as well ("Pods and
+ * Deployments …") must pass on itself as well as on its template. `templates` are the controllers reached.
+ */
+function metadataSubjects(
+  ctx: FamilyContext,
+  resources: ApiResource[],
+): { templates: ApiResource[]; many: boolean; prelude: string } {
+  if (!resources.some((x) => x.kind === 'Pod') || !ctx.podControllers)
+    return { templates: [], many: false, prelude: '' };
+  const templates = podControllerKinds(ctx);
+  if (resources.length === 1)
+    return { templates, many: false, prelude: `${POD_META_JS}const pod = { metadata: podMeta };\n` };
+  const own = resources.map((x) => x.kind);
+  const through = templates.map((x) => x.kind);
+  return {
+    templates,
+    many: true,
+    prelude: `${POD_META_JS}const kind = request.object && request.object.kind;
+const subjects = [];
+if (${js(own)}.indexOf(kind) >= 0) subjects.push(request.object);
+if (${js(through)}.indexOf(kind) >= 0) subjects.push({ metadata: podMeta });
+`,
+  };
+}
+
+/**
  * A pod controller for a label or annotation case: `own` on itself, `meta` on its pod template. The sample selects its
  * pods by the label app, which its template then always carries; when the label app is one of the `keys` the case is
  * about, it selects by another label, or a template without app (or a controller with app only on itself) could not be written.
@@ -2111,7 +2146,8 @@ function metadataKeysRule(
   const otherKey = ['tier', 'zone', 'extra'].find((x) => !keys.some((k) => k.key === x)) ?? 'extra-key';
   const mk = (meta: Record<string, string> | undefined, namespace = ns): KubeObject =>
     sample(r, { namespace, name: 'sample', ...(meta ? { [field]: meta } : {}) });
-  const podTemplates = resources.length === 1 && r.kind === 'Pod' ? workloads(ctx).slice(1) : [];
+  const { templates: podTemplates, many, prelude } = metadataSubjects(ctx, resources);
+  const namedToo = (c: ApiResource): boolean => many && resources.some((x) => x.kind === c.kind);
   const withTemplate = (c: ApiResource, meta: Record<string, string> | undefined, own?: Record<string, string>) =>
     controllerSample(
       c,
@@ -2195,18 +2231,34 @@ function metadataKeysRule(
         : { name: `${x.kind} without the ${word} ${keys[0].key} is ${verb}`, object: obj(without(keys[0])), expect: v },
     );
   }
-  for (const c of podTemplates.filter((x) => x.kind === 'Deployment' || x.kind === 'CronJob'))
+  for (const c of podTemplates.filter((x) => x.kind === 'Deployment' || x.kind === 'CronJob' || namedToo(x)))
     tests.push(
       {
         name: `a ${c.kind} with ${names} on itself, not on its pod template, is ${verb}`,
         object: withTemplate(c, undefined, all),
         expect: v,
       },
-      {
-        name: `a ${c.kind} whose pod template has ${any ? `only ${keys[keys.length - 1].key}` : names} is allowed`,
-        object: withTemplate(c, any ? only(keys[keys.length - 1]) : all),
-        expect: 'allow',
-      },
+      // A controller named beside Pods is checked on itself too.
+      namedToo(c)
+        ? {
+            name: `a ${c.kind} (named too) whose pod template has ${names}, not itself, is ${verb}`,
+            object: withTemplate(c, all),
+            expect: v,
+          }
+        : {
+            name: `a ${c.kind} whose pod template has ${any ? `only ${keys[keys.length - 1].key}` : names} is allowed`,
+            object: withTemplate(c, any ? only(keys[keys.length - 1]) : all),
+            expect: 'allow',
+          },
+      ...(namedToo(c)
+        ? [
+            {
+              name: `a ${c.kind} with ${names} on itself and on its pod template is allowed`,
+              object: withTemplate(c, all, all),
+              expect: 'allow' as const,
+            },
+          ]
+        : []),
       ...(any
         ? []
         : [
@@ -2228,7 +2280,6 @@ function metadataKeysRule(
   const message = any
     ? `${kinds} objects must carry at least one of the ${field} ${keys.map((k) => k.key).join(', ')} (non-empty)`
     : `${kinds} objects must carry every one of the ${field} ${keys.map((k) => (k.value === undefined ? `${k.key} (non-empty)` : `${k.key}=${k.value}`)).join(', ')}`;
-  const prelude = podTemplates.length ? `${POD_META_JS}const pod = { metadata: podMeta };\n` : '';
   const subject = podTemplates.length ? 'pod' : 'request.object';
   const wanted = keys.map((k) => [k.key, k.value ?? null]);
   return {
@@ -2241,7 +2292,22 @@ function metadataKeysRule(
       ...(ctx.namespaces.length ? [step('inNamespaces', 'the request is in one of the named namespaces')] : []),
     ],
     tests,
-    javascript: `${namespaceGuard(ctx, resources)}${prelude}const wanted = ${js(wanted)};
+    javascript: many
+      ? `${namespaceGuard(ctx, resources)}${prelude}const wanted = ${js(wanted)};
+const missingOn = function (subject) {
+  return wanted.filter(function (kv) {
+    const value = ${getter}(subject, kv[0]);
+    return kv[1] === null ? value === undefined || value === null || String(value).trim() === '' : value !== kv[1];
+  }).map(function (kv) { return kv[1] === null ? kv[0] : kv[0] + '=' + kv[1]; });
+};
+const missing = subjects.map(missingOn).filter(function (m) {
+  return ${any ? 'm.length === wanted.length' : 'm.length > 0'};
+})[0];
+if (missing) {
+  ${act(ctx, `${js(`${message}; missing: `)} + missing.join(', ')`)}
+}
+`
+      : `${namespaceGuard(ctx, resources)}${prelude}const wanted = ${js(wanted)};
 const missing = wanted.filter(function (kv) {
   const value = ${getter}(${subject}, kv[0]);
   return kv[1] === null ? value === undefined || value === null || String(value).trim() === '' : value !== kv[1];
@@ -2293,8 +2359,8 @@ function metadataRule(
   const key = kv.prefix ? `${kv.key}/app` : kv.key;
   // A rule on Pods covers the pod template of every pod controller, as the pod-spec rules do (workloads()): a
   // Deployment whose template breaks it would only create pods that are denied. A controller's own metadata is not
-  // its pods'.
-  const podTemplates = resources.length === 1 && r.kind === 'Pod' ? workloads(ctx).slice(1) : [];
+  // its pods' (unless the controller is named too: metadataSubjects).
+  const { templates: podTemplates, many, prelude } = metadataSubjects(ctx, resources);
   const withTemplate = (c: ApiResource, meta: Record<string, string> | undefined, own?: Record<string, string>) =>
     controllerSample(c, ns, field, meta, own, [key]);
   const tests: TestCase[] =
@@ -2392,7 +2458,9 @@ function metadataRule(
           },
     );
   }
-  for (const c of podTemplates.filter((x) => x.kind === 'Deployment' || x.kind === 'CronJob'))
+  // A controller named beside Pods is checked on itself too: its own metadata then counts.
+  const namedToo = (c: ApiResource): boolean => many && resources.some((x) => x.kind === c.kind);
+  for (const c of podTemplates.filter((x) => x.kind === 'Deployment' || x.kind === 'CronJob' || namedToo(x)))
     tests.push(
       ...(mode === 'forbidden'
         ? [
@@ -2401,11 +2469,17 @@ function metadataRule(
               object: withTemplate(c, { [key]: good }),
               expect: v,
             },
-            {
-              name: `a ${c.kind} with ${what} on itself, not on its pod template, is allowed`,
-              object: withTemplate(c, undefined, { [key]: good }),
-              expect: 'allow' as const,
-            },
+            namedToo(c)
+              ? {
+                  name: `a ${c.kind} (named too) with ${what} on itself, not on its pod template, is ${v === 'warn' ? 'warned' : 'denied'}`,
+                  object: withTemplate(c, undefined, { [key]: good }),
+                  expect: v,
+                }
+              : {
+                  name: `a ${c.kind} with ${what} on itself, not on its pod template, is allowed`,
+                  object: withTemplate(c, undefined, { [key]: good }),
+                  expect: 'allow' as const,
+                },
           ]
         : [
             {
@@ -2413,11 +2487,26 @@ function metadataRule(
               object: withTemplate(c, undefined, { [key]: good }),
               expect: v,
             },
-            {
-              name: `a ${c.kind} whose pod template has ${what} is allowed`,
-              object: withTemplate(c, { [key]: good }),
-              expect: 'allow' as const,
-            },
+            namedToo(c)
+              ? {
+                  name: `a ${c.kind} (named too) with ${what} on its pod template, not on itself, is ${v === 'warn' ? 'warned' : 'denied'}`,
+                  object: withTemplate(c, { [key]: good }),
+                  expect: v,
+                }
+              : {
+                  name: `a ${c.kind} whose pod template has ${what} is allowed`,
+                  object: withTemplate(c, { [key]: good }),
+                  expect: 'allow' as const,
+                },
+            ...(namedToo(c)
+              ? [
+                  {
+                    name: `a ${c.kind} with ${what} on itself and on its pod template is allowed`,
+                    object: withTemplate(c, { [key]: good }, { [key]: good }),
+                    expect: 'allow' as const,
+                  },
+                ]
+              : []),
           ]),
     );
   // Another kind carrying the same metadata is outside the scope.
@@ -2443,8 +2532,7 @@ function metadataRule(
         : `value !== ${js(kv.value)}`;
   const kinds = resources.map((x) => x.kind).join(', ');
   const under = kv.prefix ? ` (any key ${kv.key}/…)` : '';
-  // The pod's metadata: a Pod's own, a controller's pod template's.
-  const prelude = podTemplates.length ? `${POD_META_JS}const pod = { metadata: podMeta };\n` : '';
+  // The pod's metadata: a Pod's own, a controller's pod template's (and, among other kinds, each one's own).
   const subject = podTemplates.length ? 'pod' : 'request.object';
   const message =
     mode === 'forbidden'
@@ -2463,7 +2551,19 @@ function metadataRule(
     ],
     tests,
     javascript: kv.prefix
-      ? `${namespaceGuard(ctx, resources)}${prelude}const found = ${subject} && ${subject}.metadata && ${subject}.metadata.${field};
+      ? many
+        ? `${namespaceGuard(ctx, resources)}${prelude}const keys = [];
+for (const subject of subjects) {
+  const found = subject && subject.metadata && subject.metadata.${field};
+  for (const k of Object.keys(found && typeof found === 'object' ? found : {})) {
+    if ((k === ${js(kv.key)} || k.indexOf(${js(`${kv.key}/`)}) === 0)${kv.value === undefined ? '' : ` && found[k] === ${js(kv.value)}`} && keys.indexOf(k) < 0) keys.push(k);
+  }
+}
+if (keys.length > 0) {
+  ${act(ctx, `${js(`${message}: `)} + keys.join(', ')`)}
+}
+`
+        : `${namespaceGuard(ctx, resources)}${prelude}const found = ${subject} && ${subject}.metadata && ${subject}.metadata.${field};
 const keys = Object.keys(found && typeof found === 'object' ? found : {}).filter(function (k) {
   return (k === ${js(kv.key)} || k.indexOf(${js(`${kv.key}/`)}) === 0)${kv.value === undefined ? '' : ` && found[k] === ${js(kv.value)}`};
 });
@@ -2471,7 +2571,16 @@ if (keys.length > 0) {
   ${act(ctx, `${js(`${message}: `)} + keys.join(', ')`)}
 }
 `
-      : `${namespaceGuard(ctx, resources)}${prelude}const value = ${getter}(${subject}, ${js(kv.key)});
+      : many
+        ? `${namespaceGuard(ctx, resources)}${prelude}const offending = subjects.some(function (subject) {
+  const value = ${getter}(subject, ${js(kv.key)});
+  return ${cond};
+});
+if (offending) {
+  ${act(ctx, js(message))}
+}
+`
+        : `${namespaceGuard(ctx, resources)}${prelude}const value = ${getter}(${subject}, ${js(kv.key)});
 if (${cond}) {
   ${act(ctx, js(message))}
 }

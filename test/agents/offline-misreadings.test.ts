@@ -1997,3 +1997,130 @@ describe('a word that says which name is meant ("the approved ingress class") is
     );
   });
 });
+
+describe('a rule on Pods named beside other kinds still reaches the pod template of every pod controller', () => {
+  /** A pod controller whose pod template carries `template` labels (selected by another label) and itself `own`. */
+  function controller(
+    kind: 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Job',
+    template: Record<string, string>,
+    own?: Record<string, string>,
+    podSpec: Record<string, unknown> = {},
+  ): KubeObject {
+    const spec = { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }], ...podSpec };
+    return {
+      apiVersion: kind === 'Job' ? 'batch/v1' : 'apps/v1',
+      kind,
+      metadata: { name: 'w', namespace: 'default', ...(own ? { labels: own } : {}) },
+      spec: {
+        ...(kind === 'Job' ? {} : { selector: { matchLabels: { workload: 'w' } } }),
+        ...(kind === 'StatefulSet' ? { serviceName: 'w' } : {}),
+        template: {
+          metadata: { labels: { workload: 'w', ...template } },
+          spec: kind === 'Job' ? { restartPolicy: 'Never', ...spec } : spec,
+        },
+      },
+    };
+  }
+  const service = (labels?: Record<string, string>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 's', namespace: 'default', ...(labels ? { labels } : {}) },
+    spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+  });
+
+  it('"All Pods and Services must have the label app": a Deployment whose pods lack it is denied', async () => {
+    expect(
+      await failuresOn('All Pods and Services must have the label app.', [
+        { name: 'a Deployment whose pods lack app', object: controller('Deployment', {}), expect: 'deny' },
+        { name: 'a Job whose pods lack app', object: controller('Job', {}), expect: 'deny' },
+        {
+          name: 'a Deployment whose pods carry app',
+          object: controller('Deployment', { app: 'web' }),
+          expect: 'allow',
+        },
+        { name: 'a Service without app', object: service(), expect: 'deny' },
+        { name: 'a Service with app', object: service({ app: 'web' }), expect: 'allow' },
+        { name: 'a Pod without app', object: pod({}), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    expect(
+      await failuresOn('Pods and Services must have the labels app and team.', [
+        { name: 'a StatefulSet whose pods lack team', object: controller('StatefulSet', { app: 'a' }), expect: 'deny' },
+        {
+          name: 'a StatefulSet whose pods carry both',
+          object: controller('StatefulSet', { app: 'a', team: 't' }),
+          expect: 'allow',
+        },
+        { name: 'a Service with both', object: service({ app: 'a', team: 't' }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('a ban on a label reaches the pod templates too', async () => {
+    expect(
+      await failuresOn('Pods and Services must not carry the label env=dev.', [
+        {
+          name: 'a DaemonSet whose pods carry env=dev',
+          object: controller('DaemonSet', { env: 'dev' }),
+          expect: 'deny',
+        },
+        {
+          name: 'a DaemonSet whose pods carry env=prod',
+          object: controller('DaemonSet', { env: 'prod' }),
+          expect: 'allow',
+        },
+        { name: 'a Service with env=dev', object: service({ env: 'dev' }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('"Pods and Deployments …": the Deployment on itself and on its template, and every other controller', async () => {
+    expect(
+      await failuresOn('Pods and Deployments must have the label team.', [
+        {
+          name: 'a Deployment with team only on itself',
+          object: controller('Deployment', {}, { team: 't' }),
+          expect: 'deny',
+        },
+        {
+          name: 'a Deployment with team only on its pods',
+          object: controller('Deployment', { team: 't' }),
+          expect: 'deny',
+        },
+        {
+          name: 'a Deployment with team on itself and its pods',
+          object: controller('Deployment', { team: 't' }, { team: 't' }),
+          expect: 'allow',
+        },
+        {
+          name: 'a StatefulSet whose pods lack team',
+          object: controller('StatefulSet', {}, { team: 't' }),
+          expect: 'deny',
+        },
+        {
+          name: 'a StatefulSet whose pods carry team',
+          object: controller('StatefulSet', { team: 't' }),
+          expect: 'allow',
+        },
+      ]),
+    ).toEqual([]);
+    expect(
+      await failuresOn('Pods and Deployments must not use hostNetwork.', [
+        {
+          name: 'a StatefulSet on the host network',
+          object: controller('StatefulSet', {}, undefined, { hostNetwork: true }),
+          expect: 'deny',
+        },
+        { name: 'a StatefulSet off it', object: controller('StatefulSet', {}), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('controllers named without Pods are checked on themselves only', () => {
+    const u = understandOffline({ text: 'Deployments and Services must have the label app.' });
+    expect(u.plan.target.resources).toEqual(['deployments', 'services']);
+    expect(
+      understandOffline({ text: 'Deployments and StatefulSets must not use hostNetwork.' }).plan.target.resources,
+    ).toEqual(['deployments', 'statefulsets']);
+  });
+});
