@@ -3868,6 +3868,70 @@ const readOnlyRoot: OfflineFamily = {
       : undefined,
 };
 
+/**
+ * "This policy validates that liveness and readiness probes are not the same": a container that sets both probes
+ * named may not set them identical (compared as values, key order aside). A container with one or neither is fine.
+ */
+const probesDistinct: OfflineFamily = {
+  id: 'probes-distinct',
+  title: 'two probes of a container (liveness, readiness, startup) must not be identical',
+  examples: ['This policy validates that liveness and readiness probes are not the same.'],
+  phrases: [
+    ...POD_PHRASES,
+    /\b(?:readiness|liveness|startup)(?:\s*probes?)?\b/i,
+    /\bprobes?\b/i,
+    /\b(?:the\s+)?same\b|\bidentical\b|\bequal\b|\bdiffer(?:ent|s)?\b|\bdistinct\b/i,
+    /\b(?:both|each\s+other|one\s+another)\b/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    const named = [...new Set([...t.matchAll(/\b(readiness|liveness|startup)\b/gi)].map((m) => m[1].toLowerCase()))];
+    if (named.length !== 2 || !/\bprobes?\b/i.test(t)) return undefined;
+    const same = /\bsame\b|\bidentical\b|\bequal\b/i.test(t);
+    const differ = /\bdiffer(?:ent|s)?\b|\bdistinct\b/i.test(t);
+    // "must be different" or "must not be the same"; "must be the same" / "must not differ" ask the opposite.
+    if (same === differ || (same ? !ctx.negated : ctx.negated)) return undefined;
+    // "… must be different and must both be set": a second condition (the probes required) this rule does not write.
+    if (
+      /\b(?:set|defined?|required?|present|configured|specified|specify|have|has|need)\b|\band\s+(?:must|should)\b/i.test(
+        t,
+      )
+    )
+      return undefined;
+    const [a, b] = named.map((n) => PROBES[n as keyof typeof PROBES]);
+    const probe = (path: string, port = 8080): Record<string, unknown> => ({
+      httpGet: { path, port },
+      periodSeconds: 10,
+    });
+    return containerRule(ctx, {
+      family: 'probes-distinct',
+      summary: `a container's ${a} and ${b} must not be identical`,
+      prelude: `function canon(v) {
+  if (Array.isArray(v)) return '[' + v.map(canon).join(',') + ']';
+  if (v && typeof v === 'object') return '{' + Object.keys(v).sort().map(function (k) { return JSON.stringify(k) + ':' + canon(v[k]); }).join(',') + '}';
+  return JSON.stringify(v);
+}
+`,
+      offends: `!!c.${a} && !!c.${b} && canon(c.${a}) === canon(c.${b})`,
+      describe: `'container ' + ${cname} + ${js(` has the same ${a} and ${b}`)}`,
+      skills: [],
+      offending: [
+        { name: `the same ${a} and ${b}`, container: { [a]: probe('/healthz'), [b]: probe('/healthz') } },
+        {
+          name: `the same ${a} and ${b}, keys in another order`,
+          container: { [a]: probe('/healthz'), [b]: { periodSeconds: 10, httpGet: { port: 8080, path: '/healthz' } } },
+        },
+      ],
+      compliant: [
+        { name: `a different ${a} and ${b}`, container: { [a]: probe('/healthz'), [b]: probe('/ready') } },
+        { name: `only a ${a}`, container: { [a]: probe('/healthz') } },
+        { name: 'no probes', container: {} },
+      ],
+      polarity: ctx.negated ? 'forbid' : 'require',
+    });
+  },
+};
+
 const hostPorts: OfflineFamily = {
   id: 'host-ports',
   title: 'hostPort on container ports forbidden',
@@ -6880,6 +6944,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   metadataDefault,
   hostNamespaces,
   hostPath,
+  probesDistinct,
   hostPorts,
   seccomp,
   runAsUser,

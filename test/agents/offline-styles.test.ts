@@ -3377,3 +3377,40 @@ const REFUSED_HOST_PATH_READ_ONLY: Array<[string, string]> = [
 ];
 
 describeReadings('hostPath volumes mounted read-only', READ_HOST_PATH_READ_ONLY, REFUSED_HOST_PATH_READ_ONLY);
+
+// "liveness and readiness probes are not the same": both set and identical (key order aside) is the offence.
+const probed = (liveness?: Record<string, unknown>, readiness?: Record<string, unknown>) =>
+  pod([
+    container({
+      ...(liveness ? { livenessProbe: liveness } : {}),
+      ...(readiness ? { readinessProbe: readiness } : {}),
+    }),
+  ]);
+const httpProbe = (path: string) => ({ httpGet: { path, port: 8080 }, periodSeconds: 5 });
+const READ_PROBES_DISTINCT: Array<{ text: string; family: string; checks: Check[] }> = [
+  'Liveness and readiness probes accomplish different goals, and setting both to the same is an anti-pattern. This policy validates that liveness and readiness probes are not the same.',
+  'Liveness and readiness probes must be different.',
+  'The liveness probe and the readiness probe of a container must not be identical.',
+].map((text) => ({
+  text,
+  family: 'probes-distinct',
+  checks: [
+    ['identical probes', probed(httpProbe('/healthz'), httpProbe('/healthz')), 'deny'],
+    [
+      'identical probes, keys in another order',
+      probed(httpProbe('/healthz'), { periodSeconds: 5, httpGet: { port: 8080, path: '/healthz' } }),
+      'deny',
+    ],
+    ['different probes', probed(httpProbe('/healthz'), httpProbe('/ready')), 'allow'],
+    ['only a liveness probe', probed(httpProbe('/healthz')), 'allow'],
+    ['no probes', probed(), 'allow'],
+  ] as Check[],
+}));
+
+const REFUSED_PROBES_DISTINCT: Array<[string, string]> = [
+  ['Liveness and readiness probes must be the same.', 'the opposite'],
+  ['Liveness and readiness probes must not differ.', 'the opposite'],
+  ['Liveness and readiness probes must be different and must both be set.', 'a second condition'],
+];
+
+describeReadings('two probes that must not be identical', READ_PROBES_DISTINCT, REFUSED_PROBES_DISTINCT);
