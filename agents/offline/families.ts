@@ -1149,6 +1149,9 @@ const resourceFields: OfflineFamily = {
     if (ctx.negated) return offersUnset(t) ? undefined : forbidResources(ctx, pairs, t);
     // "CPU or memory limits", "requests or limits": one of several is a condition this family does not write.
     if (/\bor\b|\beither\b/i.test(t)) return undefined;
+    // The API server rejects resources on an ephemeral container: asked of them, the rule could only block kubectl
+    // debug; unnamed, a debugged pod's ephemeral containers are left alone (an UPDATE of the pod would be denied).
+    if (/\bephemeral\s+containers?\b/i.test(t)) return undefined;
     const full: Record<string, Record<string, string>> = {};
     for (const [section, name] of pairs) (full[section] ??= {})[name] = name === 'cpu' ? '100m' : '256Mi';
     const missingOne = (drop: [string, string]): Record<string, Record<string, string>> => {
@@ -1159,7 +1162,7 @@ const resourceFields: OfflineFamily = {
     return containerRule(ctx, {
       family: 'resources',
       summary: `every container must set ${[...want].join(' and ')}`,
-      offends: `${js(pairs)}.some(function (p) { return !hasResourceField(c, p[0], p[1]); })`,
+      offends: `(podSpec?.ephemeralContainers ?? []).indexOf(c) < 0 && ${js(pairs)}.some(function (p) { return !hasResourceField(c, p[0], p[1]); })`,
       describe: `'container ' + ${cname} + ' lacks ' + ${js(pairs)}.filter(function (p) { return !hasResourceField(c, p[0], p[1]); }).map(function (p) { return 'resources.' + p[0] + '.' + p[1]; }).join(', ')`,
       skills: [step('hasResourceField', 'a container sets resources.<section>.<name>')],
       offending: [

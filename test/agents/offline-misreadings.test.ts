@@ -2124,3 +2124,43 @@ describe('a rule on Pods named beside other kinds still reaches the pod template
     ).toEqual(['deployments', 'statefulsets']);
   });
 });
+
+describe('a required resource is never asked of an ephemeral container, which may not set resources', () => {
+  const limited = { name: 'c', image: 'registry.example.com/app:1.0', resources: { limits: { memory: '128Mi' } } };
+  const debugged = (labels: Record<string, string>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'default', labels },
+    spec: {
+      containers: [limited],
+      ephemeralContainers: [{ name: 'debugger', image: 'busybox:1.36', targetContainerName: 'c' }],
+    },
+  });
+
+  it('refuses a requirement that names ephemeral containers (it could only block kubectl debug)', () => {
+    for (const text of [
+      'Every container, init container and ephemeral container must set a memory limit.',
+      'Containers, including ephemeral containers, must set CPU requests.',
+    ])
+      refusal(text);
+  });
+
+  it('leaves the ephemeral containers of a debugged pod alone when the pod is updated', async () => {
+    expect(
+      await failuresOn('Every container must set a memory limit.', [
+        {
+          name: 'relabelling a debugged pod',
+          operation: 'UPDATE',
+          oldObject: debugged({ app: 'a' }),
+          object: debugged({ app: 'b' }),
+          expect: 'allow',
+        },
+        {
+          name: 'an init container without a memory limit',
+          object: pod({ containers: [limited], initContainers: [{ name: 'i', image: 'registry.example.com/i:1' }] }),
+          expect: 'deny',
+        },
+      ]),
+    ).toEqual([]);
+  });
+});
