@@ -3935,6 +3935,50 @@ const probesDistinct: OfflineFamily = {
   },
 };
 
+/**
+ * "This policy requires that every container port has a name": each entry of every container's ports sets a
+ * non-empty name (Services and probes may then refer to it by name). A container without ports is fine.
+ */
+const containerPortNames: OfflineFamily = {
+  id: 'container-port-names',
+  title: 'every container port must be named (ports[].name set)',
+  examples: ['This policy requires that every container port has a name.', 'Container ports must be named.'],
+  phrases: [
+    ...POD_PHRASES,
+    /\b(?:container\s?)?ports?\b/i,
+    /\bcontainerPorts?\b/i,
+    /\bnamed\b|\bnames?\b/i,
+    /\b(?:entry|entries)\b/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (!/\bports?\b|\bcontainerPorts?\b/i.test(t) || !/\bnamed\b|\bnames?\b/i.test(t) || ctx.negated) return undefined;
+    // A name asked of ports, not a given name ("named http"), nor a rule on the names themselves ("unique names").
+    if (/\bnamed\s+(?!\.|$)\S/i.test(t) || /\bhost\s?ports?\b|\bunique\b|\bprefix\w*\b|\bpattern\b/i.test(t))
+      return undefined;
+    return containerRule(ctx, {
+      family: 'container-port-names',
+      summary: 'every container port must set a name',
+      offends:
+        '(Array.isArray(c.ports) ? c.ports : []).some(function (p) { return !p || typeof p.name !== "string" || p.name === ""; })',
+      describe: `'container ' + ${cname} + ' has a port without a name'`,
+      skills: [],
+      offending: [
+        { name: 'a port without a name', container: { ports: [{ containerPort: 8080 }] } },
+        {
+          name: 'a named port and one without a name',
+          container: { ports: [{ name: 'http', containerPort: 8080 }, { containerPort: 9090 }] },
+        },
+      ],
+      compliant: [
+        { name: 'a named port', container: { ports: [{ name: 'http', containerPort: 8080 }] } },
+        { name: 'no ports', container: {} },
+      ],
+      polarity: 'require',
+    });
+  },
+};
+
 const hostPorts: OfflineFamily = {
   id: 'host-ports',
   title: 'hostPort on container ports forbidden',
@@ -6948,6 +6992,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   hostNamespaces,
   hostPath,
   probesDistinct,
+  containerPortNames,
   hostPorts,
   seccomp,
   runAsUser,

@@ -3414,3 +3414,29 @@ const REFUSED_PROBES_DISTINCT: Array<[string, string]> = [
 ];
 
 describeReadings('two probes that must not be identical', READ_PROBES_DISTINCT, REFUSED_PROBES_DISTINCT);
+
+// "every container port has a name": each ports[] entry of every container sets a non-empty name.
+const withPorts = (...ports: Array<Record<string, unknown>>) => pod([container({ ports })]);
+const READ_PORT_NAMES: Array<{ text: string; family: string; checks: Check[] }> = [
+  'Container ports should be named for clarity. This policy requires that every container port has a name.',
+  'Container ports must be named.',
+  'Every containerPort must have a name.',
+].map((text) => ({
+  text,
+  family: 'container-port-names',
+  checks: [
+    ['a named port', withPorts({ name: 'http', containerPort: 8080 }), 'allow'],
+    ['a port without a name', withPorts({ containerPort: 8080 }), 'deny'],
+    ['a named port and an unnamed one', withPorts({ name: 'http', containerPort: 80 }, { containerPort: 81 }), 'deny'],
+    ['no ports', pod(), 'allow'],
+  ] as Check[],
+}));
+
+const REFUSED_PORT_NAMES: Array<[string, string]> = [
+  ['Container ports must not be named.', 'the opposite'],
+  ['Container ports must be named http.', 'a given name'],
+  ['Container port names must be unique.', 'a rule on the names'],
+  ['Service ports must be named.', 'another kind'],
+];
+
+describeReadings('container ports named', READ_PORT_NAMES, REFUSED_PORT_NAMES);
