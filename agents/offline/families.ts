@@ -4603,6 +4603,14 @@ const fieldValueRequired: OfflineFamily = {
   },
 };
 
+/**
+ * "This policy ensures that Jobs set ttlSecondsAfterFinished": with the lead dropped, "Jobs set …" is the need,
+ * said as what every object does. Only a short subject (no clause of its own: "which", "that", "with", "if" …)
+ * then the setter; a negation is the families' own business (they refuse or ban).
+ */
+const STATES_SETTER =
+  /^(?:(?!\b(?:which|that|who|whose|with|without|if|when|unless|except|not|no|only)\b)[^,;:]){1,80}?\b(?:sets?|specif(?:y|ies)|defines?|declares?)\s+\S/i;
+
 const fieldRequired: OfflineFamily = {
   id: 'field-required',
   title: 'a field path required (set and non-empty), on any catalog resource',
@@ -4612,8 +4620,10 @@ const fieldRequired: OfflineFamily = {
     const path = PATH.exec(ctx.text)?.[1];
     if (
       !path ||
-      !/\b(must|should|need to|needs to|required?|requires)\s+(?:set|have|define|specify|include|contain)?\b/i.test(
-        ctx.text,
+      !(
+        /\b(must|should|need to|needs to|required?|requires)\s+(?:set|have|define|specify|include|contain)?\b/i.test(
+          ctx.text,
+        ) || STATES_SETTER.test(ctx.text)
       ) ||
       forbids(ctx.text) ||
       // "set spec.acme.server to https://…" names the value: any value would pass here.
@@ -6942,7 +6952,8 @@ const knownField: OfflineFamily = {
       };
     }
     // "must set ingressClassName", "Deny Ingresses without an ingressClassName": present and not empty.
-    if (!/\b(?:must|should|need\s+to|needs\s+to|required?|requires|without)\b/i.test(t)) return undefined;
+    if (!/\b(?:must|should|need\s+to|needs\s+to|required?|requires|without)\b/i.test(t) && !STATES_SETTER.test(t))
+      return undefined;
     return {
       ...base,
       polarity: 'require',

@@ -40,6 +40,22 @@ describe('readIntent: the operative statement, apart from the rationale', () => 
     );
   });
 
+  it('reads "This policy ensures that X sets F" as F required, for the field families', () => {
+    for (const [text, family] of [
+      ['This policy ensures that Jobs set ttlSecondsAfterFinished.', 'known-field'],
+      ['This policy ensures that every PersistentVolumeClaim sets storageClassName.', 'known-field'],
+      ['This policy checks that Deployments specify spec.strategy.type.', 'field-required'],
+    ])
+      expect(understandOffline({ text }).family, text).toBe(family);
+    // A subject with a clause of its own, "only", or a negation is not that need.
+    for (const text of [
+      'This policy ensures that Pods which set hostNetwork define spec.priorityClassName.',
+      'This policy ensures Jobs do not set ttlSecondsAfterFinished.',
+      'This policy ensures that only Jobs set ttlSecondsAfterFinished.',
+    ])
+      expect(() => understandOffline({ text }), text).toThrow(/does not understand/);
+  });
+
   it('reads "This policy requires X to V …" as the need it states, "X must V …"', () => {
     expect(readIntent('This policy requires every Ingress to set spec.ingressClassName.').operative).toBe(
       'every Ingress must set spec.ingressClassName',
