@@ -208,6 +208,16 @@ export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyVa
     if (!NOT_KEYS.includes(m[1].toLowerCase()) && !isVagueName(m[1])) push(m[1]);
   }
   if (out.length) return out;
+  // the label team is present / must be set (on …): the key alone, never "is set to <value>"
+  for (const m of text.matchAll(
+    new RegExp(
+      `\\b${w}\\s+${QUOTE}?(${KEY})${QUOTE}?\\s+(?:is|are|must\\s+be|should\\s+be|be)\\s+(?:present|set|defined|specified|included)\\b(?!\\s+(?:to|as|with|equal)\\b)`,
+      'gi',
+    ),
+  )) {
+    if (!NOT_KEYS.includes(m[1].toLowerCase()) && !isVagueName(m[1])) push(m[1]);
+  }
+  if (out.length) return out;
   // the annotation owner.
   for (const m of text.matchAll(new RegExp(`\\b${w}\\s+(${KEY})\\s*(?:[.,;]|$)`, 'gi'))) {
     if (!NOT_KEYS.includes(m[1].toLowerCase()) && !isVagueName(m[1])) push(m[1]);

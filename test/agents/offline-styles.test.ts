@@ -3440,3 +3440,24 @@ const REFUSED_PORT_NAMES: Array<[string, string]> = [
 ];
 
 describeReadings('container ports named', READ_PORT_NAMES, REFUSED_PORT_NAMES);
+
+// "the label team is present on all Deployments": the key named before "is present / must be set", never "set to".
+const READ_LABEL_PRESENT: Array<{ text: string; family: string; checks: Check[] }> = [
+  'This policy ensures that the label team is present on all Deployments.',
+  'The label team must be present on all Deployments.',
+  'The label team is present on all Deployments.',
+].map((text) => ({
+  text,
+  family: 'metadata-required',
+  checks: [
+    ['a Deployment labelled team', deployment([container()], {}, { labels: { team: 'a' } }), 'allow'],
+    ['a Deployment without it', deployment([container()], {}, { labels: { other: 'a' } }), 'deny'],
+  ] as Check[],
+}));
+
+const REFUSED_LABEL_PRESENT: Array<[string, string]> = [
+  ['The label env is set to prod on all Pods.', 'a value, not only the key'],
+  ['The label env must be set to prod on all Pods.', 'a value, not only the key'],
+];
+
+describeReadings('a label said to be present', READ_LABEL_PRESENT, REFUSED_LABEL_PRESENT);
