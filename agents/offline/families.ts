@@ -1340,9 +1340,10 @@ function smallerQuantity(q: string): string {
 
 /**
  * "Memory limits must not exceed 2Gi", "CPU requests must be at least 100m", "Containers must have a memory limit
- * of at most 4Gi": one bound on one resource of every container (init and ephemeral included), compared as
- * quantities (2048Mi is 2Gi). A container that leaves the field out is denied (it has no such bound: an unset limit
- * is unlimited, an unset request asks for nothing), unless the statement says "if set".
+ * of at most 4Gi": one bound on one resource of every container (init included; an ephemeral container, which may
+ * not set resources, is never asked for the field), compared as quantities (2048Mi is 2Gi). A container that leaves
+ * the field out is denied (it has no such bound: an unset limit is unlimited, an unset request asks for nothing),
+ * unless the statement says "if set".
  */
 const resourceBound: OfflineFamily = {
   id: 'resource-bound',
@@ -1413,7 +1414,9 @@ const resourceBound: OfflineFamily = {
     return containerRule(ctx, {
       family: 'resource-bound',
       summary: `every container's ${field} must be ${said}${optional ? ' when set' : ''}`,
-      offends: `(function () { const q = parseQuantity(((c.resources || {})[${js(section)}] || {})[${js(name)}]); return q === null ? ${!optional} : q ${cmp} parseQuantity(${js(quantity)}); })()`,
+      // Nor is a debugged pod's ephemeral container asked for the field it may not set: any later UPDATE of the pod
+      // (a relabel) would be denied.
+      offends: `${optional ? '' : '(podSpec?.ephemeralContainers ?? []).indexOf(c) < 0 && '}(function () { const q = parseQuantity(((c.resources || {})[${js(section)}] || {})[${js(name)}]); return q === null ? ${!optional} : q ${cmp} parseQuantity(${js(quantity)}); })()`,
       describe: `'container ' + ${cname} + ' has ${field} ' + String(((c.resources || {})[${js(section)}] || {})[${js(name)}] ?? 'unset')`,
       skills: [step('parseQuantity', 'a resource quantity as a number')],
       offending,

@@ -2164,3 +2164,40 @@ describe('a required resource is never asked of an ephemeral container, which ma
     ).toEqual([]);
   });
 });
+
+describe('a bound on a required resource leaves the ephemeral containers of a debugged pod alone', () => {
+  const bounded = { name: 'c', image: 'registry.example.com/app:1.0', resources: { limits: { memory: '1Gi' } } };
+  const debugged = (labels: Record<string, string>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'default', labels },
+    spec: {
+      containers: [bounded],
+      ephemeralContainers: [{ name: 'debugger', image: 'busybox:1.36', targetContainerName: 'c' }],
+    },
+  });
+
+  it('admits an UPDATE of a debugged pod and still checks every other container', async () => {
+    expect(
+      await failuresOn('Every container must have a memory limit of at most 2Gi.', [
+        {
+          name: 'relabelling a debugged pod',
+          operation: 'UPDATE',
+          oldObject: debugged({ app: 'a' }),
+          object: debugged({ app: 'b' }),
+          expect: 'allow',
+        },
+        {
+          name: 'an init container without a memory limit',
+          object: pod({ containers: [bounded], initContainers: [{ name: 'i', image: 'registry.example.com/i:1' }] }),
+          expect: 'deny',
+        },
+        {
+          name: 'a container with a memory limit of 4Gi',
+          object: pod({ containers: [{ ...bounded, resources: { limits: { memory: '4Gi' } } }] }),
+          expect: 'deny',
+        },
+      ]),
+    ).toEqual([]);
+  });
+});
