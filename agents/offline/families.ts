@@ -25,6 +25,8 @@ import {
   isVagueName,
   keyIsPrefix,
   keyValuesNear,
+  keyValueListNear,
+  KEY_VALUE_LIST,
   numberAfter,
   resourcesIn,
   unquote,
@@ -1976,8 +1978,13 @@ function metadataTargets(ctx: FamilyContext): ApiResource[] {
 const metadataRequired: OfflineFamily = {
   id: 'metadata-required',
   title: 'labels / annotations required (present, non-empty, or a given value)',
-  examples: ["Every Deployment must carry a non-empty 'team' label.", 'Namespaces must have the annotation owner.'],
+  examples: [
+    "Every Deployment must carry a non-empty 'team' label.",
+    'Namespaces must have the annotation owner.',
+    'The label env of Pods must be dev, staging or prod.',
+  ],
   phrases: [
+    KEY_VALUE_LIST,
     SET_TO_VALUE,
     META_PHRASE,
     /\bnon-?empty\b/i,
@@ -1993,6 +2000,12 @@ const metadataRequired: OfflineFamily = {
     const resources = metadataTargets(ctx);
     const list = keyList(ctx, word);
     if (list && resources.length) return metadataKeysRule(ctx, resources, word, list);
+    // "The label env must be dev, staging or prod": one of the values named.
+    const allowed = keyValueListNear(t, word);
+    if (allowed) {
+      if (ctx.negated || keyIsPrefix(allowed.key) || !resources.length) return undefined;
+      return metadataRule(ctx, resources, word, allowed, 'required');
+    }
     const kv = singleKeyValue(t, word);
     // "must have the label pod-security.kubernetes.io": which key under the prefix is meant is not said.
     if (!kv || kv.prefix || !resources.length) return undefined;
@@ -2356,9 +2369,13 @@ function metadataRule(
   const ns = homeNamespace(ctx);
   const mk = (meta: Record<string, string> | undefined, namespace = ns): KubeObject =>
     sample(r, { namespace, name: 'sample', ...(meta ? { [field]: meta } : {}) });
-  const what = kv.value === undefined ? `${word} ${kv.key}` : `${word} ${kv.key}=${kv.value}`;
-  const good = kv.value ?? 'x';
-  const otherValue = kv.value === undefined ? undefined : `${kv.value}-other`;
+  const what = kv.values
+    ? `${word} ${kv.key} (one of ${kv.values.join(', ')})`
+    : kv.value === undefined
+      ? `${word} ${kv.key}`
+      : `${word} ${kv.key}=${kv.value}`;
+  const good = kv.values?.[kv.values.length - 1] ?? kv.value ?? 'x';
+  const otherValue = kv.values ? `${kv.values[0]}-other` : kv.value === undefined ? undefined : `${kv.value}-other`;
   const v = violation(ctx);
   const otherKey = kv.key === 'app' ? 'tier' : 'app';
   // A documented prefix ("container.apparmor.security.beta.kubernetes.io") stands for every key under it.
@@ -2533,9 +2550,11 @@ function metadataRule(
       ? kv.value === undefined
         ? `value !== undefined`
         : `value === ${js(kv.value)}`
-      : kv.value === undefined
-        ? `value === undefined || value === null || String(value).trim() === ''`
-        : `value !== ${js(kv.value)}`;
+      : kv.values
+        ? `${js(kv.values)}.indexOf(value) < 0`
+        : kv.value === undefined
+          ? `value === undefined || value === null || String(value).trim() === ''`
+          : `value !== ${js(kv.value)}`;
   const kinds = resources.map((x) => x.kind).join(', ');
   const under = kv.prefix ? ` (any key ${kv.key}/…)` : '';
   // The pod's metadata: a Pod's own, a controller's pod template's (and, among other kinds, each one's own).
@@ -2543,7 +2562,9 @@ function metadataRule(
   const message =
     mode === 'forbidden'
       ? `${kinds} objects with ${what}${under} are not allowed${ctx.namespaces.length ? ` in namespace ${ctx.namespaces.join(', ')}` : ''}`
-      : `${kinds} objects must carry a non-empty ${what}`;
+      : kv.values
+        ? `${kinds} objects must carry the ${word} ${kv.key} with one of the values ${kv.values.join(', ')}`
+        : `${kinds} objects must carry a non-empty ${what}`;
   return {
     polarity: mode === 'forbidden' ? 'forbid' : 'require',
     family: mode === 'forbidden' ? 'metadata-forbidden' : 'metadata-required',

@@ -119,6 +119,8 @@ function scanNamespaces(text: string): { named: string[]; excluded: string[] } {
 export interface KeyValue {
   key: string;
   value?: string;
+  /** "The label env must be dev, staging or prod": any one of these values (two or more; `value` is unset). */
+  values?: string[];
   /** The key is a documented prefix, never a key of its own (see keyIsPrefix): the real keys are `<key>/<name>`. */
   prefix?: boolean;
 }
@@ -435,4 +437,45 @@ export function addsBound(sentence: string): boolean {
       sentence,
     )
   );
+}
+
+/** A label or annotation value: a word, dotted or dashed, maybe quoted. */
+const LIST_VALUE = `${QUOTE}?[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?${QUOTE}?`;
+
+/** The ways a key and its allowed values are said; `w` is the label / annotation word. Group 1 the key, 2 the list. */
+function valueListForms(w: string): string[] {
+  const list = `(${LIST_VALUE}(?:\\s*,\\s*(?:or\\s+)?${LIST_VALUE})*\\s*,?\\s+or\\s+${LIST_VALUE})`;
+  const key = `${QUOTE}?(${KEY})${QUOTE}?`;
+  const whose = `(?:\\s+(?:of|on|for)\\s+(?:(?:all|every|each)\\s+)?[A-Za-z]+)?`;
+  const oneOf = `(?:(?:one|any)\\s+of\\s+(?:the\\s+(?:following\\s+)?values?\\s+)?|(?:a|the)\\s+value\\s+(?:of\\s+)?)?`;
+  const end = `(?=\\s*(?:[.;]|$|\\s+(?:on|for|in)\\b))`;
+  return [
+    `\\b(?:the\\s+)?value\\s+of\\s+(?:the\\s+|an?\\s+)?${w}\\s+${key}${whose}\\s+(?:must\\s+be|should\\s+be|is|be)\\s+${oneOf}${list}${end}`,
+    `\\b${w}\\s+${key}${whose}\\s+(?:must|should)\\s+(?:be|have|hold|take|carry)\\s+${oneOf}${list}${end}`,
+    `\\b(?:have|has|carry|carries|set|sets)\\s+(?:the\\s+|an?\\s+)?${w}\\s+${key}\\s+(?:with|set\\s+to|to)\\s+${oneOf}${list}${end}`,
+  ];
+}
+
+/** The words of any value-list form, for a family's phrases. */
+export const KEY_VALUE_LIST = new RegExp(
+  valueListForms('(?:label|annotation)s?')
+    .map((f) => `(?:${f})`)
+    .join('|'),
+  'i',
+);
+
+/**
+ * "The label env must be dev, staging or prod", "the value of the label env is one of dev, staging or prod", "Pods
+ * must have the label env with one of the values dev, staging or prod": one key and the values it may hold. Only a
+ * list joined by commas and "or" (never "and": both at once cannot be), two values or more, each named once.
+ */
+export function keyValueListNear(text: string, word: 'label' | 'annotation'): KeyValue | undefined {
+  for (const f of valueListForms(`${word}s?`)) {
+    const m = new RegExp(f, 'i').exec(text);
+    if (!m) continue;
+    const values = [...m[2].matchAll(new RegExp(LIST_VALUE, 'g'))].map((x) => unquote(x[0])).filter((v) => v !== 'or');
+    if (values.length < 2 || new Set(values).size !== values.length) return undefined;
+    return { key: unquote(m[1]), values };
+  }
+  return undefined;
 }

@@ -3461,3 +3461,43 @@ const REFUSED_LABEL_PRESENT: Array<[string, string]> = [
 ];
 
 describeReadings('a label said to be present', READ_LABEL_PRESENT, REFUSED_LABEL_PRESENT);
+
+// "The label env must be one of dev, staging or prod": the label set, to one of the values named.
+const envPod = (env?: string) => ({
+  ...pod(),
+  metadata: { name: 'p', namespace: NS, ...(env === undefined ? {} : { labels: { env } }) },
+});
+const READ_LABEL_VALUES: Array<{ text: string; family: string; checks: Check[] }> = [
+  'Pods must have the label env with one of the values dev, staging or prod.',
+  'The label env must be one of dev, staging, or prod on every Pod.',
+  'The label env of Pods must be dev, staging or prod.',
+].map((text) => ({
+  text,
+  family: 'metadata-required',
+  checks: [
+    ['env=staging', envPod('staging'), 'allow'],
+    ['env=prod', envPod('prod'), 'allow'],
+    ['env=test', envPod('test'), 'deny'],
+    ['no env label', envPod(), 'deny'],
+    [
+      'a Deployment whose pods are env=qa',
+      {
+        ...deployment([container()]),
+        spec: {
+          selector: { matchLabels: { app: 'a' } },
+          template: { metadata: { labels: { app: 'a', env: 'qa' } }, spec: { containers: [container()] } },
+        },
+      },
+      'deny',
+    ],
+  ] as Check[],
+}));
+
+const REFUSED_LABEL_VALUES: Array<[string, string]> = [
+  ['The label env must be dev, staging or prod.', 'no kind named'],
+  ['The label env of Pods must be dev and prod.', 'both at once'],
+  ['The label env of Pods must not be dev or prod.', 'a ban on values'],
+  ['The label env of Pods must be dev, staging or prod, unless the Pod is a Job.', 'an exception'],
+];
+
+describeReadings('a label with one of the values named', READ_LABEL_VALUES, REFUSED_LABEL_VALUES);
