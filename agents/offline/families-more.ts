@@ -527,10 +527,92 @@ if (!platform && anonymous.length > 0) {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------
+// NetworkPolicies whose podSelector is empty (they select every Pod of their namespace)
+
+/** "an empty podSelector", "the pod selector is empty", "a non-empty podSelector". */
+const EMPTY_POD_SELECTOR =
+  /\b(non-?\s?)?empty\s+(?:spec\.)?pod\s?selectors?\b|\b(?:spec\.)?pod\s?selectors?\s+(?:(?:that|which)\s+)?(?:is|are)\s+(non-?\s?)?empty\b/gi;
+
+/**
+ * "This policy prevents NetworkPolicies with an empty podSelector", "NetworkPolicies must set a non-empty
+ * podSelector": a NetworkPolicy whose spec.podSelector selects every Pod of its namespace (no matchLabels entry and
+ * no matchExpressions entry; a missing podSelector is the empty one) is denied. Any other condition (a
+ * namespaceSelector, an exception, "only") is not read.
+ */
+const networkPolicyEmptySelector: OfflineFamily = {
+  id: 'network-policy-empty-selector',
+  title: 'NetworkPolicies with an empty spec.podSelector (selecting every Pod of the namespace) forbidden',
+  examples: [
+    'This policy prevents NetworkPolicies with an empty podSelector.',
+    'NetworkPolicies must not have an empty pod selector.',
+  ],
+  phrases: [EMPTY_POD_SELECTOR],
+  match: (ctx) => {
+    const t = ctx.text;
+    const said = [...t.matchAll(new RegExp(EMPTY_POD_SELECTOR.source, 'gi'))];
+    if (said.length !== 1) return undefined;
+    // "an empty podSelector" names the offence (a ban); "a non-empty podSelector" the compliant state (a requirement).
+    const nonEmpty = Boolean(said[0][1] ?? said[0][2]);
+    if (nonEmpty === ctx.negated) return undefined;
+    if (/\b(?:namespace\s?selectors?|ingress|egress|policyTypes|only|unless|except|but)\b/i.test(t)) return undefined;
+    const np = ctx.catalog.byKind('networking.k8s.io/v1', 'NetworkPolicy');
+    if (!np || !ctx.resources.includes(np)) return undefined;
+    // "pod selector" names no Pod: only a Pod said outside it is a second kind.
+    const podsSaid = /\bpods?\b/i.test(t.replace(new RegExp(EMPTY_POD_SELECTOR.source, 'gi'), ' '));
+    if (ctx.resources.some((r) => r !== np && (r.kind !== 'Pod' || podsSaid))) return undefined;
+    const ns = homeNamespace(ctx);
+    const v = violation(ctx);
+    const verb = v === 'warn' ? 'warned' : 'denied';
+    const mk = (podSelector: Record<string, unknown> | undefined, namespace = ns): KubeObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'web', namespace },
+      spec: { ...(podSelector ? { podSelector } : {}), policyTypes: ['Ingress'] },
+    });
+    const labelled = { matchLabels: { app: 'web' } };
+    const tests: TestCase[] = [
+      { name: `a NetworkPolicy with podSelector {} is ${verb}`, object: mk({}), expect: v },
+      {
+        name: `a NetworkPolicy with empty matchLabels and matchExpressions is ${verb}`,
+        object: mk({ matchLabels: {}, matchExpressions: [] }),
+        expect: v,
+      },
+      { name: `a NetworkPolicy without a podSelector is ${verb}`, object: mk(undefined), expect: v },
+      { name: 'a NetworkPolicy selecting app=web is allowed', object: mk(labelled), expect: 'allow' },
+      {
+        name: 'a NetworkPolicy selecting by a matchExpressions entry is allowed',
+        object: mk({ matchExpressions: [{ key: 'app', operator: 'Exists' }] }),
+        expect: 'allow',
+      },
+      updateCase(`emptying a NetworkPolicy's podSelector is ${verb}`, mk(labelled), mk({}), v),
+      ...scopeCases(np, ctx, (o) => mk({}, o.namespace)),
+    ];
+    const summary =
+      'NetworkPolicies may not have an empty spec.podSelector (no matchLabels and no matchExpressions entry, or none at all), which selects every Pod in the namespace';
+    return {
+      polarity: nonEmpty ? 'require' : 'forbid',
+      family: 'network-policy-empty-selector',
+      summary,
+      target: targetFor([np], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [],
+      tests,
+      javascript: `${namespaceGuard(ctx, [np])}const sel = request.object?.spec?.podSelector || {};
+const labels = sel.matchLabels && typeof sel.matchLabels === 'object' ? Object.keys(sel.matchLabels) : [];
+const exprs = Array.isArray(sel.matchExpressions) ? sel.matchExpressions : [];
+if (labels.length === 0 && exprs.length === 0) {
+  ${act(ctx, js(`${summary}`))}
+}
+`,
+    };
+  },
+};
+
 /** The families of this file, in the order OFFLINE_FAMILIES tries them. */
 export const MORE_FAMILIES: readonly OfflineFamily[] = [
   podConnect,
   ephemeralContainers,
   ingressClass,
   anonymousBindings,
+  networkPolicyEmptySelector,
 ];

@@ -3462,6 +3462,42 @@ const REFUSED_LABEL_PRESENT: Array<[string, string]> = [
 
 describeReadings('a label said to be present', READ_LABEL_PRESENT, REFUSED_LABEL_PRESENT);
 
+// "NetworkPolicies with an empty podSelector": spec.podSelector with no matchLabels / matchExpressions entry (or none).
+const netpol = (podSelector?: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'NetworkPolicy',
+  metadata: { name: 'np', namespace: NS },
+  spec: { ...(podSelector ? { podSelector } : {}), policyTypes: ['Ingress'] },
+});
+const READ_EMPTY_SELECTOR: Array<{ text: string; family: string; checks: Check[] }> = [
+  'NetworkPolicies with an empty podSelector select every Pod in the namespace. This policy prevents NetworkPolicies with an empty podSelector.',
+  'NetworkPolicies must not have an empty podSelector.',
+  'Deny NetworkPolicies whose podSelector is empty.',
+  'NetworkPolicies with an empty pod selector are not allowed.',
+  'NetworkPolicies must set a non-empty podSelector.',
+].map((text) => ({
+  text,
+  family: 'network-policy-empty-selector',
+  checks: [
+    ['podSelector {}', netpol({}), 'deny'],
+    ['empty matchLabels and matchExpressions', netpol({ matchLabels: {}, matchExpressions: [] }), 'deny'],
+    ['no podSelector', netpol(), 'deny'],
+    ['matchLabels app=web', netpol({ matchLabels: { app: 'web' } }), 'allow'],
+    ['a matchExpressions entry', netpol({ matchExpressions: [{ key: 'app', operator: 'Exists' }] }), 'allow'],
+    ['emptying the selector', [netpol({ matchLabels: { app: 'web' } }), netpol({})], 'deny'],
+  ] as Check[],
+}));
+
+const REFUSED_EMPTY_SELECTOR: Array<[string, string]> = [
+  ['NetworkPolicies must have an empty podSelector.', 'the opposite'],
+  ['A NetworkPolicy must not select every Pod in the namespace.', 'said without the field'],
+  ['NetworkPolicies with an empty namespaceSelector are not allowed.', 'another selector'],
+  ['Deny NetworkPolicies whose podSelector is empty, unless they are named default-deny.', 'an exception'],
+  ['Pods and NetworkPolicies with an empty podSelector are not allowed.', 'a second kind'],
+];
+
+describeReadings('NetworkPolicies with an empty podSelector', READ_EMPTY_SELECTOR, REFUSED_EMPTY_SELECTOR);
+
 // "The label env must be one of dev, staging or prod": the label set, to one of the values named.
 const envPod = (env?: string) => ({
   ...pod(),
