@@ -4689,12 +4689,18 @@ if (${unset}) {
       );
     }
     const ns = homeNamespace(ctx);
-    const mk = (value: unknown, namespace = ns): KubeObject => sampleWithField(r, namespace, parts, value);
+    // A field some Service types never accept is required of the others only (serviceTypeScope).
+    const scope = serviceTypeScope(r, path, ctx.text);
+    if (scope === null) return undefined;
+    const mk = (value: unknown, namespace = ns): KubeObject => {
+      const o = sampleWithField(r, namespace, parts, value);
+      return scope ? scope.typed(o) : o;
+    };
     const v = violation(ctx);
     return {
       polarity: 'require',
       family: 'field-required',
-      summary: `${r.kind} objects must set ${path}`,
+      summary: `${r.kind} objects must set ${path}${scope?.note ?? ''}`,
       target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
       steps: [step('getPath', 'read a dotted path without throwing')],
       tests: [
@@ -4708,8 +4714,9 @@ if (${unset}) {
         { name: `${r.kind} with an empty ${path} is ${v === 'warn' ? 'warned' : 'denied'}`, object: mk(''), expect: v },
         updateCase(`removing ${path} is ${v === 'warn' ? 'warned' : 'denied'}`, mk('value'), mk(undefined), v),
         ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
+        ...(scope ? scope.cases(() => mk(undefined), v) : []),
       ],
-      javascript: `${namespaceGuard(ctx, [r])}const value = getPath(request.object, ${js(path)});
+      javascript: `${namespaceGuard(ctx, [r])}${scope?.guard ?? ''}const value = getPath(request.object, ${js(path)});
 if (${unset}) {
   ${act(ctx, js(`${r.kind} objects must set ${path}`))}
 }
@@ -6787,6 +6794,88 @@ const handlerHost: OfflineFamily = {
 // ---------------------------------------------------------------------------------------------------------
 // Well-known fields of built-in kinds, named without their path ("CronJobs must set concurrencyPolicy to Forbid")
 
+/**
+ * Service fields the API server accepts only on some Service types: externalTrafficPolicy "may only be set for
+ * externally-accessible services" (NodePort, LoadBalancer, or ClusterIP with externalIPs); loadBalancerClass,
+ * loadBalancerSourceRanges and allocateLoadBalancerNodePorts "may only be used when `type` is 'LoadBalancer'". A
+ * requirement to set one is read for those Services alone: asked of every Service it would deny each ClusterIP
+ * Service, which can never carry it. healthCheckNodePort (LoadBalancer with externalTrafficPolicy Local only, and
+ * allocated by the API server) is not read.
+ */
+const SERVICE_TYPE_FIELDS: Readonly<Record<string, { types: readonly string[]; externalIPs?: boolean } | null>> = {
+  externalTrafficPolicy: { types: ['NodePort', 'LoadBalancer'], externalIPs: true },
+  loadBalancerClass: { types: ['LoadBalancer'] },
+  loadBalancerSourceRanges: { types: ['LoadBalancer'] },
+  allocateLoadBalancerNodePorts: { types: ['LoadBalancer'] },
+  healthCheckNodePort: null,
+};
+
+/** The Service types a Service field exists on (SERVICE_TYPE_FIELDS): the code that skips the others, and cases. */
+interface ServiceTypeScope {
+  /** "(only NodePort and LoadBalancer Services, or Services with externalIPs, accept it)". */
+  note: string;
+  /** Code that admits a Service of another type (placed before the check). */
+  guard: string;
+  /** A sample of the type the field exists on. */
+  typed: (o: KubeObject) => KubeObject;
+  /** Cases: a Service outside the scope is admitted, one inside without the field is not. */
+  cases: (without: () => KubeObject, v: TestCase['expect']) => TestCase[];
+}
+
+/**
+ * undefined: the field holds on every object of the kind; null: it exists only where it cannot be read, or the text
+ * names Service types itself ("LoadBalancer Services must set …"), which the scope written here would not follow.
+ */
+function serviceTypeScope(r: ApiResource, path: string, text: string): ServiceTypeScope | null | undefined {
+  if (r.kind !== 'Service' || r.group !== '') return undefined;
+  const name = /^spec\.([A-Za-z]+)$/.exec(path)?.[1];
+  if (!name || !(name in SERVICE_TYPE_FIELDS)) return undefined;
+  const f = SERVICE_TYPE_FIELDS[name];
+  if (!f || /\b(?:ClusterIP|NodePort|LoadBalancer|ExternalName|headless)\b|\btype\b/i.test(text)) return null;
+  const { types, externalIPs } = f;
+  const setType = (o: KubeObject, type: string, ips?: string[]): KubeObject =>
+    variant(o, (x) => {
+      const spec = ((x as JsonObject).spec ??= {}) as JsonObject;
+      spec.type = type;
+      if (ips) spec.externalIPs = ips;
+    });
+  const shown = `${types.join(' and ')} Services${externalIPs ? ', or Services with externalIPs,' : ''}`;
+  return {
+    note: ` (only ${shown} accept ${name}; other Services are not checked)`,
+    guard: `const serviceType = getPath(request.object, "spec.type") || "ClusterIP";
+${externalIPs ? 'const externalIPs = getPath(request.object, "spec.externalIPs");\n' : ''}if (${js(types)}.indexOf(serviceType) < 0${externalIPs ? ' && !(Array.isArray(externalIPs) && externalIPs.length > 0)' : ''}) {
+  allow();
+}
+`,
+    typed: (o) => setType(o, types[types.length - 1]),
+    cases: (without, v) => [
+      {
+        name: `a ClusterIP Service without ${path} is allowed (the API server rejects ${name} there)`,
+        object: setType(without(), 'ClusterIP'),
+        expect: 'allow',
+      },
+      ...(types.length > 1
+        ? [
+            {
+              name: `a ${types[0]} Service without ${path} is ${v === 'warn' ? 'warned' : 'denied'}`,
+              object: setType(without(), types[0]),
+              expect: v,
+            },
+          ]
+        : []),
+      ...(externalIPs
+        ? [
+            {
+              name: `a ClusterIP Service with externalIPs, without ${path}, is ${v === 'warn' ? 'warned' : 'denied'}`,
+              object: setType(without(), 'ClusterIP', ['203.0.113.10']),
+              expect: v,
+            },
+          ]
+        : []),
+    ],
+  };
+}
+
 interface KnownField {
   path: string;
   /** intOrString: a number or a percentage ("2", "50%"), as the API's IntOrString. */
@@ -6911,7 +7000,15 @@ const knownField: OfflineFamily = {
     const path = field.path;
     const parts = path.split('.');
     const ns = homeNamespace(ctx);
-    const mk = (v: unknown, namespace = ns): KubeObject => sampleWithField(r, namespace, parts, v);
+    // A field some Service types never accept is required of the others only (serviceTypeScope).
+    const scope = serviceTypeScope(r, path, ctx.text);
+    if (scope === null) return undefined;
+    const mk = (v: unknown, namespace = ns): KubeObject => {
+      const o = sampleWithField(r, namespace, parts, v);
+      return scope ? scope.typed(o) : o;
+    };
+    const guard = scope?.guard ?? '';
+    const note = scope?.note ?? '';
     const v = violation(ctx);
     const word = v === 'warn' ? 'warned' : 'denied';
     const sampleValue: unknown =
@@ -6961,15 +7058,16 @@ const knownField: OfflineFamily = {
         ...base,
         polarity: 'require',
         family: 'known-field',
-        summary: `${r.kind} objects must set ${path} to ${show}`,
+        summary: `${r.kind} objects must set ${path} to ${show}${note}`,
         tests: [
           { name: `${r.kind} with ${path} ${show} is allowed`, object: mk(value), expect: 'allow' },
           { name: `${r.kind} with ${path} ${JSON.stringify(other)} is ${word}`, object: mk(other), expect: v },
           { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v },
           updateCase(`UPDATE away from ${show} is ${word}`, mk(value), mk(other), v),
           ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
+          ...(scope ? scope.cases(() => mk(undefined), v) : []),
         ],
-        javascript: `${namespaceGuard(ctx, [r])}if (getPath(request.object, ${js(path)}) !== ${js(value)}) {
+        javascript: `${namespaceGuard(ctx, [r])}${guard}if (getPath(request.object, ${js(path)}) !== ${js(value)}) {
   ${act(ctx, js(`${r.kind} objects must set ${path} to ${show}`))}
 }
 `,
@@ -6982,7 +7080,7 @@ const knownField: OfflineFamily = {
       ...base,
       polarity: 'require',
       family: 'known-field',
-      summary: `${r.kind} objects must set ${path}`,
+      summary: `${r.kind} objects must set ${path}${note}`,
       tests: [
         { name: `${r.kind} with ${path} set is allowed`, object: mk(sampleValue), expect: 'allow' },
         { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v, message: name },
@@ -6991,8 +7089,9 @@ const knownField: OfflineFamily = {
           : []),
         updateCase(`removing ${path} is ${word}`, mk(sampleValue), mk(undefined), v),
         ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
+        ...(scope ? scope.cases(() => mk(undefined), v) : []),
       ],
-      javascript: `${namespaceGuard(ctx, [r])}const value = getPath(request.object, ${js(path)});
+      javascript: `${namespaceGuard(ctx, [r])}${guard}const value = getPath(request.object, ${js(path)});
 if (value === undefined || value === null || value === '') {
   ${act(ctx, js(`${r.kind} objects must set ${path}`))}
 }

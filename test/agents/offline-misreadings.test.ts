@@ -2201,3 +2201,68 @@ describe('a bound on a required resource leaves the ephemeral containers of a de
     ).toEqual([]);
   });
 });
+
+describe('a Service field the API server accepts on some Service types only is required of those types only', () => {
+  const svc = (spec: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 's', namespace: 'default' },
+    spec: { selector: { app: 'web' }, ports: [{ port: 80 }], ...spec },
+  });
+
+  it('"Services must set externalTrafficPolicy to Local" leaves ClusterIP Services alone (they cannot set it)', async () => {
+    for (const text of [
+      'Services must set externalTrafficPolicy to Local.',
+      'Services must set spec.externalTrafficPolicy.',
+      'This policy ensures that Services set externalTrafficPolicy to Local.',
+    ])
+      expect(
+        await failuresOn(text, [
+          { name: 'a ClusterIP Service', object: svc({ type: 'ClusterIP' }), expect: 'allow' },
+          { name: 'a Service of the default type', object: svc({}), expect: 'allow' },
+          {
+            name: 'a LoadBalancer Service with Cluster',
+            object: svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Cluster' }),
+            expect: text.includes('Local') ? 'deny' : 'allow',
+          },
+          { name: 'a NodePort Service without it', object: svc({ type: 'NodePort' }), expect: 'deny' },
+          {
+            name: 'a LoadBalancer Service with Local',
+            object: svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Local' }),
+            expect: 'allow',
+          },
+          {
+            name: 'a ClusterIP Service with externalIPs without it',
+            object: svc({ type: 'ClusterIP', externalIPs: ['203.0.113.10'] }),
+            expect: 'deny',
+          },
+        ]),
+      ).toEqual([]);
+  });
+
+  it('loadBalancerClass and loadBalancerSourceRanges are asked of LoadBalancer Services only', async () => {
+    for (const text of ['Services must set loadBalancerClass.', 'Services must set spec.loadBalancerSourceRanges.'])
+      expect(
+        await failuresOn(text, [
+          { name: 'a ClusterIP Service', object: svc({ type: 'ClusterIP' }), expect: 'allow' },
+          { name: 'a NodePort Service', object: svc({ type: 'NodePort' }), expect: 'allow' },
+          { name: 'a LoadBalancer Service without it', object: svc({ type: 'LoadBalancer' }), expect: 'deny' },
+        ]),
+      ).toEqual([]);
+  });
+
+  it('refuses a Service type the text names itself, and healthCheckNodePort; other known fields hold everywhere', () => {
+    for (const text of [
+      'LoadBalancer Services must set externalTrafficPolicy to Local.',
+      'Services of type LoadBalancer must set externalTrafficPolicy to Local.',
+      'Services must set spec.healthCheckNodePort.',
+    ])
+      refusal(text);
+    expect(understandOffline({ text: 'Services must set sessionAffinity to ClientIP.' }).spec.javascript).not.toMatch(
+      /serviceType/,
+    );
+    expect(understandOffline({ text: 'Services must not use externalTrafficPolicy Cluster.' }).family).toBe(
+      'known-field',
+    );
+  });
+});

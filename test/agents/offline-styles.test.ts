@@ -1642,7 +1642,9 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     checks: [
       ['Local', service({ type: 'NodePort', externalTrafficPolicy: 'Local' }), 'allow'],
       ['Cluster', service({ type: 'NodePort', externalTrafficPolicy: 'Cluster' }), 'deny'],
-      ['unset', service({}), 'deny'],
+      ['unset on a NodePort Service', service({ type: 'NodePort' }), 'deny'],
+      // A ClusterIP Service cannot set externalTrafficPolicy at all: the API server rejects it there.
+      ['a ClusterIP Service', service({}), 'allow'],
     ],
   },
   // "other than X" where a family enumerates values: X is the allow-list.
