@@ -4003,6 +4003,97 @@ const containerPortNames: OfflineFamily = {
   },
 };
 
+/** "including init containers", "init containers included", "containers and init containers": init containers count. */
+const INIT_COUNTED =
+  /,?\s*\b(?:including|incl\.|counting|with)\s+(?:their\s+|the\s+)?init(?:ial)?\s+containers\b|,?\s*\binit(?:ial)?\s+containers\s+(?:included|counted|too|as\s+well)\b|\b(?:containers|container)\s+and\s+init(?:ial)?\s+containers\b/i;
+/** The one upper bound on the number of containers: [phrase, polarity it needs ("not more than" needs a negation)]. */
+const CONTAINER_COUNT: ReadonlyArray<[RegExp, boolean]> = [
+  [
+    /\blimits?\s+the\s+number\s+of\s+containers\s+(?:in|of|per)\s+(?:a|each|every|the)\s+pod\s+to\s+(?:at\s+most\s+|a\s+maximum\s+of\s+|no\s+more\s+than\s+)?(\d+)\b/i,
+    false,
+  ],
+  [
+    /\b(?:at\s+most|no\s+more\s+than|not\s+more\s+than|a\s+maximum\s+of|up\s+to)\s+(\d+)\s+(?:(?:regular|app(?:lication)?)\s+)?containers\b/i,
+    false,
+  ],
+  [/(?<!\b(?:no|not)\s+)\bmore\s+than\s+(\d+)\s+containers\b/i, true],
+];
+
+/**
+ * "This policy limits the number of containers in a Pod to at most 4", "Pods must not have more than 4 containers":
+ * a pod spec (a Pod's, or a pod controller's template) lists at most N containers in spec.containers. Init containers
+ * count only when the text says so ("including init containers"); ephemeral containers (kubectl debug) never.
+ */
+const containerCount: OfflineFamily = {
+  id: 'container-count',
+  title: 'at most N containers in a pod (spec.containers; init containers only when the text counts them)',
+  examples: [
+    'This policy limits the number of containers in a Pod to at most 4.',
+    'Pods must not have more than 4 containers.',
+  ],
+  phrases: [...CONTAINER_COUNT.map(([re]) => re), INIT_COUNTED, ...POD_PHRASES],
+  match: (ctx) => {
+    const t = ctx.text;
+    const said = CONTAINER_COUNT.flatMap(([re, negated]) =>
+      [...t.matchAll(new RegExp(re.source, 'gi'))].map((m) => ({ n: Number(m[1]), negated })),
+    );
+    if (said.length !== 1 || said[0].negated !== ctx.negated) return undefined;
+    const max = said[0].n;
+    // Any other number is a second bound ("or 2 volumes"); ephemeral containers are never part of a pod's count.
+    if ((t.match(/\d+/g) ?? []).length !== 1 || max < 1 || /\bephemeral\b/i.test(t)) return undefined;
+    const withInit = INIT_COUNTED.test(t);
+    // "at most 4 init containers" is a bound on init containers alone (containerRule refuses it); "init" said in
+    // any other way is not placed.
+    const many = (n: number, prefix = 'c'): Array<Record<string, unknown>> =>
+      Array.from({ length: n }, (_, i) => ({ name: `${prefix}${i}`, image: 'registry.example.com/app:1.4.2' }));
+    const init = many(1, 'init');
+    const what = withInit ? 'containers and init containers' : 'containers';
+    const summary = withInit
+      ? `a pod may have at most ${max} containers, init containers counted (spec.containers + spec.initContainers); ephemeral containers are not counted`
+      : `a pod may have at most ${max} containers in spec.containers; init containers and ephemeral containers are not counted`;
+    return podSpecRule(
+      ctx,
+      {
+        family: 'container-count',
+        summary,
+        offending: [
+          { name: `${max + 1} containers`, container: {}, podSpec: { containers: many(max + 1) } },
+          ...(withInit
+            ? [
+                {
+                  name: `${max} containers and an init container`,
+                  container: {},
+                  podSpec: { containers: many(max), initContainers: init },
+                },
+              ]
+            : []),
+        ],
+        compliant: [
+          { name: `${max} containers`, container: {}, podSpec: { containers: many(max) } },
+          { name: 'one container', container: {} },
+          ...(withInit
+            ? []
+            : [
+                {
+                  name: `${max} containers and an init container`,
+                  container: {},
+                  podSpec: { containers: many(max), initContainers: init },
+                },
+              ]),
+        ],
+        polarity: ctx.negated ? 'forbid' : 'require',
+      },
+      [step('podSpecOf', 'the pod spec of a pod or workload')],
+      () => `const podSpec = podSpecOf(request.object) || {};
+const count = (Array.isArray(podSpec.containers) ? podSpec.containers.length : 0)${withInit ? ' + (Array.isArray(podSpec.initContainers) ? podSpec.initContainers.length : 0)' : ''};
+if (count > ${max}) {
+  ${act(ctx, `${js(`a pod may have at most ${max} ${what}; this one has `)} + count`)}
+}
+`,
+    );
+  },
+};
+
 const hostPorts: OfflineFamily = {
   id: 'host-ports',
   title: 'hostPort on container ports forbidden',
@@ -7127,6 +7218,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   hostPath,
   probesDistinct,
   containerPortNames,
+  containerCount,
   hostPorts,
   seccomp,
   runAsUser,

@@ -3539,3 +3539,46 @@ const REFUSED_LABEL_VALUES: Array<[string, string]> = [
 ];
 
 describeReadings('a label with one of the values named', READ_LABEL_VALUES, REFUSED_LABEL_VALUES);
+
+// "at most 4 containers in a Pod": spec.containers counted; init containers only when the text counts them.
+const containers = (n: number): Array<Record<string, unknown>> =>
+  Array.from({ length: n }, (_, i) => container({ name: `c${i}` }));
+const initOne = { initContainers: [container({ name: 'init' })] };
+const READ_CONTAINER_COUNT: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...[
+    'This policy limits the number of containers in a Pod to at most 4.',
+    'Pods must not have more than 4 containers.',
+    'Pods with more than 4 containers are not allowed.',
+    'A Pod may have at most 4 containers.',
+  ].map((text) => ({
+    text,
+    family: 'container-count',
+    checks: [
+      ['5 containers', pod(containers(5)), 'deny'],
+      ['4 containers', pod(containers(4)), 'allow'],
+      ['4 containers and an init container', pod(containers(4), initOne), 'allow'],
+      ['a Deployment with 5 containers', deployment(containers(5)), 'deny'],
+      ['a Deployment with 4 containers', deployment(containers(4)), 'allow'],
+    ] as Check[],
+  })),
+  {
+    text: 'Pods must not have more than 4 containers, including init containers.',
+    family: 'container-count',
+    checks: [
+      ['4 containers and an init container', pod(containers(4), initOne), 'deny'],
+      ['3 containers and an init container', pod(containers(3), initOne), 'allow'],
+      ['a Deployment with 4 containers and an init container', deployment(containers(4), initOne), 'deny'],
+    ],
+  },
+];
+
+const REFUSED_CONTAINER_COUNT: Array<[string, string]> = [
+  ['Pods must have at least 2 containers.', 'a lower bound'],
+  ['Pods must not have more than 4 init containers.', 'init containers alone'],
+  ['Pods must not have more than four containers.', 'a number in words'],
+  ['Pods must not have more than 4 containers or 2 volumes.', 'a second bound'],
+  ['Pods must not have more than 4 containers, excluding init containers.', 'an exclusion not placed'],
+  ['Pods must not have more than 4 containers with a memory limit.', 'a condition on the containers'],
+];
+
+describeReadings('the number of containers in a pod', READ_CONTAINER_COUNT, REFUSED_CONTAINER_COUNT);
