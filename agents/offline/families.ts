@@ -3533,17 +3533,39 @@ const operationForbidden: OfflineFamily = {
           expect: 'allow',
         });
     }
+    // "Pods must not be created (in the default namespace)": a pod controller created there would only make pods that
+    // are denied, so creating one is denied too, as kind-in-namespace and the pod-spec rules do (workloads()). Only its
+    // creation: updating or deleting a Deployment is not creating or deleting a Pod.
+    const controllers =
+      operations.includes('CREATE') && resources.some((x) => x.kind === 'Pod')
+        ? workloads(ctx).filter((x) => x.kind !== 'Pod' && !resources.some((y) => y.kind === x.kind))
+        : [];
+    for (const c of controllers.filter((x) => x.kind === 'Deployment' || x.kind === 'CronJob'))
+      tests.push(
+        { name: `CREATE of a ${c.kind} (its pods would be denied) is ${verb}`, ...request('CREATE', c), expect: v },
+        ...(['UPDATE', 'DELETE'] as const).map((op) => ({
+          name: `${op} of a ${c.kind} is allowed`,
+          ...request(op, c),
+          expect: 'allow' as const,
+        })),
+      );
     const kinds = resources.map((x) => x.kind).join(', ');
     const done = operations.map((o) => past[o]).join(' or ');
-    const summary = `${kinds} objects may not be ${done}${ctx.namespaces.length ? ` in namespace ${ctx.namespaces.join(', ')}` : ''} (every ${operations.join('/')} request for them is ${verb})`;
+    const summary = `${kinds} objects may not be ${done}${ctx.namespaces.length ? ` in namespace ${ctx.namespaces.join(', ')}` : ''} (every ${operations.join('/')} request for them is ${verb})${controllers.length ? '; nor may a pod controller be created' : ''}`;
+    const onlyCreate = controllers.length
+      ? `if (${js(controllers.map((x) => x.kind))}.indexOf((request.object || request.oldObject || {}).kind) >= 0 && request.operation !== 'CREATE') {
+  allow();
+}
+`
+      : '';
     return {
       polarity: 'forbid',
       family: 'operation-forbidden',
       summary,
-      target: targetFor(resources, operations, 'Validating', ctx.namespaces),
+      target: targetFor([...resources, ...controllers], operations, 'Validating', ctx.namespaces),
       steps: [],
       tests,
-      javascript: `${namespaceGuard(ctx, resources)}if (${js(operations)}.indexOf(request.operation) >= 0) {
+      javascript: `${namespaceGuard(ctx, [...resources, ...controllers])}${onlyCreate}if (${js(operations)}.indexOf(request.operation) >= 0) {
   const target = request.object || request.oldObject;
   ${act(ctx, `${js(`${kinds} objects may not be ${done}: `)} + String((target && target.metadata && target.metadata.name) || request.name || '')`)}
 }

@@ -2266,3 +2266,54 @@ describe('a Service field the API server accepts on some Service types only is r
     );
   });
 });
+
+describe('a ban on creating Pods also bans creating the pod controllers whose pods it would deny', () => {
+  const workload = (kind: 'Deployment' | 'StatefulSet', namespace = 'default'): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind,
+    metadata: { name: 'w', namespace },
+    spec: {
+      selector: { matchLabels: { app: 'w' } },
+      ...(kind === 'StatefulSet' ? { serviceName: 'w' } : {}),
+      template: {
+        metadata: { labels: { app: 'w' } },
+        spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }] },
+      },
+    },
+  });
+
+  it('"Pods and Services must not be created in the default namespace" denies a Deployment there', async () => {
+    expect(
+      await failuresOn('Pods and Services must not be created in the default namespace.', [
+        { name: 'a Deployment in default', object: workload('Deployment'), expect: 'deny' },
+        { name: 'a StatefulSet in default', object: workload('StatefulSet'), expect: 'deny' },
+        { name: 'a Deployment in apps', object: workload('Deployment', 'apps'), expect: 'allow' },
+        { name: 'a Pod in default', object: pod({}), expect: 'deny' },
+        {
+          name: 'updating a Deployment in default',
+          operation: 'UPDATE',
+          oldObject: workload('Deployment'),
+          object: workload('Deployment'),
+          expect: 'allow',
+        },
+        {
+          name: 'deleting a Deployment in default',
+          operation: 'DELETE',
+          oldObject: workload('Deployment'),
+          expect: 'allow',
+        },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('"Pods must not be created or deleted": a controller may not be created, but may be deleted', async () => {
+    expect(
+      await failuresOn('Pods must not be created or deleted.', [
+        { name: 'a Deployment', object: workload('Deployment'), expect: 'deny' },
+        { name: 'deleting a Deployment', operation: 'DELETE', oldObject: workload('Deployment'), expect: 'allow' },
+        { name: 'deleting a Pod', operation: 'DELETE', oldObject: pod({}), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    expect(understandOffline({ text: 'Pods must not be deleted.' }).plan.target.resources).toEqual(['pods']);
+  });
+});
