@@ -197,6 +197,16 @@ export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyVa
   ))
     if (!MATCH_VERBS.test(m[1])) push(m[1], m[2]);
   if (out.length) return out;
+  // set the annotation prometheus.io/scrape to true: "to" names the value only after "set" ("add the label team
+  // to Namespaces" names where it goes)
+  for (const m of text.matchAll(
+    new RegExp(
+      `\\bset(?:s|ting)?\\s+(?:the\\s+|an?\\s+)?${w}\\s+${QUOTE}?(${KEY})${QUOTE}?\\s+to\\s+(?:the\\s+)?(?:value\\s+)?${QUOTE}?(${KEY})${QUOTE}?(?=\\s*(?:[.,;]|$|\\s+(?:on|for|in)\\b))`,
+      'gi',
+    ),
+  ))
+    push(m[1], m[2]);
+  if (out.length) return out;
   // a 'team' label / a non-empty team label
   for (const m of text.matchAll(new RegExp(`${QUOTE}(${KEY})${QUOTE}\\s+${w}\\b`, 'gi'))) push(m[1]);
   for (const m of text.matchAll(new RegExp(`\\b${w}\\s+${QUOTE}(${KEY})${QUOTE}`, 'gi'))) push(m[1]);

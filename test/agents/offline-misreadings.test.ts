@@ -2317,3 +2317,23 @@ describe('a ban on creating Pods also bans creating the pod controllers whose po
     expect(understandOffline({ text: 'Pods must not be deleted.' }).plan.target.resources).toEqual(['pods']);
   });
 });
+
+describe('a label set to a value keeps its value', () => {
+  it('"must set the label env to prod" requires env=prod, not any env', async () => {
+    const labelled = (env: string): KubeObject => ({
+      ...pod({ containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }] }, 'prod'),
+      metadata: { name: 'p', namespace: 'prod', labels: { env } },
+    });
+    for (const text of [
+      'Pods must set the label env to prod in the prod namespace.',
+      'Pods must set the label env to prod.',
+    ])
+      expect(
+        await failuresOn(text, [
+          { name: 'env=prod', object: labelled('prod'), expect: 'allow' },
+          { name: 'env=dev', object: labelled('dev'), expect: 'deny' },
+        ]),
+        text,
+      ).toEqual([]);
+  });
+});

@@ -3582,3 +3582,32 @@ const REFUSED_CONTAINER_COUNT: Array<[string, string]> = [
 ];
 
 describeReadings('the number of containers in a pod', READ_CONTAINER_COUNT, REFUSED_CONTAINER_COUNT);
+
+// "Every Pod must set the annotation prometheus.io/scrape to true": after "set", "to" names the value.
+const scrapePod = (value?: string) => ({
+  ...pod(),
+  metadata: {
+    name: 'p',
+    namespace: NS,
+    ...(value === undefined ? {} : { annotations: { 'prometheus.io/scrape': value } }),
+  },
+});
+const READ_SET_META_TO: Array<{ text: string; family: string; checks: Check[] }> = [
+  'This policy requires that every Pod sets the annotation prometheus.io/scrape to true.',
+  'Every Pod must set the annotation prometheus.io/scrape to true.',
+].map((text) => ({
+  text,
+  family: 'metadata-required',
+  checks: [
+    ['scrape=true', scrapePod('true'), 'allow'],
+    ['scrape=false', scrapePod('false'), 'deny'],
+    ['no annotation', scrapePod(), 'deny'],
+  ] as Check[],
+}));
+
+const REFUSED_SET_META_TO: Array<[string, string]> = [
+  ['Every Namespace must set the label team to a value.', '"a value" names none'],
+  ['Add the label team to Namespaces.', '"to" names where, not a value'],
+];
+
+describeReadings('a label or annotation set to a value', READ_SET_META_TO, REFUSED_SET_META_TO);
