@@ -608,6 +608,98 @@ if (labels.length === 0 && exprs.length === 0) {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------
+// The StorageClass a PersistentVolumeClaim uses (spec.storageClassName)
+
+/** A StorageClass name: a DNS subdomain, lower case ("Fast", "SSD" are words, not names). */
+const STORAGE_CLASS_NAME = String.raw`[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?`;
+/** "use(s) the storage class standard", "use the StorageClass `fast`", "use the `fast` storage class". */
+const USES_CLASS = new RegExp(
+  String.raw`\b(?:use|uses|using)\s+(?:the\s+)?(?:[Ss]torage\s?[Cc]lass)\s+(?:named\s+|called\s+)?([\x60'"]?)(${STORAGE_CLASS_NAME})\1(?=[\s.,;!]|$)|\b(?:use|uses|using)\s+(?:the\s+)?([\x60'"])(${STORAGE_CLASS_NAME})\3\s+(?:[Ss]torage\s?[Cc]lass)\b`,
+  'g',
+);
+
+/**
+ * "This policy ensures that PersistentVolumeClaims use the storage class standard", "PVCs must use the StorageClass
+ * fast": spec.storageClassName equals the name (or, negated, does not). A claim that leaves the field out is given the
+ * cluster's default class by the DefaultStorageClass admission plugin before any webhook sees it, so it passes when
+ * that default is the named class; with no default class it stays unset (it would bind to no class) and is denied by
+ * the requirement. "" (no class, static binding) is not the named class either. A bare name before "storage class"
+ * ("the fast storage class") may be a description, and is read only quoted.
+ */
+const claimStorageClass: OfflineFamily = {
+  id: 'claim-storage-class',
+  title: 'the StorageClass a PersistentVolumeClaim uses (spec.storageClassName equal to the name, or not)',
+  examples: [
+    'This policy ensures that PersistentVolumeClaims use the storage class standard.',
+    'PVCs must use the StorageClass fast.',
+  ],
+  phrases: [USES_CLASS],
+  match: (ctx) => {
+    const t = ctx.text;
+    const said = [...t.matchAll(new RegExp(USES_CLASS.source, 'g'))];
+    if (said.length !== 1) return undefined;
+    const name = said[0][2] ?? said[0][4];
+    // "the storage class default" is the cluster's default (whichever it is), not a class so named.
+    if (!name || name === 'default' || (isVagueName(name) && name !== 'standard')) return undefined;
+    if (/\b(?:only|unless|except|but|or|and)\b/i.test(t)) return undefined;
+    const pvc = ctx.catalog.byKind('v1', 'PersistentVolumeClaim');
+    if (!pvc || !ctx.resources.includes(pvc)) return undefined;
+    if (ctx.resources.some((r) => r !== pvc && r.kind !== 'StorageClass')) return undefined;
+    const forbid = ctx.negated;
+    const ns = homeNamespace(ctx);
+    const v = violation(ctx);
+    const verb = v === 'warn' ? 'warned' : 'denied';
+    const mk = (storageClassName: string | undefined, namespace = ns): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data', namespace },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '1Gi' } },
+        ...(storageClassName !== undefined ? { storageClassName } : {}),
+      },
+    });
+    const other = name === 'other-class' ? 'another-class' : 'other-class';
+    const tests: TestCase[] = forbid
+      ? [
+          { name: `a claim for the class ${name} is ${verb}`, object: mk(name), expect: v },
+          { name: `a claim for the class ${other} is allowed`, object: mk(other), expect: 'allow' },
+          {
+            name: 'a claim without storageClassName (no default class) is allowed',
+            object: mk(undefined),
+            expect: 'allow',
+          },
+          updateCase(`a claim changed to the class ${name} is ${verb}`, mk(other), mk(name), v),
+        ]
+      : [
+          { name: `a claim for the class ${name} is allowed`, object: mk(name), expect: 'allow' },
+          { name: `a claim for the class ${other} is ${verb}`, object: mk(other), expect: v },
+          { name: `a claim without storageClassName (no default class) is ${verb}`, object: mk(undefined), expect: v },
+          { name: `a claim with storageClassName "" (no class) is ${verb}`, object: mk(''), expect: v },
+          updateCase(`a claim changed to the class ${other} is ${verb}`, mk(name), mk(other), v),
+        ];
+    tests.push(...scopeCases(pvc, ctx, (o) => mk(forbid ? name : other, o.namespace)));
+    const summary = forbid
+      ? `PersistentVolumeClaims may not use the StorageClass ${name} (spec.storageClassName); a claim without the field is given the cluster's default class before this check, so it is denied only when that default is ${name}`
+      : `PersistentVolumeClaims must use the StorageClass ${name} (spec.storageClassName); a claim without the field is given the cluster's default class before this check, so it passes only when that default is ${name}, and with no default class (or storageClassName "") it is denied`;
+    return {
+      polarity: forbid ? 'forbid' : 'require',
+      family: 'claim-storage-class',
+      summary,
+      target: targetFor([pvc], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [],
+      tests,
+      placesKinds: ['StorageClass'],
+      javascript: `${namespaceGuard(ctx, [pvc])}const cls = request.object?.spec?.storageClassName;
+if (${forbid ? `cls === ${js(name)}` : `cls !== ${js(name)}`}) {
+  ${act(ctx, `${js(forbid ? `PersistentVolumeClaims may not use the StorageClass ${name}` : `PersistentVolumeClaims must use the StorageClass ${name}; this one uses `)}${forbid ? '' : " + (typeof cls === 'string' && cls !== '' ? cls : 'none')"}`)}
+}
+`,
+    };
+  },
+};
+
 /** The families of this file, in the order OFFLINE_FAMILIES tries them. */
 export const MORE_FAMILIES: readonly OfflineFamily[] = [
   podConnect,
@@ -615,4 +707,5 @@ export const MORE_FAMILIES: readonly OfflineFamily[] = [
   ingressClass,
   anonymousBindings,
   networkPolicyEmptySelector,
+  claimStorageClass,
 ];

@@ -3583,6 +3583,63 @@ const REFUSED_CONTAINER_COUNT: Array<[string, string]> = [
 
 describeReadings('the number of containers in a pod', READ_CONTAINER_COUNT, REFUSED_CONTAINER_COUNT);
 
+// "PersistentVolumeClaims use the storage class standard": spec.storageClassName equal to the name.
+const classClaim = (storageClassName?: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name: 'data', namespace: NS },
+  spec: {
+    accessModes: ['ReadWriteOnce'],
+    resources: { requests: { storage: '1Gi' } },
+    ...(storageClassName !== undefined ? { storageClassName } : {}),
+  },
+});
+const READ_CLAIM_CLASS: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...[
+    'This policy ensures that PersistentVolumeClaims use the storage class standard.',
+    'PersistentVolumeClaims must use the storage class `standard`.',
+    'Deny PVCs that do not use the storage class standard.',
+  ].map((text) => ({
+    text,
+    family: 'claim-storage-class',
+    checks: [
+      ['the class standard', classClaim('standard'), 'allow'],
+      ['the class fast', classClaim('fast'), 'deny'],
+      ['no storageClassName (no default class)', classClaim(), 'deny'],
+      ['storageClassName ""', classClaim(''), 'deny'],
+      ['changed to fast', [classClaim('standard'), classClaim('fast')], 'deny'],
+    ] as Check[],
+  })),
+  {
+    text: 'PVCs must use the StorageClass fast',
+    family: 'claim-storage-class',
+    checks: [
+      ['the class fast', classClaim('fast'), 'allow'],
+      ['the class standard', classClaim('standard'), 'deny'],
+    ],
+  },
+  {
+    text: 'PersistentVolumeClaims must not use the storage class standard.',
+    family: 'claim-storage-class',
+    checks: [
+      ['the class standard', classClaim('standard'), 'deny'],
+      ['the class fast', classClaim('fast'), 'allow'],
+      ['no storageClassName', classClaim(), 'allow'],
+    ],
+  },
+];
+
+const REFUSED_CLAIM_CLASS: Array<[string, string]> = [
+  ['PersistentVolumeClaims must use the fast storage class.', 'a bare word before "storage class" may describe'],
+  ['PersistentVolumeClaims must use the storage class standard or fast.', 'a list'],
+  ['PersistentVolumeClaims must use a storage class.', 'no name'],
+  ['PersistentVolumeClaims must use the storage class default.', "the cluster's default, not a name"],
+  ['PersistentVolumeClaims must use the StorageClass Fast.', 'not a StorageClass name'],
+  ['PersistentVolumes must use the storage class standard.', 'another kind'],
+];
+
+describeReadings('the StorageClass a PersistentVolumeClaim uses', READ_CLAIM_CLASS, REFUSED_CLAIM_CLASS);
+
 // "Every Pod must set the annotation prometheus.io/scrape to true": after "set", "to" names the value.
 const scrapePod = (value?: string) => ({
   ...pod(),
