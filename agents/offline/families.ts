@@ -4599,11 +4599,14 @@ const hostProcess: OfflineFamily = {
   },
 };
 
+/** "pod controllers", "their controllers": the kinds carrying a pod template, named beside Pods. */
+const POD_CONTROLLERS_SAID = /\b(?:pod|their|its)\s+controllers\b/i;
+
 const kindInNamespace: OfflineFamily = {
   id: 'kind-in-namespace',
   title: 'a kind forbidden in named namespaces (e.g. nothing in default)',
   examples: ['Pods must not be created in the default namespace.', 'Deny Deployments in namespace legacy.'],
-  phrases: [],
+  phrases: [POD_CONTROLLERS_SAID],
   match: (ctx) => {
     // The statement's polarity (reading.ts) says whether it forbids: "Pods are not created in …" does, without a deny verb.
     if (
@@ -4614,6 +4617,12 @@ const kindInNamespace: OfflineFamily = {
       return undefined;
     const r = subjectResources(ctx).find((x) => x.namespaced);
     if (!r) return undefined;
+    // "Pods and pod controllers": the controllers are what a rule on Pods reaches anyway (workloads()); said without
+    // Pods ("Pod controllers must not be created …") they are not read as Pods, nor when the rule would not reach them.
+    if (new RegExp(POD_CONTROLLERS_SAID.source, 'i').test(ctx.text)) {
+      const rest = ctx.text.replace(new RegExp(POD_CONTROLLERS_SAID.source, 'gi'), ' ');
+      if (r.kind !== 'Pod' || !/\bpods?\b/i.test(rest) || !ctx.podControllers) return undefined;
+    }
     const ns = ctx.namespaces[0];
     const v = violation(ctx);
     const tests: TestCase[] = [

@@ -3668,3 +3668,40 @@ const REFUSED_SET_META_TO: Array<[string, string]> = [
 ];
 
 describeReadings('a label or annotation set to a value', READ_SET_META_TO, REFUSED_SET_META_TO);
+
+// "Pods and pod controllers must not be created in the default namespace": the controllers a rule on Pods reaches.
+const inDefault = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, namespace: 'default' } });
+const statefulSetIn = (namespace: string): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'StatefulSet',
+  metadata: { name: 's', namespace },
+  spec: {
+    serviceName: 's',
+    selector: { matchLabels: { app: 'a' } },
+    template: { metadata: { labels: { app: 'a' } }, spec: { containers: [container()] } },
+  },
+});
+const READ_POD_CONTROLLERS_NS: Array<{ text: string; family: string; checks: Check[] }> = [
+  'Pods and pod controllers must not be created in the default namespace.',
+  'Pods and their controllers must not be created in the default namespace.',
+  'Pods and pod controllers are not allowed in the default namespace.',
+].map((text) => ({
+  text,
+  family: 'kind-in-namespace',
+  checks: [
+    ['a Pod in default', pod([container()], {}, 'default'), 'deny'],
+    ['a Deployment in default', inDefault(deployment([container()])), 'deny'],
+    ['a StatefulSet in default', statefulSetIn('default'), 'deny'],
+    ['a Pod in another namespace', pod(), 'allow'],
+    ['a StatefulSet in another namespace', statefulSetIn(NS), 'allow'],
+  ] as Check[],
+}));
+
+const REFUSED_POD_CONTROLLERS_NS: Array<[string, string]> = [
+  ['Pod controllers must not be created in the default namespace.', 'controllers without Pods'],
+  ['Services and their controllers must not be created in the default namespace.', 'controllers of no pods'],
+  ['Pods and pod controllers must not be deleted in the default namespace.', 'another operation'],
+  ['Pods and pod controllers must not be created in the default namespace, except DaemonSets.', 'an exception'],
+];
+
+describeReadings('Pods and pod controllers in a namespace', READ_POD_CONTROLLERS_NS, REFUSED_POD_CONTROLLERS_NS);
