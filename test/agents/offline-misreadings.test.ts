@@ -22,6 +22,16 @@ function refusal(text: string): { message: string; unplaced: string[] } {
   }
 }
 
+/** The kind of policy the offline planner writes for a text (Validating / Mutating), or undefined when it refuses. */
+function policyTypeOf(text: string): string | undefined {
+  try {
+    return understandOffline({ text }).plan.target.type;
+  } catch (err) {
+    if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
+    return undefined;
+  }
+}
+
 /** Generates offline and runs cases written here, from the intent's true meaning, against the policy. */
 async function failuresOn(text: string, cases: TestCase[]): Promise<string[]> {
   const intent: Intent = { text };
@@ -1246,12 +1256,7 @@ describe('what "this policy" does to an object is a mutation, never a deny', () 
       'This policy sets imagePullPolicy to Always on every container.',
       'The policy assigns the label team=platform to every Namespace.',
     ]) {
-      let type: string | undefined;
-      try {
-        type = understandOffline({ text }).plan.target.type;
-      } catch (err) {
-        if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
-      }
+      const type = policyTypeOf(text);
       expect(type === undefined || type === 'Mutating', `${text}: ${type}`).toBe(true);
     }
     // A sentence that asks the object to set a field is still a requirement.
@@ -1268,12 +1273,7 @@ describe('what "this policy" does to an object is a mutation, never a deny', () 
       'The policy removes the NET_RAW capability from all containers.',
       'Drop all capabilities from every container.',
     ]) {
-      let type: string | undefined;
-      try {
-        type = understandOffline({ text }).plan.target.type;
-      } catch (err) {
-        if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
-      }
+      const type = policyTypeOf(text);
       expect(type === undefined || type === 'Mutating', `${text}: ${type}`).toBe(true);
     }
     // The object's own dropping, asked of it, is still a requirement; so is taking away an ability.
@@ -1921,12 +1921,7 @@ describe('a value the policy puts there itself ("by setting it", "get the label"
       'Every new Namespace is given the label team=platform.',
       'This policy ensures that all Pods have the label app, adding app=unknown if it is missing.',
     ]) {
-      let type: string | undefined;
-      try {
-        type = understandOffline({ text }).plan.target.type;
-      } catch (err) {
-        if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
-      }
+      const type = policyTypeOf(text);
       expect(type === undefined || type === 'Mutating', `${text}: ${type}`).toBe(true);
     }
   });
@@ -1937,12 +1932,7 @@ describe('a value the policy puts there itself ("by setting it", "get the label"
       'Namespaces must have the label team=platform.',
       'No container gets to run privileged.',
     ]) {
-      let type: string | undefined;
-      try {
-        type = understandOffline({ text }).plan.target.type;
-      } catch (err) {
-        if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
-      }
+      const type = policyTypeOf(text);
       expect(type === undefined || type === 'Validating', `${text}: ${type}`).toBe(true);
     }
   });
