@@ -3576,6 +3576,11 @@ const operationForbidden: OfflineFamily = {
 
 const PATH = /\b((?:spec|metadata|data|roleRef|subjects|rules|template|type)(?:\.[A-Za-z0-9_-]+)+)\b/;
 
+/** `value` placed at `parts` ("securityContext", "fsGroup" -> { securityContext: { fsGroup: value } }). */
+function nestedAt(parts: readonly string[], value: unknown): Record<string, unknown> {
+  return parts.reduceRight<unknown>((acc, k) => ({ [k]: acc }), value) as Record<string, unknown>;
+}
+
 /**
  * A dotted path that runs through a list ("spec.containers.image", "spec.rules.host"): no object holds a value at
  * that path, so a check on it would deny everything or nothing (its samples, built from the path, would agree),
@@ -3770,8 +3775,7 @@ const fieldEquality: OfflineFamily = {
     // pod template of every pod controller, or the Deployment is admitted and its pods never appear.
     if (r.kind === 'Pod' && parts[0] === 'spec' && parts.length > 1 && ctx.resources.length === 1) {
       const inner = parts.slice(1);
-      const nest = (x: unknown): Record<string, unknown> =>
-        inner.reduceRight<unknown>((acc, k) => ({ [k]: acc }), x) as Record<string, unknown>;
+      const nest = (x: unknown): Record<string, unknown> => nestedAt(inner, x);
       const summary = `pods with ${path} = ${raw} are not allowed`;
       return podSpecRule(
         ctx,
@@ -4785,8 +4789,7 @@ const fieldRequired: OfflineFamily = {
     // looked at Pods would let the Deployment in and stop its pods (the pod-controllers class of issue 11).
     if (r.kind === 'Pod' && parts[0] === 'spec' && parts.length > 1 && ctx.resources.length === 1) {
       const inner = parts.slice(1);
-      const nest = (value: unknown): Record<string, unknown> =>
-        inner.reduceRight<unknown>((acc, k) => ({ [k]: acc }), value) as Record<string, unknown>;
+      const nest = (x: unknown): Record<string, unknown> => nestedAt(inner, x);
       return podSpecRule(
         ctx,
         {
