@@ -1428,6 +1428,102 @@ const resourceBound: OfflineFamily = {
   },
 };
 
+const RES_WORDS = String.raw`(?:(?:cpu|memory)(?:\s+and\s+(?:cpu|memory))?\s+)`;
+/** "memory requests are equal to (their) memory limits", "CPU requests must match the CPU limits". */
+const REQUESTS_EQUAL_LIMITS = new RegExp(
+  String.raw`\b(${RES_WORDS})?requests?\s+(?:(?:are|is|must\s+be|should\s+be|shall\s+be|be|to\s+be|must|should|shall)\s+)?(?:equal\s+to|equal|equals|the\s+same\s+as|identical\s+to|match|matches|matching)\s+(?:the\s+|their\s+|its\s+)?(${RES_WORDS})?limits?\b`,
+  'gi',
+);
+/** "memory requests and limits are equal", "CPU requests and limits must match". */
+const REQUESTS_AND_LIMITS_EQUAL = new RegExp(
+  String.raw`\b(${RES_WORDS})?requests?\s+and\s+limits?\s+(?:(?:are|must\s+be|should\s+be|shall\s+be|be|to\s+be)\s+)?(?:equal|the\s+same|identical|match)\b`,
+  'gi',
+);
+/** "Pods must have Guaranteed QoS", "… be in the Guaranteed QoS class": requests equal limits for CPU and memory. */
+const GUARANTEED_QOS =
+  /\b(?:have|be|be\s+in|belong\s+to|run\s+(?:in|with))\s+(?:the\s+|a\s+)?Guaranteed\s+(?:QoS|quality\s+of\s+service)(?:\s+class)?\b/gi;
+
+/**
+ * "This policy ensures that memory requests are equal to memory limits": every container (init containers too; an
+ * ephemeral container may not set resources) has a limit for each named resource, and a request equal to it as a
+ * quantity (1Gi is 1024Mi). A request left unset is the limit: the API server defaults it so on a Pod before any
+ * webhook runs, and the pods a template makes get the same. A resource must be named (CPU only when said); "Guaranteed
+ * QoS" said as the pod's class is both CPU and memory, the Kubernetes definition.
+ */
+const requestsEqualLimits: OfflineFamily = {
+  id: 'requests-equal-limits',
+  title: 'resource requests equal to limits for the named resources (memory and/or CPU), or Guaranteed QoS',
+  examples: ['This policy ensures that memory requests are equal to memory limits.', 'Pods must have Guaranteed QoS.'],
+  phrases: [REQUESTS_EQUAL_LIMITS, REQUESTS_AND_LIMITS_EQUAL, GUARANTEED_QOS, ...POD_PHRASES],
+  match: (ctx) => {
+    const t = ctx.text;
+    if (ctx.negated || /\b(?:if|when|unless|only|except|ephemeral)\b/i.test(t)) return undefined;
+    const said = [
+      ...[...t.matchAll(new RegExp(REQUESTS_EQUAL_LIMITS.source, 'gi'))].map((m) => [m[1] ?? '', m[2] ?? '']),
+      ...[...t.matchAll(new RegExp(REQUESTS_AND_LIMITS_EQUAL.source, 'gi'))].map((m) => [m[1] ?? '', '']),
+    ];
+    const qos = [...t.matchAll(new RegExp(GUARANTEED_QOS.source, 'gi'))].length;
+    if (said.length + qos !== 1) return undefined;
+    const namesIn = (s: string): string[] => [...new Set((s.toLowerCase().match(/\b(?:cpu|memory)\b/g) ?? []).sort())];
+    let names: string[];
+    if (qos) {
+      if (/\b(?:cpu|memory|requests?|limits?)\b/i.test(t)) return undefined;
+      names = ['cpu', 'memory'];
+    } else {
+      const [left, right] = said[0].map(namesIn);
+      // "memory requests … CPU limits" compares two resources; each side must name the same ones, or one side none.
+      if (left.length && right.length && left.join() !== right.join()) return undefined;
+      names = left.length ? left : right;
+      // "requests are equal to limits" names no resource: CPU, memory or both? Not read.
+      if (!names.length) return undefined;
+      // Every cpu / memory word belongs to the phrase ("… memory requests equal to memory limits, and CPU limits").
+      if (namesIn(t).join() !== names.join() || (t.match(/\b(?:cpu|memory)\b/gi) ?? []).length > 2) return undefined;
+    }
+    const shown = names.map((n) => (n === 'cpu' ? 'CPU' : n)).join(' and ');
+    const q = (n: string, v: string): string => (n === 'cpu' ? `${v}m` : `${v}Mi`);
+    const both = (req: string, lim: string): Record<string, unknown> => ({
+      resources: {
+        requests: Object.fromEntries(names.map((n) => [n, q(n, req)])),
+        limits: Object.fromEntries(names.map((n) => [n, q(n, lim)])),
+      },
+    });
+    const first = names[0];
+    const summary = `every container (init containers too) must set ${names.map((n) => `limits.${n}`).join(' and ')} and request exactly as much (compared as quantities; an unset request is the limit, as the API server defaults it)${qos ? ': the Guaranteed QoS class' : ''}`;
+    return containerRule(ctx, {
+      family: 'requests-equal-limits',
+      summary,
+      offends: `(podSpec?.ephemeralContainers ?? []).indexOf(c) < 0 && ${js(names)}.some(function (n) { const r = c.resources || {}; const lim = parseQuantity((r.limits || {})[n]); const req = parseQuantity((r.requests || {})[n] ?? (r.limits || {})[n]); return lim === null || req === null || Math.abs(req - lim) > 1e-9 * Math.max(Math.abs(req), Math.abs(lim)); })`,
+      describe: `'container ' + ${cname} + ' does not request exactly its ${shown} limit'`,
+      skills: [step('parseQuantity', 'a resource quantity as a number')],
+      offending: [
+        { name: `a ${first} request below the limit`, container: both('256', '512') },
+        { name: `no ${first} limit`, container: {} },
+        {
+          name: `a ${first} request and no limit`,
+          container: { resources: { requests: Object.fromEntries(names.map((n) => [n, q(n, '256')])) } },
+        },
+      ],
+      compliant: [
+        { name: `equal ${shown} requests and limits`, container: both('512', '512') },
+        {
+          name: `a ${first} request and limit written in other units`,
+          container: {
+            resources: {
+              requests: Object.fromEntries(names.map((n) => [n, n === 'cpu' ? '500m' : '1Gi'])),
+              limits: Object.fromEntries(names.map((n) => [n, n === 'cpu' ? '0.5' : '1024Mi'])),
+            },
+          },
+        },
+        {
+          name: `${shown} limits only (the requests default to them)`,
+          container: { resources: { limits: Object.fromEntries(names.map((n) => [n, q(n, '512')])) } },
+        },
+      ],
+      polarity: 'require',
+    });
+  },
+};
+
 /**
  * "PersistentVolumeClaims must not request more than 100Gi of storage": a bound on spec.resources.requests.storage,
  * compared as a quantity; a resize (UPDATE) past the bound is denied too.
@@ -7253,6 +7349,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   probesDistinct,
   containerPortNames,
   containerCount,
+  requestsEqualLimits,
   hostPorts,
   seccomp,
   runAsUser,

@@ -3705,3 +3705,63 @@ const REFUSED_POD_CONTROLLERS_NS: Array<[string, string]> = [
 ];
 
 describeReadings('Pods and pod controllers in a namespace', READ_POD_CONTROLLERS_NS, REFUSED_POD_CONTROLLERS_NS);
+
+// "memory requests are equal to memory limits": every container (init too) has the limit and requests exactly it.
+const res = (requests: Record<string, string>, limits: Record<string, string>) =>
+  container({ resources: { requests, limits } });
+const READ_EQUAL_LIMITS: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...[
+    'This policy ensures that memory requests are equal to memory limits.',
+    'Memory requests must equal memory limits.',
+    'Containers must have memory requests equal to their memory limits.',
+    'Memory requests and limits must be equal.',
+  ].map((text) => ({
+    text,
+    family: 'requests-equal-limits',
+    checks: [
+      ['equal', pod([res({ memory: '512Mi' }, { memory: '512Mi' })]), 'allow'],
+      ['equal in other units', pod([res({ memory: '1Gi' }, { memory: '1024Mi' })]), 'allow'],
+      [
+        'a limit only (the request defaults to it)',
+        pod([container({ resources: { limits: { memory: '1Gi' } } })]),
+        'allow',
+      ],
+      [
+        'CPU request below its limit (not named)',
+        pod([res({ memory: '1Gi', cpu: '100m' }, { memory: '1Gi', cpu: '1' })]),
+        'allow',
+      ],
+      ['a request below the limit', pod([res({ memory: '256Mi' }, { memory: '512Mi' })]), 'deny'],
+      ['no resources', pod(), 'deny'],
+      ['a request and no limit', pod([container({ resources: { requests: { memory: '1Gi' } } })]), 'deny'],
+      [
+        'an init container below its limit',
+        pod([res({ memory: '1Gi' }, { memory: '1Gi' })], {
+          initContainers: [res({ memory: '1Mi' }, { memory: '1Gi' })],
+        }),
+        'deny',
+      ],
+      ['a Deployment below its limit', deployment([res({ memory: '256Mi' }, { memory: '512Mi' })]), 'deny'],
+    ] as Check[],
+  })),
+  {
+    text: 'Pods must have Guaranteed QoS.',
+    family: 'requests-equal-limits',
+    checks: [
+      ['CPU and memory equal', pod([res({ memory: '1Gi', cpu: '500m' }, { memory: '1Gi', cpu: '0.5' })]), 'allow'],
+      ['memory only', pod([res({ memory: '1Gi' }, { memory: '1Gi' })]), 'deny'],
+      ['CPU request below its limit', pod([res({ memory: '1Gi', cpu: '100m' }, { memory: '1Gi', cpu: '1' })]), 'deny'],
+    ],
+  },
+];
+
+const REFUSED_EQUAL_LIMITS: Array<[string, string]> = [
+  ['This policy ensures that requests are equal to limits.', 'no resource named'],
+  ['This policy ensures that memory requests are equal to memory limits if set.', 'a condition'],
+  ['Memory requests must not equal memory limits.', 'the opposite'],
+  ['Memory requests must be less than or equal to memory limits.', 'a bound'],
+  ['Memory requests must be equal to CPU limits.', 'two resources'],
+  ['Init containers must have memory requests equal to memory limits.', 'init containers alone'],
+];
+
+describeReadings('requests equal to limits', READ_EQUAL_LIMITS, REFUSED_EQUAL_LIMITS);
