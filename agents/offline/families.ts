@@ -4127,7 +4127,7 @@ const containerPortNames: OfflineFamily = {
 
 /** "including init containers", "init containers included", "containers and init containers": init containers count. */
 const INIT_COUNTED =
-  /,?\s*\b(?:including|incl\.|counting|with)\s+(?:their\s+|the\s+)?init(?:ial)?\s+containers\b|,?\s*\binit(?:ial)?\s+containers\s+(?:included|counted|too|as\s+well)\b|\b(?:containers|container)\s+and\s+init(?:ial)?\s+containers\b/i;
+  /,?\s*\b(?:including|incl\.|counting)\s+(?:their\s+|the\s+)?init(?:ial)?\s+containers\b|,?\s*\binit(?:ial)?\s+containers\s+(?:included|counted|too|as\s+well)\b|\b(?:containers|container)\s+and\s+init(?:ial)?\s+containers\b/i;
 /** The one upper bound on the number of containers: [phrase, polarity it needs ("not more than" needs a negation)]. */
 const CONTAINER_COUNT: ReadonlyArray<[RegExp, boolean]> = [
   [
@@ -4164,6 +4164,9 @@ const containerCount: OfflineFamily = {
     // Any other number is a second bound ("or 2 volumes"); ephemeral containers are never part of a pod's count.
     if ((t.match(/\d+/g) ?? []).length !== 1 || max < 1 || /\bephemeral\b/i.test(t)) return undefined;
     const withInit = INIT_COUNTED.test(t);
+    // Init containers said any other way ("4 containers with init containers", "Pods with init containers …"):
+    // counted or a condition? Not read.
+    if (!withInit && /\binit(?:ial)?\s+containers?\b/i.test(t)) return undefined;
     // "at most 4 init containers" is a bound on init containers alone (containerRule refuses it); "init" said in
     // any other way is not placed.
     const many = (n: number, prefix = 'c'): Array<Record<string, unknown>> =>

@@ -3579,6 +3579,8 @@ const REFUSED_CONTAINER_COUNT: Array<[string, string]> = [
   ['Pods must not have more than 4 containers or 2 volumes.', 'a second bound'],
   ['Pods must not have more than 4 containers, excluding init containers.', 'an exclusion not placed'],
   ['Pods must not have more than 4 containers with a memory limit.', 'a condition on the containers'],
+  ['Pods must not have more than 4 containers with init containers.', 'init containers counted or not?'],
+  ['Pods with init containers must not have more than 4 containers.', 'a condition on the pods'],
 ];
 
 describeReadings('the number of containers in a pod', READ_CONTAINER_COUNT, REFUSED_CONTAINER_COUNT);
