@@ -679,10 +679,24 @@ const claimStorageClass: OfflineFamily = {
           { name: `a claim with storageClassName "" (no class) is ${verb}`, object: mk(''), expect: v },
           updateCase(`a claim changed to the class ${other} is ${verb}`, mk(name), mk(other), v),
         ];
-    tests.push(...scopeCases(pvc, ctx, (o) => mk(forbid ? name : other, o.namespace)));
+    // A claim made before the policy keeps its class (the field is immutable once bound): its later UPDATEs (a
+    // resize, a label, the pvc-protection finalizer removed on delete) are not this rule's business.
+    const kept = (cls: string): KubeObject => ({
+      ...mk(cls),
+      metadata: { ...mk(cls).metadata, labels: { touched: 'yes' } },
+    });
+    tests.push(
+      updateCase(
+        `an UPDATE that keeps a claim's class ${forbid ? name : other} is allowed`,
+        mk(forbid ? name : other),
+        kept(forbid ? name : other),
+        'allow',
+      ),
+      ...scopeCases(pvc, ctx, (o) => mk(forbid ? name : other, o.namespace)),
+    );
     const summary = forbid
-      ? `PersistentVolumeClaims may not use the StorageClass ${name} (spec.storageClassName); a claim without the field is given the cluster's default class before this check, so it is denied only when that default is ${name}`
-      : `PersistentVolumeClaims must use the StorageClass ${name} (spec.storageClassName); a claim without the field is given the cluster's default class before this check, so it passes only when that default is ${name}, and with no default class (or storageClassName "") it is denied`;
+      ? `PersistentVolumeClaims may not use the StorageClass ${name} (spec.storageClassName); a claim without the field is given the cluster's default class before this check, so it is denied only when that default is ${name}; an UPDATE that keeps the class is allowed`
+      : `PersistentVolumeClaims must use the StorageClass ${name} (spec.storageClassName); a claim without the field is given the cluster's default class before this check, so it passes only when that default is ${name}, and with no default class (or storageClassName "") it is denied; an UPDATE that keeps the class is allowed`;
     return {
       polarity: forbid ? 'forbid' : 'require',
       family: 'claim-storage-class',
@@ -692,6 +706,9 @@ const claimStorageClass: OfflineFamily = {
       tests,
       placesKinds: ['StorageClass'],
       javascript: `${namespaceGuard(ctx, [pvc])}const cls = request.object?.spec?.storageClassName;
+if (request.operation === 'UPDATE' && request.oldObject?.spec?.storageClassName === cls) {
+  allow();
+}
 if (${forbid ? `cls === ${js(name)}` : `cls !== ${js(name)}`}) {
   ${act(ctx, `${js(forbid ? `PersistentVolumeClaims may not use the StorageClass ${name}` : `PersistentVolumeClaims must use the StorageClass ${name}; this one uses `)}${forbid ? '' : " + (typeof cls === 'string' && cls !== '' ? cls : 'none')"}`)}
 }

@@ -3610,6 +3610,7 @@ const READ_CLAIM_CLASS: Array<{ text: string; family: string; checks: Check[] }>
       ['no storageClassName (no default class)', classClaim(), 'deny'],
       ['storageClassName ""', classClaim(''), 'deny'],
       ['changed to fast', [classClaim('standard'), classClaim('fast')], 'deny'],
+      ['an older claim of the class fast, relabelled', [classClaim('fast'), relabelled(classClaim('fast'))], 'allow'],
     ] as Check[],
   })),
   {
