@@ -2115,17 +2115,22 @@ describe('a rule on Pods named beside other kinds still reaches the pod template
   });
 });
 
-describe('a required resource is never asked of an ephemeral container, which may not set resources', () => {
-  const limited = { name: 'c', image: 'registry.example.com/app:1.0', resources: { limits: { memory: '128Mi' } } };
-  const debugged = (labels: Record<string, string>): KubeObject => ({
+/** A pod that `kubectl debug` has given an ephemeral container (which may never set resources) beside `container`. */
+function debuggedPod(container: Record<string, unknown>, labels: Record<string, string>): KubeObject {
+  return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'p', namespace: 'default', labels },
     spec: {
-      containers: [limited],
+      containers: [container],
       ephemeralContainers: [{ name: 'debugger', image: 'busybox:1.36', targetContainerName: 'c' }],
     },
-  });
+  };
+}
+
+describe('a required resource is never asked of an ephemeral container, which may not set resources', () => {
+  const limited = { name: 'c', image: 'registry.example.com/app:1.0', resources: { limits: { memory: '128Mi' } } };
+  const debugged = (labels: Record<string, string>): KubeObject => debuggedPod(limited, labels);
 
   it('refuses a requirement that names ephemeral containers (it could only block kubectl debug)', () => {
     for (const text of [
@@ -2157,15 +2162,7 @@ describe('a required resource is never asked of an ephemeral container, which ma
 
 describe('a bound on a required resource leaves the ephemeral containers of a debugged pod alone', () => {
   const bounded = { name: 'c', image: 'registry.example.com/app:1.0', resources: { limits: { memory: '1Gi' } } };
-  const debugged = (labels: Record<string, string>): KubeObject => ({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'p', namespace: 'default', labels },
-    spec: {
-      containers: [bounded],
-      ephemeralContainers: [{ name: 'debugger', image: 'busybox:1.36', targetContainerName: 'c' }],
-    },
-  });
+  const debugged = (labels: Record<string, string>): KubeObject => debuggedPod(bounded, labels);
 
   it('admits an UPDATE of a debugged pod and still checks every other container', async () => {
     expect(
