@@ -2115,6 +2115,27 @@ describe('a rule on Pods named beside other kinds still reaches the pod template
   });
 });
 
+/**
+ * The two cases every required-resource rule owes a debugged pod: relabelling it (its ephemeral container may never
+ * set resources) is admitted, and an init container without a memory limit beside `container` is still denied.
+ */
+function debuggedPodCases(container: Record<string, unknown>): TestCase[] {
+  return [
+    {
+      name: 'relabelling a debugged pod',
+      operation: 'UPDATE',
+      oldObject: debuggedPod(container, { app: 'a' }),
+      object: debuggedPod(container, { app: 'b' }),
+      expect: 'allow',
+    },
+    {
+      name: 'an init container without a memory limit',
+      object: pod({ containers: [container], initContainers: [{ name: 'i', image: 'registry.example.com/i:1' }] }),
+      expect: 'deny',
+    },
+  ];
+}
+
 /** A pod that `kubectl debug` has given an ephemeral container (which may never set resources) beside `container`. */
 function debuggedPod(container: Record<string, unknown>, labels: Record<string, string>): KubeObject {
   return {
@@ -2130,7 +2151,6 @@ function debuggedPod(container: Record<string, unknown>, labels: Record<string, 
 
 describe('a required resource is never asked of an ephemeral container, which may not set resources', () => {
   const limited = { name: 'c', image: 'registry.example.com/app:1.0', resources: { limits: { memory: '128Mi' } } };
-  const debugged = (labels: Record<string, string>): KubeObject => debuggedPod(limited, labels);
 
   it('refuses a requirement that names ephemeral containers (it could only block kubectl debug)', () => {
     for (const text of [
@@ -2141,44 +2161,17 @@ describe('a required resource is never asked of an ephemeral container, which ma
   });
 
   it('leaves the ephemeral containers of a debugged pod alone when the pod is updated', async () => {
-    expect(
-      await failuresOn('Every container must set a memory limit.', [
-        {
-          name: 'relabelling a debugged pod',
-          operation: 'UPDATE',
-          oldObject: debugged({ app: 'a' }),
-          object: debugged({ app: 'b' }),
-          expect: 'allow',
-        },
-        {
-          name: 'an init container without a memory limit',
-          object: pod({ containers: [limited], initContainers: [{ name: 'i', image: 'registry.example.com/i:1' }] }),
-          expect: 'deny',
-        },
-      ]),
-    ).toEqual([]);
+    expect(await failuresOn('Every container must set a memory limit.', [...debuggedPodCases(limited)])).toEqual([]);
   });
 });
 
 describe('a bound on a required resource leaves the ephemeral containers of a debugged pod alone', () => {
   const bounded = { name: 'c', image: 'registry.example.com/app:1.0', resources: { limits: { memory: '1Gi' } } };
-  const debugged = (labels: Record<string, string>): KubeObject => debuggedPod(bounded, labels);
 
   it('admits an UPDATE of a debugged pod and still checks every other container', async () => {
     expect(
       await failuresOn('Every container must have a memory limit of at most 2Gi.', [
-        {
-          name: 'relabelling a debugged pod',
-          operation: 'UPDATE',
-          oldObject: debugged({ app: 'a' }),
-          object: debugged({ app: 'b' }),
-          expect: 'allow',
-        },
-        {
-          name: 'an init container without a memory limit',
-          object: pod({ containers: [bounded], initContainers: [{ name: 'i', image: 'registry.example.com/i:1' }] }),
-          expect: 'deny',
-        },
+        ...debuggedPodCases(bounded),
         {
           name: 'a container with a memory limit of 4Gi',
           object: pod({ containers: [{ ...bounded, resources: { limits: { memory: '4Gi' } } }] }),
