@@ -33,7 +33,8 @@ export class StatusReporter {
 
   /**
    * `compute` gets the freshest object; a 409 (someone wrote in between) re-reads and recomputes. `hash` is
-   * the spec hash the status is about (else the object's own). A GPTPolicy gone meanwhile is no error.
+   * the spec hash the status is about (else the object's own): an object whose spec no longer has that hash
+   * gets no status from this call. A GPTPolicy gone meanwhile is no error.
    * `fresh`: the object as the caller just read it from the API server (not the watch cache), used for the
    * first attempt instead of reading it again; the write carries its resourceVersion, so if it is no longer
    * the newest the API server answers 409 and the retry reads the newest.
@@ -51,6 +52,13 @@ export class StatusReporter {
         async () => {
           const current = given ?? (await kube.getGPTPolicy(name));
           given = undefined;
+          // The spec moved on (a 409 re-read found an edit): this status is about an older spec, and written on
+          // the newer object it would claim that object's generation for it (observedGeneration N, job for N-k).
+          // The edit's own reconcile reports the newer spec; nothing is written here.
+          if (hash !== undefined && specHashOf(current) !== hash) {
+            this.log.debug({ gptpolicy: { name } }, 'status for an older spec not written: the spec changed');
+            return;
+          }
           const ctx: StatusContext = {
             generation: current.metadata.generation,
             specHash: hash ?? specHashOf(current),
