@@ -7100,12 +7100,32 @@ ${externalIPs ? 'const externalIPs = getPath(request.object, "spec.externalIPs")
   };
 }
 
+/** The Secret types Kubernetes defines (https://kubernetes.io/docs/concepts/configuration/secret/#secret-types). */
+const SECRET_TYPES = [
+  'Opaque',
+  'kubernetes.io/service-account-token',
+  'kubernetes.io/dockercfg',
+  'kubernetes.io/dockerconfigjson',
+  'kubernetes.io/basic-auth',
+  'kubernetes.io/ssh-auth',
+  'kubernetes.io/tls',
+  'bootstrap.kubernetes.io/token',
+] as const;
+
 interface KnownField {
   path: string;
   /** intOrString: a number or a percentage ("2", "50%"), as the API's IntOrString. */
   type: 'string' | 'number' | 'boolean' | 'intOrString';
   /** The values the API server accepts, where it enumerates them. */
   values?: readonly string[];
+  /**
+   * The API server refuses to change it once set: an object made before the policy can never comply, so an UPDATE
+   * that keeps the value is not this rule's business (else its relabel, or the removal of a finalizer on delete, is
+   * denied and it is stuck).
+   */
+  fixed?: true;
+  /** The API server fills it in before admission: a requirement that it be set can never fail, so is not read. */
+  defaulted?: true;
 }
 
 /**
@@ -7131,13 +7151,18 @@ const KNOWN_FIELDS: Readonly<Record<string, Readonly<Record<string, KnownField>>
     backoffLimit: { path: 'spec.backoffLimit', type: 'number' },
   },
   PersistentVolumeClaim: {
-    storageClassName: { path: 'spec.storageClassName', type: 'string' },
-    volumeMode: { path: 'spec.volumeMode', type: 'string', values: ['Filesystem', 'Block'] },
+    storageClassName: { path: 'spec.storageClassName', type: 'string', fixed: true },
+    volumeMode: { path: 'spec.volumeMode', type: 'string', values: ['Filesystem', 'Block'], fixed: true },
   },
   StorageClass: {
     allowVolumeExpansion: { path: 'allowVolumeExpansion', type: 'boolean' },
-    reclaimPolicy: { path: 'reclaimPolicy', type: 'string', values: ['Delete', 'Retain'] },
-    volumeBindingMode: { path: 'volumeBindingMode', type: 'string', values: ['Immediate', 'WaitForFirstConsumer'] },
+    reclaimPolicy: { path: 'reclaimPolicy', type: 'string', values: ['Delete', 'Retain'], fixed: true },
+    volumeBindingMode: {
+      path: 'volumeBindingMode',
+      type: 'string',
+      values: ['Immediate', 'WaitForFirstConsumer'],
+      fixed: true,
+    },
   },
   Deployment: {
     revisionHistoryLimit: { path: 'spec.revisionHistoryLimit', type: 'number' },
@@ -7147,12 +7172,20 @@ const KNOWN_FIELDS: Readonly<Record<string, Readonly<Record<string, KnownField>>
     minAvailable: { path: 'spec.minAvailable', type: 'intOrString' },
     maxUnavailable: { path: 'spec.maxUnavailable', type: 'intOrString' },
   },
+  // A Secret's type is free text; only the built-in types are read (a custom one is refused, not guessed at).
+  Secret: {
+    // the API server gives every Secret a type (Opaque when unset) before admission: "must set type" is never read
+    type: { path: 'type', type: 'string', values: SECRET_TYPES, fixed: true, defaulted: true },
+    immutable: { path: 'immutable', type: 'boolean' },
+  },
+  ConfigMap: { immutable: { path: 'immutable', type: 'boolean' } },
 };
 
 const KNOWN_FIELD_NAMES = [...new Set(Object.values(KNOWN_FIELDS).flatMap((f) => Object.keys(f)))];
 const KNOWN_FIELD_WORD = new RegExp(`\\b(?:${KNOWN_FIELD_NAMES.join('|')})\\b`, 'g');
 /** What may follow the field before the value: "to", "=", "is", "set to"; nothing only for an enumerated value. */
-const VALUE_AFTER = /^\s*(?:(?:is|be|equals?|set\s+to|to|of|=|==|:)\s*)?[`'"]?([A-Za-z0-9._:/%-]+?)[`'"]?(?=[\s.,;]|$)/;
+const VALUE_AFTER =
+  /^\s*(?:(?:is|be|equals?|set\s+to|to|of|=|==|:)\s*)?[`'"]?([A-Za-z0-9._:/%-]+?)[`'"]?(?=[\s,;]|\.(?:\s|$)|$)/;
 
 const knownField: OfflineFamily = {
   id: 'known-field',
@@ -7168,7 +7201,10 @@ const knownField: OfflineFamily = {
     ...Object.values(KNOWN_FIELDS).flatMap((fields) =>
       Object.entries(fields).flatMap(([name, f]) => {
         const values = f.type === 'boolean' ? ['true', 'false'] : (f.values ?? []);
-        return values.length ? [new RegExp(`(?<=\\b${name}\\b[^.]{0,24}?)\\b(?:${values.join('|')})\\b`, 'g')] : [];
+        const alternatives = values.map((x) => x.replace(/[.]/g, '\\.')).join('|');
+        return values.length
+          ? [new RegExp(`(?<=\\b${name}\\b[^.]{0,24}?)\\b(?:${alternatives})(?![\\w/-]|\\.\\w)`, 'g')]
+          : [];
       }),
     ),
     KNOWN_FIELD_WORD,
@@ -7186,7 +7222,10 @@ const knownField: OfflineFamily = {
     const name = named[0][0];
     const field = fields[name];
     // "… is immutable", "… must not change": a rule on changes to the field (immutable-field's), not on its value.
-    if (/\b(?:immutable|chang(?:e|es|ed|ing)|modif\w*|alter\w*|edit(?:s|ed|ing)?)\b/i.test(t)) return undefined;
+    // The `immutable` field of ConfigMaps and Secrets is the exception: "ConfigMaps must be immutable" sets it.
+    const changeWords = name === 'immutable' ? t.replace(/\bimmutable\b/g, ' ') : t;
+    if (/\b(?:immutable|chang(?:e|es|ed|ing)|modif\w*|alter\w*|edit(?:s|ed|ing)?)\b/i.test(changeWords))
+      return undefined;
     // Bounds ("at most", "greater than", "between") are not equality; "only"/"unless" add conditions.
     if (
       /\b(?:at\s+(?:most|least)|more\s+than|less\s+than|fewer\s+than|greater|between|maximum|minimum|only|unless|except)\b/i.test(
@@ -7200,6 +7239,13 @@ const knownField: OfflineFamily = {
     let raw = m?.[1];
     // A bare word after the field is its value only when the field enumerates it.
     if (raw && !connector && !(field.values ?? []).includes(raw)) raw = undefined;
+    // "must be immutable": the object is to be immutable, i.e. `immutable: true`.
+    if (
+      name === 'immutable' &&
+      !raw &&
+      /\b(?:must|should|shall|(?:need|have)s?\s+to)\s+(?:not\s+)?be\s+immutable\b/i.test(t)
+    )
+      raw = 'true';
     // "The storageClassName of a PersistentVolumeClaim …": "of" names whose field it is, not its value.
     if (
       raw &&
@@ -7231,7 +7277,31 @@ const knownField: OfflineFamily = {
       const o = sampleWithField(r, namespace, parts, v);
       return scope ? scope.typed(o) : o;
     };
-    const guard = scope?.guard ?? '';
+    const kept = field.fixed
+      ? `if (request.operation === 'UPDATE' && JSON.stringify(getPath(request.oldObject, ${js(path)})) === JSON.stringify(getPath(request.object, ${js(path)}))) {
+  allow();
+}
+`
+      : '';
+    const keptNote = field.fixed
+      ? `; an UPDATE that keeps ${path} as it was is allowed (it cannot change once set)`
+      : '';
+    const guard = `${scope?.guard ?? ''}${kept}`;
+    // An object made before the policy, breaking it, is relabelled: allowed when the fixed field keeps its value.
+    const keptCases = (breaking: KubeObject): TestCase[] =>
+      field.fixed
+        ? [
+            updateCase(
+              `an UPDATE of an older ${r.kind} that keeps ${path} as it was is allowed`,
+              breaking,
+              variant(breaking, (x) => {
+                const meta = ((x as JsonObject).metadata ??= {}) as JsonObject;
+                meta.labels = { ...((meta.labels as JsonObject | undefined) ?? {}), touched: 'yes' };
+              }),
+              'allow',
+            ),
+          ]
+        : [];
     const note = scope?.note ?? '';
     const v = violation(ctx);
     const word = v === 'warn' ? 'warned' : 'denied';
@@ -7263,15 +7333,16 @@ const knownField: OfflineFamily = {
         ...base,
         polarity: 'forbid',
         family: 'known-field',
-        summary: `${r.kind} objects may not set ${path} to ${show}`,
+        summary: `${r.kind} objects may not set ${path} to ${show}${keptNote}`,
         tests: [
           { name: `${r.kind} with ${path} ${show} is ${word}`, object: mk(value), expect: v },
           { name: `${r.kind} with ${path} ${JSON.stringify(other)} is allowed`, object: mk(other), expect: 'allow' },
           { name: `${r.kind} without ${path} is allowed`, object: mk(undefined), expect: 'allow' },
           updateCase(`UPDATE to ${path} ${show} is ${word}`, mk(other), mk(value), v),
+          ...keptCases(mk(value)),
           ...scopeCases(r, ctx, (o) => mk(value, o.namespace)),
         ],
-        javascript: `${namespaceGuard(ctx, [r])}if (getPath(request.object, ${js(path)}) === ${js(value)}) {
+        javascript: `${namespaceGuard(ctx, [r])}${kept}if (getPath(request.object, ${js(path)}) === ${js(value)}) {
   ${act(ctx, js(`${r.kind} objects may not set ${path} to ${show}`))}
 }
 `,
@@ -7282,12 +7353,13 @@ const knownField: OfflineFamily = {
         ...base,
         polarity: 'require',
         family: 'known-field',
-        summary: `${r.kind} objects must set ${path} to ${show}${note}`,
+        summary: `${r.kind} objects must set ${path} to ${show}${note}${keptNote}`,
         tests: [
           { name: `${r.kind} with ${path} ${show} is allowed`, object: mk(value), expect: 'allow' },
           { name: `${r.kind} with ${path} ${JSON.stringify(other)} is ${word}`, object: mk(other), expect: v },
           { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v },
           updateCase(`UPDATE away from ${show} is ${word}`, mk(value), mk(other), v),
+          ...keptCases(mk(other)),
           ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
           ...(scope ? scope.cases(() => mk(undefined), v) : []),
         ],
@@ -7297,14 +7369,16 @@ const knownField: OfflineFamily = {
 `,
       };
     }
-    // "must set ingressClassName", "Deny Ingresses without an ingressClassName": present and not empty.
+    // "must set ingressClassName", "Deny Ingresses without an ingressClassName": present and not empty. A boolean
+    // "set" is not read: "must set immutable" or "must set allowVolumeExpansion" means true to most, false to the letter.
+    if (field.type === 'boolean' || field.defaulted) return undefined;
     if (!/\b(?:must|should|need\s+to|needs\s+to|required?|requires|without)\b/i.test(t) && !STATES_SETTER.test(t))
       return undefined;
     return {
       ...base,
       polarity: 'require',
       family: 'known-field',
-      summary: `${r.kind} objects must set ${path}${note}`,
+      summary: `${r.kind} objects must set ${path}${note}${keptNote}`,
       tests: [
         { name: `${r.kind} with ${path} set is allowed`, object: mk(sampleValue), expect: 'allow' },
         { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v, message: name },
@@ -7312,6 +7386,7 @@ const knownField: OfflineFamily = {
           ? [{ name: `${r.kind} with an empty ${path} is ${word}`, object: mk(''), expect: v }]
           : []),
         updateCase(`removing ${path} is ${word}`, mk(sampleValue), mk(undefined), v),
+        ...keptCases(mk(undefined)),
         ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
         ...(scope ? scope.cases(() => mk(undefined), v) : []),
       ],

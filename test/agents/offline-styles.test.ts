@@ -3768,3 +3768,84 @@ const REFUSED_EQUAL_LIMITS: Array<[string, string]> = [
 ];
 
 describeReadings('requests equal to limits', READ_EQUAL_LIMITS, REFUSED_EQUAL_LIMITS);
+
+// A Secret's type and the `immutable` field of ConfigMaps and Secrets, by their bare names (known-field). A type
+// cannot change once set, as a claim's storageClassName cannot: an older object keeping it is not denied.
+const typedSecret = (type?: string, extra: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name: 'creds', namespace: NS },
+  ...(type !== undefined ? { type } : {}),
+  ...extra,
+});
+const SA_TOKEN = 'kubernetes.io/service-account-token';
+const READ_SECRET_FIELDS: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...[
+    'Secrets of type kubernetes.io/service-account-token are not allowed.',
+    'Deny Secrets whose type is kubernetes.io/service-account-token.',
+    'Long-lived tokens never expire. Secrets must not have the type `kubernetes.io/service-account-token`.',
+  ].map((text) => ({
+    text,
+    family: 'known-field',
+    checks: [
+      ['a service-account token Secret', typedSecret(SA_TOKEN), 'deny'],
+      ['an Opaque Secret', typedSecret('Opaque'), 'allow'],
+      ['a TLS Secret', typedSecret('kubernetes.io/tls'), 'allow'],
+      ['an older token Secret, relabelled', [typedSecret(SA_TOKEN), relabelled(typedSecret(SA_TOKEN))], 'allow'],
+    ] as Check[],
+  })),
+  {
+    text: 'Secrets must have type kubernetes.io/tls.',
+    family: 'known-field',
+    checks: [
+      ['a TLS Secret', typedSecret('kubernetes.io/tls'), 'allow'],
+      ['an Opaque Secret', typedSecret('Opaque'), 'deny'],
+      ['an older Opaque Secret, relabelled', [typedSecret('Opaque'), relabelled(typedSecret('Opaque'))], 'allow'],
+    ],
+  },
+  ...['ConfigMaps must be immutable.', 'ConfigMaps must set immutable to true.'].map((text) => ({
+    text,
+    family: 'known-field',
+    checks: [
+      ['immutable', { ...configMap(), immutable: true }, 'allow'],
+      ['immutable false', { ...configMap(), immutable: false }, 'deny'],
+      ['unset', configMap(), 'deny'],
+      ['a Secret is not a ConfigMap', typedSecret('Opaque'), 'allow'],
+    ] as Check[],
+  })),
+  {
+    text: 'Secrets in the shop namespace must be immutable.',
+    family: 'known-field',
+    checks: [
+      ['immutable', typedSecret('Opaque', { immutable: true }), 'allow'],
+      ['unset', typedSecret('Opaque'), 'deny'],
+    ],
+  },
+];
+
+const REFUSED_SECRET_FIELDS: Array<[string, string]> = [
+  ['Secrets must set type.', 'the API server gives every Secret a type before admission'],
+  ['Deny Secrets of type example.com/custom.', 'not a type Kubernetes defines'],
+  ['Every ConfigMap must set immutable.', 'true to most, any value to the letter'],
+  ['ConfigMaps are immutable.', 'a statement, not a requirement'],
+  ['Secrets must be immutable unless they are in the dev namespace.', 'an exception'],
+  ['The data of ConfigMaps is immutable.', 'a rule on changes to data'],
+];
+
+describeReadings('a Secret type, and immutable ConfigMaps and Secrets', READ_SECRET_FIELDS, REFUSED_SECRET_FIELDS);
+
+// storageClassName cannot change once set: known-field's reading of it lets an older claim keep its class.
+const READ_KNOWN_FIXED: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'PersistentVolumeClaims must set storageClassName to fast.ssd.',
+    family: 'known-field',
+    checks: [
+      ['fast.ssd', classClaim('fast.ssd'), 'allow'],
+      ['fast (not the whole name)', classClaim('fast'), 'deny'],
+      ['an older claim of the class slow, relabelled', [classClaim('slow'), relabelled(classClaim('slow'))], 'allow'],
+      ['changed from fast.ssd to slow', [classClaim('fast.ssd'), classClaim('slow')], 'deny'],
+    ],
+  },
+];
+
+describeReadings('a field that cannot change once set, named by its bare name', READ_KNOWN_FIXED);
