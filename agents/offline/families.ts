@@ -2906,6 +2906,9 @@ const replicas: OfflineFamily = {
     'StatefulSets may have at most 5 replicas.',
   ],
   phrases: [
+    // first, while its bound is still there to see
+    // "This policy limits Deployments to at most 5 replicas": the verb of a bound, never a resource limit
+    /\blimits?\b(?=[^.]{0,60}?\bto\s+(?:at\s+most|no\s+more\s+than|a\s+maximum\s+of)\s+\d+\s+replicas\b)/i,
     /\breplicas?\b/i,
     /\b(?:at\s+least|minimum\s+of|min(?:imum)?|no\s+fewer\s+than|no\s+less\s+than|more\s+than|at\s+most|maximum\s+of|max(?:imum)?|no\s+more\s+than|fewer\s+than|less\s+than)(?:\s+(?:one|two|three|four|five|six|seven|eight|nine|ten)\b)?/i,
     /\bbetween\s+\w+\s+and\b/i,

@@ -3849,3 +3849,27 @@ const READ_KNOWN_FIXED: Array<{ text: string; family: string; checks: Check[] }>
 ];
 
 describeReadings('a field that cannot change once set, named by its bare name', READ_KNOWN_FIXED);
+
+// "This policy limits Deployments to at most 5 replicas": "limits" is the verb of the bound, not a resource limit.
+const scaled = (replicas: number): KubeObject => deployment([container()], {}, { replicas });
+const READ_REPLICAS_LIMITED: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...[
+    'Running with a large number of replicas may exhaust the cluster. This policy limits Deployments to at most 5 replicas.',
+    'Limit Deployments to a maximum of 5 replicas.',
+    'This policy limits Deployments to no more than 5 replicas.',
+  ].map((text) => ({
+    text,
+    family: 'replicas',
+    checks: [
+      ['5 replicas', scaled(5), 'allow'],
+      ['6 replicas', scaled(6), 'deny'],
+    ] as Check[],
+  })),
+];
+
+const REFUSED_REPLICAS_LIMITED: Array<[string, string]> = [
+  ['This policy limits Deployments to 5 replicas.', 'exactly 5, or at most 5?'],
+  ['This policy limits the CPU limits of Deployments to at most 5 replicas.', 'a resource limit named too'],
+];
+
+describeReadings('"limits … to at most N replicas"', READ_REPLICAS_LIMITED, REFUSED_REPLICAS_LIMITED);
