@@ -6834,6 +6834,8 @@ const subPathMounts: OfflineFamily = {
 const REQUIRES_HOST =
   /\brules?\b[^.]*?\b(?:must|shall|should|needs?\s+to|(?:is|are)\s+required\s+to)\s+(?:set|have|specify|define|declare|include)\s+an?\s+host(?:\s?name)?\b|\brules?\s+without\s+an?\s+host(?:\s?name)?\b/i;
 
+const WILDCARD_LEAD = /\b(?:start|begin)s?\s+with\s+(?:a\s+)?(?:wildcard\b|[`'"]?\*(?:\.)?[`'"]?(?=[\s,;]|\.?$))/i;
+
 const ingressOpenHost: OfflineFamily = {
   id: 'ingress-open-host',
   title: 'Ingress rules with a blank (missing or empty) or wildcard (*) host forbidden',
@@ -6846,9 +6848,11 @@ const ingressOpenHost: OfflineFamily = {
     /\b(?:users?|anyone)\b(?=\s+(?:should|must|may|can)\b)/i,
     /\b(?:be\s+able\s+to\s+)?(?:create|submit)\b/i,
     /\bhost\s?names?\b|\bhosts?\b/i,
+    // "a host that starts with a wildcard", "hosts must not begin with *": a wildcard host (only "*." may lead one)
+    WILDCARD_LEAD,
     /\b(?:blank|empty|missing|unset|wildcard(?:ed)?s?)\b/gi,
     /\(\s*[`'"]?\*[`'"]?\s*\)|[`'"]\*[`'"]/,
-    /\b(?:rules?|with|a|an|or|and|the|any|their|its)\b/gi,
+    /\b(?:rules?|with|a|an|or|and|the|any|their|its|that|which)\b/gi,
   ],
   match: (ctx) => {
     const t = ctx.text;
@@ -6866,7 +6870,7 @@ const ingressOpenHost: OfflineFamily = {
     // Hosts under a domain are ingress-host's; a TLS section is ingress-tls's.
     if (hostsIn(t).length || /\btls\b/i.test(t)) return undefined;
     const blank = requiresHost || /\b(?:blank|empty|missing|unset)\b/i.test(t);
-    const wildcard = /\bwildcard/i.test(t) || /\(\s*[`'"]?\*[`'"]?\s*\)|[`'"]\*[`'"]/.test(t);
+    const wildcard = /\bwildcard/i.test(t) || /\(\s*[`'"]?\*[`'"]?\s*\)|[`'"]\*[`'"]/.test(t) || WILDCARD_LEAD.test(t);
     if (!blank && !wildcard) return undefined;
     if (requiresHost && (wildcard || /\b(?:blank|empty|missing|unset)\b/i.test(t))) return undefined;
     const ns = homeNamespace(ctx);

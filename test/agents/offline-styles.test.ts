@@ -3873,3 +3873,27 @@ const REFUSED_REPLICAS_LIMITED: Array<[string, string]> = [
 ];
 
 describeReadings('"limits … to at most N replicas"', READ_REPLICAS_LIMITED, REFUSED_REPLICAS_LIMITED);
+
+// "a host that starts with a wildcard": a wildcard host, which only "*." may lead (the API server's rule).
+const READ_WILDCARD_LEAD: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...[
+    'Wildcard hosts can route traffic for every subdomain. This policy prevents Ingresses from using a host that starts with a wildcard.',
+    'Ingress hosts must not begin with *.',
+    'Ingress hosts must not start with `*.`.',
+  ].map((text) => ({
+    text,
+    family: 'ingress-open-host',
+    checks: [
+      ['*.example.com', ingress('*.example.com'), 'deny'],
+      ['shop.example.com', ingress('shop.example.com'), 'allow'],
+    ] as Check[],
+  })),
+];
+
+const REFUSED_WILDCARD_LEAD: Array<[string, string]> = [
+  ['Ingress hosts must begin with a wildcard.', 'a requirement of wildcards'],
+  ['Ingress hosts must not start with www.', 'a prefix other than the wildcard'],
+  ['Ingresses must not use a host that starts with a wildcard unless it is in the dev namespace.', 'an exception'],
+];
+
+describeReadings('a host that starts with a wildcard', READ_WILDCARD_LEAD, REFUSED_WILDCARD_LEAD);
