@@ -7194,6 +7194,14 @@ const KNOWN_FIELD_WORD = new RegExp(`\\b(?:${KNOWN_FIELD_NAMES.join('|')})\\b`, 
 const VALUE_AFTER =
   /^\s*(?:(?:is|be|equals?|set\s+to|to|of|=|==|:)\s*)?[`'"]?([A-Za-z0-9._:/%-]+?)[`'"]?(?=[\s,;]|\.(?:\s|$)|$)/;
 
+/** "must be", "should not be set to", "has to equal": a modal that a field's value follows. */
+const MODAL_BE =
+  '(?:must|should|shall|(?:has|have|needs?)\\s+to|is\\s+required\\s+to)\\s+(?:not\\s+)?(?:be\\s+(?:set\\s+to\\s+)?|equal\\s+)';
+/** "… must be V", "… should be set to V", "… must equal V" right after the field (or after "of <kinds>"). */
+const MODAL_VALUE = new RegExp(`^\\s*${MODAL_BE}([\`'"]?[A-Za-z0-9._:/%-]+?[\`'"]?)(?=[\\s,;]|\\.(?:\\s|$)|$)`, 'i');
+/** "of CronJobs", "of every CronJob", "in all Ingresses" between a field and its modal. */
+const OF_KIND = /^\s*(?:of|in|on|for)\s+((?:(?:the|a|an|any|every|each|all)\s+)?[A-Za-z]+)/i;
+
 const knownField: OfflineFamily = {
   id: 'known-field',
   title: `a well-known field of a built-in kind required, required to hold a value, or forbidden a value (${KNOWN_FIELD_NAMES.join(', ')})`,
@@ -7209,8 +7217,11 @@ const knownField: OfflineFamily = {
       Object.entries(fields).flatMap(([name, f]) => {
         const values = f.type === 'boolean' ? ['true', 'false'] : (f.values ?? []);
         const alternatives = values.map((x) => x.replace(/[.]/g, '\\.')).join('|');
+        // near the field, or after "of <kinds> must be": "The volumeMode of PersistentVolumeClaims must be Block"
+        // is a value, not the verb "block" (which, counted as a negation, would forbid the value required)
+        const lead = `(?:[^.]{0,24}?|\\s+(?:of|in|on|for)\\s+[^.]{0,40}?\\s+${MODAL_BE})`;
         return values.length
-          ? [new RegExp(`(?<=\\b${name}\\b[^.]{0,24}?)\\b(?:${alternatives})(?![\\w/-]|\\.\\w)`, 'g')]
+          ? [new RegExp(`(?<=\\b${name}\\b${lead})\\b(?:${alternatives})(?![\\w/-]|\\.\\w)`, 'g')]
           : [];
       }),
     ),
@@ -7240,12 +7251,27 @@ const knownField: OfflineFamily = {
       )
     )
       return undefined;
-    const rest = t.slice((named[0].index ?? 0) + name.length);
+    const after = t.slice((named[0].index ?? 0) + name.length);
+    // "The concurrencyPolicy of CronJobs must be Forbid", "CronJob concurrencyPolicy must be Forbid": the value
+    // follows the modal; read as if it followed the field ("of CronJobs" names whose field it is).
+    const modal = MODAL_VALUE.exec(
+      after.replace(OF_KIND, (m, kinds: string) => (resourcesIn(kinds, ctx.catalog).length ? ' ' : m)),
+    );
+    const rest = modal ? ` to ${modal[1]}` : after;
     const m = VALUE_AFTER.exec(rest);
     const connector = m ? /^\s*(?:is|be|equals?|set\s+to|to|of|=|==|:)\s*/.test(rest) : false;
     let raw = m?.[1];
     // A bare word after the field is its value only when the field enumerates it.
     if (raw && !connector && !(field.values ?? []).includes(raw)) raw = undefined;
+    // A value the field enumerates, named but not read as its value ("… must be Forbid" read as "must be set"), or a
+    // number after a numeric field: the statement says more than this family read. Refused rather than dropped.
+    const enumerated = field.type === 'boolean' ? ['true', 'false'] : (field.values ?? []);
+    if (
+      raw === undefined &&
+      (enumerated.some((x) => new RegExp(`(?<![\\w./-])${x.replace(/[.]/g, '\\.')}(?![\\w/-])`).test(after)) ||
+        (field.type !== 'string' && /\d/.test(after)))
+    )
+      return undefined;
     // "must be immutable": the object is to be immutable, i.e. `immutable: true`.
     if (
       name === 'immutable' &&

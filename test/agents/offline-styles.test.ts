@@ -3897,3 +3897,49 @@ const REFUSED_WILDCARD_LEAD: Array<[string, string]> = [
 ];
 
 describeReadings('a host that starts with a wildcard', READ_WILDCARD_LEAD, REFUSED_WILDCARD_LEAD);
+
+// "The concurrencyPolicy of CronJobs must be Forbid", "CronJob concurrencyPolicy must be Forbid": the value after
+// the modal is the field's value. Read before as "must set concurrencyPolicy" (any value), and "The volumeMode of
+// PersistentVolumeClaims must be Block" counted "Block" as the verb, forbidding the mode it required.
+const READ_FIELD_MUST_BE: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...[
+    'CronJob concurrencyPolicy must be Forbid.',
+    'The concurrencyPolicy of CronJobs must be Forbid.',
+    'The concurrencyPolicy of every CronJob should be set to Forbid.',
+    'For CronJobs, concurrencyPolicy must be Forbid.',
+  ].map((text) => ({
+    text,
+    family: 'known-field',
+    checks: [
+      ['Forbid', cronJob({ concurrencyPolicy: 'Forbid' }), 'allow'],
+      ['Allow', cronJob({ concurrencyPolicy: 'Allow' }), 'deny'],
+      ['Replace', cronJob({ concurrencyPolicy: 'Replace' }), 'deny'],
+    ] as Check[],
+  })),
+  {
+    text: 'The concurrencyPolicy of CronJobs must not be Allow.',
+    family: 'known-field',
+    checks: [
+      ['Allow', cronJob({ concurrencyPolicy: 'Allow' }), 'deny'],
+      ['Forbid', cronJob({ concurrencyPolicy: 'Forbid' }), 'allow'],
+    ],
+  },
+  {
+    text: 'The volumeMode of PersistentVolumeClaims must be Block.',
+    family: 'known-field',
+    checks: [
+      ['Block', withSpec(classClaim('fast'), { volumeMode: 'Block' }), 'allow'],
+      ['Filesystem', withSpec(classClaim('fast'), { volumeMode: 'Filesystem' }), 'deny'],
+    ],
+  },
+];
+
+const REFUSED_FIELD_MUST_BE: Array<[string, string]> = [
+  ['The concurrencyPolicy of CronJobs must be Forbid or Replace.', 'a list of values'],
+  ['The concurrencyPolicy of CronJobs must be Forbid, not Allow.', 'a second clause'],
+  ['The backoffLimit of Jobs must be at most 3.', 'a bound, not a value'],
+  ['If a CronJob sets concurrencyPolicy it must be Forbid.', 'a condition'],
+  ['The sessionAffinity of Services must be ClientIP when they are of type LoadBalancer.', 'a condition'],
+];
+
+describeReadings('"the F of Ks must be V"', READ_FIELD_MUST_BE, REFUSED_FIELD_MUST_BE);
