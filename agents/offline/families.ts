@@ -3866,6 +3866,13 @@ const fieldEquality: OfflineFamily = {
     const path = m[1];
     if (throughList(path)) return undefined;
     const raw = m[2].replace(/\.$/, '');
+    // "The field spec.restartPolicy of Pods must be Never": "of" names whose field it is; "Pods" is no value (read as
+    // one, with "Never" counted as the negation, it forbade restartPolicy "Pods" and never checked Never).
+    if (
+      /^\S+\s+of\s/.test(m[0]) &&
+      (/^(?:a|an|the|any|every|each|all)$/i.test(raw) || resourcesIn(raw, ctx.catalog).length)
+    )
+      return undefined;
     const value: unknown =
       raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     const parts = path.split('.');

@@ -188,10 +188,11 @@ export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyVa
       push(m[1], m[2]);
   }
   if (out.length) return out;
-  // label env with (the) value prod; never "label starting with env" (a prefix rule, not a key)
+  // label env with (the) value prod; never "label starting with env" (a prefix rule, not a key). "of" only before
+  // "value": "the label team of Namespaces" names whose label it is (read as the value, it required team=Namespaces)
   for (const m of text.matchAll(
     new RegExp(
-      `\\b${w}\\s+${QUOTE}?(${KEY})${QUOTE}?\\s+(?:with|set to|of)\\s+(?:the\\s+)?(?:value\\s+)?${QUOTE}?(${KEY})${QUOTE}?`,
+      `\\b${w}\\s+${QUOTE}?(${KEY})${QUOTE}?\\s+(?:(?:with|set to)\\s+(?:the\\s+)?(?:value\\s+)?|of\\s+(?:the\\s+)?value\\s+)${QUOTE}?(${KEY})${QUOTE}?`,
       'gi',
     ),
   ))

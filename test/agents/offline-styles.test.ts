@@ -3943,3 +3943,23 @@ const REFUSED_FIELD_MUST_BE: Array<[string, string]> = [
 ];
 
 describeReadings('"the F of Ks must be V"', READ_FIELD_MUST_BE, REFUSED_FIELD_MUST_BE);
+
+// "of <kind>" after a field or key names whose it is, never its value: "The label team of Namespaces must be set"
+// required team=Namespaces, and "The field spec.restartPolicy of Pods must be Never" forbade restartPolicy "Pods"
+// (with "Never" counted as the negation) and let Never through.
+const READ_OF_KIND: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'The label team of Namespaces must be set.',
+    family: 'metadata-required',
+    checks: [
+      ['team=payments', namespaceObject({ team: 'payments' }), 'allow'],
+      ['no labels', namespaceObject(undefined), 'deny'],
+    ],
+  },
+];
+
+const REFUSED_OF_KIND: Array<[string, string]> = [
+  ['The field spec.restartPolicy of Pods must be Never.', 'a required value field-equality does not read'],
+];
+
+describeReadings('"of <kind>" after a field or a key', READ_OF_KIND, REFUSED_OF_KIND);
