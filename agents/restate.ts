@@ -161,7 +161,11 @@ function namespaceScope(plan: Plan, policy?: JsPolicy): Scope {
   const included = fromSelector.length ? fromSelector : plan.target.namespaces;
   const excludedByPolicy = exprs.filter((e) => e.operator === 'NotIn').flatMap((e) => e.values ?? []);
   // The policy's own selector is the truth; a plan alone will be hardened to exclude the system namespaces.
-  const excluded = policy ? excludedByPolicy : included.length ? [] : [...SYSTEM_NAMESPACES];
+  const excluded = policy
+    ? excludedByPolicy
+    : included.length
+      ? []
+      : [...new Set([...SYSTEM_NAMESPACES, ...(plan.target.excludedNamespaces ?? [])])];
   const clusterScoped = (policy?.spec.scope ?? plan.target.scope) === 'Cluster';
   if (clusterScoped)
     return { included: [], excluded, clusterScoped, phrase: '(cluster-scoped)', never: 'namespaced objects' };
@@ -183,12 +187,16 @@ function namespaceScope(plan: Plan, policy?: JsPolicy): Scope {
       phrase: 'in every namespace, system namespaces included',
       never: 'no namespace',
     };
+  // the intent's own exclusions ("… except in the ops namespace") are named apart: a reviewer checks them
+  const system = excluded.filter((n) => (SYSTEM_NAMESPACES as readonly string[]).includes(n));
+  const own = excluded.filter((n) => !system.includes(n));
+  const ownNames = own.length ? `namespace${own.length > 1 ? 's' : ''} ${own.join(', ')}` : '';
   return {
     included,
     excluded,
     clusterScoped,
-    phrase: 'in every namespace but the system ones',
-    never: `the system namespaces (${excluded.join(', ')})`,
+    phrase: `in every namespace but the system ones${own.length ? ` and ${ownNames}` : ''}`,
+    never: `the system namespaces (${system.join(', ')})${own.length ? `; ${ownNames}` : ''}`,
   };
 }
 

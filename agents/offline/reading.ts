@@ -89,6 +89,33 @@ function requiredOf(led: string, before: string): string {
 }
 
 /** Splits an intent into its operative statement and its rationale. */
+/** A namespace name as written after "in (the)" or before "namespace". */
+const NS_NAME = `[\`'"]?[a-z0-9](?:[-a-z0-9]*[a-z0-9])?[\`'"]?`;
+/** "in the edge namespace", "in namespace edge", "in the namespace edge": one namespace, named. */
+const IN_ONE_NAMESPACE = `in\\s+(?:the\\s+)?(?:(${NS_NAME})\\s+namespace|namespace\\s+(${NS_NAME}))`;
+const ONLY_IN_NAMESPACE = [
+  // "LoadBalancer Services are only allowed in the edge namespace", "… are allowed only in …", "… is only permitted …"
+  new RegExp(
+    `^(.+?)\\s+(?:is|are)\\s+(?:only\\s+(?:allowed|permitted)|(?:allowed|permitted)\\s+only)\\s+${IN_ONE_NAMESPACE}$`,
+    'i',
+  ),
+  // "LoadBalancer Services may only be created in the edge namespace"
+  new RegExp(`^(.+?)\\s+(?:may|can)\\s+only\\s+be\\s+(?:created|used|deployed)\\s+${IN_ONE_NAMESPACE}$`, 'i'),
+];
+
+/**
+ * "X are only allowed in the edge namespace" says X is not allowed in any other: the statement is read as "X are not
+ * allowed outside the edge namespace", which the families read with edge excluded. Only the whole statement so
+ * shaped: "Only X are allowed in edge" (every other thing is denied there) is a different rule and is left as it is.
+ */
+export function onlyInNamespace(statement: string): string {
+  for (const re of ONLY_IN_NAMESPACE) {
+    const m = re.exec(statement.trim());
+    if (m && !/\bonly\b/i.test(m[1])) return `${m[1]} are not allowed outside the ${m[2] ?? m[3]} namespace`;
+  }
+  return statement;
+}
+
 export function readIntent(text: string): Reading {
   // Links point at background reading; a parenthetical list of examples ("(such as via set-user-ID …)") illustrates
   // the rule without adding a condition.
@@ -189,7 +216,7 @@ export function readIntent(text: string): Reading {
     for (const other of markedRationale) (narrows(other, ruleText, true) ? chosen : rationale).push(other);
   }
   if (chosen.length === 0) chosen = sentences.map((s) => s.replace(/[.!;]+$/, ''));
-  const statements = chosen;
+  const statements = chosen.map(onlyInNamespace);
   const joined = statements.join('. ');
   return { operative: joined, statements, rationale, mode: mutationMode(statements) };
 }

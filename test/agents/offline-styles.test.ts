@@ -2528,10 +2528,6 @@ const REFUSED: Array<[string, string]> = [
     'a mutation no family writes',
   ],
   [
-    'LoadBalancer Services cost money. This policy ensures LoadBalancer Services are only allowed in the `edge` namespace.',
-    '"only allowed in" a namespace',
-  ],
-  [
     'This policy ensures Pods set `automountServiceAccountToken` to `true`.',
     'requires what the automount family forbids',
   ],
@@ -2601,7 +2597,6 @@ const REFUSED: Array<[string, string]> = [
   ['Sysctls other than kernel.shm_rmid_forced are allowed.', 'the list would be inverted'],
   ['Pods must not set the kernel.msgmax sysctl unless they are in namespace db.', '"unless" not read'],
   ['Pods should not use emptyDir volumes larger than 1Gi.', 'a size, not a type'],
-  ['Volumes of type hostPath are only allowed in namespace ops.', '"only allowed in" a namespace'],
   ['Fails when a liveness probe is configured.', '"fails when" a probe is set: the probes family requires it'],
   ['Only RuntimeDefault AppArmor profiles are allowed for privileged containers.', 'two rules in one statement'],
   ['Ingress does not have TLS configured', 'a description of the failing object: read as a ban on TLS, so refused'],
@@ -2668,7 +2663,6 @@ const REFUSED: Array<[string, string]> = [
   ['Pods must not attach volumes from the host.', 'attach is not a connection here'],
   ['kubectl exec into the container app is not allowed.', 'one container: not read'],
   ['Ephemeral containers must not be privileged.', 'what they do, not whether they may exist'],
-  ['Ephemeral containers are allowed only in namespace dev.', '"only allowed in" a namespace'],
   ['Deployments must not use ephemeral containers.', 'a pod template cannot carry them'],
   ['Pods must not have more than one ephemeral container.', 'a count, not a ban'],
   ['Ephemeral containers and privileged containers are not allowed.', 'two rules in one statement'],
@@ -3963,3 +3957,71 @@ const REFUSED_OF_KIND: Array<[string, string]> = [
 ];
 
 describeReadings('"of <kind>" after a field or a key', READ_OF_KIND, REFUSED_OF_KIND);
+
+// "LoadBalancer Services are only allowed in the edge namespace" (the issue's inversion example): not allowed in any
+// other namespace, anything goes in edge. Read as "… are not allowed outside the edge namespace".
+const inNamespace = (o: KubeObject, namespace: string): KubeObject => ({
+  ...o,
+  metadata: { ...o.metadata, namespace },
+});
+const READ_ONLY_IN_NAMESPACE: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...[
+    'LoadBalancer services are only allowed in the edge namespace.',
+    'Services of type LoadBalancer may only be created in the edge namespace.',
+    'LoadBalancer Services are allowed only in namespace edge.',
+  ].map((text) => ({
+    text,
+    family: 'service-type',
+    checks: [
+      ['a LoadBalancer in edge', inNamespace(service({ type: 'LoadBalancer' }), 'edge'), 'allow'],
+      ['a LoadBalancer elsewhere', service({ type: 'LoadBalancer' }), 'deny'],
+      ['a ClusterIP Service elsewhere', service({ type: 'ClusterIP' }), 'allow'],
+      ['a NodePort Service in edge', inNamespace(service({ type: 'NodePort' }), 'edge'), 'allow'],
+    ] as Check[],
+  })),
+  {
+    text: 'Privileged containers are only allowed in the ops namespace.',
+    family: 'privileged',
+    checks: [
+      ['privileged in ops', pod([sc({ privileged: true })], {}, 'ops'), 'allow'],
+      ['privileged elsewhere', pod([sc({ privileged: true })]), 'deny'],
+      ['a privileged Deployment elsewhere', deployment([sc({ privileged: true })]), 'deny'],
+      ['plain elsewhere', pod(), 'allow'],
+    ],
+  },
+];
+
+READ_ONLY_IN_NAMESPACE.push(
+  {
+    text: 'LoadBalancer Services cost money. This policy ensures LoadBalancer Services are only allowed in the `edge` namespace.',
+    family: 'service-type',
+    checks: [
+      ['a LoadBalancer in edge', inNamespace(service({ type: 'LoadBalancer' }), 'edge'), 'allow'],
+      ['a LoadBalancer elsewhere', service({ type: 'LoadBalancer' }), 'deny'],
+    ],
+  },
+  {
+    text: 'Volumes of type hostPath are only allowed in namespace ops.',
+    family: 'host-path',
+    checks: [
+      ['hostPath in ops', pod(undefined, { volumes: [{ name: 'h', hostPath: { path: '/etc' } }] }, 'ops'), 'allow'],
+      ['hostPath elsewhere', pod(undefined, { volumes: [{ name: 'h', hostPath: { path: '/etc' } }] }), 'deny'],
+    ],
+  },
+  {
+    text: 'Ephemeral containers are allowed only in namespace dev.',
+    family: 'ephemeral-containers',
+    checks: [
+      ['kubectl debug in dev', addingEphemeral([], ['debugger'], 'dev'), 'allow'],
+      ['kubectl debug elsewhere', addingEphemeral([], ['debugger']), 'deny'],
+    ],
+  },
+);
+
+const REFUSED_ONLY_IN_NAMESPACE: Array<[string, string]> = [
+  ['Only privileged containers are allowed in the ops namespace.', 'every other container denied in ops'],
+  ['Services of type LoadBalancer are only allowed in the edge and dmz namespaces.', 'two namespaces'],
+  ['Services of type LoadBalancer are only allowed in namespaces labelled edge=true.', 'a namespace selector'],
+];
+
+describeReadings('"X are only allowed in the N namespace"', READ_ONLY_IN_NAMESPACE, REFUSED_ONLY_IN_NAMESPACE);

@@ -52,6 +52,20 @@ describe('restate', () => {
     ]);
   });
 
+  it('names the namespaces the intent leaves out apart from the system ones', () => {
+    const plan = labelPlan('prod', 'dev');
+    const everywhere: Plan = {
+      ...plan,
+      target: target({ namespaces: [], namespacesFinal: true, excludedNamespaces: ['edge'] }),
+    };
+    const r = restate({ plan: everywhere, catalog, judged: true });
+    expect(r.summary).toContain('in every namespace but the system ones and namespace edge');
+    expect(r.summary).toMatch(/never touches the system namespaces \([^)]*\); namespace edge\.$/);
+    const plain = restate({ plan: { ...plan, target: target({ namespaces: [] }) }, catalog, judged: true });
+    expect(plain.summary).toMatch(/never touches the system namespaces \([^)]*\)\.$/);
+    expect(plain.summary).not.toContain('namespace edge');
+  });
+
   it('names no condition when the namespace is the rule: the sample pods’ shape is not a condition', () => {
     // "No Pods in default": every in-scope case is denied, so only the cases elsewhere show what is mere shape.
     const plan: Plan = {
