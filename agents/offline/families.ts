@@ -7140,6 +7140,8 @@ interface KnownField {
   fixed?: true;
   /** The API server fills it in before admission: a requirement that it be set can never fail, so is not read. */
   defaulted?: true;
+  /** A number the API server fills in when unset (what a bound on an unset field is checked against). */
+  numberDefault?: number;
 }
 
 /**
@@ -7162,7 +7164,7 @@ const KNOWN_FIELDS: Readonly<Record<string, Readonly<Record<string, KnownField>>
   Job: {
     ttlSecondsAfterFinished: { path: 'spec.ttlSecondsAfterFinished', type: 'number' },
     activeDeadlineSeconds: { path: 'spec.activeDeadlineSeconds', type: 'number' },
-    backoffLimit: { path: 'spec.backoffLimit', type: 'number' },
+    backoffLimit: { path: 'spec.backoffLimit', type: 'number', numberDefault: 6 },
   },
   PersistentVolumeClaim: {
     storageClassName: { path: 'spec.storageClassName', type: 'string', fixed: true },
@@ -7179,8 +7181,8 @@ const KNOWN_FIELDS: Readonly<Record<string, Readonly<Record<string, KnownField>>
     },
   },
   Deployment: {
-    revisionHistoryLimit: { path: 'spec.revisionHistoryLimit', type: 'number' },
-    progressDeadlineSeconds: { path: 'spec.progressDeadlineSeconds', type: 'number' },
+    revisionHistoryLimit: { path: 'spec.revisionHistoryLimit', type: 'number', numberDefault: 10 },
+    progressDeadlineSeconds: { path: 'spec.progressDeadlineSeconds', type: 'number', numberDefault: 600 },
   },
   PodDisruptionBudget: {
     minAvailable: { path: 'spec.minAvailable', type: 'intOrString' },
@@ -7193,6 +7195,10 @@ const KNOWN_FIELDS: Readonly<Record<string, Readonly<Record<string, KnownField>>
     immutable: { path: 'immutable', type: 'boolean' },
   },
   ConfigMap: { immutable: { path: 'immutable', type: 'boolean' } },
+  HorizontalPodAutoscaler: {
+    minReplicas: { path: 'spec.minReplicas', type: 'number', numberDefault: 1 },
+    maxReplicas: { path: 'spec.maxReplicas', type: 'number' },
+  },
 };
 
 const KNOWN_FIELD_NAMES = [...new Set(Object.values(KNOWN_FIELDS).flatMap((f) => Object.keys(f)))];
@@ -7439,6 +7445,162 @@ if (value === undefined || value === null || value === '') {
   },
 };
 
+// ---------------------------------------------------------------------------------------------------------
+// A bound on a well-known number field ("Jobs must set activeDeadlineSeconds to at most 3600")
+
+/** The words of a bound; the number follows. */
+const BOUND_LOW = /\b(?:at\s+least|no\s+(?:fewer|less)\s+than|(?:a\s+)?minimum\s+of)\s+(\d+)\b/i;
+const BOUND_LOW_STRICT = /(?<!\bno\s)\b(?:more|greater)\s+than\s+(\d+)\b|\b(?:exceeds?|exceeding|above)\s+(\d+)\b/i;
+const BOUND_HIGH = /\b(?:at\s+most|no\s+(?:more|greater)\s+than|(?:a\s+)?maximum\s+of|up\s+to)\s+(\d+)\b/i;
+const BOUND_HIGH_STRICT = /(?<!\bno\s)\b(?:less|fewer|lower)\s+than\s+(\d+)\b|\bbelow\s+(\d+)\b/i;
+const BOUND_BETWEEN = /\bbetween\s+(\d+)\s+and\s+(\d+)\b/i;
+
+/**
+ * The inclusive range a statement puts on a number: "at most 3600", "must not exceed 300" (negated "more than" is
+ * "at most"), "between 60 and 3600". A negated "at most" or "between" forbids a range, which is not read; two
+ * bounds on one side are not read.
+ */
+function numberBounds(text: string, negated: boolean): { lo?: number; hi?: number } | undefined {
+  const num = (m: RegExpExecArray | null): number | undefined =>
+    m ? Number(m.slice(1).find((x) => x !== undefined)) : undefined;
+  const between = BOUND_BETWEEN.exec(text);
+  if (between) {
+    const [a, b] = [Number(between[1]), Number(between[2])];
+    if (negated || a > b || [BOUND_LOW, BOUND_LOW_STRICT, BOUND_HIGH, BOUND_HIGH_STRICT].some((re) => re.test(text)))
+      return undefined;
+    return { lo: a, hi: b };
+  }
+  const low = num(BOUND_LOW.exec(text));
+  const lowStrict = num(BOUND_LOW_STRICT.exec(text));
+  const high = num(BOUND_HIGH.exec(text));
+  const highStrict = num(BOUND_HIGH_STRICT.exec(text));
+  if ([low, lowStrict].filter((n) => n !== undefined).length > 1) return undefined;
+  if ([high, highStrict].filter((n) => n !== undefined).length > 1) return undefined;
+  if (negated) {
+    // only "not more than N" (at most N) and "not fewer than N" (at least N) have one plain reading
+    if (low !== undefined || high !== undefined) return undefined;
+    if (lowStrict !== undefined && highStrict !== undefined) return undefined;
+    if (lowStrict !== undefined) return { hi: lowStrict };
+    if (highStrict !== undefined) return { lo: highStrict };
+    return undefined;
+  }
+  const lo = low ?? (lowStrict !== undefined ? lowStrict + 1 : undefined);
+  const hi = high ?? (highStrict !== undefined ? highStrict - 1 : undefined);
+  if (lo === undefined && hi === undefined) return undefined;
+  if (lo !== undefined && hi !== undefined && lo > hi) return undefined;
+  if (hi !== undefined && hi < 0) return undefined;
+  return { lo, hi };
+}
+
+const NUMBER_FIELD_NAMES = Object.values(KNOWN_FIELDS).flatMap((f) =>
+  Object.entries(f)
+    .filter(([, x]) => x.type === 'number')
+    .map(([n]) => n),
+);
+const NUMBER_FIELD_WORD = new RegExp(`\\b(?:${[...new Set(NUMBER_FIELD_NAMES)].join('|')})\\b`, 'g');
+
+const knownFieldBound: OfflineFamily = {
+  id: 'known-field-bound',
+  title: `a well-known number field of a built-in kind bounded (${[...new Set(NUMBER_FIELD_NAMES)].join(', ')})`,
+  examples: [
+    'Jobs must set activeDeadlineSeconds to at most 3600.',
+    'HorizontalPodAutoscalers must have maxReplicas of at most 20.',
+  ],
+  phrases: [
+    NUMBER_FIELD_WORD,
+    /\b(?:at\s+(?:least|most)|no\s+(?:fewer|less|more|greater)\s+than|(?:more|greater|less|fewer|lower)\s+than|(?:a\s+)?(?:minimum|maximum)\s+of|up\s+to|exceeds?|exceeding|above|below|between)\s+\d+(?:\s+and\s+\d+)?\b/gi,
+    /\b(?:set|sets|setting|have|has|use|uses|with|to|be|is|of|the|a|an|field|value|seconds?)\b/gi,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    const r = subjectResources(ctx)[0];
+    if (!r || ctx.resources.length !== 1) return undefined;
+    const fields = KNOWN_FIELDS[r.kind];
+    if (!fields) return undefined;
+    const named = [...t.matchAll(NUMBER_FIELD_WORD)];
+    if (named.length !== 1 || !(named[0][0] in fields)) return undefined;
+    const name = named[0][0];
+    const field = fields[name];
+    if (field.type !== 'number') return undefined;
+    if (/\b(?:only|unless|except|if|when|or)\b/i.test(t)) return undefined;
+    // the bound follows the field: "at most 3600 seconds of activeDeadlineSeconds" is not read
+    const bounds = numberBounds(t.slice((named[0].index ?? 0) + name.length), ctx.negated);
+    if (!bounds || numberBounds(t.slice(0, named[0].index ?? 0), false)) return undefined;
+    const { lo, hi } = bounds;
+    const path = field.path;
+    const parts = path.split('.');
+    const ns = homeNamespace(ctx);
+    const mk = (n: number | undefined, namespace = ns): KubeObject => sampleWithField(r, namespace, parts, n);
+    const v = violation(ctx);
+    const word = v === 'warn' ? 'warned' : 'denied';
+    const range = [lo !== undefined ? `at least ${lo}` : '', hi !== undefined ? `at most ${hi}` : '']
+      .filter(Boolean)
+      .join(' and ');
+    const fallback = field.numberDefault;
+    // Unset: the API server's default where it has one. Else no limit at all: that breaks an upper bound the
+    // statement asks to be set ("must set activeDeadlineSeconds to at most 3600"), not one it only forbids going over
+    // ("must not set activeDeadlineSeconds above 3600" says nothing of Jobs without one).
+    const unsetBreaks =
+      fallback !== undefined
+        ? (lo !== undefined && fallback < lo) || (hi !== undefined && fallback > hi)
+        : hi !== undefined && !ctx.negated;
+    const unsetNote =
+      fallback !== undefined
+        ? `an unset ${path} counts as the API server's default, ${fallback}`
+        : unsetBreaks
+          ? `an unset ${path} means no limit, which breaks the bound`
+          : hi !== undefined
+            ? `an unset ${path} is allowed: the statement forbids values out of range, it does not ask for one`
+            : `an unset ${path} means no limit, which meets the bound`;
+    const asked = unsetBreaks || fallback !== undefined ? `must set ${path} to` : `may set ${path} only to`;
+    const summary = `${r.kind} objects ${asked} ${range} (${unsetNote})`;
+    const inside = lo ?? hi ?? 0;
+    const tests: TestCase[] = [
+      ...(lo !== undefined
+        ? [
+            { name: `${path} ${lo} is allowed`, object: mk(lo), expect: 'allow' as const },
+            ...(lo > 0 ? [{ name: `${path} ${lo - 1} is ${word}`, object: mk(lo - 1), expect: v }] : []),
+          ]
+        : []),
+      ...(hi !== undefined
+        ? [
+            { name: `${path} ${hi} is allowed`, object: mk(hi), expect: 'allow' as const },
+            { name: `${path} ${hi + 1} is ${word}`, object: mk(hi + 1), expect: v },
+          ]
+        : []),
+      {
+        name: `${r.kind} without ${path} is ${unsetBreaks ? word : 'allowed'} (${unsetNote})`,
+        object: mk(undefined),
+        expect: unsetBreaks ? v : 'allow',
+      },
+      updateCase(
+        `UPDATE to ${path} ${hi !== undefined ? hi + 1 : (lo ?? 1) - 1} is ${word}`,
+        mk(inside),
+        mk(hi !== undefined ? hi + 1 : (lo ?? 1) - 1),
+        v,
+      ),
+      ...scopeCases(r, ctx, (o) => mk(hi !== undefined ? hi + 1 : (lo ?? 1) - 1, o.namespace)),
+    ];
+    const checks = [lo !== undefined ? `value < ${lo}` : '', hi !== undefined ? `value > ${hi}` : ''].filter(Boolean);
+    const unsetJs = fallback !== undefined ? String(fallback) : 'null';
+    return {
+      // "must not exceed 3600" is read as "at most 3600" (numberBounds): the statement's polarity, the same range
+      polarity: ctx.negated ? 'forbid' : 'require',
+      family: 'known-field-bound',
+      summary,
+      target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+      steps: [step('getPath', 'read a dotted path without throwing')],
+      tests,
+      javascript: `${namespaceGuard(ctx, [r])}const raw = getPath(request.object, ${js(path)});
+const value = raw === undefined || raw === null ? ${unsetJs} : raw;
+if (value === null ? ${unsetBreaks} : typeof value !== 'number' || ${checks.join(' || ')}) {
+  ${act(ctx, `${js(`${r.kind} objects: ${path} must be ${range}; this one has `)} + (value === null ? 'none' : value)`)}
+}
+`,
+    };
+  },
+};
+
 /** Most specific first: the first family that understands the text wins. */
 export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   ...MORE_FAMILIES,
@@ -7502,6 +7664,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   replicas,
   hpaMinReplicas,
   referenceKind,
+  knownFieldBound,
   knownField,
   fieldEquality,
   fieldValueRequired,

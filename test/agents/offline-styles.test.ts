@@ -2488,7 +2488,6 @@ const REFUSED: Array<[string, string]> = [
   ['Deployments must not have between 2 and 4 replicas.', 'a negated range: two ranges allowed'],
   ['Deployments must have between 10 and 2 replicas.', 'an empty range'],
   ['Pods must have hostNetwork enabled.', 'requires what the host-namespaces family forbids'],
-  ['Deployments must set revisionHistoryLimit to at most 5.', 'a bound, not a value'],
   ['CronJobs must not set concurrencyPolicy to Sometimes.', 'a value the field does not take'],
   ['Ingresses must set ingressClassName nginx.', 'a free-form value without "to": not read'],
   [
@@ -3931,7 +3930,6 @@ const READ_FIELD_MUST_BE: Array<{ text: string; family: string; checks: Check[] 
 const REFUSED_FIELD_MUST_BE: Array<[string, string]> = [
   ['The concurrencyPolicy of CronJobs must be Forbid or Replace.', 'a list of values'],
   ['The concurrencyPolicy of CronJobs must be Forbid, not Allow.', 'a second clause'],
-  ['The backoffLimit of Jobs must be at most 3.', 'a bound, not a value'],
   ['If a CronJob sets concurrencyPolicy it must be Forbid.', 'a condition'],
   ['The sessionAffinity of Services must be ClientIP when they are of type LoadBalancer.', 'a condition'],
 ];
@@ -4025,3 +4023,93 @@ const REFUSED_ONLY_IN_NAMESPACE: Array<[string, string]> = [
 ];
 
 describeReadings('"X are only allowed in the N namespace"', READ_ONLY_IN_NAMESPACE, REFUSED_ONLY_IN_NAMESPACE);
+
+// A bound on a well-known number field (known-field-bound). Unset is the API server's default where it has one
+// (backoffLimit 6, revisionHistoryLimit 10); else no limit, which breaks an upper bound the statement asks to be set
+// and not one it only forbids going over.
+const job = (spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'batch/v1',
+  kind: 'Job',
+  metadata: { name: 'j', namespace: NS },
+  spec: { template: { spec: { restartPolicy: 'Never', containers: [container()] } }, ...spec },
+});
+const hpa = (spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'autoscaling/v2',
+  kind: 'HorizontalPodAutoscaler',
+  metadata: { name: 'h', namespace: NS },
+  spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd' }, ...spec },
+});
+const READ_FIELD_BOUND: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'Jobs must set activeDeadlineSeconds to at most 3600.',
+    family: 'known-field-bound',
+    checks: [
+      ['3600', job({ activeDeadlineSeconds: 3600 }), 'allow'],
+      ['3601', job({ activeDeadlineSeconds: 3601 }), 'deny'],
+      ['unset (no deadline)', job({}), 'deny'],
+    ],
+  },
+  ...['Jobs must not set activeDeadlineSeconds above 3600.', 'Jobs activeDeadlineSeconds must not exceed 3600.'].map(
+    (text) => ({
+      text,
+      family: 'known-field-bound',
+      checks: [
+        ['3600', job({ activeDeadlineSeconds: 3600 }), 'allow'],
+        ['3601', job({ activeDeadlineSeconds: 3601 }), 'deny'],
+        ['unset: nothing set above 3600', job({}), 'allow'],
+      ] as Check[],
+    }),
+  ),
+  {
+    text: 'The activeDeadlineSeconds of Jobs must be between 60 and 3600.',
+    family: 'known-field-bound',
+    checks: [
+      ['59', job({ activeDeadlineSeconds: 59 }), 'deny'],
+      ['60', job({ activeDeadlineSeconds: 60 }), 'allow'],
+      ['3601', job({ activeDeadlineSeconds: 3601 }), 'deny'],
+    ],
+  },
+  {
+    text: 'Jobs with a backoffLimit above 10 are not allowed.',
+    family: 'known-field-bound',
+    checks: [
+      ['11', job({ backoffLimit: 11 }), 'deny'],
+      ['10', job({ backoffLimit: 10 }), 'allow'],
+      ['unset (the default, 6)', job({}), 'allow'],
+    ],
+  },
+  {
+    text: 'Jobs must set backoffLimit to at most 3.',
+    family: 'known-field-bound',
+    checks: [
+      ['3', job({ backoffLimit: 3 }), 'allow'],
+      ['unset (the default, 6)', job({}), 'deny'],
+    ],
+  },
+  {
+    text: 'Deployments must set revisionHistoryLimit to at most 5.',
+    family: 'known-field-bound',
+    checks: [
+      ['5', withSpec(deployment([container()]), { revisionHistoryLimit: 5 }), 'allow'],
+      ['unset (the default, 10)', deployment([container()]), 'deny'],
+    ],
+  },
+  {
+    text: 'HorizontalPodAutoscalers must have maxReplicas of at most 20.',
+    family: 'known-field-bound',
+    checks: [
+      ['20', hpa({ minReplicas: 1, maxReplicas: 20 }), 'allow'],
+      ['21', hpa({ minReplicas: 1, maxReplicas: 21 }), 'deny'],
+    ],
+  },
+];
+
+const REFUSED_FIELD_BOUND: Array<[string, string]> = [
+  ['Jobs must not set backoffLimit to at most 3.', 'a negated "at most": which values are meant?'],
+  ['Jobs must set backoffLimit to at least 1 or at most 10.', 'two ranges'],
+  ['Jobs must set activeDeadlineSeconds to at most 3600 unless they are in dev.', 'an exception'],
+  ['Deployments with more than 3 replicas must set revisionHistoryLimit to at most 5.', 'a condition'],
+  ['Deployments must keep revisionHistoryLimit at most 5.', '"keep" is not placed'],
+];
+
+describeReadings('a bound on a well-known number field', READ_FIELD_BOUND, REFUSED_FIELD_BOUND);
