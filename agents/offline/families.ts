@@ -7210,6 +7210,14 @@ const VALUE_AFTER =
 /** "must be", "should not be set to", "has to equal": a modal that a field's value follows. */
 const MODAL_BE =
   '(?:must|should|shall|(?:has|have|needs?)\\s+to|is\\s+required\\s+to)\\s+(?:not\\s+)?(?:be\\s+(?:set\\s+to\\s+)?|equal\\s+)';
+/** "except in the dev namespace" is a scope the reader places (ctx.excluded), not an exception to the value. */
+function withoutExceptedNamespaces(text: string): string {
+  return text.replace(
+    /\bexcept\s+in\s+(?:the\s+)?(?:[`'"]?[a-z0-9-]+[`'"]?\s+namespace|namespace\s+[`'"]?[a-z0-9-]+[`'"]?)/gi,
+    ' ',
+  );
+}
+
 /** "… must be V", "… should be set to V", "… must equal V" right after the field (or after "of <kinds>"). */
 const MODAL_VALUE = new RegExp(`^\\s*${MODAL_BE}([\`'"]?[A-Za-z0-9._:/%-]+?[\`'"]?)(?=[\\s,;]|\\.(?:\\s|$)|$)`, 'i');
 /** "of CronJobs", "of every CronJob", "in all Ingresses" between a field and its modal. */
@@ -7260,7 +7268,7 @@ const knownField: OfflineFamily = {
     // Bounds ("at most", "greater than", "between") are not equality; "only"/"unless" add conditions.
     if (
       /\b(?:at\s+(?:most|least)|more\s+than|less\s+than|fewer\s+than|greater|between|maximum|minimum|only|unless|except)\b/i.test(
-        t,
+        withoutExceptedNamespaces(t),
       )
     )
       return undefined;
@@ -7522,7 +7530,7 @@ const knownFieldBound: OfflineFamily = {
     const name = named[0][0];
     const field = fields[name];
     if (field.type !== 'number') return undefined;
-    if (/\b(?:only|unless|except|if|when|or)\b/i.test(t)) return undefined;
+    if (/\b(?:only|unless|except|if|when|or)\b/i.test(withoutExceptedNamespaces(t))) return undefined;
     // the bound follows the field: "at most 3600 seconds of activeDeadlineSeconds" is not read
     const bounds = numberBounds(t.slice((named[0].index ?? 0) + name.length), ctx.negated);
     if (!bounds || numberBounds(t.slice(0, named[0].index ?? 0), false)) return undefined;

@@ -103,6 +103,12 @@ const ONLY_IN_NAMESPACE = [
   new RegExp(`^(.+?)\\s+(?:may|can)\\s+only\\s+be\\s+(?:created|used|deployed)\\s+${IN_ONE_NAMESPACE}$`, 'i'),
 ];
 
+/** "… unless they are in the monitoring namespace", "… unless the Pod runs in namespace ops": the whole tail. */
+const UNLESS_IN_NAMESPACE = new RegExp(
+  `^(.+?),?\\s+unless\\s+(?:they|it|the\\s+[A-Za-z]+)\\s+(?:(?:are|is)\\s+(?:(?:running|created|deployed)\\s+)?|runs?\\s+)${IN_ONE_NAMESPACE}$`,
+  'i',
+);
+
 /**
  * "X are only allowed in the edge namespace" says X is not allowed in any other: the statement is read as "X are not
  * allowed outside the edge namespace", which the families read with edge excluded. Only the whole statement so
@@ -113,6 +119,10 @@ export function onlyInNamespace(statement: string): string {
     const m = re.exec(statement.trim());
     if (m && !/\bonly\b/i.test(m[1])) return `${m[1]} are not allowed outside the ${m[2] ?? m[3]} namespace`;
   }
+  // "… unless they are in the monitoring namespace": the exception "except in the monitoring namespace" names
+  const unless = UNLESS_IN_NAMESPACE.exec(statement.trim());
+  if (unless && !/\b(?:unless|except|only)\b/i.test(unless[1]))
+    return `${unless[1]} except in the ${unless[2] ?? unless[3]} namespace`;
   return statement;
 }
 

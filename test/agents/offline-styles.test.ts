@@ -2549,10 +2549,6 @@ const REFUSED: Array<[string, string]> = [
   ],
   ['This policy ensures that there is a hostname for each rule defined.', 'no kind named'],
   [
-    'This policy ensures that every Deployment has at least 3 replicas unless it is in the `dev` namespace.',
-    '"unless" not read',
-  ],
-  [
     'This policy, applied to new clusters only, ensures containers are not privileged.',
     'an aside the reading cannot place',
   ],
@@ -2594,7 +2590,6 @@ const REFUSED: Array<[string, string]> = [
   ['Pods must set seLinuxOptions.', 'requires what the SELinux ban forbids'],
   ['The SELinux user must be one of system_u.', 'only types (or whole configurations) are read'],
   ['Sysctls other than kernel.shm_rmid_forced are allowed.', 'the list would be inverted'],
-  ['Pods must not set the kernel.msgmax sysctl unless they are in namespace db.', '"unless" not read'],
   ['Pods should not use emptyDir volumes larger than 1Gi.', 'a size, not a type'],
   ['Fails when a liveness probe is configured.', '"fails when" a probe is set: the probes family requires it'],
   ['Only RuntimeDefault AppArmor profiles are allowed for privileged containers.', 'two rules in one statement'],
@@ -2617,15 +2612,12 @@ const REFUSED: Array<[string, string]> = [
   ['runAsUser must be greater than 1000 unless the pod is privileged.', 'an exception'],
   ['Pods must use the default service account.', 'requires what the family forbids'],
   ['Pods must not use a non-default service account.', 'requires the default one'],
-  ['Pods must not use the default service account unless they are in namespace ci.', 'an exception'],
   ['The default service account must not have image pull secrets.', 'about the ServiceAccount object, not pods'],
   ['Pods must set hostAliases.', 'requires what the family forbids'],
   ['shareProcessNamespace must be true.', 'requires what the family forbids'],
-  ['Pods must not set hostAliases unless they run in namespace legacy.', 'an exception'],
   ['Pods must not set hostAliases or hostNetwork.', 'two rules in one statement'],
   ['Containers must use subPath volume mounts.', 'requires what the family forbids'],
   ['Containers must not use subPath mounts of more than 2 levels.', 'a depth, not the field'],
-  ['Deny Ingresses without an ingressClassName unless they are in namespace legacy.', 'an exception'],
   ['AppArmor profiles other than unconfined are not allowed.', 'only unconfined would be allowed: not read'],
   ['AppArmor profiles other than runtime/default are allowed.', 'the list would be read backwards'],
   ['Seccomp profiles other than RuntimeDefault are not allowed.', 'an unset seccomp profile is not said'],
@@ -3821,7 +3813,6 @@ const REFUSED_SECRET_FIELDS: Array<[string, string]> = [
   ['Deny Secrets of type example.com/custom.', 'not a type Kubernetes defines'],
   ['Every ConfigMap must set immutable.', 'true to most, any value to the letter'],
   ['ConfigMaps are immutable.', 'a statement, not a requirement'],
-  ['Secrets must be immutable unless they are in the dev namespace.', 'an exception'],
   ['The data of ConfigMaps is immutable.', 'a rule on changes to data'],
 ];
 
@@ -3886,7 +3877,6 @@ const READ_WILDCARD_LEAD: Array<{ text: string; family: string; checks: Check[] 
 const REFUSED_WILDCARD_LEAD: Array<[string, string]> = [
   ['Ingress hosts must begin with a wildcard.', 'a requirement of wildcards'],
   ['Ingress hosts must not start with www.', 'a prefix other than the wildcard'],
-  ['Ingresses must not use a host that starts with a wildcard unless it is in the dev namespace.', 'an exception'],
 ];
 
 describeReadings('a host that starts with a wildcard', READ_WILDCARD_LEAD, REFUSED_WILDCARD_LEAD);
@@ -4113,3 +4103,61 @@ const REFUSED_FIELD_BOUND: Array<[string, string]> = [
 ];
 
 describeReadings('a bound on a well-known number field', READ_FIELD_BOUND, REFUSED_FIELD_BOUND);
+
+// "… unless they are in the dev namespace" (the whole tail, one namespace named as one): the exception "except in the
+// dev namespace" names. An exception by label, or a bare name without "namespace", stays refused.
+const READ_UNLESS_IN_NAMESPACE: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'This policy ensures that every Deployment has at least 3 replicas unless it is in the `dev` namespace.',
+    family: 'replicas',
+    checks: [
+      ['2 replicas elsewhere', deployment([container()], {}, { replicas: 2 }), 'deny'],
+      ['2 replicas in dev', inNamespace(deployment([container()], {}, { replicas: 2 }), 'dev'), 'allow'],
+    ],
+  },
+  {
+    text: 'Pods must not use hostNetwork unless they are in the monitoring namespace.',
+    family: 'host-namespaces',
+    checks: [
+      ['hostNetwork elsewhere', pod([container()], { hostNetwork: true }), 'deny'],
+      ['hostNetwork in monitoring', pod([container()], { hostNetwork: true }, 'monitoring'), 'allow'],
+      ['a Deployment with hostNetwork elsewhere', deployment([container()], { hostNetwork: true }), 'deny'],
+    ],
+  },
+  {
+    text: 'Secrets must be immutable unless they are in the dev namespace.',
+    family: 'known-field',
+    checks: [
+      ['mutable elsewhere', typedSecret('Opaque'), 'deny'],
+      ['mutable in dev', inNamespace(typedSecret('Opaque'), 'dev'), 'allow'],
+    ],
+  },
+  {
+    text: 'Ingresses must not use a host that starts with a wildcard unless it is in the dev namespace.',
+    family: 'ingress-open-host',
+    checks: [
+      ['a wildcard elsewhere', ingress('*.example.com'), 'deny'],
+      ['a wildcard in dev', inNamespace(ingress('*.example.com'), 'dev'), 'allow'],
+    ],
+  },
+  // the planned cases include the excluded namespace's (allowed) and another's (denied)
+  ...(
+    [
+      ['Pods must not set the kernel.msgmax sysctl unless they are in namespace db.', 'sysctls'],
+      ['Pods must not use the default service account unless they are in namespace ci.', 'default-service-account'],
+      ['Pods must not set hostAliases unless they run in namespace legacy.', 'pod-field-forbidden'],
+      ['Deny Ingresses without an ingressClassName unless they are in namespace legacy.', 'known-field'],
+    ] as const
+  ).map(([text, family]) => ({ text, family, checks: [] as Check[] })),
+];
+
+const REFUSED_UNLESS_IN_NAMESPACE: Array<[string, string]> = [
+  ['Pods must not use hostNetwork unless they are labelled monitoring=true.', 'an exception by label'],
+  [
+    'Jobs must set activeDeadlineSeconds to at most 3600 unless they are in dev.',
+    '"dev" is not said to be a namespace',
+  ],
+  ['Pods must not use hostNetwork unless they are in the monitoring namespace or labelled x=y.', 'a second exception'],
+];
+
+describeReadings('"… unless they are in the N namespace"', READ_UNLESS_IN_NAMESPACE, REFUSED_UNLESS_IN_NAMESPACE);
