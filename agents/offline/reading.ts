@@ -126,6 +126,10 @@ export function onlyInNamespace(statement: string): string {
   return statement;
 }
 
+/** "To avoid noisy neighbours, …", "In order to protect the node, …": a purpose ahead of the rule, up to its comma. */
+const LEADING_PURPOSE =
+  /^(?:to|in\s+order\s+to)\s+(?:avoid|prevent|reduce|ensure|help|protect|limit|minimi[sz]e|mitigate|improve|keep|stop|guard\s+against)\b[^,;]*,\s*(?=\S)/i;
+
 export function readIntent(text: string): Reading {
   // Links point at background reading; a parenthetical list of examples ("(such as via set-user-ID …)") illustrates
   // the rule without adding a condition.
@@ -156,6 +160,10 @@ export function readIntent(text: string): Reading {
     // ensure …": the same lead as "This policy ensures …", said another way.
     const s = raw
       .replace(/[.!;]+$/, '')
+      // "To avoid noisy neighbours, CPU limits should be set …": a leading purpose says why, not what
+      .replace(LEADING_PURPOSE, (purpose: string, at: number, all: string) =>
+        narrows(purpose, all.slice(purpose.length)) ? purpose : '',
+      )
       .replace(/^(this|the)\s+(?:sample|following|example)\s+(policy|rule)\b/i, '$1 $2')
       .replace(
         /^(?:use\s+this\s+(policy|rule)\s+to|(?:this|the)\s+(policy|rule)\s+(?:is|can\s+be)\s+used\s+to)\s+(?=\w)/i,
@@ -238,9 +246,12 @@ export function readIntent(text: string): Reading {
 const HEDGED =
   /(?<!-)\b(?:only|other|others|but|however|instead|rather|apart|unlike|need|needs|needed|require[sd]?|allowed|permitted|approved|trusted|may|might|must|should|shall|can only|cannot|can't|we|our|us|namespaces?|where|whose)\b|[`"\u201c]|(?<![A-Za-z])['\u2018]/i;
 
-/** Phrases that only look limiting: a possibility ("may be malicious"), "each other", "read-only". */
+/**
+ * Phrases that only look limiting: a possibility ("may be malicious"), "each other", "read-only", and the kernel's
+ * namespaces ("the host's PID namespace"), which are no Kubernetes namespace a rule could be scoped to.
+ */
 const NOT_LIMITING =
-  /\b(?:may|might)\s+(?:be|lead|cause|result|expose|break|leak|allow an attacker)\b|\beach\s+other(?:['\u2019]s)?\b/gi;
+  /\b(?:may|might)\s+(?:be|lead|cause|result|expose|break|leak|allow an attacker)\b|\beach\s+other(?:['\u2019]s)?\b|\b(?:PID|IPC|network|process|user|mount|UTS|Linux|kernel)\s+namespaces?\b/gi;
 
 /** A plain statement of fact ahead of the rule that names no condition the rule could take on. */
 function isBackground(sentence: string, ruleText: string): boolean {

@@ -4161,3 +4161,37 @@ const REFUSED_UNLESS_IN_NAMESPACE: Array<[string, string]> = [
 ];
 
 describeReadings('"… unless they are in the N namespace"', READ_UNLESS_IN_NAMESPACE, REFUSED_UNLESS_IN_NAMESPACE);
+
+// Background that only looks limiting: the kernel's namespaces ("the host's PID namespace") are no Kubernetes namespace
+// a rule is scoped to, and a leading purpose ("To avoid noisy neighbours, …") says why, not what.
+const READ_BACKGROUND: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: "Sharing the host's PID namespace allows a container to see all processes on the node. Pods should not set hostPID to true.",
+    family: 'host-namespaces',
+    checks: [
+      ['hostPID', pod([container()], { hostPID: true }), 'deny'],
+      ['plain', pod(), 'allow'],
+    ],
+  },
+  {
+    text: 'To avoid noisy neighbours, CPU limits should be set on all containers.',
+    family: 'resources',
+    checks: [
+      ['a CPU limit', pod([container({ resources: { limits: { cpu: '1' } } })]), 'allow'],
+      ['none', pod(), 'deny'],
+    ],
+  },
+];
+
+const REFUSED_BACKGROUND: Array<[string, string]> = [
+  [
+    'To avoid noisy neighbours in the shared namespace, CPU limits should be set on all containers.',
+    'a namespace named',
+  ],
+  [
+    "Sharing the host's PID namespace is only safe in the ops namespace. Pods should not set hostPID to true.",
+    'a scope',
+  ],
+];
+
+describeReadings('background that only looks limiting', READ_BACKGROUND, REFUSED_BACKGROUND);
