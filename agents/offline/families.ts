@@ -378,6 +378,8 @@ const privileged: OfflineFamily = {
   ],
   phrases: [
     ...POD_PHRASES,
+    // "sets securityContext.privileged to true": the value of the field the family reads (false is never banned)
+    /(?<=\bprivileged[`'"]?\s*)(?:(?:is\s+)?set\s+)?(?:to|=|:)\s*[`'"]?true\b[`'"]?/i,
     /\bprivileged(?:\s+(?:mode|access|pods?))?\b/i,
     /\b(?:call|ask)(?:s)?\s+for\b/i,
     /\b(?:run|runs|running)\s+(?:as|in)\b/i,
@@ -6669,7 +6671,8 @@ if (bad.length > 0) {
   },
 };
 
-const EMPTY_DIR = /\bemptyDir(?:\s+volumes?)?\b|\bempty\s+dir(?:ectory)?\s+volumes?\b/i;
+const EMPTY_DIR =
+  /\b(?:volumes?\s+of\s+(?:the\s+)?type\s+)?emptyDir(?:\s+volumes?)?\b|\bempty\s+dir(?:ectory)?\s+volumes?\b/i;
 const SIZE_LIMIT = /\b(?:(?:emptyDir\.)?sizeLimit|size\s+limit)s?\b/i;
 
 /**

@@ -4195,3 +4195,30 @@ const REFUSED_BACKGROUND: Array<[string, string]> = [
 ];
 
 describeReadings('background that only looks limiting', READ_BACKGROUND, REFUSED_BACKGROUND);
+
+// "Volumes of type emptyDir …" and "sets securityContext.privileged to true": the subject said another way.
+const READ_SAID_OTHERWISE: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'Volumes of type emptyDir must set a sizeLimit.',
+    family: 'emptydir-size-limit',
+    checks: [
+      ['no sizeLimit', pod(undefined, { volumes: [{ name: 'e', emptyDir: {} }] }), 'deny'],
+      ['a sizeLimit', pod(undefined, { volumes: [{ name: 'e', emptyDir: { sizeLimit: '1Gi' } }] }), 'allow'],
+    ],
+  },
+  {
+    text: 'Any container that sets securityContext.privileged to true must be rejected.',
+    family: 'privileged',
+    checks: [
+      ['privileged', pod([sc({ privileged: true })]), 'deny'],
+      ['privileged false', pod([sc({ privileged: false })]), 'allow'],
+    ],
+  },
+];
+
+const REFUSED_SAID_OTHERWISE: Array<[string, string]> = [
+  ['Containers must set privileged to true.', 'requires what the family forbids'],
+  ['Containers must not set privileged to false.', 'a ban on false'],
+];
+
+describeReadings('a subject said another way', READ_SAID_OTHERWISE, REFUSED_SAID_OTHERWISE);
