@@ -5827,6 +5827,10 @@ const VOLUME_TYPES = [
 const VOLUME_NAME = `[\`'"]?(?:${VOLUME_TYPES.join('|')})[\`'"]?`;
 const VOLUME_LIST = `${VOLUME_NAME}(?:${LIST_SEPARATOR}${VOLUME_NAME})*`;
 
+/** "only the following volume types are used:", "only volumes of the following types may be mounted:". */
+const ONLY_FOLLOWING_VOLUMES =
+  /\bonly\s+(?:the\s+following\s+volume\s+types|volumes\s+of\s+the\s+following\s+types)\s+(?:are|may\s+be|can\s+be)\s+(?:used|allowed|permitted|mounted)\s*:/;
+
 /** Where a list of volume types is said to be the allowed ones, or the forbidden ones. */
 const VOLUME_ALLOW = [
   new RegExp(
@@ -5843,6 +5847,8 @@ const VOLUME_ALLOW = [
     'i',
   ),
   new RegExp(`\\bvolumes?(?:\\s+types?)?\\s+other\\s+than\\s+(${VOLUME_LIST})`, 'i'),
+  // "only the following volume types are used: configMap, csi, …" (the Pod Security Standards' restricted list)
+  new RegExp(`${ONLY_FOLLOWING_VOLUMES.source}\\s*(${VOLUME_LIST})\\s*$`, 'i'),
 ];
 const VOLUME_FORBID = [
   new RegExp(`\\b(?:an?\\s+)?(?:disallow-?list|deny-?list)\\s+of\\s+volume\\s+types\\s*:\\s*(${VOLUME_LIST})`, 'i'),
@@ -5859,6 +5865,7 @@ const volumeTypes: OfflineFamily = {
     'nfs and gitRepo volumes are not allowed.',
   ],
   phrases: [
+    new RegExp(ONLY_FOLLOWING_VOLUMES.source, 'i'),
     ...POD_PHRASES,
     // "Restricts mountable volume types to those specified by the user": the list follows as a parameter line.
     /\brestrict(?:s|ed)?\s+(?:mountable\s+)?volume\s+types\s+to\s+those\s+specified(?:\s+by\s+the\s+user)?\b/i,

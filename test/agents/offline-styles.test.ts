@@ -4222,3 +4222,22 @@ const REFUSED_SAID_OTHERWISE: Array<[string, string]> = [
 ];
 
 describeReadings('a subject said another way', READ_SAID_OTHERWISE, REFUSED_SAID_OTHERWISE);
+
+// "only the following volume types are used: configMap, csi, …" (the restricted profile's list, said as a list).
+const READ_FOLLOWING_VOLUMES: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'This policy ensures that only the following volume types are used: configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, and secret.',
+    family: 'volume-types',
+    checks: [
+      ['a csi volume', pod(undefined, { volumes: [{ name: 'c', csi: { driver: 'x' } }] }), 'allow'],
+      ['a hostPath volume', pod(undefined, { volumes: [{ name: 'h', hostPath: { path: '/' } }] }), 'deny'],
+      ['an nfs volume', pod(undefined, { volumes: [{ name: 'n', nfs: { server: 's', path: '/' } }] }), 'deny'],
+    ],
+  },
+];
+
+const REFUSED_FOLLOWING_VOLUMES: Array<[string, string]> = [
+  ['Only the following volume types are used: configMap, nfs-thing.', 'not a volume type'],
+];
+
+describeReadings('"only the following volume types are used: …"', READ_FOLLOWING_VOLUMES, REFUSED_FOLLOWING_VOLUMES);
