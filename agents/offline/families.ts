@@ -6087,6 +6087,8 @@ const rootGroup: OfflineFamily = {
   phrases: [
     ...POD_PHRASES,
     [new RegExp(`\\b(?:is\\s+|are\\s+|be\\s+)?(?:either\\s+)?${UNSET_OR_ABOVE_ZERO.source}`, 'i'), 'not'],
+    // "a non-zero runAsGroup": not the root group, the family's ban said positively (unset stays allowed)
+    [/\b(?:an?\s+)?non-?zero\b/i, 'not'],
     /\b(?:runAsGroup|fsGroup|supplementalGroups)\b/,
     /\b(?:to|of|as|=|:)?\s*(?:zero|root\s+group|GID\s+0|group\s+ID\s+0)\b/i,
     /\b(?:contain|contains|include|includes)\b/i,
@@ -6095,6 +6097,8 @@ const rootGroup: OfflineFamily = {
     const t = ctx.text;
     const fields = GROUP_FIELDS.filter((f) => new RegExp(`\\b${f}\\b`).test(t));
     if (!fields.length) return undefined;
+    // "must be set to a non-zero value" asks for the field to be set, which this family never requires
+    if (/\bset\s+to\s+(?:an?\s+)?non-?zero\b/i.test(t)) return undefined;
     const unsetOr = UNSET_OR_ABOVE_ZERO.test(t);
     if (!unsetOr && !/(?:^|[^\w.])(?:0|zero)(?![\w.])|\broot\s+group\b/i.test(t)) return undefined;
     const conds: string[] = [];

@@ -4241,3 +4241,25 @@ const REFUSED_FOLLOWING_VOLUMES: Array<[string, string]> = [
 ];
 
 describeReadings('"only the following volume types are used: …"', READ_FOLLOWING_VOLUMES, REFUSED_FOLLOWING_VOLUMES);
+
+// "a non-zero runAsGroup": root-group's ban on GID 0 said positively; an unset field stays allowed, as the family's.
+const READ_NON_ZERO: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'Containers must run with a non-zero runAsGroup, fsGroup and supplementalGroups.',
+    family: 'root-group',
+    checks: [
+      ['runAsGroup 0', pod([sc({ runAsGroup: 0 })]), 'deny'],
+      ['fsGroup 0', pod(undefined, { securityContext: { fsGroup: 0 } }), 'deny'],
+      ['supplementalGroups with 0', pod(undefined, { securityContext: { supplementalGroups: [5, 0] } }), 'deny'],
+      ['all 1000', pod([sc({ runAsGroup: 1000 })], { securityContext: { fsGroup: 1000 } }), 'allow'],
+      ['none set', pod(), 'allow'],
+    ],
+  },
+];
+
+const REFUSED_NON_ZERO: Array<[string, string]> = [
+  ['runAsGroup must be set to a non-zero value.', 'asks for the field to be set'],
+  ['Containers must not run with a non-zero runAsGroup.', 'requires the root group'],
+];
+
+describeReadings('"a non-zero runAsGroup"', READ_NON_ZERO, REFUSED_NON_ZERO);
