@@ -175,7 +175,8 @@ export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyVa
   const w = `${word}(?:s|led|ed)?`;
   // label 'env=prod' / labelled env=prod / label env: prod
   for (const m of text.matchAll(
-    new RegExp(`\\b${w}\\s+(?:the\\s+)?${QUOTE}?(${KEY})\\s*[=:]\\s*(${KEY})${QUOTE}?`, 'gi'),
+    // (the value may carry its own quotes: "safe-to-evict: \"true\"")
+    new RegExp(`\\b${w}\\s+(?:the\\s+)?${QUOTE}?(${KEY})${QUOTE}?\\s*[=:]\\s*${QUOTE}?(${KEY})${QUOTE}?`, 'gi'),
   ))
     push(m[1], m[2]);
   // 'env=prod' label

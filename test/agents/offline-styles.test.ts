@@ -4263,3 +4263,25 @@ const REFUSED_NON_ZERO: Array<[string, string]> = [
 ];
 
 describeReadings('"a non-zero runAsGroup"', READ_NON_ZERO, REFUSED_NON_ZERO);
+
+// `safe-to-evict: "true"`: a key: value whose value carries its own quotes is that value (the quotes are not part of it).
+const annotatedWith = (annotations?: Record<string, string>): KubeObject => ({
+  ...pod(),
+  metadata: { name: 'p', namespace: NS, ...(annotations ? { annotations } : {}) },
+});
+const READ_QUOTED_VALUE: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'Add the annotation cluster-autoscaler.kubernetes.io/safe-to-evict: "true" to all Pods.',
+    family: 'metadata-default',
+    checks: [
+      ['a Pod without it gets it', annotatedWith(), 'mutate'],
+      [
+        'a Pod that has it is left alone',
+        annotatedWith({ 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'true' }),
+        'allow',
+      ],
+    ],
+  },
+];
+
+describeReadings('a key: "value" with quotes around the value', READ_QUOTED_VALUE);
