@@ -444,6 +444,11 @@ const GENERIC_PHRASES: ReadonlyArray<[RegExp, string]> = [
     /\bwarn(?:s|ing)?\s*,?\s*(?:but|and)?\s*(?:do(?:es)?\s+not|don't|not)\s+(?:block|deny|reject)(?:\s+(?:it|them))?\s*,?/gi,
     ' deny ',
   ],
+  // "should trigger a warning", "Log a warning for …": the same warning, said with another verb
+  [
+    /\b(?:trigger|triggers|raise|raises|emit|emits|log|logs|produce|produces|issue|issues)\s+(?:a\s+)?warnings?\b/gi,
+    ' deny ',
+  ],
   [/\bwarn(?:s|ing)?\b/gi, ' deny '],
   [/\bmake use of\b/gi, ' '],
 ];

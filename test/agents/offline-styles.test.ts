@@ -4285,3 +4285,30 @@ const READ_QUOTED_VALUE: Array<{ text: string; family: string; checks: Check[] }
 ];
 
 describeReadings('a key: "value" with quotes around the value', READ_QUOTED_VALUE);
+
+// "should trigger a warning", "Log a warning for …": a warning said with another verb (warn(), never deny()).
+const READ_WARNING_VERBS: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'Log a warning for Services of type NodePort.',
+    family: 'service-type',
+    checks: [
+      ['NodePort', service({ type: 'NodePort' }), 'warn'],
+      ['ClusterIP', service({ type: 'ClusterIP' }), 'allow'],
+    ],
+  },
+  {
+    text: 'Privileged containers should trigger a warning.',
+    family: 'privileged',
+    checks: [
+      ['privileged', pod([sc({ privileged: true })]), 'warn'],
+      ['plain', pod(), 'allow'],
+    ],
+  },
+];
+
+const REFUSED_WARNING_VERBS: Array<[string, string]> = [
+  ['Flag containers that run as root.', '"flag" is not placed'],
+  ['Audit Pods that run privileged containers.', 'audit: warn or Dry is not said'],
+];
+
+describeReadings('a warning said with another verb', READ_WARNING_VERBS, REFUSED_WARNING_VERBS);
