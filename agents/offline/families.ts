@@ -7237,6 +7237,52 @@ const MODAL_VALUE = new RegExp(`^\\s*${MODAL_BE}([\`'"]?[A-Za-z0-9._:/%-]+?[\`'"
 /** "of CronJobs", "of every CronJob", "in all Ingresses" between a field and its modal. */
 const OF_KIND = /^\s*(?:of|in|on|for)\s+((?:(?:the|a|an|any|every|each|all)\s+)?[A-Za-z]+)/i;
 
+/**
+ * A Job's own field ("Jobs must set activeDeadlineSeconds …") also holds for the Jobs a CronJob makes from its
+ * `spec.jobTemplate`: checked on Jobs alone, a CronJob without it is admitted and every Job it starts is denied (the
+ * pod-controllers class of issue 11, one level up). The solution's code reads the template of a CronJob, its target
+ * takes in CronJobs, and each case about a Job is asked again as the CronJob whose template it is.
+ */
+function reachingJobTemplates(ctx: FamilyContext, r: ApiResource, sol: FamilySolution): FamilySolution {
+  const cron = ctx.catalog.byKind('batch/v1', 'CronJob');
+  if (r.kind !== 'Job' || r.group !== 'batch' || !ctx.podControllers || !cron || ctx.resources.includes(cron))
+    return sol;
+  const asCronJob = (o: KubeObject | undefined): KubeObject | undefined =>
+    o && o.kind === 'Job'
+      ? {
+          apiVersion: 'batch/v1',
+          kind: 'CronJob',
+          metadata: o.metadata,
+          spec: { schedule: '*/10 * * * *', jobTemplate: { spec: (o as JsonObject).spec ?? {} } },
+        }
+      : undefined;
+  const cronCases = sol.tests.flatMap((c): TestCase[] => {
+    const object = asCronJob(c.object);
+    if (!object) return [];
+    const oldObject = asCronJob(c.oldObject);
+    if (c.oldObject && !oldObject) return [];
+    return [
+      { ...c, name: `a CronJob whose job template is as in: ${c.name}`, object, ...(oldObject ? { oldObject } : {}) },
+    ];
+  });
+  return {
+    ...sol,
+    summary: `${sol.summary}; applies to Jobs and to the job template of CronJobs`,
+    target: {
+      ...targetFor([r, cron], sol.target.operations, sol.target.type, ctx.namespaces),
+      ...(sol.target.namespacesFinal ? { namespacesFinal: true } : {}),
+    },
+    tests: [...sol.tests, ...cronCases],
+    javascript: `const subject = request.kind && request.kind.kind === 'CronJob' ? ((request.object || {}).spec || {}).jobTemplate || {} : request.object;
+${sol.javascript.replace(/getPath\(request\.object, /g, 'getPath(subject, ')}`,
+  };
+}
+
+function jobsToo(ctx: FamilyContext, sol: FamilySolution | undefined): FamilySolution | undefined {
+  const r = subjectResources(ctx)[0];
+  return sol && r ? reachingJobTemplates(ctx, r, sol) : sol;
+}
+
 const knownField: OfflineFamily = {
   id: 'known-field',
   title: `a well-known field of a built-in kind required, required to hold a value, or forbidden a value (${KNOWN_FIELD_NAMES.join(', ')})`,
@@ -7264,208 +7310,207 @@ const knownField: OfflineFamily = {
     /\b(?:set|sets|setting|define\w*|specify\w*|have|has|use|uses|using|with|to|be|is|equals?|of|the|a|an|field|value)\b/gi,
     /[=:]/g,
   ],
-  match: (ctx) => {
-    const t = ctx.text;
-    const r = subjectResources(ctx)[0];
-    if (!r || ctx.resources.length !== 1) return undefined;
-    const fields = KNOWN_FIELDS[r.kind];
-    if (!fields) return undefined;
-    const named = [...t.matchAll(KNOWN_FIELD_WORD)];
-    if (named.length !== 1 || !(named[0][0] in fields)) return undefined;
-    const name = named[0][0];
-    const field = fields[name];
-    // "… is immutable", "… must not change": a rule on changes to the field (immutable-field's), not on its value.
-    // The `immutable` field of ConfigMaps and Secrets is the exception: "ConfigMaps must be immutable" sets it.
-    const changeWords = name === 'immutable' ? t.replace(/\bimmutable\b/g, ' ') : t;
-    if (/\b(?:immutable|chang(?:e|es|ed|ing)|modif\w*|alter\w*|edit(?:s|ed|ing)?)\b/i.test(changeWords))
-      return undefined;
-    // Bounds ("at most", "greater than", "between") are not equality; "only"/"unless" add conditions.
-    if (
-      /\b(?:at\s+(?:most|least)|more\s+than|less\s+than|fewer\s+than|greater|between|maximum|minimum|only|unless|except)\b/i.test(
-        withoutExceptedNamespaces(t),
-      )
+  match: (ctx) => jobsToo(ctx, matchKnownField(ctx)),
+};
+
+function matchKnownField(ctx: FamilyContext): FamilySolution | undefined {
+  const t = ctx.text;
+  const r = subjectResources(ctx)[0];
+  if (!r || ctx.resources.length !== 1) return undefined;
+  const fields = KNOWN_FIELDS[r.kind];
+  if (!fields) return undefined;
+  const named = [...t.matchAll(KNOWN_FIELD_WORD)];
+  if (named.length !== 1 || !(named[0][0] in fields)) return undefined;
+  const name = named[0][0];
+  const field = fields[name];
+  // "… is immutable", "… must not change": a rule on changes to the field (immutable-field's), not on its value.
+  // The `immutable` field of ConfigMaps and Secrets is the exception: "ConfigMaps must be immutable" sets it.
+  const changeWords = name === 'immutable' ? t.replace(/\bimmutable\b/g, ' ') : t;
+  if (/\b(?:immutable|chang(?:e|es|ed|ing)|modif\w*|alter\w*|edit(?:s|ed|ing)?)\b/i.test(changeWords)) return undefined;
+  // Bounds ("at most", "greater than", "between") are not equality; "only"/"unless" add conditions.
+  if (
+    /\b(?:at\s+(?:most|least)|more\s+than|less\s+than|fewer\s+than|greater|between|maximum|minimum|only|unless|except)\b/i.test(
+      withoutExceptedNamespaces(t),
     )
-      return undefined;
-    const after = t.slice((named[0].index ?? 0) + name.length);
-    // "The concurrencyPolicy of CronJobs must be Forbid", "CronJob concurrencyPolicy must be Forbid": the value
-    // follows the modal; read as if it followed the field ("of CronJobs" names whose field it is).
-    const modal = MODAL_VALUE.exec(
-      after.replace(OF_KIND, (m, kinds: string) => (resourcesIn(kinds, ctx.catalog).length ? ' ' : m)),
-    );
-    const rest = modal ? ` to ${modal[1]}` : after;
-    const m = VALUE_AFTER.exec(rest);
-    const connector = m ? /^\s*(?:is|be|equals?|set\s+to|to|of|=|==|:)\s*/.test(rest) : false;
-    let raw = m?.[1];
-    // A bare word after the field is its value only when the field enumerates it.
-    if (raw && !connector && !(field.values ?? []).includes(raw)) raw = undefined;
-    // A value the field enumerates, named but not read as its value ("… must be Forbid" read as "must be set"), or a
-    // number after a numeric field: the statement says more than this family read. Refused rather than dropped.
-    const enumerated = field.type === 'boolean' ? ['true', 'false'] : (field.values ?? []);
-    if (
-      raw === undefined &&
-      (enumerated.some((x) => new RegExp(`(?<![\\w./-])${x.replace(/[.]/g, '\\.')}(?![\\w/-])`).test(after)) ||
-        (field.type !== 'string' && /\d/.test(after)))
-    )
-      return undefined;
-    // "must be immutable": the object is to be immutable, i.e. `immutable: true`.
-    if (
-      name === 'immutable' &&
-      !raw &&
-      /\b(?:must|should|shall|(?:need|have)s?\s+to)\s+(?:not\s+)?be\s+immutable\b/i.test(t)
-    )
-      raw = 'true';
-    // "The storageClassName of a PersistentVolumeClaim …": "of" names whose field it is, not its value.
-    if (
-      raw &&
-      /^\s*of\s/i.test(rest) &&
-      (/^(?:a|an|the|any|every|each|all)$/i.test(raw) || resourcesIn(raw, ctx.catalog).length)
-    )
-      return undefined;
-    if (raw && field.values && !field.values.includes(raw)) return undefined;
-    let value: unknown = raw;
-    if (raw !== undefined) {
-      if (field.type === 'boolean') {
-        if (raw !== 'true' && raw !== 'false') return undefined;
-        value = raw === 'true';
-      } else if (field.type === 'number') {
-        if (!/^\d+$/.test(raw)) return undefined;
-        value = Number(raw);
-      } else if (field.type === 'intOrString') {
-        if (!/^\d+%?$/.test(raw)) return undefined;
-        value = raw.endsWith('%') ? raw : Number(raw);
-      }
+  )
+    return undefined;
+  const after = t.slice((named[0].index ?? 0) + name.length);
+  // "The concurrencyPolicy of CronJobs must be Forbid", "CronJob concurrencyPolicy must be Forbid": the value
+  // follows the modal; read as if it followed the field ("of CronJobs" names whose field it is).
+  const modal = MODAL_VALUE.exec(
+    after.replace(OF_KIND, (m, kinds: string) => (resourcesIn(kinds, ctx.catalog).length ? ' ' : m)),
+  );
+  const rest = modal ? ` to ${modal[1]}` : after;
+  const m = VALUE_AFTER.exec(rest);
+  const connector = m ? /^\s*(?:is|be|equals?|set\s+to|to|of|=|==|:)\s*/.test(rest) : false;
+  let raw = m?.[1];
+  // A bare word after the field is its value only when the field enumerates it.
+  if (raw && !connector && !(field.values ?? []).includes(raw)) raw = undefined;
+  // A value the field enumerates, named but not read as its value ("… must be Forbid" read as "must be set"), or a
+  // number after a numeric field: the statement says more than this family read. Refused rather than dropped.
+  const enumerated = field.type === 'boolean' ? ['true', 'false'] : (field.values ?? []);
+  if (
+    raw === undefined &&
+    (enumerated.some((x) => new RegExp(`(?<![\\w./-])${x.replace(/[.]/g, '\\.')}(?![\\w/-])`).test(after)) ||
+      (field.type !== 'string' && /\d/.test(after)))
+  )
+    return undefined;
+  // "must be immutable": the object is to be immutable, i.e. `immutable: true`.
+  if (
+    name === 'immutable' &&
+    !raw &&
+    /\b(?:must|should|shall|(?:need|have)s?\s+to)\s+(?:not\s+)?be\s+immutable\b/i.test(t)
+  )
+    raw = 'true';
+  // "The storageClassName of a PersistentVolumeClaim …": "of" names whose field it is, not its value.
+  if (
+    raw &&
+    /^\s*of\s/i.test(rest) &&
+    (/^(?:a|an|the|any|every|each|all)$/i.test(raw) || resourcesIn(raw, ctx.catalog).length)
+  )
+    return undefined;
+  if (raw && field.values && !field.values.includes(raw)) return undefined;
+  let value: unknown = raw;
+  if (raw !== undefined) {
+    if (field.type === 'boolean') {
+      if (raw !== 'true' && raw !== 'false') return undefined;
+      value = raw === 'true';
+    } else if (field.type === 'number') {
+      if (!/^\d+$/.test(raw)) return undefined;
+      value = Number(raw);
+    } else if (field.type === 'intOrString') {
+      if (!/^\d+%?$/.test(raw)) return undefined;
+      value = raw.endsWith('%') ? raw : Number(raw);
     }
-    const path = field.path;
-    const parts = path.split('.');
-    const ns = homeNamespace(ctx);
-    // A field some Service types never accept is required of the others only (serviceTypeScope).
-    const scope = serviceTypeScope(r, path, ctx.text);
-    if (scope === null) return undefined;
-    const mk = (v: unknown, namespace = ns): KubeObject => {
-      const o = sampleWithField(r, namespace, parts, v);
-      return scope ? scope.typed(o) : o;
-    };
-    const kept = field.fixed
-      ? `if (request.operation === 'UPDATE' && JSON.stringify(getPath(request.oldObject, ${js(path)})) === JSON.stringify(getPath(request.object, ${js(path)}))) {
+  }
+  const path = field.path;
+  const parts = path.split('.');
+  const ns = homeNamespace(ctx);
+  // A field some Service types never accept is required of the others only (serviceTypeScope).
+  const scope = serviceTypeScope(r, path, ctx.text);
+  if (scope === null) return undefined;
+  const mk = (v: unknown, namespace = ns): KubeObject => {
+    const o = sampleWithField(r, namespace, parts, v);
+    return scope ? scope.typed(o) : o;
+  };
+  const kept = field.fixed
+    ? `if (request.operation === 'UPDATE' && JSON.stringify(getPath(request.oldObject, ${js(path)})) === JSON.stringify(getPath(request.object, ${js(path)}))) {
   allow();
 }
 `
-      : '';
-    const keptNote = field.fixed
-      ? `; an UPDATE that keeps ${path} as it was is allowed (it cannot change once set)`
-      : '';
-    const guard = `${scope?.guard ?? ''}${kept}`;
-    // An object made before the policy, breaking it, is relabelled: allowed when the fixed field keeps its value.
-    const keptCases = (breaking: KubeObject): TestCase[] =>
-      field.fixed
-        ? [
-            updateCase(
-              `an UPDATE of an older ${r.kind} that keeps ${path} as it was is allowed`,
-              breaking,
-              variant(breaking, (x) => {
-                const meta = ((x as JsonObject).metadata ??= {}) as JsonObject;
-                meta.labels = { ...((meta.labels as JsonObject | undefined) ?? {}), touched: 'yes' };
-              }),
-              'allow',
-            ),
-          ]
-        : [];
-    const note = scope?.note ?? '';
-    const v = violation(ctx);
-    const word = v === 'warn' ? 'warned' : 'denied';
-    const sampleValue: unknown =
-      field.type === 'boolean'
-        ? true
-        : field.type === 'number'
-          ? 30
-          : field.type === 'intOrString'
-            ? 1
-            : (field.values?.[0] ?? 'standard');
-    const other: unknown =
-      value === undefined
-        ? undefined
-        : typeof value === 'boolean'
-          ? !value
-          : typeof value === 'number'
-            ? value + 1
-            : ((field.values ?? []).find((x) => x !== value) ?? `${String(value)}-other`);
-    const show = value === undefined ? '' : JSON.stringify(value);
-    const base = {
-      target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
-      steps: [step('getPath', 'read a dotted path without throwing')],
-    };
-    if (ctx.negated) {
-      // "must not use externalTrafficPolicy Local": that value is forbidden; other values and unset are fine.
-      if (value === undefined) return undefined;
-      return {
-        ...base,
-        polarity: 'forbid',
-        family: 'known-field',
-        summary: `${r.kind} objects may not set ${path} to ${show}${keptNote}`,
-        tests: [
-          { name: `${r.kind} with ${path} ${show} is ${word}`, object: mk(value), expect: v },
-          { name: `${r.kind} with ${path} ${JSON.stringify(other)} is allowed`, object: mk(other), expect: 'allow' },
-          { name: `${r.kind} without ${path} is allowed`, object: mk(undefined), expect: 'allow' },
-          updateCase(`UPDATE to ${path} ${show} is ${word}`, mk(other), mk(value), v),
-          ...keptCases(mk(value)),
-          ...scopeCases(r, ctx, (o) => mk(value, o.namespace)),
-        ],
-        javascript: `${namespaceGuard(ctx, [r])}${kept}if (getPath(request.object, ${js(path)}) === ${js(value)}) {
+    : '';
+  const keptNote = field.fixed ? `; an UPDATE that keeps ${path} as it was is allowed (it cannot change once set)` : '';
+  const guard = `${scope?.guard ?? ''}${kept}`;
+  // An object made before the policy, breaking it, is relabelled: allowed when the fixed field keeps its value.
+  const keptCases = (breaking: KubeObject): TestCase[] =>
+    field.fixed
+      ? [
+          updateCase(
+            `an UPDATE of an older ${r.kind} that keeps ${path} as it was is allowed`,
+            breaking,
+            variant(breaking, (x) => {
+              const meta = ((x as JsonObject).metadata ??= {}) as JsonObject;
+              meta.labels = { ...((meta.labels as JsonObject | undefined) ?? {}), touched: 'yes' };
+            }),
+            'allow',
+          ),
+        ]
+      : [];
+  const note = scope?.note ?? '';
+  const v = violation(ctx);
+  const word = v === 'warn' ? 'warned' : 'denied';
+  const sampleValue: unknown =
+    field.type === 'boolean'
+      ? true
+      : field.type === 'number'
+        ? 30
+        : field.type === 'intOrString'
+          ? 1
+          : (field.values?.[0] ?? 'standard');
+  const other: unknown =
+    value === undefined
+      ? undefined
+      : typeof value === 'boolean'
+        ? !value
+        : typeof value === 'number'
+          ? value + 1
+          : ((field.values ?? []).find((x) => x !== value) ?? `${String(value)}-other`);
+  const show = value === undefined ? '' : JSON.stringify(value);
+  const base = {
+    target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+    steps: [step('getPath', 'read a dotted path without throwing')],
+  };
+  if (ctx.negated) {
+    // "must not use externalTrafficPolicy Local": that value is forbidden; other values and unset are fine.
+    if (value === undefined) return undefined;
+    return {
+      ...base,
+      polarity: 'forbid',
+      family: 'known-field',
+      summary: `${r.kind} objects may not set ${path} to ${show}${keptNote}`,
+      tests: [
+        { name: `${r.kind} with ${path} ${show} is ${word}`, object: mk(value), expect: v },
+        { name: `${r.kind} with ${path} ${JSON.stringify(other)} is allowed`, object: mk(other), expect: 'allow' },
+        { name: `${r.kind} without ${path} is allowed`, object: mk(undefined), expect: 'allow' },
+        updateCase(`UPDATE to ${path} ${show} is ${word}`, mk(other), mk(value), v),
+        ...keptCases(mk(value)),
+        ...scopeCases(r, ctx, (o) => mk(value, o.namespace)),
+      ],
+      javascript: `${namespaceGuard(ctx, [r])}${kept}if (getPath(request.object, ${js(path)}) === ${js(value)}) {
   ${act(ctx, js(`${r.kind} objects may not set ${path} to ${show}`))}
 }
 `,
-      };
-    }
-    if (value !== undefined) {
-      return {
-        ...base,
-        polarity: 'require',
-        family: 'known-field',
-        summary: `${r.kind} objects must set ${path} to ${show}${note}${keptNote}`,
-        tests: [
-          { name: `${r.kind} with ${path} ${show} is allowed`, object: mk(value), expect: 'allow' },
-          { name: `${r.kind} with ${path} ${JSON.stringify(other)} is ${word}`, object: mk(other), expect: v },
-          { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v },
-          updateCase(`UPDATE away from ${show} is ${word}`, mk(value), mk(other), v),
-          ...keptCases(mk(other)),
-          ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
-          ...(scope ? scope.cases(() => mk(undefined), v) : []),
-        ],
-        javascript: `${namespaceGuard(ctx, [r])}${guard}if (getPath(request.object, ${js(path)}) !== ${js(value)}) {
-  ${act(ctx, js(`${r.kind} objects must set ${path} to ${show}`))}
-}
-`,
-      };
-    }
-    // "must set ingressClassName", "Deny Ingresses without an ingressClassName": present and not empty. A boolean
-    // "set" is not read: "must set immutable" or "must set allowVolumeExpansion" means true to most, false to the letter.
-    if (field.type === 'boolean' || field.defaulted) return undefined;
-    if (!/\b(?:must|should|need\s+to|needs\s+to|required?|requires|without)\b/i.test(t) && !STATES_SETTER.test(t))
-      return undefined;
+    };
+  }
+  if (value !== undefined) {
     return {
       ...base,
       polarity: 'require',
       family: 'known-field',
-      summary: `${r.kind} objects must set ${path}${note}${keptNote}`,
+      summary: `${r.kind} objects must set ${path} to ${show}${note}${keptNote}`,
       tests: [
-        { name: `${r.kind} with ${path} set is allowed`, object: mk(sampleValue), expect: 'allow' },
-        { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v, message: name },
-        ...(field.type === 'string'
-          ? [{ name: `${r.kind} with an empty ${path} is ${word}`, object: mk(''), expect: v }]
-          : []),
-        updateCase(`removing ${path} is ${word}`, mk(sampleValue), mk(undefined), v),
-        ...keptCases(mk(undefined)),
+        { name: `${r.kind} with ${path} ${show} is allowed`, object: mk(value), expect: 'allow' },
+        { name: `${r.kind} with ${path} ${JSON.stringify(other)} is ${word}`, object: mk(other), expect: v },
+        { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v },
+        updateCase(`UPDATE away from ${show} is ${word}`, mk(value), mk(other), v),
+        ...keptCases(mk(other)),
         ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
         ...(scope ? scope.cases(() => mk(undefined), v) : []),
       ],
-      javascript: `${namespaceGuard(ctx, [r])}${guard}const value = getPath(request.object, ${js(path)});
+      javascript: `${namespaceGuard(ctx, [r])}${guard}if (getPath(request.object, ${js(path)}) !== ${js(value)}) {
+  ${act(ctx, js(`${r.kind} objects must set ${path} to ${show}`))}
+}
+`,
+    };
+  }
+  // "must set ingressClassName", "Deny Ingresses without an ingressClassName": present and not empty. A boolean
+  // "set" is not read: "must set immutable" or "must set allowVolumeExpansion" means true to most, false to the letter.
+  if (field.type === 'boolean' || field.defaulted) return undefined;
+  if (!/\b(?:must|should|need\s+to|needs\s+to|required?|requires|without)\b/i.test(t) && !STATES_SETTER.test(t))
+    return undefined;
+  return {
+    ...base,
+    polarity: 'require',
+    family: 'known-field',
+    summary: `${r.kind} objects must set ${path}${note}${keptNote}`,
+    tests: [
+      { name: `${r.kind} with ${path} set is allowed`, object: mk(sampleValue), expect: 'allow' },
+      { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v, message: name },
+      ...(field.type === 'string'
+        ? [{ name: `${r.kind} with an empty ${path} is ${word}`, object: mk(''), expect: v }]
+        : []),
+      updateCase(`removing ${path} is ${word}`, mk(sampleValue), mk(undefined), v),
+      ...keptCases(mk(undefined)),
+      ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
+      ...(scope ? scope.cases(() => mk(undefined), v) : []),
+    ],
+    javascript: `${namespaceGuard(ctx, [r])}${guard}const value = getPath(request.object, ${js(path)});
 if (value === undefined || value === null || value === '') {
   ${act(ctx, js(`${r.kind} objects must set ${path}`))}
 }
 `,
-    };
-  },
-};
+  };
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // A bound on a well-known number field ("Jobs must set activeDeadlineSeconds to at most 3600")
@@ -7533,95 +7578,97 @@ const knownFieldBound: OfflineFamily = {
     /\b(?:at\s+(?:least|most)|no\s+(?:fewer|less|more|greater)\s+than|(?:more|greater|less|fewer|lower)\s+than|(?:a\s+)?(?:minimum|maximum)\s+of|up\s+to|exceeds?|exceeding|above|below|between)\s+\d+(?:\s+and\s+\d+)?\b/gi,
     /\b(?:set|sets|setting|have|has|use|uses|with|to|be|is|of|the|a|an|field|value|seconds?)\b/gi,
   ],
-  match: (ctx) => {
-    const t = ctx.text;
-    const r = subjectResources(ctx)[0];
-    if (!r || ctx.resources.length !== 1) return undefined;
-    const fields = KNOWN_FIELDS[r.kind];
-    if (!fields) return undefined;
-    const named = [...t.matchAll(NUMBER_FIELD_WORD)];
-    if (named.length !== 1 || !(named[0][0] in fields)) return undefined;
-    const name = named[0][0];
-    const field = fields[name];
-    if (field.type !== 'number') return undefined;
-    if (/\b(?:only|unless|except|if|when|or)\b/i.test(withoutExceptedNamespaces(t))) return undefined;
-    // the bound follows the field: "at most 3600 seconds of activeDeadlineSeconds" is not read
-    const bounds = numberBounds(t.slice((named[0].index ?? 0) + name.length), ctx.negated);
-    if (!bounds || numberBounds(t.slice(0, named[0].index ?? 0), false)) return undefined;
-    const { lo, hi } = bounds;
-    const path = field.path;
-    const parts = path.split('.');
-    const ns = homeNamespace(ctx);
-    const mk = (n: number | undefined, namespace = ns): KubeObject => sampleWithField(r, namespace, parts, n);
-    const v = violation(ctx);
-    const word = v === 'warn' ? 'warned' : 'denied';
-    const range = [lo !== undefined ? `at least ${lo}` : '', hi !== undefined ? `at most ${hi}` : '']
-      .filter(Boolean)
-      .join(' and ');
-    const fallback = field.numberDefault;
-    // Unset: the API server's default where it has one. Else no limit at all: that breaks an upper bound the
-    // statement asks to be set ("must set activeDeadlineSeconds to at most 3600"), not one it only forbids going over
-    // ("must not set activeDeadlineSeconds above 3600" says nothing of Jobs without one).
-    const unsetBreaks =
-      fallback !== undefined
-        ? (lo !== undefined && fallback < lo) || (hi !== undefined && fallback > hi)
-        : hi !== undefined && !ctx.negated;
-    const unsetNote =
-      fallback !== undefined
-        ? `an unset ${path} counts as the API server's default, ${fallback}`
-        : unsetBreaks
-          ? `an unset ${path} means no limit, which breaks the bound`
-          : hi !== undefined
-            ? `an unset ${path} is allowed: the statement forbids values out of range, it does not ask for one`
-            : `an unset ${path} means no limit, which meets the bound`;
-    const asked = unsetBreaks || fallback !== undefined ? `must set ${path} to` : `may set ${path} only to`;
-    const summary = `${r.kind} objects ${asked} ${range} (${unsetNote})`;
-    const inside = lo ?? hi ?? 0;
-    const tests: TestCase[] = [
-      ...(lo !== undefined
-        ? [
-            { name: `${path} ${lo} is allowed`, object: mk(lo), expect: 'allow' as const },
-            ...(lo > 0 ? [{ name: `${path} ${lo - 1} is ${word}`, object: mk(lo - 1), expect: v }] : []),
-          ]
-        : []),
-      ...(hi !== undefined
-        ? [
-            { name: `${path} ${hi} is allowed`, object: mk(hi), expect: 'allow' as const },
-            { name: `${path} ${hi + 1} is ${word}`, object: mk(hi + 1), expect: v },
-          ]
-        : []),
-      {
-        name: `${r.kind} without ${path} is ${unsetBreaks ? word : 'allowed'} (${unsetNote})`,
-        object: mk(undefined),
-        expect: unsetBreaks ? v : 'allow',
-      },
-      updateCase(
-        `UPDATE to ${path} ${hi !== undefined ? hi + 1 : (lo ?? 1) - 1} is ${word}`,
-        mk(inside),
-        mk(hi !== undefined ? hi + 1 : (lo ?? 1) - 1),
-        v,
-      ),
-      ...scopeCases(r, ctx, (o) => mk(hi !== undefined ? hi + 1 : (lo ?? 1) - 1, o.namespace)),
-    ];
-    const checks = [lo !== undefined ? `value < ${lo}` : '', hi !== undefined ? `value > ${hi}` : ''].filter(Boolean);
-    const unsetJs = fallback !== undefined ? String(fallback) : 'null';
-    return {
-      // "must not exceed 3600" is read as "at most 3600" (numberBounds): the statement's polarity, the same range
-      polarity: ctx.negated ? 'forbid' : 'require',
-      family: 'known-field-bound',
-      summary,
-      target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
-      steps: [step('getPath', 'read a dotted path without throwing')],
-      tests,
-      javascript: `${namespaceGuard(ctx, [r])}const raw = getPath(request.object, ${js(path)});
+  match: (ctx) => jobsToo(ctx, matchKnownFieldBound(ctx)),
+};
+
+function matchKnownFieldBound(ctx: FamilyContext): FamilySolution | undefined {
+  const t = ctx.text;
+  const r = subjectResources(ctx)[0];
+  if (!r || ctx.resources.length !== 1) return undefined;
+  const fields = KNOWN_FIELDS[r.kind];
+  if (!fields) return undefined;
+  const named = [...t.matchAll(NUMBER_FIELD_WORD)];
+  if (named.length !== 1 || !(named[0][0] in fields)) return undefined;
+  const name = named[0][0];
+  const field = fields[name];
+  if (field.type !== 'number') return undefined;
+  if (/\b(?:only|unless|except|if|when|or)\b/i.test(withoutExceptedNamespaces(t))) return undefined;
+  // the bound follows the field: "at most 3600 seconds of activeDeadlineSeconds" is not read
+  const bounds = numberBounds(t.slice((named[0].index ?? 0) + name.length), ctx.negated);
+  if (!bounds || numberBounds(t.slice(0, named[0].index ?? 0), false)) return undefined;
+  const { lo, hi } = bounds;
+  const path = field.path;
+  const parts = path.split('.');
+  const ns = homeNamespace(ctx);
+  const mk = (n: number | undefined, namespace = ns): KubeObject => sampleWithField(r, namespace, parts, n);
+  const v = violation(ctx);
+  const word = v === 'warn' ? 'warned' : 'denied';
+  const range = [lo !== undefined ? `at least ${lo}` : '', hi !== undefined ? `at most ${hi}` : '']
+    .filter(Boolean)
+    .join(' and ');
+  const fallback = field.numberDefault;
+  // Unset: the API server's default where it has one. Else no limit at all: that breaks an upper bound the
+  // statement asks to be set ("must set activeDeadlineSeconds to at most 3600"), not one it only forbids going over
+  // ("must not set activeDeadlineSeconds above 3600" says nothing of Jobs without one).
+  const unsetBreaks =
+    fallback !== undefined
+      ? (lo !== undefined && fallback < lo) || (hi !== undefined && fallback > hi)
+      : hi !== undefined && !ctx.negated;
+  const unsetNote =
+    fallback !== undefined
+      ? `an unset ${path} counts as the API server's default, ${fallback}`
+      : unsetBreaks
+        ? `an unset ${path} means no limit, which breaks the bound`
+        : hi !== undefined
+          ? `an unset ${path} is allowed: the statement forbids values out of range, it does not ask for one`
+          : `an unset ${path} means no limit, which meets the bound`;
+  const asked = unsetBreaks || fallback !== undefined ? `must set ${path} to` : `may set ${path} only to`;
+  const summary = `${r.kind} objects ${asked} ${range} (${unsetNote})`;
+  const inside = lo ?? hi ?? 0;
+  const tests: TestCase[] = [
+    ...(lo !== undefined
+      ? [
+          { name: `${path} ${lo} is allowed`, object: mk(lo), expect: 'allow' as const },
+          ...(lo > 0 ? [{ name: `${path} ${lo - 1} is ${word}`, object: mk(lo - 1), expect: v }] : []),
+        ]
+      : []),
+    ...(hi !== undefined
+      ? [
+          { name: `${path} ${hi} is allowed`, object: mk(hi), expect: 'allow' as const },
+          { name: `${path} ${hi + 1} is ${word}`, object: mk(hi + 1), expect: v },
+        ]
+      : []),
+    {
+      name: `${r.kind} without ${path} is ${unsetBreaks ? word : 'allowed'} (${unsetNote})`,
+      object: mk(undefined),
+      expect: unsetBreaks ? v : 'allow',
+    },
+    updateCase(
+      `UPDATE to ${path} ${hi !== undefined ? hi + 1 : (lo ?? 1) - 1} is ${word}`,
+      mk(inside),
+      mk(hi !== undefined ? hi + 1 : (lo ?? 1) - 1),
+      v,
+    ),
+    ...scopeCases(r, ctx, (o) => mk(hi !== undefined ? hi + 1 : (lo ?? 1) - 1, o.namespace)),
+  ];
+  const checks = [lo !== undefined ? `value < ${lo}` : '', hi !== undefined ? `value > ${hi}` : ''].filter(Boolean);
+  const unsetJs = fallback !== undefined ? String(fallback) : 'null';
+  return {
+    // "must not exceed 3600" is read as "at most 3600" (numberBounds): the statement's polarity, the same range
+    polarity: ctx.negated ? 'forbid' : 'require',
+    family: 'known-field-bound',
+    summary,
+    target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
+    steps: [step('getPath', 'read a dotted path without throwing')],
+    tests,
+    javascript: `${namespaceGuard(ctx, [r])}const raw = getPath(request.object, ${js(path)});
 const value = raw === undefined || raw === null ? ${unsetJs} : raw;
 if (value === null ? ${unsetBreaks} : typeof value !== 'number' || ${checks.join(' || ')}) {
   ${act(ctx, `${js(`${r.kind} objects: ${path} must be ${range}; this one has `)} + (value === null ? 'none' : value)`)}
 }
 `,
-    };
-  },
-};
+  };
+}
 
 /** Most specific first: the first family that understands the text wins. */
 export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [

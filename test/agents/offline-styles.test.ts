@@ -4312,3 +4312,36 @@ const REFUSED_WARNING_VERBS: Array<[string, string]> = [
 ];
 
 describeReadings('a warning said with another verb', READ_WARNING_VERBS, REFUSED_WARNING_VERBS);
+
+// A Job's own field also holds for the Jobs a CronJob makes from spec.jobTemplate: checked on Jobs alone, a CronJob
+// without it was admitted and every Job it started was denied.
+const cronJobOf = (jobSpec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'batch/v1',
+  kind: 'CronJob',
+  metadata: { name: 'c', namespace: NS },
+  spec: {
+    schedule: '*/5 * * * *',
+    jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [container()] } }, ...jobSpec } },
+  },
+});
+const READ_JOB_TEMPLATES: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'Jobs must set ttlSecondsAfterFinished.',
+    family: 'known-field',
+    checks: [
+      ['a Job without it', job({}), 'deny'],
+      ['a CronJob whose template lacks it', cronJobOf({}), 'deny'],
+      ['a CronJob whose template sets it', cronJobOf({ ttlSecondsAfterFinished: 100 }), 'allow'],
+    ],
+  },
+  {
+    text: 'Jobs must set activeDeadlineSeconds to at most 3600.',
+    family: 'known-field-bound',
+    checks: [
+      ['a CronJob whose template allows 7200', cronJobOf({ activeDeadlineSeconds: 7200 }), 'deny'],
+      ['a CronJob whose template allows 600', cronJobOf({ activeDeadlineSeconds: 600 }), 'allow'],
+    ],
+  },
+];
+
+describeReadings("a Job's field reaches CronJobs' job templates", READ_JOB_TEMPLATES);
