@@ -5713,6 +5713,12 @@ const sysctls: OfflineFamily = {
     // Lists ("an allow-list of sysctls: …", "only …", "other than …") carry the rule themselves: the statement
     // around them must not negate it. A ban ("must not set … sysctls") must.
     const fromLists = (allowed !== undefined && !noUnsafe) || forbidden !== undefined;
+    if (safeOnly && named.length) {
+      // "Only safe sysctls are allowed: a, b, c": the text spells out its own safe list, which is not ours (the
+      // Pod Security Standards' set, which has grown over versions) unless it names exactly the same sysctls.
+      const own = new Set(named.map((n) => n.toLowerCase()));
+      if (own.size !== PSS_SAFE_SYSCTLS.length || PSS_SAFE_SYSCTLS.some((n) => !own.has(n))) return undefined;
+    }
     if (noUnsafe) {
       // "must not set unsafe sysctls": the safe set is allowed, nothing else is banned; no name may be added.
       if (named.length) return undefined;

@@ -1,0 +1,70 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { assemblePolicy, understandOffline } from '../../agents/index.js';
+import { isPolicyforgeError, type Intent, type KubeObject, type TestCase } from '../../common/index.js';
+import { harden } from '../../critic/index.js';
+import { createSandbox } from '../../sandbox/index.js';
+import { builtinSkills, inlineSkills } from '../../skills/index.js';
+
+// Pod-spec intents in the style of a public policy library's descriptions (a rationale sentence, then the rule),
+// written here, not taken from any corpus. Each class the offline planner misread is now refused (or read
+// right), checked by running the policy on objects built from what a platform engineer meant.
+
+const sandbox = createSandbox();
+afterAll(() => sandbox.close());
+
+function refused(text: string): boolean {
+  try {
+    understandOffline({ text });
+    return false;
+  } catch (err) {
+    if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
+    return true;
+  }
+}
+
+/** Generates offline and runs cases written here, from the intent's true meaning, against the policy. */
+async function failuresOn(text: string, cases: TestCase[]): Promise<string[]> {
+  const intent: Intent = { text };
+  const u = understandOffline(intent);
+  const assembled = assemblePolicy(u.spec, intent);
+  const inlined = {
+    ...assembled,
+    spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) },
+  };
+  const policy = harden(inlined, u.plan, intent);
+  const own = await sandbox.runSuite(policy, u.plan.tests);
+  const run = await sandbox.runSuite(policy, cases);
+  return [...own.cases, ...run.cases].filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`);
+}
+
+function pod(spec: Record<string, unknown>, namespace = 'default'): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace },
+    spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }], ...spec },
+  };
+}
+
+const withSysctls = (...names: string[]): KubeObject =>
+  pod({ securityContext: { sysctls: names.map((name) => ({ name, value: '1' })) } });
+
+describe("sysctls: a spelled-out safe list is the text's own, not the Pod Security Standards' set", () => {
+  it('refuses "Only safe sysctls are allowed: a, b, c" when a, b, c are not exactly the PSS set', () => {
+    // Read before as the PSS set of ten: net.ipv4.ping_group_range, which the text does not list, was allowed.
+    for (const text of [
+      'Only safe sysctls are allowed: kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, net.ipv4.tcp_syncookies.',
+      'Only the safe sysctls kernel.shm_rmid_forced and net.ipv4.tcp_syncookies may be set.',
+    ])
+      expect(refused(text), text).toBe(true);
+  });
+
+  it('still reads the safe set when no sysctl is named', async () => {
+    expect(
+      await failuresOn('Pods may only set safe sysctls.', [
+        { name: 'a safe one', operation: 'CREATE', object: withSysctls('net.ipv4.ping_group_range'), expect: 'allow' },
+        { name: 'an unsafe one', operation: 'CREATE', object: withSysctls('kernel.msgmax'), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+});
