@@ -98,6 +98,18 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
       ],
       { details: { unplaced: system } },
     );
+  // "A pod must not have all of its containers privileged", "Not every container may lack a probe": a negation over
+  // "all" / "every" forbids only the pods where the whole set is so, which no family checks (each reads "no
+  // container may be privileged"). Refused rather than read as the stricter rule.
+  const notAll = negatedUniversal(operative);
+  if (notAll)
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${text}" negates "${notAll}": a rule on pods where all of them are so, which offline mode does not write (it would forbid any one of them). Configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+      ],
+      { details: { unplaced: [notAll] } },
+    );
   // "in the 'test' namespace" names a namespace, not the Namespace kind: drop those phrases before looking for kinds.
   const excluded = excludedNamespacesIn(operative).filter(
     (n) => !namespaces.includes(n) && !(hostWords && n === 'host'),
@@ -202,6 +214,21 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
     javascript: `// policyforge offline family: ${solution.family}. ${solution.summary}\n${solution.javascript}`,
   };
   return { family: solution.family, plan, spec };
+}
+
+/**
+ * A negation over a universal quantifier: "must not have all (of its) containers", "must not run every …", "Not all
+ * containers may …", "is not allowed for every container to …", "Pods whose containers are all privileged are
+ * forbidden". Not "at all", not "in all namespaces" (a scope), not the capability ALL ("must not add ALL").
+ */
+function negatedUniversal(text: string): string | undefined {
+  const patterns = [
+    /\bnot\s+(?:(?:have|run|make|let|be|use|set)\s+)?(all|every)\b(?!\s+namespaces?\b)/gi,
+    /\bnot\s+(?:allowed|permitted)\s+for\s+(all|every)\b(?!\s+namespaces?\b)/gi,
+    /\bwhose\s+[\w-]+\s+are\s+(all)\b/gi,
+  ];
+  for (const re of patterns) for (const m of text.matchAll(re)) if (m[1] !== 'ALL') return m[0];
+  return undefined;
 }
 
 /** Removes "namespace test", "'test' namespace", "namespaces a" around the names found, so the word is not read as the Namespace kind. */

@@ -68,3 +68,37 @@ describe("sysctls: a spelled-out safe list is the text's own, not the Pod Securi
     ).toEqual([]);
   });
 });
+
+describe('a negation over "all" / "every" container is not a ban on any one of them', () => {
+  it('refuses "must not have all (of its) containers …", "Not every container …", "whose containers are all …"', () => {
+    // Each was read as "no container may be …", denying a pod with one privileged container beside a plain one.
+    for (const text of [
+      'A pod must not have all of its containers privileged.',
+      'Pods must not have every container running as root.',
+      'Not all containers in a pod may use hostPort.',
+      'Pods must not have all containers without memory limits.',
+      'It is not allowed for every container in a pod to be privileged.',
+      'Pods whose containers are all privileged are forbidden.',
+    ])
+      expect(refused(text), text).toBe(true);
+  });
+
+  it('still reads universals that are not negated, "at all", scopes over every namespace and the capability ALL', async () => {
+    const mixed = pod({
+      containers: [
+        { name: 'a', image: 'registry.example.com/app:1.0', securityContext: { privileged: true } },
+        { name: 'b', image: 'registry.example.com/app:1.0' },
+      ],
+    });
+    for (const text of [
+      'All containers must not be privileged.',
+      'Pods must not be privileged at all.',
+      'Privileged containers are not allowed in all namespaces.',
+    ])
+      expect(
+        await failuresOn(text, [{ name: 'one privileged', operation: 'CREATE', object: mixed, expect: 'deny' }]),
+        text,
+      ).toEqual([]);
+    expect(refused('Containers must drop ALL capabilities.')).toBe(false);
+  });
+});
