@@ -178,6 +178,17 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
     }
     throw refusal(text, operative, misses, reading.rationale);
   }
+  // "Both the pod and each container must set runAsNonRoot to true": these families take a container's own setting,
+  // else the pod's, so a pod that sets it once passes; the text asks for it at both levels. Refused.
+  const bothLevels = BOTH_LEVELS.find((re) => re.test(operative));
+  if (bothLevels && LEVEL_FALLBACK.has(solution.family) && !/\bmust not\b|\bno container may\b/.test(solution.summary))
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${text}" asks for the setting in the pod and in every container; the ${solution.family} family takes a container's own setting, else the pod's, so it would pass a pod that sets it once. Configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+      ],
+      { details: { unplaced: [bothLevels.exec(operative)?.[0] ?? 'both'] } },
+    );
   // "PersistentVolumes must not be deleted in the prod namespace", "Namespaces must not be deleted, except the sandbox
   // namespace": a namespace scope or exception on a kind that lives in no namespace. The selector cannot apply it, so
   // the rule was written for every object, the exception dropped; the namespace named may mean the object so named,
@@ -230,6 +241,17 @@ function negatedUniversal(text: string): string | undefined {
   for (const re of patterns) for (const m of text.matchAll(re)) if (m[1] !== 'ALL') return m[0];
   return undefined;
 }
+
+/** Families whose requirement is met by a container's own setting, else the pod's (one level suffices). */
+const LEVEL_FALLBACK = new Set(['run-as-non-root', 'seccomp', 'run-as-user-bound', 'apparmor']);
+
+/** "both the pod and each container", "the pod securityContext and every container securityContext", "every container and the pod". */
+const BOTH_LEVELS = [
+  /\bboth\s+(?:the\s+)?pod\b/i,
+  /\b(?:in|at)\s+both\b/i,
+  /\bpod(?:'s)?(?:[\s-]+level)?(?:\s+(?:securityContext|security\s+context))?\s+and\s+(?:in\s+)?(?:each|every|all|its|the)\s+(?:of\s+its\s+)?containers?\b/i,
+  /\b(?:each|every|all)\s+containers?(?:\s+(?:securityContext|security\s+context))?\s+and\s+(?:in\s+)?the\s+pod\b/i,
+];
 
 /** Removes "namespace test", "'test' namespace", "namespaces a" around the names found, so the word is not read as the Namespace kind. */
 function stripNamespacePhrases(text: string, namespaces: readonly string[]): string {

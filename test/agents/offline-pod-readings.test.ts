@@ -102,3 +102,31 @@ describe('a negation over "all" / "every" container is not a ban on any one of t
     expect(refused('Containers must drop ALL capabilities.')).toBe(false);
   });
 });
+
+describe('a setting asked for in the pod and in every container is not "the container\'s, else the pod\'s"', () => {
+  it('refuses "both the pod and each container must set …" for the families that take one level', () => {
+    // Read before as "in the container or the pod securityContext": a pod setting it once passed.
+    for (const text of [
+      'Both the pod and each container must set runAsNonRoot to true.',
+      'Both the pod and its containers must set seccomp to RuntimeDefault.',
+      'The pod securityContext and every container securityContext must both set runAsNonRoot to true.',
+      'runAsNonRoot must be true in both the pod and container security contexts.',
+      'Every container and the pod must set runAsNonRoot: true.',
+    ])
+      expect(refused(text), text).toBe(true);
+  });
+
+  it('still reads "at the pod level or in every container" as either level', async () => {
+    expect(
+      await failuresOn('Pods must set runAsNonRoot to true at the pod level or in every container.', [
+        {
+          name: 'pod level only',
+          operation: 'CREATE',
+          object: pod({ securityContext: { runAsNonRoot: true } }),
+          expect: 'allow',
+        },
+        { name: 'neither', operation: 'CREATE', object: pod({}), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+});
