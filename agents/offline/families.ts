@@ -1031,6 +1031,9 @@ const imageRegistry: OfflineFamily = {
     if (exemptImagesIn(t).length) return undefined;
     const registries = hostsIn(t);
     if (registries.length === 0) return undefined;
+    // "*.example.com" means the hosts under example.com; hostsIn drops the wildcard and the rule would compare the
+    // registry with example.com itself (registry.example.com denied, example.com allowed). Refused.
+    if (/\*\.(?:[a-z0-9-]+\.)+[a-z]{2,}/i.test(t)) return undefined;
     // One list ("from a.io, b.io or c.io"), never registries said in separate clauses: "containers use images from
     // a.io, and init containers from b.io" gives each to its own containers, and one list would let both use either.
     const lower = t.toLowerCase();
@@ -1049,6 +1052,16 @@ const imageRegistry: OfflineFamily = {
     // Read through the statement's polarity: "must come from" / "only from" is an allow-list, "deny images from" a block-list.
     const only = !ctx.negated;
     if (ctx.negated && /\bonly\b/i.test(t)) return undefined;
+    // "Images from registry.example.com are allowed", "… can be pulled from …": a permission, which says nothing of
+    // other registries; read as the allow-list only when something makes it one ("only", "must", "ensures", …).
+    if (
+      only &&
+      /\b(?:are|is|be)\s+(?:allowed|permitted|trusted|accepted)\b|\bcan\s+be\s+(?:pulled|used|run)\b/i.test(t) &&
+      !/\bonly\b|\bmust\b|\bshall\b|\brequir|\bensur|\benforc|\bden(?:y|ies|ied)\b|\bnot\b|n't\b|\bblock|\brestrict|\bvalidat/i.test(
+        t,
+      )
+    )
+      return undefined;
     const matches = `${js(registries)}.some(function (r) { const ref = parseImage(c.image); return r.indexOf('/') >= 0 ? (ref.registry + '/' + ref.repository).indexOf(r + '/') === 0 : ref.registry === r; })`;
     const allowedImage = registries[0].includes('/') ? `${registries[0]}/app:1.4.2` : `${registries[0]}/team/app:1.4.2`;
     // The offending and compliant examples must not be the registries the rule names ("… quay.io is also accepted").

@@ -130,3 +130,40 @@ describe('a setting asked for in the pod and in every container is not "the cont
     ).toEqual([]);
   });
 });
+
+describe('image registries: a wildcard host and a bare permission are not an exact allow-list', () => {
+  const image = (ref: string): KubeObject => pod({ containers: [{ name: 'c', image: ref }] });
+
+  it('refuses "*.example.com", which was compared with example.com itself', () => {
+    // Read before as "images must come from example.com": registry.example.com/a:1 denied, example.com/a:1 allowed.
+    expect(refused('Images must come from *.example.com.')).toBe(true);
+    expect(refused('Only images from *.corp.example.io may be used.')).toBe(true);
+  });
+
+  it('refuses a permission ("are allowed", "can be pulled from") that names no "only" or "must"', () => {
+    // Each was read as "images must come from <registry>", denying every other registry.
+    for (const text of [
+      'Images from registry.example.com are allowed.',
+      'Images from registry.example.com are permitted.',
+      'Images can be pulled from registry.example.com.',
+      'Images from registry.example.com are trusted.',
+      'Images pulled from ghcr.io/acme are allowed in the dev namespace.',
+    ])
+      expect(refused(text), text).toBe(true);
+  });
+
+  it('still reads the allow-list with "only", "must" or "ensures"', async () => {
+    for (const text of [
+      'Only images from registry.example.com are allowed.',
+      'Images must come from registry.example.com.',
+      'This policy ensures images come from registry.example.com.',
+    ])
+      expect(
+        await failuresOn(text, [
+          { name: 'allowed', operation: 'CREATE', object: image('registry.example.com/a:1'), expect: 'allow' },
+          { name: 'other', operation: 'CREATE', object: image('quay.io/a:1'), expect: 'deny' },
+        ]),
+        text,
+      ).toEqual([]);
+  });
+});
