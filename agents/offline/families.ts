@@ -6593,7 +6593,7 @@ const TOLERATION_OF_KEY = new RegExp(
 const TAINT_NICKNAME =
   /^(?:(?:Prefer)?NoSchedule|NoExecute|control-?plane|master|gpus?|not-?ready|unreachable|unschedulable|(?:disk|memory|pid)-?pressure|network-?unavailable|out-of-service|uninitialized)$/i;
 const TOLERATE_ALL =
-  /\btolerat(?:e|es|ing)\s+(?:all|any|every)\s+taints?\b|\btolerations?\s+(?:for|of|to)\s+(?:all|any|every)\s+taints?\b|\b(?:wildcard|catch-all)\s+tolerations?\b/i;
+  /\btolerat(?:e|es|ing)\s+(?:all|every)\s+taints?\b|\btolerations?\s+(?:for|of|to)\s+(?:all|every)\s+taints?\b|\b(?:wildcard|catch-all)\s+tolerations?\b/i;
 
 /**
  * "Pods must not tolerate the node-role.kubernetes.io/control-plane taint", "Pods must not tolerate all taints":

@@ -167,3 +167,33 @@ describe('image registries: a wildcard host and a bare permission are not an exa
       ).toEqual([]);
   });
 });
+
+describe('tolerations: "must not tolerate any taint" bans every toleration, not only the wildcard', () => {
+  it('refuses "any" (read before as "may not tolerate every taint", which let a toleration for one taint through)', () => {
+    for (const text of [
+      'Pods should not tolerate any taints.',
+      'Pods must not tolerate any taint.',
+      'Pods must not have tolerations for any taint.',
+    ])
+      expect(refused(text), text).toBe(true);
+  });
+
+  it('still reads "all" / "every" taints as the wildcard toleration', async () => {
+    expect(
+      await failuresOn('Pods should not tolerate all taints.', [
+        {
+          name: 'wildcard',
+          operation: 'CREATE',
+          object: pod({ tolerations: [{ operator: 'Exists' }] }),
+          expect: 'deny',
+        },
+        {
+          name: 'one taint',
+          operation: 'CREATE',
+          object: pod({ tolerations: [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }] }),
+          expect: 'allow',
+        },
+      ]),
+    ).toEqual([]);
+  });
+});
