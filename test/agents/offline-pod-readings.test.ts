@@ -197,3 +197,20 @@ describe('tolerations: "must not tolerate any taint" bans every toleration, not 
     ).toEqual([]);
   });
 });
+
+describe('"Enable / Disable <field> on all pods" switches a field, as "This policy enables …" does', () => {
+  it('is never read as a requirement that denies the pods without it', () => {
+    // Each was read as a validating rule (readOnlyRootFilesystem, automount-token, host-namespaces).
+    for (const text of [
+      'Enable readOnlyRootFilesystem on all containers.',
+      'Disable automountServiceAccountToken on all pods.',
+      'Disable hostNetwork for all pods.',
+    ])
+      expect(refused(text), text).toBe(true);
+  });
+
+  it('still reads an imperative that names no field', () => {
+    expect(refused('Disable privilege escalation on all containers.')).toBe(false);
+    expect(refused('Prevent privilege escalation.')).toBe(false);
+  });
+});
