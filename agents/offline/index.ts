@@ -178,6 +178,18 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
     }
     throw refusal(text, operative, misses, reading.rationale);
   }
+  // "DaemonSet pods may not use hostPath volumes", "The pod template of Deployments must not use hostNetwork": the
+  // controller kind qualifies the pods, but "pods" brings in Pods and every controller, so the rule would hold for
+  // all of them (a bare Pod or a Deployment using hostPath denied). Refused rather than widened.
+  const ownedPods = CONTROLLER_PODS.find((re) => re.test(operative));
+  if (ownedPods && solution.target.resources.includes('pods'))
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${text}" names the pods of one kind of controller ("${ownedPods.exec(operative)?.[0]}"); the ${solution.family} rule would hold for every Pod and every pod controller. Name the kind alone ("DaemonSets must not …"), or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+      ],
+      { details: { unplaced: [ownedPods.exec(operative)?.[0] ?? 'pods'] } },
+    );
   // "Both the pod and each container must set runAsNonRoot to true": these families take a container's own setting,
   // else the pod's, so a pod that sets it once passes; the text asks for it at both levels. Refused.
   const bothLevels = BOTH_LEVELS.find((re) => re.test(operative));
@@ -241,6 +253,16 @@ function negatedUniversal(text: string): string | undefined {
   for (const re of patterns) for (const m of text.matchAll(re)) if (m[1] !== 'ALL') return m[0];
   return undefined;
 }
+
+const CONTROLLER_KIND = String.raw`(?:deployment|statefulset|daemonset|replicaset|job|cronjob|replicationcontroller)s?`;
+/** "DaemonSet pods", "Deployment pod templates", "the pods of a DaemonSet", "pod templates in Deployments". */
+const CONTROLLER_PODS = [
+  new RegExp(String.raw`\b${CONTROLLER_KIND}(?:'s?)?\s+pods?(?:\s+templates?|\s+specs?)?\b`, 'i'),
+  new RegExp(
+    String.raw`\bpods?(?:\s+templates?|\s+specs?)?\s+(?:of|in|from|for|created\s+by|managed\s+by|owned\s+by|belonging\s+to|run\s+by)\s+(?:(?:a|an|the|all|every|each|any)\s+)?${CONTROLLER_KIND}\b`,
+    'i',
+  ),
+];
 
 /** Families whose requirement is met by a container's own setting, else the pod's (one level suffices). */
 const LEVEL_FALLBACK = new Set(['run-as-non-root', 'seccomp', 'run-as-user-bound', 'apparmor']);

@@ -214,3 +214,28 @@ describe('"Enable / Disable <field> on all pods" switches a field, as "This poli
     expect(refused('Prevent privilege escalation.')).toBe(false);
   });
 });
+
+describe('"DaemonSet pods", "the pod template of Deployments": the controller kind is not dropped', () => {
+  it('refuses a controller kind qualifying "pods" / "pod templates" (read before as every Pod and every controller)', () => {
+    for (const text of [
+      'DaemonSet pods may not use hostPath volumes.',
+      'Deployment pod templates must set readOnlyRootFilesystem.',
+      'The pod template of Deployments must not use hostNetwork.',
+      'Pod templates in Deployments must not be privileged.',
+      'Containers in Deployment pods must drop ALL capabilities.',
+      'Job pods must set a memory limit.',
+      'The pods of a DaemonSet must not use hostNetwork.',
+    ])
+      expect(refused(text), text).toBe(true);
+  });
+
+  it('still reads the kind alone, a list of kinds, and "pod templates" of every controller', () => {
+    expect(understandOffline({ text: 'DaemonSets must not use hostPath volumes.' }).spec.resources).toEqual([
+      'daemonsets',
+    ]);
+    expect(understandOffline({ text: 'Pods, Deployments and StatefulSets must not use the latest tag.' }).family).toBe(
+      'image-tag',
+    );
+    expect(understandOffline({ text: 'Pod templates must not use hostIPC.' }).family).toBe('host-namespaces');
+  });
+});
