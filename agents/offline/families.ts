@@ -927,6 +927,15 @@ const imageTag: OfflineFamily = {
       /\b(must|require|required|only|pinned|use|uses)\b|\bto\s+be\s+(?:pinned|referenced)\b/i.test(t) &&
       !/\blatest\b/i.test(t);
     if (!digest && !(/\blatest\b/i.test(t) || /\b(untagged|no tag|without a tag)\b/i.test(t))) return undefined;
+    // "Images must specify a digest, and the latest tag is not allowed": a digest asked for beside the ':latest' ban
+    // is a second requirement, which the ':latest' rule below drops (a:1.0, with no digest, would pass). Only "a digest
+    // or a tag other than latest" (the digest as an alternative) is the ':latest' rule.
+    if (
+      /\blatest\b/i.test(t) &&
+      /\b(?:digest|checksum)s?\b/i.test(t) &&
+      !/\b(?:digest|checksum)s?\s+or\b|\bor\s+(?:by\s+)?(?:an?\s+)?(?:sha-?256\s+)?(?:digest|checksum)/i.test(t)
+    )
+      return undefined;
     // "must include a digest or a tag" accepts a tag too: read as "digest required" it would deny every tagged image.
     if (
       digest &&

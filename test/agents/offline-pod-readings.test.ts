@@ -239,3 +239,23 @@ describe('"DaemonSet pods", "the pod template of Deployments": the controller ki
     expect(understandOffline({ text: 'Pod templates must not use hostIPC.' }).family).toBe('host-namespaces');
   });
 });
+
+describe('image tags: a digest asked for beside the ":latest" ban is a second requirement', () => {
+  it('refuses it (read before as the ":latest" rule alone, so a tagged image with no digest passed)', () => {
+    for (const text of [
+      'Images must specify a digest, and the latest tag is not allowed.',
+      'The latest tag is not allowed and images must include a sha256 digest.',
+    ])
+      expect(refused(text), text).toBe(true);
+  });
+
+  it('still reads "a digest or a tag other than latest" as the ":latest" rule', async () => {
+    const image = (ref: string): KubeObject => pod({ containers: [{ name: 'c', image: ref }] });
+    expect(
+      await failuresOn('Images must use a digest or a tag other than latest.', [
+        { name: 'a version tag', operation: 'CREATE', object: image('registry.example.com/a:1.0'), expect: 'allow' },
+        { name: 'latest', operation: 'CREATE', object: image('registry.example.com/a:latest'), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+});
