@@ -190,6 +190,17 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
       ],
       { details: { unplaced: [ownedPods.exec(operative)?.[0] ?? 'pods'] } },
     );
+  // "runAsUser must be set and must not be 0", "A seccomp profile is required, and it must not be Unconfined": a ban
+  // reads only the second half; an unset field (which the text requires) passes. Refused.
+  const setRequired = SET_REQUIRED.exec(operative);
+  if (setRequired && solution.polarity === 'forbid')
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${text}" requires a field to be set ("${setRequired[0]}") beside what it forbids; the ${solution.family} rule only forbids, so an unset field would pass. Configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+      ],
+      { details: { unplaced: [setRequired[0]] } },
+    );
   // "Both the pod and each container must set runAsNonRoot to true": these families take a container's own setting,
   // else the pod's, so a pod that sets it once passes; the text asks for it at both levels. Refused.
   const bothLevels = BOTH_LEVELS.find((re) => re.test(operative));
@@ -253,6 +264,10 @@ function negatedUniversal(text: string): string | undefined {
   for (const re of patterns) for (const m of text.matchAll(re)) if (m[1] !== 'ALL') return m[0];
   return undefined;
 }
+
+/** "must be set", "must be specified", "is required" (not "must be set to X", not "are required to …"). */
+const SET_REQUIRED =
+  /\b(?:must|should|shall|has\s+to|have\s+to|needs?\s+to)\s+(?:always\s+|explicitly\s+)?be\s+(?:set|specified|defined|present|provided|configured|declared)\b(?!\s+to\b)|\b(?:is|are)\s+(?:required|mandatory)\b(?!\s+to\b)/i;
 
 const CONTROLLER_KIND = String.raw`(?:deployment|statefulset|daemonset|replicaset|job|cronjob|replicationcontroller)s?`;
 /** "DaemonSet pods", "Deployment pod templates", "the pods of a DaemonSet", "pod templates in Deployments". */

@@ -259,3 +259,37 @@ describe('image tags: a digest asked for beside the ":latest" ban is a second re
     ).toEqual([]);
   });
 });
+
+describe('"<field> must be set and must not be <value>": the requirement to set it is not dropped', () => {
+  it('refuses a ban that also requires the field (read before as the ban alone: an unset field passed)', () => {
+    for (const text of [
+      'runAsGroup must not be 0 and fsGroup must be set.',
+      'fsGroup is required and must not be 0.',
+      'runAsUser must be set and must not be 0.',
+      'A seccomp profile is required, and it must not be Unconfined.',
+      'The AppArmor profile must be specified and must not be unconfined.',
+      'procMount must be set and must not be Unmasked.',
+      'allowPrivilegeEscalation must be set and must not be true.',
+    ])
+      expect(refused(text), text).toBe(true);
+  });
+
+  it('still reads the ban alone, "must not be set to 0" and "unset or greater than zero"', async () => {
+    for (const text of [
+      'runAsGroup, fsGroup and supplementalGroups must not be set to 0.',
+      'runAsGroup must be either unset or greater than zero.',
+    ])
+      expect(
+        await failuresOn(text, [
+          { name: 'unset', operation: 'CREATE', object: pod({}), expect: 'allow' },
+          {
+            name: 'runAsGroup 0',
+            operation: 'CREATE',
+            object: pod({ securityContext: { runAsGroup: 0 } }),
+            expect: 'deny',
+          },
+        ]),
+        text,
+      ).toEqual([]);
+  });
+});
