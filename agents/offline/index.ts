@@ -265,9 +265,9 @@ function negatedUniversal(text: string): string | undefined {
   return undefined;
 }
 
-/** "must be set", "must be specified", "is required" (not "must be set to X", not "are required to …"). */
+/** "must be set", "must be specified", "is required" (not "must be set to X", "are required (not) to …", "it is required that …"). */
 const SET_REQUIRED =
-  /\b(?:must|should|shall|has\s+to|have\s+to|needs?\s+to)\s+(?:always\s+|explicitly\s+)?be\s+(?:set|specified|defined|present|provided|configured|declared)\b(?!\s+to\b)|\b(?:is|are)\s+(?:required|mandatory)\b(?!\s+to\b)/i;
+  /\b(?:must|should|shall|has\s+to|have\s+to|needs?\s+to)\s+(?:always\s+|explicitly\s+)?be\s+(?:set|specified|defined|present|provided|configured|declared)\b(?!\s+to\b)|(?<!\bit\s)\b(?:is|are)\s+(?:required|mandatory)\b(?!\s+(?:to|not|that)\b)/i;
 
 const CONTROLLER_KIND = String.raw`(?:deployment|statefulset|daemonset|replicaset|job|cronjob|replicationcontroller)s?`;
 /** "DaemonSet pods", "Deployment pod templates", "the pods of a DaemonSet", "pod templates in Deployments". */

@@ -291,5 +291,11 @@ describe('"<field> must be set and must not be <value>": the requirement to set 
         ]),
         text,
       ).toEqual([]);
+    // "required" as the statement's own modal, not a field to set.
+    for (const text of [
+      'Pods are required not to use hostNetwork.',
+      'It is required that pods do not use hostNetwork.',
+    ])
+      expect(refused(text), text).toBe(false);
   });
 });
