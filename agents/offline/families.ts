@@ -929,6 +929,15 @@ const imageTag: OfflineFamily = {
       /\b(must|require|required|only|pinned|use|uses)\b|\bto\s+be\s+(?:pinned|referenced)\b/i.test(t) &&
       !/\blatest\b/i.test(t);
     if (!digest && !(/\blatest\b/i.test(t) || /\b(untagged|no tag|without a tag)\b/i.test(t))) return undefined;
+    // "Images must specify a digest, and the latest tag is not allowed": a digest asked for beside the ':latest' ban
+    // is a second requirement, which the ':latest' rule below drops (a:1.0, with no digest, would pass). Only "a digest
+    // or a tag other than latest" (the digest as an alternative) is the ':latest' rule.
+    if (
+      /\blatest\b/i.test(t) &&
+      /\b(?:digest|checksum)s?\b/i.test(t) &&
+      !/\b(?:digest|checksum)s?\s+or\b|\bor\s+(?:by\s+)?(?:an?\s+)?(?:sha-?256\s+)?(?:digest|checksum)/i.test(t)
+    )
+      return undefined;
     // "must include a digest or a tag" accepts a tag too: read as "digest required" it would deny every tagged image.
     if (
       digest &&
@@ -1033,6 +1042,9 @@ const imageRegistry: OfflineFamily = {
     if (exemptImagesIn(t).length) return undefined;
     const registries = hostsIn(t);
     if (registries.length === 0) return undefined;
+    // "*.example.com" means the hosts under example.com; hostsIn drops the wildcard and the rule would compare the
+    // registry with example.com itself (registry.example.com denied, example.com allowed). Refused.
+    if (/\*\.(?:[a-z0-9-]+\.)+[a-z]{2,}/i.test(t)) return undefined;
     // One list ("from a.io, b.io or c.io"), never registries said in separate clauses: "containers use images from
     // a.io, and init containers from b.io" gives each to its own containers, and one list would let both use either.
     const lower = t.toLowerCase();
@@ -1051,6 +1063,16 @@ const imageRegistry: OfflineFamily = {
     // Read through the statement's polarity: "must come from" / "only from" is an allow-list, "deny images from" a block-list.
     const only = !ctx.negated;
     if (ctx.negated && /\bonly\b/i.test(t)) return undefined;
+    // "Images from registry.example.com are allowed", "… can be pulled from …": a permission, which says nothing of
+    // other registries; read as the allow-list only when something makes it one ("only", "must", "ensures", …).
+    if (
+      only &&
+      /\b(?:are|is|be)\s+(?:allowed|permitted|trusted|accepted)\b|\bcan\s+be\s+(?:pulled|used|run)\b/i.test(t) &&
+      !/\bonly\b|\bmust\b|\bshall\b|\brequir|\bensur|\benforc|\bden(?:y|ies|ied)\b|\bnot\b|n't\b|\bblock|\brestrict|\bvalidat/i.test(
+        t,
+      )
+    )
+      return undefined;
     const matches = `${js(registries)}.some(function (r) { const ref = parseImage(c.image); return r.indexOf('/') >= 0 ? (ref.registry + '/' + ref.repository).indexOf(r + '/') === 0 : ref.registry === r; })`;
     const allowedImage = registries[0].includes('/') ? `${registries[0]}/app:1.4.2` : `${registries[0]}/team/app:1.4.2`;
     // The offending and compliant examples must not be the registries the rule names ("… quay.io is also accepted").
@@ -5722,6 +5744,12 @@ const sysctls: OfflineFamily = {
     // Lists ("an allow-list of sysctls: …", "only …", "other than …") carry the rule themselves: the statement
     // around them must not negate it. A ban ("must not set … sysctls") must.
     const fromLists = (allowed !== undefined && !noUnsafe) || forbidden !== undefined;
+    if (safeOnly && named.length) {
+      // "Only safe sysctls are allowed: a, b, c": the text spells out its own safe list, which is not ours (the
+      // Pod Security Standards' set, which has grown over versions) unless it names exactly the same sysctls.
+      const own = new Set(named.map((n) => n.toLowerCase()));
+      if (own.size !== PSS_SAFE_SYSCTLS.length || PSS_SAFE_SYSCTLS.some((n) => !own.has(n))) return undefined;
+    }
     if (noUnsafe) {
       // "must not set unsafe sysctls": the safe set is allowed, nothing else is banned; no name may be added.
       if (named.length) return undefined;
@@ -6594,7 +6622,7 @@ const TOLERATION_OF_KEY = new RegExp(
 const TAINT_NICKNAME =
   /^(?:(?:Prefer)?NoSchedule|NoExecute|control-?plane|master|gpus?|not-?ready|unreachable|unschedulable|(?:disk|memory|pid)-?pressure|network-?unavailable|out-of-service|uninitialized)$/i;
 const TOLERATE_ALL =
-  /\btolerat(?:e|es|ing)\s+(?:all|any|every)\s+taints?\b|\btolerations?\s+(?:for|of|to)\s+(?:all|any|every)\s+taints?\b|\b(?:wildcard|catch-all)\s+tolerations?\b/i;
+  /\btolerat(?:e|es|ing)\s+(?:all|every)\s+taints?\b|\btolerations?\s+(?:for|of|to)\s+(?:all|every)\s+taints?\b|\b(?:wildcard|catch-all)\s+tolerations?\b/i;
 
 /**
  * "Pods must not tolerate the node-role.kubernetes.io/control-plane taint", "Pods must not tolerate all taints":

@@ -98,6 +98,18 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
       ],
       { details: { unplaced: system } },
     );
+  // "A pod must not have all of its containers privileged", "Not every container may lack a probe": a negation over
+  // "all" / "every" forbids only the pods where the whole set is so, which no family checks (each reads "no
+  // container may be privileged"). Refused rather than read as the stricter rule.
+  const notAll = negatedUniversal(operative);
+  if (notAll)
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${text}" negates "${notAll}": a rule on pods where all of them are so, which offline mode does not write (it would forbid any one of them). Configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+      ],
+      { details: { unplaced: [notAll] } },
+    );
   // "in the 'test' namespace" names a namespace, not the Namespace kind: drop those phrases before looking for kinds.
   const excluded = excludedNamespacesIn(operative).filter(
     (n) => !namespaces.includes(n) && !(hostWords && n === 'host'),
@@ -166,6 +178,40 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
     }
     throw refusal(text, operative, misses, reading.rationale);
   }
+  // "DaemonSet pods may not use hostPath volumes", "The pod template of Deployments must not use hostNetwork": the
+  // controller kind qualifies the pods, but "pods" brings in Pods and every controller, so the rule would hold for
+  // all of them (a bare Pod or a Deployment using hostPath denied). Refused rather than widened.
+  const ownedPods = CONTROLLER_PODS.find((re) => re.test(operative));
+  if (ownedPods && solution.target.resources.includes('pods'))
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${text}" names the pods of one kind of controller ("${ownedPods.exec(operative)?.[0]}"); the ${solution.family} rule would hold for every Pod and every pod controller. Name the kind alone ("DaemonSets must not …"), or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+      ],
+      { details: { unplaced: [ownedPods.exec(operative)?.[0] ?? 'pods'] } },
+    );
+  // "runAsUser must be set and must not be 0", "A seccomp profile is required, and it must not be Unconfined": a ban
+  // reads only the second half; an unset field (which the text requires) passes. Refused.
+  const setRequired = SET_REQUIRED.exec(operative);
+  if (setRequired && solution.polarity === 'forbid')
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${text}" requires a field to be set ("${setRequired[0]}") beside what it forbids; the ${solution.family} rule only forbids, so an unset field would pass. Configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+      ],
+      { details: { unplaced: [setRequired[0]] } },
+    );
+  // "Both the pod and each container must set runAsNonRoot to true": these families take a container's own setting,
+  // else the pod's, so a pod that sets it once passes; the text asks for it at both levels. Refused.
+  const bothLevels = BOTH_LEVELS.find((re) => re.test(operative));
+  if (bothLevels && LEVEL_FALLBACK.has(solution.family) && !/\bmust not\b|\bno container may\b/.test(solution.summary))
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${text}" asks for the setting in the pod and in every container; the ${solution.family} family takes a container's own setting, else the pod's, so it would pass a pod that sets it once. Configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+      ],
+      { details: { unplaced: [bothLevels.exec(operative)?.[0] ?? 'both'] } },
+    );
   // "PersistentVolumes must not be deleted in the prod namespace", "Namespaces must not be deleted, except the sandbox
   // namespace": a namespace scope or exception on a kind that lives in no namespace. The selector cannot apply it, so
   // the rule was written for every object, the exception dropped; the namespace named may mean the object so named,
@@ -203,6 +249,46 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
   };
   return { family: solution.family, plan, spec };
 }
+
+/**
+ * A negation over a universal quantifier: "must not have all (of its) containers", "must not run every …", "Not all
+ * containers may …", "is not allowed for every container to …", "Pods whose containers are all privileged are
+ * forbidden". Not "at all", not "in all namespaces" (a scope), not the capability ALL ("must not add ALL").
+ */
+function negatedUniversal(text: string): string | undefined {
+  const patterns = [
+    /\bnot\s+(?:(?:have|run|make|let|be|use|set)\s+)?(all|every)\b(?!\s+namespaces?\b)/gi,
+    /\bnot\s+(?:allowed|permitted)\s+for\s+(all|every)\b(?!\s+namespaces?\b)/gi,
+    /\bwhose\s+[\w-]+\s+are\s+(all)\b/gi,
+  ];
+  for (const re of patterns) for (const m of text.matchAll(re)) if (m[1] !== 'ALL') return m[0];
+  return undefined;
+}
+
+/** "must be set", "must be specified", "is required" (not "must be set to X", "are required (not) to …", "it is required that …"). */
+const SET_REQUIRED =
+  /\b(?:must|should|shall|has\s+to|have\s+to|needs?\s+to)\s+(?:always\s+|explicitly\s+)?be\s+(?:set|specified|defined|present|provided|configured|declared)\b(?!\s+to\b)|(?<!\bit\s)\b(?:is|are)\s+(?:required|mandatory)\b(?!\s+(?:to|not|that)\b)/i;
+
+const CONTROLLER_KIND = String.raw`(?:deployment|statefulset|daemonset|replicaset|job|cronjob|replicationcontroller)s?`;
+/** "DaemonSet pods", "Deployment pod templates", "the pods of a DaemonSet", "pod templates in Deployments". */
+const CONTROLLER_PODS = [
+  new RegExp(String.raw`\b${CONTROLLER_KIND}(?:'s?)?\s+pods?(?:\s+templates?|\s+specs?)?\b`, 'i'),
+  new RegExp(
+    String.raw`\bpods?(?:\s+templates?|\s+specs?)?\s+(?:of|in|from|for|created\s+by|managed\s+by|owned\s+by|belonging\s+to|run\s+by)\s+(?:(?:a|an|the|all|every|each|any)\s+)?${CONTROLLER_KIND}\b`,
+    'i',
+  ),
+];
+
+/** Families whose requirement is met by a container's own setting, else the pod's (one level suffices). */
+const LEVEL_FALLBACK = new Set(['run-as-non-root', 'seccomp', 'run-as-user-bound', 'apparmor']);
+
+/** "both the pod and each container", "the pod securityContext and every container securityContext", "every container and the pod". */
+const BOTH_LEVELS = [
+  /\bboth\s+(?:the\s+)?pod\b/i,
+  /\b(?:in|at)\s+both\b/i,
+  /\bpod(?:'s)?(?:[\s-]+level)?(?:\s+(?:securityContext|security\s+context))?\s+and\s+(?:in\s+)?(?:each|every|all|its|the)\s+(?:of\s+its\s+)?containers?\b/i,
+  /\b(?:each|every|all)\s+containers?(?:\s+(?:securityContext|security\s+context))?\s+and\s+(?:in\s+)?the\s+pod\b/i,
+];
 
 /** Removes "namespace test", "'test' namespace", "namespaces a" around the names found, so the word is not read as the Namespace kind. */
 function stripNamespacePhrases(text: string, namespaces: readonly string[]): string {

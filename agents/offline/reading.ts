@@ -363,6 +363,12 @@ function mutationMode(statements: string[]): Reading['mode'] {
       ) ||
       // "Drop all capabilities from every container": taken from the object, as "Add … to every Pod" is put on it.
       /^(?:please\s+)?(?:drop|remove|strip|delete)\b[^.]*\bfrom\b/i.test(s) ||
+      // "Enable readOnlyRootFilesystem on all containers", "Disable automountServiceAccountToken on all pods": a field
+      // switched on or off, as "This policy enables …" is (below); read as a requirement, the pods without it were
+      // denied instead of changed. ("Disable privilege escalation" names no field and still reads as a rule.)
+      /^(?:please\s+)?(?:enable|disable|turn\s+(?:on|off))\s+[`'"]?[a-z]+[A-Z][A-Za-z]*\b/.test(
+        s.replace(/^[A-Z]/, (c) => c.toLowerCase()),
+      ) ||
       // "This policy sets imagePullPolicy to Always": what the policy itself does to the object is a mutation.
       /^(?:this|the) (?:policy|rule)\s+(?:also\s+|will\s+)?(?:sets?|assigns?|mutates?|patch(?:es)?|appends?|inserts?|labels?|annotates?|gives?|overwrites?|replaces?|changes?|rewrites?)\b/i.test(
         s,
