@@ -1,0 +1,122 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { assemblePolicy, understandOffline } from '../../agents/index.js';
+import { isPolicyforgeError, type Intent, type KubeObject, type TestCase } from '../../common/index.js';
+import { harden } from '../../critic/index.js';
+import { createSandbox } from '../../sandbox/index.js';
+import { builtinSkills, inlineSkills } from '../../skills/index.js';
+
+// Offline readings of rules about objects other than pod specs (Services, Ingresses, Namespaces, RBAC, ConfigMaps
+// and Secrets, claims, CronJobs …), worded the way policy libraries describe them. Each misreading found is pinned
+// here: the text is read right, proved on objects written by hand from what it means, or refused.
+
+const sandbox = createSandbox();
+afterAll(() => sandbox.close());
+
+function refused(text: string): boolean {
+  try {
+    understandOffline({ text });
+    return false;
+  } catch (err) {
+    if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
+    return true;
+  }
+}
+
+/** Generates offline and runs cases written here, from the intent's true meaning, against the policy. */
+async function failuresOn(text: string, cases: TestCase[]): Promise<string[]> {
+  const intent: Intent = { text };
+  const u = understandOffline(intent);
+  const assembled = assemblePolicy(u.spec, intent);
+  const inlined = {
+    ...assembled,
+    spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) },
+  };
+  const policy = harden(inlined, u.plan, intent);
+  const own = await sandbox.runSuite(policy, u.plan.tests);
+  const run = await sandbox.runSuite(policy, cases);
+  return [...own.cases, ...run.cases].filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`);
+}
+
+function namespace(labels?: Record<string, string>): KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', ...(labels ? { labels } : {}) } };
+}
+
+function service(annotations?: Record<string, string>): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 's', namespace: 'shop', ...(annotations ? { annotations } : {}) },
+    spec: { ports: [{ port: 80 }] },
+  };
+}
+
+describe('a label or annotation value that reads as a negation or a boolean', () => {
+  it('reads "set the label K to restricted / disabled / none" as that value required, never as a ban on it', async () => {
+    const enforce = 'pod-security.kubernetes.io/enforce';
+    for (const text of [
+      `Namespaces must set the label ${enforce} to restricted.`,
+      `Every Namespace should set the label ${enforce} to restricted.`,
+    ]) {
+      expect(understandOffline({ text }).family).toBe('metadata-required');
+      expect(
+        await failuresOn(text, [
+          { name: 'restricted admitted', object: namespace({ [enforce]: 'restricted' }), expect: 'allow' },
+          { name: 'baseline denied', object: namespace({ [enforce]: 'baseline' }), expect: 'deny' },
+          { name: 'unlabelled denied', object: namespace(), expect: 'deny' },
+        ]),
+        text,
+      ).toEqual([]);
+    }
+    const text = 'Namespaces must set the label istio-injection to disabled.';
+    expect(
+      await failuresOn(text, [
+        { name: 'disabled admitted', object: namespace({ 'istio-injection': 'disabled' }), expect: 'allow' },
+        { name: 'enabled denied', object: namespace({ 'istio-injection': 'enabled' }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    expect(understandOffline({ text: 'Deployments must set the label egress to none.' }).plan.rationale).toMatch(
+      /must carry a non-empty label egress=none/,
+    );
+  });
+
+  it('reads "the annotation K: false" as the value "false" required', async () => {
+    const text = 'Services must have the annotation prometheus.io/scrape: false.';
+    expect(
+      await failuresOn(text, [
+        { name: 'false admitted', object: service({ 'prometheus.io/scrape': 'false' }), expect: 'allow' },
+        { name: 'true denied', object: service({ 'prometheus.io/scrape': 'true' }), expect: 'deny' },
+        { name: 'unannotated denied', object: service(), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('refuses "the label K … must be <value>" (one value), which banned the key or dropped the value', () => {
+    for (const text of [
+      'The label pod-security.kubernetes.io/enforce on Namespaces must be restricted.',
+      'The label istio-injection on Namespaces must be disabled.',
+      'The label istio-injection on Namespaces must be enabled.',
+      'The annotation sidecar.istio.io/inject on Pods must be false.',
+      'The annotation sidecar.istio.io/inject on Pods must be true.',
+      'The annotation prometheus.io/scrape on Services must be set to false.',
+      'The annotation prometheus.io/scrape on Services must be set to true.',
+    ])
+      expect(refused(text), text).toBe(true);
+  });
+
+  it('reads "warn" inside a key as part of the key, neither a ban nor a warning', async () => {
+    const warn = 'pod-security.kubernetes.io/warn';
+    const text = `Namespaces must have the label ${warn}.`;
+    const u = understandOffline({ text });
+    expect(u.family).toBe('metadata-required');
+    expect(u.spec.violationPolicy).toBeUndefined();
+    expect(
+      await failuresOn(text, [
+        { name: 'labelled admitted', object: namespace({ [warn]: 'restricted' }), expect: 'allow' },
+        { name: 'unlabelled denied', object: namespace(), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    expect(understandOffline({ text: `Namespaces must set the label ${warn} to baseline.` }).family).toBe(
+      'metadata-required',
+    );
+  });
+});
