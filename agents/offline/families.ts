@@ -3079,6 +3079,18 @@ const rbacSubjects: OfflineFamily = {
         );
     const bound = m ?? none;
     if (!bound) return undefined;
+    // "… bound to ClusterRoles / any ClusterRole / a Role / privileged ClusterRoles": no role is named (a kind word, a
+    // determiner, or a description before a plural kind). Read as a role's name, the rule checked bindings to a role
+    // called "ClusterRoles" or "any" and admitted every other binding.
+    if (m) {
+      const after = ctx.text.slice(m.index + m[0].length);
+      if (
+        /^(?:cluster-?)?roles?$/i.test(m[3]) ||
+        /^(?:any|a|an|all|every|each|some|other|these|those|such)$/i.test(m[3]) ||
+        (m[4] !== undefined && /^s\b/i.test(after))
+      )
+        return undefined;
+    }
     // "prevents binding service accounts to cluster-admin" bans one kind of subject, not every binding to the role.
     const subjectKinds = [/\busers?\b/i, /\bgroups?\b/i, /\bservice\s?accounts?\b/i].filter((re) => re.test(ctx.text));
     if (!m && subjectKinds.length > 0 && subjectKinds.length < 3) return undefined;

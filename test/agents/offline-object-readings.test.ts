@@ -120,3 +120,34 @@ describe('a label or annotation value that reads as a negation or a boolean', ()
     );
   });
 });
+
+describe('which role a binding rule is about', () => {
+  it('refuses "only … may be bound to ClusterRoles / any ClusterRole / privileged ClusterRoles" (no role named)', () => {
+    for (const text of [
+      'Only the group platform may be bound to ClusterRoles.',
+      'Only the group platform may be bound to any ClusterRole.',
+      'Only the group platform may be bound to a ClusterRole.',
+      'Only the group ops may be bound to privileged ClusterRoles.',
+    ])
+      expect(refused(text), text).toBe(true);
+  });
+
+  it('still reads a named role', async () => {
+    const text = 'Only the users alice and bob may be bound to the cluster-admin ClusterRole.';
+    const binding = (subject: Record<string, unknown>, role = 'cluster-admin'): KubeObject => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'b' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+      subjects: [subject],
+    });
+    const user = (name: string) => ({ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name });
+    expect(
+      await failuresOn(text, [
+        { name: 'alice admitted', object: binding(user('alice')), expect: 'allow' },
+        { name: 'eve denied', object: binding(user('eve')), expect: 'deny' },
+        { name: 'eve bound to view admitted', object: binding(user('eve'), 'view'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+});
