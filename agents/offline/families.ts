@@ -7247,6 +7247,21 @@ const knownField: OfflineFamily = {
       return undefined;
     const rest = t.slice((named[0].index ?? 0) + name.length);
     const m = VALUE_AFTER.exec(rest);
+    // "concurrencyPolicy to Forbid or Replace", "of type Opaque or kubernetes.io/tls", "Retain, Delete": a list of
+    // values, of which the rule below would keep the first (the others are placed as the field's enumerated values).
+    // A comma or "and" is a list only when a value follows ("to Forbid, so that …" is one value).
+    const then = m
+      ? /^\s*(,\s*(?:or\b|and\b)?|\/|\bor\b|\band\b|\bnor\b)\s*[`'"]?([A-Za-z0-9._:/%-]*)/i.exec(
+          rest.slice(m[0].length),
+        )
+      : null;
+    if (
+      then &&
+      (/^(?:\/|or|nor|,\s*or)$/i.test(then[1].trim()) ||
+        (field.values ?? []).includes(then[2]) ||
+        /[./:%\d]/.test(then[2]))
+    )
+      return undefined;
     const connector = m ? /^\s*(?:is|be|equals?|set\s+to|to|of|=|==|:)\s*/.test(rest) : false;
     let raw = m?.[1];
     // A bare word after the field is its value only when the field enumerates it.

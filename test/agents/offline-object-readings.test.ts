@@ -151,3 +151,39 @@ describe('which role a binding rule is about', () => {
     ).toEqual([]);
   });
 });
+
+describe('a list of values for a well-known field', () => {
+  it('refuses "X or Y" for a field known-field reads one value of (it kept the first)', () => {
+    for (const text of [
+      'Secrets must be of type Opaque or kubernetes.io/tls.',
+      'CronJobs must set concurrencyPolicy to Forbid or Replace.',
+      'CronJobs must not set concurrencyPolicy to Allow or Replace.',
+      'StorageClasses must set reclaimPolicy to Retain or Delete.',
+      'PersistentVolumeClaims must set volumeMode to Filesystem or Block.',
+      'CronJobs must set concurrencyPolicy to Forbid, Replace.',
+    ])
+      expect(refused(text), text).toBe(true);
+  });
+
+  it('still reads one value, a comma clause after it included', async () => {
+    const text = 'CronJobs must set concurrencyPolicy to Forbid, so that runs never overlap.';
+    const cron = (concurrencyPolicy: string): KubeObject => ({
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'c', namespace: 'shop' },
+      spec: {
+        schedule: '0 * * * *',
+        concurrencyPolicy,
+        jobTemplate: {
+          spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x:1' }] } } },
+        },
+      },
+    });
+    expect(
+      await failuresOn(text, [
+        { name: 'Forbid admitted', object: cron('Forbid'), expect: 'allow' },
+        { name: 'Replace denied', object: cron('Replace'), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+});
