@@ -7349,6 +7349,24 @@ const knownField: OfflineFamily = {
             ? value + 1
             : ((field.values ?? []).find((x) => x !== value) ?? `${String(value)}-other`);
     const show = value === undefined ? '' : JSON.stringify(value);
+    // An int-or-percent field holds zero as 0 or "0%", the same thing ("must not set maxUnavailable to 0" means no
+    // disruption, said either way); any other number and its percentage differ.
+    const zero = field.type === 'intOrString' && (value === 0 || value === '0%');
+    const holds = zero
+      ? `[0, '0%'].includes(getPath(request.object, ${js(path)}))`
+      : `getPath(request.object, ${js(path)}) === ${js(value)}`;
+    const zeroNote = zero ? ' (0 and "0%" alike)' : '';
+    const differs = zero ? `!${holds}` : `getPath(request.object, ${js(path)}) !== ${js(value)}`;
+    const zeroCases = (expect: TestCase['expect']): TestCase[] =>
+      zero
+        ? [
+            {
+              name: `${r.kind} with ${path} ${JSON.stringify(value === 0 ? '0%' : 0)} is ${expect === 'allow' ? 'allowed' : word}`,
+              object: mk(value === 0 ? '0%' : 0),
+              expect,
+            },
+          ]
+        : [];
     const base = {
       target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
       steps: [step('getPath', 'read a dotted path without throwing')],
@@ -7360,16 +7378,17 @@ const knownField: OfflineFamily = {
         ...base,
         polarity: 'forbid',
         family: 'known-field',
-        summary: `${r.kind} objects may not set ${path} to ${show}${keptNote}`,
+        summary: `${r.kind} objects may not set ${path} to ${show}${zeroNote}${keptNote}`,
         tests: [
           { name: `${r.kind} with ${path} ${show} is ${word}`, object: mk(value), expect: v },
           { name: `${r.kind} with ${path} ${JSON.stringify(other)} is allowed`, object: mk(other), expect: 'allow' },
           { name: `${r.kind} without ${path} is allowed`, object: mk(undefined), expect: 'allow' },
           updateCase(`UPDATE to ${path} ${show} is ${word}`, mk(other), mk(value), v),
+          ...zeroCases(v),
           ...keptCases(mk(value)),
           ...scopeCases(r, ctx, (o) => mk(value, o.namespace)),
         ],
-        javascript: `${namespaceGuard(ctx, [r])}${kept}if (getPath(request.object, ${js(path)}) === ${js(value)}) {
+        javascript: `${namespaceGuard(ctx, [r])}${kept}if (${holds}) {
   ${act(ctx, js(`${r.kind} objects may not set ${path} to ${show}`))}
 }
 `,
@@ -7380,17 +7399,18 @@ const knownField: OfflineFamily = {
         ...base,
         polarity: 'require',
         family: 'known-field',
-        summary: `${r.kind} objects must set ${path} to ${show}${note}${keptNote}`,
+        summary: `${r.kind} objects must set ${path} to ${show}${zeroNote}${note}${keptNote}`,
         tests: [
           { name: `${r.kind} with ${path} ${show} is allowed`, object: mk(value), expect: 'allow' },
           { name: `${r.kind} with ${path} ${JSON.stringify(other)} is ${word}`, object: mk(other), expect: v },
           { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v },
           updateCase(`UPDATE away from ${show} is ${word}`, mk(value), mk(other), v),
+          ...zeroCases('allow'),
           ...keptCases(mk(other)),
           ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
           ...(scope ? scope.cases(() => mk(undefined), v) : []),
         ],
-        javascript: `${namespaceGuard(ctx, [r])}${guard}if (getPath(request.object, ${js(path)}) !== ${js(value)}) {
+        javascript: `${namespaceGuard(ctx, [r])}${guard}if (${differs}) {
   ${act(ctx, js(`${r.kind} objects must set ${path} to ${show}`))}
 }
 `,

@@ -187,3 +187,27 @@ describe('a list of values for a well-known field', () => {
     ).toEqual([]);
   });
 });
+
+describe('zero in an int-or-percent field', () => {
+  it('reads "maxUnavailable to 0" as 0 and "0%" alike (both allow no disruption)', async () => {
+    const pdb = (maxUnavailable: number | string): KubeObject => ({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'p', namespace: 'shop' },
+      spec: { selector: { matchLabels: { app: 'a' } }, maxUnavailable },
+    });
+    for (const text of [
+      'PodDisruptionBudgets must not set maxUnavailable to 0.',
+      'PodDisruptionBudgets must not set maxUnavailable to 0%.',
+    ])
+      expect(
+        await failuresOn(text, [
+          { name: '0 denied', object: pdb(0), expect: 'deny' },
+          { name: '"0%" denied', object: pdb('0%'), expect: 'deny' },
+          { name: '1 admitted', object: pdb(1), expect: 'allow' },
+          { name: '"10%" admitted', object: pdb('10%'), expect: 'allow' },
+        ]),
+        text,
+      ).toEqual([]);
+  });
+});
