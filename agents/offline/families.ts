@@ -6221,8 +6221,14 @@ const rbacRules: OfflineFamily = {
     if (subresources.some((s) => !ctx.catalog.byPlural(s.plural).length)) return undefined;
     const lists: Array<'verbs' | 'resources'> = [];
     if (wildcard) {
+      // "the `*` verb on any resource": "resource" says where the verb applies, not that the resources list holds
+      // the wildcard; read as a list, a Role granting get on '*' was denied too. With verbs named, such a phrase is
+      // not a list ("wildcards for all resources" alone still names the resources list).
+      const where =
+        /\b(?:on|for|to|of|across|over)\s+(?:any|all|every|each)\s+(?:(?:of\s+)?(?:the|their|its)\s+)?resources?\b/gi;
+      const listed = /\bverbs?\b/i.test(t) ? t.replace(where, ' ') : t;
       if (/\bverbs?\b/i.test(t)) lists.push('verbs');
-      if (/\bresources?\b/i.test(t)) lists.push('resources');
+      if (/\bresources?\b/i.test(listed)) lists.push('resources');
       if (!lists.length) return undefined;
     }
     const ns = homeNamespace(ctx);

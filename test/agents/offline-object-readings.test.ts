@@ -211,3 +211,25 @@ describe('zero in an int-or-percent field', () => {
       ).toEqual([]);
   });
 });
+
+describe('what a wildcard rule on Roles covers', () => {
+  it('reads "the `*` verb on any resource" as the verbs list only', async () => {
+    const role = (resources: string[], verbs: string[]): KubeObject => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'r', namespace: 'shop' },
+      rules: [{ apiGroups: [''], resources, verbs }],
+    });
+    for (const text of [
+      'Roles may not grant the `*` verb on any resource.',
+      'Roles must not use wildcard verbs on any resource.',
+    ])
+      expect(
+        await failuresOn(text, [
+          { name: "'*' verbs denied", object: role(['pods'], ['*']), expect: 'deny' },
+          { name: "get on '*' resources admitted", object: role(['*'], ['get']), expect: 'allow' },
+        ]),
+        text,
+      ).toEqual([]);
+  });
+});
