@@ -7142,6 +7142,11 @@ interface KnownField {
    * denied and it is stuck).
    */
   fixed?: true;
+  /**
+   * Once the field holds this value the API server refuses to change it (`immutable: true`): an object made before
+   * the policy that holds it can never comply with a ban, so an UPDATE of such an object is allowed.
+   */
+  fixedAt?: unknown;
   /** The API server fills it in before admission: a requirement that it be set can never fail, so is not read. */
   defaulted?: true;
 }
@@ -7194,9 +7199,9 @@ const KNOWN_FIELDS: Readonly<Record<string, Readonly<Record<string, KnownField>>
   Secret: {
     // the API server gives every Secret a type (Opaque when unset) before admission: "must set type" is never read
     type: { path: 'type', type: 'string', values: SECRET_TYPES, fixed: true, defaulted: true },
-    immutable: { path: 'immutable', type: 'boolean' },
+    immutable: { path: 'immutable', type: 'boolean', fixedAt: true },
   },
-  ConfigMap: { immutable: { path: 'immutable', type: 'boolean' } },
+  ConfigMap: { immutable: { path: 'immutable', type: 'boolean', fixedAt: true } },
 };
 
 const KNOWN_FIELD_NAMES = [...new Set(Object.values(KNOWN_FIELDS).flatMap((f) => Object.keys(f)))];
@@ -7315,14 +7320,27 @@ const knownField: OfflineFamily = {
   allow();
 }
 `
-      : '';
+      : field.fixedAt !== undefined
+        ? `if (request.operation === 'UPDATE' && getPath(request.oldObject, ${js(path)}) === ${js(field.fixedAt)}) {
+  allow();
+}
+`
+        : '';
     const keptNote = field.fixed
       ? `; an UPDATE that keeps ${path} as it was is allowed (it cannot change once set)`
-      : '';
-    const guard = `${scope?.guard ?? ''}${kept}`;
+      : field.fixedAt !== undefined
+        ? `; an UPDATE of an object whose ${path} was already ${JSON.stringify(field.fixedAt)} is allowed (it cannot change from it)`
+        : '';
+    // A requirement of the fixedAt value itself needs no fixedAt guard (an object holding it complies); of another
+    // value ("must set immutable to false"), an older object holding it could never comply.
+    const guard = `${scope?.guard ?? ''}${field.fixed || (value !== undefined && value !== field.fixedAt) ? kept : ''}`;
     // An object made before the policy, breaking it, is relabelled: allowed when the fixed field keeps its value.
-    const keptCases = (breaking: KubeObject): TestCase[] =>
-      field.fixed
+    const keptCases = (breaking: KubeObject, ban = false): TestCase[] =>
+      field.fixed ||
+      (ban &&
+        field.fixedAt !== undefined &&
+        parts.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as JsonObject)[k] : undefined), breaking) ===
+          field.fixedAt)
         ? [
             updateCase(
               `an UPDATE of an older ${r.kind} that keeps ${path} as it was is allowed`,
@@ -7384,17 +7402,17 @@ const knownField: OfflineFamily = {
         ...base,
         polarity: 'forbid',
         family: 'known-field',
-        summary: `${r.kind} objects may not set ${path} to ${show}${zeroNote}${keptNote}`,
+        summary: `${r.kind} objects may not set ${path} to ${show}${zeroNote}${field.fixed || value === field.fixedAt ? keptNote : ''}`,
         tests: [
           { name: `${r.kind} with ${path} ${show} is ${word}`, object: mk(value), expect: v },
           { name: `${r.kind} with ${path} ${JSON.stringify(other)} is allowed`, object: mk(other), expect: 'allow' },
           { name: `${r.kind} without ${path} is allowed`, object: mk(undefined), expect: 'allow' },
           updateCase(`UPDATE to ${path} ${show} is ${word}`, mk(other), mk(value), v),
           ...zeroCases(v),
-          ...keptCases(mk(value)),
+          ...keptCases(mk(value), value === field.fixedAt),
           ...scopeCases(r, ctx, (o) => mk(value, o.namespace)),
         ],
-        javascript: `${namespaceGuard(ctx, [r])}${kept}if (${holds}) {
+        javascript: `${namespaceGuard(ctx, [r])}${field.fixed || value === field.fixedAt ? kept : ''}if (${holds}) {
   ${act(ctx, js(`${r.kind} objects may not set ${path} to ${show}`))}
 }
 `,
@@ -7405,14 +7423,14 @@ const knownField: OfflineFamily = {
         ...base,
         polarity: 'require',
         family: 'known-field',
-        summary: `${r.kind} objects must set ${path} to ${show}${zeroNote}${note}${keptNote}`,
+        summary: `${r.kind} objects must set ${path} to ${show}${zeroNote}${note}${field.fixed || value !== field.fixedAt ? keptNote : ''}`,
         tests: [
           { name: `${r.kind} with ${path} ${show} is allowed`, object: mk(value), expect: 'allow' },
           { name: `${r.kind} with ${path} ${JSON.stringify(other)} is ${word}`, object: mk(other), expect: v },
           { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v },
           updateCase(`UPDATE away from ${show} is ${word}`, mk(value), mk(other), v),
           ...zeroCases('allow'),
-          ...keptCases(mk(other)),
+          ...keptCases(mk(other), value !== field.fixedAt),
           ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
           ...(scope ? scope.cases(() => mk(undefined), v) : []),
         ],
@@ -7431,7 +7449,7 @@ const knownField: OfflineFamily = {
       ...base,
       polarity: 'require',
       family: 'known-field',
-      summary: `${r.kind} objects must set ${path}${note}${keptNote}`,
+      summary: `${r.kind} objects must set ${path}${note}${field.fixed ? keptNote : ''}`,
       tests: [
         { name: `${r.kind} with ${path} set is allowed`, object: mk(sampleValue), expect: 'allow' },
         { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v, message: name },

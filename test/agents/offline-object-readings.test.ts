@@ -233,3 +233,35 @@ describe('what a wildcard rule on Roles covers', () => {
       ).toEqual([]);
   });
 });
+
+describe('an immutable ConfigMap or Secret made before the policy', () => {
+  it('lets an older immutable object be updated under a ban on immutable (it can never become mutable)', async () => {
+    const configMap = (immutable: boolean | undefined, labels?: Record<string, string>): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace: 'shop', ...(labels ? { labels } : {}) },
+      data: { a: 'b' },
+      ...(immutable === undefined ? {} : { immutable }),
+    });
+    const text = 'ConfigMaps must not be immutable.';
+    expect(
+      await failuresOn(text, [
+        {
+          name: 'an older immutable ConfigMap relabelled is admitted',
+          operation: 'UPDATE',
+          object: configMap(true, { touched: 'yes' }),
+          oldObject: configMap(true),
+          expect: 'allow',
+        },
+        { name: 'an immutable ConfigMap created is denied', object: configMap(true), expect: 'deny' },
+        {
+          name: 'a ConfigMap made immutable is denied',
+          operation: 'UPDATE',
+          object: configMap(true),
+          oldObject: configMap(undefined),
+          expect: 'deny',
+        },
+      ]),
+    ).toEqual([]);
+  });
+});
