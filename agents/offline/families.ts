@@ -2071,6 +2071,13 @@ function metadataTargets(ctx: FamilyContext): ApiResource[] {
   return [];
 }
 
+/**
+ * "immutable" in a label rule: a rule on changes (immutable-metadata's), or a key or value named so ("the label
+ * immutable"). The reader counts the word as a negation, so metadata-required and metadata-forbidden read it as the
+ * opposite polarity ("The label team must be immutable" banned the label); neither reads it.
+ */
+const IMMUTABLE_WORD = /\bimmutable\b/i;
+
 const metadataRequired: OfflineFamily = {
   id: 'metadata-required',
   title: 'labels / annotations required (present, non-empty, or a given value)',
@@ -2091,7 +2098,7 @@ const metadataRequired: OfflineFamily = {
   match: (ctx) => {
     const t = ctx.text;
     const word = metaWord(t);
-    if (!word) return undefined;
+    if (!word || IMMUTABLE_WORD.test(t)) return undefined;
     // Whether the statement requires or forbids is its polarity (reading.ts), checked against this family's.
     const resources = metadataTargets(ctx);
     const list = keyList(ctx, word);
@@ -2445,6 +2452,9 @@ const metadataForbidden: OfflineFamily = {
   match: (ctx) => {
     const word = metaWord(ctx.text);
     if (!word || !ctx.negated) return undefined;
+    // "The label team must be immutable": a rule on changes (immutable-metadata's); its "immutable", counted as a
+    // negation, read as the label banned.
+    if (IMMUTABLE_WORD.test(ctx.text)) return undefined;
     const kv = singleKeyValue(ctx.text, word);
     const resources = metadataTargets(ctx);
     if (!kv || !resources.length) return undefined;
@@ -5013,7 +5023,9 @@ const immutableMetadata: OfflineFamily = {
   examples: ['The team label of Deployments must not change.', 'Deny changes to the owner annotation on Namespaces.'],
   phrases: [
     META_PHRASE,
-    /\b(?:immutable|chang(?:e|es|ed|ing)|modif(?:y|ies|ied|ying|ications?)|edit(?:s|ed|ing)?|alter(?:s|ed|ing|ations?)?)\b/i,
+    // "must be immutable" says "must not change": a negation, as the reader counts it elsewhere.
+    [/\bimmutable\b/i, 'not'],
+    /\b(?:chang(?:e|es|ed|ing)|modif(?:y|ies|ied|ying|ications?)|edit(?:s|ed|ing)?|alter(?:s|ed|ing|ations?)?)\b/i,
     /\b(?:or|and)\s+(?:remov(?:e|ed|al|ing)|delet(?:e|ed|ion|ing))\b/i,
     /\b(?:once\s+set|after\s+creation)\b/i,
   ],

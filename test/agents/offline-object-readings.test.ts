@@ -265,3 +265,33 @@ describe('an immutable ConfigMap or Secret made before the policy', () => {
     ).toEqual([]);
   });
 });
+
+describe('"immutable" in a label or annotation rule', () => {
+  it('reads "the label K must be / is immutable" as a rule on changes, never as the label banned', async () => {
+    const text = 'The label team on Namespaces must be immutable.';
+    expect(understandOffline({ text }).family).toBe('immutable-metadata');
+    expect(
+      await failuresOn(text, [
+        { name: 'a labelled Namespace created is admitted', object: namespace({ team: 'a' }), expect: 'allow' },
+        {
+          name: 'changing the label is denied',
+          operation: 'UPDATE',
+          object: namespace({ team: 'b' }),
+          oldObject: namespace({ team: 'a' }),
+          expect: 'deny',
+        },
+      ]),
+    ).toEqual([]);
+    expect(understandOffline({ text: 'The owner annotation of Services is immutable.' }).family).toBe(
+      'immutable-metadata',
+    );
+  });
+
+  it('refuses "must not be immutable" and a key named immutable (read as a requirement before)', () => {
+    for (const text of [
+      'The label team on Namespaces must not be immutable.',
+      'Namespaces must not have the label immutable.',
+    ])
+      expect(refused(text), text).toBe(true);
+  });
+});
