@@ -384,6 +384,12 @@ const META_VALUE_WORD =
   '(?:disabled?|enabled?|none|no|never|nothing|false|true|on|off|yes|deny|denied|block(?:ed)?|reject(?:ed)?|refused?|forbid(?:den)?|prohibit(?:ed)?|prevent(?:ed)?|restrict(?:ed|s|ing)?)';
 const META_KEY = '[`\'"]?[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?[`\'"]?';
 const META_WORDS = '(?:labels?|labell?ed|annotations?|annotated)';
+/** "must (not) be (set to)", "is (not) (set to)": what comes between a label and the value it is said to hold. */
+const META_BE =
+  '(?:(?:must|should|shall|has\\s+to|have\\s+to|needs?\\s+to)\\s+(?:not\\s+)?be(?:\\s+set\\s+to)?|(?:is|are)(?:\\s+not)?(?:\\s+set\\s+to)?)';
+/** Words that say the object is banned ("the label K is forbidden"), never a value. */
+const META_BAN_WORD =
+  '(?:deny|denied|block(?:ed)?|reject(?:ed)?|refused?|forbid(?:den)?|prohibit(?:ed)?|prevent(?:ed)?)';
 const META_VALUES: readonly RegExp[] = [
   // label env=disabled / annotation prometheus.io/scrape: false / label K with (the) value none / label K set to off
   new RegExp(
@@ -395,9 +401,10 @@ const META_VALUES: readonly RegExp[] = [
     `(\\bset(?:s|ting)?\\s+(?:the\\s+|an?\\s+)?${META_WORDS}\\s+${META_KEY}\\s+to\\s+(?:the\\s+)?(?:value\\s+)?)(${META_VALUE_WORD})\\b(?![\`'"\u2019\u201d])`,
     'gi',
   ),
-  // the label K (on Namespaces) must be (set to) restricted; "must be forbidden / denied" is a ban, not a value
+  // the label K (on Namespaces) must be (set to) restricted, the K label is not restricted; "must be forbidden /
+  // denied" is a ban, not a value
   new RegExp(
-    `(\\b${META_WORDS}\\s+${META_KEY}\\s+(?:(?:on|of|for|in)\\s+[^.;]*?\\s+)?(?:(?:must|should|shall|has\\s+to|have\\s+to|needs?\\s+to)\\s+(?:not\\s+)?be(?:\\s+set\\s+to)?|(?:is|are)\\s+set\\s+to)\\s+)((?!(?:deny|denied|block(?:ed)?|reject(?:ed)?|refused?|forbid(?:den)?|prohibit(?:ed)?|prevent(?:ed)?)\\b)${META_VALUE_WORD})\\b(?![\`'"\u2019\u201d])`,
+    `(\\b(?:${META_WORDS}\\s+${META_KEY}|${META_KEY}\\s+${META_WORDS})\\s+(?:(?:on|of|for|in)\\s+[^.;]*?\\s+)?${META_BE}\\s+)((?!${META_BAN_WORD}\\b)${META_VALUE_WORD})\\b(?![\`'"\u2019\u201d])`,
     'gi',
   ),
 ];

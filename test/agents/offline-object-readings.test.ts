@@ -99,6 +99,7 @@ describe('a label or annotation value that reads as a negation or a boolean', ()
       'The annotation sidecar.istio.io/inject on Pods must be true.',
       'The annotation prometheus.io/scrape on Services must be set to false.',
       'The annotation prometheus.io/scrape on Services must be set to true.',
+      'Deny Namespaces where the pod-security.kubernetes.io/enforce label is not restricted.',
     ])
       expect(refused(text), text).toBe(true);
   });
