@@ -407,6 +407,12 @@ const META_VALUES: readonly RegExp[] = [
     `(\\b(?:${META_WORDS}\\s+${META_KEY}|${META_KEY}\\s+${META_WORDS})\\s+(?:(?:on|of|for|in)\\s+[^.;]*?\\s+)?${META_BE}\\s+)((?!${META_BAN_WORD}\\b)${META_VALUE_WORD})\\b(?![\`'"\u2019\u201d])`,
     'gi',
   ),
+  // the ingress class (named) none, the none ingress class: a class's name (claim-storage-class reads its own)
+  new RegExp(
+    `(\\bingress\\s*class(?:Name)?\\s+(?:(?:named|called)\\s+)?)(${META_VALUE_WORD})\\b(?![\`'"\u2019\u201d])`,
+    'gi',
+  ),
+  new RegExp(`(\\bthe\\s+)(${META_VALUE_WORD})(?=\\s+ingress\\s*class\\b)`, 'gi'),
 ];
 
 /** A family's phrase; `[re, 'not']` reads the phrase as a negation ("run as root" for a non-root rule). */

@@ -296,3 +296,29 @@ describe('"immutable" in a label or annotation rule', () => {
       expect(refused(text), text).toBe(true);
   });
 });
+
+describe('an ingress class whose name is a negating word', () => {
+  it('reads "the ingress class none / named disabled" as that name, with the polarity the text has', async () => {
+    const ingress = (ingressClassName?: string): KubeObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'i', namespace: 'shop' },
+      spec: {
+        ...(ingressClassName ? { ingressClassName } : {}),
+        rules: [{ host: 'a.example.com' }],
+      },
+    });
+    expect(
+      await failuresOn('Ingresses must not use the ingress class none.', [
+        { name: 'none denied', object: ingress('none'), expect: 'deny' },
+        { name: 'nginx admitted', object: ingress('nginx'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    expect(
+      await failuresOn('Ingresses must use the ingress class named disabled.', [
+        { name: 'disabled admitted', object: ingress('disabled'), expect: 'allow' },
+        { name: 'nginx denied', object: ingress('nginx'), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+});
