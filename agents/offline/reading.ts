@@ -413,6 +413,12 @@ const META_VALUES: readonly RegExp[] = [
     'gi',
   ),
   new RegExp(`(\\bthe\\s+)(${META_VALUE_WORD})(?=\\s+ingress\\s*class\\b)`, 'gi'),
+  // the ClusterRole restricted, the restricted Role, the group blocked: a role's or a subject's name
+  new RegExp(
+    `(\\bthe\\s+(?:ClusterRole|Role|group|user|service\\s?account)\\s+(?:(?:named|called)\\s+)?)(${META_VALUE_WORD})\\b(?![\`'"\u2019\u201d])`,
+    'gi',
+  ),
+  new RegExp(`(\\bthe\\s+)(${META_VALUE_WORD})(?=\\s+(?:ClusterRole|Role|group|user|service\\s?account)\\b)`, 'gi'),
 ];
 
 /** A family's phrase; `[re, 'not']` reads the phrase as a negation ("run as root" for a non-root rule). */

@@ -322,3 +322,22 @@ describe('an ingress class whose name is a negating word', () => {
     ).toEqual([]);
   });
 });
+
+describe('a role or subject whose name is a negating word', () => {
+  it('never reads "must reference the restricted ClusterRole" as a ban on binding it', async () => {
+    expect(refused('RoleBindings must reference the restricted ClusterRole.')).toBe(true);
+    const binding = (role: string): KubeObject => ({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'b', namespace: 'shop' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'eve' }],
+    });
+    expect(
+      await failuresOn('RoleBindings must not reference the restricted ClusterRole.', [
+        { name: 'restricted denied', object: binding('restricted'), expect: 'deny' },
+        { name: 'view admitted', object: binding('view'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+});
