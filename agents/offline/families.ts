@@ -2095,6 +2095,13 @@ function metadataTargets(ctx: FamilyContext): ApiResource[] {
   return [];
 }
 
+/**
+ * "immutable" in a label rule: a rule on changes (immutable-metadata's), or a key or value named so ("the label
+ * immutable"). The reader counts the word as a negation, so metadata-required and metadata-forbidden read it as the
+ * opposite polarity ("The label team must be immutable" banned the label); neither reads it.
+ */
+const IMMUTABLE_WORD = /\bimmutable\b/i;
+
 const metadataRequired: OfflineFamily = {
   id: 'metadata-required',
   title: 'labels / annotations required (present, non-empty, or a given value)',
@@ -2115,7 +2122,7 @@ const metadataRequired: OfflineFamily = {
   match: (ctx) => {
     const t = ctx.text;
     const word = metaWord(t);
-    if (!word) return undefined;
+    if (!word || IMMUTABLE_WORD.test(t)) return undefined;
     // Whether the statement requires or forbids is its polarity (reading.ts), checked against this family's.
     const resources = metadataTargets(ctx);
     const list = keyList(ctx, word);
@@ -2469,6 +2476,9 @@ const metadataForbidden: OfflineFamily = {
   match: (ctx) => {
     const word = metaWord(ctx.text);
     if (!word || !ctx.negated) return undefined;
+    // "The label team must be immutable": a rule on changes (immutable-metadata's); its "immutable", counted as a
+    // negation, read as the label banned.
+    if (IMMUTABLE_WORD.test(ctx.text)) return undefined;
     const kv = singleKeyValue(ctx.text, word);
     const resources = metadataTargets(ctx);
     if (!kv || !resources.length) return undefined;
@@ -3106,6 +3116,18 @@ const rbacSubjects: OfflineFamily = {
         );
     const bound = m ?? none;
     if (!bound) return undefined;
+    // "… bound to ClusterRoles / any ClusterRole / a Role / privileged ClusterRoles": no role is named (a kind word, a
+    // determiner, or a description before a plural kind). Read as a role's name, the rule checked bindings to a role
+    // called "ClusterRoles" or "any" and admitted every other binding.
+    if (m) {
+      const after = ctx.text.slice(m.index + m[0].length);
+      if (
+        /^(?:cluster-?)?roles?$/i.test(m[3]) ||
+        /^(?:any|a|an|all|every|each|some|other|these|those|such)$/i.test(m[3]) ||
+        (m[4] !== undefined && /^s\b/i.test(after))
+      )
+        return undefined;
+    }
     // "prevents binding service accounts to cluster-admin" bans one kind of subject, not every binding to the role.
     const subjectKinds = [/\busers?\b/i, /\bgroups?\b/i, /\bservice\s?accounts?\b/i].filter((re) => re.test(ctx.text));
     if (!m && subjectKinds.length > 0 && subjectKinds.length < 3) return undefined;
@@ -5035,7 +5057,9 @@ const immutableMetadata: OfflineFamily = {
   examples: ['The team label of Deployments must not change.', 'Deny changes to the owner annotation on Namespaces.'],
   phrases: [
     META_PHRASE,
-    /\b(?:immutable|chang(?:e|es|ed|ing)|modif(?:y|ies|ied|ying|ications?)|edit(?:s|ed|ing)?|alter(?:s|ed|ing|ations?)?)\b/i,
+    // "must be immutable" says "must not change": a negation, as the reader counts it elsewhere.
+    [/\bimmutable\b/i, 'not'],
+    /\b(?:chang(?:e|es|ed|ing)|modif(?:y|ies|ied|ying|ications?)|edit(?:s|ed|ing)?|alter(?:s|ed|ing|ations?)?)\b/i,
     /\b(?:or|and)\s+(?:remov(?:e|ed|al|ing)|delet(?:e|ed|ion|ing))\b/i,
     /\b(?:once\s+set|after\s+creation)\b/i,
   ],
@@ -6260,8 +6284,14 @@ const rbacRules: OfflineFamily = {
     if (subresources.some((s) => !ctx.catalog.byPlural(s.plural).length)) return undefined;
     const lists: Array<'verbs' | 'resources'> = [];
     if (wildcard) {
+      // "the `*` verb on any resource": "resource" says where the verb applies, not that the resources list holds
+      // the wildcard; read as a list, a Role granting get on '*' was denied too. With verbs named, such a phrase is
+      // not a list ("wildcards for all resources" alone still names the resources list).
+      const where =
+        /\b(?:on|for|to|of|across|over)\s+(?:any|all|every|each)\s+(?:(?:of\s+)?(?:the|their|its)\s+)?resources?\b/gi;
+      const listed = /\bverbs?\b/i.test(t) ? t.replace(where, ' ') : t;
       if (/\bverbs?\b/i.test(t)) lists.push('verbs');
-      if (/\bresources?\b/i.test(t)) lists.push('resources');
+      if (/\bresources?\b/i.test(listed)) lists.push('resources');
       if (!lists.length) return undefined;
     }
     const ns = homeNamespace(ctx);
@@ -7180,6 +7210,11 @@ interface KnownField {
    * denied and it is stuck).
    */
   fixed?: true;
+  /**
+   * Once the field holds this value the API server refuses to change it (`immutable: true`): an object made before
+   * the policy that holds it can never comply with a ban, so an UPDATE of such an object is allowed.
+   */
+  fixedAt?: unknown;
   /** The API server fills it in before admission: a requirement that it be set can never fail, so is not read. */
   defaulted?: true;
   /** A number the API server fills in when unset (what a bound on an unset field is checked against). */
@@ -7234,9 +7269,9 @@ const KNOWN_FIELDS: Readonly<Record<string, Readonly<Record<string, KnownField>>
   Secret: {
     // the API server gives every Secret a type (Opaque when unset) before admission: "must set type" is never read
     type: { path: 'type', type: 'string', values: SECRET_TYPES, fixed: true, defaulted: true },
-    immutable: { path: 'immutable', type: 'boolean' },
+    immutable: { path: 'immutable', type: 'boolean', fixedAt: true },
   },
-  ConfigMap: { immutable: { path: 'immutable', type: 'boolean' } },
+  ConfigMap: { immutable: { path: 'immutable', type: 'boolean', fixedAt: true } },
   HorizontalPodAutoscaler: {
     minReplicas: { path: 'spec.minReplicas', type: 'number', numberDefault: 1 },
     maxReplicas: { path: 'spec.maxReplicas', type: 'number' },
@@ -7370,6 +7405,19 @@ function matchKnownField(ctx: FamilyContext): FamilySolution | undefined {
   );
   const rest = modal ? ` to ${modal[1]}` : after;
   const m = VALUE_AFTER.exec(rest);
+  // "concurrencyPolicy to Forbid or Replace", "of type Opaque or kubernetes.io/tls", "Retain, Delete": a list of
+  // values, of which the rule below would keep the first (the others are placed as the field's enumerated values).
+  // A comma or "and" is a list only when a value follows ("to Forbid, so that …" is one value).
+  const then = m
+    ? /^\s*(,\s*(?:or\b|and\b)?|\/|\bor\b|\band\b|\bnor\b)\s*[`'"]?([A-Za-z0-9._:/%-]*)/i.exec(rest.slice(m[0].length))
+    : null;
+  if (
+    then &&
+    (/^(?:\/|or|nor|,\s*or)$/i.test(then[1].trim()) ||
+      (field.values ?? []).includes(then[2]) ||
+      /[./:%\d]/.test(then[2]))
+  )
+    return undefined;
   const connector = m ? /^\s*(?:is|be|equals?|set\s+to|to|of|=|==|:)\s*/.test(rest) : false;
   let raw = m?.[1];
   // A bare word after the field is its value only when the field enumerates it.
@@ -7426,12 +7474,27 @@ function matchKnownField(ctx: FamilyContext): FamilySolution | undefined {
   allow();
 }
 `
-    : '';
-  const keptNote = field.fixed ? `; an UPDATE that keeps ${path} as it was is allowed (it cannot change once set)` : '';
-  const guard = `${scope?.guard ?? ''}${kept}`;
+    : field.fixedAt !== undefined
+      ? `if (request.operation === 'UPDATE' && getPath(request.oldObject, ${js(path)}) === ${js(field.fixedAt)}) {
+  allow();
+}
+`
+      : '';
+  const keptNote = field.fixed
+    ? `; an UPDATE that keeps ${path} as it was is allowed (it cannot change once set)`
+    : field.fixedAt !== undefined
+      ? `; an UPDATE of an object whose ${path} was already ${JSON.stringify(field.fixedAt)} is allowed (it cannot change from it)`
+      : '';
+  // A requirement of the fixedAt value itself needs no fixedAt guard (an object holding it complies); of another
+  // value ("must set immutable to false"), an older object holding it could never comply.
+  const guard = `${scope?.guard ?? ''}${field.fixed || (value !== undefined && value !== field.fixedAt) ? kept : ''}`;
   // An object made before the policy, breaking it, is relabelled: allowed when the fixed field keeps its value.
-  const keptCases = (breaking: KubeObject): TestCase[] =>
-    field.fixed
+  const keptCases = (breaking: KubeObject, ban = false): TestCase[] =>
+    field.fixed ||
+    (ban &&
+      field.fixedAt !== undefined &&
+      parts.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as JsonObject)[k] : undefined), breaking) ===
+        field.fixedAt)
       ? [
           updateCase(
             `an UPDATE of an older ${r.kind} that keeps ${path} as it was is allowed`,
@@ -7464,6 +7527,24 @@ function matchKnownField(ctx: FamilyContext): FamilySolution | undefined {
           ? value + 1
           : ((field.values ?? []).find((x) => x !== value) ?? `${String(value)}-other`);
   const show = value === undefined ? '' : JSON.stringify(value);
+  // An int-or-percent field holds zero as 0 or "0%", the same thing ("must not set maxUnavailable to 0" means no
+  // disruption, said either way); any other number and its percentage differ.
+  const zero = field.type === 'intOrString' && (value === 0 || value === '0%');
+  const holds = zero
+    ? `[0, '0%'].includes(getPath(request.object, ${js(path)}))`
+    : `getPath(request.object, ${js(path)}) === ${js(value)}`;
+  const zeroNote = zero ? ' (0 and "0%" alike)' : '';
+  const differs = zero ? `!${holds}` : `getPath(request.object, ${js(path)}) !== ${js(value)}`;
+  const zeroCases = (expect: TestCase['expect']): TestCase[] =>
+    zero
+      ? [
+          {
+            name: `${r.kind} with ${path} ${JSON.stringify(value === 0 ? '0%' : 0)} is ${expect === 'allow' ? 'allowed' : word}`,
+            object: mk(value === 0 ? '0%' : 0),
+            expect,
+          },
+        ]
+      : [];
   const base = {
     target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
     steps: [step('getPath', 'read a dotted path without throwing')],
@@ -7475,16 +7556,17 @@ function matchKnownField(ctx: FamilyContext): FamilySolution | undefined {
       ...base,
       polarity: 'forbid',
       family: 'known-field',
-      summary: `${r.kind} objects may not set ${path} to ${show}${keptNote}`,
+      summary: `${r.kind} objects may not set ${path} to ${show}${zeroNote}${field.fixed || value === field.fixedAt ? keptNote : ''}`,
       tests: [
         { name: `${r.kind} with ${path} ${show} is ${word}`, object: mk(value), expect: v },
         { name: `${r.kind} with ${path} ${JSON.stringify(other)} is allowed`, object: mk(other), expect: 'allow' },
         { name: `${r.kind} without ${path} is allowed`, object: mk(undefined), expect: 'allow' },
         updateCase(`UPDATE to ${path} ${show} is ${word}`, mk(other), mk(value), v),
-        ...keptCases(mk(value)),
+        ...zeroCases(v),
+        ...keptCases(mk(value), value === field.fixedAt),
         ...scopeCases(r, ctx, (o) => mk(value, o.namespace)),
       ],
-      javascript: `${namespaceGuard(ctx, [r])}${kept}if (getPath(request.object, ${js(path)}) === ${js(value)}) {
+      javascript: `${namespaceGuard(ctx, [r])}${field.fixed || value === field.fixedAt ? kept : ''}if (${holds}) {
   ${act(ctx, js(`${r.kind} objects may not set ${path} to ${show}`))}
 }
 `,
@@ -7495,17 +7577,18 @@ function matchKnownField(ctx: FamilyContext): FamilySolution | undefined {
       ...base,
       polarity: 'require',
       family: 'known-field',
-      summary: `${r.kind} objects must set ${path} to ${show}${note}${keptNote}`,
+      summary: `${r.kind} objects must set ${path} to ${show}${zeroNote}${note}${field.fixed || value !== field.fixedAt ? keptNote : ''}`,
       tests: [
         { name: `${r.kind} with ${path} ${show} is allowed`, object: mk(value), expect: 'allow' },
         { name: `${r.kind} with ${path} ${JSON.stringify(other)} is ${word}`, object: mk(other), expect: v },
         { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v },
         updateCase(`UPDATE away from ${show} is ${word}`, mk(value), mk(other), v),
-        ...keptCases(mk(other)),
+        ...zeroCases('allow'),
+        ...keptCases(mk(other), value !== field.fixedAt),
         ...scopeCases(r, ctx, (o) => mk(undefined, o.namespace)),
         ...(scope ? scope.cases(() => mk(undefined), v) : []),
       ],
-      javascript: `${namespaceGuard(ctx, [r])}${guard}if (getPath(request.object, ${js(path)}) !== ${js(value)}) {
+      javascript: `${namespaceGuard(ctx, [r])}${guard}if (${differs}) {
   ${act(ctx, js(`${r.kind} objects must set ${path} to ${show}`))}
 }
 `,
@@ -7520,7 +7603,7 @@ function matchKnownField(ctx: FamilyContext): FamilySolution | undefined {
     ...base,
     polarity: 'require',
     family: 'known-field',
-    summary: `${r.kind} objects must set ${path}${note}${keptNote}`,
+    summary: `${r.kind} objects must set ${path}${note}${field.fixed ? keptNote : ''}`,
     tests: [
       { name: `${r.kind} with ${path} set is allowed`, object: mk(sampleValue), expect: 'allow' },
       { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v, message: name },

@@ -426,6 +426,55 @@ const RESTRICT = /(?<![=:/.@`'"\u2018\u201c-])\brestrict(?:s|ed|ing)?\b(?![^.]*\
 /** "set to restricted", "with the value disabled": the word after a setter is a value, whatever it means elsewhere. */
 const SET_VALUE = /(\b(?:set\s+to|with\s+(?:the\s+)?value|equal\s+to|equals)\s+)([A-Za-z]+)\b(?![`'"\u2019\u201d])/gi;
 
+/**
+ * The value of a label or annotation is a string, whatever it says elsewhere: "set the label istio-injection to
+ * disabled", "the annotation prometheus.io/scrape: false", "the label pod-security.kubernetes.io/enforce on Namespaces
+ * must be restricted". Read as words, "disabled", "restricted", "none" counted as a negation and "false" as "not"
+ * (a requirement became a ban on that very value, or on the key), and "true" / "enabled" were dropped (the value was
+ * lost). Such a value is put in curly quotes, which the generic phrases never read, so it is a value the family must
+ * use, or the intent is refused.
+ */
+const META_VALUE_WORD =
+  '(?:disabled?|enabled?|none|no|never|nothing|false|true|on|off|yes|deny|denied|block(?:ed)?|reject(?:ed)?|refused?|forbid(?:den)?|prohibit(?:ed)?|prevent(?:ed)?|restrict(?:ed|s|ing)?)';
+const META_KEY = '[`\'"]?[A-Za-z0-9](?:[-A-Za-z0-9_./]*[A-Za-z0-9])?[`\'"]?';
+const META_WORDS = '(?:labels?|labell?ed|annotations?|annotated)';
+/** "must (not) be (set to)", "is (not) (set to)": what comes between a label and the value it is said to hold. */
+const META_BE =
+  '(?:(?:must|should|shall|has\\s+to|have\\s+to|needs?\\s+to)\\s+(?:not\\s+)?be(?:\\s+set\\s+to)?|(?:is|are)(?:\\s+not)?(?:\\s+set\\s+to)?)';
+/** Words that say the object is banned ("the label K is forbidden"), never a value. */
+const META_BAN_WORD =
+  '(?:deny|denied|block(?:ed)?|reject(?:ed)?|refused?|forbid(?:den)?|prohibit(?:ed)?|prevent(?:ed)?)';
+const META_VALUES: readonly RegExp[] = [
+  // label env=disabled / annotation prometheus.io/scrape: false / label K with (the) value none / label K set to off
+  new RegExp(
+    `(\\b${META_WORDS}\\s+(?:the\\s+)?${META_KEY}\\s*(?:[=:]\\s*|\\s+(?:,\\s*)?(?:set\\s+to|with\\s+(?:the\\s+)?value|equal\\s+to)\\s+))(${META_VALUE_WORD})\\b(?![\`'"\u2019\u201d])`,
+    'gi',
+  ),
+  // set the label K to disabled ("add the label K to Namespaces" names where it goes, never a value)
+  new RegExp(
+    `(\\bset(?:s|ting)?\\s+(?:the\\s+|an?\\s+)?${META_WORDS}\\s+${META_KEY}\\s+to\\s+(?:the\\s+)?(?:value\\s+)?)(${META_VALUE_WORD})\\b(?![\`'"\u2019\u201d])`,
+    'gi',
+  ),
+  // the label K (on Namespaces) must be (set to) restricted, the K label is not restricted; "must be forbidden /
+  // denied" is a ban, not a value
+  new RegExp(
+    `(\\b(?:${META_WORDS}\\s+${META_KEY}|${META_KEY}\\s+${META_WORDS})\\s+(?:(?:on|of|for|in)\\s+[^.;]*?\\s+)?${META_BE}\\s+)((?!${META_BAN_WORD}\\b)${META_VALUE_WORD})\\b(?![\`'"\u2019\u201d])`,
+    'gi',
+  ),
+  // the ingress class (named) none, the none ingress class: a class's name (claim-storage-class reads its own)
+  new RegExp(
+    `(\\bingress\\s*class(?:Name)?\\s+(?:(?:named|called)\\s+)?)(${META_VALUE_WORD})\\b(?![\`'"\u2019\u201d])`,
+    'gi',
+  ),
+  new RegExp(`(\\bthe\\s+)(${META_VALUE_WORD})(?=\\s+ingress\\s*class\\b)`, 'gi'),
+  // the ClusterRole restricted, the restricted Role, the group blocked: a role's or a subject's name
+  new RegExp(
+    `(\\bthe\\s+(?:ClusterRole|Role|group|user|service\\s?account)\\s+(?:(?:named|called)\\s+)?)(${META_VALUE_WORD})\\b(?![\`'"\u2019\u201d])`,
+    'gi',
+  ),
+  new RegExp(`(\\bthe\\s+)(${META_VALUE_WORD})(?=\\s+(?:ClusterRole|Role|group|user|service\\s?account)\\b)`, 'gi'),
+];
+
 /** A family's phrase; `[re, 'not']` reads the phrase as a negation ("run as root" for a non-root rule). */
 export type Phrase = RegExp | readonly [RegExp, 'not'];
 
@@ -455,7 +504,8 @@ const GENERIC_PHRASES: ReadonlyArray<[RegExp, string]> = [
     /\b(?:trigger|triggers|raise|raises|emit|emits|log|logs|produce|produces|issue|issues)\s+(?:a\s+)?warnings?\b/gi,
     ' deny ',
   ],
-  [/\bwarn(?:s|ing)?\b/gi, ' deny '],
+  // Never a word inside a key ("the label pod-security.kubernetes.io/warn", "example.com/warn-only").
+  [/(?<![\w./-])warn(?:s|ing)?\b(?![./-]\w)/gi, ' deny '],
   [/\bmake use of\b/gi, ' '],
 ];
 
@@ -495,6 +545,7 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
       ? `${lead}\`${word}\``
       : m,
   );
+  for (const re of META_VALUES) s = s.replace(re, (_m, lead: string, word: string) => `${lead}\u201c${word}\u201d`);
   s = removeNamespacePhrases(s, o.namespaces).replace(EITHER_LEVEL, ' ');
   const before = s;
   for (const p of o.phrases) {

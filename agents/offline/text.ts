@@ -327,7 +327,8 @@ export const WORKLOAD_KINDS = [
 
 /** The text asks to warn rather than block. */
 export function wantsWarning(text: string): boolean {
-  return /\bwarn(ing|s)?\b/i.test(text) && !/\bdeny\b.*\bwarn/i.test(text);
+  // "warn" inside a key ("the label pod-security.kubernetes.io/warn") asks for no warning.
+  return /(?<![\w./-])warn(ing|s)?\b(?![./-]\w)/i.test(text) && !/\bdeny\b.*\bwarn/i.test(text);
 }
 
 /** Words that say the policy forbids something (rather than requires it). */
