@@ -25,8 +25,9 @@ const RISKY_SUBRESOURCES = ['status', 'binding', 'eviction'];
  * remembering them: namespaceSelector by kubernetes.io/metadata.name (In the intended namespaces, else
  * NotIn the system ones), failurePolicy Ignore unless the intent opts in to Fail, a short timeout, only the
  * operations the intent needs, no status/binding/eviction subresources unless asked, explicit apiGroups,
- * violationPolicy from the intent's mode. It only ever narrows what is matched, never widens it, so inside
- * the intended scope the policy decides exactly as before. Returns a new object; the draft is untouched.
+ * violationPolicy from the intent's mode, and a DELETE rule never stops the namespace controller or the garbage
+ * collector (CONTROLLER_DELETERS). It only ever narrows what is matched or denied, never widens it, so inside the
+ * intended scope the policy decides exactly as before for every other requester. Returns a new object; the draft is untouched.
  */
 export function harden(
   policy: JsPolicy,
@@ -47,6 +48,12 @@ export function harden(
     );
     spec.operations = minimalOperations(spec.operations, plan, intent);
   }
+  if (
+    type === 'Validating' &&
+    typeof spec.javascript === 'string' &&
+    (spec.operations ?? []).some((o) => o === 'DELETE' || o === '*')
+  )
+    spec.javascript = withControllerDeletes(spec.javascript);
   const mode = intent?.options?.mode;
   if (mode) spec.violationPolicy = MODE_TO_VIOLATION_POLICY[mode];
 
@@ -66,6 +73,27 @@ export function harden(
       excludedNamespaces(plan, intent),
     );
   return hardened;
+}
+
+/**
+ * The cluster's own deleters: the namespace controller empties a Namespace being deleted (every object in it, the
+ * kube-root-ca.crt ConfigMap included) and the garbage collector removes dependents of a deleted owner. A DELETE ban
+ * that stops them leaves every Namespace stuck Terminating and orphans pile up, far beyond what any intent meant.
+ */
+export const CONTROLLER_DELETERS = [
+  'system:serviceaccount:kube-system:namespace-controller',
+  'system:serviceaccount:kube-system:generic-garbage-collector',
+] as const;
+const CONTROLLER_DELETES_MARK =
+  "// policyforge: the cluster's own deletes (namespace teardown, garbage collection) are never denied";
+
+function withControllerDeletes(javascript: string): string {
+  if (javascript.includes(CONTROLLER_DELETES_MARK)) return javascript;
+  return `${CONTROLLER_DELETES_MARK}
+if (request.operation === 'DELETE' && request.userInfo && ${JSON.stringify(CONTROLLER_DELETERS)}.indexOf(request.userInfo.username) >= 0) {
+  allow();
+}
+${javascript}`;
 }
 
 function minimalOperations(operations: string[] | undefined, plan?: Plan, intent?: Intent): string[] {

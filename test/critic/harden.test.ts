@@ -174,3 +174,53 @@ describe.skipIf(!haveSharedIntents)('harden', () => {
     },
   );
 });
+
+describe('harden and the cluster’s own deletes', () => {
+  // helper-objects found it in the sandbox: "ConfigMaps cannot be deleted" denied the namespace controller, which
+  // empties a Namespace being deleted (kube-root-ca.crt is in every one), so every Namespace stayed Terminating.
+  const configMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'kube-root-ca.crt', namespace: 'team-a' },
+  };
+  const noDeletes = (): JsPolicy => ({
+    apiVersion: 'policy.jspolicy.com/v1beta1',
+    kind: 'JsPolicy',
+    metadata: { name: 'no-configmap-deletes.policyforge.dev' },
+    spec: { operations: ['DELETE'], resources: ['configmaps'], javascript: "deny('ConfigMaps may not be deleted');" },
+  });
+  const deleteBy = (username: string) => ({
+    name: `DELETE by ${username}`,
+    operation: 'DELETE' as const,
+    oldObject: configMap,
+    userInfo: { username, groups: ['system:authenticated'] },
+  });
+
+  it('lets the namespace controller and the garbage collector delete; anyone else is still denied', async () => {
+    const { createSandbox } = await import('../../sandbox/index.js');
+    const sandbox = createSandbox({ isolation: 'inline' });
+    try {
+      const hardened = harden(
+        noDeletes(),
+        plan({ operations: ['DELETE'], resources: ['configmaps'], apiGroups: [''] }),
+      );
+      const run = await sandbox.runSuite(hardened, [
+        { ...deleteBy('system:serviceaccount:kube-system:namespace-controller'), expect: 'allow' },
+        { ...deleteBy('system:serviceaccount:kube-system:generic-garbage-collector'), expect: 'allow' },
+        { ...deleteBy('alice'), expect: 'deny' },
+        { ...deleteBy('system:serviceaccount:team-a:namespace-controller'), expect: 'deny' },
+        { name: 'DELETE with no userInfo', operation: 'DELETE', oldObject: configMap, expect: 'deny' },
+      ]);
+      expect(run.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`)).toEqual([]);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('adds nothing to a policy that does not act on DELETE, and adds it once', () => {
+    expect(harden(draft({})).spec.javascript).toBe("deny('x')");
+    const once = harden(noDeletes());
+    expect(harden(once).spec.javascript).toBe(once.spec.javascript);
+    expect(once.spec.javascript?.match(/namespace-controller/g)).toHaveLength(1);
+  });
+});
