@@ -226,7 +226,10 @@ export function readIntent(text: string): Reading {
     chosen = [...policySentences, ...parameters];
     const policyText = policySentences.join(' ');
     for (const other of [...operative, ...unmarked, ...unmarkedRules])
-      (narrows(other, policyText) ? chosen : rationale).push(other);
+      (narrows(other, policyText) || (!unmarked.includes(other) && namesOtherField(other, policyText))
+        ? chosen
+        : rationale
+      ).push(other);
     for (const other of markedRationale) (narrows(other, policyText, true) ? chosen : rationale).push(other);
   } else {
     chosen = [...operative, ...unmarkedRules, ...unmarked, ...parameters];
@@ -318,6 +321,26 @@ function narrows(sentence: string, ruleText: string, marked = false): boolean {
   for (const name of namespaceNamesIn(sentence))
     if (!new RegExp(`\\b${name.replace(/-/g, '\\-')}\\b`).test(rule)) return true;
   return false;
+}
+
+/**
+ * A rule of its own beside the "This policy …" sentence: "Services must not use NodePort. This policy ensures Services
+ * of type LoadBalancer are denied." names a field or value (a camelCase word: NodePort, hostNetwork) the policy
+ * sentence does not. Set aside as rationale, its rule was dropped without a word; read, the statement is refused
+ * unless one family places both.
+ */
+function namesOtherField(sentence: string, ruleText: string): boolean {
+  // a rule says what must be, not what can ("… a host port that a NetworkPolicy cannot control" is background)
+  if (
+    !/\b(?:must|shall|should|may\s+not|mustn't|shouldn't|(?:is|are)\s+(?:not\s+)?(?:allowed|permitted|forbidden|prohibited|required))\b/i.test(
+      sentence,
+    )
+  )
+    return false;
+  const rule = ruleText.toLowerCase();
+  return [...sentence.matchAll(/\b(?:[a-z]+[A-Z]|[A-Z][a-z]+[A-Z])[A-Za-z0-9]*\b/g)].some(
+    (m) => !rule.includes(m[0].toLowerCase()),
+  );
 }
 
 /** Namespace names a sentence mentions: "the prod namespace", "namespace `prod`", "namespace prod." */

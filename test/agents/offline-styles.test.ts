@@ -4345,3 +4345,19 @@ const READ_JOB_TEMPLATES: Array<{ text: string; family: string; checks: Check[] 
 ];
 
 describeReadings("a Job's field reaches CronJobs' job templates", READ_JOB_TEMPLATES);
+
+// A rule of its own beside "This policy …": "Services must not use NodePort. This policy ensures Services of type
+// LoadBalancer are denied." was read as the LoadBalancer ban alone (the first rule set aside as rationale).
+const READ_RULE_BESIDE_POLICY: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'Services must not use NodePort. This policy ensures Services of type LoadBalancer are denied.',
+    family: 'service-type',
+    checks: [
+      ['NodePort', service({ type: 'NodePort' }), 'deny'],
+      ['LoadBalancer', service({ type: 'LoadBalancer' }), 'deny'],
+      ['ClusterIP', service({ type: 'ClusterIP' }), 'allow'],
+    ],
+  },
+];
+
+describeReadings('a rule of its own beside the "This policy …" sentence', READ_RULE_BESIDE_POLICY);
