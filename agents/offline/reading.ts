@@ -103,6 +103,17 @@ const ONLY_IN_NAMESPACE = [
   new RegExp(`^(.+?)\\s+(?:may|can)\\s+only\\s+be\\s+(?:created|used|deployed)\\s+${IN_ONE_NAMESPACE}$`, 'i'),
 ];
 
+/** "… in any namespace other than dev" (the whole tail). */
+const OTHER_THAN_NAMESPACE = new RegExp(
+  `^(.+?)\\s+in\\s+(?:any|every|all)\\s+namespaces?\\s+(?:other\\s+than|except|but)\\s+(?:the\\s+)?(?:namespace\\s+)?(${NS_NAME})(?:\\s+namespace)?$`,
+  'i',
+);
+/** "In all namespaces except dev, Pods must not …" (a leading clause, then the rule). */
+const LEADING_EXCEPT_NAMESPACE = new RegExp(
+  `^in\\s+(?:any|every|all)\\s+namespaces?\\s+(?:other\\s+than|except|but)\\s+(?:the\\s+)?(?:namespace\\s+)?(${NS_NAME})(?:\\s+namespace)?\\s*,\\s*(.+)$`,
+  'i',
+);
+
 /** "… unless they are in the monitoring namespace", "… unless the Pod runs in namespace ops": the whole tail. */
 const UNLESS_IN_NAMESPACE = new RegExp(
   `^(.+?),?\\s+unless\\s+(?:they|it|the\\s+[A-Za-z]+)\\s+(?:(?:are|is)\\s+(?:(?:running|created|deployed)\\s+)?|runs?\\s+)${IN_ONE_NAMESPACE}$`,
@@ -119,6 +130,13 @@ export function onlyInNamespace(statement: string): string {
     const m = re.exec(statement.trim());
     if (m && !/\bonly\b/i.test(m[1])) return `${m[1]} are not allowed outside the ${m[2] ?? m[3]} namespace`;
   }
+  // "… in any namespace other than dev", "In all namespaces except dev, …": the same exception, said around the rule
+  const other = OTHER_THAN_NAMESPACE.exec(statement.trim());
+  if (other && !/\b(?:unless|except|only|other\s+than)\b/i.test(other[1]))
+    return `${other[1]} except in the ${other[2]} namespace`;
+  const leading = LEADING_EXCEPT_NAMESPACE.exec(statement.trim());
+  if (leading && !/\b(?:unless|except|only|other\s+than)\b/i.test(leading[2]))
+    return `${leading[2]} except in the ${leading[1]} namespace`;
   // "… unless they are in the monitoring namespace": the exception "except in the monitoring namespace" names
   const unless = UNLESS_IN_NAMESPACE.exec(statement.trim());
   if (unless && !/\b(?:unless|except|only)\b/i.test(unless[1]))

@@ -232,6 +232,13 @@ export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyVa
     if (!NOT_KEYS.includes(m[1].toLowerCase()) && !isVagueName(m[1])) push(m[1]);
   }
   if (out.length) return out;
+  // "Namespaces without the label team are not allowed": the key a "without" names, whatever follows
+  for (const m of text.matchAll(
+    new RegExp(`\\bwithout\\s+(?:the\\s+|an?\\s+)?${w}\\s+${QUOTE}?(${KEY})${QUOTE}?(?!\\s*[=:])`, 'gi'),
+  )) {
+    if (!NOT_KEYS.includes(m[1].toLowerCase()) && !isVagueName(m[1])) push(m[1]);
+  }
+  if (out.length) return out;
   // the annotation owner.
   for (const m of text.matchAll(new RegExp(`\\b${w}\\s+(${KEY})\\s*(?:[.,;]|$)`, 'gi'))) {
     if (!NOT_KEYS.includes(m[1].toLowerCase()) && !isVagueName(m[1])) push(m[1]);

@@ -4361,3 +4361,38 @@ const READ_RULE_BESIDE_POLICY: Array<{ text: string; family: string; checks: Che
 ];
 
 describeReadings('a rule of its own beside the "This policy …" sentence', READ_RULE_BESIDE_POLICY);
+
+// "without the label team" names the key; "in any namespace other than dev" and "In all namespaces except dev, …" are
+// the exception "except in the dev namespace".
+const READ_WITHOUT_AND_OTHER_THAN: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'Namespaces without the label team are not allowed.',
+    family: 'metadata-required',
+    checks: [
+      ['team=payments', namespaceObject({ team: 'payments' }), 'allow'],
+      ['no labels', namespaceObject(undefined), 'deny'],
+    ],
+  },
+  ...[
+    'Privileged containers are not allowed in any namespace other than dev.',
+    'In all namespaces except dev, privileged containers are not allowed.',
+  ].map((text) => ({
+    text,
+    family: 'privileged',
+    checks: [
+      ['privileged elsewhere', pod([sc({ privileged: true })]), 'deny'],
+      ['privileged in dev', pod([sc({ privileged: true })], {}, 'dev'), 'allow'],
+    ] as Check[],
+  })),
+];
+
+const REFUSED_WITHOUT_AND_OTHER_THAN: Array<[string, string]> = [
+  ['Namespaces without the label team or owner are not allowed.', 'two keys, either missing'],
+  ['Pods must not use hostNetwork in any namespace other than dev and qa.', 'two namespaces'],
+];
+
+describeReadings(
+  '"without the label K", "in any namespace other than N"',
+  READ_WITHOUT_AND_OTHER_THAN,
+  REFUSED_WITHOUT_AND_OTHER_THAN,
+);
