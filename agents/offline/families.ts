@@ -912,7 +912,7 @@ const imageTag: OfflineFamily = {
       'not',
     ],
     /[`'"\u2018\u2019]?:?latest[`'"\u2018\u2019]?(?:\s+(?:image\s+)?tags?)?/i,
-    /\b(?:no\s+(?:image\s+)?tag(?:\s+at\s+all)?|without\s+(?:a|any)\s+tag|untagged)\b/i,
+    /\b(?:no\s+(?:image\s+)?tag(?:\s+at\s+all)?|without\s+(?:a|any)\s+tag|untagged|tagged)\b/i,
     // "an image tag is either not specified or `latest`": untagged or latest, the family's two offences.
     /\b(?:is\s+)?either\s+(?:not\s+specified|unspecified|missing)\s+or\b/i,
     /\b(?:sha-?(?:256)?\s+)?(?:checksums?|digests?)(?:\s+rather\s+than\s+(?:an?\s+)?(?:image\s+)?tags?)?\b/i,
@@ -928,7 +928,14 @@ const imageTag: OfflineFamily = {
       // "This policy requires images to be pinned by digest": the lead is gone, "to be pinned" is the requirement.
       /\b(must|require|required|only|pinned|use|uses)\b|\bto\s+be\s+(?:pinned|referenced)\b/i.test(t) &&
       !/\blatest\b/i.test(t);
-    if (!digest && !(/\blatest\b/i.test(t) || /\b(untagged|no tag|without a tag)\b/i.test(t))) return undefined;
+    // "Images must have a tag", "Images must be tagged", "Image tags are required": the untagged rule, said as a need
+    const needsTag =
+      !/\blatest\b/i.test(t) &&
+      /\b(?:must|should|need\s+to|needs\s+to)\s+(?:have|specify|carry|include|use|name)\s+an?\s+(?:image\s+)?tag\b|\b(?:must|should)\s+be\s+tagged\b|\b(?:image\s+)?tags\s+are\s+required\b/i.test(
+        t,
+      );
+    if (!digest && !needsTag && !(/\blatest\b/i.test(t) || /\b(untagged|no tag|without a tag)\b/i.test(t)))
+      return undefined;
     // "Images must specify a digest, and the latest tag is not allowed": a digest asked for beside the ':latest' ban
     // is a second requirement, which the ':latest' rule below drops (a:1.0, with no digest, would pass). Only "a digest
     // or a tag other than latest" (the digest as an alternative) is the ':latest' rule.
@@ -985,7 +992,7 @@ const imageTag: OfflineFamily = {
           { name: 'a digest', container: { image: `nginx@sha256:${'a'.repeat(64)}` } },
           { name: 'a registry port and a tag', container: { image: 'registry.local:5000/team/app:2.1' } },
         ],
-        polarity: 'forbid',
+        polarity: needsTag ? 'require' : 'forbid',
       });
     return containerRule(ctx, {
       family: 'image-tag',

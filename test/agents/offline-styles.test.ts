@@ -4396,3 +4396,23 @@ describeReadings(
   READ_WITHOUT_AND_OTHER_THAN,
   REFUSED_WITHOUT_AND_OTHER_THAN,
 );
+
+// "Images must have a tag", "Images must be tagged", "Image tags are required": the untagged rule said as a need.
+const READ_NEEDS_TAG: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...['Images must have a tag.', 'Images must be tagged.', 'Image tags are required.'].map((text) => ({
+    text,
+    family: 'image-tag',
+    checks: [
+      ['untagged', pod([container({ image: 'nginx' })]), 'deny'],
+      ['tagged', pod([container({ image: 'nginx:1.27' })]), 'allow'],
+      [':latest is a tag', pod([container({ image: 'nginx:latest' })]), 'allow'],
+    ] as Check[],
+  })),
+];
+
+const REFUSED_NEEDS_TAG: Array<[string, string]> = [
+  ['Images must not be tagged.', 'a ban on tags'],
+  ['Images must have a tag unless they use a digest.', 'an exception'],
+];
+
+describeReadings('the untagged rule said as a need', READ_NEEDS_TAG, REFUSED_NEEDS_TAG);
