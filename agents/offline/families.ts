@@ -2776,7 +2776,15 @@ const serviceType: OfflineFamily = {
     if (!svc || !/\bservices?\b/i.test(ctx.text)) return undefined;
     const named = SERVICE_TYPES.filter((s) => new RegExp(`\\b${s}\\b`, 'i').test(ctx.text));
     if (named.length === 0) return undefined;
-    const only = /\bonly\b|\bother\s+than\b/i.test(ctx.text);
+    // "Services must be of type ClusterIP (or NodePort)", "… must use the type ClusterIP": the allow-list said as a need
+    // (never "… ClusterIP and NodePort", which no Service can be)
+    const required =
+      !ctx.negated &&
+      /\b(?:must|should|shall|need\s+to|needs\s+to)\s+(?:be\s+of\s+(?:the\s+)?type|use\s+(?:the\s+)?type)\s+[`'"]?(?:ClusterIP|NodePort|LoadBalancer|ExternalName)\b/i.test(
+        ctx.text,
+      ) &&
+      !/\b(?:ClusterIP|NodePort|LoadBalancer|ExternalName)[`'"]?,?\s+and\b/i.test(ctx.text);
+    const only = /\bonly\b|\bother\s+than\b/i.test(ctx.text) || required;
     const forbidden = only ? SERVICE_TYPES.filter((s) => !named.includes(s)) : named;
     const allowed = SERVICE_TYPES.filter((s) => !forbidden.includes(s));
     const ns = homeNamespace(ctx);

@@ -4416,3 +4416,31 @@ const REFUSED_NEEDS_TAG: Array<[string, string]> = [
 ];
 
 describeReadings('the untagged rule said as a need', READ_NEEDS_TAG, REFUSED_NEEDS_TAG);
+
+// "Services must be of type ClusterIP (or NodePort)": service-type's allow-list said as a need.
+const READ_TYPE_NEEDED: Array<{ text: string; family: string; checks: Check[] }> = [
+  {
+    text: 'Services must be of type ClusterIP.',
+    family: 'service-type',
+    checks: [
+      ['ClusterIP', service({ type: 'ClusterIP' }), 'allow'],
+      ['no type (ClusterIP)', service({}), 'allow'],
+      ['NodePort', service({ type: 'NodePort' }), 'deny'],
+      ['LoadBalancer', service({ type: 'LoadBalancer' }), 'deny'],
+    ],
+  },
+  {
+    text: 'Services must be of type ClusterIP or NodePort.',
+    family: 'service-type',
+    checks: [
+      ['NodePort', service({ type: 'NodePort' }), 'allow'],
+      ['LoadBalancer', service({ type: 'LoadBalancer' }), 'deny'],
+    ],
+  },
+];
+
+const REFUSED_TYPE_NEEDED: Array<[string, string]> = [
+  ['Services must be of type ClusterIP and NodePort.', 'no Service is both'],
+];
+
+describeReadings('a Service type said as a need', READ_TYPE_NEEDED, REFUSED_TYPE_NEEDED);
