@@ -650,6 +650,8 @@ const capabilities: OfflineFamily = {
     'Containers must drop ALL capabilities.',
   ],
   phrases: [
+    // "must not be granted / request the NET_ADMIN capability": adding it, said from the container's side
+    /\b(?:be\s+)?(?:granted|given)\b|\brequest(?:s|ed|ing)?\b(?=\s+(?:the\s+|any\s+)?[`'"]?(?:CAP_)?[A-Z_]{3,}[`'"]?\s+capabilit)/i,
     ...POD_PHRASES,
     // "Adding capabilities other than X is disallowed": only X may be added (read with the negation it carries).
     [ADD_OTHER_THAN, 'not'],

@@ -4444,3 +4444,24 @@ const REFUSED_TYPE_NEEDED: Array<[string, string]> = [
 ];
 
 describeReadings('a Service type said as a need', READ_TYPE_NEEDED, REFUSED_TYPE_NEEDED);
+
+// "must not be granted / request the NET_ADMIN capability": adding it, said from the container's side.
+const READ_GRANTED_CAPABILITY: Array<{ text: string; family: string; checks: Check[] }> = [
+  ...[
+    'Pods must not be granted the NET_ADMIN capability.',
+    'Containers must not request the NET_ADMIN capability.',
+  ].map((text) => ({
+    text,
+    family: 'capabilities',
+    checks: [
+      ['adds NET_ADMIN', pod([sc({ capabilities: { add: ['NET_ADMIN'] } })]), 'deny'],
+      ['adds CHOWN', pod([sc({ capabilities: { add: ['CHOWN'] } })]), 'allow'],
+    ] as Check[],
+  })),
+];
+
+const REFUSED_GRANTED_CAPABILITY: Array<[string, string]> = [
+  ['Containers must not request more memory than the SYS_ADMIN capability.', 'a request of memory'],
+];
+
+describeReadings('a capability granted or requested', READ_GRANTED_CAPABILITY, REFUSED_GRANTED_CAPABILITY);
