@@ -7313,7 +7313,11 @@ function withoutExceptedNamespaces(text: string): string {
 }
 
 /** "… must be V", "… should be set to V", "… must equal V" right after the field (or after "of <kinds>"). */
-const MODAL_VALUE = new RegExp(`^\\s*${MODAL_BE}([\`'"]?[A-Za-z0-9._:/%-]+?[\`'"]?)(?=[\\s,;]|\\.(?:\\s|$)|$)`, 'i');
+// ("must be set", "must be specified" ask for the field, never name its value)
+const MODAL_VALUE = new RegExp(
+  `^\\s*${MODAL_BE}(?!(?:set|present|specified|defined|provided|configured|given|unset|empty|used)\\b)([\`'"]?[A-Za-z0-9._:/%-]+?[\`'"]?)(?=[\\s,;]|\\.(?:\\s|$)|$)`,
+  'i',
+);
 /** "of CronJobs", "of every CronJob", "in all Ingresses" between a field and its modal. */
 const OF_KIND = /^\s*(?:of|in|on|for)\s+((?:(?:the|a|an|any|every|each|all)\s+)?[A-Za-z]+)/i;
 

@@ -4465,3 +4465,15 @@ const REFUSED_GRANTED_CAPABILITY: Array<[string, string]> = [
 ];
 
 describeReadings('a capability granted or requested', READ_GRANTED_CAPABILITY, REFUSED_GRANTED_CAPABILITY);
+
+// "must be set" after a field asks for the field; it names no value (read as the value "set", the reading was lost).
+describeReadings('"F must be set for Ks"', [
+  {
+    text: 'activeDeadlineSeconds must be set for Jobs.',
+    family: 'known-field',
+    checks: [
+      ['unset', job({}), 'deny'],
+      ['600', job({ activeDeadlineSeconds: 600 }), 'allow'],
+    ],
+  },
+]);
