@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { assemblePolicy, understandOffline } from '../../agents/index.js';
-import { isPolicyforgeError, type Intent, type KubeObject, type TestCase } from '../../common/index.js';
-import { harden } from '../../critic/index.js';
+import { understandOffline } from '../../agents/index.js';
+import { isPolicyforgeError, type KubeObject, type TestCase } from '../../common/index.js';
 import { createSandbox } from '../../sandbox/index.js';
-import { builtinSkills, inlineSkills } from '../../skills/index.js';
+import { offlineFailures } from './offline-harness.js';
 
 // Each class of misreading seen on real-world intents (issue 11) must now be read right, with cases that
 // match what the person meant, or refused with the words that could not be placed. The phrasings differ
@@ -33,19 +32,7 @@ function policyTypeOf(text: string): string | undefined {
 }
 
 /** Generates offline and runs cases written here, from the intent's true meaning, against the policy. */
-async function failuresOn(text: string, cases: TestCase[]): Promise<string[]> {
-  const intent: Intent = { text };
-  const u = understandOffline(intent);
-  const assembled = assemblePolicy(u.spec, intent);
-  const inlined = {
-    ...assembled,
-    spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) },
-  };
-  const policy = harden(inlined, u.plan, intent);
-  const own = await sandbox.runSuite(policy, u.plan.tests);
-  const run = await sandbox.runSuite(policy, cases);
-  return [...own.cases, ...run.cases].filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`);
-}
+const failuresOn = (text: string, cases: TestCase[]): Promise<string[]> => offlineFailures(sandbox, { text }, cases);
 
 function pod(spec: Record<string, unknown>, namespace = 'default'): KubeObject {
   return {

@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { assemblePolicy, understandOffline } from '../../agents/index.js';
-import { isPolicyforgeError, type Intent, type KubeObject, type TestCase } from '../../common/index.js';
-import { harden } from '../../critic/index.js';
+import { understandOffline } from '../../agents/index.js';
+import type { KubeObject, TestCase } from '../../common/index.js';
 import { createSandbox } from '../../sandbox/index.js';
-import { builtinSkills, inlineSkills } from '../../skills/index.js';
+import { offlineFailures, refusedOffline } from './offline-harness.js';
 
 // Offline readings of rules about objects other than pod specs (Services, Ingresses, Namespaces, RBAC, ConfigMaps
 // and Secrets, claims, CronJobs …), worded the way policy libraries describe them. Each misreading found is pinned
@@ -12,30 +11,10 @@ import { builtinSkills, inlineSkills } from '../../skills/index.js';
 const sandbox = createSandbox();
 afterAll(() => sandbox.close());
 
-function refused(text: string): boolean {
-  try {
-    understandOffline({ text });
-    return false;
-  } catch (err) {
-    if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
-    return true;
-  }
-}
+const refused = refusedOffline;
 
 /** Generates offline and runs cases written here, from the intent's true meaning, against the policy. */
-async function failuresOn(text: string, cases: TestCase[]): Promise<string[]> {
-  const intent: Intent = { text };
-  const u = understandOffline(intent);
-  const assembled = assemblePolicy(u.spec, intent);
-  const inlined = {
-    ...assembled,
-    spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) },
-  };
-  const policy = harden(inlined, u.plan, intent);
-  const own = await sandbox.runSuite(policy, u.plan.tests);
-  const run = await sandbox.runSuite(policy, cases);
-  return [...own.cases, ...run.cases].filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`);
-}
+const failuresOn = (text: string, cases: TestCase[]): Promise<string[]> => offlineFailures(sandbox, { text }, cases);
 
 function namespace(labels?: Record<string, string>): KubeObject {
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', ...(labels ? { labels } : {}) } };

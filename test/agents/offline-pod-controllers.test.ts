@@ -1,9 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { assemblePolicy, understandOffline } from '../../agents/index.js';
+import { understandOffline } from '../../agents/index.js';
 import type { Intent, KubeObject, TestCase } from '../../common/index.js';
-import { harden } from '../../critic/index.js';
 import { createSandbox } from '../../sandbox/index.js';
-import { builtinSkills, inlineSkills } from '../../skills/index.js';
+import { offlineFailures } from './offline-harness.js';
 
 // A rule about a pod's spec also holds for every kind carrying a pod template, as Kyverno's rule
 // auto-generation does: otherwise `kubectl apply` of a Deployment succeeds and its pods never appear.
@@ -21,17 +20,7 @@ const CONTROLLER_RESOURCES = [
   'replicationcontrollers',
 ];
 
-async function failuresOn(intent: Intent, cases: TestCase[]): Promise<string[]> {
-  const u = understandOffline(intent);
-  const assembled = assemblePolicy(u.spec, intent);
-  const inlined = {
-    ...assembled,
-    spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) },
-  };
-  const policy = harden(inlined, u.plan, intent);
-  const run = await sandbox.runSuite(policy, [...u.plan.tests, ...cases]);
-  return run.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`);
-}
+const failuresOn = (intent: Intent, cases: TestCase[]): Promise<string[]> => offlineFailures(sandbox, intent, cases);
 
 const privileged = [{ name: 'c', image: 'registry.example.com/app:1', securityContext: { privileged: true } }];
 const plain = [{ name: 'c', image: 'registry.example.com/app:1' }];
