@@ -7397,16 +7397,25 @@ const knownField: OfflineFamily = {
   match: (ctx) => jobsToo(ctx, matchKnownField(ctx)),
 };
 
-function matchKnownField(ctx: FamilyContext): FamilySolution | undefined {
-  const t = ctx.text;
+/** The one well-known field of the statement's one kind that `word` finds, where it stands; else undefined. */
+function namedKnownField(
+  ctx: FamilyContext,
+  word: RegExp,
+): { r: ApiResource; name: string; field: KnownField; at: number } | undefined {
   const r = subjectResources(ctx)[0];
   if (!r || ctx.resources.length !== 1) return undefined;
   const fields = KNOWN_FIELDS[r.kind];
   if (!fields) return undefined;
-  const named = [...t.matchAll(KNOWN_FIELD_WORD)];
+  const named = [...ctx.text.matchAll(word)];
   if (named.length !== 1 || !(named[0][0] in fields)) return undefined;
-  const name = named[0][0];
-  const field = fields[name];
+  return { r, name: named[0][0], field: fields[named[0][0]], at: named[0].index ?? 0 };
+}
+
+function matchKnownField(ctx: FamilyContext): FamilySolution | undefined {
+  const t = ctx.text;
+  const found = namedKnownField(ctx, KNOWN_FIELD_WORD);
+  if (!found) return undefined;
+  const { r, name, field } = found;
   // "… is immutable", "… must not change": a rule on changes to the field (immutable-field's), not on its value.
   // The `immutable` field of ConfigMaps and Secrets is the exception: "ConfigMaps must be immutable" sets it.
   const changeWords = name === 'immutable' ? t.replace(/\bimmutable\b/g, ' ') : t;
@@ -7418,7 +7427,7 @@ function matchKnownField(ctx: FamilyContext): FamilySolution | undefined {
     )
   )
     return undefined;
-  const after = t.slice((named[0].index ?? 0) + name.length);
+  const after = t.slice(found.at + name.length);
   // "The concurrencyPolicy of CronJobs must be Forbid", "CronJob concurrencyPolicy must be Forbid": the value
   // follows the modal; read as if it followed the field ("of CronJobs" names whose field it is).
   const modal = MODAL_VALUE.exec(
@@ -7715,19 +7724,14 @@ const knownFieldBound: OfflineFamily = {
 
 function matchKnownFieldBound(ctx: FamilyContext): FamilySolution | undefined {
   const t = ctx.text;
-  const r = subjectResources(ctx)[0];
-  if (!r || ctx.resources.length !== 1) return undefined;
-  const fields = KNOWN_FIELDS[r.kind];
-  if (!fields) return undefined;
-  const named = [...t.matchAll(NUMBER_FIELD_WORD)];
-  if (named.length !== 1 || !(named[0][0] in fields)) return undefined;
-  const name = named[0][0];
-  const field = fields[name];
+  const found = namedKnownField(ctx, NUMBER_FIELD_WORD);
+  if (!found) return undefined;
+  const { r, name, field } = found;
   if (field.type !== 'number') return undefined;
   if (/\b(?:only|unless|except|if|when|or)\b/i.test(withoutExceptedNamespaces(t))) return undefined;
   // the bound follows the field: "at most 3600 seconds of activeDeadlineSeconds" is not read
-  const bounds = numberBounds(t.slice((named[0].index ?? 0) + name.length), ctx.negated);
-  if (!bounds || numberBounds(t.slice(0, named[0].index ?? 0), false)) return undefined;
+  const bounds = numberBounds(t.slice(found.at + name.length), ctx.negated);
+  if (!bounds || numberBounds(t.slice(0, found.at), false)) return undefined;
   const { lo, hi } = bounds;
   const path = field.path;
   const parts = path.split('.');
