@@ -4985,14 +4985,9 @@ if (${unset}) {
 `,
       );
     }
-    const ns = homeNamespace(ctx);
-    // A field some Service types never accept is required of the others only (serviceTypeScope).
-    const scope = serviceTypeScope(r, path, ctx.text);
-    if (scope === null) return undefined;
-    const mk = (value: unknown, namespace = ns): KubeObject => {
-      const o = sampleWithField(r, namespace, parts, value);
-      return scope ? scope.typed(o) : o;
-    };
+    const scoped = fieldSamples(ctx, r, parts);
+    if (!scoped) return undefined;
+    const { scope, mk } = scoped;
     const v = violation(ctx);
     return {
       polarity: 'require',
@@ -7215,6 +7210,26 @@ const SECRET_TYPES = [
   'bootstrap.kubernetes.io/token',
 ] as const;
 
+/**
+ * Samples of `r` holding a value at `parts`, in the statement's home namespace, and the Service types the field
+ * exists on. A field some Service types never accept is required of the others only (serviceTypeScope); null when
+ * the field cannot be read for Services at all.
+ */
+function fieldSamples(
+  ctx: FamilyContext,
+  r: ApiResource,
+  parts: string[],
+): { scope: ServiceTypeScope | undefined; mk: (value: unknown, namespace?: string) => KubeObject } | null {
+  const scope = serviceTypeScope(r, parts.join('.'), ctx.text);
+  if (scope === null) return null;
+  const ns = homeNamespace(ctx);
+  const mk = (value: unknown, namespace = ns): KubeObject => {
+    const o = sampleWithField(r, namespace, parts, value);
+    return scope ? scope.typed(o) : o;
+  };
+  return { scope, mk };
+}
+
 interface KnownField {
   path: string;
   /** intOrString: a number or a percentage ("2", "50%"), as the API's IntOrString. */
@@ -7491,14 +7506,9 @@ function matchKnownField(ctx: FamilyContext): FamilySolution | undefined {
   }
   const path = field.path;
   const parts = path.split('.');
-  const ns = homeNamespace(ctx);
-  // A field some Service types never accept is required of the others only (serviceTypeScope).
-  const scope = serviceTypeScope(r, path, ctx.text);
-  if (scope === null) return undefined;
-  const mk = (v: unknown, namespace = ns): KubeObject => {
-    const o = sampleWithField(r, namespace, parts, v);
-    return scope ? scope.typed(o) : o;
-  };
+  const scoped = fieldSamples(ctx, r, parts);
+  if (!scoped) return undefined;
+  const { scope, mk } = scoped;
   const kept = field.fixed
     ? `if (request.operation === 'UPDATE' && JSON.stringify(getPath(request.oldObject, ${js(path)})) === JSON.stringify(getPath(request.object, ${js(path)}))) {
   allow();

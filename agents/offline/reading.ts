@@ -126,19 +126,20 @@ const UNLESS_IN_NAMESPACE = new RegExp(
  * shaped: "Only X are allowed in edge" (every other thing is denied there) is a different rule and is left as it is.
  */
 export function onlyInNamespace(statement: string): string {
+  const st = statement.trim();
   for (const re of ONLY_IN_NAMESPACE) {
-    const m = re.exec(statement.trim());
+    const m = re.exec(st);
     if (m && !/\bonly\b/i.test(m[1])) return `${m[1]} are not allowed outside the ${m[2] ?? m[3]} namespace`;
   }
   // "… in any namespace other than dev", "In all namespaces except dev, …": the same exception, said around the rule
-  const other = OTHER_THAN_NAMESPACE.exec(statement.trim());
+  const other = OTHER_THAN_NAMESPACE.exec(st);
   if (other && !/\b(?:unless|except|only|other\s+than)\b/i.test(other[1]))
     return `${other[1]} except in the ${other[2]} namespace`;
-  const leading = LEADING_EXCEPT_NAMESPACE.exec(statement.trim());
+  const leading = LEADING_EXCEPT_NAMESPACE.exec(st);
   if (leading && !/\b(?:unless|except|only|other\s+than)\b/i.test(leading[2]))
     return `${leading[2]} except in the ${leading[1]} namespace`;
   // "… unless they are in the monitoring namespace": the exception "except in the monitoring namespace" names
-  const unless = UNLESS_IN_NAMESPACE.exec(statement.trim());
+  const unless = UNLESS_IN_NAMESPACE.exec(st);
   if (unless && !/\b(?:unless|except|only)\b/i.test(unless[1]))
     return `${unless[1]} except in the ${unless[2] ?? unless[3]} namespace`;
   return statement;
