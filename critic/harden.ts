@@ -80,7 +80,7 @@ export function harden(
  * kube-root-ca.crt ConfigMap included) and the garbage collector removes dependents of a deleted owner. A DELETE ban
  * that stops them leaves every Namespace stuck Terminating and orphans pile up, far beyond what any intent meant.
  */
-export const CONTROLLER_DELETERS = [
+const CONTROLLER_DELETERS = [
   'system:serviceaccount:kube-system:namespace-controller',
   'system:serviceaccount:kube-system:generic-garbage-collector',
 ] as const;
