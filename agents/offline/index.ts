@@ -1,6 +1,7 @@
 import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import {
   isPodControllerResource,
+  isPolicyforgeError,
   PolicyforgeError,
   SYSTEM_NAMESPACES,
   type Intent,
@@ -80,6 +81,10 @@ export interface OfflineUnderstanding {
  * PF_ERR_OFFLINE_UNSUPPORTED naming the words nothing could place and the closest families.
  */
 export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinCatalog()): OfflineUnderstanding {
+  return solveOffline(intent, catalog, true);
+}
+
+function solveOffline(intent: Intent, catalog: ApiCatalog, checkAsides: boolean): OfflineUnderstanding {
   const text = intent.text.trim();
   const reading = readIntent(text);
   const operative = reading.operative;
@@ -228,6 +233,7 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
       ],
       { details: { unplaced: [...named, ...excluded] } },
     );
+  if (checkAsides) asideAgrees(intent, solution, reading.asideRules, catalog);
   const plan: Plan = {
     // Namespaces were read from the operative statement only (reading.ts): the critic must not re-read the rationale.
     target: { ...solution.target, namespacesFinal: true, ...(excluded.length ? { excludedNamespaces: excluded } : {}) },
@@ -248,6 +254,41 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
     javascript: `// policyforge offline family: ${solution.family}. ${solution.summary}\n${solution.javascript}`,
   };
   return { family: solution.family, plan, spec };
+}
+
+/** Families that check one subject in more or less precise terms. */
+const SAME_SUBJECT = [
+  new Set(['run-as-non-root', 'run-as-user', 'run-as-user-bound']),
+  new Set(['resources', 'resource-bound']),
+];
+
+/**
+ * A rule sentence beside "This policy …" is set aside as its motivation ("Privileged mode … must not be allowed. This
+ * policy ensures Pods do not call for privileged mode."). Read alone, it must say the same rule or nothing a family
+ * reads: one that reads as another family's rule ("Images must not use the latest tag. This policy requires the label
+ * team") would be dropped: refused, naming the sentence. The same family in other words is a restatement.
+ */
+function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[], catalog: ApiCatalog): void {
+  for (const aside of asides) {
+    let alone: ReturnType<typeof solveOffline>;
+    try {
+      alone = solveOffline({ ...intent, text: aside }, catalog, false);
+    } catch (err) {
+      if (isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) continue;
+      throw err;
+    }
+    // The same family in other words ("must not be Unconfined" beside "unset, RuntimeDefault or Localhost") agrees,
+    // as does a general rule the sentence makes precise ("must run as non-root users" beside "runAsUser … above 0").
+    const family = alone.family;
+    if (family === solution.family || SAME_SUBJECT.some((g) => g.has(family) && g.has(solution.family))) continue;
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${intent.text.trim()}": "${aside}" reads as a ${family} rule beside the ${solution.family} rule the "This policy" sentence states; offline mode writes one rule per policy. Say the one rule meant, or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+      ],
+      { details: { unplaced: [aside] } },
+    );
+  }
 }
 
 /**

@@ -19,6 +19,11 @@ export interface Reading {
   rationale: string[];
   /** An imperative add/set/default/inject: only a mutating family may claim it. */
   mode: 'validate' | 'mutate';
+  /**
+   * Rule-shaped sentences set aside because a "This policy …" sentence says what is done ("Privileged mode must
+   * not be allowed. This policy ensures …"): a restatement of that rule, or a second rule the reader checks for.
+   */
+  asideRules: string[];
 }
 
 /** Where a family's reading of the operative statement stands once its own phrases have been placed. */
@@ -51,6 +56,9 @@ const RATIONALE_SENTENCE =
 
 /** "Use registry.k8s.io instead.": advice on what to do instead, beside a rule that says what is not allowed. */
 const ADVICE_INSTEAD = /^(?:please\s+)?(?:use|prefer|switch\s+to|migrate\s+to|move\s+to|consider)\b.*\binstead\b/i;
+
+/** "This policy also requires …", "The policy additionally checks …": a rule beside the ones stated before it. */
+const ADDING_POLICY = /^(?:this|the) (?:policy|rule)\s+(?:also|further|additionally)\b/i;
 
 /** "This policy ensures that …": the lead-in is not part of what is required. Negating leads become "deny". */
 const POLICY_LEAD =
@@ -174,6 +182,8 @@ export function readIntent(text: string): Reading {
   const leading: string[] = [];
   /** Sentences a rationale marker set aside ("… can be used to …", "It is recommended …"). */
   const markedRationale: string[] = [];
+  /** "This policy also requires …" adds to the rule sentences before it: they are read, not set aside. */
+  let adds = false;
   for (const raw of sentences) {
     // "This sample policy …", "The following policy …", "This policy is used to ensure …", "Use this policy to
     // ensure …": the same lead as "This policy ensures …", said another way.
@@ -223,8 +233,10 @@ export function readIntent(text: string): Reading {
     // "…, so they are exempt": a clause that names an exception is never set aside as the reason.
     const clause = led.replace(RATIONALE_CLAUSE, (m: string) => (SCOPE_WORDS.test(m) ? m : ''));
     if (clause !== led) rationale.push(led.slice(clause.length).trim());
-    if (isPolicy) policySentences.push(onlyAllows(clause));
-    else if (OPERATIVE_SENTENCE.test(clause)) operative.push(clause);
+    if (isPolicy) {
+      policySentences.push(onlyAllows(clause));
+      if (ADDING_POLICY.test(s)) adds = true;
+    } else if (OPERATIVE_SENTENCE.test(clause)) operative.push(clause);
     else if (operative.length === 0 && unmarkedRules.length === 0) leading.push(clause);
     else unmarked.push(clause);
   }
@@ -241,14 +253,16 @@ export function readIntent(text: string): Reading {
   // "It applies only to Deployments.", "Pods labelled role=edge may use it.") would, unread, leave a rule wider
   // than the one meant: it is read instead, and refused unless a family places it.
   let chosen: string[];
+  const asideRules: string[] = [];
   if (policySentences.length) {
     chosen = [...policySentences, ...parameters];
     const policyText = policySentences.join(' ');
-    for (const other of [...operative, ...unmarked, ...unmarkedRules])
-      (narrows(other, policyText) || (!unmarked.includes(other) && namesOtherField(other, policyText))
-        ? chosen
-        : rationale
-      ).push(other);
+    for (const other of [...operative, ...unmarked, ...unmarkedRules]) {
+      const rule = !unmarked.includes(other);
+      const read = narrows(other, policyText) || (rule && (adds || namesOtherField(other, policyText)));
+      (read ? chosen : rationale).push(other);
+      if (rule && !read) asideRules.push(other);
+    }
     for (const other of markedRationale) (narrows(other, policyText, true) ? chosen : rationale).push(other);
   } else {
     chosen = [...operative, ...unmarkedRules, ...unmarked, ...parameters];
@@ -258,7 +272,7 @@ export function readIntent(text: string): Reading {
   if (chosen.length === 0) chosen = sentences.map((s) => s.replace(/[.!;]+$/, ''));
   const statements = chosen.map(onlyInNamespace);
   const joined = statements.join('. ');
-  return { operative: joined, statements, rationale, mode: mutationMode(statements) };
+  return { operative: joined, statements, rationale, mode: mutationMode(statements), asideRules };
 }
 
 /**

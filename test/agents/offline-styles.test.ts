@@ -445,14 +445,6 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
-    text: 'Host ports should not be used. This policy ensures `hostNetwork` is set to `false`.',
-    family: 'host-namespaces',
-    checks: [
-      ['hostNetwork', pod(undefined, { hostNetwork: true }), 'deny'],
-      ['hostNetwork false', pod(undefined, { hostNetwork: false }), 'allow'],
-    ],
-  },
-  {
     text: 'This policy ensures that every Ingress host ends in `.apps.example.com`.',
     family: 'ingress-host',
     checks: [
