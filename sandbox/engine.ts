@@ -319,13 +319,27 @@ export class PolicyEngine {
       if (fresh) return;
       this.dropContext(key);
     };
-    try {
+    const attempt = (): void => {
       ctx = fresh ? this.freshContext(javascript, policyName) : this.contextFor(key, javascript, policyName);
       inner = this.runIn(ctx, payload, timeoutMs);
       if (inner.retry) {
         forget();
         ctx = this.contextFor(key, javascript, policyName);
         inner = this.runIn(ctx, payload, timeoutMs);
+      }
+    };
+    try {
+      try {
+        attempt();
+      } catch (err) {
+        // The isolate is shared with other policies' contexts (jsPolicy gives each policy VMs of its own): the heap
+        // they left may be what ran out. The case runs once more on a new isolate, so only a policy that exhausts
+        // memory on its own is reported as doing so.
+        if (!isolate()?.isDisposed) throw err;
+        if (!fresh) this.forgetContexts();
+        inner = undefined;
+        ctx = undefined;
+        attempt();
       }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -60,6 +60,30 @@ describe("a case never inherits another case's fate", () => {
   });
 });
 
+describe("a policy never pays for memory other policies' contexts left in the shared isolate", () => {
+  // jsPolicy gives every policy VMs of its own (pkg/vm/vmpool.go); the sandbox keeps up to 16 policies' contexts in
+  // one isolate, whose released contexts V8 may not have collected yet when the limit is reached.
+  const tight = createSandbox({ memoryLimitMb: 8 });
+  afterAll(() => tight.close());
+
+  it('after many policies have run, an innocent one is judged on its own: no out-of-memory 500', async () => {
+    const outcomes: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const p = policy(`const note${i} = ${JSON.stringify('x'.repeat(2000))};\nallow();`, {}, `p${i}.policyforge.dev`);
+      const r = await tight.runSuite(p, [podCase('ordinary pod', 'allow')]);
+      outcomes.push(r.cases[0].outcome.actual);
+    }
+    // Before the retry on a new isolate, case 26 or so (8 MB) was denied with "the policy ran out of memory".
+    expect(outcomes.filter((o) => o !== 'allow')).toEqual([]);
+  });
+
+  it('a policy that exhausts memory on its own is still reported as doing so', async () => {
+    const bomb = policy('const a = []; for (;;) a.push(new Array(1e5).fill(1));');
+    const r = await tight.runSuite(bomb, [podCase('bomb', 'deny')]);
+    expect(r.cases[0].outcome.errorKind).toBe('memory');
+  });
+});
+
 describe('deny() and warn() from promise callbacks count (v8go runs promise jobs before the result is read)', () => {
   // pkg/webhook/handler.go 181-192: __response is read after RunScriptWithTimeout returns; v8go's RunScript
   // (pkg/vm/vm.go 260-261) runs the microtask queue when the script ends.
