@@ -233,12 +233,12 @@ function solveOffline(intent: Intent, catalog: ApiCatalog, checkAsides: boolean)
       ],
       { details: { unplaced: [...named, ...excluded] } },
     );
-  if (checkAsides) asideAgrees(intent, solution, reading.asideRules, catalog);
+  const asideTests = checkAsides ? asideAgrees(intent, solution, reading.asideRules, catalog) : [];
   const plan: Plan = {
     // Namespaces were read from the operative statement only (reading.ts): the critic must not re-read the rationale.
     target: { ...solution.target, namespacesFinal: true, ...(excluded.length ? { excludedNamespaces: excluded } : {}) },
     steps: solution.steps,
-    tests: withExamples(intent.examples ?? [], solution.tests),
+    tests: withExamples(intent.examples ?? [], [...solution.tests, ...asideTests]),
     rationale: `offline family ${solution.family}: ${solution.summary}${podControllerNote(solution.target)}`,
   };
   const t = solution.target;
@@ -266,9 +266,11 @@ const SAME_SUBJECT = [
  * A rule sentence beside "This policy …" is set aside as its motivation ("Privileged mode … must not be allowed. This
  * policy ensures Pods do not call for privileged mode."). Read alone, it must say the same rule or nothing a family
  * reads: one that reads as another family's rule ("Images must not use the latest tag. This policy requires the label
- * team") would be dropped: refused, naming the sentence. The same family in other words is a restatement.
+ * team") would be dropped: refused, naming the sentence. The same family in other words is a restatement, whose
+ * denied cases are returned for the plan.
  */
-function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[], catalog: ApiCatalog): void {
+function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[], catalog: ApiCatalog): Plan['tests'] {
+  const tests: Plan['tests'] = [];
   for (const aside of asides) {
     let alone: ReturnType<typeof solveOffline>;
     try {
@@ -280,7 +282,15 @@ function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[],
     // The same family in other words ("must not be Unconfined" beside "unset, RuntimeDefault or Localhost") agrees,
     // as does a general rule the sentence makes precise ("must run as non-root users" beside "runAsUser … above 0").
     const family = alone.family;
-    if (family === solution.family || SAME_SUBJECT.some((g) => g.has(family) && g.has(solution.family))) continue;
+    // In the family's own words the sentence may still name more ("Services must not be of type nodeport. This policy
+    // ensures Services of type LoadBalancer are denied"): what it denies joins the plan's cases, so the sandbox, not
+    // this reading, says whether the policy does what both sentences say. (What it allows, the other may still deny.)
+    if (family === solution.family) {
+      for (const c of alone.plan.tests)
+        if (c.expect !== 'allow') tests.push({ ...c, name: `${c.name} (as "${aside}" says)` });
+      continue;
+    }
+    if (SAME_SUBJECT.some((g) => g.has(family) && g.has(solution.family))) continue;
     throw new PolicyforgeError(
       'PF_ERR_OFFLINE_UNSUPPORTED',
       [
@@ -289,6 +299,7 @@ function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[],
       { details: { unplaced: [aside] } },
     );
   }
+  return tests;
 }
 
 /**

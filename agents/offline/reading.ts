@@ -364,10 +364,12 @@ function narrows(sentence: string, ruleText: string, marked = false): boolean {
  */
 function namesOtherField(sentence: string, ruleText: string): boolean {
   // a rule says what must be, not what can ("… a host port that a NetworkPolicy cannot control" is background)
+  // ("Services cannot use NodePort" is a rule; in a relative clause, "a port that a NetworkPolicy cannot control", not)
   if (
     !/\b(?:must|shall|should|may\s+not|mustn't|shouldn't|(?:is|are)\s+(?:not\s+)?(?:allowed|permitted|forbidden|prohibited|required))\b/i.test(
       sentence,
-    )
+    ) &&
+    !/^(?:(?!\b(?:that|which|who|whom|whose|where)\b).)*\b(?:cannot|can't|can\s+only|may\s+only)\b/i.test(sentence)
   )
     return false;
   const rule = ruleText.toLowerCase();

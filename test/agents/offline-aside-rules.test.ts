@@ -95,3 +95,33 @@ describe('a rule sentence that restates the "This policy …" rule', () => {
     expect(await offlineFailures(sandbox, { text }, cases)).toEqual([]);
   });
 });
+
+describe('a rule sentence in the same family that names more than the "This policy …" sentence', () => {
+  const service = (type: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'web', namespace: 'team-a' },
+    spec: { type, ports: [{ port: 80 }] },
+  });
+
+  it('carries what the sentence denies into the plan, so a policy that drops it is not verified', async () => {
+    // Read as "LoadBalancer denied" only, NodePort admitted, verified; now the sentence's own cases fail it.
+    const text = 'Services must not be of type nodeport. This policy ensures Services of type LoadBalancer are denied.';
+    const u = understandOffline({ text });
+    expect(
+      u.plan.tests.filter((c) => c.name.includes('(as "Services must not be of type nodeport" says)')),
+    ).not.toEqual([]);
+    expect(await offlineFailures(sandbox, { text }, [])).not.toEqual([]);
+  });
+
+  it('reads "X cannot use F" beside "This policy …" as a rule of its own (was set aside as motivation)', async () => {
+    const text = 'Services cannot use NodePort. This policy ensures Services of type LoadBalancer are denied.';
+    expect(
+      await offlineFailures(sandbox, { text }, [
+        { name: 'NodePort is denied', object: service('NodePort'), expect: 'deny' },
+        { name: 'LoadBalancer is denied', object: service('LoadBalancer'), expect: 'deny' },
+        { name: 'ClusterIP is allowed', object: service('ClusterIP'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+});
