@@ -476,6 +476,8 @@ const hostPath: OfflineFamily = {
   ],
   match: (ctx) => {
     if (!/\bhost ?path\b/i.test(ctx.text)) return undefined;
+    // "hostPath volumes must not mount /" bans one path; this family reads none, and would ban every hostPath volume.
+    if (/(?:^|[\s(`'"\u2018\u201c])\/(?=[\s.,;:!?)`'"\u2019\u201d]|$|\w)/.test(ctx.text)) return undefined;
     if (HOST_PATH_READ_ONLY.test(ctx.text) || HOST_PATH_WRITABLE.test(ctx.text)) return hostPathReadOnly(ctx);
     return podSpecRule(
       ctx,

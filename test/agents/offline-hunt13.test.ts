@@ -1,0 +1,49 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { KubeObject, TestCase } from '../../common/index.js';
+import { createSandbox } from '../../sandbox/index.js';
+import { offlineFailures, refusedOffline } from './offline-harness.js';
+
+// Intents written here in the style of public policy libraries' descriptions. Each class the offline planner read
+// as something other than what the sentence means is now read right or refused; the cases are written from the
+// sentence's meaning, not from the planner's plan.
+
+const sandbox = createSandbox();
+afterAll(() => sandbox.close());
+
+/** Generates offline and runs cases written here, from the intent's true meaning, against the policy. */
+const failuresOn = (text: string, cases: TestCase[]): Promise<string[]> => offlineFailures(sandbox, { text }, cases);
+
+function pod(spec: Record<string, unknown>, namespace = 'default'): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace },
+    spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }], ...spec },
+  };
+}
+
+describe('a path written as a lone slash is a value, not punctuation', () => {
+  it('refuses "hostPath volumes must not mount /", which bans one path, not every hostPath volume', () => {
+    // Read before as "hostPath volumes are not allowed": the slash was never seen, so /var/log was denied too.
+    for (const text of [
+      'hostPath volumes must not mount /.',
+      'Pods must not mount the path / as hostPath.',
+      'The hostPath path must not be /.',
+    ])
+      expect(refusedOffline(text), text).toBe(true);
+  });
+
+  it('still reads a hostPath ban that names no path, and a slash between two words', async () => {
+    expect(
+      await failuresOn('hostPath volumes are not allowed.', [
+        {
+          name: 'a hostPath volume',
+          object: pod({ volumes: [{ name: 'h', hostPath: { path: '/var/log' } }] }),
+          expect: 'deny',
+        },
+        { name: 'an emptyDir volume', object: pod({ volumes: [{ name: 'e', emptyDir: {} }] }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    expect(refusedOffline('Pods must not use hostNetwork / hostPID.')).toBe(false);
+  });
+});
