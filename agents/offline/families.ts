@@ -4015,6 +4015,10 @@ const privilegeEscalation: OfflineFamily = {
   ],
   match: (ctx) => {
     if (!/\bprivilege[- ]?escalation\b|\ballowPrivilegeEscalation\b/i.test(ctx.text)) return undefined;
+    // "Containers must not set allowPrivilegeEscalation": the field left out, which lets a process escalate. Read as
+    // a ban on escalation it demanded the field be set (to false); the field must be banned with a value to be read.
+    if (ctx.negated && /\ballowPrivilegeEscalation\b/.test(ctx.text) && !/\b(?:true|enabled|false)\b/i.test(ctx.text))
+      return undefined;
     // Unset means escalation is allowed (the kernel's no_new_privs is only set by an explicit false), so "privilege
     // escalation is not allowed" and "is set to false" both deny a container that leaves the field out. Only a
     // statement about the value true ("must not set allowPrivilegeEscalation to true") leaves unset alone.

@@ -22,6 +22,9 @@ function pod(spec: Record<string, unknown>, namespace = 'default'): KubeObject {
   };
 }
 
+const podWith = (container: Record<string, unknown>): KubeObject =>
+  pod({ containers: [{ name: 'c', image: 'registry.example.com/app:1.0', ...container }] });
+
 describe('a path written as a lone slash is a value, not punctuation', () => {
   it('refuses "hostPath volumes must not mount /", which bans one path, not every hostPath volume', () => {
     // Read before as "hostPath volumes are not allowed": the slash was never seen, so /var/log was denied too.
@@ -45,5 +48,26 @@ describe('a path written as a lone slash is a value, not punctuation', () => {
       ]),
     ).toEqual([]);
     expect(refusedOffline('Pods must not use hostNetwork / hostPID.')).toBe(false);
+  });
+});
+
+describe('"must not set allowPrivilegeEscalation" with no value', () => {
+  it('is refused: the field left out is what it asks for, and the ban on escalation required the field', () => {
+    // Read before as "containers must set allowPrivilegeEscalation: false", which denies a container without it.
+    for (const text of [
+      'Containers must not set allowPrivilegeEscalation.',
+      'allowPrivilegeEscalation must not be specified.',
+      'Containers must not define allowPrivilegeEscalation.',
+    ])
+      expect(refusedOffline(text), text).toBe(true);
+  });
+
+  it('still reads the field banned with a value', async () => {
+    expect(
+      await failuresOn('allowPrivilegeEscalation must not be true for any container.', [
+        { name: 'true', object: podWith({ securityContext: { allowPrivilegeEscalation: true } }), expect: 'deny' },
+        { name: 'false', object: podWith({ securityContext: { allowPrivilegeEscalation: false } }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
   });
 });
