@@ -692,7 +692,11 @@ const capabilities: OfflineFamily = {
         polarity: 'require',
       });
     }
+    // "Capabilities ALL must not be added": the capability named ALL, whose ban lets a container add NET_BIND_SERVICE.
+    // "must not add all (ALL) capabilities" may mean that one or every capability: not read.
+    if (/\ball\s+(?:(?:the|linux|of\s+the)\s+)*capabilities\b/i.test(ctx.text)) return undefined;
     const named = KNOWN_CAPS.filter((c) => new RegExp(`\\b(?:CAP_)?${c}\\b`).test(ctx.text) && c !== 'ALL');
+    if (/\bALL\b/.test(ctx.text)) named.push('ALL');
     if (!/capabilit/i.test(ctx.text) && named.length === 0) return undefined;
     const offendingCap = named[0] ?? 'NET_ADMIN';
     return containerRule(ctx, {

@@ -71,3 +71,25 @@ describe('"must not set allowPrivilegeEscalation" with no value', () => {
     ).toEqual([]);
   });
 });
+
+describe('the capability named ALL', () => {
+  const adds = (...add: string[]): KubeObject => podWith({ securityContext: { capabilities: { add } } });
+
+  it('reads "Capabilities ALL must not be added" as a ban on adding ALL, not on adding any capability', async () => {
+    // Read before as "containers must not add capabilities": a container adding NET_BIND_SERVICE was denied.
+    for (const text of ['Capabilities ALL must not be added.', 'The ALL capability must not be added.'])
+      expect(
+        await failuresOn(text, [
+          { name: 'ALL added', object: adds('ALL'), expect: 'deny' },
+          { name: 'NET_BIND_SERVICE added', object: adds('NET_BIND_SERVICE'), expect: 'allow' },
+          { name: 'nothing added', object: podWith({}), expect: 'allow' },
+        ]),
+        text,
+      ).toEqual([]);
+  });
+
+  it('refuses "must not add all capabilities": the capability ALL, or every capability, is not said', () => {
+    for (const text of ['Containers must not add all capabilities.', 'Containers must not add ALL capabilities.'])
+      expect(refusedOffline(text), text).toBe(true);
+  });
+});
