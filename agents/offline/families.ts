@@ -197,6 +197,14 @@ const EPHEMERAL_LISTED =
 /** A kind of container narrower than "containers": a rule that names only these is a narrower rule than ours. */
 const CONTAINER_CLASS = /\b(?:init(?:ial)?|ephemeral|regular|app(?:lication)?|sidecar)\s+containers?\b/i;
 
+/** A kind of container named as one more of the containers a rule covers: "including init containers", "every
+ * container, init container and ephemeral container", "containers and init containers", "init containers too". */
+const CONTAINER_KIND = String.raw`(?:init(?:ial)?|ephemeral|regular|app(?:lication)?|sidecar)`;
+const CONTAINERS_INCLUDED = new RegExp(
+  String.raw`\b(?:including|incl\.|counting|as\s+well\s+as|plus)\s+(?:their\s+|the\s+|all\s+|any\s+)?${CONTAINER_KIND}(?:\s+containers?)?(?:\s*,?\s*(?:and|or)\s+${CONTAINER_KIND}\s+containers?)?|\b${CONTAINER_KIND}\s+containers?\s+(?:included|counted|too|as\s+well)\b|\bcontainers?(?:\s*,\s*|\s+(?:and|or)\s+)(?:(?:every|each|all|any)\s+)?${CONTAINER_KIND}\s+containers?(?:\s*,?\s*(?:and|or)\s+(?:(?:every|each|all|any)\s+)?${CONTAINER_KIND}\s+containers?)?`,
+  'i',
+);
+
 function containerRule(ctx: FamilyContext, rule: ContainerRule): FamilySolution | undefined {
   // "Init containers must not be privileged" is about init containers alone; every family here checks them all.
   if (
@@ -204,6 +212,11 @@ function containerRule(ctx: FamilyContext, rule: ContainerRule): FamilySolution 
     !/\bcontainers?\b/i.test(ctx.text.replace(new RegExp(CONTAINER_CLASS.source, 'gi'), ' '))
   )
     return undefined;
+  // "Containers must set memory limits, and init containers must set CPU limits", "… from registry.example.com for
+  // containers and from any registry for init containers": a kind of container given a rule of its own. Read as one
+  // rule over every container, each demand was made of both. Only a kind named as one more of the containers the
+  // rule covers is read.
+  if (CONTAINER_CLASS.test(ctx.text.replace(new RegExp(CONTAINERS_INCLUDED.source, 'gi'), ' '))) return undefined;
   const resources = workloads(ctx);
   if (!resources.length) return undefined;
   const primary = resources[0];

@@ -93,3 +93,35 @@ describe('the capability named ALL', () => {
       expect(refusedOffline(text), text).toBe(true);
   });
 });
+
+describe('a kind of container given a rule of its own', () => {
+  it('refuses a statement that gives init containers another demand than the other containers', () => {
+    // Each was read as one rule over every container: init containers were held to the registry they are free of,
+    // and every container had to set both limits.
+    for (const text of [
+      'Images must come from registry.example.com for containers and from any registry for init containers.',
+      'Containers must set memory limits, and init containers must set CPU limits.',
+    ])
+      expect(refusedOffline(text), text).toBe(true);
+  });
+
+  it('still reads init containers named as more of the containers the rule covers', async () => {
+    const withInit = (init: Record<string, unknown>): KubeObject =>
+      pod({ initContainers: [{ name: 'init', image: 'registry.example.com/init:1', ...init }] });
+    for (const text of [
+      'Containers and init containers must not be privileged.',
+      'Containers, including init containers, must not be privileged.',
+    ])
+      expect(
+        await failuresOn(text, [
+          {
+            name: 'a privileged init container',
+            object: withInit({ securityContext: { privileged: true } }),
+            expect: 'deny',
+          },
+          { name: 'a plain init container', object: withInit({}), expect: 'allow' },
+        ]),
+        text,
+      ).toEqual([]);
+  });
+});
