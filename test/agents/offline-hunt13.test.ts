@@ -125,3 +125,63 @@ describe('a kind of container given a rule of its own', () => {
       ).toEqual([]);
   });
 });
+
+describe("a ban on a field's value that is the API server's default", () => {
+  const obj = (kind: string, apiVersion: string, rest: Record<string, unknown>): KubeObject => ({
+    apiVersion,
+    kind,
+    metadata: { name: 'o', namespace: 'default' },
+    ...rest,
+  });
+  const cron = (spec: Record<string, unknown>): KubeObject =>
+    obj('CronJob', 'batch/v1', {
+      spec: {
+        schedule: '0 * * * *',
+        jobTemplate: {
+          spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'x:1' }] } } },
+        },
+        ...spec,
+      },
+    });
+  const hpa = (spec: Record<string, unknown>): KubeObject =>
+    obj('HorizontalPodAutoscaler', 'autoscaling/v2', {
+      spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd' }, maxReplicas: 5, ...spec },
+    });
+  const svc = (spec: Record<string, unknown>): KubeObject =>
+    obj('Service', 'v1', { spec: { ports: [{ port: 80 }], ...spec } });
+
+  it('denies an object that leaves the field out, which then holds the banned default', async () => {
+    // Each admitted the object without the field before: a CronJob without concurrencyPolicy runs as Allow, an HPA
+    // without minReplicas keeps one replica, a Secret without a type is Opaque.
+    expect(
+      await failuresOn('CronJobs must not use concurrencyPolicy Allow.', [
+        { name: 'unset (Allow)', object: cron({}), expect: 'deny' },
+        { name: 'Forbid', object: cron({ concurrencyPolicy: 'Forbid' }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    expect(
+      await failuresOn('HPA minReplicas must not be 1.', [
+        { name: 'unset (1)', object: hpa({}), expect: 'deny' },
+        { name: '2', object: hpa({ minReplicas: 2 }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    expect(
+      await failuresOn('Secrets must not be of type Opaque.', [
+        { name: 'unset (Opaque)', object: obj('Secret', 'v1', {}), expect: 'deny' },
+        { name: 'tls', object: obj('Secret', 'v1', { type: 'kubernetes.io/tls' }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('holds the default only where the field exists, and refuses a requirement of the default', async () => {
+    expect(
+      await failuresOn('The Service externalTrafficPolicy must not be Cluster.', [
+        { name: 'a LoadBalancer without it (Cluster)', object: svc({ type: 'LoadBalancer' }), expect: 'deny' },
+        { name: 'a ClusterIP Service without it', object: svc({}), expect: 'allow' },
+        { name: 'Local', object: svc({ type: 'LoadBalancer', externalTrafficPolicy: 'Local' }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    // Read before as denying a Service without sessionAffinity, which the API server gives None.
+    expect(refusedOffline('Services must set sessionAffinity to None.')).toBe(true);
+  });
+});
