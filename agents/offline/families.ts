@@ -197,6 +197,14 @@ const EPHEMERAL_LISTED =
 /** A kind of container narrower than "containers": a rule that names only these is a narrower rule than ours. */
 const CONTAINER_CLASS = /\b(?:init(?:ial)?|ephemeral|regular|app(?:lication)?|sidecar)\s+containers?\b/i;
 
+/** A kind of container named as one more of the containers a rule covers: "including init containers", "every
+ * container, init container and ephemeral container", "containers and init containers", "init containers too". */
+const CONTAINER_KIND = String.raw`(?:init(?:ial)?|ephemeral|regular|app(?:lication)?|sidecar)`;
+const CONTAINERS_INCLUDED = new RegExp(
+  String.raw`\b(?:including|incl\.|counting|as\s+well\s+as|plus)\s+(?:their\s+|the\s+|all\s+|any\s+)?${CONTAINER_KIND}(?:\s+containers?)?(?:\s*,?\s*(?:and|or)\s+${CONTAINER_KIND}\s+containers?)?|\b${CONTAINER_KIND}\s+containers?\s+(?:included|counted|too|as\s+well)\b|\bcontainers?(?:\s*,\s*|\s+(?:and|or)\s+)(?:(?:every|each|all|any)\s+)?${CONTAINER_KIND}\s+containers?(?:\s*,?\s*(?:and|or)\s+(?:(?:every|each|all|any)\s+)?${CONTAINER_KIND}\s+containers?)?`,
+  'i',
+);
+
 function containerRule(ctx: FamilyContext, rule: ContainerRule): FamilySolution | undefined {
   // "Init containers must not be privileged" is about init containers alone; every family here checks them all.
   if (
@@ -204,6 +212,11 @@ function containerRule(ctx: FamilyContext, rule: ContainerRule): FamilySolution 
     !/\bcontainers?\b/i.test(ctx.text.replace(new RegExp(CONTAINER_CLASS.source, 'gi'), ' '))
   )
     return undefined;
+  // "Containers must set memory limits, and init containers must set CPU limits", "… from registry.example.com for
+  // containers and from any registry for init containers": a kind of container given a rule of its own. Read as one
+  // rule over every container, each demand was made of both. Only a kind named as one more of the containers the
+  // rule covers is read.
+  if (CONTAINER_CLASS.test(ctx.text.replace(new RegExp(CONTAINERS_INCLUDED.source, 'gi'), ' '))) return undefined;
   const resources = workloads(ctx);
   if (!resources.length) return undefined;
   const primary = resources[0];
@@ -476,6 +489,8 @@ const hostPath: OfflineFamily = {
   ],
   match: (ctx) => {
     if (!/\bhost ?path\b/i.test(ctx.text)) return undefined;
+    // "hostPath volumes must not mount /" bans one path; this family reads none, and would ban every hostPath volume.
+    if (/(?:^|[\s(`'"\u2018\u201c])\/(?=[\s.,;:!?)`'"\u2019\u201d]|$|\w)/.test(ctx.text)) return undefined;
     if (HOST_PATH_READ_ONLY.test(ctx.text) || HOST_PATH_WRITABLE.test(ctx.text)) return hostPathReadOnly(ctx);
     return podSpecRule(
       ctx,
@@ -690,7 +705,11 @@ const capabilities: OfflineFamily = {
         polarity: 'require',
       });
     }
+    // "Capabilities ALL must not be added": the capability named ALL, whose ban lets a container add NET_BIND_SERVICE.
+    // "must not add all (ALL) capabilities" may mean that one or every capability: not read.
+    if (/\ball\s+(?:(?:the|linux|of\s+the)\s+)*capabilities\b/i.test(ctx.text)) return undefined;
     const named = KNOWN_CAPS.filter((c) => new RegExp(`\\b(?:CAP_)?${c}\\b`).test(ctx.text) && c !== 'ALL');
+    if (/\bALL\b/.test(ctx.text)) named.push('ALL');
     if (!/capabilit/i.test(ctx.text) && named.length === 0) return undefined;
     const offendingCap = named[0] ?? 'NET_ADMIN';
     return containerRule(ctx, {
@@ -4013,6 +4032,10 @@ const privilegeEscalation: OfflineFamily = {
   ],
   match: (ctx) => {
     if (!/\bprivilege[- ]?escalation\b|\ballowPrivilegeEscalation\b/i.test(ctx.text)) return undefined;
+    // "Containers must not set allowPrivilegeEscalation": the field left out, which lets a process escalate. Read as
+    // a ban on escalation it demanded the field be set (to false); the field must be banned with a value to be read.
+    if (ctx.negated && /\ballowPrivilegeEscalation\b/.test(ctx.text) && !/\b(?:true|enabled|false)\b/i.test(ctx.text))
+      return undefined;
     // Unset means escalation is allowed (the kernel's no_new_privs is only set by an explicit false), so "privilege
     // escalation is not allowed" and "is set to false" both deny a container that leaves the field out. Only a
     // statement about the value true ("must not set allowPrivilegeEscalation to true") leaves unset alone.
@@ -7251,6 +7274,8 @@ interface KnownField {
   defaulted?: true;
   /** A number the API server fills in when unset (what a bound on an unset field is checked against). */
   numberDefault?: number;
+  /** A value the API server fills in when unset (what a ban on a value checks an unset field as). */
+  valueDefault?: string;
 }
 
 /**
@@ -7260,13 +7285,33 @@ interface KnownField {
 const KNOWN_FIELDS: Readonly<Record<string, Readonly<Record<string, KnownField>>>> = {
   Ingress: { ingressClassName: { path: 'spec.ingressClassName', type: 'string' } },
   Service: {
-    externalTrafficPolicy: { path: 'spec.externalTrafficPolicy', type: 'string', values: ['Cluster', 'Local'] },
-    internalTrafficPolicy: { path: 'spec.internalTrafficPolicy', type: 'string', values: ['Cluster', 'Local'] },
-    sessionAffinity: { path: 'spec.sessionAffinity', type: 'string', values: ['None', 'ClientIP'] },
+    externalTrafficPolicy: {
+      path: 'spec.externalTrafficPolicy',
+      type: 'string',
+      values: ['Cluster', 'Local'],
+      valueDefault: 'Cluster',
+    },
+    internalTrafficPolicy: {
+      path: 'spec.internalTrafficPolicy',
+      type: 'string',
+      values: ['Cluster', 'Local'],
+      valueDefault: 'Cluster',
+    },
+    sessionAffinity: {
+      path: 'spec.sessionAffinity',
+      type: 'string',
+      values: ['None', 'ClientIP'],
+      valueDefault: 'None',
+    },
     loadBalancerClass: { path: 'spec.loadBalancerClass', type: 'string' },
   },
   CronJob: {
-    concurrencyPolicy: { path: 'spec.concurrencyPolicy', type: 'string', values: ['Allow', 'Forbid', 'Replace'] },
+    concurrencyPolicy: {
+      path: 'spec.concurrencyPolicy',
+      type: 'string',
+      values: ['Allow', 'Forbid', 'Replace'],
+      valueDefault: 'Allow',
+    },
     startingDeadlineSeconds: { path: 'spec.startingDeadlineSeconds', type: 'number' },
     timeZone: { path: 'spec.timeZone', type: 'string' },
   },
@@ -7277,16 +7322,29 @@ const KNOWN_FIELDS: Readonly<Record<string, Readonly<Record<string, KnownField>>
   },
   PersistentVolumeClaim: {
     storageClassName: { path: 'spec.storageClassName', type: 'string', fixed: true },
-    volumeMode: { path: 'spec.volumeMode', type: 'string', values: ['Filesystem', 'Block'], fixed: true },
+    volumeMode: {
+      path: 'spec.volumeMode',
+      type: 'string',
+      values: ['Filesystem', 'Block'],
+      fixed: true,
+      valueDefault: 'Filesystem',
+    },
   },
   StorageClass: {
     allowVolumeExpansion: { path: 'allowVolumeExpansion', type: 'boolean' },
-    reclaimPolicy: { path: 'reclaimPolicy', type: 'string', values: ['Delete', 'Retain'], fixed: true },
+    reclaimPolicy: {
+      path: 'reclaimPolicy',
+      type: 'string',
+      values: ['Delete', 'Retain'],
+      fixed: true,
+      valueDefault: 'Delete',
+    },
     volumeBindingMode: {
       path: 'volumeBindingMode',
       type: 'string',
       values: ['Immediate', 'WaitForFirstConsumer'],
       fixed: true,
+      valueDefault: 'Immediate',
     },
   },
   Deployment: {
@@ -7300,7 +7358,7 @@ const KNOWN_FIELDS: Readonly<Record<string, Readonly<Record<string, KnownField>>
   // A Secret's type is free text; only the built-in types are read (a custom one is refused, not guessed at).
   Secret: {
     // the API server gives every Secret a type (Opaque when unset) before admission: "must set type" is never read
-    type: { path: 'type', type: 'string', values: SECRET_TYPES, fixed: true, defaulted: true },
+    type: { path: 'type', type: 'string', values: SECRET_TYPES, fixed: true, defaulted: true, valueDefault: 'Opaque' },
     immutable: { path: 'immutable', type: 'boolean', fixedAt: true },
   },
   ConfigMap: { immutable: { path: 'immutable', type: 'boolean', fixedAt: true } },
@@ -7570,9 +7628,14 @@ function matchKnownField(ctx: FamilyContext): FamilySolution | undefined {
   // An int-or-percent field holds zero as 0 or "0%", the same thing ("must not set maxUnavailable to 0" means no
   // disruption, said either way); any other number and its percentage differ.
   const zero = field.type === 'intOrString' && (value === 0 || value === '0%');
-  const holds = zero
-    ? `[0, '0%'].includes(getPath(request.object, ${js(path)}))`
-    : `getPath(request.object, ${js(path)}) === ${js(value)}`;
+  // Unset, the field holds the API server's default ("CronJobs must not use concurrencyPolicy Allow" denies a CronJob
+  // without one, which runs as Allow).
+  const fallback: unknown = field.valueDefault ?? field.numberDefault;
+  const current =
+    fallback === undefined
+      ? `getPath(request.object, ${js(path)})`
+      : `(function (x) { return x === undefined || x === null ? ${js(fallback)} : x; })(getPath(request.object, ${js(path)}))`;
+  const holds = zero ? `[0, '0%'].includes(${current})` : `${current} === ${js(value)}`;
   const zeroNote = zero ? ' (0 and "0%" alike)' : '';
   const differs = zero ? `!${holds}` : `getPath(request.object, ${js(path)}) !== ${js(value)}`;
   const zeroCases = (expect: TestCase['expect']): TestCase[] =>
@@ -7590,29 +7653,42 @@ function matchKnownField(ctx: FamilyContext): FamilySolution | undefined {
     steps: [step('getPath', 'read a dotted path without throwing')],
   };
   if (ctx.negated) {
-    // "must not use externalTrafficPolicy Local": that value is forbidden; other values and unset are fine.
+    // "must not use externalTrafficPolicy Local": that value is forbidden; other values and unset are fine (unset
+    // holding the default, which is banned when it is the value).
     if (value === undefined) return undefined;
+    const unsetBanned = fallback !== undefined && (fallback === value || (zero && fallback === 0));
+    const defaultNote =
+      fallback === undefined
+        ? ''
+        : ` (an unset ${path} counts as the API server's default, ${JSON.stringify(fallback)})`;
     return {
       ...base,
       polarity: 'forbid',
       family: 'known-field',
-      summary: `${r.kind} objects may not set ${path} to ${show}${zeroNote}${field.fixed || value === field.fixedAt ? keptNote : ''}`,
+      summary: `${r.kind} objects may not set ${path} to ${show}${zeroNote}${defaultNote}${field.fixed || value === field.fixedAt ? keptNote : ''}`,
       tests: [
         { name: `${r.kind} with ${path} ${show} is ${word}`, object: mk(value), expect: v },
         { name: `${r.kind} with ${path} ${JSON.stringify(other)} is allowed`, object: mk(other), expect: 'allow' },
-        { name: `${r.kind} without ${path} is allowed`, object: mk(undefined), expect: 'allow' },
+        unsetBanned
+          ? { name: `${r.kind} without ${path} is ${word}`, object: mk(undefined), expect: v }
+          : { name: `${r.kind} without ${path} is allowed`, object: mk(undefined), expect: 'allow' },
         updateCase(`UPDATE to ${path} ${show} is ${word}`, mk(other), mk(value), v),
         ...zeroCases(v),
         ...keptCases(mk(value), value === field.fixedAt),
         ...scopeCases(r, ctx, (o) => mk(value, o.namespace)),
+        // The default holds only where the field exists (externalTrafficPolicy: NodePort and LoadBalancer Services).
+        ...(unsetBanned && scope ? scope.cases(() => mk(undefined), v) : []),
       ],
-      javascript: `${namespaceGuard(ctx, [r])}${field.fixed || value === field.fixedAt ? kept : ''}if (${holds}) {
+      javascript: `${namespaceGuard(ctx, [r])}${unsetBanned ? (scope?.guard ?? '') : ''}${field.fixed || value === field.fixedAt ? kept : ''}if (${holds}) {
   ${act(ctx, js(`${r.kind} objects may not set ${path} to ${show}`))}
 }
 `,
     };
   }
   if (value !== undefined) {
+    // "Services must set sessionAffinity to None": a Service without the field has it (the API server's default), and
+    // this rule would deny it. Not read.
+    if (fallback !== undefined && fallback === value) return undefined;
     return {
       ...base,
       polarity: 'require',

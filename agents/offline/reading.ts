@@ -655,6 +655,13 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
     !/\b(?:only|not|never|nobody|no\s+one|none|no|at\s+most|at\s+least|up\s+to)\b|n['\u2019]t\b/i.test(statement)
   )
     unplaced.push('may');
+  // A slash standing alone is the root path ("hostPath volumes must not mount /"): no family reads it, and as
+  // punctuation it went unseen, so the rule dropped it (every hostPath volume denied). Between two words ("CPU /
+  // memory", "read / write") it only joins them. Looked for in the statement as written: the family's phrases are
+  // gone from `s`, leaving a joining slash between blanks.
+  for (const m of statement.matchAll(/(?<![^\s([])\/(?![^\s.,;:!?)\]])/g))
+    if (!(/[A-Za-z0-9]\s+$/.test(statement.slice(0, m.index)) && /^\s+[A-Za-z0-9]/.test(statement.slice(m.index + 1))))
+      unplaced.push('/');
   const values: string[] = [];
   const kinds: Placement['kinds'] = [];
   let negations = 0;
