@@ -428,6 +428,9 @@ const hostNamespaces: OfflineFamily = {
   phrases: [
     ...POD_PHRASES,
     /\bhost(?:'s|s')?\s+(?:(?:network(?:ing)?|pid|ipc|process id|inter-process communication)(?:\s*(?:,|or|and)\s*(?:the\s+)?(?:host(?:'s)?\s+)?(?:network|pid|ipc))*)?\s*(?:namespaces?)?/i,
+    // "`spec.hostNetwork` must be unset or false": the Pod's own path to the field. Not "spec.hostNetwork is true"
+    // (field-equality reads that, and did before this phrase).
+    /(?<![\w.])spec\.(?=host(?:Network|PID|IPC)\b(?![`'"]?\s+(?:is|=|==|equals|set\s+to|of)\s))/,
     /\bhost(?:Network|PID|IPC)\b/i,
     /\b(?:network(?:ing)?|pid|ipc)\b/i,
     /\b(?:share|shares|sharing|access)\b/i,
@@ -620,6 +623,15 @@ const ADD_OTHER_THAN = /\b(?:adding|add(?:s|ed)?)\s+(?:linux\s+)?capabilities\s+
 /** A list of capability names: "NET_BIND_SERVICE", "CHOWN, SETUID and SETGID". */
 const CAP_LIST = String.raw`((?:CAP_)?[A-Z][A-Z_]{2,}(?:(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:CAP_)?[A-Z][A-Z_]{2,})*)`;
 /**
+ * "Capabilities other than NET_BIND_SERVICE may not be added", "… must never be added": the same allow-list as "adding
+ * capabilities other than X is disallowed", said in the passive. Only with "be added": "capabilities other than X are
+ * not allowed" does not say whether adding or listing them at all (a drop list) is meant.
+ */
+const OTHER_THAN_ADDED = new RegExp(
+  String.raw`\b(?:[Ll]inux\s+)?[Cc]apabilities\s+other\s+than\b(?=\s+${CAP_LIST.replace('(', '(?:')}\s+(?:(?:must|may|should|shall|can)\s+(?:not|never)|cannot|mustn't|can't)\s+be\s+added\b)`,
+);
+
+/**
  * "only (the capability) NET_BIND_SERVICE may be added", "Containers may only add (back) NET_BIND_SERVICE": an
  * allow-list, as written. Not before a scope ("may only add X in the prod namespace"): whether "only" limits the
  * capabilities or the namespaces is not said.
@@ -636,7 +648,9 @@ function addAllowList(text: string): string[] | undefined {
   const m =
     new RegExp(`${ADD_OTHER_THAN.source}\\s+(.+?)(?=\\s+(?:is|are|must|may|should|can|will)\\b|[.;]|$)`, 'i').exec(
       text,
-    ) ?? ONLY_ADD.exec(text);
+    ) ??
+    new RegExp(`${OTHER_THAN_ADDED.source}\\s+(.+?)(?=\\s+(?:must|may|should|shall|can|cannot)\\b)`).exec(text) ??
+    ONLY_ADD.exec(text);
   if (!m) return undefined;
   // Every name in the list is allowed: one left out would deny what the text allows. A name that is no capability
   // (or ALL, which allows anything) is refused (an empty list), never dropped.
@@ -670,6 +684,7 @@ const capabilities: OfflineFamily = {
     ...POD_PHRASES,
     // "Adding capabilities other than X is disallowed": only X may be added (read with the negation it carries).
     [ADD_OTHER_THAN, 'not'],
+    [OTHER_THAN_ADDED, 'not'],
     ONLY_ADD,
     DROP_LISTS_ALL,
     /\bin\s+addition\b/i,
@@ -795,6 +810,10 @@ function dropAll(ctx: FamilyContext, allowList?: string[]): FamilySolution | und
 const DROP_NAMED = new RegExp(
   String.raw`\bdrop(?:s|ping)?\s+(?:the\s+)?(?:(?:linux\s+)?capabilit(?:y|ies)\s+)?${CAP_LIST}(?:\s+capabilit(?:y|ies))?\b`,
 );
+/** "The NET_RAW capability must be dropped (by every container)": the same requirement, in the passive. */
+const DROPPED_NAMED = new RegExp(
+  String.raw`\b(?:(?:linux\s+)?capabilit(?:y|ies)\s+)?${CAP_LIST}(?:\s+capabilit(?:y|ies))?\s+(?:must|should|shall|has\s+to|have\s+to|needs?\s+to)\s+(?:always\s+)?be\s+dropped\b`,
+);
 
 /**
  * "Containers must drop the NET_RAW capability": each container's drop list holds every capability named, or ALL,
@@ -802,7 +821,7 @@ const DROP_NAMED = new RegExp(
  * another rule.
  */
 function dropNamed(ctx: FamilyContext): FamilySolution | undefined {
-  const m = DROP_NAMED.exec(ctx.text);
+  const m = DROP_NAMED.exec(ctx.text) ?? DROPPED_NAMED.exec(ctx.text);
   if (!m || ctx.negated) return undefined;
   const names = [...m[1].matchAll(/\b(?:CAP_)?([A-Z][A-Z_]{2,})\b/g)].map((x) => x[1]);
   // Every name must be a capability (ALL is dropAll's); one that is not is refused, never dropped from the rule.
@@ -2778,12 +2797,26 @@ if (${cond}) {
 
 const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] as const;
 
+/** "(the) (type) ClusterIP", "type `NodePort`": a Service type named after a verb that limits to it. */
+const TO_SERVICE_TYPE = String.raw`\s+(?:the\s+)?(?:types?\s+)?[\`'"]?(?:ClusterIP|NodePort|LoadBalancer|ExternalName)\b`;
+/**
+ * "This policy restricts Services to type ClusterIP", "Services are restricted to the ClusterIP type": only the types
+ * named, as "only ClusterIP Services are allowed" says. Not "restricts NodePort Services" (no "to": a ban, read so).
+ */
+const RESTRICT_SERVICES_TO = new RegExp(
+  String.raw`\brestrict(?:s|ed)?\b(?=\s+(?:(?:all|the)\s+)?services?\s+to${TO_SERVICE_TYPE}|\s+to${TO_SERVICE_TYPE})`,
+  'i',
+);
+
 const serviceType: OfflineFamily = {
   id: 'service-type',
   title: 'Service types forbidden (or only some allowed)',
   examples: ['Services of type NodePort are not allowed.', 'Only ClusterIP services are allowed.'],
   phrases: [
     /\bonly\b(?=\s+(?:services?\s+of\s+type\s+|(?:type\s+)?(?:ClusterIP|NodePort|LoadBalancer|ExternalName)\b))/i,
+    // "Services should only use (be of) the ClusterIP type": the allow-list said as what a Service does
+    new RegExp(String.raw`\bonly\b(?=\s+(?:use|be\s+of)${TO_SERVICE_TYPE})`, 'i'),
+    RESTRICT_SERVICES_TO,
     // "Services of a type other than ClusterIP are not allowed": only ClusterIP (read with the negation it carries).
     [
       /(?:\b(?:of\s+)?(?:an?\s+)?types?\s+|(?<=\bservices?\s+))other\s+than\b(?=\s+[`'"]?(?:ClusterIP|NodePort|LoadBalancer|ExternalName)\b)/i,
@@ -2805,7 +2838,7 @@ const serviceType: OfflineFamily = {
         ctx.text,
       ) &&
       !/\b(?:ClusterIP|NodePort|LoadBalancer|ExternalName)[`'"]?,?\s+and\b/i.test(ctx.text);
-    const only = /\bonly\b|\bother\s+than\b/i.test(ctx.text) || required;
+    const only = /\bonly\b|\bother\s+than\b/i.test(ctx.text) || RESTRICT_SERVICES_TO.test(ctx.text) || required;
     const forbidden = only ? SERVICE_TYPES.filter((s) => !named.includes(s)) : named;
     const allowed = SERVICE_TYPES.filter((s) => !forbidden.includes(s));
     const ns = homeNamespace(ctx);
@@ -4500,6 +4533,58 @@ const UID_BOUND_AFTER = new RegExp(
   'i',
 );
 
+/**
+ * "a runAsUser between 1000 and 2000", "runAsUser must be in the range 1000-2000", "… from 1000 to 2000": both ends
+ * allowed (a range of IDs is given by its first and last, as PodSecurityPolicy's MustRunAs ranges were). "exclusive"
+ * is not matched (its word is left unplaced).
+ */
+const UID_RANGE = new RegExp(
+  `${UID_SUBJECT.source}(?:\\s+(?:of|is|be|must\\s+be|set\\s+to|to|that\\s+is|which\\s+is))*\\s+(?:a\\s+(?:number|value)\\s+)?` +
+    `(?:between\\s+(\\d+)\\s+and\\s+(\\d+)|in\\s+the\\s+range\\s+(?:of\\s+)?(\\d+)\\s*(?:-|\u2013|to)\\s*(\\d+)|from\\s+(\\d+)\\s+to\\s+(\\d+))(?![\\w.])(?:\\s*,?\\s*\\(?inclusive\\)?)?`,
+  'i',
+);
+
+/** "runAsUser must be between 1000 and 2000": every container's runAsUser (its own, else the pod's) set and in the range. */
+function uidRange(ctx: FamilyContext): FamilySolution | undefined {
+  const m = UID_RANGE.exec(ctx.text);
+  if (!m) return undefined;
+  // A ban on a range ("must not run with a UID between …") and a range beside another bound are other rules.
+  if (ctx.negated || [...ctx.text.matchAll(/(?<![\w.])\d+(?![\w.])/g)].length !== 2) return undefined;
+  if (/\b(?:unset|not\s+set|absent|omitted|undefined|missing|empty|left\s+out|exclusive)\b/i.test(ctx.text))
+    return undefined;
+  const lo = Number(m[1] ?? m[3] ?? m[5]);
+  const hi = Number(m[2] ?? m[4] ?? m[6]);
+  if (!(lo < hi)) return undefined;
+  const effective =
+    '(typeof c.securityContext?.runAsUser === "number" ? c.securityContext.runAsUser : podSpec?.securityContext?.runAsUser)';
+  const range = `from ${lo} to ${hi} (both included)`;
+  const mid = Math.floor((lo + hi) / 2);
+  return containerRule(ctx, {
+    family: 'run-as-user-bound',
+    summary: `every container's runAsUser (its own, else the pod's) must be set and ${range}; an unset runAsUser runs the image's own user, which admission cannot see, so it is denied`,
+    offends: `!(typeof ${effective} === "number" && ${effective} >= ${lo} && ${effective} <= ${hi})`,
+    describe: `'container ' + ${cname} + ' runAsUser ' + (${effective} === undefined ? 'unset' : ${effective}) + ${js(` is not ${range}`)}`,
+    skills: [],
+    offending: [
+      { name: `runAsUser ${hi + 1}`, container: { securityContext: { runAsUser: hi + 1 } } },
+      ...(lo > 0 ? [{ name: `runAsUser ${lo - 1}`, container: { securityContext: { runAsUser: lo - 1 } } }] : []),
+      { name: `runAsUser ${hi + 1} at pod level`, container: {}, podSpec: { securityContext: { runAsUser: hi + 1 } } },
+      { name: "no runAsUser (the image's own user)", container: {} },
+      {
+        name: `runAsUser ${hi + 1} in the container over a pod-level ${mid}`,
+        container: { securityContext: { runAsUser: hi + 1 } },
+        podSpec: { securityContext: { runAsUser: mid } },
+      },
+    ],
+    compliant: [
+      { name: `runAsUser ${lo}`, container: { securityContext: { runAsUser: lo } } },
+      { name: `runAsUser ${hi}`, container: { securityContext: { runAsUser: hi } } },
+      { name: `runAsUser ${mid} at pod level`, container: {}, podSpec: { securityContext: { runAsUser: mid } } },
+    ],
+    polarity: 'require',
+  });
+}
+
 const runAsUserBound: OfflineFamily = {
   id: 'run-as-user-bound',
   title: 'runAsUser bounded (greater than, at least, below, at most N), pod or container securityContext',
@@ -4512,11 +4597,13 @@ const runAsUserBound: OfflineFamily = {
     ...POD_PHRASES,
     UID_BOUND_PHRASE,
     UID_BOUND_AFTER,
+    UID_RANGE,
     /\b(?:run|runs|running)\s+(?:as|with)\b/i,
     /\b(?:a|the|its|their|of)\b/gi,
   ],
   match: (ctx) => {
     const t = ctx.text;
+    if (UID_RANGE.test(t)) return uidRange(ctx);
     const after = UID_BOUND_AFTER.exec(t);
     // "1000 or higher" is "at least 1000", "1000 or lower" "at most 1000".
     const m: readonly string[] | null = after
@@ -4616,6 +4703,9 @@ const automountToken: OfflineFamily = {
     'Pods must not automount service account tokens.',
   ],
   phrases: [
+    // "… must not be automatically mounted (into pods)": how the token is mounted, and where
+    /\bautomatically(?=\s+mount)/i,
+    /\binto(?=\s+(?:(?:the|their|its|a|any|every)\s+)?(?:pods?|containers?)\b)/i,
     ...POD_PHRASES,
     /\bautomountServiceAccountToken\b/i,
     /\b(?:auto-?)?mount(?:s|ed|ing)?(?:\s+of)?\b|\bautomount(?:s|ed|ing)?\b/i,
@@ -4626,6 +4716,11 @@ const automountToken: OfflineFamily = {
     const t = ctx.text;
     if (
       !/\bautomountServiceAccountToken\b|\b(?:auto-?)?mount\w*\b[^.]*\bservice\s?accounts?\s+(?:api\s+)?(?:tokens?|credentials)\b/i.test(
+        t,
+      ) &&
+      // "Service account tokens must not be automatically mounted": the token first, then how it is mounted. Only the
+      // automatic mount, which is what the field turns off ("must not be mounted" may mean a projected volume too).
+      !/\bservice\s?accounts?\s+(?:api\s+)?(?:tokens?|credentials)\b[^.]*\b(?:automatically\s+mounted|auto-?mounted)\b/i.test(
         t,
       )
     )
@@ -5740,6 +5835,12 @@ const PSS_SAFE_SYSCTLS = [
 const SAFE_SYSCTLS = /\b(?:the\s+)?(?:kubernetes\s+)?safe\s+(?:set\s+of\s+)?sysctls?\b/i;
 const UNSAFE_SYSCTLS = /\b(?:any\s+)?unsafe\s+sysctls?\b/i;
 
+/** "Only the following sysctls are allowed: a, b": the allow-list after a colon (group 1). */
+const ONLY_FOLLOWING_SYSCTLS = new RegExp(
+  `\\bonly\\s+the\\s+following\\s+sysctls\\s+(?:are\\s+(?:allowed|permitted)|may\\s+be\\s+(?:set|used))\\s*:\\s*(${SYSCTL_LIST_ITEMS})`,
+  'i',
+);
+
 const sysctls: OfflineFamily = {
   id: 'sysctls',
   title: 'sysctls (pod securityContext.sysctls): none, only the named ones, or not the named ones',
@@ -5754,6 +5855,7 @@ const sysctls: OfflineFamily = {
     new RegExp(`\\b(?:an?\\s+)?allow-?list\\s+of\\s+(?:unsafe\\s+)?sysctls\\s*:\\s*${SYSCTL_LIST_ITEMS}`, 'i'),
     new RegExp(`\\b(?:an?\\s+)?disallow-?list\\s+of\\s+sysctls\\s*:\\s*${SYSCTL_LIST_ITEMS}`, 'i'),
     [new RegExp(`\\b(?:sysctls\\s+)?other\\s+than\\s+(?:the\\s+)?(?:sysctls\\s+)?${SYSCTL_LIST_ITEMS}`, 'i'), 'not'],
+    ONLY_FOLLOWING_SYSCTLS,
     new RegExp(`\\bonly\\s+(?:the\\s+)?(?:sysctls\\s+)?${SYSCTL_LIST_ITEMS}(?:\\s+sysctls)?`, 'i'),
     new RegExp(`[\`'"]?${SYSCTL_NAME.source}[\`'"]?`, 'gi'),
     // Gatekeeper's description of its two lists, which is how this family combines them.
@@ -5795,6 +5897,7 @@ const sysctls: OfflineFamily = {
     const allowed =
       (safeOnly || noUnsafe ? PSS_SAFE_SYSCTLS : undefined) ??
       itemsOf(new RegExp(`\\ballow-?list\\s+of\\s+(?:unsafe\\s+)?sysctls\\s*:\\s*${items}`, 'i')) ??
+      itemsOf(ONLY_FOLLOWING_SYSCTLS) ??
       itemsOf(new RegExp(`\\bonly\\s+(?:the\\s+)?(?:sysctls\\s+)?${items}`, 'i')) ??
       itemsOf(new RegExp(`\\bother\\s+than\\s+(?:the\\s+)?(?:sysctls\\s+)?${items}`, 'i'));
     let forbidden = itemsOf(new RegExp(`\\bdisallow-?list\\s+of\\s+sysctls\\s*:\\s*${items}`, 'i'));

@@ -153,6 +153,74 @@ export function onlyInNamespace(statement: string): string {
   return statement;
 }
 
+/** Namespace names in a list: "dev", "dev and staging", "`dev`, `qa` and `staging`". */
+const NS_LIST = `${NS_NAME}(?:\\s*,\\s*(?:and\\s+)?${NS_NAME}|\\s+and\\s+${NS_NAME})*`;
+/** "(is) exempt (from this policy)", "are excluded from the rule": the whole predicate of an exemption sentence. */
+const EXEMPT_PREDICATE = String.raw`(?:is|are)\s+(?:exempt(?:ed)?|excluded)(?:\s+from\s+(?:this|the)\s+(?:policy|rule|check|requirement))?`;
+/**
+ * A sentence that only exempts namespaces from the rule beside it: "The dev namespace is exempt.", "Namespaces dev and
+ * staging are excluded from this policy.", "Pods in the dev namespace are exempt." (group 1 the subject kind, if any,
+ * group 2 or 3 the names).
+ */
+const NAMESPACE_EXEMPTION = new RegExp(
+  `^(?:(?:all\\s+)?([A-Za-z]+)\\s+in\\s+)?(?:the\\s+)?(?:(${NS_LIST})\\s+namespaces?|namespaces?\\s+(${NS_LIST}))\\s+${EXEMPT_PREDICATE}$`,
+  'i',
+);
+
+/**
+ * "Pods must not use hostPath volumes. The dev namespace is exempt.": an exemption said as a sentence of its own is the
+ * rule's "except in the dev namespace", which the families read. Folded only into a single rule that names no
+ * namespace and no exception of its own (with two rules, or a rule already scoped, which one it narrows is not said;
+ * those stay refused), and "Pods in dev are exempt" only when the rule is about Pods (another kind's exemption says
+ * nothing about this rule's objects).
+ */
+function foldNamespaceExemption(statements: string[]): string[] {
+  const exemptions = statements.map((st) => NAMESPACE_EXEMPTION.exec(st.trim()));
+  const rules = statements.filter((_st, i) => !exemptions[i]);
+  const found = exemptions.filter((m): m is RegExpExecArray => m !== null);
+  if (found.length !== 1 || rules.length !== 1) return statements;
+  const [m] = found;
+  const rule = rules[0];
+  if (
+    /\b(?:namespaces?|except\w*|exclud\w*|exempt\w*|unless|only|other\s+than|outside|besides|apart\s+from)\b/i.test(
+      rule,
+    )
+  )
+    return statements;
+  if (m[1] && !new RegExp(`\\b${m[1].replace(/e?s$/i, '')}(?:e?s)?\\b`, 'i').test(rule)) return statements;
+  const names = [...(m[2] ?? m[3]).matchAll(new RegExp(NS_NAME, 'g'))]
+    .map((x) => x[0])
+    .filter((n) => !/^and$/i.test(n));
+  const plural = names.length > 1 ? 'namespaces' : 'namespace';
+  return [`${rule} except in the ${names.join(' and ')} ${plural}`];
+}
+
+/** securityContext fields a container has and a pod does not: no pod-level value can stand in for them. */
+const CONTAINER_ONLY_FIELD = String.raw`(?:privileged|allowPrivilegeEscalation|readOnlyRootFilesystem|procMount)`;
+const CONTAINER_PATH = String.raw`[\`'"]?spec\.(containers|initContainers|ephemeralContainers)(?:\[\*?\])?\.securityContext\.(${CONTAINER_ONLY_FIELD})[\`'"]?`;
+/** Three such paths, one per list of containers, joined as a list ("a, b and c", "a, b, or c"). */
+const CONTAINER_PATH_LIST = new RegExp(
+  `^${CONTAINER_PATH}\\s*,\\s*${CONTAINER_PATH}\\s*,?\\s*(?:and|or)?\\s+${CONTAINER_PATH}(?=\\s+(?:must|should|shall|(?:is|are)\\s+(?:not\\s+)?(?:allowed|permitted|required)))`,
+  'i',
+);
+
+/**
+ * "`spec.containers[*].securityContext.privileged`, `spec.initContainers[*].securityContext.privileged` and
+ * `spec.ephemeralContainers[*].securityContext.privileged` must be unset or false" (the Pod Security Standards' way of
+ * naming a field) says what "the `securityContext.privileged` of containers, init containers and ephemeral containers"
+ * says, which the container families read: each checks every container, init and ephemeral included. Only the three
+ * lists together, of one container-only field: one list alone is a narrower rule than any family writes, and a field
+ * a pod may also set (runAsNonRoot, seccompProfile) would name a level the families do not keep to.
+ */
+function containerPathList(sentence: string): string {
+  const m = CONTAINER_PATH_LIST.exec(sentence);
+  if (!m) return sentence;
+  const lists = new Set([m[1], m[3], m[5]].map((x) => x.toLowerCase()));
+  const fields = new Set([m[2], m[4], m[6]].map((x) => x.toLowerCase()));
+  if (lists.size !== 3 || fields.size !== 1) return sentence;
+  return `The \`securityContext.${m[2]}\` of containers, init containers and ephemeral containers${sentence.slice(m[0].length)}`;
+}
+
 /** "To avoid noisy neighbours, …", "In order to protect the node, …": a purpose ahead of the rule, up to its comma. */
 const LEADING_PURPOSE =
   /^(?:to|in\s+order\s+to)\s+(?:avoid|prevent|reduce|ensure|help|protect|limit|minimi[sz]e|mitigate|improve|keep|stop|guard\s+against)\b[^,;]*,\s*(?=\S)/i;
@@ -187,7 +255,7 @@ export function readIntent(text: string): Reading {
   for (const raw of sentences) {
     // "This sample policy …", "The following policy …", "This policy is used to ensure …", "Use this policy to
     // ensure …": the same lead as "This policy ensures …", said another way.
-    const s = raw
+    let s = raw
       .replace(/[.!;]+$/, '')
       // "To avoid noisy neighbours, CPU limits should be set …": a leading purpose says why, not what
       .replace(LEADING_PURPOSE, (purpose: string, at: number, all: string) =>
@@ -204,7 +272,9 @@ export function readIntent(text: string): Reading {
         /^(?:this|the)\s+(?:policy|rule)\s+(?:will\s+)?(add|set|inject|assign|annotate|default)s?\b(?=\s+\S)/i,
         (_m, verb: string) => verb,
       );
-    if (/^[A-Z][A-Za-z ,()/-]{1,80}:\s+\S/.test(s) || /^applies to\b/i.test(s)) {
+    s = containerPathList(s);
+    // ("Only the following sysctls are allowed: a, b" is a rule whose list follows a colon, not a parameter.)
+    if ((/^[A-Z][A-Za-z ,()/-]{1,80}:\s+\S/.test(s) && !/^only\b/i.test(s)) || /^applies to\b/i.test(s)) {
       parameters.push(s);
       continue;
     }
@@ -251,7 +321,8 @@ export function readIntent(text: string): Reading {
   // it motivate it. Without one, every sentence not marked as rationale is read.
   // A sentence set aside that names an exception or a scope of its own ("The monitoring namespace is exempt.",
   // "It applies only to Deployments.", "Pods labelled role=edge may use it.") would, unread, leave a rule wider
-  // than the one meant: it is read instead, and refused unless a family places it.
+  // than the one meant: it is read instead, and refused unless a family places it (a namespace exemption beside a
+  // single rule is folded into that rule, foldNamespaceExemption).
   let chosen: string[];
   const asideRules: string[] = [];
   if (policySentences.length) {
@@ -270,7 +341,7 @@ export function readIntent(text: string): Reading {
     for (const other of markedRationale) (narrows(other, ruleText, true) ? chosen : rationale).push(other);
   }
   if (chosen.length === 0) chosen = sentences.map((s) => s.replace(/[.!;]+$/, ''));
-  const statements = chosen.map(onlyInNamespace);
+  const statements = foldNamespaceExemption(chosen.map(onlyInNamespace));
   const joined = statements.join('. ');
   return { operative: joined, statements, rationale, mode: mutationMode(statements), asideRules };
 }

@@ -2598,7 +2598,6 @@ const REFUSED: Array<[string, string]> = [
   ['Image pull policy must not be Always or Never.', 'two values'],
   ['Pods may use user 0.', 'a permission, not a rule'],
   ['Pods must run as user 0.', 'requires root'],
-  ['runAsUser must be between 1000 and 2000.', 'two bounds'],
   ['runAsUser greater than 1000 is not allowed.', 'a ban on values says nothing of an unset field'],
   ['runAsUser must not be less than 1000.', 'a ban on values says nothing of an unset field'],
   ['runAsUser must be greater than 1000 unless the pod is privileged.', 'an exception'],
