@@ -4903,10 +4903,12 @@ const kindInNamespace: OfflineFamily = {
   phrases: [POD_CONTROLLERS_SAID],
   match: (ctx) => {
     // The statement's polarity (reading.ts) says whether it forbids: "Pods are not created in …" does, without a deny verb.
+    // A property counted as a negation ("Secrets in shop are required to be immutable", "… disabled", "… unset") says
+    // how the objects must be, not that they may not be there: read as a ban on Secrets in shop, it was inverted.
     if (
       ctx.namespaces.length === 0 ||
       !(ctx.negated || forbids(ctx.text)) ||
-      /\blabel|annotat|image|contain|replica|host|privileged|type\b/i.test(ctx.text)
+      /\blabel|annotat|image|contain|replica|host|privileged|type\b|\bimmutable\b|\bdisabl|\bunset\b/i.test(ctx.text)
     )
       return undefined;
     const r = subjectResources(ctx).find((x) => x.namespaced);

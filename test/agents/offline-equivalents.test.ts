@@ -1,0 +1,86 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { assemblePolicy, offlineFamilies, understandOffline, type OfflineUnderstanding } from '../../agents/index.js';
+import type { JsPolicy } from '../../common/index.js';
+import { harden } from '../../critic/index.js';
+import { createSandbox } from '../../sandbox/index.js';
+import { builtinSkills, inlineSkills } from '../../skills/index.js';
+import { refusedOffline } from './offline-harness.js';
+
+// Two wordings that mean the same must not be read as two different rules. Each family example is rewritten with
+// modal synonyms ("must not" -> "may not", "cannot", "are not allowed to"; "must" -> "should", "are required to"); a
+// rewrite may be refused (a narrower reader is fine), but when it is read, both policies run on both plans' cases
+// and must give every case the same verdict. Judged by what the sandbox records, not by the text of the readings.
+
+const sandbox = createSandbox({ isolation: 'inline' });
+afterAll(() => sandbox.close());
+
+const SYNONYMS: Array<[RegExp, string[]]> = [
+  [/\bmust not\b/, ['may not', 'should not', 'cannot', 'are not allowed to', 'must never']],
+  [/\bmust\b(?! not)/, ['should', 'are required to', 'need to', 'have to']],
+  [/\bare not allowed\b/, ['are forbidden', 'are prohibited', 'are disallowed']],
+];
+
+function rewrites(text: string): string[] {
+  return SYNONYMS.flatMap(([re, words]) => (text.split(re).length === 2 ? words.map((w) => text.replace(re, w)) : []));
+}
+
+function policyOf(u: OfflineUnderstanding, text: string): JsPolicy {
+  const assembled = assemblePolicy(u.spec, { text });
+  const inlined = {
+    ...assembled,
+    spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) },
+  };
+  return harden(inlined, u.plan, { text });
+}
+
+async function disagreements(a: string, b: string): Promise<string[]> {
+  const ua = understandOffline({ text: a });
+  const ub = understandOffline({ text: b });
+  const cases = [...ua.plan.tests, ...ub.plan.tests].map((c, i) => ({ ...c, name: `${i}: ${c.name}` }));
+  const [ra, rb] = await Promise.all([
+    sandbox.runSuite(policyOf(ua, a), cases),
+    sandbox.runSuite(policyOf(ub, b), cases),
+  ]);
+  return ra.cases
+    .map((c, i) => [c, rb.cases[i]] as const)
+    .filter(([x, y]) => x.outcome.actual !== y.outcome.actual)
+    .map(([x, y]) => `${x.name}: ${x.outcome.actual} vs ${y.outcome.actual}`);
+}
+
+describe('modal synonyms of every family example are refused or read as the same rule', () => {
+  const pairs = offlineFamilies()
+    .flatMap((f) => f.examples)
+    .filter((text) => !refusedOffline(text))
+    .flatMap((text) => rewrites(text).map((rewrite) => [text, rewrite] as const))
+    .filter(([, rewrite]) => !refusedOffline(rewrite));
+
+  it('has pairs to compare', () => {
+    expect(pairs.length).toBeGreaterThan(20);
+  });
+
+  it.each(pairs)('"%s" and "%s" give every case the same verdict', async (a, b) => {
+    expect(await disagreements(a, b)).toEqual([]);
+  });
+});
+
+describe('wordings found to be read as different rules', () => {
+  it('"are required to be immutable" is not a ban on the kind in the namespace (was read as "no Secrets in shop")', () => {
+    // "immutable" counts as a negation for the reader; kind-in-namespace took the sentence as "Secrets … are not".
+    for (const text of [
+      'Secrets in the shop namespace are required to be immutable.',
+      'ConfigMaps in the prod namespace are required to be immutable.',
+    ]) {
+      if (refusedOffline(text)) continue;
+      expect(understandOffline({ text }).family, text).not.toBe('kind-in-namespace');
+    }
+  });
+
+  it('"Services cannot use NodePort" beside "This policy …" is read like "must not" (was dropped)', async () => {
+    expect(
+      await disagreements(
+        'Services must not use NodePort. This policy ensures Services of type LoadBalancer are denied.',
+        'Services cannot use NodePort. This policy ensures Services of type LoadBalancer are denied.',
+      ),
+    ).toEqual([]);
+  });
+});
