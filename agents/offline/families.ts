@@ -7936,16 +7936,20 @@ function matchKnownFieldBound(ctx: FamilyContext): FamilySolution | undefined {
   const fallback = field.numberDefault;
   // Unset: the API server's default where it has one. Else no limit at all: that breaks an upper bound the
   // statement asks to be set ("must set activeDeadlineSeconds to at most 3600"), not one it only forbids going over
-  // ("must not set activeDeadlineSeconds above 3600" says nothing of Jobs without one).
+  // ("must not set activeDeadlineSeconds above 3600" says nothing of Jobs without one). A lower bound is met by no
+  // limit, unless the statement asks for the field itself ("Jobs must set ttlSecondsAfterFinished to at least 100").
+  const asksForField = !ctx.negated && /\b(?:set|specify|define|declare|have|configure)\b/i.test(t.slice(0, found.at));
   const unsetBreaks =
     fallback !== undefined
       ? (lo !== undefined && fallback < lo) || (hi !== undefined && fallback > hi)
-      : hi !== undefined && !ctx.negated;
+      : (hi !== undefined || asksForField) && !ctx.negated;
   const unsetNote =
     fallback !== undefined
       ? `an unset ${path} counts as the API server's default, ${fallback}`
       : unsetBreaks
-        ? `an unset ${path} means no limit, which breaks the bound`
+        ? hi !== undefined
+          ? `an unset ${path} means no limit, which breaks the bound`
+          : `the statement asks for ${path} to be set`
         : hi !== undefined
           ? `an unset ${path} is allowed: the statement forbids values out of range, it does not ask for one`
           : `an unset ${path} means no limit, which meets the bound`;

@@ -4468,3 +4468,35 @@ describeReadings('"F must be set for Ks"', [
     ],
   },
 ]);
+
+// A lower bound is met by "no limit" unless the statement asks for the field itself: "must set / specify / have" (was
+// read as allowing a Job without ttlSecondsAfterFinished, which is never cleaned up, against "must set").
+describeReadings('a lower bound on a field the statement asks to be set', [
+  {
+    text: 'Jobs must set ttlSecondsAfterFinished to at least 100.',
+    family: 'known-field-bound',
+    checks: [
+      ['unset: the statement asks for it', job({}), 'deny'],
+      ['99', job({ ttlSecondsAfterFinished: 99 }), 'deny'],
+      ['100', job({ ttlSecondsAfterFinished: 100 }), 'allow'],
+      ['a CronJob whose Jobs lack it', cronJobOf({}), 'deny'],
+    ],
+  },
+  {
+    text: 'Jobs must specify an activeDeadlineSeconds of at least 60.',
+    family: 'known-field-bound',
+    checks: [
+      ['unset', job({}), 'deny'],
+      ['60', job({ activeDeadlineSeconds: 60 }), 'allow'],
+    ],
+  },
+  {
+    // Without "set", no deadline is no limit, which meets a lower bound.
+    text: 'The activeDeadlineSeconds of Jobs must be at least 60.',
+    family: 'known-field-bound',
+    checks: [
+      ['unset: no limit', job({}), 'allow'],
+      ['59', job({ activeDeadlineSeconds: 59 }), 'deny'],
+    ],
+  },
+]);
