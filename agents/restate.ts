@@ -85,12 +85,15 @@ export function restate(input: RestateInput): Restatement {
   const allows = byVerdict('allow');
   const neverTouches = neverTouched(cases, resources, operations, allOperations, scope, catalog);
 
+  // A policy that calls warn() where it would deny (the offline families' "warn, do not block") warns as surely as
+  // one whose violationPolicy is Warn: the sentence must not say it denies.
+  const warnsOnly = warnMode || (warns.length > 0 && denies.length === 0);
   const verb =
     type === 'Mutating'
       ? 'Mutates'
       : type === 'Controller'
         ? 'Acts on'
-        : warnMode
+        : warnsOnly
           ? 'Warns on'
           : spec?.violationPolicy === 'Dry'
             ? 'Audits (dry run, never blocks)'
@@ -99,7 +102,7 @@ export function restate(input: RestateInput): Restatement {
   const condition = deciding.length
     ? ` whose ${deciding.map(renderFeature).join(' and ')}`
     : decided.length && allowedInScope.length
-      ? ` in the ${decided.length} way(s) listed under ${warnMode ? 'warns' : type === 'Mutating' ? 'mutates' : 'denies'}`
+      ? ` in the ${decided.length} way(s) listed under ${warnsOnly ? 'warns' : type === 'Mutating' ? 'mutates' : 'denies'}`
       : '';
   const allowed = allowPhrase(cases, resources, scope, deciding, features, kinds.short);
   const summary = `${verb} ${ops} of ${kinds.phrase} ${scope.phrase}${condition}${allowed ? `; allows ${allowed}` : ''}; never touches ${scope.never}.`;

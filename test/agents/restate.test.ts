@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { restate, restatementAnnotation } from '../../agents/index.js';
+import { restate, restatementAnnotation, understandOffline } from '../../agents/index.js';
 import { builtinCatalog } from '../../catalog/index.js';
 import type { JsPolicy, Plan, TestCase } from '../../common/index.js';
 
@@ -210,6 +210,16 @@ describe('restate', () => {
     expect(warned.summary).toMatch(/^Warns on CREATE of Pods/);
     expect(warned.denies).toEqual([]);
     expect(warned.warns[0]).toContain('label env="prod"');
+  });
+
+  it('says "Warns on" for a policy that calls warn() where it would deny, whatever its violationPolicy', () => {
+    // The offline "warn, do not block" families write warn() and 'warn' cases under violationPolicy Deny; the
+    // sentence said "Denies …" above a list of warns.
+    const u = understandOffline({ text: 'Log a warning for privileged containers.' });
+    const r = restate({ plan: u.plan, spec: u.spec, catalog, judged: false });
+    expect(r.summary).toMatch(/^Warns on CREATE\/UPDATE of Pods/);
+    expect(r.denies).toEqual([]);
+    expect(r.warns.length).toBeGreaterThan(0);
   });
 
   it('reads a pod spec the same in a Pod and in a pod template, and a container whichever list holds it', () => {
