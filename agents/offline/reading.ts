@@ -622,8 +622,10 @@ const GENERIC_PHRASES: ReadonlyArray<[RegExp, string]> = [
   [/\b(?:is|are|be)\s+not\s+(?:set\s+to\s+)?[`'"]?true\b[`'"]?/gi, ' not '],
   [/(?:\bset\s+to|\bis|\bare|\bbe|:)\s*[`'"]?true\b[`'"]?/gi, ' '],
   // "set `hostNetwork` to `false`", "from setting hostPID to true": the field, then its value, after a verb that sets it.
-  [/(?<=\bset(?:s|ting)?\b[^.]{0,60}?)\bto\s+[`'"]?false\b[`'"]?/gi, ' not '],
-  [/(?<=\bset(?:s|ting)?\b[^.]{0,60}?)\bto\s+[`'"]?true\b[`'"]?/gi, ' '],
+  // (a statement is one sentence already: a dot here is a path's, "securityContext.privileged", whose words the
+  // family's phrases may have taken first)
+  [/(?<=\bset(?:s|ting)?\b[^;]{0,60}?)\bto\s+[`'"]?false\b[`'"]?/gi, ' not '],
+  [/(?<=\bset(?:s|ting)?\b[^;]{0,60}?)\bto\s+[`'"]?true\b[`'"]?/gi, ' '],
   [
     /\bwarn(?:s|ing)?\s*,?\s*(?:but|and)?\s*(?:do(?:es)?\s+not|don't|not)\s+(?:block|deny|reject)(?:\s+(?:it|them))?\s*,?/gi,
     ' deny ',

@@ -84,3 +84,22 @@ describe('wordings found to be read as different rules', () => {
     ).toEqual([]);
   });
 });
+
+describe('a container field said with its securityContext. path', () => {
+  // The path's dot stopped "set … to true/false" from being placed: "true" was left over and the intent refused.
+  it.each([
+    [
+      'Containers must set securityContext.readOnlyRootFilesystem to true.',
+      'Containers must set readOnlyRootFilesystem to true.',
+    ],
+    [
+      'Containers must set securityContext.allowPrivilegeEscalation to false.',
+      'Containers must set allowPrivilegeEscalation to false.',
+    ],
+    ['Containers must set securityContext.privileged to false.', 'Containers must set privileged to false.'],
+  ])('"%s" reads as "%s"', async (path, bare) => {
+    expect(refusedOffline(path)).toBe(false);
+    expect(understandOffline({ text: path }).family).toBe(understandOffline({ text: bare }).family);
+    expect(await disagreements(path, bare)).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { restate, restatementAnnotation, understandOffline } from '../../agents/index.js';
+import { assemblePolicy, restate, restatementAnnotation, understandOffline } from '../../agents/index.js';
 import { builtinCatalog } from '../../catalog/index.js';
 import type { JsPolicy, Plan, TestCase } from '../../common/index.js';
 
@@ -215,8 +215,9 @@ describe('restate', () => {
   it('says "Warns on" for a policy that calls warn() where it would deny, whatever its violationPolicy', () => {
     // The offline "warn, do not block" families write warn() and 'warn' cases under violationPolicy Deny; the
     // sentence said "Denies …" above a list of warns.
-    const u = understandOffline({ text: 'Log a warning for privileged containers.' });
-    const r = restate({ plan: u.plan, spec: u.spec, catalog, judged: false });
+    const text = 'Log a warning for privileged containers.';
+    const u = understandOffline({ text });
+    const r = restate({ plan: u.plan, policy: assemblePolicy(u.spec, { text }), catalog, judged: false });
     expect(r.summary).toMatch(/^Warns on CREATE\/UPDATE of Pods/);
     expect(r.denies).toEqual([]);
     expect(r.warns.length).toBeGreaterThan(0);
