@@ -7481,7 +7481,7 @@ const VALUE_AFTER =
 
 /** "must be", "should not be set to", "has to equal": a modal that a field's value follows. */
 const MODAL_BE =
-  '(?:must|should|shall|(?:has|have|needs?)\\s+to|is\\s+required\\s+to)\\s+(?:not\\s+)?(?:be\\s+(?:set\\s+to\\s+)?|equal\\s+)';
+  "(?:must(?:\\s+never)?|should|shall|(?:has|have|needs?)\\s+to|(?:is|are)\\s+required\\s+to|may\\s+not|cannot|can't)\\s+(?:not\\s+)?(?:be\\s+(?:set\\s+to\\s+)?|equal\\s+)";
 /** "except in the dev namespace" is a scope the reader places (ctx.excluded), not an exception to the value. */
 function withoutExceptedNamespaces(text: string): string {
   return text.replace(

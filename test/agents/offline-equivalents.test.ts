@@ -103,3 +103,20 @@ describe('a container field said with its securityContext. path', () => {
     expect(await disagreements(path, bare)).toEqual([]);
   });
 });
+
+describe("a well-known field's value said with other modals", () => {
+  // "may not be", "cannot be", "must never be", "are required to be" were refused where "must (not) be" was read.
+  it.each([
+    ['HPA minReplicas must not be 1.', 'HPA minReplicas may not be 1.'],
+    ['HPA minReplicas must not be 1.', 'HPA minReplicas cannot be 1.'],
+    ['The concurrencyPolicy of CronJobs must not be Allow.', 'The concurrencyPolicy of CronJobs must never be Allow.'],
+    ['The Service externalTrafficPolicy must not be Cluster.', 'The Service externalTrafficPolicy cannot be Cluster.'],
+    [
+      'The concurrencyPolicy of CronJobs must be Forbid.',
+      'The concurrencyPolicy of CronJobs are required to be Forbid.',
+    ],
+  ])('"%s" and "%s" are one rule', async (a, b) => {
+    expect(refusedOffline(b)).toBe(false);
+    expect(await disagreements(a, b)).toEqual([]);
+  });
+});
