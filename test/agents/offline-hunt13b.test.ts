@@ -205,3 +205,28 @@ describe("field-equality: a ban on a built-in field's default value denies the o
     ).toEqual([]);
   });
 });
+
+describe('a kind two custom resource groups share (Gateway: Istio and the Gateway API)', () => {
+  const gateway = (gatewayClassName: string): KubeObject =>
+    inTeam('gateway.networking.k8s.io/v1', 'Gateway', { gatewayClassName, listeners: [] });
+
+  it('is the Gateway API one where the text names its field', async () => {
+    // Taken before as Istio's Gateway (the first listed), which has no gatewayClassName: the Gateway API Gateway was
+    // never selected, so it was admitted.
+    expect(
+      await failuresOn('Deny Gateways whose spec.gatewayClassName is internal.', [
+        { name: 'class internal', object: gateway('internal'), expect: 'deny' },
+        { name: 'class public', object: gateway('public'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('is refused where nothing says which', () => {
+    for (const text of [
+      'Gateways must have the label team.',
+      'Gateways must not be deleted.',
+      'Deny Gateways where spec.servers.tls.mode is PASSTHROUGH.',
+    ])
+      expect(refusedOffline(text), text).toBe(true);
+  });
+});
