@@ -6508,6 +6508,10 @@ const rbacRules: OfflineFamily = {
     const t = ctx.text;
     const roleKinds = ctx.resources.filter((r) => r.kind === 'Role' || r.kind === 'ClusterRole');
     if (!roleKinds.length && !/\bRBAC\b/.test(t)) return undefined;
+    // "ClusterRoles must not grant the bind or escalate verbs on roles": a role kind after "on" / "to" / "over" is what
+    // the grant is on, not a kind the rule checks (read as one, every Role granting bind was denied too).
+    if (/\b(?:on|to|for|over|against)\s+(?:the\s+|other\s+|any\s+|all\s+)?(?:cluster\s*)?roles?\b/i.test(t))
+      return undefined;
     const roles = ctx.catalog.get('rbac.authorization.k8s.io', 'roles');
     const clusterRoles = ctx.catalog.get('rbac.authorization.k8s.io', 'clusterroles');
     if (!roles || !clusterRoles) return undefined;

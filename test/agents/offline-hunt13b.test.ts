@@ -230,3 +230,27 @@ describe('a kind two custom resource groups share (Gateway: Istio and the Gatewa
       expect(refusedOffline(text), text).toBe(true);
   });
 });
+
+describe('rbac-rules: a role kind the grant is on', () => {
+  it('is refused, not read as one more kind the rule checks', () => {
+    // Read before as "ClusterRoles and Roles must not grant the escalate, bind verbs": a Role was denied too.
+    for (const text of [
+      'ClusterRoles must not grant the bind or escalate verbs on roles.',
+      'ClusterRoles must not grant the escalate verb on Roles.',
+    ])
+      expect(refusedOffline(text), text).toBe(true);
+  });
+
+  it('still reads the verbs banned with the kind that grants them', async () => {
+    const clusterRole = (verbs: string[]): KubeObject =>
+      obj('rbac.authorization.k8s.io/v1', 'ClusterRole', {
+        rules: [{ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs }],
+      });
+    expect(
+      await failuresOn('ClusterRoles must not grant the escalate verb.', [
+        { name: 'escalate', object: clusterRole(['escalate']), expect: 'deny' },
+        { name: 'get', object: clusterRole(['get']), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+});
