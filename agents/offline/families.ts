@@ -3963,7 +3963,99 @@ const referenceKind: OfflineFamily = {
   },
 };
 
-const FIELD_EQUALS = new RegExp(`${PATH.source}\\s+(?:is|=|==|equals|set to|of)\\s+['"\`]?([A-Za-z0-9._:/-]+)['"\`]?`);
+const FIELD_EQUALS = new RegExp(`${PATH.source}\\s+(?:is|=|==|equals|set to|of)\\s+['"\`]?([A-Za-z0-9._:/%-]+)['"\`]?`);
+
+/**
+ * Words after "is" that say whether the field is there, not what it holds: "where spec.selfSigned is set" was read
+ * as the value "set" (a ClusterIssuer with `selfSigned: {}` admitted), "where spec.kmsKeyRef is unset" as the value
+ * "unset" (the topic without a key admitted, the opposite of the rule). Lower case only: "None" is a value.
+ */
+const PRESENCE_WORD =
+  /^(?:set|unset|empty|null|nil|none|present|absent|missing|defined|undefined|specified|unspecified|blank|omitted|provided|configured|given|non-?empty)$/;
+
+/**
+ * The last segment of a path that names a list: a list never equals one value ("where spec.policyTypes is Egress"
+ * compared ["Egress"] with "Egress" and admitted every NetworkPolicy); whether the rule means "holds", "is only" or
+ * "starts with" is not said. Plural field names are lists by the API conventions, but for counts and durations.
+ */
+function namesList(path: string, value: unknown): boolean {
+  const parts = path.split('.');
+  const last = parts[parts.length - 1];
+  // A ResourceQuota's spec.hard is a map from resource names to quantities ("spec.hard.pods", "spec.hard.secrets").
+  if (parts[parts.length - 2] === 'hard') return false;
+  if (LIST_FIELDS.has(last)) return true;
+  // A field said to be true or false is a flag, whatever its name ("enableServiceLinks").
+  return typeof value !== 'boolean' && /[^s]s$/.test(last) && !/(?:us|is|[Rr]eplicas|Seconds|Millis|Bytes)$/.test(last);
+}
+
+/**
+ * Built-in fields the API server fills in when a request leaves them out, by kind, and the pod spec's (by path inside
+ * the pod spec). A ban on that value must deny the object without the field, which runs with it: "Deny Services where
+ * spec.type is ClusterIP" admitted the Service without a type. KNOWN_FIELDS holds more.
+ */
+const BUILT_IN_DEFAULTS: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
+  Service: { 'spec.type': 'ClusterIP', 'spec.ipFamilyPolicy': 'SingleStack', 'spec.publishNotReadyAddresses': false },
+  Deployment: { 'spec.replicas': 1, 'spec.strategy.type': 'RollingUpdate', 'spec.minReadySeconds': 0 },
+  StatefulSet: {
+    'spec.replicas': 1,
+    'spec.podManagementPolicy': 'OrderedReady',
+    'spec.updateStrategy.type': 'RollingUpdate',
+    'spec.revisionHistoryLimit': 10,
+    'spec.minReadySeconds': 0,
+  },
+  DaemonSet: {
+    'spec.updateStrategy.type': 'RollingUpdate',
+    'spec.revisionHistoryLimit': 10,
+    'spec.minReadySeconds': 0,
+  },
+  ReplicaSet: { 'spec.replicas': 1 },
+  ReplicationController: { 'spec.replicas': 1 },
+  Job: { 'spec.completionMode': 'NonIndexed', 'spec.parallelism': 1 },
+  CronJob: { 'spec.successfulJobsHistoryLimit': 3, 'spec.failedJobsHistoryLimit': 1 },
+  PersistentVolume: { 'spec.persistentVolumeReclaimPolicy': 'Retain', 'spec.volumeMode': 'Filesystem' },
+  PriorityClass: { preemptionPolicy: 'PreemptLowerPriority' },
+  Pod: {
+    restartPolicy: 'Always',
+    dnsPolicy: 'ClusterFirst',
+    schedulerName: 'default-scheduler',
+    terminationGracePeriodSeconds: 30,
+    enableServiceLinks: true,
+    automountServiceAccountToken: true,
+    hostUsers: true,
+  },
+};
+
+/**
+ * What an unset built-in field holds when the ban is on `value`: its default, false for a boolean left out (the API's
+ * booleans are false unless BUILT_IN_DEFAULTS says otherwise), else undefined (the field is simply absent); KNOWN_FIELDS
+ * gives its fields' defaults. Null when no one value stands for the unset field.
+ */
+function unsetBuiltIn(kind: string, path: string, value: unknown): { fallback: unknown } | null {
+  const known = Object.values(KNOWN_FIELDS[kind] ?? {}).find((f) => f.path === path);
+  if (known) {
+    const d = known.valueDefault ?? known.numberDefault ?? (known.type === 'boolean' ? false : undefined);
+    // A Service's externalTrafficPolicy exists on NodePort and LoadBalancer Services only: unset on a ClusterIP
+    // Service it is not Cluster (known-field reads the bare name with that scope).
+    if (kind === 'Service' && path === 'spec.externalTrafficPolicy' && d !== undefined && String(d) === String(value))
+      return null;
+    return { fallback: d };
+  }
+  // Defaulted by the Service's type (true for a LoadBalancer, absent otherwise): no one value stands for unset.
+  if (kind === 'Service' && path === 'spec.allocateLoadBalancerNodePorts') return null;
+  const table = BUILT_IN_DEFAULTS[kind] ?? {};
+  if (path in table) return { fallback: table[path] };
+  return { fallback: typeof value === 'boolean' ? false : undefined };
+}
+
+/**
+ * The code that compares `current` with the value the text names: a number or boolean said in prose also matches
+ * its string form (a ConfigMap's data, a label, a quantity such as a ResourceQuota's `pods: "0"` are strings).
+ */
+function equalsJs(current: string, value: unknown): string {
+  return typeof value === 'string'
+    ? `${current} === ${js(value)}`
+    : `[${js(value)}, ${js(String(value))}].indexOf(${current}) >= 0`;
+}
 
 const fieldEquality: OfflineFamily = {
   id: 'field-equality',
@@ -3981,6 +4073,7 @@ const fieldEquality: OfflineFamily = {
     const path = m[1];
     if (throughList(path)) return undefined;
     const raw = m[2].replace(/\.$/, '');
+    if (PRESENCE_WORD.test(raw)) return undefined;
     // "The field spec.restartPolicy of Pods must be Never": "of" names whose field it is; "Pods" is no value (read as
     // one, with "Never" counted as the negation, it forbade restartPolicy "Pods" and never checked Never).
     if (
@@ -3988,25 +4081,49 @@ const fieldEquality: OfflineFamily = {
       (/^(?:a|an|the|any|every|each|all)$/i.test(raw) || resourcesIn(raw, ctx.catalog).length)
     )
       return undefined;
+    // "100%" stays a string: an int-or-percent field holds "100%", never the number 100.
     const value: unknown =
       raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
+    if (namesList(path, value)) return undefined;
+    const builtIn = BUILT_IN_GROUP.test(r.group);
+    // A custom resource's unset boolean may be false or default to true (its controller decides): "where
+    // spec.versioning.enabled is false" cannot say whether the bucket without it is denied (as field-value-required
+    // refuses "must set X to false").
+    if (value === false && !builtIn) return undefined;
     const parts = path.split('.');
     const other = typeof value === 'boolean' ? !value : typeof value === 'number' ? value + 1 : `${raw}-other`;
+    const podField = r.kind === 'Pod' && parts[0] === 'spec' && parts.length > 1 && ctx.resources.length === 1;
+    const unset = builtIn
+      ? unsetBuiltIn(r.kind, podField ? parts.slice(1).join('.') : path, value)
+      : { fallback: undefined };
+    if (!unset) return undefined;
+    const fallback = unset.fallback;
+    // Unset, the field holds what the API server gives it; a ban on exactly that denies the object without it.
+    const unsetDenied = fallback !== undefined && String(fallback) === String(value);
+    const read = (getter: string): string =>
+      fallback === undefined
+        ? getter
+        : `(function (x) { return x === undefined || x === null ? ${js(fallback)} : x; })(${getter})`;
+    const unsetNote = unsetDenied ? ` (unset, ${path} is ${JSON.stringify(fallback)})` : '';
     // "Deny Pods where spec.hostNetwork is true": a Deployment's pods come from its template, so the rule reaches the
     // pod template of every pod controller, or the Deployment is admitted and its pods never appear.
-    if (r.kind === 'Pod' && parts[0] === 'spec' && parts.length > 1 && ctx.resources.length === 1) {
+    if (podField) {
       const inner = parts.slice(1);
       const nest = (x: unknown): Record<string, unknown> => nestedAt(inner, x);
-      const summary = `pods with ${path} = ${raw} are not allowed`;
+      const summary = `pods with ${path} = ${raw} are not allowed${unsetNote}`;
+      const absent = { name: `no ${path}`, container: {} };
       return podSpecRule(
         ctx,
         {
           family: 'field-equality',
           summary,
-          offending: [{ name: `${path} ${raw}`, container: {}, podSpec: nest(value) }],
+          offending: [
+            { name: `${path} ${raw}`, container: {}, podSpec: nest(value) },
+            ...(unsetDenied ? [absent] : []),
+          ],
           compliant: [
             { name: `another ${path}`, container: {}, podSpec: nest(other) },
-            { name: `no ${path}`, container: {} },
+            ...(unsetDenied ? [] : [absent]),
           ],
           polarity: 'forbid',
         },
@@ -4014,7 +4131,7 @@ const fieldEquality: OfflineFamily = {
           step('podSpecOf', 'the pod spec of a pod or workload'),
           step('getPath', 'read a dotted path without throwing'),
         ],
-        () => `if (getPath(podSpecOf(request.object), ${js(inner.join('.'))}) === ${js(value)}) {
+        () => `if (${equalsJs(read(`getPath(podSpecOf(request.object), ${js(inner.join('.'))})`), value)}) {
   ${act(ctx, js(summary))}
 }
 `,
@@ -4023,21 +4140,32 @@ const fieldEquality: OfflineFamily = {
     const ns = homeNamespace(ctx);
     const mk = (value: unknown, namespace = ns): KubeObject => sampleWithField(r, namespace, parts, value);
     const v = violation(ctx);
+    const word = v === 'warn' ? 'warned' : 'denied';
     const tests: TestCase[] = [
-      { name: `${r.kind} with ${path} ${raw} is denied`, object: mk(value), expect: v },
+      { name: `${r.kind} with ${path} ${raw} is ${word}`, object: mk(value), expect: v },
       { name: `${r.kind} with another ${path} is allowed`, object: mk(other), expect: 'allow' },
-      { name: `${r.kind} without ${path} is allowed`, object: mk(undefined), expect: 'allow' },
-      updateCase(`changing ${path} to ${raw} is denied`, mk(other), mk(value), v),
+      unsetDenied
+        ? {
+            name: `${r.kind} without ${path} (so ${JSON.stringify(fallback)}) is ${word}`,
+            object: mk(undefined),
+            expect: v,
+          }
+        : { name: `${r.kind} without ${path} is allowed`, object: mk(undefined), expect: 'allow' },
+      ...(typeof value === 'string'
+        ? []
+        : [{ name: `${r.kind} with ${path} "${raw}" (a string) is ${word}`, object: mk(String(value)), expect: v }]),
+      updateCase(`changing ${path} to ${raw} is ${word}`, mk(other), mk(value), v),
       ...scopeCases(r, ctx, (o) => mk(value, o.namespace)),
     ];
+    const summary = `${r.kind} objects with ${path} = ${raw} are not allowed${unsetNote}`;
     return {
       polarity: 'forbid',
       family: 'field-equality',
-      summary: `${r.kind} objects with ${path} = ${raw} are not allowed`,
+      summary,
       target: targetFor([r], ['CREATE', 'UPDATE'], 'Validating', ctx.namespaces),
       steps: [step('getPath', 'read a dotted path without throwing')],
       tests,
-      javascript: `${namespaceGuard(ctx, [r])}if (getPath(request.object, ${js(path)}) === ${js(value)}) {
+      javascript: `${namespaceGuard(ctx, [r])}if (${equalsJs(read(`getPath(request.object, ${js(path)})`), value)}) {
   ${act(ctx, js(`${r.kind} objects with ${path} = ${raw} are not allowed`))}
 }
 `,
@@ -6380,6 +6508,10 @@ const rbacRules: OfflineFamily = {
     const t = ctx.text;
     const roleKinds = ctx.resources.filter((r) => r.kind === 'Role' || r.kind === 'ClusterRole');
     if (!roleKinds.length && !/\bRBAC\b/.test(t)) return undefined;
+    // "ClusterRoles must not grant the bind or escalate verbs on roles": a role kind after "on" / "to" / "over" is what
+    // the grant is on, not a kind the rule checks (read as one, every Role granting bind was denied too).
+    if (/\b(?:on|to|for|over|against)\s+(?:the\s+|other\s+|any\s+|all\s+)?(?:cluster\s*)?roles?\b/i.test(t))
+      return undefined;
     const roles = ctx.catalog.get('rbac.authorization.k8s.io', 'roles');
     const clusterRoles = ctx.catalog.get('rbac.authorization.k8s.io', 'clusterroles');
     if (!roles || !clusterRoles) return undefined;
@@ -7734,8 +7866,9 @@ function matchKnownField(ctx: FamilyContext): FamilySolution | undefined {
   // disruption, said either way); any other number and its percentage differ.
   const zero = field.type === 'intOrString' && (value === 0 || value === '0%');
   // Unset, the field holds the API server's default ("CronJobs must not use concurrencyPolicy Allow" denies a CronJob
-  // without one, which runs as Allow).
-  const fallback: unknown = field.valueDefault ?? field.numberDefault;
+  // without one, which runs as Allow); an unset flag is off ("must not set allowVolumeExpansion to false" denies the
+  // StorageClass without it, which cannot expand).
+  const fallback: unknown = field.valueDefault ?? field.numberDefault ?? (field.type === 'boolean' ? false : undefined);
   const current =
     fallback === undefined
       ? `getPath(request.object, ${js(path)})`

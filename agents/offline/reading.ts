@@ -760,7 +760,7 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
       negations++;
       continue;
     }
-    const kind = !quoted && /^[A-Za-z]+$/.test(raw) ? resourcesIn(raw, o.catalog)[0] : undefined;
+    const kind = !quoted && /^[A-Za-z]+$/.test(raw) ? resourcesIn(raw, o.catalog, statement)[0] : undefined;
     if (kind) {
       kinds.push({ word: raw, resource: kind });
       continue;

@@ -265,7 +265,6 @@ const AMBIGUOUS = new Set([
   'project',
 ]);
 
-/** The catalog resources whose kind or plural the text names, in order of appearance. */
 /** Acronyms people write for kinds, as kubectl's short names spell them. */
 const KIND_ACRONYMS: Readonly<Record<string, string>> = {
   HPA: 'HorizontalPodAutoscaler',
@@ -275,7 +274,11 @@ const KIND_ACRONYMS: Readonly<Record<string, string>> = {
   CRD: 'CustomResourceDefinition',
 };
 
-export function resourcesIn(text: string, catalog: ApiCatalog): ApiResource[] {
+/**
+ * The catalog resources whose kind or plural the text names, in order of appearance. `context` (the whole statement,
+ * when `text` is one word of it) is where a kind several custom resource groups share is told apart.
+ */
+export function resourcesIn(text: string, catalog: ApiCatalog, context: string = text): ApiResource[] {
   const found: Array<{ at: number; r: ApiResource }> = [];
   const seen = new Set<string>();
   for (const m of text.matchAll(/[A-Za-z][A-Za-z0-9]*/g)) {
@@ -294,7 +297,7 @@ export function resourcesIn(text: string, catalog: ApiCatalog): ApiResource[] {
     const candidates = acronym ? [acronym.toLowerCase()] : [lower, lower.replace(/es$/, ''), lower.replace(/s$/, '')];
     for (const c of candidates) {
       const hits = [...catalog.kindsNamed(c), ...catalog.byPlural(c)];
-      const r = preferred(hits);
+      const r = preferred(hits, context);
       if (r && !seen.has(`${r.group}/${r.plural}`)) {
         seen.add(`${r.group}/${r.plural}`);
         found.push({ at: m.index ?? 0, r });
@@ -314,10 +317,30 @@ function insideValue(text: string, at: number, length: number): boolean {
   return /[A-Za-z0-9][.=:@_][A-Za-z0-9]/.test(token);
 }
 
-/** Among resources sharing a kind (Event in core and events.k8s.io), the core/builtin one. */
-function preferred(hits: ApiResource[]): ApiResource | undefined {
+/**
+ * What names one API group among custom resources sharing a kind: "Gateway" is Istio's (networking.istio.io) and the
+ * Gateway API's (gateway.networking.k8s.io).
+ */
+const GROUP_QUALIFIERS: ReadonlyArray<[group: RegExp, words: RegExp]> = [
+  [/\.istio\.io$/, /\bistio\b/i],
+  [
+    /^gateway\.networking\.k8s\.io$/,
+    /\bgateway\s+api\b|\bgateway\.networking\.k8s\.io\b|\bgatewayClassName\b|\b(?:HTTP|GRPC|TLS|TCP|UDP)Routes?\b|\blisteners?\b/i,
+  ],
+];
+
+/**
+ * Among resources sharing a kind (Event in core and events.k8s.io), the core/builtin one. Custom resources of one kind
+ * in several groups are told apart only by what the text says of them ("Istio Gateways", "spec.gatewayClassName");
+ * else none is taken: "Deny Gateways where spec.gatewayClassName is istio" was written for Istio's Gateways, which
+ * have no such field, and never saw a Gateway API Gateway.
+ */
+function preferred(hits: ApiResource[], text: string): ApiResource | undefined {
   if (hits.length === 0) return undefined;
-  return hits.find((h) => h.group === '') ?? hits.find((h) => h.source === 'builtin') ?? hits[0];
+  const builtin = hits.find((h) => h.group === '') ?? hits.find((h) => h.source === 'builtin');
+  if (builtin || new Set(hits.map((h) => h.group)).size === 1) return builtin ?? hits[0];
+  const named = hits.filter((h) => GROUP_QUALIFIERS.some(([g, words]) => g.test(h.group) && words.test(text)));
+  return new Set(named.map((h) => h.group)).size === 1 ? named[0] : undefined;
 }
 
 export const WORKLOAD_KINDS = [
