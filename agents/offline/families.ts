@@ -7493,7 +7493,7 @@ function withoutExceptedNamespaces(text: string): string {
 /** "… must be V", "… should be set to V", "… must equal V" right after the field (or after "of <kinds>"). */
 // ("must be set", "must be specified" ask for the field, never name its value)
 const MODAL_VALUE = new RegExp(
-  `^\\s*${MODAL_BE}(?!(?:set|present|specified|defined|provided|configured|given|unset|empty|used)\\b)([\`'"]?[A-Za-z0-9._:/%-]+?[\`'"]?)(?=[\\s,;]|\\.(?:\\s|$)|$)`,
+  `^\\s*${MODAL_BE}(?!(?:set|present|specified|defined|provided|configured|given|unset|empty|used|denied|rejected|blocked|refused|disallowed|forbidden|prohibited|allowed|permitted|accepted|admitted|warned)\\b)([\`'"]?[A-Za-z0-9._:/%-]+?[\`'"]?)(?=[\\s,;]|\\.(?:\\s|$)|$)`,
   'i',
 );
 /** "of CronJobs", "of every CronJob", "in all Ingresses" between a field and its modal. */

@@ -125,4 +125,30 @@ describe('misreadings the metamorphic probes found', () => {
       ).toEqual([]);
     }
   });
+
+  it('"must be denied" after a known field is the verdict, not the value the field must hold', async () => {
+    // "Ingresses without an ingressClassName must be denied" required spec.ingressClassName to be "denied".
+    const ingress = (className?: string): KubeObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'web', namespace: 'apps' },
+      spec: {
+        ...(className ? { ingressClassName: className } : {}),
+        rules: [{ host: 'web.example.com', http: { paths: [] } }],
+      },
+    });
+    for (const text of [
+      'Ingresses without an ingressClassName must be denied.',
+      'Ingresses without an ingressClassName should be rejected.',
+    ]) {
+      if (refusedOffline(text)) continue;
+      expect(
+        await offlineFailures(sandbox, { text }, [
+          { name: 'class nginx', object: ingress('nginx'), expect: 'allow' },
+          { name: 'no class', object: ingress(), expect: 'deny' },
+        ]),
+        text,
+      ).toEqual([]);
+    }
+  });
 });
