@@ -151,4 +151,13 @@ describe('misreadings the metamorphic probes found', () => {
       ).toEqual([]);
     }
   });
+
+  it('"In the N namespace, this policy sets …" is a mutation, never a requirement that denies', async () => {
+    // The scope said first hid the head "this policy sets", and every Pod in shop without Always was denied.
+    const text = 'In the shop namespace, this policy sets imagePullPolicy to Always on every container.';
+    if (refusedOffline(text)) return;
+    const u = understandOffline({ text });
+    const [verdict] = await verdicts(text, [{ name: 'a Pod in shop', object: pod(NS), expect: 'allow' }]);
+    expect(verdict, u.family).not.toBe('deny');
+  });
 });
