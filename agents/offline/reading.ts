@@ -884,7 +884,7 @@ function countNegations(clause: string): number {
 }
 
 /** Removes "in the 'test' namespace", "except in namespaces a and b", "in every namespace" with their lead words. */
-function removeNamespacePhrases(text: string, namespaces: readonly string[]): string {
+export function removeNamespacePhrases(text: string, namespaces: readonly string[]): string {
   let out = text;
   const q = `[${QUOTE_CHARS}]?`;
   const lead = `(?:(?:but\\s+)?not\\s+in|except(?:\\s+(?:in|for))?|excluding|outside(?:\\s+of)?|other\\s+than|besides|apart\\s+from|in|within|inside|to|for)`;

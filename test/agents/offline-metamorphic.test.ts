@@ -70,14 +70,21 @@ async function scopeViolations(rule: string, scoped: string, scope: Scope): Prom
 
 const lowerFirst = (t: string): string => (/^[A-Z][a-z]/.test(t) ? t[0].toLowerCase() + t.slice(1) : t);
 
-/** "… except in the shop namespace.", "In the shop namespace, …", "… in the shop namespace." */
+/**
+ * "… except in the shop namespace.", "In the shop namespace, …", "… in the shop namespace.", and on the subject of
+ * "S must …" (no relative clause in S): "S in the shop namespace must …".
+ */
 function scopedRewrites(text: string): Array<[string, Scope]> {
   const bare = text.trim().replace(/[.!]$/, '');
-  return [
+  const rewrites: Array<[string, Scope]> = [
     [`${bare} except in the ${NS} namespace.`, 'except'],
     [`In the ${NS} namespace, ${lowerFirst(bare)}.`, 'only'],
     [`${bare} in the ${NS} namespace.`, 'only'],
   ];
+  const ruled = /^(.+?)\s+(must|should|cannot|may not)\b(.*)$/.exec(bare);
+  if (ruled && !/\b(?:that|which|who|whose|with|without|where)\b/i.test(ruled[1]))
+    rewrites.push([`${ruled[1]} in the ${NS} namespace ${ruled[2]}${ruled[3]}.`, 'only']);
+  return rewrites;
 }
 
 describe('a namespace scope added to a family example keeps the rule inside it and nothing outside', () => {
@@ -107,11 +114,13 @@ const pod = (ns: string, labels?: Record<string, string>): KubeObject => ({
 });
 
 describe('misreadings the metamorphic probes found', () => {
-  it('a label value list before "except in the N namespace" keeps its values (was "any non-empty value")', async () => {
+  it('a label value list beside a namespace exception keeps its values (was "any non-empty value")', async () => {
     // The list had to end the sentence; with the exception after it, the values were dropped and any env passed.
     for (const text of [
       'The label env of Pods must be dev, staging or prod except in the shop namespace.',
       'Pods must have the label env with one of the values dev, staging or prod except in the shop namespace.',
+      // A scope on the subject: the list was looked for in the words as written, the scope still in them.
+      'The label env of Pods outside the shop namespace must be dev, staging or prod.',
     ]) {
       expect(
         await offlineFailures(sandbox, { text }, [
