@@ -17,7 +17,7 @@ import {
 } from './rules.js';
 import { MORE_FAMILIES } from './families-more.js';
 import { samplePodSpec } from './samples.js';
-import type { Phrase } from './reading.js';
+import { removeNamespacePhrases, type Phrase } from './reading.js';
 import {
   bindingKindsIn,
   forbids,
@@ -2174,8 +2174,10 @@ const metadataRequired: OfflineFamily = {
     const resources = metadataTargets(ctx);
     const list = keyList(ctx, word);
     if (list && resources.length) return metadataKeysRule(ctx, resources, word, list);
-    // "The label env must be dev, staging or prod": one of the values named.
-    const allowed = keyValueListNear(t, word);
+    // "The label env must be dev, staging or prod": one of the values named. A namespace phrase inside the sentence
+    // ("of Pods in the shop namespace must be …") is the reader's, as it is when the words are placed; left in, the
+    // list went unread and any non-empty value passed.
+    const allowed = keyValueListNear(removeNamespacePhrases(t, [...ctx.namespaces, ...ctx.excluded]), word);
     if (allowed) {
       if (ctx.negated || keyIsPrefix(allowed.key) || !resources.length) return undefined;
       return metadataRule(ctx, resources, word, allowed, 'required');
@@ -7625,7 +7627,7 @@ function withoutExceptedNamespaces(text: string): string {
 /** "… must be V", "… should be set to V", "… must equal V" right after the field (or after "of <kinds>"). */
 // ("must be set", "must be specified" ask for the field, never name its value)
 const MODAL_VALUE = new RegExp(
-  `^\\s*${MODAL_BE}(?!(?:set|present|specified|defined|provided|configured|given|unset|empty|used)\\b)([\`'"]?[A-Za-z0-9._:/%-]+?[\`'"]?)(?=[\\s,;]|\\.(?:\\s|$)|$)`,
+  `^\\s*${MODAL_BE}(?!(?:set|present|specified|defined|provided|configured|given|unset|empty|used|denied|rejected|blocked|refused|disallowed|forbidden|prohibited|allowed|permitted|accepted|admitted|warned)\\b)([\`'"]?[A-Za-z0-9._:/%-]+?[\`'"]?)(?=[\\s,;]|\\.(?:\\s|$)|$)`,
   'i',
 );
 /** "of CronJobs", "of every CronJob", "in all Ingresses" between a field and its modal. */

@@ -475,8 +475,11 @@ const NOT_A_NAMESPACE = new Set(
 
 /** Imperative add / set / default / inject / give / label / annotate at the head of a statement. */
 function mutationMode(statements: string[]): Reading['mode'] {
-  return statements.some(
-    (s) =>
+  // "In the shop namespace, this policy sets …": a scope said first leaves the statement's head where it was (read
+  // as a requirement, the policy denied every object it was to change).
+  return statements.some((said) => {
+    const s = said.replace(/^(?:(?:in|within|inside|for|on)\s+[^,]+,\s*)/i, '');
+    return (
       /^(?:please\s+)?(?:(?:in|for|on) [^,]+,\s*)?(?:add|set|default|inject|give|assign|label|annotate|mutate|patch|append|insert|attach|put|apply)\b/i.test(
         s,
       ) ||
@@ -507,8 +510,9 @@ function mutationMode(statements: string[]): Reading['mode'] {
       // enable anything), so no validating family reads it as a requirement. "removes the ability to …" still blocks.
       /^(?:this|the) (?:policy|rule)\s+(?:also\s+|will\s+|automatically\s+)?(?:drops?|removes?|strips?|disables?|enables?|turns?\s+(?:on|off)|forces?|overrides?|converts?|modifies?|updates?|adjusts?)\b(?!\s+(?:the\s+)?(?:ability|abilities|possibility|option|options|chance|means|need|risk)\b)/i.test(
         s,
-      ),
-  )
+      )
+    );
+  })
     ? 'mutate'
     : 'validate';
 }
@@ -882,7 +886,7 @@ function countNegations(clause: string): number {
 }
 
 /** Removes "in the 'test' namespace", "except in namespaces a and b", "in every namespace" with their lead words. */
-function removeNamespacePhrases(text: string, namespaces: readonly string[]): string {
+export function removeNamespacePhrases(text: string, namespaces: readonly string[]): string {
   let out = text;
   const q = `[${QUOTE_CHARS}]?`;
   const lead = `(?:(?:but\\s+)?not\\s+in|except(?:\\s+(?:in|for))?|excluding|outside(?:\\s+of)?|other\\s+than|besides|apart\\s+from|in|within|inside|to|for)`;

@@ -197,7 +197,8 @@ export function keyValuesNear(text: string, word: 'label' | 'annotation'): KeyVa
       'gi',
     ),
   ))
-    if (!MATCH_VERBS.test(m[1])) push(m[1], m[2]);
+    // "with one of the values dev, staging or prod": a choice among values (keyValueListNear's), never the value "one".
+    if (!MATCH_VERBS.test(m[1]) && !/^\s*of\b/i.test(text.slice((m.index ?? 0) + m[0].length))) push(m[1], m[2]);
   if (out.length) return out;
   // set the annotation prometheus.io/scrape to true: "to" names the value only after "set" ("add the label team
   // to Namespaces" names where it goes)
@@ -491,7 +492,9 @@ function valueListForms(w: string): string[] {
   const key = `${QUOTE}?(${KEY})${QUOTE}?`;
   const whose = `(?:\\s+(?:of|on|for)\\s+(?:(?:all|every|each)\\s+)?[A-Za-z]+)?`;
   const oneOf = `(?:(?:one|any)\\s+of\\s+(?:the\\s+(?:following\\s+)?values?\\s+)?|(?:a|the)\\s+value\\s+(?:of\\s+)?)?`;
-  const end = `(?=\\s*(?:[.;]|$|\\s+(?:on|for|in)\\b))`;
+  // The list ends at the sentence's end or at a scope: "… or prod on every Pod", "… or prod except in the shop
+  // namespace" (the namespace phrase is the reader's; without it the values were dropped, "non-empty" left).
+  const end = `(?=\\s*(?:[.;]|$|\\s+(?:on|for|in|except|excluding|outside|but\\s+not)\\b))`;
   return [
     `\\b(?:the\\s+)?value\\s+of\\s+(?:the\\s+|an?\\s+)?${w}\\s+${key}${whose}\\s+(?:must\\s+be|should\\s+be|is|be)\\s+${oneOf}${list}${end}`,
     `\\b${w}\\s+${key}${whose}\\s+(?:must|should)\\s+(?:be|have|hold|take|carry)\\s+${oneOf}${list}${end}`,
