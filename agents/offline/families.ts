@@ -3280,18 +3280,29 @@ const rbacSubjects: OfflineFamily = {
         mk(primary, role, [...allowedSubject, subject('User', 'mallory')]),
         v,
       ),
+      // The API server keeps its bootstrap bindings (cluster-admin -> system:masters, system:*) reconciled at start-up:
+      // denying them could leave the cluster without its own admin group.
+      {
+        name: `the platform's own binding cluster-admin (group system:masters) is allowed`,
+        object: variant(mk(primary, role, [subject('Group', 'system:masters')]), (o) => {
+          (o.metadata ??= {}).name = 'cluster-admin';
+        }),
+        expect: 'allow',
+      },
     );
     const who = names.length ? `only ${kind} ${names.join(', ')}` : 'nobody';
     return {
       polarity: m ? 'require' : 'forbid',
       placesKinds: [roleKind],
       family: 'rbac-subjects',
-      summary: `${who} may be bound to ${roleKind} ${role}`,
+      summary: `${who} may be bound to ${roleKind} ${role} (the platform's own bindings — cluster-admin, system:*, gce:*, eks:* — are left alone)`,
       target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', []),
       steps: [step('rbacSubjects', 'the subjects of a binding, normalised')],
       tests,
       javascript: `const binding = request.object;
-if (binding?.roleRef?.kind === ${js(roleKind)} && binding?.roleRef?.name === ${js(role)}) {
+const bindingName = binding?.metadata?.name || '';
+const platform = bindingName === 'cluster-admin' || ${js(PLATFORM_ROLE_PREFIXES)}.some(function (p) { return bindingName.indexOf(p) === 0; });
+if (!platform && binding?.roleRef?.kind === ${js(roleKind)} && binding?.roleRef?.name === ${js(role)}) {
   const others = rbacSubjects(binding).filter(function (s) { return !(s.kind === ${js(kind)} && ${js(names)}.indexOf(s.name) >= 0); });
   if (others.length > 0) {
     ${act(ctx, `'${who} may be bound to ${role}; not ' + others.map(function (s) { return s.kind + ' ' + s.name; }).join(', ')`)}

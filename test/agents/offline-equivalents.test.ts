@@ -1,10 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { assemblePolicy, offlineFamilies, understandOffline, type OfflineUnderstanding } from '../../agents/index.js';
-import type { JsPolicy } from '../../common/index.js';
+import type { JsPolicy, KubeObject } from '../../common/index.js';
 import { harden } from '../../critic/index.js';
 import { createSandbox } from '../../sandbox/index.js';
 import { builtinSkills, inlineSkills } from '../../skills/index.js';
-import { refusedOffline } from './offline-harness.js';
+import { offlineFailures, refusedOffline } from './offline-harness.js';
 
 // Two wordings that mean the same must not be read as two different rules. Each family example is rewritten with
 // modal synonyms ("must not" -> "may not", "cannot", "are not allowed to"; "must" -> "should", "are required to"); a
@@ -118,5 +118,41 @@ describe("a well-known field's value said with other modals", () => {
   ])('"%s" and "%s" are one rule', async (a, b) => {
     expect(refusedOffline(b)).toBe(false);
     expect(await disagreements(a, b)).toEqual([]);
+  });
+});
+
+describe('a ban on bindings to cluster-admin, whichever family reads it', () => {
+  // "Deny bindings to …" (rbac-subjects) denied the API server's own cluster-admin binding of system:masters, which it
+  // reconciles at start-up; "… must be denied" (binding-role-forbidden) left it alone. Found by the metamorphic hunt.
+  const platformBinding: KubeObject = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'cluster-admin' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [{ kind: 'Group', name: 'system:masters', apiGroup: 'rbac.authorization.k8s.io' }],
+  };
+  const userBinding: KubeObject = {
+    ...platformBinding,
+    metadata: { name: 'give-mallory-admin' },
+    subjects: [{ kind: 'User', name: 'mallory', apiGroup: 'rbac.authorization.k8s.io' }],
+  };
+  it.each([
+    'Deny bindings to the cluster-admin ClusterRole.',
+    'Bindings to the cluster-admin ClusterRole must be denied.',
+    'Only the group platform-admins may be bound to the cluster-admin ClusterRole.',
+  ])('"%s" leaves the platform\'s own binding alone and denies a user\'s', async (text) => {
+    expect(
+      await offlineFailures(sandbox, { text }, [
+        { name: 'the API server’s cluster-admin binding', object: platformBinding, expect: 'allow' },
+        {
+          name: 'UPDATE of it',
+          object: platformBinding,
+          oldObject: platformBinding,
+          operation: 'UPDATE',
+          expect: 'allow',
+        },
+        { name: 'a user bound to cluster-admin', object: userBinding, expect: 'deny' },
+      ]),
+    ).toEqual([]);
   });
 });
