@@ -1,10 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { assemblePolicy, offlineFamilies, understandOffline, type OfflineUnderstanding } from '../../agents/index.js';
+import { offlineFamilies, understandOffline, type OfflineUnderstanding } from '../../agents/index.js';
 import type { JsPolicy, KubeObject } from '../../common/index.js';
-import { harden } from '../../critic/index.js';
 import { createSandbox } from '../../sandbox/index.js';
-import { builtinSkills, inlineSkills } from '../../skills/index.js';
-import { offlineFailures, refusedOffline } from './offline-harness.js';
+import { offlineFailures, offlinePolicy, refusedOffline } from './offline-harness.js';
 
 // Two wordings that mean the same must not be read as two different rules. Each family example is rewritten with
 // modal synonyms ("must not" -> "may not", "cannot", "are not allowed to"; "must" -> "should", "are required to"); a
@@ -24,14 +22,7 @@ function rewrites(text: string): string[] {
   return SYNONYMS.flatMap(([re, words]) => (text.split(re).length === 2 ? words.map((w) => text.replace(re, w)) : []));
 }
 
-function policyOf(u: OfflineUnderstanding, text: string): JsPolicy {
-  const assembled = assemblePolicy(u.spec, { text });
-  const inlined = {
-    ...assembled,
-    spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) },
-  };
-  return harden(inlined, u.plan, { text });
-}
+const policyOf = (u: OfflineUnderstanding, text: string): JsPolicy => offlinePolicy(u, { text });
 
 async function disagreements(a: string, b: string): Promise<string[]> {
   const ua = understandOffline({ text: a });

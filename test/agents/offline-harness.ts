@@ -1,5 +1,5 @@
-import { assemblePolicy, understandOffline } from '../../agents/index.js';
-import { isPolicyforgeError, type Intent, type TestCase } from '../../common/index.js';
+import { assemblePolicy, understandOffline, type OfflineUnderstanding } from '../../agents/index.js';
+import { isPolicyforgeError, type Intent, type JsPolicy, type KubeObject, type TestCase } from '../../common/index.js';
 import { harden } from '../../critic/index.js';
 import type { SandboxRunner } from '../../sandbox/index.js';
 import { builtinSkills, inlineSkills } from '../../skills/index.js';
@@ -13,14 +13,28 @@ import { builtinSkills, inlineSkills } from '../../skills/index.js';
  */
 export async function offlineFailures(sandbox: SandboxRunner, intent: Intent, cases: TestCase[]): Promise<string[]> {
   const u = understandOffline(intent);
+  const run = await sandbox.runSuite(offlinePolicy(u, intent), [...u.plan.tests, ...cases]);
+  return run.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`);
+}
+
+/** The JsPolicy offline generation writes for an understanding: assembled, skills inlined, hardened. */
+export function offlinePolicy(u: OfflineUnderstanding, intent: Intent): JsPolicy {
   const assembled = assemblePolicy(u.spec, intent);
   const inlined = {
     ...assembled,
     spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) },
   };
-  const policy = harden(inlined, u.plan, intent);
-  const run = await sandbox.runSuite(policy, [...u.plan.tests, ...cases]);
-  return run.cases.filter((c) => !c.passed).map((c) => `${c.name}: ${c.failure}`);
+  return harden(inlined, u.plan, intent);
+}
+
+/** A Pod in `namespace` with one ordinary container, `spec` merged over it. */
+export function podWithSpec(spec: Record<string, unknown>, namespace = 'default'): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace },
+    spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }], ...spec },
+  };
 }
 
 /** True when the offline planner refuses the text (PF_ERR_OFFLINE_UNSUPPORTED); any other error is rethrown. */

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KubeObject, TestCase } from '../../common/index.js';
 import { createSandbox } from '../../sandbox/index.js';
-import { offlineFailures, refusedOffline } from './offline-harness.js';
+import { offlineFailures, podWithSpec, refusedOffline } from './offline-harness.js';
 
 // Intents written here in the style of public policy libraries' descriptions. Each class the offline planner read
 // as something other than what the sentence means is now read right or refused; the cases are written from the
@@ -13,14 +13,7 @@ afterAll(() => sandbox.close());
 /** Generates offline and runs cases written here, from the intent's true meaning, against the policy. */
 const failuresOn = (text: string, cases: TestCase[]): Promise<string[]> => offlineFailures(sandbox, { text }, cases);
 
-function pod(spec: Record<string, unknown>, namespace = 'default'): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'p', namespace },
-    spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }], ...spec },
-  };
-}
+const pod = podWithSpec;
 
 const podWith = (container: Record<string, unknown>): KubeObject =>
   pod({ containers: [{ name: 'c', image: 'registry.example.com/app:1.0', ...container }] });

@@ -1,10 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { assemblePolicy, offlineFamilies, understandOffline, type OfflineUnderstanding } from '../../agents/index.js';
+import { offlineFamilies, understandOffline, type OfflineUnderstanding } from '../../agents/index.js';
 import type { JsPolicy, KubeObject, TestCase } from '../../common/index.js';
-import { harden } from '../../critic/index.js';
 import { createSandbox } from '../../sandbox/index.js';
-import { builtinSkills, inlineSkills } from '../../skills/index.js';
-import { offlineFailures, refusedOffline } from './offline-harness.js';
+import { offlineFailures, offlinePolicy, refusedOffline } from './offline-harness.js';
 
 // Metamorphic relations: a rule and a rewrite whose meaning differs from it in a known way ("… except in the shop
 // namespace" changes nothing outside shop and allows everything inside it). A rewrite may be refused; when it is read,
@@ -16,14 +14,7 @@ afterAll(() => sandbox.close());
 
 const NS = 'shop';
 
-function policyOf(u: OfflineUnderstanding, text: string): JsPolicy {
-  const assembled = assemblePolicy(u.spec, { text });
-  const inlined = {
-    ...assembled,
-    spec: { ...assembled.spec, javascript: inlineSkills(assembled.spec.javascript ?? '', builtinSkills) },
-  };
-  return harden(inlined, u.plan, { text });
-}
+const policyOf = (u: OfflineUnderstanding, text: string): JsPolicy => offlinePolicy(u, { text });
 
 async function verdicts(text: string, cases: TestCase[]): Promise<string[]> {
   const u = understandOffline({ text });

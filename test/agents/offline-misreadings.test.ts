@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { understandOffline } from '../../agents/index.js';
 import { isPolicyforgeError, type KubeObject, type TestCase } from '../../common/index.js';
 import { createSandbox } from '../../sandbox/index.js';
-import { offlineFailures } from './offline-harness.js';
+import { offlineFailures, podWithSpec } from './offline-harness.js';
 
 // Each class of misreading seen on real-world intents (issue 11) must now be read right, with cases that
 // match what the person meant, or refused with the words that could not be placed. The phrasings differ
@@ -34,14 +34,7 @@ function policyTypeOf(text: string): string | undefined {
 /** Generates offline and runs cases written here, from the intent's true meaning, against the policy. */
 const failuresOn = (text: string, cases: TestCase[]): Promise<string[]> => offlineFailures(sandbox, { text }, cases);
 
-function pod(spec: Record<string, unknown>, namespace = 'default'): KubeObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name: 'p', namespace },
-    spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }], ...spec },
-  };
-}
+const pod = podWithSpec;
 
 function podWith(container: Record<string, unknown>): KubeObject {
   return pod({ containers: [{ name: 'c', image: 'registry.example.com/app:1.0', ...container }] });

@@ -4,6 +4,7 @@ import type { Expectation, KubeObject, TestCase } from '../../common/index.js';
 import { harden } from '../../critic/index.js';
 import { createSandbox } from '../../sandbox/index.js';
 import { builtinSkills, inlineSkills } from '../../skills/index.js';
+import { NS, container, pod, sc } from './offline-objects.js';
 
 // Offline mode on intents written the way policy libraries describe the common rules: a sentence of
 // rationale, then "This policy ensures / validates / requires …". Our own wordings (not any library's text).
@@ -14,22 +15,6 @@ import { builtinSkills, inlineSkills } from '../../skills/index.js';
 const sandbox = createSandbox();
 afterAll(() => sandbox.close());
 
-const NS = 'shop';
-const IMAGE = 'registry.example.com/app:1.0';
-
-function container(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name: 'app', image: IMAGE, ...extra };
-}
-function sc(securityContext: Record<string, unknown>): Record<string, unknown> {
-  return container({ securityContext });
-}
-function pod(
-  containers: Array<Record<string, unknown>> = [container()],
-  spec: Record<string, unknown> = {},
-  namespace = NS,
-): KubeObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace }, spec: { containers, ...spec } };
-}
 function deployment(
   containers: Array<Record<string, unknown>>,
   spec: Record<string, unknown> = {},

@@ -3,6 +3,7 @@ import { understandOffline } from '../../agents/index.js';
 import type { Expectation, KubeObject, TestCase } from '../../common/index.js';
 import { createSandbox } from '../../sandbox/index.js';
 import { offlineFailures, refusedOffline } from './offline-harness.js';
+import { IMAGE, NS, container, pod, sc } from './offline-objects.js';
 
 // Wordings real policy descriptions use that the offline reader refused: full field paths in backticks, an exemption
 // said as a sentence of its own, a runAsUser range, "restricts Services to type …", passive capability rules, "service
@@ -13,24 +14,8 @@ import { offlineFailures, refusedOffline } from './offline-harness.js';
 const sandbox = createSandbox();
 afterAll(() => sandbox.close());
 
-const NS = 'shop';
-const IMAGE = 'registry.example.com/app:1.0';
-
 type Check = [name: string, object: KubeObject, expect: Expectation, old?: KubeObject];
 
-function container(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name: 'app', image: IMAGE, ...extra };
-}
-function sc(securityContext: Record<string, unknown>): Record<string, unknown> {
-  return container({ securityContext });
-}
-function pod(
-  containers: Array<Record<string, unknown>> = [container()],
-  spec: Record<string, unknown> = {},
-  namespace = NS,
-): KubeObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace }, spec: { containers, ...spec } };
-}
 function deployment(
   containers: Array<Record<string, unknown>>,
   spec: Record<string, unknown> = {},
