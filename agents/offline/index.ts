@@ -274,22 +274,23 @@ function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[],
   for (const aside of asides) {
     let alone: ReturnType<typeof solveOffline>;
     try {
-      alone = solveOffline({ ...intent, text: aside }, catalog, false);
+      // The person's own examples are in the plan once already: the sentence alone is read without them.
+      alone = solveOffline({ ...intent, text: aside, examples: undefined }, catalog, false);
     } catch (err) {
       if (isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) continue;
       throw err;
     }
-    // The same family in other words ("must not be Unconfined" beside "unset, RuntimeDefault or Localhost") agrees,
-    // as does a general rule the sentence makes precise ("must run as non-root users" beside "runAsUser … above 0").
     const family = alone.family;
-    // In the family's own words the sentence may still name more ("Services must not be of type nodeport. This policy
-    // ensures Services of type LoadBalancer are denied"): what it denies joins the plan's cases, so the sandbox, not
-    // this reading, says whether the policy does what both sentences say. (What it allows, the other may still deny.)
+    // The same family in other words ("must not be Unconfined" beside "unset, RuntimeDefault or Localhost") may still
+    // name more ("Services must not be of type nodeport. This policy ensures Services of type LoadBalancer are
+    // denied"): what it denies joins the plan's cases, so the sandbox, not this reading, says whether the policy does
+    // what both sentences say. (What it allows, the other may still deny.)
     if (family === solution.family) {
       for (const c of alone.plan.tests)
         if (c.expect !== 'allow') tests.push({ ...c, name: `${c.name} (as "${aside}" says)` });
       continue;
     }
+    // A general rule the sentence makes precise ("must run as non-root users" beside "runAsUser … above 0") agrees.
     if (SAME_SUBJECT.some((g) => g.has(family) && g.has(solution.family))) continue;
     throw new PolicyforgeError(
       'PF_ERR_OFFLINE_UNSUPPORTED',

@@ -114,6 +114,15 @@ describe('a rule sentence in the same family that names more than the "This poli
     expect(await offlineFailures(sandbox, { text }, [])).not.toEqual([]);
   });
 
+  it("keeps the person's own examples in the plan once, not again as the sentence's cases", () => {
+    const example: TestCase = { name: 'my NodePort Service', object: service('NodePort'), expect: 'deny' };
+    const u = understandOffline({
+      text: 'Services must not be of type nodeport. This policy ensures Services of type LoadBalancer are denied.',
+      examples: [example],
+    });
+    expect(u.plan.tests.filter((c) => c.name.startsWith('my NodePort Service'))).toHaveLength(1);
+  });
+
   it('reads "X cannot use F" beside "This policy …" as a rule of its own (was set aside as motivation)', async () => {
     const text = 'Services cannot use NodePort. This policy ensures Services of type LoadBalancer are denied.';
     expect(
