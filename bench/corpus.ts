@@ -105,7 +105,7 @@ export interface CorpusSource {
   dir: string;
 }
 
-/** The corpora this bench runs: the Gatekeeper- and Polaris-derived suites, and our own shared intents when present. */
+/** The corpora this bench runs: the Gatekeeper-, Polaris- and Pod Security Admission-derived suites, and our own shared intents when present. */
 export function corpusSources(env: NodeJS.ProcessEnv = process.env): CorpusSource[] {
   const shared = resolve(
     env.POLICYFORGE_SHARED_INTENTS ?? env.POLICYFORGE_INTENTS_DIR ?? join(assetPath(), '..', 'shared', 'intents'),
@@ -113,6 +113,7 @@ export function corpusSources(env: NodeJS.ProcessEnv = process.env): CorpusSourc
   return [
     { name: 'gatekeeper-library', dir: assetPath('bench', 'corpus', 'gatekeeper') },
     { name: 'polaris-checks', dir: assetPath('bench', 'corpus', 'polaris') },
+    { name: 'pod-security-admission', dir: assetPath('bench', 'corpus', 'pod-security') },
     ...(existsSync(shared) ? [{ name: 'shared intents', dir: shared }] : []),
   ];
 }

@@ -161,7 +161,17 @@ interface ContainerRule {
   polarity: 'forbid' | 'require';
   /** Declarations the `offends` expression uses, placed after `podSpec` (e.g. the pod's metadata). */
   prelude?: string;
+  /**
+   * The rule demands a Linux-only field that the API server forbids on a Windows pod (spec.os.name: windows), so
+   * such a pod could never comply: it is left alone, as Pod Security Admission does for privilege escalation,
+   * capabilities and seccomp (kubernetes/pod-security-admission@8f84a87 policy/check_allowPrivilegeEscalation.go
+   * lines 87-89, check_capabilities_restricted.go line 141, check_seccompProfile_restricted.go line 151).
+   */
+  linuxOnly?: boolean;
 }
+
+/** Said in the summary of a linuxOnly rule, so the restatement shows the exemption. */
+const WINDOWS_EXEMPT = ' (Windows pods, where the API server forbids the field, are left alone)';
 
 /**
  * A rule on the pod spec itself (host fields, volumes, sysctls, …), not on each container: containerRule's
@@ -292,7 +302,8 @@ function containerRule(ctx: FamilyContext, rule: ContainerRule): FamilySolution 
     });
   }
 
-  const list = rule.initContainers === false ? '(podSpec?.containers ?? [])' : 'allContainers(podSpec)';
+  const every = rule.initContainers === false ? '(podSpec?.containers ?? [])' : 'allContainers(podSpec)';
+  const list = rule.linuxOnly ? `(podSpec?.os?.name === 'windows' ? [] : ${every})` : every;
   const skipExempt = exempt.length
     ? `  if (${js(exempt)}.some(function (e) { return e.slice(-1) === '*' ? String(c.image || '').indexOf(e.slice(0, -1)) === 0 : c.image === e; })) continue;\n`
     : '';
@@ -339,9 +350,27 @@ if (problems.length > 0) {
       },
     );
   }
+  if (rule.linuxOnly) {
+    // A Windows pod that sets none of the Linux-only fields (the only way the API server admits it) is allowed; the
+    // same pod declared Linux is not, so only the OS exempts it.
+    const bare = samplePodSpec([{}]);
+    const v = violation(ctx);
+    tests.push(
+      {
+        name: `Windows ${primary.kind} (spec.os.name: windows) that cannot set the field is allowed`,
+        object: withSpec({ ...bare, os: { name: 'windows' } }),
+        expect: 'allow',
+      },
+      {
+        name: `Linux ${primary.kind} (spec.os.name: linux) without the field is ${v === 'warn' ? 'warned' : 'denied'}`,
+        object: withSpec({ ...bare, os: { name: 'linux' } }),
+        expect: v,
+      },
+    );
+  }
   return {
     family: rule.family,
-    summary: rule.summary,
+    summary: rule.linuxOnly ? `${rule.summary}${WINDOWS_EXEMPT}` : rule.summary,
     target,
     steps: [
       step('podSpecOf', 'the pod spec of a pod or workload'),
@@ -803,6 +832,7 @@ function dropAll(ctx: FamilyContext, allowList?: string[]): FamilySolution | und
       },
     ],
     polarity: 'require',
+    linuxOnly: true,
   });
 }
 
@@ -858,6 +888,7 @@ function dropNamed(ctx: FamilyContext): FamilySolution | undefined {
       },
     ],
     polarity: 'require',
+    linuxOnly: true,
   });
 }
 
@@ -4239,6 +4270,7 @@ const privilegeEscalation: OfflineFamily = {
         },
       ],
       polarity: 'forbid',
+      linuxOnly: explicit,
     });
   },
 };
@@ -4593,6 +4625,7 @@ const seccomp: OfflineFamily = {
           : []),
       ],
       polarity: banUnconfined ? 'forbid' : 'require',
+      linuxOnly: !unsetAllowed && !banUnconfined,
     });
   },
 };
