@@ -456,7 +456,8 @@ const hostNamespaces: OfflineFamily = {
   ],
   phrases: [
     ...POD_PHRASES,
-    /\bhost(?:'s|s')?\s+(?:(?:network(?:ing)?|pid|ipc|process id|inter-process communication)(?:\s*(?:,|or|and)\s*(?:the\s+)?(?:host(?:'s)?\s+)?(?:network|pid|ipc))*)?\s*(?:namespaces?)?/i,
+    // "the host network, PID, and IPC namespaces": a serial comma before the last one.
+    /\bhost(?:'s|s')?\s+(?:(?:network(?:ing)?|pid|ipc|process id|inter-process communication)(?:\s*(?:,\s*(?:and|or)?|or|and)\s*(?:the\s+)?(?:host(?:'s)?\s+)?(?:network|pid|ipc))*)?\s*(?:namespaces?)?/i,
     // "`spec.hostNetwork` must be unset or false": the Pod's own path to the field. Not "spec.hostNetwork is true"
     // (field-equality reads that, and did before this phrase).
     /(?<![\w.])spec\.(?=host(?:Network|PID|IPC)\b(?![`'"]?\s+(?:is|=|==|equals|set\s+to|of)\s))/,
@@ -735,7 +736,7 @@ const capabilities: OfflineFamily = {
       return containerRule(ctx, {
         family: 'capabilities',
         summary: `containers may add no capabilities other than ${allowList.join(', ')}`,
-        offends: `addedCapabilities(c).some(function (k) { return ${js(allowList)}.indexOf(k) < 0; })`,
+        offends: addsOutside(allowList),
         describe: `'container ' + ${cname} + ' adds ' + addedCapabilities(c).join(',')`,
         skills: [step('addedCapabilities', 'the capabilities a container adds, normalised')],
         offending: [
@@ -791,6 +792,16 @@ const capabilities: OfflineFamily = {
   },
 };
 
+/**
+ * JS: container `c` adds a capability not spelled exactly as one of `allowed`. An allow-list fails closed, as Pod
+ * Security Admission's does: "chown" or "CAP_CHOWN" is not CHOWN to it (kubernetes/pod-security-admission@8f84a87
+ * policy/check_capabilities_baseline.go line 86, check_capabilities_restricted.go line 105), so another spelling of
+ * an allowed name is denied rather than guessed at. A ban ("must not add NET_ADMIN") still matches every spelling.
+ */
+function addsOutside(allowed: string[]): string {
+  return `(Array.isArray(c.securityContext?.capabilities?.add) ? c.securityContext.capabilities.add : []).some(function (k) { return ${js(allowed)}.indexOf(k) < 0; })`;
+}
+
 /** "Containers must drop ALL capabilities": every container lists ALL (any case) in capabilities.drop. */
 function dropAll(ctx: FamilyContext, allowList?: string[]): FamilySolution | undefined {
   const all =
@@ -806,7 +817,7 @@ function dropAll(ctx: FamilyContext, allowList?: string[]): FamilySolution | und
       ? `containers must drop ALL capabilities and may add back only ${allowList.join(', ')}`
       : 'containers must drop ALL capabilities',
     offends: allowList
-      ? `!${dropsAll} || addedCapabilities(c).some(function (k) { return ${js(allowList)}.indexOf(k) < 0; })`
+      ? `!${dropsAll} || ${addsOutside(allowList)}`
       : `!${dropsAll}`,
     describe: `'container ' + ${cname} + ${js(allowList ? ` must drop ALL and add back only ${allowList.join(', ')}` : ' does not drop ALL capabilities')}`,
     skills: allowList ? [step('addedCapabilities', 'the capabilities a container adds, normalised')] : [],
@@ -4566,6 +4577,11 @@ const SECCOMP_TYPES = ['RuntimeDefault', 'Localhost', 'Unconfined'] as const;
 const UNSET_OR =
   /\b(?:is\s+|are\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set|undefined|absent|omitted|left\s+out)\s*,?\s*or\b/i;
 
+/** "If seccomp profiles are specified, …": the clause that lets a pod leave the profile out. */
+const SECCOMP_IF_SPECIFIED = /\b(?:if|when)\s+(?:a\s+|the\s+|any\s+)?seccomp\s+profiles?\s+(?:is|are)\s+(?:set|specified|present|defined)\b/i;
+/** "Seccomp profiles must be specified": the profile may not be left out. */
+const SECCOMP_MUST_SPECIFY = /\bseccomp\s+profiles?\s+(?:must|should|shall)\s+(?:always\s+)?be\s+(?:explicitly\s+)?(?:specified|set|defined)\s*(?=[,;.]|\s+and\b|$)/i;
+
 const seccomp: OfflineFamily = {
   id: 'seccomp',
   title: 'seccomp profile type: one of the named types required (or Unconfined forbidden)',
@@ -4579,15 +4595,28 @@ const seccomp: OfflineFamily = {
     /\b(?:explicitly\s+set\s+to(?:\s+one\s+of)?|set\s+to\s+one\s+of|one\s+of)\b/i,
     /\bseccomp(?:\s*profiles?)?(?:\s+types?)?\b|\bseccompProfile(?:\.type)?\b/i,
     /\b(?:profile\s+)?types?\b/i,
-    /[`'"]?\b(?:RuntimeDefault|Localhost|Unconfined)\b[`'"]?/,
+    /[`'"]?\b(?:RuntimeDefault|Localhost|Unconfined)\b[`'"]?(?:\s+profiles?\b)?/,
+    // The Pod Security Standards' words: "only runtime default and localhost profiles are allowed".
+    /\b(?:runtime[\s-]?default|localhost|unconfined)(?:\s+profiles?)?\b(?!\/)/i,
+    SECCOMP_IF_SPECIFIED,
+    SECCOMP_MUST_SPECIFY,
+    /\bonly\b/i,
   ],
   match: (ctx) => {
-    const t = ctx.text;
+    // "runtime default", "localhost": the types as the Pod Security Standards write them.
+    const t = ctx.text
+      .replace(/\bruntime[\s-]default\b/gi, 'RuntimeDefault')
+      .replace(/\blocalhost\b(?!\/)/gi, 'Localhost')
+      .replace(/\bunconfined\b/gi, 'Unconfined');
     if (!/\bseccomp/i.test(t)) return undefined;
     const named = SECCOMP_TYPES.filter((s) => new RegExp(`\\b${s}\\b`).test(t));
     if (named.length === 0) return undefined;
+    // "Only RuntimeDefault and Localhost profiles are allowed" does not say whether a pod may leave the profile out
+    // (which runs it Unconfined): read only beside "if specified" (it may) or "must be specified" (it may not).
+    if (/\bonly\b/i.test(t) && !(SECCOMP_IF_SPECIFIED.test(t) || IF_SET.test(t) || SECCOMP_MUST_SPECIFY.test(t)))
+      return undefined;
     // "The seccomp profile, if set, must be …": leaving it out is allowed, as with "unset or …".
-    const unsetAllowed = UNSET_OR.test(t) || IF_SET.test(t);
+    const unsetAllowed = UNSET_OR.test(t) || IF_SET.test(t) || SECCOMP_IF_SPECIFIED.test(t);
     const banUnconfined = named.length === 1 && named[0] === 'Unconfined';
     // "RuntimeDefault or Localhost, not Unconfined" mixes an allow-list and a ban: not read.
     if (!banUnconfined && named.includes('Unconfined')) return undefined;
@@ -5691,7 +5720,12 @@ const apparmor: OfflineFamily = {
     // runtime's default profile) is not another profile.
     const otherThan = /\bother\s+than\b/i.test(t);
     if (otherThan && ban) return undefined;
-    const unsetAllowed = ban || otherThan || UNSET_OR.test(t) || IF_SET.test(t);
+    // A container that names no profile runs under runtime/default ("On supported hosts, the 'runtime/default'
+    // AppArmor profile is applied by default"): a list that allows runtime/default allows leaving it unset, as Pod
+    // Security Admission does (kubernetes/pod-security-admission@8f84a87 policy/check_appArmorProfile.go, allowed
+    // values "'runtime/default', 'localhost/*', empty, undefined"). Unless the text asks for it explicitly.
+    const defaultAllowed = names.includes('runtime/default') && !/\bexplicitly\b/i.test(t);
+    const unsetAllowed = ban || otherThan || UNSET_OR.test(t) || IF_SET.test(t) || defaultAllowed;
     const prelude = `${POD_META_JS}const appArmorOf = function (c) {
   const a = (podMeta.annotations || {})[${js(APPARMOR_ANNOTATION)} + c.name];
   if (typeof a === 'string' && a) return a;
@@ -5747,7 +5781,7 @@ const appArmorAllowed = function (p) {
       family: 'apparmor',
       summary: ban
         ? 'no container may run with the unconfined AppArmor profile (annotation, container or pod appArmorProfile)'
-        : `every container's AppArmor profile must be ${unsetAllowed ? 'unset or ' : ''}${[...new Set(names)].join(' or ')}`,
+        : `every container's AppArmor profile must be ${unsetAllowed ? `unset${defaultAllowed ? " (the runtime's default, runtime/default)" : ''} or ` : ''}${[...new Set(names)].join(' or ')}`,
       offends: ban
         ? 'appArmorOf(c) === "unconfined"'
         : `${unsetAllowed ? 'appArmorOf(c) !== undefined && ' : ''}!appArmorAllowed(appArmorOf(c) || '')`,
@@ -5991,8 +6025,11 @@ const SYSCTL_LIST_ITEMS = `(?:none|\\*|${SYSCTL_QUOTED})(?:${LIST_SEPARATOR}(?:$
 
 /**
  * The Pod Security Standards' safe sysctls: the baseline level's "Sysctls" control, allowed names as of policy
- * version v1.29 (pod-security-admission check_sysctls.go): five since v1.0, net.ipv4.ip_local_reserved_ports
- * since v1.27, the TCP keepalive and fin_timeout ones since v1.29. "Only safe sysctls" means this list.
+ * version v1.37 (kubernetes/pod-security-admission@8f84a87 policy/check_sysctls.go lines 92-115): five since v1.0,
+ * net.ipv4.ip_local_reserved_ports since v1.27, the TCP keepalive and fin_timeout ones since v1.29, tcp_rmem and
+ * tcp_wmem since v1.32, tcp_slow_start_after_idle and tcp_notsent_lowat since v1.37. "Only safe sysctls" means this
+ * list; a kubelet older than a name's version still refuses the pod itself, so allowing it here lets nothing run
+ * that the node would not allow.
  */
 const PSS_SAFE_SYSCTLS = [
   'kernel.shm_rmid_forced',
@@ -6005,6 +6042,10 @@ const PSS_SAFE_SYSCTLS = [
   'net.ipv4.tcp_fin_timeout',
   'net.ipv4.tcp_keepalive_intvl',
   'net.ipv4.tcp_keepalive_probes',
+  'net.ipv4.tcp_rmem',
+  'net.ipv4.tcp_wmem',
+  'net.ipv4.tcp_slow_start_after_idle',
+  'net.ipv4.tcp_notsent_lowat',
 ];
 
 /** "safe sysctls", "the safe set of sysctls" (the Kubernetes one); "a safe subset" names no list and is not read. */

@@ -33,7 +33,8 @@ type Level = 'baseline' | 'restricted';
  * - hostpathvolumes*: hostPath is not among the restricted volume types;
  * - privileged* (restricted level): privileged: true replaces allowPrivilegeEscalation: false, which restricted needs;
  * - allowprivilegeescalation3: the container's whole securityContext is gone, so its drop ALL is too;
- * - restrictedvolumes19: its volume is a hostPath (/dev/null), which the hostPath check forbids.
+ * - restrictedvolumes19: its volume is a hostPath (/dev/null), which the hostPath check forbids;
+ * - seccompprofile_restricted1 and 4: Unconfined (the pod's, an init container's), which baseline forbids too.
  */
 export const ALSO_FAILS: Record<string, Partial<Record<Level, string[]>>> = {
   windowshostprocess: { baseline: ['hostnamespaces'], restricted: ['hostnamespaces'] },
@@ -44,6 +45,8 @@ export const ALSO_FAILS: Record<string, Partial<Record<Level, string[]>>> = {
   privileged: { restricted: ['allowprivilegeescalation'] },
   allowprivilegeescalation3: { restricted: ['capabilities_restricted'] },
   restrictedvolumes19: { restricted: ['hostpathvolumes'] },
+  seccompprofile_restricted1: { restricted: ['seccompprofile_baseline'] },
+  seccompprofile_restricted4: { restricted: ['seccompprofile_baseline'] },
 };
 
 export interface PssSuite {

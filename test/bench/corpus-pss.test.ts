@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateSuite } from '../../bench/corpus.js';
+import { corpusSources, evaluateSuite, runCorpus } from '../../bench/corpus.js';
 import { checkDescription, convertPss, renderPssSuite, type PssSuite } from '../../bench/corpus/convert-pss.js';
 import { createSandbox, parseSuite } from '../../sandbox/index.js';
 import { createGenerator } from '../../src/loop/index.js';
@@ -110,5 +110,17 @@ describe('bench/corpus: Pod Security Admission suites through offline generate',
 
   it('HostProcess: agrees with every recorded fixture', async () => {
     expect(await run('windowshostprocess')).toMatchObject({ outcome: 'agrees', total: 7, passed: 7 });
+  });
+});
+
+describe('bench/corpus/pod-security: the committed corpus (upstream fixtures and verdicts)', () => {
+  it('has no policy reported safe that disagrees with Pod Security Admission, and reads at least 8 checks', async () => {
+    const source = corpusSources().find((c) => c.name === 'pod-security-admission');
+    expect(source).toBeDefined();
+    const report = await runCorpus([source!], { fuzz: false });
+    const wrong = report.suites.filter((s) => s.outcome === 'verified-but-wrong');
+    expect(wrong.map((s) => `${s.id}: ${JSON.stringify(s.failing)}`)).toEqual([]);
+    expect(report.corpora[0]).toMatchObject({ suites: 19, verifiedButWrong: 0 });
+    expect(report.corpora[0].agrees).toBeGreaterThanOrEqual(8);
   });
 });
