@@ -816,9 +816,7 @@ function dropAll(ctx: FamilyContext, allowList?: string[]): FamilySolution | und
     summary: allowList
       ? `containers must drop ALL capabilities and may add back only ${allowList.join(', ')}`
       : 'containers must drop ALL capabilities',
-    offends: allowList
-      ? `!${dropsAll} || ${addsOutside(allowList)}`
-      : `!${dropsAll}`,
+    offends: allowList ? `!${dropsAll} || ${addsOutside(allowList)}` : `!${dropsAll}`,
     describe: `'container ' + ${cname} + ${js(allowList ? ` must drop ALL and add back only ${allowList.join(', ')}` : ' does not drop ALL capabilities')}`,
     skills: allowList ? [step('addedCapabilities', 'the capabilities a container adds, normalised')] : [],
     offending: [
@@ -4578,9 +4576,11 @@ const UNSET_OR =
   /\b(?:is\s+|are\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set|undefined|absent|omitted|left\s+out)\s*,?\s*or\b/i;
 
 /** "If seccomp profiles are specified, …": the clause that lets a pod leave the profile out. */
-const SECCOMP_IF_SPECIFIED = /\b(?:if|when)\s+(?:a\s+|the\s+|any\s+)?seccomp\s+profiles?\s+(?:is|are)\s+(?:set|specified|present|defined)\b/i;
+const SECCOMP_IF_SPECIFIED =
+  /\b(?:if|when)\s+(?:a\s+|the\s+|any\s+)?seccomp\s+profiles?\s+(?:is|are)\s+(?:set|specified|present|defined)\b/i;
 /** "Seccomp profiles must be specified": the profile may not be left out. */
-const SECCOMP_MUST_SPECIFY = /\bseccomp\s+profiles?\s+(?:must|should|shall)\s+(?:always\s+)?be\s+(?:explicitly\s+)?(?:specified|set|defined)\s*(?=[,;.]|\s+and\b|$)/i;
+const SECCOMP_MUST_SPECIFY =
+  /\bseccomp\s+profiles?\s+(?:must|should|shall)\s+(?:always\s+)?be\s+(?:explicitly\s+)?(?:specified|set|defined)\s*(?=[,;.]|\s+and\b|$)/i;
 
 const seccomp: OfflineFamily = {
   id: 'seccomp',
