@@ -667,7 +667,7 @@ const OTHER_THAN_ADDED = new RegExp(
  * capabilities or the namespaces is not said.
  */
 const ONLY_ADD = new RegExp(
-  String.raw`\b[Oo]nly\s+(?:the\s+)?(?:(?:linux\s+)?capabilit(?:y|ies)\s+)?${CAP_LIST}\s+(?:capabilit(?:y|ies)\s+)?(?:may|can)\s+be\s+added(?:\s+back)?\b(?!\s+(?:in|within|inside|outside|for|to)\b)|\b(?:may|can)\s+only\s+add(?:\s+back)?\s+(?:the\s+)?${CAP_LIST.replace('(', '(?<caps>')}(?:\s+capabilit(?:y|ies))?\b(?!\s+(?:in|within|inside|outside|for|to)\b)`,
+  String.raw`\b[Oo]nly\s+(?:the\s+)?(?:(?:linux\s+)?capabilit(?:y|ies)\s+)?${CAP_LIST}\s+(?:capabilit(?:y|ies)\s+)?(?:may|can)\s+be\s+added(?:\s+back)?\b(?!\s+(?:in|within|inside|outside|for|to)\b)|\b(?:may|can)\s+only\s+add(?:\s+back)?\s+(?:the\s+)?(?:(?:linux\s+)?capabilit(?:y|ies)\s+)?${CAP_LIST.replace('(', '(?<caps>')}(?:\s+capabilit(?:y|ies))?\b(?!\s+(?:in|within|inside|outside|for|to)\b)`,
 );
 
 /**
@@ -5699,6 +5699,9 @@ const apparmor: OfflineFamily = {
     /\bfor\s+use\s+by\b/i,
     // "AppArmor profiles other than runtime/default are not allowed": only the named ones (two negations).
     [/\bother\s+than\b/i, 'not'],
+    // "must not specify any other AppArmor profiles than runtime/default": the same, split around the subject.
+    [/\b(?:any\s+)?other\b(?=\s+app\s?armor\s+profiles?\s+than\b)/i, 'not'],
+    /(?<=\bprofiles?\s+)than\b/i,
     /\bapp\s?armor(?:\s+profiles?)?\b|\bappArmorProfile(?:\.type)?\b/i,
     /\b(?:explicitly\s+set\s+to(?:\s+one\s+of)?|set\s+to\s+one\s+of|one\s+of)\b/i,
     /\bprofiles?(?:\s+types?)?\b/i,
@@ -5718,7 +5721,7 @@ const apparmor: OfflineFamily = {
     if (!ban && names.includes('unconfined')) return undefined;
     // "Profiles other than X are not allowed" speaks of the profiles set: leaving it unset (the container
     // runtime's default profile) is not another profile.
-    const otherThan = /\bother\s+than\b/i.test(t);
+    const otherThan = /\bother\s+(?:app\s?armor\s+profiles?\s+)?than\b/i.test(t);
     if (otherThan && ban) return undefined;
     // A container that names no profile runs under runtime/default ("On supported hosts, the 'runtime/default'
     // AppArmor profile is applied by default"): a list that allows runtime/default allows leaving it unset, as Pod
@@ -6236,7 +6239,7 @@ const VOLUME_LIST = `${VOLUME_NAME}(?:${LIST_SEPARATOR}${VOLUME_NAME})*`;
 
 /** "only the following volume types are used:", "only volumes of the following types may be mounted:". */
 const ONLY_FOLLOWING_VOLUMES =
-  /\bonly\s+(?:the\s+following\s+volume\s+types|volumes\s+of\s+the\s+following\s+types)\s+(?:are|may\s+be|can\s+be)\s+(?:used|allowed|permitted|mounted)\s*:/;
+  /(?:\bonly\s+(?:the\s+following\s+(?:volume\s+types|types\s+of\s+volumes?)|volumes\s+of\s+the\s+following\s+types)\s+(?:are|may\s+be|can\s+be)\s+(?:used|allowed|permitted|mounted)\s*:|\b(?:allows|permits)\s+only\s+the\s+following\s+(?:volume\s+types|types\s+of\s+volumes?)\s*:)/;
 
 /** Where a list of volume types is said to be the allowed ones, or the forbidden ones. */
 const VOLUME_ALLOW = [
@@ -7388,7 +7391,7 @@ const handlerHost: OfflineFamily = {
     /\bthe\s+(?:baseline|restricted)\s+(?:profile|level)(?:\s*\(\s*v?[\d.]+\+?\s*\))?\s+requires\s+that\b/i,
     /\b(?:liveness|readiness|startup)(?:\s*probes?)?\b|\b(?:liveness|readiness|startup)Probe\b/gi,
     /\bprobes?\b/gi,
-    /\blifecycle\s+hooks?\b|\bhooks?\b|\blifecycle\b/gi,
+    /\blifecycle\s+(?:hooks?|handlers?)\b|\bhooks?\b|\blifecycle\b/gi,
     /\bpostStart\b|\bpreStop\b/gi,
     /\b(?:httpGet|tcpSocket)(?:\.host)?\b/gi,
     /\bhost(?:\s+field)?s?\b/gi,

@@ -153,3 +153,64 @@ describe('the Pod Security Standards wordings of host namespaces and seccomp are
     expect(refusedOffline('Only runtime default seccomp profiles are allowed.')).toBe(true);
   });
 });
+
+describe('more Pod Security wordings are read, each checked on objects of its meaning', () => {
+  it('"may only add the capabilities A, B and C" is the allow-list', async () => {
+    const text = 'Containers may only add the capabilities CHOWN, KILL and NET_BIND_SERVICE.';
+    expect(
+      await offlineFailures(sandbox, { text }, [
+        { name: 'KILL', object: adding('KILL'), expect: 'allow' },
+        { name: 'NET_RAW', object: adding('NET_RAW'), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('"do not specify any other AppArmor profiles than X or Y" is the allow-list, unset allowed', async () => {
+    const text =
+      'This policy ensures Pods do not specify any other AppArmor profiles than runtime/default or localhost/*.';
+    expect(
+      await offlineFailures(sandbox, { text }, [
+        { name: 'unset', object: withContainer({}), expect: 'allow' },
+        {
+          name: 'Localhost',
+          object: withContainer({ securityContext: { appArmorProfile: { type: 'Localhost', localhostProfile: 'p' } } }),
+          expect: 'allow',
+        },
+        {
+          name: 'Unconfined',
+          object: withContainer({ securityContext: { appArmorProfile: { type: 'Unconfined' } } }),
+          expect: 'deny',
+        },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('"Only the following types of volumes may be used: …" is the volume allow-list', async () => {
+    const text = 'Only the following types of volumes may be used: configMap, emptyDir, projected and secret.';
+    const volume = (v: Record<string, unknown>): KubeObject => withContainer({}, { volumes: [{ name: 'v', ...v }] });
+    expect(
+      await offlineFailures(sandbox, { text }, [
+        { name: 'emptyDir', object: volume({ emptyDir: {} }), expect: 'allow' },
+        { name: 'nfs', object: volume({ nfs: { server: 's', path: '/' } }), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('"the host field in probes and lifecycle handlers" is the handler-host rule', async () => {
+    const text = 'The host field in probes and lifecycle handlers must be unset.';
+    expect(
+      await offlineFailures(sandbox, { text }, [
+        {
+          name: 'probe with a host',
+          object: withContainer({ livenessProbe: { httpGet: { host: 'bad.host', port: 8080 } } }),
+          expect: 'deny',
+        },
+        {
+          name: 'probe without one',
+          object: withContainer({ livenessProbe: { httpGet: { port: 8080 } } }),
+          expect: 'allow',
+        },
+      ]),
+    ).toEqual([]);
+  });
+});
