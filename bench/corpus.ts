@@ -231,7 +231,9 @@ export function renderCorpusSection(report: CorpusReport): string {
     'runs them. **refused**: PF_ERR_OFFLINE_UNSUPPORTED or a failed generation (honest). **agrees**: reported safe to',
     'apply and every reference case passes. **verified but wrong**: reported safe to apply while a reference case fails.',
     'The gatekeeper-library corpus is converted from the OPA Gatekeeper library (bench/corpus/gatekeeper/README.md),',
-    'the polaris-checks corpus from the Fairwinds Polaris checks and their test objects (bench/corpus/polaris/README.md);',
+    'the polaris-checks corpus from the Fairwinds Polaris checks and their test objects (bench/corpus/polaris/README.md),',
+    "the pod-security-admission corpus from Kubernetes' Pod Security Admission checks and their recorded fixtures",
+    '(bench/corpus/pod-security/README.md);',
     `"shared intents" are our own suites (../shared/intents). Code: ${report.code}. Machine: nproc ${report.machine.nproc}, Node ${report.machine.node}, load ${report.machine.loadAverage1m}.`,
     ...(report.settings.filter
       ? ['', `**Partial run**: only suites whose id contains \`${report.settings.filter}\`.`]
