@@ -3290,12 +3290,24 @@ const rbacSubjects: OfflineFamily = {
         expect: 'allow',
       },
     );
+    // "Deny bindings to the cluster-admin ClusterRole" bans the bindings, with or without subjects, as "Bindings to … are
+    // not allowed" (binding-role-forbidden) does; "Nobody may be bound to …" speaks of subjects, and a binding without
+    // any binds nobody. (Read the first way, the binding without subjects was allowed by one wording, denied by the other.)
+    const bansBindings = !m && !/\b(?:nobody|no one|no subjects?)\b/i.test(ctx.text);
+    if (bansBindings) {
+      const empty = tests.findIndex((c) => c.name === 'a binding without subjects is allowed');
+      tests[empty] = {
+        name: `a binding to ${role} without subjects is denied`,
+        object: mk(primary, role, []),
+        expect: v,
+      };
+    }
     const who = names.length ? `only ${kind} ${names.join(', ')}` : 'nobody';
     return {
       polarity: m ? 'require' : 'forbid',
       placesKinds: [roleKind],
       family: 'rbac-subjects',
-      summary: `${who} may be bound to ${roleKind} ${role} (the platform's own bindings — cluster-admin, system:*, gce:*, eks:* — are left alone)`,
+      summary: `${bansBindings ? `bindings to ${roleKind} ${role} are not allowed, with or without subjects` : `${who} may be bound to ${roleKind} ${role}`} (the platform's own bindings — cluster-admin, system:*, gce:*, eks:* — are left alone)`,
       target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', []),
       steps: [step('rbacSubjects', 'the subjects of a binding, normalised')],
       tests,
@@ -3306,6 +3318,11 @@ if (!platform && binding?.roleRef?.kind === ${js(roleKind)} && binding?.roleRef?
   const others = rbacSubjects(binding).filter(function (s) { return !(s.kind === ${js(kind)} && ${js(names)}.indexOf(s.name) >= 0); });
   if (others.length > 0) {
     ${act(ctx, `'${who} may be bound to ${role}; not ' + others.map(function (s) { return s.kind + ' ' + s.name; }).join(', ')`)}
+  }${
+    bansBindings
+      ? `
+  ${act(ctx, `'bindings to the ${roleKind} ${role} are not allowed'`)}`
+      : ''
   }
 }
 `,
