@@ -2164,7 +2164,9 @@ const metadataRequired: OfflineFamily = {
     /\bnon-?empty\b/i,
     /\bwith\s+(?:some|a|any)\s+value\b/i,
     /\bkeys?\b/i,
-    /\b(?:bear|missing|lacking|lacks)\b/i,
+    /\bbear\b/i,
+    // "Deny Namespaces missing the annotation owner": the key's absence is the offence, a negation (as "without")
+    [/\b(?:missing|lacking|lacks?)\b/i, 'not'],
   ],
   match: (ctx) => {
     const t = ctx.text;

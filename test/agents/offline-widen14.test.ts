@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { offlineFamilies, understandOffline, type OfflineUnderstanding } from '../../agents/index.js';
 import type { JsPolicy, KubeObject, TestCase } from '../../common/index.js';
-import { createSandbox } from '../../sandbox/index.js';
+import { createSandbox, type SandboxRunner } from '../../sandbox/index.js';
 import { offlineFailures, offlinePolicy, refusedOffline } from './offline-harness.js';
+import { container, NS, pod, sc } from './offline-objects.js';
 
 // Structural paraphrases of the family examples: a rule said as a headline imperative ("Disallow …"), a nominal
 // ("Use of … is forbidden", "Running … is not permitted"), a passive ("… must not be used by Pods"), "This policy
@@ -13,18 +14,18 @@ import { offlineFailures, offlinePolicy, refusedOffline } from './offline-harnes
 // here from its meaning; near-misses that add what no family expresses stay refused.
 
 const sandbox = createSandbox({ isolation: 'inline' });
-afterAll(() => sandbox.close());
+// The relation runs some 550 pairs: on an isolate of its own, so the memory its policies leave behind never reaches the
+// cases below (a shared isolate hit its memory limit while compiling, which the sandbox reports as "fails to compile").
+const relationSandbox = createSandbox({ isolation: 'inline' });
+afterAll(() => Promise.all([sandbox.close(), relationSandbox.close()]));
 
 const policyOf = (u: OfflineUnderstanding, text: string): JsPolicy => offlinePolicy(u, { text });
 
-async function disagreements(a: string, b: string): Promise<string[]> {
+async function disagreements(a: string, b: string, on: SandboxRunner = sandbox): Promise<string[]> {
   const ua = understandOffline({ text: a });
   const ub = understandOffline({ text: b });
   const cases = [...ua.plan.tests, ...ub.plan.tests].map((c, i) => ({ ...c, name: `${i}: ${c.name}` }));
-  const [ra, rb] = await Promise.all([
-    sandbox.runSuite(policyOf(ua, a), cases),
-    sandbox.runSuite(policyOf(ub, b), cases),
-  ]);
+  const [ra, rb] = await Promise.all([on.runSuite(policyOf(ua, a), cases), on.runSuite(policyOf(ub, b), cases)]);
   return ra.cases
     .map((c, i) => [c, rb.cases[i]] as const)
     .filter(([x, y]) => x.outcome.actual !== y.outcome.actual)
@@ -1180,10 +1181,20 @@ describe('structural paraphrases of the family examples are refused or read as t
   });
 
   it.each(pairs)('"%s" and "%s" give every case the same verdict', async (a, b) => {
-    expect(await disagreements(a, b)).toEqual([]);
+    expect(await disagreements(a, b, relationSandbox)).toEqual([]);
   });
 });
 
+const service = (type: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 's', namespace: NS },
+  spec: { type, ports: [{ port: 80 }] },
+});
+const withVolume = (volume: Record<string, unknown>, mount?: Record<string, unknown>): KubeObject =>
+  pod([container(mount ? { volumeMounts: [{ name: 'v', mountPath: '/data', ...mount }] } : {})], {
+    volumes: [{ name: 'v', ...volume }],
+  });
 const binding = (subjects: Array<Record<string, unknown>>, name = 'give-admin'): KubeObject => ({
   apiVersion: 'rbac.authorization.k8s.io/v1',
   kind: 'ClusterRoleBinding',
@@ -1230,5 +1241,180 @@ describe('misreadings found by the relation', () => {
         { name: 'a binding to cluster-admin without subjects', object: binding([]), expect: 'allow' },
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('"… should be avoided" / "Avoid …": a ban said as advice, read as "should not" is', () => {
+  const privileged = pod([sc({ privileged: true })]);
+  it.each<[string, TestCase[]]>([
+    [
+      'Privileged containers should be avoided.',
+      [
+        { name: 'privileged', object: privileged, expect: 'deny' },
+        { name: 'plain', object: pod(), expect: 'allow' },
+      ],
+    ],
+    [
+      'Avoid privileged containers.',
+      [
+        { name: 'privileged', object: privileged, expect: 'deny' },
+        { name: 'plain', object: pod(), expect: 'allow' },
+      ],
+    ],
+    [
+      'Privileged containers are to be avoided.',
+      [
+        { name: 'privileged', object: privileged, expect: 'deny' },
+        { name: 'privileged: false', object: pod([sc({ privileged: false })]), expect: 'allow' },
+      ],
+    ],
+    [
+      'hostPath volumes should be avoided.',
+      [
+        { name: 'hostPath', object: withVolume({ hostPath: { path: '/var/log' } }), expect: 'deny' },
+        { name: 'emptyDir', object: withVolume({ emptyDir: {} }), expect: 'allow' },
+      ],
+    ],
+    [
+      'Host networking should be avoided.',
+      [
+        { name: 'hostNetwork', object: pod([container()], { hostNetwork: true }), expect: 'deny' },
+        { name: 'hostNetwork: false', object: pod([container()], { hostNetwork: false }), expect: 'allow' },
+      ],
+    ],
+    [
+      'Host ports should be avoided.',
+      [
+        {
+          name: 'a host port',
+          object: pod([container({ ports: [{ containerPort: 80, hostPort: 8080 }] })]),
+          expect: 'deny',
+        },
+        { name: 'a container port', object: pod([container({ ports: [{ containerPort: 80 }] })]), expect: 'allow' },
+      ],
+    ],
+    [
+      'subPath volume mounts should be avoided.',
+      [
+        { name: 'subPath', object: withVolume({ emptyDir: {} }, { subPath: 'x' }), expect: 'deny' },
+        { name: 'a whole volume', object: withVolume({ emptyDir: {} }, {}), expect: 'allow' },
+      ],
+    ],
+    [
+      'Privilege escalation should be avoided.',
+      [
+        {
+          name: 'allowPrivilegeEscalation: true',
+          object: pod([sc({ allowPrivilegeEscalation: true })]),
+          expect: 'deny',
+        },
+        {
+          name: 'allowPrivilegeEscalation: false',
+          object: pod([sc({ allowPrivilegeEscalation: false })]),
+          expect: 'allow',
+        },
+      ],
+    ],
+    [
+      'NodePort services should be avoided.',
+      [
+        { name: 'NodePort', object: service('NodePort'), expect: 'deny' },
+        { name: 'ClusterIP', object: service('ClusterIP'), expect: 'allow' },
+      ],
+    ],
+    [
+      'Running as root should be avoided.',
+      [
+        { name: 'runAsUser 0', object: pod([sc({ runAsUser: 0 })]), expect: 'deny' },
+        { name: 'runAsUser 1000', object: pod([sc({ runAsUser: 1000, runAsNonRoot: true })]), expect: 'allow' },
+      ],
+    ],
+  ])('"%s" is read and does what it says', async (text, cases) => {
+    expect(refusedOffline(text)).toBe(false);
+    expect(await failuresOn(text, cases)).toEqual([]);
+  });
+
+  it('is the same rule as the example it paraphrases', async () => {
+    for (const [a, b] of [
+      ['Block privileged containers.', 'Avoid privileged containers.'],
+      ['Block privileged containers.', 'Privileged containers are to be avoided.'],
+      ['Ephemeral containers are not allowed in pods.', 'Ephemeral containers should be avoided.'],
+    ])
+      expect(await disagreements(a, b), b).toEqual([]);
+  });
+});
+
+describe('"lacking", "lacks", "missing": the absence said with a negating word, as "without" is', () => {
+  const namespace = (annotations?: Record<string, string>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'team-a', ...(annotations ? { annotations } : {}) },
+  });
+  it.each<[string, TestCase[]]>([
+    [
+      'Deny Namespaces that lack the annotation owner.',
+      [
+        { name: 'no owner annotation', object: namespace(), expect: 'deny' },
+        { name: 'owner annotation', object: namespace({ owner: 'alice' }), expect: 'allow' },
+      ],
+    ],
+    [
+      'Namespaces missing the owner annotation are rejected.',
+      [
+        { name: 'no owner annotation', object: namespace({ team: 'a' }), expect: 'deny' },
+        { name: 'owner annotation', object: namespace({ owner: 'alice' }), expect: 'allow' },
+      ],
+    ],
+    [
+      'Deny pods whose containers lack a liveness probe.',
+      [
+        { name: 'no liveness probe', object: pod(), expect: 'deny' },
+        {
+          name: 'a liveness probe',
+          object: pod([container({ livenessProbe: { httpGet: { path: '/healthz', port: 8080 } } })]),
+          expect: 'allow',
+        },
+      ],
+    ],
+    [
+      'Pods lacking a priority class are rejected.',
+      [
+        { name: 'no priority class', object: pod(), expect: 'deny' },
+        { name: 'a priority class', object: pod([container()], { priorityClassName: 'high' }), expect: 'allow' },
+      ],
+    ],
+    [
+      'emptyDir volumes lacking a sizeLimit are rejected.',
+      [
+        { name: 'emptyDir without sizeLimit', object: withVolume({ emptyDir: {} }), expect: 'deny' },
+        { name: 'emptyDir with sizeLimit', object: withVolume({ emptyDir: { sizeLimit: '1Gi' } }), expect: 'allow' },
+      ],
+    ],
+  ])('"%s" is read as the requirement it states', async (text, cases) => {
+    expect(refusedOffline(text)).toBe(false);
+    expect(await failuresOn(text, cases)).toEqual([]);
+  });
+});
+
+describe('a possessive is placed with its word', () => {
+  it('"A PersistentVolumeClaim\'s storage request must be at most 100Gi." (its "s" was left over)', async () => {
+    const claim = (storage: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'c', namespace: NS },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage } } },
+    });
+    const text = "A PersistentVolumeClaim's storage request must be at most 100Gi.";
+    expect(refusedOffline(text)).toBe(false);
+    expect(
+      await failuresOn(text, [
+        { name: '200Gi', object: claim('200Gi'), expect: 'deny' },
+        { name: '100Gi', object: claim('100Gi'), expect: 'allow' },
+        { name: '50Gi', object: claim('50Gi'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    expect(await disagreements('PersistentVolumeClaims must not request more than 100Gi of storage.', text)).toEqual(
+      [],
+    );
   });
 });
