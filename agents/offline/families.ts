@@ -863,7 +863,7 @@ function dropNamed(ctx: FamilyContext): FamilySolution | undefined {
 
 /** "run as root", "run as user 0", "run as UID 0", "run as the root user ID": what a container runs as, not a field. */
 const RUN_AS_ROOT =
-  /\b(?:run|runs|running)\s+as\s+(?:the\s+)?(?:root(?:\s+user)?(?:\s+(?:ID|UID))?|user\s+(?:ID\s+)?(?:0|zero|root)|UID\s+(?:0|zero))(?![\w.])/i;
+  /\b(?:run|runs|running)\s+(?:(?:containers?|pods?|workloads?|processes)\s+)?as\s+(?:the\s+)?(?:root(?:\s+user)?(?:\s+(?:ID|UID))?|user\s+(?:ID\s+)?(?:0|zero|root)|UID\s+(?:0|zero))(?![\w.])/i;
 
 const runAsNonRoot: OfflineFamily = {
   id: 'run-as-non-root',
@@ -1072,6 +1072,13 @@ const imageRegistry: OfflineFamily = {
   ],
   phrases: [
     ...POD_PHRASES,
+    // "Images from registries other than registry.example.com are not allowed", "Images are not allowed unless they
+    // come from registry.example.com": the allow-list said through its complement, a negation the ban undoes.
+    [/\bother\s+than\b(?=\s+(?:the\s+)?[`'"]?(?:[a-z0-9-]+\.)+[a-z]{2,})/i, 'not'],
+    [
+      /\bunless\s+(?:they|it|the\s+images?)\s+(?:(?:come|comes|originate|originates)\s+from|(?:is|are)\s+(?:pulled\s+)?from)\b(?=\s+(?:the\s+)?(?:registry\s+)?[`'"]?(?:[a-z0-9-]+\.)+[a-z]{2,})/i,
+      'not',
+    ],
     /\bonly\b(?=\s+(?:(?:be|run|use|pull|contain)\s+)?(?:(?:container\s+)?images?|come|comes|originate|originates|be\s+pulled|pulled|from|registr\w*)\b)/i,
     /(?<=\bfrom\s+[`'"]?[a-z0-9.-]+\.[a-z]{2,}[^\s]*(?:\s+(?:or|and)\s+[`'"]?[a-z0-9.-]+\.[a-z]{2,}[^\s]*)*\s+)only\b/i,
     /\b(?:container\s+)?images?\b/i,
@@ -1087,6 +1094,9 @@ const imageRegistry: OfflineFamily = {
     if (!/\bimages?\b/i.test(t) && !/\bregistr(y|ies)\b/i.test(t)) return undefined;
     // "Exempt images: a.io/*" names images the rule skips, not the registries it is about.
     if (exemptImagesIn(t).length) return undefined;
+    // "other than x.io" / "unless … from x.io" reads as the allow-list only under a ban ("… are not allowed"); "Images
+    // from registries other than docker.io are allowed" is a permission, which says nothing of docker.io.
+    if (/\bother\s+than\b|\bunless\b/i.test(t) && !forbids(t)) return undefined;
     const registries = hostsIn(t);
     if (registries.length === 0) return undefined;
     // "*.example.com" means the hosts under example.com; hostsIn drops the wildcard and the rule would compare the
@@ -5213,21 +5223,34 @@ const fieldValueRequired: OfflineFamily = {
 const STATES_SETTER =
   /^(?:(?!\b(?:which|that|who|whose|with|without|if|when|unless|except|not|no|only)\b)[^,;:]){1,80}?\b(?:sets?|specif(?:y|ies)|defines?|declares?)\s+\S/i;
 
+/** "without", "lacking", "that do not set": the field path follows, the thing the object lacks. */
+const ABSENT_BEFORE_PATH =
+  /\b(?:without|lacking|missing|lacks?|(?:that|which)\s+(?:do|does)\s*(?:not|n['\u2019]t)\s+(?:set|have|define|specify|include|contain))\s+(?:an?\s+|the\s+|any\s+)?[`'"]?$/i;
+
 const fieldRequired: OfflineFamily = {
   id: 'field-required',
   title: 'a field path required (set and non-empty), on any catalog resource',
   examples: ['Pods must set spec.priorityClassName.', 'Deployments must define spec.template.spec.serviceAccountName.'],
   phrases: [PATH, /\b(?:non-?empty|a\s+value)\b/i],
   match: (ctx) => {
-    const path = PATH.exec(ctx.text)?.[1];
+    const found = PATH.exec(ctx.text);
+    const path = found?.[1];
+    // "Pods must set spec.priorityClassName and spec.schedulerName": one path is checked; the second was placed (the
+    // phrase takes every path) and dropped, so a pod without it passed. Two paths are two rules: refused.
+    if (new Set([...ctx.text.matchAll(new RegExp(PATH.source, 'g'))].map((m) => m[1])).size > 1) return undefined;
+    // "Deny pods that do not set spec.priorityClassName", "Pods without spec.priorityClassName are not allowed": the
+    // requirement said as a ban on its absence (two negations, which the reader counts to a requirement).
+    const absenceBanned =
+      found !== null && forbids(ctx.text) && ABSENT_BEFORE_PATH.test(ctx.text.slice(0, found.index));
     if (
       !path ||
-      !(
-        /\b(must|should|need to|needs to|required?|requires)\s+(?:set|have|define|specify|include|contain)?\b/i.test(
-          ctx.text,
-        ) || STATES_SETTER.test(ctx.text)
-      ) ||
-      forbids(ctx.text) ||
+      (!absenceBanned &&
+        (!(
+          /\b(must|should|need to|needs to|required?|requires)\s+(?:set|have|define|specify|include|contain)?\b/i.test(
+            ctx.text,
+          ) || STATES_SETTER.test(ctx.text)
+        ) ||
+          forbids(ctx.text))) ||
       // "set spec.acme.server to https://…" names the value: any value would pass here.
       /\bset\s+(?:\S+\s+)?to\s+(?!(?:a\s+)?(?:non-?empty\s+)?value\b)\S/i.test(ctx.text)
     )

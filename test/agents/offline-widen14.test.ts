@@ -1242,6 +1242,27 @@ describe('misreadings found by the relation', () => {
       ]),
     ).toEqual([]);
   });
+
+  it('a field-path requirement naming two paths is refused (the second was placed and never checked)', async () => {
+    // "Pods must set spec.priorityClassName and spec.schedulerName" was read as "pods must set spec.priorityClassName":
+    // a pod without a schedulerName passed.
+    for (const text of [
+      'Pods must set spec.priorityClassName and spec.schedulerName.',
+      'Deny pods lacking both spec.priorityClassName and spec.schedulerName.',
+      'Deny pods without spec.priorityClassName or spec.schedulerName.',
+    ])
+      expect(refusedOffline(text), text).toBe(true);
+    expect(
+      await failuresOn('Pods must set spec.priorityClassName.', [
+        { name: 'no priorityClassName', object: pod(), expect: 'deny' },
+        {
+          name: 'priorityClassName set',
+          object: pod([container()], { priorityClassName: 'high' }),
+          expect: 'allow',
+        },
+      ]),
+    ).toEqual([]);
+  });
 });
 
 describe('"… should be avoided" / "Avoid …": a ban said as advice, read as "should not" is', () => {
@@ -1416,5 +1437,128 @@ describe('a possessive is placed with its word', () => {
     expect(await disagreements('PersistentVolumeClaims must not request more than 100Gi of storage.', text)).toEqual(
       [],
     );
+  });
+});
+
+describe('"Running containers as root is not permitted": the subject between "running" and "as root"', () => {
+  it.each(['Running containers as root is not permitted.', 'Running pods as root is forbidden.'])(
+    '"%s" is the non-root rule',
+    async (text) => {
+      expect(refusedOffline(text)).toBe(false);
+      expect(
+        await failuresOn(text, [
+          {
+            name: 'runAsUser 0',
+            object: pod([sc({ runAsUser: 0 })]),
+            expect: 'deny',
+          },
+          {
+            name: 'runAsNonRoot',
+            object: pod([sc({ runAsNonRoot: true })]),
+            expect: 'allow',
+          },
+          {
+            name: 'runAsUser 1000',
+            object: pod([sc({ runAsUser: 1000 })]),
+            expect: 'allow',
+          },
+        ]),
+      ).toEqual([]);
+      expect(await disagreements('Deny pods that run as root.', text)).toEqual([]);
+    },
+  );
+});
+
+describe('a field path required, said as a ban on its absence', () => {
+  it.each([
+    'Deny pods that do not set spec.priorityClassName.',
+    'Pods without spec.priorityClassName are not allowed.',
+    'Pods lacking spec.priorityClassName are rejected.',
+  ])('"%s" is "Pods must set spec.priorityClassName"', async (text) => {
+    expect(refusedOffline(text)).toBe(false);
+    expect(
+      await failuresOn(text, [
+        { name: 'no priorityClassName', object: pod(), expect: 'deny' },
+        {
+          name: 'an empty one',
+          object: pod([container()], { priorityClassName: '' }),
+          expect: 'deny',
+        },
+        {
+          name: 'priorityClassName set',
+          object: pod([container()], { priorityClassName: 'high' }),
+          expect: 'allow',
+        },
+      ]),
+    ).toEqual([]);
+    expect(await disagreements('Pods must set spec.priorityClassName.', text)).toEqual([]);
+  });
+});
+
+describe('an allowed registry said through its complement ("other than", "unless")', () => {
+  const from = (image: string, namespace = NS): KubeObject => pod([container({ image })], {}, namespace);
+  it.each([
+    'Images from registries other than registry.example.com are not allowed.',
+    'Images are not allowed unless they come from registry.example.com.',
+    'Deny images from registries other than registry.example.com.',
+  ])('"%s" is "images must come from registry.example.com"', async (text) => {
+    expect(refusedOffline(text)).toBe(false);
+    expect(
+      await failuresOn(text, [
+        { name: 'quay.io', object: from('quay.io/team/app:1'), expect: 'deny' },
+        { name: 'Docker Hub', object: from('nginx:1.27'), expect: 'deny' },
+        {
+          name: 'registry.example.com',
+          object: from('registry.example.com/team/app:1'),
+          expect: 'allow',
+        },
+      ]),
+    ).toEqual([]);
+    expect(await disagreements('Pods may only run images from registry.example.com.', text)).toEqual([]);
+  });
+
+  it('keeps a namespace said with it', async () => {
+    expect(
+      await failuresOn(
+        'Images from registries other than registry.example.com are not allowed in the prod namespace.',
+        [
+          {
+            name: 'quay.io in prod',
+            object: from('quay.io/team/app:1', 'prod'),
+            expect: 'deny',
+          },
+          {
+            name: 'quay.io elsewhere',
+            object: from('quay.io/team/app:1', 'dev'),
+            expect: 'allow',
+          },
+        ],
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('near-misses stay refused', () => {
+  it.each([
+    // a permission: says nothing of docker.io (read with "other than" as a negation, it banned docker.io)
+    'Images from registries other than docker.io are allowed.',
+    // whether an unset seccomp profile passes is not said (the example, "is set to …", denies it)
+    'Seccomp profiles other than `RuntimeDefault` or `Localhost` are not allowed.',
+    'Only the `RuntimeDefault` or `Localhost` seccomp profiles are allowed.',
+    // a condition the family cannot express
+    'hostPath volumes should be avoided where possible.',
+    'Privileged containers should be avoided in production workloads.',
+    'Privileged containers should be avoided, but are allowed in the ops namespace.',
+    'Running containers as root is not permitted unless they set runAsNonRoot.',
+    'Images are not allowed unless they are signed.',
+    'Images are not allowed unless they come from registry.example.com or are signed.',
+    'Deny pods that do not set spec.priorityClassName when they use a GPU.',
+    'Pods lacking a priority class are rejected if they run GPUs.',
+    'Deny pods that do not set spec.priorityClassName to high.',
+    // a permission, never a rule
+    'Containers missing a memory limit are allowed.',
+    'Pods missing the label team are allowed.',
+  ])('"%s"', (text) => {
+    expect(refusedOffline(text)).toBe(true);
   });
 });
