@@ -2984,7 +2984,14 @@ function replicaBounds(
     text,
     /\b(?:at least|minimum of|min(?:imum)?|no fewer than|no less than)\s+(\w+)\s+replicas?/i,
   );
-  const moreThan = numberAfter(text, /(?<!\bno\s)\bmore than\s+(\w+)\s+replicas?/i);
+  // "must not exceed 5 replicas", "The replica count of StatefulSets must not exceed 5": "exceed" is "more than" (the
+  // statement's "not" makes it "at most", below)
+  const moreThan =
+    numberAfter(text, /(?<!\bno\s)\b(?:more than|exceeds?)\s+(\w+)\s+replicas?/i) ??
+    numberAfter(
+      text,
+      /^\s*(?:the\s+)?(?:replica\s+count|number\s+of\s+replicas)\s+(?:of|for)\s+(?:all\s+|every\s+)?[A-Za-z]+\s+(?:must|should|shall|may|can)\s*(?:not|never)\s+exceed\s+(\d+)\s*$/i,
+    );
   const atMost = numberAfter(text, /\b(?:at most|maximum of|max(?:imum)?|no more than)\s+(\w+)\s+replicas?/i);
   const fewerThan = numberAfter(text, /(?<!\bno\s)\b(?:fewer|less) than\s+(\w+)\s+replicas?/i);
   if ([atLeast, moreThan].filter((n) => n !== undefined).length > 1) return undefined;
@@ -3026,9 +3033,11 @@ const replicas: OfflineFamily = {
     // first, while its bound is still there to see
     // "This policy limits Deployments to at most 5 replicas": the verb of a bound, never a resource limit
     /\blimits?\b(?=[^.]{0,60}?\bto\s+(?:at\s+most|no\s+more\s+than|a\s+maximum\s+of)\s+\d+\s+replicas\b)/i,
+    /\b(?:replica\s+count|number\s+of)\b/i,
     /\breplicas?\b/i,
     /\b(?:at\s+least|minimum\s+of|min(?:imum)?|no\s+fewer\s+than|no\s+less\s+than|more\s+than|at\s+most|maximum\s+of|max(?:imum)?|no\s+more\s+than|fewer\s+than|less\s+than)(?:\s+(?:one|two|three|four|five|six|seven|eight|nine|ten)\b)?/i,
     /\bbetween\s+\w+\s+and\b/i,
+    /\bexceeds?\b/i,
   ],
   match: (ctx) => {
     if (!/\breplicas?\b/i.test(ctx.text)) return undefined;
@@ -4438,6 +4447,18 @@ const CONTAINER_COUNT: ReadonlyArray<[RegExp, boolean]> = [
     false,
   ],
   [/(?<!\b(?:no|not)\s+)\bmore\s+than\s+(\d+)\s+containers\b/i, true],
+  // "The number of containers in a Pod must not exceed 4": the count as the subject, "must not exceed" its bound (the
+  // phrase takes the "not" with it, as "no more than" does)
+  [
+    /\bthe\s+number\s+of\s+containers\s+(?:in|of|per)\s+(?:a|each|every|the)\s+pod\s+(?:must|should|shall|may|can)\s*(?:not|never)\s+exceed\s+(\d+)(?=\s*$)/i,
+    false,
+  ],
+];
+
+/** "This policy limits Pods to at most 4 containers", "… 4 containers per Pod": the words around a bound. */
+const CONTAINER_COUNT_WORDS: readonly RegExp[] = [
+  /\blimits?\s+(?:pods?\s+)?to\b(?=\s+(?:at\s+most|no\s+more\s+than|a\s+maximum\s+of)\s+\d+\s+containers\b)/i,
+  /(?<=\bcontainers\s+)per\s+pod\b/i,
 ];
 
 /**
@@ -4452,7 +4473,7 @@ const containerCount: OfflineFamily = {
     'This policy limits the number of containers in a Pod to at most 4.',
     'Pods must not have more than 4 containers.',
   ],
-  phrases: [...CONTAINER_COUNT.map(([re]) => re), INIT_COUNTED, ...POD_PHRASES],
+  phrases: [...CONTAINER_COUNT_WORDS, ...CONTAINER_COUNT.map(([re]) => re), INIT_COUNTED, ...POD_PHRASES],
   match: (ctx) => {
     const t = ctx.text;
     const said = CONTAINER_COUNT.flatMap(([re, negated]) =>

@@ -1538,6 +1538,52 @@ describe('an allowed registry said through its complement ("other than", "unless
   });
 });
 
+describe('a bound said with "exceed" on a count ("The number of … must not exceed N")', () => {
+  const statefulSet = (replicas: number): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'db', namespace: NS },
+    spec: {
+      replicas,
+      serviceName: 'db',
+      selector: { matchLabels: { app: 'db' } },
+      template: { metadata: { labels: { app: 'db' } }, spec: { containers: [container()] } },
+    },
+  });
+  it.each([
+    'The replica count of StatefulSets must not exceed 5.',
+    'The number of replicas of StatefulSets must not exceed 5.',
+    'StatefulSets must not exceed 5 replicas.',
+  ])('"%s" is "StatefulSets may have at most 5 replicas"', async (text) => {
+    expect(refusedOffline(text)).toBe(false);
+    expect(
+      await failuresOn(text, [
+        { name: '6 replicas', object: statefulSet(6), expect: 'deny' },
+        { name: '5 replicas', object: statefulSet(5), expect: 'allow' },
+        { name: '1 replica', object: statefulSet(1), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    expect(await disagreements('StatefulSets may have at most 5 replicas.', text)).toEqual([]);
+  });
+
+  const containers = (n: number): KubeObject => pod(Array.from({ length: n }, (_, i) => container({ name: `c${i}` })));
+  it.each([
+    'The number of containers in a Pod must not exceed 4.',
+    'This policy limits Pods to at most 4 containers.',
+    'More than 4 containers per Pod is forbidden.',
+  ])('"%s" is "Pods must not have more than 4 containers"', async (text) => {
+    expect(refusedOffline(text)).toBe(false);
+    expect(
+      await failuresOn(text, [
+        { name: '5 containers', object: containers(5), expect: 'deny' },
+        { name: '4 containers', object: containers(4), expect: 'allow' },
+        { name: '1 container', object: containers(1), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    expect(await disagreements('Pods must not have more than 4 containers.', text)).toEqual([]);
+  });
+});
+
 describe('near-misses stay refused', () => {
   it.each([
     // a permission: says nothing of docker.io (read with "other than" as a negation, it banned docker.io)
@@ -1555,6 +1601,9 @@ describe('near-misses stay refused', () => {
     'Deny pods that do not set spec.priorityClassName when they use a GPU.',
     'Pods lacking a priority class are rejected if they run GPUs.',
     'Deny pods that do not set spec.priorityClassName to high.',
+    // the other way round, or a second bound beside the count
+    'The number of containers in a Pod must exceed 4.',
+    'Deployments must not exceed 5 replicas or 2Gi of memory.',
     // a permission, never a rule
     'Containers missing a memory limit are allowed.',
     'Pods missing the label team are allowed.',
