@@ -544,7 +544,7 @@ const NEGATORS = new Set(
 
 /** Saying that something is optional: no rule at all, whatever family's words surround it. */
 const NOT_A_RULE =
-  /\b(?:(?:is|are|be|was|were)\s+not\s+(?:required|necessary|mandatory|needed|compulsory|obligatory)|not\s+(?:required|necessary|mandatory|needed)|(?:do|does|did)\s*(?:not|n['\u2019]t)\s+(?:need|have)(?:\s+to)?|need\s+not|needn['\u2019]t|optional(?:ly)?)\b/gi;
+  /\b(?:(?:is|are|be|was|were)\s+not\s+(?:required|necessary|mandatory|needed|compulsory|obligatory)|not\s+(?:required|necessary|mandatory|needed)|(?:do|does|did)\s*(?:not|n['\u2019]t)\s+(?:need(?:\s+to)?|have\s+to)|need\s+not|needn['\u2019]t|optional(?:ly)?)\b/gi;
 
 /** Quantifiers and exceptions: read only when a family's phrase consumes them, otherwise the intent is refused. */
 const QUANTIFIERS = new Set(

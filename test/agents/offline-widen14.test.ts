@@ -1168,6 +1168,212 @@ const PARAPHRASES: Array<[string, string[]]> = [
   ],
 ];
 
+/**
+ * Rules beyond the examples (a namespace exception, a second field, a label), each with sentences that say the same. Not
+ * here: "allowPrivilegeEscalation must not be true" beside "… must not set allowPrivilegeEscalation to true", which the
+ * reader keeps apart on purpose (an unset field allows escalation, so "is true" denies it; offline-misreadings).
+ */
+const REWORDINGS: Array<[string, string[]]> = [
+  [
+    'Pods must not mount hostPath volumes except in the monitoring namespace.',
+    [
+      'hostPath volumes are not allowed, except in the monitoring namespace.',
+      'Pods must not use hostPath volumes unless they run in the monitoring namespace.',
+      'Disallow hostPath volumes in all namespaces except monitoring.',
+      'In all namespaces except monitoring, Pods must not mount hostPath volumes.',
+      'hostPath volumes are only allowed in the monitoring namespace.',
+      'Pods must not mount hostPath volumes. The monitoring namespace is exempt.',
+      'Use of hostPath volumes is forbidden outside the monitoring namespace.',
+    ],
+  ],
+  [
+    'Privileged containers are not allowed in the prod namespace.',
+    [
+      'Disallow privileged containers in the prod namespace.',
+      'In the prod namespace, privileged containers are forbidden.',
+      'Containers in the prod namespace must not be privileged.',
+      'Privileged mode must be disabled for all containers in the prod namespace.',
+      'Running privileged containers in the prod namespace is not permitted.',
+      'This policy prevents privileged containers in the prod namespace.',
+      'Privileged containers should be avoided in the prod namespace.',
+    ],
+  ],
+  [
+    'Only ClusterIP services are allowed.',
+    [
+      'Only Services of type ClusterIP are allowed.',
+      'Services may only be of type ClusterIP.',
+      'Services must only use type ClusterIP.',
+      'Every Service must be of type ClusterIP.',
+      'Services of a type other than ClusterIP are not allowed.',
+      'Deny Services whose type is not ClusterIP.',
+    ],
+  ],
+  [
+    'Services of type LoadBalancer are not allowed.',
+    [
+      'LoadBalancer Services are forbidden.',
+      'Disallow Services of type LoadBalancer.',
+      'Services must not be of type LoadBalancer.',
+      'Deny LoadBalancer Services.',
+      'Creating LoadBalancer Services is not permitted.',
+      'Services of type LoadBalancer should be avoided.',
+      'This policy blocks Services of type LoadBalancer.',
+    ],
+  ],
+  [
+    'Containers must not run as root.',
+    [
+      'Running as root is not allowed.',
+      'Running as the root user is forbidden.',
+      'Containers running as root are rejected.',
+      'Containers are not allowed to run as root.',
+      'Do not run containers as root.',
+      'Deny containers running as root.',
+      'Root users are not allowed in containers.',
+    ],
+  ],
+  [
+    "Pods must not use the host's PID namespace.",
+    [
+      'hostPID must be unset or set to false.',
+      'The hostPID field must be unset or set to false.',
+      "Sharing the host's PID namespace is not allowed.",
+      'Disallow hostPID.',
+      'Pods using hostPID are rejected.',
+      'Deny pods with hostPID.',
+      'Use of the host PID namespace is forbidden.',
+    ],
+  ],
+  [
+    'Containers must not set allowPrivilegeEscalation to true.',
+    [
+      'Setting allowPrivilegeEscalation to true is not allowed.',
+      'Deny containers with allowPrivilegeEscalation set to true.',
+      'Containers that set allowPrivilegeEscalation to true are rejected.',
+    ],
+  ],
+  [
+    'Images must not use the latest tag.',
+    [
+      'The latest tag is not allowed.',
+      'Disallow the latest image tag.',
+      'Images tagged latest are rejected.',
+      'Deny images with the latest tag.',
+      'Using the latest tag is forbidden.',
+      'Container images must not be tagged latest.',
+      'The :latest tag should be avoided.',
+    ],
+  ],
+  [
+    'Containers must set a memory limit.',
+    [
+      'Require a memory limit on every container.',
+      'Containers without a memory limit are not allowed.',
+      'Deny containers that do not set a memory limit.',
+      'Containers lacking a memory limit are rejected.',
+      'A memory limit is required for every container.',
+      'Every container must define a memory limit.',
+      'Containers missing a memory limit are rejected.',
+    ],
+  ],
+  [
+    'Pods must have the label app.',
+    [
+      'Require the label app on Pods.',
+      'Pods without the label app are not allowed.',
+      'Deny Pods that do not have the label app.',
+      'Pods lacking the label app are rejected.',
+      'Pods missing the app label are rejected.',
+      'The label app is required on every Pod.',
+      'Every Pod must carry the label app.',
+    ],
+  ],
+  [
+    'Pods must not carry the label env=prod.',
+    [
+      'The label env=prod is not allowed on Pods.',
+      'Deny Pods labelled env=prod.',
+      'Pods labelled env=prod are rejected.',
+      'Disallow the label env=prod on Pods.',
+      'Pods with the label env=prod are forbidden.',
+    ],
+  ],
+  [
+    'Secrets must not be deleted.',
+    [
+      'Deleting Secrets is not allowed.',
+      'Deletion of Secrets is forbidden.',
+      'Deny deleting Secrets.',
+      'Secrets cannot be deleted.',
+      'Nobody may delete Secrets.',
+      'Block the deletion of Secrets.',
+      'Secret deletion is prohibited.',
+    ],
+  ],
+  [
+    'Containers must drop ALL capabilities.',
+    [
+      'Containers that do not drop ALL capabilities are not allowed.',
+      'Deny containers that do not drop ALL capabilities.',
+      'Containers must drop all capabilities.',
+      'Every container must drop ALL Linux capabilities.',
+      'ALL capabilities must be dropped.',
+    ],
+  ],
+  [
+    'Containers must not add the NET_ADMIN capability.',
+    [
+      'Adding the NET_ADMIN capability is not allowed.',
+      'The NET_ADMIN capability must not be added.',
+      'Deny containers that add NET_ADMIN.',
+      'NET_ADMIN is a forbidden capability.',
+      'Containers adding NET_ADMIN are rejected.',
+      'Disallow the NET_ADMIN capability.',
+    ],
+  ],
+  [
+    'Pods must not use the default service account.',
+    [
+      'The default service account must not be used.',
+      'Pods must specify a service account other than default.',
+      'Deny pods running as the default service account.',
+      'Pods that use the default ServiceAccount are rejected.',
+    ],
+  ],
+  [
+    'Ingresses must have TLS configured.',
+    [
+      'Every Ingress must configure TLS.',
+      'Deny Ingresses without TLS.',
+      'Ingresses missing TLS are rejected.',
+      'TLS must be configured on every Ingress.',
+      'Ingresses lacking a TLS section are not allowed.',
+    ],
+  ],
+  [
+    'Deployments must have at least 2 replicas.',
+    [
+      'Deployments with fewer than 2 replicas are not allowed.',
+      'Deny Deployments with fewer than 2 replicas.',
+      'Deployments must not have fewer than 2 replicas.',
+      'A Deployment needs at least 2 replicas.',
+      'Every Deployment must run at least 2 replicas.',
+      'The replica count of Deployments must be at least 2.',
+    ],
+  ],
+  [
+    'Containers must not use hostPort.',
+    [
+      'hostPort must be unset or set to 0.',
+      'Host ports are not allowed.',
+      'Deny containers that set hostPort.',
+      'Containers that expose a host port are rejected.',
+      'Setting hostPort is forbidden.',
+    ],
+  ],
+];
+
 describe('structural paraphrases of the family examples are refused or read as the same rule', () => {
   const examples = new Set(offlineFamilies().flatMap((f) => f.examples));
   const pairs = PARAPHRASES.flatMap(([example, said]) => said.map((s) => [example, s] as const)).filter(
@@ -1178,6 +1384,20 @@ describe('structural paraphrases of the family examples are refused or read as t
     for (const [example] of PARAPHRASES) expect(examples.has(example), example).toBe(true);
     expect(new Set(PARAPHRASES.map(([e]) => understandOffline({ text: e }).family)).size).toBeGreaterThan(70);
     expect(pairs.length).toBeGreaterThan(500);
+  });
+
+  it.each(pairs)('"%s" and "%s" give every case the same verdict', async (a, b) => {
+    expect(await disagreements(a, b, relationSandbox)).toEqual([]);
+  });
+});
+
+describe('rewordings of rules beyond the examples are refused or read as the same rule', () => {
+  const pairs = REWORDINGS.flatMap(([rule, said]) => said.map((s) => [rule, s] as const)).filter(
+    ([rule, s]) => !refusedOffline(rule) && !refusedOffline(s),
+  );
+
+  it('has pairs to compare', () => {
+    expect(pairs.length).toBeGreaterThan(90);
   });
 
   it.each(pairs)('"%s" and "%s" give every case the same verdict', async (a, b) => {
@@ -1581,6 +1801,53 @@ describe('a bound said with "exceed" on a count ("The number of … must not exc
       ]),
     ).toEqual([]);
     expect(await disagreements('Pods must not have more than 4 containers.', text)).toEqual([]);
+  });
+});
+
+describe('a permission whose subject says "that do not …" is not a ban', () => {
+  it.each([
+    // read before as "no container may set a memory limit" / "hostPath volumes are not allowed": the subject's "do not"
+    // was taken for the sentence's own ban, so the permission ("… are allowed") went unseen
+    'Containers that do not set a memory limit are allowed.',
+    'Pods that do not use hostPath volumes are allowed.',
+    'Pods that do not run privileged containers are allowed.',
+    'Containers that do not have a memory limit are allowed.',
+  ])('"%s" is refused, as "Containers that are not privileged are allowed" is', (text) => {
+    expect(refusedOffline(text)).toBe(true);
+  });
+});
+
+describe('"that do not have …": an absence, not "do not have to" (which makes a thing optional)', () => {
+  it.each<[string, TestCase[]]>([
+    [
+      'Deny Pods that do not have the label app.',
+      [
+        { name: 'no app label', object: pod(), expect: 'deny' },
+        {
+          name: 'app label',
+          object: { ...pod(), metadata: { name: 'p', namespace: NS, labels: { app: 'web' } } },
+          expect: 'allow',
+        },
+      ],
+    ],
+    [
+      'Deny pods that do not have a liveness probe.',
+      [
+        { name: 'no liveness probe', object: pod(), expect: 'deny' },
+        {
+          name: 'a liveness probe',
+          object: pod([container({ livenessProbe: { httpGet: { path: '/healthz', port: 8080 } } })]),
+          expect: 'allow',
+        },
+      ],
+    ],
+  ])('"%s" is read as the requirement it states', async (text, cases) => {
+    expect(refusedOffline(text)).toBe(false);
+    expect(await failuresOn(text, cases)).toEqual([]);
+  });
+
+  it('"do not have to" still says a thing is optional, never a rule', () => {
+    expect(refusedOffline('Containers do not have to set CPU limits.')).toBe(true);
   });
 });
 
