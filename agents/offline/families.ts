@@ -903,7 +903,7 @@ function dropNamed(ctx: FamilyContext): FamilySolution | undefined {
 
 /** "run as root", "run as user 0", "run as UID 0", "run as the root user ID": what a container runs as, not a field. */
 const RUN_AS_ROOT =
-  /\b(?:run|runs|running)\s+as\s+(?:the\s+)?(?:root(?:\s+user)?(?:\s+(?:ID|UID))?|user\s+(?:ID\s+)?(?:0|zero|root)|UID\s+(?:0|zero))(?![\w.])/i;
+  /\b(?:run|runs|running)\s+(?:(?:containers?|pods?|workloads?|processes)\s+)?as\s+(?:the\s+)?(?:root(?:\s+user)?(?:\s+(?:ID|UID))?|user\s+(?:ID\s+)?(?:0|zero|root)|UID\s+(?:0|zero))(?![\w.])/i;
 
 const runAsNonRoot: OfflineFamily = {
   id: 'run-as-non-root',
@@ -1112,6 +1112,13 @@ const imageRegistry: OfflineFamily = {
   ],
   phrases: [
     ...POD_PHRASES,
+    // "Images from registries other than registry.example.com are not allowed", "Images are not allowed unless they
+    // come from registry.example.com": the allow-list said through its complement, a negation the ban undoes.
+    [/\bother\s+than\b(?=\s+(?:the\s+)?[`'"]?(?:[a-z0-9-]+\.)+[a-z]{2,})/i, 'not'],
+    [
+      /\bunless\s+(?:they|it|the\s+images?)\s+(?:(?:come|comes|originate|originates)\s+from|(?:is|are)\s+(?:pulled\s+)?from)\b(?=\s+(?:the\s+)?(?:registry\s+)?[`'"]?(?:[a-z0-9-]+\.)+[a-z]{2,})/i,
+      'not',
+    ],
     /\bonly\b(?=\s+(?:(?:be|run|use|pull|contain)\s+)?(?:(?:container\s+)?images?|come|comes|originate|originates|be\s+pulled|pulled|from|registr\w*)\b)/i,
     /(?<=\bfrom\s+[`'"]?[a-z0-9.-]+\.[a-z]{2,}[^\s]*(?:\s+(?:or|and)\s+[`'"]?[a-z0-9.-]+\.[a-z]{2,}[^\s]*)*\s+)only\b/i,
     /\b(?:container\s+)?images?\b/i,
@@ -1127,6 +1134,9 @@ const imageRegistry: OfflineFamily = {
     if (!/\bimages?\b/i.test(t) && !/\bregistr(y|ies)\b/i.test(t)) return undefined;
     // "Exempt images: a.io/*" names images the rule skips, not the registries it is about.
     if (exemptImagesIn(t).length) return undefined;
+    // "other than x.io" / "unless … from x.io" reads as the allow-list only under a ban ("… are not allowed"); "Images
+    // from registries other than docker.io are allowed" is a permission, which says nothing of docker.io.
+    if (/\bother\s+than\b|\bunless\b/i.test(t) && !forbids(t)) return undefined;
     const registries = hostsIn(t);
     if (registries.length === 0) return undefined;
     // "*.example.com" means the hosts under example.com; hostsIn drops the wildcard and the rule would compare the
@@ -2204,7 +2214,9 @@ const metadataRequired: OfflineFamily = {
     /\bnon-?empty\b/i,
     /\bwith\s+(?:some|a|any)\s+value\b/i,
     /\bkeys?\b/i,
-    /\b(?:bear|missing|lacking|lacks)\b/i,
+    /\bbear\b/i,
+    // "Deny Namespaces missing the annotation owner": the key's absence is the offence, a negation (as "without")
+    [/\b(?:missing|lacking|lacks?)\b/i, 'not'],
   ],
   match: (ctx) => {
     const t = ctx.text;
@@ -3012,7 +3024,14 @@ function replicaBounds(
     text,
     /\b(?:at least|minimum of|min(?:imum)?|no fewer than|no less than)\s+(\w+)\s+replicas?/i,
   );
-  const moreThan = numberAfter(text, /(?<!\bno\s)\bmore than\s+(\w+)\s+replicas?/i);
+  // "must not exceed 5 replicas", "The replica count of StatefulSets must not exceed 5": "exceed" is "more than" (the
+  // statement's "not" makes it "at most", below)
+  const moreThan =
+    numberAfter(text, /(?<!\bno\s)\b(?:more than|exceeds?)\s+(\w+)\s+replicas?/i) ??
+    numberAfter(
+      text,
+      /^\s*(?:the\s+)?(?:replica\s+count|number\s+of\s+replicas)\s+(?:of|for)\s+(?:all\s+|every\s+)?[A-Za-z]+\s+(?:must|should|shall|may|can)\s*(?:not|never)\s+exceed\s+(\d+)\s*$/i,
+    );
   const atMost = numberAfter(text, /\b(?:at most|maximum of|max(?:imum)?|no more than)\s+(\w+)\s+replicas?/i);
   const fewerThan = numberAfter(text, /(?<!\bno\s)\b(?:fewer|less) than\s+(\w+)\s+replicas?/i);
   if ([atLeast, moreThan].filter((n) => n !== undefined).length > 1) return undefined;
@@ -3054,9 +3073,11 @@ const replicas: OfflineFamily = {
     // first, while its bound is still there to see
     // "This policy limits Deployments to at most 5 replicas": the verb of a bound, never a resource limit
     /\blimits?\b(?=[^.]{0,60}?\bto\s+(?:at\s+most|no\s+more\s+than|a\s+maximum\s+of)\s+\d+\s+replicas\b)/i,
+    /\b(?:replica\s+count|number\s+of)\b/i,
     /\breplicas?\b/i,
     /\b(?:at\s+least|minimum\s+of|min(?:imum)?|no\s+fewer\s+than|no\s+less\s+than|more\s+than|at\s+most|maximum\s+of|max(?:imum)?|no\s+more\s+than|fewer\s+than|less\s+than)(?:\s+(?:one|two|three|four|five|six|seven|eight|nine|ten)\b)?/i,
     /\bbetween\s+\w+\s+and\b/i,
+    /\bexceeds?\b/i,
   ],
   match: (ctx) => {
     if (!/\breplicas?\b/i.test(ctx.text)) return undefined;
@@ -3330,12 +3351,24 @@ const rbacSubjects: OfflineFamily = {
         expect: 'allow',
       },
     );
+    // "Deny bindings to the cluster-admin ClusterRole" bans the bindings, with or without subjects, as "Bindings to … are
+    // not allowed" (binding-role-forbidden) does; "Nobody may be bound to …" speaks of subjects, and a binding without
+    // any binds nobody. (Read the first way, the binding without subjects was allowed by one wording, denied by the other.)
+    const bansBindings = !m && !/\b(?:nobody|no one|no subjects?)\b/i.test(ctx.text);
+    if (bansBindings) {
+      const empty = tests.findIndex((c) => c.name === 'a binding without subjects is allowed');
+      tests[empty] = {
+        name: `a binding to ${role} without subjects is denied`,
+        object: mk(primary, role, []),
+        expect: v,
+      };
+    }
     const who = names.length ? `only ${kind} ${names.join(', ')}` : 'nobody';
     return {
       polarity: m ? 'require' : 'forbid',
       placesKinds: [roleKind],
       family: 'rbac-subjects',
-      summary: `${who} may be bound to ${roleKind} ${role} (the platform's own bindings — cluster-admin, system:*, gce:*, eks:* — are left alone)`,
+      summary: `${bansBindings ? `bindings to ${roleKind} ${role} are not allowed, with or without subjects` : `${who} may be bound to ${roleKind} ${role}`} (the platform's own bindings — cluster-admin, system:*, gce:*, eks:* — are left alone)`,
       target: targetFor(resources, ['CREATE', 'UPDATE'], 'Validating', []),
       steps: [step('rbacSubjects', 'the subjects of a binding, normalised')],
       tests,
@@ -3346,6 +3379,11 @@ if (!platform && binding?.roleRef?.kind === ${js(roleKind)} && binding?.roleRef?
   const others = rbacSubjects(binding).filter(function (s) { return !(s.kind === ${js(kind)} && ${js(names)}.indexOf(s.name) >= 0); });
   if (others.length > 0) {
     ${act(ctx, `'${who} may be bound to ${role}; not ' + others.map(function (s) { return s.kind + ' ' + s.name; }).join(', ')`)}
+  }${
+    bansBindings
+      ? `
+  ${act(ctx, `'bindings to the ${roleKind} ${role} are not allowed'`)}`
+      : ''
   }
 }
 `,
@@ -4450,6 +4488,18 @@ const CONTAINER_COUNT: ReadonlyArray<[RegExp, boolean]> = [
     false,
   ],
   [/(?<!\b(?:no|not)\s+)\bmore\s+than\s+(\d+)\s+containers\b/i, true],
+  // "The number of containers in a Pod must not exceed 4": the count as the subject, "must not exceed" its bound (the
+  // phrase takes the "not" with it, as "no more than" does)
+  [
+    /\bthe\s+number\s+of\s+containers\s+(?:in|of|per)\s+(?:a|each|every|the)\s+pod\s+(?:must|should|shall|may|can)\s*(?:not|never)\s+exceed\s+(\d+)(?=\s*$)/i,
+    false,
+  ],
+];
+
+/** "This policy limits Pods to at most 4 containers", "… 4 containers per Pod": the words around a bound. */
+const CONTAINER_COUNT_WORDS: readonly RegExp[] = [
+  /\blimits?\s+(?:pods?\s+)?to\b(?=\s+(?:at\s+most|no\s+more\s+than|a\s+maximum\s+of)\s+\d+\s+containers\b)/i,
+  /(?<=\bcontainers\s+)per\s+pod\b/i,
 ];
 
 /**
@@ -4464,7 +4514,7 @@ const containerCount: OfflineFamily = {
     'This policy limits the number of containers in a Pod to at most 4.',
     'Pods must not have more than 4 containers.',
   ],
-  phrases: [...CONTAINER_COUNT.map(([re]) => re), INIT_COUNTED, ...POD_PHRASES],
+  phrases: [...CONTAINER_COUNT_WORDS, ...CONTAINER_COUNT.map(([re]) => re), INIT_COUNTED, ...POD_PHRASES],
   match: (ctx) => {
     const t = ctx.text;
     const said = CONTAINER_COUNT.flatMap(([re, negated]) =>
@@ -5256,21 +5306,34 @@ const fieldValueRequired: OfflineFamily = {
 const STATES_SETTER =
   /^(?:(?!\b(?:which|that|who|whose|with|without|if|when|unless|except|not|no|only)\b)[^,;:]){1,80}?\b(?:sets?|specif(?:y|ies)|defines?|declares?)\s+\S/i;
 
+/** "without", "lacking", "that do not set": the field path follows, the thing the object lacks. */
+const ABSENT_BEFORE_PATH =
+  /\b(?:without|lacking|missing|lacks?|(?:that|which)\s+(?:do|does)\s*(?:not|n['\u2019]t)\s+(?:set|have|define|specify|include|contain))\s+(?:an?\s+|the\s+|any\s+)?[`'"]?$/i;
+
 const fieldRequired: OfflineFamily = {
   id: 'field-required',
   title: 'a field path required (set and non-empty), on any catalog resource',
   examples: ['Pods must set spec.priorityClassName.', 'Deployments must define spec.template.spec.serviceAccountName.'],
   phrases: [PATH, /\b(?:non-?empty|a\s+value)\b/i],
   match: (ctx) => {
-    const path = PATH.exec(ctx.text)?.[1];
+    const found = PATH.exec(ctx.text);
+    const path = found?.[1];
+    // "Pods must set spec.priorityClassName and spec.schedulerName": one path is checked; the second was placed (the
+    // phrase takes every path) and dropped, so a pod without it passed. Two paths are two rules: refused.
+    if (new Set([...ctx.text.matchAll(new RegExp(PATH.source, 'g'))].map((m) => m[1])).size > 1) return undefined;
+    // "Deny pods that do not set spec.priorityClassName", "Pods without spec.priorityClassName are not allowed": the
+    // requirement said as a ban on its absence (two negations, which the reader counts to a requirement).
+    const absenceBanned =
+      found !== null && forbids(ctx.text) && ABSENT_BEFORE_PATH.test(ctx.text.slice(0, found.index));
     if (
       !path ||
-      !(
-        /\b(must|should|need to|needs to|required?|requires)\s+(?:set|have|define|specify|include|contain)?\b/i.test(
-          ctx.text,
-        ) || STATES_SETTER.test(ctx.text)
-      ) ||
-      forbids(ctx.text) ||
+      (!absenceBanned &&
+        (!(
+          /\b(must|should|need to|needs to|required?|requires)\s+(?:set|have|define|specify|include|contain)?\b/i.test(
+            ctx.text,
+          ) || STATES_SETTER.test(ctx.text)
+        ) ||
+          forbids(ctx.text))) ||
       // "set spec.acme.server to https://…" names the value: any value would pass here.
       /\bset\s+(?:\S+\s+)?to\s+(?!(?:a\s+)?(?:non-?empty\s+)?value\b)\S/i.test(ctx.text)
     )

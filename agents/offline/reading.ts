@@ -534,7 +534,7 @@ const FUNCTION_WORDS = new Set(
 
 /** Words that negate what follows: an odd count means the statement forbids what the family's phrases describe. */
 const NEGATORS = new Set(
-  `not no never without nobody none nothing cannot can't don't doesn't mustn't shouldn't isn't aren't won't
+  `not no never without lacking lack lacks missing nobody none nothing cannot can't don't doesn't mustn't shouldn't isn't aren't won't
    deny denies denied denying block blocks blocked blocking disallow disallows disallowed disallowing forbid forbids forbidden forbidding
    prevent prevents prevented preventing reject rejects rejected rejecting prohibit prohibits prohibited prohibiting refuse refuses refused
    disable disables disabled immutable unset`
@@ -544,7 +544,7 @@ const NEGATORS = new Set(
 
 /** Saying that something is optional: no rule at all, whatever family's words surround it. */
 const NOT_A_RULE =
-  /\b(?:(?:is|are|be|was|were)\s+not\s+(?:required|necessary|mandatory|needed|compulsory|obligatory)|not\s+(?:required|necessary|mandatory|needed)|(?:do|does|did)\s*(?:not|n['\u2019]t)\s+(?:need|have)(?:\s+to)?|need\s+not|needn['\u2019]t|optional(?:ly)?)\b/gi;
+  /\b(?:(?:is|are|be|was|were)\s+not\s+(?:required|necessary|mandatory|needed|compulsory|obligatory)|not\s+(?:required|necessary|mandatory|needed)|(?:do|does|did)\s*(?:not|n['\u2019]t)\s+(?:need(?:\s+to)?|have\s+to)|need\s+not|needn['\u2019]t|optional(?:ly)?)\b/gi;
 
 /** Quantifiers and exceptions: read only when a family's phrase consumes them, otherwise the intent is refused. */
 const QUANTIFIERS = new Set(
@@ -642,6 +642,11 @@ const GENERIC_PHRASES: ReadonlyArray<[RegExp, string]> = [
   // Never a word inside a key ("the label pod-security.kubernetes.io/warn", "example.com/warn-only").
   [/(?<![\w./-])warn(?:s|ing)?\b(?![./-]\w)/gi, ' deny '],
   [/\bmake use of\b/gi, ' '],
+  // "Privileged containers should be avoided", "hostPath volumes must be avoided": the thing is not to be used, a ban
+  // said as advice (as "should not" is read). Only with a modal and "be": "to avoid …" is a purpose, set aside before.
+  [/\b(?:must|should|shall|needs?\s+to|ought\s+to|are\s+to|is\s+to)\s+be\s+avoided\b/gi, ' not '],
+  // "Avoid privileged containers.": the same, as a headline imperative (as "Disallow …" is)
+  [/^\s*(?:please\s+)?avoid\b/i, ' deny '],
 ];
 
 const QUOTE_CHARS = `'"\u2018\u2019\u201c\u201d\``;
@@ -746,6 +751,9 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
     `[${QUOTE_CHARS}]([^${QUOTE_CHARS}]+)[${QUOTE_CHARS}]|[A-Za-z0-9*][A-Za-z0-9._/:=@*+-]*[A-Za-z0-9*]|[A-Za-z0-9]`,
     'g',
   );
+  // "A PersistentVolumeClaim's storage request", "a container's probes": a possessive is its word's (the family's
+  // phrases have had their "host's" already); its "s" was left over, unplaced.
+  s = s.replace(/(?<=[A-Za-z])['\u2019]s\b(?![\w'\u2019])/g, '');
   for (const m of s.matchAll(tokenRe)) {
     const quoted = m[1] !== undefined;
     const raw = (m[1] ?? m[0]).trim().replace(/['\u2019]s$/i, '');

@@ -428,7 +428,10 @@ export function exemptionsIn(statement: string, placed: string, catalog: ApiCata
   // A sentence that starts in lower case ("… volumes. hostPath volumes are permitted …") was not split off: each
   // sentence of the statement is looked at on its own.
   for (const sentence of statement.split(/(?<=[.;!?])\s+/)) {
-    if (negated.test(sentence) || /\b(?:only|other\s+than|except)\b/i.test(sentence)) continue;
+    // "Containers that do not set a memory limit are allowed": the "do not" qualifies the subject, as "that are not" does;
+    // counted as the sentence's ban, the permission went unseen and was read as "no container may set a memory limit".
+    const main = sentence.replace(/\b(?:that|which|who)\s+(?:do|does|did)\s*(?:not|n['\u2019]t)\b/gi, ' that ');
+    if (negated.test(main) || /\b(?:only|other\s+than|except)\b/i.test(sentence)) continue;
     // "Images from quay.io are also accepted" adds to an allow-list (the family reads the value); one that names a
     // namespace or a kind ("Pods in namespace x are also allowed", "DaemonSets are allowed") narrows the rule.
     if (
