@@ -82,7 +82,8 @@ export interface RawRun {
   durationMs: number;
 }
 
-export type CompileResult = { ok: true } | { ok: false; error: string };
+/** `memory`: V8 ran out of the sandbox's memory while compiling, which says nothing of whether jsPolicy compiles it. */
+export type CompileResult = { ok: true } | { ok: false; error: string; memory?: true };
 
 interface PolicyContext {
   context: ivm.Context;
@@ -172,11 +173,31 @@ export class PolicyEngine {
     const key = javascript;
     const cached = this.compiled.get(key);
     if (cached) return cached;
+    // The isolate is shared with other policies' contexts: running out of memory while compiling there says
+    // nothing of this source. Once more on a new isolate; memory that runs out there too is reported as such (a
+    // 500 on every request), never as "fails to compile" (jsPolicy would delete the webhook), and never cached.
+    let result = this.compileOnce(javascript);
+    if (!result.ok && result.memory) result = this.compileOnce(javascript);
+    if (!result.ok && result.memory) return result;
+    if (this.compiled.size > 256) this.compiled.clear();
+    this.compiled.set(key, result);
+    return result;
+  }
+
+  private compileOnce(javascript: string): CompileResult {
     let result: CompileResult;
     try {
       this.iso().compileScriptSync(javascript, { filename: 'policy.js' }).release();
       result = { ok: true };
     } catch (err) {
+      if (this.isolate?.isDisposed) {
+        this.iso();
+        return {
+          ok: false,
+          memory: true,
+          error: `Uncaught RangeError: the policy ran out of memory while compiling (sandbox limit ${this.memoryLimitMb} MB)`,
+        };
+      }
       result = {
         ok: false,
         error: `${COMPILE_FAILURE}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
@@ -197,8 +218,6 @@ export class PolicyEngine {
         }
       }
     }
-    if (this.compiled.size > 256) this.compiled.clear();
-    this.compiled.set(key, result);
     return result;
   }
 

@@ -180,7 +180,8 @@ class Sandbox implements SandboxRunner {
       if (!compiled.ok) {
         // jsPolicy compiles nothing before a request: a precompiled bundle V8 rejects is a 500 on every
         // request (pkg/vm/vm.go 260-271), where javascript of its own would already have failed webpack.
-        if (script.precompiled) requestError = `Uncaught ${compiled.error.slice(COMPILE_FAILURE.length + 2)}`;
+        if (compiled.memory) requestError = compiled.error;
+        else if (script.precompiled) requestError = `Uncaught ${compiled.error.slice(COMPILE_FAILURE.length + 2)}`;
         else compileError = compiled.error;
       }
     }

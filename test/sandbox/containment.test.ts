@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createSandbox, escapeForTerminal, formatSuiteResult } from '../../sandbox/index.js';
+import { COMPILE_FAILURE, createSandbox, escapeForTerminal, formatSuiteResult } from '../../sandbox/index.js';
 import { podCase, policy } from './helpers.js';
 
 // Issue 12 §2: what a policy can hold and do to the process running it, and what it can print.
@@ -75,6 +75,19 @@ describe("a policy never pays for memory other policies' contexts left in the sh
     }
     // Before the retry on a new isolate, case 26 or so (8 MB) was denied with "the policy ran out of memory".
     expect(outcomes.filter((o) => o !== 'allow')).toEqual([]);
+  });
+
+  it('memory that runs out while the source is compiled is reported as memory, never as "fails to compile"', async () => {
+    // checkCompiles compiled on the shared isolate and reported V8's "Isolate was disposed … due to memory limit" as
+    // the policy failing to compile (which in jsPolicy deletes the webhook), and cached that verdict. A 3 MB source
+    // does not fit an 8 MB sandbox even on a new isolate: every request fails as out of memory.
+    const huge = Array.from({ length: 80000 }, (_, k) => `var v${k} = [${k}, ${k + 1}, {a: ${k}}];`).join('\n');
+    const r = await tight.runSuite(policy(`${huge}\nallow();`, {}, 'huge.policyforge.dev'), [podCase('pod', 'allow')]);
+    expect(r.cases[0].failure).toMatch(/ran out of memory while compiling \(sandbox limit 8 MB\)/);
+    expect(r.cases[0].failure).not.toContain(COMPILE_FAILURE);
+    // The isolate it took down is replaced: the next policy is judged on its own.
+    const next = await tight.runSuite(policy('allow();', {}, 'next.policyforge.dev'), [podCase('pod', 'allow')]);
+    expect(next.cases[0].outcome.actual).toBe('allow');
   });
 
   it('a policy that exhausts memory on its own is still reported as doing so', async () => {
