@@ -115,6 +115,18 @@ function solveOffline(intent: Intent, catalog: ApiCatalog, checkAsides: boolean)
       ],
       { details: { unplaced: [notAll] } },
     );
+  // "memory limits are not set.", "Liveness probe is not configured": a bare statement of a state, the way a scanner
+  // words its finding (Kubescape's rule descriptions), not a rule. Read as "must not be set" it is the inverse of the
+  // finding's meaning (every container must set them); read as the finding's rule it would guess. Refused.
+  const finding = stateStatement(operative, text);
+  if (finding)
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${text}" states "${finding}" without saying whether that is what is required or what is to be caught (a scanner's finding); say "must be set" or "must not be set", or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+      ],
+      { details: { unplaced: [finding] } },
+    );
   // "in the 'test' namespace" names a namespace, not the Namespace kind: drop those phrases before looking for kinds.
   const excluded = excludedNamespacesIn(operative).filter(
     (n) => !namespaces.includes(n) && !(hostWords && n === 'host'),
@@ -316,6 +328,22 @@ function negatedUniversal(text: string): string | undefined {
   ];
   for (const re of patterns) for (const m of text.matchAll(re)) if (m[1] !== 'ALL') return m[0];
   return undefined;
+}
+
+/** Words that make a text a rule (a modal, an action, a verdict) rather than a statement of how things are. */
+const RULE_WORDS =
+  /\b(?:must|should|shall|may|might|can|cannot|need|needs|has\s+to|have\s+to|require[ds]?|required|mandatory|allow(?:s|ed)?|permit(?:s|ted)?|forbid\w*|disallow\w*|den(?:y|ies|ied)|block\w*|reject\w*|prevent\w*|refuse\w*|ensure\w*|enforce\w*|validat\w*|verif\w*|check\w*|never|only|avoid\w*|fail(?:s|ed|ing)?|violat\w*|alert\w*|flag\w*|warn\w*|report\w*|detect\w*|audit\w*|do\s+not|don['\u2019]t|no\b|without)\b|\bnot\s+to\b/i;
+
+/**
+ * "memory limits are not set.", "Readiness probe is not configured": a field said to be absent, in the indicative,
+ * with no word that makes it a rule. A scanner's finding or a desired state, and which one is not said.
+ */
+function stateStatement(operative: string, text: string): string | undefined {
+  // The whole text: "This policy ensures …" / "… validates that …" frame the statement as a rule (the operative part drops them).
+  if (RULE_WORDS.test(text)) return undefined;
+  return /\b(?:is|are)\s+not\s+(?:set|configured|defined|specified|present|provided|declared)\b(?!\s+to\b)/i.exec(
+    operative,
+  )?.[0];
 }
 
 /** "must be set", "must be specified", "is required" (not "must be set to X", "are required (not) to …", "it is required that …"). */
