@@ -123,7 +123,7 @@ function solveOffline(intent: Intent, catalog: ApiCatalog, checkAsides: boolean)
     throw new PolicyforgeError(
       'PF_ERR_OFFLINE_UNSUPPORTED',
       [
-        `"${text}" states "${finding}" without saying whether that is what is required or what is to be caught (a scanner's finding); say "must be set" or "must not be set", or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+        `"${text}" states "${finding}" without saying whether that is what is required or what is to be caught (a scanner's finding); say "must …" or "must not …", or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
       ],
       { details: { unplaced: [finding] } },
     );
@@ -341,10 +341,26 @@ const RULE_WORDS =
 function stateStatement(operative: string, text: string): string | undefined {
   // The whole text: "This policy ensures …" / "… validates that …" frame the statement as a rule (the operative part drops them).
   if (RULE_WORDS.test(text)) return undefined;
-  return /\b(?:is|are)\s+not\s+(?:set|configured|defined|specified|present|provided|declared)\b(?!\s+to\b)/i.exec(
-    operative,
-  )?.[0];
+  const unset =
+    /\b(?:is|are)\s+not\s+(?:set|configured|defined|specified|present|provided|declared)\b(?!\s+to\b)/i.exec(
+      operative,
+    )?.[0];
+  if (unset) return unset;
+  // "Container image is from k8s.gcr.io.", "Containers have resource limits.": a state said plainly, with no word of a
+  // rule, an action or a restriction, and no imperative. A scanner words its finding so (the image IS from the frozen
+  // registry: that is the problem), a person may word the desired state so; which one is not said. Refused.
+  if (RESTRICTION_WORDS.test(text) || IMPERATIVE.test(operative) || /\bnot\b|n['\u2019]t\b/i.test(operative))
+    return undefined;
+  return operative.trim().replace(/[.!]+$/, '');
 }
+
+/** Words that restrict or act, beyond RULE_WORDS: "is prohibited", "restricts", "are limited to", "is immutable", "This policy …". */
+const RESTRICTION_WORDS =
+  /\b(?:prohibit\w*|restrict\w*|limited|immutable|disable\w*|this\s+policy|sets|adds|mutat\w*|default\w*)\b/i;
+
+/** An instruction: the statement opens with a verb, perhaps after its scope ("Drop ALL capabilities", "In prod, set …"). */
+const IMPERATIVE =
+  /^\s*(?:(?:in|for|on|across|within)\b[^,]{0,80},\s*)?(?:please\s+)?(?:drop|add|set|give|use|make|keep|limit|restrict|disable|enable|label|annotate|run|mount|pin|pull|tag|assign|apply|configure|specify|define|declare|include|exclude|remove|strip|reserve|attach|default|inject)\b/i;
 
 /** "must be set", "must be specified", "is required" (not "must be set to X", "are required (not) to …", "it is required that …"). */
 const SET_REQUIRED =

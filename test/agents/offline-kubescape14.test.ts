@@ -51,3 +51,34 @@ describe('a bare statement that a field is not set is a finding, not a rule', ()
     expect(refusedOffline('This policy validates that the `externalIPs` field is not set on a Service.')).toBe(false);
   });
 });
+
+describe('a bare statement of how things are is refused: the desired state or the finding, it does not say which', () => {
+  it('"Container image is from k8s.gcr.io." (Kubescape\'s finding) is no longer read as "images must come from k8s.gcr.io"', () => {
+    // The issue's own class: a registry the finding warns about read as the only one allowed.
+    for (const text of [
+      'Container image is from k8s.gcr.io.',
+      'Images come from registry.example.com.',
+      'Images are pulled from registry.example.com.',
+      'Containers have resource limits.',
+      'Pods have the label team.',
+      'The label team is present on all Deployments.',
+      'Containers drop ALL capabilities.',
+    ])
+      expect(refusedOffline(text), text).toBe(true);
+  });
+
+  it('the same states said as a rule, an instruction or a restriction are still read', () => {
+    for (const text of [
+      'Images must come from registry.example.com.',
+      'This policy ensures that the label team is present on all Deployments.',
+      'The label team must be present on all Deployments.',
+      'Drop ALL capabilities.',
+      'In the prod namespace, set imagePullPolicy to Always.',
+      'Use of privileged containers is prohibited.',
+      'Services are restricted to type ClusterIP.',
+      'The spec.selector of Deployments is immutable.',
+      'Containers are not privileged.',
+    ])
+      expect(refusedOffline(text), text).toBe(false);
+  });
+});

@@ -3410,7 +3410,6 @@ describeReadings('container ports named', READ_PORT_NAMES, REFUSED_PORT_NAMES);
 const READ_LABEL_PRESENT: Array<{ text: string; family: string; checks: Check[] }> = [
   'This policy ensures that the label team is present on all Deployments.',
   'The label team must be present on all Deployments.',
-  'The label team is present on all Deployments.',
 ].map((text) => ({
   text,
   family: 'metadata-required',
@@ -3421,6 +3420,8 @@ const READ_LABEL_PRESENT: Array<{ text: string; family: string; checks: Check[] 
 }));
 
 const REFUSED_LABEL_PRESENT: Array<[string, string]> = [
+  // A bare statement: the desired state or a scanner's finding, not said which (test/agents/offline-kubescape14).
+  ['The label team is present on all Deployments.', 'a state said plainly, no rule word'],
   ['The label env is set to prod on all Pods.', 'a value, not only the key'],
   ['The label env must be set to prod on all Pods.', 'a value, not only the key'],
 ];
