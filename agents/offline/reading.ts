@@ -20,8 +20,10 @@ export interface Reading {
   /** An imperative add/set/default/inject: only a mutating family may claim it. */
   mode: 'validate' | 'mutate';
   /**
-   * Rule-shaped sentences set aside because a "This policy …" sentence says what is done ("Privileged mode must
-   * not be allowed. This policy ensures …"): a restatement of that rule, or a second rule the reader checks for.
+   * Sentences set aside unread that are not marked as rationale: those beside a "This policy …" sentence, which says
+   * what is done ("Privileged mode must not be allowed. This policy ensures …"), and a plain statement ahead of the
+   * rule taken for its background ("Pods do not call for privileged mode. Images must not use the latest tag."). Each
+   * may restate the rule or say a second one: the reader checks which (index.ts, asideAgrees).
    */
   asideRules: string[];
 }
@@ -40,7 +42,14 @@ export interface Placement {
   values: string[];
 }
 
-const SENTENCE_END = /(?<=[.!?;])\s+(?=[A-Z`'"(\u2018\u201c])|\n+/;
+/**
+ * A sentence ends before a capital, a quote or a parenthesis, and before a field name written as the API spells it
+ * ("… does not take the service down. hostNetwork is not allowed."): a rule that starts with one is a sentence of its
+ * own, never the tail of the reason before it (RATIONALE_CLAUSE would set it aside with that reason). Not after an
+ * abbreviation ("e.g. hostNetwork").
+ */
+const SENTENCE_END =
+  /(?<=[.!?;])\s+(?=[A-Z`'"(\u2018\u201c])|(?<=[.!?])(?<!\b(?:e\.g|i\.e|etc|vs|cf|approx|incl|a\.m|p\.m)\.)\s+(?=[a-z]+[A-Z][A-Za-z0-9]*\b)|\n+/;
 
 /** Clause openers after which a sentence explains why, not what. */
 const RATIONALE_CLAUSE =
@@ -252,6 +261,8 @@ export function readIntent(text: string): Reading {
   const markedRationale: string[] = [];
   /** "This policy also requires …" adds to the rule sentences before it: they are read, not set aside. */
   let adds = false;
+  /** Unmarked sentences set aside unread (Reading.asideRules). */
+  const asideRules: string[] = [];
   for (const raw of sentences) {
     // "This sample policy …", "The following policy …", "This policy is used to ensure …", "Use this policy to
     // ensure …": the same lead as "This policy ensures …", said another way.
@@ -315,7 +326,11 @@ export function readIntent(text: string): Reading {
   // a namespace, "we"/"our") is still read, so the intent is refused rather than read without its condition.
   if (operative.length || unmarkedRules.length) {
     const ruleText = [...operative, ...unmarkedRules].join(' ');
-    for (const l of leading) (isBackground(l, ruleText) ? rationale : unmarked).push(l);
+    for (const l of leading) {
+      const background = isBackground(l, ruleText);
+      (background ? rationale : unmarked).push(l);
+      if (background) asideRules.push(l);
+    }
   } else unmarked.unshift(...leading);
   // A description's own "This policy …" sentence is what the policy does; the must/should sentences around
   // it motivate it. Without one, every sentence not marked as rationale is read.
@@ -324,7 +339,6 @@ export function readIntent(text: string): Reading {
   // than the one meant: it is read instead, and refused unless a family places it (a namespace exemption beside a
   // single rule is folded into that rule, foldNamespaceExemption).
   let chosen: string[];
-  const asideRules: string[] = [];
   if (policySentences.length) {
     chosen = [...policySentences, ...parameters];
     const policyText = policySentences.join(' ');
@@ -332,7 +346,7 @@ export function readIntent(text: string): Reading {
       const rule = !unmarked.includes(other);
       const read = narrows(other, policyText) || (rule && (adds || namesOtherField(other, policyText)));
       (read ? chosen : rationale).push(other);
-      if (rule && !read) asideRules.push(other);
+      if (!read) asideRules.push(other);
     }
     for (const other of markedRationale) (narrows(other, policyText, true) ? chosen : rationale).push(other);
   } else {
