@@ -421,11 +421,25 @@ const ASIDE =
   /(?<!\bnot\s|n['\u2019]t\s|\bnever\s|\bbe\s)\b(?:is|are)\s+(?:still\s+|also\s+)?(?:allowed|permitted|accepted|tolerated|fine|ok|okay)\b|\b(?:is|are)\s+not\s+(?:checked|validated|affected|evaluated|enforced|covered|included|considered|inspected|matched)\b|\b(?:ignored|skipped|untouched|left\s+alone|out\s+of\s+scope)\b|\b(?:can|may)\s+still\b|\btoo\b(?!\s+(?:many|much|few|little|long|large|high|low|big|small|often|early|late)\b)|\b(?:also|as\s+well|additionally|in\s+addition|furthermore|moreover|likewise|similarly|one\s+of|either)\b/i;
 
 /**
+ * How a violation is answered: "Violations are logged, not blocked.", "Violations produce a warning.", "Requests are
+ * audited, not rejected.", "Enforcement is in audit mode.". Set aside as background, the rule denied what the person
+ * asked only to log or to warn about: such a sentence is read (and refused unless a family places it).
+ */
+const ENFORCEMENT =
+  /\bviolations?\b|\bviolating\b|(?<![\w./-])warn(?:s|ed|ing|ings)?\b(?![./-]\w)|\baudit(?:s|ed|ing)?\b(?!\s+logs?\b)|\baudit\s+(?:mode|only)\b|\b(?:is|are|be|get|gets)\s+(?:only\s+)?(?:logged|reported|recorded|flagged)\b|\bdry[-\s]run\b|\b(?:not|never)\s+(?:be\s+)?(?:blocked|denied|rejected|enforced|refused)\b|\benforcement\b/i;
+
+/**
  * A sentence beside the rule that could narrow or widen it: an exception or scope word, a permission, something
  * allowed, skipped or added, a label selector, a registry or domain, or a namespace the rule itself does not name.
  */
 function narrows(sentence: string, ruleText: string, marked = false): boolean {
-  if (SCOPE_WORDS.test(sentence) || ONLY_SCOPE.test(sentence) || PERMISSION.test(sentence) || ASIDE.test(sentence))
+  if (
+    SCOPE_WORDS.test(sentence) ||
+    ONLY_SCOPE.test(sentence) ||
+    PERMISSION.test(sentence) ||
+    ASIDE.test(sentence) ||
+    ENFORCEMENT.test(sentence)
+  )
     return true;
   // A sentence already marked as rationale names values as history or advice ("k8s.gcr.io will be frozen"): its
   // words count, its values never do.

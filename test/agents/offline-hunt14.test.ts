@@ -253,3 +253,33 @@ describe('a sentence beside the rule that states a second rule is not dropped', 
     expect(run.cases.filter((c) => !c.passed).map((c) => c.name)).not.toEqual([]);
   });
 });
+
+describe('a sentence that says how violations are answered is never background', () => {
+  it('refuses a rule beside "Violations are logged, not blocked" (was a rule that denies)', () => {
+    // Read before as the privileged rule, denying: the sentence ahead of it (or beside "This policy …") was set aside
+    // as background, so what the person asked only to log, audit or warn about was blocked.
+    for (const text of [
+      'Violations are logged, not blocked. Privileged containers are not allowed.',
+      'Violations are reported and never denied. Privileged containers are not allowed.',
+      'Requests are audited, not rejected. Privileged containers are not allowed.',
+      'Enforcement is in audit mode. Privileged containers are not allowed.',
+      'Violations produce a warning. Privileged containers are not allowed.',
+      'This policy ensures Pods are not privileged. Violations are logged, not blocked.',
+      'Privileged mode must not be allowed. This policy ensures Pods do not call for privileged mode. Violations are reported as warnings.',
+    ])
+      expect(refusedOffline(text), text).toBe(true);
+  });
+
+  it('still sets aside background that only mentions blocking', async () => {
+    expect(
+      await offlineFailures(
+        sandbox,
+        { text: 'Blocking this does not affect most applications. Privileged containers are not allowed.' },
+        [
+          { name: 'privileged', object: pod([container({ securityContext: { privileged: true } })]), expect: 'deny' },
+          { name: 'plain', object: pod([container()]), expect: 'allow' },
+        ],
+      ),
+    ).toEqual([]);
+  });
+});
