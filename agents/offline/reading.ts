@@ -294,7 +294,8 @@ export function readIntent(text: string): Reading {
     if ((RATIONALE_SENTENCE.test(s) || ADVICE_INSTEAD.test(s)) && !isPolicy) {
       // A rule with an aside ("…must not add capabilities, e.g. NET_ADMIN") is still a rule: it is read (and
       // refused if the aside cannot be placed) unless a "This policy" sentence says what is done.
-      if (OPERATIVE_SENTENCE.test(s)) unmarkedRules.push(s.replace(RATIONALE_CLAUSE, ''));
+      if (OPERATIVE_SENTENCE.test(s))
+        unmarkedRules.push(s.replace(RATIONALE_CLAUSE, (m: string) => (limits(m) ? m : '')));
       else markedRationale.push(s);
       continue;
     }
@@ -312,7 +313,7 @@ export function readIntent(text: string): Reading {
       plainRule,
     );
     // "…, so they are exempt": a clause that names an exception is never set aside as the reason.
-    const clause = led.replace(RATIONALE_CLAUSE, (m: string) => (SCOPE_WORDS.test(m) ? m : ''));
+    const clause = led.replace(RATIONALE_CLAUSE, (m: string) => (limits(m) ? m : ''));
     if (clause !== led) rationale.push(led.slice(clause.length).trim());
     if (isPolicy) {
       policySentences.push(onlyAllows(clause));
@@ -401,6 +402,24 @@ function sameNamespaces(sentence: string, ruleText: string): string {
     new RegExp(`\\b(?:the\\s+)?${q}([a-z0-9][a-z0-9-]*)${q}\\s+namespace\\b`, 'gi'),
     (phrase: string, name: string) =>
       new RegExp(`\\b${name.replace(/-/g, '\\-')}${q}\\s+namespace\\b`, 'i').test(ruleText) ? ' ' : phrase,
+  );
+}
+
+/**
+ * A reason clause that still limits the rule: an exception or a scope ("…, so they are exempt"), something not needed
+ * ("Jobs run to completion, so they do not need probes": Jobs are left out), something allowed or only so, how
+ * violations are answered, or a bound ("… so that no container uses more than 2Gi": the limit is bounded). Set aside
+ * with the reason, the rule lost it; kept, the statement is read (and refused unless a family places it).
+ */
+function limits(clause: string): boolean {
+  return (
+    narrows(clause, '', true) ||
+    /\b(?:(?:do|does|did)\s*(?:not|n['\u2019]t)|never|no\s+longer)\s+need\b|\bneeds?\s+(?:no|none)\b|\bno\s+need\b|\bneedn['\u2019]t\b|\bonly\b/i.test(
+      clause,
+    ) ||
+    /\b(?:(?:more|less|fewer|greater|higher|lower|larger|smaller)\s+than|at\s+(?:most|least)|up\s+to|exceed\w*)\s+\d|\b\d+(?:\.\d+)?\s*(?:[KMGTPE]i?|m|%)(?![A-Za-z])/i.test(
+      clause,
+    )
   );
 }
 

@@ -283,3 +283,46 @@ describe('a sentence that says how violations are answered is never background',
     ).toEqual([]);
   });
 });
+
+describe('a reason clause that still limits the rule is read, not set aside with the reason', () => {
+  it('refuses a reason that leaves something out ("so they do not need probes")', () => {
+    // Read before as "Containers must have a liveness probe" for every pod controller: the clause ", so they do not
+    // need probes" went with the reason, and "Jobs run to completion" was taken for background, so a Job without a
+    // probe was denied.
+    for (const text of [
+      'Jobs run to completion, so they do not need probes. Containers must have a liveness probe.',
+      'Containers must have a liveness probe, because Jobs do not need one.',
+    ])
+      expect(refusedOffline(text), text).toBe(true);
+  });
+
+  it('reads a bound said as the purpose, and a required field beside a ban on what is above a bound', async () => {
+    // Read before as "Containers must set a memory limit" (any size passed) and, for the second, as the ban alone (a
+    // container with no memory limit passed).
+    const limit = (memory?: string): TestCase['object'] =>
+      pod([container(memory ? { resources: { limits: { memory } } } : {})]);
+    for (const text of [
+      'Containers must set a memory limit so that no container uses more than 2Gi.',
+      'Containers must set a memory limit, and no container may use more than 2Gi.',
+    ]) {
+      if (refusedOffline(text)) continue;
+      expect(
+        await offlineFailures(sandbox, { text }, [
+          { name: 'no memory limit', object: limit(), expect: 'deny' },
+          { name: '4Gi', object: limit('4Gi'), expect: 'deny' },
+          { name: '1Gi', object: limit('1Gi'), expect: 'allow' },
+        ]),
+        text,
+      ).toEqual([]);
+    }
+  });
+
+  it('still sets aside a plain reason', async () => {
+    expect(
+      await offlineFailures(sandbox, { text: 'Images must not use the latest tag, because it is mutable.' }, [
+        { name: 'latest', object: pod([container({ image: 'nginx:latest' })]), expect: 'deny' },
+        { name: 'pinned', object: pod([container({ image: 'nginx:1.27' })]), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+});
