@@ -144,17 +144,70 @@ describe('rationale sentences around every family example are refused or change 
     ...(i % 3 === 0 ? [[text, `${title}\n${text}`] as const] : []),
   ]);
 
+  // Refused variants are fine; the rest are compared (the readings are made once, for both tests).
+  let read: Array<readonly [string, string]> | undefined;
+  const readPairs = (): Array<readonly [string, string]> =>
+    (read ??= pairs.filter(([, variant]) => !refusedOffline(variant)));
+
   it('has pairs to compare, most of them read', () => {
     expect(pairs.length).toBeGreaterThan(300);
-    expect(pairs.filter(([, v]) => !refusedOffline(v)).length).toBeGreaterThan(100);
+    expect(readPairs().length).toBeGreaterThan(100);
   });
 
   it('gives every case of both plans one verdict', async () => {
     const wrong: string[] = [];
-    for (const [base, variant] of pairs) {
-      if (refusedOffline(variant)) continue;
+    for (const [base, variant] of readPairs()) {
       const d = await disagreements(base, variant);
       if (d.length) wrong.push(`${JSON.stringify(variant)}: ${d.slice(0, 2).join('; ')}`);
+    }
+    expect(wrong).toEqual([]);
+  }, 120_000);
+});
+
+/** Sentences that state a rule of their own. */
+const SECOND_RULES = [
+  'Privileged containers are not allowed.',
+  'Containers must not run as root.',
+  'Images must not use the latest tag.',
+  'hostNetwork is not allowed.',
+  'Pods must have the label team.',
+  'Services of type NodePort are forbidden.',
+  'Containers must set resource limits.',
+  'Services are restricted to type ClusterIP.',
+];
+
+describe('a second rule beside a family example is refused, or the policy is never verified and wrong', () => {
+  // The reverse relation, bounded: each example read alone, beside two rules of another family (before and after). A
+  // reading must deny what the example denies and what the second rule denies, or fail its own plan (not verified).
+  const examples = offlineFamilies()
+    .map((f) => f.examples.find((e) => !refusedOffline(e)))
+    .filter((e): e is string => e !== undefined);
+  const rules = SECOND_RULES.map((r) => [r, understandOffline({ text: r })] as const);
+  const pairs = examples.flatMap((text, i) => {
+    const family = understandOffline({ text }).family;
+    return [rules[i % rules.length], rules[(i * 3 + 1) % rules.length]]
+      .filter(([, u]) => u.family !== family)
+      .flatMap(([rule]) => [`${rule} ${ended(text)}`, `${ended(text)} ${rule}`].map((v) => [text, rule, v] as const));
+  });
+
+  it('has pairs, and almost all are refused', () => {
+    expect(pairs.length).toBeGreaterThan(200);
+    expect(pairs.filter(([, , v]) => !refusedOffline(v)).length).toBeLessThan(pairs.length / 10);
+  });
+
+  it('a pair read is one rule that does both, or not verified', async () => {
+    const wrong: string[] = [];
+    for (const [text, rule, variant] of pairs) {
+      if (refusedOffline(variant)) continue;
+      const u = understandOffline({ text: variant });
+      const meant = [understandOffline({ text }), understandOffline({ text: rule })]
+        .flatMap((x) => x.plan.tests)
+        .filter((c) => c.expect !== 'allow');
+      const run = await sandbox.runSuite(policyOf(u, variant), [...u.plan.tests, ...meant]);
+      const own = run.cases.slice(0, u.plan.tests.length);
+      const failed = run.cases.filter((c) => !c.passed);
+      if (own.every((c) => c.passed) && failed.length)
+        wrong.push(`${JSON.stringify(variant)} (${u.family}): ${failed[0].name}: ${failed[0].outcome.actual}`);
     }
     expect(wrong).toEqual([]);
   }, 120_000);
