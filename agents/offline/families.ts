@@ -1514,7 +1514,10 @@ const resourceBound: OfflineFamily = {
     if (name !== 'cpu' && /^\d+(?:\.\d+)?$/.test(quantity)) return undefined;
     // Nor the wrong unit: "500m" of memory is half a byte (surely 500M or 500Mi), "2M" CPUs are two million cores.
     if (name === 'cpu' ? /[^\dm.]/.test(quantity) : /m$/.test(quantity)) return undefined;
-    const optional = IF_SET.test(t) || bound.unsetAllowed;
+    // A ban on what is above the bound leaves an unset field alone, unless the statement also asks for the field
+    // ("Containers must set a memory limit, and no container may use more than 2Gi": read as the ban alone, a
+    // container without a limit passed).
+    const optional = IF_SET.test(t) || (bound.unsetAllowed && !ASKS_FOR_FIELD.test(t));
     // Whether a container without the field passes is said, or the statement is not read: "must have a memory limit
     // of at most 4Gi" / "must be set and …" ask for the field; "Memory limits must not exceed 2Gi" leaves it open.
     if (!optional && !ASKS_FOR_FIELD.test(t)) return undefined;

@@ -245,7 +245,12 @@ function solveOffline(intent: Intent, catalog: ApiCatalog, checkAsides: boolean)
       ],
       { details: { unplaced: [...named, ...excluded] } },
     );
-  const asideTests = checkAsides ? asideAgrees(intent, solution, reading.asideRules, catalog) : [];
+  const asideTests = checkAsides
+    ? [
+        ...statementsAgree(intent, solution, reading.statements, catalog),
+        ...asideAgrees(intent, solution, reading.asideRules, catalog),
+      ]
+    : [];
   const plan: Plan = {
     // Namespaces were read from the operative statement only (reading.ts): the critic must not re-read the rationale.
     target: { ...solution.target, namespacesFinal: true, ...(excluded.length ? { excludedNamespaces: excluded } : {}) },
@@ -276,9 +281,11 @@ const SAME_SUBJECT = [
 
 /**
  * A rule sentence beside "This policy …" is set aside as its motivation ("Privileged mode … must not be allowed. This
- * policy ensures Pods do not call for privileged mode."). Read alone, it must say the same rule or nothing a family
- * reads: one that reads as another family's rule ("Images must not use the latest tag. This policy requires the label
- * team") would be dropped: refused, naming the sentence. The same family in other words is a restatement, whose
+ * policy ensures Pods do not call for privileged mode."), and a plain statement ahead of the rule as its background
+ * ("Host namespaces let a pod see other workloads. Pods must not use hostNetwork."). Read alone, it must say the same
+ * rule or nothing a family reads: one that reads as another family's rule ("Images must not use the latest tag. This
+ * policy requires the label team", "Services are restricted to type ClusterIP. Privileged containers are not
+ * allowed.") would be dropped: refused, naming the sentence. The same family in other words is a restatement, whose
  * denied cases are returned for the plan.
  */
 function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[], catalog: ApiCatalog): Plan['tests'] {
@@ -307,9 +314,52 @@ function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[],
     throw new PolicyforgeError(
       'PF_ERR_OFFLINE_UNSUPPORTED',
       [
-        `"${intent.text.trim()}": "${aside}" reads as a ${family} rule beside the ${solution.family} rule the "This policy" sentence states; offline mode writes one rule per policy. Say the one rule meant, or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+        `"${intent.text.trim()}": "${aside}" reads as a ${family} rule beside the ${solution.family} rule the text states; offline mode writes one rule per policy. Say the one rule meant, or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
       ],
       { details: { unplaced: [aside] } },
+    );
+  }
+  return tests;
+}
+
+/**
+ * "Privileged containers are not allowed. Pods must not be created in the default namespace.": each sentence a rule of
+ * its own, yet the privileged family places every word of both (the second has only a kind, a namespace and a
+ * negation, which read as the first rule's scope), so the namespace rule was dropped and the privileged one scoped to
+ * default. A statement that alone reads as another family's rule is a second rule: refused. One family in both is one
+ * rule. A general rule beside a precise one ("Containers must set resource limits. Containers must have a memory limit
+ * of at most 2Gi.") may be one rule or two (the bound alone let a container without a CPU limit pass): what the
+ * statement alone denies joins the plan's cases, so the sandbox says whether the policy does what each statement says.
+ */
+function statementsAgree(
+  intent: Intent,
+  solution: FamilySolution,
+  statements: string[],
+  catalog: ApiCatalog,
+): Plan['tests'] {
+  const tests: Plan['tests'] = [];
+  if (statements.length < 2) return tests;
+  for (const statement of statements) {
+    let alone: ReturnType<typeof solveOffline>;
+    try {
+      alone = solveOffline({ ...intent, text: statement, examples: undefined }, catalog, false);
+    } catch (err) {
+      if (isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) continue;
+      throw err;
+    }
+    const family = alone.family;
+    if (family === solution.family) continue;
+    if (SAME_SUBJECT.some((g) => g.has(family) && g.has(solution.family))) {
+      for (const c of alone.plan.tests)
+        if (c.expect !== 'allow') tests.push({ ...c, name: `${c.name} (as "${statement}" says)` });
+      continue;
+    }
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${intent.text.trim()}": "${statement}" reads as a ${family} rule of its own beside the ${solution.family} rule; offline mode writes one rule per policy. Generate them one at a time, or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+      ],
+      { details: { unplaced: [statement] } },
     );
   }
   return tests;

@@ -20,8 +20,10 @@ export interface Reading {
   /** An imperative add/set/default/inject: only a mutating family may claim it. */
   mode: 'validate' | 'mutate';
   /**
-   * Rule-shaped sentences set aside because a "This policy …" sentence says what is done ("Privileged mode must
-   * not be allowed. This policy ensures …"): a restatement of that rule, or a second rule the reader checks for.
+   * Sentences set aside unread that are not marked as rationale: those beside a "This policy …" sentence, which says
+   * what is done ("Privileged mode must not be allowed. This policy ensures …"), and a plain statement ahead of the
+   * rule taken for its background ("Pods do not call for privileged mode. Images must not use the latest tag."). Each
+   * may restate the rule or say a second one: the reader checks which (index.ts, asideAgrees).
    */
   asideRules: string[];
 }
@@ -40,7 +42,14 @@ export interface Placement {
   values: string[];
 }
 
-const SENTENCE_END = /(?<=[.!?;])\s+(?=[A-Z`'"(\u2018\u201c])|\n+/;
+/**
+ * A sentence ends before a capital, a quote or a parenthesis, and before a field name written as the API spells it
+ * ("… does not take the service down. hostNetwork is not allowed."): a rule that starts with one is a sentence of its
+ * own, never the tail of the reason before it (RATIONALE_CLAUSE would set it aside with that reason). Not after an
+ * abbreviation ("e.g. hostNetwork").
+ */
+const SENTENCE_END =
+  /(?<=[.!?;])\s+(?=[A-Z`'"(\u2018\u201c])|(?<=[.!?])(?<!\b(?:e\.g|i\.e|etc|vs|cf|approx|incl|a\.m|p\.m)\.)\s+(?=[a-z]+[A-Z][A-Za-z0-9]*\b)|\n+/;
 
 /** Clause openers after which a sentence explains why, not what. */
 const RATIONALE_CLAUSE =
@@ -252,6 +261,8 @@ export function readIntent(text: string): Reading {
   const markedRationale: string[] = [];
   /** "This policy also requires …" adds to the rule sentences before it: they are read, not set aside. */
   let adds = false;
+  /** Unmarked sentences set aside unread (Reading.asideRules). */
+  const asideRules: string[] = [];
   for (const raw of sentences) {
     // "This sample policy …", "The following policy …", "This policy is used to ensure …", "Use this policy to
     // ensure …": the same lead as "This policy ensures …", said another way.
@@ -283,7 +294,8 @@ export function readIntent(text: string): Reading {
     if ((RATIONALE_SENTENCE.test(s) || ADVICE_INSTEAD.test(s)) && !isPolicy) {
       // A rule with an aside ("…must not add capabilities, e.g. NET_ADMIN") is still a rule: it is read (and
       // refused if the aside cannot be placed) unless a "This policy" sentence says what is done.
-      if (OPERATIVE_SENTENCE.test(s)) unmarkedRules.push(s.replace(RATIONALE_CLAUSE, ''));
+      if (OPERATIVE_SENTENCE.test(s))
+        unmarkedRules.push(s.replace(RATIONALE_CLAUSE, (m: string) => (limits(m) ? m : '')));
       else markedRationale.push(s);
       continue;
     }
@@ -301,7 +313,7 @@ export function readIntent(text: string): Reading {
       plainRule,
     );
     // "…, so they are exempt": a clause that names an exception is never set aside as the reason.
-    const clause = led.replace(RATIONALE_CLAUSE, (m: string) => (SCOPE_WORDS.test(m) ? m : ''));
+    const clause = led.replace(RATIONALE_CLAUSE, (m: string) => (limits(m) ? m : ''));
     if (clause !== led) rationale.push(led.slice(clause.length).trim());
     if (isPolicy) {
       policySentences.push(onlyAllows(clause));
@@ -315,7 +327,11 @@ export function readIntent(text: string): Reading {
   // a namespace, "we"/"our") is still read, so the intent is refused rather than read without its condition.
   if (operative.length || unmarkedRules.length) {
     const ruleText = [...operative, ...unmarkedRules].join(' ');
-    for (const l of leading) (isBackground(l, ruleText) ? rationale : unmarked).push(l);
+    for (const l of leading) {
+      const background = isBackground(l, ruleText);
+      (background ? rationale : unmarked).push(l);
+      if (background) asideRules.push(l);
+    }
   } else unmarked.unshift(...leading);
   // A description's own "This policy …" sentence is what the policy does; the must/should sentences around
   // it motivate it. Without one, every sentence not marked as rationale is read.
@@ -324,7 +340,6 @@ export function readIntent(text: string): Reading {
   // than the one meant: it is read instead, and refused unless a family places it (a namespace exemption beside a
   // single rule is folded into that rule, foldNamespaceExemption).
   let chosen: string[];
-  const asideRules: string[] = [];
   if (policySentences.length) {
     chosen = [...policySentences, ...parameters];
     const policyText = policySentences.join(' ');
@@ -332,7 +347,7 @@ export function readIntent(text: string): Reading {
       const rule = !unmarked.includes(other);
       const read = narrows(other, policyText) || (rule && (adds || namesOtherField(other, policyText)));
       (read ? chosen : rationale).push(other);
-      if (rule && !read) asideRules.push(other);
+      if (!read) asideRules.push(other);
     }
     for (const other of markedRationale) (narrows(other, policyText, true) ? chosen : rationale).push(other);
   } else {
@@ -390,6 +405,24 @@ function sameNamespaces(sentence: string, ruleText: string): string {
   );
 }
 
+/**
+ * A reason clause that still limits the rule: an exception or a scope ("…, so they are exempt"), something not needed
+ * ("Jobs run to completion, so they do not need probes": Jobs are left out), something allowed or only so, how
+ * violations are answered, or a bound ("… so that no container uses more than 2Gi": the limit is bounded). Set aside
+ * with the reason, the rule lost it; kept, the statement is read (and refused unless a family places it).
+ */
+function limits(clause: string): boolean {
+  return (
+    narrows(clause, '', true) ||
+    /\b(?:(?:do|does|did)\s*(?:not|n['\u2019]t)|never|no\s+longer)\s+need\b|\bneeds?\s+(?:no|none)\b|\bno\s+need\b|\bneedn['\u2019]t\b|\bonly\b/i.test(
+      clause,
+    ) ||
+    /\b(?:(?:more|less|fewer|greater|higher|lower|larger|smaller)\s+than|at\s+(?:most|least)|up\s+to|exceed\w*)\s+\d|\b\d+(?:\.\d+)?\s*(?:[KMGTPE]i?|m|%)(?![A-Za-z])/i.test(
+      clause,
+    )
+  );
+}
+
 /** Words of an exception or a scope: a sentence with one may narrow the rule it sits beside. */
 const SCOPE_WORDS =
   /(?<!-)\b(?:except|excepted|exempt\w*|exceptions?|exclud\w*|unless|(?:does|do|is|are)\s+not\s+appl(?:y|ied)|appl(?:y|ies)\s+(?:only\s+)?(?:to|in|for|on)|covered|scoped?\s+to|limited\s+to|other\s+than|apart\s+from|besides)\b/i;
@@ -407,11 +440,25 @@ const ASIDE =
   /(?<!\bnot\s|n['\u2019]t\s|\bnever\s|\bbe\s)\b(?:is|are)\s+(?:still\s+|also\s+)?(?:allowed|permitted|accepted|tolerated|fine|ok|okay)\b|\b(?:is|are)\s+not\s+(?:checked|validated|affected|evaluated|enforced|covered|included|considered|inspected|matched)\b|\b(?:ignored|skipped|untouched|left\s+alone|out\s+of\s+scope)\b|\b(?:can|may)\s+still\b|\btoo\b(?!\s+(?:many|much|few|little|long|large|high|low|big|small|often|early|late)\b)|\b(?:also|as\s+well|additionally|in\s+addition|furthermore|moreover|likewise|similarly|one\s+of|either)\b/i;
 
 /**
+ * How a violation is answered: "Violations are logged, not blocked.", "Violations produce a warning.", "Requests are
+ * audited, not rejected.", "Enforcement is in audit mode.". Set aside as background, the rule denied what the person
+ * asked only to log or to warn about: such a sentence is read (and refused unless a family places it).
+ */
+const ENFORCEMENT =
+  /\bviolations?\b|\bviolating\b|(?<![\w./-])warn(?:s|ed|ing|ings)?\b(?![./-]\w)|\baudit(?:s|ed|ing)?\b(?!\s+logs?\b)|\baudit\s+(?:mode|only)\b|\b(?:is|are|be|get|gets)\s+(?:only\s+)?(?:logged|reported|recorded|flagged)\b|\bdry[-\s]run\b|\b(?:not|never)\s+(?:be\s+)?(?:blocked|denied|rejected|enforced|refused)\b|\benforcement\b/i;
+
+/**
  * A sentence beside the rule that could narrow or widen it: an exception or scope word, a permission, something
  * allowed, skipped or added, a label selector, a registry or domain, or a namespace the rule itself does not name.
  */
 function narrows(sentence: string, ruleText: string, marked = false): boolean {
-  if (SCOPE_WORDS.test(sentence) || ONLY_SCOPE.test(sentence) || PERMISSION.test(sentence) || ASIDE.test(sentence))
+  if (
+    SCOPE_WORDS.test(sentence) ||
+    ONLY_SCOPE.test(sentence) ||
+    PERMISSION.test(sentence) ||
+    ASIDE.test(sentence) ||
+    ENFORCEMENT.test(sentence)
+  )
     return true;
   // A sentence already marked as rationale names values as history or advice ("k8s.gcr.io will be frozen"): its
   // words count, its values never do.
