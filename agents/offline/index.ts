@@ -408,9 +408,12 @@ function stateStatement(operative: string, text: string): string | undefined {
 const RESTRICTION_WORDS =
   /\b(?:prohibit\w*|restrict\w*|limited|immutable|disable\w*|this\s+policy|sets|adds|mutat\w*|default\w*)\b/i;
 
-/** An instruction: the statement opens with a verb, perhaps after its scope ("Drop ALL capabilities", "In prod, set …"). */
+/**
+ * An instruction: the statement, or a clause of it, opens with a verb, perhaps after its scope ("Drop ALL
+ * capabilities", "In prod, set …", "k8s.gcr.io will be frozen, use registry.k8s.io": read, or refused, as such).
+ */
 const IMPERATIVE =
-  /^\s*(?:(?:in|for|on|across|within)\b[^,]{0,80},\s*)?(?:please\s+)?(?:drop|add|set|give|use|make|keep|limit|restrict|disable|enable|label|annotate|run|mount|pin|pull|tag|assign|apply|configure|specify|define|declare|include|exclude|remove|strip|reserve|attach|default|inject)\b/i;
+  /(?:^|[,;:]\s*)(?:(?:in|for|on|across|within)\b[^,]{0,80},\s*)?(?:please\s+)?(?:drop|add|set|give|use|make|keep|limit|restrict|disable|enable|label|annotate|run|mount|pin|pull|tag|assign|apply|configure|specify|define|declare|include|exclude|remove|strip|reserve|attach|default|inject)\b/i;
 
 /** "must be set", "must be specified", "is required" (not "must be set to X", "are required (not) to …", "it is required that …"). */
 const SET_REQUIRED =
