@@ -118,7 +118,9 @@ function solveOffline(intent: Intent, catalog: ApiCatalog, checkAsides: boolean)
   // "memory limits are not set.", "Liveness probe is not configured": a bare statement of a state, the way a scanner
   // words its finding (Kubescape's rule descriptions), not a rule. Read as "must not be set" it is the inverse of the
   // finding's meaning (every container must set them); read as the finding's rule it would guess. Refused.
-  const finding = stateStatement(operative, text);
+  // Read as an aside of a longer text, a bare statement is read for the rule it could be, so that one beside the rule
+  // ("… Pods have the label team.") is refused as a second rule rather than dropped as background.
+  const finding = checkAsides ? stateStatement(operative, text) : undefined;
   if (finding)
     throw new PolicyforgeError(
       'PF_ERR_OFFLINE_UNSUPPORTED',

@@ -263,6 +263,8 @@ export function readIntent(text: string): Reading {
   let adds = false;
   /** Unmarked sentences set aside unread (Reading.asideRules). */
   const asideRules: string[] = [];
+  /** Unmarked sentences seen after a rule-shaped one: candidates for background too, when no "This policy …" is. */
+  const trailing: string[] = [];
   for (const raw of sentences) {
     // "This sample policy …", "The following policy …", "This policy is used to ensure …", "Use this policy to
     // ensure …": the same lead as "This policy ensures …", said another way.
@@ -320,7 +322,10 @@ export function readIntent(text: string): Reading {
       if (ADDING_POLICY.test(s)) adds = true;
     } else if (OPERATIVE_SENTENCE.test(clause)) operative.push(clause);
     else if (operative.length === 0 && unmarkedRules.length === 0) leading.push(clause);
-    else unmarked.push(clause);
+    else {
+      unmarked.push(clause);
+      trailing.push(clause);
+    }
   }
   // "A hostPath volume exposes the node's filesystem. Pods must not use hostPath volumes.": a plain statement of
   // fact ahead of the rule is its background. One that could limit the rule (a quantifier, an exception, a need,
@@ -351,9 +356,19 @@ export function readIntent(text: string): Reading {
     }
     for (const other of markedRationale) (narrows(other, policyText, true) ? chosen : rationale).push(other);
   } else {
-    chosen = [...operative, ...unmarkedRules, ...unmarked, ...parameters];
-    const ruleText = chosen.join(' ');
-    for (const other of markedRationale) (narrows(other, ruleText, true) ? chosen : rationale).push(other);
+    // "Images must not use the latest tag. The latest tag is mutable and makes rollbacks unreliable.": a plain
+    // statement of fact after the rule is its background, as one ahead of it is (isBackground); it is still read
+    // alone (asideRules), so a second rule said plainly is refused rather than dropped. An instruction is never
+    // background.
+    const ruleText = [...operative, ...unmarkedRules].join(' ');
+    const background = ruleText
+      ? trailing.filter((t) => isBackground(t, ruleText) && !INSTRUCTION.test(t) && REASON_CUE.test(t))
+      : [];
+    rationale.push(...background);
+    asideRules.push(...background);
+    chosen = [...operative, ...unmarkedRules, ...unmarked.filter((u) => !background.includes(u)), ...parameters];
+    const chosenText = chosen.join(' ');
+    for (const other of markedRationale) (narrows(other, chosenText, true) ? chosen : rationale).push(other);
   }
   if (chosen.length === 0) chosen = sentences.map((s) => s.replace(/[.!;]+$/, ''));
   const statements = foldNamespaceExemption(chosen.map(onlyInNamespace));
@@ -374,6 +389,18 @@ const HEDGED =
  */
 const NOT_LIMITING =
   /\b(?:may|might)\s+(?:be|lead|cause|result|expose|break|leak|allow an attacker)\b|\beach\s+other(?:['\u2019]s)?\b|\b(?:PID|IPC|network|process|user|mount|UTS|Linux|kernel)\s+namespaces?\b/gi;
+
+/**
+ * What marks a sentence after the rule as its reason: a possibility or a harm ("They can access every device", "The
+ * latest tag is mutable", "… expose the node's filesystem"). A plain fact without one ("Monitoring agents mount the
+ * host.") may be the exception the rule leaves unsaid: it is read, and the intent refused.
+ */
+const REASON_CUE =
+  /\b(?:can|could|may|might|would)\s+\w+|\b(?:risk\w*|attack\w*|secur\w*|danger\w*|unsafe|unreliabl\w*|breakout|escap\w*|escalat\w*|compromis\w*|expos\w*|leak\w*|cost\w*|mutable|vulnerab\w*|malicious|harm\w*|starv\w*|noisy|outage\w*|exhaust\w*|abus\w*|bypass\w*|tamper\w*|worse|unpredictabl\w*|insecure)\b/i;
+
+/** A sentence that tells the reader to do something: a rule of its own, never background. */
+const INSTRUCTION =
+  /^(?:please\s+)?(?:use|set|add|drop|run|mount|pin|make|keep|ensure|enable|disable|configure|specify|define|label|annotate|avoid|limit|restrict)\b/i;
 
 /** A plain statement of fact ahead of the rule that names no condition the rule could take on. */
 function isBackground(sentence: string, ruleText: string): boolean {

@@ -379,3 +379,41 @@ describe('a reason clause that still limits the rule is read, not set aside with
     ).toEqual([]);
   });
 });
+
+describe('a reason after the rule is background, as one before it is; a plain fact after it is still read', () => {
+  // hunt14 left these refused: "Images must not use the latest tag. The latest tag is mutable …" had its reason read
+  // as a rule. A sentence after the rule is set aside only when it says a possibility or a harm (REASON_CUE), is no
+  // instruction and names no condition; it is still read alone, so a second rule said plainly is refused.
+  const sandbox = createSandbox({ isolation: 'inline' });
+  afterAll(() => sandbox.close());
+
+  it.each([
+    ['Images must not use the latest tag. The latest tag is mutable and makes rollbacks unreliable.', 'image-tag'],
+    ['Privileged containers are not allowed. They can access every device on the host.', 'privileged'],
+    ["Pods must not use hostPath volumes. hostPath volumes expose the node's filesystem.", 'host-path'],
+    ['Every container must set a memory limit. Without limits one pod can starve its neighbours.', 'resources'],
+  ])('"%s" reads as %s, with the same verdicts as the rule alone', async (text, family) => {
+    const rule = text.split('. ')[0] + '.';
+    const u = understandOffline({ text });
+    expect(u.family).toBe(family);
+    const alone = understandOffline({ text: rule });
+    const cases = [...u.plan.tests, ...alone.plan.tests].map((c, i) => ({ ...c, name: `${i}: ${c.name}` }));
+    const [a, b] = await Promise.all([
+      sandbox.runSuite(offlinePolicy(u, { text }), cases),
+      sandbox.runSuite(offlinePolicy(alone, { text: rule }), cases),
+    ]);
+    expect(a.cases.map((c) => c.outcome.actual)).toEqual(b.cases.map((c) => c.outcome.actual));
+  });
+
+  it('refuses what may be an unsaid exception, a second rule, or an instruction after the rule', () => {
+    for (const text of [
+      'Pods must not use hostPath volumes. Monitoring agents mount the host.',
+      'Images must come from registry.example.com. Pods have the label team.',
+      'Privileged containers are not allowed. Containers have resource limits.',
+      'Images must not use the latest tag. Use a digest.',
+      'Privileged containers are not allowed. Violations are logged.',
+      'Containers must set memory limits. Jobs are excluded.',
+    ])
+      expect(refusedOffline(text), text).toBe(true);
+  });
+});
