@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { assetPath } from '../../common/index.js';
 
 export interface CorpusTree {
   root: string;
@@ -29,4 +30,44 @@ export function checkoutCorpus(source: string, options: { marker: string; paths:
   git('archive', '-o', tar, 'HEAD', ...options.paths);
   execFileSync('tar', ['-xf', tar, '-C', root]);
   return { root, commit, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
+/** Writes `<out>/<id>.yaml` for every suite (removing the suites of an earlier run) and `<out>/index.json`. */
+export function writeCorpusFiles(out: string, suites: Array<{ id: string; text: string }>, index: unknown): void {
+  mkdirSync(out, { recursive: true });
+  for (const f of readdirSync(out)) if (f.endsWith('.yaml')) rmSync(join(out, f));
+  for (const s of suites) writeFileSync(join(out, `${s.id}.yaml`), s.text);
+  writeFileSync(join(out, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
+}
+
+/** What a converter's command line needs: its library, where the corpus goes, and the conversion itself. */
+export interface ConverterCommand {
+  /** `convert-pss.js`, for the usage line. */
+  script: string;
+  /** `<pod-security-admission checkout or git dir>`, for the usage line. */
+  source: string;
+  /** The corpus folder under the package, `['bench', 'corpus', 'pod-security']`. */
+  defaultOut: string[];
+  checkout: { marker: string; paths: string[]; name: string };
+  /** Converts the tree and writes the corpus to `out`; returns the line reported on stderr. */
+  convert: (root: string, commit: string, out: string) => string;
+}
+
+/**
+ * `node dist/bench/corpus/<script> <source> [out dir]`: a bare git dir (the `fetch` mirror) is exported to a
+ * temporary tree, a checkout is used as it is; the corpus is written and one line says what came of it.
+ */
+export async function runConverter(argv: string[], command: ConverterCommand): Promise<void> {
+  const [source, outArg] = argv;
+  if (!source) {
+    process.stderr.write(`usage: node dist/bench/corpus/${command.script} ${command.source} [out dir]\n`);
+    process.exit(2);
+  }
+  const out = outArg ? resolve(outArg) : assetPath(...command.defaultOut);
+  const tree = checkoutCorpus(resolve(source), command.checkout);
+  try {
+    process.stderr.write(`${command.convert(tree.root, tree.commit, out)} → ${out}\n`);
+  } finally {
+    tree.cleanup();
+  }
 }

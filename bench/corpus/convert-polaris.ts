@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
 import { builtinCatalog, parseApiVersion, type ApiCatalog } from '../../catalog/index.js';
-import { assetPath, type KubeObject, type TestCase } from '../../common/index.js';
-import { checkoutCorpus } from './checkout.js';
+import type { KubeObject, TestCase } from '../../common/index.js';
+import { runConverter, writeCorpusFiles, type ConverterCommand } from './checkout.js';
 
 /**
  * Turns the Fairwinds Polaris checks (pkg/config/checks/<check>.yaml, their test objects under
@@ -170,10 +170,8 @@ export function renderPolarisSuite(s: PolarisSuite, commit: string): string {
 
 /** Writes `<out>/<id>.yaml` per suite and `<out>/index.json`. */
 export function writePolarisCorpus(conversion: PolarisConversion, out: string, commit: string): void {
-  mkdirSync(out, { recursive: true });
-  for (const f of readdirSync(out)) if (f.endsWith('.yaml')) rmSync(join(out, f));
-  for (const s of conversion.suites) writeFileSync(join(out, `${s.id}.yaml`), renderPolarisSuite(s, commit));
-  const index = {
+  const files = conversion.suites.map((s) => ({ id: s.id, text: renderPolarisSuite(s, commit) }));
+  writeCorpusFiles(out, files, {
     source: {
       repository: `https://github.com/${POLARIS_REPOSITORY}`,
       commit,
@@ -191,32 +189,25 @@ export function writePolarisCorpus(conversion: PolarisConversion, out: string, c
       adjusted: s.adjusted,
     })),
     skipped: conversion.skipped,
-  };
-  writeFileSync(join(out, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
+  });
 }
 
-/** A bare git dir (the `fetch` mirror) is exported to a temporary tree; a checkout is used as it is. */
-async function main(argv: string[]): Promise<void> {
-  const [source, outArg] = argv;
-  if (!source) {
-    process.stderr.write('usage: node dist/bench/corpus/convert-polaris.js <polaris checkout or git dir> [out dir]\n');
-    process.exit(2);
-  }
-  const out = outArg ? resolve(outArg) : assetPath('bench', 'corpus', 'polaris');
-  const tree = checkoutCorpus(resolve(source), {
+const COMMAND: ConverterCommand = {
+  script: 'convert-polaris.js',
+  source: '<polaris checkout or git dir>',
+  defaultOut: ['bench', 'corpus', 'polaris'],
+  checkout: {
     marker: join('pkg', 'config', 'checks'),
     paths: ['pkg/config/checks', 'test/checks', 'docs/checks'],
     name: 'polaris',
-  });
-  try {
-    const conversion = convertPolaris(tree.root);
-    writePolarisCorpus(conversion, out, tree.commit);
+  },
+  convert: (root, commit, out) => {
+    const conversion = convertPolaris(root);
+    writePolarisCorpus(conversion, out, commit);
     const cases = conversion.suites.reduce((n, s) => n + s.cases.length, 0);
-    const skipped = conversion.skipped.length;
-    process.stderr.write(`${conversion.suites.length} suites (${cases} cases), ${skipped} skipped → ${out}\n`);
-  } finally {
-    tree.cleanup();
-  }
-}
+    return `${conversion.suites.length} suites (${cases} cases), ${conversion.skipped.length} skipped`;
+  },
+};
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  await runConverter(process.argv.slice(2), COMMAND);

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { assetPath, type KubeObject, type TestCase } from '../../common/index.js';
-import { checkoutCorpus } from './checkout.js';
+import type { KubeObject, TestCase } from '../../common/index.js';
+import { runConverter, writeCorpusFiles, type ConverterCommand } from './checkout.js';
 
 /**
  * Turns Kubernetes' own Pod Security Admission (kubernetes/pod-security-admission) into suites in the shared
@@ -177,10 +177,8 @@ export function renderPssSuite(s: PssSuite, commit: string): string {
 
 /** Writes `<out>/<id>.yaml` per suite and `<out>/index.json`. */
 export function writePssCorpus(conversion: PssConversion, out: string, commit: string): void {
-  mkdirSync(out, { recursive: true });
-  for (const f of readdirSync(out)) if (f.endsWith('.yaml')) rmSync(join(out, f));
-  for (const s of conversion.suites) writeFileSync(join(out, `${s.id}.yaml`), renderPssSuite(s, commit));
-  const index = {
+  const files = conversion.suites.map((s) => ({ id: s.id, text: renderPssSuite(s, commit) }));
+  writeCorpusFiles(out, files, {
     source: {
       repository: `https://github.com/${PSS_REPOSITORY}`,
       commit,
@@ -197,30 +195,21 @@ export function writePssCorpus(conversion: PssConversion, out: string, commit: s
       deny: s.cases.filter((c) => c.expect === 'deny').length,
     })),
     skipped: conversion.skipped,
-  };
-  writeFileSync(join(out, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
+  });
 }
 
-async function main(argv: string[]): Promise<void> {
-  const [source, outArg] = argv;
-  if (!source) {
-    process.stderr.write(
-      'usage: node dist/bench/corpus/convert-pss.js <pod-security-admission checkout or git dir> [out]\n',
-    );
-    process.exit(2);
-  }
-  const out = outArg ? resolve(outArg) : assetPath('bench', 'corpus', 'pod-security');
-  const tree = checkoutCorpus(resolve(source), { marker: 'policy', paths: ['policy', 'test/testdata'], name: 'pss' });
-  try {
-    const conversion = convertPss(tree.root);
-    writePssCorpus(conversion, out, tree.commit);
+const COMMAND: ConverterCommand = {
+  script: 'convert-pss.js',
+  source: '<pod-security-admission checkout or git dir>',
+  defaultOut: ['bench', 'corpus', 'pod-security'],
+  checkout: { marker: 'policy', paths: ['policy', 'test/testdata'], name: 'pss' },
+  convert: (root, commit, out) => {
+    const conversion = convertPss(root);
+    writePssCorpus(conversion, out, commit);
     const cases = conversion.suites.reduce((n, s) => n + s.cases.length, 0);
-    process.stderr.write(
-      `${conversion.suites.length} suites (${cases} cases), ${conversion.skipped.length} skipped → ${out}\n`,
-    );
-  } finally {
-    tree.cleanup();
-  }
-}
+    return `${conversion.suites.length} suites (${cases} cases), ${conversion.skipped.length} skipped`;
+  },
+};
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  await runConverter(process.argv.slice(2), COMMAND);

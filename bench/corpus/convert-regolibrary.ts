@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
 import { builtinCatalog, parseApiVersion, type ApiCatalog } from '../../catalog/index.js';
-import { assetPath, type KubeObject, type TestCase } from '../../common/index.js';
-import { checkoutCorpus } from './checkout.js';
+import type { KubeObject, TestCase } from '../../common/index.js';
+import { runConverter, writeCorpusFiles, type ConverterCommand } from './checkout.js';
 
 /**
  * Turns Kubescape's regolibrary (rules/<rule>/ and controls/*.json) into suites in the shared format: a fourth
@@ -310,10 +310,8 @@ export function renderRegolibrarySuite(s: RegolibrarySuite, commit: string): str
 
 /** Writes `<out>/<id>.yaml` per suite and `<out>/index.json`. */
 export function writeRegolibraryCorpus(conversion: RegolibraryConversion, out: string, commit: string): void {
-  mkdirSync(out, { recursive: true });
-  for (const f of readdirSync(out)) if (f.endsWith('.yaml')) rmSync(join(out, f));
-  for (const s of conversion.suites) writeFileSync(join(out, `${s.id}.yaml`), renderRegolibrarySuite(s, commit));
-  const index = {
+  const files = conversion.suites.map((s) => ({ id: s.id, text: renderRegolibrarySuite(s, commit) }));
+  writeCorpusFiles(out, files, {
     source: {
       repository: `https://github.com/${REGOLIBRARY_REPOSITORY}`,
       commit,
@@ -332,30 +330,21 @@ export function writeRegolibraryCorpus(conversion: RegolibraryConversion, out: s
       adjusted: s.adjusted,
     })),
     skipped: conversion.skipped,
-  };
-  writeFileSync(join(out, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
+  });
 }
 
-/** A bare git dir (the `fetch` mirror) is exported to a temporary tree; a checkout is used as it is. */
-async function main(argv: string[]): Promise<void> {
-  const [source, outArg] = argv;
-  if (!source) {
-    process.stderr.write(
-      'usage: node dist/bench/corpus/convert-regolibrary.js <regolibrary checkout or git dir> [out dir]\n',
-    );
-    process.exit(2);
-  }
-  const out = outArg ? resolve(outArg) : assetPath('bench', 'corpus', 'kubescape');
-  const tree = checkoutCorpus(resolve(source), { marker: 'rules', paths: ['rules', 'controls'], name: 'regolibrary' });
-  try {
-    const conversion = convertRegolibrary(tree.root);
-    writeRegolibraryCorpus(conversion, out, tree.commit);
+const COMMAND: ConverterCommand = {
+  script: 'convert-regolibrary.js',
+  source: '<regolibrary checkout or git dir>',
+  defaultOut: ['bench', 'corpus', 'kubescape'],
+  checkout: { marker: 'rules', paths: ['rules', 'controls'], name: 'regolibrary' },
+  convert: (root, commit, out) => {
+    const conversion = convertRegolibrary(root);
+    writeRegolibraryCorpus(conversion, out, commit);
     const cases = conversion.suites.reduce((n, s) => n + s.cases.length, 0);
-    const skipped = conversion.skipped.length;
-    process.stderr.write(`${conversion.suites.length} suites (${cases} cases), ${skipped} skipped → ${out}\n`);
-  } finally {
-    tree.cleanup();
-  }
-}
+    return `${conversion.suites.length} suites (${cases} cases), ${conversion.skipped.length} skipped`;
+  },
+};
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  await runConverter(process.argv.slice(2), COMMAND);

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseDocument, stringify } from 'yaml';
 import { builtinCatalog, parseApiVersion, type ApiCatalog, type ApiResource } from '../../catalog/index.js';
-import { assetPath, type KubeObject, type TestCase } from '../../common/index.js';
-import { checkoutCorpus } from './checkout.js';
+import type { KubeObject, TestCase } from '../../common/index.js';
+import { runConverter, writeCorpusFiles, type ConverterCommand } from './checkout.js';
 
 /**
  * Turns the OPA Gatekeeper library (templates, their samples and each template's gator `suite.yaml`) into
@@ -379,13 +379,10 @@ export function renderSuiteFile(s: ConvertedSuite, commit: string): string {
   return `${header.join('\n')}\n${stringify({ intent: s.intent, cases: s.cases }, { lineWidth: 0 })}`;
 }
 
-/** A bare git dir (the `fetch` mirror) is exported to a temporary tree; a checkout is used as it is. */
 /** Writes `<out>/<id>.yaml` per suite and `<out>/index.json` (source, suites, skipped samples). */
 export function writeCorpus(conversion: Conversion, out: string, commit: string): void {
-  mkdirSync(out, { recursive: true });
-  for (const f of readdirSync(out)) if (f.endsWith('.yaml')) rmSync(join(out, f));
-  for (const s of conversion.suites) writeFileSync(join(out, `${s.id}.yaml`), renderSuiteFile(s, commit));
-  const index = {
+  const files = conversion.suites.map((s) => ({ id: s.id, text: renderSuiteFile(s, commit) }));
+  writeCorpusFiles(out, files, {
     source: {
       repository: `https://github.com/${SOURCE_REPOSITORY}`,
       commit,
@@ -404,30 +401,22 @@ export function writeCorpus(conversion: Conversion, out: string, commit: string)
       dropped: s.dropped,
     })),
     skipped: conversion.skipped,
-  };
-  writeFileSync(join(out, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
+  });
 }
 
-async function main(argv: string[]): Promise<void> {
-  const [source, outArg] = argv;
-  if (!source) {
-    process.stderr.write(
-      'usage: node dist/bench/corpus/convert.js <gatekeeper-library checkout or git dir> [out dir]\n',
-    );
-    process.exit(2);
-  }
-  const out = outArg ? resolve(outArg) : assetPath('bench', 'corpus', 'gatekeeper');
-  const tree = checkoutCorpus(resolve(source), { marker: 'library', paths: ['library'], name: 'gatekeeper' });
-  try {
-    const conversion = convertLibrary(tree.root);
-    writeCorpus(conversion, out, tree.commit);
+const COMMAND: ConverterCommand = {
+  script: 'convert.js',
+  source: '<gatekeeper-library checkout or git dir>',
+  defaultOut: ['bench', 'corpus', 'gatekeeper'],
+  checkout: { marker: 'library', paths: ['library'], name: 'gatekeeper' },
+  convert: (root, commit, out) => {
+    const conversion = convertLibrary(root);
+    writeCorpus(conversion, out, commit);
     const dropped = conversion.suites.reduce((n, s) => n + s.dropped.length, 0);
-    process.stderr.write(
-      `${conversion.suites.length} suites (${conversion.suites.reduce((n, s) => n + s.cases.length, 0)} cases, ${dropped} left out), ${conversion.skipped.length} samples skipped → ${out}\n`,
-    );
-  } finally {
-    tree.cleanup();
-  }
-}
+    const cases = conversion.suites.reduce((n, s) => n + s.cases.length, 0);
+    return `${conversion.suites.length} suites (${cases} cases, ${dropped} left out), ${conversion.skipped.length} samples skipped`;
+  },
+};
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  await runConverter(process.argv.slice(2), COMMAND);
