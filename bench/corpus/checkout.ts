@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { assetPath } from '../../common/index.js';
+import { stringify } from 'yaml';
+import { assetPath, type TestCase } from '../../common/index.js';
 
 export interface CorpusTree {
   root: string;
@@ -70,4 +71,22 @@ export async function runConverter(argv: string[], command: ConverterCommand): P
   } finally {
     tree.cleanup();
   }
+}
+
+/** A suite file: the header's comment lines, what was left out or adjusted, then the shared format (intent, cases). */
+export function suiteFileText(
+  header: string[],
+  s: {
+    intent: string;
+    cases: TestCase[];
+    dropped?: Array<{ case: string; reason: string }>;
+    adjusted?: Array<{ case: string; change: string }>;
+  },
+): string {
+  const lines = [
+    ...header,
+    ...(s.dropped?.length ? [`# Cases left out: ${s.dropped.map((d) => `${d.case} (${d.reason})`).join('; ')}.`] : []),
+    ...(s.adjusted?.length ? [`# Adjusted: ${s.adjusted.map((a) => `${a.case} (${a.change})`).join('; ')}.`] : []),
+  ];
+  return `${lines.join('\n')}\n${stringify({ intent: s.intent, cases: s.cases }, { lineWidth: 0 })}`;
 }
