@@ -10,7 +10,7 @@ import {
 } from '../../common/index.js';
 import { withExamples } from '../planner.js';
 import { OFFLINE_FAMILIES, type FamilyContext, type FamilySolution, type OfflineFamily } from './families.js';
-import { placeWords, readIntent, type Placement, type Unplaced } from './reading.js';
+import { INSTRUCTION_VERB, placeWords, readIntent, type Placement, type Unplaced } from './reading.js';
 import { excludedNamespacesIn, namespacesIn, resourcesIn, wantsWarning } from './text.js';
 
 export { OFFLINE_FAMILIES, type OfflineFamily, type FamilySolution } from './families.js';
@@ -414,8 +414,10 @@ const RESTRICTION_WORDS =
  * An instruction: the statement, or a clause of it, opens with a verb, perhaps after its scope ("Drop ALL
  * capabilities", "In prod, set …", "k8s.gcr.io will be frozen, use registry.k8s.io": read, or refused, as such).
  */
-const IMPERATIVE =
-  /(?:^|[,;:]\s*)(?:(?:in|for|on|across|within)\b[^,]{0,80},\s*)?(?:please\s+)?(?:drop|add|set|give|use|make|keep|limit|restrict|disable|enable|label|annotate|run|mount|pin|pull|tag|assign|apply|configure|specify|define|declare|include|exclude|remove|strip|reserve|attach|default|inject)\b/i;
+const IMPERATIVE = new RegExp(
+  String.raw`(?:^|[,;:]\s*)(?:(?:in|for|on|across|within)\b[^,]{0,80},\s*)?${INSTRUCTION_VERB}`,
+  'i',
+);
 
 /** "must be set", "must be specified", "is required" (not "must be set to X", "are required (not) to …", "it is required that …"). */
 const SET_REQUIRED =

@@ -399,8 +399,8 @@ const REASON_CUE =
   /\b(?:can|could|may|might|would)\s+\w+|\b(?:risk\w*|attack\w*|secur\w*|danger\w*|unsafe|unreliabl\w*|breakout|escap\w*|escalat\w*|compromis\w*|expos\w*|leak\w*|cost\w*|mutable|vulnerab\w*|malicious|harm\w*|starv\w*|noisy|outage\w*|exhaust\w*|abus\w*|bypass\w*|tamper\w*|worse|unpredictabl\w*|insecure)\b/i;
 
 /** A sentence that tells the reader to do something: a rule of its own, never background. */
-const INSTRUCTION =
-  /^(?:please\s+)?(?:use|set|add|drop|run|mount|pin|make|keep|ensure|enable|disable|configure|specify|define|label|annotate|avoid|limit|restrict)\b/i;
+export const INSTRUCTION_VERB = String.raw`(?:please\s+)?(?:use|set|add|drop|give|run|mount|pin|pull|tag|make|keep|ensure|enable|disable|configure|specify|define|declare|label|annotate|avoid|limit|restrict|assign|apply|include|exclude|remove|strip|reserve|attach|default|inject)\b`;
+const INSTRUCTION = new RegExp(`^${INSTRUCTION_VERB}`, 'i');
 
 /** A plain statement of fact ahead of the rule that names no condition the rule could take on. */
 function isBackground(sentence: string, ruleText: string): boolean {
