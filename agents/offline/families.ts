@@ -1120,6 +1120,8 @@ const imageRegistry: OfflineFamily = {
       'not',
     ],
     /\bonly\b(?=\s+(?:(?:be|run|use|pull|contain)\s+)?(?:(?:container\s+)?images?|come|comes|originate|originates|be\s+pulled|pulled|from|registr\w*)\b)/i,
+    // "from either `eu.foo.io` or `bar.io`": the alternatives of the allow-list, nothing more.
+    /(?<=\bfrom\s+)either\b(?=\s+[`'"]?(?:[a-z0-9-]+\.)+[a-z]{2,}[^\s]*\s+or\s+[`'"]?(?:[a-z0-9-]+\.)+[a-z]{2,})/i,
     /(?<=\bfrom\s+[`'"]?[a-z0-9.-]+\.[a-z]{2,}[^\s]*(?:\s+(?:or|and)\s+[`'"]?[a-z0-9.-]+\.[a-z]{2,}[^\s]*)*\s+)only\b/i,
     /\b(?:container\s+)?images?\b/i,
     /\b(?:image\s+)?registr(?:y|ies)\b/i,
@@ -5027,7 +5029,11 @@ const defaultServiceAccount: OfflineFamily = {
     ...POD_PHRASES,
     // "a non-default service account", "a service account other than default": the default one is the offence.
     [/\b(?:a\s+)?non-?default\s+service\s?accounts?\b/i, 'not'],
-    [/\b(?:a\s+)?service\s?accounts?\s+other\s+than\s+(?:the\s+)?[`'"]?default[`'"]?(?![\w-])/i, 'not'],
+    // "specify a `serviceAccountName` other than `default`": the field named for the account.
+    [
+      /\b(?:a\s+)?(?:service\s?accounts?|[`'"]?(?:spec\.)?serviceAccountName[`'"]?)\s+other\s+than\s+(?:the\s+)?[`'"]?default[`'"]?(?![\w-])/i,
+      'not',
+    ],
     DEFAULT_SERVICE_ACCOUNT,
     /\b(?:run|runs|running)\s+(?:as|with|under)\b/i,
   ],
@@ -5036,7 +5042,7 @@ const defaultServiceAccount: OfflineFamily = {
     const t = ctx.text;
     if (
       !DEFAULT_SERVICE_ACCOUNT.test(t) &&
-      !/\bnon-?default\s+service\s?accounts?\b|\bservice\s?accounts?\s+other\s+than\s+(?:the\s+)?[`'"]?default\b/i.test(
+      !/\bnon-?default\s+service\s?accounts?\b|\b(?:service\s?accounts?|serviceAccountName[`'"]?)\s+other\s+than\s+(?:the\s+)?[`'"]?default\b/i.test(
         t,
       )
     )
@@ -5150,7 +5156,8 @@ const hostProcess: OfflineFamily = {
 };
 
 /** "pod controllers", "their controllers": the kinds carrying a pod template, named beside Pods. */
-const POD_CONTROLLERS_SAID = /\b(?:pod|their|its)\s+controllers\b/i;
+// "Pods, Deployments and other workloads": the kinds that carry a pod template, as "pod controllers" says.
+const POD_CONTROLLERS_SAID = /\b(?:pod|their|its)\s+controllers\b|\bother\s+workloads\b/i;
 
 const kindInNamespace: OfflineFamily = {
   id: 'kind-in-namespace',

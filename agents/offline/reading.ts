@@ -307,7 +307,7 @@ export function readIntent(text: string): Reading {
       'are not created in the namespace ',
     );
     // "Fails when X" (a check's wording): the object is denied when X holds, i.e. "deny when X".
-    const plainRule = plain.replace(/^(?:it\s+)?fails\s+(?=when\b|if\b)/i, 'deny ');
+    const plainRule = namespaceUse(plain).replace(/^(?:it\s+)?fails\s+(?=when\b|if\b)/i, 'deny ');
     const led = requiredOf(
       plainRule.replace(POLICY_LEAD, (_m, neutral: string | undefined, negating: string | undefined) =>
         negating && !neutral ? 'deny ' : '',
@@ -374,6 +374,40 @@ export function readIntent(text: string): Reading {
   const statements = foldNamespaceExemption(chosen.map(onlyInNamespace));
   const joined = statements.join('. ');
   return { operative: joined, statements, rationale, mode: mutationMode(statements), asideRules };
+}
+
+const USED_NAMESPACE = String.raw`the\s+(${NS_NAME})\s+namespace`;
+const BAN_VERB = String.raw`(prevents?|blocks?|disallows?|forbids?|denies|deny|rejects?)`;
+
+/**
+ * "Pods must not use the default namespace", "The default namespace must not be used by Pods", "This policy prevents
+ * the use of the default namespace for Pods": where the objects may not be, said as a use of the namespace. Read as
+ * "… not be created in the default namespace" (kind-in-namespace); a use said without a ban is left as it is.
+ */
+function namespaceUse(sentence: string): string {
+  return sentence
+    .replace(
+      new RegExp(String.raw`\b(must|should|shall|may|can|do|does)\s+not\s+use\s+${USED_NAMESPACE}$`, 'i'),
+      '$1 not be created in the $2 namespace',
+    )
+    .replace(
+      new RegExp(
+        String.raw`^${USED_NAMESPACE}\s+(must|should|shall|may|can)\s+not\s+be\s+used\s+(?:by|for)\s+(.+)$`,
+        'i',
+      ),
+      '$3 $2 not be created in the $1 namespace',
+    )
+    .replace(
+      new RegExp(String.raw`\b${BAN_VERB}\s+the\s+use\s+of\s+${USED_NAMESPACE}\s+(?:for|by)\s+(.+)$`, 'i'),
+      '$1 $3 in the $2 namespace',
+    )
+    .replace(
+      new RegExp(
+        String.raw`^(?:(?:the\s+)?use\s+of|using)\s+${USED_NAMESPACE}\s+(?:for|by)\s+(.+?)\s+is\s+(not\s+allowed|not\s+permitted|forbidden|prohibited|disallowed)$`,
+        'i',
+      ),
+      '$2 are $3 in the $1 namespace',
+    );
 }
 
 /**

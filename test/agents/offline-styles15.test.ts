@@ -1,0 +1,130 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import type { KubeObject, TestCase } from '../../common/index.js';
+import { createSandbox } from '../../sandbox/index.js';
+import { offlineFailures, refusedOffline } from './offline-harness.js';
+import { container, NS, pod } from './offline-objects.js';
+
+// Library-style wordings that were refused though their meaning is plain: the allow-list's alternatives said with
+// "either … or", the service account named by its field ("a serviceAccountName other than `default`"), and a
+// namespace said as what the objects use ("must not use the default namespace", "the use of the default namespace for
+// Pods, Deployments and other workloads"). Each is proved by cases written here from its meaning; the inverse
+// wordings stay refused or read as the inverse.
+
+const sandbox = createSandbox({ isolation: 'inline' });
+afterAll(() => sandbox.close());
+
+const failuresOn = (text: string, cases: TestCase[]): Promise<string[]> => offlineFailures(sandbox, { text }, cases);
+
+const imagePod = (name: string, ...images: string[]): KubeObject => ({
+  ...pod(images.map((image, i) => container({ name: `c${i}`, image }))),
+  metadata: { name, namespace: NS },
+});
+
+describe('"from either X or Y": the alternatives of an allow-list', () => {
+  const cases: TestCase[] = [
+    { name: 'an image from eu.foo.io is allowed', object: imagePod('a', 'eu.foo.io/app:1'), expect: 'allow' },
+    { name: 'an image from bar.io is allowed', object: imagePod('b', 'bar.io/app:1'), expect: 'allow' },
+    { name: 'a Docker Hub image is denied', object: imagePod('c', 'nginx:1.27'), expect: 'deny' },
+    {
+      name: 'one image from elsewhere beside an allowed one is denied',
+      object: imagePod('d', 'bar.io/app:1', 'quay.io/x:1'),
+      expect: 'deny',
+    },
+  ];
+
+  it.each([
+    'Images from unknown, public registries can be of dubious quality and may not be scanned and secured. This policy requires that all images come from either `eu.foo.io` or `bar.io`.',
+    'Images must come from either eu.foo.io or bar.io.',
+  ])('reads %j as images only from those two registries', async (text) => {
+    expect(await failuresOn(text, cases)).toEqual([]);
+  });
+
+  it('reads "must not come from either X or Y" as a ban on both', async () => {
+    const inverse = cases.map((c) => ({ ...c, expect: c.expect === 'allow' ? 'deny' : 'allow' }) as TestCase);
+    // The mixed pod holds a banned image (bar.io), so it is denied under the ban too.
+    inverse[3] = { ...inverse[3], expect: 'deny' };
+    expect(await failuresOn('Images must not come from either eu.foo.io or bar.io.', inverse)).toEqual([]);
+  });
+});
+
+describe('"a serviceAccountName other than default": the default service account named by its field', () => {
+  const withAccount = (name: string, spec: Record<string, unknown>): KubeObject => ({
+    ...pod([container()], spec),
+    metadata: { name, namespace: NS },
+  });
+  const cases: TestCase[] = [
+    { name: 'no serviceAccountName (the default one) is denied', object: withAccount('a', {}), expect: 'deny' },
+    {
+      name: 'serviceAccountName default is denied',
+      object: withAccount('b', { serviceAccountName: 'default' }),
+      expect: 'deny',
+    },
+    {
+      name: 'serviceAccountName app is allowed',
+      object: withAccount('c', { serviceAccountName: 'app' }),
+      expect: 'allow',
+    },
+  ];
+
+  it.each([
+    'The default ServiceAccount should not be used by Pods. This policy ensures Pods specify a serviceAccountName other than `default`.',
+    'Pods must set a serviceAccountName other than default.',
+  ])('reads %j', async (text) => {
+    expect(await failuresOn(text, cases)).toEqual([]);
+  });
+
+  it('refuses the inverse, which requires the default account', () => {
+    expect(refusedOffline('Pods must not specify a serviceAccountName other than `default`.')).toBe(true);
+    expect(refusedOffline('This policy blocks Pods that specify a serviceAccountName other than `default`.')).toBe(
+      true,
+    );
+  });
+});
+
+describe('a namespace said as what the objects use', () => {
+  const deployment = (namespace: string): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'd', namespace },
+    spec: {
+      selector: { matchLabels: { app: 'd' } },
+      template: { metadata: { labels: { app: 'd' } }, spec: { containers: [container()] } },
+    },
+  });
+  const configMap: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'default' } };
+  const podCases: TestCase[] = [
+    { name: 'a Pod in default is denied', object: pod([container()], {}, 'default'), expect: 'deny' },
+    { name: 'a Pod in shop is allowed', object: pod([container()], {}, NS), expect: 'allow' },
+    { name: 'a ConfigMap in default is not its business', object: configMap, expect: 'allow' },
+  ];
+  const workloadCases: TestCase[] = [
+    ...podCases,
+    { name: 'a Deployment in default is denied', object: deployment('default'), expect: 'deny' },
+    { name: 'a Deployment in shop is allowed', object: deployment(NS), expect: 'allow' },
+  ];
+
+  it.each([
+    'Pods must not use the default namespace.',
+    'The default namespace must not be used by Pods.',
+    'Use of the default namespace for Pods is forbidden.',
+    'Using the default namespace for Pods is not allowed.',
+  ])('reads %j as no Pods in default', async (text) => {
+    expect(await failuresOn(text, podCases)).toEqual([]);
+  });
+
+  it.each([
+    'This policy prevents the use of the default namespace for Pods, Deployments and other workloads.',
+    'Kubernetes Namespaces provide a way to segment and isolate cluster resources. This policy prevents the use of the default namespace for Pods and Deployments.',
+  ])('reads %j as no Pods nor pod controllers in default', async (text) => {
+    expect(await failuresOn(text, workloadCases)).toEqual([]);
+  });
+
+  it('leaves a use that is required, allowed or said of other workloads alone', () => {
+    expect(refusedOffline('Pods must use the default namespace.')).toBe(true);
+    expect(refusedOffline('Using the default namespace for Pods is allowed.')).toBe(true);
+    // "other workloads" beside Deployments alone says no Pods: not read as a rule on Pods.
+    expect(
+      refusedOffline('This policy prevents the use of the default namespace for Deployments and other workloads.'),
+    ).toBe(true);
+  });
+});
