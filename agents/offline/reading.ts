@@ -265,7 +265,8 @@ export function readIntent(text: string): Reading {
   const asideRules: string[] = [];
   /** Unmarked sentences seen after a rule-shaped one: candidates for background too, when no "This policy …" is. */
   const trailing: string[] = [];
-  for (const raw of sentences) {
+  for (const [at, said] of sentences.entries()) {
+    const raw = resolveAnaphor(said, sentences.slice(0, at));
     // "This sample policy …", "The following policy …", "This policy is used to ensure …", "Use this policy to
     // ensure …": the same lead as "This policy ensures …", said another way.
     let s = raw
@@ -374,6 +375,39 @@ export function readIntent(text: string): Reading {
   const statements = foldNamespaceExemption(chosen.map(onlyInNamespace));
   const joined = statements.join('. ');
   return { operative: joined, statements, rationale, mode: mutationMode(statements), asideRules };
+}
+
+/** A field, label or annotation named as such: `x`, 'x', a camelCase word, or a dotted key (kubernetes.io/ingress.class). */
+const NAMED_THING = String.raw`(?:\`[^\`\s]+\`|'[^'\s]+'|"[^"\s]+"|[a-z]+[A-Z][A-Za-z0-9]*|[a-z0-9-]+(?:\.[a-z0-9-]+)+(?:\/[A-Za-z0-9.-]+)?)`;
+const THING_NOUN = String.raw`(field|annotation|label|setting)s?`;
+const ANAPHOR = new RegExp(String.raw`\b(this|these)\s+${THING_NOUN}\b`, 'i');
+const NAMED_THINGS = new RegExp(
+  String.raw`\b(?:the\s+)?(${NAMED_THING}(?:(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)${NAMED_THING})*)\s+${THING_NOUN}\b`,
+  'gi',
+);
+
+/**
+ * "The hostPID and hostIPC fields let a Pod share the host's namespaces. This policy ensures these fields are unset or
+ * set to false.": "these fields" are the ones the sentence before names. The anaphor is replaced by what it stands for
+ * when the nearest earlier sentence naming such things names exactly one list of them, of the same noun and number;
+ * otherwise it is left, and the statement that names nothing is refused.
+ */
+function resolveAnaphor(sentence: string, before: readonly string[]): string {
+  const m = ANAPHOR.exec(sentence);
+  if (!m) return sentence;
+  const plural = m[1].toLowerCase() === 'these';
+  const noun = m[2].toLowerCase();
+  for (const earlier of [...before].reverse()) {
+    const named = [...earlier.matchAll(NAMED_THINGS)];
+    if (named.length === 0) continue;
+    const same = named.filter((n) => n[2].toLowerCase() === noun);
+    if (same.length !== 1 || named.length !== same.length) return sentence;
+    const [whole, list] = same[0];
+    const many = /s$/i.test(whole.trim()) || /,|\b(?:and|or)\b/i.test(list);
+    if (many !== plural) return sentence;
+    return sentence.replace(ANAPHOR, `the ${list} ${whole.trim().split(/\s+/).pop() ?? ''}`);
+  }
+  return sentence;
 }
 
 const USED_NAMESPACE = String.raw`the\s+(${NS_NAME})\s+namespace`;

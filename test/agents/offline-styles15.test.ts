@@ -128,3 +128,60 @@ describe('a namespace said as what the objects use', () => {
     ).toBe(true);
   });
 });
+
+describe('"this field", "these fields", "this annotation": what the sentence before names', () => {
+  const hostPod = (name: string, spec: Record<string, unknown>): KubeObject => ({
+    ...pod([container()], spec),
+    metadata: { name, namespace: NS },
+  });
+
+  it('reads "These fields" as the hostPID and hostIPC fields named before, and nothing more', async () => {
+    const text =
+      "The hostPID and hostIPC fields allow a Pod to share the host's process and IPC namespaces. This policy ensures these fields are unset or set to false.";
+    expect(
+      await failuresOn(text, [
+        { name: 'hostPID true is denied', object: hostPod('a', { hostPID: true }), expect: 'deny' },
+        { name: 'hostIPC true is denied', object: hostPod('b', { hostIPC: true }), expect: 'deny' },
+        { name: 'hostPID false is allowed', object: hostPod('c', { hostPID: false }), expect: 'allow' },
+        // hostNetwork is not one of "these fields"
+        { name: 'hostNetwork true is allowed', object: hostPod('d', { hostNetwork: true }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('reads "this annotation" as the annotation named before', async () => {
+    const ingress = (name: string, annotations?: Record<string, string>): KubeObject => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name, namespace: NS, ...(annotations ? { annotations } : {}) },
+      spec: { ingressClassName: 'nginx' },
+    });
+    const text =
+      'The `kubernetes.io/ingress.class` annotation is deprecated. This policy ensures Ingress resources do not use this annotation.';
+    expect(
+      await failuresOn(text, [
+        {
+          name: 'the annotation is denied',
+          object: ingress('a', { 'kubernetes.io/ingress.class': 'nginx' }),
+          expect: 'deny',
+        },
+        { name: 'no annotation is allowed', object: ingress('b'), expect: 'allow' },
+        { name: 'another annotation is allowed', object: ingress('c', { team: 'web' }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('refuses an anaphor with nothing, two things, or the wrong number to stand for', () => {
+    expect(refusedOffline('This policy ensures these fields are unset or set to false.')).toBe(true);
+    expect(
+      refusedOffline(
+        "The hostNetwork field lets a Pod use the node's network. This policy ensures these fields are unset or set to false.",
+      ),
+    ).toBe(true);
+    expect(
+      refusedOffline(
+        'The hostPID field and the hostIPC field share namespaces. This policy ensures these fields are unset.',
+      ),
+    ).toBe(true);
+  });
+});
