@@ -1006,7 +1006,10 @@ const imageTag: OfflineFamily = {
     const digest =
       /\b(digest|checksum)/i.test(t) &&
       // "This policy requires images to be pinned by digest": the lead is gone, "to be pinned" is the requirement.
-      /\b(must|require|required|only|pinned|use|uses)\b|\bto\s+be\s+(?:pinned|referenced)\b/i.test(t) &&
+      // ("This policy requires that all images specify a digest": the lead gone, "specify" is the requirement.)
+      /\b(must|require|required|only|pinned|use|uses|specify|specifies|include|includes)\b|\bto\s+be\s+(?:pinned|referenced)\b/i.test(
+        t,
+      ) &&
       !/\blatest\b/i.test(t);
     // "Images must have a tag", "Images must be tagged", "Image tags are required": the untagged rule, said as a need
     const needsTag =

@@ -185,3 +185,28 @@ describe('"this field", "these fields", "this annotation": what the sentence bef
     ).toBe(true);
   });
 });
+
+describe('"This policy requires that all images specify a digest"', () => {
+  const DIGEST = 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+
+  it('reads the lead\'s "specify" as the requirement: every image pinned by digest', async () => {
+    const text =
+      'Images should be pulled with a digest rather than a tag so that the exact image is known. This policy requires that all images specify a digest.';
+    expect(
+      await failuresOn(text, [
+        { name: 'an image by digest is allowed', object: imagePod('a', `nginx@${DIGEST}`), expect: 'allow' },
+        { name: 'an image by tag is denied', object: imagePod('b', 'nginx:1.27'), expect: 'deny' },
+        {
+          name: 'a second image without a digest is denied',
+          object: imagePod('c', `nginx@${DIGEST}`, 'busybox:1.36'),
+          expect: 'deny',
+        },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('refuses a digest that is banned or merely allowed', () => {
+    expect(refusedOffline('This policy blocks images that specify a digest.')).toBe(true);
+    expect(refusedOffline('Images that specify a digest are allowed.')).toBe(true);
+  });
+});
