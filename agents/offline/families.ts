@@ -662,12 +662,13 @@ const OTHER_THAN_ADDED = new RegExp(
 );
 
 /**
- * "only (the capability) NET_BIND_SERVICE may be added", "Containers may only add (back) NET_BIND_SERVICE": an
+ * "only (the capability) NET_BIND_SERVICE may be added", "Containers may only add (back) NET_BIND_SERVICE", "… are only
+ * permitted to add back the NET_BIND_SERVICE capability": an
  * allow-list, as written. Not before a scope ("may only add X in the prod namespace"): whether "only" limits the
  * capabilities or the namespaces is not said.
  */
 const ONLY_ADD = new RegExp(
-  String.raw`\b[Oo]nly\s+(?:the\s+)?(?:(?:linux\s+)?capabilit(?:y|ies)\s+)?${CAP_LIST}\s+(?:capabilit(?:y|ies)\s+)?(?:may|can)\s+be\s+added(?:\s+back)?\b(?!\s+(?:in|within|inside|outside|for|to)\b)|\b(?:may|can)\s+only\s+add(?:\s+back)?\s+(?:the\s+)?(?:(?:linux\s+)?capabilit(?:y|ies)\s+)?${CAP_LIST.replace('(', '(?<caps>')}(?:\s+capabilit(?:y|ies))?\b(?!\s+(?:in|within|inside|outside|for|to)\b)`,
+  String.raw`\b[Oo]nly\s+(?:the\s+)?(?:(?:linux\s+)?capabilit(?:y|ies)\s+)?${CAP_LIST}\s+(?:capabilit(?:y|ies)\s+)?(?:may|can)\s+be\s+added(?:\s+back)?\b(?!\s+(?:in|within|inside|outside|for|to)\b)|\b(?:(?:may|can)\s+only|(?:is|are)\s+only\s+(?:permitted|allowed)\s+to)\s+add(?:\s+back)?\s+(?:the\s+)?(?:(?:linux\s+)?capabilit(?:y|ies)\s+)?${CAP_LIST.replace('(', '(?<caps>')}(?:\s+capabilit(?:y|ies))?\b(?!\s+(?:in|within|inside|outside|for|to)\b)`,
 );
 
 /**

@@ -117,7 +117,11 @@ const ONLY_IN_NAMESPACE = [
     'i',
   ),
   // "LoadBalancer Services may only be created in the edge namespace"
-  new RegExp(`^(.+?)\\s+(?:may|can)\\s+only\\s+be\\s+(?:created|used|deployed)\\s+${IN_ONE_NAMESPACE}$`, 'i'),
+  // ("… should only be created in …", "… must only be deployed in …": the same single place, said as a duty)
+  new RegExp(
+    `^(.+?)\\s+(?:may|can|must|should|shall)\\s+only\\s+be\\s+(?:created|used|deployed)\\s+${IN_ONE_NAMESPACE}$`,
+    'i',
+  ),
 ];
 
 /** "… in any namespace other than dev" (the whole tail). */
@@ -243,6 +247,11 @@ export function readIntent(text: string): Reading {
       /(?:\b(?:to|be|is|equals?)|=)\s*$/i.test(all.slice(0, at)) && !/^\s*\(|\bsee\b/i.test(url) ? url : '',
     )
     .replace(/\s*\((?:such as|e\.g\.,?|for example,?|for instance,?)\s[^()]*\)/gi, '')
+    // "drop `ALL` capabilities, add back only `NET_BIND_SERVICE`": a capability's name in code quotes is the name.
+    .replace(
+      /`((?:CAP_)?[A-Z][A-Z_]{2,})`(?=[^.]*\bcapabilit)|(?<=\bcapabilit[^.]*)`((?:CAP_)?[A-Z][A-Z_]{2,})`/g,
+      '$1$2',
+    )
     .split(SENTENCE_END)
     .map((s) => s.trim())
     .filter(Boolean);
@@ -351,7 +360,10 @@ export function readIntent(text: string): Reading {
     const policyText = policySentences.join(' ');
     for (const other of [...operative, ...unmarked, ...unmarkedRules]) {
       const rule = !unmarked.includes(other);
-      const read = narrows(other, policyText) || (rule && (adds || namesOtherField(other, policyText)));
+      // "Host ports should be disallowed, or at minimum restricted to a known list.": the weaker alternative the
+      // author would settle for; the "This policy …" sentence says which one is written.
+      const firm = other.replace(CONCESSION, '');
+      const read = narrows(firm, policyText) || (rule && (adds || namesOtherField(firm, policyText)));
       (read ? chosen : rationale).push(other);
       if (!read) asideRules.push(other);
     }
@@ -443,6 +455,10 @@ function namespaceUse(sentence: string): string {
       '$2 are $3 in the $1 namespace',
     );
 }
+
+/** ", or at minimum restricted to a known list": a weaker alternative, after the rule it softens. */
+const CONCESSION =
+  /,?\s+or\s+at\s+(?:a\s+|the\s+(?:very\s+)?)?minimum\b,?\s+(?:be\s+)?(?:restricted|limited)\s+to\b[^,;]*$/i;
 
 /**
  * Beyond what narrows() looks for: words by which a sentence *ahead* of the rule could still limit it (a need, a

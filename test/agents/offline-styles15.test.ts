@@ -210,3 +210,66 @@ describe('"This policy requires that all images specify a digest"', () => {
     expect(refusedOffline('Images that specify a digest are allowed.')).toBe(true);
   });
 });
+
+describe('Pod Security wordings in a library style', () => {
+  const capPod = (name: string, capabilities: Record<string, unknown>): KubeObject => ({
+    ...pod([container({ securityContext: { capabilities } })]),
+    metadata: { name, namespace: NS },
+  });
+
+  it('reads capability names in code quotes, and "are only permitted to add back", as the allow-list', async () => {
+    const text =
+      'Containers must drop `ALL` capabilities, and are only permitted to add back the `NET_BIND_SERVICE` capability. This policy ensures `ALL` capabilities are dropped and only `NET_BIND_SERVICE` may be added back.';
+    expect(
+      await failuresOn(text, [
+        {
+          name: 'drop ALL, add NET_BIND_SERVICE is allowed',
+          object: capPod('a', { drop: ['ALL'], add: ['NET_BIND_SERVICE'] }),
+          expect: 'allow',
+        },
+        { name: 'drop ALL alone is allowed', object: capPod('b', { drop: ['ALL'] }), expect: 'allow' },
+        { name: 'no drop of ALL is denied', object: capPod('c', { add: ['NET_BIND_SERVICE'] }), expect: 'deny' },
+        {
+          name: 'adding NET_ADMIN is denied',
+          object: capPod('d', { drop: ['ALL'], add: ['NET_ADMIN'] }),
+          expect: 'deny',
+        },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('sets aside "or at minimum restricted to a known list" when the policy sentence says which rule is written', async () => {
+    const hostPortPod = (name: string, hostPort?: number): KubeObject => ({
+      ...pod([container({ ports: [{ containerPort: 8080, ...(hostPort === undefined ? {} : { hostPort }) }] })]),
+      metadata: { name, namespace: NS },
+    });
+    const text =
+      'Access to host ports allows potential snooping of network traffic and should not be allowed, or at minimum restricted to a known list. This policy ensures the `hostPort` field is unset or set to `0`.';
+    expect(
+      await failuresOn(text, [
+        { name: 'hostPort 8080 is denied', object: hostPortPod('a', 8080), expect: 'deny' },
+        { name: 'hostPort 0 is allowed', object: hostPortPod('b', 0), expect: 'allow' },
+        { name: 'no hostPort is allowed', object: hostPortPod('c'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    // Alone, the sentence leaves open which of the two rules is meant.
+    expect(refusedOffline('Host ports should not be allowed, or at minimum restricted to a known list.')).toBe(true);
+  });
+
+  it('reads "should only be created in the edge namespace" as "only allowed in" is read', async () => {
+    const service = (name: string, namespace: string, type?: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace },
+      spec: { ...(type ? { type } : {}), ports: [{ port: 80 }] },
+    });
+    expect(
+      await failuresOn('Services of type LoadBalancer should only be created in the edge namespace.', [
+        { name: 'a LoadBalancer in edge is allowed', object: service('a', 'edge', 'LoadBalancer'), expect: 'allow' },
+        { name: 'a LoadBalancer in shop is denied', object: service('b', NS, 'LoadBalancer'), expect: 'deny' },
+        { name: 'a ClusterIP Service in edge is allowed', object: service('c', 'edge', 'ClusterIP'), expect: 'allow' },
+        { name: 'a default Service in shop is allowed', object: service('d', NS), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+});
