@@ -512,6 +512,9 @@ const hostPath: OfflineFamily = {
   title: 'hostPath volumes forbidden',
   examples: ['Pods must not mount hostPath volumes.', 'This policy ensures no hostPath volumes are in use.'],
   phrases: [
+    // "validates they are explicitly mounted in readOnly mode" (unset is not read-only either); before "mounted" and
+    // "read-only" are placed
+    /\bexplicitly\b(?=\s+(?:be\s+)?mounted\b)|(?<=\bread[- ]?only\s+)mode\b/i,
     ...POD_PHRASES,
     /\bhost\s?path(?:\s+volumes?)?\b/i,
     /\bvolumes?\b/i,

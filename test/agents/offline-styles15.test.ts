@@ -273,3 +273,33 @@ describe('Pod Security wordings in a library style', () => {
     ).toEqual([]);
   });
 });
+
+describe('"validates they are explicitly mounted in readOnly mode"', () => {
+  const hostPathPod = (name: string, mount: Record<string, unknown>, volume: Record<string, unknown>): KubeObject => ({
+    ...pod([container({ volumeMounts: [{ name: 'v', mountPath: '/v', ...mount }] })], {
+      volumes: [{ name: 'v', ...volume }],
+    }),
+    metadata: { name, namespace: NS },
+  });
+
+  it('reads every hostPath mount required read-only, unset readOnly included', async () => {
+    const text =
+      'This policy checks containers for hostPath volumes and validates they are explicitly mounted in readOnly mode.';
+    const host = { hostPath: { path: '/var/log' } };
+    expect(
+      await failuresOn(text, [
+        { name: 'readOnly: true is allowed', object: hostPathPod('a', { readOnly: true }, host), expect: 'allow' },
+        { name: 'readOnly unset is denied', object: hostPathPod('b', {}, host), expect: 'deny' },
+        {
+          name: 'an emptyDir mounted writable is allowed',
+          object: hostPathPod('c', {}, { emptyDir: {} }),
+          expect: 'allow',
+        },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('still refuses a qualified subject ahead of the requirement ("Pods that use hostPath volumes must …")', () => {
+    expect(refusedOffline('Pods that use hostPath volumes must mount them read-only.')).toBe(true);
+  });
+});
