@@ -6721,6 +6721,14 @@ const rbacRules: OfflineFamily = {
       if (/\bverbs?\b/i.test(t)) lists.push('verbs');
       if (/\bresources?\b/i.test(listed)) lists.push('resources');
       if (!lists.length) return undefined;
+      // "No wildcard verb and resource roles", "wildcards in verbs and resources": a rule with '*' in both lists at
+      // once (trivy's KSV-0044 allows a '*' verb on a named resource) or a '*' in either; the text does not say which.
+      // Read only when the lists are joined by "or" / "nor".
+      if (
+        lists.length > 1 &&
+        !/\bverbs?\s+(?:n?or)\s+(?:\w+\s+)?resources?\b|\bresources?\s+(?:n?or)\s+(?:\w+\s+)?verbs?\b/i.test(listed)
+      )
+        return undefined;
     }
     const ns = homeNamespace(ctx);
     const primary = resources[0];
