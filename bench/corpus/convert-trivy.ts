@@ -327,7 +327,8 @@ function readTest(body: string, fileScope: RegoScope): { cases: ReadCase[] } | {
           reason: `the assertions (${asserts.map((a) => a.text).join('; ')}) do not say 0 or at least 1`,
         };
       }
-      return { entry, object: object as KubeObject, expect: [...verdicts][0]! };
+      const [expect] = [...verdicts] as Array<'allow' | 'deny'>;
+      return { entry, object: object as KubeObject, expect };
     } catch (err) {
       if (err instanceof NotALiteral)
         return { entry, reason: `the input is not a literal Rego object (${err.message})` };

@@ -112,8 +112,7 @@ export function parseTerm(text: string, start: number): { term: RegoTerm; end: n
     while (text[i] === '.') {
       i++;
       const part = ident();
-      if (!part) fail('expected a name after .');
-      path.push(part!);
+      path.push(part ?? fail('expected a name after .'));
     }
     if (text[i] === '[') fail('an indexed reference');
     return { t: 'ref', name, path };
@@ -132,9 +131,9 @@ export function stripComments(text: string): string {
   while (i < text.length) {
     const c = text[i];
     if (c === '"') {
-      const m = /^"(?:[^"\\\n]|\\.)*"?/.exec(text.slice(i))!;
-      out += m[0];
-      i += m[0].length;
+      const m = /^"(?:[^"\\\n]|\\.)*"?/.exec(text.slice(i))?.[0] ?? c;
+      out += m;
+      i += m.length;
     } else if (c === '`') {
       const end = text.indexOf('`', i + 1);
       const stop = end < 0 ? text.length : end + 1;
