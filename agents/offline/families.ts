@@ -5074,7 +5074,8 @@ const externalIps: OfflineFamily = {
   id: 'external-ips',
   title: 'Services with externalIPs forbidden',
   examples: ['This policy ensures Services do not use `externalIPs`.', 'Services must not set external IPs.'],
-  phrases: [/\bexternal\s?IPs?(?:\s+(?:addresses|field))?\b|\bexternalIPs\b/i, /\bspec\.externalIPs\b/i],
+  // The path first: placed after the bare name, "spec." was left over ("Do not set spec.externalIPs" was refused).
+  phrases: [/\bspec\.externalIPs\b/i, /\bexternal\s?IPs?(?:\s+(?:addresses|field))?\b|\bexternalIPs\b/i],
   match: (ctx) => {
     const svc = ctx.catalog.byKind('v1', 'Service');
     if (!svc || !/\bexternal\s?IPs?\b/i.test(ctx.text)) return undefined;

@@ -83,3 +83,52 @@ describe('"wildcard verb and resource" roles: both at once or either, the text d
     ).toEqual([]);
   });
 });
+
+describe('widened: a rule cited from a standard ("According to <standard> \'X\', <rule>") is the rule', () => {
+  const hostPathPod = podWithSpec({ volumes: [{ name: 'h', hostPath: { path: '/var/log' } }] });
+  const emptyDirPod = podWithSpec({ volumes: [{ name: 'e', emptyDir: {} }] });
+  const hostPathCases: TestCase[] = [
+    { name: 'a hostPath volume', object: hostPathPod, expect: 'deny' },
+    { name: 'an emptyDir volume', object: emptyDirPod, expect: 'allow' },
+    { name: 'no volumes', object: podWithSpec({}), expect: 'allow' },
+  ];
+
+  it('reads the rule after the attribution as it reads the rule alone', async () => {
+    // checks/kubernetes/hostpath_volumes_mounted.rego (KSV-0023): "According to pod security standard 'HostPath
+    // Volumes', HostPath volumes must be forbidden." was refused for the attribution's words.
+    for (const text of [
+      "According to pod security standard 'HostPath Volumes', HostPath volumes must be forbidden.",
+      'According to the CIS benchmark, hostPath volumes must not be used.',
+      'According to the Pod Security Standards, pods must not use hostPath volumes.',
+    ])
+      expect(await failuresOn(text, hostPathCases), text).toEqual([]);
+  });
+
+  it('the attribution never turns a refusal into a reading, and is only a source named before the comma', () => {
+    // The rule after it is read as it would be alone: refused alone, refused with the attribution.
+    expect(refusedOffline('non-core volume types must not be used.')).toBe(true);
+    expect(
+      refusedOffline("According to pod security standard 'Volume types', non-core volume types must not be used."),
+    ).toBe(true);
+    // Not a source: "according to their labels" says how, and stays unread.
+    expect(refusedOffline('According to their labels, pods must not use hostPath volumes.')).toBe(true);
+  });
+});
+
+describe("widened: a Service field named by its path ('spec.externalIPs') is the field", () => {
+  const svc = (spec: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 's', namespace: 'default' },
+    spec: { type: 'ClusterIP', ports: [{ port: 80 }], ...spec },
+  });
+  it('reads "Do not set spec.externalIPs" as the externalIPs ban (was refused for "spec")', async () => {
+    // checks/kubernetes/service_with_externalip.rego (KSV-0108), recommended action "Do not set spec.externalIPs".
+    const cases: TestCase[] = [
+      { name: 'externalIPs set', object: svc({ externalIPs: ['203.0.113.7'] }), expect: 'deny' },
+      { name: 'no externalIPs', object: svc({}), expect: 'allow' },
+    ];
+    for (const text of ['Do not set spec.externalIPs', 'Services must not set `spec.externalIPs`.'])
+      expect(await failuresOn(text, cases), text).toEqual([]);
+  });
+});
