@@ -388,7 +388,8 @@ const RULE_WORDS =
 
 /**
  * "memory limits are not set.", "Readiness probe is not configured", "CPU requests not specified": a field said to be
- * absent, in the indicative or as a verbless finding title, with no word that makes it a rule. A scanner's finding or a desired state, and which one is not said.
+ * absent, in the indicative or as a verbless finding title, with no word that makes it a rule. A scanner's finding
+ * or a desired state, and which one is not said.
  */
 function stateStatement(operative: string, text: string): string | undefined {
   // The whole text: "This policy ensures …" / "… validates that …" frame the statement as a rule (the operative part drops them).
