@@ -5087,7 +5087,8 @@ const externalIps: OfflineFamily = {
   id: 'external-ips',
   title: 'Services with externalIPs forbidden',
   examples: ['This policy ensures Services do not use `externalIPs`.', 'Services must not set external IPs.'],
-  phrases: [/\bexternal\s?IPs?(?:\s+(?:addresses|field))?\b|\bexternalIPs\b/i, /\bspec\.externalIPs\b/i],
+  // The path first: placed after the bare name, "spec." was left over ("Do not set spec.externalIPs" was refused).
+  phrases: [/\bspec\.externalIPs\b/i, /\bexternal\s?IPs?(?:\s+(?:addresses|field))?\b|\bexternalIPs\b/i],
   match: (ctx) => {
     const svc = ctx.catalog.byKind('v1', 'Service');
     if (!svc || !/\bexternal\s?IPs?\b/i.test(ctx.text)) return undefined;
@@ -6735,6 +6736,14 @@ const rbacRules: OfflineFamily = {
       if (/\bverbs?\b/i.test(t)) lists.push('verbs');
       if (/\bresources?\b/i.test(listed)) lists.push('resources');
       if (!lists.length) return undefined;
+      // "No wildcard verb and resource roles", "wildcards in verbs and resources": a rule with '*' in both lists at
+      // once (trivy's KSV-0044 allows a '*' verb on a named resource) or a '*' in either; the text does not say which.
+      // Read only when the lists are joined by "or" / "nor".
+      if (
+        lists.length > 1 &&
+        !/\bverbs?\s+(?:n?or)\s+(?:\w+\s+)?resources?\b|\bresources?\s+(?:n?or)\s+(?:\w+\s+)?verbs?\b/i.test(listed)
+      )
+        return undefined;
     }
     const ns = homeNamespace(ctx);
     const primary = resources[0];

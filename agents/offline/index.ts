@@ -387,14 +387,16 @@ const RULE_WORDS =
   /\b(?:must|should|shall|may|might|can|cannot|need|needs|has\s+to|have\s+to|require[ds]?|required|mandatory|allow(?:s|ed)?|permit(?:s|ted)?|forbid\w*|disallow\w*|den(?:y|ies|ied)|block\w*|reject\w*|prevent\w*|refuse\w*|ensure\w*|enforce\w*|validat\w*|verif\w*|check\w*|never|only|avoid\w*|fail(?:s|ed|ing)?|violat\w*|alert\w*|flag\w*|warn\w*|report\w*|detect\w*|audit\w*|do\s+not|don['\u2019]t|no\b|without)\b|\bnot\s+to\b/i;
 
 /**
- * "memory limits are not set.", "Readiness probe is not configured": a field said to be absent, in the indicative,
- * with no word that makes it a rule. A scanner's finding or a desired state, and which one is not said.
+ * "memory limits are not set.", "Readiness probe is not configured", "CPU requests not specified": a field said to be
+ * absent, in the indicative or as a verbless finding title, with no word that makes it a rule. A scanner's finding
+ * or a desired state, and which one is not said.
  */
 function stateStatement(operative: string, text: string): string | undefined {
   // The whole text: "This policy ensures …" / "… validates that …" frame the statement as a rule (the operative part drops them).
   if (RULE_WORDS.test(text)) return undefined;
+  // With or without its verb: trivy's titles name the finding so ("CPU requests not specified").
   const unset =
-    /\b(?:is|are)\s+not\s+(?:set|configured|defined|specified|present|provided|declared)\b(?!\s+to\b)/i.exec(
+    /\b(?:(?:is|are)\s+)?not\s+(?:set|configured|defined|specified|present|provided|declared)\b(?!\s+to\b)/i.exec(
       operative,
     )?.[0];
   if (unset) return unset;

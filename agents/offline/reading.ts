@@ -238,6 +238,14 @@ function containerPathList(sentence: string): string {
 const LEADING_PURPOSE =
   /^(?:to|in\s+order\s+to)\s+(?:avoid|prevent|reduce|ensure|help|protect|limit|minimi[sz]e|mitigate|improve|keep|stop|guard\s+against)\b[^,;]*,\s*(?=\S)/i;
 
+/**
+ * "According to pod security standard 'HostPath Volumes', …", "According to the CIS benchmark, …": the source the rule
+ * is cited from, up to its comma. It says who states the rule, not a condition of it; the rule after it is read as
+ * it would be alone. Only a named source (a standard, benchmark, guide, best practice, documentation, recommendation).
+ */
+const ATTRIBUTION_LEAD =
+  /^according\s+to\s+(?:the\s+)?[^,]{0,60}?\b(?:standards?|benchmarks?|guid(?:e|es|ance)|best\s+practices?|documentation|docs|recommendations?)\b[^,]{0,40},\s*(?=\S)/i;
+
 export function readIntent(text: string): Reading {
   // Links point at background reading; a parenthetical list of examples ("(such as via set-user-ID …)") illustrates
   // the rule without adding a condition.
@@ -284,6 +292,7 @@ export function readIntent(text: string): Reading {
       .replace(LEADING_PURPOSE, (purpose: string, at: number, all: string) =>
         narrows(purpose, all.slice(purpose.length)) ? purpose : '',
       )
+      .replace(ATTRIBUTION_LEAD, '')
       .replace(/^(this|the)\s+(?:sample|following|example)\s+(policy|rule)\b/i, '$1 $2')
       .replace(
         /^(?:use\s+this\s+(policy|rule)\s+to|(?:this|the)\s+(policy|rule)\s+(?:is|can\s+be)\s+used\s+to)\s+(?=\w)/i,

@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { assetPath, type TestCase } from '../../common/index.js';
+import { parseApiVersion, type ApiCatalog } from '../../catalog/index.js';
+import { assetPath, type KubeObject, type TestCase } from '../../common/index.js';
 
 export interface CorpusTree {
   root: string;
@@ -89,4 +90,36 @@ export function suiteFileText(
     ...(s.adjusted?.length ? [`# Adjusted: ${s.adjusted.map((a) => `${a.case} (${a.change})`).join('; ')}.`] : []),
   ];
   return `${lines.join('\n')}\n${stringify({ intent: s.intent, cases: s.cases }, { lineWidth: 0 })}`;
+}
+
+/** A test object as a case, or why it cannot be one; `change` names an apiVersion moved to the one the API serves. */
+export type CatalogCase = { testCase: TestCase; change?: string } | { reason: string };
+
+/**
+ * A library's test object as a case: it must name a kind the catalog knows. Scanners read objects without checking
+ * apiVersion, and tests written for an apiVersion the API no longer serves (batch/v1beta1 CronJobs) are moved to the
+ * one apiVersion the catalog serves the kind at (recorded as an adjustment), else left out. The namespace is the
+ * object's, else `default` for a namespaced kind.
+ */
+export function catalogCase(
+  object: KubeObject,
+  name: string,
+  expect: 'allow' | 'deny',
+  catalog: ApiCatalog,
+): CatalogCase {
+  if (!object.kind || !object.apiVersion) return { reason: 'the object has no apiVersion/kind' };
+  const { version } = parseApiVersion(object.apiVersion);
+  let resource = catalog.byKind(object.apiVersion, object.kind);
+  let change: string | undefined;
+  if (!resource || !resource.versions.includes(version)) {
+    const known = catalog.kindsNamed(object.kind);
+    if (known.length !== 1) return { reason: `${object.kind} at ${object.apiVersion} is not in the catalog` };
+    resource = known[0];
+    const fixed = resource.group ? `${resource.group}/${resource.versions[0]}` : resource.versions[0];
+    change = `apiVersion ${object.apiVersion} → ${fixed}`;
+    object.apiVersion = fixed;
+  }
+  const namespace = object.metadata?.namespace ?? (resource.namespaced ? 'default' : undefined);
+  const own = namespace && namespace !== object.metadata?.namespace ? { namespace } : {};
+  return { testCase: { name, object, ...own, expect }, ...(change ? { change } : {}) };
 }
