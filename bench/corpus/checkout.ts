@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { assetPath, type TestCase } from '../../common/index.js';
+import { parseApiVersion, type ApiCatalog } from '../../catalog/index.js';
+import { assetPath, type KubeObject, type TestCase } from '../../common/index.js';
 
 export interface CorpusTree {
   root: string;
@@ -89,4 +90,36 @@ export function suiteFileText(
     ...(s.adjusted?.length ? [`# Adjusted: ${s.adjusted.map((a) => `${a.case} (${a.change})`).join('; ')}.`] : []),
   ];
   return `${lines.join('\n')}\n${stringify({ intent: s.intent, cases: s.cases }, { lineWidth: 0 })}`;
+}
+
+export type ConvertedCase = { testCase: TestCase; change?: string } | { reason: string };
+
+/**
+ * One upstream test object as a case. Scanners (kubescape, Checkov) read objects without checking apiVersion, and
+ * their tests carry kinds at versions the API no longer serves (batch/v1beta1 CronJobs): when the catalog knows the
+ * kind under exactly one group, the object is moved to the apiVersion it serves (the change is returned, for the
+ * suite's `# Adjusted:` line); a kind the catalog does not know is left out with the reason. The namespace: the
+ * object's, else `default` for a namespaced kind.
+ */
+export function caseFor(
+  object: KubeObject & Record<string, unknown>,
+  name: string,
+  expect: 'allow' | 'deny',
+  catalog: ApiCatalog,
+): ConvertedCase {
+  if (!object.kind || !object.apiVersion) return { reason: 'the object has no apiVersion/kind' };
+  const { version } = parseApiVersion(object.apiVersion);
+  let resource = catalog.byKind(object.apiVersion, object.kind);
+  let change: string | undefined;
+  if (!resource || !resource.versions.includes(version)) {
+    const known = catalog.kindsNamed(object.kind);
+    if (known.length !== 1) return { reason: `${object.kind} at ${object.apiVersion} is not in the catalog` };
+    resource = known[0];
+    const fixed = resource.group ? `${resource.group}/${resource.versions[0]}` : resource.versions[0];
+    change = `apiVersion ${object.apiVersion} → ${fixed}`;
+    object.apiVersion = fixed;
+  }
+  const namespace = object.metadata?.namespace ?? (resource.namespaced ? 'default' : undefined);
+  const own = namespace && namespace !== object.metadata?.namespace ? { namespace } : {};
+  return { testCase: { name, object, ...own, expect }, ...(change ? { change } : {}) };
 }

@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { builtinCatalog, parseApiVersion, type ApiCatalog } from '../../catalog/index.js';
+import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import type { KubeObject, TestCase } from '../../common/index.js';
-import { runConverter, suiteFileText, writeCorpusFiles, type ConverterCommand } from './checkout.js';
+import { caseFor, runConverter, suiteFileText, writeCorpusFiles, type ConverterCommand } from './checkout.js';
 
 /**
  * Turns Kubescape's regolibrary (rules/<rule>/ and controls/*.json) into suites in the shared format: a fourth
@@ -263,7 +263,7 @@ function ruleCases(
     }
     for (const input of inputs) {
       const expect = failing.some((a) => matches(input.object, a)) ? 'deny' : 'allow';
-      const made = toCase(input.object, input.name, expect, catalog);
+      const made = caseFor(input.object, input.name, expect, catalog);
       if ('reason' in made) dropped.push({ case: input.name, reason: made.reason });
       else {
         cases.push(made.testCase);
@@ -272,28 +272,6 @@ function ruleCases(
     }
   }
   return { cases, dropped, adjusted };
-}
-
-type Converted = { testCase: TestCase; change?: string } | { reason: string };
-
-function toCase(object: KubeObject & Json, name: string, expect: 'allow' | 'deny', catalog: ApiCatalog): Converted {
-  if (!object.kind || !object.apiVersion) return { reason: 'the object has no apiVersion/kind' };
-  const { version } = parseApiVersion(object.apiVersion);
-  let resource = catalog.byKind(object.apiVersion, object.kind);
-  let change: string | undefined;
-  if (!resource || !resource.versions.includes(version)) {
-    // Kubescape reads objects without checking apiVersion; tests written for batch/v1beta1 CronJobs are moved to
-    // the one apiVersion the catalog serves the kind at (recorded as an adjustment), else left out.
-    const known = catalog.kindsNamed(object.kind);
-    if (known.length !== 1) return { reason: `${object.kind} at ${object.apiVersion} is not in the catalog` };
-    resource = known[0];
-    const fixed = resource.group ? `${resource.group}/${resource.versions[0]}` : resource.versions[0];
-    change = `apiVersion ${object.apiVersion} → ${fixed}`;
-    object.apiVersion = fixed;
-  }
-  const namespace = object.metadata?.namespace ?? (resource.namespaced ? 'default' : undefined);
-  const own = namespace && namespace !== object.metadata?.namespace ? { namespace } : {};
-  return { testCase: { name, object, ...own, expect }, ...(change ? { change } : {}) };
 }
 
 /** The suite file: a header naming the source, then the shared format (intent + cases only). */
