@@ -5633,7 +5633,7 @@ const requesterGroups: OfflineFamily = {
 const pullPolicyRequired: OfflineFamily = {
   id: 'image-pull-policy-required',
   title: 'every container must set imagePullPolicy to the named value (validating)',
-  examples: ['Image pull policy should be "Always".', 'Containers must set imagePullPolicy to `Always`.'],
+  examples: ['Image pull policy must be set to "Always".', 'Containers must set imagePullPolicy to `Always`.'],
   phrases: [
     ...POD_PHRASES,
     /\bimage\s?pull\s?polic(?:y|ies)\b|\bimagePullPolicy\b/i,
@@ -5650,6 +5650,12 @@ const pullPolicyRequired: OfflineFamily = {
     if (!value) return undefined;
     const other = value === 'Always' ? 'IfNotPresent' : 'Always';
     if (ctx.negated) return offersUnset(ctx.text) ? undefined : forbidPullPolicy(ctx, value);
+    // "Image pull policy should be Always": a container that names no policy gets one from the API server (Always
+    // for a ':latest' or untagged image, IfNotPresent otherwise). Whether such a container passes is not said, and
+    // the scanners read the same sentence both ways: Polaris fails `image: busybox` with no policy, Checkov's
+    // CKV_K8S_15 passes it (its default is Always). Read only when the text asks for the field to be set, or names
+    // Never, which no image gets by default.
+    if (value !== 'Never' && !PULL_POLICY_SET.test(ctx.text)) return undefined;
     return containerRule(ctx, {
       family: 'image-pull-policy-required',
       summary: `every container must set imagePullPolicy: ${value}`,
@@ -5665,6 +5671,9 @@ const pullPolicyRequired: OfflineFamily = {
     });
   },
 };
+
+/** "must set imagePullPolicy to Always", "imagePullPolicy must be explicitly set to Always": the field itself is asked for. */
+const PULL_POLICY_SET = /\b(?:set|sets|setting|specify|specifies|specified|declare|declares|declared|explicitly)\b/i;
 
 /** The pull policy the API server gives a container that names none: Always for ':latest' or untagged images. */
 const EFFECTIVE_PULL_POLICY = `(c.imagePullPolicy || (imageTag(c.image) === 'latest' ? 'Always' : 'IfNotPresent'))`;
