@@ -472,8 +472,12 @@ const hostNamespaces: OfflineFamily = {
     const direct = [...t.matchAll(/\bhost(Network|PID|IPC)\b/gi)].map(
       (m) => m[1].toLowerCase() as keyof typeof HOST_FIELDS,
     );
-    const phrased = /\bhost(?:'s|s')?\s+(?:network(?:ing)?|pid|ipc|namespaces?)\b/i.test(t)
-      ? [...t.matchAll(/\b(network|pid|ipc)(?:ing)?\b/gi)].map((m) => m[1].toLowerCase() as keyof typeof HOST_FIELDS)
+    // "the host process ID namespace", "the host inter-process communication namespace": PID and IPC spelled out.
+    const spelled = t.replace(/\bprocess\s+ID\b/gi, 'PID').replace(/\binter-?process\s+communication\b/gi, 'IPC');
+    const phrased = /\bhost(?:'s|s')?\s+(?:network(?:ing)?|pid|ipc|namespaces?)\b/i.test(spelled)
+      ? [...spelled.matchAll(/\b(network|pid|ipc)(?:ing)?\b/gi)].map(
+          (m) => m[1].toLowerCase() as keyof typeof HOST_FIELDS,
+        )
       : [];
     let kinds = [...new Set([...direct, ...phrased])];
     if (kinds.length === 0 && /\bhost namespaces?\b/i.test(t)) kinds = ['network', 'pid', 'ipc'];

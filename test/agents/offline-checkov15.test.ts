@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { understandOffline } from '../../agents/index.js';
 import type { KubeObject, TestCase } from '../../common/index.js';
 import { createSandbox } from '../../sandbox/index.js';
 import { offlineFailures, podWithSpec, refusedOffline } from './offline-harness.js';
@@ -11,6 +12,8 @@ const sandbox = createSandbox({ isolation: 'inline' });
 afterAll(() => sandbox.close());
 
 const failuresOn = (text: string, cases: TestCase[]): Promise<string[]> => offlineFailures(sandbox, { text }, cases);
+
+const understandOfflineFamily = (text: string): string => understandOffline({ text }).family;
 
 const podWith = (container: Record<string, unknown>): KubeObject =>
   podWithSpec({ containers: [{ name: 'c', image: 'registry.example.com/app:1.0', ...container }] });
@@ -68,5 +71,61 @@ describe('a required image pull policy that does not say how a container naming 
         { name: 'none named, :latest image (Always)', object: podWith({ image: 'nginx:latest' }), expect: 'deny' },
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('the host PID and IPC namespaces spelled out ("the host process ID namespace")', () => {
+  const host = (field: string): KubeObject => podWithSpec({ [field]: true });
+  const deployment = (spec: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'd', namespace: 'default' },
+    spec: {
+      selector: { matchLabels: { app: 'd' } },
+      template: {
+        metadata: { labels: { app: 'd' } },
+        spec: { containers: [{ name: 'c', image: 'registry.example.com/app:1.0' }], ...spec },
+      },
+    },
+  });
+
+  it('reads "the host process ID namespace" as hostPID (refused before: "share", "ID", "namespace" not placed)', async () => {
+    // Checkov CKV_K8S_17 "Containers should not share the host process ID namespace" (ShareHostPID.py): the
+    // Kubernetes field is hostPID. The other host namespaces are not this rule.
+    const pid: TestCase[] = [
+      { name: 'hostPID', object: host('hostPID'), expect: 'deny' },
+      { name: 'hostPID in a Deployment', object: deployment({ hostPID: true }), expect: 'deny' },
+      { name: 'hostPID false', object: podWithSpec({ hostPID: false }), expect: 'allow' },
+      { name: 'no host namespace', object: podWithSpec({}), expect: 'allow' },
+      { name: 'hostNetwork only', object: host('hostNetwork'), expect: 'allow' },
+      { name: 'hostIPC only', object: host('hostIPC'), expect: 'allow' },
+    ];
+    expect(await failuresOn('Containers should not share the host process ID namespace', pid)).toEqual([]);
+    expect(await failuresOn('Pods must not use the host process ID namespace.', pid)).toEqual([]);
+  });
+
+  it('reads "inter-process communication" as hostIPC, and a list of spelled and short names', async () => {
+    expect(
+      await failuresOn('Containers should not share the host inter-process communication namespace', [
+        { name: 'hostIPC', object: host('hostIPC'), expect: 'deny' },
+        { name: 'hostPID only', object: host('hostPID'), expect: 'allow' },
+        { name: 'no host namespace', object: podWithSpec({}), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    expect(
+      await failuresOn('Containers must not share the host process ID or network namespaces.', [
+        { name: 'hostPID', object: host('hostPID'), expect: 'deny' },
+        { name: 'hostNetwork', object: host('hostNetwork'), expect: 'deny' },
+        { name: 'hostIPC only', object: host('hostIPC'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('a host process (Windows HostProcess containers) is still not a host namespace', () => {
+    // "host process" without "ID" is the Windows hostProcess field, another family.
+    expect(refusedOffline('Pods must not run as a host process.')).toBe(false);
+    expect(understandOfflineFamily('Pods must not run as a host process.'), 'hostProcess, not hostPID').not.toBe(
+      'host-namespaces',
+    );
   });
 });
