@@ -704,6 +704,28 @@ const DROP_LISTS_ALL = new RegExp(
   'i',
 );
 
+/** The capabilities Docker and containerd give every container that does not drop them (moby's defaults). */
+const RUNTIME_DEFAULT_CAPS = [
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'NET_RAW',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+];
+
+/** The text speaks of adding a capability (or granting / requesting one), not of a container having it. */
+const ADDS_CAPABILITY =
+  /\b(?:add|adds|added|adding|addition|granted|given|grant|grants|request|requests|requested|requesting)\b/i;
+
 const capabilities: OfflineFamily = {
   id: 'capabilities',
   title: 'added Linux capabilities forbidden (all, or the ones named), or ALL capabilities dropped',
@@ -758,6 +780,10 @@ const capabilities: OfflineFamily = {
     // "must not add all (ALL) capabilities" may mean that one or every capability: not read.
     if (/\ball\s+(?:(?:the|linux|of\s+the)\s+)*capabilities\b/i.test(ctx.text)) return undefined;
     const named = KNOWN_CAPS.filter((c) => new RegExp(`\\b(?:CAP_)?${c}\\b`).test(ctx.text) && c !== 'ALL');
+    // "Do not admit containers with the NET_RAW capability": a container has the runtime's default capabilities
+    // (NET_RAW, CHOWN, … under Docker and containerd; CRI-O's set is smaller) unless it drops them, so having one is
+    // not adding it. Which containers have it depends on the runtime: read only when the text says "add".
+    if (named.some((c) => RUNTIME_DEFAULT_CAPS.includes(c)) && !ADDS_CAPABILITY.test(ctx.text)) return undefined;
     if (/\bALL\b/.test(ctx.text)) named.push('ALL');
     if (!/capabilit/i.test(ctx.text) && named.length === 0) return undefined;
     const offendingCap = named[0] ?? 'NET_ADMIN';
@@ -4293,7 +4319,16 @@ const privilegeEscalation: OfflineFamily = {
     if (!/\bprivilege[- ]?escalation\b|\ballowPrivilegeEscalation\b/i.test(ctx.text)) return undefined;
     // "Containers must not set allowPrivilegeEscalation": the field left out, which lets a process escalate. Read as
     // a ban on escalation it demanded the field be set (to false); the field must be banned with a value to be read.
-    if (ctx.negated && /\ballowPrivilegeEscalation\b/.test(ctx.text) && !/\b(?:true|enabled|false)\b/i.test(ctx.text))
+    // "Containers should not run with allowPrivilegeEscalation" (Checkov CKV_K8S_20) names the state a container
+    // runs in, not the field written: a container that leaves the field out runs with escalation allowed too.
+    const runsWith =
+      /\brun(?:s|ning)?\s+with\s+[`'"]?allowPrivilegeEscalation\b(?![`'"]?\s*(?::|=|set\b|field\b))/i.test(ctx.text);
+    if (
+      ctx.negated &&
+      !runsWith &&
+      /\ballowPrivilegeEscalation\b/.test(ctx.text) &&
+      !/\b(?:true|enabled|false)\b/i.test(ctx.text)
+    )
       return undefined;
     // Unset means escalation is allowed (the kernel's no_new_privs is only set by an explicit false), so "privilege
     // escalation is not allowed" and "is set to false" both deny a container that leaves the field out. Only a

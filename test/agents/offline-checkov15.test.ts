@@ -129,3 +129,77 @@ describe('the host PID and IPC namespaces spelled out ("the host process ID name
     );
   });
 });
+
+describe('"admit" is "allow": "Do not admit privileged containers" (the CIS / PodSecurityPolicy wording)', () => {
+  it('reads "do not admit X" as the ban "do not allow X" reads (refused before: "admit" not placed)', async () => {
+    // Checkov's PSP checks are titled this way ("Do not admit privileged containers", PrivilegedContainersPSP.py);
+    // said of Pods the meaning is a ban.
+    const privileged: TestCase[] = [
+      { name: 'privileged', object: podWith({ securityContext: { privileged: true } }), expect: 'deny' },
+      { name: 'privileged: false', object: podWith({ securityContext: { privileged: false } }), expect: 'allow' },
+      { name: 'no securityContext', object: podWith({}), expect: 'allow' },
+    ];
+    expect(await failuresOn('Do not admit privileged containers', privileged)).toEqual([]);
+    expect(await failuresOn('Privileged containers are not admitted.', privileged)).toEqual([]);
+  });
+
+  it('an admission said without a ban is no rule, as "Allow privileged containers." is not', () => {
+    expect(refusedOffline('Allow privileged containers.')).toBe(true);
+    expect(refusedOffline('Admit privileged containers.')).toBe(true);
+  });
+});
+
+describe('"run with allowPrivilegeEscalation": the state a container runs in, which leaving the field out gives too', () => {
+  it('reads "Containers should not run with allowPrivilegeEscalation" as "set it to false" (refused before)', async () => {
+    // Checkov CKV_K8S_20 (AllowPrivilegeEscalation.py: PASSED only for an explicit false). A container without the
+    // field runs with escalation allowed.
+    const cases: TestCase[] = [
+      { name: 'true', object: podWith({ securityContext: { allowPrivilegeEscalation: true } }), expect: 'deny' },
+      { name: 'unset', object: podWith({}), expect: 'deny' },
+      { name: 'false', object: podWith({ securityContext: { allowPrivilegeEscalation: false } }), expect: 'allow' },
+    ];
+    expect(await failuresOn('Containers should not run with allowPrivilegeEscalation', cases)).toEqual([]);
+    expect(await failuresOn('Containers running with allowPrivilegeEscalation are not admitted.', cases)).toEqual([]);
+  });
+
+  it('still refuses "must not set allowPrivilegeEscalation" (the field left out, or escalation?)', () => {
+    expect(refusedOffline('Containers must not set allowPrivilegeEscalation.')).toBe(true);
+    expect(refusedOffline('Containers must not use the allowPrivilegeEscalation field.')).toBe(true);
+  });
+});
+
+describe('a capability every container has unless it drops it is not one it adds', () => {
+  it('refuses "containers with the NET_RAW capability" (read before as "must not add NET_RAW")', () => {
+    // Checkov CKV_K8S_28 (DropCapabilities.py; example_DropCapabilities/pod-drop-none-FAILED.yaml): a container
+    // that neither adds nor drops NET_RAW has it (Docker's and containerd's default set) and fails. The reading
+    // "must not add NET_RAW" allowed it. CRI-O's default set has no NET_RAW: which containers have it depends on
+    // the runtime, so the sentence is refused rather than read either way.
+    for (const text of [
+      'Do not admit containers with the NET_RAW capability',
+      'Do not allow containers with the NET_RAW capability.',
+      'Containers must not have the NET_RAW capability.',
+      'Containers with CAP_CHOWN are not allowed.',
+    ])
+      expect(refusedOffline(text), text).toBe(true);
+  });
+
+  it('still reads adding one, and having one no runtime gives by default', async () => {
+    const netRaw = podWith({ securityContext: { capabilities: { add: ['NET_RAW'] } } });
+    expect(
+      await failuresOn('Deny containers that add NET_RAW.', [
+        { name: 'adds NET_RAW', object: netRaw, expect: 'deny' },
+        { name: 'adds nothing', object: podWith({}), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    expect(
+      await failuresOn('Containers must not have CAP_SYS_ADMIN.', [
+        {
+          name: 'adds SYS_ADMIN',
+          object: podWith({ securityContext: { capabilities: { add: ['SYS_ADMIN'] } } }),
+          expect: 'deny',
+        },
+        { name: 'adds nothing', object: podWith({}), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+});
