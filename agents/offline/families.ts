@@ -472,8 +472,12 @@ const hostNamespaces: OfflineFamily = {
     const direct = [...t.matchAll(/\bhost(Network|PID|IPC)\b/gi)].map(
       (m) => m[1].toLowerCase() as keyof typeof HOST_FIELDS,
     );
-    const phrased = /\bhost(?:'s|s')?\s+(?:network(?:ing)?|pid|ipc|namespaces?)\b/i.test(t)
-      ? [...t.matchAll(/\b(network|pid|ipc)(?:ing)?\b/gi)].map((m) => m[1].toLowerCase() as keyof typeof HOST_FIELDS)
+    // "the host process ID namespace", "the host inter-process communication namespace": PID and IPC spelled out.
+    const spelled = t.replace(/\bprocess\s+ID\b/gi, 'PID').replace(/\binter-?process\s+communication\b/gi, 'IPC');
+    const phrased = /\bhost(?:'s|s')?\s+(?:network(?:ing)?|pid|ipc|namespaces?)\b/i.test(spelled)
+      ? [...spelled.matchAll(/\b(network|pid|ipc)(?:ing)?\b/gi)].map(
+          (m) => m[1].toLowerCase() as keyof typeof HOST_FIELDS,
+        )
       : [];
     let kinds = [...new Set([...direct, ...phrased])];
     if (kinds.length === 0 && /\bhost namespaces?\b/i.test(t)) kinds = ['network', 'pid', 'ipc'];
@@ -704,6 +708,28 @@ const DROP_LISTS_ALL = new RegExp(
   'i',
 );
 
+/** The capabilities Docker and containerd give every container that does not drop them (moby's defaults). */
+const RUNTIME_DEFAULT_CAPS = [
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'NET_RAW',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+];
+
+/** The text speaks of adding a capability (or granting / requesting one), not of a container having it. */
+const ADDS_CAPABILITY =
+  /\b(?:add|adds|added|adding|addition|granted|given|grant|grants|request|requests|requested|requesting)\b/i;
+
 const capabilities: OfflineFamily = {
   id: 'capabilities',
   title: 'added Linux capabilities forbidden (all, or the ones named), or ALL capabilities dropped',
@@ -758,6 +784,10 @@ const capabilities: OfflineFamily = {
     // "must not add all (ALL) capabilities" may mean that one or every capability: not read.
     if (/\ball\s+(?:(?:the|linux|of\s+the)\s+)*capabilities\b/i.test(ctx.text)) return undefined;
     const named = KNOWN_CAPS.filter((c) => new RegExp(`\\b(?:CAP_)?${c}\\b`).test(ctx.text) && c !== 'ALL');
+    // "Do not admit containers with the NET_RAW capability": a container has the runtime's default capabilities
+    // (NET_RAW, CHOWN, … under Docker and containerd; CRI-O's set is smaller) unless it drops them, so having one is
+    // not adding it. Which containers have it depends on the runtime: read only when the text says "add".
+    if (named.some((c) => RUNTIME_DEFAULT_CAPS.includes(c)) && !ADDS_CAPABILITY.test(ctx.text)) return undefined;
     if (/\bALL\b/.test(ctx.text)) named.push('ALL');
     if (!/capabilit/i.test(ctx.text) && named.length === 0) return undefined;
     const offendingCap = named[0] ?? 'NET_ADMIN';
@@ -4298,7 +4328,16 @@ const privilegeEscalation: OfflineFamily = {
     if (!/\bprivilege[- ]?escalation\b|\ballowPrivilegeEscalation\b/i.test(ctx.text)) return undefined;
     // "Containers must not set allowPrivilegeEscalation": the field left out, which lets a process escalate. Read as
     // a ban on escalation it demanded the field be set (to false); the field must be banned with a value to be read.
-    if (ctx.negated && /\ballowPrivilegeEscalation\b/.test(ctx.text) && !/\b(?:true|enabled|false)\b/i.test(ctx.text))
+    // "Containers should not run with allowPrivilegeEscalation" (Checkov CKV_K8S_20) names the state a container
+    // runs in, not the field written: a container that leaves the field out runs with escalation allowed too.
+    const runsWith =
+      /\brun(?:s|ning)?\s+with\s+[`'"]?allowPrivilegeEscalation\b(?![`'"]?\s*(?::|=|set\b|field\b))/i.test(ctx.text);
+    if (
+      ctx.negated &&
+      !runsWith &&
+      /\ballowPrivilegeEscalation\b/.test(ctx.text) &&
+      !/\b(?:true|enabled|false)\b/i.test(ctx.text)
+    )
       return undefined;
     // Unset means escalation is allowed (the kernel's no_new_privs is only set by an explicit false), so "privilege
     // escalation is not allowed" and "is set to false" both deny a container that leaves the field out. Only a
@@ -5648,7 +5687,7 @@ const requesterGroups: OfflineFamily = {
 const pullPolicyRequired: OfflineFamily = {
   id: 'image-pull-policy-required',
   title: 'every container must set imagePullPolicy to the named value (validating)',
-  examples: ['Image pull policy should be "Always".', 'Containers must set imagePullPolicy to `Always`.'],
+  examples: ['Image pull policy must be set to "Always".', 'Containers must set imagePullPolicy to `Always`.'],
   phrases: [
     ...POD_PHRASES,
     /\bimage\s?pull\s?polic(?:y|ies)\b|\bimagePullPolicy\b/i,
@@ -5665,6 +5704,12 @@ const pullPolicyRequired: OfflineFamily = {
     if (!value) return undefined;
     const other = value === 'Always' ? 'IfNotPresent' : 'Always';
     if (ctx.negated) return offersUnset(ctx.text) ? undefined : forbidPullPolicy(ctx, value);
+    // "Image pull policy should be Always": a container that names no policy gets one from the API server (Always
+    // for a ':latest' or untagged image, IfNotPresent otherwise). Whether such a container passes is not said, and
+    // the scanners read the same sentence both ways: Polaris fails `image: busybox` with no policy, Checkov's
+    // CKV_K8S_15 passes it (its default is Always). Read only when the text asks for the field to be set, or names
+    // Never, which no image gets by default.
+    if (value !== 'Never' && !PULL_POLICY_SET.test(ctx.text)) return undefined;
     return containerRule(ctx, {
       family: 'image-pull-policy-required',
       summary: `every container must set imagePullPolicy: ${value}`,
@@ -5680,6 +5725,9 @@ const pullPolicyRequired: OfflineFamily = {
     });
   },
 };
+
+/** "must set imagePullPolicy to Always", "imagePullPolicy must be explicitly set to Always": the field itself is asked for. */
+const PULL_POLICY_SET = /\b(?:set|sets|setting|specify|specifies|specified|declare|declares|declared|explicitly)\b/i;
 
 /** The pull policy the API server gives a container that names none: Always for ':latest' or untagged images. */
 const EFFECTIVE_PULL_POLICY = `(c.imagePullPolicy || (imageTag(c.image) === 'latest' ? 'Always' : 'IfNotPresent'))`;

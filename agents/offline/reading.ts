@@ -691,7 +691,7 @@ const FUNCTION_WORDS = new Set(
    requires requiring ensure ensures ensured make sure policy rule rules cluster kubernetes k8s object objects resource resources field fields new
    also both so do does did have has having had use uses using used run runs running specify specifies specified specifying define defines
    defined defining declare declares declared contain contains containing include includes including carry carries carrying set sets
-   setting allow allows allowed allowing permit permits permitted admitted accepted create creates created creating creation exist exists
+   setting allow allows allowed allowing permit permits permitted admit admits admitting admitted accepted create creates created creating creation exist exists
    present kind kinds type types applies usage within inside across cluster-wide clusterwide namespaced please validate validates validated
    check checks checked verify verifies verified enforce enforces enforced get gets provide provides provided via whether own something make use of
    entirely completely altogether attribute attributes configured enable enables enabled enabling`

@@ -36,7 +36,7 @@ describe('a rule sentence beside "This policy …" that reads as another rule', 
     ['Privileged containers are not allowed. This policy ensures Pods do not use the host network.', 'privileged'],
     ['Host ports should not be used. This policy ensures `hostNetwork` is set to `false`.', 'host-ports'],
     ['Containers should not run as root. This policy ensures `readOnlyRootFilesystem` is set to `true`.', 'run-as-'],
-    ['Images must not use the latest tag. This policy ensures imagePullPolicy is Always.', 'image-tag'],
+    ['Images must not use the latest tag. This policy ensures imagePullPolicy is set to Always.', 'image-tag'],
   ])('refuses "%s", naming the sentence and the rule it reads as', (text, family) => {
     const { message, unplaced } = refusal(text);
     const aside = text.split('. ')[0];

@@ -943,7 +943,7 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
-    text: 'Cached images can lead to stale code running. Image pull policy should be "Always".',
+    text: 'Cached images can lead to stale code running. Image pull policy must be set to "Always".',
     family: 'image-pull-policy-required',
     checks: [
       ['Always', pod([container({ imagePullPolicy: 'Always' })]), 'allow'],
@@ -1654,7 +1654,7 @@ const READ: Array<{ text: string; family: string; checks: Check[] }> = [
     ],
   },
   {
-    text: 'Image pull policies other than Always are not allowed.',
+    text: 'Image pull policies other than Always may not be set.',
     family: 'image-pull-policy-required',
     checks: [
       ['Always', pod([container({ imagePullPolicy: 'Always' })]), 'allow'],
