@@ -3916,6 +3916,10 @@ const immutableField: OfflineFamily = {
     const path = PATH.exec(ctx.text)?.[1];
     if (!path || throughList(path) || !/\b(immutable|chang\w*|modif\w*|edit\w*|updat\w*)\b/i.test(ctx.text))
       return undefined;
+    // "Deny Pods where spec.hostNetwork is true on update", "Pods whose spec.x is y must not be updated": the field
+    // is said to have a value, a condition on the object; the update is what is denied, not a change of the field
+    // (an UPDATE keeping hostNetwork true would pass). Not this family's rule.
+    if (fieldHasValue(ctx.text, path)) return undefined;
     const r = subjectResources(ctx)[0];
     if (!r) return undefined;
     const ns = homeNamespace(ctx);
@@ -3965,6 +3969,17 @@ const immutableField: OfflineFamily = {
     };
   },
 };
+
+/** "spec.x is true", "spec.x = 3", "with spec.x set to y": the text gives the field a value (not "is immutable"). */
+function fieldHasValue(text: string, path: string): boolean {
+  const at = text.indexOf(path);
+  const after = text.slice(at + path.length);
+  return (
+    /^\s*(?:(?:is|are)\s+(?!(?:not\s+|never\s+)?(?:immutable|chang|modif|updat|edit|alter|set\b|allowed|permitted))|={1,2}|equals?\b|set\s+to\b)/i.test(
+      after,
+    ) || /\b(?:with|where|whose|when|if)\s+(?:the\s+)?$/i.test(text.slice(0, at))
+  );
+}
 
 /** A sample `resource` object with the dotted field `parts` set to `value`, or removed when it is undefined. */
 function sampleWithField(

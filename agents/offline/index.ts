@@ -298,8 +298,20 @@ function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[],
       // The person's own examples are in the plan once already: the sentence alone is read without them.
       alone = solveOffline({ ...intent, text: aside, examples: undefined }, catalog, false);
     } catch (err) {
-      if (isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) continue;
-      throw err;
+      if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
+      // Unread, the sentence is the rule's motivation, unless the rule's own family reads it the other way round
+      // ("Containers must not drop all capabilities. This policy requires that ALL is listed in capabilities.drop",
+      // "Privileged mode … must be allowed. This policy ensures Pods do not call for privileged mode."): which one
+      // is meant is not said. Refused, naming the sentence.
+      if (opposes(aside, solution, catalog))
+        throw new PolicyforgeError(
+          'PF_ERR_OFFLINE_UNSUPPORTED',
+          [
+            `"${intent.text.trim()}": "${aside}" says the opposite of the ${solution.family} rule the text states; say the one rule meant, or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+          ],
+          { details: { unplaced: [aside] } },
+        );
+      continue;
     }
     const family = alone.family;
     // The same family in other words ("must not be Unconfined" beside "unset, RuntimeDefault or Localhost") may still
@@ -322,6 +334,42 @@ function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[],
     );
   }
   return tests;
+}
+
+const RULE_MODAL =
+  /\b(?:must|mustn't|should|shouldn't|shall|may|cannot|can't|needs?\s+to|ha(?:s|ve)\s+to|required|mandatory|(?:allowed|permitted|forbidden|prohibited|disallowed))\b/i;
+const NEGATING_WORD =
+  /\b(?:not|no|never|without|lack\w*|missing|nobody|none|nothing|cannot|can't|don't|doesn't|mustn't|shouldn't|isn't|aren't|won't|den(?:y|ies|ied|ying)|block\w*|disallow\w*|forbid\w*|prevent\w*|reject\w*|prohibit\w*|refus\w*|disabl\w*|immutable|unset)\b/gi;
+
+/**
+ * The family of the rule claims the sentence (its subject is there) with the polarity it does not have: the sentence
+ * requires what the rule forbids, or forbids what it requires. Words it cannot place are not looked at (the sentence
+ * is a reason: "Privileged mode disables most security mechanisms and must not be allowed" agrees).
+ */
+function opposes(sentence: string, solution: FamilySolution, catalog: ApiCatalog): boolean {
+  const family = OFFLINE_FAMILIES.find((f) => f.id === solution.family);
+  if (!family || solution.polarity === 'mutate') return false;
+  // Polarity is counted over the whole sentence: with a second negating word in its reason ("disables … must not be
+  // allowed") the count says nothing about the rule, and the sentence is left as the reason it may be.
+  // A fact ("The latest tag is mutable …", "A NodePort Service opens a port on every node") has no polarity at all.
+  if (!RULE_MODAL.test(sentence) || (sentence.match(NEGATING_WORD) ?? []).length > 1) return false;
+  const reading = readIntent(sentence);
+  if (reading.mode === 'mutate') return false;
+  const placement = placeWords(reading.statements, { phrases: family.phrases, namespaces: [], catalog });
+  if (placement.conflict) return false;
+  const candidate = family.match({
+    text: reading.operative,
+    catalog,
+    namespaces: [],
+    excluded: [],
+    warn: wantsWarning(reading.operative),
+    resources: resourcesIn(reading.operative, catalog),
+    mode: reading.mode,
+    podControllers: true,
+    negated: placement.negated,
+  });
+  if (!candidate || candidate.polarity !== solution.polarity) return false;
+  return candidate.polarity === 'forbid' ? !placement.negated : placement.negated;
 }
 
 /**
