@@ -311,6 +311,17 @@ function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[],
           ],
           { details: { unplaced: [aside] } },
         );
+      // "Ingresses must not be of type NodePort. This policy ensures Services of type LoadBalancer are denied.": a rule
+      // said of kinds the policy never sees is no reason for it. Refused rather than dropped.
+      const other = otherKinds(aside, solution, catalog);
+      if (other.length)
+        throw new PolicyforgeError(
+          'PF_ERR_OFFLINE_UNSUPPORTED',
+          [
+            `"${intent.text.trim()}": "${aside}" states a rule for ${other.join(', ')}, which the ${solution.family} rule the text states does not match; say the one rule meant, or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+          ],
+          { details: { unplaced: [aside] } },
+        );
       continue;
     }
     const family = alone.family;
@@ -336,6 +347,15 @@ function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[],
   return tests;
 }
 
+/** The kinds a rule-shaped sentence names when none of them is one the solution matches (or places). */
+function otherKinds(sentence: string, solution: FamilySolution, catalog: ApiCatalog): string[] {
+  if (!RULE_MODAL.test(sentence)) return [];
+  const kinds = resourcesIn(sentence, catalog);
+  const seen = (r: { plural: string; kind: string }): boolean =>
+    solution.target.resources.includes(r.plural) || (solution.placesKinds ?? []).includes(r.kind);
+  return kinds.length && !kinds.some(seen) ? kinds.map((r) => r.kind) : [];
+}
+
 const RULE_MODAL =
   /\b(?:must|mustn't|should|shouldn't|shall|may|cannot|can't|needs?\s+to|ha(?:s|ve)\s+to|required|mandatory|(?:allowed|permitted|forbidden|prohibited|disallowed))\b/i;
 const NEGATING_WORD =
@@ -349,10 +369,16 @@ const NEGATING_WORD =
 function opposes(sentence: string, solution: FamilySolution, catalog: ApiCatalog): boolean {
   const family = OFFLINE_FAMILIES.find((f) => f.id === solution.family);
   if (!family || solution.polarity === 'mutate') return false;
-  // Polarity is counted over the whole sentence: with a second negating word in its reason ("disables … must not be
-  // allowed") the count says nothing about the rule, and the sentence is left as the reason it may be.
   // A fact ("The latest tag is mutable …", "A NodePort Service opens a port on every node") has no polarity at all.
-  if (!RULE_MODAL.test(sentence) || (sentence.match(NEGATING_WORD) ?? []).length > 1) return false;
+  const modal = RULE_MODAL.exec(sentence);
+  if (!modal) return false;
+  // Polarity is counted in the clause that says the rule ("… disables most security mechanisms and must be allowed":
+  // "must be allowed"); with two negating words there the count says nothing, and the sentence is left as a reason.
+  const head = sentence.slice(0, modal.index);
+  const from = Math.max(...[...head.matchAll(/,|;|\b(?:and|but|which|so)\b/gi)].map((m) => m.index + m[0].length), 0);
+  const negating = (sentence.slice(from).split(/[,;]/)[0].match(NEGATING_WORD) ?? []).length;
+  if (negating > 1) return false;
+  const negated = negating === 1;
   const reading = readIntent(sentence);
   if (reading.mode === 'mutate') return false;
   const placement = placeWords(reading.statements, { phrases: family.phrases, namespaces: [], catalog });
@@ -366,10 +392,10 @@ function opposes(sentence: string, solution: FamilySolution, catalog: ApiCatalog
     resources: resourcesIn(reading.operative, catalog),
     mode: reading.mode,
     podControllers: true,
-    negated: placement.negated,
+    negated,
   });
   if (!candidate || candidate.polarity !== solution.polarity) return false;
-  return candidate.polarity === 'forbid' ? !placement.negated : placement.negated;
+  return candidate.polarity === 'forbid' ? !negated : negated;
 }
 
 /**

@@ -33,8 +33,6 @@ const stem = (t: string): string => t.trim().replace(/[.!]+$/, '');
 const lower = (t: string): string => (/^[A-Z][a-z]/.test(t) ? t[0].toLowerCase() + t.slice(1) : t);
 
 describe('an operation said with the rule is never dropped', () => {
-  const privileged = pod([container({ securityContext: { privileged: true } })]);
-
   it('"On update, deny …" ahead of the rule is an instruction, not its background (was read as "always deny")', async () => {
     // Before: the leading sentence was set aside as background (its "deny" came after the scope) and a privileged Pod
     // was denied on CREATE, which the first sentence leaves alone when it is read as the rule's condition.
@@ -147,6 +145,29 @@ describe('a sentence beside "This policy …" that says the opposite is refused,
       expect(refusedOffline(flipped), flipped).toBe(true);
       expect(understandOffline({ text: same }).family, same).toBe('capabilities');
     }
+  });
+
+  it('the polarity is the clause that says the rule, not a negating word in its reason', () => {
+    // "disables" negates in the reason, not the rule: before, it made "must be allowed" count as a ban.
+    expect(
+      refusedOffline(
+        'Privileged mode disables most security mechanisms and must be allowed. This policy ensures Pods do not call for privileged mode.',
+      ),
+    ).toBe(true);
+  });
+
+  it('a rule said of a kind the policy does not match is refused, not set aside', () => {
+    // Before: the Ingress sentence could not be read alone and was dropped; the policy matched Services only.
+    expect(
+      refusedOffline(
+        'Ingresses must not be of type NodePort. This policy ensures Services of type LoadBalancer are denied.',
+      ),
+    ).toBe(true);
+    expect(
+      refusedOffline(
+        'Services must not be of type NodePort. This policy ensures Services of type LoadBalancer are denied.',
+      ),
+    ).toBe(false);
   });
 
   it('a fact about the subject has no polarity and stays background', () => {
