@@ -3682,6 +3682,14 @@ const deleteProtection: OfflineFamily = {
     if (!/\b(delet\w*|remov\w*)\b/i.test(ctx.text)) return undefined;
     // "Removing the team label from Deployments is not allowed" removes a label (an UPDATE), not the object.
     if (removesMetadata(ctx.text)) return undefined;
+    // "Pods labelled tier=web must not be created or deleted": another operation is forbidden beside the deletion,
+    // which this family would drop (a CREATE passes). Not this family's rule.
+    if (
+      /\b(?:creat(?:e|es|ed|ing|ion)|updat(?:e|es|ed|ing)|modif(?:y|ies|ied|ying|ication)|edit(?:s|ed|ing)?)\b/i.test(
+        ctx.text,
+      )
+    )
+      return undefined;
     const resources = subjectResources(ctx).slice(0, 1);
     if (!resources.length) return undefined;
     const r = resources[0];

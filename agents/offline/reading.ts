@@ -315,7 +315,13 @@ export function readIntent(text: string): Reading {
       plainRule,
     );
     // "…, so they are exempt": a clause that names an exception is never set aside as the reason.
-    const clause = led.replace(RATIONALE_CLAUSE, (m: string) => (limits(m) ? m : ''));
+    // "For pods labelled tier=web, to avoid noisy neighbours, CPU limits should be set": the reason opens in the middle
+    // and the rule follows it; cut there, only the scope would be left to read as a rule. Kept whole (and refused).
+    const clause = led.replace(RATIONALE_CLAUSE, (m: string) =>
+      limits(m) || (OPERATIVE_SENTENCE.test(m) && !OPERATIVE_SENTENCE.test(led.slice(0, led.length - m.length)))
+        ? m
+        : '',
+    );
     if (clause !== led) rationale.push(led.slice(clause.length).trim());
     if (isPolicy) {
       policySentences.push(onlyAllows(clause));

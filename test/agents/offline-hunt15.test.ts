@@ -179,3 +179,47 @@ describe('a sentence beside "This policy …" that says the opposite is refused,
       expect(refusedOffline(text), text).toBe(false);
   });
 });
+
+describe('a label selector said with the rule is never dropped or read as the rule', () => {
+  const labelled = (labels?: Record<string, string>): KubeObject => {
+    const p = pod([container()]);
+    if (labels) (p.metadata ??= {}).labels = labels;
+    return p;
+  };
+
+  it('a reason opening after the selector does not leave the selector to be read as the rule', async () => {
+    // Before: ", to avoid noisy neighbours, CPU limits should be set …" was cut as the reason, and "For pods labelled
+    // tier=web" was read as "Pods must carry the label tier=web" (metadata-required): every unlabelled Pod denied.
+    const text = 'For pods labelled tier=web, to avoid noisy neighbours, CPU limits should be set on all containers.';
+    expect(
+      await refusedOrRight(text, [
+        create('an unlabelled Pod without limits is allowed (the rule is for tier=web pods)', labelled(), 'allow'),
+        create('a tier=web Pod without a CPU limit is denied', labelled({ tier: 'web' }), 'deny'),
+      ]),
+    ).toEqual([]);
+    // The reason first, with nothing ahead of it, is still read.
+    expect(
+      understandOffline({ text: 'To avoid noisy neighbours, CPU limits should be set on all containers.' }).family,
+    ).toBe('resources');
+  });
+
+  it('"created or deleted" beside a label keeps the creation (was a deletion protection only)', async () => {
+    // Before: read by delete-protection ("Pod objects with label tier=web may not be deleted"): creating one passed.
+    const text = 'Pods labelled tier=web must not be created or deleted.';
+    expect(
+      await refusedOrRight(text, [
+        create('creating a tier=web Pod is denied', labelled({ tier: 'web' }), 'deny'),
+        create('creating another Pod is allowed', labelled({ tier: 'db' }), 'allow'),
+        {
+          name: 'deleting a tier=web Pod is denied',
+          operation: 'DELETE',
+          oldObject: labelled({ tier: 'web' }),
+          expect: 'deny',
+        },
+      ]),
+    ).toEqual([]);
+    expect(understandOffline({ text: 'Nobody may delete a namespace labelled protected=true.' }).family).toBe(
+      'delete-protection',
+    );
+  });
+});
