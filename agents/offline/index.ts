@@ -350,7 +350,8 @@ function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[],
 /** The kinds a rule-shaped sentence names when none of them is one the solution matches (or places). */
 function otherKinds(sentence: string, solution: FamilySolution, catalog: ApiCatalog): string[] {
   if (!RULE_MODAL.test(sentence)) return [];
-  const kinds = resourcesIn(sentence, catalog);
+  // "… the default Namespace should not be used" names where objects live far more often than a Namespace object.
+  const kinds = resourcesIn(sentence, catalog).filter((r) => r.plural !== 'namespaces');
   const seen = (r: { plural: string; kind: string }): boolean =>
     solution.target.resources.includes(r.plural) || (solution.placesKinds ?? []).includes(r.kind);
   return kinds.length && !kinds.some(seen) ? kinds.map((r) => r.kind) : [];
