@@ -3721,6 +3721,14 @@ const deleteProtection: OfflineFamily = {
     if (!/\b(delet\w*|remov\w*)\b/i.test(ctx.text)) return undefined;
     // "Removing the team label from Deployments is not allowed" removes a label (an UPDATE), not the object.
     if (removesMetadata(ctx.text)) return undefined;
+    // "Pods labelled tier=web must not be created or deleted": another operation is forbidden beside the deletion,
+    // which this family would drop (a CREATE passes). Not this family's rule.
+    if (
+      /\b(?:creat(?:e|es|ed|ing|ion)|updat(?:e|es|ed|ing)|modif(?:y|ies|ied|ying|ication)|edit(?:s|ed|ing)?)\b/i.test(
+        ctx.text,
+      )
+    )
+      return undefined;
     const resources = subjectResources(ctx).slice(0, 1);
     if (!resources.length) return undefined;
     const r = resources[0];
@@ -3955,6 +3963,10 @@ const immutableField: OfflineFamily = {
     const path = PATH.exec(ctx.text)?.[1];
     if (!path || throughList(path) || !/\b(immutable|chang\w*|modif\w*|edit\w*|updat\w*)\b/i.test(ctx.text))
       return undefined;
+    // "Deny Pods where spec.hostNetwork is true on update", "Pods whose spec.x is y must not be updated": the field
+    // is said to have a value, a condition on the object; the update is what is denied, not a change of the field
+    // (an UPDATE keeping hostNetwork true would pass). Not this family's rule.
+    if (fieldHasValue(ctx.text, path)) return undefined;
     const r = subjectResources(ctx)[0];
     if (!r) return undefined;
     const ns = homeNamespace(ctx);
@@ -4004,6 +4016,17 @@ const immutableField: OfflineFamily = {
     };
   },
 };
+
+/** "spec.x is true", "spec.x = 3", "with spec.x set to y": the text gives the field a value (not "is immutable"). */
+function fieldHasValue(text: string, path: string): boolean {
+  const at = text.indexOf(path);
+  const after = text.slice(at + path.length);
+  return (
+    /^\s*(?:(?:is|are)\s+(?!(?:not\s+|never\s+)?(?:immutable|chang|modif|updat|edit|alter|set\b|allowed|permitted))|={1,2}|equals?\b|set\s+to\b)/i.test(
+      after,
+    ) || /\b(?:with|where|whose|when|if)\s+(?:the\s+)?$/i.test(text.slice(0, at))
+  );
+}
 
 /** A sample `resource` object with the dotted field `parts` set to `value`, or removed when it is undefined. */
 function sampleWithField(

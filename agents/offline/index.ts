@@ -298,8 +298,31 @@ function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[],
       // The person's own examples are in the plan once already: the sentence alone is read without them.
       alone = solveOffline({ ...intent, text: aside, examples: undefined }, catalog, false);
     } catch (err) {
-      if (isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) continue;
-      throw err;
+      if (!isPolicyforgeError(err, 'PF_ERR_OFFLINE_UNSUPPORTED')) throw err;
+      // Unread, the sentence is the rule's motivation, unless the rule's own family reads it the other way round
+      // ("Containers must not drop all capabilities. This policy requires that ALL is listed in capabilities.drop",
+      // "Privileged mode … must be allowed. This policy ensures Pods do not call for privileged mode."): which one
+      // is meant is not said. Refused, naming the sentence.
+      if (opposes(aside, solution, catalog))
+        throw new PolicyforgeError(
+          'PF_ERR_OFFLINE_UNSUPPORTED',
+          [
+            `"${intent.text.trim()}": "${aside}" says the opposite of the ${solution.family} rule the text states; say the one rule meant, or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+          ],
+          { details: { unplaced: [aside] } },
+        );
+      // "Ingresses must not be of type NodePort. This policy ensures Services of type LoadBalancer are denied.": a rule
+      // said of kinds the policy never sees is no reason for it. Refused rather than dropped.
+      const other = otherKinds(aside, solution, catalog);
+      if (other.length)
+        throw new PolicyforgeError(
+          'PF_ERR_OFFLINE_UNSUPPORTED',
+          [
+            `"${intent.text.trim()}": "${aside}" states a rule for ${other.join(', ')}, which the ${solution.family} rule the text states does not match; say the one rule meant, or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+          ],
+          { details: { unplaced: [aside] } },
+        );
+      continue;
     }
     const family = alone.family;
     // The same family in other words ("must not be Unconfined" beside "unset, RuntimeDefault or Localhost") may still
@@ -322,6 +345,58 @@ function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[],
     );
   }
   return tests;
+}
+
+/** The kinds a rule-shaped sentence names when none of them is one the solution matches (or places). */
+function otherKinds(sentence: string, solution: FamilySolution, catalog: ApiCatalog): string[] {
+  if (!RULE_MODAL.test(sentence)) return [];
+  // "… the default Namespace should not be used" names where objects live far more often than a Namespace object.
+  const kinds = resourcesIn(sentence, catalog).filter((r) => r.plural !== 'namespaces');
+  const seen = (r: { plural: string; kind: string }): boolean =>
+    solution.target.resources.includes(r.plural) || (solution.placesKinds ?? []).includes(r.kind);
+  return kinds.length && !kinds.some(seen) ? kinds.map((r) => r.kind) : [];
+}
+
+const RULE_MODAL =
+  /\b(?:must|mustn't|should|shouldn't|shall|may|cannot|can't|needs?\s+to|ha(?:s|ve)\s+to|required|mandatory|(?:allowed|permitted|forbidden|prohibited|disallowed))\b/i;
+const NEGATING_WORD =
+  /\b(?:not|no|never|without|lack\w*|missing|nobody|none|nothing|cannot|can't|don't|doesn't|mustn't|shouldn't|isn't|aren't|won't|den(?:y|ies|ied|ying)|block\w*|disallow\w*|forbid\w*|prevent\w*|reject\w*|prohibit\w*|refus\w*|disabl\w*|immutable|unset)\b/gi;
+
+/**
+ * The family of the rule claims the sentence (its subject is there) with the polarity it does not have: the sentence
+ * requires what the rule forbids, or forbids what it requires. Words it cannot place are not looked at (the sentence
+ * is a reason: "Privileged mode disables most security mechanisms and must not be allowed" agrees).
+ */
+function opposes(sentence: string, solution: FamilySolution, catalog: ApiCatalog): boolean {
+  const family = OFFLINE_FAMILIES.find((f) => f.id === solution.family);
+  if (!family || solution.polarity === 'mutate') return false;
+  // A fact ("The latest tag is mutable …", "A NodePort Service opens a port on every node") has no polarity at all.
+  const modal = RULE_MODAL.exec(sentence);
+  if (!modal) return false;
+  // Polarity is counted in the clause that says the rule ("… disables most security mechanisms and must be allowed":
+  // "must be allowed"); with two negating words there the count says nothing, and the sentence is left as a reason.
+  const head = sentence.slice(0, modal.index);
+  const from = Math.max(...[...head.matchAll(/,|;|\b(?:and|but|which|so)\b/gi)].map((m) => m.index + m[0].length), 0);
+  const negating = (sentence.slice(from).split(/[,;]/)[0].match(NEGATING_WORD) ?? []).length;
+  if (negating > 1) return false;
+  const negated = negating === 1;
+  const reading = readIntent(sentence);
+  if (reading.mode === 'mutate') return false;
+  const placement = placeWords(reading.statements, { phrases: family.phrases, namespaces: [], catalog });
+  if (placement.conflict) return false;
+  const candidate = family.match({
+    text: reading.operative,
+    catalog,
+    namespaces: [],
+    excluded: [],
+    warn: wantsWarning(reading.operative),
+    resources: resourcesIn(reading.operative, catalog),
+    mode: reading.mode,
+    podControllers: true,
+    negated,
+  });
+  if (!candidate || candidate.polarity !== solution.polarity) return false;
+  return candidate.polarity === 'forbid' ? !negated : negated;
 }
 
 /**

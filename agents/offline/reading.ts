@@ -334,7 +334,13 @@ export function readIntent(text: string): Reading {
       plainRule,
     );
     // "…, so they are exempt": a clause that names an exception is never set aside as the reason.
-    const clause = led.replace(RATIONALE_CLAUSE, (m: string) => (limits(m) ? m : ''));
+    // "For pods labelled tier=web, to avoid noisy neighbours, CPU limits should be set": the reason opens in the middle
+    // and the rule follows it; cut there, only the scope would be left to read as a rule. Kept whole (and refused).
+    const clause = led.replace(RATIONALE_CLAUSE, (m: string) =>
+      limits(m) || (OPERATIVE_SENTENCE.test(m) && !OPERATIVE_SENTENCE.test(led.slice(0, led.length - m.length)))
+        ? m
+        : '',
+    );
     if (clause !== led) rationale.push(led.slice(clause.length).trim());
     if (isPolicy) {
       policySentences.push(onlyAllows(clause));
@@ -500,7 +506,10 @@ function isBackground(sentence: string, ruleText: string): boolean {
   return (
     !narrows(sentence, ruleText) &&
     !HEDGED.test(sameNamespaces(sentence, ruleText).replace(NOT_LIMITING, ' ')) &&
-    !/^(?:deny|require|block|disallow|forbid|prevent|reject)\b/i.test(sentence)
+    // "On update, deny privileged containers.": a scope said first does not make the instruction a fact.
+    !/^(?:(?:in|for|on|upon|during|when|across|within)\b[^,]{0,80},\s*)?(?:deny|require|block|disallow|forbid|prevent|reject)\b/i.test(
+      sentence,
+    )
   );
 }
 
@@ -543,9 +552,9 @@ function limits(clause: string): boolean {
   );
 }
 
-/** Words of an exception or a scope: a sentence with one may narrow the rule it sits beside. */
+/** Words of an exception or a scope (an operation too: "… on update"): a sentence with one may narrow the rule it sits beside. */
 const SCOPE_WORDS =
-  /(?<!-)\b(?:except|excepted|exempt\w*|exceptions?|exclud\w*|unless|(?:does|do|is|are)\s+not\s+appl(?:y|ied)|appl(?:y|ies)\s+(?:only\s+)?(?:to|in|for|on)|covered|scoped?\s+to|limited\s+to|other\s+than|apart\s+from|besides)\b/i;
+  /(?<!-)\b(?:(?:on|upon|during)\s+(?:creat(?:e|ion)|updat(?:e|es)|delet(?:e|ion))|when\s+(?:(?:it|they|the\s+\w+|\w+)\s+)?(?:is|are)\s+(?:being\s+)?(?:created|updated|deleted|modified)|except|excepted|exempt\w*|exceptions?|exclud\w*|unless|(?:does|do|is|are)\s+not\s+appl(?:y|ied)|appl(?:y|ies)\s+(?:only\s+)?(?:to|in|for|on)|covered|scoped?\s+to|limited\s+to|other\s+than|apart\s+from|besides)\b/i;
 
 /** "only" that picks out what is covered ("Only Deployments …", "only in …", "only pods …"), not "add back only what is needed". */
 const ONLY_SCOPE =
