@@ -86,7 +86,14 @@ export function understandOffline(intent: Intent, catalog: ApiCatalog = builtinC
 
 function solveOffline(intent: Intent, catalog: ApiCatalog, checkAsides: boolean): OfflineUnderstanding {
   const text = intent.text.trim();
-  const reading = readIntent(text);
+  const said = readIntent(text);
+  // "Deny privileged containers on create and update": the operations the rule is to check, read, then held to the
+  // solution's own operations below (a rule that checks only CREATE, or DELETE too, refuses them).
+  const operationsSaid = said.operative.match(CREATE_AND_UPDATE) ?? [];
+  const dropOperations = (s: string): string => s.replace(CREATE_AND_UPDATE, '');
+  const reading = operationsSaid.length
+    ? { ...said, operative: dropOperations(said.operative), statements: said.statements.map(dropOperations) }
+    : said;
   const operative = reading.operative;
   // "host namespaces" are the host's network / PID / IPC namespaces (catalog fields), never a Namespace named host.
   const hostWords = /\bhost(?:'s)?\s+namespaces?\b/i.test(operative);
@@ -246,6 +253,18 @@ function solveOffline(intent: Intent, catalog: ApiCatalog, checkAsides: boolean)
         `"${text}" scopes ${unscoped.join(', ')} to namespaces (${[...named, ...excluded.map((n) => `not ${n}`)].join(', ')}), but they live in no namespace: the policy could not honour the scope or the exception. Configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md) or say which objects are meant`,
       ],
       { details: { unplaced: [...named, ...excluded] } },
+    );
+  const operations = solution.target.operations;
+  if (
+    operationsSaid.length &&
+    !(operations.length === 2 && operations.includes('CREATE') && operations.includes('UPDATE'))
+  )
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${text}" says the rule is checked ${operationsSaid.join(", ").trim()}, but the ${solution.family} rule checks ${operations.join(' and ')}. Configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+      ],
+      { details: { unplaced: operationsSaid.map((o) => o.trim()) } },
     );
   const asideTests = checkAsides
     ? [
@@ -497,6 +516,10 @@ const IMPERATIVE = new RegExp(
 );
 
 /** "must be set", "must be specified", "is required" (not "must be set to X", "are required (not) to …", "it is required that …"). */
+/** "on create and update", "on CREATE or UPDATE operations", "when they are created or updated": both, nothing else. */
+const CREATE_AND_UPDATE =
+  /\s*,?\s*\b(?:(?:on|upon|during|at)\s+(?:both\s+)?(?:create|creation)\s+(?:and|or|&|\/)\s+updates?(?:\s+(?:operations|requests|events))?|(?:when(?:ever)?|as)\s+(?:they\s+are|it\s+is|(?:the\s+)?(?:pods?|objects?|resources?)\s+(?:is|are))\s+created\s+or\s+updated)\b/gi;
+
 const SET_REQUIRED =
   /\b(?:must|should|shall|has\s+to|have\s+to|needs?\s+to)\s+(?:always\s+|explicitly\s+)?be\s+(?:set|specified|defined|present|provided|configured|declared)\b(?!\s+to\b)|(?<!\bit\s)\b(?:is|are)\s+(?:required|mandatory)\b(?!\s+(?:to|not|that)\b)/i;
 

@@ -303,3 +303,32 @@ describe('"validates they are explicitly mounted in readOnly mode"', () => {
     expect(refusedOffline('Pods that use hostPath volumes must mount them read-only.')).toBe(true);
   });
 });
+
+describe('"on create and update": the operations said with the rule', () => {
+  const privileged = (name: string, value: boolean): KubeObject => ({
+    ...pod([container({ securityContext: { privileged: value } })]),
+    metadata: { name, namespace: NS },
+  });
+
+  it('reads them where the rule checks exactly CREATE and UPDATE', async () => {
+    expect(
+      await failuresOn('Deny privileged containers on create and update.', [
+        { name: 'a privileged Pod is denied on CREATE', object: privileged('a', true), expect: 'deny' },
+        {
+          name: 'an UPDATE to a privileged Pod is denied',
+          operation: 'UPDATE',
+          object: privileged('b', true),
+          oldObject: privileged('b', false),
+          expect: 'deny',
+        },
+        { name: 'an unprivileged Pod is allowed', object: privileged('c', false), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('refuses them beside a rule that checks other operations, naming the words', () => {
+    // kind-in-namespace checks CREATE only; delete-protection checks DELETE.
+    expect(refusedOffline('Deny Pods in the default namespace on create and update.')).toBe(true);
+    expect(refusedOffline('Namespaces labelled protected=true must not be deleted on create and update.')).toBe(true);
+  });
+});
