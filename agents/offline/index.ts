@@ -262,7 +262,7 @@ function solveOffline(intent: Intent, catalog: ApiCatalog, checkAsides: boolean)
     throw new PolicyforgeError(
       'PF_ERR_OFFLINE_UNSUPPORTED',
       [
-        `"${text}" says the rule is checked ${operationsSaid.join(", ").trim()}, but the ${solution.family} rule checks ${operations.join(' and ')}. Configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+        `"${text}" says the rule is checked ${operationsSaid.join(', ').trim()}, but the ${solution.family} rule checks ${operations.join(' and ')}. Configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
       ],
       { details: { unplaced: operationsSaid.map((o) => o.trim()) } },
     );
@@ -370,11 +370,16 @@ function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[],
 function otherKinds(sentence: string, solution: FamilySolution, catalog: ApiCatalog): string[] {
   if (!RULE_MODAL.test(sentence)) return [];
   // "… the default Namespace should not be used" names where objects live far more often than a Namespace object.
-  const kinds = resourcesIn(sentence, catalog).filter((r) => r.plural !== 'namespaces');
+  // "A ServiceAccount token should only be mounted when needed", "Secret volumes …": the kind's name describes what
+  // a Pod mounts or refers to, not the kind a rule is for.
+  const kinds = resourcesIn(sentence.replace(KIND_AS_MODIFIER, ' '), catalog).filter((r) => r.plural !== 'namespaces');
   const seen = (r: { plural: string; kind: string }): boolean =>
     solution.target.resources.includes(r.plural) || (solution.placesKinds ?? []).includes(r.kind);
   return kinds.length && !kinds.some(seen) ? kinds.map((r) => r.kind) : [];
 }
+
+const KIND_AS_MODIFIER =
+  /\b(?:service\s?accounts?|secrets?|config\s?maps?|persistent\s?volume\s?claims?|namespaces?)\s+(?=(?:tokens?|volumes?|mounts?|names?|references?|keys?)\b)/gi;
 
 const RULE_MODAL =
   /\b(?:must|mustn't|should|shouldn't|shall|may|cannot|can't|needs?\s+to|ha(?:s|ve)\s+to|required|mandatory|(?:allowed|permitted|forbidden|prohibited|disallowed))\b/i;

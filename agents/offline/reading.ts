@@ -818,6 +818,8 @@ const GENERIC_PHRASES: ReadonlyArray<[RegExp, string]> = [
   // Never a word inside a key ("the label pod-security.kubernetes.io/warn", "example.com/warn-only").
   [/(?<![\w./-])warn(?:s|ing)?\b(?![./-]\w)/gi, ' deny '],
   [/\bmake use of\b/gi, ' '],
+  // "the following fields are unset or set to false: spec.hostNetwork, …": the list after the colon is the fields
+  [/\bthe\s+following\b(?=[^.;:]*:)/gi, ' '],
   // "Privileged containers should be avoided", "hostPath volumes must be avoided": the thing is not to be used, a ban
   // said as advice (as "should not" is read). Only with a modal and "be": "to avoid …" is a purpose, set aside before.
   [/\b(?:must|should|shall|needs?\s+to|ought\s+to|are\s+to|is\s+to)\s+be\s+avoided\b/gi, ' not '],

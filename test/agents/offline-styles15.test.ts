@@ -332,3 +332,49 @@ describe('"on create and update": the operations said with the rule', () => {
     expect(refusedOffline('Namespaces labelled protected=true must not be deleted on create and update.')).toBe(true);
   });
 });
+
+describe('a list introduced by "the following …:", and a kind named only to describe what a Pod mounts', () => {
+  const hostPod = (name: string, spec: Record<string, unknown>): KubeObject => ({
+    ...pod([container()], spec),
+    metadata: { name, namespace: NS },
+  });
+
+  it('reads "the following fields are unset or set to false: a, b and c" as those fields', async () => {
+    const text =
+      'This policy ensures the following fields are unset or set to false: spec.hostNetwork, spec.hostIPC and spec.hostPID.';
+    expect(
+      await failuresOn(text, [
+        { name: 'hostNetwork true is denied', object: hostPod('a', { hostNetwork: true }), expect: 'deny' },
+        { name: 'hostIPC true is denied', object: hostPod('b', { hostIPC: true }), expect: 'deny' },
+        { name: 'hostPID true is denied', object: hostPod('c', { hostPID: true }), expect: 'deny' },
+        { name: 'all false is allowed', object: hostPod('d', { hostNetwork: false, hostPID: false }), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('reads "A ServiceAccount token should only be mounted when needed" as background, not a rule for ServiceAccounts', async () => {
+    const text =
+      'A ServiceAccount token should only be mounted when needed. This policy requires that `automountServiceAccountToken` is set to `false` on Pods.';
+    expect(
+      await failuresOn(text, [
+        {
+          name: 'automount false is allowed',
+          object: hostPod('a', { automountServiceAccountToken: false }),
+          expect: 'allow',
+        },
+        {
+          name: 'automount true is denied',
+          object: hostPod('b', { automountServiceAccountToken: true }),
+          expect: 'deny',
+        },
+        { name: 'automount unset is denied', object: hostPod('c', {}), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+    // A rule said of another kind beside the policy sentence is still refused (offline-hunt15).
+    expect(
+      refusedOffline(
+        'Ingresses must not be of type NodePort. This policy ensures Services of type LoadBalancer are denied.',
+      ),
+    ).toBe(true);
+  });
+});
