@@ -234,6 +234,26 @@ function containerPathList(sentence: string): string {
   return `The \`securityContext.${m[2]}\` of containers, init containers and ephemeral containers${sentence.slice(m[0].length)}`;
 }
 
+/**
+ * "This policy ensures the following fields are unset or set to false:\n- spec.hostNetwork\n- spec.hostPID": a list
+ * set out as bullets after a colon is the list said in the sentence ("…: spec.hostNetwork and spec.hostPID."). Items
+ * that are sentences of their own (ending in a full stop) are left as they are.
+ */
+function bulletsAsList(text: string): string {
+  return text.replace(
+    /:[ \t]*\r?\n((?:[ \t]*[-*\u2022][ \t]+[^\n]*[^\n.][ \t]*(?:\r?\n|$))+)/g,
+    (whole, block: string) => {
+      const items = block
+        .split(/\r?\n/)
+        .map((line) => line.replace(/^[ \t]*[-*\u2022][ \t]+/, '').trim())
+        .filter(Boolean);
+      if (items.length === 0) return whole;
+      const list = items.length === 1 ? items[0] : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+      return `: ${list}.\n`;
+    },
+  );
+}
+
 /** "To avoid noisy neighbours, …", "In order to protect the node, …": a purpose ahead of the rule, up to its comma. */
 const LEADING_PURPOSE =
   /^(?:to|in\s+order\s+to)\s+(?:avoid|prevent|reduce|ensure|help|protect|limit|minimi[sz]e|mitigate|improve|keep|stop|guard\s+against)\b[^,;]*,\s*(?=\S)/i;
@@ -249,7 +269,7 @@ const ATTRIBUTION_LEAD =
 export function readIntent(text: string): Reading {
   // Links point at background reading; a parenthetical list of examples ("(such as via set-user-ID …)") illustrates
   // the rule without adding a condition.
-  const sentences = text
+  const sentences = bulletsAsList(text)
     // A URL given as a value ("set spec.acme.server to https://…") is the rule's own word, kept.
     .replace(/\s*\(?(?:(?:for more information,?\s*)?\bsee:?\s*)?\bhttps?:\/\/\S+/gi, (url, at: number, all: string) =>
       /(?:\b(?:to|be|is|equals?)|=)\s*$/i.test(all.slice(0, at)) && !/^\s*\(|\bsee\b/i.test(url) ? url : '',

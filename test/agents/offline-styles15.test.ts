@@ -378,3 +378,41 @@ describe('a list introduced by "the following …:", and a kind named only to de
     ).toBe(true);
   });
 });
+
+describe('a list set out as bullets after a colon', () => {
+  it('is the list said in the sentence', async () => {
+    const text =
+      'This policy ensures the following fields are unset or set to false:\n- spec.hostNetwork\n- spec.hostIPC\n- spec.hostPID';
+    const hostPod = (name: string, spec: Record<string, unknown>): KubeObject => ({
+      ...pod([container()], spec),
+      metadata: { name, namespace: NS },
+    });
+    expect(
+      await failuresOn(text, [
+        { name: 'hostNetwork true is denied', object: hostPod('a', { hostNetwork: true }), expect: 'deny' },
+        { name: 'hostPID true is denied', object: hostPod('b', { hostPID: true }), expect: 'deny' },
+        { name: 'none is allowed', object: hostPod('c', {}), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it('bans only the capabilities listed', async () => {
+    const capPod = (name: string, add: string[]): KubeObject => ({
+      ...pod([container({ securityContext: { capabilities: { add } } })]),
+      metadata: { name, namespace: NS },
+    });
+    expect(
+      await failuresOn('Containers must not add these capabilities:\n- NET_ADMIN\n- SYS_ADMIN\n', [
+        { name: 'NET_ADMIN is denied', object: capPod('a', ['NET_ADMIN']), expect: 'deny' },
+        { name: 'SYS_ADMIN is denied', object: capPod('b', ['SYS_ADMIN']), expect: 'deny' },
+        { name: 'CHOWN is allowed', object: capPod('c', ['CHOWN']), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    // A sentence after the list that adds what no family places is still read, and refused.
+    expect(
+      refusedOffline(
+        'Containers must not add these capabilities:\n- NET_ADMIN\n- SYS_ADMIN\n\nOther capabilities are fine.',
+      ),
+    ).toBe(true);
+  });
+});
