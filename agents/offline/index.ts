@@ -370,8 +370,8 @@ function asideAgrees(intent: Intent, solution: FamilySolution, asides: string[],
 function otherKinds(sentence: string, solution: FamilySolution, catalog: ApiCatalog): string[] {
   if (!RULE_MODAL.test(sentence)) return [];
   // "… the default Namespace should not be used" names where objects live far more often than a Namespace object.
-  // "A ServiceAccount token should only be mounted when needed", "Secret volumes …": the kind's name describes what
-  // a Pod mounts or refers to, not the kind a rule is for.
+  // "A ServiceAccount token should only be mounted when needed", "Secret volumes …", "a custom SELinux user or role
+  // option": the kind's name describes what a Pod mounts, refers to or sets, not the kind a rule is for.
   const kinds = resourcesIn(sentence.replace(KIND_AS_MODIFIER, ' '), catalog).filter((r) => r.plural !== 'namespaces');
   const seen = (r: { plural: string; kind: string }): boolean =>
     solution.target.resources.includes(r.plural) || (solution.placesKinds ?? []).includes(r.kind);
@@ -379,7 +379,7 @@ function otherKinds(sentence: string, solution: FamilySolution, catalog: ApiCata
 }
 
 const KIND_AS_MODIFIER =
-  /\b(?:service\s?accounts?|secrets?|config\s?maps?|persistent\s?volume\s?claims?|namespaces?)\s+(?=(?:tokens?|volumes?|mounts?|names?|references?|keys?)\b)/gi;
+  /\b(?:service\s?accounts?|secrets?|config\s?maps?|persistent\s?volume\s?claims?|namespaces?|roles?)\s+(?=(?:tokens?|volumes?|mounts?|names?|references?|keys?|options?)\b)/gi;
 
 const RULE_MODAL =
   /\b(?:must|mustn't|should|shouldn't|shall|may|cannot|can't|needs?\s+to|ha(?:s|ve)\s+to|required|mandatory|(?:allowed|permitted|forbidden|prohibited|disallowed))\b/i;

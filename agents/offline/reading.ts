@@ -56,6 +56,10 @@ const RATIONALE_CLAUSE =
   /\s*(?:,\s*|\s+)(?:because|since|as (?:this|it|they|these|that)|so that|so (?=[^.]*\b(?:does|do|is|are|can|cannot|will|won't|doesn't|don't|isn't|aren't|would|stays?|remains?|keeps?)\b)|in order to|(?<=,\s*)which (?:can|could|may|might|would|will|allows?|helps?|reduces?|prevents?)|for (?:security|compliance|performance|cost) reasons|to (?:avoid|prevent|reduce|ensure|help|protect|limit|minimi[sz]e|mitigate|improve)\b|as (?:a|an) (?:best practice|security measure)|(?:\(|-|–|—)\s*(?:e\.g\.|see|this|for)).*$/i;
 
 /** Sentences that say what the policy does or what must hold. */
+/** A reason, then "and" and the rule's modal: "… to reduce attack surface and should be required". */
+const COORDINATED_RULE =
+  /^(.*?)\s+and\s+(?=(?:should|must|shall|needs?\s+to|ha(?:s|ve)\s+to|(?:is|are)\s+(?:not\s+)?(?:required|allowed|permitted|forbidden|prohibited))\b)/i;
+
 const OPERATIVE_SENTENCE =
   /^(?:this|the) (?:policy|rule)\b|\b(?:must|shall|should|need to|needs to|have to|has to|are required to|is required to|may not|may only|can only|cannot|can't|mustn't|shouldn't)\b|\b(?:is|are) (?:not )?(?:allowed|permitted|forbidden|prohibited|disallowed|denied|blocked|rejected|required|immutable)\b|^(?:please\s+)?(?:deny|denies|require|requires|block|blocks|disallow|disallows|forbid|forbids|prevent|prevents|reject|rejects|ensure|ensures|enforce|enforces|restrict|restricts|only|do not|don't|never|warn|warns|audit|add|adds|set|sets|give|label|annotate|default|inject|mutate|protect|protects|limit|limits|allow|nobody|no one|no\b|every|all|each|any)\b/i;
 
@@ -356,12 +360,21 @@ export function readIntent(text: string): Reading {
     // "…, so they are exempt": a clause that names an exception is never set aside as the reason.
     // "For pods labelled tier=web, to avoid noisy neighbours, CPU limits should be set": the reason opens in the middle
     // and the rule follows it; cut there, only the scope would be left to read as a rule. Kept whole (and refused).
-    const clause = led.replace(RATIONALE_CLAUSE, (m: string) =>
-      limits(m) || (OPERATIVE_SENTENCE.test(m) && !OPERATIVE_SENTENCE.test(led.slice(0, led.length - m.length)))
-        ? m
-        : '',
-    );
-    if (clause !== led) rationale.push(led.slice(clause.length).trim());
+    // "The default /proc masks are set up to reduce attack surface and should be required": the rule that follows the
+    // reason with "and" is the subject's own; only the reason is cut.
+    let reason = '';
+    const clause = led.replace(RATIONALE_CLAUSE, (m: string) => {
+      if (limits(m)) return m;
+      if (OPERATIVE_SENTENCE.test(m) && !OPERATIVE_SENTENCE.test(led.slice(0, led.length - m.length))) {
+        const coordinated = COORDINATED_RULE.exec(m);
+        if (!coordinated) return m;
+        reason = coordinated[1];
+        return ` and ${m.slice(coordinated[0].length)}`;
+      }
+      reason = m;
+      return '';
+    });
+    if (clause !== led) rationale.push(reason.trim());
     if (isPolicy) {
       policySentences.push(onlyAllows(clause));
       if (ADDING_POLICY.test(s)) adds = true;

@@ -416,3 +416,43 @@ describe('a list set out as bullets after a colon', () => {
     ).toBe(true);
   });
 });
+
+describe('readings the session-15 checks had lost, restored', () => {
+  const scPod = (name: string, securityContext: Record<string, unknown>): KubeObject => ({
+    ...pod([container({ securityContext })]),
+    metadata: { name, namespace: NS },
+  });
+
+  it('cuts only the reason before "and should be required", not the rule after it', async () => {
+    const text =
+      'The default /proc masks are set up to reduce attack surface and should be required. This policy ensures nothing but the default procMount can be specified.';
+    expect(
+      await failuresOn(text, [
+        { name: 'procMount Unmasked is denied', object: scPod('a', { procMount: 'Unmasked' }), expect: 'deny' },
+        { name: 'procMount Default is allowed', object: scPod('b', { procMount: 'Default' }), expect: 'allow' },
+        { name: 'no procMount is allowed', object: scPod('c', {}), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+    // The reason still never swallows a rule that follows it without "and" (offline-hunt15).
+    expect(
+      refusedOffline(
+        'For pods labelled tier=web, to avoid noisy neighbours, CPU limits should be set on all containers.',
+      ),
+    ).toBe(true);
+  });
+
+  it('reads "a custom SELinux user or role option" as SELinux words, not a rule for Roles', async () => {
+    const text =
+      'Setting the SELinux type is restricted, and setting a custom SELinux user or role option is forbidden. This policy ensures that the `seLinuxOptions` field is undefined.';
+    expect(
+      await failuresOn(text, [
+        {
+          name: 'seLinuxOptions set is denied',
+          object: scPod('a', { seLinuxOptions: { type: 'spc_t' } }),
+          expect: 'deny',
+        },
+        { name: 'no seLinuxOptions is allowed', object: scPod('b', {}), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+});
