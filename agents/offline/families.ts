@@ -1037,6 +1037,10 @@ const imageTag: OfflineFamily = {
   ],
   match: (ctx) => {
     const t = ctx.text;
+    // Image tags are case-sensitive (the distribution reference grammar's tag is [\w][\w.-]{0,127}): ':LATEST' or
+    // `Latest` written as the tag itself names a tag other than 'latest', which the rule below would let through while
+    // it denied 'latest'. Which one is meant is not said: not read. A title's capital ("Disallow Latest Tag") is prose.
+    if (/(?:[`'"\u2018\u2019]:?|:)(?!latest\b)[Ll][Aa][Tt][Ee][Ss][Tt]\b|\bLATEST\b/.test(t)) return undefined;
     const digest =
       /\b(digest|checksum)/i.test(t) &&
       // "This policy requires images to be pinned by digest": the lead is gone, "to be pinned" is the requirement.
@@ -4729,7 +4733,7 @@ const seccomp: OfflineFamily = {
   match: (ctx) => {
     // "runtime default", "localhost": the types as the Pod Security Standards write them.
     const t = ctx.text
-      .replace(/\bruntime[\s-]default\b/gi, 'RuntimeDefault')
+      .replace(/\bruntime[\s-]?default\b/gi, 'RuntimeDefault')
       .replace(/\blocalhost\b(?!\/)/gi, 'Localhost')
       .replace(/\bunconfined\b/gi, 'Unconfined');
     if (!/\bseccomp/i.test(t)) return undefined;
@@ -4983,6 +4987,15 @@ const runAsUserBound: OfflineFamily = {
   },
 };
 
+/** The procMount family's phrases that say Default (or unset) is what is allowed. */
+const PROC_MOUNT_DEFAULT_REQUIRED = [
+  /\b(?:is\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?[`'"]?Default[`'"]?/i,
+  /\b(?:be|is|set\s+to)\s+[`'"]?Default[`'"]?/i,
+  /\b(?:use|uses|using)\s+(?:the\s+)?[`'"]?Default[`'"]?\s+(?:proc\s?mount|procMount)(?:\s+type)?\b/i,
+  /\bnothing\s+but\s+(?:the\s+)?[`'"]?default[`'"]?\s+(?:proc\s?mount|procMount)(?:\s+types?)?\b/i,
+  /\b(?:be\s+)?changed\s+from\s+(?:the\s+)?[`'"]?default[`'"]?(?:\s+(?:value|type))?/i,
+];
+
 const procMount: OfflineFamily = {
   id: 'proc-mount',
   title: 'procMount other than Default (Unmasked) forbidden',
@@ -5006,6 +5019,19 @@ const procMount: OfflineFamily = {
   ],
   match: (ctx) => {
     if (!/\bproc\s?mount\b/i.test(ctx.text)) return undefined;
+    // The rule is fixed (Default or unset allowed, Unmasked not): the value the text names must be the one it
+    // allows or the one it bans. "The Default procMount is not allowed", "Setting procMount to Default is
+    // forbidden" ban Default; "must be unset or set to Unmasked", "use the Unmasked procMount" require Unmasked.
+    // Read as the fixed rule, each would deny what the text allows: not read.
+    const t = ctx.text;
+    const defaultNamed = /[`'"]default[`'"]|\bDefault\b|\bdefault\s+(?:proc\s?mount|procMount)\b/.test(t);
+    if (defaultNamed && !PROC_MOUNT_DEFAULT_REQUIRED.some((re) => re.test(t))) return undefined;
+    if (
+      /\b(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?[`'"]?unmasked\b|(?<!\bnot\s|\bnever\s)\b(?:be|use|uses|using)\s+(?:set\s+to\s+)?(?:the\s+)?[`'"]?unmasked\b/i.test(
+        t,
+      )
+    )
+      return undefined;
     return containerRule(ctx, {
       family: 'proc-mount',
       summary: 'containers must leave procMount unset or Default (Unmasked is not allowed)',
