@@ -4217,6 +4217,26 @@ function equalsJs(current: string, value: unknown): string {
     : `[${js(value)}, ${js(String(value))}].indexOf(${current}) >= 0`;
 }
 
+/** Built-in fields the API server accepts only a fixed set of spellings for (beyond KNOWN_FIELDS' values). */
+const BUILT_IN_ENUMS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  Service: { 'spec.type': ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'] },
+  Pod: {
+    'spec.restartPolicy': ['Always', 'OnFailure', 'Never'],
+    'spec.dnsPolicy': ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'],
+    'spec.preemptionPolicy': ['PreemptLowerPriority', 'Never'],
+  },
+};
+
+/**
+ * "Deny Services where spec.type is clusterip": a value the API server would reject for the field, which no object can
+ * hold, so a ban on it never fires (it was verified against its own cases, made of objects the API server refuses).
+ * The field's accepted spellings, or undefined when the field has no fixed set.
+ */
+function acceptedValues(kind: string, path: string): readonly string[] | undefined {
+  const known = Object.values(KNOWN_FIELDS[kind] ?? {}).find((f) => f.path === path);
+  return known?.values ?? BUILT_IN_ENUMS[kind]?.[path];
+}
+
 const fieldEquality: OfflineFamily = {
   id: 'field-equality',
   title: 'a field equal to a value forbidden, on any catalog resource (CRDs included)',
@@ -4246,6 +4266,8 @@ const fieldEquality: OfflineFamily = {
       raw === 'true' ? true : raw === 'false' ? false : /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
     if (namesList(path, value)) return undefined;
     const builtIn = BUILT_IN_GROUP.test(r.group);
+    const accepted = builtIn && typeof value === 'string' ? acceptedValues(r.kind, path) : undefined;
+    if (accepted && !accepted.includes(value as string)) return undefined;
     // A custom resource's unset boolean may be false or default to true (its controller decides): "where
     // spec.versioning.enabled is false" cannot say whether the bucket without it is denied (as field-value-required
     // refuses "must set X to false").

@@ -456,3 +456,29 @@ describe('readings the session-15 checks had lost, restored', () => {
     ).toEqual([]);
   });
 });
+
+describe('field-equality: a value the API server would reject for a built-in field', () => {
+  const service = (name: string, type: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: NS },
+    spec: { type, ports: [{ port: 80 }] },
+  });
+
+  it('is refused: "clusterip" is no Service type, so a ban on it would never fire', () => {
+    // Read before, and verified against its own cases (Services of type "clusterip", which the API server rejects),
+    // the policy let every real ClusterIP Service through.
+    expect(refusedOffline('Deny Services where spec.type is clusterip.')).toBe(true);
+    expect(refusedOffline('Deny Pods where spec.restartPolicy is never.')).toBe(true);
+    expect(refusedOffline('Deny Services whose spec.externalTrafficPolicy is local.')).toBe(true);
+  });
+
+  it('still reads the spelling the API server accepts', async () => {
+    expect(
+      await failuresOn('Deny Services where spec.type is ClusterIP.', [
+        { name: 'a ClusterIP Service is denied', object: service('a', 'ClusterIP'), expect: 'deny' },
+        { name: 'a NodePort Service is allowed', object: service('b', 'NodePort'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+});
