@@ -35,11 +35,67 @@ export function checkoutCorpus(source: string, options: { marker: string; paths:
 }
 
 /** Writes `<out>/<id>.yaml` for every suite (removing the suites of an earlier run) and `<out>/index.json`. */
-export function writeCorpusFiles(out: string, suites: Array<{ id: string; text: string }>, index: unknown): void {
+function writeCorpusFiles(out: string, suites: Array<{ id: string; text: string }>, index: unknown): void {
   mkdirSync(out, { recursive: true });
   for (const f of readdirSync(out)) if (f.endsWith('.yaml')) rmSync(join(out, f));
   for (const s of suites) writeFileSync(join(out, `${s.id}.yaml`), s.text);
   writeFileSync(join(out, 'index.json'), `${JSON.stringify(index, null, 2)}\n`);
+}
+
+/** The library a corpus is converted from, as `index.json` records it. */
+export interface CorpusLibrary {
+  /** `owner/name` on GitHub. */
+  repository: string;
+  /** The release the conversion reads, where the library has one (Pod Security Admission's `v1.37`). */
+  version?: string;
+  licence: string;
+  attribution: string;
+}
+
+/** How one suite is written: its file, and its line in `index.json`. */
+export interface SuiteLine<S> {
+  render: (s: S) => string;
+  /** What names the suite in the library (template, check, rule, variant, …), after its id and file. */
+  names: (s: S) => Record<string, unknown>;
+  /** After the verdict counts: what was dropped or adjusted on the way in. */
+  notes?: (s: S) => Record<string, unknown>;
+}
+
+/**
+ * Writes a converted corpus: `<out>/<id>.yaml` per suite and `<out>/index.json`, which records the library at
+ * `commit`, one line per suite (id, file, what names it, its allow / deny counts, what was dropped or adjusted) and
+ * what was skipped, with why.
+ */
+export function writeConvertedCorpus<S extends { id: string; cases: TestCase[] }>(
+  out: string,
+  commit: string,
+  library: CorpusLibrary,
+  conversion: { suites: readonly S[]; skipped: unknown },
+  line: SuiteLine<S>,
+): void {
+  const { repository, version, licence, attribution } = library;
+  writeCorpusFiles(
+    out,
+    conversion.suites.map((s) => ({ id: s.id, text: line.render(s) })),
+    {
+      source: {
+        repository: `https://github.com/${repository}`,
+        commit,
+        ...(version === undefined ? {} : { version }),
+        licence,
+        attribution,
+      },
+      suites: conversion.suites.map((s) => ({
+        id: s.id,
+        file: `${s.id}.yaml`,
+        ...line.names(s),
+        allow: s.cases.filter((c) => c.expect === 'allow').length,
+        deny: s.cases.filter((c) => c.expect === 'deny').length,
+        ...line.notes?.(s),
+      })),
+      skipped: conversion.skipped,
+    },
+  );
 }
 
 /** What a converter's command line needs: its library, where the corpus goes, and the conversion itself. */

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import { parseCase, type KubeObject, type TestCase } from '../../common/index.js';
-import { catalogCase, runConverter, suiteFileText, writeCorpusFiles, type ConverterCommand } from './checkout.js';
+import { catalogCase, runConverter, writeConvertedCorpus, suiteFileText, type ConverterCommand } from './checkout.js';
 
 /**
  * Turns Bridgecrew's Checkov Kubernetes checks (checkov/kubernetes/checks/resource/k8s/*.py) and their test
@@ -369,28 +369,21 @@ export function renderCheckovSuite(s: CheckovSuite, commit: string): string {
 }
 
 export function writeCheckovCorpus(conversion: CheckovConversion, out: string, commit: string): void {
-  const files = conversion.suites.map((s) => ({ id: s.id, text: renderCheckovSuite(s, commit) }));
-  writeCorpusFiles(out, files, {
-    source: {
-      repository: `https://github.com/${CHECKOV_REPOSITORY}`,
-      commit,
+  writeConvertedCorpus(
+    out,
+    commit,
+    {
+      repository: CHECKOV_REPOSITORY,
       licence: 'Apache-2.0',
       attribution: 'Copyright Bridgecrew (Palo Alto Networks) and the Checkov contributors',
     },
-    suites: conversion.suites.map((s) => ({
-      id: s.id,
-      file: `${s.id}.yaml`,
-      check: s.check,
-      checkId: s.checkId,
-      example: s.example,
-      verdicts: s.verdicts,
-      allow: s.cases.filter((c) => c.expect === 'allow').length,
-      deny: s.cases.filter((c) => c.expect === 'deny').length,
-      dropped: s.dropped,
-      adjusted: s.adjusted,
-    })),
-    skipped: conversion.skipped,
-  });
+    conversion,
+    {
+      render: (s) => renderCheckovSuite(s, commit),
+      names: (s) => ({ check: s.check, checkId: s.checkId, example: s.example, verdicts: s.verdicts }),
+      notes: (s) => ({ dropped: s.dropped, adjusted: s.adjusted }),
+    },
+  );
 }
 
 const COMMAND: ConverterCommand = {

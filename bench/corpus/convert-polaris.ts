@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { builtinCatalog, parseApiVersion, type ApiCatalog } from '../../catalog/index.js';
 import type { KubeObject, TestCase } from '../../common/index.js';
-import { runConverter, suiteFileText, writeCorpusFiles, type ConverterCommand } from './checkout.js';
+import { runConverter, writeConvertedCorpus, suiteFileText, type ConverterCommand } from './checkout.js';
 
 /**
  * Turns the Fairwinds Polaris checks (pkg/config/checks/<check>.yaml, their test objects under
@@ -168,26 +168,21 @@ export function renderPolarisSuite(s: PolarisSuite, commit: string): string {
 
 /** Writes `<out>/<id>.yaml` per suite and `<out>/index.json`. */
 export function writePolarisCorpus(conversion: PolarisConversion, out: string, commit: string): void {
-  const files = conversion.suites.map((s) => ({ id: s.id, text: renderPolarisSuite(s, commit) }));
-  writeCorpusFiles(out, files, {
-    source: {
-      repository: `https://github.com/${POLARIS_REPOSITORY}`,
-      commit,
+  writeConvertedCorpus(
+    out,
+    commit,
+    {
+      repository: POLARIS_REPOSITORY,
       licence: 'Apache-2.0',
       attribution: 'Copyright FairwindsOps, Inc.',
     },
-    suites: conversion.suites.map((s) => ({
-      id: s.id,
-      file: `${s.id}.yaml`,
-      check: s.check,
-      variant: s.variant,
-      allow: s.cases.filter((c) => c.expect === 'allow').length,
-      deny: s.cases.filter((c) => c.expect === 'deny').length,
-      dropped: s.dropped,
-      adjusted: s.adjusted,
-    })),
-    skipped: conversion.skipped,
-  });
+    conversion,
+    {
+      render: (s) => renderPolarisSuite(s, commit),
+      names: (s) => ({ check: s.check, variant: s.variant }),
+      notes: (s) => ({ dropped: s.dropped, adjusted: s.adjusted }),
+    },
+  );
 }
 
 const COMMAND: ConverterCommand = {

@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import type { KubeObject, TestCase } from '../../common/index.js';
-import { runConverter, suiteFileText, writeCorpusFiles, type ConverterCommand } from './checkout.js';
+import { runConverter, writeConvertedCorpus, suiteFileText, type ConverterCommand } from './checkout.js';
 
 /**
  * Turns Kubernetes' own Pod Security Admission (kubernetes/pod-security-admission) into suites in the shared
@@ -177,25 +177,21 @@ export function renderPssSuite(s: PssSuite, commit: string): string {
 
 /** Writes `<out>/<id>.yaml` per suite and `<out>/index.json`. */
 export function writePssCorpus(conversion: PssConversion, out: string, commit: string): void {
-  const files = conversion.suites.map((s) => ({ id: s.id, text: renderPssSuite(s, commit) }));
-  writeCorpusFiles(out, files, {
-    source: {
-      repository: `https://github.com/${PSS_REPOSITORY}`,
-      commit,
+  writeConvertedCorpus(
+    out,
+    commit,
+    {
+      repository: PSS_REPOSITORY,
       version: conversion.version,
       licence: 'Apache-2.0',
       attribution: 'Copyright The Kubernetes Authors',
     },
-    suites: conversion.suites.map((s) => ({
-      id: s.id,
-      file: `${s.id}.yaml`,
-      check: s.source,
-      level: s.level,
-      allow: s.cases.filter((c) => c.expect === 'allow').length,
-      deny: s.cases.filter((c) => c.expect === 'deny').length,
-    })),
-    skipped: conversion.skipped,
-  });
+    conversion,
+    {
+      render: (s) => renderPssSuite(s, commit),
+      names: (s) => ({ check: s.source, level: s.level }),
+    },
+  );
 }
 
 const COMMAND: ConverterCommand = {

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import type { KubeObject, TestCase } from '../../common/index.js';
-import { catalogCase, runConverter, suiteFileText, writeCorpusFiles, type ConverterCommand } from './checkout.js';
+import { catalogCase, runConverter, writeConvertedCorpus, suiteFileText, type ConverterCommand } from './checkout.js';
 
 /**
  * Turns Kubescape's regolibrary (rules/<rule>/ and controls/*.json) into suites in the shared format: a fourth
@@ -286,27 +286,21 @@ export function renderRegolibrarySuite(s: RegolibrarySuite, commit: string): str
 
 /** Writes `<out>/<id>.yaml` per suite and `<out>/index.json`. */
 export function writeRegolibraryCorpus(conversion: RegolibraryConversion, out: string, commit: string): void {
-  const files = conversion.suites.map((s) => ({ id: s.id, text: renderRegolibrarySuite(s, commit) }));
-  writeCorpusFiles(out, files, {
-    source: {
-      repository: `https://github.com/${REGOLIBRARY_REPOSITORY}`,
-      commit,
+  writeConvertedCorpus(
+    out,
+    commit,
+    {
+      repository: REGOLIBRARY_REPOSITORY,
       licence: 'Apache-2.0',
       attribution: 'Copyright The Kubescape Authors',
     },
-    suites: conversion.suites.map((s) => ({
-      id: s.id,
-      file: `${s.id}.yaml`,
-      rule: s.rule,
-      variant: s.variant,
-      ...(s.control ? { control: s.control } : {}),
-      allow: s.cases.filter((c) => c.expect === 'allow').length,
-      deny: s.cases.filter((c) => c.expect === 'deny').length,
-      dropped: s.dropped,
-      adjusted: s.adjusted,
-    })),
-    skipped: conversion.skipped,
-  });
+    conversion,
+    {
+      render: (s) => renderRegolibrarySuite(s, commit),
+      names: (s) => ({ rule: s.rule, variant: s.variant, ...(s.control ? { control: s.control } : {}) }),
+      notes: (s) => ({ dropped: s.dropped, adjusted: s.adjusted }),
+    },
+  );
 }
 
 const COMMAND: ConverterCommand = {

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import type { KubeObject, TestCase } from '../../common/index.js';
-import { catalogCase, runConverter, suiteFileText, writeCorpusFiles, type ConverterCommand } from './checkout.js';
+import { catalogCase, runConverter, writeConvertedCorpus, suiteFileText, type ConverterCommand } from './checkout.js';
 import {
   evaluate,
   NotALiteral,
@@ -447,27 +447,21 @@ export function renderTrivySuite(s: TrivySuite, commit: string): string {
 
 /** Writes `<out>/<id>.yaml` per suite and `<out>/index.json`. */
 export function writeTrivyCorpus(conversion: TrivyConversion, out: string, commit: string): void {
-  const files = conversion.suites.map((s) => ({ id: s.id, text: renderTrivySuite(s, commit) }));
-  writeCorpusFiles(out, files, {
-    source: {
-      repository: `https://github.com/${TRIVY_REPOSITORY}`,
-      commit,
+  writeConvertedCorpus(
+    out,
+    commit,
+    {
+      repository: TRIVY_REPOSITORY,
       licence: 'MIT',
       attribution: 'Copyright (c) 2024 Aqua Security',
     },
-    suites: conversion.suites.map((s) => ({
-      id: s.id,
-      file: `${s.id}.yaml`,
-      check: s.check,
-      checkId: s.checkId,
-      variant: s.variant,
-      allow: s.cases.filter((c) => c.expect === 'allow').length,
-      deny: s.cases.filter((c) => c.expect === 'deny').length,
-      dropped: s.dropped,
-      adjusted: s.adjusted,
-    })),
-    skipped: conversion.skipped,
-  });
+    conversion,
+    {
+      render: (s) => renderTrivySuite(s, commit),
+      names: (s) => ({ check: s.check, checkId: s.checkId, variant: s.variant }),
+      notes: (s) => ({ dropped: s.dropped, adjusted: s.adjusted }),
+    },
+  );
 }
 
 const COMMAND: ConverterCommand = {

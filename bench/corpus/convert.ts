@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { parseDocument } from 'yaml';
 import { builtinCatalog, parseApiVersion, type ApiCatalog, type ApiResource } from '../../catalog/index.js';
 import type { KubeObject, TestCase } from '../../common/index.js';
-import { runConverter, suiteFileText, writeCorpusFiles, type ConverterCommand } from './checkout.js';
+import { runConverter, writeConvertedCorpus, suiteFileText, type ConverterCommand } from './checkout.js';
 
 /**
  * Turns the OPA Gatekeeper library (templates, their samples and each template's gator `suite.yaml`) into
@@ -380,27 +380,21 @@ export function renderSuiteFile(s: ConvertedSuite, commit: string): string {
 
 /** Writes `<out>/<id>.yaml` per suite and `<out>/index.json` (source, suites, skipped samples). */
 export function writeCorpus(conversion: Conversion, out: string, commit: string): void {
-  const files = conversion.suites.map((s) => ({ id: s.id, text: renderSuiteFile(s, commit) }));
-  writeCorpusFiles(out, files, {
-    source: {
-      repository: `https://github.com/${SOURCE_REPOSITORY}`,
-      commit,
+  writeConvertedCorpus(
+    out,
+    commit,
+    {
+      repository: SOURCE_REPOSITORY,
       licence: 'Apache-2.0',
       attribution: 'Copyright 2018-2020 The Gatekeeper Authors (NOTICE)',
     },
-    suites: conversion.suites.map((s) => ({
-      id: s.id,
-      file: `${s.id}.yaml`,
-      template: s.template,
-      title: s.title,
-      constraint: s.constraint,
-      variant: s.variant,
-      allow: s.cases.filter((c) => c.expect === 'allow').length,
-      deny: s.cases.filter((c) => c.expect === 'deny').length,
-      dropped: s.dropped,
-    })),
-    skipped: conversion.skipped,
-  });
+    conversion,
+    {
+      render: (s) => renderSuiteFile(s, commit),
+      names: (s) => ({ template: s.template, title: s.title, constraint: s.constraint, variant: s.variant }),
+      notes: (s) => ({ dropped: s.dropped }),
+    },
+  );
 }
 
 const COMMAND: ConverterCommand = {
