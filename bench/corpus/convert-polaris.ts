@@ -2,9 +2,16 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { builtinCatalog, parseApiVersion, type ApiCatalog } from '../../catalog/index.js';
+import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import type { KubeObject, TestCase } from '../../common/index.js';
-import { runConverter, writeConvertedCorpus, suiteFileText, type ConverterCommand } from './checkout.js';
+import {
+  catalogCase,
+  runConverter,
+  writeConvertedCorpus,
+  suiteFileText,
+  type CatalogCase,
+  type ConverterCommand,
+} from './checkout.js';
 
 /**
  * Turns the Fairwinds Polaris checks (pkg/config/checks/<check>.yaml, their test objects under
@@ -42,8 +49,6 @@ export interface PolarisConversion {
   suites: PolarisSuite[];
   skipped: Array<{ id: string; check: string; reason: string }>;
 }
-
-type Yaml = Record<string, unknown>;
 
 /** `| \`check\` | level | description |` rows of every docs/checks/*.md table: check → description. */
 export function docsDescriptions(root: string): Map<string, string> {
@@ -124,36 +129,19 @@ export function convertPolaris(root: string, catalog: ApiCatalog = builtinCatalo
   return { suites, skipped };
 }
 
-/** One Polaris test file → one case, or why it cannot be one. */
-type Converted = { testCase: TestCase; change?: string } | { reason: string };
-
-function convertObject(text: string, name: string, catalog: ApiCatalog): Converted {
+/**
+ * One Polaris test file → one case, or why it cannot be one. Polaris reads objects without checking apiVersion, and
+ * some test files say `v1` for a Deployment: catalogCase moves them to the one apiVersion the catalog serves the kind
+ * at (recorded as an adjustment), else leaves them out.
+ */
+function convertObject(text: string, name: string, catalog: ApiCatalog): CatalogCase {
   const docs = parseAllDocuments(text)
     .map((d) => d.toJS() as unknown)
     .filter((d) => d && typeof d === 'object');
   if (docs.length !== 1) {
     return { reason: 'several objects in one file: the verdict depends on objects besides the one admitted' };
   }
-  const object = docs[0] as KubeObject & Yaml;
-  if (!object.kind || !object.apiVersion) return { reason: 'the object has no apiVersion/kind' };
-  const { version } = parseApiVersion(object.apiVersion);
-  let resource = catalog.byKind(object.apiVersion, object.kind);
-  let change: string | undefined;
-  if (!resource || !resource.versions.includes(version)) {
-    // Polaris reads objects without checking apiVersion, and some test files say `v1` for a Deployment: the one
-    // catalog apiVersion of that kind is used (recorded as an adjustment), else the object is left out.
-    const known = catalog.kindsNamed(object.kind);
-    if (known.length !== 1) return { reason: `${object.kind} at ${object.apiVersion} is not in the catalog` };
-    resource = known[0];
-    const fixed = resource.group ? `${resource.group}/${resource.versions[0]}` : resource.versions[0];
-    change = `apiVersion ${object.apiVersion} → ${fixed}`;
-    object.apiVersion = fixed;
-  }
-  const expect = name.includes('failure') ? 'deny' : 'allow';
-  const namespace = object.metadata?.namespace ?? (resource.namespaced ? 'default' : undefined);
-  const own = namespace && namespace !== object.metadata?.namespace ? { namespace } : {};
-  const testCase: TestCase = { name, object, ...own, expect };
-  return { testCase, ...(change ? { change } : {}) };
+  return catalogCase(docs[0] as KubeObject, name, name.includes('failure') ? 'deny' : 'allow', catalog);
 }
 
 /** The suite file: a header naming the source, then the shared format (intent + cases only). */
