@@ -1,16 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { corpusSources, evaluateSuite, runCorpus } from '../../bench/corpus.js';
+import { describe, expect, it } from 'vitest';
 import {
   convertRegolibrary,
   renderRegolibrarySuite,
   ruleSkipReason,
   type RegolibrarySuite,
 } from '../../bench/corpus/convert-regolibrary.js';
-import { createSandbox, parseSuite } from '../../sandbox/index.js';
-import { createGenerator } from '../../src/loop/index.js';
+import { parseSuite } from '../../sandbox/index.js';
+import { offlineSuiteRunner, runCommittedCorpus } from './corpus-harness.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'kubescape');
 
@@ -102,34 +99,20 @@ describe('bench/corpus/convert-regolibrary: Kubescape rules → shared-format su
 });
 
 describe('bench/corpus: Kubescape suites through offline generate', () => {
-  const sandbox = createSandbox({ isolation: 'inline' });
-  const home = mkdtempSync(join(tmpdir(), 'pf-corpus-kubescape-'));
-  afterAll(async () => {
-    await sandbox.close();
-    rmSync(home, { recursive: true, force: true });
-  });
+  const run = offlineSuiteRunner('kubescape');
 
   it("host network: the control's rule sentence agrees with every upstream-style verdict", async () => {
     const s = convertRegolibrary(FIXTURE).suites.find((x) => x.id === 'no-host-network--control')!;
     const suite = parseSuite(renderRegolibrarySuite(s, 'fixture'), 'no-host-network--control.yaml');
-    const generator = await createGenerator({ model: null, store: join(home, 'hn.sqlite'), sandbox, fuzz: false });
-    try {
-      const out = await evaluateSuite(suite, (intent) => generator.generate(intent), sandbox);
-      expect(out).toMatchObject({ outcome: 'agrees', total: 2, passed: 2 });
-    } finally {
-      await generator.close();
-    }
+    expect(await run(suite)).toMatchObject({ outcome: 'agrees', total: 2, passed: 2 });
   });
 });
 
 describe('bench/corpus/kubescape: the committed corpus (upstream tests and verdicts)', () => {
   it('has no policy reported safe that disagrees with kubescape, and reads at least 3 rules', async () => {
-    const source = corpusSources().find((c) => c.name === 'kubescape-regolibrary');
-    expect(source).toBeDefined();
-    const report = await runCorpus([source!], { fuzz: false });
-    const wrong = report.suites.filter((s) => s.outcome === 'verified-but-wrong');
-    expect(wrong.map((s) => `${s.id}: ${JSON.stringify(s.failing)}`)).toEqual([]);
-    expect(report.corpora[0]).toMatchObject({ suites: 41, verifiedButWrong: 0 });
-    expect(report.corpora[0].agrees).toBeGreaterThanOrEqual(3);
+    const { corpus, wrong } = await runCommittedCorpus('kubescape-regolibrary');
+    expect(wrong).toEqual([]);
+    expect(corpus).toMatchObject({ suites: 41, verifiedButWrong: 0 });
+    expect(corpus.agrees).toBeGreaterThanOrEqual(3);
   });
 });

@@ -1,16 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateSuite } from '../../bench/corpus.js';
+import { describe, expect, it } from 'vitest';
 import {
   convertPolaris,
   docsDescriptions,
   renderPolarisSuite,
   type PolarisSuite,
 } from '../../bench/corpus/convert-polaris.js';
-import { createSandbox, parseSuite } from '../../sandbox/index.js';
-import { createGenerator } from '../../src/loop/index.js';
+import { parseSuite } from '../../sandbox/index.js';
+import { offlineSuiteRunner } from './corpus-harness.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'polaris');
 
@@ -66,12 +63,7 @@ describe('bench/corpus/convert-polaris: Polaris checks → shared-format suites'
 });
 
 describe('bench/corpus: a Polaris suite through offline generate', () => {
-  const sandbox = createSandbox({ isolation: 'inline' });
-  const home = mkdtempSync(join(tmpdir(), 'pf-corpus-polaris-'));
-  afterAll(async () => {
-    await sandbox.close();
-    rmSync(home, { recursive: true, force: true });
-  });
+  const run = offlineSuiteRunner('polaris');
 
   it.each(['hostIPCSet--message', 'hostIPCSet--docs'])(
     '%s is read and agrees with every reference case',
@@ -83,14 +75,9 @@ describe('bench/corpus: a Polaris suite through offline generate', () => {
         ),
         `${id}.yaml`,
       );
-      const generator = await createGenerator({ model: null, store: join(home, `${id}.sqlite`), sandbox, fuzz: false });
-      try {
-        const out = await evaluateSuite(suite, (intent) => generator.generate(intent), sandbox);
-        expect(out).toMatchObject({ outcome: 'agrees', passed: 3, total: 3 });
-        expect(out.reading).toContain('offline family host-namespaces: pods must not use hostIPC');
-      } finally {
-        await generator.close();
-      }
+      const out = await run(suite);
+      expect(out).toMatchObject({ outcome: 'agrees', passed: 3, total: 3 });
+      expect(out.reading).toContain('offline family host-namespaces: pods must not use hostIPC');
     },
   );
 });

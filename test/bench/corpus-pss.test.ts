@@ -1,11 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { corpusSources, evaluateSuite, runCorpus } from '../../bench/corpus.js';
+import { describe, expect, it } from 'vitest';
+import type { SuiteOutcome } from '../../bench/corpus.js';
 import { checkDescription, convertPss, renderPssSuite, type PssSuite } from '../../bench/corpus/convert-pss.js';
-import { createSandbox, parseSuite } from '../../sandbox/index.js';
-import { createGenerator } from '../../src/loop/index.js';
+import { parseSuite } from '../../sandbox/index.js';
+import { offlineSuiteRunner, runCommittedCorpus } from './corpus-harness.js';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'pss');
 
@@ -83,22 +81,10 @@ describe('bench/corpus/convert-pss: Pod Security Admission checks → shared-for
 });
 
 describe('bench/corpus: Pod Security Admission suites through offline generate', () => {
-  const sandbox = createSandbox({ isolation: 'inline' });
-  const home = mkdtempSync(join(tmpdir(), 'pf-corpus-pss-'));
-  afterAll(async () => {
-    await sandbox.close();
-    rmSync(home, { recursive: true, force: true });
-  });
-
-  const run = async (id: string): Promise<Awaited<ReturnType<typeof evaluateSuite>>> => {
+  const runSuite = offlineSuiteRunner('pss');
+  const run = (id: string): Promise<SuiteOutcome> => {
     const s = convertPss(FIXTURE).suites.find((x) => x.id === id)!;
-    const suite = parseSuite(renderPssSuite(s, 'fixture'), `${id}.yaml`);
-    const generator = await createGenerator({ model: null, store: join(home, `${id}.sqlite`), sandbox, fuzz: false });
-    try {
-      return await evaluateSuite(suite, (intent) => generator.generate(intent), sandbox);
-    } finally {
-      await generator.close();
-    }
+    return runSuite(parseSuite(renderPssSuite(s, 'fixture'), `${id}.yaml`));
   };
 
   it("privilege escalation: upstream's Windows pod, which cannot set the field, is allowed (was denied)", async () => {
@@ -115,12 +101,9 @@ describe('bench/corpus: Pod Security Admission suites through offline generate',
 
 describe('bench/corpus/pod-security: the committed corpus (upstream fixtures and verdicts)', () => {
   it('has no policy reported safe that disagrees with Pod Security Admission, and reads at least 9 checks', async () => {
-    const source = corpusSources().find((c) => c.name === 'pod-security-admission');
-    expect(source).toBeDefined();
-    const report = await runCorpus([source!], { fuzz: false });
-    const wrong = report.suites.filter((s) => s.outcome === 'verified-but-wrong');
-    expect(wrong.map((s) => `${s.id}: ${JSON.stringify(s.failing)}`)).toEqual([]);
-    expect(report.corpora[0]).toMatchObject({ suites: 19, verifiedButWrong: 0 });
-    expect(report.corpora[0].agrees).toBeGreaterThanOrEqual(9);
+    const { corpus, wrong } = await runCommittedCorpus('pod-security-admission');
+    expect(wrong).toEqual([]);
+    expect(corpus).toMatchObject({ suites: 19, verifiedButWrong: 0 });
+    expect(corpus.agrees).toBeGreaterThanOrEqual(9);
   });
 });

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { corpusSources, evaluateSuite, runCorpus } from '../../bench/corpus.js';
+import { describe, expect, it } from 'vitest';
 import {
   checkSkipReason,
   convertTrivy,
@@ -11,8 +8,8 @@ import {
   testCases,
   type TrivySuite,
 } from '../../bench/corpus/convert-trivy.js';
-import { createSandbox, parseSuite } from '../../sandbox/index.js';
-import { createGenerator } from '../../src/loop/index.js';
+import { parseSuite } from '../../sandbox/index.js';
+import { offlineSuiteRunner, runCommittedCorpus } from './corpus-harness.js';
 
 // The fixture (test/bench/fixtures/trivy, README there) holds upstream's own *_test.rego files from
 // aquasecurity/trivy-checks@80e5382269707262f35cf893bdc0805cb72217e9 (MIT), the checks' METADATA blocks over stub
@@ -164,34 +161,20 @@ describe('bench/corpus/convert-trivy: trivy-checks Kubernetes checks → shared-
 });
 
 describe('bench/corpus: trivy suites through offline generate', () => {
-  const sandbox = createSandbox({ isolation: 'inline' });
-  const home = mkdtempSync(join(tmpdir(), 'pf-corpus-trivy-'));
-  afterAll(async () => {
-    await sandbox.close();
-    rmSync(home, { recursive: true, force: true });
-  });
+  const run = offlineSuiteRunner('trivy');
 
   it('the edge-case check\'s description ("Pods must not set hostPID to true.") agrees with its readable tests', async () => {
     const s = convertTrivy(FIXTURE).suites.find((x) => x.id === 'edge_cases--description')!;
     const suite = parseSuite(renderTrivySuite(s, 'fixture'), 'edge_cases--description.yaml');
-    const generator = await createGenerator({ model: null, store: join(home, 'e.sqlite'), sandbox, fuzz: false });
-    try {
-      const out = await evaluateSuite(suite, (intent) => generator.generate(intent), sandbox);
-      expect(out).toMatchObject({ outcome: 'agrees', total: 3, passed: 3 });
-    } finally {
-      await generator.close();
-    }
+    expect(await run(suite)).toMatchObject({ outcome: 'agrees', total: 3, passed: 3 });
   });
 });
 
 describe('bench/corpus/trivy: the committed corpus (upstream tests and verdicts)', () => {
   it('has no policy reported safe that disagrees with trivy-checks', async () => {
-    const source = corpusSources().find((c) => c.name === 'trivy-checks');
-    expect(source).toBeDefined();
-    const report = await runCorpus([source!], { fuzz: false });
-    const wrong = report.suites.filter((s) => s.outcome === 'verified-but-wrong');
-    expect(wrong.map((s) => `${s.id}: ${JSON.stringify(s.failing)}`)).toEqual([]);
-    expect(report.corpora[0]).toMatchObject({ suites: 187, verifiedButWrong: 0 });
-    expect(report.corpora[0].agrees).toBeGreaterThanOrEqual(4);
+    const { corpus, wrong } = await runCommittedCorpus('trivy-checks');
+    expect(wrong).toEqual([]);
+    expect(corpus).toMatchObject({ suites: 187, verifiedButWrong: 0 });
+    expect(corpus.agrees).toBeGreaterThanOrEqual(4);
   });
 });
