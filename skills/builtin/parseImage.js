@@ -19,7 +19,11 @@ function parseImage(image) {
   if (slash >= 0) {
     const first = rest.slice(0, slash);
     if (first.indexOf('.') >= 0 || first.indexOf(':') >= 0 || first === 'localhost') {
-      registry = first;
+      // Registry hosts are DNS names, so case does not tell two apart; and index.docker.io is Docker Hub's legacy
+      // name, which image references normalise to docker.io (distribution/reference, normalize.go). Left as written,
+      // "Docker.io/library/nginx" or "index.docker.io/library/nginx" would slip past a rule about docker.io.
+      registry = first.toLowerCase();
+      if (registry === 'index.docker.io') registry = 'docker.io';
       repository = rest.slice(slash + 1);
     }
   }
