@@ -2280,6 +2280,9 @@ const metadataRequired: OfflineFamily = {
       if (ctx.negated || keyIsPrefix(allowed.key) || !resources.length) return undefined;
       return metadataRule(ctx, resources, word, allowed, 'required');
     }
+    // A value list said ("The pod label must be one of a or b") whose key or values could not be taken: read as a
+    // bare key, the list's words would be placed and dropped.
+    if (KEY_VALUE_LIST.test(t)) return undefined;
     const kv = singleKeyValue(t, word);
     // "must have the label pod-security.kubernetes.io": which key under the prefix is meant is not said.
     if (!kv || kv.prefix || !resources.length) return undefined;

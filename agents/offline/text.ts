@@ -491,17 +491,23 @@ const LIST_VALUE = `${QUOTE}?[A-Za-z0-9](?:[-A-Za-z0-9_.]*[A-Za-z0-9])?${QUOTE}?
 
 /** The ways a key and its allowed values are said; `w` is the label / annotation word. Group 1 the key, 2 the list. */
 function valueListForms(w: string): string[] {
-  const list = `(${LIST_VALUE}(?:\\s*,\\s*(?:or\\s+)?${LIST_VALUE})*\\s*,?\\s+or\\s+${LIST_VALUE})`;
+  const orList = `${LIST_VALUE}(?:\\s*,\\s*(?:or\\s+)?${LIST_VALUE})*\\s*,?\\s+or\\s+${LIST_VALUE}`;
+  // After "one of" the choice is said already, so commas alone may join it: "one of alpha, beta, gamma".
+  const commaList = `${LIST_VALUE}(?:\\s*,\\s*${LIST_VALUE})+`;
+  const choice = `(?:one|any)\\s+of\\s+(?:the\\s+(?:following\\s+)?values?\\s+)?:?\\s*`;
+  const list = `(?:${choice})?(${orList})|${choice}(${commaList})`;
+  const valued = `(?:(?:a|the)\\s+value\\s+(?:of\\s+)?)?`;
   const key = `${QUOTE}?(${KEY})${QUOTE}?`;
+  // "the team label", "a `team` label": the key before the word.
+  const named = `(?:${w}\\s+${key}|${key}\\s+${w})`;
   const whose = `(?:\\s+(?:of|on|for)\\s+(?:(?:all|every|each)\\s+)?[A-Za-z]+)?`;
-  const oneOf = `(?:(?:one|any)\\s+of\\s+(?:the\\s+(?:following\\s+)?values?\\s+)?|(?:a|the)\\s+value\\s+(?:of\\s+)?)?`;
   // The list ends at the sentence's end or at a scope: "… or prod on every Pod", "… or prod except in the shop
   // namespace" (the namespace phrase is the reader's; without it the values were dropped, "non-empty" left).
   const end = `(?=\\s*(?:[.;]|$|\\s+(?:on|for|in|except|excluding|outside|but\\s+not)\\b))`;
   return [
-    `\\b(?:the\\s+)?value\\s+of\\s+(?:the\\s+|an?\\s+)?${w}\\s+${key}${whose}\\s+(?:must\\s+be|should\\s+be|is|be)\\s+${oneOf}${list}${end}`,
-    `\\b${w}\\s+${key}${whose}\\s+(?:must|should)\\s+(?:be|have|hold|take|carry)\\s+${oneOf}${list}${end}`,
-    `\\b(?:have|has|carry|carries|set|sets)\\s+(?:the\\s+|an?\\s+)?${w}\\s+${key}\\s+(?:with|set\\s+to|to)\\s+${oneOf}${list}${end}`,
+    `\\b(?:the\\s+)?value\\s+of\\s+(?:the\\s+|an?\\s+)?${named}${whose}\\s+(?:must\\s+be|should\\s+be|is|be)\\s+${valued}(?:${list})${end}`,
+    `\\b${named}${whose}\\s+(?:must|should)\\s+(?:be|have|hold|take|carry)\\s+${valued}(?:${list})${end}`,
+    `\\b(?:have|has|carry|carries|set|sets|declare|declares|define|defines)\\s+(?:the\\s+|an?\\s+)?${named}\\s+(?:with|set\\s+to|to|whose\\s+value\\s+is)\\s+${valued}(?:${list})${end}`,
   ];
 }
 
@@ -522,9 +528,18 @@ export function keyValueListNear(text: string, word: 'label' | 'annotation'): Ke
   for (const f of valueListForms(`${word}s?`)) {
     const m = new RegExp(f, 'i').exec(text);
     if (!m) continue;
-    const values = [...m[2].matchAll(new RegExp(LIST_VALUE, 'g'))].map((x) => unquote(x[0])).filter((v) => v !== 'or');
+    // Groups: the key said after the word or before it, then the list joined by "or" or by commas after "one of".
+    const key = m[1] ?? m[2];
+    const list = m.slice(3).find((g) => g !== undefined) ?? '';
+    // "the same label", "every label": a word that stands where a key would, not one.
+    if (NOT_A_KEY.test(key)) return undefined;
+    const values = [...list.matchAll(new RegExp(LIST_VALUE, 'g'))].map((x) => unquote(x[0])).filter((v) => v !== 'or');
     if (values.length < 2 || new Set(values).size !== values.length) return undefined;
-    return { key: unquote(m[1]), values };
+    return { key: unquote(key), values };
   }
   return undefined;
 }
+
+/** Words before "label" / "annotation" that are not its key. */
+const NOT_A_KEY =
+  /^(?:a|an|the|this|that|its|their|each|every|any|all|some|one|same|other|another|following|required|given|specific|valid|custom|pod|pods|namespace|namespaces|deployment|deployments|resource|resources|object|objects|metadata|new|existing)$/i;

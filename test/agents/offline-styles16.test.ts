@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KubeObject, TestCase } from '../../common/index.js';
 import { createSandbox } from '../../sandbox/index.js';
-import { offlineFailures } from './offline-harness.js';
+import { offlineFailures, refusedOffline } from './offline-harness.js';
 import { container, NS, pod } from './offline-objects.js';
 
 // Readings that held on our own cases but not on objects a person would write: each proved by cases written here from
@@ -57,5 +57,54 @@ describe('a registry is a host: its case and Docker Hub legacy name do not make 
         },
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('a label key said before the word, and a choice said with "one of"', () => {
+  const labelled = (name: string, labels?: Record<string, string>): KubeObject => ({
+    ...pod(),
+    metadata: { name, namespace: NS, ...(labels ? { labels } : {}) },
+  });
+  const deployment = (name: string, labels: Record<string, string>): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: NS },
+    spec: {
+      selector: { matchLabels: { app: 'x' } },
+      template: { metadata: { labels: { app: 'x', ...labels } }, spec: { containers: [container()] } },
+    },
+  });
+  const cases: TestCase[] = [
+    { name: 'team=alpha is allowed', object: labelled('a', { team: 'alpha' }), expect: 'allow' },
+    { name: 'team=gamma is allowed', object: labelled('g', { team: 'gamma' }), expect: 'allow' },
+    { name: 'team=delta is denied', object: labelled('d', { team: 'delta' }), expect: 'deny' },
+    { name: 'team=Alpha is another value, denied', object: labelled('u', { team: 'Alpha' }), expect: 'deny' },
+    { name: 'no team label is denied', object: labelled('n', { tier: 'alpha' }), expect: 'deny' },
+    { name: "a Deployment's pods with team=x are denied", object: deployment('x', { team: 'x' }), expect: 'deny' },
+    {
+      name: "a Deployment's pods with team=beta are allowed",
+      object: deployment('b', { team: 'beta' }),
+      expect: 'allow',
+    },
+  ];
+
+  it.each([
+    'Pods must declare a `team` label whose value is one of `alpha`, `beta` or `gamma`.',
+    'Pods must have a team label with one of the values alpha, beta or gamma.',
+    'Pods must have a team label with one of the values alpha, beta, gamma.',
+    'The `team` label of every Pod must be one of alpha, beta, gamma.',
+  ])('reads %j as the team label holding one of the three values', async (text) => {
+    expect(await failuresOn(text, cases)).toEqual([]);
+  });
+
+  it.each([
+    // A kind or a determiner where the key would stand: which label is meant is not said.
+    'The pod label must be one of a or b.',
+    'Every label of Pods must be one of a, b or c.',
+    // Commas alone without "one of" could be a sequence, not a choice.
+    'Pods must have the label team with the values alpha, beta, gamma.',
+    'The team label of Pods must not be one of alpha, beta or gamma.',
+  ])('refuses %j', (text) => {
+    expect(refusedOffline(text)).toBe(true);
   });
 });
