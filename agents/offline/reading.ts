@@ -692,7 +692,9 @@ function mutationMode(statements: string[]): Reading['mode'] {
       /^(?:please\s+)?(?:(?:in|for|on) [^,]+,\s*)?(?:add|set|default|inject|give|assign|label|annotate|mutate|patch|append|insert|attach|put|apply)\b/i.test(
         s,
       ) ||
-      /\b(?:by default|(?:is|are|be) defaulted|adds|injects|defaults)\b/i.test(s) ||
+      // "… no container adds the SYS_ADMIN capability": a container adding capabilities is a field of the object
+      // (securityContext.capabilities.add), what the rule checks; "the policy adds …" is the policy changing it.
+      /\b(?:by default|(?:is|are|be) defaulted|(?<!\b(?:containers?|that|which)\s+)adds|injects|defaults)\b/i.test(s) ||
       // "… has imagePullPolicy set to Always by setting it", "…, adding app=unknown if it is missing", "Namespaces get
       // the label team=platform when created", "… is given the label …": the policy puts the value there itself. Read as a
       // requirement, every object without it would be denied instead of changed.

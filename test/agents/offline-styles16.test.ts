@@ -108,3 +108,34 @@ describe('a label key said before the word, and a choice said with "one of"', ()
     expect(refusedOffline(text)).toBe(true);
   });
 });
+
+describe('"no container adds X": the container adding a capability is the field checked, not a mutation', () => {
+  const withAdd = (name: string, add?: string[], init = false): KubeObject => {
+    const c = container(add ? { securityContext: { capabilities: { add } } } : {});
+    return {
+      ...pod(init ? [container()] : [c], init ? { initContainers: [{ ...c, name: 'init' }] } : {}),
+      metadata: { name, namespace: NS },
+    };
+  };
+  const cases: TestCase[] = [
+    { name: 'adding SYS_ADMIN is denied', object: withAdd('a', ['SYS_ADMIN']), expect: 'deny' },
+    {
+      name: 'an init container adding CAP_SYS_ADMIN is denied',
+      object: withAdd('b', ['CAP_SYS_ADMIN'], true),
+      expect: 'deny',
+    },
+    { name: 'adding NET_ADMIN is allowed', object: withAdd('c', ['NET_ADMIN']), expect: 'allow' },
+    { name: 'adding nothing is allowed', object: withAdd('d'), expect: 'allow' },
+  ];
+
+  it.each([
+    'This policy ensures that no container adds the SYS_ADMIN capability.',
+    'Reject any Pod in which a container adds SYS_ADMIN.',
+  ])('reads %j as a ban on adding SYS_ADMIN', async (text) => {
+    expect(await failuresOn(text, cases)).toEqual([]);
+  });
+
+  it('still reads "the policy adds" as a change it would make, refused', () => {
+    expect(refusedOffline('This policy adds the NET_BIND_SERVICE capability to every container.')).toBe(true);
+  });
+});
