@@ -1020,6 +1020,9 @@ const imageTag: OfflineFamily = {
   ],
   phrases: [
     ...POD_PHRASES,
+    // Before the digest phrase, which the lookahead needs. (Phrases are taken in order.)
+    // "Images must be pulled by digest": how the image is named when pulled, the digest asked for.
+    /\bpulled\s+by\b(?=\s+(?:(?:a|its|their|the)\s+)?(?:sha-?256\s+)?(?:digest|checksum))/i,
     // "to name a tag other than latest": a tag is required and it is not latest (the family's two offences).
     [
       /\b(?:(?:to\s+)?(?:name|use|specify|carry|have)\s+)?an?\s+(?:image\s+)?tag\s+other\s+than\s+[`'"\u2018\u2019]?:?latest\b[`'"\u2018\u2019]?/i,
@@ -1045,7 +1048,7 @@ const imageTag: OfflineFamily = {
       /\b(digest|checksum)/i.test(t) &&
       // "This policy requires images to be pinned by digest": the lead is gone, "to be pinned" is the requirement.
       // ("This policy requires that all images specify a digest": the lead gone, "specify" is the requirement.)
-      /\b(must|require|required|only|pinned|use|uses|specify|specifies|include|includes)\b|\bto\s+be\s+(?:pinned|referenced)\b/i.test(
+      /\b(must|require|required|only|pinned|use|uses|specify|specifies|include|includes)\b|\bto\s+be\s+(?:pinned|referenced|pulled)\b|\bpulled\s+by\b/i.test(
         t,
       ) &&
       !/\blatest\b/i.test(t);

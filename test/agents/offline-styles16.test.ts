@@ -139,3 +139,36 @@ describe('"no container adds X": the container adding a capability is the field 
     expect(refusedOffline('This policy adds the NET_BIND_SERVICE capability to every container.')).toBe(true);
   });
 });
+
+describe('"pulled by digest": the image named by its digest', () => {
+  const cases: TestCase[] = [
+    { name: 'a tag only is denied', object: imagePod('a', 'registry.example.com/app:1.4.2'), expect: 'deny' },
+    { name: 'no tag is denied', object: imagePod('b', 'registry.example.com/app'), expect: 'deny' },
+    {
+      name: 'a digest is allowed',
+      object: imagePod('c', `registry.example.com/app@sha256:${'a'.repeat(64)}`),
+      expect: 'allow',
+    },
+    {
+      name: 'one container without a digest is denied',
+      object: imagePod('d', `registry.example.com/app@sha256:${'a'.repeat(64)}`, 'nginx:1.27'),
+      expect: 'deny',
+    },
+  ];
+
+  it.each([
+    'Images must be pulled by digest.',
+    'Container images must be pulled by digest rather than tag.',
+    'Container images should be referenced by digest so that the same bits run everywhere. This policy requires images to be pulled by digest.',
+  ])('reads %j as a digest required', async (text) => {
+    expect(await failuresOn(text, cases)).toEqual([]);
+  });
+
+  it.each([
+    'Images must not be pulled by digest.',
+    'Images must be pulled by tag.',
+    'Images pulled by digest are allowed.',
+  ])('refuses %j', (text) => {
+    expect(refusedOffline(text)).toBe(true);
+  });
+});
