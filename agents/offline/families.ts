@@ -1305,10 +1305,18 @@ const resourceFields: OfflineFamily = {
         return undefined;
     }
     if (want.size === 0) {
-      if (/\b(resource )?requests and limits\b/.test(t))
+      // "resource limits and requests" asks for both as "requests and limits" does (kube-score's Container Resources).
+      if (/\b(resource )?(?:requests and limits|limits and requests)\b/.test(t))
         RESOURCE_NAMES.forEach((n) => (want.add(`requests.${n}`), want.add(`limits.${n}`)));
       else if (/\bresource limits\b/.test(t)) RESOURCE_NAMES.forEach((n) => want.add(`limits.${n}`));
       else if (/\bresource requests\b/.test(t)) RESOURCE_NAMES.forEach((n) => want.add(`requests.${n}`));
+      // A section the text names that no phrase above took ("resource limits & requests") would be dropped.
+      const sections = [...want].map((w) => w.split('.')[0]);
+      if (
+        want.size &&
+        ['request', 'limit'].some((s) => new RegExp(`\\b${s}s?\\b`).test(t) && !sections.includes(`${s}s`))
+      )
+        return undefined;
     }
     if (want.size === 0) return undefined;
     // "CPU limits without memory limits": one field conditional on another, not both required.
