@@ -4446,14 +4446,15 @@ const readOnlyRoot: OfflineFamily = {
   phrases: [
     ...POD_PHRASES,
     /\bexplicitly\b/i,
-    /\b(?:read-?only|immutable)\s+root\s?file\s?systems?\b/i,
+    // "a read only root filesystem", "a read-only filesystem": a container's own filesystem is its root filesystem.
+    /\b(?:read[- ]?only|immutable)\s+(?:root\s?)?file\s?systems?\b/i,
     /\breadOnlyRootFilesystem\b/i,
     /\bmount(?:ed)?\s+(?:as\s+)?read-?only\b/i,
     /\b(?:(?:the|its|their)\s+)?(?:root\s+)?file\s?systems?\s+(?:should|must|shall|needs?\s+to|has\s+to|have\s+to)\s+be\s+read[- ]only\b/i,
   ],
   match: (ctx) =>
     // "The filesystem should be read only": a container's own filesystem is its root filesystem (volumes are mounted).
-    /\bread-?only root ?file ?system\b|\breadOnlyRootFilesystem\b|\bfile\s?systems?\s+(?:should|must|shall|needs?\s+to|has\s+to|have\s+to)\s+be\s+read[- ]only\b/i.test(
+    /\bread[- ]?only (?:root ?)?file ?system\b|\breadOnlyRootFilesystem\b|\bfile\s?systems?\s+(?:should|must|shall|needs?\s+to|has\s+to|have\s+to)\s+be\s+read[- ]only\b/i.test(
       ctx.text,
     ) &&
     // "when set, must be true" and "must not be set to false" leave an unset field alone, which this family denies.

@@ -483,7 +483,7 @@ function negatedUniversal(text: string): string | undefined {
 
 /** Words that make a text a rule (a modal, an action, a verdict) rather than a statement of how things are. */
 const RULE_WORDS =
-  /\b(?:must|should|shall|may|might|can|cannot|need|needs|has\s+to|have\s+to|require[ds]?|required|mandatory|allow(?:s|ed)?|permit(?:s|ted)?|forbid\w*|disallow\w*|den(?:y|ies|ied)|block\w*|reject\w*|prevent\w*|refuse\w*|ensure\w*|enforce\w*|validat\w*|verif\w*|check\w*|never|only|avoid\w*|fail(?:s|ed|ing)?|violat\w*|alert\w*|flag\w*|warn\w*|report\w*|detect\w*|audit\w*|do\s+not|don['\u2019]t|no\b|without)\b|\bnot\s+to\b/i;
+  /\b(?:must|should|shall|may|might|can|cannot|need|needs|has\s+to|have\s+to|require[ds]?|required|mandatory|allow(?:s|ed)?|permit(?:s|ted)?|forbid\w*|disallow\w*|den(?:y|ies|ied)|block\w*|reject\w*|prevent\w*|refuse\w*|ensure\w*|makes?\s+sure|enforce\w*|validat\w*|verif\w*|check\w*|never|only|avoid\w*|fail(?:s|ed|ing)?|violat\w*|alert\w*|flag\w*|warn\w*|report\w*|detect\w*|audit\w*|do\s+not|don['\u2019]t|no\b|without)\b|\bnot\s+to\b/i;
 
 /**
  * "memory limits are not set.", "Readiness probe is not configured", "CPU requests not specified": a field said to be

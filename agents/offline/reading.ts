@@ -317,6 +317,9 @@ export function readIntent(text: string): Reading {
         narrows(purpose, all.slice(purpose.length)) ? purpose : '',
       )
       .replace(ATTRIBUTION_LEAD, '')
+      // "Makes sure that all pods have …": a check's description with its subject (the check) left out, as
+      // "Ensures that …" is.
+      .replace(/^makes?\s+sure\b(?=\s+\S)/i, 'This policy makes sure')
       .replace(/^(this|the)\s+(?:sample|following|example)\s+(policy|rule)\b/i, '$1 $2')
       .replace(
         /^(?:use\s+this\s+(policy|rule)\s+to|(?:this|the)\s+(policy|rule)\s+(?:is|can\s+be)\s+used\s+to)\s+(?=\w)/i,

@@ -172,3 +172,39 @@ describe('"pulled by digest": the image named by its digest', () => {
     expect(refusedOffline(text)).toBe(true);
   });
 });
+
+describe('a read only filesystem, and a check described as "Makes sure that …"', () => {
+  const withRoot = (name: string, securityContext?: Record<string, unknown>): KubeObject => ({
+    ...pod([container(securityContext ? { securityContext } : {})]),
+    metadata: { name, namespace: NS },
+  });
+  const cases: TestCase[] = [
+    {
+      name: 'readOnlyRootFilesystem: true is allowed',
+      object: withRoot('a', { readOnlyRootFilesystem: true }),
+      expect: 'allow',
+    },
+    {
+      name: 'readOnlyRootFilesystem: false is denied',
+      object: withRoot('b', { readOnlyRootFilesystem: false }),
+      expect: 'deny',
+    },
+    { name: 'no securityContext is denied', object: withRoot('c'), expect: 'deny' },
+  ];
+
+  it.each([
+    'Containers must use a read only root filesystem.',
+    'Containers must have a read-only filesystem.',
+    // kube-score's description of container-security-context-readonlyrootfilesystem (README_CHECKS.md).
+    'Makes sure that all pods have a security context with read only filesystem set',
+  ])('reads %j as readOnlyRootFilesystem: true required', async (text) => {
+    expect(await failuresOn(text, cases)).toEqual([]);
+  });
+
+  it.each([
+    'Containers must not use a read only root filesystem.',
+    'Volumes must be mounted with a read only filesystem.',
+  ])('refuses %j', (text) => {
+    expect(refusedOffline(text)).toBe(true);
+  });
+});
