@@ -117,6 +117,7 @@ export function corpusSources(env: NodeJS.ProcessEnv = process.env): CorpusSourc
     { name: 'kubescape-regolibrary', dir: assetPath('bench', 'corpus', 'kubescape') },
     { name: 'trivy-checks', dir: assetPath('bench', 'corpus', 'trivy') },
     { name: 'checkov-k8s', dir: assetPath('bench', 'corpus', 'checkov') },
+    { name: 'kube-linter', dir: assetPath('bench', 'corpus', 'kube-linter') },
     ...(existsSync(shared) ? [{ name: 'shared intents', dir: shared }] : []),
   ];
 }
