@@ -105,7 +105,7 @@ export interface CorpusSource {
   dir: string;
 }
 
-/** The corpora this bench runs: the Gatekeeper-, Polaris-, Pod Security Admission-, Kubescape-, trivy-checks-, Checkov- and kube-score-derived suites, and our own shared intents when present. */
+/** The corpora this bench runs: the Gatekeeper-, Polaris-, Pod Security Admission-, Kubescape-, trivy-checks-, Checkov-, kube-score- and kube-linter-derived suites, and our own shared intents when present. */
 export function corpusSources(env: NodeJS.ProcessEnv = process.env): CorpusSource[] {
   const shared = resolve(
     env.POLICYFORGE_SHARED_INTENTS ?? env.POLICYFORGE_INTENTS_DIR ?? join(assetPath(), '..', 'shared', 'intents'),
@@ -118,6 +118,7 @@ export function corpusSources(env: NodeJS.ProcessEnv = process.env): CorpusSourc
     { name: 'trivy-checks', dir: assetPath('bench', 'corpus', 'trivy') },
     { name: 'checkov-k8s', dir: assetPath('bench', 'corpus', 'checkov') },
     { name: 'kube-score', dir: assetPath('bench', 'corpus', 'kube-score') },
+    { name: 'kube-linter', dir: assetPath('bench', 'corpus', 'kube-linter') },
     ...(existsSync(shared) ? [{ name: 'shared intents', dir: shared }] : []),
   ];
 }
@@ -241,7 +242,8 @@ export function renderCorpusSection(report: CorpusReport): string {
     "their tests (bench/corpus/kubescape/README.md), the trivy-checks corpus from Aqua Security's trivy-checks Kubernetes",
     "checks and their Rego tests (bench/corpus/trivy/README.md), the checkov-k8s corpus from Checkov's Kubernetes checks",
     "and their test objects (bench/corpus/checkov/README.md), the kube-score corpus from kube-score's checks and their",
-    'fixture tests (bench/corpus/kube-score/README.md);',
+    "fixture tests (bench/corpus/kube-score/README.md), the kube-linter corpus from kube-linter's built-in checks and",
+    'their end-to-end fixtures (bench/corpus/kube-linter/README.md);',
     `"shared intents" are our own suites (../shared/intents). Code: ${report.code}. Machine: nproc ${report.machine.nproc}, Node ${report.machine.node}, load ${report.machine.loadAverage1m}.`,
     ...(report.settings.filter
       ? ['', `**Partial run**: only suites whose id contains \`${report.settings.filter}\`.`]

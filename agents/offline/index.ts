@@ -136,6 +136,19 @@ function solveOffline(intent: Intent, catalog: ApiCatalog, checkAsides: boolean)
       ],
       { details: { unplaced: [finding] } },
     );
+  // "Checks whether a deployment uses less than three replicas": a check's question names what is looked at, not which
+  // answer is caught (a scanner's finding); "check that X" requires X, "whether" / "if" leaves it open, and read as
+  // "X is required" kube-linter's finding was read inverted (test/agents/offline-kubelinter16.test.ts). Refused unless
+  // the text says a verdict of its own ("…, and denies those that do not").
+  const question = checkAsides ? checkQuestion(text) : undefined;
+  if (question)
+    throw new PolicyforgeError(
+      'PF_ERR_OFFLINE_UNSUPPORTED',
+      [
+        `"${text}" asks "${question} …" without saying which answer is to be caught (a scanner's finding); say "must …" or "must not …", or configure a model (OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible server; see docs/providers.md)`,
+      ],
+      { details: { unplaced: [question] } },
+    );
   // "in the 'test' namespace" names a namespace, not the Namespace kind: drop those phrases before looking for kinds.
   const excluded = excludedNamespacesIn(operative).filter(
     (n) => !namespaces.includes(n) && !(hostWords && n === 'host'),
@@ -505,6 +518,21 @@ function stateStatement(operative: string, text: string): string | undefined {
   if (RESTRICTION_WORDS.test(text) || IMPERATIVE.test(operative) || /\bnot\b|n['\u2019]t\b/i.test(operative))
     return undefined;
   return operative.trim().replace(/[.!]+$/, '');
+}
+
+/** "checks whether", "verifies if", "determines whether": a question that leaves the verdict unsaid. */
+const CHECK_QUESTION =
+  /\b(?:check(?:s|ed|ing)?|verif(?:y|ies|ied|ying)|validat(?:e|es|ed|ing)|test(?:s|ed|ing)?|determin(?:e|es|ed|ing)|inspect(?:s|ed|ing)?|evaluat(?:e|es|ed|ing)|examin(?:e|es|ed|ing)|assess(?:es|ed|ing)?)\s+(?:whether|if)\b/gi;
+
+/** A verdict said beside the question: a modal, or a verb that allows, denies or reports. */
+const VERDICT_WORDS =
+  /\b(?:must|should|shall|may|can(?:not)?|needs?\s+to|has\s+to|have\s+to|require[ds]?|required|mandatory|allow\w*|permit\w*|forbid\w*|disallow\w*|den(?:y|ies|ied)|block\w*|reject\w*|prevent\w*|refuse\w*|ensure\w*|enforce\w*|never|avoid\w*|fail(?:s|ed|ing)?|violat\w*|alert\w*|flag\w*|warn\w*|report\w*|audit\w*|do\s+not|don['\u2019]t)\b/i;
+
+/** The check's question the text asks ("Checks whether"), when it says no verdict beside it; else undefined. */
+function checkQuestion(text: string): string | undefined {
+  const asked = text.match(CHECK_QUESTION);
+  if (!asked || VERDICT_WORDS.test(text.replace(CHECK_QUESTION, ' '))) return undefined;
+  return asked[0];
 }
 
 /** Words that restrict or act, beyond RULE_WORDS: "is prohibited", "restricts", "are limited to", "is immutable", "This policy …". */
