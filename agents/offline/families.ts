@@ -463,7 +463,7 @@ const hostNamespaces: OfflineFamily = {
     /(?<![\w.])spec\.(?=host(?:Network|PID|IPC)\b(?![`'"]?\s+(?:is|=|==|equals|set\s+to|of)\s))/,
     /\bhost(?:Network|PID|IPC)\b/i,
     /\b(?:network(?:ing)?|pid|ipc)\b/i,
-    /\b(?:share|shares|sharing|access)\b/i,
+    /\b(?:share|shares|shared|sharing|access)\b/i,
   ],
   match: (ctx) => {
     const t = ctx.text;

@@ -208,3 +208,36 @@ describe('a read only filesystem, and a check described as "Makes sure that …"
     expect(refusedOffline(text)).toBe(true);
   });
 });
+
+describe('"the host\'s IPC namespace is not shared": the passive of sharing it', () => {
+  const withHost = (name: string, spec: Record<string, unknown>): KubeObject => ({
+    ...pod([container()], spec),
+    metadata: { name, namespace: NS },
+  });
+  const cases: TestCase[] = [
+    { name: 'hostIPC: true is denied', object: withHost('a', { hostIPC: true }), expect: 'deny' },
+    { name: 'hostIPC: false is allowed', object: withHost('b', { hostIPC: false }), expect: 'allow' },
+    // The text names the IPC namespace only.
+    {
+      name: 'hostNetwork: true is not this rule, allowed',
+      object: withHost('c', { hostNetwork: true }),
+      expect: 'allow',
+    },
+    { name: 'no host namespace is allowed', object: withHost('d', {}), expect: 'allow' },
+  ];
+
+  it.each([
+    // kube-linter's remediation for host-ipc (pkg/builtinchecks/yamls/host-ipc.yaml).
+    "Ensure the host's IPC namespace is not shared.",
+    "The host's IPC namespace must not be shared.",
+  ])('reads %j as hostIPC forbidden', async (text) => {
+    expect(await failuresOn(text, cases)).toEqual([]);
+  });
+
+  it.each(["The host's network namespace is shared.", 'The host network namespace may be shared.'])(
+    'refuses %j, which states or permits it',
+    (text) => {
+      expect(refusedOffline(text)).toBe(true);
+    },
+  );
+});
