@@ -826,9 +826,12 @@ const META_VALUES: readonly RegExp[] = [
 export type Phrase = RegExp | readonly [RegExp, 'not'];
 
 /** Phrasings every family reads the same way: booleans, "unset or false", and warn-instead-of-deny. */
-/** "at the pod level or in every container" (either level will do): how the families read a field already. */
+/**
+ * "at the pod level or in every container", "at the Pod or container level" (either level will do): how the families
+ * read a field already. ("at the pod and container levels" asks for both, and stays unplaced.)
+ */
 const EITHER_LEVEL =
-  /\b(?:either\s+)?(?:at|on)\s+the\s+pod\s+level\s+or\s+(?:in|on|for)\s+(?:every|each|all(?:\s+the)?)\s+containers?\b|\b(?:either\s+)?(?:in|on|for)\s+(?:every|each|all(?:\s+the)?)\s+containers?\s+or\s+(?:at|on)\s+the\s+pod\s+level\b/gi;
+  /\b(?:at|on|in)\s+(?:either\s+)?(?:the\s+)?(?:pod|container)\s+or\s+(?:the\s+)?(?:pod|container)\s+levels?\b|\b(?:either\s+)?(?:at|on)\s+the\s+pod\s+level\s+or\s+(?:in|on|for)\s+(?:every|each|all(?:\s+the)?)\s+containers?\b|\b(?:either\s+)?(?:in|on|for)\s+(?:every|each|all(?:\s+the)?)\s+containers?\s+or\s+(?:at|on)\s+the\s+pod\s+level\b/gi;
 
 const GENERIC_PHRASES: ReadonlyArray<[RegExp, string]> = [
   [

@@ -241,3 +241,41 @@ describe('"the host\'s IPC namespace is not shared": the passive of sharing it',
     },
   );
 });
+
+describe('"at the Pod or container level": either level will do, as the families read it', () => {
+  const withSc = (name: string, podSc?: Record<string, unknown>, ctrSc?: Record<string, unknown>): KubeObject => ({
+    ...pod([container(ctrSc ? { securityContext: ctrSc } : {})], podSc ? { securityContext: podSc } : {}),
+    metadata: { name, namespace: NS },
+  });
+  const cases: TestCase[] = [
+    { name: 'set in the pod only is allowed', object: withSc('a', { runAsNonRoot: true }), expect: 'allow' },
+    {
+      name: 'set in the container only is allowed',
+      object: withSc('b', undefined, { runAsNonRoot: true }),
+      expect: 'allow',
+    },
+    {
+      name: 'false in the container over true in the pod is denied',
+      object: withSc('c', { runAsNonRoot: true }, { runAsNonRoot: false }),
+      expect: 'deny',
+    },
+    { name: 'set nowhere is denied', object: withSc('d'), expect: 'deny' },
+  ];
+
+  it('reads the Pod Security wording with it', async () => {
+    expect(
+      await failuresOn(
+        'Containers should not be allowed to run as the root user. This policy requires runAsNonRoot to be set to true at the Pod or container level.',
+        cases,
+      ),
+    ).toEqual([]);
+  });
+
+  it.each([
+    // Both levels, or one named level, ask for more than the families check.
+    'runAsNonRoot must be set to true at the pod and container levels.',
+    'runAsNonRoot must be set to true at the container level.',
+  ])('refuses %j', (text) => {
+    expect(refusedOffline(text)).toBe(true);
+  });
+});
