@@ -321,6 +321,12 @@ export function readIntent(text: string): Reading {
       // "Ensures that …" is.
       .replace(/^makes?\s+sure\b(?=\s+\S)/i, 'This policy makes sure')
       .replace(/^(this|the)\s+(?:sample|following|example)\s+(policy|rule)\b/i, '$1 $2')
+      // "This policy prevents users from creating …": everyone is stopped, as in "prevents creating …". A qualified
+      // subject ("prevents non-admin users from …") names whom it applies to and is left to refuse.
+      .replace(
+        /^((?:this|the)\s+(?:policy|rule)\s+(?:also\s+)?(?:prevents?|blocks?|stops?|disallows?|forbids?|prohibits?))\s+(?:users|anyone|everyone|people)\s+from\s+(?=\w+ing\b)/i,
+        '$1 ',
+      )
       .replace(
         /^(?:use\s+this\s+(policy|rule)\s+to|(?:this|the)\s+(policy|rule)\s+(?:is|can\s+be)\s+used\s+to)\s+(?=\w)/i,
         (_m, a?: string, b?: string) => `This ${a ?? b} will `,

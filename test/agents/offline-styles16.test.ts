@@ -279,3 +279,32 @@ describe('"at the Pod or container level": either level will do, as the families
     expect(refusedOffline(text)).toBe(true);
   });
 });
+
+describe('"This policy prevents users from …": everyone is stopped', () => {
+  const service = (name: string, type?: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: NS },
+    spec: { ports: [{ port: 80 }], ...(type ? { type } : {}) },
+  });
+  const cases: TestCase[] = [
+    { name: 'a NodePort Service is denied', object: service('a', 'NodePort'), expect: 'deny' },
+    { name: 'a ClusterIP Service is allowed', object: service('b', 'ClusterIP'), expect: 'allow' },
+    { name: 'a Service without a type is allowed', object: service('c'), expect: 'allow' },
+  ];
+
+  it.each([
+    'This policy prevents users from creating Services of type NodePort.',
+    'This policy blocks users from creating Services of type NodePort.',
+  ])('reads %j as NodePort Services denied', async (text) => {
+    expect(await failuresOn(text, cases)).toEqual([]);
+  });
+
+  it.each([
+    // Whom the rule applies to is named: the policy cannot tell them apart offline.
+    'This policy prevents non-admin users from creating Services of type NodePort.',
+    'This policy prevents users from the dev team from creating Services of type NodePort.',
+  ])('refuses %j', (text) => {
+    expect(refusedOffline(text)).toBe(true);
+  });
+});
