@@ -6691,6 +6691,92 @@ if (${missing}) {
   },
 };
 
+/** A PriorityClass or RuntimeClass name: a DNS subdomain, lower case ("High", "GVisor" are words, not names). */
+const CLASS_NAME = String.raw`[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?`;
+/** The class fields a name is given to, and how people name them. */
+const CLASS_FIELDS = POD_FIELDS.filter((f) => !f.list);
+const CLASS_WORDS = String.raw`(?:priority\s?class(?:\s?name)?|runtime\s?class(?:\s?name)?|priorityClassName|runtimeClassName)`;
+/**
+ * "must use the priority class high", "must set runtimeClassName to gvisor", "The priorityClassName of Pods must not be
+ * system-node-critical", "must use the `gvisor` runtime class": one class named by one name. Group 2/4/6/8: the name.
+ */
+const CLASS_NAMED = new RegExp(
+  [
+    String.raw`\b(?:use|uses|using|run\s+with|runs\s+with)\s+(?:the\s+)?${CLASS_WORDS}\s+(?:named\s+|called\s+)?([\x60'"]?)(${CLASS_NAME})\1(?=[\s.,;!]|$)`,
+    String.raw`\b(?:set|sets|setting)\s+(?:the\s+)?${CLASS_WORDS}\s+to\s+([\x60'"]?)(${CLASS_NAME})\3(?=[\s.,;!]|$)`,
+    String.raw`\b${CLASS_WORDS}\s+(?:of\s+(?:all\s+|every\s+|each\s+)?\w+\s+)?(?:must|should|shall)\s+(?:not\s+)?be\s+([\x60'"]?)(${CLASS_NAME})\5(?=[\s.,;!]|$)`,
+    String.raw`\b(?:use|uses|using)\s+(?:the\s+)?([\x60'"])(${CLASS_NAME})\7\s+${CLASS_WORDS}\b`,
+  ].join('|'),
+  'gi',
+);
+
+/**
+ * "Pods must use the priority class high", "Pods must not set runtimeClassName to runc": spec.priorityClassName or
+ * spec.runtimeClassName equal to the name (or, negated, not), on Pods and every pod controller's template. Required, a
+ * pod without the field is denied: for a Pod the Priority admission plugin has already written the cluster's default
+ * PriorityClass into the field before any webhook sees it (plugin/pkg/admission/priority), so only a pod left with no
+ * class at all is denied. One name only: a list ("high or critical"), "only" or an exception is refused.
+ */
+const podClassName: OfflineFamily = {
+  id: 'pod-class-name',
+  title:
+    'the PriorityClass or RuntimeClass a pod uses (priorityClassName / runtimeClassName equal to the name, or not)',
+  examples: [
+    'Pods must use the runtime class gvisor.',
+    'Pods must not use the priority class system-cluster-critical.',
+  ],
+  phrases: [...POD_PHRASES, CLASS_NAMED],
+  match: (ctx) => {
+    const t = ctx.text;
+    const said = [...t.matchAll(new RegExp(CLASS_NAMED.source, 'gi'))];
+    if (said.length !== 1) return undefined;
+    const name = [2, 4, 6, 8].map((i) => said[0][i]).find((x) => x !== undefined);
+    // Names are lower case (the phrase is read without case, so "GVisor" reaches here); "the priority class default"
+    // is the cluster's default class, whichever it is.
+    if (!name || !/^[a-z0-9.-]+$/.test(name) || name === 'default' || isVagueName(name)) return undefined;
+    // "Priority class should be set": after "be", an unquoted participle or state is what the field must be, not a
+    // name (pod-field-required reads that).
+    if (
+      said[0][6] === name &&
+      !said[0][5] &&
+      /(?:ed|ing)$|^(?:set|unset|empty|present|none|null|true|false|non|valid|one)$/.test(name)
+    )
+      return undefined;
+    if (/\b(?:only|unless|except|but|or|and)\b/i.test(t)) return undefined;
+    const fields = CLASS_FIELDS.filter((f) => f.words.test(said[0][0]));
+    if (fields.length !== 1) return undefined;
+    const field = fields[0].field;
+    const forbid = ctx.negated;
+    const other = name === 'other-class' ? 'another-class' : 'other-class';
+    return podSpecRule(
+      ctx,
+      {
+        family: 'pod-class-name',
+        summary: forbid ? `pods must not use ${field} ${name}` : `pods must use ${field} ${name}`,
+        offending: forbid
+          ? [{ name: `${field} ${name}`, container: {}, podSpec: { [field]: name } }]
+          : [
+              { name: `no ${field}`, container: {} },
+              { name: `${field} ${other}`, container: {}, podSpec: { [field]: other } },
+            ],
+        compliant: forbid
+          ? [
+              { name: `no ${field}`, container: {} },
+              { name: `${field} ${other}`, container: {}, podSpec: { [field]: other } },
+            ]
+          : [{ name: `${field} ${name}`, container: {}, podSpec: { [field]: name } }],
+        polarity: forbid ? 'forbid' : 'require',
+      },
+      [step('podSpecOf', 'the pod spec of a pod or workload')],
+      (summary) => `const value = podSpecOf(request.object)?.${field};
+if (${forbid ? `value === ${js(name)}` : `value !== ${js(name)}`}) {
+  ${act(ctx, js(summary))}
+}
+`,
+    );
+  },
+};
+
 const GROUP_FIELDS = ['runAsGroup', 'fsGroup', 'supplementalGroups'] as const;
 
 /** "unset or set to a number greater than zero": 0 is the offence, unset is fine. */
@@ -8506,6 +8592,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   serviceType,
   ingressHost,
   ingressTls,
+  podClassName,
   podFieldRequired,
   replicas,
   hpaMinReplicas,

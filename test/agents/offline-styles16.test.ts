@@ -308,3 +308,79 @@ describe('"This policy prevents users from …": everyone is stopped', () => {
     expect(refusedOffline(text)).toBe(true);
   });
 });
+
+describe('a PriorityClass or RuntimeClass named: the pod spec field equal to the name, or not', () => {
+  const withClass = (name: string, spec: Record<string, unknown>): KubeObject => ({
+    ...pod([container()], spec),
+    metadata: { name, namespace: NS },
+  });
+  const deployment = (name: string, spec: Record<string, unknown>): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: NS },
+    spec: {
+      selector: { matchLabels: { app: 'x' } },
+      template: { metadata: { labels: { app: 'x' } }, spec: { containers: [container()], ...spec } },
+    },
+  });
+  const runtime: TestCase[] = [
+    { name: 'gvisor is allowed', object: withClass('a', { runtimeClassName: 'gvisor' }), expect: 'allow' },
+    { name: 'runc is denied', object: withClass('b', { runtimeClassName: 'runc' }), expect: 'deny' },
+    { name: 'no runtime class is denied', object: withClass('c', {}), expect: 'deny' },
+    { name: "a Deployment's pods without one are denied", object: deployment('d', {}), expect: 'deny' },
+    {
+      name: "a Deployment's pods with gvisor are allowed",
+      object: deployment('e', { runtimeClassName: 'gvisor' }),
+      expect: 'allow',
+    },
+  ];
+  const critical: TestCase[] = [
+    {
+      name: 'system-cluster-critical is denied',
+      object: withClass('a', { priorityClassName: 'system-cluster-critical' }),
+      expect: 'deny',
+    },
+    { name: 'another class is allowed', object: withClass('b', { priorityClassName: 'high' }), expect: 'allow' },
+    { name: 'no class is allowed', object: withClass('c', {}), expect: 'allow' },
+    {
+      name: "a Deployment's pods with system-cluster-critical are denied",
+      object: deployment('d', { priorityClassName: 'system-cluster-critical' }),
+      expect: 'deny',
+    },
+  ];
+
+  it.each([
+    'Pods must use the runtime class gvisor.',
+    'Pods must set runtimeClassName to gvisor.',
+    "Pods must use the 'gvisor' runtime class.",
+    'The runtimeClassName of Pods must be gvisor.',
+  ])('reads %j as runtimeClassName gvisor required', async (text) => {
+    expect(await failuresOn(text, runtime)).toEqual([]);
+  });
+
+  it.each([
+    'Pods must not use the priority class system-cluster-critical.',
+    'Pods must not set priorityClassName to system-cluster-critical.',
+  ])('reads %j as that priorityClassName forbidden', async (text) => {
+    expect(await failuresOn(text, critical)).toEqual([]);
+  });
+
+  it.each([
+    // Names are lower case; "default" is the cluster's default class; a list, "only" and a state are not one name.
+    'Pods must use the runtime class GVisor.',
+    'Pods must use the priority class default.',
+    'Pods must use the priority class high or critical.',
+    'Only the priority class high may be used.',
+  ])('refuses %j', (text) => {
+    expect(refusedOffline(text)).toBe(true);
+  });
+
+  it('leaves "Priority class should be set" to the requirement of any class', async () => {
+    expect(
+      await failuresOn('Priority class should be set', [
+        { name: 'any class is allowed', object: withClass('a', { priorityClassName: 'set' }), expect: 'allow' },
+        { name: 'no class is denied', object: withClass('b', {}), expect: 'deny' },
+      ]),
+    ).toEqual([]);
+  });
+});
