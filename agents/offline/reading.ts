@@ -67,6 +67,17 @@ const OPERATIVE_SENTENCE =
 const RATIONALE_SENTENCE =
   /^this (?!policy\b|rule\b)(?:prevents|stops|protects|avoids|keeps|reduces|helps|limits|mitigates|closes|removes)\b|\b(?:can lead to|could lead to|may lead to|leads to|will be frozen|is deprecated|are deprecated|has been deprecated|best practice|it is (?:important|recommended|common|advised|advisable|a good idea)|is recommended|are recommended|this can|this could|this may|can be used to|could be used to|may be used to|allows? (?:an )?attackers?|for example|e\.g\.|use of this policy|requires customi[sz]ation|known issue|auto-?generation|see:|https?:\/\/|corresponds to|for (?:more |further )?information|to prevent bypasses|if exact matches)/i;
 
+/**
+ * "A container that does not set a CPU request may be scheduled on a node without capacity", "… traffic may reach a
+ * container that is not ready": what may happen, a consequence said as a possibility, not a permission. (A sentence
+ * with "only", "not" or "never" may still be a rule, and is left to be read.)
+ */
+const POSSIBLE_CONSEQUENCE =
+  /\b(?:may|might|could|can)\s+(?:be\s+(?:scheduled|evicted|killed|starved|throttled|exposed|compromised|abused|exploited|overwhelmed|lost)|(?:reach|cause|result\s+in|gain|escape|consume|exhaust|crash|starve|leak|expose|compromise|affect|impact|degrade|overload|bypass|escalate|tamper\s+with|interfere\s+with|run\s+out\s+of)\b)/i;
+/** Words that keep a possibility a rule ("may only", "may not"); the conditions of a consequence are set aside first. */
+const STILL_A_RULE = /\b(?:only|not|never|no)\b|n['\u2019]t\b/i;
+const CONSEQUENCE_CONDITION = /\bnot\s+ready\b|\b(?:does|do)\s+not\s+(?:set|define|specify|have)\b|\bwithout\b/gi;
+
 /** "Use registry.k8s.io instead.": advice on what to do instead, beside a rule that says what is not allowed. */
 const ADVICE_INSTEAD = /^(?:please\s+)?(?:use|prefer|switch\s+to|migrate\s+to|move\s+to|consider)\b.*\binstead\b/i;
 
@@ -345,7 +356,8 @@ export function readIntent(text: string): Reading {
     }
     // "This policy, requiring Kubernetes v1.19 or later, ensures …": the aside is read (and refused) unless POLICY_LEAD drops it.
     const isPolicy = /^(?:this|the) (?:policy|rule)(?:,[^,]{1,80},)?\s+(?!is\b)/i.test(s);
-    if ((RATIONALE_SENTENCE.test(s) || ADVICE_INSTEAD.test(s)) && !isPolicy) {
+    const consequence = POSSIBLE_CONSEQUENCE.test(s) && !STILL_A_RULE.test(s.replace(CONSEQUENCE_CONDITION, ' '));
+    if ((RATIONALE_SENTENCE.test(s) || ADVICE_INSTEAD.test(s) || consequence) && !isPolicy) {
       // A rule with an aside ("…must not add capabilities, e.g. NET_ADMIN") is still a rule: it is read (and
       // refused if the aside cannot be placed) unless a "This policy" sentence says what is done.
       if (OPERATIVE_SENTENCE.test(s))

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { understandOffline } from '../../agents/index.js';
 import type { KubeObject, TestCase } from '../../common/index.js';
 import { createSandbox } from '../../sandbox/index.js';
 import { offlineFailures, refusedOffline } from './offline-harness.js';
@@ -382,5 +383,36 @@ describe('a PriorityClass or RuntimeClass named: the pod spec field equal to the
         { name: 'no class is denied', object: withClass('b', {}), expect: 'deny' },
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('a consequence said as a possibility ("… may be scheduled on a node without capacity") is why, not a rule', () => {
+  const same = (text: string, bare: string): void => {
+    const a = understandOffline({ text });
+    const b = understandOffline({ text: bare });
+    expect(a.family).toBe(b.family);
+    expect(a.spec.javascript).toBe(b.spec.javascript);
+    expect(a.plan.tests).toEqual(b.plan.tests);
+  };
+
+  it.each([
+    [
+      'A container that does not set a CPU request may be scheduled on a node without capacity. This policy requires CPU requests.',
+      'This policy requires CPU requests.',
+    ],
+    [
+      'Without a readiness probe traffic may reach a container that is not ready. This policy requires readiness probes for all containers.',
+      'This policy requires readiness probes for all containers.',
+    ],
+  ])('reads %j as its policy sentence alone', (text, bare) => {
+    same(text, bare);
+  });
+
+  it.each([
+    // A permission with "only" is a rule, and a second one here.
+    'Pods may only be scheduled on nodes labelled pool=web. This policy requires CPU requests.',
+    'Pods may be scheduled only on nodes labelled pool=web. This policy requires CPU requests.',
+  ])('still refuses %j, which states a second rule', (text) => {
+    expect(refusedOffline(text)).toBe(true);
   });
 });
