@@ -1155,6 +1155,10 @@ const imageRegistry: OfflineFamily = {
     'This policy validates that container images only originate from the registry `eu.foo.io` or `bar.io`.',
   ],
   phrases: [
+    // "This policy restricts images to those from a.io and b.io": the allow-list, said as a restriction.
+    // First: the images phrase below takes the words the lookahead needs.
+    /\brestrict(?:s|ed)?\b(?=\s+(?:all\s+)?(?:container\s+)?images?\s+to\s+(?:those|ones|images)\s+(?:from|hosted|pulled|stored)\b)/i,
+    /\bto\s+(?:those|ones)\b(?=\s+(?:from|hosted|pulled|stored)\b)/i,
     ...POD_PHRASES,
     // "Images from registries other than registry.example.com are not allowed", "Images are not allowed unless they
     // come from registry.example.com": the allow-list said through its complement, a negation the ban undoes.

@@ -332,6 +332,12 @@ export function readIntent(text: string): Reading {
       // "Ensures that …" is.
       .replace(/^makes?\s+sure\b(?=\s+\S)/i, 'This policy makes sure')
       .replace(/^(this|the)\s+(?:sample|following|example)\s+(policy|rule)\b/i, '$1 $2')
+      // "Restrict LoadBalancer Services to the edge namespace": they are allowed there only, as "… are only allowed in the
+      // edge namespace" says (which the families read); one namespace, the rest of the sentence the subject.
+      .replace(
+        /^(?:(?:this|the)\s+(?:policy|rule)\s+)?restricts?\s+((?:[\w-]+\s+){0,3}[\w-]+)\s+to\s+(?:the\s+)?([`'"]?[a-z0-9][-a-z0-9]*[`'"]?)\s+namespace$/i,
+        '$1 are only allowed in the $2 namespace',
+      )
       // "This policy prevents users from creating …": everyone is stopped, as in "prevents creating …". A qualified
       // subject ("prevents non-admin users from …") names whom it applies to and is left to refuse.
       .replace(
@@ -787,6 +793,7 @@ const QUANTIFIERS = new Set(
 
 /** "restrict X to Y" means "only Y"; plain "restrict X" is read as a ban. Never a value ("enforce=restricted"). */
 const RESTRICT = /(?<![=:/.@`'"\u2018\u201c-])\brestrict(?:s|ed|ing)?\b(?![^.]*\bto\b)/gi;
+const RESTRICT_TO = /(?<![=:/.@`'"\u2018\u201c-])\brestrict(?:s|ed|ing)?\b(?=[^.]*\bto\b)/i;
 
 /** "set to restricted", "with the value disabled": the word after a setter is a value, whatever it means elsewhere. */
 const SET_VALUE = /(\b(?:set\s+to|with\s+(?:the\s+)?value|equal\s+to|equals)\s+)([A-Za-z]+)\b(?![`'"\u2019\u201d])/gi;
@@ -934,7 +941,10 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
   }
   const aboutSubject = s !== before;
   for (const [re, becomes] of GENERIC_PHRASES) s = s.replace(re, becomes);
-  s = s.replace(RESTRICT, ' deny ');
+  // "restrict X to Y" is an allow-list of Y, whichever phrase took the "to" ("Restrict LoadBalancer Services to the edge
+  // namespace": the namespace phrase took it, and read as a ban the rule denied them in edge, the inverse). Judged on
+  // the statement as written; a "restrict" no family read as its allow-list stays unplaced.
+  if (!RESTRICT_TO.test(statement)) s = s.replace(RESTRICT, ' deny ');
   // "is not allowed", "do not allow": one negation, read through the tokens below.
   const unplaced: string[] = [];
   // "CPU limits are not required", "containers need not set …": a permission, never a ban. Counting its "not"

@@ -416,3 +416,60 @@ describe('a consequence said as a possibility ("… may be scheduled on a node w
     expect(refusedOffline(text)).toBe(true);
   });
 });
+
+describe('"restrict X to Y" is an allow-list of Y, whichever words Y is said in', () => {
+  const service = (name: string, namespace: string, type: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace },
+    spec: { type, ports: [{ port: 80 }] },
+  });
+  // Read before as a ban in edge: LoadBalancers denied in edge, allowed everywhere else (the inverse).
+  const edge: TestCase[] = [
+    {
+      name: 'a LoadBalancer in edge is allowed',
+      object: service('a', 'edge', 'LoadBalancer'),
+      namespace: 'edge',
+      expect: 'allow',
+    },
+    {
+      name: 'a LoadBalancer in shop is denied',
+      object: service('b', NS, 'LoadBalancer'),
+      namespace: NS,
+      expect: 'deny',
+    },
+    { name: 'a ClusterIP in shop is allowed', object: service('c', NS, 'ClusterIP'), namespace: NS, expect: 'allow' },
+  ];
+
+  it.each([
+    'Restrict LoadBalancer Services to the edge namespace.',
+    'This policy restricts LoadBalancer Services to the edge namespace.',
+  ])('reads %j as LoadBalancers only in edge', async (text) => {
+    expect(await failuresOn(text, edge)).toEqual([]);
+  });
+
+  const registries: TestCase[] = [
+    { name: 'registry.corp.example is allowed', object: imagePod('a', 'registry.corp.example/app:1'), expect: 'allow' },
+    { name: 'ghcr.io/corp is allowed', object: imagePod('b', 'ghcr.io/corp/app:1'), expect: 'allow' },
+    { name: 'ghcr.io/other is denied', object: imagePod('c', 'ghcr.io/other/app:1'), expect: 'deny' },
+    { name: 'Docker Hub is denied', object: imagePod('d', 'nginx:1.27'), expect: 'deny' },
+  ];
+
+  it('reads "restricts images to those from a and b" as the allow-list (a phrase order once read it as a ban)', async () => {
+    expect(
+      await failuresOn(
+        'Images should come from a known registry. This policy restricts images to those from registry.corp.example and ghcr.io/corp.',
+        registries,
+      ),
+    ).toEqual([]);
+  });
+
+  it.each([
+    // Read before as a ban on Pods in prod.
+    'Restrict Pods to the prod namespace.',
+    'Restrict LoadBalancer Services to the edge and lb namespaces.',
+    'This policy restricts images to those not from docker.io.',
+  ])('refuses %j', (text) => {
+    expect(refusedOffline(text)).toBe(true);
+  });
+});
