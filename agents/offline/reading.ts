@@ -131,6 +131,18 @@ const ONLY_IN_NAMESPACE = [
     `^(.+?)\\s+(?:is|are)\\s+(?:only\\s+(?:allowed|permitted)|(?:allowed|permitted)\\s+only)\\s+${IN_ONE_NAMESPACE}$`,
     'i',
   ),
+  // "NodePort Services are allowed in the edge namespace only": "only" after the place. (Left to the family, the
+  // "only" read as theirs: only NodePort Services were allowed in edge, every other type there denied.)
+  new RegExp(`^(.+?)\\s+(?:is|are)\\s+(?:allowed|permitted)\\s+${IN_ONE_NAMESPACE}\\s+only$`, 'i'),
+  new RegExp(
+    `^(.+?)\\s+(?:may|can|must|should|shall)\\s+be\\s+(?:created|used|deployed)\\s+${IN_ONE_NAMESPACE}\\s+only$`,
+    'i',
+  ),
+  // "LoadBalancer Services are restricted to the edge namespace", "… must be limited to …": kept there, the same place.
+  new RegExp(
+    `^(.+?)\\s+(?:is|are|must\\s+be|should\\s+be|shall\\s+be)\\s+(?:restricted|limited|confined)\\s+to\\s+(?:the\\s+)?(?:(${NS_NAME})\\s+namespace|namespace\\s+(${NS_NAME}))$`,
+    'i',
+  ),
   // "LoadBalancer Services may only be created in the edge namespace"
   // ("… should only be created in …", "… must only be deployed in …": the same single place, said as a duty)
   new RegExp(
@@ -138,6 +150,12 @@ const ONLY_IN_NAMESPACE = [
     'i',
   ),
 ];
+
+/** "Only X are allowed in the edge namespace" (group 1: "Only"). */
+const ONLY_X_IN_NAMESPACE = new RegExp(
+  `^(only)\\s+(?!in\\b).+?\\s+(?:is|are|may\\s+be|can\\s+be)\\s+(?:allowed|permitted|created|used|deployed)\\s+${IN_ONE_NAMESPACE}$`,
+  'i',
+);
 
 /** "… in any namespace other than dev" (the whole tail). */
 const OTHER_THAN_NAMESPACE = new RegExp(
@@ -1045,6 +1063,10 @@ function placeStatement(statement: string, o: PlaceOptions): Placement & { about
       /\b(?:pod|container)[-\s]level\b|\b(?:in|at|on)\s+(?:the\s+)?(?:pod|container|its\s+own|each\s+container)(?:['\u2019]s)?\s+(?:securityContext|security\s+context|level|spec)\b|\bits\s+own\s+(?:securityContext|security\s+context)\b/gi,
     ))
     unplaced.push(m[0]);
+  // "Only NodePort Services are allowed in the edge namespace": only NodePort ones in edge (the others denied there), or
+  // NodePort ones only in edge? Both are said by these words; neither is read.
+  const onlyThere = ONLY_X_IN_NAMESPACE.exec(statement.trim());
+  if (onlyThere) unplaced.push(onlyThere[1]);
   // "A, B, or both" / "A and/or B" asks for at least one: a family that reads lists as "every one" would require
   // both, so the words stay unplaced unless the family's own phrase took them.
   for (const m of s.matchAll(/\bor\s+(?:both|all\s+(?:three|of\s+them))\b|\band\s*\/\s*or\b/gi)) unplaced.push(m[0]);

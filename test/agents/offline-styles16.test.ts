@@ -473,3 +473,47 @@ describe('"restrict X to Y" is an allow-list of Y, whichever words Y is said in'
     expect(refusedOffline(text)).toBe(true);
   });
 });
+
+describe('X kept to one namespace, said with "only" after the place or as a restriction', () => {
+  const service = (name: string, namespace: string, type: string): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace },
+    spec: { type, ports: [{ port: 80 }] },
+  });
+  const nodePorts: TestCase[] = [
+    {
+      name: 'a NodePort in edge is allowed',
+      object: service('a', 'edge', 'NodePort'),
+      namespace: 'edge',
+      expect: 'allow',
+    },
+    {
+      name: 'a ClusterIP in edge is allowed',
+      object: service('b', 'edge', 'ClusterIP'),
+      namespace: 'edge',
+      expect: 'allow',
+    },
+    { name: 'a NodePort in shop is denied', object: service('c', NS, 'NodePort'), namespace: NS, expect: 'deny' },
+    { name: 'a ClusterIP in shop is allowed', object: service('d', NS, 'ClusterIP'), namespace: NS, expect: 'allow' },
+  ];
+
+  it.each([
+    // Read before as "only NodePort Services in edge": ClusterIP Services in edge were denied.
+    'NodePort Services are allowed in the edge namespace only.',
+    'NodePort Services may be created in the edge namespace only.',
+    // Read before as a ban in edge, the inverse.
+    'NodePort Services are restricted to the edge namespace.',
+    'NodePort Services must be limited to the edge namespace.',
+  ])('reads %j as NodePort Services only in edge', async (text) => {
+    expect(await failuresOn(text, nodePorts)).toEqual([]);
+  });
+
+  it.each([
+    // Only NodePort ones in edge, or NodePort ones only in edge: both are said by these words.
+    'Only NodePort Services are allowed in the edge namespace.',
+    'NodePort Services are not restricted to the edge namespace.',
+  ])('refuses %j', (text) => {
+    expect(refusedOffline(text)).toBe(true);
+  });
+});
