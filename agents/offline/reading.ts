@@ -124,11 +124,11 @@ function requiredOf(led: string, before: string): string {
 /** A namespace name as written after "in (the)" or before "namespace". */
 const NS_NAME = `[\`'"]?[a-z0-9](?:[-a-z0-9]*[a-z0-9])?[\`'"]?`;
 /** "in the edge namespace", "in namespace edge", "in the namespace edge": one namespace, named. */
-const IN_ONE_NAMESPACE = `in\\s+(?:the\\s+)?(?:(${NS_NAME})\\s+namespace|namespace\\s+(${NS_NAME}))`;
+const IN_ONE_NAMESPACE = `(?:in|within|inside)\\s+(?:the\\s+)?(?:(${NS_NAME})\\s+namespace|namespace\\s+(${NS_NAME}))`;
 const ONLY_IN_NAMESPACE = [
   // "LoadBalancer Services are only allowed in the edge namespace", "… are allowed only in …", "… is only permitted …"
   new RegExp(
-    `^(.+?)\\s+(?:is|are)\\s+(?:only\\s+(?:allowed|permitted)|(?:allowed|permitted)\\s+only)\\s+${IN_ONE_NAMESPACE}$`,
+    `^(.+?)\\s+(?:is|are)\\s+(?:only\\s+(?:allowed|permitted)(?:\\s+to\\s+(?:run|exist))?|(?:allowed|permitted)\\s+only)\\s+${IN_ONE_NAMESPACE}$`,
     'i',
   ),
   // "NodePort Services are allowed in the edge namespace only": "only" after the place. (Left to the family, the
@@ -146,7 +146,7 @@ const ONLY_IN_NAMESPACE = [
   // "LoadBalancer Services may only be created in the edge namespace"
   // ("… should only be created in …", "… must only be deployed in …": the same single place, said as a duty)
   new RegExp(
-    `^(.+?)\\s+(?:may|can|must|should|shall)\\s+only\\s+be\\s+(?:created|used|deployed)\\s+${IN_ONE_NAMESPACE}$`,
+    `^(.+?)\\s+(?:may|can|must|should|shall)\\s+only\\s+(?:be\\s+(?:created|used|deployed|run)|run|exist)\\s+${IN_ONE_NAMESPACE}$`,
     'i',
   ),
 ];

@@ -505,6 +505,10 @@ describe('X kept to one namespace, said with "only" after the place or as a rest
     // Read before as a ban in edge, the inverse.
     'NodePort Services are restricted to the edge namespace.',
     'NodePort Services must be limited to the edge namespace.',
+    // The same place said with another verb.
+    'NodePort Services should only run in the edge namespace.',
+    'NodePort Services may only be used within the edge namespace.',
+    'NodePort Services can only exist in the edge namespace.',
   ])('reads %j as NodePort Services only in edge', async (text) => {
     expect(await failuresOn(text, nodePorts)).toEqual([]);
   });
