@@ -269,10 +269,11 @@ const LEGACY_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 /** "the ingress class nginx", "the nginx ingress class", "ingress class … must be nginx" (one name, or "a or b"). */
 function ingressClassNames(text: string): string[] | undefined {
   const q = `[\`'"]?`;
-  const list = `${q}${CLASS_NAME}${q}(?:\\s+or\\s+${q}${CLASS_NAME}${q})*`;
+  // One class an Ingress names, so "a, b and c" is as much a choice as "a or b".
+  const list = `${q}${CLASS_NAME}${q}(?:\\s*,\\s*(?:(?:or|and)\\s+)?${q}${CLASS_NAME}${q}|\\s+(?:or|and)\\s+${q}${CLASS_NAME}${q})*`;
   const forms = [
     new RegExp(
-      `\\bingress\\s?class\\s+(?:named\\s+|called\\s+)?(${list})(?=\\s*(?:[.,;]|$|\\s+(?:in|for|on)\\b))`,
+      `\\bingress\\s?class(?:es)?\\s+(?:named\\s+|called\\s+)?(${list})(?=\\s*(?:[.,;]|$|\\s+(?:in|for|on|are|is|may)\\b))`,
       'i',
     ),
     new RegExp(`\\bthe\\s+(${q}${CLASS_NAME}${q})\\s+ingress\\s?class\\b`, 'i'),
@@ -284,7 +285,10 @@ function ingressClassNames(text: string): string[] | undefined {
   for (const re of forms) {
     const m = re.exec(text);
     if (!m) continue;
-    const names = m[1].split(/\s+or\s+/i).map((n) => n.replace(/[`'"]/g, '').toLowerCase());
+    const names = m[1]
+      .split(/\s*,\s*(?:(?:or|and)\s+)?|\s+(?:or|and)\s+/i)
+      .map((n) => n.replace(/[`'"]/g, '').toLowerCase());
+    if (new Set(names).size !== names.length) return undefined;
     if (names.some((n) => NOT_CLASS_NAMES.has(n) || isVagueName(n))) return undefined;
     return names;
   }
@@ -298,8 +302,11 @@ const ingressClass: OfflineFamily = {
   examples: ['Ingresses must use the ingress class nginx.', 'Ingresses must not use the ingress class public.'],
   phrases: [
     /\bthe\s+(?:ingress\s?class\s+of\s+(?:every|each|all|an?)\s+ingress(?:es)?)\b/i,
+    // "Ingresses may only use the ingress classes a or b", "Only the ingress classes a and b are allowed": the list is
+    // the allow-list (a ban with "only" is refused below).
+    /\bonly\b(?=\s+(?:use\s+)?(?:the\s+)?ingress\s?class)/i,
     INGRESS_CLASS_WORDS,
-    /\b(?:named|called|or)\b/i,
+    /\b(?:named|called|or|and)\b/i,
   ],
   match: (ctx) => {
     const t = ctx.text;
@@ -314,6 +321,7 @@ const ingressClass: OfflineFamily = {
     const names = ingressClassNames(t);
     if (!names?.length) return undefined;
     const forbid = ctx.negated;
+    if (forbid && /\bonly\b/i.test(t)) return undefined;
     const ns = homeNamespace(ctx);
     const v = violation(ctx);
     const verb = v === 'warn' ? 'warned' : 'denied';

@@ -521,3 +521,43 @@ describe('X kept to one namespace, said with "only" after the place or as a rest
     expect(refusedOffline(text)).toBe(true);
   });
 });
+
+describe('ingress classes listed: an Ingress names one class, so the list is a choice', () => {
+  const ingress = (name: string, cls?: string): KubeObject => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name, namespace: NS },
+    spec: { ...(cls ? { ingressClassName: cls } : {}), rules: [{ host: 'shop.example.com' }] },
+  });
+  const allowed: TestCase[] = [
+    { name: 'nginx is allowed', object: ingress('a', 'nginx'), expect: 'allow' },
+    { name: 'traefik is allowed', object: ingress('b', 'traefik'), expect: 'allow' },
+    { name: 'public is denied', object: ingress('c', 'public'), expect: 'deny' },
+    { name: 'no class is denied', object: ingress('d'), expect: 'deny' },
+  ];
+
+  it.each([
+    'Ingresses may only use the ingress classes nginx or traefik.',
+    'Ingresses must use the ingress class nginx, traefik or haproxy.',
+  ])('reads %j as the allow-list', async (text) => {
+    expect(await failuresOn(text, allowed)).toEqual([]);
+  });
+
+  it('reads "must not use the ingress classes public and external" as a ban on each', async () => {
+    expect(
+      await failuresOn('Ingresses must not use the ingress classes public and external.', [
+        { name: 'public is denied', object: ingress('a', 'public'), expect: 'deny' },
+        { name: 'external is denied', object: ingress('b', 'external'), expect: 'deny' },
+        { name: 'nginx is allowed', object: ingress('c', 'nginx'), expect: 'allow' },
+        { name: 'no class is allowed', object: ingress('d'), expect: 'allow' },
+      ]),
+    ).toEqual([]);
+  });
+
+  it.each([
+    'Ingresses must not only use the ingress class nginx.',
+    'Ingresses must use the ingress class nginx and the ingress class traefik.',
+  ])('refuses %j', (text) => {
+    expect(refusedOffline(text)).toBe(true);
+  });
+});
