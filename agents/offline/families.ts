@@ -1252,6 +1252,64 @@ const imageRegistry: OfflineFamily = {
   },
 };
 
+/** A word an image name may hold: lower case letters, digits and separators (repository names are lower case). */
+const IMAGE_WORD = String.raw`[a-z0-9](?:[-a-z0-9_.]*[a-z0-9])?`;
+/**
+ * "an image containing the name tiller", "image names must not contain tiller", "images whose name contains tiller":
+ * a word the image's name (its repository path) holds. Group 1 or 2: the word.
+ */
+const IMAGE_NAME_HOLDS = new RegExp(
+  [
+    String.raw`\b(?:(?:container\s+)?images?|image\s+names?)\s+(?:(?:whose|with\s+a|with\s+the)\s+names?\s+)?(?:containing|contains?|that\s+contains?|including|includes?)\s+(?:the\s+(?:name|word|string)\s+)?([\x60'"]?)(${IMAGE_WORD})\1(?=[\s.,;!]|$)`,
+    // "Container images must not contain the name tiller": the modal and its negation stay the reader's.
+    String.raw`(?<=\b(?:(?:container\s+)?images?|image\s+names?)\s+(?:must|should|shall|may|can)\s+(?:not|never)\s+)contain\s+(?:the\s+(?:name|word|string)\s+)?([\x60'"]?)(${IMAGE_WORD})\3(?=[\s.,;!]|$)`,
+  ].join('|'),
+  'g',
+);
+
+/**
+ * "This policy validates that there is not an image containing the name tiller": no container's image name (its
+ * registry and repository path, not the tag) holds the word. Only a ban: "images must contain X" names no rule anyone
+ * writes. The word is matched as written (image names are lower case; a capital is refused).
+ */
+const imageNameForbidden: OfflineFamily = {
+  id: 'image-name-forbidden',
+  title: 'images whose name holds a word forbidden ("no image containing the name tiller")',
+  examples: ['Container images must not contain the name tiller.'],
+  phrases: [
+    IMAGE_NAME_HOLDS,
+    ...POD_PHRASES,
+    // "there is not an image …": the image's presence, said as existence.
+    /\bthere\s+(?:is|are)\b/i,
+    /\b(?:container\s+)?images?(?:\s+names?)?\b/i,
+  ],
+  match: (ctx) => {
+    const t = ctx.text;
+    const said = [...t.matchAll(new RegExp(IMAGE_NAME_HOLDS.source, 'gi'))];
+    if (said.length !== 1 || !ctx.negated) return undefined;
+    const word = said[0][2] ?? said[0][4];
+    if (!/^[a-z0-9][-a-z0-9_.]*$/.test(word) || isVagueName(word)) return undefined;
+    if (/\b(?:only|unless|except|but|or|and|tag|tags|registry|registries)\b/i.test(t)) return undefined;
+    const holds = `(function (r) { return (r.registry + '/' + r.repository).indexOf(${js(word)}) >= 0; })(parseImage(c.image))`;
+    return containerRule(ctx, {
+      family: 'image-name-forbidden',
+      summary: `no container image name may contain ${word}`,
+      offends: holds,
+      describe: `'container ' + ${cname} + ' image ' + c.image + ${js(` has ${word} in its name`)}`,
+      skills: [step('parseImage', 'registry, repository, tag and digest of an image reference')],
+      offending: [
+        { name: `an image named ${word}`, container: { image: `registry.example.com/${word}:1.0` } },
+        { name: `an image whose path holds ${word}`, container: { image: `ghcr.io/helm/${word}-server:2.16` } },
+      ],
+      compliant: [
+        { name: 'another image', container: { image: 'registry.example.com/app:1.0' } },
+        { name: `${word} only in the tag`, container: { image: `registry.example.com/app:${word}` } },
+      ],
+      polarity: 'forbid',
+    });
+  },
+};
+
 const RESOURCE_NAMES = ['cpu', 'memory'] as const;
 /** "CPU", "CPU and memory", "memory, CPU": the resources of a requests / limits list. */
 const RES_LIST = String.raw`(?:cpu|memory)(?:\s*(?:,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:cpu|memory))*`;
@@ -8587,6 +8645,7 @@ export const OFFLINE_FAMILIES: readonly OfflineFamily[] = [
   capabilities,
   runAsNonRoot,
   imageTag,
+  imageNameForbidden,
   imageRegistry,
   pullPolicyRequired,
   resourceFields,

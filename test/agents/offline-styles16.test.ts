@@ -561,3 +561,39 @@ describe('ingress classes listed: an Ingress names one class, so the list is a c
     expect(refusedOffline(text)).toBe(true);
   });
 });
+
+describe('"no image containing the name tiller": a word in the image name', () => {
+  const cases: TestCase[] = [
+    { name: 'ghcr.io/helm/tiller is denied', object: imagePod('a', 'ghcr.io/helm/tiller:v2.16.9'), expect: 'deny' },
+    { name: 'a bare tiller image is denied', object: imagePod('b', 'tiller'), expect: 'deny' },
+    {
+      name: 'tiller beside another image is denied',
+      object: imagePod('c', 'nginx:1.27', 'gcr.io/kubernetes-helm/tiller:v2'),
+      expect: 'deny',
+    },
+    { name: 'nginx is allowed', object: imagePod('d', 'nginx:1.27'), expect: 'allow' },
+    {
+      name: 'tiller only as the tag is allowed',
+      object: imagePod('e', 'registry.example.com/app:tiller'),
+      expect: 'allow',
+    },
+  ];
+
+  it.each([
+    'Tiller has known security challenges. This policy validates that there is not an image containing the name tiller.',
+    'Container images must not contain the name tiller.',
+    'Image names must not contain tiller.',
+    'Deny images whose name contains tiller.',
+  ])('reads %j as a ban on images named with tiller', async (text) => {
+    expect(await failuresOn(text, cases)).toEqual([]);
+  });
+
+  it.each([
+    'Images must contain the name tiller.',
+    // Image names are lower case: which name is meant is not said.
+    'Images containing the name Tiller are not allowed.',
+    'Images containing tiller or helm are not allowed.',
+  ])('refuses %j', (text) => {
+    expect(refusedOffline(text)).toBe(true);
+  });
+});
