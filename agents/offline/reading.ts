@@ -78,6 +78,10 @@ const POSSIBLE_CONSEQUENCE =
 const STILL_A_RULE = /\b(?:only|not|never|no)\b|n['\u2019]t\b/i;
 const CONSEQUENCE_CONDITION = /\bnot\s+ready\b|\b(?:does|do)\s+not\s+(?:set|define|specify|have)\b|\bwithout\b/gi;
 
+/** "<subject> disables … and must be disallowed" (groups: subject, what it does, the rule). */
+const FACT_THEN_RULE =
+  /^((?:[\w`'".-]+\s+){0,4}?[\w`'".-]+)\s+((?:disables?|allows?|gives?|grants?|provides?|exposes?|bypass(?:es)?|increases?|enables?|lets?|permits?|weakens?|undermines?|circumvents?)\s+[^,;]+?)\s+and\s+((?:must|should|shall)\s+(?:not\s+)?(?:be\s+)?\w+.*)$/i;
+
 /** "Use registry.k8s.io instead.": advice on what to do instead, beside a rule that says what is not allowed. */
 const ADVICE_INSTEAD = /^(?:please\s+)?(?:use|prefer|switch\s+to|migrate\s+to|move\s+to|consider)\b.*\binstead\b/i;
 
@@ -346,6 +350,14 @@ export function readIntent(text: string): Reading {
         narrows(purpose, all.slice(purpose.length)) ? purpose : '',
       )
       .replace(ATTRIBUTION_LEAD, '')
+      // "Privileged Pods disable most security mechanisms and must be disallowed": what the subject does, then the rule
+      // for it joined by "and"; the first predicate says why. Only a plain predicate (nothing that could limit the rule).
+      .replace(FACT_THEN_RULE, (m: string, subject: string, fact: string, rule: string) =>
+        limits(fact) ||
+        /\b(?:only|unless|except|not|no|never|when|if|where|which|that|who)\b/i.test(`${subject} ${fact}`)
+          ? m
+          : `${subject} ${rule}`,
+      )
       // "Makes sure that all pods have …": a check's description with its subject (the check) left out, as
       // "Ensures that …" is.
       .replace(/^makes?\s+sure\b(?=\s+\S)/i, 'This policy makes sure')

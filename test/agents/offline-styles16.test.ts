@@ -597,3 +597,48 @@ describe('"no image containing the name tiller": a word in the image name', () =
     expect(refusedOffline(text)).toBe(true);
   });
 });
+
+describe('"X disables … and must be disallowed": what the subject does, then its rule', () => {
+  const privileged = (name: string, value?: boolean): KubeObject => ({
+    ...pod([container(value === undefined ? {} : { securityContext: { privileged: value } })]),
+    metadata: { name, namespace: NS },
+  });
+  const cases: TestCase[] = [
+    { name: 'a privileged container is denied', object: privileged('a', true), expect: 'deny' },
+    { name: 'privileged: false is allowed', object: privileged('b', false), expect: 'allow' },
+    { name: 'a plain container is allowed', object: privileged('c'), expect: 'allow' },
+  ];
+
+  it.each([
+    // Kubernetes' own description of the privileged check (pod-security-admission policy/check_privileged.go).
+    'Privileged Pods disable most security mechanisms and must be disallowed.',
+    'Privileged mode disables most security mechanisms and must not be allowed.',
+  ])('reads %j as privileged containers denied', async (text) => {
+    expect(await failuresOn(text, cases)).toEqual([]);
+  });
+
+  it('keeps an exception said after the rule', async () => {
+    expect(
+      await failuresOn(
+        'Privileged Pods disable most security mechanisms and must be disallowed unless they run in the ops namespace.',
+        [
+          ...cases,
+          {
+            name: 'a privileged container in ops is allowed',
+            object: { ...privileged('d', true), metadata: { name: 'd', namespace: 'ops' } },
+            namespace: 'ops',
+            expect: 'allow',
+          },
+        ],
+      ),
+    ).toEqual([]);
+  });
+
+  it.each([
+    // A subject qualified by a clause: which Pods is not said plainly.
+    'Pods that expose ports and must be disallowed.',
+    'Pods which run as root disable isolation and must be disallowed.',
+  ])('refuses %j', (text) => {
+    expect(refusedOffline(text)).toBe(true);
+  });
+});
