@@ -168,7 +168,17 @@ interface ContainerRule {
    * lines 87-89, check_capabilities_restricted.go line 141, check_seccompProfile_restricted.go line 151).
    */
   linuxOnly?: boolean;
+  /**
+   * The text exempts a pod in a user namespace (spec.hostUsers: false), where UID 0 in the container is not root on
+   * the node: such a pod is left alone, as Pod Security Admission does for runAsNonRoot and runAsUser
+   * (kubernetes/pod-security-admission@8f84a87 policy/helpers.go lines 39-43, check_runAsNonRoot.go lines 67-74).
+   */
+  userNamespaceExempt?: boolean;
 }
+
+/** ", unless the pod is in a user namespace ("hostUsers: false")": PSA's own words for that exemption. */
+const USER_NAMESPACE_EXEMPTION =
+  /,?\s*unless\s+(?:the\s+)?pod\s+(?:is\s+in|runs\s+in|uses)\s+a\s+user\s+namespace(?:\s*\(\s*[`'"\u201c]?hostUsers:?\s*[`'"]?false[`'"\u201d]?\s*\))?/i;
 
 /** Said in the summary of a linuxOnly rule, so the restatement shows the exemption. */
 const WINDOWS_EXEMPT = ' (Windows pods, where the API server forbids the field, are left alone)';
@@ -303,7 +313,8 @@ function containerRule(ctx: FamilyContext, rule: ContainerRule): FamilySolution 
   }
 
   const every = rule.initContainers === false ? '(podSpec?.containers ?? [])' : 'allContainers(podSpec)';
-  const list = rule.linuxOnly ? `(podSpec?.os?.name === 'windows' ? [] : ${every})` : every;
+  const linux = rule.linuxOnly ? `(podSpec?.os?.name === 'windows' ? [] : ${every})` : every;
+  const list = rule.userNamespaceExempt ? `(podSpec?.hostUsers === false ? [] : ${linux})` : linux;
   const skipExempt = exempt.length
     ? `  if (${js(exempt)}.some(function (e) { return e.slice(-1) === '*' ? String(c.image || '').indexOf(e.slice(0, -1)) === 0 : c.image === e; })) continue;\n`
     : '';
@@ -368,9 +379,25 @@ if (problems.length > 0) {
       },
     );
   }
+  if (rule.userNamespaceExempt) {
+    const v = violation(ctx);
+    tests.push(
+      {
+        name: `${primary.kind} in a user namespace (hostUsers: false) with ${first.name} is allowed`,
+        object: withSpec({ ...podSpecFor(first), hostUsers: false }),
+        expect: 'allow',
+      },
+      {
+        name: `${primary.kind} with hostUsers: true and ${first.name} is ${v === 'warn' ? 'warned' : 'denied'}`,
+        object: withSpec({ ...podSpecFor(first), hostUsers: true }),
+        expect: v,
+      },
+    );
+  }
+  const exemptions = `${rule.linuxOnly ? WINDOWS_EXEMPT : ''}${rule.userNamespaceExempt ? ' (pods in a user namespace, spec.hostUsers: false, are left alone)' : ''}`;
   return {
     family: rule.family,
-    summary: rule.linuxOnly ? `${rule.summary}${WINDOWS_EXEMPT}` : rule.summary,
+    summary: `${rule.summary}${exemptions}`,
     target,
     steps: [
       step('podSpecOf', 'the pod spec of a pod or workload'),
@@ -948,6 +975,7 @@ const runAsNonRoot: OfflineFamily = {
     'This policy ensures `runAsNonRoot` is set to `true`.',
   ],
   phrases: [
+    USER_NAMESPACE_EXEMPTION,
     ...POD_PHRASES,
     /\b(?:(?:run|runs|running)\s+as\s+)?(?:a\s+)?non-?root(?:\s+users?)?\b/i,
     /\brunAsNonRoot\b/i,
@@ -955,6 +983,7 @@ const runAsNonRoot: OfflineFamily = {
     /\b(?:run|runs|running)\b/i,
   ],
   match: (ctx) => {
+    const userNamespaceExempt = USER_NAMESPACE_EXEMPTION.test(ctx.text);
     if (!/\b(?:non-?root|runAsNonRoot)\b/i.test(ctx.text) && !RUN_AS_ROOT.test(ctx.text)) return undefined;
     // Naming the field asks for the field: runAsNonRoot: true (container over pod); a runAsUser does not count.
     if (/\brunAsNonRoot\b/.test(ctx.text)) {
@@ -963,6 +992,7 @@ const runAsNonRoot: OfflineFamily = {
       if (/\bfalse\b/i.test(ctx.text)) return undefined;
       return containerRule(ctx, {
         family: 'run-as-non-root',
+        userNamespaceExempt,
         summary: 'containers must set runAsNonRoot: true (in the container or the pod securityContext)',
         offends:
           '(typeof c.securityContext?.runAsNonRoot === "boolean" ? c.securityContext.runAsNonRoot : podSpec?.securityContext?.runAsNonRoot) !== true',
@@ -986,8 +1016,9 @@ const runAsNonRoot: OfflineFamily = {
     }
     return containerRule(ctx, {
       family: 'run-as-non-root',
+      userNamespaceExempt,
       summary:
-        "containers must run as a non-root user: a non-zero runAsUser (the container's, else the pod's), or, when runAsUser is unset, runAsNonRoot: true (an unset runAsUser runs the image's own user, which admission cannot see; runAsNonRoot makes the kubelet refuse a root one)",
+        "containers must run as a non-root user: runAsNonRoot: true (the container's, else the pod's), which makes the kubelet refuse to start the container as root whatever its user, or else a non-zero runAsUser (an unset runAsUser runs the image's own user, which admission cannot see)",
       offends: '!runsAsNonRoot(c, podSpec)',
       describe: `'container ' + ${cname} + ' may run as root'`,
       skills: [step('runsAsNonRoot', 'runAsNonRoot or a non-zero runAsUser, container over pod')],
@@ -1002,6 +1033,11 @@ const runAsNonRoot: OfflineFamily = {
       ],
       compliant: [
         { name: 'runAsNonRoot at pod level', container: {}, podSpec: { securityContext: { runAsNonRoot: true } } },
+        {
+          // As Pod Security Admission's runAsNonRoot check: the kubelet will not start it as UID 0.
+          name: 'runAsNonRoot: true beside runAsUser 0 (the kubelet refuses to start it as root)',
+          container: { securityContext: { runAsNonRoot: true, runAsUser: 0 } },
+        },
         { name: 'runAsUser 1000', container: { securityContext: { runAsUser: 1000 } } },
         { name: 'runAsUser 1000 at pod level', container: {}, podSpec: { securityContext: { runAsUser: 1000 } } },
       ],
@@ -4894,6 +4930,7 @@ const runAsUser: OfflineFamily = {
     'This policy ensures `runAsUser` is either unset or set to a number greater than zero.',
   ],
   phrases: [
+    USER_NAMESPACE_EXEMPTION,
     ...POD_PHRASES,
     [
       /\b(?:is\s+|be\s+)?(?:either\s+)?(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?(?:a\s+)?(?:number|value|UID|user\s+ID)?\s*(?:greater\s+than|above|higher\s+than)\s+(?:zero|0)\b/i,
@@ -4905,6 +4942,7 @@ const runAsUser: OfflineFamily = {
   match: (ctx) => {
     const t = ctx.text;
     if (!/\brunAsUser\b/.test(t)) return undefined;
+    const userNamespaceExempt = USER_NAMESPACE_EXEMPTION.test(t);
     const unsetOr =
       /\b(?:unset|not\s+set)\s*,?\s*or\s+(?:set\s+to\s+)?(?:a\s+)?(?:number|value|UID|user\s+ID)?\s*(?:greater\s+than|above|higher\s+than)\s+(?:zero|0)\b/i.test(
         t,
@@ -4912,6 +4950,7 @@ const runAsUser: OfflineFamily = {
     if (!unsetOr && !/(?:^|[^\w.])(?:0|zero|root)(?![\w.])/i.test(t)) return undefined;
     return containerRule(ctx, {
       family: 'run-as-user',
+      userNamespaceExempt,
       summary: 'runAsUser must not be 0 (root), in the pod or the container securityContext',
       offends: 'podSpec?.securityContext?.runAsUser === 0 || c.securityContext?.runAsUser === 0',
       describe: `'container ' + ${cname} + ' runs as runAsUser 0'`,

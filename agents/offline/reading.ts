@@ -352,12 +352,15 @@ export function readIntent(text: string): Reading {
       .replace(ATTRIBUTION_LEAD, '')
       // "Privileged Pods disable most security mechanisms and must be disallowed": what the subject does, then the rule
       // for it joined by "and"; the first predicate says why. Only a plain predicate (nothing that could limit the rule).
-      .replace(FACT_THEN_RULE, (m: string, subject: string, fact: string, rule: string) =>
-        limits(fact) ||
-        /\b(?:only|unless|except|not|no|never|when|if|where|which|that|who)\b/i.test(`${subject} ${fact}`)
-          ? m
-          : `${subject} ${rule}`,
-      )
+      .replace(FACT_THEN_RULE, (m: string, subject: string, fact: string, rule: string) => {
+        if (
+          limits(fact) ||
+          /\b(?:only|unless|except|not|no|never|when|if|where|which|that|who)\b/i.test(`${subject} ${fact}`)
+        )
+          return m;
+        rationale.push(`${subject} ${fact}`);
+        return `${subject} ${rule}`;
+      })
       // "Makes sure that all pods have …": a check's description with its subject (the check) left out, as
       // "Ensures that …" is.
       .replace(/^makes?\s+sure\b(?=\s+\S)/i, 'This policy makes sure')

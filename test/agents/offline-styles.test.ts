@@ -2531,7 +2531,7 @@ const REFUSED: Array<[string, string]> = [
     'This policy, applied to new clusters only, ensures containers are not privileged.',
     'an aside the reading cannot place',
   ],
-  ['Privileged Pods disable most security mechanisms and must be disallowed.', 'rationale and rule in one sentence'],
+  // ("Privileged Pods disable most security mechanisms and must be disallowed." is read since: offline-styles16.)
   [
     'Seccomp profile must be explicitly set to one of the allowed values. Both the Unconfined profile and the absence of a profile are prohibited.',
     'the allowed values are not named',

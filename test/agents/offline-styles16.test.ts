@@ -642,3 +642,63 @@ describe('"X disables … and must be disallowed": what the subject does, then i
     expect(refusedOffline(text)).toBe(true);
   });
 });
+
+describe('Pod Security wording for runAsNonRoot and runAsUser: a user namespace exempts, runAsNonRoot holds over UID 0', () => {
+  const withSc = (name: string, spec: Record<string, unknown>, ctrSc?: Record<string, unknown>): KubeObject => ({
+    ...pod([container(ctrSc ? { securityContext: ctrSc } : {})], spec),
+    metadata: { name, namespace: NS },
+  });
+  // kubernetes/pod-security-admission@8f84a87 policy/check_runAsNonRoot.go lines 67-74 and helpers.go lines 39-43:
+  // a pod with hostUsers: false passes; runAsNonRoot is read alone (the kubelet refuses to start UID 0 under it).
+  const nonRoot: TestCase[] = [
+    { name: 'nothing set is denied', object: withSc('a', {}), expect: 'deny' },
+    { name: 'nothing set in a user namespace is allowed', object: withSc('b', { hostUsers: false }), expect: 'allow' },
+    {
+      name: 'hostUsers: true is not a user namespace, denied',
+      object: withSc('c', { hostUsers: true }),
+      expect: 'deny',
+    },
+    {
+      name: 'runAsNonRoot: true beside runAsUser 0 is allowed (the kubelet will not start it as root)',
+      object: withSc('d', {}, { runAsNonRoot: true, runAsUser: 0 }),
+      expect: 'allow',
+    },
+    { name: 'runAsUser 0 alone is denied', object: withSc('e', {}, { runAsUser: 0 }), expect: 'deny' },
+  ];
+
+  it.each([
+    'Containers must be required to run as non-root users, unless the pod is in a user namespace ("hostUsers: false").',
+    'Containers must run as non-root users, unless the pod is in a user namespace.',
+  ])('reads %j with the exemption', async (text) => {
+    expect(await failuresOn(text, nonRoot)).toEqual([]);
+  });
+
+  it('reads the runAsUser check with the exemption', async () => {
+    expect(
+      await failuresOn(
+        'Containers must not set runAsUser: 0 unless the pod is in a user namespace ("hostUsers: false").',
+        [
+          { name: 'runAsUser 0 is denied', object: withSc('a', {}, { runAsUser: 0 }), expect: 'deny' },
+          {
+            name: 'runAsUser 0 in a user namespace is allowed',
+            object: withSc('b', { hostUsers: false }, { runAsUser: 0 }),
+            expect: 'allow',
+          },
+          { name: 'runAsUser 1000 is allowed', object: withSc('c', {}, { runAsUser: 1000 }), expect: 'allow' },
+        ],
+      ),
+    ).toEqual([]);
+  });
+
+  it('without the exemption, a pod in a user namespace is held to the rule', async () => {
+    expect(
+      await failuresOn('Containers must run as non-root.', [
+        {
+          name: 'nothing set in a user namespace is denied',
+          object: withSc('a', { hostUsers: false }),
+          expect: 'deny',
+        },
+      ]),
+    ).toEqual([]);
+  });
+});
