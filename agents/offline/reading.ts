@@ -78,6 +78,23 @@ const POSSIBLE_CONSEQUENCE =
 const STILL_A_RULE = /\b(?:only|not|never|no)\b|n['\u2019]t\b/i;
 const CONSEQUENCE_CONDITION = /\bnot\s+ready\b|\b(?:does|do)\s+not\s+(?:set|define|specify|have)\b|\bwithout\b/gi;
 
+/** The capabilities the Pod Security Standards' baseline lets a container add (check_capabilities_baseline.go). */
+const BASELINE_CAPABILITIES = [
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+];
+
 /** "<subject> disables … and must be disallowed" (groups: subject, what it does, the rule). */
 const FACT_THEN_RULE =
   /^((?:[\w`'".-]+\s+){0,4}?[\w`'".-]+)\s+((?:disables?|allows?|gives?|grants?|provides?|exposes?|bypass(?:es)?|increases?|enables?|lets?|permits?|weakens?|undermines?|circumvents?)\s+[^,;]+?)\s+and\s+((?:must|should|shall)\s+(?:not\s+)?(?:be\s+)?\w+.*)$/i;
@@ -361,6 +378,14 @@ export function readIntent(text: string): Reading {
         rationale.push(`${subject} ${fact}`);
         return `${subject} ${rule}`;
       })
+      // "Adding NET_RAW or capabilities beyond the default set must be disallowed" (the Pod Security Standards' baseline):
+      // the default set is the container runtimes' less NET_RAW, which Kubernetes lists (pod-security-admission
+      // policy/check_capabilities_baseline.go lines 62-76). Without "NET_RAW" the runtime's own default set is meant,
+      // which differs between runtimes (containerd's holds NET_RAW, CRI-O's is smaller): left unread.
+      .replace(
+        /\bNET_RAW\s+or\s+capabilities\s+beyond\s+the\s+default\s+set\b/i,
+        `capabilities other than ${BASELINE_CAPABILITIES.slice(0, -1).join(', ')} and ${BASELINE_CAPABILITIES.at(-1)}`,
+      )
       // "Makes sure that all pods have …": a check's description with its subject (the check) left out, as
       // "Ensures that …" is.
       .replace(/^makes?\s+sure\b(?=\s+\S)/i, 'This policy makes sure')

@@ -702,3 +702,28 @@ describe('Pod Security wording for runAsNonRoot and runAsUser: a user namespace 
     ).toEqual([]);
   });
 });
+
+describe('"NET_RAW or capabilities beyond the default set": the baseline list Kubernetes names', () => {
+  const adding = (name: string, add: string[]): KubeObject => ({
+    ...pod([container({ securityContext: { capabilities: { add } } })]),
+    metadata: { name, namespace: NS },
+  });
+  // kubernetes/pod-security-admission@8f84a87 policy/check_capabilities_baseline.go lines 62-76.
+  const cases: TestCase[] = [
+    { name: 'NET_RAW is denied', object: adding('a', ['NET_RAW']), expect: 'deny' },
+    { name: 'SYS_ADMIN is denied', object: adding('b', ['SYS_ADMIN']), expect: 'deny' },
+    { name: 'CHOWN and KILL are allowed', object: adding('c', ['CHOWN', 'KILL']), expect: 'allow' },
+    { name: 'SYS_CHROOT is allowed', object: adding('d', ['SYS_CHROOT']), expect: 'allow' },
+    { name: 'SETUID beside NET_ADMIN is denied', object: adding('e', ['SETUID', 'NET_ADMIN']), expect: 'deny' },
+  ];
+
+  it('reads the Pod Security Standards text as that allow-list', async () => {
+    expect(
+      await failuresOn('Adding NET_RAW or capabilities beyond the default set must be disallowed.', cases),
+    ).toEqual([]);
+  });
+
+  it("refuses the runtime's default set, which differs between runtimes", () => {
+    expect(refusedOffline('Adding capabilities beyond the default set must be disallowed.')).toBe(true);
+  });
+});
