@@ -49,7 +49,10 @@ export interface Placement {
  * abbreviation ("e.g. hostNetwork").
  */
 const SENTENCE_END =
-  /(?<=[.!?;])\s+(?=[A-Z`'"(\u2018\u201c])|(?<=[.!?])(?<!\b(?:e\.g|i\.e|etc|vs|cf|approx|incl|a\.m|p\.m)\.)\s+(?=[a-z]+[A-Z][A-Za-z0-9]*\b)|\n+/;
+  /(?<=[.!?;])\s+(?=[A-Z`'"(\u2018\u201c])|(?<=[.!?])(?<!\b(?:e\.g|i\.e|etc|vs|cf|approx|incl|a\.m|p\.m)\.)\s+(?=[a-z]+[A-Z][A-Za-z0-9]*\b)|(?<![a-z,])\n+|\n+(?![a-z])/;
+
+// (A line break inside a sentence, a lower-case word after a word or a comma, is wrapped text: "… on a host,\nand should
+// be disallowed …" in the Pod Security Standards' own descriptions. Every other line break ends a sentence.)
 
 /** Clause openers after which a sentence explains why, not what. */
 const RATIONALE_CLAUSE =
@@ -97,7 +100,7 @@ const BASELINE_CAPABILITIES = [
 
 /** "<subject> disables … and must be disallowed" (groups: subject, what it does, the rule). */
 const FACT_THEN_RULE =
-  /^((?:[\w`'".-]+\s+){0,4}?[\w`'".-]+)\s+((?:disables?|allows?|gives?|grants?|provides?|exposes?|bypass(?:es)?|increases?|enables?|lets?|permits?|weakens?|undermines?|circumvents?)\s+[^,;]+?)\s+and\s+((?:must|should|shall)\s+(?:not\s+)?(?:be\s+)?\w+.*)$/i;
+  /^((?:[\w`'".-]+\s+){0,4}?[\w`'".-]+)\s+((?:(?:can|could|may)\s+)?(?:disables?|allows?|gives?|grants?|provides?|exposes?|bypass(?:es)?|increases?|enables?|lets?|permits?|weakens?|undermines?|circumvents?)\s+[^,;]+?)\s*,?\s+and\s+((?:must|should|shall)\s+(?:not\s+)?(?:be\s+)?\w+.*)$/i;
 
 /** "Use registry.k8s.io instead.": advice on what to do instead, beside a rule that says what is not allowed. */
 const ADVICE_INSTEAD = /^(?:please\s+)?(?:use|prefer|switch\s+to|migrate\s+to|move\s+to|consider)\b.*\binstead\b/i;
@@ -385,6 +388,12 @@ export function readIntent(text: string): Reading {
       .replace(
         /\bNET_RAW\s+or\s+capabilities\s+beyond\s+the\s+default\s+set\b/i,
         `capabilities other than ${BASELINE_CAPABILITIES.slice(0, -1).join(', ')} and ${BASELINE_CAPABILITIES.at(-1)}`,
+      )
+      // "Sysctls … should be disallowed except for an allowed "safe" subset" (the Pod Security Standards' text): the
+      // safe set Kubernetes names, as "only safe sysctls are allowed" says.
+      .replace(
+        /^sysctls\s+(?:should|must)\s+be\s+disallowed\s+except\s+for\s+(?:an?\s+|the\s+)?(?:allowed\s+)?["'`\u201c]?safe["'`\u201d]?\s+subset$/i,
+        'only safe sysctls are allowed',
       )
       // "Makes sure that all pods have …": a check's description with its subject (the check) left out, as
       // "Ensures that …" is.

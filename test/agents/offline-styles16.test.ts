@@ -727,3 +727,36 @@ describe('"NET_RAW or capabilities beyond the default set": the baseline list Ku
     expect(refusedOffline('Adding capabilities beyond the default set must be disallowed.')).toBe(true);
   });
 });
+
+describe('the Pod Security Standards sysctls text, wrapped over two lines as upstream writes it', () => {
+  const withSysctls = (name: string, sysctls: string[]): KubeObject => ({
+    ...pod([container()], { securityContext: { sysctls: sysctls.map((n) => ({ name: n, value: '1' })) } }),
+    metadata: { name, namespace: NS },
+  });
+  const cases: TestCase[] = [
+    {
+      name: 'a safe sysctl is allowed',
+      object: withSysctls('a', ['net.ipv4.ip_unprivileged_port_start']),
+      expect: 'allow',
+    },
+    {
+      name: 'kernel.shm_rmid_forced is allowed',
+      object: withSysctls('b', ['kernel.shm_rmid_forced']),
+      expect: 'allow',
+    },
+    { name: 'an unsafe sysctl is denied', object: withSysctls('c', ['kernel.msgmax']), expect: 'deny' },
+    { name: 'no sysctls are allowed', object: withSysctls('d', []), expect: 'allow' },
+  ];
+
+  it.each([
+    // kubernetes/pod-security-admission@8f84a87 policy/check_sysctls.go, the check's doc comment, line break kept.
+    'Sysctls can disable security mechanisms or affect all containers on a host,\nand should be disallowed except for an allowed "safe" subset.',
+    'Sysctls should be disallowed except for the safe subset.',
+  ])('reads %j as only the safe set allowed', async (text) => {
+    expect(await failuresOn(text, cases)).toEqual([]);
+  });
+
+  it('still ends a sentence at a line break before a capital', () => {
+    expect(refusedOffline('Pods must not be privileged\nThe dev namespace may run privileged pods')).toBe(true);
+  });
+});
