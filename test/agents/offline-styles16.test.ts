@@ -18,6 +18,34 @@ const imagePod = (name: string, ...images: string[]): KubeObject => ({
   metadata: { name, namespace: NS },
 });
 
+/** A Pod with these pod spec fields, its one container with this securityContext. */
+const withSc = (name: string, spec: Record<string, unknown> = {}, ctrSc?: Record<string, unknown>): KubeObject => ({
+  ...pod([container(ctrSc ? { securityContext: ctrSc } : {})], spec),
+  metadata: { name, namespace: NS },
+});
+
+/** A Deployment whose pod template has these pod spec fields and labels (besides app=x, its selector). */
+const deployment = (
+  name: string,
+  spec: Record<string, unknown> = {},
+  labels: Record<string, string> = {},
+): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name, namespace: NS },
+  spec: {
+    selector: { matchLabels: { app: 'x' } },
+    template: { metadata: { labels: { app: 'x', ...labels } }, spec: { containers: [container()], ...spec } },
+  },
+});
+
+const service = (name: string, type?: string, namespace = NS): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace },
+  spec: { ports: [{ port: 80 }], ...(type ? { type } : {}) },
+});
+
 describe('a registry is a host: its case and Docker Hub legacy name do not make it another', () => {
   // distribution/reference (normalize.go) rewrites the legacy index.docker.io to docker.io, and DNS ignores case, so
   // each of these pulls from Docker Hub.
@@ -66,25 +94,16 @@ describe('a label key said before the word, and a choice said with "one of"', ()
     ...pod(),
     metadata: { name, namespace: NS, ...(labels ? { labels } : {}) },
   });
-  const deployment = (name: string, labels: Record<string, string>): KubeObject => ({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: NS },
-    spec: {
-      selector: { matchLabels: { app: 'x' } },
-      template: { metadata: { labels: { app: 'x', ...labels } }, spec: { containers: [container()] } },
-    },
-  });
   const cases: TestCase[] = [
     { name: 'team=alpha is allowed', object: labelled('a', { team: 'alpha' }), expect: 'allow' },
     { name: 'team=gamma is allowed', object: labelled('g', { team: 'gamma' }), expect: 'allow' },
     { name: 'team=delta is denied', object: labelled('d', { team: 'delta' }), expect: 'deny' },
     { name: 'team=Alpha is another value, denied', object: labelled('u', { team: 'Alpha' }), expect: 'deny' },
     { name: 'no team label is denied', object: labelled('n', { tier: 'alpha' }), expect: 'deny' },
-    { name: "a Deployment's pods with team=x are denied", object: deployment('x', { team: 'x' }), expect: 'deny' },
+    { name: "a Deployment's pods with team=x are denied", object: deployment('x', {}, { team: 'x' }), expect: 'deny' },
     {
       name: "a Deployment's pods with team=beta are allowed",
-      object: deployment('b', { team: 'beta' }),
+      object: deployment('b', {}, { team: 'beta' }),
       expect: 'allow',
     },
   ];
@@ -244,23 +263,23 @@ describe('"the host\'s IPC namespace is not shared": the passive of sharing it',
 });
 
 describe('"at the Pod or container level": either level will do, as the families read it', () => {
-  const withSc = (name: string, podSc?: Record<string, unknown>, ctrSc?: Record<string, unknown>): KubeObject => ({
-    ...pod([container(ctrSc ? { securityContext: ctrSc } : {})], podSc ? { securityContext: podSc } : {}),
-    metadata: { name, namespace: NS },
-  });
   const cases: TestCase[] = [
-    { name: 'set in the pod only is allowed', object: withSc('a', { runAsNonRoot: true }), expect: 'allow' },
+    {
+      name: 'set in the pod only is allowed',
+      object: withSc('a', { securityContext: { runAsNonRoot: true } }),
+      expect: 'allow',
+    },
     {
       name: 'set in the container only is allowed',
-      object: withSc('b', undefined, { runAsNonRoot: true }),
+      object: withSc('b', {}, { runAsNonRoot: true }),
       expect: 'allow',
     },
     {
       name: 'false in the container over true in the pod is denied',
-      object: withSc('c', { runAsNonRoot: true }, { runAsNonRoot: false }),
+      object: withSc('c', { securityContext: { runAsNonRoot: true } }, { runAsNonRoot: false }),
       expect: 'deny',
     },
-    { name: 'set nowhere is denied', object: withSc('d'), expect: 'deny' },
+    { name: 'set nowhere is denied', object: withSc('d', {}), expect: 'deny' },
   ];
 
   it('reads the Pod Security wording with it', async () => {
@@ -282,12 +301,6 @@ describe('"at the Pod or container level": either level will do, as the families
 });
 
 describe('"This policy prevents users from …": everyone is stopped', () => {
-  const service = (name: string, type?: string): KubeObject => ({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace: NS },
-    spec: { ports: [{ port: 80 }], ...(type ? { type } : {}) },
-  });
   const cases: TestCase[] = [
     { name: 'a NodePort Service is denied', object: service('a', 'NodePort'), expect: 'deny' },
     { name: 'a ClusterIP Service is allowed', object: service('b', 'ClusterIP'), expect: 'allow' },
@@ -314,15 +327,6 @@ describe('a PriorityClass or RuntimeClass named: the pod spec field equal to the
   const withClass = (name: string, spec: Record<string, unknown>): KubeObject => ({
     ...pod([container()], spec),
     metadata: { name, namespace: NS },
-  });
-  const deployment = (name: string, spec: Record<string, unknown>): KubeObject => ({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: NS },
-    spec: {
-      selector: { matchLabels: { app: 'x' } },
-      template: { metadata: { labels: { app: 'x' } }, spec: { containers: [container()], ...spec } },
-    },
   });
   const runtime: TestCase[] = [
     { name: 'gvisor is allowed', object: withClass('a', { runtimeClassName: 'gvisor' }), expect: 'allow' },
@@ -418,27 +422,21 @@ describe('a consequence said as a possibility ("… may be scheduled on a node w
 });
 
 describe('"restrict X to Y" is an allow-list of Y, whichever words Y is said in', () => {
-  const service = (name: string, namespace: string, type: string): KubeObject => ({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace },
-    spec: { type, ports: [{ port: 80 }] },
-  });
   // Read before as a ban in edge: LoadBalancers denied in edge, allowed everywhere else (the inverse).
   const edge: TestCase[] = [
     {
       name: 'a LoadBalancer in edge is allowed',
-      object: service('a', 'edge', 'LoadBalancer'),
+      object: service('a', 'LoadBalancer', 'edge'),
       namespace: 'edge',
       expect: 'allow',
     },
     {
       name: 'a LoadBalancer in shop is denied',
-      object: service('b', NS, 'LoadBalancer'),
+      object: service('b', 'LoadBalancer', NS),
       namespace: NS,
       expect: 'deny',
     },
-    { name: 'a ClusterIP in shop is allowed', object: service('c', NS, 'ClusterIP'), namespace: NS, expect: 'allow' },
+    { name: 'a ClusterIP in shop is allowed', object: service('c', 'ClusterIP', NS), namespace: NS, expect: 'allow' },
   ];
 
   it.each([
@@ -475,27 +473,21 @@ describe('"restrict X to Y" is an allow-list of Y, whichever words Y is said in'
 });
 
 describe('X kept to one namespace, said with "only" after the place or as a restriction', () => {
-  const service = (name: string, namespace: string, type: string): KubeObject => ({
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name, namespace },
-    spec: { type, ports: [{ port: 80 }] },
-  });
   const nodePorts: TestCase[] = [
     {
       name: 'a NodePort in edge is allowed',
-      object: service('a', 'edge', 'NodePort'),
+      object: service('a', 'NodePort', 'edge'),
       namespace: 'edge',
       expect: 'allow',
     },
     {
       name: 'a ClusterIP in edge is allowed',
-      object: service('b', 'edge', 'ClusterIP'),
+      object: service('b', 'ClusterIP', 'edge'),
       namespace: 'edge',
       expect: 'allow',
     },
-    { name: 'a NodePort in shop is denied', object: service('c', NS, 'NodePort'), namespace: NS, expect: 'deny' },
-    { name: 'a ClusterIP in shop is allowed', object: service('d', NS, 'ClusterIP'), namespace: NS, expect: 'allow' },
+    { name: 'a NodePort in shop is denied', object: service('c', 'NodePort', NS), namespace: NS, expect: 'deny' },
+    { name: 'a ClusterIP in shop is allowed', object: service('d', 'ClusterIP', NS), namespace: NS, expect: 'allow' },
   ];
 
   it.each([
@@ -644,10 +636,6 @@ describe('"X disables … and must be disallowed": what the subject does, then i
 });
 
 describe('Pod Security wording for runAsNonRoot and runAsUser: a user namespace exempts, runAsNonRoot holds over UID 0', () => {
-  const withSc = (name: string, spec: Record<string, unknown>, ctrSc?: Record<string, unknown>): KubeObject => ({
-    ...pod([container(ctrSc ? { securityContext: ctrSc } : {})], spec),
-    metadata: { name, namespace: NS },
-  });
   // kubernetes/pod-security-admission@8f84a87 policy/check_runAsNonRoot.go lines 67-74 and helpers.go lines 39-43:
   // a pod with hostUsers: false passes; runAsNonRoot is read alone (the kubelet refuses to start UID 0 under it).
   const nonRoot: TestCase[] = [
