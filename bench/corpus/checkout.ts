@@ -111,6 +111,12 @@ export interface ConverterCommand {
   convert: (root: string, commit: string, out: string) => string;
 }
 
+/** The line a converter reports: how many suites and cases it wrote, and how many checks it skipped. */
+export function conversionLine(conversion: { suites: Array<{ cases: unknown[] }>; skipped: unknown[] }): string {
+  const cases = conversion.suites.reduce((n, s) => n + s.cases.length, 0);
+  return `${conversion.suites.length} suites (${cases} cases), ${conversion.skipped.length} skipped`;
+}
+
 /**
  * `node dist/bench/corpus/<script> <source> [out dir]`: a bare git dir (the `fetch` mirror) is exported to a
  * temporary tree, a checkout is used as it is; the corpus is written and one line says what came of it.

@@ -4,7 +4,14 @@ import { pathToFileURL } from 'node:url';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { builtinCatalog, parseApiVersion, type ApiCatalog } from '../../catalog/index.js';
 import { parseCase, type KubeObject, type TestCase } from '../../common/index.js';
-import { catalogCase, runConverter, writeConvertedCorpus, suiteFileText, type ConverterCommand } from './checkout.js';
+import {
+  catalogCase,
+  runConverter,
+  writeConvertedCorpus,
+  suiteFileText,
+  type ConverterCommand,
+  conversionLine,
+} from './checkout.js';
 
 /**
  * Turns StackRox kube-linter's built-in checks (pkg/builtinchecks/yamls/*.yaml) and their end-to-end tests
@@ -576,8 +583,7 @@ const COMMAND: ConverterCommand = {
   convert: (root, commit, out) => {
     const conversion = convertKubeLinter(root);
     writeKubeLinterCorpus(conversion, out, commit);
-    const cases = conversion.suites.reduce((n, s) => n + s.cases.length, 0);
-    return `${conversion.suites.length} suites (${cases} cases), ${conversion.skipped.length} skipped`;
+    return conversionLine(conversion);
   },
 };
 

@@ -4,7 +4,14 @@ import { pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import { parseCase, type KubeObject, type TestCase } from '../../common/index.js';
-import { catalogCase, runConverter, writeConvertedCorpus, suiteFileText, type ConverterCommand } from './checkout.js';
+import {
+  catalogCase,
+  runConverter,
+  writeConvertedCorpus,
+  suiteFileText,
+  type ConverterCommand,
+  conversionLine,
+} from './checkout.js';
 
 /**
  * Turns zegl/kube-score's checks (registered in score/<package>/*.go with a name and a description) and the
@@ -538,8 +545,7 @@ const COMMAND: ConverterCommand = {
   convert: (root, commit, out) => {
     const conversion = convertKubeScore(root);
     writeKubeScoreCorpus(conversion, out, commit);
-    const cases = conversion.suites.reduce((n, s) => n + s.cases.length, 0);
-    return `${conversion.suites.length} suites (${cases} cases), ${conversion.skipped.length} skipped`;
+    return conversionLine(conversion);
   },
 };
 

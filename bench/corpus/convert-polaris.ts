@@ -11,6 +11,7 @@ import {
   suiteFileText,
   type CatalogCase,
   type ConverterCommand,
+  conversionLine,
 } from './checkout.js';
 
 /**
@@ -185,8 +186,7 @@ const COMMAND: ConverterCommand = {
   convert: (root, commit, out) => {
     const conversion = convertPolaris(root);
     writePolarisCorpus(conversion, out, commit);
-    const cases = conversion.suites.reduce((n, s) => n + s.cases.length, 0);
-    return `${conversion.suites.length} suites (${cases} cases), ${conversion.skipped.length} skipped`;
+    return conversionLine(conversion);
   },
 };
 

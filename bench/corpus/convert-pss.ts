@@ -3,7 +3,13 @@ import { basename, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import type { KubeObject, TestCase } from '../../common/index.js';
-import { runConverter, writeConvertedCorpus, suiteFileText, type ConverterCommand } from './checkout.js';
+import {
+  runConverter,
+  writeConvertedCorpus,
+  suiteFileText,
+  type ConverterCommand,
+  conversionLine,
+} from './checkout.js';
 
 /**
  * Turns Kubernetes' own Pod Security Admission (kubernetes/pod-security-admission) into suites in the shared
@@ -202,8 +208,7 @@ const COMMAND: ConverterCommand = {
   convert: (root, commit, out) => {
     const conversion = convertPss(root);
     writePssCorpus(conversion, out, commit);
-    const cases = conversion.suites.reduce((n, s) => n + s.cases.length, 0);
-    return `${conversion.suites.length} suites (${cases} cases), ${conversion.skipped.length} skipped`;
+    return conversionLine(conversion);
   },
 };
 

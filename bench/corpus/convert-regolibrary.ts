@@ -4,7 +4,14 @@ import { pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { builtinCatalog, type ApiCatalog } from '../../catalog/index.js';
 import type { KubeObject, TestCase } from '../../common/index.js';
-import { catalogCase, runConverter, writeConvertedCorpus, suiteFileText, type ConverterCommand } from './checkout.js';
+import {
+  catalogCase,
+  runConverter,
+  writeConvertedCorpus,
+  suiteFileText,
+  type ConverterCommand,
+  conversionLine,
+} from './checkout.js';
 
 /**
  * Turns Kubescape's regolibrary (rules/<rule>/ and controls/*.json) into suites in the shared format: a fourth
@@ -311,8 +318,7 @@ const COMMAND: ConverterCommand = {
   convert: (root, commit, out) => {
     const conversion = convertRegolibrary(root);
     writeRegolibraryCorpus(conversion, out, commit);
-    const cases = conversion.suites.reduce((n, s) => n + s.cases.length, 0);
-    return `${conversion.suites.length} suites (${cases} cases), ${conversion.skipped.length} skipped`;
+    return conversionLine(conversion);
   },
 };
 
