@@ -32,6 +32,7 @@ import {
   unquote,
   WORKLOAD_KINDS,
   type KeyValue,
+  RUNTIME_DEFAULT_CAPS,
 } from './text.js';
 
 /**
@@ -734,24 +735,6 @@ const DROP_LISTS_ALL = new RegExp(
   String.raw`\bALL\s+(?:is|be|gets?)\s+(?:listed|included|present)\s+in\s+${DROP_FIELD}\b|\b${DROP_FIELD}\s+(?:(?:must|should|shall|to|always|has\s+to|needs?\s+to)\s+)*(?:lists?|includes?|contains?)\s+ALL\b|\b(?:list|lists|has|have|include|includes)\s+ALL\s+in\s+${DROP_FIELD}\b`,
   'i',
 );
-
-/** The capabilities Docker and containerd give every container that does not drop them (moby's defaults). */
-const RUNTIME_DEFAULT_CAPS = [
-  'AUDIT_WRITE',
-  'CHOWN',
-  'DAC_OVERRIDE',
-  'FOWNER',
-  'FSETID',
-  'KILL',
-  'MKNOD',
-  'NET_BIND_SERVICE',
-  'NET_RAW',
-  'SETFCAP',
-  'SETGID',
-  'SETPCAP',
-  'SETUID',
-  'SYS_CHROOT',
-];
 
 /** The text speaks of adding a capability (or granting / requesting one), not of a container having it. */
 const ADDS_CAPABILITY =

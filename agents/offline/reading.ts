@@ -1,5 +1,5 @@
 import type { ApiCatalog, ApiResource } from '../../catalog/index.js';
-import { addsBound, exemptionsIn, resourcesIn } from './text.js';
+import { addsBound, exemptionsIn, resourcesIn, RUNTIME_DEFAULT_CAPS } from './text.js';
 
 /**
  * The offline planner's reading of an intent, before any family sees it. Policy descriptions mix what must
@@ -81,22 +81,11 @@ const POSSIBLE_CONSEQUENCE =
 const STILL_A_RULE = /\b(?:only|not|never|no)\b|n['\u2019]t\b/i;
 const CONSEQUENCE_CONDITION = /\bnot\s+ready\b|\b(?:does|do)\s+not\s+(?:set|define|specify|have)\b|\bwithout\b/gi;
 
-/** The capabilities the Pod Security Standards' baseline lets a container add (check_capabilities_baseline.go). */
-const BASELINE_CAPABILITIES = [
-  'AUDIT_WRITE',
-  'CHOWN',
-  'DAC_OVERRIDE',
-  'FOWNER',
-  'FSETID',
-  'KILL',
-  'MKNOD',
-  'NET_BIND_SERVICE',
-  'SETFCAP',
-  'SETGID',
-  'SETPCAP',
-  'SETUID',
-  'SYS_CHROOT',
-];
+/**
+ * The capabilities the Pod Security Standards' baseline lets a container add: the runtimes' defaults less NET_RAW
+ * (pod-security-admission policy/check_capabilities_baseline.go lines 62-76).
+ */
+const BASELINE_CAPABILITIES = RUNTIME_DEFAULT_CAPS.filter((c) => c !== 'NET_RAW');
 
 /** "<subject> disables … and must be disallowed" (groups: subject, what it does, the rule). */
 const FACT_THEN_RULE =

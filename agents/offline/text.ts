@@ -543,3 +543,21 @@ export function keyValueListNear(text: string, word: 'label' | 'annotation'): Ke
 /** Words before "label" / "annotation" that are not its key. */
 const NOT_A_KEY =
   /^(?:a|an|the|this|that|its|their|each|every|any|all|some|one|same|other|another|following|required|given|specific|valid|custom|pod|pods|namespace|namespaces|deployment|deployments|resource|resources|object|objects|metadata|new|existing)$/i;
+
+/** The capabilities Docker and containerd give every container that does not drop them (moby's defaults). */
+export const RUNTIME_DEFAULT_CAPS = [
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'NET_RAW',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+];
