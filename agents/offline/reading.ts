@@ -317,6 +317,9 @@ export function readIntent(text: string): Reading {
         narrows(purpose, all.slice(purpose.length)) ? purpose : '',
       )
       .replace(ATTRIBUTION_LEAD, '')
+      // "Policy: Pods must have the label team": a label naming what follows, never the kyverno.io Policy kind (taken
+      // for a parameter, the rule was read for "Policy, Pod objects").
+      .replace(/^(?:policy|rule)\s*:\s+(?=\S)/i, '')
       // "Makes sure that all pods have …": a check's description with its subject (the check) left out, as
       // "Ensures that …" is.
       .replace(/^makes?\s+sure\b(?=\s+\S)/i, 'This policy makes sure')

@@ -3,7 +3,7 @@ import { understandOffline } from '../../agents/index.js';
 import type { KubeObject, TestCase } from '../../common/index.js';
 import { createSandbox } from '../../sandbox/index.js';
 import { offlineFailures, refusedOffline } from './offline-harness.js';
-import { pod, sc } from './offline-objects.js';
+import { container, pod, sc } from './offline-objects.js';
 
 // Metamorphic relations over texts the reader reads (hunt 16): the operative statement said inside another frame
 // ("Policy: …", "It is required that …", "In the past, …") and two texts joined into one. A frame that keeps the
@@ -55,5 +55,76 @@ describe('a leading phrase before "in namespace X" is not a namespace', () => {
       const u = understandOffline({ text });
       expect(u.plan.target.namespaces, text).toEqual(namespaces);
     }
+  });
+});
+
+describe('a "Policy:" label before the rule is not the Policy kind', () => {
+  const labelledPod = (labels?: Record<string, string>): KubeObject => {
+    const p = pod();
+    if (labels) (p.metadata ??= {}).labels = labels;
+    return p;
+  };
+
+  it('"Policy: Pods must have the label team." asks nothing of other kinds (was: Policy objects too)', async () => {
+    // Before: the sentence was taken for a parameter ("Name: value") and "Policy" placed as the kyverno.io Policy
+    // kind, so Policy objects without the label were denied and the rule read for "Policy, Pod objects".
+    const text = 'Policy: Pods must have the label team.';
+    expect(
+      await refusedOrRight(text, [
+        create('a Pod with the label team is allowed', labelledPod({ team: 'a' }), 'allow'),
+        create('a Pod without the label team is denied', labelledPod(), 'deny'),
+      ]),
+    ).toEqual([]);
+    if (!refusedOffline(text)) expect(understandOffline({ text }).spec.resources).not.toContain('policies');
+  });
+
+  it('"Policy: Roles must not grant access to Secrets." is not also a rule on access to Policies', () => {
+    // Before: Roles granting access to kyverno.io policies were denied too.
+    const text = 'Policy: Roles must not grant access to Secrets.';
+    if (!refusedOffline(text))
+      expect(understandOffline({ text }).spec.javascript).not.toMatch(/"policies"|kyverno\.io/);
+  });
+
+  it('"Policy: Set imagePullPolicy to Always on every container." still mutates (was: a validating rule)', () => {
+    const text = 'Policy: Set imagePullPolicy to Always on every container.';
+    if (!refusedOffline(text)) expect(understandOffline({ text }).family).toBe('image-pull-policy');
+  });
+
+  it('"Policy: Pods must not be created in the default namespace." keeps the namespace rule', async () => {
+    // Before: read by operation-forbidden for "Policy, Pod objects may not be created".
+    const text = 'Policy: Pods must not be created in the default namespace.';
+    if (!refusedOffline(text)) expect(understandOffline({ text }).family).toBe('kind-in-namespace');
+  });
+});
+
+describe('"It is required that …" does not ask for the field the rule bounds', () => {
+  const withMemoryLimit = (limit?: string): KubeObject =>
+    pod([container(limit ? { resources: { limits: { memory: limit } } } : {})]);
+
+  it('"It is required that containers with memory limits above 2Gi are not allowed." leaves an unset limit alone', async () => {
+    // Before: "is required" was read as asking for the field ("must be set"), so a container without a memory limit
+    // was denied; the text (like "Containers with memory limits above 2Gi are not allowed.") forbids only those above.
+    for (const text of [
+      'It is required that containers with memory limits above 2Gi are not allowed.',
+      'Containers with memory limits above 2Gi are not allowed.',
+    ])
+      expect(
+        await refusedOrRight(text, [
+          create('a container without a memory limit is allowed', withMemoryLimit(), 'allow'),
+          create('a container with a 4Gi memory limit is denied', withMemoryLimit('4Gi'), 'deny'),
+          create('a container with a 1Gi memory limit is allowed', withMemoryLimit('1Gi'), 'allow'),
+        ]),
+        text,
+      ).toEqual([]);
+  });
+
+  it('a memory limit said to be required still asks for it', async () => {
+    const text = 'A memory limit is required, and containers with memory limits above 2Gi are not allowed.';
+    expect(
+      await refusedOrRight(text, [
+        create('a container without a memory limit is denied', withMemoryLimit(), 'deny'),
+        create('a container with a 4Gi memory limit is denied', withMemoryLimit('4Gi'), 'deny'),
+      ]),
+    ).toEqual([]);
   });
 });
