@@ -352,7 +352,13 @@ export function readIntent(text: string): Reading {
       // A rule with an aside ("…must not add capabilities, e.g. NET_ADMIN") is still a rule: it is read (and
       // refused if the aside cannot be placed) unless a "This policy" sentence says what is done.
       if (OPERATIVE_SENTENCE.test(s))
-        unmarkedRules.push(s.replace(RATIONALE_CLAUSE, (m: string) => (limits(m) ? m : '')));
+        unmarkedRules.push(
+          s.replace(RATIONALE_CLAUSE, (m: string) => {
+            if (limits(m)) return m;
+            rationale.push(m.trim());
+            return '';
+          }),
+        );
       else markedRationale.push(s);
       continue;
     }

@@ -3,7 +3,7 @@ import { understandOffline } from '../../agents/index.js';
 import type { KubeObject, TestCase } from '../../common/index.js';
 import { createSandbox } from '../../sandbox/index.js';
 import { offlineFailures, refusedOffline } from './offline-harness.js';
-import { container, pod, sc } from './offline-objects.js';
+import { container, NS, pod, sc } from './offline-objects.js';
 
 // Metamorphic relations over texts the reader reads (hunt 16): the operative statement said inside another frame
 // ("Policy: …", "It is required that …", "In the past, …") and two texts joined into one. A frame that keeps the
@@ -126,5 +126,101 @@ describe('"It is required that …" does not ask for the field the rule bounds',
         create('a container with a 4Gi memory limit is denied', withMemoryLimit('4Gi'), 'deny'),
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('two rules joined in one statement are refused, not read as one', () => {
+  const hostPathPod = (namespace = NS): KubeObject =>
+    pod([container()], { volumes: [{ name: 'data', hostPath: { path: '/data' } }] }, namespace);
+  const probe = { httpGet: { path: '/healthz', port: 8080 } };
+
+  it('a namespace rule joined to another is not read as the other rule scoped to that namespace', async () => {
+    // Before: read by host-path for the default namespace only: a hostPath Pod in shop passed, a plain Pod in default
+    // passed. Joined by "; ", ", and", ". Also," the same.
+    for (const text of [
+      'Pods must not mount hostPath volumes; pods must not be created in the default namespace.',
+      'Pods must not mount hostPath volumes, and pods must not be created in the default namespace.',
+      'Disallow Pods in the default namespace; this policy prevents Pods from mounting hostPath volumes.',
+    ])
+      expect(
+        await refusedOrRight(text, [
+          create('a hostPath Pod in shop is denied', hostPathPod(), 'deny'),
+          create('a plain Pod in default is denied', pod([container()], {}, 'default'), 'deny'),
+        ]),
+        text,
+      ).toEqual([]);
+  });
+
+  it('the second rule of "A; B" or "A, and B" is not dropped', async () => {
+    // Before: read as the first rule alone (runtime-socket, handler-host): a Pod mounting /data, a Pod without a
+    // liveness probe passed.
+    expect(
+      await refusedOrRight('Pods must not mount the Docker socket; mounting hostPath volumes is prohibited.', [
+        create('a Pod mounting the hostPath /data is denied', hostPathPod(), 'deny'),
+      ]),
+    ).toEqual([]);
+    expect(
+      await refusedOrRight(
+        'Probes and lifecycle hooks must not set a host, and containers must have a liveness probe.',
+        [
+          create('a container without a liveness probe is denied', pod([container()]), 'deny'),
+          create('a container with a liveness probe is allowed', pod([container({ livenessProbe: probe })]), 'allow'),
+        ],
+      ),
+    ).toEqual([]);
+  });
+
+  it('"In addition, B" after a rule is a second rule', async () => {
+    // Before: "In addition, deleting namespaces is not allowed" could not be read alone ("In addition"), so the two
+    // statements were not compared, and the first family placed every word: deleting a Namespace passed.
+    const nsDelete: TestCase = {
+      name: 'deleting a Namespace is denied',
+      operation: 'DELETE',
+      oldObject: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } },
+      expect: 'deny',
+    };
+    for (const text of [
+      'The team label of Deployments must not change. In addition, deleting namespaces is not allowed.',
+      'Windows HostProcess containers are forbidden. In addition, deleting namespaces is not allowed.',
+    ])
+      expect(await refusedOrRight(text, [nsDelete]), text).toEqual([]);
+    expect(refusedOffline('Images must not come from docker.io; the spec.selector of Deployments is immutable.')).toBe(
+      true,
+    );
+  });
+
+  it('a rule after a reason inside the statement is not cut away with the reason', async () => {
+    // Before: ", and to avoid noisy neighbours, CPU limits should be set …" and ", because …, and this policy prevents
+    // …" were cut as the reason, the second rule with them: a Pod without a CPU limit, a Service with
+    // externalTrafficPolicy Local passed.
+    expect(
+      await refusedOrRight(
+        'Should not be running as privileged, and to avoid noisy neighbours, CPU limits should be set on all containers.',
+        [create('a container without a CPU limit is denied', pod([container()]), 'deny')],
+      ),
+    ).toEqual([]);
+    const svc: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's', namespace: NS },
+      spec: { type: 'LoadBalancer', externalTrafficPolicy: 'Local', ports: [{ port: 80 }] },
+    };
+    expect(
+      await refusedOrRight(
+        'Services must not use the ExternalName type, because it can be used to redirect traffic, and this policy prevents Services whose spec.externalTrafficPolicy is Local.',
+        [create('a Service with externalTrafficPolicy Local is denied', svc, 'deny')],
+      ),
+    ).toEqual([]);
+  });
+
+  it('one rule said in two clauses is still read', () => {
+    for (const [text, family] of [
+      ['Privileged containers are not allowed; containers must not be privileged.', 'privileged'],
+      ['Images from gcr.io are not allowed; images from quay.io are blocked.', 'image-registry'],
+      ['Seccomp profiles must be specified, and only runtime default and localhost profiles are allowed.', 'seccomp'],
+      ['Containers must drop ALL, and may only add NET_BIND_SERVICE.', 'capabilities'],
+      ['Checks whether deployments have at least three replicas, and denies those that do not.', 'replicas'],
+    ] as const)
+      expect(understandOffline({ text }).family, text).toBe(family);
   });
 });
