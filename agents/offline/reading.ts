@@ -490,11 +490,14 @@ function resolveAnaphor(sentence: string, before: readonly string[]): string {
 
 const USED_NAMESPACE = String.raw`the\s+(${NS_NAME})\s+namespace`;
 const BAN_VERB = String.raw`(prevents?|blocks?|disallows?|forbids?|denies|deny|rejects?)`;
+/** Whose use it is: the objects of the use's own clause, never a clause of its own ("…; tokens are forbidden"). */
+const USE_SUBJECT = String.raw`(?:(?!\b(?:is|are|must|should|shall|may|can)\b)[^;])+`;
 
 /**
  * "Pods must not use the default namespace", "The default namespace must not be used by Pods", "This policy prevents
  * the use of the default namespace for Pods": where the objects may not be, said as a use of the namespace. Read as
- * "… not be created in the default namespace" (kind-in-namespace); a use said without a ban is left as it is.
+ * "… not be created in the default namespace" (kind-in-namespace); a use said without a ban is left as it is. The
+ * objects are those of the use's own clause ("…; automounting of tokens is forbidden" is a rule of its own).
  */
 function namespaceUse(sentence: string): string {
   return sentence
@@ -504,18 +507,18 @@ function namespaceUse(sentence: string): string {
     )
     .replace(
       new RegExp(
-        String.raw`^${USED_NAMESPACE}\s+(must|should|shall|may|can)\s+not\s+be\s+used\s+(?:by|for)\s+(.+)$`,
+        String.raw`^${USED_NAMESPACE}\s+(must|should|shall|may|can)\s+not\s+be\s+used\s+(?:by|for)\s+(${USE_SUBJECT})$`,
         'i',
       ),
       '$3 $2 not be created in the $1 namespace',
     )
     .replace(
-      new RegExp(String.raw`\b${BAN_VERB}\s+the\s+use\s+of\s+${USED_NAMESPACE}\s+(?:for|by)\s+(.+)$`, 'i'),
+      new RegExp(String.raw`\b${BAN_VERB}\s+the\s+use\s+of\s+${USED_NAMESPACE}\s+(?:for|by)\s+(${USE_SUBJECT})$`, 'i'),
       '$1 $3 in the $2 namespace',
     )
     .replace(
       new RegExp(
-        String.raw`^(?:(?:the\s+)?use\s+of|using)\s+${USED_NAMESPACE}\s+(?:for|by)\s+(.+?)\s+is\s+(not\s+allowed|not\s+permitted|forbidden|prohibited|disallowed)$`,
+        String.raw`^(?:(?:the\s+)?use\s+of|using)\s+${USED_NAMESPACE}\s+(?:for|by)\s+(${USE_SUBJECT}?)\s+is\s+(not\s+allowed|not\s+permitted|forbidden|prohibited|disallowed)$`,
         'i',
       ),
       '$2 are $3 in the $1 namespace',

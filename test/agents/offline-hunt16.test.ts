@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { understandOffline } from '../../agents/index.js';
+import { offlineFamilies, understandOffline } from '../../agents/index.js';
 import type { KubeObject, TestCase } from '../../common/index.js';
 import { createSandbox } from '../../sandbox/index.js';
 import { offlineFailures, refusedOffline } from './offline-harness.js';
@@ -213,6 +213,31 @@ describe('two rules joined in one statement are refused, not read as one', () =>
     ).toEqual([]);
   });
 
+  it('a namespace said as a use is read within its own clause', async () => {
+    // Before: "Using the default namespace for Pods is not allowed" was rewritten as "Pods … in the default namespace"
+    // with the next clause taken into its subject, and read by automount-token scoped to default: a Pod mounting its
+    // token in shop passed, a Pod in default that does not mount it passed.
+    const text =
+      'Using the default namespace for Pods is not allowed; automounting of service account tokens is forbidden.';
+    expect(
+      await refusedOrRight(text, [
+        create(
+          'a Pod mounting its token in shop is denied',
+          pod([container()], { automountServiceAccountToken: true }),
+          'deny',
+        ),
+        create(
+          'a Pod in default not mounting its token is denied',
+          pod([container()], { automountServiceAccountToken: false }, 'default'),
+          'deny',
+        ),
+      ]),
+    ).toEqual([]);
+    expect(understandOffline({ text: 'Using the default namespace for Pods is not allowed.' }).family).toBe(
+      'kind-in-namespace',
+    );
+  });
+
   it('one rule said in two clauses is still read', () => {
     for (const [text, family] of [
       ['Privileged containers are not allowed; containers must not be privileged.', 'privileged'],
@@ -223,4 +248,57 @@ describe('two rules joined in one statement are refused, not read as one', () =>
     ] as const)
       expect(understandOffline({ text }).family, text).toBe(family);
   });
+});
+
+describe('the relations over the catalogue', () => {
+  const stem = (t: string): string => t.trim().replace(/[.!]+$/, '');
+  const lower = (t: string): string =>
+    /^[A-Z][a-z]/.test(t) && !/^[A-Z][a-z]+[A-Z]/.test(t) ? t[0].toLowerCase() + t.slice(1) : t;
+  const readExamples = (): Array<{ family: string; text: string }> =>
+    offlineFamilies().flatMap((f) =>
+      f.examples
+        .filter((e) => !refusedOffline(e))
+        .map((text) => ({ family: understandOffline({ text }).family, text })),
+    );
+
+  it('"Policy: <example>" is refused or read as the example is', () => {
+    const changed: string[] = [];
+    for (const { text } of readExamples()) {
+      const v = `Policy: ${text}`;
+      if (refusedOffline(v)) continue;
+      if (JSON.stringify(understandOffline({ text: v }).spec) !== JSON.stringify(understandOffline({ text }).spec))
+        changed.push(v);
+    }
+    expect(changed).toEqual([]);
+  });
+
+  it('two examples of different families joined by "; ", ", and" or ". In addition," are never read as one of them', () => {
+    const examples = readExamples().filter(({ text }) => !/[.;]\s/.test(stem(text)));
+    const firstOf = new Map<string, string>();
+    for (const e of examples) if (!firstOf.has(e.family)) firstOf.set(e.family, stem(e.text));
+    const one = [...firstOf.entries()];
+    const halved: string[] = [];
+    let variants = 0;
+    // The policy and its plan's cases: a rule beside a precise one of its subject ("set a memory limit" beside "at
+    // most 2Gi") is read as one of them with the other's denied cases in the plan, which the sandbox then fails; only
+    // a reading with the lone text's very plan drops the second rule unseen.
+    const said = (text: string): string => {
+      const u = understandOffline({ text });
+      return JSON.stringify([u.spec, u.plan.tests.map((c) => c.name)]);
+    };
+    const alone = new Map(one.map(([, t]) => [t, said(`${t}.`)]));
+    for (const [i, [fa, a]] of one.entries())
+      for (let step = 1; step <= 6; step++) {
+        const [fb, b] = one[(i + step) % one.length];
+        if (fa === fb) continue;
+        for (const v of [`${a}; ${lower(b)}.`, `${a}, and ${lower(b)}.`, `${a}. In addition, ${lower(b)}.`]) {
+          variants++;
+          if (refusedOffline(v)) continue;
+          const reading = said(v);
+          if (reading === alone.get(a) || reading === alone.get(b)) halved.push(v);
+        }
+      }
+    expect(variants).toBeGreaterThan(1000);
+    expect(halved).toEqual([]);
+  }, 120_000);
 });
