@@ -1571,9 +1571,12 @@ function quantityBound(text: string, negated: boolean): QuantityBound | undefine
   };
 }
 
-/** The statement asks for the field itself, so leaving it out is an offence. */
+/**
+ * The statement asks for the field itself, so leaving it out is an offence. Not "It is required that …", which frames
+ * the whole rule ("It is required that containers with memory limits above 2Gi are not allowed" asks for no limit).
+ */
 const ASKS_FOR_FIELD =
-  /\b(?:must|should|shall|need\s+to|needs\s+to|(?:is|are)\s+required\s+to)\s+(?:(?:also\s+)?be\s+(?:set|specified|defined|declared|present)\b|(?:have|set|specify|define|declare|include|request)\b)|\b(?:is|are)\s+required\b/i;
+  /\b(?:must|should|shall|need\s+to|needs\s+to|(?:is|are)\s+required\s+to)\s+(?:(?:also\s+)?be\s+(?:set|specified|defined|declared|present)\b|(?:have|set|specify|define|declare|include|request)\b)|(?<!\bit\s)\b(?:is|are)\s+required\b(?!\s+that\b)/i;
 
 /** A smaller quantity than q, in the same or a finer unit ("4Gi" -> "2Gi", "1Gi" -> "512Mi", "1" -> "500m"). */
 function smallerQuantity(q: string): string {

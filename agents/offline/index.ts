@@ -281,7 +281,7 @@ function solveOffline(intent: Intent, catalog: ApiCatalog, checkAsides: boolean)
     );
   const asideTests = checkAsides
     ? [
-        ...statementsAgree(intent, solution, reading.statements, catalog),
+        ...statementsAgree(intent, solution, [...reading.statements, ...ruleAfterReason(reading.rationale)], catalog),
         ...asideAgrees(intent, solution, reading.asideRules, catalog),
       ]
     : [];
@@ -452,8 +452,12 @@ function statementsAgree(
   catalog: ApiCatalog,
 ): Plan['tests'] {
   const tests: Plan['tests'] = [];
-  if (statements.length < 2) return tests;
-  for (const statement of statements) {
+  // "A; B", "A, and B", "In addition, B": clauses are statements too (one family placed every word of "Pods must not
+  // mount hostPath volumes; pods must not be created in the default namespace", the second rule read as the first's
+  // scope); "In addition, …" alone is not read, so the connective is dropped.
+  const clauses = statements.flatMap(clausesOf);
+  if (clauses.length < 2) return tests;
+  for (const statement of clauses) {
     let alone: ReturnType<typeof solveOffline>;
     try {
       alone = solveOffline({ ...intent, text: statement, examples: undefined }, catalog, false);
@@ -477,6 +481,33 @@ function statementsAgree(
     );
   }
   return tests;
+}
+
+/** The clauses a statement joins with ";" or ", and", a leading connective ("Also,", "In addition,") dropped. */
+function clausesOf(statement: string): string[] {
+  return statement
+    .split(/\s*;\s*|,\s+and\s+/i)
+    .map((c) => c.replace(CONNECTIVE_LEAD, '').trim())
+    .filter(Boolean);
+}
+
+const CONNECTIVE_LEAD = /^(?:and\s+)?(?:also|in\s+addition|additionally|moreover|furthermore|besides)\b\s*,?\s*/i;
+
+/**
+ * "… must not be privileged, and to avoid noisy neighbours, CPU limits should be set …", "…, because it can redirect
+ * traffic, and this policy prevents …": the reason cut from a statement runs on into a rule, which was cut with it.
+ * The clauses after the reason's own are returned, to be read as statements (a reason alone reads as no rule).
+ */
+function ruleAfterReason(rationale: string[]): string[] {
+  return rationale
+    .filter((r) => /^\s*(?:,|(?:because|since|as|so|in order|which|for|to)\b)/i.test(r))
+    .flatMap((r) =>
+      r
+        .replace(/^\s*,\s*/, '')
+        .split(/\s*[,;]\s*/)
+        .slice(1),
+    )
+    .map((c) => c.replace(/^(?:and|but)\s+/i, ''));
 }
 
 /**

@@ -359,6 +359,9 @@ export function readIntent(text: string): Reading {
         narrows(purpose, all.slice(purpose.length)) ? purpose : '',
       )
       .replace(ATTRIBUTION_LEAD, '')
+      // "Policy: Pods must have the label team": a label naming what follows, never the kyverno.io Policy kind (taken
+      // for a parameter, the rule was read for "Policy, Pod objects").
+      .replace(/^(?:policy|rule)\s*:\s+(?=\S)/i, '')
       // "Privileged Pods disable most security mechanisms and must be disallowed": what the subject does, then the rule
       // for it joined by "and"; the first predicate says why. Only a plain predicate (nothing that could limit the rule).
       .replace(FACT_THEN_RULE, (m: string, subject: string, fact: string, rule: string) => {
@@ -423,7 +426,13 @@ export function readIntent(text: string): Reading {
       // A rule with an aside ("…must not add capabilities, e.g. NET_ADMIN") is still a rule: it is read (and
       // refused if the aside cannot be placed) unless a "This policy" sentence says what is done.
       if (OPERATIVE_SENTENCE.test(s))
-        unmarkedRules.push(s.replace(RATIONALE_CLAUSE, (m: string) => (limits(m) ? m : '')));
+        unmarkedRules.push(
+          s.replace(RATIONALE_CLAUSE, (m: string) => {
+            if (limits(m)) return m;
+            rationale.push(m.trim());
+            return '';
+          }),
+        );
       else markedRationale.push(s);
       continue;
     }
@@ -555,11 +564,14 @@ function resolveAnaphor(sentence: string, before: readonly string[]): string {
 
 const USED_NAMESPACE = String.raw`the\s+(${NS_NAME})\s+namespace`;
 const BAN_VERB = String.raw`(prevents?|blocks?|disallows?|forbids?|denies|deny|rejects?)`;
+/** Whose use it is: the objects of the use's own clause, never a clause of its own ("…; tokens are forbidden"). */
+const USE_SUBJECT = String.raw`(?:(?!\b(?:is|are|must|should|shall|may|can)\b)[^;])+`;
 
 /**
  * "Pods must not use the default namespace", "The default namespace must not be used by Pods", "This policy prevents
  * the use of the default namespace for Pods": where the objects may not be, said as a use of the namespace. Read as
- * "… not be created in the default namespace" (kind-in-namespace); a use said without a ban is left as it is.
+ * "… not be created in the default namespace" (kind-in-namespace); a use said without a ban is left as it is. The
+ * objects are those of the use's own clause ("…; automounting of tokens is forbidden" is a rule of its own).
  */
 function namespaceUse(sentence: string): string {
   return sentence
@@ -569,18 +581,18 @@ function namespaceUse(sentence: string): string {
     )
     .replace(
       new RegExp(
-        String.raw`^${USED_NAMESPACE}\s+(must|should|shall|may|can)\s+not\s+be\s+used\s+(?:by|for)\s+(.+)$`,
+        String.raw`^${USED_NAMESPACE}\s+(must|should|shall|may|can)\s+not\s+be\s+used\s+(?:by|for)\s+(${USE_SUBJECT})$`,
         'i',
       ),
       '$3 $2 not be created in the $1 namespace',
     )
     .replace(
-      new RegExp(String.raw`\b${BAN_VERB}\s+the\s+use\s+of\s+${USED_NAMESPACE}\s+(?:for|by)\s+(.+)$`, 'i'),
+      new RegExp(String.raw`\b${BAN_VERB}\s+the\s+use\s+of\s+${USED_NAMESPACE}\s+(?:for|by)\s+(${USE_SUBJECT})$`, 'i'),
       '$1 $3 in the $2 namespace',
     )
     .replace(
       new RegExp(
-        String.raw`^(?:(?:the\s+)?use\s+of|using)\s+${USED_NAMESPACE}\s+(?:for|by)\s+(.+?)\s+is\s+(not\s+allowed|not\s+permitted|forbidden|prohibited|disallowed)$`,
+        String.raw`^(?:(?:the\s+)?use\s+of|using)\s+${USED_NAMESPACE}\s+(?:for|by)\s+(${USE_SUBJECT}?)\s+is\s+(not\s+allowed|not\s+permitted|forbidden|prohibited|disallowed)$`,
         'i',
       ),
       '$2 are $3 in the $1 namespace',

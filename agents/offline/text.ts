@@ -74,6 +74,9 @@ export function isVagueName(word: string): boolean {
   return VAGUE_NAME.test(unquote(word.trim()));
 }
 
+/** A namespace phrase's own lead word, standing inside a list only when another phrase ran into it. */
+const LIST_LEAD_WORD = /^(?:in|within|inside|to|for)$/i;
+
 function scanNamespaces(text: string): { named: string[]; excluded: string[] } {
   const named = new Set<string>();
   const excluded = new Set<string>();
@@ -104,7 +107,11 @@ function scanNamespaces(text: string): { named: string[]; excluded: string[] } {
       const negated =
         /^(?:outside|except|excluding|besides|other\s+than)\b/i.test(leadText) ||
         /\b(?:not|except|excluding|besides|other\s+than|apart\s+from)\s*$/i.test(preceding);
-      for (const part of m[1].split(/\s*(?:,|\band\b|\bor\b)\s*/i)) {
+      // "In the past, in namespace prod", "For Deployments, in namespace prod": a phrase ahead of the namespace's own
+      // lead joined the list by its comma; only the names after the last lead word in the list are this phrase's.
+      const parts = m[1].split(/\s*(?:,|\band\b|\bor\b)\s*/i);
+      const ownFrom = parts.map((part) => LIST_LEAD_WORD.test(part.trim())).lastIndexOf(true) + 1;
+      for (const part of parts.slice(ownFrom)) {
         const name = unquote(part.trim()).toLowerCase();
         if (name && !NOT_A_NAME.has(name) && !(isVagueName(name) && !/^[`'"\u2018\u201c]/.test(part.trim())))
           (negated ? excluded : named).add(name);
